@@ -1,0 +1,47 @@
+//! The one state model every source fills.
+//!
+//! A repository and a live system fill the SAME records (a PostgreSQL table rebuilt from
+//! migrations and one read from `pg_class` are both a [`pg::Table`]), so one check judges both.
+//! `Facts` is serde: `vouch scan --dump-facts` writes it and `vouch check --facts` re-judges it.
+//! Every field defaults, so a fixture may be a small fragment.
+//!
+//! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
+
+pub mod pg;
+pub mod repo;
+
+use serde::{Deserialize, Serialize};
+
+use crate::settings::Settings;
+
+pub const FACTS_SCHEMA: &str = "vouch.facts/v1";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Facts {
+    pub schema: String,
+    /// The effective configuration the scan ran with, so re-judging saved facts needs nothing
+    /// else. Contains no secrets: targets name environment variables, never values.
+    pub settings: Settings,
+    /// Who collected what, from where.
+    pub collections: Vec<Collection>,
+    pub repo: Option<repo::RepoFacts>,
+    pub postgres: Vec<pg::Database>,
+}
+
+/// One source's run over one target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Collection {
+    /// `repo`, `postgres`, `aws`, `endpoint`, `image`, `kube`.
+    pub source: String,
+    /// The target's name, or the scanned path for a repository.
+    pub target: String,
+    /// Where it was read from, without secrets (a path, a redacted URI, an account/region).
+    pub origin: String,
+    /// RFC 3339; from the injected clock (SOURCE_DATE_EPOCH honoured).
+    pub collected_at: String,
+    /// A source-level failure (unreachable, denied…); the checks turn it into `error` findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

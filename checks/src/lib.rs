@@ -1,0 +1,28 @@
+//! The pure core of vouch.
+//!
+//! Sources (in the `vouch` binary) collect [`Facts`]; this crate judges them. Nothing in here
+//! performs I/O, reads a clock or the environment, or spawns threads: every function is a pure
+//! transformation, which is what lets `vouch check --facts` re-judge saved facts offline and
+//! produce byte-identical findings.
+//!
+//! Layout:
+//! - [`facts`]: the one state model every source fills (static and live alike);
+//! - [`parse`]: repository-file parsers that turn file text into facts;
+//! - [`catalog`]: our control catalog (`catalog.toml`) and its framework references;
+//! - [`model`]: findings, statuses, severities, locations and the [`Check`] trait;
+//! - [`registry`]: the one explicit list of checks;
+//! - `rules`: one module per check, with its documentation beside its code.
+
+pub mod catalog;
+pub mod facts;
+pub mod model;
+pub mod parse;
+pub mod registry;
+mod rules;
+pub mod secrets;
+pub mod settings;
+
+pub use facts::Facts;
+pub use model::{Check, Context, Finding, Findings, Location, Meta, Severity, Source, Status};
+pub use registry::{ALL, find, judge};
+pub use settings::Settings;

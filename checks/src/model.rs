@@ -1,0 +1,365 @@
+//! Findings and the [`Check`] trait.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::Facts;
+use crate::settings::Settings;
+
+/// The verdict on one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    /// The subject could not be read or the property could not be proven. Fails closed.
+    Error,
+    Fail,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Error => "error",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much a failure matters. `Info` never gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding points: a line of a file in the scanned tree, or a live resource.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Location {
+    /// `path` is relative to the scanned root with forward slashes; `line` is 1-based, 0 for a
+    /// finding about a whole file or a missing file (whose expected path is then given).
+    File { path: String, line: u32 },
+    /// A resource URI: `postgres://HOST:PORT/DB/public.orders`, `arn:aws:…`, `tls://host:443`…
+    Resource { uri: String },
+}
+
+impl Location {
+    pub fn file(path: impl Into<String>, line: u32) -> Self {
+        Location::File {
+            path: path.into(),
+            line,
+        }
+    }
+
+    pub fn resource(uri: impl Into<String>) -> Self {
+        Location::Resource { uri: uri.into() }
+    }
+
+    /// The file path or URI, without the line: the stable part used in fingerprints.
+    pub fn anchor(&self) -> &str {
+        match self {
+            Location::File { path, .. } => path,
+            Location::Resource { uri } => uri,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { path, line: 0 } => f.write_str(path),
+            Location::File { path, line } => write!(f, "{path}:{line}"),
+            Location::Resource { uri } => f.write_str(uri),
+        }
+    }
+}
+
+/// Which kind of source a check judges; used to filter and to explain what must be scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Repo,
+    Postgres,
+    Aws,
+    Endpoint,
+    Image,
+    Kube,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Repo => "repo",
+            Source::Postgres => "postgres",
+            Source::Aws => "aws",
+            Source::Endpoint => "endpoint",
+            Source::Image => "image",
+            Source::Kube => "kube",
+        }
+    }
+}
+
+/// Everything about a check that is not its logic. Written once, next to the check.
+#[derive(Debug)]
+pub struct Meta {
+    /// Kebab-case, stable forever.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// Catalog control ids this check serves.
+    pub controls: &'static [&'static str],
+    pub source: Source,
+    /// Markdown: why it matters, how to fix it, what evidence is recorded. Rendered by
+    /// `vouch explain` and used as SARIF rule help.
+    pub docs: &'static str,
+}
+
+/// One verdict about one subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: String,
+    pub status: Status,
+    pub severity: Severity,
+    /// The thing judged, named the same way everywhere (see DESIGN.md).
+    pub subject: String,
+    pub message: String,
+    pub location: Location,
+    /// Other places the same subject was seen (the same action used in several workflows…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Location>,
+    /// The fact that was judged.
+    pub evidence: serde_json::Value,
+}
+
+/// What a check reads: the facts and the effective settings.
+pub struct Context<'a> {
+    pub facts: &'a Facts,
+    pub settings: &'a Settings,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(facts: &'a Facts) -> Self {
+        Context {
+            facts,
+            settings: &facts.settings,
+        }
+    }
+}
+
+/// A check: pure judgement over [`Facts`].
+pub trait Check: Sync {
+    fn meta(&self) -> &'static Meta;
+    fn run(&self, cx: &Context<'_>, out: &mut Findings);
+}
+
+/// The findings of one check, one per subject.
+///
+/// Pushing a second verdict for a subject merges it into the first: the worse status wins
+/// (fail over error over pass) and the other location is kept in `related`, so that "one
+/// finding per (check, subject)" holds without every check having to aggregate by hand.
+pub struct Findings {
+    meta: &'static Meta,
+    by_subject: BTreeMap<String, Finding>,
+}
+
+impl Findings {
+    pub fn new(meta: &'static Meta) -> Self {
+        Findings {
+            meta,
+            by_subject: BTreeMap::new(),
+        }
+    }
+
+    pub fn pass(
+        &mut self,
+        subject: impl Into<String>,
+        location: Location,
+        message: impl Into<String>,
+        evidence: serde_json::Value,
+    ) {
+        self.push(
+            Status::Pass,
+            subject.into(),
+            location,
+            message.into(),
+            evidence,
+        );
+    }
+
+    pub fn fail(
+        &mut self,
+        subject: impl Into<String>,
+        location: Location,
+        message: impl Into<String>,
+        evidence: serde_json::Value,
+    ) {
+        self.push(
+            Status::Fail,
+            subject.into(),
+            location,
+            message.into(),
+            evidence,
+        );
+    }
+
+    pub fn error(
+        &mut self,
+        subject: impl Into<String>,
+        location: Location,
+        message: impl Into<String>,
+        evidence: serde_json::Value,
+    ) {
+        self.push(
+            Status::Error,
+            subject.into(),
+            location,
+            message.into(),
+            evidence,
+        );
+    }
+
+    /// Records a verdict with an explicit severity (e.g. an informational note on a passing
+    /// subject, such as `rds-iam-auth`).
+    pub fn push_with_severity(
+        &mut self,
+        status: Status,
+        severity: Severity,
+        subject: impl Into<String>,
+        location: Location,
+        message: impl Into<String>,
+        evidence: serde_json::Value,
+    ) {
+        let subject = subject.into();
+        self.push(status, subject.clone(), location, message.into(), evidence);
+        if let Some(f) = self.by_subject.get_mut(&subject) {
+            f.severity = severity;
+        }
+    }
+
+    pub fn push(
+        &mut self,
+        status: Status,
+        subject: String,
+        location: Location,
+        message: String,
+        evidence: serde_json::Value,
+    ) {
+        let incoming = Finding {
+            check: self.meta.id.to_owned(),
+            status,
+            severity: self.meta.severity,
+            subject: subject.clone(),
+            message,
+            location,
+            related: Vec::new(),
+            evidence,
+        };
+        match self.by_subject.get_mut(&subject) {
+            None => {
+                self.by_subject.insert(subject, incoming);
+            }
+            Some(existing) if incoming.status > existing.status => {
+                let demoted = std::mem::replace(existing, incoming);
+                existing.related.push(demoted.location);
+                existing.related.extend(demoted.related);
+            }
+            Some(existing) => {
+                if existing.location != incoming.location {
+                    existing.related.push(incoming.location);
+                }
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_subject.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.by_subject
+            .into_values()
+            .map(|mut f| {
+                f.related.sort();
+                f.related.dedup();
+                f
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static META: Meta = Meta {
+        id: "demo-check",
+        title: "demo",
+        severity: Severity::High,
+        controls: &[],
+        source: Source::Repo,
+        docs: "",
+    };
+
+    #[test]
+    fn worse_status_wins_and_keeps_other_location() {
+        let mut out = Findings::new(&META);
+        out.pass("a", Location::file("x", 1), "ok", serde_json::Value::Null);
+        out.fail("a", Location::file("y", 2), "bad", serde_json::Value::Null);
+        out.pass("a", Location::file("z", 3), "ok", serde_json::Value::Null);
+        let v = out.into_vec();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].status, Status::Fail);
+        assert_eq!(v[0].location, Location::file("y", 2));
+        assert_eq!(
+            v[0].related,
+            vec![Location::file("x", 1), Location::file("z", 3)]
+        );
+    }
+
+    #[test]
+    fn location_serializes_as_path_line_or_uri() {
+        let f = serde_json::to_string(&Location::file("a/b", 3)).unwrap();
+        assert_eq!(f, r#"{"path":"a/b","line":3}"#);
+        let r = serde_json::to_string(&Location::resource("tls://h:443")).unwrap();
+        assert_eq!(r, r#"{"uri":"tls://h:443"}"#);
+    }
+}

@@ -1,0 +1,111 @@
+//! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
+
+mod lines;
+pub mod workflow;
+
+pub use lines::LineIndex;
+
+use crate::facts::repo::{FileKind, RepoFacts};
+
+/// Files above this size are not parsed (a judged file that large is reported as unreadable).
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The role a file plays, from its path alone (relative, forward slashes).
+pub fn classify(path: &str) -> FileKind {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let in_workflows =
+        path.starts_with(".github/workflows/") || path.contains("/.github/workflows/");
+    if in_workflows && (lower.ends_with(".yml") || lower.ends_with(".yaml")) {
+        return FileKind::Workflow;
+    }
+    if lower == "action.yml" || lower == "action.yaml" {
+        return FileKind::Workflow;
+    }
+    if lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+    {
+        return FileKind::Dockerfile;
+    }
+    match name {
+        "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod" | "Gemfile"
+        | "composer.json" => return FileKind::Manifest,
+        "Cargo.lock"
+        | "package-lock.json"
+        | "npm-shrinkwrap.json"
+        | "pnpm-lock.yaml"
+        | "yarn.lock"
+        | "bun.lock"
+        | "bun.lockb"
+        | "poetry.lock"
+        | "uv.lock"
+        | "pdm.lock"
+        | "go.sum"
+        | "Gemfile.lock"
+        | "composer.lock" => return FileKind::Lockfile,
+        "renovate.json" | "renovate.json5" | ".renovaterc" | ".renovaterc.json" => {
+            return FileKind::UpdateConfig;
+        }
+        _ => {}
+    }
+    if lower.starts_with("requirements") && lower.ends_with(".txt") {
+        return FileKind::Manifest;
+    }
+    if path == ".github/dependabot.yml" || path == ".github/dependabot.yaml" {
+        return FileKind::UpdateConfig;
+    }
+    if lower.ends_with(".cdx.json")
+        || lower.ends_with(".spdx.json")
+        || lower == "bom.json"
+        || (lower.starts_with("sbom") && lower.ends_with(".json"))
+    {
+        return FileKind::Sbom;
+    }
+    FileKind::Text
+}
+
+/// Parses one file's bytes into `facts`. `Err` is one sentence naming the cause; the caller
+/// records it as [`crate::facts::repo::Unreadable`].
+pub fn parse_into(
+    kind: FileKind,
+    path: &str,
+    bytes: &[u8],
+    facts: &mut RepoFacts,
+) -> Result<(), String> {
+    if kind == FileKind::Text {
+        return Ok(());
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+    match kind {
+        FileKind::Workflow => facts.workflows.push(workflow::parse(path, text)?),
+        FileKind::Manifest
+        | FileKind::Lockfile
+        | FileKind::Dockerfile
+        | FileKind::Sbom
+        | FileKind::UpdateConfig
+        | FileKind::Text => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_common_layouts() {
+        assert_eq!(classify(".github/workflows/ci.yml"), FileKind::Workflow);
+        assert_eq!(classify("actions/setup/action.yaml"), FileKind::Workflow);
+        assert_eq!(classify("services/api/Dockerfile"), FileKind::Dockerfile);
+        assert_eq!(classify("Dockerfile.prod"), FileKind::Dockerfile);
+        assert_eq!(classify("web/package.json"), FileKind::Manifest);
+        assert_eq!(classify("requirements-dev.txt"), FileKind::Manifest);
+        assert_eq!(classify("web/pnpm-lock.yaml"), FileKind::Lockfile);
+        assert_eq!(classify(".github/dependabot.yml"), FileKind::UpdateConfig);
+        assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
+        assert_eq!(classify("src/main.rs"), FileKind::Text);
+    }
+}

@@ -1,0 +1,179 @@
+//! GitHub Actions workflows (`.github/workflows/*.yml`) and composite actions (`action.yml`).
+
+use serde_norway::Value;
+
+use super::LineIndex;
+use crate::facts::repo::{Located, Workflow, WorkflowKind};
+
+pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
+    let doc: Value = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let Value::Mapping(root) = &doc else {
+        return Err("not a YAML mapping at the top level".to_owned());
+    };
+    let is_action = path.ends_with("action.yml") || path.ends_with("action.yaml");
+    let mut wf = Workflow {
+        path: path.to_owned(),
+        kind: if is_action {
+            WorkflowKind::CompositeAction
+        } else {
+            WorkflowKind::Workflow
+        },
+        ..Workflow::default()
+    };
+    let mut lines = LineIndex::new(text);
+    if let Some(on) = root.get("on") {
+        wf.triggers = trigger_names(on);
+    }
+    if is_action {
+        if let Some(steps) = root.get("runs").and_then(|r| r.get("steps")) {
+            collect_steps(steps, &mut wf, &mut lines);
+        }
+        return Ok(wf);
+    }
+    let Some(Value::Mapping(jobs)) = root.get("jobs") else {
+        return Ok(wf);
+    };
+    for job in jobs.values() {
+        if let Some(uses) = job.get("uses").and_then(Value::as_str) {
+            push(&mut wf.uses, &mut lines, "uses", uses);
+        }
+        if let Some(container) = job.get("container")
+            && let Some(image) = image_of(container)
+        {
+            push(&mut wf.images, &mut lines, key_for(container), image);
+        }
+        if let Some(Value::Mapping(services)) = job.get("services") {
+            for service in services.values() {
+                if let Some(image) = image_of(service) {
+                    push(&mut wf.images, &mut lines, key_for(service), image);
+                }
+            }
+        }
+        if let Some(steps) = job.get("steps") {
+            collect_steps(steps, &mut wf, &mut lines);
+        }
+    }
+    Ok(wf)
+}
+
+fn collect_steps(steps: &Value, wf: &mut Workflow, lines: &mut LineIndex<'_>) {
+    let Value::Sequence(steps) = steps else {
+        return;
+    };
+    for step in steps {
+        if let Some(uses) = step.get("uses").and_then(Value::as_str) {
+            push(&mut wf.uses, lines, "uses", uses);
+        }
+        if let Some(run) = step.get("run").and_then(Value::as_str) {
+            let line = lines.next("run", "");
+            wf.runs.push(Located {
+                value: run.to_owned(),
+                line,
+            });
+        }
+    }
+}
+
+fn push(into: &mut Vec<Located>, lines: &mut LineIndex<'_>, key: &str, value: &str) {
+    let line = lines.next(key, value);
+    into.push(Located {
+        value: value.to_owned(),
+        line,
+    });
+}
+
+/// `container: node:20` or `container: {image: node:20}`.
+fn image_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Mapping(m) => m.get("image").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The YAML key the image value sits under, for locating its line.
+fn key_for(v: &Value) -> &'static str {
+    if v.is_string() { "container" } else { "image" }
+}
+
+fn trigger_names(on: &Value) -> Vec<String> {
+    let mut names: Vec<String> = match on {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Value::Mapping(m) => m
+            .keys()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CI: &str = r#"name: ci
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container:
+      image: node:20@sha256:aaaa
+    services:
+      db:
+        image: postgres:16
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci
+      - uses: actions/setup-node@1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a # v4
+  reuse:
+    uses: acme/shared/.github/workflows/build.yml@main
+"#;
+
+    #[test]
+    fn extracts_uses_images_runs_and_triggers_with_lines() {
+        let wf = parse(".github/workflows/ci.yml", CI).unwrap();
+        assert_eq!(wf.triggers, vec!["pull_request", "push"]);
+        let uses: Vec<_> = wf.uses.iter().map(|u| (u.value.as_str(), u.line)).collect();
+        assert_eq!(
+            uses,
+            vec![
+                ("actions/checkout@v4", 15),
+                (
+                    "actions/setup-node@1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a",
+                    17
+                ),
+                ("acme/shared/.github/workflows/build.yml@main", 19),
+            ]
+        );
+        let images: Vec<_> = wf
+            .images
+            .iter()
+            .map(|u| (u.value.as_str(), u.line))
+            .collect();
+        assert_eq!(
+            images,
+            vec![("node:20@sha256:aaaa", 10), ("postgres:16", 13)]
+        );
+        assert_eq!(wf.runs[0].value, "npm ci");
+        assert_eq!(wf.runs[0].line, 16);
+    }
+
+    #[test]
+    fn invalid_yaml_is_an_error_not_a_panic() {
+        let err = parse(".github/workflows/x.yml", "jobs: [\n").unwrap_err();
+        assert!(err.starts_with("invalid YAML"), "{err}");
+        assert!(parse(".github/workflows/x.yml", "- a\n- b\n").is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! The one explicit list of checks. Adding a check: one file in `rules/`, one line here.
+
+use crate::model::{Check, Context, Finding, Findings};
+use crate::rules;
+
+pub static ALL: &[&dyn Check] = &[&rules::gha_action_pinned::GhaActionPinned];
+
+/// The check with this id.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    ALL.iter().copied().find(|c| c.meta().id == id)
+}
+
+/// Runs every check over the facts: findings sorted by (check, subject), severities after
+/// `[severity]` overrides.
+pub fn judge(facts: &crate::Facts) -> Vec<Finding> {
+    let cx = Context::new(facts);
+    let mut all = Vec::new();
+    for check in ALL {
+        all.extend(run_one(*check, &cx));
+    }
+    all.sort_by(|a, b| (&a.check, &a.subject).cmp(&(&b.check, &b.subject)));
+    all
+}
+
+/// Runs one check (fixture tests and `vouch explain` use it directly).
+pub fn run_one(check: &dyn Check, cx: &Context<'_>) -> Vec<Finding> {
+    let meta = check.meta();
+    let mut out = Findings::new(meta);
+    check.run(cx, &mut out);
+    let mut findings = out.into_vec();
+    let severity = cx.settings.severity_of(meta.id, meta.severity);
+    for f in &mut findings {
+        // An explicit per-finding severity (e.g. informational notes) is kept; the override
+        // replaces only the check's default.
+        if f.severity == meta.severity {
+            f.severity = severity;
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn check_ids_are_unique_and_kebab_case() {
+        let mut seen = BTreeSet::new();
+        for c in ALL {
+            let id = c.meta().id;
+            assert!(seen.insert(id), "duplicate check id {id}");
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{id} is not kebab-case"
+            );
+            assert!(!c.meta().docs.trim().is_empty(), "{id} has no docs");
+        }
+    }
+}

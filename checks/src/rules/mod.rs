@@ -1,0 +1,52 @@
+//! One module per check. Each holds the check's [`Meta`](crate::Meta) (with its docs) and its
+//! logic, and nothing else; shared helpers live here.
+
+pub mod gha_action_pinned;
+
+use serde_json::json;
+
+use crate::facts::repo::FileKind;
+use crate::model::{Context, Findings, Location};
+
+/// Reports every unreadable file of the given kinds as an `error` finding (subject: its path):
+/// a file the check could not read is never silently skipped.
+pub(crate) fn unreadable_files(cx: &Context<'_>, kinds: &[FileKind], out: &mut Findings) {
+    let Some(repo) = &cx.facts.repo else { return };
+    for u in repo.unreadable.iter().filter(|u| kinds.contains(&u.kind)) {
+        out.error(
+            u.path.clone(),
+            Location::file(u.path.clone(), 0),
+            format!("{} could not be read: {}", u.path, u.cause),
+            json!({ "path": u.path, "cause": u.cause }),
+        );
+    }
+}
+
+/// `true` for a full 40-hex git commit SHA.
+pub(crate) fn is_commit_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `true` when an image reference carries a `@sha256:<64 hex>` digest.
+pub(crate) fn is_digest_pinned(image: &str) -> bool {
+    image
+        .rsplit_once("@sha256:")
+        .is_some_and(|(_, hex)| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins() {
+        assert!(is_commit_sha("1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a"));
+        assert!(!is_commit_sha("v4"));
+        assert!(is_digest_pinned(&format!(
+            "node:20@sha256:{}",
+            "a".repeat(64)
+        )));
+        assert!(!is_digest_pinned("node:20@sha256:abc"));
+        assert!(!is_digest_pinned("node:20"));
+    }
+}

@@ -1,0 +1,311 @@
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use checks::catalog::{Catalog, Mode};
+use checks::settings::Waiver;
+use checks::{Finding, Status};
+use globset::GlobBuilder;
+use sha2::{Digest, Sha256};
+
+use crate::model::{
+    AppliedWaiver, ControlResult, ControlStatus, FindingStatus, REPORT_SCHEMA, Report,
+    ReportFinding, Summary, Tool, WaiverResult, WaiverState,
+};
+
+/// The injected clock: the report never reads the time itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    /// RFC 3339, e.g. `2026-11-22T10:00:00Z`.
+    pub now: String,
+    /// `YYYY-MM-DD` of `now`, for waiver expiry.
+    pub today: String,
+}
+
+impl Report {
+    /// Builds the report: applies waivers (once, here), derives control states, counts.
+    pub fn build(
+        findings: Vec<Finding>,
+        catalog: &Catalog,
+        waivers: &[Waiver],
+        tool_version: &str,
+        clock: &Clock,
+    ) -> Report {
+        let mut waiver_results: Vec<WaiverResult> =
+            waivers.iter().map(initial_state(clock)).collect();
+        let matchers: Vec<_> = waivers.iter().map(subject_matcher).collect();
+
+        let mut out: Vec<ReportFinding> = findings
+            .into_iter()
+            .map(|f| {
+                let controls = controls_of(&f.check);
+                let mut status = match f.status {
+                    Status::Pass => FindingStatus::Pass,
+                    Status::Fail => FindingStatus::Fail,
+                    Status::Error => FindingStatus::Error,
+                };
+                let mut waiver = None;
+                if status == FindingStatus::Fail {
+                    for (i, w) in waivers.iter().enumerate() {
+                        if w.check != f.check
+                            || !matchers[i].as_ref().is_some_and(|m| m.is_match(&f.subject))
+                        {
+                            continue;
+                        }
+                        waiver_results[i].matched += 1;
+                        if waiver_results[i].state != WaiverState::Expired && waiver.is_none() {
+                            status = FindingStatus::Waived;
+                            waiver = Some(AppliedWaiver {
+                                reason: w.reason.clone(),
+                                approved_by: w.approved_by.clone(),
+                                expires: w.expires.clone(),
+                                ticket: w.ticket.clone(),
+                            });
+                        }
+                    }
+                }
+                ReportFinding {
+                    fingerprint: fingerprint(&f),
+                    check: f.check,
+                    status,
+                    severity: f.severity,
+                    controls,
+                    subject: f.subject,
+                    message: f.message,
+                    location: f.location,
+                    related: f.related,
+                    evidence: f.evidence,
+                    waiver,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.check, &a.subject, &a.fingerprint).cmp(&(&b.check, &b.subject, &b.fingerprint))
+        });
+
+        for w in &mut waiver_results {
+            if w.state == WaiverState::Active && w.matched == 0 {
+                w.state = WaiverState::Unused;
+            }
+        }
+
+        Report {
+            schema: REPORT_SCHEMA.to_owned(),
+            tool: Tool {
+                name: "vouch".to_owned(),
+                version: tool_version.to_owned(),
+            },
+            generated_at: clock.now.clone(),
+            summary: count(out.iter().map(|f| f.status)),
+            controls: control_results(catalog, &out),
+            findings: out,
+            waivers: waiver_results,
+        }
+    }
+}
+
+fn initial_state(clock: &Clock) -> impl Fn(&Waiver) -> WaiverResult + '_ {
+    |w| WaiverResult {
+        check: w.check.clone(),
+        subject: w.subject.clone(),
+        reason: w.reason.clone(),
+        expires: w.expires.clone(),
+        approved_by: w.approved_by.clone(),
+        ticket: w.ticket.clone(),
+        // ISO dates compare as strings; the waiver applies through its `expires` day.
+        state: if w.expires.as_str() < clock.today.as_str() {
+            WaiverState::Expired
+        } else {
+            WaiverState::Active
+        },
+        matched: 0,
+    }
+}
+
+fn subject_matcher(w: &Waiver) -> Option<globset::GlobMatcher> {
+    GlobBuilder::new(&w.subject)
+        .literal_separator(false)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+fn controls_of(check: &str) -> Vec<String> {
+    checks::find(check)
+        .map(|c| c.meta().controls.iter().map(|s| (*s).to_owned()).collect())
+        .unwrap_or_default()
+}
+
+fn fingerprint(f: &Finding) -> String {
+    let mut h = Sha256::new();
+    for part in [f.check.as_str(), f.subject.as_str(), f.location.anchor()] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    digest[..16]
+        .iter()
+        .fold(String::with_capacity(32), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+fn count(statuses: impl Iterator<Item = FindingStatus>) -> Summary {
+    let mut s = Summary::default();
+    for st in statuses {
+        match st {
+            FindingStatus::Pass => s.pass += 1,
+            FindingStatus::Fail => s.fail += 1,
+            FindingStatus::Error => s.error += 1,
+            FindingStatus::Waived => s.waived += 1,
+        }
+    }
+    s
+}
+
+fn control_results(catalog: &Catalog, findings: &[ReportFinding]) -> Vec<ControlResult> {
+    let mut by_control: BTreeMap<&str, Vec<FindingStatus>> = BTreeMap::new();
+    for f in findings {
+        for c in &f.controls {
+            by_control.entry(c.as_str()).or_default().push(f.status);
+        }
+    }
+    catalog
+        .controls
+        .iter()
+        .map(|c| {
+            let statuses = by_control.get(c.id.as_str()).cloned().unwrap_or_default();
+            let checks: Vec<String> = checks::ALL
+                .iter()
+                .filter(|k| k.meta().controls.contains(&c.id.as_str()))
+                .map(|k| k.meta().id.to_owned())
+                .collect();
+            let status = match c.mode {
+                Mode::Manual => ControlStatus::Manual,
+                Mode::Planned => ControlStatus::Planned,
+                Mode::Checked => derive_status(&statuses),
+            };
+            ControlResult {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                status,
+                frameworks: c.frameworks.clone(),
+                checks,
+                counts: count(statuses.into_iter()),
+            }
+        })
+        .collect()
+}
+
+/// Any failure fails the control; otherwise any error makes it unproven; waived failures are
+/// accepted risk and count as passing; nothing judged means not tested.
+fn derive_status(statuses: &[FindingStatus]) -> ControlStatus {
+    if statuses.contains(&FindingStatus::Fail) {
+        ControlStatus::Fail
+    } else if statuses.contains(&FindingStatus::Error) {
+        ControlStatus::Error
+    } else if statuses.is_empty() {
+        ControlStatus::NotTested
+    } else {
+        ControlStatus::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use checks::{Location, Severity};
+    use serde_json::Value;
+
+    use super::*;
+
+    fn finding(status: Status, subject: &str) -> Finding {
+        Finding {
+            check: "gha-action-pinned".into(),
+            status,
+            severity: Severity::High,
+            subject: subject.into(),
+            message: "m".into(),
+            location: Location::file(".github/workflows/ci.yml", 3),
+            related: vec![],
+            evidence: Value::Null,
+        }
+    }
+
+    fn waiver(subject: &str, expires: &str) -> Waiver {
+        Waiver {
+            check: "gha-action-pinned".into(),
+            subject: subject.into(),
+            reason: "vendor action, reviewed".into(),
+            expires: expires.into(),
+            approved_by: "sec@example.com".into(),
+            ticket: "SEC-1".into(),
+        }
+    }
+
+    fn clock() -> Clock {
+        Clock {
+            now: "2026-11-22T00:00:00Z".into(),
+            today: "2026-11-22".into(),
+        }
+    }
+
+    #[test]
+    fn waiver_turns_fail_into_waived_and_stops_gating() {
+        let findings = vec![
+            finding(Status::Fail, "acme/tool@v1"),
+            finding(Status::Fail, "other/x@v2"),
+        ];
+        let r = Report::build(
+            findings,
+            checks::catalog::catalog(),
+            &[waiver("acme/*", "2027-01-01")],
+            "0",
+            &clock(),
+        );
+        assert_eq!(
+            r.summary,
+            Summary {
+                pass: 0,
+                fail: 1,
+                error: 0,
+                waived: 1
+            }
+        );
+        assert_eq!(r.waivers[0].state, WaiverState::Active);
+        assert_eq!(r.gating(Severity::High).count(), 1);
+        let sup05 = r.controls.iter().find(|c| c.id == "SUP-05").unwrap();
+        assert_eq!(sup05.status, ControlStatus::Fail);
+    }
+
+    #[test]
+    fn expired_waiver_no_longer_applies_and_is_reported() {
+        let r = Report::build(
+            vec![finding(Status::Fail, "acme/tool@v1")],
+            checks::catalog::catalog(),
+            &[waiver("acme/*", "2026-11-21")],
+            "0",
+            &clock(),
+        );
+        assert_eq!(r.summary.fail, 1);
+        assert_eq!(r.waivers[0].state, WaiverState::Expired);
+        assert_eq!(r.waivers[0].matched, 1);
+    }
+
+    #[test]
+    fn fingerprint_ignores_line_but_not_subject() {
+        let a = finding(Status::Fail, "x@v1");
+        let mut b = a.clone();
+        b.location = Location::file(".github/workflows/ci.yml", 40);
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a), fingerprint(&finding(Status::Fail, "y@v1")));
+    }
+
+    #[test]
+    fn controls_without_findings_are_not_tested_or_planned() {
+        let r = Report::build(vec![], checks::catalog::catalog(), &[], "0", &clock());
+        let status = |id: &str| r.controls.iter().find(|c| c.id == id).unwrap().status;
+        assert_eq!(status("SUP-05"), ControlStatus::NotTested);
+        assert_eq!(status("NET-02"), ControlStatus::Planned);
+        assert_eq!(status("LOG-01"), ControlStatus::Manual);
+    }
+}

@@ -1,0 +1,4 @@
+//! Renderers: each turns a finished [`crate::Report`] into one output format.
+
+pub mod json;
+pub mod text;

@@ -1,0 +1,117 @@
+//! Human-readable output grouped by control. Colour only when asked (the CLI decides from the
+//! terminal and `NO_COLOR`).
+
+use std::fmt::Write;
+
+use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding};
+
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+
+    fn control(&self, status: ControlStatus) -> String {
+        let label = status.as_str().to_ascii_uppercase();
+        let code = match status {
+            ControlStatus::Pass | ControlStatus::Attested => "32",
+            ControlStatus::Fail => "1;31",
+            ControlStatus::Error => "1;35",
+            ControlStatus::NotTested | ControlStatus::Manual | ControlStatus::Planned => "2",
+        };
+        self.paint(code, &label)
+    }
+
+    fn finding(&self, status: FindingStatus) -> String {
+        let label = status.as_str().to_ascii_uppercase();
+        let code = match status {
+            FindingStatus::Pass => "32",
+            FindingStatus::Fail => "31",
+            FindingStatus::Error => "35",
+            FindingStatus::Waived => "33",
+        };
+        self.paint(code, &format!("{label:<6}"))
+    }
+}
+
+pub fn render(report: &Report, style: &Style) -> String {
+    let mut out = String::new();
+    for control in report
+        .controls
+        .iter()
+        .filter(|c| c.counts != crate::Summary::default())
+    {
+        let _ = writeln!(
+            out,
+            "{} {}  {}",
+            style.control(control.status),
+            control.id,
+            control.title
+        );
+        let mut shown: Vec<&ReportFinding> = report
+            .findings
+            .iter()
+            .filter(|f| f.status != FindingStatus::Pass && f.controls.contains(&control.id))
+            .collect();
+        shown.sort_by_key(|f| (std::cmp::Reverse(f.severity), &f.check, &f.subject));
+        for f in shown {
+            let _ = writeln!(
+                out,
+                "  {} {:<8} {}  {}\n         {}",
+                style.finding(f.status),
+                f.severity.as_str(),
+                f.check,
+                f.location,
+                f.message
+            );
+            if let Some(w) = &f.waiver {
+                let _ = writeln!(
+                    out,
+                    "         waived until {} by {}: {}",
+                    w.expires, w.approved_by, w.reason
+                );
+            }
+        }
+        if control.counts.pass > 0 {
+            let _ = writeln!(
+                out,
+                "  {} {} passed",
+                style.paint("2", "·"),
+                control.counts.pass
+            );
+        }
+    }
+    for w in &report.waivers {
+        match w.state {
+            crate::WaiverState::Expired => {
+                let _ = writeln!(
+                    out,
+                    "waiver for {} `{}` expired on {}: it no longer applies",
+                    w.check, w.subject, w.expires
+                );
+            }
+            crate::WaiverState::Unused => {
+                let _ = writeln!(
+                    out,
+                    "waiver for {} `{}` matched no failing finding",
+                    w.check, w.subject
+                );
+            }
+            crate::WaiverState::Active => {}
+        }
+    }
+    let s = report.summary;
+    let _ = writeln!(
+        out,
+        "\n{} passed, {} failed, {} errors, {} waived",
+        s.pass, s.fail, s.error, s.waived
+    );
+    out
+}

@@ -1,0 +1,57 @@
+//! Loading `vouch.toml` into [`checks::Settings`].
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use checks::Settings;
+
+/// Loads the configuration. A missing file at the default location means defaults; a missing
+/// file the user named, unreadable TOML, an unknown key or an invalid value is an error whose
+/// one line names the file, the line and the cause.
+pub fn load(path: &Path, explicit: bool) -> Result<Settings> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(Settings::default());
+        }
+        Err(e) => bail!("cannot read config {}: {e}", path.display()),
+    };
+    let settings: Settings = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let msg = e.message().replace('\n', " ");
+        match line {
+            Some(l) => anyhow::anyhow!("{}:{l}: {msg}", path.display()),
+            None => anyhow::anyhow!("{}: {msg}", path.display()),
+        }
+    })?;
+    if let Some(problem) = settings.problems().into_iter().next() {
+        bail!("{}: {problem}", path.display());
+    }
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vouch.toml");
+        std::fs::write(&p, "[postgres]\nruntime_roles = [\"app\"]\nbogus = 1\n").unwrap();
+        let err = load(&p, true).unwrap_err().to_string();
+        assert!(err.contains("vouch.toml:3:"), "{err}");
+        assert!(err.contains("bogus"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn missing_default_is_defaults_but_missing_explicit_is_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vouch.toml");
+        assert_eq!(load(&p, false).unwrap(), Settings::default());
+        assert!(load(&p, true).is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! The `vouch` binary: CLI, configuration, sources (all I/O) and output.
+//!
+//! The flow is: sources collect [`checks::Facts`] → [`checks::judge`] → [`reports::Report::build`]
+//! → renderers. Nothing in this crate makes a compliance judgement; an `if` about compliance
+//! belongs in a check.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod explain;
+pub mod output;
+pub mod sources;

@@ -1,0 +1,3 @@
+//! Sources: all I/O. Each reads one kind of target into [`checks::Facts`] and judges nothing.
+
+pub mod repo;

@@ -1,0 +1,198 @@
+//! The repository source: walks a tree in parallel and parses every file of a judged kind.
+//!
+//! Honours `.gitignore` (even outside a git checkout) and skips vendored trees. A file that
+//! cannot be read or parsed is recorded as unreadable with its cause, and the walk goes on.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use checks::facts::repo::{FileKind, RepoFacts, Unreadable};
+use checks::parse::{self, MAX_FILE_BYTES};
+use ignore::{WalkBuilder, WalkState};
+
+/// Directory names never descended into: dependencies and build output, not the project's code.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    ".venv",
+    "__pycache__",
+];
+
+pub fn collect(root: &Path) -> RepoFacts {
+    let merged = Mutex::new(RepoFacts::default());
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && e.depth() > 0
+                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .build_parallel();
+
+    walker.run(|| {
+        let merged = &merged;
+        let mut local = Local::new(merged);
+        Box::new(move |entry| {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    let rel = relative(root, e.path());
+                    local.visit(e.path(), rel);
+                }
+                Ok(_) => {}
+                Err(err) => local.walk_error(root, &err),
+            }
+            WalkState::Continue
+        })
+    });
+
+    let mut facts = merged
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    facts.root = root.display().to_string();
+    sort(&mut facts);
+    facts
+}
+
+/// Per-thread accumulator, merged into the shared facts when the thread's walker is dropped.
+struct Local<'a> {
+    facts: RepoFacts,
+    merged: &'a Mutex<RepoFacts>,
+}
+
+impl<'a> Local<'a> {
+    fn new(merged: &'a Mutex<RepoFacts>) -> Self {
+        Local {
+            facts: RepoFacts::default(),
+            merged,
+        }
+    }
+
+    fn visit(&mut self, abs: &Path, rel: String) {
+        self.facts.files_scanned += 1;
+        let kind = parse::classify(&rel);
+        let size = std::fs::symlink_metadata(abs).map_or(0, |m| m.len());
+        if size > MAX_FILE_BYTES {
+            if kind != FileKind::Text {
+                self.unreadable(rel, kind, format!("{size} bytes, over the 10 MiB limit"));
+            }
+            return;
+        }
+        let bytes = match std::fs::read(abs) {
+            Ok(b) => b,
+            Err(e) => {
+                if kind != FileKind::Text {
+                    self.unreadable(rel, kind, format!("cannot be read: {e}"));
+                }
+                return;
+            }
+        };
+        if let Err(cause) = parse::parse_into(kind, &rel, &bytes, &mut self.facts) {
+            self.unreadable(rel.clone(), kind, cause);
+        }
+        if let Ok(text) = std::str::from_utf8(&bytes)
+            && !text.contains('\0')
+        {
+            self.facts
+                .secrets
+                .extend(checks::secrets::scan_text(&rel, text));
+        }
+    }
+
+    fn unreadable(&mut self, path: String, kind: FileKind, cause: String) {
+        self.facts.unreadable.push(Unreadable { path, kind, cause });
+    }
+
+    fn walk_error(&mut self, root: &Path, err: &ignore::Error) {
+        // A directory or file the walk could not enter: it may hide a judged file, so it is
+        // recorded (as text: no check can know which kind it would have been).
+        let path = match err {
+            ignore::Error::WithPath { path, .. } => relative(root, path),
+            _ => String::from("."),
+        };
+        self.unreadable(path, FileKind::Text, err.to_string());
+    }
+}
+
+impl Drop for Local<'_> {
+    fn drop(&mut self) {
+        let mine = std::mem::take(&mut self.facts);
+        let mut all = self
+            .merged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        merge(&mut all, mine);
+    }
+}
+
+fn merge(into: &mut RepoFacts, from: RepoFacts) {
+    into.files_scanned += from.files_scanned;
+    into.manifests.extend(from.manifests);
+    into.lockfiles.extend(from.lockfiles);
+    into.dockerfiles.extend(from.dockerfiles);
+    into.workflows.extend(from.workflows);
+    into.sboms.extend(from.sboms);
+    into.update_configs.extend(from.update_configs);
+    into.secrets.extend(from.secrets);
+    into.unreadable.extend(from.unreadable);
+}
+
+/// Parallel walks finish in any order: sort so facts (and so reports) are deterministic.
+fn sort(f: &mut RepoFacts) {
+    f.manifests.sort_by(|a, b| a.path.cmp(&b.path));
+    f.lockfiles.sort_by(|a, b| a.path.cmp(&b.path));
+    f.dockerfiles.sort_by(|a, b| a.path.cmp(&b.path));
+    f.workflows.sort_by(|a, b| a.path.cmp(&b.path));
+    f.sboms.sort_by(|a, b| a.path.cmp(&b.path));
+    f.update_configs.sort_by(|a, b| a.path.cmp(&b.path));
+    f.secrets
+        .sort_by(|a, b| (&a.path, a.line, &a.kind).cmp(&(&b.path, b.line, &b.kind)));
+    f.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+}
+
+/// The path relative to the scanned root, with forward slashes.
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_hidden_dirs_skips_vendored_and_ignored_and_records_broken_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |p: &str, s: &str| {
+            let full = root.join(p);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, s).unwrap();
+        };
+        write(
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n",
+        );
+        write(".github/workflows/broken.yml", "jobs: [\n");
+        write("node_modules/x/.github/workflows/ci.yml", "on: push\n");
+        write("ignored/.github/workflows/ci.yml", "on: push\n");
+        write(".gitignore", "ignored/\n");
+        let facts = collect(root);
+        assert_eq!(facts.workflows.len(), 1);
+        assert_eq!(facts.workflows[0].path, ".github/workflows/ci.yml");
+        assert_eq!(facts.unreadable.len(), 1);
+        assert_eq!(facts.unreadable[0].path, ".github/workflows/broken.yml");
+        assert!(facts.unreadable[0].cause.contains("YAML"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The CLI contract: exit codes, formats, determinism, `check --facts`, explain and list.
+
+use predicates::prelude::*;
+
+use crate::harness::{fixture, scan_json, vouch};
+
+#[test]
+fn demo_scan_gates_and_reports_waived_findings() {
+    let (code, report) = scan_json(&fixture("demo"), &[]);
+    assert_eq!(code, 1, "the demo has high-severity failures");
+    assert_eq!(report["schema"], "vouch.report/v1");
+    let findings = report["findings"].as_array().unwrap();
+    let by_subject = |s: &str| findings.iter().find(|f| f["subject"] == s).unwrap();
+    assert_eq!(by_subject("actions/setup-node@v4")["status"], "fail");
+    assert_eq!(by_subject("actions/setup-node@v4")["location"]["line"], 11);
+    let waived = by_subject("acme-corp/platform/.github/workflows/deploy.yml@main");
+    assert_eq!(waived["status"], "waived");
+    assert_eq!(waived["waiver"]["ticket"], "SEC-142");
+}
+
+#[test]
+fn two_scans_are_byte_identical() {
+    let run = || {
+        vouch()
+            .args(["scan"])
+            .arg(fixture("demo"))
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (a, b) = (run(), run());
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn check_from_saved_facts_gives_identical_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.json");
+    let scan = vouch()
+        .arg("scan")
+        .arg(fixture("demo"))
+        .args(["--format", "json", "--dump-facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    let check = vouch()
+        .args(["check", "--facts"])
+        .arg(&facts)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(!scan.stdout.is_empty());
+    assert_eq!(scan.stdout, check.stdout);
+    assert_eq!(scan.status.code(), check.status.code());
+}
+
+#[test]
+fn fail_on_critical_passes_when_only_high_fails() {
+    let (code, _) = scan_json(&fixture("demo"), &["--fail-on", "critical"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn missing_path_exits_2_with_one_line() {
+    vouch()
+        .args(["scan", "/nonexistent/vouch-test"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/nonexistent/vouch-test is not a directory",
+        ))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+}
+
+#[test]
+fn invalid_config_exits_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vouch.toml"),
+        "[docker]\nminimal_base = []\n",
+    )
+    .unwrap();
+    vouch()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("vouch.toml:2:"))
+        .stderr(predicate::str::contains("minimal_base"));
+}
+
+#[test]
+fn explain_knows_checks_and_controls() {
+    vouch()
+        .args(["explain", "gha-action-pinned"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## How to fix"))
+        .stdout(predicate::str::contains("SUP-05"));
+    vouch()
+        .args(["explain", "SUP-05"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CCC-04"));
+    vouch().args(["explain", "no-such-check"]).assert().code(2);
+}
+
+#[test]
+fn list_checks_as_markdown_table() {
+    vouch()
+        .args(["list", "checks", "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| `gha-action-pinned` | high |"));
+}

@@ -1,0 +1,4 @@
+//! End-to-end tests of the `vouch` binary. One test binary; one module per area.
+
+mod cli;
+mod harness;
