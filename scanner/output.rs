@@ -23,14 +23,14 @@ pub enum Format {
 }
 
 /// Renders one format. `color` only affects text.
-pub fn render(report: &Report, format: Format, color: bool) -> Result<String> {
-    Ok(match format {
+pub fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
         Format::Text => render::text::render(report, &render::text::Style { color }),
         Format::Json => render::json::render(report),
-        Format::Sarif | Format::Markdown | Format::Junit => {
-            bail!("the {format:?} format is not available in this build")
-        }
-    })
+        Format::Sarif => render::sarif::render(report),
+        Format::Markdown => render::markdown::render(report),
+        Format::Junit => render::junit::render(report),
+    }
 }
 
 /// Pairs `--format` and `--output` by position: the n-th output file receives the n-th format;
@@ -48,7 +48,7 @@ pub fn write_all(report: &Report, formats: &[Format], outputs: &[PathBuf]) -> Re
     }
     for (i, format) in formats.iter().enumerate() {
         if let Some(path) = outputs.get(i) {
-            let text = render(report, *format, false)?;
+            let text = render(report, *format, false);
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         } else {
@@ -56,7 +56,7 @@ pub fn write_all(report: &Report, formats: &[Format], outputs: &[PathBuf]) -> Re
             let color = *format == Format::Text
                 && stdout.is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let text = render(report, *format, color)?;
+            let text = render(report, *format, color);
             stdout
                 .lock()
                 .write_all(text.as_bytes())
