@@ -60,16 +60,25 @@ pub fn render(report: &Report, style: &Style) -> String {
             .iter()
             .filter(|f| f.status != FindingStatus::Pass && f.controls.contains(&control.id))
             .collect();
-        shown.sort_by_key(|f| (std::cmp::Reverse(f.severity), &f.check, &f.subject));
+        // Most severe first; at one severity, failures before errors before waived findings.
+        shown.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.severity),
+                f.status,
+                &f.check,
+                &f.subject,
+            )
+        });
         for f in shown {
             let _ = writeln!(
                 out,
-                "  {} {:<8} {}  {}\n         {}",
+                "  {} {:<8} {}  {}\n         {}  {}",
                 style.finding(f.status),
                 f.severity.as_str(),
                 f.check,
+                f.subject,
                 f.location,
-                f.message
+                f.message.trim().replace('\n', "\n         ")
             );
             if let Some(w) = &f.waiver {
                 let _ = writeln!(
@@ -114,4 +123,23 @@ pub fn render(report: &Report, style: &Style) -> String {
         s.pass, s.fail, s.error, s.waived
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::sample_report;
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample_report(), &Style { color: false }));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plain = render(&sample_report(), &Style { color: false });
+        let coloured = render(&sample_report(), &Style { color: true });
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m SUP-05"));
+    }
 }
