@@ -38,6 +38,12 @@ const PATH_ESCAPES: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// GitHub code scanning rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// GitHub code scanning rejects a result with more locations than this.
+const MAX_RELATED_LOCATIONS: usize = 1_000;
+
 /// SARIF for the report, with a rule for every registered check.
 pub fn render(report: &Report) -> String {
     render_with_checks(report, checks::ALL)
@@ -46,11 +52,25 @@ pub fn render(report: &Report) -> String {
 /// SARIF for the report with rules for exactly these checks (tests pin the list).
 pub fn render_with_checks(report: &Report, checks: &[&dyn Check]) -> String {
     let rules: Vec<Value> = checks.iter().map(|c| rule(*c)).collect();
+    // Passes are evidence, but not at the price of an upload code scanning would reject: past
+    // its limit they are left out (the JSON report keeps them) and a notification says so.
+    let keep_passes = report.findings.len() <= MAX_RESULTS;
     let results: Vec<Value> = report
         .findings
         .iter()
+        .filter(|f| keep_passes || f.status != FindingStatus::Pass)
         .map(|f| result(f, rule_index(checks, &f.check)))
         .collect();
+    let mut execution_notes = Vec::new();
+    if !keep_passes {
+        execution_notes.push(json!({
+            "level": "note",
+            "message": { "text": format!(
+                "{} passing results were left out to stay within code scanning's {MAX_RESULTS}-result limit; the JSON report has them.",
+                report.summary.pass
+            ) },
+        }));
+    }
     let notifications: Vec<Value> = report
         .waivers
         .iter()
@@ -79,6 +99,7 @@ pub fn render_with_checks(report: &Report, checks: &[&dyn Check]) -> String {
             },
             "invocations": [{
                 "executionSuccessful": true,
+                "toolExecutionNotifications": execution_notes,
                 "toolConfigurationNotifications": notifications,
             }],
             "results": results,
@@ -215,6 +236,7 @@ fn result(f: &ReportFinding, rule_index: Option<usize>) -> Value {
         let related: Vec<Value> = f
             .related
             .iter()
+            .take(MAX_RELATED_LOCATIONS - 1)
             .enumerate()
             .map(|(i, l)| location(l, Some(i)))
             .collect();
@@ -433,6 +455,33 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .contains("expired on 2025-06-30")
+        );
+    }
+
+    #[test]
+    fn passes_are_left_out_past_the_code_scanning_limit() {
+        let mut report = sample_report();
+        let pass = report.findings[0].clone();
+        let fail = report.findings[2].clone();
+        report.findings = (0..=MAX_RESULTS)
+            .map(|i| {
+                let mut f = if i == 0 { fail.clone() } else { pass.clone() };
+                f.subject = format!("owner/action-{i}@v1");
+                f
+            })
+            .collect();
+        report.summary.pass = MAX_RESULTS;
+        let doc: Value =
+            serde_json::from_str(&render_with_checks(&report, &sample_checks())).unwrap();
+        let run = &doc["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), 1);
+        assert_eq!(run["results"][0]["kind"], "fail");
+        let note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            note.starts_with("25000 passing results were left out"),
+            "{note}"
         );
     }
 
