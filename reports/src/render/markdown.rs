@@ -6,6 +6,7 @@
 //! fit.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding, WaiverState};
@@ -34,7 +35,11 @@ pub fn render_within(report: &Report, budget: usize) -> String {
     }
     out.push_str(&waivers);
     if !controls.is_empty() {
-        out.push_str("\n<details><summary>Controls</summary>\n\n");
+        let _ = write!(
+            out,
+            "\n<details><summary>Controls: {}</summary>\n\n",
+            control_counts(report)
+        );
         out.push_str("| Control | Status | Title | Framework references |\n");
         out.push_str("|---|---|---|---|\n");
         let room = budget.saturating_sub(out.len() + CLOSING.len());
@@ -182,6 +187,19 @@ fn controls_rows(report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// `1 fail, 3 pass, 20 planned`, in the order of [`ControlStatus`].
+fn control_counts(report: &Report) -> String {
+    let mut counts: BTreeMap<ControlStatus, usize> = BTreeMap::new();
+    for c in &report.controls {
+        *counts.entry(c.status).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(status, n)| format!("{n} {}", status.as_str().replace('_', " ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn control_label(status: ControlStatus) -> &'static str {
     match status {
         ControlStatus::Pass => "✅ pass",
@@ -278,6 +296,7 @@ mod tests {
         assert!(md.contains("more findings not shown"));
         assert!(md.contains("### Waivers"), "waivers survive truncation");
         assert!(md.contains("| SUP-05 |"), "controls survive truncation");
+        assert!(md.contains("<summary>Controls: 2 fail, 1 manual, 1 planned</summary>"));
         assert!(md.ends_with("</details>\n"));
     }
 }
