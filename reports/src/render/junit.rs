@@ -84,23 +84,23 @@ fn write_suite(
 
 fn write_case(w: &mut Writer<Vec<u8>>, f: &ReportFinding) -> std::io::Result<()> {
     let location = f.location.to_string();
-    let case = w.create_element("testcase").with_attributes([
-        ("name", f.subject.as_str()),
-        ("classname", f.check.as_str()),
-    ]);
+    let subject = xml_chars(&f.subject);
+    let case = w
+        .create_element("testcase")
+        .with_attributes([("name", subject.as_str()), ("classname", f.check.as_str())]);
     let outcome = match f.status {
         FindingStatus::Pass => None,
-        FindingStatus::Fail => Some(("failure", f.message.clone())),
-        FindingStatus::Error => Some(("error", f.message.clone())),
+        FindingStatus::Fail => Some(("failure", xml_chars(&f.message))),
+        FindingStatus::Error => Some(("error", xml_chars(&f.message))),
         FindingStatus::Waived => Some((
             "skipped",
             f.waiver.as_ref().map_or_else(
                 || "waived".to_owned(),
                 |wv| {
-                    format!(
+                    xml_chars(&format!(
                         "waived until {} by {}: {}",
                         wv.expires, wv.approved_by, wv.reason
-                    )
+                    ))
                 },
             ),
         )),
@@ -109,12 +109,12 @@ fn write_case(w: &mut Writer<Vec<u8>>, f: &ReportFinding) -> std::io::Result<()>
         case.write_empty()?;
         return Ok(());
     };
-    let body = format!(
+    let body = xml_chars(&format!(
         "{location}\n{} ({}, controls: {})",
         f.message,
         f.severity,
         f.controls.join(", ")
-    );
+    ));
     case.write_inner_content(|w| {
         w.create_element(tag)
             .with_attributes([("message", message.as_str()), ("type", f.severity.as_str())])
@@ -122,6 +122,18 @@ fn write_case(w: &mut Writer<Vec<u8>>, f: &ReportFinding) -> std::io::Result<()>
         Ok(())
     })?;
     Ok(())
+}
+
+/// Replaces characters XML 1.0 cannot carry at all, even escaped (most C0 controls, the
+/// non-characters U+FFFE and U+FFFF), with U+FFFD; quick-xml escapes the rest.
+fn xml_chars(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -145,5 +157,16 @@ mod tests {
         ));
         assert!(xml.contains(r#"<skipped message="waived until 2099-12-31 by security@acme.example: internal reusable workflow, protected branch""#));
         assert!(xml.contains("&lt;mapping&gt;"), "text is escaped");
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        let mut report = sample_report();
+        report.findings[2].subject = "bad\u{1b}[31mname".to_owned();
+        report.findings[2].message = "nul\u{0} here".to_owned();
+        let xml = render(&report);
+        assert!(xml.contains("name=\"bad\u{fffd}[31mname\""));
+        assert!(xml.contains("nul\u{fffd} here"));
+        assert!(!xml.contains('\u{1b}') && !xml.contains('\u{0}'));
     }
 }
