@@ -231,7 +231,8 @@ fn push_rows(out: &mut String, rows: &[String], room: usize, what: &str) {
 }
 
 /// Makes text safe inside a table cell: pipes escaped, line breaks kept as `<br>`, and HTML
-/// special characters neutralised so a finding cannot inject markup into the comment.
+/// special characters neutralised so a finding cannot inject markup into the comment, and other
+/// control characters replaced so it cannot drive a terminal either.
 fn cell(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for c in text.trim().chars() {
@@ -242,6 +243,7 @@ fn cell(text: &str) -> String {
             '<' => s.push_str("&lt;"),
             '>' => s.push_str("&gt;"),
             '&' => s.push_str("&amp;"),
+            c if c.is_control() => s.push('\u{fffd}'),
             _ => s.push(c),
         }
     }
@@ -261,6 +263,7 @@ mod tests {
     #[test]
     fn cells_escape_pipes_newlines_and_markup() {
         assert_eq!(cell("a | b\nc <x>"), "a \\| b<br>c &lt;x&gt;");
+        assert_eq!(cell("a\x1b[2Jb"), "a\u{fffd}[2Jb");
     }
 
     #[test]

@@ -76,15 +76,17 @@ pub fn render(report: &Report, style: &Style) -> String {
                 style.finding(f.status),
                 f.severity.as_str(),
                 f.check,
-                f.subject,
-                f.location,
-                f.message.trim().replace('\n', "\n         ")
+                printable(&f.subject),
+                printable(&f.location.to_string()),
+                printable(f.message.trim()).replace('\n', "\n         ")
             );
             if let Some(w) = &f.waiver {
                 let _ = writeln!(
                     out,
                     "         waived until {} by {}: {}",
-                    w.expires, w.approved_by, w.reason
+                    w.expires,
+                    printable(&w.approved_by),
+                    printable(&w.reason)
                 );
             }
         }
@@ -103,14 +105,17 @@ pub fn render(report: &Report, style: &Style) -> String {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` expired on {}: it no longer applies",
-                    w.check, w.subject, w.expires
+                    w.check,
+                    printable(&w.subject),
+                    w.expires
                 );
             }
             crate::WaiverState::Unused => {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` matched no failing finding",
-                    w.check, w.subject
+                    w.check,
+                    printable(&w.subject)
                 );
             }
             crate::WaiverState::Active => {}
@@ -123,6 +128,20 @@ pub fn render(report: &Report, style: &Style) -> String {
         s.pass, s.fail, s.error, s.waived
     );
     out
+}
+
+/// Text from the scanned tree (file names, messages quoting it) must not drive the terminal:
+/// control characters other than the line break become U+FFFD.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -141,5 +160,14 @@ mod tests {
         let coloured = render(&sample_report(), &Style { color: true });
         assert!(!plain.contains('\x1b'));
         assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m SUP-05"));
+    }
+
+    #[test]
+    fn scanned_text_cannot_inject_terminal_escapes() {
+        let mut report = sample_report();
+        report.findings[2].subject = "evil\x1b]0;title\x07@v1".to_owned();
+        let text = render(&report, &Style { color: false });
+        assert!(text.contains("evil\u{fffd}]0;title\u{fffd}@v1"));
+        assert!(!text.contains('\x1b'));
     }
 }
