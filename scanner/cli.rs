@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use checks::catalog::catalog;
 use checks::facts::{Collection, FACTS_SCHEMA};
 use checks::{Facts, Severity};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use reports::Report;
 
 use crate::output::{self, Format};
@@ -58,7 +58,7 @@ struct OutputArgs {
     /// Output format; repeat for several (text, json, sarif, markdown, junit).
     #[arg(long = "format", short = 'f', value_enum, default_values_t = [Format::Text])]
     formats: Vec<Format>,
-    /// Write the n-th --format to this file (stdout when not given).
+    /// Write the --format given just before this option to FILE (stdout when not given).
     #[arg(long = "output", short = 'o', value_name = "FILE")]
     outputs: Vec<PathBuf>,
     /// Exit 1 when a finding at or above this severity failed or errored.
@@ -123,8 +123,14 @@ enum ListFormat {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    // Parsed through ArgMatches to keep the command-line order of --format and --output.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let order = match matches.subcommand() {
+        Some(("scan" | "check", m)) => OutputOrder::of(m),
+        _ => OutputOrder::default(),
+    };
+    match run(cli, &order) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("vouch: error: {}", one_line(&e));
@@ -142,9 +148,44 @@ fn one_line(e: &anyhow::Error) -> String {
         .replace('\n', " ")
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+/// Command-line positions of the `--format` and `--output` values.
+#[derive(Debug, Default)]
+struct OutputOrder {
+    formats: Vec<usize>,
+    outputs: Vec<usize>,
+}
+
+impl OutputOrder {
+    fn of(m: &ArgMatches) -> Self {
+        let indices = |id: &str| -> Vec<usize> {
+            if m.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+                m.indices_of(id).map(Iterator::collect).unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        };
+        OutputOrder {
+            formats: indices("formats"),
+            outputs: indices("outputs"),
+        }
+    }
+
+    /// Where each format goes. A default format (not on the command line) sorts first.
+    fn plan(&self, args: &OutputArgs) -> Result<Vec<output::Destination>> {
+        let at = |positions: &[usize], i: usize| positions.get(i).copied().unwrap_or(0);
+        let formats: Vec<_> = (args.formats.iter().enumerate())
+            .map(|(i, f)| (at(&self.formats, i), *f))
+            .collect();
+        let outputs: Vec<_> = (args.outputs.iter().enumerate())
+            .map(|(i, p)| (at(&self.outputs, i), p.clone()))
+            .collect();
+        output::pair(&formats, &outputs)
+    }
+}
+
+fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
     match cli.command {
-        Command::Scan(args) => scan(&args),
+        Command::Scan(args) => scan(&args, order),
         Command::Check(args) => {
             let text = std::fs::read_to_string(&args.facts)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
@@ -157,7 +198,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     facts.schema
                 );
             }
-            judge_and_write(&facts, &args.output)
+            let plan = order.plan(&args.output)?;
+            judge_and_write(&facts, &args.output, &plan)
         }
         Command::Explain { id } => {
             print!("{}", crate::explain::explain(&id)?);
@@ -178,7 +220,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn scan(args: &ScanArgs) -> Result<ExitCode> {
+fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
+    // Usage errors surface before any work is done.
+    let plan = order.plan(&args.output)?;
     let root = &args.path;
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
@@ -195,7 +239,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    judge_and_write(&facts, &args.output)
+    judge_and_write(&facts, &args.output, &plan)
 }
 
 /// Runs every source the configuration asks for.
@@ -216,11 +260,15 @@ fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> F
     }
 }
 
-fn judge_and_write(facts: &Facts, out: &OutputArgs) -> Result<ExitCode> {
+fn judge_and_write(
+    facts: &Facts,
+    out: &OutputArgs,
+    plan: &[output::Destination],
+) -> Result<ExitCode> {
     let clock = clock::now()?;
     let findings = checks::judge(facts);
     let report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, &clock);
-    output::write_all(&report, &out.formats, &out.outputs)?;
+    output::write_all(&report, plan)?;
     let gating = report.gating(out.fail_on.into()).count();
     Ok(if gating > 0 {
         ExitCode::from(1)

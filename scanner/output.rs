@@ -23,32 +23,49 @@ pub enum Format {
 }
 
 /// Renders one format. `color` only affects text.
-pub fn render(report: &Report, format: Format, color: bool) -> Result<String> {
-    Ok(match format {
+pub fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
         Format::Text => render::text::render(report, &render::text::Style { color }),
         Format::Json => render::json::render(report),
-        Format::Sarif | Format::Markdown | Format::Junit => {
-            bail!("the {format:?} format is not available in this build")
-        }
-    })
+        Format::Sarif => render::sarif::render(report),
+        Format::Markdown => render::markdown::render(report),
+        Format::Junit => render::junit::render(report),
+    }
 }
 
-/// Pairs `--format` and `--output` by position: the n-th output file receives the n-th format;
-/// formats without a file go to stdout (at most one may).
-pub fn write_all(report: &Report, formats: &[Format], outputs: &[PathBuf]) -> Result<()> {
-    if outputs.len() > formats.len() {
-        bail!(
-            "{} --output files given for {} --format values: give one --format per --output",
-            outputs.len(),
-            formats.len()
-        );
+/// Where one rendered format goes: a file, or stdout when `None`.
+pub type Destination = (Format, Option<PathBuf>);
+
+/// Pairs each `--output` with the `--format` given just before it on the command line
+/// (`--format text --format json --output r.json` writes JSON to `r.json` and text to stdout).
+/// Positions are the arguments' command-line indices; a format that took its default value has
+/// none and sorts first. Formats without a file go to stdout, at most one of them.
+pub fn pair(formats: &[(usize, Format)], outputs: &[(usize, PathBuf)]) -> Result<Vec<Destination>> {
+    let mut plan: Vec<Destination> = formats.iter().map(|(_, f)| (*f, None)).collect();
+    for (at, path) in outputs {
+        let Some(i) = formats
+            .iter()
+            .rposition(|(format_at, _)| format_at < at)
+            .filter(|i| plan[*i].1.is_none())
+        else {
+            bail!(
+                "--output {} must follow the --format it receives (e.g. --format json --output {0})",
+                path.display()
+            );
+        };
+        plan[i].1 = Some(path.clone());
     }
-    if formats.len() - outputs.len() > 1 {
-        bail!("only one format can go to stdout: give an --output file for each other --format");
+    if plan.iter().filter(|(_, file)| file.is_none()).count() > 1 {
+        bail!("only one format can go to stdout: give an --output file after each other --format");
     }
-    for (i, format) in formats.iter().enumerate() {
-        if let Some(path) = outputs.get(i) {
-            let text = render(report, *format, false)?;
+    Ok(plan)
+}
+
+/// Renders every format to its destination.
+pub fn write_all(report: &Report, plan: &[Destination]) -> Result<()> {
+    for (format, file) in plan {
+        if let Some(path) = file {
+            let text = render(report, *format, false);
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         } else {
@@ -56,7 +73,7 @@ pub fn write_all(report: &Report, formats: &[Format], outputs: &[PathBuf]) -> Re
             let color = *format == Format::Text
                 && stdout.is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let text = render(report, *format, color)?;
+            let text = render(report, *format, color);
             stdout
                 .lock()
                 .write_all(text.as_bytes())
@@ -64,4 +81,66 @@ pub fn write_all(report: &Report, formats: &[Format], outputs: &[PathBuf]) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(plan: &[Destination]) -> Vec<(Format, Option<&str>)> {
+        plan.iter()
+            .map(|(f, p)| (*f, p.as_ref().and_then(|p| p.to_str())))
+            .collect()
+    }
+
+    #[test]
+    fn output_binds_to_the_format_before_it() {
+        let plan = pair(
+            &[(1, Format::Text), (3, Format::Json)],
+            &[(5, PathBuf::from("r.json"))],
+        )
+        .unwrap();
+        assert_eq!(
+            paths(&plan),
+            [(Format::Text, None), (Format::Json, Some("r.json"))]
+        );
+
+        let plan = pair(
+            &[(1, Format::Json), (5, Format::Text)],
+            &[(3, PathBuf::from("r.json"))],
+        )
+        .unwrap();
+        assert_eq!(
+            paths(&plan),
+            [(Format::Json, Some("r.json")), (Format::Text, None)]
+        );
+    }
+
+    #[test]
+    fn default_format_takes_a_lone_output() {
+        let plan = pair(&[(0, Format::Text)], &[(2, PathBuf::from("r.txt"))]).unwrap();
+        assert_eq!(paths(&plan), [(Format::Text, Some("r.txt"))]);
+    }
+
+    #[test]
+    fn an_output_needs_a_free_format_before_it() {
+        let err = pair(
+            &[(3, Format::Json)],
+            &[(1, PathBuf::from("a")), (5, PathBuf::from("b"))],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--output a must follow"), "{err}");
+        let err = pair(
+            &[(1, Format::Json)],
+            &[(3, PathBuf::from("a")), (5, PathBuf::from("b"))],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--output b must follow"), "{err}");
+    }
+
+    #[test]
+    fn at_most_one_format_on_stdout() {
+        let err = pair(&[(1, Format::Json), (3, Format::Sarif)], &[]).unwrap_err();
+        assert!(err.to_string().contains("only one format can go to stdout"));
+    }
 }

@@ -1,4 +1,10 @@
 //! Renderers: each turns a finished [`crate::Report`] into one output format.
 
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
+
+#[cfg(test)]
+mod sample;

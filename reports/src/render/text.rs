@@ -60,22 +60,33 @@ pub fn render(report: &Report, style: &Style) -> String {
             .iter()
             .filter(|f| f.status != FindingStatus::Pass && f.controls.contains(&control.id))
             .collect();
-        shown.sort_by_key(|f| (std::cmp::Reverse(f.severity), &f.check, &f.subject));
+        // Most severe first; at one severity, failures before errors before waived findings.
+        shown.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.severity),
+                f.status,
+                &f.check,
+                &f.subject,
+            )
+        });
         for f in shown {
             let _ = writeln!(
                 out,
-                "  {} {:<8} {}  {}\n         {}",
+                "  {} {:<8} {}  {}\n         {}  {}",
                 style.finding(f.status),
                 f.severity.as_str(),
                 f.check,
-                f.location,
-                f.message
+                printable(&f.subject),
+                printable(&f.location.to_string()),
+                printable(f.message.trim()).replace('\n', "\n         ")
             );
             if let Some(w) = &f.waiver {
                 let _ = writeln!(
                     out,
                     "         waived until {} by {}: {}",
-                    w.expires, w.approved_by, w.reason
+                    w.expires,
+                    printable(&w.approved_by),
+                    printable(&w.reason)
                 );
             }
         }
@@ -94,14 +105,17 @@ pub fn render(report: &Report, style: &Style) -> String {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` expired on {}: it no longer applies",
-                    w.check, w.subject, w.expires
+                    w.check,
+                    printable(&w.subject),
+                    w.expires
                 );
             }
             crate::WaiverState::Unused => {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` matched no failing finding",
-                    w.check, w.subject
+                    w.check,
+                    printable(&w.subject)
                 );
             }
             crate::WaiverState::Active => {}
@@ -114,4 +128,46 @@ pub fn render(report: &Report, style: &Style) -> String {
         s.pass, s.fail, s.error, s.waived
     );
     out
+}
+
+/// Text from the scanned tree (file names, messages quoting it) must not drive the terminal:
+/// control characters other than the line break become U+FFFD.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::sample_report;
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample_report(), &Style { color: false }));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plain = render(&sample_report(), &Style { color: false });
+        let coloured = render(&sample_report(), &Style { color: true });
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m SUP-05"));
+    }
+
+    #[test]
+    fn scanned_text_cannot_inject_terminal_escapes() {
+        let mut report = sample_report();
+        report.findings[2].subject = "evil\x1b]0;title\x07@v1".to_owned();
+        let text = render(&report, &Style { color: false });
+        assert!(text.contains("evil\u{fffd}]0;title\u{fffd}@v1"));
+        assert!(!text.contains('\x1b'));
+    }
 }

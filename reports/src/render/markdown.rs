@@ -1,0 +1,305 @@
+//! Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+//!
+//! The renderer does not know the gate threshold, so the headline states counts by status; the
+//! table lists what needs attention (failures, errors, waived findings) by severity. Output stays
+//! under GitHub's 65,536-character comment limit: tables are cut with a note when they would not
+//! fit.
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding, WaiverState};
+
+/// GitHub rejects comments over 65,536 characters; keep a margin for the truncation notes.
+pub const MAX_CHARS: usize = 60_000;
+
+pub fn render(report: &Report) -> String {
+    render_within(report, MAX_CHARS)
+}
+
+/// Renders the report in at most about `budget` characters (notes of what was cut included).
+pub fn render_within(report: &Report, budget: usize) -> String {
+    let mut out = headline(report);
+    let attention = attention_rows(report);
+    let waivers = waiver_section(report);
+    let controls = controls_rows(report);
+
+    // Findings first, then waivers, then controls: each table gets what the earlier ones left.
+    let reserve = waivers.len() + CONTROLS_MIN;
+    if !attention.is_empty() {
+        out.push_str("\n| Severity | Status | Check | Subject | Location | Message |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        let room = budget.saturating_sub(out.len() + reserve);
+        push_rows(&mut out, &attention, room, "findings");
+    }
+    out.push_str(&waivers);
+    if !controls.is_empty() {
+        let _ = write!(
+            out,
+            "\n<details><summary>Controls: {}</summary>\n\n",
+            control_counts(report)
+        );
+        out.push_str("| Control | Status | Title | Framework references |\n");
+        out.push_str("|---|---|---|---|\n");
+        let room = budget.saturating_sub(out.len() + CLOSING.len());
+        push_rows(&mut out, &controls, room, "controls");
+        out.push_str(CLOSING);
+    }
+    out
+}
+
+/// Room kept for the controls table's header and a truncation note.
+const CONTROLS_MIN: usize = 400;
+const CLOSING: &str = "\n</details>\n";
+
+fn headline(report: &Report) -> String {
+    let s = report.summary;
+    let mark = if s.fail + s.error > 0 { "❌" } else { "✅" };
+    let mut out = format!(
+        "## {mark} vouch: {} failed, {} errors, {} waived, {} passed\n",
+        s.fail, s.error, s.waived, s.pass
+    );
+    let _ = writeln!(
+        out,
+        "\n<sub>{} {} · {} · {}</sub>",
+        report.tool.name,
+        cell(&report.tool.version),
+        cell(&report.generated_at),
+        report.schema
+    );
+    if s.fail + s.error + s.waived == 0 {
+        out.push_str("\nNothing failed or needs attention.\n");
+    }
+    out
+}
+
+/// Failing, erroring and waived findings, most severe first.
+fn attention_rows(report: &Report) -> Vec<String> {
+    let mut shown: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status != FindingStatus::Pass)
+        .collect();
+    shown.sort_by_key(|f| {
+        (
+            Reverse(f.severity),
+            status_rank(f.status),
+            &f.check,
+            &f.subject,
+        )
+    });
+    shown
+        .into_iter()
+        .map(|f| {
+            let mut message = cell(&f.message);
+            if let Some(w) = &f.waiver {
+                let _ = write!(
+                    message,
+                    "<br>**waived** until {} by {}: {}",
+                    cell(&w.expires),
+                    cell(&w.approved_by),
+                    cell(&w.reason)
+                );
+                if !w.ticket.is_empty() {
+                    let _ = write!(message, " ({})", cell(&w.ticket));
+                }
+            }
+            format!(
+                "| {} | {} | `{}` | {} | {} | {} |\n",
+                f.severity,
+                status_label(f.status),
+                f.check,
+                cell(&f.subject),
+                cell(&f.location.to_string()),
+                message
+            )
+        })
+        .collect()
+}
+
+fn status_rank(status: FindingStatus) -> u8 {
+    match status {
+        FindingStatus::Fail => 0,
+        FindingStatus::Error => 1,
+        FindingStatus::Waived => 2,
+        FindingStatus::Pass => 3,
+    }
+}
+
+fn status_label(status: FindingStatus) -> &'static str {
+    match status {
+        FindingStatus::Fail => "❌ fail",
+        FindingStatus::Error => "⚠️ error",
+        FindingStatus::Waived => "💤 waived",
+        FindingStatus::Pass => "✅ pass",
+    }
+}
+
+fn waiver_section(report: &Report) -> String {
+    if report.waivers.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n### Waivers\n\n| State | Check | Subject | Expires | Approved by | Matched | Reason |\n|---|---|---|---|---|---|---|\n",
+    );
+    for w in &report.waivers {
+        let state = match w.state {
+            WaiverState::Active => "active",
+            WaiverState::Expired => "⚠️ **expired**: no longer applies",
+            WaiverState::Unused => "unused: matched no failure",
+        };
+        let mut reason = cell(&w.reason);
+        if !w.ticket.is_empty() {
+            let _ = write!(reason, " ({})", cell(&w.ticket));
+        }
+        let _ = writeln!(
+            out,
+            "| {state} | `{}` | {} | {} | {} | {} | {reason} |",
+            cell(&w.check),
+            cell(&w.subject),
+            cell(&w.expires),
+            cell(&w.approved_by),
+            w.matched
+        );
+    }
+    out
+}
+
+fn controls_rows(report: &Report) -> Vec<String> {
+    report
+        .controls
+        .iter()
+        .map(|c| {
+            let refs: Vec<String> = c
+                .frameworks
+                .iter()
+                .map(|(key, ids)| format!("{key}: {}", ids.join(", ")))
+                .collect();
+            format!(
+                "| {} | {} | {} | {} |\n",
+                c.id,
+                control_label(c.status),
+                cell(&c.title),
+                cell(&refs.join("; "))
+            )
+        })
+        .collect()
+}
+
+/// `1 fail, 3 pass, 20 planned`, in the order of [`ControlStatus`].
+fn control_counts(report: &Report) -> String {
+    let mut counts: BTreeMap<ControlStatus, usize> = BTreeMap::new();
+    for c in &report.controls {
+        *counts.entry(c.status).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(status, n)| format!("{n} {}", status.as_str().replace('_', " ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn control_label(status: ControlStatus) -> &'static str {
+    match status {
+        ControlStatus::Pass => "✅ pass",
+        ControlStatus::Fail => "❌ fail",
+        ControlStatus::Error => "⚠️ error",
+        ControlStatus::NotTested => "not tested",
+        ControlStatus::Manual => "manual",
+        ControlStatus::Attested => "attested",
+        ControlStatus::Planned => "planned",
+    }
+}
+
+/// Appends rows while they fit in `room` characters; the rest is replaced by one note.
+fn push_rows(out: &mut String, rows: &[String], room: usize, what: &str) {
+    let note_room = 120;
+    let mut used = 0;
+    for (i, row) in rows.iter().enumerate() {
+        if used + row.len() + note_room > room {
+            let _ = writeln!(
+                out,
+                "\n_… {} more {what} not shown to stay within GitHub's comment limit; see the JSON or SARIF report._",
+                rows.len() - i
+            );
+            return;
+        }
+        out.push_str(row);
+        used += row.len();
+    }
+}
+
+/// Makes text safe inside a table cell: pipes escaped, line breaks kept as `<br>`, and HTML
+/// special characters neutralised so a finding cannot inject markup into the comment, and other
+/// control characters replaced so it cannot drive a terminal either.
+fn cell(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        match c {
+            '|' => s.push_str("\\|"),
+            '\n' => s.push_str("<br>"),
+            '\r' => {}
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '&' => s.push_str("&amp;"),
+            c if c.is_control() => s.push('\u{fffd}'),
+            _ => s.push(c),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::sample_report;
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample_report()));
+    }
+
+    #[test]
+    fn cells_escape_pipes_newlines_and_markup() {
+        assert_eq!(cell("a | b\nc <x>"), "a \\| b<br>c &lt;x&gt;");
+        assert_eq!(cell("a\x1b[2Jb"), "a\u{fffd}[2Jb");
+    }
+
+    #[test]
+    fn findings_sorted_by_severity_with_waiver_reason() {
+        let md = render(&sample_report());
+        let critical = md.find("| critical | ❌ fail | `pg-rls-forced`").unwrap();
+        let high = md.find("| high | ❌ fail | `gha-action-pinned`").unwrap();
+        assert!(critical < high);
+        assert!(md.contains(
+            "**waived** until 2099-12-31 by security@acme.example: internal reusable workflow"
+        ));
+        assert!(md.contains("⚠️ **expired**: no longer applies"));
+        assert!(md.contains("unused: matched no failure"));
+        assert!(
+            !md.contains("public.accounts"),
+            "passes are counted, not listed"
+        );
+    }
+
+    #[test]
+    fn stays_within_github_comment_limit() {
+        let mut report = sample_report();
+        let template = report.findings[2].clone();
+        report.findings = (0..5000)
+            .map(|i| {
+                let mut f = template.clone();
+                f.subject = format!("owner/action-{i}@v1");
+                f
+            })
+            .collect();
+        let md = render(&report);
+        assert!(md.chars().count() <= 65_536, "{} chars", md.chars().count());
+        assert!(md.contains("more findings not shown"));
+        assert!(md.contains("### Waivers"), "waivers survive truncation");
+        assert!(md.contains("| SUP-05 |"), "controls survive truncation");
+        assert!(md.contains("<summary>Controls: 2 fail, 1 manual, 1 planned</summary>"));
+        assert!(md.ends_with("</details>\n"));
+    }
+}

@@ -1,0 +1,506 @@
+//! SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
+//!
+//! One run; one rule per check in [`checks::ALL`] with the check's documentation as help; one
+//! result per finding, passes included as `kind: "pass"` (dashboards ignore them, evidence
+//! readers do not). Waived findings carry an accepted external suppression with the waiver's
+//! reason; expired and unused waivers become tool-configuration notifications.
+
+use std::fmt::Write;
+
+use checks::catalog::catalog;
+use checks::{Check, Location, Severity};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde_json::{Map, Value, json};
+
+use crate::model::{FindingStatus, Report, ReportFinding, WaiverResult, WaiverState};
+
+const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Where `%SRCROOT%`-relative artifact URIs are anchored.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// Characters escaped in a relative path to make it a valid URI reference (RFC 3986): controls,
+/// space, and the delimiters that would otherwise end or change the path.
+const PATH_ESCAPES: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// GitHub code scanning rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// GitHub code scanning rejects a result with more locations than this.
+const MAX_RELATED_LOCATIONS: usize = 1_000;
+
+/// SARIF for the report, with a rule for every registered check.
+pub fn render(report: &Report) -> String {
+    render_with_checks(report, checks::ALL)
+}
+
+/// SARIF for the report with rules for exactly these checks (tests pin the list).
+pub fn render_with_checks(report: &Report, checks: &[&dyn Check]) -> String {
+    let rules: Vec<Value> = checks.iter().map(|c| rule(*c)).collect();
+    // Passes are evidence, but not at the price of an upload code scanning would reject: past
+    // its limit they are left out (the JSON report keeps them) and a notification says so.
+    let keep_passes = report.findings.len() <= MAX_RESULTS;
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| keep_passes || f.status != FindingStatus::Pass)
+        .map(|f| result(f, rule_index(checks, &f.check)))
+        .collect();
+    let mut execution_notes = Vec::new();
+    if !keep_passes {
+        execution_notes.push(json!({
+            "level": "note",
+            "message": { "text": format!(
+                "{} passing results were left out to stay within code scanning's {MAX_RESULTS}-result limit; the JSON report has them.",
+                report.summary.pass
+            ) },
+        }));
+    }
+    let notifications: Vec<Value> = report
+        .waivers
+        .iter()
+        .filter_map(|w| waiver_notification(w, rule_index(checks, &w.check)))
+        .collect();
+
+    let mut driver = json!({
+        "name": report.tool.name,
+        "version": report.tool.version,
+        "semanticVersion": report.tool.version,
+        "rules": rules,
+    });
+    // Only a real, declared address: the package's `repository` when Cargo.toml sets it.
+    let information_uri = env!("CARGO_PKG_REPOSITORY");
+    if !information_uri.is_empty() {
+        driver["informationUri"] = json!(information_uri);
+    }
+
+    let sarif = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": driver },
+            "originalUriBaseIds": {
+                SRCROOT: { "description": { "text": "The root of the scanned repository." } }
+            },
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": execution_notes,
+                "toolConfigurationNotifications": notifications,
+            }],
+            "results": results,
+            "properties": {
+                "reportSchema": report.schema,
+                "summary": report.summary,
+                "waivers": report.waivers,
+            },
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF values always serialize");
+    s.push('\n');
+    s
+}
+
+fn rule_index(checks: &[&dyn Check], id: &str) -> Option<usize> {
+    checks.iter().position(|c| c.meta().id == id)
+}
+
+fn rule(check: &dyn Check) -> Value {
+    let m = check.meta();
+    let help = help_markdown(check);
+    let mut tags = vec!["security".to_owned(), m.source.as_str().to_owned()];
+    tags.extend(m.controls.iter().map(|c| (*c).to_owned()));
+    json!({
+        "id": m.id,
+        "name": upper_camel(m.id),
+        "shortDescription": { "text": m.title },
+        "fullDescription": { "text": full_description(m.docs, m.title) },
+        "help": { "text": help, "markdown": help },
+        "defaultConfiguration": { "level": level(m.severity) },
+        "properties": {
+            "tags": tags,
+            "security-severity": security_severity(m.severity),
+            "severity": m.severity,
+            "controls": m.controls,
+        },
+    })
+}
+
+/// What `vouch explain` shows: the check's docs, then the controls it serves with their
+/// framework references.
+fn help_markdown(check: &dyn Check) -> String {
+    let m = check.meta();
+    let mut s = format!("{}\n\n## Controls\n", m.docs.trim());
+    for id in m.controls {
+        let Some(c) = catalog().control(id) else {
+            let _ = writeln!(s, "- {id}");
+            continue;
+        };
+        let _ = writeln!(s, "- {} {}", c.id, c.title);
+        for (key, refs) in &c.frameworks {
+            let name = catalog()
+                .framework(key)
+                .map_or_else(|| key.clone(), |f| format!("{} {}", f.name, f.version));
+            let _ = writeln!(s, "  - {name}: {}", refs.join(", "));
+        }
+    }
+    s
+}
+
+/// The first paragraph of the docs' "Why" section, or the title when there is none.
+fn full_description(docs: &str, title: &str) -> String {
+    let why = docs
+        .split("## ")
+        .find_map(|section| section.strip_prefix("Why"))
+        .unwrap_or("");
+    let paragraph = why
+        .trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if paragraph.is_empty() {
+        title.to_owned()
+    } else {
+        paragraph
+    }
+}
+
+/// `gha-action-pinned` → `GhaActionPinned`.
+fn upper_camel(id: &str) -> String {
+    id.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's convention: a CVSS-like score as a string; it buckets >= 9.0 as critical,
+/// >= 7.0 high, >= 4.0 medium, > 0 low.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+fn result(f: &ReportFinding, rule_index: Option<usize>) -> Value {
+    let mut r = Map::new();
+    r.insert("ruleId".into(), json!(f.check));
+    if let Some(i) = rule_index {
+        r.insert("ruleIndex".into(), json!(i));
+    }
+    // Errors are failures to prove the property: they gate like failures (fail closed), so
+    // they are reported as failing results at the finding's severity.
+    let (kind, level) = match f.status {
+        FindingStatus::Pass => ("pass", "none"),
+        FindingStatus::Fail | FindingStatus::Error | FindingStatus::Waived => {
+            ("fail", level(f.severity))
+        }
+    };
+    r.insert("kind".into(), json!(kind));
+    r.insert("level".into(), json!(level));
+    r.insert("message".into(), json!({ "text": message_text(f) }));
+    r.insert("locations".into(), json!([location(&f.location, None)]));
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .take(MAX_RELATED_LOCATIONS - 1)
+            .enumerate()
+            .map(|(i, l)| location(l, Some(i)))
+            .collect();
+        r.insert("relatedLocations".into(), json!(related));
+    }
+    r.insert(
+        "partialFingerprints".into(),
+        json!({ "vouchFingerprint/v1": f.fingerprint }),
+    );
+    if let Some(w) = &f.waiver {
+        let mut justification = format!("{} (approved by {}", w.reason, w.approved_by);
+        if !w.ticket.is_empty() {
+            let _ = write!(justification, ", {}", w.ticket);
+        }
+        let _ = write!(justification, ", until {})", w.expires);
+        r.insert(
+            "suppressions".into(),
+            json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": justification,
+                "properties": { "waiver": w },
+            }]),
+        );
+    }
+    r.insert(
+        "properties".into(),
+        json!({
+            "status": f.status,
+            "severity": f.severity,
+            "subject": f.subject,
+            "controls": f.controls,
+            "evidence": f.evidence,
+        }),
+    );
+    Value::Object(r)
+}
+
+fn message_text(f: &ReportFinding) -> String {
+    match f.status {
+        FindingStatus::Error => format!("{}: could not be evaluated: {}", f.subject, f.message),
+        _ => format!("{}: {}", f.subject, f.message),
+    }
+}
+
+fn location(l: &Location, id: Option<usize>) -> Value {
+    let mut loc = match l {
+        Location::File { path, line } => {
+            let mut physical = json!({
+                "artifactLocation": {
+                    "uri": utf8_percent_encode(path, PATH_ESCAPES).to_string(),
+                    "uriBaseId": SRCROOT,
+                },
+            });
+            if *line > 0 {
+                physical["region"] = json!({ "startLine": line });
+            }
+            json!({ "physicalLocation": physical })
+        }
+        // A live resource: its URI as an absolute artifact location (what dashboards need to
+        // show something) and as a logical location (what it really is).
+        Location::Resource { uri } => json!({
+            "physicalLocation": { "artifactLocation": { "uri": uri } },
+            "logicalLocations": [{ "fullyQualifiedName": uri, "kind": "resource" }],
+        }),
+    };
+    if let Some(id) = id {
+        loc["id"] = json!(id);
+    }
+    loc
+}
+
+fn waiver_notification(w: &WaiverResult, rule_index: Option<usize>) -> Option<Value> {
+    let (level, text) = match w.state {
+        WaiverState::Active => return None,
+        WaiverState::Expired => (
+            "warning",
+            format!(
+                "The waiver for {} `{}` expired on {}: it no longer applies ({} finding(s) matched).",
+                w.check, w.subject, w.expires, w.matched
+            ),
+        ),
+        WaiverState::Unused => (
+            "note",
+            format!(
+                "The waiver for {} `{}` matched no failing finding: it may be stale.",
+                w.check, w.subject
+            ),
+        ),
+    };
+    let mut rule = json!({ "id": w.check });
+    if let Some(i) = rule_index {
+        rule["index"] = json!(i);
+    }
+    Some(json!({
+        "level": level,
+        "message": { "text": text },
+        "associatedRule": rule,
+        "properties": { "waiver": w },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::{sample_checks, sample_report};
+
+    fn sample_sarif() -> Value {
+        serde_json::from_str(&render_with_checks(&sample_report(), &sample_checks())).unwrap()
+    }
+
+    pub(crate) fn assert_valid_sarif(doc: &Value) {
+        let schema: Value = serde_json::from_str(include_str!(
+            "../../../tests/schemas/sarif-schema-2.1.0.json"
+        ))
+        .unwrap();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the SARIF schema compiles offline");
+        let errors: Vec<String> = validator
+            .iter_errors(doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render_with_checks(&sample_report(), &sample_checks()));
+    }
+
+    #[test]
+    fn every_status_and_location_shape_validates_against_the_schema() {
+        assert_valid_sarif(&sample_sarif());
+    }
+
+    #[test]
+    fn the_validator_rejects_broken_sarif() {
+        // Guards the validation test itself: a result without a message is not SARIF.
+        let mut doc = sample_sarif();
+        doc["runs"][0]["results"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("message");
+        let schema: Value = serde_json::from_str(include_str!(
+            "../../../tests/schemas/sarif-schema-2.1.0.json"
+        ))
+        .unwrap();
+        assert!(!jsonschema::is_valid(&schema, &doc));
+    }
+
+    #[test]
+    fn registered_checks_all_become_rules_and_validate() {
+        let doc: Value = serde_json::from_str(&render(&sample_report())).unwrap();
+        let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        assert_eq!(rules.len(), checks::ALL.len());
+        for (rule, check) in rules.iter().zip(checks::ALL) {
+            assert_eq!(rule["id"], check.meta().id);
+            assert!(
+                rule["help"]["markdown"]
+                    .as_str()
+                    .unwrap()
+                    .contains(check.meta().docs.trim())
+            );
+        }
+        assert_valid_sarif(&doc);
+    }
+
+    #[test]
+    fn statuses_map_to_kind_level_and_suppressions() {
+        let doc = sample_sarif();
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let by_subject = |s: &str| {
+            results
+                .iter()
+                .find(|r| r["properties"]["subject"] == s)
+                .unwrap()
+        };
+        let pass = by_subject("public.accounts");
+        assert_eq!(
+            (pass["kind"].as_str(), pass["level"].as_str()),
+            (Some("pass"), Some("none"))
+        );
+        let waived = by_subject("acme-corp/platform/.github/workflows/deploy.yml@main");
+        assert_eq!(waived["suppressions"][0]["status"], "accepted");
+        assert!(
+            waived["suppressions"][0]["justification"]
+                .as_str()
+                .unwrap()
+                .starts_with("internal reusable workflow")
+        );
+        let error = by_subject(".github/workflows/broken file.yml");
+        assert_eq!(error["kind"], "fail");
+        let physical = &error["locations"][0]["physicalLocation"];
+        assert_eq!(
+            physical["artifactLocation"]["uri"],
+            ".github/workflows/broken%20file.yml"
+        );
+        assert!(physical.get("region").is_none(), "line 0 has no region");
+        let live = by_subject("public.orders");
+        assert_eq!(live["ruleIndex"], 1);
+        assert_eq!(live["level"], "error");
+        assert_eq!(
+            live["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            "postgres://127.0.0.1:5432/app/public.orders"
+        );
+        let notes = doc["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+            .as_array()
+            .unwrap();
+        assert_eq!(notes.len(), 2, "the expired and the unused waiver");
+        assert!(
+            notes[0]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("expired on 2025-06-30")
+        );
+    }
+
+    #[test]
+    fn passes_are_left_out_past_the_code_scanning_limit() {
+        let mut report = sample_report();
+        let pass = report.findings[0].clone();
+        let fail = report.findings[2].clone();
+        report.findings = (0..=MAX_RESULTS)
+            .map(|i| {
+                let mut f = if i == 0 { fail.clone() } else { pass.clone() };
+                f.subject = format!("owner/action-{i}@v1");
+                f
+            })
+            .collect();
+        report.summary.pass = MAX_RESULTS;
+        let doc: Value =
+            serde_json::from_str(&render_with_checks(&report, &sample_checks())).unwrap();
+        let run = &doc["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), 1);
+        assert_eq!(run["results"][0]["kind"], "fail");
+        let note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            note.starts_with("25000 passing results were left out"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn rule_metadata_follows_github_conventions() {
+        let doc = sample_sarif();
+        let rule = &doc["runs"][0]["tool"]["driver"]["rules"][1];
+        assert_eq!(rule["name"], "PgRlsForced");
+        assert_eq!(rule["properties"]["security-severity"], "9.5");
+        assert_eq!(rule["defaultConfiguration"]["level"], "error");
+        assert_eq!(
+            rule["fullDescription"]["text"],
+            "A table without forced RLS leaks rows across tenants."
+        );
+        assert!(
+            rule["properties"]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("TEN-01"))
+        );
+    }
+}
