@@ -58,6 +58,7 @@ pub enum Ecosystem {
     Ruby,
     Composer,
     Docker,
+    #[serde(rename = "github-actions")]
     GithubActions,
 }
 

@@ -30,7 +30,7 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
     let mut members = BTreeSet::new();
     let ecosystem = match name {
         "Cargo.lock" => {
-            toml_packages(text, &mut names, |n| n.to_owned())?;
+            toml_packages(text, &mut names, str::to_owned)?;
             Ecosystem::Cargo
         }
         "poetry.lock" | "uv.lock" | "pdm.lock" => {

@@ -21,7 +21,7 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
         "composer.json" => composer_json(text)?,
         _ => requirements_txt(text),
     };
-    manifest.path = path.to_owned();
+    path.clone_into(&mut manifest.path);
     Ok(manifest)
 }
 
@@ -346,17 +346,14 @@ fn logical_lines(text: &str) -> Vec<(u32, String)> {
             start = line_number(i);
         }
         let without_comment = strip_comment(raw);
-        match without_comment.trim_end().strip_suffix('\\') {
-            Some(part) => {
-                current.push_str(part);
-                current.push(' ');
-            }
-            None => {
-                current.push_str(without_comment);
-                let logical = std::mem::take(&mut current);
-                if !logical.trim().is_empty() {
-                    out.push((start, logical.trim().to_owned()));
-                }
+        if let Some(part) = without_comment.trim_end().strip_suffix('\\') {
+            current.push_str(part);
+            current.push(' ');
+        } else {
+            current.push_str(without_comment);
+            let logical = std::mem::take(&mut current);
+            if !logical.trim().is_empty() {
+                out.push((start, logical.trim().to_owned()));
             }
         }
     }

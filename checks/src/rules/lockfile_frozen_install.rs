@@ -205,15 +205,12 @@ fn commands(script: &str) -> Vec<(usize, Vec<String>)> {
         if logical.is_empty() {
             start = i;
         }
-        match line.trim_end().strip_suffix('\\') {
-            Some(part) => {
-                logical.push_str(part);
-                logical.push(' ');
-            }
-            None => {
-                logical.push_str(line);
-                push_commands(start, &std::mem::take(&mut logical), &mut out);
-            }
+        if let Some(part) = line.trim_end().strip_suffix('\\') {
+            logical.push_str(part);
+            logical.push(' ');
+        } else {
+            logical.push_str(line);
+            push_commands(start, &std::mem::take(&mut logical), &mut out);
         }
     }
     push_commands(start, &logical, &mut out);
@@ -283,10 +280,13 @@ fn judge(words: &[String], env: &Env<'_>) -> Option<Verdict> {
     }
 }
 
+// `Some(…)` helpers: every judge returns `Option<Verdict>` (`None`: not an install).
+#[allow(clippy::unnecessary_wraps)]
 fn loose(s: impl Into<String>) -> Option<Verdict> {
     Some(Verdict::Loose(s.into()))
 }
 
+#[allow(clippy::unnecessary_wraps)]
 fn strict(s: impl Into<String>) -> Option<Verdict> {
     Some(Verdict::Strict(s.into()))
 }
@@ -471,9 +471,7 @@ fn pip_operands<'a>(mut it: impl Iterator<Item = &'a String>) -> (Vec<String>, V
             .or_else(|| w.strip_prefix("-r"))
         {
             files.push(f.to_owned());
-        } else if w == "-e" || w == "--editable" {
-            it.next();
-        } else if PIP_VALUE_OPTIONS.contains(&w) {
+        } else if w == "-e" || w == "--editable" || PIP_VALUE_OPTIONS.contains(&w) {
             it.next();
         } else if w.starts_with('-') || is_local_path(w) {
         } else {

@@ -107,6 +107,21 @@ impl Check for SbomPresent {
                 format!("{} produces an SBOM (`{what}`)", wf.path),
                 evidence,
             );
+        } else if let Some(u) = repo
+            .unreadable
+            .iter()
+            .find(|u| matches!(u.kind, FileKind::Sbom | FileKind::Workflow))
+        {
+            // The unreadable file may be the SBOM or the workflow that produces it.
+            out.error(
+                ".",
+                Location::file(u.path.clone(), 0),
+                format!(
+                    "no readable SBOM or SBOM-producing workflow, and {} could not be read",
+                    u.path
+                ),
+                evidence,
+            );
         } else {
             out.fail(
                 ".",

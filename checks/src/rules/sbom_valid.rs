@@ -65,13 +65,13 @@ impl Check for SbomValid {
                 "lockfile_coverage": coverage(repo, sbom),
             });
             let here = Location::file(sbom.path.clone(), 0);
+            let version = sbom.spec_version.trim_start_matches("SPDX-");
             if sbom.problems.is_empty() {
                 out.pass(
                     sbom.path.clone(),
                     here,
                     format!(
-                        "valid {format} {} with {} components",
-                        sbom.spec_version,
+                        "valid {format} {version} with {} components",
                         sbom.components.len()
                     ),
                     evidence,
@@ -80,11 +80,7 @@ impl Check for SbomValid {
                 out.fail(
                     sbom.path.clone(),
                     here,
-                    format!(
-                        "invalid {format} {}: {}",
-                        sbom.spec_version,
-                        sbom.problems.join("; ")
-                    ),
+                    format!("invalid {format} {version}: {}", sbom.problems.join("; ")),
                     evidence,
                 );
             }
