@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::supply_chain::{file_name, is_requirements};
+use super::supply_chain::{file_name, is_requirements, script_line};
 use super::unreadable_files;
 use crate::facts::repo::{FileKind, Located, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
@@ -129,15 +129,17 @@ fn judge_file<'r>(
 ) {
     let mut judged: Vec<(u32, String, Verdict)> = Vec::new();
     for (run, is_yaml_block) in runs {
-        // A multi-line `run: |` script starts on the line after its key.
-        let first_line = if is_yaml_block && run.value.contains('\n') {
-            run.line + 1
-        } else {
-            run.line
-        };
+        let block = is_yaml_block && run.value.contains('\n');
         for (offset, words) in commands(&run.value) {
             if let Some(verdict) = judge(&words, env) {
-                let line = first_line + u32::try_from(offset).unwrap_or(0);
+                // A Dockerfile RUN's text starts on the RUN line itself (continuations are
+                // joined, so usually offset 0); a YAML block starts on the line after `run:`.
+                let line = if is_yaml_block {
+                    script_line(run.line, block, offset)
+                } else {
+                    script_line(run.line, false, 0)
+                        .saturating_add(u32::try_from(offset).unwrap_or(u32::MAX))
+                };
                 judged.push((line, words.join(" "), verdict));
             }
         }

@@ -1,5 +1,6 @@
 use serde_json::json;
 
+use super::supply_chain::script_line;
 use super::unreadable_files;
 use crate::facts::repo::{FileKind, RepoFacts, Workflow};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -145,12 +146,7 @@ fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
         }
         for run in &wf.runs {
             if let Some((offset, text)) = sbom_command(&run.value) {
-                // A multi-line `run: |` script starts on the line after its key.
-                let line = if run.value.contains('\n') {
-                    run.line + 1 + u32::try_from(offset).unwrap_or(0)
-                } else {
-                    run.line
-                };
+                let line = script_line(run.line, run.value.contains('\n'), offset);
                 out.push((wf, line, text.trim().to_owned()));
             }
         }

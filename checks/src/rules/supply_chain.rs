@@ -25,6 +25,20 @@ pub(crate) struct LockLookup<'a> {
     pub workspace: Option<String>,
 }
 
+/// The line of the `offset`-th line of a `run:` script whose key is on `run_line`: a multi-line
+/// (`run: |`) script starts on the line after its key. 0 stays 0 (line unknown).
+pub(crate) fn script_line(run_line: u32, multi_line_block: bool, offset: usize) -> u32 {
+    if run_line == 0 {
+        return 0;
+    }
+    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+    if multi_line_block {
+        run_line.saturating_add(1).saturating_add(offset)
+    } else {
+        run_line
+    }
+}
+
 /// requirements*.txt files are judged by their pins, not by a lockfile.
 pub(crate) fn is_requirements(m: &Manifest) -> bool {
     m.ecosystem == Ecosystem::Python && !file_name(&m.path).eq_ignore_ascii_case("pyproject.toml")
