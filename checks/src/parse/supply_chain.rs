@@ -43,3 +43,20 @@ fn parse_text(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_bun_lockfile_is_recorded_not_rejected() {
+        let mut facts = RepoFacts::default();
+        let bytes = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x02\x00\xff\xfe";
+        let outcome = parse_into(FileKind::Lockfile, "web/bun.lockb", bytes, &mut facts);
+        assert_eq!(outcome, Some(Ok(())));
+        assert_eq!(facts.lockfiles[0].path, "web/bun.lockb");
+        let other = parse_into(FileKind::Lockfile, "web/yarn.lock", b"\xff", &mut facts);
+        assert!(matches!(other, Some(Err(e)) if e.contains("UTF-8")));
+        assert!(parse_into(FileKind::Workflow, "a.yml", b"", &mut facts).is_none());
+    }
+}

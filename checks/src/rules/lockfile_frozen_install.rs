@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::supply_chain::{file_name, is_requirements, script_line};
+use super::supply_chain::{dir_of, file_name, is_requirements, join, script_line};
 use super::unreadable_files;
 use crate::facts::repo::{FileKind, Located, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
@@ -64,11 +64,14 @@ impl Check for LockfileFrozenInstall {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Workflow, FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
-        let env = Env::of(repo);
+        // Workflows run from the repository root; a Dockerfile's paths are usually relative
+        // to its own directory (the build context).
+        let root = Env::of(repo, "");
         for wf in &repo.workflows {
-            judge_file(&wf.path, wf.runs.iter().map(|r| (r, true)), &env, out);
+            judge_file(&wf.path, wf.runs.iter().map(|r| (r, true)), &root, out);
         }
         for df in &repo.dockerfiles {
+            let env = Env::of(repo, dir_of(&df.path));
             let runs = df
                 .stages
                 .iter()
@@ -82,34 +85,51 @@ impl Check for LockfileFrozenInstall {
 /// requirements files.
 struct Env<'a> {
     repo: &'a RepoFacts,
+    /// The directory relative paths in commands are most likely relative to.
+    dir: &'a str,
     has_poetry_lock: bool,
     has_composer_lock: bool,
 }
 
 impl<'a> Env<'a> {
-    fn of(repo: &'a RepoFacts) -> Self {
+    fn of(repo: &'a RepoFacts, dir: &'a str) -> Self {
         let has = |name: &str| repo.lockfiles.iter().any(|l| file_name(&l.path) == name);
         Env {
             repo,
+            dir,
             has_poetry_lock: has("poetry.lock"),
             has_composer_lock: has("composer.lock"),
         }
     }
 
     /// Whether a requirements file named in `pip install -r FILE` pins every line:
-    /// `Some(unpinned names)`, or `None` when no such file is in the repository.
+    /// `Some(unpinned names)`, or `None` when no such file is in the repository. The file is
+    /// looked up relative to `dir`, then to the root, then as any file ending with that path
+    /// (a Docker build copies files around); in the last case every candidate must be pinned.
     fn unpinned_in(&self, file: &str) -> Option<Vec<String>> {
         let file = file.trim_start_matches("./");
-        let m = self.repo.manifests.iter().find(|m| {
-            is_requirements(m) && (m.path == file || m.path.ends_with(&format!("/{file}")))
-        })?;
-        Some(
-            m.requirements
-                .iter()
-                .filter(|r| !r.pinned)
-                .map(|r| r.name.clone())
+        let requirements = || self.repo.manifests.iter().filter(|m| is_requirements(m));
+        let exact = [join(self.dir, file), file.to_owned()];
+        let candidates: Vec<_> = match exact
+            .iter()
+            .find_map(|p| requirements().find(|m| &m.path == p))
+        {
+            Some(m) => vec![m],
+            None => requirements()
+                .filter(|m| m.path.ends_with(&format!("/{file}")))
                 .collect(),
-        )
+        };
+        if candidates.is_empty() {
+            return None;
+        }
+        let mut unpinned: Vec<String> = candidates
+            .iter()
+            .flat_map(|m| m.requirements.iter().filter(|r| !r.pinned))
+            .map(|r| r.name.clone())
+            .collect();
+        unpinned.sort();
+        unpinned.dedup();
+        Some(unpinned)
     }
 }
 
@@ -541,7 +561,7 @@ mod tests {
     use crate::facts::repo::{Ecosystem, Lockfile, Manifest, Requirement};
 
     fn verdict(cmd: &str, repo: &RepoFacts) -> Option<Verdict> {
-        let env = Env::of(repo);
+        let env = Env::of(repo, "");
         let all = commands(cmd);
         assert_eq!(all.len(), 1, "{all:?}");
         judge(&all[0].1, &env)
@@ -637,6 +657,37 @@ mod tests {
         for (cmd, want) in cases {
             assert_eq!(kind(cmd), want, "{cmd}");
         }
+    }
+
+    #[test]
+    fn dockerfile_requirements_resolve_from_the_build_context() {
+        use crate::facts::Facts;
+        use crate::facts::repo::{Dockerfile, Stage};
+        use crate::registry::run_one;
+        let mut repo = repo();
+        repo.manifests[1].path = "requirements.txt".to_owned();
+        repo.manifests[0].path = "worker/requirements.txt".to_owned();
+        let dockerfile = |path: &str| Dockerfile {
+            path: path.to_owned(),
+            stages: vec![Stage {
+                base: "python:3.12-slim".to_owned(),
+                runs: vec![Located {
+                    value: "pip install --no-cache-dir -r requirements.txt".to_owned(),
+                    line: 4,
+                }],
+                ..Stage::default()
+            }],
+            ..Dockerfile::default()
+        };
+        repo.dockerfiles = vec![dockerfile("worker/Dockerfile"), dockerfile("Dockerfile")];
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        let findings = run_one(&LockfileFrozenInstall, &Context::new(&facts));
+        let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
+        assert_eq!(status("worker/Dockerfile"), Some(Status::Fail));
+        assert_eq!(status("Dockerfile"), Some(Status::Pass));
     }
 
     #[test]
