@@ -667,17 +667,19 @@ mod tests {
         let mut repo = repo();
         repo.manifests[1].path = "requirements.txt".to_owned();
         repo.manifests[0].path = "worker/requirements.txt".to_owned();
-        let dockerfile = |path: &str| Dockerfile {
-            path: path.to_owned(),
-            stages: vec![Stage {
+        // Field by field, so fields added to the Dockerfile facts later need no change here.
+        let dockerfile = |path: &str| {
+            let mut d = Dockerfile::default();
+            path.clone_into(&mut d.path);
+            d.stages = vec![Stage {
                 base: "python:3.12-slim".to_owned(),
                 runs: vec![Located {
                     value: "pip install --no-cache-dir -r requirements.txt".to_owned(),
                     line: 4,
                 }],
                 ..Stage::default()
-            }],
-            ..Dockerfile::default()
+            }];
+            d
         };
         repo.dockerfiles = vec![dockerfile("worker/Dockerfile"), dockerfile("Dockerfile")];
         let facts = Facts {
