@@ -5,7 +5,6 @@
 //! of the formats but breaks its rules is read, with its problems listed, so `sbom-valid` can
 //! fail it with the reasons.
 
-use cyclonedx_bom::errors::{BomError, JsonReadError};
 use cyclonedx_bom::models::bom::Bom;
 use cyclonedx_bom::validation::{Validate, ValidationErrorsKind, ValidationResult};
 use serde::Deserialize;
@@ -24,6 +23,9 @@ pub fn parse(path: &str, text: &str) -> Result<Sbom, String> {
     Err("neither a CycloneDX (`bomFormat`) nor an SPDX (`spdxVersion`) JSON document".to_owned())
 }
 
+/// The CycloneDX versions `cyclonedx-bom` 0.8 parses and validates.
+const SUPPORTED_CYCLONEDX: [&str; 3] = ["1.3", "1.4", "1.5"];
+
 fn cyclonedx(path: &str, doc: Value) -> Result<Sbom, String> {
     let mut sbom = Sbom {
         path: path.to_owned(),
@@ -40,17 +42,27 @@ fn cyclonedx(path: &str, doc: Value) -> Result<Sbom, String> {
     names.sort();
     names.dedup();
     sbom.components = names;
-    match Bom::parse_json_value(doc) {
-        Ok(bom) => sbom.problems = validation_problems(&bom),
+    match doc.get("specVersion") {
+        Some(Value::String(v)) if SUPPORTED_CYCLONEDX.contains(&v.as_str()) => {}
         // A version the validator does not know cannot be proven valid: unreadable, so the
         // checks report `error` rather than guess.
-        Err(JsonReadError::BomError {
-            error: BomError::UnsupportedSpecVersion(v),
-        }) => {
+        Some(Value::String(v)) => {
             return Err(format!(
                 "CycloneDX spec version {v} is not supported by the validator (1.3 to 1.5)"
             ));
         }
+        Some(_) => {
+            sbom.problems
+                .push("specVersion: must be a string such as \"1.5\"".to_owned());
+            return Ok(sbom);
+        }
+        None => {
+            sbom.problems.push("specVersion: missing".to_owned());
+            return Ok(sbom);
+        }
+    }
+    match Bom::parse_json_value(doc) {
+        Ok(bom) => sbom.problems = validation_problems(&bom),
         Err(e) => sbom
             .problems
             .push(format!("does not follow the CycloneDX schema: {e}")),
@@ -73,7 +85,8 @@ fn flatten(prefix: &str, result: ValidationResult, out: &mut Vec<String>) {
     for (field, kind) in result.errors() {
         let here = if prefix.is_empty() {
             field
-        } else if field.is_empty() {
+        } else if field.is_empty() || field == "inner" {
+            // The crate names a wrapped list `inner`: `components[0]` reads better.
             prefix.to_owned()
         } else {
             format!("{prefix}.{field}")
@@ -255,6 +268,15 @@ mod tests {
         assert!(!parse("bom.json", &wrong_shape).unwrap().problems.is_empty());
         let future = CDX.replace("\"1.5\"", "\"9.9\"");
         assert!(parse("bom.json", &future).is_err());
+        let numeric = CDX.replace("\"1.5\"", "1.5");
+        let problems = parse("bom.json", &numeric).unwrap().problems;
+        assert_eq!(problems, ["specVersion: must be a string such as \"1.5\""]);
+        let bad_purl = CDX.replace("pkg:npm/react@18.3.1", "react");
+        let problems = parse("bom.json", &bad_purl).unwrap().problems;
+        assert!(
+            problems[0].starts_with("components[0].purl: "),
+            "{problems:?}"
+        );
         assert!(parse("bom.json", "{\"a\": 1}").is_err());
         assert!(parse("bom.json", "{").is_err());
     }

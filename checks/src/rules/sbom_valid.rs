@@ -65,22 +65,22 @@ impl Check for SbomValid {
                 "lockfile_coverage": coverage(repo, sbom),
             });
             let here = Location::file(sbom.path.clone(), 0);
-            let version = sbom.spec_version.trim_start_matches("SPDX-");
+            let label = match sbom.spec_version.trim_start_matches("SPDX-") {
+                "" => format.to_owned(),
+                version => format!("{format} {version}"),
+            };
             if sbom.problems.is_empty() {
                 out.pass(
                     sbom.path.clone(),
                     here,
-                    format!(
-                        "valid {format} {version} with {} components",
-                        sbom.components.len()
-                    ),
+                    format!("valid {label} with {} components", sbom.components.len()),
                     evidence,
                 );
             } else {
                 out.fail(
                     sbom.path.clone(),
                     here,
-                    format!("invalid {format} {version}: {}", sbom.problems.join("; ")),
+                    format!("invalid {label}: {}", sbom.problems.join("; ")),
                     evidence,
                 );
             }
