@@ -3,7 +3,15 @@
 use crate::model::{Check, Context, Finding, Findings};
 use crate::rules;
 
-pub static ALL: &[&dyn Check] = &[&rules::gha_action_pinned::GhaActionPinned];
+pub static ALL: &[&dyn Check] = &[
+    &rules::gha_action_pinned::GhaActionPinned,
+    &rules::lockfile_present::LockfilePresent,
+    &rules::lockfile_in_sync::LockfileInSync,
+    &rules::lockfile_frozen_install::LockfileFrozenInstall,
+    &rules::dep_update_config::DepUpdateConfig,
+    &rules::sbom_present::SbomPresent,
+    &rules::sbom_valid::SbomValid,
+];
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {

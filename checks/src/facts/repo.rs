@@ -58,6 +58,7 @@ pub enum Ecosystem {
     Ruby,
     Composer,
     Docker,
+    #[serde(rename = "github-actions")]
     GithubActions,
 }
 
@@ -89,6 +90,11 @@ pub struct Manifest {
     pub dependencies: Vec<Dependency>,
     /// requirements*.txt only: each requirement line.
     pub requirements: Vec<Requirement>,
+    /// The package manager the manifest names (`poetry`, `pdm`, `uv` from pyproject `[tool.*]`;
+    /// `pnpm`, `yarn`, `bun` from package.json `packageManager`): decides which lockfile is
+    /// expected when none is committed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
 }
 
 impl Default for Manifest {
@@ -99,6 +105,7 @@ impl Default for Manifest {
             workspace_root: false,
             dependencies: Vec::new(),
             requirements: Vec::new(),
+            tool: None,
         }
     }
 }
@@ -129,6 +136,10 @@ pub struct Lockfile {
     pub ecosystem: Ecosystem,
     /// Sorted, de-duplicated package names.
     pub packages: Vec<String>,
+    /// Workspace member directories the lockfile resolves, relative to the lockfile's directory
+    /// (pnpm `importers`, npm `packages` entries outside node_modules, yarn `workspace:` entries).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 impl Default for Lockfile {
@@ -137,6 +148,7 @@ impl Default for Lockfile {
             path: String::new(),
             ecosystem: Ecosystem::Npm,
             packages: Vec::new(),
+            members: Vec::new(),
         }
     }
 }

@@ -1,6 +1,11 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
 mod lines;
+pub mod lockfile;
+pub mod manifest;
+pub mod sbom;
+mod supply_chain;
+pub mod update_config;
 pub mod workflow;
 
 pub use lines::LineIndex;
@@ -53,6 +58,12 @@ pub fn classify(path: &str) -> FileKind {
     if lower.starts_with("requirements") && lower.ends_with(".txt") {
         return FileKind::Manifest;
     }
+    // The `requirements/base.txt`, `requirements/prod.txt` layout.
+    if (path.starts_with("requirements/") || path.contains("/requirements/"))
+        && lower.ends_with(".txt")
+    {
+        return FileKind::Manifest;
+    }
     if path == ".github/dependabot.yml" || path == ".github/dependabot.yaml" {
         return FileKind::UpdateConfig;
     }
@@ -76,6 +87,9 @@ pub fn parse_into(
 ) -> Result<(), String> {
     if kind == FileKind::Text {
         return Ok(());
+    }
+    if let Some(outcome) = supply_chain::parse_into(kind, path, bytes, facts) {
+        return outcome;
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;

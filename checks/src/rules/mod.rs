@@ -1,7 +1,14 @@
 //! One module per check. Each holds the check's [`Meta`](crate::Meta) (with its docs) and its
 //! logic, and nothing else; shared helpers live here.
 
+pub mod dep_update_config;
 pub mod gha_action_pinned;
+pub mod lockfile_frozen_install;
+pub mod lockfile_in_sync;
+pub mod lockfile_present;
+pub mod sbom_present;
+pub mod sbom_valid;
+mod supply_chain;
 
 use serde_json::json;
 

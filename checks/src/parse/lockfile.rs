@@ -1,0 +1,419 @@
+//! Lockfiles: the package names each resolves (and, for workspace-aware formats, the member
+//! directories it covers).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+use serde_norway::Value as Yaml;
+use toml::Value as Toml;
+
+use super::manifest::normalize_python;
+use crate::facts::repo::{Ecosystem, Lockfile};
+
+/// `bun.lockb` is a binary format: its presence is recorded, its packages are not read.
+pub fn binary(path: &str) -> Lockfile {
+    Lockfile {
+        path: path.to_owned(),
+        ecosystem: Ecosystem::Npm,
+        ..Lockfile::default()
+    }
+}
+
+/// `true` for a lockfile whose packages cannot be read (binary `bun.lockb`).
+pub fn is_opaque(path: &str) -> bool {
+    path.rsplit('/').next() == Some("bun.lockb")
+}
+
+pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut names = BTreeSet::new();
+    let mut members = BTreeSet::new();
+    let ecosystem = match name {
+        "Cargo.lock" => {
+            toml_packages(text, &mut names, str::to_owned)?;
+            Ecosystem::Cargo
+        }
+        "poetry.lock" | "uv.lock" | "pdm.lock" => {
+            toml_packages(text, &mut names, normalize_python)?;
+            Ecosystem::Python
+        }
+        "package-lock.json" | "npm-shrinkwrap.json" => {
+            package_lock(text, &mut names, &mut members)?;
+            Ecosystem::Npm
+        }
+        "pnpm-lock.yaml" => {
+            pnpm_lock(text, &mut names, &mut members)?;
+            Ecosystem::Npm
+        }
+        "yarn.lock" => {
+            yarn_lock(text, &mut names, &mut members)?;
+            Ecosystem::Npm
+        }
+        "bun.lock" => {
+            bun_lock(text, &mut names, &mut members)?;
+            Ecosystem::Npm
+        }
+        "go.sum" => {
+            go_sum(text, &mut names)?;
+            Ecosystem::Go
+        }
+        "Gemfile.lock" => {
+            gemfile_lock(text, &mut names);
+            Ecosystem::Ruby
+        }
+        "composer.lock" => {
+            composer_lock(text, &mut names)?;
+            Ecosystem::Composer
+        }
+        other => return Err(format!("`{other}` is not a known lockfile")),
+    };
+    Ok(Lockfile {
+        path: path.to_owned(),
+        ecosystem,
+        packages: names.into_iter().collect(),
+        members: members.into_iter().collect(),
+    })
+}
+
+/// Cargo.lock, poetry.lock, uv.lock, pdm.lock: `[[package]] name = …`.
+fn toml_packages(
+    text: &str,
+    names: &mut BTreeSet<String>,
+    normalize: impl Fn(&str) -> String,
+) -> Result<(), String> {
+    let doc: toml::Table = toml::from_str(text).map_err(|e| format!("invalid TOML: {e}"))?;
+    let packages = match doc.get("package") {
+        None => return Ok(()),
+        Some(Toml::Array(p)) => p,
+        Some(_) => return Err("`package` is not an array of tables".to_owned()),
+    };
+    for package in packages {
+        let name = package
+            .get("name")
+            .and_then(Toml::as_str)
+            .ok_or("a [[package]] entry has no name")?;
+        names.insert(normalize(name));
+    }
+    Ok(())
+}
+
+fn json_object(text: &str) -> Result<serde_json::Map<String, Json>, String> {
+    match serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))? {
+        Json::Object(o) => Ok(o),
+        _ => Err("not a JSON object at the top level".to_owned()),
+    }
+}
+
+/// package-lock.json / npm-shrinkwrap.json, lockfile versions 1 (`dependencies`), 2 and 3
+/// (`packages`, keyed by install path).
+fn package_lock(
+    text: &str,
+    names: &mut BTreeSet<String>,
+    members: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let root = json_object(text)?;
+    if !root.contains_key("lockfileVersion") {
+        return Err("no `lockfileVersion`: not an npm lockfile".to_owned());
+    }
+    if let Some(Json::Object(packages)) = root.get("packages") {
+        for (key, entry) in packages {
+            match key.rfind("node_modules/") {
+                Some(i) => {
+                    names.insert(key[i + "node_modules/".len()..].to_owned());
+                }
+                None if !key.is_empty() => {
+                    // A workspace member, listed by its directory.
+                    members.insert(key.clone());
+                    if let Some(n) = entry.get("name").and_then(Json::as_str) {
+                        names.insert(n.to_owned());
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    if let Some(Json::Object(deps)) = root.get("dependencies") {
+        v1_dependencies(deps, names);
+    }
+    Ok(())
+}
+
+fn v1_dependencies(deps: &serde_json::Map<String, Json>, names: &mut BTreeSet<String>) {
+    for (name, entry) in deps {
+        names.insert(name.clone());
+        if let Some(Json::Object(nested)) = entry.get("dependencies") {
+            v1_dependencies(nested, names);
+        }
+    }
+}
+
+const NPM_DEPENDENCY_KEYS: [&str; 3] = ["dependencies", "devDependencies", "optionalDependencies"];
+
+/// pnpm-lock.yaml v5 to v9: `importers` (workspaces) or top-level dependency maps, and
+/// `packages` keyed `/name@1.0.0` (v6), `name@1.0.0` (v9) or `/name/1.0.0` (v5).
+fn pnpm_lock(
+    text: &str,
+    names: &mut BTreeSet<String>,
+    members: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    if doc.get("lockfileVersion").is_none() {
+        return Err("no `lockfileVersion`: not a pnpm lockfile".to_owned());
+    }
+    let mut importers = vec![&doc];
+    if let Some(Yaml::Mapping(map)) = doc.get("importers") {
+        for (dir, importer) in map {
+            if let Some(dir) = dir.as_str().filter(|d| *d != ".") {
+                members.insert(dir.to_owned());
+            }
+            importers.push(importer);
+        }
+    }
+    for importer in importers {
+        for key in NPM_DEPENDENCY_KEYS {
+            if let Some(Yaml::Mapping(deps)) = importer.get(key) {
+                names.extend(deps.keys().filter_map(Yaml::as_str).map(str::to_owned));
+            }
+        }
+    }
+    for section in ["packages", "snapshots"] {
+        if let Some(Yaml::Mapping(packages)) = doc.get(section) {
+            for key in packages.keys().filter_map(Yaml::as_str) {
+                if let Some(name) = pnpm_package_name(key) {
+                    names.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pnpm_package_name(key: &str) -> Option<&str> {
+    let key = key.strip_prefix('/').unwrap_or(key);
+    let key = key.split('(').next().unwrap_or(key);
+    if let Some(name) = npm_descriptor_name(key).filter(|n| *n != key) {
+        return Some(name);
+    }
+    // v5: `name/1.0.0` or `@scope/name/1.0.0`.
+    key.rsplit_once('/').map(|(name, _)| name)
+}
+
+/// The package name of an npm descriptor such as `@scope/name@npm:^1.0.0` or `name@1.0.0`.
+fn npm_descriptor_name(descriptor: &str) -> Option<&str> {
+    let d = descriptor.trim().trim_matches('"');
+    let search_from = usize::from(d.starts_with('@'));
+    let name = match d[search_from..].find('@') {
+        Some(i) => &d[..i + search_from],
+        None => d,
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+/// yarn.lock: berry (YAML with `__metadata`) or classic (its own indented format).
+fn yarn_lock(
+    text: &str,
+    names: &mut BTreeSet<String>,
+    members: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    if text.contains("__metadata:") {
+        let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+        let Yaml::Mapping(entries) = doc else {
+            return Err("not a YAML mapping at the top level".to_owned());
+        };
+        let keys = entries.keys().filter_map(Yaml::as_str);
+        for key in keys.filter(|k| *k != "__metadata") {
+            add_yarn_descriptors(key, names, members);
+        }
+        return Ok(());
+    }
+    for line in text.lines() {
+        let is_entry = !line.starts_with([' ', '\t', '#']) && line.trim_end().ends_with(':');
+        if is_entry {
+            add_yarn_descriptors(line.trim_end().trim_end_matches(':'), names, members);
+        } else if !line.trim().is_empty()
+            && !line.starts_with([' ', '\t', '#'])
+            && !line.starts_with('"')
+        {
+            return Err(format!(
+                "unexpected line `{}`: not a yarn lockfile",
+                line.chars().take(40).collect::<String>()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn add_yarn_descriptors(key: &str, names: &mut BTreeSet<String>, members: &mut BTreeSet<String>) {
+    for descriptor in key.split(',') {
+        let descriptor = descriptor.trim().trim_matches('"');
+        if let Some(name) = npm_descriptor_name(descriptor) {
+            names.insert(name.to_owned());
+        }
+        if let Some((_, dir)) = descriptor.split_once("@workspace:")
+            && dir != "."
+        {
+            members.insert(dir.to_owned());
+        }
+    }
+}
+
+/// bun.lock: JSON with trailing commas. `workspaces` keyed by directory (`""` is the root),
+/// `packages` values start with `name@version`.
+fn bun_lock(
+    text: &str,
+    names: &mut BTreeSet<String>,
+    members: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let doc: Json = json5::from_str(text).map_err(|e| format!("invalid bun.lock: {e}"))?;
+    if doc.get("lockfileVersion").is_none() {
+        return Err("no `lockfileVersion`: not a bun lockfile".to_owned());
+    }
+    if let Some(Json::Object(workspaces)) = doc.get("workspaces") {
+        for (dir, ws) in workspaces {
+            if !dir.is_empty() {
+                members.insert(dir.clone());
+            }
+            for key in NPM_DEPENDENCY_KEYS {
+                if let Some(Json::Object(deps)) = ws.get(key) {
+                    names.extend(deps.keys().cloned());
+                }
+            }
+        }
+    }
+    if let Some(Json::Object(packages)) = doc.get("packages") {
+        for (key, entry) in packages {
+            let resolved = entry.get(0).and_then(Json::as_str).unwrap_or(key);
+            if let Some(name) = npm_descriptor_name(resolved) {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn go_sum(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [] => {}
+            [module, _version, hash] if hash.starts_with("h1:") => {
+                names.insert((*module).to_owned());
+            }
+            _ => return Err(format!("line {} is not `module version h1:hash`", i + 1)),
+        }
+    }
+    Ok(())
+}
+
+/// Gemfile.lock: gems are the 4-space-indented `name (version)` lines under `specs:`.
+fn gemfile_lock(text: &str, names: &mut BTreeSet<String>) {
+    for line in text.lines() {
+        let is_spec = line.starts_with("    ") && !line.starts_with("     ");
+        if is_spec && let Some(name) = line.trim().split(' ').next() {
+            names.insert(name.to_owned());
+        }
+    }
+}
+
+fn composer_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    let root = json_object(text)?;
+    if !root.contains_key("packages") {
+        return Err("no `packages`: not a composer lockfile".to_owned());
+    }
+    for key in ["packages", "packages-dev"] {
+        let Some(Json::Array(packages)) = root.get(key) else {
+            continue;
+        };
+        names.extend(
+            packages
+                .iter()
+                .filter_map(|p| p.get("name")?.as_str())
+                .map(str::to_owned),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packages(path: &str, text: &str) -> Vec<String> {
+        parse(path, text).unwrap().packages
+    }
+
+    #[test]
+    fn cargo_and_python_locks() {
+        let cargo = "version = 4\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"api\"\nversion = \"0.1.0\"\n";
+        assert_eq!(packages("Cargo.lock", cargo), ["api", "serde"]);
+        let poetry = "[[package]]\nname = \"Django\"\nversion = \"5.0\"\n\n[[package]]\nname = \"typing_extensions\"\nversion = \"4\"\n";
+        assert_eq!(
+            packages("poetry.lock", poetry),
+            ["django", "typing-extensions"]
+        );
+        assert!(parse("Cargo.lock", "[[package]]\nversion = \"1\"\n").is_err());
+        assert!(parse("uv.lock", "not toml [").is_err());
+    }
+
+    #[test]
+    fn npm_locks_v1_to_v3() {
+        let v3 = r#"{"lockfileVersion": 3, "packages": {
+            "": {"name": "web"},
+            "node_modules/react": {"version": "18.3.1"},
+            "node_modules/@babel/core": {"version": "7"},
+            "node_modules/a/node_modules/b": {"version": "1"},
+            "packages/ui": {"name": "@acme/ui"},
+            "node_modules/@acme/ui": {"resolved": "packages/ui", "link": true}}}"#;
+        let lock = parse("web/package-lock.json", v3).unwrap();
+        assert_eq!(lock.packages, ["@acme/ui", "@babel/core", "b", "react"]);
+        assert_eq!(lock.members, ["packages/ui"]);
+        let v1 = r#"{"lockfileVersion": 1, "dependencies": {"a": {"dependencies": {"b": {}}}}}"#;
+        assert_eq!(packages("npm-shrinkwrap.json", v1), ["a", "b"]);
+        assert!(parse("package-lock.json", "{}").is_err());
+    }
+
+    #[test]
+    fn pnpm_v6_and_v9() {
+        let v6 = "lockfileVersion: '6.0'\ndependencies:\n  react:\n    specifier: ^18\n    version: 18.3.1\npackages:\n  /react@18.3.1:\n    resolution: {}\n  /@types/node@20.1.0(typescript@5.4.5):\n    resolution: {}\n  /loose-envify/1.4.0:\n    resolution: {}\n";
+        assert_eq!(
+            packages("pnpm-lock.yaml", v6),
+            ["@types/node", "loose-envify", "react"]
+        );
+        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      react:\n        specifier: ^18\n        version: 18.3.1\n  packages/ui:\n    devDependencies:\n      vitest:\n        specifier: ^1\n        version: 1.6.0\npackages:\n  react@18.3.1:\n    resolution: {}\n";
+        let lock = parse("pnpm-lock.yaml", v9).unwrap();
+        assert_eq!(lock.packages, ["react", "vitest"]);
+        assert_eq!(lock.members, ["packages/ui"]);
+    }
+
+    #[test]
+    fn yarn_classic_and_berry() {
+        let classic = "# yarn lockfile v1\n\n\n\"@babel/core@^7.0.0\", \"@babel/core@^7.1.0\":\n  version \"7.1.0\"\n\nreact@^18:\n  version \"18.3.1\"\n";
+        assert_eq!(packages("yarn.lock", classic), ["@babel/core", "react"]);
+        let berry = "__metadata:\n  version: 8\n\n\"react@npm:^18.3.1\":\n  version: 18.3.1\n\n\"@acme/ui@workspace:packages/ui\":\n  version: 0.0.0\n\n\"web@workspace:.\":\n  version: 0.0.0\n";
+        let lock = parse("yarn.lock", berry).unwrap();
+        assert_eq!(lock.packages, ["@acme/ui", "react", "web"]);
+        assert_eq!(lock.members, ["packages/ui"]);
+        assert!(parse("yarn.lock", "<html>\n").is_err());
+    }
+
+    #[test]
+    fn bun_lock_with_trailing_commas() {
+        let text = "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {\n    \"\": {\n      \"name\": \"web\",\n      \"dependencies\": {\n        \"react\": \"^18\",\n      },\n    },\n  },\n  \"packages\": {\n    \"react\": [\"react@18.3.1\", \"\", {}, \"sha512-x\"],\n    \"@types/node\": [\"@types/node@20.1.0\", \"\", {}, \"sha512-y\"],\n  },\n}\n";
+        assert_eq!(packages("bun.lock", text), ["@types/node", "react"]);
+        assert!(is_opaque("web/bun.lockb"));
+    }
+
+    #[test]
+    fn go_ruby_composer_locks() {
+        let sum = "github.com/a/b v1.0.0 h1:abc=\ngithub.com/a/b v1.0.0/go.mod h1:def=\n";
+        assert_eq!(packages("go.sum", sum), ["github.com/a/b"]);
+        assert!(parse("go.sum", "garbage\n").is_err());
+        let gems = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (7.1.0)\n      actionpack (= 7.1.0)\n    pg (1.5.4)\n\nDEPENDENCIES\n  pg\n  rails\n";
+        assert_eq!(packages("Gemfile.lock", gems), ["pg", "rails"]);
+        let composer = r#"{"packages": [{"name": "monolog/monolog"}], "packages-dev": [{"name": "phpunit/phpunit"}]}"#;
+        assert_eq!(
+            packages("composer.lock", composer),
+            ["monolog/monolog", "phpunit/phpunit"]
+        );
+    }
+}

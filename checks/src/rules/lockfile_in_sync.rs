@@ -1,0 +1,195 @@
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::supply_chain::{LockState, is_requirements, lock_for};
+use super::unreadable_files;
+use crate::facts::repo::{Ecosystem, FileKind, Lockfile, Manifest};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::parse::lockfile::is_opaque;
+
+pub struct LockfileInSync;
+
+static META: Meta = Meta {
+    id: "lockfile-in-sync",
+    title: "Lockfiles resolve every declared dependency",
+    severity: Severity::High,
+    controls: &["SUP-03"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+A lockfile that does not list a dependency the manifest declares is stale: the next install
+resolves that dependency freshly (whatever version is newest), or a strict install (`npm ci`,
+`cargo --locked`, `uv sync --locked`) fails. Either way the lockfile no longer describes the
+build, and the review of lockfile changes in pull requests stops meaning anything.
+
+## What is judged
+Each `package.json`, `Cargo.toml` and `pyproject.toml` that declares dependencies and has a
+lockfile (its own or its workspace root's; see `lockfile-present`): every direct dependency
+(`dependencies`, `devDependencies`, `optionalDependencies`; Cargo `[dependencies]`,
+`[dev-dependencies]`, `[build-dependencies]` and their `[target.*]` forms, renamed crates by
+their `package` name; PEP 621 `dependencies`, `optional-dependencies`, PEP 735
+`dependency-groups` and Poetry's dependency tables) must appear among the lockfile's packages.
+Names are compared as each ecosystem does: npm and Cargo names exactly, Python names after PEP
+503 normalisation (`Typing_Extensions` = `typing-extensions`). `workspace:` npm dependencies are
+siblings, not registry packages, and are skipped. Versions are not compared.
+
+A binary `bun.lockb` cannot be read, so its manifests are reported as `error`: convert it with
+`bun install --save-text-lockfile` (Bun 1.1.39+) to the text `bun.lock`.
+
+## How to fix
+Run the package manager's lock command (`npm install`, `pnpm install`, `cargo update -w`,
+`uv lock`, `poetry lock`) and commit the result; make CI install strictly
+(`lockfile-frozen-install`) so a stale lockfile fails the build.
+
+## Evidence
+The manifest, its lockfile, how many dependencies were compared, and each missing dependency
+with the line that declares it.
+"#,
+};
+
+impl Check for LockfileInSync {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        let judged = repo.manifests.iter().filter(|m| {
+            matches!(
+                m.ecosystem,
+                Ecosystem::Npm | Ecosystem::Cargo | Ecosystem::Python
+            ) && !is_requirements(m)
+                && !m.dependencies.is_empty()
+        });
+        for m in judged {
+            let lookup = lock_for(repo, m);
+            match lookup.state {
+                LockState::Found(lock) if is_opaque(&lock.path) => out.error(
+                    m.path.clone(),
+                    Location::file(m.path.clone(), 0),
+                    format!(
+                        "{} is binary and its packages cannot be read, so it cannot be shown to match {}",
+                        lock.path, m.path
+                    ),
+                    json!({ "manifest": m.path, "lockfile": lock.path }),
+                ),
+                LockState::Found(lock) => compare(m, lock, out),
+                LockState::Unreadable(u) => out.error(
+                    m.path.clone(),
+                    Location::file(m.path.clone(), 0),
+                    format!("its lockfile {} could not be read: {}", u.path, u.cause),
+                    json!({ "manifest": m.path, "lockfile": u.path, "cause": u.cause }),
+                ),
+                // No lockfile at all is `lockfile-present`'s finding; there is nothing to compare.
+                LockState::Missing { .. } => {}
+            }
+        }
+    }
+}
+
+fn compare(m: &Manifest, lock: &Lockfile, out: &mut Findings) {
+    let locked: BTreeSet<&str> = lock.packages.iter().map(String::as_str).collect();
+    let mut seen = BTreeSet::new();
+    let missing: Vec<_> = m
+        .dependencies
+        .iter()
+        .filter(|d| !locked.contains(d.name.as_str()) && seen.insert(d.name.as_str()))
+        .collect();
+    let evidence = json!({
+        "manifest": m.path,
+        "lockfile": lock.path,
+        "declared": m.dependencies.len(),
+        "missing": missing.iter().map(|d| json!({ "name": d.name, "line": d.line })).collect::<Vec<_>>(),
+    });
+    match missing.first() {
+        None => out.pass(
+            m.path.clone(),
+            Location::file(m.path.clone(), 0),
+            format!(
+                "all {} declared dependencies are in {}",
+                m.dependencies.len(),
+                lock.path
+            ),
+            evidence,
+        ),
+        Some(first) => {
+            let names: Vec<&str> = missing.iter().map(|d| d.name.as_str()).collect();
+            out.fail(
+                m.path.clone(),
+                Location::file(m.path.clone(), first.line),
+                format!("{} does not resolve: {}", lock.path, names.join(", ")),
+                evidence,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Facts;
+    use crate::facts::repo::{Dependency, RepoFacts};
+    use crate::model::{Finding, Status};
+    use crate::registry::run_one;
+
+    fn run(m: Manifest, lock: Lockfile) -> Vec<Finding> {
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                manifests: vec![m],
+                lockfiles: vec![lock],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        run_one(&LockfileInSync, &Context::new(&facts))
+    }
+
+    fn cargo(deps: &[(&str, u32)]) -> Manifest {
+        Manifest {
+            path: "api/Cargo.toml".to_owned(),
+            ecosystem: Ecosystem::Cargo,
+            dependencies: deps
+                .iter()
+                .map(|(n, l)| Dependency {
+                    name: (*n).to_owned(),
+                    line: *l,
+                })
+                .collect(),
+            ..Manifest::default()
+        }
+    }
+
+    fn lock(path: &str, packages: &[&str]) -> Lockfile {
+        Lockfile {
+            path: path.to_owned(),
+            ecosystem: Ecosystem::Cargo,
+            packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+            members: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn names_missing_dependencies_at_their_line() {
+        let f = run(
+            cargo(&[("serde", 5), ("tokio", 6), ("anyhow", 7)]),
+            lock("api/Cargo.lock", &["serde"]),
+        );
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("api/Cargo.toml", 6));
+        assert!(f[0].message.ends_with("tokio, anyhow"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn passes_when_all_present_and_errors_on_binary_lock() {
+        let f = run(cargo(&[("serde", 5)]), lock("api/Cargo.lock", &["serde"]));
+        assert_eq!(f[0].status, Status::Pass);
+        let mut web = cargo(&[("react", 3)]);
+        web.path = "web/package.json".to_owned();
+        web.ecosystem = Ecosystem::Npm;
+        let mut bun = lock("web/bun.lockb", &[]);
+        bun.ecosystem = Ecosystem::Npm;
+        assert_eq!(run(web, bun)[0].status, Status::Error);
+    }
+}

@@ -1,0 +1,247 @@
+use serde_json::json;
+
+use super::supply_chain::{LockState, is_requirements, lock_for};
+use super::unreadable_files;
+use crate::facts::repo::{FileKind, Manifest, RepoFacts};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+
+pub struct LockfilePresent;
+
+static META: Meta = Meta {
+    id: "lockfile-present",
+    title: "Every dependency manifest has a committed lockfile",
+    severity: Severity::High,
+    controls: &["SUP-03"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+A manifest names version ranges (`^18.3.1`, `>=2`, `1.0`); without a lockfile every install
+resolves them again and can pick up a version published minutes ago, including a malicious one
+(event-stream, ua-parser-js, the 2025 npm worm). A committed lockfile fixes the exact versions
+and their integrity hashes, so what was reviewed is what gets built.
+
+## What is judged
+Each manifest, in its own directory or, for a workspace member, at its workspace root:
+- `Cargo.toml` (a workspace root or a package outside any workspace) → `Cargo.lock`;
+- `package.json` → `package-lock.json`, `npm-shrinkwrap.json`, `pnpm-lock.yaml`, `yarn.lock`,
+  `bun.lock` or `bun.lockb` (members of an npm/pnpm/yarn/bun workspace use the root's);
+- `pyproject.toml` → `poetry.lock`, `uv.lock` or `pdm.lock` (a pyproject declaring no
+  dependencies needs none);
+- `requirements*.txt` (and `requirements/*.txt`) → every requirement pins an exact version with
+  `==` (or a commit SHA / hash for URLs); `--hash` use is reported;
+- `go.mod` with `require`s → `go.sum`; `Gemfile` → `Gemfile.lock`; `composer.json` →
+  `composer.lock`.
+
+A manifest that declares no dependencies and is not a workspace root passes. A missing lockfile
+is reported at the path the package manager would write (`web/package-lock.json`, line 0).
+
+## How to fix
+Run the package manager's install once (`npm install`, `cargo generate-lockfile`, `uv lock`,
+`poetry lock`, `go mod tidy`, `bundle lock`, `composer update --lock`) and commit the lockfile.
+For requirements files, compile them from a `requirements.in` with `pip-compile
+--generate-hashes` or `uv pip compile --generate-hashes`.
+
+## Evidence
+The manifest, its ecosystem, the lockfile found (or expected) and the workspace root it belongs
+to; for requirements files, each unpinned line and how many lines carry hashes.
+"#,
+};
+
+impl Check for LockfilePresent {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        for m in &repo.manifests {
+            if is_requirements(m) {
+                judge_requirements(m, out);
+            } else {
+                judge_manifest(repo, m, out);
+            }
+        }
+    }
+}
+
+fn judge_manifest(repo: &RepoFacts, m: &Manifest, out: &mut Findings) {
+    let subject = m.path.clone();
+    let here = Location::file(m.path.clone(), 0);
+    if m.dependencies.is_empty() && !m.workspace_root {
+        let evidence =
+            json!({ "manifest": m.path, "ecosystem": m.ecosystem.as_str(), "dependencies": 0 });
+        out.pass(
+            subject,
+            here,
+            "declares no dependencies: nothing to lock",
+            evidence,
+        );
+        return;
+    }
+    let lookup = lock_for(repo, m);
+    let mut evidence = json!({
+        "manifest": m.path,
+        "ecosystem": m.ecosystem.as_str(),
+        "dependencies": m.dependencies.len(),
+        "workspace_root": lookup.workspace,
+    });
+    match lookup.state {
+        LockState::Found(lock) => {
+            evidence["lockfile"] = json!(lock.path);
+            out.pass(subject, here, format!("locked by {}", lock.path), evidence);
+        }
+        LockState::Unreadable(u) => {
+            // The lockfile is committed; that it cannot be read is reported on its own path.
+            evidence["lockfile"] = json!(u.path);
+            out.pass(
+                subject,
+                here,
+                format!("locked by {} (which could not be read)", u.path),
+                evidence,
+            );
+        }
+        LockState::Missing { expected } => {
+            evidence["expected_lockfile"] = json!(expected);
+            out.fail(
+                subject,
+                Location::file(expected.clone(), 0),
+                format!("{} has no committed lockfile (expected {expected})", m.path),
+                evidence,
+            );
+        }
+    }
+}
+
+fn judge_requirements(m: &Manifest, out: &mut Findings) {
+    let unpinned: Vec<_> = m.requirements.iter().filter(|r| !r.pinned).collect();
+    let hashed = m.requirements.iter().filter(|r| r.hashed).count();
+    let evidence = json!({
+        "manifest": m.path,
+        "ecosystem": m.ecosystem.as_str(),
+        "requirements": m.requirements.len(),
+        "hashed": hashed,
+        "unpinned": unpinned.iter().map(|r| json!({ "name": r.name, "line": r.line })).collect::<Vec<_>>(),
+    });
+    match unpinned.first() {
+        None if m.requirements.is_empty() => out.pass(
+            m.path.clone(),
+            Location::file(m.path.clone(), 0),
+            "no requirements of its own (only options or includes)",
+            evidence,
+        ),
+        None => {
+            let hashes = if hashed == m.requirements.len() && hashed > 0 {
+                ", all with hashes"
+            } else if hashed > 0 {
+                ", some with hashes"
+            } else {
+                ", without hashes"
+            };
+            out.pass(
+                m.path.clone(),
+                Location::file(m.path.clone(), 0),
+                format!(
+                    "all {} requirements pin an exact version{hashes}",
+                    m.requirements.len()
+                ),
+                evidence,
+            );
+        }
+        Some(first) => {
+            let names: Vec<&str> = unpinned.iter().map(|r| r.name.as_str()).collect();
+            out.fail(
+                m.path.clone(),
+                Location::file(m.path.clone(), first.line),
+                format!(
+                    "{} requirement(s) not pinned with `==`: {}",
+                    unpinned.len(),
+                    names.join(", ")
+                ),
+                evidence,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Facts;
+    use crate::facts::repo::{Ecosystem, Lockfile, Requirement, Unreadable};
+    use crate::model::{Finding, Status};
+    use crate::registry::run_one;
+
+    fn run(repo: RepoFacts) -> Vec<Finding> {
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        run_one(&LockfilePresent, &Context::new(&facts))
+    }
+
+    fn npm(path: &str) -> Manifest {
+        Manifest {
+            path: path.to_owned(),
+            ecosystem: Ecosystem::Npm,
+            dependencies: vec![crate::facts::repo::Dependency {
+                name: "react".to_owned(),
+                line: 3,
+            }],
+            ..Manifest::default()
+        }
+    }
+
+    #[test]
+    fn missing_lockfile_points_at_expected_path() {
+        let f = run(RepoFacts {
+            manifests: vec![npm("web/package.json")],
+            ..RepoFacts::default()
+        });
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("web/package-lock.json", 0));
+    }
+
+    #[test]
+    fn found_and_unreadable_lockfiles() {
+        let f = run(RepoFacts {
+            manifests: vec![npm("web/package.json"), npm("app/package.json")],
+            lockfiles: vec![Lockfile {
+                path: "web/yarn.lock".to_owned(),
+                ..Lockfile::default()
+            }],
+            unreadable: vec![Unreadable {
+                path: "app/pnpm-lock.yaml".to_owned(),
+                kind: FileKind::Lockfile,
+                cause: "invalid YAML".to_owned(),
+            }],
+            ..RepoFacts::default()
+        });
+        let status = |s: &str| f.iter().find(|x| x.subject == s).map(|x| x.status);
+        assert_eq!(status("web/package.json"), Some(Status::Pass));
+        assert_eq!(status("app/package.json"), Some(Status::Pass));
+        assert_eq!(status("app/pnpm-lock.yaml"), Some(Status::Error));
+    }
+
+    #[test]
+    fn requirements_fail_on_first_unpinned_line() {
+        let req = |name: &str, line, pinned| Requirement {
+            line,
+            name: name.to_owned(),
+            pinned,
+            hashed: false,
+        };
+        let f = run(RepoFacts {
+            manifests: vec![Manifest {
+                path: "requirements.txt".to_owned(),
+                ecosystem: Ecosystem::Python,
+                requirements: vec![req("a", 1, true), req("b", 2, false), req("c", 4, false)],
+                ..Manifest::default()
+            }],
+            ..RepoFacts::default()
+        });
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("requirements.txt", 2));
+        assert!(f[0].message.contains("b, c"));
+    }
+}

@@ -1,0 +1,235 @@
+//! Shared by the supply-chain checks: which lockfile covers a manifest.
+//!
+//! A manifest is covered by a lockfile in its own directory, or, when it is a workspace member,
+//! by the lockfile of its workspace root: the nearest ancestor directory holding a Cargo
+//! `[workspace]` manifest, an npm/yarn `workspaces` package.json, a uv workspace pyproject, or a
+//! lockfile that lists the member's directory (pnpm `importers`, npm `packages`, yarn
+//! `workspace:` entries).
+
+use crate::facts::repo::{Ecosystem, FileKind, Lockfile, Manifest, RepoFacts, Unreadable};
+
+/// What stands behind a manifest.
+pub(crate) enum LockState<'a> {
+    Found(&'a Lockfile),
+    /// A lockfile is committed but could not be read.
+    Unreadable(&'a Unreadable),
+    /// No lockfile; `expected` is where the package manager would write it.
+    Missing {
+        expected: String,
+    },
+}
+
+pub(crate) struct LockLookup<'a> {
+    pub state: LockState<'a>,
+    /// The workspace root's directory when the lockfile is (or should be) the workspace's.
+    pub workspace: Option<String>,
+}
+
+/// The line of the `offset`-th line of a `run:` script whose key is on `run_line`: a multi-line
+/// (`run: |`) script starts on the line after its key. 0 stays 0 (line unknown).
+pub(crate) fn script_line(run_line: u32, multi_line_block: bool, offset: usize) -> u32 {
+    if run_line == 0 {
+        return 0;
+    }
+    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+    if multi_line_block {
+        run_line.saturating_add(1).saturating_add(offset)
+    } else {
+        run_line
+    }
+}
+
+/// requirements*.txt files are judged by their pins, not by a lockfile.
+pub(crate) fn is_requirements(m: &Manifest) -> bool {
+    m.ecosystem == Ecosystem::Python && !file_name(&m.path).eq_ignore_ascii_case("pyproject.toml")
+}
+
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The directory of a path (`""` for the root).
+pub(crate) fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Lockfile names per ecosystem, in the order they are preferred when several exist.
+pub(crate) fn lock_names(ecosystem: Ecosystem) -> &'static [&'static str] {
+    match ecosystem {
+        Ecosystem::Cargo => &["Cargo.lock"],
+        Ecosystem::Npm => &[
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "pnpm-lock.yaml",
+            "yarn.lock",
+            "bun.lock",
+            "bun.lockb",
+        ],
+        Ecosystem::Python => &["poetry.lock", "uv.lock", "pdm.lock"],
+        Ecosystem::Go => &["go.sum"],
+        Ecosystem::Ruby => &["Gemfile.lock"],
+        Ecosystem::Composer => &["composer.lock"],
+        Ecosystem::Docker | Ecosystem::GithubActions => &[],
+    }
+}
+
+/// The lockfile the manifest's package manager writes when none exists.
+fn expected_name(ecosystem: Ecosystem, tool: Option<&str>) -> &'static str {
+    match (ecosystem, tool) {
+        (Ecosystem::Npm, Some("pnpm")) => "pnpm-lock.yaml",
+        (Ecosystem::Npm, Some("yarn")) => "yarn.lock",
+        (Ecosystem::Npm, Some("bun")) => "bun.lock",
+        (Ecosystem::Python, Some("poetry")) => "poetry.lock",
+        (Ecosystem::Python, Some("pdm")) => "pdm.lock",
+        (Ecosystem::Python, _) => "uv.lock",
+        (eco, _) => lock_names(eco).first().copied().unwrap_or("lockfile"),
+    }
+}
+
+fn lock_in_dir<'a>(repo: &'a RepoFacts, dir: &str, ecosystem: Ecosystem) -> Option<LockState<'a>> {
+    for name in lock_names(ecosystem) {
+        let path = join(dir, name);
+        if let Some(lock) = repo.lockfiles.iter().find(|l| l.path == path) {
+            return Some(LockState::Found(lock));
+        }
+        let unreadable = repo.unreadable.iter().find(|u| u.path == path);
+        if let Some(u) = unreadable.filter(|u| u.kind == FileKind::Lockfile) {
+            return Some(LockState::Unreadable(u));
+        }
+    }
+    None
+}
+
+/// Strict ancestors of a directory, nearest first (`a/b` → `a`, ``).
+fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut current = Some(dir);
+    std::iter::from_fn(move || {
+        let d = current?;
+        if d.is_empty() {
+            current = None;
+            return None;
+        }
+        let parent = dir_of(d);
+        current = Some(parent);
+        Some(parent)
+    })
+}
+
+/// The nearest ancestor directory whose workspace includes the manifest's directory.
+fn workspace_root_of(repo: &RepoFacts, m: &Manifest) -> Option<String> {
+    let dir = dir_of(&m.path);
+    ancestors(dir)
+        .find(|anc| {
+            let root_manifest = file_name(&m.path);
+            let declares_workspace = repo
+                .manifests
+                .iter()
+                .any(|r| r.path == join(anc, root_manifest) && r.workspace_root);
+            let rel = if anc.is_empty() {
+                dir
+            } else {
+                &dir[anc.len() + 1..]
+            };
+            let listed_by_lock = repo.lockfiles.iter().any(|l| {
+                l.ecosystem == m.ecosystem
+                    && dir_of(&l.path) == *anc
+                    && l.members.iter().any(|member| member == rel)
+            });
+            declares_workspace || listed_by_lock
+        })
+        .map(str::to_owned)
+}
+
+/// The lockfile that covers `m`.
+pub(crate) fn lock_for<'a>(repo: &'a RepoFacts, m: &Manifest) -> LockLookup<'a> {
+    let dir = dir_of(&m.path);
+    if let Some(state) = lock_in_dir(repo, dir, m.ecosystem) {
+        return LockLookup {
+            state,
+            workspace: None,
+        };
+    }
+    let workspace = if m.workspace_root {
+        None
+    } else {
+        workspace_root_of(repo, m)
+    };
+    let lock_dir = workspace.as_deref().unwrap_or(dir);
+    let state = match workspace
+        .as_deref()
+        .and_then(|w| lock_in_dir(repo, w, m.ecosystem))
+    {
+        Some(state) => state,
+        None => LockState::Missing {
+            expected: join(lock_dir, expected_name(m.ecosystem, m.tool.as_deref())),
+        },
+    };
+    LockLookup { state, workspace }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(path: &str, ecosystem: Ecosystem, workspace_root: bool) -> Manifest {
+        Manifest {
+            path: path.to_owned(),
+            ecosystem,
+            workspace_root,
+            ..Manifest::default()
+        }
+    }
+
+    fn lock(path: &str, ecosystem: Ecosystem, members: &[&str]) -> Lockfile {
+        Lockfile {
+            path: path.to_owned(),
+            ecosystem,
+            packages: Vec::new(),
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn members_use_their_workspace_lockfile() {
+        let repo = RepoFacts {
+            manifests: vec![
+                manifest("Cargo.toml", Ecosystem::Cargo, true),
+                manifest("crates/a/Cargo.toml", Ecosystem::Cargo, false),
+                manifest("web/package.json", Ecosystem::Npm, false),
+                manifest("web/packages/ui/package.json", Ecosystem::Npm, false),
+                manifest("tools/package.json", Ecosystem::Npm, false),
+            ],
+            lockfiles: vec![
+                lock("Cargo.lock", Ecosystem::Cargo, &[]),
+                lock("web/pnpm-lock.yaml", Ecosystem::Npm, &["packages/ui"]),
+            ],
+            ..RepoFacts::default()
+        };
+        let found = |i: usize| match lock_for(&repo, &repo.manifests[i]).state {
+            LockState::Found(l) => l.path.clone(),
+            LockState::Missing { expected } => format!("missing {expected}"),
+            LockState::Unreadable(u) => format!("unreadable {}", u.path),
+        };
+        assert_eq!(found(1), "Cargo.lock");
+        assert_eq!(found(3), "web/pnpm-lock.yaml");
+        assert_eq!(found(4), "missing tools/package-lock.json");
+        assert_eq!(
+            lock_for(&repo, &repo.manifests[1]).workspace.as_deref(),
+            Some("")
+        );
+    }
+
+    #[test]
+    fn ancestors_nearest_first() {
+        assert_eq!(ancestors("a/b").collect::<Vec<_>>(), ["a", ""]);
+        assert_eq!(ancestors("").count(), 0);
+    }
+}
