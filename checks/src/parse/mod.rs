@@ -1,5 +1,6 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
+pub mod dockerfile;
 mod lines;
 pub mod workflow;
 
@@ -81,9 +82,9 @@ pub fn parse_into(
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     match kind {
         FileKind::Workflow => facts.workflows.push(workflow::parse(path, text)?),
+        FileKind::Dockerfile => facts.dockerfiles.push(dockerfile::parse(path, text)?),
         FileKind::Manifest
         | FileKind::Lockfile
-        | FileKind::Dockerfile
         | FileKind::Sbom
         | FileKind::UpdateConfig
         | FileKind::Text => {}
