@@ -3,7 +3,16 @@
 use crate::model::{Check, Context, Finding, Findings};
 use crate::rules;
 
-pub static ALL: &[&dyn Check] = &[&rules::gha_action_pinned::GhaActionPinned];
+pub static ALL: &[&dyn Check] = &[
+    &rules::gha_action_pinned::GhaActionPinned,
+    &rules::docker_base_pinned::DockerBasePinned,
+    &rules::docker_non_root::DockerNonRoot,
+    &rules::docker_minimal_base::DockerMinimalBase,
+    &rules::docker_no_secrets::DockerNoSecrets,
+    &rules::gha_image_pinned::GhaImagePinned,
+    &rules::ci_vuln_scan::CiVulnScan,
+    &rules::secrets_committed::SecretsCommitted,
+];
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {

@@ -50,7 +50,7 @@ static DETECTORS: [Detector; 11] = [
         "private-key",
         &["PRIVATE KEY"],
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
-        0
+        10
     ),
     detector!(
         "aws-access-key-id",
@@ -234,10 +234,7 @@ impl<'a> LineCounter<'a> {
     }
 
     fn line_at(&mut self, offset: usize) -> u32 {
-        let skipped = self.text.as_bytes()[self.offset..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let skipped = self.text[self.offset..offset].matches('\n').count();
         self.line += u32::try_from(skipped).unwrap_or(u32::MAX);
         self.offset = offset;
         self.line

@@ -446,12 +446,11 @@ fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, bool
                 return (out, false);
             };
             let expr = &inner[..end];
-            match expand_braced(expr, &lookup) {
-                Some(v) => out.push_str(&v),
-                None => {
-                    resolved = false;
-                    out.push_str(&rest[at..at + 2 + end + 1]);
-                }
+            if let Some(v) = expand_braced(expr, &lookup) {
+                out.push_str(&v);
+            } else {
+                resolved = false;
+                out.push_str(&rest[at..=at + 2 + end]);
             }
             rest = &inner[end + 1..];
         } else {
