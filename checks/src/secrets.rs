@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::facts::repo::SecretHit;
+use crate::facts::repo::{SecretHit, Workflow};
 
 /// One token format.
 struct Detector {
@@ -177,6 +177,16 @@ pub fn redact(text: &str) -> (String, Vec<&'static str>) {
     }
     out.push_str(&text[at..]);
     (out, found.iter().map(|m| m.kind).collect())
+}
+
+/// Redacts token-shaped values in a workflow's `run:` scripts and `uses:`/image values before
+/// they are stored in facts (`run: curl -H "Authorization: token ghp_…"`).
+pub fn redact_workflow(wf: &mut Workflow) {
+    for item in wf.runs.iter_mut().chain(&mut wf.uses).chain(&mut wf.images) {
+        if !find_all(&item.value).is_empty() {
+            item.value = redact(&item.value).0;
+        }
+    }
 }
 
 /// Scans a text file for secret-looking values. Values are redacted in the returned hits: only
@@ -477,6 +487,23 @@ mod tests {
         );
         assert!(!out.contains(&gh));
         assert_eq!(redact("npm ci").0, "npm ci");
+    }
+
+    #[test]
+    fn workflow_runs_are_redacted() {
+        let gh = fake("ghp_", "FAKE", 36);
+        let mut wf = Workflow::default();
+        wf.runs.push(crate::facts::repo::Located {
+            value: format!("curl -H 'Authorization: token {gh}' https://api.github.com"),
+            line: 9,
+        });
+        redact_workflow(&mut wf);
+        assert!(!wf.runs[0].value.contains(&gh));
+        assert!(
+            wf.runs[0]
+                .value
+                .contains("<redacted github-token, 40 chars>")
+        );
     }
 
     #[test]

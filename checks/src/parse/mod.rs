@@ -89,6 +89,11 @@ pub fn parse_into(
         | FileKind::UpdateConfig
         | FileKind::Text => {}
     }
+    if kind == FileKind::Workflow
+        && let Some(wf) = facts.workflows.last_mut()
+    {
+        crate::secrets::redact_workflow(wf);
+    }
     Ok(())
 }
 
