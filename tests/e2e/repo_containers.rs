@@ -214,8 +214,8 @@ fn planted_secrets() -> Vec<String> {
 }
 
 fn read_tree(dir: &std::path::Path, into: &mut String) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in std::fs::read_dir(dir).expect("fixture dir is readable") {
+        let path = entry.expect("fixture entry is readable").path();
         if path.is_dir() {
             read_tree(&path, into);
         } else if let Ok(text) = std::fs::read_to_string(&path) {
