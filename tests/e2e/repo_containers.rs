@@ -204,7 +204,7 @@ fn planted_secrets() -> Vec<String> {
         format!("ghp_{fake}"),
         format!("npm_{fake}"),
         format!("sk_live_{}", &fake[..24]),
-        "AKIAFAKEFAKEFAKEFAKE".to_owned(),
+        format!("AKIA{}", &fake[..16]),
         "Vx9#qT4!mZ2@pL7w".to_owned(),
         "fixture-db-pass-8c1d".to_owned(),
         "fixture-session-4f9a2c".to_owned(),
