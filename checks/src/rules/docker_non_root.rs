@@ -23,11 +23,11 @@ do not declare one.
 ## What is judged
 The final stage of each Dockerfile (the image that ships). Its last `USER` decides; a stage
 built `FROM` an earlier stage inherits that stage's `USER`. `root`, `0`, and `root`/`0` with
-any group (`0:0`, `root:root`) fail. With no `USER` anywhere in the chain, the base image's
-default user applies, which vouch can only know for images that document it:
-distroless `:nonroot` / `-nonroot` tags, and Chainguard images (`cgr.dev/chainguard/*`), which
-run as the `nonroot` user (65532) by default — except `wolfi-base` and `-dev` variants, which
-are not assumed. Any other base without a `USER` fails: most images (`node`, `python`,
+any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. With no `USER`
+anywhere in the chain, the base image's default user applies, which vouch can only know for
+images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
+(`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
+`wolfi-base` and `-dev` variants, which are not assumed. Any other base without a `USER` fails: most images (`node`, `python`,
 `debian`…) default to root. A `USER $VAR` with no default is an `error`.
 
 ## How to fix
@@ -78,7 +78,7 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
                 user.value
             );
             (Status::Error, user.line, why)
-        } else if name.is_empty() || name == "root" || name == "0" {
+        } else if is_root(name) {
             let why = format!("the final stage runs as root (`USER {}`)", user.value);
             (Status::Fail, user.line, why)
         } else {
@@ -106,6 +106,14 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
     (Status::Fail, last.line, why)
 }
 
+/// `root`, uid 0, or Windows' `ContainerAdministrator`.
+fn is_root(user: &str) -> bool {
+    user.is_empty()
+        || user == "root"
+        || user == "0"
+        || user.eq_ignore_ascii_case("ContainerAdministrator")
+}
+
 /// Images documented to run as a non-root user by default.
 fn nonroot_by_default(reference: &str) -> bool {
     let (name, tag) = name_and_tag(reference);
@@ -130,6 +138,7 @@ mod tests {
         assert_eq!(verdict("FROM a\nUSER app\n"), (Status::Pass, 2));
         assert_eq!(verdict("FROM a\nUSER app\nUSER 0:0\n"), (Status::Fail, 3));
         assert_eq!(verdict("FROM a\nUSER root:app\n"), (Status::Fail, 2));
+        assert_eq!(verdict("FROM a\nUSER ContainerAdministrator\n"), (Status::Fail, 2));
         assert_eq!(verdict("FROM a\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM scratch\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM a\nUSER $U\n"), (Status::Error, 2));
