@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(verdict("FROM a\nUSER app\n"), (Status::Pass, 2));
         assert_eq!(verdict("FROM a\nUSER app\nUSER 0:0\n"), (Status::Fail, 3));
         assert_eq!(verdict("FROM a\nUSER root:app\n"), (Status::Fail, 2));
-        assert_eq!(verdict("FROM a\nUSER ContainerAdministrator\n"), (Status::Fail, 2));
+        assert_eq!(
+            verdict("FROM a\nUSER ContainerAdministrator\n"),
+            (Status::Fail, 2)
+        );
         assert_eq!(verdict("FROM a\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM scratch\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM a\nUSER $U\n"), (Status::Error, 2));
