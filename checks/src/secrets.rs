@@ -213,7 +213,9 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
             if hits.iter().any(|h| h.line == line) {
                 continue;
             }
-            if is_secret_name(key) && !is_placeholder(value) {
+            let secret = (is_secret_name(key) && !is_placeholder(value))
+                || url_password(value).is_some_and(|p| !is_placeholder(p));
+            if secret {
                 hits.push(SecretHit {
                     path: path.to_owned(),
                     line,
@@ -279,6 +281,15 @@ fn dotenv_assignments(text: &str) -> impl Iterator<Item = (u32, &str, &str)> {
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
         Some((n, key.trim(), value))
     })
+}
+
+/// The password of a `scheme://user:password@host` URL (`DATABASE_URL=postgres://…`).
+fn url_password(value: &str) -> Option<&str> {
+    let (_, rest) = value.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    Some(password)
 }
 
 fn strip_quotes(v: &str) -> &str {
@@ -466,10 +477,17 @@ mod tests {
 
     #[test]
     fn dotenv_files_with_secret_values_but_not_templates() {
-        let text = "# config\nPORT=3000\nDB_PASSWORD=s3cr3tvalue\nAPI_TOKEN=\nexport STRIPE_SECRET='abc123'\nTOKEN_URL=https://x\n";
+        let text = "# config\nPORT=3000\nDB_PASSWORD=s3cr3tvalue\nAPI_TOKEN=\nexport STRIPE_SECRET='abc123'\nTOKEN_URL=https://x\nDATABASE_URL=postgres://app:pg-8c1d@db:5432/app\nCACHE_URL=redis://:${REDIS_PASSWORD}@cache:6379\n";
         let hits = scan_text("services/api/.env", text);
         let got: Vec<_> = hits.iter().map(|h| (h.line, h.kind.as_str())).collect();
-        assert_eq!(got, vec![(3, "dotenv-value"), (5, "dotenv-value")]);
+        assert_eq!(
+            got,
+            vec![
+                (3, "dotenv-value"),
+                (5, "dotenv-value"),
+                (7, "dotenv-value")
+            ]
+        );
         assert_eq!(hits[0].preview, "…(11 chars)");
         assert!(scan_text(".env.example", text).is_empty());
         assert!(scan_text("docs/.env.sample", text).is_empty());

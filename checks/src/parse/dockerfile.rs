@@ -38,7 +38,7 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
                 for (key, default) in key_values(&ins.args, false) {
                     let Some(stage) = df.stages.last_mut() else {
                         // A default may use earlier ARGs: `ARG BASE=node:${NODE}-alpine`.
-                        let default = default.map(|d| substitute(&d, &global_args).0);
+                        let default = default.map(|d| substitute(&d, &global_args));
                         df.global_args
                             .push(setting("ARG", &key, default.as_deref(), ins.line));
                         global_args.insert(key, default);
@@ -46,7 +46,7 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
                     };
                     // A stage `ARG X` without a default re-imports the global one.
                     let value = default
-                        .map(|d| substitute(&d, &scope.vars).0)
+                        .map(|d| substitute(&d, &scope.vars))
                         .or_else(|| global_args.get(&key).cloned().flatten());
                     stage
                         .settings
@@ -92,7 +92,7 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             }
         }
         "USER" => {
-            let (user, _) = substitute(ins.args.trim(), &scope.vars);
+            let user = substitute(ins.args.trim(), &scope.vars);
             stage.user = Some(Located {
                 value: user,
                 line: ins.line,
@@ -137,7 +137,7 @@ fn from_stage(
         (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => Some(name.clone()),
         _ => None,
     };
-    let (base, _) = substitute(written, global_args);
+    let base = substitute(written, global_args);
     Ok(Stage {
         base_written: (base != *written).then(|| written.clone()),
         base,
@@ -430,12 +430,11 @@ fn split_words(s: &str) -> Vec<String> {
 }
 
 /// Substitutes `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from `vars` (a
-/// variable declared without a value counts as unset). Returns the text and whether every
-/// variable resolved; an unresolved reference is left exactly as written.
-fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, bool) {
+/// variable declared without a value counts as unset). An unresolved reference is left exactly
+/// as written, so the checks can see it and report the value as unprovable.
+fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> String {
     let lookup = |name: &str| vars.get(name).cloned().flatten();
     let mut out = String::with_capacity(s.len());
-    let mut resolved = true;
     let mut rest = s;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
@@ -443,14 +442,11 @@ fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, bool
         if let Some(inner) = after.strip_prefix('{') {
             let Some(end) = inner.find('}') else {
                 out.push_str(&rest[at..]);
-                return (out, false);
+                return out;
             };
-            let expr = &inner[..end];
-            if let Some(v) = expand_braced(expr, &lookup) {
-                out.push_str(&v);
-            } else {
-                resolved = false;
-                out.push_str(&rest[at..=at + 2 + end]);
+            match expand_braced(&inner[..end], &lookup) {
+                Some(v) => out.push_str(&v),
+                None => out.push_str(&rest[at..=at + 2 + end]),
             }
             rest = &inner[end + 1..];
         } else {
@@ -461,7 +457,6 @@ fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, bool
             match lookup(name) {
                 Some(v) if !name.is_empty() => out.push_str(&v),
                 _ => {
-                    resolved &= name.is_empty();
                     out.push('$');
                     out.push_str(name);
                 }
@@ -470,7 +465,7 @@ fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, bool
         }
     }
     out.push_str(rest);
-    (out, resolved)
+    out
 }
 
 fn expand_braced(expr: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {

@@ -35,7 +35,9 @@ Each Dockerfile, all stages:
   name holds a token.
 
 Values are redacted when the repository is read: findings name the key, the kind and the
-length, never the value. Not judged: what `COPY . .` brings in (check your `.dockerignore`).
+length, never the value. Not judged: what `COPY . .` brings in (check your `.dockerignore`),
+and an `ARG NPM_TOKEN` with no default whose value is passed with `--build-arg` — it still
+lands in the image history, which BuildKit's `SecretsUsedInArgOrEnv` lint reports.
 
 ## How to fix
 Pass build-time secrets as BuildKit secret mounts, which never enter a layer:

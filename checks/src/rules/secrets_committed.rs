@@ -31,8 +31,8 @@ Every text file the scan reads (honouring `.gitignore`, skipping vendored trees)
   characters of three character classes with high entropy and not a placeholder: a deliberate
   trade of recall for precision;
 - `.env` files (`.env`, `.env.local`, `prod.env`…) assigning a literal value to a
-  secret-looking key (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`…). Templates committed on
-  purpose — `.env.example`, `.env.sample`, `.env.template`, `.env.dist`, `.env.defaults` — are
+  secret-looking key (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`…) or a URL with a
+  password (`DATABASE_URL=postgres://app:…@db/app`). Templates committed on purpose — `.env.example`, `.env.sample`, `.env.template`, `.env.dist`, `.env.defaults` — are
   only searched for token formats, and values such as `changeme`, `<token>`, `${VAR}` or empty
   never count.
 
