@@ -11,6 +11,13 @@ pub static ALL: &[&dyn Check] = &[
     &rules::dep_update_config::DepUpdateConfig,
     &rules::sbom_present::SbomPresent,
     &rules::sbom_valid::SbomValid,
+    &rules::docker_base_pinned::DockerBasePinned,
+    &rules::docker_non_root::DockerNonRoot,
+    &rules::docker_minimal_base::DockerMinimalBase,
+    &rules::docker_no_secrets::DockerNoSecrets,
+    &rules::gha_image_pinned::GhaImagePinned,
+    &rules::ci_vuln_scan::CiVulnScan,
+    &rules::secrets_committed::SecretsCommitted,
 ];
 
 /// The check with this id.

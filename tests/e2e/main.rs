@@ -8,5 +8,6 @@ mod determinism;
 mod formats;
 mod harness;
 mod readme;
+mod repo_containers;
 mod repo_supply_chain;
 mod waivers;

@@ -157,6 +157,10 @@ impl Default for Lockfile {
 #[serde(default, deny_unknown_fields)]
 pub struct Dockerfile {
     pub path: String,
+    /// `ARG`s declared before the first `FROM` (they may be used in `FROM` lines); secret-looking
+    /// values are redacted at collection.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub global_args: Vec<Setting>,
     pub stages: Vec<Stage>,
 }
 

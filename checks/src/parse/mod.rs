@@ -1,5 +1,6 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
+pub mod dockerfile;
 mod lines;
 pub mod lockfile;
 pub mod manifest;
@@ -95,12 +96,17 @@ pub fn parse_into(
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     match kind {
         FileKind::Workflow => facts.workflows.push(workflow::parse(path, text)?),
+        FileKind::Dockerfile => facts.dockerfiles.push(dockerfile::parse(path, text)?),
         FileKind::Manifest
         | FileKind::Lockfile
-        | FileKind::Dockerfile
         | FileKind::Sbom
         | FileKind::UpdateConfig
         | FileKind::Text => {}
+    }
+    if kind == FileKind::Workflow
+        && let Some(wf) = facts.workflows.last_mut()
+    {
+        crate::secrets::redact_workflow(wf);
     }
     Ok(())
 }

@@ -1,13 +1,21 @@
 //! One module per check. Each holds the check's [`Meta`](crate::Meta) (with its docs) and its
 //! logic, and nothing else; shared helpers live here.
 
+pub mod ci_vuln_scan;
 pub mod dep_update_config;
+mod docker;
+pub mod docker_base_pinned;
+pub mod docker_minimal_base;
+pub mod docker_no_secrets;
+pub mod docker_non_root;
 pub mod gha_action_pinned;
+pub mod gha_image_pinned;
 pub mod lockfile_frozen_install;
 pub mod lockfile_in_sync;
 pub mod lockfile_present;
 pub mod sbom_present;
 pub mod sbom_valid;
+pub mod secrets_committed;
 mod supply_chain;
 
 use serde_json::json;

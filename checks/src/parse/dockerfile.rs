@@ -1,0 +1,679 @@
+//! Dockerfiles (`Dockerfile`, `Containerfile`, `*.dockerfile`, `Dockerfile.*`).
+//!
+//! A small hand-written parser rather than the `dockerfile-parser` crate (0.9, pest grammar):
+//! that crate has no heredoc support (HewlettPackard/dockerfile-parser-rs#37, still open; the
+//! PRs adding it were not merged), ignores the `# escape=` directive, and does no `ARG`
+//! substitution, which is the one thing `docker-base-pinned` needs most. What we need is
+//! narrow — stages, their base, `USER`, `RUN`, `ENV`/`ARG`, `COPY`/`ADD` sources — and follows
+//! the Dockerfile reference closely enough to write in a page: logical lines joined on the
+//! escape character, comment lines dropped (also inside continuations), heredoc bodies
+//! consumed, JSON (exec) form with a fallback to shell form exactly as BuildKit does.
+//!
+//! Secrets are redacted here, at collection: `ENV`/`ARG` values that look like a credential are
+//! replaced by `<redacted KIND, N chars>`, and token-shaped spans in `RUN` lines likewise.
+
+use std::collections::BTreeMap;
+
+use crate::facts::repo::{Dockerfile, Located, Setting, Stage};
+use crate::secrets;
+
+/// The `secret_kind` of a value redacted because of its key's name (`DB_PASSWORD=…`).
+pub const NAMED_SECRET: &str = "named-secret";
+
+pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
+    let mut df = Dockerfile {
+        path: path.to_owned(),
+        ..Dockerfile::default()
+    };
+    let mut global_args: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut scope = Scope::default();
+    for ins in instructions(text)? {
+        match ins.keyword.as_str() {
+            "FROM" => {
+                let stage = from_stage(&ins, &global_args)?;
+                df.stages.push(stage);
+                scope = Scope::default();
+            }
+            "ARG" => {
+                for (key, default) in key_values(&ins.args, false) {
+                    let Some(stage) = df.stages.last_mut() else {
+                        // A default may use earlier ARGs: `ARG BASE=node:${NODE}-alpine`.
+                        let default = default.map(|d| substitute(&d, &global_args));
+                        df.global_args
+                            .push(setting("ARG", &key, default.as_deref(), ins.line));
+                        global_args.insert(key, default);
+                        continue;
+                    };
+                    // A stage `ARG X` without a default re-imports the global one.
+                    let value = default
+                        .map(|d| substitute(&d, &scope.vars))
+                        .or_else(|| global_args.get(&key).cloned().flatten());
+                    stage
+                        .settings
+                        .push(setting("ARG", &key, value.as_deref(), ins.line));
+                    scope.set(key, value);
+                }
+            }
+            _ => {
+                let Some(stage) = df.stages.last_mut() else {
+                    continue; // BuildKit rejects these; nothing before a FROM is judged.
+                };
+                stage_instruction(stage, &mut scope, &ins);
+            }
+        }
+    }
+    if df.stages.is_empty() {
+        return Err("no FROM instruction: not a buildable Dockerfile".to_owned());
+    }
+    Ok(df)
+}
+
+/// Variables visible inside a stage: its `ARG`s and `ENV`s so far.
+#[derive(Default)]
+struct Scope {
+    vars: BTreeMap<String, Option<String>>,
+}
+
+impl Scope {
+    fn set(&mut self, key: String, value: Option<String>) {
+        self.vars.insert(key, value);
+    }
+}
+
+fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
+    match ins.keyword.as_str() {
+        "ENV" => {
+            for (key, value) in key_values(&ins.args, true) {
+                let value = value.unwrap_or_default();
+                stage
+                    .settings
+                    .push(setting("ENV", &key, Some(&value), ins.line));
+                scope.set(key, Some(value));
+            }
+        }
+        "USER" => {
+            let user = substitute(ins.args.trim(), &scope.vars);
+            stage.user = Some(Located {
+                value: user,
+                line: ins.line,
+            });
+        }
+        "RUN" => {
+            let mut command = command_text(&ins.args);
+            for body in &ins.heredocs {
+                command.push('\n');
+                command.push_str(body);
+            }
+            stage.runs.push(Located {
+                value: secrets::redact(&command).0,
+                line: ins.line,
+            });
+        }
+        "COPY" | "ADD" => {
+            for source in copy_sources(&ins.args) {
+                stage.copies.push(Located {
+                    value: source,
+                    line: ins.line,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `FROM [--platform=…] image [AS name]`, with global `ARG` defaults substituted (only global
+/// ARGs are visible to FROM). An unresolvable variable is left as written: the check reports
+/// it as unprovable.
+fn from_stage(
+    ins: &Instruction,
+    global_args: &BTreeMap<String, Option<String>>,
+) -> Result<Stage, String> {
+    let words = split_words(&ins.args);
+    let mut rest = words.iter().skip_while(|w| w.starts_with("--"));
+    let Some(written) = rest.next() else {
+        return Err(format!("FROM at line {} names no image", ins.line));
+    };
+    let alias = match (rest.next(), rest.next()) {
+        (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => Some(name.clone()),
+        _ => None,
+    };
+    let base = substitute(written, global_args);
+    Ok(Stage {
+        base_written: (base != *written).then(|| written.clone()),
+        base,
+        line: ins.line,
+        alias,
+        ..Stage::default()
+    })
+}
+
+/// An `ENV`/`ARG` record, its value redacted when it looks like a credential.
+fn setting(instruction: &str, key: &str, value: Option<&str>, line: u32) -> Setting {
+    let value = value.unwrap_or_default();
+    let detected = secrets::find_all(value).first().map(|m| m.kind);
+    let kind = detected.or_else(|| {
+        (secrets::is_secret_name(key) && !secrets::is_placeholder(value)).then_some(NAMED_SECRET)
+    });
+    Setting {
+        instruction: instruction.to_owned(),
+        key: key.to_owned(),
+        value: match kind {
+            Some(k) => secrets::redaction(k, value),
+            None => value.to_owned(),
+        },
+        secret_kind: kind.map(str::to_owned),
+        line,
+    }
+}
+
+/// One logical instruction.
+#[derive(Debug)]
+struct Instruction {
+    keyword: String,
+    args: String,
+    /// 1-based line where the instruction starts.
+    line: u32,
+    /// Bodies of `<<EOF` heredocs that follow the instruction, in order.
+    heredocs: Vec<String>,
+}
+
+/// Splits the text into logical instructions: parser directives read, comments dropped,
+/// continuations joined, heredoc bodies attached to their instruction.
+fn instructions(text: &str) -> Result<Vec<Instruction>, String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let escape = escape_directive(&lines);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let trimmed = lines[i].trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            i += 1;
+            continue;
+        }
+        let line = line_number(i);
+        let mut logical = String::new();
+        while i < lines.len() {
+            let current = lines[i].trim_end();
+            i += 1;
+            let Some(joined) = current.strip_suffix(escape) else {
+                logical.push_str(current);
+                break;
+            };
+            logical.push_str(joined);
+            // Comment and empty lines inside a continuation are dropped, as BuildKit does.
+            while i < lines.len() && is_blank_or_comment(lines[i]) {
+                i += 1;
+            }
+        }
+        let logical = logical.trim_start();
+        let (keyword, args) = logical
+            .split_once(char::is_whitespace)
+            .unwrap_or((logical, ""));
+        let keyword = keyword.to_ascii_uppercase();
+        let mut heredocs = Vec::new();
+        if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+            for marker in heredoc_markers(args) {
+                let (body, next) = heredoc_body(&lines, i, &marker).ok_or_else(|| {
+                    format!(
+                        "heredoc `{}` opened at line {line} is never closed",
+                        marker.word
+                    )
+                })?;
+                heredocs.push(body);
+                i = next;
+            }
+        }
+        out.push(Instruction {
+            keyword,
+            args: args.trim().to_owned(),
+            line,
+            heredocs,
+        });
+    }
+    Ok(out)
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+fn line_number(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
+}
+
+/// The escape character from a leading `# escape=` parser directive (`\` by default).
+/// Directives are only recognised before any other line, comment or blank.
+fn escape_directive(lines: &[&str]) -> char {
+    let mut escape = '\\';
+    for line in lines {
+        let Some(body) = line.trim().strip_prefix('#') else {
+            break;
+        };
+        let Some((key, value)) = body.split_once('=') else {
+            break;
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphabetic()) {
+            break;
+        }
+        if key.eq_ignore_ascii_case("escape") && value.trim() == "`" {
+            escape = '`';
+        }
+    }
+    escape
+}
+
+struct HeredocMarker {
+    word: String,
+    /// `<<-EOF`: leading tabs are stripped from body lines and the terminator.
+    strip_tabs: bool,
+}
+
+/// `<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"` in an instruction's arguments (not `<<<`).
+fn heredoc_markers(args: &str) -> Vec<HeredocMarker> {
+    let mut markers = Vec::new();
+    let mut rest = args;
+    while let Some(at) = rest.find("<<") {
+        let after = &rest[at + 2..];
+        rest = after;
+        if after.starts_with('<') {
+            rest = after.trim_start_matches('<');
+            continue;
+        }
+        let (strip_tabs, after) = match after.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, after),
+        };
+        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let after = quote.map_or(after, |q| &after[q.len_utf8()..]);
+        let word: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.' || *c == '-')
+            .collect();
+        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        markers.push(HeredocMarker { word, strip_tabs });
+    }
+    markers
+}
+
+/// The body of a heredoc starting at line index `from`, and the index after its terminator.
+fn heredoc_body(lines: &[&str], from: usize, marker: &HeredocMarker) -> Option<(String, usize)> {
+    let mut body = Vec::new();
+    for (i, raw) in lines.iter().enumerate().skip(from) {
+        let line = if marker.strip_tabs {
+            raw.trim_start_matches('\t')
+        } else {
+            raw
+        };
+        if line.trim_end() == marker.word {
+            return Some((body.join("\n"), i + 1));
+        }
+        body.push(line);
+    }
+    None
+}
+
+/// `RUN` text: the JSON (exec) form joined with spaces, else the shell form without leading
+/// BuildKit flags (`--mount=…`, `--network=…`).
+fn command_text(args: &str) -> String {
+    if let Some(argv) = json_form(args) {
+        return argv.join(" ");
+    }
+    strip_flags(args).to_owned()
+}
+
+/// The arguments after leading `--flag` / `--flag=value` words.
+fn strip_flags(args: &str) -> &str {
+    let mut rest = args.trim_start();
+    while rest.starts_with("--") {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = rest[end..].trim_start();
+    }
+    rest
+}
+
+/// `["a", "b"]`; `None` when the text is not a JSON array of strings (BuildKit then treats it
+/// as shell form).
+fn json_form(args: &str) -> Option<Vec<String>> {
+    let t = args.trim();
+    if !t.starts_with('[') {
+        return None;
+    }
+    serde_json::from_str(t).ok()
+}
+
+/// Sources of `COPY`/`ADD`: every operand but the last, unless copied `--from` another stage
+/// or image, and not inline heredoc content.
+fn copy_sources(args: &str) -> Vec<String> {
+    let words = split_words(args);
+    let flags: Vec<&String> = words.iter().take_while(|w| w.starts_with("--")).collect();
+    if flags.iter().any(|f| f.starts_with("--from")) {
+        return Vec::new();
+    }
+    let operands = json_form(strip_flags(args)).unwrap_or_else(|| words[flags.len()..].to_vec());
+    let Some((_, sources)) = operands.split_last() else {
+        return Vec::new();
+    };
+    sources
+        .iter()
+        .filter(|s| !s.starts_with("<<"))
+        .cloned()
+        .collect()
+}
+
+/// `ENV`/`ARG` operands: `k=v k2="v 2"`, `ARG k` (no default) and, for `ENV` only, the legacy
+/// `ENV k v w` (everything after the key is the value).
+fn key_values(args: &str, is_env: bool) -> Vec<(String, Option<String>)> {
+    let words = split_words(args);
+    let legacy = is_env && words.first().is_some_and(|w| !w.contains('='));
+    if legacy {
+        let value = args
+            .trim()
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, v)| v);
+        return vec![(words[0].clone(), Some(unquote(value)))];
+    }
+    words
+        .into_iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+            None => (w, None),
+        })
+        .collect()
+}
+
+fn unquote(value: &str) -> String {
+    split_words(value).join(" ")
+}
+
+/// Shell-like words: whitespace separates, quotes group (and are removed), a backslash escapes
+/// the next character outside single quotes.
+fn split_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"') | None, '\\') => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+                in_word = true;
+            }
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// Substitutes `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from `vars` (a
+/// variable declared without a value counts as unset). An unresolved reference is left exactly
+/// as written, so the checks can see it and report the value as unprovable.
+fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> String {
+    let lookup = |name: &str| vars.get(name).cloned().flatten();
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(inner) = after.strip_prefix('{') {
+            let Some(end) = inner.find('}') else {
+                out.push_str(&rest[at..]);
+                return out;
+            };
+            match expand_braced(&inner[..end], &lookup) {
+                Some(v) => out.push_str(&v),
+                None => out.push_str(&rest[at..=at + 2 + end]),
+            }
+            rest = &inner[end + 1..];
+        } else {
+            let name_len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            let name = &after[..name_len];
+            match lookup(name) {
+                Some(v) if !name.is_empty() => out.push_str(&v),
+                _ => {
+                    out.push('$');
+                    out.push_str(name);
+                }
+            }
+            rest = &after[name_len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn expand_braced(expr: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some((name, default)) = expr.split_once(":-") {
+        return Some(
+            lookup(name)
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned()),
+        );
+    }
+    if let Some((name, alternative)) = expr.split_once(":+") {
+        return Some(match lookup(name) {
+            Some(v) if !v.is_empty() => alternative.to_owned(),
+            _ => String::new(),
+        });
+    }
+    lookup(expr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages(text: &str) -> Vec<Stage> {
+        parse("Dockerfile", text).unwrap().stages
+    }
+
+    #[test]
+    fn multi_stage_with_platform_alias_and_arg_substitution() {
+        let df = parse(
+            "Dockerfile",
+            "# syntax=docker/dockerfile:1\nARG NODE=20\nARG BASE=node:${NODE}-alpine\n\nFROM --platform=$BUILDPLATFORM ${BASE} AS Build\nRUN npm ci\nFROM gcr.io/distroless/nodejs20:nonroot\nCOPY --from=build /app /app\nUSER nonroot\n",
+        )
+        .unwrap();
+        assert_eq!(df.global_args.len(), 2);
+        let s = &df.stages;
+        assert_eq!(s[0].base, "node:20-alpine");
+        assert_eq!(s[0].base_written.as_deref(), Some("${BASE}"));
+        assert_eq!((s[0].line, s[0].alias.as_deref()), (5, Some("Build")));
+        assert_eq!(s[0].runs[0].value, "npm ci");
+        assert_eq!(s[1].base, "gcr.io/distroless/nodejs20:nonroot");
+        assert!(s[1].copies.is_empty(), "--from copies are not source files");
+        assert_eq!(
+            s[1].user.as_ref().map(|u| (u.value.as_str(), u.line)),
+            Some(("nonroot", 9))
+        );
+    }
+
+    #[test]
+    fn unresolvable_from_is_kept_as_written() {
+        let s = stages("ARG BASE\nFROM ${BASE}\nFROM $OTHER:1\n");
+        assert_eq!(s[0].base, "${BASE}");
+        assert_eq!(s[0].base_written, None);
+        assert_eq!(s[1].base, "$OTHER:1");
+        let s = stages("ARG TAG\nFROM alpine:${TAG:-3.20}\n");
+        assert_eq!(s[0].base, "alpine:3.20");
+    }
+
+    #[test]
+    fn stage_args_do_not_reach_from_but_reach_user() {
+        let s = stages("FROM alpine\nARG UID=10001\nUSER ${UID}:${UID}\n");
+        assert_eq!(s[0].user.as_ref().unwrap().value, "10001:10001");
+        let s = stages("ARG V=1\nFROM alpine\nARG V\nENV A=$V\nUSER $NOPE\n");
+        assert_eq!(
+            s[0].settings[0].value, "1",
+            "stage ARG re-imports the global default"
+        );
+        assert_eq!(s[0].user.as_ref().unwrap().value, "$NOPE");
+    }
+
+    #[test]
+    fn continuations_comments_and_escape_directive() {
+        let s = stages(
+            "FROM alpine\nRUN apk add \\\n  # a comment inside\n\n  curl \\\n  git\nUSER app\n",
+        );
+        assert_eq!(s[0].runs[0].value, "apk add   curl   git");
+        assert_eq!(s[0].runs[0].line, 2);
+        assert_eq!(s[0].user.as_ref().unwrap().line, 7);
+        let s = stages("# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\nUSER x\n");
+        assert_eq!(s[0].runs[0].value, "dir   c:\\");
+    }
+
+    #[test]
+    fn heredocs_are_consumed() {
+        let s = stages(
+            "FROM alpine\nRUN <<EOF\nFROM evil\nUSER root\nEOF\nCOPY <<-'CONF' /etc/x.conf\n\tkey=1\n\tCONF\nUSER app\n",
+        );
+        assert_eq!(s.len(), 1, "heredoc bodies are not instructions");
+        assert_eq!(s[0].runs[0].value, "<<EOF\nFROM evil\nUSER root");
+        assert!(s[0].copies.is_empty());
+        assert_eq!(s[0].user.as_ref().unwrap().value, "app");
+        let err = parse("Dockerfile", "FROM a\nRUN <<EOF\necho\n").unwrap_err();
+        assert!(err.contains("never closed"), "{err}");
+    }
+
+    #[test]
+    fn json_forms_and_copy_flags() {
+        let s = stages(
+            "FROM a\nRUN [\"npm\", \"ci\"]\nRUN [not json\nCOPY --chown=1:1 [\"a b\", \".env\", \"/app/\"]\nADD --link id_rsa /root/.ssh/\nCOPY --from=0 /x /y\n",
+        );
+        assert_eq!(s[0].runs[0].value, "npm ci");
+        assert_eq!(s[0].runs[1].value, "[not json");
+        let copies: Vec<_> = s[0]
+            .copies
+            .iter()
+            .map(|c| (c.value.as_str(), c.line))
+            .collect();
+        assert_eq!(copies, vec![("a b", 4), (".env", 4), ("id_rsa", 5)]);
+    }
+
+    #[test]
+    fn env_and_arg_forms() {
+        let s = stages(
+            "FROM a\nENV A=1 B=\"two words\" C=\nENV LEGACY some value here\nARG NOVAL\nARG X=1 Y=2\n",
+        );
+        let kv: Vec<_> = s[0]
+            .settings
+            .iter()
+            .map(|s| (s.instruction.as_str(), s.key.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(
+            kv,
+            vec![
+                ("ENV", "A", "1"),
+                ("ENV", "B", "two words"),
+                ("ENV", "C", ""),
+                ("ENV", "LEGACY", "some value here"),
+                ("ARG", "NOVAL", ""),
+                ("ARG", "X", "1"),
+                ("ARG", "Y", "2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_at_collection() {
+        let token = format!("ghp_{}", "FAKE".repeat(9));
+        let text = format!(
+            "ARG NPM_TOKEN=abc123def\nFROM a\nENV GH_TOKEN={token} DB_PASSWORD=${{DB_PASSWORD}}\nRUN curl -H \"Authorization: {token}\" x\n"
+        );
+        let df = parse("Dockerfile", &text).unwrap();
+        let dump = serde_json::to_string(&df).unwrap();
+        assert!(!dump.contains(&token), "{dump}");
+        assert!(!dump.contains("abc123def"), "{dump}");
+        assert_eq!(df.global_args[0].secret_kind.as_deref(), Some(NAMED_SECRET));
+        let env = &df.stages[0].settings;
+        assert_eq!(env[0].value, "<redacted github-token, 40 chars>");
+        assert_eq!(
+            env[1].secret_kind, None,
+            "a variable reference is not a secret"
+        );
+        assert!(
+            df.stages[0].runs[0]
+                .value
+                .contains("<redacted github-token")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_cause() {
+        assert!(parse("D", "").unwrap_err().contains("no FROM"));
+        assert!(
+            parse("D", "# only a comment\nRUN x\n")
+                .unwrap_err()
+                .contains("no FROM")
+        );
+        assert!(
+            parse("D", "FROM --platform=x\n")
+                .unwrap_err()
+                .contains("line 1")
+        );
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        // A deterministic pseudo-random stream over an alphabet rich in Dockerfile syntax.
+        let alphabet: Vec<char> = "FROMRUNCOPYUSERENVARG \\\n\t\"'`$={}[]<<-#:@é\u{0}\r"
+            .chars()
+            .collect();
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..(state % 200) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let idx = usize::try_from(state % alphabet.len() as u64).unwrap_or(0);
+                text.push(alphabet[idx]);
+            }
+            state = state.wrapping_add(1);
+            let _ = parse("Dockerfile", &text);
+        }
+        for odd in [
+            "FROM",
+            "FROM a AS",
+            "ENV",
+            "ENV =",
+            "ARG =x",
+            "COPY",
+            "FROM ${",
+            "FROM $",
+            "USER ${A:-",
+            "RUN \\",
+            "FROM a\nRUN <<<x",
+            "FROM a\nCOPY <<",
+            "\\\n\\\n",
+        ] {
+            let _ = parse("Dockerfile", odd);
+        }
+    }
+}

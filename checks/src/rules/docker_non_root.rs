@@ -1,0 +1,185 @@
+use serde_json::json;
+
+use super::docker::{final_chain, is_chainguard, is_distroless, is_unresolved, name_and_tag};
+use super::unreadable_files;
+use crate::facts::repo::{Dockerfile, FileKind};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+
+pub struct DockerNonRoot;
+
+static META: Meta = Meta {
+    id: "docker-non-root",
+    title: "Containers run as a non-root user",
+    severity: Severity::High,
+    controls: &["CNT-01"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+A process running as root inside a container is root on the container's filesystem and one
+kernel or runtime bug away from root on the node. Running as an unprivileged user is the
+cheapest container hardening there is, and Kubernetes' `runAsNonRoot` refuses images that
+do not declare one.
+
+## What is judged
+The final stage of each Dockerfile (the image that ships). Its last `USER` decides; a stage
+built `FROM` an earlier stage inherits that stage's `USER`. `root`, `0`, and `root`/`0` with
+any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. With no `USER`
+anywhere in the chain, the base image's default user applies, which vouch can only know for
+images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
+(`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
+`wolfi-base` and `-dev` variants, which are not assumed. Any other base without a `USER` fails: most images (`node`, `python`,
+`debian`…) default to root. A `USER $VAR` with no default is an `error`.
+
+## How to fix
+Add a user and switch to it at the end of the final stage:
+`RUN adduser -D -u 10001 app` then `USER 10001` (a numeric id lets Kubernetes verify
+`runAsNonRoot`), or build on `gcr.io/distroless/<runtime>:nonroot`.
+
+## Evidence
+The Dockerfile (the subject), the `USER` value and line or the final `FROM` line, and the
+stages followed.
+"#,
+};
+
+impl Check for DockerNonRoot {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Dockerfile], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        for df in &repo.dockerfiles {
+            let (status, line, message) = judge(df);
+            let chain: Vec<&str> = final_chain(df).iter().map(|s| s.base.as_str()).collect();
+            let user = final_chain(df).iter().find_map(|s| s.user.clone());
+            out.push(
+                status,
+                df.path.clone(),
+                Location::file(df.path.clone(), line),
+                message,
+                json!({ "dockerfile": df.path, "user": user, "stages_followed": chain }),
+            );
+        }
+    }
+}
+
+/// The verdict on the final stage, the line that decided it, and why.
+fn judge(df: &Dockerfile) -> (Status, u32, String) {
+    let chain = final_chain(df);
+    let Some(last) = chain.first() else {
+        return (Status::Error, 0, "no stages".to_owned());
+    };
+    if let Some(user) = chain.iter().find_map(|s| s.user.as_ref()) {
+        let name = user.value.split(':').next().unwrap_or_default().trim();
+        return if is_unresolved(&user.value) {
+            let why = format!(
+                "`USER {}` uses a build argument with no default",
+                user.value
+            );
+            (Status::Error, user.line, why)
+        } else if is_root(name) {
+            let why = format!("the final stage runs as root (`USER {}`)", user.value);
+            (Status::Fail, user.line, why)
+        } else {
+            (
+                Status::Pass,
+                user.line,
+                format!("runs as `USER {}`", user.value),
+            )
+        };
+    }
+    let root = chain.last().unwrap_or(last);
+    if is_unresolved(&root.base) {
+        let why = format!("no USER, and the base `{}` cannot be resolved", root.base);
+        return (Status::Error, root.line, why);
+    }
+    if nonroot_by_default(&root.base) {
+        let why = format!("no USER, but `{}` runs as nonroot by default", root.base);
+        return (Status::Pass, root.line, why);
+    }
+    let why = format!(
+        "the final stage sets no USER: it runs as the default user of `{}`, root for most \
+         images",
+        root.base
+    );
+    (Status::Fail, last.line, why)
+}
+
+/// `root`, uid 0, or Windows' `ContainerAdministrator`.
+fn is_root(user: &str) -> bool {
+    user.is_empty()
+        || user == "root"
+        || user == "0"
+        || user.eq_ignore_ascii_case("ContainerAdministrator")
+}
+
+/// Images documented to run as a non-root user by default.
+fn nonroot_by_default(reference: &str) -> bool {
+    let (name, tag) = name_and_tag(reference);
+    if is_distroless(reference) {
+        return tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-");
+    }
+    is_chainguard(reference) && !name.ends_with("/wolfi-base") && !tag.contains("dev")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(text: &str) -> (Status, u32) {
+        let df = crate::parse::dockerfile::parse("Dockerfile", text).unwrap();
+        let (status, line, _) = judge(&df);
+        (status, line)
+    }
+
+    #[test]
+    fn users() {
+        assert_eq!(verdict("FROM a\nUSER app\n"), (Status::Pass, 2));
+        assert_eq!(verdict("FROM a\nUSER app\nUSER 0:0\n"), (Status::Fail, 3));
+        assert_eq!(verdict("FROM a\nUSER root:app\n"), (Status::Fail, 2));
+        assert_eq!(
+            verdict("FROM a\nUSER ContainerAdministrator\n"),
+            (Status::Fail, 2)
+        );
+        assert_eq!(verdict("FROM a\n"), (Status::Fail, 1));
+        assert_eq!(verdict("FROM scratch\n"), (Status::Fail, 1));
+        assert_eq!(verdict("FROM a\nUSER $U\n"), (Status::Error, 2));
+    }
+
+    #[test]
+    fn inherits_through_stages_and_trusts_documented_bases() {
+        assert_eq!(
+            verdict("FROM a AS b\nUSER 10001\nFROM b\nRUN x\n"),
+            (Status::Pass, 2)
+        );
+        assert_eq!(
+            verdict("FROM a AS b\nUSER app\nFROM alpine\n"),
+            (Status::Fail, 3)
+        );
+        assert_eq!(
+            verdict("FROM node AS b\nFROM gcr.io/distroless/nodejs20-debian12:nonroot\n"),
+            (Status::Pass, 2)
+        );
+        assert_eq!(
+            verdict("FROM gcr.io/distroless/static:debug-nonroot\n"),
+            (Status::Pass, 1)
+        );
+        assert_eq!(
+            verdict("FROM gcr.io/distroless/static:latest\n"),
+            (Status::Fail, 1)
+        );
+        assert_eq!(
+            verdict("FROM cgr.dev/chainguard/node:latest\n"),
+            (Status::Pass, 1)
+        );
+        assert_eq!(
+            verdict("FROM cgr.dev/chainguard/node:latest-dev\n"),
+            (Status::Fail, 1)
+        );
+        assert_eq!(
+            verdict("FROM cgr.dev/chainguard/wolfi-base\n"),
+            (Status::Fail, 1)
+        );
+    }
+}
