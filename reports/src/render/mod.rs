@@ -1,4 +1,5 @@
 //! Renderers: each turns a finished [`crate::Report`] into one output format.
 
 pub mod json;
+pub mod templates;
 pub mod text;
