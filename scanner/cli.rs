@@ -44,6 +44,12 @@ enum Command {
         /// A check id (`gha-action-pinned`) or control id (`SUP-05`).
         id: String,
     },
+    /// Fill a questionnaire (CAIQ or any spreadsheet, .xlsx or .csv) from a report.
+    Answer(crate::answer::AnswerArgs),
+    /// Render the trust page (trust.html, trust.md): each public claim with what backs it.
+    Trust(crate::trust_page::TrustArgs),
+    /// Exit 1 when a published claim's controls fail or could not be verified.
+    Gate(crate::trust_page::GateArgs),
     /// List the checks or the controls.
     List {
         #[arg(value_enum)]
@@ -74,6 +80,9 @@ struct ScanArgs {
     /// Configuration file (default: PATH/vouch.toml, optional).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Human attestations for manual controls (default: PATH/attestations.toml, optional).
+    #[arg(long, value_name = "FILE")]
+    attestations: Option<PathBuf>,
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
@@ -201,6 +210,15 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             let plan = order.plan(&args.output)?;
             judge_and_write(&facts, &args.output, &plan)
         }
+        Command::Answer(args) => {
+            crate::answer::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trust(args) => {
+            crate::trust_page::trust(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gate(args) => crate::trust_page::gate(&args),
         Command::Explain { id } => {
             print!("{}", crate::explain::explain(&id)?);
             Ok(ExitCode::SUCCESS)
@@ -232,8 +250,13 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         None => (root.join("vouch.toml"), false),
     };
     let settings = config::load(&config_path, explicit)?;
+    let attestations = match &args.attestations {
+        Some(p) => config::load_attestations(p, true)?,
+        None => config::load_attestations(&root.join("attestations.toml"), false)?,
+    };
     let clock = clock::now()?;
-    let facts = collect(root, settings, &clock);
+    let mut facts = collect(root, settings, &clock);
+    facts.attestations = attestations;
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
@@ -267,7 +290,8 @@ fn judge_and_write(
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
     let findings = checks::judge(facts);
-    let report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, &clock);
+    let mut report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, &clock);
+    report.apply_attestations(&facts.attestations, &clock.today);
     output::write_all(&report, plan)?;
     let gating = report.gating(out.fail_on.into()).count();
     Ok(if gating > 0 {

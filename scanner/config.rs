@@ -32,6 +32,25 @@ pub fn load(path: &Path, explicit: bool) -> Result<Settings> {
     Ok(settings)
 }
 
+/// Loads `attestations.toml`. Missing at the default location means none; every other problem
+/// is an error naming the file.
+pub fn load_attestations(
+    path: &Path,
+    explicit: bool,
+) -> Result<Vec<checks::facts::attestation::Attestation>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Vec::new()),
+        Err(e) => bail!("cannot read attestations {}: {e}", path.display()),
+    };
+    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    if let Some(problem) = file.problems().into_iter().next() {
+        bail!("{}: {problem}", path.display());
+    }
+    Ok(file.attestation)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,13 @@
 //! → renderers. Nothing in this crate makes a compliance judgement; an `if` about compliance
 //! belongs in a check.
 
+pub mod answer;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod evidence;
 pub mod explain;
 pub mod output;
 pub mod sources;
+pub mod templates;
+pub mod trust_page;

@@ -2,14 +2,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use checks::catalog::{Catalog, Mode};
+use checks::facts::attestation::Attestation;
 use checks::settings::Waiver;
 use checks::{Finding, Status};
 use globset::GlobBuilder;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    AppliedWaiver, ControlResult, ControlStatus, FindingStatus, REPORT_SCHEMA, Report,
-    ReportFinding, Summary, Tool, WaiverResult, WaiverState,
+    AppliedWaiver, AttestationResult, AttestationState, ControlResult, ControlStatus,
+    FindingStatus, REPORT_SCHEMA, Report, ReportFinding, Summary, Tool, WaiverResult, WaiverState,
 };
 
 /// The injected clock: the report never reads the time itself.
@@ -99,8 +100,44 @@ impl Report {
             controls: control_results(catalog, &out),
             findings: out,
             waivers: waiver_results,
+            attestations: Vec::new(),
         }
     }
+
+    /// Applies human attestations: a control that no check judged (manual, planned or not
+    /// tested) becomes `attested` while its attestation is unexpired. A control with check
+    /// results keeps them: a statement never overrides evidence.
+    pub fn apply_attestations(&mut self, attestations: &[Attestation], today: &str) {
+        for a in attestations {
+            let control = self.controls.iter_mut().find(|c| c.id == a.control);
+            let state = match control {
+                _ if a.expires.as_str() < today => AttestationState::Expired,
+                Some(c) if attestable(c.status) => {
+                    c.status = ControlStatus::Attested;
+                    c.attestation = Some(a.clone());
+                    AttestationState::Applied
+                }
+                _ => AttestationState::Superseded,
+            };
+            self.attestations.push(AttestationResult {
+                control: a.control.clone(),
+                attested_by: a.attested_by.clone(),
+                date: a.date.clone(),
+                expires: a.expires.clone(),
+                state,
+            });
+        }
+    }
+}
+
+fn attestable(status: ControlStatus) -> bool {
+    matches!(
+        status,
+        ControlStatus::Manual
+            | ControlStatus::Planned
+            | ControlStatus::NotTested
+            | ControlStatus::Attested
+    )
 }
 
 fn initial_state(clock: &Clock) -> impl Fn(&Waiver) -> WaiverResult + '_ {
@@ -192,6 +229,7 @@ fn control_results(catalog: &Catalog, findings: &[ReportFinding]) -> Vec<Control
                 frameworks: c.frameworks.clone(),
                 checks,
                 counts: count(statuses.into_iter()),
+                attestation: None,
             }
         })
         .collect()
@@ -298,6 +336,57 @@ mod tests {
         b.location = Location::file(".github/workflows/ci.yml", 40);
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_ne!(fingerprint(&a), fingerprint(&finding(Status::Fail, "y@v1")));
+    }
+
+    fn attestation(control: &str, expires: &str) -> Attestation {
+        Attestation {
+            control: control.into(),
+            statement: "reviewed quarterly".into(),
+            attested_by: "cto@example.com".into(),
+            date: "2026-10-01".into(),
+            expires: expires.into(),
+            evidence: String::new(),
+        }
+    }
+
+    #[test]
+    fn attestations_apply_to_unjudged_controls_only_and_expire() {
+        let mut r = Report::build(
+            vec![finding(Status::Fail, "x@v1")],
+            checks::catalog::catalog(),
+            &[],
+            "0",
+            &clock(),
+        );
+        r.apply_attestations(
+            &[
+                attestation("LOG-01", "2027-01-01"),
+                attestation("APP-03", "2026-11-01"),
+                attestation("SUP-05", "2027-01-01"),
+            ],
+            "2026-11-22",
+        );
+        let status = |id: &str| r.controls.iter().find(|c| c.id == id).unwrap().status;
+        assert_eq!(status("LOG-01"), ControlStatus::Attested);
+        assert_eq!(
+            status("APP-03"),
+            ControlStatus::Manual,
+            "expired attestation counts as missing"
+        );
+        assert_eq!(
+            status("SUP-05"),
+            ControlStatus::Fail,
+            "evidence beats a statement"
+        );
+        let states: Vec<_> = r.attestations.iter().map(|a| a.state).collect();
+        assert_eq!(
+            states,
+            vec![
+                AttestationState::Applied,
+                AttestationState::Expired,
+                AttestationState::Superseded
+            ]
+        );
     }
 
     #[test]

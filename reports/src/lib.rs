@@ -5,10 +5,13 @@
 
 mod build;
 mod model;
+pub mod questionnaire;
 pub mod render;
+pub mod trust;
+pub mod view;
 
 pub use build::Clock;
 pub use model::{
-    AppliedWaiver, ControlResult, ControlStatus, FindingStatus, REPORT_SCHEMA, Report,
-    ReportFinding, Summary, Tool, WaiverResult, WaiverState,
+    AppliedWaiver, AttestationResult, AttestationState, ControlResult, ControlStatus,
+    FindingStatus, REPORT_SCHEMA, Report, ReportFinding, Summary, Tool, WaiverResult, WaiverState,
 };

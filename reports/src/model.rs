@@ -19,6 +19,9 @@ pub struct Report {
     /// Every configured waiver and what became of it (active, expired, unused).
     #[serde(default)]
     pub waivers: Vec<WaiverResult>,
+    /// Every human attestation and what became of it.
+    #[serde(default)]
+    pub attestations: Vec<AttestationResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +81,9 @@ pub struct ControlResult {
     /// Findings per status among this control's findings.
     #[serde(default)]
     pub counts: Summary,
+    /// The human attestation that made this control `attested`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<checks::facts::attestation::Attestation>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -162,4 +168,25 @@ impl Report {
                 && f.severity >= threshold
         })
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttestationState {
+    /// In force: the control is reported as attested.
+    Applied,
+    /// Past its `expires` date: counts as missing.
+    Expired,
+    /// The control is judged by checks (pass, fail or error); a statement cannot override
+    /// evidence, so the attestation is recorded but not applied.
+    Superseded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationResult {
+    pub control: String,
+    pub attested_by: String,
+    pub date: String,
+    pub expires: String,
+    pub state: AttestationState,
 }

@@ -3,6 +3,7 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod cli;
 mod determinism;
 mod formats;
@@ -10,4 +11,5 @@ mod harness;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;
+mod trust;
 mod waivers;

@@ -7,6 +7,7 @@
 //!
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
+pub mod attestation;
 pub mod pg;
 pub mod repo;
 
@@ -27,6 +28,8 @@ pub struct Facts {
     pub collections: Vec<Collection>,
     pub repo: Option<repo::RepoFacts>,
     pub postgres: Vec<pg::Database>,
+    /// Human attestations for controls vouch cannot verify (`attestations.toml`).
+    pub attestations: Vec<attestation::Attestation>,
 }
 
 /// One source's run over one target.

@@ -4,6 +4,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod templates;
 pub mod text;
 
 #[cfg(test)]

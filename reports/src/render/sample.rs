@@ -141,6 +141,7 @@ pub fn sample_report() -> Report {
         controls: sample_controls(),
         findings,
         waivers: sample_waivers(),
+        attestations: Vec::new(),
     }
 }
 
@@ -164,6 +165,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 1,
                 waived: 1,
             },
+            attestation: None,
         },
         ControlResult {
             id: "TEN-01".to_owned(),
@@ -177,6 +179,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 0,
                 waived: 0,
             },
+            attestation: None,
         },
         ControlResult {
             id: "LOG-01".to_owned(),
@@ -185,6 +188,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: refs(&[("iso27001-2022", &["A.8.15"])]),
             checks: vec![],
             counts: Summary::default(),
+            attestation: None,
         },
         ControlResult {
             id: "NET-02".to_owned(),
@@ -193,6 +197,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: BTreeMap::new(),
             checks: vec![],
             counts: Summary::default(),
+            attestation: None,
         },
     ]
 }

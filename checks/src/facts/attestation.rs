@@ -1,0 +1,57 @@
+//! Human attestations (`attestations.toml`): statements by people about controls vouch cannot
+//! verify. They are reported as "attested", never as verified.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Attestation {
+    /// The catalog control it speaks for (`LOG-01`).
+    pub control: String,
+    /// What is attested, in the attester's words.
+    pub statement: String,
+    pub attested_by: String,
+    /// `YYYY-MM-DD` the statement was made.
+    pub date: String,
+    /// `YYYY-MM-DD` after which it counts as missing.
+    pub expires: String,
+    /// A link to supporting evidence (a document, a ticket).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub evidence: String,
+}
+
+/// The file's shape: `[[attestation]]` entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttestationFile {
+    pub attestation: Vec<Attestation>,
+}
+
+impl AttestationFile {
+    /// Problems serde cannot see, one sentence each naming the entry.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (i, a) in self.attestation.iter().enumerate() {
+            let n = i + 1;
+            if crate::catalog::catalog().control(&a.control).is_none() {
+                problems.push(format!(
+                    "attestation #{n} names unknown control `{}`",
+                    a.control
+                ));
+            }
+            if a.statement.trim().is_empty() || a.attested_by.trim().is_empty() {
+                problems.push(format!(
+                    "attestation #{n} needs a `statement` and `attested_by`"
+                ));
+            }
+            for (key, value) in [("date", &a.date), ("expires", &a.expires)] {
+                if !crate::settings::is_iso_date(value) {
+                    problems.push(format!(
+                        "attestation #{n} `{key} = \"{value}\"` is not a YYYY-MM-DD date"
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}

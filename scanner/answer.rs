@@ -1,0 +1,428 @@
+//! `vouch answer`: fills a questionnaire (CAIQ workbook, SIG or any spreadsheet, xlsx or CSV)
+//! in place from a report. Only the answer and description cells of question rows are written;
+//! every other cell, and its formatting, is left as it was.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use reports::questionnaire::{self, Answer, DescriptionData};
+use serde::Deserialize;
+
+use crate::{evidence, templates};
+
+/// Rows searched for the header row (CAIQ has metadata in row 1 and headers in row 2).
+const HEADER_SEARCH_ROWS: u32 = 20;
+
+#[derive(Debug, clap::Args)]
+pub struct AnswerArgs {
+    /// The questionnaire to fill: .xlsx or .csv (never modified; see --out).
+    #[arg(long, value_name = "FILE")]
+    workbook: PathBuf,
+    /// The report/v1 JSON the answers are derived from (e.g. PACK/report.json).
+    #[arg(long, value_name = "FILE")]
+    report: PathBuf,
+    /// Mapping for non-CAIQ questionnaires: `[questions] "A.1" = ["TEN-01"]`, optional
+    /// `[columns] id/answer/description = "header text"`.
+    #[arg(long, value_name = "MAP.toml")]
+    map: Option<PathBuf>,
+    /// Where to write the filled copy (same format as the input).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Replace answers and descriptions a person already wrote.
+    #[arg(long)]
+    overwrite: bool,
+    /// Directory whose `answer-description.hbs` replaces the bundled template.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFile {
+    #[serde(default)]
+    columns: ColumnNames,
+    #[serde(default)]
+    questions: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnNames {
+    id: Option<String>,
+    answer: Option<String>,
+    description: Option<String>,
+}
+
+/// Where the question id, answer and description live (1-based).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    header_row: u32,
+    id: u32,
+    answer: u32,
+    description: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    questions: usize,
+    yes: usize,
+    no: usize,
+    review: usize,
+    kept: usize,
+}
+
+pub fn run(args: &AnswerArgs) -> Result<()> {
+    let (report, evidence) = evidence::load_report(&args.report)?;
+    let map = match &args.map {
+        Some(p) => load_map(p)?,
+        None => MapFile::default(),
+    };
+    let template = templates::load("answer-description.hbs", args.templates.as_deref())?;
+    let mut sheet = Sheet::open(&args.workbook)?;
+    if Sheet::kind_of(&args.out)? != sheet.kind() {
+        bail!(
+            "--out {} must have the same format as --workbook",
+            args.out.display()
+        );
+    }
+    let layout = find_layout(&sheet, &map.columns)
+        .with_context(|| format!("{} has no recognisable header row", args.workbook.display()))?;
+    let mut tally = Tally::default();
+    for row in layout.header_row + 1..=sheet.rows() {
+        let id = sheet.get(row, layout.id).trim().to_owned();
+        if id.is_empty() {
+            continue;
+        }
+        tally.questions += 1;
+        let controls = map
+            .questions
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| questionnaire::caiq_controls(&id));
+        let decision = questionnaire::decide(&controls, &report);
+        if !args.overwrite && !sheet.get(row, layout.answer).trim().is_empty() {
+            tally.kept += 1;
+            continue;
+        }
+        match decision.answer {
+            Some(Answer::Yes) => tally.yes += 1,
+            Some(Answer::No) => tally.no += 1,
+            None => tally.review += 1,
+        }
+        sheet.set(
+            row,
+            layout.answer,
+            decision.answer.map_or("", Answer::as_str),
+        );
+        if let Some(col) = layout.description
+            && (args.overwrite || sheet.get(row, col).trim().is_empty())
+        {
+            let data = DescriptionData {
+                question_id: &id,
+                decision: &decision,
+                evidence: &evidence,
+                generated_at: &report.generated_at,
+                tool_version: &report.tool.version,
+            };
+            let text = reports::render::templates::render(
+                "answer-description.hbs",
+                &template,
+                &data,
+                false,
+            )
+            .map_err(anyhow::Error::msg)?;
+            sheet.set(row, col, text.trim());
+        }
+    }
+    sheet.save(&args.out)?;
+    let automatic = tally.yes + tally.no;
+    println!(
+        "answered automatically {automatic} of {} questions (Yes {}, No {}); {} left for human review; {} human answers kept",
+        tally.questions, tally.yes, tally.no, tally.review, tally.kept
+    );
+    Ok(())
+}
+
+fn load_map(path: &Path) -> Result<MapFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read map {}", path.display()))?;
+    let map: MapFile = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    for (q, controls) in &map.questions {
+        for c in controls {
+            if checks::catalog::catalog().control(c).is_none() {
+                bail!(
+                    "{}: question {q} maps to unknown control `{c}`",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// Lower case with runs of whitespace folded, so `CSC Responsibilities  (Optional)` matches.
+fn normalise(header: &str) -> String {
+    header
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn find_layout(sheet: &Sheet, names: &ColumnNames) -> Option<Layout> {
+    let wanted = |given: &Option<String>| given.as_deref().map(normalise);
+    let (id_name, answer_name, desc_name) = (
+        wanted(&names.id),
+        wanted(&names.answer),
+        wanted(&names.description),
+    );
+    for row in 1..=sheet.rows().min(HEADER_SEARCH_ROWS) {
+        let headers: Vec<(u32, String)> = (1..=sheet.cols())
+            .map(|c| (c, normalise(&sheet.get(row, c))))
+            .collect();
+        let pick = |given: &Option<String>, default: &dyn Fn(&str) -> bool| {
+            headers
+                .iter()
+                .find(|(_, h)| match given {
+                    Some(g) => h == g,
+                    None => default(h),
+                })
+                .map(|(c, _)| *c)
+        };
+        let id = pick(&id_name, &|h| {
+            matches!(
+                h,
+                "question id" | "question number" | "question no." | "ques num" | "id"
+            )
+        });
+        let answer = pick(&answer_name, &|h| h.contains("answer") || h == "response");
+        let description =
+            pick(&desc_name, &|h| h.contains("implementation description")).or_else(|| {
+                pick(&None, &|h| {
+                    h.contains("description") || h.contains("comment")
+                })
+            });
+        if let (Some(id), Some(answer)) = (id, answer) {
+            return Some(Layout {
+                header_row: row,
+                id,
+                answer,
+                description,
+            });
+        }
+    }
+    None
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Xlsx,
+    Csv,
+}
+
+/// A workbook's first recognisable sheet or a CSV table, addressed by 1-based (row, column).
+enum Sheet {
+    Xlsx(Box<umya_spreadsheet::Spreadsheet>, usize),
+    Csv(Vec<Vec<String>>),
+}
+
+impl Sheet {
+    fn kind_of(path: &Path) -> Result<Kind> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("xlsx") => Ok(Kind::Xlsx),
+            Some("csv") => Ok(Kind::Csv),
+            _ => bail!("{} is neither .xlsx nor .csv", path.display()),
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Sheet::Xlsx(..) => Kind::Xlsx,
+            Sheet::Csv(_) => Kind::Csv,
+        }
+    }
+
+    fn open(path: &Path) -> Result<Sheet> {
+        match Sheet::kind_of(path)? {
+            Kind::Xlsx => {
+                let book = umya_spreadsheet::reader::xlsx::read(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read workbook {}: {e}", path.display()))?;
+                let count = book.get_sheet_count();
+                let mut sheet = Sheet::Xlsx(Box::new(book), 0);
+                for index in 0..count {
+                    if let Sheet::Xlsx(_, i) = &mut sheet {
+                        *i = index;
+                    }
+                    if find_layout(&sheet, &ColumnNames::default()).is_some() {
+                        break;
+                    }
+                }
+                Ok(sheet)
+            }
+            Kind::Csv => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_path(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let rows = reader
+                    .records()
+                    .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()))
+                    .collect::<Result<Vec<Vec<String>>, _>>()
+                    .with_context(|| format!("{} is not valid CSV", path.display()))?;
+                Ok(Sheet::Csv(rows))
+            }
+        }
+    }
+
+    fn worksheet(&self) -> Option<&umya_spreadsheet::Worksheet> {
+        match self {
+            Sheet::Xlsx(book, i) => book.get_sheet(i),
+            Sheet::Csv(_) => None,
+        }
+    }
+
+    fn rows(&self) -> u32 {
+        match self {
+            Sheet::Xlsx(..) => self
+                .worksheet()
+                .map_or(0, umya_spreadsheet::Worksheet::get_highest_row),
+            Sheet::Csv(rows) => u32::try_from(rows.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn cols(&self) -> u32 {
+        match self {
+            Sheet::Xlsx(..) => self
+                .worksheet()
+                .map_or(0, umya_spreadsheet::Worksheet::get_highest_column),
+            Sheet::Csv(rows) => rows
+                .iter()
+                .map(Vec::len)
+                .max()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+        }
+    }
+
+    fn get(&self, row: u32, col: u32) -> String {
+        match self {
+            Sheet::Xlsx(..) => self
+                .worksheet()
+                .map(|s| s.get_value((col, row)))
+                .unwrap_or_default(),
+            Sheet::Csv(rows) => rows
+                .get(row as usize - 1)
+                .and_then(|r| r.get(col as usize - 1))
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    fn set(&mut self, row: u32, col: u32, value: &str) {
+        match self {
+            Sheet::Xlsx(book, i) => {
+                if let Some(sheet) = book.get_sheet_mut(i) {
+                    sheet.get_cell_mut((col, row)).set_value(value);
+                }
+            }
+            Sheet::Csv(rows) => {
+                let r = &mut rows[row as usize - 1];
+                if r.len() < col as usize {
+                    r.resize(col as usize, String::new());
+                }
+                value.clone_into(&mut r[col as usize - 1]);
+            }
+        }
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        match self {
+            Sheet::Xlsx(book, _) => umya_spreadsheet::writer::xlsx::write(book, path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+            Sheet::Csv(rows) => {
+                let mut w = csv::WriterBuilder::new()
+                    .flexible(true)
+                    .from_path(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                for r in rows {
+                    w.write_record(r)?;
+                }
+                w.flush()
+                    .with_context(|| format!("cannot write {}", path.display()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv_sheet(rows: &[&[&str]]) -> Sheet {
+        Sheet::Csv(
+            rows.iter()
+                .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn finds_caiq_header_below_a_metadata_row_tolerantly() {
+        let sheet = csv_sheet(&[
+            &[
+                "Consensus Assessments Initiative Questionnaire v4.0.3",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "Question ID",
+                "Question",
+                "CSP CAIQ  Answer",
+                "SSRM Control Ownership",
+                "CSP Implementation Description (Optional/Recommended)",
+                "CSC Responsibilities  (Optional/Recommended)",
+            ],
+            &["IVS-06.1", "placeholder", "", "", "", ""],
+        ]);
+        let layout = find_layout(&sheet, &ColumnNames::default()).unwrap();
+        assert_eq!((layout.header_row, layout.id, layout.answer), (2, 1, 3));
+        assert_eq!(layout.description, Some(5));
+    }
+
+    #[test]
+    fn custom_column_names_come_from_the_map() {
+        let sheet = csv_sheet(&[&["Ques Num", "Text", "Response", "Additional Information"]]);
+        let names = ColumnNames {
+            id: Some("ques num".into()),
+            answer: Some("Response".into()),
+            description: Some("additional  information".into()),
+        };
+        let layout = find_layout(&sheet, &names).unwrap();
+        assert_eq!(
+            (layout.id, layout.answer, layout.description),
+            (1, 3, Some(4))
+        );
+    }
+
+    #[test]
+    fn no_header_is_none() {
+        assert!(
+            find_layout(
+                &csv_sheet(&[&["a", "b"], &["c", "d"]]),
+                &ColumnNames::default()
+            )
+            .is_none()
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! `vouch trust` (render the trust page) and `vouch gate` (fail when a published claim is
+//! contradicted by the evidence).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use reports::trust::{self, ClaimState, ClaimsFile, TrustPage};
+
+use crate::{evidence, templates};
+
+#[derive(Debug, clap::Args)]
+pub struct TrustArgs {
+    /// The company's public claims, each bound to controls.
+    #[arg(long, value_name = "FILE")]
+    claims: PathBuf,
+    /// The report/v1 JSON that backs them.
+    #[arg(long, value_name = "FILE")]
+    report: PathBuf,
+    /// Directory to write trust.html and trust.md into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Directory whose trust.html.hbs / trust.md.hbs replace the bundled templates.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GateArgs {
+    #[arg(long, value_name = "FILE")]
+    claims: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    report: PathBuf,
+    /// Also fail when a claim is only partly verified or unverified, not just contradicted.
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn trust(args: &TrustArgs) -> Result<()> {
+    let page = evaluate(&args.claims, &args.report)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    for (name, escape_html) in [("trust.html", true), ("trust.md", false)] {
+        let template_name = format!("{name}.hbs");
+        let template = templates::load(&template_name, args.templates.as_deref())?;
+        let text =
+            reports::render::templates::render(&template_name, &template, &page, escape_html)
+                .map_err(anyhow::Error::msg)?;
+        let path = args.out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let c = &page.counts;
+    println!(
+        "{} claims: {} verified, {} attested, {} partly verified, {} unverified, {} failing",
+        page.claims.len(),
+        c.verified,
+        c.attested,
+        c.partly_verified,
+        c.unverified,
+        c.failing
+    );
+    Ok(())
+}
+
+pub fn gate(args: &GateArgs) -> Result<ExitCode> {
+    let page = evaluate(&args.claims, &args.report)?;
+    let blocking = |s: ClaimState| {
+        s == ClaimState::Failing
+            || (args.strict && matches!(s, ClaimState::PartlyVerified | ClaimState::Unverified))
+    };
+    let mut failed = 0;
+    for claim in page.claims.iter().filter(|c| blocking(c.state)) {
+        failed += 1;
+        let why: Vec<String> = claim
+            .controls
+            .iter()
+            .filter(|v| !v.holds())
+            .map(|v| format!("{} is {}", v.id, v.status.as_str()))
+            .collect();
+        println!(
+            "claim `{}` is {:?}: {}",
+            claim.id,
+            claim.state,
+            why.join(", ")
+        );
+    }
+    if failed == 0 {
+        println!("all {} published claims hold", page.claims.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn evaluate(claims_path: &Path, report_path: &Path) -> Result<TrustPage> {
+    let claims = load_claims(claims_path)?;
+    let (report, evidence) = evidence::load_report(report_path)?;
+    Ok(trust::evaluate(&claims, &report, evidence))
+}
+
+fn load_claims(path: &Path) -> Result<ClaimsFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read claims {}", path.display()))?;
+    let claims: ClaimsFile = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    if let Some(problem) = claims.problems().into_iter().next() {
+        bail!("{}: {problem}", path.display());
+    }
+    if claims.claim.is_empty() {
+        bail!("{} has no [[claim]] entries", path.display());
+    }
+    Ok(claims)
+}

@@ -1,0 +1,455 @@
+//! Questionnaires, attestations, the trust page and the claims gate, end to end.
+
+use std::path::{Path, PathBuf};
+
+use umya_spreadsheet::{Spreadsheet, Worksheet};
+
+use crate::browser;
+use crate::harness::{fixture, vouch};
+
+const PINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n";
+const UNPINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
+
+const ATTESTATIONS: &str = r#"
+[[attestation]]
+control = "LOG-01"
+statement = "All services log JSON with a request id propagated by the gateway."
+attested_by = "cto@example.com"
+date = "2025-12-01"
+expires = "2099-12-31"
+evidence = "https://wiki.example.com/logging"
+
+[[attestation]]
+control = "APP-03"
+statement = "Idempotency keys on every POST."
+attested_by = "cto@example.com"
+date = "2024-01-01"
+expires = "2025-01-01"
+"#;
+
+const CLAIMS: &str = r#"
+title = "Example security"
+company = "Example Inc."
+
+[[claim]]
+id = "pinned-ci"
+section = "Supply chain"
+text = "Every CI action is pinned to an immutable commit."
+controls = ["SUP-05"]
+
+[[claim]]
+id = "structured-logs"
+text = "Logs are structured and correlated across services."
+controls = ["LOG-01"]
+
+[[claim]]
+id = "isolation"
+text = "Tenant data is isolated in the database engine."
+controls = ["TEN-01", "SUP-05"]
+"#;
+
+/// A tiny repository with one workflow, attestations and claims; returns (dir, report path).
+fn scanned_repo(workflow: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::write(root.join(".github/workflows/ci.yml"), workflow).unwrap();
+    std::fs::write(root.join("attestations.toml"), ATTESTATIONS).unwrap();
+    std::fs::write(dir.path().join("claims.toml"), CLAIMS).unwrap();
+    let report = dir.path().join("report.json");
+    vouch()
+        .arg("scan")
+        .arg(&root)
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .assert()
+        .code(predicates::ord::lt(2));
+    (dir, report)
+}
+
+fn control<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn attestations_make_manual_controls_attested_until_they_expire() {
+    let (_dir, report_path) = scanned_repo(PINNED);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    assert_eq!(control(&report, "LOG-01")["status"], "attested");
+    assert_eq!(
+        control(&report, "LOG-01")["attestation"]["attested_by"],
+        "cto@example.com"
+    );
+    assert_eq!(
+        control(&report, "APP-03")["status"],
+        "manual",
+        "expired attestation is missing"
+    );
+    let states: Vec<&str> = report["attestations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["applied", "expired"]);
+}
+
+#[test]
+fn gate_passes_when_claims_hold_and_fails_when_a_claimed_control_fails() {
+    let (dir, good) = scanned_repo(PINNED);
+    let claims = dir.path().join("claims.toml");
+    vouch()
+        .arg("gate")
+        .arg("--claims")
+        .arg(&claims)
+        .arg("--report")
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("all 3 published claims hold"));
+    vouch()
+        .args(["gate", "--strict", "--claims"])
+        .arg(&claims)
+        .arg("--report")
+        .arg(&good)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "claim `isolation` is PartlyVerified: TEN-01 is ",
+        ));
+
+    let (bad_dir, bad) = scanned_repo(UNPINNED);
+    vouch()
+        .arg("gate")
+        .arg("--claims")
+        .arg(bad_dir.path().join("claims.toml"))
+        .arg("--report")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "claim `pinned-ci` is Failing: SUP-05 is fail",
+        ));
+}
+
+#[test]
+fn trust_page_states_each_claim_and_renders_in_a_browser() {
+    let (dir, report) = scanned_repo(PINNED);
+    let out = dir.path().join("trust");
+    vouch()
+        .arg("trust")
+        .arg("--claims")
+        .arg(dir.path().join("claims.toml"))
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "3 claims: 1 verified, 1 attested, 1 partly verified, 0 unverified, 0 failing",
+        ));
+    let md = std::fs::read_to_string(out.join("trust.md")).unwrap();
+    assert!(
+        md.contains("## Supply chain: Every CI action is pinned"),
+        "{md}"
+    );
+    assert!(md.contains("**attested**: LOG-01"), "{md}");
+
+    let html = out.join("trust.html");
+    let dom = browser::dump_dom(&html);
+    for (state, n) in [
+        ("verified", 1),
+        ("attested", 1),
+        ("partly_verified", 1),
+        ("failing", 0),
+    ] {
+        let shown = browser::count_in(&dom, state);
+        assert_eq!(shown, Some(n), "{state} count on the page");
+        let sections = dom.matches(&format!("data-state=\"{state}\" ")).count()
+            + dom.matches(&format!("data-state=\"{state}\">")).count();
+        assert!(sections >= 1 || n == 0, "{state}");
+    }
+    browser::assert_self_contained(&std::fs::read_to_string(&html).unwrap());
+    let png = dir.path().join("trust.png");
+    browser::screenshot(&html, &png);
+    assert!(
+        std::fs::metadata(&png).unwrap().len() > 10_000,
+        "a real screenshot"
+    );
+}
+
+/// A synthetic workbook in the CAIQ v4 layout: metadata in row 1, headers in row 2, questions
+/// from row 3, with formatting that must survive. Placeholder question text (CAIQ text is
+/// licensed and never shipped).
+fn caiq_workbook(path: &Path) {
+    let mut book = umya_spreadsheet::new_file();
+    let sheet = book.get_sheet_mut(&0).unwrap();
+    sheet.set_name("CAIQv4.0.3");
+    sheet
+        .get_cell_mut("A1")
+        .set_value("Synthetic questionnaire for tests (placeholder text)");
+    sheet.add_merge_cells("A1:F1");
+    sheet.get_style_mut("A1").get_font_mut().set_bold(true);
+    let headers = [
+        "Question ID",
+        "Question",
+        "CSP CAIQ Answer",
+        "SSRM Control Ownership",
+        "CSP Implementation Description (Optional/Recommended)",
+        "CSC Responsibilities  (Optional/Recommended)",
+    ];
+    for (i, h) in headers.iter().enumerate() {
+        let col = u32::try_from(i).unwrap() + 1;
+        sheet.get_cell_mut((col, 2)).set_value(*h);
+        let style = sheet.get_style_mut((col, 2));
+        style.get_font_mut().set_bold(true);
+        style.set_background_color("FFDDEBF7");
+    }
+    sheet.get_column_dimension_mut("B").set_width(60.0);
+    let rows: [(&str, &str, &str, &str); 5] = [
+        (
+            "CCC-04.1",
+            "Placeholder question about change protection?",
+            "",
+            "CSP-owned",
+        ),
+        (
+            "GRC-01.1",
+            "Placeholder question about governance?",
+            "",
+            "CSP-owned",
+        ),
+        (
+            "LOG-07.1",
+            "Placeholder question about logging scope?",
+            "",
+            "Shared CSP and CSC",
+        ),
+        (
+            "IVS-06.1",
+            "Placeholder question about segmentation?",
+            "Yes",
+            "CSP-owned",
+        ),
+        (
+            "BCR-08.1",
+            "Placeholder question about backups?",
+            "",
+            "CSP-owned",
+        ),
+    ];
+    for (i, (id, q, answer, owner)) in rows.iter().enumerate() {
+        let row = u32::try_from(i).unwrap() + 3;
+        sheet.get_cell_mut((1, row)).set_value(*id);
+        sheet.get_cell_mut((2, row)).set_value(*q);
+        sheet
+            .get_style_mut((2, row))
+            .get_alignment_mut()
+            .set_wrap_text(true);
+        if !answer.is_empty() {
+            sheet.get_cell_mut((3, row)).set_value(*answer);
+            sheet
+                .get_cell_mut((5, row))
+                .set_value("Answered by the security team.");
+        }
+        sheet.get_cell_mut((4, row)).set_value(*owner);
+        sheet
+            .get_cell_mut((6, row))
+            .set_value("Customer configures SSO.");
+    }
+    umya_spreadsheet::writer::xlsx::write(&book, path).unwrap();
+}
+
+fn sheet(book: &Spreadsheet) -> &Worksheet {
+    book.get_sheet(&0).unwrap()
+}
+
+#[test]
+fn caiq_workbook_is_filled_in_place_from_the_evidence() {
+    let (dir, report) = scanned_repo(UNPINNED);
+    let input = dir.path().join("caiq.xlsx");
+    let output = dir.path().join("caiq-filled.xlsx");
+    caiq_workbook(&input);
+    vouch()
+        .arg("answer")
+        .arg("--workbook")
+        .arg(&input)
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(&output)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("answered automatically 2 of 5 questions (Yes 1, No 1); 2 left for human review; 1 human answers kept"));
+
+    let before = umya_spreadsheet::reader::xlsx::read(&input).unwrap();
+    let after = umya_spreadsheet::reader::xlsx::read(&output).unwrap();
+    let (b, a) = (sheet(&before), sheet(&after));
+    // CCC-04 maps to SUP-05 (among others), which failed: No, citing the failing check.
+    assert_eq!(a.get_value("C3"), "No");
+    assert!(
+        a.get_value("E3")
+            .contains("gha-action-pinned failed for actions/checkout@v4"),
+        "{}",
+        a.get_value("E3")
+    );
+    assert!(
+        a.get_value("E3").contains("sha256 "),
+        "cites the report by hash"
+    );
+    // GRC-01 maps to no control: left for a human, with the reason.
+    assert_eq!(a.get_value("C4"), "");
+    assert_eq!(
+        a.get_value("E4"),
+        "needs human review: the question maps to no vouch control."
+    );
+    // LOG-07 → LOG-01 only, attested: Yes, saying it is an attestation.
+    assert_eq!(a.get_value("C5"), "Yes");
+    assert!(
+        a.get_value("E5").contains("attested by cto@example.com"),
+        "{}",
+        a.get_value("E5")
+    );
+    // A human answer is kept as written.
+    assert_eq!(a.get_value("C6"), "Yes");
+    assert_eq!(a.get_value("E6"), "Answered by the security team.");
+    // BCR-08 → BCK-01 and STO-01, live-only controls a repository scan cannot test: review.
+    assert_eq!(a.get_value("C7"), "");
+    assert!(
+        a.get_value("E7").starts_with("needs human review: ")
+            && a.get_value("E7").contains("BCK-01 "),
+        "{}",
+        a.get_value("E7")
+    );
+
+    // Every other cell is untouched in content and format.
+    let written = |col: u32, row: u32| (col == 3 || col == 5) && (3..=7).contains(&row);
+    let mut compared = 0;
+    for cell in b.get_cell_collection() {
+        let (col, row) = (
+            *cell.get_coordinate().get_col_num(),
+            *cell.get_coordinate().get_row_num(),
+        );
+        if written(col, row) {
+            continue;
+        }
+        let other = a
+            .get_cell((col, row))
+            .unwrap_or_else(|| panic!("cell {col},{row} lost"));
+        assert_eq!(cell.get_value(), other.get_value(), "value of {col},{row}");
+        assert_eq!(
+            format!("{:?}", cell.get_style()),
+            format!("{:?}", other.get_style()),
+            "style of {col},{row}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 20, "compared {compared} cells");
+    assert_eq!(a.get_merge_cells().len(), 1);
+    assert_eq!(a.get_name(), "CAIQv4.0.3");
+    let width = |s: &Worksheet| s.get_column_dimension("B").unwrap().get_width().to_bits();
+    assert_eq!(width(b), width(a), "column width kept exactly");
+}
+
+#[test]
+fn csv_questionnaire_with_a_custom_map() {
+    let (dir, report) = scanned_repo(UNPINNED);
+    let input = dir.path().join("vendor.csv");
+    std::fs::write(
+        &input,
+        "Ques Num,Question Text,Response,Additional Information\n\
+         A.1,\"Placeholder: are CI dependencies pinned?\",,\n\
+         A.2,\"Placeholder: are logs structured?\",,\n\
+         A.3,\"Placeholder: unmapped\",,\n",
+    )
+    .unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[columns]\nid = \"Ques Num\"\nanswer = \"Response\"\ndescription = \"Additional Information\"\n\n[questions]\n\"A.1\" = [\"SUP-05\"]\n\"A.2\" = [\"LOG-01\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("vendor-filled.csv");
+    vouch()
+        .arg("answer")
+        .arg("--workbook")
+        .arg(&input)
+        .arg("--report")
+        .arg(&report)
+        .arg("--map")
+        .arg(&map)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][2], "No");
+    assert_eq!(&rows[1][2], "Yes");
+    assert_eq!(&rows[2][2], "");
+    assert!(rows[2][3].starts_with("needs human review"));
+    assert_eq!(&rows[0][1], "Placeholder: are CI dependencies pinned?");
+}
+
+#[test]
+fn unreadable_or_headerless_workbooks_exit_2() {
+    let (dir, report) = scanned_repo(PINNED);
+    let headerless = dir.path().join("x.csv");
+    std::fs::write(&headerless, "a,b\nc,d\n").unwrap();
+    vouch()
+        .arg("answer")
+        .arg("--workbook")
+        .arg(&headerless)
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(dir.path().join("y.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("has no recognisable header row"));
+    let garbage = dir.path().join("x.xlsx");
+    std::fs::write(&garbage, "not a zip").unwrap();
+    vouch()
+        .arg("answer")
+        .arg("--workbook")
+        .arg(&garbage)
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(dir.path().join("y.xlsx"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot read workbook"));
+}
+
+#[test]
+fn demo_trust_page_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    vouch()
+        .arg("scan")
+        .arg(fixture("demo"))
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .assert()
+        .code(predicates::ord::lt(2));
+    vouch()
+        .arg("trust")
+        .arg("--claims")
+        .arg(fixture("demo/claims.toml"))
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("trust.html")).unwrap();
+    assert!(html.contains("data-state="), "claims rendered");
+}
