@@ -3,7 +3,14 @@
 use crate::model::{Check, Context, Finding, Findings};
 use crate::rules;
 
-pub static ALL: &[&dyn Check] = &[&rules::gha_action_pinned::GhaActionPinned];
+pub static ALL: &[&dyn Check] = &[
+    &rules::gha_action_pinned::GhaActionPinned,
+    &rules::image_digest_pinned::ImageDigestPinned,
+    &rules::k8s_no_privileged::K8sNoPrivileged,
+    &rules::k8s_read_only_root_fs::K8sReadOnlyRootFs,
+    &rules::k8s_run_as_non_root::K8sRunAsNonRoot,
+    &rules::k8s_secrets_not_in_env::K8sSecretsNotInEnv,
+];
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {

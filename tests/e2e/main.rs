@@ -1,4 +1,8 @@
 //! End-to-end tests of the `vouch` binary. One test binary; one module per area.
 
+// Test helpers outside #[test] functions may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod harness;
+mod kube_manifests;

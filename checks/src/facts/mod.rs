@@ -7,6 +7,7 @@
 //!
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
+pub mod kube;
 pub mod pg;
 pub mod repo;
 

@@ -1,5 +1,6 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
+pub mod kube;
 mod lines;
 pub mod workflow;
 
@@ -63,6 +64,9 @@ pub fn classify(path: &str) -> FileKind {
     {
         return FileKind::Sbom;
     }
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        return FileKind::Yaml;
+    }
     FileKind::Text
 }
 
@@ -81,11 +85,15 @@ pub fn parse_into(
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     match kind {
         FileKind::Workflow => facts.workflows.push(workflow::parse(path, text)?),
+        FileKind::Yaml if kube::looks_like_manifest(text) => {
+            facts.workloads.extend(kube::parse(path, text)?);
+        }
         FileKind::Manifest
         | FileKind::Lockfile
         | FileKind::Dockerfile
         | FileKind::Sbom
         | FileKind::UpdateConfig
+        | FileKind::Yaml
         | FileKind::Text => {}
     }
     Ok(())
@@ -107,5 +115,6 @@ mod tests {
         assert_eq!(classify(".github/dependabot.yml"), FileKind::UpdateConfig);
         assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);
+        assert_eq!(classify("deploy/k8s/api.yaml"), FileKind::Yaml);
     }
 }
