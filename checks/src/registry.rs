@@ -18,6 +18,11 @@ pub static ALL: &[&dyn Check] = &[
     &rules::gha_image_pinned::GhaImagePinned,
     &rules::ci_vuln_scan::CiVulnScan,
     &rules::secrets_committed::SecretsCommitted,
+    &rules::image_digest_pinned::ImageDigestPinned,
+    &rules::k8s_no_privileged::K8sNoPrivileged,
+    &rules::k8s_read_only_root_fs::K8sReadOnlyRootFs,
+    &rules::k8s_run_as_non_root::K8sRunAsNonRoot,
+    &rules::k8s_secrets_not_in_env::K8sSecretsNotInEnv,
 ];
 
 /// The check with this id.

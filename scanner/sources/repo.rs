@@ -140,6 +140,7 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.workflows.extend(from.workflows);
     into.sboms.extend(from.sboms);
     into.update_configs.extend(from.update_configs);
+    into.workloads.extend(from.workloads);
     into.secrets.extend(from.secrets);
     into.unreadable.extend(from.unreadable);
 }
@@ -152,6 +153,8 @@ fn sort(f: &mut RepoFacts) {
     f.workflows.sort_by(|a, b| a.path.cmp(&b.path));
     f.sboms.sort_by(|a, b| a.path.cmp(&b.path));
     f.update_configs.sort_by(|a, b| a.path.cmp(&b.path));
+    f.workloads
+        .sort_by(|a, b| (&a.location, a.subject()).cmp(&(&b.location, b.subject())));
     f.secrets
         .sort_by(|a, b| (&a.path, a.line, &a.kind).cmp(&(&b.path, b.line, &b.kind)));
     f.unreadable.sort_by(|a, b| a.path.cmp(&b.path));

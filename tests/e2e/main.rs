@@ -8,6 +8,7 @@ mod cli;
 mod determinism;
 mod formats;
 mod harness;
+mod kube_manifests;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;

@@ -8,6 +8,7 @@
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
 pub mod attestation;
+pub mod kube;
 pub mod pg;
 pub mod repo;
 

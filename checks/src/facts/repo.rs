@@ -18,6 +18,9 @@ pub struct RepoFacts {
     pub workflows: Vec<Workflow>,
     pub sboms: Vec<Sbom>,
     pub update_configs: Vec<UpdateConfig>,
+    /// Kubernetes workloads declared in manifests (plain YAML, multi-document, committed
+    /// kustomize output).
+    pub workloads: Vec<super::kube::Workload>,
     /// Secret-looking values found in committed files; values are redacted at collection.
     pub secrets: Vec<SecretHit>,
     /// Files of a judged kind that could not be read or parsed.
@@ -35,6 +38,8 @@ pub enum FileKind {
     Workflow,
     Sbom,
     UpdateConfig,
+    /// A YAML file outside CI configuration: parsed as Kubernetes manifests when it is one.
+    Yaml,
     /// Any other text file: only scanned for secrets.
     Text,
 }

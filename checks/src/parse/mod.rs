@@ -1,6 +1,7 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
 pub mod dockerfile;
+pub mod kube;
 mod lines;
 pub mod lockfile;
 pub mod manifest;
@@ -75,6 +76,9 @@ pub fn classify(path: &str) -> FileKind {
     {
         return FileKind::Sbom;
     }
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        return FileKind::Yaml;
+    }
     FileKind::Text
 }
 
@@ -97,10 +101,14 @@ pub fn parse_into(
     match kind {
         FileKind::Workflow => facts.workflows.push(workflow::parse(path, text)?),
         FileKind::Dockerfile => facts.dockerfiles.push(dockerfile::parse(path, text)?),
+        FileKind::Yaml if kube::looks_like_manifest(text) => {
+            facts.workloads.extend(kube::parse(path, text)?);
+        }
         FileKind::Manifest
         | FileKind::Lockfile
         | FileKind::Sbom
         | FileKind::UpdateConfig
+        | FileKind::Yaml
         | FileKind::Text => {}
     }
     if kind == FileKind::Workflow
@@ -127,5 +135,6 @@ mod tests {
         assert_eq!(classify(".github/dependabot.yml"), FileKind::UpdateConfig);
         assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);
+        assert_eq!(classify("deploy/k8s/api.yaml"), FileKind::Yaml);
     }
 }

@@ -10,6 +10,11 @@ pub mod docker_no_secrets;
 pub mod docker_non_root;
 pub mod gha_action_pinned;
 pub mod gha_image_pinned;
+pub mod image_digest_pinned;
+pub mod k8s_no_privileged;
+pub mod k8s_read_only_root_fs;
+pub mod k8s_run_as_non_root;
+pub mod k8s_secrets_not_in_env;
 pub mod lockfile_frozen_install;
 pub mod lockfile_in_sync;
 pub mod lockfile_present;
@@ -35,6 +40,13 @@ pub(crate) fn unreadable_files(cx: &Context<'_>, kinds: &[FileKind], out: &mut F
             json!({ "path": u.path, "cause": u.cause }),
         );
     }
+}
+
+/// Every Kubernetes workload collected (manifests today; live clusters fill the same records).
+pub(crate) fn workloads<'a>(
+    cx: &Context<'a>,
+) -> impl Iterator<Item = &'a crate::facts::kube::Workload> {
+    cx.facts.repo.iter().flat_map(|r| r.workloads.iter())
 }
 
 /// `true` for a full 40-hex git commit SHA.

@@ -1,0 +1,101 @@
+//! Kubernetes workloads, the same records whether read from manifests in the repository or
+//! (later) from a live API server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Location;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    #[default]
+    Manifest,
+    Live,
+}
+
+/// A workload's pod template (or a bare Pod).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Workload {
+    pub origin: Origin,
+    /// Live only: the kubeconfig context it was read from.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub context: String,
+    /// `metadata.namespace`, or `default` when a manifest does not set one.
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    /// The manifest file and line of the document's `kind:`, or `k8s://CONTEXT/NS/KIND/NAME`.
+    pub location: Option<Location>,
+    pub host_network: bool,
+    pub host_pid: bool,
+    pub host_ipc: bool,
+    /// Names of `hostPath` volumes, with the host path.
+    pub host_path_volumes: Vec<String>,
+    /// Pod-level `securityContext.runAsNonRoot` / `runAsUser`.
+    pub run_as_non_root: Option<bool>,
+    pub run_as_user: Option<i64>,
+    pub containers: Vec<Container>,
+}
+
+impl Workload {
+    /// `NAMESPACE/Kind/name`: the subject of every workload finding.
+    pub fn subject(&self) -> String {
+        format!("{}/{}/{}", self.namespace, self.kind, self.name)
+    }
+
+    /// Where a container is declared: its `image:` line in a manifest, else the workload.
+    pub fn container_location(&self, c: &Container) -> Location {
+        match &self.location {
+            Some(Location::File { path, .. }) if c.line > 0 => Location::file(path.clone(), c.line),
+            Some(l) => l.clone(),
+            None => Location::resource(format!("k8s://{}/{}", self.context, self.subject())),
+        }
+    }
+
+    pub fn location_or_uri(&self) -> Location {
+        self.location.clone().unwrap_or_else(|| {
+            Location::resource(format!("k8s://{}/{}", self.context, self.subject()))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    /// An init container (judged like the others).
+    pub init: bool,
+    /// Manifest line of its `image:`; 0 when live or unknown.
+    pub line: u32,
+    pub privileged: Option<bool>,
+    pub allow_privilege_escalation: Option<bool>,
+    pub run_as_non_root: Option<bool>,
+    pub run_as_user: Option<i64>,
+    pub read_only_root_filesystem: Option<bool>,
+    pub capabilities_add: Vec<String>,
+    pub env: Vec<EnvVar>,
+}
+
+/// An environment variable; literal values are never kept, only whether the name looks secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: String,
+    pub source: EnvSource,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvSource {
+    /// `value:` written in the manifest. `secret_like` when the name says it holds a secret
+    /// (`…PASSWORD`, `…TOKEN`, `…SECRET`, `…API_KEY`…) and the value is not empty.
+    Literal { secret_like: bool },
+    /// `valueFrom.secretKeyRef`.
+    SecretRef { secret: String, key: String },
+    /// Anything else (`configMapKeyRef`, `fieldRef`, …).
+    #[default]
+    Other,
+}

@@ -1,0 +1,374 @@
+//! Kubernetes manifests: multi-document YAML with `apiVersion` and `kind`, including `List`s
+//! and committed kustomize output. Helm templates (`{{ … }}`) are not rendered and are skipped.
+
+use serde_norway::Value;
+
+use crate::facts::kube::{Container, EnvSource, EnvVar, Origin, Workload};
+use crate::model::Location;
+
+/// Kinds whose pod template is judged, and the path from the object to its pod spec.
+const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
+    ("Pod", &["spec"]),
+    ("Deployment", &["spec", "template", "spec"]),
+    ("StatefulSet", &["spec", "template", "spec"]),
+    ("DaemonSet", &["spec", "template", "spec"]),
+    ("ReplicaSet", &["spec", "template", "spec"]),
+    ("ReplicationController", &["spec", "template", "spec"]),
+    ("Job", &["spec", "template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
+];
+
+/// Env var names that say they hold a secret.
+const SECRET_NAME_PARTS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+/// `true` when the text looks like Kubernetes manifests worth parsing (cheap pre-check, so
+/// arbitrary YAML in a repository is not reported as unreadable).
+pub fn looks_like_manifest(text: &str) -> bool {
+    text.contains("apiVersion:") && text.contains("kind:") && !text.contains("{{")
+}
+
+/// Parses every document; returns the workloads found (none for non-workload kinds).
+pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
+    let mut out = Vec::new();
+    for (doc, start_line) in documents(text) {
+        let value: Value = serde_norway::from_str(doc.as_str())
+            .map_err(|e| format!("invalid YAML in the document at line {start_line}: {e}"))?;
+        let doc_lines = DocLines {
+            path,
+            lines: doc.lines().collect(),
+            offset: start_line - 1,
+        };
+        collect(&value, &doc_lines, &mut out);
+    }
+    Ok(out)
+}
+
+/// Splits a stream on `---` lines, keeping each document's first line number.
+fn documents(text: &str) -> Vec<(String, u32)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 1u32;
+    for (i, line) in text.lines().enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            if !current.trim().is_empty() {
+                docs.push((std::mem::take(&mut current), start));
+            }
+            current.clear();
+            start = n + 1;
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    if !current.trim().is_empty() {
+        docs.push((current, start));
+    }
+    docs
+}
+
+struct DocLines<'a> {
+    path: &'a str,
+    lines: Vec<&'a str>,
+    offset: u32,
+}
+
+impl DocLines<'_> {
+    /// The line of the first `key: value` (value as a prefix) at or after `from`.
+    fn find(&self, key: &str, value: &str, from: u32) -> u32 {
+        let probe = format!("{key}:");
+        let from_idx = from.saturating_sub(self.offset + 1) as usize;
+        self.lines
+            .iter()
+            .enumerate()
+            .skip(from_idx)
+            .find(|(_, l)| {
+                let t = l.trim_start().trim_start_matches("- ");
+                t.starts_with(&probe) && (value.is_empty() || t.contains(value))
+            })
+            .map_or(0, |(i, _)| self.offset + u32::try_from(i + 1).unwrap_or(0))
+    }
+}
+
+fn collect(value: &Value, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
+    let Some(kind) = value.get("kind").and_then(Value::as_str) else {
+        return;
+    };
+    if kind == "List" {
+        if let Some(Value::Sequence(items)) = value.get("items") {
+            for item in items {
+                collect(item, doc, out);
+            }
+        }
+        return;
+    }
+    let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind) else {
+        return;
+    };
+    let Some(spec) = path.iter().try_fold(value, |v, key| v.get(*key)) else {
+        return;
+    };
+    let meta = value.get("metadata");
+    let name = meta
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let namespace = meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or("default")
+        .to_owned();
+    let kind_line = doc.find("kind", kind, doc.offset + 1);
+    out.push(workload(kind, name, namespace, spec, doc, kind_line));
+}
+
+fn workload(
+    kind: &str,
+    name: String,
+    namespace: String,
+    spec: &Value,
+    doc: &DocLines<'_>,
+    kind_line: u32,
+) -> Workload {
+    let flag = |key: &str| spec.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let pod_ctx = spec.get("securityContext");
+    let mut w = Workload {
+        origin: Origin::Manifest,
+        context: String::new(),
+        namespace,
+        kind: kind.to_owned(),
+        name,
+        location: Some(Location::file(doc.path, kind_line)),
+        host_network: flag("hostNetwork"),
+        host_pid: flag("hostPID"),
+        host_ipc: flag("hostIPC"),
+        host_path_volumes: host_paths(spec),
+        run_as_non_root: pod_ctx
+            .and_then(|c| c.get("runAsNonRoot"))
+            .and_then(Value::as_bool),
+        run_as_user: pod_ctx
+            .and_then(|c| c.get("runAsUser"))
+            .and_then(Value::as_i64),
+        containers: Vec::new(),
+    };
+    let mut cursor = kind_line;
+    for (key, init) in [("initContainers", true), ("containers", false)] {
+        if let Some(Value::Sequence(list)) = spec.get(key) {
+            for c in list {
+                let container = container(c, init, doc, &mut cursor);
+                w.containers.push(container);
+            }
+        }
+    }
+    w
+}
+
+fn host_paths(spec: &Value) -> Vec<String> {
+    let Some(Value::Sequence(volumes)) = spec.get("volumes") else {
+        return Vec::new();
+    };
+    volumes
+        .iter()
+        .filter_map(|v| {
+            let host = v.get("hostPath")?;
+            let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
+            let path = host.get("path").and_then(Value::as_str).unwrap_or("?");
+            Some(format!("{name}: {path}"))
+        })
+        .collect()
+}
+
+fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Container {
+    let image = c
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let line = doc.find("image", &image, *cursor);
+    if line > 0 {
+        *cursor = line;
+    }
+    let ctx = c.get("securityContext");
+    let ctx_bool = |k: &str| ctx.and_then(|x| x.get(k)).and_then(Value::as_bool);
+    let capabilities_add = ctx
+        .and_then(|x| x.get("capabilities"))
+        .and_then(|x| x.get("add"))
+        .and_then(Value::as_sequence)
+        .map(|caps| {
+            caps.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Container {
+        name: c
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        image,
+        init,
+        line,
+        privileged: ctx_bool("privileged"),
+        allow_privilege_escalation: ctx_bool("allowPrivilegeEscalation"),
+        run_as_non_root: ctx_bool("runAsNonRoot"),
+        run_as_user: ctx.and_then(|x| x.get("runAsUser")).and_then(Value::as_i64),
+        read_only_root_filesystem: ctx_bool("readOnlyRootFilesystem"),
+        capabilities_add,
+        env: env_vars(c, doc, line),
+    }
+}
+
+fn env_vars(c: &Value, doc: &DocLines<'_>, from: u32) -> Vec<EnvVar> {
+    let Some(Value::Sequence(env)) = c.get("env") else {
+        return Vec::new();
+    };
+    let mut cursor = from;
+    env.iter()
+        .map(|e| {
+            let name = e
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let line = doc.find("name", &name, cursor);
+            cursor = cursor.max(line);
+            let source = if let Some(value) = e.get("value") {
+                let non_empty = value.as_str().is_none_or(|s| !s.trim().is_empty());
+                EnvSource::Literal {
+                    secret_like: non_empty && secret_name(&name),
+                }
+            } else if let Some(r) = e.get("valueFrom").and_then(|v| v.get("secretKeyRef")) {
+                let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                EnvSource::SecretRef {
+                    secret: field("name"),
+                    key: field("key"),
+                }
+            } else {
+                EnvSource::Other
+            };
+            EnvVar { name, source, line }
+        })
+        .collect()
+}
+
+fn secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFESTS: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: prod
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      securityContext:
+        runAsNonRoot: true
+      volumes:
+        - name: docker
+          hostPath:
+            path: /var/run/docker.sock
+      initContainers:
+        - name: migrate
+          image: ghcr.io/acme/migrate:1.2
+      containers:
+        - name: api
+          image: ghcr.io/acme/api@sha256:aaaa
+          securityContext:
+            privileged: true
+            capabilities:
+              add: ["NET_ADMIN"]
+          env:
+            - name: DB_PASSWORD
+              value: hunter2
+            - name: API_TOKEN
+              valueFrom:
+                secretKeyRef: {name: api, key: token}
+            - name: LOG_LEVEL
+              value: info
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: job
+              image: busybox:1.36
+"#;
+
+    #[test]
+    fn extracts_workloads_containers_and_lines() {
+        let ws = parse("k8s/app.yaml", MANIFESTS).unwrap();
+        assert_eq!(ws.len(), 2);
+        let api = &ws[0];
+        assert_eq!(api.subject(), "prod/Deployment/api");
+        assert_eq!(api.location, Some(Location::file("k8s/app.yaml", 7)));
+        assert!(api.host_network);
+        assert_eq!(api.host_path_volumes, vec!["docker: /var/run/docker.sock"]);
+        assert_eq!(api.run_as_non_root, Some(true));
+        let names: Vec<_> = api
+            .containers
+            .iter()
+            .map(|c| (c.name.as_str(), c.init, c.line))
+            .collect();
+        assert_eq!(names, vec![("migrate", true, 23), ("api", false, 26)]);
+        let c = &api.containers[1];
+        assert_eq!(c.privileged, Some(true));
+        assert_eq!(c.capabilities_add, vec!["NET_ADMIN"]);
+        assert_eq!(c.env[0].source, EnvSource::Literal { secret_like: true });
+        assert_eq!(c.env[0].line, 32);
+        assert!(matches!(c.env[1].source, EnvSource::SecretRef { .. }));
+        assert_eq!(c.env[2].source, EnvSource::Literal { secret_like: false });
+        assert_eq!(ws[1].subject(), "default/CronJob/nightly");
+        assert_eq!(ws[1].containers[0].image, "busybox:1.36");
+    }
+
+    #[test]
+    fn literal_secret_values_are_not_kept() {
+        let ws = parse("k8s/app.yaml", MANIFESTS).unwrap();
+        let json = serde_json::to_string(&ws).unwrap();
+        assert!(!json.contains("hunter2"));
+    }
+
+    #[test]
+    fn helm_templates_and_other_yaml_are_not_manifests() {
+        assert!(!looks_like_manifest(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: {{ .Values.x }}}\n"
+        ));
+        assert!(!looks_like_manifest("foo: bar\n"));
+        assert!(parse("x.yaml", "apiVersion: v1\nkind: [\n").is_err());
+    }
+}

@@ -1,0 +1,106 @@
+use serde_json::json;
+
+use super::{unreadable_files, workloads};
+use crate::facts::kube::Workload;
+use crate::facts::repo::FileKind;
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+
+pub struct K8sNoPrivileged;
+
+static META: Meta = Meta {
+    id: "k8s-no-privileged",
+    title: "Kubernetes workloads get no privileges beyond the restricted profile",
+    severity: Severity::High,
+    controls: &["CNT-01"],
+    source: Source::Kube,
+    docs: r#"
+## Why
+Privileged containers, privilege escalation, extra Linux capabilities, the host's network, PID or
+IPC namespaces and hostPath volumes each hand a compromised container a path to the node and to
+every other workload on it. These are the Pod Security Standards baseline and restricted rules
+(CIS Kubernetes 5.2.2–5.2.6, 5.2.8–5.2.10, 5.2.12).
+
+## What is judged
+A workload fails when its pod sets `hostNetwork`, `hostPID` or `hostIPC`, mounts a `hostPath`
+volume, or any container is `privileged`, does not set `allowPrivilegeEscalation: false` (the
+default allows it), or adds a capability other than `NET_BIND_SERVICE`.
+
+## How to fix
+Remove the host namespaces and hostPath volumes; set on every container
+`securityContext: {allowPrivilegeEscalation: false, privileged: false, capabilities: {drop: [ALL]}}`
+and add back only `NET_BIND_SERVICE` when binding ports below 1024.
+
+## Evidence
+Every reason found, per container, and the manifest line.
+"#,
+};
+
+impl Check for K8sNoPrivileged {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Yaml], out);
+        for w in workloads(cx) {
+            let reasons = reasons(w);
+            let evidence = json!({ "reasons": reasons });
+            if reasons.is_empty() {
+                out.pass(
+                    w.subject(),
+                    w.location_or_uri(),
+                    "no privileges beyond the restricted profile",
+                    evidence,
+                );
+            } else {
+                out.fail(
+                    w.subject(),
+                    w.location_or_uri(),
+                    reasons.join("; "),
+                    evidence,
+                );
+            }
+        }
+    }
+}
+
+fn reasons(w: &Workload) -> Vec<String> {
+    let mut r = Vec::new();
+    for (set, what) in [
+        (w.host_network, "hostNetwork"),
+        (w.host_pid, "hostPID"),
+        (w.host_ipc, "hostIPC"),
+    ] {
+        if set {
+            r.push(format!("pod shares the host's namespace ({what}: true)"));
+        }
+    }
+    for v in &w.host_path_volumes {
+        r.push(format!("hostPath volume {v}"));
+    }
+    for c in &w.containers {
+        if c.privileged == Some(true) {
+            r.push(format!("container {} is privileged", c.name));
+        }
+        if c.allow_privilege_escalation != Some(false) {
+            r.push(format!(
+                "container {} allows privilege escalation (set allowPrivilegeEscalation: false)",
+                c.name
+            ));
+        }
+        let extra: Vec<&str> = c
+            .capabilities_add
+            .iter()
+            .map(String::as_str)
+            .filter(|cap| cap.trim_start_matches("CAP_") != "NET_BIND_SERVICE")
+            .collect();
+        if !extra.is_empty() {
+            r.push(format!(
+                "container {} adds capabilities {}",
+                c.name,
+                extra.join(", ")
+            ));
+        }
+    }
+    r
+}
