@@ -3,7 +3,13 @@
 use crate::model::{Check, Context, Finding, Findings};
 use crate::rules;
 
-pub static ALL: &[&dyn Check] = &[&rules::gha_action_pinned::GhaActionPinned];
+pub static ALL: &[&dyn Check] = &[
+    &rules::gha_action_pinned::GhaActionPinned,
+    &rules::pg_ssl_enforced::PgSslEnforced,
+    &rules::pg_password_scram::PgPasswordScram,
+    &rules::pg_audit_chain_valid::PgAuditChainValid,
+    &rules::pg_schema_drift::PgSchemaDrift,
+];
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {

@@ -8,6 +8,7 @@
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
 pub mod pg;
+pub mod pg_live;
 pub mod repo;
 
 use serde::{Deserialize, Serialize};

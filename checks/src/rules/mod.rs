@@ -2,6 +2,11 @@
 //! logic, and nothing else; shared helpers live here.
 
 pub mod gha_action_pinned;
+pub mod pg_audit_chain_valid;
+mod pg_live_common;
+pub mod pg_password_scram;
+pub mod pg_schema_drift;
+pub mod pg_ssl_enforced;
 
 use serde_json::json;
 
