@@ -77,6 +77,12 @@ struct ScanArgs {
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
+    /// Also audit this live target from vouch.toml (`[[target.postgres]] name`); repeatable.
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Also audit every live target in vouch.toml.
+    #[arg(long, conflicts_with = "targets")]
+    all_targets: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -189,13 +195,41 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     };
     let settings = config::load(&config_path, explicit)?;
     let clock = clock::now()?;
-    let facts = collect(root, settings, &clock);
+    let postgres_targets = selected_postgres_targets(&settings, &args.targets, args.all_targets)?;
+    let mut facts = collect(root, settings, &clock);
+    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &clock.now);
+    for (collection, database) in live {
+        facts.collections.push(collection);
+        facts.postgres.push(database);
+    }
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     judge_and_write(&facts, &args.output)
+}
+
+/// The live PostgreSQL targets `--target` / `--all-targets` select; an unknown name is an error.
+fn selected_postgres_targets(
+    settings: &checks::Settings,
+    names: &[String],
+    all: bool,
+) -> Result<Vec<checks::settings::PostgresTarget>> {
+    let configured = &settings.target.postgres;
+    if all {
+        return Ok(configured.clone());
+    }
+    names
+        .iter()
+        .map(|name| {
+            configured
+                .iter()
+                .find(|t| &t.name == name)
+                .cloned()
+                .with_context(|| format!("--target {name}: no [[target.postgres]] with that name in the configuration"))
+        })
+        .collect()
 }
 
 /// Runs every source the configuration asks for.
