@@ -2,3 +2,5 @@
 
 mod cli;
 mod harness;
+mod pg_live;
+mod pg_live_harness;
