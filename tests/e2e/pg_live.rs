@@ -2,6 +2,9 @@
 //! test: roles are cluster-wide). The live-only checks are asserted on findings; the shared pg
 //! checks' inputs are asserted on the collected facts (`--dump-facts`).
 
+// Test helpers: a panic with the value is the clearest failure report.
+#![allow(clippy::unwrap_used)]
+
 use serde_json::Value;
 
 use crate::harness::vouch;
