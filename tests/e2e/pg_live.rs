@@ -342,9 +342,9 @@ fn connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see()
     assert_eq!(s.code, 1, "errors gate: fail closed");
 }
 
-/// Wrong password, a refused port, an unset variable and a certificate from the wrong CA are
-/// error findings naming the target and the cause; the good target still runs; the known
-/// password appears in no output.
+/// Wrong password, a refused port, a server that never answers, an unset variable and a
+/// certificate from the wrong CA are error findings naming the target and the cause; the good
+/// target still runs; the known password appears in no output.
 #[test]
 fn faults_are_error_findings_and_no_secret_leaks() {
     let pg = Cluster::start(&ServerSpec::default());
@@ -353,6 +353,9 @@ fn faults_are_error_findings_and_no_secret_leaks() {
     pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
     let wrong_password = "Wr0ng-Pa55word-Leak-Canary";
     let refused_port = free_port();
+    // Accepts TCP (the kernel completes the handshake) but never answers: a timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
     let other_ca = Cluster::start(&ServerSpec {
         ssl: true,
         hba: vec![],
@@ -363,6 +366,7 @@ fn faults_are_error_findings_and_no_secret_leaks() {
          [[target.postgres]]\nname = \"good\"\ndsn_env = \"T_GOOD\"\nsslmode = \"verify-full\"\nca_file = \"{ca}\"\n\n\
          [[target.postgres]]\nname = \"badpass\"\ndsn_env = \"T_BADPASS\"\n\n\
          [[target.postgres]]\nname = \"refused\"\ndsn_env = \"T_REFUSED\"\nconnect_timeout = 5\n\n\
+         [[target.postgres]]\nname = \"silent\"\ndsn_env = \"T_SILENT\"\nconnect_timeout = 2\n\n\
          [[target.postgres]]\nname = \"unset\"\ndsn_env = \"T_UNSET_VARIABLE\"\n\n\
          [[target.postgres]]\nname = \"wrongca\"\ndsn_env = \"T_WRONGCA\"\nsslmode = \"verify-full\"\nca_file = \"{other}\"\n",
         ca = pg.ca_file().display(),
@@ -376,6 +380,12 @@ fn faults_are_error_findings_and_no_secret_leaks() {
             ("T_GOOD", pg.dsn("auditor", AUDITOR_PASSWORD, "app")),
             ("T_BADPASS", pg.dsn("auditor", wrong_password, "app")),
             ("T_REFUSED", refused_dsn.clone()),
+            (
+                "T_SILENT",
+                format!(
+                    "host=127.0.0.1 port={silent_port} user=auditor password={wrong_password} dbname=app"
+                ),
+            ),
             (
                 "T_WRONGCA",
                 format!(
@@ -398,7 +408,7 @@ fn faults_are_error_findings_and_no_secret_leaks() {
             .unwrap()
             .to_owned()
     };
-    for t in ["badpass", "refused", "unset", "wrongca"] {
+    for t in ["badpass", "refused", "silent", "unset", "wrongca"] {
         assert_eq!(s.finding("pg-ssl-enforced", t)["status"], "error", "{t}");
         assert!(
             message(t).contains(&format!("target {t}")),

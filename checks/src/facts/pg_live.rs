@@ -43,8 +43,6 @@ pub struct LiveState {
     pub partitions: Vec<PartitionInfo>,
     /// One verification per audit table found or configured.
     pub audit_chains: Vec<AuditChain>,
-    /// Catalog reads that failed without making the whole database unreadable.
-    pub errors: Vec<PartError>,
 }
 
 impl LiveState {
@@ -141,14 +139,6 @@ pub struct BrokenRow {
     pub reason: String,
     pub expected: String,
     pub found: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartError {
-    /// What could not be read (`policies`, `triggers`, `privileges of app_user`…).
-    pub part: String,
-    pub cause: String,
 }
 
 /// Whether `name` (`schema.table` or bare) matches a configured audit-table glob, or the

@@ -303,11 +303,24 @@ mod tests {
         let mut record = empty_record();
         let mut state = ChainState::default();
         // Row 2 was deleted: row 3's prev_hash no longer matches row 1's hash.
-        state.check(&[Some("1"), Some(&h1), None, Some("1")], 1, &names, &mut record);
-        state.check(&[Some("3"), Some(&h3), Some(&h2), Some("3")], 1, &names, &mut record);
+        state.check(
+            &[Some("1"), Some(&h1), None, Some("1")],
+            1,
+            &names,
+            &mut record,
+        );
+        state.check(
+            &[Some("3"), Some(&h3), Some(&h2), Some("3")],
+            1,
+            &names,
+            &mut record,
+        );
         assert_eq!(record.rows_checked, 2);
         let broken = record.first_broken.unwrap();
-        assert_eq!((broken.key.as_str(), broken.reason.as_str()), ("3", "prev_hash"));
+        assert_eq!(
+            (broken.key.as_str(), broken.reason.as_str()),
+            ("3", "prev_hash")
+        );
         assert_eq!(broken.expected, h1);
     }
 
@@ -319,8 +332,18 @@ mod tests {
         let mut record = empty_record();
         let mut state = ChainState::default();
         let genesis = "0".repeat(64);
-        state.check(&[Some("1"), Some(&h1), Some(&genesis), Some("1")], 1, &names, &mut record);
-        state.check(&[Some("2"), Some(&h2), Some(&h1), Some("2")], 1, &names, &mut record);
+        state.check(
+            &[Some("1"), Some(&h1), Some(&genesis), Some("1")],
+            1,
+            &names,
+            &mut record,
+        );
+        state.check(
+            &[Some("2"), Some(&h2), Some(&h1), Some("2")],
+            1,
+            &names,
+            &mut record,
+        );
         assert_eq!((record.rows_checked, record.broken_rows), (2, 0));
     }
 }
