@@ -462,6 +462,22 @@ mod tests {
     }
 
     #[test]
+    fn json_redaction_replaces_escaped_secrets_and_spares_short_ones() {
+        let mut secrets = Secrets::default();
+        secrets.add("pa\"ss-word");
+        secrets.add("abc");
+        let json = serde_json::to_string(&serde_json::json!({ "e": "x pa\"ss-word y", "abc": 1 }))
+            .unwrap();
+        let cleaned = secrets.redact_json(&json);
+        assert!(!cleaned.contains("ss-word"), "{cleaned}");
+        assert!(
+            cleaned.contains("\"abc\""),
+            "short secrets are redacted in messages only"
+        );
+        assert_eq!(secrets.redact("abc and pa\"ss-word"), "*** and ***");
+    }
+
+    #[test]
     fn unset_variable_and_bad_sslmode_are_errors_without_the_dsn() {
         let (msg, _) = plan(&target(), None).err().unwrap();
         assert_eq!(msg, "environment variable T_DSN is not set");
