@@ -86,6 +86,12 @@ struct ScanArgs {
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
+    /// Also audit this live target from vouch.toml (`[[target.postgres]] name`); repeatable.
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Also audit every live target in vouch.toml.
+    #[arg(long, conflicts_with = "targets")]
+    all_targets: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -255,14 +261,42 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
     };
     let clock = clock::now()?;
+    let postgres_targets = selected_postgres_targets(&settings, &args.targets, args.all_targets)?;
     let mut facts = collect(root, settings, &clock);
     facts.attestations = attestations;
+    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &clock.now);
+    for (collection, database) in live {
+        facts.collections.push(collection);
+        facts.postgres.push(database);
+    }
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     judge_and_write(&facts, &args.output, &plan)
+}
+
+/// The live PostgreSQL targets `--target` / `--all-targets` select; an unknown name is an error.
+fn selected_postgres_targets(
+    settings: &checks::Settings,
+    names: &[String],
+    all: bool,
+) -> Result<Vec<checks::settings::PostgresTarget>> {
+    let configured = &settings.target.postgres;
+    if all {
+        return Ok(configured.clone());
+    }
+    names
+        .iter()
+        .map(|name| {
+            configured
+                .iter()
+                .find(|t| &t.name == name)
+                .cloned()
+                .with_context(|| format!("--target {name}: no [[target.postgres]] with that name in the configuration"))
+        })
+        .collect()
 }
 
 /// Runs every source the configuration asks for.

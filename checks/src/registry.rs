@@ -23,6 +23,10 @@ pub static ALL: &[&dyn Check] = &[
     &rules::k8s_read_only_root_fs::K8sReadOnlyRootFs,
     &rules::k8s_run_as_non_root::K8sRunAsNonRoot,
     &rules::k8s_secrets_not_in_env::K8sSecretsNotInEnv,
+    &rules::pg_ssl_enforced::PgSslEnforced,
+    &rules::pg_password_scram::PgPasswordScram,
+    &rules::pg_audit_chain_valid::PgAuditChainValid,
+    &rules::pg_schema_drift::PgSchemaDrift,
 ];
 
 /// The check with this id.

@@ -42,6 +42,25 @@ pub struct PostgresSettings {
     pub audit_tables: Vec<String>,
     /// Globs overriding migration discovery.
     pub migrations: Vec<String>,
+    /// `[postgres.audit_chain]`: how live audit-table hash chains are verified.
+    pub audit_chain: AuditChainSettings,
+}
+
+/// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
+/// `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL) followed by the
+/// compact JSON object of every other column in column order, values as PostgreSQL text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditChainSettings {
+    /// The column holding the row's hash; default: the first of `hash`, `row_hash`,
+    /// `entry_hash` that exists.
+    pub hash_column: Option<String>,
+    /// The column holding the previous row's hash; default: `prev_hash` or `previous_hash`.
+    pub prev_hash_column: Option<String>,
+    /// Columns giving the chain's order; default: the primary key.
+    pub order_by: Vec<String>,
+    /// Columns left out of the hashed JSON (e.g. filled after insertion).
+    pub exclude_columns: Vec<String>,
 }
 
 /// Live targets, by kind.
@@ -57,6 +76,50 @@ pub struct PostgresTarget {
     pub name: String,
     /// The environment variable holding the DSN (never the DSN itself).
     pub dsn_env: String,
+    /// `disable`, `prefer`, `require`, `verify-ca` or `verify-full`; overrides the DSN's
+    /// `sslmode`; default `prefer` as in libpq.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sslmode: Option<String>,
+    /// PEM file of the CA that signed the server certificate (verify-ca / verify-full).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Seconds to wait for the connection (TCP, TLS and authentication); default 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<u64>,
+    /// Seconds any one statement may run; default 60.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_timeout: Option<u64>,
+    /// Override `[postgres]` for this target when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_roles: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_tables: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_columns: Option<Vec<String>>,
+}
+
+impl Settings {
+    /// The `[postgres]` settings in force for one database: a live target's own keys override
+    /// the section. Every pg check should judge a database with these.
+    pub fn postgres_for(&self, db: &crate::facts::pg::Database) -> PostgresSettings {
+        let mut effective = self.postgres.clone();
+        if db.origin != crate::facts::pg::Origin::Live {
+            return effective;
+        }
+        let Some(target) = self.target.postgres.iter().find(|t| t.name == db.name) else {
+            return effective;
+        };
+        if let Some(v) = &target.runtime_roles {
+            effective.runtime_roles.clone_from(v);
+        }
+        if let Some(v) = &target.audit_tables {
+            effective.audit_tables.clone_from(v);
+        }
+        if let Some(v) = &target.tenant_columns {
+            effective.tenant_columns.clone_from(v);
+        }
+        effective
+    }
 }
 
 /// An accepted, time-boxed exception. Applied once, when the report is built.
@@ -137,6 +200,22 @@ mod tests {
         assert!(!is_iso_date("2027-3-31"));
         assert!(!is_iso_date("2027-13-01"));
         assert!(!is_iso_date("31/03/2027"));
+    }
+
+    #[test]
+    fn target_keys_override_the_postgres_section_for_that_target_only() {
+        let settings: Settings = toml::from_str(
+            "[postgres]\nruntime_roles = [\"app\"]\n\n[[target.postgres]]\nname = \"prod\"\n\
+             dsn_env = \"PROD_DSN\"\nruntime_roles = [\"svc\"]\n",
+        )
+        .unwrap();
+        let live = |name: &str| crate::facts::pg::Database {
+            origin: crate::facts::pg::Origin::Live,
+            name: name.to_owned(),
+            ..Default::default()
+        };
+        assert_eq!(settings.postgres_for(&live("prod")).runtime_roles, ["svc"]);
+        assert_eq!(settings.postgres_for(&live("other")).runtime_roles, ["app"]);
     }
 
     #[test]

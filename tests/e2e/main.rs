@@ -9,6 +9,8 @@ mod determinism;
 mod formats;
 mod harness;
 mod kube_manifests;
+mod pg_live;
+mod pg_live_harness;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;

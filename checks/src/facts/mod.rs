@@ -10,6 +10,7 @@
 pub mod attestation;
 pub mod kube;
 pub mod pg;
+pub mod pg_live;
 pub mod repo;
 
 use serde::{Deserialize, Serialize};

@@ -27,6 +27,10 @@ pub struct Database {
     /// Why the state could not be read at all (connection refused…): every check errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What only a running server can tell (settings, pg_hba, password methods, audit-chain
+    /// verification). `None` for migrations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<super::pg_live::LiveState>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,182 @@
+//! What only a running PostgreSQL server can tell: server settings, `pg_hba.conf` rules, how
+//! role passwords are hashed, partitioning, and the result of verifying each audit table's
+//! hash chain. Filled by the live collector into [`super::pg::Database::live`]; migrations
+//! never fill it.
+//!
+//! A part the auditing role could not read carries its cause in an `*_error` field: the checks
+//! turn it into `error`, never `pass`. Nothing here holds a secret: password hashes are reduced
+//! to their method on the server and never leave it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Location;
+
+/// The audit tables judged when `[postgres] audit_tables` is empty.
+pub const DEFAULT_AUDIT_TABLES: &[&str] = &["audit_log", "audit_events", "audit_trail", "*_audit"];
+/// Hash-chain columns looked for when `[postgres.audit_chain]` does not name them.
+pub const DEFAULT_HASH_COLUMNS: &[&str] = &["hash", "row_hash", "entry_hash"];
+pub const DEFAULT_PREV_HASH_COLUMNS: &[&str] = &["prev_hash", "previous_hash"];
+
+/// The live-only part of one database's state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LiveState {
+    /// `postgres://HOST:PORT/DB`: never a user or a password.
+    pub uri: String,
+    pub server_version: String,
+    /// The role vouch connected as.
+    pub connected_as: String,
+    /// Whether vouch's own session ran over TLS.
+    pub tls_in_use: bool,
+    /// Server settings vouch judges (`ssl`, `password_encryption`, `log_connections`…).
+    pub settings: Vec<ServerSetting>,
+    pub settings_error: Option<String>,
+    /// `pg_hba_file_rules`, in file order.
+    pub hba_rules: Vec<HbaRule>,
+    /// Why `pg_hba_file_rules` could not be read (it needs a grant: see the README).
+    pub hba_error: Option<String>,
+    /// How each role's password is stored (method only).
+    pub passwords: Vec<RolePassword>,
+    /// Why `pg_authid` could not be read (it needs superuser or a column grant).
+    pub passwords_error: Option<String>,
+    /// Partitioned tables and partitions (ordinary tables are not listed).
+    pub partitions: Vec<PartitionInfo>,
+    /// One verification per audit table found or configured.
+    pub audit_chains: Vec<AuditChain>,
+}
+
+impl LiveState {
+    /// The value of a collected server setting.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSetting {
+    pub name: String,
+    pub value: String,
+}
+
+/// One line of `pg_hba.conf` as PostgreSQL parsed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HbaRule {
+    pub line: u32,
+    /// `local`, `host`, `hostssl`, `hostnossl`, `hostgssenc`, `hostnogssenc`.
+    pub kind: String,
+    #[serde(default)]
+    pub databases: Vec<String>,
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// `scram-sha-256`, `md5`, `trust`, `reject`, `cert`…
+    pub auth_method: String,
+    /// PostgreSQL's own complaint about the line, if any.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// How a role's password is stored: `scram-sha-256`, `md5`, `none` or `other`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolePassword {
+    pub role: String,
+    pub method: String,
+    #[serde(default)]
+    pub login: bool,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionInfo {
+    /// `schema.table`.
+    pub table: String,
+    /// `partitioned` (a parent) or `partition` (a child).
+    pub kind: String,
+    /// For a partition: its parent `schema.table`.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// The result of walking one audit table's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditChain {
+    /// `schema.table`.
+    pub table: String,
+    pub location: Location,
+    pub hash_column: Option<String>,
+    pub prev_hash_column: Option<String>,
+    /// The columns the chain is ordered by.
+    #[serde(default)]
+    pub order_by: Vec<String>,
+    /// The hashing scheme applied (see `pg-audit-chain-valid`).
+    pub scheme: String,
+    pub rows_checked: u64,
+    /// Rows whose link or hash did not verify.
+    #[serde(default)]
+    pub broken_rows: u64,
+    #[serde(default)]
+    pub first_broken: Option<BrokenRow>,
+    /// Why the chain could not be verified (no SELECT, no hash column…).
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokenRow {
+    /// The row's primary key (or `order_by` values), comma-separated, as text.
+    pub key: String,
+    /// `prev_hash` or `hash`: which link failed.
+    pub reason: String,
+    pub expected: String,
+    pub found: String,
+}
+
+/// Whether `name` (`schema.table` or bare) matches a configured audit-table glob, or the
+/// defaults when none is configured. Used by the collector to choose which chains to walk.
+pub fn is_audit_table(configured: &[String], schema: &str, name: &str) -> bool {
+    let qualified = format!("{schema}.{name}");
+    let matches = |pattern: &str| {
+        let target = if pattern.contains('.') {
+            qualified.as_str()
+        } else {
+            name
+        };
+        glob_match(pattern, target)
+    };
+    if configured.is_empty() {
+        DEFAULT_AUDIT_TABLES.iter().any(|p| matches(p))
+    } else {
+        configured.iter().any(|p| matches(p))
+    }
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    globset::Glob::new(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_table_matching() {
+        assert!(is_audit_table(&[], "public", "audit_events"));
+        assert!(is_audit_table(&[], "app", "billing_audit"));
+        assert!(!is_audit_table(&[], "public", "orders"));
+        let cfg = vec!["app.events".to_owned()];
+        assert!(is_audit_table(&cfg, "app", "events"));
+        assert!(!is_audit_table(&cfg, "public", "events"));
+        assert!(!is_audit_table(&cfg, "public", "audit_events"));
+    }
+}

@@ -1,0 +1,262 @@
+//! Live PostgreSQL targets: connect read-only (DSN from the environment only), read the
+//! catalogs into the same `pg` records migrations fill, plus the live-only facts (settings,
+//! pg_hba, password methods, audit-chain verification). Judges nothing.
+//!
+//! Faults are facts: a target that cannot be reached, authenticated or read becomes a
+//! `Database` with `error` set (one sentence naming the target and the cause, secrets
+//! redacted), and the other targets still run.
+
+mod catalog;
+mod chain;
+mod connect;
+
+use checks::Settings;
+use checks::facts::Collection;
+use checks::facts::pg::{Database, Origin};
+use checks::facts::pg_live::{LiveState, is_audit_table};
+use checks::settings::{PostgresSettings, PostgresTarget};
+use futures_util::StreamExt;
+use tokio_postgres::Client;
+
+pub use chain::row_hash;
+use connect::{Plan, Secrets};
+
+/// Targets audited at the same time.
+const CONCURRENT_TARGETS: usize = 4;
+
+/// Audits every target concurrently; results in the order of `targets`.
+pub fn collect(
+    targets: &[PostgresTarget],
+    settings: &Settings,
+    collected_at: &str,
+) -> Vec<(Collection, Database)> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let cause = format!("cannot start the async runtime: {e}");
+            return targets
+                .iter()
+                .map(|t| failed(t, None, &cause, collected_at))
+                .collect();
+        }
+    };
+    runtime.block_on(async {
+        let mut results: Vec<(usize, (Collection, Database))> =
+            futures_util::stream::iter(targets.iter().enumerate())
+                .map(|(i, t)| async move { (i, audit_target(t, settings, collected_at).await) })
+                .buffer_unordered(CONCURRENT_TARGETS)
+                .collect()
+                .await;
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, r)| r).collect()
+    })
+}
+
+async fn audit_target(
+    target: &PostgresTarget,
+    settings: &Settings,
+    collected_at: &str,
+) -> (Collection, Database) {
+    let dsn = std::env::var(&target.dsn_env).ok();
+    let plan = match connect::plan(target, dsn) {
+        Ok(p) => p,
+        Err((cause, secrets)) => {
+            return failed(target, None, &secrets.redact(&cause), collected_at);
+        }
+    };
+    let mut db = Database {
+        origin: Origin::Live,
+        name: target.name.clone(),
+        live: Some(LiveState {
+            uri: plan.uri.clone(),
+            ..LiveState::default()
+        }),
+        ..Database::default()
+    };
+    let effective = settings.postgres_for(&db);
+    match plan.connect().await {
+        Err(cause) => db.error = Some(format!("cannot connect to {}: {cause}", plan.uri)),
+        Ok(client) => {
+            if let Err(cause) = read_database(&client, &plan, &effective, &mut db).await {
+                db.error = Some(cause);
+            }
+        }
+    }
+    let db = scrub(db, &plan.secrets);
+    let collection = Collection {
+        source: "postgres".to_owned(),
+        target: target.name.clone(),
+        origin: plan.uri.clone(),
+        collected_at: collected_at.to_owned(),
+        error: db
+            .error
+            .as_ref()
+            .map(|e| format!("target {}: {e}", target.name)),
+    };
+    (collection, db)
+}
+
+/// A target that could not even be planned (no DSN, an unparsable DSN, no runtime).
+fn failed(
+    target: &PostgresTarget,
+    uri: Option<&str>,
+    cause: &str,
+    collected_at: &str,
+) -> (Collection, Database) {
+    let origin = uri.map_or_else(|| format!("env:{}", target.dsn_env), str::to_owned);
+    let collection = Collection {
+        source: "postgres".to_owned(),
+        target: target.name.clone(),
+        origin,
+        collected_at: collected_at.to_owned(),
+        error: Some(format!("target {}: {cause}", target.name)),
+    };
+    let db = Database {
+        origin: Origin::Live,
+        name: target.name.clone(),
+        error: Some(cause.to_owned()),
+        ..Database::default()
+    };
+    (collection, db)
+}
+
+/// Reads everything. The core catalogs (tables, policies, triggers, roles, privileges,
+/// functions) are all-or-nothing: without one of them no pg check could be trusted, so the
+/// error is the database's. Settings, pg_hba, passwords and chains fail on their own.
+async fn read_database(
+    client: &Client,
+    plan: &Plan,
+    pg: &PostgresSettings,
+    db: &mut Database,
+) -> Result<(), String> {
+    let uri = plan.uri.as_str();
+    let core = |part: &str, cause: String| format!("cannot read {part} on {uri}: {cause}");
+    let mut live = db.live.take().unwrap_or_default();
+    let info = client
+        .query_one(
+            "SELECT current_setting('server_version'), current_user::text, \
+                    coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+            &[],
+        )
+        .await
+        .map_err(|e| core("the server version", connect::describe(&e)))?;
+    live.server_version = info.get(0);
+    live.connected_as = info.get(1);
+    live.tls_in_use = info.get(2);
+
+    let mut tables = catalog::tables(client, uri)
+        .await
+        .map_err(|e| core("pg_class", e))?;
+    catalog::policies(client, &mut tables)
+        .await
+        .map_err(|e| core("pg_policy", e))?;
+    catalog::triggers(client, &mut tables)
+        .await
+        .map_err(|e| core("pg_trigger", e))?;
+    catalog::table_privileges(client, &mut tables, &pg.runtime_roles)
+        .await
+        .map_err(|e| core("table privileges", e))?;
+    db.schema_privileges = catalog::schema_privileges(client, uri, &pg.runtime_roles)
+        .await
+        .map_err(|e| core("schema privileges", e))?;
+    db.roles = catalog::roles(client, uri)
+        .await
+        .map_err(|e| core("pg_roles", e))?;
+    db.functions = catalog::functions(client, uri)
+        .await
+        .map_err(|e| core("pg_proc", e))?;
+
+    match catalog::settings(client).await {
+        Ok(s) => live.settings = s,
+        Err(e) => live.settings_error = Some(e),
+    }
+    match catalog::hba_rules(client).await {
+        Ok(r) => live.hba_rules = r,
+        Err(e) => live.hba_error = Some(format!("cannot read pg_hba_file_rules: {e}")),
+    }
+    match catalog::passwords(client, uri).await {
+        Ok(p) => live.passwords = p,
+        Err(e) => live.passwords_error = Some(format!("cannot read pg_authid: {e}")),
+    }
+    live.partitions = std::mem::take(&mut tables.partitions);
+    verify_chains(client, uri, pg, &tables, &mut live).await;
+    db.tables = tables.by_oid.into_values().collect();
+    db.tables
+        .sort_by_key(checks::facts::pg::Table::qualified_name);
+    db.live = Some(live);
+    Ok(())
+}
+
+async fn verify_chains(
+    client: &Client,
+    uri: &str,
+    pg: &PostgresSettings,
+    tables: &catalog::Tables,
+    live: &mut LiveState,
+) {
+    let is_partition = |q: &str| {
+        live.partitions
+            .iter()
+            .any(|p| p.table == q && p.kind == "partition")
+    };
+    let mut chains = Vec::new();
+    for (oid, table) in &tables.by_oid {
+        let qualified = table.qualified_name();
+        if is_partition(&qualified) || !is_audit_table(&pg.audit_tables, &table.schema, &table.name)
+        {
+            continue;
+        }
+        let chain = match catalog::primary_key(client, *oid).await {
+            Ok(pk) => chain::verify(client, table, pk, &pg.audit_chain).await,
+            Err(e) => {
+                let mut c = chain::missing(uri, &qualified);
+                c.error = Some(format!("cannot read its primary key: {e}"));
+                c
+            }
+        };
+        chains.push(chain);
+    }
+    for configured in pg
+        .audit_tables
+        .iter()
+        .filter(|c| !c.contains('*') && !c.contains('?'))
+    {
+        let found = tables
+            .by_oid
+            .values()
+            .any(|t| t.name == *configured || t.qualified_name() == *configured);
+        if !found {
+            chains.push(chain::missing(uri, configured));
+        }
+    }
+    chains.sort_by(|a, b| a.table.cmp(&b.table));
+    live.audit_chains = chains;
+}
+
+/// Belt and braces: no secret of the DSN may survive into the facts, whatever a server or a
+/// library put into a message. Secrets shorter than 6 characters are redacted in error
+/// messages only (replacing them everywhere would mangle names).
+fn scrub(db: Database, secrets: &Secrets) -> Database {
+    let Ok(json) = serde_json::to_string(&db) else {
+        return db;
+    };
+    let cleaned = secrets.redact_json(&json);
+    if cleaned == json {
+        return db;
+    }
+    serde_json::from_str(&cleaned).unwrap_or_else(|_| Database {
+        origin: Origin::Live,
+        name: db.name.clone(),
+        error: Some(
+            "the collected facts contained a secret of the DSN and were discarded".to_owned(),
+        ),
+        ..Database::default()
+    })
+}

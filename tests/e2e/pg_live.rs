@@ -1,0 +1,650 @@
+//! `vouch scan --target` against real PostgreSQL servers started by the test (one cluster per
+//! test: roles are cluster-wide). The live-only checks are asserted on findings; the shared pg
+//! checks' inputs are asserted on the collected facts (`--dump-facts`).
+
+// Test helpers: a panic with the value is the clearest failure report.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+
+use crate::harness::vouch;
+use crate::pg_live_harness::{
+    Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port, repo_with_config,
+};
+
+const AUDITOR_PASSWORD: &str = "Aud1tor-Secret-4711";
+
+/// Everything one scan printed or wrote.
+struct Scan {
+    code: i32,
+    report: Value,
+    facts: Value,
+    raw: String,
+}
+
+fn scan(repo: &tempfile::TempDir, env: &[(&str, String)], args: &[&str]) -> Scan {
+    let facts_path = repo.path().join("facts.json");
+    let mut cmd = vouch();
+    cmd.arg("scan")
+        .arg(repo.path())
+        .args(["--format", "json", "--dump-facts"])
+        .arg(&facts_path)
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("vouch runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
+    let facts_text = std::fs::read_to_string(&facts_path).expect("facts written");
+    let facts = serde_json::from_str(&facts_text).expect("facts JSON");
+    Scan {
+        code: out.status.code().unwrap_or(-1),
+        report,
+        facts,
+        raw: format!("{stdout}\n{stderr}\n{facts_text}"),
+    }
+}
+
+impl Scan {
+    fn finding(&self, check: &str, subject: &str) -> &Value {
+        self.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check && f["subject"] == subject)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {check} finding for {subject}: {:#}",
+                    self.report["findings"]
+                )
+            })
+    }
+
+    fn database(&self, target: &str) -> &Value {
+        self.facts["postgres"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == target && d["origin"] == "live")
+            .unwrap_or_else(|| panic!("no live database {target}"))
+    }
+
+    fn table(&self, target: &str, qualified: &str) -> &Value {
+        self.database(target)["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| {
+                format!(
+                    "{}.{}",
+                    t["schema"].as_str().unwrap(),
+                    t["name"].as_str().unwrap()
+                ) == qualified
+            })
+            .unwrap_or_else(|| panic!("no table {qualified}"))
+    }
+
+    fn role(&self, target: &str, name: &str) -> &Value {
+        self.database(target)["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+    }
+}
+
+fn config(target: &str, extra: &str) -> String {
+    format!(
+        "[postgres]\nruntime_roles = [\"app_user\"]\n\n[[target.postgres]]\nname = \"{target}\"\n\
+         dsn_env = \"VOUCH_TEST_DSN_{}\"\n{extra}",
+        target.replace('-', "_").to_uppercase()
+    )
+}
+
+fn env_for(target: &str, dsn: String) -> (&'static str, String) {
+    let var = format!("VOUCH_TEST_DSN_{}", target.replace('-', "_").to_uppercase());
+    (Box::leak(var.into_boxed_str()), dsn)
+}
+
+/// A secure server: TLS verified against the test CA (verify-full), hostssl only, SCRAM, an
+/// intact audit chain. Every live-only check passes.
+#[test]
+fn secure_database_passes_every_live_check() {
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let ca = pg.ca_file();
+    let repo = repo_with_config(&config(
+        "prod",
+        &format!(
+            "sslmode = \"verify-full\"\nca_file = \"{}\"\n",
+            ca.display()
+        ),
+    ));
+    let s = scan(
+        &repo,
+        &[env_for("prod", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
+        &["--target", "prod"],
+    );
+    let uri = pg.uri("app");
+
+    let ssl = s.finding("pg-ssl-enforced", "prod");
+    assert_eq!(ssl["status"], "pass", "{ssl:#}");
+    assert_eq!(ssl["location"]["uri"], uri);
+    assert_eq!(s.finding("pg-password-scram", "prod")["status"], "pass");
+    assert_eq!(s.finding("pg-password-scram", "auditor")["status"], "pass");
+    assert_eq!(s.finding("pg-password-scram", "app_user")["status"], "pass");
+    let chain = s.finding("pg-audit-chain-valid", "public.audit_events");
+    assert_eq!(chain["status"], "pass", "{chain:#}");
+    assert_eq!(chain["evidence"]["rows_checked"], 25);
+    assert_eq!(
+        chain["location"]["uri"],
+        format!("{uri}/public.audit_events")
+    );
+
+    let live = &s.database("prod")["live"];
+    assert_eq!(live["tls_in_use"], true);
+    assert_eq!(live["connected_as"], "auditor");
+    assert_eq!(
+        s.facts["collections"][1]["origin"], uri,
+        "no user or password in the origin"
+    );
+    assert!(!s.raw.contains(AUDITOR_PASSWORD));
+    assert!(!s.raw.contains("auditor@"));
+}
+
+/// `ssl = off` with a plain `host` rule: pg-ssl-enforced fails and says why.
+#[test]
+fn ssl_off_fails_pg_ssl_enforced() {
+    let pg = Cluster::start(&ServerSpec {
+        ssl: false,
+        hba: vec!["host all all 127.0.0.1/32 scram-sha-256"],
+        ..ServerSpec::default()
+    });
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let repo = repo_with_config(&config("plain", ""));
+    let s = scan(
+        &repo,
+        &[env_for("plain", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
+        &["--target", "plain"],
+    );
+    let f = s.finding("pg-ssl-enforced", "plain");
+    assert_eq!(f["status"], "fail", "{f:#}");
+    assert!(f["message"].as_str().unwrap().contains("ssl is `off`"));
+    assert_eq!(s.database("plain")["live"]["tls_in_use"], false);
+    assert_eq!(s.code, 1, "a high-severity failure gates");
+}
+
+/// ssl on, but a `host` line still admits plain TCP: a fail naming that pg_hba line.
+#[test]
+fn host_rule_beside_hostssl_fails_pg_ssl_enforced() {
+    let pg = Cluster::start(&ServerSpec {
+        hba: vec![
+            "hostssl all auditor 127.0.0.1/32 scram-sha-256",
+            "host all all 127.0.0.1/32 scram-sha-256",
+        ],
+        ..ServerSpec::default()
+    });
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let repo = repo_with_config(&config("mixed", "sslmode = \"require\"\n"));
+    let s = scan(
+        &repo,
+        &[env_for("mixed", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
+        &["--target", "mixed"],
+    );
+    let f = s.finding("pg-ssl-enforced", "mixed");
+    assert_eq!(f["status"], "fail", "{f:#}");
+    assert_eq!(f["evidence"]["rules_admitting_plain_tcp"][0]["line"], 3);
+    assert_eq!(
+        f["evidence"]["rules_admitting_plain_tcp"][0]["kind"],
+        "host"
+    );
+}
+
+/// password_encryption = md5 and a role with an MD5 hash: both fail; the hash never leaves
+/// the server.
+#[test]
+fn md5_passwords_fail_pg_password_scram() {
+    let pg = Cluster::start(&ServerSpec {
+        hba: vec!["hostssl all all 127.0.0.1/32 md5"],
+        settings: vec!["password_encryption=md5"],
+        ..ServerSpec::default()
+    });
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    pg.psql("app", "CREATE ROLE legacy LOGIN PASSWORD 'legacy-password'");
+    let repo = repo_with_config(&config("old", ""));
+    let s = scan(
+        &repo,
+        &[env_for("old", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
+        &["--target", "old"],
+    );
+    let setting = s.finding("pg-password-scram", "old");
+    assert_eq!(setting["status"], "fail", "{setting:#}");
+    assert_eq!(setting["evidence"]["password_encryption"], "md5");
+    let legacy = s.finding("pg-password-scram", "legacy");
+    assert_eq!(legacy["status"], "fail");
+    assert_eq!(
+        legacy["location"]["uri"],
+        format!("{}/role/legacy", pg.uri("app"))
+    );
+    assert_eq!(s.finding("pg-password-scram", "auditor")["status"], "pass");
+    let md5_hash = pg.psql(
+        "app",
+        "SELECT rolpassword FROM pg_authid WHERE rolname = 'legacy'",
+    );
+    assert!(md5_hash.trim().starts_with("md5"));
+    assert!(
+        !s.raw.contains(md5_hash.trim()),
+        "the stored hash never reaches the output"
+    );
+}
+
+/// A row edited behind the trigger's back: the chain breaks at exactly that row.
+#[test]
+fn edited_audit_row_breaks_the_chain_at_its_key() {
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    pg.psql(
+        "app",
+        "ALTER TABLE public.audit_events DISABLE TRIGGER audit_immutable; \
+         UPDATE public.audit_events SET action = 'nothing happened' WHERE id = 17;",
+    );
+    let repo = repo_with_config(&config("tampered", ""));
+    let s = scan(
+        &repo,
+        &[env_for(
+            "tampered",
+            pg.dsn("auditor", AUDITOR_PASSWORD, "app"),
+        )],
+        &["--target", "tampered"],
+    );
+    let f = s.finding("pg-audit-chain-valid", "public.audit_events");
+    assert_eq!(f["status"], "fail", "{f:#}");
+    assert_eq!(f["evidence"]["first_broken"]["key"], "17");
+    assert_eq!(f["evidence"]["first_broken"]["reason"], "hash");
+    assert_eq!(f["evidence"]["broken_rows"], 1);
+    assert_eq!(f["evidence"]["rows_checked"], 25);
+    assert!(f["message"].as_str().unwrap().contains("key 17"));
+}
+
+/// A role with nothing but CONNECT runs the whole audit: the catalogs PUBLIC can read are
+/// collected, and what needs a grant (pg_hba, pg_authid, the audit rows) is an error, never a
+/// pass.
+#[test]
+fn connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see() {
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql(
+        "app",
+        &format!(
+            "SET password_encryption = 'scram-sha-256';
+             CREATE ROLE minimal LOGIN PASSWORD '{AUDITOR_PASSWORD}';
+             REVOKE CONNECT ON DATABASE app FROM PUBLIC;
+             GRANT CONNECT ON DATABASE app TO minimal, app_user;"
+        ),
+    );
+    let repo = repo_with_config(&config("min", ""));
+    let s = scan(
+        &repo,
+        &[env_for("min", pg.dsn("minimal", AUDITOR_PASSWORD, "app"))],
+        &["--target", "min"],
+    );
+    let db = s.database("min");
+    assert!(db.get("error").is_none(), "{:#}", db["error"]);
+    let orders = s.table("min", "public.orders");
+    assert_eq!(orders["rls_enabled"], true);
+    assert_eq!(orders["rls_forced"], true);
+    assert_eq!(orders["policies"][0]["name"], "tenant_isolation");
+    let grants: Vec<&str> = orders["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["privilege"].as_str().unwrap())
+        .collect();
+    assert_eq!(grants, ["INSERT", "SELECT", "UPDATE"]);
+    assert_eq!(s.role("min", "app_user")["login"], true);
+    assert!(
+        db["live"]["hba_error"]
+            .as_str()
+            .unwrap()
+            .contains("permission denied")
+    );
+    assert!(
+        db["live"]["passwords_error"]
+            .as_str()
+            .unwrap()
+            .contains("permission denied")
+    );
+    assert_eq!(s.finding("pg-ssl-enforced", "min")["status"], "error");
+    assert_eq!(s.finding("pg-password-scram", "min")["status"], "error");
+    let chain = s.finding("pg-audit-chain-valid", "public.audit_events");
+    assert_eq!(chain["status"], "error");
+    assert!(
+        chain["message"]
+            .as_str()
+            .unwrap()
+            .contains("permission denied")
+    );
+    assert_eq!(s.code, 1, "errors gate: fail closed");
+}
+
+/// Wrong password, a refused port, a server that never answers, an unset variable and a
+/// certificate from the wrong CA are error findings naming the target and the cause; the good
+/// target still runs; the known password appears in no output.
+#[test]
+fn faults_are_error_findings_and_no_secret_leaks() {
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let wrong_password = "Wr0ng-Pa55word-Leak-Canary";
+    let refused_port = free_port();
+    // Accepts TCP (the kernel completes the handshake) but never answers: a timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let other_ca = Cluster::start(&ServerSpec {
+        ssl: true,
+        hba: vec![],
+        settings: vec![],
+    });
+    let toml = format!(
+        "[postgres]\nruntime_roles = [\"app_user\"]\n\n\
+         [[target.postgres]]\nname = \"good\"\ndsn_env = \"T_GOOD\"\nsslmode = \"verify-full\"\nca_file = \"{ca}\"\n\n\
+         [[target.postgres]]\nname = \"badpass\"\ndsn_env = \"T_BADPASS\"\n\n\
+         [[target.postgres]]\nname = \"refused\"\ndsn_env = \"T_REFUSED\"\nconnect_timeout = 5\n\n\
+         [[target.postgres]]\nname = \"silent\"\ndsn_env = \"T_SILENT\"\nconnect_timeout = 2\n\n\
+         [[target.postgres]]\nname = \"unset\"\ndsn_env = \"T_UNSET_VARIABLE\"\n\n\
+         [[target.postgres]]\nname = \"wrongca\"\ndsn_env = \"T_WRONGCA\"\nsslmode = \"verify-full\"\nca_file = \"{other}\"\n",
+        ca = pg.ca_file().display(),
+        other = other_ca.ca_file().display(),
+    );
+    let repo = repo_with_config(&toml);
+    let refused_dsn = format!("postgres://auditor:{wrong_password}@127.0.0.1:{refused_port}/app");
+    let s = scan(
+        &repo,
+        &[
+            ("T_GOOD", pg.dsn("auditor", AUDITOR_PASSWORD, "app")),
+            ("T_BADPASS", pg.dsn("auditor", wrong_password, "app")),
+            ("T_REFUSED", refused_dsn.clone()),
+            (
+                "T_SILENT",
+                format!(
+                    "host=127.0.0.1 port={silent_port} user=auditor password={wrong_password} dbname=app"
+                ),
+            ),
+            (
+                "T_WRONGCA",
+                format!(
+                    "postgresql://auditor:{wrong_password}@127.0.0.1:{}/app",
+                    pg.port
+                ),
+            ),
+        ],
+        &["--all-targets"],
+    );
+    assert_eq!(s.code, 1, "connection faults gate");
+    assert_eq!(
+        s.finding("pg-ssl-enforced", "good")["status"],
+        "pass",
+        "the good target still ran"
+    );
+    let message = |t: &str| {
+        s.finding("pg-ssl-enforced", t)["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for t in ["badpass", "refused", "silent", "unset", "wrongca"] {
+        assert_eq!(s.finding("pg-ssl-enforced", t)["status"], "error", "{t}");
+        assert!(
+            message(t).contains(&format!("target {t}")),
+            "{}",
+            message(t)
+        );
+        assert!(!message(t).contains('\n'));
+    }
+    assert!(
+        message("badpass").contains("password authentication failed"),
+        "{}",
+        message("badpass")
+    );
+    assert!(
+        message("refused").to_lowercase().contains("refused"),
+        "{}",
+        message("refused")
+    );
+    assert!(
+        message("unset").contains("T_UNSET_VARIABLE is not set"),
+        "{}",
+        message("unset")
+    );
+    assert!(
+        message("wrongca").to_lowercase().contains("certificate"),
+        "{}",
+        message("wrongca")
+    );
+    assert!(message("wrongca").contains(&format!("postgres://127.0.0.1:{}/app", pg.port)));
+    for secret in [wrong_password, AUDITOR_PASSWORD, refused_dsn.as_str()] {
+        assert!(!s.raw.contains(secret), "{secret} leaked");
+    }
+    for format in ["text", "sarif", "markdown", "junit"] {
+        let out = vouch()
+            .args(["check", "--facts"])
+            .arg(repo.path().join("facts.json"))
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.trim().is_empty(), "{format} output is written");
+        assert!(
+            !all.contains(wrong_password) && !all.contains(AUDITOR_PASSWORD),
+            "{format} leaked"
+        );
+    }
+}
+
+/// The violations the shared pg checks judge, asserted on the collected facts: RLS off, a
+/// `USING (true)` policy, BYPASSRLS, membership of a superuser role, a runtime role owning a
+/// table, CREATE on the schema, a PUBLIC grant, a mutable audit table, partitions and a
+/// SECURITY DEFINER function without search_path. Then drift against a migrations baseline
+/// that still enables RLS on the table disabled by hand.
+#[test]
+fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    pg.psql(
+        "app",
+        "CREATE TABLE public.documents (id int PRIMARY KEY, tenant_id uuid);
+         GRANT SELECT ON public.documents TO PUBLIC;
+         CREATE TABLE public.notes (id int PRIMARY KEY, tenant_id uuid);
+         ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY anything ON public.notes USING (true);
+         CREATE ROLE bypasser LOGIN BYPASSRLS;
+         CREATE ROLE admins SUPERUSER NOLOGIN;
+         CREATE ROLE app_member LOGIN IN ROLE admins;
+         CREATE TABLE public.invoices (id int PRIMARY KEY, tenant_id uuid);
+         ALTER TABLE public.invoices OWNER TO app_user;
+         GRANT CREATE ON SCHEMA public TO app_user;
+         CREATE TABLE public.billing_audit (id int PRIMARY KEY, what text);
+         GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON public.billing_audit TO app_user;
+         CREATE TABLE public.events (id int, tenant_id int, PRIMARY KEY (tenant_id, id)) PARTITION BY LIST (tenant_id);
+         CREATE TABLE public.events_t1 PARTITION OF public.events FOR VALUES IN (1);
+         CREATE FUNCTION public.unsafe() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+         CREATE FUNCTION public.safe() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT 1';",
+    );
+    let repo = repo_with_config(
+        "[postgres]\nruntime_roles = [\"nobody\"]\n\n[[target.postgres]]\nname = \"facts\"\ndsn_env = \"T_FACTS\"\n\
+         runtime_roles = [\"app_user\", \"bypasser\", \"app_member\"]\n",
+    );
+    let s = scan(
+        &repo,
+        &[("T_FACTS", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
+        &["--target", "facts"],
+    );
+    let uri = pg.uri("app");
+
+    let documents = s.table("facts", "public.documents");
+    assert_eq!(documents["rls_enabled"], false);
+    assert_eq!(
+        documents["location"]["uri"],
+        format!("{uri}/public.documents")
+    );
+    let public_select = documents["grants"].as_array().unwrap();
+    assert!(
+        public_select
+            .iter()
+            .any(|g| g["grantee"] == "app_user" && g["privilege"] == "SELECT"),
+        "PUBLIC grants count"
+    );
+    let notes = s.table("facts", "public.notes");
+    assert_eq!(
+        (
+            notes["rls_enabled"].as_bool(),
+            notes["rls_forced"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert_eq!(notes["policies"][0]["using"], "true");
+    assert_eq!(
+        notes["policies"][0]["roles"],
+        serde_json::json!([]),
+        "PUBLIC"
+    );
+    assert_eq!(s.role("facts", "bypasser")["bypassrls"], true);
+    assert_eq!(s.role("facts", "admins")["superuser"], true);
+    assert_eq!(
+        s.role("facts", "app_member")["member_of"],
+        serde_json::json!(["admins"])
+    );
+    assert_eq!(s.table("facts", "public.invoices")["owner"], "app_user");
+    let schema_grants = s.database("facts")["schema_privileges"].as_array().unwrap();
+    assert!(schema_grants.iter().any(|g| g["grantee"] == "app_user"
+        && g["privilege"] == "CREATE"
+        && g["object"] == "public"));
+    let billing = s.table("facts", "public.billing_audit");
+    let billing_grants: Vec<&str> = billing["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["grantee"] == "app_user")
+        .map(|g| g["privilege"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        billing_grants,
+        ["DELETE", "INSERT", "SELECT", "TRUNCATE", "UPDATE"]
+    );
+    let audit = s.table("facts", "public.audit_events");
+    let immutable = audit["triggers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "audit_immutable")
+        .unwrap();
+    assert_eq!(immutable["timing"], "before");
+    assert_eq!(immutable["events"], serde_json::json!(["update", "delete"]));
+    assert_eq!(immutable["for_each_row"], true);
+    let functions = s.database("facts")["functions"].as_array().unwrap();
+    let function = |n: &str| functions.iter().find(|f| f["name"] == n).unwrap();
+    assert_eq!(function("audit_immutable")["raises"], true);
+    assert_eq!(function("audit_chain")["raises"], false);
+    assert_eq!(function("unsafe")["security_definer"], true);
+    assert!(
+        function("unsafe")
+            .get("search_path")
+            .is_none_or(Value::is_null)
+    );
+    assert_eq!(function("safe")["search_path"], "pg_catalog");
+    let partitions = &s.database("facts")["live"]["partitions"];
+    assert!(
+        partitions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["table"] == "public.events_t1" && p["parent"] == "public.events")
+    );
+    assert!(
+        s.facts["postgres"][0]["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "events_t1")
+    );
+    // The billing_audit table has no hash columns: unverifiable, an error.
+    assert_eq!(
+        s.finding("pg-audit-chain-valid", "public.billing_audit")["status"],
+        "error"
+    );
+
+    // Drift: a migrations baseline (the same state, read from files) in which RLS is still
+    // enabled on documents: someone disabled it by hand.
+    let mut facts = s.facts.clone();
+    let mut baseline = facts["postgres"][0].clone();
+    baseline["origin"] = "migrations".into();
+    baseline["name"] = "migrations:db/migrations".into();
+    baseline.as_object_mut().unwrap().remove("live");
+    for table in baseline["tables"].as_array_mut().unwrap() {
+        table["location"] = serde_json::json!({ "path": "db/migrations/0001_init.sql", "line": 3 });
+        table["rls_location"] = table["location"].clone();
+        table["owner"] = Value::Null;
+        if table["name"] == "documents" {
+            table["rls_enabled"] = true.into();
+            table["rls_location"] =
+                serde_json::json!({ "path": "db/migrations/0002_rls.sql", "line": 7 });
+        }
+    }
+    baseline["roles"] = serde_json::json!([]);
+    facts["postgres"].as_array_mut().unwrap().push(baseline);
+    let facts_path = repo.path().join("with-migrations.json");
+    std::fs::write(&facts_path, serde_json::to_string(&facts).unwrap()).unwrap();
+    let out = vouch()
+        .args(["check", "--facts"])
+        .arg(&facts_path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drift: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "pg-schema-drift")
+        .collect();
+    let documents = drift
+        .iter()
+        .find(|f| f["subject"] == "public.documents")
+        .unwrap();
+    assert_eq!(documents["status"], "fail", "{documents:#}");
+    assert_eq!(documents["location"]["path"], "db/migrations/0002_rls.sql");
+    assert_eq!(documents["location"]["line"], 7);
+    assert_eq!(
+        documents["related"][0]["uri"],
+        format!("{uri}/public.documents")
+    );
+    assert_eq!(
+        drift
+            .iter()
+            .find(|f| f["subject"] == "public.orders")
+            .unwrap()["status"],
+        "pass"
+    );
+}
