@@ -27,6 +27,34 @@ pub struct Database {
     /// Why the state could not be read at all (connection refused…): every check errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Static origin only: how many statements the fold saw, parsed, skipped and could not
+    /// parse (parse coverage). Live collectors leave it at zero.
+    #[serde(default, skip_serializing_if = "ParseStats::is_empty")]
+    pub parse_stats: ParseStats,
+}
+
+/// Statement counts of a migration fold (static origin).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParseStats {
+    /// Migration files folded, in order.
+    pub files: u32,
+    /// Every statement the splitter found.
+    pub statements: u32,
+    /// Statements that cannot change a judged property (INSERT/COPY data, SET, comments,
+    /// indexes…), recognised by their leading keywords and never fully parsed.
+    pub skipped: u32,
+    /// Statements parsed and folded into the state.
+    pub parsed: u32,
+    /// Statements that could not be parsed (each also in [`Database::unparsed`] when it may
+    /// change a judged property).
+    pub unparsed: u32,
+}
+
+impl ParseStats {
+    pub fn is_empty(&self) -> bool {
+        *self == ParseStats::default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,13 +68,21 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
+    /// Normalised as PostgreSQL does: unquoted identifiers folded to lower case, quoted kept.
+    /// Static: an unqualified name takes the schema of the file's `SET search_path` (default
+    /// `public`).
     pub schema: String,
     pub name: String,
+    /// Column names, normalised like identifiers.
     pub columns: Vec<String>,
+    /// Static: the role of the last `ALTER TABLE … OWNER TO`, `None` when the migrations never
+    /// set it (the table then belongs to whoever runs them). Live: `pg_class.relowner`.
     #[serde(default)]
     pub owner: Option<String>,
+    /// `pg_class.relrowsecurity`, or the last ENABLE/DISABLE ROW LEVEL SECURITY.
     #[serde(default)]
     pub rls_enabled: bool,
+    /// `pg_class.relforcerowsecurity`, or the last [NO] FORCE ROW LEVEL SECURITY.
     #[serde(default)]
     pub rls_forced: bool,
     /// Where the table was created (or found).
@@ -61,6 +97,28 @@ pub struct Table {
     pub grants: Vec<Grant>,
     #[serde(default)]
     pub triggers: Vec<Trigger>,
+    /// Foreign keys declared on the table (static: CREATE/ALTER TABLE constraints and column
+    /// `REFERENCES`; live: `pg_constraint` with `contype = 'f'`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Where FORCE ROW LEVEL SECURITY was last decided (static: the `ALTER TABLE … [NO] FORCE`
+    /// statement, else the CREATE TABLE; live: the table's URI). `None` means `location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_location: Option<Location>,
+    /// Where the owner was last set (static: `ALTER TABLE … OWNER TO`; live: the URI). `None`
+    /// when the owner is unknown or implicit (the role that ran the migrations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_location: Option<Location>,
+}
+
+/// `columns` of this table reference `references` (`schema.table`, normalised).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKey {
+    pub columns: Vec<String>,
+    pub references: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub referenced_columns: Vec<String>,
 }
 
 impl Table {
@@ -92,7 +150,9 @@ fn yes() -> bool {
     true
 }
 
-/// A privilege held by a grantee (`PUBLIC` for everyone).
+/// A privilege held by a grantee (`PUBLIC` for everyone). Grantee names are normalised role
+/// names (lower case unless quoted); `ALL [PRIVILEGES]` is expanded into the privileges it
+/// stands for, so checks never see `ALL`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
@@ -123,7 +183,15 @@ pub struct Role {
     /// Roles this role is a member of (directly).
     #[serde(default)]
     pub member_of: Vec<String>,
+    /// Where the role was created (static: CREATE ROLE; live: the URI).
     pub location: Location,
+    /// Where SUPERUSER/BYPASSRLS were last set when a later `ALTER ROLE` changed them (static).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes_location: Option<Location>,
+    /// Static only: the role is referenced (`GRANT … TO`, `ALTER ROLE`) but never created by
+    /// the migrations, so its SUPERUSER/BYPASSRLS attributes are unknown. Live: always false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undeclared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,10 +217,11 @@ pub struct Function {
     pub name: String,
     #[serde(default)]
     pub security_definer: bool,
-    /// The `SET search_path` of the function, if any.
+    /// The `SET search_path` of the function, if any (static: `CREATE FUNCTION … SET` or
+    /// `ALTER FUNCTION … SET`; live: `pg_proc.proconfig`).
     #[serde(default)]
     pub search_path: Option<String>,
-    /// The body raises an exception unconditionally-ish (`RAISE EXCEPTION` present).
+    /// The body contains `RAISE EXCEPTION` (a guard trigger function that refuses the change).
     #[serde(default)]
     pub raises: bool,
     pub location: Location,
@@ -165,7 +234,13 @@ pub struct Unparsed {
     pub location: Location,
     /// The first line of the statement, for the message.
     pub excerpt: String,
-    /// Lower-case names of the tables or roles it mentions.
+    /// Normalised identifiers it mentions (bare and `schema.name` forms), used to decide which
+    /// tables or roles it may affect. Empty, or naming no known table or role (dynamic SQL in
+    /// a `DO` block), means it may affect every subject of the topics below.
     #[serde(default)]
     pub mentions: Vec<String>,
+    /// Which judged properties it may change: `table` (a CREATE TABLE), `rls`, `policy`,
+    /// `grant`, `owner`, `role`, `trigger`, `function`. Empty means all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
 mod lines;
+pub mod sql;
 pub mod workflow;
 
 pub use lines::LineIndex;
