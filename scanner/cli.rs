@@ -201,6 +201,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
 /// Runs every source the configuration asks for.
 fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
     let repo = sources::repo::collect(root);
+    let postgres = sources::migrations::collect(root, &settings.postgres);
     Facts {
         schema: FACTS_SCHEMA.to_owned(),
         settings,
@@ -212,7 +213,7 @@ fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> F
             error: None,
         }],
         repo: Some(repo),
-        ..Facts::default()
+        postgres,
     }
 }
 

@@ -243,4 +243,8 @@ pub struct Unparsed {
     /// `grant`, `owner`, `role`, `trigger`, `function`. Empty means all of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
+    /// For an unparsed CREATE TABLE: the `schema.table` it would have created (that table's
+    /// checks then report `error`, since nothing is known about it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creates: Option<String>,
 }

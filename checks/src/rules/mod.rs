@@ -2,6 +2,17 @@
 //! logic, and nothing else; shared helpers live here.
 
 pub mod gha_action_pinned;
+pub mod pg_audit_append_only;
+pub mod pg_audit_hash_chained;
+pub(crate) mod pg_common;
+pub mod pg_rls_enabled;
+pub mod pg_rls_forced;
+pub mod pg_rls_policy;
+pub mod pg_rls_policy_tenant;
+pub mod pg_role_no_bypass;
+pub mod pg_role_no_ddl;
+pub mod pg_role_not_owner;
+pub mod pg_security_definer_search_path;
 
 use serde_json::json;
 

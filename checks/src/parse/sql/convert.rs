@@ -12,23 +12,24 @@ use sqlparser::parser::Parser;
 
 use super::names::{Resolver, ident, last};
 use super::{
-    Change, GrantTarget, QName, RoleAttributes, SCHEMA_PRIVILEGES, TABLE_PRIVILEGES, targeted,
+    Change, GrantTarget, QName, RoleAttributes, SCHEMA_PRIVILEGES, SearchPathChange,
+    TABLE_PRIVILEGES, targeted,
 };
 use crate::facts::pg::{ForeignKey, Function, Policy, Trigger};
 use crate::model::Location;
 
-/// The changes one statement makes; `Err` when neither sqlparser nor the targeted parser
+/// The changes one statement makes; `None` when neither sqlparser nor the targeted parser
 /// understood it.
-pub fn statement(text: &str, names: &Resolver) -> Result<Vec<Change>, ()> {
+pub fn statement(text: &str, names: &Resolver) -> Option<Vec<Change>> {
     if let Some(changes) = targeted::parse(text, names) {
-        return Ok(changes);
+        return Some(changes);
     }
-    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, text).map_err(|_| ())?;
+    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, text).ok()?;
     let mut changes = Vec::new();
     for s in parsed {
         changes.extend(one(s, text, names));
     }
-    Ok(changes)
+    Some(changes)
 }
 
 fn one(s: Statement, text: &str, names: &Resolver) -> Vec<Change> {
@@ -505,13 +506,13 @@ fn security_in_text(text: &str) -> Option<bool> {
     }
 }
 
-/// `ALTER FUNCTION … SET search_path …` (Some(Some)) or `RESET search_path` (Some(None)).
-fn search_path_in_text(text: &str) -> Option<Option<String>> {
+/// `ALTER FUNCTION … SET search_path …` or `… RESET search_path`.
+fn search_path_in_text(text: &str) -> Option<SearchPathChange> {
     let lower = text.to_ascii_lowercase();
     let at = lower.find("search_path")?;
     let before = lower[..at].trim_end();
     if before.ends_with("reset") {
-        return Some(None);
+        return Some(SearchPathChange::Reset);
     }
     let value = text[at + "search_path".len()..]
         .trim_start()
@@ -521,5 +522,5 @@ fn search_path_in_text(text: &str) -> Option<Option<String>> {
         .strip_prefix("TO ")
         .or_else(|| value.strip_prefix("to "))
         .unwrap_or(value);
-    Some(Some(value.trim().to_owned()))
+    Some(SearchPathChange::Set(value.trim().to_owned()))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Change, GrantTarget, Located, ParsedFile, QName, RoleAttributes};
+use super::{Change, GrantTarget, Located, ParsedFile, QName, RoleAttributes, SearchPathChange};
 use crate::facts::pg::{Database, Function, Grant, Origin, Role, Table};
 use crate::model::Location;
 
@@ -301,8 +301,10 @@ impl State {
                     if let Some(d) = security_definer {
                         f.security_definer = *d;
                     }
-                    if let Some(p) = search_path {
-                        f.search_path.clone_from(p);
+                    match search_path {
+                        Some(SearchPathChange::Set(p)) => f.search_path = Some(p.clone()),
+                        Some(SearchPathChange::Reset) => f.search_path = None,
+                        None => {}
                     }
                     f.location = at.clone();
                 }

@@ -54,6 +54,13 @@ pub struct RoleAttributes {
     pub login: Option<bool>,
 }
 
+/// `ALTER FUNCTION … SET search_path = …` or `… RESET search_path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchPathChange {
+    Set(String),
+    Reset,
+}
+
 /// What privileges a GRANT/REVOKE targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantTarget {
@@ -172,7 +179,7 @@ pub enum Change {
     AlterFunction {
         function: QName,
         security_definer: Option<bool>,
-        search_path: Option<Option<String>>,
+        search_path: Option<SearchPathChange>,
     },
 }
 
@@ -207,22 +214,21 @@ pub fn parse_file(path: &str, sql: &str) -> ParsedFile {
                 names.set_search_path(statement.text);
                 file.stats.parsed += 1;
             }
-            classify::Kind::Parse => match convert::statement(statement.text, &names) {
-                Ok(changes) => {
+            classify::Kind::Parse => {
+                if let Some(changes) = convert::statement(statement.text, &names) {
                     file.stats.parsed += 1;
                     file.changes
                         .extend(changes.into_iter().map(|change| Located {
                             location: location.clone(),
                             change,
                         }));
-                }
-                Err(()) => {
+                } else {
                     file.stats.unparsed += 1;
                     if let Some(u) = targeted::unparsed(statement.text, location, &names) {
                         file.unparsed.push(u);
                     }
                 }
-            },
+            }
         }
     }
     file

@@ -36,7 +36,7 @@ struct Splitter<'a> {
     out: Vec<RawStatement<'a>>,
 }
 
-impl<'a> Splitter<'a> {
+impl Splitter<'_> {
     fn run(&mut self) {
         loop {
             self.skip_blank_and_comments();
@@ -229,6 +229,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+// Called once per dollar-quoted body; not worth a crate.
+#[allow(clippy::naive_bytecount)]
 fn count_newlines(bytes: &[u8]) -> u32 {
     u32::try_from(bytes.iter().filter(|b| **b == b'\n').count()).unwrap_or(u32::MAX)
 }

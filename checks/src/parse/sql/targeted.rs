@@ -189,7 +189,8 @@ pub fn unparsed(text: &str, location: Location, names: &Resolver) -> Option<Unpa
         .filter(|(k, _)| squashed.contains(k))
         .map(|(_, t)| (*t).to_owned())
         .collect();
-    if squashed.starts_with("create table") || squashed.starts_with("create unlogged table") {
+    let creates = created_table(text, names);
+    if creates.is_some() {
         topics.push("table".to_owned());
     }
     topics.sort();
@@ -224,7 +225,24 @@ pub fn unparsed(text: &str, location: Location, names: &Resolver) -> Option<Unpa
             .collect(),
         mentions,
         topics,
+        creates,
     })
+}
+
+/// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name …` → `schema.name`.
+fn created_table(text: &str, names: &Resolver) -> Option<String> {
+    let words = tokens(text);
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    if upper.first().map(String::as_str) != Some("CREATE") {
+        return None;
+    }
+    let at = upper.iter().take(3).position(|w| w == "TABLE")?;
+    let mut i = at + 1;
+    if upper.get(i).map(String::as_str) == Some("IF") {
+        i += 3;
+    }
+    let q = names.dotted(words.get(i)?);
+    Some(format!("{}.{}", q.schema, q.name))
 }
 
 #[cfg(test)]
