@@ -5,7 +5,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
-use crate::facts::pg::{Database, Role, Table, Unparsed};
+use crate::facts::pg::{Database, Origin, Role, Table, Unparsed};
 use crate::model::{Context, Findings, Location};
 use crate::settings::PostgresSettings;
 
@@ -94,10 +94,11 @@ impl Scope<'_> {
     /// The columns of `t` that carry the tenant: configured tenant columns, and columns with a
     /// foreign key to the configured tenant table.
     pub fn tenant_columns_of(&self, t: &Table) -> Vec<String> {
-        let mut cols: Vec<String> = t
-            .columns
+        // In the order the tenant columns are configured, so messages name the likeliest one.
+        let mut cols: Vec<String> = self
+            .tenant_columns
             .iter()
-            .filter(|c| self.tenant_columns.contains(&loose(c)))
+            .filter_map(|want| t.columns.iter().find(|c| loose(c) == *want))
             .cloned()
             .collect();
         let tenant_table = self.settings.tenant_table.trim();
@@ -110,8 +111,12 @@ impl Scope<'_> {
                 }
             }
         }
-        cols.sort();
-        cols.dedup();
+        let mut seen = Vec::new();
+        cols.retain(|c| {
+            let fresh = !seen.contains(c);
+            seen.push(c.clone());
+            fresh
+        });
         cols
     }
 
@@ -121,6 +126,22 @@ impl Scope<'_> {
 
     pub fn audit_tables(&self) -> impl Iterator<Item = &Table> {
         self.db.tables.iter().filter(|t| self.is_audit_table(t))
+    }
+
+    /// Where a finding about the database as a whole points: the migration set's path (line 0)
+    /// or the live database's name.
+    pub fn db_location(&self) -> Location {
+        match self.db.origin {
+            Origin::Migrations => {
+                let path = self
+                    .db
+                    .name
+                    .strip_prefix("migrations:")
+                    .unwrap_or(&self.db.name);
+                Location::file(path, 0)
+            }
+            Origin::Live => Location::resource(self.db.name.clone()),
+        }
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {

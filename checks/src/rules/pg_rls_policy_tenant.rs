@@ -190,7 +190,11 @@ pub(crate) fn restricts_by_tenant(expr: &str, columns: &[String]) -> Result<(), 
     }
     let session = SESSION.iter().any(|s| lower.contains(s))
         || words.iter().any(|(w, call)| {
-            w == "select" || (*call && ["tenant", "current", "org"].iter().any(|k| w.contains(k)))
+            w == "select"
+                || (*call
+                    && ["tenant", "current", "org", "member", "session", "claim"]
+                        .iter()
+                        .any(|k| w.contains(k)))
         });
     if session {
         Ok(())

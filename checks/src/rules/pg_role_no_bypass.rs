@@ -45,10 +45,9 @@ impl Check for PgRoleNoBypass {
                     continue;
                 }
                 let Some(role) = scope.role(name).filter(|r| !r.undeclared) else {
-                    let location = scope.role(name).map_or_else(
-                        || crate::model::Location::resource(scope.db.name.clone()),
-                        |r| r.location.clone(),
-                    );
+                    let location = scope
+                        .role(name)
+                        .map_or_else(|| scope.db_location(), |r| r.location.clone());
                     out.error(
                         name.clone(),
                         location,

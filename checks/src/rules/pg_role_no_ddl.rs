@@ -87,10 +87,9 @@ impl Check for PgRoleNoDdl {
                 });
                 match problems.first() {
                     None => {
-                        let location = scope.role(name).map_or_else(
-                            || Location::resource(scope.db.name.clone()),
-                            |r| r.location.clone(),
-                        );
+                        let location = scope
+                            .role(name)
+                            .map_or_else(|| scope.db_location(), |r| r.location.clone());
                         out.pass(
                             name.clone(),
                             location,

@@ -54,10 +54,9 @@ impl Check for PgRoleNotOwner {
                 });
                 match owned.first() {
                     None => {
-                        let location = scope.role(name).map_or_else(
-                            || Location::resource(scope.db.name.clone()),
-                            |r| r.location.clone(),
-                        );
+                        let location = scope
+                            .role(name)
+                            .map_or_else(|| scope.db_location(), |r| r.location.clone());
                         out.pass(
                             name.clone(),
                             location,
