@@ -43,14 +43,19 @@ pub struct MigrationSet {
     pub files: Vec<String>,
 }
 
-/// Discovers, parses and folds every migration set under `root`.
-pub fn collect(root: &Path, settings: &PostgresSettings) -> Vec<pg::Database> {
+/// The migration sets under `root`, each with its files in the order they are applied.
+pub fn sets(root: &Path, settings: &PostgresSettings) -> Vec<MigrationSet> {
     let sql_files = sql_files(root);
-    let sets = if settings.migrations.is_empty() {
+    if settings.migrations.is_empty() {
         discover(&sql_files)
     } else {
         from_globs(&sql_files, &settings.migrations)
-    };
+    }
+}
+
+/// Discovers, parses and folds every migration set under `root`.
+pub fn collect(root: &Path, settings: &PostgresSettings) -> Vec<pg::Database> {
+    let sets = sets(root, settings);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()

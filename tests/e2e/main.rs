@@ -2,4 +2,6 @@
 
 mod cli;
 mod harness;
+mod pg_fold_vs_server;
+mod pg_server;
 mod pg_static;

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::pg_common::scopes;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct PgRoleNotOwner;
 
