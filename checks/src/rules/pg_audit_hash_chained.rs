@@ -70,25 +70,23 @@ impl Check for PgAuditHashChained {
                         evidence,
                     );
                 } else {
-                    {
-                        let missing: Vec<&str> = [
-                            (h.is_none(), "a row hash column"),
-                            (p.is_none(), "a previous-hash column"),
-                        ]
-                        .iter()
-                        .filter(|(m, _)| *m)
-                        .map(|(_, w)| *w)
-                        .collect();
-                        out.fail(
-                            subject.clone(),
-                            t.location.clone(),
-                            format!(
-                                "{subject} has no hash chain: missing {}",
-                                missing.join(" and ")
-                            ),
-                            evidence,
-                        );
-                    }
+                    let missing: Vec<&str> = [
+                        (h.is_none(), "a row hash column"),
+                        (p.is_none(), "a previous-hash column"),
+                    ]
+                    .iter()
+                    .filter(|(m, _)| *m)
+                    .map(|(_, w)| *w)
+                    .collect();
+                    out.fail(
+                        subject.clone(),
+                        t.location.clone(),
+                        format!(
+                            "{subject} has no hash chain: missing {}",
+                            missing.join(" and ")
+                        ),
+                        evidence,
+                    );
                 }
             }
         }
