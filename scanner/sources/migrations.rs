@@ -67,11 +67,11 @@ pub fn collect(root: &Path, settings: &PostgresSettings) -> Vec<pg::Database> {
             let mut errors = Vec::new();
             for rel in &set.files {
                 match &parsed[rel] {
-                    Ok(f) => files.push(f.clone()),
+                    Ok(f) => files.push(f),
                     Err(e) => errors.push(format!("{rel}: {e}")),
                 }
             }
-            let mut db = sql::fold(&set.name, &files);
+            let mut db = sql::fold(&set.name, files);
             if !errors.is_empty() {
                 db.error = Some(format!(
                     "migration files could not be read ({})",
@@ -378,6 +378,26 @@ mod tests {
                     vec!["db/structure.sql".to_owned()]
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_makes_the_whole_set_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("db/migrations");
+        std::fs::create_dir_all(&migrations).expect("dirs");
+        std::fs::write(
+            migrations.join("001_ok.sql"),
+            "CREATE TABLE a (tenant_id int);",
+        )
+        .expect("write");
+        std::fs::write(migrations.join("002_bad.sql"), b"ALTER TABLE a \xff;").expect("write");
+        let dbs = collect(dir.path(), &PostgresSettings::default());
+        assert_eq!(dbs.len(), 1);
+        let error = dbs[0].error.as_deref().expect("an error");
+        assert!(
+            error.contains("db/migrations/002_bad.sql: not valid UTF-8"),
+            "{error}"
         );
     }
 

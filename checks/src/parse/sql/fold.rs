@@ -7,7 +7,7 @@ use crate::facts::pg::{Database, Function, Grant, Origin, Role, Table};
 use crate::model::Location;
 
 /// Folds `files` (already in the order the migration tool applies them) into one database.
-pub fn fold(name: &str, files: &[ParsedFile]) -> Database {
+pub fn fold<'a>(name: &str, files: impl IntoIterator<Item = &'a ParsedFile>) -> Database {
     let mut state = State::default();
     let mut db = Database {
         origin: Origin::Migrations,
