@@ -14,12 +14,21 @@ use crate::model::Location;
 pub struct Database {
     /// Where the state came from: `migrations` (static) or `live`.
     pub origin: Origin,
-    /// `migrations:<dir>` or the live target's name.
+    /// `migrations:<set>` (the set's directory, or the file for a single-file schema such as
+    /// `db/structure.sql`), or the live target's name.
     pub name: String,
+    /// Ordinary and partitioned tables in the final state (static: after every CREATE, RENAME
+    /// and DROP; live: `pg_class` with `relkind` `r`/`p`, system schemas excluded).
     pub tables: Vec<Table>,
+    /// Static: roles created (or referenced, see [`Role::undeclared`]) by the migrations.
+    /// Live: `pg_roles`.
     pub roles: Vec<Role>,
+    /// Static: functions created by the migrations (last definition wins, overloads merged).
+    /// Live: `pg_proc` outside system schemas.
     pub functions: Vec<Function>,
-    /// Schema-level privileges (`CREATE`, `USAGE`).
+    /// Schema-level privileges (`CREATE`, `USAGE`), `object` naming the schema. Static: GRANT /
+    /// REVOKE ON SCHEMA, and CREATE SCHEMA … AUTHORIZATION / ALTER SCHEMA … OWNER TO (an owner
+    /// holds both). Live: `pg_namespace.nspacl` expanded, owners included.
     pub schema_privileges: Vec<Grant>,
     /// Statements that could not be parsed but may change a judged property; the affected
     /// checks report `error` for the tables or roles they mention.
@@ -85,16 +94,19 @@ pub struct Table {
     /// `pg_class.relforcerowsecurity`, or the last [NO] FORCE ROW LEVEL SECURITY.
     #[serde(default)]
     pub rls_forced: bool,
-    /// Where the table was created (or found).
+    /// Static: the CREATE TABLE statement. Live: the table's resource URI.
     pub location: Location,
-    /// Where RLS enablement was last decided (the CREATE TABLE when never changed).
+    /// Where RLS enablement was last decided: static, the last ENABLE/DISABLE ROW LEVEL
+    /// SECURITY (`None`: never changed, so `location` decided it); live, the table's URI.
     #[serde(default)]
     pub rls_location: Option<Location>,
+    /// Static: CREATE/ALTER/DROP POLICY folded in order. Live: `pg_policies`.
     #[serde(default)]
     pub policies: Vec<Policy>,
     /// Table privileges as granted (static) or effective for the runtime roles (live).
     #[serde(default)]
     pub grants: Vec<Grant>,
+    /// Static: CREATE/DROP TRIGGER folded in order. Live: `pg_trigger`, internal ones excluded.
     #[serde(default)]
     pub triggers: Vec<Trigger>,
     /// Foreign keys declared on the table (static: CREATE/ALTER TABLE constraints and column
@@ -132,17 +144,22 @@ impl Table {
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub name: String,
-    /// `all`, `select`, `insert`, `update`, `delete`.
+    /// `all`, `select`, `insert`, `update`, `delete` (`pg_policies.cmd`, lower case).
     pub command: String,
+    /// `AS PERMISSIVE` (the default) or `AS RESTRICTIVE`.
     #[serde(default = "yes")]
     pub permissive: bool,
-    /// Empty means PUBLIC.
+    /// Role names the policy applies to; empty means PUBLIC (everyone).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The USING expression as text (static: sqlparser's rendering; live:
+    /// `pg_policies.qual`). Checks read it as text, so both spellings judge alike.
     #[serde(default)]
     pub using: Option<String>,
+    /// The WITH CHECK expression as text (`pg_policies.with_check`); `None` when absent.
     #[serde(default)]
     pub with_check: Option<String>,
+    /// Static: the CREATE POLICY (or last ALTER POLICY). Live: the table's URI.
     pub location: Location,
 }
 
@@ -163,12 +180,16 @@ pub struct Grant {
     /// For schema privileges: the schema.
     #[serde(default)]
     pub object: Option<String>,
+    /// Static: the GRANT (or ALTER DEFAULT PRIVILEGES / OWNER statement) that gave it. Live:
+    /// the object's URI.
     pub location: Location,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
+    /// Normalised role name. Attributes below: static, the last CREATE/ALTER ROLE that set
+    /// them (PostgreSQL's defaults otherwise); live, `pg_roles`.
     pub name: String,
     #[serde(default)]
     pub superuser: bool,
@@ -180,7 +201,8 @@ pub struct Role {
     pub createdb: bool,
     #[serde(default)]
     pub login: bool,
-    /// Roles this role is a member of (directly).
+    /// Roles this role is a member of (directly): static, `IN ROLE`, `ROLE`, and `GRANT role
+    /// TO` minus `REVOKE role FROM`; live, `pg_auth_members`.
     #[serde(default)]
     pub member_of: Vec<String>,
     /// Where the role was created (static: CREATE ROLE; live: the URI).
@@ -197,6 +219,7 @@ pub struct Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
+    /// Static: the CREATE TRIGGER. Live: `pg_trigger` (location: the table's URI).
     pub name: String,
     /// `before`, `after`, `instead of`.
     pub timing: String,
@@ -205,7 +228,7 @@ pub struct Trigger {
     /// Fires per row (not per statement).
     #[serde(default)]
     pub for_each_row: bool,
-    /// `schema.function`.
+    /// `schema.function`, an unqualified name resolved with the file's search_path.
     pub function: String,
     pub location: Location,
 }
@@ -213,6 +236,8 @@ pub struct Trigger {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Function {
+    /// Static: the last CREATE [OR REPLACE] FUNCTION (location), ALTER FUNCTION applied after.
+    /// Live: `pg_proc` (`prosecdef`, `proconfig`, `prosrc`).
     pub schema: String,
     pub name: String,
     #[serde(default)]
@@ -231,6 +256,7 @@ pub struct Function {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unparsed {
+    /// The statement's file and first line. Static origin only.
     pub location: Location,
     /// The first line of the statement, for the message.
     pub excerpt: String,
