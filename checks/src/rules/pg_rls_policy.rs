@@ -24,7 +24,10 @@ roles (`[postgres] runtime_roles`, with the roles they are members of, and PUBLI
 on the table must be covered by at least one permissive policy (`FOR ALL` or that command)
 applying to those roles. When the migrations grant nothing on the table at all, the grants are
 assumed to live elsewhere (Supabase grants everything to `anon` and `authenticated`) and all
-four commands must be covered. Without configured runtime roles, any policy counts.
+four commands must be covered. Without configured runtime roles, any policy counts. A policy
+covers a command only with the expression PostgreSQL needs for it: USING for SELECT, UPDATE and
+DELETE; WITH CHECK for INSERT (or USING, for `FOR ALL`). An `INSERT` policy without `WITH CHECK`
+makes PostgreSQL refuse every insert, so it does not cover INSERT.
 
 ## How to fix
 Add the missing policies, e.g.
@@ -106,13 +109,60 @@ fn needed_commands(scope: &Scope<'_>, t: &Table) -> Vec<&'static str> {
         .collect()
 }
 
-/// A permissive policy for `command` that applies to the runtime roles.
+/// A permissive policy for `command` that applies to the runtime roles and admits rows for it:
+/// SELECT, UPDATE and DELETE need a USING expression, INSERT a WITH CHECK (or, for a `FOR ALL`
+/// policy, its USING). PostgreSQL refuses every row for a command whose policies lack the
+/// expression (verified on PostgreSQL 15), so such a policy does not cover it.
 fn covers(scope: &Scope<'_>, p: &Policy, command: &str) -> bool {
     let for_command = p.command == "all" || p.command.eq_ignore_ascii_case(command);
+    let admits = if command == "INSERT" {
+        p.with_check.is_some() || (p.command == "all" && p.using.is_some())
+    } else {
+        p.using.is_some()
+    };
     let applies = p.roles.is_empty()
         || p.roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
         || scope
             .runtime_closure()
             .is_none_or(|cl| p.roles.iter().any(|r| cl.contains(r)));
-    p.permissive && for_command && applies
+    p.permissive && for_command && admits && applies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::pg::Database;
+    use crate::model::Location;
+    use crate::settings::Settings;
+
+    fn policy(command: &str, using: Option<&str>, with_check: Option<&str>) -> Policy {
+        Policy {
+            name: "p".into(),
+            command: command.into(),
+            permissive: true,
+            roles: vec![],
+            using: using.map(Into::into),
+            with_check: with_check.map(Into::into),
+            location: Location::file("m.sql", 1),
+        }
+    }
+
+    #[test]
+    fn a_policy_covers_a_command_only_with_the_expression_postgres_needs() {
+        let settings = Settings::default();
+        let facts = crate::Facts {
+            settings: settings.clone(),
+            postgres: vec![Database::default()],
+            ..crate::Facts::default()
+        };
+        let cx = Context::new(&facts);
+        let mut out = Findings::new(&META);
+        let scope = &scopes(&cx, &mut out)[0];
+        assert!(!covers(scope, &policy("insert", None, None), "INSERT"));
+        assert!(covers(scope, &policy("insert", None, Some("x")), "INSERT"));
+        assert!(covers(scope, &policy("all", Some("x"), None), "INSERT"));
+        assert!(!covers(scope, &policy("all", None, Some("x")), "SELECT"));
+        assert!(covers(scope, &policy("update", Some("x"), None), "UPDATE"));
+        assert!(!covers(scope, &policy("select", Some("x"), None), "DELETE"));
+    }
 }
