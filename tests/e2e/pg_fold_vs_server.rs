@@ -402,3 +402,65 @@ fn fold_matches_postgres_demo() {
 fn compare_repo_at(rel: &str) {
     compare_repo(&format!("../{rel}"));
 }
+
+/// The policy semantics the checks rely on, observed on PostgreSQL itself: a `FOR ALL` policy
+/// without WITH CHECK checks new rows with its USING; an `INSERT` policy without WITH CHECK
+/// refuses every insert; `USING (true)` shows every tenant's rows.
+#[test]
+fn policy_semantics_the_checks_assume_hold_on_postgres() {
+    let server = PgServer::start();
+    server.exec(
+        "postgres",
+        "CREATE ROLE app; \
+         CREATE TABLE a (tenant_id int); CREATE TABLE b (tenant_id int); CREATE TABLE c (tenant_id int); \
+         INSERT INTO c VALUES (1), (2); \
+         ALTER TABLE a ENABLE ROW LEVEL SECURITY; ALTER TABLE b ENABLE ROW LEVEL SECURITY; \
+         ALTER TABLE c ENABLE ROW LEVEL SECURITY; \
+         GRANT ALL ON a, b, c TO app; \
+         CREATE POLICY a_all ON a FOR ALL TO app USING (tenant_id = current_setting('app.tenant_id')::int); \
+         CREATE POLICY b_ins ON b FOR INSERT TO app; \
+         CREATE POLICY c_open ON c FOR SELECT TO app USING (true);",
+    );
+    let as_app = |sql: &str| {
+        server.query(
+            "postgres",
+            &format!("SET app.tenant_id = '1'; SET ROLE app; {sql}"),
+        )
+    };
+    // FOR ALL without WITH CHECK: USING checks the new row (tenant 1 ok).
+    assert_eq!(
+        as_app("INSERT INTO a VALUES (1) RETURNING tenant_id"),
+        vec![vec!["1".to_owned()]]
+    );
+    let refused = |sql: &str| {
+        std::process::Command::new(crate::pg_server::psql_path())
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &server.port.to_string(),
+                "-U",
+                "postgres",
+                "-X",
+                "-v",
+                "ON_ERROR_STOP=1",
+            ])
+            .args([
+                "-d",
+                "postgres",
+                "-c",
+                &format!("SET app.tenant_id = '1'; SET ROLE app; {sql}"),
+            ])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stderr).contains("violates row-level security policy")
+            })
+            .unwrap_or(false)
+    };
+    // … and refuses another tenant's row.
+    assert!(refused("INSERT INTO a VALUES (2)"));
+    // INSERT policy without WITH CHECK: every insert is refused.
+    assert!(refused("INSERT INTO b VALUES (1)"));
+    // USING (true): both tenants' rows are visible.
+    assert_eq!(as_app("SELECT count(*) FROM c"), vec![vec!["2".to_owned()]]);
+}

@@ -22,6 +22,11 @@ pub struct PgServer {
     _dir: tempfile::TempDir,
 }
 
+/// `psql` of the same installation.
+pub fn psql_path() -> PathBuf {
+    pg_bin().join("psql")
+}
+
 fn pg_bin() -> PathBuf {
     std::env::var_os("VOUCH_PG_BIN").map_or_else(
         || PathBuf::from("/usr/lib/postgresql/15/bin"),
