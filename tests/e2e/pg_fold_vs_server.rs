@@ -452,10 +452,9 @@ fn policy_semantics_the_checks_assume_hold_on_postgres() {
                 &format!("SET app.tenant_id = '1'; SET ROLE app; {sql}"),
             ])
             .output()
-            .map(|o| {
+            .is_ok_and(|o| {
                 String::from_utf8_lossy(&o.stderr).contains("violates row-level security policy")
             })
-            .unwrap_or(false)
     };
     // … and refuses another tenant's row.
     assert!(refused("INSERT INTO a VALUES (2)"));
