@@ -9,8 +9,8 @@
 //! - golang-migrate / sqlx `<version>_<name>.up.sql` (`.down.sql` never);
 //! - diesel `migrations/<version_name>/up.sql` (never `down.sql`);
 //! - prisma `prisma/migrations/<timestamp_name>/migration.sql`;
-//! - any `*.sql` under a directory named `migrations`, `migrate` or `migration` (supabase,
-//!   drizzle, sqlx, dbmate…), in natural order of name (`2` before `10`);
+//! - any `*.sql` under a directory named `migrations`, `migrate`, `migration` or `drizzle`
+//!   (supabase, drizzle-kit, sqlx, dbmate…), in natural order of name (`2` before `10`);
 //! - single-file schemas: Rails `structure.sql` and pg_dump `schema.sql`.
 //!
 //! Seed files (`seed*.sql`) and down migrations are never applied. `[postgres] migrations =
@@ -33,7 +33,7 @@ use rayon::prelude::*;
 /// Directory names never descended into: dependencies and build output.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv"];
 /// Directory names whose `*.sql` files are migrations.
-const MIGRATION_DIRS: &[&str] = &["migrations", "migrate", "migration"];
+const MIGRATION_DIRS: &[&str] = &["migrations", "migrate", "migration", "drizzle"];
 
 /// One migration set: a name and its files in the order they are applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,6 +337,8 @@ mod tests {
             "prisma/migrations/20240101_init/migration.sql",
             "db/structure.sql",
             "db/seeds.sql",
+            "drizzle/0001_b.sql",
+            "drizzle/0000_a.sql",
             "queries/report.sql",
         ]);
         assert_eq!(
@@ -347,6 +349,13 @@ mod tests {
                     vec![
                         "db/migrations/9_a.up.sql".to_owned(),
                         "db/migrations/10_b.up.sql".to_owned()
+                    ]
+                ),
+                (
+                    "migrations:drizzle".to_owned(),
+                    vec![
+                        "drizzle/0000_a.sql".to_owned(),
+                        "drizzle/0001_b.sql".to_owned()
                     ]
                 ),
                 (
