@@ -2,10 +2,10 @@
 
 use sqlparser::ast::{
     Action, AlterPolicyOperation, AlterRoleOperation, AlterTableOperation, ColumnDef, ColumnOption,
-    CreateFunction, CreatePolicy, CreatePolicyCommand, CreatePolicyType, CreateTrigger,
-    FunctionSecurity, FunctionSetValue, GrantObjects, Grantee, GranteeName, GranteesType,
-    ObjectType, Owner, Privileges, RenameTableNameKind, RoleOption, SchemaName, Statement,
-    TableConstraint, TriggerEvent, TriggerObject, TriggerObjectKind, TriggerPeriod,
+    CreateFunction, CreatePolicy, CreatePolicyCommand, CreatePolicyType, CreateTableLikeKind,
+    CreateTrigger, FunctionSecurity, FunctionSetValue, GrantObjects, Grantee, GranteeName,
+    GranteesType, ObjectType, Owner, Privileges, RenameTableNameKind, RoleOption, SchemaName,
+    Statement, TableConstraint, TriggerEvent, TriggerObject, TriggerObjectKind, TriggerPeriod,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -38,11 +38,17 @@ fn one(s: Statement, text: &str, names: &Resolver) -> Vec<Change> {
             let table = names.object(&t.name);
             let (columns, mut foreign_keys) = columns_of(&t.columns, names);
             foreign_keys.extend(t.constraints.iter().filter_map(|c| foreign_key(c, names)));
+            let like = t.like.as_ref().map(|l| match l {
+                CreateTableLikeKind::Parenthesized(l) | CreateTableLikeKind::Plain(l) => {
+                    names.object(&l.name)
+                }
+            });
             vec![Change::CreateTable {
                 table,
                 columns,
                 foreign_keys,
                 if_not_exists: t.if_not_exists,
+                like,
             }]
         }
         Statement::AlterTable(a) => {
@@ -131,6 +137,9 @@ fn one(s: Statement, text: &str, names: &Resolver) -> Vec<Change> {
             .into_iter()
             .collect(),
         Statement::CreateFunction(f) => vec![create_function(&f, text, names)],
+        Statement::DropFunction(f) => vec![Change::DropFunctions(
+            f.func_desc.iter().map(|d| names.object(&d.name)).collect(),
+        )],
         Statement::AlterFunction(f) => vec![Change::AlterFunction {
             function: names.object(&f.function.name),
             security_definer: security_in_text(text),

@@ -58,14 +58,19 @@ impl State {
                 columns,
                 foreign_keys,
                 if_not_exists,
+                like,
             } => {
                 if *if_not_exists && self.tables.contains_key(table) {
                     return;
                 }
+                let mut columns = columns.clone();
+                if let Some(source) = like.as_ref().and_then(|l| self.tables.get(l)) {
+                    columns.splice(0..0, source.columns.iter().cloned());
+                }
                 let mut t = Table {
                     schema: table.schema.clone(),
                     name: table.name.clone(),
-                    columns: columns.clone(),
+                    columns,
                     owner: None,
                     rls_enabled: false,
                     rls_forced: false,
@@ -291,6 +296,11 @@ impl State {
                     name: f.name.clone(),
                 };
                 self.functions.insert(key, f);
+            }
+            Change::DropFunctions(names) => {
+                for n in names {
+                    self.functions.remove(n);
+                }
             }
             Change::AlterFunction {
                 function,

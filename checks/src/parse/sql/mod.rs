@@ -77,6 +77,8 @@ pub enum Change {
         columns: Vec<String>,
         foreign_keys: Vec<ForeignKey>,
         if_not_exists: bool,
+        /// `(LIKE other …)`: the columns of `other` come first.
+        like: Option<QName>,
     },
     AddColumns {
         table: QName,
@@ -181,6 +183,7 @@ pub enum Change {
         security_definer: Option<bool>,
         search_path: Option<SearchPathChange>,
     },
+    DropFunctions(Vec<QName>),
 }
 
 /// The privileges `ALL [PRIVILEGES]` stands for on a table.
