@@ -121,3 +121,23 @@ fn triggers_functions_and_unparsed() {
         "the statement after the DO block is still folded"
     );
 }
+
+#[test]
+fn truncated_input_never_panics() {
+    // Every prefix of realistic files: unterminated quotes, dollar bodies, COPY data, comments.
+    let files = [
+        include_str!("../../../../fixtures/repos/pg-dump/db/schema.sql"),
+        include_str!(
+            "../../../../fixtures/repos/pg-supabase/supabase/migrations/20240112141500_policies.sql"
+        ),
+    ];
+    for text in files {
+        let mut cut = 0;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                let _ = parse_file("x.sql", &text[..cut]);
+            }
+            cut += 7;
+        }
+    }
+}
