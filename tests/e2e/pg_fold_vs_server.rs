@@ -14,18 +14,24 @@ use vouch::sources::migrations;
 use crate::harness::fixture;
 use crate::pg_server::PgServer;
 
-/// What each fixture needs that its platform provides outside the migrations (Supabase's
-/// `auth` schema and API roles; the roles a pg_dump schema refers to).
-fn prelude(repo: &str) -> &'static str {
+/// Roles a fixture's platform creates outside the migrations (Supabase's API roles; the roles
+/// a pg_dump schema refers to). Roles are cluster-wide: created once per server.
+fn prelude_roles(repo: &str) -> &'static str {
+    match repo {
+        "pg-supabase" => "CREATE ROLE authenticated; CREATE ROLE anon;",
+        "pg-dump" => "CREATE ROLE helpdesk_owner; CREATE ROLE helpdesk_app;",
+        _ => "",
+    }
+}
+
+/// Objects a fixture's platform provides in each database (Supabase's `auth` schema).
+fn prelude_objects(repo: &str) -> &'static str {
     match repo {
         "pg-supabase" => {
             "CREATE SCHEMA auth; CREATE SCHEMA extensions; \
              CREATE TABLE auth.users (id uuid PRIMARY KEY); \
-             CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid'; \
-             CREATE ROLE authenticated; CREATE ROLE anon;"
+             CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid';"
         }
-        "pg-dump" => "CREATE ROLE helpdesk_owner; CREATE ROLE helpdesk_app;",
-        "pg-rails" => "CREATE ROLE rails_app;",
         _ => "",
     }
 }
@@ -41,18 +47,14 @@ fn compare_repo(repo: &str) {
     let folded = migrations::collect(&root, &settings);
     assert!(!sets.is_empty(), "{repo}: no migration set found");
     let server = PgServer::start();
+    if !prelude_roles(repo).is_empty() {
+        server.exec("postgres", prelude_roles(repo));
+    }
     for (i, (set, db)) in sets.iter().zip(&folded).enumerate() {
         let name = format!("fixture_{i}");
         server.exec("postgres", &format!("CREATE DATABASE {name}"));
-        let prelude = prelude(repo);
-        if !prelude.is_empty() {
-            // Roles are cluster-wide: create them once.
-            let sql = if i == 0 {
-                prelude.to_owned()
-            } else {
-                prelude.replace("CREATE ROLE", "-- ")
-            };
-            server.exec(&name, &sql);
+        if !prelude_objects(repo).is_empty() {
+            server.exec(&name, prelude_objects(repo));
         }
         for file in &set.files {
             server.apply_file(&name, &without_psql_restrict(&root.join(file)));
