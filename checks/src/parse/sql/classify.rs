@@ -9,6 +9,9 @@ pub enum Kind {
     Skip,
     /// `SET search_path`: changes how later names resolve.
     SearchPath,
+    /// `SET [SESSION | LOCAL] ROLE`, `SET SESSION AUTHORIZATION`, `RESET ROLE`: changes who
+    /// owns the tables created next.
+    Role,
     /// May change a judged property: parse it.
     Parse,
 }
@@ -97,6 +100,14 @@ pub fn classify(statement: &str) -> Kind {
     let words = leading_words(statement, 4);
     let first = words.first().map_or("", String::as_str);
     if first == "SET" || first == "RESET" {
+        let role = words
+            .iter()
+            .skip(1)
+            .take(2)
+            .any(|w| w == "ROLE" || w == "AUTHORIZATION");
+        if role {
+            return Kind::Role;
+        }
         return if statement
             .get(..64.min(statement.len()))
             .is_some_and(|h| h.to_ascii_lowercase().contains("search_path"))
@@ -143,6 +154,9 @@ mod tests {
         assert_eq!(classify("COPY t FROM stdin"), Kind::Skip);
         assert_eq!(classify("SET statement_timeout = 0"), Kind::Skip);
         assert_eq!(classify("SET search_path = app"), Kind::SearchPath);
+        assert_eq!(classify("SET LOCAL ROLE app_user"), Kind::Role);
+        assert_eq!(classify("RESET ROLE"), Kind::Role);
+        assert_eq!(classify("SET SESSION AUTHORIZATION app_user"), Kind::Role);
         assert_eq!(classify("CREATE INDEX i ON t (a)"), Kind::Skip);
         assert_eq!(classify("create table t (a int)"), Kind::Parse);
         assert_eq!(classify("CREATE OR REPLACE FUNCTION f()"), Kind::Parse);

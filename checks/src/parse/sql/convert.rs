@@ -49,6 +49,7 @@ fn one(s: Statement, text: &str, names: &Resolver) -> Vec<Change> {
                 foreign_keys,
                 if_not_exists: t.if_not_exists,
                 like,
+                owner: names.role().map(str::to_owned),
             }]
         }
         Statement::AlterTable(a) => {

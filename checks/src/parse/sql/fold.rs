@@ -59,6 +59,7 @@ impl State {
                 foreign_keys,
                 if_not_exists,
                 like,
+                owner,
             } => {
                 if *if_not_exists && self.tables.contains_key(table) {
                     return;
@@ -71,7 +72,7 @@ impl State {
                     schema: table.schema.clone(),
                     name: table.name.clone(),
                     columns,
-                    owner: None,
+                    owner: owner.clone(),
                     rls_enabled: false,
                     rls_forced: false,
                     location: at.clone(),
@@ -81,7 +82,7 @@ impl State {
                     triggers: Vec::new(),
                     foreign_keys: foreign_keys.clone(),
                     force_location: None,
-                    owner_location: None,
+                    owner_location: owner.as_ref().map(|_| at.clone()),
                 };
                 for d in &self.default_grants {
                     if d.schemas.is_empty() || d.schemas.contains(&table.schema) {

@@ -79,6 +79,9 @@ pub enum Change {
         if_not_exists: bool,
         /// `(LIKE other …)`: the columns of `other` come first.
         like: Option<QName>,
+        /// The role in effect (`SET ROLE`), which owns the new table; `None`: the role that
+        /// runs the migrations.
+        owner: Option<String>,
     },
     AddColumns {
         table: QName,
@@ -215,6 +218,10 @@ pub fn parse_file(path: &str, sql: &str) -> ParsedFile {
             classify::Kind::Skip => file.stats.skipped += 1,
             classify::Kind::SearchPath => {
                 names.set_search_path(statement.text);
+                file.stats.parsed += 1;
+            }
+            classify::Kind::Role => {
+                names.set_role(statement.text);
                 file.stats.parsed += 1;
             }
             classify::Kind::Parse => {

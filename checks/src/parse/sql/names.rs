@@ -10,12 +10,14 @@ use super::QName;
 #[derive(Debug, Clone)]
 pub struct Resolver {
     default_schema: String,
+    role: Option<String>,
 }
 
 impl Default for Resolver {
     fn default() -> Self {
         Resolver {
             default_schema: "public".to_owned(),
+            role: None,
         }
     }
 }
@@ -44,6 +46,24 @@ impl Resolver {
         if let Some(schema) = first {
             self.default_schema = word(schema.trim_matches('\''));
         }
+    }
+
+    /// `SET [SESSION | LOCAL] ROLE r`, `SET SESSION AUTHORIZATION r`; `RESET …`, `SET ROLE
+    /// NONE` and `DEFAULT` go back to the role that runs the migrations.
+    pub fn set_role(&mut self, statement: &str) {
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let last = words.last().copied().unwrap_or("").trim_matches('\'');
+        let reset = words
+            .first()
+            .is_some_and(|w| w.eq_ignore_ascii_case("reset"))
+            || last.eq_ignore_ascii_case("none")
+            || last.eq_ignore_ascii_case("default");
+        self.role = if reset { None } else { Some(word(last)) };
+    }
+
+    /// The role `SET ROLE` put in effect, if any.
+    pub fn role(&self) -> Option<&str> {
+        self.role.as_deref()
     }
 
     pub fn object(&self, name: &ObjectName) -> QName {

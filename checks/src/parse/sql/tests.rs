@@ -83,6 +83,25 @@ fn like_copies_columns_and_drop_function_removes() {
 }
 
 #[test]
+fn set_role_makes_that_role_the_owner_of_new_tables() {
+    let d = db(&[
+        (
+            "001.sql",
+            "SET ROLE app_user;\nCREATE TABLE a (id int);\nRESET ROLE;\nCREATE TABLE b (id int);\n",
+        ),
+        ("002.sql", "CREATE TABLE c (id int);\n"),
+    ]);
+    let owner = |n: &str| d.tables.iter().find(|t| t.name == n).unwrap().owner.clone();
+    assert_eq!(owner("a").as_deref(), Some("app_user"));
+    assert_eq!(owner("b"), None);
+    assert_eq!(
+        owner("c"),
+        None,
+        "SET ROLE lasts for its file's session only"
+    );
+}
+
+#[test]
 fn renames_drops_and_search_path() {
     let d = db(&[(
         "001.sql",
