@@ -302,6 +302,7 @@ fn selected_postgres_targets(
 /// Runs every source the configuration asks for.
 fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
     let repo = sources::repo::collect(root);
+    let postgres = sources::migrations::collect(root, &settings.postgres);
     Facts {
         schema: FACTS_SCHEMA.to_owned(),
         settings,
@@ -313,6 +314,7 @@ fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> F
             error: None,
         }],
         repo: Some(repo),
+        postgres,
         ..Facts::default()
     }
 }

@@ -27,6 +27,16 @@ pub static ALL: &[&dyn Check] = &[
     &rules::pg_password_scram::PgPasswordScram,
     &rules::pg_audit_chain_valid::PgAuditChainValid,
     &rules::pg_schema_drift::PgSchemaDrift,
+    &rules::pg_rls_enabled::PgRlsEnabled,
+    &rules::pg_rls_forced::PgRlsForced,
+    &rules::pg_rls_policy::PgRlsPolicy,
+    &rules::pg_rls_policy_tenant::PgRlsPolicyTenant,
+    &rules::pg_role_no_bypass::PgRoleNoBypass,
+    &rules::pg_role_not_owner::PgRoleNotOwner,
+    &rules::pg_role_no_ddl::PgRoleNoDdl,
+    &rules::pg_audit_append_only::PgAuditAppendOnly,
+    &rules::pg_audit_hash_chained::PgAuditHashChained,
+    &rules::pg_security_definer_search_path::PgSecurityDefinerSearchPath,
 ];
 
 /// The check with this id.

@@ -40,10 +40,24 @@ pub struct PostgresSettings {
     pub runtime_roles: Vec<String>,
     /// Append-only audit tables; empty means the built-in defaults.
     pub audit_tables: Vec<String>,
-    /// Globs overriding migration discovery.
+    /// Globs overriding migration discovery (relative to the scanned root). Each glob is one
+    /// migration set, applied in natural order of path (`V2` before `V10`).
     pub migrations: Vec<String>,
     /// `[postgres.audit_chain]`: how live audit-table hash chains are verified.
     pub audit_chain: AuditChainSettings,
+    /// A table whose foreign keys mark tenant tables (`public.tenants` or `tenants`): a table
+    /// referencing it is a tenant table even without a tenant column. Empty: none.
+    pub tenant_table: String,
+    /// Globs over `schema.table` always treated as tenant tables (`public.*_events`).
+    pub include_tables: Vec<String>,
+    /// Globs over `schema.table` never treated as tenant tables (wins over everything).
+    pub exclude_tables: Vec<String>,
+    /// Column names carrying an audit row's own hash; empty means `hash`, `row_hash`,
+    /// `entry_hash`.
+    pub audit_hash_columns: Vec<String>,
+    /// Column names carrying the previous row's hash; empty means `prev_hash`,
+    /// `previous_hash`.
+    pub audit_prev_hash_columns: Vec<String>,
 }
 
 /// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
@@ -61,6 +75,52 @@ pub struct AuditChainSettings {
     pub order_by: Vec<String>,
     /// Columns left out of the hashed JSON (e.g. filled after insertion).
     pub exclude_columns: Vec<String>,
+}
+
+/// Built-in tenant columns (matched ignoring case and `_`, so `tenantId` counts).
+pub const DEFAULT_TENANT_COLUMNS: &[&str] = &[
+    "tenant_id",
+    "org_id",
+    "organization_id",
+    "account_id",
+    "workspace_id",
+    "team_id",
+    "firm_id",
+    "customer_id",
+];
+/// Built-in audit table names (globs over the table name, any schema).
+pub const DEFAULT_AUDIT_TABLES: &[&str] = &["audit_log", "audit_events", "audit_trail", "*_audit"];
+pub const DEFAULT_AUDIT_HASH_COLUMNS: &[&str] = &["hash", "row_hash", "entry_hash"];
+pub const DEFAULT_AUDIT_PREV_HASH_COLUMNS: &[&str] = &["prev_hash", "previous_hash"];
+
+impl PostgresSettings {
+    /// The configured list, or the defaults when it is empty.
+    fn or_default(list: &[String], defaults: &[&str]) -> Vec<String> {
+        if list.is_empty() {
+            defaults.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            list.to_vec()
+        }
+    }
+
+    pub fn effective_tenant_columns(&self) -> Vec<String> {
+        Self::or_default(&self.tenant_columns, DEFAULT_TENANT_COLUMNS)
+    }
+
+    pub fn effective_audit_tables(&self) -> Vec<String> {
+        Self::or_default(&self.audit_tables, DEFAULT_AUDIT_TABLES)
+    }
+
+    pub fn effective_audit_hash_columns(&self) -> Vec<String> {
+        Self::or_default(&self.audit_hash_columns, DEFAULT_AUDIT_HASH_COLUMNS)
+    }
+
+    pub fn effective_audit_prev_hash_columns(&self) -> Vec<String> {
+        Self::or_default(
+            &self.audit_prev_hash_columns,
+            DEFAULT_AUDIT_PREV_HASH_COLUMNS,
+        )
+    }
 }
 
 /// Live targets, by kind.

@@ -1,4 +1,5 @@
 //! Sources: all I/O. Each reads one kind of target into [`checks::Facts`] and judges nothing.
 
+pub mod migrations;
 pub mod postgres;
 pub mod repo;

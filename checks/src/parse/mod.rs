@@ -6,6 +6,7 @@ mod lines;
 pub mod lockfile;
 pub mod manifest;
 pub mod sbom;
+pub mod sql;
 mod supply_chain;
 pub mod update_config;
 pub mod workflow;

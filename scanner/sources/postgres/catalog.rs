@@ -80,6 +80,9 @@ pub async fn tables(client: &Client, uri: &str) -> Res<Tables> {
             rls_enabled: row.get(4),
             rls_forced: row.get(5),
             rls_location: Some(location.clone()),
+            force_location: Some(location.clone()),
+            owner_location: Some(location.clone()),
+            foreign_keys: Vec::new(),
             location,
             policies: Vec::new(),
             grants: Vec::new(),
@@ -264,6 +267,8 @@ pub async fn roles(client: &Client, uri: &str) -> Res<Vec<Role>> {
                 createdb: row.get(4),
                 login: row.get(5),
                 member_of: row.get(6),
+                attributes_location: None,
+                undeclared: false,
             }
         })
         .collect())

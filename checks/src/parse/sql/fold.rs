@@ -1,0 +1,432 @@
+//! Applies parsed files, in migration order, to one schema state.
+
+use std::collections::BTreeMap;
+
+use super::{Change, GrantTarget, Located, ParsedFile, QName, RoleAttributes, SearchPathChange};
+use crate::facts::pg::{Database, Function, Grant, Origin, Role, Table};
+use crate::model::Location;
+
+/// Folds `files` (already in the order the migration tool applies them) into one database.
+pub fn fold<'a>(name: &str, files: impl IntoIterator<Item = &'a ParsedFile>) -> Database {
+    let mut state = State::default();
+    let mut db = Database {
+        origin: Origin::Migrations,
+        name: name.to_owned(),
+        ..Database::default()
+    };
+    for file in files {
+        for located in &file.changes {
+            state.apply(located);
+        }
+        db.unparsed.extend(file.unparsed.iter().cloned());
+        let s = &mut db.parse_stats;
+        s.files += file.stats.files;
+        s.statements += file.stats.statements;
+        s.skipped += file.stats.skipped;
+        s.parsed += file.stats.parsed;
+        s.unparsed += file.stats.unparsed;
+    }
+    db.tables = state.tables.into_values().collect();
+    db.roles = state.roles.into_values().collect();
+    db.functions = state.functions.into_values().collect();
+    db.schema_privileges = state.schema_privileges;
+    db
+}
+
+struct DefaultGrant {
+    schemas: Vec<String>,
+    privilege: String,
+    grantee: String,
+    location: Location,
+}
+
+#[derive(Default)]
+struct State {
+    tables: BTreeMap<QName, Table>,
+    roles: BTreeMap<String, Role>,
+    functions: BTreeMap<QName, Function>,
+    schema_privileges: Vec<Grant>,
+    default_grants: Vec<DefaultGrant>,
+}
+
+impl State {
+    fn apply(&mut self, located: &Located) {
+        let at = &located.location;
+        match &located.change {
+            Change::CreateTable {
+                table,
+                columns,
+                foreign_keys,
+                if_not_exists,
+                like,
+                owner,
+            } => {
+                if *if_not_exists && self.tables.contains_key(table) {
+                    return;
+                }
+                let mut columns = columns.clone();
+                if let Some(source) = like.as_ref().and_then(|l| self.tables.get(l)) {
+                    columns.splice(0..0, source.columns.iter().cloned());
+                }
+                let mut t = Table {
+                    schema: table.schema.clone(),
+                    name: table.name.clone(),
+                    columns,
+                    owner: owner.clone(),
+                    rls_enabled: false,
+                    rls_forced: false,
+                    location: at.clone(),
+                    rls_location: None,
+                    policies: Vec::new(),
+                    grants: Vec::new(),
+                    triggers: Vec::new(),
+                    foreign_keys: foreign_keys.clone(),
+                    force_location: None,
+                    owner_location: owner.as_ref().map(|_| at.clone()),
+                };
+                for d in &self.default_grants {
+                    if d.schemas.is_empty() || d.schemas.contains(&table.schema) {
+                        add_grant(&mut t.grants, &d.grantee, &d.privilege, None, &d.location);
+                    }
+                }
+                self.tables.insert(table.clone(), t);
+            }
+            Change::AddColumns {
+                table,
+                columns,
+                foreign_keys,
+            } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.columns.extend(columns.iter().cloned());
+                    t.foreign_keys.extend(foreign_keys.iter().cloned());
+                }
+            }
+            Change::RenameColumn { table, from, to } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    for c in &mut t.columns {
+                        if c == from {
+                            c.clone_from(to);
+                        }
+                    }
+                }
+            }
+            Change::DropColumns { table, columns } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.columns.retain(|c| !columns.contains(c));
+                }
+            }
+            Change::AddForeignKey { table, foreign_key } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.foreign_keys.push(foreign_key.clone());
+                }
+            }
+            Change::SetRls { table, enabled } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.rls_enabled = *enabled;
+                    t.rls_location = Some(at.clone());
+                }
+            }
+            Change::SetForce { table, forced } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.rls_forced = *forced;
+                    t.force_location = Some(at.clone());
+                }
+            }
+            Change::SetOwner { table, owner } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.owner = Some(owner.clone());
+                    t.owner_location = Some(at.clone());
+                }
+            }
+            Change::RenameTable { table, to } => {
+                if let Some(mut t) = self.tables.remove(table) {
+                    t.name.clone_from(to);
+                    let key = QName {
+                        schema: table.schema.clone(),
+                        name: to.clone(),
+                    };
+                    self.tables.insert(key, t);
+                }
+            }
+            Change::DropTables(tables) => {
+                for t in tables {
+                    self.tables.remove(t);
+                }
+            }
+            Change::CreatePolicy { table, policy } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    let mut p = policy.clone();
+                    p.location = at.clone();
+                    t.policies.retain(|q| q.name != p.name);
+                    t.policies.push(p);
+                }
+            }
+            Change::AlterPolicy {
+                table,
+                name,
+                rename_to,
+                roles,
+                using,
+                with_check,
+            } => {
+                let Some(t) = self.tables.get_mut(table) else {
+                    return;
+                };
+                let Some(p) = t.policies.iter_mut().find(|p| &p.name == name) else {
+                    return;
+                };
+                if let Some(n) = rename_to {
+                    p.name.clone_from(n);
+                }
+                if let Some(r) = roles {
+                    p.roles = r.iter().filter(|r| *r != "public").cloned().collect();
+                }
+                if using.is_some() {
+                    p.using.clone_from(using);
+                }
+                if with_check.is_some() {
+                    p.with_check.clone_from(with_check);
+                }
+                p.location = at.clone();
+            }
+            Change::DropPolicy { table, name } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.policies.retain(|p| &p.name != name);
+                }
+            }
+            Change::CreateRole {
+                name,
+                attributes,
+                member_of,
+                members,
+            } => {
+                let mut role = new_role(name, at);
+                set_attributes(&mut role, attributes);
+                role.member_of.clone_from(member_of);
+                self.roles.insert(name.clone(), role);
+                for m in members {
+                    self.role_mut(m, at).member_of.push(name.clone());
+                }
+            }
+            Change::AlterRole { name, attributes } => {
+                let role = self.role_mut(name, at);
+                set_attributes(role, attributes);
+                if attributes.superuser.is_some() || attributes.bypassrls.is_some() {
+                    role.attributes_location = Some(at.clone());
+                }
+            }
+            Change::RenameRole { name, to } => {
+                if let Some(mut r) = self.roles.remove(name) {
+                    r.name.clone_from(to);
+                    self.roles.insert(to.clone(), r);
+                }
+            }
+            Change::DropRoles(names) => {
+                for n in names {
+                    self.roles.remove(n);
+                }
+            }
+            Change::Privileges {
+                revoke,
+                target,
+                privileges,
+                grantees,
+            } => self.privileges(*revoke, target, privileges, grantees, at),
+            Change::Membership {
+                revoke,
+                roles,
+                grantees,
+            } => {
+                for g in grantees {
+                    let role = self.role_mut(g, at);
+                    if *revoke {
+                        role.member_of.retain(|m| !roles.contains(m));
+                    } else {
+                        role.member_of.extend(roles.iter().cloned());
+                        role.member_of.sort();
+                        role.member_of.dedup();
+                    }
+                }
+            }
+            Change::DefaultPrivileges {
+                revoke,
+                schemas,
+                privileges,
+                grantees,
+            } => {
+                if *revoke {
+                    self.default_grants.retain(|d| {
+                        !(privileges.contains(&d.privilege) && grantees.contains(&d.grantee))
+                    });
+                } else {
+                    for p in privileges {
+                        for g in grantees {
+                            self.default_grants.push(DefaultGrant {
+                                schemas: schemas.clone(),
+                                privilege: p.clone(),
+                                grantee: g.clone(),
+                                location: at.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            Change::SchemaOwner { schema, owner } => {
+                for p in super::SCHEMA_PRIVILEGES {
+                    add_grant(&mut self.schema_privileges, owner, p, Some(schema), at);
+                }
+            }
+            Change::CreateTrigger { table, trigger } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    let mut tr = trigger.clone();
+                    tr.location = at.clone();
+                    t.triggers.retain(|x| x.name != tr.name);
+                    t.triggers.push(tr);
+                }
+            }
+            Change::DropTrigger { table, name } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.triggers.retain(|x| &x.name != name);
+                }
+            }
+            Change::CreateFunction(f) => {
+                let mut f = f.clone();
+                f.location = at.clone();
+                let key = QName {
+                    schema: f.schema.clone(),
+                    name: f.name.clone(),
+                };
+                self.functions.insert(key, f);
+            }
+            Change::DropFunctions(names) => {
+                for n in names {
+                    self.functions.remove(n);
+                }
+            }
+            Change::AlterFunction {
+                function,
+                security_definer,
+                search_path,
+            } => {
+                if let Some(f) = self.functions.get_mut(function) {
+                    if let Some(d) = security_definer {
+                        f.security_definer = *d;
+                    }
+                    match search_path {
+                        Some(SearchPathChange::Set(p)) => f.search_path = Some(p.clone()),
+                        Some(SearchPathChange::Reset) => f.search_path = None,
+                        None => {}
+                    }
+                    f.location = at.clone();
+                }
+            }
+        }
+    }
+
+    /// A role by name; a role the migrations never created is recorded as undeclared (its
+    /// attributes are then unknown, and the role checks say so).
+    fn role_mut(&mut self, name: &str, at: &Location) -> &mut Role {
+        self.roles.entry(name.to_owned()).or_insert_with(|| {
+            let mut r = new_role(name, at);
+            r.undeclared = true;
+            r
+        })
+    }
+
+    fn privileges(
+        &mut self,
+        revoke: bool,
+        target: &GrantTarget,
+        privileges: &[String],
+        grantees: &[String],
+        at: &Location,
+    ) {
+        let tables: Vec<QName> = match target {
+            GrantTarget::Tables(t) => t.clone(),
+            GrantTarget::AllTablesInSchemas(schemas) => self
+                .tables
+                .keys()
+                .filter(|k| schemas.contains(&k.schema))
+                .cloned()
+                .collect(),
+            GrantTarget::Schemas(schemas) => {
+                for s in schemas {
+                    for g in grantees {
+                        for p in privileges {
+                            if revoke {
+                                self.schema_privileges.retain(|x| {
+                                    !(x.object.as_deref() == Some(s)
+                                        && &x.grantee == g
+                                        && &x.privilege == p)
+                                });
+                            } else {
+                                add_grant(&mut self.schema_privileges, g, p, Some(s), at);
+                            }
+                        }
+                    }
+                }
+                return;
+            }
+        };
+        for q in tables {
+            let Some(t) = self.tables.get_mut(&q) else {
+                continue;
+            };
+            for g in grantees {
+                for p in privileges {
+                    if revoke {
+                        t.grants.retain(|x| !(&x.grantee == g && &x.privilege == p));
+                    } else {
+                        add_grant(&mut t.grants, g, p, None, at);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn new_role(name: &str, at: &Location) -> Role {
+    Role {
+        name: name.to_owned(),
+        superuser: false,
+        bypassrls: false,
+        createrole: false,
+        createdb: false,
+        login: false,
+        member_of: Vec::new(),
+        location: at.clone(),
+        attributes_location: None,
+        undeclared: false,
+    }
+}
+
+fn set_attributes(role: &mut Role, a: &RoleAttributes) {
+    let set = |field: &mut bool, v: Option<bool>| {
+        if let Some(v) = v {
+            *field = v;
+        }
+    };
+    set(&mut role.superuser, a.superuser);
+    set(&mut role.bypassrls, a.bypassrls);
+    set(&mut role.createrole, a.createrole);
+    set(&mut role.createdb, a.createdb);
+    set(&mut role.login, a.login);
+}
+
+fn add_grant(
+    grants: &mut Vec<Grant>,
+    grantee: &str,
+    privilege: &str,
+    object: Option<&String>,
+    at: &Location,
+) {
+    grants.retain(|g| {
+        !(g.grantee == grantee && g.privilege == privilege && g.object.as_ref() == object)
+    });
+    grants.push(Grant {
+        grantee: grantee.to_owned(),
+        privilege: privilege.to_owned(),
+        object: object.cloned(),
+        location: at.clone(),
+    });
+}

@@ -1,0 +1,136 @@
+use serde_json::json;
+
+use super::pg_common::{Scope, scopes, table_names};
+use crate::facts::pg::Table;
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+
+pub struct PgAuditAppendOnly;
+
+static META: Meta = Meta {
+    id: "pg-audit-append-only",
+    title: "Audit tables cannot be changed by the application's roles",
+    severity: Severity::High,
+    controls: &["AUD-01"],
+    source: Source::Postgres,
+    docs: r#"
+## Why
+An audit log the application can update, delete from or truncate proves nothing: whoever
+compromises the application can erase their tracks. "Append-only" must be enforced by the
+database, not by the absence of a code path.
+
+## What is judged
+Every audit table (`[postgres] audit_tables`, default: tables named `audit_log`, `audit_events`,
+`audit_trail` or `*_audit`), for the runtime roles (with their memberships and PUBLIC; every
+grantee when no runtime role is configured):
+- no TRUNCATE grant (row triggers do not fire on TRUNCATE), and the table is not owned by them;
+- for UPDATE and DELETE: either no grant, or a `BEFORE … FOR EACH ROW` trigger on that event
+  whose function raises an exception.
+
+## How to fix
+`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM app_user;` and, as a second line,
+`CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW
+EXECUTE FUNCTION forbid_change();` with a function that `RAISE EXCEPTION`s.
+
+## Evidence
+The grants to the runtime roles, the guarding triggers found, and what is missing.
+"#,
+};
+
+impl Check for PgAuditAppendOnly {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        for scope in scopes(cx, out) {
+            for t in scope.audit_tables() {
+                let subject = t.qualified_name();
+                let [q, n] = table_names(t);
+                if scope.error_if_unparsed(out, &subject, &["grant", "trigger", "owner"], &[&q, &n])
+                {
+                    continue;
+                }
+                let problems = problems(&scope, t);
+                let evidence = json!({
+                    "database": scope.db.name, "table": subject,
+                    "grants": t.grants.iter().map(|g| json!({"grantee": g.grantee, "privilege": g.privilege})).collect::<Vec<_>>(),
+                    "triggers": t.triggers.iter().map(|tr| json!({"name": tr.name, "timing": tr.timing, "events": tr.events, "for_each_row": tr.for_each_row, "function": tr.function})).collect::<Vec<_>>(),
+                    "problems": problems.iter().map(|(_, p)| p).collect::<Vec<_>>(),
+                });
+                match problems.first() {
+                    None => out.pass(
+                        subject.clone(),
+                        t.location.clone(),
+                        format!(
+                            "{subject} cannot be updated, deleted or truncated by the runtime roles"
+                        ),
+                        evidence,
+                    ),
+                    Some((location, _)) => {
+                        let list: Vec<&str> = problems.iter().map(|(_, p)| p.as_str()).collect();
+                        out.fail(
+                            subject.clone(),
+                            location.clone(),
+                            format!("{subject} is not append-only: {}", list.join("; ")),
+                            evidence,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
+    let closure = scope.runtime_closure();
+    let holds = |grantee: &str| {
+        closure
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|r| r == grantee))
+    };
+    let mut problems = Vec::new();
+    if let Some(owner) = t
+        .owner
+        .as_ref()
+        .filter(|o| closure.as_ref().is_some_and(|c| c.contains(o)))
+    {
+        problems.push((
+            t.owner_location
+                .clone()
+                .unwrap_or_else(|| t.location.clone()),
+            format!("owned by runtime role {owner}"),
+        ));
+    }
+    for g in t.grants.iter().filter(|g| holds(&g.grantee)) {
+        match g.privilege.as_str() {
+            "TRUNCATE" => problems.push((
+                g.location.clone(),
+                format!("TRUNCATE granted to {}", g.grantee),
+            )),
+            "UPDATE" | "DELETE" if !guarded(scope, t, &g.privilege.to_ascii_lowercase()) => {
+                problems.push((
+                    g.location.clone(),
+                    format!(
+                        "{} granted to {} with no BEFORE {} row trigger that raises",
+                        g.privilege, g.grantee, g.privilege
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    problems
+}
+
+/// A `BEFORE <event> … FOR EACH ROW` trigger whose function raises.
+fn guarded(scope: &Scope<'_>, t: &Table, event: &str) -> bool {
+    t.triggers.iter().any(|tr| {
+        tr.timing == "before"
+            && tr.for_each_row
+            && tr.events.iter().any(|e| e == event)
+            && scope.db.functions.iter().any(|f| {
+                f.raises
+                    && (format!("{}.{}", f.schema, f.name) == tr.function || f.name == tr.function)
+            })
+    })
+}

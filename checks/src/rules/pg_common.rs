@@ -1,0 +1,252 @@
+//! What every `pg-*` check shares: which tables are tenant or audit tables, who the runtime
+//! roles are (through membership), which unparsed statements may affect a subject, and how a
+//! database that could not be read becomes `error` findings.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde_json::json;
+
+use crate::facts::pg::{Database, Origin, Role, Table, Unparsed};
+use crate::model::{Context, Findings, Location};
+use crate::settings::PostgresSettings;
+
+/// A database and the settings the checks judge it with.
+pub(crate) struct Scope<'a> {
+    pub db: &'a Database,
+    pub settings: &'a PostgresSettings,
+    tenant_columns: Vec<String>,
+    include: GlobSet,
+    exclude: GlobSet,
+    audit: GlobSet,
+}
+
+/// Every readable database, in order. A database that could not be read is reported as one
+/// `error` finding (subject: its name) and skipped.
+pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'a>> {
+    let settings = &cx.settings.postgres;
+    let mut scopes = Vec::new();
+    for db in &cx.facts.postgres {
+        if let Some(cause) = &db.error {
+            out.error(
+                db.name.clone(),
+                Location::resource(db.name.clone()),
+                format!("{} could not be read: {cause}", db.name),
+                json!({ "database": db.name, "cause": cause }),
+            );
+            continue;
+        }
+        scopes.push(Scope {
+            db,
+            settings,
+            tenant_columns: settings
+                .effective_tenant_columns()
+                .iter()
+                .map(|c| loose(c))
+                .collect(),
+            include: globs(&settings.include_tables),
+            exclude: globs(&settings.exclude_tables),
+            audit: globs(&settings.effective_audit_tables()),
+        });
+    }
+    scopes
+}
+
+fn globs(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        if let Ok(g) = Glob::new(p) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Identifier compared loosely: case and `_` ignored, so `tenantId` matches `tenant_id`.
+pub(crate) fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_' && *c != '"')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Scope<'_> {
+    /// Why `t` is a tenant table, or `None`.
+    pub fn tenant_reason(&self, t: &Table) -> Option<String> {
+        let q = t.qualified_name();
+        if self.exclude.is_match(&q) {
+            return None;
+        }
+        if self.include.is_match(&q) {
+            return Some("listed in [postgres] include_tables".to_owned());
+        }
+        if let Some(c) = self.tenant_columns_of(t).first() {
+            return Some(format!("has tenant column `{c}`"));
+        }
+        None
+    }
+
+    pub fn tenant_tables(&self) -> impl Iterator<Item = (&Table, String)> {
+        self.db
+            .tables
+            .iter()
+            .filter_map(|t| self.tenant_reason(t).map(|r| (t, r)))
+    }
+
+    /// The columns of `t` that carry the tenant: configured tenant columns, and columns with a
+    /// foreign key to the configured tenant table.
+    pub fn tenant_columns_of(&self, t: &Table) -> Vec<String> {
+        // In the order the tenant columns are configured, so messages name the likeliest one.
+        let mut cols: Vec<String> = self
+            .tenant_columns
+            .iter()
+            .filter_map(|want| t.columns.iter().find(|c| loose(c) == *want))
+            .cloned()
+            .collect();
+        let tenant_table = self.settings.tenant_table.trim();
+        if !tenant_table.is_empty() {
+            for fk in &t.foreign_keys {
+                let matches = fk.references == tenant_table
+                    || fk.references.rsplit('.').next() == Some(tenant_table);
+                if matches {
+                    cols.extend(fk.columns.iter().cloned());
+                }
+            }
+        }
+        let mut seen = Vec::new();
+        cols.retain(|c| {
+            let fresh = !seen.contains(c);
+            seen.push(c.clone());
+            fresh
+        });
+        cols
+    }
+
+    pub fn is_audit_table(&self, t: &Table) -> bool {
+        self.audit.is_match(&t.name) || self.audit.is_match(t.qualified_name())
+    }
+
+    pub fn audit_tables(&self) -> impl Iterator<Item = &Table> {
+        self.db.tables.iter().filter(|t| self.is_audit_table(t))
+    }
+
+    /// Where a finding about the database as a whole points: the migration set's path (line 0)
+    /// or the live database's name.
+    pub fn db_location(&self) -> Location {
+        match self.db.origin {
+            Origin::Migrations => {
+                let path = self
+                    .db
+                    .name
+                    .strip_prefix("migrations:")
+                    .unwrap_or(&self.db.name);
+                Location::file(path, 0)
+            }
+            Origin::Live => Location::resource(self.db.name.clone()),
+        }
+    }
+
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.db.roles.iter().find(|r| r.name == name)
+    }
+
+    /// `role`, every role it is a member of (transitively) and `PUBLIC`: whoever's privileges
+    /// and attributes it can use.
+    pub fn closure(&self, role: &str) -> Vec<String> {
+        let mut seen = vec![role.to_owned()];
+        let mut i = 0;
+        while i < seen.len() {
+            if let Some(r) = self.role(&seen[i]) {
+                for m in &r.member_of {
+                    if !seen.contains(m) {
+                        seen.push(m.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        seen.push("PUBLIC".to_owned());
+        seen
+    }
+
+    /// The runtime roles' closures together; `None` when no runtime role is configured.
+    pub fn runtime_closure(&self) -> Option<Vec<String>> {
+        if self.settings.runtime_roles.is_empty() {
+            return None;
+        }
+        let mut all: Vec<String> = self
+            .settings
+            .runtime_roles
+            .iter()
+            .flat_map(|r| self.closure(r))
+            .collect();
+        all.sort();
+        all.dedup();
+        Some(all)
+    }
+
+    /// Unparsed statements that may change one of `topics` of a subject known by `names`
+    /// (`schema.table` and `table`, or a role name). A statement naming no known table or role
+    /// (dynamic SQL) may affect every subject.
+    pub fn unparsed_affecting(&self, topics: &[&str], names: &[&str]) -> Vec<&Unparsed> {
+        self.db
+            .unparsed
+            .iter()
+            .filter(|u| {
+                u.topics.is_empty() || u.topics.iter().any(|t| topics.contains(&t.as_str()))
+            })
+            .filter(|u| {
+                names.iter().any(|n| u.mentions.iter().any(|m| m == n)) || !self.names_known(u)
+            })
+            .collect()
+    }
+
+    fn names_known(&self, u: &Unparsed) -> bool {
+        u.mentions.iter().any(|m| {
+            self.db
+                .tables
+                .iter()
+                .any(|t| *m == t.name || *m == t.qualified_name())
+                || self.db.roles.iter().any(|r| r.name == *m)
+                || self.settings.runtime_roles.contains(m)
+        })
+    }
+
+    /// Reports an `error` for `subject` when unparsed statements may affect it; `true` if so.
+    pub fn error_if_unparsed(
+        &self,
+        out: &mut Findings,
+        subject: &str,
+        topics: &[&str],
+        names: &[&str],
+    ) -> bool {
+        let affecting = self.unparsed_affecting(topics, names);
+        let Some(first) = affecting.first() else {
+            return false;
+        };
+        out.error(
+            subject,
+            first.location.clone(),
+            format!(
+                "cannot prove it: a statement vouch could not parse may change it (`{}`)",
+                first.excerpt
+            ),
+            json!({ "unparsed": affecting }),
+        );
+        true
+    }
+}
+
+/// `schema.table` and `table`: the names an unparsed statement may use for a table.
+pub(crate) fn table_names(t: &Table) -> [String; 2] {
+    [t.qualified_name(), t.name.clone()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loose;
+
+    #[test]
+    fn loose_names() {
+        assert_eq!(loose("tenantId"), loose("tenant_id"));
+        assert_eq!(loose("\"OrgId\""), "orgid");
+    }
+}

@@ -1,0 +1,93 @@
+use serde_json::json;
+
+use super::pg_common::{scopes, table_names};
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+
+pub struct PgRlsEnabled;
+
+static META: Meta = Meta {
+    id: "pg-rls-enabled",
+    title: "Every tenant table has row-level security enabled",
+    severity: Severity::Critical,
+    controls: &["TEN-01"],
+    source: Source::Postgres,
+    docs: r#"
+## Why
+Without row-level security a tenant table is guarded only by the application's `WHERE
+tenant_id = …`: one forgotten filter, one ORM default, one SQL injection, and a customer reads
+another customer's rows. With RLS enabled, PostgreSQL itself applies the table's policies to
+every query of a non-owner role.
+
+## What is judged
+Every tenant table (a table with a tenant column from `[postgres] tenant_columns`, default
+`tenant_id`, `org_id`, `organization_id`, `account_id`, `workspace_id`, `team_id`, `firm_id`,
+`customer_id`, compared ignoring case and `_`; or a foreign key to `[postgres] tenant_table`;
+`include_tables`/`exclude_tables` globs override) must have `relrowsecurity` in the final state:
+from migrations, after every `ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY` in order; live,
+from `pg_class`. The finding points at the statement that decided it (the CREATE TABLE, or the
+last ENABLE/DISABLE). A statement vouch could not parse that may change it makes the result
+`error`, never `pass`.
+
+## How to fix
+`ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;` in a new migration, together with the
+policies that let the application see its tenant's rows (see `pg-rls-policy-tenant`).
+
+## Evidence
+The table, why it counts as a tenant table, `rls_enabled`, and the deciding statement's location.
+"#,
+};
+
+impl Check for PgRlsEnabled {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        for scope in scopes(cx, out) {
+            for u in &scope.db.unparsed {
+                if let Some(table) = &u.creates {
+                    out.error(
+                        table.clone(),
+                        u.location.clone(),
+                        format!("cannot judge {table}: its CREATE TABLE could not be parsed"),
+                        json!({ "unparsed": u }),
+                    );
+                }
+            }
+            for (t, reason) in scope.tenant_tables() {
+                let subject = t.qualified_name();
+                let [q, n] = table_names(t);
+                if scope.error_if_unparsed(out, &subject, &["rls"], &[&q, &n]) {
+                    continue;
+                }
+                let location = t.rls_location.clone().unwrap_or_else(|| t.location.clone());
+                let evidence = json!({
+                    "database": scope.db.name, "table": subject, "tenant": reason,
+                    "rls_enabled": t.rls_enabled, "decided_at": location,
+                });
+                if t.rls_enabled {
+                    out.pass(
+                        subject.clone(),
+                        location,
+                        format!("{subject} has row-level security enabled"),
+                        evidence,
+                    );
+                } else if t.rls_location.is_some() {
+                    out.fail(
+                        subject.clone(),
+                        location,
+                        format!("{subject} ({reason}) has row-level security disabled here"),
+                        evidence,
+                    );
+                } else {
+                    out.fail(
+                        subject.clone(),
+                        location,
+                        format!("{subject} ({reason}) never enables row-level security"),
+                        evidence,
+                    );
+                }
+            }
+        }
+    }
+}

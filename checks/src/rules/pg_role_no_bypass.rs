@@ -1,0 +1,107 @@
+use serde_json::json;
+
+use super::pg_common::scopes;
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+
+pub struct PgRoleNoBypass;
+
+static META: Meta = Meta {
+    id: "pg-role-no-bypass",
+    title: "Runtime database roles cannot bypass row-level security",
+    severity: Severity::Critical,
+    controls: &["ACC-01"],
+    source: Source::Postgres,
+    docs: r#"
+## Why
+A SUPERUSER or a role with BYPASSRLS ignores every row-level security policy: if the
+application connects as one, tenant isolation is switched off for every query, however good the
+policies are. Membership counts: a role that is a member of such a role can `SET ROLE` to it.
+
+## What is judged
+Each role in `[postgres] runtime_roles`: neither it nor any role it is a member of
+(transitively) is SUPERUSER or BYPASSRLS, after every CREATE/ALTER ROLE and GRANT/REVOKE of
+membership in the migrations (or `pg_roles`/`pg_auth_members` live). A runtime role the
+migrations never create has unknown attributes: `error`. Nothing is judged when no runtime role
+is configured.
+
+## How to fix
+`ALTER ROLE app_user NOSUPERUSER NOBYPASSRLS;` and `REVOKE admin FROM app_user;`. Run migrations
+as a separate owner role.
+
+## Evidence
+The role, its attributes, its memberships and which role confers the bypass.
+"#,
+};
+
+impl Check for PgRoleNoBypass {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        for scope in scopes(cx, out) {
+            for name in &scope.settings.runtime_roles {
+                if scope.error_if_unparsed(out, name, &["role"], &[name]) {
+                    continue;
+                }
+                let Some(role) = scope.role(name).filter(|r| !r.undeclared) else {
+                    let location = scope
+                        .role(name)
+                        .map_or_else(|| scope.db_location(), |r| r.location.clone());
+                    out.error(
+                        name.clone(),
+                        location,
+                        format!("runtime role {name} is not created in {}: its SUPERUSER/BYPASSRLS attributes cannot be proven", scope.db.name),
+                        json!({ "database": scope.db.name, "role": name }),
+                    );
+                    continue;
+                };
+                let closure = scope.closure(name);
+                let bypassing = closure
+                    .iter()
+                    .filter_map(|r| scope.role(r))
+                    .find(|r| r.superuser || r.bypassrls);
+                let evidence = json!({
+                    "database": scope.db.name, "role": name, "superuser": role.superuser,
+                    "bypassrls": role.bypassrls, "member_of": closure.iter().filter(|r| *r != name && *r != "PUBLIC").collect::<Vec<_>>(),
+                });
+                match bypassing {
+                    None => out.pass(
+                        name.clone(),
+                        role.attributes_location
+                            .clone()
+                            .unwrap_or_else(|| role.location.clone()),
+                        format!(
+                            "{name} is neither SUPERUSER nor BYPASSRLS, directly or by membership"
+                        ),
+                        evidence,
+                    ),
+                    Some(r) => {
+                        let what = if r.superuser {
+                            "SUPERUSER"
+                        } else {
+                            "BYPASSRLS"
+                        };
+                        let how = if r.name == *name {
+                            String::new()
+                        } else {
+                            format!(" through membership of {}", r.name)
+                        };
+                        let location = r
+                            .attributes_location
+                            .clone()
+                            .unwrap_or_else(|| r.location.clone());
+                        out.fail(
+                            name.clone(),
+                            location,
+                            format!(
+                                "runtime role {name} is {what}{how}: it bypasses row-level security"
+                            ),
+                            evidence,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

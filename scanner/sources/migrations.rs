@@ -1,0 +1,422 @@
+//! The migrations source: finds PostgreSQL migration sets in a repository, orders each as the
+//! tool that owns it would apply it, parses the files in parallel (the pure
+//! `checks::parse::sql::parse_file`) and folds each set, in order, into one
+//! [`pg::Database`] with origin `migrations`.
+//!
+//! Layouts recognised (without configuration):
+//! - Flyway `V<version>__<desc>.sql` (version order: `V1_1` after `V1`, before `V2`), then
+//!   repeatable `R__<desc>.sql` by description;
+//! - golang-migrate / sqlx `<version>_<name>.up.sql` (`.down.sql` never);
+//! - diesel `migrations/<version_name>/up.sql` (never `down.sql`);
+//! - prisma `prisma/migrations/<timestamp_name>/migration.sql`;
+//! - any `*.sql` under a directory named `migrations`, `migrate`, `migration` or `drizzle`
+//!   (supabase, drizzle-kit, sqlx, dbmate…), in natural order of name (`2` before `10`);
+//! - single-file schemas: Rails `structure.sql` and pg_dump `schema.sql`.
+//!
+//! Seed files (`seed*.sql`) and down migrations are never applied. `[postgres] migrations =
+//! [globs]` replaces discovery: each glob is one set, in natural order of path.
+//!
+//! A set with a file that cannot be read becomes a database with `error` set: its checks
+//! report `error` rather than judging a partial schema.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use checks::facts::pg;
+use checks::parse::sql::{self, ParsedFile};
+use checks::settings::PostgresSettings;
+use globset::{Glob, GlobSetBuilder};
+use ignore::WalkBuilder;
+use rayon::prelude::*;
+
+/// Directory names never descended into: dependencies and build output.
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv"];
+/// Directory names whose `*.sql` files are migrations.
+const MIGRATION_DIRS: &[&str] = &["migrations", "migrate", "migration", "drizzle"];
+
+/// One migration set: a name and its files in the order they are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationSet {
+    pub name: String,
+    /// Paths relative to the scanned root, forward slashes.
+    pub files: Vec<String>,
+}
+
+/// The migration sets under `root`, each with its files in the order they are applied.
+pub fn sets(root: &Path, settings: &PostgresSettings) -> Vec<MigrationSet> {
+    let sql_files = sql_files(root);
+    if settings.migrations.is_empty() {
+        discover(&sql_files)
+    } else {
+        from_globs(&sql_files, &settings.migrations)
+    }
+}
+
+/// Discovers, parses and folds every migration set under `root`.
+pub fn collect(root: &Path, settings: &PostgresSettings) -> Vec<pg::Database> {
+    let sets = sets(root, settings);
+    let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
+    let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
+        .par_iter()
+        .map(|rel| (*rel, read_and_parse(root, rel)))
+        .collect();
+    sets.iter()
+        .map(|set| {
+            let mut files = Vec::with_capacity(set.files.len());
+            let mut errors = Vec::new();
+            for rel in &set.files {
+                match &parsed[rel] {
+                    Ok(f) => files.push(f),
+                    Err(e) => errors.push(format!("{rel}: {e}")),
+                }
+            }
+            let mut db = sql::fold(&set.name, files);
+            if !errors.is_empty() {
+                db.error = Some(format!(
+                    "migration files could not be read ({})",
+                    errors.join("; ")
+                ));
+            }
+            db
+        })
+        .collect()
+}
+
+fn read_and_parse(root: &Path, rel: &str) -> Result<ParsedFile, String> {
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| e.to_string())?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+    Ok(sql::parse_file(rel, text))
+}
+
+/// Every `*.sql` file (relative, forward slashes), honouring `.gitignore`.
+fn sql_files(root: &Path) -> Vec<String> {
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && e.depth() > 0
+                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .build();
+    let mut files: Vec<String> = walker
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("sql"))
+        })
+        .map(|e| relative(root, e.path()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// What a `.sql` file is, from its path alone.
+#[derive(Debug, PartialEq, Eq)]
+enum Role {
+    /// A member of the set rooted at `dir`, ordered by `key`.
+    Member {
+        dir: String,
+        key: SortKey,
+    },
+    /// A whole schema in one file.
+    Single,
+    Ignored,
+}
+
+pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
+    let mut sets: BTreeMap<String, Vec<(SortKey, String)>> = BTreeMap::new();
+    let mut singles = Vec::new();
+    for rel in sql_files {
+        match role(rel) {
+            Role::Member { dir, key } => sets.entry(dir).or_default().push((key, rel.clone())),
+            Role::Single => singles.push(rel.clone()),
+            Role::Ignored => {}
+        }
+    }
+    let mut out: Vec<MigrationSet> = sets
+        .into_iter()
+        .map(|(dir, mut files)| {
+            files.sort();
+            MigrationSet {
+                name: format!("migrations:{dir}"),
+                files: files.into_iter().map(|(_, f)| f).collect(),
+            }
+        })
+        .collect();
+    out.extend(singles.into_iter().map(|f| MigrationSet {
+        name: format!("migrations:{f}"),
+        files: vec![f],
+    }));
+    out
+}
+
+fn role(rel: &str) -> Role {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let name = parts[parts.len() - 1];
+    let lower = name.to_ascii_lowercase();
+    let parent = parts.len().checked_sub(2).map(|i| parts[i]);
+    let dir_of = |depth: usize| parts[..parts.len().saturating_sub(depth)].join("/");
+    if lower == "down.sql" || lower.ends_with(".down.sql") || lower.starts_with("seed") {
+        return Role::Ignored;
+    }
+    if lower == "structure.sql" || lower == "schema.sql" {
+        return Role::Single;
+    }
+    // diesel `<dir>/<version>/up.sql` and prisma `<dir>/<timestamp>/migration.sql`.
+    if (lower == "up.sql" || lower == "migration.sql") && parts.len() >= 2 {
+        return Role::Member {
+            dir: dir_of(2),
+            key: SortKey::natural(parent.unwrap_or("")),
+        };
+    }
+    if let Some(key) = SortKey::flyway(name) {
+        return Role::Member {
+            dir: dir_of(1),
+            key,
+        };
+    }
+    let in_migration_dir = parts[..parts.len() - 1]
+        .iter()
+        .any(|p| MIGRATION_DIRS.contains(&p.to_ascii_lowercase().as_str()));
+    if in_migration_dir {
+        return Role::Member {
+            dir: dir_of(1),
+            key: SortKey::natural(name),
+        };
+    }
+    Role::Ignored
+}
+
+/// `[postgres] migrations` globs: one set per glob, natural order of path.
+fn from_globs(sql_files: &[String], globs: &[String]) -> Vec<MigrationSet> {
+    globs
+        .iter()
+        .filter_map(|g| {
+            let mut b = GlobSetBuilder::new();
+            b.add(Glob::new(g).ok()?);
+            let set = b.build().ok()?;
+            let mut files: Vec<(SortKey, String)> = sql_files
+                .iter()
+                .filter(|f| set.is_match(f.as_str()))
+                .map(|f| (SortKey::natural(f), f.clone()))
+                .collect();
+            files.sort();
+            Some(MigrationSet {
+                name: format!("migrations:{g}"),
+                files: files.into_iter().map(|(_, f)| f).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Orders migration files: Flyway versions numerically (repeatables last), everything else in
+/// natural order (digit runs compared as numbers).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SortKey {
+    repeatable: bool,
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Chunk {
+    Number(u128),
+    Text(String),
+}
+
+impl PartialOrd for Chunk {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Chunk {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Chunk::Number(a), Chunk::Number(b)) => a.cmp(b),
+            (Chunk::Text(a), Chunk::Text(b)) => a.cmp(b),
+            (Chunk::Number(_), Chunk::Text(_)) => Ordering::Less,
+            (Chunk::Text(_), Chunk::Number(_)) => Ordering::Greater,
+        }
+    }
+}
+
+impl SortKey {
+    pub fn natural(s: &str) -> SortKey {
+        let mut chunks = Vec::new();
+        let mut digits = String::new();
+        let mut text = String::new();
+        for c in s.chars() {
+            if c.is_ascii_digit() {
+                if !text.is_empty() {
+                    chunks.push(Chunk::Text(std::mem::take(&mut text)));
+                }
+                digits.push(c);
+            } else {
+                if !digits.is_empty() {
+                    chunks.push(Chunk::Number(digits.parse().unwrap_or(u128::MAX)));
+                    digits.clear();
+                }
+                text.push(c);
+            }
+        }
+        if !digits.is_empty() {
+            chunks.push(Chunk::Number(digits.parse().unwrap_or(u128::MAX)));
+        }
+        if !text.is_empty() {
+            chunks.push(Chunk::Text(text));
+        }
+        SortKey {
+            repeatable: false,
+            chunks,
+        }
+    }
+
+    /// `V1_2__x.sql` → version 1.2; `R__x.sql` → after every version. `None` if not Flyway.
+    pub fn flyway(name: &str) -> Option<SortKey> {
+        let (head, desc) = name.split_once("__")?;
+        if head == "R" {
+            return Some(SortKey {
+                repeatable: true,
+                chunks: vec![Chunk::Text(desc.to_owned())],
+            });
+        }
+        let version = head.strip_prefix('V').or_else(|| head.strip_prefix('v'))?;
+        let numbers: Option<Vec<Chunk>> = version
+            .split(['.', '_'])
+            .map(|n| n.parse().ok().map(Chunk::Number))
+            .collect();
+        Some(SortKey {
+            repeatable: false,
+            chunks: numbers?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(files: &[&str]) -> Vec<(String, Vec<String>)> {
+        let files: Vec<String> = files.iter().map(|s| (*s).to_owned()).collect();
+        discover(&files)
+            .into_iter()
+            .map(|s| (s.name, s.files))
+            .collect()
+    }
+
+    #[test]
+    fn orders_each_tool_like_the_tool() {
+        let got = names(&[
+            "sql/V10__late.sql",
+            "sql/V2__second.sql",
+            "sql/V1_1__patch.sql",
+            "sql/V1__first.sql",
+            "sql/R__views.sql",
+            "db/migrations/10_b.up.sql",
+            "db/migrations/9_a.up.sql",
+            "db/migrations/9_a.down.sql",
+            "migrations/2024-01-02_x/up.sql",
+            "migrations/2024-01-02_x/down.sql",
+            "migrations/2024-01-01_y/up.sql",
+            "prisma/migrations/20240101_init/migration.sql",
+            "db/structure.sql",
+            "db/seeds.sql",
+            "drizzle/0001_b.sql",
+            "drizzle/0000_a.sql",
+            "queries/report.sql",
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "migrations:db/migrations".to_owned(),
+                    vec![
+                        "db/migrations/9_a.up.sql".to_owned(),
+                        "db/migrations/10_b.up.sql".to_owned()
+                    ]
+                ),
+                (
+                    "migrations:drizzle".to_owned(),
+                    vec![
+                        "drizzle/0000_a.sql".to_owned(),
+                        "drizzle/0001_b.sql".to_owned()
+                    ]
+                ),
+                (
+                    "migrations:migrations".to_owned(),
+                    vec![
+                        "migrations/2024-01-01_y/up.sql".to_owned(),
+                        "migrations/2024-01-02_x/up.sql".to_owned()
+                    ]
+                ),
+                (
+                    "migrations:prisma/migrations".to_owned(),
+                    vec!["prisma/migrations/20240101_init/migration.sql".to_owned()]
+                ),
+                (
+                    "migrations:sql".to_owned(),
+                    [
+                        "sql/V1__first.sql",
+                        "sql/V1_1__patch.sql",
+                        "sql/V2__second.sql",
+                        "sql/V10__late.sql",
+                        "sql/R__views.sql"
+                    ]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect()
+                ),
+                (
+                    "migrations:db/structure.sql".to_owned(),
+                    vec!["db/structure.sql".to_owned()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_makes_the_whole_set_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("db/migrations");
+        std::fs::create_dir_all(&migrations).expect("dirs");
+        std::fs::write(
+            migrations.join("001_ok.sql"),
+            "CREATE TABLE a (tenant_id int);",
+        )
+        .expect("write");
+        std::fs::write(migrations.join("002_bad.sql"), b"ALTER TABLE a \xff;").expect("write");
+        let dbs = collect(dir.path(), &PostgresSettings::default());
+        assert_eq!(dbs.len(), 1);
+        let error = dbs[0].error.as_deref().expect("an error");
+        assert!(
+            error.contains("db/migrations/002_bad.sql: not valid UTF-8"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn globs_override_discovery() {
+        let files: Vec<String> = ["x/b10.sql", "x/b9.sql", "y/c.sql"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let sets = from_globs(&files, &["x/*.sql".to_owned()]);
+        assert_eq!(sets[0].files, vec!["x/b9.sql", "x/b10.sql"]);
+    }
+}
