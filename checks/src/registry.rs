@@ -3,7 +3,17 @@
 use crate::model::{Check, Context, Finding, Findings};
 use crate::rules;
 
-pub static ALL: &[&dyn Check] = &[&rules::gha_action_pinned::GhaActionPinned];
+pub static ALL: &[&dyn Check] = &[
+    &rules::gha_action_pinned::GhaActionPinned,
+    &rules::tls_min_version::TlsMinVersion,
+    &rules::tls_weak_ciphers::TlsWeakCiphers,
+    &rules::tls_cert_valid::TlsCertValid,
+    &rules::http_hsts::HttpHsts,
+    &rules::http_security_headers::HttpSecurityHeaders,
+    &rules::http_cookies_secure::HttpCookiesSecure,
+    &rules::http_https_redirect::HttpHttpsRedirect,
+    &rules::security_txt::SecurityTxtPublished,
+];
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {

@@ -1,7 +1,16 @@
 //! One module per check. Each holds the check's [`Meta`](crate::Meta) (with its docs) and its
 //! logic, and nothing else; shared helpers live here.
 
+pub(crate) mod endpoint_support;
 pub mod gha_action_pinned;
+pub mod http_cookies_secure;
+pub mod http_hsts;
+pub mod http_https_redirect;
+pub mod http_security_headers;
+pub mod security_txt;
+pub mod tls_cert_valid;
+pub mod tls_min_version;
+pub mod tls_weak_ciphers;
 
 use serde_json::json;
 

@@ -1,0 +1,196 @@
+//! Orchestration: endpoints concurrently, the probes of one endpoint in sequence.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+
+use checks::facts::endpoint::{Endpoint, Probe};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::Target;
+use super::{http, tls};
+
+/// Probes every target, at most `concurrency` at a time; results in the targets' order.
+pub fn all(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(concurrency)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let cause = format!("cannot start the probe runtime: {e}");
+            return targets
+                .into_iter()
+                .map(|t| failed(&t.url, collected_at, cause.clone()))
+                .collect();
+        }
+    };
+    runtime.block_on(probe_all(targets, concurrency, collected_at.to_owned()))
+}
+
+async fn probe_all(
+    targets: Vec<Target>,
+    concurrency: usize,
+    collected_at: String,
+) -> Vec<Endpoint> {
+    let limit = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = JoinSet::new();
+    let urls: Vec<String> = targets.iter().map(|t| t.url.clone()).collect();
+    for (index, target) in targets.into_iter().enumerate() {
+        let limit = Arc::clone(&limit);
+        let at = collected_at.clone();
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring only fails if it were.
+            let _permit = limit.acquire_owned().await;
+            let probed = tokio::task::spawn_blocking(move || endpoint(&target, &at)).await;
+            (index, probed)
+        });
+    }
+    let mut results: Vec<Option<Endpoint>> = vec![None; urls.len()];
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, probed)) = joined {
+            results[index] = Some(probed.unwrap_or_else(|e| {
+                failed(
+                    &urls[index],
+                    &collected_at,
+                    format!("the probe crashed: {e}"),
+                )
+            }));
+        }
+    }
+    results
+        .into_iter()
+        .zip(&urls)
+        .map(|(r, url)| {
+            r.unwrap_or_else(|| failed(url, &collected_at, "the probe did not finish".to_owned()))
+        })
+        .collect()
+}
+
+fn failed(url: &str, collected_at: &str, cause: String) -> Endpoint {
+    Endpoint {
+        url: url.to_owned(),
+        collected_at: collected_at.to_owned(),
+        error: Some(cause),
+        ..Endpoint::default()
+    }
+}
+
+/// Where an endpoint lives, parsed from its URL.
+pub struct Address {
+    pub host: String,
+    pub port: u16,
+    /// `host` as written in a URL authority (IPv6 in brackets), with `:port` unless 443.
+    pub authority: String,
+    pub path: String,
+}
+
+/// Parses `https://host[:port][/path]`.
+pub fn parse_url(url: &str) -> Result<Address, String> {
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    if uri.scheme_str() != Some("https") {
+        return Err(format!("{url:?} is not an https:// URL"));
+    }
+    let Some(raw_host) = uri.host() else {
+        return Err(format!("{url:?} has no host"));
+    };
+    let host = raw_host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let port = uri.port_u16().unwrap_or(443);
+    let bracketed = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
+    let authority = if port == 443 {
+        bracketed
+    } else {
+        format!("{bracketed}:{port}")
+    };
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    Ok(Address {
+        host,
+        port,
+        authority,
+        path,
+    })
+}
+
+/// Probes one endpoint: reachability, TLS versions, weak suites, certificate, HTTP.
+fn endpoint(target: &Target, collected_at: &str) -> Endpoint {
+    let mut ep = Endpoint {
+        url: target.url.clone(),
+        collected_at: collected_at.to_owned(),
+        ..Endpoint::default()
+    };
+    let address = match parse_url(&target.url) {
+        Ok(a) => a,
+        Err(e) => {
+            ep.error = Some(e);
+            return ep;
+        }
+    };
+    ep.host.clone_from(&address.host);
+    ep.port = address.port;
+    let socket = match reachable(&address, target.timeout) {
+        Ok(s) => s,
+        Err(e) => {
+            ep.error = Some(e);
+            return ep;
+        }
+    };
+    let mut prober = tls::Prober::new(socket, &address.host, target.timeout);
+    ep.protocols = prober.protocols();
+    ep.cipher_classes = prober.cipher_classes();
+    ep.certificate = Some(prober.certificate(target.ca_file.as_deref()));
+    http::collect(&mut ep, target, &address, prober.gave_up());
+    ep
+}
+
+/// The first address of the host that accepts a TCP connection.
+fn reachable(address: &Address, timeout: std::time::Duration) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = (address.host.as_str(), address.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("DNS lookup of {} failed: {e}", address.host))?
+        .collect();
+    let mut last = format!("{} resolved to no address", address.host);
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(_) => return Ok(addr),
+            Err(e) => last = connect_failure(&addr, &e, timeout),
+        }
+    }
+    Err(last)
+}
+
+/// "connection to ADDR refused" / "timed out after N ms" / the OS error.
+pub fn connect_failure(
+    addr: &SocketAddr,
+    e: &std::io::Error,
+    timeout: std::time::Duration,
+) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => format!("connection to {addr} refused"),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+            format!(
+                "connection to {addr} timed out after {} ms",
+                timeout.as_millis()
+            )
+        }
+        _ => format!("connection to {addr} failed: {e}"),
+    }
+}
+
+/// A probe result standing for a probe not made because an earlier one timed out.
+pub fn skipped_probe(cause: &str) -> Probe {
+    Probe::Error {
+        cause: format!("not attempted: {cause}"),
+    }
+}
