@@ -103,15 +103,12 @@ fn judge(ep: &Endpoint) -> Verdict {
     }
     let mut message = format!("{} accepts no NULL or anonymous suite", ep.url);
     if !untested.is_empty() {
-        message.push_str(&format!(
-            " (not offerable by this client: {})",
-            untested.join(", ")
-        ));
+        let note = format!(" (not offerable by this client: {})", untested.join(", "));
+        message.push_str(&note);
     }
     if let Some(cipher) = no_fs {
-        message.push_str(&format!(
-            "; note: accepts suites without forward secrecy, e.g. {cipher}"
-        ));
+        let note = format!("; note: accepts suites without forward secrecy, e.g. {cipher}");
+        message.push_str(&note);
     }
     Verdict::Pass(message)
 }

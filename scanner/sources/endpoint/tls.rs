@@ -185,7 +185,7 @@ impl Prober {
             }
         };
         let ssl = stream.ssl();
-        cert.version = ssl.version_str().to_owned();
+        ssl.version_str().clone_into(&mut cert.version);
         cert.cipher = ssl
             .current_cipher()
             .map(|c| c.name().to_owned())
