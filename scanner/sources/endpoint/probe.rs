@@ -146,7 +146,7 @@ fn endpoint(target: &Target, collected_at: &str) -> Endpoint {
             return ep;
         }
     };
-    let mut prober = tls::Prober::new(socket, &address.host, target.timeout);
+    let mut prober = tls::Prober::new(socket, &address.host, target.timeout, collected_at);
     ep.protocols = prober.protocols();
     ep.cipher_classes = prober.cipher_classes();
     ep.certificate = Some(prober.certificate(target.ca_file.as_deref()));

@@ -15,7 +15,7 @@ use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::error::ErrorStack;
 use openssl::pkey::Id;
 use openssl::ssl::{
-    HandshakeError, SslConnector, SslConnectorBuilder, SslMethod, SslStream, SslVerifyMode,
+    HandshakeError, Ssl, SslConnector, SslContextBuilder, SslMethod, SslStream, SslVerifyMode,
     SslVersion,
 };
 use openssl::x509::store::X509StoreBuilder;
@@ -53,6 +53,9 @@ pub struct Prober {
     addr: SocketAddr,
     host: String,
     timeout: Duration,
+    /// Unix time the chain is verified at: the recorded collection time, so the verifier and
+    /// the checks agree on "now".
+    verify_at: Option<i64>,
     /// Set after a timeout: the remaining probes would only wait again.
     gave_up: Option<String>,
 }
@@ -65,11 +68,15 @@ enum Failure {
 }
 
 impl Prober {
-    pub fn new(addr: SocketAddr, host: &str, timeout: Duration) -> Self {
+    pub fn new(addr: SocketAddr, host: &str, timeout: Duration, collected_at: &str) -> Self {
+        let verify_at = OffsetDateTime::parse(collected_at, &Rfc3339)
+            .ok()
+            .map(OffsetDateTime::unix_timestamp);
         Prober {
             addr,
             host: host.to_owned(),
             timeout,
+            verify_at,
             gave_up: None,
         }
     }
@@ -118,26 +125,20 @@ impl Prober {
     /// One handshake with the given settings; the connection is closed right after.
     fn probe(
         &mut self,
-        configure: impl FnOnce(&mut SslConnectorBuilder) -> Result<(), ErrorStack>,
+        configure: impl FnOnce(&mut SslContextBuilder) -> Result<(), ErrorStack>,
     ) -> Probe {
         if let Some(cause) = &self.gave_up {
             return skipped_probe(cause);
         }
-        let mut builder = match probe_builder() {
-            Ok(b) => b,
+        let ssl = match self.probe_ssl(configure) {
+            Ok(ssl) => ssl,
             Err(e) => {
                 return Probe::Untestable {
-                    reason: first_reason(&e),
+                    reason: format!("OpenSSL cannot offer this: {}", first_reason(&e)),
                 };
             }
         };
-        if let Err(e) = configure(&mut builder) {
-            return Probe::Untestable {
-                reason: format!("OpenSSL cannot offer this: {}", first_reason(&e)),
-            };
-        }
-        builder.set_verify(SslVerifyMode::NONE);
-        match self.handshake(&builder.build(), false) {
+        match self.handshake(ssl) {
             Ok(stream) => accepted(&stream),
             Err(Failure::Refused(reason)) => Probe::Refused { reason },
             Err(Failure::Untestable(reason)) => Probe::Untestable { reason },
@@ -173,7 +174,14 @@ impl Prober {
                 return cert;
             }
         };
-        let stream = match self.handshake(&connector, true) {
+        let ssl = match self.verifying_ssl(&connector) {
+            Ok(ssl) => ssl,
+            Err(e) => {
+                cert.error = Some(first_reason(&e));
+                return cert;
+            }
+        };
+        let stream = match self.handshake(ssl) {
             Ok(s) => s,
             Err(Failure::Refused(r) | Failure::Untestable(r)) => {
                 cert.error = Some(format!("handshake refused: {r}"));
@@ -206,11 +214,35 @@ impl Prober {
         cert
     }
 
-    fn handshake(
+    /// A non-verifying client at security level 0 (no trust store is loaded: probes only
+    /// look at what the server accepts). SNI is sent unless the host is an IP address.
+    fn probe_ssl(
         &self,
-        connector: &SslConnector,
-        verify_hostname: bool,
-    ) -> Result<SslStream<TcpStream>, Failure> {
+        configure: impl FnOnce(&mut SslContextBuilder) -> Result<(), ErrorStack>,
+    ) -> Result<Ssl, ErrorStack> {
+        let mut builder = SslContextBuilder::new(SslMethod::tls_client())?;
+        // Level 0 lets OpenSSL offer SHA-1 signatures, small groups and legacy suites: the
+        // probe must see what the server accepts, not what a careful client would.
+        builder.set_security_level(0);
+        configure(&mut builder)?;
+        builder.set_verify(SslVerifyMode::NONE);
+        let mut ssl = Ssl::new(&builder.build())?;
+        if self.host.parse::<std::net::IpAddr>().is_err() {
+            ssl.set_hostname(&self.host)?;
+        }
+        Ok(ssl)
+    }
+
+    /// The verifying client: host name checked, chain verified at the collection time.
+    fn verifying_ssl(&self, connector: &SslConnector) -> Result<Ssl, ErrorStack> {
+        let mut config = connector.configure()?.verify_hostname(true);
+        if let Some(at) = self.verify_at {
+            config.param_mut().set_time(at);
+        }
+        config.into_ssl(&self.host)
+    }
+
+    fn handshake(&self, ssl: Ssl) -> Result<SslStream<TcpStream>, Failure> {
         let tcp =
             TcpStream::connect_timeout(&self.addr, self.timeout).map_err(|e| Failure::Error {
                 cause: connect_failure(&self.addr, &e, self.timeout),
@@ -220,13 +252,7 @@ impl Prober {
         let _ = tcp
             .set_read_timeout(deadline)
             .and_then(|()| tcp.set_write_timeout(deadline));
-        let config = connector
-            .configure()
-            .map_err(|e| Failure::Untestable(first_reason(&e)))?
-            .verify_hostname(verify_hostname);
-        config
-            .connect(&self.host, tcp)
-            .map_err(|e| self.classify(e))
+        ssl.connect(tcp).map_err(|e| self.classify(e))
     }
 
     fn classify(&self, e: HandshakeError<TcpStream>) -> Failure {
@@ -281,19 +307,14 @@ fn is_timeout(e: &std::io::Error) -> bool {
     )
 }
 
-fn probe_builder() -> Result<SslConnectorBuilder, ErrorStack> {
-    let mut builder = SslConnector::builder(SslMethod::tls_client())?;
-    // Level 0 lets OpenSSL offer SHA-1 signatures, small groups and legacy suites: the probe
-    // must see what the server accepts, not what a careful client would.
-    builder.set_security_level(0);
-    Ok(builder)
-}
-
 fn verifying_connector(
     ca_file: Option<&str>,
     errors: Arc<Mutex<Vec<(u32, i32, String)>>>,
 ) -> Result<SslConnector, String> {
-    let mut builder = probe_builder().map_err(|e| first_reason(&e))?;
+    let mut builder =
+        SslConnector::builder(SslMethod::tls_client()).map_err(|e| first_reason(&e))?;
+    // Level 0 so that weak certificates are still fetched and judged by the check.
+    builder.set_security_level(0);
     builder
         .set_cipher_list(ALL_SUITES)
         .map_err(|e| first_reason(&e))?;
