@@ -16,18 +16,21 @@ N_TESTSSL=${2:-10}
 CACHE="${VOUCH_TEST_CACHE:-$HOME/.cache/vouch}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 WORK=$(mktemp -d)
+[ -n "${KEEP_WORK:-}" ] && echo "work dir: $WORK" >&2
 NGINX_PID=""
-cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; rm -rf "$WORK"; }
+cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || { echo "missing $1 (apt-get install $2)" >&2; exit 2; }; }
-need openssl openssl; need /usr/sbin/nginx nginx; need testssl testssl.sh
+need bc bc; need openssl openssl; need /usr/sbin/nginx nginx; need testssl testssl.sh
 SSLYZE_VENV="$CACHE/sslyze-venv"
 if [ ! -x "$SSLYZE_VENV/bin/sslyze" ]; then
   python3 -m venv "$SSLYZE_VENV" && "$SSLYZE_VENV/bin/pip" install -q sslyze
 fi
-cargo build --release --locked -q
-VOUCH="$CARGO_TARGET_DIR/release/vouch"
+if [ -z "${VOUCH:-}" ]; then   # VOUCH=path/to/vouch skips the build
+  cargo build --release --locked -q
+  VOUCH="$CARGO_TARGET_DIR/release/vouch"
+fi
 
 # --- certificates -----------------------------------------------------------------------
 cd "$WORK"
@@ -126,9 +129,13 @@ def sslyze_verdicts(path):
             attempt = res.get(f"{name}_cipher_suites") or {}
             result = attempt.get("result") or {}
             protos[v] = bool(result.get("accepted_cipher_suites")) if result else None
-        hdrs = ((res.get("http_headers") or {}).get("result") or {})
-        sts = hdrs.get("strict_transport_security_header")
-        hsts = bool(sts) and (sts.get("max_age") or 0) >= 31536000 and bool(sts.get("include_subdomains"))
+        headers_attempt = res.get("http_headers") or {}
+        hdrs = headers_attempt.get("result")
+        if hdrs is None:  # the default scan does not schedule the headers plugin
+            hsts = None
+        else:
+            sts = hdrs.get("strict_transport_security_header")
+            hsts = bool(sts) and (sts.get("max_age") or 0) >= 31536000 and bool(sts.get("include_subdomains"))
         out[key] = {"protocols": protos, "hsts": hsts}
     return out
 
@@ -167,13 +174,15 @@ def agree(tool, subset):
             proto_ok += 1
         else:
             disagreements.append(f"{key}: protocols vouch={vp} tool={tp}")
-        if vouch[key].get("hsts") == tool[key]["hsts"]:
+        if tool[key]["hsts"] is None:
+            hsts_ok = None
+        elif hsts_ok is not None and vouch[key].get("hsts") == tool[key]["hsts"]:
             hsts_ok += 1
-        else:
+        elif hsts_ok is not None:
             disagreements.append(f"{key}: hsts vouch={vouch[key].get('hsts')} tool={tool[key]['hsts']}")
     return proto_ok, hsts_ok, total, disagreements
 
-keys = sorted(vouch, key=lambda k: int(k.split(":")[1]))
+keys = list(vouch)  # the configuration's order, which is also testssl's target order
 rows = []
 for name, path, secs, subset in [
     ("sslyze (default full scan)", "sslyze-full.json", sslyze_full_s, keys),
@@ -181,7 +190,7 @@ for name, path, secs, subset in [
 ]:
     p, h, t, d = agree(sslyze_verdicts(path), subset)
     rows.append((name, len(subset), secs, vouch_s, p, h, t, d))
-sub = [f"localhost:{k.split(':')[1]}" for k in keys[:n_testssl]]
+sub = keys[:n_testssl]
 p, h, t, d = agree(testssl_verdicts("testssl.json"), sub)
 rows.append(("testssl.sh --protocols --headers --parallel", len(sub), testssl_s, vouch_subset_s, p, h, t, d))
 
@@ -189,7 +198,8 @@ print(f"\nvouch: {n} endpoints in {vouch_s:.2f} s (all checks: versions, weak su
 print("| tool | endpoints | tool wall time | vouch wall time | vouch speed-up | protocol verdicts equal | HSTS verdicts equal |")
 print("|---|---|---|---|---|---|---|")
 for name, count, secs, vs, p, h, t, d in rows:
-    print(f"| {name} | {count} | {secs:.1f} s | {vs:.2f} s | {secs / vs:.1f}x | {p}/{count} | {h}/{count} |")
+    hsts = "not scanned" if h is None else f"{h}/{count}"
+    print(f"| {name} | {count} | {secs:.1f} s | {vs:.2f} s | {secs / vs:.1f}x | {p}/{count} | {hsts} |")
 for name, *_, d in rows:
     for line in d[:10]:
         print(f"  {name}: {line}")
