@@ -2,6 +2,7 @@
 //! plain-HTTP redirect and security.txt. Redirects are never followed. Set-Cookie values are
 //! redacted here, before anything is stored.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,13 @@ const SECURITY_TXT_LIMIT: u64 = 64 * 1024;
 
 /// Fills `https`, `cookie_pages`, `http_redirect` and `security_txt`. When the TLS probes gave
 /// up (`skip`), the HTTPS requests are recorded as not attempted.
-pub fn collect(ep: &mut Endpoint, target: &Target, address: &Address, skip: Option<&str>) {
+pub fn collect(
+    ep: &mut Endpoint,
+    target: &Target,
+    address: &Address,
+    agents: &Agents,
+    skip: Option<&str>,
+) {
     let base = format!("https://{}", address.authority);
     let security_txt_url = format!("{base}/.well-known/security.txt");
     let cookie_urls: Vec<String> = target
@@ -35,7 +42,7 @@ pub fn collect(ep: &mut Endpoint, target: &Target, address: &Address, skip: Opti
             )
         })
         .collect();
-    ep.http_redirect = Some(redirect(target, address));
+    ep.http_redirect = Some(redirect(&agents.plain, target, address));
     if let Some(cause) = skip {
         ep.https = Some(skipped(&target.url, cause));
         ep.cookie_pages = cookie_urls.iter().map(|u| skipped(u, cause)).collect();
@@ -45,9 +52,10 @@ pub fn collect(ep: &mut Endpoint, target: &Target, address: &Address, skip: Opti
         });
         return;
     }
-    let agent = match https_agent(target) {
+    let agent = match agents.https(target.ca_file.as_deref()) {
         Ok(a) => a,
         Err(cause) => {
+            let cause = cause.to_owned();
             ep.https = Some(failed(&target.url, cause.clone()));
             ep.cookie_pages = cookie_urls
                 .iter()
@@ -60,13 +68,13 @@ pub fn collect(ep: &mut Endpoint, target: &Target, address: &Address, skip: Opti
             return;
         }
     };
-    ep.https = Some(get(&agent, &target.url).0);
-    ep.cookie_pages = cookie_urls.iter().map(|u| get(&agent, u).0).collect();
-    ep.security_txt = Some(security_txt(&agent, &security_txt_url));
+    ep.https = Some(get(agent, &target.url).0);
+    ep.cookie_pages = cookie_urls.iter().map(|u| get(agent, u).0).collect();
+    ep.security_txt = Some(security_txt(agent, &security_txt_url));
 }
 
 /// `GET` of the plain-HTTP URL.
-pub fn redirect(target: &Target, address: &Address) -> HttpFetch {
+fn redirect(agent: &Agent, target: &Target, address: &Address) -> HttpFetch {
     let url = target.http_url.clone().unwrap_or_else(|| {
         let host = if address.host.contains(':') {
             format!("[{}]", address.host)
@@ -75,8 +83,7 @@ pub fn redirect(target: &Target, address: &Address) -> HttpFetch {
         };
         format!("http://{host}{}", address.path)
     });
-    let agent: Agent = base_config(target.timeout).build().into();
-    get(&agent, &url).0
+    get(agent, &url).0
 }
 
 fn base_config(timeout: Duration) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
@@ -87,9 +94,43 @@ fn base_config(timeout: Duration) -> ureq::config::ConfigBuilder<ureq::typestate
         .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
 }
 
+/// HTTP clients shared by every endpoint of a scan, one per trust source: each native-tls
+/// connector loads its roots once, not once per request.
+pub struct Agents {
+    plain: Agent,
+    https: HashMap<Option<String>, Result<Agent, String>>,
+}
+
+impl Agents {
+    pub fn new(targets: &[Target], timeout: Duration) -> Agents {
+        let https = targets
+            .iter()
+            .map(|t| t.ca_file.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|ca| {
+                let agent = https_agent(ca.as_deref(), timeout);
+                (ca, agent)
+            })
+            .collect();
+        Agents {
+            plain: base_config(timeout).build().into(),
+            https,
+        }
+    }
+
+    fn https(&self, ca_file: Option<&str>) -> Result<&Agent, &str> {
+        match self.https.get(&ca_file.map(ToOwned::to_owned)) {
+            Some(Ok(agent)) => Ok(agent),
+            Some(Err(e)) => Err(e),
+            None => Err("no HTTPS client was prepared for this trust source"),
+        }
+    }
+}
+
 /// An agent that verifies the server against `ca_file` or the system roots.
-fn https_agent(target: &Target) -> Result<Agent, String> {
-    let roots = match &target.ca_file {
+fn https_agent(ca_file: Option<&str>, timeout: Duration) -> Result<Agent, String> {
+    let roots = match ca_file {
         None => RootCerts::PlatformVerifier,
         Some(path) => {
             let pem =
@@ -110,7 +151,7 @@ fn https_agent(target: &Target) -> Result<Agent, String> {
         .provider(TlsProvider::NativeTls)
         .root_certs(roots)
         .build();
-    Ok(base_config(target.timeout).tls_config(tls).build().into())
+    Ok(base_config(timeout).tls_config(tls).build().into())
 }
 
 /// The response (headers redacted) and its body, unread.

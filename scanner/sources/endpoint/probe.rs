@@ -1,9 +1,12 @@
 //! Orchestration: endpoints concurrently, the probes of one endpoint in sequence.
 
+use std::collections::{BTreeSet, HashMap};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
+use std::time::Duration;
 
 use checks::facts::endpoint::{Endpoint, Probe};
+use openssl::ssl::SslConnector;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -12,6 +15,7 @@ use super::{http, tls};
 
 /// Probes every target, at most `concurrency` at a time; results in the targets' order.
 pub fn all(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
+    let shared = Arc::new(Shared::new(&targets));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .max_blocking_threads(concurrency)
@@ -26,11 +30,51 @@ pub fn all(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<
                 .collect();
         }
     };
-    runtime.block_on(probe_all(targets, concurrency, collected_at.to_owned()))
+    runtime.block_on(probe_all(
+        targets,
+        shared,
+        concurrency,
+        collected_at.to_owned(),
+    ))
+}
+
+/// Clients built once per scan, per trust source (loading a root bundle costs more than a
+/// handshake).
+struct Shared {
+    verifiers: HashMap<Option<String>, Result<SslConnector, String>>,
+    agents: http::Agents,
+}
+
+impl Shared {
+    fn new(targets: &[Target]) -> Shared {
+        let trusts: BTreeSet<Option<String>> = targets.iter().map(|t| t.ca_file.clone()).collect();
+        let verifiers = trusts
+            .into_iter()
+            .map(|ca| {
+                let verifier = tls::verifier(ca.as_deref());
+                (ca, verifier)
+            })
+            .collect();
+        let timeout = targets
+            .first()
+            .map_or(Duration::from_secs(10), |t| t.timeout);
+        Shared {
+            verifiers,
+            agents: http::Agents::new(targets, timeout),
+        }
+    }
+
+    fn verifier(&self, ca_file: Option<&String>) -> Result<SslConnector, String> {
+        self.verifiers
+            .get(&ca_file.cloned())
+            .cloned()
+            .unwrap_or_else(|| Err("no verifier was prepared for this trust source".to_owned()))
+    }
 }
 
 async fn probe_all(
     targets: Vec<Target>,
+    shared: Arc<Shared>,
     concurrency: usize,
     collected_at: String,
 ) -> Vec<Endpoint> {
@@ -40,10 +84,11 @@ async fn probe_all(
     for (index, target) in targets.into_iter().enumerate() {
         let limit = Arc::clone(&limit);
         let at = collected_at.clone();
+        let shared = Arc::clone(&shared);
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only fails if it were.
             let _permit = limit.acquire_owned().await;
-            let probed = tokio::task::spawn_blocking(move || endpoint(&target, &at)).await;
+            let probed = tokio::task::spawn_blocking(move || endpoint(&target, &shared, &at)).await;
             (index, probed)
         });
     }
@@ -124,7 +169,7 @@ pub fn parse_url(url: &str) -> Result<Address, String> {
 }
 
 /// Probes one endpoint: reachability, TLS versions, weak suites, certificate, HTTP.
-fn endpoint(target: &Target, collected_at: &str) -> Endpoint {
+fn endpoint(target: &Target, shared: &Shared, collected_at: &str) -> Endpoint {
     let mut ep = Endpoint {
         url: target.url.clone(),
         collected_at: collected_at.to_owned(),
@@ -149,8 +194,9 @@ fn endpoint(target: &Target, collected_at: &str) -> Endpoint {
     let mut prober = tls::Prober::new(socket, &address.host, target.timeout, collected_at);
     ep.protocols = prober.protocols();
     ep.cipher_classes = prober.cipher_classes();
-    ep.certificate = Some(prober.certificate(target.ca_file.as_deref()));
-    http::collect(&mut ep, target, &address, prober.gave_up());
+    let verifier = shared.verifier(target.ca_file.as_ref());
+    ep.certificate = Some(prober.certificate(target.ca_file.as_deref(), &verifier));
+    http::collect(&mut ep, target, &address, &shared.agents, prober.gave_up());
     ep
 }
 

@@ -153,7 +153,11 @@ impl Prober {
 
     /// A handshake at the best version both sides support, verifying the chain and the host
     /// name against `ca_file` or the system roots; every verifier error is recorded.
-    pub fn certificate(&mut self, ca_file: Option<&str>) -> Certificate {
+    pub fn certificate(
+        &mut self,
+        ca_file: Option<&str>,
+        verifier: &Result<SslConnector, String>,
+    ) -> Certificate {
         let trust = ca_file.map_or_else(|| "system".to_owned(), ToOwned::to_owned);
         let mut cert = Certificate {
             verification: Verification {
@@ -166,15 +170,15 @@ impl Prober {
             cert.error = Some(format!("not attempted: {cause}"));
             return cert;
         }
-        let errors = Arc::new(Mutex::new(Vec::<(u32, i32, String)>::new()));
-        let connector = match verifying_connector(ca_file, Arc::clone(&errors)) {
+        let connector = match verifier {
             Ok(c) => c,
             Err(e) => {
-                cert.error = Some(e);
+                cert.error = Some(e.clone());
                 return cert;
             }
         };
-        let ssl = match self.verifying_ssl(&connector) {
+        let errors = Arc::new(Mutex::new(Vec::<(u32, i32, String)>::new()));
+        let ssl = match self.verifying_ssl(connector, Arc::clone(&errors)) {
             Ok(ssl) => ssl,
             Err(e) => {
                 cert.error = Some(first_reason(&e));
@@ -234,8 +238,25 @@ impl Prober {
     }
 
     /// The verifying client: host name checked, chain verified at the collection time.
-    fn verifying_ssl(&self, connector: &SslConnector) -> Result<Ssl, ErrorStack> {
+    fn verifying_ssl(
+        &self,
+        connector: &SslConnector,
+        errors: Arc<Mutex<Vec<(u32, i32, String)>>>,
+    ) -> Result<Ssl, ErrorStack> {
         let mut config = connector.configure()?.verify_hostname(true);
+        config.set_verify_callback(SslVerifyMode::PEER, move |ok, ctx| {
+            if !ok {
+                let e = ctx.error();
+                if let Ok(mut list) = errors.lock() {
+                    let entry = (ctx.error_depth(), e.as_raw(), e.error_string().to_owned());
+                    if !list.contains(&entry) {
+                        list.push(entry);
+                    }
+                }
+            }
+            // Keep going: every error is recorded and the check judges them.
+            true
+        });
         if let Some(at) = self.verify_at {
             config.param_mut().set_time(at);
         }
@@ -307,10 +328,9 @@ fn is_timeout(e: &std::io::Error) -> bool {
     )
 }
 
-fn verifying_connector(
-    ca_file: Option<&str>,
-    errors: Arc<Mutex<Vec<(u32, i32, String)>>>,
-) -> Result<SslConnector, String> {
+/// The verifying client for one trust source (`ca_file`, or the system roots when `None`).
+/// Built once per scan and shared: loading the system bundle costs more than a handshake.
+pub fn verifier(ca_file: Option<&str>) -> Result<SslConnector, String> {
     let mut builder =
         SslConnector::builder(SslMethod::tls_client()).map_err(|e| first_reason(&e))?;
     // Level 0 so that weak certificates are still fetched and judged by the check.
@@ -321,19 +341,7 @@ fn verifying_connector(
     if let Some(path) = ca_file {
         builder.set_cert_store(ca_store(path)?);
     }
-    builder.set_verify_callback(SslVerifyMode::PEER, move |ok, ctx| {
-        if !ok {
-            let e = ctx.error();
-            if let Ok(mut list) = errors.lock() {
-                let entry = (ctx.error_depth(), e.as_raw(), e.error_string().to_owned());
-                if !list.contains(&entry) {
-                    list.push(entry);
-                }
-            }
-        }
-        // Keep going: every error is recorded and the checks judge them.
-        true
-    });
+    builder.set_verify(SslVerifyMode::PEER);
     Ok(builder.build())
 }
 
