@@ -42,6 +42,7 @@ pub fn all(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<
 /// handshake).
 struct Shared {
     verifiers: HashMap<Option<String>, Result<SslConnector, String>>,
+    probes: tls::ProbeContexts,
     agents: http::Agents,
 }
 
@@ -60,6 +61,7 @@ impl Shared {
             .map_or(Duration::from_secs(10), |t| t.timeout);
         Shared {
             verifiers,
+            probes: tls::ProbeContexts::new(),
             agents: http::Agents::new(targets, timeout),
         }
     }
@@ -192,8 +194,8 @@ fn endpoint(target: &Target, shared: &Shared, collected_at: &str) -> Endpoint {
         }
     };
     let mut prober = tls::Prober::new(socket, &address.host, target.timeout, collected_at);
-    ep.protocols = prober.protocols();
-    ep.cipher_classes = prober.cipher_classes();
+    ep.protocols = prober.protocols(&shared.probes);
+    ep.cipher_classes = prober.cipher_classes(&shared.probes);
     let verifier = shared.verifier(target.ca_file.as_ref());
     ep.certificate = Some(prober.certificate(target.ca_file.as_deref(), &verifier));
     http::collect(&mut ep, target, &address, &shared.agents, prober.gave_up());

@@ -15,8 +15,8 @@ use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::error::ErrorStack;
 use openssl::pkey::Id;
 use openssl::ssl::{
-    HandshakeError, Ssl, SslConnector, SslContextBuilder, SslMethod, SslStream, SslVerifyMode,
-    SslVersion,
+    HandshakeError, Ssl, SslConnector, SslContext, SslContextBuilder, SslMethod, SslStream,
+    SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{X509, X509NameRef, X509Ref};
@@ -48,6 +48,48 @@ const ALL_SUITES: &str = "ALL:@SECLEVEL=0";
 /// OpenSSL verify error codes for a name that does not match the certificate.
 const X509_V_ERR_HOSTNAME_MISMATCH: i32 = 62;
 const X509_V_ERR_IP_ADDRESS_MISMATCH: i32 = 64;
+
+/// The non-verifying client contexts of every probe, built once per scan and shared by all
+/// endpoints (creating an OpenSSL 3 context costs more than a local handshake).
+pub struct ProbeContexts {
+    versions: Vec<(&'static str, Result<SslContext, String>)>,
+    /// (class, cipher string offered, context)
+    classes: Vec<(&'static str, String, Result<SslContext, String>)>,
+}
+
+impl ProbeContexts {
+    pub fn new() -> ProbeContexts {
+        let versions = VERSIONS
+            .iter()
+            .map(|(name, version)| (*name, probe_context(*version, ALL_SUITES)))
+            .collect();
+        let classes = CIPHER_CLASSES
+            .iter()
+            .map(|(class, suites)| {
+                let offered = format!("{suites}:@SECLEVEL=0");
+                let ctx = probe_context(SslVersion::TLS1_2, &offered);
+                (*class, offered, ctx)
+            })
+            .collect();
+        ProbeContexts { versions, classes }
+    }
+}
+
+/// A non-verifying client offering exactly one protocol version and the given suites.
+fn probe_context(version: SslVersion, suites: &str) -> Result<SslContext, String> {
+    let build = || -> Result<SslContext, ErrorStack> {
+        let mut builder = SslContextBuilder::new(SslMethod::tls_client())?;
+        // Level 0 lets OpenSSL offer SHA-1 signatures, small groups and legacy suites: the
+        // probe must see what the server accepts, not what a careful client would.
+        builder.set_security_level(0);
+        builder.set_min_proto_version(Some(version))?;
+        builder.set_max_proto_version(Some(version))?;
+        builder.set_cipher_list(suites)?;
+        builder.set_verify(SslVerifyMode::NONE);
+        Ok(builder.build())
+    };
+    build().map_err(|e| first_reason(&e))
+}
 
 pub struct Prober {
     addr: SocketAddr,
@@ -86,55 +128,43 @@ impl Prober {
         self.gave_up.as_deref()
     }
 
-    pub fn protocols(&mut self) -> Vec<ProtocolProbe> {
-        VERSIONS
+    pub fn protocols(&mut self, contexts: &ProbeContexts) -> Vec<ProtocolProbe> {
+        contexts
+            .versions
             .iter()
-            .map(|(name, version)| {
-                let result = self.probe(|b| {
-                    b.set_min_proto_version(Some(*version))?;
-                    b.set_max_proto_version(Some(*version))?;
-                    b.set_cipher_list(ALL_SUITES)
-                });
-                ProtocolProbe {
-                    version: (*name).to_owned(),
-                    result,
-                }
+            .map(|(name, ctx)| ProtocolProbe {
+                version: (*name).to_owned(),
+                result: self.probe(ctx),
             })
             .collect()
     }
 
-    pub fn cipher_classes(&mut self) -> Vec<CipherClassProbe> {
-        CIPHER_CLASSES
+    pub fn cipher_classes(&mut self, contexts: &ProbeContexts) -> Vec<CipherClassProbe> {
+        contexts
+            .classes
             .iter()
-            .map(|(class, suites)| {
-                let offered = format!("{suites}:@SECLEVEL=0");
-                let result = self.probe(|b| {
-                    b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
-                    b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
-                    b.set_cipher_list(&offered)
-                });
-                CipherClassProbe {
-                    class: (*class).to_owned(),
-                    offered: format!("{suites}:@SECLEVEL=0"),
-                    result,
-                }
+            .map(|(class, offered, ctx)| CipherClassProbe {
+                class: (*class).to_owned(),
+                offered: offered.clone(),
+                result: self.probe(ctx),
             })
             .collect()
     }
 
     /// One handshake with the given settings; the connection is closed right after.
-    fn probe(
-        &mut self,
-        configure: impl FnOnce(&mut SslContextBuilder) -> Result<(), ErrorStack>,
-    ) -> Probe {
+    fn probe(&mut self, context: &Result<SslContext, String>) -> Probe {
         if let Some(cause) = &self.gave_up {
             return skipped_probe(cause);
         }
-        let ssl = match self.probe_ssl(configure) {
+        let ssl = match context {
+            Ok(ctx) => self.probe_ssl(ctx),
+            Err(reason) => Err(reason.clone()),
+        };
+        let ssl = match ssl {
             Ok(ssl) => ssl,
-            Err(e) => {
+            Err(reason) => {
                 return Probe::Untestable {
-                    reason: format!("OpenSSL cannot offer this: {}", first_reason(&e)),
+                    reason: format!("OpenSSL cannot offer this: {reason}"),
                 };
             }
         };
@@ -220,19 +250,10 @@ impl Prober {
 
     /// A non-verifying client at security level 0 (no trust store is loaded: probes only
     /// look at what the server accepts). SNI is sent unless the host is an IP address.
-    fn probe_ssl(
-        &self,
-        configure: impl FnOnce(&mut SslContextBuilder) -> Result<(), ErrorStack>,
-    ) -> Result<Ssl, ErrorStack> {
-        let mut builder = SslContextBuilder::new(SslMethod::tls_client())?;
-        // Level 0 lets OpenSSL offer SHA-1 signatures, small groups and legacy suites: the
-        // probe must see what the server accepts, not what a careful client would.
-        builder.set_security_level(0);
-        configure(&mut builder)?;
-        builder.set_verify(SslVerifyMode::NONE);
-        let mut ssl = Ssl::new(&builder.build())?;
+    fn probe_ssl(&self, context: &SslContext) -> Result<Ssl, String> {
+        let mut ssl = Ssl::new(context).map_err(|e| first_reason(&e))?;
         if self.host.parse::<std::net::IpAddr>().is_err() {
-            ssl.set_hostname(&self.host)?;
+            ssl.set_hostname(&self.host).map_err(|e| first_reason(&e))?;
         }
         Ok(ssl)
     }
