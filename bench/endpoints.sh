@@ -13,6 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-50}
 N_TESTSSL=${2:-10}
+# Probes at once. Local endpoints answer in microseconds, so the probes are CPU-bound and
+# OpenSSL 3.0's internal locks make more threads than cores slower (see BENCHMARKS.md).
+CONCURRENCY=${VOUCH_CONCURRENCY:-4}
 CACHE="${VOUCH_TEST_CACHE:-$HOME/.cache/vouch}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 WORK=$(mktemp -d)
@@ -73,7 +76,7 @@ done
 
 # --- vouch --------------------------------------------------------------------------------
 mkdir repo
-{ echo "[endpoint]"; echo "concurrency = 16"
+{ echo "[endpoint]"; echo "concurrency = $CONCURRENCY"
   for p in "${PORTS[@]}"; do printf '\n[[target.endpoint]]\nurl = "https://localhost:%s/"\nca_file = "%s/ca.crt"\n' "$p" "$WORK"; done
 } > vouch.toml
 now() { date +%s.%N; }
@@ -93,7 +96,7 @@ for p in "${PORTS[@]:0:$N_TESTSSL}"; do echo "--protocols --headers localhost:$p
 t0=$(now); testssl --quiet --color 0 --warnings off --parallel --jsonfile testssl.json --file testssl-targets.txt >/dev/null 2>&1 || true; t1=$(now)
 TESTSSL_S=$(echo "$t1 - $t0" | bc)
 # vouch on the same subset, for a like-for-like ratio.
-{ echo "[endpoint]"; echo "concurrency = 16"
+{ echo "[endpoint]"; echo "concurrency = $CONCURRENCY"
   for p in "${PORTS[@]:0:$N_TESTSSL}"; do printf '\n[[target.endpoint]]\nurl = "https://localhost:%s/"\nca_file = "%s/ca.crt"\n' "$p" "$WORK"; done
 } > vouch-subset.toml
 t0=$(now); "$VOUCH" scan repo --config vouch-subset.toml --format json -o /dev/null --fail-on critical || true; t1=$(now)

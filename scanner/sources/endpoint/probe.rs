@@ -242,3 +242,22 @@ pub fn skipped_probe(cause: &str) -> Probe {
         cause: format!("not attempted: {cause}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+
+    #[test]
+    fn parses_endpoint_urls() {
+        let a = parse_url("https://App.Example.com/login?x=1").unwrap();
+        assert_eq!((a.host.as_str(), a.port), ("app.example.com", 443));
+        assert_eq!(a.authority, "app.example.com");
+        assert_eq!(a.path, "/login?x=1");
+        let v6 = parse_url("https://[::1]:8443").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 8443));
+        assert_eq!(v6.authority, "[::1]:8443");
+        assert_eq!(v6.path, "/");
+        assert!(parse_url("http://plain.example.com/").is_err());
+        assert!(parse_url("not a url").is_err());
+    }
+}
