@@ -141,6 +141,18 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
             ..Leaf::good("wrong.example")
         },
     );
+    let weak_key = {
+        let (cert, key) = pki.leaf(&Leaf {
+            weak_rsa_sha1: Some(1024),
+            ..Leaf::good("weak-key")
+        });
+        // The server itself needs security level 0 to load a 1024-bit key.
+        s_server(
+            &cert,
+            &key,
+            &["-cipher", "DEFAULT@SECLEVEL=0", "-min_protocol", "TLSv1.2"],
+        )
+    };
     let soon = cert_server(
         &pki,
         Leaf {
@@ -157,6 +169,7 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         &expired,
         &self_signed,
         &wrong_host,
+        &weak_key,
         &soon,
     ];
     let targets: Vec<Target> = servers.iter().map(|s| Target::new(s.url(), &pki)).collect();
@@ -221,6 +234,12 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     assert_eq!(
         wrong["evidence"]["certificate"]["verification"]["chain_verified"],
         true
+    );
+    let weak_key_f = expect(&findings, "tls-cert-valid", weak_key.port, "fail");
+    let weak_key_message = weak_key_f["message"].as_str().unwrap_or_default();
+    assert!(
+        weak_key_message.contains("1024 bits") && weak_key_message.contains("ecdsa-with-SHA1"),
+        "{weak_key_message}"
     );
     let soon_f = expect(&findings, "tls-cert-valid", soon.port, "fail");
     assert_eq!(soon_f["severity"], "low", "{}", soon_f["message"]);

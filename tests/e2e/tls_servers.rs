@@ -14,6 +14,7 @@ use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
 use openssl::x509::extension::{BasicConstraints, ExtendedKeyUsage, SubjectAlternativeName};
 use openssl::x509::{X509, X509Builder, X509NameBuilder};
 use tempfile::TempDir;
@@ -59,6 +60,9 @@ pub struct Leaf<'a> {
     pub not_before: i64,
     pub not_after: i64,
     pub self_signed: bool,
+    /// An RSA key of this size instead of EC P-256, signed (by the EC CA) with SHA-1: a
+    /// deliberately weak leaf.
+    pub weak_rsa_sha1: Option<u32>,
 }
 
 impl Leaf<'_> {
@@ -71,6 +75,7 @@ impl Leaf<'_> {
             not_before: epoch() - DAY,
             not_after: wall_clock().max(epoch()) + 365 * DAY,
             self_signed: false,
+            weak_rsa_sha1: None,
         }
     }
 }
@@ -127,7 +132,10 @@ impl Pki {
 
     /// Issues (or self-signs) a leaf; returns (certificate file, key file).
     pub fn leaf(&self, leaf: &Leaf<'_>) -> (PathBuf, PathBuf) {
-        let key = ec_key();
+        let key = match leaf.weak_rsa_sha1 {
+            Some(bits) => PKey::from_rsa(Rsa::generate(bits).expect("RSA key")).expect("PKey"),
+            None => ec_key(),
+        };
         let mut b = builder(leaf.name, &key, leaf.not_before, leaf.not_after);
         if !leaf.self_signed {
             b.set_issuer_name(self.ca_cert.subject_name())
@@ -146,7 +154,12 @@ impl Pki {
         b.append_extension(ExtendedKeyUsage::new().server_auth().build().expect("eku"))
             .expect("eku");
         let signer = if leaf.self_signed { &key } else { &self.ca_key };
-        b.sign(signer, MessageDigest::sha256()).expect("sign");
+        let digest = if leaf.weak_rsa_sha1.is_some() {
+            MessageDigest::sha1()
+        } else {
+            MessageDigest::sha256()
+        };
+        b.sign(signer, digest).expect("sign");
         let cert = self.dir.path().join(format!("{}.crt", leaf.name));
         let key_file = self.dir.path().join(format!("{}.key", leaf.name));
         std::fs::write(&cert, b.build().to_pem().expect("pem")).expect("write cert");
