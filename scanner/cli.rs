@@ -83,6 +83,10 @@ struct ScanArgs {
     /// Human attestations for manual controls (default: PATH/attestations.toml, optional).
     #[arg(long, value_name = "FILE")]
     attestations: Option<PathBuf>,
+    /// Also probe this live HTTPS endpoint (TLS, certificate, headers); repeatable. Added to the
+    /// configuration's `[[target.endpoint]]` list.
+    #[arg(long = "endpoint", value_name = "URL")]
+    endpoints: Vec<String>,
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
@@ -255,7 +259,8 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         Some(p) => (p.clone(), true),
         None => (root.join("vouch.toml"), false),
     };
-    let settings = config::load(&config_path, explicit)?;
+    let mut settings = config::load(&config_path, explicit)?;
+    add_cli_endpoints(&mut settings, &args.endpoints);
     let attestations = match &args.attestations {
         Some(p) => config::load_attestations(p, true)?,
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
@@ -299,22 +304,47 @@ fn selected_postgres_targets(
         .collect()
 }
 
+/// `--endpoint URL`s join the configured endpoint targets (once each).
+fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
+    for url in urls {
+        if settings.endpoint_target(url).is_none() {
+            settings
+                .target
+                .endpoint
+                .push(checks::settings::EndpointTarget {
+                    url: url.clone(),
+                    ..Default::default()
+                });
+        }
+    }
+}
+
 /// Runs every source the configuration asks for.
 fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
     let repo = sources::repo::collect(root);
     let postgres = sources::migrations::collect(root, &settings.postgres);
+    let endpoints = sources::endpoint::collect(&settings, &clock.now);
+    let mut collections = vec![Collection {
+        source: "repo".to_owned(),
+        target: root.display().to_string(),
+        origin: root.display().to_string(),
+        collected_at: clock.now.clone(),
+        error: None,
+    }];
+    collections.extend(endpoints.iter().map(|ep| Collection {
+        source: "endpoint".to_owned(),
+        target: ep.url.clone(),
+        origin: ep.subject(),
+        collected_at: ep.collected_at.clone(),
+        error: ep.error.clone(),
+    }));
     Facts {
         schema: FACTS_SCHEMA.to_owned(),
         settings,
-        collections: vec![Collection {
-            source: "repo".to_owned(),
-            target: root.display().to_string(),
-            origin: root.display().to_string(),
-            collected_at: clock.now.clone(),
-            error: None,
-        }],
+        collections,
         repo: Some(repo),
         postgres,
+        endpoints,
         ..Facts::default()
     }
 }

@@ -37,6 +37,14 @@ pub static ALL: &[&dyn Check] = &[
     &rules::pg_audit_append_only::PgAuditAppendOnly,
     &rules::pg_audit_hash_chained::PgAuditHashChained,
     &rules::pg_security_definer_search_path::PgSecurityDefinerSearchPath,
+    &rules::tls_min_version::TlsMinVersion,
+    &rules::tls_weak_ciphers::TlsWeakCiphers,
+    &rules::tls_cert_valid::TlsCertValid,
+    &rules::http_hsts::HttpHsts,
+    &rules::http_security_headers::HttpSecurityHeaders,
+    &rules::http_cookies_secure::HttpCookiesSecure,
+    &rules::http_https_redirect::HttpHttpsRedirect,
+    &rules::security_txt::SecurityTxtPublished,
 ];
 
 /// The check with this id.

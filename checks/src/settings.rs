@@ -18,6 +18,7 @@ pub struct Settings {
     pub severity: BTreeMap<String, Severity>,
     pub docker: DockerSettings,
     pub postgres: PostgresSettings,
+    pub endpoint: EndpointSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
 }
@@ -128,6 +129,57 @@ impl PostgresSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct Targets {
     pub postgres: Vec<PostgresTarget>,
+    pub endpoint: Vec<EndpointTarget>,
+}
+
+/// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EndpointSettings {
+    /// Lowest TLS version that may be accepted: `1.0`, `1.1`, `1.2` or `1.3`.
+    pub tls_floor: String,
+    /// A certificate expiring within this many days is a low-severity failure.
+    pub expiry_warning_days: u32,
+    /// Require the HSTS `preload` directive on every endpoint.
+    pub require_preload: bool,
+    /// Paths whose Set-Cookie headers `http-cookies-secure` judges (the URL's own path always).
+    pub cookie_paths: Vec<String>,
+    /// Per-probe timeout (connect, handshake, one HTTP exchange), in milliseconds.
+    pub timeout_ms: u64,
+    /// Endpoints probed at the same time.
+    pub concurrency: usize,
+}
+
+impl Default for EndpointSettings {
+    fn default() -> Self {
+        EndpointSettings {
+            tls_floor: "1.2".to_owned(),
+            expiry_warning_days: 30,
+            require_preload: false,
+            cookie_paths: Vec::new(),
+            timeout_ms: 10_000,
+            concurrency: 16,
+        }
+    }
+}
+
+/// `[[target.endpoint]]`: one live HTTPS endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EndpointTarget {
+    /// `https://host[:port][/path]`.
+    pub url: String,
+    /// PEM file of the CA(s) to trust instead of the system roots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Extra paths whose cookies are judged, added to `[endpoint] cookie_paths`.
+    pub cookie_paths: Vec<String>,
+    /// Overrides `[endpoint] require_preload` for this endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_preload: Option<bool>,
+    /// The plain-HTTP URL expected to redirect (default: `http://host/path`, port 80).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +256,11 @@ impl Settings {
         self.severity.get(check).copied().unwrap_or(default)
     }
 
+    /// The `[[target.endpoint]]` entry for a URL, if configured.
+    pub fn endpoint_target(&self, url: &str) -> Option<&EndpointTarget> {
+        self.target.endpoint.iter().find(|t| t.url == url)
+    }
+
     /// Problems that serde cannot see: unknown check ids, malformed waiver dates. Each is one
     /// sentence naming the offending key.
     pub fn problems(&self) -> Vec<String> {
@@ -211,6 +268,24 @@ impl Settings {
         for check in self.severity.keys() {
             if crate::find(check).is_none() {
                 problems.push(format!("[severity] names unknown check `{check}`"));
+            }
+        }
+        if !TLS_VERSIONS.contains(&self.endpoint.tls_floor.as_str()) {
+            problems.push(format!(
+                "[endpoint] tls_floor = \"{}\" is not one of 1.0, 1.1, 1.2, 1.3",
+                self.endpoint.tls_floor
+            ));
+        }
+        if self.endpoint.concurrency == 0 || self.endpoint.timeout_ms == 0 {
+            problems.push("[endpoint] concurrency and timeout_ms must be above 0".to_owned());
+        }
+        for (i, t) in self.target.endpoint.iter().enumerate() {
+            if !t.url.starts_with("https://") {
+                problems.push(format!(
+                    "endpoint target #{} url = \"{}\" is not an https:// URL",
+                    i + 1,
+                    t.url
+                ));
             }
         }
         for (i, w) in self.waiver.iter().enumerate() {
@@ -234,6 +309,9 @@ impl Settings {
         problems
     }
 }
+
+/// TLS versions vouch probes, oldest first.
+pub const TLS_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
 
 /// `YYYY-MM-DD` with a plausible month and day; such dates compare correctly as strings.
 pub fn is_iso_date(s: &str) -> bool {

@@ -6,6 +6,8 @@
 mod browser;
 mod cli;
 mod determinism;
+#[cfg(feature = "endpoint")]
+mod endpoints;
 mod formats;
 mod harness;
 mod kube_manifests;
@@ -17,5 +19,7 @@ mod pg_static;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;
+#[cfg(feature = "endpoint")]
+mod tls_servers;
 mod trust;
 mod waivers;

@@ -8,6 +8,7 @@
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
 pub mod attestation;
+pub mod endpoint;
 pub mod kube;
 pub mod pg;
 pub mod pg_live;
@@ -32,6 +33,8 @@ pub struct Facts {
     pub postgres: Vec<pg::Database>,
     /// Human attestations for controls vouch cannot verify (`attestations.toml`).
     pub attestations: Vec<attestation::Attestation>,
+    /// Live HTTPS endpoints (`[[target.endpoint]]`, `scan --endpoint`).
+    pub endpoints: Vec<endpoint::Endpoint>,
 }
 
 /// One source's run over one target.

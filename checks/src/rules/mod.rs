@@ -8,8 +8,13 @@ pub mod docker_base_pinned;
 pub mod docker_minimal_base;
 pub mod docker_no_secrets;
 pub mod docker_non_root;
+pub(crate) mod endpoint_support;
 pub mod gha_action_pinned;
 pub mod gha_image_pinned;
+pub mod http_cookies_secure;
+pub mod http_hsts;
+pub mod http_https_redirect;
+pub mod http_security_headers;
 pub mod image_digest_pinned;
 pub mod k8s_no_privileged;
 pub mod k8s_read_only_root_fs;
@@ -37,7 +42,11 @@ pub mod pg_ssl_enforced;
 pub mod sbom_present;
 pub mod sbom_valid;
 pub mod secrets_committed;
+pub mod security_txt;
 mod supply_chain;
+pub mod tls_cert_valid;
+pub mod tls_min_version;
+pub mod tls_weak_ciphers;
 
 use serde_json::json;
 

@@ -1,0 +1,174 @@
+use serde_json::json;
+
+use super::endpoint_support::{report_unreachable, version_rank};
+use crate::facts::endpoint::{Endpoint, Probe};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::settings::TLS_VERSIONS;
+
+pub struct TlsMinVersion;
+
+static META: Meta = Meta {
+    id: "tls-min-version",
+    title: "Endpoints refuse TLS versions below the floor",
+    severity: Severity::High,
+    controls: &["TLS-01"],
+    source: Source::Endpoint,
+    docs: r#"
+## Why
+TLS 1.0 and 1.1 are deprecated (RFC 8996): they rely on SHA-1 and MD5 in the handshake, allow
+CBC constructions behind BEAST and Lucky13, and PCI DSS has forbidden them since 2018. A server
+that still accepts them lets an attacker who can interfere with the handshake steer clients to
+the weakest version both sides support.
+
+## What is judged
+For each endpoint, vouch completes a handshake at exactly TLS 1.0, 1.1, 1.2 and 1.3 (OpenSSL at
+security level 0 for the probe, so legacy versions really are offered on the wire). Every
+version below `[endpoint] tls_floor` (default `1.2`) must be refused. A probe that could not be
+completed (timeout, connection reset) is an `error`: a refusal must be seen, not assumed. An
+endpoint that accepts no version at all cannot be judged and is an `error` too.
+
+## How to fix
+nginx: `ssl_protocols TLSv1.2 TLSv1.3;`. Apache: `SSLProtocol -all +TLSv1.2 +TLSv1.3`.
+AWS ALB/CloudFront: choose a security policy such as `ELBSecurityPolicy-TLS13-1-2-2021-06`.
+
+## Evidence
+The floor and every probe: version, outcome, and the negotiated cipher or the server's alert.
+"#,
+};
+
+impl Check for TlsMinVersion {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        let floor = cx.settings.endpoint.tls_floor.as_str();
+        for ep in &cx.facts.endpoints {
+            let location = Location::resource(ep.tls_uri());
+            if report_unreachable(ep, &location, out) {
+                continue;
+            }
+            let evidence = json!({ "url": ep.url, "floor": floor, "protocols": ep.protocols });
+            match judge(ep, floor) {
+                Verdict::Pass(m) => out.pass(ep.subject(), location, m, evidence),
+                Verdict::Fail(m) => out.fail(ep.subject(), location, m, evidence),
+                Verdict::Error(m) => out.error(ep.subject(), location, m, evidence),
+            }
+        }
+    }
+}
+
+enum Verdict {
+    Pass(String),
+    Fail(String),
+    Error(String),
+}
+
+fn judge(ep: &Endpoint, floor: &str) -> Verdict {
+    let Some(floor_rank) = version_rank(floor) else {
+        return Verdict::Error(format!("tls_floor {floor:?} is not a TLS version"));
+    };
+    let probe_of = |v: &str| {
+        ep.protocols
+            .iter()
+            .find(|p| p.version == v)
+            .map(|p| &p.result)
+    };
+    let mut accepted_below = Vec::new();
+    let mut unknown_below = Vec::new();
+    for version in &TLS_VERSIONS[..floor_rank] {
+        match probe_of(version) {
+            Some(Probe::Accepted { .. }) => accepted_below.push(format!("TLS {version}")),
+            Some(Probe::Refused { .. }) => {}
+            Some(Probe::Error { cause } | Probe::Untestable { reason: cause }) => {
+                unknown_below.push(format!("TLS {version}: {cause}"));
+            }
+            None => unknown_below.push(format!("TLS {version}: not probed")),
+        }
+    }
+    let accepted: Vec<String> = ep
+        .protocols
+        .iter()
+        .filter(|p| p.result.is_accepted())
+        .map(|p| format!("TLS {}", p.version))
+        .collect();
+    if !accepted_below.is_empty() {
+        return Verdict::Fail(format!(
+            "{} accepts {} (below the TLS {floor} floor)",
+            ep.url,
+            accepted_below.join(", ")
+        ));
+    }
+    if !unknown_below.is_empty() {
+        return Verdict::Error(format!(
+            "{}: could not tell whether versions below TLS {floor} are refused ({})",
+            ep.url,
+            unknown_below.join("; ")
+        ));
+    }
+    if accepted.is_empty() {
+        return Verdict::Error(format!(
+            "{} completed no TLS handshake at any version",
+            ep.url
+        ));
+    }
+    Verdict::Pass(format!(
+        "{} refuses every version below TLS {floor}; accepts {}",
+        ep.url,
+        accepted.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::endpoint::ProtocolProbe;
+
+    fn ep(outcomes: [bool; 4]) -> Endpoint {
+        let protocols = TLS_VERSIONS
+            .iter()
+            .zip(outcomes)
+            .map(|(v, ok)| ProtocolProbe {
+                version: (*v).to_owned(),
+                result: if ok {
+                    Probe::Accepted {
+                        version: format!("TLSv{v}"),
+                        cipher: "X".to_owned(),
+                    }
+                } else {
+                    Probe::Refused {
+                        reason: "protocol version".to_owned(),
+                    }
+                },
+            })
+            .collect();
+        Endpoint {
+            url: "https://h".to_owned(),
+            protocols,
+            ..Endpoint::default()
+        }
+    }
+
+    #[test]
+    fn judges_against_the_floor() {
+        assert!(matches!(
+            judge(&ep([false, false, true, true]), "1.2"),
+            Verdict::Pass(_)
+        ));
+        assert!(matches!(
+            judge(&ep([true, true, true, true]), "1.2"),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            judge(&ep([false, false, true, true]), "1.3"),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            judge(&ep([false, false, false, false]), "1.2"),
+            Verdict::Error(_)
+        ));
+        let mut missing = ep([false, false, true, true]);
+        missing.protocols.remove(0);
+        assert!(matches!(judge(&missing, "1.2"), Verdict::Error(_)));
+    }
+}

@@ -1,0 +1,78 @@
+//! Live HTTPS endpoints: TLS version and cipher probes, the certificate chain, and the HTTP
+//! responses the `tls-*`, `http-*` and `security-txt` checks judge.
+//!
+//! Endpoints are probed concurrently (tokio, at most `[endpoint] concurrency` at once); the
+//! probes of one endpoint run one after another, because small servers (`openssl s_server
+//! -www`) serve one connection at a time. Every socket operation has the `[endpoint]
+//! timeout_ms` deadline. Nothing here judges: outcomes are recorded as they were seen.
+
+use checks::Settings;
+use checks::facts::endpoint::Endpoint;
+
+#[cfg(feature = "endpoint")]
+mod http;
+#[cfg(feature = "endpoint")]
+mod probe;
+#[cfg(feature = "endpoint")]
+mod tls;
+
+/// One configured endpoint, with its settings resolved.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: String,
+    pub ca_file: Option<String>,
+    /// Paths whose cookies are collected besides the URL's own.
+    pub cookie_paths: Vec<String>,
+    pub http_url: Option<String>,
+    pub timeout: std::time::Duration,
+}
+
+/// The endpoints of `settings.target.endpoint`, in order.
+pub fn targets(settings: &Settings) -> Vec<Target> {
+    let defaults = &settings.endpoint;
+    settings
+        .target
+        .endpoint
+        .iter()
+        .map(|t| {
+            let mut cookie_paths = defaults.cookie_paths.clone();
+            cookie_paths.extend(t.cookie_paths.iter().cloned());
+            cookie_paths.sort();
+            cookie_paths.dedup();
+            Target {
+                url: t.url.clone(),
+                ca_file: t.ca_file.clone(),
+                cookie_paths,
+                http_url: t.http_url.clone(),
+                timeout: std::time::Duration::from_millis(defaults.timeout_ms.max(1)),
+            }
+        })
+        .collect()
+}
+
+/// Probes every configured endpoint; `collected_at` is the injected clock's RFC 3339 time.
+pub fn collect(settings: &Settings, collected_at: &str) -> Vec<Endpoint> {
+    let targets = targets(settings);
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    run(targets, settings.endpoint.concurrency.max(1), collected_at)
+}
+
+#[cfg(feature = "endpoint")]
+fn run(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
+    probe::all(targets, concurrency, collected_at)
+}
+
+#[cfg(not(feature = "endpoint"))]
+fn run(targets: Vec<Target>, _concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
+    targets
+        .into_iter()
+        .map(|t| Endpoint {
+            url: t.url,
+            collected_at: collected_at.to_owned(),
+            error: Some("this vouch was built without the `endpoint` feature".to_owned()),
+            ..Endpoint::default()
+        })
+        .collect()
+}

@@ -1,0 +1,291 @@
+//! Real TLS and HTTP servers for the endpoint tests: `openssl s_server` and nginx, started on
+//! free 127.0.0.1 ports in temporary directories and killed when dropped. Certificates are made
+//! here with the openssl crate, with validity dates relative to the pinned test clock.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use openssl::asn1::{Asn1Integer, Asn1Time};
+use openssl::bn::BigNum;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::x509::extension::{BasicConstraints, ExtendedKeyUsage, SubjectAlternativeName};
+use openssl::x509::{X509, X509Builder, X509NameBuilder};
+use tempfile::TempDir;
+
+use super::harness::EPOCH;
+
+pub const DAY: i64 = 86_400;
+
+/// The pinned test clock, in Unix seconds.
+pub fn epoch() -> i64 {
+    EPOCH.parse().expect("EPOCH is a number")
+}
+
+fn wall_clock() -> i64 {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs();
+    i64::try_from(secs).expect("the clock fits in i64")
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released for the server to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A certificate authority and the leaves it issues, as PEM files in a temp dir.
+pub struct Pki {
+    pub dir: TempDir,
+    ca_cert: X509,
+    ca_key: PKey<Private>,
+    pub ca_file: PathBuf,
+}
+
+/// What a leaf looks like.
+#[derive(Clone, Copy)]
+pub struct Leaf<'a> {
+    pub name: &'a str,
+    pub sans_dns: &'a [&'a str],
+    pub not_before: i64,
+    pub not_after: i64,
+    pub self_signed: bool,
+    /// An RSA key of this size instead of EC P-256, signed (by the EC CA) with SHA-1: a
+    /// deliberately weak leaf.
+    pub weak_rsa_sha1: Option<u32>,
+}
+
+impl Leaf<'_> {
+    /// Valid for localhost/127.0.0.1 from a day before the test clock until a year after
+    /// today, so both the pinned clock and the real one (used by the HTTP client) accept it.
+    pub fn good(name: &str) -> Leaf<'_> {
+        Leaf {
+            name,
+            sans_dns: &["localhost"],
+            not_before: epoch() - DAY,
+            not_after: wall_clock().max(epoch()) + 365 * DAY,
+            self_signed: false,
+            weak_rsa_sha1: None,
+        }
+    }
+}
+
+static SERIAL: AtomicU32 = AtomicU32::new(1);
+
+fn ec_key() -> PKey<Private> {
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256");
+    PKey::from_ec_key(EcKey::generate(&group).expect("EC key")).expect("PKey")
+}
+
+fn builder(cn: &str, key: &PKey<Private>, not_before: i64, not_after: i64) -> X509Builder {
+    let mut b = X509Builder::new().expect("builder");
+    b.set_version(2).expect("v3");
+    let serial = BigNum::from_u32(SERIAL.fetch_add(1, Ordering::Relaxed)).expect("serial");
+    b.set_serial_number(&Asn1Integer::from_bn(&serial).expect("serial"))
+        .expect("serial");
+    let mut name = X509NameBuilder::new().expect("name");
+    name.append_entry_by_text("CN", cn).expect("CN");
+    let name = name.build();
+    b.set_subject_name(&name).expect("subject");
+    b.set_issuer_name(&name).expect("issuer");
+    b.set_pubkey(key).expect("key");
+    b.set_not_before(&Asn1Time::from_unix(not_before).expect("time"))
+        .expect("not before");
+    b.set_not_after(&Asn1Time::from_unix(not_after).expect("time"))
+        .expect("not after");
+    b
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca_key = ec_key();
+        let mut b = builder(
+            "vouch test CA",
+            &ca_key,
+            epoch() - 30 * DAY,
+            wall_clock() + 3650 * DAY,
+        );
+        b.append_extension(BasicConstraints::new().critical().ca().build().expect("bc"))
+            .expect("bc");
+        b.sign(&ca_key, MessageDigest::sha256()).expect("sign");
+        let ca_cert = b.build();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca_cert.to_pem().expect("pem")).expect("write ca");
+        Pki {
+            dir,
+            ca_cert,
+            ca_key,
+            ca_file,
+        }
+    }
+
+    /// Issues (or self-signs) a leaf; returns (certificate file, key file).
+    pub fn leaf(&self, leaf: &Leaf<'_>) -> (PathBuf, PathBuf) {
+        let key = match leaf.weak_rsa_sha1 {
+            Some(bits) => PKey::from_rsa(Rsa::generate(bits).expect("RSA key")).expect("PKey"),
+            None => ec_key(),
+        };
+        let mut b = builder(leaf.name, &key, leaf.not_before, leaf.not_after);
+        if !leaf.self_signed {
+            b.set_issuer_name(self.ca_cert.subject_name())
+                .expect("issuer");
+        }
+        let mut san = SubjectAlternativeName::new();
+        for dns in leaf.sans_dns {
+            san.dns(dns);
+        }
+        san.ip("127.0.0.1");
+        let issuer = (!leaf.self_signed).then_some(self.ca_cert.as_ref());
+        let san = san.build(&b.x509v3_context(issuer, None)).expect("san");
+        b.append_extension(san).expect("san");
+        b.append_extension(BasicConstraints::new().build().expect("bc"))
+            .expect("bc");
+        b.append_extension(ExtendedKeyUsage::new().server_auth().build().expect("eku"))
+            .expect("eku");
+        let signer = if leaf.self_signed { &key } else { &self.ca_key };
+        let digest = if leaf.weak_rsa_sha1.is_some() {
+            MessageDigest::sha1()
+        } else {
+            MessageDigest::sha256()
+        };
+        b.sign(signer, digest).expect("sign");
+        let cert = self.dir.path().join(format!("{}.crt", leaf.name));
+        let key_file = self.dir.path().join(format!("{}.key", leaf.name));
+        std::fs::write(&cert, b.build().to_pem().expect("pem")).expect("write cert");
+        std::fs::write(&key_file, key.private_key_to_pem_pkcs8().expect("pem")).expect("write key");
+        (cert, key_file)
+    }
+}
+
+/// A server process, killed on drop.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    what: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Waits until `port` accepts connections; panics with the server's output if it died.
+    fn ready(mut self, port: u16) -> Server {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                panic!("{} exited ({status}) before listening: {err}", self.what);
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return self;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("{} did not listen on port {port} within 20 s", self.what);
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}/", self.port)
+    }
+}
+
+/// `openssl s_server -www` with a certificate and extra flags (`-min_protocol TLSv1.2`…).
+pub fn s_server(cert: &Path, key: &Path, flags: &[&str]) -> Server {
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .args(flags)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl is installed (scripts/test installs it)");
+    Server {
+        child,
+        port,
+        what: format!("openssl s_server {}", flags.join(" ")),
+    }
+    .ready(port)
+}
+
+/// One nginx process (no master, no daemon) serving `servers` (the `server { … }` blocks,
+/// with `{dir}` replaced by its temp dir); `ports` are checked for readiness.
+pub struct Nginx {
+    server: Server,
+    _dir: TempDir,
+}
+
+impl Nginx {
+    pub fn start(servers: &str, ports: &[u16]) -> Nginx {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().display().to_string();
+        let conf = format!(
+            "worker_processes 1; master_process off; daemon off;\n\
+             pid {d}/nginx.pid; error_log {d}/error.log warn;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  access_log off; server_tokens off; default_type text/plain;\n  \
+             client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;\n  \
+             uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n{}\n}}\n",
+            servers.replace("{dir}", &d)
+        );
+        let conf_file = dir.path().join("nginx.conf");
+        std::fs::write(&conf_file, conf).expect("write nginx.conf");
+        let child = Command::new(nginx_binary())
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-e")
+            .arg(dir.path().join("error.log"))
+            .arg("-c")
+            .arg(&conf_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nginx is installed (scripts/test installs it)");
+        let mut server = Server {
+            child,
+            port: ports[0],
+            what: "nginx".to_owned(),
+        };
+        for port in ports {
+            server = server.ready(*port);
+        }
+        Nginx { server, _dir: dir }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port
+    }
+}
+
+/// nginx lives in /usr/sbin, which is not always on a non-root PATH.
+fn nginx_binary() -> PathBuf {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("nginx"))
+}
