@@ -9,4 +9,5 @@ pub mod clock;
 pub mod config;
 pub mod explain;
 pub mod output;
+pub mod pack;
 pub mod sources;
