@@ -27,8 +27,8 @@ use checks::catalog::catalog;
 use reports::{Clock, Report};
 
 use crate::output::{self, Format};
-pub use manifest::{MANIFEST, Manifest, SIGNATURE};
 use manifest::{FileEntry, MANIFEST_SCHEMA, ScanTimes, sha256_hex};
+pub use manifest::{MANIFEST, Manifest, SIGNATURE};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -61,15 +61,18 @@ pub fn write(
     finished: &str,
 ) -> Result<Vec<String>> {
     let dir = &opts.dir;
-    prepare_dir(dir)?;
-    // Read everything that can fail before writing anything.
+    // Read and render everything that can fail before creating anything.
     let templates = templates::load(opts.templates.as_deref())?;
     let previous = match &opts.previous {
         Some(p) => Some(manifest::previous_manifest_sha256(p)?),
         None => None,
     };
-
+    let signer = match &opts.sign_key {
+        Some(key) => Some(sign::Signer::load(key)?),
+        None => None,
+    };
     let contents = render_all(facts, report, &templates, started, finished)?;
+    prepare_dir(dir)?;
     let mut entries = Vec::with_capacity(contents.len());
     for (path, bytes) in &contents {
         let target = dir.join(path);
@@ -102,8 +105,8 @@ pub fn write(
     let mut written: Vec<String> = manifest.files.iter().map(|f| f.path.clone()).collect();
     written.push(MANIFEST.to_owned());
 
-    if let Some(key) = &opts.sign_key {
-        let signature = sign::sign_with(key, &manifest_bytes)?;
+    if let Some(signer) = &signer {
+        let signature = signer.sign(&manifest_bytes)?;
         let sig_path = dir.join(SIGNATURE);
         std::fs::write(&sig_path, signature)
             .with_context(|| format!("cannot write {}", sig_path.display()))?;
@@ -152,11 +155,17 @@ fn render_all(
         ("facts.json".to_owned(), facts_json.into_bytes()),
         ("report.json".to_owned(), report_json.into_bytes()),
         ("report.html".to_owned(), html.into_bytes()),
-        ("oscal/assessment-results.json".to_owned(), oscal.into_bytes()),
+        (
+            "oscal/assessment-results.json".to_owned(),
+            oscal.into_bytes(),
+        ),
     ];
     // SARIF and Markdown come from the shared renderers; a build without them leaves those
     // files out (and so out of the manifest) rather than writing a placeholder.
-    for (name, format) in [("results.sarif", Format::Sarif), ("report.md", Format::Markdown)] {
+    for (name, format) in [
+        ("results.sarif", Format::Sarif),
+        ("report.md", Format::Markdown),
+    ] {
         match output::render(report, format, false) {
             Ok(text) => files.push((name.to_owned(), text.into_bytes())),
             Err(e) => eprintln!("vouch: note: {name} left out of the pack: {e}"),

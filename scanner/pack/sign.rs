@@ -7,18 +7,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-#[cfg(feature = "sign")]
-use anyhow::{Context, bail};
 #[cfg(not(feature = "sign"))]
 use anyhow::anyhow;
+#[cfg(feature = "sign")]
+use anyhow::{Context, bail};
 
 /// The environment variable holding the private key's password (empty when unset).
 pub const PASSWORD_ENV: &str = "VOUCH_KEY_PASSWORD";
 
 pub fn password() -> Vec<u8> {
-    std::env::var(PASSWORD_ENV)
-        .unwrap_or_default()
-        .into_bytes()
+    std::env::var(PASSWORD_ENV).unwrap_or_default().into_bytes()
 }
 
 /// `PREFIX.key` and `PREFIX.pub`.
@@ -40,7 +38,7 @@ mod imp {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use sigstore::crypto::signing_key::SigStoreKeyPair;
-    use sigstore::crypto::{CosignVerificationKey, Signature, SigningScheme};
+    use sigstore::crypto::{CosignVerificationKey, SigStoreSigner, Signature, SigningScheme};
 
     const SCHEME: SigningScheme = SigningScheme::ECDSA_P256_SHA256_ASN1;
 
@@ -76,17 +74,20 @@ mod imp {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// Signs `message` with the cosign private key PEM; returns the base64 signature.
-    pub fn sign(message: &[u8], key_pem: &[u8], password: &[u8]) -> Result<String> {
+    /// Loads a cosign private key PEM (encrypted, or plain PKCS#8) as a P-256 signer.
+    pub fn signer(key_pem: &[u8], password: &[u8]) -> Result<SigStoreSigner> {
         let pair = if String::from_utf8_lossy(key_pem).contains("-----BEGIN ENCRYPTED") {
             SigStoreKeyPair::from_encrypted_pem(key_pem, password)
                 .map_err(|e| anyhow!("cannot decrypt it (is VOUCH_KEY_PASSWORD right?): {e}"))?
         } else {
             SigStoreKeyPair::from_pem(key_pem).map_err(|e| anyhow!("not a private key: {e}"))?
         };
-        let signer = pair
-            .to_sigstore_signer(&SCHEME)
-            .map_err(|e| anyhow!("not an ECDSA P-256 key: {e}"))?;
+        pair.to_sigstore_signer(&SCHEME)
+            .map_err(|e| anyhow!("not an ECDSA P-256 key: {e}"))
+    }
+
+    /// The base64 signature of `message`, as `cosign sign-blob` writes it.
+    pub fn sign(signer: &SigStoreSigner, message: &[u8]) -> Result<String> {
         let signature = signer
             .sign(message)
             .map_err(|e| anyhow!("signing failed: {e}"))?;
@@ -101,8 +102,11 @@ mod imp {
 
     /// Whether `signature_b64` is `key`'s signature of `message`.
     pub fn verify(key: &CosignVerificationKey, message: &[u8], signature_b64: &[u8]) -> bool {
-        key.verify_signature(Signature::Base64Encoded(signature_b64.trim_ascii()), message)
-            .is_ok()
+        key.verify_signature(
+            Signature::Base64Encoded(signature_b64.trim_ascii()),
+            message,
+        )
+        .is_ok()
     }
 }
 
@@ -127,13 +131,25 @@ pub fn keygen(prefix: &Path) -> Result<(PathBuf, PathBuf)> {
     Ok((key_path, pub_path))
 }
 
-/// The base64 signature of `message` with the private key in `key_file`.
+/// A loaded private key, ready to sign (loaded before a pack is written, so a wrong key or
+/// password writes nothing).
 #[cfg(feature = "sign")]
-pub fn sign_with(key_file: &Path, message: &[u8]) -> Result<String> {
-    let pem = std::fs::read(key_file)
-        .with_context(|| format!("cannot read signing key {}", key_file.display()))?;
-    imp::sign(message, &pem, &password())
-        .with_context(|| format!("signing key {}", key_file.display()))
+pub struct Signer(sigstore::crypto::SigStoreSigner);
+
+#[cfg(feature = "sign")]
+impl Signer {
+    pub fn load(key_file: &Path) -> Result<Signer> {
+        let pem = std::fs::read(key_file)
+            .with_context(|| format!("cannot read signing key {}", key_file.display()))?;
+        let signer = imp::signer(&pem, &password())
+            .with_context(|| format!("signing key {}", key_file.display()))?;
+        Ok(Signer(signer))
+    }
+
+    /// The base64 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> Result<String> {
+        imp::sign(&self.0, message)
+    }
 }
 
 #[cfg(not(feature = "sign"))]
@@ -145,8 +161,17 @@ pub fn keygen(_prefix: &Path) -> Result<(PathBuf, PathBuf)> {
 }
 
 #[cfg(not(feature = "sign"))]
-pub fn sign_with(_key_file: &Path, _message: &[u8]) -> Result<String> {
-    Err(anyhow!(NO_SIGN))
+pub enum Signer {}
+
+#[cfg(not(feature = "sign"))]
+impl Signer {
+    pub fn load(_key_file: &Path) -> Result<Signer> {
+        Err(anyhow!(NO_SIGN))
+    }
+
+    pub fn sign(&self, _message: &[u8]) -> Result<String> {
+        match *self {}
+    }
 }
 
 #[cfg(not(feature = "sign"))]
@@ -171,11 +196,12 @@ mod tests {
         let (private, public) = imp::generate(b"pw").unwrap();
         assert!(private.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"));
         assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
-        let sig = imp::sign(b"manifest", private.as_bytes(), b"pw").unwrap();
+        let signer = imp::signer(private.as_bytes(), b"pw").unwrap();
+        let sig = imp::sign(&signer, b"manifest").unwrap();
         let key = imp::public_key(public.as_bytes()).unwrap();
         assert!(imp::verify(&key, b"manifest", sig.as_bytes()));
         assert!(!imp::verify(&key, b"manifesT", sig.as_bytes()));
-        let err = imp::sign(b"m", private.as_bytes(), b"wrong").unwrap_err();
+        let err = imp::signer(private.as_bytes(), b"wrong").unwrap_err();
         assert!(err.to_string().contains("VOUCH_KEY_PASSWORD"), "{err}");
     }
 }

@@ -25,8 +25,8 @@ pub fn load(dir: Option<&Path>) -> Result<BTreeMap<String, String>> {
     let Some(dir) = dir else {
         return Ok(templates);
     };
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read templates {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read templates {}", dir.display()))?;
     for entry in entries {
         let path = entry
             .with_context(|| format!("cannot read templates {}", dir.display()))?

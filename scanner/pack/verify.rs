@@ -103,9 +103,9 @@ fn check_signature(
                 ));
             }
         }
-        (Some(_), None) => out
-            .problems
-            .push(format!("{SIGNATURE}: missing, but --key requires a signed pack")),
+        (Some(_), None) => out.problems.push(format!(
+            "{SIGNATURE}: missing, but --key requires a signed pack"
+        )),
         (None, Some(_)) => out.notes.push(format!(
             "{SIGNATURE} present but not checked: give --key PUB to verify the signature"
         )),
@@ -133,8 +133,9 @@ fn files_on_disk(dir: &Path, out: &mut Outcome) -> Result<BTreeMap<String, PathB
             continue;
         }
         if !entry.file_type().is_file() {
-            out.problems
-                .push(format!("{rel}: not a regular file (a pack holds only files)"));
+            out.problems.push(format!(
+                "{rel}: not a regular file (a pack holds only files)"
+            ));
             continue;
         }
         files.insert(rel, entry.into_path());
@@ -278,8 +279,12 @@ fn findings_difference(stored: &Value, rebuilt: &Value) -> String {
             (Some(s), Some(r)) if s != r => {
                 return format!("finding {} differs from the re-judged {}", name(s), name(r));
             }
-            (Some(s), None) => return format!("finding {} is not in the re-judged report", name(s)),
-            (None, Some(r)) => return format!("re-judging finds {}, which report.json lacks", name(r)),
+            (Some(s), None) => {
+                return format!("finding {} is not in the re-judged report", name(s));
+            }
+            (None, Some(r)) => {
+                return format!("re-judging finds {}, which report.json lacks", name(r));
+            }
             _ => {}
         }
     }

@@ -90,7 +90,13 @@ mod tests {
             now: "2026-01-01T00:00:00Z".into(),
             today: "2026-01-01".into(),
         };
-        Report::build(vec![finding], checks::catalog::catalog(), &[], "0.1.0", &clock)
+        Report::build(
+            vec![finding],
+            checks::catalog::catalog(),
+            &[],
+            "0.1.0",
+            &clock,
+        )
     }
 
     fn templates(entry: &str) -> BTreeMap<String, String> {
@@ -103,7 +109,10 @@ mod tests {
             "{{#each findings}}{{location location}}|{{source_of location}}|{{json evidence}}{{/each}}",
         );
         let html = render(&report(), &t).unwrap();
-        assert!(html.starts_with(".github/workflows/ci.yml:7|repo|"), "{html}");
+        assert!(
+            html.starts_with(".github/workflows/ci.yml:7|repo|"),
+            "{html}"
+        );
         assert!(html.contains("acme/&lt;tool&gt;@v1"), "{html}");
         assert!(!html.contains("<tool>"), "{html}");
     }

@@ -1,6 +1,6 @@
 //! Renderers: each turns a finished [`crate::Report`] into one output format.
 
-pub mod json;
-pub mod text;
 pub mod html;
+pub mod json;
 pub mod oscal;
+pub mod text;

@@ -239,8 +239,7 @@ mod tests {
     #[test]
     fn failing_control_becomes_a_finding_linked_to_its_observation() {
         let doc: Value =
-            serde_json::from_str(&render(&report(&[Status::Pass, Status::Fail]), &pack()))
-                .unwrap();
+            serde_json::from_str(&render(&report(&[Status::Pass, Status::Fail]), &pack())).unwrap();
         let ar = &doc["assessment-results"];
         assert_eq!(ar["metadata"]["oscal-version"], "1.1.3");
         let plan = ar["back-matter"]["resources"][0]["uuid"].as_str().unwrap();
@@ -270,7 +269,10 @@ mod tests {
         };
         let a: Value = serde_json::from_str(&render(&r, &pack())).unwrap();
         let b: Value = serde_json::from_str(&render(&r, &other)).unwrap();
-        assert_ne!(a["assessment-results"]["uuid"], b["assessment-results"]["uuid"]);
+        assert_ne!(
+            a["assessment-results"]["uuid"],
+            b["assessment-results"]["uuid"]
+        );
     }
 
     #[test]
