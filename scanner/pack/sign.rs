@@ -204,4 +204,13 @@ mod tests {
         let err = imp::signer(private.as_bytes(), b"wrong").unwrap_err();
         assert!(err.to_string().contains("VOUCH_KEY_PASSWORD"), "{err}");
     }
+
+    #[test]
+    fn reads_a_key_cosign_generated() {
+        let pem = include_bytes!("../../fixtures/keys/cosign-generated-empty-password.key");
+        let signer = imp::signer(pem, b"").unwrap();
+        let sig = imp::sign(&signer, b"manifest").unwrap();
+        let key = signer.to_verification_key().unwrap();
+        assert!(imp::verify(&key, b"manifest", sig.as_bytes()));
+    }
 }
