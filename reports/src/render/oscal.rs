@@ -21,7 +21,7 @@ pub const OSCAL_VERSION: &str = "1.1.3";
 pub const NAMESPACE: Uuid = Uuid::from_u128(0xb2e6_8f51_a479_52d7_b6c5_70fa_0ed8_f661);
 
 /// Property namespace for vouch's own props.
-const PROP_NS: &str = "https://github.com/vouch/vouch/ns/oscal";
+const PROP_NS: &str = "urn:vouch:oscal";
 
 /// What the pack knows beyond the report: where the evidence files are and their hashes.
 pub struct PackContext<'a> {
