@@ -71,7 +71,13 @@ pub fn write(
         Some(key) => Some(sign::Signer::load(key)?),
         None => None,
     };
-    let contents = render_all(facts, report, &templates, started, finished)?;
+    let facts_json = serde_json::to_string_pretty(facts).context("cannot serialize facts")? + "\n";
+    let derived = derive(facts_json.as_bytes(), report, &templates, started, finished)?;
+    for why in &derived.omitted {
+        eprintln!("vouch: note: left out of the pack: {why}");
+    }
+    let mut contents = derived.files;
+    contents.push(("facts.json".to_owned(), facts_json.into_bytes()));
     prepare_dir(dir)?;
     let mut entries = Vec::with_capacity(contents.len());
     for (path, bytes) in &contents {
@@ -130,15 +136,23 @@ fn prepare_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
 }
 
-/// Every file of the pack but the manifest, as (relative path, bytes).
-fn render_all(
-    facts: &Facts,
+/// The files derived from the facts: everything in a pack but facts.json and the manifest.
+pub(crate) struct Derived {
+    /// (relative path, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Formats this build cannot render (left out, and so out of the manifest), with why.
+    pub omitted: Vec<String>,
+}
+
+/// Renders every derived file from the report. `facts_json` is facts.json's exact bytes (the
+/// OSCAL file records their hash). Pure given its inputs: `vouch verify` re-derives through it.
+pub(crate) fn derive(
+    facts_json: &[u8],
     report: &Report,
     templates: &std::collections::BTreeMap<String, String>,
     started: &str,
     finished: &str,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let facts_json = serde_json::to_string_pretty(facts).context("cannot serialize facts")? + "\n";
+) -> Result<Derived> {
     let report_json = reports::render::json::render(report);
     let html = reports::render::html::render(report, templates)
         .map_err(|e| anyhow::anyhow!("cannot render report.html: {e}"))?;
@@ -146,20 +160,22 @@ fn render_all(
         report,
         &reports::render::oscal::PackContext {
             report_sha256: &sha256_hex(report_json.as_bytes()),
-            facts_sha256: &sha256_hex(facts_json.as_bytes()),
+            facts_sha256: &sha256_hex(facts_json),
             start: started,
             end: finished,
         },
     );
-    let mut files = vec![
-        ("facts.json".to_owned(), facts_json.into_bytes()),
-        ("report.json".to_owned(), report_json.into_bytes()),
-        ("report.html".to_owned(), html.into_bytes()),
-        (
-            "oscal/assessment-results.json".to_owned(),
-            oscal.into_bytes(),
-        ),
-    ];
+    let mut derived = Derived {
+        files: vec![
+            ("report.json".to_owned(), report_json.into_bytes()),
+            ("report.html".to_owned(), html.into_bytes()),
+            (
+                "oscal/assessment-results.json".to_owned(),
+                oscal.into_bytes(),
+            ),
+        ],
+        omitted: Vec::new(),
+    };
     // SARIF and Markdown come from the shared renderers; a build without them leaves those
     // files out (and so out of the manifest) rather than writing a placeholder.
     for (name, format) in [
@@ -167,9 +183,9 @@ fn render_all(
         ("report.md", Format::Markdown),
     ] {
         match output::render(report, format, false) {
-            Ok(text) => files.push((name.to_owned(), text.into_bytes())),
-            Err(e) => eprintln!("vouch: note: {name} left out of the pack: {e}"),
+            Ok(text) => derived.files.push((name.to_owned(), text.into_bytes())),
+            Err(e) => derived.omitted.push(format!("{name}: {e}")),
         }
     }
-    Ok(files)
+    Ok(derived)
 }

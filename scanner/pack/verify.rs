@@ -195,18 +195,18 @@ fn check_chain(manifest: &Manifest, expected: &str, out: &mut Outcome) {
 /// Re-judges facts.json with this vouch at the manifest's recorded clock; the rebuilt report
 /// must equal report.json byte for byte.
 fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
-    let facts = match read_facts(&dir.join("facts.json")) {
-        Ok(f) => f,
-        Err(e) => {
-            out.problems.push(format!("facts.json: {e}"));
-            return;
-        }
-    };
-    let stored = match std::fs::read(dir.join("report.json")) {
+    let facts_json = match std::fs::read(dir.join("facts.json")) {
         Ok(b) => b,
         Err(e) => {
             out.problems
-                .push(format!("report.json: cannot be read to re-judge: {e}"));
+                .push(format!("facts.json: cannot be read to re-judge: {e}"));
+            return;
+        }
+    };
+    let facts = match parse_facts(&facts_json) {
+        Ok(f) => f,
+        Err(e) => {
+            out.problems.push(format!("facts.json: {e}"));
             return;
         }
     };
@@ -220,25 +220,74 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
             return;
         }
     };
-    let rebuilt = reports::render::json::render(&super::judge(&facts, &clock));
-    if rebuilt.as_bytes() == stored.as_slice() {
-        out.ok.push(format!(
-            "report.json follows from facts.json (re-judged by vouch {} at {})",
-            super::VERSION,
-            manifest.scan.judged_at
-        ));
-    } else {
-        out.problems.push(format!(
-            "report.json: does not follow from facts.json re-judged by vouch {}: {}",
-            super::VERSION,
-            first_difference(&stored, rebuilt.as_bytes())
-        ));
+    let report = super::judge(&facts, &clock);
+    let derived = match super::derive(
+        &facts_json,
+        &report,
+        &super::templates::bundled(),
+        &manifest.scan.started,
+        &manifest.scan.finished,
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            out.problems
+                .push(format!("cannot re-derive the pack: {e:#}"));
+            return;
+        }
+    };
+    let listed: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for required in ["facts.json", "report.json"] {
+        if !listed.contains(&required) {
+            out.problems.push(format!(
+                "{required}: not in {MANIFEST}: every pack holds it"
+            ));
+        }
+    }
+    for (name, rebuilt) in &derived.files {
+        // A file the manifest does not list is already reported (missing or not made).
+        if !listed.contains(&name.as_str()) {
+            continue;
+        }
+        let Ok(stored) = std::fs::read(dir.join(name)) else {
+            continue;
+        };
+        compare_derived(name, &stored, rebuilt, manifest, out);
     }
 }
 
-fn read_facts(path: &Path) -> Result<Facts> {
-    let bytes = std::fs::read(path).context("cannot be read")?;
-    let facts: Facts = serde_json::from_slice(&bytes).context("not a vouch facts file")?;
+/// One derived file against its re-derivation. report.html is the exception: a pack made with
+/// `--templates` legitimately differs from the bundled rendering, so that is a note.
+fn compare_derived(
+    name: &str,
+    stored: &[u8],
+    rebuilt: &[u8],
+    manifest: &Manifest,
+    out: &mut Outcome,
+) {
+    let same = stored == rebuilt;
+    match (name, same) {
+        ("report.json", true) => out.ok.push(format!(
+            "report.json follows from facts.json (re-judged by vouch {} at {})",
+            super::VERSION,
+            manifest.scan.judged_at
+        )),
+        ("report.json", false) => out.problems.push(format!(
+            "report.json: does not follow from facts.json re-judged by vouch {}: {}",
+            super::VERSION,
+            first_difference(stored, rebuilt)
+        )),
+        ("report.html", false) => out.notes.push(
+            "report.html differs from the bundled template's rendering (made with --templates?): its hash is verified, its content not re-derived".to_owned(),
+        ),
+        (_, true) => out.ok.push(format!("{name} follows from the re-judged report")),
+        (_, false) => out.problems.push(format!(
+            "{name}: does not follow from the report re-judged from facts.json"
+        )),
+    }
+}
+
+fn parse_facts(bytes: &[u8]) -> Result<Facts> {
+    let facts: Facts = serde_json::from_slice(bytes).context("not a vouch facts file")?;
     if facts.schema != FACTS_SCHEMA {
         bail!("schema {:?}, expected {FACTS_SCHEMA:?}", facts.schema);
     }

@@ -297,30 +297,15 @@ fn wrong_password_or_existing_key_writes_nothing() {
     assert!(!pack.exists(), "a pack was written with an unusable key");
 }
 
-#[test]
-fn report_that_does_not_follow_from_facts_is_rejected_even_with_right_hashes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let pack = tmp.path().join("pack");
-    scan_pack(&pack, &[]);
-
-    // Forge: mark the failing finding as passing and fix up the manifest's hash and size.
-    let report_path = pack.join("report.json");
-    let mut report = json_file(&report_path);
-    let forged = report["findings"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|f| f["status"] == "fail")
-        .unwrap();
-    forged["status"] = "pass".into();
-    let forged_subject = forged["subject"].as_str().unwrap().to_owned();
-    let bytes = serde_json::to_string_pretty(&report).unwrap() + "\n";
-    std::fs::write(&report_path, &bytes).unwrap();
+/// Replaces `name` in an unsigned pack and fixes its hash and size in the manifest, as a forger
+/// without the signing key could.
+fn forge(pack: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(pack.join(name), bytes).unwrap();
     let manifest_path = pack.join("MANIFEST.json");
     let mut manifest = json_file(&manifest_path);
     for entry in manifest["files"].as_array_mut().unwrap() {
-        if entry["path"] == "report.json" {
-            entry["sha256"] = sha256_hex(bytes.as_bytes()).into();
+        if entry["path"] == name {
+            entry["sha256"] = sha256_hex(bytes).into();
             entry["size"] = bytes.len().into();
         }
     }
@@ -329,6 +314,38 @@ fn report_that_does_not_follow_from_facts_is_rejected_even_with_right_hashes() {
         serde_json::to_string_pretty(&manifest).unwrap() + "\n",
     )
     .unwrap();
+}
+
+#[test]
+fn report_that_does_not_follow_from_facts_is_rejected_even_with_right_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path().join("pack");
+    scan_pack(&pack, &[]);
+
+    // Forge: mark the failing finding as passing.
+    let mut report = json_file(&pack.join("report.json"));
+    let forged = report["findings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|f| f["status"] == "fail")
+        .unwrap();
+    forged["status"] = "pass".into();
+    let forged_subject = forged["subject"].as_str().unwrap().to_owned();
+    forge(
+        &pack,
+        "report.json",
+        (serde_json::to_string_pretty(&report).unwrap() + "\n").as_bytes(),
+    );
+    // And the OSCAL file: claim the failing control is satisfied.
+    let oscal_name = "oscal/assessment-results.json";
+    let oscal = std::fs::read_to_string(pack.join(oscal_name)).unwrap();
+    assert!(oscal.contains("not-satisfied"));
+    forge(
+        &pack,
+        oscal_name,
+        oscal.replace("not-satisfied", "satisfied").as_bytes(),
+    );
 
     let (code, out) = verify(&pack, &[]);
     assert_eq!(code, 1, "{out}");
@@ -338,6 +355,10 @@ fn report_that_does_not_follow_from_facts_is_rejected_even_with_right_hashes() {
         "{out}"
     );
     assert!(out.contains(&forged_subject), "{out}");
+    assert!(
+        out.contains(&format!("FAIL  {oscal_name}: does not follow")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -441,6 +462,10 @@ fn templates_dir_replaces_the_bundled_html_template() {
     );
     let (code, out) = verify(&pack, &[]);
     assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("note  report.html differs from the bundled"),
+        "{out}"
+    );
 
     // A broken template is an error naming it, and nothing is written.
     std::fs::write(templates.join("report.html.hbs"), "{{#each findings}}").unwrap();
