@@ -4,16 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use checks::catalog::catalog;
 use checks::facts::{Collection, FACTS_SCHEMA};
 use checks::{Facts, Severity};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use reports::Report;
 
 use crate::output::{self, Format};
 use crate::{clock, config, sources};
-
-const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +53,46 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Verify an evidence pack: hashes, signature, chain link, and that report.json follows from facts.json.
+    ///
+    /// Exit codes: 0 everything holds; 1 verification failed (each problem names its file); 2 it could not run.
+    Verify(VerifyArgs),
+    /// Generate an ECDSA P-256 signing key pair in cosign's format: PREFIX.key and PREFIX.pub.
+    ///
+    /// The private key is encrypted with the password in VOUCH_KEY_PASSWORD (empty when unset, as cosign allows).
+    Keygen {
+        /// Path prefix of the two files.
+        #[arg(long, value_name = "PREFIX")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct PackArgs {
+    /// Also write an evidence pack into this new or empty directory.
+    #[arg(long, value_name = "DIR")]
+    pack: Option<PathBuf>,
+    /// Sign the pack's MANIFEST.json with this cosign-format private key (password in VOUCH_KEY_PASSWORD).
+    #[arg(long, value_name = "FILE", requires = "pack")]
+    sign_key: Option<PathBuf>,
+    /// The previous pack: its MANIFEST.json's sha256 is recorded, chaining packs over time.
+    #[arg(long, value_name = "DIR", requires = "pack")]
+    previous: Option<PathBuf>,
+    /// Directory of handlebars templates (NAME.hbs) replacing the bundled ones, e.g. report.html.hbs.
+    #[arg(long, value_name = "DIR", requires = "pack")]
+    templates: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// The pack directory.
+    dir: PathBuf,
+    /// Public key (PEM, as written by `vouch keygen` or `cosign generate-key-pair`): the signature becomes required.
+    #[arg(long, value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// The previous pack: check that this pack's manifest links to it.
+    #[arg(long, value_name = "DIR")]
+    previous: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,6 +134,8 @@ struct ScanArgs {
     all_targets: bool,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    pack: PackArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,6 +145,8 @@ struct CheckArgs {
     facts: PathBuf,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    pack: PackArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -218,7 +258,8 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 );
             }
             let plan = order.plan(&args.output)?;
-            judge_and_write(&facts, &args.output, &plan)
+            let started = clock::now()?;
+            judge_and_write(&facts, &args.output, &plan, &args.pack, &started)
         }
         Command::Answer(args) => {
             crate::answer::run(&args)?;
@@ -245,6 +286,40 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify(args) => verify(&args),
+        Command::Keygen { out } => {
+            let (key, public) = crate::pack::sign::keygen(&out)?;
+            println!("wrote {} and {}", key.display(), public.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn verify(args: &VerifyArgs) -> Result<ExitCode> {
+    let outcome = crate::pack::verify::verify(&crate::pack::verify::Request {
+        dir: &args.dir,
+        key: args.key.as_deref(),
+        previous: args.previous.as_deref(),
+    })?;
+    for line in &outcome.ok {
+        println!("ok    {line}");
+    }
+    for line in &outcome.notes {
+        println!("note  {line}");
+    }
+    for line in &outcome.problems {
+        println!("FAIL  {line}");
+    }
+    if outcome.problems.is_empty() {
+        println!("verified: {}", args.dir.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "NOT verified: {} problem(s) in {}",
+            outcome.problems.len(),
+            args.dir.display()
+        );
+        Ok(ExitCode::from(1))
     }
 }
 
@@ -279,7 +354,7 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    judge_and_write(&facts, &args.output, &plan)
+    judge_and_write(&facts, &args.output, &plan, &args.pack, &clock)
 }
 
 /// The live PostgreSQL targets `--target` / `--all-targets` select; an unknown name is an error.
@@ -353,12 +428,22 @@ fn judge_and_write(
     facts: &Facts,
     out: &OutputArgs,
     plan: &[output::Destination],
+    pack: &PackArgs,
+    started: &reports::Clock,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
-    let findings = checks::judge(facts);
-    let mut report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, &clock);
-    report.apply_attestations(&facts.attestations, &clock.today);
+    let report = crate::pack::judge(facts, &clock);
     output::write_all(&report, plan)?;
+    if let Some(dir) = &pack.pack {
+        let options = crate::pack::Options {
+            dir: dir.clone(),
+            sign_key: pack.sign_key.clone(),
+            previous: pack.previous.clone(),
+            templates: pack.templates.clone(),
+        };
+        let finished = clock::now()?;
+        crate::pack::write(&options, facts, &report, &started.now, &finished.now)?;
+    }
     let gating = report.gating(out.fail_on.into()).count();
     Ok(if gating > 0 {
         ExitCode::from(1)

@@ -11,6 +11,7 @@ pub mod config;
 pub mod evidence;
 pub mod explain;
 pub mod output;
+pub mod pack;
 pub mod sources;
 pub mod templates;
 pub mod trust_page;

@@ -11,6 +11,7 @@ mod endpoints;
 mod formats;
 mod harness;
 mod kube_manifests;
+mod pack;
 mod pg_fold_vs_server;
 mod pg_live;
 mod pg_live_harness;

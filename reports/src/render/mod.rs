@@ -1,8 +1,10 @@
 //! Renderers: each turns a finished [`crate::Report`] into one output format.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
 pub mod sarif;
 pub mod templates;
 pub mod text;

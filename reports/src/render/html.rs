@@ -1,0 +1,141 @@
+//! The HTML report: handlebars templates rendered from the report/v1 model.
+//!
+//! Pure: the templates are passed in as strings (the CLI embeds the bundled ones and lets
+//! `--templates DIR` replace them). The template data is exactly the report/v1 JSON; the
+//! helpers below are the only additions:
+//!
+//! - `json VALUE`: VALUE as pretty-printed JSON (escaped like any other text).
+//! - `source_of LOCATION`: where a finding was judged: `repo` for a file location, otherwise
+//!   the URI scheme (`postgres`, `tls`, `oci`, `arn`…).
+//! - `location LOCATION`: `path:line` (`path` when line is 0) or the URI.
+//! - the handlebars-rust built-ins (`eq`, `ne`, `and`, `or`, `not`, `len`, `lookup`…).
+
+use std::collections::BTreeMap;
+
+use handlebars::{Handlebars, handlebars_helper};
+use serde_json::Value;
+
+use crate::Report;
+
+/// The template every HTML report starts from; the others are partials it may include.
+pub const ENTRY: &str = "report.html";
+
+handlebars_helper!(json: |v: Json| serde_json::to_string_pretty(v).unwrap_or_default());
+handlebars_helper!(source_of: |loc: Json| source_of_location(loc));
+handlebars_helper!(location: |loc: Json| location_text(loc));
+
+/// `repo` for a file, the URI's scheme for a resource.
+fn source_of_location(loc: &Value) -> String {
+    if loc.get("path").is_some() {
+        return "repo".to_owned();
+    }
+    let uri = loc.get("uri").and_then(Value::as_str).unwrap_or_default();
+    uri.split(':')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+fn location_text(loc: &Value) -> String {
+    if let Some(path) = loc.get("path").and_then(Value::as_str) {
+        return match loc.get("line").and_then(Value::as_u64) {
+            Some(line) if line > 0 => format!("{path}:{line}"),
+            _ => path.to_owned(),
+        };
+    }
+    loc.get("uri")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Renders `report` through `templates` (name → handlebars source); `templates` must hold
+/// [`ENTRY`]. Every template is registered under its name, so any may include another as a
+/// partial (`{{> name}}`).
+pub fn render(report: &Report, templates: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut hb = Handlebars::new();
+    hb.register_helper("json", Box::new(json));
+    hb.register_helper("source_of", Box::new(source_of));
+    hb.register_helper("location", Box::new(location));
+    for (name, source) in templates {
+        hb.register_template_string(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    if !templates.contains_key(ENTRY) {
+        return Err(format!("no template named {ENTRY}"));
+    }
+    hb.render(ENTRY, report)
+        .map_err(|e| format!("template {ENTRY}: {e}").replace('\n', " "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Clock;
+    use checks::{Finding, Location, Severity, Status};
+
+    fn report() -> Report {
+        let finding = Finding {
+            check: "gha-action-pinned".into(),
+            status: Status::Fail,
+            severity: Severity::High,
+            subject: "acme/<tool>@v1".into(),
+            message: "not pinned".into(),
+            location: Location::file(".github/workflows/ci.yml", 7),
+            related: vec![],
+            evidence: serde_json::json!({"uses": "acme/<tool>@v1"}),
+        };
+        let clock = Clock {
+            now: "2026-01-01T00:00:00Z".into(),
+            today: "2026-01-01".into(),
+        };
+        Report::build(
+            vec![finding],
+            checks::catalog::catalog(),
+            &[],
+            "0.1.0",
+            &clock,
+        )
+    }
+
+    fn templates(entry: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([(ENTRY.to_owned(), entry.to_owned())])
+    }
+
+    #[test]
+    fn helpers_give_location_source_and_escaped_evidence() {
+        let t = templates(
+            "{{#each findings}}{{location location}}|{{source_of location}}|{{json evidence}}{{/each}}",
+        );
+        let html = render(&report(), &t).unwrap();
+        assert!(
+            html.starts_with(".github/workflows/ci.yml:7|repo|"),
+            "{html}"
+        );
+        assert!(html.contains("acme/&lt;tool&gt;@v1"), "{html}");
+        assert!(!html.contains("<tool>"), "{html}");
+    }
+
+    #[test]
+    fn resource_source_is_the_uri_scheme() {
+        let loc = serde_json::json!({"uri": "postgres://db:5432/app/public.orders"});
+        assert_eq!(source_of_location(&loc), "postgres");
+        assert_eq!(location_text(&loc), "postgres://db:5432/app/public.orders");
+    }
+
+    #[test]
+    fn partials_and_missing_entry() {
+        let mut t = templates("[{{> footer}}]");
+        t.insert("footer".into(), "{{tool.name}} {{tool.version}}".into());
+        assert_eq!(render(&report(), &t).unwrap(), "[vouch 0.1.0]");
+        let err = render(&report(), &BTreeMap::new()).unwrap_err();
+        assert!(err.contains("report.html"), "{err}");
+    }
+
+    #[test]
+    fn template_syntax_error_names_the_template() {
+        let err = render(&report(), &templates("{{#each findings}}")).unwrap_err();
+        assert!(err.starts_with("template report.html"), "{err}");
+    }
+}

@@ -1,0 +1,286 @@
+//! OSCAL 1.1.3 assessment-results: one result per scan.
+//!
+//! - every finding becomes an observation whose relevant evidence points into the pack
+//!   (`../report.json#/findings/N`, a JSON pointer, and `../facts.json`);
+//! - every control with a failing finding becomes an OSCAL finding targeting our control id,
+//!   `not-satisfied`, linked to the failing observations;
+//! - `import-ap` points at a back-matter resource, because vouch's catalog is the plan;
+//! - UUIDs are version 5 (SHA-1, RFC 9562) under [`NAMESPACE`], named by the pack content
+//!   (the sha256 of report.json) plus the object's role, so the same pack always yields the
+//!   same file.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{ControlStatus, FindingStatus, Report};
+
+pub const OSCAL_VERSION: &str = "1.1.3";
+
+/// The namespace of every UUID vouch writes in OSCAL: the v5 UUID of the URL
+/// `urn:vouch:oscal` in the RFC 9562 URL namespace (`b2e68f51-a479-52d7-b6c5-70fa0ed8f661`, see the test).
+pub const NAMESPACE: Uuid = Uuid::from_u128(0xb2e6_8f51_a479_52d7_b6c5_70fa_0ed8_f661);
+
+/// Property namespace for vouch's own props.
+const PROP_NS: &str = "urn:vouch:oscal";
+
+/// What the pack knows beyond the report: where the evidence files are and their hashes.
+pub struct PackContext<'a> {
+    /// sha256 (hex) of report.json: names every UUID.
+    pub report_sha256: &'a str,
+    /// sha256 (hex) of facts.json.
+    pub facts_sha256: &'a str,
+    /// RFC 3339: when the scan started and ended.
+    pub start: &'a str,
+    pub end: &'a str,
+}
+
+struct Ids<'a> {
+    seed: &'a str,
+}
+
+impl Ids<'_> {
+    fn uuid(&self, role: &str) -> String {
+        Uuid::new_v5(&NAMESPACE, format!("{}/{role}", self.seed).as_bytes()).to_string()
+    }
+}
+
+/// assessment-results JSON, pretty-printed with a trailing newline.
+pub fn render(report: &Report, pack: &PackContext<'_>) -> String {
+    let ids = Ids {
+        seed: pack.report_sha256,
+    };
+    let plan = ids.uuid("back-matter/assessment-plan");
+    let doc = json!({
+        "assessment-results": {
+            "uuid": ids.uuid("assessment-results"),
+            "metadata": {
+                "title": "vouch assessment results",
+                "last-modified": report.generated_at,
+                "version": report.tool.version,
+                "oscal-version": OSCAL_VERSION,
+            },
+            "import-ap": { "href": format!("#{plan}") },
+            "results": [result(report, pack, &ids)],
+            "back-matter": { "resources": [
+                {
+                    "uuid": plan,
+                    "title": "Assessment plan: the vouch control catalog",
+                    "description": "vouch assesses the controls of its own catalog (`vouch list controls`) with the checks that serve them (`vouch list checks`); there is no separate OSCAL assessment plan.",
+                },
+                evidence_resource(&ids, "report.json", "The report (vouch.report/v1) these results were derived from.", pack.report_sha256),
+                evidence_resource(&ids, "facts.json", "Everything vouch collected (secrets redacted); `vouch verify` re-judges it.", pack.facts_sha256),
+            ]},
+        }
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialize");
+    s.push('\n');
+    s
+}
+
+fn evidence_resource(ids: &Ids<'_>, file: &str, description: &str, sha256: &str) -> Value {
+    json!({
+        "uuid": ids.uuid(&format!("back-matter/{file}")),
+        "title": file,
+        "description": description,
+        "rlinks": [{
+            "href": format!("../{file}"),
+            "media-type": "application/json",
+            "hashes": [{ "algorithm": "SHA-256", "value": sha256 }],
+        }],
+    })
+}
+
+fn result(report: &Report, pack: &PackContext<'_>, ids: &Ids<'_>) -> Value {
+    let observations: Vec<Value> = report
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let failing = matches!(f.status, FindingStatus::Fail | FindingStatus::Waived);
+            json!({
+                "uuid": ids.uuid(&format!("observation/{}", f.fingerprint)),
+                "title": format!("{}: {}", f.check, f.subject),
+                "description": f.message,
+                "props": [
+                    { "name": "status", "ns": PROP_NS, "value": f.status.as_str() },
+                    { "name": "severity", "ns": PROP_NS, "value": f.severity.as_str() },
+                    { "name": "check", "ns": PROP_NS, "value": f.check },
+                    { "name": "fingerprint", "ns": PROP_NS, "value": f.fingerprint },
+                ],
+                "methods": ["TEST"],
+                "types": [if failing { "finding" } else { "control-objective" }],
+                "relevant-evidence": [
+                    {
+                        "href": format!("../report.json#/findings/{i}"),
+                        "description": format!("The finding with its evidence, judged at {}.", f.location),
+                    },
+                    {
+                        "href": "../facts.json",
+                        "description": "The collected facts the finding was judged from.",
+                    },
+                ],
+                "collected": report.generated_at,
+            })
+        })
+        .collect();
+
+    let findings: Vec<Value> = report
+        .controls
+        .iter()
+        .filter(|c| c.status == ControlStatus::Fail)
+        .map(|c| {
+            let related: Vec<Value> = report
+                .findings
+                .iter()
+                .filter(|f| f.status == FindingStatus::Fail && f.controls.contains(&c.id))
+                .map(|f| json!({ "observation-uuid": ids.uuid(&format!("observation/{}", f.fingerprint)) }))
+                .collect();
+            json!({
+                "uuid": ids.uuid(&format!("finding/{}", c.id)),
+                "title": format!("{} {}", c.id, c.title),
+                "description": format!("{} failing finding(s) for control {}.", related.len(), c.id),
+                "target": {
+                    "type": "objective-id",
+                    "target-id": c.id,
+                    "status": { "state": "not-satisfied", "reason": "fail" },
+                },
+                "related-observations": related,
+            })
+        })
+        .collect();
+
+    let mut result = json!({
+        "uuid": ids.uuid("result"),
+        "title": format!("vouch scan {}", report.generated_at),
+        "description": format!(
+            "{} findings: {} pass, {} fail, {} error, {} waived.",
+            report.findings.len(), report.summary.pass, report.summary.fail,
+            report.summary.error, report.summary.waived
+        ),
+        "start": pack.start,
+        "end": pack.end,
+        "reviewed-controls": { "control-selections": [reviewed(report)] },
+    });
+    // OSCAL arrays must not be empty: leave them out instead.
+    if !observations.is_empty() {
+        result["observations"] = Value::Array(observations);
+    }
+    if !findings.is_empty() {
+        result["findings"] = Value::Array(findings);
+    }
+    result
+}
+
+/// The controls some check judged; all of them when none was (nothing judged is still a scan).
+fn reviewed(report: &Report) -> Value {
+    let judged: Vec<Value> = report
+        .controls
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.status,
+                ControlStatus::Pass | ControlStatus::Fail | ControlStatus::Error
+            )
+        })
+        .map(|c| json!({ "control-id": c.id }))
+        .collect();
+    if judged.is_empty() {
+        json!({ "include-all": {} })
+    } else {
+        json!({ "include-controls": judged })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Clock;
+    use checks::{Finding, Location, Severity, Status};
+
+    fn report(statuses: &[Status]) -> Report {
+        let findings = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Finding {
+                check: "gha-action-pinned".into(),
+                status: *s,
+                severity: Severity::High,
+                subject: format!("acme/tool{i}@v1"),
+                message: "m".into(),
+                location: Location::file(".github/workflows/ci.yml", 3),
+                related: vec![],
+                evidence: Value::Null,
+            })
+            .collect();
+        let clock = Clock {
+            now: "2026-01-01T00:00:00Z".into(),
+            today: "2026-01-01".into(),
+        };
+        Report::build(findings, checks::catalog::catalog(), &[], "0.1.0", &clock)
+    }
+
+    fn pack() -> PackContext<'static> {
+        PackContext {
+            report_sha256: "aa",
+            facts_sha256: "bb",
+            start: "2026-01-01T00:00:00Z",
+            end: "2026-01-01T00:00:00Z",
+        }
+    }
+
+    #[test]
+    fn namespace_is_the_documented_v5_uuid() {
+        assert_eq!(
+            NAMESPACE,
+            Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:vouch:oscal")
+        );
+    }
+
+    #[test]
+    fn failing_control_becomes_a_finding_linked_to_its_observation() {
+        let doc: Value =
+            serde_json::from_str(&render(&report(&[Status::Pass, Status::Fail]), &pack())).unwrap();
+        let ar = &doc["assessment-results"];
+        assert_eq!(ar["metadata"]["oscal-version"], "1.1.3");
+        let plan = ar["back-matter"]["resources"][0]["uuid"].as_str().unwrap();
+        assert_eq!(ar["import-ap"]["href"], format!("#{plan}"));
+        let result = &ar["results"][0];
+        assert_eq!(result["observations"].as_array().unwrap().len(), 2);
+        let finding = &result["findings"][0];
+        assert_eq!(finding["target"]["target-id"], "SUP-05");
+        assert_eq!(finding["target"]["status"]["state"], "not-satisfied");
+        let linked = finding["related-observations"][0]["observation-uuid"].clone();
+        let failing = result["observations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["uuid"] == linked)
+            .unwrap();
+        assert_eq!(failing["props"][0]["value"], "fail");
+    }
+
+    #[test]
+    fn uuids_are_deterministic_and_follow_the_content() {
+        let r = report(&[Status::Fail]);
+        assert_eq!(render(&r, &pack()), render(&r, &pack()));
+        let other = PackContext {
+            report_sha256: "cc",
+            ..pack()
+        };
+        let a: Value = serde_json::from_str(&render(&r, &pack())).unwrap();
+        let b: Value = serde_json::from_str(&render(&r, &other)).unwrap();
+        assert_ne!(
+            a["assessment-results"]["uuid"],
+            b["assessment-results"]["uuid"]
+        );
+    }
+
+    #[test]
+    fn a_scan_with_no_findings_has_no_empty_arrays() {
+        let doc: Value = serde_json::from_str(&render(&report(&[]), &pack())).unwrap();
+        let result = &doc["assessment-results"]["results"][0];
+        assert!(result.get("observations").is_none());
+        assert!(result.get("findings").is_none());
+        assert!(result["reviewed-controls"]["control-selections"][0]["include-all"].is_object());
+    }
+}
