@@ -123,16 +123,40 @@ pub fn write(
 /// A pack goes into a new or empty directory: stale files would be unlisted "added" files.
 fn prepare_dir(dir: &Path) -> Result<()> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read pack directory {}", dir.display()))?;
-        if entries.next().is_some() {
+        let names: Vec<String> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read pack directory {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        if is_previous_pack(&names) {
+            // Re-running the same command replaces the pack it wrote last time; anything
+            // else in the directory is someone's data and is never deleted.
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot replace the pack in {}", dir.display()))?;
+        } else if !names.is_empty() {
             bail!(
-                "pack directory {} is not empty: give a new or empty directory",
+                "pack directory {} is not empty and holds no vouch pack: give a new or empty directory",
                 dir.display()
             );
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// A directory holding exactly the files a pack consists of (and a MANIFEST.json).
+fn is_previous_pack(names: &[String]) -> bool {
+    const PACK_FILES: &[&str] = &[
+        "MANIFEST.json",
+        "MANIFEST.json.sig",
+        "report.json",
+        "report.html",
+        "report.md",
+        "results.sarif",
+        "facts.json",
+        "oscal",
+    ];
+    names.iter().any(|n| n == "MANIFEST.json")
+        && names.iter().all(|n| PACK_FILES.contains(&n.as_str()))
 }
 
 /// The files derived from the facts: everything in a pack but facts.json and the manifest.

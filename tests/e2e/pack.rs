@@ -759,3 +759,29 @@ fn net_log_check_catches_a_page_that_loads_external_resources() {
         "{requests:?}"
     );
 }
+
+#[test]
+fn rerunning_into_the_same_pack_dir_replaces_the_pack_but_never_foreign_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path().join("pack");
+    scan_pack(&pack, &[]);
+    scan_pack(&pack, &[]);
+    let (code, out) = verify(&pack, &[]);
+    assert_eq!(code, 0, "{out}");
+
+    let foreign = tmp.path().join("notes");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("todo.txt"), "mine").unwrap();
+    vouch()
+        .arg("scan")
+        .arg(fixture("demo"))
+        .arg("--pack")
+        .arg(&foreign)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("holds no vouch pack"));
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("todo.txt")).unwrap(),
+        "mine"
+    );
+}

@@ -429,27 +429,79 @@ fn unreadable_or_headerless_workbooks_exit_2() {
         .stderr(predicates::str::contains("cannot read workbook"));
 }
 
-#[test]
-fn demo_trust_page_renders() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
+/// Copies the demo repository so a test can change it.
+fn demo_copy(into: &Path) -> PathBuf {
+    let copy = into.join("demo");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("demo"))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    copy
+}
+
+fn scan_to(repo: &Path, report: &Path) {
     vouch()
         .arg("scan")
-        .arg(fixture("demo"))
+        .arg(repo)
         .args(["--format", "json", "--output"])
-        .arg(&report)
+        .arg(report)
         .assert()
         .code(predicates::ord::lt(2));
+}
+
+#[test]
+fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_copy(dir.path());
+    let report = dir.path().join("report.json");
+    scan_to(&demo, &report);
     vouch()
         .arg("trust")
         .arg("--claims")
-        .arg(fixture("demo/claims.toml"))
+        .arg(demo.join("claims.toml"))
         .arg("--report")
         .arg(&report)
         .arg("--out")
         .arg(dir.path())
         .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "7 claims: 4 verified, 2 attested, 0 partly verified, 1 unverified, 0 failing",
+        ));
+    let html = dir.path().join("trust.html");
+    let dom = browser::dump_dom(&html);
+    assert_eq!(browser::count_in(&dom, "verified"), Some(4));
+    assert_eq!(browser::count_in(&dom, "unverified"), Some(1));
+    browser::assert_self_contained(&std::fs::read_to_string(&html).unwrap());
+    vouch()
+        .arg("gate")
+        .arg("--claims")
+        .arg(demo.join("claims.toml"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
         .success();
-    let html = std::fs::read_to_string(dir.path().join("trust.html")).unwrap();
-    assert!(html.contains("data-state="), "claims rendered");
+
+    // A migration lets the runtime role bypass row-level security: the published
+    // "least-privilege role" claim is now contradicted, and the gate says so.
+    std::fs::write(
+        demo.join("db/migrations/0005_reporting_shortcut.sql"),
+        "ALTER ROLE app_user BYPASSRLS;\n",
+    )
+    .unwrap();
+    scan_to(&demo, &report);
+    vouch()
+        .arg("gate")
+        .arg("--claims")
+        .arg(demo.join("claims.toml"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "claim `db-role` is Failing: ACC-01 is fail",
+        ));
 }
