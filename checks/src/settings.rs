@@ -67,11 +67,8 @@ pub struct PostgresSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditChainSettings {
-    /// The column holding the row's hash; default: the first of `hash`, `row_hash`,
-    /// `entry_hash` that exists.
-    pub hash_column: Option<String>,
-    /// The column holding the previous row's hash; default: `prev_hash` or `previous_hash`.
-    pub prev_hash_column: Option<String>,
+    // The hash and previous-hash columns are `[postgres] audit_hash_columns` and
+    // `audit_prev_hash_columns` (the first that exists), shared with `pg-audit-hash-chained`.
     /// Columns giving the chain's order; default: the primary key.
     pub order_by: Vec<String>,
     /// Columns left out of the hashed JSON (e.g. filled after insertion).

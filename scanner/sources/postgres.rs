@@ -214,7 +214,7 @@ async fn verify_chains(
             continue;
         }
         let chain = match catalog::primary_key(client, *oid).await {
-            Ok(pk) => chain::verify(client, table, pk, &pg.audit_chain).await,
+            Ok(pk) => chain::verify(client, table, pk, pg).await,
             Err(e) => {
                 let mut c = chain::missing(uri, &qualified);
                 c.error = Some(format!("cannot read its primary key: {e}"));

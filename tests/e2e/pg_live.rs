@@ -589,6 +589,30 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
             .iter()
             .any(|t| t["name"] == "events_t1")
     );
+    // The shared pg-* checks judge the live facts exactly as they judge migrations.
+    for (check, subject, status) in [
+        ("pg-rls-enabled", "public.documents", "fail"),
+        ("pg-rls-forced", "public.notes", "fail"),
+        ("pg-rls-policy-tenant", "public.notes", "fail"),
+        ("pg-role-no-bypass", "bypasser", "fail"),
+        ("pg-role-no-bypass", "app_member", "fail"),
+        ("pg-role-no-bypass", "app_user", "pass"),
+        ("pg-role-not-owner", "app_user", "fail"),
+        ("pg-role-no-ddl", "app_user", "fail"),
+        ("pg-audit-append-only", "public.billing_audit", "fail"),
+        ("pg-audit-append-only", "public.audit_events", "pass"),
+        ("pg-security-definer-search-path", "public.unsafe", "fail"),
+        ("pg-security-definer-search-path", "public.safe", "pass"),
+    ] {
+        let f = s.finding(check, subject);
+        assert_eq!(f["status"], status, "{check} {subject}: {f:#}");
+        assert!(
+            f["location"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&uri)),
+            "{check} {subject} points at the live resource: {f:#}"
+        );
+    }
     // The billing_audit table has no hash columns: unverifiable, an error.
     assert_eq!(
         s.finding("pg-audit-chain-valid", "public.billing_audit")["status"],

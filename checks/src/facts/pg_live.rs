@@ -11,11 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Location;
 
-/// The audit tables judged when `[postgres] audit_tables` is empty.
-pub const DEFAULT_AUDIT_TABLES: &[&str] = &["audit_log", "audit_events", "audit_trail", "*_audit"];
-/// Hash-chain columns looked for when `[postgres.audit_chain]` does not name them.
-pub const DEFAULT_HASH_COLUMNS: &[&str] = &["hash", "row_hash", "entry_hash"];
-pub const DEFAULT_PREV_HASH_COLUMNS: &[&str] = &["prev_hash", "previous_hash"];
+use crate::settings::DEFAULT_AUDIT_TABLES;
 
 /// The live-only part of one database's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -34,8 +34,9 @@ cursor, a thousand rows at a time, so memory stays bounded whatever the size, an
    `{"id":"1","tenant_id":"42","action":"login","at":"2026-01-01 09:00:00+00"}`.
 
 Columns are found by name: the hash in `hash`, `row_hash` or `entry_hash`, the link in
-`prev_hash` or `previous_hash`; `[postgres.audit_chain]` sets `hash_column`,
-`prev_hash_column`, `order_by` and `exclude_columns`. A table vouch cannot read (no `SELECT`
+`prev_hash` or `previous_hash` (`[postgres] audit_hash_columns` and `audit_prev_hash_columns`
+override them, as for `pg-audit-hash-chained`); `[postgres.audit_chain]` sets `order_by` and
+`exclude_columns`. A table vouch cannot read (no `SELECT`
 grant), without the columns or without an order is `error`: unverified is never a pass.
 
 ## How to fix

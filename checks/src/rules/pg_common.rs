@@ -12,7 +12,8 @@ use crate::settings::PostgresSettings;
 /// A database and the settings the checks judge it with.
 pub(crate) struct Scope<'a> {
     pub db: &'a Database,
-    pub settings: &'a PostgresSettings,
+    /// `[postgres]` with the live target's own keys applied (`Settings::postgres_for`).
+    pub settings: PostgresSettings,
     tenant_columns: Vec<String>,
     include: GlobSet,
     exclude: GlobSet,
@@ -22,7 +23,6 @@ pub(crate) struct Scope<'a> {
 /// Every readable database, in order. A database that could not be read is reported as one
 /// `error` finding (subject: its name) and skipped.
 pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'a>> {
-    let settings = &cx.settings.postgres;
     let mut scopes = Vec::new();
     for db in &cx.facts.postgres {
         if let Some(cause) = &db.error {
@@ -34,9 +34,9 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
             );
             continue;
         }
+        let settings = cx.settings.postgres_for(db);
         scopes.push(Scope {
             db,
-            settings,
             tenant_columns: settings
                 .effective_tenant_columns()
                 .iter()
@@ -45,6 +45,7 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
             include: globs(&settings.include_tables),
             exclude: globs(&settings.exclude_tables),
             audit: globs(&settings.effective_audit_tables()),
+            settings,
         });
     }
     scopes

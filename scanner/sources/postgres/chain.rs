@@ -10,10 +10,8 @@
 
 use checks::Location;
 use checks::facts::pg::Table;
-use checks::facts::pg_live::{
-    AuditChain, BrokenRow, DEFAULT_HASH_COLUMNS, DEFAULT_PREV_HASH_COLUMNS,
-};
-use checks::settings::AuditChainSettings;
+use checks::facts::pg_live::{AuditChain, BrokenRow};
+use checks::settings::PostgresSettings;
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
@@ -37,7 +35,7 @@ pub async fn verify(
     client: &Client,
     table: &Table,
     primary_key: Vec<String>,
-    cfg: &AuditChainSettings,
+    pg: &PostgresSettings,
 ) -> AuditChain {
     let mut record = AuditChain {
         table: table.qualified_name(),
@@ -51,7 +49,7 @@ pub async fn verify(
         first_broken: None,
         error: None,
     };
-    let layout = match layout(table, primary_key, cfg) {
+    let layout = match layout(table, primary_key, pg) {
         Ok(l) => l,
         Err(e) => {
             record.error = Some(e);
@@ -72,29 +70,21 @@ pub async fn verify(
 fn layout(
     table: &Table,
     primary_key: Vec<String>,
-    cfg: &AuditChainSettings,
+    pg: &PostgresSettings,
 ) -> Result<Layout, String> {
+    let cfg = &pg.audit_chain;
     let has = |c: &str| table.columns.iter().any(|x| x == c);
-    let pick = |configured: &Option<String>, defaults: &[&str], what: &str| match configured {
-        Some(c) if has(c) => Ok(c.clone()),
-        Some(c) => Err(format!("it has no {what} column `{c}`")),
-        None => defaults
-            .iter()
-            .find(|d| has(d))
-            .map(|d| (*d).to_owned())
-            .ok_or_else(|| {
-                format!(
-                    "it has no {what} column (looked for {})",
-                    defaults.join(", ")
-                )
-            }),
+    // The first configured (or default) name the table has, as `pg-audit-hash-chained` does.
+    let pick = |candidates: Vec<String>, what: &str| {
+        candidates.iter().find(|c| has(c)).cloned().ok_or_else(|| {
+            format!(
+                "it has no {what} column (looked for {})",
+                candidates.join(", ")
+            )
+        })
     };
-    let hash = pick(&cfg.hash_column, DEFAULT_HASH_COLUMNS, "hash")?;
-    let prev = pick(
-        &cfg.prev_hash_column,
-        DEFAULT_PREV_HASH_COLUMNS,
-        "previous-hash",
-    )?;
+    let hash = pick(pg.effective_audit_hash_columns(), "hash")?;
+    let prev = pick(pg.effective_audit_prev_hash_columns(), "previous-hash")?;
     let order_by = if cfg.order_by.is_empty() {
         primary_key
     } else {
