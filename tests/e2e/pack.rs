@@ -585,67 +585,9 @@ fn oscal_assessment_results_parse_with_compliance_trestle() {
     );
 }
 
-// ---- headless Chromium -------------------------------------------------------------------
+// ---- headless Chromium (harness in browser.rs) ------------------------------------------
 
-const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    // Nothing resolves: a request that tried to leave could not succeed anyway.
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-];
-
-/// Runs Chromium headless on `page` with `args`, a fresh profile and a net log; returns
-/// (stdout, URLs the page itself asked the network stack for).
-fn chromium(page: &Path, args: &[String]) -> (String, Vec<String>) {
-    let profile = tempfile::tempdir().unwrap();
-    let net_log = profile.path().join("net-log.json");
-    let out = Process::new("chromium")
-        .args(CHROMIUM_FLAGS)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--log-net-log={}", net_log.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run chromium ({e}): run `scripts/test`, which installs it")
-        });
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        page_requests(&net_log),
-    )
-}
-
-/// URL requests made on behalf of a `file://` page. Chromium's own background requests (the
-/// few that its flags do not silence) carry no page origin and are not the page's doing.
-fn page_requests(net_log: &Path) -> Vec<String> {
-    let log = json_file(net_log);
-    let start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].clone();
-    assert!(start_job.is_number(), "net log without event types");
-    log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == start_job)
-        .filter(|e| {
-            e["params"]["network_isolation_key"]
-                .as_str()
-                .is_some_and(|k| k.starts_with("file://"))
-        })
-        .filter_map(|e| e["params"]["url"].as_str().map(str::to_owned))
-        .collect()
-}
+use crate::browser::run as chromium;
 
 /// The number in the element `marker` opens (`data-count="pass">3<`).
 fn number_after(dom: &str, marker: &str) -> u64 {
