@@ -7,6 +7,7 @@
 //!
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
+pub mod aws;
 pub mod pg;
 pub mod repo;
 
@@ -27,6 +28,8 @@ pub struct Facts {
     pub collections: Vec<Collection>,
     pub repo: Option<repo::RepoFacts>,
     pub postgres: Vec<pg::Database>,
+    /// Live AWS accounts (`[[target.aws]]`).
+    pub aws: Vec<aws::Account>,
 }
 
 /// One source's run over one target.
