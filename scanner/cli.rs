@@ -44,6 +44,12 @@ enum Command {
         /// A check id (`gha-action-pinned`) or control id (`SUP-05`).
         id: String,
     },
+    /// Print the minimal read-only IAM policy the AWS checks need (for `[[target.aws]]`).
+    IamPolicy {
+        /// Only for these checks (default: every AWS check).
+        #[arg(long = "check", value_name = "ID")]
+        checks: Vec<String>,
+    },
     /// List the checks or the controls.
     List {
         #[arg(value_enum)]
@@ -77,6 +83,12 @@ struct ScanArgs {
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
+    /// Also audit this live target of vouch.toml (repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Also audit every live target of vouch.toml.
+    #[arg(long, conflicts_with = "targets")]
+    all_targets: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -163,6 +175,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", crate::explain::explain(&id)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::IamPolicy { checks } => {
+            for id in &checks {
+                if !sources::aws::calls::BY_CHECK.iter().any(|(c, _)| c == id) {
+                    bail!("`{id}` is not an AWS check (see `vouch list checks`)");
+                }
+            }
+            let ids: Vec<&str> = checks.iter().map(String::as_str).collect();
+            print!(
+                "{}",
+                sources::aws::calls::iam_policy((!ids.is_empty()).then_some(ids.as_slice()))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List { what, format } => {
             let text = match (what, format) {
                 (ListWhat::Checks, ListFormat::Text) => crate::explain::checks_text(),
@@ -189,7 +214,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     };
     let settings = config::load(&config_path, explicit)?;
     let clock = clock::now()?;
-    let facts = collect(root, settings, &clock);
+    let selection = Selection {
+        names: args.targets.clone(),
+        all: args.all_targets,
+    };
+    let facts = collect(root, settings, &clock, &selection)?;
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
@@ -198,10 +227,56 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     judge_and_write(&facts, &args.output)
 }
 
+/// The live targets `--target`/`--all-targets` asked for.
+struct Selection {
+    names: Vec<String>,
+    all: bool,
+}
+
+impl Selection {
+    fn wants(&self, name: &str) -> bool {
+        self.all || self.names.iter().any(|n| n == name)
+    }
+}
+
 /// Runs every source the configuration asks for.
-fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
+fn collect(
+    root: &Path,
+    settings: checks::Settings,
+    clock: &reports::Clock,
+    selection: &Selection,
+) -> Result<Facts> {
+    for name in &selection.names {
+        let known = settings.target.aws.iter().any(|t| &t.name == name)
+            || settings.target.postgres.iter().any(|t| &t.name == name);
+        if !known {
+            bail!("--target {name}: no target named `{name}` in the configuration");
+        }
+    }
+    let aws_targets: Vec<&checks::settings::AwsTarget> = settings
+        .target
+        .aws
+        .iter()
+        .filter(|t| selection.wants(&t.name))
+        .collect();
+    let aws = if aws_targets.is_empty() {
+        Vec::new()
+    } else {
+        sources::aws::collect(&aws_targets, &settings.aws)
+    };
+    let aws_collections = aws.iter().map(|a| Collection {
+        source: "aws".to_owned(),
+        target: a.target.clone(),
+        origin: if a.account_id.is_empty() {
+            format!("aws target {}", a.target)
+        } else {
+            format!("aws account {}", a.account_id)
+        },
+        collected_at: clock.now.clone(),
+        error: a.error.clone(),
+    });
     let repo = sources::repo::collect(root);
-    Facts {
+    let mut facts = Facts {
         schema: FACTS_SCHEMA.to_owned(),
         settings,
         collections: vec![Collection {
@@ -213,7 +288,12 @@ fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> F
         }],
         repo: Some(repo),
         ..Facts::default()
-    }
+    };
+    facts
+        .collections
+        .extend(aws_collections.collect::<Vec<_>>());
+    facts.aws = aws;
+    Ok(facts)
 }
 
 fn judge_and_write(facts: &Facts, out: &OutputArgs) -> Result<ExitCode> {

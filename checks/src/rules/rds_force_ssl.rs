@@ -171,6 +171,11 @@ fn judge(engine: &str, version: &str, group: &str, params: &[Parameter]) -> Tls 
     match (set, default) {
         (Some((value, source)), _) => {
             let on = matches!(value.to_ascii_lowercase().as_str(), "1" | "on" | "true");
+            let source = if source.is_empty() {
+                "not stated"
+            } else {
+                source
+            };
             let why = format!("{name} = {value} in parameter group {group} (source: {source})");
             if on {
                 Tls::Required(why)
