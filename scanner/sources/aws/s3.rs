@@ -5,7 +5,7 @@
 //! "Not configured" error codes are recorded as facts ([`Read::Absent`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
@@ -31,20 +31,21 @@ pub(crate) async fn account(base: SdkConfig, home: String, ids: Ids, ctx: Arc<Ct
     let control = aws_sdk_s3control::Client::new(&base);
     let account_public_access_block = account_block(&control, &ids.account, &ctx).await;
     let listing = list_buckets(&home_client, &ids, &ctx).await;
-    let (mut buckets, error) = (listing.items, listing.error);
-    let regions = bucket_regions(&home_client, &mut buckets, &home, &ctx).await;
-    let clients: BTreeMap<String, Client> = regions
-        .into_iter()
-        .map(|r| (r.clone(), client::s3(&base, &r)))
-        .collect();
+    let (buckets, error) = (listing.items, listing.error);
     ctx.note(format!("S3: {} buckets", buckets.len()));
+    let clients = Arc::new(Clients {
+        base,
+        home: home.clone(),
+        by_region: Mutex::new(BTreeMap::from([(home, home_client)])),
+    });
     let tasks: Vec<_> = buckets
         .into_iter()
         .map(|bucket| {
-            let region = bucket.region.clone().unwrap_or_else(|| home.clone());
-            let client = clients.get(&region).unwrap_or(&home_client).clone();
-            let ctx = ctx.clone();
-            async move { read_bucket(&client, bucket, &ctx).await }
+            let (clients, ctx) = (clients.clone(), ctx.clone());
+            async move {
+                let (client, bucket) = place(&clients, bucket, &ctx).await;
+                read_bucket(&client, bucket, &ctx).await
+            }
         })
         .collect();
     let items = spawn_all(tasks, |i, cause| Bucket {
@@ -97,19 +98,33 @@ async fn list_buckets(client: &Client, ids: &Ids, ctx: &Ctx) -> Listing<Bucket> 
     listing
 }
 
-/// Fills in the region of buckets ListBuckets did not place (older endpoints and emulators
-/// omit `BucketRegion`); returns every region in use. A bucket whose location cannot be read
-/// is read through the home region, where its calls fail with their own error.
-async fn bucket_regions(
-    client: &Client,
-    buckets: &mut [Bucket],
-    home: &str,
-    ctx: &Ctx,
-) -> Vec<String> {
-    for bucket in buckets.iter_mut().filter(|b| b.region.is_none()) {
-        let req = client.get_bucket_location().bucket(&bucket.name);
-        let answer = ctx.call(Api::S3GetBucketLocation, req.send()).await;
-        if let Ok(out) = answer.result {
+/// One S3 client per region, made on first use: a bucket answers only in its own region.
+struct Clients {
+    base: SdkConfig,
+    home: String,
+    by_region: Mutex<BTreeMap<String, Client>>,
+}
+
+impl Clients {
+    fn get(&self, region: &str) -> Client {
+        let mut map = self
+            .by_region
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(region.to_owned())
+            .or_insert_with(|| client::s3(&self.base, region))
+            .clone()
+    }
+}
+
+/// The bucket's region (from ListBuckets, or GetBucketLocation where older endpoints and
+/// emulators omit `BucketRegion`) and the client for it. A bucket whose location cannot be
+/// read is read through the home region, where its calls fail with their own errors.
+async fn place(clients: &Clients, mut bucket: Bucket, ctx: &Ctx) -> (Client, Bucket) {
+    if bucket.region.is_none() {
+        let home = clients.get(&clients.home);
+        let req = home.get_bucket_location().bucket(&bucket.name);
+        if let Ok(out) = ctx.call(Api::S3GetBucketLocation, req.send()).await.result {
             // An empty constraint is us-east-1; `EU` is the legacy name of eu-west-1.
             let region = match out
                 .location_constraint()
@@ -122,11 +137,8 @@ async fn bucket_regions(
             bucket.region = Some(region.to_owned());
         }
     }
-    let mut regions: Vec<String> = buckets.iter().filter_map(|b| b.region.clone()).collect();
-    regions.push(home.to_owned());
-    regions.sort();
-    regions.dedup();
-    regions
+    let region = bucket.region.as_deref().unwrap_or(&clients.home);
+    (clients.get(region), bucket)
 }
 
 async fn account_block(
