@@ -139,7 +139,10 @@ pub fn calls_for(checks: Option<&[&str]>) -> BTreeSet<Api> {
 /// Whether any enabled check needs this call. Every AWS check is enabled today; the collector
 /// still asks, so a call no check needs is never made.
 pub fn needed(api: Api) -> bool {
-    calls_for(None).contains(&api)
+    ALWAYS.contains(&api)
+        || BY_CHECK
+            .iter()
+            .any(|(_, groups)| groups.iter().any(|g| g.contains(&api)))
 }
 
 /// The minimal read-only IAM policy for the given checks, as pretty JSON.
