@@ -46,6 +46,12 @@ enum Command {
     Trust(crate::trust_page::TrustArgs),
     /// Exit 1 when a published claim's controls fail or could not be verified.
     Gate(crate::trust_page::GateArgs),
+    /// Print the minimal read-only IAM policy the AWS checks need (for `[[target.aws]]`).
+    IamPolicy {
+        /// Only for these checks (default: every AWS check).
+        #[arg(long = "check", value_name = "ID")]
+        checks: Vec<String>,
+    },
     /// List the checks or the controls.
     List {
         #[arg(value_enum)]
@@ -126,10 +132,10 @@ struct ScanArgs {
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
-    /// Also audit this live target from vouch.toml (`[[target.postgres]] name`); repeatable.
+    /// Also audit this live target of vouch.toml (repeatable).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
-    /// Also audit every live target in vouch.toml.
+    /// Also audit every live target of vouch.toml.
     #[arg(long, conflicts_with = "targets")]
     all_targets: bool,
     #[command(flatten)]
@@ -274,6 +280,19 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             print!("{}", crate::explain::explain(&id)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::IamPolicy { checks } => {
+            for id in &checks {
+                if !sources::aws::calls::BY_CHECK.iter().any(|(c, _)| c == id) {
+                    bail!("`{id}` is not an AWS check (see `vouch list checks`)");
+                }
+            }
+            let ids: Vec<&str> = checks.iter().map(String::as_str).collect();
+            print!(
+                "{}",
+                sources::aws::calls::iam_policy((!ids.is_empty()).then_some(ids.as_slice()))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List { what, format } => {
             let text = match (what, format) {
                 (ListWhat::Checks, ListFormat::Text) => crate::explain::checks_text(),
@@ -341,42 +360,18 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
     };
     let clock = clock::now()?;
-    let postgres_targets = selected_postgres_targets(&settings, &args.targets, args.all_targets)?;
-    let mut facts = collect(root, settings, &clock);
+    let selection = Selection {
+        names: args.targets.clone(),
+        all: args.all_targets,
+    };
+    let mut facts = collect(root, settings, &clock, &selection)?;
     facts.attestations = attestations;
-    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &clock.now);
-    for (collection, database) in live {
-        facts.collections.push(collection);
-        facts.postgres.push(database);
-    }
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     judge_and_write(&facts, &args.output, &plan, &args.pack, &clock)
-}
-
-/// The live PostgreSQL targets `--target` / `--all-targets` select; an unknown name is an error.
-fn selected_postgres_targets(
-    settings: &checks::Settings,
-    names: &[String],
-    all: bool,
-) -> Result<Vec<checks::settings::PostgresTarget>> {
-    let configured = &settings.target.postgres;
-    if all {
-        return Ok(configured.clone());
-    }
-    names
-        .iter()
-        .map(|name| {
-            configured
-                .iter()
-                .find(|t| &t.name == name)
-                .cloned()
-                .with_context(|| format!("--target {name}: no [[target.postgres]] with that name in the configuration"))
-        })
-        .collect()
 }
 
 /// `--endpoint URL`s join the configured endpoint targets (once each).
@@ -394,8 +389,54 @@ fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
     }
 }
 
+/// The live targets `--target`/`--all-targets` asked for.
+struct Selection {
+    names: Vec<String>,
+    all: bool,
+}
+
+impl Selection {
+    fn wants(&self, name: &str) -> bool {
+        self.all || self.names.iter().any(|n| n == name)
+    }
+}
+
 /// Runs every source the configuration asks for.
-fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
+fn collect(
+    root: &Path,
+    settings: checks::Settings,
+    clock: &reports::Clock,
+    selection: &Selection,
+) -> Result<Facts> {
+    for name in &selection.names {
+        let known = settings.target.aws.iter().any(|t| &t.name == name)
+            || settings.target.postgres.iter().any(|t| &t.name == name);
+        if !known {
+            bail!("--target {name}: no target named `{name}` in the configuration");
+        }
+    }
+    let aws_targets: Vec<&checks::settings::AwsTarget> = settings
+        .target
+        .aws
+        .iter()
+        .filter(|t| selection.wants(&t.name))
+        .collect();
+    let aws = if aws_targets.is_empty() {
+        Vec::new()
+    } else {
+        sources::aws::collect(&aws_targets, &settings.aws)
+    };
+    let aws_collections = aws.iter().map(|a| Collection {
+        source: "aws".to_owned(),
+        target: a.target.clone(),
+        origin: if a.account_id.is_empty() {
+            format!("aws target {}", a.target)
+        } else {
+            format!("aws account {}", a.account_id)
+        },
+        collected_at: clock.now.clone(),
+        error: a.error.clone(),
+    });
     let repo = sources::repo::collect(root);
     let postgres = sources::migrations::collect(root, &settings.postgres);
     let endpoints = sources::endpoint::collect(&settings, &clock.now);
@@ -413,7 +454,7 @@ fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> F
         collected_at: ep.collected_at.clone(),
         error: ep.error.clone(),
     }));
-    Facts {
+    let mut facts = Facts {
         schema: FACTS_SCHEMA.to_owned(),
         settings,
         collections,
@@ -421,7 +462,25 @@ fn collect(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> F
         postgres,
         endpoints,
         ..Facts::default()
+    };
+    facts
+        .collections
+        .extend(aws_collections.collect::<Vec<_>>());
+    facts.aws = aws;
+    let postgres_targets: Vec<checks::settings::PostgresTarget> = facts
+        .settings
+        .target
+        .postgres
+        .iter()
+        .filter(|t| selection.wants(&t.name))
+        .cloned()
+        .collect();
+    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &clock.now);
+    for (collection, database) in live {
+        facts.collections.push(collection);
+        facts.postgres.push(database);
     }
+    Ok(facts)
 }
 
 fn judge_and_write(

@@ -45,6 +45,20 @@ pub static ALL: &[&dyn Check] = &[
     &rules::http_cookies_secure::HttpCookiesSecure,
     &rules::http_https_redirect::HttpHttpsRedirect,
     &rules::security_txt::SecurityTxtPublished,
+    &rules::rds_storage_encrypted::RdsStorageEncrypted,
+    &rules::rds_not_public::RdsNotPublic,
+    &rules::rds_backup_retention::RdsBackupRetention,
+    &rules::rds_deletion_protection::RdsDeletionProtection,
+    &rules::rds_force_ssl::RdsForceSsl,
+    &rules::rds_iam_auth::RdsIamAuth,
+    &rules::rds_snapshot_encrypted::RdsSnapshotEncrypted,
+    &rules::rds_snapshot_not_public::RdsSnapshotNotPublic,
+    &rules::s3_default_encryption::S3DefaultEncryption,
+    &rules::s3_public_access_block::S3PublicAccessBlock,
+    &rules::s3_not_public::S3NotPublic,
+    &rules::s3_secure_transport::S3SecureTransport,
+    &rules::s3_versioning::S3Versioning,
+    &rules::s3_object_lock::S3ObjectLock,
 ];
 
 /// The check with this id.

@@ -19,6 +19,7 @@ pub struct Settings {
     pub docker: DockerSettings,
     pub postgres: PostgresSettings,
     pub endpoint: EndpointSettings,
+    pub aws: AwsSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
 }
@@ -127,6 +128,7 @@ impl PostgresSettings {
 pub struct Targets {
     pub postgres: Vec<PostgresTarget>,
     pub endpoint: Vec<EndpointTarget>,
+    pub aws: Vec<AwsTarget>,
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
@@ -231,6 +233,54 @@ impl Settings {
     }
 }
 
+/// `[[target.aws]]`: one AWS account, read with the standard credential chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsTarget {
+    pub name: String,
+    /// A profile of `~/.aws/config` (default: the standard chain: env, profile, IMDS…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Regions whose RDS resources are audited (S3 is global). Empty: the chain's region.
+    pub regions: Vec<String>,
+    /// An emulator or VPC endpoint (`AWS_ENDPOINT_URL` also works); S3 then uses path-style.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+}
+
+/// `[aws]`: settings for every `rds-*` and `s3-*` check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsSettings {
+    /// Minimum automated backup retention, in days.
+    pub backup_retention_days: i64,
+    /// What `s3-default-encryption` accepts: `any` (SSE-S3 or SSE-KMS) or `kms` (SSE-KMS only).
+    pub s3_encryption: S3Encryption,
+    /// Bucket name globs that hold evidence or audit logs and must use Object Lock.
+    pub evidence_buckets: Vec<String>,
+    /// API calls in flight at once, over all accounts and regions.
+    pub max_in_flight: usize,
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            backup_retention_days: 7,
+            s3_encryption: S3Encryption::Any,
+            evidence_buckets: Vec::new(),
+            max_in_flight: 32,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum S3Encryption {
+    #[default]
+    Any,
+    Kms,
+}
+
 /// An accepted, time-boxed exception. Applied once, when the report is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -302,6 +352,14 @@ impl Settings {
                     w.expires
                 ));
             }
+        }
+        for (i, t) in self.target.aws.iter().enumerate() {
+            if t.name.trim().is_empty() {
+                problems.push(format!("[[target.aws]] #{} has no `name`", i + 1));
+            }
+        }
+        if self.aws.max_in_flight == 0 {
+            problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
         }
         problems
     }

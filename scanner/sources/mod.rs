@@ -1,5 +1,6 @@
 //! Sources: all I/O. Each reads one kind of target into [`checks::Facts`] and judges nothing.
 
+pub mod aws;
 pub mod endpoint;
 pub mod migrations;
 pub mod postgres;

@@ -3,6 +3,8 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "aws")]
+mod aws;
 mod browser;
 mod cli;
 mod determinism;
@@ -11,6 +13,8 @@ mod endpoints;
 mod formats;
 mod harness;
 mod kube_manifests;
+#[cfg(feature = "aws")]
+mod moto;
 mod pack;
 mod pg_fold_vs_server;
 mod pg_live;

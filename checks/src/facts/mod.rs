@@ -8,6 +8,7 @@
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
 pub mod attestation;
+pub mod aws;
 pub mod endpoint;
 pub mod kube;
 pub mod pg;
@@ -35,6 +36,8 @@ pub struct Facts {
     pub attestations: Vec<attestation::Attestation>,
     /// Live HTTPS endpoints (`[[target.endpoint]]`, `scan --endpoint`).
     pub endpoints: Vec<endpoint::Endpoint>,
+    /// Live AWS accounts (`[[target.aws]]`).
+    pub aws: Vec<aws::Account>,
 }
 
 /// One source's run over one target.

@@ -48,6 +48,22 @@ pub mod tls_cert_valid;
 pub mod tls_min_version;
 pub mod tls_weak_ciphers;
 
+mod aws_shared;
+pub mod rds_backup_retention;
+pub mod rds_deletion_protection;
+pub mod rds_force_ssl;
+pub mod rds_iam_auth;
+pub mod rds_not_public;
+pub mod rds_snapshot_encrypted;
+pub mod rds_snapshot_not_public;
+pub mod rds_storage_encrypted;
+pub mod s3_default_encryption;
+pub mod s3_not_public;
+pub mod s3_object_lock;
+pub mod s3_public_access_block;
+pub mod s3_secure_transport;
+pub mod s3_versioning;
+
 use serde_json::json;
 
 use crate::facts::repo::FileKind;

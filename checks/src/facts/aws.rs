@@ -1,0 +1,282 @@
+//! AWS account state read through the AWS APIs (RDS and S3), read-only.
+//!
+//! Every record keeps the ARN it is about (the finding's location) and [`Call`]: the action,
+//! request id and time of the API call that returned it (the evidence). An API answer such as
+//! "no such configuration" is a fact ([`Read::Absent`]); a call that failed is
+//! [`Read::Error`], never silently empty.
+
+use serde::{Deserialize, Serialize};
+
+/// One audited account (one `[[target.aws]]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Account {
+    /// The `[[target.aws]]` name.
+    pub target: String,
+    /// From STS GetCallerIdentity; empty when the identity could not be read.
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`: taken from the caller's ARN.
+    pub partition: String,
+    /// Why the account could not be read at all (no credentials, STS denied…): every AWS check
+    /// reports `error` for this target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub regions: Vec<Region>,
+    pub s3: S3,
+}
+
+/// The action, request id and time of the API call a record came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Call {
+    /// The IAM action, e.g. `rds:DescribeDBInstances`.
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// RFC 3339: when the response arrived.
+    pub at: String,
+}
+
+/// The answer to one read: a value, a documented "not configured" answer, or a failure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Read<T> {
+    /// Not read (the collector never ran this call): judged as an error, never a pass.
+    #[default]
+    NotRead,
+    Value {
+        value: T,
+        call: Call,
+    },
+    /// The service answered that nothing is configured (`NoSuchPublicAccessBlockConfiguration`,
+    /// `ServerSideEncryptionConfigurationNotFoundError`…); `code` is its error code.
+    Absent {
+        code: String,
+        call: Call,
+    },
+    /// The call failed; `message` is one line naming the action (and for AccessDenied, the
+    /// missing IAM permission).
+    Error {
+        message: String,
+        call: Call,
+    },
+}
+
+impl<T> Read<T> {
+    pub fn call(&self) -> Option<&Call> {
+        match self {
+            Read::NotRead => None,
+            Read::Value { call, .. } | Read::Absent { call, .. } | Read::Error { call, .. } => {
+                Some(call)
+            }
+        }
+    }
+}
+
+/// A paginated listing in one region: its items carry their own [`Call`]; `error` is set when
+/// the listing (or one of its pages) failed, so the items may be incomplete.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// RDS state in one region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Region {
+    pub name: String,
+    pub db_instances: Listing<DbInstance>,
+    pub db_clusters: Listing<DbCluster>,
+    /// Manual and automated instance snapshots, and cluster snapshots.
+    pub snapshots: Listing<Snapshot>,
+    /// DB parameter groups and DB cluster parameter groups used by the instances and clusters.
+    pub parameter_groups: Vec<ParameterGroup>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DbInstance {
+    pub identifier: String,
+    pub arn: String,
+    pub engine: String,
+    pub engine_version: String,
+    /// Set for an Aurora cluster member: storage, backups and deletion protection are then the
+    /// cluster's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    pub storage_encrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `None` when the API did not say (treated as unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publicly_accessible: Option<bool>,
+    pub backup_retention_days: i64,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_restorable_time: Option<String>,
+    pub deletion_protection: bool,
+    pub iam_auth: bool,
+    /// DB parameter group names.
+    pub parameter_groups: Vec<String>,
+    pub call: Call,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DbCluster {
+    pub identifier: String,
+    pub arn: String,
+    pub engine: String,
+    pub engine_version: String,
+    pub storage_encrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    pub backup_retention_days: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_restorable_time: Option<String>,
+    pub deletion_protection: bool,
+    pub iam_auth: bool,
+    /// The DB cluster parameter group name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter_group: Option<String>,
+    pub members: Vec<String>,
+    pub call: Call,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnapshotKind {
+    #[default]
+    Manual,
+    Automated,
+    ClusterManual,
+    ClusterAutomated,
+    /// Copied or shared by AWS Backup and other services (`awsbackup`, `shared`, `public`).
+    Other,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Snapshot {
+    pub identifier: String,
+    pub arn: String,
+    pub kind: SnapshotKind,
+    /// The API's `SnapshotType` as given.
+    pub snapshot_type: String,
+    /// The instance or cluster it was taken from.
+    pub source: String,
+    pub encrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    pub call: Call,
+    /// The `restore` attribute: the account ids allowed to restore it (`all` means public).
+    /// Automated snapshots cannot be shared and are not asked.
+    pub restore: Read<Vec<String>>,
+}
+
+/// The parameters vouch judges, from one DB (cluster) parameter group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParameterGroup {
+    pub name: String,
+    /// `db` or `cluster`.
+    pub scope: String,
+    pub arn: String,
+    /// `rds.force_ssl` and `require_secure_transport`, each as found; a parameter the group does
+    /// not return is recorded with `value: None` and `source: "absent"`, so the engine default
+    /// applies.
+    pub parameters: Read<Vec<Parameter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The API's `Source` (`user`, `engine-default`, `system`) or `absent`.
+    pub source: String,
+}
+
+/// S3 state of one account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3 {
+    /// The account-level Block Public Access (s3control GetPublicAccessBlock).
+    pub account_public_access_block: Read<PublicAccessBlock>,
+    pub buckets: Listing<Bucket>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub fn all_on(&self) -> bool {
+        self.block_public_acls
+            && self.ignore_public_acls
+            && self.block_public_policy
+            && self.restrict_public_buckets
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Bucket {
+    pub name: String,
+    pub arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ListBuckets.
+    pub call: Call,
+    /// The default encryption rules.
+    pub encryption: Read<Vec<EncryptionRule>>,
+    pub public_access_block: Read<PublicAccessBlock>,
+    /// GetBucketPolicyStatus `IsPublic`.
+    pub policy_is_public: Read<bool>,
+    /// The bucket policy document, parsed.
+    pub policy: Read<serde_json::Value>,
+    pub acl_grants: Read<Vec<Grant>>,
+    /// `Enabled`, `Suspended`, or absent when never enabled.
+    pub versioning: Read<String>,
+    pub object_lock: Read<ObjectLock>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncryptionRule {
+    /// `AES256`, `aws:kms`, `aws:kms:dsse`.
+    pub algorithm: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    pub bucket_key_enabled: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Grant {
+    /// The grantee: a group URI, a canonical user id or an e-mail.
+    pub grantee: String,
+    pub permission: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectLock {
+    pub enabled: bool,
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_years: Option<i64>,
+}

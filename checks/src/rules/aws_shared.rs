@@ -1,0 +1,196 @@
+//! Helpers shared by the `rds-*` and `s3-*` checks: walking accounts and regions, turning
+//! unreadable accounts and listings into `error` findings, and the evidence shape.
+
+use serde_json::{Value, json};
+
+use crate::facts::aws::{Account, Bucket, Call, DbCluster, DbInstance, Listing, Read, Region};
+use crate::model::{Context, Findings, Location};
+
+/// Every account that was read, after reporting the ones that could not be (subject: the
+/// target's name) as errors.
+pub(crate) fn readable_accounts<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<&'a Account> {
+    let mut readable = Vec::new();
+    for account in &cx.facts.aws {
+        match &account.error {
+            Some(cause) => out.error(
+                account.target.clone(),
+                Location::resource(format!("aws://target/{}", account.target)),
+                format!("AWS target `{}` could not be read: {cause}", account.target),
+                json!({ "target": account.target, "error": cause }),
+            ),
+            None => readable.push(account),
+        }
+    }
+    readable
+}
+
+/// Reports a failed listing as an error about `ACCOUNT/REGION` (its items may be incomplete).
+pub(crate) fn listing_error<T>(
+    account: &Account,
+    region: &str,
+    what: &str,
+    listing: &Listing<T>,
+    out: &mut Findings,
+) {
+    if let Some(cause) = &listing.error {
+        out.error(
+            format!("{}/{region}", account.account_id),
+            Location::resource(format!(
+                "arn:{}:rds:{region}:{}:*",
+                account.partition, account.account_id
+            )),
+            format!(
+                "{what} in {region} of account {} could not be listed: {cause}",
+                account.account_id
+            ),
+            json!({ "target": account.target, "region": region, "error": cause }),
+        );
+    }
+}
+
+/// The evidence of a finding: the judged fields plus the call that returned them.
+pub(crate) fn evidence(fields: Value, call: Option<&Call>) -> Value {
+    let mut v = fields;
+    if let (Value::Object(map), Some(call)) = (&mut v, call) {
+        map.insert("call".to_owned(), json!(call));
+    }
+    v
+}
+
+/// A database judged at its own level: a standalone instance or an Aurora cluster (whose
+/// members share its storage, backups and deletion protection).
+pub(crate) enum Db<'a> {
+    Instance(&'a DbInstance),
+    Cluster(&'a DbCluster),
+}
+
+impl Db<'_> {
+    pub(crate) fn identifier(&self) -> &str {
+        match self {
+            Db::Instance(i) => &i.identifier,
+            Db::Cluster(c) => &c.identifier,
+        }
+    }
+    pub(crate) fn location(&self) -> Location {
+        Location::resource(match self {
+            Db::Instance(i) => i.arn.clone(),
+            Db::Cluster(c) => c.arn.clone(),
+        })
+    }
+    pub(crate) fn call(&self) -> &Call {
+        match self {
+            Db::Instance(i) => &i.call,
+            Db::Cluster(c) => &c.call,
+        }
+    }
+    /// `DB instance` or `Aurora cluster`, for messages.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Db::Instance(_) => "DB instance",
+            Db::Cluster(_) => "DB cluster",
+        }
+    }
+    pub(crate) fn engine(&self) -> (&str, &str) {
+        match self {
+            Db::Instance(i) => (&i.engine, &i.engine_version),
+            Db::Cluster(c) => (&c.engine, &c.engine_version),
+        }
+    }
+}
+
+/// Standalone instances and clusters of every readable region, after reporting failed
+/// listings as errors.
+pub(crate) fn databases<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Region, Db<'a>)> {
+    let mut dbs = Vec::new();
+    for account in readable_accounts(cx, out) {
+        for region in &account.regions {
+            listing_error(
+                account,
+                &region.name,
+                "DB instances",
+                &region.db_instances,
+                out,
+            );
+            listing_error(
+                account,
+                &region.name,
+                "DB clusters",
+                &region.db_clusters,
+                out,
+            );
+            let standalone = region
+                .db_instances
+                .items
+                .iter()
+                .filter(|i| i.cluster.is_none());
+            dbs.extend(standalone.map(|i| (region, Db::Instance(i))));
+            dbs.extend(
+                region
+                    .db_clusters
+                    .items
+                    .iter()
+                    .map(|c| (region, Db::Cluster(c))),
+            );
+        }
+    }
+    dbs
+}
+
+/// Every bucket of every readable account, with its account, after reporting failed bucket
+/// listings as errors.
+pub(crate) fn buckets<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Account, &'a Bucket)> {
+    let mut all = Vec::new();
+    for account in readable_accounts(cx, out) {
+        if let Some(cause) = &account.s3.buckets.error {
+            out.error(
+                format!("{}/s3", account.account_id),
+                Location::resource(format!("arn:{}:s3:::*", account.partition)),
+                format!(
+                    "the buckets of account {} could not be listed: {cause}",
+                    account.account_id
+                ),
+                json!({ "target": account.target, "error": cause }),
+            );
+        }
+        all.extend(account.s3.buckets.items.iter().map(|b| (account, b)));
+    }
+    all
+}
+
+/// Reports a read that did not return a value (failed, or never made) as an error about the
+/// bucket; returns the value or the absent code otherwise.
+pub(crate) fn bucket_read<'a, T>(
+    bucket: &Bucket,
+    what: &str,
+    read: &'a Read<T>,
+    out: &mut Findings,
+) -> Option<Result<&'a T, &'a str>> {
+    match read {
+        Read::Value { value, .. } => Some(Ok(value)),
+        Read::Absent { code, .. } => Some(Err(code)),
+        Read::Error { message, call } => {
+            out.error(
+                bucket.name.clone(),
+                Location::resource(bucket.arn.clone()),
+                format!(
+                    "{what} of bucket {} could not be read: {message}",
+                    bucket.name
+                ),
+                evidence(
+                    json!({ "bucket": bucket.name, "error": message }),
+                    Some(call),
+                ),
+            );
+            None
+        }
+        Read::NotRead => {
+            out.error(
+                bucket.name.clone(),
+                Location::resource(bucket.arn.clone()),
+                format!("{what} of bucket {} was not collected", bucket.name),
+                json!({ "bucket": bucket.name }),
+            );
+            None
+        }
+    }
+}

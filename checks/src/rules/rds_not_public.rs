@@ -1,0 +1,64 @@
+use serde_json::json;
+
+use super::aws_shared::{evidence, listing_error, readable_accounts};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+
+pub struct RdsNotPublic;
+
+static META: Meta = Meta {
+    id: "rds-not-public",
+    title: "RDS instances have no public address",
+    severity: Severity::Critical,
+    controls: &["NET-01"],
+    source: Source::Aws,
+    docs: r#"
+## Why
+A publicly accessible DB instance gets an address reachable from the internet; only its
+security group stands between the database port and every scanner on the internet. Databases
+belong in private subnets, reachable only from the application tier.
+
+## What is judged
+`PubliclyAccessible` of every DB instance, Aurora cluster members included (the flag is per
+instance). A response that does not state the flag cannot prove the instance private and is
+an error.
+
+## How to fix
+`aws rds modify-db-instance --db-instance-identifier ID --no-publicly-accessible
+--apply-immediately`, and place the instance in private subnets only (its DB subnet group).
+
+## Evidence
+The identifier, `PubliclyAccessible`, and the request id and time of `DescribeDBInstances`.
+"#,
+};
+
+impl Check for RdsNotPublic {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        for account in readable_accounts(cx, out) {
+            for region in &account.regions {
+                listing_error(
+                    account,
+                    &region.name,
+                    "DB instances",
+                    &region.db_instances,
+                    out,
+                );
+                for db in &region.db_instances.items {
+                    let ev = evidence(
+                        json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible }),
+                        Some(&db.call),
+                    );
+                    let loc = Location::resource(db.arn.clone());
+                    match db.publicly_accessible {
+                        Some(false) => out.pass(db.identifier.clone(), loc, "DB instance is not publicly accessible", ev),
+                        Some(true) => out.fail(db.identifier.clone(), loc, "DB instance is publicly accessible: it has an internet-reachable address", ev),
+                        None => out.error(db.identifier.clone(), loc, "DescribeDBInstances did not state PubliclyAccessible, so the instance cannot be proven private", ev),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The one table of AWS API calls: which read-only action each check needs. The collector asks
+//! [`needed`] before every call, and `vouch iam-policy` prints the same table as a policy, so
+//! the policy is exactly what the collector does.
+
+use std::collections::BTreeSet;
+
+/// A read-only API call vouch makes, named by its IAM action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Api {
+    StsGetCallerIdentity,
+    RdsDescribeDbInstances,
+    RdsDescribeDbClusters,
+    RdsDescribeDbParameters,
+    RdsDescribeDbClusterParameters,
+    RdsDescribeDbSnapshots,
+    RdsDescribeDbClusterSnapshots,
+    RdsDescribeDbSnapshotAttributes,
+    RdsDescribeDbClusterSnapshotAttributes,
+    S3ListAllMyBuckets,
+    S3GetBucketLocation,
+    S3GetEncryptionConfiguration,
+    S3GetBucketPublicAccessBlock,
+    S3GetAccountPublicAccessBlock,
+    S3GetBucketPolicyStatus,
+    S3GetBucketPolicy,
+    S3GetBucketAcl,
+    S3GetBucketVersioning,
+    S3GetBucketObjectLockConfiguration,
+}
+
+impl Api {
+    /// The IAM action that authorises the call.
+    pub fn action(self) -> &'static str {
+        match self {
+            Api::StsGetCallerIdentity => "sts:GetCallerIdentity",
+            Api::RdsDescribeDbInstances => "rds:DescribeDBInstances",
+            Api::RdsDescribeDbClusters => "rds:DescribeDBClusters",
+            Api::RdsDescribeDbParameters => "rds:DescribeDBParameters",
+            Api::RdsDescribeDbClusterParameters => "rds:DescribeDBClusterParameters",
+            Api::RdsDescribeDbSnapshots => "rds:DescribeDBSnapshots",
+            Api::RdsDescribeDbClusterSnapshots => "rds:DescribeDBClusterSnapshots",
+            Api::RdsDescribeDbSnapshotAttributes => "rds:DescribeDBSnapshotAttributes",
+            Api::RdsDescribeDbClusterSnapshotAttributes => {
+                "rds:DescribeDBClusterSnapshotAttributes"
+            }
+            Api::S3ListAllMyBuckets => "s3:ListAllMyBuckets",
+            Api::S3GetBucketLocation => "s3:GetBucketLocation",
+            Api::S3GetEncryptionConfiguration => "s3:GetEncryptionConfiguration",
+            Api::S3GetBucketPublicAccessBlock => "s3:GetBucketPublicAccessBlock",
+            Api::S3GetAccountPublicAccessBlock => "s3:GetAccountPublicAccessBlock",
+            Api::S3GetBucketPolicyStatus => "s3:GetBucketPolicyStatus",
+            Api::S3GetBucketPolicy => "s3:GetBucketPolicy",
+            Api::S3GetBucketAcl => "s3:GetBucketAcl",
+            Api::S3GetBucketVersioning => "s3:GetBucketVersioning",
+            Api::S3GetBucketObjectLockConfiguration => "s3:GetBucketObjectLockConfiguration",
+        }
+    }
+}
+
+/// Calls every AWS target needs whatever the checks: who am I (needs no IAM permission, listed
+/// for completeness of the call table only) and where the buckets are.
+const ALWAYS: &[Api] = &[Api::StsGetCallerIdentity];
+
+const DATABASES: &[Api] = &[Api::RdsDescribeDbInstances, Api::RdsDescribeDbClusters];
+const SNAPSHOTS: &[Api] = &[
+    Api::RdsDescribeDbSnapshots,
+    Api::RdsDescribeDbClusterSnapshots,
+];
+const BUCKETS: &[Api] = &[Api::S3ListAllMyBuckets, Api::S3GetBucketLocation];
+
+/// Per check, the calls whose answers it judges.
+pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
+    ("rds-storage-encrypted", &[DATABASES]),
+    ("rds-not-public", &[&[Api::RdsDescribeDbInstances]]),
+    ("rds-backup-retention", &[DATABASES]),
+    ("rds-deletion-protection", &[DATABASES]),
+    (
+        "rds-force-ssl",
+        &[
+            DATABASES,
+            &[
+                Api::RdsDescribeDbParameters,
+                Api::RdsDescribeDbClusterParameters,
+            ],
+        ],
+    ),
+    ("rds-iam-auth", &[DATABASES]),
+    ("rds-snapshot-encrypted", &[SNAPSHOTS]),
+    (
+        "rds-snapshot-not-public",
+        &[
+            SNAPSHOTS,
+            &[
+                Api::RdsDescribeDbSnapshotAttributes,
+                Api::RdsDescribeDbClusterSnapshotAttributes,
+            ],
+        ],
+    ),
+    (
+        "s3-default-encryption",
+        &[BUCKETS, &[Api::S3GetEncryptionConfiguration]],
+    ),
+    (
+        "s3-public-access-block",
+        &[
+            BUCKETS,
+            &[
+                Api::S3GetBucketPublicAccessBlock,
+                Api::S3GetAccountPublicAccessBlock,
+            ],
+        ],
+    ),
+    (
+        "s3-not-public",
+        &[
+            BUCKETS,
+            &[Api::S3GetBucketPolicyStatus, Api::S3GetBucketAcl],
+        ],
+    ),
+    ("s3-secure-transport", &[BUCKETS, &[Api::S3GetBucketPolicy]]),
+    ("s3-versioning", &[BUCKETS, &[Api::S3GetBucketVersioning]]),
+    (
+        "s3-object-lock",
+        &[BUCKETS, &[Api::S3GetBucketObjectLockConfiguration]],
+    ),
+];
+
+/// The calls the given checks need (all AWS checks when `checks` is `None`).
+pub fn calls_for(checks: Option<&[&str]>) -> BTreeSet<Api> {
+    let mut calls: BTreeSet<Api> = ALWAYS.iter().copied().collect();
+    for (check, groups) in BY_CHECK {
+        if checks.is_none_or(|ids| ids.contains(check)) {
+            calls.extend(groups.iter().flat_map(|g| g.iter().copied()));
+        }
+    }
+    calls
+}
+
+/// Whether any enabled check needs this call. Every AWS check is enabled today; the collector
+/// still asks, so a call no check needs is never made.
+pub fn needed(api: Api) -> bool {
+    ALWAYS.contains(&api)
+        || BY_CHECK
+            .iter()
+            .any(|(_, groups)| groups.iter().any(|g| g.contains(&api)))
+}
+
+/// The minimal read-only IAM policy for the given checks, as pretty JSON.
+pub fn iam_policy(checks: Option<&[&str]>) -> String {
+    let actions: BTreeSet<&str> = calls_for(checks)
+        .into_iter()
+        // GetCallerIdentity is always allowed; a policy cannot deny or need it.
+        .filter(|a| *a != Api::StsGetCallerIdentity)
+        .map(Api::action)
+        .collect();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "VouchReadOnlyAudit",
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": "*",
+        }],
+    });
+    serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_aws_check_has_calls_and_only_read_actions() {
+        for check in checks::ALL {
+            let meta = check.meta();
+            if meta.source == checks::Source::Aws {
+                assert!(
+                    BY_CHECK.iter().any(|(id, _)| *id == meta.id),
+                    "{} has no API calls",
+                    meta.id
+                );
+            }
+        }
+        for api in calls_for(None) {
+            let verb = api.action().split(':').nth(1).unwrap();
+            assert!(
+                ["Describe", "Get", "List"]
+                    .iter()
+                    .any(|p| verb.starts_with(p)),
+                "{verb} is not a read"
+            );
+        }
+    }
+
+    #[test]
+    fn policy_for_one_check_is_narrow() {
+        let p = iam_policy(Some(&["s3-versioning"]));
+        assert!(p.contains("s3:GetBucketVersioning"));
+        assert!(!p.contains("rds:"));
+        assert!(!p.contains("sts:"));
+    }
+}

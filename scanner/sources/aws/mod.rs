@@ -1,0 +1,526 @@
+//! Live AWS accounts (`[[target.aws]]`): RDS and S3 state read with the AWS SDK, read-only.
+//!
+//! Every call goes through [`Ctx::call`]: it is allowed only if the call table says a check
+//! needs it, waits for one of `[aws] max_in_flight` permits (shared by all accounts and
+//! regions), and records the action, request id and time of the answer as evidence. A call
+//! that fails becomes a one-line error in the facts; the rest of the scan goes on.
+
+pub mod calls;
+#[cfg(feature = "aws")]
+mod client;
+#[cfg(feature = "aws")]
+mod rds;
+#[cfg(feature = "aws")]
+mod s3;
+
+use checks::facts::aws::Account;
+use checks::settings::{AwsSettings, AwsTarget};
+
+/// Reads every given target; one [`Account`] per target, in the given order.
+#[cfg(feature = "aws")]
+pub fn collect(targets: &[&AwsTarget], settings: &AwsSettings) -> Vec<Account> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return failed(targets, &format!("cannot start the async runtime: {e}")),
+    };
+    let ctx = std::sync::Arc::new(Ctx::new(settings.max_in_flight));
+    let accounts = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for target in targets {
+            tasks.push(tokio::spawn(account((*target).clone(), ctx.clone())));
+        }
+        let mut accounts = Vec::new();
+        for (task, target) in tasks.into_iter().zip(targets) {
+            accounts.push(task.await.unwrap_or_else(|e| Account {
+                target: target.name.clone(),
+                error: Some(format!("the collector stopped unexpectedly: {e}")),
+                ..Account::default()
+            }));
+        }
+        accounts
+    });
+    ctx.progress.finish_and_clear();
+    accounts
+}
+
+/// Without the `aws` feature every AWS target is an error: nothing is silently skipped.
+#[cfg(not(feature = "aws"))]
+pub fn collect(targets: &[&AwsTarget], _settings: &AwsSettings) -> Vec<Account> {
+    failed(
+        targets,
+        "this vouch was built without the `aws` feature; rebuild with `--features aws`",
+    )
+}
+
+fn failed(targets: &[&AwsTarget], cause: &str) -> Vec<Account> {
+    targets
+        .iter()
+        .map(|t| Account {
+            target: t.name.clone(),
+            error: Some(cause.to_owned()),
+            ..Account::default()
+        })
+        .collect()
+}
+
+#[cfg(feature = "aws")]
+pub(crate) use collector::*;
+
+#[cfg(feature = "aws")]
+mod collector {
+    use std::error::Error as StdError;
+    use std::future::Future;
+    use std::sync::Arc;
+
+    use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+    use aws_sdk_sts::operation::RequestId;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use checks::facts::aws::{Account, Call, Read};
+    use checks::settings::AwsTarget;
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    use tokio::sync::Semaphore;
+
+    use super::calls::{Api, needed};
+    use super::{client, rds, s3};
+
+    /// Error codes that mean "you may not", named so the message can say which IAM action to
+    /// grant.
+    const DENIED: &[&str] = &[
+        "AccessDenied",
+        "AccessDeniedException",
+        "AuthorizationError",
+        "UnauthorizedOperation",
+        "AllAccessDisabled",
+    ];
+
+    /// State shared by every call of a scan.
+    pub(crate) struct Ctx {
+        limit: Semaphore,
+        pub(super) progress: ProgressBar,
+    }
+
+    /// The result of one call: the output or the failure, and the evidence of the call.
+    pub(crate) struct Answer<T> {
+        pub result: Result<T, Failure>,
+        pub call: Call,
+    }
+
+    /// One page of a paginated listing, or the end of it.
+    pub(crate) enum Page<O> {
+        Done,
+        Next(O),
+    }
+
+    impl<O: RequestId> RequestId for Page<O> {
+        fn request_id(&self) -> Option<&str> {
+            match self {
+                Page::Done => None,
+                Page::Next(out) => out.request_id(),
+            }
+        }
+    }
+
+    /// Why a call returned no output.
+    pub(crate) struct Failure {
+        /// The service's error code (`NoSuchBucketPolicy`…), when it answered.
+        pub code: Option<String>,
+        /// One line naming the action and the cause.
+        pub message: String,
+    }
+
+    impl Ctx {
+        pub(crate) fn new(max_in_flight: usize) -> Self {
+            let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} AWS: {pos} calls, {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar
+            } else {
+                ProgressBar::hidden()
+            };
+            Ctx {
+                limit: Semaphore::new(max_in_flight.max(1)),
+                progress,
+            }
+        }
+
+        /// Makes one call under the in-flight limit and records its evidence. A call no check
+        /// needs is refused without being sent.
+        pub(crate) async fn call<T, E, F>(&self, api: Api, send: F) -> Answer<T>
+        where
+            F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+            T: RequestId,
+            E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        {
+            if !needed(api) {
+                return Answer {
+                    result: Err(Failure {
+                        code: None,
+                        message: format!("{} is not needed by any check", api.action()),
+                    }),
+                    call: evidence(api, None),
+                };
+            }
+            let result = {
+                let _permit = self.limit.acquire().await;
+                send.await
+            };
+            self.progress.inc(1);
+            let call = evidence(api, result.request_id());
+            Answer {
+                result: result.map_err(|e| failure(api, &e)),
+                call,
+            }
+        }
+
+        pub(crate) fn note(&self, msg: impl Into<std::borrow::Cow<'static, str>>) {
+            self.progress.set_message(msg);
+        }
+    }
+
+    fn evidence(api: Api, request_id: Option<&str>) -> Call {
+        Call {
+            action: api.action().to_owned(),
+            request_id: request_id.map(str::to_owned),
+            at: now(),
+        }
+    }
+
+    /// The time a response arrived, RFC 3339 with milliseconds: evidence, not a judgement input
+    /// other than through the facts.
+    fn now() -> String {
+        let t = OffsetDateTime::now_utc();
+        let t = t
+            .replace_nanosecond(u32::from(t.millisecond()) * 1_000_000)
+            .unwrap_or(t);
+        t.format(&Rfc3339).unwrap_or_default()
+    }
+
+    fn failure<E>(api: Api, err: &SdkError<E, HttpResponse>) -> Failure
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let action = api.action();
+        let code = err.code().map(str::to_owned);
+        let message = match (code.as_deref(), err.message()) {
+            (Some(c), _) if DENIED.contains(&c) => {
+                format!("{action} was denied ({c}): grant the IAM action {action}")
+            }
+            (Some(c), Some(m)) => format!("{action} failed: {c}: {m}"),
+            (Some(c), None) => format!("{action} failed: {c}"),
+            (None, _) => format!("{action} failed: {}", cause_chain(err)),
+        };
+        Failure {
+            code,
+            message: message.replace(['\n', '\r'], " "),
+        }
+    }
+
+    /// `outer: inner: cause`, Display only: the SDK's Debug forms carry raw responses.
+    fn cause_chain(err: &(dyn StdError + 'static)) -> String {
+        /// Long parser messages are cut; the code and the first words say what happened.
+        const MAX: usize = 300;
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            let next = cause.to_string();
+            if !text.contains(&next) {
+                text.push_str(": ");
+                text.push_str(&next);
+            }
+            source = cause.source();
+        }
+        if text.len() > MAX {
+            let cut = (0..=MAX)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        text
+    }
+
+    impl<T> Answer<T> {
+        /// The answer as a fact: a value, "not configured" when the code is one of `absent`, or
+        /// an error.
+        pub(crate) fn read<V>(self, absent: &[&str], value: impl FnOnce(T) -> V) -> Read<V> {
+            match self.result {
+                Ok(out) => Read::Value {
+                    value: value(out),
+                    call: self.call,
+                },
+                Err(f) if f.code.as_deref().is_some_and(|c| absent.contains(&c)) => Read::Absent {
+                    code: f.code.unwrap_or_default(),
+                    call: self.call,
+                },
+                Err(f) => Read::Error {
+                    message: f.message,
+                    call: self.call,
+                },
+            }
+        }
+    }
+
+    /// One target: identity first (it keys every resource), then RDS per region and S3,
+    /// concurrently.
+    pub(super) async fn account(target: AwsTarget, ctx: Arc<Ctx>) -> Account {
+        let mut account = Account {
+            target: target.name.clone(),
+            ..Account::default()
+        };
+        let http = client::http_client();
+        let first = target.regions.first().map(String::as_str);
+        let base = client::load(&target, first, http.clone()).await;
+        let Some(home) = base.region().map(ToString::to_string) else {
+            account.error = Some(
+                "no region: set `regions` in [[target.aws]], AWS_REGION or the profile's region"
+                    .to_owned(),
+            );
+            return account;
+        };
+        let sts = aws_sdk_sts::Client::new(&base);
+        let who = ctx
+            .call(Api::StsGetCallerIdentity, sts.get_caller_identity().send())
+            .await;
+        let arn = match who.result {
+            Ok(out) => {
+                out.account()
+                    .unwrap_or_default()
+                    .clone_into(&mut account.account_id);
+                out.arn().unwrap_or_default().to_owned()
+            }
+            Err(f) => {
+                account.error = Some(f.message);
+                return account;
+            }
+        };
+        account.partition = arn.split(':').nth(1).unwrap_or("aws").to_owned();
+        ctx.note(format!("reading account {}", account.account_id));
+
+        let regions: Vec<String> = if target.regions.is_empty() {
+            vec![home.clone()]
+        } else {
+            target.regions.clone()
+        };
+        let ids = rds::Ids {
+            account: account.account_id.clone(),
+            partition: account.partition.clone(),
+        };
+        let rds_regions: Vec<_> = regions
+            .iter()
+            .map(|r| {
+                let (target, http, ctx, ids, r) = (
+                    target.clone(),
+                    http.clone(),
+                    ctx.clone(),
+                    ids.clone(),
+                    r.clone(),
+                );
+                async move {
+                    let conf = client::load(&target, Some(&r), http).await;
+                    rds::region(conf, r, ids, ctx).await
+                }
+            })
+            .collect();
+        let region_names = regions.clone();
+        let s3 = tokio::spawn(s3::account(base, home, ids.clone(), ctx.clone()));
+        let rds_regions = spawn_all(rds_regions, |i, cause| {
+            rds::lost_region(&region_names[i], &cause)
+        })
+        .await;
+        let s3 = s3.await.unwrap_or_else(|e| checks::facts::aws::S3 {
+            buckets: checks::facts::aws::Listing {
+                items: Vec::new(),
+                error: Some(format!("the S3 collector failed: {e}")),
+            },
+            ..checks::facts::aws::S3::default()
+        });
+        account.regions = rds_regions;
+        account.s3 = s3;
+        account
+    }
+
+    /// Runs the futures as tasks (in parallel on the runtime's threads; the in-flight limit is
+    /// enforced per call by [`Ctx::call`]) and returns their outputs in order. A task that
+    /// panicked is replaced by `lost(index, cause)`, so nothing disappears silently.
+    pub(crate) async fn spawn_all<T, F>(
+        futures: Vec<F>,
+        lost: impl Fn(usize, String) -> T,
+    ) -> Vec<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        let mut set = tokio::task::JoinSet::new();
+        let n = futures.len();
+        for (i, f) in futures.into_iter().enumerate() {
+            set.spawn(async move { (i, f.await) });
+        }
+        let mut slots: Vec<Option<T>> = (0..n).map(|_| None).collect();
+        while let Some(joined) = set.join_next().await {
+            if let Ok((i, v)) = joined {
+                slots[i] = Some(v);
+            }
+        }
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| v.unwrap_or_else(|| lost(i, "the collector task panicked".to_owned())))
+            .collect()
+    }
+}
+
+/// Error paths the emulator cannot produce (AccessDenied, a throttling storm), against a
+/// scripted HTTP client plugged into the same configuration the collector loads. (The SDK's
+/// `aws-smithy-mocks` needs the SDK crates' `test-util` feature, which would compile the whole
+/// SDK a second time for tests.)
+#[cfg(all(test, feature = "aws"))]
+#[allow(clippy::unwrap_used)] // test code: a panic is the failure report
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_s3::config::Credentials;
+    use aws_smithy_runtime_api::client::http::{
+        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+        SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use checks::facts::aws::Read;
+    use checks::settings::AwsTarget;
+
+    use super::calls::Api;
+    use super::client;
+    use super::collector::Ctx;
+
+    /// Answers each request with the next scripted (status, body); counts requests.
+    #[derive(Debug, Clone, Default)]
+    struct Scripted {
+        replies: Arc<Mutex<VecDeque<(u16, &'static str)>>>,
+        requests: Arc<AtomicUsize>,
+    }
+
+    impl HttpConnector for Scripted {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.requests.fetch_add(1, Ordering::SeqCst);
+            let (status, body) = self
+                .replies
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or((500, ""));
+            let response =
+                HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+            HttpConnectorFuture::ready(Ok(response))
+        }
+    }
+
+    impl HttpClient for Scripted {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            SharedHttpConnector::new(self.clone())
+        }
+    }
+
+    const ENCRYPTION: &str = r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"#;
+    const SLOW_DOWN: &str =
+        "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+    const DENIED: &str = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+
+    /// Reads one bucket's encryption through the collector's configuration and `Ctx::call`.
+    fn read_encryption(replies: &[(u16, &'static str)]) -> (Read<String>, usize) {
+        let scripted = Scripted::default();
+        scripted
+            .replies
+            .lock()
+            .unwrap()
+            .extend(replies.iter().copied());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let target = AwsTarget {
+            name: "unit".to_owned(),
+            endpoint_url: Some("http://s3.unit.invalid".to_owned()),
+            ..AwsTarget::default()
+        };
+        let read = rt.block_on(async {
+            let conf = client::load(
+                &target,
+                Some("us-east-1"),
+                SharedHttpClient::new(scripted.clone()),
+            )
+            .await;
+            let s3conf = aws_sdk_s3::config::Builder::from(&conf)
+                .credentials_provider(Credentials::new("AKIDUNIT", "unit", None, None, "unit"))
+                .force_path_style(true)
+                .build();
+            let s3 = aws_sdk_s3::Client::from_conf(s3conf);
+            let ctx = Ctx::new(4);
+            ctx.call(
+                Api::S3GetEncryptionConfiguration,
+                s3.get_bucket_encryption().bucket("b").send(),
+            )
+            .await
+            .read(&[], |out| {
+                out.server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first())
+                    .and_then(|r| r.apply_server_side_encryption_by_default())
+                    .map(|d| d.sse_algorithm().as_str().to_owned())
+                    .unwrap_or_default()
+            })
+        });
+        (read, scripted.requests.load(Ordering::SeqCst))
+    }
+
+    #[test]
+    fn access_denied_names_the_missing_iam_action_and_is_not_retried() {
+        let (read, requests) = read_encryption(&[(403, DENIED)]);
+        let Read::Error { message, .. } = read else {
+            panic!("expected an error, got {read:?}")
+        };
+        assert_eq!(
+            message,
+            "s3:GetEncryptionConfiguration was denied (AccessDenied): grant the IAM action \
+             s3:GetEncryptionConfiguration"
+        );
+        assert_eq!(requests, 1);
+    }
+
+    #[test]
+    fn throttling_is_retried_with_backoff_until_it_succeeds() {
+        let (read, requests) =
+            read_encryption(&[(503, SLOW_DOWN), (503, SLOW_DOWN), (200, ENCRYPTION)]);
+        assert!(
+            matches!(&read, Read::Value { value, .. } if value == "AES256"),
+            "{read:?}"
+        );
+        assert_eq!(requests, 3);
+    }
+
+    #[test]
+    fn a_throttling_storm_ends_as_an_error_not_a_pass() {
+        let (read, requests) = read_encryption(&[(503, SLOW_DOWN); 8]);
+        assert!(
+            matches!(&read, Read::Error { message, .. } if message.contains("SlowDown")),
+            "{read:?}"
+        );
+        assert_eq!(requests, 6, "MAX_ATTEMPTS attempts, then the error");
+    }
+}

@@ -1,0 +1,432 @@
+//! RDS in one region: instances, Aurora clusters, snapshots (with their `restore` attribute)
+//! and the TLS parameters of the parameter groups in use.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_sdk_rds::Client;
+use aws_sdk_rds::primitives::{DateTime, DateTimeFormat};
+use checks::facts::aws::{
+    Call, DbCluster, DbInstance, Listing, Parameter, ParameterGroup, Read, Region, Snapshot,
+    SnapshotKind,
+};
+
+use super::calls::Api;
+use super::collector::{Ctx, Page, spawn_all};
+
+/// The parameters `rds-force-ssl` judges, for every engine.
+const TLS_PARAMETERS: [&str; 2] = ["rds.force_ssl", "require_secure_transport"];
+
+/// The account a region belongs to, for ARNs built by hand (parameter groups).
+#[derive(Clone)]
+pub(crate) struct Ids {
+    pub account: String,
+    pub partition: String,
+}
+
+pub(crate) fn lost_region(name: &str, cause: &str) -> Region {
+    let error = Some(cause.to_owned());
+    Region {
+        name: name.to_owned(),
+        db_instances: Listing {
+            items: Vec::new(),
+            error: error.clone(),
+        },
+        db_clusters: Listing {
+            items: Vec::new(),
+            error: error.clone(),
+        },
+        snapshots: Listing {
+            items: Vec::new(),
+            error,
+        },
+        parameter_groups: Vec::new(),
+    }
+}
+
+pub(crate) async fn region(conf: SdkConfig, name: String, ids: Ids, ctx: Arc<Ctx>) -> Region {
+    let client = Client::new(&conf);
+    ctx.note(format!("RDS {name}"));
+    // The four listings run as tasks side by side; the in-flight limit is per call.
+    let instances = tokio::spawn(instances(client.clone(), ctx.clone()));
+    let clusters = tokio::spawn(clusters(client.clone(), ctx.clone()));
+    let instance_snaps = tokio::spawn(instance_snapshots(client.clone(), ctx.clone()));
+    let cluster_snaps = tokio::spawn(cluster_snapshots(client.clone(), ctx.clone()));
+    let db_instances = joined(instances.await);
+    let db_clusters = joined(clusters.await);
+    let mut snapshots = joined(instance_snaps.await);
+    let cluster_snaps = joined(cluster_snaps.await);
+    snapshots.items.extend(cluster_snaps.items);
+    snapshots.error = snapshots.error.or(cluster_snaps.error);
+    let parameter_groups =
+        parameter_groups(&client, &name, &ids, &db_instances, &db_clusters, &ctx).await;
+    let snapshots = with_restore_attributes(&client, snapshots, &ctx).await;
+    Region {
+        name,
+        db_instances,
+        db_clusters,
+        snapshots,
+        parameter_groups,
+    }
+}
+
+/// A listing task's result; a task that panicked is a listing error, not an empty listing.
+fn joined<T>(r: Result<Listing<T>, tokio::task::JoinError>) -> Listing<T> {
+    r.unwrap_or_else(|e| Listing {
+        items: Vec::new(),
+        error: Some(format!("the collector task failed: {e}")),
+    })
+}
+
+fn time(t: Option<&DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+}
+
+fn s(v: Option<&str>) -> String {
+    v.unwrap_or_default().to_owned()
+}
+
+/// Drains a paginator, one permit per page; items keep the call of their page. Evaluates to
+/// the listing and the call of the last page.
+macro_rules! paginate {
+    ($ctx:expr, $api:expr, $paginator:expr, |$out:ident, $call:ident| $each:expr) => {{
+        let mut pages = $paginator.send();
+        let mut listing = Listing::default();
+        let mut last = None;
+        loop {
+            let answer = $ctx
+                .call($api, async {
+                    match pages.next().await {
+                        None => Ok(Page::Done),
+                        Some(r) => r.map(Page::Next),
+                    }
+                })
+                .await;
+            match answer.result {
+                Ok(Page::Done) => break,
+                Ok(Page::Next($out)) => {
+                    let $call = &answer.call;
+                    listing.items.extend($each);
+                    last = Some(answer.call);
+                }
+                Err(f) => {
+                    listing.error = Some(f.message);
+                    last = Some(answer.call);
+                    break;
+                }
+            }
+        }
+        (listing, last)
+    }};
+}
+
+async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
+    let (listing, _) = paginate!(
+        ctx,
+        Api::RdsDescribeDbInstances,
+        client.describe_db_instances().into_paginator(),
+        |out, call| out.db_instances().iter().map(|i| DbInstance {
+            identifier: s(i.db_instance_identifier()),
+            arn: s(i.db_instance_arn()),
+            engine: s(i.engine()),
+            engine_version: s(i.engine_version()),
+            cluster: i.db_cluster_identifier().map(str::to_owned),
+            storage_encrypted: i.storage_encrypted().unwrap_or(false),
+            kms_key_id: i.kms_key_id().map(str::to_owned),
+            publicly_accessible: i.publicly_accessible(),
+            backup_retention_days: i64::from(i.backup_retention_period().unwrap_or(0)),
+            latest_restorable_time: time(i.latest_restorable_time()),
+            deletion_protection: i.deletion_protection().unwrap_or(false),
+            iam_auth: i.iam_database_authentication_enabled().unwrap_or(false),
+            parameter_groups: i
+                .db_parameter_groups()
+                .iter()
+                .filter_map(|g| g.db_parameter_group_name().map(str::to_owned))
+                .collect(),
+            call: call.clone(),
+        })
+    );
+    listing
+}
+
+async fn clusters(client: Client, ctx: Arc<Ctx>) -> Listing<DbCluster> {
+    let (listing, _) = paginate!(
+        ctx,
+        Api::RdsDescribeDbClusters,
+        client.describe_db_clusters().into_paginator(),
+        |out, call| out.db_clusters().iter().map(|c| DbCluster {
+            identifier: s(c.db_cluster_identifier()),
+            arn: s(c.db_cluster_arn()),
+            engine: s(c.engine()),
+            engine_version: s(c.engine_version()),
+            storage_encrypted: c.storage_encrypted().unwrap_or(false),
+            kms_key_id: c.kms_key_id().map(str::to_owned),
+            backup_retention_days: i64::from(c.backup_retention_period().unwrap_or(0)),
+            latest_restorable_time: time(c.latest_restorable_time()),
+            deletion_protection: c.deletion_protection().unwrap_or(false),
+            iam_auth: c.iam_database_authentication_enabled().unwrap_or(false),
+            parameter_group: c.db_cluster_parameter_group().map(str::to_owned),
+            members: c
+                .db_cluster_members()
+                .iter()
+                .filter_map(|m| m.db_instance_identifier().map(str::to_owned))
+                .collect(),
+            call: call.clone(),
+        })
+    );
+    listing
+}
+
+fn snapshot_kind(snapshot_type: &str, cluster: bool) -> SnapshotKind {
+    match (snapshot_type, cluster) {
+        ("manual", false) => SnapshotKind::Manual,
+        ("automated", false) => SnapshotKind::Automated,
+        ("manual", true) => SnapshotKind::ClusterManual,
+        ("automated", true) => SnapshotKind::ClusterAutomated,
+        _ => SnapshotKind::Other,
+    }
+}
+
+async fn instance_snapshots(client: Client, ctx: Arc<Ctx>) -> Listing<Snapshot> {
+    let (listing, _) = paginate!(
+        ctx,
+        Api::RdsDescribeDbSnapshots,
+        client.describe_db_snapshots().into_paginator(),
+        |out, call| out.db_snapshots().iter().map(|x| Snapshot {
+            identifier: s(x.db_snapshot_identifier()),
+            arn: s(x.db_snapshot_arn()),
+            kind: snapshot_kind(x.snapshot_type().unwrap_or_default(), false),
+            snapshot_type: s(x.snapshot_type()),
+            source: s(x.db_instance_identifier()),
+            encrypted: x.encrypted().unwrap_or(false),
+            kms_key_id: x.kms_key_id().map(str::to_owned),
+            call: call.clone(),
+            restore: Read::NotRead,
+        })
+    );
+    listing
+}
+
+async fn cluster_snapshots(client: Client, ctx: Arc<Ctx>) -> Listing<Snapshot> {
+    let (listing, _) = paginate!(
+        ctx,
+        Api::RdsDescribeDbClusterSnapshots,
+        client.describe_db_cluster_snapshots().into_paginator(),
+        |out, call| out.db_cluster_snapshots().iter().map(|x| Snapshot {
+            identifier: s(x.db_cluster_snapshot_identifier()),
+            arn: s(x.db_cluster_snapshot_arn()),
+            kind: snapshot_kind(x.snapshot_type().unwrap_or_default(), true),
+            snapshot_type: format!("cluster {}", x.snapshot_type().unwrap_or_default()),
+            source: s(x.db_cluster_identifier()),
+            encrypted: x.storage_encrypted().unwrap_or(false),
+            kms_key_id: x.kms_key_id().map(str::to_owned),
+            call: call.clone(),
+            restore: Read::NotRead,
+        })
+    );
+    listing
+}
+
+/// Reads the `restore` attribute of every manual snapshot (automated ones cannot be shared).
+async fn with_restore_attributes(
+    client: &Client,
+    mut snapshots: Listing<Snapshot>,
+    ctx: &Arc<Ctx>,
+) -> Listing<Snapshot> {
+    let tasks: Vec<_> = snapshots
+        .items
+        .iter()
+        .map(|snap| {
+            let (client, ctx, id, kind) = (
+                client.clone(),
+                ctx.clone(),
+                snap.identifier.clone(),
+                snap.kind,
+            );
+            async move { restore_attribute(&client, &ctx, &id, kind).await }
+        })
+        .collect();
+    let reads = spawn_all(tasks, |_, cause| Read::Error {
+        message: cause,
+        call: Call::default(),
+    })
+    .await;
+    for (snap, read) in snapshots.items.iter_mut().zip(reads) {
+        snap.restore = read;
+    }
+    snapshots
+}
+
+async fn restore_attribute(
+    client: &Client,
+    ctx: &Ctx,
+    id: &str,
+    kind: SnapshotKind,
+) -> Read<Vec<String>> {
+    let restore_values = |attrs: Vec<(Option<String>, Vec<String>)>| {
+        attrs
+            .into_iter()
+            .filter(|(name, _)| name.as_deref() == Some("restore"))
+            .flat_map(|(_, values)| values)
+            .collect::<Vec<_>>()
+    };
+    match kind {
+        SnapshotKind::Manual | SnapshotKind::Other => {
+            let req = client
+                .describe_db_snapshot_attributes()
+                .db_snapshot_identifier(id);
+            ctx.call(Api::RdsDescribeDbSnapshotAttributes, req.send())
+                .await
+                .read(&[], |out| {
+                    let attrs = out
+                        .db_snapshot_attributes_result()
+                        .map_or_else(Vec::new, |r| {
+                            r.db_snapshot_attributes()
+                                .iter()
+                                .map(|a| {
+                                    (
+                                        a.attribute_name().map(str::to_owned),
+                                        a.attribute_values().to_vec(),
+                                    )
+                                })
+                                .collect()
+                        });
+                    restore_values(attrs)
+                })
+        }
+        SnapshotKind::ClusterManual => {
+            let req = client
+                .describe_db_cluster_snapshot_attributes()
+                .db_cluster_snapshot_identifier(id);
+            ctx.call(Api::RdsDescribeDbClusterSnapshotAttributes, req.send())
+                .await
+                .read(&[], |out| {
+                    let attrs =
+                        out.db_cluster_snapshot_attributes_result()
+                            .map_or_else(Vec::new, |r| {
+                                r.db_cluster_snapshot_attributes()
+                                    .iter()
+                                    .map(|a| {
+                                        (
+                                            a.attribute_name().map(str::to_owned),
+                                            a.attribute_values().to_vec(),
+                                        )
+                                    })
+                                    .collect()
+                            });
+                    restore_values(attrs)
+                })
+        }
+        SnapshotKind::Automated | SnapshotKind::ClusterAutomated => Read::NotRead,
+    }
+}
+
+/// The TLS parameters of every parameter group an instance or cluster uses, each group read
+/// once.
+async fn parameter_groups(
+    client: &Client,
+    region: &str,
+    ids: &Ids,
+    instances: &Listing<DbInstance>,
+    clusters: &Listing<DbCluster>,
+    ctx: &Arc<Ctx>,
+) -> Vec<ParameterGroup> {
+    let mut wanted: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    for i in instances.items.iter().filter(|i| i.cluster.is_none()) {
+        wanted.extend(i.parameter_groups.iter().map(|g| ("db", g.clone())));
+    }
+    for c in &clusters.items {
+        wanted.extend(c.parameter_group.iter().map(|g| ("cluster", g.clone())));
+    }
+    let tasks: Vec<_> = wanted
+        .iter()
+        .map(|(scope, name)| {
+            let (client, ctx, scope, name) = (client.clone(), ctx.clone(), *scope, name.clone());
+            async move { tls_parameters(&client, &ctx, scope, &name).await }
+        })
+        .collect();
+    let reads = spawn_all(tasks, |_, cause| Read::Error {
+        message: cause,
+        call: Call::default(),
+    })
+    .await;
+    wanted
+        .into_iter()
+        .zip(reads)
+        .map(|((scope, name), parameters)| ParameterGroup {
+            arn: format!(
+                "arn:{}:rds:{region}:{}:{}:{name}",
+                ids.partition,
+                ids.account,
+                if scope == "db" { "pg" } else { "cluster-pg" }
+            ),
+            name,
+            scope: scope.to_owned(),
+            parameters,
+        })
+        .collect()
+}
+
+/// The TLS parameters of one group, every page read; a parameter the group does not return is
+/// recorded as `absent` so the check applies the engine default and says so.
+async fn tls_parameters(
+    client: &Client,
+    ctx: &Ctx,
+    scope: &str,
+    name: &str,
+) -> Read<Vec<Parameter>> {
+    let relevant = |p: &aws_sdk_rds::types::Parameter| {
+        TLS_PARAMETERS
+            .contains(&p.parameter_name().unwrap_or_default())
+            .then(|| Parameter {
+                name: s(p.parameter_name()),
+                value: p.parameter_value().map(str::to_owned),
+                source: s(p.source()),
+            })
+    };
+    let (listing, last) = if scope == "db" {
+        paginate!(
+            ctx,
+            Api::RdsDescribeDbParameters,
+            client
+                .describe_db_parameters()
+                .db_parameter_group_name(name)
+                .into_paginator(),
+            |out, _call| out
+                .parameters()
+                .iter()
+                .filter_map(relevant)
+                .collect::<Vec<_>>()
+        )
+    } else {
+        paginate!(
+            ctx,
+            Api::RdsDescribeDbClusterParameters,
+            client
+                .describe_db_cluster_parameters()
+                .db_cluster_parameter_group_name(name)
+                .into_paginator(),
+            |out, _call| out
+                .parameters()
+                .iter()
+                .filter_map(relevant)
+                .collect::<Vec<_>>()
+        )
+    };
+    let call = last.unwrap_or_default();
+    if let Some(message) = listing.error {
+        return Read::Error { message, call };
+    }
+    let mut found = listing.items;
+    for wanted in TLS_PARAMETERS {
+        if !found.iter().any(|p| p.name == wanted) {
+            found.push(Parameter {
+                name: wanted.to_owned(),
+                value: None,
+                source: "absent".to_owned(),
+            });
+        }
+    }
+    Read::Value { value: found, call }
+}
