@@ -22,6 +22,9 @@ result in formats people and tools read.\n\nExit codes: 0 nothing at or above th
 1 a finding at or above the threshold failed or could not be evaluated (fail closed); 2 vouch itself could not run.",
     after_help = "Examples:\n  vouch scan .                                  scan the current repository\n  \
 vouch scan . --format sarif --output vouch.sarif\n  vouch scan . --format text --format json --output report.json\n  \
+vouch scan . --pack evidence/ --sign-key release.key   signed evidence pack\n  \
+vouch scan . --all-targets                   also audit the live targets in vouch.toml\n  \
+vouch verify evidence/ --key release.pub     re-check a pack byte for byte\n  \
 vouch explain gha-action-pinned              why a check exists and how to fix it\n  vouch list checks --format markdown"
 )]
 pub struct Cli {
@@ -31,7 +34,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan a repository and judge it against every check.
+    /// Scan a repository (and any live targets asked for) and judge it against every check.
     Scan(ScanArgs),
     /// Re-judge facts saved with `scan --dump-facts`, offline; the output is identical.
     Check(CheckArgs),
@@ -75,7 +78,8 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct PackArgs {
-    /// Also write an evidence pack into this new or empty directory.
+    /// Also write an evidence pack into this directory (new, empty, or holding the previous
+    /// pack, which is replaced; any other content is left alone and is an error).
     #[arg(long, value_name = "DIR")]
     pack: Option<PathBuf>,
     /// Sign the pack's MANIFEST.json with this cosign-format private key (password in VOUCH_KEY_PASSWORD).

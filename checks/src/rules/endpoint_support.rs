@@ -21,6 +21,25 @@ pub(crate) fn report_unreachable(ep: &Endpoint, location: &Location, out: &mut F
 }
 
 /// The response of a fetch, or one sentence saying why there is none.
+/// The endpoint's HTTPS response, or `None` after recording as `error` why it cannot be judged.
+pub(crate) fn https_response_or_error<'a>(
+    ep: &'a Endpoint,
+    out: &mut Findings,
+) -> Option<&'a HttpFetch> {
+    match response(ep, ep.https.as_ref(), "GET") {
+        Ok(fetch) => Some(fetch),
+        Err(why) => {
+            out.error(
+                ep.subject(),
+                Location::resource(ep.url.clone()),
+                why,
+                json!({ "url": ep.url, "https": ep.https }),
+            );
+            None
+        }
+    }
+}
+
 pub(crate) fn response<'a>(
     ep: &Endpoint,
     fetch: Option<&'a HttpFetch>,

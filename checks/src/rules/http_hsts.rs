@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::endpoint_support::{directives, response};
+use super::endpoint_support::{directives, https_response_or_error};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct HttpHsts;
@@ -45,17 +45,8 @@ impl Check for HttpHsts {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {
             let location = Location::resource(ep.url.clone());
-            let fetch = match response(ep, ep.https.as_ref(), "GET") {
-                Ok(f) => f,
-                Err(why) => {
-                    out.error(
-                        ep.subject(),
-                        location,
-                        why,
-                        json!({ "url": ep.url, "https": ep.https }),
-                    );
-                    continue;
-                }
+            let Some(fetch) = https_response_or_error(ep, out) else {
+                continue;
             };
             let require_preload = cx
                 .settings

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::endpoint_support::response;
+use super::endpoint_support::https_response_or_error;
 use crate::facts::endpoint::HttpFetch;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -43,17 +43,8 @@ impl Check for HttpSecurityHeaders {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {
             let location = Location::resource(ep.url.clone());
-            let fetch = match response(ep, ep.https.as_ref(), "GET") {
-                Ok(f) => f,
-                Err(why) => {
-                    out.error(
-                        ep.subject(),
-                        location,
-                        why,
-                        json!({ "url": ep.url, "https": ep.https }),
-                    );
-                    continue;
-                }
+            let Some(fetch) = https_response_or_error(ep, out) else {
+                continue;
             };
             let evidence = json!({ "response": fetch });
             let missing = missing_protections(fetch);
