@@ -149,6 +149,20 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
             .as_str()
             .is_some_and(|r| !r.is_empty())
     );
+    // The seeded key was made with KMS CreateKey: DescribeKey says the customer manages it.
+    let good = &findings[&("rds-storage-encrypted".to_owned(), "good-db".to_owned())];
+    assert_eq!(good["evidence"]["key_manager"], "CUSTOMER", "{good}");
+    assert_eq!(
+        good["evidence"]["key_manager_call"]["action"],
+        "kms:DescribeKey"
+    );
+    assert!(
+        good["message"]
+            .as_str()
+            .unwrap()
+            .contains("key manager CUSTOMER"),
+        "{good}"
+    );
     let bucket = &findings[&("s3-versioning".to_owned(), "bad-bucket".to_owned())];
     assert_eq!(bucket["location"]["uri"], "arn:aws:s3:::bad-bucket");
     assert_eq!(
@@ -176,6 +190,10 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
         requests.len() > 20,
         "the recorder saw the scan: {} requests",
         requests.len()
+    );
+    assert!(
+        requests.iter().any(|r| operation_of(r) == "DescribeKey"),
+        "the key manager came from kms:DescribeKey"
     );
     for request in &requests {
         let operation = operation_of(request);
@@ -250,6 +268,7 @@ fn iam_policy_is_read_only_and_covers_the_collector() {
         .collect();
     assert!(actions.contains(&"rds:DescribeDBInstances"));
     assert!(actions.contains(&"s3:GetAccountPublicAccessBlock"));
+    assert!(actions.contains(&"kms:DescribeKey"));
     for action in &actions {
         let verb = action.split(':').nth(1).unwrap();
         assert!(is_read(verb), "{action}");
@@ -275,9 +294,19 @@ fn is_read(operation: &str) -> bool {
         .any(|p| operation.starts_with(p))
 }
 
-/// The operation of a recorded request: `Action=` of a query-protocol body (RDS, STS), or the
+/// The operation of a recorded request: the `X-Amz-Target` header of a JSON-protocol call
+/// (KMS: `TrentService.DescribeKey`), `Action=` of a query-protocol body (RDS, STS), or the
 /// method of a REST call (S3), mapped to Get for GET/HEAD.
 fn operation_of(request: &Value) -> String {
+    let target = request["headers"].as_object().and_then(|headers| {
+        headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("x-amz-target"))
+            .and_then(|(_, value)| value.as_str())
+    });
+    if let Some(target) = target {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
     let method = request["method"].as_str().unwrap_or_default();
     let body = request["body"].as_str().unwrap_or_default();
     let body = if request["body_encoded"] == true {

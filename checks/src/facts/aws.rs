@@ -94,6 +94,18 @@ pub struct Region {
     pub snapshots: Listing<Snapshot>,
     /// DB parameter groups and DB cluster parameter groups used by the instances and clusters.
     pub parameter_groups: Vec<ParameterGroup>,
+    /// The KMS keys of the encrypted instances, clusters and snapshots, each described once.
+    pub kms_keys: Vec<KmsKey>,
+}
+
+/// Who manages a KMS key (`kms:DescribeKey` `KeyManager`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KmsKey {
+    /// The `KmsKeyId` as the RDS API gave it (usually the key ARN).
+    pub key_id: String,
+    /// `CUSTOMER` (a customer-managed key) or `AWS` (an AWS-managed key such as `aws/rds`).
+    pub key_manager: Read<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

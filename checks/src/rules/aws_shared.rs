@@ -194,3 +194,46 @@ pub(crate) fn bucket_read<'a, T>(
         }
     }
 }
+
+/// Who manages the KMS key of encrypted storage in `region`, from `kms:DescribeKey`: evidence
+/// fields to merge (`key_manager`, and its call or the reason it is unknown) and the phrase for
+/// the message. Informational: an unknown key manager never changes the status.
+pub(crate) fn key_manager(region: &Region, key_id: Option<&str>) -> (Value, String) {
+    let read = key_id.and_then(|id| region.kms_keys.iter().find(|k| k.key_id == id));
+    let unknown = |cause: &str| {
+        (
+            json!({ "key_manager": "unknown", "key_manager_error": cause }),
+            format!("key manager unknown: {cause}"),
+        )
+    };
+    match read.map(|k| &k.key_manager) {
+        Some(Read::Value { value, call }) if value == "CUSTOMER" || value == "AWS" => {
+            let phrase = if value == "CUSTOMER" {
+                "customer-managed key"
+            } else {
+                "AWS-managed key"
+            };
+            (
+                json!({ "key_manager": value, "key_manager_call": call }),
+                format!("key manager {value}: {phrase}"),
+            )
+        }
+        Some(Read::Value { value, .. }) => {
+            unknown(&format!("kms:DescribeKey gave KeyManager `{value}`"))
+        }
+        Some(Read::Error { message, .. }) => unknown(message),
+        Some(Read::Absent { code, .. }) => unknown(code),
+        Some(Read::NotRead) | None if key_id.is_none_or(str::is_empty) => {
+            unknown("the API gave no KmsKeyId")
+        }
+        Some(Read::NotRead) | None => unknown("the key was not described"),
+    }
+}
+
+/// Merges `extra`'s fields into the object `base`.
+pub(crate) fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+        b.extend(e);
+    }
+    base
+}

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_shared::{evidence, listing_error, readable_accounts};
+use super::aws_shared::{evidence, key_manager, listing_error, merged, readable_accounts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct RdsSnapshotEncrypted;
@@ -17,7 +17,9 @@ A snapshot is a full copy of the database. An unencrypted snapshot can be copied
 restored without any KMS permission, so it escapes the key policy that guards the live data.
 
 ## What is judged
-`Encrypted` of every manual and automated DB snapshot and every DB cluster snapshot.
+`Encrypted` of every manual and automated DB snapshot and every DB cluster snapshot. For an
+encrypted snapshot, `kms:DescribeKey` says who manages its key (`CUSTOMER` or `AWS`); this is
+reported, not judged, and a key that cannot be described is "key manager unknown".
 
 ## How to fix
 Copy the snapshot with `aws rds copy-db-snapshot --kms-key-id KEY …` (or
@@ -25,7 +27,8 @@ Copy the snapshot with `aws rds copy-db-snapshot --kms-key-id KEY …` (or
 so new snapshots are encrypted.
 
 ## Evidence
-The snapshot identifier, type, source database, `Encrypted`, `KmsKeyId` and the describe call.
+The snapshot identifier, type, source database, `Encrypted`, `KmsKeyId`, the key manager (for
+encrypted snapshots) and the describe call.
 "#,
 };
 
@@ -45,18 +48,22 @@ impl Check for RdsSnapshotEncrypted {
                     out,
                 );
                 for snap in &region.snapshots.items {
-                    let ev = evidence(
-                        json!({ "snapshot": snap.identifier, "type": snap.snapshot_type, "source": snap.source,
-                                "encrypted": snap.encrypted, "kms_key_id": snap.kms_key_id }),
-                        Some(&snap.call),
-                    );
+                    let fields = json!({ "snapshot": snap.identifier, "type": snap.snapshot_type, "source": snap.source,
+                                         "encrypted": snap.encrypted, "kms_key_id": snap.kms_key_id });
+                    let (manager, phrase) = key_manager(region, snap.kms_key_id.as_deref());
+                    let fields = if snap.encrypted {
+                        merged(fields, manager)
+                    } else {
+                        fields
+                    };
+                    let ev = evidence(fields, Some(&snap.call));
                     let loc = Location::resource(snap.arn.clone());
                     if snap.encrypted {
                         out.pass(
                             snap.identifier.clone(),
                             loc,
                             format!(
-                                "{} snapshot of {} is encrypted",
+                                "{} snapshot of {} is encrypted ({phrase})",
                                 snap.snapshot_type, snap.source
                             ),
                             ev,

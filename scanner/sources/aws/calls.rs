@@ -16,6 +16,7 @@ pub enum Api {
     RdsDescribeDbClusterSnapshots,
     RdsDescribeDbSnapshotAttributes,
     RdsDescribeDbClusterSnapshotAttributes,
+    KmsDescribeKey,
     S3ListAllMyBuckets,
     S3GetBucketLocation,
     S3GetEncryptionConfiguration,
@@ -43,6 +44,7 @@ impl Api {
             Api::RdsDescribeDbClusterSnapshotAttributes => {
                 "rds:DescribeDBClusterSnapshotAttributes"
             }
+            Api::KmsDescribeKey => "kms:DescribeKey",
             Api::S3ListAllMyBuckets => "s3:ListAllMyBuckets",
             Api::S3GetBucketLocation => "s3:GetBucketLocation",
             Api::S3GetEncryptionConfiguration => "s3:GetEncryptionConfiguration",
@@ -66,11 +68,13 @@ const SNAPSHOTS: &[Api] = &[
     Api::RdsDescribeDbSnapshots,
     Api::RdsDescribeDbClusterSnapshots,
 ];
+/// Who manages the KMS key of encrypted storage (customer or AWS).
+const KEYS: &[Api] = &[Api::KmsDescribeKey];
 const BUCKETS: &[Api] = &[Api::S3ListAllMyBuckets, Api::S3GetBucketLocation];
 
 /// Per check, the calls whose answers it judges.
 pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
-    ("rds-storage-encrypted", &[DATABASES]),
+    ("rds-storage-encrypted", &[DATABASES, KEYS]),
     ("rds-not-public", &[&[Api::RdsDescribeDbInstances]]),
     ("rds-backup-retention", &[DATABASES]),
     ("rds-deletion-protection", &[DATABASES]),
@@ -85,7 +89,7 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
         ],
     ),
     ("rds-iam-auth", &[DATABASES]),
-    ("rds-snapshot-encrypted", &[SNAPSHOTS]),
+    ("rds-snapshot-encrypted", &[SNAPSHOTS, KEYS]),
     (
         "rds-snapshot-not-public",
         &[

@@ -8,8 +8,8 @@ use aws_config::SdkConfig;
 use aws_sdk_rds::Client;
 use aws_sdk_rds::primitives::{DateTime, DateTimeFormat};
 use checks::facts::aws::{
-    Call, DbCluster, DbInstance, Listing, Parameter, ParameterGroup, Read, Region, Snapshot,
-    SnapshotKind,
+    Call, DbCluster, DbInstance, KmsKey, Listing, Parameter, ParameterGroup, Read, Region,
+    Snapshot, SnapshotKind,
 };
 
 use super::calls::Api;
@@ -42,6 +42,7 @@ pub(crate) fn lost_region(name: &str, cause: &str) -> Region {
             error,
         },
         parameter_groups: Vec::new(),
+        kms_keys: Vec::new(),
     }
 }
 
@@ -62,12 +63,21 @@ pub(crate) async fn region(conf: SdkConfig, name: String, ids: Ids, ctx: Arc<Ctx
     let parameter_groups =
         parameter_groups(&client, &name, &ids, &db_instances, &db_clusters, &ctx).await;
     let snapshots = with_restore_attributes(&client, snapshots, &ctx).await;
+    let kms_keys = kms_keys(
+        &aws_sdk_kms::Client::new(&conf),
+        &db_instances,
+        &db_clusters,
+        &snapshots,
+        &ctx,
+    )
+    .await;
     Region {
         name,
         db_instances,
         db_clusters,
         snapshots,
         parameter_groups,
+        kms_keys,
     }
 }
 
@@ -429,4 +439,67 @@ async fn tls_parameters(
         }
     }
     Read::Value { value: found, call }
+}
+
+/// Who manages the key of every encrypted instance, cluster and snapshot, each distinct key
+/// described once. Unencrypted resources are skipped: their `KmsKeyId` proves nothing.
+async fn kms_keys(
+    kms: &aws_sdk_kms::Client,
+    instances: &Listing<DbInstance>,
+    clusters: &Listing<DbCluster>,
+    snapshots: &Listing<Snapshot>,
+    ctx: &Arc<Ctx>,
+) -> Vec<KmsKey> {
+    let encrypted_keys = instances
+        .items
+        .iter()
+        .filter(|i| i.storage_encrypted)
+        .map(|i| &i.kms_key_id)
+        .chain(
+            clusters
+                .items
+                .iter()
+                .filter(|c| c.storage_encrypted)
+                .map(|c| &c.kms_key_id),
+        )
+        .chain(
+            snapshots
+                .items
+                .iter()
+                .filter(|x| x.encrypted)
+                .map(|x| &x.kms_key_id),
+        );
+    let wanted: BTreeSet<String> = encrypted_keys
+        .flatten()
+        .filter(|k| !k.is_empty())
+        .cloned()
+        .collect();
+    let tasks: Vec<_> = wanted
+        .iter()
+        .map(|key| {
+            let (kms, ctx, key) = (kms.clone(), ctx.clone(), key.clone());
+            async move {
+                ctx.call(Api::KmsDescribeKey, kms.describe_key().key_id(key).send())
+                    .await
+                    .read(&[], |out| {
+                        out.key_metadata()
+                            .and_then(|m| m.key_manager())
+                            .map_or_else(String::new, |m| m.as_str().to_owned())
+                    })
+            }
+        })
+        .collect();
+    let reads = spawn_all(tasks, |_, cause| Read::Error {
+        message: cause,
+        call: Call::default(),
+    })
+    .await;
+    wanted
+        .into_iter()
+        .zip(reads)
+        .map(|(key_id, key_manager)| KmsKey {
+            key_id,
+            key_manager,
+        })
+        .collect()
 }
