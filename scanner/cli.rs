@@ -441,8 +441,9 @@ fn collect(
         collected_at: clock.now.clone(),
         error: a.error.clone(),
     });
-    let repo = sources::repo::collect(root);
-    let postgres = sources::migrations::collect(root, &settings.postgres);
+    let walked = sources::repo::walk(root);
+    let repo = walked.facts;
+    let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
     let endpoints = sources::endpoint::collect(&settings, &clock.now);
     let mut collections = vec![Collection {
         source: "repo".to_owned(),

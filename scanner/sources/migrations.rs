@@ -45,17 +45,31 @@ pub struct MigrationSet {
 
 /// The migration sets under `root`, each with its files in the order they are applied.
 pub fn sets(root: &Path, settings: &PostgresSettings) -> Vec<MigrationSet> {
-    let sql_files = sql_files(root);
+    sets_among(&sql_files(root), settings)
+}
+
+/// The migration sets among `sql_files` (relative paths, sorted).
+fn sets_among(sql_files: &[String], settings: &PostgresSettings) -> Vec<MigrationSet> {
     if settings.migrations.is_empty() {
-        discover(&sql_files)
+        discover(sql_files)
     } else {
-        from_globs(&sql_files, &settings.migrations)
+        from_globs(sql_files, &settings.migrations)
     }
 }
 
-/// Discovers, parses and folds every migration set under `root`.
+/// Discovers, parses and folds every migration set under `root`, walking the tree itself.
 pub fn collect(root: &Path, settings: &PostgresSettings) -> Vec<pg::Database> {
-    let sets = sets(root, settings);
+    collect_among(root, settings, &sql_files(root))
+}
+
+/// As [`collect`], over the `.sql` files the repository walk already found (sorted), so a
+/// scan walks the tree once.
+pub fn collect_among(
+    root: &Path,
+    settings: &PostgresSettings,
+    sql_files: &[String],
+) -> Vec<pg::Database> {
+    let sets = sets_among(sql_files, settings);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()

@@ -20,8 +20,20 @@ const SKIPPED_DIRS: &[&str] = &[
     "__pycache__",
 ];
 
+/// What one walk of the tree yields: the repository facts and, for the migrations source,
+/// every `.sql` file (relative, sorted), so a scan walks the tree once.
+#[derive(Default)]
+pub struct Walked {
+    pub facts: RepoFacts,
+    pub sql_files: Vec<String>,
+}
+
 pub fn collect(root: &Path) -> RepoFacts {
-    let merged = Mutex::new(RepoFacts::default());
+    walk(root).facts
+}
+
+pub fn walk(root: &Path) -> Walked {
+    let merged = Mutex::new(Walked::default());
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -53,30 +65,39 @@ pub fn collect(root: &Path) -> RepoFacts {
         })
     });
 
-    let mut facts = merged
+    let mut walked = merged
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    facts.root = root.display().to_string();
-    sort(&mut facts);
-    facts
+    walked.facts.root = root.display().to_string();
+    sort(&mut walked.facts);
+    walked.sql_files.sort();
+    walked
 }
 
 /// Per-thread accumulator, merged into the shared facts when the thread's walker is dropped.
 struct Local<'a> {
     facts: RepoFacts,
-    merged: &'a Mutex<RepoFacts>,
+    sql_files: Vec<String>,
+    merged: &'a Mutex<Walked>,
 }
 
 impl<'a> Local<'a> {
-    fn new(merged: &'a Mutex<RepoFacts>) -> Self {
+    fn new(merged: &'a Mutex<Walked>) -> Self {
         Local {
             facts: RepoFacts::default(),
+            sql_files: Vec::new(),
             merged,
         }
     }
 
     fn visit(&mut self, abs: &Path, rel: String) {
         self.facts.files_scanned += 1;
+        if Path::new(&rel)
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("sql"))
+        {
+            self.sql_files.push(rel.clone());
+        }
         let kind = parse::classify(&rel);
         let size = std::fs::symlink_metadata(abs).map_or(0, |m| m.len());
         if size > MAX_FILE_BYTES {
@@ -128,7 +149,8 @@ impl Drop for Local<'_> {
             .merged
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        merge(&mut all, mine);
+        merge(&mut all.facts, mine);
+        all.sql_files.append(&mut self.sql_files);
     }
 }
 
