@@ -108,10 +108,9 @@ impl<'a> Local<'a> {
         }
         let bytes = match std::fs::read(abs) {
             Ok(b) => b,
+            // Even a plain text file counts: it could not be searched for secrets.
             Err(e) => {
-                if kind != FileKind::Text {
-                    self.unreadable(rel, kind, format!("cannot be read: {e}"));
-                }
+                self.unreadable(rel, kind, format!("cannot be read: {e}"));
                 return;
             }
         };

@@ -100,6 +100,29 @@ impl Db<'_> {
 
 /// Standalone instances and clusters of every readable region, after reporting failed
 /// listings as errors.
+/// Records the verdict on one boolean setting of an instance or cluster (`field` names it in
+/// the evidence): pass when on, fail when off. The flag comes straight from the describe call,
+/// so there is no unknown state here; a database that could not be described never reaches this.
+pub(crate) fn judge_flag(
+    out: &mut Findings,
+    db: &Db<'_>,
+    field: &str,
+    on: bool,
+    pass_message: &str,
+    fail_message: &str,
+) {
+    let ev = evidence(
+        json!({ "identifier": db.identifier(), field: on }),
+        Some(db.call()),
+    );
+    let (id, at) = (db.identifier().to_owned(), db.location());
+    if on {
+        out.pass(id, at, format!("{} {pass_message}", db.kind()), ev);
+    } else {
+        out.fail(id, at, format!("{} {fail_message}", db.kind()), ev);
+    }
+}
+
 pub(crate) fn databases<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Region, Db<'a>)> {
     let mut dbs = Vec::new();
     for account in readable_accounts(cx, out) {

@@ -1,6 +1,4 @@
-use serde_json::json;
-
-use super::aws_shared::{Db, databases, evidence};
+use super::aws_shared::{Db, databases, judge_flag};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct RdsDeletionProtection;
@@ -41,29 +39,14 @@ impl Check for RdsDeletionProtection {
                 Db::Instance(i) => i.deletion_protection,
                 Db::Cluster(c) => c.deletion_protection,
             };
-            let ev = evidence(
-                json!({ "identifier": db.identifier(), "deletion_protection": on }),
-                Some(db.call()),
+            judge_flag(
+                out,
+                &db,
+                "deletion_protection",
+                on,
+                "has deletion protection",
+                "can be deleted by a single API call: DeletionProtection is false",
             );
-            let id = db.identifier().to_owned();
-            if on {
-                out.pass(
-                    id,
-                    db.location(),
-                    format!("{} has deletion protection", db.kind()),
-                    ev,
-                );
-            } else {
-                out.fail(
-                    id,
-                    db.location(),
-                    format!(
-                        "{} can be deleted by a single API call: DeletionProtection is false",
-                        db.kind()
-                    ),
-                    ev,
-                );
-            }
         }
     }
 }

@@ -1,6 +1,4 @@
-use serde_json::json;
-
-use super::aws_shared::{Db, databases, evidence};
+use super::aws_shared::{Db, databases, judge_flag};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct RdsIamAuth;
@@ -43,21 +41,14 @@ impl Check for RdsIamAuth {
                 Db::Instance(i) => i.iam_auth,
                 Db::Cluster(c) => c.iam_auth,
             };
-            let ev = evidence(
-                json!({ "identifier": db.identifier(), "iam_database_authentication_enabled": on }),
-                Some(db.call()),
+            judge_flag(
+                out,
+                &db,
+                "iam_database_authentication_enabled",
+                on,
+                "accepts IAM database authentication",
+                "accepts only password authentication (IAM database authentication is off)",
             );
-            let id = db.identifier().to_owned();
-            if on {
-                out.pass(
-                    id,
-                    db.location(),
-                    format!("{} accepts IAM database authentication", db.kind()),
-                    ev,
-                );
-            } else {
-                out.fail(id, db.location(), format!("{} accepts only password authentication (IAM database authentication is off)", db.kind()), ev);
-            }
         }
     }
 }
