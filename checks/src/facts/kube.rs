@@ -1,5 +1,5 @@
 //! Kubernetes workloads, the same records whether read from manifests in the repository or
-//! (later) from a live API server.
+//! from a live API server ([`Cluster`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -98,4 +98,45 @@ pub enum EnvSource {
     /// Anything else (`configMapKeyRef`, `fieldRef`, …).
     #[default]
     Other,
+}
+
+/// One live cluster (`[[target.kube]]`), read through the Kubernetes API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cluster {
+    /// The target's name in vouch.toml.
+    pub target: String,
+    /// The kubeconfig context used (`k8s://CONTEXT/...` in locations).
+    pub context: String,
+    /// The API server URL (no credentials).
+    pub server: String,
+    /// The server's `gitVersion` (`v1.20.2`).
+    pub version: String,
+    /// Namespaces read; empty means all namespaces.
+    pub namespaces: Vec<String>,
+    /// The cluster could not be read at all (unreachable, bad kubeconfig, 401): every
+    /// Kubernetes check reports `error` for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Lists that failed while others succeeded (forbidden namespace, missing API group).
+    pub faults: Vec<Fault>,
+    pub workloads: Vec<Workload>,
+}
+
+/// A list the collector could not read: what (kind, namespace) and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fault {
+    /// `Deployment`, `CronJob`, …
+    pub kind: String,
+    /// Empty for a cluster-wide list.
+    pub namespace: String,
+    pub cause: String,
+}
+
+impl Cluster {
+    /// `k8s://CONTEXT`: the subject and location of cluster-level errors.
+    pub fn uri(&self) -> String {
+        format!("k8s://{}", self.context)
+    }
 }

@@ -10,6 +10,7 @@
 pub mod attestation;
 pub mod aws;
 pub mod endpoint;
+pub mod image;
 pub mod kube;
 pub mod pg;
 pub mod pg_live;
@@ -38,6 +39,18 @@ pub struct Facts {
     pub endpoints: Vec<endpoint::Endpoint>,
     /// Live AWS accounts (`[[target.aws]]`).
     pub aws: Vec<aws::Account>,
+    /// Live Kubernetes clusters (`[[target.kube]]`).
+    pub kube: Vec<kube::Cluster>,
+    /// Container images resolved in their registries, with their signatures and attestations.
+    pub images: Vec<image::Image>,
+}
+
+impl Facts {
+    /// Every Kubernetes workload collected: manifests in the repository, then live clusters.
+    pub fn workloads(&self) -> impl Iterator<Item = &kube::Workload> {
+        let manifests = self.repo.iter().flat_map(|r| r.workloads.iter());
+        manifests.chain(self.kube.iter().flat_map(|c| c.workloads.iter()))
+    }
 }
 
 /// One source's run over one target.

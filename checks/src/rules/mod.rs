@@ -83,11 +83,11 @@ pub(crate) fn unreadable_files(cx: &Context<'_>, kinds: &[FileKind], out: &mut F
     }
 }
 
-/// Every Kubernetes workload collected (manifests today; live clusters fill the same records).
+/// Every Kubernetes workload collected, from manifests and live clusters alike.
 pub(crate) fn workloads<'a>(
     cx: &Context<'a>,
 ) -> impl Iterator<Item = &'a crate::facts::kube::Workload> {
-    cx.facts.repo.iter().flat_map(|r| r.workloads.iter())
+    cx.facts.workloads()
 }
 
 /// `true` for a full 40-hex git commit SHA.

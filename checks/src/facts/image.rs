@@ -1,0 +1,58 @@
+//! Container images as found in their registries: the digest a reference resolves to, and the
+//! cosign signatures and in-toto attestations attached to that digest, each already verified
+//! (or not) by the collector against the configured keys or identities. Checks only judge.
+
+use serde::{Deserialize, Serialize};
+
+/// One distinct image reference (as written in a workload, `[[target.image]]` or Dockerfile).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Image {
+    /// The reference as written (`registry.example.com/api:1.4`, `…@sha256:…`).
+    pub reference: String,
+    /// Who refers to it: workload subjects (`NS/Kind/name`), `target.image NAME`, Dockerfile
+    /// paths.
+    pub used_by: Vec<String>,
+    /// `sha256:…` the reference resolved to in its registry; `None` when it could not be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// `oci://REGISTRY/REPO@sha256:…` once resolved, else `oci://REGISTRY/REPO:TAG`.
+    pub uri: String,
+    /// The image could not be read (registry unreachable, authentication failed, manifest not
+    /// found): every image check reports `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub signatures: Evidence,
+    pub attestations: Evidence,
+}
+
+/// What was found under one cosign tag (`sha256-<digest>.sig` or `.att`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Evidence {
+    /// The tag or artifact was looked up (a `None` error and no entries means none attached).
+    pub checked: bool,
+    /// The lookup itself failed (not "absent": absent is an empty `entries`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub entries: Vec<Verified>,
+}
+
+/// One signature or attestation and the outcome of verifying it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Verified {
+    /// Layer digest of the signature/attestation in the registry.
+    pub digest: String,
+    /// Attestations: the in-toto `predicateType` (CycloneDX, SPDX, SLSA provenance…).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub predicate_type: String,
+    /// It verified against a trusted key or identity.
+    pub verified: bool,
+    /// Who signed: the configured key's name, or the certificate identity and issuer.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub signer: String,
+    /// Why it did not verify (bad signature, untrusted key, subject digest mismatch…).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
