@@ -101,7 +101,9 @@ impl<'a> Local<'a> {
         let kind = parse::classify(&rel);
         let size = std::fs::symlink_metadata(abs).map_or(0, |m| m.len());
         if size > MAX_FILE_BYTES {
-            if kind != FileKind::Text {
+            if kind == FileKind::Text {
+                self.search_large_text(abs, rel);
+            } else {
                 self.unreadable(rel, kind, format!("{size} bytes, over the 10 MiB limit"));
             }
             return;
@@ -123,6 +125,14 @@ impl<'a> Local<'a> {
             self.facts
                 .secrets
                 .extend(checks::secrets::scan_text(&rel, text));
+        }
+    }
+
+    /// A text file too large to hold in memory is still searched for secrets, in chunks.
+    fn search_large_text(&mut self, abs: &Path, rel: String) {
+        match scan_large_text(abs, &rel) {
+            Ok(hits) => self.facts.secrets.extend(hits),
+            Err(e) => self.unreadable(rel, FileKind::Text, format!("cannot be read: {e}")),
         }
     }
 
@@ -164,6 +174,43 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.workloads.extend(from.workloads);
     into.secrets.extend(from.secrets);
     into.unreadable.extend(from.unreadable);
+}
+
+/// Lines are gathered into chunks of about this size, so memory stays bounded.
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Searches a large file for secrets chunk by chunk (whole lines per chunk), with line numbers
+/// relative to the file. A file whose first chunk holds a NUL byte or is not UTF-8 is binary
+/// and skipped, as small files are.
+fn scan_large_text(abs: &Path, rel: &str) -> std::io::Result<Vec<checks::facts::repo::SecretHit>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(abs)?);
+    let mut hits = Vec::new();
+    let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+    let mut lines_before: u32 = 0;
+    let mut first = true;
+    loop {
+        chunk.clear();
+        while chunk.len() < CHUNK_BYTES && reader.read_until(b'\n', &mut chunk)? > 0 {}
+        if chunk.is_empty() {
+            return Ok(hits);
+        }
+        let text = String::from_utf8_lossy(&chunk);
+        if first && (chunk.contains(&0) || matches!(text, std::borrow::Cow::Owned(_))) {
+            return Ok(hits);
+        }
+        first = false;
+        hits.extend(
+            checks::secrets::scan_text(rel, &text)
+                .into_iter()
+                .map(|mut h| {
+                    h.line += lines_before;
+                    h
+                }),
+        );
+        let lines = chunk.iter().filter(|&&b| b == b'\n').count();
+        lines_before = lines_before.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+    }
 }
 
 /// Parallel walks finish in any order: sort so facts (and so reports) are deterministic.
@@ -218,5 +265,32 @@ mod tests {
         assert_eq!(facts.unreadable.len(), 1);
         assert_eq!(facts.unreadable[0].path, ".github/workflows/broken.yml");
         assert!(facts.unreadable[0].cause.contains("YAML"));
+    }
+
+    #[test]
+    fn text_files_over_the_size_limit_are_still_searched_for_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let filler = "x".repeat(79) + "\n";
+        let lines = usize::try_from(MAX_FILE_BYTES).unwrap() / filler.len() + 10_000;
+        let token = format!(
+            "token = \"ghp_{}\"\n",
+            "A1b2C3d4E5".repeat(4).get(..36).unwrap()
+        );
+        let mut big = filler.repeat(lines);
+        big.push_str(&token);
+        std::fs::write(dir.path().join("dump.log"), &big).unwrap();
+        let mut binary = vec![0u8; 16];
+        binary.extend_from_slice(big.as_bytes());
+        std::fs::write(dir.path().join("blob.dat"), binary).unwrap();
+
+        let facts = collect(dir.path());
+        let hits: Vec<_> = facts
+            .secrets
+            .iter()
+            .map(|h| (h.path.as_str(), h.line))
+            .collect();
+        assert_eq!(hits, [("dump.log", u32::try_from(lines + 1).unwrap())]);
+        assert!(!facts.secrets[0].preview.contains("A1b2C3d4E5"));
+        assert!(facts.unreadable.is_empty(), "{:?}", facts.unreadable);
     }
 }
