@@ -158,6 +158,45 @@ fn secure_database_passes_every_live_check() {
     assert!(!s.raw.contains("auditor@"));
 }
 
+/// `verify-ca` trusts the CA but not the name: reaching the server under a name its certificate
+/// does not carry (`hostaddr` keeps the TCP address) passes with verify-ca and is an error with
+/// verify-full that names the mismatch.
+#[test]
+fn verify_ca_checks_the_chain_but_not_the_host_name() {
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let ca = pg.ca_file().display().to_string();
+    let toml = format!(
+        "[postgres]\nruntime_roles = [\"app_user\"]\n\n\
+         [[target.postgres]]\nname = \"ca\"\ndsn_env = \"T_CA\"\nsslmode = \"verify-ca\"\nca_file = \"{ca}\"\n\n\
+         [[target.postgres]]\nname = \"full\"\ndsn_env = \"T_FULL\"\nsslmode = \"verify-full\"\nca_file = \"{ca}\"\n"
+    );
+    let repo = repo_with_config(&toml);
+    let dsn = format!(
+        "host=db.not-in-the-cert.example hostaddr=127.0.0.1 port={} user=auditor password={AUDITOR_PASSWORD} dbname=app",
+        pg.port
+    );
+    let s = scan(
+        &repo,
+        &[("T_CA", dsn.clone()), ("T_FULL", dsn)],
+        &["--all-targets"],
+    );
+    let ca_finding = s.finding("pg-ssl-enforced", "ca");
+    assert_eq!(ca_finding["status"], "pass", "{ca_finding:#}");
+    assert_eq!(s.database("ca")["live"]["tls_in_use"], true);
+    let full = s.finding("pg-ssl-enforced", "full");
+    assert_eq!(full["status"], "error", "{full:#}");
+    let message = full["message"].as_str().unwrap();
+    assert!(message.contains("target full"), "{message}");
+    assert!(
+        message.contains("db.not-in-the-cert.example") || message.contains("NotValidForName"),
+        "the cause names the host-name mismatch: {message}"
+    );
+    assert!(!s.raw.contains(AUDITOR_PASSWORD));
+}
+
 /// `ssl = off` with a plain `host` rule: pg-ssl-enforced fails and says why.
 #[test]
 fn ssl_off_fails_pg_ssl_enforced() {
