@@ -36,8 +36,9 @@ scanner, either as an action —
 
 `github/codeql-action` does not count: CodeQL is static analysis of your own code (SAST), not
 a check of dependencies against vulnerability databases (SCA). Neither do scheduled-only
-workflows (they do not gate changes) or scanners inside composite actions (which workflow
-calls them is not followed). A scanner whose result is ignored (`|| true`,
+workflows (they do not gate changes). Local composite actions (`uses: ./path/to/action`) and
+local reusable workflows (`uses: ./.github/workflows/scan.yml`) called by a gating workflow are
+followed, transitively; remote ones are judged by name only. A scanner whose result is ignored (`|| true`,
 `continue-on-error`) still counts: vouch cannot see that. If no scanner is found and a
 workflow could not be read, the result is an `error`.
 
@@ -103,14 +104,37 @@ impl Check for CiVulnScan {
                     .any(|t| GATING_TRIGGERS.contains(&t.as_str()))
             })
             .collect();
-        if let Some((wf, line, how)) = gating.iter().find_map(|wf| first_scanner(wf)) {
+        let found = gating
+            .iter()
+            .find_map(|wf| scanner_reached_from(wf, &repo.workflows));
+        if let Some(Reached {
+            path,
+            line,
+            how,
+            via,
+        }) = found
+        {
+            let gating_wf = via.first().copied().unwrap_or(path);
+            let triggers = gating
+                .iter()
+                .find(|w| w.path == gating_wf)
+                .map(|w| w.triggers.clone())
+                .unwrap_or_default();
             let evidence = json!({
-                "workflow": wf.path, "line": line, "scanner": how, "triggers": wf.triggers,
+                "workflow": gating_wf, "file": path, "line": line, "scanner": how,
+                "called_through": via, "triggers": triggers,
             });
-            let message = format!("`{how}` runs on {}", wf.triggers.join(", "));
+            let message = if via.is_empty() {
+                format!("`{how}` runs on {}", triggers.join(", "))
+            } else {
+                format!(
+                    "`{how}` ({path}, called from {gating_wf}) runs on {}",
+                    triggers.join(", ")
+                )
+            };
             out.pass(
                 ".",
-                Location::file(wf.path.clone(), line),
+                Location::file(path.to_owned(), line),
                 message,
                 evidence,
             );
@@ -136,8 +160,66 @@ impl Check for CiVulnScan {
     }
 }
 
-/// The first scanner a workflow runs: (workflow, line, the `uses:` or command matched).
-fn first_scanner(wf: &Workflow) -> Option<(&Workflow, u32, String)> {
+/// A scanner found in `path` at `line`, reached from a gating workflow through the local
+/// actions and reusable workflows in `via` (empty when the gating workflow runs it itself).
+struct Reached<'a> {
+    path: &'a str,
+    line: u32,
+    how: String,
+    via: Vec<&'a str>,
+}
+
+/// The first scanner `wf` runs itself or through the local actions and reusable workflows it
+/// calls (depth first, each file visited once, so cycles end).
+fn scanner_reached_from<'a>(wf: &'a Workflow, all: &'a [Workflow]) -> Option<Reached<'a>> {
+    let mut seen = vec![wf.path.as_str()];
+    reach(wf, all, &mut seen, &mut Vec::new())
+}
+
+fn reach<'a>(
+    wf: &'a Workflow,
+    all: &'a [Workflow],
+    seen: &mut Vec<&'a str>,
+    via: &mut Vec<&'a str>,
+) -> Option<Reached<'a>> {
+    if let Some((line, how)) = first_scanner(wf) {
+        return Some(Reached {
+            path: &wf.path,
+            line,
+            how,
+            via: via.clone(),
+        });
+    }
+    for callee in wf.uses.iter().filter_map(|u| local_callee(&u.value, all)) {
+        if seen.contains(&callee.path.as_str()) {
+            continue;
+        }
+        seen.push(&callee.path);
+        via.push(&wf.path);
+        let found = reach(callee, all, seen, via);
+        via.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// The repository file a local `uses: ./…` names: a reusable workflow file itself, or the
+/// `action.yml`/`action.yaml` of a composite action directory.
+fn local_callee<'a>(uses: &str, all: &'a [Workflow]) -> Option<&'a Workflow> {
+    let rel = uses.strip_prefix("./")?.trim_end_matches('/');
+    all.iter().find(|w| {
+        w.path == rel
+            || (w.kind == WorkflowKind::CompositeAction
+                && w.path
+                    .strip_prefix(rel)
+                    .is_some_and(|rest| rest == "/action.yml" || rest == "/action.yaml"))
+    })
+}
+
+/// The first scanner a workflow runs directly: (line, the `uses:` or command matched).
+fn first_scanner(wf: &Workflow) -> Option<(u32, String)> {
     let by_action = wf.uses.iter().find(|u| is_scanner_action(&u.value));
     let by_command = wf.runs.iter().find_map(|r| {
         SCANNER_COMMANDS
@@ -157,7 +239,6 @@ fn first_scanner(wf: &Workflow) -> Option<(&Workflow, u32, String)> {
         .into_iter()
         .flatten()
         .min_by_key(|(line, _)| *line)
-        .map(|(line, how)| (wf, line, how))
 }
 
 fn is_scanner_action(uses: &str) -> bool {
