@@ -387,7 +387,10 @@ impl Settings {
                 problems.push(format!("[[target.kube]] #{} has no `name`", i + 1));
             }
             if t.timeout == Some(0) {
-                problems.push(format!("[[target.kube]] `{}` timeout must be above 0", t.name));
+                problems.push(format!(
+                    "[[target.kube]] `{}` timeout must be above 0",
+                    t.name
+                ));
             }
         }
         if self.aws.max_in_flight == 0 {
