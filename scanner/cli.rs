@@ -414,7 +414,8 @@ fn collect(
 ) -> Result<Facts> {
     for name in &selection.names {
         let known = settings.target.aws.iter().any(|t| &t.name == name)
-            || settings.target.postgres.iter().any(|t| &t.name == name);
+            || settings.target.postgres.iter().any(|t| &t.name == name)
+            || settings.target.kube.iter().any(|t| &t.name == name);
         if !known {
             bail!("--target {name}: no target named `{name}` in the configuration");
         }
@@ -485,7 +486,37 @@ fn collect(
         facts.collections.push(collection);
         facts.postgres.push(database);
     }
+    collect_kube(&mut facts, clock, selection);
     Ok(facts)
+}
+
+/// The selected `[[target.kube]]` clusters, one `kube` collection each.
+fn collect_kube(facts: &mut Facts, clock: &reports::Clock, selection: &Selection) {
+    let targets: Vec<&checks::settings::KubeTarget> = facts
+        .settings
+        .target
+        .kube
+        .iter()
+        .filter(|t| selection.wants(&t.name))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let clusters = sources::kube::collect(&targets);
+    facts
+        .collections
+        .extend(clusters.iter().map(|cluster| Collection {
+            source: "kube".to_owned(),
+            target: cluster.target.clone(),
+            origin: if cluster.server.is_empty() {
+                cluster.uri()
+            } else {
+                format!("{} ({})", cluster.uri(), cluster.server)
+            },
+            collected_at: clock.now.clone(),
+            error: cluster.error.clone(),
+        }));
+    facts.kube = clusters;
 }
 
 fn judge_and_write(

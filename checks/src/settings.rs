@@ -129,6 +129,7 @@ pub struct Targets {
     pub postgres: Vec<PostgresTarget>,
     pub endpoint: Vec<EndpointTarget>,
     pub aws: Vec<AwsTarget>,
+    pub kube: Vec<KubeTarget>,
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
@@ -248,6 +249,29 @@ pub struct AwsTarget {
     pub endpoint_url: Option<String>,
 }
 
+/// `[[target.kube]]`: one Kubernetes cluster, read through its API with a kubeconfig context.
+/// Read-only: vouch only lists workloads and asks for discovery and the server version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KubeTarget {
+    pub name: String,
+    /// The kubeconfig context (default: the kubeconfig's `current-context`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The kubeconfig file (default: `KUBECONFIG`, else `~/.kube/config`, as kubectl does).
+    /// Credentials stay in that file; only its path is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// Namespaces whose workloads are read. Empty: all namespaces.
+    pub namespaces: Vec<String>,
+    /// Seconds any one API request (connect and answer) may take; default 30.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+}
+
+/// Seconds a Kubernetes API request may take when `[[target.kube]] timeout` is not given.
+pub const DEFAULT_KUBE_TIMEOUT_SECS: u64 = 30;
+
 /// `[aws]`: settings for every `rds-*` and `s3-*` check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -356,6 +380,17 @@ impl Settings {
         for (i, t) in self.target.aws.iter().enumerate() {
             if t.name.trim().is_empty() {
                 problems.push(format!("[[target.aws]] #{} has no `name`", i + 1));
+            }
+        }
+        for (i, t) in self.target.kube.iter().enumerate() {
+            if t.name.trim().is_empty() {
+                problems.push(format!("[[target.kube]] #{} has no `name`", i + 1));
+            }
+            if t.timeout == Some(0) {
+                problems.push(format!(
+                    "[[target.kube]] `{}` timeout must be above 0",
+                    t.name
+                ));
             }
         }
         if self.aws.max_in_flight == 0 {

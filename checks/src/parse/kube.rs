@@ -115,12 +115,34 @@ fn collect(value: &Value, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
         }
         return;
     }
-    let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind) else {
-        return;
+    let kind_line = doc.find("kind", kind, doc.offset + 1);
+    out.extend(from_object(kind, value, doc, kind_line));
+}
+
+/// A live object read from the Kubernetes API (JSON; list items carry no `kind`, so it is
+/// given) as a [`Workload`] located at `k8s://CONTEXT/NAMESPACE/KIND/NAME`. `None` for a kind
+/// without a pod template. The same extraction as for manifests, minus the line numbers.
+pub fn live_workload(kind: &str, object: &serde_json::Value, context: &str) -> Option<Workload> {
+    let value = serde_norway::to_value(object).ok()?;
+    let no_lines = DocLines {
+        path: "",
+        lines: Vec::new(),
+        offset: 0,
     };
-    let Some(spec) = path.iter().try_fold(value, |v, key| v.get(*key)) else {
-        return;
-    };
+    let mut w = from_object(kind, &value, &no_lines, 0)?;
+    w.origin = Origin::Live;
+    context.clone_into(&mut w.context);
+    w.location = Some(Location::resource(format!(
+        "k8s://{context}/{}",
+        w.subject()
+    )));
+    Some(w)
+}
+
+/// The workload of one object of a known kind, or `None` when the kind has no pod template.
+fn from_object(kind: &str, value: &Value, doc: &DocLines<'_>, kind_line: u32) -> Option<Workload> {
+    let (_, path) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind)?;
+    let spec = path.iter().try_fold(value, |v, key| v.get(*key))?;
     let meta = value.get("metadata");
     let name = meta
         .and_then(|m| m.get("name"))
@@ -132,8 +154,7 @@ fn collect(value: &Value, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_owned();
-    let kind_line = doc.find("kind", kind, doc.offset + 1);
-    out.push(workload(kind, name, namespace, spec, doc, kind_line));
+    Some(workload(kind, name, namespace, spec, doc, kind_line))
 }
 
 fn workload(
@@ -361,6 +382,36 @@ spec:
         let ws = parse("k8s/app.yaml", MANIFESTS).unwrap();
         let json = serde_json::to_string(&ws).unwrap();
         assert!(!json.contains("hunter2"));
+    }
+
+    #[test]
+    fn live_objects_use_the_same_extraction_located_by_uri() {
+        let object = serde_json::json!({
+            "metadata": {"name": "api", "namespace": "prod", "uid": "1"},
+            "spec": {"template": {"spec": {
+                "securityContext": {"runAsUser": 1000},
+                "containers": [{
+                    "name": "api",
+                    "image": "ghcr.io/acme/api:1.0",
+                    "securityContext": {"privileged": true, "readOnlyRootFilesystem": true},
+                    "env": [{"name": "DB_PASSWORD", "value": "hunter2"}]
+                }]
+            }}}
+        });
+        let w = live_workload("Deployment", &object, "prod-ctx").unwrap();
+        assert_eq!(w.origin, Origin::Live);
+        assert_eq!(w.subject(), "prod/Deployment/api");
+        assert_eq!(
+            w.location,
+            Some(Location::resource("k8s://prod-ctx/prod/Deployment/api"))
+        );
+        assert_eq!(w.run_as_user, Some(1000));
+        let c = &w.containers[0];
+        assert_eq!((c.line, c.privileged), (0, Some(true)));
+        assert_eq!(c.read_only_root_filesystem, Some(true));
+        assert_eq!(c.env[0].source, EnvSource::Literal { secret_like: true });
+        assert!(!serde_json::to_string(&w).unwrap().contains("hunter2"));
+        assert!(live_workload("Service", &object, "prod-ctx").is_none());
     }
 
     #[test]

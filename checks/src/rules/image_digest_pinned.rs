@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{is_digest_pinned, unreadable_files, workloads};
+use super::{is_digest_pinned, kube_faults, unreadable_files, workloads};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -38,6 +38,7 @@ impl Check for ImageDigestPinned {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
         for w in workloads(cx) {
             for c in &w.containers {
                 if c.image.is_empty() {

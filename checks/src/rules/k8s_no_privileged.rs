@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{unreadable_files, workloads};
+use super::{kube_faults, unreadable_files, workloads};
 use crate::facts::kube::Workload;
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
@@ -42,6 +42,7 @@ impl Check for K8sNoPrivileged {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
         for w in workloads(cx) {
             let reasons = reasons(w);
             let evidence = json!({ "reasons": reasons });

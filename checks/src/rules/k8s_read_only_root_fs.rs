@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{unreadable_files, workloads};
+use super::{kube_faults, unreadable_files, workloads};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -38,6 +38,7 @@ impl Check for K8sReadOnlyRootFs {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
         for w in workloads(cx) {
             let writable: Vec<_> = w
                 .containers

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{unreadable_files, workloads};
+use super::{kube_faults, unreadable_files, workloads};
 use crate::facts::kube::{Container, Workload};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
@@ -40,6 +40,7 @@ impl Check for K8sRunAsNonRoot {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
         for w in workloads(cx) {
             let offenders: Vec<&Container> =
                 w.containers.iter().filter(|c| !non_root(w, c)).collect();

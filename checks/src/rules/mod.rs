@@ -90,6 +90,50 @@ pub(crate) fn workloads<'a>(
     cx.facts.workloads()
 }
 
+/// Reports every live cluster that could not be read (subject `k8s://CONTEXT`) and every list
+/// that failed (subject `k8s://CONTEXT/NAMESPACE/KIND`, `*` for all namespaces) as `error`
+/// findings: workloads vouch could not see are never a silent pass.
+pub(crate) fn kube_faults(cx: &Context<'_>, out: &mut Findings) {
+    for cluster in &cx.facts.kube {
+        let uri = cluster.uri();
+        if let Some(cause) = &cluster.error {
+            out.error(
+                uri.clone(),
+                Location::resource(uri.clone()),
+                format!(
+                    "Kubernetes target `{}` ({uri}) could not be read: {cause}",
+                    cluster.target
+                ),
+                json!({ "target": cluster.target, "context": cluster.context,
+                        "server": cluster.server, "cause": cause }),
+            );
+        }
+        for fault in &cluster.faults {
+            let namespace = if fault.namespace.is_empty() {
+                "*"
+            } else {
+                fault.namespace.as_str()
+            };
+            let subject = format!("{uri}/{namespace}/{}", fault.kind);
+            let scope = if fault.namespace.is_empty() {
+                "in all namespaces".to_owned()
+            } else {
+                format!("in namespace {namespace}")
+            };
+            out.error(
+                subject.clone(),
+                Location::resource(subject),
+                format!(
+                    "{}s {scope} of {uri} could not be listed: {}",
+                    fault.kind, fault.cause
+                ),
+                json!({ "target": cluster.target, "context": cluster.context,
+                        "kind": fault.kind, "namespace": fault.namespace, "cause": fault.cause }),
+            );
+        }
+    }
+}
+
 /// `true` for a full 40-hex git commit SHA.
 pub(crate) fn is_commit_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
