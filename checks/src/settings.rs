@@ -20,6 +20,7 @@ pub struct Settings {
     pub postgres: PostgresSettings,
     pub endpoint: EndpointSettings,
     pub aws: AwsSettings,
+    pub image: ImageSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
 }
@@ -129,6 +130,7 @@ pub struct Targets {
     pub postgres: Vec<PostgresTarget>,
     pub endpoint: Vec<EndpointTarget>,
     pub aws: Vec<AwsTarget>,
+    pub image: Vec<ImageTarget>,
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
@@ -281,6 +283,73 @@ pub enum S3Encryption {
     Kms,
 }
 
+/// `[image]`: how registry images are resolved and their cosign signatures and attestations
+/// verified (`image-signed`, `image-sbom-attested`). Image collection is live work: it runs only
+/// when the scan selects targets (`--target NAME`, `--all-targets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageSettings {
+    /// Cosign public keys (PKIX PEM files) trusted to sign images and attestations; each key's
+    /// name, reported as the signer, is its file stem (`keys/release.pub` is `release`).
+    pub keys: Vec<String>,
+    /// Registries (`host:port`) spoken to over plain HTTP instead of HTTPS.
+    pub insecure_registries: Vec<String>,
+    /// PEM file of extra CA certificates trusted for HTTPS registries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Docker `config.json` whose `auths` give registry credentials (default:
+    /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`). Credentials are used, never
+    /// recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_config: Option<String>,
+    /// Verify the images of every collected Kubernetes workload (manifests and live clusters).
+    pub workload_images: bool,
+    /// Verify the final stage's `FROM` image of every Dockerfile in the repository.
+    pub dockerfile_images: bool,
+    /// Images resolved and verified at the same time.
+    pub concurrency: usize,
+    /// Per registry request timeout, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        ImageSettings {
+            keys: Vec::new(),
+            insecure_registries: Vec::new(),
+            ca_file: None,
+            docker_config: None,
+            workload_images: true,
+            dockerfile_images: false,
+            concurrency: 16,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// `[[target.image]]`: one image verified in its registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageTarget {
+    /// Default: the reference itself.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// `registry/repo:tag` or `registry/repo@sha256:…`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+impl ImageTarget {
+    /// The name `--target` selects it by.
+    pub fn name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.reference
+        } else {
+            &self.name
+        }
+    }
+}
+
 /// An accepted, time-boxed exception. Applied once, when the report is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -357,6 +426,14 @@ impl Settings {
             if t.name.trim().is_empty() {
                 problems.push(format!("[[target.aws]] #{} has no `name`", i + 1));
             }
+        }
+        for (i, t) in self.target.image.iter().enumerate() {
+            if t.reference.trim().is_empty() {
+                problems.push(format!("[[target.image]] #{} has no `ref`", i + 1));
+            }
+        }
+        if self.image.concurrency == 0 || self.image.timeout_ms == 0 {
+            problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());
         }
         if self.aws.max_in_flight == 0 {
             problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
