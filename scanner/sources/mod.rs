@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod endpoint;
+pub mod image;
 pub mod migrations;
 pub mod postgres;
 pub mod repo;

@@ -12,6 +12,8 @@ mod determinism;
 mod endpoints;
 mod formats;
 mod harness;
+#[cfg(feature = "image")]
+mod images;
 mod kube_manifests;
 #[cfg(feature = "aws")]
 mod moto;
