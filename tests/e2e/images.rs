@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
+use oci_client::manifest::{OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, OciImageIndex};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use serde_json::{Value, json};
@@ -157,6 +158,38 @@ impl Pusher {
             None,
         );
         self.push(repo, tag, &[layer], config)
+    }
+
+    /// Pushes a one-platform image index under `repo:tag` pointing at `repo:image_tag`.
+    fn index(&self, repo: &str, tag: &str, image_tag: &str) -> String {
+        let image = self.reference(repo, image_tag);
+        let reference = self.reference(repo, tag);
+        self.runtime.block_on(async {
+            let (raw, digest) = self
+                .client
+                .pull_manifest_raw(&image, &self.auth, &[OCI_IMAGE_MEDIA_TYPE])
+                .await
+                .unwrap();
+            let index: OciImageIndex = serde_json::from_value(json!({
+                "schemaVersion": 2,
+                "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE,
+                "manifests": [{
+                    "mediaType": OCI_IMAGE_MEDIA_TYPE,
+                    "digest": digest,
+                    "size": raw.len(),
+                    "platform": {"architecture": "amd64", "os": "linux"}
+                }]
+            }))
+            .unwrap();
+            self.client
+                .push_manifest_list(&reference, &self.auth, index)
+                .await
+                .unwrap();
+            self.client
+                .fetch_manifest_digest(&reference, &self.auth)
+                .await
+                .unwrap()
+        })
     }
 
     fn push(&self, repo: &str, tag: &str, layers: &[ImageLayer], config: Config) -> String {
@@ -347,6 +380,10 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let replayed = pusher.image("shop/replayed", "1");
     // A genuine signature, but of another image's digest, copied next to this one.
     pusher.sign("shop/replayed", &replayed, &signed, &trusted);
+    // A multi-arch index is verified by its own digest, as cosign signs it.
+    pusher.image("shop/multi", "amd64");
+    let multi = pusher.index("shop/multi", "1", "amd64");
+    pusher.sign("shop/multi", &multi, &multi, &trusted);
 
     let down = format!("127.0.0.1:{}", free_port());
     let toml = format!(
@@ -360,6 +397,8 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         &[
             ("api", &format!("{host}/shop/signed:1")),
             ("worker", &format!("{host}/shop/signed:1")),
+            ("pinned", &format!("{host}/shop/signed@{signed}")),
+            ("edge", &format!("{host}/shop/multi:1")),
             ("batch", &format!("{host}/shop/unsigned:1")),
             ("vendor", &format!("{host}/shop/foreign:1")),
         ],
@@ -395,6 +434,21 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         json!(["shop/Deployment/api", "shop/Deployment/worker"])
     );
     assert_eq!(status(&report, "image-sbom-attested", &signed_ref), "pass");
+    let pinned = finding(
+        &report,
+        "image-signed",
+        &format!("{host}/shop/signed@{signed}"),
+    );
+    assert_eq!(pinned["status"], "pass");
+    assert_eq!(pinned["location"], pass["location"]);
+
+    let multi_ref = format!("{host}/shop/multi:1");
+    assert_eq!(status(&report, "image-signed", &multi_ref), "pass");
+    assert_eq!(
+        finding(&report, "image-signed", &multi_ref)["location"]["uri"],
+        format!("oci://{host}/shop/multi@{multi}")
+    );
+    assert_eq!(status(&report, "image-sbom-attested", &multi_ref), "fail");
 
     let unsigned_ref = format!("{host}/shop/unsigned:1");
     assert_eq!(status(&report, "image-signed", &unsigned_ref), "fail");
@@ -431,7 +485,9 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let why = message(&report, "image-sbom-attested", &down_ref);
     assert!(why.contains("registry unreachable"), "{why}");
 
-    // One collection; every distinct reference resolved once.
+    // One collection. Each of the 8 references is resolved once (8 manifest HEADs); each of the
+    // 5 distinct digests is verified once: signed 4 (2 manifests, 2 blobs; shared by the tag and
+    // the digest reference), unsigned 2, foreign 4, replayed 3, multi 3.
     let collection = facts["collections"]
         .as_array()
         .unwrap()
@@ -439,13 +495,10 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         .find(|c| c["source"] == "image")
         .expect("an image collection");
     assert!(
-        collection["origin"]
-            .as_str()
-            .unwrap()
-            .starts_with("6 image reference(s), "),
+        collection["origin"].as_str().unwrap() == "8 image reference(s), 24 registry request(s)",
         "{collection}"
     );
-    assert_eq!(facts["images"].as_array().unwrap().len(), 6);
+    assert_eq!(facts["images"].as_array().unwrap().len(), 8);
 }
 
 #[test]
