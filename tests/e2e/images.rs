@@ -217,9 +217,15 @@ impl Pusher {
             "optional": null
         }))
         .unwrap();
+        let signature = key.sign_b64(&payload);
+        self.push_signature(repo, digest, payload, &signature);
+    }
+
+    /// A `.sig` manifest with one simple-signing layer and its signature annotation.
+    fn push_signature(&self, repo: &str, digest: &str, payload: Vec<u8>, signature: &str) {
         let annotations = BTreeMap::from([(
             "dev.cosignproject.cosign/signature".to_owned(),
-            key.sign_b64(&payload),
+            signature.to_owned(),
         )]);
         let layer = ImageLayer::new(
             payload,
@@ -380,6 +386,14 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let replayed = pusher.image("shop/replayed", "1");
     // A genuine signature, but of another image's digest, copied next to this one.
     pusher.sign("shop/replayed", &replayed, &signed, &trusted);
+    // A malformed signature: not base64, not a signature.
+    let garbled = pusher.image("shop/garbled", "1");
+    pusher.push_signature(
+        "shop/garbled",
+        &garbled,
+        b"{}".to_vec(),
+        "%%not-a-signature%%",
+    );
     // A multi-arch index is verified by its own digest, as cosign signs it.
     pusher.image("shop/multi", "amd64");
     let multi = pusher.index("shop/multi", "1", "amd64");
@@ -399,6 +413,7 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
             ("worker", &format!("{host}/shop/signed:1")),
             ("pinned", &format!("{host}/shop/signed@{signed}")),
             ("edge", &format!("{host}/shop/multi:1")),
+            ("legacy", &format!("{host}/shop/garbled:1")),
             ("batch", &format!("{host}/shop/unsigned:1")),
             ("vendor", &format!("{host}/shop/foreign:1")),
         ],
@@ -476,18 +491,30 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let why = message(&report, "image-signed", &replayed_ref);
     assert!(why.contains(&format!("another image ({signed})")), "{why}");
 
+    let garbled_ref = format!("{host}/shop/garbled:1");
+    assert_eq!(status(&report, "image-signed", &garbled_ref), "fail");
+    let why = message(&report, "image-signed", &garbled_ref);
+    assert!(
+        why.contains("1 signature(s)") && why.contains("malformed signature"),
+        "{why}"
+    );
+
     let absent_ref = format!("{host}/shop/absent:1");
     assert_eq!(status(&report, "image-signed", &absent_ref), "error");
     assert!(message(&report, "image-signed", &absent_ref).contains("manifest not found"));
+    assert_eq!(
+        finding(&report, "image-signed", &absent_ref)["location"]["uri"],
+        format!("oci://{host}/shop/absent:1")
+    );
 
     let down_ref = format!("{down}/shop/signed:1");
     assert_eq!(status(&report, "image-sbom-attested", &down_ref), "error");
     let why = message(&report, "image-sbom-attested", &down_ref);
     assert!(why.contains("registry unreachable"), "{why}");
 
-    // One collection. Each of the 8 references is resolved once (8 manifest HEADs); each of the
-    // 5 distinct digests is verified once: signed 4 (2 manifests, 2 blobs; shared by the tag and
-    // the digest reference), unsigned 2, foreign 4, replayed 3, multi 3.
+    // One collection. Each of the 9 references is resolved once (9 manifest HEADs); each of the
+    // 6 distinct digests is verified once: signed 4 (2 manifests, 2 blobs; shared by the tag and
+    // the digest reference), unsigned 2, foreign 4, replayed 3, multi 3, garbled 3.
     let collection = facts["collections"]
         .as_array()
         .unwrap()
@@ -495,10 +522,10 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         .find(|c| c["source"] == "image")
         .expect("an image collection");
     assert!(
-        collection["origin"].as_str().unwrap() == "8 image reference(s), 24 registry request(s)",
+        collection["origin"].as_str().unwrap() == "9 image reference(s), 28 registry request(s)",
         "{collection}"
     );
-    assert_eq!(facts["images"].as_array().unwrap().len(), 8);
+    assert_eq!(facts["images"].as_array().unwrap().len(), 9);
 }
 
 #[test]

@@ -8,15 +8,37 @@ use checks::settings::ImageSettings;
 
 use super::Outcome;
 
-/// An image whose reference was never looked up, with `error` set.
+/// An image whose digest is unknown, with `error` set.
 fn unresolved(reference: &str, used_by: Vec<String>, error: String) -> Image {
     Image {
         reference: reference.to_owned(),
         used_by,
-        uri: format!("oci://{reference}"),
+        uri: unresolved_uri(reference),
         error: Some(error),
         ..Image::default()
     }
+}
+
+/// `oci://REGISTRY/REPO:TAG` (the registry and tag made explicit) when the reference parses.
+#[cfg(feature = "image")]
+fn unresolved_uri(reference: &str) -> String {
+    match reference.parse::<oci_client::Reference>() {
+        Ok(r) => match (r.digest(), r.tag()) {
+            (Some(digest), _) => format!("oci://{}/{}@{digest}", r.registry(), r.repository()),
+            (None, tag) => format!(
+                "oci://{}/{}:{}",
+                r.registry(),
+                r.repository(),
+                tag.unwrap_or("latest")
+            ),
+        },
+        Err(_) => format!("oci://{reference}"),
+    }
+}
+
+#[cfg(not(feature = "image"))]
+fn unresolved_uri(reference: &str) -> String {
+    format!("oci://{reference}")
 }
 
 #[cfg(not(feature = "image"))]

@@ -77,6 +77,11 @@ pub fn signature(
     digest: &str,
     keys: &[Key],
 ) -> Verified {
+    if STANDARD.decode(signature_b64.trim()).is_err() {
+        let reason =
+            format!("malformed signature: the {SIGNATURE_ANNOTATION} annotation is not base64");
+        return failed(layer, String::new(), reason);
+    }
     let Some(key) = signer(keys, signature_b64.trim().as_bytes(), payload) else {
         let reason = format!(
             "signature does not verify against any trusted key ({})",
