@@ -292,6 +292,13 @@ pub struct ImageSettings {
     /// Cosign public keys (PKIX PEM files) trusted to sign images and attestations; each key's
     /// name, reported as the signer, is its file stem (`keys/release.pub` is `release`).
     pub keys: Vec<String>,
+    /// Keyless signing identities trusted for image signatures (Fulcio certificates), checked
+    /// offline against `trust_root`.
+    pub identities: Vec<ImageIdentity>,
+    /// PEM file with the Fulcio CA certificate(s) keyless certificates must chain to and the
+    /// Rekor public key(s) whose signed entry timestamps prove when they signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<String>,
     /// Registries (`host:port`) spoken to over plain HTTP instead of HTTPS.
     pub insecure_registries: Vec<String>,
     /// PEM file of extra CA certificates trusted for HTTPS registries.
@@ -316,6 +323,8 @@ impl Default for ImageSettings {
     fn default() -> Self {
         ImageSettings {
             keys: Vec::new(),
+            identities: Vec::new(),
+            trust_root: None,
             insecure_registries: Vec::new(),
             ca_file: None,
             docker_config: None,
@@ -324,6 +333,28 @@ impl Default for ImageSettings {
             concurrency: 16,
             timeout_ms: 10_000,
         }
+    }
+}
+
+/// `[[image.identities]]`: a keyless signer, as cosign's `--certificate-identity` (or
+/// `--certificate-identity-regexp`) and `--certificate-oidc-issuer`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageIdentity {
+    /// The certificate's subject alternative name (e-mail or URI), exactly.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// A regular expression the whole subject alternative name must match.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject_regexp: String,
+    /// The OIDC issuer recorded in the certificate (`https://token.actions.githubusercontent.com`).
+    pub issuer: String,
+}
+
+impl ImageSettings {
+    /// Some key or keyless identity is trusted: without one nothing can verify (fail closed).
+    pub fn has_trust(&self) -> bool {
+        !self.keys.is_empty() || !self.identities.is_empty()
     }
 }
 
@@ -431,6 +462,17 @@ impl Settings {
             if t.reference.trim().is_empty() {
                 problems.push(format!("[[target.image]] #{} has no `ref`", i + 1));
             }
+        }
+        for (i, id) in self.image.identities.iter().enumerate() {
+            if id.subject.is_empty() == id.subject_regexp.is_empty() || id.issuer.is_empty() {
+                problems.push(format!(
+                    "[[image.identities]] #{} needs `issuer` and one of `subject`, `subject_regexp`",
+                    i + 1
+                ));
+            }
+        }
+        if !self.image.identities.is_empty() && self.image.trust_root.is_none() {
+            problems.push("[image] identities need a `trust_root` file".to_owned());
         }
         if self.image.concurrency == 0 || self.image.timeout_ms == 0 {
             problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());

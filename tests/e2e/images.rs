@@ -17,6 +17,7 @@ use oci_client::manifest::{OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, Oci
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use sigstore::crypto::{SigStoreSigner, SigningScheme};
 use tempfile::TempDir;
 
@@ -208,7 +209,14 @@ impl Pusher {
 
     /// A cosign signature of `signed_digest` (normally `digest` itself) under `digest`'s tag.
     fn sign(&self, repo: &str, digest: &str, signed_digest: &str, key: &Key) {
-        let payload = serde_json::to_vec(&json!({
+        let payload = self.simple_signing(repo, signed_digest);
+        let signature = key.sign_b64(&payload);
+        self.push_signature(repo, digest, &payload, &signature);
+    }
+
+    /// cosign's simple-signing payload naming `signed_digest`.
+    fn simple_signing(&self, repo: &str, signed_digest: &str) -> Vec<u8> {
+        serde_json::to_vec(&json!({
             "critical": {
                 "identity": {"docker-reference": format!("{}/{repo}", self.host)},
                 "image": {"docker-manifest-digest": signed_digest},
@@ -216,24 +224,66 @@ impl Pusher {
             },
             "optional": null
         }))
-        .unwrap();
-        let signature = key.sign_b64(&payload);
-        self.push_signature(repo, digest, payload, &signature);
+        .unwrap()
     }
 
     /// A `.sig` manifest with one simple-signing layer and its signature annotation.
-    fn push_signature(&self, repo: &str, digest: &str, payload: Vec<u8>, signature: &str) {
-        let annotations = BTreeMap::from([(
+    fn push_signature(&self, repo: &str, digest: &str, payload: &[u8], signature: &str) {
+        self.push_signature_with(repo, digest, payload, signature, BTreeMap::new());
+    }
+
+    /// The same with more layer annotations (keyless certificate, chain, Rekor bundle). The
+    /// manifest is pushed as plain JSON: oci-client's canonical JSON would leave the newlines of
+    /// PEM annotations unescaped, which the registry rejects.
+    fn push_signature_with(
+        &self,
+        repo: &str,
+        digest: &str,
+        payload: &[u8],
+        signature: &str,
+        mut annotations: BTreeMap<String, String>,
+    ) {
+        annotations.insert(
             "dev.cosignproject.cosign/signature".to_owned(),
             signature.to_owned(),
-        )]);
-        let layer = ImageLayer::new(
-            payload,
-            "application/vnd.dev.cosign.simplesigning.v1+json".to_owned(),
-            Some(annotations),
         );
         let tag = format!("{}.sig", digest.replace(':', "-"));
-        self.push(repo, &tag, &[layer], empty_config());
+        let reference = self.reference(repo, &tag);
+        let config = b"{}".to_vec();
+        let described = |data: &[u8]| format!("sha256:{:x}", Sha256::digest(data));
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_IMAGE_MEDIA_TYPE,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": described(&config),
+                "size": config.len()
+            },
+            "layers": [{
+                "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                "digest": described(payload),
+                "size": payload.len(),
+                "annotations": annotations
+            }]
+        }))
+        .unwrap();
+        self.runtime.block_on(async {
+            self.client
+                .store_auth_if_needed(&self.host, &self.auth)
+                .await;
+            self.client
+                .push_blob(&reference, config.clone(), &described(&config))
+                .await
+                .unwrap();
+            self.client
+                .push_blob(&reference, payload.to_vec(), &described(payload))
+                .await
+                .unwrap();
+            self.client
+                .push_manifest_raw(&reference, manifest, OCI_IMAGE_MEDIA_TYPE.parse().unwrap())
+                .await
+                .unwrap();
+        });
     }
 
     /// A DSSE-enveloped in-toto Statement with a CycloneDX predicate, under `.att`.
@@ -388,12 +438,7 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     pusher.sign("shop/replayed", &replayed, &signed, &trusted);
     // A malformed signature: not base64, not a signature.
     let garbled = pusher.image("shop/garbled", "1");
-    pusher.push_signature(
-        "shop/garbled",
-        &garbled,
-        b"{}".to_vec(),
-        "%%not-a-signature%%",
-    );
+    pusher.push_signature("shop/garbled", &garbled, b"{}", "%%not-a-signature%%");
     // A multi-arch index is verified by its own digest, as cosign signs it.
     pusher.image("shop/multi", "amd64");
     let multi = pusher.index("shop/multi", "1", "amd64");
@@ -592,4 +637,241 @@ fn a_registry_refusing_the_docker_config_credentials_is_an_error() {
     let (report, _, all) = ws.scan(&["--target", "private"]);
     assert!(!all.contains("right-password"));
     assert_eq!(status(&report, "image-signed", &reference), "pass");
+}
+
+/// Keyless signatures: a Fulcio-like CA and a Rekor-like key made here with OpenSSL, short-lived
+/// leaf certificates carrying the identity, and Rekor bundles proving when each signature was
+/// made; verified offline against a trust root file.
+#[cfg(feature = "endpoint")]
+mod keyless {
+    use std::collections::BTreeMap;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use oci_client::secrets::RegistryAuth;
+    use openssl::asn1::{Asn1Object, Asn1OctetString, Asn1Time};
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::{PKey, Private};
+    use openssl::sign::Signer;
+    use openssl::x509::extension::{
+        BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    };
+    use openssl::x509::{X509, X509Builder, X509Extension, X509NameBuilder};
+    use serde_json::json;
+    use sha2::{Digest, Sha256};
+
+    use super::{Pusher, Registry, Workspace, finding, message, status};
+
+    const ISSUER: &str = "https://accounts.example.com";
+    const MINUTE: i64 = 60;
+
+    fn ec_key() -> PKey<Private> {
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap()
+    }
+
+    fn now() -> i64 {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        i64::try_from(secs).unwrap()
+    }
+
+    fn sign(key: &PKey<Private>, data: &[u8]) -> Vec<u8> {
+        let mut signer = Signer::new(MessageDigest::sha256(), key).unwrap();
+        signer.update(data).unwrap();
+        signer.sign_to_vec().unwrap()
+    }
+
+    fn builder(cn: &str, key: &PKey<Private>, not_before: i64, not_after: i64) -> X509Builder {
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", cn).unwrap();
+        let name = name.build();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(key).unwrap();
+        b.set_not_before(&Asn1Time::from_unix(not_before).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::from_unix(not_after).unwrap())
+            .unwrap();
+        b
+    }
+
+    struct Ca {
+        cert: X509,
+        key: PKey<Private>,
+    }
+
+    impl Ca {
+        fn new(cn: &str) -> Ca {
+            let key = ec_key();
+            let mut b = builder(cn, &key, now() - 86_400, now() + 86_400);
+            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+                .unwrap();
+            b.append_extension(KeyUsage::new().critical().key_cert_sign().build().unwrap())
+                .unwrap();
+            b.sign(&key, MessageDigest::sha256()).unwrap();
+            Ca {
+                cert: b.build(),
+                key,
+            }
+        }
+
+        /// A ten-minute code-signing certificate for `email`, issued `minutes_ago`.
+        fn issue(&self, email: &str, minutes_ago: i64) -> (X509, PKey<Private>) {
+            let key = ec_key();
+            let start = now() - minutes_ago * MINUTE;
+            let mut b = builder(email, &key, start, start + 10 * MINUTE);
+            b.set_issuer_name(self.cert.subject_name()).unwrap();
+            let san = SubjectAlternativeName::new()
+                .email(email)
+                .build(&b.x509v3_context(Some(&self.cert), None))
+                .unwrap();
+            b.append_extension(san).unwrap();
+            b.append_extension(ExtendedKeyUsage::new().code_signing().build().unwrap())
+                .unwrap();
+            b.append_extension(
+                KeyUsage::new()
+                    .critical()
+                    .digital_signature()
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+            let oid = Asn1Object::from_str("1.3.6.1.4.1.57264.1.1").unwrap();
+            let value = Asn1OctetString::new_from_bytes(ISSUER.as_bytes()).unwrap();
+            b.append_extension(X509Extension::new_from_der(&oid, false, &value).unwrap())
+                .unwrap();
+            b.sign(&self.key, MessageDigest::sha256()).unwrap();
+            (b.build(), key)
+        }
+    }
+
+    /// Signs `payload` with a fresh certificate and logs it at `logged_minutes_ago`: the
+    /// layer's signature and its annotations.
+    fn keyless_signature(
+        ca: &Ca,
+        rekor: &PKey<Private>,
+        email: &str,
+        payload: &[u8],
+        issued_minutes_ago: i64,
+        logged_minutes_ago: i64,
+    ) -> (String, BTreeMap<String, String>) {
+        let (cert, key) = ca.issue(email, issued_minutes_ago);
+        let signature = STANDARD.encode(sign(&key, payload));
+        let cert_pem = String::from_utf8(cert.to_pem().unwrap()).unwrap();
+        let body = json!({
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": format!("{:x}", Sha256::digest(payload))}},
+                "signature": {"content": signature, "publicKey": {"content": STANDARD.encode(&cert_pem)}}
+            }
+        });
+        let entry = json!({
+            "body": STANDARD.encode(serde_json::to_vec(&body).unwrap()),
+            "integratedTime": now() - logged_minutes_ago * MINUTE,
+            "logID": "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d",
+            "logIndex": 7
+        });
+        let set = STANDARD.encode(sign(rekor, &serde_json::to_vec(&entry).unwrap()));
+        let bundle = json!({"SignedEntryTimestamp": set, "Payload": entry});
+        let annotations = BTreeMap::from([
+            ("dev.sigstore.cosign/certificate".to_owned(), cert_pem),
+            ("dev.sigstore.cosign/bundle".to_owned(), bundle.to_string()),
+        ]);
+        (signature, annotations)
+    }
+
+    #[test]
+    fn keyless_signatures_verify_offline_by_identity_and_logged_time() {
+        let registry = Registry::start(None);
+        let host = registry.host.clone();
+        let pusher = Pusher::new(&host, RegistryAuth::Anonymous);
+        let fulcio = Ca::new("fulcio test CA");
+        let impostor = Ca::new("impostor CA");
+        let rekor = ec_key();
+
+        // (repo, CA, identity, certificate issued / logged minutes ago)
+        let cases: [(&str, &Ca, &str, i64, i64); 4] = [
+            ("keyless/good", &fulcio, "release@example.com", 120, 115),
+            ("keyless/stranger", &fulcio, "mallory@example.com", 120, 115),
+            ("keyless/late", &fulcio, "release@example.com", 120, 60),
+            (
+                "keyless/impostor",
+                &impostor,
+                "release@example.com",
+                120,
+                115,
+            ),
+        ];
+        for (repo, ca, email, issued, logged) in cases {
+            let digest = pusher.image(repo, "1");
+            let payload = pusher.simple_signing(repo, &digest);
+            let (signature, annotations) =
+                keyless_signature(ca, &rekor, email, &payload, issued, logged);
+            pusher.push_signature_with(repo, &digest, &payload, &signature, annotations);
+        }
+
+        let toml = format!(
+            "[image]\ntrust_root = \"trust.pem\"\ninsecure_registries = [\"{host}\"]\n\n\
+             [[image.identities]]\nsubject = \"release@example.com\"\nissuer = \"{ISSUER}\"\n"
+        );
+        let deployments: Vec<(String, String)> = cases
+            .iter()
+            .map(|(repo, ..)| (repo.replace('/', "-"), format!("{host}/{repo}:1")))
+            .collect();
+        let refs: Vec<(&str, &str)> = deployments
+            .iter()
+            .map(|(n, i)| (n.as_str(), i.as_str()))
+            .collect();
+        let ws = Workspace::new(&refs, &toml);
+        let rekor_pem = String::from_utf8(rekor.public_key_to_pem().unwrap()).unwrap();
+        let ca_pem = String::from_utf8(fulcio.cert.to_pem().unwrap()).unwrap();
+        ws.write("trust.pem", &format!("{ca_pem}{rekor_pem}"));
+        let (report, _, _) = ws.scan(&["--all-targets"]);
+
+        let good = format!("{host}/keyless/good:1");
+        assert_eq!(
+            status(&report, "image-signed", &good),
+            "pass",
+            "{}",
+            message(&report, "image-signed", &good)
+        );
+        assert_eq!(
+            finding(&report, "image-signed", &good)["evidence"]["entries"][0]["signer"],
+            format!("release@example.com ({ISSUER})")
+        );
+        let why = |repo: &str| message(&report, "image-signed", &format!("{host}/{repo}:1"));
+        assert!(
+            why("keyless/stranger").contains("mallory@example.com"),
+            "{}",
+            why("keyless/stranger")
+        );
+        assert!(why("keyless/stranger").contains("not a trusted identity"));
+        assert!(
+            why("keyless/late").contains("at the logged time"),
+            "{}",
+            why("keyless/late")
+        );
+        assert!(
+            why("keyless/impostor").contains("does not chain"),
+            "{}",
+            why("keyless/impostor")
+        );
+        for repo in ["keyless/stranger", "keyless/late", "keyless/impostor"] {
+            assert_eq!(
+                status(&report, "image-signed", &format!("{host}/{repo}:1")),
+                "fail"
+            );
+        }
+        // Attestations need a key: with identities only, that is an error, not a pass.
+        assert_eq!(status(&report, "image-sbom-attested", &good), "error");
+    }
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::facts::image::{Evidence, Image, Verified};
 use crate::model::{Context, Findings, Location};
+use crate::settings::ImageSettings;
 
 /// One of the two kinds of evidence attached to an image under the cosign tag scheme.
 pub(crate) struct Judged {
@@ -12,6 +13,10 @@ pub(crate) struct Judged {
     pub noun: &'static str,
     /// The cosign tag suffix it is attached under (`sig`, `att`).
     pub tag_suffix: &'static str,
+    /// Some trust that can verify this kind is configured.
+    pub trust_configured: fn(&ImageSettings) -> bool,
+    /// The error's cause when it is missing.
+    pub no_trust: &'static str,
     pub evidence: fn(&Image) -> &Evidence,
     /// An entry that verified counts only when this also holds (e.g. an SBOM predicate).
     pub counts: fn(&Verified) -> bool,
@@ -22,7 +27,7 @@ pub(crate) struct Judged {
 /// Judges every image: `error` when it could not be read or no trust is configured, `pass` when
 /// one entry verifies (and counts), else `fail` saying how many were found and why.
 pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged) {
-    let trusted = &cx.settings.image.keys;
+    let trusted = judged.trust_configured;
     for image in &cx.facts.images {
         let location = Location::resource(image.uri.clone());
         let subject = image.reference.clone();
@@ -35,13 +40,13 @@ pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged
         });
         if let Some(error) = &image.error {
             out.error(subject, location, error.clone(), base);
-        } else if trusted.is_empty() {
+        } else if !trusted(&cx.settings.image) {
             out.error(
                 subject,
                 location,
                 format!(
-                    "no trusted key configured ([image] keys): cannot verify the {}s of {}",
-                    judged.noun, image.reference
+                    "cannot verify the {}s of {}: {}",
+                    judged.noun, image.reference, judged.no_trust
                 ),
                 base,
             );

@@ -24,7 +24,8 @@ the DSSE pre-authentication encoding, whose payload must be an in-toto Statement
 of the image's digest. Passes when such an attestation has a CycloneDX
 (`https://cyclonedx.org/bom…`) or SPDX (`https://spdx.dev/Document…`) predicate type; fails when
 none is attached, none verifies, or only other predicates (e.g. SLSA provenance) verify; `error`
-when the image or its attestations could not be read, or when no key is configured.
+when the image or its attestations could not be read, or when no key is configured (keyless
+identities verify image signatures only, not attestations).
 
 ## How to fix
 Generate an SBOM in the release pipeline (`syft`, `cdxgen`, `trivy sbom`) and attach it with
@@ -45,6 +46,9 @@ fn is_sbom(entry: &Verified) -> bool {
 static JUDGED: Judged = Judged {
     noun: "attestation",
     tag_suffix: "att",
+    // Keyless attestations (Rekor intoto entries) are not verified: keys only.
+    trust_configured: |settings| !settings.keys.is_empty(),
+    no_trust: "no trusted key configured ([image] keys; keyless identities verify signatures only)",
     evidence: |image| &image.attestations,
     counts: is_sbom,
     uncounted: "attestations verify but none is a CycloneDX or SPDX SBOM",

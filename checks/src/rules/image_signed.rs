@@ -1,5 +1,6 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::settings::ImageSettings;
 
 pub struct ImageSigned;
 
@@ -23,9 +24,14 @@ Dockerfile's final `FROM` image; collected only when the scan selects targets (`
 `--all-targets`). The reference is resolved to its digest in the registry, the cosign signature
 manifest (`sha256-<digest>.sig`) is read, and each signature layer is verified against every key
 in `[image] keys`: the ECDSA signature must verify over the simple-signing payload and the
-payload's `critical.image.docker-manifest-digest` must be the image's digest. Passes when one
-signature verifies; fails when none is attached or none verifies (each one's reason is given);
-`error` when the image or its signatures could not be read, or when no key is configured.
+payload's `critical.image.docker-manifest-digest` must be the image's digest. A keyless
+signature (a Fulcio certificate in `dev.sigstore.cosign/certificate`) verifies offline when the
+certificate chains to a CA of `[image] trust_root` (code-signing usage) at the time proven by
+the Rekor bundle (`dev.sigstore.cosign/bundle`, its signed entry timestamp verified against a
+Rekor key of the trust root, its entry bound to this signature and payload), and its subject and
+OIDC issuer match one of `[[image.identities]]`. Passes when one signature verifies; fails when
+none is attached or none verifies (each one's reason is given); `error` when the image or its
+signatures could not be read, or when no key or identity is configured.
 
 ## How to fix
 Sign at release time with `cosign sign --key release.key REGISTRY/REPO@sha256:…` (or keyless in
@@ -34,13 +40,16 @@ policy-controller.
 
 ## Evidence
 The image reference, its digest, the workloads using it, and every signature found with its
-layer digest, signer (the key's name) and, when it failed, the reason.
+layer digest, signer (the key's name, or the certificate subject and issuer) and, when it
+failed, the reason.
 "#,
 };
 
 static JUDGED: Judged = Judged {
     noun: "signature",
     tag_suffix: "sig",
+    trust_configured: ImageSettings::has_trust,
+    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.signatures,
     counts: |_| true,
     uncounted: "no signature verifies",

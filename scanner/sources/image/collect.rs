@@ -73,6 +73,10 @@ pub fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) 
         Ok(keys) => keys,
         Err(e) => return fail_all(e),
     };
+    let keyless = match super::keyless::load(settings) {
+        Ok(keyless) => keyless,
+        Err(e) => return fail_all(e),
+    };
     let registry = match super::docker_config::load(settings.docker_config.as_deref())
         .and_then(|credentials| super::registry::Registry::new(settings, credentials))
     {
@@ -89,6 +93,7 @@ pub fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) 
     let run = live::Run {
         registry,
         keys,
+        keyless,
         concurrency: settings.concurrency.max(1),
     };
     let images = runtime.block_on(run.images(wanted));
@@ -108,13 +113,15 @@ mod live {
     use futures_util::stream;
     use oci_client::Reference;
 
+    use super::super::keyless::Keyless;
     use super::super::registry::Registry;
-    use super::super::verify::{self, Key, SIGNATURE_ANNOTATION};
+    use super::super::verify::{self, Key};
     use super::unresolved;
 
     pub struct Run {
         pub registry: Registry,
         pub keys: Vec<Key>,
+        pub keyless: Option<Keyless>,
         pub concurrency: usize,
     }
 
@@ -241,18 +248,7 @@ mod live {
             if suffix == "att" {
                 return verify::attestation(&layer.digest, bytes, digest, &self.keys);
             }
-            let annotation = layer
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(SIGNATURE_ANNOTATION));
-            match annotation {
-                Some(sig) => verify::signature(&layer.digest, bytes, sig, digest, &self.keys),
-                None => Verified {
-                    digest: layer.digest.clone(),
-                    reason: format!("layer has no {SIGNATURE_ANNOTATION} annotation"),
-                    ..Verified::default()
-                },
-            }
+            verify::signature(layer, bytes, digest, &self.keys, self.keyless.as_ref())
         }
     }
 

@@ -10,6 +10,8 @@ mod collect;
 #[cfg(feature = "image")]
 mod docker_config;
 #[cfg(feature = "image")]
+mod keyless;
+#[cfg(feature = "image")]
 mod registry;
 #[cfg(feature = "image")]
 mod verify;

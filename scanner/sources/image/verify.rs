@@ -17,9 +17,12 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use checks::facts::image::Verified;
+use oci_client::manifest::OciDescriptor;
 use sigstore::crypto::{CosignVerificationKey, Signature};
 
-pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+use super::keyless::{CERTIFICATE_ANNOTATION, Keyless};
+
+const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
 /// A trusted key and the name it is reported by (its file stem).
@@ -69,8 +72,30 @@ fn failed(layer: &str, predicate_type: String, reason: String) -> Verified {
     }
 }
 
-/// Verifies one `.sig` layer (its bytes and its signature annotation) for `digest`.
+/// Verifies one `.sig` layer (its bytes and annotations) for `digest`: keyless when it carries
+/// a certificate and identities are configured, else against the keys.
 pub fn signature(
+    layer: &OciDescriptor,
+    payload: &[u8],
+    digest: &str,
+    keys: &[Key],
+    keyless: Option<&Keyless>,
+) -> Verified {
+    let annotations = layer.annotations.clone().unwrap_or_default();
+    let Some(signature_b64) = annotations.get(SIGNATURE_ANNOTATION) else {
+        let reason = format!("layer has no {SIGNATURE_ANNOTATION} annotation");
+        return failed(&layer.digest, String::new(), reason);
+    };
+    match (keyless, annotations.contains_key(CERTIFICATE_ANNOTATION)) {
+        (Some(keyless), true) => match keyless.verify(&annotations, payload, signature_b64) {
+            Ok(signer) => signed_for(&layer.digest, payload, digest, signer),
+            Err(reason) => failed(&layer.digest, String::new(), reason),
+        },
+        _ => key_signature(&layer.digest, payload, signature_b64, digest, keys),
+    }
+}
+
+fn key_signature(
     layer: &str,
     payload: &[u8],
     signature_b64: &str,
@@ -89,6 +114,11 @@ pub fn signature(
         );
         return failed(layer, String::new(), reason);
     };
+    signed_for(layer, payload, digest, key.name.clone())
+}
+
+/// A signature that verified, judged by the digest its simple-signing payload names.
+fn signed_for(layer: &str, payload: &[u8], digest: &str, signer: String) -> Verified {
     let signed_digest = serde_json::from_slice::<serde_json::Value>(payload)
         .ok()
         .and_then(|v| {
@@ -100,13 +130,13 @@ pub fn signature(
         Some(d) if d == digest => Verified {
             digest: layer.to_owned(),
             verified: true,
-            signer: key.name.clone(),
+            signer,
             ..Verified::default()
         },
         Some(d) => failed(
             layer,
             String::new(),
-            format!("signed by {} for another image ({d})", key.name),
+            format!("signed by {signer} for another image ({d})"),
         ),
         None => failed(
             layer,
