@@ -531,6 +531,20 @@ mod tests {
     }
 
     #[test]
+    fn keyless_identities_need_a_trust_root_and_one_subject_form() {
+        let settings: Settings = toml::from_str(
+            "[[image.identities]]\nsubject = \"a@example.com\"\nsubject_regexp = \".*\"\n\
+             issuer = \"https://issuer\"\n",
+        )
+        .unwrap();
+        let problems = settings.problems().join("\n");
+        assert!(problems.contains("needs `issuer` and one of"), "{problems}");
+        assert!(problems.contains("need a `trust_root`"), "{problems}");
+        let image: ImageTarget = toml::from_str("ref = \"r/x:1\"").unwrap();
+        assert_eq!(image.name(), "r/x:1");
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let err = toml::from_str::<Settings>("[postgres]\ntenant_colums = []\n").unwrap_err();
         assert!(err.to_string().contains("tenant_colums"), "{err}");

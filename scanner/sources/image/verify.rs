@@ -56,6 +56,9 @@ fn signer<'k>(keys: &'k [Key], signature_b64: &[u8], message: &[u8]) -> Option<&
 }
 
 fn key_names(keys: &[Key]) -> String {
+    if keys.is_empty() {
+        return "none configured in [image] keys".to_owned();
+    }
     keys.iter()
         .map(|k| k.name.as_str())
         .collect::<Vec<_>>()
