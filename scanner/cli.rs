@@ -403,6 +403,11 @@ impl Selection {
     fn wants(&self, name: &str) -> bool {
         self.all || self.names.iter().any(|n| n == name)
     }
+
+    /// Any live target was asked for: live-only sources (registry images) run.
+    fn is_live(&self) -> bool {
+        self.all || !self.names.is_empty()
+    }
 }
 
 /// Runs every source the configuration asks for.
@@ -415,7 +420,8 @@ fn collect(
     for name in &selection.names {
         let known = settings.target.aws.iter().any(|t| &t.name == name)
             || settings.target.postgres.iter().any(|t| &t.name == name)
-            || settings.target.kube.iter().any(|t| &t.name == name);
+            || settings.target.kube.iter().any(|t| &t.name == name)
+            || settings.target.image.iter().any(|t| t.name() == name);
         if !known {
             bail!("--target {name}: no target named `{name}` in the configuration");
         }
@@ -487,6 +493,10 @@ fn collect(
         facts.postgres.push(database);
     }
     collect_kube(&mut facts, clock, selection);
+    // Last: images of every workload collected above (manifests and live clusters) are verified.
+    if selection.is_live() {
+        collect_images(&mut facts, clock, selection);
+    }
     Ok(facts)
 }
 
@@ -517,6 +527,34 @@ fn collect_kube(facts: &mut Facts, clock: &reports::Clock, selection: &Selection
             error: cluster.error.clone(),
         }));
     facts.kube = clusters;
+}
+
+/// Registry images: workload images, Dockerfile images and the selected `[[target.image]]`s.
+fn collect_images(facts: &mut Facts, clock: &reports::Clock, selection: &Selection) {
+    let targets: Vec<&checks::settings::ImageTarget> = facts
+        .settings
+        .target
+        .image
+        .iter()
+        .filter(|t| selection.wants(t.name()))
+        .collect();
+    let wanted = sources::image::wanted(facts, &targets);
+    if wanted.is_empty() {
+        return;
+    }
+    let outcome = sources::image::collect(wanted, &facts.settings.image);
+    facts.collections.push(Collection {
+        source: "image".to_owned(),
+        target: "images".to_owned(),
+        origin: format!(
+            "{} image reference(s), {} registry request(s)",
+            outcome.images.len(),
+            outcome.requests
+        ),
+        collected_at: clock.now.clone(),
+        error: outcome.error,
+    });
+    facts.images = outcome.images;
 }
 
 fn judge_and_write(

@@ -19,6 +19,8 @@ pub static ALL: &[&dyn Check] = &[
     &rules::ci_vuln_scan::CiVulnScan,
     &rules::secrets_committed::SecretsCommitted,
     &rules::image_digest_pinned::ImageDigestPinned,
+    &rules::image_signed::ImageSigned,
+    &rules::image_sbom_attested::ImageSbomAttested,
     &rules::k8s_no_privileged::K8sNoPrivileged,
     &rules::k8s_read_only_root_fs::K8sReadOnlyRootFs,
     &rules::k8s_run_as_non_root::K8sRunAsNonRoot,

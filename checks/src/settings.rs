@@ -20,6 +20,7 @@ pub struct Settings {
     pub postgres: PostgresSettings,
     pub endpoint: EndpointSettings,
     pub aws: AwsSettings,
+    pub image: ImageSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
 }
@@ -130,6 +131,7 @@ pub struct Targets {
     pub endpoint: Vec<EndpointTarget>,
     pub aws: Vec<AwsTarget>,
     pub kube: Vec<KubeTarget>,
+    pub image: Vec<ImageTarget>,
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
@@ -305,6 +307,104 @@ pub enum S3Encryption {
     Kms,
 }
 
+/// `[image]`: how registry images are resolved and their cosign signatures and attestations
+/// verified (`image-signed`, `image-sbom-attested`). Image collection is live work: it runs only
+/// when the scan selects targets (`--target NAME`, `--all-targets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageSettings {
+    /// Cosign public keys (PKIX PEM files) trusted to sign images and attestations; each key's
+    /// name, reported as the signer, is its file stem (`keys/release.pub` is `release`).
+    pub keys: Vec<String>,
+    /// Keyless signing identities trusted for image signatures (Fulcio certificates), checked
+    /// offline against `trust_root`.
+    pub identities: Vec<ImageIdentity>,
+    /// PEM file with the Fulcio CA certificate(s) keyless certificates must chain to and the
+    /// Rekor public key(s) whose signed entry timestamps prove when they signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<String>,
+    /// Registries (`host:port`) spoken to over plain HTTP instead of HTTPS.
+    pub insecure_registries: Vec<String>,
+    /// PEM file of extra CA certificates trusted for HTTPS registries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Docker `config.json` whose `auths` give registry credentials (default:
+    /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`). Credentials are used, never
+    /// recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_config: Option<String>,
+    /// Verify the images of every collected Kubernetes workload (manifests and live clusters).
+    pub workload_images: bool,
+    /// Verify the final stage's `FROM` image of every Dockerfile in the repository.
+    pub dockerfile_images: bool,
+    /// Images resolved and verified at the same time.
+    pub concurrency: usize,
+    /// Per registry request timeout, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        ImageSettings {
+            keys: Vec::new(),
+            identities: Vec::new(),
+            trust_root: None,
+            insecure_registries: Vec::new(),
+            ca_file: None,
+            docker_config: None,
+            workload_images: true,
+            dockerfile_images: false,
+            concurrency: 16,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// `[[image.identities]]`: a keyless signer, as cosign's `--certificate-identity` (or
+/// `--certificate-identity-regexp`) and `--certificate-oidc-issuer`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageIdentity {
+    /// The certificate's subject alternative name (e-mail or URI), exactly.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// A regular expression the whole subject alternative name must match.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject_regexp: String,
+    /// The OIDC issuer recorded in the certificate (`https://token.actions.githubusercontent.com`).
+    pub issuer: String,
+}
+
+impl ImageSettings {
+    /// Some key or keyless identity is trusted: without one nothing can verify (fail closed).
+    pub fn has_trust(&self) -> bool {
+        !self.keys.is_empty() || !self.identities.is_empty()
+    }
+}
+
+/// `[[target.image]]`: one image verified in its registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageTarget {
+    /// Default: the reference itself.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// `registry/repo:tag` or `registry/repo@sha256:…`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+impl ImageTarget {
+    /// The name `--target` selects it by.
+    pub fn name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.reference
+        } else {
+            &self.name
+        }
+    }
+}
+
 /// An accepted, time-boxed exception. Applied once, when the report is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -393,6 +493,25 @@ impl Settings {
                 ));
             }
         }
+        for (i, t) in self.target.image.iter().enumerate() {
+            if t.reference.trim().is_empty() {
+                problems.push(format!("[[target.image]] #{} has no `ref`", i + 1));
+            }
+        }
+        for (i, id) in self.image.identities.iter().enumerate() {
+            if id.subject.is_empty() == id.subject_regexp.is_empty() || id.issuer.is_empty() {
+                problems.push(format!(
+                    "[[image.identities]] #{} needs `issuer` and one of `subject`, `subject_regexp`",
+                    i + 1
+                ));
+            }
+        }
+        if !self.image.identities.is_empty() && self.image.trust_root.is_none() {
+            problems.push("[image] identities need a `trust_root` file".to_owned());
+        }
+        if self.image.concurrency == 0 || self.image.timeout_ms == 0 {
+            problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());
+        }
         if self.aws.max_in_flight == 0 {
             problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
         }
@@ -444,6 +563,20 @@ mod tests {
         };
         assert_eq!(settings.postgres_for(&live("prod")).runtime_roles, ["svc"]);
         assert_eq!(settings.postgres_for(&live("other")).runtime_roles, ["app"]);
+    }
+
+    #[test]
+    fn keyless_identities_need_a_trust_root_and_one_subject_form() {
+        let settings: Settings = toml::from_str(
+            "[[image.identities]]\nsubject = \"a@example.com\"\nsubject_regexp = \".*\"\n\
+             issuer = \"https://issuer\"\n",
+        )
+        .unwrap();
+        let problems = settings.problems().join("\n");
+        assert!(problems.contains("needs `issuer` and one of"), "{problems}");
+        assert!(problems.contains("need a `trust_root`"), "{problems}");
+        let image: ImageTarget = toml::from_str("ref = \"r/x:1\"").unwrap();
+        assert_eq!(image.name(), "r/x:1");
     }
 
     #[test]

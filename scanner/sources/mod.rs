@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod endpoint;
 pub mod kube;
+pub mod image;
 pub mod migrations;
 pub mod postgres;
 pub mod repo;

@@ -14,6 +14,8 @@ mod formats;
 mod harness;
 #[cfg(feature = "kube")]
 mod kube_live;
+#[cfg(feature = "image")]
+mod images;
 mod kube_manifests;
 #[cfg(feature = "aws")]
 mod moto;

@@ -1,0 +1,273 @@
+//! Runs the registry work: resolve each distinct reference, then verify each distinct digest
+//! once, `[image] concurrency` at a time.
+
+use std::collections::BTreeMap;
+
+use checks::facts::image::Image;
+use checks::settings::ImageSettings;
+
+use super::Outcome;
+
+/// An image whose digest is unknown, with `error` set.
+fn unresolved(reference: &str, used_by: Vec<String>, error: String) -> Image {
+    Image {
+        reference: reference.to_owned(),
+        used_by,
+        uri: unresolved_uri(reference),
+        error: Some(error),
+        ..Image::default()
+    }
+}
+
+/// `oci://REGISTRY/REPO:TAG` (the registry and tag made explicit) when the reference parses.
+#[cfg(feature = "image")]
+fn unresolved_uri(reference: &str) -> String {
+    match reference.parse::<oci_client::Reference>() {
+        Ok(r) => match (r.digest(), r.tag()) {
+            (Some(digest), _) => format!("oci://{}/{}@{digest}", r.registry(), r.repository()),
+            (None, tag) => format!(
+                "oci://{}/{}:{}",
+                r.registry(),
+                r.repository(),
+                tag.unwrap_or("latest")
+            ),
+        },
+        Err(_) => format!("oci://{reference}"),
+    }
+}
+
+#[cfg(not(feature = "image"))]
+fn unresolved_uri(reference: &str) -> String {
+    format!("oci://{reference}")
+}
+
+#[cfg(not(feature = "image"))]
+pub fn collect(wanted: BTreeMap<String, Vec<String>>, _settings: &ImageSettings) -> Outcome {
+    let images = wanted
+        .into_iter()
+        .map(|(reference, used_by)| {
+            let error = format!(
+                "{reference}: this vouch was built without the `image` feature; images cannot be verified"
+            );
+            unresolved(&reference, used_by, error)
+        })
+        .collect();
+    Outcome {
+        images,
+        requests: 0,
+        error: Some("built without the `image` feature".to_owned()),
+    }
+}
+
+#[cfg(feature = "image")]
+pub fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) -> Outcome {
+    let fail_all = |error: String| Outcome {
+        images: wanted
+            .iter()
+            .map(|(r, u)| unresolved(r, u.clone(), format!("{r}: {error}")))
+            .collect(),
+        requests: 0,
+        error: Some(error),
+    };
+    let keys = match super::verify::load_keys(&settings.keys) {
+        Ok(keys) => keys,
+        Err(e) => return fail_all(e),
+    };
+    let keyless = match super::keyless::load(settings) {
+        Ok(keyless) => keyless,
+        Err(e) => return fail_all(e),
+    };
+    let registry = match super::docker_config::load(settings.docker_config.as_deref())
+        .and_then(|credentials| super::registry::Registry::new(settings, credentials))
+    {
+        Ok(registry) => registry,
+        Err(e) => return fail_all(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail_all(format!("cannot start the async runtime: {e}")),
+    };
+    let run = live::Run {
+        registry,
+        keys,
+        keyless,
+        concurrency: settings.concurrency.max(1),
+    };
+    let images = runtime.block_on(run.images(wanted));
+    Outcome {
+        images,
+        requests: run.registry.requests(),
+        error: None,
+    }
+}
+
+#[cfg(feature = "image")]
+mod live {
+    use std::collections::{BTreeMap, HashMap};
+
+    use checks::facts::image::{Evidence, Image, Verified};
+    use futures_util::StreamExt;
+    use futures_util::stream;
+    use oci_client::Reference;
+
+    use super::super::keyless::Keyless;
+    use super::super::registry::Registry;
+    use super::super::verify::{self, Key};
+    use super::unresolved;
+
+    pub struct Run {
+        pub registry: Registry,
+        pub keys: Vec<Key>,
+        pub keyless: Option<Keyless>,
+        pub concurrency: usize,
+    }
+
+    /// A reference resolved to `registry/repo` and a digest: the unit verified once.
+    #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    struct Subject {
+        registry: String,
+        repository: String,
+        digest: String,
+    }
+
+    impl Subject {
+        fn uri(&self) -> String {
+            format!(
+                "oci://{}/{}@{}",
+                self.registry, self.repository, self.digest
+            )
+        }
+
+        /// The cosign tag (`sha256-<hex>.sig`) next to the image.
+        fn cosign_tag(&self, suffix: &str) -> Reference {
+            let tag = format!("{}.{suffix}", self.digest.replace(':', "-"));
+            Reference::with_tag(self.registry.clone(), self.repository.clone(), tag)
+        }
+    }
+
+    impl Run {
+        pub async fn images(&self, wanted: BTreeMap<String, Vec<String>>) -> Vec<Image> {
+            let resolved: Vec<(String, Vec<String>, Result<Subject, String>)> =
+                stream::iter(wanted)
+                    .map(|(reference, used_by)| async move {
+                        let subject = self.resolve(&reference).await;
+                        (reference, used_by, subject)
+                    })
+                    .buffer_unordered(self.concurrency)
+                    .collect()
+                    .await;
+            let mut distinct: Vec<Subject> = resolved
+                .iter()
+                .filter_map(|(_, _, s)| s.as_ref().ok().cloned())
+                .collect();
+            distinct.sort();
+            distinct.dedup();
+            let verified: HashMap<Subject, (Evidence, Evidence)> = stream::iter(distinct)
+                .map(|subject| async move {
+                    let evidence = self.evidence(&subject).await;
+                    (subject, evidence)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            let mut images: Vec<Image> = resolved
+                .into_iter()
+                .map(|(reference, used_by, subject)| match subject {
+                    Err(e) => unresolved(&reference, used_by, format!("{reference}: {e}")),
+                    Ok(subject) => {
+                        let (signatures, attestations) =
+                            verified.get(&subject).cloned().unwrap_or_default();
+                        Image {
+                            reference,
+                            used_by,
+                            digest: Some(subject.digest.clone()),
+                            uri: subject.uri(),
+                            error: None,
+                            signatures,
+                            attestations,
+                        }
+                    }
+                })
+                .collect();
+            images.sort_by(|a, b| a.reference.cmp(&b.reference));
+            images
+        }
+
+        async fn resolve(&self, reference: &str) -> Result<Subject, String> {
+            let parsed: Reference = reference
+                .parse()
+                .map_err(|e| format!("not an image reference: {e}"))?;
+            let digest = self
+                .registry
+                .digest(&parsed)
+                .await
+                .map_err(|e| format!("cannot resolve the digest: {e}"))?;
+            Ok(Subject {
+                registry: parsed.registry().to_owned(),
+                repository: parsed.repository().to_owned(),
+                digest,
+            })
+        }
+
+        async fn evidence(&self, subject: &Subject) -> (Evidence, Evidence) {
+            let signatures = self.read(subject, "sig");
+            let attestations = self.read(subject, "att");
+            futures_util::join!(signatures, attestations)
+        }
+
+        /// Everything under one cosign tag, each layer verified.
+        async fn read(&self, subject: &Subject, suffix: &str) -> Evidence {
+            let tag = subject.cosign_tag(suffix);
+            let tag_name = tag.tag().unwrap_or_default().to_owned();
+            let manifest = match self.registry.manifest(&tag).await {
+                Ok(Some(m)) => m,
+                Ok(None) => return checked(Vec::new()),
+                Err(e) => return lookup_failed(subject, &tag_name, &e),
+            };
+            let mut entries = Vec::new();
+            for layer in &manifest.layers {
+                let bytes = match self.registry.blob(&tag, layer).await {
+                    Ok(b) => b,
+                    Err(e) => return lookup_failed(subject, &tag_name, &e),
+                };
+                entries.push(self.verify_layer(suffix, layer, &bytes, &subject.digest));
+            }
+            checked(entries)
+        }
+
+        fn verify_layer(
+            &self,
+            suffix: &str,
+            layer: &oci_client::manifest::OciDescriptor,
+            bytes: &[u8],
+            digest: &str,
+        ) -> Verified {
+            if suffix == "att" {
+                return verify::attestation(&layer.digest, bytes, digest, &self.keys);
+            }
+            verify::signature(layer, bytes, digest, &self.keys, self.keyless.as_ref())
+        }
+    }
+
+    fn checked(entries: Vec<Verified>) -> Evidence {
+        Evidence {
+            checked: true,
+            error: None,
+            entries,
+        }
+    }
+
+    fn lookup_failed(subject: &Subject, tag: &str, error: &str) -> Evidence {
+        Evidence {
+            checked: true,
+            error: Some(format!(
+                "{}/{}:{tag}: cannot read: {error}",
+                subject.registry, subject.repository
+            )),
+            entries: Vec::new(),
+        }
+    }
+}

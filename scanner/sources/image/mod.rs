@@ -1,0 +1,147 @@
+//! Registry images (`[image]`, `[[target.image]]`): each distinct reference is resolved to its
+//! digest once, then the cosign signatures (`sha256-<hex>.sig`) and attestations
+//! (`sha256-<hex>.att`) attached to each distinct digest are read once and verified against the
+//! configured keys. Registry 2.8 has no referrers API, so the cosign tag scheme is the way in.
+//!
+//! Read-only: vouch only pulls manifests and blobs. Credentials come from the docker config and
+//! never enter the facts: errors name the image and the cause, never a header or a password.
+
+mod collect;
+#[cfg(feature = "image")]
+mod docker_config;
+#[cfg(feature = "image")]
+mod keyless;
+#[cfg(feature = "image")]
+mod registry;
+#[cfg(feature = "image")]
+mod verify;
+
+use std::collections::BTreeMap;
+
+use checks::Facts;
+use checks::facts::image::Image;
+use checks::settings::ImageTarget;
+
+pub use collect::collect;
+
+/// Every image reference the scan should verify, each once, with who refers to it (workload
+/// subjects, `target.image NAME`, Dockerfile paths), in reference order.
+pub fn wanted(facts: &Facts, targets: &[&ImageTarget]) -> BTreeMap<String, Vec<String>> {
+    let settings = &facts.settings.image;
+    let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut add = |reference: &str, user: String| {
+        let users = wanted.entry(reference.trim().to_owned()).or_default();
+        if !users.contains(&user) {
+            users.push(user);
+        }
+    };
+    if settings.workload_images {
+        for workload in facts.workloads() {
+            for container in workload.containers.iter().filter(|c| !c.image.is_empty()) {
+                add(&container.image, workload.subject());
+            }
+        }
+    }
+    if settings.dockerfile_images {
+        for dockerfile in facts.repo.iter().flat_map(|r| r.dockerfiles.iter()) {
+            if let Some(image) = final_image(dockerfile) {
+                add(image, dockerfile.path.clone());
+            }
+        }
+    }
+    for target in targets {
+        add(&target.reference, format!("target.image {}", target.name()));
+    }
+    wanted.retain(|reference, _| !reference.is_empty());
+    wanted
+}
+
+/// The registry image the last stage builds on: not `scratch`, not an earlier stage's alias,
+/// not an unresolved `${ARG}`.
+fn final_image(dockerfile: &checks::facts::repo::Dockerfile) -> Option<&str> {
+    let last = dockerfile.stages.last()?;
+    let base = last.base.as_str();
+    let is_stage = dockerfile.stages.iter().any(|s| {
+        s.alias
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(base))
+    });
+    let usable = !base.eq_ignore_ascii_case("scratch") && !is_stage && !base.contains('$');
+    usable.then_some(base)
+}
+
+/// What one collection run produced.
+pub struct Outcome {
+    pub images: Vec<Image>,
+    /// Registry HTTP operations issued (manifest HEAD/GET, blob GET; token exchanges not
+    /// included), for `Collection.origin` and the benchmark.
+    pub requests: u64,
+    /// A failure that stopped every image (no async runtime, unreadable key or config file).
+    pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use checks::facts::kube::{Container, Workload};
+    use checks::facts::repo::{Dockerfile, RepoFacts, Stage};
+
+    use super::*;
+
+    fn stage(base: &str, alias: Option<&str>) -> Stage {
+        Stage {
+            base: base.to_owned(),
+            alias: alias.map(str::to_owned),
+            ..Stage::default()
+        }
+    }
+
+    #[test]
+    fn each_reference_is_wanted_once_with_all_its_users() {
+        let workload = |name: &str, image: &str| Workload {
+            namespace: "prod".to_owned(),
+            kind: "Deployment".to_owned(),
+            name: name.to_owned(),
+            containers: vec![Container {
+                image: image.to_owned(),
+                ..Container::default()
+            }],
+            ..Workload::default()
+        };
+        let mut facts = Facts {
+            repo: Some(RepoFacts {
+                workloads: vec![workload("a", "r/x:1"), workload("b", "r/x:1")],
+                dockerfiles: vec![Dockerfile {
+                    path: "Dockerfile".to_owned(),
+                    stages: vec![stage("golang:1", Some("build")), stage("r/base:2", None)],
+                    ..Dockerfile::default()
+                }],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        facts.settings.image.dockerfile_images = true;
+        let target = ImageTarget {
+            name: "api".to_owned(),
+            reference: "r/x:1".to_owned(),
+        };
+        let wanted = wanted(&facts, &[&target]);
+        assert_eq!(
+            wanted["r/x:1"],
+            ["prod/Deployment/a", "prod/Deployment/b", "target.image api"]
+        );
+        assert_eq!(wanted["r/base:2"], ["Dockerfile"]);
+        assert_eq!(wanted.len(), 2);
+    }
+
+    #[test]
+    fn a_final_stage_built_on_scratch_or_an_earlier_stage_has_no_registry_image() {
+        let file = |stages| Dockerfile {
+            stages,
+            ..Dockerfile::default()
+        };
+        assert_eq!(final_image(&file(vec![stage("scratch", None)])), None);
+        let staged = file(vec![stage("golang:1", Some("build")), stage("build", None)]);
+        assert_eq!(final_image(&staged), None);
+        assert_eq!(final_image(&file(vec![stage("${BASE}", None)])), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! The registry side: one `oci-client` client for the whole scan (its token cache is shared),
+//! credentials from the docker config, plain HTTP only for `[image] insecure_registries`, and a
+//! count of the operations issued. Errors are one line naming the cause, never a credential.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use checks::settings::ImageSettings;
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::manifest::{OciDescriptor, OciImageManifest, OciManifest};
+use oci_client::{Client, Reference};
+
+use super::docker_config::Credentials;
+
+/// Signature and attestation blobs above this size are not read (a signature is a few hundred
+/// bytes; a large SBOM a few MiB).
+const MAX_BLOB_BYTES: i64 = 64 * 1024 * 1024;
+
+pub struct Registry {
+    client: Client,
+    credentials: Credentials,
+    requests: AtomicU64,
+}
+
+impl Registry {
+    pub fn new(settings: &ImageSettings, credentials: Credentials) -> Result<Self, String> {
+        let mut extra_root_certificates = Vec::new();
+        if let Some(path) = &settings.ca_file {
+            let data = std::fs::read(path)
+                .map_err(|e| format!("[image] ca_file {path}: cannot read: {e}"))?;
+            extra_root_certificates.push(Certificate {
+                encoding: CertificateEncoding::Pem,
+                data,
+            });
+        }
+        let timeout = Duration::from_millis(settings.timeout_ms);
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(settings.insecure_registries.clone()),
+            extra_root_certificates,
+            read_timeout: Some(timeout),
+            connect_timeout: Some(timeout),
+            // An index digest is verified as-is; nothing here pulls a platform's image.
+            platform_resolver: None,
+            ..ClientConfig::default()
+        };
+        Ok(Registry {
+            client: Client::new(config),
+            credentials,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Registry operations issued so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The digest a reference names (a tag's manifest or index digest, as the registry says).
+    pub async fn digest(&self, reference: &Reference) -> Result<String, String> {
+        self.count();
+        let auth = self.credentials.for_registry(reference);
+        self.client
+            .fetch_manifest_digest(reference, &auth)
+            .await
+            .map_err(|e| describe(&e))
+    }
+
+    /// The image manifest under a tag; `None` when the tag does not exist.
+    pub async fn manifest(
+        &self,
+        reference: &Reference,
+    ) -> Result<Option<OciImageManifest>, String> {
+        self.count();
+        let auth = self.credentials.for_registry(reference);
+        match self.client.pull_manifest(reference, &auth).await {
+            Ok((OciManifest::Image(manifest), _)) => Ok(Some(manifest)),
+            Ok((OciManifest::ImageIndex(_), _)) => {
+                Err("is an image index, not a cosign signature manifest".to_owned())
+            }
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
+    /// One layer's bytes (the registry's digest is checked by oci-client).
+    pub async fn blob(
+        &self,
+        reference: &Reference,
+        layer: &OciDescriptor,
+    ) -> Result<Vec<u8>, String> {
+        if layer.size > MAX_BLOB_BYTES {
+            return Err(format!(
+                "layer of {} bytes is too large to read",
+                layer.size
+            ));
+        }
+        self.count();
+        let mut bytes = Vec::new();
+        self.client
+            .pull_blob(reference, layer, &mut bytes)
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok(bytes)
+    }
+}
+
+fn is_not_found(error: &OciDistributionError) -> bool {
+    match error {
+        OciDistributionError::ImageManifestNotFoundError(_) => true,
+        OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| {
+            matches!(
+                e.code,
+                OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound
+            )
+        }),
+        OciDistributionError::ServerError { code, .. } => *code == 404,
+        _ => false,
+    }
+}
+
+/// One line: what went wrong, in the terms an operator acts on.
+fn describe(error: &OciDistributionError) -> String {
+    match error {
+        _ if is_not_found(error) => "manifest not found".to_owned(),
+        OciDistributionError::AuthenticationFailure(_)
+        | OciDistributionError::UnauthorizedError { .. } => {
+            "authentication failed (401 Unauthorized): check the docker config credentials"
+                .to_owned()
+        }
+        OciDistributionError::RegistryError { envelope, .. }
+            if envelope
+                .errors
+                .iter()
+                .any(|e| matches!(e.code, OciErrorCode::Unauthorized | OciErrorCode::Denied)) =>
+        {
+            format!("access denied: {envelope}")
+        }
+        OciDistributionError::RequestError(e) if e.is_timeout() => {
+            format!("registry timed out: {}", chain(e))
+        }
+        OciDistributionError::RequestError(e) if e.is_connect() => {
+            format!("registry unreachable: {}", chain(e))
+        }
+        other => one_line(&chain(other)),
+    }
+}
+
+/// An error and its causes, joined (reqwest hides "connection refused" two levels down).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    one_line(&text)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

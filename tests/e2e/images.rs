@@ -1,0 +1,877 @@
+//! Registry images against a REAL Debian `docker-registry` started per test on a free port:
+//! images pushed with oci-client, cosign signatures (`sha256-<hex>.sig`, simple-signing payload)
+//! and attestations (`sha256-<hex>.att`, DSSE envelope of a CycloneDX in-toto Statement)
+//! crafted and signed here with the sigstore crate's keys, then `vouch scan --all-targets`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
+use oci_client::manifest::{OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, OciImageIndex};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sigstore::crypto::{SigStoreSigner, SigningScheme};
+use tempfile::TempDir;
+
+use crate::harness::vouch;
+
+/// A secret that only the docker config holds: it must never be printed.
+const DOCKER_SECRET: &str = "s3cr3t-docker-pass-7f3a";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `docker-registry serve` on a free port with storage in a temp dir; killed on drop.
+struct Registry {
+    child: Child,
+    host: String,
+    _dir: TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Registry {
+    /// `htpasswd`: require basic authentication with this `user:bcrypt` file.
+    fn start(htpasswd: Option<&Path>) -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let host = format!("127.0.0.1:{port}");
+        let auth = htpasswd.map_or(String::new(), |p| {
+            format!(
+                "auth:\n  htpasswd:\n    realm: vouch-test\n    path: {}\n",
+                p.display()
+            )
+        });
+        let config = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {host}\n{auth}",
+            dir.path().join("data").display()
+        );
+        let config_path = dir.path().join("config.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry runs (scripts/test installs it)");
+        let mut registry = Registry {
+            child,
+            host,
+            _dir: dir,
+        };
+        registry.wait_ready(port);
+        registry
+    }
+
+    fn wait_ready(&mut self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("docker-registry exited ({status}) before listening");
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("docker-registry did not listen on {port}");
+    }
+}
+
+/// A cosign-format P-256 key pair: signs here, its public PEM is written for vouch.
+struct Key {
+    signer: SigStoreSigner,
+    public_pem: String,
+}
+
+impl Key {
+    fn generate() -> Key {
+        let signer = SigningScheme::ECDSA_P256_SHA256_ASN1
+            .create_signer()
+            .unwrap();
+        let public_pem = signer
+            .to_sigstore_keypair()
+            .unwrap()
+            .public_key_to_pem()
+            .unwrap();
+        Key { signer, public_pem }
+    }
+
+    fn sign_b64(&self, message: &[u8]) -> String {
+        STANDARD.encode(self.signer.sign(message).unwrap())
+    }
+}
+
+/// Pushes test content with oci-client, as a release pipeline would.
+struct Pusher {
+    client: Client,
+    host: String,
+    auth: RegistryAuth,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Pusher {
+    fn new(host: &str, auth: RegistryAuth) -> Pusher {
+        let client = Client::new(ClientConfig {
+            protocol: ClientProtocol::Http,
+            ..ClientConfig::default()
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Pusher {
+            client,
+            host: host.to_owned(),
+            auth,
+            runtime,
+        }
+    }
+
+    fn reference(&self, repo: &str, tag: &str) -> Reference {
+        Reference::with_tag(self.host.clone(), repo.to_owned(), tag.to_owned())
+    }
+
+    /// Pushes a small image under `repo:tag` and returns its manifest digest.
+    fn image(&self, repo: &str, tag: &str) -> String {
+        let layer = ImageLayer::oci_v1(format!("layer of {repo}:{tag}").into_bytes(), None);
+        let config = Config::oci_v1(
+            br#"{"architecture":"amd64","os":"linux","config":{"User":"65532"}}"#.to_vec(),
+            None,
+        );
+        self.push(repo, tag, &[layer], config)
+    }
+
+    /// Pushes a one-platform image index under `repo:tag` pointing at `repo:image_tag`.
+    fn index(&self, repo: &str, tag: &str, image_tag: &str) -> String {
+        let image = self.reference(repo, image_tag);
+        let reference = self.reference(repo, tag);
+        self.runtime.block_on(async {
+            let (raw, digest) = self
+                .client
+                .pull_manifest_raw(&image, &self.auth, &[OCI_IMAGE_MEDIA_TYPE])
+                .await
+                .unwrap();
+            let index: OciImageIndex = serde_json::from_value(json!({
+                "schemaVersion": 2,
+                "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE,
+                "manifests": [{
+                    "mediaType": OCI_IMAGE_MEDIA_TYPE,
+                    "digest": digest,
+                    "size": raw.len(),
+                    "platform": {"architecture": "amd64", "os": "linux"}
+                }]
+            }))
+            .unwrap();
+            self.client
+                .push_manifest_list(&reference, &self.auth, index)
+                .await
+                .unwrap();
+            self.client
+                .fetch_manifest_digest(&reference, &self.auth)
+                .await
+                .unwrap()
+        })
+    }
+
+    fn push(&self, repo: &str, tag: &str, layers: &[ImageLayer], config: Config) -> String {
+        let reference = self.reference(repo, tag);
+        self.runtime.block_on(async {
+            self.client
+                .push(&reference, layers, config, &self.auth, None)
+                .await
+                .unwrap();
+            self.client
+                .fetch_manifest_digest(&reference, &self.auth)
+                .await
+                .unwrap()
+        })
+    }
+
+    /// A cosign signature of `signed_digest` (normally `digest` itself) under `digest`'s tag.
+    fn sign(&self, repo: &str, digest: &str, signed_digest: &str, key: &Key) {
+        let payload = self.simple_signing(repo, signed_digest);
+        let signature = key.sign_b64(&payload);
+        self.push_signature(repo, digest, &payload, &signature);
+    }
+
+    /// cosign's simple-signing payload naming `signed_digest`.
+    fn simple_signing(&self, repo: &str, signed_digest: &str) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "critical": {
+                "identity": {"docker-reference": format!("{}/{repo}", self.host)},
+                "image": {"docker-manifest-digest": signed_digest},
+                "type": "cosign container image signature"
+            },
+            "optional": null
+        }))
+        .unwrap()
+    }
+
+    /// A `.sig` manifest with one simple-signing layer and its signature annotation.
+    fn push_signature(&self, repo: &str, digest: &str, payload: &[u8], signature: &str) {
+        self.push_signature_with(repo, digest, payload, signature, BTreeMap::new());
+    }
+
+    /// The same with more layer annotations (keyless certificate, chain, Rekor bundle). The
+    /// manifest is pushed as plain JSON: oci-client's canonical JSON would leave the newlines of
+    /// PEM annotations unescaped, which the registry rejects.
+    fn push_signature_with(
+        &self,
+        repo: &str,
+        digest: &str,
+        payload: &[u8],
+        signature: &str,
+        mut annotations: BTreeMap<String, String>,
+    ) {
+        annotations.insert(
+            "dev.cosignproject.cosign/signature".to_owned(),
+            signature.to_owned(),
+        );
+        let tag = format!("{}.sig", digest.replace(':', "-"));
+        let reference = self.reference(repo, &tag);
+        let config = b"{}".to_vec();
+        let described = |data: &[u8]| format!("sha256:{:x}", Sha256::digest(data));
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_IMAGE_MEDIA_TYPE,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": described(&config),
+                "size": config.len()
+            },
+            "layers": [{
+                "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                "digest": described(payload),
+                "size": payload.len(),
+                "annotations": annotations
+            }]
+        }))
+        .unwrap();
+        self.runtime.block_on(async {
+            self.client
+                .store_auth_if_needed(&self.host, &self.auth)
+                .await;
+            self.client
+                .push_blob(&reference, config.clone(), &described(&config))
+                .await
+                .unwrap();
+            self.client
+                .push_blob(&reference, payload.to_vec(), &described(payload))
+                .await
+                .unwrap();
+            self.client
+                .push_manifest_raw(&reference, manifest, OCI_IMAGE_MEDIA_TYPE.parse().unwrap())
+                .await
+                .unwrap();
+        });
+    }
+
+    /// A DSSE-enveloped in-toto Statement with a CycloneDX predicate, under `.att`.
+    fn attest_sbom(&self, repo: &str, digest: &str, key: &Key) {
+        let statement = serde_json::to_vec(&json!({
+            "_type": "https://in-toto.io/Statement/v0.1",
+            "predicateType": "https://cyclonedx.org/bom",
+            "subject": [{
+                "name": format!("{}/{repo}", self.host),
+                "digest": {"sha256": digest.trim_start_matches("sha256:")}
+            }],
+            "predicate": {"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}
+        }))
+        .unwrap();
+        let payload_type = "application/vnd.in-toto+json";
+        let mut pae = format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            statement.len()
+        )
+        .into_bytes();
+        pae.extend_from_slice(&statement);
+        let envelope = serde_json::to_vec(&json!({
+            "payloadType": payload_type,
+            "payload": STANDARD.encode(&statement),
+            "signatures": [{"keyid": "", "sig": key.sign_b64(&pae)}]
+        }))
+        .unwrap();
+        let annotations = BTreeMap::from([(
+            "predicateType".to_owned(),
+            "https://cyclonedx.org/bom".to_owned(),
+        )]);
+        let layer = ImageLayer::new(
+            envelope,
+            "application/vnd.dsse.envelope.v1+json".to_owned(),
+            Some(annotations),
+        );
+        let tag = format!("{}.att", digest.replace(':', "-"));
+        self.push(repo, &tag, &[layer], empty_config());
+    }
+}
+
+fn empty_config() -> Config {
+    Config::new(
+        b"{}".to_vec(),
+        "application/vnd.oci.image.config.v1+json".to_owned(),
+        None,
+    )
+}
+
+/// A repository with Deployments referencing `images`, and the scan's vouch.toml.
+struct Workspace {
+    dir: TempDir,
+}
+
+impl Workspace {
+    fn new(deployments: &[(&str, &str)], toml: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let mut yaml = String::new();
+        for (name, image) in deployments {
+            let _ = write!(
+                yaml,
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  \
+                 namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        \
+                 - name: app\n          image: {image}\n"
+            );
+        }
+        std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
+        std::fs::write(dir.path().join("deploy/app.yaml"), yaml).unwrap();
+        std::fs::write(dir.path().join("vouch.toml"), toml).unwrap();
+        Workspace { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) -> String {
+        let path = self.path(rel);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    /// `vouch scan DIR EXTRA…` run from the workspace (key and docker config paths are relative
+    /// to the working directory): (report, facts, stdout + stderr + facts text).
+    fn scan(&self, extra: &[&str]) -> (Value, Value, String) {
+        let facts_path = self.path("facts.json");
+        let out = vouch()
+            .current_dir(self.dir.path())
+            .arg("scan")
+            .arg(self.dir.path())
+            .args(["--format", "json", "--dump-facts"])
+            .arg(&facts_path)
+            .args(extra)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        let facts_text = std::fs::read_to_string(&facts_path).unwrap();
+        let all = format!(
+            "{}{}{facts_text}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (report, serde_json::from_str(&facts_text).unwrap(), all)
+    }
+}
+
+/// The finding of `check` for `subject`.
+fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check && f["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {check} finding for {subject}"))
+}
+
+fn status<'a>(report: &'a Value, check: &str, subject: &str) -> &'a str {
+    finding(report, check, subject)["status"].as_str().unwrap()
+}
+
+fn message(report: &Value, check: &str, subject: &str) -> String {
+    finding(report, check, subject)["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn docker_config(host: &str, user: &str, password: &str) -> String {
+    let auth = STANDARD.encode(format!("{user}:{password}"));
+    format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#)
+}
+
+#[test]
+fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
+    let registry = Registry::start(None);
+    let host = registry.host.clone();
+    let pusher = Pusher::new(&host, RegistryAuth::Anonymous);
+    let trusted = Key::generate();
+    let other = Key::generate();
+
+    let signed = pusher.image("shop/signed", "1");
+    pusher.sign("shop/signed", &signed, &signed, &trusted);
+    pusher.attest_sbom("shop/signed", &signed, &trusted);
+    pusher.image("shop/unsigned", "1");
+    let foreign = pusher.image("shop/foreign", "1");
+    pusher.sign("shop/foreign", &foreign, &foreign, &other);
+    pusher.attest_sbom("shop/foreign", &foreign, &other);
+    let replayed = pusher.image("shop/replayed", "1");
+    // A genuine signature, but of another image's digest, copied next to this one.
+    pusher.sign("shop/replayed", &replayed, &signed, &trusted);
+    // A malformed signature: not base64, not a signature.
+    let garbled = pusher.image("shop/garbled", "1");
+    pusher.push_signature("shop/garbled", &garbled, b"{}", "%%not-a-signature%%");
+    // A multi-arch index is verified by its own digest, as cosign signs it.
+    pusher.image("shop/multi", "amd64");
+    let multi = pusher.index("shop/multi", "1", "amd64");
+    pusher.sign("shop/multi", &multi, &multi, &trusted);
+
+    let down = format!("127.0.0.1:{}", free_port());
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\", \"{down}\"]\n\
+         docker_config = \"docker/config.json\"\ntimeout_ms = 3000\n\n\
+         [[target.image]]\nname = \"replayed\"\nref = \"{host}/shop/replayed:1\"\n\n\
+         [[target.image]]\nref = \"{host}/shop/absent:1\"\n\n\
+         [[target.image]]\nname = \"down\"\nref = \"{down}/shop/signed:1\"\n"
+    );
+    let ws = Workspace::new(
+        &[
+            ("api", &format!("{host}/shop/signed:1")),
+            ("worker", &format!("{host}/shop/signed:1")),
+            ("pinned", &format!("{host}/shop/signed@{signed}")),
+            ("edge", &format!("{host}/shop/multi:1")),
+            ("legacy", &format!("{host}/shop/garbled:1")),
+            ("batch", &format!("{host}/shop/unsigned:1")),
+            ("vendor", &format!("{host}/shop/foreign:1")),
+        ],
+        &toml,
+    );
+    ws.write("release.pub", &trusted.public_pem);
+    std::fs::create_dir_all(ws.path("docker")).unwrap();
+    ws.write(
+        "docker/config.json",
+        &docker_config(&host, "ci", DOCKER_SECRET),
+    );
+
+    let (report, facts, all) = ws.scan(&["--all-targets"]);
+    assert!(
+        !all.contains(DOCKER_SECRET),
+        "the docker config secret leaked"
+    );
+    assert!(!all.contains(&STANDARD.encode(format!("ci:{DOCKER_SECRET}"))));
+
+    let signed_ref = format!("{host}/shop/signed:1");
+    assert_eq!(status(&report, "image-signed", &signed_ref), "pass");
+    assert_eq!(
+        message(&report, "image-signed", &signed_ref),
+        "signature verified, signed by release"
+    );
+    let pass = finding(&report, "image-signed", &signed_ref);
+    assert_eq!(
+        pass["location"]["uri"],
+        format!("oci://{host}/shop/signed@{signed}")
+    );
+    assert_eq!(
+        pass["evidence"]["used_by"],
+        json!(["shop/Deployment/api", "shop/Deployment/worker"])
+    );
+    assert_eq!(status(&report, "image-sbom-attested", &signed_ref), "pass");
+    let pinned = finding(
+        &report,
+        "image-signed",
+        &format!("{host}/shop/signed@{signed}"),
+    );
+    assert_eq!(pinned["status"], "pass");
+    assert_eq!(pinned["location"], pass["location"]);
+
+    let multi_ref = format!("{host}/shop/multi:1");
+    assert_eq!(status(&report, "image-signed", &multi_ref), "pass");
+    assert_eq!(
+        finding(&report, "image-signed", &multi_ref)["location"]["uri"],
+        format!("oci://{host}/shop/multi@{multi}")
+    );
+    assert_eq!(status(&report, "image-sbom-attested", &multi_ref), "fail");
+
+    let unsigned_ref = format!("{host}/shop/unsigned:1");
+    assert_eq!(status(&report, "image-signed", &unsigned_ref), "fail");
+    assert!(message(&report, "image-signed", &unsigned_ref).contains("no cosign signature"));
+    assert_eq!(
+        status(&report, "image-sbom-attested", &unsigned_ref),
+        "fail"
+    );
+    assert!(
+        message(&report, "image-sbom-attested", &unsigned_ref).contains("no cosign attestation")
+    );
+
+    let foreign_ref = format!("{host}/shop/foreign:1");
+    assert_eq!(status(&report, "image-signed", &foreign_ref), "fail");
+    let why = message(&report, "image-signed", &foreign_ref);
+    assert!(
+        why.contains("1 signature(s)") && why.contains("any trusted key (release)"),
+        "{why}"
+    );
+    assert_eq!(status(&report, "image-sbom-attested", &foreign_ref), "fail");
+    assert!(message(&report, "image-sbom-attested", &foreign_ref).contains("DSSE signature"));
+
+    let replayed_ref = format!("{host}/shop/replayed:1");
+    assert_eq!(status(&report, "image-signed", &replayed_ref), "fail");
+    let why = message(&report, "image-signed", &replayed_ref);
+    assert!(why.contains(&format!("another image ({signed})")), "{why}");
+
+    let garbled_ref = format!("{host}/shop/garbled:1");
+    assert_eq!(status(&report, "image-signed", &garbled_ref), "fail");
+    let why = message(&report, "image-signed", &garbled_ref);
+    assert!(
+        why.contains("1 signature(s)") && why.contains("malformed signature"),
+        "{why}"
+    );
+
+    let absent_ref = format!("{host}/shop/absent:1");
+    assert_eq!(status(&report, "image-signed", &absent_ref), "error");
+    assert!(message(&report, "image-signed", &absent_ref).contains("manifest not found"));
+    assert_eq!(
+        finding(&report, "image-signed", &absent_ref)["location"]["uri"],
+        format!("oci://{host}/shop/absent:1")
+    );
+
+    let down_ref = format!("{down}/shop/signed:1");
+    assert_eq!(status(&report, "image-sbom-attested", &down_ref), "error");
+    let why = message(&report, "image-sbom-attested", &down_ref);
+    assert!(why.contains("registry unreachable"), "{why}");
+
+    // One collection. Each of the 9 references is resolved once (9 manifest HEADs); each of the
+    // 6 distinct digests is verified once: signed 4 (2 manifests, 2 blobs; shared by the tag and
+    // the digest reference), unsigned 2, foreign 4, replayed 3, multi 3, garbled 3.
+    let collection = facts["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"] == "image")
+        .expect("an image collection");
+    assert!(
+        collection["origin"].as_str().unwrap() == "9 image reference(s), 28 registry request(s)",
+        "{collection}"
+    );
+    assert_eq!(facts["images"].as_array().unwrap().len(), 9);
+}
+
+#[test]
+fn a_plain_scan_stays_offline_and_judges_no_registry_image() {
+    let registry = Registry::start(None);
+    let host = registry.host.clone();
+    let toml = format!("[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n");
+    let ws = Workspace::new(&[("api", &format!("{host}/shop/signed:1"))], &toml);
+    let (report, facts, _) = ws.scan(&[]);
+    let judged = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "image-signed")
+        .count();
+    assert_eq!(judged, 0);
+    assert_eq!(facts["images"], json!([]));
+    // The manifest itself was still judged.
+    assert_eq!(
+        status(
+            &report,
+            "image-digest-pinned",
+            &format!("{host}/shop/signed:1")
+        ),
+        "fail"
+    );
+}
+
+#[test]
+fn a_registry_refusing_the_docker_config_credentials_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let htpasswd = dir.path().join("htpasswd");
+    let out = Command::new("htpasswd")
+        .args(["-Bbn", "ci", "right-password"])
+        .output()
+        .expect("htpasswd runs (apache2-utils)");
+    std::fs::write(&htpasswd, &out.stdout).unwrap();
+    let registry = Registry::start(Some(&htpasswd));
+    let host = registry.host.clone();
+    let pusher = Pusher::new(
+        &host,
+        RegistryAuth::Basic("ci".to_owned(), "right-password".to_owned()),
+    );
+    let trusted = Key::generate();
+    let digest = pusher.image("shop/private", "1");
+    pusher.sign("shop/private", &digest, &digest, &trusted);
+
+    let reference = format!("{host}/shop/private:1");
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
+         docker_config = \"config.json\"\n\n[[target.image]]\nname = \"private\"\nref = \"{reference}\"\n"
+    );
+    let ws = Workspace::new(&[], &toml);
+    ws.write("release.pub", &trusted.public_pem);
+
+    ws.write("config.json", &docker_config(&host, "ci", DOCKER_SECRET));
+    let (report, _, all) = ws.scan(&["--target", "private"]);
+    assert!(!all.contains(DOCKER_SECRET));
+    assert_eq!(status(&report, "image-signed", &reference), "error");
+    let why = message(&report, "image-signed", &reference);
+    assert!(why.contains("authentication failed"), "{why}");
+
+    ws.write("config.json", &docker_config(&host, "ci", "right-password"));
+    let (report, _, all) = ws.scan(&["--target", "private"]);
+    assert!(!all.contains("right-password"));
+    assert_eq!(status(&report, "image-signed", &reference), "pass");
+}
+
+/// Keyless signatures: a Fulcio-like CA and a Rekor-like key made here with OpenSSL, short-lived
+/// leaf certificates carrying the identity, and Rekor bundles proving when each signature was
+/// made; verified offline against a trust root file.
+#[cfg(feature = "endpoint")]
+mod keyless {
+    use std::collections::BTreeMap;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use oci_client::secrets::RegistryAuth;
+    use openssl::asn1::{Asn1Object, Asn1OctetString, Asn1Time};
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::{PKey, Private};
+    use openssl::sign::Signer;
+    use openssl::x509::extension::{
+        BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    };
+    use openssl::x509::{X509, X509Builder, X509Extension, X509NameBuilder};
+    use serde_json::json;
+    use sha2::{Digest, Sha256};
+
+    use super::{Pusher, Registry, Workspace, finding, message, status};
+
+    const ISSUER: &str = "https://accounts.example.com";
+    const MINUTE: i64 = 60;
+
+    fn ec_key() -> PKey<Private> {
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap()
+    }
+
+    fn now() -> i64 {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        i64::try_from(secs).unwrap()
+    }
+
+    fn sign(key: &PKey<Private>, data: &[u8]) -> Vec<u8> {
+        let mut signer = Signer::new(MessageDigest::sha256(), key).unwrap();
+        signer.update(data).unwrap();
+        signer.sign_to_vec().unwrap()
+    }
+
+    fn builder(cn: &str, key: &PKey<Private>, not_before: i64, not_after: i64) -> X509Builder {
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", cn).unwrap();
+        let name = name.build();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(key).unwrap();
+        b.set_not_before(&Asn1Time::from_unix(not_before).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::from_unix(not_after).unwrap())
+            .unwrap();
+        b
+    }
+
+    struct Ca {
+        cert: X509,
+        key: PKey<Private>,
+    }
+
+    impl Ca {
+        fn new(cn: &str) -> Ca {
+            let key = ec_key();
+            let mut b = builder(cn, &key, now() - 86_400, now() + 86_400);
+            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+                .unwrap();
+            b.append_extension(KeyUsage::new().critical().key_cert_sign().build().unwrap())
+                .unwrap();
+            b.sign(&key, MessageDigest::sha256()).unwrap();
+            Ca {
+                cert: b.build(),
+                key,
+            }
+        }
+
+        /// A ten-minute code-signing certificate for `email`, issued `minutes_ago`.
+        fn issue(&self, email: &str, minutes_ago: i64) -> (X509, PKey<Private>) {
+            let key = ec_key();
+            let start = now() - minutes_ago * MINUTE;
+            let mut b = builder(email, &key, start, start + 10 * MINUTE);
+            b.set_issuer_name(self.cert.subject_name()).unwrap();
+            let san = SubjectAlternativeName::new()
+                .email(email)
+                .build(&b.x509v3_context(Some(&self.cert), None))
+                .unwrap();
+            b.append_extension(san).unwrap();
+            b.append_extension(ExtendedKeyUsage::new().code_signing().build().unwrap())
+                .unwrap();
+            b.append_extension(
+                KeyUsage::new()
+                    .critical()
+                    .digital_signature()
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+            let oid = Asn1Object::from_str("1.3.6.1.4.1.57264.1.1").unwrap();
+            let value = Asn1OctetString::new_from_bytes(ISSUER.as_bytes()).unwrap();
+            b.append_extension(X509Extension::new_from_der(&oid, false, &value).unwrap())
+                .unwrap();
+            b.sign(&self.key, MessageDigest::sha256()).unwrap();
+            (b.build(), key)
+        }
+    }
+
+    /// Signs `payload` with a fresh certificate and logs it at `logged_minutes_ago`: the
+    /// layer's signature and its annotations.
+    fn keyless_signature(
+        ca: &Ca,
+        rekor: &PKey<Private>,
+        email: &str,
+        payload: &[u8],
+        issued_minutes_ago: i64,
+        logged_minutes_ago: i64,
+    ) -> (String, BTreeMap<String, String>) {
+        let (cert, key) = ca.issue(email, issued_minutes_ago);
+        let signature = STANDARD.encode(sign(&key, payload));
+        let cert_pem = String::from_utf8(cert.to_pem().unwrap()).unwrap();
+        let body = json!({
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": format!("{:x}", Sha256::digest(payload))}},
+                "signature": {"content": signature, "publicKey": {"content": STANDARD.encode(&cert_pem)}}
+            }
+        });
+        let entry = json!({
+            "body": STANDARD.encode(serde_json::to_vec(&body).unwrap()),
+            "integratedTime": now() - logged_minutes_ago * MINUTE,
+            "logID": "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d",
+            "logIndex": 7
+        });
+        let set = STANDARD.encode(sign(rekor, &serde_json::to_vec(&entry).unwrap()));
+        let bundle = json!({"SignedEntryTimestamp": set, "Payload": entry});
+        let annotations = BTreeMap::from([
+            ("dev.sigstore.cosign/certificate".to_owned(), cert_pem),
+            ("dev.sigstore.cosign/bundle".to_owned(), bundle.to_string()),
+        ]);
+        (signature, annotations)
+    }
+
+    #[test]
+    fn keyless_signatures_verify_offline_by_identity_and_logged_time() {
+        let registry = Registry::start(None);
+        let host = registry.host.clone();
+        let pusher = Pusher::new(&host, RegistryAuth::Anonymous);
+        let fulcio = Ca::new("fulcio test CA");
+        let impostor = Ca::new("impostor CA");
+        let rekor = ec_key();
+
+        // (repo, CA, identity, certificate issued / logged minutes ago)
+        let cases: [(&str, &Ca, &str, i64, i64); 4] = [
+            ("keyless/good", &fulcio, "release@example.com", 120, 115),
+            ("keyless/stranger", &fulcio, "mallory@example.com", 120, 115),
+            ("keyless/late", &fulcio, "release@example.com", 120, 60),
+            (
+                "keyless/impostor",
+                &impostor,
+                "release@example.com",
+                120,
+                115,
+            ),
+        ];
+        for (repo, ca, email, issued, logged) in cases {
+            let digest = pusher.image(repo, "1");
+            let payload = pusher.simple_signing(repo, &digest);
+            let (signature, annotations) =
+                keyless_signature(ca, &rekor, email, &payload, issued, logged);
+            pusher.push_signature_with(repo, &digest, &payload, &signature, annotations);
+        }
+
+        let toml = format!(
+            "[image]\ntrust_root = \"trust.pem\"\ninsecure_registries = [\"{host}\"]\n\n\
+             [[image.identities]]\nsubject = \"release@example.com\"\nissuer = \"{ISSUER}\"\n"
+        );
+        let deployments: Vec<(String, String)> = cases
+            .iter()
+            .map(|(repo, ..)| (repo.replace('/', "-"), format!("{host}/{repo}:1")))
+            .collect();
+        let refs: Vec<(&str, &str)> = deployments
+            .iter()
+            .map(|(n, i)| (n.as_str(), i.as_str()))
+            .collect();
+        let ws = Workspace::new(&refs, &toml);
+        let rekor_pem = String::from_utf8(rekor.public_key_to_pem().unwrap()).unwrap();
+        let ca_pem = String::from_utf8(fulcio.cert.to_pem().unwrap()).unwrap();
+        ws.write("trust.pem", &format!("{ca_pem}{rekor_pem}"));
+        let (report, _, _) = ws.scan(&["--all-targets"]);
+
+        let good = format!("{host}/keyless/good:1");
+        assert_eq!(
+            status(&report, "image-signed", &good),
+            "pass",
+            "{}",
+            message(&report, "image-signed", &good)
+        );
+        assert_eq!(
+            finding(&report, "image-signed", &good)["evidence"]["entries"][0]["signer"],
+            format!("release@example.com ({ISSUER})")
+        );
+        let why = |repo: &str| message(&report, "image-signed", &format!("{host}/{repo}:1"));
+        assert!(
+            why("keyless/stranger").contains("mallory@example.com"),
+            "{}",
+            why("keyless/stranger")
+        );
+        assert!(why("keyless/stranger").contains("not a trusted identity"));
+        assert!(
+            why("keyless/late").contains("at the logged time"),
+            "{}",
+            why("keyless/late")
+        );
+        assert!(
+            why("keyless/impostor").contains("does not chain"),
+            "{}",
+            why("keyless/impostor")
+        );
+        for repo in ["keyless/stranger", "keyless/late", "keyless/impostor"] {
+            assert_eq!(
+                status(&report, "image-signed", &format!("{host}/{repo}:1")),
+                "fail"
+            );
+        }
+        // Attestations need a key: with identities only, that is an error, not a pass.
+        assert_eq!(status(&report, "image-sbom-attested", &good), "error");
+    }
+}
