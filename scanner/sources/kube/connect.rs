@@ -167,6 +167,8 @@ pub(super) fn describe(e: &kube::Error) -> String {
             };
             one_line(&format!("{what} ({}): {}", status.code, status.message))
         }
+        // The transport's own chain, without kube's "ServiceError:" wrapper.
+        kube::Error::Service(cause) => chain(&**cause),
         other => chain(other),
     }
 }
