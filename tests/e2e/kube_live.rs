@@ -746,6 +746,15 @@ fn live_cluster_workloads_are_judged_and_faults_are_errors() {
     assert_faults(&all);
     assert_no_secrets(&all);
 
+    // The saved facts re-judge offline to the same findings.
+    let rejudged = vouch()
+        .args(["check", "--format", "json", "--facts"])
+        .arg(repo.join("facts.json"))
+        .output()
+        .unwrap();
+    let rejudged: Value = serde_json::from_slice(&rejudged.stdout).unwrap();
+    assert_eq!(findings(&rejudged), findings(&all.report));
+
     // 2 scans x 6 lists by the admin, 6 kinds x 2 namespaces by the viewer, plus /version and
     // discovery: every one a read.
     let reads = assert_vouch_only_read(&server);
