@@ -580,6 +580,30 @@ mod tests {
     }
 
     #[test]
+    fn kube_targets_parse_and_need_a_name_and_a_timeout_above_zero() {
+        let settings: Settings = toml::from_str(
+            "[[target.kube]]\nname = \"prod\"\ncontext = \"prod-admin\"\n\
+             namespaces = [\"shop\"]\n\n[[target.kube]]\nname = \"\"\ntimeout = 0\n",
+        )
+        .unwrap();
+        let prod = &settings.target.kube[0];
+        assert_eq!(prod.context.as_deref(), Some("prod-admin"));
+        assert_eq!((prod.kubeconfig.as_ref(), prod.timeout), (None, None));
+        assert_eq!(prod.namespaces, ["shop"]);
+        let problems = settings.problems();
+        assert!(
+            problems.iter().any(|p| p.contains("#2 has no `name`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("timeout must be above 0")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let err = toml::from_str::<Settings>("[postgres]\ntenant_colums = []\n").unwrap_err();
         assert!(err.to_string().contains("tenant_colums"), "{err}");

@@ -135,6 +135,11 @@ impl KubeServer {
                 "--endpoint-reconciler-type=none".to_owned(),
                 "--allow-privileged=true".to_owned(),
                 "--anonymous-auth=false".to_owned(),
+                format!(
+                    "--audit-policy-file={}",
+                    d.join("audit-policy.yaml").display()
+                ),
+                format!("--audit-log-path={}", d.join("audit.log").display()),
             ]),
             &d.join("apiserver.log"),
         );
@@ -180,6 +185,12 @@ impl KubeServer {
             .arg(d.join("sa.key"))
             .args(["-pubout", "-out"])
             .arg(d.join("sa.pub")));
+        // Every request is logged with its verb and user agent: the proof that vouch only reads.
+        std::fs::write(
+            d.join("audit-policy.yaml"),
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n",
+        )
+        .unwrap();
         std::fs::write(
             d.join("tokens.csv"),
             format!("{ADMIN_TOKEN},admin,1,\"system:masters\"\n{VIEWER_TOKEN},viewer,2\n"),
@@ -489,6 +500,29 @@ fn findings(report: &Value) -> BTreeMap<(String, String), Value> {
         .collect()
 }
 
+/// Every request vouch (user agent `vouch/…`) sent was a GET or LIST; returns their count.
+fn assert_vouch_only_read(server: &KubeServer) -> usize {
+    let log = std::fs::read_to_string(server.dir.path().join("audit.log")).unwrap();
+    let requests: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| {
+            e["userAgent"]
+                .as_str()
+                .is_some_and(|ua| ua.starts_with("vouch/"))
+        })
+        .collect();
+    for request in &requests {
+        assert!(
+            matches!(request["verb"].as_str(), Some("get" | "list")),
+            "vouch sent a {} {}",
+            request["verb"],
+            request["requestURI"]
+        );
+    }
+    requests.len()
+}
+
 fn assert_no_secrets(scan: &Scan) {
     for secret in [SECRET_VALUE, ADMIN_TOKEN, VIEWER_TOKEN, "not-a-known-token"] {
         assert!(
@@ -711,4 +745,18 @@ fn live_cluster_workloads_are_judged_and_faults_are_errors() {
     let all = scan(&repo, &["--all-targets"]);
     assert_faults(&all);
     assert_no_secrets(&all);
+
+    // The saved facts re-judge offline to the same findings.
+    let rejudged = vouch()
+        .args(["check", "--format", "json", "--facts"])
+        .arg(repo.join("facts.json"))
+        .output()
+        .unwrap();
+    let rejudged: Value = serde_json::from_slice(&rejudged.stdout).unwrap();
+    assert_eq!(findings(&rejudged), findings(&all.report));
+
+    // 2 scans x 6 lists by the admin, 6 kinds x 2 namespaces by the viewer, plus /version and
+    // discovery: every one a read.
+    let reads = assert_vouch_only_read(&server);
+    assert!(reads >= 24, "only {reads} vouch requests in the audit log");
 }

@@ -64,6 +64,11 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);
+    // Names vouch in the cluster's audit log, so the auditee can see what the audit read.
+    config.headers.push((
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(concat!("vouch/", env!("CARGO_PKG_VERSION"))),
+    ));
     let server = without_user_info(&config.cluster_url.to_string());
     let client = Client::try_from(config).map_err(|e| Failure {
         context: Some(context.clone()),
@@ -162,6 +167,8 @@ pub(super) fn describe(e: &kube::Error) -> String {
             };
             one_line(&format!("{what} ({}): {}", status.code, status.message))
         }
+        // The transport's own chain, without kube's "ServiceError:" wrapper.
+        kube::Error::Service(cause) => chain(&**cause),
         other => chain(other),
     }
 }
