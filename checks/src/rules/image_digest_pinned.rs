@@ -22,6 +22,10 @@ digest names exactly one image; signature and SBOM verification are only meaning
 Every container and init container image of every workload. Subject: the image reference as
 written; every workload using it is listed.
 
+Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
 ## How to fix
 Deploy `registry/repo@sha256:…` (tools such as kustomize `images:` or your CD system resolve
 tags to digests at release time).

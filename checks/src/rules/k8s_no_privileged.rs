@@ -25,6 +25,10 @@ A workload fails when its pod sets `hostNetwork`, `hostPID` or `hostIPC`, mounts
 volume, or any container is `privileged`, does not set `allowPrivilegeEscalation: false` (the
 default allows it), or adds a capability other than `NET_BIND_SERVICE`.
 
+Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
 ## How to fix
 Remove the host namespaces and hostPath volumes; set on every container
 `securityContext: {allowPrivilegeEscalation: false, privileged: false, capabilities: {drop: [ALL]}}`

@@ -22,6 +22,10 @@ security contexts) and AWS FSBP ECS.5 recommend it.
 ## What is judged
 Every container and init container sets `securityContext.readOnlyRootFilesystem: true`.
 
+Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
 ## How to fix
 Set `readOnlyRootFilesystem: true` and mount an `emptyDir` at the paths the process writes to
 (`/tmp`, caches).

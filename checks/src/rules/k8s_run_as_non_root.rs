@@ -24,6 +24,10 @@ Every container and init container of a workload, with the container's `security
 overriding the pod's: it passes when the effective `runAsNonRoot` is `true` or the effective
 `runAsUser` is a non-zero UID. An explicit `runAsUser: 0` fails even with `runAsNonRoot`.
 
+Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
 ## How to fix
 Set `securityContext.runAsNonRoot: true` (and a `runAsUser` above 10000) on the pod, and build
 images whose `USER` is not root.

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::{kube_faults, unreadable_files, workloads};
-use crate::facts::kube::EnvSource;
+use crate::facts::kube::{EnvSource, Origin};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
 
@@ -25,6 +25,10 @@ A literal `value:` for an environment variable whose name says it holds a secret
 (`…PASSWORD`, `…TOKEN`, `…SECRET`, `…API_KEY`, `…PRIVATE_KEY`, `…ACCESS_KEY`, `…CREDENTIAL`)
 fails. A `secretKeyRef` is reported as informational (never gates): it is the accepted pattern,
 but files are preferred. The value itself is never recorded.
+
+Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
 
 ## How to fix
 Move the value into a Secret (or an external secret store) and mount it as a file; at least use
@@ -68,9 +72,10 @@ impl Check for K8sSecretsNotInEnv {
                     w.subject(),
                     at(e.line),
                     format!(
-                        "container {} sets {} as a literal value in the manifest (value redacted)",
+                        "container {} sets {} as a literal value in the {} (value redacted)",
                         c.name,
-                        names(&literal).join(", ")
+                        names(&literal).join(", "),
+                        declared_in(w),
                     ),
                     evidence,
                 );
@@ -92,5 +97,13 @@ impl Check for K8sSecretsNotInEnv {
                 );
             }
         }
+    }
+}
+
+/// Where a workload's spec was written: a manifest in the repository or the live object.
+fn declared_in(w: &crate::facts::kube::Workload) -> &'static str {
+    match w.origin {
+        Origin::Manifest => "manifest",
+        Origin::Live => "live workload spec",
     }
 }
