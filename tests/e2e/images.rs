@@ -447,7 +447,7 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let down = format!("127.0.0.1:{}", free_port());
     let toml = format!(
         "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\", \"{down}\"]\n\
-         docker_config = \"docker/config.json\"\ntimeout_ms = 3000\n\n\
+         docker_config = \"docker/config.json\"\ntimeout_ms = 3000\ndockerfile_images = true\n\n\
          [[target.image]]\nname = \"replayed\"\nref = \"{host}/shop/replayed:1\"\n\n\
          [[target.image]]\nref = \"{host}/shop/absent:1\"\n\n\
          [[target.image]]\nname = \"down\"\nref = \"{down}/shop/signed:1\"\n"
@@ -465,6 +465,11 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         &toml,
     );
     ws.write("release.pub", &trusted.public_pem);
+    // The final stage's image joins the same reference; the build stage is not a registry image.
+    ws.write(
+        "Dockerfile",
+        &format!("FROM golang:1.23 AS build\nRUN go build\nFROM {host}/shop/signed:1\n"),
+    );
     std::fs::create_dir_all(ws.path("docker")).unwrap();
     ws.write(
         "docker/config.json",
@@ -491,7 +496,11 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     );
     assert_eq!(
         pass["evidence"]["used_by"],
-        json!(["shop/Deployment/api", "shop/Deployment/worker"])
+        json!([
+            "shop/Deployment/api",
+            "shop/Deployment/worker",
+            "Dockerfile"
+        ])
     );
     assert_eq!(status(&report, "image-sbom-attested", &signed_ref), "pass");
     let pinned = finding(
