@@ -192,6 +192,11 @@ enum ListFormat {
 }
 
 pub fn main() -> ExitCode {
+    // rustls picks its process-wide crypto provider from crate features, and fails when both
+    // ring (ours) and aws-lc-rs (enabled by the sigstore/webpki dependencies) are compiled in.
+    // Clients that do not take an explicit provider (kube's) use this one. An Err only means
+    // one is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // Parsed through ArgMatches to keep the command-line order of --format and --output.
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

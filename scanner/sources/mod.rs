@@ -2,8 +2,8 @@
 
 pub mod aws;
 pub mod endpoint;
-pub mod kube;
 pub mod image;
+pub mod kube;
 pub mod migrations;
 pub mod postgres;
 pub mod repo;

@@ -191,7 +191,10 @@ fn scan_large_text(abs: &Path, rel: &str) -> std::io::Result<Vec<checks::facts::
     let mut first = true;
     loop {
         chunk.clear();
-        while chunk.len() < CHUNK_BYTES && reader.read_until(b'\n', &mut chunk)? > 0 {}
+        let mut lines: u32 = 0;
+        while chunk.len() < CHUNK_BYTES && reader.read_until(b'\n', &mut chunk)? > 0 {
+            lines += 1;
+        }
         if chunk.is_empty() {
             return Ok(hits);
         }
@@ -208,8 +211,7 @@ fn scan_large_text(abs: &Path, rel: &str) -> std::io::Result<Vec<checks::facts::
                     h
                 }),
         );
-        let lines = chunk.iter().filter(|&&b| b == b'\n').count();
-        lines_before = lines_before.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+        lines_before = lines_before.saturating_add(lines);
     }
 }
 

@@ -435,6 +435,9 @@ fn write_config(server: &KubeServer) -> PathBuf {
         )
     };
     let config = [
+        // Registry verification of workload images is tests/e2e/images.rs' subject; this test
+        // stays off the network (busybox would be looked up on Docker Hub).
+        "[image]\nworkload_images = false\n\n".to_owned(),
         target("admin", "admin-ctx", ""),
         target(
             "viewer",

@@ -12,10 +12,10 @@ mod determinism;
 mod endpoints;
 mod formats;
 mod harness;
-#[cfg(feature = "kube")]
-mod kube_live;
 #[cfg(feature = "image")]
 mod images;
+#[cfg(feature = "kube")]
+mod kube_live;
 mod kube_manifests;
 #[cfg(feature = "aws")]
 mod moto;

@@ -134,19 +134,24 @@ fn to_workload(kind: &str, object: &DynamicObject, context: &str) -> Option<Work
     checks::parse::kube::live_workload(kind, &value, context)
 }
 
-/// A Pod run by a controller (ReplicaSet, StatefulSet, DaemonSet, Job…) and a Job run by a
-/// CronJob carry their owner's pod template, which is judged on the owner: judging them too
-/// would report every problem once per replica.
+/// A Pod run by a workload controller (a Deployment's ReplicaSet, a StatefulSet, DaemonSet or
+/// Job) and a Job run by a CronJob carry their owner's pod template, which is judged on the
+/// owner: judging them too would report every problem once per replica. A Pod owned by
+/// anything else (an operator's custom resource, a Node for a static pod) is judged itself, so
+/// no running pod escapes judgement because vouch does not read its owner.
 fn judged_through_owner(kind: &str, meta: &ObjectMeta) -> bool {
     meta.owner_references.iter().flatten().any(|owner| {
         owner.controller == Some(true)
             && match kind {
-                "Pod" => true,
+                "Pod" => POD_CONTROLLERS.contains(&owner.kind.as_str()),
                 "Job" => owner.kind == "CronJob",
                 _ => false,
             }
     })
 }
+
+/// Owners whose pod template vouch judges (a ReplicaSet's through its Deployment).
+const POD_CONTROLLERS: &[&str] = &["ReplicaSet", "StatefulSet", "DaemonSet", "Job"];
 
 #[cfg(test)]
 mod tests {
@@ -166,6 +171,8 @@ mod tests {
         assert!(judged_through_owner("Job", &owned_by("CronJob", true)));
         // Not a controller, or an owner vouch does not read: judged itself.
         assert!(!judged_through_owner("Pod", &owned_by("ReplicaSet", false)));
+        assert!(!judged_through_owner("Pod", &owned_by("Rollout", true)));
+        assert!(!judged_through_owner("Pod", &owned_by("Node", true)));
         assert!(!judged_through_owner("Job", &owned_by("Workflow", true)));
         assert!(!judged_through_owner(
             "Deployment",
