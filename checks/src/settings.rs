@@ -335,7 +335,8 @@ pub struct ImageSettings {
     pub docker_config: Option<String>,
     /// Verify the images of every collected Kubernetes workload (manifests and live clusters).
     pub workload_images: bool,
-    /// Verify the final stage's `FROM` image of every Dockerfile in the repository.
+    /// Verify the image each Dockerfile's final stage builds on (its `FROM`, followed through
+    /// `FROM <earlier stage>` links to the real base).
     pub dockerfile_images: bool,
     /// Images resolved and verified at the same time.
     pub concurrency: usize,

@@ -169,6 +169,39 @@ pub struct Dockerfile {
     pub stages: Vec<Stage>,
 }
 
+impl Dockerfile {
+    /// The index of the earlier stage that stage `index` builds on (`FROM build`, by alias,
+    /// case-insensitively as BuildKit does, or `FROM 0` by index); `None` for a real image.
+    pub fn earlier_stage(&self, index: usize) -> Option<usize> {
+        let base = &self.stages.get(index)?.base;
+        if let Ok(n) = base.parse::<usize>() {
+            return (n < index).then_some(n);
+        }
+        self.stages[..index].iter().rposition(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(base))
+        })
+    }
+
+    /// The final stage and, following `FROM <earlier stage>` links, the stages it builds on,
+    /// the last of which names a real image (or `scratch`). Empty when there are no stages.
+    pub fn final_chain(&self) -> Vec<&Stage> {
+        let mut chain = Vec::new();
+        let Some(mut index) = self.stages.len().checked_sub(1) else {
+            return chain;
+        };
+        loop {
+            chain.push(&self.stages[index]);
+            match self.earlier_stage(index) {
+                // Indices strictly decrease, so this ends.
+                Some(prev) => index = prev,
+                None => return chain,
+            }
+        }
+    }
+}
+
 /// One `FROM` stage of a Dockerfile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -325,4 +358,34 @@ pub struct SecretHit {
     pub kind: String,
     /// e.g. `AKIA…(20 chars)`: enough to find it, never enough to use it.
     pub preview: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(base: &str, alias: Option<&str>) -> Stage {
+        Stage {
+            base: base.to_owned(),
+            alias: alias.map(str::to_owned),
+            ..Stage::default()
+        }
+    }
+
+    #[test]
+    fn follows_stage_references_to_the_real_base() {
+        let df = Dockerfile {
+            stages: vec![
+                stage("node:20", Some("Deps")),
+                stage("deps", Some("build")),
+                stage("0", None),
+                stage("build", None),
+            ],
+            ..Dockerfile::default()
+        };
+        let bases: Vec<_> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
+        assert_eq!(bases, vec!["build", "deps", "node:20"]);
+        assert_eq!(df.earlier_stage(2), Some(0));
+        assert_eq!(df.earlier_stage(0), None);
+    }
 }

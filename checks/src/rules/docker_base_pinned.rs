@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::docker::{earlier_stage, is_scratch, is_unresolved};
+use super::docker::{is_scratch, is_unresolved};
 use super::{is_digest_pinned, unreadable_files};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -50,7 +50,7 @@ impl Check for DockerBasePinned {
         let Some(repo) = &cx.facts.repo else { return };
         for df in &repo.dockerfiles {
             for (index, stage) in df.stages.iter().enumerate() {
-                if earlier_stage(df, index).is_some() {
+                if df.earlier_stage(index).is_some() {
                     continue;
                 }
                 let written = stage.base_written.as_deref().unwrap_or(&stage.base);

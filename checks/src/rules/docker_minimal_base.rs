@@ -2,8 +2,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use super::docker::{
-    final_chain, is_chainguard, is_distroless, is_scratch, is_unresolved, name_and_tag,
-    without_digest,
+    is_chainguard, is_distroless, is_scratch, is_unresolved, name_and_tag, without_digest,
 };
 use super::unreadable_files;
 use crate::facts::repo::FileKind;
@@ -59,7 +58,7 @@ impl Check for DockerMinimalBase {
         let Some(repo) = &cx.facts.repo else { return };
         let allowed = allow_list(&cx.settings.docker.minimal_bases);
         for df in &repo.dockerfiles {
-            let chain = final_chain(df);
+            let chain = df.final_chain();
             let Some(root) = chain.last() else { continue };
             let followed: Vec<&str> = chain.iter().map(|s| s.base.as_str()).collect();
             let evidence = json!({

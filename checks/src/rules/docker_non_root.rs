@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::docker::{final_chain, is_chainguard, is_distroless, is_unresolved, name_and_tag};
+use super::docker::{is_chainguard, is_distroless, is_unresolved, name_and_tag};
 use super::unreadable_files;
 use crate::facts::repo::{Dockerfile, FileKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
@@ -51,8 +51,8 @@ impl Check for DockerNonRoot {
         let Some(repo) = &cx.facts.repo else { return };
         for df in &repo.dockerfiles {
             let (status, line, message) = judge(df);
-            let chain: Vec<&str> = final_chain(df).iter().map(|s| s.base.as_str()).collect();
-            let user = final_chain(df).iter().find_map(|s| s.user.clone());
+            let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
+            let user = df.final_chain().iter().find_map(|s| s.user.clone());
             out.push(
                 status,
                 df.path.clone(),
@@ -66,7 +66,7 @@ impl Check for DockerNonRoot {
 
 /// The verdict on the final stage, the line that decided it, and why.
 fn judge(df: &Dockerfile) -> (Status, u32, String) {
-    let chain = final_chain(df);
+    let chain = df.final_chain();
     let Some(last) = chain.first() else {
         return (Status::Error, 0, "no stages".to_owned());
     };

@@ -56,17 +56,11 @@ pub fn wanted(facts: &Facts, targets: &[&ImageTarget]) -> BTreeMap<String, Vec<S
     wanted
 }
 
-/// The registry image the last stage builds on: not `scratch`, not an earlier stage's alias,
-/// not an unresolved `${ARG}`.
+/// The registry image the final stage builds on, following `FROM <earlier stage>` links to
+/// the real base; `None` for `scratch` or an unresolved `${ARG}`.
 fn final_image(dockerfile: &checks::facts::repo::Dockerfile) -> Option<&str> {
-    let last = dockerfile.stages.last()?;
-    let base = last.base.as_str();
-    let is_stage = dockerfile.stages.iter().any(|s| {
-        s.alias
-            .as_deref()
-            .is_some_and(|a| a.eq_ignore_ascii_case(base))
-    });
-    let usable = !base.eq_ignore_ascii_case("scratch") && !is_stage && !base.contains('$');
+    let base = dockerfile.final_chain().last()?.base.as_str();
+    let usable = !base.eq_ignore_ascii_case("scratch") && !base.contains('$');
     usable.then_some(base)
 }
 
@@ -134,14 +128,19 @@ mod tests {
     }
 
     #[test]
-    fn a_final_stage_built_on_scratch_or_an_earlier_stage_has_no_registry_image() {
+    fn the_final_image_follows_stage_links_and_skips_scratch_and_unresolved_bases() {
         let file = |stages| Dockerfile {
             stages,
             ..Dockerfile::default()
         };
         assert_eq!(final_image(&file(vec![stage("scratch", None)])), None);
         let staged = file(vec![stage("golang:1", Some("build")), stage("build", None)]);
-        assert_eq!(final_image(&staged), None);
+        assert_eq!(final_image(&staged), Some("golang:1"));
+        let distilled = file(vec![
+            stage("golang:1", Some("build")),
+            stage("scratch", None),
+        ]);
+        assert_eq!(final_image(&distilled), None);
         assert_eq!(final_image(&file(vec![stage("${BASE}", None)])), None);
     }
 }
