@@ -34,9 +34,9 @@ fn free_port() -> u16 {
 }
 
 /// `docker-registry serve` on a free port with storage in a temp dir; killed on drop.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
-    host: String,
+    pub(crate) host: String,
     _dir: TempDir,
 }
 
@@ -49,7 +49,7 @@ impl Drop for Registry {
 
 impl Registry {
     /// `htpasswd`: require basic authentication with this `user:bcrypt` file.
-    fn start(htpasswd: Option<&Path>) -> Registry {
+    pub(crate) fn start(htpasswd: Option<&Path>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let host = format!("127.0.0.1:{port}");
@@ -98,13 +98,13 @@ impl Registry {
 }
 
 /// A cosign-format P-256 key pair: signs here, its public PEM is written for vouch.
-struct Key {
+pub(crate) struct Key {
     signer: SigStoreSigner,
-    public_pem: String,
+    pub(crate) public_pem: String,
 }
 
 impl Key {
-    fn generate() -> Key {
+    pub(crate) fn generate() -> Key {
         let signer = SigningScheme::ECDSA_P256_SHA256_ASN1
             .create_signer()
             .unwrap();
@@ -122,7 +122,7 @@ impl Key {
 }
 
 /// Pushes test content with oci-client, as a release pipeline would.
-struct Pusher {
+pub(crate) struct Pusher {
     client: Client,
     host: String,
     auth: RegistryAuth,
@@ -130,7 +130,7 @@ struct Pusher {
 }
 
 impl Pusher {
-    fn new(host: &str, auth: RegistryAuth) -> Pusher {
+    pub(crate) fn new(host: &str, auth: RegistryAuth) -> Pusher {
         let client = Client::new(ClientConfig {
             protocol: ClientProtocol::Http,
             ..ClientConfig::default()
@@ -152,7 +152,7 @@ impl Pusher {
     }
 
     /// Pushes a small image under `repo:tag` and returns its manifest digest.
-    fn image(&self, repo: &str, tag: &str) -> String {
+    pub(crate) fn image(&self, repo: &str, tag: &str) -> String {
         let layer = ImageLayer::oci_v1(format!("layer of {repo}:{tag}").into_bytes(), None);
         let config = Config::oci_v1(
             br#"{"architecture":"amd64","os":"linux","config":{"User":"65532"}}"#.to_vec(),
@@ -208,7 +208,7 @@ impl Pusher {
     }
 
     /// A cosign signature of `signed_digest` (normally `digest` itself) under `digest`'s tag.
-    fn sign(&self, repo: &str, digest: &str, signed_digest: &str, key: &Key) {
+    pub(crate) fn sign(&self, repo: &str, digest: &str, signed_digest: &str, key: &Key) {
         let payload = self.simple_signing(repo, signed_digest);
         let signature = key.sign_b64(&payload);
         self.push_signature(repo, digest, &payload, &signature);

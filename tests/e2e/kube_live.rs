@@ -40,7 +40,7 @@ fn free_port() -> u16 {
 }
 
 /// The programs the test needs, or `None` after a loud message (a panic under CI).
-fn programs() -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn programs() -> Option<(PathBuf, PathBuf)> {
     let cache = std::env::var_os("VOUCH_TEST_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vouch")))
@@ -79,7 +79,7 @@ fn which(program: &str) -> Option<PathBuf> {
 }
 
 /// etcd + kube-apiserver in a temp dir; killed (apiserver first) when dropped.
-struct KubeServer {
+pub(crate) struct KubeServer {
     dir: tempfile::TempDir,
     port: u16,
     etcd: Child,
@@ -87,7 +87,7 @@ struct KubeServer {
 }
 
 impl KubeServer {
-    fn start(apiserver: &Path, etcd: &Path) -> KubeServer {
+    pub(crate) fn start(apiserver: &Path, etcd: &Path) -> KubeServer {
         let dir = tempfile::Builder::new()
             .prefix("vouch-kube")
             .tempdir()
@@ -219,7 +219,7 @@ impl KubeServer {
         std::fs::write(self.kubeconfig(), text).unwrap();
     }
 
-    fn kubeconfig(&self) -> PathBuf {
+    pub(crate) fn kubeconfig(&self) -> PathBuf {
         self.dir.path().join("kubeconfig")
     }
 
@@ -239,7 +239,7 @@ impl KubeServer {
         }
     }
 
-    fn apply(&self, name: &str, yaml: &str) {
+    pub(crate) fn apply(&self, name: &str, yaml: &str) {
         let path = self.dir.path().join(name);
         std::fs::write(&path, yaml).unwrap();
         if let Err(e) = self.kubectl(&["apply", "-f", &path.display().to_string()]) {

@@ -17,6 +17,8 @@ mod images;
 #[cfg(feature = "kube")]
 mod kube_live;
 mod kube_manifests;
+#[cfg(all(feature = "kube", feature = "image"))]
+mod live_images;
 #[cfg(feature = "aws")]
 mod moto;
 mod pack;
