@@ -136,10 +136,14 @@ struct ScanArgs {
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
-    /// Also audit this live target of vouch.toml (repeatable).
+    /// Also audit this live target of vouch.toml (repeatable): a `[[target.postgres]]`,
+    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name. Any selected target
+    /// also verifies the images of collected workloads in their registries (`[image]`).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
-    /// Also audit every live target of vouch.toml.
+    /// Also audit every live target of vouch.toml, and verify registry images (`[image]`).
+    /// Without this or --target, only the repository and endpoints (`--endpoint`,
+    /// `[[target.endpoint]]`) are read.
     #[arg(long, conflicts_with = "targets")]
     all_targets: bool,
     #[command(flatten)]
