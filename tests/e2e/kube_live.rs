@@ -386,6 +386,18 @@ fn workloads_yaml() -> String {
             "apiVersion: v1\nkind: Pod\nmetadata: {{name: debug, namespace: shop}}\nspec:\n{}",
             indent(&debug_pod, 2)
         ),
+        // A ReplicaSet made without a Deployment: judged itself (its pods are skipped).
+        with_template("ReplicaSet", "apps/v1", "standalone", "shop", "", &privileged),
+        // A Deployment's ReplicaSet (no controller-manager runs here, so it is made by hand):
+        // judged on the Deployment, never itself.
+        format!(
+            "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: hardened-7d9f\n  namespace: shop\n  \
+             ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: hardened, \
+             uid: 5f0c1a52-6d1e-4a57-9a8e-0d4c2b7e9f11, controller: true}}]\nspec:\n  \
+             selector: {{matchLabels: {{app: hardened}}}}\n  template:\n    metadata: {{labels: {{app: hardened}}}}\n    \
+             spec:\n{}",
+            indent(&owned_pod, 6)
+        ),
         // Run by a ReplicaSet (as a Deployment's pods are): judged on its owner, never itself.
         format!(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hardened-7d9f-x2x4\n  namespace: shop\n  \
@@ -403,7 +415,7 @@ kind: Role
 metadata: {name: workload-reader, namespace: shop}
 rules:
 - apiGroups: ['', apps, batch]
-  resources: [pods, deployments, statefulsets, daemonsets, jobs, cronjobs]
+  resources: [pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs]
   verbs: [list]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
@@ -602,8 +614,14 @@ fn assert_admin_view(scan: &Scan) {
         )]["location"]["uri"],
         "k8s://admin-ctx/shop/Deployment/hardened"
     );
-    // The controller-owned Pod is judged on its owner only.
-    assert!(!by_key.keys().any(|(_, s)| s.contains("hardened-7d9f-x2x4")));
+    // The controller-owned Pod and the Deployment's ReplicaSet are judged on their owner only;
+    // the ReplicaSet made without a Deployment is judged itself.
+    assert!(!by_key.keys().any(|(_, s)| s.contains("hardened-7d9f")));
+    let standalone = &by_key[&(
+        "k8s-no-privileged".to_owned(),
+        "shop/ReplicaSet/standalone".to_owned(),
+    )];
+    assert_eq!(standalone["status"], "fail", "{standalone}");
     // All namespaces: the admin also sees `vault`.
     assert!(by_key.contains_key(&(
         "k8s-run-as-non-root".to_owned(),
@@ -628,6 +646,7 @@ fn assert_admin_view(scan: &Scan) {
         .collect();
     for kind in [
         "Deployment",
+        "ReplicaSet",
         "StatefulSet",
         "DaemonSet",
         "Job",
@@ -661,6 +680,7 @@ fn assert_faults(scan: &Scan) {
     for check in checks {
         for kind in [
             "Deployment",
+            "ReplicaSet",
             "StatefulSet",
             "DaemonSet",
             "Job",
@@ -758,7 +778,7 @@ fn live_cluster_workloads_are_judged_and_faults_are_errors() {
     let rejudged: Value = serde_json::from_slice(&rejudged.stdout).unwrap();
     assert_eq!(findings(&rejudged), findings(&all.report));
 
-    // 2 scans x 6 lists by the admin, 6 kinds x 2 namespaces by the viewer, plus /version and
+    // 2 scans x 7 lists by the admin, 7 kinds x 2 namespaces by the viewer, plus /version and
     // discovery: every one a read.
     let reads = assert_vouch_only_read(&server);
     assert!(reads >= 24, "only {reads} vouch requests in the audit log");

@@ -19,6 +19,7 @@ const FIXED_KINDS: &[(&str, &str, &str, &str)] = &[
     ("apps", "v1", "Deployment", "deployments"),
     ("apps", "v1", "StatefulSet", "statefulsets"),
     ("apps", "v1", "DaemonSet", "daemonsets"),
+    ("apps", "v1", "ReplicaSet", "replicasets"),
     ("batch", "v1", "Job", "jobs"),
     ("", "v1", "Pod", "pods"),
 ];
@@ -134,23 +135,24 @@ fn to_workload(kind: &str, object: &DynamicObject, context: &str) -> Option<Work
     checks::parse::kube::live_workload(kind, &value, context)
 }
 
-/// A Pod run by a workload controller (a Deployment's ReplicaSet, a StatefulSet, DaemonSet or
-/// Job) and a Job run by a CronJob carry their owner's pod template, which is judged on the
-/// owner: judging them too would report every problem once per replica. A Pod owned by
-/// anything else (an operator's custom resource, a Node for a static pod) is judged itself, so
-/// no running pod escapes judgement because vouch does not read its owner.
+/// A Pod run by a workload controller (a ReplicaSet, StatefulSet, DaemonSet or Job), a
+/// ReplicaSet run by a Deployment and a Job run by a CronJob carry their owner's pod template,
+/// which is judged on the owner: judging them too would report every problem once per replica.
+/// Anything owned by something else (an operator's custom resource, a Node for a static pod) is
+/// judged itself, so no running pod escapes judgement because vouch does not read its owner.
 fn judged_through_owner(kind: &str, meta: &ObjectMeta) -> bool {
     meta.owner_references.iter().flatten().any(|owner| {
         owner.controller == Some(true)
             && match kind {
                 "Pod" => POD_CONTROLLERS.contains(&owner.kind.as_str()),
+                "ReplicaSet" => owner.kind == "Deployment",
                 "Job" => owner.kind == "CronJob",
                 _ => false,
             }
     })
 }
 
-/// Owners whose pod template vouch judges (a ReplicaSet's through its Deployment).
+/// Owners of Pods whose pod template vouch reads and judges.
 const POD_CONTROLLERS: &[&str] = &["ReplicaSet", "StatefulSet", "DaemonSet", "Job"];
 
 #[cfg(test)]
@@ -169,6 +171,14 @@ mod tests {
     fn pods_and_cronjob_jobs_are_judged_on_their_controller() {
         assert!(judged_through_owner("Pod", &owned_by("ReplicaSet", true)));
         assert!(judged_through_owner("Job", &owned_by("CronJob", true)));
+        assert!(judged_through_owner(
+            "ReplicaSet",
+            &owned_by("Deployment", true)
+        ));
+        assert!(!judged_through_owner(
+            "ReplicaSet",
+            &owned_by("Rollout", true)
+        ));
         // Not a controller, or an owner vouch does not read: judged itself.
         assert!(!judged_through_owner("Pod", &owned_by("ReplicaSet", false)));
         assert!(!judged_through_owner("Pod", &owned_by("Rollout", true)));
