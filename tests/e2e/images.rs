@@ -642,6 +642,14 @@ fn a_registry_refusing_the_docker_config_credentials_is_an_error() {
     let why = message(&report, "image-signed", &reference);
     assert!(why.contains("authentication failed"), "{why}");
 
+    // Credentials kept in a helper vouch does not run: asked anonymously, refused, and the
+    // error says where the credentials are.
+    ws.write("config.json", r#"{"auths": {}, "credsStore": "desktop"}"#);
+    let (report, _, _) = ws.scan(&["--target", "private"]);
+    assert_eq!(status(&report, "image-signed", &reference), "error");
+    let why = message(&report, "image-signed", &reference);
+    assert!(why.contains("`docker-credential-desktop`"), "{why}");
+
     ws.write("config.json", &docker_config(&host, "ci", "right-password"));
     let (report, _, all) = ws.scan(&["--target", "private"]);
     assert!(!all.contains("right-password"));

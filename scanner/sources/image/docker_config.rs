@@ -1,7 +1,8 @@
 //! Registry credentials from a docker `config.json` (`auths` entries: `auth` = base64 of
 //! `user:password`, or `username`/`password`, or `identitytoken`). Credential helpers
-//! (`credsStore`, `credHelpers`) are not run: vouch executes no programs named by a file.
-//! Nothing read here is ever formatted into an error or the facts.
+//! (`credsStore`, `credHelpers`) are not run: vouch executes no programs named by a file. Their
+//! names are kept so that a refused request can say where the missing credentials live.
+//! Nothing secret read here is ever formatted into an error or the facts.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +15,10 @@ use oci_client::secrets::RegistryAuth;
 #[derive(Default)]
 pub struct Credentials {
     by_registry: HashMap<String, RegistryAuth>,
+    /// `credHelpers`: registry host → helper name (`docker-credential-<name>`).
+    helpers: HashMap<String, String>,
+    /// `credsStore`: the helper for every other registry.
+    store: Option<String>,
 }
 
 impl Credentials {
@@ -24,6 +29,20 @@ impl Credentials {
             .find_map(|host| self.by_registry.get(*host))
             .cloned()
             .unwrap_or(RegistryAuth::Anonymous)
+    }
+
+    /// The credential helper holding this registry's credentials when `auths` has none:
+    /// vouch went anonymous, and a refusal should say so.
+    pub fn unrun_helper(&self, reference: &Reference) -> Option<&str> {
+        let hosts = [reference.registry(), reference.resolve_registry()];
+        if hosts.iter().any(|h| self.by_registry.contains_key(*h)) {
+            return None;
+        }
+        hosts
+            .iter()
+            .find_map(|h| self.helpers.get(*h))
+            .or(self.store.as_ref())
+            .map(String::as_str)
     }
 }
 
@@ -62,18 +81,30 @@ fn default_path() -> Option<PathBuf> {
 fn parse(text: &str) -> Result<Credentials, String> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))?;
-    let mut by_registry = HashMap::new();
-    let Some(auths) = value.get("auths").and_then(|a| a.as_object()) else {
-        return Ok(Credentials { by_registry });
+    let mut credentials = Credentials {
+        store: value["credsStore"].as_str().map(str::to_owned),
+        ..Credentials::default()
     };
-    for (key, entry) in auths {
+    for (key, helper) in value["credHelpers"].as_object().into_iter().flatten() {
+        if let Some(helper) = helper.as_str() {
+            credentials
+                .helpers
+                .insert(registry_host(key), helper.to_owned());
+        }
+    }
+    for (key, entry) in value["auths"].as_object().into_iter().flatten() {
         let host = registry_host(key);
+        // Docker Desktop leaves empty `auths` entries for registries whose credentials are
+        // in the store: those are not an error, they mean "ask the helper".
+        if entry.as_object().is_some_and(serde_json::Map::is_empty) && credentials.store.is_some() {
+            continue;
+        }
         let auth = entry_auth(entry).ok_or_else(|| {
             format!("auths entry for {host} has no usable `auth`, `username`/`password` or `identitytoken`")
         })?;
-        by_registry.insert(host, auth);
+        credentials.by_registry.insert(host, auth);
     }
-    Ok(Credentials { by_registry })
+    Ok(credentials)
 }
 
 fn entry_auth(entry: &serde_json::Value) -> Option<RegistryAuth> {
@@ -129,6 +160,23 @@ mod tests {
         ));
         let other: Reference = "ghcr.io/a/b:1".parse().unwrap();
         assert_eq!(credentials.for_registry(&other), RegistryAuth::Anonymous);
+    }
+
+    #[test]
+    fn registries_left_to_a_credential_helper_are_named_not_run() {
+        let text = r#"{"auths": {"127.0.0.1:5001": {"username": "u", "password": "p"},
+                                 "https://index.docker.io/v1/": {}},
+                       "credsStore": "desktop", "credHelpers": {"gcr.io": "gcloud"}}"#;
+        let credentials = parse(text).unwrap();
+        let helper = |r: &str| {
+            let reference: Reference = r.parse().unwrap();
+            credentials.unrun_helper(&reference).map(str::to_owned)
+        };
+        assert_eq!(helper("gcr.io/p/app:1").as_deref(), Some("gcloud"));
+        assert_eq!(helper("nginx:1").as_deref(), Some("desktop"));
+        assert_eq!(helper("127.0.0.1:5001/a/b:1"), None);
+        let hub: Reference = "nginx:1".parse().unwrap();
+        assert_eq!(credentials.for_registry(&hub), RegistryAuth::Anonymous);
     }
 
     #[test]

@@ -60,6 +60,21 @@ impl Registry {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// One line for a failed request; a refusal also says when the docker config keeps this
+    /// registry's credentials in a helper vouch does not run (so it asked anonymously).
+    fn failure(&self, reference: &Reference, error: &OciDistributionError) -> String {
+        let text = describe(error);
+        match self.credentials.unrun_helper(reference) {
+            Some(helper) if is_refusal(error) => format!(
+                "{text}; the docker config keeps the credentials for {} in \
+                 `docker-credential-{helper}`, which vouch does not run: point [image] \
+                 docker_config at a config with an `auths` entry for it",
+                reference.resolve_registry()
+            ),
+            _ => text,
+        }
+    }
+
     /// The digest a reference names (a tag's manifest or index digest, as the registry says).
     pub async fn digest(&self, reference: &Reference) -> Result<String, String> {
         self.count();
@@ -67,7 +82,7 @@ impl Registry {
         self.client
             .fetch_manifest_digest(reference, &auth)
             .await
-            .map_err(|e| describe(&e))
+            .map_err(|e| self.failure(reference, &e))
     }
 
     /// The image manifest under a tag; `None` when the tag does not exist.
@@ -83,7 +98,7 @@ impl Registry {
                 Err("is an image index, not a cosign signature manifest".to_owned())
             }
             Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(describe(&e)),
+            Err(e) => Err(self.failure(reference, &e)),
         }
     }
 
@@ -104,8 +119,21 @@ impl Registry {
         self.client
             .pull_blob(reference, layer, &mut bytes)
             .await
-            .map_err(|e| describe(&e))?;
+            .map_err(|e| self.failure(reference, &e))?;
         Ok(bytes)
+    }
+}
+
+/// The registry refused the request's credentials (or their absence).
+fn is_refusal(error: &OciDistributionError) -> bool {
+    match error {
+        OciDistributionError::AuthenticationFailure(_)
+        | OciDistributionError::UnauthorizedError { .. } => true,
+        OciDistributionError::RegistryError { envelope, .. } => envelope
+            .errors
+            .iter()
+            .any(|e| matches!(e.code, OciErrorCode::Unauthorized | OciErrorCode::Denied)),
+        _ => false,
     }
 }
 
