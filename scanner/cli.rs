@@ -137,8 +137,8 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
     /// Also audit this live target of vouch.toml (repeatable): a `[[target.postgres]]`,
-    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name. Any selected target
-    /// also verifies the images of collected workloads in their registries (`[image]`).
+    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name. Selecting a kube or image target also
+    /// verifies the images of collected workloads in their registries (`[image]`).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
     /// Also audit every live target of vouch.toml, and verify registry images (`[image]`).
@@ -413,9 +413,14 @@ impl Selection {
         self.all || self.names.iter().any(|n| n == name)
     }
 
-    /// Any live target was asked for: live-only sources (registry images) run.
-    fn is_live(&self) -> bool {
-        self.all || !self.names.is_empty()
+    /// Registry images are verified for `--all-targets`, or when a selected target is a
+    /// cluster or an image: selecting only a database never sends the scan to Docker Hub.
+    fn wants_registry(&self, settings: &checks::Settings) -> bool {
+        self.all
+            || self.names.iter().any(|n| {
+                settings.target.kube.iter().any(|t| &t.name == n)
+                    || settings.target.image.iter().any(|t| t.name() == n)
+            })
     }
 }
 
@@ -503,7 +508,7 @@ fn collect(
     }
     collect_kube(&mut facts, clock, selection);
     // Last: images of every workload collected above (manifests and live clusters) are verified.
-    if selection.is_live() {
+    if selection.wants_registry(&facts.settings) {
         collect_images(&mut facts, clock, selection);
     }
     Ok(facts)

@@ -309,7 +309,7 @@ pub enum S3Encryption {
 
 /// `[image]`: how registry images are resolved and their cosign signatures and attestations
 /// verified (`image-signed`, `image-sbom-attested`). Image collection is live work: it runs only
-/// when the scan selects targets (`--target NAME`, `--all-targets`).
+/// with `--all-targets` or when `--target` selects a `[[target.kube]]` or `[[target.image]]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageSettings {

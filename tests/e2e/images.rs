@@ -583,20 +583,27 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
 }
 
 #[test]
-fn a_plain_scan_stays_offline_and_judges_no_registry_image() {
+fn a_scan_without_cluster_or_image_targets_contacts_no_registry() {
     let registry = Registry::start(None);
     let host = registry.host.clone();
-    let toml = format!("[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n");
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\n\
+         [[target.postgres]]\nname = \"db\"\ndsn_env = \"VOUCH_TEST_UNSET_DSN\"\n"
+    );
     let ws = Workspace::new(&[("api", &format!("{host}/shop/signed:1"))], &toml);
-    let (report, facts, _) = ws.scan(&[]);
-    let judged = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == "image-signed")
-        .count();
-    assert_eq!(judged, 0);
-    assert_eq!(facts["images"], json!([]));
+    // No target, then only a database target: neither sends the scan to a registry.
+    for selection in [&[][..], &["--target", "db"][..]] {
+        let (report, facts, _) = ws.scan(selection);
+        let judged = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "image-signed")
+            .count();
+        assert_eq!(judged, 0, "{selection:?}");
+        assert_eq!(facts["images"], json!([]), "{selection:?}");
+    }
+    let (report, _, _) = ws.scan(&[]);
     // The manifest itself was still judged.
     assert_eq!(
         status(

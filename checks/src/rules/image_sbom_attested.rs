@@ -18,7 +18,7 @@ attestation, it is bound to exactly those bytes and cannot be swapped without th
 
 ## What is judged
 The same images as `image-signed` (workloads, `[[target.image]]`, optionally Dockerfiles; only
-when the scan selects targets). The cosign attestation manifest (`sha256-<digest>.att`) is read;
+with `--all-targets` or a selected cluster or image target). The cosign attestation manifest (`sha256-<digest>.att`) is read;
 each layer is a DSSE envelope whose signature must verify against a key in `[image] keys` over
 the DSSE pre-authentication encoding, whose payload must be an in-toto Statement with a subject
 of the image's digest. Passes when such an attestation has a CycloneDX

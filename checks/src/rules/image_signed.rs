@@ -20,8 +20,8 @@ are the bytes the release pipeline produced.
 ## What is judged
 Every distinct image reference from the collected Kubernetes workloads (manifests and live
 clusters), `[[target.image]]` entries and, with `[image] dockerfile_images = true`, each
-Dockerfile's final `FROM` image; collected only when the scan selects targets (`--target`,
-`--all-targets`). The reference is resolved to its digest in the registry, the cosign signature
+Dockerfile's final `FROM` image; collected only with `--all-targets` or when `--target` selects a
+cluster or image target. The reference is resolved to its digest in the registry, the cosign signature
 manifest (`sha256-<digest>.sig`) is read, and each signature layer is verified against every key
 in `[image] keys`: the ECDSA signature must verify over the simple-signing payload and the
 payload's `critical.image.docker-manifest-digest` must be the image's digest. A keyless
