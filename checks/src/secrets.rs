@@ -284,7 +284,7 @@ fn dotenv_assignments(text: &str) -> impl Iterator<Item = (u32, &str, &str)> {
 }
 
 /// The password of a `scheme://user:password@host` URL (`DATABASE_URL=postgres://…`).
-fn url_password(value: &str) -> Option<&str> {
+pub fn url_password(value: &str) -> Option<&str> {
     let (_, rest) = value.split_once("://")?;
     let authority = rest.split('/').next()?;
     let (userinfo, _) = authority.rsplit_once('@')?;

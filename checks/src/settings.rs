@@ -452,7 +452,15 @@ impl Settings {
             problems.push("[endpoint] concurrency and timeout_ms must be above 0".to_owned());
         }
         for (i, t) in self.target.endpoint.iter().enumerate() {
-            if !t.url.starts_with("https://") {
+            let authority = t.url.split("://").nth(1).unwrap_or("").split('/').next();
+            if authority.is_some_and(|a| a.contains('@')) {
+                // Never echo it: the part before `@` may be a password.
+                problems.push(format!(
+                    "endpoint target #{} url carries credentials (`user@`); vouch needs none and \
+                     would otherwise print them",
+                    i + 1
+                ));
+            } else if !t.url.starts_with("https://") {
                 problems.push(format!(
                     "endpoint target #{} url = \"{}\" is not an https:// URL",
                     i + 1,

@@ -101,18 +101,26 @@ impl<'a> Local<'a> {
         let kind = parse::classify(&rel);
         let size = std::fs::symlink_metadata(abs).map_or(0, |m| m.len());
         if size > MAX_FILE_BYTES {
-            if kind == FileKind::Text {
-                self.search_large_text(abs, rel);
-            } else {
-                self.unreadable(rel, kind, format!("{size} bytes, over the 10 MiB limit"));
+            // Too large to parse, but still searched for secrets, whatever its kind.
+            if kind != FileKind::Text {
+                self.unreadable(
+                    rel.clone(),
+                    kind,
+                    format!("{size} bytes, over the 10 MiB limit"),
+                );
             }
+            self.search_large_text(abs, rel);
             return;
         }
         let bytes = match std::fs::read(abs) {
             Ok(b) => b,
-            // Even a plain text file counts: it could not be searched for secrets.
             Err(e) => {
-                self.unreadable(rel, kind, format!("cannot be read: {e}"));
+                let cause = format!("cannot be read: {e}");
+                if kind != FileKind::Text {
+                    self.unreadable(rel.clone(), kind, cause.clone());
+                }
+                // Recorded as text too: whatever its kind, it was not searched for secrets.
+                self.unreadable(rel, FileKind::Text, cause);
                 return;
             }
         };
@@ -294,5 +302,24 @@ mod tests {
         assert_eq!(hits, [("dump.log", u32::try_from(lines + 1).unwrap())]);
         assert!(!facts.secrets[0].preview.contains("A1b2C3d4E5"));
         assert!(facts.unreadable.is_empty(), "{:?}", facts.unreadable);
+    }
+
+    #[test]
+    fn an_oversized_file_of_a_judged_kind_is_unreadable_for_its_checks_but_searched_for_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let filler = "# padding line\n".repeat(usize::try_from(MAX_FILE_BYTES).unwrap() / 15 + 10);
+        let token = format!("token: ghp_{}\n", "Zx9Yw8Vu7T".repeat(4).get(..36).unwrap());
+        std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
+        std::fs::write(dir.path().join("deploy/values.yaml"), filler + &token).unwrap();
+
+        let facts = collect(dir.path());
+        assert_eq!(facts.secrets.len(), 1, "{:?}", facts.secrets);
+        assert_eq!(facts.secrets[0].path, "deploy/values.yaml");
+        let unreadable: Vec<_> = facts
+            .unreadable
+            .iter()
+            .map(|u| (u.path.as_str(), u.kind))
+            .collect();
+        assert_eq!(unreadable, [("deploy/values.yaml", FileKind::Yaml)]);
     }
 }

@@ -19,6 +19,8 @@ use crate::secrets;
 
 /// The `secret_kind` of a value redacted because of its key's name (`DB_PASSWORD=…`).
 pub const NAMED_SECRET: &str = "named-secret";
+/// Detector kind of a value that is a URL with a password (`postgres://app:pw@db/app`).
+pub const URL_PASSWORD: &str = "url-password";
 
 pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
     let mut df = Dockerfile {
@@ -39,19 +41,19 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
                     let Some(stage) = df.stages.last_mut() else {
                         // A default may use earlier ARGs: `ARG BASE=node:${NODE}-alpine`.
                         let default = default.map(|d| substitute(&d, &global_args));
-                        df.global_args
-                            .push(setting("ARG", &key, default.as_deref(), ins.line));
-                        global_args.insert(key, default);
+                        let recorded = setting("ARG", &key, default.as_deref(), ins.line);
+                        // Later `${KEY}`s see the redacted value, never the secret.
+                        global_args.insert(key, default.map(|_| recorded.value.clone()));
+                        df.global_args.push(recorded);
                         continue;
                     };
                     // A stage `ARG X` without a default re-imports the global one.
                     let value = default
                         .map(|d| substitute(&d, &scope.vars))
                         .or_else(|| global_args.get(&key).cloned().flatten());
-                    stage
-                        .settings
-                        .push(setting("ARG", &key, value.as_deref(), ins.line));
-                    scope.set(key, value);
+                    let recorded = setting("ARG", &key, value.as_deref(), ins.line);
+                    scope.set(key, value.map(|_| recorded.value.clone()));
+                    stage.settings.push(recorded);
                 }
             }
             _ => {
@@ -84,11 +86,9 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
     match ins.keyword.as_str() {
         "ENV" => {
             for (key, value) in key_values(&ins.args, true) {
-                let value = value.unwrap_or_default();
-                stage
-                    .settings
-                    .push(setting("ENV", &key, Some(&value), ins.line));
-                scope.set(key, Some(value));
+                let recorded = setting("ENV", &key, Some(&value.unwrap_or_default()), ins.line);
+                scope.set(key, Some(recorded.value.clone()));
+                stage.settings.push(recorded);
             }
         }
         "USER" => {
@@ -151,9 +151,16 @@ fn from_stage(
 fn setting(instruction: &str, key: &str, value: Option<&str>, line: u32) -> Setting {
     let value = value.unwrap_or_default();
     let detected = secrets::find_all(value).first().map(|m| m.kind);
-    let kind = detected.or_else(|| {
-        (secrets::is_secret_name(key) && !secrets::is_placeholder(value)).then_some(NAMED_SECRET)
-    });
+    let kind = detected
+        .or_else(|| {
+            (secrets::is_secret_name(key) && !secrets::is_placeholder(value))
+                .then_some(NAMED_SECRET)
+        })
+        .or_else(|| {
+            secrets::url_password(value)
+                .is_some_and(|p| !secrets::is_placeholder(p))
+                .then_some(URL_PASSWORD)
+        });
     Setting {
         instruction: instruction.to_owned(),
         key: key.to_owned(),
@@ -675,5 +682,25 @@ mod tests {
         ] {
             let _ = parse("Dockerfile", odd);
         }
+    }
+
+    #[test]
+    fn url_passwords_are_redacted_and_substitution_never_restores_a_secret() {
+        let df = parse(
+            "Dockerfile",
+            "ARG DB_PASSWORD=Xk93mfP2qLw9\nFROM debian:12\nARG DB_PASSWORD\n\
+             ARG DSN=postgres://app:${DB_PASSWORD}@db/app\n\
+             ENV DATABASE_URL=postgres://app:Zq81LmPw7Rt2@db/app\n",
+        )
+        .unwrap();
+        let dumped = format!("{df:?}");
+        assert!(!dumped.contains("Xk93mfP2qLw9"), "{dumped}");
+        assert!(!dumped.contains("Zq81LmPw7Rt2"), "{dumped}");
+        let url = df.stages[0]
+            .settings
+            .iter()
+            .find(|s| s.key == "DATABASE_URL")
+            .unwrap();
+        assert_eq!(url.secret_kind.as_deref(), Some(URL_PASSWORD));
     }
 }

@@ -10,7 +10,10 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     let Value::Mapping(root) = &doc else {
         return Err("not a YAML mapping at the top level".to_owned());
     };
-    let is_action = path.ends_with("action.yml") || path.ends_with("action.yaml");
+    // The file name, not a suffix (`release-action.yml` is a workflow), ignoring case as
+    // `classify` does.
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let is_action = name == "action.yml" || name == "action.yaml";
     let mut wf = Workflow {
         path: path.to_owned(),
         kind: if is_action {
@@ -175,5 +178,16 @@ jobs:
         let err = parse(".github/workflows/x.yml", "jobs: [\n").unwrap_err();
         assert!(err.starts_with("invalid YAML"), "{err}");
         assert!(parse(".github/workflows/x.yml", "- a\n- b\n").is_err());
+    }
+
+    #[test]
+    fn only_a_file_named_action_yml_is_a_composite_action() {
+        let wf = parse(".github/workflows/release-action.yml", CI).unwrap();
+        assert_eq!(wf.kind, WorkflowKind::Workflow);
+        assert!(!wf.uses.is_empty() || !wf.runs.is_empty());
+        let action = "runs:\n  using: composite\n  steps:\n    - run: make\n";
+        let wf = parse("tools/Action.YML", action).unwrap();
+        assert_eq!(wf.kind, WorkflowKind::CompositeAction);
+        assert_eq!(wf.runs.len(), 1);
     }
 }

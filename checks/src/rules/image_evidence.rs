@@ -28,6 +28,10 @@ pub(crate) struct Judged {
 /// one entry verifies (and counts), else `fail` saying how many were found and why.
 pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged) {
     let trusted = judged.trust_configured;
+    // A cluster (or a list in it) that could not be read hides the images it runs.
+    if cx.settings.image.workload_images {
+        super::kube_faults(cx, out);
+    }
     for image in &cx.facts.images {
         let location = Location::resource(image.uri.clone());
         let subject = image.reference.clone();

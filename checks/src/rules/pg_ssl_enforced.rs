@@ -82,6 +82,22 @@ fn judge(db: &Database, live: &LiveState, out: &mut Findings) {
             json!({ "ssl": "on", "hba_error": cause }),
         );
     }
+    // PostgreSQL keeps its previous rules while pg_hba.conf has an error, and this view does
+    // not show those: what is admitted cannot be told.
+    if let Some(bad) = live.hba_rules.iter().find(|r| r.error.is_some()) {
+        let cause = bad.error.as_deref().unwrap_or_default();
+        let msg = format!(
+            "ssl is on, but pg_hba.conf line {} does not parse ({cause}), so the server still \
+             enforces earlier rules this audit cannot see",
+            bad.line
+        );
+        return out.error(
+            subject,
+            location,
+            msg,
+            json!({ "ssl": "on", "hba_rule": bad }),
+        );
+    }
     let plain: Vec<&HbaRule> = live
         .hba_rules
         .iter()

@@ -39,6 +39,8 @@ Each class probed: the OpenSSL cipher string offered, the outcome, and the negot
 
 /// The class whose acceptance is reported but does not fail.
 const NO_FORWARD_SECRECY: &str = "no-forward-secrecy";
+/// The classes a pass claims are refused: each must have been offered and refused.
+const MUST_BE_REFUSED: [&str; 2] = ["NULL", "anonymous"];
 
 impl Check for TlsWeakCiphers {
     fn meta(&self) -> &'static Meta {
@@ -101,6 +103,21 @@ fn judge(ep: &Endpoint) -> Verdict {
             failed.join("; ")
         ));
     }
+    let unproven: Vec<&str> = MUST_BE_REFUSED
+        .into_iter()
+        .filter(|class| {
+            !ep.cipher_classes
+                .iter()
+                .any(|c| c.class == *class && matches!(c.result, Probe::Refused { .. }))
+        })
+        .collect();
+    if !unproven.is_empty() {
+        return Verdict::Error(format!(
+            "{}: refusal of {} suites is unproven (not probed, or not offerable by this client)",
+            ep.url,
+            unproven.join(" and ")
+        ));
+    }
     let mut message = format!("{} accepts no NULL or anonymous suite", ep.url);
     if !untested.is_empty() {
         let note = format!(" (not offerable by this client: {})", untested.join(", "));
@@ -149,7 +166,17 @@ mod tests {
             ],
             ..Endpoint::default()
         };
+        // Anonymous suites never offered: their refusal is unproven, so no pass.
+        assert!(matches!(judge(&ep), Verdict::Error(m) if m.contains("anonymous")));
+        let untestable = Probe::Untestable {
+            reason: "not offerable".to_owned(),
+        };
+        ep.cipher_classes.push(class("anonymous", untestable));
+        assert!(matches!(judge(&ep), Verdict::Error(m) if m.contains("anonymous")));
+        ep.cipher_classes.pop();
+        ep.cipher_classes.push(class("anonymous", refused()));
         assert!(matches!(judge(&ep), Verdict::Pass(m) if m.contains("forward secrecy")));
+        ep.cipher_classes.pop();
         ep.cipher_classes.push(class("anonymous", accepted()));
         assert!(matches!(judge(&ep), Verdict::Fail(_)));
         ep.cipher_classes.pop();

@@ -274,13 +274,6 @@ async fn restore_attribute(
     id: &str,
     kind: SnapshotKind,
 ) -> Read<Vec<String>> {
-    let restore_values = |attrs: Vec<(Option<String>, Vec<String>)>| {
-        attrs
-            .into_iter()
-            .filter(|(name, _)| name.as_deref() == Some("restore"))
-            .flat_map(|(_, values)| values)
-            .collect::<Vec<_>>()
-    };
     match kind {
         SnapshotKind::Manual | SnapshotKind::Other => {
             let req = client
@@ -289,20 +282,9 @@ async fn restore_attribute(
             ctx.call(Api::RdsDescribeDbSnapshotAttributes, req.send())
                 .await
                 .read(&[], |out| {
-                    let attrs = out
-                        .db_snapshot_attributes_result()
-                        .map_or_else(Vec::new, |r| {
-                            r.db_snapshot_attributes()
-                                .iter()
-                                .map(|a| {
-                                    (
-                                        a.attribute_name().map(str::to_owned),
-                                        a.attribute_values().to_vec(),
-                                    )
-                                })
-                                .collect()
-                        });
-                    restore_values(attrs)
+                    let attrs = out.db_snapshot_attributes_result();
+                    let pairs = attrs.iter().flat_map(|r| r.db_snapshot_attributes());
+                    restore_values(pairs.map(|a| (a.attribute_name(), a.attribute_values())))
                 })
         }
         SnapshotKind::ClusterManual => {
@@ -312,24 +294,24 @@ async fn restore_attribute(
             ctx.call(Api::RdsDescribeDbClusterSnapshotAttributes, req.send())
                 .await
                 .read(&[], |out| {
-                    let attrs =
-                        out.db_cluster_snapshot_attributes_result()
-                            .map_or_else(Vec::new, |r| {
-                                r.db_cluster_snapshot_attributes()
-                                    .iter()
-                                    .map(|a| {
-                                        (
-                                            a.attribute_name().map(str::to_owned),
-                                            a.attribute_values().to_vec(),
-                                        )
-                                    })
-                                    .collect()
-                            });
-                    restore_values(attrs)
+                    let attrs = out.db_cluster_snapshot_attributes_result();
+                    let pairs = attrs
+                        .iter()
+                        .flat_map(|r| r.db_cluster_snapshot_attributes());
+                    restore_values(pairs.map(|a| (a.attribute_name(), a.attribute_values())))
                 })
         }
         SnapshotKind::Automated | SnapshotKind::ClusterAutomated => Read::NotRead,
     }
+}
+
+/// The values of the `restore` attribute (account ids, or `all`), from (name, values) pairs:
+/// the instance and cluster snapshot APIs return the same shape under different types.
+fn restore_values<'a>(attrs: impl Iterator<Item = (Option<&'a str>, &'a [String])>) -> Vec<String> {
+    attrs
+        .filter(|(name, _)| *name == Some("restore"))
+        .flat_map(|(_, values)| values.iter().cloned())
+        .collect()
 }
 
 /// The TLS parameters of every parameter group an instance or cluster uses, each group read

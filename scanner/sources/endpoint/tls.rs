@@ -235,7 +235,11 @@ impl Prober {
         if let Some(chain) = ssl.peer_cert_chain() {
             cert.chain = chain.iter().map(summarize).collect();
         }
-        let errors = errors.lock().map(|e| e.clone()).unwrap_or_default();
+        // A poisoned lock still holds every error recorded: never read it as "no errors".
+        let errors = errors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         let is_name = |code: i32| {
             code == X509_V_ERR_HOSTNAME_MISMATCH || code == X509_V_ERR_IP_ADDRESS_MISMATCH
         };
@@ -268,11 +272,12 @@ impl Prober {
         config.set_verify_callback(SslVerifyMode::PEER, move |ok, ctx| {
             if !ok {
                 let e = ctx.error();
-                if let Ok(mut list) = errors.lock() {
-                    let entry = (ctx.error_depth(), e.as_raw(), e.error_string().to_owned());
-                    if !list.contains(&entry) {
-                        list.push(entry);
-                    }
+                let mut list = errors
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let entry = (ctx.error_depth(), e.as_raw(), e.error_string().to_owned());
+                if !list.contains(&entry) {
+                    list.push(entry);
                 }
             }
             // Keep going: every error is recorded and the check judges them.
