@@ -268,6 +268,29 @@ mod collector {
                 },
             }
         }
+
+        /// Like [`Answer::read`] for a value the reply may omit: an omitted value was not
+        /// read, so it is an error naming `what`, never a default that could pass.
+        pub(crate) fn read_some<V>(
+            self,
+            absent: &[&str],
+            what: &str,
+            value: impl FnOnce(T) -> Option<V>,
+        ) -> Read<V> {
+            match self.read(absent, value) {
+                Read::Value { value: None, call } => Read::Error {
+                    message: format!("the reply holds no {what}"),
+                    call,
+                },
+                Read::Value {
+                    value: Some(value),
+                    call,
+                } => Read::Value { value, call },
+                Read::Absent { code, call } => Read::Absent { code, call },
+                Read::Error { message, call } => Read::Error { message, call },
+                Read::NotRead => Read::NotRead,
+            }
+        }
     }
 
     /// One target: identity first (it keys every resource), then RDS per region and S3,

@@ -281,7 +281,7 @@ async fn restore_attribute(
                 .db_snapshot_identifier(id);
             ctx.call(Api::RdsDescribeDbSnapshotAttributes, req.send())
                 .await
-                .read(&[], |out| {
+                .read_some(&[], "`restore` attribute", |out| {
                     let attrs = out.db_snapshot_attributes_result();
                     let pairs = attrs.iter().flat_map(|r| r.db_snapshot_attributes());
                     restore_values(pairs.map(|a| (a.attribute_name(), a.attribute_values())))
@@ -293,7 +293,7 @@ async fn restore_attribute(
                 .db_cluster_snapshot_identifier(id);
             ctx.call(Api::RdsDescribeDbClusterSnapshotAttributes, req.send())
                 .await
-                .read(&[], |out| {
+                .read_some(&[], "`restore` attribute", |out| {
                     let attrs = out.db_cluster_snapshot_attributes_result();
                     let pairs = attrs
                         .iter()
@@ -306,12 +306,14 @@ async fn restore_attribute(
 }
 
 /// The values of the `restore` attribute (account ids, or `all`), from (name, values) pairs:
-/// the instance and cluster snapshot APIs return the same shape under different types.
-fn restore_values<'a>(attrs: impl Iterator<Item = (Option<&'a str>, &'a [String])>) -> Vec<String> {
+/// the instance and cluster snapshot APIs return the same shape under different types. `None`
+/// when the reply has no `restore` attribute (AWS always sends one, empty when private).
+fn restore_values<'a>(
+    mut attrs: impl Iterator<Item = (Option<&'a str>, &'a [String])>,
+) -> Option<Vec<String>> {
     attrs
-        .filter(|(name, _)| *name == Some("restore"))
-        .flat_map(|(_, values)| values.iter().cloned())
-        .collect()
+        .find(|(name, _)| *name == Some("restore"))
+        .map(|(_, values)| values.to_vec())
 }
 
 /// The TLS parameters of every parameter group an instance or cluster uses, each group read

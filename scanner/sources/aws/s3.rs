@@ -231,10 +231,9 @@ async fn read_bucket(client: &Client, mut bucket: Bucket, ctx: &Ctx) -> Bucket {
                 .unwrap_or(false),
         }
     });
-    bucket.policy_is_public = status.read(&[NO_POLICY], |out| {
+    bucket.policy_is_public = status.read_some(&[NO_POLICY], "PolicyStatus.IsPublic", |out| {
         out.policy_status()
             .and_then(aws_sdk_s3::types::PolicyStatus::is_public)
-            .unwrap_or(false)
     });
     bucket.policy = policy_document(policy.read(&[NO_POLICY], |out| {
         out.policy().unwrap_or_default().to_owned()
