@@ -436,7 +436,7 @@ impl Settings {
     /// Problems that serde cannot see: unknown check ids, malformed waiver dates. Each is one
     /// sentence naming the offending key.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = self.glob_problems();
         for check in self.severity.keys() {
             if crate::find(check).is_none() {
                 problems.push(format!("[severity] names unknown check `{check}`"));
@@ -528,6 +528,36 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Every glob setting must compile: the checks that use them skip a bad pattern, which
+    /// would silently narrow what they judge, so a bad one stops the scan here instead.
+    fn glob_problems(&self) -> Vec<String> {
+        let pg = &self.postgres;
+        let mut lists: Vec<(&str, &[String])> = vec![
+            ("[docker] minimal_bases", &self.docker.minimal_bases),
+            ("[postgres] audit_tables", &pg.audit_tables),
+            ("[postgres] migrations", &pg.migrations),
+            ("[postgres] include_tables", &pg.include_tables),
+            ("[postgres] exclude_tables", &pg.exclude_tables),
+            ("[aws] evidence_buckets", &self.aws.evidence_buckets),
+        ];
+        for t in &self.target.postgres {
+            if let Some(tables) = &t.audit_tables {
+                lists.push(("[[target.postgres]] audit_tables", tables));
+            }
+        }
+        lists
+            .into_iter()
+            .flat_map(|(what, globs)| globs.iter().map(move |g| (what, g)))
+            .filter_map(|(what, g)| {
+                globset::Glob::new(g)
+                    .err()
+                    .map(|e| format!("{what}: `{g}` is not a valid glob: {e}"))
+            })
+            .collect()
+    }
+}
+
 /// TLS versions vouch probes, oldest first.
 pub const TLS_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
 
@@ -609,6 +639,17 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("timeout must be above 0")),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_glob_that_does_not_compile_is_a_configuration_problem() {
+        let settings: Settings =
+            toml::from_str("[postgres]\nexclude_tables = [\"public.[oops\"]\n").unwrap();
+        let problems = settings.problems().join("\n");
+        assert!(
+            problems.contains("[postgres] exclude_tables: `public.[oops`"),
+            "{problems}"
         );
     }
 
