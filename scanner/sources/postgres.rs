@@ -240,10 +240,27 @@ async fn verify_chains(
     live.audit_chains = chains;
 }
 
+/// Every error message of the database's facts, with every secret (however short) redacted.
+fn redact_errors(db: &mut Database, secrets: &Secrets) {
+    let mut errors = vec![&mut db.error];
+    if let Some(live) = &mut db.live {
+        errors.extend([
+            &mut live.settings_error,
+            &mut live.hba_error,
+            &mut live.passwords_error,
+        ]);
+        errors.extend(live.audit_chains.iter_mut().map(|c| &mut c.error));
+    }
+    for error in errors.into_iter().flatten() {
+        *error = secrets.redact(error);
+    }
+}
+
 /// Belt and braces: no secret of the DSN may survive into the facts, whatever a server or a
 /// library put into a message. Secrets shorter than 6 characters are redacted in error
 /// messages only (replacing them everywhere would mangle names).
-fn scrub(db: Database, secrets: &Secrets) -> Database {
+fn scrub(mut db: Database, secrets: &Secrets) -> Database {
+    redact_errors(&mut db, secrets);
     let Ok(json) = serde_json::to_string(&db) else {
         return db;
     };
