@@ -75,6 +75,19 @@ pub fn decide(controls: &[String], report: &Report) -> Decision {
             controls: views,
         };
     }
+    // A mapped control the report does not carry (an older report) is not evidence.
+    let missing: Vec<&str> = controls
+        .iter()
+        .filter(|id| !views.iter().any(|v| &v.id == *id))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Decision {
+            answer: None,
+            review: Some(format!("{} not in the report", missing.join(", "))),
+            controls: views,
+        };
+    }
     if views.iter().all(ControlView::holds) {
         return Decision {
             answer: Some(Answer::Yes),
@@ -124,5 +137,22 @@ mod tests {
         assert!(ivs.contains(&"TEN-01".to_owned()), "{ivs:?}");
         assert_eq!(caiq_controls("  ivs-06.1 "), ivs);
         assert!(caiq_controls("GRC-01.1").is_empty());
+    }
+
+    #[test]
+    fn a_mapped_control_missing_from_the_report_is_never_a_yes() {
+        let report: Report = serde_json::from_value(serde_json::json!({
+            "schema": "report/v1", "tool": {"name": "vouch", "version": "0"},
+            "generated_at": "2026-01-01T00:00:00Z",
+            "summary": {"pass": 1, "fail": 0, "error": 0, "waived": 0},
+            "controls": [{"id": "TEN-01", "title": "t", "status": "pass", "frameworks": {}}],
+            "findings": [], "waivers": [], "attestations": []
+        }))
+        .unwrap();
+        let only_present = decide(&["TEN-01".to_owned()], &report);
+        assert_eq!(only_present.answer, Some(Answer::Yes));
+        let with_missing = decide(&["TEN-01".to_owned(), "SUP-01".to_owned()], &report);
+        assert_eq!(with_missing.answer, None);
+        assert!(with_missing.review.unwrap().contains("SUP-01 not in the report"));
     }
 }

@@ -131,12 +131,14 @@ fn judge(claim: &Claim, report: &Report) -> ClaimResult {
         .iter()
         .filter_map(|id| ControlView::of(id, report))
         .collect();
+    // A control the report does not carry (an older report) backs nothing: `backed` is
+    // compared with the claim's own list, so it can never read as verified.
     let backed = controls.iter().filter(|v| v.holds()).count();
     let state = if controls.is_empty() {
         ClaimState::Unverified
     } else if controls.iter().any(ControlView::contradicted) {
         ClaimState::Failing
-    } else if backed == controls.len() {
+    } else if backed == claim.controls.len() {
         if controls
             .iter()
             .all(|v| v.status == crate::ControlStatus::Pass)
