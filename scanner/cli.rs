@@ -368,6 +368,10 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
     };
     let mut settings = config::load(&config_path, explicit)?;
     add_cli_endpoints(&mut settings, &args.endpoints);
+    // `--endpoint` URLs get the same validation as configured ones (e.g. no credentials).
+    if let Some(problem) = settings.problems().into_iter().next() {
+        bail!("--endpoint: {problem}");
+    }
     let attestations = match &args.attestations {
         Some(p) => config::load_attestations(p, true)?,
         None => config::load_attestations(&root.join("attestations.toml"), false)?,

@@ -153,6 +153,11 @@ mod tests {
         assert_eq!(only_present.answer, Some(Answer::Yes));
         let with_missing = decide(&["TEN-01".to_owned(), "SUP-01".to_owned()], &report);
         assert_eq!(with_missing.answer, None);
-        assert!(with_missing.review.unwrap().contains("SUP-01 not in the report"));
+        assert!(
+            with_missing
+                .review
+                .unwrap()
+                .contains("SUP-01 not in the report")
+        );
     }
 }

@@ -645,6 +645,7 @@ fn a_registry_refusing_the_docker_config_credentials_is_an_error() {
     ws.write("config.json", &docker_config(&host, "ci", DOCKER_SECRET));
     let (report, _, all) = ws.scan(&["--target", "private"]);
     assert!(!all.contains(DOCKER_SECRET));
+    assert!(!all.contains(&STANDARD.encode(format!("ci:{DOCKER_SECRET}"))));
     assert_eq!(status(&report, "image-signed", &reference), "error");
     let why = message(&report, "image-signed", &reference);
     assert!(why.contains("authentication failed"), "{why}");
@@ -660,6 +661,7 @@ fn a_registry_refusing_the_docker_config_credentials_is_an_error() {
     ws.write("config.json", &docker_config(&host, "ci", "right-password"));
     let (report, _, all) = ws.scan(&["--target", "private"]);
     assert!(!all.contains("right-password"));
+    assert!(!all.contains(&STANDARD.encode("ci:right-password")));
     assert_eq!(status(&report, "image-signed", &reference), "pass");
 }
 

@@ -25,7 +25,8 @@ On TLS 1.2, vouch makes one handshake per class, offering only that class's suit
 first five accepted fails. Accepted suites without forward secrecy are reported in the message
 and evidence but do not fail. A class this client cannot offer (Debian's OpenSSL 3 has no RC4,
 3DES or EXPORT suites even at security level 0) is reported as untested; a probe that failed on
-the network is an `error`.
+the network is an `error`. A pass needs the `NULL` and `anonymous` classes offered and refused:
+if either could not be offered, their refusal is unproven and the result is `error`.
 
 ## How to fix
 Use a modern suite list, e.g. nginx `ssl_ciphers
