@@ -124,4 +124,35 @@ mod tests {
         assert!(too_deep(&nested));
         assert!(too_deep("'unterminated"));
     }
+
+    /// A migration with a 30,000-term policy made vouch abort with a stack overflow (exit 134)
+    /// while rendering and dropping the parsed tree. Now the statement stays unparsed (its table
+    /// is `error`), on a thread with a stack smaller than the scanner's worker threads.
+    #[test]
+    fn a_policy_with_a_huge_and_chain_is_unparsed_not_a_stack_overflow() {
+        let chain =
+            vec!["tenant_id = current_setting('app.tenant_id')::uuid"; 30_000].join(" AND ");
+        let sql = format!(
+            "CREATE TABLE orders (id int, tenant_id uuid);\n\
+             CREATE POLICY huge ON orders USING ({chain});\n\
+             CREATE POLICY small ON orders USING (tenant_id = current_setting('app.tenant_id')::uuid);\n"
+        );
+        let file = std::thread::Builder::new()
+            .stack_size(1024 * 1024)
+            .spawn(move || crate::parse::sql::parse_file("m/001.sql", &sql))
+            .unwrap()
+            .join()
+            .expect("parsing a deep policy must not overflow the stack");
+        assert_eq!(file.stats.unparsed, 1, "{:?}", file.stats);
+        assert_eq!(file.stats.parsed, 2);
+        let unparsed = &file.unparsed[0];
+        assert!(
+            unparsed.excerpt.contains("CREATE POLICY huge"),
+            "{unparsed:?}"
+        );
+        assert!(
+            unparsed.mentions.iter().any(|m| m == "orders"),
+            "{unparsed:?}"
+        );
+    }
 }
