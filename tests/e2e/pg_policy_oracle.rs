@@ -145,8 +145,20 @@ fn leaks(port: u16, db: &str) -> Vec<String> {
     found
 }
 
-/// The scanned repository: prelude and case as migrations, the case's settings, a live target.
-fn repo_for(case: &str) -> tempfile::TempDir {
+/// The case's `[postgres]` keys (after `runtime_roles = ["app_user"]`, shared by all).
+fn postgres_section(case: &str) -> String {
+    let own = std::fs::read_to_string(
+        fixture("repos/pg-policy-semantics")
+            .join(case)
+            .join("vouch.toml"),
+    )
+    .unwrap_or_default();
+    let keys = own.trim_start_matches("[postgres]").trim();
+    format!("[postgres]\nruntime_roles = [\"app_user\"]\n{keys}\n")
+}
+
+/// The statically scanned repository: prelude and case as migrations, the case's settings.
+fn static_repo(case: &str) -> tempfile::TempDir {
     let root = fixture("repos/pg-policy-semantics");
     let dir = tempfile::tempdir().expect("temp dir");
     let migrations = dir.path().join("migrations");
@@ -161,44 +173,52 @@ fn repo_for(case: &str) -> tempfile::TempDir {
         migrations.join("0002_policies.sql"),
     )
     .unwrap();
-    let own = std::fs::read_to_string(root.join(case).join("vouch.toml")).unwrap_or_default();
-    let postgres_keys = own.trim_start_matches("[postgres]").trim();
+    std::fs::write(dir.path().join("vouch.toml"), postgres_section(case)).unwrap();
+    dir
+}
+
+/// A repository with no migrations (a report holds one finding per check and subject, so the
+/// live verdict is taken from its own scan) and the server as its live target.
+fn live_repo(case: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
     let config = format!(
-        "[postgres]\nruntime_roles = [\"app_user\"]\n{postgres_keys}\n\n[[target.postgres]]\n\
-         name = \"live\"\ndsn_env = \"VOUCH_ORACLE_DSN\"\nsslmode = \"disable\"\n"
+        "{}\n[[target.postgres]]\nname = \"live\"\ndsn_env = \"VOUCH_ORACLE_DSN\"\n\
+         sslmode = \"disable\"\n",
+        postgres_section(case)
     );
     std::fs::write(dir.path().join("vouch.toml"), config).unwrap();
     dir
 }
 
-/// The static and the live verdict of `pg-rls-policy-tenant` on `public.docs`.
-fn verdicts(repo: &Path, dsn: &str) -> (String, String, Value) {
+/// The `pg-rls-policy-tenant` finding on `public.docs` of one scan.
+fn verdict(repo: &Path, args: &[&str], dsn: &str) -> (String, Value) {
     let out = vouch()
         .arg("scan")
         .arg(repo)
-        .args(["--format", "json", "--target", "live"])
+        .args(["--format", "json"])
+        .args(args)
         .env("VOUCH_ORACLE_DSN", dsn)
         .output()
         .expect("vouch runs");
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    let findings: Vec<&Value> = report["findings"]
+    let finding = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["check"] == "pg-rls-policy-tenant" && f["subject"] == "public.docs")
-        .collect();
-    let status = |live: bool| {
-        findings
-            .iter()
-            .find(|f| f["location"].get("uri").is_some() == live)
-            .map_or_else(
-                || "missing".to_owned(),
-                |f| f["status"].as_str().unwrap().to_owned(),
-            )
-    };
-    let all = Value::Array(findings.iter().map(|f| (*f).clone()).collect());
-    (status(false), status(true), all)
+        .find(|f| f["check"] == "pg-rls-policy-tenant" && f["subject"] == "public.docs")
+        .cloned();
+    match finding {
+        Some(f) => (f["status"].as_str().unwrap().to_owned(), f),
+        None => ("missing".to_owned(), report["findings"].clone()),
+    }
+}
+
+/// The static and the live verdict, and the findings for a failure message.
+fn verdicts(case: &str, dsn: &str) -> (String, String, Value) {
+    let (stat, stat_finding) = verdict(static_repo(case).path(), &[], dsn);
+    let (live, live_finding) = verdict(live_repo(case).path(), &["--target", "live"], dsn);
+    (stat, live, Value::Array(vec![stat_finding, live_finding]))
 }
 
 #[test]
@@ -235,9 +255,8 @@ fn postgres_agrees_with_every_policy_verdict_static_and_live() {
             ),
         );
         let leaked = leaks(pg.port, &db);
-        let repo = repo_for(case);
         let dsn = format!("host=127.0.0.1 port={} user=postgres dbname={db}", pg.port);
-        let (stat, live, findings) = verdicts(repo.path(), &dsn);
+        let (stat, live, findings) = verdicts(case, &dsn);
         table.push(format!(
             "{case:30} static={stat:5} live={live:5} postgres={}",
             if leaked.is_empty() {
