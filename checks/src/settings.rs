@@ -61,6 +61,30 @@ pub struct PostgresSettings {
     /// Column names carrying the previous row's hash; empty means `prev_hash`,
     /// `previous_hash`.
     pub audit_prev_hash_columns: Vec<String>,
+    /// `current_setting` keys (globs, case-insensitive) that carry the session's tenant, for
+    /// `pg-rls-policy-tenant`. Absent: [`DEFAULT_TENANT_SETTINGS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_settings: Option<Vec<String>>,
+    /// Functions (`schema.name`, or a bare name matching any schema) that return the session's
+    /// tenant, or decide membership when given a tenant column (`basejump.has_role_on_account`).
+    /// Absent: [`DEFAULT_TENANT_FUNCTIONS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_functions: Option<Vec<String>>,
+    /// Columns naming the one user a row belongs to: a policy keying them on the session's user
+    /// is user-scoped, stricter than tenant-scoped. Absent: [`DEFAULT_USER_COLUMNS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_columns: Option<Vec<String>>,
+    /// `current_setting` keys (globs) that carry the session's user. Absent:
+    /// [`DEFAULT_USER_SETTINGS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_settings: Option<Vec<String>>,
+    /// Functions returning the session's user. Absent: [`DEFAULT_USER_FUNCTIONS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_functions: Option<Vec<String>>,
+    /// Accepted break-glass switches: `current_setting` keys (globs) or function names. A
+    /// policy branch that admits every row when such a switch says so passes (and is reported
+    /// in the evidence). Default: none, so every such bypass fails.
+    pub break_glass: Vec<String>,
 }
 
 /// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
@@ -90,6 +114,34 @@ pub const DEFAULT_TENANT_COLUMNS: &[&str] = &[
 ];
 /// Built-in audit table names (globs over the table name, any schema).
 pub const DEFAULT_AUDIT_TABLES: &[&str] = &["audit_log", "audit_events", "audit_trail", "*_audit"];
+/// Built-in `current_setting` keys carrying the session's tenant: the common `app.*` names and
+/// PostgREST's JWT claims (`request.jwt.claims` JSON, and the older `request.jwt.claim.*`).
+pub const DEFAULT_TENANT_SETTINGS: &[&str] = &[
+    "app.tenant_id",
+    "app.tenant",
+    "app.current_tenant",
+    "app.current_tenant_id",
+    "app.org_id",
+    "app.organization_id",
+    "app.current_org_id",
+    "app.account_id",
+    "app.workspace_id",
+    "app.team_id",
+    "request.jwt.claims",
+    "request.jwt.claim.*",
+];
+/// Built-in tenant functions: Supabase's `auth.uid()` (the user is the tenant) and `auth.jwt()`.
+pub const DEFAULT_TENANT_FUNCTIONS: &[&str] = &["auth.uid", "auth.jwt"];
+/// Built-in columns naming a row's one user.
+pub const DEFAULT_USER_COLUMNS: &[&str] = &["user_id", "owner_id"];
+/// Built-in `current_setting` keys carrying the session's user.
+pub const DEFAULT_USER_SETTINGS: &[&str] = &[
+    "app.user_id",
+    "app.current_user_id",
+    "request.jwt.claim.sub",
+];
+/// Built-in functions returning the session's user (Supabase).
+pub const DEFAULT_USER_FUNCTIONS: &[&str] = &["auth.uid"];
 pub const DEFAULT_AUDIT_HASH_COLUMNS: &[&str] = &["hash", "row_hash", "entry_hash"];
 pub const DEFAULT_AUDIT_PREV_HASH_COLUMNS: &[&str] = &["prev_hash", "previous_hash"];
 
@@ -105,6 +157,32 @@ impl PostgresSettings {
 
     pub fn effective_tenant_columns(&self) -> Vec<String> {
         Self::or_default(&self.tenant_columns, DEFAULT_TENANT_COLUMNS)
+    }
+
+    /// The configured list when given (an empty list meaning none), else the defaults.
+    fn given_or_default(list: Option<&Vec<String>>, defaults: &[&str]) -> Vec<String> {
+        list.cloned()
+            .unwrap_or_else(|| defaults.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    pub fn effective_tenant_settings(&self) -> Vec<String> {
+        Self::given_or_default(self.tenant_settings.as_ref(), DEFAULT_TENANT_SETTINGS)
+    }
+
+    pub fn effective_tenant_functions(&self) -> Vec<String> {
+        Self::given_or_default(self.tenant_functions.as_ref(), DEFAULT_TENANT_FUNCTIONS)
+    }
+
+    pub fn effective_user_columns(&self) -> Vec<String> {
+        Self::given_or_default(self.user_columns.as_ref(), DEFAULT_USER_COLUMNS)
+    }
+
+    pub fn effective_user_settings(&self) -> Vec<String> {
+        Self::given_or_default(self.user_settings.as_ref(), DEFAULT_USER_SETTINGS)
+    }
+
+    pub fn effective_user_functions(&self) -> Vec<String> {
+        Self::given_or_default(self.user_functions.as_ref(), DEFAULT_USER_FUNCTIONS)
     }
 
     pub fn effective_audit_tables(&self) -> Vec<String> {
@@ -539,8 +617,17 @@ impl Settings {
             ("[postgres] migrations", &pg.migrations),
             ("[postgres] include_tables", &pg.include_tables),
             ("[postgres] exclude_tables", &pg.exclude_tables),
+            ("[postgres] break_glass", &pg.break_glass),
             ("[aws] evidence_buckets", &self.aws.evidence_buckets),
         ];
+        for (what, list) in [
+            ("[postgres] tenant_settings", &pg.tenant_settings),
+            ("[postgres] user_settings", &pg.user_settings),
+        ] {
+            if let Some(list) = list {
+                lists.push((what, list));
+            }
+        }
         for t in &self.target.postgres {
             if let Some(tables) = &t.audit_tables {
                 lists.push(("[[target.postgres]] audit_tables", tables));
@@ -650,6 +737,40 @@ mod tests {
         assert!(
             problems.contains("[postgres] exclude_tables: `public.[oops`"),
             "{problems}"
+        );
+    }
+
+    #[test]
+    fn session_value_lists_default_when_absent_and_mean_none_when_empty() {
+        let absent: Settings = toml::from_str("[postgres]\n").unwrap();
+        assert!(
+            absent
+                .postgres
+                .effective_tenant_settings()
+                .contains(&"app.tenant_id".to_owned())
+        );
+        assert_eq!(
+            absent.postgres.effective_tenant_functions(),
+            ["auth.uid", "auth.jwt"]
+        );
+        let given: Settings = toml::from_str(
+            "[postgres]\ntenant_settings = [\"app.firm\"]\ntenant_functions = []\n\
+             user_columns = []\nuser_settings = [\"app.me\"]\nuser_functions = [\"me\"]\n\
+             break_glass = [\"app.bypass_rls\"]\n",
+        )
+        .unwrap();
+        let pg = &given.postgres;
+        assert_eq!(pg.effective_tenant_settings(), ["app.firm"]);
+        assert!(pg.effective_tenant_functions().is_empty());
+        assert!(pg.effective_user_columns().is_empty());
+        assert_eq!(pg.effective_user_settings(), ["app.me"]);
+        assert_eq!(pg.effective_user_functions(), ["me"]);
+        assert_eq!(pg.break_glass, ["app.bypass_rls"]);
+        let bad: Settings = toml::from_str("[postgres]\ntenant_settings = [\"app.[x\"]\n").unwrap();
+        assert!(
+            bad.problems()
+                .join("\n")
+                .contains("[postgres] tenant_settings: `app.[x`")
         );
     }
 

@@ -32,6 +32,7 @@ pub mod pg_audit_hash_chained;
 pub(crate) mod pg_common;
 mod pg_live_common;
 pub mod pg_password_scram;
+mod pg_policy_semantics;
 pub mod pg_rls_enabled;
 pub mod pg_rls_forced;
 pub mod pg_rls_policy;

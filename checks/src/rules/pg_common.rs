@@ -5,7 +5,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
-use crate::facts::pg::{Database, Origin, Role, Table, Unparsed};
+use crate::facts::pg::{Database, Origin, Policy, Role, Table, Unparsed};
 use crate::model::{Context, Findings, Location};
 use crate::settings::PostgresSettings;
 
@@ -234,6 +234,15 @@ impl Scope<'_> {
         );
         true
     }
+}
+
+/// Whether PostgreSQL applies policy `p` to a session acting as the roles in `closure` (a
+/// role, the roles it is a member of, and PUBLIC): the policy's `TO` list must name one of
+/// them or PUBLIC. `None` (no runtime role configured): every policy may apply.
+pub(crate) fn policy_applies(p: &Policy, closure: Option<&[String]>) -> bool {
+    p.roles.is_empty()
+        || p.roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
+        || closure.is_none_or(|cl| p.roles.iter().any(|r| cl.contains(r)))
 }
 
 /// `schema.table` and `table`: the names an unparsed statement may use for a table.

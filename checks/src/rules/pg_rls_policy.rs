@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::pg_common::{Scope, scopes, table_names};
+use super::pg_common::{Scope, policy_applies, scopes, table_names};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -120,11 +120,7 @@ fn covers(scope: &Scope<'_>, p: &Policy, command: &str) -> bool {
     } else {
         p.using.is_some()
     };
-    let applies = p.roles.is_empty()
-        || p.roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
-        || scope
-            .runtime_closure()
-            .is_none_or(|cl| p.roles.iter().any(|r| cl.contains(r)));
+    let applies = policy_applies(p, scope.runtime_closure().as_deref());
     p.permissive && for_command && admits && applies
 }
 

@@ -11,6 +11,7 @@
 
 mod classify;
 mod convert;
+pub mod depth;
 mod fold;
 mod names;
 pub mod split;
