@@ -232,10 +232,12 @@ impl Scope<'_> {
         })
     }
 
-    /// The runtime roles' closures together; `None` when there is no runtime role (none
-    /// configured and none inferred), i.e. whoever may use the database is unknown.
+    /// The configured runtime roles' closures together; `None` when `runtime_roles` is not
+    /// set: whoever may use the database is then unknown. Inferred roles are judged one by one
+    /// by the role checks, but they do not narrow the table checks: a platform's own roles
+    /// (Supabase's `authenticated`) are granted outside the migrations and would be missed.
     pub fn runtime_closure(&self) -> Option<Vec<String>> {
-        if self.runtime_roles.is_empty() && !self.settings.runtime_roles_configured() {
+        if self.runtime_roles_inferred {
             return None;
         }
         let mut all: Vec<String> = self
