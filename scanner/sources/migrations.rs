@@ -107,11 +107,12 @@ pub fn collect_reporting_skipped(
                 Err(e) => errors.push(format!("{rel}: {e}")),
             }
         }
-        if !configured && errors.is_empty() {
-            if let Some(reason) = other_engine(&files) {
-                collected.skipped.push((set.name.clone(), reason));
-                continue;
-            }
+        if !configured
+            && errors.is_empty()
+            && let Some(reason) = other_engine(&files)
+        {
+            collected.skipped.push((set.name.clone(), reason));
+            continue;
         }
         let mut db = sql::fold(&set.name, files.iter().copied());
         if !errors.is_empty() {

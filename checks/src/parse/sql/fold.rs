@@ -381,7 +381,7 @@ impl State {
                 continue;
             };
             let mut u = effects.clone();
-            u.location = at.clone();
+            u.location.clone_from(at);
             u.excerpt = format!(
                 "{excerpt} (runs {}.{}, which may change {})",
                 f.schema,

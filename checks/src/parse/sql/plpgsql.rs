@@ -283,10 +283,11 @@ fn last_statement_start(text: &str) -> Option<usize> {
 fn execute(expr: &str) -> Piece<'_> {
     let expr = cut_at_word(expr, &["INTO", "USING"]);
     let fragments = literals(expr);
-    if let Some((start, end, inner)) = first_literal(expr) {
-        if start == 0 && end == expr.trim_end().len() {
-            return Piece::ExecuteConstant(inner.replace("''", "'"));
-        }
+    if let Some((start, end, inner)) = first_literal(expr)
+        && start == 0
+        && end == expr.trim_end().len()
+    {
+        return Piece::ExecuteConstant(inner.replace("''", "'"));
     }
     let mut outside = String::new();
     let mut rest = expr;

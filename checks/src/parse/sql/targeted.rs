@@ -248,10 +248,11 @@ fn topics_of_words(upper: &[String]) -> Vec<String> {
             },
             "POLICY" | "POLICIES" => topics.push("policy"),
             "GRANT" | "REVOKE" if i == 0 || upper[..i].iter().any(|p| p == "PRIVILEGES") => {
-                if !upper.iter().any(|x| x == "ON") {
-                    topics.push("role");
-                } else if !grants_on_unjudged_objects(upper) {
+                let on_objects = upper.iter().any(|x| x == "ON");
+                if on_objects && !grants_on_unjudged_objects(upper) {
                     topics.push("grant");
+                } else if !on_objects {
+                    topics.push("role");
                 }
             }
             "OWNER" if at(i + 1) == "TO" => topics.push("owner"),
