@@ -468,7 +468,9 @@ fn collect(
     });
     let walked = sources::repo::walk(root);
     let repo = walked.facts;
-    let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
+    let migrations =
+        sources::migrations::collect_reporting_skipped(root, &settings.postgres, &walked.sql_files);
+    let postgres = migrations.databases;
     let endpoints = sources::endpoint::collect(&settings, &clock.now);
     let mut collections = vec![Collection {
         source: "repo".to_owned(),
@@ -477,6 +479,14 @@ fn collect(
         collected_at: clock.now.clone(),
         error: None,
     }];
+    // Sets of another engine's SQL are named in the scope, not silently dropped.
+    collections.extend(migrations.skipped.into_iter().map(|(set, why)| Collection {
+        source: "migrations".to_owned(),
+        origin: format!("skipped {}: {why}", set.trim_start_matches("migrations:")),
+        target: set,
+        collected_at: clock.now.clone(),
+        error: None,
+    }));
     collections.extend(endpoints.iter().map(|ep| Collection {
         source: "endpoint".to_owned(),
         target: ep.url.clone(),

@@ -37,12 +37,17 @@ pub struct DockerSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresSettings {
-    /// Columns that mark a table as tenant-scoped; empty means the built-in defaults.
-    pub tenant_columns: Vec<String>,
-    /// Roles the application connects as.
-    pub runtime_roles: Vec<String>,
-    /// Append-only audit tables; empty means the built-in defaults.
-    pub audit_tables: Vec<String>,
+    /// Columns that mark a table as tenant-scoped; unset means the built-in defaults, `[]`
+    /// means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_columns: Option<Vec<String>>,
+    /// Roles the application connects as. Unset: inferred from the migrations' table grants;
+    /// `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_roles: Option<Vec<String>>,
+    /// Append-only audit tables; unset means the built-in defaults, `[]` means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_tables: Option<Vec<String>>,
     /// Globs overriding migration discovery (relative to the scanned root). Each glob is one
     /// migration set, applied in natural order of path (`V2` before `V10`).
     pub migrations: Vec<String>,
@@ -113,7 +118,22 @@ pub const DEFAULT_TENANT_COLUMNS: &[&str] = &[
     "customer_id",
 ];
 /// Built-in audit table names (globs over the table name, any schema).
-pub const DEFAULT_AUDIT_TABLES: &[&str] = &["audit_log", "audit_events", "audit_trail", "*_audit"];
+pub const DEFAULT_AUDIT_TABLES: &[&str] = &[
+    "audit_log",
+    "audit_logs",
+    "audit_events",
+    "audit_event",
+    "audit_trail",
+    "audit_trails",
+    "audit_entries",
+    "audit_records",
+    "auditlog",
+    "auditlogs",
+    "*_audit",
+    "*_audits",
+    "*_audit_log",
+    "*_audit_logs",
+];
 /// Built-in `current_setting` keys carrying the session's tenant: the common `app.*` names and
 /// PostgREST's JWT claims (`request.jwt.claims` JSON, and the older `request.jwt.claim.*`).
 pub const DEFAULT_TENANT_SETTINGS: &[&str] = &[
@@ -155,38 +175,50 @@ impl PostgresSettings {
         }
     }
 
-    pub fn effective_tenant_columns(&self) -> Vec<String> {
-        Self::or_default(&self.tenant_columns, DEFAULT_TENANT_COLUMNS)
+    /// The configured list (even empty: "none"), or the defaults when unset.
+    fn or_defaults_if_unset(list: Option<&Vec<String>>, defaults: &[&str]) -> Vec<String> {
+        match list {
+            Some(list) => list.clone(),
+            None => defaults.iter().map(|s| (*s).to_owned()).collect(),
+        }
     }
 
-    /// The configured list when given (an empty list meaning none), else the defaults.
-    fn given_or_default(list: Option<&Vec<String>>, defaults: &[&str]) -> Vec<String> {
-        list.cloned()
-            .unwrap_or_else(|| defaults.iter().map(|s| (*s).to_owned()).collect())
+    pub fn effective_tenant_columns(&self) -> Vec<String> {
+        Self::or_defaults_if_unset(self.tenant_columns.as_ref(), DEFAULT_TENANT_COLUMNS)
     }
 
     pub fn effective_tenant_settings(&self) -> Vec<String> {
-        Self::given_or_default(self.tenant_settings.as_ref(), DEFAULT_TENANT_SETTINGS)
+        Self::or_defaults_if_unset(self.tenant_settings.as_ref(), DEFAULT_TENANT_SETTINGS)
     }
 
     pub fn effective_tenant_functions(&self) -> Vec<String> {
-        Self::given_or_default(self.tenant_functions.as_ref(), DEFAULT_TENANT_FUNCTIONS)
+        Self::or_defaults_if_unset(self.tenant_functions.as_ref(), DEFAULT_TENANT_FUNCTIONS)
     }
 
     pub fn effective_user_columns(&self) -> Vec<String> {
-        Self::given_or_default(self.user_columns.as_ref(), DEFAULT_USER_COLUMNS)
+        Self::or_defaults_if_unset(self.user_columns.as_ref(), DEFAULT_USER_COLUMNS)
     }
 
     pub fn effective_user_settings(&self) -> Vec<String> {
-        Self::given_or_default(self.user_settings.as_ref(), DEFAULT_USER_SETTINGS)
+        Self::or_defaults_if_unset(self.user_settings.as_ref(), DEFAULT_USER_SETTINGS)
     }
 
     pub fn effective_user_functions(&self) -> Vec<String> {
-        Self::given_or_default(self.user_functions.as_ref(), DEFAULT_USER_FUNCTIONS)
+        Self::or_defaults_if_unset(self.user_functions.as_ref(), DEFAULT_USER_FUNCTIONS)
     }
 
     pub fn effective_audit_tables(&self) -> Vec<String> {
-        Self::or_default(&self.audit_tables, DEFAULT_AUDIT_TABLES)
+        Self::or_defaults_if_unset(self.audit_tables.as_ref(), DEFAULT_AUDIT_TABLES)
+    }
+
+    /// The configured runtime roles; empty when unset (see [`Self::runtime_roles_configured`]).
+    pub fn configured_runtime_roles(&self) -> &[String] {
+        self.runtime_roles.as_deref().unwrap_or_default()
+    }
+
+    /// Whether `runtime_roles` was given (an empty list included).
+    pub fn runtime_roles_configured(&self) -> bool {
+        self.runtime_roles.is_some()
     }
 
     pub fn effective_audit_hash_columns(&self) -> Vec<String> {
@@ -302,13 +334,13 @@ impl Settings {
             return effective;
         };
         if let Some(v) = &target.runtime_roles {
-            effective.runtime_roles.clone_from(v);
+            effective.runtime_roles = Some(v.clone());
         }
         if let Some(v) = &target.audit_tables {
-            effective.audit_tables.clone_from(v);
+            effective.audit_tables = Some(v.clone());
         }
         if let Some(v) = &target.tenant_columns {
-            effective.tenant_columns.clone_from(v);
+            effective.tenant_columns = Some(v.clone());
         }
         effective
     }
@@ -613,7 +645,10 @@ impl Settings {
         let pg = &self.postgres;
         let mut lists: Vec<(&str, &[String])> = vec![
             ("[docker] minimal_bases", &self.docker.minimal_bases),
-            ("[postgres] audit_tables", &pg.audit_tables),
+            (
+                "[postgres] audit_tables",
+                pg.audit_tables.as_deref().unwrap_or_default(),
+            ),
             ("[postgres] migrations", &pg.migrations),
             ("[postgres] include_tables", &pg.include_tables),
             ("[postgres] exclude_tables", &pg.exclude_tables),
@@ -687,8 +722,18 @@ mod tests {
             name: name.to_owned(),
             ..Default::default()
         };
-        assert_eq!(settings.postgres_for(&live("prod")).runtime_roles, ["svc"]);
-        assert_eq!(settings.postgres_for(&live("other")).runtime_roles, ["app"]);
+        assert_eq!(
+            settings
+                .postgres_for(&live("prod"))
+                .configured_runtime_roles(),
+            ["svc"]
+        );
+        assert_eq!(
+            settings
+                .postgres_for(&live("other"))
+                .configured_runtime_roles(),
+            ["app"]
+        );
     }
 
     #[test]
@@ -772,6 +817,31 @@ mod tests {
                 .join("\n")
                 .contains("[postgres] tenant_settings: `app.[x`")
         );
+    }
+
+    #[test]
+    fn an_explicitly_empty_list_means_none_and_unset_means_the_defaults() {
+        let empty: Settings = toml::from_str(
+            "[postgres]\ntenant_columns = []\naudit_tables = []\nruntime_roles = []\n",
+        )
+        .unwrap();
+        assert!(empty.postgres.effective_tenant_columns().is_empty());
+        assert!(empty.postgres.effective_audit_tables().is_empty());
+        assert!(empty.postgres.runtime_roles_configured());
+        let unset = Settings::default();
+        assert!(
+            unset
+                .postgres
+                .effective_tenant_columns()
+                .contains(&"team_id".to_owned())
+        );
+        assert!(
+            unset
+                .postgres
+                .effective_audit_tables()
+                .contains(&"audit_logs".to_owned())
+        );
+        assert!(!unset.postgres.runtime_roles_configured());
     }
 
     #[test]

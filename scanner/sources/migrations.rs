@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use checks::facts::pg;
+use checks::parse::sql::sections::Engine;
 use checks::parse::sql::{self, ParsedFile};
 use checks::settings::PostgresSettings;
 use globset::{Glob, GlobSetBuilder};
@@ -69,32 +70,80 @@ pub fn collect_among(
     settings: &PostgresSettings,
     sql_files: &[String],
 ) -> Vec<pg::Database> {
+    collect_reporting_skipped(root, settings, sql_files).databases
+}
+
+/// The folded PostgreSQL sets, and the discovered sets that are not PostgreSQL.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub databases: Vec<pg::Database>,
+    /// `(set name, why it was not read as PostgreSQL)`.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// As [`collect_among`], also naming the discovered sets skipped because their SQL is another
+/// engine's (ClickHouse, MySQL, SQLite), for the scan's collection record. A set configured
+/// with `[postgres] migrations` is always read as PostgreSQL, and one that yields no table is
+/// an error.
+pub fn collect_reporting_skipped(
+    root: &Path,
+    settings: &PostgresSettings,
+    sql_files: &[String],
+) -> Collected {
+    let configured = !settings.migrations.is_empty();
     let sets = sets_among(sql_files, settings);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()
         .map(|rel| (*rel, read_and_parse(root, rel)))
         .collect();
-    sets.iter()
-        .map(|set| {
-            let mut files = Vec::with_capacity(set.files.len());
-            let mut errors = Vec::new();
-            for rel in &set.files {
-                match &parsed[rel] {
-                    Ok(f) => files.push(f),
-                    Err(e) => errors.push(format!("{rel}: {e}")),
-                }
+    let mut collected = Collected::default();
+    for set in &sets {
+        let mut files = Vec::with_capacity(set.files.len());
+        let mut errors = Vec::new();
+        for rel in &set.files {
+            match &parsed[rel] {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(format!("{rel}: {e}")),
             }
-            let mut db = sql::fold(&set.name, files);
-            if !errors.is_empty() {
-                db.error = Some(format!(
-                    "migration files could not be read ({})",
-                    errors.join("; ")
-                ));
-            }
-            db
-        })
-        .collect()
+        }
+        if !configured
+            && errors.is_empty()
+            && let Some(reason) = other_engine(&files)
+        {
+            collected.skipped.push((set.name.clone(), reason));
+            continue;
+        }
+        let mut db = sql::fold(&set.name, files.iter().copied());
+        if !errors.is_empty() {
+            db.error = Some(format!(
+                "migration files could not be read ({})",
+                errors.join("; ")
+            ));
+        } else if configured && db.error.is_none() && db.tables.is_empty() {
+            db.error = Some(format!(
+                "the configured migration set yields no table ({} file(s) matched): check [postgres] migrations",
+                set.files.len()
+            ));
+        }
+        collected.databases.push(db);
+    }
+    collected
+}
+
+/// Why a set is another engine's: no file has PostgreSQL-only syntax and at least one has
+/// another engine's (named with the file).
+fn other_engine(files: &[&ParsedFile]) -> Option<String> {
+    if files.iter().any(|f| f.engine == Engine::Postgres) {
+        return None;
+    }
+    files.iter().find_map(|f| match f.engine {
+        Engine::Other(engine, marker) => Some(format!(
+            "not PostgreSQL: {engine} syntax (`{marker}`) in {}",
+            f.path
+        )),
+        _ => None,
+    })
 }
 
 fn read_and_parse(root: &Path, rel: &str) -> Result<ParsedFile, String> {
@@ -422,6 +471,71 @@ mod tests {
             error.contains("db/migrations/002_bad.sql: not valid UTF-8"),
             "{error}"
         );
+    }
+
+    fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+            std::fs::write(p, text).expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn other_engines_sets_are_skipped_and_named() {
+        let dir = repo(&[
+            (
+                "clickhouse/migrations/001_events.sql",
+                "CREATE TABLE events (tenant_id UInt64) ENGINE = MergeTree ORDER BY tenant_id;",
+            ),
+            (
+                "db/migrations/001_init.up.sql",
+                "CREATE TABLE orders (tenant_id uuid);",
+            ),
+        ]);
+        let files = sql_files(dir.path());
+        let got = collect_reporting_skipped(dir.path(), &PostgresSettings::default(), &files);
+        assert_eq!(got.databases.len(), 1);
+        assert_eq!(got.databases[0].name, "migrations:db/migrations");
+        assert_eq!(got.skipped.len(), 1);
+        assert_eq!(got.skipped[0].0, "migrations:clickhouse/migrations");
+        assert!(got.skipped[0].1.contains("ClickHouse"), "{:?}", got.skipped);
+    }
+
+    #[test]
+    fn goose_down_sections_are_not_applied() {
+        let dir = repo(&[(
+            "db/migrations/00001_init.sql",
+            "-- +goose Up\nCREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\n-- +goose Down\nDROP TABLE orders;\n",
+        )]);
+        let dbs = collect(dir.path(), &PostgresSettings::default());
+        assert_eq!(
+            dbs[0].tables.len(),
+            1,
+            "the Down section undid the Up section"
+        );
+        assert!(dbs[0].tables[0].rls_enabled);
+        assert_eq!(
+            dbs[0].tables[0].location,
+            checks::model::Location::file("db/migrations/00001_init.sql", 2)
+        );
+    }
+
+    #[test]
+    fn a_configured_set_without_tables_is_an_error() {
+        let dir = repo(&[("sql/001.sql", "SELECT 1;")]);
+        let settings = PostgresSettings {
+            migrations: vec!["db/*.sql".to_owned(), "sql/*.sql".to_owned()],
+            ..PostgresSettings::default()
+        };
+        let dbs = collect(dir.path(), &settings);
+        assert_eq!(dbs.len(), 2);
+        for db in &dbs {
+            let e = db.error.as_deref().expect("an error");
+            assert!(e.contains("yields no table"), "{e}");
+        }
     }
 
     #[test]

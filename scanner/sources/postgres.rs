@@ -160,10 +160,10 @@ async fn read_database(
     catalog::triggers(client, &mut tables)
         .await
         .map_err(|e| core("pg_trigger", e))?;
-    catalog::table_privileges(client, &mut tables, &pg.runtime_roles)
+    catalog::table_privileges(client, &mut tables, pg.configured_runtime_roles())
         .await
         .map_err(|e| core("table privileges", e))?;
-    db.schema_privileges = catalog::schema_privileges(client, uri, &pg.runtime_roles)
+    db.schema_privileges = catalog::schema_privileges(client, uri, pg.configured_runtime_roles())
         .await
         .map_err(|e| core("schema privileges", e))?;
     db.roles = catalog::roles(client, uri)
@@ -209,8 +209,11 @@ async fn verify_chains(
     let mut chains = Vec::new();
     for (oid, table) in &tables.by_oid {
         let qualified = table.qualified_name();
-        if is_partition(&qualified) || !is_audit_table(&pg.audit_tables, &table.schema, &table.name)
-        {
+        // An explicit `audit_tables = []` means none (is_audit_table reads [] as the defaults).
+        let audit = pg.audit_tables.as_deref();
+        let is_audit = audit.is_none_or(|a| !a.is_empty())
+            && is_audit_table(audit.unwrap_or_default(), &table.schema, &table.name);
+        if is_partition(&qualified) || !is_audit {
             continue;
         }
         let chain = match catalog::primary_key(client, *oid).await {
@@ -226,6 +229,7 @@ async fn verify_chains(
     for configured in pg
         .audit_tables
         .iter()
+        .flatten()
         .filter(|c| !c.contains('*') && !c.contains('?'))
     {
         let found = tables

@@ -20,7 +20,8 @@ granted command is the sign that isolation was designed, not patched.
 
 ## What is judged
 For every tenant table with RLS enabled: each of SELECT, INSERT, UPDATE, DELETE that the runtime
-roles (`[postgres] runtime_roles`, with the roles they are members of, and PUBLIC) are granted
+roles (`[postgres] runtime_roles`, or when unset the roles the migrations grant table privileges to
+(other than table owners, `postgres` and psql variables), with the roles they are members of, and PUBLIC) are granted
 on the table must be covered by at least one permissive policy (`FOR ALL` or that command)
 applying to those roles. When the migrations grant nothing on the table at all, the grants are
 assumed to live elsewhere (Supabase grants everything to `anon` and `authenticated`) and all
@@ -68,7 +69,7 @@ impl Check for PgRlsPolicy {
                     .last()
                     .map_or_else(|| t.location.clone(), |p| p.location.clone());
                 let evidence = json!({
-                    "database": scope.db.name, "table": subject, "commands_needed": needed,
+                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "table": subject, "commands_needed": needed,
                     "policies": t.policies.iter().map(|p| json!({"name": p.name, "command": p.command, "roles": p.roles, "permissive": p.permissive})).collect::<Vec<_>>(),
                     "uncovered": missing,
                 });
