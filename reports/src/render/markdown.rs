@@ -240,7 +240,7 @@ const BREAK: char = '\u{200b}';
 
 /// Makes scanned text (file, image and workload names, messages quoting them) inert in GitHub
 /// Markdown: pipes escaped, line breaks kept as `<br>`, HTML special characters neutralised
-/// (no raw HTML), the punctuation that makes links, images, emphasis and code escaped
+/// (no raw HTML), the punctuation that makes links, images and emphasis escaped
 /// (`[x](u)`, `![](u)`), `@mentions` and bare-URL autolinks broken by a zero-width space, and
 /// control and bidirectional-override characters replaced so it cannot drive a terminal.
 pub fn escape_inline(text: &str) -> String {
@@ -255,7 +255,9 @@ pub fn escape_inline(text: &str) -> String {
             '<' => s.push_str("&lt;"),
             '>' => s.push_str("&gt;"),
             '&' => s.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '$' => {
+            // Backticks stay: a code span only makes text more inert, and checks quote
+            // values in them (`pinned to tag \`v4\``).
+            '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '$' => {
                 s.push('\\');
                 s.push(c);
             }
