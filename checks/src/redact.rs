@@ -192,13 +192,15 @@ impl Redactor {
     /// had to change.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        if !secrets::find_all(&out).is_empty() {
-            out = Cow::Owned(secrets::redact(&out).0);
-        }
+        // URLs first: a detector's `<redacted kind, N chars>` holds spaces, which end a URL,
+        // so the parameters after it would escape the URL rules.
         if out.contains("://")
             && let Some(cleaned) = redact_urls(&out)
         {
             out = Cow::Owned(cleaned);
+        }
+        if !secrets::find_all(&out).is_empty() {
+            out = Cow::Owned(secrets::redact(&out).0);
         }
         if let Some(cleaned) = redact_sql_passwords(&out) {
             out = Cow::Owned(cleaned);

@@ -85,6 +85,12 @@ fn secret_named_parameters_are_redacted_and_others_kept() {
         r.text("https://api.example.com/v1?page=2&access_token=abc123&sort=asc"),
         "https://api.example.com/v1?page=2&access_token=<redacted>&sort=asc"
     );
+    let token = github_token();
+    assert_eq!(
+        r.text(&format!("https://h/?q={token}&sig=abc&access_token={token}")),
+        "https://h/?q=<redacted github-token, 40 chars>&sig=<redacted>&access_token=<redacted>",
+        "a detector's redaction does not cut the URL short"
+    );
     assert_eq!(
         r.text("see https://h/x?X-Amz-Signature=f00d;sig=1#id_token=zzz, then"),
         "see https://h/x?X-Amz-Signature=<redacted>;sig=<redacted>#id_token=<redacted>, then"
