@@ -271,7 +271,10 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
             let mut facts: Facts = serde_json::from_str(&text).map_err(|e| {
                 let cause = checks::redact::ParseError::json(&e);
-                anyhow::anyhow!("{} is not a vouch facts file: {cause}", args.facts.display())
+                anyhow::anyhow!(
+                    "{} is not a vouch facts file: {cause}",
+                    args.facts.display()
+                )
             })?;
             checks::redact::Redactor::default()
                 .facts(&mut facts)

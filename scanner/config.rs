@@ -44,11 +44,10 @@ pub fn load_attestations(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Vec::new()),
         Err(e) => bail!("cannot read attestations {}: {e}", path.display()),
     };
-    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text)
-        .map_err(|e| {
-            let reason = checks::redact::bounded_reason(e.message());
-            anyhow::anyhow!("{}: {reason}", path.display())
-        })?;
+    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text).map_err(|e| {
+        let reason = checks::redact::bounded_reason(e.message());
+        anyhow::anyhow!("{}: {reason}", path.display())
+    })?;
     if let Some(problem) = file.problems().into_iter().next() {
         bail!("{}: {problem}", path.display());
     }

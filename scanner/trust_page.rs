@@ -44,8 +44,8 @@ pub fn trust(args: &TrustArgs) -> Result<()> {
     for (name, escape) in [("trust.html", Escape::Html), ("trust.md", Escape::Markdown)] {
         let template_name = format!("{name}.hbs");
         let template = templates::load(&template_name, args.templates.as_deref())?;
-        let text = render_escaped(&template_name, &template, &page, escape)
-            .map_err(anyhow::Error::msg)?;
+        let text =
+            render_escaped(&template_name, &template, &page, escape).map_err(anyhow::Error::msg)?;
         let path = args.out.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }

@@ -118,9 +118,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// `message` without a trailing ` at line N column M` (serde's position suffix).
 fn strip_position(message: &str) -> &str {
-    message
-        .find(" at line ")
-        .map_or(message, |i| &message[..i])
+    message.find(" at line ").map_or(message, |i| &message[..i])
 }
 
 /// The first line of a parser's message, quoted input dropped, secrets redacted, bounded.
@@ -401,7 +399,10 @@ fn redact_params(params: &str) -> Cow<'_, str> {
     let mut changed = false;
     // Separators (`?`, `#`, `&`, `;`) are kept as written; each piece between them is a pair.
     let mut piece_start = 0;
-    for (i, c) in params.char_indices().chain(std::iter::once((params.len(), '&'))) {
+    for (i, c) in params
+        .char_indices()
+        .chain(std::iter::once((params.len(), '&')))
+    {
         if i < params.len() && !matches!(c, '?' | '#' | '&' | ';') {
             continue;
         }

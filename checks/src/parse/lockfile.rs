@@ -82,7 +82,8 @@ fn toml_packages(
     names: &mut BTreeSet<String>,
     normalize: impl Fn(&str) -> String,
 ) -> Result<(), String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
     let packages = match doc.get("package") {
         None => return Ok(()),
         Some(Toml::Array(p)) => p,
@@ -217,7 +218,8 @@ fn yarn_lock(
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
     if text.contains("__metadata:") {
-        let doc: Yaml = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
+        let doc: Yaml =
+            serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
         let Yaml::Mapping(entries) = doc else {
             return Err("not a YAML mapping at the top level".to_owned());
         };

@@ -93,7 +93,8 @@ const CARGO_DEPENDENCY_TABLES: [&str; 3] =
     ["dependencies", "dev-dependencies", "build-dependencies"];
 
 fn cargo(text: &str) -> Result<Manifest, String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
     let mut m = ecosystem_manifest(Ecosystem::Cargo);
     m.workspace_root = doc.contains_key("workspace");
     let mut tables: Vec<(String, &toml::Table)> = Vec::new();
@@ -158,7 +159,8 @@ fn package_json(text: &str) -> Result<Manifest, String> {
 }
 
 fn pyproject(text: &str) -> Result<Manifest, String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
     let mut m = ecosystem_manifest(Ecosystem::Python);
     let tool = doc.get("tool").and_then(Toml::as_table);
     let tool_has = |name: &str| tool.is_some_and(|t| t.contains_key(name));

@@ -64,12 +64,10 @@ fn cyclonedx(path: &str, doc: Value) -> Result<Sbom, String> {
     }
     match Bom::parse_json_value(doc) {
         Ok(bom) => sbom.problems = validation_problems(&bom),
-        Err(e) => sbom
-            .problems
-            .push(format!(
-                "does not follow the CycloneDX schema: {}",
-                bounded_reason(&e.to_string())
-            )),
+        Err(e) => sbom.problems.push(format!(
+            "does not follow the CycloneDX schema: {}",
+            bounded_reason(&e.to_string())
+        )),
     }
     Ok(sbom)
 }
@@ -187,11 +185,10 @@ fn spdx(path: &str, doc: Value) -> Sbom {
     let parsed: SpdxDocument = match serde_json::from_value(doc) {
         Ok(d) => d,
         Err(e) => {
-            sbom.problems
-                .push(format!(
-                    "does not follow the SPDX JSON schema: {}",
-                    bounded_reason(&e.to_string())
-                ));
+            sbom.problems.push(format!(
+                "does not follow the SPDX JSON schema: {}",
+                bounded_reason(&e.to_string())
+            ));
             return sbom;
         }
     };

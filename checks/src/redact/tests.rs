@@ -12,7 +12,10 @@ fn toml_error_keeps_position_and_reason_but_not_the_line() {
     let token = github_token();
     let text = format!("[package]\nname = \"x\"\nrepository = {token} trailing\n");
     let e = toml::from_str::<toml::Table>(&text).unwrap_err();
-    assert!(e.to_string().contains(&token), "the raw error quotes the line");
+    assert!(
+        e.to_string().contains(&token),
+        "the raw error quotes the line"
+    );
     let msg = ParseError::toml(&e, &text).to_string();
     assert!(msg.starts_with("invalid TOML at line 3, column "), "{msg}");
     assert!(!msg.contains(&token) && !msg.contains("trailing"), "{msg}");
@@ -31,7 +34,10 @@ fn toml_error_does_not_quote_a_password_no_detector_knows() {
 fn json5_error_keeps_only_the_expectation() {
     let text = format!("{{\n  \"extends\": [\"config:base\"],\n  token: {DSN_PASSWORD} x\n}}");
     let e = json5::from_str::<serde_json::Value>(&text).unwrap_err();
-    assert!(e.to_string().contains("Secret42"), "the raw error draws the line");
+    assert!(
+        e.to_string().contains("Secret42"),
+        "the raw error draws the line"
+    );
     let msg = ParseError::json5(&e).to_string();
     assert!(msg.starts_with("invalid JSON5 at line 3"), "{msg}");
     assert!(!msg.contains("Secret42") && !msg.contains('\n'), "{msg}");
@@ -47,7 +53,10 @@ fn json_and_yaml_errors_have_positions() {
     let e = serde_norway::from_str::<serde_norway::Value>("a: [1, 2\nb: c").unwrap_err();
     let msg = ParseError::yaml(&e).to_string();
     assert!(msg.starts_with("invalid YAML at line "), "{msg}");
-    assert!(!msg.contains(" at line 2 column"), "one position only: {msg}");
+    assert!(
+        !msg.contains(" at line 2 column"),
+        "one position only: {msg}"
+    );
 }
 
 #[test]
@@ -57,7 +66,10 @@ fn reasons_are_bounded_and_drop_long_quotes() {
     assert_eq!(reason, "invalid type: string \"…\", expected a map");
     let reason = bounded_reason(&format!("bad {long}\nsecond line"));
     assert!(reason.chars().count() <= MAX_REASON_CHARS + 1, "{reason}");
-    assert_eq!(bounded_reason("duplicate key `name`"), "duplicate key `name`");
+    assert_eq!(
+        bounded_reason("duplicate key `name`"),
+        "duplicate key `name`"
+    );
     assert_eq!(bounded_reason("unterminated \"abc"), "unterminated \"…");
 }
 
@@ -87,7 +99,9 @@ fn secret_named_parameters_are_redacted_and_others_kept() {
     );
     let token = github_token();
     assert_eq!(
-        r.text(&format!("https://h/?q={token}&sig=abc&access_token={token}")),
+        r.text(&format!(
+            "https://h/?q={token}&sig=abc&access_token={token}"
+        )),
         "https://h/?q=<redacted github-token, 40 chars>&sig=<redacted>&access_token=<redacted>",
         "a detector's redaction does not cut the URL short"
     );
@@ -116,7 +130,10 @@ fn detector_tokens_anywhere() {
     ] {
         let clean = r.text(&planted);
         assert!(!clean.contains(&token), "{clean}");
-        assert!(clean.contains("<redacted github-token, 40 chars>"), "{clean}");
+        assert!(
+            clean.contains("<redacted github-token, 40 chars>"),
+            "{clean}"
+        );
     }
 }
 
@@ -131,7 +148,10 @@ fn sql_password_literals_are_redacted_even_when_cut_off() {
         r.text("alter user app with encrypted password 'SCRAM-SHA-256$4096:abc"),
         "alter user app with encrypted password '<redacted>'"
     );
-    assert_eq!(r.text("password_encryption = 'scram-sha-256'"), "password_encryption = 'scram-sha-256'");
+    assert_eq!(
+        r.text("password_encryption = 'scram-sha-256'"),
+        "password_encryption = 'scram-sha-256'"
+    );
 }
 
 #[test]
@@ -146,7 +166,11 @@ fn the_root_becomes_relative() {
         r.text("/home/runner/work/app2/x"),
         "/home/runner/work/app2/x"
     );
-    assert!(Redactor::for_root(&["/".to_owned(), "rel".to_owned()]).roots.is_empty());
+    assert!(
+        Redactor::for_root(&["/".to_owned(), "rel".to_owned()])
+            .roots
+            .is_empty()
+    );
 }
 
 #[test]
@@ -184,8 +208,14 @@ mod properties {
     const PLACES: &[(&str, bool)] = &[
         ("postgresql://app:{}@127.0.0.1/app", false),
         ("postgres://{}@db:5432/x", false),
-        ("cannot connect to mysql://root:{}@[::1]:3306/db: refused", false),
-        ("https://api.example.com/v1?page=2&access_token={}&x=1", false),
+        (
+            "cannot connect to mysql://root:{}@[::1]:3306/db: refused",
+            false,
+        ),
+        (
+            "https://api.example.com/v1?page=2&access_token={}&x=1",
+            false,
+        ),
         ("https://h/cb#state=1&id_token={}", false),
         ("https://h/?X-Amz-Security-Token={}", false),
         ("https://h/?q={}", true),

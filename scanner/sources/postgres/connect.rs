@@ -484,9 +484,13 @@ mod tests {
         let dsn = "postgresql://app:Wr@ngPw_Secret42@127.0.0.1/app";
         let p = plan(&target(), Some(dsn.into())).ok().unwrap();
         assert_eq!(p.uri, "postgres://127.0.0.1:5432/app");
-        let msg = p.secrets.redact("auth for app:Wr@ngPw_Secret42 at ngPw_Secret42@127.0.0.1");
+        let msg = p
+            .secrets
+            .redact("auth for app:Wr@ngPw_Secret42 at ngPw_Secret42@127.0.0.1");
         assert!(!msg.contains("Secret42") && !msg.contains("Wr@"), "{msg}");
-        let json = p.secrets.redact_json(r#"{"host":"ngPw_Secret42@127.0.0.1"}"#);
+        let json = p
+            .secrets
+            .redact_json(r#"{"host":"ngPw_Secret42@127.0.0.1"}"#);
         assert!(!json.contains("Secret42"), "{json}");
     }
 
