@@ -79,6 +79,12 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
         None => MapFile::default(),
     };
     let template = templates::load("answer-description.hbs", args.templates.as_deref())?;
+    if crate::paths::same_file(&args.out, &args.workbook) {
+        bail!(
+            "--out {} is the questionnaire itself: vouch never rewrites its input; name a new file",
+            args.out.display()
+        );
+    }
     let mut sheet = Sheet::open(&args.workbook)?;
     if Sheet::kind_of(&args.out)? != sheet.kind() {
         bail!(
@@ -101,7 +107,7 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
             .cloned()
             .unwrap_or_else(|| questionnaire::caiq_controls(&id));
         let decision = questionnaire::decide(&controls, &report);
-        if !args.overwrite && !sheet.get(row, layout.answer).trim().is_empty() {
+        if !args.overwrite && sheet.is_filled(row, layout.answer) {
             tally.kept += 1;
             continue;
         }
@@ -116,7 +122,7 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
             decision.answer.map_or("", Answer::as_str),
         );
         if let Some(col) = layout.description
-            && (args.overwrite || sheet.get(row, col).trim().is_empty())
+            && (args.overwrite || !sheet.is_filled(row, col))
         {
             let data = DescriptionData {
                 question_id: &id,
@@ -135,7 +141,7 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
             sheet.set(row, col, text.trim());
         }
     }
-    sheet.save(&args.out)?;
+    crate::paths::write_atomically(&args.out, |temp| sheet.save(temp))?;
     let automatic = tally.yes + tally.no;
     println!(
         "answered automatically {automatic} of {} questions (Yes {}, No {}); {} left for human review; {} human answers kept",
@@ -326,6 +332,16 @@ impl Sheet {
         }
     }
 
+    /// Whether a person already put something in the cell: a value, or a formula (whose
+    /// cached result may well be empty, e.g. `=Answers!B7` in a workbook never recalculated).
+    fn is_filled(&self, row: u32, col: u32) -> bool {
+        let formula = self
+            .worksheet()
+            .and_then(|s| s.get_cell((col, row)))
+            .is_some_and(|c| c.is_formula() || !c.get_formula().is_empty());
+        formula || !self.get(row, col).trim().is_empty()
+    }
+
     fn set(&mut self, row: u32, col: u32, value: &str) {
         match self {
             Sheet::Xlsx(book, i) => {
@@ -413,6 +429,20 @@ mod tests {
             (layout.id, layout.answer, layout.description),
             (1, 3, Some(4))
         );
+    }
+
+    #[test]
+    fn a_formula_cell_is_a_human_answer() {
+        let mut book = umya_spreadsheet::new_file();
+        let ws = book.get_sheet_mut(&0).unwrap();
+        ws.get_cell_mut("A1").set_value("Question ID");
+        ws.get_cell_mut("B1").set_value("Answer");
+        ws.get_cell_mut("A2").set_value("IVS-06.1");
+        ws.get_cell_mut("B2").set_formula("Answers!B7");
+        let sheet = Sheet::Xlsx(Box::new(book), 0);
+        assert!(sheet.get(2, 2).trim().is_empty(), "no cached value");
+        assert!(sheet.is_filled(2, 2));
+        assert!(!sheet.is_filled(3, 2));
     }
 
     #[test]

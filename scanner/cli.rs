@@ -217,13 +217,15 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `outer: inner: cause` on one line.
+/// `outer: inner: cause` on one line, secrets redacted.
 fn one_line(e: &anyhow::Error) -> String {
-    e.chain()
+    let line = e
+        .chain()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ")
-        .replace('\n', " ")
+        .replace(['\n', '\r'], " ");
+    checks::redact::Redactor::default().text(&line).into_owned()
 }
 
 /// Command-line positions of the `--format` and `--output` values.
@@ -267,8 +269,16 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         Command::Check(args) => {
             let text = std::fs::read_to_string(&args.facts)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
-            let facts: Facts = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a vouch facts file", args.facts.display()))?;
+            let mut facts: Facts = serde_json::from_str(&text).map_err(|e| {
+                let cause = checks::redact::ParseError::json(&e);
+                anyhow::anyhow!(
+                    "{} is not a vouch facts file: {cause}",
+                    args.facts.display()
+                )
+            })?;
+            checks::redact::Redactor::default()
+                .facts(&mut facts)
+                .map_err(|e| anyhow::anyhow!("cannot redact the facts: {e}"))?;
             if facts.schema != FACTS_SCHEMA {
                 bail!(
                     "{} has schema {:?}, expected {FACTS_SCHEMA:?}",
@@ -383,12 +393,29 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
     };
     let mut facts = collect(root, settings, &clock, &selection)?;
     facts.attestations = attestations;
+    // The one redaction pass: nothing collected reaches a dump, a report or a pack without it.
+    checks::redact::Redactor::for_root(&root_spellings(root))
+        .facts(&mut facts)
+        .map_err(|e| anyhow::anyhow!("cannot redact the collected facts: {e}"))?;
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     judge_and_write(&facts, &args.output, &plan, &args.pack, &clock)
+}
+
+/// The absolute spellings of the scanned root (as given, from the working directory, and
+/// canonical), which the redaction pass turns into relative paths.
+fn root_spellings(root: &Path) -> Vec<String> {
+    let mut spellings = vec![root.display().to_string()];
+    if let Ok(cwd) = std::env::current_dir() {
+        spellings.push(cwd.join(root).display().to_string());
+    }
+    if let Ok(canonical) = std::fs::canonicalize(root) {
+        spellings.push(canonical.display().to_string());
+    }
+    spellings
 }
 
 /// `--endpoint URL`s join the configured endpoint targets (once each).

@@ -20,7 +20,8 @@ pub fn load(path: &Path, explicit: bool) -> Result<Settings> {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let msg = e.message().replace('\n', " ");
+        // Typed errors may quote a value (`invalid type: string "…"`): bounded, no quotes.
+        let msg = checks::redact::bounded_reason(e.message());
         match line {
             Some(l) => anyhow::anyhow!("{}:{l}: {msg}", path.display()),
             None => anyhow::anyhow!("{}: {msg}", path.display()),
@@ -43,8 +44,10 @@ pub fn load_attestations(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Vec::new()),
         Err(e) => bail!("cannot read attestations {}: {e}", path.display()),
     };
-    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text).map_err(|e| {
+        let reason = checks::redact::bounded_reason(e.message());
+        anyhow::anyhow!("{}: {reason}", path.display())
+    })?;
     if let Some(problem) = file.problems().into_iter().next() {
         bail!("{}: {problem}", path.display());
     }

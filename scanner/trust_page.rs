@@ -40,12 +40,12 @@ pub fn trust(args: &TrustArgs) -> Result<()> {
     let page = evaluate(&args.claims, &args.report)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    for (name, escape_html) in [("trust.html", true), ("trust.md", false)] {
+    use reports::render::templates::{Escape, render_escaped};
+    for (name, escape) in [("trust.html", Escape::Html), ("trust.md", Escape::Markdown)] {
         let template_name = format!("{name}.hbs");
         let template = templates::load(&template_name, args.templates.as_deref())?;
         let text =
-            reports::render::templates::render(&template_name, &template, &page, escape_html)
-                .map_err(anyhow::Error::msg)?;
+            render_escaped(&template_name, &template, &page, escape).map_err(anyhow::Error::msg)?;
         let path = args.out.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }

@@ -591,8 +591,8 @@ impl Settings {
             }
             if !is_iso_date(&w.expires) {
                 problems.push(format!(
-                    "waiver #{n} `expires = \"{}\"` is not a YYYY-MM-DD date",
-                    w.expires
+                    "waiver #{n} ({} `{}`) `expires = \"{}\"` is not a YYYY-MM-DD calendar date",
+                    w.check, w.subject, w.expires
                 ));
             }
         }
@@ -693,9 +693,20 @@ pub fn is_iso_date(s: &str) -> bool {
     if !(digits(0..4) && digits(5..7) && digits(8..10)) {
         return false;
     }
+    let year: u32 = s[0..4].parse().unwrap_or(0);
     let month: u32 = s[5..7].parse().unwrap_or(0);
     let day: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
+}
+
+/// Days in a month of the proleptic Gregorian calendar (`2099-02-30` is no date).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 #[cfg(test)]
@@ -708,6 +719,11 @@ mod tests {
         assert!(!is_iso_date("2027-3-31"));
         assert!(!is_iso_date("2027-13-01"));
         assert!(!is_iso_date("31/03/2027"));
+        assert!(!is_iso_date("2099-02-30"));
+        assert!(!is_iso_date("2027-04-31"));
+        assert!(!is_iso_date("2100-02-29"));
+        assert!(is_iso_date("2028-02-29"));
+        assert!(is_iso_date("2000-02-29"));
     }
 
     #[test]

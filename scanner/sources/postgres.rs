@@ -93,7 +93,7 @@ async fn audit_target(
     let collection = Collection {
         source: "postgres".to_owned(),
         target: target.name.clone(),
-        origin: plan.uri.clone(),
+        origin: plan.secrets.redact(&plan.uri),
         collected_at: collected_at.to_owned(),
         error: db
             .error

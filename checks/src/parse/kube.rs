@@ -5,6 +5,7 @@ use serde_norway::Value;
 
 use crate::facts::kube::{Container, EnvSource, EnvVar, Origin, Workload};
 use crate::model::Location;
+use crate::redact::ParseError;
 
 /// Kinds whose pod template is judged, and the path from the object to its pod spec.
 const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
@@ -44,8 +45,14 @@ pub fn looks_like_manifest(text: &str) -> bool {
 pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
     let mut out = Vec::new();
     for (doc, start_line) in documents(text) {
-        let value: Value = serde_norway::from_str(doc.as_str())
-            .map_err(|e| format!("invalid YAML in the document at line {start_line}: {e}"))?;
+        let value: Value = serde_norway::from_str(doc.as_str()).map_err(|e| {
+            // Positions count from the document's first line; the message names the file's.
+            let mut error = ParseError::yaml(&e);
+            if error.line > 0 {
+                error.line += start_line as usize - 1;
+            }
+            format!("{error} (in the document starting at line {start_line})")
+        })?;
         let doc_lines = DocLines {
             path,
             lines: doc.lines().collect(),

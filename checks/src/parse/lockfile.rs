@@ -9,6 +9,7 @@ use toml::Value as Toml;
 
 use super::manifest::normalize_python;
 use crate::facts::repo::{Ecosystem, Lockfile};
+use crate::redact::ParseError;
 
 /// `bun.lockb` is a binary format: its presence is recorded, its packages are not read.
 pub fn binary(path: &str) -> Lockfile {
@@ -81,7 +82,8 @@ fn toml_packages(
     names: &mut BTreeSet<String>,
     normalize: impl Fn(&str) -> String,
 ) -> Result<(), String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| format!("invalid TOML: {e}"))?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
     let packages = match doc.get("package") {
         None => return Ok(()),
         Some(Toml::Array(p)) => p,
@@ -98,7 +100,7 @@ fn toml_packages(
 }
 
 fn json_object(text: &str) -> Result<serde_json::Map<String, Json>, String> {
-    match serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))? {
+    match serde_json::from_str(text).map_err(|e| ParseError::json(&e).to_string())? {
         Json::Object(o) => Ok(o),
         _ => Err("not a JSON object at the top level".to_owned()),
     }
@@ -156,7 +158,7 @@ fn pnpm_lock(
     names: &mut BTreeSet<String>,
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
-    let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc: Yaml = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     if doc.get("lockfileVersion").is_none() {
         return Err("no `lockfileVersion`: not a pnpm lockfile".to_owned());
     }
@@ -216,7 +218,8 @@ fn yarn_lock(
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
     if text.contains("__metadata:") {
-        let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+        let doc: Yaml =
+            serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
         let Yaml::Mapping(entries) = doc else {
             return Err("not a YAML mapping at the top level".to_owned());
         };
@@ -264,7 +267,7 @@ fn bun_lock(
     names: &mut BTreeSet<String>,
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
-    let doc: Json = json5::from_str(text).map_err(|e| format!("invalid bun.lock: {e}"))?;
+    let doc: Json = json5::from_str(text).map_err(|e| ParseError::json5(&e).to_string())?;
     if doc.get("lockfileVersion").is_none() {
         return Err("no `lockfileVersion`: not a bun lockfile".to_owned());
     }

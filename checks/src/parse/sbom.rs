@@ -11,9 +11,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::facts::repo::{Sbom, SbomFormat};
+use crate::redact::{ParseError, bounded_reason};
 
 pub fn parse(path: &str, text: &str) -> Result<Sbom, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| ParseError::json(&e).to_string())?;
     if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
         return cyclonedx(path, doc);
     }
@@ -63,9 +64,10 @@ fn cyclonedx(path: &str, doc: Value) -> Result<Sbom, String> {
     }
     match Bom::parse_json_value(doc) {
         Ok(bom) => sbom.problems = validation_problems(&bom),
-        Err(e) => sbom
-            .problems
-            .push(format!("does not follow the CycloneDX schema: {e}")),
+        Err(e) => sbom.problems.push(format!(
+            "does not follow the CycloneDX schema: {}",
+            bounded_reason(&e.to_string())
+        )),
     }
     Ok(sbom)
 }
@@ -183,8 +185,10 @@ fn spdx(path: &str, doc: Value) -> Sbom {
     let parsed: SpdxDocument = match serde_json::from_value(doc) {
         Ok(d) => d,
         Err(e) => {
-            sbom.problems
-                .push(format!("does not follow the SPDX JSON schema: {e}"));
+            sbom.problems.push(format!(
+                "does not follow the SPDX JSON schema: {}",
+                bounded_reason(&e.to_string())
+            ));
             return sbom;
         }
     };

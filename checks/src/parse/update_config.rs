@@ -5,6 +5,7 @@ use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
 use crate::facts::repo::{Ecosystem, UpdateConfig, UpdateTool};
+use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<UpdateConfig, String> {
     if path.ends_with("dependabot.yml") || path.ends_with("dependabot.yaml") {
@@ -15,7 +16,7 @@ pub fn parse(path: &str, text: &str) -> Result<UpdateConfig, String> {
 }
 
 fn dependabot(path: &str, text: &str) -> Result<UpdateConfig, String> {
-    let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc: Yaml = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     let Some(Yaml::Sequence(updates)) = doc.get("updates") else {
         return Err("no `updates` list: Dependabot would reject it".to_owned());
     };
@@ -54,7 +55,7 @@ fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
 
 fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
     // Renovate reads JSON5 for every config file name; JSON is a subset of it.
-    let doc: Json = json5::from_str(text).map_err(|e| format!("invalid JSON5: {e}"))?;
+    let doc: Json = json5::from_str(text).map_err(|e| ParseError::json5(&e).to_string())?;
     if !doc.is_object() {
         return Err("not an object at the top level".to_owned());
     }

@@ -230,12 +230,24 @@ fn push_rows(out: &mut String, rows: &[String], room: usize, what: &str) {
     }
 }
 
-/// Makes text safe inside a table cell: pipes escaped, line breaks kept as `<br>`, and HTML
-/// special characters neutralised so a finding cannot inject markup into the comment, and other
-/// control characters replaced so it cannot drive a terminal either.
+/// Makes text safe inside a table cell; see [`escape_inline`].
 fn cell(text: &str) -> String {
+    escape_inline(text.trim())
+}
+
+/// Zero-width space: breaks an `@mention` or an autolink without changing what a reader sees.
+const BREAK: char = '\u{200b}';
+
+/// Makes scanned text (file, image and workload names, messages quoting them) inert in GitHub
+/// Markdown: pipes escaped, line breaks kept as `<br>`, HTML special characters neutralised
+/// (no raw HTML), the punctuation that makes links, images and emphasis escaped
+/// (`[x](u)`, `![](u)`), `@mentions` and bare-URL autolinks broken by a zero-width space, and
+/// control and bidirectional-override characters replaced so it cannot drive a terminal.
+pub fn escape_inline(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
-    for c in text.trim().chars() {
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '|' => s.push_str("\\|"),
             '\n' => s.push_str("<br>"),
@@ -243,11 +255,42 @@ fn cell(text: &str) -> String {
             '<' => s.push_str("&lt;"),
             '>' => s.push_str("&gt;"),
             '&' => s.push_str("&amp;"),
-            c if c.is_control() => s.push('\u{fffd}'),
+            // Backticks stay: a code span only makes text more inert, and checks quote
+            // values in them (`pinned to tag \`v4\``).
+            '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            // A mention starts at `@` not preceded by a word character (GitHub's rule), so
+            // `actions/checkout@v4` and `a@b.example` read as they are.
+            '@' => {
+                s.push('@');
+                if !prev.is_some_and(|p| p.is_alphanumeric() || p == '_') {
+                    s.push(BREAK);
+                }
+            }
+            // `https://…` and `www.…` become links even without brackets (GFM autolinks).
+            ':' if chars.peek() == Some(&'/') => {
+                s.push(':');
+                s.push(BREAK);
+            }
+            '.' if s.to_ascii_lowercase().ends_with("www") => {
+                s.push(BREAK);
+                s.push('.');
+            }
+            c if is_unsafe_char(c) => s.push('\u{fffd}'),
             _ => s.push(c),
         }
+        prev = Some(c);
     }
     s
+}
+
+/// Control characters, and the Unicode ones that reorder or split what is displayed (bidi
+/// overrides and isolates, line and paragraph separators).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -263,7 +306,23 @@ mod tests {
     #[test]
     fn cells_escape_pipes_newlines_and_markup() {
         assert_eq!(cell("a | b\nc <x>"), "a \\| b<br>c &lt;x&gt;");
-        assert_eq!(cell("a\x1b[2Jb"), "a\u{fffd}[2Jb");
+        assert_eq!(cell("a\x1b[2Jb"), "a\u{fffd}\\[2Jb");
+    }
+
+    #[test]
+    fn scanned_names_cannot_make_links_images_html_or_mentions() {
+        let hostile = "docs/[click](https://evil.example/x)![p](https://evil.example/p.png)\
+                       <img src=x onerror=alert(1)> @acme/security-team www.evil.example";
+        let escaped = cell(hostile);
+        for forbidden in ["](", "![", "<img", "@acme", "https://", "www.evil"] {
+            assert!(!escaped.contains(forbidden), "{forbidden} in {escaped}");
+        }
+        assert!(escaped.contains("\\[click\\]"), "{escaped}");
+        assert_eq!(
+            cell("actions/checkout@v4 by security@acme.example"),
+            "actions/checkout@v4 by security@acme.example",
+            "only a mention-shaped `@` is broken"
+        );
     }
 
     #[test]

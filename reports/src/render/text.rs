@@ -78,7 +78,7 @@ pub fn render(report: &Report, style: &Style) -> String {
                 f.check,
                 printable(&f.subject),
                 printable(&f.location.to_string()),
-                printable(f.message.trim()).replace('\n', "\n         ")
+                printable(f.message.trim())
             );
             if let Some(w) = &f.waiver {
                 let _ = writeln!(
@@ -105,16 +105,16 @@ pub fn render(report: &Report, style: &Style) -> String {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` expired on {}: it no longer applies",
-                    w.check,
+                    printable(&w.check),
                     printable(&w.subject),
-                    w.expires
+                    printable(&w.expires)
                 );
             }
             crate::WaiverState::Unused => {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` matched no failing finding",
-                    w.check,
+                    printable(&w.check),
                     printable(&w.subject)
                 );
             }
@@ -130,18 +130,24 @@ pub fn render(report: &Report, style: &Style) -> String {
     out
 }
 
-/// Text from the scanned tree (file names, messages quoting it) must not drive the terminal:
-/// control characters other than the line break become U+FFFD.
+/// Text from the scanned tree (file names, messages quoting them) must neither drive the
+/// terminal nor forge result lines: every control character (line breaks included) and every
+/// character that reorders the display is shown as an escape (`\n`, `\u{1b}`), so each
+/// finding stays on its own two lines.
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if crate::render::markdown::is_unsafe_char(c) => {
+                out.push_str(&c.escape_unicode().to_string());
             }
-        })
-        .collect()
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -167,7 +173,23 @@ mod tests {
         let mut report = sample_report();
         report.findings[2].subject = "evil\x1b]0;title\x07@v1".to_owned();
         let text = render(&report, &Style { color: false });
-        assert!(text.contains("evil\u{fffd}]0;title\u{fffd}@v1"));
+        assert!(text.contains("evil\\u{1b}]0;title\\u{7}@v1"), "{text}");
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_newline_in_a_scanned_name_cannot_forge_result_lines() {
+        let mut report = sample_report();
+        let forged = "x\n  PASS   critical secrets-committed  everything\n\n0 passed, 0 failed";
+        report.findings[2].subject = forged.to_owned();
+        report.findings[2].message = format!("{forged}\u{202e}");
+        report.findings[2].location = checks::Location::file(forged, 1);
+        let text = render(&report, &Style { color: false });
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("PASS")),
+            "{text}"
+        );
+        assert!(text.contains("x\\n  PASS   critical"), "{text}");
+        assert!(!text.contains('\u{202e}'), "{text}");
     }
 }

@@ -29,7 +29,7 @@ impl Secrets {
     /// `text` with every secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.replace('\n', " ");
-        for s in self.0.iter().filter(|s| !s.is_empty()) {
+        for s in self.longest_first().filter(|s| !s.is_empty()) {
             out = out.replace(s.as_str(), "***");
         }
         out
@@ -38,7 +38,7 @@ impl Secrets {
     /// `json` with every secret of at least six characters replaced, in its JSON-escaped form.
     pub fn redact_json(&self, json: &str) -> String {
         let mut out = json.to_owned();
-        for s in self.0.iter().filter(|s| s.chars().count() >= 6) {
+        for s in self.longest_first().filter(|s| s.chars().count() >= 6) {
             let escaped = serde_json::to_string(s).unwrap_or_default();
             out = out.replace(escaped.trim_matches('"'), "***");
         }
@@ -47,6 +47,14 @@ impl Secrets {
 
     fn add(&mut self, s: impl Into<String>) {
         self.0.push(s.into());
+    }
+
+    /// Longest first, so a secret that contains a shorter one (`Wr@ngPw` and `Wr`) is replaced
+    /// whole before the shorter one can cut it in two.
+    fn longest_first(&self) -> impl Iterator<Item = &String> {
+        let mut all: Vec<&String> = self.0.iter().collect();
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all.into_iter()
     }
 }
 
@@ -121,8 +129,10 @@ pub fn plan(target: &PostgresTarget, dsn: Option<String>) -> Result<Plan, (Strin
 /// user or password.
 fn resource_uri(config: &Config) -> String {
     let host = match config.get_hosts().first() {
-        Some(Host::Tcp(h)) if h.contains(':') => format!("[{h}]"),
-        Some(Host::Tcp(h)) => h.clone(),
+        // A host holding `@` is the tail of a password with an unencoded `@` (tokio-postgres
+        // splits the user-info at the first one): only what follows the last `@` is a host.
+        Some(Host::Tcp(h)) if h.contains(':') => format!("[{}]", after_last_at(h)),
+        Some(Host::Tcp(h)) => after_last_at(h).to_owned(),
         #[cfg(unix)]
         Some(Host::Unix(p)) => p.display().to_string(),
         None => "localhost".to_owned(),
@@ -133,6 +143,10 @@ fn resource_uri(config: &Config) -> String {
         .or(config.get_user())
         .unwrap_or("postgres");
     format!("postgres://{host}:{port}/{db}")
+}
+
+fn after_last_at(host: &str) -> &str {
+    host.rsplit('@').next().unwrap_or(host)
 }
 
 #[derive(Default)]
@@ -227,14 +241,27 @@ fn kv_pairs(dsn: &str) -> Vec<(usize, usize)> {
 
 /// Registers what looks like a password in the raw DSN even when it cannot be parsed: the
 /// URL's user-info and any `password=` value.
+///
+/// The user-info ends at the *last* `@` of the authority (a password may hold an unencoded
+/// `@`, which libpq and tokio-postgres split at the first one); it is also taken up to the
+/// last `@` before the query, for a password holding `/`. Each `@`-separated piece of the
+/// password is registered too, since a first-`@` parser makes the tail part of the host.
 fn collect_password_like(raw: &str, secrets: &mut Secrets) {
-    if let Some(after) = raw.split_once("://").map(|(_, a)| a)
-        && let Some((userinfo, _)) = after.split_once('@')
-    {
-        if let Some((_, pw)) = userinfo.split_once(':') {
-            secrets.add(pw);
+    if let Some(after) = raw.split_once("://").map(|(_, a)| a) {
+        let authority = after.split(['/', '?', '#']).next().unwrap_or(after);
+        let before_query = after.split('?').next().unwrap_or(after);
+        for part in [authority, before_query] {
+            let Some((userinfo, _)) = part.rsplit_once('@') else {
+                continue;
+            };
+            if let Some((_, pw)) = userinfo.split_once(':') {
+                secrets.add(pw);
+                pw.split('@')
+                    .filter(|piece| piece.chars().count() >= 4)
+                    .for_each(|piece| secrets.add(piece));
+            }
+            secrets.add(userinfo);
         }
-        secrets.add(userinfo);
     }
     for (start, end) in kv_pairs(raw) {
         if let Some((k, v)) = raw[start..end].split_once('=')
@@ -450,6 +477,21 @@ mod tests {
         assert_eq!(p.sslmode, "verify-full");
         assert_eq!(p.ca_file.as_deref(), Some("/ca.pem"));
         assert_eq!(p.secrets.redact("x S3cret-pw y"), "x *** y");
+    }
+
+    #[test]
+    fn a_password_with_an_unencoded_at_is_redacted_wholly() {
+        let dsn = "postgresql://app:Wr@ngPw_Secret42@127.0.0.1/app";
+        let p = plan(&target(), Some(dsn.into())).ok().unwrap();
+        assert_eq!(p.uri, "postgres://127.0.0.1:5432/app");
+        let msg = p
+            .secrets
+            .redact("auth for app:Wr@ngPw_Secret42 at ngPw_Secret42@127.0.0.1");
+        assert!(!msg.contains("Secret42") && !msg.contains("Wr@"), "{msg}");
+        let json = p
+            .secrets
+            .redact_json(r#"{"host":"ngPw_Secret42@127.0.0.1"}"#);
+        assert!(!json.contains("Secret42"), "{json}");
     }
 
     #[test]
