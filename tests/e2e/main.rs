@@ -34,3 +34,4 @@ mod repo_supply_chain;
 mod tls_servers;
 mod trust;
 mod waivers;
+mod walk;
