@@ -164,7 +164,8 @@ mod tests {
 
     fn table(name: &str) -> Table {
         serde_json::from_value(serde_json::json!({
-            "schema": "public", "name": name, "columns": ["tenant_id"]
+            "schema": "public", "name": name, "columns": ["tenant_id"],
+            "location": { "path": "db/migrations/0001.sql", "line": 1 }
         }))
         .unwrap()
     }
@@ -191,12 +192,12 @@ mod tests {
     fn excluding_every_table_is_said_plainly() {
         let mut facts = Facts::default();
         facts.settings.postgres.exclude_tables = vec!["*".to_owned()];
-        let mut db: Database = serde_json::from_value(serde_json::json!({
-            "origin": "migrations", "name": "migrations:db", "tables": [], "roles": []
-        }))
-        .unwrap();
-        db.origin = Origin::Migrations;
-        db.tables = vec![table("orders"), table("members")];
+        let db = Database {
+            origin: Origin::Migrations,
+            name: "migrations:db".to_owned(),
+            tables: vec![table("orders"), table("members")],
+            ..Database::default()
+        };
         facts.postgres.push(db);
         let narrowed = excluded_tables(&facts);
         assert_eq!(narrowed.len(), 1);
