@@ -548,8 +548,15 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn in_a_git_work_tree_tracked_files_are_judged_whatever_gitignore_says() {
+        let outside = tempfile::tempdir().unwrap();
+        write(
+            outside.path(),
+            "secret.env",
+            format!("T={TOKEN}\n").as_bytes(),
+        );
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         git(root, &["init", "-q"]);
@@ -558,6 +565,14 @@ mod tests {
         write(root, "Dockerfile", b"FROM alpine:3.20\n");
         git(root, &["add", ".gitignore", "Dockerfile"]);
         git(root, &["add", "-f", ".env"]);
+        // A submodule (a gitlink) with a checked-out file: listed once, never file by file.
+        let gitlink = "160000,1111111111111111111111111111111111111111,lib/sub";
+        git(root, &["update-index", "--add", "--cacheinfo", gitlink]);
+        write(root, "lib/sub/README", b"another repository\n");
+        // A tracked symlink leaving the tree: never read, an error for secrets-committed.
+        std::os::unix::fs::symlink(outside.path().join("secret.env"), root.join("prod.env"))
+            .unwrap();
+        git(root, &["add", "prod.env"]);
         git(root, &["commit", "-q", "-m", "init"]);
         git(
             root,
@@ -581,9 +596,15 @@ mod tests {
             excluded(&facts),
             [
                 ("build/", ExcludedReason::Untracked),
-                ("notes.txt", ExcludedReason::Untracked)
+                ("lib/sub", ExcludedReason::Submodule),
+                ("notes.txt", ExcludedReason::Untracked),
+                ("prod.env", ExcludedReason::SymlinkOutsideTree),
             ]
         );
+        let unreadable: Vec<(&str, FileKind)> = (facts.unreadable.iter())
+            .map(|u| (u.path.as_str(), u.kind))
+            .collect();
+        assert_eq!(unreadable, [("prod.env", FileKind::Text)]);
         let git_state = facts.scope.git.clone().unwrap();
         assert_eq!(
             git_state.remote.as_deref(),

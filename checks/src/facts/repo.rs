@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct RepoFacts {
     /// The scanned root as given, for display only.
     pub root: String,
-    /// How many files the walk visited (after .gitignore and vendored-tree exclusions).
+    /// How many files the walk judged (see `scope` for what it left out).
     pub files_scanned: u64,
     pub manifests: Vec<Manifest>,
     pub lockfiles: Vec<Lockfile>,

@@ -174,9 +174,10 @@ fn list_untracked(root: &Path, tracked: &BTreeMap<String, Tracked>, out: &mut Li
         }
         let rel = slash_path(e.path().strip_prefix(root).unwrap_or(e.path()));
         if e.file_type().is_dir() {
-            if e.file_name() == ".git" {
+            if e.file_name() == ".git" || tracked.contains_key(&rel) {
+                // Git's own data, or a submodule (listed as such, scanned on its own).
                 walker.skip_current_dir();
-            } else if !tracked_dirs.contains(&rel) && !tracked.contains_key(&rel) {
+            } else if !tracked_dirs.contains(&rel) {
                 out.exclude(rel + "/", ExcludedReason::Untracked);
                 walker.skip_current_dir();
             }
