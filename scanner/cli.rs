@@ -471,6 +471,9 @@ fn collect(
             bail!("--target {name}: no target named `{name}` in the configuration");
         }
     }
+    // Live evidence is stamped with the real time: checks judge it against that instant (a
+    // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
+    let live_at = clock::real_now();
     let aws_targets: Vec<&checks::settings::AwsTarget> = settings
         .target
         .aws
@@ -490,7 +493,7 @@ fn collect(
         } else {
             format!("aws account {}", a.account_id)
         },
-        collected_at: clock.now.clone(),
+        collected_at: live_at.clone(),
         error: a.error.clone(),
     });
     let walked = sources::repo::walk(root);
@@ -498,7 +501,7 @@ fn collect(
     let migrations =
         sources::migrations::collect_reporting_skipped(root, &settings.postgres, &walked.sql_files);
     let postgres = migrations.databases;
-    let endpoints = sources::endpoint::collect(&settings, &clock.now);
+    let endpoints = sources::endpoint::collect(&settings, &live_at);
     let mut collections = vec![Collection {
         source: "repo".to_owned(),
         target: root.display().to_string(),
@@ -542,21 +545,21 @@ fn collect(
         .filter(|t| selection.wants(&t.name))
         .cloned()
         .collect();
-    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &clock.now);
+    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &live_at);
     for (collection, database) in live {
         facts.collections.push(collection);
         facts.postgres.push(database);
     }
-    collect_kube(&mut facts, clock, selection);
+    collect_kube(&mut facts, &live_at, selection);
     // Last: images of every workload collected above (manifests and live clusters) are verified.
     if selection.wants_registry(&facts.settings) {
-        collect_images(&mut facts, clock, selection);
+        collect_images(&mut facts, &live_at, selection);
     }
     Ok(facts)
 }
 
 /// The selected `[[target.kube]]` clusters, one `kube` collection each.
-fn collect_kube(facts: &mut Facts, clock: &reports::Clock, selection: &Selection) {
+fn collect_kube(facts: &mut Facts, live_at: &str, selection: &Selection) {
     let targets: Vec<&checks::settings::KubeTarget> = facts
         .settings
         .target
@@ -578,14 +581,14 @@ fn collect_kube(facts: &mut Facts, clock: &reports::Clock, selection: &Selection
             } else {
                 format!("{} ({})", cluster.uri(), cluster.server)
             },
-            collected_at: clock.now.clone(),
+            collected_at: live_at.to_owned(),
             error: cluster.error.clone(),
         }));
     facts.kube = clusters;
 }
 
 /// Registry images: workload images, Dockerfile images and the selected `[[target.image]]`s.
-fn collect_images(facts: &mut Facts, clock: &reports::Clock, selection: &Selection) {
+fn collect_images(facts: &mut Facts, live_at: &str, selection: &Selection) {
     let targets: Vec<&checks::settings::ImageTarget> = facts
         .settings
         .target
@@ -606,7 +609,7 @@ fn collect_images(facts: &mut Facts, clock: &reports::Clock, selection: &Selecti
             outcome.images.len(),
             outcome.requests
         ),
-        collected_at: clock.now.clone(),
+        collected_at: live_at.to_owned(),
         error: outcome.error,
     });
     facts.images = outcome.images;
@@ -630,7 +633,14 @@ fn judge_and_write(
             templates: pack.templates.clone(),
         };
         let finished = clock::now()?;
-        crate::pack::write(&options, facts, &report, &started.now, &finished.now)?;
+        crate::pack::write(
+            &options,
+            facts,
+            &report,
+            &clock,
+            &started.now,
+            &finished.now,
+        )?;
     }
     let gating = report.gating(out.fail_on.into()).count();
     Ok(if gating > 0 {

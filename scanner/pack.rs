@@ -42,6 +42,7 @@ pub fn judge(facts: &Facts, clock: &Clock) -> Report {
         clock,
     );
     report.apply_attestations(&facts.attestations, &clock.today);
+    report.describe(facts);
     report
 }
 
@@ -59,6 +60,7 @@ pub fn write(
     opts: &Options,
     facts: &Facts,
     report: &Report,
+    clock: &Clock,
     started: &str,
     finished: &str,
 ) -> Result<Vec<String>> {
@@ -98,8 +100,11 @@ pub fn write(
             started: started.to_owned(),
             finished: finished.to_owned(),
             judged_at: report.generated_at.clone(),
+            judged_on: clock.today.clone(),
         },
         targets: facts.collections.clone(),
+        provenance: report.provenance.clone(),
+        scope: report.scope.clone(),
         previous_manifest_sha256: previous,
         files: entries,
     };

@@ -23,6 +23,17 @@ pub struct Settings {
     pub image: ImageSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
+    pub report: ReportSettings,
+}
+
+/// `[report]`: who and what the report is about, printed in every format's header.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportSettings {
+    /// The organisation the evidence is for (`Acme Inc.`).
+    pub organisation: String,
+    /// The system under audit (`Acme billing platform`).
+    pub system: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

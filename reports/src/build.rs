@@ -76,6 +76,7 @@ impl Report {
                     related: f.related,
                     evidence: f.evidence,
                     waiver,
+                    severity_overridden_from: None,
                 }
             })
             .collect();
@@ -101,6 +102,8 @@ impl Report {
             findings: out,
             waivers: waiver_results,
             attestations: Vec::new(),
+            provenance: None,
+            scope: crate::model::Scope::default(),
         }
     }
 

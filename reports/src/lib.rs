@@ -7,11 +7,13 @@ mod build;
 mod model;
 pub mod questionnaire;
 pub mod render;
+pub mod scope;
 pub mod trust;
 pub mod view;
 
 pub use build::Clock;
 pub use model::{
-    AppliedWaiver, AttestationResult, AttestationState, ControlResult, ControlStatus,
-    FindingStatus, REPORT_SCHEMA, Report, ReportFinding, Summary, Tool, WaiverResult, WaiverState,
+    AppliedWaiver, AttestationResult, AttestationState, AuditedTarget, ControlResult,
+    ControlStatus, FindingStatus, Narrowing, Provenance, REPORT_SCHEMA, Report, ReportFinding,
+    RepositoryProvenance, Scope, SeverityOverride, Summary, Tool, WaiverResult, WaiverState,
 };

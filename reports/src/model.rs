@@ -22,6 +22,91 @@ pub struct Report {
     /// Every human attestation and what became of it.
     #[serde(default)]
     pub attestations: Vec<AttestationResult>,
+    /// Where the evidence came from: who it is for, the repository and commit, the live
+    /// targets read. Absent when the report was built without facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+    /// What the scan covered and what it left out, and settings that changed verdicts.
+    #[serde(default, skip_serializing_if = "Scope::is_empty")]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `[report] organisation`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub organisation: String,
+    /// `[report] system`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub system: String,
+    /// The scanned repository: how its files were listed and its git state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<RepositoryProvenance>,
+    /// The live targets audited (databases, clusters, accounts, endpoints, registries).
+    #[serde(default)]
+    pub targets: Vec<AuditedTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryProvenance {
+    pub listing: checks::facts::repo::Listing,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<checks::facts::repo::GitState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditedTarget {
+    /// `postgres`, `aws`, `endpoint`, `image`, `kube`.
+    pub source: String,
+    pub target: String,
+    /// Where it was read from, without secrets.
+    pub origin: String,
+    /// Whether the source could not be read (its checks say `error`).
+    #[serde(default)]
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// One sentence: how the judged files were chosen.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub statement: String,
+    /// Paths not judged, with the reason.
+    #[serde(default)]
+    pub excluded: Vec<checks::facts::repo::Excluded>,
+    /// `[severity]` settings: the check's own severity and the configured one.
+    #[serde(default)]
+    pub severity_overrides: Vec<SeverityOverride>,
+    /// Settings that take things out of judgement, and what they took out.
+    #[serde(default)]
+    pub narrowed: Vec<Narrowing>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        self.statement.is_empty()
+            && self.excluded.is_empty()
+            && self.severity_overrides.is_empty()
+            && self.narrowed.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityOverride {
+    pub check: String,
+    /// The check's own severity.
+    pub default: Severity,
+    /// The severity `[severity]` gives it.
+    pub configured: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrowing {
+    /// `[postgres] exclude_tables`.
+    pub setting: String,
+    pub value: Vec<String>,
+    /// What it took out, in one sentence (`every table (3 of 3) is excluded from ...`).
+    pub effect: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +206,10 @@ pub struct ReportFinding {
     pub related: Vec<Location>,
     pub evidence: serde_json::Value,
     pub waiver: Option<AppliedWaiver>,
+    /// The check's own severity when `[severity]` replaced it (`severity` is the configured
+    /// one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_overridden_from: Option<Severity>,
 }
 
 /// The waiver that turned a failure into `waived`.

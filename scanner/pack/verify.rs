@@ -211,7 +211,13 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
         }
     };
     let clock = match OffsetDateTime::parse(&manifest.scan.judged_at, &Rfc3339) {
-        Ok(at) => crate::clock::clock_at(at),
+        Ok(at) => {
+            let mut clock = crate::clock::clock_at(at);
+            if !manifest.scan.judged_on.is_empty() {
+                clock.today.clone_from(&manifest.scan.judged_on);
+            }
+            clock
+        }
         Err(e) => {
             out.problems.push(format!(
                 "{MANIFEST}: scan.judged_at {:?} is not RFC 3339: {e}",
@@ -221,6 +227,14 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
         }
     };
     let report = super::judge(&facts, &clock);
+    // Packs made before provenance existed carry none; one that does must agree.
+    if manifest.provenance.is_some()
+        && (manifest.provenance != report.provenance || manifest.scope != report.scope)
+    {
+        out.problems.push(format!(
+            "{MANIFEST}: provenance or scope does not follow from facts.json"
+        ));
+    }
     let derived = match super::derive(
         &facts_json,
         &report,

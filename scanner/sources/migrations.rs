@@ -28,11 +28,8 @@ use checks::parse::sql::sections::Engine;
 use checks::parse::sql::{self, ParsedFile};
 use checks::settings::PostgresSettings;
 use globset::{Glob, GlobSetBuilder};
-use ignore::WalkBuilder;
 use rayon::prelude::*;
 
-/// Directory names never descended into: dependencies and build output.
-const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv"];
 /// Directory names whose `*.sql` files are migrations.
 const MIGRATION_DIRS: &[&str] = &["migrations", "migrate", "migration", "drizzle"];
 
@@ -147,46 +144,26 @@ fn other_engine(files: &[&ParsedFile]) -> Option<String> {
 }
 
 fn read_and_parse(root: &Path, rel: &str) -> Result<ParsedFile, String> {
-    let bytes = std::fs::read(root.join(rel)).map_err(|e| e.to_string())?;
+    let path = root.join(rel);
+    // A symlinked migration is read only when it stays inside the scanned tree.
+    let inside = match (std::fs::canonicalize(root), std::fs::canonicalize(&path)) {
+        (Ok(root), Ok(target)) => target.starts_with(root),
+        (_, Err(e)) => return Err(e.to_string()),
+        (Err(e), _) => return Err(format!("the scanned directory cannot be resolved: {e}")),
+    };
+    if !inside {
+        return Err("a symlink leading outside the scanned tree: not read".to_owned());
+    }
+    let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     Ok(sql::parse_file(rel, text))
 }
 
-/// Every `*.sql` file (relative, forward slashes), honouring `.gitignore`.
+/// Every `*.sql` file (relative, forward slashes) the repository walk judges: git's tracked
+/// files in a work tree, every file elsewhere (no ignore file honoured).
 fn sql_files(root: &Path) -> Vec<String> {
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .git_ignore(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(|e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && e.depth() > 0
-                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-        })
-        .build();
-    let mut files: Vec<String> = walker
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter(|e| {
-            e.path()
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("sql"))
-        })
-        .map(|e| relative(root, e.path()))
-        .collect();
-    files.sort();
-    files
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    super::repo::sql_files(root)
 }
 
 /// What a `.sql` file is, from its path alone.

@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use serde_json::Value;
 
 use super::harness::{scan_json, vouch};
-use super::tls_servers::{DAY, Leaf, Nginx, Pki, Server, epoch, free_port, s_server};
+use super::tls_servers::{DAY, Leaf, Nginx, Pki, Server, epoch, free_port, s_server, wall_clock};
 
 /// One endpoint in the generated vouch.toml.
 struct Target {
@@ -122,8 +122,10 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     let expired = cert_server(
         &pki,
         Leaf {
+            // Valid on the pinned SOURCE_DATE_EPOCH, expired in real time: vouch judges
+            // certificates against the real clock, so this must fail.
             not_before: epoch() - 90 * DAY,
-            not_after: epoch() - 30 * DAY,
+            not_after: wall_clock() - 30 * DAY,
             ..Leaf::good("expired")
         },
     );
@@ -156,7 +158,7 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     let soon = cert_server(
         &pki,
         Leaf {
-            not_after: epoch() + 10 * DAY,
+            not_after: wall_clock() + 10 * DAY,
             ..Leaf::good("soon")
         },
     );

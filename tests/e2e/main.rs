@@ -36,3 +36,4 @@ mod repo_supply_chain;
 mod tls_servers;
 mod trust;
 mod waivers;
+mod walk;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct RepoFacts {
     /// The scanned root as given, for display only.
     pub root: String,
-    /// How many files the walk visited (after .gitignore and vendored-tree exclusions).
+    /// How many files the walk judged (see `scope` for what it left out).
     pub files_scanned: u64,
     pub manifests: Vec<Manifest>,
     pub lockfiles: Vec<Lockfile>,
@@ -25,6 +25,97 @@ pub struct RepoFacts {
     pub secrets: Vec<SecretHit>,
     /// Files of a judged kind that could not be read or parsed.
     pub unreadable: Vec<Unreadable>,
+    /// How the files were chosen and what was left out: the report's scope.
+    pub scope: RepoScope,
+}
+
+/// How the repository walk chose its files, the git state it saw, and every path it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepoScope {
+    pub listing: Listing,
+    /// The git work tree's state, when the files came from its index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitState>,
+    /// Paths not judged, each with its reason, sorted by path.
+    pub excluded: Vec<Excluded>,
+}
+
+/// Where the list of judged files came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Listing {
+    /// Every file under the scanned directory; no ignore file (`.gitignore`, `.ignore`) is
+    /// honoured, because none of them says what is committed.
+    #[default]
+    Directory,
+    /// The files git tracks (its index), read from the working tree; untracked files are left
+    /// out and listed.
+    GitIndex,
+}
+
+/// What the git work tree was at scan time. No credentials: the remote URL loses its userinfo.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitState {
+    /// The default remote's URL, without user, password or query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// HEAD's commit id (none in a repository without commits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The checked-out branch (none when HEAD is detached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Tracked content differs from HEAD: a file modified, staged or deleted in the work tree.
+    pub dirty: bool,
+    /// The tracked paths that differ from HEAD (judged as they are in the working tree).
+    pub modified: Vec<String>,
+}
+
+/// A path the walk did not judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Excluded {
+    pub path: String,
+    pub reason: ExcludedReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExcludedReason {
+    /// A dependency or build directory (`node_modules`, `vendor`, `target`…).
+    Vendored,
+    /// In the working tree, not committed (git listing only).
+    Untracked,
+    /// A symlink whose target is outside the scanned tree: never read (an `error`).
+    SymlinkOutsideTree,
+    /// A symlink that leads back into a directory already being walked.
+    SymlinkLoop,
+    /// A symlink whose target does not exist.
+    BrokenSymlink,
+    /// A git submodule: a separate repository, scanned on its own.
+    Submodule,
+    /// Tracked, but deleted from the working tree.
+    MissingFromWorkTree,
+    /// A FIFO, socket or device: reading it could block.
+    NotARegularFile,
+}
+
+impl ExcludedReason {
+    /// Why, in words, for the text and HTML reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExcludedReason::Vendored => "dependency or build directory",
+            ExcludedReason::Untracked => "in the working tree, not committed",
+            ExcludedReason::SymlinkOutsideTree => "symlink leaving the scanned tree (not read)",
+            ExcludedReason::SymlinkLoop => "symlink loop (followed once)",
+            ExcludedReason::BrokenSymlink => "broken symlink",
+            ExcludedReason::Submodule => "git submodule (a separate repository)",
+            ExcludedReason::MissingFromWorkTree => "tracked but deleted in the working tree",
+            ExcludedReason::NotARegularFile => "not a regular file",
+        }
+    }
 }
 
 /// What role a file plays; decides which parser reads it and which checks an unreadable file

@@ -68,8 +68,51 @@ fn headline(report: &Report) -> String {
         cell(&report.generated_at),
         report.schema
     );
+    out.push_str(&provenance_lines(report));
     if s.fail + s.error + s.waived == 0 {
         out.push_str("\nNothing failed or needs attention.\n");
+    }
+    out
+}
+
+/// The repository, the live targets, what was left out and every severity override.
+fn provenance_lines(report: &Report) -> String {
+    let mut out = String::new();
+    let Some(p) = &report.provenance else {
+        return out;
+    };
+    let mut about: Vec<String> = [&p.organisation, &p.system]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| cell(n))
+        .collect();
+    if let Some(repo) = &p.repository {
+        about.push(cell(&super::repository_line(repo)));
+    }
+    if !p.targets.is_empty() {
+        let targets: Vec<String> = (p.targets.iter())
+            .map(|t| format!("{} {}", t.source, cell(&t.target)))
+            .collect();
+        about.push(format!("live: {}", targets.join(", ")));
+    }
+    if !report.scope.excluded.is_empty() {
+        about.push(format!(
+            "{} path(s) not judged (scope.excluded)",
+            report.scope.excluded.len()
+        ));
+    }
+    if !about.is_empty() {
+        let _ = writeln!(out, "\n<sub>{}</sub>", about.join(" · "));
+    }
+    for o in &report.scope.severity_overrides {
+        let _ = writeln!(
+            out,
+            "\n⚠️ `[severity]` sets `{}` to {} (its own severity: {})",
+            o.check, o.configured, o.default
+        );
+    }
+    for n in &report.scope.narrowed {
+        let _ = writeln!(out, "\n⚠️ `{}`: {}", n.setting, cell(&n.effect));
     }
     out
 }
@@ -104,6 +147,12 @@ fn attention_rows(report: &Report) -> Vec<String> {
                 if !w.ticket.is_empty() {
                     let _ = write!(message, " ({})", cell(&w.ticket));
                 }
+            }
+            if let Some(default) = f.severity_overridden_from {
+                let _ = write!(
+                    message,
+                    "<br>severity set by `[severity]`; the check's own is {default}"
+                );
             }
             format!(
                 "| {} | {} | `{}` | {} | {} | {} |\n",

@@ -50,7 +50,7 @@ pub fn render(report: &Report, pack: &PackContext<'_>) -> String {
         seed: pack.report_sha256,
     };
     let plan = ids.uuid("back-matter/assessment-plan");
-    let doc = json!({
+    let mut doc = json!({
         "assessment-results": {
             "uuid": ids.uuid("assessment-results"),
             "metadata": {
@@ -72,9 +72,49 @@ pub fn render(report: &Report, pack: &PackContext<'_>) -> String {
             ]},
         }
     });
+    let props = provenance_props(report);
+    if !props.is_empty() {
+        doc["assessment-results"]["metadata"]["props"] = json!(props);
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialize");
     s.push('\n');
     s
+}
+
+/// Who and what the results are about (organisation, system, repository, commit, branch,
+/// dirty flag) as vouch-namespaced metadata props; empty values are left out (OSCAL forbids
+/// them).
+fn provenance_props(report: &Report) -> Vec<Value> {
+    let Some(p) = &report.provenance else {
+        return Vec::new();
+    };
+    let git = p.repository.as_ref().and_then(|r| r.git.as_ref());
+    let pairs = [
+        ("organisation", p.organisation.clone()),
+        ("system", p.system.clone()),
+        (
+            "repository",
+            git.and_then(|g| g.remote.clone()).unwrap_or_default(),
+        ),
+        (
+            "commit",
+            git.and_then(|g| g.commit.clone()).unwrap_or_default(),
+        ),
+        (
+            "branch",
+            git.and_then(|g| g.branch.clone()).unwrap_or_default(),
+        ),
+        (
+            "dirty",
+            git.map(|g| g.dirty.to_string()).unwrap_or_default(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name, value.trim().to_owned()))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| json!({ "name": name, "ns": PROP_NS, "value": value }))
+        .collect()
 }
 
 fn evidence_resource(ids: &Ids<'_>, file: &str, description: &str, sha256: &str) -> Value {
@@ -90,6 +130,22 @@ fn evidence_resource(ids: &Ids<'_>, file: &str, description: &str, sha256: &str)
     })
 }
 
+fn observation_props(f: &crate::ReportFinding) -> Vec<Value> {
+    let mut props = vec![
+        json!({ "name": "status", "ns": PROP_NS, "value": f.status.as_str() }),
+        json!({ "name": "severity", "ns": PROP_NS, "value": f.severity.as_str() }),
+        json!({ "name": "check", "ns": PROP_NS, "value": f.check }),
+        json!({ "name": "fingerprint", "ns": PROP_NS, "value": f.fingerprint }),
+    ];
+    if let Some(own) = f.severity_overridden_from {
+        // The severity above was set by `[severity]`; this is the check's own.
+        props.push(
+            json!({ "name": "severity-overridden-from", "ns": PROP_NS, "value": own.as_str() }),
+        );
+    }
+    props
+}
+
 fn result(report: &Report, pack: &PackContext<'_>, ids: &Ids<'_>) -> Value {
     let observations: Vec<Value> = report
         .findings
@@ -101,12 +157,7 @@ fn result(report: &Report, pack: &PackContext<'_>, ids: &Ids<'_>) -> Value {
                 "uuid": ids.uuid(&format!("observation/{}", f.fingerprint)),
                 "title": format!("{}: {}", f.check, f.subject),
                 "description": f.message,
-                "props": [
-                    { "name": "status", "ns": PROP_NS, "value": f.status.as_str() },
-                    { "name": "severity", "ns": PROP_NS, "value": f.severity.as_str() },
-                    { "name": "check", "ns": PROP_NS, "value": f.check },
-                    { "name": "fingerprint", "ns": PROP_NS, "value": f.fingerprint },
-                ],
+                "props": observation_props(f),
                 "methods": ["TEST"],
                 "types": [if failing { "finding" } else { "control-objective" }],
                 "relevant-evidence": [

@@ -64,6 +64,7 @@ fn finding(
         related: vec![],
         evidence: json!({ "subject": subject }),
         waiver: None,
+        severity_overridden_from: None,
     }
 }
 
@@ -142,6 +143,8 @@ pub fn sample_report() -> Report {
         findings,
         waivers: sample_waivers(),
         attestations: Vec::new(),
+        provenance: None,
+        scope: crate::model::Scope::default(),
     }
 }
 

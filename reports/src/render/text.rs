@@ -42,7 +42,7 @@ impl Style {
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
-    let mut out = String::new();
+    let mut out = header(report);
     for control in report
         .controls
         .iter()
@@ -89,6 +89,14 @@ pub fn render(report: &Report, style: &Style) -> String {
                     printable(&w.reason)
                 );
             }
+            if let Some(default) = f.severity_overridden_from {
+                let _ = writeln!(
+                    out,
+                    "         severity {} set by [severity]; the check's own is {}",
+                    f.severity.as_str(),
+                    default.as_str()
+                );
+            }
         }
         if control.counts.pass > 0 {
             let _ = writeln!(
@@ -128,6 +136,82 @@ pub fn render(report: &Report, style: &Style) -> String {
         s.pass, s.fail, s.error, s.waived
     );
     out
+}
+
+/// What was scanned, for whom, and what was left out: printed before any result.
+fn header(report: &Report) -> String {
+    let mut out = String::new();
+    let Some(p) = &report.provenance else {
+        return out;
+    };
+    let mut about = format!("vouch {}", report.tool.version);
+    for name in [&p.organisation, &p.system] {
+        if !name.is_empty() {
+            let _ = write!(about, " · {}", one_line(name));
+        }
+    }
+    let _ = writeln!(out, "{about}");
+    if let Some(repo) = &p.repository {
+        let _ = writeln!(
+            out,
+            "repository: {}",
+            one_line(&super::repository_line(repo))
+        );
+    }
+    for t in &p.targets {
+        let failed = if t.failed { " (could not be read)" } else { "" };
+        let _ = writeln!(
+            out,
+            "live target: {} {}{failed}",
+            t.source,
+            one_line(&t.target)
+        );
+    }
+    let scope = &report.scope;
+    if !scope.statement.is_empty() {
+        let _ = writeln!(out, "scope: {}", scope.statement);
+    }
+    const SHOWN: usize = 20;
+    for e in scope.excluded.iter().take(SHOWN) {
+        let _ = writeln!(
+            out,
+            "  not judged: {} ({})",
+            one_line(&e.path),
+            e.reason.describe()
+        );
+    }
+    if scope.excluded.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  not judged: {} more paths (see scope.excluded in report.json)",
+            scope.excluded.len() - SHOWN
+        );
+    }
+    for o in &scope.severity_overrides {
+        let _ = writeln!(
+            out,
+            "severity override: {} is {} by [severity] (its own severity: {})",
+            o.check,
+            o.configured.as_str(),
+            o.default.as_str()
+        );
+    }
+    for n in &scope.narrowed {
+        let _ = writeln!(
+            out,
+            "narrowed by {} = {:?}: {}",
+            n.setting,
+            n.value,
+            one_line(&n.effect)
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// A header field on one line: a line break in a file name cannot forge a line.
+fn one_line(text: &str) -> String {
+    printable(text).replace('\n', "\u{fffd}")
 }
 
 /// Text from the scanned tree (file names, messages quoting them) must neither drive the
