@@ -321,10 +321,11 @@ fn psql_variables_quoted(text: &str) -> Option<String> {
                 }
                 out.push_str(&text[copied..i]);
                 let len = 1 + name.len() + if quote.is_some() { 2 } else { 0 };
-                match quote {
-                    Some('\'') => out.push_str(&format!("':{name}'")),
-                    _ => out.push_str(&format!("\":{name}\"")),
-                }
+                let q = if quote == Some('\'') { '\'' } else { '"' };
+                out.push(q);
+                out.push(':');
+                out.push_str(name);
+                out.push(q);
                 i += len;
                 copied = i;
                 found = true;

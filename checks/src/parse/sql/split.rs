@@ -237,12 +237,11 @@ impl Splitter<'_> {
         }
         let delimiter = &self.src[self.pos..self.pos + tag_len + 2];
         let body_start = self.pos + delimiter.len();
-        let end = match find(&self.src[body_start..], delimiter) {
-            Some(i) => body_start + i + delimiter.len(),
-            None => {
-                self.open_at_end("dollar-quoted string", self.line);
-                self.src.len()
-            }
+        let end = if let Some(i) = find(&self.src[body_start..], delimiter) {
+            body_start + i + delimiter.len()
+        } else {
+            self.open_at_end("dollar-quoted string", self.line);
+            self.src.len()
         };
         self.line += count_newlines(&self.src[self.pos..end]);
         self.pos = end;
@@ -285,11 +284,12 @@ fn standard_conforming_strings(statement: &str) -> Option<bool> {
         .filter(|w| !w.is_empty())
         .collect();
     match words.as_slice() {
-        ["reset", "all"] | ["reset", "standard_conforming_strings"] => Some(true),
+        ["reset", "all" | "standard_conforming_strings"] => Some(true),
         ["set", rest @ ..] => {
-            let rest = match rest {
-                ["session" | "local", r @ ..] => r,
-                r => r,
+            let rest = if let ["session" | "local", r @ ..] = rest {
+                r
+            } else {
+                rest
             };
             match rest {
                 ["standard_conforming_strings", "to", v] | ["standard_conforming_strings", v] => {
