@@ -223,7 +223,7 @@ fn function_name(f: &Function) -> String {
         .iter()
         .map(|p| match p {
             ObjectNamePart::Identifier(i) => i.value.to_lowercase(),
-            other => other.to_string().to_lowercase(),
+            other @ ObjectNamePart::Function(_) => other.to_string().to_lowercase(),
         })
         .collect::<Vec<_>>()
         .join(".")
@@ -319,15 +319,16 @@ impl Vocabulary {
                 op: BinaryOperator::And,
                 right,
             } => {
-                let l = self.restriction(left, depth)?;
-                if matches!(l, Outcome::Restricted(_)) {
-                    return Ok(l);
+                let lhs = self.restriction(left, depth)?;
+                if matches!(lhs, Outcome::Restricted(_)) {
+                    return Ok(lhs);
                 }
-                let r = self.restriction(right, depth)?;
-                Ok(match (l, r) {
-                    (_, restricted @ Outcome::Restricted(_)) => restricted,
-                    (Outcome::Open(a), Outcome::Open(b)) => Outcome::Open(both(a, b)),
-                    (restricted, _) => restricted,
+                let rhs = self.restriction(right, depth)?;
+                Ok(match (lhs, rhs) {
+                    (Outcome::Open(first), Outcome::Open(second)) => {
+                        Outcome::Open(both(first, second))
+                    }
+                    (_, restricted @ Outcome::Restricted(_)) | (restricted, _) => restricted,
                 })
             }
             Expr::BinaryOp {
@@ -337,11 +338,11 @@ impl Vocabulary {
             } => {
                 let mut notes = match self.restriction(left, depth)? {
                     Outcome::Restricted(notes) => notes,
-                    open => return Ok(open),
+                    open @ Outcome::Open(_) => return Ok(open),
                 };
                 match self.restriction(right, depth)? {
                     Outcome::Restricted(more) => notes.extend(more),
-                    open => return Ok(open),
+                    open @ Outcome::Open(_) => return Ok(open),
                 }
                 Ok(Outcome::Restricted(notes))
             }
@@ -390,7 +391,7 @@ impl Vocabulary {
             } => match column(expr) {
                 Some((_, col)) => {
                     let value = if self.query_keyed(subquery, depth)? {
-                        self.keyed_subselect()
+                        Self::keyed_subselect()
                     } else {
                         SessionValue::Other
                     };
@@ -624,7 +625,7 @@ impl Vocabulary {
         }
     }
 
-    fn keyed_subselect(&self) -> SessionValue {
+    fn keyed_subselect() -> SessionValue {
         SessionValue::Declared {
             tenant: true,
             source: "a subselect keyed on the session".to_owned(),
@@ -651,7 +652,7 @@ impl Vocabulary {
             Expr::Function(f) => self.function_value(f, depth)?,
             Expr::Subquery(q) => {
                 if self.query_keyed(q, depth)? {
-                    self.keyed_subselect()
+                    Self::keyed_subselect()
                 } else {
                     SessionValue::Other
                 }
@@ -666,7 +667,7 @@ impl Vocabulary {
                     all &= keyed;
                 }
                 if all && !array.elem.is_empty() {
-                    self.keyed_subselect()
+                    Self::keyed_subselect()
                 } else {
                     SessionValue::Other
                 }
@@ -682,7 +683,7 @@ impl Vocabulary {
         if let Some(q) = subquery_argument(f) {
             // `ARRAY(SELECT …)`
             return Ok(if self.query_keyed(q, depth)? {
-                self.keyed_subselect()
+                Self::keyed_subselect()
             } else {
                 SessionValue::Other
             });
@@ -844,7 +845,7 @@ impl Vocabulary {
     fn flag_or(&self, e: &Expr, otherwise: &str) -> Outcome {
         let mut switches = Vec::new();
         let mut has_column = false;
-        self.switches(e, 0, &mut switches, &mut has_column);
+        Self::switches(e, 0, &mut switches, &mut has_column);
         if has_column || switches.is_empty() {
             return open(e, otherwise);
         }
@@ -875,14 +876,13 @@ impl Vocabulary {
 
     /// The session switches (settings read, functions called without columns) in `e`, and
     /// whether it reads any column. Bounded like every walk here.
-    fn switches(&self, e: &Expr, depth: usize, out: &mut Vec<Switch>, column_seen: &mut bool) {
+    fn switches(e: &Expr, depth: usize, out: &mut Vec<Switch>, column_seen: &mut bool) {
         if depth >= depth::MAX_NESTING {
             *column_seen = true; // unknown: never a proven switch
             return;
         }
         let depth = depth + 1;
         match e {
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => *column_seen = true,
             Expr::Function(f) => {
                 let name = function_name(f);
                 let args = arguments(f);
@@ -899,7 +899,7 @@ impl Vocabulary {
                 }
                 let before = out.len();
                 for a in args {
-                    self.switches(a, depth, out, column_seen);
+                    Self::switches(a, depth, out, column_seen);
                 }
                 if out.len() == before {
                     out.push(Switch::Function(name));
@@ -911,15 +911,15 @@ impl Vocabulary {
             | Expr::IsFalse(x)
             | Expr::IsNull(x)
             | Expr::IsNotNull(x)
-            | Expr::UnaryOp { expr: x, .. } => self.switches(x, depth, out, column_seen),
+            | Expr::UnaryOp { expr: x, .. } => Self::switches(x, depth, out, column_seen),
             Expr::BinaryOp { left, right, .. } | Expr::IsDistinctFrom(left, right) => {
-                self.switches(left, depth, out, column_seen);
-                self.switches(right, depth, out, column_seen);
+                Self::switches(left, depth, out, column_seen);
+                Self::switches(right, depth, out, column_seen);
             }
             Expr::InList { expr, list, .. } => {
-                self.switches(expr, depth, out, column_seen);
+                Self::switches(expr, depth, out, column_seen);
                 for item in list {
-                    self.switches(item, depth, out, column_seen);
+                    Self::switches(item, depth, out, column_seen);
                 }
             }
             Expr::Value(_) | Expr::TypedString(_) => {}
