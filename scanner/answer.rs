@@ -145,7 +145,7 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
 }
 
 fn load_map(path: &Path) -> Result<MapFile> {
-    let text = std::fs::read_to_string(path)
+    let text = bounded::read_text(path, bounded::CONFIG_MAX)
         .with_context(|| format!("cannot read map {}", path.display()))?;
     let map: MapFile = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;

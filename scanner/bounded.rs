@@ -9,6 +9,10 @@ use std::path::Path;
 
 const MIB: u64 = 1024 * 1024;
 
+/// vouch.toml, attestations.toml, claims, a questionnaire map, a template.
+pub const CONFIG_MAX: u64 = 4 * MIB;
+/// A report/v1 or facts file given to `check`, `answer`, `trust`.
+pub const REPORT_MAX: u64 = 256 * MIB;
 /// MANIFEST.json of an evidence pack (it lists a handful of files).
 pub const PACK_MANIFEST_MAX: u64 = 16 * MIB;
 /// MANIFEST.sig of an evidence pack.

@@ -265,7 +265,7 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args, order),
         Command::Check(args) => {
-            let text = std::fs::read_to_string(&args.facts)
+            let text = crate::bounded::read_text(&args.facts, crate::bounded::REPORT_MAX)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
             let facts: Facts = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a vouch facts file", args.facts.display()))?;
