@@ -38,7 +38,10 @@ pub enum ReadError {
     NotFound,
     /// Not a regular file; the text names what it is.
     NotRegular(&'static str),
-    TooLarge { size: u64, cap: u64 },
+    TooLarge {
+        size: u64,
+        cap: u64,
+    },
     Io(std::io::Error),
 }
 
@@ -48,7 +51,11 @@ impl fmt::Display for ReadError {
             ReadError::NotFound => write!(f, "does not exist"),
             ReadError::NotRegular(what) => write!(f, "is {what}, not a regular file"),
             ReadError::TooLarge { size, cap } => {
-                write!(f, "is {size} bytes or more, over the limit of {}", cap_text(*cap))
+                write!(
+                    f,
+                    "is {size} bytes or more, over the limit of {}",
+                    cap_text(*cap)
+                )
             }
             ReadError::Io(e) => write!(f, "cannot be read: {e}"),
         }
@@ -307,7 +314,10 @@ mod tests {
 
     #[test]
     fn a_zip_bomb_workbook_is_refused_before_it_is_read() {
-        let small = xlsx(&[("xl/worksheets/sheet1.xml", b"<sheetData><row r=\"1\"/></sheetData>")]);
+        let small = xlsx(&[(
+            "xl/worksheets/sheet1.xml",
+            b"<sheetData><row r=\"1\"/></sheetData>",
+        )]);
         assert_eq!(check_xlsx(&small), Ok(()));
         let filler = vec![b' '; usize::try_from(WORKBOOK_UNCOMPRESSED_MAX).unwrap() + 1];
         let bomb = xlsx(&[("xl/worksheets/sheet1.xml", &filler)]);
@@ -324,7 +334,10 @@ mod tests {
         assert!(err.contains("more than 200000 rows"), "{err}");
         let fewer = row.repeat(1000);
         assert_eq!(count_row_tags(&fewer), 1000);
-        assert_eq!(check_xlsx(&xlsx(&[("xl/worksheets/sheet1.xml", &fewer)])), Ok(()));
+        assert_eq!(
+            check_xlsx(&xlsx(&[("xl/worksheets/sheet1.xml", &fewer)])),
+            Ok(())
+        );
     }
 
     #[test]

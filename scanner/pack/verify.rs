@@ -382,7 +382,9 @@ mod tests {
         let out = verify_dir(dir.path());
         assert_eq!(
             out.problems,
-            vec![format!("{MANIFEST}: is a symbolic link, not a regular file")]
+            vec![format!(
+                "{MANIFEST}: is a symbolic link, not a regular file"
+            )]
         );
     }
 

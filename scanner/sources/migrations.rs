@@ -340,7 +340,9 @@ mod tests {
         let dbs = collect(root.path(), &PostgresSettings::default());
         let error = dbs[0].error.clone().unwrap_or_default();
         assert!(
-            error.contains("db/migrations/002_big.up.sql: is 33554433 bytes or more, over the limit of 32 MiB"),
+            error.contains(
+                "db/migrations/002_big.up.sql: is 33554433 bytes or more, over the limit of 32 MiB"
+            ),
             "{error}"
         );
     }

@@ -311,7 +311,12 @@ mod tests {
         }
         let mut len = [0u8; 4];
         s.read_exact(&mut len).ok()?;
-        let mut body = vec![0u8; usize::try_from(u32::from_be_bytes(len)).ok()?.saturating_sub(4)];
+        let mut body = vec![
+            0u8;
+            usize::try_from(u32::from_be_bytes(len))
+                .ok()?
+                .saturating_sub(4)
+        ];
         s.read_exact(&mut body).ok()?;
         Some((kind[0], body))
     }
@@ -326,7 +331,9 @@ mod tests {
             return hold_open(s);
         }
         // SSLRequest (code 80877103) first under sslmode=prefer: refuse TLS, then the startup.
-        let Some((_, body)) = read_message(&mut s, false) else { return };
+        let Some((_, body)) = read_message(&mut s, false) else {
+            return;
+        };
         if body.starts_with(&80_877_103u32.to_be_bytes()) {
             let _ = s.write_all(b"N");
             let _ = read_message(&mut s, false);
@@ -337,7 +344,9 @@ mod tests {
             && let Some((b'Q', _)) = read_message(&mut s, true)
         {
             // CommandComplete("SET"), ReadyForQuery(idle).
-            let _ = s.write_all(&[b'C', 0, 0, 0, 8, b'S', b'E', b'T', 0, b'Z', 0, 0, 0, 5, b'I']);
+            let _ = s.write_all(&[
+                b'C', 0, 0, 0, 8, b'S', b'E', b'T', 0, b'Z', 0, 0, 0, 5, b'I',
+            ]);
         }
         hold_open(s);
     }
@@ -383,23 +392,38 @@ mod tests {
         let error = collection.error.unwrap();
         assert!(error.starts_with("target hostile: "), "{error}");
         assert!(error.contains(expected), "{error}");
-        assert!(!error.contains('\n') && !error.contains("Pw-4711-secret"), "{error}");
+        assert!(
+            !error.contains('\n') && !error.contains("Pw-4711-secret"),
+            "{error}"
+        );
         assert!(db.error.is_some() && db.tables.is_empty());
     }
 
     #[test]
     fn a_server_that_never_answers_ends_at_the_connect_deadline() {
-        assert_bounded_error(Stall::BeforeAuthentication, Duration::from_secs(10), "timed out after 2 s");
+        assert_bounded_error(
+            Stall::BeforeAuthentication,
+            Duration::from_secs(10),
+            "timed out after 2 s",
+        );
     }
 
     #[test]
     fn a_server_that_stalls_after_authentication_ends_at_the_connect_deadline() {
-        assert_bounded_error(Stall::AfterAuthentication, Duration::from_secs(10), "timed out after 2 s");
+        assert_bounded_error(
+            Stall::AfterAuthentication,
+            Duration::from_secs(10),
+            "timed out after 2 s",
+        );
     }
 
     #[test]
     fn a_server_that_stalls_on_the_first_read_ends_at_the_reply_deadline() {
         // statement_timeout 1 s + 5 s of grace; the later reads are not attempted at all.
-        assert_bounded_error(Stall::AfterSessionSetup, Duration::from_secs(15), "no answer within 6 s");
+        assert_bounded_error(
+            Stall::AfterSessionSetup,
+            Duration::from_secs(15),
+            "no answer within 6 s",
+        );
     }
 }

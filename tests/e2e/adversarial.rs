@@ -149,7 +149,10 @@ fn hostile_repository_files_end_in_bounded_errors_naming_each_file() {
         format!("[package]\nname = \"x\"\n{dotted} = 1\n").as_bytes(),
     );
     // A migration over the cap (sparse: no disk, and must take no memory either).
-    write(&root.join("db/migrations/001_init.up.sql"), b"CREATE TABLE t (id int);\n");
+    write(
+        &root.join("db/migrations/001_init.up.sql"),
+        b"CREATE TABLE t (id int);\n",
+    );
     let big = std::fs::File::create(root.join("db/migrations/002_big.up.sql")).unwrap();
     big.set_len(40 * 1024 * 1024).unwrap();
     // A committed token, which must be found and never printed.
@@ -184,14 +187,20 @@ fn hostile_repository_files_end_in_bounded_errors_naming_each_file() {
         .filter_map(|f| f["message"].as_str())
         .find(|m| m.contains("002_big.up.sql"))
         .unwrap_or_else(|| panic!("no error names the large migration"));
-    assert!(migration.contains("over the limit of 32 MiB"), "{migration}");
+    assert!(
+        migration.contains("over the limit of 32 MiB"),
+        "{migration}"
+    );
     assert!(
         findings(&report)
             .iter()
             .any(|f| f["check"] == "secrets-committed" && f["status"] == "fail"),
         "the planted token is found"
     );
-    assert!(!run.all_output().contains(PLANTED_TOKEN), "the token leaked");
+    assert!(
+        !run.all_output().contains(PLANTED_TOKEN),
+        "the token leaked"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -288,7 +297,8 @@ mod servers_of_endpoints {
         let mut request = [0u8; 4096];
         let _ = s.read(&mut request);
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
-        let line = b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(64);
+        let line =
+            b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(64);
         while s.write_all(&line).is_ok() {}
     }
 

@@ -335,10 +335,7 @@ fn skip_block_scalar(c: &mut Cursor<'_>, parent: usize) {
     while c.peek(0) == b'\n' {
         let start = c.at + 1;
         let indent = count_spaces(&c.text[start.min(c.text.len())..]);
-        let blank = matches!(
-            c.text.get(start + indent),
-            None | Some(b'\n' | b'\r')
-        );
+        let blank = matches!(c.text.get(start + indent), None | Some(b'\n' | b'\r'));
         let inside = blank
             || match content {
                 Some(m) => indent >= m,

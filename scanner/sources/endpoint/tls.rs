@@ -570,8 +570,12 @@ mod tests {
     #[test]
     fn a_byte_trickling_handshake_ends_at_the_probe_deadline() {
         let addr = trickling_server();
-        let mut prober =
-            Prober::new(addr, "127.0.0.1", Duration::from_millis(800), "2026-01-01T00:00:00Z");
+        let mut prober = Prober::new(
+            addr,
+            "127.0.0.1",
+            Duration::from_millis(800),
+            "2026-01-01T00:00:00Z",
+        );
         let contexts = ProbeContexts::new();
         let started = Instant::now();
         let protocols = prober.protocols(&contexts);

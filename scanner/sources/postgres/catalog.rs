@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use super::connect::Session;
 use checks::Location;
 use checks::facts::pg::{Function, Grant, Policy, Role, Table, Trigger};
 use checks::facts::pg_live::{HbaRule, PartitionInfo, RolePassword, ServerSetting};
-use super::connect::Session;
 
 /// Schemas that belong to PostgreSQL itself.
 const USER_RELATIONS: &str = "c.relkind IN ('r', 'p') \

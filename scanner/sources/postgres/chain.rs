@@ -140,9 +140,7 @@ async fn walk(
         select.join(", "),
         order.join(", ")
     );
-    client
-        .batch_execute(&declare)
-        .await?;
+    client.batch_execute(&declare).await?;
     let mut state = ChainState::default();
     let keys = layout.order_by.len();
     loop {
@@ -161,9 +159,7 @@ async fn walk(
             break;
         }
     }
-    client
-        .batch_execute("CLOSE vouch_chain; COMMIT")
-        .await?;
+    client.batch_execute("CLOSE vouch_chain; COMMIT").await?;
     Ok(())
 }
 

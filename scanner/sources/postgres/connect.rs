@@ -273,11 +273,7 @@ impl Plan {
 
     async fn connect_and_set_up(&self) -> Result<Session, String> {
         let tls = self.tls()?;
-        let (client, connection) = self
-            .config
-            .connect(tls)
-            .await
-            .map_err(|e| describe(&e))?;
+        let (client, connection) = self.config.connect(tls).await.map_err(|e| describe(&e))?;
         // The connection task ends when the client is dropped; its errors surface on queries.
         tokio::spawn(async move {
             let _ = connection.await;
@@ -350,11 +346,19 @@ impl Session {
         }
     }
 
-    pub async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, String> {
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, String> {
         self.bounded(self.client.query(sql, params)).await
     }
 
-    pub async fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, String> {
+    pub async fn query_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, String> {
         self.bounded(self.client.query_one(sql, params)).await
     }
 
