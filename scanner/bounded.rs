@@ -66,9 +66,9 @@ impl std::error::Error for ReadError {}
 
 /// `16 MiB`, `64 KiB`.
 pub fn cap_text(cap: u64) -> String {
-    if cap >= MIB && cap % MIB == 0 {
+    if cap >= MIB && cap.is_multiple_of(MIB) {
         format!("{} MiB", cap / MIB)
-    } else if cap >= 1024 && cap % 1024 == 0 {
+    } else if cap >= 1024 && cap.is_multiple_of(1024) {
         format!("{} KiB", cap / 1024)
     } else {
         format!("{cap} bytes")

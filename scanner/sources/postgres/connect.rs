@@ -380,16 +380,14 @@ impl Session {
                 "not attempted: the server did not answer an earlier read within {seconds} s"
             ));
         }
-        match tokio::time::timeout(self.deadline, request).await {
-            Ok(reply) => reply.map_err(|e| describe(&e)),
-            Err(_) => {
-                self.stalled.store(true, Ordering::Relaxed);
-                Err(format!(
-                    "no answer within {seconds} s (statement_timeout plus {} s; the server stalled)",
-                    REPLY_GRACE.as_secs()
-                ))
-            }
+        if let Ok(reply) = tokio::time::timeout(self.deadline, request).await {
+            return reply.map_err(|e| describe(&e));
         }
+        self.stalled.store(true, Ordering::Relaxed);
+        Err(format!(
+            "no answer within {seconds} s (statement_timeout plus {} s; the server stalled)",
+            REPLY_GRACE.as_secs()
+        ))
     }
 }
 
