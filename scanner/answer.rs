@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use reports::questionnaire::{self, Answer, DescriptionData};
 use serde::Deserialize;
 
-use crate::{evidence, templates};
+use crate::{bounded, evidence, templates};
 
 /// Rows searched for the header row (CAIQ has metadata in row 1 and headers in row 2).
 const HEADER_SEARCH_ROWS: u32 = 20;
@@ -151,7 +151,7 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
 }
 
 fn load_map(path: &Path) -> Result<MapFile> {
-    let text = std::fs::read_to_string(path)
+    let text = bounded::read_text(path, bounded::CONFIG_MAX)
         .with_context(|| format!("cannot read map {}", path.display()))?;
     let map: MapFile = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
@@ -258,6 +258,10 @@ impl Sheet {
     fn open(path: &Path) -> Result<Sheet> {
         match Sheet::kind_of(path)? {
             Kind::Xlsx => {
+                let bytes = bounded::read_file(path, bounded::WORKBOOK_MAX)
+                    .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
+                bounded::check_xlsx(&bytes)
+                    .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
                 let book = umya_spreadsheet::reader::xlsx::read(path)
                     .map_err(|e| anyhow::anyhow!("cannot read workbook {}: {e}", path.display()))?;
                 let count = book.get_sheet_count();
@@ -273,16 +277,25 @@ impl Sheet {
                 Ok(sheet)
             }
             Kind::Csv => {
+                let bytes = bounded::read_file(path, bounded::WORKBOOK_MAX)
+                    .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
-                    .from_path(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                    .from_reader(bytes.as_slice());
                 let rows = reader
                     .records()
+                    .take(usize::try_from(bounded::WORKBOOK_ROWS_MAX).unwrap_or(usize::MAX) + 1)
                     .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()))
                     .collect::<Result<Vec<Vec<String>>, _>>()
                     .with_context(|| format!("{} is not valid CSV", path.display()))?;
+                if rows.len() as u64 > bounded::WORKBOOK_ROWS_MAX {
+                    bail!(
+                        "workbook {} has more than {} rows, over the limit",
+                        path.display(),
+                        bounded::WORKBOOK_ROWS_MAX
+                    );
+                }
                 Ok(Sheet::Csv(rows))
             }
         }

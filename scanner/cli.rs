@@ -267,7 +267,7 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args, order),
         Command::Check(args) => {
-            let text = std::fs::read_to_string(&args.facts)
+            let text = crate::bounded::read_text(&args.facts, crate::bounded::REPORT_MAX)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
             let mut facts: Facts = serde_json::from_str(&text).map_err(|e| {
                 let cause = checks::redact::ParseError::json(&e);

@@ -5,6 +5,7 @@
 //! belongs in a check.
 
 pub mod answer;
+pub mod bounded;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -25,7 +25,7 @@ pub fn load(name: &str, dir: Option<&Path>) -> Result<String> {
         }
         let custom = dir.join(name);
         if custom.is_file() {
-            return std::fs::read_to_string(&custom)
+            return crate::bounded::read_text(&custom, crate::bounded::CONFIG_MAX)
                 .with_context(|| format!("cannot read template {}", custom.display()));
         }
     }

@@ -98,7 +98,7 @@ fn evaluate(claims_path: &Path, report_path: &Path) -> Result<TrustPage> {
 }
 
 fn load_claims(path: &Path) -> Result<ClaimsFile> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::bounded::read_text(path, crate::bounded::CONFIG_MAX)
         .with_context(|| format!("cannot read claims {}", path.display()))?;
     let claims: ClaimsFile = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;

@@ -90,7 +90,7 @@ impl Manifest {
 /// The sha256 of `DIR/MANIFEST.json`, for the chain link.
 pub fn previous_manifest_sha256(previous: &Path) -> Result<String> {
     let path = previous.join(MANIFEST);
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("cannot read previous pack {}", path.display()))?;
+    let bytes = crate::bounded::read_regular(&path, crate::bounded::PACK_MANIFEST_MAX)
+        .with_context(|| format!("previous pack {}", path.display()))?;
     Ok(sha256_hex(&bytes))
 }

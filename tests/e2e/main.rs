@@ -3,6 +3,7 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adversarial;
 mod adversarial_redaction;
 #[cfg(feature = "aws")]
 mod aws;

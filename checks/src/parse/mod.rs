@@ -5,6 +5,7 @@ pub mod kube;
 mod lines;
 pub mod lockfile;
 pub mod manifest;
+pub mod nesting;
 pub mod sbom;
 pub mod sql;
 mod supply_chain;
@@ -83,6 +84,18 @@ pub fn classify(path: &str) -> FileKind {
     FileKind::Text
 }
 
+/// Refuses a YAML, JSON(5) or TOML file nested too deeply for its parser to read in bounded
+/// time and stack (see [`nesting`]); other files and undecodable text pass (the parser itself
+/// reports those).
+fn check_nesting(kind: FileKind, path: &str, bytes: &[u8]) -> Result<(), String> {
+    match (nesting::syntax_of(path), std::str::from_utf8(bytes)) {
+        // Other YAML files are not parsed at all.
+        (Some(_), Ok(text)) if kind == FileKind::Yaml && !kube::looks_like_manifest(text) => Ok(()),
+        (Some(syntax), Ok(text)) => nesting::check(text, syntax),
+        _ => Ok(()),
+    }
+}
+
 /// Parses one file's bytes into `facts`. `Err` is one sentence naming the cause; the caller
 /// records it as [`crate::facts::repo::Unreadable`].
 pub fn parse_into(
@@ -94,6 +107,7 @@ pub fn parse_into(
     if kind == FileKind::Text {
         return Ok(());
     }
+    check_nesting(kind, path, bytes)?;
     if let Some(outcome) = supply_chain::parse_into(kind, path, bytes, facts) {
         return outcome;
     }

@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use checks::settings::PostgresTarget;
@@ -15,11 +16,15 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 use tokio_postgres::config::{Host, SslMode};
-use tokio_postgres::{Client, Config};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, Row, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 const DEFAULT_STATEMENT_TIMEOUT: u64 = 60;
+/// Added to `statement_timeout` for the client-side deadline of each round trip: the server
+/// cancels a statement at `statement_timeout`, and its answer still has to travel back.
+const REPLY_GRACE: Duration = Duration::from_secs(5);
 
 /// Values that must never appear in any output, and their replacement.
 #[derive(Debug, Default, Clone)]
@@ -273,21 +278,29 @@ fn collect_password_like(raw: &str, secrets: &mut Secrets) {
 }
 
 impl Plan {
-    /// Connects, then makes the session read-only and deterministic. Errors are one sentence,
+    /// Connects, then makes the session read-only and deterministic, all within
+    /// `connect_timeout` (TCP, TLS, authentication and the session setup: a server that
+    /// authenticates and then stalls must not hang the scan). Errors are one sentence,
     /// redacted.
-    pub async fn connect(&self) -> Result<Client, String> {
-        let tls = self.tls().map_err(|e| self.secrets.redact(&e))?;
+    pub async fn connect(&self) -> Result<Session, String> {
         let limit = self
             .config
             .get_connect_timeout()
             .copied()
             .unwrap_or_default();
-        let connecting = self.config.connect(tls);
-        let (client, connection) = match tokio::time::timeout(limit, connecting).await {
-            Err(_) => return Err(format!("timed out after {} s connecting", limit.as_secs())),
-            Ok(Err(e)) => return Err(self.secrets.redact(&describe(&e))),
-            Ok(Ok(pair)) => pair,
-        };
+        match tokio::time::timeout(limit, self.connect_and_set_up()).await {
+            Err(_) => Err(format!(
+                "timed out after {} s connecting (TCP, TLS, authentication and session setup)",
+                limit.as_secs()
+            )),
+            Ok(Err(e)) => Err(self.secrets.redact(&e)),
+            Ok(Ok(session)) => Ok(session),
+        }
+    }
+
+    async fn connect_and_set_up(&self) -> Result<Session, String> {
+        let tls = self.tls()?;
+        let (client, connection) = self.config.connect(tls).await.map_err(|e| describe(&e))?;
         // The connection task ends when the client is dropped; its errors surface on queries.
         tokio::spawn(async move {
             let _ = connection.await;
@@ -301,8 +314,18 @@ impl Plan {
         client
             .batch_execute(&setup)
             .await
-            .map_err(|e| self.secrets.redact(&describe(&e)))?;
-        Ok(client)
+            .map_err(|e| describe(&e))?;
+        Ok(Session::new(client, self.reply_deadline()))
+    }
+
+    /// The client-side deadline of one round trip. `statement_timeout = 0` disables the
+    /// server's limit, never the client's.
+    fn reply_deadline(&self) -> Duration {
+        let seconds = match self.statement_timeout {
+            0 => DEFAULT_STATEMENT_TIMEOUT,
+            s => s,
+        };
+        Duration::from_secs(seconds) + REPLY_GRACE
     }
 
     fn tls(&self) -> Result<MakeRustlsConnect, String> {
@@ -328,6 +351,70 @@ impl Plan {
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
         Ok(MakeRustlsConnect::new(config))
+    }
+}
+
+/// A read-only session whose every round trip has a client-side deadline. `statement_timeout`
+/// alone does not bound a read: a server that stops answering (or a hostile one) never sends
+/// the cancellation. After one missed deadline the server is taken as stalled and the later
+/// reads fail at once instead of waiting again.
+pub struct Session {
+    client: Client,
+    deadline: Duration,
+    stalled: AtomicBool,
+}
+
+impl Session {
+    fn new(client: Client, deadline: Duration) -> Session {
+        Session {
+            client,
+            deadline,
+            stalled: AtomicBool::new(false),
+        }
+    }
+
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, String> {
+        self.bounded(self.client.query(sql, params)).await
+    }
+
+    pub async fn query_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, String> {
+        self.bounded(self.client.query_one(sql, params)).await
+    }
+
+    pub async fn batch_execute(&self, sql: &str) -> Result<(), String> {
+        self.bounded(self.client.batch_execute(sql)).await
+    }
+
+    pub async fn simple_query(&self, sql: &str) -> Result<Vec<SimpleQueryMessage>, String> {
+        self.bounded(self.client.simple_query(sql)).await
+    }
+
+    async fn bounded<T>(
+        &self,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, String> {
+        let seconds = self.deadline.as_secs();
+        if self.stalled.load(Ordering::Relaxed) {
+            return Err(format!(
+                "not attempted: the server did not answer an earlier read within {seconds} s"
+            ));
+        }
+        if let Ok(reply) = tokio::time::timeout(self.deadline, request).await {
+            return reply.map_err(|e| describe(&e));
+        }
+        self.stalled.store(true, Ordering::Relaxed);
+        Err(format!(
+            "no answer within {seconds} s (statement_timeout plus {} s; the server stalled)",
+            REPLY_GRACE.as_secs()
+        ))
     }
 }
 
