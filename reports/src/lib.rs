@@ -4,13 +4,14 @@
 //! every renderer reads the finished [`Report`] and nothing else.
 
 mod build;
+pub mod coverage;
 mod model;
 pub mod questionnaire;
 pub mod render;
 pub mod trust;
 pub mod view;
 
-pub use build::Clock;
+pub use build::{CONTROL_GATING_SEVERITY, Clock, decides, judge_findings};
 pub use model::{
     AppliedWaiver, AttestationResult, AttestationState, ControlResult, ControlStatus,
     FindingStatus, REPORT_SCHEMA, Report, ReportFinding, Summary, Tool, WaiverResult, WaiverState,

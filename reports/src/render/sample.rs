@@ -165,6 +165,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 1,
                 waived: 1,
             },
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -179,6 +180,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 0,
                 waived: 0,
             },
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -188,6 +190,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: refs(&[("iso27001-2022", &["A.8.15"])]),
             checks: vec![],
             counts: Summary::default(),
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -197,6 +200,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: BTreeMap::new(),
             checks: vec![],
             counts: Summary::default(),
+            notes: 0,
             attestation: None,
         },
     ]
