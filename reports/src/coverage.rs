@@ -109,7 +109,7 @@ pub fn requirements(
         .into_iter()
         .map(|(id, controls)| requirement(framework, &id, &controls, report))
         .collect();
-    out.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id)));
+    out.sort_by_key(|r| natural_key(&r.id));
     out
 }
 

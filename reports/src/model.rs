@@ -90,6 +90,7 @@ pub struct ControlResult {
     pub attestation: Option<checks::facts::attestation::Attestation>,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }

@@ -168,7 +168,10 @@ fn frameworks_are_listed_and_coverage_is_shown_per_requirement() {
     };
     // The demo fails TEN-01 on purpose; LOG-01 (CC7.3) is attested by a person.
     let cc63 = line("CC6.3");
-    assert!(cc63.contains(" failing ") && cc63.contains("TEN-01 (fail, supports)"), "{cc63}");
+    assert!(
+        cc63.contains(" failing ") && cc63.contains("TEN-01 (fail, supports)"),
+        "{cc63}"
+    );
     assert!(cc63.contains("ACC-01 (pass, supports)"), "{cc63}");
     assert!(line("CC7.3").contains(" attested "), "{}", line("CC7.3"));
     assert!(line("A1.3").contains(" not covered "), "{}", line("A1.3"));
