@@ -38,10 +38,23 @@ enum Command {
     Scan(ScanArgs),
     /// Re-judge facts saved with `scan --dump-facts`, offline; the output is identical.
     Check(CheckArgs),
-    /// Explain a check or a control: why it matters, how to fix it, framework references.
+    /// Explain a check, a control or a framework requirement: why it matters, how to fix it,
+    /// framework references; for a requirement (`CC6.1`), the controls and checks mapped to it.
     Explain {
-        /// A check id (`gha-action-pinned`) or control id (`SUP-05`).
+        /// A check id (`gha-action-pinned`), control id (`SUP-05`) or framework requirement id
+        /// (`CC6.1`, `AC-6`, `IVS-06`).
         id: String,
+    },
+    /// Per requirement of a framework: the vouch controls mapped to it and, with --report,
+    /// whether it is verified, attested, only supported, partial, failing or not covered.
+    Coverage {
+        /// The framework: its key (`soc2-2017`) or a unique prefix (`soc2`, `nist`); see
+        /// `vouch list frameworks`.
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// The report/v1 JSON to judge the requirements against.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Fill a questionnaire (CAIQ or any spreadsheet, .xlsx or .csv) from a report.
     Answer(crate::answer::AnswerArgs),
@@ -55,7 +68,7 @@ enum Command {
         #[arg(long = "check", value_name = "ID")]
         checks: Vec<String>,
     },
-    /// List the checks or the controls.
+    /// List the checks, the controls or the frameworks.
     List {
         #[arg(value_enum)]
         what: ListWhat,
@@ -186,6 +199,7 @@ impl From<Threshold> for Severity {
 enum ListWhat {
     Checks,
     Controls,
+    Frameworks,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -303,6 +317,17 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             print!("{}", crate::explain::explain(&id)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Coverage { framework, report } => {
+            let report = match &report {
+                Some(path) => Some(crate::evidence::load_report(path)?.0),
+                None => None,
+            };
+            print!(
+                "{}",
+                crate::explain::coverage_text(&framework, report.as_ref())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::IamPolicy { checks } => {
             for id in &checks {
                 if !sources::aws::calls::BY_CHECK.iter().any(|(c, _)| c == id) {
@@ -324,6 +349,11 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 (ListWhat::Controls, ListFormat::Text) => crate::explain::controls_text(),
                 (ListWhat::Controls, ListFormat::Json) => crate::explain::controls_json(),
                 (ListWhat::Controls, ListFormat::Markdown) => crate::explain::controls_markdown(),
+                (ListWhat::Frameworks, ListFormat::Text) => crate::explain::frameworks_text(),
+                (ListWhat::Frameworks, ListFormat::Json) => crate::explain::frameworks_json(),
+                (ListWhat::Frameworks, ListFormat::Markdown) => {
+                    crate::explain::frameworks_markdown()
+                }
             };
             print!("{text}");
             Ok(ExitCode::SUCCESS)

@@ -11,6 +11,10 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../templates/answer-description.hbs"),
     ),
     (
+        "answer-description-internal.hbs",
+        include_str!("../templates/answer-description-internal.hbs"),
+    ),
+    (
         "trust.html.hbs",
         include_str!("../templates/trust.html.hbs"),
     ),

@@ -4,6 +4,7 @@
 //! every renderer reads the finished [`Report`] and nothing else.
 
 mod build;
+pub mod coverage;
 mod model;
 pub mod questionnaire;
 pub mod render;
@@ -11,7 +12,7 @@ pub mod scope;
 pub mod trust;
 pub mod view;
 
-pub use build::Clock;
+pub use build::{CONTROL_GATING_SEVERITY, Clock, decides, judge_findings};
 pub use model::{
     AppliedWaiver, AttestationResult, AttestationState, AuditedTarget, ControlResult,
     ControlStatus, FindingStatus, Narrowing, Provenance, REPORT_SCHEMA, Report, ReportFinding,

@@ -163,12 +163,21 @@ pub struct ControlResult {
     /// The checks serving this control.
     #[serde(default)]
     pub checks: Vec<String>,
-    /// Findings per status among this control's findings.
+    /// Findings per status among the findings that decide this control (severity above
+    /// `info`).
     #[serde(default)]
     pub counts: Summary,
+    /// Informational findings (`info`): shown as notes, they never change the state.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub notes: usize,
     /// The human attestation that made this control `attested`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation: Option<checks::facts::attestation::Attestation>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -126,12 +126,12 @@ fn tenant_columns(scope: &Scope<'_>, t: &Table) -> Vec<String> {
 /// The sessions judged: each runtime role with the roles it acts as, or — none configured —
 /// one session to which every policy may apply.
 fn principals(scope: &Scope<'_>) -> Vec<(String, Option<Vec<String>>)> {
-    if scope.settings.runtime_roles.is_empty() {
+    // An explicitly empty list names no role either: every policy may then apply, never none.
+    let roles = scope.settings.configured_runtime_roles();
+    if roles.is_empty() {
         return vec![("any role".to_owned(), None)];
     }
-    scope
-        .settings
-        .runtime_roles
+    roles
         .iter()
         .map(|r| (r.clone(), Some(scope.closure(r))))
         .collect()

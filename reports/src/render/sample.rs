@@ -168,6 +168,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 1,
                 waived: 1,
             },
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -182,6 +183,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 0,
                 waived: 0,
             },
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -191,6 +193,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: refs(&[("iso27001-2022", &["A.8.15"])]),
             checks: vec![],
             counts: Summary::default(),
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -200,6 +203,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: BTreeMap::new(),
             checks: vec![],
             counts: Summary::default(),
+            notes: 0,
             attestation: None,
         },
     ]
