@@ -314,16 +314,16 @@ fn redact_urls(text: &str) -> Option<String> {
             .char_indices()
             .find(|&(_, c)| ends_url(c))
             .map_or(text.len(), |(i, _)| sep + i);
-        out.push_str(&text[at..start]);
-        let url = &text[start..end];
-        match redact_url(url) {
-            Cow::Owned(clean) => {
-                out.push_str(&clean);
-                changed = true;
-            }
-            Cow::Borrowed(same) => out.push_str(same),
+        if let Cow::Owned(clean) = redact_url(&text[start..end]) {
+            out.push_str(&text[at..start]);
+            out.push_str(&clean);
+            changed = true;
+            at = end;
+        } else {
+            // Nothing here; a URL may still start inside it (`x://postgres://u:p@h`).
+            out.push_str(&text[at..sep + 3]);
+            at = sep + 3;
         }
-        at = end.max(sep + 3);
     }
     out.push_str(&text[at.min(text.len())..]);
     changed.then_some(out)
