@@ -42,12 +42,16 @@ pub fn trust(args: &TrustArgs) -> Result<()> {
     let page = evaluate(&args.claims, &args.report)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    use reports::render::templates::{Escape, render_escaped};
-    for (name, escape) in [("trust.html", Escape::Html), ("trust.md", Escape::Markdown)] {
+    let escapes = [
+        ("trust.html", reports::render::templates::Escape::Html),
+        ("trust.md", reports::render::templates::Escape::Markdown),
+    ];
+    for (name, escape) in escapes {
         let template_name = format!("{name}.hbs");
         let template = templates::load(&template_name, args.templates.as_deref())?;
         let text =
-            render_escaped(&template_name, &template, &page, escape).map_err(anyhow::Error::msg)?;
+            reports::render::templates::render_escaped(&template_name, &template, &page, escape)
+                .map_err(anyhow::Error::msg)?;
         let path = args.out.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }

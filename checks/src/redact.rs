@@ -314,16 +314,16 @@ fn redact_urls(text: &str) -> Option<String> {
             .char_indices()
             .find(|&(_, c)| ends_url(c))
             .map_or(text.len(), |(i, _)| sep + i);
-        out.push_str(&text[at..start]);
-        let url = &text[start..end];
-        match redact_url(url) {
-            Cow::Owned(clean) => {
-                out.push_str(&clean);
-                changed = true;
-            }
-            Cow::Borrowed(same) => out.push_str(same),
+        if let Cow::Owned(clean) = redact_url(&text[start..end]) {
+            out.push_str(&text[at..start]);
+            out.push_str(&clean);
+            changed = true;
+            at = end;
+        } else {
+            // Nothing here; a URL may still start inside it (`x://postgres://u:p@h`).
+            out.push_str(&text[at..sep + 3]);
+            at = sep + 3;
         }
-        at = end.max(sep + 3);
     }
     out.push_str(&text[at.min(text.len())..]);
     changed.then_some(out)
@@ -435,11 +435,6 @@ fn redact_params(params: &str) -> Cow<'_, str> {
 /// `access_token`, `token`, `key`, `api_key`, `sig`, `signature`, `password`, `secret`,
 /// `X-Amz-Credential`, …
 pub fn is_secret_param(raw_key: &str) -> bool {
-    let decoded: String = url::form_urlencoded::parse(format!("{raw_key}=").as_bytes())
-        .next()
-        .map(|(k, _)| k.into_owned())
-        .unwrap_or_else(|| raw_key.to_owned());
-    let key = decoded.to_ascii_lowercase().replace('-', "_");
     const EXACT: &[&str] = &[
         "key", "sig", "pwd", "pass", "auth", "code", "jwt", "session", "sid", "apikey", "api_key",
     ];
@@ -457,6 +452,10 @@ pub fn is_secret_param(raw_key: &str) -> bool {
         "auth",
         "session",
     ];
+    let decoded: String = url::form_urlencoded::parse(format!("{raw_key}=").as_bytes())
+        .next()
+        .map_or_else(|| raw_key.to_owned(), |(k, _)| k.into_owned());
+    let key = decoded.to_ascii_lowercase().replace('-', "_");
     EXACT.contains(&key.as_str())
         || CONTAINS.iter().any(|c| key.contains(c))
         || key.ends_with("_key")
