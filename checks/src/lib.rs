@@ -19,6 +19,7 @@ pub mod model;
 pub mod parse;
 pub mod registry;
 mod rules;
+pub mod secret_context;
 pub mod secrets;
 pub mod settings;
 
