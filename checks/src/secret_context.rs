@@ -55,7 +55,12 @@ pub fn is_test_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let mut parts: Vec<&str> = lower.split('/').collect();
     let name = parts.pop().unwrap_or_default();
-    if parts.iter().any(|dir| TEST_DIRS.contains(dir)) {
+    // Directory names count whole (`__mocks__`) or by their words (`unit_test`, `sample_keys`).
+    let test_word = |word: &str| TEST_DIRS.contains(&word) || TEST_NAME_WORDS.contains(&word);
+    if parts
+        .iter()
+        .any(|dir| test_word(dir) || dir.split(['.', '-', '_']).any(test_word))
+    {
         return true;
     }
     name.split(['.', '-', '_'])
@@ -277,6 +282,7 @@ mod tests {
             "spec/support/fixtures/key.pem",
             "config/settings_test.py",
             "app/conftest.py",
+            "unit_test/sample_key/ecp256/ca.key",
         ] {
             assert!(is_test_path(yes), "{yes}");
         }

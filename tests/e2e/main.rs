@@ -7,6 +7,7 @@
 mod aws;
 mod browser;
 mod cli;
+mod corpus;
 mod determinism;
 #[cfg(feature = "endpoint")]
 mod endpoints;

@@ -383,6 +383,7 @@ pub enum HitClass {
 }
 
 impl HitClass {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
     pub fn is_secret(&self) -> bool {
         *self == HitClass::Secret
     }

@@ -450,6 +450,8 @@ fn uv(args: &[String], env: &Env<'_>) -> Option<Verdict> {
                 loose("`uv sync` without `--locked` may update uv.lock")
             }
         }
+        // `uv add ../sibling`: a local path, not a registry version.
+        "add" if operands_after(args, "add").iter().all(|w| is_local_path(w)) => None,
         "add" => loose("`uv add` resolves and adds a new version at build time"),
         "pip" => {
             let rest: Vec<String> = args
@@ -549,6 +551,16 @@ fn pip_operands<'a>(mut it: impl Iterator<Item = &'a String>) -> (Vec<String>, V
         }
     }
     (files, packages)
+}
+
+/// The words after `verb` that are not options.
+fn operands_after<'a>(args: &'a [String], verb: &str) -> Vec<&'a str> {
+    args.iter()
+        .skip_while(|a| *a != verb)
+        .skip(1)
+        .map(String::as_str)
+        .filter(|w| !w.starts_with('-'))
+        .collect()
 }
 
 fn is_local_path(w: &str) -> bool {
@@ -688,6 +700,8 @@ mod tests {
             ("cargo fmt --check", "none"),
             ("uv sync --locked", "strict"),
             ("uv sync", "loose"),
+            ("uv add ../openai-python", "none"),
+            ("uv add httpx", "loose"),
             ("uv pip install -r requirements-lock.txt", "strict"),
             ("poetry install --no-root", "strict"),
             (
