@@ -111,7 +111,8 @@ fn is_docs_or_default_config(path: &str) -> bool {
 /// A line that is a comment in the usual config and doc syntaxes.
 fn is_comment_line(line: &str) -> bool {
     let t = line.trim_start();
-    ["#", "//", ";", "--", "<!--", "* ", "/*", "%"]
+    // `-- ` with its space: a PEM `-----BEGIN` line is no SQL comment.
+    ["#", "//", ";", "-- ", "<!--", "* ", "/*", "%"]
         .iter()
         .any(|marker| t.starts_with(marker))
 }
@@ -252,7 +253,7 @@ pub fn key_body_chars(after_header: &str) -> usize {
 /// A line without comment markers, string quotes, concatenation and trailing commas.
 fn strip_line_decoration(raw: &str) -> &str {
     let mut line = raw.trim();
-    for marker in ["//", "#", "*", ";", "--"] {
+    for marker in ["//", "#", "*", ";", "-- "] {
         if let Some(rest) = line.strip_prefix(marker) {
             line = rest.trim_start();
             break;
@@ -358,6 +359,19 @@ mod tests {
                 "x"
             ),
             HitClass::Secret
+        );
+    }
+
+    #[test]
+    fn pem_lines_are_not_comments() {
+        assert_eq!(
+            classify(
+                "test/sample_key",
+                "-----BEGIN RSA PRIVATE KEY-----",
+                "private-key",
+                ""
+            ),
+            HitClass::TestFixture
         );
     }
 
