@@ -258,7 +258,9 @@ fn readable_path(pointer: &str) -> String {
     for token in pointer.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");
         if token.parse::<usize>().is_ok() {
-            out.push_str(&format!("[{token}]"));
+            out.push('[');
+            out.push_str(&token);
+            out.push(']');
         } else {
             if !out.is_empty() {
                 out.push('.');

@@ -152,18 +152,25 @@ fn report_file(path: &str, hits: &[&SecretHit], class: HitClass, out: &mut Findi
 fn report_clean(repo: &RepoFacts, files_reported_apart: usize, out: &mut Findings) {
     const LISTED: usize = 20;
     let skipped = &repo.secrets_skipped;
-    let mut message = format!("no secret-looking values in {} files", repo.files_scanned);
-    if files_reported_apart > 0 {
-        message.push_str(&format!(
+    let apart = if files_reported_apart > 0 {
+        format!(
             " outside test fixtures and documented examples ({files_reported_apart} file(s) reported apart)"
-        ));
-    }
-    if !skipped.is_empty() {
-        message.push_str(&format!(
+        )
+    } else {
+        String::new()
+    };
+    let not_searched = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
             "; {} vendored or generated file(s) not searched",
             skipped.len()
-        ));
-    }
+        )
+    };
+    let message = format!(
+        "no secret-looking values in {} files{apart}{not_searched}",
+        repo.files_scanned
+    );
     out.pass(
         ".",
         Location::file(".", 0),
