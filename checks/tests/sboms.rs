@@ -1,7 +1,6 @@
 //! SBOM files in `fixtures/sboms/{valid,invalid,not-sbom}/` are parsed as the repository source
 //! parses them; the folder states the expectation (see its README).
 
-
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::{Path, PathBuf};
