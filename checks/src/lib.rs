@@ -20,6 +20,7 @@ pub mod parse;
 pub mod redact;
 pub mod registry;
 mod rules;
+pub mod secret_context;
 pub mod secrets;
 pub mod settings;
 

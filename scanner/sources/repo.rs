@@ -278,14 +278,16 @@ impl Local {
         // marks a binary file, which is not searched.
         if !bytes.contains(&0) {
             let text = String::from_utf8_lossy(&bytes);
-            self.facts
-                .secrets
-                .extend(checks::secrets::scan_text(&rel, &text));
+            checks::secrets::search_file(&rel, &text, &mut self.facts);
         }
     }
 
     /// A text file too large to hold in memory is still searched for secrets, in chunks.
     fn search_large_text(&mut self, abs: &Path, rel: String) {
+        if checks::secret_context::is_vendored_or_generated(&rel) {
+            self.facts.secrets_skipped.push(rel);
+            return;
+        }
         match scan_large_text(abs, &rel) {
             Ok(hits) => self.facts.secrets.extend(hits),
             Err(e) => self.unreadable(rel, FileKind::Text, format!("cannot be read: {e}")),
@@ -324,6 +326,7 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.update_configs.extend(from.update_configs);
     into.workloads.extend(from.workloads);
     into.secrets.extend(from.secrets);
+    into.secrets_skipped.extend(from.secrets_skipped);
     into.unreadable.extend(from.unreadable);
 }
 
@@ -379,6 +382,7 @@ fn sort(f: &mut RepoFacts) {
     f.secrets
         .sort_by(|a, b| (&a.path, a.line, &a.kind).cmp(&(&b.path, b.line, &b.kind)));
     f.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    f.secrets_skipped.sort();
 }
 
 #[cfg(test)]

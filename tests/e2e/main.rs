@@ -9,6 +9,7 @@ mod adversarial_redaction;
 mod aws;
 mod browser;
 mod cli;
+mod corpus;
 mod determinism;
 #[cfg(feature = "endpoint")]
 mod endpoints;

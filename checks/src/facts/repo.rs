@@ -23,6 +23,10 @@ pub struct RepoFacts {
     pub workloads: Vec<super::kube::Workload>,
     /// Secret-looking values found in committed files; values are redacted at collection.
     pub secrets: Vec<SecretHit>,
+    /// Files not searched for secrets because they are vendored or generated
+    /// (`.yarn/releases/…`, `*.min.js`; see `crate::secret_context::is_vendored_or_generated`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets_skipped: Vec<String>,
     /// Files of a judged kind that could not be read or parsed.
     pub unreadable: Vec<Unreadable>,
     /// How the files were chosen and what was left out: the report's scope.
@@ -449,6 +453,31 @@ pub struct SecretHit {
     pub kind: String,
     /// e.g. `AKIA…(20 chars)`: enough to find it, never enough to use it.
     pub preview: String,
+    /// A secret, a test fixture or a documented example (see `crate::secret_context`).
+    #[serde(skip_serializing_if = "HitClass::is_secret")]
+    pub class: HitClass,
+}
+
+/// What a secret-looking value is, judged from its file and its line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HitClass {
+    /// A credential as far as vouch can tell: reported at the check's severity.
+    #[default]
+    Secret,
+    /// In a test, spec, fixture, mock or example tree, or a file named so: reported at low
+    /// severity.
+    TestFixture,
+    /// A documented example (`…EXAMPLE…`, `xxxx`, `1234567890` bodies) or a commented line of
+    /// documentation or a default/example config: reported as information.
+    Example,
+}
+
+impl HitClass {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+    pub fn is_secret(&self) -> bool {
+        *self == HitClass::Secret
+    }
 }
 
 #[cfg(test)]

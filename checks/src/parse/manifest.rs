@@ -164,7 +164,7 @@ fn pyproject(text: &str) -> Result<Manifest, String> {
     let mut m = ecosystem_manifest(Ecosystem::Python);
     let tool = doc.get("tool").and_then(Toml::as_table);
     let tool_has = |name: &str| tool.is_some_and(|t| t.contains_key(name));
-    m.tool = ["poetry", "pdm", "uv"]
+    m.tool = ["poetry", "pdm", "uv", "rye"]
         .into_iter()
         .find(|t| tool_has(t))
         .map(str::to_owned);

@@ -51,6 +51,9 @@ pub fn classify(path: &str) -> FileKind {
         | "poetry.lock"
         | "uv.lock"
         | "pdm.lock"
+        | "pylock.toml"
+        | "requirements.lock"
+        | "requirements-dev.lock"
         | "go.sum"
         | "Gemfile.lock"
         | "composer.lock" => return FileKind::Lockfile,
@@ -58,6 +61,9 @@ pub fn classify(path: &str) -> FileKind {
             return FileKind::UpdateConfig;
         }
         _ => {}
+    }
+    if lockfile::is_pylock(name) {
+        return FileKind::Lockfile;
     }
     if lower.starts_with("requirements") && lower.ends_with(".txt") {
         return FileKind::Manifest;
@@ -147,6 +153,9 @@ mod tests {
         assert_eq!(classify("web/package.json"), FileKind::Manifest);
         assert_eq!(classify("requirements-dev.txt"), FileKind::Manifest);
         assert_eq!(classify("web/pnpm-lock.yaml"), FileKind::Lockfile);
+        assert_eq!(classify("requirements.lock"), FileKind::Lockfile);
+        assert_eq!(classify("api/pylock.test.toml"), FileKind::Lockfile);
+        assert_eq!(classify("pylock..toml"), FileKind::Text);
         assert_eq!(classify(".github/dependabot.yml"), FileKind::UpdateConfig);
         assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);
