@@ -40,8 +40,13 @@ pub struct ReportSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct DockerSettings {
     /// Image name globs accepted as minimal bases by `docker-minimal-base`, in addition to
-    /// distroless, Chainguard and `scratch`.
+    /// distroless, Chainguard, Microsoft and Ubuntu chiseled, Red Hat UBI micro and `scratch`.
     pub minimal_bases: Vec<String>,
+    /// Globs over Dockerfile paths that build shipped images. When set, exactly these are
+    /// judged by `docker-non-root` and `docker-minimal-base`; when empty, vouch decides from
+    /// release workflows and paths (see `docker-non-root`'s docs). Every Dockerfile is judged on
+    /// pinning and baked secrets either way.
+    pub shipped: Vec<String>,
 }
 
 /// `[postgres]`: settings for every `pg-*` check, static or live.
@@ -656,6 +661,7 @@ impl Settings {
         let pg = &self.postgres;
         let mut lists: Vec<(&str, &[String])> = vec![
             ("[docker] minimal_bases", &self.docker.minimal_bases),
+            ("[docker] shipped", &self.docker.shipped),
             (
                 "[postgres] audit_tables",
                 pg.audit_tables.as_deref().unwrap_or_default(),

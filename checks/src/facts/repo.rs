@@ -279,6 +279,19 @@ impl Dockerfile {
         })
     }
 
+    /// Whether `name` (a `COPY --from=` or `--mount from=` operand inside stage `index`) names
+    /// an earlier stage, by alias (case-insensitively) or by index, rather than an image.
+    pub fn names_earlier_stage(&self, index: usize, name: &str) -> bool {
+        if let Ok(n) = name.parse::<usize>() {
+            return n < index;
+        }
+        self.stages[..index.min(self.stages.len())].iter().any(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+        })
+    }
+
     /// The final stage and, following `FROM <earlier stage>` links, the stages it builds on,
     /// the last of which names a real image (or `scratch`). Empty when there are no stages.
     pub fn final_chain(&self) -> Vec<&Stage> {
@@ -319,6 +332,14 @@ pub struct Stage {
     pub settings: Vec<Setting>,
     /// Sources of `COPY` and `ADD` (not `--from` copies between stages).
     pub copies: Vec<Located>,
+    /// Operands of `COPY --from=…` and `RUN --mount=…,from=…`, after variable substitution:
+    /// an earlier stage's alias or index, or an image the build pulls.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_refs: Vec<Located>,
+    /// The last `CMD` or `ENTRYPOINT` of the stage: a stage with none in its whole chain
+    /// starts no process (an artefact-export stage such as `FROM scratch` + `COPY`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Located>,
 }
 
 /// A value with the line it was read from.

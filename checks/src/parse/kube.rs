@@ -191,6 +191,7 @@ fn workload(
         run_as_user: pod_ctx
             .and_then(|c| c.get("runAsUser"))
             .and_then(Value::as_i64),
+        seccomp_profile: seccomp_type(pod_ctx),
         containers: Vec::new(),
     };
     let mut cursor = kind_line;
@@ -232,17 +233,18 @@ fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Con
     }
     let ctx = c.get("securityContext");
     let ctx_bool = |k: &str| ctx.and_then(|x| x.get(k)).and_then(Value::as_bool);
-    let capabilities_add = ctx
-        .and_then(|x| x.get("capabilities"))
-        .and_then(|x| x.get("add"))
-        .and_then(Value::as_sequence)
-        .map(|caps| {
-            caps.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let capabilities = |list: &str| {
+        ctx.and_then(|x| x.get("capabilities"))
+            .and_then(|x| x.get(list))
+            .and_then(Value::as_sequence)
+            .map(|caps| {
+                caps.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     Container {
         name: c
             .get("name")
@@ -257,9 +259,32 @@ fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Con
         run_as_non_root: ctx_bool("runAsNonRoot"),
         run_as_user: ctx.and_then(|x| x.get("runAsUser")).and_then(Value::as_i64),
         read_only_root_filesystem: ctx_bool("readOnlyRootFilesystem"),
-        capabilities_add,
+        capabilities_add: capabilities("add"),
+        capabilities_drop: capabilities("drop"),
+        seccomp_profile: seccomp_type(ctx),
+        host_ports: host_ports(c),
         env: env_vars(c, doc, line),
     }
+}
+
+/// `securityContext.seccompProfile.type`, as written.
+fn seccomp_type(ctx: Option<&Value>) -> Option<String> {
+    ctx.and_then(|x| x.get("seccompProfile"))
+        .and_then(|x| x.get("type"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// `ports[].hostPort` values that bind a node port (0 means none).
+fn host_ports(c: &Value) -> Vec<i64> {
+    let Some(Value::Sequence(ports)) = c.get("ports") else {
+        return Vec::new();
+    };
+    ports
+        .iter()
+        .filter_map(|p| p.get("hostPort").and_then(Value::as_i64))
+        .filter(|&port| port != 0)
+        .collect()
 }
 
 fn env_vars(c: &Value, doc: &DocLines<'_>, from: u32) -> Vec<EnvVar> {

@@ -8,6 +8,7 @@ pub mod docker_base_pinned;
 pub mod docker_minimal_base;
 pub mod docker_no_secrets;
 pub mod docker_non_root;
+mod docker_role;
 pub(crate) mod endpoint_support;
 pub mod gha_action_pinned;
 pub mod gha_image_pinned;
