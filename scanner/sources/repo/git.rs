@@ -148,8 +148,20 @@ fn link_changed(abs: &Path, entry: &Tracked) -> bool {
     let Ok(target) = std::fs::read_link(abs) else {
         return true;
     };
-    let text = slash_path(&target);
-    blob_id(entry.id.kind(), text.as_bytes()).is_none_or(|id| id != entry.id)
+    blob_id(entry.id.kind(), &link_text(&target)).is_none_or(|id| id != entry.id)
+}
+
+/// The link's target as git stores it: the bytes `readlink` returns (an absolute target keeps
+/// its single leading `/`; joining components would double it).
+#[cfg(unix)]
+fn link_text(target: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    target.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn link_text(target: &Path) -> Vec<u8> {
+    slash_path(target).into_bytes()
 }
 
 /// Files and directories in the working tree that git does not track. A directory holding no
