@@ -680,7 +680,7 @@ fn unreadable_or_headerless_workbooks_exit_2() {
         .arg(dir.path().join("y.xlsx"))
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("cannot read workbook"));
+        .stderr(predicates::str::contains("is not an .xlsx (zip) file"));
 }
 
 /// Copies the demo repository so a test can change it.
