@@ -150,7 +150,8 @@ fn list_some(names: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > SHOWN {
-        s.push_str(&format!(" and {} more", names.len() - SHOWN));
+        let _ =
+            std::fmt::Write::write_fmt(&mut s, format_args!(" and {} more", names.len() - SHOWN));
     }
     s
 }

@@ -119,16 +119,13 @@ fn list(root: &Path) -> Listing {
         );
         return out;
     };
-    let mut listing = match git::list(root, &canonical_root) {
-        Some(mut listing) => {
-            listing.scope.listing = ListingKind::GitIndex;
-            listing
-        }
-        None => {
-            let mut listing = Listing::default();
-            fs::walk_dir(&canonical_root, root, "", &mut listing);
-            listing
-        }
+    let mut listing = if let Some(mut listing) = git::list(root, &canonical_root) {
+        listing.scope.listing = ListingKind::GitIndex;
+        listing
+    } else {
+        let mut listing = Listing::default();
+        fs::walk_dir(&canonical_root, root, "", &mut listing);
+        listing
     };
     listing.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     listing.files.dedup_by(|a, b| a.rel == b.rel);

@@ -140,6 +140,7 @@ pub fn render(report: &Report, style: &Style) -> String {
 
 /// What was scanned, for whom, and what was left out: printed before any result.
 fn header(report: &Report) -> String {
+    const SHOWN: usize = 20;
     let mut out = String::new();
     let Some(p) = &report.provenance else {
         return out;
@@ -171,7 +172,6 @@ fn header(report: &Report) -> String {
     if !scope.statement.is_empty() {
         let _ = writeln!(out, "scope: {}", scope.statement);
     }
-    const SHOWN: usize = 20;
     for e in scope.excluded.iter().take(SHOWN) {
         let _ = writeln!(
             out,
