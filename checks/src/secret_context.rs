@@ -122,10 +122,13 @@ pub fn classify(path: &str, line: &str, kind: &str, value: &str) -> HitClass {
     if is_documented_example(kind, value) {
         return HitClass::Example;
     }
-    if is_comment_line(line) && is_docs_or_default_config(path) {
+    // Only the generic kinds: a provider token (`ghp_…`, `AKIA…`) is live wherever it is
+    // written, a commented line of the docs included.
+    let generic = DOWNGRADED_IN_TESTS.contains(&kind);
+    if generic && is_comment_line(line) && is_docs_or_default_config(path) {
         return HitClass::Example;
     }
-    if DOWNGRADED_IN_TESTS.contains(&kind) && is_test_path(path) {
+    if generic && is_test_path(path) {
         return HitClass::TestFixture;
     }
     HitClass::Secret
@@ -318,6 +321,20 @@ mod tests {
         ] {
             assert!(!is_vendored_or_generated(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_provider_token_on_a_commented_docs_line_stays_a_secret() {
+        let token = "ghp_R8fK2mWq9Lx4Tz7Vb1Nc5Hd3Jg6Ps0Ya2Ue8";
+        assert_eq!(
+            classify(
+                "docs/setup.md",
+                &format!("# export GITHUB_TOKEN={token}"),
+                "github-token",
+                token
+            ),
+            HitClass::Secret
+        );
     }
 
     #[test]
