@@ -74,6 +74,11 @@ enum Command {
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
     },
+    /// Print a shell completion script: `vouch completions bash > /etc/bash_completion.d/vouch`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,15 +112,37 @@ struct VerifyArgs {
 
 #[derive(Debug, clap::Args)]
 struct OutputArgs {
-    /// Output format; repeat for several (text, json, sarif, markdown, junit).
+    /// Output format; repeat for several (text, json, sarif, markdown, junit, github).
     #[arg(long = "format", short = 'f', value_enum, default_values_t = [Format::Text])]
     formats: Vec<Format>,
-    /// Write the --format given just before this option to FILE (stdout when not given).
+    /// Write the --format given just before this option to FILE (stdout when not given). With no
+    /// --format at all, the format comes from FILE's extension (.json, .sarif, .md, .xml, .txt).
     #[arg(long = "output", short = 'o', value_name = "FILE")]
     outputs: Vec<PathBuf>,
-    /// Exit 1 when a finding at or above this severity failed or errored.
+    /// Exit 1 when a finding at or above this severity failed or errored (`none`: never).
     #[arg(long, value_enum, default_value_t = Threshold::High)]
     fail_on: Threshold,
+    /// Known problems: an earlier report.json or a file written by --write-baseline. Problems
+    /// whose fingerprint is in it are `existing`, the rest `new`; only new ones gate (see --gate).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Also write this scan's problems as a baseline file (for a later --baseline).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// With a baseline: gate on `new` problems only (default) or on `all` of them.
+    #[arg(long, value_enum, default_value_t = Gate::New)]
+    gate: Gate,
+    /// Keep passing findings in SARIF output (left out by default; code scanning ignores them).
+    #[arg(long)]
+    sarif_passes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Gate {
+    /// Only problems that are not in the baseline.
+    New,
+    /// Every problem, as without a baseline.
+    All,
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,6 +173,10 @@ struct ScanArgs {
     /// `[[target.endpoint]]`) are read.
     #[arg(long, conflicts_with = "targets")]
     all_targets: bool,
+    /// Judge the repository as it was at this git revision (read from git objects) too, and
+    /// gate only on problems new since then: the pull-request mode (`--since origin/main`).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    since: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -169,15 +200,19 @@ enum Threshold {
     Medium,
     High,
     Critical,
+    /// Report without gating: exit 0 whatever failed.
+    None,
 }
 
-impl From<Threshold> for Severity {
-    fn from(t: Threshold) -> Self {
-        match t {
-            Threshold::Low => Severity::Low,
-            Threshold::Medium => Severity::Medium,
-            Threshold::High => Severity::High,
-            Threshold::Critical => Severity::Critical,
+impl Threshold {
+    /// The lowest severity that gates, or `None` when nothing does.
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Threshold::Low => Some(Severity::Low),
+            Threshold::Medium => Some(Severity::Medium),
+            Threshold::High => Some(Severity::High),
+            Threshold::Critical => Some(Severity::Critical),
+            Threshold::None => None,
         }
     }
 }
@@ -248,8 +283,12 @@ impl OutputOrder {
         }
     }
 
-    /// Where each format goes. A default format (not on the command line) sorts first.
+    /// Where each format goes. A default format (not on the command line) sorts first; with
+    /// files but no format on the command line, each file's extension names its format.
     fn plan(&self, args: &OutputArgs) -> Result<Vec<output::Destination>> {
+        if self.formats.is_empty() && !args.outputs.is_empty() {
+            return output::infer(&args.outputs);
+        }
         let at = |positions: &[usize], i: usize| positions.get(i).copied().unwrap_or(0);
         let formats: Vec<_> = (args.formats.iter().enumerate())
             .map(|(i, f)| (at(&self.formats, i), *f))
@@ -277,8 +316,9 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 );
             }
             let plan = order.plan(&args.output)?;
+            let baseline = read_baseline(&args.output)?;
             let started = clock::now()?;
-            judge_and_write(&facts, &args.output, &plan, &args.pack, &started)
+            judge_and_write(&facts, &args.output, &plan, &args.pack, &started, baseline)
         }
         Command::Answer(args) => {
             crate::answer::run(&args)?;
@@ -296,7 +336,10 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         Command::IamPolicy { checks } => {
             for id in &checks {
                 if !sources::aws::calls::BY_CHECK.iter().any(|(c, _)| c == id) {
-                    bail!("`{id}` is not an AWS check (see `vouch list checks`)");
+                    bail!(
+                        "`{id}` is not an AWS check{} (see `vouch list checks`)",
+                        checks::did_you_mean(id)
+                    );
                 }
             }
             let ids: Vec<&str> = checks.iter().map(String::as_str).collect();
@@ -319,6 +362,10 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => verify(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "vouch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keygen { out } => {
             let (key, public) = crate::pack::sign::keygen(&out)?;
             println!("wrote {} and {}", key.display(), public.display());
@@ -376,11 +423,18 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         Some(p) => config::load_attestations(p, true)?,
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
     };
+    let baseline = read_baseline(&args.output)?;
     let clock = clock::now()?;
     let selection = Selection {
         names: args.targets.clone(),
         all: args.all_targets,
     };
+    // The revision is read before anything live is contacted: a bad REF stops the scan early.
+    let since = match &args.since {
+        Some(rev) => Some(baseline_since(root, rev, &settings, &clock)?),
+        None => None,
+    };
+    let baseline = since.or(baseline);
     let mut facts = collect(root, settings, &clock, &selection)?;
     facts.attestations = attestations;
     if let Some(path) = &args.dump_facts {
@@ -388,7 +442,67 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    judge_and_write(&facts, &args.output, &plan, &args.pack, &clock)
+    judge_and_write(&facts, &args.output, &plan, &args.pack, &clock, baseline)
+}
+
+/// A baseline and the words that describe where it came from.
+type SourcedBaseline = (reports::Baseline, String);
+
+/// `--baseline FILE`, read and checked before any scanning.
+fn read_baseline(out: &OutputArgs) -> Result<Option<SourcedBaseline>> {
+    let Some(path) = &out.baseline else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--baseline {}: cannot be read", path.display()))?;
+    let baseline = reports::Baseline::parse(&text)
+        .map_err(|why| anyhow::anyhow!("--baseline {}: {why}", path.display()))?;
+    Ok(Some((baseline, format!("file {}", path.display()))))
+}
+
+/// `--since REF`: the repository at REF judged with the same settings and checks (repository
+/// sources only: live targets have no past state to read).
+fn baseline_since(
+    root: &Path,
+    rev: &str,
+    settings: &checks::Settings,
+    clock: &reports::Clock,
+) -> Result<SourcedBaseline> {
+    let snapshot = crate::since::checkout(root, rev)?;
+    let facts = collect_repository(snapshot.dir.path(), settings.clone(), clock);
+    let report = crate::pack::judge(&facts, clock);
+    Ok((reports::Baseline::of(&report), snapshot.label))
+}
+
+/// `[scan] exclude` as one matcher (the globs were validated with the configuration).
+fn excluded_paths(settings: &checks::Settings) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in &settings.scan.exclude {
+        if let Ok(g) = globset::Glob::new(glob) {
+            set.add(g);
+        }
+    }
+    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The repository sources alone (files and migrations), as `collect` runs them.
+fn collect_repository(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
+    let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
+    let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
+    Facts {
+        schema: FACTS_SCHEMA.to_owned(),
+        settings,
+        collections: vec![Collection {
+            source: "repo".to_owned(),
+            target: root.display().to_string(),
+            origin: root.display().to_string(),
+            collected_at: clock.now.clone(),
+            error: None,
+        }],
+        repo: Some(walked.facts),
+        postgres,
+        ..Facts::default()
+    }
 }
 
 /// `--endpoint URL`s join the configured endpoint targets (once each).
@@ -466,7 +580,7 @@ fn collect(
         collected_at: clock.now.clone(),
         error: a.error.clone(),
     });
-    let walked = sources::repo::walk(root);
+    let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
     let repo = walked.facts;
     let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
     let endpoints = sources::endpoint::collect(&settings, &clock.now);
@@ -581,10 +695,25 @@ fn judge_and_write(
     plan: &[output::Destination],
     pack: &PackArgs,
     started: &reports::Clock,
+    baseline: Option<SourcedBaseline>,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
     let report = crate::pack::judge(facts, &clock);
-    output::write_all(&report, plan)?;
+    if let Some(path) = &out.write_baseline {
+        std::fs::write(path, reports::Baseline::of(&report).to_json())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    // The pack holds the report as judged from the facts (what `vouch verify` re-derives); the
+    // baseline comparison is a view for the gate and the outputs.
+    let mut shown = report.clone();
+    if let Some((baseline, source)) = &baseline {
+        shown.apply_baseline(baseline, source);
+    }
+    let options = output::RenderOptions {
+        color: false,
+        sarif_passes: out.sarif_passes,
+    };
+    output::write_all(&shown, plan, options)?;
     if let Some(dir) = &pack.pack {
         let options = crate::pack::Options {
             dir: dir.clone(),
@@ -595,7 +724,11 @@ fn judge_and_write(
         let finished = clock::now()?;
         crate::pack::write(&options, facts, &report, &started.now, &finished.now)?;
     }
-    let gating = report.gating(out.fail_on.into()).count();
+    let gating = match (out.fail_on.severity(), out.gate) {
+        (None, _) => 0,
+        (Some(threshold), Gate::New) => shown.gating_new(threshold).count(),
+        (Some(threshold), Gate::All) => shown.gating(threshold).count(),
+    };
     Ok(if gating > 0 {
         ExitCode::from(1)
     } else {

@@ -18,7 +18,10 @@ pub fn explain(id: &str) -> Result<String> {
     {
         return Ok(explain_control(control));
     }
-    bail!("no check or control named `{id}` (see `vouch list checks` and `vouch list controls`)")
+    bail!(
+        "no check or control named `{id}`{} (see `vouch list checks` and `vouch list controls`)",
+        checks::did_you_mean(id)
+    )
 }
 
 fn explain_check(check: &dyn Check) -> String {

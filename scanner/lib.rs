@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod explain;
 pub mod output;
 pub mod pack;
+pub mod since;
 pub mod sources;
 pub mod templates;
 pub mod trust_page;

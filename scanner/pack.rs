@@ -34,13 +34,21 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The one way vouch turns facts into a report; `vouch verify` re-judges through it too.
 pub fn judge(facts: &Facts, clock: &Clock) -> Report {
-    let mut report = Report::build(
-        checks::judge(facts),
-        catalog(),
-        &facts.settings.waiver,
-        VERSION,
-        clock,
-    );
+    let disabled = &facts.settings.checks.disable;
+    let findings = checks::judge(facts)
+        .into_iter()
+        .filter(|f| !disabled.contains(&f.check))
+        .collect();
+    let mut report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, clock);
+    let inline = facts
+        .repo
+        .as_ref()
+        .map_or(&[][..], |r| r.suppressions.as_slice());
+    report.apply_inline_suppressions(inline, facts.settings.waivers.inline, catalog());
+    report.scope = reports::Scope {
+        excluded_paths: facts.settings.scan.exclude.clone(),
+        disabled_checks: disabled.clone(),
+    };
     report.apply_attestations(&facts.attestations, &clock.today);
     report
 }
@@ -200,7 +208,12 @@ pub(crate) fn derive(
         ("results.sarif", Format::Sarif),
         ("report.md", Format::Markdown),
     ] {
-        let text = output::render(report, format, false);
+        // Evidence keeps the passes in the SARIF too (the CLI leaves them out by default).
+        let options = output::RenderOptions {
+            color: false,
+            sarif_passes: true,
+        };
+        let text = output::render_with(report, format, options);
         derived.files.push((name.to_owned(), text.into_bytes()));
     }
     Ok(derived)

@@ -22,6 +22,15 @@ pub struct Report {
     /// Every human attestation and what became of it.
     #[serde(default)]
     pub attestations: Vec<AttestationResult>,
+    /// How this scan compares to a baseline (`--baseline`, `--since`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineResult>,
+    /// Every `vouch:ignore[...]` comment found and what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::SuppressionResult>,
+    /// What the configuration left out of the scan (`[scan] exclude`, `[checks] disable`).
+    #[serde(default, skip_serializing_if = "crate::suppress::Scope::is_empty")]
+    pub scope: crate::suppress::Scope,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +130,9 @@ pub struct ReportFinding {
     pub related: Vec<Location>,
     pub evidence: serde_json::Value,
     pub waiver: Option<AppliedWaiver>,
+    /// With a baseline: `new`, `unchanged` or `updated` (SARIF's `baselineState`); passes have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<crate::baseline::BaselineState>,
 }
 
 /// The waiver that turned a failure into `waived`.
@@ -131,6 +143,9 @@ pub struct AppliedWaiver {
     pub expires: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ticket: String,
+    /// For a `vouch:ignore[...]` comment: where it is (then `approved_by` and `expires` are empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline: Option<Location>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +163,8 @@ pub enum WaiverState {
 pub struct WaiverResult {
     pub check: String,
     pub subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
     pub reason: String,
     pub expires: String,
     pub approved_by: String,

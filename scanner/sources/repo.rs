@@ -33,7 +33,15 @@ pub fn collect(root: &Path) -> RepoFacts {
 }
 
 pub fn walk(root: &Path) -> Walked {
+    walk_excluding(root, &globset::GlobSet::empty())
+}
+
+/// The walk, never reading a path (file or directory, relative to `root`) that matches
+/// `exclude` (`[scan] exclude`).
+pub fn walk_excluding(root: &Path, exclude: &globset::GlobSet) -> Walked {
     let merged = Mutex::new(Walked::default());
+    let root_for_filter = root.to_path_buf();
+    let exclude_for_filter = exclude.clone();
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -41,11 +49,15 @@ pub fn walk(root: &Path) -> Walked {
         .git_global(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && e.depth() > 0
-                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+            let excluded = e.depth() > 0
+                && !exclude_for_filter.is_empty()
+                && exclude_for_filter.is_match(relative(&root_for_filter, e.path()));
+            !excluded
+                && !(is_dir
+                    && e.depth() > 0
+                    && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
         })
         .build_parallel();
 
@@ -133,6 +145,9 @@ impl<'a> Local<'a> {
             self.facts
                 .secrets
                 .extend(checks::secrets::scan_text(&rel, text));
+            self.facts
+                .suppressions
+                .extend(checks::suppress::scan_text(&rel, text));
         }
     }
 
@@ -182,6 +197,7 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.workloads.extend(from.workloads);
     into.secrets.extend(from.secrets);
     into.unreadable.extend(from.unreadable);
+    into.suppressions.extend(from.suppressions);
 }
 
 /// Lines are gathered into chunks of about this size, so memory stays bounded.
@@ -236,6 +252,8 @@ fn sort(f: &mut RepoFacts) {
     f.secrets
         .sort_by(|a, b| (&a.path, a.line, &a.kind).cmp(&(&b.path, b.line, &b.kind)));
     f.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    f.suppressions
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }
 
 /// The path relative to the scanned root, with forward slashes.
@@ -275,6 +293,38 @@ mod tests {
         assert_eq!(facts.unreadable.len(), 1);
         assert_eq!(facts.unreadable[0].path, ".github/workflows/broken.yml");
         assert!(facts.unreadable[0].cause.contains("YAML"));
+    }
+
+    #[test]
+    fn excluded_paths_are_never_read_and_suppressions_are_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |p: &str, s: &str| {
+            let full = root.join(p);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, s).unwrap();
+        };
+        write("third_party/lib/Dockerfile", "FROM node:20\n");
+        write("gen/Dockerfile", "FROM node:20\n");
+        write(
+            "Dockerfile",
+            "# vouch:ignore[docker-base-pinned] base image rebuilt nightly\nFROM node:20\n",
+        );
+        let mut globs = globset::GlobSetBuilder::new();
+        globs.add(globset::Glob::new("third_party").unwrap());
+        globs.add(globset::Glob::new("gen/*").unwrap());
+        let walked = walk_excluding(root, &globs.build().unwrap());
+        let paths: Vec<_> = walked
+            .facts
+            .dockerfiles
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(paths, ["Dockerfile"]);
+        assert_eq!(walked.facts.files_scanned, 1);
+        let s = &walked.facts.suppressions;
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].path.as_str(), s[0].line), ("Dockerfile", 1));
     }
 
     #[test]

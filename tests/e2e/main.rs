@@ -11,6 +11,7 @@ mod determinism;
 #[cfg(feature = "endpoint")]
 mod endpoints;
 mod formats;
+mod gate;
 mod harness;
 #[cfg(feature = "image")]
 mod images;

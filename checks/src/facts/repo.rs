@@ -25,6 +25,9 @@ pub struct RepoFacts {
     pub secrets: Vec<SecretHit>,
     /// Files of a judged kind that could not be read or parsed.
     pub unreadable: Vec<Unreadable>,
+    /// `vouch:ignore[...]` comments, applied when the report is built.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::InlineSuppression>,
 }
 
 /// What role a file plays; decides which parser reads it and which checks an unreadable file

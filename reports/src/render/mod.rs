@@ -1,5 +1,6 @@
 //! Renderers: each turns a finished [`crate::Report`] into one output format.
 
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -10,4 +11,4 @@ pub mod templates;
 pub mod text;
 
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;

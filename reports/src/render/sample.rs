@@ -64,6 +64,7 @@ fn finding(
         related: vec![],
         evidence: json!({ "subject": subject }),
         waiver: None,
+        baseline_state: None,
     }
 }
 
@@ -107,6 +108,7 @@ pub fn sample_report() -> Report {
         approved_by: "security@acme.example".to_owned(),
         expires: "2099-12-31".to_owned(),
         ticket: "SEC-142".to_owned(),
+        inline: None,
     });
     let live_fail = finding(
         "pg-rls-forced",
@@ -142,6 +144,9 @@ pub fn sample_report() -> Report {
         findings,
         waivers: sample_waivers(),
         attestations: Vec::new(),
+        baseline: None,
+        suppressions: Vec::new(),
+        scope: crate::suppress::Scope::default(),
     }
 }
 
@@ -206,6 +211,7 @@ fn sample_waivers() -> Vec<WaiverResult> {
     let waiver = |subject: &str, expires: &str, state: WaiverState, matched: usize| WaiverResult {
         check: "gha-action-pinned".to_owned(),
         subject: subject.to_owned(),
+        path: String::new(),
         reason: format!("reason for {subject}"),
         expires: expires.to_owned(),
         approved_by: "security@acme.example".to_owned(),
