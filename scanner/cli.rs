@@ -318,7 +318,14 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             let plan = order.plan(&args.output)?;
             let baseline = read_baseline(&args.output)?;
             let started = clock::now()?;
-            judge_and_write(&facts, &args.output, &plan, &args.pack, &started, baseline)
+            judge_and_write(
+                &facts,
+                &args.output,
+                &plan,
+                &args.pack,
+                &started,
+                baseline.as_ref(),
+            )
         }
         Command::Answer(args) => {
             crate::answer::run(&args)?;
@@ -442,7 +449,14 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    judge_and_write(&facts, &args.output, &plan, &args.pack, &clock, baseline)
+    judge_and_write(
+        &facts,
+        &args.output,
+        &plan,
+        &args.pack,
+        &clock,
+        baseline.as_ref(),
+    )
 }
 
 /// A baseline and the words that describe where it came from.
@@ -695,7 +709,7 @@ fn judge_and_write(
     plan: &[output::Destination],
     pack: &PackArgs,
     started: &reports::Clock,
-    baseline: Option<SourcedBaseline>,
+    baseline: Option<&SourcedBaseline>,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
     let report = crate::pack::judge(facts, &clock);
@@ -706,7 +720,7 @@ fn judge_and_write(
     // The pack holds the report as judged from the facts (what `vouch verify` re-derives); the
     // baseline comparison is a view for the gate and the outputs.
     let mut shown = report.clone();
-    if let Some((baseline, source)) = &baseline {
+    if let Some((baseline, source)) = baseline {
         shown.apply_baseline(baseline, source);
     }
     let options = output::RenderOptions {

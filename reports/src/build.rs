@@ -168,43 +168,54 @@ fn initial_state(clock: &Clock) -> impl Fn(&Waiver) -> WaiverResult + '_ {
     }
 }
 
-/// A waiver's `subject` and `path` globs; an empty one matches anything, one that does not
+/// A waiver's `subject` and `path` globs: an empty one matches anything, one that does not
 /// compile matches nothing (the configuration check reports it before a scan).
 struct WaiverMatcher {
-    subject: Option<Option<globset::GlobMatcher>>,
-    path: Option<Option<globset::GlobMatcher>>,
+    subject: Glob,
+    path: Glob,
+}
+
+enum Glob {
+    Any,
+    Pattern(globset::GlobMatcher),
+    Broken,
+}
+
+impl Glob {
+    fn of(pattern: &str) -> Self {
+        if pattern.is_empty() {
+            return Glob::Any;
+        }
+        GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .map_or(Glob::Broken, |g| Glob::Pattern(g.compile_matcher()))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Glob::Any => true,
+            Glob::Pattern(m) => m.is_match(text),
+            Glob::Broken => false,
+        }
+    }
 }
 
 impl WaiverMatcher {
     fn of(w: &Waiver) -> Self {
-        let glob = |pattern: &str| {
-            (!pattern.is_empty()).then(|| {
-                GlobBuilder::new(pattern)
-                    .literal_separator(false)
-                    .build()
-                    .ok()
-                    .map(|g| g.compile_matcher())
-            })
-        };
         WaiverMatcher {
-            subject: glob(&w.subject),
-            path: glob(&w.path),
+            subject: Glob::of(&w.subject),
+            path: Glob::of(&w.path),
         }
     }
 
     fn matches(&self, f: &Finding) -> bool {
-        let subject_ok = match &self.subject {
-            None => true,
-            Some(m) => m.as_ref().is_some_and(|m| m.is_match(&f.subject)),
-        };
         let path_ok = match (&self.path, &f.location) {
-            (None, _) => true,
-            (Some(m), checks::Location::File { path, .. }) => {
-                m.as_ref().is_some_and(|m| m.is_match(path))
-            }
-            (Some(_), checks::Location::Resource { .. }) => false,
+            (Glob::Any, _) => true,
+            (glob, checks::Location::File { path, .. }) => glob.is_match(path),
+            (_, checks::Location::Resource { .. }) => false,
         };
-        subject_ok && path_ok
+        path_ok && self.subject.is_match(&f.subject)
     }
 }
 

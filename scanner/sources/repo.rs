@@ -51,13 +51,14 @@ pub fn walk_excluding(root: &Path, exclude: &globset::GlobSet) -> Walked {
         .follow_links(false)
         .filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            let excluded = e.depth() > 0
-                && !exclude_for_filter.is_empty()
+            if e.depth() == 0 {
+                return true;
+            }
+            let excluded = !exclude_for_filter.is_empty()
                 && exclude_for_filter.is_match(relative(&root_for_filter, e.path()));
-            !excluded
-                && !(is_dir
-                    && e.depth() > 0
-                    && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+            let skipped_dir =
+                is_dir && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref());
+            !excluded && !skipped_dir
         })
         .build_parallel();
 
