@@ -1,15 +1,21 @@
 //! `vouch answer`: fills a questionnaire (CAIQ workbook, SIG or any spreadsheet, xlsx or CSV)
 //! in place from a report. Only the answer and description cells of question rows are written;
 //! every other cell, and its formatting, is left as it was.
+//!
+//! The filled copy is meant to be sent: only automatic `Yes` answers are written, with
+//! customer-facing text from a template that names no file, host or weakness. Every other
+//! question is marked "needs review" and goes, with a drafted answer and the evidence behind
+//! it, to a separate review sheet (`--review`, CSV) and to the printed review list.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use reports::questionnaire::{self, Answer, DescriptionData};
+use checks::catalog::Strength;
+use reports::questionnaire::{self, Answer, Decision, DescriptionData, Mapping, QuestionMap};
 use serde::Deserialize;
 
-use crate::{evidence, templates};
+use crate::{bounded, evidence, templates};
 
 /// Rows searched for the header row (CAIQ has metadata in row 1 and headers in row 2).
 const HEADER_SEARCH_ROWS: u32 = 20;
@@ -22,8 +28,10 @@ pub struct AnswerArgs {
     /// The report/v1 JSON the answers are derived from (e.g. PACK/report.json).
     #[arg(long, value_name = "FILE")]
     report: PathBuf,
-    /// Mapping for non-CAIQ questionnaires: `[questions] "A.1" = ["TEN-01"]`, optional
-    /// `[columns] id/answer/description = "header text"`.
+    /// Mapping for non-CAIQ questionnaires: `[questions] "A.1" = ["TEN-01"]` (the controls
+    /// verify the question) or `"A.1" = { controls = ["APP-01"], except = ["http-security-headers"],
+    /// strength = "supports", policy = false }` or `"A.1" = { checks = ["http-hsts"] }`;
+    /// optional `[columns] id/answer/description = "header text"`.
     #[arg(long, value_name = "MAP.toml")]
     map: Option<PathBuf>,
     /// Where to write the filled copy (same format as the input).
@@ -32,9 +40,18 @@ pub struct AnswerArgs {
     /// Replace answers and descriptions a person already wrote.
     #[arg(long)]
     overwrite: bool,
-    /// Directory whose `answer-description.hbs` replaces the bundled template.
+    /// Directory whose `answer-description.hbs` (or `answer-description-internal.hbs`)
+    /// replaces the bundled template.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Write the detailed internal text (checks, subjects, failures, evidence file) into the
+    /// description cells instead of the customer-facing text. Not for sending.
+    #[arg(long)]
+    internal: bool,
+    /// Where to write the review sheet (CSV: question, drafted answer, why, evidence);
+    /// default: OUT with `.review.csv` in place of its extension.
+    #[arg(long, value_name = "FILE")]
+    review: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -43,7 +60,98 @@ struct MapFile {
     #[serde(default)]
     columns: ColumnNames,
     #[serde(default)]
-    questions: BTreeMap<String, Vec<String>>,
+    questions: BTreeMap<String, QuestionEntry>,
+}
+
+/// One question of a map file: a list of controls that verify it, or a detailed binding.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum QuestionEntry {
+    Controls(Vec<String>),
+    Detailed(DetailedEntry),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetailedEntry {
+    #[serde(default)]
+    controls: Vec<String>,
+    #[serde(default)]
+    checks: Vec<String>,
+    #[serde(default)]
+    except: Vec<String>,
+    #[serde(default = "verifies")]
+    strength: Strength,
+    /// The question asks about policies or procedures: never answered automatically.
+    #[serde(default)]
+    policy: bool,
+}
+
+fn verifies() -> Strength {
+    Strength::Verifies
+}
+
+impl QuestionEntry {
+    fn to_map(&self) -> QuestionMap {
+        match self {
+            QuestionEntry::Controls(list) => QuestionMap {
+                mappings: list
+                    .iter()
+                    .map(|c| Mapping::new(c.clone(), Strength::Verifies))
+                    .collect(),
+                policy: false,
+            },
+            QuestionEntry::Detailed(d) => QuestionMap {
+                mappings: d.mappings(),
+                policy: d.policy,
+            },
+        }
+    }
+}
+
+impl DetailedEntry {
+    fn mappings(&self) -> Vec<Mapping> {
+        let with = |control: &str, only: Vec<String>| Mapping {
+            only,
+            except: self.except.clone(),
+            ..Mapping::new(control, self.strength)
+        };
+        if !self.controls.is_empty() {
+            return self.controls.iter().map(|c| with(c, Vec::new())).collect();
+        }
+        checks::catalog::catalog()
+            .controls
+            .iter()
+            .filter(|c| self.checks.iter().any(|k| serves(k, &c.id)))
+            .map(|c| with(&c.id, self.checks.clone()))
+            .collect()
+    }
+
+    /// Problems serde cannot see, one sentence each.
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.controls.is_empty() == self.checks.is_empty() {
+            problems.push("give either `controls` or `checks`".to_owned());
+        }
+        if !self.except.is_empty() && self.controls.is_empty() {
+            problems.push("`except` needs `controls`".to_owned());
+        }
+        for c in &self.controls {
+            if checks::catalog::catalog().control(c).is_none() {
+                problems.push(format!("unknown control `{c}`"));
+            }
+        }
+        for k in self.checks.iter().chain(&self.except) {
+            if checks::find(k).is_none() {
+                problems.push(format!("unknown check `{k}`"));
+            }
+        }
+        problems
+    }
+}
+
+fn serves(check: &str, control: &str) -> bool {
+    checks::find(check).is_some_and(|k| k.meta().controls.contains(&control))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,14 +171,24 @@ struct Layout {
     description: Option<u32>,
 }
 
+/// A question a person must answer, for the review sheet and the printed list.
+struct ReviewItem {
+    question: String,
+    decision: Decision,
+}
+
 #[derive(Debug, Default)]
 struct Tally {
     questions: usize,
     yes: usize,
-    no: usize,
     review: usize,
     kept: usize,
 }
+
+/// The description a customer reads: no file, host, subject or weakness (see the template).
+const CUSTOMER_TEMPLATE: &str = "answer-description.hbs";
+/// The detailed text (`--internal`): checks, subjects and failures.
+const INTERNAL_TEMPLATE: &str = "answer-description-internal.hbs";
 
 pub fn run(args: &AnswerArgs) -> Result<()> {
     let (report, evidence) = evidence::load_report(&args.report)?;
@@ -78,7 +196,18 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
         Some(p) => load_map(p)?,
         None => MapFile::default(),
     };
-    let template = templates::load("answer-description.hbs", args.templates.as_deref())?;
+    let template_name = if args.internal {
+        INTERNAL_TEMPLATE
+    } else {
+        CUSTOMER_TEMPLATE
+    };
+    let template = templates::load(template_name, args.templates.as_deref())?;
+    if crate::paths::same_file(&args.out, &args.workbook) {
+        bail!(
+            "--out {} is the questionnaire itself: vouch never rewrites its input; name a new file",
+            args.out.display()
+        );
+    }
     let mut sheet = Sheet::open(&args.workbook)?;
     if Sheet::kind_of(&args.out)? != sheet.kind() {
         bail!(
@@ -86,37 +215,41 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
             args.out.display()
         );
     }
+    let review_path = args
+        .review
+        .clone()
+        .unwrap_or_else(|| args.out.with_extension("review.csv"));
     let layout = find_layout(&sheet, &map.columns)
         .with_context(|| format!("{} has no recognisable header row", args.workbook.display()))?;
     let mut tally = Tally::default();
+    let mut reviews = Vec::new();
     for row in layout.header_row + 1..=sheet.rows() {
         let id = sheet.get(row, layout.id).trim().to_owned();
         if id.is_empty() {
             continue;
         }
         tally.questions += 1;
-        let controls = map
+        let question = map
             .questions
             .get(&id)
-            .cloned()
-            .unwrap_or_else(|| questionnaire::caiq_controls(&id));
-        let decision = questionnaire::decide(&controls, &report);
-        if !args.overwrite && !sheet.get(row, layout.answer).trim().is_empty() {
+            .map_or_else(|| questionnaire::caiq_map(&id), QuestionEntry::to_map);
+        let decision = questionnaire::decide(&question, &report);
+        if !args.overwrite && sheet.is_filled(row, layout.answer) {
             tally.kept += 1;
             continue;
         }
         match decision.answer {
-            Some(Answer::Yes) => tally.yes += 1,
-            Some(Answer::No) => tally.no += 1,
+            Some(_) => tally.yes += 1,
             None => tally.review += 1,
         }
+        // Only an automatic Yes is written; a person answers everything else.
         sheet.set(
             row,
             layout.answer,
             decision.answer.map_or("", Answer::as_str),
         );
         if let Some(col) = layout.description
-            && (args.overwrite || sheet.get(row, col).trim().is_empty())
+            && (args.overwrite || !sheet.is_filled(row, col))
         {
             let data = DescriptionData {
                 question_id: &id,
@@ -125,37 +258,111 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
                 generated_at: &report.generated_at,
                 tool_version: &report.tool.version,
             };
-            let text = reports::render::templates::render(
-                "answer-description.hbs",
-                &template,
-                &data,
-                false,
-            )
-            .map_err(anyhow::Error::msg)?;
+            let text = reports::render::templates::render(template_name, &template, &data, false)
+                .map_err(anyhow::Error::msg)?;
             sheet.set(row, col, text.trim());
         }
+        if decision.answer.is_none() {
+            reviews.push(ReviewItem {
+                question: id,
+                decision,
+            });
+        }
     }
-    sheet.save(&args.out)?;
-    let automatic = tally.yes + tally.no;
+    crate::paths::write_atomically(&args.out, |temp| sheet.save(temp))?;
+    write_review_sheet(&review_path, &reviews, &evidence)?;
     println!(
-        "answered automatically {automatic} of {} questions (Yes {}, No {}); {} left for human review; {} human answers kept",
-        tally.questions, tally.yes, tally.no, tally.review, tally.kept
+        "answered automatically {} of {} questions (Yes {}); {} need review ({}); {} human answers kept",
+        tally.yes,
+        tally.questions,
+        tally.yes,
+        tally.review,
+        review_path.display(),
+        tally.kept
     );
+    for r in &reviews {
+        println!("{}", review_line(r));
+    }
     Ok(())
 }
 
+/// `needs review: ID (draft No): why; evidence…` for the printed list.
+fn review_line(r: &ReviewItem) -> String {
+    let d = &r.decision;
+    let draft = d
+        .draft
+        .map_or_else(String::new, |a| format!(" (draft {})", a.as_str()));
+    let mut line = format!(
+        "needs review: {}{draft}: {}",
+        r.question,
+        d.review.as_deref().unwrap_or_default()
+    );
+    for f in &d.failing {
+        line.push_str("; ");
+        line.push_str(f);
+    }
+    line
+}
+
+/// The internal review sheet: one row per question left for a person.
+fn write_review_sheet(
+    path: &Path,
+    reviews: &[ReviewItem],
+    evidence: &reports::view::EvidenceRef,
+) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("cannot write review sheet {}", path.display()))?;
+    w.write_record([
+        "Question ID",
+        "Status",
+        "Drafted answer",
+        "Why it needs review",
+        "Controls",
+        "Failing evidence (internal)",
+        "Report sha256",
+    ])?;
+    for r in reviews {
+        let d = &r.decision;
+        let controls: Vec<String> = d
+            .controls
+            .iter()
+            .map(|v| format!("{} {}", v.id, v.status.as_str()))
+            .collect();
+        w.write_record([
+            r.question.as_str(),
+            "needs review",
+            d.draft.map_or("", Answer::as_str),
+            d.review.as_deref().unwrap_or_default(),
+            &controls.join("; "),
+            &d.failing.join("; "),
+            evidence.sha256.as_str(),
+        ])?;
+    }
+    w.flush()
+        .with_context(|| format!("cannot write review sheet {}", path.display()))
+}
+
 fn load_map(path: &Path) -> Result<MapFile> {
-    let text = std::fs::read_to_string(path)
+    let text = bounded::read_text(path, bounded::CONFIG_MAX)
         .with_context(|| format!("cannot read map {}", path.display()))?;
     let map: MapFile = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
-    for (q, controls) in &map.questions {
-        for c in controls {
-            if checks::catalog::catalog().control(c).is_none() {
-                bail!(
-                    "{}: question {q} maps to unknown control `{c}`",
-                    path.display()
-                );
+    for (q, entry) in &map.questions {
+        match entry {
+            QuestionEntry::Controls(controls) => {
+                for c in controls {
+                    if checks::catalog::catalog().control(c).is_none() {
+                        bail!(
+                            "{}: question {q} maps to unknown control `{c}`",
+                            path.display()
+                        );
+                    }
+                }
+            }
+            QuestionEntry::Detailed(d) => {
+                if let Some(problem) = d.problems().into_iter().next() {
+                    bail!("{}: question {q}: {problem}", path.display());
+                }
             }
         }
     }
@@ -252,6 +459,10 @@ impl Sheet {
     fn open(path: &Path) -> Result<Sheet> {
         match Sheet::kind_of(path)? {
             Kind::Xlsx => {
+                let bytes = bounded::read_file(path, bounded::WORKBOOK_MAX)
+                    .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
+                bounded::check_xlsx(&bytes)
+                    .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
                 let book = umya_spreadsheet::reader::xlsx::read(path)
                     .map_err(|e| anyhow::anyhow!("cannot read workbook {}: {e}", path.display()))?;
                 let count = book.get_sheet_count();
@@ -267,16 +478,25 @@ impl Sheet {
                 Ok(sheet)
             }
             Kind::Csv => {
+                let bytes = bounded::read_file(path, bounded::WORKBOOK_MAX)
+                    .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
-                    .from_path(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                    .from_reader(bytes.as_slice());
                 let rows = reader
                     .records()
+                    .take(usize::try_from(bounded::WORKBOOK_ROWS_MAX).unwrap_or(usize::MAX) + 1)
                     .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()))
                     .collect::<Result<Vec<Vec<String>>, _>>()
                     .with_context(|| format!("{} is not valid CSV", path.display()))?;
+                if rows.len() as u64 > bounded::WORKBOOK_ROWS_MAX {
+                    bail!(
+                        "workbook {} has more than {} rows, over the limit",
+                        path.display(),
+                        bounded::WORKBOOK_ROWS_MAX
+                    );
+                }
                 Ok(Sheet::Csv(rows))
             }
         }
@@ -324,6 +544,16 @@ impl Sheet {
                 .cloned()
                 .unwrap_or_default(),
         }
+    }
+
+    /// Whether a person already put something in the cell: a value, or a formula (whose
+    /// cached result may well be empty, e.g. `=Answers!B7` in a workbook never recalculated).
+    fn is_filled(&self, row: u32, col: u32) -> bool {
+        let formula = self
+            .worksheet()
+            .and_then(|s| s.get_cell((col, row)))
+            .is_some_and(|c| c.is_formula() || !c.get_formula().is_empty());
+        formula || !self.get(row, col).trim().is_empty()
     }
 
     fn set(&mut self, row: u32, col: u32, value: &str) {
@@ -413,6 +643,20 @@ mod tests {
             (layout.id, layout.answer, layout.description),
             (1, 3, Some(4))
         );
+    }
+
+    #[test]
+    fn a_formula_cell_is_a_human_answer() {
+        let mut book = umya_spreadsheet::new_file();
+        let ws = book.get_sheet_mut(&0).unwrap();
+        ws.get_cell_mut("A1").set_value("Question ID");
+        ws.get_cell_mut("B1").set_value("Answer");
+        ws.get_cell_mut("A2").set_value("IVS-06.1");
+        ws.get_cell_mut("B2").set_formula("Answers!B7");
+        let sheet = Sheet::Xlsx(Box::new(book), 0);
+        assert!(sheet.get(2, 2).trim().is_empty(), "no cached value");
+        assert!(sheet.is_filled(2, 2));
+        assert!(!sheet.is_filled(3, 2));
     }
 
     #[test]

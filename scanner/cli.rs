@@ -38,10 +38,23 @@ enum Command {
     Scan(ScanArgs),
     /// Re-judge facts saved with `scan --dump-facts`, offline; the output is identical.
     Check(CheckArgs),
-    /// Explain a check or a control: why it matters, how to fix it, framework references.
+    /// Explain a check, a control or a framework requirement: why it matters, how to fix it,
+    /// framework references; for a requirement (`CC6.1`), the controls and checks mapped to it.
     Explain {
-        /// A check id (`gha-action-pinned`) or control id (`SUP-05`).
+        /// A check id (`gha-action-pinned`), control id (`SUP-05`) or framework requirement id
+        /// (`CC6.1`, `AC-6`, `IVS-06`).
         id: String,
+    },
+    /// Per requirement of a framework: the vouch controls mapped to it and, with --report,
+    /// whether it is verified, attested, only supported, partial, failing or not covered.
+    Coverage {
+        /// The framework: its key (`soc2-2017`) or a unique prefix (`soc2`, `nist`); see
+        /// `vouch list frameworks`.
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// The report/v1 JSON to judge the requirements against.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Fill a questionnaire (CAIQ or any spreadsheet, .xlsx or .csv) from a report.
     Answer(crate::answer::AnswerArgs),
@@ -55,7 +68,7 @@ enum Command {
         #[arg(long = "check", value_name = "ID")]
         checks: Vec<String>,
     },
-    /// List the checks or the controls.
+    /// List the checks, the controls or the frameworks.
     List {
         #[arg(value_enum)]
         what: ListWhat,
@@ -221,6 +234,7 @@ impl Threshold {
 enum ListWhat {
     Checks,
     Controls,
+    Frameworks,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -252,13 +266,15 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `outer: inner: cause` on one line.
+/// `outer: inner: cause` on one line, secrets redacted.
 fn one_line(e: &anyhow::Error) -> String {
-    e.chain()
+    let line = e
+        .chain()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ")
-        .replace('\n', " ")
+        .replace(['\n', '\r'], " ");
+    checks::redact::Redactor::default().text(&line).into_owned()
 }
 
 /// Command-line positions of the `--format` and `--output` values.
@@ -304,10 +320,18 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args, order),
         Command::Check(args) => {
-            let text = std::fs::read_to_string(&args.facts)
+            let text = crate::bounded::read_text(&args.facts, crate::bounded::REPORT_MAX)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
-            let facts: Facts = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a vouch facts file", args.facts.display()))?;
+            let mut facts: Facts = serde_json::from_str(&text).map_err(|e| {
+                let cause = checks::redact::ParseError::json(&e);
+                anyhow::anyhow!(
+                    "{} is not a vouch facts file: {cause}",
+                    args.facts.display()
+                )
+            })?;
+            checks::redact::Redactor::default()
+                .facts(&mut facts)
+                .map_err(|e| anyhow::anyhow!("cannot redact the facts: {e}"))?;
             if facts.schema != FACTS_SCHEMA {
                 bail!(
                     "{} has schema {:?}, expected {FACTS_SCHEMA:?}",
@@ -340,6 +364,17 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             print!("{}", crate::explain::explain(&id)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Coverage { framework, report } => {
+            let report = match &report {
+                Some(path) => Some(crate::evidence::load_report(path)?.0),
+                None => None,
+            };
+            print!(
+                "{}",
+                crate::explain::coverage_text(&framework, report.as_ref())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::IamPolicy { checks } => {
             for id in &checks {
                 if !sources::aws::calls::BY_CHECK.iter().any(|(c, _)| c == id) {
@@ -364,6 +399,11 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 (ListWhat::Controls, ListFormat::Text) => crate::explain::controls_text(),
                 (ListWhat::Controls, ListFormat::Json) => crate::explain::controls_json(),
                 (ListWhat::Controls, ListFormat::Markdown) => crate::explain::controls_markdown(),
+                (ListWhat::Frameworks, ListFormat::Text) => crate::explain::frameworks_text(),
+                (ListWhat::Frameworks, ListFormat::Json) => crate::explain::frameworks_json(),
+                (ListWhat::Frameworks, ListFormat::Markdown) => {
+                    crate::explain::frameworks_markdown()
+                }
             };
             print!("{text}");
             Ok(ExitCode::SUCCESS)
@@ -444,6 +484,10 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
     let baseline = since.or(baseline);
     let mut facts = collect(root, settings, &clock, &selection)?;
     facts.attestations = attestations;
+    // The one redaction pass: nothing collected reaches a dump, a report or a pack without it.
+    checks::redact::Redactor::for_root(&root_spellings(root))
+        .facts(&mut facts)
+        .map_err(|e| anyhow::anyhow!("cannot redact the collected facts: {e}"))?;
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
@@ -519,6 +563,19 @@ fn collect_repository(root: &Path, settings: checks::Settings, clock: &reports::
     }
 }
 
+/// The absolute spellings of the scanned root (as given, from the working directory, and
+/// canonical), which the redaction pass turns into relative paths.
+fn root_spellings(root: &Path) -> Vec<String> {
+    let mut spellings = vec![root.display().to_string()];
+    if let Ok(cwd) = std::env::current_dir() {
+        spellings.push(cwd.join(root).display().to_string());
+    }
+    if let Ok(canonical) = std::fs::canonicalize(root) {
+        spellings.push(canonical.display().to_string());
+    }
+    spellings
+}
+
 /// `--endpoint URL`s join the configured endpoint targets (once each).
 fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
     for url in urls {
@@ -572,6 +629,9 @@ fn collect(
             bail!("--target {name}: no target named `{name}` in the configuration");
         }
     }
+    // Live evidence is stamped with the real time: checks judge it against that instant (a
+    // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
+    let live_at = clock::real_now();
     let aws_targets: Vec<&checks::settings::AwsTarget> = settings
         .target
         .aws
@@ -591,13 +651,15 @@ fn collect(
         } else {
             format!("aws account {}", a.account_id)
         },
-        collected_at: clock.now.clone(),
+        collected_at: live_at.clone(),
         error: a.error.clone(),
     });
     let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
     let repo = walked.facts;
-    let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
-    let endpoints = sources::endpoint::collect(&settings, &clock.now);
+    let migrations =
+        sources::migrations::collect_reporting_skipped(root, &settings.postgres, &walked.sql_files);
+    let postgres = migrations.databases;
+    let endpoints = sources::endpoint::collect(&settings, &live_at);
     let mut collections = vec![Collection {
         source: "repo".to_owned(),
         target: root.display().to_string(),
@@ -605,6 +667,14 @@ fn collect(
         collected_at: clock.now.clone(),
         error: None,
     }];
+    // Sets of another engine's SQL are named in the scope, not silently dropped.
+    collections.extend(migrations.skipped.into_iter().map(|(set, why)| Collection {
+        source: "migrations".to_owned(),
+        origin: format!("skipped {}: {why}", set.trim_start_matches("migrations:")),
+        target: set,
+        collected_at: clock.now.clone(),
+        error: None,
+    }));
     collections.extend(endpoints.iter().map(|ep| Collection {
         source: "endpoint".to_owned(),
         target: ep.url.clone(),
@@ -633,21 +703,21 @@ fn collect(
         .filter(|t| selection.wants(&t.name))
         .cloned()
         .collect();
-    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &clock.now);
+    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &live_at);
     for (collection, database) in live {
         facts.collections.push(collection);
         facts.postgres.push(database);
     }
-    collect_kube(&mut facts, clock, selection);
+    collect_kube(&mut facts, &live_at, selection);
     // Last: images of every workload collected above (manifests and live clusters) are verified.
     if selection.wants_registry(&facts.settings) {
-        collect_images(&mut facts, clock, selection);
+        collect_images(&mut facts, &live_at, selection);
     }
     Ok(facts)
 }
 
 /// The selected `[[target.kube]]` clusters, one `kube` collection each.
-fn collect_kube(facts: &mut Facts, clock: &reports::Clock, selection: &Selection) {
+fn collect_kube(facts: &mut Facts, live_at: &str, selection: &Selection) {
     let targets: Vec<&checks::settings::KubeTarget> = facts
         .settings
         .target
@@ -669,14 +739,14 @@ fn collect_kube(facts: &mut Facts, clock: &reports::Clock, selection: &Selection
             } else {
                 format!("{} ({})", cluster.uri(), cluster.server)
             },
-            collected_at: clock.now.clone(),
+            collected_at: live_at.to_owned(),
             error: cluster.error.clone(),
         }));
     facts.kube = clusters;
 }
 
 /// Registry images: workload images, Dockerfile images and the selected `[[target.image]]`s.
-fn collect_images(facts: &mut Facts, clock: &reports::Clock, selection: &Selection) {
+fn collect_images(facts: &mut Facts, live_at: &str, selection: &Selection) {
     let targets: Vec<&checks::settings::ImageTarget> = facts
         .settings
         .target
@@ -697,7 +767,7 @@ fn collect_images(facts: &mut Facts, clock: &reports::Clock, selection: &Selecti
             outcome.images.len(),
             outcome.requests
         ),
-        collected_at: clock.now.clone(),
+        collected_at: live_at.to_owned(),
         error: outcome.error,
     });
     facts.images = outcome.images;
@@ -736,7 +806,14 @@ fn judge_and_write(
             templates: pack.templates.clone(),
         };
         let finished = clock::now()?;
-        crate::pack::write(&options, facts, &report, &started.now, &finished.now)?;
+        crate::pack::write(
+            &options,
+            facts,
+            &report,
+            &clock,
+            &started.now,
+            &finished.now,
+        )?;
     }
     let gating = match (out.fail_on.severity(), out.gate) {
         (None, _) => 0,

@@ -5,22 +5,23 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use checks::Settings;
 
+use crate::bounded::{self, ReadError};
+
 /// Loads the configuration. A missing file at the default location means defaults; a missing
 /// file the user named, unreadable TOML, an unknown key or an invalid value is an error whose
 /// one line names the file, the line and the cause.
 pub fn load(path: &Path, explicit: bool) -> Result<Settings> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match bounded::read_text(path, bounded::CONFIG_MAX) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-            return Ok(Settings::default());
-        }
-        Err(e) => bail!("cannot read config {}: {e}", path.display()),
+        Err(ReadError::NotFound) if !explicit => return Ok(Settings::default()),
+        Err(e) => bail!("cannot read config {}: it {e}", path.display()),
     };
     let settings: Settings = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let msg = e.message().replace('\n', " ");
+        // Typed errors may quote a value (`invalid type: string "…"`): bounded, no quotes.
+        let msg = checks::redact::bounded_reason(e.message());
         match line {
             Some(l) => anyhow::anyhow!("{}:{l}: {msg}", path.display()),
             None => anyhow::anyhow!("{}: {msg}", path.display()),
@@ -38,13 +39,15 @@ pub fn load_attestations(
     path: &Path,
     explicit: bool,
 ) -> Result<Vec<checks::facts::attestation::Attestation>> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match bounded::read_text(path, bounded::CONFIG_MAX) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Vec::new()),
-        Err(e) => bail!("cannot read attestations {}: {e}", path.display()),
+        Err(ReadError::NotFound) if !explicit => return Ok(Vec::new()),
+        Err(e) => bail!("cannot read attestations {}: it {e}", path.display()),
     };
-    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    let file: checks::facts::attestation::AttestationFile = toml::from_str(&text).map_err(|e| {
+        let reason = checks::redact::bounded_reason(e.message());
+        anyhow::anyhow!("{}: {reason}", path.display())
+    })?;
     if let Some(problem) = file.problems().into_iter().next() {
         bail!("{}: {problem}", path.display());
     }

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 /// Loads a report/v1 file and the reference (path as given + sha256 of its bytes) that answers
 /// and trust pages cite, so a reader can check they describe exactly this report.
 pub fn load_report(path: &Path) -> Result<(Report, EvidenceRef)> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read report {}", path.display()))?;
+    let bytes = crate::bounded::read_file(path, crate::bounded::REPORT_MAX)
+        .with_context(|| format!("cannot read report {}", path.display()))?;
     let report: Report = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a vouch report", path.display()))?;
     if report.schema != reports::REPORT_SCHEMA {

@@ -5,6 +5,7 @@
 //! belongs in a check.
 
 pub mod answer;
+pub mod bounded;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod evidence;
 pub mod explain;
 pub mod output;
 pub mod pack;
+pub mod paths;
 pub mod since;
 pub mod sources;
 pub mod templates;

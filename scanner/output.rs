@@ -103,6 +103,16 @@ pub fn pair(formats: &[(usize, Format)], outputs: &[(usize, PathBuf)]) -> Result
                 path.display()
             );
         };
+        if let Some((_, Some(earlier))) = plan.iter().find(|(_, file)| {
+            file.as_ref()
+                .is_some_and(|f| crate::paths::same_file(f, path))
+        }) {
+            bail!(
+                "--output {} and --output {} name the same file: each format needs its own",
+                earlier.display(),
+                path.display()
+            );
+        }
         plan[i].1 = Some(path.clone());
     }
     if plan.iter().filter(|(_, file)| file.is_none()).count() > 1 {
@@ -188,6 +198,16 @@ mod tests {
             paths(&plan),
             [(Format::Json, Some("r.json")), (Format::Text, None)]
         );
+    }
+
+    #[test]
+    fn two_outputs_naming_one_file_are_an_error() {
+        let err = pair(
+            &[(1, Format::Json), (5, Format::Sarif)],
+            &[(3, PathBuf::from("r.json")), (7, PathBuf::from("./r.json"))],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("name the same file"), "{err}");
     }
 
     #[test]

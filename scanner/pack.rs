@@ -45,11 +45,8 @@ pub fn judge(facts: &Facts, clock: &Clock) -> Report {
         .as_ref()
         .map_or(&[][..], |r| r.suppressions.as_slice());
     report.apply_inline_suppressions(inline, facts.settings.waivers.inline, catalog());
-    report.scope = reports::Scope {
-        excluded_paths: facts.settings.scan.exclude.clone(),
-        disabled_checks: disabled.clone(),
-    };
     report.apply_attestations(&facts.attestations, &clock.today);
+    report.describe(facts);
     report
 }
 
@@ -67,6 +64,7 @@ pub fn write(
     opts: &Options,
     facts: &Facts,
     report: &Report,
+    clock: &Clock,
     started: &str,
     finished: &str,
 ) -> Result<Vec<String>> {
@@ -106,8 +104,11 @@ pub fn write(
             started: started.to_owned(),
             finished: finished.to_owned(),
             judged_at: report.generated_at.clone(),
+            judged_on: clock.today.clone(),
         },
         targets: facts.collections.clone(),
+        provenance: report.provenance.clone(),
+        scope: report.scope.clone(),
         previous_manifest_sha256: previous,
         files: entries,
     };

@@ -11,6 +11,10 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../templates/answer-description.hbs"),
     ),
     (
+        "answer-description-internal.hbs",
+        include_str!("../templates/answer-description-internal.hbs"),
+    ),
+    (
         "trust.html.hbs",
         include_str!("../templates/trust.html.hbs"),
     ),
@@ -25,7 +29,7 @@ pub fn load(name: &str, dir: Option<&Path>) -> Result<String> {
         }
         let custom = dir.join(name);
         if custom.is_file() {
-            return std::fs::read_to_string(&custom)
+            return crate::bounded::read_text(&custom, crate::bounded::CONFIG_MAX)
                 .with_context(|| format!("cannot read template {}", custom.display()));
         }
     }

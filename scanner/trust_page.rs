@@ -31,7 +31,9 @@ pub struct GateArgs {
     claims: PathBuf,
     #[arg(long, value_name = "FILE")]
     report: PathBuf,
-    /// Also fail when a claim is only partly verified or unverified, not just contradicted.
+    /// Also fail when a claim is only partly verified or unverified, not just contradicted, or
+    /// when its wording names a topic (HSTS, SBOM, row-level security…) that none of its checks
+    /// verifies (the keyword table is in the README).
     #[arg(long)]
     strict: bool,
 }
@@ -40,11 +42,15 @@ pub fn trust(args: &TrustArgs) -> Result<()> {
     let page = evaluate(&args.claims, &args.report)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    for (name, escape_html) in [("trust.html", true), ("trust.md", false)] {
+    let escapes = [
+        ("trust.html", reports::render::templates::Escape::Html),
+        ("trust.md", reports::render::templates::Escape::Markdown),
+    ];
+    for (name, escape) in escapes {
         let template_name = format!("{name}.hbs");
         let template = templates::load(&template_name, args.templates.as_deref())?;
         let text =
-            reports::render::templates::render(&template_name, &template, &page, escape_html)
+            reports::render::templates::render_escaped(&template_name, &template, &page, escape)
                 .map_err(anyhow::Error::msg)?;
         let path = args.out.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -69,26 +75,47 @@ pub fn gate(args: &GateArgs) -> Result<ExitCode> {
             || (args.strict && matches!(s, ClaimState::PartlyVerified | ClaimState::Unverified))
     };
     let mut failed = 0;
-    for claim in page.claims.iter().filter(|c| blocking(c.state)) {
-        failed += 1;
-        let why: Vec<String> = claim
-            .controls
-            .iter()
-            .filter(|v| !v.holds())
-            .map(|v| format!("{} is {}", v.id, v.status.as_str()))
-            .collect();
-        println!(
-            "claim `{}` is {:?}: {}",
-            claim.id,
-            claim.state,
-            why.join(", ")
-        );
+    for claim in &page.claims {
+        if blocking(claim.state) {
+            failed += 1;
+            let why: Vec<String> = claim
+                .controls
+                .iter()
+                .filter(|v| !v.holds())
+                .map(|v| format!("{}{} is {}", v.id, scope_note(v), v.status.as_str()))
+                .collect();
+            println!(
+                "claim `{}` is {:?}: {}",
+                claim.id,
+                claim.state,
+                why.join(", ")
+            );
+        }
+        if args.strict && !claim.unbacked_terms.is_empty() {
+            failed += 1;
+            println!(
+                "claim `{}` names {} but none of its checks verifies that (bind it to a check that does, or reword it)",
+                claim.id,
+                claim.unbacked_terms.join(", ")
+            );
+        }
     }
     if failed == 0 {
         println!("all {} published claims hold", page.claims.len());
         return Ok(ExitCode::SUCCESS);
     }
     Ok(ExitCode::from(1))
+}
+
+/// ` (only http-hsts)` / ` (without http-security-headers)` for a claim bound to part of a control.
+fn scope_note(v: &reports::view::ControlView) -> String {
+    if !v.only.is_empty() {
+        format!(" (only {})", v.only.join(", "))
+    } else if !v.excluded.is_empty() {
+        format!(" (without {})", v.excluded.join(", "))
+    } else {
+        String::new()
+    }
 }
 
 fn evaluate(claims_path: &Path, report_path: &Path) -> Result<TrustPage> {
@@ -98,7 +125,7 @@ fn evaluate(claims_path: &Path, report_path: &Path) -> Result<TrustPage> {
 }
 
 fn load_claims(path: &Path) -> Result<ClaimsFile> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::bounded::read_text(path, crate::bounded::CONFIG_MAX)
         .with_context(|| format!("cannot read claims {}", path.display()))?;
     let claims: ClaimsFile = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;

@@ -51,6 +51,39 @@ pub struct Control {
     pub row: Option<u32>,
     /// Framework key → reference ids in that framework.
     pub frameworks: BTreeMap<String, Vec<String>>,
+    /// The references (a subset of `frameworks`) this control verifies on its own when it
+    /// holds; every other reference is only supported by it (the control is part of the
+    /// answer, not all of it). A questionnaire is answered automatically only through
+    /// `verifies` references.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub verifies: BTreeMap<String, Vec<String>>,
+}
+
+/// How strongly a control backs a framework requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// Part of the answer: the requirement asks for more than this control proves.
+    Supports,
+    /// The control, when it holds, meets the requirement.
+    Verifies,
+}
+
+impl Control {
+    /// How this control backs `framework`'s requirement `id`, if it is mapped at all.
+    pub fn strength(&self, framework: &str, id: &str) -> Option<Strength> {
+        let listed = |m: &BTreeMap<String, Vec<String>>| {
+            m.get(framework)
+                .is_some_and(|ids| ids.iter().any(|i| i == id))
+        };
+        if listed(&self.verifies) {
+            Some(Strength::Verifies)
+        } else if listed(&self.frameworks) {
+            Some(Strength::Supports)
+        } else {
+            None
+        }
+    }
 }
 
 impl Catalog {
@@ -106,6 +139,21 @@ mod tests {
                     "{}: unknown framework {key}",
                     c.id
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn verified_references_are_references() {
+        for c in &catalog().controls {
+            for (key, ids) in &c.verifies {
+                for id in ids {
+                    assert!(
+                        c.frameworks.get(key).is_some_and(|all| all.contains(id)),
+                        "{}: verifies {key} {id}, which it does not reference",
+                        c.id
+                    );
+                }
             }
         }
     }

@@ -193,9 +193,10 @@ pub trait Check: Sync {
 
 /// The findings of one check, one per subject.
 ///
-/// Pushing a second verdict for a subject merges it into the first: the worse status wins
-/// (fail over error over pass) and the other location is kept in `related`, so that "one
-/// finding per (check, subject)" holds without every check having to aggregate by hand.
+/// Pushing a second verdict for a subject merges it into the first: a gating verdict wins over
+/// an informational one, then the worse status (fail over error over pass), then the higher
+/// severity; the other location is kept in `related`, so that "one finding per (check,
+/// subject)" holds without every check having to aggregate by hand.
 pub struct Findings {
     meta: &'static Meta,
     by_subject: BTreeMap<String, Finding>,
@@ -269,10 +270,16 @@ impl Findings {
         evidence: serde_json::Value,
     ) {
         let subject = subject.into();
-        self.push(status, subject.clone(), location, message.into(), evidence);
-        if let Some(f) = self.by_subject.get_mut(&subject) {
-            f.severity = severity;
-        }
+        self.merge(Finding {
+            check: self.meta.id.to_owned(),
+            status,
+            severity,
+            subject,
+            message: message.into(),
+            location,
+            related: Vec::new(),
+            evidence,
+        });
     }
 
     pub fn push(
@@ -283,30 +290,40 @@ impl Findings {
         message: String,
         evidence: serde_json::Value,
     ) {
-        let incoming = Finding {
-            check: self.meta.id.to_owned(),
+        self.push_with_severity(
             status,
-            severity: self.meta.severity,
-            subject: subject.clone(),
-            message,
+            self.meta.severity,
+            subject,
             location,
-            related: Vec::new(),
+            message,
             evidence,
+        );
+    }
+
+    /// Merges a verdict into the one already held for its subject. The verdict that matters
+    /// most survives (see [`rank`]); the other location is kept in `related`. The severity of a
+    /// gating verdict is never lost in the merge: an informational note (a `secretKeyRef` in the
+    /// live copy of a workload) cannot downgrade a critical failure (a literal secret in its
+    /// manifest), whichever was pushed first.
+    fn merge(&mut self, incoming: Finding) {
+        let Some(existing) = self.by_subject.get_mut(&incoming.subject) else {
+            self.by_subject.insert(incoming.subject.clone(), incoming);
+            return;
         };
-        match self.by_subject.get_mut(&subject) {
-            None => {
-                self.by_subject.insert(subject, incoming);
-            }
-            Some(existing) if incoming.status > existing.status => {
-                let demoted = std::mem::replace(existing, incoming);
-                existing.related.push(demoted.location);
-                existing.related.extend(demoted.related);
-            }
-            Some(existing) => {
-                if existing.location != incoming.location {
-                    existing.related.push(incoming.location);
-                }
-            }
+        let worst_gating = [&*existing, &incoming]
+            .into_iter()
+            .filter(|f| gates(f))
+            .map(|f| f.severity)
+            .max();
+        if rank(&incoming) > rank(existing) {
+            let demoted = std::mem::replace(existing, incoming);
+            existing.related.push(demoted.location);
+            existing.related.extend(demoted.related);
+        } else if existing.location != incoming.location {
+            existing.related.push(incoming.location);
+        }
+        if let Some(worst) = worst_gating {
+            existing.severity = existing.severity.max(worst);
         }
     }
 
@@ -324,6 +341,17 @@ impl Findings {
             })
             .collect()
     }
+}
+
+/// A verdict that can gate: failed or unproven, above `info`.
+fn gates(f: &Finding) -> bool {
+    f.status != Status::Pass && f.severity != Severity::Info
+}
+
+/// Which of two verdicts on one subject survives a merge: a gating one over a note or a pass,
+/// then the worse status (fail over error over pass), then the higher severity.
+fn rank(f: &Finding) -> (bool, Status, Severity) {
+    (gates(f), f.status, f.severity)
 }
 
 #[cfg(test)]
@@ -353,6 +381,75 @@ mod tests {
             v[0].related,
             vec![Location::file("x", 1), Location::file("z", 3)]
         );
+    }
+
+    #[test]
+    fn an_informational_note_never_downgrades_a_failure_it_is_merged_with() {
+        // A literal secret in the manifest and a secretKeyRef (info) in the live copy of the
+        // same workload: the merged finding is the critical failure, in either order.
+        for literal_first in [true, false] {
+            let mut out = Findings::new(&META);
+            let literal = |out: &mut Findings| {
+                out.push_with_severity(
+                    Status::Fail,
+                    Severity::Critical,
+                    "prod/Deployment/api",
+                    Location::file("deploy/api.yaml", 12),
+                    "literal secret",
+                    serde_json::Value::Null,
+                );
+            };
+            let note = |out: &mut Findings| {
+                out.push_with_severity(
+                    Status::Fail,
+                    Severity::Info,
+                    "prod/Deployment/api",
+                    Location::resource("k8s://prod/prod/Deployment/api"),
+                    "secretKeyRef",
+                    serde_json::Value::Null,
+                );
+            };
+            if literal_first {
+                literal(&mut out);
+                note(&mut out);
+            } else {
+                note(&mut out);
+                literal(&mut out);
+            }
+            let v = out.into_vec();
+            assert_eq!(v.len(), 1);
+            assert_eq!(
+                v[0].severity,
+                Severity::Critical,
+                "literal first: {literal_first}"
+            );
+            assert_eq!(v[0].message, "literal secret");
+            assert_eq!(
+                v[0].related,
+                vec![Location::resource("k8s://prod/prod/Deployment/api")]
+            );
+        }
+    }
+
+    #[test]
+    fn the_worst_gating_severity_survives_a_merge() {
+        let mut out = Findings::new(&META);
+        let push = |out: &mut Findings, status, severity, line| {
+            out.push_with_severity(
+                status,
+                severity,
+                "a",
+                Location::file("x", line),
+                "m",
+                serde_json::Value::Null,
+            );
+        };
+        push(&mut out, Status::Error, Severity::Critical, 1);
+        push(&mut out, Status::Fail, Severity::Low, 2);
+        push(&mut out, Status::Fail, Severity::Info, 3);
+        let v = out.into_vec();
+        assert_eq!(v[0].status, Status::Fail);
+        assert_eq!(v[0].severity, Severity::Critical);
     }
 
     #[test]

@@ -13,7 +13,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::facts::repo::{SecretHit, Workflow};
+use crate::facts::repo::{RepoFacts, SecretHit, Workflow};
+use crate::secret_context::{
+    MIN_KEY_BODY_CHARS, classify, is_local_default_dsn, is_vendored_or_generated, key_body_chars,
+};
 
 /// One token format.
 struct Detector {
@@ -147,6 +150,12 @@ pub fn find_all(text: &str) -> Vec<Match> {
             if d.kind == "aws-access-key-id" && m.as_str().ends_with("EXAMPLE") {
                 continue; // AWS's documented example key, everywhere in docs and tests.
             }
+            // A PEM header is a key only with key material after it: not in a comment, a
+            // schema description or a docs placeholder (`-----BEGIN RSA PRIVATE KEY-----\n...`).
+            let is_pem = d.kind == "private-key" || d.kind == "private-key-json";
+            if is_pem && key_body_chars(&text[m.end()..]) < MIN_KEY_BODY_CHARS {
+                continue;
+            }
             let overlaps = found.iter().any(|f| m.start() < f.end && f.start < m.end());
             if !overlaps {
                 found.push(Match {
@@ -206,6 +215,12 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
             line,
             kind: m.kind.to_owned(),
             preview: m.preview(text),
+            class: classify(
+                path,
+                line_text(text, m.start),
+                m.kind,
+                &text[m.start..m.end],
+            ),
         });
     }
     if is_dotenv_with_values(path) {
@@ -213,20 +228,41 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
             if hits.iter().any(|h| h.line == line) {
                 continue;
             }
-            let secret = (is_secret_name(key) && !is_placeholder(value))
-                || url_password(value).is_some_and(|p| !is_placeholder(p));
+            // A local development database with its image's default password is not a secret.
+            let local_default = is_local_default_dsn(value);
+            let secret = !local_default
+                && ((is_secret_name(key) && !is_placeholder(value))
+                    || url_password(value).is_some_and(|p| !is_placeholder(p)));
             if secret {
                 hits.push(SecretHit {
                     path: path.to_owned(),
                     line,
                     kind: "dotenv-value".to_owned(),
                     preview: preview(value, 0),
+                    class: classify(path, "", "dotenv-value", value),
                 });
             }
         }
         hits.sort_by_key(|h| h.line);
     }
     hits
+}
+
+/// Searches one committed text file: vendored and generated files are recorded as skipped, the
+/// others' hits are added to the facts.
+pub fn search_file(path: &str, text: &str, facts: &mut RepoFacts) {
+    if is_vendored_or_generated(path) {
+        facts.secrets_skipped.push(path.to_owned());
+    } else {
+        facts.secrets.extend(scan_text(path, text));
+    }
+}
+
+/// The whole line around byte `offset`.
+fn line_text(text: &str, offset: usize) -> &str {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    &text[start..end]
 }
 
 /// Maps byte offsets to 1-based lines, for offsets given in increasing order.
@@ -357,6 +393,11 @@ pub fn is_placeholder(value: &str) -> bool {
         "xxxx",
         "****",
         "....",
+        "…",
+        // Keyboard-run dummies (`sk-proj-…-1234567890`): no generator emits these runs.
+        "1234567890",
+        "0123456789",
+        "abcdefghij",
     ];
     if dummy.iter().any(|d| lower.contains(d)) {
         return true;
@@ -373,6 +414,15 @@ pub fn looks_random(value: &str) -> bool {
     if value.chars().count() < 12 || is_placeholder(value) {
         return false;
     }
+    // Credentials are ASCII; text in another script, raw or as `\uXXXX` escapes (translation
+    // files: `"password": "\u041f\u0430\u0440\u043e\u043b\u044c"`), is a word.
+    if !value.is_ascii() || has_unicode_escape(value) {
+        return false;
+    }
+    // `chatkit_token_123`, `client_secret_123`: API-reference examples end in a counting run.
+    if value.ends_with("123") {
+        return false;
+    }
     let classes = [
         value.bytes().any(|b| b.is_ascii_lowercase()),
         value.bytes().any(|b| b.is_ascii_uppercase()),
@@ -383,6 +433,14 @@ pub fn looks_random(value: &str) -> bool {
     .filter(|&&c| c)
     .count();
     classes >= 3 && shannon_entropy(value) >= 3.5
+}
+
+/// A `\uXXXX` escape (four hex digits).
+fn has_unicode_escape(value: &str) -> bool {
+    value.match_indices("\\u").any(|(i, _)| {
+        let hex = value.get(i + 2..i + 6).unwrap_or_default();
+        hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 fn shannon_entropy(s: &str) -> f64 {
@@ -403,6 +461,7 @@ fn shannon_entropy(s: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::repo::HitClass;
 
     // Obviously fake values of the right shape, built at run time so this file itself holds no
     // token-shaped literal.
@@ -425,18 +484,107 @@ mod tests {
         assert_eq!(hits[1].preview, "ghp_…(40 chars)");
     }
 
+    /// Two lines of base64 shaped like a key body (not a key).
+    fn fake_key_body(newline: &str) -> String {
+        let line = fake("MIIE", "vQIBADANBgkqhkiG9w0BAQEFAASC", 60);
+        format!("{line}{newline}{line}")
+    }
+
     #[test]
     fn private_keys_and_service_account_json() {
-        let pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
-        assert_eq!(scan_text("id_ed25519", pem)[0].kind, "private-key");
-        let json = "{\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIE\"\n}";
-        let hits = scan_text("sa.json", json);
+        let body = fake_key_body("\n");
+        let pem = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+        );
+        assert_eq!(scan_text("id_ed25519", &pem)[0].kind, "private-key");
+        let escaped = fake_key_body("\\n");
+        let json = format!(
+            "{{\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{escaped}\\n-----END PRIVATE KEY-----\\n\"\n}}"
+        );
+        let hits = scan_text("sa.json", &json);
         assert_eq!(hits.len(), 1);
         assert_eq!(
             (hits[0].line, hits[0].kind.as_str()),
             (2, "private-key-json")
         );
         assert!(scan_text("x.pem", "-----BEGIN PUBLIC KEY-----\n").is_empty());
+    }
+
+    #[test]
+    fn pem_headers_without_a_key_body_are_not_keys() {
+        for quiet in [
+            "// Expects a PEM file starting with -----BEGIN RSA PRIVATE KEY-----\n",
+            "{\"description\": \"PEM text: -----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----\"}\n",
+            "```\nKEY=\"-----BEGIN RSA PRIVATE KEY-----\\n...\\n-----END RSA PRIVATE KEY-----\"\n```\n",
+            "-----BEGIN EC PRIVATE KEY-----\n<paste your key here>\n-----END EC PRIVATE KEY-----\n",
+            "-----BEGIN RSA PRIVATE KEY-----",
+        ] {
+            assert!(scan_text("docs/setup.md", quiet).is_empty(), "{quiet}");
+        }
+        // Near miss: the same comment style with a key body after it is a key.
+        let body = fake_key_body("\n# ");
+        let commented = format!(
+            "# -----BEGIN RSA PRIVATE KEY-----\n# {body}\n# -----END RSA PRIVATE KEY-----\n"
+        );
+        let hits = scan_text("config/app.conf", &commented);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].class, HitClass::Secret);
+    }
+
+    #[test]
+    fn test_fixture_keys_are_classified_not_dropped() {
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+            fake_key_body("\n")
+        );
+        let in_tests = scan_text("internal/tls/testdata/server.key", &pem);
+        assert_eq!(in_tests[0].class, HitClass::TestFixture);
+        let real = scan_text("deploy/tls/server.key", &pem);
+        assert_eq!(real[0].class, HitClass::Secret);
+    }
+
+    #[test]
+    fn translations_and_keyboard_dummies_are_not_passwords() {
+        for quiet in [
+            "\"password\": \"\\u041f\\u0430\\u0440\\u043e\\u043b\\u044c\",\n",
+            "\"password_hint\": \"Пароль_для_входа_123\",\n",
+            "OPENAI_SECRET = \"sk-proj-abc-1234567890\"\n",
+            "\"client_secret\": \"chatkit_token_123\",\n",
+        ] {
+            assert!(scan_text("locales/ru.json", quiet).is_empty(), "{quiet}");
+        }
+        // Near miss: a random value of the same length is reported.
+        assert_eq!(
+            scan_text("app.py", "OPENAI_SECRET = \"sk-proj-Zx8kQ2mP9vL4w\"\n").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn local_default_database_urls_in_dotenv_are_not_secrets() {
+        let text = "DATABASE_URL=postgres://postgres:postgres@localhost:5432/app_test\n";
+        assert!(scan_text(".env.test", text).is_empty());
+        assert!(scan_text(".env", text).is_empty());
+        // Near misses: a remote host, or a real-looking password on localhost.
+        let remote = "DATABASE_URL=postgres://postgres:postgres@db.prod.example.com/app\n";
+        assert_eq!(scan_text(".env", remote).len(), 1);
+        let random = "DATABASE_URL=postgres://app:Xk9fQ2mL7pW4@localhost/app\n";
+        assert_eq!(scan_text(".env", random).len(), 1);
+    }
+
+    #[test]
+    fn vendored_files_are_skipped_and_recorded() {
+        let mut facts = RepoFacts::default();
+        let gh = fake("ghp_", "FAKE", 36);
+        search_file(
+            ".yarn/releases/yarn-4.5.0.cjs",
+            &format!("t=\"{gh}\""),
+            &mut facts,
+        );
+        search_file("src/app.js", &format!("t=\"{gh}\""), &mut facts);
+        assert_eq!(facts.secrets_skipped, [".yarn/releases/yarn-4.5.0.cjs"]);
+        assert_eq!(facts.secrets.len(), 1);
+        assert_eq!(facts.secrets[0].path, "src/app.js");
     }
 
     #[test]

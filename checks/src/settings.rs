@@ -32,6 +32,17 @@ pub struct Settings {
     /// `[checks]`: checks turned off.
     #[serde(skip_serializing_if = "ChecksSettings::is_default")]
     pub checks: ChecksSettings,
+    pub report: ReportSettings,
+}
+
+/// `[report]`: who and what the report is about, printed in every format's header.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportSettings {
+    /// The organisation the evidence is for (`Acme Inc.`).
+    pub organisation: String,
+    /// The system under audit (`Acme billing platform`).
+    pub system: String,
 }
 
 /// `[waivers]`.
@@ -88,20 +99,30 @@ impl ChecksSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct DockerSettings {
     /// Image name globs accepted as minimal bases by `docker-minimal-base`, in addition to
-    /// distroless, Chainguard and `scratch`.
+    /// distroless, Chainguard, Microsoft and Ubuntu chiseled, Red Hat UBI micro and `scratch`.
     pub minimal_bases: Vec<String>,
+    /// Globs over Dockerfile paths that build shipped images. When set, exactly these are
+    /// judged by `docker-non-root` and `docker-minimal-base`; when empty, vouch decides from
+    /// release workflows and paths (see `docker-non-root`'s docs). Every Dockerfile is judged on
+    /// pinning and baked secrets either way.
+    pub shipped: Vec<String>,
 }
 
 /// `[postgres]`: settings for every `pg-*` check, static or live.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresSettings {
-    /// Columns that mark a table as tenant-scoped; empty means the built-in defaults.
-    pub tenant_columns: Vec<String>,
-    /// Roles the application connects as.
-    pub runtime_roles: Vec<String>,
-    /// Append-only audit tables; empty means the built-in defaults.
-    pub audit_tables: Vec<String>,
+    /// Columns that mark a table as tenant-scoped; unset means the built-in defaults, `[]`
+    /// means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_columns: Option<Vec<String>>,
+    /// Roles the application connects as. Unset: inferred from the migrations' table grants;
+    /// `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_roles: Option<Vec<String>>,
+    /// Append-only audit tables; unset means the built-in defaults, `[]` means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_tables: Option<Vec<String>>,
     /// Globs overriding migration discovery (relative to the scanned root). Each glob is one
     /// migration set, applied in natural order of path (`V2` before `V10`).
     pub migrations: Vec<String>,
@@ -120,6 +141,30 @@ pub struct PostgresSettings {
     /// Column names carrying the previous row's hash; empty means `prev_hash`,
     /// `previous_hash`.
     pub audit_prev_hash_columns: Vec<String>,
+    /// `current_setting` keys (globs, case-insensitive) that carry the session's tenant, for
+    /// `pg-rls-policy-tenant`. Absent: [`DEFAULT_TENANT_SETTINGS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_settings: Option<Vec<String>>,
+    /// Functions (`schema.name`, or a bare name matching any schema) that return the session's
+    /// tenant, or decide membership when given a tenant column (`basejump.has_role_on_account`).
+    /// Absent: [`DEFAULT_TENANT_FUNCTIONS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_functions: Option<Vec<String>>,
+    /// Columns naming the one user a row belongs to: a policy keying them on the session's user
+    /// is user-scoped, stricter than tenant-scoped. Absent: [`DEFAULT_USER_COLUMNS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_columns: Option<Vec<String>>,
+    /// `current_setting` keys (globs) that carry the session's user. Absent:
+    /// [`DEFAULT_USER_SETTINGS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_settings: Option<Vec<String>>,
+    /// Functions returning the session's user. Absent: [`DEFAULT_USER_FUNCTIONS`]; `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_functions: Option<Vec<String>>,
+    /// Accepted break-glass switches: `current_setting` keys (globs) or function names. A
+    /// policy branch that admits every row when such a switch says so passes (and is reported
+    /// in the evidence). Default: none, so every such bypass fails.
+    pub break_glass: Vec<String>,
 }
 
 /// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
@@ -148,7 +193,50 @@ pub const DEFAULT_TENANT_COLUMNS: &[&str] = &[
     "customer_id",
 ];
 /// Built-in audit table names (globs over the table name, any schema).
-pub const DEFAULT_AUDIT_TABLES: &[&str] = &["audit_log", "audit_events", "audit_trail", "*_audit"];
+pub const DEFAULT_AUDIT_TABLES: &[&str] = &[
+    "audit_log",
+    "audit_logs",
+    "audit_events",
+    "audit_event",
+    "audit_trail",
+    "audit_trails",
+    "audit_entries",
+    "audit_records",
+    "auditlog",
+    "auditlogs",
+    "*_audit",
+    "*_audits",
+    "*_audit_log",
+    "*_audit_logs",
+];
+/// Built-in `current_setting` keys carrying the session's tenant: the common `app.*` names and
+/// PostgREST's JWT claims (`request.jwt.claims` JSON, and the older `request.jwt.claim.*`).
+pub const DEFAULT_TENANT_SETTINGS: &[&str] = &[
+    "app.tenant_id",
+    "app.tenant",
+    "app.current_tenant",
+    "app.current_tenant_id",
+    "app.org_id",
+    "app.organization_id",
+    "app.current_org_id",
+    "app.account_id",
+    "app.workspace_id",
+    "app.team_id",
+    "request.jwt.claims",
+    "request.jwt.claim.*",
+];
+/// Built-in tenant functions: Supabase's `auth.uid()` (the user is the tenant) and `auth.jwt()`.
+pub const DEFAULT_TENANT_FUNCTIONS: &[&str] = &["auth.uid", "auth.jwt"];
+/// Built-in columns naming a row's one user.
+pub const DEFAULT_USER_COLUMNS: &[&str] = &["user_id", "owner_id"];
+/// Built-in `current_setting` keys carrying the session's user.
+pub const DEFAULT_USER_SETTINGS: &[&str] = &[
+    "app.user_id",
+    "app.current_user_id",
+    "request.jwt.claim.sub",
+];
+/// Built-in functions returning the session's user (Supabase).
+pub const DEFAULT_USER_FUNCTIONS: &[&str] = &["auth.uid"];
 pub const DEFAULT_AUDIT_HASH_COLUMNS: &[&str] = &["hash", "row_hash", "entry_hash"];
 pub const DEFAULT_AUDIT_PREV_HASH_COLUMNS: &[&str] = &["prev_hash", "previous_hash"];
 
@@ -162,12 +250,50 @@ impl PostgresSettings {
         }
     }
 
+    /// The configured list (even empty: "none"), or the defaults when unset.
+    fn or_defaults_if_unset(list: Option<&Vec<String>>, defaults: &[&str]) -> Vec<String> {
+        match list {
+            Some(list) => list.clone(),
+            None => defaults.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
     pub fn effective_tenant_columns(&self) -> Vec<String> {
-        Self::or_default(&self.tenant_columns, DEFAULT_TENANT_COLUMNS)
+        Self::or_defaults_if_unset(self.tenant_columns.as_ref(), DEFAULT_TENANT_COLUMNS)
+    }
+
+    pub fn effective_tenant_settings(&self) -> Vec<String> {
+        Self::or_defaults_if_unset(self.tenant_settings.as_ref(), DEFAULT_TENANT_SETTINGS)
+    }
+
+    pub fn effective_tenant_functions(&self) -> Vec<String> {
+        Self::or_defaults_if_unset(self.tenant_functions.as_ref(), DEFAULT_TENANT_FUNCTIONS)
+    }
+
+    pub fn effective_user_columns(&self) -> Vec<String> {
+        Self::or_defaults_if_unset(self.user_columns.as_ref(), DEFAULT_USER_COLUMNS)
+    }
+
+    pub fn effective_user_settings(&self) -> Vec<String> {
+        Self::or_defaults_if_unset(self.user_settings.as_ref(), DEFAULT_USER_SETTINGS)
+    }
+
+    pub fn effective_user_functions(&self) -> Vec<String> {
+        Self::or_defaults_if_unset(self.user_functions.as_ref(), DEFAULT_USER_FUNCTIONS)
     }
 
     pub fn effective_audit_tables(&self) -> Vec<String> {
-        Self::or_default(&self.audit_tables, DEFAULT_AUDIT_TABLES)
+        Self::or_defaults_if_unset(self.audit_tables.as_ref(), DEFAULT_AUDIT_TABLES)
+    }
+
+    /// The configured runtime roles; empty when unset (see [`Self::runtime_roles_configured`]).
+    pub fn configured_runtime_roles(&self) -> &[String] {
+        self.runtime_roles.as_deref().unwrap_or_default()
+    }
+
+    /// Whether `runtime_roles` was given (an empty list included).
+    pub fn runtime_roles_configured(&self) -> bool {
+        self.runtime_roles.is_some()
     }
 
     pub fn effective_audit_hash_columns(&self) -> Vec<String> {
@@ -283,13 +409,13 @@ impl Settings {
             return effective;
         };
         if let Some(v) = &target.runtime_roles {
-            effective.runtime_roles.clone_from(v);
+            effective.runtime_roles = Some(v.clone());
         }
         if let Some(v) = &target.audit_tables {
-            effective.audit_tables.clone_from(v);
+            effective.audit_tables = Some(v.clone());
         }
         if let Some(v) = &target.tenant_columns {
-            effective.tenant_columns.clone_from(v);
+            effective.tenant_columns = Some(v.clone());
         }
         effective
     }
@@ -565,8 +691,8 @@ impl Settings {
             }
             if !is_iso_date(&w.expires) {
                 problems.push(format!(
-                    "waiver #{n} `expires = \"{}\"` is not a YYYY-MM-DD date",
-                    w.expires
+                    "waiver #{n} ({} `{}`) `expires = \"{}\"` is not a YYYY-MM-DD calendar date",
+                    w.check, w.subject, w.expires
                 ));
             }
         }
@@ -619,13 +745,26 @@ impl Settings {
         let pg = &self.postgres;
         let mut lists: Vec<(&str, &[String])> = vec![
             ("[docker] minimal_bases", &self.docker.minimal_bases),
-            ("[postgres] audit_tables", &pg.audit_tables),
+            ("[docker] shipped", &self.docker.shipped),
+            (
+                "[postgres] audit_tables",
+                pg.audit_tables.as_deref().unwrap_or_default(),
+            ),
             ("[postgres] migrations", &pg.migrations),
             ("[postgres] include_tables", &pg.include_tables),
             ("[postgres] exclude_tables", &pg.exclude_tables),
+            ("[postgres] break_glass", &pg.break_glass),
             ("[aws] evidence_buckets", &self.aws.evidence_buckets),
             ("[scan] exclude", &self.scan.exclude),
         ];
+        for (what, list) in [
+            ("[postgres] tenant_settings", &pg.tenant_settings),
+            ("[postgres] user_settings", &pg.user_settings),
+        ] {
+            if let Some(list) = list {
+                lists.push((what, list));
+            }
+        }
         for t in &self.target.postgres {
             if let Some(tables) = &t.audit_tables {
                 lists.push(("[[target.postgres]] audit_tables", tables));
@@ -656,9 +795,22 @@ pub fn is_iso_date(s: &str) -> bool {
     if !(digits(0..4) && digits(5..7) && digits(8..10)) {
         return false;
     }
+    let year: u32 = s[0..4].parse().unwrap_or(0);
     let month: u32 = s[5..7].parse().unwrap_or(0);
     let day: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
+}
+
+/// Days in a month of the proleptic Gregorian calendar (`2099-02-30` is no date).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        _ => 31,
+    }
 }
 
 #[cfg(test)]
@@ -724,6 +876,11 @@ mod tests {
         assert!(!is_iso_date("2027-3-31"));
         assert!(!is_iso_date("2027-13-01"));
         assert!(!is_iso_date("31/03/2027"));
+        assert!(!is_iso_date("2099-02-30"));
+        assert!(!is_iso_date("2027-04-31"));
+        assert!(!is_iso_date("2100-02-29"));
+        assert!(is_iso_date("2028-02-29"));
+        assert!(is_iso_date("2000-02-29"));
     }
 
     #[test]
@@ -738,8 +895,18 @@ mod tests {
             name: name.to_owned(),
             ..Default::default()
         };
-        assert_eq!(settings.postgres_for(&live("prod")).runtime_roles, ["svc"]);
-        assert_eq!(settings.postgres_for(&live("other")).runtime_roles, ["app"]);
+        assert_eq!(
+            settings
+                .postgres_for(&live("prod"))
+                .configured_runtime_roles(),
+            ["svc"]
+        );
+        assert_eq!(
+            settings
+                .postgres_for(&live("other"))
+                .configured_runtime_roles(),
+            ["app"]
+        );
     }
 
     #[test]
@@ -789,6 +956,65 @@ mod tests {
             problems.contains("[postgres] exclude_tables: `public.[oops`"),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn session_value_lists_default_when_absent_and_mean_none_when_empty() {
+        let absent: Settings = toml::from_str("[postgres]\n").unwrap();
+        assert!(
+            absent
+                .postgres
+                .effective_tenant_settings()
+                .contains(&"app.tenant_id".to_owned())
+        );
+        assert_eq!(
+            absent.postgres.effective_tenant_functions(),
+            ["auth.uid", "auth.jwt"]
+        );
+        let given: Settings = toml::from_str(
+            "[postgres]\ntenant_settings = [\"app.firm\"]\ntenant_functions = []\n\
+             user_columns = []\nuser_settings = [\"app.me\"]\nuser_functions = [\"me\"]\n\
+             break_glass = [\"app.bypass_rls\"]\n",
+        )
+        .unwrap();
+        let pg = &given.postgres;
+        assert_eq!(pg.effective_tenant_settings(), ["app.firm"]);
+        assert!(pg.effective_tenant_functions().is_empty());
+        assert!(pg.effective_user_columns().is_empty());
+        assert_eq!(pg.effective_user_settings(), ["app.me"]);
+        assert_eq!(pg.effective_user_functions(), ["me"]);
+        assert_eq!(pg.break_glass, ["app.bypass_rls"]);
+        let bad: Settings = toml::from_str("[postgres]\ntenant_settings = [\"app.[x\"]\n").unwrap();
+        assert!(
+            bad.problems()
+                .join("\n")
+                .contains("[postgres] tenant_settings: `app.[x`")
+        );
+    }
+
+    #[test]
+    fn an_explicitly_empty_list_means_none_and_unset_means_the_defaults() {
+        let empty: Settings = toml::from_str(
+            "[postgres]\ntenant_columns = []\naudit_tables = []\nruntime_roles = []\n",
+        )
+        .unwrap();
+        assert!(empty.postgres.effective_tenant_columns().is_empty());
+        assert!(empty.postgres.effective_audit_tables().is_empty());
+        assert!(empty.postgres.runtime_roles_configured());
+        let unset = Settings::default();
+        assert!(
+            unset
+                .postgres
+                .effective_tenant_columns()
+                .contains(&"team_id".to_owned())
+        );
+        assert!(
+            unset
+                .postgres
+                .effective_audit_tables()
+                .contains(&"audit_logs".to_owned())
+        );
+        assert!(!unset.postgres.runtime_roles_configured());
     }
 
     #[test]

@@ -1,10 +1,9 @@
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use checks::catalog::{Catalog, Mode};
 use checks::facts::attestation::Attestation;
 use checks::settings::Waiver;
-use checks::{Finding, Status};
+use checks::{Finding, Severity, Status};
 use globset::GlobBuilder;
 use sha2::{Digest, Sha256};
 
@@ -12,6 +11,11 @@ use crate::model::{
     AppliedWaiver, AttestationResult, AttestationState, ControlResult, ControlStatus,
     FindingStatus, REPORT_SCHEMA, Report, ReportFinding, Summary, Tool, WaiverResult, WaiverState,
 };
+
+/// The lowest severity of a finding that decides a control's state. Below it (`info`), a
+/// finding is shown as a note and changes no control, claim or answer. A check's severity can
+/// be lowered to `info` with `[severity]` in vouch.toml to make it informational.
+pub const CONTROL_GATING_SEVERITY: Severity = Severity::Low;
 
 /// The injected clock: the report never reads the time itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +79,7 @@ impl Report {
                     related: f.related,
                     evidence: f.evidence,
                     waiver,
+                    severity_overridden_from: None,
                     baseline_state: None,
                 }
             })
@@ -103,7 +108,8 @@ impl Report {
             attestations: Vec::new(),
             baseline: None,
             suppressions: Vec::new(),
-            scope: crate::suppress::Scope::default(),
+            provenance: None,
+            scope: crate::model::Scope::default(),
         }
     }
 
@@ -254,17 +260,14 @@ fn count(statuses: impl Iterator<Item = FindingStatus>) -> Summary {
 }
 
 fn control_results(catalog: &Catalog, findings: &[ReportFinding]) -> Vec<ControlResult> {
-    let mut by_control: BTreeMap<&str, Vec<FindingStatus>> = BTreeMap::new();
-    for f in findings {
-        for c in &f.controls {
-            by_control.entry(c.as_str()).or_default().push(f.status);
-        }
-    }
     catalog
         .controls
         .iter()
         .map(|c| {
-            let statuses = by_control.get(c.id.as_str()).cloned().unwrap_or_default();
+            let of_control: Vec<&ReportFinding> = findings
+                .iter()
+                .filter(|f| f.controls.contains(&c.id))
+                .collect();
             let checks: Vec<String> = checks::ALL
                 .iter()
                 .filter(|k| k.meta().controls.contains(&c.id.as_str()))
@@ -273,7 +276,7 @@ fn control_results(catalog: &Catalog, findings: &[ReportFinding]) -> Vec<Control
             let status = match c.mode {
                 Mode::Manual => ControlStatus::Manual,
                 Mode::Planned => ControlStatus::Planned,
-                Mode::Checked => derive_status(&statuses),
+                Mode::Checked => judge_findings(of_control.iter().copied()),
             };
             ControlResult {
                 id: c.id.clone(),
@@ -281,16 +284,27 @@ fn control_results(catalog: &Catalog, findings: &[ReportFinding]) -> Vec<Control
                 status,
                 frameworks: c.frameworks.clone(),
                 checks,
-                counts: count(statuses.into_iter()),
+                counts: count(of_control.iter().filter(|f| decides(f)).map(|f| f.status)),
+                notes: of_control.iter().filter(|f| !decides(f)).count(),
                 attestation: None,
             }
         })
         .collect()
 }
 
-/// Any failure fails the control; otherwise any error makes it unproven; waived failures are
-/// accepted risk and count as passing; nothing judged means not tested.
-fn derive_status(statuses: &[FindingStatus]) -> ControlStatus {
+/// Whether a finding decides the state of its controls (and of the claims and answers built
+/// on them): only findings at or above [`CONTROL_GATING_SEVERITY`]. An `info` finding is a
+/// note: it neither fails a control nor proves one (an informational check such as
+/// `rds-iam-auth` verifies nothing about least privilege on its own).
+pub fn decides(f: &ReportFinding) -> bool {
+    f.severity >= CONTROL_GATING_SEVERITY
+}
+
+/// The state a set of findings gives a checked control: any deciding failure fails it;
+/// otherwise any error makes it unproven; waived failures are accepted risk and count as
+/// passing; nothing deciding (no finding, or notes only) means not tested.
+pub fn judge_findings<'a>(findings: impl Iterator<Item = &'a ReportFinding>) -> ControlStatus {
+    let statuses: Vec<FindingStatus> = findings.filter(|f| decides(f)).map(|f| f.status).collect();
     if statuses.contains(&FindingStatus::Fail) {
         ControlStatus::Fail
     } else if statuses.contains(&FindingStatus::Error) {
@@ -483,6 +497,47 @@ mod tests {
                 AttestationState::Superseded
             ]
         );
+    }
+
+    fn finding_of(check: &str, status: Status, severity: Severity, subject: &str) -> Finding {
+        Finding {
+            check: check.into(),
+            severity,
+            ..finding(status, subject)
+        }
+    }
+
+    #[test]
+    fn an_info_finding_neither_fails_nor_proves_a_control() {
+        // A secretKeyRef note beside a passing literal-secret check: SEC-01 passes.
+        let r = Report::build(
+            vec![
+                finding_of(
+                    "k8s-secrets-not-in-env",
+                    Status::Fail,
+                    Severity::Info,
+                    "prod/Deployment/api",
+                ),
+                finding_of(
+                    "k8s-secrets-not-in-env",
+                    Status::Pass,
+                    Severity::Critical,
+                    "prod/Deployment/web",
+                ),
+                // rds-iam-auth is informational: alone it says nothing about least privilege.
+                finding_of("rds-iam-auth", Status::Fail, Severity::Info, "app-db"),
+            ],
+            checks::catalog::catalog(),
+            &[],
+            "0",
+            &clock(),
+        );
+        let control = |id: &str| r.controls.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(control("SEC-01").status, ControlStatus::Pass);
+        assert_eq!(control("SEC-01").counts.fail, 0);
+        assert_eq!(control("SEC-01").notes, 1);
+        assert_eq!(control("ACC-01").status, ControlStatus::NotTested);
+        assert_eq!(control("ACC-01").notes, 1);
     }
 
     #[test]

@@ -5,17 +5,20 @@
 
 mod baseline;
 mod build;
+pub mod coverage;
 mod model;
 pub mod questionnaire;
 pub mod render;
+pub mod scope;
 mod suppress;
 pub mod trust;
 pub mod view;
 
 pub use baseline::{BASELINE_SCHEMA, Baseline, BaselineResult, BaselineState, KnownFinding};
-pub use build::Clock;
+pub use build::{CONTROL_GATING_SEVERITY, Clock, decides, judge_findings};
 pub use model::{
-    AppliedWaiver, AttestationResult, AttestationState, ControlResult, ControlStatus,
-    FindingStatus, REPORT_SCHEMA, Report, ReportFinding, Summary, Tool, WaiverResult, WaiverState,
+    AppliedWaiver, AttestationResult, AttestationState, AuditedTarget, ControlResult,
+    ControlStatus, FindingStatus, Narrowing, Provenance, REPORT_SCHEMA, Report, ReportFinding,
+    RepositoryProvenance, Scope, SeverityOverride, Summary, Tool, WaiverResult, WaiverState,
 };
-pub use suppress::{Scope, SuppressionResult, SuppressionState};
+pub use suppress::{SuppressionResult, SuppressionState};

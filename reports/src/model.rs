@@ -28,9 +28,99 @@ pub struct Report {
     /// Every `vouch:ignore[...]` comment found and what became of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<crate::suppress::SuppressionResult>,
-    /// What the configuration left out of the scan (`[scan] exclude`, `[checks] disable`).
-    #[serde(default, skip_serializing_if = "crate::suppress::Scope::is_empty")]
-    pub scope: crate::suppress::Scope,
+    /// Where the evidence came from: who it is for, the repository and commit, the live
+    /// targets read. Absent when the report was built without facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+    /// What the scan covered and what it left out, and settings that changed verdicts.
+    #[serde(default, skip_serializing_if = "Scope::is_empty")]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `[report] organisation`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub organisation: String,
+    /// `[report] system`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub system: String,
+    /// The scanned repository: how its files were listed and its git state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<RepositoryProvenance>,
+    /// The live targets audited (databases, clusters, accounts, endpoints, registries).
+    #[serde(default)]
+    pub targets: Vec<AuditedTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryProvenance {
+    pub listing: checks::facts::repo::Listing,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<checks::facts::repo::GitState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditedTarget {
+    /// `postgres`, `aws`, `endpoint`, `image`, `kube`.
+    pub source: String,
+    pub target: String,
+    /// Where it was read from, without secrets.
+    pub origin: String,
+    /// Whether the source could not be read (its checks say `error`).
+    #[serde(default)]
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// One sentence: how the judged files were chosen.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub statement: String,
+    /// Paths not judged, with the reason.
+    #[serde(default)]
+    pub excluded: Vec<checks::facts::repo::Excluded>,
+    /// `[severity]` settings: the check's own severity and the configured one.
+    #[serde(default)]
+    pub severity_overrides: Vec<SeverityOverride>,
+    /// Settings that take things out of judgement, and what they took out.
+    #[serde(default)]
+    pub narrowed: Vec<Narrowing>,
+    /// `[scan] exclude` globs: paths never read (each path they left out is in `excluded`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_paths: Vec<String>,
+    /// `[checks] disable`: checks not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_checks: Vec<String>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        self.statement.is_empty()
+            && self.excluded.is_empty()
+            && self.severity_overrides.is_empty()
+            && self.narrowed.is_empty()
+            && self.excluded_paths.is_empty()
+            && self.disabled_checks.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityOverride {
+    pub check: String,
+    /// The check's own severity.
+    pub default: Severity,
+    /// The severity `[severity]` gives it.
+    pub configured: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrowing {
+    /// `[postgres] exclude_tables`.
+    pub setting: String,
+    pub value: Vec<String>,
+    /// What it took out, in one sentence (`every table (3 of 3) is excluded from ...`).
+    pub effect: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,12 +177,21 @@ pub struct ControlResult {
     /// The checks serving this control.
     #[serde(default)]
     pub checks: Vec<String>,
-    /// Findings per status among this control's findings.
+    /// Findings per status among the findings that decide this control (severity above
+    /// `info`).
     #[serde(default)]
     pub counts: Summary,
+    /// Informational findings (`info`): shown as notes, they never change the state.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub notes: usize,
     /// The human attestation that made this control `attested`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation: Option<checks::facts::attestation::Attestation>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -130,6 +229,10 @@ pub struct ReportFinding {
     pub related: Vec<Location>,
     pub evidence: serde_json::Value,
     pub waiver: Option<AppliedWaiver>,
+    /// The check's own severity when `[severity]` replaced it (`severity` is the configured
+    /// one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_overridden_from: Option<Severity>,
     /// With a baseline: `new`, `unchanged` or `updated` (SARIF's `baselineState`); passes have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_state: Option<crate::baseline::BaselineState>,

@@ -1,13 +1,22 @@
-//! Answering questionnaire rows from a report: Yes only when every mapped control holds, No when
-//! any mapped control failed, otherwise left for a human with the reason.
+//! Answering questionnaire rows from a report, safely enough to send.
+//!
+//! A question is answered `Yes` automatically only when it is not about policies or procedures,
+//! at least one mapped control `verifies` it, and every mapped control holds (each of its
+//! deciding checks passed, or it is attested). Anything else is left for a person: the answer
+//! cell stays empty and the question goes to the review list with a drafted answer and the
+//! evidence behind it. vouch never writes an automatic `No`: a failing check is a reason to
+//! look, and the person who answers decides what the company says.
 //!
 //! CAIQ question ids map through the catalog's CCM v4.0 references (`CEK-03.1` → `CEK-03` →
-//! controls); any other questionnaire maps through a user file of question id → control ids.
+//! controls, with the strength the catalog gives each reference); any other questionnaire maps
+//! through a user file of question id → control ids.
 
 use serde::Serialize;
 
+use checks::catalog::Strength;
+
 use crate::model::{ControlStatus, Report};
-use crate::view::{ControlView, EvidenceRef};
+use crate::view::{ControlView, EvidenceRef, Scope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Answer {
@@ -24,87 +33,193 @@ impl Answer {
     }
 }
 
+/// One control a question maps to, and how strongly it backs the question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    pub control: String,
+    pub strength: Strength,
+    /// Judged on these checks of the control only (empty: all of them)…
+    pub only: Vec<String>,
+    /// …or on all but these.
+    pub except: Vec<String>,
+}
+
+impl Mapping {
+    pub fn new(control: impl Into<String>, strength: Strength) -> Self {
+        Mapping {
+            control: control.into(),
+            strength,
+            only: Vec::new(),
+            except: Vec::new(),
+        }
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        if !self.only.is_empty() {
+            Scope::Only(&self.only)
+        } else if !self.except.is_empty() {
+            Scope::Except(&self.except)
+        } else {
+            Scope::All
+        }
+    }
+}
+
+/// What a question rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuestionMap {
+    pub mappings: Vec<Mapping>,
+    /// The question asks about policies or procedures: never answered from technical findings.
+    pub policy: bool,
+}
+
 /// The verdict on one question and what it cites.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
+    /// `Some(Yes)` when answered automatically; `None` when a person must answer.
     pub answer: Option<Answer>,
-    /// Why a human must answer (set exactly when `answer` is `None`).
+    /// Why a person must answer (set exactly when `answer` is `None`). Names controls and
+    /// states only, never a subject.
     pub review: Option<String>,
+    /// The answer vouch would suggest to the reviewer, when the evidence suggests one.
+    pub draft: Option<Answer>,
     pub controls: Vec<ControlView>,
+    /// Internal evidence for the reviewer: each failing or erroring check with its subjects
+    /// (`gha-action-pinned failed for actions/checkout@v4`). Never written to a customer cell.
+    pub failing: Vec<String>,
 }
 
-/// Controls whose CCM v4.0 references include the CAIQ question's control (`IVS-06.1` →
-/// `IVS-06`; `A&A-02.3` → `A&A-02`).
-pub fn caiq_controls(question_id: &str) -> Vec<String> {
+/// The CCM control a CAIQ question belongs to (`IVS-06.1` → `IVS-06`; `A&A-02.3` → `A&A-02`).
+fn ccm_of(question_id: &str) -> String {
     let id = question_id
         .split_whitespace()
         .collect::<String>()
         .to_ascii_uppercase();
-    let ccm = match id.rsplit_once('.') {
-        Some((control, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => control,
-        _ => id.as_str(),
-    };
-    checks::catalog::catalog()
-        .controls
-        .iter()
-        .filter(|c| {
-            c.frameworks
-                .get("ccm-4.0")
-                .is_some_and(|ids| ids.iter().any(|i| i == ccm))
-        })
-        .map(|c| c.id.clone())
+    match id.rsplit_once('.') {
+        Some((control, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            control.to_owned()
+        }
+        _ => id,
+    }
+}
+
+/// Controls whose CCM v4.0 references include the CAIQ question's control.
+pub fn caiq_controls(question_id: &str) -> Vec<String> {
+    caiq_map(question_id)
+        .mappings
+        .into_iter()
+        .map(|m| m.control)
         .collect()
 }
 
-pub fn decide(controls: &[String], report: &Report) -> Decision {
-    let views: Vec<ControlView> = controls
+/// The CAIQ question's mappings with their strengths. In CCM v4 the first control of every
+/// domain (`IAM-01`, `LOG-01`…) is that domain's "Policy and Procedures": those questions ask
+/// whether a policy exists and is reviewed, which no technical finding answers.
+pub fn caiq_map(question_id: &str) -> QuestionMap {
+    let ccm = ccm_of(question_id);
+    let mappings = checks::catalog::catalog()
+        .controls
         .iter()
-        .filter_map(|id| ControlView::of(id, report))
+        .filter_map(|c| {
+            c.strength("ccm-4.0", &ccm)
+                .map(|strength| Mapping::new(c.id.clone(), strength))
+        })
         .collect();
-    if views.is_empty() {
-        return Decision {
-            answer: None,
-            review: Some("the question maps to no vouch control".to_owned()),
-            controls: views,
-        };
+    QuestionMap {
+        mappings,
+        policy: ccm.ends_with("-01"),
     }
-    if views.iter().any(|v| v.status == ControlStatus::Fail) {
-        return Decision {
-            answer: Some(Answer::No),
-            review: None,
-            controls: views,
-        };
-    }
-    // A mapped control the report does not carry (an older report) is not evidence.
-    let missing: Vec<&str> = controls
-        .iter()
-        .filter(|id| !views.iter().any(|v| &v.id == *id))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Decision {
-            answer: None,
-            review: Some(format!("{} not in the report", missing.join(", "))),
-            controls: views,
-        };
-    }
-    if views.iter().all(ControlView::holds) {
-        return Decision {
-            answer: Some(Answer::Yes),
-            review: None,
-            controls: views,
-        };
-    }
-    let reasons: Vec<String> = views
-        .iter()
-        .filter(|v| !v.holds())
-        .map(|v| format!("{} {}", v.id, unproven_reason(v.status)))
-        .collect();
+}
+
+fn needs_review(reason: String, draft: Option<Answer>, views: Vec<ControlView>) -> Decision {
+    let failing = failing_evidence(&views);
     Decision {
         answer: None,
-        review: Some(reasons.join("; ")),
+        review: Some(reason),
+        draft,
         controls: views,
+        failing,
     }
+}
+
+pub fn decide(question: &QuestionMap, report: &Report) -> Decision {
+    let views: Vec<ControlView> = question
+        .mappings
+        .iter()
+        .filter_map(|m| ControlView::scoped(&m.control, report, m.scope()))
+        .collect();
+    if views.is_empty() {
+        return needs_review(
+            "the question maps to no vouch control".to_owned(),
+            None,
+            views,
+        );
+    }
+    // A mapped control the report does not carry (an older report) is not evidence.
+    let missing: Vec<&str> = question
+        .mappings
+        .iter()
+        .map(|m| m.control.as_str())
+        .filter(|id| !views.iter().any(|v| v.id == *id))
+        .collect();
+    if !missing.is_empty() {
+        let reason = format!("{} not in the report", missing.join(", "));
+        return needs_review(reason, None, views);
+    }
+    let failed: Vec<&str> = views
+        .iter()
+        .filter(|v| v.status == ControlStatus::Fail)
+        .map(|v| v.id.as_str())
+        .collect();
+    if !failed.is_empty() {
+        let reason = format!("{} failed a check", failed.join(", "));
+        return needs_review(reason, Some(Answer::No), views);
+    }
+    if !views.iter().all(ControlView::holds) {
+        let reasons: Vec<String> = views
+            .iter()
+            .filter(|v| !v.holds())
+            .map(|v| format!("{} {}", v.id, unproven_reason(v.status)))
+            .collect();
+        return needs_review(reasons.join("; "), None, views);
+    }
+    if question.policy {
+        let reason = "the question asks about policies or procedures, which no check verifies";
+        return needs_review(reason.to_owned(), Some(Answer::Yes), views);
+    }
+    if !question
+        .mappings
+        .iter()
+        .any(|m| m.strength == Strength::Verifies)
+    {
+        let reason = "the mapped controls hold but only support the question";
+        return needs_review(reason.to_owned(), Some(Answer::Yes), views);
+    }
+    Decision {
+        answer: Some(Answer::Yes),
+        review: None,
+        draft: Some(Answer::Yes),
+        controls: views,
+        failing: Vec::new(),
+    }
+}
+
+/// `check failed for subjects` for every check of the views with failures or errors.
+fn failing_evidence(views: &[ControlView]) -> Vec<String> {
+    views
+        .iter()
+        .flat_map(|v| v.checks.iter().map(move |c| (v, c)))
+        .filter(|(_, c)| c.failed + c.errored > 0)
+        .map(|(v, c)| {
+            format!(
+                "{} {}: {} failed or errored for {}",
+                v.id,
+                c.id,
+                c.failed + c.errored,
+                c.failing
+            )
+        })
+        .collect()
 }
 
 fn unproven_reason(status: ControlStatus) -> &'static str {
@@ -117,7 +232,7 @@ fn unproven_reason(status: ControlStatus) -> &'static str {
     }
 }
 
-/// The data the description template sees.
+/// The data the description templates see.
 #[derive(Debug, Clone, Serialize)]
 pub struct DescriptionData<'a> {
     pub question_id: &'a str,
@@ -130,6 +245,13 @@ pub struct DescriptionData<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn map(list: &[(&str, Strength)]) -> QuestionMap {
+        QuestionMap {
+            mappings: list.iter().map(|(c, s)| Mapping::new(*c, *s)).collect(),
+            policy: false,
+        }
+    }
 
     #[test]
     fn caiq_ids_map_through_ccm_references() {
@@ -149,9 +271,15 @@ mod tests {
             "findings": [], "waivers": [], "attestations": []
         }))
         .unwrap();
-        let only_present = decide(&["TEN-01".to_owned()], &report);
+        let only_present = decide(&map(&[("TEN-01", Strength::Verifies)]), &report);
         assert_eq!(only_present.answer, Some(Answer::Yes));
-        let with_missing = decide(&["TEN-01".to_owned(), "SUP-01".to_owned()], &report);
+        let with_missing = decide(
+            &map(&[
+                ("TEN-01", Strength::Verifies),
+                ("SUP-01", Strength::Supports),
+            ]),
+            &report,
+        );
         assert_eq!(with_missing.answer, None);
         assert!(
             with_missing
@@ -159,5 +287,86 @@ mod tests {
                 .unwrap()
                 .contains("SUP-01 not in the report")
         );
+    }
+
+    fn built(findings: Vec<checks::Finding>) -> Report {
+        let clock = crate::Clock {
+            now: "2026-01-01T00:00:00Z".into(),
+            today: "2026-01-01".into(),
+        };
+        Report::build(findings, checks::catalog::catalog(), &[], "0", &clock)
+    }
+
+    fn finding(check: &str, status: checks::Status, severity: checks::Severity) -> checks::Finding {
+        checks::Finding {
+            check: check.into(),
+            status,
+            severity,
+            subject: "app.example.com:443".into(),
+            message: "m".into(),
+            location: checks::Location::resource("https://app.example.com/"),
+            related: vec![],
+            evidence: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_failing_control_is_a_draft_for_review_never_an_automatic_no() {
+        use checks::{Severity, Status};
+        let report = built(vec![
+            finding("http-hsts", Status::Pass, Severity::Medium),
+            finding("http-security-headers", Status::Fail, Severity::Medium),
+        ]);
+        let d = decide(&map(&[("APP-01", Strength::Verifies)]), &report);
+        assert_eq!(d.answer, None);
+        assert_eq!(d.draft, Some(Answer::No));
+        assert_eq!(d.review.as_deref(), Some("APP-01 failed a check"));
+        assert_eq!(
+            d.failing,
+            ["APP-01 http-security-headers: 1 failed or errored for app.example.com:443"]
+        );
+        // Bound to the HSTS check only, the unrelated header check changes nothing.
+        let mut hsts = map(&[("APP-01", Strength::Verifies)]);
+        hsts.mappings[0].only = vec!["http-hsts".to_owned()];
+        assert_eq!(decide(&hsts, &report).answer, Some(Answer::Yes));
+    }
+
+    #[test]
+    fn an_info_finding_changes_no_answer() {
+        use checks::{Severity, Status};
+        let clean = built(vec![finding(
+            "secrets-committed",
+            Status::Pass,
+            Severity::Critical,
+        )]);
+        let noted = built(vec![
+            finding("secrets-committed", Status::Pass, Severity::Critical),
+            finding("k8s-secrets-not-in-env", Status::Fail, Severity::Info),
+        ]);
+        let q = map(&[("SEC-01", Strength::Verifies)]);
+        assert_eq!(decide(&q, &clean).answer, Some(Answer::Yes));
+        assert_eq!(decide(&q, &noted).answer, Some(Answer::Yes));
+    }
+
+    #[test]
+    fn policy_questions_and_supporting_mappings_are_drafts() {
+        use checks::{Severity, Status};
+        let report = built(vec![finding(
+            "secrets-committed",
+            Status::Pass,
+            Severity::Critical,
+        )]);
+        let supports = decide(&map(&[("SEC-01", Strength::Supports)]), &report);
+        assert_eq!((supports.answer, supports.draft), (None, Some(Answer::Yes)));
+        let mut policy = map(&[("SEC-01", Strength::Verifies)]);
+        policy.policy = true;
+        let d = decide(&policy, &report);
+        assert_eq!((d.answer, d.draft), (None, Some(Answer::Yes)));
+        assert!(d.review.unwrap().contains("policies or procedures"));
+        assert!(caiq_map("IAM-01.1").policy);
+        assert!(!caiq_map("IVS-06.1").policy);
+        let ivs = caiq_map("IVS-06.1");
+        let ten = ivs.mappings.iter().find(|m| m.control == "TEN-01").unwrap();
+        assert_eq!(ten.strength, Strength::Verifies);
     }
 }

@@ -1,4 +1,4 @@
-//! Inline suppressions (`vouch:ignore[check] reason` comments) and the report's scope.
+//! Inline suppressions (`vouch:ignore[check] reason` comments).
 //!
 //! A valid suppression waives the failing findings of the checks it names whose location is
 //! its own line or the line below, in the same file. Each waived finding records the reason
@@ -35,23 +35,6 @@ pub struct SuppressionResult {
     /// Why it is invalid.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub problem: String,
-}
-
-/// What was deliberately left out of the scan, so an auditor sees it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scope {
-    /// `[scan] exclude` globs: paths never read.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub excluded_paths: Vec<String>,
-    /// `[checks] disable`: checks not run.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub disabled_checks: Vec<String>,
-}
-
-impl Scope {
-    pub fn is_empty(&self) -> bool {
-        self.excluded_paths.is_empty() && self.disabled_checks.is_empty()
-    }
 }
 
 /// Why a suppression cannot apply, or `None` when it can.

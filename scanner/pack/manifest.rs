@@ -19,6 +19,13 @@ pub struct Manifest {
     pub scan: ScanTimes,
     /// Who collected what, from where (the facts' collections: no secrets).
     pub targets: Vec<Collection>,
+    /// What the pack is about: organisation, system, repository, commit, live targets (the
+    /// report's provenance; `vouch verify` checks they agree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<reports::Provenance>,
+    /// What was judged and what was left out (the report's scope).
+    #[serde(default, skip_serializing_if = "reports::Scope::is_empty")]
+    pub scope: reports::Scope,
     /// sha256 of the previous pack's MANIFEST.json: packs over time form a hash chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_manifest_sha256: Option<String>,
@@ -35,6 +42,11 @@ pub struct ScanTimes {
     /// The clock the report was built with: `vouch verify` re-judges with it, so the rebuilt
     /// report must equal report.json byte for byte.
     pub judged_at: String,
+    /// The real date verdicts were judged on (waiver and attestation expiry): `judged_at` is
+    /// pinned by `SOURCE_DATE_EPOCH`, this never is. Absent in older packs (then the date of
+    /// `judged_at`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub judged_on: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,7 +90,7 @@ impl Manifest {
 /// The sha256 of `DIR/MANIFEST.json`, for the chain link.
 pub fn previous_manifest_sha256(previous: &Path) -> Result<String> {
     let path = previous.join(MANIFEST);
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("cannot read previous pack {}", path.display()))?;
+    let bytes = crate::bounded::read_regular(&path, crate::bounded::PACK_MANIFEST_MAX)
+        .with_context(|| format!("previous pack {}", path.display()))?;
     Ok(sha256_hex(&bytes))
 }

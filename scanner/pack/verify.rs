@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::manifest::{MANIFEST, MANIFEST_SCHEMA, Manifest, SIGNATURE, sha256_hex};
 use super::sign;
+use crate::bounded::{self, PACK_FILE_MAX, PACK_MANIFEST_MAX, PACK_SIGNATURE_MAX, ReadError};
 
 pub struct Request<'a> {
     pub dir: &'a Path,
@@ -49,12 +50,19 @@ pub fn verify(req: &Request<'_>) -> Result<Outcome> {
     };
 
     let mut out = Outcome::default();
-    let Some(manifest_bytes) = read_optional(&req.dir.join(MANIFEST))? else {
-        out.problems
-            .push(format!("{MANIFEST}: missing: this is not a vouch pack"));
-        return Ok(out);
+    let manifest_bytes = match read_pack_file(req.dir, MANIFEST, PACK_MANIFEST_MAX) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            out.problems
+                .push(format!("{MANIFEST}: missing: this is not a vouch pack"));
+            return Ok(out);
+        }
+        Err(problem) => {
+            out.problems.push(problem);
+            return Ok(out);
+        }
     };
-    check_signature(req.dir, key.as_ref(), &manifest_bytes, &mut out)?;
+    check_signature(req.dir, key.as_ref(), &manifest_bytes, &mut out);
     let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
@@ -77,21 +85,25 @@ pub fn verify(req: &Request<'_>) -> Result<Outcome> {
     Ok(out)
 }
 
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+/// A file of the pack, `None` when absent. A hostile pack cannot make verification hang or
+/// exhaust memory: a symbolic link, a FIFO or a file over `cap` is a problem of the pack
+/// (named in the `Err`), and nothing of it is read.
+fn read_pack_file(dir: &Path, name: &str, cap: u64) -> Result<Option<Vec<u8>>, String> {
+    match bounded::read_regular(&dir.join(name), cap) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(ReadError::NotFound) => Ok(None),
+        Err(e) => Err(format!("{name}: {e}")),
     }
 }
 
-fn check_signature(
-    dir: &Path,
-    key: Option<&sign::PublicKey>,
-    manifest: &[u8],
-    out: &mut Outcome,
-) -> Result<()> {
-    let signature = read_optional(&dir.join(SIGNATURE))?;
+fn check_signature(dir: &Path, key: Option<&sign::PublicKey>, manifest: &[u8], out: &mut Outcome) {
+    let signature = match read_pack_file(dir, SIGNATURE, PACK_SIGNATURE_MAX) {
+        Ok(s) => s,
+        Err(problem) => {
+            out.problems.push(problem);
+            return;
+        }
+    };
     match (key, signature) {
         (Some(key), Some(sig)) => {
             if sign::verify(key, manifest, &sig) {
@@ -113,7 +125,6 @@ fn check_signature(
             .notes
             .push("unsigned pack: hashes verified, authorship not".to_owned()),
     }
-    Ok(())
 }
 
 /// Every file on disk, relative with forward slashes, except the manifest and signature.
@@ -152,8 +163,13 @@ fn check_files(dir: &Path, manifest: &Manifest, out: &mut Outcome) -> Result<()>
                 .push(format!("{}: missing (listed in {MANIFEST})", entry.path));
             continue;
         };
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = match bounded::read_regular(&path, PACK_FILE_MAX) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.problems.push(format!("{}: {e}", entry.path));
+                continue;
+            }
+        };
         let sha = sha256_hex(&bytes);
         if sha != entry.sha256 || bytes.len() as u64 != entry.size {
             out.problems.push(format!(
@@ -195,11 +211,16 @@ fn check_chain(manifest: &Manifest, expected: &str, out: &mut Outcome) {
 /// Re-judges facts.json with this vouch at the manifest's recorded clock; the rebuilt report
 /// must equal report.json byte for byte.
 fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
-    let facts_json = match std::fs::read(dir.join("facts.json")) {
-        Ok(b) => b,
-        Err(e) => {
+    let facts_json = match read_pack_file(dir, "facts.json", PACK_FILE_MAX) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
             out.problems
-                .push(format!("facts.json: cannot be read to re-judge: {e}"));
+                .push("facts.json: cannot be read to re-judge: missing".to_owned());
+            return;
+        }
+        Err(problem) => {
+            out.problems
+                .push(format!("{problem} (cannot be re-judged)"));
             return;
         }
     };
@@ -211,7 +232,13 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
         }
     };
     let clock = match OffsetDateTime::parse(&manifest.scan.judged_at, &Rfc3339) {
-        Ok(at) => crate::clock::clock_at(at),
+        Ok(at) => {
+            let mut clock = crate::clock::clock_at(at);
+            if !manifest.scan.judged_on.is_empty() {
+                clock.today.clone_from(&manifest.scan.judged_on);
+            }
+            clock
+        }
         Err(e) => {
             out.problems.push(format!(
                 "{MANIFEST}: scan.judged_at {:?} is not RFC 3339: {e}",
@@ -221,6 +248,14 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
         }
     };
     let report = super::judge(&facts, &clock);
+    // Packs made before provenance existed carry none; one that does must agree.
+    if manifest.provenance.is_some()
+        && (manifest.provenance != report.provenance || manifest.scope != report.scope)
+    {
+        out.problems.push(format!(
+            "{MANIFEST}: provenance or scope does not follow from facts.json"
+        ));
+    }
     let derived = match super::derive(
         &facts_json,
         &report,
@@ -248,7 +283,8 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
         if !listed.contains(&name.as_str()) {
             continue;
         }
-        let Ok(stored) = std::fs::read(dir.join(name)) else {
+        // Unreadable (a link, a FIFO, too large) is already reported by `check_files`.
+        let Ok(Some(stored)) = read_pack_file(dir, name, PACK_FILE_MAX) else {
             continue;
         };
         compare_derived(name, &stored, rebuilt, manifest, out);
@@ -338,4 +374,60 @@ fn findings_difference(stored: &Value, rebuilt: &Value) -> String {
         }
     }
     "findings differ".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verify_dir(dir: &Path) -> Outcome {
+        verify(&Request {
+            dir,
+            key: None,
+            previous: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_manifest_linked_to_dev_zero_is_a_problem_and_is_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(MANIFEST)).unwrap();
+        let out = verify_dir(dir.path());
+        assert_eq!(
+            out.problems,
+            vec![format!(
+                "{MANIFEST}: is a symbolic link, not a regular file"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_fifo_as_facts_json_is_reported_and_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = serde_json::json!({
+            "schema": MANIFEST_SCHEMA,
+            "tool": {"name": "vouch", "version": "0"},
+            "targets": [],
+            "files": [{"path": "facts.json", "sha256": "00", "size": 0}],
+            "scan": {"judged_at": "2026-01-01T00:00:00Z", "started": "", "finished": ""}
+        });
+        std::fs::write(dir.path().join(MANIFEST), manifest.to_string()).unwrap();
+        let fifo = dir.path().join("facts.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        // Before the fix, opening the FIFO blocked verification forever.
+        let out = verify_dir(dir.path());
+        let fifo_problems = out
+            .problems
+            .iter()
+            .filter(|p| p.starts_with("facts.json: ") && p.contains("FIFO"))
+            .count();
+        assert!(fifo_problems >= 1, "{:?}", out.problems);
+    }
 }

@@ -24,14 +24,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use checks::facts::pg;
+use checks::parse::sql::sections::Engine;
 use checks::parse::sql::{self, ParsedFile};
 use checks::settings::PostgresSettings;
 use globset::{Glob, GlobSetBuilder};
-use ignore::WalkBuilder;
 use rayon::prelude::*;
 
-/// Directory names never descended into: dependencies and build output.
-const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv"];
 /// Directory names whose `*.sql` files are migrations.
 const MIGRATION_DIRS: &[&str] = &["migrations", "migrate", "migration", "drizzle"];
 
@@ -69,75 +67,105 @@ pub fn collect_among(
     settings: &PostgresSettings,
     sql_files: &[String],
 ) -> Vec<pg::Database> {
+    collect_reporting_skipped(root, settings, sql_files).databases
+}
+
+/// The folded PostgreSQL sets, and the discovered sets that are not PostgreSQL.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub databases: Vec<pg::Database>,
+    /// `(set name, why it was not read as PostgreSQL)`.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// As [`collect_among`], also naming the discovered sets skipped because their SQL is another
+/// engine's (ClickHouse, MySQL, SQLite), for the scan's collection record. A set configured
+/// with `[postgres] migrations` is always read as PostgreSQL, and one that yields no table is
+/// an error.
+pub fn collect_reporting_skipped(
+    root: &Path,
+    settings: &PostgresSettings,
+    sql_files: &[String],
+) -> Collected {
+    let configured = !settings.migrations.is_empty();
     let sets = sets_among(sql_files, settings);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()
         .map(|rel| (*rel, read_and_parse(root, rel)))
         .collect();
-    sets.iter()
-        .map(|set| {
-            let mut files = Vec::with_capacity(set.files.len());
-            let mut errors = Vec::new();
-            for rel in &set.files {
-                match &parsed[rel] {
-                    Ok(f) => files.push(f),
-                    Err(e) => errors.push(format!("{rel}: {e}")),
-                }
+    let mut collected = Collected::default();
+    for set in &sets {
+        let mut files = Vec::with_capacity(set.files.len());
+        let mut errors = Vec::new();
+        for rel in &set.files {
+            match &parsed[rel] {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(format!("{rel}: {e}")),
             }
-            let mut db = sql::fold(&set.name, files);
-            if !errors.is_empty() {
-                db.error = Some(format!(
-                    "migration files could not be read ({})",
-                    errors.join("; ")
-                ));
-            }
-            db
-        })
-        .collect()
+        }
+        if !configured
+            && errors.is_empty()
+            && let Some(reason) = other_engine(&files)
+        {
+            collected.skipped.push((set.name.clone(), reason));
+            continue;
+        }
+        let mut db = sql::fold(&set.name, files.iter().copied());
+        if !errors.is_empty() {
+            db.error = Some(format!(
+                "migration files could not be read ({})",
+                errors.join("; ")
+            ));
+        } else if configured && db.error.is_none() && db.tables.is_empty() {
+            db.error = Some(format!(
+                "the configured migration set yields no table ({} file(s) matched): check [postgres] migrations",
+                set.files.len()
+            ));
+        }
+        collected.databases.push(db);
+    }
+    collected
+}
+
+/// Why a set is another engine's: no file has PostgreSQL-only syntax and at least one has
+/// another engine's (named with the file).
+fn other_engine(files: &[&ParsedFile]) -> Option<String> {
+    if files.iter().any(|f| f.engine == Engine::Postgres) {
+        return None;
+    }
+    files.iter().find_map(|f| match f.engine {
+        Engine::Other(engine, marker) => Some(format!(
+            "not PostgreSQL: {engine} syntax (`{marker}`) in {}",
+            f.path
+        )),
+        _ => None,
+    })
 }
 
 fn read_and_parse(root: &Path, rel: &str) -> Result<ParsedFile, String> {
-    let bytes = std::fs::read(root.join(rel)).map_err(|e| e.to_string())?;
+    let path = root.join(rel);
+    // A symlinked migration is read only when it stays inside the scanned tree.
+    let inside = match (std::fs::canonicalize(root), std::fs::canonicalize(&path)) {
+        (Ok(root), Ok(target)) => target.starts_with(root),
+        (_, Err(e)) => return Err(e.to_string()),
+        (Err(e), _) => return Err(format!("the scanned directory cannot be resolved: {e}")),
+    };
+    if !inside {
+        return Err("a symlink leading outside the scanned tree: not read".to_owned());
+    }
+    // Capped: the fold holds every statement in memory (a 300 MB file took 633 MB).
+    let bytes = crate::bounded::read_file(&path, crate::bounded::MIGRATION_MAX)
+        .map_err(|e| e.to_string())?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     Ok(sql::parse_file(rel, text))
 }
 
-/// Every `*.sql` file (relative, forward slashes), honouring `.gitignore`.
+/// Every `*.sql` file (relative, forward slashes) the repository walk judges: git's tracked
+/// files in a work tree, every file elsewhere (no ignore file honoured).
 fn sql_files(root: &Path) -> Vec<String> {
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .git_ignore(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(|e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && e.depth() > 0
-                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-        })
-        .build();
-    let mut files: Vec<String> = walker
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter(|e| {
-            e.path()
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("sql"))
-        })
-        .map(|e| relative(root, e.path()))
-        .collect();
-    files.sort();
-    files
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    super::repo::sql_files(root)
 }
 
 /// What a `.sql` file is, from its path alone.
@@ -326,6 +354,25 @@ impl SortKey {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_migration_over_the_cap_is_an_error_naming_the_file_and_the_cap() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("db/migrations");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("001_init.up.sql"), "CREATE TABLE t (id int);").unwrap();
+        // Sparse: a huge file costs no disk, and must cost no memory either.
+        let big = std::fs::File::create(dir.join("002_big.up.sql")).unwrap();
+        big.set_len(crate::bounded::MIGRATION_MAX + 1).unwrap();
+        let dbs = collect(root.path(), &PostgresSettings::default());
+        let error = dbs[0].error.clone().unwrap_or_default();
+        assert!(
+            error.contains(
+                "db/migrations/002_big.up.sql: is 33554433 bytes or more, over the limit of 32 MiB"
+            ),
+            "{error}"
+        );
+    }
+
     fn names(files: &[&str]) -> Vec<(String, Vec<String>)> {
         let files: Vec<String> = files.iter().map(|s| (*s).to_owned()).collect();
         discover(&files)
@@ -422,6 +469,71 @@ mod tests {
             error.contains("db/migrations/002_bad.sql: not valid UTF-8"),
             "{error}"
         );
+    }
+
+    fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+            std::fs::write(p, text).expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn other_engines_sets_are_skipped_and_named() {
+        let dir = repo(&[
+            (
+                "clickhouse/migrations/001_events.sql",
+                "CREATE TABLE events (tenant_id UInt64) ENGINE = MergeTree ORDER BY tenant_id;",
+            ),
+            (
+                "db/migrations/001_init.up.sql",
+                "CREATE TABLE orders (tenant_id uuid);",
+            ),
+        ]);
+        let files = sql_files(dir.path());
+        let got = collect_reporting_skipped(dir.path(), &PostgresSettings::default(), &files);
+        assert_eq!(got.databases.len(), 1);
+        assert_eq!(got.databases[0].name, "migrations:db/migrations");
+        assert_eq!(got.skipped.len(), 1);
+        assert_eq!(got.skipped[0].0, "migrations:clickhouse/migrations");
+        assert!(got.skipped[0].1.contains("ClickHouse"), "{:?}", got.skipped);
+    }
+
+    #[test]
+    fn goose_down_sections_are_not_applied() {
+        let dir = repo(&[(
+            "db/migrations/00001_init.sql",
+            "-- +goose Up\nCREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\n-- +goose Down\nDROP TABLE orders;\n",
+        )]);
+        let dbs = collect(dir.path(), &PostgresSettings::default());
+        assert_eq!(
+            dbs[0].tables.len(),
+            1,
+            "the Down section undid the Up section"
+        );
+        assert!(dbs[0].tables[0].rls_enabled);
+        assert_eq!(
+            dbs[0].tables[0].location,
+            checks::model::Location::file("db/migrations/00001_init.sql", 2)
+        );
+    }
+
+    #[test]
+    fn a_configured_set_without_tables_is_an_error() {
+        let dir = repo(&[("sql/001.sql", "SELECT 1;")]);
+        let settings = PostgresSettings {
+            migrations: vec!["db/*.sql".to_owned(), "sql/*.sql".to_owned()],
+            ..PostgresSettings::default()
+        };
+        let dbs = collect(dir.path(), &settings);
+        assert_eq!(dbs.len(), 2);
+        for db in &dbs {
+            let e = db.error.as_deref().expect("an error");
+            assert!(e.contains("yields no table"), "{e}");
+        }
     }
 
     #[test]

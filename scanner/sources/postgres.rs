@@ -16,10 +16,9 @@ use checks::facts::pg::{Database, Origin};
 use checks::facts::pg_live::{LiveState, is_audit_table};
 use checks::settings::{PostgresSettings, PostgresTarget};
 use futures_util::StreamExt;
-use tokio_postgres::Client;
 
 pub use chain::row_hash;
-use connect::{Plan, Secrets};
+use connect::{Plan, Secrets, Session};
 
 /// Targets audited at the same time.
 const CONCURRENT_TARGETS: usize = 4;
@@ -65,6 +64,15 @@ async fn audit_target(
     collected_at: &str,
 ) -> (Collection, Database) {
     let dsn = std::env::var(&target.dsn_env).ok();
+    audit_with_dsn(target, dsn, settings, collected_at).await
+}
+
+async fn audit_with_dsn(
+    target: &PostgresTarget,
+    dsn: Option<String>,
+    settings: &Settings,
+    collected_at: &str,
+) -> (Collection, Database) {
     let plan = match connect::plan(target, dsn) {
         Ok(p) => p,
         Err((cause, secrets)) => {
@@ -93,7 +101,7 @@ async fn audit_target(
     let collection = Collection {
         source: "postgres".to_owned(),
         target: target.name.clone(),
-        origin: plan.uri.clone(),
+        origin: plan.secrets.redact(&plan.uri),
         collected_at: collected_at.to_owned(),
         error: db
             .error
@@ -131,7 +139,7 @@ fn failed(
 /// functions) are all-or-nothing: without one of them no pg check could be trusted, so the
 /// error is the database's. Settings, pg_hba, passwords and chains fail on their own.
 async fn read_database(
-    client: &Client,
+    client: &Session,
     plan: &Plan,
     pg: &PostgresSettings,
     db: &mut Database,
@@ -146,7 +154,7 @@ async fn read_database(
             &[],
         )
         .await
-        .map_err(|e| core("the server version", connect::describe(&e)))?;
+        .map_err(|e| core("the server version", e))?;
     live.server_version = info.get(0);
     live.connected_as = info.get(1);
     live.tls_in_use = info.get(2);
@@ -160,10 +168,10 @@ async fn read_database(
     catalog::triggers(client, &mut tables)
         .await
         .map_err(|e| core("pg_trigger", e))?;
-    catalog::table_privileges(client, &mut tables, &pg.runtime_roles)
+    catalog::table_privileges(client, &mut tables, pg.configured_runtime_roles())
         .await
         .map_err(|e| core("table privileges", e))?;
-    db.schema_privileges = catalog::schema_privileges(client, uri, &pg.runtime_roles)
+    db.schema_privileges = catalog::schema_privileges(client, uri, pg.configured_runtime_roles())
         .await
         .map_err(|e| core("schema privileges", e))?;
     db.roles = catalog::roles(client, uri)
@@ -195,7 +203,7 @@ async fn read_database(
 }
 
 async fn verify_chains(
-    client: &Client,
+    client: &Session,
     uri: &str,
     pg: &PostgresSettings,
     tables: &catalog::Tables,
@@ -209,8 +217,11 @@ async fn verify_chains(
     let mut chains = Vec::new();
     for (oid, table) in &tables.by_oid {
         let qualified = table.qualified_name();
-        if is_partition(&qualified) || !is_audit_table(&pg.audit_tables, &table.schema, &table.name)
-        {
+        // An explicit `audit_tables = []` means none (is_audit_table reads [] as the defaults).
+        let audit = pg.audit_tables.as_deref();
+        let is_audit = audit.is_none_or(|a| !a.is_empty())
+            && is_audit_table(audit.unwrap_or_default(), &table.schema, &table.name);
+        if is_partition(&qualified) || !is_audit {
             continue;
         }
         let chain = match catalog::primary_key(client, *oid).await {
@@ -226,6 +237,7 @@ async fn verify_chains(
     for configured in pg
         .audit_tables
         .iter()
+        .flatten()
         .filter(|c| !c.contains('*') && !c.contains('?'))
     {
         let found = tables
@@ -276,4 +288,146 @@ fn scrub(mut db: Database, secrets: &Secrets) -> Database {
         ),
         ..Database::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// How far a hostile server goes before it stops answering (and keeps the socket open).
+    #[derive(Clone, Copy)]
+    enum Stall {
+        BeforeAuthentication,
+        AfterAuthentication,
+        AfterSessionSetup,
+    }
+
+    /// One PostgreSQL protocol message from the client: (type byte, body). Startup messages
+    /// have no type byte.
+    fn read_message(s: &mut TcpStream, typed: bool) -> Option<(u8, Vec<u8>)> {
+        let mut kind = [0u8; 1];
+        if typed {
+            s.read_exact(&mut kind).ok()?;
+        }
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len).ok()?;
+        let mut body = vec![
+            0u8;
+            usize::try_from(u32::from_be_bytes(len))
+                .ok()?
+                .saturating_sub(4)
+        ];
+        s.read_exact(&mut body).ok()?;
+        Some((kind[0], body))
+    }
+
+    fn hold_open(mut s: TcpStream) {
+        let mut sink = [0u8; 1024];
+        while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
+    }
+
+    fn serve(mut s: TcpStream, stall: Stall) {
+        if matches!(stall, Stall::BeforeAuthentication) {
+            return hold_open(s);
+        }
+        // SSLRequest (code 80877103) first under sslmode=prefer: refuse TLS, then the startup.
+        let Some((_, body)) = read_message(&mut s, false) else {
+            return;
+        };
+        if body.starts_with(&80_877_103u32.to_be_bytes()) {
+            let _ = s.write_all(b"N");
+            let _ = read_message(&mut s, false);
+        }
+        // AuthenticationOk, ReadyForQuery(idle).
+        let _ = s.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 0, b'Z', 0, 0, 0, 5, b'I']);
+        if matches!(stall, Stall::AfterSessionSetup)
+            && let Some((b'Q', _)) = read_message(&mut s, true)
+        {
+            // CommandComplete("SET"), ReadyForQuery(idle).
+            let _ = s.write_all(&[
+                b'C', 0, 0, 0, 8, b'S', b'E', b'T', 0, b'Z', 0, 0, 0, 5, b'I',
+            ]);
+        }
+        hold_open(s);
+    }
+
+    fn hostile_server(stall: Stall) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in listener.incoming().flatten() {
+                std::thread::spawn(move || serve(s, stall));
+            }
+        });
+        port
+    }
+
+    fn audit_hostile(stall: Stall) -> (Duration, Collection, Database) {
+        let port = hostile_server(stall);
+        let target = PostgresTarget {
+            name: "hostile".into(),
+            dsn_env: "UNUSED".into(),
+            connect_timeout: Some(2),
+            statement_timeout: Some(1),
+            ..Default::default()
+        };
+        let dsn = format!("postgres://auditor:Pw-4711-secret@127.0.0.1:{port}/app?sslmode=prefer");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let (collection, db) = runtime.block_on(audit_with_dsn(
+            &target,
+            Some(dsn),
+            &Settings::default(),
+            "2026-01-01T00:00:00Z",
+        ));
+        (started.elapsed(), collection, db)
+    }
+
+    fn assert_bounded_error(stall: Stall, bound: Duration, expected: &str) {
+        let (took, collection, db) = audit_hostile(stall);
+        assert!(took < bound, "took {took:?}");
+        let error = collection.error.unwrap();
+        assert!(error.starts_with("target hostile: "), "{error}");
+        assert!(error.contains(expected), "{error}");
+        assert!(
+            !error.contains('\n') && !error.contains("Pw-4711-secret"),
+            "{error}"
+        );
+        assert!(db.error.is_some() && db.tables.is_empty());
+    }
+
+    #[test]
+    fn a_server_that_never_answers_ends_at_the_connect_deadline() {
+        assert_bounded_error(
+            Stall::BeforeAuthentication,
+            Duration::from_secs(10),
+            "timed out after 2 s",
+        );
+    }
+
+    #[test]
+    fn a_server_that_stalls_after_authentication_ends_at_the_connect_deadline() {
+        assert_bounded_error(
+            Stall::AfterAuthentication,
+            Duration::from_secs(10),
+            "timed out after 2 s",
+        );
+    }
+
+    #[test]
+    fn a_server_that_stalls_on_the_first_read_ends_at_the_reply_deadline() {
+        // statement_timeout 1 s + 5 s of grace; the later reads are not attempted at all.
+        assert_bounded_error(
+            Stall::AfterSessionSetup,
+            Duration::from_secs(15),
+            "no answer within 6 s",
+        );
+    }
 }

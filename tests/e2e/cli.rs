@@ -113,6 +113,83 @@ fn explain_knows_checks_and_controls() {
 }
 
 #[test]
+fn explain_a_framework_id_lists_the_controls_and_checks_mapped_to_it() {
+    vouch()
+        .args(["explain", "CC6.1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "# CC6.1 — AICPA SOC 2 Trust Services Criteria",
+        ))
+        .stdout(predicate::str::contains(
+            "- TEN-01 Tenant data is isolated by row-level security (supports it; checked)",
+        ))
+        .stdout(predicate::str::contains("  - pg-rls-enabled (critical): "));
+    vouch()
+        .args(["explain", "IVS-06"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "- TEN-01 Tenant data is isolated by row-level security (verifies it; checked)",
+        ));
+}
+
+#[test]
+fn frameworks_are_listed_and_coverage_is_shown_per_requirement() {
+    vouch()
+        .args(["list", "frameworks"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("soc2-2017"))
+        .stdout(predicate::str::contains("nist-800-53-r5"));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    vouch()
+        .arg("scan")
+        .arg(crate::harness::fixture("demo"))
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let out = vouch()
+        .args(["coverage", "--framework", "soc2", "--report"])
+        .arg(&report)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} not in {out}"))
+            .to_owned()
+    };
+    // The demo fails TEN-01 on purpose; LOG-01 (CC7.3) is attested by a person.
+    let cc63 = line("CC6.3");
+    assert!(
+        cc63.contains(" failing ") && cc63.contains("TEN-01 (fail, supports)"),
+        "{cc63}"
+    );
+    assert!(cc63.contains("ACC-01 (pass, supports)"), "{cc63}");
+    assert!(line("CC7.3").contains(" attested "), "{}", line("CC7.3"));
+    assert!(line("A1.3").contains(" not covered "), "{}", line("A1.3"));
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .contains("requirements mapped: "),
+        "{out}"
+    );
+    vouch()
+        .args(["coverage", "--framework", "no-such"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no framework `no-such`"));
+}
+
+#[test]
 fn list_checks_as_markdown_table() {
     vouch()
         .args(["list", "checks", "--format", "markdown"])

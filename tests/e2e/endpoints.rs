@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use serde_json::Value;
 
 use super::harness::{scan_json, vouch};
-use super::tls_servers::{DAY, Leaf, Nginx, Pki, Server, epoch, free_port, s_server};
+use super::tls_servers::{DAY, Leaf, Nginx, Pki, Server, epoch, free_port, s_server, wall_clock};
 
 /// One endpoint in the generated vouch.toml.
 struct Target {
@@ -122,8 +122,10 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     let expired = cert_server(
         &pki,
         Leaf {
+            // Valid on the pinned SOURCE_DATE_EPOCH, expired in real time: vouch judges
+            // certificates against the real clock, so this must fail.
             not_before: epoch() - 90 * DAY,
-            not_after: epoch() - 30 * DAY,
+            not_after: wall_clock() - 30 * DAY,
             ..Leaf::good("expired")
         },
     );
@@ -156,7 +158,7 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     let soon = cert_server(
         &pki,
         Leaf {
-            not_after: epoch() + 10 * DAY,
+            not_after: wall_clock() + 10 * DAY,
             ..Leaf::good("soon")
         },
     );
@@ -453,4 +455,36 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
         "system"
     );
     drop(silent);
+}
+
+#[test]
+fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_note() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf(&Leaf::good("nginx"));
+    let [good, bad, redirect, plain] = [free_port(), free_port(), free_port(), free_port()];
+    let servers = GOOD_SERVER
+        .replace("{good}", &good.to_string())
+        .replace("{bad}", &bad.to_string())
+        .replace("{redirect}", &redirect.to_string())
+        .replace("{plain}", &plain.to_string())
+        .replace("{cert}", &cert.display().to_string())
+        .replace("{key}", &key.display().to_string());
+    let _nginx = Nginx::start(&servers, &[good, bad, redirect, plain]);
+    // Nothing listens on this port: the kernel refuses the connection.
+    let refused = free_port();
+    let mut https_only = Target::new(format!("https://localhost:{good}/"), &pki);
+    https_only.http_url = Some(format!("http://127.0.0.1:{refused}/"));
+    // Near miss: plaintext served without a redirect still fails.
+    let mut plaintext = Target::new(format!("https://localhost:{bad}/"), &pki);
+    plaintext.http_url = Some(format!("http://127.0.0.1:{plain}/"));
+    let (findings, _) = scan(
+        &[https_only, plaintext],
+        "[endpoint]\nrequire_preload = false\n",
+    );
+
+    let f = expect(&findings, "http-https-redirect", good, "pass");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(message.contains("refuses connections"), "{message}");
+    assert_eq!(f["evidence"]["http"]["refused"], true, "{f:#}");
+    expect(&findings, "http-https-redirect", bad, "fail");
 }

@@ -323,6 +323,11 @@ fn excluded_paths_and_disabled_checks_are_left_out_and_shown() {
             .any(|f| f["check"] == "docker-minimal-base")
     );
     assert_eq!(report["scope"]["excluded_paths"][0], "third_party/**");
+    assert_eq!(
+        report["scope"]["excluded"],
+        serde_json::json!([{ "path": "third_party/x", "reason": "configured" }]),
+        "the path the glob left out is named in the scope"
+    );
     assert_eq!(report["scope"]["disabled_checks"][0], "docker-minimal-base");
 
     std::fs::write(

@@ -301,7 +301,7 @@ fn pod_spec(hardened: bool, image: &str, extra_container: &str, extra_pod: &str)
         "securityContext: {privileged: true}"
     };
     let pod_security = if hardened {
-        "securityContext: {runAsNonRoot: true, runAsUser: 10001}"
+        "securityContext: {runAsNonRoot: true, runAsUser: 10001, seccompProfile: {type: RuntimeDefault}}"
     } else {
         "hostNetwork: true"
     };

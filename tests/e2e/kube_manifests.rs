@@ -30,7 +30,7 @@ fn manifests_list_and_kustomize_output_are_judged_with_lines() {
     let digest = "registry.example.com/report@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
     assert_eq!(
         finding(&report, "image-digest-pinned", digest)["location"]["line"],
-        18
+        19
     );
 
     let agent = "monitoring/DaemonSet/node-agent";

@@ -3,10 +3,13 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adversarial;
+mod adversarial_redaction;
 #[cfg(feature = "aws")]
 mod aws;
 mod browser;
 mod cli;
+mod corpus;
 mod determinism;
 #[cfg(feature = "endpoint")]
 mod endpoints;
@@ -26,6 +29,7 @@ mod pack;
 mod pg_fold_vs_server;
 mod pg_live;
 mod pg_live_harness;
+mod pg_policy_oracle;
 mod pg_server;
 mod pg_static;
 mod readme;
@@ -35,3 +39,4 @@ mod repo_supply_chain;
 mod tls_servers;
 mod trust;
 mod waivers;
+mod walk;

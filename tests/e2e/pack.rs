@@ -524,7 +524,10 @@ def plain(v):
     return v
 ar = AssessmentResults.oscal_read(pathlib.Path(sys.argv[1]))
 r = ar.results[0]
-print(plain(ar.metadata.oscal_version), len(r.observations or []), len(r.findings or []), plain(ar.import_ap.href))
+sel = r.reviewed_controls.control_selections
+fw = sorted(plain(s.props[0].value) for s in sel if s.props)
+ids = sorted(plain(c.control_id) for s in sel if s.props and plain(s.props[0].value) == 'nist-800-53-r5' for c in s.include_controls)
+print(plain(ar.metadata.oscal_version), len(r.observations or []), len(r.findings or []), plain(ar.import_ap.href), ','.join(fw), ','.join(ids))
 ";
 
 #[test]
@@ -564,6 +567,12 @@ fn oscal_assessment_results_parse_with_compliance_trestle() {
         "one OSCAL finding per failing control: {stdout}"
     );
     assert!(fields[3].starts_with('#'), "{stdout}");
+    // The framework ids the judged controls map to, as trestle reads them back.
+    assert_eq!(
+        fields[4], "iso27001-2022,nist-800-53-r5,soc2-2017",
+        "{stdout}"
+    );
+    assert!(fields[5].split(',').any(|id| id == "cm-5"), "{stdout}");
 
     // The oracle is strict: the same file without import-ap is rejected.
     let mut doc = json_file(&path);
@@ -647,6 +656,34 @@ fn html_report_in_headless_chromium_counts_right_and_requests_nothing() {
             "{status} rows"
         );
     }
+    // The coverage summary is counted in controls, and every control is listed and visible.
+    let controls = report["controls"].as_array().unwrap();
+    for status in [
+        "pass",
+        "fail",
+        "error",
+        "attested",
+        "not_tested",
+        "planned",
+        "manual",
+    ] {
+        let n = controls.iter().filter(|c| c["status"] == status).count() as u64;
+        assert_eq!(
+            number_after(&dom, &format!("data-coverage=\"{status}\">")),
+            n,
+            "{status} controls"
+        );
+    }
+    assert_eq!(
+        number_after(&dom, "data-coverage=\"total\">"),
+        controls.len() as u64
+    );
+    assert_eq!(
+        dom.matches("<tr class=\"control\"").count(),
+        controls.len(),
+        "every control is shown by default (none hidden)"
+    );
+    assert!(controls.iter().any(|c| c["status"] == "planned"));
     let total = report["findings"].as_array().unwrap().len() as u64;
     assert!(total > 0);
     assert_eq!(number_after(&dom, "data-count=\"total\">"), total);

@@ -43,8 +43,12 @@ const FOREIGN_SCHEMAS: &str =
 fn compare_repo(repo: &str) {
     let root = fixture(&format!("repos/{repo}"));
     let settings = PostgresSettings::default();
-    let sets = migrations::sets(&root, &settings);
     let folded = migrations::collect(&root, &settings);
+    // Sets of another engine's SQL are skipped by the fold; PostgreSQL is not asked either.
+    let sets: Vec<_> = migrations::sets(&root, &settings)
+        .into_iter()
+        .filter(|s| folded.iter().any(|db| db.name == s.name))
+        .collect();
     assert!(!sets.is_empty(), "{repo}: no migration set found");
     let server = PgServer::start();
     if !prelude_roles(repo).is_empty() {
@@ -70,9 +74,11 @@ fn compare_repo(repo: &str) {
 }
 
 /// pg_dump ≥ 15.14 writes `\restrict KEY`; older psql rejects it, so it is dropped (it only
-/// guards against a malicious server during restore).
+/// guards against a malicious server during restore). Of a goose/dbmate file only the up
+/// sections are applied, as the tool does.
 fn without_psql_restrict(file: &Path) -> tempfile::TempPath {
     let text = std::fs::read_to_string(file).expect("fixture readable");
+    let text = checks::parse::sql::sections::up_only(&text).unwrap_or(text);
     let kept: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
@@ -392,6 +398,48 @@ fn fold_matches_postgres_pg_dump() {
 #[test]
 fn fold_matches_postgres_golang_migrate() {
     compare_repo("pg-golang-migrate");
+}
+
+#[test]
+fn fold_matches_postgres_fold_regressions() {
+    // goose Up/Down, DO blocks, RLS decided after a DO block, standard_conforming_strings off;
+    // its ClickHouse set is skipped.
+    compare_repo("pg-fold-regressions");
+}
+
+/// Evasions the fold cannot follow: PostgreSQL really disables RLS on each table, and vouch
+/// reports each as `error` (never `pass`) for pg-rls-enabled, naming the statement.
+#[test]
+fn evasions_postgres_applies_are_errors_in_the_static_verdict() {
+    let root = fixture("repos/pg-fold-evasion");
+    let settings = PostgresSettings::default();
+    let set = &migrations::sets(&root, &settings)[0];
+    let server = PgServer::start();
+    server.exec("postgres", "CREATE DATABASE evasion");
+    for file in &set.files {
+        server.apply_file("evasion", &without_psql_restrict(&root.join(file)));
+    }
+    let live = server.query(
+        "evasion",
+        "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND NOT c.relrowsecurity ORDER BY 1",
+    );
+    let disabled: Vec<&str> = live.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(disabled, ["invoices", "payments", "refunds"]);
+    let (_, report) = crate::harness::scan_json(&root, &[]);
+    let findings = report["findings"].as_array().expect("findings");
+    for table in ["public.invoices", "public.payments", "public.refunds"] {
+        let f = findings
+            .iter()
+            .find(|f| f["check"] == "pg-rls-enabled" && f["subject"] == table)
+            .unwrap_or_else(|| panic!("no pg-rls-enabled finding for {table}"));
+        assert_eq!(f["status"], "error", "{table}: {f}");
+    }
+    let invoices = findings
+        .iter()
+        .find(|f| f["check"] == "pg-rls-enabled" && f["subject"] == "public.invoices")
+        .expect("invoices");
+    let message = invoices["message"].as_str().unwrap_or("");
+    assert!(message.contains("maintenance"), "{message}");
 }
 
 #[test]

@@ -28,7 +28,8 @@ pub fn epoch() -> i64 {
     EPOCH.parse().expect("EPOCH is a number")
 }
 
-fn wall_clock() -> i64 {
+/// The real time, which vouch judges certificates against (`SOURCE_DATE_EPOCH` never moves it).
+pub fn wall_clock() -> i64 {
     let secs = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .expect("the clock is after 1970")

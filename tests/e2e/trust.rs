@@ -7,8 +7,8 @@ use umya_spreadsheet::{Spreadsheet, Worksheet};
 use crate::browser;
 use crate::harness::{fixture, vouch};
 
-const PINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n";
-const UNPINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
+const PINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n      - run: npm audit --audit-level=high\n";
+const UNPINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm audit --audit-level=high\n";
 
 const ATTESTATIONS: &str = r#"
 [[attestation]]
@@ -213,7 +213,7 @@ fn caiq_workbook(path: &Path) {
         style.set_background_color("FFDDEBF7");
     }
     sheet.get_column_dimension_mut("B").set_width(60.0);
-    let rows: [(&str, &str, &str, &str); 5] = [
+    let rows: [(&str, &str, &str, &str); 6] = [
         (
             "CCC-04.1",
             "Placeholder question about change protection?",
@@ -241,6 +241,12 @@ fn caiq_workbook(path: &Path) {
         (
             "BCR-08.1",
             "Placeholder question about backups?",
+            "",
+            "CSP-owned",
+        ),
+        (
+            "TVM-07.1",
+            "Placeholder question about vulnerability identification?",
             "",
             "CSP-owned",
         ),
@@ -277,7 +283,7 @@ fn caiq_workbook_is_filled_in_place_from_the_evidence() {
     let input = dir.path().join("caiq.xlsx");
     let output = dir.path().join("caiq-filled.xlsx");
     caiq_workbook(&input);
-    vouch()
+    let assert = vouch()
         .arg("answer")
         .arg("--workbook")
         .arg(&input)
@@ -287,50 +293,80 @@ fn caiq_workbook_is_filled_in_place_from_the_evidence() {
         .arg(&output)
         .assert()
         .success()
-        .stdout(predicates::str::contains("answered automatically 2 of 5 questions (Yes 1, No 1); 2 left for human review; 1 human answers kept"));
+        .stdout(predicates::str::contains(
+            "answered automatically 1 of 6 questions (Yes 1); 4 need review (",
+        ))
+        .stdout(predicates::str::contains("1 human answers kept"));
+    // The review list, printed for the person who answers.
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("needs review: CCC-04.1 (draft No): SUP-05 failed a check; SUP-05 gha-action-pinned: 1 failed or errored for actions/checkout@v4"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("needs review: GRC-01.1: the question maps to no vouch control"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("needs review: LOG-07.1 (draft Yes): the mapped controls hold but only support the question"),
+        "{stdout}"
+    );
 
     let before = umya_spreadsheet::reader::xlsx::read(&input).unwrap();
     let after = umya_spreadsheet::reader::xlsx::read(&output).unwrap();
     let (b, a) = (sheet(&before), sheet(&after));
-    // CCC-04 maps to SUP-05 (among others), which failed: No, citing the failing check.
-    assert_eq!(a.get_value("C3"), "No");
-    assert!(
-        a.get_value("E3")
-            .contains("gha-action-pinned failed for actions/checkout@v4"),
-        "{}",
-        a.get_value("E3")
-    );
-    assert!(
-        a.get_value("E3").contains("sha256 "),
-        "cites the report by hash"
-    );
-    // GRC-01 maps to no control: left for a human, with the reason.
+    // CCC-04 maps to SUP-05, which failed: never an automatic No; a person answers, and the
+    // customer-facing cell names no weakness.
+    assert_eq!(a.get_value("C3"), "");
+    assert_eq!(a.get_value("E3"), "needs review");
+    // GRC-01 is a policy question mapped to no control: left for a human.
     assert_eq!(a.get_value("C4"), "");
-    assert_eq!(
-        a.get_value("E4"),
-        "needs human review: the question maps to no vouch control."
-    );
-    // LOG-07 → LOG-01 only, attested: Yes, saying it is an attestation.
-    assert_eq!(a.get_value("C5"), "Yes");
-    assert!(
-        a.get_value("E5").contains("attested by cto@example.com"),
-        "{}",
-        a.get_value("E5")
-    );
+    assert_eq!(a.get_value("E4"), "needs review");
+    // LOG-07 → LOG-01, attested, but LOG-01 only supports LOG-07: a draft, not an answer.
+    assert_eq!(a.get_value("C5"), "");
     // A human answer is kept as written.
     assert_eq!(a.get_value("C6"), "Yes");
     assert_eq!(a.get_value("E6"), "Answered by the security team.");
     // BCR-08 → BCK-01 and STO-01, live-only controls a repository scan cannot test: review.
     assert_eq!(a.get_value("C7"), "");
+    // TVM-07 → VUL-01 (verifies it), and the workflow runs `npm audit`: Yes, with customer text.
+    assert_eq!(a.get_value("C8"), "Yes");
+    let yes_text = a.get_value("E8");
     assert!(
-        a.get_value("E7").starts_with("needs human review: ")
-            && a.get_value("E7").contains("BCK-01 "),
-        "{}",
-        a.get_value("E7")
+        yes_text.starts_with("Verified automatically by vouch ")
+            && yes_text.contains("Dependencies and images are scanned for known vulnerabilities")
+            && yes_text.contains("sha256 "),
+        "{yes_text}"
     );
+    // Nothing customer-facing names a file, a subject, a check or a failure.
+    for row in 3..=8 {
+        for col in [3, 5] {
+            let text = a.get_value((col, row));
+            for leak in [
+                ".github",
+                "actions/checkout",
+                "ci.yml",
+                "failed",
+                "gha-",
+                "No",
+            ] {
+                assert!(!text.contains(leak), "{col},{row}: {text}");
+            }
+        }
+    }
+
+    // The review sheet holds the drafts and the failing evidence, for internal use.
+    let mut review = csv::Reader::from_path(dir.path().join("caiq-filled.review.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = review.records().map(Result::unwrap).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids, ["CCC-04.1", "GRC-01.1", "LOG-07.1", "BCR-08.1"]);
+    assert_eq!(&rows[0][1], "needs review");
+    assert_eq!(&rows[0][2], "No");
+    assert!(rows[0][5].contains("gha-action-pinned: 1 failed or errored for actions/checkout@v4"));
+    assert_eq!(&rows[2][2], "Yes");
 
     // Every other cell is untouched in content and format.
-    let written = |col: u32, row: u32| (col == 3 || col == 5) && (3..=7).contains(&row);
+    let written = |col: u32, row: u32| (col == 3 || col == 5) && (3..=8).contains(&row);
     let mut compared = 0;
     for cell in b.get_cell_collection() {
         let (col, row) = (
@@ -359,6 +395,47 @@ fn caiq_workbook_is_filled_in_place_from_the_evidence() {
 }
 
 #[test]
+fn internal_answers_keep_the_detailed_text() {
+    let (dir, report) = scanned_repo(UNPINNED);
+    let input = dir.path().join("caiq.xlsx");
+    let output = dir.path().join("caiq-internal.xlsx");
+    caiq_workbook(&input);
+    vouch()
+        .arg("answer")
+        .arg("--internal")
+        .arg("--workbook")
+        .arg(&input)
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(&output)
+        .arg("--review")
+        .arg(dir.path().join("review.csv"))
+        .assert()
+        .success();
+    let after = umya_spreadsheet::reader::xlsx::read(&output).unwrap();
+    let a = sheet(&after);
+    assert_eq!(
+        a.get_value("C3"),
+        "",
+        "never an automatic No, even internally"
+    );
+    assert!(
+        a.get_value("E3").contains("Drafted answer: No")
+            && a.get_value("E3")
+                .contains("gha-action-pinned: 1 failed or errored for actions/checkout@v4"),
+        "{}",
+        a.get_value("E3")
+    );
+    assert!(
+        a.get_value("E8").contains("ci-vuln-scan passed for ."),
+        "{}",
+        a.get_value("E8")
+    );
+    assert!(dir.path().join("review.csv").is_file());
+}
+
+#[test]
 fn csv_questionnaire_with_a_custom_map() {
     let (dir, report) = scanned_repo(UNPINNED);
     let input = dir.path().join("vendor.csv");
@@ -367,13 +444,14 @@ fn csv_questionnaire_with_a_custom_map() {
         "Ques Num,Question Text,Response,Additional Information\n\
          A.1,\"Placeholder: are CI dependencies pinned?\",,\n\
          A.2,\"Placeholder: are logs structured?\",,\n\
-         A.3,\"Placeholder: unmapped\",,\n",
+         A.3,\"Placeholder: unmapped\",,\n\
+         A.4,\"Placeholder: is there a logging policy?\",,\n",
     )
     .unwrap();
     let map = dir.path().join("map.toml");
     std::fs::write(
         &map,
-        "[columns]\nid = \"Ques Num\"\nanswer = \"Response\"\ndescription = \"Additional Information\"\n\n[questions]\n\"A.1\" = [\"SUP-05\"]\n\"A.2\" = [\"LOG-01\"]\n",
+        "[columns]\nid = \"Ques Num\"\nanswer = \"Response\"\ndescription = \"Additional Information\"\n\n[questions]\n\"A.1\" = [\"SUP-05\"]\n\"A.2\" = [\"LOG-01\"]\n\"A.4\" = { controls = [\"LOG-01\"], policy = true }\n",
     )
     .unwrap();
     let out = dir.path().join("vendor-filled.csv");
@@ -391,11 +469,187 @@ fn csv_questionnaire_with_a_custom_map() {
         .success();
     let mut rows = csv::Reader::from_path(&out).unwrap();
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
-    assert_eq!(&rows[0][2], "No");
+    assert_eq!(
+        &rows[0][2], "",
+        "a failing control is a draft for review, never No"
+    );
+    assert_eq!(&rows[0][3], "needs review");
     assert_eq!(&rows[1][2], "Yes");
     assert_eq!(&rows[2][2], "");
-    assert!(rows[2][3].starts_with("needs human review"));
+    assert_eq!(&rows[2][3], "needs review");
+    assert_eq!(
+        &rows[3][2], "",
+        "a policy question is never answered from a finding"
+    );
     assert_eq!(&rows[0][1], "Placeholder: are CI dependencies pinned?");
+}
+
+/// A repository whose SEC-01 carries only an informational note (a `secretKeyRef`, which
+/// Kubernetes recommends) beside a clean secrets scan, and whose SUP-05 has a pinned action but
+/// an unpinned job container.
+fn noted_repo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::create_dir_all(root.join("deploy")).unwrap();
+    std::fs::write(
+        root.join(".github/workflows/ci.yml"),
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: node:20\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("deploy/api.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: nginx:1.27\n          env:\n            - name: API_TOKEN\n              valueFrom:\n                secretKeyRef:\n                  name: api\n                  key: token\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    scan_to(&root, &report);
+    (dir, report)
+}
+
+const NOTED_CLAIMS: &str = r#"
+[[claim]]
+id = "no-secrets"
+text = "No secret is committed to source code or written into manifests."
+controls = ["SEC-01"]
+
+[[claim]]
+id = "pinned-actions"
+text = "Every CI action is pinned to an immutable commit."
+checks = ["gha-action-pinned"]
+
+[[claim]]
+id = "pinned-actions-by-control"
+text = "Every CI action is pinned to an immutable commit."
+controls = ["SUP-05"]
+except = ["gha-image-pinned"]
+"#;
+
+#[test]
+fn an_info_note_and_an_unrelated_check_change_no_claim_and_no_answer() {
+    let (dir, report_path) = noted_repo();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let note = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "k8s-secrets-not-in-env")
+        .unwrap();
+    assert_eq!(note["severity"], "info", "{note}");
+    assert_eq!(control(&report, "SEC-01")["status"], "pass");
+    assert_eq!(control(&report, "SEC-01")["notes"], 1);
+    assert_eq!(
+        control(&report, "SUP-05")["status"],
+        "fail",
+        "gha-image-pinned fails"
+    );
+
+    let claims = dir.path().join("claims.toml");
+    std::fs::write(&claims, NOTED_CLAIMS).unwrap();
+    vouch()
+        .arg("trust")
+        .arg("--claims")
+        .arg(&claims)
+        .arg("--report")
+        .arg(&report_path)
+        .arg("--out")
+        .arg(dir.path().join("trust"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "3 claims: 3 verified, 0 attested, 0 partly verified, 0 unverified, 0 failing",
+        ));
+    vouch()
+        .args(["gate", "--strict", "--claims"])
+        .arg(&claims)
+        .arg("--report")
+        .arg(&report_path)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("all 3 published claims hold"));
+
+    // Bound to the whole control, the unpinned container contradicts the claim.
+    std::fs::write(
+        &claims,
+        "[[claim]]\nid = \"ci\"\ntext = \"CI is pinned.\"\ncontrols = [\"SUP-05\"]\n",
+    )
+    .unwrap();
+    vouch()
+        .args(["gate", "--claims"])
+        .arg(&claims)
+        .arg("--report")
+        .arg(&report_path)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "claim `ci` is Failing: SUP-05 is fail",
+        ));
+
+    // The same for answers: the note and the container change neither.
+    let input = dir.path().join("q.csv");
+    std::fs::write(&input, "Question ID,Answer,Comment\nS.1,,\nS.2,,\nS.3,,\n").unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[questions]\n\"S.1\" = [\"SEC-01\"]\n\"S.2\" = { checks = [\"gha-action-pinned\"] }\n\"S.3\" = [\"SUP-05\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("q-filled.csv");
+    vouch()
+        .arg("answer")
+        .arg("--workbook")
+        .arg(&input)
+        .arg("--report")
+        .arg(&report_path)
+        .arg("--map")
+        .arg(&map)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(
+        &rows[0][1], "Yes",
+        "the secretKeyRef note changes no answer"
+    );
+    assert_eq!(
+        &rows[1][1], "Yes",
+        "the container check is not behind this question"
+    );
+    assert_eq!(
+        &rows[2][1], "",
+        "the whole control failed: a person decides"
+    );
+}
+
+#[test]
+fn strict_gate_flags_a_claim_naming_what_its_checks_do_not_verify() {
+    let (dir, report) = scanned_repo(PINNED);
+    let claims = dir.path().join("hsts.toml");
+    std::fs::write(
+        &claims,
+        "[[claim]]\nid = \"ci\"\ntext = \"Every CI action is pinned, and every response carries HSTS.\"\nchecks = [\"gha-action-pinned\"]\n",
+    )
+    .unwrap();
+    vouch()
+        .args(["gate", "--claims"])
+        .arg(&claims)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    vouch()
+        .args(["gate", "--strict", "--claims"])
+        .arg(&claims)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "claim `ci` names HSTS but none of its checks verifies that",
+        ));
 }
 
 #[test]
@@ -426,7 +680,7 @@ fn unreadable_or_headerless_workbooks_exit_2() {
         .arg(dir.path().join("y.xlsx"))
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("cannot read workbook"));
+        .stderr(predicates::str::contains("is not an .xlsx (zip) file"));
 }
 
 /// Copies the demo repository so a test can change it.

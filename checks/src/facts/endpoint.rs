@@ -152,6 +152,10 @@ pub struct HttpFetch {
     pub headers: Vec<Header>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The connection was actively refused (nothing listens on the port), as opposed to a
+    /// timeout, a reset or a TLS failure: `error` is then set too.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub refused: bool,
 }
 
 impl HttpFetch {

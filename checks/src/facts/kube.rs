@@ -35,6 +35,10 @@ pub struct Workload {
     /// Pod-level `securityContext.runAsNonRoot` / `runAsUser`.
     pub run_as_non_root: Option<bool>,
     pub run_as_user: Option<i64>,
+    /// Pod-level `securityContext.seccompProfile.type` (`RuntimeDefault`, `Localhost`,
+    /// `Unconfined`); containers inherit it unless they set their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<String>,
     pub containers: Vec<Container>,
 }
 
@@ -75,6 +79,15 @@ pub struct Container {
     pub run_as_user: Option<i64>,
     pub read_only_root_filesystem: Option<bool>,
     pub capabilities_add: Vec<String>,
+    /// `securityContext.capabilities.drop`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities_drop: Vec<String>,
+    /// Container-level `securityContext.seccompProfile.type`; overrides the pod's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<String>,
+    /// `ports[].hostPort` values other than 0.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_ports: Vec<i64>,
     pub env: Vec<EnvVar>,
 }
 

@@ -277,4 +277,13 @@ pub struct Unparsed {
     /// checks then report `error`, since nothing is known about it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creates: Option<String>,
+    /// The statement's shape names the objects it acts on (`ALTER TABLE t …`, `GRANT … ON t TO
+    /// r`): `mentions` are exactly those, and it affects nothing else even when none of them
+    /// is known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub targeted: bool,
+    /// Properties a later statement set again, as `topic:subject` (`rls:public.orders`,
+    /// `role:app_user`): whatever this statement did to them was overwritten.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decided_later: Vec<String>,
 }

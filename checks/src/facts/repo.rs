@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct RepoFacts {
     /// The scanned root as given, for display only.
     pub root: String,
-    /// How many files the walk visited (after .gitignore and vendored-tree exclusions).
+    /// How many files the walk judged (see `scope` for what it left out).
     pub files_scanned: u64,
     pub manifests: Vec<Manifest>,
     pub lockfiles: Vec<Lockfile>,
@@ -23,11 +23,109 @@ pub struct RepoFacts {
     pub workloads: Vec<super::kube::Workload>,
     /// Secret-looking values found in committed files; values are redacted at collection.
     pub secrets: Vec<SecretHit>,
+    /// Files not searched for secrets because they are vendored or generated
+    /// (`.yarn/releases/…`, `*.min.js`; see `crate::secret_context::is_vendored_or_generated`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets_skipped: Vec<String>,
     /// Files of a judged kind that could not be read or parsed.
     pub unreadable: Vec<Unreadable>,
     /// `vouch:ignore[...]` comments, applied when the report is built.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<crate::suppress::InlineSuppression>,
+    /// How the files were chosen and what was left out: the report's scope.
+    pub scope: RepoScope,
+}
+
+/// How the repository walk chose its files, the git state it saw, and every path it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepoScope {
+    pub listing: Listing,
+    /// The git work tree's state, when the files came from its index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitState>,
+    /// Paths not judged, each with its reason, sorted by path.
+    pub excluded: Vec<Excluded>,
+}
+
+/// Where the list of judged files came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Listing {
+    /// Every file under the scanned directory; no ignore file (`.gitignore`, `.ignore`) is
+    /// honoured, because none of them says what is committed.
+    #[default]
+    Directory,
+    /// The files git tracks (its index), read from the working tree; untracked files are left
+    /// out and listed.
+    GitIndex,
+}
+
+/// What the git work tree was at scan time. No credentials: the remote URL loses its userinfo.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitState {
+    /// The default remote's URL, without user, password or query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// HEAD's commit id (none in a repository without commits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The checked-out branch (none when HEAD is detached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Tracked content differs from HEAD: a file modified, staged or deleted in the work tree.
+    pub dirty: bool,
+    /// The tracked paths that differ from HEAD (judged as they are in the working tree).
+    pub modified: Vec<String>,
+}
+
+/// A path the walk did not judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Excluded {
+    pub path: String,
+    pub reason: ExcludedReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExcludedReason {
+    /// A dependency or build directory (`node_modules`, `vendor`, `target`…).
+    Vendored,
+    /// In the working tree, not committed (git listing only).
+    Untracked,
+    /// A symlink whose target is outside the scanned tree: never read (an `error`).
+    SymlinkOutsideTree,
+    /// A symlink that leads back into a directory already being walked.
+    SymlinkLoop,
+    /// A symlink whose target does not exist.
+    BrokenSymlink,
+    /// A git submodule: a separate repository, scanned on its own.
+    Submodule,
+    /// Tracked, but deleted from the working tree.
+    MissingFromWorkTree,
+    /// A FIFO, socket or device: reading it could block.
+    NotARegularFile,
+    /// Matched by a `[scan] exclude` glob: never read.
+    Configured,
+}
+
+impl ExcludedReason {
+    /// Why, in words, for the text and HTML reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExcludedReason::Vendored => "dependency or build directory",
+            ExcludedReason::Untracked => "in the working tree, not committed",
+            ExcludedReason::SymlinkOutsideTree => "symlink leaving the scanned tree (not read)",
+            ExcludedReason::SymlinkLoop => "symlink loop (followed once)",
+            ExcludedReason::BrokenSymlink => "broken symlink",
+            ExcludedReason::Submodule => "git submodule (a separate repository)",
+            ExcludedReason::MissingFromWorkTree => "tracked but deleted in the working tree",
+            ExcludedReason::NotARegularFile => "not a regular file",
+            ExcludedReason::Configured => "excluded by `[scan] exclude`",
+        }
+    }
 }
 
 /// What role a file plays; decides which parser reads it and which checks an unreadable file
@@ -187,6 +285,19 @@ impl Dockerfile {
         })
     }
 
+    /// Whether `name` (a `COPY --from=` or `--mount from=` operand inside stage `index`) names
+    /// an earlier stage, by alias (case-insensitively) or by index, rather than an image.
+    pub fn names_earlier_stage(&self, index: usize, name: &str) -> bool {
+        if let Ok(n) = name.parse::<usize>() {
+            return n < index;
+        }
+        self.stages[..index.min(self.stages.len())].iter().any(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+        })
+    }
+
     /// The final stage and, following `FROM <earlier stage>` links, the stages it builds on,
     /// the last of which names a real image (or `scratch`). Empty when there are no stages.
     pub fn final_chain(&self) -> Vec<&Stage> {
@@ -227,6 +338,14 @@ pub struct Stage {
     pub settings: Vec<Setting>,
     /// Sources of `COPY` and `ADD` (not `--from` copies between stages).
     pub copies: Vec<Located>,
+    /// Operands of `COPY --from=…` and `RUN --mount=…,from=…`, after variable substitution:
+    /// an earlier stage's alias or index, or an image the build pulls.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_refs: Vec<Located>,
+    /// The last `CMD` or `ENTRYPOINT` of the stage: a stage with none in its whole chain
+    /// starts no process (an artefact-export stage such as `FROM scratch` + `COPY`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Located>,
 }
 
 /// A value with the line it was read from.
@@ -361,6 +480,31 @@ pub struct SecretHit {
     pub kind: String,
     /// e.g. `AKIA…(20 chars)`: enough to find it, never enough to use it.
     pub preview: String,
+    /// A secret, a test fixture or a documented example (see `crate::secret_context`).
+    #[serde(skip_serializing_if = "HitClass::is_secret")]
+    pub class: HitClass,
+}
+
+/// What a secret-looking value is, judged from its file and its line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HitClass {
+    /// A credential as far as vouch can tell: reported at the check's severity.
+    #[default]
+    Secret,
+    /// In a test, spec, fixture, mock or example tree, or a file named so: reported at low
+    /// severity.
+    TestFixture,
+    /// A documented example (`…EXAMPLE…`, `xxxx`, `1234567890` bodies) or a commented line of
+    /// documentation or a default/example config: reported as information.
+    Example,
+}
+
+impl HitClass {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+    pub fn is_secret(&self) -> bool {
+        *self == HitClass::Secret
+    }
 }
 
 #[cfg(test)]

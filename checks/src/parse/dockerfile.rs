@@ -108,6 +108,7 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
                 value: secrets::redact(&command).0,
                 line: ins.line,
             });
+            record_from_refs(stage, scope, ins);
         }
         "COPY" | "ADD" => {
             for source in copy_sources(&ins.args) {
@@ -116,8 +117,38 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
                     line: ins.line,
                 });
             }
+            record_from_refs(stage, scope, ins);
+        }
+        "CMD" | "ENTRYPOINT" => {
+            stage.command = Some(Located {
+                value: ins.keyword.clone(),
+                line: ins.line,
+            });
         }
         _ => {}
+    }
+}
+
+/// The `from` operands of an instruction's leading flags: `COPY --from=X` and
+/// `RUN --mount=type=cache,from=X,…`, with the stage's variables substituted.
+fn record_from_refs(stage: &mut Stage, scope: &Scope, ins: &Instruction) {
+    for flag in split_words(&ins.args)
+        .iter()
+        .take_while(|w| w.starts_with("--"))
+    {
+        let operand = if let Some(from) = flag.strip_prefix("--from=") {
+            Some(from)
+        } else if let Some(mount) = flag.strip_prefix("--mount=") {
+            mount.split(',').find_map(|kv| kv.strip_prefix("from="))
+        } else {
+            None
+        };
+        if let Some(from) = operand.filter(|f| !f.is_empty()) {
+            stage.from_refs.push(Located {
+                value: substitute(from, &scope.vars),
+                line: ins.line,
+            });
+        }
     }
 }
 

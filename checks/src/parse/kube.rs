@@ -5,6 +5,7 @@ use serde_norway::Value;
 
 use crate::facts::kube::{Container, EnvSource, EnvVar, Origin, Workload};
 use crate::model::Location;
+use crate::redact::ParseError;
 
 /// Kinds whose pod template is judged, and the path from the object to its pod spec.
 const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
@@ -44,8 +45,14 @@ pub fn looks_like_manifest(text: &str) -> bool {
 pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
     let mut out = Vec::new();
     for (doc, start_line) in documents(text) {
-        let value: Value = serde_norway::from_str(doc.as_str())
-            .map_err(|e| format!("invalid YAML in the document at line {start_line}: {e}"))?;
+        let value: Value = serde_norway::from_str(doc.as_str()).map_err(|e| {
+            // Positions count from the document's first line; the message names the file's.
+            let mut error = ParseError::yaml(&e);
+            if error.line > 0 {
+                error.line += start_line as usize - 1;
+            }
+            format!("{error} (in the document starting at line {start_line})")
+        })?;
         let doc_lines = DocLines {
             path,
             lines: doc.lines().collect(),
@@ -184,6 +191,7 @@ fn workload(
         run_as_user: pod_ctx
             .and_then(|c| c.get("runAsUser"))
             .and_then(Value::as_i64),
+        seccomp_profile: seccomp_type(pod_ctx),
         containers: Vec::new(),
     };
     let mut cursor = kind_line;
@@ -225,17 +233,18 @@ fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Con
     }
     let ctx = c.get("securityContext");
     let ctx_bool = |k: &str| ctx.and_then(|x| x.get(k)).and_then(Value::as_bool);
-    let capabilities_add = ctx
-        .and_then(|x| x.get("capabilities"))
-        .and_then(|x| x.get("add"))
-        .and_then(Value::as_sequence)
-        .map(|caps| {
-            caps.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let capabilities = |list: &str| {
+        ctx.and_then(|x| x.get("capabilities"))
+            .and_then(|x| x.get(list))
+            .and_then(Value::as_sequence)
+            .map(|caps| {
+                caps.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     Container {
         name: c
             .get("name")
@@ -250,9 +259,32 @@ fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Con
         run_as_non_root: ctx_bool("runAsNonRoot"),
         run_as_user: ctx.and_then(|x| x.get("runAsUser")).and_then(Value::as_i64),
         read_only_root_filesystem: ctx_bool("readOnlyRootFilesystem"),
-        capabilities_add,
+        capabilities_add: capabilities("add"),
+        capabilities_drop: capabilities("drop"),
+        seccomp_profile: seccomp_type(ctx),
+        host_ports: host_ports(c),
         env: env_vars(c, doc, line),
     }
+}
+
+/// `securityContext.seccompProfile.type`, as written.
+fn seccomp_type(ctx: Option<&Value>) -> Option<String> {
+    ctx.and_then(|x| x.get("seccompProfile"))
+        .and_then(|x| x.get("type"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// `ports[].hostPort` values that bind a node port (0 means none).
+fn host_ports(c: &Value) -> Vec<i64> {
+    let Some(Value::Sequence(ports)) = c.get("ports") else {
+        return Vec::new();
+    };
+    ports
+        .iter()
+        .filter_map(|p| p.get("hostPort").and_then(Value::as_i64))
+        .filter(|&port| port != 0)
+        .collect()
 }
 
 fn env_vars(c: &Value, doc: &DocLines<'_>, from: u32) -> Vec<EnvVar> {

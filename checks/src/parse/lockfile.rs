@@ -9,6 +9,7 @@ use toml::Value as Toml;
 
 use super::manifest::normalize_python;
 use crate::facts::repo::{Ecosystem, Lockfile};
+use crate::redact::ParseError;
 
 /// `bun.lockb` is a binary format: its presence is recorded, its packages are not read.
 pub fn binary(path: &str) -> Lockfile {
@@ -30,11 +31,19 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
     let mut members = BTreeSet::new();
     let ecosystem = match name {
         "Cargo.lock" => {
-            toml_packages(text, &mut names, str::to_owned)?;
+            toml_packages(text, &mut names, "package", str::to_owned)?;
             Ecosystem::Cargo
         }
         "poetry.lock" | "uv.lock" | "pdm.lock" => {
-            toml_packages(text, &mut names, normalize_python)?;
+            toml_packages(text, &mut names, "package", normalize_python)?;
+            Ecosystem::Python
+        }
+        _ if is_pylock(name) => {
+            toml_packages(text, &mut names, "packages", normalize_python)?;
+            Ecosystem::Python
+        }
+        "requirements.lock" | "requirements-dev.lock" => {
+            rye_lock(text, &mut names);
             Ecosystem::Python
         }
         "package-lock.json" | "npm-shrinkwrap.json" => {
@@ -75,30 +84,60 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
     })
 }
 
-/// Cargo.lock, poetry.lock, uv.lock, pdm.lock: `[[package]] name = …`.
+/// PEP 751 lockfiles, as Hatch (`hatch env lock`), PDM, uv and pip write them: `pylock.toml`
+/// and `pylock.<name>.toml`.
+pub fn is_pylock(name: &str) -> bool {
+    name == "pylock.toml"
+        || name
+            .strip_prefix("pylock.")
+            .and_then(|rest| rest.strip_suffix(".toml"))
+            .is_some_and(|env| !env.is_empty() && !env.contains('/'))
+}
+
+/// Cargo.lock, poetry.lock, uv.lock, pdm.lock (`[[package]]`), pylock.toml (`[[packages]]`):
+/// the `name` of each entry.
 fn toml_packages(
     text: &str,
     names: &mut BTreeSet<String>,
+    key: &str,
     normalize: impl Fn(&str) -> String,
 ) -> Result<(), String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| format!("invalid TOML: {e}"))?;
-    let packages = match doc.get("package") {
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
+    let packages = match doc.get(key) {
         None => return Ok(()),
         Some(Toml::Array(p)) => p,
-        Some(_) => return Err("`package` is not an array of tables".to_owned()),
+        Some(_) => return Err(format!("`{key}` is not an array of tables")),
     };
     for package in packages {
         let name = package
             .get("name")
             .and_then(Toml::as_str)
-            .ok_or("a [[package]] entry has no name")?;
+            .ok_or_else(|| format!("a [[{key}]] entry has no name"))?;
         names.insert(normalize(name));
     }
     Ok(())
 }
 
+/// Rye's `requirements.lock` / `requirements-dev.lock`: pip-compile style `name==version`
+/// lines (`-e file:.` for the project itself, `#` comments, `--hash` continuations).
+fn rye_lock(text: &str, names: &mut BTreeSet<String>) {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('-') {
+            continue;
+        }
+        if let Some((name, _)) = line.split_once("==") {
+            let name = name.split('[').next().unwrap_or(name).trim();
+            if !name.is_empty() {
+                names.insert(normalize_python(name));
+            }
+        }
+    }
+}
+
 fn json_object(text: &str) -> Result<serde_json::Map<String, Json>, String> {
-    match serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))? {
+    match serde_json::from_str(text).map_err(|e| ParseError::json(&e).to_string())? {
         Json::Object(o) => Ok(o),
         _ => Err("not a JSON object at the top level".to_owned()),
     }
@@ -156,7 +195,7 @@ fn pnpm_lock(
     names: &mut BTreeSet<String>,
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
-    let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc: Yaml = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     if doc.get("lockfileVersion").is_none() {
         return Err("no `lockfileVersion`: not a pnpm lockfile".to_owned());
     }
@@ -216,7 +255,8 @@ fn yarn_lock(
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
     if text.contains("__metadata:") {
-        let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+        let doc: Yaml =
+            serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
         let Yaml::Mapping(entries) = doc else {
             return Err("not a YAML mapping at the top level".to_owned());
         };
@@ -264,7 +304,7 @@ fn bun_lock(
     names: &mut BTreeSet<String>,
     members: &mut BTreeSet<String>,
 ) -> Result<(), String> {
-    let doc: Json = json5::from_str(text).map_err(|e| format!("invalid bun.lock: {e}"))?;
+    let doc: Json = json5::from_str(text).map_err(|e| ParseError::json5(&e).to_string())?;
     if doc.get("lockfileVersion").is_none() {
         return Err("no `lockfileVersion`: not a bun lockfile".to_owned());
     }
@@ -353,6 +393,16 @@ mod tests {
         );
         assert!(parse("Cargo.lock", "[[package]]\nversion = \"1\"\n").is_err());
         assert!(parse("uv.lock", "not toml [").is_err());
+    }
+
+    #[test]
+    fn rye_and_pep_751_locks() {
+        let rye = "# generated by rye\n# use `rye lock` or `rye sync` to update this lockfile\n#\n-e file:.\nanyio==4.4.0\n    # via httpx\nFlask[async]==3.0.3\n";
+        assert_eq!(packages("requirements.lock", rye), ["anyio", "flask"]);
+        let pylock = "lock-version = \"1.0\"\ncreated-by = \"hatch\"\n\n[[packages]]\nname = \"Requests\"\nversion = \"2.32.3\"\n";
+        assert_eq!(packages("pylock.test.toml", pylock), ["requests"]);
+        // A Cargo-style `[[package]]` table is not what PEP 751 writes.
+        assert!(packages("pylock.toml", "[[package]]\nname = \"x\"\n").is_empty());
     }
 
     #[test]

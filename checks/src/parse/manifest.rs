@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use toml::Value as Toml;
 
 use crate::facts::repo::{Dependency, Ecosystem, Manifest, Requirement};
+use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -92,7 +93,8 @@ const CARGO_DEPENDENCY_TABLES: [&str; 3] =
     ["dependencies", "dev-dependencies", "build-dependencies"];
 
 fn cargo(text: &str) -> Result<Manifest, String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| format!("invalid TOML: {e}"))?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
     let mut m = ecosystem_manifest(Ecosystem::Cargo);
     m.workspace_root = doc.contains_key("workspace");
     let mut tables: Vec<(String, &toml::Table)> = Vec::new();
@@ -126,7 +128,7 @@ fn cargo(text: &str) -> Result<Manifest, String> {
 const NPM_DEPENDENCY_KEYS: [&str; 3] = ["dependencies", "devDependencies", "optionalDependencies"];
 
 fn package_json(text: &str) -> Result<Manifest, String> {
-    let doc: Json = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let doc: Json = serde_json::from_str(text).map_err(|e| ParseError::json(&e).to_string())?;
     let Json::Object(root) = &doc else {
         return Err("not a JSON object at the top level".to_owned());
     };
@@ -157,11 +159,12 @@ fn package_json(text: &str) -> Result<Manifest, String> {
 }
 
 fn pyproject(text: &str) -> Result<Manifest, String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| format!("invalid TOML: {e}"))?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| ParseError::toml(&e, text).to_string())?;
     let mut m = ecosystem_manifest(Ecosystem::Python);
     let tool = doc.get("tool").and_then(Toml::as_table);
     let tool_has = |name: &str| tool.is_some_and(|t| t.contains_key(name));
-    m.tool = ["poetry", "pdm", "uv"]
+    m.tool = ["poetry", "pdm", "uv", "rye"]
         .into_iter()
         .find(|t| tool_has(t))
         .map(str::to_owned);
@@ -305,7 +308,7 @@ fn gemfile(text: &str) -> Manifest {
 }
 
 fn composer_json(text: &str) -> Result<Manifest, String> {
-    let doc: Json = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let doc: Json = serde_json::from_str(text).map_err(|e| ParseError::json(&e).to_string())?;
     let Json::Object(root) = &doc else {
         return Err("not a JSON object at the top level".to_owned());
     };

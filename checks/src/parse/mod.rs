@@ -5,6 +5,7 @@ pub mod kube;
 mod lines;
 pub mod lockfile;
 pub mod manifest;
+pub mod nesting;
 pub mod sbom;
 pub mod sql;
 mod supply_chain;
@@ -50,6 +51,9 @@ pub fn classify(path: &str) -> FileKind {
         | "poetry.lock"
         | "uv.lock"
         | "pdm.lock"
+        | "pylock.toml"
+        | "requirements.lock"
+        | "requirements-dev.lock"
         | "go.sum"
         | "Gemfile.lock"
         | "composer.lock" => return FileKind::Lockfile,
@@ -57,6 +61,9 @@ pub fn classify(path: &str) -> FileKind {
             return FileKind::UpdateConfig;
         }
         _ => {}
+    }
+    if lockfile::is_pylock(name) {
+        return FileKind::Lockfile;
     }
     if lower.starts_with("requirements") && lower.ends_with(".txt") {
         return FileKind::Manifest;
@@ -83,6 +90,18 @@ pub fn classify(path: &str) -> FileKind {
     FileKind::Text
 }
 
+/// Refuses a YAML, JSON(5) or TOML file nested too deeply for its parser to read in bounded
+/// time and stack (see [`nesting`]); other files and undecodable text pass (the parser itself
+/// reports those).
+fn check_nesting(kind: FileKind, path: &str, bytes: &[u8]) -> Result<(), String> {
+    match (nesting::syntax_of(path), std::str::from_utf8(bytes)) {
+        // Other YAML files are not parsed at all.
+        (Some(_), Ok(text)) if kind == FileKind::Yaml && !kube::looks_like_manifest(text) => Ok(()),
+        (Some(syntax), Ok(text)) => nesting::check(text, syntax),
+        _ => Ok(()),
+    }
+}
+
 /// Parses one file's bytes into `facts`. `Err` is one sentence naming the cause; the caller
 /// records it as [`crate::facts::repo::Unreadable`].
 pub fn parse_into(
@@ -94,6 +113,7 @@ pub fn parse_into(
     if kind == FileKind::Text {
         return Ok(());
     }
+    check_nesting(kind, path, bytes)?;
     if let Some(outcome) = supply_chain::parse_into(kind, path, bytes, facts) {
         return outcome;
     }
@@ -133,6 +153,9 @@ mod tests {
         assert_eq!(classify("web/package.json"), FileKind::Manifest);
         assert_eq!(classify("requirements-dev.txt"), FileKind::Manifest);
         assert_eq!(classify("web/pnpm-lock.yaml"), FileKind::Lockfile);
+        assert_eq!(classify("requirements.lock"), FileKind::Lockfile);
+        assert_eq!(classify("api/pylock.test.toml"), FileKind::Lockfile);
+        assert_eq!(classify("pylock..toml"), FileKind::Text);
         assert_eq!(classify(".github/dependabot.yml"), FileKind::UpdateConfig);
         assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);

@@ -37,7 +37,7 @@ fn parse_text(
     match kind {
         FileKind::Manifest => facts.manifests.push(manifest::parse(path, text)?),
         FileKind::Lockfile => facts.lockfiles.push(lockfile::parse(path, text)?),
-        FileKind::Sbom => facts.sboms.push(sbom::parse(path, text)?),
+        FileKind::Sbom => facts.sboms.extend(sbom::parse(path, text)?),
         FileKind::UpdateConfig => facts.update_configs.push(update_config::parse(path, text)?),
         FileKind::Dockerfile | FileKind::Workflow | FileKind::Yaml | FileKind::Text => {}
     }

@@ -5,6 +5,7 @@ use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
 use crate::facts::repo::{Ecosystem, UpdateConfig, UpdateTool};
+use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<UpdateConfig, String> {
     if path.ends_with("dependabot.yml") || path.ends_with("dependabot.yaml") {
@@ -15,7 +16,7 @@ pub fn parse(path: &str, text: &str) -> Result<UpdateConfig, String> {
 }
 
 fn dependabot(path: &str, text: &str) -> Result<UpdateConfig, String> {
-    let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc: Yaml = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     let Some(Yaml::Sequence(updates)) = doc.get("updates") else {
         return Err("no `updates` list: Dependabot would reject it".to_owned());
     };
@@ -37,16 +38,19 @@ fn dependabot(path: &str, text: &str) -> Result<UpdateConfig, String> {
     })
 }
 
-/// Dependabot's `package-ecosystem` values for the ecosystems vouch recognises.
+/// Dependabot's `package-ecosystem` values for the ecosystems vouch recognises, mapped to what
+/// each updates: `docker` updates Dockerfiles, while `docker-compose` (compose files) and
+/// `devcontainers` do not, so neither covers vouch's `docker`. `pip` also covers Pipenv and
+/// Poetry; `pipenv` and `poetry` are not Dependabot values and cover nothing.
 fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
     Some(match name {
         "cargo" => Ecosystem::Cargo,
         "npm" | "bun" => Ecosystem::Npm,
-        "pip" | "pipenv" | "poetry" | "uv" => Ecosystem::Python,
+        "pip" | "uv" => Ecosystem::Python,
         "gomod" => Ecosystem::Go,
         "bundler" => Ecosystem::Ruby,
         "composer" => Ecosystem::Composer,
-        "docker" | "docker-compose" => Ecosystem::Docker,
+        "docker" => Ecosystem::Docker,
         "github-actions" => Ecosystem::GithubActions,
         _ => return None,
     })
@@ -54,7 +58,7 @@ fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
 
 fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
     // Renovate reads JSON5 for every config file name; JSON is a subset of it.
-    let doc: Json = json5::from_str(text).map_err(|e| format!("invalid JSON5: {e}"))?;
+    let doc: Json = json5::from_str(text).map_err(|e| ParseError::json5(&e).to_string())?;
     if !doc.is_object() {
         return Err("not an object at the top level".to_owned());
     }
@@ -94,7 +98,8 @@ fn renovate_manager(name: &str) -> Option<Ecosystem> {
         "gomod" => Ecosystem::Go,
         "bundler" => Ecosystem::Ruby,
         "composer" => Ecosystem::Composer,
-        "dockerfile" | "docker-compose" => Ecosystem::Docker,
+        // `docker-compose` updates compose files' images, not Dockerfiles.
+        "dockerfile" => Ecosystem::Docker,
         "github-actions" => Ecosystem::GithubActions,
         _ => return None,
     })
@@ -111,6 +116,12 @@ mod tests {
         assert_eq!(c.ecosystems, [Ecosystem::Npm, Ecosystem::GithubActions]);
         assert!(!c.all_ecosystems);
         assert!(parse(".github/dependabot.yml", "version: 2\n").is_err());
+        let compose = "version: 2\nupdates:\n  - package-ecosystem: docker-compose\n    directory: /\n  - package-ecosystem: devcontainers\n    directory: /\n";
+        let c = parse(".github/dependabot.yml", compose).unwrap();
+        assert!(c.ecosystems.is_empty(), "{:?}", c.ecosystems);
+        let docker = compose.replace("docker-compose", "docker");
+        let c = parse(".github/dependabot.yml", &docker).unwrap();
+        assert_eq!(c.ecosystems, [Ecosystem::Docker]);
         assert!(parse(".github/dependabot.yml", "updates: [\n").is_err());
     }
 
@@ -125,6 +136,12 @@ mod tests {
         .unwrap();
         assert!(!c.all_ecosystems);
         assert_eq!(c.ecosystems, [Ecosystem::Cargo, Ecosystem::Docker]);
+        let compose_only = parse(
+            "renovate.json",
+            r#"{"enabledManagers": ["docker-compose"]}"#,
+        )
+        .unwrap();
+        assert!(compose_only.ecosystems.is_empty());
         let off = parse(".renovaterc", "{\"enabled\": false}").unwrap();
         assert!(!off.all_ecosystems && off.ecosystems.is_empty());
         assert!(parse("renovate.json", "[1]").is_err());

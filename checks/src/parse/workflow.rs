@@ -4,9 +4,10 @@ use serde_norway::Value;
 
 use super::LineIndex;
 use crate::facts::repo::{Located, Workflow, WorkflowKind};
+use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
-    let doc: Value = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc: Value = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     let Value::Mapping(root) = &doc else {
         return Err("not a YAML mapping at the top level".to_owned());
     };

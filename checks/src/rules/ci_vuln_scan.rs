@@ -28,11 +28,15 @@ scanner, either as an action —
 `aquasecurity/trivy-action`, `anchore/scan-action`, `google/osv-scanner-action`,
 `snyk/actions`, `actions/dependency-review-action`, `golang/govulncheck-action`,
 `rustsec/audit-check`, `actions-rs/audit-check`, `EmbarkStudios/cargo-deny-action`,
-`pypa/gh-action-pip-audit`, `docker/scout-action` — or as a command in a `run:` step:
+`pypa/gh-action-pip-audit`, `docker/scout-action`, `dependency-check/Dependency-Check_Action`
+— or as a command in a `run:` step:
 `trivy fs|image|repo|rootfs|sbom`, `grype`, `osv-scanner`, `govulncheck`, `cargo audit`,
 `cargo deny check` (all checks, or `advisories`), `npm|pnpm|yarn|bun audit`, `yarn npm audit`,
 `pip-audit`, `safety check|scan`, `snyk test`, `docker scout cves`, `bundle audit`,
-`composer audit`.
+`bundle-audit`/`bundler-audit`, `composer audit`, OWASP dependency-check (`dependency-check.sh
+--scan`, the Maven plugin's `dependency-check:check|aggregate`, the Gradle plugin's
+`dependencyCheckAnalyze|Aggregate`), and `docker run` of the `owasp/dependency-check`,
+`aquasec/trivy` or `anchore/grype` images.
 
 `github/codeql-action` does not count: CodeQL is static analysis of your own code (SAST), not
 a check of dependencies against vulnerability databases (SCA). Neither do scheduled-only
@@ -67,13 +71,15 @@ const SCANNER_ACTIONS: &[&str] = &[
     "embarkstudios/cargo-deny-action",
     "pypa/gh-action-pip-audit",
     "docker/scout-action",
+    "dependency-check/dependency-check_action",
+    "anchore/grype-action",
 ];
 
 /// Scanner command lines; each starts at a command boundary so mentions in `echo`ed prose or
 /// install steps (`go install …/govulncheck@latest`) do not count.
 static SCANNER_COMMANDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?m)(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(?:npx\s+|pnpm\s+dlx\s+|uvx\s+|pipx\s+run\s+)?(?:",
+        r"(?m)(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(?:npx\s+|pnpm\s+dlx\s+|uvx\s+|pipx\s+run\s+|bundle\s+exec\s+)?(?:",
         r"trivy\s+(?:fs|filesystem|image|repo|repository|rootfs|sbom)\b",
         r"|grype\b|osv-scanner\b|govulncheck\b",
         r"|cargo\s+audit\b",
@@ -81,7 +87,12 @@ static SCANNER_COMMANDS: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?:npm|pnpm|bun)\s+audit\b|yarn\s+(?:npm\s+)?audit\b",
         r"|pip-audit\b|safety\s+(?:check|scan)\b",
         r"|snyk\s+(?:container\s+)?test\b|docker\s+scout\s+cves\b",
-        r"|bundle(?:-|\s+)audit\b|composer\s+audit\b",
+        r"|bundle(?:-|\s+)audit\b|bundler-audit\b|composer\s+audit\b",
+        // OWASP dependency-check: the CLI, the Maven and Gradle plugins, the Docker image.
+        r"|(?:[\w.-]*/)*dependency-check(?:\.sh|\.bat)?\s+[^\n;&|]*--(?:scan|project)\b",
+        r"|(?:\./)?mvnw?\b[^\n;&|]*\b(?:org\.owasp:)?dependency-check(?:-maven)?(?::[\w.-]+)?:(?:check|aggregate)\b",
+        r"|(?:\./)?gradlew?\b[^\n;&|]*\bdependencyCheck(?:Analyze|Aggregate)\b",
+        r"|docker\s+run\b[^\n;&|]*\s(?:owasp/dependency-check|aquasec/trivy|anchore/grype)(?::[\w.-]+)?\s",
         r")"
     ))
     .expect("scanner regex is valid")
@@ -267,6 +278,13 @@ mod tests {
             "pip install pip-audit && pip-audit -r requirements.txt",
             "snyk test",
             "npx osv-scanner -r .",
+            "bundle exec bundler-audit check --update",
+            "./dependency-check/bin/dependency-check.sh --project api --scan . --failOnCVSS 7",
+            "mvn -B org.owasp:dependency-check-maven:12.1.0:check",
+            "./mvnw dependency-check:aggregate",
+            "./gradlew dependencyCheckAnalyze --info",
+            "docker run --rm -v $PWD:/src owasp/dependency-check:latest --scan /src",
+            "trivy image --exit-code 1 ghcr.io/acme/api:1",
         ] {
             assert!(SCANNER_COMMANDS.is_match(yes), "{yes}");
         }
@@ -276,6 +294,10 @@ mod tests {
             "go install golang.org/x/vuln/cmd/govulncheck@latest",
             "npm ci",
             "trivy --version",
+            "./gradlew build",
+            "mvn dependency:tree",
+            "docker pull owasp/dependency-check:latest",
+            "echo see dependency-check.sh --scan docs",
         ] {
             assert!(!SCANNER_COMMANDS.is_match(no), "{no}");
         }
@@ -289,6 +311,9 @@ mod tests {
             "google/osv-scanner-action/.github/workflows/osv-scanner-reusable.yml@v2"
         ));
         assert!(is_scanner_action("EmbarkStudios/cargo-deny-action@v2"));
+        assert!(is_scanner_action(
+            "dependency-check/Dependency-Check_Action@main"
+        ));
         assert!(!is_scanner_action("github/codeql-action/analyze@v3"));
         assert!(!is_scanner_action("aquasecurity/trivy-action-fork@v1"));
     }

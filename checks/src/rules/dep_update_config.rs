@@ -24,7 +24,10 @@ pinned versions (lockfiles, image digests, action SHAs) from going stale.
 The ecosystems found in the repository: those of its manifests and lockfiles (`cargo`, `npm`,
 `python`, `go`, `ruby`, `composer`), `docker` when it has a Dockerfile and `github-actions`
 when it has a workflow or composite action. The subject is each ecosystem found, by these names
-(Dependabot's `pip`, `gomod` and `bundler` are our `python`, `go` and `ruby`). Each must be
+(Dependabot's `pip`/`uv`, `gomod` and `bundler` are our `python`, `go` and `ruby`). Each
+ecosystem maps to what it updates: Dependabot's `docker-compose` and `devcontainers` and
+Renovate's `docker-compose` manager update compose or devcontainer files, not Dockerfiles, so
+they do not cover `docker`. Each must be
 covered by `.github/dependabot.yml` (a `package-ecosystem` entry for it) or by a Renovate config
 (`renovate.json`, `renovate.json5`, `.renovaterc`, `.renovaterc.json`), which covers every
 ecosystem unless `enabledManagers` limits it or `enabled` is false.

@@ -34,9 +34,57 @@ pub(crate) fn is_chainguard(reference: &str) -> bool {
     reference.starts_with("cgr.dev/chainguard/")
 }
 
+/// Chiseled images: Ubuntu images cut down with chisel to the runtime's own files (no shell,
+/// no package manager). Microsoft's .NET images mark them by tag
+/// (`mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled`, `runtime-deps:9.0-noble-chiseled-extra`),
+/// Canonical's by repository (`ubuntu/dotnet-aspnet`, `ubuntu/python`… with `-chiseled` tags).
+pub(crate) fn is_chiseled(reference: &str) -> bool {
+    let (_, tag) = name_and_tag(reference);
+    tag.split('-').any(|part| part == "chiseled")
+}
+
+/// Red Hat's UBI micro images: no package manager, no shell utilities beyond the minimum.
+pub(crate) fn is_ubi_micro(reference: &str) -> bool {
+    let (name, _) = name_and_tag(reference);
+    name.starts_with("registry.access.redhat.com/")
+        && name
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n == "ubi-micro" || n.ends_with("-micro"))
+}
+
+/// The well-known minimal bases `docker-minimal-base` accepts without configuration.
+pub(crate) fn is_known_minimal(reference: &str) -> bool {
+    is_distroless(reference)
+        || is_chainguard(reference)
+        || is_chiseled(reference)
+        || is_ubi_micro(reference)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_minimal_bases() {
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/runtime-deps:9.0-noble-chiseled-extra@sha256:ab"
+        ));
+        assert!(is_known_minimal(
+            "ubuntu/python:3.12-24.04_chiseled"
+                .replace('_', "-")
+                .as_str()
+        ));
+        assert!(is_known_minimal(
+            "registry.access.redhat.com/ubi9/ubi-micro:9.4"
+        ));
+        assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:8.0"));
+        assert!(!is_known_minimal("registry.access.redhat.com/ubi9/ubi:9.4"));
+        assert!(!is_known_minimal("example.com/chiseled/app:latest"));
+    }
 
     #[test]
     fn splits_references() {

@@ -28,6 +28,11 @@ visible to `FROM`, as in BuildKit). `FROM scratch` passes (there is nothing to p
 `FROM` whose variable has no default (`ARG BASE` then `FROM $BASE`) is an `error`: the image is
 chosen at build time and cannot be proven pinned. An unreadable Dockerfile is an `error`.
 
+Images pulled without a `FROM` are judged the same way: `COPY --from=busybox:1.36 …` and
+`RUN --mount=type=bind,from=ghcr.io/acme/tools:v1,…` copy or mount files from an image, which
+reach the build's output just as a base does. A `--from` naming an earlier stage (by alias or
+index) is not an image and is not judged.
+
 ## How to fix
 Pin the digest and keep the tag for readers and update tools:
 `FROM node:20-alpine@sha256:<digest>`. Get the digest with
@@ -50,38 +55,69 @@ impl Check for DockerBasePinned {
         let Some(repo) = &cx.facts.repo else { return };
         for df in &repo.dockerfiles {
             for (index, stage) in df.stages.iter().enumerate() {
-                if df.earlier_stage(index).is_some() {
-                    continue;
+                if df.earlier_stage(index).is_none() {
+                    let written = stage.base_written.as_deref().unwrap_or(&stage.base);
+                    let evidence = json!({
+                        "dockerfile": df.path,
+                        "line": stage.line,
+                        "base": stage.base,
+                        "written": written,
+                        "stage": stage.alias,
+                    });
+                    let location = Location::file(df.path.clone(), stage.line);
+                    let instruction = format!("FROM {written}");
+                    judge_reference(&stage.base, &instruction, location, evidence, out);
                 }
-                let written = stage.base_written.as_deref().unwrap_or(&stage.base);
-                let location = Location::file(df.path.clone(), stage.line);
-                let evidence = json!({
-                    "dockerfile": df.path,
-                    "line": stage.line,
-                    "base": stage.base,
-                    "written": written,
-                    "stage": stage.alias,
-                });
-                let base = stage.base.clone();
-                if is_scratch(&base) {
-                    out.pass(base, location, "scratch is empty: nothing to pin", evidence);
-                } else if is_unresolved(&base) {
-                    let why = format!(
-                        "`FROM {written}` uses a build argument with no default: which image is \
-                         built cannot be proven, let alone that it is pinned"
-                    );
-                    out.error(base, location, why, evidence);
-                } else if is_digest_pinned(&base) {
-                    out.pass(base, location, "pinned by @sha256 digest", evidence);
-                } else {
-                    let why = format!(
-                        "`{base}` is not pinned by @sha256 digest: the tag can be moved to \
-                         another image"
-                    );
-                    out.fail(base, location, why, evidence);
+                for from in &stage.from_refs {
+                    if df.names_earlier_stage(index, &from.value) {
+                        continue;
+                    }
+                    let evidence = json!({
+                        "dockerfile": df.path,
+                        "line": from.line,
+                        "image": from.value,
+                        "used_by": "COPY --from / RUN --mount from",
+                        "stage": stage.alias,
+                    });
+                    let location = Location::file(df.path.clone(), from.line);
+                    let instruction = format!("--from={}", from.value);
+                    judge_reference(&from.value, &instruction, location, evidence, out);
                 }
             }
         }
+    }
+}
+
+/// One image the build pulls: a `FROM` base, or the image of a `COPY --from=` or a
+/// `RUN --mount=…,from=`, which reach the build's output just as a base does.
+fn judge_reference(
+    image: &str,
+    written: &str,
+    location: Location,
+    evidence: serde_json::Value,
+    out: &mut Findings,
+) {
+    let subject = image.to_owned();
+    if is_scratch(image) {
+        out.pass(
+            subject,
+            location,
+            "scratch is empty: nothing to pin",
+            evidence,
+        );
+    } else if is_unresolved(image) {
+        let why = format!(
+            "`{written}` uses a build argument with no default: which image is built cannot be \
+             proven, let alone that it is pinned"
+        );
+        out.error(subject, location, why, evidence);
+    } else if is_digest_pinned(image) {
+        out.pass(subject, location, "pinned by @sha256 digest", evidence);
+    } else {
+        let why = format!(
+            "`{image}` is not pinned by @sha256 digest: the tag can be moved to another image"
+        );
+        out.fail(subject, location, why, evidence);
     }
 }
 
@@ -119,6 +155,28 @@ mod tests {
             vec![
                 (format!("alpine@{digest}"), Status::Pass),
                 ("node:20".to_owned(), Status::Fail),
+                ("scratch".to_owned(), Status::Pass),
+            ]
+        );
+    }
+
+    #[test]
+    fn images_copied_or_mounted_from_are_judged_but_stages_are_not() {
+        let digest = format!("sha256:{}", "b".repeat(64));
+        let got = judge(&format!(
+            "FROM golang@{digest} AS build\nRUN go build\nFROM scratch\n\
+             COPY --from=build /app /app\nCOPY --from=0 /x /x\n\
+             COPY --link --from=busybox:1.36 /bin/sh /bin/sh\n\
+             RUN --mount=type=bind,from=ghcr.io/acme/tools:v1,target=/t true\n\
+             COPY --from=nginx@{digest} /etc/nginx /etc/nginx\n"
+        ));
+        assert_eq!(
+            got,
+            vec![
+                ("busybox:1.36".to_owned(), Status::Fail),
+                ("ghcr.io/acme/tools:v1".to_owned(), Status::Fail),
+                (format!("golang@{digest}"), Status::Pass),
+                (format!("nginx@{digest}"), Status::Pass),
                 ("scratch".to_owned(), Status::Pass),
             ]
         );

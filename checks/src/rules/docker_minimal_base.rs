@@ -1,9 +1,8 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
-use super::docker::{
-    is_chainguard, is_distroless, is_scratch, is_unresolved, name_and_tag, without_digest,
-};
+use super::docker::{is_known_minimal, is_scratch, is_unresolved, name_and_tag, without_digest};
+use super::docker_role::shipped_dockerfiles;
 use super::unreadable_files;
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
@@ -23,9 +22,13 @@ hundreds of libraries the application never calls. Minimal bases (distroless, Ch
 `scratch`) ship only the runtime, so there is less to exploit and fewer CVEs to triage.
 
 ## What is judged
-The base of each Dockerfile's final stage, following `FROM <earlier stage>` links to the image
-the chain really starts from. Minimal: `scratch`, `gcr.io/distroless/*`, `cgr.dev/chainguard/*`,
-and any glob listed in `vouch.toml`:
+The base of the final stage of each Dockerfile that builds a shipped image (see
+`docker-non-root` for how vouch tells shipped images from development, test and docs ones),
+following `FROM <earlier stage>` links to the image the chain really starts from. Minimal:
+`scratch`, `gcr.io/distroless/*`, `cgr.dev/chainguard/*`, chiseled images (a tag with a
+`chiseled` part, such as `mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled` or Canonical's
+`ubuntu/*:*-chiseled`), Red Hat UBI micro (`registry.access.redhat.com/*/ubi-micro`), and any glob
+listed in `vouch.toml`:
 
 ```toml
 [docker]
@@ -57,7 +60,7 @@ impl Check for DockerMinimalBase {
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
         let allowed = allow_list(&cx.settings.docker.minimal_bases);
-        for df in &repo.dockerfiles {
+        for (df, role) in shipped_dockerfiles(repo, cx.settings, out) {
             let chain = df.final_chain();
             let Some(root) = chain.last() else { continue };
             let followed: Vec<&str> = chain.iter().map(|s| s.base.as_str()).collect();
@@ -67,6 +70,7 @@ impl Check for DockerMinimalBase {
                 "line": root.line,
                 "stages_followed": followed,
                 "minimal_bases": cx.settings.docker.minimal_bases,
+                "shipped": role.evidence(),
             });
             let (status, message) = judge(&root.base, &allowed);
             out.push(
@@ -101,7 +105,7 @@ fn judge(base: &str, allowed: &Result<GlobSet, String>) -> (Status, String) {
         let why = format!("the final stage's base `{base}` cannot be resolved");
         return (Status::Error, why);
     }
-    if is_distroless(base) || is_chainguard(base) {
+    if is_known_minimal(base) {
         return (Status::Pass, format!("`{base}` is a minimal base image"));
     }
     let allowed = match allowed {
@@ -113,8 +117,8 @@ fn judge(base: &str, allowed: &Result<GlobSet, String>) -> (Status, String) {
         return (Status::Pass, how);
     }
     let why = format!(
-        "the final stage builds on `{base}`, not a minimal base (distroless, Chainguard, scratch \
-         or [docker] minimal_bases)"
+        "the final stage builds on `{base}`, not a minimal base (distroless, Chainguard, chiseled, \
+         UBI micro, scratch or [docker] minimal_bases)"
     );
     (Status::Fail, why)
 }
@@ -132,6 +136,14 @@ mod tests {
             Status::Pass
         );
         assert_eq!(judge("cgr.dev/chainguard/python", &none).0, Status::Pass);
+        assert_eq!(
+            judge(
+                "mcr.microsoft.com/dotnet/runtime-deps:8.0-jammy-chiseled",
+                &none
+            )
+            .0,
+            Status::Pass
+        );
         assert_eq!(judge("node:20", &none).0, Status::Fail);
         assert_eq!(judge("${BASE}", &none).0, Status::Error);
         let mine = allow_list(&[

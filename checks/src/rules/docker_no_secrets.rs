@@ -210,6 +210,7 @@ mod tests {
                 line: 1,
                 kind: "npm-token".to_owned(),
                 preview: "npm_…(40 chars)".to_owned(),
+                ..SecretHit::default()
             }],
             ..RepoFacts::default()
         };

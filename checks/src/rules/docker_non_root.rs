@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use super::docker::{is_chainguard, is_distroless, is_unresolved, name_and_tag};
+use super::docker::{is_chainguard, is_chiseled, is_distroless, is_unresolved, name_and_tag};
+use super::docker_role::shipped_dockerfiles;
 use super::unreadable_files;
 use crate::facts::repo::{Dockerfile, FileKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
@@ -21,13 +22,26 @@ cheapest container hardening there is, and Kubernetes' `runAsNonRoot` refuses im
 do not declare one.
 
 ## What is judged
-The final stage of each Dockerfile (the image that ships). Its last `USER` decides; a stage
+The final stage of each Dockerfile that builds a shipped image.
+
+Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
+is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) of a release,
+deploy or publish workflow ships; one whose path marks it as tooling (under `.devcontainer/`,
+`test/`, `tests/`, `e2e/`, `fuzz/`, `docs/`, `examples/`, `ci/`, `hack/`, `bench/`, `codegen/`…, or
+named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci`) does not; nor
+does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT`, which only exports build artefacts;
+every other Dockerfile is judged as shipped. The finding's evidence says which rule decided.
+Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked secrets
+(`docker-no-secrets`).
+
+ Its last `USER` decides; a stage
 built `FROM` an earlier stage inherits that stage's `USER`. `root`, `0`, and `root`/`0` with
 any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. With no `USER`
 anywhere in the chain, the base image's default user applies, which vouch can only know for
 images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
 (`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
-`wolfi-base` and `-dev` variants, which are not assumed. Any other base without a `USER` fails: most images (`node`, `python`,
+`wolfi-base` and `-dev` variants, which are not assumed — and Microsoft's chiseled .NET images
+(`mcr.microsoft.com/dotnet/*:*-chiseled*`), which run as the `app` user (1654) by default. Any other base without a `USER` fails: most images (`node`, `python`,
 `debian`…) default to root. A `USER $VAR` with no default is an `error`.
 
 ## How to fix
@@ -49,16 +63,22 @@ impl Check for DockerNonRoot {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
-        for df in &repo.dockerfiles {
+        for (df, role) in shipped_dockerfiles(repo, cx.settings, out) {
             let (status, line, message) = judge(df);
             let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
             let user = df.final_chain().iter().find_map(|s| s.user.clone());
+            let evidence = json!({
+                "dockerfile": df.path,
+                "user": user,
+                "stages_followed": chain,
+                "shipped": role.evidence(),
+            });
             out.push(
                 status,
                 df.path.clone(),
                 Location::file(df.path.clone(), line),
                 message,
-                json!({ "dockerfile": df.path, "user": user, "stages_followed": chain }),
+                evidence,
             );
         }
     }
@@ -119,6 +139,9 @@ fn nonroot_by_default(reference: &str) -> bool {
     let (name, tag) = name_and_tag(reference);
     if is_distroless(reference) {
         return tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-");
+    }
+    if name.starts_with("mcr.microsoft.com/dotnet/") && is_chiseled(reference) {
+        return true;
     }
     is_chainguard(reference) && !name.ends_with("/wolfi-base") && !tag.contains("dev")
 }
@@ -181,5 +204,39 @@ mod tests {
             verdict("FROM cgr.dev/chainguard/wolfi-base\n"),
             (Status::Fail, 1)
         );
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled\n"),
+            (Status::Pass, 1)
+        );
+    }
+
+    fn run(path: &str, text: &str) -> Vec<(String, Status)> {
+        use crate::Facts;
+        use crate::facts::repo::RepoFacts;
+        let df = crate::parse::dockerfile::parse(path, text).unwrap();
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                dockerfiles: vec![df],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        crate::registry::run_one(&DockerNonRoot, &Context::new(&facts))
+            .into_iter()
+            .map(|f| (f.subject, f.status))
+            .collect()
+    }
+
+    #[test]
+    fn only_shipped_dockerfiles_are_judged() {
+        assert_eq!(
+            run("Dockerfile", "FROM node:20\nCMD [\"node\"]\n"),
+            vec![("Dockerfile".to_owned(), Status::Fail)]
+        );
+        assert!(run(".devcontainer/Dockerfile", "FROM node:20\n").is_empty());
+        assert!(run("Dockerfile.test", "FROM node:20\n").is_empty());
+        // An artefact-export stage runs nothing, so it has no user to judge.
+        let export = "FROM golang AS b\nRUN go build\nFROM scratch\nCOPY --from=b /a /a\n";
+        assert!(run("Dockerfile", export).is_empty());
     }
 }

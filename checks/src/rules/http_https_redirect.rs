@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::endpoint_support::{response, url_host};
+use crate::facts::endpoint::{Endpoint, HttpFetch};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct HttpHttpsRedirect;
@@ -20,8 +21,10 @@ permanent redirect to the same host over HTTPS (then HSTS) moves every client to
 ## What is judged
 `GET` of the plain-HTTP URL (`http://host/path` on port 80, or the target's `http_url`), with
 redirects not followed, must answer `301` or `308` with a `Location` that is `https://` on the
-endpoint's host. A request that could not be made (refused, timeout) is an `error`: vouch
-cannot tell a closed port from a filtered one.
+endpoint's host; any other answer (content, a temporary or cross-host redirect) fails. When the
+HTTPS endpoint answers and the plain-HTTP port actively refuses the connection (nothing listens),
+no plaintext is served: it passes, with a note saying so. Any other failure of the plain-HTTP
+request (timeout, reset) is an `error`: a filtered port may still be open to someone else.
 
 ## How to fix
 nginx: `server { listen 80; server_name example.com; return 301 https://$host$request_uri; }`.
@@ -44,6 +47,18 @@ impl Check for HttpHttpsRedirect {
                 .as_ref()
                 .map_or_else(|| ep.url.clone(), |f| f.url.clone());
             let location = Location::resource(url);
+            if let Some(plain) = refused_plain_http(ep) {
+                out.pass(
+                    ep.subject(),
+                    location,
+                    format!(
+                        "{} refuses connections: no plaintext HTTP is served (note: nothing redirects http:// links either)",
+                        plain.url
+                    ),
+                    json!({ "url": ep.url, "http": plain, "note": "port refused" }),
+                );
+                continue;
+            }
             let fetch = match response(ep, ep.http_redirect.as_ref(), "plain-HTTP GET") {
                 Ok(f) => f,
                 Err(why) => {
@@ -70,6 +85,18 @@ impl Check for HttpHttpsRedirect {
             }
         }
     }
+}
+
+/// The plain-HTTP fetch when it was refused while the endpoint itself answered over HTTPS.
+fn refused_plain_http(ep: &Endpoint) -> Option<&HttpFetch> {
+    let https_answered = ep.error.is_none()
+        && ep
+            .https
+            .as_ref()
+            .is_some_and(|f| f.error.is_none() && f.status.is_some());
+    ep.http_redirect
+        .as_ref()
+        .filter(|plain| plain.refused && https_answered)
 }
 
 fn judge(status: u16, target: Option<&str>, host: &str) -> Result<String, String> {

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::{kube_faults, unreadable_files, workloads};
-use crate::facts::kube::Workload;
+use crate::facts::kube::{Container, Workload};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -9,7 +9,7 @@ pub struct K8sNoPrivileged;
 
 static META: Meta = Meta {
     id: "k8s-no-privileged",
-    title: "Kubernetes workloads get no privileges beyond the restricted profile",
+    title: "Kubernetes workloads meet the restricted Pod Security profile",
     severity: Severity::High,
     controls: &["CNT-01"],
     source: Source::Kube,
@@ -21,9 +21,19 @@ every other workload on it. These are the Pod Security Standards baseline and re
 (CIS Kubernetes 5.2.2–5.2.6, 5.2.8–5.2.10, 5.2.12).
 
 ## What is judged
-A workload fails when its pod sets `hostNetwork`, `hostPID` or `hostIPC`, mounts a `hostPath`
-volume, or any container is `privileged`, does not set `allowPrivilegeEscalation: false` (the
-default allows it), or adds a capability other than `NET_BIND_SERVICE`.
+The Kubernetes Pod Security Standards' **restricted** profile, item by item, on every container
+(init containers included). A workload fails, listing every missing item, when:
+
+- the pod sets `hostNetwork`, `hostPID` or `hostIPC`, mounts a `hostPath` volume, or a container
+  binds a `hostPort` (baseline);
+- a container is `privileged` (baseline);
+- a container does not set `allowPrivilegeEscalation: false` (the default allows it);
+- a container does not drop `ALL` capabilities (`capabilities.drop: [ALL]`), or adds any
+  capability other than `NET_BIND_SERVICE`;
+- a container's effective seccomp profile (its own `seccompProfile.type`, else the pod's) is not
+  `RuntimeDefault` or `Localhost` (unset and `Unconfined` fail).
+
+Running as non-root, the last restricted item, is judged by `k8s-run-as-non-root`.
 
 Workloads are read from manifests in the repository and from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
@@ -32,7 +42,8 @@ with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
 ## How to fix
 Remove the host namespaces and hostPath volumes; set on every container
 `securityContext: {allowPrivilegeEscalation: false, privileged: false, capabilities: {drop: [ALL]}}`
-and add back only `NET_BIND_SERVICE` when binding ports below 1024.
+and add back only `NET_BIND_SERVICE` when binding ports below 1024; set
+`securityContext: {seccompProfile: {type: RuntimeDefault}}` on the pod.
 
 ## Evidence
 Every reason found, per container, and the manifest line.
@@ -54,7 +65,7 @@ impl Check for K8sNoPrivileged {
                 out.pass(
                     w.subject(),
                     w.location_or_uri(),
-                    "no privileges beyond the restricted profile",
+                    "meets the restricted Pod Security profile (running as non-root is judged by k8s-run-as-non-root)",
                     evidence,
                 );
             } else {
@@ -84,28 +95,52 @@ fn reasons(w: &Workload) -> Vec<String> {
         r.push(format!("hostPath volume {v}"));
     }
     for c in &w.containers {
-        if c.privileged == Some(true) {
-            r.push(format!("container {} is privileged", c.name));
-        }
-        if c.allow_privilege_escalation != Some(false) {
-            r.push(format!(
-                "container {} allows privilege escalation (set allowPrivilegeEscalation: false)",
-                c.name
-            ));
-        }
-        let extra: Vec<&str> = c
-            .capabilities_add
-            .iter()
-            .map(String::as_str)
-            .filter(|cap| cap.trim_start_matches("CAP_") != "NET_BIND_SERVICE")
-            .collect();
-        if !extra.is_empty() {
-            r.push(format!(
-                "container {} adds capabilities {}",
-                c.name,
-                extra.join(", ")
-            ));
-        }
+        container_reasons(w, c, &mut r);
     }
     r
+}
+
+/// The restricted-profile items one container misses.
+fn container_reasons(w: &Workload, c: &Container, r: &mut Vec<String>) {
+    let name = &c.name;
+    if c.privileged == Some(true) {
+        r.push(format!("container {name} is privileged"));
+    }
+    if c.allow_privilege_escalation != Some(false) {
+        r.push(format!(
+            "container {name} allows privilege escalation (set allowPrivilegeEscalation: false)"
+        ));
+    }
+    if !c.capabilities_drop.iter().any(|cap| cap == "ALL") {
+        r.push(format!(
+            "container {name} does not drop ALL capabilities (set capabilities.drop: [ALL])"
+        ));
+    }
+    let extra: Vec<&str> = c
+        .capabilities_add
+        .iter()
+        .map(String::as_str)
+        .filter(|cap| cap.trim_start_matches("CAP_") != "NET_BIND_SERVICE")
+        .collect();
+    if !extra.is_empty() {
+        r.push(format!(
+            "container {name} adds capabilities {}",
+            extra.join(", ")
+        ));
+    }
+    let seccomp = c.seccomp_profile.as_ref().or(w.seccomp_profile.as_ref());
+    match seccomp.map(String::as_str) {
+        Some("RuntimeDefault" | "Localhost") => {}
+        Some(other) => r.push(format!(
+            "container {name} runs with seccomp profile {other} (RuntimeDefault or Localhost \
+             required)"
+        )),
+        None => r.push(format!(
+            "container {name} sets no seccomp profile, nor does its pod (set seccompProfile: \
+             {{type: RuntimeDefault}})"
+        )),
+    }
+    for port in &c.host_ports {
+        r.push(format!("container {name} binds hostPort {port}"));
+    }
 }

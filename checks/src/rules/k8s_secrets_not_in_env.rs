@@ -107,3 +107,35 @@ fn declared_in(w: &crate::facts::kube::Workload) -> &'static str {
         Origin::Live => "live workload spec",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Facts;
+    use crate::registry::run_one;
+
+    /// The same workload declared in the repository with a literal secret and running live with
+    /// a `secretKeyRef`: one finding, and it keeps the literal secret's critical severity.
+    #[test]
+    fn a_live_secret_key_ref_does_not_downgrade_a_literal_secret_in_the_manifest() {
+        let facts: Facts = serde_json::from_value(json!({
+            "repo": {"workloads": [{"namespace": "prod", "kind": "Deployment", "name": "api",
+                "location": {"path": "deploy/api.yaml", "line": 2},
+                "containers": [{"name": "api", "image": "nginx:1.27", "line": 12,
+                    "env": [{"name": "API_TOKEN", "source": {"literal": {"secret_like": true}}, "line": 15}]}]}]},
+            "kube": [{"target": "prod", "context": "prod", "workloads": [{"origin": "live",
+                "context": "prod", "namespace": "prod", "kind": "Deployment", "name": "api",
+                "containers": [{"name": "api", "image": "nginx:1.27",
+                    "env": [{"name": "API_TOKEN", "source": {"secret-ref": {"secret": "api", "key": "token"}}}]}]}]}]
+        }))
+        .unwrap();
+        let findings = run_one(&K8sSecretsNotInEnv, &Context::new(&facts));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].status, Status::Fail);
+        assert_eq!(findings[0].severity, Severity::Critical, "{findings:?}");
+        assert!(
+            findings[0].message.contains("literal value"),
+            "{findings:?}"
+        );
+    }
+}

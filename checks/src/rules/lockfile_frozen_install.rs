@@ -30,12 +30,14 @@ command in them is classified:
   `pip install --require-hashes`, `pip install -r FILE` whose requirements all pin `==`, or
   `pip install name==1.2.3`; `go mod download`; `go install module@v1.2.3`;
   `bundle install --frozen` or `--deployment`; `composer install` when a `composer.lock` is
-  committed;
+  committed; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
+  every package names an exact version (`pnpm@10.16.1`, `corepack@0.34.0`);
 - loose (fail): `npm install`/`npm i`/`npm add`, `pnpm add`, `pnpm install` without
   `--frozen-lockfile`, `yarn add`, `yarn install` without `--immutable`, `bun add`, cargo
   without `--locked`, `uv sync` without `--locked`, `uv add`, `poetry add`/`update`,
   `pip install name` (no exact pin), `pip install -r FILE` with unpinned lines, `go get`,
-  `go install …@latest`, `bundle install` without `--frozen`, `composer update`/`require`;
+  `go install …@latest`, `bundle install` without `--frozen`, `composer update`/`require`,
+  global tool installs with a bare name, a range or a tag (`pnpm`, `turbo@^1`, `vercel@latest`);
 - unknown (error): `pip install -r FILE` where FILE is not a requirements file of the
   repository, so its pins cannot be seen.
 
@@ -319,8 +321,8 @@ fn npm(args: &[String]) -> Option<Verdict> {
             strict("installs exactly the lockfile")
         }
         "install" | "i" | "in" | "add" | "isntall" => {
-            if has(args, &["-g", "--global"]) {
-                loose("installs a global tool at whatever version is newest")
+            if has(args, &["-g", "--global", "--location=global"]) {
+                global_install(args, &["install", "i", "in", "add", "isntall"])
             } else {
                 loose("resolves versions again and may rewrite the lockfile; use `npm ci`")
             }
@@ -336,6 +338,9 @@ fn frozen_or_add(
     install: &[&str],
 ) -> Option<Verdict> {
     let sub = subcommand(args)?;
+    if sub == "add" && has(args, &["-g", "--global"]) {
+        return global_install(args, &["add"]);
+    }
     if sub == "add" {
         return loose(format!(
             "`{tool} add` resolves and adds a new version at build time"
@@ -366,10 +371,53 @@ fn yarn(args: &[String]) -> Option<Verdict> {
             }
         }
         Some("add") => loose("`yarn add` resolves and adds a new version at build time"),
-        Some("global") if args.iter().any(|a| a == "add") => {
-            loose("installs a global tool at whatever version is newest")
-        }
+        Some("global") if args.iter().any(|a| a == "add") => global_install(args, &["add"]),
         Some(_) => None,
+    }
+}
+
+/// A global tool install (`npm install -g`, `yarn global add`, `pnpm add -g`): pinned when
+/// every package operand after the install verb names an exact version (`pnpm@10.16.1`,
+/// `@angular/cli@17.3.0`); a range, a tag or no version installs whatever is newest.
+fn global_install(args: &[String], verbs: &[&str]) -> Option<Verdict> {
+    let operands: Vec<&String> = args
+        .iter()
+        .skip_while(|w| !verbs.contains(&w.as_str()))
+        .skip(1)
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    if operands.is_empty() {
+        return None;
+    }
+    match operands.iter().find(|p| exact_npm_version(p).is_none()) {
+        Some(first) => loose(format!(
+            "installs the global tool `{first}` at whatever version is newest; pin it (`{}@1.2.3`)",
+            npm_name(first)
+        )),
+        None => strict("installs global tools at exact versions"),
+    }
+}
+
+/// `name@1.2.3` or `@scope/name@1.2.3-rc.1` → the exact version; ranges, tags and bare names
+/// give `None`.
+fn exact_npm_version(spec: &str) -> Option<&str> {
+    let (name, version) = spec.rsplit_once('@')?;
+    if name.is_empty() || name.ends_with('/') {
+        return None;
+    }
+    let core = version.split(['-', '+']).next()?;
+    let parts: Vec<&str> = core.split('.').collect();
+    let numeric = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    numeric.then_some(version)
+}
+
+fn npm_name(spec: &str) -> &str {
+    match spec.rsplit_once('@') {
+        Some((name, _)) if !name.is_empty() => name,
+        _ => spec,
     }
 }
 
@@ -402,6 +450,8 @@ fn uv(args: &[String], env: &Env<'_>) -> Option<Verdict> {
                 loose("`uv sync` without `--locked` may update uv.lock")
             }
         }
+        // `uv add ../sibling`: a local path, not a registry version.
+        "add" if operands_after(args, "add").iter().all(|w| is_local_path(w)) => None,
         "add" => loose("`uv add` resolves and adds a new version at build time"),
         "pip" => {
             let rest: Vec<String> = args
@@ -501,6 +551,16 @@ fn pip_operands<'a>(mut it: impl Iterator<Item = &'a String>) -> (Vec<String>, V
         }
     }
     (files, packages)
+}
+
+/// The words after `verb` that are not options.
+fn operands_after<'a>(args: &'a [String], verb: &str) -> Vec<&'a str> {
+    args.iter()
+        .skip_while(|a| *a != verb)
+        .skip(1)
+        .map(String::as_str)
+        .filter(|w| !w.starts_with('-'))
+        .collect()
 }
 
 fn is_local_path(w: &str) -> bool {
@@ -612,6 +672,19 @@ mod tests {
             ("npm ci", "strict"),
             ("npm install", "loose"),
             ("npm i -g yarn", "loose"),
+            ("npm install -g pnpm@10.16.1", "strict"),
+            (
+                "npm install --global corepack@0.34.0 @angular/cli@17.3.0",
+                "strict",
+            ),
+            ("npm install -g pnpm@10", "loose"),
+            ("npm install -g pnpm@latest", "loose"),
+            ("npm install -g corepack@0.34.0 pnpm", "loose"),
+            ("npm install -g @angular/cli", "loose"),
+            ("yarn global add turbo@1.13.4", "strict"),
+            ("yarn global add turbo@^1.13.4", "loose"),
+            ("pnpm add -g vercel@39.1.0", "strict"),
+            ("pnpm add -g vercel", "loose"),
             ("npm run build", "none"),
             ("pnpm install --frozen-lockfile", "strict"),
             ("pnpm install", "loose"),
@@ -627,6 +700,8 @@ mod tests {
             ("cargo fmt --check", "none"),
             ("uv sync --locked", "strict"),
             ("uv sync", "loose"),
+            ("uv add ../openai-python", "none"),
+            ("uv add httpx", "loose"),
             ("uv pip install -r requirements-lock.txt", "strict"),
             ("poetry install --no-root", "strict"),
             (

@@ -25,8 +25,9 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
 - `Cargo.toml` (a workspace root or a package outside any workspace) → `Cargo.lock`;
 - `package.json` → `package-lock.json`, `npm-shrinkwrap.json`, `pnpm-lock.yaml`, `yarn.lock`,
   `bun.lock` or `bun.lockb` (members of an npm/pnpm/yarn/bun workspace use the root's);
-- `pyproject.toml` → `poetry.lock`, `uv.lock` or `pdm.lock` (a pyproject declaring no
-  dependencies needs none);
+- `pyproject.toml` → `poetry.lock`, `uv.lock`, `pdm.lock`, a PEP 751 `pylock.toml` or
+  `pylock.<env>.toml` (Hatch's `hatch env lock`, PDM, uv, pip) or rye's `requirements.lock`
+  (a pyproject declaring no dependencies needs none);
 - `requirements*.txt` (and `requirements/*.txt`) → every requirement pins an exact version with
   `==` (or a commit SHA / hash for URLs); `--hash` use is reported;
 - `go.mod` with `require`s → `go.sum`; `Gemfile` → `Gemfile.lock`; `composer.json` →

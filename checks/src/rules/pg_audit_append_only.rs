@@ -19,9 +19,11 @@ compromises the application can erase their tracks. "Append-only" must be enforc
 database, not by the absence of a code path.
 
 ## What is judged
-Every audit table (`[postgres] audit_tables`, default: tables named `audit_log`, `audit_events`,
-`audit_trail` or `*_audit`), for the runtime roles (with their memberships and PUBLIC; every
-grantee when no runtime role is configured):
+Every audit table (`[postgres] audit_tables`, default: tables named `audit_log(s)`, `audit_event(s)`,
+`audit_trail(s)`, `audit_entries`, `audit_records`, `auditlog(s)`, `*_audit(s)`, `*_audit_log(s)`;
+`audit_tables = []` means none), for the runtime roles (with their memberships and PUBLIC; when `[postgres] runtime_roles` is
+not set, the roles the migrations grant table privileges to; when there are none either, every
+grantee, and the owner counts as a role the application may use):
 - no TRUNCATE grant (row triggers do not fire on TRUNCATE), and the table is not owned by them;
 - for UPDATE and DELETE: either no grant, or a `BEFORE … FOR EACH ROW` trigger on that event
   whose function raises an exception.
@@ -52,7 +54,7 @@ impl Check for PgAuditAppendOnly {
                 }
                 let problems = problems(&scope, t);
                 let evidence = json!({
-                    "database": scope.db.name, "table": subject,
+                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "table": subject,
                     "grants": t.grants.iter().map(|g| json!({"grantee": g.grantee, "privilege": g.privilege})).collect::<Vec<_>>(),
                     "triggers": t.triggers.iter().map(|tr| json!({"name": tr.name, "timing": tr.timing, "events": tr.events, "for_each_row": tr.for_each_row, "function": tr.function})).collect::<Vec<_>>(),
                     "problems": problems.iter().map(|(_, p)| p).collect::<Vec<_>>(),
@@ -89,17 +91,29 @@ fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
             .is_none_or(|c| c.iter().any(|r| r == grantee))
     };
     let mut problems = Vec::new();
-    if let Some(owner) = t
-        .owner
-        .as_ref()
-        .filter(|o| closure.as_ref().is_some_and(|c| c.contains(o)))
-    {
-        problems.push((
-            t.owner_location
-                .clone()
-                .unwrap_or_else(|| t.location.clone()),
-            format!("owned by runtime role {owner}"),
-        ));
+    let owner_location = || {
+        t.owner_location
+            .clone()
+            .unwrap_or_else(|| t.location.clone())
+    };
+    match (&closure, &t.owner) {
+        (Some(c), Some(owner)) if c.contains(owner) => {
+            problems.push((owner_location(), format!("owned by runtime role {owner}")));
+        }
+        (None, owner) => {
+            // Nobody says which role the application uses: it may be the owner, who can
+            // truncate, disable the guarding triggers or drop the table.
+            let owner = owner
+                .as_deref()
+                .unwrap_or("the role that runs the migrations");
+            problems.push((
+                owner_location(),
+                format!(
+                    "owned by {owner}, which the application may use (no [postgres] runtime_roles set and none granted privileges)"
+                ),
+            ));
+        }
+        _ => {}
     }
     for g in t.grants.iter().filter(|g| holds(&g.grantee)) {
         match g.privilege.as_str() {

@@ -5,7 +5,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
-use crate::facts::pg::{Database, Origin, Role, Table, Unparsed};
+use crate::facts::pg::{Database, Origin, Policy, Role, Table, Unparsed};
 use crate::model::{Context, Findings, Location};
 use crate::settings::PostgresSettings;
 
@@ -18,6 +18,11 @@ pub(crate) struct Scope<'a> {
     include: GlobSet,
     exclude: GlobSet,
     audit: GlobSet,
+    /// `[postgres] runtime_roles`, or when unset the roles the migrations grant table
+    /// privileges to (see [`inferred_runtime_roles`]).
+    runtime_roles: Vec<String>,
+    /// The runtime roles were inferred, not configured.
+    pub runtime_roles_inferred: bool,
 }
 
 /// Every readable database, in order. A database that could not be read is reported as one
@@ -35,7 +40,14 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
             continue;
         }
         let settings = cx.settings.postgres_for(db);
+        let (runtime_roles, runtime_roles_inferred) = if settings.runtime_roles_configured() {
+            (settings.configured_runtime_roles().to_vec(), false)
+        } else {
+            (inferred_runtime_roles(db), true)
+        };
         scopes.push(Scope {
+            runtime_roles,
+            runtime_roles_inferred,
             db,
             tenant_columns: settings
                 .effective_tenant_columns()
@@ -49,6 +61,40 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
         });
     }
     scopes
+}
+
+/// When `[postgres] runtime_roles` is not set, the roles the migrations grant table
+/// privileges to are the ones the application uses: every grantee except PUBLIC, roles that own
+/// a table (the migration role), superusers, `postgres`, and psql variables (`:DATABASE_OWNER`,
+/// whose value is unknown). A live database is not inferred from: its privileges are read only
+/// for configured roles.
+fn inferred_runtime_roles(db: &Database) -> Vec<String> {
+    if db.origin != Origin::Migrations {
+        return Vec::new();
+    }
+    let owners: Vec<&str> = db
+        .tables
+        .iter()
+        .filter_map(|t| t.owner.as_deref())
+        .collect();
+    let superuser = |name: &str| db.roles.iter().any(|r| r.name == name && r.superuser);
+    let mut roles: Vec<String> = db
+        .tables
+        .iter()
+        .flat_map(|t| &t.grants)
+        .map(|g| g.grantee.as_str())
+        .filter(|g| {
+            *g != "PUBLIC"
+                && *g != "postgres"
+                && !g.starts_with(':')
+                && !owners.contains(g)
+                && !superuser(g)
+        })
+        .map(str::to_owned)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
 }
 
 fn globs(patterns: &[String]) -> GlobSet {
@@ -168,13 +214,33 @@ impl Scope<'_> {
         seen
     }
 
-    /// The runtime roles' closures together; `None` when no runtime role is configured.
+    /// The roles the application uses: configured, or inferred (see
+    /// [`Self::runtime_roles_inferred`]).
+    pub fn runtime_roles(&self) -> &[String] {
+        &self.runtime_roles
+    }
+
+    /// What evidence says about where the runtime roles came from.
+    pub fn runtime_roles_evidence(&self) -> serde_json::Value {
+        json!({
+            "roles": self.runtime_roles,
+            "source": if self.runtime_roles_inferred {
+                "inferred from the migrations' table grants ([postgres] runtime_roles not set)"
+            } else {
+                "[postgres] runtime_roles"
+            },
+        })
+    }
+
+    /// The configured runtime roles' closures together; `None` when `runtime_roles` is not
+    /// set: whoever may use the database is then unknown. Inferred roles are judged one by one
+    /// by the role checks, but they do not narrow the table checks: a platform's own roles
+    /// (Supabase's `authenticated`) are granted outside the migrations and would be missed.
     pub fn runtime_closure(&self) -> Option<Vec<String>> {
-        if self.settings.runtime_roles.is_empty() {
+        if self.runtime_roles_inferred {
             return None;
         }
         let mut all: Vec<String> = self
-            .settings
             .runtime_roles
             .iter()
             .flat_map(|r| self.closure(r))
@@ -185,17 +251,25 @@ impl Scope<'_> {
     }
 
     /// Unparsed statements that may change one of `topics` of a subject known by `names`
-    /// (`schema.table` and `table`, or a role name). A statement naming no known table or role
-    /// (dynamic SQL) may affect every subject.
+    /// (`schema.table` and `table`, or a role name). A statement whose shape names its objects
+    /// affects only those; one naming no known table or role (dynamic SQL) may affect every
+    /// subject. A property a later statement set again is no longer affected.
     pub fn unparsed_affecting(&self, topics: &[&str], names: &[&str]) -> Vec<&Unparsed> {
         self.db
             .unparsed
             .iter()
             .filter(|u| {
-                u.topics.is_empty() || u.topics.iter().any(|t| topics.contains(&t.as_str()))
+                let named = names.iter().any(|n| u.mentions.iter().any(|m| m == n));
+                named || (!u.targeted && !self.names_known(u))
             })
             .filter(|u| {
-                names.iter().any(|n| u.mentions.iter().any(|m| m == n)) || !self.names_known(u)
+                topics.iter().any(|t| {
+                    let may_change = u.topics.is_empty() || u.topics.iter().any(|x| x == t);
+                    let decided_again = names
+                        .iter()
+                        .any(|n| u.decided_later.iter().any(|d| *d == format!("{t}:{n}")));
+                    may_change && !decided_again
+                })
             })
             .collect()
     }
@@ -207,7 +281,7 @@ impl Scope<'_> {
                 .iter()
                 .any(|t| *m == t.name || *m == t.qualified_name())
                 || self.db.roles.iter().any(|r| r.name == *m)
-                || self.settings.runtime_roles.contains(m)
+                || self.runtime_roles.contains(m)
         })
     }
 
@@ -234,6 +308,15 @@ impl Scope<'_> {
         );
         true
     }
+}
+
+/// Whether PostgreSQL applies policy `p` to a session acting as the roles in `closure` (a
+/// role, the roles it is a member of, and PUBLIC): the policy's `TO` list must name one of
+/// them or PUBLIC. `None` (no runtime role configured): every policy may apply.
+pub(crate) fn policy_applies(p: &Policy, closure: Option<&[String]>) -> bool {
+    p.roles.is_empty()
+        || p.roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
+        || closure.is_none_or(|cl| p.roles.iter().any(|r| cl.contains(r)))
 }
 
 /// `schema.table` and `table`: the names an unparsed statement may use for a table.

@@ -40,7 +40,7 @@ impl Check for PgRlsForced {
             for (t, reason) in scope.tenant_tables() {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);
-                if scope.error_if_unparsed(out, &subject, &["rls"], &[&q, &n]) {
+                if scope.error_if_unparsed(out, &subject, &["rls", "force"], &[&q, &n]) {
                     continue;
                 }
                 let location = t

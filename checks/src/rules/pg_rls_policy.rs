@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::pg_common::{Scope, scopes, table_names};
+use super::pg_common::{Scope, policy_applies, scopes, table_names};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -20,7 +20,8 @@ granted command is the sign that isolation was designed, not patched.
 
 ## What is judged
 For every tenant table with RLS enabled: each of SELECT, INSERT, UPDATE, DELETE that the runtime
-roles (`[postgres] runtime_roles`, with the roles they are members of, and PUBLIC) are granted
+roles (`[postgres] runtime_roles`, or when unset the roles the migrations grant table privileges to
+(other than table owners, `postgres` and psql variables), with the roles they are members of, and PUBLIC) are granted
 on the table must be covered by at least one permissive policy (`FOR ALL` or that command)
 applying to those roles. When the migrations grant nothing on the table at all, the grants are
 assumed to live elsewhere (Supabase grants everything to `anon` and `authenticated`) and all
@@ -68,7 +69,7 @@ impl Check for PgRlsPolicy {
                     .last()
                     .map_or_else(|| t.location.clone(), |p| p.location.clone());
                 let evidence = json!({
-                    "database": scope.db.name, "table": subject, "commands_needed": needed,
+                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "table": subject, "commands_needed": needed,
                     "policies": t.policies.iter().map(|p| json!({"name": p.name, "command": p.command, "roles": p.roles, "permissive": p.permissive})).collect::<Vec<_>>(),
                     "uncovered": missing,
                 });
@@ -120,11 +121,7 @@ fn covers(scope: &Scope<'_>, p: &Policy, command: &str) -> bool {
     } else {
         p.using.is_some()
     };
-    let applies = p.roles.is_empty()
-        || p.roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
-        || scope
-            .runtime_closure()
-            .is_none_or(|cl| p.roles.iter().any(|r| cl.contains(r)));
+    let applies = policy_applies(p, scope.runtime_closure().as_deref());
     p.permissive && for_command && admits && applies
 }
 

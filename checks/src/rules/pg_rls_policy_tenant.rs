@@ -1,7 +1,8 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::pg_common::{loose, scopes, table_names};
-use crate::facts::pg::Policy;
+use super::pg_common::{Scope, policy_applies, scopes, table_names};
+use super::pg_policy_semantics::{Outcome, Unjudged, Vocabulary};
+use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct PgRlsPolicyTenant;
@@ -14,30 +15,79 @@ static META: Meta = Meta {
     source: Source::Postgres,
     docs: r#"
 ## Why
-Enabling RLS proves nothing if the policy is `USING (true)`, compares the wrong column, or
-guards reads while letting writes through: an `INSERT` policy without `WITH CHECK` lets a
-tenant write rows into another tenant.
+Enabling RLS proves nothing if the policy is `USING (true)`, compares the wrong column, is keyed
+on the wrong session setting, or ORs the tenant test with a branch every row passes. An `INSERT`
+policy without `WITH CHECK`, or a permissive "bypass" policy, lets a session write or read
+another tenant's rows.
 
 ## What is judged
-The policies of every tenant table, as PostgreSQL applies them:
-- reads (SELECT, and the rows UPDATE/DELETE can reach) use each permissive `FOR ALL`, `SELECT`,
-  `UPDATE` and `DELETE` policy's `USING`;
-- writes use each permissive `FOR ALL`, `INSERT` and `UPDATE` policy's `WITH CHECK`, where a
-  `FOR ALL` or `FOR UPDATE` policy without `WITH CHECK` reuses its `USING`, and an `INSERT`
-  policy needs its own `WITH CHECK` (without it PostgreSQL refuses every insert, which
-  `pg-rls-policy` reports as an uncovered command).
-Permissive policies are OR-ed, so each of them must restrict by tenant — unless a restrictive
-policy (AND-ed) for that direction does. An expression restricts by tenant when it mentions one
-of the table's tenant columns and a session value: `current_setting(…)`, `current_user`,
-`session_user`, a JWT or `auth.*` function, a function whose name says tenant/current, or a
-subselect (a membership table). `true`, and expressions that never mention the tenant column,
-fail. A table with no policy at all fails.
+The policies of every tenant table, as PostgreSQL applies them, for each runtime role
+(`[postgres] runtime_roles`; without them, every policy is assumed to apply):
+- a policy applies to a role only when its `TO` list names the role, a role it is a member of,
+  or PUBLIC — `FOR UPDATE TO service_role USING (true)` does not open the table to `app_user`;
+- reads (SELECT, and the rows UPDATE/DELETE can reach) use the `USING` of each `FOR ALL`,
+  `SELECT`, `UPDATE` and `DELETE` policy; writes use the `WITH CHECK` of each `FOR ALL`,
+  `INSERT` and `UPDATE` policy (a `FOR ALL`/`FOR UPDATE` policy without one reuses `USING`; an
+  `INSERT` policy without one refuses every insert);
+- the rows admitted are (permissive₁ OR permissive₂ …) AND restrictive₁ AND …: the direction
+  is isolated when some restrictive policy restricts by tenant, or when every permissive one
+  does. With RLS enabled and no permissive policy for the role, PostgreSQL denies every row,
+  which isolates (`pg-rls-policy` reports commands left unusable).
+
+Each expression is parsed into its tree and judged by its boolean structure: every disjunct of
+its disjunctive form must carry a tenant restriction (`A AND B` is restricted when either side
+is, `A OR B` when both are). A tenant restriction is:
+- `tenant_col = <session tenant>` (either side, through casts and parentheses), or
+  `tenant_col IN (…)` / `= ANY(…)` of session values;
+- `tenant_col IN (SELECT …)`, `tenant_col = (SELECT …)`, `= ANY(ARRAY(SELECT …))`: a subselect
+  whose condition is itself keyed on a declared session value in every disjunct (a membership
+  table);
+- `EXISTS (SELECT … WHERE m.tenant_id = <table>.tenant_id AND m.user_id = <session user>)`: the
+  outer column must be qualified with the table's name (an unqualified name means the
+  subselect's own column, and the test is then true for every row);
+- a call of a declared tenant function given a tenant column (`has_role_on_account(account_id)`);
+  functions are recognised by declaration, never by their names;
+- user-scoped: `user_col = <session user or tenant value>`, where `user_col` is one of
+  `[postgres] user_columns` (default `user_id`, `owner_id`). A row owned by one user is visible
+  only to that user, which is stricter than tenant scoping, so it passes; the evidence marks it.
+
+A session value is `current_setting('<key>'[, missing_ok])` of a declared key, a call of a
+declared function, a JSON field of either (`auth.jwt() ->> 'org_id'`), wrapped in casts,
+`NULLIF(…, constant)`, or `COALESCE` of session values only. `true`, `IS NOT NULL`,
+comparisons with constants, columns that are not the tenant's, negations, undeclared settings
+or functions fail, quoting the branch. A branch reading only session values (`current_setting
+('app.bypass_rls', true) = 'on'`) admits every row when the session says so: it is reported as
+a bypass and fails unless declared in `[postgres] break_glass`.
+
+## Settings
+```toml
+[postgres]
+# current_setting keys (globs) carrying the session's tenant. Default: app.tenant_id, app.tenant,
+# app.current_tenant, app.current_tenant_id, app.org_id, app.organization_id, app.current_org_id,
+# app.account_id, app.workspace_id, app.team_id, request.jwt.claims, request.jwt.claim.*
+# (PostgREST). `[]` means none.
+tenant_settings = ["app.tenant_id"]
+# Functions returning the session's tenant or deciding membership for a tenant column.
+# Default: auth.uid, auth.jwt (Supabase; the user is the tenant).
+tenant_functions = ["auth.uid", "basejump.has_role_on_account"]
+# User-scoped rows: columns, and the settings/functions carrying the session's user.
+# Defaults: user_id, owner_id; app.user_id, app.current_user_id, request.jwt.claim.sub; auth.uid.
+user_columns = ["user_id"]
+user_settings = ["app.user_id"]
+user_functions = ["auth.uid"]
+# Accepted break-glass switches: setting keys (globs) or functions written `name()`.
+break_glass = ["app.bypass_rls"]
+```
+An expression deeper than 300 levels, or one vouch cannot parse, is `error` for its table.
 
 ## How to fix
 `CREATE POLICY tenant_isolation ON orders USING (tenant_id = current_setting('app.tenant_id')::uuid) WITH CHECK (tenant_id = current_setting('app.tenant_id')::uuid);`
+Key it on a declared setting, drop `OR` branches that do not restrict, and declare membership
+functions in `tenant_functions`.
 
 ## Evidence
-Each policy's command, roles, USING and WITH CHECK, and the reason each failing one fails.
+Each policy's command, roles, USING and WITH CHECK; the open branches (quoted) with the role,
+direction and reason; notes (deny-all directions, user-scoped keys, accepted break-glass).
 "#,
 };
 
@@ -54,227 +104,297 @@ impl Check for PgRlsPolicyTenant {
                 if scope.error_if_unparsed(out, &subject, &["policy"], &[&q, &n]) {
                     continue;
                 }
-                let mut columns: Vec<String> = scope
-                    .tenant_columns_of(t)
-                    .iter()
-                    .map(|c| loose(c))
-                    .collect();
-                if columns.is_empty() {
-                    columns = scope
-                        .settings
-                        .effective_tenant_columns()
-                        .iter()
-                        .map(|c| loose(c))
-                        .collect();
-                }
-                let problems = judge_policies(&t.policies, &columns);
-                let evidence = json!({
-                    "database": scope.db.name, "table": subject,
-                    "policies": t.policies.iter().map(|p| json!({
-                        "name": p.name, "command": p.command, "permissive": p.permissive,
-                        "roles": p.roles, "using": p.using, "with_check": p.with_check,
-                    })).collect::<Vec<_>>(),
-                    "problems": problems.iter().map(|(_, why)| why).collect::<Vec<_>>(),
-                });
-                match problems.first() {
-                    None => {
-                        let location = t
-                            .policies
-                            .last()
-                            .map_or_else(|| t.location.clone(), |p| p.location.clone());
-                        out.pass(
-                            subject.clone(),
-                            location,
-                            format!(
-                                "every policy of {subject} restricts reads and writes by tenant"
-                            ),
-                            evidence,
-                        );
-                    }
-                    Some((policy, why)) => {
-                        let location = policy
-                            .and_then(|i| t.policies.get(i))
-                            .map_or_else(|| t.location.clone(), |p| p.location.clone());
-                        out.fail(
-                            subject.clone(),
-                            location,
-                            format!("{subject}: {why}"),
-                            evidence,
-                        );
-                    }
-                }
+                let vocabulary =
+                    Vocabulary::new(&t.name, &tenant_columns(&scope, t), &scope.settings);
+                let verdict = judge_table(t, &principals(&scope), &vocabulary);
+                report(&scope, t, &verdict, out);
             }
         }
     }
 }
 
-/// Problems with the table's policies: (index of the policy at fault, why).
-fn judge_policies(policies: &[Policy], columns: &[String]) -> Vec<(Option<usize>, String)> {
-    if policies.is_empty() {
-        return vec![(None, "no policy restricts rows by tenant".to_owned())];
-    }
-    let mut problems = Vec::new();
-    for (direction, commands) in [
-        ("reads", &["all", "select", "update", "delete"][..]),
-        ("writes", &["all", "insert", "update"][..]),
-    ] {
-        let effective = |p: &Policy| -> Option<String> {
-            if direction == "reads" {
-                p.using.clone()
-            } else {
-                p.with_check
-                    .clone()
-                    .or_else(|| (p.command != "insert").then(|| p.using.clone()).flatten())
-            }
-        };
-        let applies = |p: &Policy| commands.contains(&p.command.to_ascii_lowercase().as_str());
-        let restrictive_ok = policies.iter().any(|p| {
-            !p.permissive
-                && applies(p)
-                && effective(p).is_some_and(|e| restricts_by_tenant(&e, columns).is_ok())
-        });
-        if restrictive_ok {
-            continue;
-        }
-        for (i, p) in policies
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.permissive && applies(p))
-        {
-            // A policy without the expression for this direction admits no row for it
-            // (PostgreSQL 15: an INSERT policy without WITH CHECK refuses every insert), so it
-            // cannot leak; `pg-rls-policy` reports the command as uncovered instead.
-            let Some(expression) = effective(p) else {
-                continue;
-            };
-            let verdict = restricts_by_tenant(&expression, columns);
-            if let Err(why) = verdict {
-                problems.push((
-                    Some(i),
-                    format!(
-                        "policy `{}` ({}) {why}, so {direction} are not restricted to the tenant",
-                        p.name, p.command
-                    ),
-                ));
-            }
-        }
-    }
-    problems
-}
-
-/// Expressions that read who the session is acting for.
-const SESSION: &[&str] = &[
-    "current_setting",
-    "current_user",
-    "session_user",
-    "current_role",
-    "auth.",
-    "jwt",
-    "request.",
-];
-
-/// `Ok` when the expression compares a tenant column with a session value.
-pub(crate) fn restricts_by_tenant(expr: &str, columns: &[String]) -> Result<(), String> {
-    let lower = expr.to_ascii_lowercase();
-    let bare: String = lower
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-        .collect();
-    if bare == "true" {
-        return Err(format!("is `{expr}`"));
-    }
-    let words = identifiers(expr);
-    if !words.iter().any(|(w, _)| columns.contains(&loose(w))) {
-        return Err(format!("never mentions the tenant column (`{expr}`)"));
-    }
-    let session = SESSION.iter().any(|s| lower.contains(s))
-        || words.iter().any(|(w, call)| {
-            w == "select"
-                || (*call
-                    && ["tenant", "current", "org", "member", "session", "claim"]
-                        .iter()
-                        .any(|k| w.contains(k)))
-        });
-    if session {
-        Ok(())
+/// The table's tenant columns; for a table included by name, the configured ones.
+fn tenant_columns(scope: &Scope<'_>, t: &Table) -> Vec<String> {
+    let columns = scope.tenant_columns_of(t);
+    if columns.is_empty() {
+        scope.settings.effective_tenant_columns()
     } else {
-        Err(format!(
-            "compares the tenant column with no session value (`{expr}`)"
-        ))
+        columns
     }
 }
 
-/// Identifier words of an expression (lower case, quotes dropped, string literals skipped) and
-/// whether each is called as a function.
-fn identifiers(expr: &str) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    let mut in_string = false;
-    let mut word = String::new();
-    let mut chars = expr.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            in_string = !in_string;
-            continue;
+/// The sessions judged: each runtime role with the roles it acts as, or — none configured —
+/// one session to which every policy may apply.
+fn principals(scope: &Scope<'_>) -> Vec<(String, Option<Vec<String>>)> {
+    // An explicitly empty list names no role either: every policy may then apply, never none.
+    let roles = scope.settings.configured_runtime_roles();
+    if roles.is_empty() {
+        return vec![("any role".to_owned(), None)];
+    }
+    roles
+        .iter()
+        .map(|r| (r.clone(), Some(scope.closure(r))))
+        .collect()
+}
+
+fn report(scope: &Scope<'_>, t: &Table, verdict: &TableVerdict, out: &mut Findings) {
+    let subject = t.qualified_name();
+    let at = |i: Option<usize>| {
+        i.and_then(|i| t.policies.get(i))
+            .map_or_else(|| t.location.clone(), |p| p.location.clone())
+    };
+    let evidence = json!({
+        "database": scope.db.name, "table": subject,
+        "policies": t.policies.iter().map(|p| json!({
+            "name": p.name, "command": p.command, "permissive": p.permissive,
+            "roles": p.roles, "using": p.using, "with_check": p.with_check,
+        })).collect::<Vec<_>>(),
+        "problems": verdict.problems.iter().map(|p| p.evidence.clone()).collect::<Vec<_>>(),
+        "unjudged": verdict.unjudged.iter().map(|(_, why)| why).collect::<Vec<_>>(),
+        "notes": verdict.notes,
+    });
+    if let Some(problem) = verdict.problems.first() {
+        out.fail(
+            subject.clone(),
+            at(problem.policy),
+            format!("{subject}: {}", problem.message),
+            evidence,
+        );
+    } else if let Some((policy, why)) = verdict.unjudged.first() {
+        out.error(
+            subject.clone(),
+            at(Some(*policy)),
+            format!("{subject}: cannot prove it: {why}"),
+            evidence,
+        );
+    } else {
+        let how = if verdict.notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", verdict.notes.join("; "))
+        };
+        let last = t.policies.len().checked_sub(1);
+        out.pass(
+            subject.clone(),
+            at(last),
+            format!("every policy of {subject} restricts reads and writes by tenant{how}"),
+            evidence,
+        );
+    }
+}
+
+/// A reason the table is not isolated.
+#[derive(Debug)]
+struct Problem {
+    /// The policy at fault, by index.
+    policy: Option<usize>,
+    message: String,
+    evidence: Value,
+}
+
+#[derive(Debug, Default)]
+struct TableVerdict {
+    problems: Vec<Problem>,
+    /// Policies whose expression could not be judged, and why.
+    unjudged: Vec<(usize, String)>,
+    notes: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Reads,
+    Writes,
+}
+
+impl Direction {
+    fn name(self) -> &'static str {
+        match self {
+            Direction::Reads => "reads",
+            Direction::Writes => "writes",
         }
-        if in_string {
-            continue;
+    }
+
+    fn commands(self) -> &'static [&'static str] {
+        match self {
+            Direction::Reads => &["all", "select", "update", "delete"],
+            Direction::Writes => &["all", "insert", "update"],
         }
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
+    }
+
+    /// The expression PostgreSQL applies for this direction, if the policy has one.
+    fn expression(self, p: &Policy) -> Option<&str> {
+        match self {
+            Direction::Reads => p.using.as_deref(),
+            Direction::Writes => p.with_check.as_deref().or_else(|| {
+                (!p.command.eq_ignore_ascii_case("insert"))
+                    .then_some(p.using.as_deref())
+                    .flatten()
+            }),
         }
-        if !word.is_empty() {
-            let mut rest = chars.clone();
-            let mut next = Some(c);
-            while next.is_some_and(char::is_whitespace) {
-                next = rest.next();
+    }
+
+    fn applies(self, p: &Policy) -> bool {
+        self.commands()
+            .contains(&p.command.to_ascii_lowercase().as_str())
+    }
+}
+
+/// Judges the table's policies for every session in `principals`.
+fn judge_table(
+    t: &Table,
+    principals: &[(String, Option<Vec<String>>)],
+    vocabulary: &Vocabulary,
+) -> TableVerdict {
+    let mut verdict = TableVerdict::default();
+    if t.policies.is_empty() && !t.rls_enabled {
+        verdict.problems.push(Problem {
+            policy: None,
+            message: "no policy restricts rows by tenant (row-level security is not enabled)"
+                .to_owned(),
+            evidence: json!({"why": "no policy and row-level security disabled"}),
+        });
+        return verdict;
+    }
+    // Each expression is parsed and judged once, whatever the number of roles.
+    let outcomes: Vec<[Option<Result<Outcome, Unjudged>>; 2]> = t
+        .policies
+        .iter()
+        .map(|p| {
+            [Direction::Reads, Direction::Writes]
+                .map(|d| d.expression(p).map(|e| vocabulary.judge(e)))
+        })
+        .collect();
+    for (label, closure) in principals {
+        for (slot, direction) in [Direction::Reads, Direction::Writes]
+            .into_iter()
+            .enumerate()
+        {
+            let applicable: Vec<usize> = (0..t.policies.len())
+                .filter(|&i| {
+                    let p = &t.policies[i];
+                    direction.applies(p) && policy_applies(p, closure.as_deref())
+                })
+                .collect();
+            judge_direction(
+                t,
+                &outcomes,
+                &applicable,
+                slot,
+                (label, direction),
+                &mut verdict,
+            );
+        }
+    }
+    dedup(&mut verdict);
+    verdict
+}
+
+/// One role and direction: (OR of permissive) AND (AND of restrictive).
+fn judge_direction(
+    t: &Table,
+    outcomes: &[[Option<Result<Outcome, Unjudged>>; 2]],
+    applicable: &[usize],
+    slot: usize,
+    (label, direction): (&str, Direction),
+    verdict: &mut TableVerdict,
+) {
+    let outcome = |i: usize| outcomes[i][slot].as_ref();
+    let permissive: Vec<usize> = applicable
+        .iter()
+        .copied()
+        .filter(|&i| t.policies[i].permissive && outcome(i).is_some())
+        .collect();
+    if permissive.is_empty() {
+        if t.rls_enabled {
+            verdict.notes.push(format!(
+                "{} denied to {label}: no permissive policy applies",
+                direction.name()
+            ));
+        } else {
+            verdict.problems.push(Problem {
+                policy: None,
+                message: format!(
+                    "no policy restricts {} for {label}, and row-level security is not enabled",
+                    direction.name()
+                ),
+                evidence: json!({"role": label, "direction": direction.name()}),
+            });
+        }
+        return;
+    }
+    let restricted_by_restrictive = applicable.iter().any(|&i| {
+        !t.policies[i].permissive && matches!(outcome(i), Some(Ok(Outcome::Restricted(_))))
+    });
+    if restricted_by_restrictive {
+        return;
+    }
+    for i in permissive {
+        let p = &t.policies[i];
+        match outcome(i) {
+            Some(Ok(Outcome::Restricted(notes))) => verdict
+                .notes
+                .extend(notes.iter().map(|n| format!("policy `{}`: {n}", p.name))),
+            Some(Ok(Outcome::Open(branch))) => {
+                let kind = if branch.bypass.is_some() {
+                    "bypass: "
+                } else {
+                    ""
+                };
+                verdict.problems.push(Problem {
+                    policy: Some(i),
+                    message: format!(
+                        "{kind}policy `{}` ({}) lets {} through for {label}: `{}` {}",
+                        p.name,
+                        p.command,
+                        direction.name(),
+                        branch.text,
+                        branch.why
+                    ),
+                    evidence: json!({
+                        "policy": p.name, "role": label, "direction": direction.name(),
+                        "branch": branch.text, "why": branch.why, "bypass": branch.bypass,
+                    }),
+                });
             }
-            out.push((word.to_lowercase(), next == Some('(')));
-            word.clear();
+            Some(Err(why)) => verdict
+                .unjudged
+                .push((i, format!("policy `{}` ({}): {why}", p.name, p.command))),
+            None => {}
         }
     }
-    if !word.is_empty() {
-        out.push((word.to_lowercase(), false));
+}
+
+/// The same problem found for several roles or directions is reported once.
+fn dedup(verdict: &mut TableVerdict) {
+    let mut seen = Vec::new();
+    verdict.problems.retain(|p| {
+        let key = (
+            p.policy,
+            p.evidence.get("branch").cloned(),
+            p.evidence.get("direction").cloned(),
+        );
+        let fresh = !seen.contains(&key);
+        seen.push(key);
+        fresh
+    });
+    verdict.unjudged.sort();
+    verdict.unjudged.dedup();
+    let mut notes = Vec::new();
+    for n in verdict.notes.drain(..) {
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
     }
-    out
+    verdict.notes = notes;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Location;
+    use crate::settings::PostgresSettings;
 
-    fn cols() -> Vec<String> {
-        vec!["tenantid".to_owned()]
-    }
-
-    #[test]
-    fn judges_expressions() {
-        assert!(
-            restricts_by_tenant(
-                "tenant_id = current_setting('app.tenant_id')::uuid",
-                &cols()
-            )
-            .is_ok()
-        );
-        assert!(
-            restricts_by_tenant("\"tenantId\" = (auth.jwt() ->> 'tenant_id')::uuid", &cols())
-                .is_ok()
-        );
-        assert!(
-            restricts_by_tenant(
-                "tenant_id IN (SELECT tenant_id FROM memberships WHERE user_id = auth.uid())",
-                &cols()
-            )
-            .is_ok()
-        );
-        assert!(restricts_by_tenant("tenant_id = app.current_tenant()", &cols()).is_ok());
-        assert!(restricts_by_tenant("true", &cols()).is_err());
-        assert!(restricts_by_tenant("(true)", &cols()).is_err());
-        assert!(restricts_by_tenant("user_id = auth.uid()", &cols()).is_err());
-        assert!(restricts_by_tenant("tenant_id = tenant_id", &cols()).is_err());
-        assert!(restricts_by_tenant("current_setting('tenant_id') IS NOT NULL", &cols()).is_err());
-    }
+    const GOOD: &str = "tenant_id = current_setting('app.tenant_id')::uuid";
 
     fn policy(command: &str, using: Option<&str>, with_check: Option<&str>) -> Policy {
         Policy {
@@ -288,28 +408,180 @@ mod tests {
         }
     }
 
+    fn table(policies: Vec<Policy>, rls_enabled: bool) -> Table {
+        Table {
+            schema: "public".into(),
+            name: "orders".into(),
+            columns: vec!["id".into(), "tenant_id".into()],
+            owner: None,
+            rls_enabled,
+            rls_forced: true,
+            location: Location::file("m.sql", 1),
+            rls_location: None,
+            policies,
+            grants: vec![],
+            triggers: vec![],
+            foreign_keys: vec![],
+            force_location: None,
+            owner_location: None,
+        }
+    }
+
+    fn judge(policies: Vec<Policy>, roles: &[(&str, &[&str])]) -> TableVerdict {
+        let vocabulary = Vocabulary::new(
+            "orders",
+            &["tenant_id".to_owned()],
+            &PostgresSettings::default(),
+        );
+        let principals: Vec<(String, Option<Vec<String>>)> = if roles.is_empty() {
+            vec![("any role".into(), None)]
+        } else {
+            roles
+                .iter()
+                .map(|(r, cl)| {
+                    let mut closure: Vec<String> = cl.iter().map(|s| (*s).to_owned()).collect();
+                    closure.push((*r).to_owned());
+                    closure.push("PUBLIC".to_owned());
+                    ((*r).to_owned(), Some(closure))
+                })
+                .collect()
+        };
+        judge_table(&table(policies, true), &principals, &vocabulary)
+    }
+
     #[test]
     fn applies_policies_as_postgres_does() {
-        let good = "tenant_id = current_setting('app.tenant_id')::uuid";
-        assert!(judge_policies(&[policy("all", Some(good), None)], &cols()).is_empty());
-        assert!(judge_policies(&[policy("update", Some(good), None)], &cols()).is_empty());
-        let insert_without_check = judge_policies(
-            &[
-                policy("select", Some(good), None),
+        assert!(
+            judge(vec![policy("all", Some(GOOD), None)], &[])
+                .problems
+                .is_empty()
+        );
+        assert!(
+            judge(vec![policy("update", Some(GOOD), None)], &[])
+                .problems
+                .is_empty()
+        );
+        let insert_without_check = judge(
+            vec![
+                policy("select", Some(GOOD), None),
                 policy("insert", None, None),
             ],
-            &cols(),
+            &[],
         );
         assert!(
-            insert_without_check.is_empty(),
+            insert_without_check.problems.is_empty(),
             "an INSERT policy without WITH CHECK admits no row: {insert_without_check:?}"
         );
-        assert!(!judge_policies(&[policy("all", Some(good), Some("true"))], &cols()).is_empty());
-        assert!(!judge_policies(&[], &cols()).is_empty());
-        let mut restrictive = policy("all", Some(good), None);
+        let open_writes = judge(vec![policy("all", Some(GOOD), Some("true"))], &[]);
+        assert!(
+            open_writes.problems[0]
+                .message
+                .contains("lets writes through"),
+            "{open_writes:?}"
+        );
+        let mut restrictive = policy("all", Some(GOOD), None);
         restrictive.permissive = false;
         assert!(
-            judge_policies(&[restrictive, policy("all", Some("true"), None)], &cols()).is_empty()
+            judge(
+                vec![restrictive.clone(), policy("all", Some("true"), None)],
+                &[]
+            )
+            .problems
+            .is_empty()
         );
+        // A restrictive policy alone admits nothing: deny-all.
+        let alone = judge(vec![restrictive], &[]);
+        assert!(
+            alone.problems.is_empty() && !alone.notes.is_empty(),
+            "{alone:?}"
+        );
+        // An open restrictive policy does not rescue an open permissive one.
+        let mut open_restrictive = policy("all", Some("true"), None);
+        open_restrictive.permissive = false;
+        let both_open = judge(
+            vec![open_restrictive, policy("all", Some("true"), None)],
+            &[],
+        );
+        assert!(!both_open.problems.is_empty());
+    }
+
+    #[test]
+    fn rls_with_no_policy_is_deny_all_and_without_rls_it_fails() {
+        let vocabulary = Vocabulary::new(
+            "orders",
+            &["tenant_id".to_owned()],
+            &PostgresSettings::default(),
+        );
+        let any = [("any role".to_owned(), None)];
+        let deny_all = judge_table(&table(vec![], true), &any, &vocabulary);
+        assert!(deny_all.problems.is_empty(), "{deny_all:?}");
+        assert!(deny_all.notes.iter().any(|n| n.contains("denied")));
+        let no_rls = judge_table(&table(vec![], false), &any, &vocabulary);
+        assert!(
+            no_rls.problems[0].message.contains("not enabled"),
+            "{no_rls:?}"
+        );
+    }
+
+    #[test]
+    fn a_policy_applies_only_to_the_roles_in_its_to_list() {
+        let mut service = policy("update", Some("true"), None);
+        service.roles = vec!["service_role".into()];
+        let tenant = policy("all", Some(GOOD), None);
+        let roles: &[(&str, &[&str])] = &[("authenticated", &[])];
+        let verdict = judge(vec![tenant.clone(), service.clone()], roles);
+        assert!(verdict.problems.is_empty(), "{verdict:?}");
+        // A role that is a member of service_role gets it.
+        let member: &[(&str, &[&str])] = &[("app", &["service_role"])];
+        let verdict = judge(vec![tenant.clone(), service.clone()], member);
+        assert!(
+            verdict.problems[0].message.contains("for app"),
+            "{verdict:?}"
+        );
+        // Without runtime roles every policy may apply.
+        assert!(!judge(vec![tenant, service], &[]).problems.is_empty());
+    }
+
+    #[test]
+    fn the_offending_branch_is_quoted() {
+        let verdict = judge(
+            vec![policy(
+                "all",
+                Some("tenant_id IS NOT NULL OR current_setting('app.tenant_id') IS NOT NULL"),
+                None,
+            )],
+            &[],
+        );
+        assert!(
+            verdict.problems[0]
+                .message
+                .contains("`tenant_id IS NOT NULL`"),
+            "{verdict:?}"
+        );
+        let bypass = judge(
+            vec![
+                policy("all", Some(GOOD), None),
+                policy(
+                    "all",
+                    Some("current_setting('app.bypass_rls', true)::text = 'on'"),
+                    None,
+                ),
+            ],
+            &[],
+        );
+        assert!(
+            bypass.problems[0].message.starts_with("bypass: "),
+            "{bypass:?}"
+        );
+    }
+
+    #[test]
+    fn an_unjudgeable_policy_is_an_error_naming_it() {
+        let deep = vec![GOOD; 400].join(" AND ");
+        let mut p = policy("all", Some(&deep), None);
+        p.name = "deep_one".into();
+        let verdict = judge(vec![p], &[]);
+        assert!(verdict.problems.is_empty());
+        assert!(verdict.unjudged[0].1.contains("`deep_one`"), "{verdict:?}");
     }
 }

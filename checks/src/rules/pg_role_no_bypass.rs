@@ -18,7 +18,8 @@ application connects as one, tenant isolation is switched off for every query, h
 policies are. Membership counts: a role that is a member of such a role can `SET ROLE` to it.
 
 ## What is judged
-Each role in `[postgres] runtime_roles`: neither it nor any role it is a member of
+Each role in `[postgres] runtime_roles` (when unset: each role the migrations create and grant
+table privileges to, other than table owners; the evidence says the roles were inferred): neither it nor any role it is a member of
 (transitively) is SUPERUSER or BYPASSRLS, after every CREATE/ALTER ROLE and GRANT/REVOKE of
 membership in the migrations (or `pg_roles`/`pg_auth_members` live). A runtime role the
 migrations never create has unknown attributes: `error`. Nothing is judged when no runtime role
@@ -40,7 +41,13 @@ impl Check for PgRoleNoBypass {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
-            for name in &scope.settings.runtime_roles {
+            for name in scope.runtime_roles() {
+                let platform_role = scope.role(name).is_none_or(|r| r.undeclared);
+                if scope.runtime_roles_inferred && platform_role {
+                    // Inferred from a GRANT and created outside the migrations (Supabase's
+                    // `anon`): no statement here sets its attributes; the live audit judges it.
+                    continue;
+                }
                 if scope.error_if_unparsed(out, name, &["role"], &[name]) {
                     continue;
                 }
@@ -52,7 +59,7 @@ impl Check for PgRoleNoBypass {
                         name.clone(),
                         location,
                         format!("runtime role {name} is not created in {}: its SUPERUSER/BYPASSRLS attributes cannot be proven", scope.db.name),
-                        json!({ "database": scope.db.name, "role": name }),
+                        json!({ "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "role": name }),
                     );
                     continue;
                 };
@@ -62,7 +69,7 @@ impl Check for PgRoleNoBypass {
                     .filter_map(|r| scope.role(r))
                     .find(|r| r.superuser || r.bypassrls);
                 let evidence = json!({
-                    "database": scope.db.name, "role": name, "superuser": role.superuser,
+                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "role": name, "superuser": role.superuser,
                     "bypassrls": role.bypassrls, "member_of": closure.iter().filter(|r| *r != name && *r != "PUBLIC").collect::<Vec<_>>(),
                 });
                 match bypassing {

@@ -19,7 +19,8 @@ a trigger that copies rows elsewhere, or create a view that bypasses RLS. Schema
 to a separate migrations role.
 
 ## What is judged
-For each role in `[postgres] runtime_roles` (with the roles it is a member of, and PUBLIC): no
+For each role in `[postgres] runtime_roles`, or when unset the roles the migrations grant table privileges to
+(other than table owners, `postgres` and psql variables) (with the roles it is a member of, and PUBLIC): no
 CREATE on any schema (including ownership of a schema), no ownership of tenant or audit tables,
 and no TRUNCATE, REFERENCES or TRIGGER on them (`GRANT ALL` includes all three).
 
@@ -41,7 +42,7 @@ impl Check for PgRoleNoDdl {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
-            for name in &scope.settings.runtime_roles {
+            for name in scope.runtime_roles() {
                 if scope.error_if_unparsed(out, name, &["grant", "owner"], &[name]) {
                     continue;
                 }
@@ -82,7 +83,7 @@ impl Check for PgRoleNoDdl {
                     }
                 }
                 let evidence = json!({
-                    "database": scope.db.name, "role": name,
+                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "role": name,
                     "problems": problems.iter().map(|(l, p)| json!({"privilege": p, "at": l})).collect::<Vec<_>>(),
                 });
                 match problems.first() {

@@ -18,7 +18,8 @@ disable RLS, drop policies or drop the table. The application's role must not ow
 meant to be confined by.
 
 ## What is judged
-For each role in `[postgres] runtime_roles`: no tenant table is owned by it or by a role it is a
+For each role in `[postgres] runtime_roles`, or when unset the roles the migrations grant table privileges to
+(other than table owners, `postgres` and psql variables): no tenant table is owned by it or by a role it is a
 member of, after every `ALTER TABLE … OWNER TO` of the migrations (`pg_class.relowner` live).
 Tables whose owner the migrations never set belong to the role that runs them, which is not
 judged here.
@@ -38,7 +39,7 @@ impl Check for PgRoleNotOwner {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
-            for name in &scope.settings.runtime_roles {
+            for name in scope.runtime_roles() {
                 if scope.error_if_unparsed(out, name, &["owner"], &[name]) {
                     continue;
                 }
@@ -49,7 +50,7 @@ impl Check for PgRoleNotOwner {
                     .map(|(t, _)| t)
                     .collect();
                 let evidence = json!({
-                    "database": scope.db.name, "role": name,
+                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "role": name,
                     "owns": owned.iter().map(|t| json!({"table": t.qualified_name(), "owner": t.owner})).collect::<Vec<_>>(),
                 });
                 match owned.first() {

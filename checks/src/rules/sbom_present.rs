@@ -1,3 +1,6 @@
+use std::sync::OnceLock;
+
+use regex::Regex;
 use serde_json::json;
 
 use super::supply_chain::script_line;
@@ -21,12 +24,19 @@ regulations (US EO 14028, the EU Cyber Resilience Act) increasingly ask for one 
 
 ## What is judged
 The repository as a whole (subject `.`): it passes when it commits an SBOM (`*.cdx.json`,
-`*.spdx.json`, `bom.json`, `sbom*.json` that parse as CycloneDX or SPDX JSON) or when a
+`*.spdx.json`, `bom.json`, `sbom*.json` that declare themselves CycloneDX or SPDX JSON) or when a
 workflow that runs on a release, a push, a schedule, by hand or as a reusable workflow (not
-only on pull requests) produces one: `syft`, `anchore/sbom-action`, `cyclonedx-*` tools
-(`cyclonedx-npm`, `cyclonedx-py`, `cyclonedx-gomod`…), `cargo cyclonedx`/`cargo-cyclonedx`,
-`cdxgen`, `trivy sbom` or `trivy … --format cyclonedx|spdx|spdx-json`, `docker sbom`,
-`microsoft/sbom-tool`, `CycloneDX/gh-*-generate-sbom` actions. The finding points at the first
+only on pull requests) produces one: `syft` with an SPDX or CycloneDX output format,
+`trivy fs|image|…` with `--format cyclonedx|spdx|spdx-json`, `cdxgen`, the CycloneDX generators
+(`cyclonedx-npm`, `cyclonedx-py`, `cyclonedx-gomod`, `cargo cyclonedx`, `dotnet CycloneDX`,
+`composer CycloneDX:make-sbom`), the CycloneDX Gradle plugin's `cyclonedxBom`/`cyclonedxDirectBom`
+task, the CycloneDX Maven plugin's `makeBom`/`makeAggregateBom`/`makePackageBom` goals,
+`docker buildx build --sbom=true` or `--attest type=sbom`, `docker sbom`, `sbom-tool generate`,
+`spdx-sbom-generator`, and the `anchore/sbom-action`, `CycloneDX/gh-*-generate-sbom` and
+`advanced-security/sbom-generator-action` actions. Commands that only read an SBOM
+(`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's default table
+output. Action inputs are not read, so `docker/build-push-action` with `sbom: true` is not seen.
+The finding points at the first
 committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
 with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
 Whether the SBOM is then published (attached to the release, attested) is not seen.
@@ -41,17 +51,43 @@ The committed SBOMs and every producing workflow step with its line and triggers
 "#,
 };
 
-/// Text in a `run:` script that produces an SBOM.
-const SBOM_COMMANDS: [&str; 9] = [
-    "syft ",
-    "cyclonedx-",
-    "cyclonedx ",
-    "cargo cyclonedx",
-    "cdxgen",
-    "trivy sbom",
-    "docker sbom",
-    "sbom-tool",
-    "spdx-sbom-generator",
+/// Commands in a `run:` script that write a CycloneDX or SPDX document, one pattern per
+/// generator (matched case-insensitively on a logical line, continuations joined). Commands
+/// that only read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) are not here.
+const SBOM_COMMANDS: [(&str, &str); 13] = [
+    // Syft's default output is a table: only an SPDX or CycloneDX output format is an SBOM.
+    ("syft", r"(?:^|[\s/])syft\s.*\b(?:cyclonedx|spdx)"),
+    (
+        "trivy",
+        r"(?:^|[\s/])trivy\s.*(?:--format|-f)[=\s]+(?:cyclonedx|spdx|spdx-json)\b",
+    ),
+    ("cdxgen", r"(?:^|[\s/@])cdxgen\b"),
+    (
+        "a CycloneDX generator",
+        r"(?:^|[\s/])cyclonedx-(?:npm|py|gomod|bom|node|php|dotnet|conan|cocoapods)\b",
+    ),
+    ("cargo-cyclonedx", r"\bcargo[\s-]cyclonedx\b"),
+    (
+        "dotnet CycloneDX",
+        r"\bdotnet\s+(?:tool\s+run\s+)?cyclonedx\b",
+    ),
+    ("composer CycloneDX", r"\bcomposer\s+cyclonedx:make-sbom\b"),
+    // CycloneDX Gradle plugin tasks: cyclonedxBom (all versions), cyclonedxDirectBom (3.x).
+    (
+        "CycloneDX Gradle plugin",
+        r"\bgradlew?(?:\.bat)?\s.*\bcyclonedx(?:direct)?bom\b",
+    ),
+    (
+        "CycloneDX Maven plugin",
+        r"\bmvnw?\s.*\bcyclonedx(?:-maven-plugin)?(?::[\w.-]+)*:make(?:aggregate|package)?bom\b",
+    ),
+    (
+        "docker buildx --sbom",
+        r"\bdocker\s+(?:buildx\s+)?(?:build|bake)\s.*(?:--sbom(?:=true|=1|\s+true)?(?:\s|$)|--attest[=\s]+type=sbom)",
+    ),
+    ("docker sbom", r"\bdocker\s+sbom\s"),
+    ("sbom-tool", r"(?:^|[\s/])sbom-tool(?:\.exe)?\s+generate\b"),
+    ("spdx-sbom-generator", r"(?:^|[\s/])spdx-sbom-generator\b"),
 ];
 
 /// `uses:` prefixes of actions that produce an SBOM.
@@ -147,7 +183,8 @@ fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
         for run in &wf.runs {
             if let Some((offset, text)) = sbom_command(&run.value) {
                 let line = script_line(run.line, run.value.contains('\n'), offset);
-                out.push((wf, line, text.trim().to_owned()));
+                let text: Vec<&str> = text.split_whitespace().filter(|w| *w != "\\").collect();
+                out.push((wf, line, text.join(" ")));
             }
         }
     }
@@ -164,22 +201,38 @@ fn runs_on_release(wf: &Workflow) -> bool {
 
 /// The script line that produces an SBOM, if any: (index in the script, text).
 fn sbom_command(script: &str) -> Option<(usize, &str)> {
-    script.lines().enumerate().find(|(_, line)| {
-        let l = format!("{} ", line.trim().to_ascii_lowercase());
-        if l.starts_with('#') {
-            return false;
-        }
-        let trivy_format = l.contains("trivy ")
-            && ["cyclonedx", "spdx"].iter().any(|f| {
-                l.contains(&format!("--format {f}"))
-                    || l.contains(&format!("--format={f}"))
-                    || l.contains(&format!("-f {f}"))
-            });
-        trivy_format
-            || SBOM_COMMANDS.iter().any(|c| {
-                l.starts_with(c) || l.contains(&format!(" {c}")) || l.contains(&format!("/{c}"))
-            })
+    static PATTERNS: OnceLock<Vec<Regex>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        SBOM_COMMANDS
+            .iter()
+            .map(|(_, p)| Regex::new(&format!("(?is){p}")).expect("valid pattern"))
+            .collect()
+    });
+    logical_lines(script).into_iter().find(|(_, line)| {
+        let trimmed = line.trim_start();
+        !trimmed.starts_with('#')
+            && !trimmed.contains("--sbom=false")
+            && patterns.iter().any(|p| p.is_match(trimmed))
     })
+}
+
+/// Script lines with `\` continuations joined: (index of the first physical line, text).
+fn logical_lines(script: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start: Option<(usize, usize)> = None;
+    let mut offset = 0;
+    for (index, line) in script.split_inclusive('\n').enumerate() {
+        let (first_index, first_byte) = *start.get_or_insert((index, offset));
+        offset += line.len();
+        if !line.trim_end().ends_with('\\') {
+            out.push((first_index, &script[first_byte..offset]));
+            start = None;
+        }
+    }
+    if let Some((index, byte)) = start {
+        out.push((index, &script[byte..]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -188,12 +241,50 @@ mod tests {
 
     #[test]
     fn recognises_generators() {
-        assert!(sbom_command("syft . -o cyclonedx-json=sbom.cdx.json").is_some());
-        assert!(sbom_command("npx @cyclonedx/cyclonedx-npm --output-file bom.json").is_some());
-        assert!(sbom_command("cargo cyclonedx --format json").is_some());
-        assert!(sbom_command("trivy fs --format cyclonedx -o bom.json .").is_some());
-        assert!(sbom_command("trivy fs --severity HIGH .").is_none());
-        assert!(sbom_command("echo done\n# syft later").is_none());
+        let producers = [
+            "syft . -o cyclonedx-json=sbom.cdx.json",
+            "syft scan dir:. \\\n  --output spdx-json=sbom.spdx.json",
+            "npx @cyclonedx/cyclonedx-npm --output-file bom.json",
+            "cyclonedx-py environment -o bom.json",
+            "cargo cyclonedx --format json",
+            "trivy fs --format cyclonedx -o bom.json .",
+            "trivy image -f spdx-json ghcr.io/acme/api:1",
+            "npx @cyclonedx/cdxgen -o bom.json",
+            "./gradlew cyclonedxBom --no-daemon",
+            "./gradlew build cyclonedxDirectBom",
+            "mvn -B org.cyclonedx:cyclonedx-maven-plugin:2.9.1:makeAggregateBom",
+            "./mvnw package cyclonedx:makeBom",
+            "docker buildx build --sbom=true -t acme/api .",
+            "docker buildx build --attest type=sbom --push .",
+            "sbom-tool generate -b out -bc . -pn api -pv 1.0 -ps acme",
+        ];
+        for script in producers {
+            assert!(sbom_command(script).is_some(), "{script}");
+        }
+    }
+
+    #[test]
+    fn near_misses_are_not_producers() {
+        let readers = [
+            "trivy fs --severity HIGH .",
+            "trivy sbom bom.json",
+            "syft . -o table",
+            "grype sbom:./bom.json",
+            "cyclonedx validate --input-file bom.json",
+            "./gradlew build",
+            "docker buildx build --sbom=false -t acme/api .",
+            "docker buildx build -t acme/api .",
+            "echo done\n# syft . -o spdx-json later",
+        ];
+        for script in readers {
+            assert!(sbom_command(script).is_none(), "{script}");
+        }
+    }
+
+    #[test]
+    fn continuation_lines_point_at_the_command_start() {
+        let script = "echo hi\nsyft dir:. \\\n  -o cyclonedx-json=bom.json\n";
+        assert_eq!(sbom_command(script).map(|(i, _)| i), Some(1));
     }
 
     #[test]

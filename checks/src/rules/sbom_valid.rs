@@ -23,14 +23,16 @@ nothing. The share of the lockfiles' packages it lists shows whether it describe
 actually built.
 
 ## What is judged
-Each committed SBOM (subject: its path). CycloneDX JSON 1.3 to 1.5 is parsed and validated
-with the `cyclonedx-bom` crate (`Bom::validate`: serial numbers, purls, licences, references,
-dates…); a later spec version cannot be validated and is reported as `error`. SPDX 2.x JSON must
-carry `spdxVersion`, `dataLicense: CC0-1.0`, `SPDXID: SPDXRef-DOCUMENT`, `name`, a
-`documentNamespace` URI and `creationInfo` with `created` and `creators`. Coverage of the
-lockfiles is reported in evidence and not judged: names are compared after lower-casing and
-treating `_` and `.` as `-`, so versions and same-named packages of different ecosystems are not
-told apart.
+Each committed SBOM (subject: its path): a JSON file that declares itself one, by
+`bomFormat: "CycloneDX"` or by `spdxVersion`; other JSON (a hardware parts list called `bom.json`)
+is not an SBOM and raises nothing. CycloneDX 1.2 to 1.7 and SPDX 2.2/2.3 are validated against the
+official JSON schemas, vendored in the repository (`checks/schemas/`, with their licences) and
+resolved offline, formats (`date-time`, `uri`, `email`…) included; a component `purl` must be a
+package URL. SPDX documents must also carry `dataLicense: CC0-1.0`, `SPDXID: SPDXRef-DOCUMENT`
+and a `documentNamespace` URI. A spec version no vendored schema covers cannot be validated and
+is reported as `error`. Coverage of the lockfiles is reported in evidence and not judged: names
+are compared after lower-casing and treating `_` and `.` as `-`, so versions and same-named
+packages of different ecosystems are not told apart.
 
 ## How to fix
 Regenerate the SBOM with a maintained generator (`syft`, `cyclonedx-npm`, `cargo cyclonedx`,
@@ -38,8 +40,8 @@ Regenerate the SBOM with a maintained generator (`syft`, `cyclonedx-npm`, `cargo
 `cyclonedx validate --input-file …` or the SPDX tools.
 
 ## Evidence
-The format and spec version, the number of components, each validation problem, and per
-lockfile how many of its packages the SBOM lists.
+The format and spec version, the number of components, each validation problem (the first 20, each cut
+to 240 characters), and per lockfile how many of its packages the SBOM lists.
 "#,
 };
 

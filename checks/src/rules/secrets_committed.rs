@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::facts::repo::{FileKind, SecretHit};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::facts::repo::{FileKind, HitClass, RepoFacts, SecretHit};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
 
 pub struct SecretsCommitted;
 
@@ -36,10 +36,31 @@ Every text file the scan reads (honouring `.gitignore`, skipping vendored trees)
   only searched for token formats, and values such as `changeme`, `<token>`, `${VAR}` or empty
   never count.
 
+Not secrets: a PEM header with no key material after it (comments, JSON-schema descriptions,
+docs placeholders such as `-----BEGIN RSA PRIVATE KEY-----\n...`), quoted values in another
+script or made of `\uXXXX` escapes (translation files), keyboard-run dummies
+(`sk-…-1234567890`), and in `.env` files a local development database URL whose password is the
+image default or the user name (`postgres://postgres:postgres@localhost/app_test`; any other host
+or password still counts).
+
+Reported apart, never dropped: a private key, password assignment or `.env` value in a test tree
+(`test/`, `tests/`, `spec/`, `fixtures/`, `mocks/`, `examples/`, `testdata/`, `e2e/`…) or a file
+whose name says `test`, `spec`, `sample`, `example`, `fixture`, `mock`, `fake` or `dummy` fails
+at `low` severity; provider tokens (AWS, GitHub, Slack, Stripe live, Google, npm, PyPI) stay
+critical wherever they are. A token whose variable part is a documented placeholder
+(`…EXAMPLE…`, `xxxxxxxx`, `1234567890`) and a commented line in documentation (`*.md`, `docs/`)
+or in a default or example config (`config.default.toml`, `settings.example.yml`) are `info`. A
+commented line in any other file still counts: a commented-out key is still committed.
+
+Not searched, and listed in the repository-wide finding: vendored and generated files
+(`.yarn/releases/`, `.yarn/plugins/`, `node_modules/`, `vendor/`, `bower_components/`, Yarn PnP
+loaders, `*.min.js`/`*.min.css`, source maps).
+
 Only the kind and a preview such as `AKIA…(20 chars)` are recorded: the value never enters
 facts, reports or logs. Binary files (keystores such as `.p12`) are not read. The subject is
-the file; with no hit at all, one passing finding for the repository (`.`). A directory the
-scan could not enter is an `error`: it may hide a secret.
+the file, judged by its most serious hit; with no secret outside test fixtures and examples, one
+passing finding for the repository (`.`). A directory the scan could not enter is an `error`:
+it may hide a secret.
 
 ## How to fix
 Revoke and rotate the credential first (it is already exposed), then remove it from the file
@@ -47,7 +68,8 @@ and load it from the environment or a secret manager; add the file to `.gitignor
 history (`git filter-repo`) limits further spread but does not un-leak it.
 
 ## Evidence
-Per file: each hit's line, detector kind and redacted preview.
+Per file: each hit's line, detector kind, redacted preview and class (`secret`, `test-fixture`,
+`example`); for the repository, the files not searched.
 "#,
 };
 
@@ -62,20 +84,12 @@ impl Check for SecretsCommitted {
         for hit in &repo.secrets {
             by_file.entry(hit.path.as_str()).or_default().push(hit);
         }
+        let mut real_files = 0;
         for (path, hits) in &by_file {
-            let first = hits[0];
-            let kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
-            let message = format!(
-                "{} secret-looking value(s) committed ({}), first at line {}: {}",
-                hits.len(),
-                dedup(&kinds).join(", "),
-                first.line,
-                first.preview
-            );
-            let evidence = json!({
-                "hits": hits.iter().map(|h| json!({"line": h.line, "kind": h.kind, "preview": h.preview})).collect::<Vec<_>>(),
-            });
-            out.fail(*path, Location::file(*path, first.line), message, evidence);
+            // The file is judged by its most serious hit: one real secret makes it critical.
+            let class = hits.iter().map(|h| h.class).min().unwrap_or_default();
+            real_files += usize::from(class.is_secret());
+            report_file(path, hits, class, out);
         }
         let unscanned: Vec<_> = repo
             .unreadable
@@ -90,15 +104,86 @@ impl Check for SecretsCommitted {
                 json!({ "path": u.path, "cause": u.cause }),
             );
         }
-        if by_file.is_empty() && unscanned.is_empty() {
-            out.pass(
-                ".",
-                Location::file(".", 0),
-                format!("no secret-looking values in {} files", repo.files_scanned),
-                json!({ "files_scanned": repo.files_scanned }),
-            );
+        if real_files == 0 && unscanned.is_empty() {
+            report_clean(repo, by_file.len(), out);
         }
     }
+}
+
+fn report_file(path: &str, hits: &[&SecretHit], class: HitClass, out: &mut Findings) {
+    let first = hits.iter().find(|h| h.class == class).unwrap_or(&hits[0]);
+    let kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
+    let (what, severity, tail) = match class {
+        HitClass::Secret => ("secret-looking value(s) committed", Severity::Critical, ""),
+        HitClass::TestFixture => (
+            "secret-looking value(s) in test fixtures",
+            Severity::Low,
+            " (reported apart at low severity; rotate it if it was ever used outside tests)",
+        ),
+        HitClass::Example => (
+            "documented example value(s)",
+            Severity::Info,
+            " (not credentials)",
+        ),
+    };
+    let message = format!(
+        "{} {what} ({}), first at line {}: {}{tail}",
+        hits.len(),
+        dedup(&kinds).join(", "),
+        first.line,
+        first.preview
+    );
+    let evidence = json!({
+        "class": class,
+        "hits": hits.iter().map(|h| json!({"line": h.line, "kind": h.kind, "preview": h.preview, "class": h.class})).collect::<Vec<_>>(),
+    });
+    out.push_with_severity(
+        Status::Fail,
+        severity,
+        path,
+        Location::file(path, first.line),
+        message,
+        evidence,
+    );
+}
+
+/// The repository-wide pass: no real secret, with what was reported apart and what was not
+/// searched (vendored and generated files) named, so the scope is explicit.
+fn report_clean(repo: &RepoFacts, files_reported_apart: usize, out: &mut Findings) {
+    const LISTED: usize = 20;
+    let skipped = &repo.secrets_skipped;
+    let apart = if files_reported_apart > 0 {
+        format!(
+            " outside test fixtures and documented examples ({files_reported_apart} file(s) reported apart)"
+        )
+    } else {
+        String::new()
+    };
+    let not_searched = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} vendored or generated file(s) not searched",
+            skipped.len()
+        )
+    };
+    let message = format!(
+        "no secret-looking values in {} files{apart}{not_searched}",
+        repo.files_scanned
+    );
+    out.pass(
+        ".",
+        Location::file(".", 0),
+        message,
+        json!({
+            "files_scanned": repo.files_scanned,
+            "not_searched": {
+                "why": "vendored or generated (.yarn/releases, node_modules/, vendor/, minified bundles)",
+                "count": skipped.len(),
+                "first": skipped.iter().take(LISTED).collect::<Vec<_>>(),
+            },
+        }),
+    );
 }
 
 fn dedup<'a>(kinds: &[&'a str]) -> Vec<&'a str> {

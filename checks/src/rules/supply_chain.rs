@@ -73,7 +73,13 @@ pub(crate) fn lock_names(ecosystem: Ecosystem) -> &'static [&'static str] {
             "bun.lock",
             "bun.lockb",
         ],
-        Ecosystem::Python => &["poetry.lock", "uv.lock", "pdm.lock"],
+        Ecosystem::Python => &[
+            "poetry.lock",
+            "uv.lock",
+            "pdm.lock",
+            "pylock.toml",
+            "requirements.lock",
+        ],
         Ecosystem::Go => &["go.sum"],
         Ecosystem::Ruby => &["Gemfile.lock"],
         Ecosystem::Composer => &["composer.lock"],
@@ -89,6 +95,7 @@ fn expected_name(ecosystem: Ecosystem, tool: Option<&str>) -> &'static str {
         (Ecosystem::Npm, Some("bun")) => "bun.lock",
         (Ecosystem::Python, Some("poetry")) => "poetry.lock",
         (Ecosystem::Python, Some("pdm")) => "pdm.lock",
+        (Ecosystem::Python, Some("rye")) => "requirements.lock",
         (Ecosystem::Python, _) => "uv.lock",
         (eco, _) => lock_names(eco).first().copied().unwrap_or("lockfile"),
     }
@@ -105,7 +112,15 @@ fn lock_in_dir<'a>(repo: &'a RepoFacts, dir: &str, ecosystem: Ecosystem) -> Opti
             return Some(LockState::Unreadable(u));
         }
     }
-    None
+    // Named PEP 751 lockfiles (`pylock.test.toml`, one per Hatch environment).
+    (ecosystem == Ecosystem::Python)
+        .then(|| {
+            repo.lockfiles.iter().find(|l| {
+                dir_of(&l.path) == dir && crate::parse::lockfile::is_pylock(file_name(&l.path))
+            })
+        })
+        .flatten()
+        .map(LockState::Found)
 }
 
 /// Strict ancestors of a directory, nearest first (`a/b` → `a`, ``).
@@ -225,6 +240,32 @@ mod tests {
             lock_for(&repo, &repo.manifests[1]).workspace.as_deref(),
             Some("")
         );
+    }
+
+    #[test]
+    fn rye_and_hatch_lockfiles_lock_a_pyproject() {
+        let repo = RepoFacts {
+            manifests: vec![
+                manifest("svc/pyproject.toml", Ecosystem::Python, false),
+                manifest("tools/pyproject.toml", Ecosystem::Python, false),
+                manifest("lib/pyproject.toml", Ecosystem::Python, false),
+            ],
+            lockfiles: vec![
+                lock("svc/requirements.lock", Ecosystem::Python, &[]),
+                lock("tools/pylock.dev.toml", Ecosystem::Python, &[]),
+                // Near miss: a lockfile in another directory locks nothing here.
+                lock("requirements.lock", Ecosystem::Python, &[]),
+            ],
+            ..RepoFacts::default()
+        };
+        let found = |i: usize| match lock_for(&repo, &repo.manifests[i]).state {
+            LockState::Found(l) => l.path.clone(),
+            LockState::Missing { expected } => format!("missing {expected}"),
+            LockState::Unreadable(u) => format!("unreadable {}", u.path),
+        };
+        assert_eq!(found(0), "svc/requirements.lock");
+        assert_eq!(found(1), "tools/pylock.dev.toml");
+        assert_eq!(found(2), "missing lib/uv.lock");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - `source_of LOCATION`: where a finding was judged: `repo` for a file location, otherwise
 //!   the URI scheme (`postgres`, `tls`, `oci`, `arn`…).
 //! - `location LOCATION`: `path:line` (`path` when line is 0) or the URI.
+//! - `control_count CONTROLS STATUS`: how many of CONTROLS have STATUS (the coverage summary).
 //! - the handlebars-rust built-ins (`eq`, `ne`, `and`, `or`, `not`, `len`, `lookup`…).
 
 use std::collections::BTreeMap;
@@ -23,6 +24,9 @@ pub const ENTRY: &str = "report.html";
 handlebars_helper!(json: |v: Json| serde_json::to_string_pretty(v).unwrap_or_default());
 handlebars_helper!(source_of: |loc: Json| source_of_location(loc));
 handlebars_helper!(location: |loc: Json| location_text(loc));
+handlebars_helper!(control_count: |controls: Json, status: str| controls
+    .as_array()
+    .map_or(0, |all| all.iter().filter(|c| c["status"] == status).count()));
 
 /// `repo` for a file, the URI's scheme for a resource.
 fn source_of_location(loc: &Value) -> String {
@@ -58,6 +62,7 @@ pub fn render(report: &Report, templates: &BTreeMap<String, String>) -> Result<S
     hb.register_helper("json", Box::new(json));
     hb.register_helper("source_of", Box::new(source_of));
     hb.register_helper("location", Box::new(location));
+    hb.register_helper("control_count", Box::new(control_count));
     for (name, source) in templates {
         hb.register_template_string(name, source)
             .map_err(|e| format!("template {name}: {e}"))?;
@@ -115,6 +120,39 @@ mod tests {
         );
         assert!(html.contains("acme/&lt;tool&gt;@v1"), "{html}");
         assert!(!html.contains("<tool>"), "{html}");
+    }
+
+    #[test]
+    fn control_count_counts_controls_by_status() {
+        let t = templates(
+            "{{control_count controls \"fail\"}}/{{control_count controls \"planned\"}}/{{len controls}}",
+        );
+        let r = report();
+        let of =
+            |status: crate::ControlStatus| r.controls.iter().filter(|c| c.status == status).count();
+        assert_eq!(
+            render(&r, &t).unwrap(),
+            format!(
+                "1/{}/{}",
+                of(crate::ControlStatus::Planned),
+                r.controls.len()
+            )
+        );
+    }
+
+    #[test]
+    fn the_bundled_report_lists_every_control_by_default_and_in_print() {
+        let bundled = include_str!("../../../templates/report.html.hbs");
+        let html = render(&report(), &templates(bundled)).unwrap();
+        assert_eq!(
+            html.matches("<tr class=\"control\"").count(),
+            checks::catalog::catalog().controls.len()
+        );
+        assert!(
+            html.contains("<option value=\"all\">all controls</option><option value=\"judged\">")
+        );
+        assert!(html.contains("tr.control.hidden { display: table-row !important; }"));
+        assert!(html.contains("data-coverage=\"not_tested\">"));
     }
 
     #[test]

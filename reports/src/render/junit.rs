@@ -109,8 +109,12 @@ fn write_case(w: &mut Writer<Vec<u8>>, f: &ReportFinding) -> std::io::Result<()>
         case.write_empty()?;
         return Ok(());
     };
+    let overridden = f
+        .severity_overridden_from
+        .map(|own| format!(" set by [severity], the check's own is {own}"))
+        .unwrap_or_default();
     let body = xml_chars(&format!(
-        "{location}\n{} ({}, controls: {})",
+        "{location}\n{} ({}{overridden}, controls: {})",
         f.message,
         f.severity,
         f.controls.join(", ")

@@ -89,6 +89,7 @@ fn headline(report: &Report) -> String {
             b.absent
         );
     }
+    out.push_str(&provenance_lines(report));
     if s.fail + s.error + s.waived == 0 {
         out.push_str("\nNothing failed or needs attention.\n");
     }
@@ -103,6 +104,48 @@ fn baseline_label(state: Option<BaselineState>) -> &'static str {
         Some(BaselineState::Absent) => "fixed",
         None => "",
     }
+}
+
+/// The repository, the live targets, what was left out and every severity override.
+fn provenance_lines(report: &Report) -> String {
+    let mut out = String::new();
+    let Some(p) = &report.provenance else {
+        return out;
+    };
+    let mut about: Vec<String> = [&p.organisation, &p.system]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| cell(n))
+        .collect();
+    if let Some(repo) = &p.repository {
+        about.push(cell(&super::repository_line(repo)));
+    }
+    if !p.targets.is_empty() {
+        let targets: Vec<String> = (p.targets.iter())
+            .map(|t| format!("{} {}", t.source, cell(&t.target)))
+            .collect();
+        about.push(format!("live: {}", targets.join(", ")));
+    }
+    if !report.scope.excluded.is_empty() {
+        about.push(format!(
+            "{} path(s) not judged (scope.excluded)",
+            report.scope.excluded.len()
+        ));
+    }
+    if !about.is_empty() {
+        let _ = writeln!(out, "\n<sub>{}</sub>", about.join(" · "));
+    }
+    for o in &report.scope.severity_overrides {
+        let _ = writeln!(
+            out,
+            "\n⚠️ `[severity]` sets `{}` to {} (its own severity: {})",
+            o.check, o.configured, o.default
+        );
+    }
+    for n in &report.scope.narrowed {
+        let _ = writeln!(out, "\n⚠️ `{}`: {}", n.setting, cell(&n.effect));
+    }
+    out
 }
 
 /// Failing, erroring and waived findings, most severe first.
@@ -154,6 +197,12 @@ fn attention_rows(report: &Report) -> Vec<String> {
             } else {
                 String::new()
             };
+            if let Some(default) = f.severity_overridden_from {
+                let _ = write!(
+                    message,
+                    "<br>severity set by `[severity]`; the check's own is {default}"
+                );
+            }
             format!(
                 "{state}| {} | {} | `{}` | {} | {} | {} |\n",
                 f.severity,
@@ -213,7 +262,7 @@ fn suppressions_and_scope(report: &Report) -> String {
         }
     }
     let scope = &report.scope;
-    if !scope.is_empty() {
+    if !(scope.excluded_paths.is_empty() && scope.disabled_checks.is_empty()) {
         out.push_str("\n**Scope:**");
         if !scope.excluded_paths.is_empty() {
             let _ = write!(
@@ -333,12 +382,24 @@ fn push_rows(out: &mut String, rows: &[String], room: usize, what: &str) {
     }
 }
 
-/// Makes text safe inside a table cell: pipes escaped, line breaks kept as `<br>`, and HTML
-/// special characters neutralised so a finding cannot inject markup into the comment, and other
-/// control characters replaced so it cannot drive a terminal either.
+/// Makes text safe inside a table cell; see [`escape_inline`].
 fn cell(text: &str) -> String {
+    escape_inline(text.trim())
+}
+
+/// Zero-width space: breaks an `@mention` or an autolink without changing what a reader sees.
+const BREAK: char = '\u{200b}';
+
+/// Makes scanned text (file, image and workload names, messages quoting them) inert in GitHub
+/// Markdown: pipes escaped, line breaks kept as `<br>`, HTML special characters neutralised
+/// (no raw HTML), the punctuation that makes links, images and emphasis escaped
+/// (`[x](u)`, `![](u)`), `@mentions` and bare-URL autolinks broken by a zero-width space, and
+/// control and bidirectional-override characters replaced so it cannot drive a terminal.
+pub fn escape_inline(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
-    for c in text.trim().chars() {
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '|' => s.push_str("\\|"),
             '\n' => s.push_str("<br>"),
@@ -346,11 +407,42 @@ fn cell(text: &str) -> String {
             '<' => s.push_str("&lt;"),
             '>' => s.push_str("&gt;"),
             '&' => s.push_str("&amp;"),
-            c if c.is_control() => s.push('\u{fffd}'),
+            // Backticks stay: a code span only makes text more inert, and checks quote
+            // values in them (`pinned to tag \`v4\``).
+            '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            // A mention starts at `@` not preceded by a word character (GitHub's rule), so
+            // `actions/checkout@v4` and `a@b.example` read as they are.
+            '@' => {
+                s.push('@');
+                if !prev.is_some_and(|p| p.is_alphanumeric() || p == '_') {
+                    s.push(BREAK);
+                }
+            }
+            // `https://…` and `www.…` become links even without brackets (GFM autolinks).
+            ':' if chars.peek() == Some(&'/') => {
+                s.push(':');
+                s.push(BREAK);
+            }
+            '.' if s.to_ascii_lowercase().ends_with("www") => {
+                s.push(BREAK);
+                s.push('.');
+            }
+            c if is_unsafe_char(c) => s.push('\u{fffd}'),
             _ => s.push(c),
         }
+        prev = Some(c);
     }
     s
+}
+
+/// Control characters, and the Unicode ones that reorder or split what is displayed (bidi
+/// overrides and isolates, line and paragraph separators).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -366,7 +458,23 @@ mod tests {
     #[test]
     fn cells_escape_pipes_newlines_and_markup() {
         assert_eq!(cell("a | b\nc <x>"), "a \\| b<br>c &lt;x&gt;");
-        assert_eq!(cell("a\x1b[2Jb"), "a\u{fffd}[2Jb");
+        assert_eq!(cell("a\x1b[2Jb"), "a\u{fffd}\\[2Jb");
+    }
+
+    #[test]
+    fn scanned_names_cannot_make_links_images_html_or_mentions() {
+        let hostile = "docs/[click](https://evil.example/x)![p](https://evil.example/p.png)\
+                       <img src=x onerror=alert(1)> @acme/security-team www.evil.example";
+        let escaped = cell(hostile);
+        for forbidden in ["](", "![", "<img", "@acme", "https://", "www.evil"] {
+            assert!(!escaped.contains(forbidden), "{forbidden} in {escaped}");
+        }
+        assert!(escaped.contains("\\[click\\]"), "{escaped}");
+        assert_eq!(
+            cell("actions/checkout@v4 by security@acme.example"),
+            "actions/checkout@v4 by security@acme.example",
+            "only a mention-shaped `@` is broken"
+        );
     }
 
     #[test]
@@ -395,9 +503,12 @@ mod tests {
             .retain(|k| k.subject != "actions/setup-node@v4");
         report.apply_baseline(&baseline, "git HEAD~1");
         let md = render(&report);
-        assert!(md.contains(
-            "**1 new** since baseline git HEAD~1; 3 existing (3 unchanged, 0 updated); 0 fixed."
-        ));
+        assert!(
+            md.contains(
+                "**1 new** since baseline git HEAD\\~1; 3 existing (3 unchanged, 0 updated); 0 fixed."
+            ),
+            "{md}"
+        );
         let new = md
             .find("| 🆕 new | high | ❌ fail | `gha-action-pinned` | actions/setup-node@v4")
             .unwrap();

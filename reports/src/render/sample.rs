@@ -64,6 +64,7 @@ fn finding(
         related: vec![],
         evidence: json!({ "subject": subject }),
         waiver: None,
+        severity_overridden_from: None,
         baseline_state: None,
     }
 }
@@ -146,7 +147,8 @@ pub fn sample_report() -> Report {
         attestations: Vec::new(),
         baseline: None,
         suppressions: Vec::new(),
-        scope: crate::suppress::Scope::default(),
+        provenance: None,
+        scope: crate::model::Scope::default(),
     }
 }
 
@@ -170,6 +172,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 1,
                 waived: 1,
             },
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -184,6 +187,7 @@ fn sample_controls() -> Vec<ControlResult> {
                 error: 0,
                 waived: 0,
             },
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -193,6 +197,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: refs(&[("iso27001-2022", &["A.8.15"])]),
             checks: vec![],
             counts: Summary::default(),
+            notes: 0,
             attestation: None,
         },
         ControlResult {
@@ -202,6 +207,7 @@ fn sample_controls() -> Vec<ControlResult> {
             frameworks: BTreeMap::new(),
             checks: vec![],
             counts: Summary::default(),
+            notes: 0,
             attestation: None,
         },
     ]

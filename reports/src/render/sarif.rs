@@ -3,8 +3,9 @@
 //! One run; one rule per check in [`checks::ALL`] with the check's documentation as help; one
 //! result per finding. Passes are left out unless asked for ([`Options::passes`],
 //! `--sarif-passes`), then included as `kind: "pass"`. With a baseline every problem carries
-//! `baselineState`, and the known problems that are gone are `absent` results of kind `pass`. Waived findings carry an accepted external suppression with the waiver's
-//! reason; expired and unused waivers become tool-configuration notifications.
+//! `baselineState`, and the known problems that are gone are `absent` results of kind `pass`.
+//! Waived findings carry an accepted external suppression with the waiver's reason; expired and
+//! unused waivers become tool-configuration notifications.
 
 use std::fmt::Write;
 
@@ -94,11 +95,26 @@ pub fn render_with(report: &Report, checks: &[&dyn Check], options: Options) -> 
             ) },
         }));
     }
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .waivers
         .iter()
         .filter_map(|w| waiver_notification(w, rule_index(checks, &w.check)))
         .collect();
+    notifications.extend(report.scope.severity_overrides.iter().map(|o| {
+        let mut n = json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "[severity] sets {} to {} (its own severity: {}).",
+                o.check, o.configured, o.default
+            ) },
+            "descriptor": { "id": "severity-override" },
+            "associatedRule": { "id": o.check },
+        });
+        if let Some(i) = rule_index(checks, &o.check) {
+            n["associatedRule"]["index"] = json!(i);
+        }
+        n
+    }));
 
     let mut driver = json!({
         "name": report.tool.name,
@@ -133,6 +149,15 @@ pub fn render_with(report: &Report, checks: &[&dyn Check], options: Options) -> 
             },
         }],
     });
+    let mut sarif = sarif;
+    if let Some(p) = &report.provenance {
+        let run = &mut sarif["runs"][0];
+        if let Some(vcs) = version_control(p) {
+            run["versionControlProvenance"] = json!([vcs]);
+        }
+        run["properties"]["provenance"] = json!(p);
+        run["properties"]["scope"] = json!(report.scope);
+    }
     let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF values always serialize");
     s.push('\n');
     s
@@ -312,6 +337,9 @@ fn result(f: &ReportFinding, rule_index: Option<usize>) -> Value {
             "evidence": f.evidence,
         }),
     );
+    if let Some(default) = f.severity_overridden_from {
+        r["properties"]["severityOverriddenFrom"] = json!(default);
+    }
     Value::Object(r)
 }
 
@@ -339,6 +367,35 @@ fn absent_result(k: &KnownFinding, rule_index: Option<usize>) -> Value {
         json!({ "status": "absent", "severity": k.severity, "subject": k.subject }),
     );
     Value::Object(r)
+}
+
+/// SARIF `versionControlDetails` for a git work tree with a remote and a commit (both are
+/// required by the schema's meaning: which repository, which revision).
+fn version_control(p: &crate::Provenance) -> Option<Value> {
+    let git = p.repository.as_ref()?.git.as_ref()?;
+    let mut vcs = json!({ "repositoryUri": sarif_uri(git.remote.as_deref()?) });
+    if let Some(commit) = &git.commit {
+        vcs["revisionId"] = json!(commit);
+    }
+    if let Some(branch) = &git.branch {
+        vcs["branch"] = json!(branch);
+    }
+    vcs["mappedTo"] = json!({ "uriBaseId": SRCROOT });
+    vcs["properties"] = json!({ "dirty": git.dirty, "modified": git.modified });
+    Some(vcs)
+}
+
+/// An scp-like remote (`host:org/repo.git`) as the `ssh://` URI it stands for, a local path as
+/// a `file://` URI, a URL as is.
+fn sarif_uri(remote: &str) -> String {
+    if remote.contains("://") {
+        return remote.to_owned();
+    }
+    match remote.split_once(':') {
+        Some((host, path)) if !host.contains('/') => format!("ssh://{host}/{path}"),
+        _ if remote.starts_with('/') => format!("file://{remote}"),
+        _ => remote.to_owned(),
+    }
 }
 
 fn message_text(f: &ReportFinding) -> String {

@@ -44,7 +44,8 @@ impl Style {
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
-    let mut out = new_since_baseline(report, style);
+    let mut out = header(report);
+    out.push_str(&new_since_baseline(report, style));
     for control in report
         .controls
         .iter()
@@ -83,7 +84,7 @@ pub fn render(report: &Report, style: &Style) -> String {
                 f.check,
                 printable(&f.subject),
                 printable(&f.location.to_string()),
-                printable(f.message.trim()).replace('\n', "\n         ")
+                printable(f.message.trim())
             );
             if let Some(at) = f.waiver.as_ref().and_then(|w| w.inline.as_ref()) {
                 let reason = f.waiver.as_ref().map_or("", |w| w.reason.as_str());
@@ -102,6 +103,14 @@ pub fn render(report: &Report, style: &Style) -> String {
                     printable(&w.reason)
                 );
             }
+            if let Some(default) = f.severity_overridden_from {
+                let _ = writeln!(
+                    out,
+                    "         severity {} set by [severity]; the check's own is {}",
+                    f.severity.as_str(),
+                    default.as_str()
+                );
+            }
         }
         if control.counts.pass > 0 {
             let _ = writeln!(
@@ -118,16 +127,16 @@ pub fn render(report: &Report, style: &Style) -> String {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}` expired on {}: it no longer applies",
-                    w.check,
+                    printable(&w.check),
                     printable(&w.subject),
-                    w.expires
+                    printable(&w.expires)
                 );
             }
             crate::WaiverState::Unused => {
                 let _ = writeln!(
                     out,
                     "waiver for {} `{}`{} matched no failing finding",
-                    w.check,
+                    printable(&w.check),
                     printable(&w.subject),
                     if w.path.is_empty() {
                         String::new()
@@ -254,6 +263,77 @@ fn new_since_baseline(report: &Report, style: &Style) -> String {
     out
 }
 
+/// What was scanned, for whom, and what was left out: printed before any result.
+fn header(report: &Report) -> String {
+    const SHOWN: usize = 20;
+    let mut out = String::new();
+    let Some(p) = &report.provenance else {
+        return out;
+    };
+    let mut about = format!("vouch {}", report.tool.version);
+    for name in [&p.organisation, &p.system] {
+        if !name.is_empty() {
+            let _ = write!(about, " · {}", one_line(name));
+        }
+    }
+    let _ = writeln!(out, "{about}");
+    if let Some(repo) = &p.repository {
+        let _ = writeln!(
+            out,
+            "repository: {}",
+            one_line(&super::repository_line(repo))
+        );
+    }
+    for t in &p.targets {
+        let failed = if t.failed { " (could not be read)" } else { "" };
+        let _ = writeln!(
+            out,
+            "live target: {} {}{failed}",
+            t.source,
+            one_line(&t.target)
+        );
+    }
+    let scope = &report.scope;
+    if !scope.statement.is_empty() {
+        let _ = writeln!(out, "scope: {}", scope.statement);
+    }
+    for e in scope.excluded.iter().take(SHOWN) {
+        let _ = writeln!(
+            out,
+            "  not judged: {} ({})",
+            one_line(&e.path),
+            e.reason.describe()
+        );
+    }
+    if scope.excluded.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  not judged: {} more paths (see scope.excluded in report.json)",
+            scope.excluded.len() - SHOWN
+        );
+    }
+    for o in &scope.severity_overrides {
+        let _ = writeln!(
+            out,
+            "severity override: {} is {} by [severity] (its own severity: {})",
+            o.check,
+            o.configured.as_str(),
+            o.default.as_str()
+        );
+    }
+    for n in &scope.narrowed {
+        let _ = writeln!(
+            out,
+            "narrowed by {} = {:?}: {}",
+            n.setting,
+            n.value,
+            one_line(&n.effect)
+        );
+    }
+    out.push('\n');
+    out
+}
+
 /// `new` or `existing` after the severity, only when a baseline was applied.
 fn state_tag(f: &ReportFinding, style: &Style) -> String {
     match f.baseline_state {
@@ -263,18 +343,29 @@ fn state_tag(f: &ReportFinding, style: &Style) -> String {
     }
 }
 
-/// Text from the scanned tree (file names, messages quoting it) must not drive the terminal:
-/// control characters other than the line break become U+FFFD.
+/// A header field on one line: a line break in a file name cannot forge a line.
+fn one_line(text: &str) -> String {
+    printable(text).replace('\n', "\u{fffd}")
+}
+
+/// Text from the scanned tree (file names, messages quoting them) must neither drive the
+/// terminal nor forge result lines: every control character (line breaks included) and every
+/// character that reorders the display is shown as an escape (`\n`, `\u{1b}`), so each
+/// finding stays on its own two lines.
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if crate::render::markdown::is_unsafe_char(c) => {
+                out.push_str(&c.escape_unicode().to_string());
             }
-        })
-        .collect()
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -369,7 +460,23 @@ mod tests {
         let mut report = sample_report();
         report.findings[2].subject = "evil\x1b]0;title\x07@v1".to_owned();
         let text = render(&report, &Style { color: false });
-        assert!(text.contains("evil\u{fffd}]0;title\u{fffd}@v1"));
+        assert!(text.contains("evil\\u{1b}]0;title\\u{7}@v1"), "{text}");
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_newline_in_a_scanned_name_cannot_forge_result_lines() {
+        let mut report = sample_report();
+        let forged = "x\n  PASS   critical secrets-committed  everything\n\n0 passed, 0 failed";
+        report.findings[2].subject = forged.to_owned();
+        report.findings[2].message = format!("{forged}\u{202e}");
+        report.findings[2].location = checks::Location::file(forged, 1);
+        let text = render(&report, &Style { color: false });
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("PASS")),
+            "{text}"
+        );
+        assert!(text.contains("x\\n  PASS   critical"), "{text}");
+        assert!(!text.contains('\u{202e}'), "{text}");
     }
 }

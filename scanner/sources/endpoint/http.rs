@@ -180,10 +180,18 @@ fn get(agent: &Agent, url: &str) -> (HttpFetch, Option<Body>) {
                 status: Some(parts.status.as_u16()),
                 headers,
                 error: None,
+                refused: false,
             };
             (fetch, Some(body))
         }
-        Err(e) => (failed(url, one_line(&e)), None),
+        Err(e) => {
+            let refused = matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused);
+            let fetch = HttpFetch {
+                refused,
+                ..failed(url, one_line(&e))
+            };
+            (fetch, None)
+        }
     }
 }
 

@@ -4,9 +4,10 @@
 //! Probes run at security level 0 so that legacy versions and suites really are offered on the
 //! wire; the verdict on what was accepted belongs to the checks.
 
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use checks::facts::endpoint::{
     CertSummary, Certificate, CipherClassProbe, Probe, ProtocolProbe, Verification,
@@ -289,20 +290,20 @@ impl Prober {
         config.into_ssl(&self.host)
     }
 
-    fn handshake(&self, ssl: Ssl) -> Result<SslStream<TcpStream>, Failure> {
+    /// Connect and handshake under ONE deadline: a per-read timeout alone lets a server that
+    /// trickles its handshake a byte at a time keep the probe alive indefinitely.
+    fn handshake(&self, ssl: Ssl) -> Result<SslStream<DeadlineStream>, Failure> {
+        let deadline = Instant::now() + self.timeout;
         let tcp =
             TcpStream::connect_timeout(&self.addr, self.timeout).map_err(|e| Failure::Error {
                 cause: connect_failure(&self.addr, &e, self.timeout),
                 timed_out: is_timeout(&e),
             })?;
-        let deadline = Some(self.timeout);
-        let _ = tcp
-            .set_read_timeout(deadline)
-            .and_then(|()| tcp.set_write_timeout(deadline));
-        ssl.connect(tcp).map_err(|e| self.classify(e))
+        ssl.connect(DeadlineStream { tcp, deadline })
+            .map_err(|e| self.classify(e))
     }
 
-    fn classify(&self, e: HandshakeError<TcpStream>) -> Failure {
+    fn classify(&self, e: HandshakeError<DeadlineStream>) -> Failure {
         let err = match e {
             HandshakeError::SetupFailure(stack) => {
                 return Failure::Untestable(first_reason(&stack));
@@ -344,6 +345,47 @@ impl Prober {
                 timed_out: false,
             }
         }
+    }
+}
+
+/// A socket whose reads and writes all end at one instant: each operation may wait only for
+/// what is left of the probe's time.
+pub struct DeadlineStream {
+    tcp: TcpStream,
+    deadline: Instant,
+}
+
+impl DeadlineStream {
+    fn time_left(&self) -> std::io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the probe's deadline passed",
+            ))
+        } else {
+            Ok(left)
+        }
+    }
+}
+
+impl Read for DeadlineStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.time_left()?;
+        self.tcp.set_read_timeout(Some(left))?;
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for DeadlineStream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let left = self.time_left()?;
+        self.tcp.set_write_timeout(Some(left))?;
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
     }
 }
 
@@ -390,7 +432,7 @@ fn ca_store(path: &str) -> Result<openssl::x509::store::X509Store, String> {
     Ok(store.build())
 }
 
-fn accepted(stream: &SslStream<TcpStream>) -> Probe {
+fn accepted(stream: &SslStream<DeadlineStream>) -> Probe {
     let ssl = stream.ssl();
     Probe::Accepted {
         version: ssl.version_str().to_owned(),
@@ -497,4 +539,53 @@ fn rfc3339(t: &Asn1TimeRef) -> String {
         .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
         .and_then(|at| at.format(&Rfc3339).ok())
         .unwrap_or_else(|| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A server that sends the header of a 16 KiB handshake record, then one byte every 50 ms:
+    /// each read gets data well within any per-read timeout, the handshake never completes.
+    fn trickling_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for mut s in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let _ = s.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+                    while s.write_all(&[0x02]).is_ok() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn a_byte_trickling_handshake_ends_at_the_probe_deadline() {
+        let addr = trickling_server();
+        let mut prober = Prober::new(
+            addr,
+            "127.0.0.1",
+            Duration::from_millis(800),
+            "2026-01-01T00:00:00Z",
+        );
+        let contexts = ProbeContexts::new();
+        let started = Instant::now();
+        let protocols = prober.protocols(&contexts);
+        let took = started.elapsed();
+        // One probe spends the deadline; the others are not attempted.
+        assert!(took < Duration::from_secs(4), "took {took:?}");
+        let timed_out = protocols.iter().any(|p| {
+            matches!(&p.result, Probe::Error { cause } if cause.contains("timed out after 800 ms"))
+        });
+        assert!(timed_out, "{protocols:?}");
+        assert!(prober.gave_up().is_some());
+    }
 }

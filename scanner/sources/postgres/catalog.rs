@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use super::connect::Session;
 use checks::Location;
 use checks::facts::pg::{Function, Grant, Policy, Role, Table, Trigger};
 use checks::facts::pg_live::{HbaRule, PartitionInfo, RolePassword, ServerSetting};
-use tokio_postgres::Client;
-
-use super::connect::describe;
 
 /// Schemas that belong to PostgreSQL itself.
 const USER_RELATIONS: &str = "c.relkind IN ('r', 'p') \
@@ -31,17 +29,13 @@ const TABLE_PRIVILEGES: &str =
 
 pub type Res<T> = Result<T, String>;
 
-fn err(e: &tokio_postgres::Error) -> String {
-    describe(e)
-}
-
 /// A table as read, keyed by its oid while the other catalogs are joined in.
 pub struct Tables {
     pub by_oid: BTreeMap<u32, Table>,
     pub partitions: Vec<PartitionInfo>,
 }
 
-pub async fn tables(client: &Client, uri: &str) -> Res<Tables> {
+pub async fn tables(client: &Session, uri: &str) -> Res<Tables> {
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_get_userbyid(c.relowner)::text, \
                 c.relrowsecurity, c.relforcerowsecurity, c.relkind = 'p', c.relispartition, \
@@ -52,7 +46,7 @@ pub async fn tables(client: &Client, uri: &str) -> Res<Tables> {
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE {USER_RELATIONS} ORDER BY 2, 3"
     );
-    let rows = client.query(&sql, &[]).await.map_err(|e| err(&e))?;
+    let rows = client.query(&sql, &[]).await?;
     let mut by_oid = BTreeMap::new();
     let mut partitions = Vec::new();
     for row in rows {
@@ -100,8 +94,7 @@ pub async fn tables(client: &Client, uri: &str) -> Res<Tables> {
             ),
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     for row in columns {
         if let Some(t) = by_oid.get_mut(&row.get::<_, u32>(0)) {
             t.columns.push(row.get(1));
@@ -110,7 +103,7 @@ pub async fn tables(client: &Client, uri: &str) -> Res<Tables> {
     Ok(Tables { by_oid, partitions })
 }
 
-pub async fn policies(client: &Client, tables: &mut Tables) -> Res<()> {
+pub async fn policies(client: &Session, tables: &mut Tables) -> Res<()> {
     let rows = client
         .query(
             "SELECT c.oid, p.polname::text, p.polcmd::text, p.polpermissive, \
@@ -121,8 +114,7 @@ pub async fn policies(client: &Client, tables: &mut Tables) -> Res<()> {
               ORDER BY c.oid, p.polname",
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     for row in rows {
         let Some(t) = tables.by_oid.get_mut(&row.get::<_, u32>(0)) else {
             continue;
@@ -153,7 +145,7 @@ fn policy_command(polcmd: &str) -> &'static str {
     }
 }
 
-pub async fn triggers(client: &Client, tables: &mut Tables) -> Res<()> {
+pub async fn triggers(client: &Session, tables: &mut Tables) -> Res<()> {
     let rows = client
         .query(
             "SELECT t.tgrelid, t.tgname::text, t.tgtype::int, pn.nspname || '.' || p.proname \
@@ -162,8 +154,7 @@ pub async fn triggers(client: &Client, tables: &mut Tables) -> Res<()> {
               WHERE NOT t.tgisinternal ORDER BY t.tgrelid, t.tgname",
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     for row in rows {
         let Some(t) = tables.by_oid.get_mut(&row.get::<_, u32>(0)) else {
             continue;
@@ -208,7 +199,7 @@ fn trigger_events(bits: i32) -> Vec<String> {
 
 /// SECURITY DEFINER functions and trigger functions. `raises` is true when the body has a
 /// RAISE at EXCEPTION level (the default level when none is given).
-pub async fn functions(client: &Client, uri: &str) -> Res<Vec<Function>> {
+pub async fn functions(client: &Session, uri: &str) -> Res<Vec<Function>> {
     let rows = client
         .query(
             "SELECT n.nspname::text, p.proname::text, p.prosecdef, p.proconfig, \
@@ -219,8 +210,7 @@ pub async fn functions(client: &Client, uri: &str) -> Res<Vec<Function>> {
               ORDER BY 1, 2",
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -242,7 +232,7 @@ pub async fn functions(client: &Client, uri: &str) -> Res<Vec<Function>> {
         .collect())
 }
 
-pub async fn roles(client: &Client, uri: &str) -> Res<Vec<Role>> {
+pub async fn roles(client: &Session, uri: &str) -> Res<Vec<Role>> {
     let rows = client
         .query(
             "SELECT r.rolname::text, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb, \
@@ -252,8 +242,7 @@ pub async fn roles(client: &Client, uri: &str) -> Res<Vec<Role>> {
                FROM pg_roles r ORDER BY 1",
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -276,7 +265,7 @@ pub async fn roles(client: &Client, uri: &str) -> Res<Vec<Role>> {
 
 /// Effective table privileges of the runtime roles (`has_table_privilege`, so grants to PUBLIC,
 /// inherited memberships and ownership all count).
-pub async fn table_privileges(client: &Client, tables: &mut Tables, roles: &[String]) -> Res<()> {
+pub async fn table_privileges(client: &Session, tables: &mut Tables, roles: &[String]) -> Res<()> {
     let sql = format!(
         "SELECT c.oid, r.rolname, p.priv \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -286,7 +275,7 @@ pub async fn table_privileges(client: &Client, tables: &mut Tables, roles: &[Str
             AND has_table_privilege(r.rolname, c.oid, p.priv) \
           ORDER BY 1, 2, 3"
     );
-    let rows = client.query(&sql, &[&roles]).await.map_err(|e| err(&e))?;
+    let rows = client.query(&sql, &[&roles]).await?;
     for row in rows {
         let Some(t) = tables.by_oid.get_mut(&row.get::<_, u32>(0)) else {
             continue;
@@ -302,7 +291,7 @@ pub async fn table_privileges(client: &Client, tables: &mut Tables, roles: &[Str
 }
 
 /// Effective `CREATE` and `USAGE` of the runtime roles on every user schema.
-pub async fn schema_privileges(client: &Client, uri: &str, roles: &[String]) -> Res<Vec<Grant>> {
+pub async fn schema_privileges(client: &Session, uri: &str, roles: &[String]) -> Res<Vec<Grant>> {
     let rows = client
         .query(
             "SELECT n.nspname::text, r.rolname, p.priv FROM pg_namespace n \
@@ -315,8 +304,7 @@ pub async fn schema_privileges(client: &Client, uri: &str, roles: &[String]) -> 
               ORDER BY 1, 2, 3",
             &[&roles],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -331,15 +319,14 @@ pub async fn schema_privileges(client: &Client, uri: &str, roles: &[String]) -> 
         .collect())
 }
 
-pub async fn settings(client: &Client) -> Res<Vec<ServerSetting>> {
+pub async fn settings(client: &Session) -> Res<Vec<ServerSetting>> {
     let names: Vec<String> = SETTINGS.iter().map(|s| (*s).to_owned()).collect();
     let rows = client
         .query(
             "SELECT name, setting FROM pg_settings WHERE name = ANY($1) ORDER BY 1",
             &[&names],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| ServerSetting {
@@ -350,15 +337,14 @@ pub async fn settings(client: &Client) -> Res<Vec<ServerSetting>> {
 }
 
 /// `pg_hba_file_rules`; superuser only unless granted (see the README).
-pub async fn hba_rules(client: &Client) -> Res<Vec<HbaRule>> {
+pub async fn hba_rules(client: &Session) -> Res<Vec<HbaRule>> {
     let rows = client
         .query(
             "SELECT line_number, type, database, user_name, address, auth_method, error \
                FROM pg_hba_file_rules ORDER BY line_number",
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| HbaRule {
@@ -375,7 +361,7 @@ pub async fn hba_rules(client: &Client) -> Res<Vec<HbaRule>> {
 
 /// How each role's password is stored. The hash is reduced to its method on the server; it
 /// never reaches vouch.
-pub async fn passwords(client: &Client, uri: &str) -> Res<Vec<RolePassword>> {
+pub async fn passwords(client: &Session, uri: &str) -> Res<Vec<RolePassword>> {
     let rows = client
         .query(
             "SELECT rolname::text, rolcanlogin, CASE \
@@ -386,8 +372,7 @@ pub async fn passwords(client: &Client, uri: &str) -> Res<Vec<RolePassword>> {
                FROM pg_authid ORDER BY 1",
             &[],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -403,7 +388,7 @@ pub async fn passwords(client: &Client, uri: &str) -> Res<Vec<RolePassword>> {
 }
 
 /// The primary-key columns of a table, in key order.
-pub async fn primary_key(client: &Client, oid: u32) -> Res<Vec<String>> {
+pub async fn primary_key(client: &Session, oid: u32) -> Res<Vec<String>> {
     let rows = client
         .query(
             "SELECT a.attname::text FROM pg_index i \
@@ -412,8 +397,7 @@ pub async fn primary_key(client: &Client, oid: u32) -> Res<Vec<String>> {
               ORDER BY array_position(i.indkey::int2[], a.attnum)",
             &[&oid],
         )
-        .await
-        .map_err(|e| err(&e))?;
+        .await?;
     Ok(rows.into_iter().map(|r| r.get(0)).collect())
 }
 

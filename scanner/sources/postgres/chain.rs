@@ -13,9 +13,9 @@ use checks::facts::pg::Table;
 use checks::facts::pg_live::{AuditChain, BrokenRow};
 use checks::settings::PostgresSettings;
 use sha2::{Digest, Sha256};
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::SimpleQueryMessage;
 
-use super::connect::describe;
+use super::connect::Session;
 
 pub const SCHEME: &str =
     "sha256-hex(prev_hash || json(other columns in column order, values as text))";
@@ -32,7 +32,7 @@ struct Layout {
 
 /// Verifies one audit table's chain. Never fails: a problem becomes the record's `error`.
 pub async fn verify(
-    client: &Client,
+    client: &Session,
     table: &Table,
     primary_key: Vec<String>,
     pg: &PostgresSettings,
@@ -118,7 +118,7 @@ fn quote_ident(name: &str) -> String {
 }
 
 async fn walk(
-    client: &Client,
+    client: &Session,
     table: &Table,
     layout: &Layout,
     record: &mut AuditChain,
@@ -140,17 +140,13 @@ async fn walk(
         select.join(", "),
         order.join(", ")
     );
-    client
-        .batch_execute(&declare)
-        .await
-        .map_err(|e| describe(&e))?;
+    client.batch_execute(&declare).await?;
     let mut state = ChainState::default();
     let keys = layout.order_by.len();
     loop {
         let messages = client
             .simple_query(&format!("FETCH {BATCH} FROM vouch_chain"))
-            .await
-            .map_err(|e| describe(&e))?;
+            .await?;
         let mut fetched = 0;
         for message in &messages {
             if let SimpleQueryMessage::Row(row) = message {
@@ -163,10 +159,7 @@ async fn walk(
             break;
         }
     }
-    client
-        .batch_execute("CLOSE vouch_chain; COMMIT")
-        .await
-        .map_err(|e| describe(&e))?;
+    client.batch_execute("CLOSE vouch_chain; COMMIT").await?;
     Ok(())
 }
 

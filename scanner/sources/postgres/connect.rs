@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use checks::settings::PostgresTarget;
@@ -15,11 +16,15 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 use tokio_postgres::config::{Host, SslMode};
-use tokio_postgres::{Client, Config};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, Row, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 const DEFAULT_STATEMENT_TIMEOUT: u64 = 60;
+/// Added to `statement_timeout` for the client-side deadline of each round trip: the server
+/// cancels a statement at `statement_timeout`, and its answer still has to travel back.
+const REPLY_GRACE: Duration = Duration::from_secs(5);
 
 /// Values that must never appear in any output, and their replacement.
 #[derive(Debug, Default, Clone)]
@@ -29,7 +34,7 @@ impl Secrets {
     /// `text` with every secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.replace('\n', " ");
-        for s in self.0.iter().filter(|s| !s.is_empty()) {
+        for s in self.longest_first().filter(|s| !s.is_empty()) {
             out = out.replace(s.as_str(), "***");
         }
         out
@@ -38,7 +43,7 @@ impl Secrets {
     /// `json` with every secret of at least six characters replaced, in its JSON-escaped form.
     pub fn redact_json(&self, json: &str) -> String {
         let mut out = json.to_owned();
-        for s in self.0.iter().filter(|s| s.chars().count() >= 6) {
+        for s in self.longest_first().filter(|s| s.chars().count() >= 6) {
             let escaped = serde_json::to_string(s).unwrap_or_default();
             out = out.replace(escaped.trim_matches('"'), "***");
         }
@@ -47,6 +52,14 @@ impl Secrets {
 
     fn add(&mut self, s: impl Into<String>) {
         self.0.push(s.into());
+    }
+
+    /// Longest first, so a secret that contains a shorter one (`Wr@ngPw` and `Wr`) is replaced
+    /// whole before the shorter one can cut it in two.
+    fn longest_first(&self) -> impl Iterator<Item = &String> {
+        let mut all: Vec<&String> = self.0.iter().collect();
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all.into_iter()
     }
 }
 
@@ -121,8 +134,10 @@ pub fn plan(target: &PostgresTarget, dsn: Option<String>) -> Result<Plan, (Strin
 /// user or password.
 fn resource_uri(config: &Config) -> String {
     let host = match config.get_hosts().first() {
-        Some(Host::Tcp(h)) if h.contains(':') => format!("[{h}]"),
-        Some(Host::Tcp(h)) => h.clone(),
+        // A host holding `@` is the tail of a password with an unencoded `@` (tokio-postgres
+        // splits the user-info at the first one): only what follows the last `@` is a host.
+        Some(Host::Tcp(h)) if h.contains(':') => format!("[{}]", after_last_at(h)),
+        Some(Host::Tcp(h)) => after_last_at(h).to_owned(),
         #[cfg(unix)]
         Some(Host::Unix(p)) => p.display().to_string(),
         None => "localhost".to_owned(),
@@ -133,6 +148,10 @@ fn resource_uri(config: &Config) -> String {
         .or(config.get_user())
         .unwrap_or("postgres");
     format!("postgres://{host}:{port}/{db}")
+}
+
+fn after_last_at(host: &str) -> &str {
+    host.rsplit('@').next().unwrap_or(host)
 }
 
 #[derive(Default)]
@@ -227,14 +246,27 @@ fn kv_pairs(dsn: &str) -> Vec<(usize, usize)> {
 
 /// Registers what looks like a password in the raw DSN even when it cannot be parsed: the
 /// URL's user-info and any `password=` value.
+///
+/// The user-info ends at the *last* `@` of the authority (a password may hold an unencoded
+/// `@`, which libpq and tokio-postgres split at the first one); it is also taken up to the
+/// last `@` before the query, for a password holding `/`. Each `@`-separated piece of the
+/// password is registered too, since a first-`@` parser makes the tail part of the host.
 fn collect_password_like(raw: &str, secrets: &mut Secrets) {
-    if let Some(after) = raw.split_once("://").map(|(_, a)| a)
-        && let Some((userinfo, _)) = after.split_once('@')
-    {
-        if let Some((_, pw)) = userinfo.split_once(':') {
-            secrets.add(pw);
+    if let Some(after) = raw.split_once("://").map(|(_, a)| a) {
+        let authority = after.split(['/', '?', '#']).next().unwrap_or(after);
+        let before_query = after.split('?').next().unwrap_or(after);
+        for part in [authority, before_query] {
+            let Some((userinfo, _)) = part.rsplit_once('@') else {
+                continue;
+            };
+            if let Some((_, pw)) = userinfo.split_once(':') {
+                secrets.add(pw);
+                pw.split('@')
+                    .filter(|piece| piece.chars().count() >= 4)
+                    .for_each(|piece| secrets.add(piece));
+            }
+            secrets.add(userinfo);
         }
-        secrets.add(userinfo);
     }
     for (start, end) in kv_pairs(raw) {
         if let Some((k, v)) = raw[start..end].split_once('=')
@@ -246,21 +278,29 @@ fn collect_password_like(raw: &str, secrets: &mut Secrets) {
 }
 
 impl Plan {
-    /// Connects, then makes the session read-only and deterministic. Errors are one sentence,
+    /// Connects, then makes the session read-only and deterministic, all within
+    /// `connect_timeout` (TCP, TLS, authentication and the session setup: a server that
+    /// authenticates and then stalls must not hang the scan). Errors are one sentence,
     /// redacted.
-    pub async fn connect(&self) -> Result<Client, String> {
-        let tls = self.tls().map_err(|e| self.secrets.redact(&e))?;
+    pub async fn connect(&self) -> Result<Session, String> {
         let limit = self
             .config
             .get_connect_timeout()
             .copied()
             .unwrap_or_default();
-        let connecting = self.config.connect(tls);
-        let (client, connection) = match tokio::time::timeout(limit, connecting).await {
-            Err(_) => return Err(format!("timed out after {} s connecting", limit.as_secs())),
-            Ok(Err(e)) => return Err(self.secrets.redact(&describe(&e))),
-            Ok(Ok(pair)) => pair,
-        };
+        match tokio::time::timeout(limit, self.connect_and_set_up()).await {
+            Err(_) => Err(format!(
+                "timed out after {} s connecting (TCP, TLS, authentication and session setup)",
+                limit.as_secs()
+            )),
+            Ok(Err(e)) => Err(self.secrets.redact(&e)),
+            Ok(Ok(session)) => Ok(session),
+        }
+    }
+
+    async fn connect_and_set_up(&self) -> Result<Session, String> {
+        let tls = self.tls()?;
+        let (client, connection) = self.config.connect(tls).await.map_err(|e| describe(&e))?;
         // The connection task ends when the client is dropped; its errors surface on queries.
         tokio::spawn(async move {
             let _ = connection.await;
@@ -274,8 +314,18 @@ impl Plan {
         client
             .batch_execute(&setup)
             .await
-            .map_err(|e| self.secrets.redact(&describe(&e)))?;
-        Ok(client)
+            .map_err(|e| describe(&e))?;
+        Ok(Session::new(client, self.reply_deadline()))
+    }
+
+    /// The client-side deadline of one round trip. `statement_timeout = 0` disables the
+    /// server's limit, never the client's.
+    fn reply_deadline(&self) -> Duration {
+        let seconds = match self.statement_timeout {
+            0 => DEFAULT_STATEMENT_TIMEOUT,
+            s => s,
+        };
+        Duration::from_secs(seconds) + REPLY_GRACE
     }
 
     fn tls(&self) -> Result<MakeRustlsConnect, String> {
@@ -301,6 +351,70 @@ impl Plan {
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
         Ok(MakeRustlsConnect::new(config))
+    }
+}
+
+/// A read-only session whose every round trip has a client-side deadline. `statement_timeout`
+/// alone does not bound a read: a server that stops answering (or a hostile one) never sends
+/// the cancellation. After one missed deadline the server is taken as stalled and the later
+/// reads fail at once instead of waiting again.
+pub struct Session {
+    client: Client,
+    deadline: Duration,
+    stalled: AtomicBool,
+}
+
+impl Session {
+    fn new(client: Client, deadline: Duration) -> Session {
+        Session {
+            client,
+            deadline,
+            stalled: AtomicBool::new(false),
+        }
+    }
+
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, String> {
+        self.bounded(self.client.query(sql, params)).await
+    }
+
+    pub async fn query_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, String> {
+        self.bounded(self.client.query_one(sql, params)).await
+    }
+
+    pub async fn batch_execute(&self, sql: &str) -> Result<(), String> {
+        self.bounded(self.client.batch_execute(sql)).await
+    }
+
+    pub async fn simple_query(&self, sql: &str) -> Result<Vec<SimpleQueryMessage>, String> {
+        self.bounded(self.client.simple_query(sql)).await
+    }
+
+    async fn bounded<T>(
+        &self,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, String> {
+        let seconds = self.deadline.as_secs();
+        if self.stalled.load(Ordering::Relaxed) {
+            return Err(format!(
+                "not attempted: the server did not answer an earlier read within {seconds} s"
+            ));
+        }
+        if let Ok(reply) = tokio::time::timeout(self.deadline, request).await {
+            return reply.map_err(|e| describe(&e));
+        }
+        self.stalled.store(true, Ordering::Relaxed);
+        Err(format!(
+            "no answer within {seconds} s (statement_timeout plus {} s; the server stalled)",
+            REPLY_GRACE.as_secs()
+        ))
     }
 }
 
@@ -450,6 +564,21 @@ mod tests {
         assert_eq!(p.sslmode, "verify-full");
         assert_eq!(p.ca_file.as_deref(), Some("/ca.pem"));
         assert_eq!(p.secrets.redact("x S3cret-pw y"), "x *** y");
+    }
+
+    #[test]
+    fn a_password_with_an_unencoded_at_is_redacted_wholly() {
+        let dsn = "postgresql://app:Wr@ngPw_Secret42@127.0.0.1/app";
+        let p = plan(&target(), Some(dsn.into())).ok().unwrap();
+        assert_eq!(p.uri, "postgres://127.0.0.1:5432/app");
+        let msg = p
+            .secrets
+            .redact("auth for app:Wr@ngPw_Secret42 at ngPw_Secret42@127.0.0.1");
+        assert!(!msg.contains("Secret42") && !msg.contains("Wr@"), "{msg}");
+        let json = p
+            .secrets
+            .redact_json(r#"{"host":"ngPw_Secret42@127.0.0.1"}"#);
+        assert!(!json.contains("Secret42"), "{json}");
     }
 
     #[test]

@@ -96,6 +96,46 @@ const IRRELEVANT: &[&str] = &[
     "LISTEN",
 ];
 
+/// Object kinds whose creation, change or removal changes no judged property (`ALTER TYPE …
+/// OWNER TO postgres`, `CREATE INDEX`, `ALTER SEQUENCE … OWNED BY`): never parsed, whatever
+/// words they contain.
+const UNJUDGED_OBJECTS: &[&str] = &[
+    "TYPE",
+    "DOMAIN",
+    "SEQUENCE",
+    "INDEX",
+    "UNIQUE",
+    "VIEW",
+    "MATERIALIZED",
+    "EXTENSION",
+    "AGGREGATE",
+    "OPERATOR",
+    "COLLATION",
+    "CONVERSION",
+    "TEXT",
+    "CAST",
+    "STATISTICS",
+    "PUBLICATION",
+    "SUBSCRIPTION",
+    "SERVER",
+    "LANGUAGE",
+    "TABLESPACE",
+    "DATABASE",
+];
+
+fn changes_an_unjudged_object(words: &[String]) -> bool {
+    let verb = words.first().map_or("", String::as_str);
+    if !matches!(verb, "CREATE" | "ALTER" | "DROP") {
+        return false;
+    }
+    let kind = if words.get(1).is_some_and(|w| w == "OR") {
+        words.get(3)
+    } else {
+        words.get(1)
+    };
+    kind.is_some_and(|k| UNJUDGED_OBJECTS.contains(&k.as_str()))
+}
+
 pub fn classify(statement: &str) -> Kind {
     let words = leading_words(statement, 4);
     let first = words.first().map_or("", String::as_str);
@@ -123,7 +163,7 @@ pub fn classify(statement: &str) -> Kind {
     {
         return Kind::Parse;
     }
-    if IRRELEVANT.contains(&first) {
+    if IRRELEVANT.contains(&first) || changes_an_unjudged_object(&words) {
         return Kind::Skip;
     }
     let lower = statement.to_ascii_lowercase();
@@ -162,6 +202,14 @@ mod tests {
         assert_eq!(classify("CREATE OR REPLACE FUNCTION f()"), Kind::Parse);
         assert_eq!(classify("ALTER TABLE ONLY t OWNER TO x"), Kind::Parse);
         assert_eq!(classify("DO $$ BEGIN END $$"), Kind::Parse);
+        assert_eq!(
+            classify("ALTER TYPE public.account_role OWNER TO postgres"),
+            Kind::Skip
+        );
+        assert_eq!(
+            classify("CREATE OR REPLACE VIEW v AS SELECT 'owner to' AS x"),
+            Kind::Skip
+        );
         assert_eq!(
             classify("EXECUTE 'ALTER TABLE t DISABLE ROW LEVEL SECURITY'"),
             Kind::Parse

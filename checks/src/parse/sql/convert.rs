@@ -13,7 +13,7 @@ use sqlparser::parser::Parser;
 use super::names::{Resolver, ident, last};
 use super::{
     Change, GrantTarget, QName, RoleAttributes, SCHEMA_PRIVILEGES, SearchPathChange,
-    TABLE_PRIVILEGES, targeted,
+    TABLE_PRIVILEGES, depth, targeted,
 };
 use crate::facts::pg::{ForeignKey, Function, Policy, Trigger};
 use crate::model::Location;
@@ -24,7 +24,16 @@ pub fn statement(text: &str, names: &Resolver) -> Option<Vec<Change>> {
     if let Some(changes) = targeted::parse(text, names) {
         return Some(changes);
     }
-    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, text).ok()?;
+    // A tree too deep to render or drop safely is never built: the statement stays unparsed
+    // (and its table `error`) rather than overflowing the stack.
+    if depth::too_deep(text) {
+        return None;
+    }
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(depth::RECURSION_LIMIT)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_statements())
+        .ok()?;
     let mut changes = Vec::new();
     for s in parsed {
         changes.extend(one(s, text, names));

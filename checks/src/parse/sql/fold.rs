@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Change, GrantTarget, Located, ParsedFile, QName, RoleAttributes, SearchPathChange};
-use crate::facts::pg::{Database, Function, Grant, Origin, Role, Table};
+use crate::facts::pg::{Database, Function, Grant, Origin, Role, Table, Unparsed};
 use crate::model::Location;
 
 /// Folds `files` (already in the order the migration tool applies them) into one database.
@@ -14,11 +14,12 @@ pub fn fold<'a>(name: &str, files: impl IntoIterator<Item = &'a ParsedFile>) -> 
         name: name.to_owned(),
         ..Database::default()
     };
+    let mut errors = Vec::new();
     for file in files {
         for located in &file.changes {
             state.apply(located);
         }
-        db.unparsed.extend(file.unparsed.iter().cloned());
+        errors.extend(file.error.iter().cloned());
         let s = &mut db.parse_stats;
         s.files += file.stats.files;
         s.statements += file.stats.statements;
@@ -26,6 +27,10 @@ pub fn fold<'a>(name: &str, files: impl IntoIterator<Item = &'a ParsedFile>) -> 
         s.parsed += file.stats.parsed;
         s.unparsed += file.stats.unparsed;
     }
+    if !errors.is_empty() {
+        db.error = Some(errors.join("; "));
+    }
+    db.unparsed = state.unparsed;
     db.tables = state.tables.into_values().collect();
     db.roles = state.roles.into_values().collect();
     db.functions = state.functions.into_values().collect();
@@ -47,7 +52,16 @@ struct State {
     functions: BTreeMap<QName, Function>,
     schema_privileges: Vec<Grant>,
     default_grants: Vec<DefaultGrant>,
+    /// Statements that could not be read, in order; each learns which of the properties it
+    /// may have changed a later statement set again.
+    unparsed: Vec<Unparsed>,
+    /// What each function's body may change when it runs.
+    function_effects: BTreeMap<QName, Unparsed>,
 }
+
+/// The table properties a fresh `CREATE TABLE` decides whatever ran before it. Grants are not
+/// among them: default privileges apply to the new table.
+const TABLE_TOPICS: &[&str] = &["rls", "force", "policy", "owner", "trigger", "table"];
 
 impl State {
     fn apply(&mut self, located: &Located) {
@@ -63,6 +77,9 @@ impl State {
             } => {
                 if *if_not_exists && self.tables.contains_key(table) {
                     return;
+                }
+                for topic in TABLE_TOPICS {
+                    self.decided(topic, &qualified(table));
                 }
                 let mut columns = columns.clone();
                 if let Some(source) = like.as_ref().and_then(|l| self.tables.get(l)) {
@@ -124,18 +141,21 @@ impl State {
                 if let Some(t) = self.tables.get_mut(table) {
                     t.rls_enabled = *enabled;
                     t.rls_location = Some(at.clone());
+                    self.decided("rls", &qualified(table));
                 }
             }
             Change::SetForce { table, forced } => {
                 if let Some(t) = self.tables.get_mut(table) {
                     t.rls_forced = *forced;
                     t.force_location = Some(at.clone());
+                    self.decided("force", &qualified(table));
                 }
             }
             Change::SetOwner { table, owner } => {
                 if let Some(t) = self.tables.get_mut(table) {
                     t.owner = Some(owner.clone());
                     t.owner_location = Some(at.clone());
+                    self.decided("owner", &qualified(table));
                 }
             }
             Change::RenameTable { table, to } => {
@@ -204,6 +224,7 @@ impl State {
                 set_attributes(&mut role, attributes);
                 role.member_of.clone_from(member_of);
                 self.roles.insert(name.clone(), role);
+                self.decided("role", name);
                 for m in members {
                     self.role_mut(m, at).member_of.push(name.clone());
                 }
@@ -296,13 +317,21 @@ impl State {
                     schema: f.schema.clone(),
                     name: f.name.clone(),
                 };
+                self.function_effects.remove(&key);
                 self.functions.insert(key, f);
             }
             Change::DropFunctions(names) => {
                 for n in names {
                     self.functions.remove(n);
+                    self.function_effects.remove(n);
                 }
             }
+            Change::Unparsed(u) => self.unparsed.push(u.clone()),
+            Change::FunctionEffects { function, effects } => {
+                self.function_effects
+                    .insert(function.clone(), effects.clone());
+            }
+            Change::Call { functions, excerpt } => self.calls(functions, excerpt, at),
             Change::AlterFunction {
                 function,
                 security_definer,
@@ -320,6 +349,51 @@ impl State {
                     f.location = at.clone();
                 }
             }
+        }
+    }
+
+    /// A later statement set `topic` of `subject` again: what unread statements before it did
+    /// to that property no longer matters.
+    fn decided(&mut self, topic: &str, subject: &str) {
+        let key = format!("{topic}:{subject}");
+        for u in &mut self.unparsed {
+            if !u.decided_later.contains(&key) {
+                u.decided_later.push(key.clone());
+            }
+        }
+    }
+
+    /// A query that runs user functions: each function whose body may change a judged
+    /// property is recorded as an unread statement at the call, with the body's effects.
+    fn calls(&mut self, functions: &[QName], excerpt: &str, at: &Location) {
+        for f in functions {
+            let effects = self.function_effects.get(f).or_else(|| {
+                let mut same_name = self
+                    .function_effects
+                    .iter()
+                    .filter(|(k, _)| k.name == f.name);
+                match (same_name.next(), same_name.next()) {
+                    (Some((_, e)), None) => Some(e),
+                    _ => None,
+                }
+            });
+            let Some(effects) = effects else {
+                continue;
+            };
+            let mut u = effects.clone();
+            u.location.clone_from(at);
+            u.excerpt = format!(
+                "{excerpt} (runs {}.{}, which may change {})",
+                f.schema,
+                f.name,
+                if u.topics.is_empty() {
+                    "anything".to_owned()
+                } else {
+                    u.topics.join(", ")
+                }
+            );
+            u.decided_later.clear();
+            self.unparsed.push(u);
         }
     }
 
@@ -383,6 +457,10 @@ impl State {
             }
         }
     }
+}
+
+fn qualified(q: &QName) -> String {
+    format!("{}.{}", q.schema, q.name)
 }
 
 fn new_role(name: &str, at: &Location) -> Role {

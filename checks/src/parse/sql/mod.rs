@@ -11,8 +11,11 @@
 
 mod classify;
 mod convert;
+pub mod depth;
 mod fold;
 mod names;
+mod plpgsql;
+pub mod sections;
 pub mod split;
 mod targeted;
 
@@ -21,13 +24,19 @@ pub use fold::fold;
 use crate::facts::pg::{self, ForeignKey, Policy, Trigger};
 use crate::model::Location;
 
-/// One file, parsed: its changes in order, what could not be parsed, and the counts.
+/// One file, parsed: its changes in order (what could not be parsed among them, as
+/// [`Change::Unparsed`]), and the counts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedFile {
     pub path: String,
     pub changes: Vec<Located>,
-    pub unparsed: Vec<pg::Unparsed>,
     pub stats: pg::ParseStats,
+    /// Why the file cannot be read as PostgreSQL would run it (a comment or string left open
+    /// hides the rest of the file): the whole migration set is then an error.
+    pub error: Option<String>,
+    /// The engine the file's syntax is written for (a set of only other engines' files is not
+    /// PostgreSQL and is skipped).
+    pub engine: sections::Engine,
 }
 
 /// A change and the statement that made it.
@@ -187,6 +196,20 @@ pub enum Change {
         search_path: Option<SearchPathChange>,
     },
     DropFunctions(Vec<QName>),
+    /// A statement nobody could read that may change a judged property.
+    Unparsed(pg::Unparsed),
+    /// `SELECT f(…)`, `PERFORM f(…)`, `CALL p(…)`: runs the functions named, whose bodies may
+    /// change judged properties (see [`Change::FunctionEffects`]).
+    Call {
+        functions: Vec<QName>,
+        excerpt: String,
+    },
+    /// What the body of a function created just before may change when it runs, summarised
+    /// as an unparsed record (topics, and the objects when they are known).
+    FunctionEffects {
+        function: QName,
+        effects: pg::Unparsed,
+    },
 }
 
 /// The privileges `ALL [PRIVILEGES]` stands for on a table.
@@ -205,44 +228,26 @@ pub const SCHEMA_PRIVILEGES: &[&str] = &["CREATE", "USAGE"];
 /// Parses one migration file (`path` relative to the scanned root, forward slashes). Never
 /// fails: what cannot be parsed is counted and, when it matters, kept as unparsed.
 pub fn parse_file(path: &str, sql: &str) -> ParsedFile {
-    let mut file = ParsedFile {
-        path: path.to_owned(),
-        ..ParsedFile::default()
-    };
-    file.stats.files = 1;
-    let mut names = names::Resolver::default();
-    for statement in split::split(sql) {
-        file.stats.statements += 1;
-        let location = Location::file(path, statement.line);
-        match classify::classify(statement.text) {
-            classify::Kind::Skip => file.stats.skipped += 1,
-            classify::Kind::SearchPath => {
-                names.set_search_path(statement.text);
-                file.stats.parsed += 1;
-            }
-            classify::Kind::Role => {
-                names.set_role(statement.text);
-                file.stats.parsed += 1;
-            }
-            classify::Kind::Parse => {
-                if let Some(changes) = convert::statement(statement.text, &names) {
-                    file.stats.parsed += 1;
-                    file.changes
-                        .extend(changes.into_iter().map(|change| Located {
-                            location: location.clone(),
-                            change,
-                        }));
-                } else {
-                    file.stats.unparsed += 1;
-                    if let Some(u) = targeted::unparsed(statement.text, location, &names) {
-                        file.unparsed.push(u);
-                    }
-                }
-            }
-        }
+    // goose/dbmate/sql-migrate files: only the up sections run.
+    let up = sections::up_only(sql);
+    let sql = up.as_deref().unwrap_or(sql);
+    let (statements, open) = split::split_checked(sql);
+    let mut reader = reader::Reader::new(path);
+    for statement in &statements {
+        reader.top_level(statement);
     }
+    let mut file = reader.finish();
+    file.engine = sections::engine(sql);
+    file.error = open.map(|u| {
+        format!(
+            "{path}:{}: unterminated {}: PostgreSQL would not run the rest of the file",
+            u.line, u.what
+        )
+    });
     file
 }
+
+mod reader;
 
 #[cfg(test)]
 mod tests;

@@ -13,19 +13,40 @@
 pub struct RawStatement<'a> {
     pub text: &'a str,
     pub line: u32,
+    /// `SET standard_conforming_strings = off` was in effect: `'…'` strings take backslash
+    /// escapes, which sqlparser does not read that way.
+    pub backslash_strings: bool,
+    /// Ended by psql's `\gexec`: every value the query returns is run as a statement.
+    pub gexec: bool,
+}
+
+/// A comment, string or dollar quote still open at the end of the input: psql would run none
+/// of what follows it, and neither can vouch know what the author meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unterminated {
+    pub what: &'static str,
+    pub line: u32,
 }
 
 /// Every non-empty statement of `sql`, in order.
 pub fn split(sql: &str) -> Vec<RawStatement<'_>> {
+    split_checked(sql).0
+}
+
+/// Every non-empty statement of `sql`, in order, and the construct left open at the end, if
+/// any.
+pub fn split_checked(sql: &str) -> (Vec<RawStatement<'_>>, Option<Unterminated>) {
     let mut splitter = Splitter {
         src: sql.as_bytes(),
         text: sql,
         pos: 0,
         line: 1,
         out: Vec::new(),
+        standard_strings: true,
+        unterminated: None,
     };
     splitter.run();
-    splitter.out
+    (splitter.out, splitter.unterminated)
 }
 
 struct Splitter<'a> {
@@ -34,6 +55,9 @@ struct Splitter<'a> {
     pos: usize,
     line: u32,
     out: Vec<RawStatement<'a>>,
+    /// `standard_conforming_strings` as the session has it (on unless a `SET` turned it off).
+    standard_strings: bool,
+    unterminated: Option<Unterminated>,
 }
 
 impl Splitter<'_> {
@@ -51,13 +75,26 @@ impl Splitter<'_> {
             let (start, line) = (self.pos, self.line);
             self.scan_statement();
             let text = self.text[start..self.pos].trim_end();
-            if self.pos < self.src.len() {
+            let mut gexec = false;
+            if self.src.get(self.pos) == Some(&b'\\') {
+                // psql ends the query buffer at a meta-command; `\g…` sends it.
+                gexec = self.src[self.pos..].starts_with(b"\\gexec");
+                self.skip_line();
+            } else if self.pos < self.src.len() {
                 self.pos += 1; // the `;`
             }
             if text.is_empty() {
                 continue;
             }
-            self.out.push(RawStatement { text, line });
+            self.out.push(RawStatement {
+                text,
+                line,
+                backslash_strings: !self.standard_strings,
+                gexec,
+            });
+            if let Some(on) = standard_conforming_strings(text) {
+                self.standard_strings = on;
+            }
             if is_copy_from_stdin(text) {
                 self.skip_copy_data();
             }
@@ -68,16 +105,16 @@ impl Splitter<'_> {
     fn scan_statement(&mut self) {
         while self.pos < self.src.len() {
             match self.src[self.pos] {
-                b';' => return,
+                b';' | b'\\' => return,
                 b'\n' => {
                     self.line += 1;
                     self.pos += 1;
                 }
                 b'\'' => {
-                    let backslash_escapes = self.pos > 0
+                    let escape_string = self.pos > 0
                         && matches!(self.src[self.pos - 1], b'e' | b'E')
                         && !(self.pos > 1 && is_ident_byte(self.src[self.pos - 2]));
-                    self.skip_quoted(b'\'', backslash_escapes);
+                    self.skip_quoted(b'\'', escape_string || !self.standard_strings);
                 }
                 b'"' => self.skip_quoted(b'"', false),
                 b'-' if self.peek(1) == Some(b'-') => self.skip_line(),
@@ -118,8 +155,13 @@ impl Splitter<'_> {
         }
     }
 
+    fn open_at_end(&mut self, what: &'static str, line: u32) {
+        self.unterminated.get_or_insert(Unterminated { what, line });
+    }
+
     /// PostgreSQL block comments nest.
     fn skip_block_comment(&mut self) {
+        let line = self.line;
         let mut depth = 0usize;
         while self.pos < self.src.len() {
             match (self.src[self.pos], self.peek(1)) {
@@ -141,10 +183,12 @@ impl Splitter<'_> {
                 _ => self.pos += 1,
             }
         }
+        self.open_at_end("`/*` comment", line);
     }
 
     /// From an opening quote to just after its closing quote; a doubled quote is an escape.
     fn skip_quoted(&mut self, quote: u8, backslash_escapes: bool) {
+        let line = self.line;
         self.pos += 1;
         while self.pos < self.src.len() {
             let b = self.src[self.pos];
@@ -166,6 +210,12 @@ impl Splitter<'_> {
             }
             self.pos += 1;
         }
+        let what = if quote == b'"' {
+            "quoted identifier"
+        } else {
+            "string"
+        };
+        self.open_at_end(what, line);
     }
 
     /// `$tag$ … $tag$`. A `$` that does not open a dollar quote (`$1`, `a$b`) is one byte.
@@ -187,8 +237,12 @@ impl Splitter<'_> {
         }
         let delimiter = &self.src[self.pos..self.pos + tag_len + 2];
         let body_start = self.pos + delimiter.len();
-        let end = find(&self.src[body_start..], delimiter)
-            .map_or(self.src.len(), |i| body_start + i + delimiter.len());
+        let end = if let Some(i) = find(&self.src[body_start..], delimiter) {
+            body_start + i + delimiter.len()
+        } else {
+            self.open_at_end("dollar-quoted string", self.line);
+            self.src.len()
+        };
         self.line += count_newlines(&self.src[self.pos..end]);
         self.pos = end;
     }
@@ -219,6 +273,33 @@ fn is_copy_from_stdin(statement: &str) -> bool {
     }
     let lower = statement.to_ascii_lowercase();
     lower.contains("from stdin")
+}
+
+/// `SET [SESSION | LOCAL] standard_conforming_strings {= | TO} on|off`, `RESET …`/`RESET ALL`:
+/// the new setting, or `None` for any other statement.
+fn standard_conforming_strings(statement: &str) -> Option<bool> {
+    let lower = statement.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == '=' || c == '\'' || c == '"')
+        .filter(|w| !w.is_empty())
+        .collect();
+    match words.as_slice() {
+        ["reset", "all" | "standard_conforming_strings"] => Some(true),
+        ["set", rest @ ..] => {
+            let rest = if let ["session" | "local", r @ ..] = rest {
+                r
+            } else {
+                rest
+            };
+            match rest {
+                ["standard_conforming_strings", "to", v] | ["standard_conforming_strings", v] => {
+                    Some(!matches!(*v, "off" | "false" | "0" | "no"))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
@@ -278,6 +359,45 @@ mod tests {
         let got = texts(sql);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[1], ("ALTER TABLE t FORCE ROW LEVEL SECURITY", 6));
+    }
+
+    #[test]
+    fn an_unterminated_comment_is_reported_with_its_line() {
+        let sql = "CREATE TABLE a (id int);\n/* hides\nALTER TABLE a DISABLE ROW LEVEL SECURITY;\n";
+        let (statements, open) = split_checked(sql);
+        assert_eq!(statements.len(), 1);
+        assert_eq!(
+            open,
+            Some(Unterminated {
+                what: "`/*` comment",
+                line: 2
+            })
+        );
+        assert_eq!(split_checked("/* a /* b */ c */ SELECT 1;").1, None);
+        assert!(split_checked("SELECT 'open;").1.is_some());
+        assert!(split_checked("DO $$ BEGIN;").1.is_some());
+    }
+
+    #[test]
+    fn honours_standard_conforming_strings_off() {
+        let sql = "SET standard_conforming_strings = off;\nSELECT 'x\\'';\nALTER TABLE t DISABLE ROW LEVEL SECURITY;\nSELECT '';\nRESET standard_conforming_strings;\nSELECT 'a\\';\n";
+        let got = texts(sql);
+        assert_eq!(
+            got[2],
+            ("ALTER TABLE t DISABLE ROW LEVEL SECURITY", 3),
+            "{got:?}"
+        );
+        assert!(split(sql)[1].backslash_strings);
+        assert_eq!(got.last().map(|s| s.0), Some("SELECT 'a\\'"));
+    }
+
+    #[test]
+    fn gexec_ends_a_statement_and_is_marked() {
+        let sql = "SELECT format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', t) FROM x\\gexec\nCREATE TABLE b (id int);";
+        let got = split(sql);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].gexec && !got[1].gexec);
+        assert_eq!(got[1].line, 2);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub fn parse(text: &str, names: &Resolver) -> Option<Vec<Change>> {
     let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
     let first = upper.first()?.as_str();
     match first {
+        "GRANT" | "REVOKE" if grants_on_unjudged_objects(&upper) => Some(Vec::new()),
         "GRANT" | "REVOKE" if !upper.iter().any(|w| w == "ON") => {
             membership(first == "REVOKE", &words, &upper)
         }
@@ -116,13 +117,47 @@ fn list(words: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Skips a (nested) block comment whose `/` was just read.
+fn skip_block_comment(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    let mut depth = 0usize;
+    let mut previous = '/';
+    for (_, c) in chars.by_ref() {
+        match (previous, c) {
+            ('/', '*') => {
+                depth += 1;
+                previous = ' ';
+                continue;
+            }
+            ('*', '/') => {
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+                previous = ' ';
+                continue;
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+}
+
 /// Words of a statement: identifiers (dotted, quoted parts kept) and single punctuation
 /// characters; string literals are dropped.
-fn tokens(text: &str) -> Vec<String> {
+pub fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c == '\'' {
+        if c == '-' && chars.peek().is_some_and(|(_, d)| *d == '-') {
+            // A line comment: never a word of the statement.
+            for (_, d) in chars.by_ref() {
+                if d == '\n' {
+                    break;
+                }
+            }
+        } else if c == '/' && chars.peek().is_some_and(|(_, d)| *d == '*') {
+            skip_block_comment(&mut chars);
+        } else if c == '\'' {
             // Skip a string literal ('' escapes included).
             while let Some((_, d)) = chars.next() {
                 if d == '\'' {
@@ -160,73 +195,277 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// Keywords that say which judged property an unparsed statement may change.
-const TOPICS: &[(&str, &str)] = &[
-    ("row level security", "rls"),
-    ("policy", "policy"),
-    ("grant", "grant"),
-    ("revoke", "grant"),
-    ("owner", "owner"),
-    ("role", "role"),
-    ("user", "role"),
-    ("bypassrls", "role"),
-    ("superuser", "role"),
-    ("trigger", "trigger"),
-    ("security definer", "function"),
-    ("search_path", "function"),
+/// Object kinds after `GRANT … ON` / `REVOKE … ON` whose privileges no check judges
+/// (`GRANT EXECUTE ON FUNCTION f(slug text) TO authenticated`): such a statement changes no
+/// table, schema or role property.
+const UNJUDGED_GRANT_OBJECTS: &[&str] = &[
+    "FUNCTION",
+    "FUNCTIONS",
+    "PROCEDURE",
+    "PROCEDURES",
+    "ROUTINE",
+    "ROUTINES",
+    "SEQUENCE",
+    "SEQUENCES",
+    "TYPE",
+    "DOMAIN",
+    "LANGUAGE",
+    "LARGE",
+    "FOREIGN",
+    "TABLESPACE",
+    "PARAMETER",
 ];
 
-/// The unparsed record of a statement nobody could parse, when it may change a judged
-/// property: a `CREATE TABLE` (topic `table`) or any statement mentioning one of [`TOPICS`].
-pub fn unparsed(text: &str, location: Location, names: &Resolver) -> Option<Unparsed> {
-    let squashed = text
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut topics: Vec<String> = TOPICS
-        .iter()
-        .filter(|(k, _)| squashed.contains(k))
-        .map(|(_, t)| (*t).to_owned())
-        .collect();
-    let creates = created_table(text, names);
-    if creates.is_some() {
-        topics.push("table".to_owned());
+/// `GRANT|REVOKE … ON FUNCTION|SEQUENCE|TYPE|… ` (also `ON ALL FUNCTIONS IN SCHEMA`).
+fn grants_on_unjudged_objects(upper: &[String]) -> bool {
+    let Some(on) = upper.iter().position(|w| w == "ON") else {
+        return false;
+    };
+    let kind = match upper.get(on + 1).map(String::as_str) {
+        Some("ALL") => upper.get(on + 2),
+        _ => upper.get(on + 1),
+    };
+    kind.is_some_and(|k| UNJUDGED_GRANT_OBJECTS.contains(&k.as_str()))
+}
+
+/// The judged properties a statement's words say it may change (comments and string
+/// literals are not words): `rls` (enable/disable), `force`, `policy`, `grant`, `owner`,
+/// `role`, `trigger`, `function`, `table` (a CREATE TABLE).
+fn topics_of_words(upper: &[String]) -> Vec<String> {
+    let at = |i: usize| upper.get(i).map_or("", String::as_str);
+    let mut topics: Vec<&str> = Vec::new();
+    if matches!(at(0), "CREATE" | "ALTER") && is_function_definition(upper) {
+        // A function's definition changes only the function (its body runs when called).
+        return vec!["function".to_owned()];
     }
+    for (i, w) in upper.iter().enumerate() {
+        match w.as_str() {
+            "ROW" if at(i + 1) == "LEVEL" && at(i + 2) == "SECURITY" => match at(i.wrapping_sub(1))
+            {
+                "ENABLE" | "DISABLE" => topics.push("rls"),
+                "FORCE" => topics.push("force"),
+                _ => topics.extend(["rls", "force"]),
+            },
+            "POLICY" | "POLICIES" => topics.push("policy"),
+            "GRANT" | "REVOKE" if i == 0 || upper[..i].iter().any(|p| p == "PRIVILEGES") => {
+                let on_objects = upper.iter().any(|x| x == "ON");
+                if on_objects && !grants_on_unjudged_objects(upper) {
+                    topics.push("grant");
+                } else if !on_objects {
+                    topics.push("role");
+                }
+            }
+            "OWNER" if at(i + 1) == "TO" => topics.push("owner"),
+            "ROLE" | "USER" | "GROUP"
+                if matches!(at(i.wrapping_sub(1)), "CREATE" | "ALTER" | "DROP") =>
+            {
+                topics.push("role");
+            }
+            "BYPASSRLS" | "NOBYPASSRLS" | "SUPERUSER" | "NOSUPERUSER" | "CREATEROLE"
+            | "INHERIT" => topics.push("role"),
+            "TRIGGER" | "TRIGGERS" => topics.push("trigger"),
+            "DEFINER" | "SEARCH_PATH" => topics.push("function"),
+            "TABLE" if i <= 3 && at(0) == "CREATE" => topics.push("table"),
+            _ => {}
+        }
+    }
+    let mut topics: Vec<String> = topics.into_iter().map(str::to_owned).collect();
     topics.sort();
     topics.dedup();
+    topics
+}
+
+fn is_function_definition(upper: &[String]) -> bool {
+    upper
+        .iter()
+        .take(4)
+        .any(|w| w == "FUNCTION" || w == "PROCEDURE")
+}
+
+/// The objects a statement of a well-known shape acts on, read from its words when sqlparser
+/// could not parse the rest: `ALTER TABLE [IF EXISTS] [ONLY] t`, `CREATE|ALTER|DROP POLICY p
+/// ON t`, `CREATE TRIGGER … ON t`, `GRANT|REVOKE … ON [TABLE] a, b TO|FROM r, …`,
+/// `CREATE|ALTER|DROP ROLE|USER|GROUP r`. `None` when the shape is not one of these.
+fn targets(words: &[String], upper: &[String], names: &Resolver) -> Option<Vec<String>> {
+    let at = |i: usize| upper.get(i).map_or("", String::as_str);
+    let table = |i: usize| -> Option<Vec<String>> {
+        let raw = words.get(i)?;
+        if !is_identifier(raw) {
+            return None;
+        }
+        let q = names.dotted(raw);
+        Some(vec![format!("{}.{}", q.schema, q.name), q.name])
+    };
+    let skip_noise = |mut i: usize| {
+        while matches!(at(i), "IF" | "EXISTS" | "NOT" | "ONLY") {
+            i += 1;
+        }
+        i
+    };
+    match (at(0), at(1)) {
+        ("ALTER", "TABLE") => table(skip_noise(2)),
+        ("CREATE" | "ALTER" | "DROP", "POLICY") | ("CREATE" | "DROP", "TRIGGER") => {
+            let on = upper.iter().position(|w| w == "ON")?;
+            table(skip_noise(on + 1))
+        }
+        ("CREATE" | "ALTER" | "DROP", "ROLE" | "USER" | "GROUP") => {
+            let i = skip_noise(2);
+            let raw = words.get(i).filter(|w| is_identifier(w))?;
+            Some(vec![word(raw)])
+        }
+        ("GRANT" | "REVOKE", _) => grant_targets(words, upper, names),
+        _ => None,
+    }
+}
+
+/// `GRANT privs ON [TABLE] a, b TO r1, r2`: the tables and the grantees.
+fn grant_targets(words: &[String], upper: &[String], names: &Resolver) -> Option<Vec<String>> {
+    let on = upper.iter().position(|w| w == "ON")?;
+    let mut i = on + 1;
+    if upper.get(i).is_some_and(|w| w == "TABLE") {
+        i += 1;
+    }
+    if upper.get(i).is_some_and(|w| w == "ALL") {
+        return None;
+    }
+    let to = on + upper[on..].iter().position(|w| w == "TO" || w == "FROM")?;
+    let mut out = Vec::new();
+    for raw in words[i..to].iter().filter(|w| *w != ",") {
+        if !is_identifier(raw) {
+            return None;
+        }
+        let q = names.dotted(raw);
+        out.push(format!("{}.{}", q.schema, q.name));
+        out.push(q.name);
+    }
+    let end = upper[to..]
+        .iter()
+        .position(|w| w == "WITH" || w == "GRANTED" || w == "CASCADE" || w == "RESTRICT")
+        .map_or(words.len(), |k| to + k);
+    out.extend(list(&words[to + 1..end]));
+    Some(out)
+}
+
+fn is_identifier(raw: &str) -> bool {
+    raw.starts_with('"')
+        || raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+}
+
+/// The unparsed record of a statement nobody could parse, when it may change a judged
+/// property (see [`topics`]). When the statement's shape names its objects (see [`targets`]),
+/// it affects only those; otherwise every identifier it mentions is kept, and a statement
+/// naming nothing known may affect every subject of its topics.
+pub fn unparsed(text: &str, location: Location, names: &Resolver) -> Option<Unparsed> {
+    let words = tokens(text);
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let topics = topics_of_words(&upper);
     if topics.is_empty() {
         return None;
     }
-    let mut mentions = Vec::new();
-    for w in tokens(text) {
-        if !(w.starts_with('"') || w.chars().next().is_some_and(char::is_alphabetic)) {
-            continue;
-        }
-        let parts = split_dotted(&w);
-        if parts.len() > 1 {
-            let q = names.dotted(&w);
-            mentions.push(format!("{}.{}", q.schema, q.name));
-            mentions.push(q.name);
-        } else {
-            mentions.push(word(&w));
-        }
-    }
+    let creates = created_table(text, names);
+    let targeted = targets(&words, &upper, names);
+    let mut mentions = match &targeted {
+        Some(t) => t.clone(),
+        None => identifiers(&words, names),
+    };
     mentions.sort();
     mentions.dedup();
     Some(Unparsed {
         location,
-        excerpt: text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(120)
-            .collect(),
+        excerpt: excerpt(text),
         mentions,
         topics,
         creates,
+        targeted: targeted.is_some(),
+        decided_later: Vec::new(),
     })
+}
+
+/// Every identifier among `words`, bare and (for dotted names) `schema.name`.
+fn identifiers(words: &[String], names: &Resolver) -> Vec<String> {
+    let mut mentions = Vec::new();
+    for w in words.iter().filter(|w| is_identifier(w)) {
+        let parts = split_dotted(w);
+        if parts.len() > 1 {
+            let q = names.dotted(w);
+            mentions.push(format!("{}.{}", q.schema, q.name));
+            mentions.push(q.name);
+        } else {
+            mentions.push(word(w));
+        }
+    }
+    mentions
+}
+
+/// The first line of a statement, at most 120 characters, for messages.
+pub fn excerpt(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect()
+}
+
+/// SQL built at run time (`EXECUTE format('ALTER TABLE %I …', t)`, `EXECUTE v_sql`, a query
+/// whose rows psql runs with `\gexec`): what its constant fragments say it may change. The
+/// objects are narrowed to those the fragments name only when nothing is substituted into
+/// them; `None` when the fragments show it changes no judged property.
+pub fn dynamic(
+    fragments: &[String],
+    substituted: bool,
+    location: Location,
+    excerpt_of: &str,
+) -> Option<Unparsed> {
+    let joined = fragments.join(" ");
+    let words = tokens(&joined);
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let topics = topics_of_words(&upper);
+    if topics.is_empty() {
+        let readable = !fragments.is_empty()
+            && fragments
+                .iter()
+                .all(|f| super::classify::classify(f) == super::classify::Kind::Skip);
+        if readable {
+            return None;
+        }
+        // Nothing readable: every judged property (an empty topic list means all).
+    }
+    let resolver = Resolver::default();
+    let mut mentions = if substituted {
+        Vec::new()
+    } else {
+        identifiers(&words, &resolver)
+    };
+    mentions.sort();
+    mentions.dedup();
+    Some(Unparsed {
+        location,
+        excerpt: excerpt(excerpt_of),
+        mentions,
+        topics,
+        creates: None,
+        targeted: false,
+        decided_later: Vec::new(),
+    })
+}
+
+/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE name(…` → `schema.name`.
+pub fn defined_function(text: &str, names: &Resolver) -> Option<super::QName> {
+    let words = tokens(text);
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    if upper.first().map(String::as_str) != Some("CREATE") {
+        return None;
+    }
+    let at = upper
+        .iter()
+        .take(4)
+        .position(|w| w == "FUNCTION" || w == "PROCEDURE")?;
+    let raw = words.get(at + 1).filter(|w| is_identifier(w))?;
+    Some(names.dotted(raw))
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name …` → `schema.name`.
@@ -297,18 +536,24 @@ mod tests {
 
     #[test]
     fn keeps_mentions_and_topics_of_unparsed_statements() {
+        // Topics come from words: neither strings nor comments are words.
+        assert!(
+            unparsed(
+                "SELECT x FROM t WHERE y = 'ALTER TABLE public.Orders DISABLE ROW LEVEL SECURITY' -- grant owner to role",
+                Location::file("m.sql", 3),
+                &Resolver::default(),
+            )
+            .is_none()
+        );
         let u = unparsed(
-            "DO $$ BEGIN EXECUTE 'ALTER TABLE public.Orders DISABLE ROW LEVEL SECURITY'; END $$",
+            "ALTER TABLE public.Orders DISABLE ROW LEVEL SECURITY, bogus",
             Location::file("m.sql", 3),
             &Resolver::default(),
         )
         .unwrap();
         assert_eq!(u.topics, vec!["rls".to_owned()]);
-        assert!(
-            !u.mentions.iter().any(|m| m.contains("orders")),
-            "strings are not mentions: {:?}",
-            u.mentions
-        );
+        assert!(u.targeted);
+        assert_eq!(u.mentions, vec!["orders", "public.orders"]);
         let u = unparsed(
             "CREATE POLICY p ON public.Orders USING (weird syntax",
             Location::file("m.sql", 3),

@@ -133,11 +133,152 @@ fn triggers_functions_and_unparsed() {
     assert!(forbid.raises && !forbid.security_definer);
     let who = d.functions.iter().find(|f| f.name == "whoami").unwrap();
     assert!(who.security_definer && who.search_path.is_none());
-    assert_eq!(d.unparsed.len(), 1);
-    assert_eq!(d.unparsed[0].location, Location::file("001.sql", 5));
+    // The DO block's EXECUTE of a constant is read as the statement it holds.
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
     assert!(
         t.rls_enabled,
         "the statement after the DO block is still folded"
+    );
+}
+
+fn topics_of(d: &Database) -> Vec<Vec<String>> {
+    d.unparsed.iter().map(|u| u.topics.clone()).collect()
+}
+
+#[test]
+fn statements_that_change_nothing_judged_leave_no_unparsed_record() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\n\
+         GRANT EXECUTE ON FUNCTION public.slugify(slug text, name text) TO authenticated;\n\
+         REVOKE ALL ON FUNCTION public.f(a integer, b text) FROM PUBLIC;\n\
+         ALTER TYPE public.account_role OWNER TO postgres;\n\
+         DO $$ BEGIN\n  CREATE TYPE account_role AS ENUM ('owner', 'member');\n\
+         EXCEPTION WHEN duplicate_object THEN null;\nEND $$;\n\
+         -- grant everything to the role owner; revoke nothing\n\
+         COMMENT ON TABLE orders IS 'owner to role user grant';\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    assert_eq!(d.parse_stats.unparsed, 0);
+}
+
+#[test]
+fn psql_variables_are_names_not_unreadable_statements() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\n\
+         GRANT ALL ON TABLE orders TO :DATABASE_OWNER;\n\
+         GRANT SELECT ON TABLE orders TO :\"DATABASE_VISITOR\";\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    let grantees: Vec<&str> = d.tables[0]
+        .grants
+        .iter()
+        .map(|g| g.grantee.as_str())
+        .collect();
+    assert!(grantees.contains(&":DATABASE_OWNER"), "{grantees:?}");
+    assert!(grantees.contains(&":DATABASE_VISITOR"), "{grantees:?}");
+}
+
+#[test]
+fn do_blocks_are_read_statement_by_statement() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\n\
+         DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') THEN\n\
+             CREATE ROLE app WITH LOGIN BYPASSRLS;\n  END IF;\n\
+           CREATE POLICY everyone ON orders USING (true);\nEND\n$$;\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    let app = d.roles.iter().find(|r| r.name == "app").expect("role app");
+    assert!(app.bypassrls && app.login);
+    assert_eq!(app.location, Location::file("001.sql", 5));
+    let p = &d.tables[0].policies[0];
+    assert_eq!(p.using.as_deref(), Some("true"));
+    assert_eq!(p.location, Location::file("001.sql", 7));
+}
+
+#[test]
+fn unreadable_statements_taint_only_what_they_name_and_later_statements_decide_again() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\nCREATE TABLE notes (tenant_id uuid);\n\
+         ALTER TABLE orders ENABLE ROW LEVEL SECURITY, weird syntax here;\n\
+         DO $$ BEGIN EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', v_table); END $$;\n\
+         ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n",
+    )]);
+    assert_eq!(d.unparsed.len(), 2, "{:?}", d.unparsed);
+    let targeted = &d.unparsed[0];
+    assert!(targeted.targeted);
+    assert_eq!(targeted.mentions, vec!["orders", "public.orders"]);
+    assert_eq!(targeted.topics, vec!["rls"]);
+    let dynamic = &d.unparsed[1];
+    assert!(dynamic.mentions.is_empty() && !dynamic.targeted);
+    assert_eq!(dynamic.topics, vec!["rls"]);
+    assert!(
+        dynamic
+            .decided_later
+            .contains(&"rls:public.notes".to_owned()),
+        "{:?}",
+        dynamic.decided_later
+    );
+    assert!(
+        !dynamic
+            .decided_later
+            .contains(&"rls:public.orders".to_owned())
+    );
+    assert_eq!(topics_of(&d).len(), 2);
+}
+
+#[test]
+fn a_call_of_a_function_that_changes_rls_is_recorded_at_the_call() {
+    let d = db(&[
+        (
+            "001.sql",
+            "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+             CREATE FUNCTION open_up() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  ALTER TABLE orders DISABLE ROW LEVEL SECURITY;\nEND $$;\n",
+        ),
+        (
+            "002.sql",
+            "SELECT open_up();\nSELECT count(*) FROM orders;\n",
+        ),
+    ]);
+    assert!(
+        d.tables[0].rls_enabled,
+        "defining the function runs nothing"
+    );
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    let u = &d.unparsed[0];
+    assert_eq!(u.location, Location::file("002.sql", 1));
+    assert_eq!(u.topics, vec!["rls"]);
+    assert!(u.mentions.contains(&"public.orders".to_owned()));
+    assert!(u.excerpt.contains("runs public.open_up"), "{}", u.excerpt);
+}
+
+#[test]
+fn gexec_and_standard_conforming_strings_are_not_blind_spots() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+         SELECT format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', tablename) FROM pg_tables \\gexec\n\
+         SET standard_conforming_strings = off;\n\
+         SELECT 'x\\'';\nALTER TABLE orders FORCE ROW LEVEL SECURITY;\nSELECT '';\n",
+    )]);
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    assert_eq!(d.unparsed[0].location, Location::file("001.sql", 3));
+    assert!(d.tables[0].rls_forced, "the ALTER after 'x\\'' runs");
+}
+
+#[test]
+fn an_unterminated_comment_makes_the_set_an_error() {
+    let d = db(&[(
+        "m/001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\n/* the rest is hidden\nALTER TABLE orders DISABLE ROW LEVEL SECURITY;\n",
+    )]);
+    let error = d.error.expect("an error");
+    assert!(
+        error.contains("m/001.sql:2: unterminated `/*` comment"),
+        "{error}"
     );
 }
 

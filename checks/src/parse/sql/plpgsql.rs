@@ -1,0 +1,408 @@
+//! The statically readable part of procedural code: `DO` blocks and function bodies.
+//!
+//! A PL/pgSQL body is a sequence of `;`-terminated statements wrapped in control structure
+//! (`BEGIN … END`, `IF … THEN … END IF`, `EXCEPTION WHEN … THEN`). The control words are
+//! peeled off and each remaining statement is read like a top-level one, so `CREATE TYPE …
+//! AS ENUM` in a `DO` block changes nothing, and `CREATE ROLE … BYPASSRLS` or `CREATE POLICY …
+//! USING (true)` is folded rather than reported as unreadable. Conditions are not evaluated:
+//! a statement under `IF` is taken as run (the common guard is "create it if it does not
+//! exist yet", which holds on a fresh database).
+//!
+//! `EXECUTE` of one constant string is read as the statement it holds; any other `EXECUTE`
+//! builds SQL at run time and is summarised from its constant fragments
+//! ([`super::targeted::dynamic`]).
+
+/// A quoted body and the number of lines before it in the statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Body<'a> {
+    pub text: &'a str,
+    pub line_offset: u32,
+}
+
+/// Words that open PL/pgSQL control structure in front of a statement.
+const CONTROL: &[&str] = &[
+    "IF",
+    "ELSIF",
+    "ELSEIF",
+    "ELSE",
+    "WHEN",
+    "CASE",
+    "LOOP",
+    "FOR",
+    "FOREACH",
+    "WHILE",
+    "BEGIN",
+    "DECLARE",
+    "EXCEPTION",
+];
+/// Words after which control structure ends and a statement starts.
+const STATEMENT_STARTS_AFTER: &[&str] = &["THEN", "ELSE", "LOOP", "BEGIN", "DECLARE", "EXCEPTION"];
+
+/// PL/pgSQL statements that cannot change a judged property.
+const INERT: &[&str] = &[
+    "RAISE", "RETURN", "NULL", "END", "EXIT", "CONTINUE", "GET", "OPEN", "FETCH", "CLOSE", "MOVE",
+    "ASSERT", "COMMIT", "ROLLBACK",
+];
+
+/// Functions that only build strings: their arguments are the SQL's fragments.
+const STRING_BUILDERS: &[&str] = &[
+    "format",
+    "quote_ident",
+    "quote_literal",
+    "quote_nullable",
+    "concat",
+    "concat_ws",
+    "e",
+];
+
+/// The body of `DO [LANGUAGE l] <string> [LANGUAGE l]` or of `CREATE FUNCTION … AS <string>`;
+/// `None` when there is no quoted body or its language is not PL/pgSQL or SQL.
+pub fn body(statement: &str) -> Option<Body<'_>> {
+    let (start, end, inner) = longest_literal(statement)?;
+    let outside = format!("{} {}", &statement[..start], &statement[end..]).to_ascii_lowercase();
+    let words: Vec<&str> = outside
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if let Some(i) = words.iter().position(|w| *w == "language") {
+        let language = words.get(i + 1).copied().unwrap_or("");
+        if language != "plpgsql" && language != "sql" {
+            return None;
+        }
+    }
+    let inner_start = inner.as_ptr() as usize - statement.as_ptr() as usize;
+    let line_offset = count_lines(&statement[..inner_start]);
+    Some(Body {
+        text: inner,
+        line_offset,
+    })
+}
+
+fn count_lines(s: &str) -> u32 {
+    u32::try_from(s.bytes().filter(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
+}
+
+/// The first string literal (`'…'`, `E'…'` or `$tag$…$tag$`) of `text`: its byte range and
+/// its inner text (escapes not undone; `''` inside a body is rare and harmless for reading).
+fn first_literal(text: &str) -> Option<(usize, usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i += text[i..].find('\n').unwrap_or(text.len() - i);
+            }
+            b'"' => i += 1 + text[i + 1..].find('"').unwrap_or(text.len() - i - 1) + 1,
+            b'\'' => {
+                let end = quote_end(bytes, i)?;
+                return Some((i, end, &text[i + 1..end - 1]));
+            }
+            b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
+                if let Some((end, tag_len)) = dollar_end(text, i) {
+                    return Some((i, end, &text[i + tag_len..end - tag_len]));
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The longest string literal of `text` (a function's body, not a default argument value).
+fn longest_literal(text: &str) -> Option<(usize, usize, &str)> {
+    let mut best: Option<(usize, usize, &str)> = None;
+    let mut offset = 0;
+    while let Some((start, end, inner)) = first_literal(&text[offset..]) {
+        if best.is_none_or(|b| inner.len() > b.2.len()) {
+            best = Some((offset + start, offset + end, inner));
+        }
+        offset += end;
+    }
+    best
+}
+
+/// Every string literal in `text`, inner text only.
+pub fn literals(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some((_, end, inner)) = first_literal(rest) {
+        out.push(inner.replace("''", "'"));
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn quote_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    while j < bytes.len() {
+        if bytes[j] == b'\'' {
+            if bytes.get(j + 1) == Some(&b'\'') {
+                j += 2;
+                continue;
+            }
+            return Some(j + 1);
+        }
+        j += 1;
+    }
+    None
+}
+
+/// The end of the dollar quote opening at `at`, and the delimiter's length.
+fn dollar_end(text: &str, at: usize) -> Option<(usize, usize)> {
+    let rest = &text[at + 1..];
+    let tag_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80)
+        .count();
+    if rest.as_bytes().get(tag_len) != Some(&b'$')
+        || rest.as_bytes().first().is_some_and(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let delimiter = &text[at..at + tag_len + 2];
+    let body_start = at + delimiter.len();
+    let close = text[body_start..].find(delimiter)?;
+    Some((body_start + close + delimiter.len(), delimiter.len()))
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// What one statement of a body is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// A SQL statement, read like a top-level one.
+    Sql(&'a str),
+    /// `EXECUTE <one constant string>`: the statement it holds.
+    ExecuteConstant(String),
+    /// `EXECUTE <expression>`: SQL built at run time, its constant fragments and whether
+    /// anything is substituted into them.
+    ExecuteDynamic {
+        fragments: Vec<String>,
+        substituted: bool,
+    },
+    /// `PERFORM …`: a query run for its side effects (the functions it calls).
+    Perform(&'a str),
+    /// Control flow, assignments, RAISE…: changes nothing judged.
+    Inert,
+}
+
+/// A statement of a body with control words peeled off.
+pub fn piece(raw: &str) -> Piece<'_> {
+    let text = peel_control(raw.trim());
+    let first = first_word(text).to_ascii_uppercase();
+    if text.is_empty() || INERT.contains(&first.as_str()) || is_assignment(text) {
+        return Piece::Inert;
+    }
+    match first.as_str() {
+        "EXECUTE" => execute(text["EXECUTE".len()..].trim()),
+        "PERFORM" => Piece::Perform(text),
+        _ => Piece::Sql(text),
+    }
+}
+
+fn first_word(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// `v := …` or `v = …` (PL/pgSQL assignment), `v.field := …`.
+fn is_assignment(text: &str) -> bool {
+    let rest = text.trim_start_matches(|c: char| {
+        c.is_alphanumeric() || c == '_' || c == '.' || c == '[' || c == ']'
+    });
+    let rest = rest.trim_start();
+    rest.starts_with(":=") || (rest.starts_with('=') && !rest.starts_with("=>"))
+}
+
+/// Strips `IF … THEN`, `ELSE`, `BEGIN`, `EXCEPTION WHEN … THEN`, `FOR … LOOP`, `<<label>>`,
+/// `DECLARE` from the front of a statement.
+fn peel_control(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("<<") {
+            text = rest.find(">>").map_or("", |i| &rest[i + 2..]);
+            continue;
+        }
+        let first = first_word(text).to_ascii_uppercase();
+        if !CONTROL.contains(&first.as_str()) {
+            return text;
+        }
+        match last_statement_start(text) {
+            Some(cut) if cut > 0 => text = &text[cut..],
+            _ => return "",
+        }
+    }
+}
+
+/// The byte offset just after the last control word (at parenthesis depth 0, outside quotes)
+/// after which a statement starts.
+fn last_statement_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i, mut cut) = (0i32, 0usize, None);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'\'' => {
+                i = quote_end(bytes, i).unwrap_or(bytes.len());
+                continue;
+            }
+            b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
+                if let Some((end, _)) = dollar_end(text, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            c if (c.is_ascii_alphabetic() || c == b'_')
+                && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
+            {
+                let w = first_word(&text[i..]);
+                if depth == 0
+                    && STATEMENT_STARTS_AFTER
+                        .iter()
+                        .any(|k| w.eq_ignore_ascii_case(k))
+                {
+                    cut = Some(i + w.len());
+                }
+                i += w.len().max(1);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    cut
+}
+
+/// `EXECUTE expr [INTO …] [USING …]`.
+fn execute(expr: &str) -> Piece<'_> {
+    let expr = cut_at_word(expr, &["INTO", "USING"]);
+    let fragments = literals(expr);
+    if let Some((start, end, inner)) = first_literal(expr)
+        && start == 0
+        && end == expr.trim_end().len()
+    {
+        return Piece::ExecuteConstant(inner.replace("''", "'"));
+    }
+    let mut outside = String::new();
+    let mut rest = expr;
+    while let Some((start, end, _)) = first_literal(rest) {
+        outside.push_str(&rest[..start]);
+        outside.push(' ');
+        rest = &rest[end..];
+    }
+    outside.push_str(rest);
+    let substituted = outside
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
+        .any(|w| !STRING_BUILDERS.contains(&w.to_ascii_lowercase().as_str()));
+    Piece::ExecuteDynamic {
+        fragments,
+        substituted: substituted || fragments_have_placeholders_without_args(expr),
+    }
+}
+
+/// `format('… %I …')` with no argument after the pattern substitutes nothing known.
+fn fragments_have_placeholders_without_args(expr: &str) -> bool {
+    expr.contains("%I") && !expr.contains(',')
+}
+
+/// `expr` up to the first of `words` after its last string literal (the SQL expression
+/// comes before `INTO`/`USING`).
+fn cut_at_word<'a>(expr: &'a str, words: &[&str]) -> &'a str {
+    let mut last_end = 0;
+    while let Some((_, end, _)) = first_literal(&expr[last_end..]) {
+        last_end += end;
+    }
+    let tail = &expr[last_end..];
+    let mut cut = expr.len();
+    let mut word_start = None;
+    for (i, c) in tail
+        .char_indices()
+        .chain(std::iter::once((tail.len(), ' ')))
+    {
+        let in_word = c.is_alphanumeric() || c == '_';
+        match (in_word, word_start) {
+            (true, None) => word_start = Some(i),
+            (false, Some(s)) => {
+                if words.iter().any(|w| tail[s..i].eq_ignore_ascii_case(w)) {
+                    cut = last_end + s;
+                    break;
+                }
+                word_start = None;
+            }
+            _ => {}
+        }
+    }
+    &expr[..cut]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_body_and_its_language() {
+        let b = body("DO $$\nBEGIN CREATE TYPE t AS ENUM ('a'); END $$").unwrap();
+        assert_eq!(b.text, "\nBEGIN CREATE TYPE t AS ENUM ('a'); END ");
+        assert!(body("DO LANGUAGE plpython3u $$ plpy.execute('x') $$").is_none());
+        assert_eq!(
+            body("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1'")
+                .unwrap()
+                .text,
+            "SELECT 1"
+        );
+    }
+
+    #[test]
+    fn peels_control_words() {
+        assert_eq!(
+            piece(
+                "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'x') THEN\n CREATE ROLE x BYPASSRLS"
+            ),
+            Piece::Sql("CREATE ROLE x BYPASSRLS")
+        );
+        assert_eq!(
+            piece("BEGIN CREATE TYPE a AS ENUM ('x')"),
+            Piece::Sql("CREATE TYPE a AS ENUM ('x')")
+        );
+        assert_eq!(
+            piece("EXCEPTION WHEN duplicate_object THEN null"),
+            Piece::Inert
+        );
+        assert_eq!(piece("END IF"), Piece::Inert);
+        assert_eq!(piece("v_count := v_count + 1"), Piece::Inert);
+        assert_eq!(
+            piece("EXECUTE 'ALTER TABLE t DISABLE ROW LEVEL SECURITY'"),
+            Piece::ExecuteConstant("ALTER TABLE t DISABLE ROW LEVEL SECURITY".into())
+        );
+        assert_eq!(
+            piece(
+                "FOR r IN SELECT tablename FROM pg_tables LOOP EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', r.tablename)"
+            ),
+            Piece::ExecuteDynamic {
+                fragments: vec!["ALTER TABLE %I DISABLE ROW LEVEL SECURITY".into()],
+                substituted: true
+            }
+        );
+        assert_eq!(
+            piece("EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', 'orders')"),
+            Piece::ExecuteDynamic {
+                fragments: vec![
+                    "ALTER TABLE %I ENABLE ROW LEVEL SECURITY".into(),
+                    "orders".into()
+                ],
+                substituted: false
+            }
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! Which Dockerfiles build an image that ships.
+//!
+//! A repository holds Dockerfiles for many purposes: the service image, but also devcontainers,
+//! test and e2e runners, fuzzers, code generators, docs builders, load tests. Judging them all
+//! as production images makes `docker-non-root` and `docker-minimal-base` noisy, and noise hides
+//! the findings that matter. Every Dockerfile is still judged on pinning (`docker-base-pinned`)
+//! and baked secrets (`docker-no-secrets`), whatever its role.
+//!
+//! The rule, in order (the first that applies decides):
+//! 1. `[docker] shipped = [globs]` is set: exactly the Dockerfiles it matches ship.
+//! 2. A release, deploy or publish workflow names the Dockerfile in a `run:` step: it ships.
+//! 3. Its path marks it as tooling (a `.devcontainer/`, `test/`, `e2e/`, `fuzz/`, `docs/`…
+//!    directory, or a `Dockerfile.dev` / `test.Dockerfile` style name): it does not ship.
+//! 4. A final stage `FROM scratch` with no `CMD` or `ENTRYPOINT` starts no process: it only
+//!    exports build artefacts (`docker build --output`), so it is not a runtime image.
+//! 5. Otherwise it ships: when in doubt, a Dockerfile is judged as the image it may well be.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde_json::{Value, json};
+
+use super::docker::is_scratch;
+use crate::facts::repo::{Dockerfile, RepoFacts};
+use crate::model::{Findings, Location};
+use crate::settings::Settings;
+
+/// The Dockerfiles that build shipped images, with the reason for each. A Dockerfile whose role
+/// cannot be decided (an invalid `[docker] shipped` glob) is an `error` finding, never skipped.
+pub(crate) fn shipped_dockerfiles<'a>(
+    repo: &'a RepoFacts,
+    settings: &Settings,
+    out: &mut Findings,
+) -> Vec<(&'a Dockerfile, Role)> {
+    let globs = ShippedGlobs::from_settings(settings);
+    let mut shipped = Vec::new();
+    for df in &repo.dockerfiles {
+        match classify(df, repo, &globs) {
+            Ok(role) if role.shipped => shipped.push((df, role)),
+            Ok(_) => {}
+            Err(why) => out.error(
+                df.path.clone(),
+                Location::file(df.path.clone(), 0),
+                why,
+                json!({ "dockerfile": df.path }),
+            ),
+        }
+    }
+    shipped
+}
+
+/// Directory names whose Dockerfiles build tooling, not the product.
+const TOOLING_DIRS: &[&str] = &[
+    ".devcontainer",
+    "devcontainer",
+    ".github",
+    ".gitlab",
+    ".circleci",
+    "ci",
+    "test",
+    "tests",
+    "testing",
+    "testdata",
+    "e2e",
+    "integration-tests",
+    "fuzz",
+    "fuzzing",
+    "docs",
+    "doc",
+    "examples",
+    "example",
+    "loadtest",
+    "load-test",
+    "load-tests",
+    "benchmarks",
+    "bench",
+    "codegen",
+    "hack",
+];
+
+/// Words in a Dockerfile's name (`Dockerfile.dev`, `e2e.Dockerfile`, `Dockerfile-test`) that
+/// mark it as tooling.
+const TOOLING_WORDS: &[&str] = &[
+    "dev",
+    "develop",
+    "development",
+    "devcontainer",
+    "local",
+    "debug",
+    "test",
+    "tests",
+    "testing",
+    "e2e",
+    "ci",
+    "fuzz",
+    "docs",
+    "doc",
+    "codegen",
+    "lint",
+    "bench",
+    "loadtest",
+];
+
+/// Workflow file-name words that say the workflow releases or deploys.
+const RELEASE_WORDS: &[&str] = &["release", "deploy", "publish", "cd", "docker", "image"];
+
+/// A Dockerfile's role and the reason for it, shown in the evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Role {
+    pub shipped: bool,
+    pub why: String,
+}
+
+impl Role {
+    pub fn evidence(&self) -> Value {
+        json!({ "shipped": self.shipped, "why": self.why })
+    }
+}
+
+/// The compiled `[docker] shipped` globs; `None` when the setting is empty.
+pub(crate) struct ShippedGlobs(Option<Result<GlobSet, String>>);
+
+impl ShippedGlobs {
+    pub fn from_settings(settings: &Settings) -> Self {
+        let globs = &settings.docker.shipped;
+        if globs.is_empty() {
+            return ShippedGlobs(None);
+        }
+        let mut set = GlobSetBuilder::new();
+        for g in globs {
+            match Glob::new(g) {
+                Ok(glob) => {
+                    set.add(glob);
+                }
+                Err(e) => {
+                    let why = format!("[docker] shipped entry `{g}` is not a valid glob: {e}");
+                    return ShippedGlobs(Some(Err(why)));
+                }
+            }
+        }
+        ShippedGlobs(Some(set.build().map_err(|e| e.to_string())))
+    }
+}
+
+/// Classifies one Dockerfile; `Err` when the configured globs are invalid (the checks then
+/// report `error`, never silently narrow what they judge).
+pub(crate) fn classify(
+    df: &Dockerfile,
+    repo: &RepoFacts,
+    shipped: &ShippedGlobs,
+) -> Result<Role, String> {
+    if let Some(globs) = &shipped.0 {
+        let globs = globs.as_ref().map_err(Clone::clone)?;
+        return Ok(if globs.is_match(&df.path) {
+            role(true, "listed in [docker] shipped")
+        } else {
+            role(false, "not listed in [docker] shipped")
+        });
+    }
+    if let Some(workflow) = release_workflow_building(df, repo) {
+        return Ok(role(
+            true,
+            &format!("built by the release workflow {workflow}"),
+        ));
+    }
+    if let Some(why) = tooling_path(&df.path) {
+        return Ok(role(false, &why));
+    }
+    if exports_artefacts_only(df) {
+        return Ok(role(
+            false,
+            "its final stage is FROM scratch with no CMD or ENTRYPOINT: it exports build \
+             artefacts and runs no process",
+        ));
+    }
+    Ok(role(
+        true,
+        "judged as shipped by default (no [docker] shipped setting, and nothing marks it as \
+         tooling)",
+    ))
+}
+
+fn role(shipped: bool, why: &str) -> Role {
+    Role {
+        shipped,
+        why: why.to_owned(),
+    }
+}
+
+/// A release/deploy workflow whose `run:` steps name this Dockerfile (`-f path`, `--file path`).
+fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String> {
+    repo.workflows
+        .iter()
+        .filter(|w| is_release_workflow(&w.path, &w.triggers))
+        .find(|w| {
+            w.runs
+                .iter()
+                .any(|run| names_dockerfile(&run.value, &df.path))
+        })
+        .map(|w| w.path.clone())
+}
+
+fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.split('.').next().unwrap_or(&name);
+    triggers.iter().any(|t| t == "release")
+        || stem
+            .split(['-', '_'])
+            .any(|word| RELEASE_WORDS.contains(&word))
+}
+
+/// `docker build -f deploy/Dockerfile .`, `--file=deploy/Dockerfile`, `file: ./x` all name it.
+fn names_dockerfile(script: &str, path: &str) -> bool {
+    script.lines().any(|line| {
+        line.split_whitespace().enumerate().any(|(i, word)| {
+            let operand = word
+                .strip_prefix("--file=")
+                .or_else(|| word.strip_prefix("-f="))
+                .or_else(|| {
+                    let prev = line.split_whitespace().nth(i.wrapping_sub(1));
+                    matches!(prev, Some("-f" | "--file")).then_some(word)
+                });
+            operand.is_some_and(|o| {
+                let o = o.trim_matches(['"', '\'']).trim_start_matches("./");
+                o == path
+            })
+        })
+    })
+}
+
+/// Why the path marks a tooling Dockerfile, if it does.
+fn tooling_path(path: &str) -> Option<String> {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let file = parts.pop().unwrap_or_default();
+    if let Some(dir) = parts.iter().find(|d| TOOLING_DIRS.contains(d)) {
+        return Some(format!(
+            "it lives under a `{dir}/` directory: a development, test, CI or docs image"
+        ));
+    }
+    let words: Vec<&str> = file
+        .split(['.', '-', '_'])
+        .filter(|w| !matches!(*w, "dockerfile" | "containerfile"))
+        .collect();
+    words
+        .iter()
+        .find(|w| TOOLING_WORDS.contains(w))
+        .map(|w| format!("its name says `{w}`: a development, test, CI or docs image"))
+}
+
+fn exports_artefacts_only(df: &Dockerfile) -> bool {
+    let chain = df.final_chain();
+    chain.last().is_some_and(|root| is_scratch(&root.base))
+        && chain.iter().all(|s| s.command.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::repo::{Located, Workflow};
+
+    fn classify_text(path: &str, text: &str, repo: &RepoFacts, settings: &Settings) -> Role {
+        let df = crate::parse::dockerfile::parse(path, text).unwrap();
+        classify(&df, repo, &ShippedGlobs::from_settings(settings)).unwrap()
+    }
+
+    #[test]
+    fn tooling_paths_and_names_do_not_ship() {
+        let repo = RepoFacts::default();
+        let none = Settings::default();
+        for path in [
+            ".devcontainer/Dockerfile",
+            "test/e2e/Dockerfile",
+            "Dockerfile.dev",
+            "docker/Dockerfile-test",
+            "fuzz.Dockerfile",
+            "docs/Dockerfile",
+            "tools/codegen.dockerfile",
+        ] {
+            let r = classify_text(path, "FROM node:20\nCMD [\"x\"]\n", &repo, &none);
+            assert!(!r.shipped, "{path} should be tooling: {}", r.why);
+        }
+        for path in [
+            "Dockerfile",
+            "services/api/Dockerfile",
+            "Dockerfile.prod",
+            "deploy/Containerfile",
+        ] {
+            let r = classify_text(path, "FROM node:20\nCMD [\"x\"]\n", &repo, &none);
+            assert!(r.shipped, "{path} should ship: {}", r.why);
+        }
+    }
+
+    #[test]
+    fn a_release_workflow_building_it_wins_over_the_path() {
+        let repo = RepoFacts {
+            workflows: vec![Workflow {
+                path: ".github/workflows/release.yml".to_owned(),
+                runs: vec![Located {
+                    value: "docker build -f test/Dockerfile -t x .".to_owned(),
+                    line: 9,
+                }],
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let r = classify_text("test/Dockerfile", "FROM a\n", &repo, &Settings::default());
+        assert!(r.shipped, "{}", r.why);
+        assert!(r.why.contains("release.yml"));
+        // A CI workflow that is not a release does not make it shipped.
+        let mut ci = repo.clone();
+        ci.workflows[0].path = ".github/workflows/ci.yml".to_owned();
+        let r = classify_text("test/Dockerfile", "FROM a\n", &ci, &Settings::default());
+        assert!(!r.shipped);
+    }
+
+    #[test]
+    fn configured_globs_decide_alone() {
+        let mut settings = Settings::default();
+        settings.docker.shipped = vec!["deploy/**".to_owned()];
+        let repo = RepoFacts::default();
+        assert!(classify_text("deploy/api/Dockerfile.dev", "FROM a\n", &repo, &settings).shipped);
+        assert!(!classify_text("Dockerfile", "FROM a\n", &repo, &settings).shipped);
+        settings.docker.shipped = vec!["a[".to_owned()];
+        let df = crate::parse::dockerfile::parse("Dockerfile", "FROM a\n").unwrap();
+        assert!(classify(&df, &repo, &ShippedGlobs::from_settings(&settings)).is_err());
+    }
+
+    #[test]
+    fn scratch_without_a_command_only_exports_artefacts() {
+        let repo = RepoFacts::default();
+        let none = Settings::default();
+        let export = "FROM golang AS b\nRUN go build\nFROM scratch\nCOPY --from=b /app /app\n";
+        assert!(!classify_text("Dockerfile", export, &repo, &none).shipped);
+        let runtime = format!("{export}ENTRYPOINT [\"/app\"]\n");
+        assert!(classify_text("Dockerfile", &runtime, &repo, &none).shipped);
+    }
+}

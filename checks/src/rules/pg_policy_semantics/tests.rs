@@ -1,0 +1,205 @@
+use super::*;
+
+fn vocabulary(toml: &str) -> Vocabulary {
+    let settings: crate::settings::Settings = toml::from_str(toml).expect("settings");
+    Vocabulary::new("orders", &["tenant_id".to_owned()], &settings.postgres)
+}
+
+fn defaults() -> Vocabulary {
+    vocabulary("")
+}
+
+#[track_caller]
+fn restricted(v: &Vocabulary, expr: &str) -> Vec<String> {
+    match v.judge(expr) {
+        Ok(Outcome::Restricted(notes)) => notes,
+        other => panic!("`{expr}` should restrict by tenant, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn open_branch(v: &Vocabulary, expr: &str) -> Branch {
+    match v.judge(expr) {
+        Ok(Outcome::Open(b)) => b,
+        other => panic!("`{expr}` should be open, got {other:?}"),
+    }
+}
+
+#[test]
+fn tenant_keys_on_declared_settings_and_functions_restrict() {
+    let v = defaults();
+    for expr in [
+        "tenant_id = current_setting('app.tenant_id')::uuid",
+        "current_setting('app.tenant_id')::uuid = tenant_id",
+        "tenant_id = CAST(current_setting('app.tenant_id', true) AS uuid)",
+        // PostgreSQL's own rendering (pg_policies.qual).
+        "(tenant_id = (current_setting('app.tenant_id'::text))::uuid)",
+        "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid",
+        "\"tenant_id\" = (auth.jwt() ->> 'tenant_id')::uuid",
+        "tenant_id = (SELECT auth.uid())",
+        "tenant_id::text = current_setting('request.jwt.claims', true)::json ->> 'org_id'",
+        "tenant_id = ANY (current_setting('app.tenant_id')::uuid[])",
+        "tenant_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = auth.uid())",
+        "tenant_id = ANY (ARRAY(SELECT m.tenant_id FROM memberships m WHERE m.user_id = auth.uid()))",
+        "tenant_id = (SELECT u.tenant_id FROM users u WHERE u.id = current_setting('app.user_id')::uuid)",
+        "EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = orders.tenant_id AND m.user_id = auth.uid())",
+        "tenant_id = current_setting('app.tenant_id')::uuid AND status <> 'deleted'",
+        "(tenant_id = current_setting('app.tenant_id')::uuid OR tenant_id = (auth.jwt() ->> 'org')::uuid)",
+        "false",
+    ] {
+        restricted(&v, expr);
+    }
+}
+
+#[test]
+fn the_issues_leaks_are_open_and_quoted() {
+    let v = defaults();
+    let b = open_branch(
+        &v,
+        "tenant_id IS NOT NULL OR current_setting('app.tenant_id') IS NOT NULL",
+    );
+    assert_eq!(b.text, "tenant_id IS NOT NULL");
+    assert!(b.why.contains("IS NOT NULL"), "{b:?}");
+
+    let b = open_branch(&v, "tenant_id = current_setting('app.user_id')::uuid");
+    assert!(
+        b.why.contains("app.user_id") && b.why.contains("user, not its tenant"),
+        "{b:?}"
+    );
+    // Not declared at all: the message names the key and the configured ones.
+    let v2 = vocabulary("[postgres]\nuser_settings = []\n");
+    let b = open_branch(&v2, "tenant_id = current_setting('app.user_id')::uuid");
+    assert!(
+        b.why.contains("`app.user_id`") && b.why.contains("tenant_settings: app.tenant_id"),
+        "{b:?}"
+    );
+
+    let b = open_branch(&v, "tenant_id = '00000000-0000-0000-0000-000000000001'");
+    assert!(b.why.contains("constant"), "{b:?}");
+    let b = open_branch(&v, "true");
+    assert!(b.why.contains("every row"), "{b:?}");
+    let b = open_branch(&v, "project_id = current_setting('app.tenant_id')::uuid");
+    assert!(b.why.contains("not a tenant column"), "{b:?}");
+    let b = open_branch(&v, "tenant_id = tenant_id");
+    assert!(b.why.contains("not the session's tenant"), "{b:?}");
+    let b = open_branch(
+        &v,
+        "tenant_id = current_setting('app.tenant_id')::uuid OR 1 = 1",
+    );
+    assert_eq!(b.text, "1 = 1");
+    let b = open_branch(
+        &v,
+        "NOT (tenant_id <> current_setting('app.tenant_id')::uuid)",
+    );
+    assert!(b.why.contains("negates"), "{b:?}");
+}
+
+#[test]
+fn functions_are_recognised_by_declaration_not_by_name() {
+    let v = defaults();
+    let b = open_branch(&v, "tenant_id = app.current_tenant()");
+    assert!(b.why.contains("`app.current_tenant()`"), "{b:?}");
+    let b = open_branch(&v, "basejump.has_role_on_account(account_id)");
+    assert!(b.why.contains("not a declared tenant function"), "{b:?}");
+    let declared = Vocabulary::new(
+        "orders",
+        &["account_id".to_owned()],
+        &toml::from_str::<crate::settings::Settings>(
+            "[postgres]\ntenant_functions = [\"basejump.has_role_on_account\", \"app.current_tenant\"]\n",
+        )
+        .unwrap()
+        .postgres,
+    );
+    restricted(&declared, "basejump.has_role_on_account(account_id)");
+    restricted(&declared, "basejump.has_role_on_account(account_id) = true");
+    restricted(&declared, "account_id = app.current_tenant()");
+    let b = open_branch(&declared, "basejump.has_role_on_account(id)");
+    assert!(b.why.contains("not a tenant column"), "{b:?}");
+}
+
+#[test]
+fn subselects_must_themselves_be_keyed_on_the_session() {
+    let v = defaults();
+    let b = open_branch(&v, "tenant_id IN (SELECT id FROM tenants)");
+    assert!(b.why.contains("not the session's tenant"), "{b:?}");
+    open_branch(
+        &v,
+        "tenant_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = auth.uid() OR m.public)",
+    );
+    // Unqualified outer column inside EXISTS means the subselect's own column.
+    let b = open_branch(
+        &v,
+        "EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = tenant_id AND m.user_id = auth.uid())",
+    );
+    assert!(b.why.contains("orders.<tenant column>"), "{b:?}");
+}
+
+#[test]
+fn user_scoped_policies_pass_and_say_so() {
+    let v = defaults();
+    let notes = restricted(&v, "user_id = auth.uid()");
+    assert!(notes.iter().any(|n| n.contains("user-scoped")), "{notes:?}");
+    restricted(&v, "owner_id = current_setting('app.user_id')::uuid");
+    let none = vocabulary("[postgres]\nuser_columns = []\n");
+    open_branch(&none, "user_id = auth.uid()");
+}
+
+#[test]
+fn session_switches_are_bypasses_unless_declared_break_glass() {
+    let v = defaults();
+    let b = open_branch(&v, "current_setting('app.bypass_rls', true)::text = 'on'");
+    assert_eq!(b.bypass.as_deref(), Some("the setting `app.bypass_rls`"));
+    let b = open_branch(
+        &v,
+        "tenant_id = current_setting('app.tenant_id')::uuid OR current_setting('app.bypass_rls', true)::boolean",
+    );
+    assert!(b.bypass.is_some(), "{b:?}");
+    let b = open_branch(&v, "auth.role() = 'service_role'");
+    assert_eq!(b.bypass.as_deref(), Some("`auth.role()`"));
+    let glass = vocabulary("[postgres]\nbreak_glass = [\"app.bypass_*\", \"auth.role()\"]\n");
+    let notes = restricted(
+        &glass,
+        "tenant_id = current_setting('app.tenant_id')::uuid OR current_setting('app.bypass_rls', true) = 'on'",
+    );
+    assert!(notes.iter().any(|n| n.contains("break-glass")), "{notes:?}");
+    restricted(&glass, "auth.role() = 'service_role'");
+}
+
+/// A 30,000-term AND chain parses into a tree 60,000 levels deep; rendering or dropping it
+/// overflowed the stack (vouch aborted, exit 134). It is refused before parsing, on a thread
+/// with a stack smaller than the scanner's worker threads.
+#[test]
+fn a_huge_chain_is_refused_not_a_stack_overflow() {
+    let chain = vec!["tenant_id = current_setting('app.tenant_id')::uuid"; 30_000].join(" AND ");
+    let deep = format!("{}true{}", "(".repeat(5_000), ")".repeat(5_000));
+    let limit_chain = vec!["a = 1"; depth::MAX_NESTING / 2 - 5].join(" OR ");
+    let verdicts = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let v = defaults();
+            (v.judge(&chain), v.judge(&deep), v.judge(&limit_chain))
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(verdicts.0, Err(Unjudged::TooDeep));
+    assert_eq!(verdicts.1, Err(Unjudged::TooDeep));
+    assert!(
+        matches!(verdicts.2, Ok(Outcome::Open(_))),
+        "{:?}",
+        verdicts.2
+    );
+}
+
+#[test]
+fn unreadable_text_is_unjudged() {
+    let v = defaults();
+    assert!(matches!(
+        v.judge("tenant_id = = 1"),
+        Err(Unjudged::Unreadable(_))
+    ));
+    assert!(matches!(
+        v.judge("tenant_id = 1 garbage"),
+        Err(Unjudged::Unreadable(_))
+    ));
+}

@@ -1,0 +1,10 @@
+//! `checks::parse::dockerfile::parse` on arbitrary UTF-8 text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = checks::parse::dockerfile::parse("Dockerfile", text);
+    }
+});

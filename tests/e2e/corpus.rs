@@ -1,0 +1,106 @@
+//! The real-world regression corpus (`fixtures/corpus/<name>/`, see docs/precision.md): each
+//! case holds an `expected.toml` of verdicts written by reading the files, and vouch must agree.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::harness::{fixture, scan_json};
+
+#[derive(Deserialize)]
+struct Expected {
+    expect: Vec<Expectation>,
+}
+
+#[derive(Deserialize)]
+struct Expectation {
+    check: String,
+    subject: String,
+    /// `pass`, `fail`, `error`, or `absent` (no finding for that subject).
+    status: String,
+    severity: Option<String>,
+}
+
+/// The case copied to a temporary directory without its `expected.toml` and `ORIGIN.md`, so
+/// it is scanned as a repository of its own (not as part of vouch's git work tree).
+fn staged(case: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(case, dir.path(), true);
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path, top: bool) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if top && (name == "expected.toml" || name == "ORIGIN.md") {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target, false);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(fixture("corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+fn find<'a>(report: &'a Value, check: &str, subject: &str) -> Option<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check && f["subject"] == subject)
+}
+
+#[test]
+fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
+    let cases = cases();
+    assert!(cases.len() >= 5, "the corpus is in fixtures/corpus");
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(case.join("ORIGIN.md").is_file(), "{name}: ORIGIN.md");
+        let text = std::fs::read_to_string(case.join("expected.toml")).unwrap();
+        let expected: Expected = toml::from_str(&text).unwrap();
+        let dir = staged(&case);
+        let (_, report) = scan_json(dir.path(), &[]);
+        for e in &expected.expect {
+            compared += 1;
+            let got = find(&report, &e.check, &e.subject);
+            let (status, severity) = got.map_or(("absent", None), |f| {
+                (f["status"].as_str().unwrap(), f["severity"].as_str())
+            });
+            let severity_ok = e.severity.is_none() || e.severity.as_deref() == severity;
+            if status != e.status || !severity_ok {
+                disagreements.push(format!(
+                    "{name}: {} {} expected {} {:?}, got {status} {severity:?}: {}",
+                    e.check,
+                    e.subject,
+                    e.status,
+                    e.severity,
+                    got.map_or(String::new(), |f| f["message"].to_string())
+                ));
+            }
+        }
+    }
+    assert!(compared >= 20, "only {compared} verdicts compared");
+    assert!(
+        disagreements.is_empty(),
+        "vouch disagrees with the corpus:\n{}",
+        disagreements.join("\n")
+    );
+}

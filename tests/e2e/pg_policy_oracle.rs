@@ -1,0 +1,281 @@
+//! PostgreSQL as the oracle of `pg-rls-policy-tenant`: every policy-semantics case
+//! (`fixtures/repos/pg-policy-semantics/<case>`) is applied to a real server, two tenants' rows
+//! are created, and the runtime role `app_user` (not the owner, no BYPASSRLS) tries, with the
+//! session set to one tenant, to read, update, insert and move rows of the other. vouch's
+//! verdict must agree in both directions: a case it passes never leaks, a case it fails does.
+//! The same SQL is also judged statically (as a migrations directory) and live (the server
+//! audited through `[[target.postgres]]`), and both verdicts must be the same.
+//!
+//! The session of tenant X sets every declared key consistently: `app.tenant_id` = X,
+//! `app.user_id` and `request.jwt.claim.sub` = X's user. Tenant A's user also owns a personal
+//! account, which is tenant B (as in Supabase/basejump, where a personal account's id is its
+//! owner's user id): a policy keyed on the user id where the tenant id belongs then shows B's
+//! rows to A. A second probe adds the switch `app.bypass_rls = on`, which the application (or
+//! an injected statement) can set as easily as the tenant.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::harness::{fixture, vouch};
+use crate::pg_live_harness::{Cluster, ServerSpec};
+
+const TENANT_A: &str = "aaaaaaaa-0000-0000-0000-000000000001";
+const TENANT_B: &str = "bbbbbbbb-0000-0000-0000-000000000002";
+/// Tenant A's user: also the owner of the personal account that is tenant B.
+const USER_A: &str = TENANT_B;
+const USER_B: &str = "cccccccc-0000-0000-0000-000000000003";
+
+/// Every case and the verdict it must get (written by reading the SQL).
+const CASES: &[(&str, &str)] = &[
+    ("correct-tenant", "pass"),
+    ("is-not-null-or", "fail"),
+    ("wrong-setting-key", "fail"),
+    ("constant-comparison", "fail"),
+    ("or-bypass", "fail"),
+    ("restrictive-and-permissive", "pass"),
+    ("insert-check-true", "fail"),
+    ("service-role-update", "pass"),
+    ("rls-no-policy", "pass"),
+    ("user-scoped", "pass"),
+    ("in-subselect-membership", "pass"),
+    ("in-subselect-unkeyed", "fail"),
+    ("exists-correlated", "pass"),
+    ("exists-unqualified", "fail"),
+    ("definer-membership-function", "pass"),
+];
+
+/// `psql` over TCP as the superuser; `Err` carries psql's message (a refused write).
+fn psql(port: u16, db: &str, commands: &[String]) -> Result<String, String> {
+    let mut cmd = Command::new("/usr/lib/postgresql/15/bin/psql");
+    cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+        ]);
+    for c in commands {
+        cmd.args(["-c", c]);
+    }
+    let out = cmd.output().expect("psql runs");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn must(port: u16, db: &str, sql: &str) {
+    psql(port, db, &[sql.to_owned()]).unwrap_or_else(|e| panic!("{db}: {sql}: {e}"));
+}
+
+/// Runs `probe` as app_user in tenant `me`'s session, rolled back; the last output line.
+fn as_tenant(port: u16, db: &str, me: &str, flags: bool, probe: &str) -> Result<String, String> {
+    let user = if me == TENANT_A { USER_A } else { USER_B };
+    let mut settings = format!(
+        "SELECT set_config('app.tenant_id', '{me}', true), set_config('app.user_id', '{user}', true), \
+         set_config('request.jwt.claim.sub', '{user}', true)"
+    );
+    if flags {
+        settings.push_str(", set_config('app.bypass_rls', 'on', true)");
+    }
+    let out = psql(
+        port,
+        db,
+        &[
+            "BEGIN".to_owned(),
+            settings,
+            "SET LOCAL ROLE app_user".to_owned(),
+            probe.to_owned(),
+            "ROLLBACK".to_owned(),
+        ],
+    )?;
+    Ok(out.lines().last().unwrap_or_default().trim().to_owned())
+}
+
+/// The ways tenant `me`'s session reached a row of tenant `other`, as PostgreSQL decided.
+fn leaks(port: u16, db: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (me, other, other_user) in [(TENANT_A, TENANT_B, USER_B), (TENANT_B, TENANT_A, USER_A)] {
+        for flags in [false, true] {
+            let counted = [
+                (
+                    "reads",
+                    format!("SELECT count(*) FROM public.docs WHERE tenant_id = '{other}'"),
+                ),
+                (
+                    "updates",
+                    format!(
+                        "WITH u AS (UPDATE public.docs SET body = 'x' WHERE tenant_id = '{other}' \
+                         RETURNING 1) SELECT count(*) FROM u"
+                    ),
+                ),
+                (
+                    "inserts",
+                    format!(
+                        "WITH i AS (INSERT INTO public.docs VALUES (99, '{other}', '{other_user}', 'x') \
+                         RETURNING 1) SELECT count(*) FROM i"
+                    ),
+                ),
+                (
+                    "moves",
+                    format!(
+                        "WITH u AS (UPDATE public.docs SET tenant_id = '{other}', user_id = '{other_user}' \
+                         WHERE tenant_id = '{me}' RETURNING 1) SELECT count(*) FROM u"
+                    ),
+                ),
+            ];
+            for (what, probe) in counted {
+                // A refused statement (policy violation) or 0 rows: no leak.
+                if let Ok(n) = as_tenant(port, db, me, flags, &probe)
+                    && n != "0"
+                {
+                    let flag = if flags { " with app.bypass_rls" } else { "" };
+                    found.push(format!("tenant {me} {what} {n} row(s) of {other}{flag}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The case's `[postgres]` keys (after `runtime_roles = ["app_user"]`, shared by all).
+fn postgres_section(case: &str) -> String {
+    let own = std::fs::read_to_string(
+        fixture("repos/pg-policy-semantics")
+            .join(case)
+            .join("vouch.toml"),
+    )
+    .unwrap_or_default();
+    let keys = own.trim_start_matches("[postgres]").trim();
+    format!("[postgres]\nruntime_roles = [\"app_user\"]\n{keys}\n")
+}
+
+/// The statically scanned repository: prelude and case as migrations, the case's settings.
+fn static_repo(case: &str) -> tempfile::TempDir {
+    let root = fixture("repos/pg-policy-semantics");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::copy(
+        root.join("prelude.sql"),
+        migrations.join("0001_prelude.sql"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join(case).join("policies.sql"),
+        migrations.join("0002_policies.sql"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("vouch.toml"), postgres_section(case)).unwrap();
+    dir
+}
+
+/// A repository with no migrations (a report holds one finding per check and subject, so the
+/// live verdict is taken from its own scan) and the server as its live target.
+fn live_repo(case: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "{}\n[[target.postgres]]\nname = \"live\"\ndsn_env = \"VOUCH_ORACLE_DSN\"\n\
+         sslmode = \"disable\"\n",
+        postgres_section(case)
+    );
+    std::fs::write(dir.path().join("vouch.toml"), config).unwrap();
+    dir
+}
+
+/// The `pg-rls-policy-tenant` finding on `public.docs` of one scan.
+fn verdict(repo: &Path, args: &[&str], dsn: &str) -> (String, Value) {
+    let out = vouch()
+        .arg("scan")
+        .arg(repo)
+        .args(["--format", "json"])
+        .args(args)
+        .env("VOUCH_ORACLE_DSN", dsn)
+        .output()
+        .expect("vouch runs");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "pg-rls-policy-tenant" && f["subject"] == "public.docs")
+        .cloned();
+    match finding {
+        Some(f) => (f["status"].as_str().unwrap().to_owned(), f),
+        None => ("missing".to_owned(), report["findings"].clone()),
+    }
+}
+
+/// The static and the live verdict, and the findings for a failure message.
+fn verdicts(case: &str, dsn: &str) -> (String, String, Value) {
+    let (stat, stat_finding) = verdict(static_repo(case).path(), &[], dsn);
+    let (live, live_finding) = verdict(live_repo(case).path(), &["--target", "live"], dsn);
+    (stat, live, Value::Array(vec![stat_finding, live_finding]))
+}
+
+#[test]
+fn postgres_agrees_with_every_policy_verdict_static_and_live() {
+    let pg = Cluster::start(&ServerSpec {
+        ssl: false,
+        hba: vec!["host all all 127.0.0.1/32 trust"],
+        settings: Vec::new(),
+    });
+    must(
+        pg.port,
+        "postgres",
+        "CREATE ROLE app_user NOLOGIN NOBYPASSRLS; CREATE ROLE service_role NOLOGIN",
+    );
+    let mut table = Vec::new();
+    let mut problems = Vec::new();
+    for (i, (case, expected)) in CASES.iter().enumerate() {
+        let db = format!("case_{i}");
+        must(pg.port, "postgres", &format!("CREATE DATABASE {db}"));
+        let root = fixture("repos/pg-policy-semantics");
+        for file in [
+            root.join("prelude.sql"),
+            root.join(case).join("policies.sql"),
+        ] {
+            let sql = std::fs::read_to_string(&file).unwrap();
+            must(pg.port, &db, &sql);
+        }
+        must(
+            pg.port,
+            &db,
+            &format!(
+                "INSERT INTO public.memberships VALUES ('{USER_A}', '{TENANT_A}'), ('{USER_B}', '{TENANT_B}');
+                 INSERT INTO public.docs VALUES (1, '{TENANT_A}', '{USER_A}', 'a'), (2, '{TENANT_B}', '{USER_B}', 'b');"
+            ),
+        );
+        let leaked = leaks(pg.port, &db);
+        let dsn = format!("host=127.0.0.1 port={} user=postgres dbname={db}", pg.port);
+        let (stat, live, findings) = verdicts(case, &dsn);
+        table.push(format!(
+            "{case:30} static={stat:5} live={live:5} postgres={}",
+            if leaked.is_empty() {
+                "isolated"
+            } else {
+                "leaks"
+            }
+        ));
+        if stat != *expected || live != *expected {
+            problems.push(format!(
+                "{case}: expected {expected}, static {stat}, live {live}: {findings:#}"
+            ));
+        }
+        if (stat == "pass") != leaked.is_empty() {
+            problems.push(format!(
+                "{case}: vouch says {stat} but PostgreSQL: {leaked:?}: {findings:#}"
+            ));
+        }
+    }
+    eprintln!("{}", table.join("\n"));
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
