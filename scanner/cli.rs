@@ -30,6 +30,32 @@ vouch explain gha-action-pinned              why a check exists and how to fix i
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print no notes on stderr (errors and the report itself are still printed).
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also say on stderr what was read and written (sources, files, counts).
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
+    /// Colour in text output: `auto` (a terminal without NO_COLOR), `always` or `never`.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +118,8 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff): `vouch man > vouch.1 && man ./vouch.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,6 +137,30 @@ struct PackArgs {
     /// Directory of handlebars templates (NAME.hbs) replacing the bundled ones, e.g. report.html.hbs.
     #[arg(long, value_name = "DIR", requires = "pack")]
     templates: Option<PathBuf>,
+    /// Replace a signed pack already in the --pack directory (refused without it).
+    #[arg(long, requires = "pack")]
+    force: bool,
+}
+
+impl PackArgs {
+    fn options(&self) -> Option<crate::pack::Options> {
+        Some(crate::pack::Options {
+            dir: self.pack.clone()?,
+            sign_key: self.sign_key.clone(),
+            previous: self.previous.clone(),
+            templates: self.templates.clone(),
+            force: self.force,
+        })
+    }
+
+    /// The pack's directory, key and its password, previous pack and templates, checked
+    /// before any scanning.
+    fn preflight(&self) -> Result<()> {
+        match self.options() {
+            Some(options) => crate::pack::preflight(&options),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,6 +242,10 @@ struct ScanArgs {
     /// gate only on problems new since then: the pull-request mode (`--since origin/main`).
     #[arg(long, value_name = "REF", conflicts_with = "baseline")]
     since: Option<String>,
+    /// Read only the repository's files and migrations: no endpoint probe, no live target, no
+    /// registry request, whatever vouch.toml configures (pre-commit hooks, offline runs).
+    #[arg(long, conflicts_with_all = ["targets", "all_targets", "endpoints"])]
+    static_only: bool,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -253,6 +309,7 @@ pub fn main() -> ExitCode {
     // Parsed through ArgMatches to keep the command-line order of --format and --output.
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    crate::notes::set(cli.quiet, cli.verbose);
     let order = match matches.subcommand() {
         Some(("scan" | "check", m)) => OutputOrder::of(m),
         _ => OutputOrder::default(),
@@ -317,8 +374,9 @@ impl OutputOrder {
 }
 
 fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
+    let color = cli.color.choice();
     match cli.command {
-        Command::Scan(args) => scan(&args, order),
+        Command::Scan(args) => scan(&args, order, color),
         Command::Check(args) => {
             let text = crate::bounded::read_text(&args.facts, crate::bounded::REPORT_MAX)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
@@ -341,6 +399,7 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             }
             let plan = order.plan(&args.output)?;
             let baseline = read_baseline(&args.output)?;
+            args.pack.preflight()?;
             let started = clock::now()?;
             judge_and_write(
                 &facts,
@@ -349,6 +408,7 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 &args.pack,
                 &started,
                 baseline.as_ref(),
+                color,
             )
         }
         Command::Answer(args) => {
@@ -413,6 +473,12 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "vouch", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keygen { out } => {
             let (key, public) = crate::pack::sign::keygen(&out)?;
             println!("wrote {} and {}", key.display(), public.display());
@@ -449,7 +515,7 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     }
 }
 
-fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
+fn scan(args: &ScanArgs, order: &OutputOrder, color: anstream::ColorChoice) -> Result<ExitCode> {
     // Usage errors surface before any work is done.
     let plan = order.plan(&args.output)?;
     let root = &args.path;
@@ -471,10 +537,12 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
     };
     let baseline = read_baseline(&args.output)?;
+    args.pack.preflight()?;
     let clock = clock::now()?;
     let selection = Selection {
         names: args.targets.clone(),
         all: args.all_targets,
+        static_only: args.static_only,
     };
     // The revision is read before anything live is contacted: a bad REF stops the scan early.
     let since = match &args.since {
@@ -500,6 +568,7 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         &args.pack,
         &clock,
         baseline.as_ref(),
+        color,
     )
 }
 
@@ -595,6 +664,8 @@ fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
 struct Selection {
     names: Vec<String>,
     all: bool,
+    /// `--static-only`: not even the endpoints vouch.toml configures are probed.
+    static_only: bool,
 }
 
 impl Selection {
@@ -655,11 +726,27 @@ fn collect(
         error: a.error.clone(),
     });
     let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
+    crate::notes::detail(format_args!(
+        "read {} file(s) under {} ({} path(s) left out, see the report's scope)",
+        walked.facts.files_scanned,
+        root.display(),
+        walked.facts.scope.excluded.len()
+    ));
     let repo = walked.facts;
     let migrations =
         sources::migrations::collect_reporting_skipped(root, &settings.postgres, &walked.sql_files);
     let postgres = migrations.databases;
-    let endpoints = sources::endpoint::collect(&settings, &live_at);
+    let endpoints = if selection.static_only {
+        if !settings.target.endpoint.is_empty() {
+            crate::notes::note(format_args!(
+                "--static-only: {} configured endpoint(s) not probed",
+                settings.target.endpoint.len()
+            ));
+        }
+        Vec::new()
+    } else {
+        sources::endpoint::collect(&settings, &live_at)
+    };
     let mut collections = vec![Collection {
         source: "repo".to_owned(),
         target: root.display().to_string(),
@@ -754,7 +841,21 @@ fn collect_images(facts: &mut Facts, live_at: &str, selection: &Selection) {
         .iter()
         .filter(|t| selection.wants(t.name()))
         .collect();
-    let wanted = sources::image::wanted(facts, &targets);
+    let mut wanted = sources::image::wanted(facts, &targets);
+    let trust = &facts.settings.image;
+    if trust.keys.is_empty() && trust.identities.is_empty() {
+        // Nothing to verify signatures against: only the images a target names are read.
+        let named = sources::image::wanted_targets(&targets);
+        let skipped = wanted.len() - named.len();
+        if skipped > 0 {
+            crate::notes::note(format_args!(
+                "{skipped} registry image(s) of workloads and Dockerfiles not verified: no \
+                 `[image] keys` or `identities` are configured, so no registry was contacted \
+                 for them"
+            ));
+        }
+        wanted = named;
+    }
     if wanted.is_empty() {
         return;
     }
@@ -780,6 +881,7 @@ fn judge_and_write(
     pack: &PackArgs,
     started: &reports::Clock,
     baseline: Option<&SourcedBaseline>,
+    color: anstream::ColorChoice,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
     let report = crate::pack::judge(facts, &clock);
@@ -797,16 +899,10 @@ fn judge_and_write(
         color: false,
         sarif_passes: out.sarif_passes,
     };
-    output::write_all(&shown, plan, options)?;
-    if let Some(dir) = &pack.pack {
-        let options = crate::pack::Options {
-            dir: dir.clone(),
-            sign_key: pack.sign_key.clone(),
-            previous: pack.previous.clone(),
-            templates: pack.templates.clone(),
-        };
+    output::write_all(&shown, plan, options, color)?;
+    if let Some(options) = pack.options() {
         let finished = clock::now()?;
-        crate::pack::write(
+        let written = crate::pack::write(
             &options,
             facts,
             &report,
@@ -814,6 +910,15 @@ fn judge_and_write(
             &started.now,
             &finished.now,
         )?;
+        crate::notes::note(format_args!(
+            "evidence pack written to {} ({} files, {})",
+            options.dir.display(),
+            written.len(),
+            match &options.sign_key {
+                Some(key) => format!("signed with {}", key.display()),
+                None => "unsigned".to_owned(),
+            }
+        ));
     }
     let gating = match (out.fail_on.severity(), out.gate) {
         (None, _) => 0,

@@ -1,6 +1,6 @@
 //! Writing a report in the requested formats, to files or stdout.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -138,8 +138,15 @@ pub fn infer(outputs: &[PathBuf]) -> Result<Vec<Destination>> {
         .collect()
 }
 
-/// Renders every format to its destination.
-pub fn write_all(report: &Report, plan: &[Destination], options: RenderOptions) -> Result<()> {
+/// Renders every format to its destination. Text on stdout is rendered in colour and written
+/// through anstream, which keeps or strips the colour per `color` (`auto`: a terminal without
+/// `NO_COLOR`).
+pub fn write_all(
+    report: &Report,
+    plan: &[Destination],
+    options: RenderOptions,
+    color: anstream::ColorChoice,
+) -> Result<()> {
     for (format, file) in plan {
         if let Some(path) = file {
             let text = render_with(
@@ -152,16 +159,26 @@ pub fn write_all(report: &Report, plan: &[Destination], options: RenderOptions) 
             );
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::notes::detail(format_args!("wrote {}", path.display()));
         } else {
-            let stdout = std::io::stdout();
-            let color = *format == Format::Text
-                && stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let text = render_with(report, *format, RenderOptions { color, ..options });
-            stdout
-                .lock()
-                .write_all(text.as_bytes())
-                .context("cannot write to stdout")?;
+            let coloured = *format == Format::Text && color != anstream::ColorChoice::Never;
+            let text = render_with(
+                report,
+                *format,
+                RenderOptions {
+                    color: coloured,
+                    ..options
+                },
+            );
+            let written = if coloured {
+                let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), color);
+                stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+            } else {
+                std::io::stdout().lock().write_all(text.as_bytes())
+            };
+            written.context("cannot write to stdout")?;
         }
     }
     Ok(())

@@ -106,6 +106,15 @@ fn since_head_1_gates_only_the_one_action_the_commit_added() {
         .unwrap();
     assert_eq!(setup_node["status"], "fail");
     assert_eq!(setup_node["baseline_state"], "unchanged");
+    // Every other problem the demo already had is existing, whatever its status.
+    let known: Vec<&Value> = findings(&report)
+        .iter()
+        .filter(|f| f["status"] != "pass" && f["subject"] != ADDED_SUBJECT)
+        .collect();
+    assert!(known.len() >= 2);
+    for f in known {
+        assert_eq!(f["baseline_state"], "unchanged", "{f}");
+    }
     let b = &report["baseline"];
     assert_eq!(b["new"], 1);
     assert_eq!(b["absent"], 0);
@@ -402,4 +411,282 @@ fn github_annotations_output_inference_and_completions() {
         assert!(script.contains(marker), "{shell}");
         assert!(script.contains("--baseline"), "{shell}");
     }
+}
+
+/// A TCP listener nothing should connect to, and a way to tell whether something did.
+struct Tripwire(std::net::TcpListener);
+
+impl Tripwire {
+    fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        Tripwire(listener)
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+
+    fn touched(&self) -> bool {
+        self.0.accept().is_ok()
+    }
+}
+
+/// A repository with one Dockerfile and `config` as its vouch.toml.
+fn small_repo(dir: &Path, config: &str) -> PathBuf {
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(repo.join("Dockerfile"), "FROM node:20\nUSER node\n").unwrap();
+    std::fs::write(repo.join("vouch.toml"), config).unwrap();
+    repo
+}
+
+#[test]
+fn static_only_probes_no_configured_endpoint_and_refuses_live_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Tripwire::new();
+    let config = format!(
+        "[endpoint]\ntimeout_ms = 1500\n\n[[target.endpoint]]\nurl = \"https://127.0.0.1:{}\"\n",
+        wire.port()
+    );
+    let repo = small_repo(dir.path(), &config);
+    let out = vouch()
+        .arg("scan")
+        .arg(&repo)
+        .args(["--static-only", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the Dockerfile still fails");
+    assert!(!wire.touched(), "--static-only connected to the endpoint");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f["check"] == "docker-base-pinned"),
+        "the repository is judged"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--static-only: 1 configured endpoint(s) not probed"),
+        "{stderr}"
+    );
+
+    // Without it the configured endpoint is probed: the tripwire above can fail.
+    vouch()
+        .arg("scan")
+        .arg(&repo)
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert!(wire.touched(), "the control scan probes the endpoint");
+
+    for live in [["--all-targets", ""], ["--target", "db"]] {
+        let args: Vec<&str> = live.iter().copied().filter(|a| !a.is_empty()).collect();
+        vouch()
+            .arg("scan")
+            .arg(&repo)
+            .arg("--static-only")
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("cannot be used with"));
+    }
+}
+
+#[test]
+fn registry_images_are_not_fetched_without_keys_or_identities() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Tripwire::new();
+    let repo = small_repo(
+        dir.path(),
+        &format!(
+            "[image]\ndockerfile_images = true\ninsecure_registries = [\"127.0.0.1:{0}\"]\ntimeout_ms = 1500\n",
+            wire.port()
+        ),
+    );
+    std::fs::write(
+        repo.join("Dockerfile"),
+        format!("FROM 127.0.0.1:{}/base:1.0\nUSER app\n", wire.port()),
+    )
+    .unwrap();
+    let facts = dir.path().join("facts.json");
+    let out = vouch()
+        .arg("scan")
+        .arg(&repo)
+        .args(["--all-targets", "--fail-on", "none", "--dump-facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 registry image(s) of workloads and Dockerfiles not verified: no `[image] keys` or `identities`"),
+        "{stderr}"
+    );
+    assert!(!wire.touched(), "a registry was contacted");
+    let facts: Value = serde_json::from_slice(&std::fs::read(&facts).unwrap()).unwrap();
+    assert!(
+        facts["images"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        facts["images"]
+    );
+}
+
+#[test]
+fn quiet_verbose_and_color() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = small_repo(dir.path(), "");
+    let run = |args: &[&str]| {
+        let out = vouch().arg("scan").arg(&repo).args(args).output().unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // NO_COLOR is set by the harness and stdout is a pipe: `auto` means no colour.
+    let (plain, _) = run(&[]);
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let (coloured, _) = run(&["--color", "always"]);
+    assert!(coloured.contains("\x1b[31m"), "{coloured}");
+    let (never, _) = run(&["--color", "never"]);
+    assert_eq!(never, plain);
+    // Files never get colour.
+    let file = dir.path().join("out.txt");
+    run(&["--color", "always", "--output", file.to_str().unwrap()]);
+    assert!(!std::fs::read_to_string(&file).unwrap().contains('\x1b'));
+
+    let pack = dir.path().join("pack");
+    let (_, notes) = run(&["--pack", pack.to_str().unwrap()]);
+    assert!(
+        notes.contains(&format!("evidence pack written to {} (", pack.display()))
+            && notes.contains("files, unsigned)"),
+        "{notes}"
+    );
+    let (report, quiet) = run(&["--quiet", "--pack", pack.to_str().unwrap()]);
+    assert_eq!(quiet, "", "--quiet prints no notes");
+    assert_eq!(report, plain, "--quiet keeps the report");
+    let (_, verbose) = run(&["--verbose", "--output", file.to_str().unwrap()]);
+    assert!(verbose.contains("read 2 file(s) under"), "{verbose}");
+    assert!(
+        verbose.contains(&format!("wrote {}", file.display())),
+        "{verbose}"
+    );
+    vouch()
+        .args(["scan", "--quiet", "--verbose"])
+        .arg(&repo)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn man_page_names_the_commands_and_options() {
+    let out = vouch().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH vouch"), "{page}");
+    for needle in ["vouch\\-scan", "\\-\\-color", "\\-\\-quiet"] {
+        assert!(page.contains(needle), "{needle} missing from the man page");
+    }
+}
+
+#[cfg(feature = "sign")]
+#[test]
+fn pack_key_previous_and_signed_pack_are_checked_before_scanning() {
+    const PASSWORD: &str = "correct horse";
+    let dir = tempfile::tempdir().unwrap();
+    let repo = small_repo(dir.path(), "");
+    let prefix = dir.path().join("signer");
+    vouch()
+        .arg("keygen")
+        .arg("--out")
+        .arg(&prefix)
+        .env("VOUCH_KEY_PASSWORD", PASSWORD)
+        .assert()
+        .success();
+    let key = prefix.with_extension("key");
+    let pack = dir.path().join("pack");
+    let facts = dir.path().join("facts.json");
+    // Each refusal comes before collection: the facts dump is never written.
+    let refused = |args: &[&std::ffi::OsStr], password: &str, why: &str| {
+        vouch()
+            .arg("scan")
+            .arg(&repo)
+            .arg("--dump-facts")
+            .arg(&facts)
+            .args(args)
+            .env("VOUCH_KEY_PASSWORD", password)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(why));
+        assert!(!facts.exists(), "scanned before refusing: {why}");
+    };
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    refused(
+        &[
+            os("--pack"),
+            pack.as_os_str(),
+            os("--sign-key"),
+            key.as_os_str(),
+        ],
+        "wrong password",
+        "signing key",
+    );
+    let missing = dir.path().join("missing.key");
+    refused(
+        &[
+            os("--pack"),
+            pack.as_os_str(),
+            os("--sign-key"),
+            missing.as_os_str(),
+        ],
+        PASSWORD,
+        "cannot read signing key",
+    );
+    let nowhere = dir.path().join("no-previous");
+    refused(
+        &[
+            os("--pack"),
+            pack.as_os_str(),
+            os("--previous"),
+            nowhere.as_os_str(),
+        ],
+        PASSWORD,
+        "no-previous",
+    );
+    assert!(!pack.exists());
+
+    // A signed pack is written once, then only replaced with --force.
+    let signed = [
+        os("--pack"),
+        pack.as_os_str(),
+        os("--sign-key"),
+        key.as_os_str(),
+    ];
+    let out = vouch()
+        .arg("scan")
+        .arg(&repo)
+        .args(signed)
+        .env("VOUCH_KEY_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let notes = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        notes.contains(&format!("evidence pack written to {} (", pack.display()))
+            && notes.contains(&format!("signed with {})", key.display())),
+        "{notes}"
+    );
+    refused(
+        &signed,
+        PASSWORD,
+        "holds a signed evidence pack: give --force",
+    );
+    vouch()
+        .arg("scan")
+        .arg(&repo)
+        .args(signed)
+        .arg("--force")
+        .env("VOUCH_KEY_PASSWORD", PASSWORD)
+        .assert()
+        .code(1);
 }

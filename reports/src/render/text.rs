@@ -1,7 +1,9 @@
-//! Human-readable output grouped by control. Colour only when asked (the CLI decides from the
-//! terminal and `NO_COLOR`).
+//! Human-readable output grouped by control. Colour (anstyle) only when asked: the CLI renders
+//! with colour for a terminal and lets anstream strip it per `--color` and `NO_COLOR`.
 
 use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style as AnsiStyle};
 
 use crate::baseline::BaselineState;
 use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding};
@@ -11,10 +13,17 @@ pub struct Style {
     pub color: bool,
 }
 
+const GREEN: AnsiStyle = AnsiColor::Green.on_default();
+const RED: AnsiStyle = AnsiColor::Red.on_default();
+const MAGENTA: AnsiStyle = AnsiColor::Magenta.on_default();
+const YELLOW: AnsiStyle = AnsiColor::Yellow.on_default();
+const BOLD: AnsiStyle = AnsiStyle::new().bold();
+const DIM: AnsiStyle = AnsiStyle::new().dimmed();
+
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+    fn paint(&self, style: AnsiStyle, s: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_owned()
         }
@@ -23,10 +32,10 @@ impl Style {
     fn control(&self, status: ControlStatus) -> String {
         let label = status.as_str().to_ascii_uppercase();
         let code = match status {
-            ControlStatus::Pass | ControlStatus::Attested => "32",
-            ControlStatus::Fail => "1;31",
-            ControlStatus::Error => "1;35",
-            ControlStatus::NotTested | ControlStatus::Manual | ControlStatus::Planned => "2",
+            ControlStatus::Pass | ControlStatus::Attested => GREEN,
+            ControlStatus::Fail => RED.bold(),
+            ControlStatus::Error => MAGENTA.bold(),
+            ControlStatus::NotTested | ControlStatus::Manual | ControlStatus::Planned => DIM,
         };
         self.paint(code, &label)
     }
@@ -34,10 +43,10 @@ impl Style {
     fn finding(&self, status: FindingStatus) -> String {
         let label = status.as_str().to_ascii_uppercase();
         let code = match status {
-            FindingStatus::Pass => "32",
-            FindingStatus::Fail => "31",
-            FindingStatus::Error => "35",
-            FindingStatus::Waived => "33",
+            FindingStatus::Pass => GREEN,
+            FindingStatus::Fail => RED,
+            FindingStatus::Error => MAGENTA,
+            FindingStatus::Waived => YELLOW,
         };
         self.paint(code, &format!("{label:<6}"))
     }
@@ -116,7 +125,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} passed",
-                style.paint("2", "·"),
+                style.paint(DIM, "·"),
                 control.counts.pass
             );
         }
@@ -253,7 +262,7 @@ fn new_since_baseline(report: &Report, style: &Style) -> String {
             let _ = writeln!(
                 out,
                 "  {} {}  {}",
-                style.paint("32", "FIXED "),
+                style.paint(GREEN, "FIXED "),
                 k.check,
                 printable(&k.subject)
             );
@@ -337,8 +346,8 @@ fn header(report: &Report) -> String {
 /// `new` or `existing` after the severity, only when a baseline was applied.
 fn state_tag(f: &ReportFinding, style: &Style) -> String {
     match f.baseline_state {
-        Some(BaselineState::New) => format!("{} ", style.paint("1", "new     ")),
-        Some(_) => format!("{} ", style.paint("2", "existing")),
+        Some(BaselineState::New) => format!("{} ", style.paint(BOLD, "new     ")),
+        Some(_) => format!("{} ", style.paint(DIM, "existing")),
         None => String::new(),
     }
 }
@@ -383,7 +392,9 @@ mod tests {
         let plain = render(&sample_report(), &Style { color: false });
         let coloured = render(&sample_report(), &Style { color: true });
         assert!(!plain.contains('\x1b'));
-        assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m SUP-05"));
+        let bold_red = RED.bold();
+        assert!(coloured.contains(&format!("{bold_red}FAIL{bold_red:#} SUP-05")));
+        assert!(coloured.contains("\x1b[31m"), "{coloured}");
     }
 
     #[test]
