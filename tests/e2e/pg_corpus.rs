@@ -131,7 +131,8 @@ fn coverage(name: &str, style: &str, facts: &Value) -> Vec<String> {
                 "|   unparsed | {}:{} | topics {} | decided again later: {} | `{}` |",
                 u["location"]["path"].as_str().unwrap_or("?"),
                 u["location"]["line"],
-                u.get("topics").map_or("all".to_owned(), ToString::to_string),
+                u.get("topics")
+                    .map_or("all".to_owned(), ToString::to_string),
                 u.get("decided_later")
                     .and_then(Value::as_array)
                     .map_or(0, Vec::len),
@@ -143,7 +144,10 @@ fn coverage(name: &str, style: &str, facts: &Value) -> Vec<String> {
             lines.push(format!("|   not readable | {cause} |"));
         }
     }
-    assert!(!lines.is_empty(), "{name}: no PostgreSQL migration set found");
+    assert!(
+        !lines.is_empty(),
+        "{name}: no PostgreSQL migration set found"
+    );
     lines
 }
 
@@ -265,7 +269,9 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
                     "{name}: {check} {subject}: no verdict written, vouch says {status}"
                 ));
             } else {
-                notes.push(format!("{name}: {check} {subject} {status} (not judged here)"));
+                notes.push(format!(
+                    "{name}: {check} {subject} {status} (not judged here)"
+                ));
             }
         }
         println!(
@@ -273,13 +279,19 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
             expected.table.len()
         );
     }
-    println!("\nParse coverage (understood = parsed + skipped as irrelevant):\n{}", table.join("\n"));
+    println!(
+        "\nParse coverage (understood = parsed + skipped as irrelevant):\n{}",
+        table.join("\n")
+    );
     println!("\n| check | reported | true | precision | false negatives |");
     for (check, t) in &tallies {
         let precision = if t.reported == 0 {
             "n/a".to_owned()
         } else {
-            format!("{:.0}%", 100.0 * f64::from(t.true_reports) / f64::from(t.reported))
+            format!(
+                "{:.0}%",
+                100.0 * f64::from(t.true_reports) / f64::from(t.reported)
+            )
         };
         println!(
             "| {check} | {} | {} | {precision} | {} |",
@@ -298,7 +310,10 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
         println!("note: {note}");
     }
     assert!(sets.len() >= 10, "only {} migration sets", sets.len());
-    assert!(with_rls >= 3 && without_rls >= 3, "{with_rls} sets with RLS, {without_rls} without");
+    assert!(
+        with_rls >= 3 && without_rls >= 3,
+        "{with_rls} sets with RLS, {without_rls} without"
+    );
     assert!(compared >= 200, "only {compared} verdicts compared");
     assert!(
         disagreements.is_empty(),

@@ -94,7 +94,9 @@ mod tests {
     fn before_triggers_and_argumentless_ones_are_left_alone() {
         // A BEFORE trigger's arguments may decide whether a guard raises: never guessed.
         assert_eq!(
-            strip("CREATE TRIGGER guard BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION deny('audit_log')"),
+            strip(
+                "CREATE TRIGGER guard BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION deny('audit_log')"
+            ),
             None
         );
         assert_eq!(
