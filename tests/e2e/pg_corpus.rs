@@ -321,3 +321,24 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
         disagreements.join("\n")
     );
 }
+
+/// The corpus sets PostgreSQL can apply with at most a small platform prelude (Supabase's `auth`
+/// schema and API roles, in `pg_fold_vs_server`): the static fold must match the server's
+/// catalogs. Not here: the Graphile dump and the larger Supabase set (which need the platforms'
+/// extensions and schemas) and plain-aws-rls (written for its own splitter, not psql).
+#[test]
+fn fold_matches_postgres_on_the_migration_corpus() {
+    for set in [
+        "sqlx-svix",
+        "rails-zync",
+        "flyway-kestra",
+        "golang-migrate-openmeter",
+        "goose-hatchet",
+        "diesel-hyperswitch",
+        "prisma-rls",
+        "dbmate-radler",
+        "supabase-basejump",
+    ] {
+        crate::pg_fold_vs_server::compare_repo_at(&format!("corpus/migrations/{set}"));
+    }
+}

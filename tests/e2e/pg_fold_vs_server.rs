@@ -20,6 +20,10 @@ fn prelude_roles(repo: &str) -> &'static str {
     match repo {
         "pg-supabase" => "CREATE ROLE authenticated; CREATE ROLE anon;",
         "pg-dump" => "CREATE ROLE helpdesk_owner; CREATE ROLE helpdesk_app;",
+        "../corpus/migrations/dbmate-radler" => "CREATE ROLE saas_user;",
+        "../corpus/migrations/supabase-basejump" => {
+            "CREATE ROLE authenticated; CREATE ROLE anon; CREATE ROLE service_role;"
+        }
         _ => "",
     }
 }
@@ -29,6 +33,12 @@ fn prelude_objects(repo: &str) -> &'static str {
     match repo {
         "pg-supabase" => {
             "CREATE SCHEMA auth; CREATE SCHEMA extensions; \
+             CREATE TABLE auth.users (id uuid PRIMARY KEY); \
+             CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid';"
+        }
+        "../corpus/migrations/supabase-basejump" => {
+            "CREATE SCHEMA auth; CREATE SCHEMA extensions; \
+             CREATE EXTENSION \"uuid-ossp\" SCHEMA extensions; CREATE EXTENSION pgcrypto; \
              CREATE TABLE auth.users (id uuid PRIMARY KEY); \
              CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid';"
         }
@@ -449,7 +459,7 @@ fn fold_matches_postgres_demo() {
     compare_repo_at("demo");
 }
 
-fn compare_repo_at(rel: &str) {
+pub(crate) fn compare_repo_at(rel: &str) {
     compare_repo(&format!("../{rel}"));
 }
 
