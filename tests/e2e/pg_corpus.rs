@@ -324,8 +324,8 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
 
 /// The corpus sets PostgreSQL can apply with at most a small platform prelude (Supabase's `auth`
 /// schema and API roles, in `pg_fold_vs_server`): the static fold must match the server's
-/// catalogs. Not here: the Graphile dump and the larger Supabase set (which need the platforms'
-/// extensions and schemas) and plain-aws-rls (written for its own splitter, not psql).
+/// catalogs. Not here: the larger Supabase set (which needs the platform's storage, pg_net and
+/// vector schemas) and plain-aws-rls (written for its own splitter, not psql).
 #[test]
 fn fold_matches_postgres_on_the_migration_corpus() {
     for set in [
@@ -338,6 +338,7 @@ fn fold_matches_postgres_on_the_migration_corpus() {
         "prisma-rls",
         "dbmate-radler",
         "supabase-basejump",
+        "pgdump-graphile-starter",
     ] {
         crate::pg_fold_vs_server::compare_repo_at(&format!("corpus/migrations/{set}"));
     }

@@ -21,6 +21,9 @@ fn prelude_roles(repo: &str) -> &'static str {
         "pg-supabase" => "CREATE ROLE authenticated; CREATE ROLE anon;",
         "pg-dump" => "CREATE ROLE helpdesk_owner; CREATE ROLE helpdesk_app;",
         "../corpus/migrations/dbmate-radler" => "CREATE ROLE saas_user;",
+        "../corpus/migrations/pgdump-graphile-starter" => {
+            "CREATE ROLE graphile_starter; CREATE ROLE graphile_starter_visitor;"
+        }
         "../corpus/migrations/supabase-basejump" => {
             "CREATE ROLE authenticated; CREATE ROLE anon; CREATE ROLE service_role;"
         }
@@ -186,9 +189,17 @@ fn differences(server: &PgServer, dbname: &str, db: &Database) -> Vec<String> {
     );
 
     // Table privileges of everyone but the owner (whose implicit ALL the fold does not list).
+    // A column privilege (`GRANT UPDATE (name) ON t`) lets the role run that command on the
+    // table, which is what the fold records and the checks judge: it counts as the table's.
     let live_grants = q(&format!(
         "SELECT g.table_schema || '.' || g.table_name, g.grantee, g.privilege_type
          FROM information_schema.role_table_grants g
+         JOIN pg_class c ON c.relname = g.table_name
+         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = g.table_schema
+         WHERE g.table_schema NOT IN {FOREIGN_SCHEMAS} AND g.grantee <> pg_get_userbyid(c.relowner)
+         UNION
+         SELECT g.table_schema || '.' || g.table_name, g.grantee, g.privilege_type
+         FROM information_schema.role_column_grants g
          JOIN pg_class c ON c.relname = g.table_name
          JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = g.table_schema
          WHERE g.table_schema NOT IN {FOREIGN_SCHEMAS} AND g.grantee <> pg_get_userbyid(c.relowner)"
