@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
 use super::pg_common::{Scope, policy_applies, scopes, table_names};
-use super::pg_policy_semantics::{Outcome, Unjudged, Vocabulary};
+use super::pg_policy_semantics::{Link, Outcome, Unjudged, Vocabulary};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -104,13 +104,34 @@ impl Check for PgRlsPolicyTenant {
                 if scope.error_if_unparsed(out, &subject, &["policy"], &[&q, &n]) {
                     continue;
                 }
-                let vocabulary =
-                    Vocabulary::new(&t.name, &tenant_columns(&scope, t), &scope.settings);
+                let vocabulary = vocabulary(&scope, t, 0);
                 let verdict = judge_table(t, &principals(&scope), &vocabulary);
                 report(&scope, t, &verdict, out);
             }
         }
     }
+}
+
+/// How many parents a tenant path's vocabulary follows (cycles end here too).
+const MAX_PATH_DEPTH: usize = 8;
+
+/// The table's vocabulary: its tenant columns and, for a table that is a tenant table only
+/// through foreign keys, the links its policies must follow (each parent judged by its own).
+fn vocabulary(scope: &Scope<'_>, t: &Table, depth: usize) -> Vocabulary {
+    let mut v = Vocabulary::new(&t.name, &tenant_columns(scope, t), &scope.settings);
+    if depth >= MAX_PATH_DEPTH || !scope.tenant_columns_of(t).is_empty() {
+        return v;
+    }
+    for link in scope.tenant_links(t) {
+        let parent = vocabulary(scope, link.parent, depth + 1);
+        v = v.with_link(Link::new(
+            &link.column,
+            &link.parent.qualified_name(),
+            link.referenced.as_deref(),
+            parent,
+        ));
+    }
+    v
 }
 
 /// The table's tenant columns; for a table included by name, the configured ones.
