@@ -8,7 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use crate::facts::pg::{Database, Origin, Policy, Role, Table, Unparsed};
-use crate::model::{Context, Findings, Location};
+use crate::model::{Context, Findings, Location, Severity, Status};
 use crate::settings::PostgresSettings;
 
 /// A database and the settings the checks judge it with.
@@ -498,6 +498,27 @@ impl<'a> Scope<'a> {
         );
         true
     }
+}
+
+/// A check that depends on row-level security being enabled (`pg-rls-forced`,
+/// `pg-rls-policy-tenant`) on a table without it: not applicable. The one failure is
+/// `pg-rls-enabled`'s; this is recorded as an informational note (it gates nothing and decides
+/// no control) with status `error` — the property was not judged — and never as a pass.
+pub(crate) fn not_applicable_without_rls(out: &mut Findings, t: &Table, evidence: serde_json::Value) {
+    let subject = t.qualified_name();
+    let location = t.rls_location.clone().unwrap_or_else(|| t.location.clone());
+    let mut evidence = evidence;
+    evidence["not_applicable"] = json!("row-level security is not enabled (see pg-rls-enabled)");
+    out.push_with_severity(
+        Status::Error,
+        Severity::Info,
+        subject.clone(),
+        location,
+        format!(
+            "not applicable: {subject} does not enable row-level security, which pg-rls-enabled reports"
+        ),
+        evidence,
+    );
 }
 
 /// Whether PostgreSQL applies policy `p` to a session acting as the roles in `closure` (a

@@ -581,7 +581,7 @@ impl Vocabulary {
             return Ok(open(
                 e,
                 format!(
-                    "restricts `{col}` through a subselect that does not read `{}` alone, so                      it does not follow the tenant path `{path}`",
+                    "restricts `{col}` through a subselect that does not read `{}` alone, so it does not follow the tenant path `{path}`",
                     link.parent_name()
                 ),
             ));
@@ -599,7 +599,7 @@ impl Vocabulary {
             return Ok(open(
                 e,
                 format!(
-                    "admits every row of `{}`: its subselect has no condition, so `{col}` is                      not restricted to the session's tenant",
+                    "admits every row of `{}`: its subselect has no condition, so `{col}` is not restricted to the session's tenant",
                     link.parent_name()
                 ),
             ));
@@ -624,7 +624,7 @@ impl Vocabulary {
             Outcome::Open(branch) => open(
                 e,
                 format!(
-                    "follows the tenant path `{path}` but does not restrict `{}` to the                      session's tenant: `{}` {}",
+                    "follows the tenant path `{path}` but does not restrict `{}` to the session's tenant: `{}` {}",
                     link.parent_name(),
                     branch.text,
                     branch.why
@@ -656,7 +656,7 @@ impl Vocabulary {
             return Ok(Some(open(
                 e,
                 format!(
-                    "is an EXISTS over `{}` not tied to this row (compare the referenced column                      with `{}.<{col}>`; an unqualified name may mean the subselect's own column)",
+                    "is an EXISTS over `{}` not tied to this row (compare the referenced column with `{}.<{col}>`; an unqualified name may mean the subselect's own column)",
                     link.parent_name(),
                     self.table
                 ),
