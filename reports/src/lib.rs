@@ -4,6 +4,7 @@
 //! every renderer reads the finished [`Report`] and nothing else.
 
 mod build;
+pub mod classification;
 pub mod coverage;
 mod model;
 pub mod questionnaire;

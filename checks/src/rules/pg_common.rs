@@ -294,8 +294,8 @@ impl<'a> Scope<'a> {
             .filter_map(|fk| {
                 let parent = self.table(&fk.references)?;
                 let pq = parent.qualified_name();
-                let tenant = self.direct_tenant_reason(parent).is_some()
-                    || self.paths.contains_key(&pq);
+                let tenant =
+                    self.direct_tenant_reason(parent).is_some() || self.paths.contains_key(&pq);
                 (pq != q && tenant).then(|| TenantLink {
                     column: fk.columns[0].clone(),
                     parent,
@@ -504,7 +504,11 @@ impl<'a> Scope<'a> {
 /// `pg-rls-policy-tenant`) on a table without it: not applicable. The one failure is
 /// `pg-rls-enabled`'s; this is recorded as an informational note (it gates nothing and decides
 /// no control) with status `error` — the property was not judged — and never as a pass.
-pub(crate) fn not_applicable_without_rls(out: &mut Findings, t: &Table, evidence: serde_json::Value) {
+pub(crate) fn not_applicable_without_rls(
+    out: &mut Findings,
+    t: &Table,
+    evidence: serde_json::Value,
+) {
     let subject = t.qualified_name();
     let location = t.rls_location.clone().unwrap_or_else(|| t.location.clone());
     let mut evidence = evidence;

@@ -54,9 +54,18 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    pub fn new(column: &str, parent: &str, referenced: Option<&str>, vocabulary: Vocabulary) -> Self {
+    pub fn new(
+        column: &str,
+        parent: &str,
+        referenced: Option<&str>,
+        vocabulary: Vocabulary,
+    ) -> Self {
         let qualified = parent.to_lowercase();
-        let bare = qualified.rsplit('.').next().unwrap_or(&qualified).to_owned();
+        let bare = qualified
+            .rsplit('.')
+            .next()
+            .unwrap_or(&qualified)
+            .to_owned();
         Link {
             column: loose(column),
             written: column.to_owned(),
@@ -663,7 +672,8 @@ impl Vocabulary {
             )));
         }
         let path = link.path(&col);
-        self.parent_verdict(e, &path, link, condition, depth).map(Some)
+        self.parent_verdict(e, &path, link, condition, depth)
+            .map(Some)
     }
 
     /// Every disjunct equates this table's link column (qualified with the table's name) with
@@ -705,7 +715,8 @@ impl Vocabulary {
                 let inner = column(theirs).is_some_and(|(q, c)| {
                     let own = q.is_none()
                         || q.as_deref() == alias
-                        || q.as_deref().is_some_and(|q| link.names.iter().any(|n| n == q));
+                        || q.as_deref()
+                            .is_some_and(|q| link.names.iter().any(|n| n == q));
                     own && link.referenced.as_ref().is_none_or(|r| *r == loose(&c))
                 });
                 outer && inner

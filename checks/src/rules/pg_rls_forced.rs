@@ -46,7 +46,8 @@ impl Check for PgRlsForced {
                     continue;
                 }
                 if !t.rls_enabled {
-                    let evidence = json!({"database": scope.db.name, "table": subject, "tenant": reason});
+                    let evidence =
+                        json!({"database": scope.db.name, "table": subject, "tenant": reason});
                     not_applicable_without_rls(out, t, evidence);
                     continue;
                 }

@@ -259,7 +259,11 @@ mod tests {
             f.message.contains("granted UPDATE") && f.message.contains("deny-all"),
             "{f:?}"
         );
-        assert_eq!(f.location, Location::file("m.sql", 7), "points at the grant");
+        assert_eq!(
+            f.location,
+            Location::file("m.sql", 7),
+            "points at the grant"
+        );
         // Nothing granted in the migrations: the uncovered commands are only a note.
         let f = judged(deny_all_table(&[]));
         assert_eq!((f.status, f.severity), (Status::Fail, Severity::Info));

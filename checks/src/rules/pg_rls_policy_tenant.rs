@@ -1,8 +1,6 @@
 use serde_json::{Value, json};
 
-use super::pg_common::{
-    Scope, not_applicable_without_rls, policy_applies, scopes, table_names,
-};
+use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, scopes, table_names};
 use super::pg_policy_semantics::{Link, Outcome, Unjudged, Vocabulary};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
@@ -640,8 +638,15 @@ mod tests {
             run(&crate::rules::pg_rls_forced::PgRlsForced),
         ] {
             let f = &dependent[0];
-            assert_eq!((f.status, f.severity), (Status::Error, Severity::Info), "{f:?}");
-            assert!(f.message.starts_with("not applicable: public.orders"), "{f:?}");
+            assert_eq!(
+                (f.status, f.severity),
+                (Status::Error, Severity::Info),
+                "{f:?}"
+            );
+            assert!(
+                f.message.starts_with("not applicable: public.orders"),
+                "{f:?}"
+            );
         }
     }
 }

@@ -285,7 +285,9 @@ mod tests {
         let flags = by("feature_flags");
         assert_eq!((flags.1, flags.2.as_str()), (Status::Fail, "unclassified"));
         assert!(
-            flags.3.contains("public.feature_flags is reachable by app (SELECT granted at m.sql:9)")
+            flags
+                .3
+                .contains("public.feature_flags is reachable by app (SELECT granted at m.sql:9)")
                 && flags.3.contains("global_tables (`public.feature_flags`)"),
             "{flags:?}"
         );
@@ -321,6 +323,9 @@ mod tests {
         );
         let off = run(tables, "[postgres]\ntenant_paths = false\n");
         let delivery = off.iter().find(|f| f.0 == "public.delivery").unwrap();
-        assert_eq!((delivery.1, delivery.2.as_str()), (Status::Fail, "unclassified"));
+        assert_eq!(
+            (delivery.1, delivery.2.as_str()),
+            (Status::Fail, "unclassified")
+        );
     }
 }

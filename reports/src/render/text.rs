@@ -41,6 +41,45 @@ impl Style {
     }
 }
 
+/// Table names shown per class in the text report; the rest are counted.
+const CLASSIFIED_NAMES_SHOWN: usize = 20;
+
+/// The PostgreSQL table classification (tenant, global, unclassified), per database.
+fn classification(out: &mut String, report: &Report) {
+    let databases = crate::classification::table_classes(&report.findings);
+    if databases.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Table classification ({})",
+        crate::classification::CHECK
+    );
+    for db in databases {
+        let counts: Vec<String> = db
+            .classes
+            .iter()
+            .map(|g| format!("{} {}", g.count, g.class))
+            .collect();
+        let _ = writeln!(out, "  {}: {}", printable(&db.database), counts.join(", "));
+        for g in &db.classes {
+            let shown: Vec<String> = g
+                .tables
+                .iter()
+                .take(CLASSIFIED_NAMES_SHOWN)
+                .map(|t| printable(t))
+                .collect();
+            let more = g.count.saturating_sub(CLASSIFIED_NAMES_SHOWN);
+            let tail = if more > 0 {
+                format!(" … (+{more} more)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "    {:<13} {}{tail}", g.class, shown.join(", "));
+        }
+    }
+}
+
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = header(report);
     for control in report
@@ -107,6 +146,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             );
         }
     }
+    classification(&mut out, report);
     for w in &report.waivers {
         match w.state {
             crate::WaiverState::Expired => {

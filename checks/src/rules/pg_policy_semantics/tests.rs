@@ -230,7 +230,9 @@ fn a_tenant_path_policy_must_restrict_the_parent_to_the_session_tenant() {
     ] {
         let notes = restricted(&v, expr);
         assert!(
-            notes.iter().any(|n| n.contains("app_id -> public.application")),
+            notes
+                .iter()
+                .any(|n| n.contains("app_id -> public.application")),
             "{expr}: {notes:?}"
         );
     }
