@@ -134,7 +134,8 @@ fn judge(scope: &Scope<'_>, t: &Table, out: &mut Findings) {
     let how = format!(
         "declare it in [postgres] global_tables (`{subject}`) if every tenant may see all its \
          rows, or make it a tenant table (a tenant column, a foreign key to a tenant table, or \
-         [postgres] include_tables) with row-level security"
+         [postgres] include_tables) with row-level security{}",
+        root_hint(scope, t)
     );
     if let Some(reach) = reach {
         out.fail(
@@ -155,6 +156,31 @@ fn judge(scope: &Scope<'_>, t: &Table, out: &mut Findings) {
         format!("{subject} is unclassified but no runtime role can reach it"),
         evidence,
     );
+}
+
+/// For the table the tenant columns reference (the tenants themselves), a reminder of what
+/// that means; empty otherwise.
+fn root_hint(scope: &Scope<'_>, t: &Table) -> String {
+    let q = t.qualified_name();
+    let referencing = scope.db.tables.iter().find_map(|other| {
+        let tenant_columns = scope.tenant_columns_of(other);
+        other
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.iter().any(|c| tenant_columns.contains(c)))
+            .find(|fk| {
+                scope
+                    .table(&fk.references)
+                    .is_some_and(|p| p.qualified_name() == q)
+            })
+            .map(|fk| format!("{}.{}", other.qualified_name(), fk.columns.join(", ")))
+    });
+    referencing.map_or_else(String::new, |by| {
+        format!(
+            " (it is the tenant table `{by}` references: as a global table every tenant could \
+             list all tenants)"
+        )
+    })
 }
 
 /// Who reaches `t` and how, as a phrase (`app_user (SELECT granted at m.sql:4)`), or `None`.
