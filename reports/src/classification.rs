@@ -26,6 +26,20 @@ pub struct ClassGroup {
     pub tables: Vec<String>,
 }
 
+fn empty(database: &str) -> DatabaseClasses {
+    DatabaseClasses {
+        database: database.to_owned(),
+        classes: CLASSES
+            .iter()
+            .map(|c| ClassGroup {
+                class: (*c).to_owned(),
+                count: 0,
+                tables: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
 /// The classification of every database the findings judged; empty when the check did not
 /// run. A class with no table is left out.
 pub fn table_classes(findings: &[ReportFinding]) -> Vec<DatabaseClasses> {
@@ -37,23 +51,13 @@ pub fn table_classes(findings: &[ReportFinding]) -> Vec<DatabaseClasses> {
         ) else {
             continue;
         };
-        let at = match out.iter().position(|d| d.database == database) {
-            Some(i) => i,
-            None => {
-                out.push(DatabaseClasses {
-                    database: database.to_owned(),
-                    classes: CLASSES
-                        .iter()
-                        .map(|c| ClassGroup {
-                            class: (*c).to_owned(),
-                            count: 0,
-                            tables: Vec::new(),
-                        })
-                        .collect(),
-                });
+        let at = out
+            .iter()
+            .position(|d| d.database == database)
+            .unwrap_or_else(|| {
+                out.push(empty(database));
                 out.len() - 1
-            }
-        };
+            });
         if let Some(group) = out[at].classes.iter_mut().find(|g| g.class == class) {
             group.tables.push(f.subject.clone());
         }

@@ -3,6 +3,7 @@
 //! database that could not be read becomes `error` findings.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
@@ -205,21 +206,17 @@ impl<'a> Scope<'a> {
         let mut text = format!("`{q}.{}", first.column);
         let mut step = first;
         for _ in 0..MAX_PATH {
-            text.push_str(&format!(" -> {}", step.parent));
-            match self.paths.get(&step.parent) {
-                Some(next) => {
-                    text.push_str(&format!(".{}", next.column));
-                    step = next;
-                }
-                None => {
-                    let anchor = self
-                        .table(&step.parent)
-                        .and_then(|p| self.direct_tenant_reason(p))
-                        .unwrap_or_default();
-                    text.push_str(&format!("` ({anchor})"));
-                    return text;
-                }
-            }
+            let _ = write!(text, " -> {}", step.parent);
+            let Some(next) = self.paths.get(&step.parent) else {
+                let anchor = self
+                    .table(&step.parent)
+                    .and_then(|p| self.direct_tenant_reason(p))
+                    .unwrap_or_default();
+                let _ = write!(text, "` ({anchor})");
+                return text;
+            };
+            let _ = write!(text, ".{}", next.column);
+            step = next;
         }
         text.push('`');
         text

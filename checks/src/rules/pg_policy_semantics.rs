@@ -450,7 +450,7 @@ impl Vocabulary {
             } => match column(expr) {
                 Some((_, col)) if self.link(&col).is_some() => {
                     let link = self.link(&col).expect("checked");
-                    self.through_parent(e, &col, link, subquery, depth)?
+                    Self::through_parent(e, &col, link, subquery, depth)?
                 }
                 Some((_, col)) => {
                     let value = if self.query_keyed(subquery, depth)? {
@@ -505,7 +505,7 @@ impl Vocabulary {
             if let (Some((_, col)), Expr::Subquery(q)) = (column(a), b)
                 && let Some(link) = self.link(&col)
             {
-                return self.through_parent(e, &col, link, q, depth);
+                return Self::through_parent(e, &col, link, q, depth);
             }
         }
         let mut first_column = None;
@@ -577,7 +577,6 @@ impl Vocabulary {
     /// column, and its condition restricts the parent's rows to the session's tenant as the
     /// parent's own policies would have to.
     fn through_parent(
-        &self,
         e: &Expr,
         col: &str,
         link: &Link,
@@ -613,12 +612,11 @@ impl Vocabulary {
                 ),
             ));
         };
-        self.parent_verdict(e, &path, link, condition, depth)
+        Self::parent_verdict(e, &path, link, condition, depth)
     }
 
     /// The parent's vocabulary on a subselect's condition, as a verdict on the child's branch.
     fn parent_verdict(
-        &self,
         e: &Expr,
         path: &str,
         link: &Link,
@@ -672,8 +670,7 @@ impl Vocabulary {
             )));
         }
         let path = link.path(&col);
-        self.parent_verdict(e, &path, link, condition, depth)
-            .map(Some)
+        Self::parent_verdict(e, &path, link, condition, depth).map(Some)
     }
 
     /// Every disjunct equates this table's link column (qualified with the table's name) with
