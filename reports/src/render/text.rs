@@ -285,6 +285,32 @@ mod tests {
     }
 
     #[test]
+    fn the_table_classification_is_listed_per_database() {
+        let mut report = sample_report();
+        let template = report.findings[0].clone();
+        for (subject, class) in [
+            ("public.orders", "tenant"),
+            ("public.plans", "global"),
+            ("public.flags", "unclassified"),
+        ] {
+            let mut f = template.clone();
+            f.check = crate::classification::CHECK.to_owned();
+            f.subject = subject.to_owned();
+            f.evidence = serde_json::json!({"database": "migrations:db", "class": class});
+            report.findings.push(f);
+        }
+        let text = render(&report, &Style { color: false });
+        assert!(
+            text.contains(
+                "Table classification (pg-table-classified)\n  migrations:db: 1 tenant, 1 global, \
+                 1 unclassified\n    tenant        public.orders\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("    unclassified  public.flags\n"), "{text}");
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         let plain = render(&sample_report(), &Style { color: false });
         let coloured = render(&sample_report(), &Style { color: true });
