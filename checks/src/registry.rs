@@ -33,6 +33,7 @@ pub static ALL: &[&dyn Check] = &[
     &rules::pg_rls_forced::PgRlsForced,
     &rules::pg_rls_policy::PgRlsPolicy,
     &rules::pg_rls_policy_tenant::PgRlsPolicyTenant,
+    &rules::pg_table_classified::PgTableClassified,
     &rules::pg_role_no_bypass::PgRoleNoBypass,
     &rules::pg_role_not_owner::PgRoleNotOwner,
     &rules::pg_role_no_ddl::PgRoleNoDdl,

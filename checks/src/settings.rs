@@ -135,6 +135,17 @@ pub struct PostgresSettings {
     pub include_tables: Vec<String>,
     /// Globs over `schema.table` never treated as tenant tables (wins over everything).
     pub exclude_tables: Vec<String>,
+    /// Globs over `schema.table` declared global: every tenant may see all their rows
+    /// (`public.countries`, `public.plans`). `pg-table-classified` fails a table the runtime
+    /// roles reach that is neither tenant nor global. A tenant column wins over this list (use
+    /// `exclude_tables` to declare such a table non-tenant).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub global_tables: Vec<String>,
+    /// A table whose only tenant link is a foreign-key chain (`endpoint.app_id ->
+    /// application.org_id`) is a tenant table through that path, and its policies must follow
+    /// it. Absent: on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_paths: Option<bool>,
     /// Column names carrying an audit row's own hash; empty means `hash`, `row_hash`,
     /// `entry_hash`.
     pub audit_hash_columns: Vec<String>,
@@ -260,6 +271,11 @@ impl PostgresSettings {
 
     pub fn effective_tenant_columns(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.tenant_columns.as_ref(), DEFAULT_TENANT_COLUMNS)
+    }
+
+    /// `tenant_paths`, on unless set to `false`.
+    pub fn tenant_paths_enabled(&self) -> bool {
+        self.tenant_paths.unwrap_or(true)
     }
 
     pub fn effective_tenant_settings(&self) -> Vec<String> {
@@ -753,6 +769,7 @@ impl Settings {
             ("[postgres] migrations", &pg.migrations),
             ("[postgres] include_tables", &pg.include_tables),
             ("[postgres] exclude_tables", &pg.exclude_tables),
+            ("[postgres] global_tables", &pg.global_tables),
             ("[postgres] break_glass", &pg.break_glass),
             ("[aws] evidence_buckets", &self.aws.evidence_buckets),
             ("[scan] exclude", &self.scan.exclude),

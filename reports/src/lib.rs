@@ -5,6 +5,7 @@
 
 mod baseline;
 mod build;
+pub mod classification;
 pub mod coverage;
 mod model;
 pub mod questionnaire;

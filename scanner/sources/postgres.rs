@@ -168,6 +168,9 @@ async fn read_database(
     catalog::triggers(client, &mut tables)
         .await
         .map_err(|e| core("pg_trigger", e))?;
+    catalog::foreign_keys(client, &mut tables)
+        .await
+        .map_err(|e| core("pg_constraint", e))?;
     catalog::table_privileges(client, &mut tables, pg.configured_runtime_roles())
         .await
         .map_err(|e| core("table privileges", e))?;

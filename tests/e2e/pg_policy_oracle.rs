@@ -44,7 +44,26 @@ const CASES: &[(&str, &str)] = &[
     ("exists-correlated", "pass"),
     ("exists-unqualified", "fail"),
     ("definer-membership-function", "pass"),
+    // Tenant paths: `public.endpoints` is a tenant table through `endpoints.app_id -> apps.org_id`.
+    ("path-through-parent", "pass"),
+    ("path-exists-parent", "pass"),
+    ("path-wrong-key", "fail"),
+    ("path-unrestricted-parent", "fail"),
 ];
+
+/// The table a case judges: `public.docs`, or for a tenant-path case `public.endpoints`.
+fn subject(case: &str) -> &'static str {
+    if case.starts_with("path-") {
+        "public.endpoints"
+    } else {
+        "public.docs"
+    }
+}
+
+/// The app each tenant owns in the tenant-path cases.
+fn app_of(tenant: &str) -> u32 {
+    if tenant == TENANT_A { 1 } else { 2 }
+}
 
 /// `psql` over TCP as the superuser; `Err` carries psql's message (a refused write).
 fn psql(port: u16, db: &str, commands: &[String]) -> Result<String, String> {
@@ -99,38 +118,79 @@ fn as_tenant(port: u16, db: &str, me: &str, flags: bool, probe: &str) -> Result<
     Ok(out.lines().last().unwrap_or_default().trim().to_owned())
 }
 
+/// The probes of tenant `me`'s session against the rows of tenant `other` in `public.docs`.
+fn docs_probes(me: &str, other: &str, other_user: &str) -> [(&'static str, String); 4] {
+    [
+        (
+            "reads",
+            format!("SELECT count(*) FROM public.docs WHERE tenant_id = '{other}'"),
+        ),
+        (
+            "updates",
+            format!(
+                "WITH u AS (UPDATE public.docs SET body = 'x' WHERE tenant_id = '{other}' \
+                         RETURNING 1) SELECT count(*) FROM u"
+            ),
+        ),
+        (
+            "inserts",
+            format!(
+                "WITH i AS (INSERT INTO public.docs VALUES (99, '{other}', '{other_user}', 'x') \
+                         RETURNING 1) SELECT count(*) FROM i"
+            ),
+        ),
+        (
+            "moves",
+            format!(
+                "WITH u AS (UPDATE public.docs SET tenant_id = '{other}', user_id = '{other_user}' \
+                         WHERE tenant_id = '{me}' RETURNING 1) SELECT count(*) FROM u"
+            ),
+        ),
+    ]
+}
+
+/// The same probes against `public.endpoints`, whose rows belong to a tenant through their app.
+fn endpoint_probes(me: &str, other: &str, _other_user: &str) -> [(&'static str, String); 4] {
+    let (mine, theirs) = (app_of(me), app_of(other));
+    [
+        (
+            "reads",
+            format!("SELECT count(*) FROM public.endpoints WHERE app_id = {theirs}"),
+        ),
+        (
+            "updates",
+            format!(
+                "WITH u AS (UPDATE public.endpoints SET url = 'x' WHERE app_id = {theirs} \
+                 RETURNING 1) SELECT count(*) FROM u"
+            ),
+        ),
+        (
+            "inserts",
+            format!(
+                "WITH i AS (INSERT INTO public.endpoints VALUES (99, {theirs}, 'x') RETURNING 1) \
+                 SELECT count(*) FROM i"
+            ),
+        ),
+        (
+            "moves",
+            format!(
+                "WITH u AS (UPDATE public.endpoints SET app_id = {theirs} WHERE app_id = {mine} \
+                 RETURNING 1) SELECT count(*) FROM u"
+            ),
+        ),
+    ]
+}
+
 /// The ways tenant `me`'s session reached a row of tenant `other`, as PostgreSQL decided.
-fn leaks(port: u16, db: &str) -> Vec<String> {
+fn leaks(port: u16, db: &str, case: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (me, other, other_user) in [(TENANT_A, TENANT_B, USER_B), (TENANT_B, TENANT_A, USER_A)] {
         for flags in [false, true] {
-            let counted = [
-                (
-                    "reads",
-                    format!("SELECT count(*) FROM public.docs WHERE tenant_id = '{other}'"),
-                ),
-                (
-                    "updates",
-                    format!(
-                        "WITH u AS (UPDATE public.docs SET body = 'x' WHERE tenant_id = '{other}' \
-                         RETURNING 1) SELECT count(*) FROM u"
-                    ),
-                ),
-                (
-                    "inserts",
-                    format!(
-                        "WITH i AS (INSERT INTO public.docs VALUES (99, '{other}', '{other_user}', 'x') \
-                         RETURNING 1) SELECT count(*) FROM i"
-                    ),
-                ),
-                (
-                    "moves",
-                    format!(
-                        "WITH u AS (UPDATE public.docs SET tenant_id = '{other}', user_id = '{other_user}' \
-                         WHERE tenant_id = '{me}' RETURNING 1) SELECT count(*) FROM u"
-                    ),
-                ),
-            ];
+            let counted = if case.starts_with("path-") {
+                endpoint_probes(me, other, other_user)
+            } else {
+                docs_probes(me, other, other_user)
+            };
             for (what, probe) in counted {
                 // A refused statement (policy violation) or 0 rows: no leak.
                 if let Ok(n) = as_tenant(port, db, me, flags, &probe)
@@ -190,8 +250,8 @@ fn live_repo(case: &str) -> tempfile::TempDir {
     dir
 }
 
-/// The `pg-rls-policy-tenant` finding on `public.docs` of one scan.
-fn verdict(repo: &Path, args: &[&str], dsn: &str) -> (String, Value) {
+/// The `pg-rls-policy-tenant` finding on `subject` of one scan.
+fn verdict(repo: &Path, args: &[&str], dsn: &str, subject: &str) -> (String, Value) {
     let out = vouch()
         .arg("scan")
         .arg(repo)
@@ -206,7 +266,7 @@ fn verdict(repo: &Path, args: &[&str], dsn: &str) -> (String, Value) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["check"] == "pg-rls-policy-tenant" && f["subject"] == "public.docs")
+        .find(|f| f["check"] == "pg-rls-policy-tenant" && f["subject"] == subject)
         .cloned();
     match finding {
         Some(f) => (f["status"].as_str().unwrap().to_owned(), f),
@@ -216,8 +276,9 @@ fn verdict(repo: &Path, args: &[&str], dsn: &str) -> (String, Value) {
 
 /// The static and the live verdict, and the findings for a failure message.
 fn verdicts(case: &str, dsn: &str) -> (String, String, Value) {
-    let (stat, stat_finding) = verdict(static_repo(case).path(), &[], dsn);
-    let (live, live_finding) = verdict(live_repo(case).path(), &["--target", "live"], dsn);
+    let table = subject(case);
+    let (stat, stat_finding) = verdict(static_repo(case).path(), &[], dsn, table);
+    let (live, live_finding) = verdict(live_repo(case).path(), &["--target", "live"], dsn, table);
     (stat, live, Value::Array(vec![stat_finding, live_finding]))
 }
 
@@ -254,7 +315,17 @@ fn postgres_agrees_with_every_policy_verdict_static_and_live() {
                  INSERT INTO public.docs VALUES (1, '{TENANT_A}', '{USER_A}', 'a'), (2, '{TENANT_B}', '{USER_B}', 'b');"
             ),
         );
-        let leaked = leaks(pg.port, &db);
+        if case.starts_with("path-") {
+            must(
+                pg.port,
+                &db,
+                &format!(
+                    "INSERT INTO public.apps VALUES (1, '{TENANT_A}', 'a'), (2, '{TENANT_B}', 'b');
+                     INSERT INTO public.endpoints VALUES (1, 1, 'a'), (2, 2, 'b');"
+                ),
+            );
+        }
+        let leaked = leaks(pg.port, &db, case);
         let dsn = format!("host=127.0.0.1 port={} user=postgres dbname={db}", pg.port);
         let (stat, live, findings) = verdicts(case, &dsn);
         table.push(format!(

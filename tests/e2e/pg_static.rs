@@ -81,7 +81,8 @@ fn flyway_newest_migration_disabling_rls_fails_the_gate_at_that_line() {
             "pass",
             at(&v3, 12),
         ),
-        ("pg-rls-forced", "billing.invoices", "pass", at(&v11, 6)),
+        // RLS is off on invoices: pg-rls-enabled's failure; the dependent checks are notes.
+        ("pg-rls-forced", "billing.invoices", "error", at(&v10, 4)),
         ("pg-rls-policy", "billing.accounts", "pass", at(&v11, 8)),
         ("pg-rls-policy", "billing.audit_events", "pass", at(&v2, 17)),
         (
@@ -111,8 +112,32 @@ fn flyway_newest_migration_disabling_rls_fails_the_gate_at_that_line() {
         (
             "pg-rls-policy-tenant",
             "billing.invoices",
+            "error",
+            at(&v10, 4),
+        ),
+        (
+            "pg-table-classified",
+            "billing.accounts",
             "pass",
-            at(&v11, 12),
+            at(&v1, 8),
+        ),
+        (
+            "pg-table-classified",
+            "billing.audit_events",
+            "pass",
+            at(&v2, 3),
+        ),
+        (
+            "pg-table-classified",
+            "billing.invoice_lines",
+            "pass",
+            at(&v3, 3),
+        ),
+        (
+            "pg-table-classified",
+            "billing.invoices",
+            "pass",
+            at(&v1, 15),
         ),
         ("pg-role-no-bypass", "billing_app", "pass", at(&v1, 5)),
         ("pg-role-no-ddl", "billing_app", "pass", at(&v1, 5)),
@@ -173,6 +198,20 @@ fn golang_migrate_applies_up_files_only_and_passes() {
             "pass",
             at(&r3, 15),
         ),
+        ("pg-table-classified", "public.notes", "pass", at(&r2, 6)),
+        (
+            "pg-table-classified",
+            "public.notes_audit",
+            "pass",
+            at(&r3, 1),
+        ),
+        // Declared in vouch.toml's global_tables.
+        (
+            "pg-table-classified",
+            "public.workspaces",
+            "pass",
+            at(&r2, 1),
+        ),
         ("pg-role-no-bypass", "api", "pass", at(&r1, 3)),
         ("pg-role-no-ddl", "api", "pass", at(&r1, 3)),
         ("pg-role-not-owner", "api", "pass", at(&r1, 3)),
@@ -206,6 +245,7 @@ fn golang_migrate_applies_up_files_only_and_passes() {
 fn prisma_bypass_policy_defeats_tenant_isolation() {
     let init = "prisma/migrations/20240220093000_rls/migration.sql";
     let at = |l: u32| format!("{init}:{l}");
+    let init0 = |l: u32| format!("prisma/migrations/20240110120000_init/migration.sql:{l}");
     let rows = [
         ("pg-rls-enabled", "public.Customer", "pass", at(7)),
         ("pg-rls-enabled", "public.Invoice", "pass", at(6)),
@@ -215,6 +255,10 @@ fn prisma_bypass_policy_defeats_tenant_isolation() {
         ("pg-rls-policy", "public.Invoice", "pass", at(18)),
         ("pg-rls-policy-tenant", "public.Customer", "fail", at(19)),
         ("pg-rls-policy-tenant", "public.Invoice", "fail", at(18)),
+        ("pg-table-classified", "public.Customer", "pass", init0(19)),
+        ("pg-table-classified", "public.Invoice", "pass", init0(10)),
+        // The tenant table itself: reachable (nothing granted in the migrations), undeclared.
+        ("pg-table-classified", "public.Tenant", "fail", init0(2)),
         ("pg-role-no-bypass", "app_user", "pass", at(2)),
         ("pg-role-no-ddl", "app_user", "pass", at(2)),
         ("pg-role-not-owner", "app_user", "pass", at(2)),
@@ -252,6 +296,31 @@ fn supabase_open_policy_and_unpinned_definer_fail() {
             at(pol, 20),
         ),
         (
+            "pg-table-classified",
+            "public.documents",
+            "pass",
+            at(docs, 2),
+        ),
+        (
+            "pg-table-classified",
+            "public.memberships",
+            "pass",
+            at(init, 10),
+        ),
+        // The tenant table itself: reachable (nothing granted in the migrations), undeclared.
+        (
+            "pg-table-classified",
+            "public.organizations",
+            "fail",
+            at(init, 4),
+        ),
+        (
+            "pg-table-classified",
+            "public.projects",
+            "pass",
+            at(init, 17),
+        ),
+        (
             "pg-security-definer-search-path",
             "public.document_count",
             "fail",
@@ -285,11 +354,27 @@ fn rails_structure_sql_without_rls_on_the_audit_log() {
         ("pg-audit-hash-chained", "public.audit_log", "fail", at(100)),
         ("pg-rls-enabled", "public.audit_log", "fail", at(100)),
         ("pg-rls-enabled", "public.projects", "pass", at(140)),
-        ("pg-rls-forced", "public.audit_log", "fail", at(100)),
+        // RLS is off on audit_log: pg-rls-enabled's failure; the dependent checks are notes.
+        ("pg-rls-forced", "public.audit_log", "error", at(100)),
         ("pg-rls-forced", "public.projects", "fail", at(63)),
         ("pg-rls-policy", "public.projects", "pass", at(146)),
-        ("pg-rls-policy-tenant", "public.audit_log", "fail", at(100)),
+        ("pg-rls-policy-tenant", "public.audit_log", "error", at(100)),
         ("pg-rls-policy-tenant", "public.projects", "pass", at(146)),
+        ("pg-table-classified", "public.accounts", "fail", at(20)),
+        (
+            "pg-table-classified",
+            "public.ar_internal_metadata",
+            "pass",
+            at(51),
+        ),
+        ("pg-table-classified", "public.audit_log", "pass", at(100)),
+        ("pg-table-classified", "public.projects", "pass", at(63)),
+        (
+            "pg-table-classified",
+            "public.schema_migrations",
+            "pass",
+            at(91),
+        ),
         // The role is created outside structure.sql: its attributes cannot be proven.
         ("pg-role-no-bypass", "rails_app", "error", at(0)),
         ("pg-role-no-ddl", "rails_app", "pass", at(0)),
@@ -323,18 +408,33 @@ fn pg_dump_with_copy_data_and_dollar_bodies() {
         ("pg-rls-enabled", "helpdesk.comments", "fail", at(114)),
         ("pg-rls-enabled", "helpdesk.tickets", "pass", at(170)),
         ("pg-rls-forced", "helpdesk.audit_trail", "pass", at(88)),
-        ("pg-rls-forced", "helpdesk.comments", "fail", at(114)),
+        // RLS is off on comments: pg-rls-enabled's failure; the dependent checks are notes.
+        ("pg-rls-forced", "helpdesk.comments", "error", at(114)),
         ("pg-rls-forced", "helpdesk.tickets", "pass", at(105)),
         ("pg-rls-policy", "helpdesk.audit_trail", "pass", at(163)),
-        ("pg-rls-policy", "helpdesk.tickets", "fail", at(183)),
+        // At the grant of the command no policy covers.
+        ("pg-rls-policy", "helpdesk.tickets", "fail", at(204)),
         (
             "pg-rls-policy-tenant",
             "helpdesk.audit_trail",
             "pass",
             at(163),
         ),
-        ("pg-rls-policy-tenant", "helpdesk.comments", "fail", at(114)),
+        (
+            "pg-rls-policy-tenant",
+            "helpdesk.comments",
+            "error",
+            at(114),
+        ),
         ("pg-rls-policy-tenant", "helpdesk.tickets", "pass", at(183)),
+        (
+            "pg-table-classified",
+            "helpdesk.audit_trail",
+            "pass",
+            at(80),
+        ),
+        ("pg-table-classified", "helpdesk.comments", "pass", at(114)),
+        ("pg-table-classified", "helpdesk.tickets", "pass", at(97)),
         ("pg-role-no-bypass", "helpdesk_app", "error", at(0)),
         ("pg-role-no-ddl", "helpdesk_app", "fail", at(122)),
         ("pg-role-not-owner", "helpdesk_app", "fail", at(122)),

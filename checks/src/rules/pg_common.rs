@@ -2,11 +2,14 @@
 //! roles are (through membership), which unparsed statements may affect a subject, and how a
 //! database that could not be read becomes `error` findings.
 
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use crate::facts::pg::{Database, Origin, Policy, Role, Table, Unparsed};
-use crate::model::{Context, Findings, Location};
+use crate::model::{Context, Findings, Location, Severity, Status};
 use crate::settings::PostgresSettings;
 
 /// A database and the settings the checks judge it with.
@@ -17,7 +20,11 @@ pub(crate) struct Scope<'a> {
     tenant_columns: Vec<String>,
     include: GlobSet,
     exclude: GlobSet,
+    global: GlobSet,
     audit: GlobSet,
+    /// Tables that are tenant tables only through a foreign-key chain (`tenant_paths`): the
+    /// first link of the shortest chain, by `schema.table`.
+    paths: BTreeMap<String, PathStep>,
     /// `[postgres] runtime_roles`, or when unset the roles the migrations grant table
     /// privileges to (see [`inferred_runtime_roles`]).
     runtime_roles: Vec<String>,
@@ -56,12 +63,57 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
                 .collect(),
             include: globs(&settings.include_tables),
             exclude: globs(&settings.exclude_tables),
+            global: globs(&settings.global_tables),
             audit: globs(&settings.effective_audit_tables()),
+            paths: BTreeMap::new(),
             settings,
         });
+        let scope = scopes.last_mut().expect("just pushed");
+        if scope.settings.tenant_paths_enabled() {
+            scope.paths = scope.tenant_paths();
+        }
     }
     scopes
 }
+
+/// One step of a tenant path: `column` of the table references `parent` (`schema.table`).
+#[derive(Debug, Clone)]
+pub(crate) struct PathStep {
+    pub column: String,
+    pub parent: String,
+}
+
+/// A table's place in the tenant model (`pg-table-classified`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// A tenant table, and why.
+    Tenant(String),
+    /// Declared global (`[postgres] global_tables`) or non-tenant (`exclude_tables`), and how.
+    Global(String),
+    Unclassified,
+}
+
+impl Class {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Class::Tenant(_) => "tenant",
+            Class::Global(_) => "global",
+            Class::Unclassified => "unclassified",
+        }
+    }
+}
+
+/// A single-column foreign key from a tenant-path table to a tenant table: the column a
+/// policy must restrict through the parent.
+pub(crate) struct TenantLink<'a> {
+    pub column: String,
+    pub parent: &'a Table,
+    /// The referenced column, when the foreign key names it.
+    pub referenced: Option<String>,
+}
+
+/// How many foreign keys a tenant path may follow.
+const MAX_PATH: usize = 8;
 
 /// When `[postgres] runtime_roles` is not set, the roles the migrations grant table
 /// privileges to are the ones the application uses: every grantee except PUBLIC, roles that own
@@ -115,9 +167,26 @@ pub(crate) fn loose(name: &str) -> String {
         .collect()
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
     /// Why `t` is a tenant table, or `None`.
     pub fn tenant_reason(&self, t: &Table) -> Option<String> {
+        if let Some(direct) = self.direct_tenant_reason(t) {
+            return Some(direct);
+        }
+        let q = t.qualified_name();
+        if self.exclude.is_match(&q) {
+            return None;
+        }
+        let step = self.paths.get(&q)?;
+        Some(format!(
+            "tenant through the foreign-key path {}",
+            self.path_text(&q, step)
+        ))
+    }
+
+    /// Why `t` is a tenant table on its own (tenant column, foreign key to the tenant table,
+    /// `include_tables`), or `None`.
+    fn direct_tenant_reason(&self, t: &Table) -> Option<String> {
         let q = t.qualified_name();
         if self.exclude.is_match(&q) {
             return None;
@@ -129,6 +198,124 @@ impl Scope<'_> {
             return Some(format!("has tenant column `{c}`"));
         }
         None
+    }
+
+    /// `public.endpoint.app_id -> public.application.org_id`: the chain from `q` to a table
+    /// that is a tenant table on its own.
+    fn path_text(&self, q: &str, first: &PathStep) -> String {
+        let mut text = format!("`{q}.{}", first.column);
+        let mut step = first;
+        for _ in 0..MAX_PATH {
+            let _ = write!(text, " -> {}", step.parent);
+            let Some(next) = self.paths.get(&step.parent) else {
+                let anchor = self
+                    .table(&step.parent)
+                    .and_then(|p| self.direct_tenant_reason(p))
+                    .unwrap_or_default();
+                let _ = write!(text, "` ({anchor})");
+                return text;
+            };
+            let _ = write!(text, ".{}", next.column);
+            step = next;
+        }
+        text.push('`');
+        text
+    }
+
+    /// The tables that are tenant tables only through foreign keys, each with the first
+    /// step of its shortest path, found breadth-first from the direct tenant tables.
+    fn tenant_paths(&self) -> BTreeMap<String, PathStep> {
+        let mut tenant: Vec<String> = self
+            .db
+            .tables
+            .iter()
+            .filter(|t| self.direct_tenant_reason(t).is_some())
+            .map(Table::qualified_name)
+            .collect();
+        let mut paths = BTreeMap::new();
+        for _ in 0..MAX_PATH {
+            let mut found = Vec::new();
+            for t in &self.db.tables {
+                let q = t.qualified_name();
+                if tenant.contains(&q) || self.exclude.is_match(&q) {
+                    continue;
+                }
+                let step = t.foreign_keys.iter().find_map(|fk| {
+                    let parent = self.table(&fk.references)?.qualified_name();
+                    let single = fk.columns.len() == 1;
+                    (single && parent != q && tenant.contains(&parent)).then(|| PathStep {
+                        column: fk.columns[0].clone(),
+                        parent,
+                    })
+                });
+                if let Some(step) = step {
+                    found.push((q, step));
+                }
+            }
+            if found.is_empty() {
+                break;
+            }
+            for (q, step) in found {
+                tenant.push(q.clone());
+                paths.insert(q, step);
+            }
+        }
+        paths
+    }
+
+    /// The table a foreign key references (`schema.table`, or a bare name).
+    pub fn table(&self, reference: &str) -> Option<&'a Table> {
+        let db: &'a Database = self.db;
+        db.tables
+            .iter()
+            .find(|t| t.qualified_name() == reference)
+            .or_else(|| {
+                let mut bare = db.tables.iter().filter(|t| t.name == reference);
+                match (bare.next(), bare.next()) {
+                    (Some(t), None) => Some(t),
+                    _ => None,
+                }
+            })
+    }
+
+    /// The single-column foreign keys of `t` to tenant tables (direct or through a path):
+    /// the columns a policy of a tenant-path table may restrict through its parent.
+    pub fn tenant_links(&self, t: &Table) -> Vec<TenantLink<'a>> {
+        if !self.settings.tenant_paths_enabled() {
+            return Vec::new();
+        }
+        let q = t.qualified_name();
+        t.foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.len() == 1)
+            .filter_map(|fk| {
+                let parent = self.table(&fk.references)?;
+                let pq = parent.qualified_name();
+                let tenant =
+                    self.direct_tenant_reason(parent).is_some() || self.paths.contains_key(&pq);
+                (pq != q && tenant).then(|| TenantLink {
+                    column: fk.columns[0].clone(),
+                    parent,
+                    referenced: fk.referenced_columns.first().cloned(),
+                })
+            })
+            .collect()
+    }
+
+    /// The class of `t`: tenant (by column, foreign key, path or `include_tables`), global
+    /// (`global_tables`, or declared non-tenant by `exclude_tables`), or unclassified.
+    pub fn classify(&self, t: &Table) -> Class {
+        let q = t.qualified_name();
+        if let Some(reason) = self.tenant_reason(t) {
+            return Class::Tenant(reason);
+        }
+        if self.exclude.is_match(&q) {
+            return Class::Global("listed in [postgres] exclude_tables".to_owned());
+        }
+        if self.global.is_match(&q) {
+            return Class::Global("listed in [postgres] global_tables".to_owned());
+        }
+        Class::Unclassified
     }
 
     pub fn tenant_tables(&self) -> impl Iterator<Item = (&Table, String)> {
@@ -308,6 +495,31 @@ impl Scope<'_> {
         );
         true
     }
+}
+
+/// A check that depends on row-level security being enabled (`pg-rls-forced`,
+/// `pg-rls-policy-tenant`) on a table without it: not applicable. The one failure is
+/// `pg-rls-enabled`'s; this is recorded as an informational note (it gates nothing and decides
+/// no control) with status `error` — the property was not judged — and never as a pass.
+pub(crate) fn not_applicable_without_rls(
+    out: &mut Findings,
+    t: &Table,
+    evidence: serde_json::Value,
+) {
+    let subject = t.qualified_name();
+    let location = t.rls_location.clone().unwrap_or_else(|| t.location.clone());
+    let mut evidence = evidence;
+    evidence["not_applicable"] = json!("row-level security is not enabled (see pg-rls-enabled)");
+    out.push_with_severity(
+        Status::Error,
+        Severity::Info,
+        subject.clone(),
+        location,
+        format!(
+            "not applicable: {subject} does not enable row-level security, which pg-rls-enabled reports"
+        ),
+        evidence,
+    );
 }
 
 /// Whether PostgreSQL applies policy `p` to a session acting as the roles in `closure` (a

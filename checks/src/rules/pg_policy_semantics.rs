@@ -12,8 +12,8 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
-    JoinConstraint, JoinOperator, ObjectNamePart, Query, SelectItem, SetExpr, SetOperator,
-    UnaryOperator, Value,
+    JoinConstraint, JoinOperator, ObjectNamePart, Query, Select, SelectItem, SetExpr, SetOperator,
+    TableFactor, UnaryOperator, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -35,6 +35,53 @@ pub(crate) struct Vocabulary {
     user_functions: Vec<String>,
     break_glass: Keys,
     break_glass_functions: Vec<String>,
+    /// Tenant paths: foreign-key columns whose parent is a tenant table.
+    links: Vec<Link>,
+}
+
+/// A tenant-path link: `column` references `parent` (`endpoint.app_id -> application`). A policy
+/// restricts the column when it selects the parent's referenced column from the parent rows the
+/// parent's own vocabulary finds restricted to the session's tenant.
+pub(crate) struct Link {
+    /// The child's column, compared loosely, and as written (for messages).
+    column: String,
+    written: String,
+    /// The parent's `schema.table` and bare name, lower case (how a subselect may name it).
+    names: Vec<String>,
+    /// The referenced column, when the foreign key names it.
+    referenced: Option<String>,
+    parent: Vocabulary,
+}
+
+impl Link {
+    pub fn new(
+        column: &str,
+        parent: &str,
+        referenced: Option<&str>,
+        vocabulary: Vocabulary,
+    ) -> Self {
+        let qualified = parent.to_lowercase();
+        let bare = qualified
+            .rsplit('.')
+            .next()
+            .unwrap_or(&qualified)
+            .to_owned();
+        Link {
+            column: loose(column),
+            written: column.to_owned(),
+            names: vec![qualified, bare],
+            referenced: referenced.map(loose),
+            parent: vocabulary,
+        }
+    }
+
+    fn parent_name(&self) -> &str {
+        &self.names[0]
+    }
+
+    fn path(&self, column: &str) -> String {
+        format!("{column} -> {}", self.parent_name())
+    }
 }
 
 /// A list of globs (case-insensitive) and its text, for messages.
@@ -292,7 +339,19 @@ impl Vocabulary {
                 .iter()
                 .map(|f| f.trim_end_matches("()").to_owned())
                 .collect(),
+            links: Vec::new(),
         }
+    }
+
+    /// Adds a tenant-path link (see [`Link`]).
+    pub fn with_link(mut self, link: Link) -> Self {
+        self.links.push(link);
+        self
+    }
+
+    fn link(&self, column: &str) -> Option<&Link> {
+        let column = loose(column);
+        self.links.iter().find(|l| l.column == column)
     }
 
     /// Judges one expression's text.
@@ -389,6 +448,10 @@ impl Vocabulary {
                 subquery,
                 negated: false,
             } => match column(expr) {
+                Some((_, col)) if self.link(&col).is_some() => {
+                    let link = self.link(&col).expect("checked");
+                    Self::through_parent(e, &col, link, subquery, depth)?
+                }
                 Some((_, col)) => {
                     let value = if self.query_keyed(subquery, depth)? {
                         Self::keyed_subselect()
@@ -418,7 +481,10 @@ impl Vocabulary {
             Expr::Exists {
                 subquery,
                 negated: false,
-            } => self.exists(e, subquery, depth)?,
+            } => match self.exists_through_parent(e, subquery, depth)? {
+                Some(outcome) => outcome,
+                None => self.exists(e, subquery, depth)?,
+            },
             Expr::IsNotNull(_) => open(
                 e,
                 "only tests that a value is present (IS NOT NULL), which every tenant's rows pass",
@@ -434,6 +500,13 @@ impl Vocabulary {
         }
         if is_true(left) {
             return self.restriction(right, depth);
+        }
+        for (a, b) in [(left, right), (right, left)] {
+            if let (Some((_, col)), Expr::Subquery(q)) = (column(a), b)
+                && let Some(link) = self.link(&col)
+            {
+                return Self::through_parent(e, &col, link, q, depth);
+            }
         }
         let mut first_column = None;
         for (a, b) in [(left, right), (right, left)] {
@@ -497,6 +570,156 @@ impl Vocabulary {
                 columns.join("`, `")
             ),
         )
+    }
+
+    /// `col IN (SELECT ref FROM parent WHERE …)` (or `col = (SELECT …)`) on a tenant-path
+    /// column: restricted when the subselect reads the parent alone, selects the referenced
+    /// column, and its condition restricts the parent's rows to the session's tenant as the
+    /// parent's own policies would have to.
+    fn through_parent(
+        e: &Expr,
+        col: &str,
+        link: &Link,
+        q: &Query,
+        depth: usize,
+    ) -> Judged<Outcome> {
+        let depth = deeper(depth)?;
+        let path = link.path(col);
+        let Some((select, _)) = parent_select(q, link) else {
+            return Ok(open(
+                e,
+                format!(
+                    "restricts `{col}` through a subselect that does not read `{}` alone, so it does not follow the tenant path `{path}`",
+                    link.parent_name()
+                ),
+            ));
+        };
+        if !projects_referenced(select, link) {
+            return Ok(open(
+                e,
+                format!(
+                    "selects something other than the column `{col}` references in `{}`",
+                    link.parent_name()
+                ),
+            ));
+        }
+        let Some(condition) = &select.selection else {
+            return Ok(open(
+                e,
+                format!(
+                    "admits every row of `{}`: its subselect has no condition, so `{col}` is not restricted to the session's tenant",
+                    link.parent_name()
+                ),
+            ));
+        };
+        Self::parent_verdict(e, &path, link, condition, depth)
+    }
+
+    /// The parent's vocabulary on a subselect's condition, as a verdict on the child's branch.
+    fn parent_verdict(
+        e: &Expr,
+        path: &str,
+        link: &Link,
+        condition: &Expr,
+        depth: usize,
+    ) -> Judged<Outcome> {
+        Ok(match link.parent.restriction(condition, depth)? {
+            Outcome::Restricted(mut notes) => {
+                notes.push(format!("follows the tenant path `{path}`"));
+                Outcome::Restricted(notes)
+            }
+            Outcome::Open(branch) => open(
+                e,
+                format!(
+                    "follows the tenant path `{path}` but does not restrict `{}` to the session's tenant: `{}` {}",
+                    link.parent_name(),
+                    branch.text,
+                    branch.why
+                ),
+            ),
+        })
+    }
+
+    /// `EXISTS (SELECT … FROM parent p WHERE p.ref = table.col AND <parent restricted>)` on a
+    /// tenant-path column; `None` when the EXISTS does not read a linked parent alone (the
+    /// ordinary EXISTS rules then apply).
+    fn exists_through_parent(&self, e: &Expr, q: &Query, depth: usize) -> Judged<Option<Outcome>> {
+        let depth = deeper(depth)?;
+        let Some((link, select, alias)) = self
+            .links
+            .iter()
+            .find_map(|l| parent_select(q, l).map(|(s, a)| (l, s, a)))
+        else {
+            return Ok(None);
+        };
+        let col = link.written.clone();
+        let Some(condition) = &select.selection else {
+            return Ok(Some(open(
+                e,
+                "is an EXISTS without a condition, true for every row",
+            )));
+        };
+        if !self.parent_linked(condition, link, alias.as_deref(), depth)? {
+            return Ok(Some(open(
+                e,
+                format!(
+                    "is an EXISTS over `{}` not tied to this row (compare the referenced column with `{}.<{col}>`; an unqualified name may mean the subselect's own column)",
+                    link.parent_name(),
+                    self.table
+                ),
+            )));
+        }
+        let path = link.path(&col);
+        Self::parent_verdict(e, &path, link, condition, depth).map(Some)
+    }
+
+    /// Every disjunct equates this table's link column (qualified with the table's name) with
+    /// the parent's referenced column.
+    fn parent_linked(
+        &self,
+        e: &Expr,
+        link: &Link,
+        alias: Option<&str>,
+        depth: usize,
+    ) -> Judged<bool> {
+        let depth = deeper(depth)?;
+        Ok(match e {
+            Expr::Nested(inner) => self.parent_linked(inner, link, alias, depth)?,
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                self.parent_linked(left, link, alias, depth)?
+                    || self.parent_linked(right, link, alias, depth)?
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => {
+                self.parent_linked(left, link, alias, depth)?
+                    && self.parent_linked(right, link, alias, depth)?
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => [(left, right), (right, left)].iter().any(|(ours, theirs)| {
+                let outer = column(ours).is_some_and(|(q, c)| {
+                    q.as_deref() == Some(self.table.as_str()) && loose(&c) == link.column
+                });
+                let inner = column(theirs).is_some_and(|(q, c)| {
+                    let own = q.is_none()
+                        || q.as_deref() == alias
+                        || q.as_deref()
+                            .is_some_and(|q| link.names.iter().any(|n| n == q));
+                    own && link.referenced.as_ref().is_none_or(|r| *r == loose(&c))
+                });
+                outer && inner
+            }),
+            _ => false,
+        })
     }
 
     /// `EXISTS (SELECT … WHERE inner.col = table.tenant_col AND … keyed on the session)`.
@@ -941,6 +1164,52 @@ impl Switch {
             Switch::Function(f) => format!("`{f}()`"),
         }
     }
+}
+
+/// The subselect of `q` when it reads the link's parent alone (one table, no join, no CTE),
+/// with the alias it gives it.
+fn parent_select<'q>(q: &'q Query, link: &Link) -> Option<(&'q Select, Option<String>)> {
+    if q.with.is_some() {
+        return None;
+    }
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return None;
+    };
+    let [from] = select.from.as_slice() else {
+        return None;
+    };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let TableFactor::Table { name, alias, .. } = &from.relation else {
+        return None;
+    };
+    let named = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => i.value.to_lowercase(),
+            other @ ObjectNamePart::Function(_) => other.to_string().to_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    link.names.contains(&named).then(|| {
+        (
+            select.as_ref(),
+            alias.as_ref().map(|a| a.name.value.to_lowercase()),
+        )
+    })
+}
+
+/// The subselect selects exactly the referenced column (any one column when the foreign key
+/// does not name it).
+fn projects_referenced(select: &Select, link: &Link) -> bool {
+    let [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] =
+        select.projection.as_slice()
+    else {
+        return false;
+    };
+    column(e).is_some_and(|(_, c)| link.referenced.as_ref().is_none_or(|r| *r == loose(&c)))
 }
 
 /// Two open branches AND-ed: still open; quoted together.

@@ -21,8 +21,9 @@ every query of a non-owner role.
 ## What is judged
 Every tenant table (a table with a tenant column from `[postgres] tenant_columns`, default
 `tenant_id`, `org_id`, `organization_id`, `account_id`, `workspace_id`, `team_id`, `firm_id`,
-`customer_id`, compared ignoring case and `_`; or a foreign key to `[postgres] tenant_table`;
-`include_tables`/`exclude_tables` globs override) must have `relrowsecurity` in the final state:
+`customer_id`, compared ignoring case and `_`; or a foreign key to `[postgres] tenant_table`; or,
+with `[postgres] tenant_paths` (default on), a foreign-key chain to a tenant table;
+`include_tables`/`exclude_tables` globs override; see `pg-table-classified`) must have `relrowsecurity` in the final state:
 from migrations, after every `ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY` in order; live,
 from `pg_class`. The finding points at the statement that decided it (the CREATE TABLE, or the
 last ENABLE/DISABLE). A statement vouch could not parse that may change it makes the result

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::pg_common::{scopes, table_names};
+use super::pg_common::{not_applicable_without_rls, scopes, table_names};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct PgRlsForced;
@@ -19,7 +19,9 @@ therefore owns every table: their policies then silently do nothing.
 
 ## What is judged
 Every tenant table (see `pg-rls-enabled`) has `relforcerowsecurity` in the final state: the last
-`ALTER TABLE … [NO] FORCE ROW LEVEL SECURITY` of the migrations, or `pg_class` live.
+`ALTER TABLE … [NO] FORCE ROW LEVEL SECURITY` of the migrations, or `pg_class` live. A table
+without row-level security is not judged here: `pg-rls-enabled` fails it, and this check records
+an informational "not applicable" note (never a pass).
 
 ## How to fix
 `ALTER TABLE public.orders FORCE ROW LEVEL SECURITY;` — and connect as a role that does not own
@@ -41,6 +43,12 @@ impl Check for PgRlsForced {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);
                 if scope.error_if_unparsed(out, &subject, &["rls", "force"], &[&q, &n]) {
+                    continue;
+                }
+                if !t.rls_enabled {
+                    let evidence =
+                        json!({"database": scope.db.name, "table": subject, "tenant": reason});
+                    not_applicable_without_rls(out, t, evidence);
                     continue;
                 }
                 let location = t

@@ -1,8 +1,8 @@
 use serde_json::json;
 
 use super::pg_common::{Scope, policy_applies, scopes, table_names};
-use crate::facts::pg::{Policy, Table};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::facts::pg::{Origin, Policy, Table};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
 
 pub struct PgRlsPolicy;
 
@@ -24,8 +24,10 @@ roles (`[postgres] runtime_roles`, or when unset the roles the migrations grant 
 (other than table owners, `postgres` and psql variables), with the roles they are members of, and PUBLIC) are granted
 on the table must be covered by at least one permissive policy (`FOR ALL` or that command)
 applying to those roles. When the migrations grant nothing on the table at all, the grants are
-assumed to live elsewhere (Supabase grants everything to `anon` and `authenticated`) and all
-four commands must be covered. Without configured runtime roles, any policy counts. A policy
+assumed to live elsewhere (Supabase grants everything to `anon` and `authenticated`): commands
+no policy covers are then reported as an informational note, not a failure, since row-level
+security without an applicable policy denies them (deny-all isolates; only the application's
+use of the command is at stake). Without configured runtime roles, any policy counts. A policy
 covers a command only with the expression PostgreSQL needs for it: USING for SELECT, UPDATE and
 DELETE; WITH CHECK for INSERT (or USING, for `FOR ALL`). An `INSERT` policy without `WITH CHECK`
 makes PostgreSQL refuse every insert, so it does not cover INSERT.
@@ -58,46 +60,90 @@ impl Check for PgRlsPolicy {
                 if scope.error_if_unparsed(out, &subject, &["policy", "grant", "rls"], &[&q, &n]) {
                     continue;
                 }
-                let needed = needed_commands(&scope, t);
-                let missing: Vec<&str> = needed
-                    .iter()
-                    .copied()
-                    .filter(|c| !t.policies.iter().any(|p| covers(&scope, p, c)))
-                    .collect();
-                let location = t
-                    .policies
-                    .last()
-                    .map_or_else(|| t.location.clone(), |p| p.location.clone());
-                let evidence = json!({
-                    "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "table": subject, "commands_needed": needed,
-                    "policies": t.policies.iter().map(|p| json!({"name": p.name, "command": p.command, "roles": p.roles, "permissive": p.permissive})).collect::<Vec<_>>(),
-                    "uncovered": missing,
-                });
-                if missing.is_empty() {
-                    out.pass(
-                        subject.clone(),
-                        location,
-                        format!("{subject} has a policy for {}", needed.join(", ")),
-                        evidence,
-                    );
-                } else {
-                    out.fail(
-                        subject.clone(),
-                        location,
-                        format!("{subject} has row-level security but no policy for {} granted to the runtime roles", missing.join(", ")),
-                        evidence,
-                    );
-                }
+                judge(&scope, t, out);
             }
         }
     }
 }
 
-/// The commands the runtime roles hold on `t`; all four when the migrations grant nothing.
-fn needed_commands(scope: &Scope<'_>, t: &Table) -> Vec<&'static str> {
-    if t.grants.is_empty() {
-        return COMMANDS.to_vec();
+/// The commands the runtime roles may run on `t`, and whether they are known: `false` when
+/// nothing on the table says (migrations that grant nothing on it, or a live database read
+/// without configured runtime roles), and all four commands are then assumed.
+fn granted(scope: &Scope<'_>, t: &Table) -> (Vec<&'static str>, bool) {
+    let known = !t.grants.is_empty()
+        || (scope.db.origin == Origin::Live && scope.settings.runtime_roles_configured());
+    if !known {
+        return (COMMANDS.to_vec(), false);
     }
+    (needed_commands(scope, t), true)
+}
+
+fn judge(scope: &Scope<'_>, t: &Table, out: &mut Findings) {
+    let subject = t.qualified_name();
+    let (needed, known) = granted(scope, t);
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|c| !t.policies.iter().any(|p| covers(scope, p, c)))
+        .collect();
+    let location = t
+        .policies
+        .last()
+        .map_or_else(|| t.location.clone(), |p| p.location.clone());
+    let evidence = json!({
+        "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "table": subject,
+        "commands_needed": needed, "grants_known": known,
+        "policies": t.policies.iter().map(|p| json!({"name": p.name, "command": p.command, "roles": p.roles, "permissive": p.permissive})).collect::<Vec<_>>(),
+        "uncovered": missing,
+    });
+    if missing.is_empty() {
+        let message = if needed.is_empty() {
+            format!("{subject}: the runtime roles are granted no command on it")
+        } else {
+            format!("{subject} has a policy for {}", needed.join(", "))
+        };
+        out.pass(subject, location, message, evidence);
+        return;
+    }
+    let denied = missing.join(", ");
+    if known {
+        let at = grant_location(scope, t, missing[0]).unwrap_or(location);
+        out.fail(
+            subject.clone(),
+            at,
+            format!(
+                "{subject} has row-level security and the runtime roles are granted {denied}, but no policy applying to them covers it: PostgreSQL denies {denied} to them (row-level security without an applicable policy is deny-all)"
+            ),
+            evidence,
+        );
+    } else {
+        // Nothing says the commands are granted: deny-all isolates, so this is only a note.
+        out.push_with_severity(
+            Status::Fail,
+            Severity::Info,
+            subject.clone(),
+            location,
+            format!(
+                "{subject}: no policy covers {denied}; if the runtime roles are granted {denied} outside the migrations, PostgreSQL denies it to them (deny-all)"
+            ),
+            evidence,
+        );
+    }
+}
+
+/// Where `command` was granted to a runtime role (or to anyone, roles unknown).
+fn grant_location(scope: &Scope<'_>, t: &Table, command: &str) -> Option<Location> {
+    let closure = scope.runtime_closure();
+    t.grants
+        .iter()
+        .find(|g| {
+            g.privilege == command && closure.as_ref().is_none_or(|cl| cl.contains(&g.grantee))
+        })
+        .map(|g| g.location.clone())
+}
+
+/// The commands the runtime roles hold on `t`.
+fn needed_commands(scope: &Scope<'_>, t: &Table) -> Vec<&'static str> {
     let closure = scope.runtime_closure();
     COMMANDS
         .iter()
@@ -161,5 +207,67 @@ mod tests {
         assert!(!covers(scope, &policy("all", None, Some("x")), "SELECT"));
         assert!(covers(scope, &policy("update", Some("x"), None), "UPDATE"));
         assert!(!covers(scope, &policy("select", Some("x"), None), "DELETE"));
+    }
+
+    fn deny_all_table(grants: &[&str]) -> Table {
+        Table {
+            schema: "public".into(),
+            name: "docs".into(),
+            columns: vec!["id".into(), "tenant_id".into()],
+            owner: None,
+            rls_enabled: true,
+            rls_forced: true,
+            location: Location::file("m.sql", 1),
+            rls_location: None,
+            policies: vec![policy("select", Some("tenant_id = 1"), None)],
+            grants: grants
+                .iter()
+                .map(|g| crate::facts::pg::Grant {
+                    grantee: "app".into(),
+                    privilege: (*g).into(),
+                    object: None,
+                    location: Location::file("m.sql", 7),
+                })
+                .collect(),
+            triggers: vec![],
+            foreign_keys: vec![],
+            force_location: None,
+            owner_location: None,
+        }
+    }
+
+    fn judged(t: Table) -> crate::Finding {
+        let settings: Settings = toml::from_str("[postgres]\nruntime_roles = [\"app\"]\n").unwrap();
+        let facts = crate::Facts {
+            settings,
+            postgres: vec![Database {
+                tables: vec![t],
+                ..Database::default()
+            }],
+            ..crate::Facts::default()
+        };
+        let mut out = Findings::new(&META);
+        PgRlsPolicy.run(&Context::new(&facts), &mut out);
+        out.into_vec().remove(0)
+    }
+
+    #[test]
+    fn reports_the_granted_commands_deny_all_leaves_unusable() {
+        let f = judged(deny_all_table(&["SELECT", "UPDATE"]));
+        assert_eq!((f.status, f.severity), (Status::Fail, Severity::High));
+        assert!(
+            f.message.contains("granted UPDATE") && f.message.contains("deny-all"),
+            "{f:?}"
+        );
+        assert_eq!(
+            f.location,
+            Location::file("m.sql", 7),
+            "points at the grant"
+        );
+        // Nothing granted in the migrations: the uncovered commands are only a note.
+        let f = judged(deny_all_table(&[]));
+        assert_eq!((f.status, f.severity), (Status::Fail, Severity::Info));
+        assert!(f.message.contains("INSERT, UPDATE, DELETE"), "{f:?}");
+        assert_eq!(judged(deny_all_table(&["SELECT"])).status, Status::Pass);
     }
 }

@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
-use super::pg_common::{Scope, policy_applies, scopes, table_names};
-use super::pg_policy_semantics::{Outcome, Unjudged, Vocabulary};
+use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, scopes, table_names};
+use super::pg_policy_semantics::{Link, Outcome, Unjudged, Vocabulary};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -21,8 +21,10 @@ policy without `WITH CHECK`, or a permissive "bypass" policy, lets a session wri
 another tenant's rows.
 
 ## What is judged
-The policies of every tenant table, as PostgreSQL applies them, for each runtime role
-(`[postgres] runtime_roles`; without them, every policy is assumed to apply):
+The policies of every tenant table with row-level security enabled (a table without it is
+`pg-rls-enabled`'s failure; here it gets an informational "not applicable" note, never a pass),
+as PostgreSQL applies them, for each runtime role (`[postgres] runtime_roles`; without them,
+every policy is assumed to apply):
 - a policy applies to a role only when its `TO` list names the role, a role it is a member of,
   or PUBLIC — `FOR UPDATE TO service_role USING (true)` does not open the table to `app_user`;
 - reads (SELECT, and the rows UPDATE/DELETE can reach) use the `USING` of each `FOR ALL`,
@@ -47,6 +49,12 @@ is, `A OR B` when both are). A tenant restriction is:
   subselect's own column, and the test is then true for every row);
 - a call of a declared tenant function given a tenant column (`has_role_on_account(account_id)`);
   functions are recognised by declaration, never by their names;
+- a tenant path (`[postgres] tenant_paths`, default on): for a table that is a tenant table only
+  through a foreign key (`endpoint.app_id -> application.org_id`), `app_id IN (SELECT id FROM
+  application WHERE <cond>)`, `app_id = (SELECT id FROM application WHERE <cond>)` or `EXISTS
+  (SELECT 1 FROM application a WHERE a.id = endpoint.app_id AND <cond>)`, where the subselect
+  reads the parent alone, selects the referenced column, and `<cond>` restricts the parent's rows
+  to the session's tenant by these same rules (chains are followed parent by parent);
 - user-scoped: `user_col = <session user or tenant value>`, where `user_col` is one of
   `[postgres] user_columns` (default `user_id`, `owner_id`). A row owned by one user is visible
   only to that user, which is stricter than tenant scoping, so it passes; the evidence marks it.
@@ -104,13 +112,39 @@ impl Check for PgRlsPolicyTenant {
                 if scope.error_if_unparsed(out, &subject, &["policy"], &[&q, &n]) {
                     continue;
                 }
-                let vocabulary =
-                    Vocabulary::new(&t.name, &tenant_columns(&scope, t), &scope.settings);
+                if !t.rls_enabled {
+                    let evidence = json!({"database": scope.db.name, "table": subject});
+                    not_applicable_without_rls(out, t, evidence);
+                    continue;
+                }
+                let vocabulary = vocabulary(&scope, t, 0);
                 let verdict = judge_table(t, &principals(&scope), &vocabulary);
                 report(&scope, t, &verdict, out);
             }
         }
     }
+}
+
+/// How many parents a tenant path's vocabulary follows (cycles end here too).
+const MAX_PATH_DEPTH: usize = 8;
+
+/// The table's vocabulary: its tenant columns and, for a table that is a tenant table only
+/// through foreign keys, the links its policies must follow (each parent judged by its own).
+fn vocabulary(scope: &Scope<'_>, t: &Table, depth: usize) -> Vocabulary {
+    let mut v = Vocabulary::new(&t.name, &tenant_columns(scope, t), &scope.settings);
+    if depth >= MAX_PATH_DEPTH || !scope.tenant_columns_of(t).is_empty() {
+        return v;
+    }
+    for link in scope.tenant_links(t) {
+        let parent = vocabulary(scope, link.parent, depth + 1);
+        v = v.with_link(Link::new(
+            &link.column,
+            &link.parent.qualified_name(),
+            link.referenced.as_deref(),
+            parent,
+        ));
+    }
+    v
 }
 
 /// The table's tenant columns; for a table included by name, the configured ones.
@@ -583,5 +617,36 @@ mod tests {
         let verdict = judge(vec![p], &[]);
         assert!(verdict.problems.is_empty());
         assert!(verdict.unjudged[0].1.contains("`deep_one`"), "{verdict:?}");
+    }
+
+    #[test]
+    fn a_table_without_rls_is_one_failure_and_not_applicable_to_the_dependent_checks() {
+        use crate::model::{Severity, Status};
+        let facts = crate::Facts {
+            postgres: vec![crate::facts::pg::Database {
+                tables: vec![table(vec![policy("all", Some(GOOD), None)], false)],
+                ..Default::default()
+            }],
+            ..crate::Facts::default()
+        };
+        let cx = Context::new(&facts);
+        let run = |check: &dyn Check| crate::registry::run_one(check, &cx);
+        let enabled = run(&crate::rules::pg_rls_enabled::PgRlsEnabled);
+        assert_eq!(enabled[0].status, Status::Fail);
+        for dependent in [
+            run(&PgRlsPolicyTenant),
+            run(&crate::rules::pg_rls_forced::PgRlsForced),
+        ] {
+            let f = &dependent[0];
+            assert_eq!(
+                (f.status, f.severity),
+                (Status::Error, Severity::Info),
+                "{f:?}"
+            );
+            assert!(
+                f.message.starts_with("not applicable: public.orders"),
+                "{f:?}"
+            );
+        }
     }
 }

@@ -9,6 +9,9 @@
 //!   the URI scheme (`postgres`, `tls`, `oci`, `arn`…).
 //! - `location LOCATION`: `path:line` (`path` when line is 0) or the URI.
 //! - `control_count CONTROLS STATUS`: how many of CONTROLS have STATUS (the coverage summary).
+//! - `table_classes FINDINGS`: the PostgreSQL table classification read from the
+//!   `pg-table-classified` findings (see [`crate::classification`]): per database,
+//!   `{database, classes: [{class, count, tables}]}`; an empty list when the check did not run.
 //! - the handlebars-rust built-ins (`eq`, `ne`, `and`, `or`, `not`, `len`, `lookup`…).
 
 use std::collections::BTreeMap;
@@ -27,6 +30,14 @@ handlebars_helper!(location: |loc: Json| location_text(loc));
 handlebars_helper!(control_count: |controls: Json, status: str| controls
     .as_array()
     .map_or(0, |all| all.iter().filter(|c| c["status"] == status).count()));
+
+handlebars_helper!(table_classes: |findings: Json| classes_of(findings));
+
+fn classes_of(findings: &Value) -> Value {
+    let findings: Vec<crate::ReportFinding> =
+        serde_json::from_value(findings.clone()).unwrap_or_default();
+    serde_json::to_value(crate::classification::table_classes(&findings)).unwrap_or_default()
+}
 
 /// `repo` for a file, the URI's scheme for a resource.
 fn source_of_location(loc: &Value) -> String {
@@ -63,6 +74,7 @@ pub fn render(report: &Report, templates: &BTreeMap<String, String>) -> Result<S
     hb.register_helper("source_of", Box::new(source_of));
     hb.register_helper("location", Box::new(location));
     hb.register_helper("control_count", Box::new(control_count));
+    hb.register_helper("table_classes", Box::new(table_classes));
     for (name, source) in templates {
         hb.register_template_string(name, source)
             .map_err(|e| format!("template {name}: {e}"))?;

@@ -52,6 +52,45 @@ impl Style {
     }
 }
 
+/// Table names shown per class in the text report; the rest are counted.
+const CLASSIFIED_NAMES_SHOWN: usize = 20;
+
+/// The PostgreSQL table classification (tenant, global, unclassified), per database.
+fn classification(out: &mut String, report: &Report) {
+    let databases = crate::classification::table_classes(&report.findings);
+    if databases.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Table classification ({})",
+        crate::classification::CHECK
+    );
+    for db in databases {
+        let counts: Vec<String> = db
+            .classes
+            .iter()
+            .map(|g| format!("{} {}", g.count, g.class))
+            .collect();
+        let _ = writeln!(out, "  {}: {}", printable(&db.database), counts.join(", "));
+        for g in &db.classes {
+            let shown: Vec<String> = g
+                .tables
+                .iter()
+                .take(CLASSIFIED_NAMES_SHOWN)
+                .map(|t| printable(t))
+                .collect();
+            let more = g.count.saturating_sub(CLASSIFIED_NAMES_SHOWN);
+            let tail = if more > 0 {
+                format!(" … (+{more} more)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "    {:<13} {}{tail}", g.class, shown.join(", "));
+        }
+    }
+}
+
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = header(report);
     out.push_str(&new_since_baseline(report, style));
@@ -130,6 +169,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             );
         }
     }
+    classification(&mut out, report);
     for w in &report.waivers {
         match w.state {
             crate::WaiverState::Expired => {
@@ -385,6 +425,32 @@ mod tests {
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(render(&sample_report(), &Style { color: false }));
+    }
+
+    #[test]
+    fn the_table_classification_is_listed_per_database() {
+        let mut report = sample_report();
+        let template = report.findings[0].clone();
+        for (subject, class) in [
+            ("public.orders", "tenant"),
+            ("public.plans", "global"),
+            ("public.flags", "unclassified"),
+        ] {
+            let mut f = template.clone();
+            f.check = crate::classification::CHECK.to_owned();
+            f.subject = subject.to_owned();
+            f.evidence = serde_json::json!({"database": "migrations:db", "class": class});
+            report.findings.push(f);
+        }
+        let text = render(&report, &Style { color: false });
+        assert!(
+            text.contains(
+                "Table classification (pg-table-classified)\n  migrations:db: 1 tenant, 1 global, \
+                 1 unclassified\n    tenant        public.orders\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("    unclassified  public.flags\n"), "{text}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::connect::Session;
 use checks::Location;
-use checks::facts::pg::{Function, Grant, Policy, Role, Table, Trigger};
+use checks::facts::pg::{ForeignKey, Function, Grant, Policy, Role, Table, Trigger};
 use checks::facts::pg_live::{HbaRule, PartitionInfo, RolePassword, ServerSetting};
 
 /// Schemas that belong to PostgreSQL itself.
@@ -167,6 +167,37 @@ pub async fn triggers(client: &Session, tables: &mut Tables) -> Res<()> {
             for_each_row: bits & 1 != 0,
             function: row.get(3),
             location: t.location.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Foreign keys (`pg_constraint.contype = 'f'`), columns in constraint order: the tenant
+/// links `pg-table-classified` and the tenant-path policies follow, as the migrations give them.
+pub async fn foreign_keys(client: &Session, tables: &mut Tables) -> Res<()> {
+    let rows = client
+        .query(
+            "SELECT k.conrelid, pn.nspname || '.' || pc.relname, \
+                    ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i) \
+                            JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n \
+                           ORDER BY u.i), \
+                    ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, i) \
+                            JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n \
+                           ORDER BY u.i) \
+               FROM pg_constraint k JOIN pg_class pc ON pc.oid = k.confrelid \
+               JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+              WHERE k.contype = 'f' ORDER BY k.conrelid, k.conname",
+            &[],
+        )
+        .await?;
+    for row in rows {
+        let Some(t) = tables.by_oid.get_mut(&row.get::<_, u32>(0)) else {
+            continue;
+        };
+        t.foreign_keys.push(ForeignKey {
+            references: row.get(1),
+            columns: row.get(2),
+            referenced_columns: row.get(3),
         });
     }
     Ok(())

@@ -170,6 +170,124 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
+/// The control structure around the statements of a body, followed piece by piece, so a
+/// statement under `IF`, `CASE`, a loop or an exception handler is known to be conditional.
+#[derive(Debug, Default)]
+pub struct Nesting {
+    frames: Vec<Frame>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    /// `BEGIN … END`; `true` once its `EXCEPTION` handlers start.
+    Block(bool),
+    /// `IF … END IF` or `CASE … END CASE`; `true` when its condition is an existence test
+    /// (`IF NOT EXISTS (SELECT FROM pg_roles …)`), the "create it unless it exists" guard.
+    Branch(bool),
+    /// `LOOP`, `WHILE … LOOP`, `FOR … LOOP`: may run any number of times, zero included.
+    Loop,
+}
+
+impl Nesting {
+    /// Follows the control words of `control` (a piece's text before its statement, or a
+    /// whole control-only piece such as `END IF`).
+    pub fn track(&mut self, control: &str) {
+        let words = control_words(control);
+        let mut i = 0;
+        while i < words.len() {
+            match words[i].as_str() {
+                "END" => {
+                    self.frames.pop();
+                    // `END IF`, `END LOOP`, `END CASE`: the second word closes nothing more.
+                    if matches!(
+                        words.get(i + 1).map(String::as_str),
+                        Some("IF" | "LOOP" | "CASE")
+                    ) {
+                        i += 1;
+                    }
+                }
+                "BEGIN" => self.frames.push(Frame::Block(false)),
+                "IF" | "CASE" => {
+                    let existence = words[i + 1..]
+                        .iter()
+                        .take_while(|w| *w != "THEN" && *w != "WHEN")
+                        .any(|w| w == "EXISTS");
+                    self.frames.push(Frame::Branch(existence));
+                }
+                "LOOP" => self.frames.push(Frame::Loop),
+                "EXCEPTION" => {
+                    if let Some(Frame::Block(handlers)) = self
+                        .frames
+                        .iter_mut()
+                        .rev()
+                        .find(|f| matches!(f, Frame::Block(_)))
+                    {
+                        *handlers = true;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    /// Whether a statement here certainly runs. `creates`: the statement is a `CREATE`, which
+    /// under existence guards only is taken as run (the guard holds on the fresh database the
+    /// migrations build).
+    pub fn certain(&self, creates: bool) -> bool {
+        self.frames.iter().all(|f| match f {
+            Frame::Block(handlers) => !handlers,
+            Frame::Branch(existence) => creates && *existence,
+            Frame::Loop => false,
+        })
+    }
+}
+
+/// The upper-case words of `text` at parenthesis depth 0, outside quotes (a condition's
+/// subselect may hold `CASE … END` of its own).
+fn control_words(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i, mut words) = (0i32, 0usize, Vec::new());
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'\'' => {
+                i = quote_end(bytes, i).unwrap_or(bytes.len());
+                continue;
+            }
+            b'"' => {
+                i += 1 + text[i + 1..].find('"').unwrap_or(text.len() - i - 1) + 1;
+                continue;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i += text[i..].find('\n').unwrap_or(text.len() - i);
+                continue;
+            }
+            b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
+                if let Some((end, _)) = dollar_end(text, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            c if (c.is_ascii_alphabetic() || c == b'_')
+                && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
+            {
+                let w = first_word(&text[i..]);
+                // `EXISTS` is kept at any depth: `IF (NOT EXISTS (…))` is still a guard.
+                if depth == 0 || w.eq_ignore_ascii_case("EXISTS") {
+                    words.push(w.to_ascii_uppercase());
+                }
+                i += w.len().max(1);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    words
+}
+
 /// What one statement of a body is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {

@@ -170,17 +170,70 @@ impl<'a> Reader<'a> {
         Outcome::Read
     }
 
-    /// Reads every statement of a procedural body as if it ran here.
+    /// Reads every statement of a procedural body as if it ran here; a statement under a
+    /// condition (see [`plpgsql::Nesting::certain`]) is read too, but what it may change is
+    /// also recorded as uncertain.
     fn body(&mut self, body: plpgsql::Body<'_>, line: u32, depth: u8) {
         let first_line = line + body.line_offset;
+        let mut nesting = plpgsql::Nesting::default();
         for raw in super::split::split(body.text) {
             let piece = plpgsql::piece(raw.text);
             // The line of the statement itself, after the control words peeled off.
             let start = match &piece {
+                Piece::Inert => raw.text.len(),
                 Piece::Sql(sql) | Piece::Perform(sql) => offset_in(raw.text, sql),
                 _ => raw.text.to_ascii_uppercase().find("EXECUTE").unwrap_or(0),
             };
+            nesting.track(&raw.text[..start]);
+            if matches!(piece, Piece::Inert) {
+                continue;
+            }
             let at = first_line + raw.line - 1 + newlines(&raw.text[..start]);
+            let creates = matches!(&piece, Piece::Sql(sql) if starts_with_word(sql, "CREATE"));
+            if nesting.certain(creates) {
+                self.piece(piece, raw.text, at, depth);
+            } else {
+                self.conditional_piece(piece, raw.text, start, at, depth);
+            }
+        }
+    }
+
+    /// A statement that may not run (under `IF`, in a loop or an exception handler): its
+    /// changes are folded, followed by an unparsed record of the judged properties it may
+    /// change, so they are `error` unless a later statement decides them again.
+    fn conditional_piece(&mut self, piece: Piece<'_>, raw: &str, start: usize, at: u32, depth: u8) {
+        let mut inner = Reader::new(self.path);
+        inner.names = self.names.clone();
+        inner.piece(piece, raw, at, depth);
+        let location = Location::file(self.path, at);
+        let summary = summarise(&inner.changes, location.clone(), raw);
+        self.names = inner.names;
+        self.saw_unparsed |= inner.saw_unparsed;
+        self.changes.extend(inner.changes);
+        if let Some(mut u) = summary {
+            // The innermost control line (`IF NOT EXISTS (…) THEN`) and the statement.
+            let control = raw[..start]
+                .lines()
+                .map(str::trim)
+                .rfind(|l| !l.is_empty())
+                .unwrap_or_default();
+            u.excerpt = format!(
+                "{} {} (under a condition, loop or exception handler of a DO block: it may \
+                 not run)",
+                targeted::excerpt(control),
+                targeted::excerpt(&raw[start..])
+            );
+            // Not counted as unparsed: the statement was read; only whether it runs is unknown.
+            self.changes.push(Located {
+                location,
+                change: Change::Unparsed(u),
+            });
+        }
+    }
+
+    /// One statement of a body, read as if it ran here.
+    fn piece(&mut self, piece: Piece<'_>, raw: &str, at: u32, depth: u8) {
+        {
             match piece {
                 Piece::Inert => {}
                 Piece::Sql(sql) => {
@@ -193,13 +246,13 @@ impl<'a> Reader<'a> {
                             self.statement(inner.text, at, false, false, depth + 1);
                         }
                     } else {
-                        self.dynamic(&[sql], false, raw.text, at);
+                        self.dynamic(&[sql], false, raw, at);
                     }
                 }
                 Piece::ExecuteDynamic {
                     fragments,
                     substituted,
-                } => self.dynamic(&fragments, substituted, raw.text, at),
+                } => self.dynamic(&fragments, substituted, raw, at),
             }
         }
     }

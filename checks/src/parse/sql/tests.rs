@@ -321,3 +321,63 @@ fn after_triggers_with_literal_arguments_are_read_and_before_ones_stay_unparsed(
     assert!(d.unparsed[0].excerpt.contains("handle_updated_at"));
     assert_eq!(d.parse_stats.unparsed, 1);
 }
+
+/// `pg-rls-enabled`'s verdict on `public.orders` of a folded database.
+fn rls_enabled_verdict(d: Database) -> (crate::Status, String) {
+    let facts = crate::Facts {
+        postgres: vec![d],
+        ..crate::Facts::default()
+    };
+    let cx = crate::Context::new(&facts);
+    let findings = crate::registry::run_one(&crate::rules::pg_rls_enabled::PgRlsEnabled, &cx);
+    let f = findings
+        .into_iter()
+        .find(|f| f.subject == "public.orders")
+        .expect("a finding on public.orders");
+    (f.status, f.message)
+}
+
+#[test]
+fn a_conditional_statement_in_a_do_block_is_not_taken_as_run() {
+    let guarded = "CREATE TABLE orders (tenant_id uuid);\n\
+         DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'orders' AND relrowsecurity) THEN\n\
+             ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n  END IF;\nEND\n$$;\n";
+    let d = db(&[("001.sql", guarded)]);
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    let u = &d.unparsed[0];
+    assert_eq!(u.topics, vec!["rls"]);
+    assert!(u.targeted && u.mentions.contains(&"public.orders".to_owned()));
+    assert!(u.excerpt.contains("may not run"), "{}", u.excerpt);
+    assert_eq!(u.location, Location::file("001.sql", 5));
+    assert_eq!(d.parse_stats.unparsed, 0, "the statement was read");
+    let (status, message) = rls_enabled_verdict(d);
+    assert_eq!(status, crate::Status::Error, "{message}");
+    assert!(message.contains("IF NOT EXISTS"), "{message}");
+
+    // A later unconditional statement decides it again.
+    let decided = db(&[
+        ("001.sql", guarded),
+        ("002.sql", "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n"),
+    ]);
+    assert_eq!(rls_enabled_verdict(decided).0, crate::Status::Pass);
+
+    // Loops and exception handlers may not run either; a plain BEGIN … END block does.
+    for body in [
+        "FOR r IN SELECT 1 LOOP ALTER TABLE orders ENABLE ROW LEVEL SECURITY; END LOOP;",
+        "PERFORM 1; EXCEPTION WHEN others THEN ALTER TABLE orders ENABLE ROW LEVEL SECURITY;",
+        "CASE current_setting('app.env') WHEN 'prod' THEN ALTER TABLE orders ENABLE ROW LEVEL SECURITY; END CASE;",
+    ] {
+        let sql = format!("CREATE TABLE orders (tenant_id uuid);\nDO $$ BEGIN {body} END $$;\n");
+        assert_eq!(
+            rls_enabled_verdict(db(&[("001.sql", &sql)])).0,
+            crate::Status::Error,
+            "{body}"
+        );
+    }
+    let plain = "CREATE TABLE orders (tenant_id uuid);\n\
+         DO $$ BEGIN IF true THEN NULL; END IF; ALTER TABLE orders ENABLE ROW LEVEL SECURITY; END $$;\n";
+    assert_eq!(
+        rls_enabled_verdict(db(&[("001.sql", plain)])).0,
+        crate::Status::Pass
+    );
+}

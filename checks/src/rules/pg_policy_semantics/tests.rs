@@ -203,3 +203,71 @@ fn unreadable_text_is_unjudged() {
         Err(Unjudged::Unreadable(_))
     ));
 }
+
+/// `endpoint.app_id -> application.org_id`: the vocabulary of `endpoint`, whose only tenant
+/// link is its parent `public.application`.
+fn endpoint() -> Vocabulary {
+    let settings = crate::settings::PostgresSettings::default();
+    let application = Vocabulary::new("application", &["org_id".to_owned()], &settings);
+    Vocabulary::new("endpoint", &[], &settings).with_link(Link::new(
+        "app_id",
+        "public.application",
+        Some("id"),
+        application,
+    ))
+}
+
+#[test]
+fn a_tenant_path_policy_must_restrict_the_parent_to_the_session_tenant() {
+    let v = endpoint();
+    for expr in [
+        "app_id IN (SELECT id FROM application WHERE org_id = current_setting('app.tenant_id')::uuid)",
+        "app_id IN (SELECT a.id FROM public.application a WHERE a.org_id = auth.uid())",
+        "app_id = (SELECT id FROM application WHERE org_id = current_setting('app.tenant_id')::uuid)",
+        "EXISTS (SELECT 1 FROM application a WHERE a.id = endpoint.app_id AND a.org_id = current_setting('app.tenant_id')::uuid)",
+        // PostgreSQL's rendering of the first one (pg_policies.qual).
+        "(app_id IN ( SELECT application.id FROM application WHERE (application.org_id = (current_setting('app.tenant_id'::text))::uuid)))",
+    ] {
+        let notes = restricted(&v, expr);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("app_id -> public.application")),
+            "{expr}: {notes:?}"
+        );
+    }
+    for (expr, why) in [
+        (
+            "app_id IN (SELECT id FROM application WHERE org_id = current_setting('app.user_id')::uuid)",
+            "which carries the session's user",
+        ),
+        ("app_id IN (SELECT id FROM application)", "has no condition"),
+        (
+            "app_id IN (SELECT id FROM application WHERE org_id IS NOT NULL)",
+            "IS NOT NULL",
+        ),
+        (
+            "app_id IN (SELECT id FROM application WHERE name = current_setting('app.tenant_id'))",
+            "not a tenant column",
+        ),
+        (
+            "app_id IN (SELECT org_id FROM application WHERE org_id = current_setting('app.tenant_id')::uuid)",
+            "selects something other",
+        ),
+        (
+            "app_id IN (SELECT a.id FROM application a JOIN application b ON b.id = a.id WHERE b.org_id = auth.uid())",
+            "does not read `public.application` alone",
+        ),
+        (
+            "EXISTS (SELECT 1 FROM application a WHERE a.id = app_id AND a.org_id = auth.uid())",
+            "not tied to this row",
+        ),
+        (
+            "app_id = current_setting('app.tenant_id')::int",
+            "not a tenant column",
+        ),
+    ] {
+        let b = open_branch(&v, expr);
+        assert!(b.why.contains(why), "{expr}: {b:?}");
+    }
+}
