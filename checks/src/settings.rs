@@ -108,10 +108,11 @@ pub struct PostgresSettings {
     pub break_glass: Vec<String>,
 }
 
-/// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
-/// `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL) followed by the
-/// compact JSON object of every other column in column order, values as PostgreSQL text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. By default
+/// each row's `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL)
+/// followed by the compact JSON object of every other column in column order, values as
+/// PostgreSQL text; the keys below describe the other common schemes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditChainSettings {
     // The hash and previous-hash columns are `[postgres] audit_hash_columns` and
@@ -120,6 +121,120 @@ pub struct AuditChainSettings {
     pub order_by: Vec<String>,
     /// Columns left out of the hashed JSON (e.g. filled after insertion).
     pub exclude_columns: Vec<String>,
+    /// The digest: `sha256` (default), `sha384` or `sha512`.
+    pub algorithm: ChainAlgorithm,
+    /// How the digest is written in the hash column: `hex` (default, any case) or `base64`.
+    pub encoding: ChainEncoding,
+    /// What is hashed besides the previous hash: `json` (default), `json_sorted` or `columns`.
+    pub payload: ChainPayload,
+    /// For `payload = "columns"`: the columns hashed, in this order, as text (NULL: empty).
+    pub columns: Vec<String>,
+    /// For `payload = "columns"`: what joins the column values.
+    pub separator: String,
+    /// Where the previous hash goes: `prefix` (default), `suffix`, or the name of the
+    /// previous-hash column, which is then hashed inside the payload like any other column.
+    pub prev_included: String,
+    /// The first row's previous-hash value: `empty` (NULL or ''), `null`, or a literal.
+    /// Unset: NULL, '' or 64 zeros.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub genesis: Option<String>,
+}
+
+impl Default for AuditChainSettings {
+    fn default() -> Self {
+        AuditChainSettings {
+            order_by: Vec::new(),
+            exclude_columns: Vec::new(),
+            algorithm: ChainAlgorithm::default(),
+            encoding: ChainEncoding::default(),
+            payload: ChainPayload::default(),
+            columns: Vec::new(),
+            separator: "|".to_owned(),
+            prev_included: "prefix".to_owned(),
+            genesis: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainAlgorithm {
+    #[default]
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainEncoding {
+    #[default]
+    Hex,
+    Base64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainPayload {
+    #[default]
+    Json,
+    JsonSorted,
+    Columns,
+}
+
+impl ChainAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainAlgorithm::Sha256 => "sha256",
+            ChainAlgorithm::Sha384 => "sha384",
+            ChainAlgorithm::Sha512 => "sha512",
+        }
+    }
+}
+
+impl ChainEncoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainEncoding::Hex => "hex",
+            ChainEncoding::Base64 => "base64",
+        }
+    }
+}
+
+impl ChainPayload {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainPayload::Json => "json",
+            ChainPayload::JsonSorted => "json_sorted",
+            ChainPayload::Columns => "columns",
+        }
+    }
+}
+
+impl AuditChainSettings {
+    /// Settings that parse but cannot describe a scheme, one sentence each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.payload == ChainPayload::Columns && self.columns.is_empty() {
+            problems.push(
+                "[postgres.audit_chain] payload = \"columns\" needs a non-empty `columns` list"
+                    .to_owned(),
+            );
+        }
+        if self.payload != ChainPayload::Columns && !self.columns.is_empty() {
+            problems.push(
+                "[postgres.audit_chain] `columns` is only read with payload = \"columns\""
+                    .to_owned(),
+            );
+        }
+        if self.prev_included.trim().is_empty() {
+            problems.push(
+                "[postgres.audit_chain] prev_included must be `prefix`, `suffix` or a column name"
+                    .to_owned(),
+            );
+        }
+        problems
+    }
 }
 
 /// Built-in tenant columns (matched ignoring case and `_`, so `tenantId` counts).
@@ -647,6 +762,7 @@ impl Settings {
         if self.image.concurrency == 0 || self.image.timeout_ms == 0 {
             problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());
         }
+        problems.extend(self.postgres.audit_chain.problems());
         if self.aws.max_in_flight == 0 {
             problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
         }

@@ -9,6 +9,7 @@
 mod catalog;
 mod chain;
 mod connect;
+mod scheme;
 
 use checks::Settings;
 use checks::facts::Collection;

@@ -121,6 +121,10 @@ pub struct AuditChain {
     pub broken_rows: u64,
     #[serde(default)]
     pub first_broken: Option<BrokenRow>,
+    /// When the configured scheme did not verify the first rows but another common scheme
+    /// did: that scheme (`sha512/base64, payload json_sorted, previous hash as suffix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifies_as: Option<String>,
     /// Why the chain could not be verified (no SELECT, no hash column…).
     #[serde(default)]
     pub error: Option<String>,

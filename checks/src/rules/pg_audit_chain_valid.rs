@@ -79,6 +79,15 @@ fn judge(chain: &AuditChain, out: &mut Findings) {
         );
         return out.error(subject, location, msg, evidence);
     }
+    if let (Some(broken), Some(other)) = (&chain.first_broken, &chain.verifies_as) {
+        // Not evidence of tampering: the rows hash under another scheme than the one declared.
+        let msg = format!(
+            "the hash chain of {} does not verify under the configured scheme ({}; first at the \
+             row with key {}) but verifies as {other}: check [postgres.audit_chain]",
+            chain.table, chain.scheme, broken.key
+        );
+        return out.error(subject, location, msg, evidence);
+    }
     match &chain.first_broken {
         None => {
             let msg = format!(
