@@ -28,6 +28,7 @@ mod pack;
 mod pg_fold_vs_server;
 mod pg_live;
 mod pg_live_harness;
+mod pg_live_schemes;
 mod pg_policy_oracle;
 mod pg_server;
 mod pg_static;
