@@ -106,6 +106,30 @@ pub struct PostgresSettings {
     /// policy branch that admits every row when such a switch says so passes (and is reported
     /// in the evidence). Default: none, so every such bypass fails.
     pub break_glass: Vec<String>,
+    /// How tenants are kept apart: `rls` (default: row-level security in one database),
+    /// `database` (a database per tenant) or `schema` (a schema per tenant). With `database` or
+    /// `schema` the RLS checks are not applicable and `pg-tenant-isolation` judges the live
+    /// targets that name their `tenant`.
+    pub isolation: Isolation,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    #[default]
+    Rls,
+    Database,
+    Schema,
+}
+
+impl Isolation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Isolation::Rls => "rls",
+            Isolation::Database => "database",
+            Isolation::Schema => "schema",
+        }
+    }
 }
 
 /// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. By default
@@ -451,6 +475,48 @@ pub struct PostgresTarget {
     pub audit_tables: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_columns: Option<Vec<String>>,
+    /// The tenant whose database (or schema) this target is, for `[postgres] isolation =
+    /// "database"` or `"schema"`: it must refuse every other tenant's runtime roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// With `isolation = "schema"`: the tenant's schema (default: the tenant's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_schema: Option<String>,
+}
+
+/// A `[[target.postgres]]` that names its tenant, with what the isolation judgement needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantTarget {
+    /// The target's `name`.
+    pub target: String,
+    pub tenant: String,
+    /// The roles this tenant's application connects as: the target's `runtime_roles`, else
+    /// `[postgres] runtime_roles`.
+    pub runtime_roles: Vec<String>,
+    /// The tenant's schema (`tenant_schema`, default the tenant's name).
+    pub schema: String,
+}
+
+impl Settings {
+    /// Every target that names its tenant, in configuration order.
+    pub fn tenant_targets(&self) -> Vec<TenantTarget> {
+        self.target
+            .postgres
+            .iter()
+            .filter_map(|t| {
+                let tenant = t.tenant.clone()?;
+                Some(TenantTarget {
+                    target: t.name.clone(),
+                    runtime_roles: t
+                        .runtime_roles
+                        .clone()
+                        .unwrap_or_else(|| self.postgres.configured_runtime_roles().to_vec()),
+                    schema: t.tenant_schema.clone().unwrap_or_else(|| tenant.clone()),
+                    tenant,
+                })
+            })
+            .collect()
+    }
 }
 
 impl Settings {

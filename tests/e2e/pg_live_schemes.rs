@@ -74,10 +74,13 @@ fn scan_tables(pg: &Cluster, tables: &[String], chain: &str) -> Scan {
 fn chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_its_row() {
     let pg = Cluster::start(&ServerSpec::default());
     pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD).replace(
-        "GRANT SELECT ON public.audit_events TO auditor;",
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO auditor;",
-    ));
+    pg.psql(
+        "app",
+        &auditor_sql(AUDITOR_PASSWORD).replace(
+            "GRANT SELECT ON public.audit_events TO auditor;",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO auditor;",
+        ),
+    );
     // (name, scheme, edited row, deleted row): the tampered rows move through the chain.
     let schemes = [
         (
@@ -112,7 +115,11 @@ fn chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_i
         ),
     ];
     for (name, scheme, edited, deleted) in &schemes {
-        let tables = [format!("{name}_ok"), format!("{name}_edit"), format!("{name}_del")];
+        let tables = [
+            format!("{name}_ok"),
+            format!("{name}_edit"),
+            format!("{name}_del"),
+        ];
         build_chain(&pg, &tables[0], scheme, Value::Null);
         build_chain(&pg, &tables[1], scheme, json!({ "edit": edited }));
         build_chain(&pg, &tables[2], scheme, json!({ "delete": deleted }));
@@ -125,12 +132,18 @@ fn chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_i
         assert_eq!(edit["evidence"]["first_broken"]["key"], edited.to_string());
         assert_eq!(edit["evidence"]["first_broken"]["reason"], "hash");
         assert!(
-            edit["message"].as_str().unwrap().contains(&format!("key {edited} ")),
+            edit["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("key {edited} ")),
             "{edit:#}"
         );
         let del = s.finding("pg-audit-chain-valid", &format!("public.{name}_del"));
         assert_eq!(del["status"], "fail", "{name}: {del:#}");
-        assert_eq!(del["evidence"]["first_broken"]["key"], (deleted + 1).to_string());
+        assert_eq!(
+            del["evidence"]["first_broken"]["key"],
+            (deleted + 1).to_string()
+        );
         assert_eq!(del["evidence"]["first_broken"]["reason"], "prev_hash");
     }
 

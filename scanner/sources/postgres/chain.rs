@@ -114,7 +114,12 @@ fn layout(
     if let Some(missing) = order_by.iter().find(|c| !has(c)) {
         return Err(format!("it has no order_by column `{missing}`"));
     }
-    let fields: Vec<String> = table.columns.iter().filter(|c| **c != hash).cloned().collect();
+    let fields: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| **c != hash)
+        .cloned()
+        .collect();
     let prev_index = fields.iter().position(|c| *c == prev).unwrap_or_default();
     let json_columns: Vec<usize> = (0..fields.len())
         .filter(|&i| i != prev_index && !cfg.exclude_columns.contains(&fields[i]))
@@ -271,9 +276,9 @@ impl<'a> Verifier<'a> {
             Some(expected) => prev.is_some_and(|p| self.scheme.same(expected, p)),
         };
         let broken = if link_ok {
-            let computed =
-                self.scheme
-                    .row_hash(&self.layout.fields, fields, prev.unwrap_or(""));
+            let computed = self
+                .scheme
+                .row_hash(&self.layout.fields, fields, prev.unwrap_or(""));
             (!self.scheme.same(&computed, hash)).then(|| ("hash", computed, hash.to_owned()))
         } else {
             let expected = self
@@ -367,9 +372,10 @@ mod tests {
             let id = i.to_string();
             let action = format!("event {i}");
             let fields = [Some(id.as_str()), prev.as_deref(), Some(action.as_str())];
-            let hash = layout
-                .scheme
-                .row_hash(&layout.fields, &fields, prev.as_deref().unwrap_or(""));
+            let hash =
+                layout
+                    .scheme
+                    .row_hash(&layout.fields, &fields, prev.as_deref().unwrap_or(""));
             rows.push(vec![
                 Some(id.clone()),
                 Some(hash.clone()),
@@ -389,7 +395,12 @@ mod tests {
             let values: Vec<Option<&str>> = row.iter().map(Option::as_deref).collect();
             verifier.check(&values, &mut record);
         }
-        record.verifies_as = other_scheme(layout, &AuditChainSettings::default(), rows, verifier.first_broken_at);
+        record.verifies_as = other_scheme(
+            layout,
+            &AuditChainSettings::default(),
+            rows,
+            verifier.first_broken_at,
+        );
         record
     }
 
@@ -428,7 +439,11 @@ mod tests {
                         tampered[r][column] = Some(String::from_utf8(bytes).unwrap());
                         let record = run(&layout, &tampered);
                         let broken = record.first_broken.expect("caught");
-                        assert_eq!(broken.key, (r + 1).to_string(), "{cfg} row {r} col {column}");
+                        assert_eq!(
+                            broken.key,
+                            (r + 1).to_string(),
+                            "{cfg} row {r} col {column}"
+                        );
                         assert_eq!(record.verifies_as, None, "tampering is not a scheme");
                     }
                 }

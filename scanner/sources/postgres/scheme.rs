@@ -60,7 +60,9 @@ impl Scheme {
                 .iter()
                 .map(|c| {
                     names.iter().position(|n| n == c).ok_or_else(|| {
-                        format!("[postgres.audit_chain] columns names `{c}`, which it does not have")
+                        format!(
+                            "[postgres.audit_chain] columns names `{c}`, which it does not have"
+                        )
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
@@ -86,10 +88,7 @@ impl Scheme {
     /// `sha512/base64, payload json_sorted, previous hash as suffix`.
     pub fn label(&self) -> String {
         let payload = match self.payload {
-            ChainPayload::Columns => format!(
-                "payload columns joined by {:?}",
-                self.separator
-            ),
+            ChainPayload::Columns => format!("payload columns joined by {:?}", self.separator),
             other => format!("payload {}", other.as_str()),
         };
         format!(
@@ -125,7 +124,13 @@ impl Scheme {
                             hashed: json_columns.to_vec(),
                         };
                         let same = (s.algorithm, s.encoding, s.payload, s.prev, &s.hashed)
-                            == (self.algorithm, self.encoding, self.payload, self.prev, &self.hashed);
+                            == (
+                                self.algorithm,
+                                self.encoding,
+                                self.payload,
+                                self.prev,
+                                &self.hashed,
+                            );
                         if !same {
                             all.push(s);
                         }
@@ -270,7 +275,11 @@ mod tests {
             s.payload_text(&names, &[Some("1"), None]),
             r#"{"id":"1","prev_hash":null}"#
         );
-        assert_eq!(s.alternatives(&[0]).len(), 24, "an in-payload scheme is not among them");
+        assert_eq!(
+            s.alternatives(&[0]).len(),
+            24,
+            "an in-payload scheme is not among them"
+        );
         let unknown: AuditChainSettings =
             toml::from_str("payload = \"columns\"\ncolumns = [\"nope\"]").unwrap();
         let err = Scheme::configured(&unknown, &names, 1, &[0]).unwrap_err();
