@@ -32,6 +32,7 @@ mod pg_live_schemes;
 mod pg_policy_oracle;
 mod pg_server;
 mod pg_static;
+mod pg_tenant_isolation;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;
