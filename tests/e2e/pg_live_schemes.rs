@@ -6,6 +6,7 @@
 // Test helpers: a panic with the value is the clearest failure report.
 #![allow(clippy::unwrap_used)]
 
+use std::fmt::Write as _;
 use std::process::Command;
 
 use serde_json::{Value, json};
@@ -47,11 +48,11 @@ fn chain_toml(scheme: &Value) -> String {
         "genesis",
     ] {
         if let Some(v) = scheme.get(key).and_then(Value::as_str) {
-            toml.push_str(&format!("{key} = {v:?}\n"));
+            writeln!(toml, "{key} = {v:?}").unwrap();
         }
     }
     if let Some(columns) = scheme.get("columns") {
-        toml.push_str(&format!("columns = {columns}\n"));
+        writeln!(toml, "columns = {columns}").unwrap();
     }
     toml
 }

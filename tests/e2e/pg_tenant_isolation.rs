@@ -6,6 +6,7 @@
 // Test helpers: a panic with the value is the clearest failure report.
 #![allow(clippy::unwrap_used)]
 
+use std::fmt::Write as _;
 use std::process::Command;
 
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
@@ -46,20 +47,20 @@ fn roles_sql(roles: &[&str]) -> String {
          CREATE ROLE auditor LOGIN PASSWORD '{AUDITOR_PASSWORD}';"
     );
     for r in roles {
-        sql.push_str(&format!(
-            " CREATE ROLE {r} LOGIN PASSWORD '{APP_PASSWORD}';"
-        ));
+        write!(sql, " CREATE ROLE {r} LOGIN PASSWORD '{APP_PASSWORD}';").unwrap();
     }
     sql
 }
 
-fn tenant_config(isolation: &str, targets: &[(&str, &str, &str)], extra: &str) -> String {
+fn tenant_config(isolation: &str, targets: &[(&str, &str, &str)]) -> String {
     let mut toml = format!("[postgres]\nisolation = \"{isolation}\"\n");
     for (tenant, env, role) in targets {
-        toml.push_str(&format!(
+        write!(
+            toml,
             "\n[[target.postgres]]\nname = \"{tenant}\"\ndsn_env = \"{env}\"\ntenant = \"{tenant}\"\n\
-             runtime_roles = [\"{role}\"]\n{extra}"
-        ));
+             runtime_roles = [\"{role}\"]\n"
+        )
+        .unwrap();
     }
     toml
 }
@@ -118,7 +119,6 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("acme", "T_ACME", "acme_app"),
             ("globex", "T_GLOBEX", "globex_app"),
         ],
-        "",
     ));
     let s = scan(
         &repo,
@@ -166,7 +166,6 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("acme", "T_ACME", "globex_app"),
             ("globex", "T_GLOBEX", "globex_app"),
         ],
-        "",
     ));
     let s = scan(
         &repo,
@@ -220,7 +219,6 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("acme", "T_SAAS", "acme_app"),
             ("globex", "T_SAAS", "globex_app"),
         ],
-        "",
     ));
     let s = scan(
         &repo,
@@ -245,7 +243,6 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("acme", "T_SAAS", "acme_app"),
             ("globex", "T_UNSET_GLOBEX", "globex_app"),
         ],
-        "",
     ));
     let s = scan(
         &repo,

@@ -219,7 +219,7 @@ fn other_scheme(
 /// What the first row's previous hash may be (`[postgres.audit_chain] genesis`).
 fn is_genesis(genesis: Option<&str>, prev: Option<&str>) -> bool {
     match (genesis, prev) {
-        (None, None) | (Some("empty" | "null"), None) => true,
+        (None | Some("empty" | "null"), None) => true,
         (None, Some(p)) => p.is_empty() || (p.len() == 64 && p.bytes().all(|b| b == b'0')),
         (Some("empty"), Some(p)) => p.is_empty(),
         (Some("null"), Some(_)) | (Some(_), None) => false,
@@ -359,8 +359,10 @@ mod tests {
             "location": {"uri": "postgres://h:5432/db/public.audit_events"},
         }))
         .unwrap();
-        let mut pg = PostgresSettings::default();
-        pg.audit_chain = toml::from_str(cfg).unwrap();
+        let pg = PostgresSettings {
+            audit_chain: toml::from_str(cfg).unwrap(),
+            ..PostgresSettings::default()
+        };
         layout(&table, vec!["id".into()], &pg).unwrap()
     }
 
