@@ -236,6 +236,27 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         "{message}"
     );
 
+    // A search_path naming another tenant's schema is reported even while USAGE is refused:
+    // the role is set up to resolve that tenant's objects first.
+    pg.psql(
+        "saas",
+        "ALTER ROLE globex_app SET search_path = globex, acme",
+    );
+    let s = scan(
+        &repo,
+        &[("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))],
+        &["--all-targets"],
+    );
+    let f = s.finding("pg-tenant-isolation", "acme");
+    assert_eq!(f["status"], "fail", "{f:#}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("`globex_app` has search_path `globex, acme` naming schema acme"),
+        "{f:#}"
+    );
+
     // A target that cannot be read is an error, never a pass.
     let repo = repo_with_config(&tenant_config(
         "schema",

@@ -120,7 +120,10 @@ fn layout(
         .filter(|c| **c != hash)
         .cloned()
         .collect();
-    let prev_index = fields.iter().position(|c| *c == prev).unwrap_or_default();
+    let prev_index = fields
+        .iter()
+        .position(|c| *c == prev)
+        .ok_or_else(|| format!("its previous-hash column `{prev}` is also its hash column"))?;
     let json_columns: Vec<usize> = (0..fields.len())
         .filter(|&i| i != prev_index && !cfg.exclude_columns.contains(&fields[i]))
         .collect();
@@ -469,6 +472,21 @@ mod tests {
             record.verifies_as.as_deref(),
             Some("sha512/base64, payload json_sorted, previous hash as suffix")
         );
+    }
+
+    #[test]
+    fn a_previous_hash_column_that_is_the_hash_column_is_an_error() {
+        let table: Table = serde_json::from_value(serde_json::json!({
+            "schema": "public", "name": "audit_events", "columns": ["id", "hash"],
+            "location": {"uri": "postgres://h:5432/db/public.audit_events"},
+        }))
+        .unwrap();
+        let pg = PostgresSettings {
+            audit_chain: toml::from_str("prev_included = \"hash\"").unwrap(),
+            ..PostgresSettings::default()
+        };
+        let err = layout(&table, vec!["id".into()], &pg).err().unwrap();
+        assert!(err.contains("`hash` is also its hash column"), "{err}");
     }
 
     #[test]
