@@ -829,6 +829,16 @@ impl Settings {
             problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());
         }
         problems.extend(self.postgres.audit_chain.problems());
+        if self.postgres.isolation == Isolation::Rls
+            && let Some(t) = self.target.postgres.iter().find(|t| t.tenant.is_some())
+        {
+            // Otherwise the tenant would be silently ignored: nothing judges it under RLS.
+            problems.push(format!(
+                "[[target.postgres]] `{}` names a `tenant`, which is only read with [postgres] \
+                 isolation = \"database\" or \"schema\"",
+                t.name
+            ));
+        }
         if self.aws.max_in_flight == 0 {
             problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
         }
@@ -1059,6 +1069,54 @@ mod tests {
                 .contains(&"audit_logs".to_owned())
         );
         assert!(!unset.postgres.runtime_roles_configured());
+    }
+
+    #[test]
+    fn isolation_tenants_and_chain_schemes_parse_and_inconsistencies_are_problems() {
+        let settings: Settings = toml::from_str(
+            "[postgres]\nisolation = \"schema\"\nruntime_roles = [\"shared\"]\n\n\
+             [postgres.audit_chain]\nalgorithm = \"sha512\"\nencoding = \"base64\"\n\
+             payload = \"columns\"\n\n\
+             [[target.postgres]]\nname = \"a\"\ndsn_env = \"A\"\ntenant = \"acme\"\n\
+             runtime_roles = [\"acme_app\"]\n\n\
+             [[target.postgres]]\nname = \"b\"\ndsn_env = \"B\"\ntenant = \"globex\"\n\
+             tenant_schema = \"t_globex\"\n",
+        )
+        .unwrap();
+        let tenants = settings.tenant_targets();
+        assert_eq!(
+            (
+                tenants[0].schema.as_str(),
+                tenants[0].runtime_roles.as_slice()
+            ),
+            ("acme", ["acme_app".to_owned()].as_slice())
+        );
+        assert_eq!(
+            (
+                tenants[1].schema.as_str(),
+                tenants[1].runtime_roles.as_slice()
+            ),
+            ("t_globex", ["shared".to_owned()].as_slice()),
+            "a target without runtime_roles uses [postgres]'s"
+        );
+        assert_eq!(
+            settings.postgres.audit_chain.algorithm,
+            ChainAlgorithm::Sha512
+        );
+        let problems = settings.problems().join("\n");
+        assert!(
+            problems.contains("needs a non-empty `columns` list"),
+            "{problems}"
+        );
+        let mut rls = settings.clone();
+        rls.postgres.isolation = Isolation::Rls;
+        assert!(
+            rls.problems()
+                .join("\n")
+                .contains("`a` names a `tenant`, which is only read with")
+        );
+        let bad = toml::from_str::<Settings>("[postgres]\nisolation = \"cluster\"\n").unwrap_err();
+        assert!(bad.to_string().contains("cluster"), "{bad}");
     }
 
     #[test]
