@@ -40,6 +40,7 @@ pub static ALL: &[&dyn Check] = &[
     &rules::pg_audit_append_only::PgAuditAppendOnly,
     &rules::pg_audit_hash_chained::PgAuditHashChained,
     &rules::pg_security_definer_search_path::PgSecurityDefinerSearchPath,
+    &rules::pg_tenant_isolation::PgTenantIsolation,
     &rules::tls_min_version::TlsMinVersion,
     &rules::tls_weak_ciphers::TlsWeakCiphers,
     &rules::tls_cert_valid::TlsCertValid,

@@ -176,12 +176,37 @@ pub struct PostgresSettings {
     /// policy branch that admits every row when such a switch says so passes (and is reported
     /// in the evidence). Default: none, so every such bypass fails.
     pub break_glass: Vec<String>,
+    /// How tenants are kept apart: `rls` (default: row-level security in one database),
+    /// `database` (a database per tenant) or `schema` (a schema per tenant). With `database` or
+    /// `schema` the RLS checks are not applicable and `pg-tenant-isolation` judges the live
+    /// targets that name their `tenant`.
+    pub isolation: Isolation,
 }
 
-/// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
-/// `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL) followed by the
-/// compact JSON object of every other column in column order, values as PostgreSQL text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    #[default]
+    Rls,
+    Database,
+    Schema,
+}
+
+impl Isolation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Isolation::Rls => "rls",
+            Isolation::Database => "database",
+            Isolation::Schema => "schema",
+        }
+    }
+}
+
+/// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. By default
+/// each row's `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL)
+/// followed by the compact JSON object of every other column in column order, values as
+/// PostgreSQL text; the keys below describe the other common schemes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditChainSettings {
     // The hash and previous-hash columns are `[postgres] audit_hash_columns` and
@@ -190,6 +215,120 @@ pub struct AuditChainSettings {
     pub order_by: Vec<String>,
     /// Columns left out of the hashed JSON (e.g. filled after insertion).
     pub exclude_columns: Vec<String>,
+    /// The digest: `sha256` (default), `sha384` or `sha512`.
+    pub algorithm: ChainAlgorithm,
+    /// How the digest is written in the hash column: `hex` (default, any case) or `base64`.
+    pub encoding: ChainEncoding,
+    /// What is hashed besides the previous hash: `json` (default), `json_sorted` or `columns`.
+    pub payload: ChainPayload,
+    /// For `payload = "columns"`: the columns hashed, in this order, as text (NULL: empty).
+    pub columns: Vec<String>,
+    /// For `payload = "columns"`: what joins the column values.
+    pub separator: String,
+    /// Where the previous hash goes: `prefix` (default), `suffix`, or the name of the
+    /// previous-hash column, which is then hashed inside the payload like any other column.
+    pub prev_included: String,
+    /// The first row's previous-hash value: `empty` (NULL or ''), `null`, or a literal.
+    /// Unset: NULL, '' or 64 zeros.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub genesis: Option<String>,
+}
+
+impl Default for AuditChainSettings {
+    fn default() -> Self {
+        AuditChainSettings {
+            order_by: Vec::new(),
+            exclude_columns: Vec::new(),
+            algorithm: ChainAlgorithm::default(),
+            encoding: ChainEncoding::default(),
+            payload: ChainPayload::default(),
+            columns: Vec::new(),
+            separator: "|".to_owned(),
+            prev_included: "prefix".to_owned(),
+            genesis: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainAlgorithm {
+    #[default]
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainEncoding {
+    #[default]
+    Hex,
+    Base64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainPayload {
+    #[default]
+    Json,
+    JsonSorted,
+    Columns,
+}
+
+impl ChainAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainAlgorithm::Sha256 => "sha256",
+            ChainAlgorithm::Sha384 => "sha384",
+            ChainAlgorithm::Sha512 => "sha512",
+        }
+    }
+}
+
+impl ChainEncoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainEncoding::Hex => "hex",
+            ChainEncoding::Base64 => "base64",
+        }
+    }
+}
+
+impl ChainPayload {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainPayload::Json => "json",
+            ChainPayload::JsonSorted => "json_sorted",
+            ChainPayload::Columns => "columns",
+        }
+    }
+}
+
+impl AuditChainSettings {
+    /// Settings that parse but cannot describe a scheme, one sentence each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.payload == ChainPayload::Columns && self.columns.is_empty() {
+            problems.push(
+                "[postgres.audit_chain] payload = \"columns\" needs a non-empty `columns` list"
+                    .to_owned(),
+            );
+        }
+        if self.payload != ChainPayload::Columns && !self.columns.is_empty() {
+            problems.push(
+                "[postgres.audit_chain] `columns` is only read with payload = \"columns\""
+                    .to_owned(),
+            );
+        }
+        if self.prev_included.trim().is_empty() {
+            problems.push(
+                "[postgres.audit_chain] prev_included must be `prefix`, `suffix` or a column name"
+                    .to_owned(),
+            );
+        }
+        problems
+    }
 }
 
 /// Built-in tenant columns (matched ignoring case and `_`, so `tenantId` counts).
@@ -411,6 +550,48 @@ pub struct PostgresTarget {
     pub audit_tables: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_columns: Option<Vec<String>>,
+    /// The tenant whose database (or schema) this target is, for `[postgres] isolation =
+    /// "database"` or `"schema"`: it must refuse every other tenant's runtime roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// With `isolation = "schema"`: the tenant's schema (default: the tenant's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_schema: Option<String>,
+}
+
+/// A `[[target.postgres]]` that names its tenant, with what the isolation judgement needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantTarget {
+    /// The target's `name`.
+    pub target: String,
+    pub tenant: String,
+    /// The roles this tenant's application connects as: the target's `runtime_roles`, else
+    /// `[postgres] runtime_roles`.
+    pub runtime_roles: Vec<String>,
+    /// The tenant's schema (`tenant_schema`, default the tenant's name).
+    pub schema: String,
+}
+
+impl Settings {
+    /// Every target that names its tenant, in configuration order.
+    pub fn tenant_targets(&self) -> Vec<TenantTarget> {
+        self.target
+            .postgres
+            .iter()
+            .filter_map(|t| {
+                let tenant = t.tenant.clone()?;
+                Some(TenantTarget {
+                    target: t.name.clone(),
+                    runtime_roles: t
+                        .runtime_roles
+                        .clone()
+                        .unwrap_or_else(|| self.postgres.configured_runtime_roles().to_vec()),
+                    schema: t.tenant_schema.clone().unwrap_or_else(|| tenant.clone()),
+                    tenant,
+                })
+            })
+            .collect()
+    }
 }
 
 impl Settings {
@@ -747,6 +928,17 @@ impl Settings {
         if self.image.concurrency == 0 || self.image.timeout_ms == 0 {
             problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());
         }
+        problems.extend(self.postgres.audit_chain.problems());
+        if self.postgres.isolation == Isolation::Rls
+            && let Some(t) = self.target.postgres.iter().find(|t| t.tenant.is_some())
+        {
+            // Otherwise the tenant would be silently ignored: nothing judges it under RLS.
+            problems.push(format!(
+                "[[target.postgres]] `{}` names a `tenant`, which is only read with [postgres] \
+                 isolation = \"database\" or \"schema\"",
+                t.name
+            ));
+        }
         if self.aws.max_in_flight == 0 {
             problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
         }
@@ -1032,6 +1224,54 @@ mod tests {
                 .contains(&"audit_logs".to_owned())
         );
         assert!(!unset.postgres.runtime_roles_configured());
+    }
+
+    #[test]
+    fn isolation_tenants_and_chain_schemes_parse_and_inconsistencies_are_problems() {
+        let settings: Settings = toml::from_str(
+            "[postgres]\nisolation = \"schema\"\nruntime_roles = [\"shared\"]\n\n\
+             [postgres.audit_chain]\nalgorithm = \"sha512\"\nencoding = \"base64\"\n\
+             payload = \"columns\"\n\n\
+             [[target.postgres]]\nname = \"a\"\ndsn_env = \"A\"\ntenant = \"acme\"\n\
+             runtime_roles = [\"acme_app\"]\n\n\
+             [[target.postgres]]\nname = \"b\"\ndsn_env = \"B\"\ntenant = \"globex\"\n\
+             tenant_schema = \"t_globex\"\n",
+        )
+        .unwrap();
+        let tenants = settings.tenant_targets();
+        assert_eq!(
+            (
+                tenants[0].schema.as_str(),
+                tenants[0].runtime_roles.as_slice()
+            ),
+            ("acme", ["acme_app".to_owned()].as_slice())
+        );
+        assert_eq!(
+            (
+                tenants[1].schema.as_str(),
+                tenants[1].runtime_roles.as_slice()
+            ),
+            ("t_globex", ["shared".to_owned()].as_slice()),
+            "a target without runtime_roles uses [postgres]'s"
+        );
+        assert_eq!(
+            settings.postgres.audit_chain.algorithm,
+            ChainAlgorithm::Sha512
+        );
+        let problems = settings.problems().join("\n");
+        assert!(
+            problems.contains("needs a non-empty `columns` list"),
+            "{problems}"
+        );
+        let mut rls = settings.clone();
+        rls.postgres.isolation = Isolation::Rls;
+        assert!(
+            rls.problems()
+                .join("\n")
+                .contains("`a` names a `tenant`, which is only read with")
+        );
+        let bad = toml::from_str::<Settings>("[postgres]\nisolation = \"cluster\"\n").unwrap_err();
+        assert!(bad.to_string().contains("cluster"), "{bad}");
     }
 
     #[test]

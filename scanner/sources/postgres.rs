@@ -9,6 +9,8 @@
 mod catalog;
 mod chain;
 mod connect;
+mod scheme;
+mod tenancy;
 
 use checks::Settings;
 use checks::facts::Collection;
@@ -94,6 +96,9 @@ async fn audit_with_dsn(
         Ok(client) => {
             if let Err(cause) = read_database(&client, &plan, &effective, &mut db).await {
                 db.error = Some(cause);
+            } else if let (Some(tenant), Some(live)) = (&target.tenant, &mut db.live) {
+                let schema = target.tenant_schema.as_deref().unwrap_or(tenant);
+                live.tenant_access = Some(tenancy::access(&client, settings, tenant, schema).await);
             }
         }
     }
@@ -265,6 +270,7 @@ fn redact_errors(db: &mut Database, secrets: &Secrets) {
             &mut live.passwords_error,
         ]);
         errors.extend(live.audit_chains.iter_mut().map(|c| &mut c.error));
+        errors.extend(live.tenant_access.iter_mut().map(|a| &mut a.error));
     }
     for error in errors.into_iter().flatten() {
         *error = secrets.redact(error);

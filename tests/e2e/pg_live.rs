@@ -12,17 +12,17 @@ use crate::pg_live_harness::{
     Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port, repo_with_config,
 };
 
-const AUDITOR_PASSWORD: &str = "Aud1tor-Secret-4711";
+pub(crate) const AUDITOR_PASSWORD: &str = "Aud1tor-Secret-4711";
 
 /// Everything one scan printed or wrote.
-struct Scan {
-    code: i32,
-    report: Value,
-    facts: Value,
-    raw: String,
+pub(crate) struct Scan {
+    pub code: i32,
+    pub report: Value,
+    pub facts: Value,
+    pub raw: String,
 }
 
-fn scan(repo: &tempfile::TempDir, env: &[(&str, String)], args: &[&str]) -> Scan {
+pub(crate) fn scan(repo: &tempfile::TempDir, env: &[(&str, String)], args: &[&str]) -> Scan {
     let facts_path = repo.path().join("facts.json");
     let mut cmd = vouch();
     cmd.arg("scan")
@@ -49,7 +49,7 @@ fn scan(repo: &tempfile::TempDir, env: &[(&str, String)], args: &[&str]) -> Scan
 }
 
 impl Scan {
-    fn finding(&self, check: &str, subject: &str) -> &Value {
+    pub(crate) fn finding(&self, check: &str, subject: &str) -> &Value {
         self.report["findings"]
             .as_array()
             .unwrap()
@@ -63,7 +63,7 @@ impl Scan {
             })
     }
 
-    fn database(&self, target: &str) -> &Value {
+    pub(crate) fn database(&self, target: &str) -> &Value {
         self.facts["postgres"]
             .as_array()
             .unwrap()

@@ -39,6 +39,51 @@ pub struct LiveState {
     pub partitions: Vec<PartitionInfo>,
     /// One verification per audit table found or configured.
     pub audit_chains: Vec<AuditChain>,
+    /// For a target that names its `tenant`: what this database grants the runtime roles of
+    /// every tenant (`pg-tenant-isolation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_access: Option<TenantAccess>,
+}
+
+/// What one tenant's database (or schema) grants the runtime roles of every declared tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TenantAccess {
+    pub tenant: String,
+    /// `current_database()`.
+    pub database: String,
+    /// Whether PUBLIC holds CONNECT on the database (the default for a new database).
+    pub public_connect: bool,
+    /// With schema isolation: the tenant's schema, whether it exists, and whether PUBLIC holds
+    /// USAGE on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub schema_exists: bool,
+    pub public_schema_usage: bool,
+    /// One entry per runtime role of any tenant target.
+    pub roles: Vec<RoleAccess>,
+    /// Why the grants could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What PostgreSQL itself answers for one role (`has_database_privilege`,
+/// `has_schema_privilege`: membership, PUBLIC and superuser included).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoleAccess {
+    pub role: String,
+    /// The role exists on this server.
+    pub exists: bool,
+    pub superuser: bool,
+    pub can_connect: bool,
+    /// USAGE on the tenant's schema (schema isolation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_usage: Option<bool>,
+    /// The role's `search_path` settings (`ALTER ROLE … SET search_path`), for every database
+    /// and this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub search_path: Vec<String>,
 }
 
 impl LiveState {
@@ -121,6 +166,10 @@ pub struct AuditChain {
     pub broken_rows: u64,
     #[serde(default)]
     pub first_broken: Option<BrokenRow>,
+    /// When the configured scheme did not verify the first rows but another common scheme
+    /// did: that scheme (`sha512/base64, payload json_sorted, previous hash as suffix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifies_as: Option<String>,
     /// Why the chain could not be verified (no SELECT, no hash column…).
     #[serde(default)]
     pub error: Option<String>,

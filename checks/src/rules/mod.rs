@@ -45,6 +45,7 @@ pub mod pg_schema_drift;
 pub mod pg_security_definer_search_path;
 pub mod pg_ssl_enforced;
 pub mod pg_table_classified;
+pub mod pg_tenant_isolation;
 pub mod sbom_present;
 pub mod sbom_valid;
 pub mod secrets_committed;

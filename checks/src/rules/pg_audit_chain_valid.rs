@@ -24,8 +24,8 @@ Each audit table of a live target (`[postgres] audit_tables`, default `audit_log
 chain order (`[postgres.audit_chain] order_by`, default the primary key) with a server-side
 cursor, a thousand rows at a time, so memory stays bounded whatever the size, and checks:
 1. each row's previous-hash column equals the hash of the row before it (the first row's is
-   NULL, empty, or 64 zeros);
-2. each row's hash recomputes under the **default scheme**:
+   the `genesis` value: by default NULL, empty, or 64 zeros);
+2. each row's hash recomputes under the configured scheme. The **default scheme** is
    `hash = lower-hex( SHA-256( prev_hash || json ) )`, where `prev_hash` is the row's
    previous-hash value as text (empty when NULL) and `json` is the compact JSON object of every
    other column (all but the hash and previous-hash columns and `exclude_columns`) in column
@@ -36,8 +36,35 @@ cursor, a thousand rows at a time, so memory stays bounded whatever the size, an
 Columns are found by name: the hash in `hash`, `row_hash` or `entry_hash`, the link in
 `prev_hash` or `previous_hash` (`[postgres] audit_hash_columns` and `audit_prev_hash_columns`
 override them, as for `pg-audit-hash-chained`); `[postgres.audit_chain]` sets `order_by` and
-`exclude_columns`. A table vouch cannot read (no `SELECT`
-grant), without the columns or without an order is `error`: unverified is never a pass.
+`exclude_columns`, and describes the other common schemes:
+
+| key | values (default first) |
+|---|---|
+| `algorithm` | `sha256`, `sha384`, `sha512` |
+| `encoding` | `hex` (compared in any case), `base64` (standard alphabet, padded) |
+| `payload` | `json`; `json_sorted` (the same object with keys sorted, as Python's `json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`); `columns`: the values of `columns = [...]` in that order joined by `separator` (default `|`), NULL as an empty value |
+| `prev_included` | `prefix` (previous hash, then payload), `suffix`, or the previous-hash column's name: it is then hashed inside the payload like any other column (NULL as `null`) and no longer prefixed. With `payload = "columns"` a prefix or suffix is joined by the separator |
+| `genesis` | unset (NULL, empty or 64 zeros), `empty` (NULL or empty), `null`, or a literal the first row's previous hash must equal |
+
+```toml
+[postgres.audit_chain]
+algorithm = "sha512"
+encoding = "base64"
+payload = "columns"
+columns = ["id", "tenant_id", "action", "at"]
+separator = "|"
+genesis = "GENESIS"
+```
+
+When the configured scheme fails within the first 64 rows, vouch tries the other common
+schemes on them (each algorithm and encoding, `json` or `json_sorted`, previous hash as prefix
+or suffix). If one verifies them all, the finding is an `error` naming it ("verifies as
+sha512/base64, payload json_sorted, previous hash as suffix: check [postgres.audit_chain]"):
+a configuration to fix, not evidence of tampering, and still not a pass.
+
+A table vouch cannot read (no `SELECT` grant), without the columns or without an order is
+`error`: unverified is never a pass. A deleted last row cannot be seen by any chain; anchor the
+latest hash outside the database (an evidence pack does) to detect truncation.
 
 ## How to fix
 A broken chain is an incident: find out who changed the named row (server logs, backups), then
@@ -76,6 +103,15 @@ fn judge(chain: &AuditChain, out: &mut Findings) {
         let msg = format!(
             "the hash chain of {} could not be verified: {cause}",
             chain.table
+        );
+        return out.error(subject, location, msg, evidence);
+    }
+    if let (Some(broken), Some(other)) = (&chain.first_broken, &chain.verifies_as) {
+        // Not evidence of tampering: the rows hash under another scheme than the one declared.
+        let msg = format!(
+            "the hash chain of {} does not verify under the configured scheme ({}; first at the \
+             row with key {}) but verifies as {other}: check [postgres.audit_chain]",
+            chain.table, chain.scheme, broken.key
         );
         return out.error(subject, location, msg, evidence);
     }

@@ -1,3 +1,4 @@
+use super::pg_tenant_isolation::rls_not_applicable;
 use serde_json::json;
 
 use super::pg_common::{scopes, table_names};
@@ -45,6 +46,9 @@ impl Check for PgRlsEnabled {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
+            if rls_not_applicable(&scope, out) {
+                continue;
+            }
             for u in &scope.db.unparsed {
                 if let Some(table) = &u.creates {
                     out.error(

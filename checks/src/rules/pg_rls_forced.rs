@@ -1,3 +1,4 @@
+use super::pg_tenant_isolation::rls_not_applicable;
 use serde_json::json;
 
 use super::pg_common::{not_applicable_without_rls, scopes, table_names};
@@ -39,6 +40,9 @@ impl Check for PgRlsForced {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
+            if rls_not_applicable(&scope, out) {
+                continue;
+            }
             for (t, reason) in scope.tenant_tables() {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);

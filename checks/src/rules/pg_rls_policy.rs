@@ -1,3 +1,4 @@
+use super::pg_tenant_isolation::rls_not_applicable;
 use serde_json::json;
 
 use super::pg_common::{Scope, policy_applies, scopes, table_names};
@@ -51,6 +52,9 @@ impl Check for PgRlsPolicy {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
+            if rls_not_applicable(&scope, out) {
+                continue;
+            }
             for (t, _) in scope.tenant_tables() {
                 if !t.rls_enabled {
                     continue;

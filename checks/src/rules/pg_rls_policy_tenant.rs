@@ -1,3 +1,4 @@
+use super::pg_tenant_isolation::rls_not_applicable;
 use serde_json::{Value, json};
 
 use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, scopes, table_names};
@@ -106,6 +107,9 @@ impl Check for PgRlsPolicyTenant {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
+            if rls_not_applicable(&scope, out) {
+                continue;
+            }
             for (t, _) in scope.tenant_tables() {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);

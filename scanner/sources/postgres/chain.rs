@@ -11,23 +11,32 @@
 use checks::Location;
 use checks::facts::pg::Table;
 use checks::facts::pg_live::{AuditChain, BrokenRow};
-use checks::settings::PostgresSettings;
-use sha2::{Digest, Sha256};
+use checks::settings::{
+    AuditChainSettings, ChainAlgorithm, ChainEncoding, ChainPayload, PostgresSettings,
+};
 use tokio_postgres::SimpleQueryMessage;
 
 use super::connect::Session;
+use super::scheme::{PrevPlace, Scheme};
 
 pub const SCHEME: &str =
     "sha256-hex(prev_hash || json(other columns in column order, values as text))";
 /// Rows fetched per round trip: memory stays bounded by this, whatever the table's size.
 const BATCH: usize = 1000;
+/// Rows kept to try the other common schemes on when the configured one fails among them.
+const PROBE_ROWS: usize = 64;
 
 /// Which columns play which part, resolved against the table's columns.
 struct Layout {
     order_by: Vec<String>,
     hash: String,
-    prev: String,
-    hashed: Vec<String>,
+    /// Every column but the hash, in table order: what a scheme reads.
+    fields: Vec<String>,
+    /// The previous-hash column's index in `fields`.
+    prev: usize,
+    /// The fields a JSON payload hashes: all but the previous hash and `exclude_columns`.
+    json_columns: Vec<usize>,
+    scheme: Scheme,
 }
 
 /// Verifies one audit table's chain. Never fails: a problem becomes the record's `error`.
@@ -47,6 +56,7 @@ pub async fn verify(
         rows_checked: 0,
         broken_rows: 0,
         first_broken: None,
+        verifies_as: None,
         error: None,
     };
     let layout = match layout(table, primary_key, pg) {
@@ -57,9 +67,10 @@ pub async fn verify(
         }
     };
     record.hash_column = Some(layout.hash.clone());
-    record.prev_hash_column = Some(layout.prev.clone());
+    record.prev_hash_column = Some(layout.fields[layout.prev].clone());
     record.order_by.clone_from(&layout.order_by);
-    if let Err(e) = walk(client, table, &layout, &mut record).await {
+    record.scheme = layout.scheme.label();
+    if let Err(e) = walk(client, table, &layout, &pg.audit_chain, &mut record).await {
         // End the read-only transaction the cursor lived in; the session is reused.
         let _ = client.batch_execute("ROLLBACK").await;
         record.error = Some(e);
@@ -84,7 +95,11 @@ fn layout(
         })
     };
     let hash = pick(pg.effective_audit_hash_columns(), "hash")?;
-    let prev = pick(pg.effective_audit_prev_hash_columns(), "previous-hash")?;
+    // `prev_included = "<column>"` names the previous-hash column itself.
+    let prev = match cfg.prev_included.as_str() {
+        "prefix" | "suffix" => pick(pg.effective_audit_prev_hash_columns(), "previous-hash")?,
+        column => pick(vec![column.to_owned()], "previous-hash (prev_included)")?,
+    };
     let order_by = if cfg.order_by.is_empty() {
         primary_key
     } else {
@@ -99,17 +114,27 @@ fn layout(
     if let Some(missing) = order_by.iter().find(|c| !has(c)) {
         return Err(format!("it has no order_by column `{missing}`"));
     }
-    let hashed = table
+    let fields: Vec<String> = table
         .columns
         .iter()
-        .filter(|c| **c != hash && **c != prev && !cfg.exclude_columns.contains(c))
+        .filter(|c| **c != hash)
         .cloned()
         .collect();
+    let prev_index = fields
+        .iter()
+        .position(|c| *c == prev)
+        .ok_or_else(|| format!("its previous-hash column `{prev}` is also its hash column"))?;
+    let json_columns: Vec<usize> = (0..fields.len())
+        .filter(|&i| i != prev_index && !cfg.exclude_columns.contains(&fields[i]))
+        .collect();
+    let scheme = Scheme::configured(cfg, &fields, prev_index, &json_columns)?;
     Ok(Layout {
         order_by,
         hash,
-        prev,
-        hashed,
+        fields,
+        prev: prev_index,
+        json_columns,
+        scheme,
     })
 }
 
@@ -121,14 +146,14 @@ async fn walk(
     client: &Session,
     table: &Table,
     layout: &Layout,
+    cfg: &AuditChainSettings,
     record: &mut AuditChain,
 ) -> Result<(), String> {
     let ident = |c: &String| quote_ident(c);
     let order: Vec<String> = layout.order_by.iter().map(ident).collect();
     let mut select: Vec<String> = order.clone();
     select.push(quote_ident(&layout.hash));
-    select.push(quote_ident(&layout.prev));
-    select.extend(layout.hashed.iter().map(ident));
+    select.extend(layout.fields.iter().map(ident));
     let from = format!(
         "{}.{}",
         quote_ident(&table.schema),
@@ -141,8 +166,8 @@ async fn walk(
         order.join(", ")
     );
     client.batch_execute(&declare).await?;
-    let mut state = ChainState::default();
-    let keys = layout.order_by.len();
+    let mut verifier = Verifier::new(layout, &layout.scheme, cfg.genesis.as_deref());
+    let mut probe: Vec<Vec<Option<String>>> = Vec::new();
     loop {
         let messages = client
             .simple_query(&format!("FETCH {BATCH} FROM vouch_chain"))
@@ -152,7 +177,10 @@ async fn walk(
             if let SimpleQueryMessage::Row(row) = message {
                 fetched += 1;
                 let values: Vec<Option<&str>> = (0..row.len()).map(|i| row.get(i)).collect();
-                state.check(&values, keys, &layout.hashed, record);
+                if probe.len() < PROBE_ROWS {
+                    probe.push(values.iter().map(|v| v.map(str::to_owned)).collect());
+                }
+                verifier.check(&values, record);
             }
         }
         if fetched < BATCH {
@@ -160,44 +188,111 @@ async fn walk(
         }
     }
     client.batch_execute("CLOSE vouch_chain; COMMIT").await?;
+    record.verifies_as = other_scheme(layout, cfg, &probe, verifier.first_broken_at);
     Ok(())
 }
 
-#[derive(Default)]
-struct ChainState {
-    previous_hash: Option<String>,
+/// When the configured scheme broke within the first rows, the first other common scheme
+/// under which all of them verify: the configuration is then wrong, not the log.
+fn other_scheme(
+    layout: &Layout,
+    cfg: &AuditChainSettings,
+    probe: &[Vec<Option<String>>],
+    first_broken_at: Option<usize>,
+) -> Option<String> {
+    if first_broken_at.is_none_or(|at| at >= probe.len()) {
+        return None;
+    }
+    layout
+        .scheme
+        .alternatives(&layout.json_columns)
+        .into_iter()
+        .find(|alternative| {
+            let mut verifier = Verifier::new(layout, alternative, cfg.genesis.as_deref());
+            let mut scratch = missing("", "");
+            for row in probe {
+                let values: Vec<Option<&str>> = row.iter().map(Option::as_deref).collect();
+                verifier.check(&values, &mut scratch);
+            }
+            scratch.broken_rows == 0
+        })
+        .map(|s| s.label())
 }
 
-impl ChainState {
-    /// `values`: the key columns, hash, previous hash, then the hashed columns.
-    fn check(
-        &mut self,
-        values: &[Option<&str>],
-        keys: usize,
-        names: &[String],
-        record: &mut AuditChain,
-    ) {
+/// What the first row's previous hash may be (`[postgres.audit_chain] genesis`).
+fn is_genesis(genesis: Option<&str>, prev: Option<&str>) -> bool {
+    match (genesis, prev) {
+        (None | Some("empty" | "null"), None) => true,
+        (None, Some(p)) => p.is_empty() || (p.len() == 64 && p.bytes().all(|b| b == b'0')),
+        (Some("empty"), Some(p)) => p.is_empty(),
+        (Some("null"), Some(_)) | (Some(_), None) => false,
+        (Some(literal), Some(p)) => p == literal,
+    }
+}
+
+fn genesis_text(genesis: Option<&str>) -> String {
+    match genesis {
+        None => "NULL, empty or 64 zeros".to_owned(),
+        Some("empty") => "NULL or empty".to_owned(),
+        Some("null") => "NULL".to_owned(),
+        Some(literal) => literal.to_owned(),
+    }
+}
+
+/// Walks rows in chain order under one scheme, recording what breaks.
+struct Verifier<'a> {
+    layout: &'a Layout,
+    scheme: &'a Scheme,
+    genesis: Option<&'a str>,
+    previous_hash: Option<String>,
+    rows: usize,
+    /// The 0-based position of the first row that did not verify.
+    first_broken_at: Option<usize>,
+}
+
+impl<'a> Verifier<'a> {
+    fn new(layout: &'a Layout, scheme: &'a Scheme, genesis: Option<&'a str>) -> Self {
+        Verifier {
+            layout,
+            scheme,
+            genesis,
+            previous_hash: None,
+            rows: 0,
+            first_broken_at: None,
+        }
+    }
+
+    /// `values`: the key columns, the hash, then the fields.
+    fn check(&mut self, values: &[Option<&str>], record: &mut AuditChain) {
+        let keys = self.layout.order_by.len();
         let key = values[..keys]
             .iter()
             .map(|v| v.unwrap_or("NULL"))
             .collect::<Vec<_>>()
             .join(",");
         let hash = values[keys].unwrap_or("");
-        let prev = values[keys + 1];
+        let fields = &values[keys + 1..];
+        let prev = fields[self.layout.prev];
         record.rows_checked += 1;
         let link_ok = match &self.previous_hash {
-            None => prev.is_none_or(is_genesis),
-            Some(expected) => prev.is_some_and(|p| p.eq_ignore_ascii_case(expected)),
+            None => is_genesis(self.genesis, prev),
+            Some(expected) => prev.is_some_and(|p| self.scheme.same(expected, p)),
         };
         let broken = if link_ok {
-            let computed = row_hash(prev.unwrap_or(""), names, &values[keys + 2..]);
-            (!computed.eq_ignore_ascii_case(hash)).then(|| ("hash", computed, hash.to_owned()))
+            let computed = self
+                .scheme
+                .row_hash(&self.layout.fields, fields, prev.unwrap_or(""));
+            (!self.scheme.same(&computed, hash)).then(|| ("hash", computed, hash.to_owned()))
         } else {
-            let expected = self.previous_hash.clone().unwrap_or_default();
+            let expected = self
+                .previous_hash
+                .clone()
+                .unwrap_or_else(|| genesis_text(self.genesis));
             Some(("prev_hash", expected, prev.unwrap_or("NULL").to_owned()))
         };
         if let Some((reason, expected, found)) = broken {
             record.broken_rows += 1;
+            self.first_broken_at.get_or_insert(self.rows);
             if record.first_broken.is_none() {
                 record.first_broken = Some(BrokenRow {
                     key,
@@ -207,33 +302,22 @@ impl ChainState {
                 });
             }
         }
+        self.rows += 1;
         self.previous_hash = Some(hash.to_owned());
     }
 }
 
-fn is_genesis(prev: &str) -> bool {
-    prev.is_empty() || (prev.len() == 64 && prev.bytes().all(|b| b == b'0'))
-}
-
 /// The default scheme: `sha256_hex(prev || {"col":"text",…})`.
 pub fn row_hash(prev: &str, names: &[String], values: &[Option<&str>]) -> String {
-    let mut json = String::from("{");
-    for (i, (name, value)) in names.iter().zip(values).enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(&serde_json::to_string(name).unwrap_or_default());
-        json.push(':');
-        match value {
-            Some(v) => json.push_str(&serde_json::to_string(v).unwrap_or_default()),
-            None => json.push_str("null"),
-        }
-    }
-    json.push('}');
-    let mut hasher = Sha256::new();
-    hasher.update(prev.as_bytes());
-    hasher.update(json.as_bytes());
-    format!("{:x}", hasher.finalize())
+    let scheme = Scheme {
+        algorithm: ChainAlgorithm::Sha256,
+        encoding: ChainEncoding::Hex,
+        payload: ChainPayload::Json,
+        separator: String::new(),
+        prev: PrevPlace::Prefix,
+        hashed: (0..names.len()).collect(),
+    };
+    scheme.row_hash(names, values, prev)
 }
 
 /// Where an audit table named in the configuration but absent from the database is reported.
@@ -248,6 +332,7 @@ pub fn missing(uri: &str, qualified: &str) -> AuditChain {
         rows_checked: 0,
         broken_rows: 0,
         first_broken: None,
+        verifies_as: None,
         error: Some(format!(
             "the configured audit table {qualified} does not exist"
         )),
@@ -267,66 +352,149 @@ mod tests {
             h,
             "67a6100c6f46c0340f806d3b304583adf7de4e6d3a1e5c650e602ddf5e8e34ae"
         );
-        let next = row_hash(&h, &names[..1], &[Some("2")]);
-        // printf '%s%s' "$h" '{"id":"2"}' | sha256sum
-        assert_eq!(next.len(), 64);
-        assert_ne!(next, h);
     }
 
-    fn empty_record() -> AuditChain {
-        missing("postgres://h:5432/db", "public.audit_events")
+    /// A table `(id, prev_hash, action, hash)` under `cfg`.
+    fn table_layout(cfg: &str) -> Layout {
+        let table: Table = serde_json::from_value(serde_json::json!({
+            "schema": "public", "name": "audit_events",
+            "columns": ["id", "prev_hash", "action", "hash"],
+            "location": {"uri": "postgres://h:5432/db/public.audit_events"},
+        }))
+        .unwrap();
+        let pg = PostgresSettings {
+            audit_chain: toml::from_str(cfg).unwrap(),
+            ..PostgresSettings::default()
+        };
+        layout(&table, vec!["id".into()], &pg).unwrap()
+    }
+
+    /// Rows `(id, hash, prev_hash, action)` chained under the layout's scheme.
+    fn chain(layout: &Layout, n: usize) -> Vec<Vec<Option<String>>> {
+        let mut rows = Vec::new();
+        let mut prev: Option<String> = None;
+        for i in 1..=n {
+            let id = i.to_string();
+            let action = format!("event {i}");
+            let fields = [Some(id.as_str()), prev.as_deref(), Some(action.as_str())];
+            let hash =
+                layout
+                    .scheme
+                    .row_hash(&layout.fields, &fields, prev.as_deref().unwrap_or(""));
+            rows.push(vec![
+                Some(id.clone()),
+                Some(hash.clone()),
+                Some(id),
+                prev.clone(),
+                Some(action),
+            ]);
+            prev = Some(hash);
+        }
+        rows
+    }
+
+    fn run(layout: &Layout, rows: &[Vec<Option<String>>]) -> AuditChain {
+        let mut record = missing("postgres://h:5432/db", "public.audit_events");
+        let mut verifier = Verifier::new(layout, &layout.scheme, None);
+        for row in rows {
+            let values: Vec<Option<&str>> = row.iter().map(Option::as_deref).collect();
+            verifier.check(&values, &mut record);
+        }
+        record.verifies_as = other_scheme(
+            layout,
+            &AuditChainSettings::default(),
+            rows,
+            verifier.first_broken_at,
+        );
+        record
+    }
+
+    const SCHEMES: [&str; 4] = [
+        "",
+        "algorithm = \"sha512\"\nencoding = \"base64\"\npayload = \"json_sorted\"\nprev_included = \"suffix\"",
+        "algorithm = \"sha384\"\npayload = \"columns\"\ncolumns = [\"id\", \"action\"]\nseparator = \":\"",
+        "prev_included = \"prev_hash\"",
+    ];
+
+    #[test]
+    fn an_intact_chain_verifies_under_each_scheme() {
+        for cfg in SCHEMES {
+            let layout = table_layout(cfg);
+            let record = run(&layout, &chain(&layout, 5));
+            assert_eq!((record.rows_checked, record.broken_rows), (5, 0), "{cfg}");
+        }
+    }
+
+    /// Every byte of every stored value, changed, is caught at its row; a deleted row at the
+    /// row after it.
+    #[test]
+    fn one_changed_byte_in_any_row_or_a_deleted_row_is_caught_at_that_row() {
+        for cfg in SCHEMES {
+            let layout = table_layout(cfg);
+            let rows = chain(&layout, 6);
+            for (r, row) in rows.iter().enumerate() {
+                // The hash, the previous hash and the action (the id is the key: changing it
+                // reorders the chain instead).
+                for column in 1..row.len() {
+                    let Some(text) = &row[column] else { continue };
+                    for at in 0..text.len() {
+                        let mut tampered = rows.clone();
+                        let mut bytes = text.clone().into_bytes();
+                        bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+                        tampered[r][column] = Some(String::from_utf8(bytes).unwrap());
+                        let record = run(&layout, &tampered);
+                        let broken = record.first_broken.expect("caught");
+                        assert_eq!(
+                            broken.key,
+                            (r + 1).to_string(),
+                            "{cfg} row {r} col {column}"
+                        );
+                        assert_eq!(record.verifies_as, None, "tampering is not a scheme");
+                    }
+                }
+            }
+            for deleted in 0..rows.len() - 1 {
+                let mut gap = rows.clone();
+                gap.remove(deleted);
+                let broken = run(&layout, &gap).first_broken.expect("caught");
+                assert_eq!(broken.key, (deleted + 2).to_string(), "{cfg}");
+                assert_eq!(broken.reason, "prev_hash");
+            }
+        }
     }
 
     #[test]
-    fn a_deleted_row_breaks_the_next_link() {
-        let names = vec!["id".to_owned()];
-        let h1 = row_hash("", &names, &[Some("1")]);
-        let h2 = row_hash(&h1, &names, &[Some("2")]);
-        let h3 = row_hash(&h2, &names, &[Some("3")]);
-        let mut record = empty_record();
-        let mut state = ChainState::default();
-        // Row 2 was deleted: row 3's prev_hash no longer matches row 1's hash.
-        state.check(
-            &[Some("1"), Some(&h1), None, Some("1")],
-            1,
-            &names,
-            &mut record,
-        );
-        state.check(
-            &[Some("3"), Some(&h3), Some(&h2), Some("3")],
-            1,
-            &names,
-            &mut record,
-        );
-        assert_eq!(record.rows_checked, 2);
-        let broken = record.first_broken.unwrap();
+    fn a_chain_built_with_another_scheme_names_it() {
+        let sha512 = table_layout(SCHEMES[1]);
+        let record = run(&table_layout(""), &chain(&sha512, 4));
+        assert_eq!(record.first_broken.unwrap().key, "1");
         assert_eq!(
-            (broken.key.as_str(), broken.reason.as_str()),
-            ("3", "prev_hash")
+            record.verifies_as.as_deref(),
+            Some("sha512/base64, payload json_sorted, previous hash as suffix")
         );
-        assert_eq!(broken.expected, h1);
     }
 
     #[test]
-    fn an_intact_chain_has_no_broken_row() {
-        let names = vec!["id".to_owned()];
-        let h1 = row_hash(&"0".repeat(64), &names, &[Some("1")]);
-        let h2 = row_hash(&h1, &names, &[Some("2")]);
-        let mut record = empty_record();
-        let mut state = ChainState::default();
-        let genesis = "0".repeat(64);
-        state.check(
-            &[Some("1"), Some(&h1), Some(&genesis), Some("1")],
-            1,
-            &names,
-            &mut record,
-        );
-        state.check(
-            &[Some("2"), Some(&h2), Some(&h1), Some("2")],
-            1,
-            &names,
-            &mut record,
-        );
-        assert_eq!((record.rows_checked, record.broken_rows), (2, 0));
+    fn a_previous_hash_column_that_is_the_hash_column_is_an_error() {
+        let table: Table = serde_json::from_value(serde_json::json!({
+            "schema": "public", "name": "audit_events", "columns": ["id", "hash"],
+            "location": {"uri": "postgres://h:5432/db/public.audit_events"},
+        }))
+        .unwrap();
+        let pg = PostgresSettings {
+            audit_chain: toml::from_str("prev_included = \"hash\"").unwrap(),
+            ..PostgresSettings::default()
+        };
+        let err = layout(&table, vec!["id".into()], &pg).err().unwrap();
+        assert!(err.contains("`hash` is also its hash column"), "{err}");
+    }
+
+    #[test]
+    fn genesis_values() {
+        assert!(is_genesis(None, Some(&"0".repeat(64))));
+        assert!(is_genesis(Some("empty"), Some("")));
+        assert!(!is_genesis(Some("null"), Some("")));
+        assert!(is_genesis(Some("GENESIS"), Some("GENESIS")));
+        assert!(!is_genesis(Some("GENESIS"), None));
     }
 }
