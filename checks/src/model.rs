@@ -282,6 +282,32 @@ impl Findings {
         });
     }
 
+    /// The check does not apply to this subject (row-level security under database-per-tenant
+    /// isolation, a policy check on a table without RLS). There is no status for that in
+    /// report/v1, so it is recorded the way every informational note is: status `fail` at
+    /// severity `info`, which gates nothing, decides no control and is never a pass. The message
+    /// starts with "not applicable:" and the evidence carries `not_applicable` with the reason.
+    pub fn not_applicable(
+        &mut self,
+        subject: impl Into<String>,
+        location: Location,
+        reason: &str,
+        evidence: serde_json::Value,
+    ) {
+        let mut evidence = evidence;
+        if let Some(map) = evidence.as_object_mut() {
+            map.insert("not_applicable".into(), reason.into());
+        }
+        self.push_with_severity(
+            Status::Fail,
+            Severity::Info,
+            subject,
+            location,
+            format!("not applicable: {reason}"),
+            evidence,
+        );
+    }
+
     pub fn push(
         &mut self,
         status: Status,

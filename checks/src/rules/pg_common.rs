@@ -499,8 +499,7 @@ impl<'a> Scope<'a> {
 
 /// A check that depends on row-level security being enabled (`pg-rls-forced`,
 /// `pg-rls-policy-tenant`) on a table without it: not applicable. The one failure is
-/// `pg-rls-enabled`'s; this is recorded as an informational note (it gates nothing and decides
-/// no control) with status `error` — the property was not judged — and never as a pass.
+/// `pg-rls-enabled`'s; this is an informational note, never a pass.
 pub(crate) fn not_applicable_without_rls(
     out: &mut Findings,
     t: &Table,
@@ -508,18 +507,10 @@ pub(crate) fn not_applicable_without_rls(
 ) {
     let subject = t.qualified_name();
     let location = t.rls_location.clone().unwrap_or_else(|| t.location.clone());
-    let mut evidence = evidence;
-    evidence["not_applicable"] = json!("row-level security is not enabled (see pg-rls-enabled)");
-    out.push_with_severity(
-        Status::Error,
-        Severity::Info,
-        subject.clone(),
-        location,
-        format!(
-            "not applicable: {subject} does not enable row-level security, which pg-rls-enabled reports"
-        ),
-        evidence,
+    let reason = format!(
+        "{subject} does not enable row-level security, which pg-rls-enabled reports"
     );
+    out.not_applicable(subject, location, &reason, evidence);
 }
 
 /// Whether PostgreSQL applies policy `p` to a session acting as the roles in `closure` (a

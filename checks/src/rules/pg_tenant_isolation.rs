@@ -306,22 +306,16 @@ pub(crate) fn rls_not_applicable(scope: &Scope<'_>, out: &mut Findings) -> bool 
     if isolation == Isolation::Rls {
         return false;
     }
-    for (t, reason) in scope.tenant_tables() {
+    for (t, reason_of_tenancy) in scope.tenant_tables() {
         let subject = t.qualified_name();
-        out.push_with_severity(
-            Status::Fail,
-            Severity::Info,
-            subject.clone(),
-            t.location.clone(),
-            format!(
-                "not applicable: [postgres] isolation = \"{}\" declares {} per tenant, so \
-                 row-level security on {subject} is not what isolates tenants; \
-                 pg-tenant-isolation judges the live targets",
-                isolation.as_str(),
-                isolation.as_str()
-            ),
-            json!({ "not_applicable": true, "isolation": isolation.as_str(), "database": scope.db.name, "table": subject, "tenant": reason }),
+        let reason = format!(
+            "[postgres] isolation = \"{isolation}\" declares {isolation} per tenant, so \
+             row-level security on {subject} is not what isolates tenants; \
+             pg-tenant-isolation judges the live targets",
+            isolation = isolation.as_str()
         );
+        let evidence = json!({ "isolation": isolation.as_str(), "database": scope.db.name, "table": subject, "tenant": reason_of_tenancy });
+        out.not_applicable(subject, t.location.clone(), &reason, evidence);
     }
     true
 }
