@@ -120,6 +120,13 @@ enum Command {
     },
     /// Print the manual page (roff): `vouch man > vouch.1 && man ./vouch.1`.
     Man,
+    /// Write a commented starter vouch.toml from what the repository holds (migration sets,
+    /// tenant columns, runtime roles, audit tables, Dockerfiles, workflows); never overwrites.
+    Init {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -471,6 +478,23 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         Command::Verify(args) => verify(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vouch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { path } => {
+            let (written, d) = crate::init::init(&path)?;
+            println!(
+                "wrote {}: {} migration set(s), tenant columns [{}], runtime roles [{}], audit tables [{}], {} Dockerfile(s), {} workflow(s); review it, then run `vouch scan`",
+                written.display(),
+                d.migration_sets.len(),
+                (d.tenant_columns.iter())
+                    .map(|(c, _)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d.runtime_roles.join(", "),
+                d.audit_tables.join(", "),
+                d.dockerfiles.len(),
+                d.workflows.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {

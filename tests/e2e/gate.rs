@@ -690,3 +690,58 @@ fn pack_key_previous_and_signed_pack_are_checked_before_scanning() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn init_writes_a_starter_config_scan_accepts_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("demo");
+    let status = Process::new("cp")
+        .arg("-r")
+        .arg(fixture("demo"))
+        .arg(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_file(repo.join("vouch.toml")).unwrap();
+
+    let out = vouch().arg("init").arg(&repo).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("runtime roles [app_user]"), "{said}");
+    let written = std::fs::read_to_string(repo.join("vouch.toml")).unwrap();
+    for detected in [
+        "tenant_columns = [\"tenant_id\"]",
+        "runtime_roles = [\"app_user\"]",
+        "audit_tables = [\"audit_events\"]",
+        "#   db/migrations (4 files)",
+        "# tenant_table = \"public.tenants\"",
+        ".github/workflows/ci.yml",
+    ] {
+        assert!(written.contains(detected), "{detected} missing:\n{written}");
+    }
+    assert!(written.contains("# Dockerfiles ("), "{written}");
+    assert!(!written.contains("# Dockerfiles (0)"), "{written}");
+
+    // `vouch scan` accepts it (exit 0 or 1, never a configuration error).
+    let (code, report) = scan_json(&repo, &[]);
+    assert!(code == 0 || code == 1, "{code}");
+    assert!(report["summary"]["fail"].as_u64().is_some());
+
+    std::fs::write(repo.join("vouch.toml"), "# mine\n").unwrap();
+    vouch()
+        .arg("init")
+        .arg(&repo)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "already exists: vouch init never overwrites",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("vouch.toml")).unwrap(),
+        "# mine\n"
+    );
+}
