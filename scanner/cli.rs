@@ -207,6 +207,10 @@ struct OutputArgs {
     /// Keep passing findings in SARIF output (left out by default; code scanning ignores them).
     #[arg(long)]
     sarif_passes: bool,
+    /// Leave results about live resources out of SARIF (by default they form a second run,
+    /// category `vouch/live/`, so code scanning's file view holds only what points at code).
+    #[arg(long)]
+    sarif_files_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -922,6 +926,7 @@ fn judge_and_write(
     let options = output::RenderOptions {
         color: false,
         sarif_passes: out.sarif_passes,
+        sarif_files_only: out.sarif_files_only,
     };
     output::write_all(&shown, plan, options, color)?;
     if let Some(options) = pack.options() {

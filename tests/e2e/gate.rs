@@ -745,3 +745,54 @@ fn init_writes_a_starter_config_scan_accepts_and_never_overwrites() {
         "# mine\n"
     );
 }
+
+#[test]
+fn sarif_puts_live_results_in_their_own_run_or_leaves_them_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = small_repo(dir.path(), "[endpoint]\ntimeout_ms = 1500\n");
+    // A port nothing listens on: the probe fails fast and its checks say `error`.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("https://127.0.0.1:{port}");
+    let sarif = |extra: &[&str]| -> Value {
+        let out = vouch()
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "sarif", "--endpoint", &endpoint])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let uri = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let doc = sarif(&[]);
+    crate::formats::assert_valid_sarif(&doc);
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{doc}");
+    assert_eq!(runs[0]["automationDetails"]["id"], "vouch/files/");
+    assert_eq!(runs[1]["automationDetails"]["id"], "vouch/live/");
+    let files = runs[0]["results"].as_array().unwrap();
+    assert!(files.iter().any(|r| uri(r) == "Dockerfile"), "{files:?}");
+    assert!(files.iter().all(|r| !uri(r).contains("127.0.0.1")));
+    let live = runs[1]["results"].as_array().unwrap();
+    assert!(!live.is_empty());
+    assert!(
+        live.iter().all(|r| uri(r).contains("127.0.0.1")),
+        "{live:?}"
+    );
+
+    let doc = sarif(&["--sarif-files-only"]);
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        doc["runs"][0]["results"].as_array().unwrap().len(),
+        files.len()
+    );
+}
