@@ -120,6 +120,13 @@ enum Command {
     },
     /// Print the manual page (roff): `vouch man > vouch.1 && man ./vouch.1`.
     Man,
+    /// Write a commented starter vouch.toml from what the repository holds (migration sets,
+    /// tenant columns, runtime roles, audit tables, Dockerfiles, workflows); never overwrites.
+    Init {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -200,6 +207,10 @@ struct OutputArgs {
     /// Keep passing findings in SARIF output (left out by default; code scanning ignores them).
     #[arg(long)]
     sarif_passes: bool,
+    /// Leave results about live resources out of SARIF (by default they form a second run,
+    /// category `vouch/live/`, so code scanning's file view holds only what points at code).
+    #[arg(long)]
+    sarif_files_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -471,6 +482,23 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         Command::Verify(args) => verify(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vouch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { path } => {
+            let (written, d) = crate::init::init(&path)?;
+            println!(
+                "wrote {}: {} migration set(s), tenant columns [{}], runtime roles [{}], audit tables [{}], {} Dockerfile(s), {} workflow(s); review it, then run `vouch scan`",
+                written.display(),
+                d.migration_sets.len(),
+                (d.tenant_columns.iter())
+                    .map(|(c, _)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d.runtime_roles.join(", "),
+                d.audit_tables.join(", "),
+                d.dockerfiles.len(),
+                d.workflows.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
@@ -898,6 +926,7 @@ fn judge_and_write(
     let options = output::RenderOptions {
         color: false,
         sarif_passes: out.sarif_passes,
+        sarif_files_only: out.sarif_files_only,
     };
     output::write_all(&shown, plan, options, color)?;
     if let Some(options) = pack.options() {

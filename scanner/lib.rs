@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod evidence;
 pub mod explain;
+pub mod init;
 pub mod notes;
 pub mod output;
 pub mod pack;

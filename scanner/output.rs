@@ -46,6 +46,8 @@ pub struct RenderOptions {
     pub color: bool,
     /// Keep passing findings in SARIF (`--sarif-passes`).
     pub sarif_passes: bool,
+    /// Leave results about live resources out of SARIF (`--sarif-files-only`).
+    pub sarif_files_only: bool,
 }
 
 /// Renders one format. `color` only affects text.
@@ -75,6 +77,7 @@ pub fn render_with(report: &Report, format: Format, options: RenderOptions) -> S
             checks::ALL,
             render::sarif::Options {
                 passes: options.sarif_passes,
+                files_only: options.sarif_files_only,
             },
         ),
         Format::Markdown => render::markdown::render(report),

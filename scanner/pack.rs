@@ -247,6 +247,7 @@ pub(crate) fn derive(
         let options = output::RenderOptions {
             color: false,
             sarif_passes: true,
+            sarif_files_only: false,
         };
         let text = output::render_with(report, format, options);
         derived.files.push((name.to_owned(), text.into_bytes()));

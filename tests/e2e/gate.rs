@@ -690,3 +690,109 @@ fn pack_key_previous_and_signed_pack_are_checked_before_scanning() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn init_writes_a_starter_config_scan_accepts_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("demo");
+    let status = Process::new("cp")
+        .arg("-r")
+        .arg(fixture("demo"))
+        .arg(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_file(repo.join("vouch.toml")).unwrap();
+
+    let out = vouch().arg("init").arg(&repo).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("runtime roles [app_user]"), "{said}");
+    let written = std::fs::read_to_string(repo.join("vouch.toml")).unwrap();
+    for detected in [
+        "tenant_columns = [\"tenant_id\"]",
+        "runtime_roles = [\"app_user\"]",
+        "audit_tables = [\"audit_events\"]",
+        "#   db/migrations (4 files)",
+        "# tenant_table = \"public.tenants\"",
+        ".github/workflows/ci.yml",
+    ] {
+        assert!(written.contains(detected), "{detected} missing:\n{written}");
+    }
+    assert!(written.contains("# Dockerfiles ("), "{written}");
+    assert!(!written.contains("# Dockerfiles (0)"), "{written}");
+
+    // `vouch scan` accepts it (exit 0 or 1, never a configuration error).
+    let (code, report) = scan_json(&repo, &[]);
+    assert!(code == 0 || code == 1, "{code}");
+    assert!(report["summary"]["fail"].as_u64().is_some());
+
+    std::fs::write(repo.join("vouch.toml"), "# mine\n").unwrap();
+    vouch()
+        .arg("init")
+        .arg(&repo)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "already exists: vouch init never overwrites",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("vouch.toml")).unwrap(),
+        "# mine\n"
+    );
+}
+
+#[test]
+fn sarif_puts_live_results_in_their_own_run_or_leaves_them_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = small_repo(dir.path(), "[endpoint]\ntimeout_ms = 1500\n");
+    // A port nothing listens on: the probe fails fast and its checks say `error`.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("https://127.0.0.1:{port}");
+    let sarif = |extra: &[&str]| -> Value {
+        let out = vouch()
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "sarif", "--endpoint", &endpoint])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let uri = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let doc = sarif(&[]);
+    crate::formats::assert_valid_sarif(&doc);
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{doc}");
+    assert_eq!(runs[0]["automationDetails"]["id"], "vouch/files/");
+    assert_eq!(runs[1]["automationDetails"]["id"], "vouch/live/");
+    let files = runs[0]["results"].as_array().unwrap();
+    assert!(files.iter().any(|r| uri(r) == "Dockerfile"), "{files:?}");
+    assert!(files.iter().all(|r| !uri(r).contains("127.0.0.1")));
+    let live = runs[1]["results"].as_array().unwrap();
+    assert!(!live.is_empty());
+    assert!(
+        live.iter().all(|r| uri(r).contains("127.0.0.1")),
+        "{live:?}"
+    );
+
+    let doc = sarif(&["--sarif-files-only"]);
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        doc["runs"][0]["results"].as_array().unwrap().len(),
+        files.len()
+    );
+}

@@ -1,8 +1,10 @@
 //! SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 //!
-//! One run; one rule per check in [`checks::ALL`] with the check's documentation as help; one
-//! result per finding. Passes are left out unless asked for ([`Options::passes`],
-//! `--sarif-passes`), then included as `kind: "pass"`. With a baseline every problem carries
+//! One rule per check in [`checks::ALL`] with the check's documentation as help; one result
+//! per finding. Results about files form the first run; results about live resources a second
+//! run (category `vouch/live/`) unless [`Options::files_only`] leaves them out. Passes are left
+//! out unless asked for ([`Options::passes`], `--sarif-passes`), then included as
+//! `kind: "pass"`. With a baseline every problem carries
 //! `baselineState`, and the known problems that are gone are `absent` results of kind `pass`.
 //! Waived findings carry an accepted external suppression with the waiver's reason; expired and
 //! unused waivers become tool-configuration notifications.
@@ -52,6 +54,9 @@ const MAX_RELATED_LOCATIONS: usize = 1_000;
 pub struct Options {
     /// Include passing findings as `kind: "pass"` results (code scanning ignores them).
     pub passes: bool,
+    /// Leave out results about live resources (`--sarif-files-only`) instead of putting them
+    /// in a run of their own.
+    pub files_only: bool,
 }
 
 /// SARIF for the report, with a rule for every registered check, passes left out.
@@ -61,7 +66,14 @@ pub fn render(report: &Report) -> String {
 
 /// SARIF for the report with rules for exactly these checks (tests pin the list), passes kept.
 pub fn render_with_checks(report: &Report, checks: &[&dyn Check]) -> String {
-    render_with(report, checks, Options { passes: true })
+    render_with(
+        report,
+        checks,
+        Options {
+            passes: true,
+            files_only: false,
+        },
+    )
 }
 
 /// SARIF for the report with rules for exactly these checks.
@@ -128,6 +140,17 @@ pub fn render_with(report: &Report, checks: &[&dyn Check], options: Options) -> 
         driver["informationUri"] = json!(information_uri);
     }
 
+    // Code scanning shows what points at code: results about live resources (a database, an
+    // endpoint, a bucket) go into a run of their own, with its own category, or are left out.
+    let (results, live): (Vec<Value>, Vec<Value>) = results.into_iter().partition(is_about_files);
+    let live_run = (!options.files_only && !live.is_empty()).then(|| {
+        json!({
+            "tool": { "driver": driver.clone() },
+            "automationDetails": { "id": LIVE_CATEGORY },
+            "results": live,
+            "properties": { "reportSchema": report.schema },
+        })
+    });
     let sarif = json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -158,9 +181,26 @@ pub fn render_with(report: &Report, checks: &[&dyn Check], options: Options) -> 
         run["properties"]["provenance"] = json!(p);
         run["properties"]["scope"] = json!(report.scope);
     }
+    if let Some(live_run) = live_run {
+        sarif["runs"][0]["automationDetails"] = json!({ "id": FILES_CATEGORY });
+        sarif["runs"]
+            .as_array_mut()
+            .expect("runs is an array")
+            .push(live_run);
+    }
     let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF values always serialize");
     s.push('\n');
     s
+}
+
+/// The categories (`automationDetails.id`) of the two runs, when there are two: code scanning
+/// needs a distinct one per run of the same tool.
+const FILES_CATEGORY: &str = "vouch/files/";
+const LIVE_CATEGORY: &str = "vouch/live/";
+
+/// Whether a result's location is a file of the repository (not a live resource).
+fn is_about_files(result: &Value) -> bool {
+    result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == SRCROOT
 }
 
 fn rule_index(checks: &[&dyn Check], id: &str) -> Option<usize> {
@@ -467,6 +507,13 @@ mod tests {
     use super::*;
     use crate::render::sample::{sample_checks, sample_report};
 
+    /// Every result of every run (files first, then live resources).
+    fn all_results(doc: &Value) -> Vec<Value> {
+        (doc["runs"].as_array().unwrap().iter())
+            .flat_map(|run| run["results"].as_array().unwrap().clone())
+            .collect()
+    }
+
     fn sample_sarif() -> Value {
         serde_json::from_str(&render_with_checks(&sample_report(), &sample_checks())).unwrap()
     }
@@ -534,7 +581,7 @@ mod tests {
     #[test]
     fn statuses_map_to_kind_level_and_suppressions() {
         let doc = sample_sarif();
-        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let results = all_results(&doc);
         let by_subject = |s: &str| {
             results
                 .iter()
@@ -614,8 +661,37 @@ mod tests {
         let without: Value =
             serde_json::from_str(&render_with(&report, &sample_checks(), Options::default()))
                 .unwrap();
-        let results = without["runs"][0]["results"].as_array().unwrap();
+        let results = all_results(&without);
         assert_eq!(results.len(), 4, "error, fail, waived, live fail");
+        // The live resource's result is a run of its own, with its own category.
+        let runs = without["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0]["automationDetails"]["id"], FILES_CATEGORY);
+        assert_eq!(runs[1]["automationDetails"]["id"], LIVE_CATEGORY);
+        assert_eq!(runs[0]["results"].as_array().unwrap().len(), 3);
+        let live = runs[1]["results"].as_array().unwrap();
+        assert_eq!(live.len(), 1);
+        assert!(
+            live[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("postgres://"),
+            "{}",
+            live[0]
+        );
+        let files_only: Value = serde_json::from_str(&render_with(
+            &report,
+            &sample_checks(),
+            Options {
+                passes: false,
+                files_only: true,
+            },
+        ))
+        .unwrap();
+        assert_eq!(files_only["runs"].as_array().unwrap().len(), 1);
+        assert!(files_only["runs"][0]["automationDetails"].is_null());
+        assert_eq!(all_results(&files_only).len(), 3);
+        assert_valid_sarif(&files_only);
         assert!(results.iter().all(|r| r["kind"] == "fail"));
         assert!(
             without["runs"][0]["invocations"][0]["toolExecutionNotifications"]
@@ -627,10 +703,13 @@ mod tests {
         let with: Value = serde_json::from_str(&render_with(
             &report,
             &sample_checks(),
-            Options { passes: true },
+            Options {
+                passes: true,
+                files_only: false,
+            },
         ))
         .unwrap();
-        assert_eq!(with["runs"][0]["results"].as_array().unwrap().len(), 6);
+        assert_eq!(all_results(&with).len(), 6);
     }
 
     #[test]
@@ -649,7 +728,7 @@ mod tests {
             serde_json::from_str(&render_with(&report, &sample_checks(), Options::default()))
                 .unwrap();
         assert_valid_sarif(&doc);
-        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let results = all_results(&doc);
         let state = |subject: &str| {
             results
                 .iter()
