@@ -10,6 +10,7 @@ pub mod sbom;
 pub mod sql;
 mod supply_chain;
 pub mod update_config;
+pub mod vuln;
 pub mod workflow;
 
 pub use lines::LineIndex;
