@@ -157,6 +157,10 @@ pub enum Ecosystem {
     Go,
     Ruby,
     Composer,
+    /// Dart and Flutter (`pubspec.yaml`, `pubspec.lock`).
+    Pub,
+    /// Elixir (`mix.exs`, `mix.lock`).
+    Mix,
     Docker,
     #[serde(rename = "github-actions")]
     GithubActions,
@@ -171,6 +175,8 @@ impl Ecosystem {
             Ecosystem::Go => "go",
             Ecosystem::Ruby => "ruby",
             Ecosystem::Composer => "composer",
+            Ecosystem::Pub => "pub",
+            Ecosystem::Mix => "mix",
             Ecosystem::Docker => "docker",
             Ecosystem::GithubActions => "github-actions",
         }
