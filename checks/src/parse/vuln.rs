@@ -21,7 +21,8 @@ pub fn parse(text: &str, report: &mut VulnReport) -> Result<(), String> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| format!("not JSON (line {}, column {})", e.line(), e.column()))?;
     if doc.get("SchemaVersion").is_some() && doc.get("ArtifactName").is_some() {
-        trivy(&doc, report)
+        trivy(&doc, report);
+        Ok(())
     } else if doc.get("matches").is_some() && doc.get("descriptor").is_some() {
         grype(&doc, report)
     } else if doc.get("runs").is_some() && doc.get("version").is_some() {
@@ -51,8 +52,8 @@ fn array<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     v.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
-fn trivy(doc: &Value, report: &mut VulnReport) -> Result<(), String> {
-    report.format = "trivy".to_owned();
+fn trivy(doc: &Value, report: &mut VulnReport) {
+    "trivy".clone_into(&mut report.format);
     report.generated_at = opt(doc, "CreatedAt");
     report.scanned_commit = doc.get("Metadata").and_then(|m| opt(m, "Commit"));
     for result in array(doc, "Results") {
@@ -68,11 +69,10 @@ fn trivy(doc: &Value, report: &mut VulnReport) -> Result<(), String> {
             });
         }
     }
-    Ok(())
 }
 
 fn grype(doc: &Value, report: &mut VulnReport) -> Result<(), String> {
-    report.format = "grype".to_owned();
+    "grype".clone_into(&mut report.format);
     report.generated_at = doc.get("descriptor").and_then(|d| opt(d, "timestamp"));
     for m in array(doc, "matches") {
         let vuln = m
@@ -102,7 +102,7 @@ fn grype(doc: &Value, report: &mut VulnReport) -> Result<(), String> {
 }
 
 fn osv(doc: &Value, report: &mut VulnReport) -> Result<(), String> {
-    report.format = "osv-scanner".to_owned();
+    "osv-scanner".clone_into(&mut report.format);
     for result in array(doc, "results") {
         for pkg in array(result, "packages") {
             let package = pkg
