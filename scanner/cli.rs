@@ -775,6 +775,8 @@ fn collect(
     } else {
         sources::endpoint::collect(&settings, &live_at)
     };
+    // Scanner outputs are judged against the real time they were read at, like live evidence.
+    let vulnerabilities = sources::vuln_evidence::collect(root, &settings, &live_at);
     let mut collections = vec![Collection {
         source: "repo".to_owned(),
         target: root.display().to_string(),
@@ -804,6 +806,7 @@ fn collect(
         repo: Some(repo),
         postgres,
         endpoints,
+        vulnerabilities,
         ..Facts::default()
     };
     facts

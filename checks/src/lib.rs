@@ -21,6 +21,7 @@ pub mod redact;
 pub mod registry;
 mod rules;
 pub mod secret_context;
+pub mod secret_jwt;
 pub mod secrets;
 pub mod settings;
 pub mod suppress;

@@ -17,6 +17,8 @@ pub static ALL: &[&dyn Check] = &[
     &rules::docker_no_secrets::DockerNoSecrets,
     &rules::gha_image_pinned::GhaImagePinned,
     &rules::ci_vuln_scan::CiVulnScan,
+    &rules::vuln_critical_sla::VulnCriticalSla,
+    &rules::vuln_scan_fresh::VulnScanFresh,
     &rules::secrets_committed::SecretsCommitted,
     &rules::image_digest_pinned::ImageDigestPinned,
     &rules::image_signed::ImageSigned,

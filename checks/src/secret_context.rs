@@ -43,11 +43,14 @@ const TEST_NAME_WORDS: [&str; 14] = [
 /// Detector kinds that are downgraded in test trees. Provider token formats (AWS, GitHub,
 /// Slack, Stripe live, Google, npm, PyPI) are not: a live token is live wherever it is
 /// committed, and test suites use fakes of those shapes far less than generated test keys.
-const DOWNGRADED_IN_TESTS: [&str; 4] = [
+const DOWNGRADED_IN_TESTS: [&str; 7] = [
     "private-key",
     "private-key-json",
+    "putty-private-key",
     "password-assignment",
     "dotenv-value",
+    "database-url-password",
+    "jwt-hmac-secret",
 ];
 
 /// `true` for a path under a test/fixture/example directory or a file named as one.
@@ -119,7 +122,7 @@ fn is_comment_line(line: &str) -> bool {
 
 /// The class of one hit: `line` is the whole line it was found on, `value` the matched text.
 pub fn classify(path: &str, line: &str, kind: &str, value: &str) -> HitClass {
-    if is_documented_example(kind, value) {
+    if is_documented_example(kind, line, value) {
         return HitClass::Example;
     }
     // Only the generic kinds: a provider token (`ghp_…`, `AKIA…`) is live wherever it is
@@ -136,12 +139,13 @@ pub fn classify(path: &str, line: &str, kind: &str, value: &str) -> HitClass {
 
 /// A token of a provider format whose variable part is a placeholder (`ghp_xxxx…`,
 /// `xoxb-1234567890-…`, `…EXAMPLE…`): the shape of a token as documentation shows it.
-fn is_documented_example(kind: &str, value: &str) -> bool {
-    if matches!(
-        kind,
-        "private-key" | "private-key-json" | "password-assignment" | "dotenv-value"
-    ) {
-        return false;
+fn is_documented_example(kind: &str, line: &str, value: &str) -> bool {
+    match kind {
+        "jwt-hmac-secret" => return crate::secret_jwt::DOCUMENTED_EXAMPLE_SECRETS.contains(&value),
+        "azure-storage-key" => return value == AZURITE_ACCOUNT_KEY,
+        "database-url-password" => return is_example_database_url(line, value),
+        k if DOWNGRADED_IN_TESTS.contains(&k) => return false,
+        _ => {}
     }
     let body = value
         .split_once('_')
@@ -153,6 +157,41 @@ fn is_documented_example(kind: &str, value: &str) -> bool {
         || upper.contains("1234567890")
         || upper.contains("0123456789")
         || upper.contains("ABCDEFGHIJ")
+}
+
+/// The Azurite storage emulator's fixed account key, published in Microsoft's documentation
+/// ("Use the Azurite emulator", well-known storage account and key): not a credential.
+const AZURITE_ACCOUNT_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// Passwords that only stand in for one in documentation (`user:pass@host`, SQLAlchemy's
+/// `scott:tiger`), wherever the host is.
+const DUMMY_URL_PASSWORDS: [&str; 8] = [
+    "pass", "pwd", "pw", "passw0rd", "p4ssw0rd", "tiger", "mypass", "hunter2",
+];
+
+/// A database URL of documentation: its host is a reserved example name (RFC 2606, RFC 6761:
+/// `example.com`, `*.example`, `*.test`, `*.invalid`), its password a dummy word
+/// (`user:pass@`, `scott:tiger@`).
+fn is_example_database_url(line: &str, password: &str) -> bool {
+    let Some(at) = line.find(&format!(":{password}@")) else {
+        return false;
+    };
+    let host: String = line[at + password.len() + 2..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let reserved = ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid"]
+            .iter()
+            .any(|t| host.ends_with(t))
+        || matches!(host.as_str(), "host" | "hostname" | "your-host" | "server");
+    // A default password on a real host stays a secret: it is a weak credential in use.
+    let dummy = DUMMY_URL_PASSWORDS.contains(&password.to_ascii_lowercase().as_str());
+    reserved || dummy
 }
 
 /// Hosts that are the developer's own machine or a compose service on it.
@@ -178,7 +217,8 @@ fn is_local_host(host: &str) -> bool {
 }
 
 /// Passwords that database images and tutorials use by default.
-const DEFAULT_PASSWORDS: [&str; 16] = [
+const DEFAULT_PASSWORDS: [&str; 17] = [
+    "tiger",
     "postgres",
     "password",
     "pass",

@@ -1,14 +1,17 @@
 //! Secret detection and redaction, shared by collection (which must redact before anything
 //! reaches Facts) and by checks (which judge the redacted hits).
 //!
-//! Detectors are deliberately few and specific: a token format with a fixed prefix (AWS, GitHub,
-//! Slack, Stripe, Google, npm, PyPI), a PEM private key header, and a generic
-//! `password = "…"` assignment that only counts when the quoted value is long and high-entropy.
+//! Detectors are deliberately specific: a provider token format as the provider documents it
+//! (AWS, GitHub, GitLab, Slack, Stripe, Google, SendGrid, Twilio, npm, PyPI, Azure), a private
+//! key with key material after its header, a database URL with a password, a JWT signing secret
+//! proven by the token it verifies (`crate::secret_jwt`), and a generic `password = "…"`
+//! assignment that only counts when the quoted value is long and high-entropy.
 //! False positives teach people to ignore a gate, so anything ambiguous is left out.
 //!
 //! [`scan_text`] runs over every text file of a repository, so each detector first looks for a
 //! cheap literal (`contains`, vectorised) and only files containing it pay for the regex.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -42,18 +45,34 @@ macro_rules! detector {
 }
 
 /// Most specific first: a line is reported once, by the first detector that matches it.
-static DETECTORS: [Detector; 11] = [
+///
+/// Each provider format is written from the provider's own documentation, cited beside it. A
+/// detector with a capture group reports only the group (the secret part of a longer match).
+static DETECTORS: [Detector; 21] = [
+    // Google Cloud service-account key files: the `private_key` member holds a PKCS#8 PEM
+    // (cloud.google.com/iam/docs/keys-create-delete, "service account key file" format).
     detector!(
         "private-key-json",
         &["\"private_key\""],
         r#""private_key"\s*:\s*"-----BEGIN [A-Z ]*PRIVATE KEY-----"#,
         0
     ),
+    // RFC 7468 labels (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`), the legacy OpenSSL labels
+    // (`RSA`, `EC`, `DSA PRIVATE KEY`), OpenSSH's `OPENSSH PRIVATE KEY` (PROTOCOL.key), OpenPGP's
+    // `PGP PRIVATE KEY BLOCK` (RFC 4880 §6.2) and the SSH.com `---- BEGIN SSH2 ENCRYPTED
+    // PRIVATE KEY ----` (RFC 4716 framing).
     detector!(
         "private-key",
         &["PRIVATE KEY"],
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----",
         10
+    ),
+    // PuTTY's `.ppk` format (the PuTTY manual, appendix C): a header line, then `Private-Lines:`.
+    detector!(
+        "putty-private-key",
+        &["PuTTY-User-Key-File-"],
+        r"PuTTY-User-Key-File-[23]: [a-z0-9-]+",
+        20
     ),
     detector!(
         "aws-access-key-id",
@@ -73,12 +92,47 @@ static DETECTORS: [Detector; 11] = [
         r"\bgithub_pat_[A-Za-z0-9_]{50,255}\b",
         11
     ),
+    // GitLab's documented token prefixes (docs.gitlab.com/security/tokens/, "Token prefixes"):
+    // personal/project/group access `glpat-`, deploy `gldt-`, runner authentication `glrt-`,
+    // OAuth application secret `gloas-`, pipeline trigger `glptt-`, feed `glft-`, incoming mail
+    // `glimt-`, agent `glagent-`, SCIM `glsoat-`, and the runner registration token `GR1348941`.
+    detector!(
+        "gitlab-token",
+        &[
+            "glpat-",
+            "gldt-",
+            "glrt-",
+            "gloas-",
+            "glptt-",
+            "glft-",
+            "glimt-",
+            "glagent-",
+            "glsoat-",
+            "GR1348941"
+        ],
+        r"\b(?:gl(?:pat|dt|rt|oas|ptt|ft|imt|agent|soat)-[0-9A-Za-z_\-]{20,255}|GR1348941[0-9A-Za-z_\-]{20,64})",
+        6
+    ),
+    // Slack (api.slack.com/authentication/token-types): bot `xoxb-`, user `xoxp-`, workspace
+    // `xoxa-`, legacy `xoxr-`/`xoxs-`/`xoxo-`, rotating refresh `xoxe-` and configuration
+    // `xoxe.xoxp-` tokens, app-level `xapp-` tokens.
     detector!(
         "slack-token",
-        &["xox"],
-        r"\bxox[abposr]-[A-Za-z0-9-]{10,250}",
+        &["xox", "xapp-"],
+        r"\b(?:xoxe\.)?(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,250}",
         5
     ),
+    // Slack incoming webhooks (api.slack.com/messaging/webhooks):
+    // `https://hooks.slack.com/services/T…/B…/<24 alphanumerics>`, and workflow-builder
+    // webhooks `hooks.slack.com/workflows|triggers/T…/A…/<digits>/<32 hex>`.
+    detector!(
+        "slack-webhook",
+        &["hooks.slack.com/"],
+        r"hooks\.slack\.com/(?:services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{24}\b|(?:workflows|triggers)/T[A-Z0-9]{6,12}/A[A-Z0-9]{6,12}/[0-9]{6,24}/[a-f0-9]{32}\b)",
+        16
+    ),
+    // Stripe secret `sk_live_` and restricted `rk_live_` keys (docs.stripe.com/keys); test-mode
+    // keys (`sk_test_`) cannot move money and are not reported.
     detector!(
         "stripe-live-key",
         &["_live_"],
@@ -86,12 +140,84 @@ static DETECTORS: [Detector; 11] = [
         8
     ),
     detector!("google-api-key", &["AIza"], r"\bAIza[0-9A-Za-z_\-]{35}", 4),
+    // SendGrid API keys (docs.sendgrid.com, API keys): `SG.` + 22-character id + `.` +
+    // 43-character secret, base64url.
+    detector!(
+        "sendgrid-api-key",
+        &["SG."],
+        r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b",
+        3
+    ),
+    // Twilio (twilio.com/docs/iam/api-keys, /docs/glossary/what-is-a-sid): an Account SID
+    // (`AC` + 32 hex) or API key SID (`SK` + 32 hex) with a 32-hex auth token or key secret
+    // beside it (within a few lines, either order). A SID alone is an identifier, not a
+    // credential, and is not reported.
+    detector!(
+        "twilio-credentials",
+        &["AC", "SK"],
+        r"\b(?:AC|SK)[0-9a-f]{32}\b",
+        2
+    ),
     detector!("npm-token", &["npm_"], r"\bnpm_[A-Za-z0-9]{36}\b", 4),
+    // `.npmrc` registry credentials (docs.npmjs.com/cli/configuring-npm/npmrc, "Auth related
+    // configuration"): `//registry.npmjs.org/:_authToken=<token>`; `${NPM_TOKEN}` is not one.
+    detector!(
+        "npmrc-auth-token",
+        &["_authToken"],
+        r#":_authToken\s*=\s*["']?([^\s"']{16,512})"#,
+        0
+    ),
     detector!(
         "pypi-token",
         &["pypi-AgE"],
         r"\bpypi-AgE[A-Za-z0-9_\-]{50,}",
         8
+    ),
+    // Azure Storage connection strings (learn.microsoft.com, "Configure Azure Storage
+    // connection strings"): `AccountKey=` + the 512-bit account key, 88 characters of base64.
+    detector!(
+        "azure-storage-key",
+        &["AccountKey="],
+        r"AccountKey=([A-Za-z0-9+/]{86}==)",
+        0
+    ),
+    // Service Bus / Event Hubs / IoT Hub connection strings: `SharedAccessKey=` + a 256-bit key,
+    // 44 characters of base64.
+    detector!(
+        "azure-shared-access-key",
+        &["SharedAccessKey="],
+        r"SharedAccessKey=([A-Za-z0-9+/]{43}=)",
+        0
+    ),
+    // Azure shared access signatures (learn.microsoft.com, "Create a service SAS"): a query with
+    // the signed version `sv=` and `sig=`, the base64 HMAC-SHA256 signature (32 bytes), usually
+    // percent-encoded. Judged in [`accept`]: the signature must decode to 32 bytes and the query
+    // must carry `sv=`.
+    detector!(
+        "azure-sas-token",
+        &["sig="],
+        r"\bsig=([A-Za-z0-9%+/]{40,70}(?:=|%3[dD])?)",
+        0
+    ),
+    // A URL of a database or broker with a password in its user-info
+    // (`postgres://app:<password>@db.internal:5432/app`, RFC 3986 §3.2.1; the libpq, MySQL,
+    // MongoDB, Redis and AMQP URI forms). The password is the reported span.
+    detector!(
+        "database-url-password",
+        &[
+            "postgres",
+            "mysql",
+            "mariadb",
+            "mongodb",
+            "redis",
+            "amqp",
+            "mssql",
+            "sqlserver",
+            "clickhouse",
+            "cockroach"
+        ],
+        r#"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://[^:/\s"'@<>]{0,128}:([^\s"'/<>]{1,256})@[A-Za-z0-9.\-\[\]_]+"#,
+        0
     ),
     detector!(
         "password-assignment",
@@ -136,39 +262,133 @@ pub fn redaction(kind: &str, value: &str) -> String {
 /// Every secret-looking span of `text`, in order, non-overlapping.
 pub fn find_all(text: &str) -> Vec<Match> {
     let mut found: Vec<Match> = Vec::new();
+    let mut push = |kind, span: Range<usize>, prefix_len| {
+        let overlaps = found
+            .iter()
+            .any(|f| span.start < f.end && f.start < span.end);
+        if !overlaps {
+            found.push(Match {
+                kind,
+                start: span.start,
+                end: span.end,
+                prefix_len,
+            });
+        }
+    };
+    // A JWT signing key is proven by the token it verifies: more specific than any format.
+    for span in crate::secret_jwt::hmac_secrets(text) {
+        push(crate::secret_jwt::KIND, span, 0);
+    }
     for d in &DETECTORS {
         if !d.prefilter.iter().any(|lit| text.contains(lit)) {
             continue;
         }
         for caps in d.regex.captures_iter(text) {
-            // The generic detector reports only the quoted value (group 1), and only when it
-            // does not look like a placeholder and is random enough to be a real credential.
-            let m = caps.get(1).unwrap_or_else(|| caps.get(0).expect("group 0"));
-            if d.kind == "password-assignment" && !looks_random(m.as_str()) {
-                continue;
-            }
-            if d.kind == "aws-access-key-id" && m.as_str().ends_with("EXAMPLE") {
-                continue; // AWS's documented example key, everywhere in docs and tests.
-            }
-            // A PEM header is a key only with key material after it: not in a comment, a
-            // schema description or a docs placeholder (`-----BEGIN RSA PRIVATE KEY-----\n...`).
-            let is_pem = d.kind == "private-key" || d.kind == "private-key-json";
-            if is_pem && key_body_chars(&text[m.end()..]) < MIN_KEY_BODY_CHARS {
-                continue;
-            }
-            let overlaps = found.iter().any(|f| m.start() < f.end && f.start < m.end());
-            if !overlaps {
-                found.push(Match {
-                    kind: d.kind,
-                    start: m.start(),
-                    end: m.end(),
-                    prefix_len: d.prefix_len,
-                });
+            // A detector with a capture group reports only the group (the secret part).
+            let whole = caps.get(0).expect("group 0");
+            let value = caps.get(1).unwrap_or(whole);
+            if let Some(span) = secret_span(d.kind, text, whole.range(), value.range()) {
+                push(d.kind, span, d.prefix_len);
             }
         }
     }
     found.sort_by_key(|m| m.start);
     found
+}
+
+/// The span to report for one regex match, or `None` when the match is not a secret after all
+/// (a placeholder, a documented example key, a header with no key after it…).
+fn secret_span(
+    kind: &str,
+    text: &str,
+    whole: Range<usize>,
+    value: Range<usize>,
+) -> Option<Range<usize>> {
+    let v = &text[value.clone()];
+    let accepted = match kind {
+        // The generic detector reports only a value random enough to be a real credential.
+        "password-assignment" => looks_random(v),
+        // AWS's documented example key, everywhere in docs and tests.
+        "aws-access-key-id" => !v.ends_with("EXAMPLE"),
+        // A PEM header is a key only with key material after it: not in a comment, a schema
+        // description or a docs placeholder (`-----BEGIN RSA PRIVATE KEY-----\n...`).
+        "private-key" | "private-key-json" => {
+            key_body_chars(&text[whole.end..]) >= MIN_KEY_BODY_CHARS
+        }
+        "putty-private-key" => text[whole.end..]
+            .get(..4096.min(text.len() - whole.end))
+            .is_some_and(|after| after.contains("Private-Lines:")),
+        "twilio-credentials" => return twilio_span(text, value),
+        "npmrc-auth-token" => !is_placeholder(v) && !v.contains('$'),
+        "azure-sas-token" => is_sas_signature(text, whole.start, v),
+        "database-url-password" => !is_template(v) && !is_local_default_dsn(&text[whole.clone()]),
+        _ => true,
+    };
+    accepted.then_some(value)
+}
+
+/// A Twilio SID with its 32-hex token within 240 bytes on either side: the span covers both,
+/// so redaction removes the token too. A SID alone is an identifier and not reported.
+fn twilio_span(text: &str, sid: Range<usize>) -> Option<Range<usize>> {
+    static TOKEN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b[0-9a-f]{32}\b").expect("valid"));
+    let lo = floor_char_boundary(text, sid.start.saturating_sub(240));
+    let hi = ceil_char_boundary(text, (sid.end + 240).min(text.len()));
+    let sid_hex = &text[sid.start + 2..sid.end];
+    let token = TOKEN
+        .find_iter(&text[lo..hi])
+        .map(|m| (lo + m.start())..(lo + m.end()))
+        .filter(|t| t.end <= sid.start || t.start >= sid.end)
+        .find(|t| &text[t.clone()] != sid_hex)?;
+    Some(sid.start.min(token.start)..sid.end.max(token.end))
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// An Azure SAS signature: the query it sits in (the run of text between whitespace or quotes)
+/// carries the signed version `sv=`, and the signature decodes to an HMAC-SHA256 (32 bytes).
+fn is_sas_signature(text: &str, sig_at: usize, sig: &str) -> bool {
+    let delimiter = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    let start = text[..sig_at].rfind(delimiter).map_or(0, |i| i + 1);
+    let end = text[sig_at..]
+        .find(delimiter)
+        .map_or(text.len(), |i| sig_at + i);
+    let query = &text[start..end];
+    let signed_version =
+        query.starts_with("sv=") || query.contains("&sv=") || query.contains("?sv=");
+    signed_version && crate::secret_jwt::base64_len(&percent_decode(sig)) == Some(32)
+}
+
+/// `%2B` → `+`, `%2F` → `/`, `%3D` → `=` (the only escapes base64 needs in a query).
+fn percent_decode(s: &str) -> String {
+    s.replace("%2B", "+")
+        .replace("%2b", "+")
+        .replace("%2F", "/")
+        .replace("%2f", "/")
+        .replace("%3D", "=")
+        .replace("%3d", "=")
+}
+
+/// A password slot filled by a template rather than a value (`%s`, `{password}`, `<pw>`,
+/// `$PW`, `***`), or a placeholder word.
+fn is_template(password: &str) -> bool {
+    password.contains(['{', '}', '$', '<', '>', '*'])
+        || ["%s", "%v", "%(", "%d"]
+            .iter()
+            .any(|f| password.contains(f))
+        || is_placeholder(password)
 }
 
 /// `text` with every secret-looking span replaced by its redaction, and the kinds found.
@@ -204,7 +424,12 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
     let mut hits = Vec::new();
     let mut line_of = LineCounter::new(text);
     let mut last_line = 0;
+    // A committed `.env` template shows the shape of its URLs; only token formats count there.
+    let template = is_dotenv_template(path);
     for m in find_all(text) {
+        if template && m.kind == "database-url-password" {
+            continue;
+        }
         let line = line_of.line_at(m.start);
         if line == last_line {
             continue;
@@ -287,6 +512,13 @@ impl<'a> LineCounter<'a> {
         self.offset = offset;
         self.line
     }
+}
+
+/// A `.env` template committed on purpose (`.env.example`, `docs/.env.sample`).
+fn is_dotenv_template(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    (name == ".env" || name.starts_with(".env.") || name.ends_with(".env"))
+        && !is_dotenv_with_values(path)
 }
 
 /// A `.env` file meant to hold real values: `.env`, `.env.local`, `prod.env`…, but not the
@@ -566,7 +798,7 @@ mod tests {
         assert!(scan_text(".env.test", text).is_empty());
         assert!(scan_text(".env", text).is_empty());
         // Near misses: a remote host, or a real-looking password on localhost.
-        let remote = "DATABASE_URL=postgres://postgres:postgres@db.prod.example.com/app\n";
+        let remote = "DATABASE_URL=postgres://postgres:postgres@db.prod.internal/app\n";
         assert_eq!(scan_text(".env", remote).len(), 1);
         let random = "DATABASE_URL=postgres://app:Xk9fQ2mL7pW4@localhost/app\n";
         assert_eq!(scan_text(".env", random).len(), 1);
@@ -605,6 +837,352 @@ mod tests {
         }
     }
 
+    /// One hit of `kind` and class `class` for `text` in `path`.
+    fn assert_hit(path: &str, text: &str, kind: &str, class: HitClass) {
+        let hits = scan_text(path, text);
+        assert_eq!(hits.len(), 1, "{kind} in {text:?}: {hits:?}");
+        assert_eq!(
+            (hits[0].kind.as_str(), hits[0].class),
+            (kind, class),
+            "{text}"
+        );
+    }
+
+    fn assert_quiet(path: &str, text: &str) {
+        let hits = scan_text(path, text);
+        assert!(hits.is_empty(), "{text:?}: {hits:?}");
+    }
+
+    /// A 32-byte HMAC-shaped signature, base64 then percent-encoded as SAS URLs carry it.
+    fn sas_signature() -> String {
+        let raw = "Qm9ndXNTaWduYXR1cmVGb3JUZXN0c09ubHkxMjM0NTY="; // 32 bytes
+        raw.replace('=', "%3D")
+    }
+
+    #[test]
+    fn provider_formats_each_with_a_near_miss() {
+        let secret = HitClass::Secret;
+        let example = HitClass::Example;
+        // GitLab: a personal access token; the docs' x-filled token; a truncated one.
+        assert_hit(
+            "ci.sh",
+            &format!("T={}\n", fake("glpat-", "Qw3rT7yU", 20)),
+            "gitlab-token",
+            secret,
+        );
+        assert_hit(
+            "ci.sh",
+            &format!("T={}\n", fake("glrt-", "Zk4Lm8Np", 26)),
+            "gitlab-token",
+            secret,
+        );
+        assert_hit(
+            "README",
+            &format!("T={}\n", fake("glpat-", "x", 20)),
+            "gitlab-token",
+            example,
+        );
+        assert_quiet("ci.sh", "T=glpat-Qw3rT7yU\n");
+        // Slack app-level and configuration tokens; a webhook; the docs' webhook; a truncated one.
+        assert_hit(
+            "a.py",
+            &format!("t='{}'\n", fake("xapp-1-", "A0B1C2D3-", 40)),
+            "slack-token",
+            secret,
+        );
+        assert_hit(
+            "a.py",
+            &format!("t='{}'\n", fake("xoxe.xoxp-1-", "Mi0xLTE2-", 60)),
+            "slack-token",
+            secret,
+        );
+        let hook = format!(
+            "https://hooks.slack.com/services/T0AB12CD3/B0CD45EF6/{}",
+            fake("", "Gh7Jk2Lq", 24)
+        );
+        assert_hit(
+            "notify.py",
+            &format!("URL = \"{hook}\"\n"),
+            "slack-webhook",
+            secret,
+        );
+        let docs_hook = format!(
+            "https://hooks.slack.com/services/T00000000/B00000000/{}",
+            "X".repeat(24)
+        );
+        assert_hit(
+            "notify.py",
+            &format!("URL = \"{docs_hook}\"\n"),
+            "slack-webhook",
+            example,
+        );
+        assert_quiet(
+            "notify.py",
+            &format!("URL = \"{}\"\n", &hook[..hook.len() - 6]),
+        );
+        // Stripe restricted live key; a test-mode key is not reported.
+        assert_hit(
+            "pay.rb",
+            &format!("k='{}'\n", fake("rk_live_", "Tz8Vb2Nc", 32)),
+            "stripe-live-key",
+            secret,
+        );
+        assert_quiet(
+            "pay.rb",
+            &format!("k='{}'\n", fake("sk_test_", "Tz8Vb2Nc", 32)),
+        );
+        // SendGrid: id.secret; one part short is not a key.
+        let sg = format!(
+            "SG.{}.{}",
+            fake("", "Aq1Ws2Ed", 22),
+            fake("", "Rf3Tg4Yh", 43)
+        );
+        assert_hit(
+            "mail.js",
+            &format!("key: '{sg}'\n"),
+            "sendgrid-api-key",
+            secret,
+        );
+        assert_quiet("mail.js", &format!("key: '{}'\n", &sg[..sg.len() - 2]));
+        // Twilio: SID with its auth token on the next line; the SID alone is an identifier.
+        let sid = fake("AC", "3f9a1c7e", 32);
+        let token = fake("", "b4e8d2a6", 32);
+        assert_hit(
+            "sms.py",
+            &format!("sid = '{sid}'\nauth_token = '{token}'\n"),
+            "twilio-credentials",
+            secret,
+        );
+        assert_quiet(
+            "sms.py",
+            &format!("sid = '{sid}'\nauth_token = os.environ['TWILIO_AUTH_TOKEN']\n"),
+        );
+        // npm registry auth in .npmrc; an environment reference is not a token.
+        assert_hit(
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=5f0c2b1e-8a4d-4c7e-9b3f-2d6a1e8c4b7f\n",
+            "npmrc-auth-token",
+            secret,
+        );
+        assert_quiet(".npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n");
+        // Azure storage account key; the Azurite emulator's published key; a truncated key.
+        let account_key = format!("{}==", fake("", "Lp0Ok9Ij8Uh7Yg6T", 86));
+        let conn = format!(
+            "DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={account_key};EndpointSuffix=core.windows.net"
+        );
+        assert_hit(
+            "appsettings.json",
+            &format!("\"Storage\": \"{conn}\"\n"),
+            "azure-storage-key",
+            secret,
+        );
+        let azurite = format!(
+            "{}{}",
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/",
+            "K1SZFPTOtr/KBHBeksoGMGw=="
+        );
+        assert_hit(
+            "appsettings.json",
+            &format!("\"Storage\": \"AccountName=devstoreaccount1;AccountKey={azurite}\"\n"),
+            "azure-storage-key",
+            example,
+        );
+        assert_quiet(
+            "appsettings.json",
+            "\"Storage\": \"AccountName=acme;AccountKey=Lp0Ok9Ij8Uh7==\"\n",
+        );
+        // Service Bus shared access key.
+        let sak = format!("{}=", fake("", "Mn5Bv6Cx7Za8", 43));
+        assert_hit(
+            "bus.cs",
+            &format!(
+                "\"Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey={sak}\"\n"
+            ),
+            "azure-shared-access-key",
+            secret,
+        );
+        // SAS: a signed URL; the same signature without a signed version; a docs placeholder.
+        let sas = format!(
+            "https://acme.blob.core.windows.net/c/b.txt?sv=2022-11-02&sp=r&se=2030-01-01T00:00:00Z&sr=b&sig={}",
+            sas_signature()
+        );
+        assert_hit(
+            "deploy.sh",
+            &format!("curl '{sas}'\n"),
+            "azure-sas-token",
+            secret,
+        );
+        assert_quiet(
+            "deploy.sh",
+            &format!("curl 'https://x.example/?sig={}'\n", sas_signature()),
+        );
+        assert_quiet(
+            "deploy.sh",
+            "curl 'https://acme.blob.core.windows.net/c?sv=2022-11-02&sig=<signature>'\n",
+        );
+        assert_quiet(
+            "deploy.sh",
+            "curl 'https://acme.blob.core.windows.net/c?sv=2022-11-02&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA%3D%3D'\n",
+        );
+    }
+
+    #[test]
+    fn database_urls_with_passwords_in_any_file() {
+        let url = "postgres://billing:Xk9fQ2mL7pW4@db.prod.internal:5432/billing";
+        assert_hit(
+            "config/settings.py",
+            &format!("DSN = \"{url}\"\n"),
+            "database-url-password",
+            HitClass::Secret,
+        );
+        assert_hit(
+            "tests/conftest.py",
+            &format!("DSN = \"{url}\"\n"),
+            "database-url-password",
+            HitClass::TestFixture,
+        );
+        for (text, class) in [
+            (
+                "mongodb+srv://app:Rq7Lp2Xw9Zk4@cluster0.ab1cd.mongodb.net/db",
+                HitClass::Secret,
+            ),
+            (
+                "redis://:Rq7Lp2Xw9Zk4@cache.internal:6379/0",
+                HitClass::Secret,
+            ),
+            (
+                "amqps://svc:Rq7Lp2Xw9Zk4@mq.internal/vhost",
+                HitClass::Secret,
+            ),
+            (
+                "mysql://root:Wr@ngPw_Zq42x9@db.internal/app",
+                HitClass::Secret,
+            ),
+            ("postgres://user:pass@host/db", HitClass::Example),
+            (
+                "postgresql://app:Xk9fQ2mL7pW4@db.example.com/app",
+                HitClass::Example,
+            ),
+        ] {
+            assert_hit(
+                "app.rs",
+                &format!("let u = \"{text}\";\n"),
+                "database-url-password",
+                class,
+            );
+        }
+        for quiet in [
+            "postgres://%s:%s@%s:%d/%s",
+            "postgres://app:${DB_PASSWORD}@db/app",
+            "postgres://app:{password}@db/app",
+            "postgres://app:<password>@db/app",
+            "postgres://postgres:postgres@localhost:5432/app",
+            "postgresql://scott:tiger@localhost/test",
+            "postgres://app@db.internal/app",
+            "postgres://db.internal:5432/app",
+        ] {
+            assert_quiet("app.rs", &format!("let u = \"{quiet}\";\n"));
+        }
+        // The password, not the URL, is what is redacted, and all of it (an `@` inside too).
+        let (out, _) = redact("mysql://root:Wr@ngPw_Zq42x9@db.internal/app");
+        assert_eq!(
+            out,
+            "mysql://root:<redacted database-url-password, 14 chars>@db.internal/app"
+        );
+    }
+
+    #[test]
+    fn every_private_key_label() {
+        let body = fake_key_body("\n");
+        for label in [
+            "-----BEGIN PRIVATE KEY-----",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "-----BEGIN EC PRIVATE KEY-----",
+            "-----BEGIN DSA PRIVATE KEY-----",
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+            "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----",
+        ] {
+            assert_hit(
+                "deploy/key",
+                &format!("{label}\n{body}\n-----END-----\n"),
+                "private-key",
+                HitClass::Secret,
+            );
+            assert_quiet("deploy/key", &format!("{label}\n...\n"));
+        }
+        let ppk = format!(
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPublic-Lines: 2\n{body}\nPrivate-Lines: 1\n{body}\n"
+        );
+        assert_hit(
+            "deploy/admin.ppk",
+            &ppk,
+            "putty-private-key",
+            HitClass::Secret,
+        );
+        assert_quiet(
+            "docs/putty.txt",
+            "Files start with PuTTY-User-Key-File-3: followed by the algorithm\n",
+        );
+    }
+
+    #[test]
+    fn jwt_signing_secrets_are_proven_by_the_token() {
+        let key = "Hq3Zr8Wm1Lp6Xv2Nb9Tc";
+        let token = crate::secret_jwt::tests::signed("HS256", key);
+        let text = format!("JWT_SECRET = \"{key}\"\nSAMPLE = \"{token}\"\n");
+        assert_hit("api/auth.py", &text, "jwt-hmac-secret", HitClass::Secret);
+        assert_hit(
+            "tests/test_auth.py",
+            &text,
+            "jwt-hmac-secret",
+            HitClass::TestFixture,
+        );
+        let jwt_io = crate::secret_jwt::tests::signed("HS256", "your-256-bit-secret");
+        assert_hit(
+            "README.md",
+            &format!("token: {jwt_io}\nsecret: 'your-256-bit-secret'\n"),
+            "jwt-hmac-secret",
+            HitClass::Example,
+        );
+        assert_quiet(
+            "api/auth.py",
+            &format!("SAMPLE = \"{token}\"\nJWT_SECRET = os.environ['JWT_SECRET']\n"),
+        );
+    }
+
+    #[test]
+    fn new_kinds_never_leave_the_value_in_a_redaction_or_a_preview() {
+        let sid = fake("AC", "3f9a1c7e", 32);
+        let twilio_token = fake("", "b4e8d2a6", 32);
+        let jwt_key = "Hq3Zr8Wm1Lp6Xv2Nb9Tc".to_owned();
+        let jwt = crate::secret_jwt::tests::signed("HS512", &jwt_key);
+        let values = [
+            fake("glpat-", "Qw3rT7yU", 20),
+            format!(
+                "SG.{}.{}",
+                fake("", "Aq1Ws2Ed", 22),
+                fake("", "Rf3Tg4Yh", 43)
+            ),
+            format!("{}==", fake("", "Lp0Ok9Ij8Uh7Yg6T", 86)),
+            twilio_token.clone(),
+            "Xk9fQ2mL7pW4".to_owned(),
+            jwt_key.clone(),
+        ];
+        let text = format!(
+            "a = '{}'\nb = '{}'\nc = 'AccountKey={}'\nd = '{sid}' e = '{twilio_token}'\nf = 'postgres://a:Xk9fQ2mL7pW4@db.internal/a'\ng = '{jwt_key}' h = '{jwt}'\n",
+            values[0], values[1], values[2]
+        );
+        let (out, kinds) = redact(&text);
+        assert_eq!(kinds.len(), 6, "{kinds:?}");
+        let hits = scan_text("app.py", &text);
+        let shown = format!("{out}\n{hits:?}");
+        for v in &values {
+            assert!(!shown.contains(v.as_str()), "{v} leaks: {shown}");
+        }
+    }
+
     #[test]
     fn generic_passwords_only_when_random() {
         let hit = scan_text("app.py", "db_password = \"Zx8!kQ2#mP9$vL4w\"\n");
@@ -633,7 +1211,7 @@ mod tests {
             vec![
                 (3, "dotenv-value"),
                 (5, "dotenv-value"),
-                (7, "dotenv-value")
+                (7, "database-url-password")
             ]
         );
         assert_eq!(hits[0].preview, "…(11 chars)");

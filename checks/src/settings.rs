@@ -33,6 +33,53 @@ pub struct Settings {
     #[serde(skip_serializing_if = "ChecksSettings::is_default")]
     pub checks: ChecksSettings,
     pub report: ReportSettings,
+    /// `[[evidence.vulnerabilities]]`: scanner outputs produced by CI, judged as evidence.
+    pub evidence: EvidenceSettings,
+    /// `[vulnerabilities]`: the patching SLA those outputs are judged against.
+    pub vulnerabilities: VulnSettings,
+}
+
+/// `[evidence]`: files other tools produced that vouch reads as evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceSettings {
+    pub vulnerabilities: Vec<VulnEvidence>,
+}
+
+/// One vulnerability scanner output: Trivy JSON, Grype JSON, osv-scanner JSON or SARIF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VulnEvidence {
+    /// The file, relative to the scanned root (or absolute).
+    pub path: String,
+    /// Oldest acceptable scan, in days, when the output does not name the scanned commit.
+    pub max_age_days: u32,
+}
+
+impl Default for VulnEvidence {
+    fn default() -> Self {
+        VulnEvidence {
+            path: String::new(),
+            max_age_days: 7,
+        }
+    }
+}
+
+/// `[vulnerabilities]`: days a fixable vulnerability may stay open, per severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VulnSettings {
+    /// `sla_days = { critical = 15, high = 30 }`; severities not named are not judged.
+    pub sla_days: BTreeMap<String, u32>,
+}
+
+impl Default for VulnSettings {
+    /// CISA BOD 19-02's remediation windows: critical 15 days, high 30 days.
+    fn default() -> Self {
+        VulnSettings {
+            sla_days: BTreeMap::from([("critical".to_owned(), 15), ("high".to_owned(), 30)]),
+        }
+    }
 }
 
 /// `[report]`: who and what the report is about, printed in every format's header.
@@ -845,6 +892,18 @@ impl Settings {
         }
         if self.endpoint.concurrency == 0 || self.endpoint.timeout_ms == 0 {
             problems.push("[endpoint] concurrency and timeout_ms must be above 0".to_owned());
+        }
+        for e in &self.evidence.vulnerabilities {
+            if e.path.trim().is_empty() {
+                problems.push("[[evidence.vulnerabilities]] needs a `path`".to_owned());
+            }
+        }
+        for severity in self.vulnerabilities.sla_days.keys() {
+            if !["critical", "high", "medium", "low"].contains(&severity.as_str()) {
+                problems.push(format!(
+                    "[vulnerabilities] sla_days names `{severity}`, not one of critical, high, medium, low"
+                ));
+            }
         }
         for (i, t) in self.target.endpoint.iter().enumerate() {
             let authority = t.url.split("://").nth(1).unwrap_or("").split('/').next();

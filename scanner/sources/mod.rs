@@ -7,3 +7,4 @@ pub mod kube;
 pub mod migrations;
 pub mod postgres;
 pub mod repo;
+pub mod vuln_evidence;

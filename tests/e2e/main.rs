@@ -41,5 +41,6 @@ mod repo_supply_chain;
 #[cfg(feature = "endpoint")]
 mod tls_servers;
 mod trust;
+mod vuln_evidence;
 mod waivers;
 mod walk;

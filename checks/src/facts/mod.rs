@@ -15,6 +15,7 @@ pub mod kube;
 pub mod pg;
 pub mod pg_live;
 pub mod repo;
+pub mod vuln;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,8 @@ pub struct Facts {
     pub kube: Vec<kube::Cluster>,
     /// Container images resolved in their registries, with their signatures and attestations.
     pub images: Vec<image::Image>,
+    /// Vulnerability scanner outputs named in `[[evidence.vulnerabilities]]`.
+    pub vulnerabilities: Vec<vuln::VulnReport>,
 }
 
 impl Facts {

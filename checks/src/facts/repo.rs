@@ -163,6 +163,10 @@ pub enum Ecosystem {
     Go,
     Ruby,
     Composer,
+    /// Dart and Flutter (`pubspec.yaml`, `pubspec.lock`).
+    Pub,
+    /// Elixir (`mix.exs`, `mix.lock`).
+    Mix,
     Docker,
     #[serde(rename = "github-actions")]
     GithubActions,
@@ -177,6 +181,8 @@ impl Ecosystem {
             Ecosystem::Go => "go",
             Ecosystem::Ruby => "ruby",
             Ecosystem::Composer => "composer",
+            Ecosystem::Pub => "pub",
+            Ecosystem::Mix => "mix",
             Ecosystem::Docker => "docker",
             Ecosystem::GithubActions => "github-actions",
         }

@@ -732,6 +732,7 @@ mod tests {
             .iter()
             .find(|s| s.key == "DATABASE_URL")
             .unwrap();
-        assert_eq!(url.secret_kind.as_deref(), Some(URL_PASSWORD));
+        // The database-URL detector names it before the generic URL rule is consulted.
+        assert_eq!(url.secret_kind.as_deref(), Some("database-url-password"));
     }
 }

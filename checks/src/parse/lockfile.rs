@@ -74,6 +74,14 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
             composer_lock(text, &mut names)?;
             Ecosystem::Composer
         }
+        "pubspec.lock" => {
+            pubspec_lock(text, &mut names)?;
+            Ecosystem::Pub
+        }
+        "mix.lock" => {
+            mix_lock(text, &mut names)?;
+            Ecosystem::Mix
+        }
         other => return Err(format!("`{other}` is not a known lockfile")),
     };
     Ok(Lockfile {
@@ -374,6 +382,48 @@ fn composer_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String>
     Ok(())
 }
 
+/// `pubspec.lock` (dart.dev/tools/pub/glossary#lockfile): YAML whose `packages` map is keyed by
+/// package name, each with its `dependency` kind, `source` and exact `version`.
+fn pubspec_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    let doc: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+        format!(
+            "invalid YAML{}",
+            e.location()
+                .map_or(String::new(), |l| format!(" at line {}", l.line()))
+        )
+    })?;
+    let packages = doc
+        .get("packages")
+        .and_then(serde_norway::Value::as_mapping)
+        .ok_or("no `packages` map: not a pubspec.lock")?;
+    names.extend(
+        packages
+            .keys()
+            .filter_map(|k| k.as_str())
+            .map(str::to_owned),
+    );
+    Ok(())
+}
+
+/// `mix.lock` (hexdocs.pm/mix, `Mix.Dep.Lock`): an Elixir map literal, one `"name": {:hex, :name,
+/// "1.2.3", …}` entry per line.
+fn mix_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    if !text.trim_start().starts_with("%{") {
+        return Err("not an Elixir map (`%{`): not a mix.lock".to_owned());
+    }
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        if let Some((name, after)) = rest.split_once('"')
+            && after.trim_start().starts_with(':')
+        {
+            names.insert(name.to_owned());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,5 +515,15 @@ mod tests {
             packages("composer.lock", composer),
             ["monolog/monolog", "phpunit/phpunit"]
         );
+    }
+
+    #[test]
+    fn pubspec_and_mix_locks() {
+        let pub_lock = "packages:\n  http:\n    dependency: \"direct main\"\n    source: hosted\n    version: \"1.2.2\"\n  async:\n    dependency: transitive\n    source: hosted\n    version: \"2.11.0\"\nsdks:\n  dart: \">=3.5.0 <4.0.0\"\n";
+        assert_eq!(packages("pubspec.lock", pub_lock), vec!["async", "http"]);
+        assert!(parse("pubspec.lock", "sdks: {}\n").is_err());
+        let mix_lock = "%{\n  \"jason\": {:hex, :jason, \"1.4.4\", \"b9\", [:mix], [], \"hexpm\", \"c5\"},\n  \"phoenix\": {:hex, :phoenix, \"1.7.14\", \"a7\", [:mix], [], \"hexpm\", \"c7\"},\n}\n";
+        assert_eq!(packages("mix.lock", mix_lock), vec!["jason", "phoenix"]);
+        assert!(parse("mix.lock", "[]").is_err());
     }
 }

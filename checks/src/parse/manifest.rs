@@ -20,6 +20,8 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
         "go.mod" => go_mod(text),
         "Gemfile" => gemfile(text),
         "composer.json" => composer_json(text)?,
+        "pubspec.yaml" => pubspec_yaml(text)?,
+        "mix.exs" => mix_exs(text),
         _ => requirements_txt(text),
     };
     path.clone_into(&mut manifest.path);
@@ -453,6 +455,61 @@ fn line_number(index: usize) -> u32 {
     u32::try_from(index + 1).unwrap_or(u32::MAX)
 }
 
+/// `pubspec.yaml` (dart.dev/tools/pub/pubspec): `dependencies` and `dev_dependencies` maps.
+/// `dependency_overrides` are not dependencies of their own.
+fn pubspec_yaml(text: &str) -> Result<Manifest, String> {
+    let doc: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+        format!(
+            "invalid YAML{}",
+            e.location()
+                .map_or(String::new(), |l| format!(" at line {}", l.line()))
+        )
+    })?;
+    let mut m = ecosystem_manifest(Ecosystem::Pub);
+    for table in ["dependencies", "dev_dependencies"] {
+        let Some(deps) = doc.get(table).and_then(serde_norway::Value::as_mapping) else {
+            continue;
+        };
+        for name in deps.keys().filter_map(|k| k.as_str()) {
+            m.dependencies.push(Dependency {
+                name: name.to_owned(),
+                line: locate(text, &format!("{table}:"), name),
+            });
+        }
+    }
+    Ok(m)
+}
+
+/// `mix.exs`: the `{:name, …}` tuples of the project's `deps` function (Mix's documented
+/// convention, `defp deps do [...] end`). Elixir code is not evaluated: a dependency list built
+/// at run time is not seen.
+fn mix_exs(text: &str) -> Manifest {
+    let mut m = ecosystem_manifest(Ecosystem::Mix);
+    let Some(start) = text.find("defp deps").or_else(|| text.find("def deps")) else {
+        return m;
+    };
+    let body = &text[start..];
+    let body = &body[..body
+        .find("\n  end")
+        .or_else(|| body.find("\nend"))
+        .unwrap_or(body.len())];
+    let first_line = text[..start].matches('\n').count();
+    for (i, line) in body.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix("{:") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            let line = u32::try_from(first_line + i + 1).unwrap_or(u32::MAX);
+            m.dependencies.push(Dependency { name, line });
+        }
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,5 +636,18 @@ Django = "^5.0"
     #[test]
     fn python_names_are_normalised() {
         assert_eq!(normalize_python("Foo.Bar__baz"), "foo-bar-baz");
+    }
+
+    #[test]
+    fn pubspec_and_mix_dependencies() {
+        let pubspec = "name: app\ndependencies:\n  flutter:\n    sdk: flutter\n  http: ^1.2.2\ndev_dependencies:\n  lints: ^4.0.0\ndependency_overrides:\n  meta: 1.15.0\n";
+        let m = parse("app/pubspec.yaml", pubspec).unwrap();
+        assert_eq!(m.ecosystem, Ecosystem::Pub);
+        assert_eq!(names(&m), vec![("flutter", 3), ("http", 5), ("lints", 7)]);
+        assert!(parse("pubspec.yaml", "dependencies: [\n").is_err());
+        let mix = "defmodule A.MixProject do\n  def project, do: [deps: deps()]\n\n  defp deps do\n    [\n      {:phoenix, \"~> 1.7\"},\n      {:ecto_sql, \"~> 3.12\", only: :dev}\n    ]\n  end\n\n  defp aliases do\n    [{:not_a_dep, 1}]\n  end\nend\n";
+        let m = parse("mix.exs", mix).unwrap();
+        assert_eq!(m.ecosystem, Ecosystem::Mix);
+        assert_eq!(names(&m), vec![("phoenix", 6), ("ecto_sql", 7)]);
     }
 }

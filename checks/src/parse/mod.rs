@@ -10,6 +10,7 @@ pub mod sbom;
 pub mod sql;
 mod supply_chain;
 pub mod update_config;
+pub mod vuln;
 pub mod workflow;
 
 pub use lines::LineIndex;
@@ -40,7 +41,7 @@ pub fn classify(path: &str) -> FileKind {
     }
     match name {
         "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod" | "Gemfile"
-        | "composer.json" => return FileKind::Manifest,
+        | "composer.json" | "pubspec.yaml" | "mix.exs" => return FileKind::Manifest,
         "Cargo.lock"
         | "package-lock.json"
         | "npm-shrinkwrap.json"
@@ -56,7 +57,9 @@ pub fn classify(path: &str) -> FileKind {
         | "requirements-dev.lock"
         | "go.sum"
         | "Gemfile.lock"
-        | "composer.lock" => return FileKind::Lockfile,
+        | "composer.lock"
+        | "pubspec.lock"
+        | "mix.lock" => return FileKind::Lockfile,
         "renovate.json" | "renovate.json5" | ".renovaterc" | ".renovaterc.json" => {
             return FileKind::UpdateConfig;
         }

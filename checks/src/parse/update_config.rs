@@ -50,6 +50,8 @@ fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
         "gomod" => Ecosystem::Go,
         "bundler" => Ecosystem::Ruby,
         "composer" => Ecosystem::Composer,
+        "pub" => Ecosystem::Pub,
+        "mix" => Ecosystem::Mix,
         "docker" => Ecosystem::Docker,
         "github-actions" => Ecosystem::GithubActions,
         _ => return None,
@@ -98,6 +100,8 @@ fn renovate_manager(name: &str) -> Option<Ecosystem> {
         "gomod" => Ecosystem::Go,
         "bundler" => Ecosystem::Ruby,
         "composer" => Ecosystem::Composer,
+        "pub" => Ecosystem::Pub,
+        "mix" => Ecosystem::Mix,
         // `docker-compose` updates compose files' images, not Dockerfiles.
         "dockerfile" => Ecosystem::Docker,
         "github-actions" => Ecosystem::GithubActions,

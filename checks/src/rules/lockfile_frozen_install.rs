@@ -30,13 +30,16 @@ command in them is classified:
   `pip install --require-hashes`, `pip install -r FILE` whose requirements all pin `==`, or
   `pip install name==1.2.3`; `go mod download`; `go install module@v1.2.3`;
   `bundle install --frozen` or `--deployment`; `composer install` when a `composer.lock` is
-  committed; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
+  committed; `dart pub get --enforce-lockfile` / `flutter pub get --enforce-lockfile`;
+  `mix deps.get --check-locked`; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
   every package names an exact version (`pnpm@10.16.1`, `corepack@0.34.0`);
 - loose (fail): `npm install`/`npm i`/`npm add`, `pnpm add`, `pnpm install` without
   `--frozen-lockfile`, `yarn add`, `yarn install` without `--immutable`, `bun add`, cargo
   without `--locked`, `uv sync` without `--locked`, `uv add`, `poetry add`/`update`,
   `pip install name` (no exact pin), `pip install -r FILE` with unpinned lines, `go get`,
   `go install …@latest`, `bundle install` without `--frozen`, `composer update`/`require`,
+  `dart|flutter pub get` without `--enforce-lockfile`, `pub upgrade|add|downgrade`,
+  `mix deps.get` without `--check-locked`, `mix deps.update`,
   global tool installs with a bare name, a range or a tag (`pnpm`, `turbo@^1`, `vercel@latest`);
 - unknown (error): `pip install -r FILE` where FILE is not a requirements file of the
   repository, so its pins cannot be seen.
@@ -300,6 +303,8 @@ fn judge(words: &[String], env: &Env<'_>) -> Option<Verdict> {
         "go" => go(args),
         "bundle" => bundle(args),
         "composer" => composer(args, env),
+        "dart" | "flutter" if args.first().is_some_and(|a| a == "pub") => pub_get(&args[1..]),
+        "mix" => mix(args),
         _ => None,
     }
 }
@@ -615,6 +620,32 @@ fn composer(args: &[String], env: &Env<'_>) -> Option<Verdict> {
     }
 }
 
+/// `dart pub get` / `flutter pub get`: only `--enforce-lockfile` (Dart 2.19+) refuses to change
+/// `pubspec.lock` and fails when it is missing or stale (dart.dev/tools/pub/cmd/pub-get).
+fn pub_get(args: &[String]) -> Option<Verdict> {
+    match subcommand(args)? {
+        "get" if has(args, &["--enforce-lockfile"]) => {
+            strict("`--enforce-lockfile` installs exactly pubspec.lock")
+        }
+        "get" => loose("`pub get` without `--enforce-lockfile` may update pubspec.lock"),
+        "upgrade" | "add" | "downgrade" => loose("resolves new versions at build time"),
+        _ => None,
+    }
+}
+
+/// `mix deps.get --check-locked` fails when mix.lock would change (hexdocs.pm/mix, `mix
+/// deps.get`); a bare `mix deps.get` may rewrite it.
+fn mix(args: &[String]) -> Option<Verdict> {
+    match subcommand(args)? {
+        "deps.get" if has(args, &["--check-locked"]) => {
+            strict("`--check-locked` refuses to change mix.lock")
+        }
+        "deps.get" => loose("`mix deps.get` without `--check-locked` may update mix.lock"),
+        "deps.update" => loose("resolves new versions at build time"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -728,6 +759,15 @@ mod tests {
             ("bundle install --frozen", "strict"),
             ("composer install", "loose"),
             ("composer update", "loose"),
+            ("flutter pub get --enforce-lockfile", "strict"),
+            ("dart pub get --enforce-lockfile", "strict"),
+            ("flutter pub get", "loose"),
+            ("dart pub upgrade", "loose"),
+            ("dart pub run build_runner build", "none"),
+            ("mix deps.get --check-locked", "strict"),
+            ("mix deps.get --only prod", "loose"),
+            ("mix deps.update --all", "loose"),
+            ("mix compile", "none"),
         ];
         for (cmd, want) in cases {
             assert_eq!(kind(cmd), want, "{cmd}");

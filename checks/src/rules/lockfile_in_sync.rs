@@ -24,12 +24,14 @@ resolves that dependency freshly (whatever version is newest), or a strict insta
 build, and the review of lockfile changes in pull requests stops meaning anything.
 
 ## What is judged
-Each `package.json`, `Cargo.toml` and `pyproject.toml` that declares dependencies and has a
+Each `package.json`, `Cargo.toml`, `pyproject.toml`, `pubspec.yaml` and `mix.exs` that declares
+dependencies and has a
 lockfile (its own or its workspace root's; see `lockfile-present`): every direct dependency
 (`dependencies`, `devDependencies`, `optionalDependencies`; Cargo `[dependencies]`,
 `[dev-dependencies]`, `[build-dependencies]` and their `[target.*]` forms, renamed crates by
 their `package` name; PEP 621 `dependencies`, `optional-dependencies`, PEP 735
-`dependency-groups` and Poetry's dependency tables) must appear among the lockfile's packages.
+`dependency-groups` and Poetry's dependency tables; pubspec `dependencies`/`dev_dependencies`; mix `deps`) must appear
+among the lockfile's packages (`pubspec.lock`'s `packages` keys, `mix.lock`'s entries).
 Names are compared as each ecosystem does: npm and Cargo names exactly, Python names after PEP
 503 normalisation (`Typing_Extensions` = `typing-extensions`). `workspace:` npm dependencies are
 siblings, not registry packages, and are skipped. Versions are not compared.
@@ -59,7 +61,11 @@ impl Check for LockfileInSync {
         let judged = repo.manifests.iter().filter(|m| {
             matches!(
                 m.ecosystem,
-                Ecosystem::Npm | Ecosystem::Cargo | Ecosystem::Python
+                Ecosystem::Npm
+                    | Ecosystem::Cargo
+                    | Ecosystem::Python
+                    | Ecosystem::Pub
+                    | Ecosystem::Mix
             ) && !is_requirements(m)
                 && !m.dependencies.is_empty()
         });

@@ -31,7 +31,8 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
 - `requirements*.txt` (and `requirements/*.txt`) → every requirement pins an exact version with
   `==` (or a commit SHA / hash for URLs); `--hash` use is reported;
 - `go.mod` with `require`s → `go.sum`; `Gemfile` → `Gemfile.lock`; `composer.json` →
-  `composer.lock`.
+  `composer.lock`; Dart/Flutter `pubspec.yaml` (`dependencies`, `dev_dependencies`) →
+  `pubspec.lock`; Elixir `mix.exs` (the `{:name, …}` tuples of `defp deps`) → `mix.lock`.
 
 A manifest that declares no dependencies and is not a workspace root passes. A missing lockfile
 is reported at the path the package manager would write (`web/package-lock.json`, line 0).

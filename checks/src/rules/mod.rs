@@ -70,6 +70,8 @@ pub mod s3_object_lock;
 pub mod s3_public_access_block;
 pub mod s3_secure_transport;
 pub mod s3_versioning;
+pub mod vuln_critical_sla;
+pub mod vuln_scan_fresh;
 
 use serde_json::json;
 

@@ -21,12 +21,29 @@ automated scanners within minutes of a public push.
 
 ## What is judged
 Every text file the scan reads (honouring `.gitignore`, skipping vendored trees), for:
-- PEM private keys (`-----BEGIN … PRIVATE KEY-----`, including OpenSSH, encrypted and PGP
-  blocks) and service-account JSON (`"private_key": "-----BEGIN`);
-- AWS access key ids (`AKIA`/`ASIA` + 16; AWS's documented `…EXAMPLE` key is ignored), GitHub
-  tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack tokens (`xoxb-`…),
-  Stripe live keys (`sk_live_`, `rk_live_`), Google API keys (`AIza…`), npm (`npm_`) and PyPI
-  (`pypi-AgE…`) tokens;
+- private keys: every PEM label (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY` (PKCS#8), `RSA`/`EC`/
+  `DSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`, SSH.com `SSH2 ENCRYPTED
+  PRIVATE KEY`) with key material after the header, PuTTY `.ppk` keys, and Google Cloud
+  service-account JSON (`"private_key": "-----BEGIN`);
+- provider token formats, each from the provider's documented format: AWS access key ids
+  (`AKIA`/`ASIA` + 16; AWS's documented `…EXAMPLE` key is ignored), GitHub tokens (`ghp_`,
+  `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), GitLab tokens (`glpat-`, `gldt-`, `glrt-`,
+  `gloas-`, `glptt-`, `glft-`, `glimt-`, `glagent-`, `glsoat-`, `GR1348941…`), Slack tokens
+  (`xoxb-`, `xoxp-`, `xoxe.xoxp-`, `xapp-`…) and incoming/workflow webhooks
+  (`hooks.slack.com/services/T…/B…/…`), Stripe live secret and restricted keys (`sk_live_`,
+  `rk_live_`), Google API keys (`AIza…`), SendGrid keys (`SG.<22>.<43>`), Twilio credentials
+  (an `AC…`/`SK…` SID with a 32-hex token within a few lines; a SID alone is an identifier),
+  npm tokens (`npm_…` and `.npmrc` `:_authToken=`), PyPI tokens (`pypi-AgE…`), Azure storage
+  account keys (`AccountKey=` + 88 base64 characters; the Azurite emulator's published key is an
+  example), Service Bus/Event Hubs `SharedAccessKey=`, and Azure SAS URLs (a query with `sv=` and
+  a `sig=` that decodes to an HMAC-SHA256);
+- JWT signing secrets, proven: a string in the file that verifies an `HS256`/`HS384`/`HS512`
+  JWT also in the file (a JWT alone is not reported; jwt.io's `your-256-bit-secret` is an
+  example);
+- database and broker URLs with a password (`postgres://`, `mysql://`, `mongodb+srv://`,
+  `redis://`, `amqps://`…): templates (`%s`, `${VAR}`, `{password}`, `<password>`) and a local
+  database with its image's default password are not reported; a reserved example host
+  (`example.com`, `*.test`) or a dummy password (`user:pass@`, `scott:tiger@`) is an example;
 - `password = "…"` / `secret: '…'` assignments, only when the quoted value is at least 12
   characters of three character classes with high entropy and not a placeholder: a deliberate
   trade of recall for precision;
@@ -46,8 +63,9 @@ or password still counts).
 Reported apart, never dropped: a private key, password assignment or `.env` value in a test tree
 (`test/`, `tests/`, `spec/`, `fixtures/`, `mocks/`, `examples/`, `testdata/`, `e2e/`…) or a file
 whose name says `test`, `spec`, `sample`, `example`, `fixture`, `mock`, `fake` or `dummy` fails
-at `low` severity; provider tokens (AWS, GitHub, Slack, Stripe live, Google, npm, PyPI) stay
-critical wherever they are. A token whose variable part is a documented placeholder
+at `low` severity, and so does a database URL password, a JWT signing secret or a PuTTY key
+there; provider tokens (AWS, GitHub, GitLab, Slack, Stripe live, Google, SendGrid, Twilio, npm,
+PyPI, Azure) stay critical wherever they are. A token whose variable part is a documented placeholder
 (`…EXAMPLE…`, `xxxxxxxx`, `1234567890`) and a commented line in documentation (`*.md`, `docs/`)
 or in a default or example config (`config.default.toml`, `settings.example.yml`) are `info`. A
 commented line in any other file still counts: a commented-out key is still committed.

@@ -83,6 +83,8 @@ pub(crate) fn lock_names(ecosystem: Ecosystem) -> &'static [&'static str] {
         Ecosystem::Go => &["go.sum"],
         Ecosystem::Ruby => &["Gemfile.lock"],
         Ecosystem::Composer => &["composer.lock"],
+        Ecosystem::Pub => &["pubspec.lock"],
+        Ecosystem::Mix => &["mix.lock"],
         Ecosystem::Docker | Ecosystem::GithubActions => &[],
     }
 }
