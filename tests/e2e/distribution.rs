@@ -140,6 +140,8 @@ fn self_scan_has_no_failures_at_high_or_above() {
     };
     assert!(judged("Dockerfile", "docker-base-pinned"), "the Dockerfile was not judged");
     assert!(judged("Dockerfile", "docker-non-root"));
+    assert!(judged("Dockerfile", "docker-minimal-base"));
+    assert!(judged("Dockerfile", "docker-no-secrets"));
     assert!(judged(".github/workflows/release.yml", "gha-action-pinned"));
     assert!(judged("action.yml", "gha-action-pinned"), "action.yml was not judged");
     assert!(

@@ -98,3 +98,58 @@ fn pre_commit_hook_blocks_an_unpinned_base_image_and_lets_a_pinned_one_through()
     assert!(text(&out).contains("Passed"), "{}", text(&out));
     assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]), "1");
 }
+
+/// The hook's `--static-only`: a configured endpoint (a closed local port) is probed by a plain
+/// scan, and not by a static-only one, which says so; live selections conflict with it.
+#[test]
+fn static_only_probes_no_configured_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::write(
+        repo.join("vouch.toml"),
+        "[[target.endpoint]]\nurl = \"https://127.0.0.1:9/\"\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("Dockerfile"), "FROM node:20\nUSER node\n").unwrap();
+    git(repo, &["add", "-A"]);
+    let live = |report: &serde_json::Value| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["uri"].is_string())
+            .count()
+    };
+
+    let (_, plain) = crate::harness::scan_json(repo, &["--fail-on", "none"]);
+    assert!(live(&plain) > 0, "the configured endpoint was not probed by a plain scan");
+
+    let out = crate::harness::vouch()
+        .arg("scan")
+        .arg(repo)
+        .args(["--static-only", "--fail-on", "high", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(live(&report), 0, "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--static-only: 1 configured endpoint target(s) not probed"),
+        "{}",
+        text(&out)
+    );
+    // The repository is still judged: the unpinned base fails the gate.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    for live_flag in [&["--all-targets"][..], &["--endpoint", "https://127.0.0.1:9/"]] {
+        let out = crate::harness::vouch()
+            .arg("scan")
+            .arg(repo)
+            .arg("--static-only")
+            .args(live_flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{live_flag:?}: {}", text(&out));
+    }
+}
