@@ -16,6 +16,7 @@ mod distribution;
 #[cfg(feature = "endpoint")]
 mod endpoints;
 mod formats;
+mod gate;
 mod harness;
 #[cfg(feature = "image")]
 mod images;
