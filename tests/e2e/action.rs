@@ -39,7 +39,11 @@ fn readme_inputs() -> BTreeMap<String, String> {
     let steps = workflow["jobs"]["vouch"]["steps"].as_sequence().unwrap();
     let step = steps
         .iter()
-        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("vouch-dev/vouch@")))
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("vouch-dev/vouch@"))
+        })
         .expect("the README workflow uses the vouch action");
     step["with"]
         .as_mapping()
@@ -117,7 +121,10 @@ impl Runner {
         }
         for (name, value) in inputs {
             let key = format!("inputs.{name}");
-            assert!(values.contains_key(&key), "action.yml has no input `{name}`");
+            assert!(
+                values.contains_key(&key),
+                "action.yml has no input `{name}`"
+            );
             values.insert(key, self.evaluate(value, &values));
         }
         values.extend(self.github.clone());
@@ -192,7 +199,9 @@ impl Runner {
             run.steps.push((name, code));
             let id = step.get("id").and_then(Value::as_str);
             for line in std::fs::read_to_string(&output_file).unwrap().lines() {
-                let (k, v) = line.split_once('=').expect("GITHUB_OUTPUT lines are key=value");
+                let (k, v) = line
+                    .split_once('=')
+                    .expect("GITHUB_OUTPUT lines are key=value");
                 if let Some(id) = id {
                     values.insert(format!("steps.{id}.outputs.{k}"), v.to_owned());
                 }
@@ -203,7 +212,8 @@ impl Runner {
         run.summary = std::fs::read_to_string(&summary_file).unwrap();
         for (name, spec) in action["outputs"].as_mapping().unwrap() {
             let value = self.evaluate(spec["value"].as_str().unwrap(), &values);
-            run.action_outputs.insert(name.as_str().unwrap().to_owned(), value);
+            run.action_outputs
+                .insert(name.as_str().unwrap().to_owned(), value);
         }
         run
     }
@@ -230,10 +240,13 @@ impl Runner {
             out.push_str(&rest[..start]);
             let end = rest[start..].find("}}").expect("unclosed ${{") + start;
             let name = rest[start + 3..end].trim();
-            let value = values
-                .get(name)
-                .or_else(|| self.github.get(name))
-                .unwrap_or_else(|| panic!("the simulated runner has no value for `{name}`"));
+            let value = match values.get(name).or_else(|| self.github.get(name)) {
+                Some(value) => value.as_str(),
+                // A runner evaluates the output of a step that did not run (or did not set it)
+                // to the empty string.
+                None if name.starts_with("steps.") => "",
+                None => panic!("the simulated runner has no value for `{name}`"),
+            };
             out.push_str(value);
             rest = &rest[end + 2..];
         }
@@ -280,7 +293,7 @@ fn readme_workflow_gates_only_the_action_the_pull_request_adds() {
     std::fs::write(
         ws.join(".github/workflows/lint.yml"),
         "on: pull_request\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      \
-         - uses: actions/setup-node@v4\n",
+         - uses: actions/cache@v4\n",
     )
     .unwrap();
     git(&ws, &["add", "-A"]);
@@ -290,7 +303,10 @@ fn readme_workflow_gates_only_the_action_the_pull_request_adds() {
         .insert("github.event.pull_request.base.sha".into(), base);
 
     let inputs = readme_inputs();
-    assert!(inputs.contains_key("since"), "the README workflow gates on `since`");
+    assert!(
+        inputs.contains_key("since"),
+        "the README workflow gates on `since`"
+    );
     let run = runner.run(&inputs);
     let log = &run.log;
 
@@ -308,7 +324,10 @@ fn readme_workflow_gates_only_the_action_the_pull_request_adds() {
         .filter(|l| l.starts_with("::error file="))
         .collect();
     assert_eq!(annotations.len(), 1, "{log}");
-    assert!(annotations[0].contains("file=.github/workflows/lint.yml"), "{log}");
+    assert!(
+        annotations[0].contains("file=.github/workflows/lint.yml"),
+        "{log}"
+    );
     assert!(annotations[0].contains("gha-action-pinned"), "{log}");
 
     // The report: that finding is new, the demo's own failures are not.
@@ -377,7 +396,12 @@ fn install_refuses_a_binary_that_does_not_match_sha256sums() {
     let tampered = format!("{first}{}", &listed[1..]);
     std::fs::write(&sums, tampered).unwrap();
     let run = runner.run(&BTreeMap::new());
-    assert_eq!(run.steps.len(), 1, "nothing runs after a failed install: {}", run.log);
+    assert_eq!(
+        run.steps.len(),
+        1,
+        "nothing runs after a failed install: {}",
+        run.log
+    );
     assert_eq!(run.steps[0].1, 2);
     assert!(run.log.contains("does not match SHA256SUMS"), "{}", run.log);
     assert!(run.log.contains("not installed"), "{}", run.log);
@@ -390,7 +414,11 @@ fn install_refuses_a_runner_without_a_released_binary() {
     demo_git_repo(&runner.workspace());
     let run = runner.run(&BTreeMap::new());
     assert_eq!(run.steps, [("Install vouch".to_owned(), 2)], "{}", run.log);
-    assert!(run.log.contains("no released vouch binary for macOS"), "{}", run.log);
+    assert!(
+        run.log.contains("no released vouch binary for macOS"),
+        "{}",
+        run.log
+    );
 }
 
 /// actionlint checks the README workflow, and — through `uses: ./` — the inputs it passes
@@ -399,7 +427,11 @@ fn install_refuses_a_runner_without_a_released_binary() {
 fn readme_workflow_and_action_pass_actionlint() {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q"]);
-    std::fs::copy(repo_root().join("action.yml"), dir.path().join("action.yml")).unwrap();
+    std::fs::copy(
+        repo_root().join("action.yml"),
+        dir.path().join("action.yml"),
+    )
+    .unwrap();
     let workflows = dir.path().join(".github/workflows");
     std::fs::create_dir_all(&workflows).unwrap();
     let workflow = readme_workflow();
@@ -408,15 +440,25 @@ fn readme_workflow_and_action_pass_actionlint() {
     std::fs::write(workflows.join("local.yml"), &local).unwrap();
     let out = actionlint(
         dir.path(),
-        &[".github/workflows/readme.yml", ".github/workflows/local.yml"],
+        &[
+            ".github/workflows/readme.yml",
+            ".github/workflows/local.yml",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
 
     let misspelt = local.replace("since:", "sinse:");
     std::fs::write(workflows.join("local.yml"), misspelt).unwrap();
     let out = actionlint(dir.path(), &[".github/workflows/local.yml"]);
-    assert!(!out.status.success(), "actionlint did not read action.yml's inputs");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("sinse"), "{}", text(&out));
+    assert!(
+        !out.status.success(),
+        "actionlint did not read action.yml's inputs"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("sinse"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// The workflow with its `vouch-dev/vouch@REF` replaced by another action reference.

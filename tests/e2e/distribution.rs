@@ -55,8 +55,18 @@ pub fn stripped_vouch(dest: &Path) {
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=vouch test", "-c", "user.email=test@vouch.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=vouch test",
+            "-c",
+            "user.email=test@vouch.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -134,16 +144,22 @@ fn self_scan_has_no_failures_at_high_or_above() {
     let (_, report) = crate::harness::scan_json(&repo_root(), &["--fail-on", "high"]);
     let findings = report["findings"].as_array().unwrap();
     let judged = |path: &str, check: &str| {
-        findings.iter().any(|f| {
-            f["check"] == check && f["location"]["path"] == path && f["status"] == "pass"
-        })
+        findings
+            .iter()
+            .any(|f| f["check"] == check && f["location"]["path"] == path && f["status"] == "pass")
     };
-    assert!(judged("Dockerfile", "docker-base-pinned"), "the Dockerfile was not judged");
+    assert!(
+        judged("Dockerfile", "docker-base-pinned"),
+        "the Dockerfile was not judged"
+    );
     assert!(judged("Dockerfile", "docker-non-root"));
     assert!(judged("Dockerfile", "docker-minimal-base"));
     assert!(judged("Dockerfile", "docker-no-secrets"));
     assert!(judged(".github/workflows/release.yml", "gha-action-pinned"));
-    assert!(judged("action.yml", "gha-action-pinned"), "action.yml was not judged");
+    assert!(
+        judged("action.yml", "gha-action-pinned"),
+        "action.yml was not judged"
+    );
     assert!(
         !findings.iter().any(|f| {
             f["location"]["path"]
@@ -171,8 +187,15 @@ fn release_workflow_passes_actionlint() {
     let broken = release.replacen("${{ matrix.target }}", "${{ matrix.targett }}", 1);
     std::fs::write(workflows.join("release.yml"), broken).unwrap();
     let out = actionlint(dir.path(), &[".github/workflows/release.yml"]);
-    assert!(!out.status.success(), "actionlint accepted a broken workflow");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("targett"), "{}", text(&out));
+    assert!(
+        !out.status.success(),
+        "actionlint accepted a broken workflow"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("targett"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -220,7 +243,10 @@ fn image_smoke_builds_a_scratch_image_and_scans_the_demo_inside() {
         "{all}"
     );
     assert!(stdout.contains("ran with: "), "{all}");
-    assert!(stdout.contains("libssl.so.3"), "ldd's libraries were not listed: {all}");
+    assert!(
+        stdout.contains("libssl.so.3"),
+        "ldd's libraries were not listed: {all}"
+    );
     // The demo fails some checks by design: a report with failures came out of the image.
     let line = stdout
         .lines()

@@ -33,7 +33,12 @@ fn commit(repo: &Path, home: &Path) -> Output {
     );
     Command::new("git")
         .current_dir(repo)
-        .args(["-c", "user.name=vouch test", "-c", "user.email=test@vouch.invalid"])
+        .args([
+            "-c",
+            "user.name=vouch test",
+            "-c",
+            "user.email=test@vouch.invalid",
+        ])
         .args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", "change"])
         .env("PATH", path)
         .env("PRE_COMMIT_HOME", home)
