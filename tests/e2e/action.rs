@@ -67,7 +67,7 @@ struct Runner {
     dir: tempfile::TempDir,
     /// `github.*` context values the workflow's expressions may read.
     github: BTreeMap<String, String>,
-    runner_os: String,
+    os: String,
 }
 
 struct Run {
@@ -102,7 +102,7 @@ impl Runner {
         Runner {
             dir,
             github: BTreeMap::from([("github.action_repository".into(), String::new())]),
-            runner_os: "Linux".into(),
+            os: "Linux".into(),
         }
     }
 
@@ -146,7 +146,7 @@ impl Runner {
         for (n, step) in steps.iter().enumerate() {
             let name = step["name"].as_str().unwrap_or("step").to_owned();
             let should_run = match step.get("if") {
-                Some(cond) => !failed && self.condition(cond.as_str().unwrap(), &values),
+                Some(cond) => !failed && Runner::condition(cond.as_str().unwrap(), &values),
                 None => !failed,
             };
             if !should_run {
@@ -171,7 +171,7 @@ impl Runner {
             cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
                 .arg(step["run"].as_str().unwrap())
                 .env_clear()
-                .env("PATH", self.path(&path_file))
+                .env("PATH", Runner::path(&path_file))
                 .env("HOME", self.dir.path())
                 .env("GITHUB_ACTION_PATH", repo_root())
                 .env("GITHUB_WORKSPACE", self.workspace())
@@ -179,7 +179,7 @@ impl Runner {
                 .env("GITHUB_PATH", &path_file)
                 .env("GITHUB_STEP_SUMMARY", &summary_file)
                 .env("RUNNER_TEMP", self.dir.path().join("temp"))
-                .env("RUNNER_OS", &self.runner_os)
+                .env("RUNNER_OS", &self.os)
                 .env("RUNNER_ARCH", runner_arch())
                 .env(
                     "VOUCH_RELEASE_BASE",
@@ -220,7 +220,7 @@ impl Runner {
 
     /// PATH for a step: what earlier steps added to GITHUB_PATH, then the system's (never the
     /// cargo build directory: vouch must come from the install step).
-    fn path(&self, path_file: &Path) -> String {
+    fn path(path_file: &Path) -> String {
         let mut dirs: Vec<String> = std::fs::read_to_string(path_file)
             .unwrap()
             .lines()
@@ -255,7 +255,7 @@ impl Runner {
     }
 
     /// `A == 'x' && B != ''`: the only condition shapes action.yml uses.
-    fn condition(&self, cond: &str, values: &BTreeMap<String, String>) -> bool {
+    fn condition(cond: &str, values: &BTreeMap<String, String>) -> bool {
         cond.split("&&").all(|part| {
             let (lhs, rhs, equal) = if let Some((l, r)) = part.split_once("==") {
                 (l, r, true)
@@ -280,7 +280,11 @@ fn runner_arch() -> &'static str {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// The done-criterion: the demo as a git repository, a pull request that adds one
@@ -410,7 +414,7 @@ fn install_refuses_a_binary_that_does_not_match_sha256sums() {
 #[test]
 fn install_refuses_a_runner_without_a_released_binary() {
     let mut runner = Runner::new();
-    runner.runner_os = "macOS".into();
+    runner.os = "macOS".into();
     demo_git_repo(&runner.workspace());
     let run = runner.run(&BTreeMap::new());
     assert_eq!(run.steps, [("Install vouch".to_owned(), 2)], "{}", run.log);
