@@ -3,6 +3,7 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod action;
 mod adversarial;
 mod adversarial_redaction;
 #[cfg(feature = "aws")]
@@ -11,6 +12,7 @@ mod browser;
 mod cli;
 mod corpus;
 mod determinism;
+mod distribution;
 #[cfg(feature = "endpoint")]
 mod endpoints;
 mod formats;
@@ -35,6 +37,7 @@ mod pg_policy_oracle;
 mod pg_server;
 mod pg_static;
 mod pg_tenant_isolation;
+mod pre_commit;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;

@@ -20,6 +20,18 @@ use crate::facts::repo::{FileKind, RepoFacts};
 /// Files above this size are not parsed (a judged file that large is reported as unreadable).
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
+/// `dockerfile.rs`, `dockerfile.py`, `Dockerfile.md`: code or documentation about Dockerfiles
+/// (a parser, its tests, its docs), not a `Dockerfile.<variant>` such as `Dockerfile.prod`.
+fn has_source_extension(lower_name: &str) -> bool {
+    const SOURCE: &[&str] = &[
+        "rs", "py", "go", "js", "mjs", "cjs", "ts", "java", "kt", "rb", "php", "c", "h", "cc",
+        "cpp", "cs", "swift", "scala", "sh", "md", "rst", "txt", "json", "toml", "html", "snap",
+    ];
+    lower_name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| SOURCE.contains(&ext))
+}
+
 /// The role a file plays, from its path alone (relative, forward slashes).
 pub fn classify(path: &str) -> FileKind {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -34,7 +46,7 @@ pub fn classify(path: &str) -> FileKind {
     }
     if lower == "dockerfile"
         || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
+        || (lower.starts_with("dockerfile.") && !has_source_extension(&lower))
         || lower.ends_with(".dockerfile")
     {
         return FileKind::Dockerfile;
@@ -153,6 +165,10 @@ mod tests {
         assert_eq!(classify("actions/setup/action.yaml"), FileKind::Workflow);
         assert_eq!(classify("services/api/Dockerfile"), FileKind::Dockerfile);
         assert_eq!(classify("Dockerfile.prod"), FileKind::Dockerfile);
+        assert_eq!(classify("docker/Dockerfile.alpine"), FileKind::Dockerfile);
+        assert_eq!(classify("checks/src/parse/dockerfile.rs"), FileKind::Text);
+        assert_eq!(classify("fuzz/fuzz_targets/dockerfile.rs"), FileKind::Text);
+        assert_eq!(classify("docs/Dockerfile.md"), FileKind::Text);
         assert_eq!(classify("web/package.json"), FileKind::Manifest);
         assert_eq!(classify("requirements-dev.txt"), FileKind::Manifest);
         assert_eq!(classify("web/pnpm-lock.yaml"), FileKind::Lockfile);
