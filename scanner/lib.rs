@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod explain;
 pub mod output;
 pub mod pack;
+pub mod reference;
 pub mod paths;
 pub mod sources;
 pub mod templates;

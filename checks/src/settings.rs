@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Per-check severity overrides: `[severity] docker-minimal-base = "medium"`.
@@ -27,7 +27,7 @@ pub struct Settings {
 }
 
 /// `[report]`: who and what the report is about, printed in every format's header.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportSettings {
     /// The organisation the evidence is for (`Acme Inc.`).
@@ -36,7 +36,7 @@ pub struct ReportSettings {
     pub system: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DockerSettings {
     /// Image name globs accepted as minimal bases by `docker-minimal-base`, in addition to
@@ -50,7 +50,7 @@ pub struct DockerSettings {
 }
 
 /// `[postgres]`: settings for every `pg-*` check, static or live.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresSettings {
     /// Columns that mark a table as tenant-scoped; unset means the built-in defaults, `[]`
@@ -111,7 +111,7 @@ pub struct PostgresSettings {
 /// `[postgres.audit_chain]`: the hash-chain scheme `pg-audit-chain-valid` verifies. Each row's
 /// `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL) followed by the
 /// compact JSON object of every other column in column order, values as PostgreSQL text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditChainSettings {
     // The hash and previous-hash columns are `[postgres] audit_hash_columns` and
@@ -250,7 +250,7 @@ impl PostgresSettings {
 }
 
 /// Live targets, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Targets {
     pub postgres: Vec<PostgresTarget>,
@@ -261,7 +261,7 @@ pub struct Targets {
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EndpointSettings {
     /// Lowest TLS version that may be accepted: `1.0`, `1.1`, `1.2` or `1.3`.
@@ -292,7 +292,7 @@ impl Default for EndpointSettings {
 }
 
 /// `[[target.endpoint]]`: one live HTTPS endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EndpointTarget {
     /// `https://host[:port][/path]`.
@@ -310,7 +310,7 @@ pub struct EndpointTarget {
     pub http_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresTarget {
     pub name: String,
@@ -363,7 +363,7 @@ impl Settings {
 }
 
 /// `[[target.aws]]`: one AWS account, read with the standard credential chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwsTarget {
     pub name: String,
@@ -379,7 +379,7 @@ pub struct AwsTarget {
 
 /// `[[target.kube]]`: one Kubernetes cluster, read through its API with a kubeconfig context.
 /// Read-only: vouch only lists workloads and asks for discovery and the server version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KubeTarget {
     pub name: String,
@@ -401,7 +401,7 @@ pub struct KubeTarget {
 pub const DEFAULT_KUBE_TIMEOUT_SECS: u64 = 30;
 
 /// `[aws]`: settings for every `rds-*` and `s3-*` check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwsSettings {
     /// Minimum automated backup retention, in days.
@@ -425,7 +425,7 @@ impl Default for AwsSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum S3Encryption {
     #[default]
@@ -436,7 +436,7 @@ pub enum S3Encryption {
 /// `[image]`: how registry images are resolved and their cosign signatures and attestations
 /// verified (`image-signed`, `image-sbom-attested`). Image collection is live work: it runs only
 /// with `--all-targets` or when `--target` selects a `[[target.kube]]` or `[[target.image]]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageSettings {
     /// Cosign public keys (PKIX PEM files) trusted to sign images and attestations; each key's
@@ -489,7 +489,7 @@ impl Default for ImageSettings {
 
 /// `[[image.identities]]`: a keyless signer, as cosign's `--certificate-identity` (or
 /// `--certificate-identity-regexp`) and `--certificate-oidc-issuer`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageIdentity {
     /// The certificate's subject alternative name (e-mail or URI), exactly.
@@ -510,7 +510,7 @@ impl ImageSettings {
 }
 
 /// `[[target.image]]`: one image verified in its registry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageTarget {
     /// Default: the reference itself.
@@ -533,7 +533,7 @@ impl ImageTarget {
 }
 
 /// An accepted, time-boxed exception. Applied once, when the report is built.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Waiver {
     /// The check id it applies to.

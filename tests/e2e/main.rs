@@ -31,7 +31,7 @@ mod pg_live_harness;
 mod pg_policy_oracle;
 mod pg_server;
 mod pg_static;
-mod readme;
+mod docs;
 mod repo_containers;
 mod repo_supply_chain;
 #[cfg(feature = "endpoint")]
