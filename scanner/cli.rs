@@ -30,6 +30,32 @@ vouch explain gha-action-pinned              why a check exists and how to fix i
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print no notes on stderr (errors and the report itself are still printed).
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also say on stderr what was read and written (sources, files, counts).
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
+    /// Colour in text output: `auto` (a terminal without NO_COLOR), `always` or `never`.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +125,13 @@ enum Command {
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
     },
+    /// Print a shell completion script: `vouch completions bash > /etc/bash_completion.d/vouch`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `vouch man > vouch.1 && man ./vouch.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -116,6 +149,30 @@ struct PackArgs {
     /// Directory of handlebars templates (NAME.hbs) replacing the bundled ones, e.g. report.html.hbs.
     #[arg(long, value_name = "DIR", requires = "pack")]
     templates: Option<PathBuf>,
+    /// Replace a signed pack already in the --pack directory (refused without it).
+    #[arg(long, requires = "pack")]
+    force: bool,
+}
+
+impl PackArgs {
+    fn options(&self) -> Option<crate::pack::Options> {
+        Some(crate::pack::Options {
+            dir: self.pack.clone()?,
+            sign_key: self.sign_key.clone(),
+            previous: self.previous.clone(),
+            templates: self.templates.clone(),
+            force: self.force,
+        })
+    }
+
+    /// The pack's directory, key and its password, previous pack and templates, checked
+    /// before any scanning.
+    fn preflight(&self) -> Result<()> {
+        match self.options() {
+            Some(options) => crate::pack::preflight(&options),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,15 +189,37 @@ struct VerifyArgs {
 
 #[derive(Debug, clap::Args)]
 struct OutputArgs {
-    /// Output format; repeat for several (text, json, sarif, markdown, junit).
+    /// Output format; repeat for several (text, json, sarif, markdown, junit, github).
     #[arg(long = "format", short = 'f', value_enum, default_values_t = [Format::Text])]
     formats: Vec<Format>,
-    /// Write the --format given just before this option to FILE (stdout when not given).
+    /// Write the --format given just before this option to FILE (stdout when not given). With no
+    /// --format at all, the format comes from FILE's extension (.json, .sarif, .md, .xml, .txt).
     #[arg(long = "output", short = 'o', value_name = "FILE")]
     outputs: Vec<PathBuf>,
-    /// Exit 1 when a finding at or above this severity failed or errored.
+    /// Exit 1 when a finding at or above this severity failed or errored (`none`: never).
     #[arg(long, value_enum, default_value_t = Threshold::High)]
     fail_on: Threshold,
+    /// Known problems: an earlier report.json or a file written by --write-baseline. Problems
+    /// whose fingerprint is in it are `existing`, the rest `new`; only new ones gate (see --gate).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Also write this scan's problems as a baseline file (for a later --baseline).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// With a baseline: gate on `new` problems only (default) or on `all` of them.
+    #[arg(long, value_enum, default_value_t = Gate::New)]
+    gate: Gate,
+    /// Keep passing findings in SARIF output (left out by default; code scanning ignores them).
+    #[arg(long)]
+    sarif_passes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Gate {
+    /// Only problems that are not in the baseline.
+    New,
+    /// Every problem, as without a baseline.
+    All,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +250,14 @@ struct ScanArgs {
     /// `[[target.endpoint]]`) are read.
     #[arg(long, conflicts_with = "targets")]
     all_targets: bool,
+    /// Judge the repository as it was at this git revision (read from git objects) too, and
+    /// gate only on problems new since then: the pull-request mode (`--since origin/main`).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    since: Option<String>,
+    /// Read only the repository's files and migrations: no endpoint probe, no live target, no
+    /// registry request, whatever vouch.toml configures (pre-commit hooks, offline runs).
+    #[arg(long, conflicts_with_all = ["targets", "all_targets", "endpoints"])]
+    static_only: bool,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -194,15 +281,19 @@ enum Threshold {
     Medium,
     High,
     Critical,
+    /// Report without gating: exit 0 whatever failed.
+    None,
 }
 
-impl From<Threshold> for Severity {
-    fn from(t: Threshold) -> Self {
-        match t {
-            Threshold::Low => Severity::Low,
-            Threshold::Medium => Severity::Medium,
-            Threshold::High => Severity::High,
-            Threshold::Critical => Severity::Critical,
+impl Threshold {
+    /// The lowest severity that gates, or `None` when nothing does.
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Threshold::Low => Some(Severity::Low),
+            Threshold::Medium => Some(Severity::Medium),
+            Threshold::High => Some(Severity::High),
+            Threshold::Critical => Some(Severity::Critical),
+            Threshold::None => None,
         }
     }
 }
@@ -230,6 +321,7 @@ pub fn main() -> ExitCode {
     // Parsed through ArgMatches to keep the command-line order of --format and --output.
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    crate::notes::set(cli.quiet, cli.verbose);
     let order = match matches.subcommand() {
         Some(("scan" | "check", m)) => OutputOrder::of(m),
         _ => OutputOrder::default(),
@@ -276,8 +368,12 @@ impl OutputOrder {
         }
     }
 
-    /// Where each format goes. A default format (not on the command line) sorts first.
+    /// Where each format goes. A default format (not on the command line) sorts first; with
+    /// files but no format on the command line, each file's extension names its format.
     fn plan(&self, args: &OutputArgs) -> Result<Vec<output::Destination>> {
+        if self.formats.is_empty() && !args.outputs.is_empty() {
+            return output::infer(&args.outputs);
+        }
         let at = |positions: &[usize], i: usize| positions.get(i).copied().unwrap_or(0);
         let formats: Vec<_> = (args.formats.iter().enumerate())
             .map(|(i, f)| (at(&self.formats, i), *f))
@@ -290,8 +386,9 @@ impl OutputOrder {
 }
 
 fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
+    let color = cli.color.choice();
     match cli.command {
-        Command::Scan(args) => scan(&args, order),
+        Command::Scan(args) => scan(&args, order, color),
         Command::Check(args) => {
             let text = crate::bounded::read_text(&args.facts, crate::bounded::REPORT_MAX)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
@@ -313,8 +410,18 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 );
             }
             let plan = order.plan(&args.output)?;
+            let baseline = read_baseline(&args.output)?;
+            args.pack.preflight()?;
             let started = clock::now()?;
-            judge_and_write(&facts, &args.output, &plan, &args.pack, &started)
+            judge_and_write(
+                &facts,
+                &args.output,
+                &plan,
+                &args.pack,
+                &started,
+                baseline.as_ref(),
+                color,
+            )
         }
         Command::Answer(args) => {
             crate::answer::run(&args)?;
@@ -343,7 +450,10 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         Command::IamPolicy { checks } => {
             for id in &checks {
                 if !sources::aws::calls::BY_CHECK.iter().any(|(c, _)| c == id) {
-                    bail!("`{id}` is not an AWS check (see `vouch list checks`)");
+                    bail!(
+                        "`{id}` is not an AWS check{} (see `vouch list checks`)",
+                        checks::did_you_mean(id)
+                    );
                 }
             }
             let ids: Vec<&str> = checks.iter().map(String::as_str).collect();
@@ -384,6 +494,16 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "vouch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keygen { out } => {
             let (key, public) = crate::pack::sign::keygen(&out)?;
             println!("wrote {} and {}", key.display(), public.display());
@@ -420,7 +540,7 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     }
 }
 
-fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
+fn scan(args: &ScanArgs, order: &OutputOrder, color: anstream::ColorChoice) -> Result<ExitCode> {
     // Usage errors surface before any work is done.
     let plan = order.plan(&args.output)?;
     let root = &args.path;
@@ -441,11 +561,20 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         Some(p) => config::load_attestations(p, true)?,
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
     };
+    let baseline = read_baseline(&args.output)?;
+    args.pack.preflight()?;
     let clock = clock::now()?;
     let selection = Selection {
         names: args.targets.clone(),
         all: args.all_targets,
+        static_only: args.static_only,
     };
+    // The revision is read before anything live is contacted: a bad REF stops the scan early.
+    let since = match &args.since {
+        Some(rev) => Some(baseline_since(root, rev, &settings, &clock)?),
+        None => None,
+    };
+    let baseline = since.or(baseline);
     let mut facts = collect(root, settings, &clock, &selection)?;
     facts.attestations = attestations;
     // The one redaction pass: nothing collected reaches a dump, a report or a pack without it.
@@ -457,7 +586,75 @@ fn scan(args: &ScanArgs, order: &OutputOrder) -> Result<ExitCode> {
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    judge_and_write(&facts, &args.output, &plan, &args.pack, &clock)
+    judge_and_write(
+        &facts,
+        &args.output,
+        &plan,
+        &args.pack,
+        &clock,
+        baseline.as_ref(),
+        color,
+    )
+}
+
+/// A baseline and the words that describe where it came from.
+type SourcedBaseline = (reports::Baseline, String);
+
+/// `--baseline FILE`, read and checked before any scanning.
+fn read_baseline(out: &OutputArgs) -> Result<Option<SourcedBaseline>> {
+    let Some(path) = &out.baseline else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--baseline {}: cannot be read", path.display()))?;
+    let baseline = reports::Baseline::parse(&text)
+        .map_err(|why| anyhow::anyhow!("--baseline {}: {why}", path.display()))?;
+    Ok(Some((baseline, format!("file {}", path.display()))))
+}
+
+/// `--since REF`: the repository at REF judged with the same settings and checks (repository
+/// sources only: live targets have no past state to read).
+fn baseline_since(
+    root: &Path,
+    rev: &str,
+    settings: &checks::Settings,
+    clock: &reports::Clock,
+) -> Result<SourcedBaseline> {
+    let snapshot = crate::since::checkout(root, rev)?;
+    let facts = collect_repository(snapshot.dir.path(), settings.clone(), clock);
+    let report = crate::pack::judge(&facts, clock);
+    Ok((reports::Baseline::of(&report), snapshot.label))
+}
+
+/// `[scan] exclude` as one matcher (the globs were validated with the configuration).
+fn excluded_paths(settings: &checks::Settings) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in &settings.scan.exclude {
+        if let Ok(g) = globset::Glob::new(glob) {
+            set.add(g);
+        }
+    }
+    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The repository sources alone (files and migrations), as `collect` runs them.
+fn collect_repository(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
+    let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
+    let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
+    Facts {
+        schema: FACTS_SCHEMA.to_owned(),
+        settings,
+        collections: vec![Collection {
+            source: "repo".to_owned(),
+            target: root.display().to_string(),
+            origin: root.display().to_string(),
+            collected_at: clock.now.clone(),
+            error: None,
+        }],
+        repo: Some(walked.facts),
+        postgres,
+        ..Facts::default()
+    }
 }
 
 /// The absolute spellings of the scanned root (as given, from the working directory, and
@@ -492,6 +689,8 @@ fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
 struct Selection {
     names: Vec<String>,
     all: bool,
+    /// `--static-only`: not even the endpoints vouch.toml configures are probed.
+    static_only: bool,
 }
 
 impl Selection {
@@ -551,12 +750,28 @@ fn collect(
         collected_at: live_at.clone(),
         error: a.error.clone(),
     });
-    let walked = sources::repo::walk(root);
+    let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
+    crate::notes::detail(format_args!(
+        "read {} file(s) under {} ({} path(s) left out, see the report's scope)",
+        walked.facts.files_scanned,
+        root.display(),
+        walked.facts.scope.excluded.len()
+    ));
     let repo = walked.facts;
     let migrations =
         sources::migrations::collect_reporting_skipped(root, &settings.postgres, &walked.sql_files);
     let postgres = migrations.databases;
-    let endpoints = sources::endpoint::collect(&settings, &live_at);
+    let endpoints = if selection.static_only {
+        if !settings.target.endpoint.is_empty() {
+            crate::notes::note(format_args!(
+                "--static-only: {} configured endpoint(s) not probed",
+                settings.target.endpoint.len()
+            ));
+        }
+        Vec::new()
+    } else {
+        sources::endpoint::collect(&settings, &live_at)
+    };
     let mut collections = vec![Collection {
         source: "repo".to_owned(),
         target: root.display().to_string(),
@@ -651,7 +866,21 @@ fn collect_images(facts: &mut Facts, live_at: &str, selection: &Selection) {
         .iter()
         .filter(|t| selection.wants(t.name()))
         .collect();
-    let wanted = sources::image::wanted(facts, &targets);
+    let mut wanted = sources::image::wanted(facts, &targets);
+    let trust = &facts.settings.image;
+    if trust.keys.is_empty() && trust.identities.is_empty() {
+        // Nothing to verify signatures against: only the images a target names are read.
+        let named = sources::image::wanted_targets(&targets);
+        let skipped = wanted.len() - named.len();
+        if skipped > 0 {
+            crate::notes::note(format_args!(
+                "{skipped} registry image(s) of workloads and Dockerfiles not verified: no \
+                 `[image] keys` or `identities` are configured, so no registry was contacted \
+                 for them"
+            ));
+        }
+        wanted = named;
+    }
     if wanted.is_empty() {
         return;
     }
@@ -676,19 +905,29 @@ fn judge_and_write(
     plan: &[output::Destination],
     pack: &PackArgs,
     started: &reports::Clock,
+    baseline: Option<&SourcedBaseline>,
+    color: anstream::ColorChoice,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
     let report = crate::pack::judge(facts, &clock);
-    output::write_all(&report, plan)?;
-    if let Some(dir) = &pack.pack {
-        let options = crate::pack::Options {
-            dir: dir.clone(),
-            sign_key: pack.sign_key.clone(),
-            previous: pack.previous.clone(),
-            templates: pack.templates.clone(),
-        };
+    if let Some(path) = &out.write_baseline {
+        std::fs::write(path, reports::Baseline::of(&report).to_json())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    // The pack holds the report as judged from the facts (what `vouch verify` re-derives); the
+    // baseline comparison is a view for the gate and the outputs.
+    let mut shown = report.clone();
+    if let Some((baseline, source)) = baseline {
+        shown.apply_baseline(baseline, source);
+    }
+    let options = output::RenderOptions {
+        color: false,
+        sarif_passes: out.sarif_passes,
+    };
+    output::write_all(&shown, plan, options, color)?;
+    if let Some(options) = pack.options() {
         let finished = clock::now()?;
-        crate::pack::write(
+        let written = crate::pack::write(
             &options,
             facts,
             &report,
@@ -696,8 +935,21 @@ fn judge_and_write(
             &started.now,
             &finished.now,
         )?;
+        crate::notes::note(format_args!(
+            "evidence pack written to {} ({} files, {})",
+            options.dir.display(),
+            written.len(),
+            match &options.sign_key {
+                Some(key) => format!("signed with {}", key.display()),
+                None => "unsigned".to_owned(),
+            }
+        ));
     }
-    let gating = report.gating(out.fail_on.into()).count();
+    let gating = match (out.fail_on.severity(), out.gate) {
+        (None, _) => 0,
+        (Some(threshold), Gate::New) => shown.gating_new(threshold).count(),
+        (Some(threshold), Gate::All) => shown.gating(threshold).count(),
+    };
     Ok(if gating > 0 {
         ExitCode::from(1)
     } else {

@@ -24,7 +24,8 @@ pub fn explain(id: &str) -> Result<String> {
         return Ok(explain_requirements(&requirements));
     }
     bail!(
-        "no check, control or framework requirement named `{id}` (see `vouch list checks`, `vouch list controls` and `vouch list frameworks`)"
+        "no check, control or framework requirement named `{id}`{} (see `vouch list checks`, `vouch list controls` and `vouch list frameworks`)",
+        checks::did_you_mean(id)
     )
 }
 

@@ -1,7 +1,7 @@
 //! Writing a report in the requested formats, to files or stdout.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
@@ -20,16 +20,66 @@ pub enum Format {
     Markdown,
     /// JUnit XML, for CI test tabs.
     Junit,
+    /// GitHub Actions workflow commands: an annotation per problem, capped, with a summary.
+    Github,
+}
+
+impl Format {
+    /// The format a file name implies (`report.json` → json), if any.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "md" | "markdown" => Format::Markdown,
+            "xml" => Format::Junit,
+            "txt" | "text" | "log" => Format::Text,
+            _ => return None,
+        })
+    }
+}
+
+/// Choices that shape a rendering beyond its format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Colour (text only).
+    pub color: bool,
+    /// Keep passing findings in SARIF (`--sarif-passes`).
+    pub sarif_passes: bool,
 }
 
 /// Renders one format. `color` only affects text.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
+    render_with(
+        report,
+        format,
+        RenderOptions {
+            color,
+            ..RenderOptions::default()
+        },
+    )
+}
+
+/// Renders one format with these options.
+pub fn render_with(report: &Report, format: Format, options: RenderOptions) -> String {
     match format {
-        Format::Text => render::text::render(report, &render::text::Style { color }),
+        Format::Text => render::text::render(
+            report,
+            &render::text::Style {
+                color: options.color,
+            },
+        ),
         Format::Json => render::json::render(report),
-        Format::Sarif => render::sarif::render(report),
+        Format::Sarif => render::sarif::render_with(
+            report,
+            checks::ALL,
+            render::sarif::Options {
+                passes: options.sarif_passes,
+            },
+        ),
         Format::Markdown => render::markdown::render(report),
         Format::Junit => render::junit::render(report),
+        Format::Github => render::github::render(report),
     }
 }
 
@@ -71,23 +121,64 @@ pub fn pair(formats: &[(usize, Format)], outputs: &[(usize, PathBuf)]) -> Result
     Ok(plan)
 }
 
-/// Renders every format to its destination.
-pub fn write_all(report: &Report, plan: &[Destination]) -> Result<()> {
+/// With `--output` files but no `--format`: each file's format comes from its extension, and a
+/// file whose extension names no format is refused (never text written into `x.json`).
+pub fn infer(outputs: &[PathBuf]) -> Result<Vec<Destination>> {
+    outputs
+        .iter()
+        .map(|path| match Format::from_extension(path) {
+            Some(format) => Ok((format, Some(path.clone()))),
+            None => bail!(
+                "--output {}: cannot tell the format from the file name; give --format \
+                 (text, json, sarif, markdown, junit, github) before it, or name it .txt, .json, \
+                 .sarif, .md or .xml",
+                path.display()
+            ),
+        })
+        .collect()
+}
+
+/// Renders every format to its destination. Text on stdout is rendered in colour and written
+/// through anstream, which keeps or strips the colour per `color` (`auto`: a terminal without
+/// `NO_COLOR`).
+pub fn write_all(
+    report: &Report,
+    plan: &[Destination],
+    options: RenderOptions,
+    color: anstream::ColorChoice,
+) -> Result<()> {
     for (format, file) in plan {
         if let Some(path) = file {
-            let text = render(report, *format, false);
+            let text = render_with(
+                report,
+                *format,
+                RenderOptions {
+                    color: false,
+                    ..options
+                },
+            );
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::notes::detail(format_args!("wrote {}", path.display()));
         } else {
-            let stdout = std::io::stdout();
-            let color = *format == Format::Text
-                && stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let text = render(report, *format, color);
-            stdout
-                .lock()
-                .write_all(text.as_bytes())
-                .context("cannot write to stdout")?;
+            let coloured = *format == Format::Text && color != anstream::ColorChoice::Never;
+            let text = render_with(
+                report,
+                *format,
+                RenderOptions {
+                    color: coloured,
+                    ..options
+                },
+            );
+            let written = if coloured {
+                let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), color);
+                stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+            } else {
+                std::io::stdout().lock().write_all(text.as_bytes())
+            };
+            written.context("cannot write to stdout")?;
         }
     }
     Ok(())
@@ -156,6 +247,32 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("--output b must follow"), "{err}");
+    }
+
+    #[test]
+    fn outputs_without_a_format_take_it_from_the_extension() {
+        let plan = infer(&[PathBuf::from("r.JSON"), PathBuf::from("out/v.sarif")]).unwrap();
+        assert_eq!(
+            paths(&plan),
+            [
+                (Format::Json, Some("r.JSON")),
+                (Format::Sarif, Some("out/v.sarif"))
+            ]
+        );
+        let plan = infer(&[PathBuf::from("summary.md"), PathBuf::from("j.xml")]).unwrap();
+        assert_eq!(
+            paths(&plan),
+            [
+                (Format::Markdown, Some("summary.md")),
+                (Format::Junit, Some("j.xml"))
+            ]
+        );
+        let err = infer(&[PathBuf::from("report.html")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--output report.html: cannot tell the format"),
+            "{err}"
+        );
     }
 
     #[test]

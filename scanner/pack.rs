@@ -34,13 +34,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The one way vouch turns facts into a report; `vouch verify` re-judges through it too.
 pub fn judge(facts: &Facts, clock: &Clock) -> Report {
-    let mut report = Report::build(
-        checks::judge(facts),
-        catalog(),
-        &facts.settings.waiver,
-        VERSION,
-        clock,
-    );
+    let disabled = &facts.settings.checks.disable;
+    let findings = checks::judge(facts)
+        .into_iter()
+        .filter(|f| !disabled.contains(&f.check))
+        .collect();
+    let mut report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, clock);
+    let inline = facts
+        .repo
+        .as_ref()
+        .map_or(&[][..], |r| r.suppressions.as_slice());
+    report.apply_inline_suppressions(inline, facts.settings.waivers.inline, catalog());
     report.apply_attestations(&facts.attestations, &clock.today);
     report.describe(facts);
     report
@@ -53,6 +57,52 @@ pub struct Options {
     pub sign_key: Option<PathBuf>,
     pub previous: Option<PathBuf>,
     pub templates: Option<PathBuf>,
+    /// Replace a signed pack already in `dir` (`--force`).
+    pub force: bool,
+}
+
+/// Everything about a pack that can be refused, checked before any scanning starts: the
+/// directory (a signed pack in it is only replaced with `--force`), the templates, the previous
+/// pack and the signing key with its password.
+pub fn preflight(opts: &Options) -> Result<()> {
+    check_dir(&opts.dir, opts.force)?;
+    templates::load(opts.templates.as_deref())?;
+    if let Some(previous) = &opts.previous {
+        manifest::previous_manifest_sha256(previous)?;
+    }
+    if let Some(key) = &opts.sign_key {
+        sign::Signer::load(key)?;
+    }
+    Ok(())
+}
+
+/// The names in `dir` when it can take a pack: it does not exist, is empty, or holds a pack
+/// vouch wrote (signed ones only with `force`, so a signature is never replaced by accident).
+fn check_dir(dir: &Path, force: bool) -> Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    if !dir.is_dir() {
+        bail!("--pack {}: exists and is not a directory", dir.display());
+    }
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read pack directory {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if !names.is_empty() && !is_previous_pack(&names) {
+        bail!(
+            "pack directory {} is not empty and holds no vouch pack: give a new or empty directory",
+            dir.display()
+        );
+    }
+    if !force && names.iter().any(|n| n == SIGNATURE) {
+        bail!(
+            "--pack {} holds a signed evidence pack: give --force to replace it, or a new directory",
+            dir.display()
+        );
+    }
+    Ok(names)
 }
 
 /// Writes the pack; returns the paths written (relative, manifest and signature included).
@@ -79,7 +129,7 @@ pub fn write(
     let derived = derive(facts_json.as_bytes(), report, &templates, started, finished)?;
     let mut contents = derived.files;
     contents.push(("facts.json".to_owned(), facts_json.into_bytes()));
-    prepare_dir(dir)?;
+    prepare_dir(dir, opts.force)?;
     let mut entries = Vec::with_capacity(contents.len());
     for (path, bytes) in &contents {
         let target = dir.join(path);
@@ -126,24 +176,12 @@ pub fn write(
 }
 
 /// A pack goes into a new or empty directory: stale files would be unlisted "added" files.
-fn prepare_dir(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        let names: Vec<String> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read pack directory {}", dir.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        if is_previous_pack(&names) {
-            // Re-running the same command replaces the pack it wrote last time; anything
-            // else in the directory is someone's data and is never deleted.
-            std::fs::remove_dir_all(dir)
-                .with_context(|| format!("cannot replace the pack in {}", dir.display()))?;
-        } else if !names.is_empty() {
-            bail!(
-                "pack directory {} is not empty and holds no vouch pack: give a new or empty directory",
-                dir.display()
-            );
-        }
+fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
+    if !check_dir(dir, force)?.is_empty() {
+        // Re-running the same command replaces the pack it wrote last time; anything else in
+        // the directory is someone's data and is never deleted (`check_dir` refused it).
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot replace the pack in {}", dir.display()))?;
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
 }
@@ -205,7 +243,12 @@ pub(crate) fn derive(
         ("results.sarif", Format::Sarif),
         ("report.md", Format::Markdown),
     ] {
-        let text = output::render(report, format, false);
+        // Evidence keeps the passes in the SARIF too (the CLI leaves them out by default).
+        let options = output::RenderOptions {
+            color: false,
+            sarif_passes: true,
+        };
+        let text = output::render_with(report, format, options);
         derived.files.push((name.to_owned(), text.into_bytes()));
     }
     Ok(derived)

@@ -23,8 +23,9 @@ mod rules;
 pub mod secret_context;
 pub mod secrets;
 pub mod settings;
+pub mod suppress;
 
 pub use facts::Facts;
 pub use model::{Check, Context, Finding, Findings, Location, Meta, Severity, Source, Status};
-pub use registry::{ALL, find, judge};
+pub use registry::{ALL, did_you_mean, find, judge, unknown_check};
 pub use settings::Settings;

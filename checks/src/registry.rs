@@ -68,6 +68,27 @@ pub fn find(id: &str) -> Option<&'static dyn Check> {
     ALL.iter().copied().find(|c| c.meta().id == id)
 }
 
+/// ` (did you mean `ID`?)` naming the registered check closest to an unknown id, or nothing
+/// when none is close (more than a third of the id would have to change).
+pub fn did_you_mean(id: &str) -> String {
+    let nearest = ALL
+        .iter()
+        .map(|c| c.meta().id)
+        .map(|known| (strsim::levenshtein(id, known), known))
+        .min();
+    match nearest {
+        Some((distance, known)) if distance <= id.len().max(3) / 3 + 1 => {
+            format!(" (did you mean `{known}`?)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// `unknown check `ID`` with the nearest known id, for every message about a bad check id.
+pub fn unknown_check(id: &str) -> String {
+    format!("unknown check `{id}`{}", did_you_mean(id))
+}
+
 /// Runs every check over the facts: findings sorted by (check, subject), severities after
 /// `[severity]` overrides.
 pub fn judge(facts: &crate::Facts) -> Vec<Finding> {

@@ -23,6 +23,15 @@ pub struct Settings {
     pub image: ImageSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
+    /// `[waivers]`: how exceptions may be granted.
+    #[serde(skip_serializing_if = "WaiverSettings::is_default")]
+    pub waivers: WaiverSettings,
+    /// `[scan]`: what the repository walk leaves out.
+    #[serde(skip_serializing_if = "ScanSettings::is_default")]
+    pub scan: ScanSettings,
+    /// `[checks]`: checks turned off.
+    #[serde(skip_serializing_if = "ChecksSettings::is_default")]
+    pub checks: ChecksSettings,
     pub report: ReportSettings,
 }
 
@@ -34,6 +43,56 @@ pub struct ReportSettings {
     pub organisation: String,
     /// The system under audit (`Acme billing platform`).
     pub system: String,
+}
+
+/// `[waivers]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct WaiverSettings {
+    /// Whether `vouch:ignore[...]` comments in files may waive findings (default true). When
+    /// false they waive nothing and are reported as invalid.
+    pub inline: bool,
+}
+
+impl Default for WaiverSettings {
+    fn default() -> Self {
+        WaiverSettings { inline: true }
+    }
+}
+
+impl WaiverSettings {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// `[scan]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanSettings {
+    /// Globs over paths relative to the scanned root that are never read (vendored trees,
+    /// generated code): `vendor/**`, `third_party/**`. Listed in the report's scope.
+    pub exclude: Vec<String>,
+}
+
+impl ScanSettings {
+    fn is_default(&self) -> bool {
+        self.exclude.is_empty()
+    }
+}
+
+/// `[checks]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChecksSettings {
+    /// Check ids that are not run (their findings are dropped). Listed in the report's scope.
+    pub disable: Vec<String>,
+}
+
+impl ChecksSettings {
+    fn is_default(&self) -> bool {
+        self.disable.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -538,8 +597,13 @@ impl ImageTarget {
 pub struct Waiver {
     /// The check id it applies to.
     pub check: String,
-    /// A glob over the finding's subject (`tools/*`, `public.legacy_*`).
+    /// A glob over the finding's subject (`node:*`, `public.legacy_*`). Empty: any subject.
     pub subject: String,
+    /// A glob over the path of the finding's location (`tools/**`); a finding about a live
+    /// resource has no path and never matches. Empty: any location. At least one of `subject`
+    /// and `path` is required.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub path: String,
     pub reason: String,
     /// `YYYY-MM-DD`; the waiver stops applying after this day.
     pub expires: String,
@@ -565,7 +629,15 @@ impl Settings {
         let mut problems = self.glob_problems();
         for check in self.severity.keys() {
             if crate::find(check).is_none() {
-                problems.push(format!("[severity] names unknown check `{check}`"));
+                problems.push(format!("[severity] names {}", crate::unknown_check(check)));
+            }
+        }
+        for check in &self.checks.disable {
+            if crate::find(check).is_none() {
+                problems.push(format!(
+                    "[checks] disable names {}",
+                    crate::unknown_check(check)
+                ));
             }
         }
         if !TLS_VERSIONS.contains(&self.endpoint.tls_floor.as_str()) {
@@ -597,10 +669,22 @@ impl Settings {
         for (i, w) in self.waiver.iter().enumerate() {
             let n = i + 1;
             if crate::find(&w.check).is_none() {
-                problems.push(format!("waiver #{n} names unknown check `{}`", w.check));
+                problems.push(format!(
+                    "waiver #{n} names {}",
+                    crate::unknown_check(&w.check)
+                ));
             }
-            if w.subject.is_empty() {
-                problems.push(format!("waiver #{n} has no `subject` (use \"*\" for all)"));
+            if w.subject.is_empty() && w.path.is_empty() {
+                problems.push(format!(
+                    "waiver #{n} needs a `subject` or a `path` glob (use subject = \"*\" for all)"
+                ));
+            }
+            for (key, glob) in [("subject", &w.subject), ("path", &w.path)] {
+                if let Err(e) = globset::Glob::new(glob) {
+                    problems.push(format!(
+                        "waiver #{n} {key}: `{glob}` is not a valid glob: {e}"
+                    ));
+                }
             }
             if w.reason.trim().is_empty() || w.approved_by.trim().is_empty() {
                 problems.push(format!("waiver #{n} needs a `reason` and `approved_by`"));
@@ -671,6 +755,7 @@ impl Settings {
             ("[postgres] exclude_tables", &pg.exclude_tables),
             ("[postgres] break_glass", &pg.break_glass),
             ("[aws] evidence_buckets", &self.aws.evidence_buckets),
+            ("[scan] exclude", &self.scan.exclude),
         ];
         for (what, list) in [
             ("[postgres] tenant_settings", &pg.tenant_settings),
@@ -731,6 +816,59 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waivers_need_a_subject_or_a_path_and_unknown_ids_get_a_suggestion() {
+        let settings: Settings = toml::from_str(
+            "[[waiver]]\ncheck = \"docker-base-pined\"\nreason = \"r\"\napproved_by = \"a\"\n\
+             expires = \"2099-01-01\"\n\n[[waiver]]\ncheck = \"docker-base-pinned\"\n\
+             path = \"tools/**\"\nreason = \"r\"\napproved_by = \"a\"\nexpires = \"2099-01-01\"\n\n\
+             [checks]\ndisable = [\"sbom-presnt\"]\n\n[severity]\nzzzz-nothing-like-it = \"low\"\n",
+        )
+        .unwrap();
+        let problems = settings.problems();
+        assert!(
+            problems.contains(&"waiver #1 names unknown check `docker-base-pined` (did you mean `docker-base-pinned`?)".to_owned()),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(
+                &"waiver #1 needs a `subject` or a `path` glob (use subject = \"*\" for all)"
+                    .to_owned()
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|p| p.starts_with("waiver #2")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&"[checks] disable names unknown check `sbom-presnt` (did you mean `sbom-present`?)".to_owned()),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&"[severity] names unknown check `zzzz-nothing-like-it`".to_owned()),
+            "no suggestion when nothing is close: {problems:?}"
+        );
+    }
+
+    #[test]
+    fn new_tables_default_quietly_and_are_not_serialized_when_default() {
+        let settings = Settings::default();
+        assert!(settings.waivers.inline);
+        let json = serde_json::to_string(&settings).unwrap();
+        assert!(
+            !json.contains("waivers") && !json.contains("\"scan\"") && !json.contains("\"checks\""),
+            "{json}"
+        );
+        let set: Settings =
+            toml::from_str("[waivers]\ninline = false\n[scan]\nexclude = [\"vendor/**\"]\n")
+                .unwrap();
+        assert!(!set.waivers.inline);
+        assert_eq!(set.scan.exclude, ["vendor/**"]);
+        let bad: Settings = toml::from_str("[scan]\nexclude = [\"a/[\"]\n").unwrap();
+        assert!(bad.problems()[0].starts_with("[scan] exclude: `a/[` is not a valid glob"));
+    }
 
     #[test]
     fn iso_dates() {

@@ -37,7 +37,7 @@ impl Report {
     ) -> Report {
         let mut waiver_results: Vec<WaiverResult> =
             waivers.iter().map(initial_state(clock)).collect();
-        let matchers: Vec<_> = waivers.iter().map(subject_matcher).collect();
+        let matchers: Vec<_> = waivers.iter().map(WaiverMatcher::of).collect();
 
         let mut out: Vec<ReportFinding> = findings
             .into_iter()
@@ -51,9 +51,7 @@ impl Report {
                 let mut waiver = None;
                 if status == FindingStatus::Fail {
                     for (i, w) in waivers.iter().enumerate() {
-                        if w.check != f.check
-                            || !matchers[i].as_ref().is_some_and(|m| m.is_match(&f.subject))
-                        {
+                        if w.check != f.check || !matchers[i].matches(&f) {
                             continue;
                         }
                         waiver_results[i].matched += 1;
@@ -64,6 +62,7 @@ impl Report {
                                 approved_by: w.approved_by.clone(),
                                 expires: w.expires.clone(),
                                 ticket: w.ticket.clone(),
+                                inline: None,
                             });
                         }
                     }
@@ -81,6 +80,7 @@ impl Report {
                     evidence: f.evidence,
                     waiver,
                     severity_overridden_from: None,
+                    baseline_state: None,
                 }
             })
             .collect();
@@ -106,9 +106,17 @@ impl Report {
             findings: out,
             waivers: waiver_results,
             attestations: Vec::new(),
+            baseline: None,
+            suppressions: Vec::new(),
             provenance: None,
             scope: crate::model::Scope::default(),
         }
+    }
+
+    /// Recounts the summary and re-derives control states after findings changed status.
+    pub(crate) fn recount(&mut self, catalog: &Catalog) {
+        self.summary = count(self.findings.iter().map(|f| f.status));
+        self.controls = control_results(catalog, &self.findings);
     }
 
     /// Applies human attestations: a control that no check judged (manual, planned or not
@@ -151,6 +159,7 @@ fn initial_state(clock: &Clock) -> impl Fn(&Waiver) -> WaiverResult + '_ {
     |w| WaiverResult {
         check: w.check.clone(),
         subject: w.subject.clone(),
+        path: w.path.clone(),
         reason: w.reason.clone(),
         expires: w.expires.clone(),
         approved_by: w.approved_by.clone(),
@@ -165,12 +174,55 @@ fn initial_state(clock: &Clock) -> impl Fn(&Waiver) -> WaiverResult + '_ {
     }
 }
 
-fn subject_matcher(w: &Waiver) -> Option<globset::GlobMatcher> {
-    GlobBuilder::new(&w.subject)
-        .literal_separator(false)
-        .build()
-        .ok()
-        .map(|g| g.compile_matcher())
+/// A waiver's `subject` and `path` globs: an empty one matches anything, one that does not
+/// compile matches nothing (the configuration check reports it before a scan).
+struct WaiverMatcher {
+    subject: Glob,
+    path: Glob,
+}
+
+enum Glob {
+    Any,
+    Pattern(globset::GlobMatcher),
+    Broken,
+}
+
+impl Glob {
+    fn of(pattern: &str) -> Self {
+        if pattern.is_empty() {
+            return Glob::Any;
+        }
+        GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .map_or(Glob::Broken, |g| Glob::Pattern(g.compile_matcher()))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Glob::Any => true,
+            Glob::Pattern(m) => m.is_match(text),
+            Glob::Broken => false,
+        }
+    }
+}
+
+impl WaiverMatcher {
+    fn of(w: &Waiver) -> Self {
+        WaiverMatcher {
+            subject: Glob::of(&w.subject),
+            path: Glob::of(&w.path),
+        }
+    }
+
+    fn matches(&self, f: &Finding) -> bool {
+        let path_ok = match (&self.path, &f.location) {
+            (Glob::Any, _) => true,
+            (glob, checks::Location::File { path, .. }) => glob.is_match(path),
+            (_, checks::Location::Resource { .. }) => false,
+        };
+        path_ok && self.subject.is_match(&f.subject)
+    }
 }
 
 fn controls_of(check: &str) -> Vec<String> {
@@ -288,6 +340,7 @@ mod tests {
         Waiver {
             check: "gha-action-pinned".into(),
             subject: subject.into(),
+            path: String::new(),
             reason: "vendor action, reviewed".into(),
             expires: expires.into(),
             approved_by: "sec@example.com".into(),
@@ -328,6 +381,48 @@ mod tests {
         assert_eq!(r.gating(Severity::High).count(), 1);
         let sup05 = r.controls.iter().find(|c| c.id == "SUP-05").unwrap();
         assert_eq!(sup05.status, ControlStatus::Fail);
+    }
+
+    #[test]
+    fn a_path_waiver_matches_the_location_and_both_globs_must_match() {
+        let mut in_tools = finding(Status::Fail, "node:20");
+        in_tools.location = Location::file("tools/build/Dockerfile", 1);
+        let elsewhere = finding(Status::Fail, "node:20");
+        let mut live = finding(Status::Fail, "node:20");
+        live.location = Location::resource("oci://r/x");
+        let mut by_path = waiver("", "2027-01-01");
+        by_path.path = "tools/**".into();
+        let r = Report::build(
+            vec![in_tools.clone(), elsewhere, live],
+            checks::catalog::catalog(),
+            std::slice::from_ref(&by_path),
+            "0",
+            &clock(),
+        );
+        let waived: Vec<_> = r
+            .findings
+            .iter()
+            .map(|f| (f.location.anchor().to_owned(), f.status))
+            .collect();
+        assert!(waived.contains(&("tools/build/Dockerfile".into(), FindingStatus::Waived)));
+        assert!(waived.contains(&(".github/workflows/ci.yml".into(), FindingStatus::Fail)));
+        assert!(
+            waived.contains(&("oci://r/x".into(), FindingStatus::Fail)),
+            "no path"
+        );
+        assert_eq!(r.waivers[0].path, "tools/**");
+
+        let mut both = by_path;
+        both.subject = "python:*".into();
+        let r = Report::build(
+            vec![in_tools],
+            checks::catalog::catalog(),
+            &[both],
+            "0",
+            &clock(),
+        );
+        assert_eq!(r.findings[0].status, FindingStatus::Fail);
+        assert_eq!(r.waivers[0].state, WaiverState::Unused);
     }
 
     #[test]

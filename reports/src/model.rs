@@ -22,6 +22,12 @@ pub struct Report {
     /// Every human attestation and what became of it.
     #[serde(default)]
     pub attestations: Vec<AttestationResult>,
+    /// How this scan compares to a baseline (`--baseline`, `--since`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineResult>,
+    /// Every `vouch:ignore[...]` comment found and what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::SuppressionResult>,
     /// Where the evidence came from: who it is for, the repository and commit, the live
     /// targets read. Absent when the report was built without facts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +86,12 @@ pub struct Scope {
     /// Settings that take things out of judgement, and what they took out.
     #[serde(default)]
     pub narrowed: Vec<Narrowing>,
+    /// `[scan] exclude` globs: paths never read (each path they left out is in `excluded`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_paths: Vec<String>,
+    /// `[checks] disable`: checks not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_checks: Vec<String>,
 }
 
 impl Scope {
@@ -88,6 +100,8 @@ impl Scope {
             && self.excluded.is_empty()
             && self.severity_overrides.is_empty()
             && self.narrowed.is_empty()
+            && self.excluded_paths.is_empty()
+            && self.disabled_checks.is_empty()
     }
 }
 
@@ -219,6 +233,9 @@ pub struct ReportFinding {
     /// one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity_overridden_from: Option<Severity>,
+    /// With a baseline: `new`, `unchanged` or `updated` (SARIF's `baselineState`); passes have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<crate::baseline::BaselineState>,
 }
 
 /// The waiver that turned a failure into `waived`.
@@ -229,6 +246,9 @@ pub struct AppliedWaiver {
     pub expires: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ticket: String,
+    /// For a `vouch:ignore[...]` comment: where it is (then `approved_by` and `expires` are empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline: Option<Location>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -246,6 +266,8 @@ pub enum WaiverState {
 pub struct WaiverResult {
     pub check: String,
     pub subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
     pub reason: String,
     pub expires: String,
     pub approved_by: String,

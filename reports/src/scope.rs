@@ -76,6 +76,8 @@ fn scope(facts: &Facts) -> Scope {
             .unwrap_or_default(),
         severity_overrides: severity_overrides(facts),
         narrowed: excluded_tables(facts),
+        excluded_paths: facts.settings.scan.exclude.clone(),
+        disabled_checks: facts.settings.checks.disable.clone(),
     }
 }
 

@@ -18,6 +18,7 @@ use checks::facts::repo::{
     Excluded, ExcludedReason, FileKind, Listing as ListingKind, RepoFacts, RepoScope, Unreadable,
 };
 use checks::parse::{self, MAX_FILE_BYTES};
+use globset::GlobSet;
 use rayon::prelude::*;
 
 /// Directory names never descended into: dependencies and build output, not the project's code
@@ -64,9 +65,31 @@ struct Listing {
     files: Vec<Listed>,
     refused: Vec<Refused>,
     scope: RepoScope,
+    /// `[scan] exclude`: paths never read.
+    configured_out: GlobSet,
 }
 
 impl Listing {
+    fn with_exclusions(configured_out: &GlobSet) -> Self {
+        Listing {
+            configured_out: configured_out.clone(),
+            ..Listing::default()
+        }
+    }
+
+    /// The shortest leading part of `rel` (a directory on its path, or `rel` itself) that
+    /// `[scan] exclude` matches, so an excluded tree is listed once, not file by file.
+    fn configured_exclusion(&self, rel: &str) -> Option<String> {
+        if self.configured_out.is_empty() {
+            return None;
+        }
+        rel.match_indices('/')
+            .map(|(at, _)| &rel[..at])
+            .chain(std::iter::once(rel))
+            .find(|part| self.configured_out.is_match(part))
+            .map(str::to_owned)
+    }
+
     fn exclude(&mut self, path: String, reason: ExcludedReason) {
         self.scope.excluded.push(Excluded { path, reason });
     }
@@ -109,21 +132,22 @@ fn join_rel(prefix: &str, rel: &str) -> String {
     }
 }
 
-/// The files to judge under `root`: git's index in a git work tree, every file elsewhere.
-fn list(root: &Path) -> Listing {
+/// The files to judge under `root`: git's index in a git work tree, every file elsewhere;
+/// never a path `exclude` matches.
+fn list(root: &Path, exclude: &GlobSet) -> Listing {
     let Ok(canonical_root) = std::fs::canonicalize(root) else {
-        let mut out = Listing::default();
+        let mut out = Listing::with_exclusions(exclude);
         out.refuse(
             ".".to_owned(),
             "the scanned directory cannot be resolved".to_owned(),
         );
         return out;
     };
-    let mut listing = if let Some(mut listing) = git::list(root, &canonical_root) {
+    let mut listing = if let Some(mut listing) = git::list(root, &canonical_root, exclude) {
         listing.scope.listing = ListingKind::GitIndex;
         listing
     } else {
-        let mut listing = Listing::default();
+        let mut listing = Listing::with_exclusions(exclude);
         fs::walk_dir(&canonical_root, root, "", &mut listing);
         listing
     };
@@ -139,7 +163,7 @@ fn list(root: &Path) -> Listing {
 
 /// Every `.sql` file the walk would judge (relative, sorted), for the migrations source.
 pub fn sql_files(root: &Path) -> Vec<String> {
-    let listing = list(root);
+    let listing = list(root, &GlobSet::empty());
     let mut files: Vec<String> = listing
         .files
         .iter()
@@ -163,7 +187,13 @@ pub fn collect(root: &Path) -> RepoFacts {
 }
 
 pub fn walk(root: &Path) -> Walked {
-    let listing = list(root);
+    walk_excluding(root, &GlobSet::empty())
+}
+
+/// The walk, never reading a path (file or directory, relative to `root`) that matches
+/// `exclude` (`[scan] exclude`): each one left out is listed in the scope.
+pub fn walk_excluding(root: &Path, exclude: &GlobSet) -> Walked {
+    let listing = list(root, exclude);
     let judged = listing
         .files
         .par_iter()
@@ -276,6 +306,9 @@ impl Local {
         if !bytes.contains(&0) {
             let text = String::from_utf8_lossy(&bytes);
             checks::secrets::search_file(&rel, &text, &mut self.facts);
+            self.facts
+                .suppressions
+                .extend(checks::suppress::scan_text(&rel, &text));
         }
     }
 
@@ -325,6 +358,7 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.secrets.extend(from.secrets);
     into.secrets_skipped.extend(from.secrets_skipped);
     into.unreadable.extend(from.unreadable);
+    into.suppressions.extend(from.suppressions);
 }
 
 /// Lines are gathered into chunks of about this size, so memory stays bounded.
@@ -380,6 +414,8 @@ fn sort(f: &mut RepoFacts) {
         .sort_by(|a, b| (&a.path, a.line, &a.kind).cmp(&(&b.path, b.line, &b.kind)));
     f.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     f.secrets_skipped.sort();
+    f.suppressions
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }
 
 #[cfg(test)]
@@ -641,6 +677,67 @@ mod tests {
         let facts = collect(&root);
         assert_eq!(facts.scope.listing, ListingKind::Directory);
         assert_eq!(secret_paths(&facts), ["Dockerfile"]);
+    }
+
+    #[test]
+    fn excluded_paths_are_never_read_and_suppressions_are_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "third_party/lib/Dockerfile", b"FROM node:20\n");
+        write(root, "gen/Dockerfile", b"FROM node:20\n");
+        write(
+            root,
+            "Dockerfile",
+            b"# vouch:ignore[docker-base-pinned] base image rebuilt nightly\nFROM node:20\n",
+        );
+        let exclude = globs(&["third_party", "gen/*"]);
+        let walked = walk_excluding(root, &exclude);
+        assert_eq!(dockerfile_paths(&walked.facts), ["Dockerfile"]);
+        assert_eq!(walked.facts.files_scanned, 1);
+        assert_eq!(
+            excluded(&walked.facts),
+            [
+                ("gen/Dockerfile", ExcludedReason::Configured),
+                ("third_party", ExcludedReason::Configured),
+            ]
+        );
+        let s = &walked.facts.suppressions;
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].path.as_str(), s[0].line), ("Dockerfile", 1));
+    }
+
+    #[test]
+    fn in_a_git_work_tree_excluded_trees_are_listed_once_and_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        write(root, "third_party/a/Dockerfile", b"FROM node:20\n");
+        write(root, "third_party/b/Dockerfile", b"FROM node:20\n");
+        write(root, "Dockerfile", b"FROM alpine:3.20\n");
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "init"]);
+        write(root, "third_party/c/Dockerfile", b"FROM node:20\n");
+        let walked = walk_excluding(root, &globs(&["third_party"]));
+        assert_eq!(walked.facts.scope.listing, ListingKind::GitIndex);
+        assert_eq!(dockerfile_paths(&walked.facts), ["Dockerfile"]);
+        assert_eq!(walked.facts.files_scanned, 1);
+        assert_eq!(
+            excluded(&walked.facts),
+            [("third_party", ExcludedReason::Configured)],
+            "tracked and untracked files under it are one entry"
+        );
+    }
+
+    fn globs(patterns: &[&str]) -> GlobSet {
+        let mut set = globset::GlobSetBuilder::new();
+        for p in patterns {
+            set.add(globset::Glob::new(p).unwrap());
+        }
+        set.build().unwrap()
+    }
+
+    fn dockerfile_paths(facts: &RepoFacts) -> Vec<&str> {
+        facts.dockerfiles.iter().map(|d| d.path.as_str()).collect()
     }
 
     #[test]

@@ -86,8 +86,18 @@ fn sarif_of_the_demo_validates_and_points_at_the_line() {
     let rule = &rules[usize::try_from(setup_node["ruleIndex"].as_u64().unwrap()).unwrap()];
     assert_eq!(rule["id"], "gha-action-pinned");
     assert!(
-        results.iter().any(|r| r["kind"] == "pass"),
-        "passes are kept"
+        results.iter().all(|r| r["kind"] == "fail"),
+        "passes are left out by default"
+    );
+    let (_, with_passes) = scan_demo(dir.path(), &["--format", "sarif", "--sarif-passes"]);
+    let with_passes: Value = serde_json::from_str(&with_passes).unwrap();
+    assert!(
+        with_passes["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "pass"),
+        "--sarif-passes keeps them"
     );
     assert!(results.iter().any(|r| {
         r["suppressions"][0]["justification"]

@@ -14,6 +14,7 @@ mod determinism;
 #[cfg(feature = "endpoint")]
 mod endpoints;
 mod formats;
+mod gate;
 mod harness;
 #[cfg(feature = "image")]
 mod images;

@@ -29,6 +29,9 @@ pub struct RepoFacts {
     pub secrets_skipped: Vec<String>,
     /// Files of a judged kind that could not be read or parsed.
     pub unreadable: Vec<Unreadable>,
+    /// `vouch:ignore[...]` comments, applied when the report is built.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::InlineSuppression>,
     /// How the files were chosen and what was left out: the report's scope.
     pub scope: RepoScope,
 }
@@ -104,6 +107,8 @@ pub enum ExcludedReason {
     MissingFromWorkTree,
     /// A FIFO, socket or device: reading it could block.
     NotARegularFile,
+    /// Matched by a `[scan] exclude` glob: never read.
+    Configured,
 }
 
 impl ExcludedReason {
@@ -118,6 +123,7 @@ impl ExcludedReason {
             ExcludedReason::Submodule => "git submodule (a separate repository)",
             ExcludedReason::MissingFromWorkTree => "tracked but deleted in the working tree",
             ExcludedReason::NotARegularFile => "not a regular file",
+            ExcludedReason::Configured => "excluded by `[scan] exclude`",
         }
     }
 }

@@ -9,7 +9,9 @@ use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::baseline::BaselineState;
 use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding, WaiverState};
+use crate::suppress::SuppressionState;
 
 /// GitHub rejects comments over 65,536 characters; keep a margin for the truncation notes.
 pub const MAX_CHARS: usize = 60_000;
@@ -28,8 +30,15 @@ pub fn render_within(report: &Report, budget: usize) -> String {
     // Findings first, then waivers, then controls: each table gets what the earlier ones left.
     let reserve = waivers.len() + CONTROLS_MIN;
     if !attention.is_empty() {
-        out.push_str("\n| Severity | Status | Check | Subject | Location | Message |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
+        if report.baseline.is_some() {
+            out.push_str(
+                "\n| Baseline | Severity | Status | Check | Subject | Location | Message |\n",
+            );
+            out.push_str("|---|---|---|---|---|---|---|\n");
+        } else {
+            out.push_str("\n| Severity | Status | Check | Subject | Location | Message |\n");
+            out.push_str("|---|---|---|---|---|---|\n");
+        }
         let room = budget.saturating_sub(out.len() + reserve);
         push_rows(&mut out, &attention, room, "findings");
     }
@@ -68,11 +77,33 @@ fn headline(report: &Report) -> String {
         cell(&report.generated_at),
         report.schema
     );
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "\n**{} new** since baseline {}; {} existing ({} unchanged, {} updated); {} fixed.",
+            b.new,
+            cell(&b.source),
+            b.existing(),
+            b.unchanged,
+            b.updated,
+            b.absent
+        );
+    }
     out.push_str(&provenance_lines(report));
     if s.fail + s.error + s.waived == 0 {
         out.push_str("\nNothing failed or needs attention.\n");
     }
     out
+}
+
+fn baseline_label(state: Option<BaselineState>) -> &'static str {
+    match state {
+        Some(BaselineState::New) => "🆕 new",
+        Some(BaselineState::Unchanged) => "existing",
+        Some(BaselineState::Updated) => "existing (updated)",
+        Some(BaselineState::Absent) => "fixed",
+        None => "",
+    }
 }
 
 /// The repository, the live targets, what was left out and every severity override.
@@ -124,8 +155,10 @@ fn attention_rows(report: &Report) -> Vec<String> {
         .iter()
         .filter(|f| f.status != FindingStatus::Pass)
         .collect();
+    // New problems first when a baseline was applied (`None` sorts first otherwise, for all).
     shown.sort_by_key(|f| {
         (
+            f.baseline_state,
             Reverse(f.severity),
             status_rank(f.status),
             &f.check,
@@ -136,7 +169,18 @@ fn attention_rows(report: &Report) -> Vec<String> {
         .into_iter()
         .map(|f| {
             let mut message = cell(&f.message);
-            if let Some(w) = &f.waiver {
+            if let Some((w, at)) = f
+                .waiver
+                .as_ref()
+                .and_then(|w| Some((w, w.inline.as_ref()?)))
+            {
+                let _ = write!(
+                    message,
+                    "<br>**suppressed inline** at {}: {}",
+                    cell(&at.to_string()),
+                    cell(&w.reason)
+                );
+            } else if let Some(w) = &f.waiver {
                 let _ = write!(
                     message,
                     "<br>**waived** until {} by {}: {}",
@@ -148,6 +192,11 @@ fn attention_rows(report: &Report) -> Vec<String> {
                     let _ = write!(message, " ({})", cell(&w.ticket));
                 }
             }
+            let state = if report.baseline.is_some() {
+                format!("| {} ", baseline_label(f.baseline_state))
+            } else {
+                String::new()
+            };
             if let Some(default) = f.severity_overridden_from {
                 let _ = write!(
                     message,
@@ -155,7 +204,7 @@ fn attention_rows(report: &Report) -> Vec<String> {
                 );
             }
             format!(
-                "| {} | {} | `{}` | {} | {} | {} |\n",
+                "{state}| {} | {} | `{}` | {} | {} | {} |\n",
                 f.severity,
                 status_label(f.status),
                 f.check,
@@ -185,9 +234,59 @@ fn status_label(status: FindingStatus) -> &'static str {
     }
 }
 
+/// Inline suppressions that did not apply, and what the configuration left out of the scan.
+fn suppressions_and_scope(report: &Report) -> String {
+    let mut out = String::new();
+    let troubled: Vec<_> = report
+        .suppressions
+        .iter()
+        .filter(|s| s.state != SuppressionState::Applied)
+        .collect();
+    if !troubled.is_empty() {
+        out.push_str(
+            "\n### Inline suppressions not applied\n\n| Where | Checks | Why |\n|---|---|---|\n",
+        );
+        for s in troubled {
+            let why = if s.state == SuppressionState::Invalid {
+                format!("⚠️ invalid: {}", cell(&s.problem))
+            } else {
+                "unused: matched no failure".to_owned()
+            };
+            let _ = writeln!(
+                out,
+                "| {}:{} | {} | {why} |",
+                cell(&s.path),
+                s.line,
+                cell(&s.checks.join(", "))
+            );
+        }
+    }
+    let scope = &report.scope;
+    if !(scope.excluded_paths.is_empty() && scope.disabled_checks.is_empty()) {
+        out.push_str("\n**Scope:**");
+        if !scope.excluded_paths.is_empty() {
+            let _ = write!(
+                out,
+                " paths excluded: {};",
+                cell(&scope.excluded_paths.join(", "))
+            );
+        }
+        if !scope.disabled_checks.is_empty() {
+            let _ = write!(
+                out,
+                " checks disabled: {};",
+                cell(&scope.disabled_checks.join(", "))
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn waiver_section(report: &Report) -> String {
+    let extra = suppressions_and_scope(report);
     if report.waivers.is_empty() {
-        return String::new();
+        return extra;
     }
     let mut out = String::from(
         "\n### Waivers\n\n| State | Check | Subject | Expires | Approved by | Matched | Reason |\n|---|---|---|---|---|---|---|\n",
@@ -202,16 +301,20 @@ fn waiver_section(report: &Report) -> String {
         if !w.ticket.is_empty() {
             let _ = write!(reason, " ({})", cell(&w.ticket));
         }
+        let mut subject = cell(&w.subject);
+        if !w.path.is_empty() {
+            let _ = write!(subject, " (path {})", cell(&w.path));
+        }
         let _ = writeln!(
             out,
-            "| {state} | `{}` | {} | {} | {} | {} | {reason} |",
+            "| {state} | `{}` | {subject} | {} | {} | {} | {reason} |",
             cell(&w.check),
-            cell(&w.subject),
             cell(&w.expires),
             cell(&w.approved_by),
             w.matched
         );
     }
+    out.push_str(&extra);
     out
 }
 
@@ -388,6 +491,33 @@ mod tests {
         assert!(
             !md.contains("public.accounts"),
             "passes are counted, not listed"
+        );
+    }
+
+    #[test]
+    fn with_a_baseline_new_findings_lead_the_table() {
+        let mut report = sample_report();
+        let mut baseline = crate::Baseline::of(&report);
+        baseline
+            .findings
+            .retain(|k| k.subject != "actions/setup-node@v4");
+        report.apply_baseline(&baseline, "git HEAD~1");
+        let md = render(&report);
+        assert!(
+            md.contains(
+                "**1 new** since baseline git HEAD\\~1; 3 existing (3 unchanged, 0 updated); 0 fixed."
+            ),
+            "{md}"
+        );
+        let new = md
+            .find("| 🆕 new | high | ❌ fail | `gha-action-pinned` | actions/setup-node@v4")
+            .unwrap();
+        let critical = md
+            .find("| existing | critical | ❌ fail | `pg-rls-forced`")
+            .unwrap();
+        assert!(
+            new < critical,
+            "new first, even before a more severe known problem"
         );
     }
 

@@ -1,5 +1,6 @@
 //! Renderers: each turns a finished [`crate::Report`] into one output format.
 
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -10,7 +11,7 @@ pub mod templates;
 pub mod text;
 
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 
 /// The repository in one line: remote, branch, commit, dirty state; or how a plain directory
 /// was read.

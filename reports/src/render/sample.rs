@@ -65,6 +65,7 @@ fn finding(
         evidence: json!({ "subject": subject }),
         waiver: None,
         severity_overridden_from: None,
+        baseline_state: None,
     }
 }
 
@@ -108,6 +109,7 @@ pub fn sample_report() -> Report {
         approved_by: "security@acme.example".to_owned(),
         expires: "2099-12-31".to_owned(),
         ticket: "SEC-142".to_owned(),
+        inline: None,
     });
     let live_fail = finding(
         "pg-rls-forced",
@@ -143,6 +145,8 @@ pub fn sample_report() -> Report {
         findings,
         waivers: sample_waivers(),
         attestations: Vec::new(),
+        baseline: None,
+        suppressions: Vec::new(),
         provenance: None,
         scope: crate::model::Scope::default(),
     }
@@ -213,6 +217,7 @@ fn sample_waivers() -> Vec<WaiverResult> {
     let waiver = |subject: &str, expires: &str, state: WaiverState, matched: usize| WaiverResult {
         check: "gha-action-pinned".to_owned(),
         subject: subject.to_owned(),
+        path: String::new(),
         reason: format!("reason for {subject}"),
         expires: expires.to_owned(),
         approved_by: "security@acme.example".to_owned(),

@@ -1,9 +1,11 @@
 //! SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 //!
 //! One run; one rule per check in [`checks::ALL`] with the check's documentation as help; one
-//! result per finding, passes included as `kind: "pass"` (dashboards ignore them, evidence
-//! readers do not). Waived findings carry an accepted external suppression with the waiver's
-//! reason; expired and unused waivers become tool-configuration notifications.
+//! result per finding. Passes are left out unless asked for ([`Options::passes`],
+//! `--sarif-passes`), then included as `kind: "pass"`. With a baseline every problem carries
+//! `baselineState`, and the known problems that are gone are `absent` results of kind `pass`.
+//! Waived findings carry an accepted external suppression with the waiver's reason; expired and
+//! unused waivers become tool-configuration notifications.
 
 use std::fmt::Write;
 
@@ -12,6 +14,7 @@ use checks::{Check, Location, Severity};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
+use crate::baseline::KnownFinding;
 use crate::model::{FindingStatus, Report, ReportFinding, WaiverResult, WaiverState};
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -44,25 +47,46 @@ pub const MAX_RESULTS: usize = 25_000;
 /// GitHub code scanning rejects a result with more locations than this.
 const MAX_RELATED_LOCATIONS: usize = 1_000;
 
-/// SARIF for the report, with a rule for every registered check.
-pub fn render(report: &Report) -> String {
-    render_with_checks(report, checks::ALL)
+/// What goes into the SARIF beyond the problems.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Include passing findings as `kind: "pass"` results (code scanning ignores them).
+    pub passes: bool,
 }
 
-/// SARIF for the report with rules for exactly these checks (tests pin the list).
+/// SARIF for the report, with a rule for every registered check, passes left out.
+pub fn render(report: &Report) -> String {
+    render_with(report, checks::ALL, Options::default())
+}
+
+/// SARIF for the report with rules for exactly these checks (tests pin the list), passes kept.
 pub fn render_with_checks(report: &Report, checks: &[&dyn Check]) -> String {
+    render_with(report, checks, Options { passes: true })
+}
+
+/// SARIF for the report with rules for exactly these checks.
+pub fn render_with(report: &Report, checks: &[&dyn Check], options: Options) -> String {
     let rules: Vec<Value> = checks.iter().map(|c| rule(*c)).collect();
     // Passes are evidence, but not at the price of an upload code scanning would reject: past
     // its limit they are left out (the JSON report keeps them) and a notification says so.
-    let keep_passes = report.findings.len() <= MAX_RESULTS;
-    let results: Vec<Value> = report
+    let within_limit = report.findings.len() <= MAX_RESULTS;
+    let keep_passes = options.passes && within_limit;
+    let mut results: Vec<Value> = report
         .findings
         .iter()
         .filter(|f| keep_passes || f.status != FindingStatus::Pass)
         .map(|f| result(f, rule_index(checks, &f.check)))
         .collect();
+    if let Some(baseline) = &report.baseline {
+        results.extend(
+            baseline
+                .absent_findings
+                .iter()
+                .map(|k| absent_result(k, rule_index(checks, &k.check))),
+        );
+    }
     let mut execution_notes = Vec::new();
-    if !keep_passes {
+    if options.passes && !within_limit {
         execution_notes.push(json!({
             "level": "note",
             "message": { "text": format!(
@@ -270,7 +294,24 @@ fn result(f: &ReportFinding, rule_index: Option<usize>) -> Value {
         "partialFingerprints".into(),
         json!({ "vouchFingerprint/v1": f.fingerprint }),
     );
-    if let Some(w) = &f.waiver {
+    if let Some(state) = f.baseline_state {
+        r.insert("baselineState".into(), json!(state.as_str()));
+    }
+    if let Some((w, at)) = f
+        .waiver
+        .as_ref()
+        .and_then(|w| Some((w, w.inline.as_ref()?)))
+    {
+        r.insert(
+            "suppressions".into(),
+            json!([{
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": format!("{} (vouch:ignore at {at})", w.reason),
+                "location": location(at, None),
+            }]),
+        );
+    } else if let Some(w) = &f.waiver {
         let mut justification = format!("{} (approved by {}", w.reason, w.approved_by);
         if !w.ticket.is_empty() {
             let _ = write!(justification, ", {}", w.ticket);
@@ -299,6 +340,32 @@ fn result(f: &ReportFinding, rule_index: Option<usize>) -> Value {
     if let Some(default) = f.severity_overridden_from {
         r["properties"]["severityOverriddenFrom"] = json!(default);
     }
+    Value::Object(r)
+}
+
+/// A known problem of the baseline that this scan no longer reports.
+fn absent_result(k: &KnownFinding, rule_index: Option<usize>) -> Value {
+    let mut r = Map::new();
+    r.insert("ruleId".into(), json!(k.check));
+    if let Some(i) = rule_index {
+        r.insert("ruleIndex".into(), json!(i));
+    }
+    r.insert("kind".into(), json!("pass"));
+    r.insert("level".into(), json!("none"));
+    r.insert(
+        "message".into(),
+        json!({ "text": format!("{}: no longer reported (was: {})", k.subject, k.message) }),
+    );
+    r.insert("locations".into(), json!([location(&k.location, None)]));
+    r.insert(
+        "partialFingerprints".into(),
+        json!({ "vouchFingerprint/v1": k.fingerprint }),
+    );
+    r.insert("baselineState".into(), json!("absent"));
+    r.insert(
+        "properties".into(),
+        json!({ "status": "absent", "severity": k.severity, "subject": k.subject }),
+    );
     Value::Object(r)
 }
 
@@ -539,6 +606,65 @@ mod tests {
             note.starts_with("25000 passing results were left out"),
             "{note}"
         );
+    }
+
+    #[test]
+    fn passes_are_left_out_unless_asked_for() {
+        let report = sample_report();
+        let without: Value =
+            serde_json::from_str(&render_with(&report, &sample_checks(), Options::default()))
+                .unwrap();
+        let results = without["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4, "error, fail, waived, live fail");
+        assert!(results.iter().all(|r| r["kind"] == "fail"));
+        assert!(
+            without["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        assert_valid_sarif(&without);
+        let with: Value = serde_json::from_str(&render_with(
+            &report,
+            &sample_checks(),
+            Options { passes: true },
+        ))
+        .unwrap();
+        assert_eq!(with["runs"][0]["results"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn baseline_states_are_set_and_fixed_problems_are_absent() {
+        let mut report = sample_report();
+        let mut baseline = crate::Baseline::of(&report);
+        let mut gone = baseline.findings[0].clone();
+        gone.fingerprint = "e".repeat(32);
+        gone.subject = "old/action@v1".into();
+        baseline.findings.push(gone);
+        baseline
+            .findings
+            .retain(|k| k.subject != "actions/setup-node@v4");
+        report.apply_baseline(&baseline, "file b.json");
+        let doc: Value =
+            serde_json::from_str(&render_with(&report, &sample_checks(), Options::default()))
+                .unwrap();
+        assert_valid_sarif(&doc);
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let state = |subject: &str| {
+            results
+                .iter()
+                .find(|r| r["properties"]["subject"] == subject)
+                .map(|r| r["baselineState"].clone())
+                .unwrap()
+        };
+        assert_eq!(state("actions/setup-node@v4"), "new");
+        assert_eq!(state("public.orders"), "unchanged");
+        assert_eq!(state("old/action@v1"), "absent");
+        let absent = results
+            .iter()
+            .find(|r| r["baselineState"] == "absent")
+            .unwrap();
+        assert_eq!(absent["kind"], "pass");
     }
 
     #[test]

@@ -1,18 +1,29 @@
-//! Human-readable output grouped by control. Colour only when asked (the CLI decides from the
-//! terminal and `NO_COLOR`).
+//! Human-readable output grouped by control. Colour (anstyle) only when asked: the CLI renders
+//! with colour for a terminal and lets anstream strip it per `--color` and `NO_COLOR`.
 
 use std::fmt::Write;
 
+use anstyle::{AnsiColor, Style as AnsiStyle};
+
+use crate::baseline::BaselineState;
 use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding};
+use crate::suppress::SuppressionState;
 
 pub struct Style {
     pub color: bool,
 }
 
+const GREEN: AnsiStyle = AnsiColor::Green.on_default();
+const RED: AnsiStyle = AnsiColor::Red.on_default();
+const MAGENTA: AnsiStyle = AnsiColor::Magenta.on_default();
+const YELLOW: AnsiStyle = AnsiColor::Yellow.on_default();
+const BOLD: AnsiStyle = AnsiStyle::new().bold();
+const DIM: AnsiStyle = AnsiStyle::new().dimmed();
+
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+    fn paint(&self, style: AnsiStyle, s: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_owned()
         }
@@ -21,10 +32,10 @@ impl Style {
     fn control(&self, status: ControlStatus) -> String {
         let label = status.as_str().to_ascii_uppercase();
         let code = match status {
-            ControlStatus::Pass | ControlStatus::Attested => "32",
-            ControlStatus::Fail => "1;31",
-            ControlStatus::Error => "1;35",
-            ControlStatus::NotTested | ControlStatus::Manual | ControlStatus::Planned => "2",
+            ControlStatus::Pass | ControlStatus::Attested => GREEN,
+            ControlStatus::Fail => RED.bold(),
+            ControlStatus::Error => MAGENTA.bold(),
+            ControlStatus::NotTested | ControlStatus::Manual | ControlStatus::Planned => DIM,
         };
         self.paint(code, &label)
     }
@@ -32,10 +43,10 @@ impl Style {
     fn finding(&self, status: FindingStatus) -> String {
         let label = status.as_str().to_ascii_uppercase();
         let code = match status {
-            FindingStatus::Pass => "32",
-            FindingStatus::Fail => "31",
-            FindingStatus::Error => "35",
-            FindingStatus::Waived => "33",
+            FindingStatus::Pass => GREEN,
+            FindingStatus::Fail => RED,
+            FindingStatus::Error => MAGENTA,
+            FindingStatus::Waived => YELLOW,
         };
         self.paint(code, &format!("{label:<6}"))
     }
@@ -43,6 +54,7 @@ impl Style {
 
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = header(report);
+    out.push_str(&new_since_baseline(report, style));
     for control in report
         .controls
         .iter()
@@ -60,9 +72,11 @@ pub fn render(report: &Report, style: &Style) -> String {
             .iter()
             .filter(|f| f.status != FindingStatus::Pass && f.controls.contains(&control.id))
             .collect();
-        // Most severe first; at one severity, failures before errors before waived findings.
+        // New before known problems (with a baseline); then most severe first; at one
+        // severity, failures before errors before waived findings.
         shown.sort_by_key(|f| {
             (
+                f.baseline_state,
                 std::cmp::Reverse(f.severity),
                 f.status,
                 &f.check,
@@ -72,15 +86,24 @@ pub fn render(report: &Report, style: &Style) -> String {
         for f in shown {
             let _ = writeln!(
                 out,
-                "  {} {:<8} {}  {}\n         {}  {}",
+                "  {} {:<8} {}{}  {}\n         {}  {}",
                 style.finding(f.status),
                 f.severity.as_str(),
+                state_tag(f, style),
                 f.check,
                 printable(&f.subject),
                 printable(&f.location.to_string()),
                 printable(f.message.trim())
             );
-            if let Some(w) = &f.waiver {
+            if let Some(at) = f.waiver.as_ref().and_then(|w| w.inline.as_ref()) {
+                let reason = f.waiver.as_ref().map_or("", |w| w.reason.as_str());
+                let _ = writeln!(
+                    out,
+                    "         suppressed inline at {}: {}",
+                    printable(&at.to_string()),
+                    printable(reason)
+                );
+            } else if let Some(w) = &f.waiver {
                 let _ = writeln!(
                     out,
                     "         waived until {} by {}: {}",
@@ -102,7 +125,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} passed",
-                style.paint("2", "·"),
+                style.paint(DIM, "·"),
                 control.counts.pass
             );
         }
@@ -121,20 +144,131 @@ pub fn render(report: &Report, style: &Style) -> String {
             crate::WaiverState::Unused => {
                 let _ = writeln!(
                     out,
-                    "waiver for {} `{}` matched no failing finding",
+                    "waiver for {} `{}`{} matched no failing finding",
                     printable(&w.check),
-                    printable(&w.subject)
+                    printable(&w.subject),
+                    if w.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (path `{}`)", printable(&w.path))
+                    }
                 );
             }
             crate::WaiverState::Active => {}
         }
     }
+    out.push_str(&suppressions_and_scope(report));
     let s = report.summary;
     let _ = writeln!(
         out,
         "\n{} passed, {} failed, {} errors, {} waived",
         s.pass, s.fail, s.error, s.waived
     );
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "baseline {}: {} new, {} existing ({} unchanged, {} updated), {} fixed",
+            printable(&b.source),
+            b.new,
+            b.existing(),
+            b.unchanged,
+            b.updated,
+            b.absent
+        );
+    }
+    out
+}
+
+/// Inline suppressions that did not apply, and what the configuration left out of the scan.
+fn suppressions_and_scope(report: &Report) -> String {
+    let mut out = String::new();
+    for s in &report.suppressions {
+        let at = format!("{}:{}", printable(&s.path), s.line);
+        match s.state {
+            SuppressionState::Invalid => {
+                let _ = writeln!(
+                    out,
+                    "inline suppression at {at} is invalid: {}",
+                    printable(&s.problem)
+                );
+            }
+            SuppressionState::Unused => {
+                let _ = writeln!(
+                    out,
+                    "inline suppression at {at} ({}) matched no failing finding",
+                    s.checks.join(", ")
+                );
+            }
+            SuppressionState::Applied => {}
+        }
+    }
+    let scope = &report.scope;
+    if !scope.excluded_paths.is_empty() {
+        let _ = writeln!(
+            out,
+            "scope: paths excluded by [scan] exclude: {}",
+            printable(&scope.excluded_paths.join(", "))
+        );
+    }
+    if !scope.disabled_checks.is_empty() {
+        let _ = writeln!(
+            out,
+            "scope: checks disabled by [checks] disable: {}",
+            scope.disabled_checks.join(", ")
+        );
+    }
+    out
+}
+
+/// With a baseline: the new problems first, most severe first, then what was fixed.
+fn new_since_baseline(report: &Report, style: &Style) -> String {
+    let mut out = String::new();
+    let Some(baseline) = &report.baseline else {
+        return out;
+    };
+    let mut new: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.baseline_state == Some(BaselineState::New))
+        .collect();
+    new.sort_by_key(|f| {
+        (
+            std::cmp::Reverse(f.severity),
+            f.status,
+            &f.check,
+            &f.subject,
+        )
+    });
+    let _ = writeln!(
+        out,
+        "New since baseline {}: {}",
+        printable(&baseline.source),
+        new.len()
+    );
+    for f in new {
+        let _ = writeln!(
+            out,
+            "  {} {:<8} {}  {}  {}",
+            style.finding(f.status),
+            f.severity.as_str(),
+            f.check,
+            printable(&f.subject),
+            printable(&f.location.to_string())
+        );
+    }
+    if !baseline.absent_findings.is_empty() {
+        let _ = writeln!(out, "Fixed since baseline: {}", baseline.absent);
+        for k in &baseline.absent_findings {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                style.paint(GREEN, "FIXED "),
+                k.check,
+                printable(&k.subject)
+            );
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -209,6 +343,15 @@ fn header(report: &Report) -> String {
     out
 }
 
+/// `new` or `existing` after the severity, only when a baseline was applied.
+fn state_tag(f: &ReportFinding, style: &Style) -> String {
+    match f.baseline_state {
+        Some(BaselineState::New) => format!("{} ", style.paint(BOLD, "new     ")),
+        Some(_) => format!("{} ", style.paint(DIM, "existing")),
+        None => String::new(),
+    }
+}
+
 /// A header field on one line: a line break in a file name cannot forge a line.
 fn one_line(text: &str) -> String {
     printable(text).replace('\n', "\u{fffd}")
@@ -249,7 +392,78 @@ mod tests {
         let plain = render(&sample_report(), &Style { color: false });
         let coloured = render(&sample_report(), &Style { color: true });
         assert!(!plain.contains('\x1b'));
-        assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m SUP-05"));
+        let bold_red = RED.bold();
+        assert!(coloured.contains(&format!("{bold_red}FAIL{bold_red:#} SUP-05")));
+        assert!(coloured.contains("\x1b[31m"), "{coloured}");
+    }
+
+    #[test]
+    fn with_a_baseline_new_problems_come_first_and_are_tagged() {
+        let mut report = sample_report();
+        let mut baseline = crate::Baseline::of(&report);
+        // Forget the high failure: it becomes the one new problem.
+        let new_subject = report.findings[2].subject.clone();
+        baseline.findings.retain(|k| k.subject != new_subject);
+        report.apply_baseline(&baseline, "file base.json");
+        let text = render(&report, &Style { color: false });
+        let head = text.find("New since baseline file base.json: 1").unwrap();
+        let listed = text[head..].find(&new_subject).unwrap() + head;
+        let first_control = text.find("SUP-05").unwrap();
+        assert!(head < listed && listed < first_control, "{text}");
+        assert!(
+            text.contains("high     new      gha-action-pinned"),
+            "{text}"
+        );
+        assert!(text.contains("existing pg-rls-forced"), "{text}");
+        assert!(
+            text.contains(
+                "baseline file base.json: 1 new, 3 existing (3 unchanged, 0 updated), 0 fixed"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn inline_suppressions_and_scope_are_shown() {
+        let mut report = sample_report();
+        report.findings[2].status = FindingStatus::Waived;
+        report.findings[2].waiver = Some(crate::AppliedWaiver {
+            reason: "vendored action, reviewed".into(),
+            approved_by: String::new(),
+            expires: String::new(),
+            ticket: String::new(),
+            inline: Some(checks::Location::file(".github/workflows/ci.yml", 10)),
+        });
+        report.suppressions.push(crate::SuppressionResult {
+            path: "Dockerfile".into(),
+            line: 4,
+            checks: vec!["docker-base-pined".into()],
+            reason: "x".into(),
+            state: SuppressionState::Invalid,
+            matched: 0,
+            problem: "names unknown check `docker-base-pined`".into(),
+        });
+        report.scope.excluded_paths = vec!["vendor/**".into()];
+        report.scope.disabled_checks = vec!["sbom-present".into()];
+        let text = render(&report, &Style { color: false });
+        assert!(
+            text.contains(
+                "suppressed inline at .github/workflows/ci.yml:10: vendored action, reviewed"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "inline suppression at Dockerfile:4 is invalid: names unknown check `docker-base-pined`"
+        ));
+        assert!(text.contains("scope: paths excluded by [scan] exclude: vendor/**"));
+        assert!(text.contains("scope: checks disabled by [checks] disable: sbom-present"));
+    }
+
+    #[test]
+    fn without_a_baseline_nothing_is_tagged() {
+        let text = render(&sample_report(), &Style { color: false });
+        assert!(!text.contains("baseline"));
+        assert!(!text.contains("existing"));
     }
 
     #[test]

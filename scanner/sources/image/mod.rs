@@ -56,6 +56,22 @@ pub fn wanted(facts: &Facts, targets: &[&ImageTarget]) -> BTreeMap<String, Vec<S
     wanted
 }
 
+/// Only the images `[[target.image]]` entries name, as [`wanted`] lists them.
+pub fn wanted_targets(targets: &[&ImageTarget]) -> BTreeMap<String, Vec<String>> {
+    let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for target in targets {
+        let users = wanted
+            .entry(target.reference.trim().to_owned())
+            .or_default();
+        let user = format!("target.image {}", target.name());
+        if !users.contains(&user) {
+            users.push(user);
+        }
+    }
+    wanted.retain(|reference, _| !reference.is_empty());
+    wanted
+}
+
 /// The registry image the final stage builds on, following `FROM <earlier stage>` links to
 /// the real base; `None` for `scratch` or an unresolved `${ARG}`.
 fn final_image(dockerfile: &checks::facts::repo::Dockerfile) -> Option<&str> {

@@ -13,11 +13,15 @@ use super::{Listed, Listing, SKIPPED_DIRS, join_rel};
 /// path being `prefix` joined with its path below `dir`.
 pub(super) fn walk_dir(root: &Path, dir: &Path, prefix: &str, out: &mut Listing) {
     let skipped = RefCell::new(Vec::new());
+    let configured_out = out.configured_out.clone();
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| keep(root, dir, prefix, e, &mut skipped.borrow_mut()));
+        .filter_entry(|e| {
+            !configured(&configured_out, dir, prefix, e, &mut skipped.borrow_mut())
+                && keep(root, dir, prefix, e, &mut skipped.borrow_mut())
+        });
     for entry in walker {
         match entry {
             Ok(e) => {
@@ -66,6 +70,25 @@ fn keep(
         return false;
     }
     true
+}
+
+/// Whether `[scan] exclude` takes `e` out (recorded; a directory is then not entered).
+fn configured(
+    configured_out: &globset::GlobSet,
+    dir: &Path,
+    prefix: &str,
+    e: &DirEntry,
+    skipped: &mut Vec<(String, ExcludedReason)>,
+) -> bool {
+    if e.depth() == 0 || configured_out.is_empty() {
+        return false;
+    }
+    let rel = rel_of(dir, prefix, e.path());
+    let excluded = configured_out.is_match(&rel);
+    if excluded {
+        skipped.push((rel, ExcludedReason::Configured));
+    }
+    excluded
 }
 
 /// Whether `path` resolves (through every symlink) to somewhere under the canonical `root`.

@@ -22,7 +22,11 @@ struct Tracked {
 /// The listing from git's index, or `None` when `root` is not inside a git work tree that
 /// tracks anything under it (a plain directory inside a dotfiles home, say): the caller then
 /// lists the directory.
-pub(super) fn list(root: &Path, canonical_root: &Path) -> Option<Listing> {
+pub(super) fn list(
+    root: &Path,
+    canonical_root: &Path,
+    exclude: &globset::GlobSet,
+) -> Option<Listing> {
     let repo = gix::discover(root).ok()?;
     let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
     let prefix = slash_path(canonical_root.strip_prefix(&workdir).ok()?);
@@ -31,7 +35,7 @@ pub(super) fn list(root: &Path, canonical_root: &Path) -> Option<Listing> {
     if tracked.is_empty() {
         return None;
     }
-    let mut out = Listing::default();
+    let mut out = Listing::with_exclusions(exclude);
     let mut modified = BTreeSet::new();
     for (rel, entry) in &tracked {
         list_tracked(root, canonical_root, rel, entry, &mut out, &mut modified);
@@ -84,6 +88,10 @@ fn list_tracked(
 ) {
     if let Some(dir) = vendored_dir(rel) {
         out.exclude(dir, ExcludedReason::Vendored);
+        return;
+    }
+    if let Some(part) = out.configured_exclusion(rel) {
+        out.exclude(part, ExcludedReason::Configured);
         return;
     }
     if entry.mode.is_submodule() {
@@ -185,6 +193,13 @@ fn list_untracked(root: &Path, tracked: &BTreeMap<String, Tracked>, out: &mut Li
             continue;
         }
         let rel = slash_path(e.path().strip_prefix(root).unwrap_or(e.path()));
+        if out.configured_out.is_match(&rel) {
+            out.exclude(rel, ExcludedReason::Configured);
+            if e.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
         if e.file_type().is_dir() {
             if e.file_name() == ".git" || tracked.contains_key(&rel) {
                 // Git's own data, or a submodule (listed as such, scanned on its own).
