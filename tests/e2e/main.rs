@@ -26,6 +26,7 @@ mod live_images;
 #[cfg(feature = "aws")]
 mod moto;
 mod pack;
+mod pg_corpus;
 mod pg_fold_vs_server;
 mod pg_live;
 mod pg_live_harness;

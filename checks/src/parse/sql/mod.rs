@@ -18,6 +18,7 @@ mod plpgsql;
 pub mod sections;
 pub mod split;
 mod targeted;
+mod trigger_args;
 
 pub use fold::fold;
 

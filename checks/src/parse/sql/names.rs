@@ -91,13 +91,30 @@ impl Resolver {
     }
 }
 
+/// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes); longer ones are cut.
+const MAX_IDENTIFIER_BYTES: usize = 63;
+
 /// An identifier as PostgreSQL stores it: quoted kept, unquoted folded to lower case.
 pub fn ident(i: &Ident) -> String {
     if i.quote_style.is_some() {
-        i.value.clone()
+        truncated(i.value.clone())
     } else {
-        i.value.to_lowercase()
+        truncated(i.value.to_lowercase())
     }
+}
+
+/// PostgreSQL cuts an identifier longer than 63 bytes (at a character boundary) and uses the
+/// cut name everywhere: `CREATE POLICY "<68 characters>"` creates a policy named by the first
+/// 63, which a later `DROP POLICY` with a different tail also drops.
+fn truncated(mut name: String) -> String {
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        let mut end = MAX_IDENTIFIER_BYTES;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
 }
 
 /// The last part of an object name (roles, policies), normalised.
@@ -112,10 +129,12 @@ pub fn last(name: &ObjectName) -> String {
 /// One raw identifier word (`"Orders"` or `orders`), normalised.
 pub fn word(raw: &str) -> String {
     let raw = raw.trim();
-    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => raw.to_lowercase(),
-    }
+    truncated(
+        match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => raw.to_lowercase(),
+        },
+    )
 }
 
 /// Splits `a."b.c".d` on the dots outside quotes.
@@ -152,6 +171,21 @@ mod tests {
             }
         );
         assert_eq!(r.dotted("Orders").schema, "public");
+    }
+
+    #[test]
+    fn long_identifiers_are_cut_to_63_bytes_like_postgres() {
+        // basejump's policy name (fixtures/corpus/migrations/supabase-basejump), as
+        // PostgreSQL 15 stores it in pg_policies.
+        let long = "\"Account users can be deleted by owners except primary account owner\"";
+        assert_eq!(
+            word(long),
+            "Account users can be deleted by owners except primary account o"
+        );
+        // Never inside a multi-byte character.
+        let cut = word(&"é".repeat(40));
+        assert_eq!((cut.len(), cut.chars().count()), (62, 31));
+        assert_eq!(word("short_name"), "short_name");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::names::Resolver;
 use super::plpgsql::{self, Piece};
 use super::split::RawStatement;
-use super::{Change, Located, ParsedFile, QName, classify, convert, targeted};
+use super::{Change, Located, ParsedFile, QName, classify, convert, targeted, trigger_args};
 use crate::facts::pg::{self, Unparsed};
 use crate::model::Location;
 
@@ -116,9 +116,15 @@ impl<'a> Reader<'a> {
         let readable = !(backslash_strings && text.contains('\\'));
         let changes = readable
             .then(|| {
-                convert::statement(text, &self.names).or_else(|| {
-                    psql_variables_quoted(text).and_then(|t| convert::statement(&t, &self.names))
-                })
+                convert::statement(text, &self.names)
+                    .or_else(|| {
+                        psql_variables_quoted(text)
+                            .and_then(|t| convert::statement(&t, &self.names))
+                    })
+                    .or_else(|| {
+                        trigger_args::non_guard_trigger_without_arguments(text)
+                            .and_then(|t| convert::statement(&t, &self.names))
+                    })
             })
             .flatten();
         let Some(changes) = changes else {
