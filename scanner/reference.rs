@@ -231,15 +231,13 @@ fn table_section(s: &mut String, name: &str, prop: &Value, defs: &Map<String, Va
         let _ = writeln!(s, "{}", describe(def));
         return;
     };
-    s.push_str("| key | type | default | meaning |\n|---|---|---|---|\n");
-    let mut nested = Vec::new();
-    for (key, field) in props {
-        if let Some((_, inner)) = resolve(field, defs) {
-            if inner.get("properties").is_some() {
-                nested.push((key.clone(), field.clone()));
-                continue;
-            }
-        }
+    let (nested, keys): (Vec<_>, Vec<_>) = props.iter().partition(|(_, field)| {
+        resolve(field, defs).is_some_and(|(_, inner)| inner.get("properties").is_some())
+    });
+    if !keys.is_empty() {
+        s.push_str("| key | type | default | meaning |\n|---|---|---|---|\n");
+    }
+    for (key, field) in keys {
         let _ = writeln!(
             s,
             "| `{key}` | {} | {} | {} |",
@@ -250,7 +248,7 @@ fn table_section(s: &mut String, name: &str, prop: &Value, defs: &Map<String, Va
     }
     let inner_name = name.trim_start_matches('[').trim_end_matches(']');
     for (key, field) in nested {
-        table_section(s, &format!("[{inner_name}.{key}]"), &field, defs, seen);
+        table_section(s, &format!("[{inner_name}.{key}]"), field, defs, seen);
     }
 }
 
@@ -294,10 +292,16 @@ fn type_of(field: &Value, defs: &Map<String, Value>) -> String {
             "object" => "table".into(),
             other => other.to_owned(),
         },
+        // `Option<T>`: `["array", "null"]` and the like; the null is what "unset" means.
         Some(Value::Array(types)) => types
             .iter()
             .filter_map(Value::as_str)
             .filter(|t| *t != "null")
+            .map(|t| {
+                let mut one = field.clone();
+                one["type"] = Value::String(t.to_owned());
+                type_of(&one, defs)
+            })
             .collect::<Vec<_>>()
             .join(" or "),
         _ => field

@@ -56,12 +56,26 @@ fn readme_is_the_short_page() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let lines = readme.lines().count();
     assert!(lines <= 300, "README.md has {lines} lines; reference belongs in docs/");
-    // Every relative link of the README resolves to a file in the repository.
-    for link in readme.split("](").skip(1) {
-        let target = link.split(')').next().unwrap();
-        if target.starts_with("http") || target.starts_with('#') {
-            continue;
-        }
-        assert!(repo_root().join(target).exists(), "README links to missing {target}");
+}
+
+#[test]
+fn relative_links_of_the_readme_and_the_guides_resolve() {
+    let mut pages = vec![repo_root().join("README.md"), repo_root().join("CONTRIBUTING.md")];
+    for entry in std::fs::read_dir(repo_root().join("docs/guide")).unwrap() {
+        pages.push(entry.unwrap().path());
     }
+    let mut missing = Vec::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for link in text.split("](").skip(1) {
+            let target = link.split([')', '#']).next().unwrap();
+            if target.is_empty() || target.starts_with("http") {
+                continue;
+            }
+            if !page.parent().unwrap().join(target).exists() {
+                missing.push(format!("{}: {target}", page.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "broken links:\n{}", missing.join("\n"));
 }
