@@ -105,6 +105,18 @@ enum Command {
     ///
     /// Exit codes: 0 everything holds; 1 verification failed (each problem names its file); 2 it could not run.
     Verify(VerifyArgs),
+    /// Write the generated reference (checks, controls, `vouch.toml` options, JSON schemas of
+    /// `vouch.toml` and report/v1) into a directory, or with --check verify a committed copy.
+    ///
+    /// Exit codes: 0 written or current; 1 (with --check) a page is stale or missing.
+    Docs {
+        /// The reference directory (the repository keeps it in docs/reference).
+        #[arg(long, value_name = "DIR", default_value = "docs/reference")]
+        out: PathBuf,
+        /// Compare instead of writing: name every page that differs from what this binary renders.
+        #[arg(long)]
+        check: bool,
+    },
     /// Generate an ECDSA P-256 signing key pair in cosign's format: PREFIX.key and PREFIX.pub.
     ///
     /// The private key is encrypted with the password in VOUCH_KEY_PASSWORD (empty when unset, as cosign allows).
@@ -480,6 +492,19 @@ fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => verify(&args),
+        Command::Docs { out, check } => {
+            if check {
+                if let Err(e) = crate::reference::check(&out) {
+                    eprintln!("vouch: {e:#}");
+                    return Ok(ExitCode::from(1));
+                }
+                println!("{}: current", out.display());
+            } else {
+                crate::reference::write(&out)?;
+                println!("wrote the reference into {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vouch", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)

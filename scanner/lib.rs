@@ -15,6 +15,7 @@ pub mod init;
 pub mod notes;
 pub mod output;
 pub mod pack;
+pub mod reference;
 pub mod paths;
 pub mod since;
 pub mod sources;

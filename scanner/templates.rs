@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-/// (file name, bundled text). The template data of each is documented in the README.
+/// (file name, bundled text). The template data of each is documented in docs/guide/questionnaires.md.
 const BUNDLED: &[(&str, &str)] = &[
     (
         "answer-description.hbs",

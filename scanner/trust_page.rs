@@ -33,7 +33,7 @@ pub struct GateArgs {
     report: PathBuf,
     /// Also fail when a claim is only partly verified or unverified, not just contradicted, or
     /// when its wording names a topic (HSTS, SBOM, row-level security…) that none of its checks
-    /// verifies (the keyword table is in the README).
+    /// verifies (the keyword table is in docs/guide/questionnaires.md).
     #[arg(long)]
     strict: bool,
 }

@@ -9,7 +9,7 @@ use crate::facts::Facts;
 use crate::settings::Settings;
 
 /// The verdict on one subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -35,7 +35,7 @@ impl fmt::Display for Status {
 }
 
 /// How much a failure matters. `Info` never gates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -72,7 +72,7 @@ impl fmt::Display for Severity {
 }
 
 /// Where a finding points: a line of a file in the scanned tree, or a live resource.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Location {
     /// `path` is relative to the scanned root with forward slashes; `line` is 1-based, 0 for a
@@ -114,7 +114,7 @@ impl fmt::Display for Location {
 }
 
 /// Which kind of source a check judges; used to filter and to explain what must be scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Repo,
@@ -154,7 +154,7 @@ pub struct Meta {
 }
 
 /// One verdict about one subject.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub check: String,
     pub status: Status,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Per-check severity overrides: `[severity] docker-minimal-base = "medium"`.
@@ -40,14 +40,14 @@ pub struct Settings {
 }
 
 /// `[evidence]`: files other tools produced that vouch reads as evidence.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EvidenceSettings {
     pub vulnerabilities: Vec<VulnEvidence>,
 }
 
 /// One vulnerability scanner output: Trivy JSON, Grype JSON, osv-scanner JSON or SARIF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct VulnEvidence {
     /// The file, relative to the scanned root (or absolute).
@@ -66,7 +66,7 @@ impl Default for VulnEvidence {
 }
 
 /// `[vulnerabilities]`: days a fixable vulnerability may stay open, per severity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct VulnSettings {
     /// `sla_days = { critical = 15, high = 30 }`; severities not named are not judged.
@@ -83,7 +83,7 @@ impl Default for VulnSettings {
 }
 
 /// `[report]`: who and what the report is about, printed in every format's header.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportSettings {
     /// The organisation the evidence is for (`Acme Inc.`).
@@ -93,7 +93,7 @@ pub struct ReportSettings {
 }
 
 /// `[waivers]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct WaiverSettings {
     /// Whether `vouch:ignore[...]` comments in files may waive findings (default true). When
@@ -114,7 +114,7 @@ impl WaiverSettings {
 }
 
 /// `[scan]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScanSettings {
     /// Globs over paths relative to the scanned root that are never read (vendored trees,
@@ -129,7 +129,7 @@ impl ScanSettings {
 }
 
 /// `[checks]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChecksSettings {
     /// Check ids that are not run (their findings are dropped). Listed in the report's scope.
@@ -142,7 +142,7 @@ impl ChecksSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DockerSettings {
     /// Image name globs accepted as minimal bases by `docker-minimal-base`, in addition to
@@ -156,7 +156,7 @@ pub struct DockerSettings {
 }
 
 /// `[postgres]`: settings for every `pg-*` check, static or live.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresSettings {
     /// Columns that mark a table as tenant-scoped; unset means the built-in defaults, `[]`
@@ -230,7 +230,7 @@ pub struct PostgresSettings {
     pub isolation: Isolation,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Isolation {
     #[default]
@@ -253,7 +253,7 @@ impl Isolation {
 /// each row's `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL)
 /// followed by the compact JSON object of every other column in column order, values as
 /// PostgreSQL text; the keys below describe the other common schemes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditChainSettings {
     // The hash and previous-hash columns are `[postgres] audit_hash_columns` and
@@ -297,7 +297,7 @@ impl Default for AuditChainSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChainAlgorithm {
     #[default]
@@ -306,7 +306,7 @@ pub enum ChainAlgorithm {
     Sha512,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChainEncoding {
     #[default]
@@ -314,7 +314,7 @@ pub enum ChainEncoding {
     Base64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChainPayload {
     #[default]
@@ -511,7 +511,7 @@ impl PostgresSettings {
 }
 
 /// Live targets, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Targets {
     pub postgres: Vec<PostgresTarget>,
@@ -522,7 +522,7 @@ pub struct Targets {
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EndpointSettings {
     /// Lowest TLS version that may be accepted: `1.0`, `1.1`, `1.2` or `1.3`.
@@ -553,7 +553,7 @@ impl Default for EndpointSettings {
 }
 
 /// `[[target.endpoint]]`: one live HTTPS endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EndpointTarget {
     /// `https://host[:port][/path]`.
@@ -571,7 +571,7 @@ pub struct EndpointTarget {
     pub http_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresTarget {
     pub name: String,
@@ -666,7 +666,7 @@ impl Settings {
 }
 
 /// `[[target.aws]]`: one AWS account, read with the standard credential chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwsTarget {
     pub name: String,
@@ -682,7 +682,7 @@ pub struct AwsTarget {
 
 /// `[[target.kube]]`: one Kubernetes cluster, read through its API with a kubeconfig context.
 /// Read-only: vouch only lists workloads and asks for discovery and the server version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KubeTarget {
     pub name: String,
@@ -704,7 +704,7 @@ pub struct KubeTarget {
 pub const DEFAULT_KUBE_TIMEOUT_SECS: u64 = 30;
 
 /// `[aws]`: settings for every `rds-*` and `s3-*` check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwsSettings {
     /// Minimum automated backup retention, in days.
@@ -728,7 +728,7 @@ impl Default for AwsSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum S3Encryption {
     #[default]
@@ -739,7 +739,7 @@ pub enum S3Encryption {
 /// `[image]`: how registry images are resolved and their cosign signatures and attestations
 /// verified (`image-signed`, `image-sbom-attested`). Image collection is live work: it runs only
 /// with `--all-targets` or when `--target` selects a `[[target.kube]]` or `[[target.image]]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageSettings {
     /// Cosign public keys (PKIX PEM files) trusted to sign images and attestations; each key's
@@ -792,7 +792,7 @@ impl Default for ImageSettings {
 
 /// `[[image.identities]]`: a keyless signer, as cosign's `--certificate-identity` (or
 /// `--certificate-identity-regexp`) and `--certificate-oidc-issuer`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageIdentity {
     /// The certificate's subject alternative name (e-mail or URI), exactly.
@@ -813,7 +813,7 @@ impl ImageSettings {
 }
 
 /// `[[target.image]]`: one image verified in its registry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageTarget {
     /// Default: the reference itself.
@@ -836,7 +836,7 @@ impl ImageTarget {
 }
 
 /// An accepted, time-boxed exception. Applied once, when the report is built.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Waiver {
     /// The check id it applies to.

@@ -1,6 +1,6 @@
 //! Fixture cases: `fixtures/facts/<check>/{pass,fail,error}/*.json` are Facts fragments; the
-//! folder states the expectation. Every check must have pass and fail cases, and an empty result
-//! is never accepted. Each case's findings are also snapshotted.
+//! folder states the expectation. Every check must have pass, fail and error cases, and an empty
+//! result is never accepted. Each case's findings are also snapshotted.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,7 +31,7 @@ fn every_check_has_passing_and_failing_fixtures_that_hold() {
         let id = check.meta().id;
         for expect in ["pass", "fail", "error"] {
             let files = cases(&fixtures_root().join(id).join(expect));
-            if files.is_empty() && expect != "error" {
+            if files.is_empty() {
                 problems.push(format!("{id}: no {expect}/ fixture"));
             }
             for file in files {
@@ -70,4 +70,33 @@ fn every_check_has_passing_and_failing_fixtures_that_hold() {
         "fixture problems:\n{}",
         problems.join("\n")
     );
+}
+
+/// Fail closed by construction: every check, given facts in which its source could not be read
+/// at all (`fixtures/facts/_unreadable/<source>.json`), reports `error` and never `pass`.
+#[test]
+fn every_check_reports_error_never_pass_when_its_source_is_unreadable() {
+    let mut problems = Vec::new();
+    for check in ALL {
+        let m = check.meta();
+        let file = fixtures_root()
+            .join("_unreadable")
+            .join(format!("{}.json", m.source.as_str()));
+        let text = fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e} (one per source)", file.display()));
+        let facts: Facts = serde_json::from_str(&text).unwrap();
+        let findings = run_one(*check, &Context::new(&facts));
+        let passed: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.status == Status::Pass)
+            .map(|f| f.subject.as_str())
+            .collect();
+        if !passed.is_empty() {
+            problems.push(format!("{}: pass on unreadable input: {passed:?}", m.id));
+        }
+        if !findings.iter().any(|f| f.status == Status::Error) {
+            problems.push(format!("{}: no error for unreadable input", m.id));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -21,7 +21,7 @@ use crate::model::{FindingStatus, REPORT_SCHEMA, Report, ReportFinding};
 
 pub const BASELINE_SCHEMA: &str = "vouch.baseline/v1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineState {
     /// Not a known problem: this is what a pull request added.
@@ -52,7 +52,7 @@ impl BaselineState {
 
 /// One known problem, as a baseline file stores it (the fields of a report/v1 finding that
 /// identify and describe it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KnownFinding {
     pub fingerprint: String,
     pub check: String,
@@ -82,7 +82,7 @@ impl KnownFinding {
 }
 
 /// The known problems of an earlier scan (`--write-baseline` writes this as JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Baseline {
     pub schema: String,
     /// The vouch version and time of the scan it was taken from (informational).
@@ -159,7 +159,7 @@ impl Baseline {
 }
 
 /// How this scan compares to its baseline (report/v1 `baseline`, present only when one was given).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineResult {
     /// What the baseline was: `file baseline.json` or `git HEAD~1 (3f2a…)`.
     pub source: String,

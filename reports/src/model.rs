@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const REPORT_SCHEMA: &str = "vouch.report/v1";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: String,
     pub tool: Tool,
@@ -37,7 +37,7 @@ pub struct Report {
     pub scope: Scope,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Provenance {
     /// `[report] organisation`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -53,14 +53,14 @@ pub struct Provenance {
     pub targets: Vec<AuditedTarget>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RepositoryProvenance {
     pub listing: checks::facts::repo::Listing,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<checks::facts::repo::GitState>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditedTarget {
     /// `postgres`, `aws`, `endpoint`, `image`, `kube`.
     pub source: String,
@@ -72,7 +72,7 @@ pub struct AuditedTarget {
     pub failed: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scope {
     /// One sentence: how the judged files were chosen.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -105,7 +105,7 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeverityOverride {
     pub check: String,
     /// The check's own severity.
@@ -114,7 +114,7 @@ pub struct SeverityOverride {
     pub configured: Severity,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Narrowing {
     /// `[postgres] exclude_tables`.
     pub setting: String,
@@ -123,13 +123,13 @@ pub struct Narrowing {
     pub effect: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub pass: usize,
     pub fail: usize,
@@ -137,7 +137,7 @@ pub struct Summary {
     pub waived: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlStatus {
     Pass,
@@ -167,7 +167,7 @@ impl ControlStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlResult {
     pub id: String,
     pub title: String,
@@ -194,7 +194,7 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
     Pass,
@@ -214,7 +214,7 @@ impl FindingStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReportFinding {
     /// Stable across runs and line moves: sha256 of check, subject and file path or URI.
     pub fingerprint: String,
@@ -239,7 +239,7 @@ pub struct ReportFinding {
 }
 
 /// The waiver that turned a failure into `waived`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppliedWaiver {
     pub reason: String,
     pub approved_by: String,
@@ -251,7 +251,7 @@ pub struct AppliedWaiver {
     pub inline: Option<Location>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WaiverState {
     /// In force and waiving at least one failure.
@@ -262,7 +262,7 @@ pub enum WaiverState {
     Unused,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverResult {
     pub check: String,
     pub subject: String,
@@ -290,7 +290,7 @@ impl Report {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttestationState {
     /// In force: the control is reported as attested.
@@ -302,7 +302,7 @@ pub enum AttestationState {
     Superseded,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AttestationResult {
     pub control: String,
     pub attested_by: String,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{AppliedWaiver, FindingStatus, Report, ReportFinding};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SuppressionState {
     /// Waived at least one failing finding.
@@ -23,7 +23,7 @@ pub enum SuppressionState {
     Invalid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuppressionResult {
     pub path: String,
     pub line: u32,

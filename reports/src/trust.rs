@@ -175,8 +175,8 @@ pub struct Term {
 }
 
 /// The keyword ↔ check-topic table `vouch gate --strict` uses: a claim naming a topic must rest
-/// on at least one of the topic's checks. Deliberately small and literal (documented in the
-/// README): it catches a claim bound to the wrong control, not every paraphrase.
+/// on at least one of the topic's checks. Deliberately small and literal (documented in
+/// docs/guide/questionnaires.md): it catches a claim bound to the wrong control, not every paraphrase.
 pub static TERMS: &[Term] = &[
     Term {
         topic: "HSTS",

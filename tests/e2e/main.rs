@@ -10,6 +10,7 @@ mod adversarial_redaction;
 mod aws;
 mod browser;
 mod cli;
+mod docs;
 mod corpus;
 mod determinism;
 mod distribution;
@@ -38,7 +39,6 @@ mod pg_server;
 mod pg_static;
 mod pg_tenant_isolation;
 mod pre_commit;
-mod readme;
 mod repo_containers;
 mod repo_supply_chain;
 #[cfg(feature = "endpoint")]

@@ -29,7 +29,7 @@ pub struct LiveState {
     pub settings_error: Option<String>,
     /// `pg_hba_file_rules`, in file order.
     pub hba_rules: Vec<HbaRule>,
-    /// Why `pg_hba_file_rules` could not be read (it needs a grant: see the README).
+    /// Why `pg_hba_file_rules` could not be read (it needs a grant: see docs/guide/postgres.md).
     pub hba_error: Option<String>,
     /// How each role's password is stored (method only).
     pub passwords: Vec<RolePassword>,

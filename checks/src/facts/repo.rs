@@ -49,7 +49,7 @@ pub struct RepoScope {
 }
 
 /// Where the list of judged files came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Listing {
     /// Every file under the scanned directory; no ignore file (`.gitignore`, `.ignore`) is
@@ -62,7 +62,7 @@ pub enum Listing {
 }
 
 /// What the git work tree was at scan time. No credentials: the remote URL loses its userinfo.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct GitState {
     /// The default remote's URL, without user, password or query.
@@ -81,14 +81,14 @@ pub struct GitState {
 }
 
 /// A path the walk did not judge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Excluded {
     pub path: String,
     pub reason: ExcludedReason,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExcludedReason {
     /// A dependency or build directory (`node_modules`, `vendor`, `target`…).

@@ -27,7 +27,7 @@ For each live PostgreSQL target:
 - each role with a password (subject: the role name): its stored verifier must be SCRAM. Only
   the method is read, on the server; the hash never leaves it.
 
-Reading the methods needs `SELECT` on `pg_authid (rolname, rolpassword)` (see the README); when
+Reading the methods needs `SELECT` on `pg_authid (rolname, rolpassword)` (see docs/guide/postgres.md); when
 it cannot be read the target's finding is `error`, not a pass.
 
 ## How to fix

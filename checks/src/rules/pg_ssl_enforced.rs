@@ -26,7 +26,7 @@ Each live PostgreSQL target (subject: the target's name):
 - no `pg_hba.conf` rule of type `host` or `hostnossl` may admit a connection (any method but
   `reject`). `local` (Unix socket) and `hostgssenc` lines are fine.
 
-Reading `pg_hba_file_rules` needs a grant (see the README); when it cannot be read the check
+Reading `pg_hba_file_rules` needs a grant (see docs/guide/postgres.md); when it cannot be read the check
 reports `error`: `ssl = on` alone does not prove that plain connections are refused.
 
 ## How to fix

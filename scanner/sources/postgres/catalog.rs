@@ -367,7 +367,7 @@ pub async fn settings(client: &Session) -> Res<Vec<ServerSetting>> {
         .collect())
 }
 
-/// `pg_hba_file_rules`; superuser only unless granted (see the README).
+/// `pg_hba_file_rules`; superuser only unless granted (see docs/guide/postgres.md).
 pub async fn hba_rules(client: &Session) -> Res<Vec<HbaRule>> {
     let rows = client
         .query(
