@@ -199,8 +199,8 @@ fn comment_list(items: &[String]) -> String {
 pub fn render(d: &Detected) -> String {
     let mut s = String::from(
         "# vouch configuration, started by `vouch init` from what this repository holds.\n\
-         # Review every value: they are proposals, not verdicts. Reference: README.md and\n\
-         # `vouch explain CHECK`. Run `vouch scan` to see the result.\n",
+         # Review every value: they are proposals, not verdicts. Reference: `vouch docs` writes\n\
+         # configuration.md, `vouch explain CHECK` explains a check. Run `vouch scan` to see the result.\n",
     );
     let _ = writeln!(s, "#");
     let _ = writeln!(

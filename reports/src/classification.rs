@@ -94,6 +94,7 @@ mod tests {
             evidence: json!({"database": "migrations:db", "class": class}),
             waiver: None,
             severity_overridden_from: None,
+            baseline_state: None,
         }
     }
 
