@@ -53,11 +53,19 @@ pub mod tls_cert_valid;
 pub mod tls_min_version;
 pub mod tls_weak_ciphers;
 
+mod aws_infra_shared;
 mod aws_shared;
+pub mod cloudtrail_enabled;
+pub mod cloudwatch_error_alarm;
+pub mod guardduty_enabled;
+pub mod kms_key_rotation;
+pub mod logs_encrypted_retained;
 pub mod rds_backup_retention;
 pub mod rds_deletion_protection;
 pub mod rds_force_ssl;
 pub mod rds_iam_auth;
+pub mod rds_log_exports;
+pub mod rds_network_private;
 pub mod rds_not_public;
 pub mod rds_snapshot_encrypted;
 pub mod rds_snapshot_not_public;
@@ -68,6 +76,9 @@ pub mod s3_object_lock;
 pub mod s3_public_access_block;
 pub mod s3_secure_transport;
 pub mod s3_versioning;
+pub mod secrets_rotation;
+pub mod sg_db_ingress_restricted;
+pub mod vpc_flow_logs;
 
 use serde_json::json;
 
