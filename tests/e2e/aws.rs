@@ -284,7 +284,10 @@ fn iam_policy_is_read_only_and_covers_the_collector() {
         "logs:DescribeLogGroups",
         "cloudwatch:DescribeAlarms",
     ] {
-        assert!(actions.contains(&action), "{action} missing from the policy");
+        assert!(
+            actions.contains(&action),
+            "{action} missing from the policy"
+        );
     }
     assert!(
         !actions.contains(&"secretsmanager:GetSecretValue"),
@@ -333,7 +336,11 @@ const INFRA_BY_SCAN: &[&str] = &["cloudtrail-enabled", "cloudwatch-error-alarm"]
 
 /// (check, subject, IAM action named in its error) when those calls are denied.
 const INFRA_DENIED: &[(&str, &str, &str)] = &[
-    ("rds-network-private", "net-good-db", "ec2:DescribeRouteTables"),
+    (
+        "rds-network-private",
+        "net-good-db",
+        "ec2:DescribeRouteTables",
+    ),
     (
         "sg-db-ingress-restricted",
         "net-good-db",
@@ -344,7 +351,11 @@ const INFRA_DENIED: &[(&str, &str, &str)] = &[
         "123456789012/us-east-1",
         "ec2:DescribeFlowLogs",
     ),
-    ("cloudtrail-enabled", "123456789012", "cloudtrail:GetTrailStatus"),
+    (
+        "cloudtrail-enabled",
+        "123456789012",
+        "cloudtrail:GetTrailStatus",
+    ),
     (
         "guardduty-enabled",
         "123456789012/us-east-1",
@@ -390,7 +401,10 @@ fn resolve(subject: &str, ids: &Value) -> String {
     subject
         .strip_prefix('{')
         .and_then(|s| s.strip_suffix('}'))
-        .map_or_else(|| subject.to_owned(), |k| ids[k].as_str().unwrap().to_owned())
+        .map_or_else(
+            || subject.to_owned(),
+            |k| ids[k].as_str().unwrap().to_owned(),
+        )
 }
 
 /// The network, trail, detectors, keys, secrets and log groups around two databases: every
@@ -421,8 +435,18 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     for (check, good, bad) in INFRA_EXPECTED {
         let (good, bad) = (resolve(good, &ids), resolve(bad, &ids));
         let message = |s: &str| findings[&((*check).to_owned(), s.to_owned())]["message"].clone();
-        assert_eq!(status(&findings, check, &good), "pass", "{check} on {good}: {}", message(&good));
-        assert_eq!(status(&findings, check, &bad), "fail", "{check} on {bad}: {}", message(&bad));
+        assert_eq!(
+            status(&findings, check, &good),
+            "pass",
+            "{check} on {good}: {}",
+            message(&good)
+        );
+        assert_eq!(
+            status(&findings, check, &bad),
+            "fail",
+            "{check} on {bad}: {}",
+            message(&bad)
+        );
     }
     let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
     assert_eq!(trail["status"], "pass", "{trail}");
@@ -438,16 +462,39 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     )];
     assert_eq!(alarm["status"], "error", "{alarm}");
     // The quoted evidence: the offending rule and route.
-    let sg = &findings[&("sg-db-ingress-restricted".to_owned(), "net-bad-db".to_owned())];
-    assert!(sg["message"].as_str().unwrap().contains("admits port 5432 from 0.0.0.0/0"), "{sg}");
+    let sg = &findings[&(
+        "sg-db-ingress-restricted".to_owned(),
+        "net-bad-db".to_owned(),
+    )];
+    assert!(
+        sg["message"]
+            .as_str()
+            .unwrap()
+            .contains("admits port 5432 from 0.0.0.0/0"),
+        "{sg}"
+    );
     let net = &findings[&("rds-network-private".to_owned(), "net-bad-db".to_owned())];
-    assert!(net["message"].as_str().unwrap().contains("0.0.0.0/0 -> igw-"), "{net}");
+    assert!(
+        net["message"]
+            .as_str()
+            .unwrap()
+            .contains("0.0.0.0/0 -> igw-"),
+        "{net}"
+    );
     for request in &requests {
         let operation = operation_of(request);
-        assert!(is_read(&operation), "vouch sent a non-read request: {operation}");
+        assert!(
+            is_read(&operation),
+            "vouch sent a non-read request: {operation}"
+        );
         assert_ne!(operation, "GetSecretValue", "vouch read a secret value");
     }
-    for needed in ["DescribeRouteTables", "GetKeyRotationStatus", "ListSecrets", "GetEventSelectors"] {
+    for needed in [
+        "DescribeRouteTables",
+        "GetKeyRotationStatus",
+        "ListSecrets",
+        "GetEventSelectors",
+    ] {
         assert!(
             requests.iter().any(|r| operation_of(r) == needed),
             "{needed} was not called"
@@ -459,13 +506,20 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     let findings = by_check_and_subject(&report);
     let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
     assert_eq!(trail["status"], "fail", "{trail}");
-    assert!(trail["message"].as_str().unwrap().contains("logging is stopped"), "{trail}");
+    assert!(
+        trail["message"]
+            .as_str()
+            .unwrap()
+            .contains("logging is stopped"),
+        "{trail}"
+    );
 
     let denied: Vec<&str> = INFRA_DENIED
         .iter()
         .map(|(_, _, action)| action.split(':').nth(1).unwrap())
         .collect();
-    moto.post(&format!("/vouch-deny/{}", denied.join(","))).unwrap();
+    moto.post(&format!("/vouch-deny/{}", denied.join(",")))
+        .unwrap();
     let (_, report, _) = scan(&repo);
     let findings = by_check_and_subject(&report);
     for (check, subject, action) in INFRA_DENIED {
@@ -473,7 +527,10 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         let f = &findings[&((*check).to_owned(), subject.clone())];
         assert_eq!(f["status"], "error", "{check} on {subject}: {f}");
         assert!(
-            f["message"].as_str().unwrap().contains(&format!("{action} was denied")),
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{action} was denied")),
             "{check} on {subject}: {f}"
         );
     }

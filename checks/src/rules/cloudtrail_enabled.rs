@@ -187,3 +187,49 @@ fn judge(account: &Account, out: &mut Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::aws_infra::{AdvancedSelector, FieldSelector};
+
+    fn field(name: &str, equals: &[&str]) -> FieldSelector {
+        FieldSelector {
+            field: name.to_owned(),
+            equals: equals.iter().map(|s| (*s).to_owned()).collect(),
+            ..FieldSelector::default()
+        }
+    }
+
+    #[test]
+    fn advanced_selectors_count_only_unrestricted_management_events() {
+        let all = EventSelectors {
+            advanced: vec![AdvancedSelector {
+                name: None,
+                fields: vec![field("eventCategory", &["Management"])],
+            }],
+            ..EventSelectors::default()
+        };
+        assert!(all_management_events(&all));
+        let write_only = EventSelectors {
+            advanced: vec![AdvancedSelector {
+                name: None,
+                fields: vec![
+                    field("eventCategory", &["Management"]),
+                    field("readOnly", &["false"]),
+                ],
+            }],
+            ..EventSelectors::default()
+        };
+        assert!(!all_management_events(&write_only));
+        let data_only = EventSelectors {
+            advanced: vec![AdvancedSelector {
+                name: None,
+                fields: vec![field("eventCategory", &["Data"])],
+            }],
+            ..EventSelectors::default()
+        };
+        assert!(!all_management_events(&data_only));
+        assert!(!all_management_events(&EventSelectors::default()));
+    }
+}

@@ -166,7 +166,10 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
         "s3-object-lock",
         &[BUCKETS, &[Api::S3GetBucketObjectLockConfiguration]],
     ),
-    ("rds-network-private", &[&[Api::RdsDescribeDbInstances], NETWORK]),
+    (
+        "rds-network-private",
+        &[&[Api::RdsDescribeDbInstances], NETWORK],
+    ),
     (
         "sg-db-ingress-restricted",
         &[
@@ -204,7 +207,10 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
     ),
     ("rds-log-exports", &[DATABASES]),
     ("logs-encrypted-retained", &[&[Api::LogsDescribeLogGroups]]),
-    ("cloudwatch-error-alarm", &[&[Api::CloudWatchDescribeAlarms]]),
+    (
+        "cloudwatch-error-alarm",
+        &[&[Api::CloudWatchDescribeAlarms]],
+    ),
 ];
 
 /// The calls the given checks need (all AWS checks when `checks` is `None`).

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::types as ct;
 use checks::facts::aws::{Call, Listing, Read};
-use checks::facts::aws_infra::{AdvancedSelector, BasicSelector, EventSelectors, FieldSelector, Trail};
+use checks::facts::aws_infra::{
+    AdvancedSelector, BasicSelector, EventSelectors, FieldSelector, Trail,
+};
 
 use super::calls::Api;
 use super::collector::{Ctx, spawn_all};
@@ -20,7 +22,11 @@ pub(crate) async fn trails(client: Client, ctx: Arc<Ctx>) -> Listing<Trail> {
         .await;
     let call = answer.call;
     let listed = match answer.result {
-        Ok(out) => out.trail_list().iter().map(|t| trail(t, &call)).collect::<Vec<_>>(),
+        Ok(out) => out
+            .trail_list()
+            .iter()
+            .map(|t| trail(t, &call))
+            .collect::<Vec<_>>(),
         Err(f) => {
             return Listing {
                 items: Vec::new(),
@@ -80,7 +86,11 @@ async fn with_status(mut t: Trail, client: &Client, ctx: &Ctx) -> Trail {
     t.logging = status.read_some(&[], "IsLogging", |out| out.is_logging());
     t.event_selectors = selectors.read(&[], |out| EventSelectors {
         basic: out.event_selectors().iter().map(basic).collect(),
-        advanced: out.advanced_event_selectors().iter().map(advanced).collect(),
+        advanced: out
+            .advanced_event_selectors()
+            .iter()
+            .map(advanced)
+            .collect(),
     });
     t
 }

@@ -33,12 +33,16 @@ pub(crate) async fn keys(client: Client, ctx: Arc<Ctx>) -> Listing<Key> {
             async move { describe(&client, &ctx, &id).await }
         })
         .collect();
-    let lost = |_, cause: String| {
-        let error = Read::Error {
+    let lost = |_: usize, cause: String| {
+        let metadata = Read::Error {
+            message: cause.clone(),
+            call: Call::default(),
+        };
+        let rotation = Read::Error {
             message: cause,
             call: Call::default(),
         };
-        (error.clone(), error)
+        (metadata, rotation)
     };
     let reads = spawn_all(tasks, lost).await;
     for (k, (metadata, rotation)) in listing.items.iter_mut().zip(reads) {
@@ -54,10 +58,22 @@ async fn describe(client: &Client, ctx: &Ctx, id: &str) -> (Read<KeyMetadata>, R
         .await
         .read_some(&[], "KeyMetadata", |out| {
             out.key_metadata().map(|m| KeyMetadata {
-                manager: m.key_manager().map(|x| x.as_str().to_owned()).unwrap_or_default(),
-                spec: m.key_spec().map(|x| x.as_str().to_owned()).unwrap_or_default(),
-                state: m.key_state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
-                origin: m.origin().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+                manager: m
+                    .key_manager()
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_default(),
+                spec: m
+                    .key_spec()
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_default(),
+                state: m
+                    .key_state()
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_default(),
+                origin: m
+                    .origin()
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_default(),
             })
         });
     let rotates_automatically = matches!(&metadata, Read::Value { value: m, .. }

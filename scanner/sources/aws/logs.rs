@@ -19,11 +19,7 @@ pub(crate) async fn log_groups(
         client.describe_log_groups().into_paginator(),
         |out, call| out.log_groups().iter().map(|g| LogGroup {
             name: g.log_group_name().unwrap_or_default().to_owned(),
-            arn: g
-                .log_group_arn()
-                .or(g.arn())
-                .unwrap_or_default()
-                .to_owned(),
+            arn: g.log_group_arn().or(g.arn()).unwrap_or_default().to_owned(),
             retention_days: g.retention_in_days(),
             kms_key_id: g.kms_key_id().map(str::to_owned),
             call: call.clone(),
@@ -32,10 +28,7 @@ pub(crate) async fn log_groups(
     .0
 }
 
-pub(crate) async fn alarms(
-    client: aws_sdk_cloudwatch::Client,
-    ctx: Arc<Ctx>,
-) -> Listing<Alarm> {
+pub(crate) async fn alarms(client: aws_sdk_cloudwatch::Client, ctx: Arc<Ctx>) -> Listing<Alarm> {
     paginate!(
         ctx,
         Api::CloudWatchDescribeAlarms,

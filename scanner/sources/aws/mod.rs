@@ -9,10 +9,6 @@ pub mod calls;
 #[cfg(feature = "aws")]
 mod client;
 #[cfg(feature = "aws")]
-mod rds;
-#[cfg(feature = "aws")]
-mod s3;
-#[cfg(feature = "aws")]
 mod cloudtrail;
 #[cfg(feature = "aws")]
 mod ec2;
@@ -24,6 +20,10 @@ mod infra;
 mod kms;
 #[cfg(feature = "aws")]
 mod logs;
+#[cfg(feature = "aws")]
+mod rds;
+#[cfg(feature = "aws")]
+mod s3;
 #[cfg(feature = "aws")]
 mod secrets;
 
@@ -391,13 +391,15 @@ mod collector {
         });
         account.regions = rds_regions;
         account.s3 = s3;
-        account.infra = infra.await.unwrap_or_else(|e| checks::facts::aws_infra::Infra {
-            trails: checks::facts::aws::Listing {
-                items: Vec::new(),
-                error: Some(format!("the infrastructure collector failed: {e}")),
-            },
-            ..checks::facts::aws_infra::Infra::default()
-        });
+        account.infra = infra
+            .await
+            .unwrap_or_else(|e| checks::facts::aws_infra::Infra {
+                trails: checks::facts::aws::Listing {
+                    items: Vec::new(),
+                    error: Some(format!("the infrastructure collector failed: {e}")),
+                },
+                ..checks::facts::aws_infra::Infra::default()
+            });
         account
     }
 
