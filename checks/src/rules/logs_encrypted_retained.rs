@@ -69,12 +69,12 @@ fn judge(group: &LogGroup, min_days: i64, out: &mut Findings) {
     if group.kms_key_id.as_deref().is_none_or(str::is_empty) {
         problems.push("it is not encrypted with a KMS key".to_owned());
     }
-    if let Some(days) = group.retention_days {
-        if i64::from(days) < min_days {
-            problems.push(format!(
-                "events are deleted after {days} days (required: {min_days})"
-            ));
-        }
+    if let Some(days) = group.retention_days
+        && i64::from(days) < min_days
+    {
+        problems.push(format!(
+            "events are deleted after {days} days (required: {min_days})"
+        ));
     }
     if problems.is_empty() {
         let kept = group.retention_days.map_or_else(
