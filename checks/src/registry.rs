@@ -65,6 +65,16 @@ pub static ALL: &[&dyn Check] = &[
     &rules::s3_secure_transport::S3SecureTransport,
     &rules::s3_versioning::S3Versioning,
     &rules::s3_object_lock::S3ObjectLock,
+    &rules::rds_network_private::RdsNetworkPrivate,
+    &rules::sg_db_ingress_restricted::SgDbIngressRestricted,
+    &rules::cloudtrail_enabled::CloudtrailEnabled,
+    &rules::vpc_flow_logs::VpcFlowLogs,
+    &rules::guardduty_enabled::GuarddutyEnabled,
+    &rules::kms_key_rotation::KmsKeyRotation,
+    &rules::secrets_rotation::SecretsRotation,
+    &rules::rds_log_exports::RdsLogExports,
+    &rules::logs_encrypted_retained::LogsEncryptedRetained,
+    &rules::cloudwatch_error_alarm::CloudwatchErrorAlarm,
 ];
 
 /// The check with this id.

@@ -715,6 +715,13 @@ pub struct AwsSettings {
     pub evidence_buckets: Vec<String>,
     /// API calls in flight at once, over all accounts and regions.
     pub max_in_flight: usize,
+    /// Security group ids of the application tier: when set, `sg-db-ingress-restricted`
+    /// accepts database-port ingress only from these groups.
+    pub app_security_groups: Vec<String>,
+    /// Minimum CloudWatch Logs retention, in days (`logs-encrypted-retained`).
+    pub log_retention_days: i64,
+    /// Metric names an error alarm may watch (`cloudwatch-error-alarm`).
+    pub error_alarm_metrics: Vec<String>,
 }
 
 impl Default for AwsSettings {
@@ -724,6 +731,17 @@ impl Default for AwsSettings {
             s3_encryption: S3Encryption::Any,
             evidence_buckets: Vec::new(),
             max_in_flight: 32,
+            app_security_groups: Vec::new(),
+            log_retention_days: 365,
+            error_alarm_metrics: [
+                "HTTPCode_Target_5XX_Count",
+                "HTTPCode_ELB_5XX_Count",
+                "5XXError",
+                "5xxErrorRate",
+                "Errors",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         }
     }
 }
@@ -1000,6 +1018,16 @@ impl Settings {
         }
         if self.aws.max_in_flight == 0 {
             problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
+        }
+        if self.aws.log_retention_days < 1 {
+            problems.push("[aws] `log_retention_days` must be at least 1".to_owned());
+        }
+        for id in &self.aws.app_security_groups {
+            if !id.starts_with("sg-") {
+                problems.push(format!(
+                    "[aws] app_security_groups: `{id}` is not a security group id (sg-…)"
+                ));
+            }
         }
         problems
     }

@@ -23,6 +23,8 @@ pub struct Account {
     pub error: Option<String>,
     pub regions: Vec<Region>,
     pub s3: S3,
+    /// EC2 networking, CloudTrail, GuardDuty, KMS keys, secrets, log groups and alarms.
+    pub infra: super::aws_infra::Infra,
 }
 
 /// The action, request id and time of the API call a record came from.
@@ -134,6 +136,34 @@ pub struct DbInstance {
     /// DB parameter group names.
     pub parameter_groups: Vec<String>,
     pub call: Call,
+    /// The VPC of its DB subnet group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// The subnets of its DB subnet group: RDS may place (or fail over) the instance in any.
+    pub subnets: Vec<String>,
+    /// Its VPC security group ids.
+    pub security_groups: Vec<String>,
+    /// The port it listens on (`Endpoint.Port`, else `DbInstancePort`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// The log types exported to CloudWatch Logs (`postgresql`, `upgrade`, `error`…).
+    pub log_exports: Vec<String>,
+    /// The master password kept by Secrets Manager (`ManageMasterUserPassword`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_user_secret: Option<MasterUserSecret>,
+    /// ARNs of the IAM roles associated with the instance.
+    pub iam_roles: Vec<String>,
+}
+
+/// The Secrets Manager secret holding an RDS master password (`MasterUserSecret`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MasterUserSecret {
+    pub secret_arn: String,
+    /// `creating`, `active`, `rotating`, `impaired`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -156,6 +186,11 @@ pub struct DbCluster {
     pub parameter_group: Option<String>,
     pub members: Vec<String>,
     pub call: Call,
+    /// The log types exported to CloudWatch Logs.
+    pub log_exports: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_user_secret: Option<MasterUserSecret>,
+    pub iam_roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 
 pub mod attestation;
 pub mod aws;
+pub mod aws_infra;
 pub mod endpoint;
 pub mod image;
 pub mod kube;

@@ -27,6 +27,22 @@ pub enum Api {
     S3GetBucketAcl,
     S3GetBucketVersioning,
     S3GetBucketObjectLockConfiguration,
+    Ec2DescribeSubnets,
+    Ec2DescribeRouteTables,
+    Ec2DescribeInternetGateways,
+    Ec2DescribeNatGateways,
+    Ec2DescribeSecurityGroups,
+    Ec2DescribeFlowLogs,
+    CloudTrailDescribeTrails,
+    CloudTrailGetTrailStatus,
+    CloudTrailGetEventSelectors,
+    GuardDutyListDetectors,
+    GuardDutyGetDetector,
+    KmsListKeys,
+    KmsGetKeyRotationStatus,
+    SecretsManagerListSecrets,
+    LogsDescribeLogGroups,
+    CloudWatchDescribeAlarms,
 }
 
 impl Api {
@@ -55,6 +71,22 @@ impl Api {
             Api::S3GetBucketAcl => "s3:GetBucketAcl",
             Api::S3GetBucketVersioning => "s3:GetBucketVersioning",
             Api::S3GetBucketObjectLockConfiguration => "s3:GetBucketObjectLockConfiguration",
+            Api::Ec2DescribeSubnets => "ec2:DescribeSubnets",
+            Api::Ec2DescribeRouteTables => "ec2:DescribeRouteTables",
+            Api::Ec2DescribeInternetGateways => "ec2:DescribeInternetGateways",
+            Api::Ec2DescribeNatGateways => "ec2:DescribeNatGateways",
+            Api::Ec2DescribeSecurityGroups => "ec2:DescribeSecurityGroups",
+            Api::Ec2DescribeFlowLogs => "ec2:DescribeFlowLogs",
+            Api::CloudTrailDescribeTrails => "cloudtrail:DescribeTrails",
+            Api::CloudTrailGetTrailStatus => "cloudtrail:GetTrailStatus",
+            Api::CloudTrailGetEventSelectors => "cloudtrail:GetEventSelectors",
+            Api::GuardDutyListDetectors => "guardduty:ListDetectors",
+            Api::GuardDutyGetDetector => "guardduty:GetDetector",
+            Api::KmsListKeys => "kms:ListKeys",
+            Api::KmsGetKeyRotationStatus => "kms:GetKeyRotationStatus",
+            Api::SecretsManagerListSecrets => "secretsmanager:ListSecrets",
+            Api::LogsDescribeLogGroups => "logs:DescribeLogGroups",
+            Api::CloudWatchDescribeAlarms => "cloudwatch:DescribeAlarms",
         }
     }
 }
@@ -71,6 +103,13 @@ const SNAPSHOTS: &[Api] = &[
 /// Who manages the KMS key of encrypted storage (customer or AWS).
 const KEYS: &[Api] = &[Api::KmsDescribeKey];
 const BUCKETS: &[Api] = &[Api::S3ListAllMyBuckets, Api::S3GetBucketLocation];
+/// Which subnets a database may sit in and where they route (internet or NAT gateways).
+const NETWORK: &[Api] = &[
+    Api::Ec2DescribeSubnets,
+    Api::Ec2DescribeRouteTables,
+    Api::Ec2DescribeInternetGateways,
+    Api::Ec2DescribeNatGateways,
+];
 
 /// Per check, the calls whose answers it judges.
 pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
@@ -126,6 +165,51 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
     (
         "s3-object-lock",
         &[BUCKETS, &[Api::S3GetBucketObjectLockConfiguration]],
+    ),
+    (
+        "rds-network-private",
+        &[&[Api::RdsDescribeDbInstances], NETWORK],
+    ),
+    (
+        "sg-db-ingress-restricted",
+        &[
+            &[Api::RdsDescribeDbInstances],
+            &[Api::Ec2DescribeSecurityGroups],
+        ],
+    ),
+    (
+        "cloudtrail-enabled",
+        &[&[
+            Api::CloudTrailDescribeTrails,
+            Api::CloudTrailGetTrailStatus,
+            Api::CloudTrailGetEventSelectors,
+        ]],
+    ),
+    (
+        "vpc-flow-logs",
+        &[&[Api::RdsDescribeDbInstances], &[Api::Ec2DescribeFlowLogs]],
+    ),
+    (
+        "guardduty-enabled",
+        &[&[Api::GuardDutyListDetectors, Api::GuardDutyGetDetector]],
+    ),
+    (
+        "kms-key-rotation",
+        &[&[
+            Api::KmsListKeys,
+            Api::KmsDescribeKey,
+            Api::KmsGetKeyRotationStatus,
+        ]],
+    ),
+    (
+        "secrets-rotation",
+        &[DATABASES, &[Api::SecretsManagerListSecrets]],
+    ),
+    ("rds-log-exports", &[DATABASES]),
+    ("logs-encrypted-retained", &[&[Api::LogsDescribeLogGroups]]),
+    (
+        "cloudwatch-error-alarm",
+        &[&[Api::CloudWatchDescribeAlarms]],
     ),
 ];
 

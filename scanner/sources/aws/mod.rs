@@ -9,9 +9,23 @@ pub mod calls;
 #[cfg(feature = "aws")]
 mod client;
 #[cfg(feature = "aws")]
+mod cloudtrail;
+#[cfg(feature = "aws")]
+mod ec2;
+#[cfg(feature = "aws")]
+mod guardduty;
+#[cfg(feature = "aws")]
+mod infra;
+#[cfg(feature = "aws")]
+mod kms;
+#[cfg(feature = "aws")]
+mod logs;
+#[cfg(feature = "aws")]
 mod rds;
 #[cfg(feature = "aws")]
 mod s3;
+#[cfg(feature = "aws")]
+mod secrets;
 
 use checks::facts::aws::Account;
 use checks::settings::{AwsSettings, AwsTarget};
@@ -86,7 +100,7 @@ mod collector {
     use tokio::sync::Semaphore;
 
     use super::calls::{Api, needed};
-    use super::{client, rds, s3};
+    use super::{client, infra, rds, s3};
 
     /// Error codes that mean "you may not", named so the message can say which IAM action to
     /// grant.
@@ -355,6 +369,14 @@ mod collector {
             })
             .collect();
         let region_names = regions.clone();
+        let infra = tokio::spawn(infra::account(
+            target.clone(),
+            base.clone(),
+            home.clone(),
+            regions.clone(),
+            http.clone(),
+            ctx.clone(),
+        ));
         let s3 = tokio::spawn(s3::account(base, home, ids.clone(), ctx.clone()));
         let rds_regions = spawn_all(rds_regions, |i, cause| {
             rds::lost_region(&region_names[i], &cause)
@@ -369,6 +391,15 @@ mod collector {
         });
         account.regions = rds_regions;
         account.s3 = s3;
+        account.infra = infra
+            .await
+            .unwrap_or_else(|e| checks::facts::aws_infra::Infra {
+                trails: checks::facts::aws::Listing {
+                    items: Vec::new(),
+                    error: Some(format!("the infrastructure collector failed: {e}")),
+                },
+                ..checks::facts::aws_infra::Infra::default()
+            });
         account
     }
 

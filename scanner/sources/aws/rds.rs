@@ -8,8 +8,8 @@ use aws_config::SdkConfig;
 use aws_sdk_rds::Client;
 use aws_sdk_rds::primitives::{DateTime, DateTimeFormat};
 use checks::facts::aws::{
-    Call, DbCluster, DbInstance, KmsKey, Listing, Parameter, ParameterGroup, Read, Region,
-    Snapshot, SnapshotKind,
+    Call, DbCluster, DbInstance, KmsKey, Listing, MasterUserSecret, Parameter, ParameterGroup,
+    Read, Region, Snapshot, SnapshotKind,
 };
 
 use super::calls::Api;
@@ -130,6 +130,7 @@ macro_rules! paginate {
         (listing, last)
     }};
 }
+pub(crate) use paginate;
 
 async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
     let (listing, _) = paginate!(
@@ -155,6 +156,37 @@ async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
                 .filter_map(|g| g.db_parameter_group_name().map(str::to_owned))
                 .collect(),
             call: call.clone(),
+            vpc_id: i
+                .db_subnet_group()
+                .and_then(|g| g.vpc_id())
+                .map(str::to_owned),
+            subnets: i
+                .db_subnet_group()
+                .map(|g| g.subnets())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|n| n.subnet_identifier().map(str::to_owned))
+                .collect(),
+            security_groups: i
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
+                .collect(),
+            port: i
+                .endpoint()
+                .and_then(|e| e.port())
+                .or(i.db_instance_port().filter(|p| *p > 0)),
+            log_exports: i.enabled_cloudwatch_logs_exports().to_vec(),
+            master_user_secret: i.master_user_secret().map(|m| master_secret(
+                m.secret_arn(),
+                m.secret_status(),
+                m.kms_key_id()
+            )),
+            iam_roles: i
+                .associated_roles()
+                .iter()
+                .filter_map(|r| r.role_arn().map(str::to_owned))
+                .collect(),
         })
     );
     listing
@@ -183,9 +215,28 @@ async fn clusters(client: Client, ctx: Arc<Ctx>) -> Listing<DbCluster> {
                 .filter_map(|m| m.db_instance_identifier().map(str::to_owned))
                 .collect(),
             call: call.clone(),
+            log_exports: c.enabled_cloudwatch_logs_exports().to_vec(),
+            master_user_secret: c.master_user_secret().map(|m| master_secret(
+                m.secret_arn(),
+                m.secret_status(),
+                m.kms_key_id()
+            )),
+            iam_roles: c
+                .associated_roles()
+                .iter()
+                .filter_map(|r| r.role_arn().map(str::to_owned))
+                .collect(),
         })
     );
     listing
+}
+
+fn master_secret(arn: Option<&str>, status: Option<&str>, key: Option<&str>) -> MasterUserSecret {
+    MasterUserSecret {
+        secret_arn: s(arn),
+        status: s(status),
+        kms_key_id: key.map(str::to_owned),
+    }
 }
 
 fn snapshot_kind(snapshot_type: &str, cluster: bool) -> SnapshotKind {

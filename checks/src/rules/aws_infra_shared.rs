@@ -1,0 +1,77 @@
+//! Helpers shared by the checks over [`crate::facts::aws_infra`]: finding each audited region's
+//! infrastructure facts (a region that was not collected is an `error`, never an empty pass),
+//! and reporting failed listings.
+
+use serde_json::json;
+
+use super::aws_shared::readable_accounts;
+use crate::facts::aws::{Account, Listing};
+use crate::facts::aws_infra::InfraRegion;
+use crate::model::{Context, Findings, Location};
+
+/// The subject of a region-wide finding: `ACCOUNT/REGION`.
+pub(crate) fn region_subject(account: &Account, region: &str) -> String {
+    format!("{}/{region}", account.account_id)
+}
+
+/// A wildcard ARN naming a service's resources in one region of the account (the location of
+/// a region-wide finding).
+pub(crate) fn region_arn(account: &Account, service: &str, region: &str, rest: &str) -> Location {
+    Location::resource(format!(
+        "arn:{}:{service}:{region}:{}:{rest}",
+        account.partition, account.account_id
+    ))
+}
+
+/// Every audited region (the regions the account was read in) of every readable account, with
+/// its infrastructure facts. A region whose facts are missing is reported as an error naming
+/// `what` and skipped.
+pub(crate) fn infra_regions<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+    service: &str,
+) -> Vec<(&'a Account, &'a InfraRegion)> {
+    let mut all = Vec::new();
+    for account in readable_accounts(cx, out) {
+        for region in &account.regions {
+            match account.infra.regions.iter().find(|r| r.name == region.name) {
+                Some(infra) => all.push((account, infra)),
+                None => out.error(
+                    region_subject(account, &region.name),
+                    region_arn(account, service, &region.name, "*"),
+                    format!(
+                        "{service} state of {} in account {} was not collected",
+                        region.name, account.account_id
+                    ),
+                    json!({ "target": account.target, "region": region.name }),
+                ),
+            }
+        }
+    }
+    all
+}
+
+/// Reports a failed listing as an error about `ACCOUNT/REGION`; true when it failed (its items
+/// may be incomplete, so nothing that needs all of them can pass).
+pub(crate) fn infra_listing_failed<T>(
+    account: &Account,
+    region: &str,
+    service: &str,
+    what: &str,
+    listing: &Listing<T>,
+    out: &mut Findings,
+) -> bool {
+    let Some(cause) = &listing.error else {
+        return false;
+    };
+    out.error(
+        region_subject(account, region),
+        region_arn(account, service, region, "*"),
+        format!(
+            "{what} in {region} of account {} could not be listed: {cause}",
+            account.account_id
+        ),
+        json!({ "target": account.target, "region": region, "error": cause }),
+    );
+    true
+}

@@ -1,0 +1,118 @@
+use serde_json::json;
+
+use super::aws_infra_shared::{infra_listing_failed, infra_regions};
+use super::aws_shared::{Db, databases, evidence};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+
+pub struct SecretsRotation;
+
+static META: Meta = Meta {
+    id: "secrets-rotation",
+    title: "Secrets rotate, and RDS master passwords are managed by Secrets Manager",
+    severity: Severity::Medium,
+    controls: &["KEY-01"],
+    source: Source::Aws,
+    docs: r#"
+## Why
+"Credentials live in a managed secret store and are rotatable" and "the database master
+credential auto-rotates" are two facts: every secret in Secrets Manager has rotation
+configured, and every database's master password is kept there by RDS
+(`ManageMasterUserPassword`), which rotates it, rather than set once by hand.
+
+## What is judged
+- Every secret of every audited region (`secretsmanager:ListSecrets`, metadata only; vouch
+  never calls `GetSecretValue`): `RotationEnabled` must be true. The subject is the secret's
+  name.
+- Every standalone DB instance and Aurora cluster: `MasterUserSecret` must be present. The
+  subject is the DB identifier.
+A failed listing is an `error` for its region.
+
+## How to fix
+`aws secretsmanager rotate-secret --secret-id NAME --rotation-lambda-arn ARN
+--rotation-rules AutomaticallyAfterDays=30`; `aws rds modify-db-instance
+--db-instance-identifier ID --manage-master-user-password` (or `modify-db-cluster`).
+
+## Evidence
+The secret's rotation settings, last rotation and KMS key, or the database's master user secret
+ARN and status, with the request ids of `ListSecrets` and the RDS describe call.
+"#,
+};
+
+impl Check for SecretsRotation {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        for (account, infra) in infra_regions(cx, out, "secretsmanager") {
+            infra_listing_failed(
+                account,
+                &infra.name,
+                "secretsmanager",
+                "Secrets Manager secrets",
+                &infra.secrets,
+                out,
+            );
+            for secret in &infra.secrets.items {
+                let at = Location::resource(secret.arn.clone());
+                let ev = json!({ "secret": secret });
+                if secret.rotation_enabled {
+                    let every = secret
+                        .rotation_days
+                        .map(|d| format!("every {d} days"))
+                        .or_else(|| secret.rotation_schedule.clone())
+                        .unwrap_or_else(|| "on its schedule".to_owned());
+                    out.pass(
+                        secret.name.clone(),
+                        at,
+                        format!("rotation is on ({every})"),
+                        ev,
+                    );
+                } else {
+                    out.fail(
+                        secret.name.clone(),
+                        at,
+                        "rotation is off: the secret never changes unless someone changes it",
+                        ev,
+                    );
+                }
+            }
+        }
+        for (_, db) in databases(cx, out) {
+            judge_master_secret(&db, out);
+        }
+    }
+}
+
+fn judge_master_secret(db: &Db<'_>, out: &mut Findings) {
+    let secret = match db {
+        Db::Instance(i) => &i.master_user_secret,
+        Db::Cluster(c) => &c.master_user_secret,
+    };
+    let ev = evidence(
+        json!({ "identifier": db.identifier(), "master_user_secret": secret }),
+        Some(db.call()),
+    );
+    match secret {
+        Some(s) => out.pass(
+            db.identifier().to_owned(),
+            db.location(),
+            format!(
+                "{} master password is managed and rotated by Secrets Manager ({}, {})",
+                db.kind(),
+                s.secret_arn,
+                s.status
+            ),
+            ev,
+        ),
+        None => out.fail(
+            db.identifier().to_owned(),
+            db.location(),
+            format!(
+                "{} master password is not managed by Secrets Manager: it does not rotate",
+                db.kind()
+            ),
+            ev,
+        ),
+    }
+}

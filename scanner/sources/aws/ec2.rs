@@ -1,0 +1,215 @@
+//! EC2 networking in one region: subnets, route tables, internet and NAT gateways, security
+//! groups (inbound rules) and VPC flow logs. Six listings, side by side.
+
+use std::sync::Arc;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types as ec2;
+use checks::facts::aws::Listing;
+use checks::facts::aws_infra::{
+    FlowLog, InternetGateway, NatGateway, Permission, Route, RouteTable, SecurityGroup, Subnet,
+};
+
+use super::calls::Api;
+use super::collector::{Ctx, Page};
+use super::rds::paginate;
+
+/// The EC2 part of one region's infrastructure facts.
+pub(crate) struct Network {
+    pub subnets: Listing<Subnet>,
+    pub route_tables: Listing<RouteTable>,
+    pub internet_gateways: Listing<InternetGateway>,
+    pub nat_gateways: Listing<NatGateway>,
+    pub security_groups: Listing<SecurityGroup>,
+    pub flow_logs: Listing<FlowLog>,
+}
+
+pub(crate) async fn region(client: Client, ctx: Arc<Ctx>) -> Network {
+    let (subnets, route_tables, internet_gateways, nat_gateways, security_groups, flow_logs) = tokio::join!(
+        subnets(&client, &ctx),
+        route_tables(&client, &ctx),
+        internet_gateways(&client, &ctx),
+        nat_gateways(&client, &ctx),
+        security_groups(&client, &ctx),
+        flow_logs(&client, &ctx),
+    );
+    Network {
+        subnets,
+        route_tables,
+        internet_gateways,
+        nat_gateways,
+        security_groups,
+        flow_logs,
+    }
+}
+
+fn s(v: Option<&str>) -> String {
+    v.unwrap_or_default().to_owned()
+}
+
+async fn subnets(client: &Client, ctx: &Ctx) -> Listing<Subnet> {
+    paginate!(
+        ctx,
+        Api::Ec2DescribeSubnets,
+        client.describe_subnets().into_paginator(),
+        |out, call| out.subnets().iter().map(|n| Subnet {
+            id: s(n.subnet_id()),
+            vpc_id: s(n.vpc_id()),
+            cidr: s(n.cidr_block()),
+            map_public_ip_on_launch: n.map_public_ip_on_launch().unwrap_or(false),
+            call: call.clone(),
+        })
+    )
+    .0
+}
+
+async fn route_tables(client: &Client, ctx: &Ctx) -> Listing<RouteTable> {
+    paginate!(
+        ctx,
+        Api::Ec2DescribeRouteTables,
+        client.describe_route_tables().into_paginator(),
+        |out, call| out.route_tables().iter().map(|t| RouteTable {
+            id: s(t.route_table_id()),
+            vpc_id: s(t.vpc_id()),
+            main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
+            subnets: t
+                .associations()
+                .iter()
+                .filter_map(|a| a.subnet_id().map(str::to_owned))
+                .collect(),
+            routes: t.routes().iter().map(route).collect(),
+            call: call.clone(),
+        })
+    )
+    .0
+}
+
+/// A route's destination and target, whichever kind each is.
+fn route(r: &ec2::Route) -> Route {
+    let destination = r
+        .destination_cidr_block()
+        .or(r.destination_ipv6_cidr_block())
+        .or(r.destination_prefix_list_id());
+    let target = r
+        .gateway_id()
+        .or(r.nat_gateway_id())
+        .or(r.egress_only_internet_gateway_id())
+        .or(r.transit_gateway_id())
+        .or(r.vpc_peering_connection_id())
+        .or(r.network_interface_id())
+        .or(r.instance_id())
+        .or(r.carrier_gateway_id())
+        .or(r.local_gateway_id())
+        .or(r.core_network_arn());
+    Route {
+        destination: s(destination),
+        target: s(target),
+        state: r.state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+    }
+}
+
+async fn internet_gateways(client: &Client, ctx: &Ctx) -> Listing<InternetGateway> {
+    paginate!(
+        ctx,
+        Api::Ec2DescribeInternetGateways,
+        client.describe_internet_gateways().into_paginator(),
+        |out, call| out.internet_gateways().iter().map(|g| InternetGateway {
+            id: s(g.internet_gateway_id()),
+            attached_vpcs: g
+                .attachments()
+                .iter()
+                .filter_map(|a| a.vpc_id().map(str::to_owned))
+                .collect(),
+            call: call.clone(),
+        })
+    )
+    .0
+}
+
+async fn nat_gateways(client: &Client, ctx: &Ctx) -> Listing<NatGateway> {
+    paginate!(
+        ctx,
+        Api::Ec2DescribeNatGateways,
+        client.describe_nat_gateways().into_paginator(),
+        |out, call| out.nat_gateways().iter().map(|g| NatGateway {
+            id: s(g.nat_gateway_id()),
+            vpc_id: s(g.vpc_id()),
+            subnet_id: s(g.subnet_id()),
+            state: g.state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+            call: call.clone(),
+        })
+    )
+    .0
+}
+
+async fn security_groups(client: &Client, ctx: &Ctx) -> Listing<SecurityGroup> {
+    paginate!(
+        ctx,
+        Api::Ec2DescribeSecurityGroups,
+        client.describe_security_groups().into_paginator(),
+        |out, call| out.security_groups().iter().map(|g| SecurityGroup {
+            id: s(g.group_id()),
+            name: s(g.group_name()),
+            vpc_id: s(g.vpc_id()),
+            ingress: g.ip_permissions().iter().map(permission).collect(),
+            call: call.clone(),
+        })
+    )
+    .0
+}
+
+fn permission(p: &ec2::IpPermission) -> Permission {
+    Permission {
+        protocol: s(p.ip_protocol()),
+        from_port: p.from_port(),
+        to_port: p.to_port(),
+        ipv4_ranges: p
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ip().map(str::to_owned))
+            .collect(),
+        ipv6_ranges: p
+            .ipv6_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ipv6().map(str::to_owned))
+            .collect(),
+        groups: p
+            .user_id_group_pairs()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_owned))
+            .collect(),
+        prefix_lists: p
+            .prefix_list_ids()
+            .iter()
+            .filter_map(|l| l.prefix_list_id().map(str::to_owned))
+            .collect(),
+    }
+}
+
+async fn flow_logs(client: &Client, ctx: &Ctx) -> Listing<FlowLog> {
+    paginate!(
+        ctx,
+        Api::Ec2DescribeFlowLogs,
+        client.describe_flow_logs().into_paginator(),
+        |out, call| out.flow_logs().iter().map(|f| FlowLog {
+            id: s(f.flow_log_id()),
+            resource_id: s(f.resource_id()),
+            status: s(f.flow_log_status()),
+            deliver_status: f.deliver_logs_status().map(str::to_owned),
+            traffic_type: f
+                .traffic_type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            destination_type: f
+                .log_destination_type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            destination: f
+                .log_destination()
+                .or(f.log_group_name())
+                .map(str::to_owned),
+            call: call.clone(),
+        })
+    )
+    .0
+}

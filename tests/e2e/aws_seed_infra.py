@@ -1,0 +1,131 @@
+"""Seeds a moto server with the network, audit trail, threat detection, keys, secrets and logs
+around two databases, for the infrastructure checks of tests/e2e/aws.rs.
+
+Usage: python aws_seed_infra.py ENDPOINT_URL seed|stop-trail
+`seed`: `net-good-db` keeps every claim (private subnets routing out through a NAT gateway,
+ingress on 5432 only from the application's security group, flow logs, PostgreSQL log export,
+master password managed by Secrets Manager) and `net-bad-db` breaks each (a subnet routing to
+an internet gateway, 5432 open to 0.0.0.0/0, no flow log, no log export, password set by hand).
+`good-key`/`bad-key`, `app/good-secret`/`app/bad-secret`, `/app/good`/`/app/bad` likewise.
+us-east-1 has an enabled GuardDuty detector and a complete multi-region trail; us-west-2 has no
+detector. Prints the ids the test needs as JSON on the last line.
+`stop-trail`: stops logging on the trail, so cloudtrail-enabled must fail.
+"""
+
+import json
+import sys
+
+import boto3
+
+ENDPOINT, MODE = sys.argv[1], sys.argv[2]
+REGION = "us-east-1"
+KW = dict(endpoint_url=ENDPOINT, region_name=REGION,
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2 = boto3.client("ec2", **KW)
+rds = boto3.client("rds", **KW)
+kms = boto3.client("kms", **KW)
+s3 = boto3.client("s3", **KW)
+trail_client = boto3.client("cloudtrail", **KW)
+
+if MODE == "stop-trail":
+    trail_client.stop_logging(Name="audit-trail")
+    print("stopped")
+    sys.exit(0)
+
+
+def vpc_with_subnets(cidr, names):
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    subnets = {}
+    for i, name in enumerate(names):
+        block = cidr.replace("0.0/16", f"{i + 1}.0/24")
+        subnets[name] = ec2.create_subnet(VpcId=vpc, CidrBlock=block,
+                                          AvailabilityZone=f"{REGION}{'ab'[i % 2]}")["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    return vpc, subnets, igw
+
+
+def route_table(vpc, subnets, **target):
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", **target)
+    for subnet in subnets:
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+
+
+# Good network: database subnets route out through a NAT gateway in a public subnet.
+good_vpc, good, good_igw = vpc_with_subnets("10.10.0.0/16", ["db-a", "db-b", "public"])
+route_table(good_vpc, [good["public"]], GatewayId=good_igw)
+eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+nat = ec2.create_nat_gateway(SubnetId=good["public"], AllocationId=eip)["NatGateway"]["NatGatewayId"]
+route_table(good_vpc, [good["db-a"], good["db-b"]], NatGatewayId=nat)
+app_sg = ec2.create_security_group(GroupName="app", Description="application tier", VpcId=good_vpc)["GroupId"]
+good_sg = ec2.create_security_group(GroupName="good-db", Description="database", VpcId=good_vpc)["GroupId"]
+ec2.authorize_security_group_ingress(GroupId=good_sg, IpPermissions=[{
+    "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app_sg}]}])
+s3.create_bucket(Bucket="vouch-flow-logs")
+ec2.create_flow_logs(ResourceIds=[good_vpc], ResourceType="VPC", TrafficType="ALL",
+                     LogDestinationType="s3", LogDestination="arn:aws:s3:::vouch-flow-logs")
+
+# Bad network: one database subnet routes straight to the internet gateway.
+bad_vpc, bad, bad_igw = vpc_with_subnets("10.20.0.0/16", ["db-a", "db-public"])
+route_table(bad_vpc, [bad["db-public"]], GatewayId=bad_igw)
+bad_sg = ec2.create_security_group(GroupName="bad-db", Description="database", VpcId=bad_vpc)["GroupId"]
+ec2.authorize_security_group_ingress(GroupId=bad_sg, IpPermissions=[{
+    "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+rds.create_db_subnet_group(DBSubnetGroupName="good-subnets", DBSubnetGroupDescription="private",
+                           SubnetIds=[good["db-a"], good["db-b"]])
+rds.create_db_subnet_group(DBSubnetGroupName="bad-subnets", DBSubnetGroupDescription="one public",
+                           SubnetIds=[bad["db-a"], bad["db-public"]])
+common = dict(DBInstanceClass="db.t3.micro", Engine="postgres", EngineVersion="16.3",
+              MasterUsername="app_admin", AllocatedStorage=20, PubliclyAccessible=False)
+rds.create_db_instance(DBInstanceIdentifier="net-good-db", DBSubnetGroupName="good-subnets",
+                       VpcSecurityGroupIds=[good_sg], EnableCloudwatchLogsExports=["postgresql"],
+                       ManageMasterUserPassword=True, **common)
+rds.create_db_instance(DBInstanceIdentifier="net-bad-db", DBSubnetGroupName="bad-subnets",
+                       VpcSecurityGroupIds=[bad_sg], MasterUserPassword="not-a-secret-1", **common)
+
+# Keys: one rotating, one not.
+good_key = kms.create_key(Description="good-key")["KeyMetadata"]["KeyId"]
+kms.enable_key_rotation(KeyId=good_key)
+bad_key = kms.create_key(Description="bad-key")["KeyMetadata"]["KeyId"]
+key_arn = kms.describe_key(KeyId=good_key)["KeyMetadata"]["Arn"]
+
+# Trail: multi-region, validated, KMS-encrypted, logging all management events.
+s3.create_bucket(Bucket="vouch-trail")
+trail_client.create_trail(Name="audit-trail", S3BucketName="vouch-trail", IsMultiRegionTrail=True,
+                          EnableLogFileValidation=True, KmsKeyId=key_arn)
+trail_client.put_event_selectors(TrailName="audit-trail", EventSelectors=[
+    {"ReadWriteType": "All", "IncludeManagementEvents": True}])
+trail_client.start_logging(Name="audit-trail")
+
+# GuardDuty only in us-east-1 (us-west-2 is audited too and has none).
+boto3.client("guardduty", **KW).create_detector(Enable=True)
+
+# Secrets. moto stores the rotation configuration before it fails to invoke the (absent)
+# rotation Lambda, which is all ListSecrets reports; the RDS-managed secret of net-good-db is
+# given the 7-day schedule RDS configures on real accounts, which moto leaves out.
+sm = boto3.client("secretsmanager", **KW)
+sm.create_secret(Name="app/good-secret", SecretString="not-a-secret-value")
+sm.create_secret(Name="app/bad-secret", SecretString="not-a-secret-value")
+lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
+for secret in ["app/good-secret"] + [s["ARN"] for s in sm.list_secrets()["SecretList"]
+                                     if s.get("OwningService") == "rds"]:
+    try:
+        sm.rotate_secret(SecretId=secret, RotationLambdaARN=lambda_arn,
+                         RotationRules={"AutomaticallyAfterDays": 7 if secret != "app/good-secret" else 30})
+    except sm.exceptions.ResourceNotFoundException:
+        pass
+rotating = {s["Name"]: s.get("RotationEnabled", False) for s in sm.list_secrets()["SecretList"]}
+assert rotating["app/good-secret"] and not rotating["app/bad-secret"], rotating
+assert all(v for k, v in rotating.items() if k.startswith("rds!")), rotating
+
+# Log groups.
+logs = boto3.client("logs", **KW)
+logs.create_log_group(logGroupName="/app/good", kmsKeyId=key_arn)
+logs.put_retention_policy(logGroupName="/app/good", retentionInDays=400)
+logs.create_log_group(logGroupName="/app/bad")
+logs.put_retention_policy(logGroupName="/app/bad", retentionInDays=7)
+
+print(json.dumps({"good_vpc": good_vpc, "bad_vpc": bad_vpc, "app_sg": app_sg,
+                  "good_key": good_key, "bad_key": bad_key}))
