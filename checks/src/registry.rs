@@ -61,6 +61,14 @@ pub static ALL: &[&dyn Check] = &[
     &rules::s3_secure_transport::S3SecureTransport,
     &rules::s3_versioning::S3Versioning,
     &rules::s3_object_lock::S3ObjectLock,
+    &rules::http_rate_limited::HttpRateLimited,
+    &rules::elb_tls_policy::ElbTlsPolicy,
+    &rules::cloudfront_tls::CloudfrontTls,
+    &rules::waf_attached::WafAttached,
+    &rules::waf_managed_rules::WafManagedRules,
+    &rules::waf_rate_limit::WafRateLimit,
+    &rules::ecr_scan_on_push::EcrScanOnPush,
+    &rules::ecr_tag_immutable::EcrTagImmutable,
 ];
 
 /// The check with this id.

@@ -308,6 +308,10 @@ pub struct EndpointTarget {
     /// The plain-HTTP URL expected to redirect (default: `http://host/path`, port 80).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_url: Option<String>,
+    /// A rate limit to prove live (`http-rate-limited`): vouch then SENDS a bounded burst of
+    /// requests to that path. Never probed unless set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<crate::rate_limit::RateLimitClaim>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -412,6 +416,8 @@ pub struct AwsSettings {
     pub evidence_buckets: Vec<String>,
     /// API calls in flight at once, over all accounts and regions.
     pub max_in_flight: usize,
+    /// AWS managed rule groups (by name) every web ACL must include and enforce.
+    pub waf_required_rule_groups: Vec<String>,
 }
 
 impl Default for AwsSettings {
@@ -421,6 +427,10 @@ impl Default for AwsSettings {
             s3_encryption: S3Encryption::Any,
             evidence_buckets: Vec::new(),
             max_in_flight: 32,
+            waf_required_rule_groups: vec![
+                "AWSManagedRulesCommonRuleSet".to_owned(),
+                "AWSManagedRulesKnownBadInputsRuleSet".to_owned(),
+            ],
         }
     }
 }
@@ -592,6 +602,9 @@ impl Settings {
                     i + 1,
                     t.url
                 ));
+            }
+            if let Some(claim) = &t.rate_limit {
+                problems.extend(claim.problems(&format!("endpoint target #{}", i + 1)));
             }
         }
         for (i, w) in self.waiver.iter().enumerate() {

@@ -7,6 +7,8 @@ mod adversarial;
 mod adversarial_redaction;
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "aws")]
+mod aws_edge;
 mod browser;
 mod cli;
 mod corpus;
@@ -31,6 +33,8 @@ mod pg_live_harness;
 mod pg_policy_oracle;
 mod pg_server;
 mod pg_static;
+#[cfg(feature = "endpoint")]
+mod rate_limit;
 mod readme;
 mod repo_containers;
 mod repo_supply_chain;

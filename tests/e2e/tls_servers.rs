@@ -280,6 +280,11 @@ impl Nginx {
     pub fn port(&self) -> u16 {
         self.server.port
     }
+
+    /// The temp dir `{dir}` stood for (logs written there by the configuration).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
 }
 
 /// nginx lives in /usr/sbin, which is not always on a non-root PATH.

@@ -23,6 +23,8 @@ pub struct Account {
     pub error: Option<String>,
     pub regions: Vec<Region>,
     pub s3: S3,
+    /// Load balancers, CloudFront, WAF and ECR.
+    pub edge: super::aws_edge::Edge,
 }
 
 /// The action, request id and time of the API call a record came from.

@@ -9,6 +9,7 @@
 
 pub mod attestation;
 pub mod aws;
+pub mod aws_edge;
 pub mod endpoint;
 pub mod image;
 pub mod kube;

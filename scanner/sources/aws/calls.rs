@@ -27,6 +27,15 @@ pub enum Api {
     S3GetBucketAcl,
     S3GetBucketVersioning,
     S3GetBucketObjectLockConfiguration,
+    ElbDescribeLoadBalancers,
+    ElbDescribeListeners,
+    ElbDescribeSslPolicies,
+    CloudFrontListDistributions,
+    WafListWebAcls,
+    WafGetWebAcl,
+    WafGetWebAclForResource,
+    EcrDescribeRepositories,
+    EcrGetRegistryScanningConfiguration,
 }
 
 impl Api {
@@ -55,6 +64,15 @@ impl Api {
             Api::S3GetBucketAcl => "s3:GetBucketAcl",
             Api::S3GetBucketVersioning => "s3:GetBucketVersioning",
             Api::S3GetBucketObjectLockConfiguration => "s3:GetBucketObjectLockConfiguration",
+            Api::ElbDescribeLoadBalancers => "elasticloadbalancing:DescribeLoadBalancers",
+            Api::ElbDescribeListeners => "elasticloadbalancing:DescribeListeners",
+            Api::ElbDescribeSslPolicies => "elasticloadbalancing:DescribeSSLPolicies",
+            Api::CloudFrontListDistributions => "cloudfront:ListDistributions",
+            Api::WafListWebAcls => "wafv2:ListWebACLs",
+            Api::WafGetWebAcl => "wafv2:GetWebACL",
+            Api::WafGetWebAclForResource => "wafv2:GetWebACLForResource",
+            Api::EcrDescribeRepositories => "ecr:DescribeRepositories",
+            Api::EcrGetRegistryScanningConfiguration => "ecr:GetRegistryScanningConfiguration",
         }
     }
 }
@@ -71,6 +89,9 @@ const SNAPSHOTS: &[Api] = &[
 /// Who manages the KMS key of encrypted storage (customer or AWS).
 const KEYS: &[Api] = &[Api::KmsDescribeKey];
 const BUCKETS: &[Api] = &[Api::S3ListAllMyBuckets, Api::S3GetBucketLocation];
+
+const LOAD_BALANCERS: &[Api] = &[Api::ElbDescribeLoadBalancers, Api::ElbDescribeListeners];
+const WEB_ACLS: &[Api] = &[Api::WafListWebAcls, Api::WafGetWebAcl];
 
 /// Per check, the calls whose answers it judges.
 pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
@@ -127,6 +148,28 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
         "s3-object-lock",
         &[BUCKETS, &[Api::S3GetBucketObjectLockConfiguration]],
     ),
+    (
+        "elb-tls-policy",
+        &[LOAD_BALANCERS, &[Api::ElbDescribeSslPolicies]],
+    ),
+    ("cloudfront-tls", &[&[Api::CloudFrontListDistributions]]),
+    (
+        "waf-attached",
+        &[
+            &[Api::ElbDescribeLoadBalancers, Api::WafGetWebAclForResource],
+            &[Api::CloudFrontListDistributions],
+        ],
+    ),
+    ("waf-managed-rules", &[WEB_ACLS]),
+    ("waf-rate-limit", &[WEB_ACLS]),
+    (
+        "ecr-scan-on-push",
+        &[
+            &[Api::EcrDescribeRepositories],
+            &[Api::EcrGetRegistryScanningConfiguration],
+        ],
+    ),
+    ("ecr-tag-immutable", &[&[Api::EcrDescribeRepositories]]),
 ];
 
 /// The calls the given checks need (all AWS checks when `checks` is `None`).

@@ -12,6 +12,16 @@ mod client;
 mod rds;
 #[cfg(feature = "aws")]
 mod s3;
+#[cfg(feature = "aws")]
+mod cloudfront;
+#[cfg(feature = "aws")]
+mod ecr;
+#[cfg(feature = "aws")]
+mod edge;
+#[cfg(feature = "aws")]
+mod elb;
+#[cfg(feature = "aws")]
+mod waf;
 
 use checks::facts::aws::Account;
 use checks::settings::{AwsSettings, AwsTarget};
@@ -86,7 +96,7 @@ mod collector {
     use tokio::sync::Semaphore;
 
     use super::calls::{Api, needed};
-    use super::{client, rds, s3};
+    use super::{client, edge, rds, s3};
 
     /// Error codes that mean "you may not", named so the message can say which IAM action to
     /// grant.
@@ -356,6 +366,12 @@ mod collector {
             .collect();
         let region_names = regions.clone();
         let s3 = tokio::spawn(s3::account(base, home, ids.clone(), ctx.clone()));
+        let edge = tokio::spawn(edge::account(
+            target.clone(),
+            regions.clone(),
+            http.clone(),
+            ctx.clone(),
+        ));
         let rds_regions = spawn_all(rds_regions, |i, cause| {
             rds::lost_region(&region_names[i], &cause)
         })
@@ -369,6 +385,7 @@ mod collector {
         });
         account.regions = rds_regions;
         account.s3 = s3;
+        account.edge = edge.await.unwrap_or_else(|e| edge::lost(&regions, &e.to_string()));
         account
     }
 
