@@ -13,7 +13,8 @@ use super::tls_servers::{Leaf, Nginx, Pki, free_port};
 
 /// nginx's leaky bucket drains 2 requests per second; `burst` more are served at once. With
 /// the claim "10 per 5s" the probe paces requests 25 ms apart (5 s / (20 × 10)), so `strict`
-/// (burst 9: ten served) limits at the claim and `loose` (burst 19: twenty served) far above.
+/// (burst 9: ten served) limits at the claim and `loose` (burst 14: fifteen served) above
+/// claim + tolerance (13), with room on both sides for a slow machine.
 /// `return` would answer before `limit_req` runs, so the locations serve files. (The harness
 /// sets `access_log off` at the http level, which cancels any other log there: each server
 /// logs itself.)
@@ -33,7 +34,7 @@ const SERVERS: &str = r#"
   server { listen 127.0.0.1:{loose} ssl; server_name localhost;
     ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
     access_log {dir}/access.log probe;
-    location /api/ { limit_req zone=loose burst=19 nodelay; limit_req_status 429; }
+    location /api/ { limit_req zone=loose burst=14 nodelay; limit_req_status 429; }
   }
 "#;
 
@@ -73,10 +74,7 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     std::fs::write(&config_file, config).expect("config");
     let repo = dir.path().join("repo");
     std::fs::create_dir(&repo).expect("repo");
-    let (_, report) = scan_json(
-        &repo,
-        &["--config", config_file.to_str().expect("utf-8")],
-    );
+    let (_, report) = scan_json(&repo, &["--config", config_file.to_str().expect("utf-8")]);
     let finding = |port: u16, status: &str| -> Value {
         let subject = format!("localhost:{port}");
         let f = report["findings"]
@@ -94,7 +92,10 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     let first = pass["evidence"]["probe"]["first_limited_at"]
         .as_u64()
         .expect("a limited request");
-    assert!((11..=14).contains(&first), "limited at request {first}: {pass:#}");
+    assert!(
+        (11..=14).contains(&first),
+        "limited at request {first}: {pass:#}"
+    );
     let never = finding(open, "fail");
     assert_eq!(never["evidence"]["probe"]["sent"], BOUND, "{never:#}");
     let message = never["message"].as_str().unwrap_or_default();
@@ -126,12 +127,18 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
             assert_eq!((method, uri), ("GET", "/api/search"), "{line}");
             *probe_requests.entry(port).or_default() += 1;
         } else {
-            assert!(!uri.starts_with("/api/"), "only the probe touches /api/: {line}");
+            assert!(
+                !uri.starts_with("/api/"),
+                "only the probe touches /api/: {line}"
+            );
         }
     }
     for (port, f) in [(strict, &pass), (open, &never), (loose, &late)] {
         let seen = probe_requests.get(&port).copied().unwrap_or(0);
-        assert!(seen <= BOUND, "port {port}: {seen} requests, above the bound");
+        assert!(
+            seen <= BOUND,
+            "port {port}: {seen} requests, above the bound"
+        );
         assert_eq!(
             Some(seen as u64),
             f["evidence"]["probe"]["sent"].as_u64(),

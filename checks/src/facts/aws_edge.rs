@@ -237,13 +237,11 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
         return pattern == name;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() {
+    // Both ends checked before slicing, so the cuts fall on character boundaries.
+    if !name.starts_with(first) || !name.ends_with(last) || name.len() < first.len() + last.len() {
         return false;
     }
     let mut rest = &name[first.len()..name.len() - last.len()];
-    if !name.ends_with(last) {
-        return false;
-    }
     for middle in &parts[1..parts.len() - 1] {
         match rest.find(middle) {
             Some(at) => rest = &rest[at + middle.len()..],

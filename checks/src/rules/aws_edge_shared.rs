@@ -38,7 +38,12 @@ pub(crate) fn listed<'a, T>(
                 account.partition, account.account_id
             )),
             format!(
-                "{what} in {region} of account {} could not be listed: {cause}",
+                "{what}{} of account {} could not be listed: {cause}",
+                if region == "global" {
+                    String::new()
+                } else {
+                    format!(" in {region}")
+                },
                 account.account_id
             ),
             json!({ "target": account.target, "region": region, "error": cause }),

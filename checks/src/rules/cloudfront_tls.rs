@@ -67,17 +67,31 @@ fn judge(d: &Distribution, out: &mut Findings) {
     let mut problems: Vec<String> = d
         .behaviors
         .iter()
-        .filter(|b| !matches!(b.viewer_protocol_policy.as_str(), "redirect-to-https" | "https-only"))
-        .map(|b| format!("behavior {:?} allows viewers over HTTP ({})", b.path_pattern, b.viewer_protocol_policy))
+        .filter(|b| {
+            !matches!(
+                b.viewer_protocol_policy.as_str(),
+                "redirect-to-https" | "https-only"
+            )
+        })
+        .map(|b| {
+            format!(
+                "behavior {:?} allows viewers over HTTP ({})",
+                b.path_pattern, b.viewer_protocol_policy
+            )
+        })
         .collect();
     if d.behaviors.is_empty() {
         problems.push("no cache behavior was listed".to_owned());
     }
     let version = d.minimum_protocol_version.as_deref().unwrap_or("none");
     if d.cloudfront_default_certificate {
-        problems.push("it uses the default *.cloudfront.net certificate, which accepts TLS 1.0".to_owned());
+        problems.push(
+            "it uses the default *.cloudfront.net certificate, which accepts TLS 1.0".to_owned(),
+        );
     } else if !MODERN.contains(&version) {
-        problems.push(format!("minimum protocol version {version} is older than TLSv1.2_2021"));
+        problems.push(format!(
+            "minimum protocol version {version} is older than TLSv1.2_2021"
+        ));
     }
     let evidence = json!({ "distribution": d, "call": d.call });
     let at = Location::resource(d.arn.clone());
@@ -85,10 +99,23 @@ fn judge(d: &Distribution, out: &mut Findings) {
         out.pass(
             d.id.clone(),
             at,
-            format!("distribution {} ({}): HTTPS only, {version}", d.id, d.domain_name),
+            format!(
+                "distribution {} ({}): HTTPS only, {version}",
+                d.id, d.domain_name
+            ),
             evidence,
         );
     } else {
-        out.fail(d.id.clone(), at, format!("distribution {} ({}): {}", d.id, d.domain_name, problems.join("; ")), evidence);
+        out.fail(
+            d.id.clone(),
+            at,
+            format!(
+                "distribution {} ({}): {}",
+                d.id,
+                d.domain_name,
+                problems.join("; ")
+            ),
+            evidence,
+        );
     }
 }

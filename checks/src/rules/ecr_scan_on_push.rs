@@ -47,7 +47,14 @@ impl Check for EcrScanOnPush {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, region) in edge_regions(cx, out) {
-            let repos = listed(account, &region.name, "ecr", "ECR repositories", &region.repositories, out);
+            let repos = listed(
+                account,
+                &region.name,
+                "ecr",
+                "ECR repositories",
+                &region.repositories,
+                out,
+            );
             for repo in repos {
                 judge(repo, &region.registry_scanning, out);
             }
@@ -71,25 +78,48 @@ fn judge(repo: &Repository, registry: &Read<RegistryScanning>, out: &mut Finding
             return out.error(
                 repo.name.clone(),
                 at,
-                format!("repository {}: the registry scanning configuration was not read", repo.name),
+                format!(
+                    "repository {}: the registry scanning configuration was not read",
+                    repo.name
+                ),
                 json!({ "repository": repo, "registry_scanning": registry }),
             );
         }
     };
-    let rule = registry_value.rules.iter().find(|r| r.scans_on_push(&repo.name));
+    let rule = registry_value
+        .rules
+        .iter()
+        .find(|r| r.scans_on_push(&repo.name));
     let enhanced = registry_value.scan_type == "ENHANCED";
     let evidence = json!({ "repository": repo, "registry_scanning": registry });
     let verdict = match (enhanced, rule, repo.scan_on_push) {
-        (_, Some(r), _) => Ok(format!("a {} registry rule ({}) scans it", registry_value.scan_type, r.frequency)),
+        (_, Some(r), _) => Ok(format!(
+            "the registry ({} scanning) has a {} rule matching it",
+            registry_value.scan_type, r.frequency
+        )),
         (false, None, true) => Ok("scanOnPush is on (basic scanning)".to_owned()),
         (true, None, flag) => Err(format!(
             "enhanced scanning is on but no registry rule matches it{}",
-            if flag { " (its scanOnPush flag is ignored under enhanced scanning)" } else { "" }
+            if flag {
+                " (its scanOnPush flag is ignored under enhanced scanning)"
+            } else {
+                ""
+            }
         )),
         (false, None, false) => Err("scanOnPush is off and no registry rule matches it".to_owned()),
     };
     match verdict {
-        Ok(m) => out.pass(repo.name.clone(), at, format!("repository {}: {m}", repo.name), evidence),
-        Err(m) => out.fail(repo.name.clone(), at, format!("repository {}: {m}", repo.name), evidence),
+        Ok(m) => out.pass(
+            repo.name.clone(),
+            at,
+            format!("repository {}: {m}", repo.name),
+            evidence,
+        ),
+        Err(m) => out.fail(
+            repo.name.clone(),
+            at,
+            format!("repository {}: {m}", repo.name),
+            evidence,
+        ),
     }
 }

@@ -37,7 +37,14 @@ impl Check for EcrTagImmutable {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, region) in edge_regions(cx, out) {
-            let repos = listed(account, &region.name, "ecr", "ECR repositories", &region.repositories, out);
+            let repos = listed(
+                account,
+                &region.name,
+                "ecr",
+                "ECR repositories",
+                &region.repositories,
+                out,
+            );
             for repo in repos {
                 let at = Location::resource(repo.arn.clone());
                 let evidence = json!({ "repository": repo });

@@ -75,7 +75,9 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
     for l in listeners {
         match l.protocol.as_str() {
             "HTTPS" | "TLS" => match policy_floor_problem(l, region, floor) {
-                Ok((policy, protocols)) => policies.push(json!({ "name": policy, "protocols": protocols })),
+                Ok((policy, protocols)) => {
+                    policies.push(json!({ "name": policy, "protocols": protocols }))
+                }
                 Err(Problem::Fail(p)) => problems.push(p),
                 Err(Problem::Unknown(cause)) => {
                     out.error(
@@ -88,7 +90,10 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
                 }
             },
             "HTTP" if !redirects_to_https(l) => {
-                let what = format!("HTTP listener on port {} does not redirect to HTTPS", l.port);
+                let what = format!(
+                    "HTTP listener on port {} does not redirect to HTTPS",
+                    l.port
+                );
                 if lb.internet_facing() {
                     problems.push(what);
                 } else {
@@ -104,19 +109,35 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
     });
     let subject = lb.name.clone();
     let at = Location::resource(lb.arn.clone());
-    let note = if notes.is_empty() { String::new() } else { format!(" (note: {})", notes.join("; ")) };
+    let note = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" (note: {})", notes.join("; "))
+    };
     if problems.is_empty() {
         out.pass(
             subject,
             at,
             format!(
-                "{} load balancer {}: {} listener(s), TLS policies at TLS {floor} or above, HTTP redirected{note}",
-                lb.scheme, lb.name, listeners.len()
+                "{} load balancer {}: {} listener(s), TLS policies at TLS {floor} or above{}{note}",
+                lb.scheme,
+                lb.name,
+                listeners.len(),
+                if lb.internet_facing() {
+                    ", HTTP redirected to HTTPS"
+                } else {
+                    ""
+                }
             ),
             evidence,
         );
     } else {
-        out.fail(subject, at, format!("load balancer {}: {}{note}", lb.name, problems.join("; ")), evidence);
+        out.fail(
+            subject,
+            at,
+            format!("load balancer {}: {}{note}", lb.name, problems.join("; ")),
+            evidence,
+        );
     }
 }
 
@@ -132,10 +153,15 @@ fn policy_floor_problem<'a>(
     floor: &str,
 ) -> Result<(&'a str, &'a [String]), Problem> {
     let Some(name) = l.ssl_policy.as_deref() else {
-        return Err(Problem::Unknown(format!("{} listener on port {} names no TLS policy", l.protocol, l.port)));
+        return Err(Problem::Unknown(format!(
+            "{} listener on port {} names no TLS policy",
+            l.protocol, l.port
+        )));
     };
     let Some(policy) = region.ssl_policies.iter().find(|p| p.name == name) else {
-        return Err(Problem::Unknown(format!("TLS policy {name} was not described")));
+        return Err(Problem::Unknown(format!(
+            "TLS policy {name} was not described"
+        )));
     };
     let protocols = match &policy.protocols {
         crate::facts::aws::Read::Value { value, .. } => value,
@@ -145,7 +171,9 @@ fn policy_floor_problem<'a>(
                 crate::facts::aws::Read::Absent { code, .. } => code.clone(),
                 _ => "not collected".to_owned(),
             };
-            return Err(Problem::Unknown(format!("TLS policy {name} could not be described: {cause}")));
+            return Err(Problem::Unknown(format!(
+                "TLS policy {name} could not be described: {cause}"
+            )));
         }
     };
     let floor_rank = version_rank(floor).unwrap_or(2);
@@ -154,11 +182,17 @@ fn policy_floor_problem<'a>(
         match aws_rank(p) {
             Some(rank) if rank < floor_rank => below.push(p.as_str()),
             Some(_) => {}
-            None => return Err(Problem::Unknown(format!("TLS policy {name} lists unknown protocol {p:?}"))),
+            None => {
+                return Err(Problem::Unknown(format!(
+                    "TLS policy {name} lists unknown protocol {p:?}"
+                )));
+            }
         }
     }
     if protocols.is_empty() {
-        return Err(Problem::Unknown(format!("TLS policy {name} lists no protocol")));
+        return Err(Problem::Unknown(format!(
+            "TLS policy {name} lists no protocol"
+        )));
     }
     if below.is_empty() {
         Ok((policy.name.as_str(), protocols.as_slice()))
@@ -182,9 +216,9 @@ fn aws_rank(protocol: &str) -> Option<usize> {
 }
 
 fn redirects_to_https(l: &Listener) -> bool {
-    l.default_actions.first().is_some_and(|a| {
-        a.kind == "redirect" && a.redirect_protocol.as_deref() == Some("HTTPS")
-    })
+    l.default_actions
+        .first()
+        .is_some_and(|a| a.kind == "redirect" && a.redirect_protocol.as_deref() == Some("HTTPS"))
 }
 
 #[cfg(test)]

@@ -91,7 +91,10 @@ fn not_probed(ep: &Endpoint, claim: &RateLimitClaim, out: &mut Findings) {
     out.error(
         ep.subject(),
         Location::resource(ep.url.clone()),
-        format!("the rate limit of {} on {} was not probed: {cause}", claim.path, ep.url),
+        format!(
+            "the rate limit of {} on {} was not probed: {cause}",
+            claim.path, ep.url
+        ),
         json!({ "url": ep.url, "claim": claim, "error": ep.error }),
     );
 }
@@ -231,7 +234,10 @@ mod tests {
         let Verdict::Fail(m) = verdict(&probe(&[(200, 10), (503, 15)], None)) else {
             panic!("never limited with 429")
         };
-        assert!(m.contains("200 ×10, 503 ×15") && m.contains("status = 503"), "{m}");
+        assert!(
+            m.contains("200 ×10, 503 ×15") && m.contains("status = 503"),
+            "{m}"
+        );
         assert!(matches!(
             verdict(&probe(&[(429, 1)], Some(1))),
             Verdict::Error(_)

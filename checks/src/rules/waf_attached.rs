@@ -48,7 +48,10 @@ impl Check for WafAttached {
                 &region.load_balancers,
                 out,
             );
-            for lb in lbs.iter().filter(|lb| lb.kind == "application" && lb.internet_facing()) {
+            for lb in lbs
+                .iter()
+                .filter(|lb| lb.kind == "application" && lb.internet_facing())
+            {
                 let Some(acl) = read_or_error(&lb.name, &lb.arn, "the web ACL", &lb.web_acl, out)
                 else {
                     continue;
@@ -59,20 +62,48 @@ impl Check for WafAttached {
                 });
                 let at = Location::resource(lb.arn.clone());
                 match acl {
-                    Some(arn) => out.pass(lb.name.clone(), at, format!("internet-facing ALB {} has web ACL {arn}", lb.name), evidence),
-                    None => out.fail(lb.name.clone(), at, format!("internet-facing ALB {} has no web ACL", lb.name), evidence),
+                    Some(arn) => out.pass(
+                        lb.name.clone(),
+                        at,
+                        format!("internet-facing ALB {} has web ACL {arn}", lb.name),
+                        evidence,
+                    ),
+                    None => out.fail(
+                        lb.name.clone(),
+                        at,
+                        format!("internet-facing ALB {} has no web ACL", lb.name),
+                        evidence,
+                    ),
                 }
             }
         }
         for account in readable_accounts(cx, out) {
-            let distributions = listed(account, "global", "cloudfront", "CloudFront distributions", &account.edge.distributions, out);
+            let distributions = listed(
+                account,
+                "global",
+                "cloudfront",
+                "CloudFront distributions",
+                &account.edge.distributions,
+                out,
+            );
             for d in distributions {
-                let evidence = json!({ "distribution": d.id, "web_acl_id": d.web_acl_id, "call": d.call });
+                let evidence =
+                    json!({ "distribution": d.id, "web_acl_id": d.web_acl_id, "call": d.call });
                 let at = Location::resource(d.arn.clone());
                 if d.web_acl_id.is_empty() {
-                    out.fail(d.id.clone(), at, format!("distribution {} ({}) has no web ACL", d.id, d.domain_name), evidence);
+                    out.fail(
+                        d.id.clone(),
+                        at,
+                        format!("distribution {} ({}) has no web ACL", d.id, d.domain_name),
+                        evidence,
+                    );
                 } else {
-                    out.pass(d.id.clone(), at, format!("distribution {} has web ACL {}", d.id, d.web_acl_id), evidence);
+                    out.pass(
+                        d.id.clone(),
+                        at,
+                        format!("distribution {} has web ACL {}", d.id, d.web_acl_id),
+                        evidence,
+                    );
                 }
             }
         }

@@ -43,7 +43,8 @@ impl Check for WafManagedRules {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let required = &cx.settings.aws.waf_required_rule_groups;
         for acl in web_acls(cx, out) {
-            let Some(rules) = read_or_error(&acl.name, &acl.arn, "the rules", &acl.rules, out) else {
+            let Some(rules) = read_or_error(&acl.name, &acl.arn, "the rules", &acl.rules, out)
+            else {
                 continue;
             };
             let mut missing = Vec::new();
@@ -54,10 +55,13 @@ impl Check for WafManagedRules {
                     None => missing.push(group.as_str()),
                     Some(rule) if !rule.enforces() => counting.push(group.as_str()),
                     Some(rule) => {
-                        if let WafStatement::ManagedRuleGroup { overridden_rules, .. } = &rule.statement {
-                            if !overridden_rules.is_empty() {
-                                overridden.push(format!("{group} overrides {}", overridden_rules.join(", ")));
-                            }
+                        if let WafStatement::ManagedRuleGroup {
+                            overridden_rules, ..
+                        } = &rule.statement
+                            && !overridden_rules.is_empty()
+                        {
+                            overridden
+                                .push(format!("{group} overrides {}", overridden_rules.join(", ")));
                         }
                     }
                 }
@@ -66,19 +70,40 @@ impl Check for WafManagedRules {
                 "web_acl": acl.name, "scope": acl.scope, "required": required, "rules": rules,
                 "call": acl.rules.call(),
             });
-            let note = if overridden.is_empty() { String::new() } else { format!(" (note: {})", overridden.join("; ")) };
+            let note = if overridden.is_empty() {
+                String::new()
+            } else {
+                format!(" (note: {})", overridden.join("; "))
+            };
             let at = Location::resource(acl.arn.clone());
             if missing.is_empty() && counting.is_empty() {
-                out.pass(acl.name.clone(), at, format!("web ACL {} enforces {}{note}", acl.name, required.join(", ")), evidence);
+                out.pass(
+                    acl.name.clone(),
+                    at,
+                    format!(
+                        "web ACL {} enforces {}{note}",
+                        acl.name,
+                        required.join(", ")
+                    ),
+                    evidence,
+                );
             } else {
                 let mut problems = Vec::new();
                 if !missing.is_empty() {
                     problems.push(format!("missing {}", missing.join(", ")));
                 }
                 if !counting.is_empty() {
-                    problems.push(format!("only counting (override action count) {}", counting.join(", ")));
+                    problems.push(format!(
+                        "only counting (override action count) {}",
+                        counting.join(", ")
+                    ));
                 }
-                out.fail(acl.name.clone(), at, format!("web ACL {}: {}{note}", acl.name, problems.join("; ")), evidence);
+                out.fail(
+                    acl.name.clone(),
+                    at,
+                    format!("web ACL {}: {}{note}", acl.name, problems.join("; ")),
+                    evidence,
+                );
             }
         }
     }

@@ -41,19 +41,35 @@ impl Check for WafRateLimit {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for acl in web_acls(cx, out) {
-            let Some(rules) = read_or_error(&acl.name, &acl.arn, "the rules", &acl.rules, out) else {
+            let Some(rules) = read_or_error(&acl.name, &acl.arn, "the rules", &acl.rules, out)
+            else {
                 continue;
             };
             let rate_rules: Vec<_> = rules
                 .iter()
                 .filter_map(|r| match &r.statement {
-                    WafStatement::RateBased { limit, aggregate_key_type, window_seconds, scoped_down } => {
-                        Some((r, *limit, aggregate_key_type.as_str(), *window_seconds, *scoped_down))
-                    }
+                    WafStatement::RateBased {
+                        limit,
+                        aggregate_key_type,
+                        window_seconds,
+                        scoped_down,
+                    } => Some((
+                        r,
+                        *limit,
+                        aggregate_key_type.as_str(),
+                        *window_seconds,
+                        *scoped_down,
+                    )),
                     _ => None,
                 })
                 .collect();
-            let describe = |(r, limit, key, window, scoped): &(&crate::facts::aws_edge::WafRule, i64, &str, i64, bool)| {
+            let describe = |(r, limit, key, window, scoped): &(
+                &crate::facts::aws_edge::WafRule,
+                i64,
+                &str,
+                i64,
+                bool,
+            )| {
                 format!(
                     "{} ({limit} requests per {window} s per {key}{}, action {})",
                     r.name,
@@ -67,14 +83,37 @@ impl Check for WafRateLimit {
                 "call": acl.rules.call(),
             });
             let at = Location::resource(acl.arn.clone());
-            let enforcing: Vec<String> = rate_rules.iter().filter(|x| x.0.enforces()).map(describe).collect();
+            let enforcing: Vec<String> = rate_rules
+                .iter()
+                .filter(|x| x.0.enforces())
+                .map(describe)
+                .collect();
             if !enforcing.is_empty() {
-                out.pass(acl.name.clone(), at, format!("web ACL {}: rate-based {}", acl.name, enforcing.join("; ")), evidence);
+                out.pass(
+                    acl.name.clone(),
+                    at,
+                    format!("web ACL {}: rate-based {}", acl.name, enforcing.join("; ")),
+                    evidence,
+                );
             } else if rate_rules.is_empty() {
-                out.fail(acl.name.clone(), at, format!("web ACL {} has no rate-based rule", acl.name), evidence);
+                out.fail(
+                    acl.name.clone(),
+                    at,
+                    format!("web ACL {} has no rate-based rule", acl.name),
+                    evidence,
+                );
             } else {
                 let counting: Vec<String> = rate_rules.iter().map(describe).collect();
-                out.fail(acl.name.clone(), at, format!("web ACL {}: rate-based rules only count: {}", acl.name, counting.join("; ")), evidence);
+                out.fail(
+                    acl.name.clone(),
+                    at,
+                    format!(
+                        "web ACL {}: rate-based rules only count: {}",
+                        acl.name,
+                        counting.join("; ")
+                    ),
+                    evidence,
+                );
             }
         }
     }

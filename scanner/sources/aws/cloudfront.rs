@@ -19,8 +19,14 @@ pub(crate) async fn distributions(conf: SdkConfig, ctx: Arc<Ctx>) -> Listing<Dis
         Api::CloudFrontListDistributions,
         client.list_distributions().into_paginator(),
         |out, call| {
-            let items = out.distribution_list().map(|l| l.items()).unwrap_or_default();
-            items.iter().map(|d| distribution(d, call)).collect::<Vec<_>>()
+            let items = out
+                .distribution_list()
+                .map(|l| l.items())
+                .unwrap_or_default();
+            items
+                .iter()
+                .map(|d| distribution(d, call))
+                .collect::<Vec<_>>()
         }
     );
     listing
@@ -54,7 +60,8 @@ fn distribution(
             .and_then(|c| c.minimum_protocol_version())
             .map(|v| v.as_str().to_owned()),
         // No viewer certificate in the answer: CloudFront then uses its default one.
-        cloudfront_default_certificate: cert.is_none_or(|c| c.cloud_front_default_certificate().unwrap_or(false)),
+        cloudfront_default_certificate: cert
+            .is_none_or(|c| c.cloud_front_default_certificate().unwrap_or(false)),
         behaviors,
         call: call.clone(),
     }

@@ -69,7 +69,11 @@ pub(crate) async fn account(
     let names = regions.clone();
     let global_conf = client::load(&target, Some(CLOUDFRONT_REGION), http).await;
     let distributions = tokio::spawn(cloudfront::distributions(global_conf.clone(), ctx.clone()));
-    let cloudfront_acls = tokio::spawn(waf::web_acls(global_conf, waf::Scope::Cloudfront, ctx.clone()));
+    let cloudfront_acls = tokio::spawn(waf::web_acls(
+        global_conf,
+        waf::Scope::Cloudfront,
+        ctx.clone(),
+    ));
     let regions = spawn_all(per_region, |i, cause| lost_region(&names[i], &cause)).await;
     Edge {
         regions,
@@ -81,7 +85,11 @@ pub(crate) async fn account(
 async fn region(conf: &aws_config::SdkConfig, name: String, ctx: &Arc<Ctx>) -> EdgeRegion {
     ctx.note(format!("edge {name}"));
     let lbs = tokio::spawn(elb::region(conf.clone(), ctx.clone()));
-    let acls = tokio::spawn(waf::web_acls(conf.clone(), waf::Scope::Regional, ctx.clone()));
+    let acls = tokio::spawn(waf::web_acls(
+        conf.clone(),
+        waf::Scope::Regional,
+        ctx.clone(),
+    ));
     let repos = tokio::spawn(ecr::region(conf.clone(), ctx.clone()));
     let (load_balancers, ssl_policies) = lbs.await.unwrap_or_else(|e| (failed(&e), Vec::new()));
     let (repositories, registry_scanning) = repos.await.unwrap_or_else(|e| {
@@ -181,13 +189,18 @@ mod tests {
             let target = request.headers().get("x-amz-target").unwrap_or_default();
             self.targets.lock().unwrap().push_back(target.to_owned());
             let body = r#"{"__type":"AccessDeniedException","message":"not authorized"}"#;
-            let response = HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body));
+            let response =
+                HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body));
             HttpConnectorFuture::ready(Ok(response))
         }
     }
 
     impl HttpClient for Denying {
-        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
             SharedHttpConnector::new(self.clone())
         }
     }
@@ -195,18 +208,27 @@ mod tests {
     #[test]
     fn denied_ecr_and_waf_calls_are_errors_naming_the_action() {
         let denying = Denying::default();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let target = AwsTarget {
             name: "unit".to_owned(),
             endpoint_url: Some("http://edge.unit.invalid".to_owned()),
             ..AwsTarget::default()
         };
         let (repos, scanning, acls) = rt.block_on(async {
-            let conf = client::load(&target, Some("us-east-1"), SharedHttpClient::new(denying.clone()))
-                .await
-                .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(Credentials::new("AKIDUNIT", "unit", None, None, "unit")))
-                .build();
+            let conf = client::load(
+                &target,
+                Some("us-east-1"),
+                SharedHttpClient::new(denying.clone()),
+            )
+            .await
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "AKIDUNIT", "unit", None, None, "unit",
+            )))
+            .build();
             let ctx = Arc::new(Ctx::new(4));
             let (repos, scanning) = ecr::region(conf.clone(), ctx.clone()).await;
             let acls = waf::web_acls(conf, waf::Scope::Regional, ctx).await;
@@ -215,12 +237,23 @@ mod tests {
         assert!(repos.items.is_empty());
         assert_eq!(
             repos.error.as_deref(),
-            Some("ecr:DescribeRepositories was denied (AccessDeniedException): grant the IAM action ecr:DescribeRepositories")
+            Some(
+                "ecr:DescribeRepositories was denied (AccessDeniedException): grant the IAM action ecr:DescribeRepositories"
+            )
         );
-        let Read::Error { message, .. } = scanning else { panic!("expected an error, got {scanning:?}") };
-        assert!(message.contains("grant the IAM action ecr:GetRegistryScanningConfiguration"), "{message}");
+        let Read::Error { message, .. } = scanning else {
+            panic!("expected an error, got {scanning:?}")
+        };
+        assert!(
+            message.contains("grant the IAM action ecr:GetRegistryScanningConfiguration"),
+            "{message}"
+        );
         assert!(acls.items.is_empty());
-        assert!(acls.error.unwrap_or_default().contains("grant the IAM action wafv2:ListWebACLs"));
+        assert!(
+            acls.error
+                .unwrap_or_default()
+                .contains("grant the IAM action wafv2:ListWebACLs")
+        );
         let targets: Vec<String> = denying.targets.lock().unwrap().iter().cloned().collect();
         assert_eq!(
             targets,

@@ -13,7 +13,10 @@ use super::calls::Api;
 use super::collector::{Ctx, spawn_all};
 use super::edge::paginate;
 
-pub(crate) async fn region(conf: SdkConfig, ctx: Arc<Ctx>) -> (Listing<LoadBalancer>, Vec<SslPolicy>) {
+pub(crate) async fn region(
+    conf: SdkConfig,
+    ctx: Arc<Ctx>,
+) -> (Listing<LoadBalancer>, Vec<SslPolicy>) {
     let client = Client::new(&conf);
     let waf = aws_sdk_wafv2::Client::new(&conf);
     let mut lbs = load_balancers(&client, &ctx).await;
@@ -21,18 +24,32 @@ pub(crate) async fn region(conf: SdkConfig, ctx: Arc<Ctx>) -> (Listing<LoadBalan
         .items
         .iter()
         .map(|lb| {
-            let (client, waf, ctx, arn) = (client.clone(), waf.clone(), ctx.clone(), lb.arn.clone());
+            let (client, waf, ctx, arn) =
+                (client.clone(), waf.clone(), ctx.clone(), lb.arn.clone());
             let wants_acl = lb.kind == "application" && lb.internet_facing();
             async move {
                 let listeners = listeners(&client, &ctx, &arn).await;
-                let acl = if wants_acl { web_acl(&waf, &ctx, &arn).await } else { Read::NotRead };
+                let acl = if wants_acl {
+                    web_acl(&waf, &ctx, &arn).await
+                } else {
+                    Read::NotRead
+                };
                 (listeners, acl)
             }
         })
         .collect();
     let reads = spawn_all(tasks, |_, cause| {
-        let lost = || Read::Error { message: cause.clone(), call: Call::default() };
-        (lost(), lost())
+        let listeners = Read::Error {
+            message: cause.clone(),
+            call: Call::default(),
+        };
+        (
+            listeners,
+            Read::Error {
+                message: cause,
+                call: Call::default(),
+            },
+        )
     })
     .await;
     for (lb, (listeners, acl)) in lbs.items.iter_mut().zip(reads) {
@@ -55,8 +72,14 @@ async fn load_balancers(client: &Client, ctx: &Ctx) -> Listing<LoadBalancer> {
         |out, call| out.load_balancers().iter().map(|lb| LoadBalancer {
             name: s(lb.load_balancer_name()),
             arn: s(lb.load_balancer_arn()),
-            kind: lb.r#type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
-            scheme: lb.scheme().map(|t| t.as_str().to_owned()).unwrap_or_default(),
+            kind: lb
+                .r#type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            scheme: lb
+                .scheme()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
             call: call.clone(),
             listeners: Read::NotRead,
             web_acl: Read::NotRead,
@@ -69,19 +92,32 @@ async fn listeners(client: &Client, ctx: &Ctx, arn: &str) -> Read<Vec<Listener>>
     let (listing, last) = paginate!(
         ctx,
         Api::ElbDescribeListeners,
-        client.describe_listeners().load_balancer_arn(arn).into_paginator(),
-        |out, _call| out.listeners().iter().map(|l| Listener {
-            arn: s(l.listener_arn()),
-            port: l.port().unwrap_or_default(),
-            protocol: l.protocol().map(|p| p.as_str().to_owned()).unwrap_or_default(),
-            ssl_policy: l.ssl_policy().map(str::to_owned),
-            default_actions: actions(l.default_actions()),
-        }).collect::<Vec<_>>()
+        client
+            .describe_listeners()
+            .load_balancer_arn(arn)
+            .into_paginator(),
+        |out, _call| out
+            .listeners()
+            .iter()
+            .map(|l| Listener {
+                arn: s(l.listener_arn()),
+                port: l.port().unwrap_or_default(),
+                protocol: l
+                    .protocol()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default(),
+                ssl_policy: l.ssl_policy().map(str::to_owned),
+                default_actions: actions(l.default_actions()),
+            })
+            .collect::<Vec<_>>()
     );
     let call = last.unwrap_or_default();
     match listing.error {
         Some(message) => Read::Error { message, call },
-        None => Read::Value { value: listing.items, call },
+        None => Read::Value {
+            value: listing.items,
+            call,
+        },
     }
 }
 
@@ -92,8 +128,14 @@ fn actions(raw: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<Listene
     sorted
         .into_iter()
         .map(|a| ListenerAction {
-            kind: a.r#type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
-            redirect_protocol: a.redirect_config().and_then(|r| r.protocol()).map(str::to_owned),
+            kind: a
+                .r#type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            redirect_protocol: a
+                .redirect_config()
+                .and_then(|r| r.protocol())
+                .map(str::to_owned),
             redirect_status: a
                 .redirect_config()
                 .and_then(|r| r.status_code())
@@ -137,11 +179,19 @@ async fn ssl_policies(client: &Client, ctx: &Ctx, lbs: &Listing<LoadBalancer>) -
         Ok(out) => names
             .into_iter()
             .map(|name| {
-                let found = out.ssl_policies().iter().find(|p| p.name() == Some(name.as_str()));
+                let found = out
+                    .ssl_policies()
+                    .iter()
+                    .find(|p| p.name() == Some(name.as_str()));
                 let protocols = match found {
-                    Some(p) => Read::Value { value: p.ssl_protocols().to_vec(), call: call.clone() },
+                    Some(p) => Read::Value {
+                        value: p.ssl_protocols().to_vec(),
+                        call: call.clone(),
+                    },
                     None => Read::Error {
-                        message: format!("elasticloadbalancing:DescribeSSLPolicies did not return {name}"),
+                        message: format!(
+                            "elasticloadbalancing:DescribeSSLPolicies did not return {name}"
+                        ),
                         call: call.clone(),
                     },
                 };
@@ -152,7 +202,10 @@ async fn ssl_policies(client: &Client, ctx: &Ctx, lbs: &Listing<LoadBalancer>) -
             .into_iter()
             .map(|name| SslPolicy {
                 name,
-                protocols: Read::Error { message: f.message.clone(), call: call.clone() },
+                protocols: Read::Error {
+                    message: f.message.clone(),
+                    call: call.clone(),
+                },
             })
             .collect(),
     }

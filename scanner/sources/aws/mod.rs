@@ -9,10 +9,6 @@ pub mod calls;
 #[cfg(feature = "aws")]
 mod client;
 #[cfg(feature = "aws")]
-mod rds;
-#[cfg(feature = "aws")]
-mod s3;
-#[cfg(feature = "aws")]
 mod cloudfront;
 #[cfg(feature = "aws")]
 mod ecr;
@@ -20,6 +16,10 @@ mod ecr;
 mod edge;
 #[cfg(feature = "aws")]
 mod elb;
+#[cfg(feature = "aws")]
+mod rds;
+#[cfg(feature = "aws")]
+mod s3;
 #[cfg(feature = "aws")]
 mod waf;
 
@@ -366,7 +366,7 @@ mod collector {
             .collect();
         let region_names = regions.clone();
         let s3 = tokio::spawn(s3::account(base, home, ids.clone(), ctx.clone()));
-        let edge = tokio::spawn(edge::account(
+        let edge_task = tokio::spawn(edge::account(
             target.clone(),
             regions.clone(),
             http.clone(),
@@ -385,7 +385,9 @@ mod collector {
         });
         account.regions = rds_regions;
         account.s3 = s3;
-        account.edge = edge.await.unwrap_or_else(|e| edge::lost(&regions, &e.to_string()));
+        account.edge = edge_task
+            .await
+            .unwrap_or_else(|e| edge::lost(&regions, &e.to_string()));
         account
     }
 

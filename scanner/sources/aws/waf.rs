@@ -39,11 +39,20 @@ pub(crate) async fn web_acls(conf: SdkConfig, scope: Scope, ctx: Arc<Ctx>) -> Li
         .items
         .iter()
         .map(|acl| {
-            let (client, ctx, name, id) = (client.clone(), ctx.clone(), acl.name.clone(), acl.id.clone());
+            let (client, ctx, name, id) = (
+                client.clone(),
+                ctx.clone(),
+                acl.name.clone(),
+                acl.id.clone(),
+            );
             async move { rules(&client, &ctx, scope, &name, &id).await }
         })
         .collect();
-    let reads = spawn_all(tasks, |_, cause| Read::Error { message: cause, call: Call::default() }).await;
+    let reads = spawn_all(tasks, |_, cause| Read::Error {
+        message: cause,
+        call: Call::default(),
+    })
+    .await;
     for (acl, read) in listing.items.iter_mut().zip(reads) {
         acl.rules = read;
     }
@@ -79,15 +88,25 @@ async fn list(client: &Client, scope: Scope, ctx: &Ctx) -> Listing<WebAcl> {
         }));
         // An empty page ends the listing even if a marker came back (some services do that).
         match out.next_marker() {
-            Some(next) if !next.is_empty() && !out.web_acls().is_empty() => marker = Some(next.to_owned()),
+            Some(next) if !next.is_empty() && !out.web_acls().is_empty() => {
+                marker = Some(next.to_owned())
+            }
             _ => return listing,
         }
     }
-    listing.error = Some(format!("wafv2:ListWebACLs returned more than {MAX_PAGES} pages"));
+    listing.error = Some(format!(
+        "wafv2:ListWebACLs returned more than {MAX_PAGES} pages"
+    ));
     listing
 }
 
-async fn rules(client: &Client, ctx: &Ctx, scope: Scope, name: &str, id: &str) -> Read<Vec<WafRule>> {
+async fn rules(
+    client: &Client,
+    ctx: &Ctx,
+    scope: Scope,
+    name: &str,
+    id: &str,
+) -> Read<Vec<WafRule>> {
     let request = client.get_web_acl().scope(scope.sdk()).name(name).id(id);
     ctx.call(Api::WafGetWebAcl, request.send())
         .await
@@ -141,14 +160,22 @@ fn statement(s: &Statement) -> WafStatement {
             limit: r.limit(),
             aggregate_key_type: r.aggregate_key_type().as_str().to_owned(),
             // 0 when the answer leaves it out: AWS's default window is 300 s.
-            window_seconds: if r.evaluation_window_sec() > 0 { r.evaluation_window_sec() } else { 300 },
+            window_seconds: if r.evaluation_window_sec() > 0 {
+                r.evaluation_window_sec()
+            } else {
+                300
+            },
             scoped_down: r.scope_down_statement().is_some(),
         };
     }
     if let Some(g) = s.rule_group_reference_statement() {
-        return WafStatement::RuleGroup { arn: g.arn().to_owned() };
+        return WafStatement::RuleGroup {
+            arn: g.arn().to_owned(),
+        };
     }
-    WafStatement::Other { statement: kind(s).to_owned() }
+    WafStatement::Other {
+        statement: kind(s).to_owned(),
+    }
 }
 
 /// The name of the statement type set, for the evidence.
@@ -159,7 +186,10 @@ fn kind(s: &Statement) -> &'static str {
         "IPSetReferenceStatement"
     } else if s.geo_match_statement().is_some() {
         "GeoMatchStatement"
-    } else if s.and_statement().is_some() || s.or_statement().is_some() || s.not_statement().is_some() {
+    } else if s.and_statement().is_some()
+        || s.or_statement().is_some()
+        || s.not_statement().is_some()
+    {
         "logical statement"
     } else {
         "other statement"
