@@ -76,7 +76,7 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
         match l.protocol.as_str() {
             "HTTPS" | "TLS" => match policy_floor_problem(l, region, floor) {
                 Ok((policy, protocols)) => {
-                    policies.push(json!({ "name": policy, "protocols": protocols }))
+                    policies.push(json!({ "name": policy, "protocols": protocols }));
                 }
                 Err(Problem::Fail(p)) => problems.push(p),
                 Err(Problem::Unknown(cause)) => {
