@@ -145,5 +145,8 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
             "nginx saw what vouch says it sent on port {port}"
         );
     }
-    assert_eq!(probe_requests.get(&strict), Some(&(first as usize)));
+    assert_eq!(
+        probe_requests.get(&strict).copied(),
+        usize::try_from(first).ok()
+    );
 }

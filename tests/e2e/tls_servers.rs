@@ -236,7 +236,7 @@ pub fn s_server(cert: &Path, key: &Path, flags: &[&str]) -> Server {
 /// with `{dir}` replaced by its temp dir); `ports` are checked for readiness.
 pub struct Nginx {
     server: Server,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Nginx {
@@ -274,7 +274,7 @@ impl Nginx {
         for port in ports {
             server = server.ready(*port);
         }
-        Nginx { server, _dir: dir }
+        Nginx { server, dir }
     }
 
     pub fn port(&self) -> u16 {
@@ -283,7 +283,7 @@ impl Nginx {
 
     /// The temp dir `{dir}` stood for (logs written there by the configuration).
     pub fn dir(&self) -> &Path {
-        self._dir.path()
+        self.dir.path()
     }
 }
 

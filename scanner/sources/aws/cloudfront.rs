@@ -21,7 +21,7 @@ pub(crate) async fn distributions(conf: SdkConfig, ctx: Arc<Ctx>) -> Listing<Dis
         |out, call| {
             let items = out
                 .distribution_list()
-                .map(|l| l.items())
+                .map(aws_sdk_cloudfront::types::DistributionList::items)
                 .unwrap_or_default();
             items
                 .iter()

@@ -57,7 +57,7 @@ async fn repositories(client: &Client, ctx: &Ctx) -> Listing<Repository> {
             arn: r.repository_arn().unwrap_or_default().to_owned(),
             scan_on_push: r
                 .image_scanning_configuration()
-                .is_some_and(|c| c.scan_on_push()),
+                .is_some_and(aws_sdk_ecr::types::ImageScanningConfiguration::scan_on_push),
             tag_mutability: r
                 .image_tag_mutability()
                 .map(|m| m.as_str().to_owned())

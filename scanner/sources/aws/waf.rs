@@ -89,7 +89,7 @@ async fn list(client: &Client, scope: Scope, ctx: &Ctx) -> Listing<WebAcl> {
         // An empty page ends the listing even if a marker came back (some services do that).
         match out.next_marker() {
             Some(next) if !next.is_empty() && !out.web_acls().is_empty() => {
-                marker = Some(next.to_owned())
+                marker = Some(next.to_owned());
             }
             _ => return listing,
         }
