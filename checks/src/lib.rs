@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod facts;
 pub mod model;
 pub mod parse;
+pub mod rate_limit;
 pub mod redact;
 pub mod registry;
 mod rules;

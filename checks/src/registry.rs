@@ -75,6 +75,14 @@ pub static ALL: &[&dyn Check] = &[
     &rules::rds_log_exports::RdsLogExports,
     &rules::logs_encrypted_retained::LogsEncryptedRetained,
     &rules::cloudwatch_error_alarm::CloudwatchErrorAlarm,
+    &rules::http_rate_limited::HttpRateLimited,
+    &rules::elb_tls_policy::ElbTlsPolicy,
+    &rules::cloudfront_tls::CloudfrontTls,
+    &rules::waf_attached::WafAttached,
+    &rules::waf_managed_rules::WafManagedRules,
+    &rules::waf_rate_limit::WafRateLimit,
+    &rules::ecr_scan_on_push::EcrScanOnPush,
+    &rules::ecr_tag_immutable::EcrTagImmutable,
 ];
 
 /// The check with this id.

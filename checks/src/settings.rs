@@ -569,6 +569,10 @@ pub struct EndpointTarget {
     /// The plain-HTTP URL expected to redirect (default: `http://host/path`, port 80).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_url: Option<String>,
+    /// A rate limit to prove live (`http-rate-limited`): vouch then SENDS a bounded burst of
+    /// requests to that path. Never probed unless set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<crate::rate_limit::RateLimitClaim>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -722,6 +726,8 @@ pub struct AwsSettings {
     pub log_retention_days: i64,
     /// Metric names an error alarm may watch (`cloudwatch-error-alarm`).
     pub error_alarm_metrics: Vec<String>,
+    /// AWS managed rule groups (by name) every web ACL must include and enforce.
+    pub waf_required_rule_groups: Vec<String>,
 }
 
 impl Default for AwsSettings {
@@ -742,6 +748,10 @@ impl Default for AwsSettings {
             ]
             .map(str::to_owned)
             .to_vec(),
+            waf_required_rule_groups: vec![
+                "AWSManagedRulesCommonRuleSet".to_owned(),
+                "AWSManagedRulesKnownBadInputsRuleSet".to_owned(),
+            ],
         }
     }
 }
@@ -938,6 +948,9 @@ impl Settings {
                     i + 1,
                     t.url
                 ));
+            }
+            if let Some(claim) = &t.rate_limit {
+                problems.extend(claim.problems(&format!("endpoint target #{}", i + 1)));
             }
         }
         for (i, w) in self.waiver.iter().enumerate() {

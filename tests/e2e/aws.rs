@@ -136,7 +136,8 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
                     .iter()
                     .chain(INFRA_EXPECTED)
                     .any(|(c, _, _)| *c == checks_meta.id)
-                    || INFRA_BY_SCAN.contains(&checks_meta.id),
+                    || INFRA_BY_SCAN.contains(&checks_meta.id)
+                    || crate::aws_edge::CHECKS.contains(&checks_meta.id),
                 "{} has no emulator case",
                 checks_meta.id
             );

@@ -8,6 +8,8 @@ mod adversarial;
 mod adversarial_redaction;
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "aws")]
+mod aws_edge;
 mod browser;
 mod cli;
 mod docs;
@@ -39,6 +41,8 @@ mod pg_server;
 mod pg_static;
 mod pg_tenant_isolation;
 mod pre_commit;
+#[cfg(feature = "endpoint")]
+mod rate_limit;
 mod repo_containers;
 mod repo_supply_chain;
 #[cfg(feature = "endpoint")]

@@ -683,7 +683,8 @@ fn html_report_in_headless_chromium_counts_right_and_requests_nothing() {
         controls.len(),
         "every control is shown by default (none hidden)"
     );
-    assert!(controls.iter().any(|c| c["status"] == "planned"));
+    // (No control of the shipped catalog is planned since NET-02 got `http-rate-limited`.)
+    assert!(controls.iter().any(|c| c["status"] == "manual"));
     let total = report["findings"].as_array().unwrap().len() as u64;
     assert!(total > 0);
     assert_eq!(number_after(&dom, "data-count=\"total\">"), total);

@@ -236,7 +236,7 @@ pub fn s_server(cert: &Path, key: &Path, flags: &[&str]) -> Server {
 /// with `{dir}` replaced by its temp dir); `ports` are checked for readiness.
 pub struct Nginx {
     server: Server,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Nginx {
@@ -274,11 +274,16 @@ impl Nginx {
         for port in ports {
             server = server.ready(*port);
         }
-        Nginx { server, _dir: dir }
+        Nginx { server, dir }
     }
 
     pub fn port(&self) -> u16 {
         self.server.port
+    }
+
+    /// The temp dir `{dir}` stood for (logs written there by the configuration).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 }
 

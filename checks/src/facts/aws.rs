@@ -25,6 +25,8 @@ pub struct Account {
     pub s3: S3,
     /// EC2 networking, CloudTrail, GuardDuty, KMS keys, secrets, log groups and alarms.
     pub infra: super::aws_infra::Infra,
+    /// Load balancers, CloudFront, WAF and ECR.
+    pub edge: super::aws_edge::Edge,
 }
 
 /// The action, request id and time of the API call a record came from.

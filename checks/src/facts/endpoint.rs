@@ -38,6 +38,9 @@ pub struct Endpoint {
     /// `GET /.well-known/security.txt` over HTTPS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_txt: Option<SecurityTxt>,
+    /// The burst sent to prove a configured rate limit (only when `rate_limit` is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitProbe>,
 }
 
 impl Endpoint {
@@ -188,4 +191,52 @@ pub struct SecurityTxt {
     /// The first `Expires:` value, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+}
+
+/// What a rate-limit burst saw: the requests were sent one at a time, at most `max_requests`,
+/// at least `interval_ms` apart, and stopped at the first response with the claim's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitProbe {
+    /// The claim the burst tested, as configured.
+    pub claim: crate::rate_limit::RateLimitClaim,
+    /// The one URL every request went to.
+    pub url: String,
+    /// The User-Agent every request carried, so the server's logs show who sent them.
+    pub user_agent: String,
+    pub max_requests: u32,
+    pub interval_ms: u64,
+    /// Requests sent (answered or not).
+    pub sent: u32,
+    /// The 1-based number of the first request answered with the claim's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_limited_at: Option<u32>,
+    /// The statuses in the order received, consecutive equal ones counted together.
+    pub statuses: Vec<StatusRun>,
+    /// `Retry-After` of the limited response, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<String>,
+    /// Wall time of the burst.
+    pub elapsed_ms: u64,
+    /// Why the burst stopped without an answer (connection reset, timeout, TLS failure…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRun {
+    pub status: u16,
+    pub count: u32,
+}
+
+impl RateLimitProbe {
+    /// Responses received before the first limited one (all of them if none was limited).
+    pub fn accepted(&self) -> u32 {
+        let answered: u32 = self.statuses.iter().map(|r| r.count).sum();
+        match self.first_limited_at {
+            Some(n) => n.saturating_sub(1),
+            None => answered,
+        }
+    }
 }

@@ -10,6 +10,7 @@
 pub mod attestation;
 pub mod aws;
 pub mod aws_infra;
+pub mod aws_edge;
 pub mod endpoint;
 pub mod image;
 pub mod kube;

@@ -2,6 +2,7 @@
 //! logic, and nothing else; shared helpers live here.
 
 pub mod ci_vuln_scan;
+pub mod cloudfront_tls;
 pub mod dep_update_config;
 mod docker;
 pub mod docker_base_pinned;
@@ -9,12 +10,16 @@ pub mod docker_minimal_base;
 pub mod docker_no_secrets;
 pub mod docker_non_root;
 mod docker_role;
+pub mod ecr_scan_on_push;
+pub mod ecr_tag_immutable;
+pub mod elb_tls_policy;
 pub(crate) mod endpoint_support;
 pub mod gha_action_pinned;
 pub mod gha_image_pinned;
 pub mod http_cookies_secure;
 pub mod http_hsts;
 pub mod http_https_redirect;
+pub mod http_rate_limited;
 pub mod http_security_headers;
 pub mod image_digest_pinned;
 mod image_evidence;
@@ -54,8 +59,12 @@ mod supply_chain;
 pub mod tls_cert_valid;
 pub mod tls_min_version;
 pub mod tls_weak_ciphers;
+pub mod waf_attached;
+pub mod waf_managed_rules;
+pub mod waf_rate_limit;
 
 mod aws_infra_shared;
+mod aws_edge_shared;
 mod aws_shared;
 pub mod cloudtrail_enabled;
 pub mod cloudwatch_error_alarm;

@@ -43,6 +43,15 @@ pub enum Api {
     SecretsManagerListSecrets,
     LogsDescribeLogGroups,
     CloudWatchDescribeAlarms,
+    ElbDescribeLoadBalancers,
+    ElbDescribeListeners,
+    ElbDescribeSslPolicies,
+    CloudFrontListDistributions,
+    WafListWebAcls,
+    WafGetWebAcl,
+    WafGetWebAclForResource,
+    EcrDescribeRepositories,
+    EcrGetRegistryScanningConfiguration,
 }
 
 impl Api {
@@ -87,6 +96,15 @@ impl Api {
             Api::SecretsManagerListSecrets => "secretsmanager:ListSecrets",
             Api::LogsDescribeLogGroups => "logs:DescribeLogGroups",
             Api::CloudWatchDescribeAlarms => "cloudwatch:DescribeAlarms",
+            Api::ElbDescribeLoadBalancers => "elasticloadbalancing:DescribeLoadBalancers",
+            Api::ElbDescribeListeners => "elasticloadbalancing:DescribeListeners",
+            Api::ElbDescribeSslPolicies => "elasticloadbalancing:DescribeSSLPolicies",
+            Api::CloudFrontListDistributions => "cloudfront:ListDistributions",
+            Api::WafListWebAcls => "wafv2:ListWebACLs",
+            Api::WafGetWebAcl => "wafv2:GetWebACL",
+            Api::WafGetWebAclForResource => "wafv2:GetWebACLForResource",
+            Api::EcrDescribeRepositories => "ecr:DescribeRepositories",
+            Api::EcrGetRegistryScanningConfiguration => "ecr:GetRegistryScanningConfiguration",
         }
     }
 }
@@ -110,6 +128,9 @@ const NETWORK: &[Api] = &[
     Api::Ec2DescribeInternetGateways,
     Api::Ec2DescribeNatGateways,
 ];
+
+const LOAD_BALANCERS: &[Api] = &[Api::ElbDescribeLoadBalancers, Api::ElbDescribeListeners];
+const WEB_ACLS: &[Api] = &[Api::WafListWebAcls, Api::WafGetWebAcl];
 
 /// Per check, the calls whose answers it judges.
 pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
@@ -211,6 +232,27 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
         "cloudwatch-error-alarm",
         &[&[Api::CloudWatchDescribeAlarms]],
     ),
+        "elb-tls-policy",
+        &[LOAD_BALANCERS, &[Api::ElbDescribeSslPolicies]],
+    ),
+    ("cloudfront-tls", &[&[Api::CloudFrontListDistributions]]),
+    (
+        "waf-attached",
+        &[
+            &[Api::ElbDescribeLoadBalancers, Api::WafGetWebAclForResource],
+            &[Api::CloudFrontListDistributions],
+        ],
+    ),
+    ("waf-managed-rules", &[WEB_ACLS]),
+    ("waf-rate-limit", &[WEB_ACLS]),
+    (
+        "ecr-scan-on-push",
+        &[
+            &[Api::EcrDescribeRepositories],
+            &[Api::EcrGetRegistryScanningConfiguration],
+        ],
+    ),
+    ("ecr-tag-immutable", &[&[Api::EcrDescribeRepositories]]),
 ];
 
 /// The calls the given checks need (all AWS checks when `checks` is `None`).

@@ -9,9 +9,17 @@ pub mod calls;
 #[cfg(feature = "aws")]
 mod client;
 #[cfg(feature = "aws")]
+mod cloudfront;
+#[cfg(feature = "aws")]
 mod cloudtrail;
 #[cfg(feature = "aws")]
 mod ec2;
+#[cfg(feature = "aws")]
+mod ecr;
+#[cfg(feature = "aws")]
+mod edge;
+#[cfg(feature = "aws")]
+mod elb;
 #[cfg(feature = "aws")]
 mod guardduty;
 #[cfg(feature = "aws")]
@@ -26,6 +34,8 @@ mod rds;
 mod s3;
 #[cfg(feature = "aws")]
 mod secrets;
+#[cfg(feature = "aws")]
+mod waf;
 
 use checks::facts::aws::Account;
 use checks::settings::{AwsSettings, AwsTarget};
@@ -100,7 +110,7 @@ mod collector {
     use tokio::sync::Semaphore;
 
     use super::calls::{Api, needed};
-    use super::{client, infra, rds, s3};
+    use super::{client, edge, infra, rds, s3};
 
     /// Error codes that mean "you may not", named so the message can say which IAM action to
     /// grant.
@@ -378,6 +388,12 @@ mod collector {
             ctx.clone(),
         ));
         let s3 = tokio::spawn(s3::account(base, home, ids.clone(), ctx.clone()));
+        let edge_task = tokio::spawn(edge::account(
+            target.clone(),
+            regions.clone(),
+            http.clone(),
+            ctx.clone(),
+        ));
         let rds_regions = spawn_all(rds_regions, |i, cause| {
             rds::lost_region(&region_names[i], &cause)
         })
@@ -400,6 +416,9 @@ mod collector {
                 },
                 ..checks::facts::aws_infra::Infra::default()
             });
+        account.edge = edge_task
+            .await
+            .unwrap_or_else(|e| edge::lost(&regions, &e.to_string()));
         account
     }
 

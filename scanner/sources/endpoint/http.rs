@@ -119,7 +119,7 @@ impl Agents {
         }
     }
 
-    fn https(&self, ca_file: Option<&str>) -> Result<&Agent, &str> {
+    pub(super) fn https(&self, ca_file: Option<&str>) -> Result<&Agent, &str> {
         match self.https.get(&ca_file.map(ToOwned::to_owned)) {
             Some(Ok(agent)) => Ok(agent),
             Some(Err(e)) => Err(e),

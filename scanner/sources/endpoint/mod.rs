@@ -14,6 +14,8 @@ mod http;
 #[cfg(feature = "endpoint")]
 mod probe;
 #[cfg(feature = "endpoint")]
+mod rate_limit;
+#[cfg(feature = "endpoint")]
 mod tls;
 
 /// One configured endpoint, with its settings resolved.
@@ -25,6 +27,8 @@ pub struct Target {
     pub cookie_paths: Vec<String>,
     pub http_url: Option<String>,
     pub timeout: std::time::Duration,
+    /// The claim to prove with a burst; `None`: no burst is sent.
+    pub rate_limit: Option<checks::rate_limit::RateLimitClaim>,
 }
 
 /// The endpoints of `settings.target.endpoint`, in order.
@@ -45,6 +49,7 @@ pub fn targets(settings: &Settings) -> Vec<Target> {
                 cookie_paths,
                 http_url: t.http_url.clone(),
                 timeout: std::time::Duration::from_millis(defaults.timeout_ms.max(1)),
+                rate_limit: t.rate_limit.clone(),
             }
         })
         .collect()

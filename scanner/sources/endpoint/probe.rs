@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::Target;
-use super::{http, tls};
+use super::{http, rate_limit, tls};
 
 /// Probes every target, at most `concurrency` at a time; results in the targets' order.
 pub fn all(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
@@ -199,6 +199,13 @@ fn endpoint(target: &Target, shared: &Shared, collected_at: &str) -> Endpoint {
     let verifier = shared.verifier(target.ca_file.as_ref());
     ep.certificate = Some(prober.certificate(target.ca_file.as_deref(), &verifier));
     http::collect(&mut ep, target, &address, &shared.agents, prober.gave_up());
+    if let Some(claim) = &target.rate_limit {
+        let agent = shared.agents.https(target.ca_file.as_deref());
+        ep.rate_limit = Some(match (prober.gave_up(), agent) {
+            (Some(cause), _) | (None, Err(cause)) => rate_limit::not_sent(&address, claim, cause),
+            (None, Ok(agent)) => rate_limit::probe(agent, &address, claim),
+        });
+    }
     ep
 }
 

@@ -1,0 +1,104 @@
+//! Helpers shared by the edge and registry checks (`elb-*`, `cloudfront-*`, `waf-*`, `ecr-*`):
+//! walking readable accounts and their regions, and turning failed listings and reads into
+//! `error` findings.
+
+use serde_json::json;
+
+use super::aws_shared::{evidence, readable_accounts};
+use crate::facts::aws::{Account, Listing, Read};
+use crate::facts::aws_edge::{EdgeRegion, WebAcl};
+use crate::model::{Context, Findings, Location};
+
+/// Every region of every readable account.
+pub(crate) fn edge_regions<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a Account, &'a EdgeRegion)> {
+    readable_accounts(cx, out)
+        .into_iter()
+        .flat_map(|a| a.edge.regions.iter().map(move |r| (a, r)))
+        .collect()
+}
+
+/// The listing's items, after reporting a failed listing as an error about
+/// `ACCOUNT/REGION/SERVICE` (its items may then be incomplete).
+pub(crate) fn listed<'a, T>(
+    account: &Account,
+    region: &str,
+    service: &str,
+    what: &str,
+    listing: &'a Listing<T>,
+    out: &mut Findings,
+) -> &'a [T] {
+    if let Some(cause) = &listing.error {
+        out.error(
+            format!("{}/{region}/{service}", account.account_id),
+            Location::resource(format!(
+                "arn:{}:{service}:{region}:{}:*",
+                account.partition, account.account_id
+            )),
+            format!(
+                "{what}{} of account {} could not be listed: {cause}",
+                if region == "global" {
+                    String::new()
+                } else {
+                    format!(" in {region}")
+                },
+                account.account_id
+            ),
+            json!({ "target": account.target, "region": region, "error": cause }),
+        );
+    }
+    &listing.items
+}
+
+/// The value of a read, or `None` after recording as `error` about (`subject`, `arn`) why it
+/// is missing.
+pub(crate) fn read_or_error<'a, T>(
+    subject: &str,
+    arn: &str,
+    what: &str,
+    read: &'a Read<T>,
+    out: &mut Findings,
+) -> Option<&'a T> {
+    let (cause, call) = match read {
+        Read::Value { value, .. } => return Some(value),
+        Read::Absent { code, call } => (format!("the API answered {code}"), Some(call)),
+        Read::Error { message, call } => (message.clone(), Some(call)),
+        Read::NotRead => ("it was not collected".to_owned(), None),
+    };
+    out.error(
+        subject.to_owned(),
+        Location::resource(arn.to_owned()),
+        format!("{what} of {subject} could not be read: {cause}"),
+        evidence(json!({ "subject": subject, "error": cause }), call),
+    );
+    None
+}
+
+/// Every web ACL of every readable account (regional ones per region, then the CloudFront
+/// ones), after reporting failed listings.
+pub(crate) fn web_acls<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<&'a WebAcl> {
+    let mut all = Vec::new();
+    for account in readable_accounts(cx, out) {
+        for region in &account.edge.regions {
+            all.extend(listed(
+                account,
+                &region.name,
+                "wafv2",
+                "Regional web ACLs",
+                &region.web_acls,
+                out,
+            ));
+        }
+        all.extend(listed(
+            account,
+            "global",
+            "wafv2",
+            "CloudFront web ACLs",
+            &account.edge.cloudfront_web_acls,
+            out,
+        ));
+    }
+    all
+}

@@ -1,0 +1,65 @@
+use serde_json::json;
+
+use super::aws_edge_shared::{edge_regions, listed};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+
+pub struct EcrTagImmutable;
+
+static META: Meta = Meta {
+    id: "ecr-tag-immutable",
+    title: "ECR repositories make image tags immutable",
+    severity: Severity::Medium,
+    controls: &["SUP-06"],
+    source: Source::Aws,
+    docs: r#"
+## Why
+With mutable tags anyone who can push can replace `api:1.4.2` with another image; every
+deployment, scan result and signature that names the tag then describes something else.
+
+## What is judged
+Every ECR repository's `imageTagMutability` is `IMMUTABLE`. `IMMUTABLE_WITH_EXCLUSION` passes
+with the note that some tags stay mutable; `MUTABLE` and `MUTABLE_WITH_EXCLUSION` fail. A
+listing that failed is an `error`.
+
+## How to fix
+`aws ecr put-image-tag-mutability --repository-name R --image-tag-mutability IMMUTABLE`
+(Terraform: `image_tag_mutability = "IMMUTABLE"`); deploy by digest as well.
+
+## Evidence
+The repository, its tag mutability and encryption, and the `DescribeRepositories` call.
+"#,
+};
+
+impl Check for EcrTagImmutable {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        for (account, region) in edge_regions(cx, out) {
+            let repos = listed(
+                account,
+                &region.name,
+                "ecr",
+                "ECR repositories",
+                &region.repositories,
+                out,
+            );
+            for repo in repos {
+                let at = Location::resource(repo.arn.clone());
+                let evidence = json!({ "repository": repo });
+                let m = &repo.tag_mutability;
+                match m.as_str() {
+                    "IMMUTABLE" => out.pass(repo.name.clone(), at, format!("repository {}: tags are immutable", repo.name), evidence),
+                    "IMMUTABLE_WITH_EXCLUSION" => out.pass(
+                        repo.name.clone(),
+                        at,
+                        format!("repository {}: tags are immutable except the excluded ones (note: those can be overwritten)", repo.name),
+                        evidence,
+                    ),
+                    _ => out.fail(repo.name.clone(), at, format!("repository {}: image tag mutability is {m}: a push can replace a tag", repo.name), evidence),
+                }
+            }
+        }
+    }
+}

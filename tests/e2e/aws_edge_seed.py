@@ -1,0 +1,96 @@
+"""Seeds a moto server with secure (`good-*`) and insecure (`bad-*`) load balancers, web ACLs,
+CloudFront distributions and ECR repositories for tests/e2e/aws_edge.rs.
+
+Usage: python aws_edge_seed.py ENDPOINT_URL
+Prints one JSON object: the ids the test needs (CloudFront distribution ids are generated).
+"""
+
+import json
+import sys
+
+import boto3
+
+ENDPOINT = sys.argv[1]
+REGION = "us-east-1"
+KW = dict(endpoint_url=ENDPOINT, region_name=REGION,
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2 = boto3.client("ec2", **KW)
+elb = boto3.client("elbv2", **KW)
+waf = boto3.client("wafv2", **KW)
+cf = boto3.client("cloudfront", **KW)
+ecr = boto3.client("ecr", **KW)
+acm = boto3.client("acm", **KW)
+
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
+           for i, z in ((1, "a"), (2, "b"))]
+CERT = acm.request_certificate(DomainName="app.example.com")["CertificateArn"]
+tg = elb.create_target_group(Name="app", Protocol="HTTP", Port=8080, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+FORWARD = [{"Type": "forward", "TargetGroupArn": tg}]
+REDIRECT = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+
+
+def load_balancer(name, policy, http_actions, scheme="internet-facing"):
+    arn = elb.create_load_balancer(Name=name, Subnets=subnets, Scheme=scheme, Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(LoadBalancerArn=arn, Protocol="HTTPS", Port=443, SslPolicy=policy,
+                        Certificates=[{"CertificateArn": CERT}], DefaultActions=FORWARD)
+    elb.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80, DefaultActions=http_actions)
+    return arn
+
+
+good_lb = load_balancer("good-alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", REDIRECT)
+bad_lb = load_balancer("bad-alb", "ELBSecurityPolicy-2016-08", FORWARD)
+
+VIS = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}
+
+
+def managed(name, priority, count=False):
+    return {"Name": name, "Priority": priority, "VisibilityConfig": VIS,
+            "OverrideAction": {"Count": {}} if count else {"None": {}},
+            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": name}}}
+
+
+def rate(action):
+    return {"Name": "per-ip", "Priority": 0, "VisibilityConfig": VIS, "Action": {action: {}},
+            "Statement": {"RateBasedStatement": {"Limit": 1000, "AggregateKeyType": "IP"}}}
+
+
+def web_acl(name, rules, scope="REGIONAL"):
+    return waf.create_web_acl(Name=name, Scope=scope, DefaultAction={"Allow": {}}, Rules=rules,
+                              VisibilityConfig=VIS)["Summary"]["ARN"]
+
+
+good_acl = web_acl("good-acl", [rate("Block"), managed("AWSManagedRulesCommonRuleSet", 1),
+                                managed("AWSManagedRulesKnownBadInputsRuleSet", 2)])
+# Common rule set only counting, known-bad-inputs missing, rate rule only counting.
+web_acl("bad-acl", [rate("Count"), managed("AWSManagedRulesCommonRuleSet", 1, count=True)])
+good_cf_acl = web_acl("good-cf-acl", [rate("Block"), managed("AWSManagedRulesCommonRuleSet", 1),
+                                      managed("AWSManagedRulesKnownBadInputsRuleSet", 2)], scope="CLOUDFRONT")
+waf.associate_web_acl(WebACLArn=good_acl, ResourceArn=good_lb)
+
+
+def distribution(ref, viewer_policy, version, acl):
+    config = {
+        "CallerReference": ref, "Comment": ref, "Enabled": True, "WebACLId": acl,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "origin.example.com",
+                                                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                       "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": viewer_policy,
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+        "ViewerCertificate": {"ACMCertificateArn": CERT, "SSLSupportMethod": "sni-only",
+                              # moto defaults this to true even with an ACM certificate; AWS sets it false.
+                              "CloudFrontDefaultCertificate": False,
+                              "MinimumProtocolVersion": version},
+    }
+    return cf.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+
+
+good_dist = distribution("good-dist", "redirect-to-https", "TLSv1.2_2021", good_cf_acl)
+bad_dist = distribution("bad-dist", "allow-all", "TLSv1", "")
+
+ecr.create_repository(repositoryName="good-repo", imageTagMutability="IMMUTABLE",
+                      imageScanningConfiguration={"scanOnPush": True})
+ecr.create_repository(repositoryName="bad-repo", imageTagMutability="MUTABLE",
+                      imageScanningConfiguration={"scanOnPush": False})
+
+print(json.dumps({"good_dist": good_dist, "bad_dist": bad_dist}))
