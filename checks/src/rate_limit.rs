@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// "At most `limit` requests per `per` reach `path`; the next one is answered `status`."
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitClaim {
     /// The one path the probe sends to (`/api/…`), on the endpoint's host and port.

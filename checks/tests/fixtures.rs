@@ -73,15 +73,22 @@ fn every_check_has_passing_and_failing_fixtures_that_hold() {
 }
 
 /// Fail closed by construction: every check, given facts in which its source could not be read
-/// at all (`fixtures/facts/_unreadable/<source>.json`), reports `error` and never `pass`.
+/// at all (`fixtures/facts/_unreadable/<source>.json`, or `<check-id>.json` for a check that
+/// judges only what is configured), reports `error` and never `pass`.
 #[test]
 fn every_check_reports_error_never_pass_when_its_source_is_unreadable() {
     let mut problems = Vec::new();
     for check in ALL {
         let m = check.meta();
-        let file = fixtures_root()
-            .join("_unreadable")
-            .join(format!("{}.json", m.source.as_str()));
+        // A check that judges only what is configured (an evidence bucket, a rate-limit claim)
+        // has its own unreadable input, named by its id; the rest share their source's.
+        let unreadable = fixtures_root().join("_unreadable");
+        let own = unreadable.join(format!("{}.json", m.id));
+        let file = if own.exists() {
+            own
+        } else {
+            unreadable.join(format!("{}.json", m.source.as_str()))
+        };
         let text = fs::read_to_string(&file)
             .unwrap_or_else(|e| panic!("{}: {e} (one per source)", file.display()));
         let facts: Facts = serde_json::from_str(&text).unwrap();

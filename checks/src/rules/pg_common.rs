@@ -9,7 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use crate::facts::pg::{Database, Origin, Policy, Role, Table, Unparsed};
-use crate::model::{Context, Findings, Location, Severity, Status};
+use crate::model::{Context, Findings, Location};
 use crate::settings::PostgresSettings;
 
 /// A database and the settings the checks judge it with.

@@ -644,7 +644,7 @@ mod tests {
             let f = &dependent[0];
             assert_eq!(
                 (f.status, f.severity),
-                (Status::Error, Severity::Info),
+                (Status::Fail, Severity::Info),
                 "{f:?}"
             );
             assert!(
