@@ -200,7 +200,13 @@ fn configuration_page(schema: &Value) -> String {
 }
 
 /// Renders one TOML table (and, after it, the tables nested in it).
-fn table_section(s: &mut String, name: &str, prop: &Value, defs: &Map<String, Value>, seen: &mut Vec<String>) {
+fn table_section(
+    s: &mut String,
+    name: &str,
+    prop: &Value,
+    defs: &Map<String, Value>,
+    seen: &mut Vec<String>,
+) {
     let (def_name, def) = match resolve(prop, defs) {
         Some(found) => found,
         None => {
@@ -243,7 +249,12 @@ fn table_section(s: &mut String, name: &str, prop: &Value, defs: &Map<String, Va
             "| `{key}` | {} | {} | {} |",
             type_of(field, defs),
             default_of(field),
-            cell(field.get("description").and_then(Value::as_str).unwrap_or(""))
+            cell(
+                field
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            )
         );
     }
     let inner_name = name.trim_start_matches('[').trim_end_matches(']');
@@ -286,7 +297,9 @@ fn type_of(field: &Value, defs: &Map<String, Value>) -> String {
     match field.get("type") {
         Some(Value::String(t)) => match t.as_str() {
             "array" => {
-                let item = field.get("items").map_or("any".into(), |i| type_of(i, defs));
+                let item = field
+                    .get("items")
+                    .map_or("any".into(), |i| type_of(i, defs));
                 format!("list of {item}")
             }
             "object" => "table".into(),

@@ -21,7 +21,19 @@ use crate::model::{FindingStatus, REPORT_SCHEMA, Report, ReportFinding};
 
 pub const BASELINE_SCHEMA: &str = "vouch.baseline/v1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineState {
     /// Not a known problem: this is what a pull request added.

@@ -21,7 +21,11 @@ fn generated_reference_is_current() {
 #[test]
 fn docs_check_names_a_stale_page() {
     let dir = tempfile::tempdir().unwrap();
-    let written = vouch().args(["docs", "--out"]).arg(dir.path()).output().unwrap();
+    let written = vouch()
+        .args(["docs", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(written.status.success());
     std::fs::write(dir.path().join("checks.md"), "# edited by hand\n").unwrap();
     let out = vouch()
@@ -39,15 +43,31 @@ fn docs_check_names_a_stale_page() {
 fn reference_documents_every_check_and_every_configuration_table() {
     let dir = repo_root().join("docs/reference");
     let checks = std::fs::read_to_string(dir.join("checks.md")).unwrap();
-    let listed = vouch().args(["list", "checks", "--format", "json"]).output().unwrap();
+    let listed = vouch()
+        .args(["list", "checks", "--format", "json"])
+        .output()
+        .unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     for check in listed.as_array().unwrap() {
         let id = check["id"].as_str().unwrap();
-        assert!(checks.contains(&format!("### `{id}`")), "{id} has no section");
+        assert!(
+            checks.contains(&format!("### `{id}`")),
+            "{id} has no section"
+        );
     }
     let config = std::fs::read_to_string(dir.join("configuration.md")).unwrap();
-    for table in ["[postgres]", "[docker]", "[endpoint]", "[aws]", "[[waiver]]", "[[target.postgres]]"] {
-        assert!(config.contains(&format!("`{table}`")), "{table} is not documented");
+    for table in [
+        "[postgres]",
+        "[docker]",
+        "[endpoint]",
+        "[aws]",
+        "[[waiver]]",
+        "[[target.postgres]]",
+    ] {
+        assert!(
+            config.contains(&format!("`{table}`")),
+            "{table} is not documented"
+        );
     }
 }
 
@@ -55,12 +75,18 @@ fn reference_documents_every_check_and_every_configuration_table() {
 fn readme_is_the_short_page() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let lines = readme.lines().count();
-    assert!(lines <= 300, "README.md has {lines} lines; reference belongs in docs/");
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines; reference belongs in docs/"
+    );
 }
 
 #[test]
 fn relative_links_of_the_readme_and_the_guides_resolve() {
-    let mut pages = vec![repo_root().join("README.md"), repo_root().join("CONTRIBUTING.md")];
+    let mut pages = vec![
+        repo_root().join("README.md"),
+        repo_root().join("CONTRIBUTING.md"),
+    ];
     for entry in std::fs::read_dir(repo_root().join("docs/guide")).unwrap() {
         pages.push(entry.unwrap().path());
     }

@@ -12,10 +12,10 @@ mod aws;
 mod aws_edge;
 mod browser;
 mod cli;
-mod docs;
 mod corpus;
 mod determinism;
 mod distribution;
+mod docs;
 #[cfg(feature = "endpoint")]
 mod endpoints;
 mod formats;

@@ -9,8 +9,8 @@
 
 pub mod attestation;
 pub mod aws;
-pub mod aws_infra;
 pub mod aws_edge;
+pub mod aws_infra;
 pub mod endpoint;
 pub mod image;
 pub mod kube;

@@ -49,7 +49,9 @@ pub struct RepoScope {
 }
 
 /// Where the list of judged files came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Listing {
     /// Every file under the scanned directory; no ignore file (`.gitignore`, `.ignore`) is
@@ -88,7 +90,9 @@ pub struct Excluded {
     pub reason: ExcludedReason,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExcludedReason {
     /// A dependency or build directory (`node_modules`, `vendor`, `target`…).

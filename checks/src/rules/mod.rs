@@ -63,8 +63,8 @@ pub mod waf_attached;
 pub mod waf_managed_rules;
 pub mod waf_rate_limit;
 
-mod aws_infra_shared;
 mod aws_edge_shared;
+mod aws_infra_shared;
 mod aws_shared;
 pub mod cloudtrail_enabled;
 pub mod cloudwatch_error_alarm;

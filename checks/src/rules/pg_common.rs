@@ -507,9 +507,8 @@ pub(crate) fn not_applicable_without_rls(
 ) {
     let subject = t.qualified_name();
     let location = t.rls_location.clone().unwrap_or_else(|| t.location.clone());
-    let reason = format!(
-        "{subject} does not enable row-level security, which pg-rls-enabled reports"
-    );
+    let reason =
+        format!("{subject} does not enable row-level security, which pg-rls-enabled reports");
     out.not_applicable(subject, location, &reason, evidence);
 }
 

@@ -232,6 +232,7 @@ pub const BY_CHECK: &[(&str, &[&[Api]])] = &[
         "cloudwatch-error-alarm",
         &[&[Api::CloudWatchDescribeAlarms]],
     ),
+    (
         "elb-tls-policy",
         &[LOAD_BALANCERS, &[Api::ElbDescribeSslPolicies]],
     ),
