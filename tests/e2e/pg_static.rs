@@ -82,7 +82,7 @@ fn flyway_newest_migration_disabling_rls_fails_the_gate_at_that_line() {
             at(&v3, 12),
         ),
         // RLS is off on invoices: pg-rls-enabled's failure; the dependent checks are notes.
-        ("pg-rls-forced", "billing.invoices", "error", at(&v10, 4)),
+        ("pg-rls-forced", "billing.invoices", "fail", at(&v10, 4)),
         ("pg-rls-policy", "billing.accounts", "pass", at(&v11, 8)),
         ("pg-rls-policy", "billing.audit_events", "pass", at(&v2, 17)),
         (
@@ -112,7 +112,7 @@ fn flyway_newest_migration_disabling_rls_fails_the_gate_at_that_line() {
         (
             "pg-rls-policy-tenant",
             "billing.invoices",
-            "error",
+            "fail",
             at(&v10, 4),
         ),
         (
@@ -355,10 +355,10 @@ fn rails_structure_sql_without_rls_on_the_audit_log() {
         ("pg-rls-enabled", "public.audit_log", "fail", at(100)),
         ("pg-rls-enabled", "public.projects", "pass", at(140)),
         // RLS is off on audit_log: pg-rls-enabled's failure; the dependent checks are notes.
-        ("pg-rls-forced", "public.audit_log", "error", at(100)),
+        ("pg-rls-forced", "public.audit_log", "fail", at(100)),
         ("pg-rls-forced", "public.projects", "fail", at(63)),
         ("pg-rls-policy", "public.projects", "pass", at(146)),
-        ("pg-rls-policy-tenant", "public.audit_log", "error", at(100)),
+        ("pg-rls-policy-tenant", "public.audit_log", "fail", at(100)),
         ("pg-rls-policy-tenant", "public.projects", "pass", at(146)),
         ("pg-table-classified", "public.accounts", "fail", at(20)),
         (
@@ -409,7 +409,7 @@ fn pg_dump_with_copy_data_and_dollar_bodies() {
         ("pg-rls-enabled", "helpdesk.tickets", "pass", at(170)),
         ("pg-rls-forced", "helpdesk.audit_trail", "pass", at(88)),
         // RLS is off on comments: pg-rls-enabled's failure; the dependent checks are notes.
-        ("pg-rls-forced", "helpdesk.comments", "error", at(114)),
+        ("pg-rls-forced", "helpdesk.comments", "fail", at(114)),
         ("pg-rls-forced", "helpdesk.tickets", "pass", at(105)),
         ("pg-rls-policy", "helpdesk.audit_trail", "pass", at(163)),
         // At the grant of the command no policy covers.
@@ -420,12 +420,7 @@ fn pg_dump_with_copy_data_and_dollar_bodies() {
             "pass",
             at(163),
         ),
-        (
-            "pg-rls-policy-tenant",
-            "helpdesk.comments",
-            "error",
-            at(114),
-        ),
+        ("pg-rls-policy-tenant", "helpdesk.comments", "fail", at(114)),
         ("pg-rls-policy-tenant", "helpdesk.tickets", "pass", at(183)),
         (
             "pg-table-classified",

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::aws_shared::{evidence, readable_accounts};
 use crate::facts::aws::{Account, Listing, Read};
-use crate::facts::aws_edge::{EdgeRegion, WebAcl};
+use crate::facts::aws_edge::{EdgeRegion, Repository, WebAcl};
 use crate::model::{Context, Findings, Location};
 
 /// Every region of every readable account.
@@ -18,6 +18,29 @@ pub(crate) fn edge_regions<'a>(
         .into_iter()
         .flat_map(|a| a.edge.regions.iter().map(move |r| (a, r)))
         .collect()
+}
+
+/// Every listed ECR repository of every readable account, with its region; a failed listing is
+/// reported as an error first.
+pub(crate) fn ecr_repositories<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a Repository, &'a EdgeRegion)> {
+    let mut repositories = Vec::new();
+    for (account, region) in edge_regions(cx, out) {
+        let listing = &region.repositories;
+        for repo in listed(
+            account,
+            &region.name,
+            "ecr",
+            "ECR repositories",
+            listing,
+            out,
+        ) {
+            repositories.push((repo, region));
+        }
+    }
+    repositories
 }
 
 /// The listing's items, after reporting a failed listing as an error about

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_edge_shared::{edge_regions, listed};
+use super::aws_edge_shared::ecr_repositories;
 use crate::facts::aws::Read;
 use crate::facts::aws_edge::{RegistryScanning, Repository};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -46,18 +46,8 @@ impl Check for EcrScanOnPush {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, region) in edge_regions(cx, out) {
-            let repos = listed(
-                account,
-                &region.name,
-                "ecr",
-                "ECR repositories",
-                &region.repositories,
-                out,
-            );
-            for repo in repos {
-                judge(repo, &region.registry_scanning, out);
-            }
+        for (repo, region) in ecr_repositories(cx, out) {
+            judge(repo, &region.registry_scanning, out);
         }
     }
 }

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_edge_shared::{edge_regions, listed};
+use super::aws_edge_shared::ecr_repositories;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct EcrTagImmutable;
@@ -36,29 +36,19 @@ impl Check for EcrTagImmutable {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, region) in edge_regions(cx, out) {
-            let repos = listed(
-                account,
-                &region.name,
-                "ecr",
-                "ECR repositories",
-                &region.repositories,
-                out,
-            );
-            for repo in repos {
-                let at = Location::resource(repo.arn.clone());
-                let evidence = json!({ "repository": repo });
-                let m = &repo.tag_mutability;
-                match m.as_str() {
-                    "IMMUTABLE" => out.pass(repo.name.clone(), at, format!("repository {}: tags are immutable", repo.name), evidence),
-                    "IMMUTABLE_WITH_EXCLUSION" => out.pass(
-                        repo.name.clone(),
-                        at,
-                        format!("repository {}: tags are immutable except the excluded ones (note: those can be overwritten)", repo.name),
-                        evidence,
-                    ),
-                    _ => out.fail(repo.name.clone(), at, format!("repository {}: image tag mutability is {m}: a push can replace a tag", repo.name), evidence),
-                }
+        for (repo, _) in ecr_repositories(cx, out) {
+            let at = Location::resource(repo.arn.clone());
+            let evidence = json!({ "repository": repo });
+            let m = &repo.tag_mutability;
+            match m.as_str() {
+                "IMMUTABLE" => out.pass(repo.name.clone(), at, format!("repository {}: tags are immutable", repo.name), evidence),
+                "IMMUTABLE_WITH_EXCLUSION" => out.pass(
+                    repo.name.clone(),
+                    at,
+                    format!("repository {}: tags are immutable except the excluded ones (note: those can be overwritten)", repo.name),
+                    evidence,
+                ),
+                _ => out.fail(repo.name.clone(), at, format!("repository {}: image tag mutability is {m}: a push can replace a tag", repo.name), evidence),
             }
         }
     }
