@@ -207,13 +207,10 @@ fn table_section(
     defs: &Map<String, Value>,
     seen: &mut Vec<String>,
 ) {
-    let (def_name, def) = match resolve(prop, defs) {
-        Some(found) => found,
-        None => {
-            // A map or a scalar at the top level (`[severity]`): one line is the whole table.
-            let _ = write!(s, "\n## `{name}`\n\n{}\n", describe(prop));
-            return;
-        }
+    let Some((def_name, def)) = resolve(prop, defs) else {
+        // A map or a scalar at the top level (`[severity]`): one line is the whole table.
+        let _ = write!(s, "\n## `{name}`\n\n{}\n", describe(prop));
+        return;
     };
     if seen.contains(&def_name) && def.get("properties").is_none() {
         return;
@@ -317,17 +314,16 @@ fn type_of(field: &Value, defs: &Map<String, Value>) -> String {
             })
             .collect::<Vec<_>>()
             .join(" or "),
-        _ => field
-            .get("anyOf")
-            .and_then(Value::as_array)
-            .map(|alts| {
+        _ => field.get("anyOf").and_then(Value::as_array).map_or_else(
+            || "any".into(),
+            |alts| {
                 alts.iter()
                     .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
                     .map(|a| type_of(a, defs))
                     .collect::<Vec<_>>()
                     .join(" or ")
-            })
-            .unwrap_or_else(|| "any".into()),
+            },
+        ),
     }
 }
 

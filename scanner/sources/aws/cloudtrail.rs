@@ -38,7 +38,7 @@ pub(crate) async fn trails(client: Client, ctx: Arc<Ctx>) -> Listing<Trail> {
         .into_iter()
         .map(|t| {
             let (client, ctx) = (client.clone(), ctx.clone());
-            async move { with_status(t, &client, &ctx).await }
+            async move { Box::pin(with_status(t, &client, &ctx)).await }
         })
         .collect();
     let items = spawn_all(tasks, |_, cause| Trail {

@@ -162,7 +162,7 @@ async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
                 .map(str::to_owned),
             subnets: i
                 .db_subnet_group()
-                .map(|g| g.subnets())
+                .map(aws_sdk_rds::types::DbSubnetGroup::subnets)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|n| n.subnet_identifier().map(str::to_owned))
@@ -174,7 +174,7 @@ async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
                 .collect(),
             port: i
                 .endpoint()
-                .and_then(|e| e.port())
+                .and_then(aws_sdk_rds::types::Endpoint::port)
                 .or(i.db_instance_port().filter(|p| *p > 0)),
             log_exports: i.enabled_cloudwatch_logs_exports().to_vec(),
             master_user_secret: i.master_user_secret().map(|m| master_secret(

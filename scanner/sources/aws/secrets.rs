@@ -22,9 +22,9 @@ pub(crate) async fn secrets(client: Client, ctx: Arc<Ctx>) -> Listing<Secret> {
             arn: x.arn().unwrap_or_default().to_owned(),
             // The API omits the flag when rotation was never configured.
             rotation_enabled: x.rotation_enabled().unwrap_or(false),
-            rotation_days: x
-                .rotation_rules()
-                .and_then(|r| r.automatically_after_days()),
+            rotation_days: x.rotation_rules().and_then(
+                aws_sdk_secretsmanager::types::RotationRulesType::automatically_after_days
+            ),
             rotation_schedule: x
                 .rotation_rules()
                 .and_then(|r| r.schedule_expression())
