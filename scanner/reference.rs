@@ -144,6 +144,8 @@ const SOURCES: [Source; 6] = [
 fn check_section(check: &dyn Check) -> String {
     let m = check.meta();
     let mut s = String::new();
+    // A stable anchor: SARIF rules link here as `checks.md#check-ID`.
+    let _ = writeln!(s, "<a id=\"check-{}\"></a>\n", m.id);
     let _ = writeln!(s, "### `{}`: {}\n", m.id, m.title);
     let _ = writeln!(
         s,

@@ -54,6 +54,11 @@ fn reference_documents_every_check_and_every_configuration_table() {
             checks.contains(&format!("### `{id}`")),
             "{id} has no section"
         );
+        // SARIF's helpUri points at this anchor.
+        assert!(
+            checks.contains(&format!("<a id=\"check-{id}\"></a>")),
+            "{id} has no anchor"
+        );
     }
     let config = std::fs::read_to_string(dir.join("configuration.md")).unwrap();
     for table in [

@@ -212,7 +212,7 @@ fn rule(check: &dyn Check) -> Value {
     let help = help_markdown(check);
     let mut tags = vec!["security".to_owned(), m.source.as_str().to_owned()];
     tags.extend(m.controls.iter().map(|c| (*c).to_owned()));
-    json!({
+    let mut rule = json!({
         "id": m.id,
         "name": upper_camel(m.id),
         "shortDescription": { "text": m.title },
@@ -225,6 +225,22 @@ fn rule(check: &dyn Check) -> Value {
             "severity": m.severity,
             "controls": m.controls,
         },
+    });
+    if let Some(uri) = help_uri(m.id) {
+        rule["helpUri"] = json!(uri);
+    }
+    rule
+}
+
+/// The check's section of the generated reference (`docs/reference/checks.md`, anchored
+/// `check-ID` by `vouch docs`), when Cargo.toml declares where the repository lives.
+fn help_uri(id: &str) -> Option<String> {
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    (!repository.is_empty()).then(|| {
+        format!(
+            "{}/blob/main/docs/reference/checks.md#check-{id}",
+            repository.trim_end_matches('/')
+        )
     })
 }
 
@@ -751,6 +767,21 @@ mod tests {
         let doc = sample_sarif();
         let rule = &doc["runs"][0]["tool"]["driver"]["rules"][1];
         assert_eq!(rule["name"], "PgRlsForced");
+        // Each rule links to its section of the generated reference, under the repository
+        // Cargo.toml declares; the driver links to the repository itself.
+        let repository = env!("CARGO_PKG_REPOSITORY");
+        assert!(
+            !repository.is_empty(),
+            "reports/Cargo.toml inherits the repository"
+        );
+        assert_eq!(
+            rule["helpUri"],
+            format!("{repository}/blob/main/docs/reference/checks.md#check-pg-rls-forced")
+        );
+        assert_eq!(
+            doc["runs"][0]["tool"]["driver"]["informationUri"],
+            repository
+        );
         assert_eq!(rule["properties"]["security-severity"], "9.5");
         assert_eq!(rule["defaultConfiguration"]["level"], "error");
         assert_eq!(
