@@ -633,8 +633,9 @@ fn read_baseline(out: &OutputArgs) -> Result<Option<SourcedBaseline>> {
     let Some(path) = &out.baseline else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("--baseline {}: cannot be read", path.display()))?;
+    // A report.json can be large, but never unbounded, and a FIFO must not hang the gate.
+    let text = crate::bounded::read_text(path, crate::bounded::REPORT_MAX)
+        .map_err(|e| anyhow::anyhow!("--baseline {}: cannot be read: {e}", path.display()))?;
     let baseline = reports::Baseline::parse(&text)
         .map_err(|why| anyhow::anyhow!("--baseline {}: {why}", path.display()))?;
     Ok(Some((baseline, format!("file {}", path.display()))))

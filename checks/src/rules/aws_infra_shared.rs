@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::aws_shared::readable_accounts;
-use crate::facts::aws::{Account, Listing};
+use crate::facts::aws::Account;
 use crate::facts::aws_infra::InfraRegion;
 use crate::model::{Context, Findings, Location};
 
@@ -49,29 +49,4 @@ pub(crate) fn infra_regions<'a>(
         }
     }
     all
-}
-
-/// Reports a failed listing as an error about `ACCOUNT/REGION`; true when it failed (its items
-/// may be incomplete, so nothing that needs all of them can pass).
-pub(crate) fn infra_listing_failed<T>(
-    account: &Account,
-    region: &str,
-    service: &str,
-    what: &str,
-    listing: &Listing<T>,
-    out: &mut Findings,
-) -> bool {
-    let Some(cause) = &listing.error else {
-        return false;
-    };
-    out.error(
-        region_subject(account, region),
-        region_arn(account, service, region, "*"),
-        format!(
-            "{what} in {region} of account {} could not be listed: {cause}",
-            account.account_id
-        ),
-        json!({ "target": account.target, "region": region, "error": cause }),
-    );
-    true
 }

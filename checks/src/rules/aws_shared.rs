@@ -24,28 +24,32 @@ pub(crate) fn readable_accounts<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec
     readable
 }
 
-/// Reports a failed listing as an error about `ACCOUNT/REGION` (its items may be incomplete).
+/// Reports a failed listing as an error about `ACCOUNT/REGION`; true when it failed (its items
+/// may be incomplete, so nothing that needs all of them can pass).
 pub(crate) fn listing_error<T>(
     account: &Account,
     region: &str,
+    service: &str,
     what: &str,
     listing: &Listing<T>,
     out: &mut Findings,
-) {
-    if let Some(cause) = &listing.error {
-        out.error(
-            format!("{}/{region}", account.account_id),
-            Location::resource(format!(
-                "arn:{}:rds:{region}:{}:*",
-                account.partition, account.account_id
-            )),
-            format!(
-                "{what} in {region} of account {} could not be listed: {cause}",
-                account.account_id
-            ),
-            json!({ "target": account.target, "region": region, "error": cause }),
-        );
-    }
+) -> bool {
+    let Some(cause) = &listing.error else {
+        return false;
+    };
+    out.error(
+        format!("{}/{region}", account.account_id),
+        Location::resource(format!(
+            "arn:{}:{service}:{region}:{}:*",
+            account.partition, account.account_id
+        )),
+        format!(
+            "{what} in {region} of account {} could not be listed: {cause}",
+            account.account_id
+        ),
+        json!({ "target": account.target, "region": region, "error": cause }),
+    );
+    true
 }
 
 /// The evidence of a finding: the judged fields plus the call that returned them.
@@ -130,6 +134,7 @@ pub(crate) fn databases<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Re
             listing_error(
                 account,
                 &region.name,
+                "rds",
                 "DB instances",
                 &region.db_instances,
                 out,
@@ -137,6 +142,7 @@ pub(crate) fn databases<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Re
             listing_error(
                 account,
                 &region.name,
+                "rds",
                 "DB clusters",
                 &region.db_clusters,
                 out,

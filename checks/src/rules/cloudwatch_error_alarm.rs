@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use super::aws_infra_shared::{infra_listing_failed, infra_regions, region_arn, region_subject};
+use super::aws_infra_shared::{infra_regions, region_arn, region_subject};
+use super::aws_shared::listing_error;
 use crate::facts::aws_infra::Alarm;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -42,7 +43,7 @@ impl Check for CloudwatchErrorAlarm {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let metrics = &cx.settings.aws.error_alarm_metrics;
         for (account, infra) in infra_regions(cx, out, "cloudwatch") {
-            if infra_listing_failed(
+            if listing_error(
                 account,
                 &infra.name,
                 "cloudwatch",

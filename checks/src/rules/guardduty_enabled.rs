@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use super::aws_infra_shared::{infra_listing_failed, infra_regions, region_arn, region_subject};
+use super::aws_infra_shared::{infra_regions, region_arn, region_subject};
+use super::aws_shared::listing_error;
 use crate::facts::aws::Read;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -41,7 +42,7 @@ impl Check for GuarddutyEnabled {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, infra) in infra_regions(cx, out, "guardduty") {
             let detectors = &infra.guardduty_detectors;
-            if infra_listing_failed(
+            if listing_error(
                 account,
                 &infra.name,
                 "guardduty",

@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use super::aws_infra_shared::{infra_listing_failed, infra_regions};
+use super::aws_infra_shared::infra_regions;
+use super::aws_shared::listing_error;
 use crate::facts::aws_infra::LogGroup;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -45,7 +46,7 @@ impl Check for LogsEncryptedRetained {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let min_days = cx.settings.aws.log_retention_days;
         for (account, infra) in infra_regions(cx, out, "logs") {
-            infra_listing_failed(
+            listing_error(
                 account,
                 &infra.name,
                 "logs",

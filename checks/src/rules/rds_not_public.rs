@@ -42,6 +42,7 @@ impl Check for RdsNotPublic {
                 listing_error(
                     account,
                     &region.name,
+                    "rds",
                     "DB instances",
                     &region.db_instances,
                     out,

@@ -43,6 +43,7 @@ impl Check for RdsSnapshotEncrypted {
                 listing_error(
                     account,
                     &region.name,
+                    "rds",
                     "DB snapshots",
                     &region.snapshots,
                     out,

@@ -45,6 +45,7 @@ impl Check for RdsSnapshotNotPublic {
                 listing_error(
                     account,
                     &region.name,
+                    "rds",
                     "DB snapshots",
                     &region.snapshots,
                     out,

@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use super::aws_infra_shared::{infra_listing_failed, infra_regions};
+use super::aws_infra_shared::infra_regions;
+use super::aws_shared::listing_error;
 use super::aws_shared::{Db, databases, evidence};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -45,7 +46,7 @@ impl Check for SecretsRotation {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, infra) in infra_regions(cx, out, "secretsmanager") {
-            infra_listing_failed(
+            listing_error(
                 account,
                 &infra.name,
                 "secretsmanager",

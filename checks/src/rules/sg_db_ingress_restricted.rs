@@ -51,7 +51,14 @@ impl Check for SgDbIngressRestricted {
             let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
                 continue;
             };
-            listing_error(account, &rds.name, "DB instances", &rds.db_instances, out);
+            listing_error(
+                account,
+                &rds.name,
+                "rds",
+                "DB instances",
+                &rds.db_instances,
+                out,
+            );
             for db in &rds.db_instances.items {
                 judge(db, infra, app, out);
             }

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::aws_infra_shared::{infra_listing_failed, infra_regions};
+use super::aws_infra_shared::infra_regions;
 use super::aws_shared::listing_error;
 use crate::facts::aws::{Account, DbInstance};
 use crate::facts::aws_infra::InfraRegion;
@@ -48,7 +48,14 @@ impl Check for VpcFlowLogs {
             let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
                 continue;
             };
-            listing_error(account, &rds.name, "DB instances", &rds.db_instances, out);
+            listing_error(
+                account,
+                &rds.name,
+                "rds",
+                "DB instances",
+                &rds.db_instances,
+                out,
+            );
             let mut vpcs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
             for db in &rds.db_instances.items {
                 match db.vpc_id.as_deref() {
@@ -59,7 +66,7 @@ impl Check for VpcFlowLogs {
                 }
             }
             if vpcs.is_empty()
-                || infra_listing_failed(
+                || listing_error(
                     account,
                     &infra.name,
                     "ec2",
