@@ -563,6 +563,25 @@ mod tests {
     }
 
     #[test]
+    fn target_os_stage_names_resolve_to_the_linux_stage() {
+        // docker/buildx's Dockerfile: one artefact stage per OS, chosen by `$TARGETOS`.
+        let text = "FROM golang:1.26 AS build\nRUN go build -o /out/buildx\n\
+                    FROM scratch AS binaries-unix\nCOPY --from=build /out/buildx /buildx\n\
+                    FROM binaries-unix AS binaries-linux\n\
+                    FROM scratch AS binaries-windows\nCOPY --from=build /out/buildx /buildx.exe\n\
+                    FROM binaries-${TARGETOS} AS binaries\nFROM binaries\n";
+        let df = parse("Dockerfile", text).unwrap();
+        assert_eq!(df.earlier_stage(4), Some(2));
+        let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
+        assert_eq!(chain, ["binaries", "binaries-${TARGETOS}", "binaries-unix", "scratch"]);
+        // An architecture is never guessed, nor a stage that does not exist.
+        let df = parse("Dockerfile", "FROM scratch AS out-amd64\nFROM out-$TARGETARCH\n").unwrap();
+        assert_eq!(df.earlier_stage(1), None);
+        let df = parse("Dockerfile", "FROM scratch AS out-darwin\nFROM out-$TARGETOS\n").unwrap();
+        assert_eq!(df.earlier_stage(1), None);
+    }
+
+    #[test]
     fn stage_args_do_not_reach_from_but_reach_user() {
         let s = stages("FROM alpine\nARG UID=10001\nUSER ${UID}:${UID}\n");
         assert_eq!(s[0].user.as_ref().unwrap().value, "10001:10001");

@@ -19,7 +19,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Value, json};
 
 use super::docker::is_scratch;
-use crate::facts::repo::{Dockerfile, RepoFacts};
+use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
 use crate::settings::Settings;
 
@@ -73,6 +73,8 @@ const TOOLING_DIRS: &[&str] = &[
     "benchmarks",
     "bench",
     "codegen",
+    // protobuf code generators (`src/checkout/genproto/Dockerfile`)
+    "genproto",
     "hack",
 ];
 
@@ -94,6 +96,10 @@ const TOOLING_WORDS: &[&str] = &[
     "docs",
     "doc",
     "codegen",
+    "genproto",
+    // browser end-to-end test runners (`Dockerfile.cypress`)
+    "cypress",
+    "playwright",
     "lint",
     "bench",
     "loadtest",
@@ -194,8 +200,30 @@ fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String
             w.runs
                 .iter()
                 .any(|run| names_dockerfile(&run.value, &df.path))
+                || w.action_inputs.iter().any(|step| builds_dockerfile(step, &df.path))
         })
         .map(|w| w.path.clone())
+}
+
+/// `docker/build-push-action` (or `bake-action` with a plain Dockerfile) building this path:
+/// its `file:` input, else `<context>/Dockerfile` (the action's default file).
+fn builds_dockerfile(step: &ActionInputs, path: &str) -> bool {
+    if !step.uses_action("docker/build-push-action") {
+        return false;
+    }
+    let normal = |p: &str| {
+        let p = p.trim().trim_matches(['"', '\'']);
+        let p = p.trim_start_matches("./");
+        p.trim_end_matches('/').to_owned()
+    };
+    let file = match (step.input("file"), step.input("context")) {
+        (Some(file), _) => normal(file),
+        (None, Some(context)) if !normal(context).is_empty() && normal(context) != "." => {
+            format!("{}/Dockerfile", normal(context))
+        }
+        (None, _) => "Dockerfile".to_owned(),
+    };
+    file == path
 }
 
 fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
@@ -268,6 +296,8 @@ mod tests {
         let none = Settings::default();
         for path in [
             ".devcontainer/Dockerfile",
+            "src/checkout/genproto/Dockerfile",
+            "src/frontend/Dockerfile.cypress",
             "test/e2e/Dockerfile",
             "Dockerfile.dev",
             "docker/Dockerfile-test",
@@ -310,6 +340,39 @@ mod tests {
         ci.workflows[0].path = ".github/workflows/ci.yml".to_owned();
         let r = classify_text("test/Dockerfile", "FROM a\n", &ci, &Settings::default());
         assert!(!r.shipped);
+    }
+
+    #[test]
+    fn a_release_workflow_building_it_with_build_push_action_ships_it() {
+        use crate::facts::repo::ActionInputs;
+        let step = |with: &[(&str, &str)]| ActionInputs {
+            uses: "docker/build-push-action@v6".to_owned(),
+            line: 12,
+            with: with
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let repo = |inputs: Vec<ActionInputs>| RepoFacts {
+            workflows: vec![Workflow {
+                path: ".github/workflows/publish.yml".to_owned(),
+                triggers: vec!["push".to_owned()],
+                action_inputs: inputs,
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let none = Settings::default();
+        let by_file = repo(vec![step(&[("file", "./e2e/Dockerfile"), ("push", "true")])]);
+        let r = classify_text("e2e/Dockerfile", "FROM a\n", &by_file, &none);
+        assert!(r.shipped && r.why.contains("publish.yml"), "{}", r.why);
+        let by_context = repo(vec![step(&[("context", "./docs")])]);
+        assert!(classify_text("docs/Dockerfile", "FROM a\n", &by_context, &none).shipped);
+        // A matrix expression names no file: the path decides.
+        let matrix = repo(vec![step(&[("file", "${{ matrix.file }}")])]);
+        assert!(!classify_text("e2e/Dockerfile", "FROM a\n", &matrix, &none).shipped);
+        // Another file built by the workflow does not make this one shipped.
+        assert!(!classify_text("e2e/Dockerfile", "FROM a\n", &by_context, &none).shipped);
     }
 
     #[test]
