@@ -40,6 +40,15 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     for job in jobs.values() {
         if let Some(uses) = job.get("uses").and_then(Value::as_str) {
             push(&mut wf.uses, &mut lines, "uses", uses);
+            // A reusable workflow's `with:` inputs, like a step's.
+            if let Some(Value::Mapping(with)) = job.get("with") {
+                let line = wf.uses.last().map_or(0, |u| u.line);
+                wf.action_inputs.push(ActionInputs {
+                    uses: uses.to_owned(),
+                    line,
+                    with: scalar_inputs(with),
+                });
+            }
         }
         if let Some(container) = job.get("container")
             && let Some(image) = image_of(container)
@@ -224,9 +233,17 @@ jobs:
           provenance: mode=max
           tags: |
             acme/api:1
+  binaries:
+    uses: docker/github-builder/.github/workflows/bake.yml@v1
+    with:
+      sbom: true
+      output: local
 "#;
         let wf = parse(".github/workflows/release.yml", text).unwrap();
-        assert_eq!(wf.action_inputs.len(), 2);
+        assert_eq!(wf.action_inputs.len(), 3);
+        let reusable = &wf.action_inputs[2];
+        assert!(reusable.uses_action("docker/github-builder/.github/workflows/bake.yml"));
+        assert_eq!((reusable.line, reusable.input("sbom")), (20, Some("true")));
         let login = &wf.action_inputs[0];
         assert_eq!(login.input("password"), Some("<redacted>"));
         assert_eq!(login.input("username"), Some("bot"));

@@ -25,11 +25,13 @@ do not declare one.
 The final stage of each Dockerfile that builds a shipped image.
 
 Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
-is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) of a release,
-deploy or publish workflow ships; one whose path marks it as tooling (under `.devcontainer/`,
+is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by
+`docker/build-push-action` (`file:`, else `context:`/Dockerfile) in a release, deploy or publish
+workflow ships; one whose path marks it as tooling (under `.devcontainer/`,
 `test/`, `tests/`, `e2e/`, `fuzz/`, `docs/`, `examples/`, `ci/`, `hack/`, `bench/`, `codegen/`…, or
 named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci`) does not; nor
-does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT`, which only exports build artefacts;
+does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT` (or one naming a package such as
+`/app.apk`), which only exports build artefacts;
 every other Dockerfile is judged as shipped. The finding's evidence says which rule decided.
 Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked secrets
 (`docker-no-secrets`).

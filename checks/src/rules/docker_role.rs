@@ -11,8 +11,9 @@
 //! 2. A release, deploy or publish workflow names the Dockerfile in a `run:` step: it ships.
 //! 3. Its path marks it as tooling (a `.devcontainer/`, `test/`, `e2e/`, `fuzz/`, `docs/`…
 //!    directory, or a `Dockerfile.dev` / `test.Dockerfile` style name): it does not ship.
-//! 4. A final stage `FROM scratch` with no `CMD` or `ENTRYPOINT` starts no process: it only
-//!    exports build artefacts (`docker build --output`), so it is not a runtime image.
+//! 4. A final stage `FROM scratch` with no `CMD` or `ENTRYPOINT`, or one naming a package or
+//!    archive (`ENTRYPOINT ["/app.apk"]`), starts no process: it only exports build artefacts
+//!    (`docker build --output`), so it is not a runtime image.
 //! 5. Otherwise it ships: when in doubt, a Dockerfile is judged as the image it may well be.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -274,10 +275,34 @@ fn tooling_path(path: &str) -> Option<String> {
         .map(|w| format!("its name says `{w}`: a development, test, CI or docs image"))
 }
 
+/// Package and archive files: a `FROM scratch` image whose `ENTRYPOINT` is one of these
+/// (`["/reactnativeapp.apk"]`) holds a build artefact and can start no process.
+const ARTEFACT_EXTENSIONS: &[&str] = &[
+    ".apk", ".aab", ".ipa", ".zip", ".tar", ".tgz", ".gz", ".deb", ".rpm", ".msi", ".dmg",
+];
+
 fn exports_artefacts_only(df: &Dockerfile) -> bool {
     let chain = df.final_chain();
+    let command = chain.iter().find_map(|s| s.command.as_ref());
     chain.last().is_some_and(|root| is_scratch(&root.base))
-        && chain.iter().all(|s| s.command.is_none())
+        && command.is_none_or(|c| runs_an_artefact(&c.value))
+}
+
+/// `ENTRYPOINT ["/app.apk"]`: the program named is a package or archive, not an executable.
+fn runs_an_artefact(command: &str) -> bool {
+    let args = command
+        .trim_start()
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, args)| args);
+    let program = args
+        .trim()
+        .trim_start_matches('[')
+        .split([',', ' ', ']'])
+        .map(|w| w.trim().trim_matches(['"', '\'']))
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ARTEFACT_EXTENSIONS.iter().any(|ext| program.ends_with(ext))
 }
 
 #[cfg(test)]
@@ -373,6 +398,22 @@ mod tests {
         assert!(!classify_text("e2e/Dockerfile", "FROM a\n", &matrix, &none).shipped);
         // Another file built by the workflow does not make this one shipped.
         assert!(!classify_text("e2e/Dockerfile", "FROM a\n", &by_context, &none).shipped);
+    }
+
+    #[test]
+    fn a_scratch_image_whose_entrypoint_is_a_package_exports_an_artefact() {
+        let repo = RepoFacts::default();
+        let none = Settings::default();
+        let apk = "FROM node:22 AS builder\nRUN ./gradlew assembleRelease\nFROM scratch\n\
+                   COPY --from=builder /app.apk /reactnativeapp.apk\n\
+                   ENTRYPOINT [\"/reactnativeapp.apk\"]\n";
+        let r = classify_text("src/app/android.Dockerfile", apk, &repo, &none);
+        assert!(!r.shipped, "{}", r.why);
+        // A static binary in scratch is a runtime image (traefik/whoami's form).
+        let binary = "FROM golang:1 AS b\nRUN go build -o /whoami\nFROM scratch\n\
+                      COPY --from=b /whoami /whoami\nENTRYPOINT [\"/whoami\"]\n";
+        assert!(classify_text("Dockerfile", binary, &repo, &none).shipped);
+        assert!(classify_text("Dockerfile", "FROM scratch\nCOPY a /a\nCMD /a --zip\n", &repo, &none).shipped);
     }
 
     #[test]

@@ -32,9 +32,11 @@ only on pull requests) produces one: `syft` with an SPDX or CycloneDX output for
 `composer CycloneDX:make-sbom`), the CycloneDX Gradle plugin's `cyclonedxBom`/`cyclonedxDirectBom`
 task, the CycloneDX Maven plugin's `makeBom`/`makeAggregateBom`/`makePackageBom` goals,
 `docker buildx build --sbom=true` or `--attest type=sbom`, `docker sbom`, `sbom-tool generate`,
-`spdx-sbom-generator`, and the `anchore/sbom-action`, `CycloneDX/gh-*-generate-sbom` and
+`spdx-sbom-generator`, Kubernetes' `bom generate`, and the `anchore/sbom-action`,
+`CycloneDX/gh-*-generate-sbom` and
 `advanced-security/sbom-generator-action` actions, and `docker/build-push-action` or
-`docker/bake-action` with the input `sbom: true` (or `attests: type=sbom`; `provenance` alone
+`docker/bake-action` (or Docker's reusable `docker/github-builder` build and bake workflows)
+with the input `sbom: true` (or `attests: type=sbom`; `provenance` alone
 attests how the image was built, not what it contains, and does not count). Commands that only
 read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's
 default table output.
@@ -56,7 +58,7 @@ The committed SBOMs and every producing workflow step with its line and triggers
 /// Commands in a `run:` script that write a CycloneDX or SPDX document, one pattern per
 /// generator (matched case-insensitively on a logical line, continuations joined). Commands
 /// that only read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) are not here.
-const SBOM_COMMANDS: [(&str, &str); 13] = [
+const SBOM_COMMANDS: [(&str, &str); 14] = [
     // Syft's default output is a table: only an SPDX or CycloneDX output format is an SBOM.
     ("syft", r"(?:^|[\s/])syft\s.*\b(?:cyclonedx|spdx)"),
     (
@@ -90,6 +92,8 @@ const SBOM_COMMANDS: [(&str, &str); 13] = [
     ("docker sbom", r"\bdocker\s+sbom\s"),
     ("sbom-tool", r"(?:^|[\s/])sbom-tool(?:\.exe)?\s+generate\b"),
     ("spdx-sbom-generator", r"(?:^|[\s/])spdx-sbom-generator\b"),
+    // Kubernetes' `bom` (kubernetes-sigs/bom) writes SPDX.
+    ("bom generate", r"(?:^|[\s/])bom\s+generate\b"),
 ];
 
 /// `uses:` prefixes of actions that produce an SBOM.
@@ -200,9 +204,15 @@ fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
 
 /// A Docker build action asked to attach an SBOM attestation to the image it builds.
 fn sbom_attesting_build(step: &ActionInputs) -> Option<String> {
-    let action = ["docker/build-push-action", "docker/bake-action"]
-        .into_iter()
-        .find(|a| step.uses_action(a))?;
+    let action = [
+        "docker/build-push-action",
+        "docker/bake-action",
+        // Docker's reusable build workflows take the same `sbom` input.
+        "docker/github-builder/.github/workflows/build.yml",
+        "docker/github-builder/.github/workflows/bake.yml",
+    ]
+    .into_iter()
+    .find(|a| step.uses_action(a))?;
     let sbom_on = step
         .input("sbom")
         .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"));
@@ -278,6 +288,7 @@ mod tests {
             "docker buildx build --sbom=true -t acme/api .",
             "docker buildx build --attest type=sbom --push .",
             "sbom-tool generate -b out -bc . -pn api -pv 1.0 -ps acme",
+            "bom generate \\\n  --dirs=. \\\n  --output=$OUTPUT",
         ];
         for script in producers {
             assert!(sbom_command(script).is_some(), "{script}");
@@ -296,6 +307,8 @@ mod tests {
             "docker buildx build --sbom=false -t acme/api .",
             "docker buildx build -t acme/api .",
             "echo done\n# syft . -o spdx-json later",
+            "bom validate -e sbom.spdx",
+            "npm run bom",
         ];
         for script in readers {
             assert!(sbom_command(script).is_none(), "{script}");
@@ -344,6 +357,8 @@ mod tests {
             assert!(sbom_attesting_build(&step(build, with)).is_some(), "{with:?}");
         }
         assert!(sbom_attesting_build(&step("docker/bake-action@v6", &[("sbom", "true")])).is_some());
+        let reusable = "docker/github-builder/.github/workflows/bake.yml@a492c6d04fd3315f67230809b44d60cc0acd50b3";
+        assert!(sbom_attesting_build(&step(reusable, &[("sbom", "true")])).is_some());
         for with in [
             &[("provenance", "mode=max")][..],
             &[("sbom", "false"), ("provenance", "true")][..],
