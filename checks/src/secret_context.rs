@@ -381,7 +381,12 @@ mod tests {
         ] {
             assert!(is_local_development_path(path), "{path}");
             assert_eq!(
-                classify(path, "client_secret = \"72341b6d7bd5\"", "password-assignment", "x"),
+                classify(
+                    path,
+                    "client_secret = \"72341b6d7bd5\"",
+                    "password-assignment",
+                    "x"
+                ),
                 HitClass::TestFixture,
                 "{path}"
             );
@@ -402,7 +407,12 @@ mod tests {
         ] {
             assert!(!is_local_development_path(path), "{path}");
             assert_eq!(
-                classify(path, "password = \"s3cr3t-Real\"", "password-assignment", "x"),
+                classify(
+                    path,
+                    "password = \"s3cr3t-Real\"",
+                    "password-assignment",
+                    "x"
+                ),
                 HitClass::Secret,
                 "{path}"
             );

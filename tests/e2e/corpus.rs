@@ -74,7 +74,7 @@ fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
     let mut compared = 0;
     // Per check: (reported fail/error findings the corpus lists, of which the verdict says
     // fail/error too): precision on the corpus, printed with `-- --nocapture`.
-    let mut precision: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut precision = std::collections::BTreeMap::<String, (usize, usize)>::default();
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         assert!(case.join("ORIGIN.md").is_file(), "{name}: ORIGIN.md");

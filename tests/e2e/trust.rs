@@ -781,10 +781,7 @@ fn trust_page_carries_the_provenance_of_its_evidence() {
     git(&root, &["init", "-q", "-b", "trunk"]);
     git(&root, &["add", "-A"]);
     git(&root, &["add", "-f", "node_modules/left-pad/index.js"]);
-    git(
-        &root,
-        &["commit", "-q", "-m", "init"],
-    );
+    git(&root, &["commit", "-q", "-m", "init"]);
     let remote = "https://bot:hunter2pass@git.example.com/acme/billing.git";
     git(&root, &["remote", "add", "origin", remote]);
     let commit = git(&root, &["rev-parse", "HEAD"]);
@@ -825,7 +822,10 @@ fn trust_page_carries_the_provenance_of_its_evidence() {
         ] {
             assert!(page.contains(shown), "{name} lacks {shown}:\n{page}");
         }
-        assert!(!page.contains("hunter2pass"), "{name} leaks the remote's password");
+        assert!(
+            !page.contains("hunter2pass"),
+            "{name} leaks the remote's password"
+        );
         assert!(!page.contains("bot:"), "{name} leaks the remote's user");
     }
 }

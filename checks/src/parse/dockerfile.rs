@@ -585,13 +585,18 @@ mod tests {
 
     #[test]
     fn placeholder_defaults_stay_unresolved() {
-        let s = stages("ARG RUNTIME_IMAGE=placeholder\nARG TAG=3.20\nFROM ${RUNTIME_IMAGE}\nFROM alpine:${TAG}\n");
+        let s = stages(
+            "ARG RUNTIME_IMAGE=placeholder\nARG TAG=3.20\nFROM ${RUNTIME_IMAGE}\nFROM alpine:${TAG}\n",
+        );
         assert_eq!(s[0].base, "${RUNTIME_IMAGE}");
         assert_eq!(s[1].base, "alpine:3.20");
         let s = stages("FROM a\nARG U=<change-me>\nUSER $U\n");
         assert_eq!(s[0].user.as_ref().unwrap().value, "$U");
         // A real image whose name merely contains the word is kept.
-        assert_eq!(stages("ARG B=placeholder-app:1\nFROM $B\n")[0].base, "placeholder-app:1");
+        assert_eq!(
+            stages("ARG B=placeholder-app:1\nFROM $B\n")[0].base,
+            "placeholder-app:1"
+        );
     }
 
     #[test]
@@ -605,11 +610,27 @@ mod tests {
         let df = parse("Dockerfile", text).unwrap();
         assert_eq!(df.earlier_stage(4), Some(2));
         let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
-        assert_eq!(chain, ["binaries", "binaries-${TARGETOS}", "binaries-unix", "scratch"]);
+        assert_eq!(
+            chain,
+            [
+                "binaries",
+                "binaries-${TARGETOS}",
+                "binaries-unix",
+                "scratch"
+            ]
+        );
         // An architecture is never guessed, nor a stage that does not exist.
-        let df = parse("Dockerfile", "FROM scratch AS out-amd64\nFROM out-$TARGETARCH\n").unwrap();
+        let df = parse(
+            "Dockerfile",
+            "FROM scratch AS out-amd64\nFROM out-$TARGETARCH\n",
+        )
+        .unwrap();
         assert_eq!(df.earlier_stage(1), None);
-        let df = parse("Dockerfile", "FROM scratch AS out-darwin\nFROM out-$TARGETOS\n").unwrap();
+        let df = parse(
+            "Dockerfile",
+            "FROM scratch AS out-darwin\nFROM out-$TARGETOS\n",
+        )
+        .unwrap();
         assert_eq!(df.earlier_stage(1), None);
     }
 

@@ -114,12 +114,22 @@ mod tests {
         assert!(is_known_minimal(
             "mcr.microsoft.com/azurelinux/distroless/minimal:3.0"
         ));
-        assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0"));
-        assert!(!is_known_minimal("mcr.microsoft.com/azurelinux/base/core:3.0"));
-        assert!(!is_known_minimal("example.com/dotnet/aspnet:10.0-distroless"));
-        assert!(is_minimal_by_name("gcr.io/distroless/static-debian13:latest-${GOARCH}"));
+        assert!(!is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0"
+        ));
+        assert!(!is_known_minimal(
+            "mcr.microsoft.com/azurelinux/base/core:3.0"
+        ));
+        assert!(!is_known_minimal(
+            "example.com/dotnet/aspnet:10.0-distroless"
+        ));
+        assert!(is_minimal_by_name(
+            "gcr.io/distroless/static-debian13:latest-${GOARCH}"
+        ));
         assert!(!is_minimal_by_name("${REGISTRY}/distroless/static:x"));
-        assert!(!is_minimal_by_name("mcr.microsoft.com/dotnet/aspnet:${TAG}"));
+        assert!(!is_minimal_by_name(
+            "mcr.microsoft.com/dotnet/aspnet:${TAG}"
+        ));
         assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:8.0"));
         assert!(!is_known_minimal("registry.access.redhat.com/ubi9/ubi:9.4"));
         assert!(!is_known_minimal("example.com/chiseled/app:latest"));

@@ -99,10 +99,7 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
         let name = user.value.split(':').next().unwrap_or_default().trim();
         let root = chain.last().unwrap_or(last);
         if let Some(uid) = base_image_user_variable(name, &root.base) {
-            let why = format!(
-                "runs as `USER {}`: {uid}",
-                user.value
-            );
+            let why = format!("runs as `USER {}`: {uid}", user.value);
             return (Status::Pass, user.line, why);
         }
         return if is_unresolved(&user.value) {
@@ -143,7 +140,10 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
 /// .NET images (8.0 and later) set `ENV APP_UID=1654`, the uid of their `app` user, so
 /// `USER $APP_UID` (the form their samples use) is that user. Returns the explanation.
 fn base_image_user_variable(user: &str, base: &str) -> Option<&'static str> {
-    let var = user.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+    let var = user
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
     let (name, _) = name_and_tag(base);
     (user.starts_with('$') && var == "APP_UID" && name.starts_with("mcr.microsoft.com/dotnet/"))
         .then_some("Microsoft's .NET images define APP_UID=1654, their non-root `app` user")
@@ -212,7 +212,10 @@ mod tests {
         );
         // Only Microsoft's .NET images define APP_UID; elsewhere it is an unknown variable.
         assert_eq!(verdict("FROM node:22\nUSER $APP_UID\n"), (Status::Error, 2));
-        assert_eq!(verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0\nUSER $UID\n"), (Status::Error, 2));
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0\nUSER $UID\n"),
+            (Status::Error, 2)
+        );
         assert_eq!(
             verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022\n"),
             (Status::Pass, 1)

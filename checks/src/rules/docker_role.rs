@@ -201,7 +201,9 @@ fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String
             w.runs
                 .iter()
                 .any(|run| names_dockerfile(&run.value, &df.path))
-                || w.action_inputs.iter().any(|step| builds_dockerfile(step, &df.path))
+                || w.action_inputs
+                    .iter()
+                    .any(|step| builds_dockerfile(step, &df.path))
         })
         .map(|w| w.path.clone())
 }
@@ -388,7 +390,10 @@ mod tests {
             ..RepoFacts::default()
         };
         let none = Settings::default();
-        let by_file = repo(vec![step(&[("file", "./e2e/Dockerfile"), ("push", "true")])]);
+        let by_file = repo(vec![step(&[
+            ("file", "./e2e/Dockerfile"),
+            ("push", "true"),
+        ])]);
         let r = classify_text("e2e/Dockerfile", "FROM a\n", &by_file, &none);
         assert!(r.shipped && r.why.contains("publish.yml"), "{}", r.why);
         let by_context = repo(vec![step(&[("context", "./docs")])]);
@@ -413,7 +418,15 @@ mod tests {
         let binary = "FROM golang:1 AS b\nRUN go build -o /whoami\nFROM scratch\n\
                       COPY --from=b /whoami /whoami\nENTRYPOINT [\"/whoami\"]\n";
         assert!(classify_text("Dockerfile", binary, &repo, &none).shipped);
-        assert!(classify_text("Dockerfile", "FROM scratch\nCOPY a /a\nCMD /a --zip\n", &repo, &none).shipped);
+        assert!(
+            classify_text(
+                "Dockerfile",
+                "FROM scratch\nCOPY a /a\nCMD /a --zip\n",
+                &repo,
+                &none
+            )
+            .shipped
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{kube_faults, unreadable_files, deployed_workloads};
+use super::{deployed_workloads, kube_faults, unreadable_files};
 use crate::facts::kube::{Container, Workload};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};

@@ -352,11 +352,19 @@ mod tests {
         for with in [
             &[("sbom", "true"), ("provenance", "mode=max")][..],
             &[("sbom", "True")][..],
-            &[("attests", "type=sbom,generator=docker/buildkit-syft-scanner")][..],
+            &[(
+                "attests",
+                "type=sbom,generator=docker/buildkit-syft-scanner",
+            )][..],
         ] {
-            assert!(sbom_attesting_build(&step(build, with)).is_some(), "{with:?}");
+            assert!(
+                sbom_attesting_build(&step(build, with)).is_some(),
+                "{with:?}"
+            );
         }
-        assert!(sbom_attesting_build(&step("docker/bake-action@v6", &[("sbom", "true")])).is_some());
+        assert!(
+            sbom_attesting_build(&step("docker/bake-action@v6", &[("sbom", "true")])).is_some()
+        );
         let reusable = "docker/github-builder/.github/workflows/bake.yml@a492c6d04fd3315f67230809b44d60cc0acd50b3";
         assert!(sbom_attesting_build(&step(reusable, &[("sbom", "true")])).is_some());
         for with in [
@@ -364,9 +372,14 @@ mod tests {
             &[("sbom", "false"), ("provenance", "true")][..],
             &[("push", "true")][..],
         ] {
-            assert!(sbom_attesting_build(&step(build, with)).is_none(), "{with:?}");
+            assert!(
+                sbom_attesting_build(&step(build, with)).is_none(),
+                "{with:?}"
+            );
         }
-        assert!(sbom_attesting_build(&step("acme/build-push-action@v1", &[("sbom", "true")])).is_none());
+        assert!(
+            sbom_attesting_build(&step("acme/build-push-action@v1", &[("sbom", "true")])).is_none()
+        );
 
         let repo = RepoFacts {
             workflows: vec![Workflow {
