@@ -70,6 +70,34 @@ pub fn is_test_path(path: &str) -> bool {
         .any(|word| TEST_NAME_WORDS.contains(&word))
 }
 
+/// Directory names of a local development environment (a Compose playground with its own
+/// identity provider and database) whose credentials exist only on a developer's machine.
+const LOCAL_DEV_DIRS: [&str; 7] = [
+    "local-environment",
+    "local-env",
+    "local-dev",
+    "localdev",
+    "dev-environment",
+    ".devcontainer",
+    "devcontainer",
+];
+
+/// `true` for a local development environment or a framework's development-only config:
+/// files under a `local-environment/`-style directory, Phoenix's `config/dev.exs`, Rails'
+/// `config/environments/development.rb`, ASP.NET's `appsettings.Development.json`.
+pub fn is_local_development_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    if parts.iter().any(|dir| LOCAL_DEV_DIRS.contains(dir)) {
+        return true;
+    }
+    let parent = parts.last().copied().unwrap_or_default();
+    (parent == "config" && name == "dev.exs")
+        || (parent == "environments" && name == "development.rb")
+        || name == "appsettings.development.json"
+}
+
 /// Vendored and generated files, not searched for secrets: third-party code and build output
 /// whose strings are not the project's credentials.
 pub fn is_vendored_or_generated(path: &str) -> bool {
@@ -131,7 +159,7 @@ pub fn classify(path: &str, line: &str, kind: &str, value: &str) -> HitClass {
     if generic && is_comment_line(line) && is_docs_or_default_config(path) {
         return HitClass::Example;
     }
-    if generic && is_test_path(path) {
+    if generic && (is_test_path(path) || is_local_development_path(path)) {
         return HitClass::TestFixture;
     }
     HitClass::Secret
@@ -338,6 +366,56 @@ mod tests {
             ".env",
         ] {
             assert!(!is_test_path(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn local_development_configs_are_reported_apart_but_provider_tokens_are_not() {
+        for path in [
+            "contrib/local-environment/oauth2-proxy-keycloak.cfg",
+            "contrib/local-environment/keycloak/oauth2-proxy-realm.json",
+            "src/flagd-ui/config/dev.exs",
+            "config/environments/development.rb",
+            "src/Api/appsettings.Development.json",
+            ".devcontainer/docker-compose.yml",
+        ] {
+            assert!(is_local_development_path(path), "{path}");
+            assert_eq!(
+                classify(
+                    path,
+                    "client_secret = \"72341b6d7bd5\"",
+                    "password-assignment",
+                    "x"
+                ),
+                HitClass::TestFixture,
+                "{path}"
+            );
+            assert_eq!(
+                classify(path, "token = ghp_x", "github-token", "ghp_x"),
+                HitClass::Secret,
+                "{path}"
+            );
+        }
+        // The near misses: production configs named like their neighbours stay secrets.
+        for path in [
+            "config/prod.exs",
+            "config/runtime.exs",
+            "config/environments/production.rb",
+            "src/Api/appsettings.json",
+            "deploy/local.cfg",
+            "dev.exs",
+        ] {
+            assert!(!is_local_development_path(path), "{path}");
+            assert_eq!(
+                classify(
+                    path,
+                    "password = \"s3cr3t-Real\"",
+                    "password-assignment",
+                    "x"
+                ),
+                HitClass::Secret,
+                "{path}"
+            );
         }
     }
 

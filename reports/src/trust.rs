@@ -385,6 +385,12 @@ pub struct TrustPage {
     pub evidence: EvidenceRef,
     pub counts: ClaimCounts,
     pub claims: Vec<ClaimResult>,
+    /// What the evidence is about (organisation, system, repository, commit, branch, dirty
+    /// flag, live targets), copied from the report so the page says what was scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::Provenance>,
+    /// What the scan covered and what it left out (excluded paths and why).
+    pub scope: crate::Scope,
 }
 
 pub fn evaluate(claims: &ClaimsFile, report: &Report, evidence: EvidenceRef) -> TrustPage {
@@ -411,6 +417,8 @@ pub fn evaluate(claims: &ClaimsFile, report: &Report, evidence: EvidenceRef) -> 
         evidence,
         counts,
         claims: results,
+        provenance: report.provenance.clone(),
+        scope: report.scope.clone(),
     }
 }
 

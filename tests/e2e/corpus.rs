@@ -72,6 +72,9 @@ fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
     assert!(cases.len() >= 5, "the corpus is in fixtures/corpus");
     let mut disagreements = Vec::new();
     let mut compared = 0;
+    // Per check: (reported fail/error findings the corpus lists, of which the verdict says
+    // fail/error too): precision on the corpus, printed with `-- --nocapture`.
+    let mut precision = std::collections::BTreeMap::<String, (usize, usize)>::default();
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         assert!(case.join("ORIGIN.md").is_file(), "{name}: ORIGIN.md");
@@ -85,6 +88,10 @@ fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
             let (status, severity) = got.map_or(("absent", None), |f| {
                 (f["status"].as_str().unwrap(), f["severity"].as_str())
             });
+            let reported = matches!(status, "fail" | "error");
+            let counted = precision.entry(e.check.clone()).or_default();
+            counted.0 += usize::from(reported);
+            counted.1 += usize::from(reported && matches!(e.status.as_str(), "fail" | "error"));
             let severity_ok = e.severity.is_none() || e.severity.as_deref() == severity;
             if status != e.status || !severity_ok {
                 disagreements.push(format!(
@@ -97,6 +104,14 @@ fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
                 ));
             }
         }
+    }
+    println!("| check | reported on the corpus | true | precision |\n|---|---|---|---|");
+    for (check, (reported, true_ones)) in &precision {
+        let pct = (*reported > 0).then(|| format!("{}%", true_ones * 100 / reported));
+        println!(
+            "| `{check}` | {reported} | {true_ones} | {} |",
+            pct.as_deref().unwrap_or("n/a")
+        );
     }
     assert!(compared >= 20, "only {compared} verdicts compared");
     assert!(

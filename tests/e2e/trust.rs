@@ -761,3 +761,71 @@ fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
             "claim `db-role` is Failing: ACC-01 is fail",
         ));
 }
+
+/// The trust page says what its evidence is about: organisation, system, repository without
+/// credentials, branch, commit, dirty flag, live targets, vouch version and the paths left out.
+#[test]
+fn trust_page_carries_the_provenance_of_its_evidence() {
+    use crate::distribution::git;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::create_dir_all(root.join("node_modules/left-pad")).unwrap();
+    std::fs::write(root.join(".github/workflows/ci.yml"), PINNED).unwrap();
+    std::fs::write(root.join("node_modules/left-pad/index.js"), "x\n").unwrap();
+    std::fs::write(
+        root.join("vouch.toml"),
+        "[report]\norganisation = \"Acme Inc.\"\nsystem = \"Billing\"\n",
+    )
+    .unwrap();
+    git(&root, &["init", "-q", "-b", "trunk"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["add", "-f", "node_modules/left-pad/index.js"]);
+    git(&root, &["commit", "-q", "-m", "init"]);
+    let remote = "https://bot:hunter2pass@git.example.com/acme/billing.git";
+    git(&root, &["remote", "add", "origin", remote]);
+    let commit = git(&root, &["rev-parse", "HEAD"]);
+    std::fs::write(dir.path().join("claims.toml"), CLAIMS).unwrap();
+    let report = dir.path().join("report.json");
+    vouch()
+        .arg("scan")
+        .arg(&root)
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let out = dir.path().join("trust");
+    vouch()
+        .arg("trust")
+        .arg("--claims")
+        .arg(dir.path().join("claims.toml"))
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    for name in ["trust.html", "trust.md"] {
+        // Markdown escapes `_` and friends outside code spans: compare what a reader sees.
+        let page = std::fs::read_to_string(out.join(name))
+            .unwrap()
+            .replace('\\', "");
+        for shown in [
+            "Acme Inc.",
+            "Billing",
+            "git.example.com/acme/billing.git",
+            "trunk",
+            commit.trim(),
+            "(clean)",
+            "node_modules",
+            env!("CARGO_PKG_VERSION"),
+        ] {
+            assert!(page.contains(shown), "{name} lacks {shown}:\n{page}");
+        }
+        assert!(
+            !page.contains("hunter2pass"),
+            "{name} leaks the remote's password"
+        );
+        assert!(!page.contains("bot:"), "{name} leaks the remote's user");
+    }
+}

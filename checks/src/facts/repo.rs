@@ -288,11 +288,14 @@ impl Dockerfile {
         if let Ok(n) = base.parse::<usize>() {
             return (n < index).then_some(n);
         }
-        self.stages[..index].iter().rposition(|s| {
-            s.alias
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(base))
-        })
+        let by_alias = |name: &str| {
+            self.stages[..index].iter().rposition(|s| {
+                s.alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(name))
+            })
+        };
+        by_alias(base).or_else(|| by_alias(&with_container_os(base)?))
     }
 
     /// Whether `name` (a `COPY --from=` or `--mount from=` operand inside stage `index`) names
@@ -324,6 +327,19 @@ impl Dockerfile {
             }
         }
     }
+}
+
+/// `base` with BuildKit's automatic `TARGETOS`/`BUILDOS` arguments set to `linux`, the OS of
+/// container images (`FROM binaries-$TARGETOS` → `binaries-linux`), when they are its only
+/// unresolved arguments; `None` otherwise. Architectures are never guessed.
+fn with_container_os(base: &str) -> Option<String> {
+    let mut out = base.to_owned();
+    for var in ["TARGETOS", "BUILDOS"] {
+        out = out
+            .replace(&format!("${{{var}}}"), "linux")
+            .replace(&format!("${var}"), "linux");
+    }
+    (out != base && !out.contains('$')).then_some(out)
 }
 
 /// One `FROM` stage of a Dockerfile.
@@ -403,6 +419,37 @@ pub struct Workflow {
     pub images: Vec<Located>,
     /// `run:` scripts with the line of their `run:` key.
     pub runs: Vec<Located>,
+    /// The `with:` inputs of each step that uses an action (`docker/build-push-action`'s
+    /// `file`, `sbom`, `provenance`…), for the checks that judge what an action is asked to do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub action_inputs: Vec<ActionInputs>,
+}
+
+/// One `uses:` step and its `with:` inputs. Scalar values are kept as text (`true`, `./x`);
+/// sequences and mappings are not kept. The value of an input whose name says it holds a
+/// credential (`password`, `token`, `*_key`…) is replaced by `<redacted>` unless it is a
+/// `${{ … }}` expression, so no literal secret enters the facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionInputs {
+    /// The `uses:` value.
+    pub uses: String,
+    /// The line of the `uses:` key.
+    pub line: u32,
+    pub with: std::collections::BTreeMap<String, String>,
+}
+
+impl ActionInputs {
+    /// The input's value, if set.
+    pub fn input(&self, name: &str) -> Option<&str> {
+        self.with.get(name).map(String::as_str)
+    }
+
+    /// Whether the step uses `action` (`owner/repo`), at any ref, case-insensitively.
+    pub fn uses_action(&self, action: &str) -> bool {
+        let name = self.uses.split('@').next().unwrap_or_default();
+        name.eq_ignore_ascii_case(action)
+    }
 }
 
 impl Default for Workflow {
@@ -414,6 +461,7 @@ impl Default for Workflow {
             uses: Vec::new(),
             images: Vec::new(),
             runs: Vec::new(),
+            action_inputs: Vec::new(),
         }
     }
 }

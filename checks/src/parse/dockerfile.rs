@@ -40,7 +40,9 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
                 for (key, default) in key_values(&ins.args, false) {
                     let Some(stage) = df.stages.last_mut() else {
                         // A default may use earlier ARGs: `ARG BASE=node:${NODE}-alpine`.
-                        let default = default.map(|d| substitute(&d, &global_args));
+                        let default = default
+                            .map(|d| substitute(&d, &global_args))
+                            .filter(|d| !is_placeholder(d));
                         let recorded = setting("ARG", &key, default.as_deref(), ins.line);
                         // Later `${KEY}`s see the redacted value, never the secret.
                         global_args.insert(key, default.map(|_| recorded.value.clone()));
@@ -50,6 +52,7 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
                     // A stage `ARG X` without a default re-imports the global one.
                     let value = default
                         .map(|d| substitute(&d, &scope.vars))
+                        .filter(|d| !is_placeholder(d))
                         .or_else(|| global_args.get(&key).cloned().flatten());
                     let recorded = setting("ARG", &key, value.as_deref(), ins.line);
                     scope.set(key, value.map(|_| recorded.value.clone()));
@@ -68,6 +71,22 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
         return Err("no FROM instruction: not a buildable Dockerfile".to_owned());
     }
     Ok(df)
+}
+
+/// An `ARG` default that only holds the place of a value the build passes in
+/// (`ARG RUNTIME_IMAGE=placeholder`, oauth2-proxy's form): taken as no default, so what it
+/// stands for stays unresolved instead of being judged as an image named `placeholder`.
+fn is_placeholder(default: &str) -> bool {
+    let word: String = default
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | '<' | '>'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        word.as_str(),
+        "placeholder" | "changeme" | "replaceme" | "overrideme" | "setme" | "tbd" | "todo"
+    )
 }
 
 /// Variables visible inside a stage: its `ARG`s and `ENV`s so far.
@@ -120,8 +139,10 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             record_from_refs(stage, scope, ins);
         }
         "CMD" | "ENTRYPOINT" => {
+            // The instruction and its command (redacted), e.g. `ENTRYPOINT ["/app"]`.
+            let text = format!("{} {}", ins.keyword, command_text(&ins.args));
             stage.command = Some(Located {
-                value: ins.keyword.clone(),
+                value: secrets::redact(&text).0,
                 line: ins.line,
             });
         }
@@ -560,6 +581,57 @@ mod tests {
         assert_eq!(s[1].base, "$OTHER:1");
         let s = stages("ARG TAG\nFROM alpine:${TAG:-3.20}\n");
         assert_eq!(s[0].base, "alpine:3.20");
+    }
+
+    #[test]
+    fn placeholder_defaults_stay_unresolved() {
+        let s = stages(
+            "ARG RUNTIME_IMAGE=placeholder\nARG TAG=3.20\nFROM ${RUNTIME_IMAGE}\nFROM alpine:${TAG}\n",
+        );
+        assert_eq!(s[0].base, "${RUNTIME_IMAGE}");
+        assert_eq!(s[1].base, "alpine:3.20");
+        let s = stages("FROM a\nARG U=<change-me>\nUSER $U\n");
+        assert_eq!(s[0].user.as_ref().unwrap().value, "$U");
+        // A real image whose name merely contains the word is kept.
+        assert_eq!(
+            stages("ARG B=placeholder-app:1\nFROM $B\n")[0].base,
+            "placeholder-app:1"
+        );
+    }
+
+    #[test]
+    fn target_os_stage_names_resolve_to_the_linux_stage() {
+        // docker/buildx's Dockerfile: one artefact stage per OS, chosen by `$TARGETOS`.
+        let text = "FROM golang:1.26 AS build\nRUN go build -o /out/buildx\n\
+                    FROM scratch AS binaries-unix\nCOPY --from=build /out/buildx /buildx\n\
+                    FROM binaries-unix AS binaries-linux\n\
+                    FROM scratch AS binaries-windows\nCOPY --from=build /out/buildx /buildx.exe\n\
+                    FROM binaries-${TARGETOS} AS binaries\nFROM binaries\n";
+        let df = parse("Dockerfile", text).unwrap();
+        assert_eq!(df.earlier_stage(4), Some(2));
+        let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
+        assert_eq!(
+            chain,
+            [
+                "binaries",
+                "binaries-${TARGETOS}",
+                "binaries-unix",
+                "scratch"
+            ]
+        );
+        // An architecture is never guessed, nor a stage that does not exist.
+        let df = parse(
+            "Dockerfile",
+            "FROM scratch AS out-amd64\nFROM out-$TARGETARCH\n",
+        )
+        .unwrap();
+        assert_eq!(df.earlier_stage(1), None);
+        let df = parse(
+            "Dockerfile",
+            "FROM scratch AS out-darwin\nFROM out-$TARGETOS\n",
+        )
+        .unwrap();
+        assert_eq!(df.earlier_stage(1), None);
     }
 
     #[test]

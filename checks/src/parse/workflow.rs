@@ -3,7 +3,7 @@
 use serde_norway::Value;
 
 use super::LineIndex;
-use crate::facts::repo::{Located, Workflow, WorkflowKind};
+use crate::facts::repo::{ActionInputs, Located, Workflow, WorkflowKind};
 use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
@@ -40,6 +40,15 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     for job in jobs.values() {
         if let Some(uses) = job.get("uses").and_then(Value::as_str) {
             push(&mut wf.uses, &mut lines, "uses", uses);
+            // A reusable workflow's `with:` inputs, like a step's.
+            if let Some(Value::Mapping(with)) = job.get("with") {
+                let line = wf.uses.last().map_or(0, |u| u.line);
+                wf.action_inputs.push(ActionInputs {
+                    uses: uses.to_owned(),
+                    line,
+                    with: scalar_inputs(with),
+                });
+            }
         }
         if let Some(container) = job.get("container")
             && let Some(image) = image_of(container)
@@ -67,6 +76,14 @@ fn collect_steps(steps: &Value, wf: &mut Workflow, lines: &mut LineIndex<'_>) {
     for step in steps {
         if let Some(uses) = step.get("uses").and_then(Value::as_str) {
             push(&mut wf.uses, lines, "uses", uses);
+            let line = wf.uses.last().map_or(0, |u| u.line);
+            if let Some(Value::Mapping(with)) = step.get("with") {
+                wf.action_inputs.push(ActionInputs {
+                    uses: uses.to_owned(),
+                    line,
+                    with: scalar_inputs(with),
+                });
+            }
         }
         if let Some(run) = step.get("run").and_then(Value::as_str) {
             let line = lines.next("run", "");
@@ -76,6 +93,28 @@ fn collect_steps(steps: &Value, wf: &mut Workflow, lines: &mut LineIndex<'_>) {
             });
         }
     }
+}
+
+/// The scalar `with:` inputs as text; credential-named inputs with a literal value redacted.
+fn scalar_inputs(with: &serde_norway::Mapping) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, value) in with {
+        let Some(key) = key.as_str() else { continue };
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        let literal = !text.trim_start().starts_with("${{");
+        let value = if literal && crate::redact::is_secret_param(key) {
+            "<redacted>".to_owned()
+        } else {
+            text
+        };
+        out.insert(key.to_owned(), value);
+    }
+    out
 }
 
 fn push(into: &mut Vec<Located>, lines: &mut LineIndex<'_>, key: &str, value: &str) {
@@ -172,6 +211,51 @@ jobs:
         );
         assert_eq!(wf.runs[0].value, "npm ci");
         assert_eq!(wf.runs[0].line, 16);
+    }
+
+    #[test]
+    fn action_inputs_are_kept_typed_and_literal_credentials_redacted() {
+        let text = r#"on: release
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/login-action@v3
+        with:
+          username: bot
+          password: hunter2-literal
+          registry-token: ${{ secrets.TOKEN }}
+      - uses: docker/build-push-action@v6
+        with:
+          file: ./deploy/Dockerfile
+          push: true
+          sbom: true
+          provenance: mode=max
+          tags: |
+            acme/api:1
+  binaries:
+    uses: docker/github-builder/.github/workflows/bake.yml@v1
+    with:
+      sbom: true
+      output: local
+"#;
+        let wf = parse(".github/workflows/release.yml", text).unwrap();
+        assert_eq!(wf.action_inputs.len(), 3);
+        let reusable = &wf.action_inputs[2];
+        assert!(reusable.uses_action("docker/github-builder/.github/workflows/bake.yml"));
+        assert_eq!((reusable.line, reusable.input("sbom")), (20, Some("true")));
+        let login = &wf.action_inputs[0];
+        assert_eq!(login.input("password"), Some("<redacted>"));
+        assert_eq!(login.input("username"), Some("bot"));
+        assert_eq!(login.input("registry-token"), Some("${{ secrets.TOKEN }}"));
+        let build = &wf.action_inputs[1];
+        assert!(build.uses_action("docker/build-push-action"));
+        assert_eq!(build.line, 11);
+        assert_eq!(build.input("file"), Some("./deploy/Dockerfile"));
+        assert_eq!(build.input("sbom"), Some("true"));
+        assert_eq!(build.input("push"), Some("true"));
+        assert_eq!(build.input("provenance"), Some("mode=max"));
+        assert!(!serde_json::to_string(&wf).unwrap().contains("hunter2"));
     }
 
     #[test]

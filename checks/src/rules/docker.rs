@@ -53,12 +53,36 @@ pub(crate) fn is_ubi_micro(reference: &str) -> bool {
             .is_some_and(|n| n == "ubi-micro" || n.ends_with("-micro"))
 }
 
+/// Microsoft's distroless images: Azure Linux (and CBL-Mariner) `distroless/*` repositories,
+/// and the .NET images built on them, marked by a `distroless` tag part
+/// (`mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0-distroless`).
+pub(crate) fn is_microsoft_distroless(reference: &str) -> bool {
+    let (name, tag) = name_and_tag(reference);
+    name.starts_with("mcr.microsoft.com/azurelinux/distroless/")
+        || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/")
+        || (name.starts_with("mcr.microsoft.com/dotnet/")
+            && tag.split('-').any(|part| part == "distroless"))
+}
+
 /// The well-known minimal bases `docker-minimal-base` accepts without configuration.
 pub(crate) fn is_known_minimal(reference: &str) -> bool {
     is_distroless(reference)
         || is_chainguard(reference)
         || is_chiseled(reference)
         || is_ubi_micro(reference)
+        || is_microsoft_distroless(reference)
+}
+
+/// A minimal base known by its repository name alone, whatever the tag: lets a reference whose
+/// tag is a build argument (`gcr.io/distroless/static:latest-${GOARCH}`) still be judged.
+pub(crate) fn is_minimal_by_name(reference: &str) -> bool {
+    let (name, _) = name_and_tag(reference);
+    !name.contains('$')
+        && (is_distroless(name)
+            || is_chainguard(name)
+            || is_ubi_micro(name)
+            || name.starts_with("mcr.microsoft.com/azurelinux/distroless/")
+            || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/"))
 }
 
 #[cfg(test)]
@@ -80,6 +104,31 @@ mod tests {
         ));
         assert!(is_known_minimal(
             "registry.access.redhat.com/ubi9/ubi-micro:9.4"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0-distroless"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/runtime-deps:10.0-azurelinux3.0-distroless-extra"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/azurelinux/distroless/minimal:3.0"
+        ));
+        assert!(!is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0"
+        ));
+        assert!(!is_known_minimal(
+            "mcr.microsoft.com/azurelinux/base/core:3.0"
+        ));
+        assert!(!is_known_minimal(
+            "example.com/dotnet/aspnet:10.0-distroless"
+        ));
+        assert!(is_minimal_by_name(
+            "gcr.io/distroless/static-debian13:latest-${GOARCH}"
+        ));
+        assert!(!is_minimal_by_name("${REGISTRY}/distroless/static:x"));
+        assert!(!is_minimal_by_name(
+            "mcr.microsoft.com/dotnet/aspnet:${TAG}"
         ));
         assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:8.0"));
         assert!(!is_known_minimal("registry.access.redhat.com/ubi9/ubi:9.4"));

@@ -1,7 +1,9 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
-use super::docker::{is_known_minimal, is_scratch, is_unresolved, name_and_tag, without_digest};
+use super::docker::{
+    is_known_minimal, is_minimal_by_name, is_scratch, is_unresolved, name_and_tag, without_digest,
+};
 use super::docker_role::shipped_dockerfiles;
 use super::unreadable_files;
 use crate::facts::repo::FileKind;
@@ -27,8 +29,9 @@ The base of the final stage of each Dockerfile that builds a shipped image (see
 following `FROM <earlier stage>` links to the image the chain really starts from. Minimal:
 `scratch`, `gcr.io/distroless/*`, `cgr.dev/chainguard/*`, chiseled images (a tag with a
 `chiseled` part, such as `mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled` or Canonical's
-`ubuntu/*:*-chiseled`), Red Hat UBI micro (`registry.access.redhat.com/*/ubi-micro`), and any glob
-listed in `vouch.toml`:
+`ubuntu/*:*-chiseled`), Microsoft's distroless images (`mcr.microsoft.com/azurelinux/distroless/*`
+and .NET tags with a `distroless` part, such as `aspnet:10.0-azurelinux3.0-distroless`), Red Hat
+UBI micro (`registry.access.redhat.com/*/ubi-micro`), and any glob listed in `vouch.toml`:
 
 ```toml
 [docker]
@@ -37,7 +40,8 @@ minimal_bases = ["docker.io/library/alpine:*", "registry.example.com/base/*"]
 
 A glob is matched against the reference without its digest (`alpine:3.20`) and against the
 name without tag (`alpine`); `*` also matches `/`. An unresolvable base (`FROM $BASE` with no
-default) or an invalid glob is an `error`.
+default) or an invalid glob is an `error`, except a repository minimal whatever its tag
+(`gcr.io/distroless/static:latest-${GOARCH}`).
 
 ## How to fix
 Build in a full image and copy the result into a minimal one:
@@ -100,6 +104,10 @@ fn judge(base: &str, allowed: &Result<GlobSet, String>) -> (Status, String) {
             Status::Pass,
             "the final stage is built FROM scratch".to_owned(),
         );
+    }
+    if is_unresolved(base) && is_minimal_by_name(base) {
+        let why = format!("`{base}` is a minimal base image whatever its tag");
+        return (Status::Pass, why);
     }
     if is_unresolved(base) {
         let why = format!("the final stage's base `{base}` cannot be resolved");

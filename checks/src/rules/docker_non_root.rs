@@ -25,11 +25,13 @@ do not declare one.
 The final stage of each Dockerfile that builds a shipped image.
 
 Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
-is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) of a release,
-deploy or publish workflow ships; one whose path marks it as tooling (under `.devcontainer/`,
+is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by
+`docker/build-push-action` (`file:`, else `context:`/Dockerfile) in a release, deploy or publish
+workflow ships; one whose path marks it as tooling (under `.devcontainer/`,
 `test/`, `tests/`, `e2e/`, `fuzz/`, `docs/`, `examples/`, `ci/`, `hack/`, `bench/`, `codegen/`…, or
 named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci`) does not; nor
-does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT`, which only exports build artefacts;
+does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT` (or one naming a package such as
+`/app.apk`), which only exports build artefacts;
 every other Dockerfile is judged as shipped. The finding's evidence says which rule decided.
 Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked secrets
 (`docker-no-secrets`).
@@ -41,8 +43,11 @@ anywhere in the chain, the base image's default user applies, which vouch can on
 images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
 (`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
 `wolfi-base` and `-dev` variants, which are not assumed — and Microsoft's chiseled .NET images
-(`mcr.microsoft.com/dotnet/*:*-chiseled*`), which run as the `app` user (1654) by default. Any other base without a `USER` fails: most images (`node`, `python`,
-`debian`…) default to root. A `USER $VAR` with no default is an `error`.
+(`mcr.microsoft.com/dotnet/*:*-chiseled*`), which run as the `app` user (1654) by default, and
+Nano Server images (`mcr.microsoft.com/windows/nanoserver`, .NET `*-nanoserver-*` tags), which
+run as `ContainerUser`. Any other base without a `USER` fails: most images (`node`, `python`,
+`debian`…) default to root. A `USER $VAR` with no default is an `error`, except
+`USER $APP_UID` on Microsoft's .NET images, which define `APP_UID=1654` (their `app` user).
 
 ## How to fix
 Add a user and switch to it at the end of the final stage:
@@ -92,6 +97,11 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
     };
     if let Some(user) = chain.iter().find_map(|s| s.user.as_ref()) {
         let name = user.value.split(':').next().unwrap_or_default().trim();
+        let root = chain.last().unwrap_or(last);
+        if let Some(uid) = base_image_user_variable(name, &root.base) {
+            let why = format!("runs as `USER {}`: {uid}", user.value);
+            return (Status::Pass, user.line, why);
+        }
         return if is_unresolved(&user.value) {
             let why = format!(
                 "`USER {}` uses a build argument with no default",
@@ -126,6 +136,19 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
     (Status::Fail, last.line, why)
 }
 
+/// A `USER $VAR` whose variable the base image itself defines as a non-root user: Microsoft's
+/// .NET images (8.0 and later) set `ENV APP_UID=1654`, the uid of their `app` user, so
+/// `USER $APP_UID` (the form their samples use) is that user. Returns the explanation.
+fn base_image_user_variable(user: &str, base: &str) -> Option<&'static str> {
+    let var = user
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    let (name, _) = name_and_tag(base);
+    (user.starts_with('$') && var == "APP_UID" && name.starts_with("mcr.microsoft.com/dotnet/"))
+        .then_some("Microsoft's .NET images define APP_UID=1654, their non-root `app` user")
+}
+
 /// `root`, uid 0, or Windows' `ContainerAdministrator`.
 fn is_root(user: &str) -> bool {
     user.is_empty()
@@ -141,6 +164,13 @@ fn nonroot_by_default(reference: &str) -> bool {
         return tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-");
     }
     if name.starts_with("mcr.microsoft.com/dotnet/") && is_chiseled(reference) {
+        return true;
+    }
+    // Nano Server images run as `ContainerUser`, not `ContainerAdministrator`, by default.
+    if name == "mcr.microsoft.com/windows/nanoserver"
+        || (name.starts_with("mcr.microsoft.com/dotnet/")
+            && tag.split('-').any(|part| part == "nanoserver"))
+    {
         return true;
     }
     is_chainguard(reference) && !name.ends_with("/wolfi-base") && !tag.contains("dev")
@@ -168,6 +198,32 @@ mod tests {
         assert_eq!(verdict("FROM a\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM scratch\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM a\nUSER $U\n"), (Status::Error, 2));
+    }
+
+    #[test]
+    fn dotnet_app_uid_and_nano_server_are_non_root() {
+        let sample = "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nRUN dotnet publish\n\
+                      FROM mcr.microsoft.com/dotnet/aspnet:10.0\nCOPY --from=build /app .\n\
+                      USER $APP_UID\nENTRYPOINT [\"./app\"]\n";
+        assert_eq!(verdict(sample), (Status::Pass, 5));
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/runtime:10.0\nUSER ${APP_UID}\n"),
+            (Status::Pass, 2)
+        );
+        // Only Microsoft's .NET images define APP_UID; elsewhere it is an unknown variable.
+        assert_eq!(verdict("FROM node:22\nUSER $APP_UID\n"), (Status::Error, 2));
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0\nUSER $UID\n"),
+            (Status::Error, 2)
+        );
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022\n"),
+            (Status::Pass, 1)
+        );
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-windowsservercore-ltsc2022\n"),
+            (Status::Fail, 1)
+        );
     }
 
     #[test]

@@ -11,15 +11,16 @@
 //! 2. A release, deploy or publish workflow names the Dockerfile in a `run:` step: it ships.
 //! 3. Its path marks it as tooling (a `.devcontainer/`, `test/`, `e2e/`, `fuzz/`, `docs/`…
 //!    directory, or a `Dockerfile.dev` / `test.Dockerfile` style name): it does not ship.
-//! 4. A final stage `FROM scratch` with no `CMD` or `ENTRYPOINT` starts no process: it only
-//!    exports build artefacts (`docker build --output`), so it is not a runtime image.
+//! 4. A final stage `FROM scratch` with no `CMD` or `ENTRYPOINT`, or one naming a package or
+//!    archive (`ENTRYPOINT ["/app.apk"]`), starts no process: it only exports build artefacts
+//!    (`docker build --output`), so it is not a runtime image.
 //! 5. Otherwise it ships: when in doubt, a Dockerfile is judged as the image it may well be.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Value, json};
 
 use super::docker::is_scratch;
-use crate::facts::repo::{Dockerfile, RepoFacts};
+use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
 use crate::settings::Settings;
 
@@ -73,6 +74,8 @@ const TOOLING_DIRS: &[&str] = &[
     "benchmarks",
     "bench",
     "codegen",
+    // protobuf code generators (`src/checkout/genproto/Dockerfile`)
+    "genproto",
     "hack",
 ];
 
@@ -94,6 +97,10 @@ const TOOLING_WORDS: &[&str] = &[
     "docs",
     "doc",
     "codegen",
+    "genproto",
+    // browser end-to-end test runners (`Dockerfile.cypress`)
+    "cypress",
+    "playwright",
     "lint",
     "bench",
     "loadtest",
@@ -194,8 +201,32 @@ fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String
             w.runs
                 .iter()
                 .any(|run| names_dockerfile(&run.value, &df.path))
+                || w.action_inputs
+                    .iter()
+                    .any(|step| builds_dockerfile(step, &df.path))
         })
         .map(|w| w.path.clone())
+}
+
+/// `docker/build-push-action` (or `bake-action` with a plain Dockerfile) building this path:
+/// its `file:` input, else `<context>/Dockerfile` (the action's default file).
+fn builds_dockerfile(step: &ActionInputs, path: &str) -> bool {
+    if !step.uses_action("docker/build-push-action") {
+        return false;
+    }
+    let normal = |p: &str| {
+        let p = p.trim().trim_matches(['"', '\'']);
+        let p = p.trim_start_matches("./");
+        p.trim_end_matches('/').to_owned()
+    };
+    let file = match (step.input("file"), step.input("context")) {
+        (Some(file), _) => normal(file),
+        (None, Some(context)) if !normal(context).is_empty() && normal(context) != "." => {
+            format!("{}/Dockerfile", normal(context))
+        }
+        (None, _) => "Dockerfile".to_owned(),
+    };
+    file == path
 }
 
 fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
@@ -246,10 +277,34 @@ fn tooling_path(path: &str) -> Option<String> {
         .map(|w| format!("its name says `{w}`: a development, test, CI or docs image"))
 }
 
+/// Package and archive files: a `FROM scratch` image whose `ENTRYPOINT` is one of these
+/// (`["/reactnativeapp.apk"]`) holds a build artefact and can start no process.
+const ARTEFACT_EXTENSIONS: &[&str] = &[
+    ".apk", ".aab", ".ipa", ".zip", ".tar", ".tgz", ".gz", ".deb", ".rpm", ".msi", ".dmg",
+];
+
 fn exports_artefacts_only(df: &Dockerfile) -> bool {
     let chain = df.final_chain();
+    let command = chain.iter().find_map(|s| s.command.as_ref());
     chain.last().is_some_and(|root| is_scratch(&root.base))
-        && chain.iter().all(|s| s.command.is_none())
+        && command.is_none_or(|c| runs_an_artefact(&c.value))
+}
+
+/// `ENTRYPOINT ["/app.apk"]`: the program named is a package or archive, not an executable.
+fn runs_an_artefact(command: &str) -> bool {
+    let args = command
+        .trim_start()
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, args)| args);
+    let program = args
+        .trim()
+        .trim_start_matches('[')
+        .split([',', ' ', ']'])
+        .map(|w| w.trim().trim_matches(['"', '\'']))
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ARTEFACT_EXTENSIONS.iter().any(|ext| program.ends_with(ext))
 }
 
 #[cfg(test)]
@@ -268,6 +323,8 @@ mod tests {
         let none = Settings::default();
         for path in [
             ".devcontainer/Dockerfile",
+            "src/checkout/genproto/Dockerfile",
+            "src/frontend/Dockerfile.cypress",
             "test/e2e/Dockerfile",
             "Dockerfile.dev",
             "docker/Dockerfile-test",
@@ -310,6 +367,66 @@ mod tests {
         ci.workflows[0].path = ".github/workflows/ci.yml".to_owned();
         let r = classify_text("test/Dockerfile", "FROM a\n", &ci, &Settings::default());
         assert!(!r.shipped);
+    }
+
+    #[test]
+    fn a_release_workflow_building_it_with_build_push_action_ships_it() {
+        use crate::facts::repo::ActionInputs;
+        let step = |with: &[(&str, &str)]| ActionInputs {
+            uses: "docker/build-push-action@v6".to_owned(),
+            line: 12,
+            with: with
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let repo = |inputs: Vec<ActionInputs>| RepoFacts {
+            workflows: vec![Workflow {
+                path: ".github/workflows/publish.yml".to_owned(),
+                triggers: vec!["push".to_owned()],
+                action_inputs: inputs,
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let none = Settings::default();
+        let by_file = repo(vec![step(&[
+            ("file", "./e2e/Dockerfile"),
+            ("push", "true"),
+        ])]);
+        let r = classify_text("e2e/Dockerfile", "FROM a\n", &by_file, &none);
+        assert!(r.shipped && r.why.contains("publish.yml"), "{}", r.why);
+        let by_context = repo(vec![step(&[("context", "./docs")])]);
+        assert!(classify_text("docs/Dockerfile", "FROM a\n", &by_context, &none).shipped);
+        // A matrix expression names no file: the path decides.
+        let matrix = repo(vec![step(&[("file", "${{ matrix.file }}")])]);
+        assert!(!classify_text("e2e/Dockerfile", "FROM a\n", &matrix, &none).shipped);
+        // Another file built by the workflow does not make this one shipped.
+        assert!(!classify_text("e2e/Dockerfile", "FROM a\n", &by_context, &none).shipped);
+    }
+
+    #[test]
+    fn a_scratch_image_whose_entrypoint_is_a_package_exports_an_artefact() {
+        let repo = RepoFacts::default();
+        let none = Settings::default();
+        let apk = "FROM node:22 AS builder\nRUN ./gradlew assembleRelease\nFROM scratch\n\
+                   COPY --from=builder /app.apk /reactnativeapp.apk\n\
+                   ENTRYPOINT [\"/reactnativeapp.apk\"]\n";
+        let r = classify_text("src/app/android.Dockerfile", apk, &repo, &none);
+        assert!(!r.shipped, "{}", r.why);
+        // A static binary in scratch is a runtime image (traefik/whoami's form).
+        let binary = "FROM golang:1 AS b\nRUN go build -o /whoami\nFROM scratch\n\
+                      COPY --from=b /whoami /whoami\nENTRYPOINT [\"/whoami\"]\n";
+        assert!(classify_text("Dockerfile", binary, &repo, &none).shipped);
+        assert!(
+            classify_text(
+                "Dockerfile",
+                "FROM scratch\nCOPY a /a\nCMD /a --zip\n",
+                &repo,
+                &none
+            )
+            .shipped
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{kube_faults, unreadable_files, workloads};
+use super::{deployed_workloads, kube_faults, unreadable_files};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -22,7 +22,9 @@ security contexts) and AWS FSBP ECS.5 recommend it.
 ## What is judged
 Every container and init container sets `securityContext.readOnlyRootFilesystem: true`.
 
-Workloads are read from manifests in the repository and from live clusters
+Workloads are read from manifests in the repository (except those under a test-data directory,
+`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
+from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
 with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
 
@@ -43,7 +45,7 @@ impl Check for K8sReadOnlyRootFs {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
         kube_faults(cx, out);
-        for w in workloads(cx) {
+        for w in deployed_workloads(cx) {
             let writable: Vec<_> = w
                 .containers
                 .iter()

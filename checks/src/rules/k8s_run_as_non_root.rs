@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{kube_faults, unreadable_files, workloads};
+use super::{deployed_workloads, kube_faults, unreadable_files};
 use crate::facts::kube::{Container, Workload};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
@@ -24,7 +24,9 @@ Every container and init container of a workload, with the container's `security
 overriding the pod's: it passes when the effective `runAsNonRoot` is `true` or the effective
 `runAsUser` is a non-zero UID. An explicit `runAsUser: 0` fails even with `runAsNonRoot`.
 
-Workloads are read from manifests in the repository and from live clusters
+Workloads are read from manifests in the repository (except those under a test-data directory,
+`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
+from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
 with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
 
@@ -45,7 +47,7 @@ impl Check for K8sRunAsNonRoot {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
         kube_faults(cx, out);
-        for w in workloads(cx) {
+        for w in deployed_workloads(cx) {
             let offenders: Vec<&Container> =
                 w.containers.iter().filter(|c| !non_root(w, c)).collect();
             let evidence = json!({

@@ -119,6 +119,38 @@ pub(crate) fn workloads<'a>(
     cx.facts.workloads()
 }
 
+/// Directory names whose Kubernetes manifests are test data (objects a test creates to
+/// observe, fixtures for a controller's tests), not workloads anyone deploys.
+const TEST_DATA_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testdata",
+    "test-data",
+    "testing",
+    "e2e",
+    "fixtures",
+    "__fixtures__",
+];
+
+/// The workloads the pod-hardening checks judge: every live one, and every manifest except
+/// those under a test-data directory (`tests/manifests/`, `internal/…/testdata/`).
+pub(crate) fn deployed_workloads<'a>(
+    cx: &Context<'a>,
+) -> impl Iterator<Item = &'a crate::facts::kube::Workload> {
+    workloads(cx).filter(|w| match &w.location {
+        Some(Location::File { path, .. }) => !is_test_data_path(path),
+        _ => true,
+    })
+}
+
+/// Whether a repository path lies under a test-data directory.
+pub(crate) fn is_test_data_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut dirs: Vec<&str> = lower.split('/').collect();
+    dirs.pop();
+    dirs.iter().any(|d| TEST_DATA_DIRS.contains(d))
+}
+
 /// Reports every live cluster that could not be read (subject `k8s://CONTEXT`) and every list
 /// that failed (subject `k8s://CONTEXT/NAMESPACE/KIND`, `*` for all namespaces) as `error`
 /// findings: workloads vouch could not see are never a silent pass.
@@ -189,5 +221,25 @@ mod tests {
         )));
         assert!(!is_digest_pinned("node:20@sha256:abc"));
         assert!(!is_digest_pinned("node:20"));
+    }
+
+    #[test]
+    fn test_data_manifests_are_told_from_deployed_ones() {
+        for path in [
+            "tests/manifests/job.yaml",
+            "tests/e2e/testdata/pods.yaml",
+            "internal/controller/testdata/file-transformer/deployment.yaml",
+            "pkg/Fixtures/deploy.yaml",
+        ] {
+            assert!(is_test_data_path(path), "{path}");
+        }
+        for path in [
+            "kubernetes-manifests/frontend.yaml",
+            "examples/standard/deployment.yaml",
+            "deploy/test-env.yaml",
+            "testing.yaml",
+        ] {
+            assert!(!is_test_data_path(path), "{path}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::supply_chain::script_line;
 use super::unreadable_files;
-use crate::facts::repo::{FileKind, RepoFacts, Workflow};
+use crate::facts::repo::{ActionInputs, FileKind, RepoFacts, Workflow};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct SbomPresent;
@@ -32,10 +32,14 @@ only on pull requests) produces one: `syft` with an SPDX or CycloneDX output for
 `composer CycloneDX:make-sbom`), the CycloneDX Gradle plugin's `cyclonedxBom`/`cyclonedxDirectBom`
 task, the CycloneDX Maven plugin's `makeBom`/`makeAggregateBom`/`makePackageBom` goals,
 `docker buildx build --sbom=true` or `--attest type=sbom`, `docker sbom`, `sbom-tool generate`,
-`spdx-sbom-generator`, and the `anchore/sbom-action`, `CycloneDX/gh-*-generate-sbom` and
-`advanced-security/sbom-generator-action` actions. Commands that only read an SBOM
-(`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's default table
-output. Action inputs are not read, so `docker/build-push-action` with `sbom: true` is not seen.
+`spdx-sbom-generator`, Kubernetes' `bom generate`, and the `anchore/sbom-action`,
+`CycloneDX/gh-*-generate-sbom` and
+`advanced-security/sbom-generator-action` actions, and `docker/build-push-action` or
+`docker/bake-action` (or Docker's reusable `docker/github-builder` build and bake workflows)
+with the input `sbom: true` (or `attests: type=sbom`; `provenance` alone
+attests how the image was built, not what it contains, and does not count). Commands that only
+read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's
+default table output.
 The finding points at the first
 committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
 with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
@@ -54,7 +58,7 @@ The committed SBOMs and every producing workflow step with its line and triggers
 /// Commands in a `run:` script that write a CycloneDX or SPDX document, one pattern per
 /// generator (matched case-insensitively on a logical line, continuations joined). Commands
 /// that only read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) are not here.
-const SBOM_COMMANDS: [(&str, &str); 13] = [
+const SBOM_COMMANDS: [(&str, &str); 14] = [
     // Syft's default output is a table: only an SPDX or CycloneDX output format is an SBOM.
     ("syft", r"(?:^|[\s/])syft\s.*\b(?:cyclonedx|spdx)"),
     (
@@ -88,6 +92,8 @@ const SBOM_COMMANDS: [(&str, &str); 13] = [
     ("docker sbom", r"\bdocker\s+sbom\s"),
     ("sbom-tool", r"(?:^|[\s/])sbom-tool(?:\.exe)?\s+generate\b"),
     ("spdx-sbom-generator", r"(?:^|[\s/])spdx-sbom-generator\b"),
+    // Kubernetes' `bom` (kubernetes-sigs/bom) writes SPDX.
+    ("bom generate", r"(?:^|[\s/])bom\s+generate\b"),
 ];
 
 /// `uses:` prefixes of actions that produce an SBOM.
@@ -180,6 +186,11 @@ fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
                 out.push((wf, used.line, used.value.clone()));
             }
         }
+        for step in &wf.action_inputs {
+            if let Some(what) = sbom_attesting_build(step) {
+                out.push((wf, step.line, what));
+            }
+        }
         for run in &wf.runs {
             if let Some((offset, text)) = sbom_command(&run.value) {
                 let line = script_line(run.line, run.value.contains('\n'), offset);
@@ -189,6 +200,26 @@ fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
         }
     }
     out
+}
+
+/// A Docker build action asked to attach an SBOM attestation to the image it builds.
+fn sbom_attesting_build(step: &ActionInputs) -> Option<String> {
+    let action = [
+        "docker/build-push-action",
+        "docker/bake-action",
+        // Docker's reusable build workflows take the same `sbom` input.
+        "docker/github-builder/.github/workflows/build.yml",
+        "docker/github-builder/.github/workflows/bake.yml",
+    ]
+    .into_iter()
+    .find(|a| step.uses_action(a))?;
+    let sbom_on = step
+        .input("sbom")
+        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"));
+    let attests_sbom = step
+        .input("attests")
+        .is_some_and(|v| v.contains("type=sbom"));
+    (sbom_on || attests_sbom).then(|| format!("{action} with sbom: true"))
 }
 
 fn runs_on_release(wf: &Workflow) -> bool {
@@ -257,6 +288,7 @@ mod tests {
             "docker buildx build --sbom=true -t acme/api .",
             "docker buildx build --attest type=sbom --push .",
             "sbom-tool generate -b out -bc . -pn api -pv 1.0 -ps acme",
+            "bom generate \\\n  --dirs=. \\\n  --output=$OUTPUT",
         ];
         for script in producers {
             assert!(sbom_command(script).is_some(), "{script}");
@@ -275,6 +307,8 @@ mod tests {
             "docker buildx build --sbom=false -t acme/api .",
             "docker buildx build -t acme/api .",
             "echo done\n# syft . -o spdx-json later",
+            "bom validate -e sbom.spdx",
+            "npm run bom",
         ];
         for script in readers {
             assert!(sbom_command(script).is_none(), "{script}");
@@ -299,5 +333,66 @@ mod tests {
             ..Workflow::default()
         };
         assert!(runs_on_release(&wf));
+    }
+
+    fn step(uses: &str, with: &[(&str, &str)]) -> ActionInputs {
+        ActionInputs {
+            uses: uses.to_owned(),
+            line: 7,
+            with: with
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn build_push_action_with_sbom_produces_one_and_provenance_alone_does_not() {
+        let build = "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83";
+        for with in [
+            &[("sbom", "true"), ("provenance", "mode=max")][..],
+            &[("sbom", "True")][..],
+            &[(
+                "attests",
+                "type=sbom,generator=docker/buildkit-syft-scanner",
+            )][..],
+        ] {
+            assert!(
+                sbom_attesting_build(&step(build, with)).is_some(),
+                "{with:?}"
+            );
+        }
+        assert!(
+            sbom_attesting_build(&step("docker/bake-action@v6", &[("sbom", "true")])).is_some()
+        );
+        let reusable = "docker/github-builder/.github/workflows/bake.yml@a492c6d04fd3315f67230809b44d60cc0acd50b3";
+        assert!(sbom_attesting_build(&step(reusable, &[("sbom", "true")])).is_some());
+        for with in [
+            &[("provenance", "mode=max")][..],
+            &[("sbom", "false"), ("provenance", "true")][..],
+            &[("push", "true")][..],
+        ] {
+            assert!(
+                sbom_attesting_build(&step(build, with)).is_none(),
+                "{with:?}"
+            );
+        }
+        assert!(
+            sbom_attesting_build(&step("acme/build-push-action@v1", &[("sbom", "true")])).is_none()
+        );
+
+        let repo = RepoFacts {
+            workflows: vec![Workflow {
+                path: ".github/workflows/release.yml".to_owned(),
+                triggers: vec!["release".to_owned()],
+                action_inputs: vec![step(build, &[("sbom", "true"), ("provenance", "mode=max")])],
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let found = producing_steps(&repo);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, 7);
+        assert_eq!(found[0].2, "docker/build-push-action with sbom: true");
     }
 }

@@ -62,7 +62,9 @@ or password still counts).
 
 Reported apart, never dropped: a private key, password assignment or `.env` value in a test tree
 (`test/`, `tests/`, `spec/`, `fixtures/`, `mocks/`, `examples/`, `testdata/`, `e2e/`…) or a file
-whose name says `test`, `spec`, `sample`, `example`, `fixture`, `mock`, `fake` or `dummy` fails
+whose name says `test`, `spec`, `sample`, `example`, `fixture`, `mock`, `fake` or `dummy`, or in a
+local development environment (`local-environment/`, `.devcontainer/`, Phoenix's `config/dev.exs`,
+Rails' `config/environments/development.rb`, `appsettings.Development.json`) fails
 at `low` severity, and so does a database URL password, a JWT signing secret or a PuTTY key
 there; provider tokens (AWS, GitHub, GitLab, Slack, Stripe live, Google, SendGrid, Twilio, npm,
 PyPI, Azure) stay critical wherever they are. A token whose variable part is a documented placeholder
@@ -134,7 +136,13 @@ fn report_file(path: &str, hits: &[&SecretHit], class: HitClass, out: &mut Findi
     let (what, severity, tail) = match class {
         HitClass::Secret => ("secret-looking value(s) committed", Severity::Critical, ""),
         HitClass::TestFixture => (
-            "secret-looking value(s) in test fixtures",
+            if crate::secret_context::is_local_development_path(path)
+                && !crate::secret_context::is_test_path(path)
+            {
+                "secret-looking value(s) in local development configuration"
+            } else {
+                "secret-looking value(s) in test fixtures"
+            },
             Severity::Low,
             " (reported apart at low severity; rotate it if it was ever used outside tests)",
         ),
