@@ -1,0 +1,292 @@
+//! The engine: `collect(settings, selection) -> Facts`, then `judge(facts, clock) -> Report`.
+//!
+//! Every source implements [`Source`] and is listed once in [`crate::sources::ALL`]. The engine
+//! asks each source for the targets it owns under the [`Selection`], runs the sources of a
+//! stage concurrently on the one tokio runtime (each source bounds its own targets by its
+//! configured limit: `[endpoint] concurrency`, `[aws] max_in_flight`, `[image] concurrency`…),
+//! and deposits what they collected into [`Facts`] in registry order, so the facts and the
+//! report never depend on which source finished first.
+//!
+//! Failing closed is the engine's job, not each source's: a source compiled out by its cargo
+//! feature, or whose collector panicked, still yields every selected target as unreadable
+//! (through [`Source::unreadable`]), so its checks say `error`, never nothing.
+
+pub mod progress;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use checks::Facts;
+use checks::facts::{Collection, FACTS_SCHEMA};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+pub use progress::{Board, Progress};
+
+/// What a source needs to read its targets: the scanned root, the effective settings, the
+/// selection, the clocks, and (for a [`Stage::AfterOthers`] source) the facts collected before.
+pub struct Context<'a> {
+    pub root: &'a Path,
+    pub settings: &'a checks::Settings,
+    pub selection: &'a Selection,
+    /// The printed time (`SOURCE_DATE_EPOCH` honoured): the repository's `collected_at`.
+    pub printed_at: &'a str,
+    /// The real time live evidence is stamped and judged with (never `SOURCE_DATE_EPOCH`).
+    pub live_at: &'a str,
+    /// What the sources of earlier stages collected (empty facts in the first stage).
+    pub earlier: &'a Facts,
+}
+
+/// When a source runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Concurrently with every other first-stage source.
+    First,
+    /// After the first stage, reading what it collected (registry images of the workloads and
+    /// Dockerfiles found in the repository and in live clusters).
+    AfterOthers,
+}
+
+/// What a source read: its collection records (who read what, from where, when, or why not)
+/// and how its facts go into [`Facts`].
+pub struct Collected {
+    pub collections: Vec<Collection>,
+    pub deposit: Box<dyn FnOnce(&mut Facts) + Send>,
+}
+
+impl Collected {
+    pub fn new(
+        collections: Vec<Collection>,
+        deposit: impl FnOnce(&mut Facts) + Send + 'static,
+    ) -> Self {
+        Collected {
+            collections,
+            deposit: Box::new(deposit),
+        }
+    }
+}
+
+/// One kind of target read into [`Facts`]. Sources do all I/O and judge nothing.
+pub trait Source: Sync {
+    /// The source's name: `repo`, `postgres`, `aws`… (its collections' `source`).
+    fn kind(&self) -> &'static str;
+
+    /// Whether it contacts a live system. A live source reads only the targets the command
+    /// line selects; a static one reads the repository on every scan.
+    fn live(&self) -> bool {
+        true
+    }
+
+    /// The cargo feature this build lacks to read it (`Some("aws")`), if any.
+    fn compiled_out(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn stage(&self) -> Stage {
+        Stage::First
+    }
+
+    /// The names `--target` selects its configured targets by (`[[target.<kind>]]` names; an
+    /// endpoint's URL).
+    fn configured(&self, _settings: &checks::Settings) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The targets to read under `cx.selection`: by default the configured ones it selects.
+    fn targets(&self, cx: &Context<'_>) -> Vec<String> {
+        (self.configured(cx.settings).into_iter())
+            .filter(|name| cx.selection.wants(name))
+            .collect()
+    }
+
+    /// Reads `targets` (never empty), each at most once, concurrently within the source's
+    /// configured limit; `progress` shows it while it runs. Every target ends up in the facts,
+    /// read or marked unreadable. The default is for a build without the source's feature.
+    fn collect<'a>(
+        &'a self,
+        cx: &'a Context<'a>,
+        targets: Vec<String>,
+        progress: Progress,
+    ) -> BoxFuture<'a, Collected> {
+        let _ = progress;
+        let cause = built_without(self.compiled_out().unwrap_or(self.kind()));
+        async move { self.unreadable(cx, &targets, &cause) }.boxed()
+    }
+
+    /// `targets` as facts saying they could not be read, because `cause`: what the engine
+    /// records when the source is compiled out or its collector stopped.
+    fn unreadable(&self, cx: &Context<'_>, targets: &[String], cause: &str) -> Collected;
+}
+
+/// The message for a target whose source this build lacks.
+pub fn built_without(feature: &str) -> String {
+    format!(
+        "this vouch was built without the `{feature}` feature; rebuild with `--features {feature}`"
+    )
+}
+
+/// The live targets the command line asked for. The rule: the repository is read on every
+/// scan; a live target (database, account, cluster, image, endpoint) only when the command
+/// line names it (`--target NAME`, `--endpoint URL`) or asks for all (`--all-targets`).
+/// vouch.toml describes targets; on its own it never makes a scan contact anything.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    pub names: Vec<String>,
+    pub all: bool,
+    /// `--static-only`: nothing live, said out loud.
+    pub static_only: bool,
+}
+
+impl Selection {
+    pub fn wants(&self, name: &str) -> bool {
+        !self.static_only && (self.all || self.names.iter().any(|n| n == name))
+    }
+}
+
+/// Runs every registered source the selection asks for, on the caller's runtime.
+pub async fn collect(
+    root: &Path,
+    settings: checks::Settings,
+    selection: &Selection,
+    printed_at: &str,
+) -> Result<Facts> {
+    collect_with(crate::sources::ALL, root, settings, selection, printed_at).await
+}
+
+/// [`collect`] over the given sources (`--since` reads a past revision with the repository
+/// source alone).
+pub async fn collect_with(
+    sources: &[&dyn Source],
+    root: &Path,
+    settings: checks::Settings,
+    selection: &Selection,
+    printed_at: &str,
+) -> Result<Facts> {
+    check_names(sources, &settings, selection)?;
+    note_unselected(sources, &settings, selection);
+    // Live evidence is stamped with the real time: checks judge it against that instant (a
+    // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
+    let live_at = crate::clock::real_now();
+    let mut facts = Facts {
+        schema: FACTS_SCHEMA.to_owned(),
+        settings,
+        ..Facts::default()
+    };
+    let board = Board::for_stderr();
+    for stage in [Stage::First, Stage::AfterOthers] {
+        let cx = Context {
+            root,
+            settings: &facts.settings,
+            selection,
+            printed_at,
+            live_at: &live_at,
+            earlier: &facts,
+        };
+        let runs = sources
+            .iter()
+            .filter(|s| s.stage() == stage)
+            .map(|source| run_source(*source, &cx, &board));
+        let collected: Vec<Option<Collected>> = futures_util::future::join_all(runs).await;
+        for c in collected.into_iter().flatten() {
+            facts.collections.extend(c.collections);
+            (c.deposit)(&mut facts);
+        }
+    }
+    board.clear();
+    Ok(facts)
+}
+
+/// One source over its selected targets; `None` when it has none. Compiled out or panicked,
+/// its targets are recorded as unreadable.
+async fn run_source(source: &dyn Source, cx: &Context<'_>, board: &Board) -> Option<Collected> {
+    let targets = source.targets(cx);
+    if targets.is_empty() {
+        return None;
+    }
+    if let Some(feature) = source.compiled_out() {
+        return Some(source.unreadable(cx, &targets, &built_without(feature)));
+    }
+    let progress = board.add(source.kind(), targets.len());
+    let run = std::panic::AssertUnwindSafe(source.collect(cx, targets.clone(), progress.clone()));
+    let collected = match run.catch_unwind().await {
+        Ok(collected) => collected,
+        Err(_) => source.unreadable(cx, &targets, "the collector stopped unexpectedly"),
+    };
+    progress.finish();
+    Some(collected)
+}
+
+/// `--target NAME` must name a configured target.
+fn check_names(
+    sources: &[&dyn Source],
+    settings: &checks::Settings,
+    selection: &Selection,
+) -> Result<()> {
+    for name in &selection.names {
+        let known = sources
+            .iter()
+            .any(|s| s.configured(settings).iter().any(|n| n == name));
+        if !known {
+            bail!("--target {name}: no target named `{name}` in the configuration");
+        }
+    }
+    Ok(())
+}
+
+/// Says which configured live targets this scan leaves alone, so a scan that reads less than
+/// vouch.toml describes is never mistaken for one that read everything.
+fn note_unselected(sources: &[&dyn Source], settings: &checks::Settings, selection: &Selection) {
+    let mut left: Vec<String> = Vec::new();
+    let mut count = 0;
+    for source in sources.iter().filter(|s| s.live()) {
+        let n = (source.configured(settings).iter())
+            .filter(|name| !selection.wants(name))
+            .count();
+        if n > 0 {
+            count += n;
+            left.push(format!("{} {n}", source.kind()));
+        }
+    }
+    if count == 0 {
+        return;
+    }
+    let which = left.join(", ");
+    if selection.static_only {
+        crate::notes::note(format_args!(
+            "--static-only: {count} configured live target(s) not read ({which})"
+        ));
+    } else {
+        crate::notes::note(format_args!(
+            "{count} configured live target(s) not read ({which}): name them with --target NAME, \
+             or use --all-targets"
+        ));
+    }
+}
+
+/// Judges collected facts at `clock`: the checks, then the report (waivers, suppressions,
+/// attestations applied).
+pub fn judge(facts: &Facts, clock: &reports::Clock) -> reports::Report {
+    crate::pack::judge(facts, clock)
+}
+
+/// The one tokio runtime of a vouch process, for the commands that collect.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+}
+
+/// Runs blocking work (a file walk, parsing) off the async threads, so it overlaps with the
+/// live sources. A panic becomes `Err`.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Ok(value),
+        Err(e) => bail!("the collector stopped unexpectedly: {e}"),
+    }
+}
+
+/// An owned copy of the root, for blocking work.
+pub fn owned_root(cx: &Context<'_>) -> PathBuf {
+    cx.root.to_path_buf()
+}
