@@ -245,20 +245,21 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     attestations: Option<PathBuf>,
     /// Also probe this live HTTPS endpoint (TLS, certificate, headers); repeatable. Added to the
-    /// configuration's `[[target.endpoint]]` list.
+    /// configuration's `[[target.endpoint]]` list and selected.
     #[arg(long = "endpoint", value_name = "URL")]
     endpoints: Vec<String>,
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
     /// Also audit this live target of vouch.toml (repeatable): a `[[target.postgres]]`,
-    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name. Selecting a kube or image target also
-    /// verifies the images of collected workloads in their registries (`[image]`).
+    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name, or a `[[target.endpoint]]`
+    /// URL. Selecting a kube or image target also verifies the images of collected workloads in
+    /// their registries (`[image]`).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
-    /// Also audit every live target of vouch.toml, and verify registry images (`[image]`).
-    /// Without this or --target, only the repository and endpoints (`--endpoint`,
-    /// `[[target.endpoint]]`) are read.
+    /// Also audit every live target of vouch.toml (endpoints included), and verify registry
+    /// images (`[image]`). Without this, --target or --endpoint, no live target is contacted:
+    /// vouch.toml describes targets, the command line selects them.
     #[arg(long, conflicts_with = "targets")]
     all_targets: bool,
     /// Judge the repository as it was at this git revision (read from git objects) too, and
@@ -266,7 +267,8 @@ struct ScanArgs {
     #[arg(long, value_name = "REF", conflicts_with = "baseline")]
     since: Option<String>,
     /// Read only the repository's files and migrations: no endpoint probe, no live target, no
-    /// registry request, whatever vouch.toml configures (pre-commit hooks, offline runs).
+    /// registry request (the default without a selection, said explicitly: it refuses
+    /// --target, --all-targets and --endpoint), for pre-commit hooks and offline runs.
     #[arg(long, conflicts_with_all = ["targets", "all_targets", "endpoints"])]
     static_only: bool,
     #[command(flatten)]

@@ -13,7 +13,7 @@
 
 pub mod progress;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, bail};
 use checks::Facts;
@@ -286,7 +286,215 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     }
 }
 
-/// An owned copy of the root, for blocking work.
-pub fn owned_root(cx: &Context<'_>) -> PathBuf {
-    cx.root.to_path_buf()
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code: a panic is the failure report
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use checks::facts::endpoint::Endpoint;
+
+    use super::*;
+
+    /// A live source over the named targets; each read target becomes an endpoint fact.
+    struct Fake {
+        kind: &'static str,
+        names: &'static [&'static str],
+        without: Option<&'static str>,
+        delay: Duration,
+        panics: bool,
+        reads: AtomicUsize,
+    }
+
+    impl Fake {
+        const fn new(kind: &'static str, names: &'static [&'static str]) -> Fake {
+            Fake {
+                kind,
+                names,
+                without: None,
+                delay: Duration::ZERO,
+                panics: false,
+                reads: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    fn record(kind: &str, targets: &[String], error: Option<&str>) -> Collected {
+        let collections = (targets.iter())
+            .map(|t| Collection {
+                source: kind.to_owned(),
+                target: t.clone(),
+                error: error.map(str::to_owned),
+                ..Collection::default()
+            })
+            .collect();
+        let endpoints: Vec<Endpoint> = (targets.iter())
+            .map(|t| Endpoint {
+                url: t.clone(),
+                error: error.map(str::to_owned),
+                ..Endpoint::default()
+            })
+            .collect();
+        Collected::new(collections, move |facts| facts.endpoints.extend(endpoints))
+    }
+
+    impl Source for Fake {
+        fn kind(&self) -> &'static str {
+            self.kind
+        }
+        fn compiled_out(&self) -> Option<&'static str> {
+            self.without
+        }
+        fn configured(&self, _: &checks::Settings) -> Vec<String> {
+            self.names.iter().map(ToString::to_string).collect()
+        }
+        fn collect<'a>(
+            &'a self,
+            _cx: &'a Context<'a>,
+            targets: Vec<String>,
+            progress: Progress,
+        ) -> BoxFuture<'a, Collected> {
+            async move {
+                self.reads.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(self.delay).await;
+                assert!(!self.panics, "the fake collector panics");
+                for _ in &targets {
+                    progress.target_done();
+                }
+                record(self.kind, &targets, None)
+            }
+            .boxed()
+        }
+        fn unreadable(&self, _cx: &Context<'_>, targets: &[String], cause: &str) -> Collected {
+            record(self.kind, targets, Some(cause))
+        }
+    }
+
+    fn run(sources: &[&dyn Source], selection: &Selection) -> Result<Facts> {
+        let root = Path::new(".");
+        runtime()?.block_on(collect_with(
+            sources,
+            root,
+            checks::Settings::default(),
+            selection,
+            "2023-11-14T22:13:20Z",
+        ))
+    }
+
+    fn named(names: &[&str]) -> Selection {
+        Selection {
+            names: names.iter().map(ToString::to_string).collect(),
+            ..Selection::default()
+        }
+    }
+
+    fn read(facts: &Facts) -> Vec<(String, Option<String>)> {
+        (facts.collections.iter())
+            .map(|c| (format!("{}/{}", c.source, c.target), c.error.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_compiled_out_source_records_each_selected_target_unreadable_once() {
+        let source = Fake {
+            without: Some("cloud"),
+            ..Fake::new("cloud", &["a", "b", "c"])
+        };
+        let facts = run(&[&source], &named(&["a", "c"])).unwrap();
+        let cause = built_without("cloud");
+        assert_eq!(
+            read(&facts),
+            [
+                ("cloud/a".to_owned(), Some(cause.clone())),
+                ("cloud/c".to_owned(), Some(cause.clone())),
+            ]
+        );
+        assert_eq!(facts.endpoints.len(), 2, "the facts say it too");
+        assert_eq!(source.reads.load(Ordering::SeqCst), 0, "nothing was read");
+    }
+
+    #[test]
+    fn a_collector_that_panics_leaves_its_targets_unreadable_and_the_others_read() {
+        let broken = Fake {
+            panics: true,
+            ..Fake::new("broken", &["x"])
+        };
+        let fine = Fake::new("fine", &["y"]);
+        let facts = run(&[&broken, &fine], &named(&["x", "y"])).unwrap();
+        assert_eq!(
+            read(&facts),
+            [
+                (
+                    "broken/x".to_owned(),
+                    Some("the collector stopped unexpectedly".to_owned())
+                ),
+                ("fine/y".to_owned(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn facts_follow_the_registry_order_not_the_finishing_order() {
+        let slow = Fake {
+            delay: Duration::from_millis(200),
+            ..Fake::new("slow", &["s"])
+        };
+        let fast = Fake::new("fast", &["f"]);
+        let started = std::time::Instant::now();
+        let facts = run(&[&slow, &fast], &named(&["s", "f"])).unwrap();
+        assert_eq!(read(&facts)[0].0, "slow/s");
+        assert_eq!(facts.endpoints[0].url, "s");
+        assert_eq!(facts.endpoints[1].url, "f");
+        let both = Fake {
+            delay: Duration::from_millis(200),
+            ..Fake::new("other", &["o"])
+        };
+        let started_both = std::time::Instant::now();
+        run(&[&slow, &both], &named(&["s", "o"])).unwrap();
+        // Two 200 ms sources side by side take about 200 ms, not 400: they run concurrently.
+        assert!(
+            started_both.elapsed() < Duration::from_millis(390),
+            "{started:?}"
+        );
+    }
+
+    #[test]
+    fn live_targets_are_read_only_when_selected() {
+        let source = Fake::new("db", &["a", "b"]);
+        let facts = run(&[&source], &Selection::default()).unwrap();
+        assert!(facts.collections.is_empty());
+        assert_eq!(source.reads.load(Ordering::SeqCst), 0);
+        let all = Selection {
+            all: true,
+            ..Selection::default()
+        };
+        assert_eq!(run(&[&source], &all).unwrap().collections.len(), 2);
+        let static_only = Selection {
+            all: true,
+            static_only: true,
+            ..Selection::default()
+        };
+        assert!(
+            run(&[&source], &static_only)
+                .unwrap()
+                .collections
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_unknown_target_name_is_an_error_naming_it() {
+        let source = Fake::new("db", &["a"]);
+        let err = run(&[&source], &named(&["nope"])).unwrap_err().to_string();
+        assert!(err.contains("--target nope"), "{err}");
+    }
+
+    #[test]
+    fn the_registry_lists_each_kind_once() {
+        let mut kinds: Vec<_> = crate::sources::ALL.iter().map(|s| s.kind()).collect();
+        let n = kinds.len();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), n, "{kinds:?}");
+    }
 }

@@ -4,6 +4,7 @@
 //! every handle is a no-op, so sources report progress unconditionally.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -142,7 +143,7 @@ impl Progress {
             .unwrap_or_default();
         let mut msg = String::new();
         if let Some(unit) = unit {
-            msg.push_str(&format!(", {units} {unit}(s)"));
+            let _ = write!(msg, ", {units} {unit}(s)");
         }
         if !doing.is_empty() {
             msg.push_str(", ");

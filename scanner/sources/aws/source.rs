@@ -73,5 +73,7 @@ fn deposit(accounts: Vec<Account>, live_at: &str) -> Collected {
             error: a.error.clone(),
         })
         .collect();
-    Collected::new(collections, move |facts| facts.aws.extend(accounts))
+    Collected::new(collections, move |facts| {
+        facts.aws.extend(accounts);
+    })
 }

@@ -70,5 +70,7 @@ fn deposit(endpoints: Vec<Endpoint>) -> Collected {
             error: ep.error.clone(),
         })
         .collect();
-    Collected::new(collections, move |facts| facts.endpoints.extend(endpoints))
+    Collected::new(collections, move |facts| {
+        facts.endpoints.extend(endpoints);
+    })
 }

@@ -134,5 +134,7 @@ fn deposit(images: Vec<Image>, requests: u64, error: Option<String>, live_at: &s
         collected_at: live_at.to_owned(),
         error,
     };
-    Collected::new(vec![collection], move |facts| facts.images.extend(images))
+    Collected::new(vec![collection], move |facts| {
+        facts.images.extend(images);
+    })
 }

@@ -70,5 +70,7 @@ fn deposit(clusters: Vec<Cluster>, live_at: &str) -> Collected {
             error: cluster.error.clone(),
         })
         .collect();
-    Collected::new(collections, move |facts| facts.kube.extend(clusters))
+    Collected::new(collections, move |facts| {
+        facts.kube.extend(clusters);
+    })
 }

@@ -47,5 +47,7 @@ impl Source for Databases {
 
 fn deposit(read: Vec<(checks::facts::Collection, checks::facts::pg::Database)>) -> Collected {
     let (collections, databases): (Vec<_>, Vec<_>) = read.into_iter().unzip();
-    Collected::new(collections, move |facts| facts.postgres.extend(databases))
+    Collected::new(collections, move |facts| {
+        facts.postgres.extend(databases);
+    })
 }

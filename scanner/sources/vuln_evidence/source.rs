@@ -65,6 +65,6 @@ impl Source for ScannerOutputs {
 /// and any error.
 fn deposit(reports: Vec<VulnReport>) -> Collected {
     Collected::new(Vec::new(), move |facts| {
-        facts.vulnerabilities.extend(reports)
+        facts.vulnerabilities.extend(reports);
     })
 }
