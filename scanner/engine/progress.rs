@@ -125,8 +125,9 @@ impl Progress {
         self.redraw();
     }
 
+    /// Stops the spinner; the line stays, with its final counts, until the board is cleared.
     pub(super) fn finish(&self) {
-        self.inner.bar.finish_and_clear();
+        self.inner.bar.finish();
     }
 
     fn redraw(&self) {
