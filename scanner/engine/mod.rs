@@ -99,23 +99,36 @@ pub trait Source: Sync {
             .collect()
     }
 
-    /// Reads `targets` (never empty), each at most once, concurrently within the source's
-    /// configured limit; `progress` shows it while it runs. Every target ends up in the facts,
-    /// read or marked unreadable. The default is for a build without the source's feature.
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
-        let _ = progress;
+    /// Reads the job's targets (never none), each at most once, concurrently within the
+    /// source's configured limit, showing its progress. Every target ends up in the facts, read
+    /// or marked unreadable. The default is for a build without the source's feature.
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         let cause = built_without(self.compiled_out().unwrap_or(self.kind()));
-        async move { self.unreadable(cx, &targets, &cause) }.boxed()
+        async move { self.unreadable(cx, &job.targets, &cause) }.boxed()
     }
 
     /// `targets` as facts saying they could not be read, because `cause`: what the engine
     /// records when the source is compiled out or its collector stopped.
     fn unreadable(&self, cx: &Context<'_>, targets: &[String], cause: &str) -> Collected;
+}
+
+/// What [`Source::collect`] returns.
+pub type Reading<'a> = BoxFuture<'a, Collected>;
+
+/// One source's work in a scan: the targets to read, and the line showing its progress.
+pub struct Job {
+    pub targets: Vec<String>,
+    pub progress: Progress,
+}
+
+impl Job {
+    /// The configured entries among `items` that the job reads, by their `name`.
+    pub fn pick<T: Clone>(&self, items: &[T], name: impl Fn(&T) -> &str) -> Vec<T> {
+        (items.iter())
+            .filter(|item| self.targets.iter().any(|t| t == name(item)))
+            .cloned()
+            .collect()
+    }
 }
 
 /// The message for a target whose source this build lacks.
@@ -207,7 +220,11 @@ async fn run_source(source: &dyn Source, cx: &Context<'_>, board: &Board) -> Opt
         return Some(source.unreadable(cx, &targets, &built_without(feature)));
     }
     let progress = board.add(source.kind(), targets.len());
-    let run = std::panic::AssertUnwindSafe(source.collect(cx, targets.clone(), progress.clone()));
+    let job = Job {
+        targets: targets.clone(),
+        progress: progress.clone(),
+    };
+    let run = std::panic::AssertUnwindSafe(source.collect(cx, job));
     let collected = match run.catch_unwind().await {
         Ok(collected) => collected,
         Err(_) => source.unreadable(cx, &targets, "the collector stopped unexpectedly"),
@@ -348,20 +365,15 @@ mod tests {
         fn configured(&self, _: &checks::Settings) -> Vec<String> {
             self.names.iter().map(ToString::to_string).collect()
         }
-        fn collect<'a>(
-            &'a self,
-            _cx: &'a Context<'a>,
-            targets: Vec<String>,
-            progress: Progress,
-        ) -> BoxFuture<'a, Collected> {
+        fn collect<'a>(&'a self, _cx: &'a Context<'a>, job: Job) -> Reading<'a> {
             async move {
                 self.reads.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(self.delay).await;
                 assert!(!self.panics, "the fake collector panics");
-                for _ in &targets {
-                    progress.target_done();
+                for _ in &job.targets {
+                    job.progress.target_done();
                 }
-                record(self.kind, &targets, None)
+                record(self.kind, &job.targets, None)
             }
             .boxed()
         }

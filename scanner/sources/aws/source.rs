@@ -4,12 +4,10 @@ use checks::facts::Collection;
 use checks::facts::aws::Account;
 #[cfg(feature = "aws")]
 use futures_util::FutureExt;
-#[cfg(feature = "aws")]
-use futures_util::future::BoxFuture;
 
-#[cfg(feature = "aws")]
-use crate::engine::Progress;
 use crate::engine::{Collected, Context, Source};
+#[cfg(feature = "aws")]
+use crate::engine::{Job, Reading};
 
 pub struct Accounts;
 
@@ -30,18 +28,10 @@ impl Source for Accounts {
     }
 
     #[cfg(feature = "aws")]
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
-            let selected = (cx.settings.target.aws.iter())
-                .filter(|t| targets.contains(&t.name))
-                .cloned()
-                .collect();
-            let accounts = super::collect(selected, &cx.settings.aws, progress).await;
+            let selected = job.pick(&cx.settings.target.aws, |t| &t.name);
+            let accounts = super::collect(selected, &cx.settings.aws, job.progress).await;
             deposit(accounts, cx.live_at)
         }
         .boxed()

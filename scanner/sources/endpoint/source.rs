@@ -5,12 +5,10 @@ use checks::facts::Collection;
 use checks::facts::endpoint::Endpoint;
 #[cfg(feature = "endpoint")]
 use futures_util::FutureExt;
-#[cfg(feature = "endpoint")]
-use futures_util::future::BoxFuture;
 
-#[cfg(feature = "endpoint")]
-use crate::engine::Progress;
 use crate::engine::{Collected, Context, Source};
+#[cfg(feature = "endpoint")]
+use crate::engine::{Job, Reading};
 
 pub struct Endpoints;
 
@@ -31,18 +29,11 @@ impl Source for Endpoints {
     }
 
     #[cfg(feature = "endpoint")]
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
-            let selected = (super::targets(cx.settings).into_iter())
-                .filter(|t| targets.contains(&t.url))
-                .collect();
+            let selected = job.pick(&super::targets(cx.settings), |t| &t.url);
             let concurrency = cx.settings.endpoint.concurrency;
-            deposit(super::collect(selected, concurrency, cx.live_at, &progress).await)
+            deposit(super::collect(selected, concurrency, cx.live_at, &job.progress).await)
         }
         .boxed()
     }

@@ -10,12 +10,10 @@ use checks::facts::image::Image;
 use checks::settings::ImageTarget;
 #[cfg(feature = "image")]
 use futures_util::FutureExt;
-#[cfg(feature = "image")]
-use futures_util::future::BoxFuture;
 
-#[cfg(feature = "image")]
-use crate::engine::Progress;
 use crate::engine::{Collected, Context, Source, Stage};
+#[cfg(feature = "image")]
+use crate::engine::{Job, Reading};
 
 pub struct Images;
 
@@ -56,16 +54,11 @@ impl Source for Images {
     }
 
     #[cfg(feature = "image")]
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
-            let wanted = wanted_among(cx, &targets);
+            let wanted = wanted_among(cx, &job.targets);
             let outcome = super::collect(wanted, &cx.settings.image).await;
-            progress.count("request", outcome.requests);
+            job.progress.count("request", outcome.requests);
             deposit(outcome.images, outcome.requests, outcome.error, cx.live_at)
         }
         .boxed()

@@ -5,12 +5,10 @@ use checks::facts::Collection;
 use checks::facts::kube::Cluster;
 #[cfg(feature = "kube")]
 use futures_util::FutureExt;
-#[cfg(feature = "kube")]
-use futures_util::future::BoxFuture;
 
-#[cfg(feature = "kube")]
-use crate::engine::Progress;
 use crate::engine::{Collected, Context, Source};
+#[cfg(feature = "kube")]
+use crate::engine::{Job, Reading};
 
 pub struct Clusters;
 
@@ -31,18 +29,10 @@ impl Source for Clusters {
     }
 
     #[cfg(feature = "kube")]
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
-            let selected: Vec<_> = (cx.settings.target.kube.iter())
-                .filter(|t| targets.contains(&t.name))
-                .cloned()
-                .collect();
-            deposit(super::collect(&selected, &progress).await, cx.live_at)
+            let selected = job.pick(&cx.settings.target.kube, |t| &t.name);
+            deposit(super::collect(&selected, &job.progress).await, cx.live_at)
         }
         .boxed()
     }

@@ -2,9 +2,8 @@
 //! `postgres` collection each, their databases after the ones folded from migrations.
 
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 
-use crate::engine::{Collected, Context, Progress, Source};
+use crate::engine::{Collected, Context, Job, Reading, Source};
 
 pub struct Databases;
 
@@ -19,18 +18,10 @@ impl Source for Databases {
             .collect()
     }
 
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
-            let selected: Vec<_> = (cx.settings.target.postgres.iter())
-                .filter(|t| targets.contains(&t.name))
-                .cloned()
-                .collect();
-            let read = super::collect(&selected, cx.settings, cx.live_at, &progress).await;
+            let selected = job.pick(&cx.settings.target.postgres, |t| &t.name);
+            let read = super::collect(&selected, cx.settings, cx.live_at, &job.progress).await;
             deposit(read)
         }
         .boxed()

@@ -4,10 +4,9 @@
 use checks::facts::Collection;
 use checks::facts::repo::{FileKind, RepoFacts, Unreadable};
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 use globset::GlobSet;
 
-use crate::engine::{Collected, Context, Progress, Source};
+use crate::engine::{Collected, Context, Job, Reading, Source};
 use crate::sources::migrations;
 
 pub struct Repository;
@@ -25,12 +24,7 @@ impl Source for Repository {
         vec![cx.root.display().to_string()]
     }
 
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        _targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let root = cx.root.to_path_buf();
             let settings = cx.settings.postgres.clone();
@@ -42,7 +36,7 @@ impl Source for Repository {
                 (walked.facts, migrations)
             })
             .await;
-            progress.target_done();
+            job.progress.target_done();
             match read {
                 Ok((repo, migrations)) => deposit(cx, repo, migrations),
                 Err(e) => self.unreadable(cx, &[], &e.to_string()),

@@ -4,9 +4,8 @@
 
 use checks::facts::vuln::VulnReport;
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 
-use crate::engine::{Collected, Context, Progress, Source};
+use crate::engine::{Collected, Context, Job, Reading, Source};
 
 pub struct ScannerOutputs;
 
@@ -25,23 +24,18 @@ impl Source for ScannerOutputs {
             .collect()
     }
 
-    fn collect<'a>(
-        &'a self,
-        cx: &'a Context<'a>,
-        targets: Vec<String>,
-        progress: Progress,
-    ) -> BoxFuture<'a, Collected> {
+    fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let (root, settings) = (cx.root.to_path_buf(), cx.settings.clone());
             let read_at = cx.live_at.to_owned();
             let read =
                 crate::engine::blocking(move || super::collect(&root, &settings, &read_at)).await;
-            for _ in &targets {
-                progress.target_done();
+            for _ in &job.targets {
+                job.progress.target_done();
             }
             match read {
                 Ok(reports) => deposit(reports),
-                Err(e) => self.unreadable(cx, &targets, &e.to_string()),
+                Err(e) => self.unreadable(cx, &job.targets, &e.to_string()),
             }
         }
         .boxed()
