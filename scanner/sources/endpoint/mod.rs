@@ -7,8 +7,6 @@
 //! timeout_ms` deadline. Nothing here judges: outcomes are recorded as they were seen.
 
 use checks::Settings;
-#[cfg(feature = "endpoint")]
-use checks::facts::endpoint::Endpoint;
 
 #[cfg(feature = "endpoint")]
 mod http;
@@ -57,16 +55,4 @@ pub fn targets(settings: &Settings) -> Vec<Target> {
             }
         })
         .collect()
-}
-
-/// Probes `targets`, at most `concurrency` at a time; `collected_at` is the real time of the
-/// scan, RFC 3339. Results in the targets' order.
-#[cfg(feature = "endpoint")]
-pub async fn collect(
-    targets: Vec<Target>,
-    concurrency: usize,
-    collected_at: &str,
-    progress: &crate::engine::Progress,
-) -> Vec<Endpoint> {
-    probe::all(targets, concurrency.max(1), collected_at, progress).await
 }

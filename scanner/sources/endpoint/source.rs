@@ -32,8 +32,8 @@ impl Source for Endpoints {
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let selected = job.pick(&super::targets(cx.settings), |t| &t.url);
-            let concurrency = cx.settings.endpoint.concurrency;
-            deposit(super::collect(selected, concurrency, cx.live_at, &job.progress).await)
+            let concurrency = cx.settings.endpoint.concurrency.max(1);
+            deposit(super::probe::all(selected, concurrency, cx.live_at, &job.progress).await)
         }
         .boxed()
     }
