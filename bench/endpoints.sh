@@ -80,7 +80,7 @@ mkdir repo
   for p in "${PORTS[@]}"; do printf '\n[[target.endpoint]]\nurl = "https://localhost:%s/"\nca_file = "%s/ca.crt"\n' "$p" "$WORK"; done
 } > vouch.toml
 now() { date +%s.%N; }
-t0=$(now); "$VOUCH" scan repo --config vouch.toml --dump-facts vouch-facts.json --format json -o vouch.json --fail-on critical || true; t1=$(now)
+t0=$(now); "$VOUCH" scan repo --config vouch.toml --all-targets --dump-facts vouch-facts.json --format json -o vouch.json --fail-on critical || true; t1=$(now)
 VOUCH_S=$(echo "$t1 - $t0" | bc)
 
 # --- sslyze: the default full scan, and protocols + headers only --------------------------
@@ -99,7 +99,7 @@ TESTSSL_S=$(echo "$t1 - $t0" | bc)
 { echo "[endpoint]"; echo "concurrency = $CONCURRENCY"
   for p in "${PORTS[@]:0:$N_TESTSSL}"; do printf '\n[[target.endpoint]]\nurl = "https://localhost:%s/"\nca_file = "%s/ca.crt"\n' "$p" "$WORK"; done
 } > vouch-subset.toml
-t0=$(now); "$VOUCH" scan repo --config vouch-subset.toml --format json -o /dev/null --fail-on critical || true; t1=$(now)
+t0=$(now); "$VOUCH" scan repo --config vouch-subset.toml --all-targets --format json -o /dev/null --fail-on critical || true; t1=$(now)
 VOUCH_SUBSET_S=$(echo "$t1 - $t0" | bc)
 
 # --- verdicts -------------------------------------------------------------------------------

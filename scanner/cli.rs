@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use checks::facts::{Collection, FACTS_SCHEMA};
+use checks::facts::FACTS_SCHEMA;
 use checks::{Facts, Severity};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::output::{self, Format};
-use crate::{clock, config, sources};
+use crate::{clock, config, engine, sources};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -245,20 +245,21 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     attestations: Option<PathBuf>,
     /// Also probe this live HTTPS endpoint (TLS, certificate, headers); repeatable. Added to the
-    /// configuration's `[[target.endpoint]]` list.
+    /// configuration's `[[target.endpoint]]` list and selected.
     #[arg(long = "endpoint", value_name = "URL")]
     endpoints: Vec<String>,
     /// Also write everything collected (secrets redacted) to this JSON file.
     #[arg(long, value_name = "FILE")]
     dump_facts: Option<PathBuf>,
     /// Also audit this live target of vouch.toml (repeatable): a `[[target.postgres]]`,
-    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name. Selecting a kube or image target also
-    /// verifies the images of collected workloads in their registries (`[image]`).
+    /// `[[target.aws]]`, `[[target.kube]]` or `[[target.image]]` name, or a `[[target.endpoint]]`
+    /// URL. Selecting a kube or image target also verifies the images of collected workloads in
+    /// their registries (`[image]`).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
-    /// Also audit every live target of vouch.toml, and verify registry images (`[image]`).
-    /// Without this or --target, only the repository and endpoints (`--endpoint`,
-    /// `[[target.endpoint]]`) are read.
+    /// Also audit every live target of vouch.toml (endpoints included), and verify registry
+    /// images (`[image]`). Without this, --target or --endpoint, no live target is contacted:
+    /// vouch.toml describes targets, the command line selects them.
     #[arg(long, conflicts_with = "targets")]
     all_targets: bool,
     /// Judge the repository as it was at this git revision (read from git objects) too, and
@@ -266,7 +267,8 @@ struct ScanArgs {
     #[arg(long, value_name = "REF", conflicts_with = "baseline")]
     since: Option<String>,
     /// Read only the repository's files and migrations: no endpoint probe, no live target, no
-    /// registry request, whatever vouch.toml configures (pre-commit hooks, offline runs).
+    /// registry request (the default without a selection, said explicitly: it refuses
+    /// --target, --all-targets and --endpoint), for pre-commit hooks and offline runs.
     #[arg(long, conflicts_with_all = ["targets", "all_targets", "endpoints"])]
     static_only: bool,
     #[command(flatten)]
@@ -337,7 +339,9 @@ pub fn main() -> ExitCode {
         Some(("scan" | "check", m)) => OutputOrder::of(m),
         _ => OutputOrder::default(),
     };
-    match run(cli, &order) {
+    // The one tokio runtime of the process: every source runs on it (see crate::engine).
+    let outcome = crate::engine::runtime().and_then(|rt| rt.block_on(run(cli, &order)));
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("vouch: error: {}", one_line(&e));
@@ -396,10 +400,10 @@ impl OutputOrder {
     }
 }
 
-fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
+async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
     let color = cli.color.choice();
     match cli.command {
-        Command::Scan(args) => scan(&args, order, color),
+        Command::Scan(args) => scan(&args, order, color).await,
         Command::Check(args) => {
             let text = crate::bounded::read_text(&args.facts, crate::bounded::REPORT_MAX)
                 .with_context(|| format!("cannot read facts {}", args.facts.display()))?;
@@ -568,7 +572,11 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     }
 }
 
-fn scan(args: &ScanArgs, order: &OutputOrder, color: anstream::ColorChoice) -> Result<ExitCode> {
+async fn scan(
+    args: &ScanArgs,
+    order: &OutputOrder,
+    color: anstream::ColorChoice,
+) -> Result<ExitCode> {
     // Usage errors surface before any work is done.
     let plan = order.plan(&args.output)?;
     let root = &args.path;
@@ -592,18 +600,21 @@ fn scan(args: &ScanArgs, order: &OutputOrder, color: anstream::ColorChoice) -> R
     let baseline = read_baseline(&args.output)?;
     args.pack.preflight()?;
     let clock = clock::now()?;
-    let selection = Selection {
-        names: args.targets.clone(),
+    // `--endpoint URL` asks for that endpoint to be probed, as `--target` would.
+    let mut names = args.targets.clone();
+    names.extend(args.endpoints.iter().cloned());
+    let selection = engine::Selection {
+        names,
         all: args.all_targets,
         static_only: args.static_only,
     };
     // The revision is read before anything live is contacted: a bad REF stops the scan early.
     let since = match &args.since {
-        Some(rev) => Some(baseline_since(root, rev, &settings, &clock)?),
+        Some(rev) => Some(baseline_since(root, rev, &settings, &clock).await?),
         None => None,
     };
     let baseline = since.or(baseline);
-    let mut facts = collect(root, settings, &clock, &selection)?;
+    let mut facts = engine::collect(root, settings, &selection, &clock.now).await?;
     facts.attestations = attestations;
     // The one redaction pass: nothing collected reaches a dump, a report or a pack without it.
     checks::redact::Redactor::for_root(&root_spellings(root))
@@ -643,47 +654,23 @@ fn read_baseline(out: &OutputArgs) -> Result<Option<SourcedBaseline>> {
 
 /// `--since REF`: the repository at REF judged with the same settings and checks (repository
 /// sources only: live targets have no past state to read).
-fn baseline_since(
+async fn baseline_since(
     root: &Path,
     rev: &str,
     settings: &checks::Settings,
     clock: &reports::Clock,
 ) -> Result<SourcedBaseline> {
     let snapshot = crate::since::checkout(root, rev)?;
-    let facts = collect_repository(snapshot.dir.path(), settings.clone(), clock);
-    let report = crate::pack::judge(&facts, clock);
+    let facts = engine::collect_with(
+        &[&sources::repo::Repository],
+        snapshot.dir.path(),
+        settings.clone(),
+        &engine::Selection::default(),
+        &clock.now,
+    )
+    .await?;
+    let report = engine::judge(&facts, clock);
     Ok((reports::Baseline::of(&report), snapshot.label))
-}
-
-/// `[scan] exclude` as one matcher (the globs were validated with the configuration).
-fn excluded_paths(settings: &checks::Settings) -> globset::GlobSet {
-    let mut set = globset::GlobSetBuilder::new();
-    for glob in &settings.scan.exclude {
-        if let Ok(g) = globset::Glob::new(glob) {
-            set.add(g);
-        }
-    }
-    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
-}
-
-/// The repository sources alone (files and migrations), as `collect` runs them.
-fn collect_repository(root: &Path, settings: checks::Settings, clock: &reports::Clock) -> Facts {
-    let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
-    let postgres = sources::migrations::collect_among(root, &settings.postgres, &walked.sql_files);
-    Facts {
-        schema: FACTS_SCHEMA.to_owned(),
-        settings,
-        collections: vec![Collection {
-            source: "repo".to_owned(),
-            target: root.display().to_string(),
-            origin: root.display().to_string(),
-            collected_at: clock.now.clone(),
-            error: None,
-        }],
-        repo: Some(walked.facts),
-        postgres,
-        ..Facts::default()
-    }
 }
 
 /// The absolute spellings of the scanned root (as given, from the working directory, and
@@ -714,223 +701,6 @@ fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
     }
 }
 
-/// The live targets `--target`/`--all-targets` asked for.
-struct Selection {
-    names: Vec<String>,
-    all: bool,
-    /// `--static-only`: not even the endpoints vouch.toml configures are probed.
-    static_only: bool,
-}
-
-impl Selection {
-    fn wants(&self, name: &str) -> bool {
-        self.all || self.names.iter().any(|n| n == name)
-    }
-
-    /// Registry images are verified for `--all-targets`, or when a selected target is a
-    /// cluster or an image: selecting only a database never sends the scan to Docker Hub.
-    fn wants_registry(&self, settings: &checks::Settings) -> bool {
-        self.all
-            || self.names.iter().any(|n| {
-                settings.target.kube.iter().any(|t| &t.name == n)
-                    || settings.target.image.iter().any(|t| t.name() == n)
-            })
-    }
-}
-
-/// Runs every source the configuration asks for.
-fn collect(
-    root: &Path,
-    settings: checks::Settings,
-    clock: &reports::Clock,
-    selection: &Selection,
-) -> Result<Facts> {
-    for name in &selection.names {
-        let known = settings.target.aws.iter().any(|t| &t.name == name)
-            || settings.target.postgres.iter().any(|t| &t.name == name)
-            || settings.target.kube.iter().any(|t| &t.name == name)
-            || settings.target.image.iter().any(|t| t.name() == name);
-        if !known {
-            bail!("--target {name}: no target named `{name}` in the configuration");
-        }
-    }
-    // Live evidence is stamped with the real time: checks judge it against that instant (a
-    // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
-    let live_at = clock::real_now();
-    let aws_targets: Vec<&checks::settings::AwsTarget> = settings
-        .target
-        .aws
-        .iter()
-        .filter(|t| selection.wants(&t.name))
-        .collect();
-    let aws = if aws_targets.is_empty() {
-        Vec::new()
-    } else {
-        sources::aws::collect(&aws_targets, &settings.aws)
-    };
-    let aws_collections = aws.iter().map(|a| Collection {
-        source: "aws".to_owned(),
-        target: a.target.clone(),
-        origin: if a.account_id.is_empty() {
-            format!("aws target {}", a.target)
-        } else {
-            format!("aws account {}", a.account_id)
-        },
-        collected_at: live_at.clone(),
-        error: a.error.clone(),
-    });
-    let walked = sources::repo::walk_excluding(root, &excluded_paths(&settings));
-    crate::notes::detail(format_args!(
-        "read {} file(s) under {} ({} path(s) left out, see the report's scope)",
-        walked.facts.files_scanned,
-        root.display(),
-        walked.facts.scope.excluded.len()
-    ));
-    let repo = walked.facts;
-    let migrations =
-        sources::migrations::collect_reporting_skipped(root, &settings.postgres, &walked.sql_files);
-    let postgres = migrations.databases;
-    let endpoints = if selection.static_only {
-        if !settings.target.endpoint.is_empty() {
-            crate::notes::note(format_args!(
-                "--static-only: {} configured endpoint(s) not probed",
-                settings.target.endpoint.len()
-            ));
-        }
-        Vec::new()
-    } else {
-        sources::endpoint::collect(&settings, &live_at)
-    };
-    // Scanner outputs are judged against the real time they were read at, like live evidence.
-    let vulnerabilities = sources::vuln_evidence::collect(root, &settings, &live_at);
-    let mut collections = vec![Collection {
-        source: "repo".to_owned(),
-        target: root.display().to_string(),
-        origin: root.display().to_string(),
-        collected_at: clock.now.clone(),
-        error: None,
-    }];
-    // Sets of another engine's SQL are named in the scope, not silently dropped.
-    collections.extend(migrations.skipped.into_iter().map(|(set, why)| Collection {
-        source: "migrations".to_owned(),
-        origin: format!("skipped {}: {why}", set.trim_start_matches("migrations:")),
-        target: set,
-        collected_at: clock.now.clone(),
-        error: None,
-    }));
-    collections.extend(endpoints.iter().map(|ep| Collection {
-        source: "endpoint".to_owned(),
-        target: ep.url.clone(),
-        origin: ep.subject(),
-        collected_at: ep.collected_at.clone(),
-        error: ep.error.clone(),
-    }));
-    let mut facts = Facts {
-        schema: FACTS_SCHEMA.to_owned(),
-        settings,
-        collections,
-        repo: Some(repo),
-        postgres,
-        endpoints,
-        vulnerabilities,
-        ..Facts::default()
-    };
-    facts
-        .collections
-        .extend(aws_collections.collect::<Vec<_>>());
-    facts.aws = aws;
-    let postgres_targets: Vec<checks::settings::PostgresTarget> = facts
-        .settings
-        .target
-        .postgres
-        .iter()
-        .filter(|t| selection.wants(&t.name))
-        .cloned()
-        .collect();
-    let live = sources::postgres::collect(&postgres_targets, &facts.settings, &live_at);
-    for (collection, database) in live {
-        facts.collections.push(collection);
-        facts.postgres.push(database);
-    }
-    collect_kube(&mut facts, &live_at, selection);
-    // Last: images of every workload collected above (manifests and live clusters) are verified.
-    if selection.wants_registry(&facts.settings) {
-        collect_images(&mut facts, &live_at, selection);
-    }
-    Ok(facts)
-}
-
-/// The selected `[[target.kube]]` clusters, one `kube` collection each.
-fn collect_kube(facts: &mut Facts, live_at: &str, selection: &Selection) {
-    let targets: Vec<&checks::settings::KubeTarget> = facts
-        .settings
-        .target
-        .kube
-        .iter()
-        .filter(|t| selection.wants(&t.name))
-        .collect();
-    if targets.is_empty() {
-        return;
-    }
-    let clusters = sources::kube::collect(&targets);
-    facts
-        .collections
-        .extend(clusters.iter().map(|cluster| Collection {
-            source: "kube".to_owned(),
-            target: cluster.target.clone(),
-            origin: if cluster.server.is_empty() {
-                cluster.uri()
-            } else {
-                format!("{} ({})", cluster.uri(), cluster.server)
-            },
-            collected_at: live_at.to_owned(),
-            error: cluster.error.clone(),
-        }));
-    facts.kube = clusters;
-}
-
-/// Registry images: workload images, Dockerfile images and the selected `[[target.image]]`s.
-fn collect_images(facts: &mut Facts, live_at: &str, selection: &Selection) {
-    let targets: Vec<&checks::settings::ImageTarget> = facts
-        .settings
-        .target
-        .image
-        .iter()
-        .filter(|t| selection.wants(t.name()))
-        .collect();
-    let mut wanted = sources::image::wanted(facts, &targets);
-    let trust = &facts.settings.image;
-    if trust.keys.is_empty() && trust.identities.is_empty() {
-        // Nothing to verify signatures against: only the images a target names are read.
-        let named = sources::image::wanted_targets(&targets);
-        let skipped = wanted.len() - named.len();
-        if skipped > 0 {
-            crate::notes::note(format_args!(
-                "{skipped} registry image(s) of workloads and Dockerfiles not verified: no \
-                 `[image] keys` or `identities` are configured, so no registry was contacted \
-                 for them"
-            ));
-        }
-        wanted = named;
-    }
-    if wanted.is_empty() {
-        return;
-    }
-    let outcome = sources::image::collect(wanted, &facts.settings.image);
-    facts.collections.push(Collection {
-        source: "image".to_owned(),
-        target: "images".to_owned(),
-        origin: format!(
-            "{} image reference(s), {} registry request(s)",
-            outcome.images.len(),
-            outcome.requests
-        ),
-        collected_at: live_at.to_owned(),
-        error: outcome.error,
-    });
-    facts.images = outcome.images;
-}
-
 fn judge_and_write(
     facts: &Facts,
     out: &OutputArgs,
@@ -941,7 +711,7 @@ fn judge_and_write(
     color: anstream::ColorChoice,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
-    let report = crate::pack::judge(facts, &clock);
+    let report = engine::judge(facts, &clock);
     if let Some(path) = &out.write_baseline {
         std::fs::write(path, reports::Baseline::of(&report).to_json())
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -5,7 +5,6 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use reports::Report;
 use reports::view::EvidenceRef;
-use sha2::{Digest, Sha256};
 
 /// Loads a report/v1 file and the reference (path as given + sha256 of its bytes) that answers
 /// and trust pages cite, so a reader can check they describe exactly this report.
@@ -22,16 +21,9 @@ pub fn load_report(path: &Path) -> Result<(Report, EvidenceRef)> {
             reports::REPORT_SCHEMA
         );
     }
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            use std::fmt::Write;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
     let evidence = EvidenceRef {
         file: path.display().to_string(),
-        sha256,
+        sha256: crate::pack::sha256_hex(&bytes),
     };
     Ok((report, evidence))
 }

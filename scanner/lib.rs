@@ -9,6 +9,7 @@ pub mod bounded;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod engine;
 pub mod evidence;
 pub mod explain;
 pub mod init;

@@ -22,16 +22,21 @@ pub fn set(quiet: bool, verbose: bool) {
     LEVEL.store(level, Ordering::Relaxed);
 }
 
+/// `--quiet`: no notes, and no progress lines.
+pub fn quiet() -> bool {
+    LEVEL.load(Ordering::Relaxed) == QUIET
+}
+
 /// Something a user should know (a source skipped, where a pack went).
 pub fn note(message: impl Display) {
     if LEVEL.load(Ordering::Relaxed) >= NORMAL {
-        eprintln!("vouch: {message}");
+        crate::engine::progress::println(&format!("vouch: {message}"));
     }
 }
 
 /// A detail of what was read or written, for `--verbose`.
 pub fn detail(message: impl Display) {
     if LEVEL.load(Ordering::Relaxed) >= VERBOSE {
-        eprintln!("vouch: {message}");
+        crate::engine::progress::println(&format!("vouch: {message}"));
     }
 }

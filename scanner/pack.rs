@@ -16,7 +16,6 @@
 
 mod manifest;
 pub mod sign;
-pub mod templates;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +26,8 @@ use checks::catalog::catalog;
 use reports::{Clock, Report};
 
 use crate::output::{self, Format};
-use manifest::{FileEntry, MANIFEST_SCHEMA, ScanTimes, sha256_hex};
+pub(crate) use manifest::sha256_hex;
+use manifest::{FileEntry, MANIFEST_SCHEMA, ScanTimes};
 pub use manifest::{MANIFEST, Manifest, SIGNATURE};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -66,7 +66,7 @@ pub struct Options {
 /// pack and the signing key with its password.
 pub fn preflight(opts: &Options) -> Result<()> {
     check_dir(&opts.dir, opts.force)?;
-    templates::load(opts.templates.as_deref())?;
+    crate::templates::load_report(opts.templates.as_deref())?;
     if let Some(previous) = &opts.previous {
         manifest::previous_manifest_sha256(previous)?;
     }
@@ -116,7 +116,7 @@ pub fn write(
 ) -> Result<Vec<String>> {
     let dir = &opts.dir;
     // Read and render everything that can fail before creating anything.
-    let templates = templates::load(opts.templates.as_deref())?;
+    let templates = crate::templates::load_report(opts.templates.as_deref())?;
     let previous = match &opts.previous {
         Some(p) => Some(manifest::previous_manifest_sha256(p)?),
         None => None,

@@ -259,7 +259,7 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
     let derived = match super::derive(
         &facts_json,
         &report,
-        &super::templates::bundled(),
+        &crate::templates::bundled_report(),
         &manifest.scan.started,
         &manifest.scan.finished,
     ) {

@@ -10,6 +10,7 @@ mod catalog;
 mod chain;
 mod connect;
 mod scheme;
+mod source;
 mod tenancy;
 
 use checks::Settings;
@@ -21,43 +22,40 @@ use futures_util::StreamExt;
 
 pub use chain::row_hash;
 use connect::{Plan, Secrets, Session};
+pub use source::Databases;
 
 /// Targets audited at the same time.
 const CONCURRENT_TARGETS: usize = 4;
 
-/// Audits every target concurrently; results in the order of `targets`.
-pub fn collect(
+/// Audits every target, [`CONCURRENT_TARGETS`] at a time; results in the order of `targets`.
+pub async fn collect(
     targets: &[PostgresTarget],
     settings: &Settings,
     collected_at: &str,
+    progress: &crate::engine::Progress,
 ) -> Vec<(Collection, Database)> {
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let cause = format!("cannot start the async runtime: {e}");
-            return targets
-                .iter()
-                .map(|t| failed(t, None, &cause, collected_at))
-                .collect();
-        }
-    };
-    runtime.block_on(async {
-        let mut results: Vec<(usize, (Collection, Database))> =
-            futures_util::stream::iter(targets.iter().enumerate())
-                .map(|(i, t)| async move { (i, audit_target(t, settings, collected_at).await) })
-                .buffer_unordered(CONCURRENT_TARGETS)
-                .collect()
-                .await;
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().map(|(_, r)| r).collect()
-    })
+    // Built before streaming them: a closure in the stream would make the future's `Send`
+    // bound fail on its borrowed arguments.
+    let audits: Vec<_> = (targets.iter().enumerate())
+        .map(|(i, t)| numbered(i, audit_target(t, settings, collected_at), progress))
+        .collect();
+    let mut results: Vec<(usize, (Collection, Database))> = futures_util::stream::iter(audits)
+        .buffer_unordered(CONCURRENT_TARGETS)
+        .collect()
+        .await;
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `audit` tagged with its index, counted as one target done.
+async fn numbered<T>(
+    index: usize,
+    audit: impl Future<Output = T>,
+    progress: &crate::engine::Progress,
+) -> (usize, T) {
+    let audited = audit.await;
+    progress.target_done();
+    (index, audited)
 }
 
 async fn audit_target(
@@ -116,7 +114,7 @@ async fn audit_with_dsn(
     (collection, db)
 }
 
-/// A target that could not even be planned (no DSN, an unparsable DSN, no runtime).
+/// A target that could not even be planned (no DSN, an unparsable DSN) or read at all.
 fn failed(
     target: &PostgresTarget,
     uri: Option<&str>,

@@ -11,6 +11,9 @@
 
 mod fs;
 mod git;
+mod source;
+
+pub use source::Repository;
 
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,9 @@ use checks::settings::Settings;
 
 use crate::bounded;
 
+mod source;
+pub use source::ScannerOutputs;
+
 /// Reads every configured file; a relative path is relative to the scanned root. A file that
 /// cannot be read or parsed yields a report carrying the cause (an `error` verdict), never an
 /// empty one.

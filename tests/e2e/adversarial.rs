@@ -319,6 +319,7 @@ mod servers_of_endpoints {
             config.to_str().unwrap(),
             "--format",
             "json",
+            "--all-targets",
         ]))
     }
 

@@ -59,6 +59,8 @@ fn scan(targets: &[Target], extra_config: &str) -> (Findings, String) {
         &[
             "--config",
             config_file.to_str().expect("utf-8 path"),
+            // Configured endpoints are probed only when selected.
+            "--all-targets",
             "--dump-facts",
             facts_file.to_str().expect("utf-8 path"),
         ],
@@ -402,6 +404,7 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
             config.to_str().expect("utf-8"),
             "--format",
             "json",
+            "--all-targets",
         ])
         .args(["--endpoint", &only13.url()])
         // The CA comes from SSL_CERT_FILE: the "system roots" honour it.

@@ -467,15 +467,32 @@ fn static_only_probes_no_configured_endpoint_and_refuses_live_targets() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("--static-only: 1 configured endpoint(s) not probed"),
+        stderr.contains("--static-only: 1 configured live target(s) not read (endpoint 1)"),
         "{stderr}"
     );
 
-    // Without it the configured endpoint is probed: the tripwire above can fail.
-    vouch()
+    // Without a selection a configured endpoint is not probed either (the one rule for every
+    // live target: the command line selects), and the scan says so.
+    let out = vouch()
         .arg("scan")
         .arg(&repo)
         .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert!(!wire.touched(), "an unselected endpoint was probed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "1 configured live target(s) not read (endpoint 1): name them with --target NAME"
+        ),
+        "{stderr}"
+    );
+    // Selected (here by its URL), it is probed: the tripwire above can fail.
+    let url = format!("https://127.0.0.1:{}", wire.port());
+    vouch()
+        .arg("scan")
+        .arg(&repo)
+        .args(["--format", "json", "--fail-on", "none", "--target", &url])
         .output()
         .unwrap();
     assert!(wire.touched(), "the control scan probes the endpoint");

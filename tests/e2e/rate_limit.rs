@@ -74,7 +74,14 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     std::fs::write(&config_file, config).expect("config");
     let repo = dir.path().join("repo");
     std::fs::create_dir(&repo).expect("repo");
-    let (_, report) = scan_json(&repo, &["--config", config_file.to_str().expect("utf-8")]);
+    let (_, report) = scan_json(
+        &repo,
+        &[
+            "--config",
+            config_file.to_str().expect("utf-8"),
+            "--all-targets",
+        ],
+    );
     let finding = |port: u16, status: &str| -> Value {
         let subject = format!("localhost:{port}");
         let f = report["findings"]

@@ -37,57 +37,36 @@ mod secrets;
 #[cfg(feature = "aws")]
 mod waf;
 
+#[cfg(feature = "aws")]
 use checks::facts::aws::Account;
+#[cfg(feature = "aws")]
 use checks::settings::{AwsSettings, AwsTarget};
 
-/// Reads every given target; one [`Account`] per target, in the given order.
+mod source;
+pub use source::Accounts;
+
+/// Reads every given target concurrently (each call under the shared `[aws] max_in_flight`
+/// limit); one [`Account`] per target, in the given order.
 #[cfg(feature = "aws")]
-pub fn collect(targets: &[&AwsTarget], settings: &AwsSettings) -> Vec<Account> {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return failed(targets, &format!("cannot start the async runtime: {e}")),
-    };
-    let ctx = std::sync::Arc::new(Ctx::new(settings.max_in_flight));
-    let accounts = runtime.block_on(async {
-        let mut tasks = Vec::new();
-        for target in targets {
-            tasks.push(tokio::spawn(account((*target).clone(), ctx.clone())));
-        }
-        let mut accounts = Vec::new();
-        for (task, target) in tasks.into_iter().zip(targets) {
-            accounts.push(task.await.unwrap_or_else(|e| Account {
-                target: target.name.clone(),
-                error: Some(format!("the collector stopped unexpectedly: {e}")),
-                ..Account::default()
-            }));
-        }
-        accounts
-    });
-    ctx.progress.finish_and_clear();
-    accounts
-}
-
-/// Without the `aws` feature every AWS target is an error: nothing is silently skipped.
-#[cfg(not(feature = "aws"))]
-pub fn collect(targets: &[&AwsTarget], _settings: &AwsSettings) -> Vec<Account> {
-    failed(
-        targets,
-        "this vouch was built without the `aws` feature; rebuild with `--features aws`",
-    )
-}
-
-fn failed(targets: &[&AwsTarget], cause: &str) -> Vec<Account> {
-    targets
-        .iter()
-        .map(|t| Account {
-            target: t.name.clone(),
-            error: Some(cause.to_owned()),
+pub async fn collect(
+    targets: Vec<AwsTarget>,
+    settings: &AwsSettings,
+    progress: crate::engine::Progress,
+) -> Vec<Account> {
+    let ctx = std::sync::Arc::new(Ctx::with_progress(settings.max_in_flight, progress.clone()));
+    let tasks: Vec<_> = (targets.iter())
+        .map(|target| tokio::spawn(account(target.clone(), ctx.clone())))
+        .collect();
+    let mut accounts = Vec::new();
+    for (task, target) in tasks.into_iter().zip(&targets) {
+        accounts.push(task.await.unwrap_or_else(|e| Account {
+            target: target.name.clone(),
+            error: Some(format!("the collector stopped unexpectedly: {e}")),
             ..Account::default()
-        })
-        .collect()
+        }));
+        progress.target_done();
+    }
+    accounts
 }
 
 #[cfg(feature = "aws")]
@@ -104,7 +83,6 @@ mod collector {
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use checks::facts::aws::{Account, Call, Read};
     use checks::settings::AwsTarget;
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
     use tokio::sync::Semaphore;
@@ -125,7 +103,7 @@ mod collector {
     /// State shared by every call of a scan.
     pub(crate) struct Ctx {
         limit: Semaphore,
-        pub(super) progress: ProgressBar,
+        progress: crate::engine::Progress,
     }
 
     /// The result of one call: the output or the failure, and the evidence of the call.
@@ -158,18 +136,16 @@ mod collector {
     }
 
     impl Ctx {
+        #[cfg(test)]
         pub(crate) fn new(max_in_flight: usize) -> Self {
-            let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} AWS: {pos} calls, {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.enable_steady_tick(std::time::Duration::from_millis(120));
-                bar
-            } else {
-                ProgressBar::hidden()
-            };
+            Ctx::with_progress(max_in_flight, crate::engine::Progress::hidden())
+        }
+
+        /// The calls' shared limit; each answered call counts on `progress`.
+        pub(crate) fn with_progress(
+            max_in_flight: usize,
+            progress: crate::engine::Progress,
+        ) -> Self {
             Ctx {
                 limit: Semaphore::new(max_in_flight.max(1)),
                 progress,
@@ -197,7 +173,7 @@ mod collector {
                 let _permit = self.limit.acquire().await;
                 send.await
             };
-            self.progress.inc(1);
+            self.progress.count("call", 1);
             let call = evidence(api, result.request_id());
             Answer {
                 result: result.map_err(|e| failure(api, &e)),
@@ -206,7 +182,7 @@ mod collector {
         }
 
         pub(crate) fn note(&self, msg: impl Into<std::borrow::Cow<'static, str>>) {
-            self.progress.set_message(msg);
+            self.progress.doing(msg);
         }
     }
 

@@ -254,7 +254,8 @@ fn skipped(url: &str, cause: &str) -> HttpFetch {
     failed(url, format!("not attempted: {cause}"))
 }
 
-fn one_line(e: &ureq::Error) -> String {
+/// The error on one line (the HTTP probes and the rate-limit burst say it the same way).
+pub(super) fn one_line(e: &ureq::Error) -> String {
     e.to_string().replace('\n', " ")
 }
 

@@ -7,7 +7,6 @@
 //! timeout_ms` deadline. Nothing here judges: outcomes are recorded as they were seen.
 
 use checks::Settings;
-use checks::facts::endpoint::Endpoint;
 
 #[cfg(feature = "endpoint")]
 mod http;
@@ -15,8 +14,11 @@ mod http;
 mod probe;
 #[cfg(feature = "endpoint")]
 mod rate_limit;
+mod source;
 #[cfg(feature = "endpoint")]
 mod tls;
+
+pub use source::Endpoints;
 
 /// One configured endpoint, with its settings resolved.
 #[derive(Debug, Clone)]
@@ -51,33 +53,6 @@ pub fn targets(settings: &Settings) -> Vec<Target> {
                 timeout: std::time::Duration::from_millis(defaults.timeout_ms.max(1)),
                 rate_limit: t.rate_limit.clone(),
             }
-        })
-        .collect()
-}
-
-/// Probes every configured endpoint; `collected_at` is the injected clock's RFC 3339 time.
-pub fn collect(settings: &Settings, collected_at: &str) -> Vec<Endpoint> {
-    let targets = targets(settings);
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    run(targets, settings.endpoint.concurrency.max(1), collected_at)
-}
-
-#[cfg(feature = "endpoint")]
-fn run(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
-    probe::all(targets, concurrency, collected_at)
-}
-
-#[cfg(not(feature = "endpoint"))]
-fn run(targets: Vec<Target>, _concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
-    targets
-        .into_iter()
-        .map(|t| Endpoint {
-            url: t.url,
-            collected_at: collected_at.to_owned(),
-            error: Some("this vouch was built without the `endpoint` feature".to_owned()),
-            ..Endpoint::default()
         })
         .collect()
 }

@@ -13,29 +13,23 @@ use tokio::task::JoinSet;
 use super::Target;
 use super::{http, rate_limit, tls};
 
-/// Probes every target, at most `concurrency` at a time; results in the targets' order.
-pub fn all(targets: Vec<Target>, concurrency: usize, collected_at: &str) -> Vec<Endpoint> {
+/// Probes every target, at most `concurrency` at a time (each probe on a blocking thread);
+/// results in the targets' order.
+pub async fn all(
+    targets: Vec<Target>,
+    concurrency: usize,
+    collected_at: &str,
+    progress: &crate::engine::Progress,
+) -> Vec<Endpoint> {
     let shared = Arc::new(Shared::new(&targets));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(concurrency)
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let cause = format!("cannot start the probe runtime: {e}");
-            return targets
-                .into_iter()
-                .map(|t| failed(&t.url, collected_at, cause.clone()))
-                .collect();
-        }
-    };
-    runtime.block_on(probe_all(
+    probe_all(
         targets,
         shared,
         concurrency,
         collected_at.to_owned(),
-    ))
+        progress,
+    )
+    .await
 }
 
 /// Clients built once per scan, per trust source (loading a root bundle costs more than a
@@ -79,6 +73,7 @@ async fn probe_all(
     shared: Arc<Shared>,
     concurrency: usize,
     collected_at: String,
+    progress: &crate::engine::Progress,
 ) -> Vec<Endpoint> {
     let limit = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
@@ -96,6 +91,7 @@ async fn probe_all(
     }
     let mut results: Vec<Option<Endpoint>> = vec![None; urls.len()];
     while let Some(joined) = tasks.join_next().await {
+        progress.target_done();
         if let Ok((index, probed)) = joined {
             results[index] = Some(probed.unwrap_or_else(|e| {
                 failed(

@@ -93,7 +93,8 @@ fn send(agent: &Agent, method: &str, url: &str) -> Result<(u16, Option<String>),
             .send_empty(),
         _ => agent.get(url).header("user-agent", USER_AGENT).call(),
     };
-    let response = answer.map_err(|e| format!("{method} {url} failed: {}", one_line(&e)))?;
+    let response =
+        answer.map_err(|e| format!("{method} {url} failed: {}", super::http::one_line(&e)))?;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -112,10 +113,6 @@ fn count(runs: &mut Vec<StatusRun>, status: u16) {
         Some(run) if run.status == status => run.count += 1,
         _ => runs.push(StatusRun { status, count: 1 }),
     }
-}
-
-fn one_line(e: &ureq::Error) -> String {
-    e.to_string().replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -1,15 +1,18 @@
 //! Runs the registry work: resolve each distinct reference, then verify each distinct digest
 //! once, `[image] concurrency` at a time.
 
+#[cfg(feature = "image")]
 use std::collections::BTreeMap;
 
 use checks::facts::image::Image;
+#[cfg(feature = "image")]
 use checks::settings::ImageSettings;
 
+#[cfg(feature = "image")]
 use super::Outcome;
 
 /// An image whose digest is unknown, with `error` set.
-fn unresolved(reference: &str, used_by: Vec<String>, error: String) -> Image {
+pub(super) fn unresolved(reference: &str, used_by: Vec<String>, error: String) -> Image {
     Image {
         reference: reference.to_owned(),
         used_by,
@@ -41,26 +44,8 @@ fn unresolved_uri(reference: &str) -> String {
     format!("oci://{reference}")
 }
 
-#[cfg(not(feature = "image"))]
-pub fn collect(wanted: BTreeMap<String, Vec<String>>, _settings: &ImageSettings) -> Outcome {
-    let images = wanted
-        .into_iter()
-        .map(|(reference, used_by)| {
-            let error = format!(
-                "{reference}: this vouch was built without the `image` feature; images cannot be verified"
-            );
-            unresolved(&reference, used_by, error)
-        })
-        .collect();
-    Outcome {
-        images,
-        requests: 0,
-        error: Some("built without the `image` feature".to_owned()),
-    }
-}
-
 #[cfg(feature = "image")]
-pub fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) -> Outcome {
+pub async fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) -> Outcome {
     let fail_all = |error: String| Outcome {
         images: wanted
             .iter()
@@ -83,20 +68,13 @@ pub fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) 
         Ok(registry) => registry,
         Err(e) => return fail_all(e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail_all(format!("cannot start the async runtime: {e}")),
-    };
     let run = live::Run {
         registry,
         keys,
         keyless,
         concurrency: settings.concurrency.max(1),
     };
-    let images = runtime.block_on(run.images(wanted));
+    let images = run.images(wanted).await;
     Outcome {
         images,
         requests: run.registry.requests(),

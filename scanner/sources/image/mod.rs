@@ -13,6 +13,7 @@ mod docker_config;
 mod keyless;
 #[cfg(feature = "image")]
 mod registry;
+mod source;
 #[cfg(feature = "image")]
 mod verify;
 
@@ -22,7 +23,9 @@ use checks::Facts;
 use checks::facts::image::Image;
 use checks::settings::ImageTarget;
 
+#[cfg(feature = "image")]
 pub use collect::collect;
+pub use source::Images;
 
 /// Every image reference the scan should verify, each once, with who refers to it (workload
 /// subjects, `target.image NAME`, Dockerfile paths), in reference order.

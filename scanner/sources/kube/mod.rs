@@ -12,42 +12,27 @@
 mod connect;
 #[cfg(feature = "kube")]
 mod list;
+mod source;
 
 use checks::facts::kube::Cluster;
 use checks::settings::KubeTarget;
 
-/// Reads every given target, several at a time; one [`Cluster`] per target, in the given order.
-#[cfg(feature = "kube")]
-pub fn collect(targets: &[&KubeTarget]) -> Vec<Cluster> {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return failed(targets, &format!("cannot start the async runtime: {e}")),
-    };
-    runtime.block_on(async {
-        let tasks: Vec<_> = targets
-            .iter()
-            .map(|t| tokio::spawn(cluster((*t).clone())))
-            .collect();
-        let mut clusters = Vec::new();
-        for (task, target) in tasks.into_iter().zip(targets) {
-            clusters.push(task.await.unwrap_or_else(|e| {
-                failure(target, &format!("the collector stopped unexpectedly: {e}"))
-            }));
-        }
-        clusters
-    })
-}
+pub use source::Clusters;
 
-/// Without the `kube` feature every Kubernetes target is an error: nothing is silently skipped.
-#[cfg(not(feature = "kube"))]
-pub fn collect(targets: &[&KubeTarget]) -> Vec<Cluster> {
-    failed(
-        targets,
-        "this vouch was built without the `kube` feature; rebuild with `--features kube`",
-    )
+/// Reads every given target concurrently; one [`Cluster`] per target, in the given order.
+#[cfg(feature = "kube")]
+pub async fn collect(targets: &[KubeTarget], progress: &crate::engine::Progress) -> Vec<Cluster> {
+    let tasks: Vec<_> = (targets.iter())
+        .map(|t| tokio::spawn(cluster(t.clone())))
+        .collect();
+    let mut clusters = Vec::new();
+    for (task, target) in tasks.into_iter().zip(targets) {
+        clusters.push(task.await.unwrap_or_else(|e| {
+            failure(target, &format!("the collector stopped unexpectedly: {e}"))
+        }));
+        progress.target_done();
+    }
+    clusters
 }
 
 /// One target: connect (kubeconfig, context, server version), then list every workload kind.
@@ -70,10 +55,6 @@ async fn cluster(target: KubeTarget) -> Cluster {
         faults,
         workloads,
     }
-}
-
-fn failed(targets: &[&KubeTarget], cause: &str) -> Vec<Cluster> {
-    targets.iter().map(|t| failure(t, cause)).collect()
 }
 
 /// A cluster that could not be read; its context is the configured one, else the target name,
