@@ -36,7 +36,8 @@ mkdir -p "$work/repo"
 printf '[[target.aws]]\nname = "bench"\nregions = ["us-east-1"]\nendpoint_url = "%s"\n' "$endpoint" >"$work/repo/vouch.toml"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 
-requests() { grep -c 'HTTP/1.1' "$work/moto.log" || true; }
+# Occurrences, not lines: under concurrency moto's log lines can run into each other.
+requests() { grep -o 'HTTP/1.1"' "$work/moto.log" | wc -l; }
 # BY_OPERATION=1: record both runs with moto's recorder (slower) and compare them operation by
 # operation, to check that the floor makes exactly vouch's calls.
 record() {
@@ -55,17 +56,22 @@ by_op() {
 echo "machine before vouch: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 record start-recording
 before=$(requests)
-/usr/bin/time -f "vouch: wall %e s, peak RSS %M KB" \
-  "$VOUCH" scan "$work/repo" --target bench --format json --output "$work/report.json" --fail-on critical || true
+/usr/bin/time -f "vouch: wall %e s, CPU %U s user + %S s system, peak RSS %M KB" \
+  "$VOUCH" scan "$work/repo" --target bench --format json --output "$work/report.json" --fail-on critical \
+  --dump-facts "$work/facts.json" || true
 vouch_calls=$(( $(requests) - before ))
 findings=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/report.json")
 echo "vouch: $vouch_calls API calls, $findings findings"
+# The share of that wall time spent judging and writing the report (no API call): the same
+# facts, re-judged offline.
+/usr/bin/time -f "vouch check --facts (judge + report only): wall %e s, CPU %U s user" \
+  "$VOUCH" check --facts "$work/facts.json" --format json --output "$work/report2.json" --fail-on critical || true
 by_op vouch
 
 echo "machine before the floor: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 record start-recording
 before=$(requests)
-/usr/bin/time -f "floor: wall %e s, peak RSS %M KB" "$VENV/bin/python" bench/aws_floor.py "$endpoint"
+/usr/bin/time -f "floor: wall %e s, CPU %U s user + %S s system, peak RSS %M KB" "$VENV/bin/python" bench/aws_floor.py "$endpoint"
 floor_calls=$(( $(requests) - before ))
 echo "floor: $floor_calls API calls"
 by_op floor

@@ -86,7 +86,13 @@ echo "prowler: load before $(load)" >>"$OUT/times.txt"
 # shellcheck disable=SC2086  # one word per check
 AWS_ENDPOINT_URL="$endpoint" /usr/bin/time -a -o "$OUT/times.txt" -f "prowler: wall %e s, peak RSS %M KB" \
   "$PROWLER_VENV/bin/prowler" aws -f us-east-1 --checks $checks --scan-unused-services \
-  -M csv -o "$OUT/prowler" -b >"$OUT/prowler.log" 2>&1 || true
+  -M csv -o "$OUT/prowler" -b --log-level ERROR --log-file "$OUT/prowler-errors.log" \
+  >"$OUT/prowler.log" 2>&1 || true
+# The API calls Prowler could not make against moto (not served, or answered wrongly).
+if [ -s "$OUT/prowler-errors.log" ]; then
+  echo "Prowler's errors against moto (by message):"
+  sed -E 's/^.*"message": "//; s/", "level.*$//' "$OUT/prowler-errors.log" | cut -c1-200 | sort | uniq -c | sort -rn
+fi
 echo "load after: $(load)" >>"$OUT/times.txt"
 
 # 4. The comparison.

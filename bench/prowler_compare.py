@@ -31,6 +31,7 @@ MAP = {
     "rds_cluster_iam_authentication_enabled": "rds-iam-auth",
     "rds_instance_transport_encrypted": "rds-force-ssl",
     "rds_instance_integration_cloudwatch_logs": "rds-log-exports",
+    "rds_cluster_integration_cloudwatch_logs": "rds-log-exports",
     "rds_snapshots_encrypted": "rds-snapshot-encrypted",
     "rds_snapshots_public_access": "rds-snapshot-not-public",
     "s3_bucket_default_encryption": "s3-default-encryption",
@@ -61,13 +62,28 @@ MAP = {
 }
 
 # The disagreements docs/aws-prowler.md explains: (Prowler check, ARN pattern, Prowler's status,
-# vouch's status, the section there). A disagreement matching none fails the run.
-EXPLAINED = []
+# vouch's status, words vouch's message must hold, the section there). Each names the seeded
+# resources it is about, so a new disagreement elsewhere is not explained away.
+EXPLAINED = [
+    ("rds_instance_no_public_access", r":db:bad-db$", "PASS", "fail", "publicly accessible",
+     "publicly accessible without an open security group"),
+    ("rds_instance_backup_enabled", r":db:net-(good|bad)-db$", "PASS", "fail", "kept 1 day(s)",
+     "one day of backups"),
+    ("rds_instance_transport_encrypted", r":db:net-(good|bad)-db$", "FAIL", "pass", "default",
+     "rds.force_ssl left at the engine default"),
+    ("elbv2_waf_acl_attached", r"/app/good-alb/", "FAIL", "pass", "web ACL",
+     "web ACL associations on moto"),
+    ("wafv2_webacl_managed_rule_groups_enabled", r"/webacl/bad-acl/", "PASS", "fail", "missing",
+     "which managed rule groups, enforced"),
+    ("cloudfront_distributions_using_deprecated_ssl_protocols", r":distribution/", "PASS", "fail",
+     "is older", "origin protocols against the viewer minimum"),
+]
 
 
-def explanation(check, arn, prowler, vouch):
-    for c, pattern, p, v, section in EXPLAINED:
-        if c == check and re.search(pattern, arn) and p == prowler and v == vouch:
+def explanation(check, arn, prowler, vouch, messages):
+    for c, pattern, p, v, words, section in EXPLAINED:
+        if (c == check and re.search(pattern, arn) and p == prowler and v == vouch
+                and all(words in m for m in messages)):
             return section
     return ""
 
@@ -132,7 +148,8 @@ def main(argv):
             statuses = sorted({f["status"] for f in mine})
             name = row["RESOURCE_NAME"] or arn_key(row["RESOURCE_UID"]).rsplit("/", 1)[-1]
             v = verdict(row["STATUS"], statuses)
-            why = explanation(check, arn_key(row["RESOURCE_UID"]), row["STATUS"], ",".join(statuses))
+            why = explanation(check, arn_key(row["RESOURCE_UID"]), row["STATUS"], ",".join(statuses),
+                              [f["message"] for f in mine])
             rows.append({"resource": name, "arn": arn_key(row["RESOURCE_UID"]), "prowler_check": check,
                          "prowler": row["STATUS"], "vouch_check": vouch_check,
                          "vouch": ",".join(statuses) or "-",
