@@ -90,8 +90,20 @@ AWS_ENDPOINT_URL="$endpoint" /usr/bin/time -a -o "$OUT/times.txt" -f "prowler: w
   >"$OUT/prowler.log" 2>&1 || true
 # The API calls Prowler could not make against moto (not served, or answered wrongly).
 if [ -s "$OUT/prowler-errors.log" ]; then
-  echo "Prowler's errors against moto (by message):"
-  sed -E 's/^.*"message": "//; s/", "level.*$//' "$OUT/prowler-errors.log" | cut -c1-200 | sort | uniq -c | sort -rn
+  echo "Prowler's errors against moto (count, Prowler source line, message):"
+  python3 - "$OUT/prowler-errors.log" <<'PY'
+import re, sys
+from collections import Counter
+records = re.split(r'\n(?=\{"timestamp")', open(sys.argv[1]).read())
+seen = Counter()
+for r in records:
+    m = re.search(r'"filename": "([^"]+)".*?"message": "(.*)', r, re.S)
+    if m:
+        message = re.sub(r"b?'?<!doctype.*", "(an HTML error page)", re.sub(r"\s+", " ", m.group(2)))
+        seen[(m.group(1), message.rstrip('"}')[:160])] += 1
+for (where, message), n in seen.most_common():
+    print(f"{n:4} {where} {message}")
+PY
 fi
 echo "load after: $(load)" >>"$OUT/times.txt"
 
