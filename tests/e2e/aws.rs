@@ -278,6 +278,7 @@ fn iam_policy_is_read_only_and_covers_the_collector() {
         "ec2:DescribeRouteTables",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeFlowLogs",
+        "ec2:DescribeNetworkInterfaces",
         "cloudtrail:GetEventSelectors",
         "guardduty:GetDetector",
         "kms:GetKeyRotationStatus",
@@ -474,6 +475,13 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
             .contains("admits port 5432 from 0.0.0.0/0"),
         "{sg}"
     );
+    // The RDS network interface in the good instance's subnet and security group is evidence.
+    let good_net = &findings[&("rds-network-private".to_owned(), "net-good-db".to_owned())];
+    assert_eq!(
+        good_net["evidence"]["network_interfaces"][0]["private_ip"], "10.10.1.25",
+        "{good_net}"
+    );
+    assert!(good_net["evidence"]["network_interfaces"][0]["public_ip"].is_null());
     let net = &findings[&("rds-network-private".to_owned(), "net-bad-db".to_owned())];
     assert!(
         net["message"]
@@ -492,6 +500,7 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     }
     for needed in [
         "DescribeRouteTables",
+        "DescribeNetworkInterfaces",
         "GetKeyRotationStatus",
         "ListSecrets",
         "GetEventSelectors",

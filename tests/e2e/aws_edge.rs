@@ -37,14 +37,15 @@ fn seed(moto: &Moto) -> Value {
     serde_json::from_slice(&out.stdout).expect("the seed prints JSON")
 }
 
-/// `vouch scan --target emu` with fake credentials; the report's findings by (check, subject).
-fn scan(moto: &Moto) -> BTreeMap<(String, String), Value> {
+/// `vouch scan --target emu` with fake credentials and `settings` as the `[aws]` table; the
+/// report's findings by (check, subject).
+fn scan(moto: &Moto, settings: &str) -> BTreeMap<(String, String), Value> {
     let repo = moto.dir().join("edge-repo");
     std::fs::create_dir_all(&repo).expect("repo dir");
     std::fs::write(
         repo.join("vouch.toml"),
         format!(
-            "[[target.aws]]\nname = \"emu\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{}\"\n",
+            "[aws]\n{settings}\n\n[[target.aws]]\nname = \"emu\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{}\"\n",
             moto.endpoint()
         ),
     )
@@ -90,7 +91,7 @@ fn emulator_edge_checks_pass_secure_and_fail_insecure_resources() {
         ids["good_dist"].as_str().expect("good_dist"),
         ids["bad_dist"].as_str().expect("bad_dist"),
     );
-    let findings = scan(&moto);
+    let findings = scan(&moto, "");
     let expected: &[(&str, &str, &str)] = &[
         ("elb-tls-policy", "good-alb", "bad-alb"),
         ("waf-attached", "good-alb", "bad-alb"),
@@ -175,5 +176,34 @@ fn emulator_edge_checks_pass_secure_and_fail_insecure_resources() {
     assert!(
         !request_id.is_empty(),
         "the DescribeRepositories request id is evidence"
+    );
+}
+
+/// The seed claim "a managed WAF with the OWASP core rule set, the known-bad-inputs rule set and
+/// an IP reputation list": with `waf_required_rule_groups` naming all three, the web ACL that has
+/// them passes and the one with only the first two fails, naming the missing list.
+#[test]
+fn emulator_waf_claim_with_ip_reputation_passes_full_acl_and_fails_partial_one() {
+    let moto = Moto::start();
+    seed(&moto);
+    let findings = scan(
+        &moto,
+        "waf_required_rule_groups = [\"AWSManagedRulesCommonRuleSet\", \
+         \"AWSManagedRulesKnownBadInputsRuleSet\", \"AWSManagedRulesAmazonIpReputationList\"]",
+    );
+    let get = |subject: &str| {
+        findings
+            .get(&("waf-managed-rules".to_owned(), subject.to_owned()))
+            .unwrap_or_else(|| panic!("no waf-managed-rules finding for {subject}"))
+    };
+    assert_eq!(get("claim-acl")["status"], "pass", "{}", get("claim-acl"));
+    let partial = get("good-acl");
+    assert_eq!(partial["status"], "fail", "{partial}");
+    assert!(
+        partial["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("missing AWSManagedRulesAmazonIpReputationList"),
+        "{partial}"
     );
 }

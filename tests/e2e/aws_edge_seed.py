@@ -66,6 +66,11 @@ good_acl = web_acl("good-acl", [rate("Block"), managed("AWSManagedRulesCommonRul
 web_acl("bad-acl", [rate("Count"), managed("AWSManagedRulesCommonRuleSet", 1, count=True)])
 good_cf_acl = web_acl("good-cf-acl", [rate("Block"), managed("AWSManagedRulesCommonRuleSet", 1),
                                       managed("AWSManagedRulesKnownBadInputsRuleSet", 2)], scope="CLOUDFRONT")
+# The seed claim in full: OWASP core, known-bad-inputs and an IP reputation list (judged with
+# `waf_required_rule_groups` naming all three; good-acl then lacks the third).
+web_acl("claim-acl", [rate("Block"), managed("AWSManagedRulesCommonRuleSet", 1),
+                      managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
+                      managed("AWSManagedRulesAmazonIpReputationList", 3)])
 waf.associate_web_acl(WebACLArn=good_acl, ResourceArn=good_lb)
 
 

@@ -85,6 +85,10 @@ rds.create_db_instance(DBInstanceIdentifier="net-good-db", DBSubnetGroupName="go
 rds.create_db_instance(DBInstanceIdentifier="net-bad-db", DBSubnetGroupName="bad-subnets",
                        VpcSecurityGroupIds=[bad_sg], MasterUserPassword="not-a-secret-1", **common)
 
+# The interface RDS places in a subnet of the instance (moto creates none): private only.
+ec2.create_network_interface(SubnetId=good["db-a"], Groups=[good_sg], Description="RDSNetworkInterface",
+                             PrivateIpAddress="10.10.1.25")
+
 # Keys: one rotating, one not.
 good_key = kms.create_key(Description="good-key")["KeyMetadata"]["KeyId"]
 kms.enable_key_rotation(KeyId=good_key)

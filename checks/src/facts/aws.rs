@@ -79,12 +79,42 @@ impl<T> Read<T> {
 
 /// A paginated listing in one region: its items carry their own [`Call`]; `error` is set when
 /// the listing (or one of its pages) failed, so the items may be incomplete.
+///
+/// An empty listing proves "there are none" only with the `call` that answered it: without a
+/// call, an error or an item it was never read (a collector that did not run, a facts file that
+/// left it out), and [`Listing::failure`] says so, so no check passes on it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Listing<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The call that answered the listing's last page: the evidence that it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<Call>,
+}
+
+impl<T> Listing<T> {
+    /// A listing that failed with `cause`.
+    pub fn failed(cause: impl Into<String>) -> Self {
+        Listing {
+            items: Vec::new(),
+            error: Some(cause.into()),
+            call: None,
+        }
+    }
+
+    /// Why the listing cannot be taken as complete: its error, or that it was never read.
+    /// `None` when it was read to the end.
+    pub fn failure(&self) -> Option<&str> {
+        match &self.error {
+            Some(cause) => Some(cause),
+            None if self.call.is_none() && self.items.is_empty() => {
+                Some("it was not read (no call answered it)")
+            }
+            None => None,
+        }
+    }
 }
 
 /// RDS state in one region.
@@ -328,4 +358,28 @@ pub struct ObjectLock {
     pub default_days: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_years: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty listing is "there are none" only when a call answered it; one nobody read
+    /// (missing from a facts file, or never collected) is a failure, so no check passes on it.
+    #[test]
+    fn an_unread_empty_listing_is_a_failure_and_a_read_one_is_not() {
+        let unread: Listing<String> = serde_json::from_str("{}").unwrap();
+        assert_eq!(
+            unread.failure(),
+            Some("it was not read (no call answered it)")
+        );
+        let read: Listing<String> =
+            serde_json::from_str(r#"{"items": [], "call": {"action": "kms:ListKeys", "at": "t"}}"#)
+                .unwrap();
+        assert_eq!(read.failure(), None);
+        let with_items: Listing<String> = serde_json::from_str(r#"{"items": ["k"]}"#).unwrap();
+        assert_eq!(with_items.failure(), None);
+        let failed: Listing<String> = Listing::failed("kms:ListKeys was denied");
+        assert_eq!(failed.failure(), Some("kms:ListKeys was denied"));
+    }
 }

@@ -32,6 +32,8 @@ pub struct InfraRegion {
     pub internet_gateways: Listing<InternetGateway>,
     pub nat_gateways: Listing<NatGateway>,
     pub security_groups: Listing<SecurityGroup>,
+    /// The network interfaces RDS created for its instances (description `RDSNetworkInterface`).
+    pub rds_network_interfaces: Listing<NetworkInterface>,
     pub flow_logs: Listing<FlowLog>,
     pub guardduty_detectors: Listing<Detector>,
     pub kms_keys: Listing<Key>,
@@ -117,6 +119,28 @@ pub struct Permission {
     /// Source security group ids.
     pub groups: Vec<String>,
     pub prefix_lists: Vec<String>,
+}
+
+/// An elastic network interface (DescribeNetworkInterfaces): where an instance's addresses
+/// actually live. RDS does not name the instance on its interfaces; an instance's are the ones
+/// in its DB subnet group's subnets carrying one of its security groups.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkInterface {
+    pub id: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub description: String,
+    /// `amazon-rds` for the interfaces RDS manages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    /// The public IPv4 address associated with the interface, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    pub security_groups: Vec<String>,
+    pub call: Call,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -9,15 +9,41 @@ use crate::facts::aws::{Account, Listing, Read};
 use crate::facts::aws_edge::{EdgeRegion, Repository, WebAcl};
 use crate::model::{Context, Findings, Location};
 
-/// Every region of every readable account.
+/// Every audited region of every readable account, with its edge facts.
 pub(crate) fn edge_regions<'a>(
     cx: &Context<'a>,
     out: &mut Findings,
 ) -> Vec<(&'a Account, &'a EdgeRegion)> {
-    readable_accounts(cx, out)
-        .into_iter()
-        .flat_map(|a| a.edge.regions.iter().map(move |r| (a, r)))
-        .collect()
+    let mut all = Vec::new();
+    for account in readable_accounts(cx, out) {
+        all.extend(regions_of(account, out).into_iter().map(|r| (account, r)));
+    }
+    all
+}
+
+/// The account's edge facts for each audited region (the regions its databases were read in).
+/// A region with no edge facts was not collected: an `error`, so no check passes for lack of
+/// load balancers, web ACLs or repositories that were never looked for.
+fn regions_of<'a>(account: &'a Account, out: &mut Findings) -> Vec<&'a EdgeRegion> {
+    let mut found = Vec::new();
+    for region in &account.regions {
+        match account.edge.regions.iter().find(|r| r.name == region.name) {
+            Some(edge) => found.push(edge),
+            None => out.error(
+                format!("{}/{}/edge", account.account_id, region.name),
+                Location::resource(format!(
+                    "arn:{}:elasticloadbalancing:{}:{}:*",
+                    account.partition, region.name, account.account_id
+                )),
+                format!(
+                    "load balancers, web ACLs and ECR repositories of {} in account {} were not collected",
+                    region.name, account.account_id
+                ),
+                json!({ "target": account.target, "region": region.name }),
+            ),
+        }
+    }
+    found
 }
 
 /// Every listed ECR repository of every readable account, with its region; a failed listing is
@@ -53,7 +79,7 @@ pub(crate) fn listed<'a, T>(
     listing: &'a Listing<T>,
     out: &mut Findings,
 ) -> &'a [T] {
-    if let Some(cause) = &listing.error {
+    if let Some(cause) = listing.failure() {
         out.error(
             format!("{}/{region}/{service}", account.account_id),
             Location::resource(format!(
@@ -104,7 +130,7 @@ pub(crate) fn read_or_error<'a, T>(
 pub(crate) fn web_acls<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<&'a WebAcl> {
     let mut all = Vec::new();
     for account in readable_accounts(cx, out) {
-        for region in &account.edge.regions {
+        for region in regions_of(account, out) {
             all.extend(listed(
                 account,
                 &region.name,

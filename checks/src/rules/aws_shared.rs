@@ -24,8 +24,8 @@ pub(crate) fn readable_accounts<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec
     readable
 }
 
-/// Reports a failed listing as an error about `ACCOUNT/REGION`; true when it failed (its items
-/// may be incomplete, so nothing that needs all of them can pass).
+/// Reports a failed or unread listing as an error about `ACCOUNT/REGION`; true when it failed
+/// (its items may be incomplete, so nothing that needs all of them can pass).
 pub(crate) fn listing_error<T>(
     account: &Account,
     region: &str,
@@ -34,7 +34,7 @@ pub(crate) fn listing_error<T>(
     listing: &Listing<T>,
     out: &mut Findings,
 ) -> bool {
-    let Some(cause) = &listing.error else {
+    let Some(cause) = listing.failure() else {
         return false;
     };
     out.error(
@@ -170,7 +170,7 @@ pub(crate) fn databases<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Re
 pub(crate) fn buckets<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Account, &'a Bucket)> {
     let mut all = Vec::new();
     for account in readable_accounts(cx, out) {
-        if let Some(cause) = &account.s3.buckets.error {
+        if let Some(cause) = account.s3.buckets.failure() {
             out.error(
                 format!("{}/s3", account.account_id),
                 Location::resource(format!("arn:{}:s3:::*", account.partition)),

@@ -113,7 +113,7 @@ fn judge(account: &Account, out: &mut Findings) {
         account.partition, account.infra.trail_region, account.account_id
     ));
     let trails = &account.infra.trails;
-    if let Some(cause) = &trails.error {
+    if let Some(cause) = trails.failure() {
         return out.error(
             subject,
             any_trail,

@@ -35,7 +35,11 @@ NAT gateway (or not at all), and `aws rds modify-db-instance --no-publicly-acces
 ## Evidence
 For each subnet: the route table that serves it (and whether explicitly associated) and the
 offending internet-gateway routes, with the request ids of `ec2:DescribeRouteTables` and
-`rds:DescribeDBInstances`.
+`rds:DescribeDBInstances`. Also the RDS network interfaces (`ec2:DescribeNetworkInterfaces`,
+description `RDSNetworkInterface`) in the instance's subnets that carry one of its security
+groups, with their private and any public address: where the instance's addresses actually
+live. They are evidence, not the verdict: RDS does not name the instance on its interfaces,
+so another instance sharing the subnets and groups could not be told apart.
 "#,
 };
 
@@ -67,8 +71,11 @@ impl Check for RdsNetworkPrivate {
 fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
     let id = db.identifier.clone();
     let at = Location::resource(db.arn.clone());
-    let base = json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible,
-                       "vpc_id": db.vpc_id, "subnets": db.subnets });
+    let base = super::aws_shared::merged(
+        json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible,
+                "vpc_id": db.vpc_id, "subnets": db.subnets }),
+        interfaces(db, infra),
+    );
     match db.publicly_accessible {
         Some(true) => {
             return out.fail(
@@ -96,7 +103,7 @@ fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
             evidence(base, Some(&db.call)),
         );
     }
-    if let Some(cause) = &infra.route_tables.error {
+    if let Some(cause) = infra.route_tables.failure() {
         return out.error(
             id,
             at,
@@ -164,6 +171,32 @@ fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
             ev,
         );
     }
+}
+
+/// Evidence only: the RDS network interfaces that can be this instance's (RDS does not name the
+/// instance on them: those in its subnets carrying one of its security groups), with their
+/// private and public addresses. `PubliclyAccessible` and the routes decide the verdict; an
+/// interface of another instance sharing the subnets and groups would be indistinguishable.
+fn interfaces(db: &DbInstance, infra: &InfraRegion) -> Value {
+    if let Some(cause) = infra.rds_network_interfaces.failure() {
+        return json!({ "network_interfaces_error": cause });
+    }
+    let mine: Vec<Value> = infra
+        .rds_network_interfaces
+        .items
+        .iter()
+        .filter(|n| db.subnets.contains(&n.subnet_id))
+        .filter(|n| {
+            n.security_groups
+                .iter()
+                .any(|g| db.security_groups.contains(g))
+        })
+        .map(|n| {
+            json!({ "id": n.id, "subnet": n.subnet_id, "private_ip": n.private_ip,
+                    "public_ip": n.public_ip, "call": n.call })
+        })
+        .collect();
+    json!({ "network_interfaces": mine })
 }
 
 /// The route table serving a subnet: its explicit association, else the main table of its VPC

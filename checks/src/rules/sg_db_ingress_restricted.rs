@@ -87,7 +87,7 @@ fn judge(db: &DbInstance, infra: &InfraRegion, app: &[String], out: &mut Finding
             evidence(base, Some(&db.call)),
         );
     }
-    if let Some(cause) = &infra.security_groups.error {
+    if let Some(cause) = infra.security_groups.failure() {
         return out.error(
             id,
             at,

@@ -32,6 +32,7 @@ pub enum Api {
     Ec2DescribeInternetGateways,
     Ec2DescribeNatGateways,
     Ec2DescribeSecurityGroups,
+    Ec2DescribeNetworkInterfaces,
     Ec2DescribeFlowLogs,
     CloudTrailDescribeTrails,
     CloudTrailGetTrailStatus,
@@ -85,6 +86,7 @@ impl Api {
             Api::Ec2DescribeInternetGateways => "ec2:DescribeInternetGateways",
             Api::Ec2DescribeNatGateways => "ec2:DescribeNatGateways",
             Api::Ec2DescribeSecurityGroups => "ec2:DescribeSecurityGroups",
+            Api::Ec2DescribeNetworkInterfaces => "ec2:DescribeNetworkInterfaces",
             Api::Ec2DescribeFlowLogs => "ec2:DescribeFlowLogs",
             Api::CloudTrailDescribeTrails => "cloudtrail:DescribeTrails",
             Api::CloudTrailGetTrailStatus => "cloudtrail:GetTrailStatus",
@@ -121,12 +123,14 @@ const SNAPSHOTS: &[Api] = &[
 /// Who manages the KMS key of encrypted storage (customer or AWS).
 const KEYS: &[Api] = &[Api::KmsDescribeKey];
 const BUCKETS: &[Api] = &[Api::S3ListAllMyBuckets, Api::S3GetBucketLocation];
-/// Which subnets a database may sit in and where they route (internet or NAT gateways).
+/// Which subnets a database may sit in and where they route (internet or NAT gateways), and
+/// the addresses of the network interfaces RDS placed there (evidence).
 const NETWORK: &[Api] = &[
     Api::Ec2DescribeSubnets,
     Api::Ec2DescribeRouteTables,
     Api::Ec2DescribeInternetGateways,
     Api::Ec2DescribeNatGateways,
+    Api::Ec2DescribeNetworkInterfaces,
 ];
 
 const LOAD_BALANCERS: &[Api] = &[Api::ElbDescribeLoadBalancers, Api::ElbDescribeListeners];

@@ -28,10 +28,7 @@ pub(crate) async fn trails(client: Client, ctx: Arc<Ctx>) -> Listing<Trail> {
             .map(|t| trail(t, &call))
             .collect::<Vec<_>>(),
         Err(f) => {
-            return Listing {
-                items: Vec::new(),
-                error: Some(f.message),
-            };
+            return Listing::failed(f.message);
         }
     };
     let tasks: Vec<_> = listed
@@ -53,7 +50,11 @@ pub(crate) async fn trails(client: Client, ctx: Arc<Ctx>) -> Listing<Trail> {
         ..Trail::default()
     })
     .await;
-    Listing { items, error: None }
+    Listing {
+        items,
+        error: None,
+        call: Some(call),
+    }
 }
 
 fn trail(t: &ct::Trail, call: &Call) -> Trail {

@@ -1,5 +1,6 @@
 //! EC2 networking in one region: subnets, route tables, internet and NAT gateways, security
-//! groups (inbound rules) and VPC flow logs. Six listings, side by side.
+//! groups (inbound rules), the network interfaces of RDS instances and VPC flow logs. Seven
+//! listings, side by side.
 
 use std::sync::Arc;
 
@@ -7,7 +8,8 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types as ec2;
 use checks::facts::aws::Listing;
 use checks::facts::aws_infra::{
-    FlowLog, InternetGateway, NatGateway, Permission, Route, RouteTable, SecurityGroup, Subnet,
+    FlowLog, InternetGateway, NatGateway, NetworkInterface, Permission, Route, RouteTable,
+    SecurityGroup, Subnet,
 };
 
 use super::calls::Api;
@@ -21,16 +23,26 @@ pub(crate) struct Network {
     pub internet_gateways: Listing<InternetGateway>,
     pub nat_gateways: Listing<NatGateway>,
     pub security_groups: Listing<SecurityGroup>,
+    pub rds_network_interfaces: Listing<NetworkInterface>,
     pub flow_logs: Listing<FlowLog>,
 }
 
 pub(crate) async fn region(client: Client, ctx: Arc<Ctx>) -> Network {
-    let (subnets, route_tables, internet_gateways, nat_gateways, security_groups, flow_logs) = tokio::join!(
+    let (
+        subnets,
+        route_tables,
+        internet_gateways,
+        nat_gateways,
+        security_groups,
+        rds_network_interfaces,
+        flow_logs,
+    ) = tokio::join!(
         subnets(&client, &ctx),
         route_tables(&client, &ctx),
         internet_gateways(&client, &ctx),
         nat_gateways(&client, &ctx),
         security_groups(&client, &ctx),
+        rds_network_interfaces(&client, &ctx),
         flow_logs(&client, &ctx),
     );
     Network {
@@ -39,6 +51,7 @@ pub(crate) async fn region(client: Client, ctx: Arc<Ctx>) -> Network {
         internet_gateways,
         nat_gateways,
         security_groups,
+        rds_network_interfaces,
         flow_logs,
     }
 }
@@ -184,6 +197,44 @@ fn permission(p: &ec2::IpPermission) -> Permission {
             .filter_map(|l| l.prefix_list_id().map(str::to_owned))
             .collect(),
     }
+}
+
+/// The interfaces RDS creates for its instances carry this description (and requester id
+/// `amazon-rds`, which not every EC2 endpoint can filter on).
+const RDS_INTERFACE: &str = "RDSNetworkInterface";
+
+async fn rds_network_interfaces(client: &Client, ctx: &Ctx) -> Listing<NetworkInterface> {
+    let only_rds = ec2::Filter::builder()
+        .name("description")
+        .values(RDS_INTERFACE)
+        .build();
+    paginate!(
+        ctx,
+        Api::Ec2DescribeNetworkInterfaces,
+        client
+            .describe_network_interfaces()
+            .filters(only_rds)
+            .into_paginator(),
+        |out, call| out.network_interfaces().iter().map(|n| NetworkInterface {
+            id: s(n.network_interface_id()),
+            subnet_id: s(n.subnet_id()),
+            vpc_id: s(n.vpc_id()),
+            description: s(n.description()),
+            requester_id: n.requester_id().map(str::to_owned),
+            private_ip: n.private_ip_address().map(str::to_owned),
+            public_ip: n
+                .association()
+                .and_then(ec2::NetworkInterfaceAssociation::public_ip)
+                .map(str::to_owned),
+            security_groups: n
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_owned))
+                .collect(),
+            call: call.clone(),
+        })
+    )
+    .0
 }
 
 async fn flow_logs(client: &Client, ctx: &Ctx) -> Listing<FlowLog> {

@@ -45,6 +45,7 @@ macro_rules! paginate {
                 }
             }
         }
+        listing.call.clone_from(&last);
         (listing, last)
     }};
 }
@@ -111,10 +112,7 @@ async fn region(conf: &aws_config::SdkConfig, name: String, ctx: &Arc<Ctx>) -> E
 }
 
 fn failed<T>(e: &tokio::task::JoinError) -> Listing<T> {
-    Listing {
-        items: Vec::new(),
-        error: Some(format!("the collector task failed: {e}")),
-    }
+    Listing::failed(format!("the collector task failed: {e}"))
 }
 
 /// A listing task's result; a task that panicked is a listing error, not an empty listing.
@@ -133,10 +131,7 @@ pub(crate) fn lost(regions: &[String], cause: &str) -> Edge {
 }
 
 fn error_listing<T>(cause: &str) -> Listing<T> {
-    Listing {
-        items: Vec::new(),
-        error: Some(cause.to_owned()),
-    }
+    Listing::failed(cause)
 }
 
 fn lost_region(name: &str, cause: &str) -> EdgeRegion {

@@ -37,10 +37,9 @@ pub(crate) async fn account(
         .collect();
     let names = regions.clone();
     let regions = spawn_all(tasks, |i, cause| lost_region(&names[i], &cause)).await;
-    let trails = trails.await.unwrap_or_else(|e| Listing {
-        items: Vec::new(),
-        error: Some(format!("the CloudTrail collector failed: {e}")),
-    });
+    let trails = trails
+        .await
+        .unwrap_or_else(|e| Listing::failed(format!("the CloudTrail collector failed: {e}")));
     Infra {
         trail_region: home_region,
         trails,
@@ -65,6 +64,7 @@ async fn region(conf: SdkConfig, name: String, ctx: Arc<Ctx>) -> InfraRegion {
         internet_gateways: network.internet_gateways,
         nat_gateways: network.nat_gateways,
         security_groups: network.security_groups,
+        rds_network_interfaces: network.rds_network_interfaces,
         flow_logs: network.flow_logs,
         guardduty_detectors,
         kms_keys,
@@ -77,10 +77,7 @@ async fn region(conf: SdkConfig, name: String, ctx: Arc<Ctx>) -> InfraRegion {
 /// A region whose collector task died: every listing is an error, so nothing passes.
 fn lost_region(name: &str, cause: &str) -> InfraRegion {
     fn failed<T>(cause: &str) -> Listing<T> {
-        Listing {
-            items: Vec::new(),
-            error: Some(cause.to_owned()),
-        }
+        Listing::failed(cause)
     }
     InfraRegion {
         name: name.to_owned(),
@@ -89,6 +86,7 @@ fn lost_region(name: &str, cause: &str) -> InfraRegion {
         internet_gateways: failed(cause),
         nat_gateways: failed(cause),
         security_groups: failed(cause),
+        rds_network_interfaces: failed(cause),
         flow_logs: failed(cause),
         guardduty_detectors: failed(cause),
         kms_keys: failed(cause),

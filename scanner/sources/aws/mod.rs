@@ -375,10 +375,7 @@ mod collector {
         })
         .await;
         let s3 = s3.await.unwrap_or_else(|e| checks::facts::aws::S3 {
-            buckets: checks::facts::aws::Listing {
-                items: Vec::new(),
-                error: Some(format!("the S3 collector failed: {e}")),
-            },
+            buckets: checks::facts::aws::Listing::failed(format!("the S3 collector failed: {e}")),
             ..checks::facts::aws::S3::default()
         });
         account.regions = rds_regions;
@@ -386,10 +383,9 @@ mod collector {
         account.infra = infra
             .await
             .unwrap_or_else(|e| checks::facts::aws_infra::Infra {
-                trails: checks::facts::aws::Listing {
-                    items: Vec::new(),
-                    error: Some(format!("the infrastructure collector failed: {e}")),
-                },
+                trails: checks::facts::aws::Listing::failed(format!(
+                    "the infrastructure collector failed: {e}"
+                )),
                 ..checks::facts::aws_infra::Infra::default()
             });
         account.edge = edge_task

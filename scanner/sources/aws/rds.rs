@@ -26,21 +26,11 @@ pub(crate) struct Ids {
 }
 
 pub(crate) fn lost_region(name: &str, cause: &str) -> Region {
-    let error = Some(cause.to_owned());
     Region {
         name: name.to_owned(),
-        db_instances: Listing {
-            items: Vec::new(),
-            error: error.clone(),
-        },
-        db_clusters: Listing {
-            items: Vec::new(),
-            error: error.clone(),
-        },
-        snapshots: Listing {
-            items: Vec::new(),
-            error,
-        },
+        db_instances: Listing::failed(cause),
+        db_clusters: Listing::failed(cause),
+        snapshots: Listing::failed(cause),
         parameter_groups: Vec::new(),
         kms_keys: Vec::new(),
     }
@@ -83,10 +73,7 @@ pub(crate) async fn region(conf: SdkConfig, name: String, ids: Ids, ctx: Arc<Ctx
 
 /// A listing task's result; a task that panicked is a listing error, not an empty listing.
 fn joined<T>(r: Result<Listing<T>, tokio::task::JoinError>) -> Listing<T> {
-    r.unwrap_or_else(|e| Listing {
-        items: Vec::new(),
-        error: Some(format!("the collector task failed: {e}")),
-    })
+    r.unwrap_or_else(|e| Listing::failed(format!("the collector task failed: {e}")))
 }
 
 fn time(t: Option<&DateTime>) -> Option<String> {
@@ -127,6 +114,7 @@ macro_rules! paginate {
                 }
             }
         }
+        listing.call.clone_from(&last);
         (listing, last)
     }};
 }

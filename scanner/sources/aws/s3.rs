@@ -31,7 +31,7 @@ pub(crate) async fn account(base: SdkConfig, home: String, ids: Ids, ctx: Arc<Ct
     let control = aws_sdk_s3control::Client::new(&base);
     let account_public_access_block = account_block(&control, &ids.account, &ctx).await;
     let listing = list_buckets(&home_client, &ids, &ctx).await;
-    let (buckets, error) = (listing.items, listing.error);
+    let (buckets, error, call) = (listing.items, listing.error, listing.call);
     ctx.note(format!("S3: {} buckets", buckets.len()));
     let clients = Arc::new(Clients {
         base,
@@ -59,7 +59,7 @@ pub(crate) async fn account(base: SdkConfig, home: String, ids: Ids, ctx: Arc<Ct
     .await;
     S3 {
         account_public_access_block,
-        buckets: Listing { items, error },
+        buckets: Listing { items, error, call },
     }
 }
 
@@ -78,6 +78,7 @@ async fn list_buckets(client: &Client, ids: &Ids, ctx: &Ctx) -> Listing<Bucket> 
         match answer.result {
             Ok(Page::Done) => break,
             Ok(Page::Next(out)) => {
+                listing.call = Some(answer.call.clone());
                 listing.items.extend(out.buckets().iter().filter_map(|b| {
                     let name = b.name()?.to_owned();
                     Some(Bucket {

@@ -78,6 +78,7 @@ async fn list(client: &Client, scope: Scope, ctx: &Ctx) -> Listing<WebAcl> {
             }
         };
         let scope_name = scope.sdk().as_str().to_owned();
+        listing.call = Some(answer.call.clone());
         listing.items.extend(out.web_acls().iter().map(|a| WebAcl {
             name: a.name().unwrap_or_default().to_owned(),
             id: a.id().unwrap_or_default().to_owned(),
