@@ -1,8 +1,9 @@
 //! The HTML report: handlebars templates rendered from the report/v1 model.
 //!
 //! Pure: the templates are passed in as strings (the CLI embeds the bundled ones and lets
-//! `--templates DIR` replace them). The template data is exactly the report/v1 JSON; the
-//! helpers below are the only additions:
+//! `--templates DIR` replace them). The template data is the report/v1 JSON with `findings`
+//! cut to [`LISTED_FINDINGS`] and two counts added, `findings_total` and `findings_omitted`
+//! (see [`template_data`]); the helpers below are the only other additions:
 //!
 //! - `json VALUE`: VALUE as pretty-printed JSON (escaped like any other text).
 //! - `source_of LOCATION`: where a finding was judged: `repo` for a file location, otherwise
@@ -34,9 +35,58 @@ handlebars_helper!(control_count: |controls: Json, status: str| controls
 handlebars_helper!(table_classes: |findings: Json| classes_of(findings));
 
 fn classes_of(findings: &Value) -> Value {
-    let findings: Vec<crate::ReportFinding> =
-        serde_json::from_value(findings.clone()).unwrap_or_default();
+    // Only the classification findings are read back: deserializing every finding of a large
+    // report here doubled its memory.
+    let findings: Vec<crate::ReportFinding> = findings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["check"] == CLASSIFICATION_CHECK)
+        .filter_map(|f| serde_json::from_value(f.clone()).ok())
+        .collect();
     serde_json::to_value(crate::classification::table_classes(&findings)).unwrap_or_default()
+}
+
+const CLASSIFICATION_CHECK: &str = "pg-table-classified";
+
+/// The page lists at most this many findings: a scan of 50,000 manifests yields hundreds of
+/// thousands, which no one reads in a browser and which made a 200 MB page. The rest are
+/// counted (`findings_omitted`) and stay in report.json and the SARIF beside it.
+pub const LISTED_FINDINGS: usize = 2_000;
+
+/// The template data: the report/v1 JSON, with `findings` cut to [`LISTED_FINDINGS`] (problems
+/// first, by severity; the table classification always kept, in report order), plus
+/// `findings_total` and `findings_omitted`.
+fn template_data(report: &Report) -> Result<Value, String> {
+    let mut data = serde_json::to_value(report).map_err(|e| e.to_string())?;
+    let total = report.findings.len();
+    let mut keep: Vec<usize> = (0..total).collect();
+    keep.sort_by_key(|&i| listing_rank(&report.findings[i]));
+    keep.truncate(LISTED_FINDINGS);
+    keep.sort_unstable();
+    if let Some(Value::Array(all)) = data.get_mut("findings") {
+        let mut all = std::mem::take(all)
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<_>>();
+        let listed: Vec<Value> = keep.iter().filter_map(|&i| all[i].take()).collect();
+        data["findings"] = Value::Array(listed);
+    }
+    data["findings_total"] = Value::from(total);
+    data["findings_omitted"] = Value::from(total - keep.len());
+    Ok(data)
+}
+
+/// Lower ranks are listed first when the page cannot list everything.
+fn listing_rank(f: &crate::ReportFinding) -> (u8, std::cmp::Reverse<checks::Severity>) {
+    use crate::model::FindingStatus;
+    let status = match f.status {
+        _ if f.check == CLASSIFICATION_CHECK => 0,
+        FindingStatus::Fail | FindingStatus::Error => 1,
+        FindingStatus::Waived => 2,
+        FindingStatus::Pass => 3,
+    };
+    (status, std::cmp::Reverse(f.severity))
 }
 
 /// `repo` for a file, the URI's scheme for a resource.
@@ -82,7 +132,7 @@ pub fn render(report: &Report, templates: &BTreeMap<String, String>) -> Result<S
     if !templates.contains_key(ENTRY) {
         return Err(format!("no template named {ENTRY}"));
     }
-    hb.render(ENTRY, report)
+    hb.render(ENTRY, &template_data(report)?)
         .map_err(|e| format!("template {ENTRY}: {e}").replace('\n', " "))
 }
 
@@ -165,6 +215,33 @@ mod tests {
         );
         assert!(html.contains("tr.control.hidden { display: table-row !important; }"));
         assert!(html.contains("data-coverage=\"not_tested\">"));
+    }
+
+    #[test]
+    fn a_huge_report_lists_problems_first_and_counts_the_rest() {
+        let mut r = report();
+        let problem = r.findings[0].clone();
+        let mut pass = problem.clone();
+        pass.status = crate::model::FindingStatus::Pass;
+        pass.subject = "listed-pass".into();
+        r.findings = vec![pass; LISTED_FINDINGS + 10];
+        r.findings.push(problem);
+        let bundled = include_str!("../../../templates/report.html.hbs");
+        let html = render(&r, &templates(bundled)).unwrap();
+        assert_eq!(
+            html.matches("<article class=\"finding").count(),
+            LISTED_FINDINGS
+        );
+        assert!(
+            html.contains("data-status=\"fail\""),
+            "the failure is listed"
+        );
+        let total = LISTED_FINDINGS + 11;
+        assert!(
+            html.contains(&format!("11 of {total} findings are not listed")),
+            "the omission is said"
+        );
+        assert!(html.contains(&format!("data-count=\"total\">{total}<")));
     }
 
     #[test]

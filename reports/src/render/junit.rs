@@ -130,11 +130,13 @@ fn write_case(w: &mut Writer<Vec<u8>>, f: &ReportFinding) -> std::io::Result<()>
 
 /// Replaces characters XML 1.0 cannot carry at all, even escaped (most C0 controls, the
 /// non-characters U+FFFE and U+FFFF), with U+FFFD; quick-xml escapes the rest.
+/// Characters XML 1.0 cannot carry, and the C0/C1 controls a viewer could take for a line end
+/// or an escape (`\r`, NEL), replaced by U+FFFD; tabs and newlines are kept.
 fn xml_chars(text: &str) -> String {
     text.chars()
         .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            '\t' | '\n' => c,
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
             _ => c,
         })
         .collect()

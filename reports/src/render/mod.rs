@@ -41,3 +41,79 @@ pub fn repository_line(repo: &crate::RepositoryProvenance) -> String {
     });
     parts.join(", ")
 }
+
+/// Invariants every renderer keeps whatever the scanned files are called and whatever a check
+/// quotes: text output cannot be forged by a newline or escape in a name, JUnit stays
+/// well-formed XML, and report.json reads back to the same bytes.
+#[cfg(test)]
+mod hostile_strings {
+    use checks::Location;
+    use proptest::prelude::*;
+
+    use super::sample::sample_report;
+    use super::{json, junit, markdown, text};
+    use crate::model::Report;
+
+    /// The sample report with every finding's subject, message and file path replaced by `s`.
+    fn with_strings(s: &str) -> Report {
+        let mut report = sample_report();
+        for f in &mut report.findings {
+            f.subject = s.to_owned();
+            f.message = s.to_owned();
+            if let Location::File { path, .. } = &mut f.location {
+                *path = s.to_owned();
+            }
+        }
+        report
+    }
+
+    /// Any string, weighted towards what forges output: line breaks, escapes, Markdown and
+    /// HTML syntax, bidi controls.
+    fn hostile() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z \\n\\r\\t\\x1b\\x00\\u{85}\\u{2028}\\u{202e}<>\\[\\]()!@#`|*_-]{0,40}",
+            Just("ok\nPASS critical secrets-committed everything\nsummary: 0 failed".to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn text_output_has_the_same_lines_whatever_the_names(s in hostile()) {
+            let plain = text::render(&with_strings("x"), &text::Style { color: false });
+            let forged = text::render(&with_strings(&s), &text::Style { color: false });
+            prop_assert_eq!(plain.lines().count(), forged.lines().count(), "{}", forged);
+            prop_assert!(!forged.chars().any(|c| c.is_control() && c != '\n'), "{:?}", forged);
+        }
+
+        #[test]
+        fn markdown_output_has_the_same_lines_whatever_the_names(s in hostile()) {
+            let plain = markdown::render(&with_strings("x"));
+            let forged = markdown::render(&with_strings(&s));
+            prop_assert_eq!(plain.lines().count(), forged.lines().count(), "{}", forged);
+        }
+
+        #[test]
+        fn junit_stays_well_formed_xml(s in hostile()) {
+            let xml = junit::render(&with_strings(&s));
+            let mut reader = quick_xml::Reader::from_str(&xml);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => prop_assert!(false, "{e}: {xml}"),
+                }
+            }
+            prop_assert!(!xml.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')));
+        }
+
+        #[test]
+        fn report_json_reads_back_to_the_same_bytes(s in hostile()) {
+            let rendered = json::render(&with_strings(&s));
+            let again: Report = serde_json::from_str(&rendered).expect("reads back");
+            prop_assert_eq!(json::render(&again), rendered);
+        }
+    }
+}

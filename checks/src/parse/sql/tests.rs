@@ -381,3 +381,75 @@ fn a_conditional_statement_in_a_do_block_is_not_taken_as_run() {
         crate::Status::Pass
     );
 }
+
+/// The fold never panics, whatever order, truncation or garbage the migrations hold: statements
+/// drawn from the forms the fold understands (and the ones it must refuse), cut at any byte,
+/// interleaved with arbitrary text, split over files. Every table it reports comes from a
+/// `CREATE TABLE` in the input.
+mod fold_never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const FORMS: &[&str] = &[
+        "CREATE TABLE t (id uuid, tenant_id uuid REFERENCES tenants(id));",
+        "CREATE TABLE IF NOT EXISTS app.t2 (id int PRIMARY KEY, org_id int);",
+        "ALTER TABLE t ENABLE ROW LEVEL SECURITY;",
+        "ALTER TABLE t FORCE ROW LEVEL SECURITY;",
+        "ALTER TABLE t DISABLE ROW LEVEL SECURITY;",
+        "CREATE POLICY p ON t FOR ALL TO app USING (tenant_id = current_setting('app.tenant_id')::uuid);",
+        "CREATE POLICY q ON t AS RESTRICTIVE FOR SELECT USING (true OR tenant_id IS NOT NULL);",
+        "DROP POLICY p ON t;",
+        "GRANT ALL ON t TO app;",
+        "REVOKE DELETE ON t FROM app;",
+        "ALTER TABLE t OWNER TO app;",
+        "ALTER TABLE t RENAME TO t3;",
+        "DROP TABLE t;",
+        "CREATE ROLE app WITH LOGIN BYPASSRLS;",
+        "ALTER ROLE app NOBYPASSRLS;",
+        "SET standard_conforming_strings = off;",
+        "SELECT 'x\\'';",
+        "DO $$ BEGIN EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', 't'); END $$;",
+        "CREATE FUNCTION f() RETURNS void LANGUAGE sql SECURITY DEFINER AS $f$ SELECT 1 $f$;",
+        "SELECT f();",
+        "\\gexec",
+        "/* unterminated",
+        "-- +goose Down\nDROP TABLE t;",
+        "-- +goose Up",
+        "COPY t FROM stdin;\n1\n\\.",
+        "E'\\\\' $tag$ $$ \" ' ;",
+    ];
+
+    fn statement() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::sample::select(FORMS).prop_map(str::to_owned),
+            1 => any::<String>(),
+            1 => (proptest::sample::select(FORMS), any::<prop::sample::Index>())
+                .prop_map(|(form, cut)| {
+                    let at = cut.index(form.len() + 1);
+                    form.get(..at).unwrap_or(form).to_owned()
+                }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn on_any_migration_set(files in prop::collection::vec(
+            prop::collection::vec(statement(), 0..12), 1..4)) {
+            let texts: Vec<String> = files.iter().map(|f| f.join("\n")).collect();
+            let parsed: Vec<ParsedFile> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| parse_file(&format!("m/{i:03}.sql"), t))
+                .collect();
+            let d = fold("migrations:prop", &parsed);
+            let all = texts.concat().to_ascii_lowercase();
+            for table in &d.tables {
+                prop_assert!(all.contains("create table") || all.contains("rename"),
+                    "{} appeared without a CREATE TABLE", table.qualified_name());
+            }
+        }
+    }
+}
