@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::supply_chain::{LockState, is_requirements, lock_for};
+use super::supply_chain::{LockState, is_requirements, is_shared_build_props, lock_for};
 use super::unreadable_files;
 use crate::facts::repo::{Ecosystem, FileKind, Lockfile, Manifest};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -58,15 +58,13 @@ impl Check for LockfileInSync {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);
         let Some(repo) = &cx.facts.repo else { return };
+        // Maven has no standard lockfile to compare with (`lockfile-present` judges its POMs).
         let judged = repo.manifests.iter().filter(|m| {
-            matches!(
+            !matches!(
                 m.ecosystem,
-                Ecosystem::Npm
-                    | Ecosystem::Cargo
-                    | Ecosystem::Python
-                    | Ecosystem::Pub
-                    | Ecosystem::Mix
+                Ecosystem::Maven | Ecosystem::Docker | Ecosystem::GithubActions
             ) && !is_requirements(m)
+                && !is_shared_build_props(m)
                 && !m.dependencies.is_empty()
         });
         for m in judged {
@@ -95,13 +93,25 @@ impl Check for LockfileInSync {
     }
 }
 
+/// The name as the ecosystem compares it: NuGet ids, Composer and SwiftPM names are
+/// case-insensitive; the others are compared exactly (Python names arrive normalised).
+fn key(ecosystem: Ecosystem, name: &str) -> String {
+    match ecosystem {
+        Ecosystem::Nuget | Ecosystem::Composer | Ecosystem::Swift => name.to_ascii_lowercase(),
+        _ => name.to_owned(),
+    }
+}
+
 fn compare(m: &Manifest, lock: &Lockfile, out: &mut Findings) {
-    let locked: BTreeSet<&str> = lock.packages.iter().map(String::as_str).collect();
+    let locked: BTreeSet<String> = lock.packages.iter().map(|p| key(m.ecosystem, p)).collect();
     let mut seen = BTreeSet::new();
     let missing: Vec<_> = m
         .dependencies
         .iter()
-        .filter(|d| !locked.contains(d.name.as_str()) && seen.insert(d.name.as_str()))
+        .filter(|d| {
+            let k = key(m.ecosystem, &d.name);
+            !locked.contains(&k) && seen.insert(k)
+        })
         .collect();
     let evidence = json!({
         "manifest": m.path,

@@ -1,8 +1,8 @@
 use serde_json::json;
 
-use super::supply_chain::{LockState, is_requirements, lock_for};
+use super::supply_chain::{LockState, is_requirements, is_shared_build_props, lock_for};
 use super::unreadable_files;
-use crate::facts::repo::{FileKind, Manifest, RepoFacts};
+use crate::facts::repo::{Ecosystem, FileKind, FloatingVersion, Manifest, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct LockfilePresent;
@@ -60,7 +60,9 @@ impl Check for LockfilePresent {
         for m in &repo.manifests {
             if is_requirements(m) {
                 judge_requirements(m, out);
-            } else {
+            } else if m.ecosystem == Ecosystem::Maven {
+                judge_maven(m, out);
+            } else if !is_shared_build_props(m) {
                 judge_manifest(repo, m, out);
             }
         }
@@ -105,14 +107,87 @@ fn judge_manifest(repo: &RepoFacts, m: &Manifest, out: &mut Findings) {
         }
         LockState::Missing { expected } => {
             evidence["expected_lockfile"] = json!(expected);
+            if !m.floating.is_empty() {
+                evidence["floating"] = floating_evidence(&m.floating);
+            }
             out.fail(
                 subject,
                 Location::file(expected.clone(), 0),
-                format!("{} has no committed lockfile (expected {expected})", m.path),
+                format!(
+                    "{} has no committed lockfile (expected {expected}){}",
+                    m.path,
+                    floating_note(&m.floating)
+                ),
                 evidence,
             );
         }
     }
+}
+
+fn floating_evidence(floating: &[FloatingVersion]) -> serde_json::Value {
+    floating
+        .iter()
+        .map(|f| json!({ "name": f.name, "version": f.version, "line": f.line }))
+        .collect()
+}
+
+/// `; dynamic versions: okhttp 4.+, postgresql latest.release` (the first few), or nothing.
+fn floating_note(floating: &[FloatingVersion]) -> String {
+    const SHOWN: usize = 3;
+    if floating.is_empty() {
+        return String::new();
+    }
+    let mut listed: Vec<String> = floating
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("{} {}", f.name, f.version))
+        .collect();
+    if floating.len() > SHOWN {
+        listed.push(format!("{} more", floating.len() - SHOWN));
+    }
+    format!("; versions that float: {}", listed.join(", "))
+}
+
+/// Maven has no standard lockfile: a POM is reproducible when every version it declares names
+/// one release. Ranges, `LATEST`/`RELEASE` and other projects' `-SNAPSHOT`s fail; an enforcer
+/// rule or a lockfile plugin that guards the transitive versions is named in the message.
+fn judge_maven(m: &Manifest, out: &mut Findings) {
+    let guards: Vec<&str> = m.lock_settings.iter().map(|s| s.value.as_str()).collect();
+    let evidence = json!({
+        "manifest": m.path,
+        "ecosystem": m.ecosystem.as_str(),
+        "dependencies": m.dependencies.len(),
+        "floating": floating_evidence(&m.floating),
+        "guarded_by": guards,
+    });
+    let subject = m.path.clone();
+    if let Some(first) = m.floating.first() {
+        out.fail(
+            subject,
+            Location::file(m.path.clone(), first.line),
+            format!(
+                "{} version(s) resolve to whatever is newest when built{}",
+                m.floating.len(),
+                floating_note(&m.floating).replacen("; versions that float", "", 1)
+            ),
+            evidence,
+        );
+        return;
+    }
+    let guard = if guards.is_empty() {
+        "; no enforcer rule (banDynamicVersions, requireReleaseDeps) or lockfile plugin guards transitive versions".to_owned()
+    } else {
+        format!("; guarded by {}", guards.join(", "))
+    };
+    out.pass(
+        subject,
+        Location::file(m.path.clone(), 0),
+        format!(
+            "no lockfile in Maven: every declared version ({} dependencies) names one release{guard}",
+            m.dependencies.len()
+        ),
+        evidence,
+    );
 }
 
 fn judge_requirements(m: &Manifest, out: &mut Findings) {

@@ -41,7 +41,16 @@ pub(crate) fn script_line(run_line: u32, multi_line_block: bool, offset: usize) 
 
 /// requirements*.txt files are judged by their pins, not by a lockfile.
 pub(crate) fn is_requirements(m: &Manifest) -> bool {
-    m.ecosystem == Ecosystem::Python && !file_name(&m.path).eq_ignore_ascii_case("pyproject.toml")
+    let name = file_name(&m.path);
+    m.ecosystem == Ecosystem::Python
+        && !name.eq_ignore_ascii_case("pyproject.toml")
+        && name != "Pipfile"
+}
+
+/// `Directory.Build.props`: MSBuild imports it into every project below it, so its package
+/// references are restored (and locked) by those projects, not by itself.
+pub(crate) fn is_shared_build_props(m: &Manifest) -> bool {
+    m.ecosystem == Ecosystem::Nuget && file_name(&m.path) == "Directory.Build.props"
 }
 
 pub(crate) fn file_name(path: &str) -> &str {
@@ -85,9 +94,26 @@ pub(crate) fn lock_names(ecosystem: Ecosystem) -> &'static [&'static str] {
         Ecosystem::Composer => &["composer.lock"],
         Ecosystem::Pub => &["pubspec.lock"],
         Ecosystem::Mix => &["mix.lock"],
-        Ecosystem::Docker | Ecosystem::GithubActions => &[],
+        Ecosystem::Nuget => &["packages.lock.json"],
+        Ecosystem::Gradle => &["gradle.lockfile"],
+        Ecosystem::Swift => &["Package.resolved"],
+        // Maven has no standard lockfile: `lockfile-present` judges the POM's versions.
+        Ecosystem::Maven | Ecosystem::Docker | Ecosystem::GithubActions => &[],
     }
 }
+
+/// The lockfile names for one manifest: a Pipfile is locked by `Pipfile.lock` only, and a
+/// pyproject never by `Pipfile.lock`.
+fn lock_names_for(m: &Manifest) -> &'static [&'static str] {
+    if m.ecosystem == Ecosystem::Python && file_name(&m.path) == "Pipfile" {
+        &["Pipfile.lock"]
+    } else {
+        lock_names(m.ecosystem)
+    }
+}
+
+/// Gradle's dependency verification metadata, relative to a build's root directory.
+const GRADLE_VERIFICATION: &str = "gradle/verification-metadata.xml";
 
 /// The lockfile the manifest's package manager writes when none exists.
 fn expected_name(ecosystem: Ecosystem, tool: Option<&str>) -> &'static str {
@@ -98,24 +124,31 @@ fn expected_name(ecosystem: Ecosystem, tool: Option<&str>) -> &'static str {
         (Ecosystem::Python, Some("poetry")) => "poetry.lock",
         (Ecosystem::Python, Some("pdm")) => "pdm.lock",
         (Ecosystem::Python, Some("rye")) => "requirements.lock",
+        (Ecosystem::Python, Some("pipenv")) => "Pipfile.lock",
         (Ecosystem::Python, _) => "uv.lock",
         (eco, _) => lock_names(eco).first().copied().unwrap_or("lockfile"),
     }
 }
 
-fn lock_in_dir<'a>(repo: &'a RepoFacts, dir: &str, ecosystem: Ecosystem) -> Option<LockState<'a>> {
-    for name in lock_names(ecosystem) {
-        let path = join(dir, name);
-        if let Some(lock) = repo.lockfiles.iter().find(|l| l.path == path) {
-            return Some(LockState::Found(lock));
-        }
-        let unreadable = repo.unreadable.iter().find(|u| u.path == path);
-        if let Some(u) = unreadable.filter(|u| u.kind == FileKind::Lockfile) {
-            return Some(LockState::Unreadable(u));
+/// The lockfile committed at `path`, read or not.
+fn lock_at<'a>(repo: &'a RepoFacts, path: &str) -> Option<LockState<'a>> {
+    if let Some(lock) = repo.lockfiles.iter().find(|l| l.path == path) {
+        return Some(LockState::Found(lock));
+    }
+    let unreadable = repo.unreadable.iter().find(|u| u.path == path);
+    unreadable
+        .filter(|u| u.kind == FileKind::Lockfile)
+        .map(LockState::Unreadable)
+}
+
+fn lock_in_dir<'a>(repo: &'a RepoFacts, dir: &str, m: &Manifest) -> Option<LockState<'a>> {
+    for name in lock_names_for(m) {
+        if let Some(state) = lock_at(repo, &join(dir, name)) {
+            return Some(state);
         }
     }
     // Named PEP 751 lockfiles (`pylock.test.toml`, one per Hatch environment).
-    (ecosystem == Ecosystem::Python)
+    (m.ecosystem == Ecosystem::Python && !lock_names_for(m).contains(&"Pipfile.lock"))
         .then(|| {
             repo.lockfiles.iter().find(|l| {
                 dir_of(&l.path) == dir && crate::parse::lockfile::is_pylock(file_name(&l.path))
@@ -165,13 +198,30 @@ fn workspace_root_of(repo: &RepoFacts, m: &Manifest) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A Gradle project without its own `gradle.lockfile` is still pinned when its build verifies
+/// every artifact against `gradle/verification-metadata.xml` (a version not listed there fails
+/// the build): the nearest one in the project's directory or above.
+fn gradle_verification_for<'a>(repo: &'a RepoFacts, dir: &str) -> Option<(String, LockState<'a>)> {
+    std::iter::once(dir)
+        .chain(ancestors(dir))
+        .find_map(|d| lock_at(repo, &join(d, GRADLE_VERIFICATION)).map(|s| (d.to_owned(), s)))
+}
+
 /// The lockfile that covers `m`.
 pub(crate) fn lock_for<'a>(repo: &'a RepoFacts, m: &Manifest) -> LockLookup<'a> {
     let dir = dir_of(&m.path);
-    if let Some(state) = lock_in_dir(repo, dir, m.ecosystem) {
+    if let Some(state) = lock_in_dir(repo, dir, m) {
         return LockLookup {
             state,
             workspace: None,
+        };
+    }
+    if m.ecosystem == Ecosystem::Gradle
+        && let Some((root, state)) = gradle_verification_for(repo, dir)
+    {
+        return LockLookup {
+            state,
+            workspace: (root != dir).then_some(root),
         };
     }
     let workspace = if m.workspace_root {
@@ -182,7 +232,7 @@ pub(crate) fn lock_for<'a>(repo: &'a RepoFacts, m: &Manifest) -> LockLookup<'a> 
     let lock_dir = workspace.as_deref().unwrap_or(dir);
     let state = match workspace
         .as_deref()
-        .and_then(|w| lock_in_dir(repo, w, m.ecosystem))
+        .and_then(|w| lock_in_dir(repo, w, m))
     {
         Some(state) => state,
         None => LockState::Missing {
