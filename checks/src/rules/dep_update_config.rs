@@ -22,7 +22,7 @@ pinned versions (lockfiles, image digests, action SHAs) from going stale.
 
 ## What is judged
 The ecosystems found in the repository: those of its manifests and lockfiles (`cargo`, `npm`,
-`python`, `go`, `ruby`, `composer`), `docker` when it has a Dockerfile and `github-actions`
+`python`, `go`, `ruby`, `composer`, `pub`, `mix`, `nuget`, `gradle`, `maven`, `swift`), `docker` when it has a Dockerfile and `github-actions`
 when it has a workflow or composite action. The subject is each ecosystem found, by these names
 (Dependabot's `pip`/`uv`, `gomod` and `bundler` are our `python`, `go` and `ruby`). Each
 ecosystem maps to what it updates: Dependabot's `docker-compose` and `devcontainers` and

@@ -35,7 +35,14 @@ command in them is classified:
   `pip install name==1.2.3`; `go mod download`; `go install module@v1.2.3`;
   `bundle install --frozen` or `--deployment`; `composer install` when a `composer.lock` is
   committed; `dart pub get --enforce-lockfile` / `flutter pub get --enforce-lockfile`;
-  `mix deps.get --check-locked`; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
+  `mix deps.get --check-locked`; `pipenv install --deploy` / `--ignore-pipfile`, `pipenv sync`;
+  `dotnet restore --locked-mode`, or `dotnet restore|build|test|publish|pack|run` when
+  `RestoreLockedMode` is `true` for every project that references packages (in the project or
+  the nearest `Directory.Build.props`); the maven-lockfile plugin's `validate` goal;
+  `swift build|test|run` and `swift package resolve` with `--force-resolved-versions`,
+  `--only-use-versions-from-resolved-file` or `--disable-automatic-resolution`;
+  `xcodebuild -onlyUsePackageVersionsFromResolvedFile` /
+  `-disableAutomaticPackageResolution`; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
   every package names an exact version (`pnpm@10.16.1`, `corepack@0.34.0`);
 - loose (fail): `npm install`/`npm i`/`npm add`, `pnpm add`, `pnpm install` without
   `--frozen-lockfile`, `yarn add`, `yarn install` without `--immutable`, `bun add`, cargo
@@ -43,12 +50,21 @@ command in them is classified:
   `pip install name` (no exact pin), `pip install -r FILE` with unpinned lines, `go get`,
   `go install …@latest`, `bundle install` without `--frozen`, `composer update`/`require`,
   `dart|flutter pub get` without `--enforce-lockfile`, `pub upgrade|add|downgrade`,
-  `mix deps.get` without `--check-locked`, `mix deps.update`,
+  `mix deps.get` without `--check-locked`, `mix deps.update`, `pipenv install` without
+  `--deploy` (it re-locks a stale Pipfile.lock), `pipenv install NAME`, `pipenv
+  lock|update|upgrade`, `dotnet restore` (and the verbs that restore) without locked mode,
+  `dotnet add package`, Gradle runs with `--write-locks`, `--update-locks` or
+  `--write-verification-metadata`, Maven `versions:use-latest-*`, `use-next-*`, `update-*`
+  goals, `swift build|test|run|package resolve` without a resolved-file flag, `swift package
+  update`,
   global tool installs with a bare name, a range or a tag (`pnpm`, `turbo@^1`, `vercel@latest`);
 - unknown (error): `pip install -r FILE` where FILE is not a requirements file of the
   repository, so its pins cannot be seen.
 
-`python -m pip`, `pip3` and `uv pip install` count as pip. Local installs (`pip install .`,
+`python -m pip`, `pip3` and `uv pip install` count as pip. Other Gradle and Maven runs are
+not installs in this sense (Gradle checks resolved versions against `gradle.lockfile` on every
+build once locking is on; Maven has no lockfile). `dotnet` and `swift` commands are judged only
+in a repository whose projects declare dependencies, and a bare `xcodebuild` is not judged. Local installs (`pip install .`,
 `pip install -e .`) are not judged. pnpm defaults to `--frozen-lockfile` when the `CI`
 variable is set, but the flag is required here so Dockerfile builds and local runs behave the
 same. The subject is the workflow or Dockerfile; a file with no install command gets no
@@ -58,7 +74,8 @@ calls (`make deps`, `./ci/setup.sh`) are not seen.
 ## How to fix
 Use the strict form of the command: `npm ci`, `pnpm install --frozen-lockfile`,
 `yarn install --immutable`, `cargo build --locked`, `uv sync --locked`,
-`pip install --require-hashes -r requirements.txt`.
+`pip install --require-hashes -r requirements.txt`, `pipenv install --deploy`,
+`dotnet restore --locked-mode`, `swift build --force-resolved-versions`.
 
 ## Evidence
 Every install command of the file with its line and verdict.

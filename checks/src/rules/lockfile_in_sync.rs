@@ -24,24 +24,41 @@ resolves that dependency freshly (whatever version is newest), or a strict insta
 build, and the review of lockfile changes in pull requests stops meaning anything.
 
 ## What is judged
-Each `package.json`, `Cargo.toml`, `pyproject.toml`, `pubspec.yaml` and `mix.exs` that declares
-dependencies and has a
-lockfile (its own or its workspace root's; see `lockfile-present`): every direct dependency
-(`dependencies`, `devDependencies`, `optionalDependencies`; Cargo `[dependencies]`,
-`[dev-dependencies]`, `[build-dependencies]` and their `[target.*]` forms, renamed crates by
-their `package` name; PEP 621 `dependencies`, `optional-dependencies`, PEP 735
-`dependency-groups` and Poetry's dependency tables; pubspec `dependencies`/`dev_dependencies`; mix `deps`) must appear
-among the lockfile's packages (`pubspec.lock`'s `packages` keys, `mix.lock`'s entries).
-Names are compared as each ecosystem does: npm and Cargo names exactly, Python names after PEP
-503 normalisation (`Typing_Extensions` = `typing-extensions`). `workspace:` npm dependencies are
-siblings, not registry packages, and are skipped. Versions are not compared.
+Each manifest that declares dependencies and has a lockfile (its own or its workspace root's;
+see `lockfile-present`): every direct dependency must appear among the lockfile's packages.
+- `package.json` (`dependencies`, `devDependencies`, `optionalDependencies`) against
+  package-lock, pnpm, yarn or bun lockfiles; `workspace:` dependencies are siblings and skipped;
+- `Cargo.toml` (`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` and their
+  `[target.*]` forms, renamed crates by their `package` name) against `Cargo.lock`;
+- `pyproject.toml` (PEP 621 `dependencies`, `optional-dependencies`, PEP 735
+  `dependency-groups`, Poetry's dependency tables) against its Python lockfile; `Pipfile`
+  (every package category; `path` packages are the local project) against `Pipfile.lock`;
+- `go.mod` `require`s against the modules of `go.sum` (a module `replace`d by a local
+  directory has no checksum and is skipped);
+- `Gemfile` `gem`s against `Gemfile.lock` (its `specs` and `DEPENDENCIES`);
+- `composer.json` `require`/`require-dev` packages (not `php` or `ext-*`) against
+  `composer.lock`'s `packages` and `packages-dev`;
+- `pubspec.yaml` against `pubspec.lock`'s `packages`; `mix.exs` `deps` against `mix.lock`;
+- .NET `PackageReference Include=…` against `packages.lock.json` (every target framework);
+- Gradle string coordinates (`group:name`) against `gradle.lockfile` or the components of
+  `gradle/verification-metadata.xml`;
+- `Package.swift` packages (by SwiftPM identity) against the pins of `Package.resolved`
+  (format versions 1 to 3).
+
+Names are compared as each ecosystem does: npm, Cargo, Go, Ruby and Gradle names exactly,
+Python names after PEP 503 normalisation (`Typing_Extensions` = `typing-extensions`), NuGet,
+Composer and Swift names case-insensitively. Versions are not compared. Maven has no standard
+lockfile and is not judged here (`lockfile-present` judges its versions); a requirements file
+is its own lock (`lockfile-present` judges its pins).
 
 A binary `bun.lockb` cannot be read, so its manifests are reported as `error`: convert it with
 `bun install --save-text-lockfile` (Bun 1.1.39+) to the text `bun.lock`.
 
 ## How to fix
 Run the package manager's lock command (`npm install`, `pnpm install`, `cargo update -w`,
-`uv lock`, `poetry lock`) and commit the result; make CI install strictly
+`uv lock`, `poetry lock`, `pipenv lock`, `go mod tidy`, `bundle lock`, `composer update --lock`,
+`dotnet restore --force-evaluate`, `./gradlew dependencies --write-locks`,
+`swift package resolve`) and commit the result; make CI install strictly
 (`lockfile-frozen-install`) so a stale lockfile fails the build.
 
 ## Evidence
@@ -195,6 +212,42 @@ mod tests {
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[0].location, Location::file("api/Cargo.toml", 6));
         assert!(f[0].message.ends_with("tokio, anyhow"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn compares_names_as_each_ecosystem_does() {
+        let with = |path: &str, ecosystem, deps: &[(&str, u32)]| {
+            let mut m = cargo(deps);
+            path.clone_into(&mut m.path);
+            m.ecosystem = ecosystem;
+            m
+        };
+        let locked = |path: &str, ecosystem, packages: &[&str]| {
+            let mut l = lock(path, packages);
+            l.ecosystem = ecosystem;
+            l
+        };
+        // NuGet ids are case-insensitive: `Serilog.AspNetCore` is `serilog.aspnetcore`.
+        let f = run(
+            with("Api.csproj", Ecosystem::Nuget, &[("Serilog.AspNetCore", 8), ("Npgsql", 9)]),
+            locked("packages.lock.json", Ecosystem::Nuget, &["serilog.aspnetcore"]),
+        );
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("Api.csproj", 9));
+        assert!(f[0].message.ends_with("Npgsql"), "{}", f[0].message);
+        // Go module paths are compared exactly.
+        let f = run(
+            with("go.mod", Ecosystem::Go, &[("github.com/jackc/pgx/v5", 5)]),
+            locked("go.sum", Ecosystem::Go, &["github.com/jackc/pgx/v5"]),
+        );
+        assert_eq!(f[0].status, Status::Pass);
+        let f = run(
+            with("go.mod", Ecosystem::Go, &[("github.com/Masterminds/semver", 5)]),
+            locked("go.sum", Ecosystem::Go, &["github.com/masterminds/semver"]),
+        );
+        assert_eq!(f[0].status, Status::Fail);
+        // Maven has no lockfile to compare with: no finding here.
+        assert!(run(with("pom.xml", Ecosystem::Maven, &[("a:b", 3)]), lock("x", &[])).is_empty());
     }
 
     #[test]

@@ -32,20 +32,50 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
   `==` (or a commit SHA / hash for URLs); `--hash` use is reported;
 - `go.mod` with `require`s → `go.sum`; `Gemfile` → `Gemfile.lock`; `composer.json` →
   `composer.lock`; Dart/Flutter `pubspec.yaml` (`dependencies`, `dev_dependencies`) →
-  `pubspec.lock`; Elixir `mix.exs` (the `{:name, …}` tuples of `defp deps`) → `mix.lock`.
+  `pubspec.lock`; Elixir `mix.exs` (the `{:name, …}` tuples of `defp deps`) → `mix.lock`;
+- Pipenv `Pipfile` (`[packages]`, `[dev-packages]`, custom categories) → `Pipfile.lock`;
+- .NET `*.csproj`/`*.fsproj`/`*.vbproj` with `PackageReference`s → `packages.lock.json` beside
+  it (written once `RestorePackagesWithLockFile` is `true`); `Directory.Build.props` is not a
+  project and gets no finding of its own;
+- Gradle `build.gradle`/`build.gradle.kts` declaring string coordinates
+  (`implementation("g:n:v")`, `api 'g:n:v'`, the `group:/name:/version:` map form) →
+  `gradle.lockfile` beside it (dependency locking), or `gradle/verification-metadata.xml` in its
+  directory or above (dependency verification: an artifact not listed fails the build); a
+  failure lists the dynamic versions (`1.+`, `latest.release`, ranges, `-SNAPSHOT`) that float;
+- Swift `Package.swift` with `.package(url:)`/`.package(id:)` dependencies → `Package.resolved`;
+- Maven `pom.xml`: Maven has no standard lockfile, so the POM itself is judged. Every version of
+  its dependencies, managed dependencies, plugins and their dependencies (profiles included,
+  `${property}` substituted from the POM's own properties), the parent's version and every
+  `*version` property must name one release: a range (`[2.0,)`, `(,1.0]`; `[1.0]` is exact),
+  `LATEST`/`RELEASE`, or another group's `-SNAPSHOT` fails (a `-SNAPSHOT` of the project's own
+  groupId is a module of the same build). A passing POM says whether a maven-enforcer-plugin
+  rule (`banDynamicVersions`, `requireReleaseDeps`) or a lockfile plugin (`maven-lockfile`,
+  `dependency-lock-maven-plugin`) also guards transitive versions.
 
 A manifest that declares no dependencies and is not a workspace root passes. A missing lockfile
 is reported at the path the package manager would write (`web/package-lock.json`, line 0).
+Gradle scripts, `Package.swift` and `mix.exs` are code and are not evaluated: a dependency
+declared through a version catalog (`libs.guava`), a variable or a loop is not seen, and a
+version built from a variable (`"$kotlinVersion"`) is not judged. A Maven version taken from
+a parent POM's property is judged in the POM that defines it.
 
 ## How to fix
 Run the package manager's install once (`npm install`, `cargo generate-lockfile`, `uv lock`,
-`poetry lock`, `go mod tidy`, `bundle lock`, `composer update --lock`) and commit the lockfile.
+`poetry lock`, `go mod tidy`, `bundle lock`, `composer update --lock`, `pipenv lock`,
+`swift package resolve`) and commit the lockfile. .NET: set
+`<RestorePackagesWithLockFile>true</RestorePackagesWithLockFile>` (in `Directory.Build.props`
+for every project) and run `dotnet restore`. Gradle: add `dependencyLocking {
+lockAllConfigurations() }` and run `./gradlew dependencies --write-locks`, or write
+verification metadata with `./gradlew --write-verification-metadata sha256 help`. Maven:
+replace ranges and foreign snapshots with release versions and add the enforcer's
+`banDynamicVersions` rule.
 For requirements files, compile them from a `requirements.in` with `pip-compile
 --generate-hashes` or `uv pip compile --generate-hashes`.
 
 ## Evidence
 The manifest, its ecosystem, the lockfile found (or expected) and the workspace root it belongs
-to; for requirements files, each unpinned line and how many lines carry hashes.
+to; for requirements files, each unpinned line and how many lines carry hashes; for Maven and
+Gradle, each floating version with its line and, for Maven, the rules that guard versions.
 "#,
 };
 
@@ -298,6 +328,63 @@ mod tests {
         assert_eq!(status("web/package.json"), Some(Status::Pass));
         assert_eq!(status("app/package.json"), Some(Status::Pass));
         assert_eq!(status("app/pnpm-lock.yaml"), Some(Status::Error));
+    }
+
+    #[test]
+    fn maven_poms_are_judged_by_their_versions() {
+        use crate::facts::repo::{FloatingVersion, Located};
+        let pom = |floating: Vec<FloatingVersion>, guards: Vec<Located>| Manifest {
+            path: "billing/pom.xml".to_owned(),
+            ecosystem: Ecosystem::Maven,
+            dependencies: vec![crate::facts::repo::Dependency {
+                name: "com.google.guava:guava".to_owned(),
+                line: 20,
+            }],
+            floating,
+            lock_settings: guards,
+            ..Manifest::default()
+        };
+        let run_pom = |m: Manifest| {
+            run(RepoFacts {
+                manifests: vec![m],
+                ..RepoFacts::default()
+            })
+        };
+        let f = run_pom(pom(
+            vec![FloatingVersion {
+                name: "com.google.guava:guava".to_owned(),
+                version: "[33.0,)".to_owned(),
+                line: 20,
+            }],
+            Vec::new(),
+        ));
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("billing/pom.xml", 20));
+        assert!(f[0].message.contains("com.google.guava:guava [33.0,)"), "{}", f[0].message);
+        let f = run_pom(pom(Vec::new(), Vec::new()));
+        assert_eq!(f[0].status, Status::Pass);
+        assert!(f[0].message.contains("no enforcer rule"), "{}", f[0].message);
+        let guard = Located {
+            value: "maven-enforcer-plugin banDynamicVersions".to_owned(),
+            line: 40,
+        };
+        let f = run_pom(pom(Vec::new(), vec![guard]));
+        assert!(f[0].message.ends_with("guarded by maven-enforcer-plugin banDynamicVersions"));
+    }
+
+    #[test]
+    fn directory_build_props_gets_no_finding_of_its_own() {
+        let mut props = npm("Directory.Build.props");
+        props.ecosystem = Ecosystem::Nuget;
+        let mut project = npm("src/Api/Api.csproj");
+        project.ecosystem = Ecosystem::Nuget;
+        let f = run(RepoFacts {
+            manifests: vec![props, project],
+            ..RepoFacts::default()
+        });
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("src/Api/packages.lock.json", 0));
     }
 
     #[test]

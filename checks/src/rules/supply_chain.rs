@@ -321,6 +321,45 @@ mod tests {
     }
 
     #[test]
+    fn pipfile_gradle_nuget_swift_lockfiles() {
+        let mut pipfile = manifest("Pipfile", Ecosystem::Python, false);
+        pipfile.tool = Some("pipenv".to_owned());
+        let mut bare_pipfile = manifest("svc/Pipfile", Ecosystem::Python, false);
+        bare_pipfile.tool = Some("pipenv".to_owned());
+        let repo = RepoFacts {
+            manifests: vec![
+                pipfile,
+                // A pyproject beside a Pipfile.lock is not locked by it.
+                manifest("pyproject.toml", Ecosystem::Python, false),
+                manifest("app/build.gradle.kts", Ecosystem::Gradle, false),
+                manifest("lib/build.gradle", Ecosystem::Gradle, false),
+                manifest("src/Api/Api.csproj", Ecosystem::Nuget, false),
+                manifest("ios/Package.swift", Ecosystem::Swift, false),
+                bare_pipfile,
+            ],
+            lockfiles: vec![
+                lock("Pipfile.lock", Ecosystem::Python, &[]),
+                lock("app/gradle.lockfile", Ecosystem::Gradle, &[]),
+                lock("gradle/verification-metadata.xml", Ecosystem::Gradle, &[]),
+            ],
+            ..RepoFacts::default()
+        };
+        let found = |i: usize| match lock_for(&repo, &repo.manifests[i]).state {
+            LockState::Found(l) => l.path.clone(),
+            LockState::Missing { expected } => format!("missing {expected}"),
+            LockState::Unreadable(u) => format!("unreadable {}", u.path),
+        };
+        assert_eq!(found(0), "Pipfile.lock");
+        assert_eq!(found(1), "missing uv.lock");
+        assert_eq!(found(2), "app/gradle.lockfile");
+        assert_eq!(found(3), "gradle/verification-metadata.xml");
+        assert_eq!(found(4), "missing src/Api/packages.lock.json");
+        assert_eq!(found(5), "missing ios/Package.resolved");
+        assert_eq!(found(6), "missing svc/Pipfile.lock");
+        assert!(!is_requirements(&repo.manifests[0]));
+    }
+
+    #[test]
     fn ancestors_nearest_first() {
         assert_eq!(ancestors("a/b").collect::<Vec<_>>(), ["a", ""]);
         assert_eq!(ancestors("").count(), 0);

@@ -23,7 +23,7 @@ pub(super) fn pipenv(args: &[String]) -> Option<Verdict> {
     }
 }
 
-/// Verbs of `dotnet` that restore NuGet packages first (unless `--no-restore`).
+/// Verbs of `dotnet` that restore NuGet packages first (unless `--no-restore` or `--no-build`).
 const DOTNET_RESTORING: [&str; 6] = ["restore", "build", "test", "publish", "pack", "run"];
 
 /// `dotnet restore --locked-mode` (or `RestoreLockedMode` set for every project) fails when
@@ -37,7 +37,8 @@ pub(super) fn dotnet(args: &[String], env: &Env<'_>) -> Option<Verdict> {
     if sub == "add" && args.iter().any(|a| a == "package") {
         return loose("`dotnet add package` resolves and adds a new version at build time");
     }
-    if !DOTNET_RESTORING.contains(&sub) || has(args, &["--no-restore"]) {
+    // `--no-build` implies `--no-restore`.
+    if !DOTNET_RESTORING.contains(&sub) || has(args, &["--no-restore", "--no-build"]) {
         return None;
     }
     if has(args, &["--locked-mode"]) {
