@@ -111,7 +111,10 @@ fn dependency_elements<'a>(tree: &'a Tree, container: &'a Element) -> Vec<&'a El
 
 fn plugin_elements<'a>(tree: &'a Tree, container: &'a Element) -> Vec<&'a Element> {
     let mut out = tree.at(container, &["build", "plugins", "plugin"]);
-    out.extend(tree.at(container, &["build", "pluginManagement", "plugins", "plugin"]));
+    out.extend(tree.at(
+        container,
+        &["build", "pluginManagement", "plugins", "plugin"],
+    ));
     out
 }
 
@@ -177,8 +180,13 @@ impl Pom {
     /// `${name}` substituted from the POM's own properties and project fields, a few rounds
     /// deep (properties may refer to properties); `None` while a reference is left.
     fn resolve(&self, raw: &str) -> Option<String> {
+        // Versions are short; a property that expands into kilobytes is not one.
+        const MAX_VALUE_BYTES: usize = 1024;
         let mut value = raw.to_owned();
         for _ in 0..5 {
+            if value.len() > MAX_VALUE_BYTES {
+                return None;
+            }
             let Some(start) = value.find("${") else {
                 return Some(value);
             };
@@ -344,7 +352,10 @@ fn is_gradle_configuration(name: &str) -> bool {
         "RuntimeOnly",
         "AnnotationProcessor",
     ];
-    EXACT.contains(&name) || SUFFIXES.iter().any(|s| name.len() > s.len() && name.ends_with(s))
+    EXACT.contains(&name)
+        || SUFFIXES
+            .iter()
+            .any(|s| name.len() > s.len() && name.ends_with(s))
 }
 
 /// `build.gradle` / `build.gradle.kts`: coordinates declared as strings, floating versions
@@ -435,26 +446,40 @@ pub fn swift_package(text: &str) -> Manifest {
             }
         })
         .collect();
-    for (start, _) in code.match_indices(".package(") {
-        let call = balanced_call(&code[start + ".package".len()..]);
+    let newlines: Vec<usize> = code.match_indices('\n').map(|(i, _)| i).collect();
+    // Calls do not nest, so the search resumes after each call: every byte is read once.
+    let mut from = 0;
+    while let Some(found) = code[from..].find(".package(") {
+        let start = from + found;
+        let args_start = start + ".package".len();
+        let call = balanced_call(&code[args_start..]);
+        from = args_start + call.len().max(1);
         let identity = SWIFT_URL
             .captures(call)
             .map(|c| swift_identity(&c[1]))
             .or_else(|| SWIFT_ID.captures(call).map(|c| c[1].to_ascii_lowercase()));
         if let Some(name) = identity {
-            let line = code[..start].matches('\n').count();
             m.dependencies.push(Dependency {
                 name,
-                line: line_number(line),
+                line: line_number(newlines.partition_point(|&nl| nl < start)),
             });
         }
     }
     m
 }
 
-/// The text of a parenthesised argument list starting at `(`, up to its closing `)` (or the
-/// end of the text); string literals are skipped.
+/// A `.package(...)` call is a line or a few; the scan stops here so that a file of unclosed
+/// calls costs linear time.
+const MAX_CALL_BYTES: usize = 1024;
+
+/// The text of a parenthesised argument list starting at `(`, up to its closing `)` (or
+/// [`MAX_CALL_BYTES`]); string literals are skipped.
 fn balanced_call(text: &str) -> &str {
+    let mut end = text.len().min(MAX_CALL_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
     let mut depth = 0usize;
     let mut in_string = false;
     for (i, c) in text.char_indices() {
@@ -476,7 +501,11 @@ fn balanced_call(text: &str) -> &str {
 /// SwiftPM's identity of a source-control package: the last path component of its URL,
 /// without `.git`, in lower case.
 pub fn swift_identity(url: &str) -> String {
-    let last = url.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or(url);
+    let last = url
+        .trim_end_matches('/')
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(url);
     last.strip_suffix(".git")
         .unwrap_or(last)
         .to_ascii_lowercase()
@@ -601,7 +630,10 @@ mod tests {
             ]
         );
         assert_eq!(m.floating[0].line, 19);
-        assert_eq!(m.lock_settings[0].value, "maven-enforcer-plugin banDynamicVersions");
+        assert_eq!(
+            m.lock_settings[0].value,
+            "maven-enforcer-plugin banDynamicVersions"
+        );
         assert!(pom("<settings/>").unwrap_err().contains("not a Maven POM"));
         assert!(pom("<project><dependencies>").is_err());
     }
@@ -634,7 +666,11 @@ mod tests {
             ]
         );
         assert!(dotnet_project("<Project>").is_err());
-        assert!(dotnet_project("<project/>").unwrap_err().contains("MSBuild"));
+        assert!(
+            dotnet_project("<project/>")
+                .unwrap_err()
+                .contains("MSBuild")
+        );
     }
 
     #[test]
@@ -707,7 +743,22 @@ let package = Package(
             names(&m),
             vec![("vapor", 7), ("swift-nio", 8), ("mona.linkedlist", 13)]
         );
-        assert_eq!(swift_identity("git@github.com:pointfreeco/swift-tagged.git"), "swift-tagged");
+        assert_eq!(
+            swift_identity("git@github.com:pointfreeco/swift-tagged.git"),
+            "swift-tagged"
+        );
+    }
+
+    #[test]
+    fn hostile_build_files_cost_bounded_time() {
+        // Unclosed calls: each scan stops after a few kilobytes.
+        let unclosed = ".package(url: \"https://x/y\",".repeat(200_000);
+        let started = std::time::Instant::now();
+        assert!(!swift_package(&unclosed).dependencies.is_empty());
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        // A property that doubles on every expansion is given up, not expanded.
+        let doubling = "<project><groupId>g</groupId><properties><a>${b}${b}</a><b>${a}${a}</b></properties><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>${a}</version></dependency></dependencies></project>";
+        assert!(pom(doubling).unwrap().floating.is_empty());
     }
 
     #[test]
@@ -715,7 +766,10 @@ let package = Package(
         let text = "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nDjango = \"~=5.0\"\ngunicorn = \"*\"\nmyapp = {path = \".\", editable = true}\n\n[dev-packages]\npytest = \"*\"\n\n[requires]\npython_version = \"3.12\"\n";
         let m = pipfile(text).unwrap();
         assert_eq!(m.tool.as_deref(), Some("pipenv"));
-        assert_eq!(names(&m), vec![("django", 7), ("gunicorn", 8), ("pytest", 12)]);
+        assert_eq!(
+            names(&m),
+            vec![("django", 7), ("gunicorn", 8), ("pytest", 12)]
+        );
         assert!(pipfile("[packages\n").is_err());
     }
 }

@@ -55,8 +55,8 @@ pub fn classify(path: &str) -> FileKind {
     }
     match name {
         "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod" | "Gemfile"
-        | "composer.json" | "pubspec.yaml" | "mix.exs" | "Pipfile" | "pom.xml"
-        | "build.gradle" | "build.gradle.kts" | "Package.swift" => {
+        | "composer.json" | "pubspec.yaml" | "mix.exs" | "Pipfile" | "pom.xml" | "build.gradle"
+        | "build.gradle.kts" | "Package.swift" => {
             return FileKind::Manifest;
         }
         "Cargo.lock"

@@ -8,9 +8,12 @@
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion, escape::resolve_predefined_entity};
 
-
 /// Build files nest a dozen levels; anything far deeper is not one.
 pub const MAX_DEPTH: usize = 64;
+
+/// A large Gradle verification metadata file holds tens of thousands of elements; the cap keeps
+/// a hostile file of empty elements from costing gigabytes.
+pub const MAX_ELEMENTS: usize = 250_000;
 
 /// One element: local name (namespace prefix dropped), attributes, text and 1-based line.
 #[derive(Debug)]
@@ -178,6 +181,11 @@ fn open(
         attrs.push((key.as_ref().to_owned(), value.into_owned()));
     }
     let index = nodes.len();
+    if index >= MAX_ELEMENTS {
+        return Err(format!(
+            "more than {MAX_ELEMENTS} XML elements (at line {line}): not parsed"
+        ));
+    }
     nodes.push(Element {
         name: start.name().local_name().as_ref().to_owned(),
         attrs,
@@ -230,10 +238,16 @@ mod tests {
     fn rejects_bad_and_hostile_input() {
         assert!(parse("").unwrap_err().contains("no XML element"));
         assert!(parse("<a><b></a>").unwrap_err().contains("line 1"));
-        assert!(parse("<a>&xxe;</a>").unwrap_err().contains("not predefined"));
+        assert!(
+            parse("<a>&xxe;</a>")
+                .unwrap_err()
+                .contains("not predefined")
+        );
         assert!(parse("<a/><b/>").is_err());
         let deep = "<a>".repeat(MAX_DEPTH + 1);
         assert!(parse(&deep).unwrap_err().contains("deeper than"));
         assert!(parse("<a>").is_err());
+        let wide = format!("<a>{}</a>", "<b/>".repeat(MAX_ELEMENTS));
+        assert!(parse(&wide).unwrap_err().contains("more than"));
     }
 }

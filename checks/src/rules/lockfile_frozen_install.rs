@@ -183,7 +183,9 @@ fn nuget_locked_mode(repo: &RepoFacts) -> Option<String> {
     let props: Vec<&Manifest> = repo
         .manifests
         .iter()
-        .filter(|m| m.ecosystem == Ecosystem::Nuget && file_name(&m.path) == "Directory.Build.props")
+        .filter(|m| {
+            m.ecosystem == Ecosystem::Nuget && file_name(&m.path) == "Directory.Build.props"
+        })
         .collect();
     let nearest_props = |dir: &str| {
         let mut d = Some(dir);
@@ -879,7 +881,8 @@ mod tests {
     #[test]
     fn classifies_pipenv_dotnet_gradle_maven_swift() {
         let mut repo = repo();
-        repo.manifests.push(nuget_project("src/Api/Api.csproj", false));
+        repo.manifests
+            .push(nuget_project("src/Api/Api.csproj", false));
         let mut swift = nuget_project("Package.swift", false);
         swift.ecosystem = Ecosystem::Swift;
         repo.manifests.push(swift);
@@ -906,13 +909,25 @@ mod tests {
             ("dotnet tool restore", "none"),
             ("./gradlew build", "none"),
             ("./gradlew dependencies --write-locks", "loose"),
-            ("gradle build --update-locks com.google.guava:guava", "loose"),
-            ("./gradlew --write-verification-metadata sha256 help", "loose"),
+            (
+                "gradle build --update-locks com.google.guava:guava",
+                "loose",
+            ),
+            (
+                "./gradlew --write-verification-metadata sha256 help",
+                "loose",
+            ),
             ("mvn -B verify", "none"),
             ("mvn versions:use-latest-releases", "loose"),
-            ("./mvnw io.github.chains-project:maven-lockfile:validate", "strict"),
+            (
+                "./mvnw io.github.chains-project:maven-lockfile:validate",
+                "strict",
+            ),
             ("swift build --force-resolved-versions", "strict"),
-            ("swift package resolve --only-use-versions-from-resolved-file", "strict"),
+            (
+                "swift package resolve --only-use-versions-from-resolved-file",
+                "strict",
+            ),
             ("swift build -c release", "loose"),
             ("swift package update", "loose"),
             ("swift format .", "none"),
@@ -926,11 +941,14 @@ mod tests {
             assert_eq!(of(cmd, &repo), want, "{cmd}");
         }
         // Locked mode set for every project (here through Directory.Build.props) is strict.
-        repo.manifests.push(nuget_project("Directory.Build.props", true));
+        repo.manifests
+            .push(nuget_project("Directory.Build.props", true));
         assert_eq!(of("dotnet build", &repo), "strict");
         // ... but not when one project is outside its reach and does not set it.
-        repo.manifests.push(nuget_project("tools/Gen/Directory.Build.props", false));
-        repo.manifests.push(nuget_project("tools/Gen/Gen.csproj", false));
+        repo.manifests
+            .push(nuget_project("tools/Gen/Directory.Build.props", false));
+        repo.manifests
+            .push(nuget_project("tools/Gen/Gen.csproj", false));
         assert_eq!(of("dotnet build", &repo), "loose");
         // Without any project referencing packages, `dotnet build` restores nothing to lock.
         let plain = self::repo();

@@ -229,8 +229,16 @@ mod tests {
         };
         // NuGet ids are case-insensitive: `Serilog.AspNetCore` is `serilog.aspnetcore`.
         let f = run(
-            with("Api.csproj", Ecosystem::Nuget, &[("Serilog.AspNetCore", 8), ("Npgsql", 9)]),
-            locked("packages.lock.json", Ecosystem::Nuget, &["serilog.aspnetcore"]),
+            with(
+                "Api.csproj",
+                Ecosystem::Nuget,
+                &[("Serilog.AspNetCore", 8), ("Npgsql", 9)],
+            ),
+            locked(
+                "packages.lock.json",
+                Ecosystem::Nuget,
+                &["serilog.aspnetcore"],
+            ),
         );
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[0].location, Location::file("Api.csproj", 9));
@@ -242,12 +250,22 @@ mod tests {
         );
         assert_eq!(f[0].status, Status::Pass);
         let f = run(
-            with("go.mod", Ecosystem::Go, &[("github.com/Masterminds/semver", 5)]),
+            with(
+                "go.mod",
+                Ecosystem::Go,
+                &[("github.com/Masterminds/semver", 5)],
+            ),
             locked("go.sum", Ecosystem::Go, &["github.com/masterminds/semver"]),
         );
         assert_eq!(f[0].status, Status::Fail);
         // Maven has no lockfile to compare with: no finding here.
-        assert!(run(with("pom.xml", Ecosystem::Maven, &[("a:b", 3)]), lock("x", &[])).is_empty());
+        assert!(
+            run(
+                with("pom.xml", Ecosystem::Maven, &[("a:b", 3)]),
+                lock("x", &[])
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -360,16 +360,27 @@ mod tests {
         ));
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[0].location, Location::file("billing/pom.xml", 20));
-        assert!(f[0].message.contains("com.google.guava:guava [33.0,)"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("com.google.guava:guava [33.0,)"),
+            "{}",
+            f[0].message
+        );
         let f = run_pom(pom(Vec::new(), Vec::new()));
         assert_eq!(f[0].status, Status::Pass);
-        assert!(f[0].message.contains("no enforcer rule"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("no enforcer rule"),
+            "{}",
+            f[0].message
+        );
         let guard = Located {
             value: "maven-enforcer-plugin banDynamicVersions".to_owned(),
             line: 40,
         };
         let f = run_pom(pom(Vec::new(), vec![guard]));
-        assert!(f[0].message.ends_with("guarded by maven-enforcer-plugin banDynamicVersions"));
+        assert!(
+            f[0].message
+                .ends_with("guarded by maven-enforcer-plugin banDynamicVersions")
+        );
     }
 
     #[test]
@@ -384,7 +395,10 @@ mod tests {
         });
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].status, Status::Fail);
-        assert_eq!(f[0].location, Location::file("src/Api/packages.lock.json", 0));
+        assert_eq!(
+            f[0].location,
+            Location::file("src/Api/packages.lock.json", 0)
+        );
     }
 
     #[test]

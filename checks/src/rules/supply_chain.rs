@@ -230,10 +230,7 @@ pub(crate) fn lock_for<'a>(repo: &'a RepoFacts, m: &Manifest) -> LockLookup<'a> 
         workspace_root_of(repo, m)
     };
     let lock_dir = workspace.as_deref().unwrap_or(dir);
-    let state = match workspace
-        .as_deref()
-        .and_then(|w| lock_in_dir(repo, w, m))
-    {
+    let state = match workspace.as_deref().and_then(|w| lock_in_dir(repo, w, m)) {
         Some(state) => state,
         None => LockState::Missing {
             expected: join(lock_dir, expected_name(m.ecosystem, m.tool.as_deref())),

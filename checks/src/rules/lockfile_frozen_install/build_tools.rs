@@ -70,8 +70,11 @@ pub(super) fn gradle(args: &[String]) -> Option<Verdict> {
 /// rewrite the POM's versions at build time; the maven-lockfile plugin's `validate` goal
 /// checks the build against its lockfile.
 pub(super) fn maven(args: &[String]) -> Option<Verdict> {
-    const REWRITING_GOALS: [&str; 3] =
-        ["versions:use-latest", "versions:use-next", "versions:update-"];
+    const REWRITING_GOALS: [&str; 3] = [
+        "versions:use-latest",
+        "versions:use-next",
+        "versions:update-",
+    ];
     if let Some(goal) = args
         .iter()
         .find(|a| REWRITING_GOALS.iter().any(|g| a.contains(g)))
@@ -82,7 +85,9 @@ pub(super) fn maven(args: &[String]) -> Option<Verdict> {
     }
     args.iter()
         .any(|a| a.contains("maven-lockfile:validate"))
-        .then(|| Verdict::Strict("maven-lockfile validates the build against lockfile.json".to_owned()))
+        .then(|| {
+            Verdict::Strict("maven-lockfile validates the build against lockfile.json".to_owned())
+        })
 }
 
 /// SwiftPM flags that refuse to change Package.resolved.
