@@ -28,6 +28,7 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
         "Package.swift" => build_manifest::swift_package(text),
         "Pipfile" => build_manifest::pipfile(text)?,
         _ if is_dotnet_project(name) => build_manifest::dotnet_project(text)?,
+        _ if name.ends_with(".in") => pip_tools_input(text),
         _ => requirements_txt(text),
     };
     path.clone_into(&mut manifest.path);
@@ -375,6 +376,22 @@ fn requirements_txt(text: &str) -> Manifest {
             m.requirements.push(req);
         }
     }
+    m
+}
+
+/// A pip-tools input (`requirements.in`): requirements like a requirements file, which are
+/// also its direct dependencies (compiled with their pins into the `.txt` of the same name).
+fn pip_tools_input(text: &str) -> Manifest {
+    let mut m = requirements_txt(text);
+    m.tool = Some("pip-tools".to_owned());
+    m.dependencies = m
+        .requirements
+        .iter()
+        .map(|r| Dependency {
+            name: r.name.clone(),
+            line: r.line,
+        })
+        .collect();
     m
 }
 

@@ -93,13 +93,13 @@ pub fn classify(path: &str) -> FileKind {
     if manifest::is_dotnet_project(name) {
         return FileKind::Manifest;
     }
-    if lower.starts_with("requirements") && lower.ends_with(".txt") {
+    // `.in` files are pip-tools inputs, compiled into the `.txt` of the same name.
+    let requirements_like = lower.ends_with(".txt") || lower.ends_with(".in");
+    if lower.starts_with("requirements") && requirements_like {
         return FileKind::Manifest;
     }
     // The `requirements/base.txt`, `requirements/prod.txt` layout.
-    if (path.starts_with("requirements/") || path.contains("/requirements/"))
-        && lower.ends_with(".txt")
-    {
+    if (path.starts_with("requirements/") || path.contains("/requirements/")) && requirements_like {
         return FileKind::Manifest;
     }
     if path == ".github/dependabot.yml" || path == ".github/dependabot.yaml" {
@@ -184,6 +184,8 @@ mod tests {
         assert_eq!(classify("docs/Dockerfile.md"), FileKind::Text);
         assert_eq!(classify("web/package.json"), FileKind::Manifest);
         assert_eq!(classify("requirements-dev.txt"), FileKind::Manifest);
+        assert_eq!(classify("requirements/base.in"), FileKind::Manifest);
+        assert_eq!(classify("src/main.in"), FileKind::Text);
         assert_eq!(classify("web/pnpm-lock.yaml"), FileKind::Lockfile);
         assert_eq!(classify("requirements.lock"), FileKind::Lockfile);
         assert_eq!(classify("api/pylock.test.toml"), FileKind::Lockfile);

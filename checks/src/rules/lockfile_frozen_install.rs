@@ -205,15 +205,19 @@ fn nuget_locked_mode(repo: &RepoFacts) -> Option<String> {
             && !m.dependencies.is_empty()
     });
     for project in projects {
-        if sets_locked_mode(project) {
-            sources.insert(project.path.clone());
+        let source = if sets_locked_mode(project) {
+            project
         } else {
-            let p = nearest_props(dir_of(&project.path)).filter(|p| sets_locked_mode(p))?;
-            sources.insert(p.path.clone());
-        }
+            nearest_props(dir_of(&project.path)).filter(|p| sets_locked_mode(p))?
+        };
+        let setting = source
+            .lock_settings
+            .iter()
+            .find(|s| s.value.starts_with("RestoreLockedMode=true"))?;
+        sources.insert(format!("`{}` in {}", setting.value, source.path));
     }
     let listed: Vec<String> = sources.into_iter().collect();
-    (!listed.is_empty()).then(|| format!("`RestoreLockedMode` set in {}", listed.join(", ")))
+    (!listed.is_empty()).then(|| listed.join(", "))
 }
 
 /// How one install command uses the lockfile.

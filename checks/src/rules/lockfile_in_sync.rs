@@ -2,7 +2,10 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::supply_chain::{LockState, is_requirements, is_shared_build_props, lock_for};
+use super::supply_chain::{
+    Compiled, LockState, compiled_requirements, is_pip_tools_input, is_requirements,
+    is_shared_build_props, lock_for,
+};
 use super::unreadable_files;
 use crate::facts::repo::{Ecosystem, FileKind, Lockfile, Manifest};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -49,7 +52,8 @@ Names are compared as each ecosystem does: npm, Cargo, Go, Ruby and Gradle names
 Python names after PEP 503 normalisation (`Typing_Extensions` = `typing-extensions`), NuGet,
 Composer and Swift names case-insensitively. Versions are not compared. Maven has no standard
 lockfile and is not judged here (`lockfile-present` judges its versions); a requirements file
-is its own lock (`lockfile-present` judges its pins).
+is its own lock (`lockfile-present` judges its pins), but a pip-tools input
+(`requirements*.in`) is compared with the `.txt` compiled from it.
 
 A binary `bun.lockb` cannot be read, so its manifests are reported as `error`: convert it with
 `bun install --save-text-lockfile` (Bun 1.1.39+) to the text `bun.lock`.
@@ -107,6 +111,39 @@ impl Check for LockfileInSync {
                 LockState::Missing { .. } => {}
             }
         }
+        let pip_tools = repo
+            .manifests
+            .iter()
+            .filter(|m| is_pip_tools_input(m) && !m.dependencies.is_empty());
+        for input in pip_tools {
+            match compiled_requirements(repo, input) {
+                Compiled::Found(c) => compare(input, &as_lockfile(c), out),
+                Compiled::Unreadable(u) => out.error(
+                    input.path.clone(),
+                    Location::file(input.path.clone(), 0),
+                    format!(
+                        "its compiled requirements {} could not be read: {}",
+                        u.path, u.cause
+                    ),
+                    json!({ "manifest": input.path, "lockfile": u.path, "cause": u.cause }),
+                ),
+                Compiled::Missing { .. } => {}
+            }
+        }
+    }
+}
+
+/// A compiled requirements file read as the lockfile of its `.in`: the names it pins.
+fn as_lockfile(compiled: &Manifest) -> Lockfile {
+    Lockfile {
+        path: compiled.path.clone(),
+        ecosystem: Ecosystem::Python,
+        packages: compiled
+            .requirements
+            .iter()
+            .map(|r| r.name.clone())
+            .collect(),
+        members: Vec::new(),
     }
 }
 
@@ -266,6 +303,59 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn pip_tools_inputs_are_compared_with_their_compiled_file() {
+        use crate::facts::repo::Requirement;
+        let req = |name: &str, line| Requirement {
+            line,
+            name: name.to_owned(),
+            pinned: true,
+            hashed: false,
+        };
+        let input = |path: &str, names: &[&str]| Manifest {
+            path: path.to_owned(),
+            ecosystem: Ecosystem::Python,
+            dependencies: names
+                .iter()
+                .map(|n| Dependency {
+                    name: (*n).to_owned(),
+                    line: 1,
+                })
+                .collect(),
+            ..Manifest::default()
+        };
+        let compiled = |path: &str, names: &[&str]| Manifest {
+            path: path.to_owned(),
+            ecosystem: Ecosystem::Python,
+            requirements: names.iter().map(|n| req(n, 3)).collect(),
+            ..Manifest::default()
+        };
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                manifests: vec![
+                    input("ml/requirements.in", &["fastapi", "uvicorn"]),
+                    compiled("ml/requirements.txt", &["fastapi", "pydantic", "uvicorn"]),
+                    input("etl/requirements.in", &["pandas", "pyarrow"]),
+                    compiled("etl/requirements.txt", &["pandas", "numpy"]),
+                    // No compiled file: `lockfile-present`'s finding, nothing to compare.
+                    input("docs/requirements.in", &["mkdocs"]),
+                ],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        let f = run_one(&LockfileInSync, &Context::new(&facts));
+        let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
+        assert_eq!(
+            got,
+            [
+                ("etl/requirements.in", Status::Fail),
+                ("ml/requirements.in", Status::Pass)
+            ]
+        );
+        assert!(f[0].message.ends_with("pyarrow"), "{}", f[0].message);
     }
 
     #[test]

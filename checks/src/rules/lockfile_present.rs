@@ -1,6 +1,9 @@
 use serde_json::json;
 
-use super::supply_chain::{LockState, is_requirements, is_shared_build_props, lock_for};
+use super::supply_chain::{
+    Compiled, LockState, compiled_requirements, is_pip_tools_input, is_requirements,
+    is_shared_build_props, lock_for,
+};
 use super::unreadable_files;
 use crate::facts::repo::{Ecosystem, FileKind, FloatingVersion, Manifest, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -29,7 +32,8 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
   `pylock.<env>.toml` (Hatch's `hatch env lock`, PDM, uv, pip) or rye's `requirements.lock`
   (a pyproject declaring no dependencies needs none);
 - `requirements*.txt` (and `requirements/*.txt`) → every requirement pins an exact version with
-  `==` (or a commit SHA / hash for URLs); `--hash` use is reported;
+  `==` (or a commit SHA / hash for URLs); `--hash` use is reported; a pip-tools input
+  `requirements*.in` → the `.txt` of the same name compiled from it;
 - `go.mod` with `require`s → `go.sum`; `Gemfile` → `Gemfile.lock`; `composer.json` →
   `composer.lock`; Dart/Flutter `pubspec.yaml` (`dependencies`, `dev_dependencies`) →
   `pubspec.lock`; Elixir `mix.exs` (the `{:name, …}` tuples of `defp deps`) → `mix.lock`;
@@ -88,7 +92,9 @@ impl Check for LockfilePresent {
         unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);
         let Some(repo) = &cx.facts.repo else { return };
         for m in &repo.manifests {
-            if is_requirements(m) {
+            if is_pip_tools_input(m) {
+                judge_pip_tools_input(repo, m, out);
+            } else if is_requirements(m) {
                 judge_requirements(m, out);
             } else if m.ecosystem == Ecosystem::Maven {
                 judge_maven(m, out);
@@ -218,6 +224,54 @@ fn judge_maven(m: &Manifest, out: &mut Findings) {
         ),
         evidence,
     );
+}
+
+/// A pip-tools `requirements.in` is locked by the `.txt` compiled from it (whose own pins are
+/// judged as a requirements file).
+fn judge_pip_tools_input(repo: &RepoFacts, m: &Manifest, out: &mut Findings) {
+    let here = Location::file(m.path.clone(), 0);
+    let mut evidence = json!({
+        "manifest": m.path,
+        "ecosystem": m.ecosystem.as_str(),
+        "dependencies": m.dependencies.len(),
+    });
+    if m.dependencies.is_empty() {
+        out.pass(
+            m.path.clone(),
+            here,
+            "declares no dependencies: nothing to lock",
+            evidence,
+        );
+        return;
+    }
+    match compiled_requirements(repo, m) {
+        Compiled::Found(c) => {
+            evidence["lockfile"] = json!(c.path);
+            out.pass(
+                m.path.clone(),
+                here,
+                format!("compiled into {}", c.path),
+                evidence,
+            );
+        }
+        Compiled::Unreadable(u) => {
+            evidence["lockfile"] = json!(u.path);
+            let message = format!("compiled into {} (which could not be read)", u.path);
+            out.pass(m.path.clone(), here, message, evidence);
+        }
+        Compiled::Missing { expected } => {
+            evidence["expected_lockfile"] = json!(expected);
+            out.fail(
+                m.path.clone(),
+                Location::file(expected.clone(), 0),
+                format!(
+                    "{} is a pip-tools input and {expected} is not committed (run `pip-compile --generate-hashes`)",
+                    m.path
+                ),
+                evidence,
+            );
+        }
+    }
 }
 
 fn judge_requirements(m: &Manifest, out: &mut Findings) {

@@ -47,6 +47,29 @@ pub(crate) fn is_requirements(m: &Manifest) -> bool {
         && name != "Pipfile"
 }
 
+/// A pip-tools input (`requirements.in`), locked by the requirements file compiled from it.
+pub(crate) fn is_pip_tools_input(m: &Manifest) -> bool {
+    m.ecosystem == Ecosystem::Python && file_name(&m.path).ends_with(".in")
+}
+
+/// What `pip-compile` writes for a `.in` file: the `.txt` of the same name beside it.
+pub(crate) enum Compiled<'a> {
+    Found(&'a Manifest),
+    Unreadable(&'a Unreadable),
+    Missing { expected: String },
+}
+
+pub(crate) fn compiled_requirements<'a>(repo: &'a RepoFacts, input: &Manifest) -> Compiled<'a> {
+    let expected = format!("{}.txt", input.path.trim_end_matches(".in"));
+    if let Some(m) = repo.manifests.iter().find(|m| m.path == expected) {
+        return Compiled::Found(m);
+    }
+    match repo.unreadable.iter().find(|u| u.path == expected) {
+        Some(u) => Compiled::Unreadable(u),
+        None => Compiled::Missing { expected },
+    }
+}
+
 /// `Directory.Build.props`: MSBuild imports it into every project below it, so its package
 /// references are restored (and locked) by those projects, not by itself.
 pub(crate) fn is_shared_build_props(m: &Manifest) -> bool {
