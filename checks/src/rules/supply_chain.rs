@@ -315,16 +315,18 @@ mod tests {
     }
 
     #[test]
-    fn rye_and_hatch_lockfiles_lock_a_pyproject() {
+    fn rye_pdm_and_hatch_lockfiles_lock_a_pyproject() {
         let repo = RepoFacts {
             manifests: vec![
                 manifest("svc/pyproject.toml", Ecosystem::Python, false),
                 manifest("tools/pyproject.toml", Ecosystem::Python, false),
                 manifest("lib/pyproject.toml", Ecosystem::Python, false),
+                manifest("web/pyproject.toml", Ecosystem::Python, false),
             ],
             lockfiles: vec![
                 lock("svc/requirements.lock", Ecosystem::Python, &[]),
                 lock("tools/pylock.dev.toml", Ecosystem::Python, &[]),
+                lock("web/pdm.lock", Ecosystem::Python, &[]),
                 // Near miss: a lockfile in another directory locks nothing here.
                 lock("requirements.lock", Ecosystem::Python, &[]),
             ],
@@ -338,6 +340,14 @@ mod tests {
         assert_eq!(found(0), "svc/requirements.lock");
         assert_eq!(found(1), "tools/pylock.dev.toml");
         assert_eq!(found(2), "missing lib/uv.lock");
+        assert_eq!(found(3), "web/pdm.lock");
+        // A PDM project without its lockfile is expected to write `pdm.lock`.
+        let mut pdm = manifest("api/pyproject.toml", Ecosystem::Python, false);
+        pdm.tool = Some("pdm".to_owned());
+        match lock_for(&repo, &pdm).state {
+            LockState::Missing { expected } => assert_eq!(expected, "api/pdm.lock"),
+            _ => panic!("api has no lockfile"),
+        }
     }
 
     #[test]
