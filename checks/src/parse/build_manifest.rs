@@ -363,6 +363,10 @@ fn is_gradle_configuration(name: &str) -> bool {
 pub fn gradle(text: &str) -> Manifest {
     let mut m = manifest(Ecosystem::Gradle);
     let mut in_block_comment = false;
+    // Inside `constraints { … }`: versions for modules that may never be resolved, so they are
+    // neither dependencies nor in the lockfile. The brace depth the block closes at, if open.
+    let mut constraints_until: Option<i64> = None;
+    let mut depth: i64 = 0;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_start();
         if in_block_comment {
@@ -374,6 +378,19 @@ pub fn gradle(text: &str) -> Manifest {
             continue;
         }
         if line.starts_with("//") {
+            continue;
+        }
+        let opens_constraints = constraints_until.is_none()
+            && line.starts_with("constraints")
+            && line["constraints".len()..].trim_start().starts_with('{');
+        if opens_constraints {
+            constraints_until = Some(depth);
+        }
+        depth += braces(line);
+        if let Some(until) = constraints_until {
+            if depth <= until {
+                constraints_until = None;
+            }
             continue;
         }
         if line.contains("dependencyLocking") || line.contains("lockAllConfigurations") {
@@ -409,6 +426,22 @@ pub fn gradle(text: &str) -> Manifest {
         });
     }
     m
+}
+
+/// `{` minus `}` on a line, outside string literals.
+fn braces(line: &str) -> i64 {
+    let mut balance = 0;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '{') => balance += 1,
+            (None, '}') => balance -= 1,
+            _ => {}
+        }
+    }
+    balance
 }
 
 /// Gradle's dynamic versions (docs.gradle.org, "Declaring Versions and Ranges"); a version
@@ -693,6 +726,12 @@ dependencies {
     implementation("io.micrometer:micrometer-core:$micrometerVersion")
     implementation(libs.guava)
     implementation(project(":core"))
+    constraints {
+        implementation("org.apache.commons:commons-text:1.12.0") {
+            because("CVE-2022-42889")
+        }
+    }
+    api("org.slf4j:slf4j-api:2.0.13")
 }
 "#;
         let m = gradle(text);
@@ -705,6 +744,7 @@ dependencies {
                 ("org.postgresql:postgresql", 13),
                 ("org.junit.jupiter:junit-jupiter", 14),
                 ("io.micrometer:micrometer-core", 16),
+                ("org.slf4j:slf4j-api", 24),
             ]
         );
         assert_eq!(
