@@ -812,4 +812,39 @@ let package = Package(
         );
         assert!(pipfile("[packages\n").is_err());
     }
+
+    /// Arbitrary text never panics any of these readers (an error names the cause instead).
+    mod arbitrary_input {
+        use proptest::prelude::*;
+
+        const MANIFESTS: [&str; 6] = [
+            "pom.xml",
+            "Api.csproj",
+            "Directory.Build.props",
+            "build.gradle.kts",
+            "Package.swift",
+            "Pipfile",
+        ];
+        const LOCKFILES: [&str; 5] = [
+            "Pipfile.lock",
+            "packages.lock.json",
+            "gradle.lockfile",
+            "gradle/verification-metadata.xml",
+            "Package.resolved",
+        ];
+
+        proptest! {
+            #[test]
+            fn readers_never_panic(
+                pick in 0usize..11,
+                text in r#"(<[a-zA-Z]{0,8}( [a-z]="[^"]{0,6}")?/?>|</[a-z]{0,8}>|[{}\[\]":,=.+()]|\$\{[a-z.]{0,6}\}|[a-z0-9 \n-]{0,12}|&[a-z#0-9]{0,5};){0,60}"#,
+            ) {
+                if pick < MANIFESTS.len() {
+                    let _ = crate::parse::manifest::parse(MANIFESTS[pick], &text);
+                } else {
+                    let _ = crate::parse::lockfile::parse(LOCKFILES[pick - MANIFESTS.len()], &text);
+                }
+            }
+        }
+    }
 }
