@@ -205,8 +205,9 @@ impl Ecosystem {
     }
 }
 
-/// A dependency manifest: Cargo.toml, package.json, pyproject.toml, requirements*.txt, go.mod,
-/// Gemfile, composer.json.
+/// A dependency manifest: Cargo.toml, package.json, pyproject.toml, requirements*.txt (and
+/// pip-tools `.in` files), Pipfile, go.mod, Gemfile, composer.json, pubspec.yaml, mix.exs,
+/// pom.xml, build.gradle(.kts), Package.swift, .NET project files and Directory.Build.props.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Manifest {

@@ -29,6 +29,20 @@ fn line_number(index: usize) -> u32 {
     u32::try_from(index + 1).unwrap_or(u32::MAX)
 }
 
+/// A version as quoted in findings: at most 64 characters.
+fn shown(version: &str) -> String {
+    const MAX: usize = 64;
+    if version.chars().count() <= MAX {
+        version.to_owned()
+    } else {
+        version
+            .chars()
+            .take(MAX)
+            .chain(std::iter::once('…'))
+            .collect()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Maven
 
@@ -81,7 +95,7 @@ pub fn pom(text: &str) -> Result<Manifest, String> {
         let coordinate = pom.coordinate(&tree, parent, None);
         m.floating.push(FloatingVersion {
             name: coordinate,
-            version: version.to_owned(),
+            version: shown(version),
             line: parent.line,
         });
     }
@@ -91,7 +105,7 @@ pub fn pom(text: &str) -> Result<Manifest, String> {
         if is_version_property && !used_properties.contains(name) && floats_everywhere(value) {
             m.floating.push(FloatingVersion {
                 name: format!("${{{name}}}"),
-                version: value.clone(),
+                version: shown(value),
                 line: *line,
             });
         }
@@ -248,7 +262,7 @@ impl Pom {
         if floats {
             m.floating.push(FloatingVersion {
                 name: coordinate.to_owned(),
-                version,
+                version: shown(&version),
                 line: e.line,
             });
         }
@@ -393,9 +407,13 @@ pub fn gradle(text: &str) -> Manifest {
             }
             continue;
         }
-        if line.contains("dependencyLocking") || line.contains("lockAllConfigurations") {
+        // The setting's name, not the line: facts never carry raw text they do not need.
+        let setting = ["lockAllConfigurations", "dependencyLocking"]
+            .into_iter()
+            .find(|s| line.contains(s));
+        if let Some(setting) = setting {
             m.lock_settings.push(Located {
-                value: line.chars().take(80).collect(),
+                value: setting.to_owned(),
                 line: line_number(i),
             });
         }
@@ -416,7 +434,7 @@ pub fn gradle(text: &str) -> Manifest {
         if let Some(v) = version.filter(|v| gradle_floats(v)) {
             m.floating.push(FloatingVersion {
                 name: name.clone(),
-                version: v.to_owned(),
+                version: shown(v),
                 line: line_number(i),
             });
         }

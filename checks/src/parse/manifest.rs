@@ -1,5 +1,6 @@
-//! Dependency manifests: Cargo.toml, package.json, pyproject.toml, requirements*.txt, go.mod,
-//! Gemfile, composer.json.
+//! Dependency manifests: Cargo.toml, package.json, pyproject.toml, requirements*.txt (and
+//! pip-tools `.in` files), go.mod, Gemfile, composer.json, pubspec.yaml, mix.exs; the build
+//! files of Maven, Gradle, .NET, SwiftPM and Pipenv are read in [`super::build_manifest`].
 //!
 //! Only what the supply-chain checks judge is kept: the direct dependencies (with the line that
 //! declares each), whether the manifest is a workspace root, the package manager it names, and
