@@ -336,6 +336,14 @@ static GRADLE_STRING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// A version catalog entry: `implementation(libs.okhttp)`, `api libs.bundles.ktor`.
+static GRADLE_CATALOG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"^\s*([A-Za-z]+)\s*\(?\s*(?:(?:platform|enforcedPlatform)\s*\(\s*)?(libs\.[A-Za-z0-9_.]+)"#,
+    )
+    .expect("valid regex")
+});
+
 /// Groovy's map form: `implementation group: 'g', name: 'n', version: 'v'`.
 static GRADLE_MAP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -416,6 +424,18 @@ pub fn gradle(text: &str) -> Manifest {
                 value: setting.to_owned(),
                 line: line_number(i),
             });
+        }
+        // A catalog accessor is a dependency whose coordinates live in
+        // `gradle/libs.versions.toml`: it needs locking like any other, and is kept under its
+        // accessor name (no `:`), which `lockfile-in-sync` does not compare.
+        if let Some(caps) = GRADLE_CATALOG.captures(line)
+            && is_gradle_configuration(&caps[1])
+        {
+            m.dependencies.push(Dependency {
+                name: caps[2].to_owned(),
+                line: line_number(i),
+            });
+            continue;
         }
         let Some(caps) = GRADLE_STRING
             .captures(line)
@@ -743,6 +763,7 @@ dependencies {
     // implementation("commented:out:1.+")
     implementation("io.micrometer:micrometer-core:$micrometerVersion")
     implementation(libs.guava)
+    testImplementation(libs.bundles.kotest)
     implementation(project(":core"))
     constraints {
         implementation("org.apache.commons:commons-text:1.12.0") {
@@ -762,7 +783,9 @@ dependencies {
                 ("org.postgresql:postgresql", 13),
                 ("org.junit.jupiter:junit-jupiter", 14),
                 ("io.micrometer:micrometer-core", 16),
-                ("org.slf4j:slf4j-api", 24),
+                ("libs.guava", 17),
+                ("libs.bundles.kotest", 18),
+                ("org.slf4j:slf4j-api", 25),
             ]
         );
         assert_eq!(

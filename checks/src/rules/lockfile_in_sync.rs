@@ -44,7 +44,8 @@ see `lockfile-present`): every direct dependency must appear among the lockfile'
 - `pubspec.yaml` against `pubspec.lock`'s `packages`; `mix.exs` `deps` against `mix.lock`;
 - .NET `PackageReference Include=…` against `packages.lock.json` (every target framework);
 - Gradle string coordinates (`group:name`) against `gradle.lockfile` or the components of
-  `gradle/verification-metadata.xml`;
+  `gradle/verification-metadata.xml` (version catalog entries such as `libs.okhttp` name no
+  coordinates in the build file and are counted, not compared);
 - `Package.swift` packages (by SwiftPM identity) against the pins of `Package.resolved`
   (format versions 1 to 3).
 
@@ -156,31 +157,51 @@ fn key(ecosystem: Ecosystem, name: &str) -> String {
     }
 }
 
+/// Gradle version catalog accessors (`libs.okhttp`) name no coordinates in the build file:
+/// the build needs a lockfile for them, but they cannot be looked up in it by name.
+fn is_catalog_accessor(m: &Manifest, name: &str) -> bool {
+    m.ecosystem == Ecosystem::Gradle && !name.contains(':')
+}
+
 fn compare(m: &Manifest, lock: &Lockfile, out: &mut Findings) {
     let locked: BTreeSet<String> = lock.packages.iter().map(|p| key(m.ecosystem, p)).collect();
     let mut seen = BTreeSet::new();
+    let not_compared = m
+        .dependencies
+        .iter()
+        .filter(|d| is_catalog_accessor(m, &d.name))
+        .count();
     let missing: Vec<_> = m
         .dependencies
         .iter()
+        .filter(|d| !is_catalog_accessor(m, &d.name))
         .filter(|d| {
             let k = key(m.ecosystem, &d.name);
             !locked.contains(&k) && seen.insert(k)
         })
         .collect();
-    let evidence = json!({
+    let mut evidence = json!({
         "manifest": m.path,
         "lockfile": lock.path,
         "declared": m.dependencies.len(),
         "missing": missing.iter().map(|d| json!({ "name": d.name, "line": d.line })).collect::<Vec<_>>(),
     });
+    if not_compared > 0 {
+        evidence["catalog_entries_not_compared"] = json!(not_compared);
+    }
     match missing.first() {
         None => out.pass(
             m.path.clone(),
             Location::file(m.path.clone(), 0),
             format!(
-                "all {} declared dependencies are in {}",
-                m.dependencies.len(),
-                lock.path
+                "all {} declared dependencies are in {}{}",
+                m.dependencies.len() - not_compared,
+                lock.path,
+                if not_compared > 0 {
+                    format!(" ({not_compared} version catalog entries not compared by name)")
+                } else {
+                    String::new()
+                }
             ),
             evidence,
         ),
@@ -295,6 +316,21 @@ mod tests {
             locked("go.sum", Ecosystem::Go, &["github.com/masterminds/semver"]),
         );
         assert_eq!(f[0].status, Status::Fail);
+        // Gradle catalog accessors name no coordinates: counted, not compared.
+        let f = run(
+            with(
+                "app/build.gradle.kts",
+                Ecosystem::Gradle,
+                &[("libs.okhttp", 12), ("com.google.guava:guava", 13)],
+            ),
+            locked(
+                "app/gradle.lockfile",
+                Ecosystem::Gradle,
+                &["com.google.guava:guava"],
+            ),
+        );
+        assert_eq!(f[0].status, Status::Pass, "{}", f[0].message);
+        assert_eq!(f[0].evidence["catalog_entries_not_compared"], 1);
         // Maven has no lockfile to compare with: no finding here.
         assert!(
             run(

@@ -42,7 +42,8 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
   it (written once `RestorePackagesWithLockFile` is `true`); `Directory.Build.props` is not a
   project and gets no finding of its own;
 - Gradle `build.gradle`/`build.gradle.kts` declaring string coordinates
-  (`implementation("g:n:v")`, `api 'g:n:v'`, the `group:/name:/version:` map form) →
+  (`implementation("g:n:v")`, `api 'g:n:v'`, the `group:/name:/version:` map form) or version
+  catalog entries (`implementation(libs.okhttp)`) →
   `gradle.lockfile` beside it (dependency locking), or `gradle/verification-metadata.xml` in its
   directory or above (dependency verification: an artifact not listed fails the build); a
   failure lists the dynamic versions (`1.+`, `latest.release`, ranges, `-SNAPSHOT`) that float;
@@ -59,8 +60,8 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
 A manifest that declares no dependencies and is not a workspace root passes. A missing lockfile
 is reported at the path the package manager would write (`web/package-lock.json`, line 0).
 Gradle scripts, `Package.swift` and `mix.exs` are code and are not evaluated: a dependency
-declared through a version catalog (`libs.guava`), a variable or a loop is not seen, and a
-version built from a variable (`"$kotlinVersion"`) is not judged. A Maven version taken from
+declared through a variable or a loop is not seen, and a version built from a variable
+(`"$kotlinVersion"`) is not judged. A Maven version taken from
 a parent POM's property is judged in the POM that defines it.
 
 ## How to fix
