@@ -171,6 +171,14 @@ pub enum Ecosystem {
     Pub,
     /// Elixir (`mix.exs`, `mix.lock`).
     Mix,
+    /// .NET (`*.csproj`, `Directory.Build.props`, `packages.lock.json`).
+    Nuget,
+    /// Gradle (`build.gradle(.kts)`, `gradle.lockfile`, `gradle/verification-metadata.xml`).
+    Gradle,
+    /// Maven (`pom.xml`; no standard lockfile).
+    Maven,
+    /// Swift Package Manager (`Package.swift`, `Package.resolved`).
+    Swift,
     Docker,
     #[serde(rename = "github-actions")]
     GithubActions,
@@ -187,14 +195,19 @@ impl Ecosystem {
             Ecosystem::Composer => "composer",
             Ecosystem::Pub => "pub",
             Ecosystem::Mix => "mix",
+            Ecosystem::Nuget => "nuget",
+            Ecosystem::Gradle => "gradle",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Swift => "swift",
             Ecosystem::Docker => "docker",
             Ecosystem::GithubActions => "github-actions",
         }
     }
 }
 
-/// A dependency manifest: Cargo.toml, package.json, pyproject.toml, requirements*.txt, go.mod,
-/// Gemfile, composer.json.
+/// A dependency manifest: Cargo.toml, package.json, pyproject.toml, requirements*.txt (and
+/// pip-tools `.in` files), Pipfile, go.mod, Gemfile, composer.json, pubspec.yaml, mix.exs,
+/// pom.xml, build.gradle(.kts), Package.swift, .NET project files and Directory.Build.props.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Manifest {
@@ -211,6 +224,26 @@ pub struct Manifest {
     /// expected when none is committed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
+    /// Build settings about the lockfile, with their line: NuGet `RestoreLockedMode` /
+    /// `RestorePackagesWithLockFile` (value `true`), Gradle `dependencyLocking`, Maven enforcer
+    /// rules (`requireReleaseDeps`, `banDynamicVersions`) and lockfile plugins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lock_settings: Vec<Located>,
+    /// Maven and Gradle versions that resolve differently over time: ranges (`[2.0,)`),
+    /// `-SNAPSHOT`, `LATEST`/`RELEASE`, Gradle `1.+` and `latest.release`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub floating: Vec<FloatingVersion>,
+}
+
+/// A declared version that is not one fixed release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FloatingVersion {
+    /// `group:artifact` (or the property name for a Maven `<properties>` entry).
+    pub name: String,
+    /// The version as resolved from properties (`[2.0,)`, `1.4-SNAPSHOT`, `1.+`).
+    pub version: String,
+    pub line: u32,
 }
 
 impl Default for Manifest {
@@ -222,6 +255,8 @@ impl Default for Manifest {
             dependencies: Vec::new(),
             requirements: Vec::new(),
             tool: None,
+            lock_settings: Vec::new(),
+            floating: Vec::new(),
         }
     }
 }

@@ -82,6 +82,26 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
             mix_lock(text, &mut names)?;
             Ecosystem::Mix
         }
+        "Pipfile.lock" => {
+            pipfile_lock(text, &mut names)?;
+            Ecosystem::Python
+        }
+        "packages.lock.json" => {
+            nuget_lock(text, &mut names)?;
+            Ecosystem::Nuget
+        }
+        "gradle.lockfile" => {
+            gradle_lockfile(text, &mut names)?;
+            Ecosystem::Gradle
+        }
+        "verification-metadata.xml" if is_gradle_verification(path) => {
+            gradle_verification(text, &mut names)?;
+            Ecosystem::Gradle
+        }
+        "Package.resolved" => {
+            swift_resolved(text, &mut names)?;
+            Ecosystem::Swift
+        }
         other => return Err(format!("`{other}` is not a known lockfile")),
     };
     Ok(Lockfile {
@@ -90,6 +110,12 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
         packages: names.into_iter().collect(),
         members: members.into_iter().collect(),
     })
+}
+
+/// Gradle's dependency verification metadata, at `gradle/verification-metadata.xml` of a build.
+pub fn is_gradle_verification(path: &str) -> bool {
+    path == "gradle/verification-metadata.xml"
+        || path.ends_with("/gradle/verification-metadata.xml")
 }
 
 /// PEP 751 lockfiles, as Hatch (`hatch env lock`), PDM, uv and pip write them: `pylock.toml`
@@ -353,12 +379,23 @@ fn go_sum(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
     Ok(())
 }
 
-/// Gemfile.lock: gems are the 4-space-indented `name (version)` lines under `specs:`.
+/// Gemfile.lock: gems are the 4-space-indented `name (version)` lines under `specs:`, and
+/// the Gemfile's own gems are the 2-space-indented entries of `DEPENDENCIES` (`name (~> 1)`,
+/// `name!` for a git or path source). A gem limited to other platforms (`tzinfo-data`,
+/// `platforms: :windows`) is listed only there.
 fn gemfile_lock(text: &str, names: &mut BTreeSet<String>) {
+    let mut section = "";
     for line in text.lines() {
+        if !line.starts_with(' ') {
+            section = line.trim();
+            continue;
+        }
         let is_spec = line.starts_with("    ") && !line.starts_with("     ");
-        if is_spec && let Some(name) = line.trim().split(' ').next() {
-            names.insert(name.to_owned());
+        let is_dependency = section == "DEPENDENCIES" && !line.starts_with("   ");
+        if (is_spec || is_dependency)
+            && let Some(name) = line.trim().split(' ').next()
+        {
+            names.insert(name.trim_end_matches('!').to_owned());
         }
     }
 }
@@ -424,6 +461,121 @@ fn mix_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
     Ok(())
 }
 
+/// `Pipfile.lock`: JSON whose `_meta` describes the lock and whose other objects (`default`,
+/// `develop`, custom categories) are keyed by package name.
+fn pipfile_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    let root = json_object(text)?;
+    if !root.contains_key("_meta") {
+        return Err("no `_meta`: not a Pipfile.lock".to_owned());
+    }
+    for (category, packages) in root.iter().filter(|(k, _)| *k != "_meta") {
+        let Json::Object(packages) = packages else {
+            return Err(format!("`{category}` is not an object of packages"));
+        };
+        names.extend(packages.keys().map(|n| normalize_python(n)));
+    }
+    Ok(())
+}
+
+/// NuGet `packages.lock.json`: `dependencies` keyed by target framework, each keyed by package
+/// id (`Direct`, `Transitive`, `CentralTransitive` and `Project` entries). Ids are compared
+/// case-insensitively, as NuGet does, so they are kept in lower case.
+fn nuget_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    let root = json_object(text)?;
+    if !root.contains_key("version") {
+        return Err("no `version`: not a NuGet lockfile".to_owned());
+    }
+    let Some(Json::Object(frameworks)) = root.get("dependencies") else {
+        return Err("no `dependencies` object: not a NuGet lockfile".to_owned());
+    };
+    for (framework, packages) in frameworks {
+        let Json::Object(packages) = packages else {
+            return Err(format!("`dependencies.{framework}` is not an object"));
+        };
+        names.extend(packages.keys().map(|id| id.to_ascii_lowercase()));
+    }
+    Ok(())
+}
+
+/// `gradle.lockfile` (Gradle 6.8+): `group:name:version=configurations` lines, `empty=…` for
+/// configurations with nothing to lock, `#` comments.
+fn gradle_lockfile(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with("empty=") {
+            continue;
+        }
+        let coordinate = line.split('=').next().unwrap_or("");
+        match coordinate.split(':').collect::<Vec<_>>().as_slice() {
+            [group, name, version]
+                if !group.is_empty() && !name.is_empty() && !version.is_empty() =>
+            {
+                names.insert(format!("{group}:{name}"));
+            }
+            _ => {
+                return Err(format!(
+                    "line {} is not `group:name:version=configurations`",
+                    i + 1
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `gradle/verification-metadata.xml`: the `<component group name version>` entries whose
+/// artifacts' checksums Gradle verifies.
+fn gradle_verification(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    let tree = super::xml::parse(text)?;
+    let root = tree.root();
+    if root.name != "verification-metadata" {
+        return Err("the document element is not <verification-metadata>".to_owned());
+    }
+    for component in tree.at(root, &["components", "component"]) {
+        match (component.attr("group"), component.attr("name")) {
+            (Some(group), Some(name)) => {
+                names.insert(format!("{group}:{name}"));
+            }
+            _ => {
+                return Err(format!(
+                    "the <component> at line {} has no group or name",
+                    component.line
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// SwiftPM `Package.resolved`: version 1 (`object.pins[]` with `repositoryURL`) or 2 and 3
+/// (`pins[]` with `identity`), as identities (see [`super::build_manifest::swift_identity`]).
+fn swift_resolved(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
+    let root = json_object(text)?;
+    let version = root.get("version").and_then(Json::as_u64);
+    let pins = match version {
+        Some(1) => root.get("object").and_then(|o| o.get("pins")),
+        Some(_) => root.get("pins"),
+        None => return Err("no numeric `version`: not a Package.resolved".to_owned()),
+    };
+    let Some(Json::Array(pins)) = pins else {
+        return Err("no `pins` array: not a Package.resolved".to_owned());
+    };
+    for pin in pins {
+        let identity = pin
+            .get("identity")
+            .and_then(Json::as_str)
+            .map(str::to_ascii_lowercase)
+            .or_else(|| {
+                pin.get("repositoryURL")
+                    .and_then(Json::as_str)
+                    .map(super::build_manifest::swift_identity)
+            })
+            .ok_or("a pin has neither `identity` nor `repositoryURL`")?;
+        names.insert(identity);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,6 +593,8 @@ mod tests {
             packages("poetry.lock", poetry),
             ["django", "typing-extensions"]
         );
+        let pdm = "# This file is @generated by PDM.\n[metadata]\ngroups = [\"default\"]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"Flask\"\nversion = \"3.0.3\"\n";
+        assert_eq!(packages("pdm.lock", pdm), ["flask"]);
         assert!(parse("Cargo.lock", "[[package]]\nversion = \"1\"\n").is_err());
         assert!(parse("uv.lock", "not toml [").is_err());
     }
@@ -525,5 +679,48 @@ mod tests {
         let mix_lock = "%{\n  \"jason\": {:hex, :jason, \"1.4.4\", \"b9\", [:mix], [], \"hexpm\", \"c5\"},\n  \"phoenix\": {:hex, :phoenix, \"1.7.14\", \"a7\", [:mix], [], \"hexpm\", \"c7\"},\n}\n";
         assert_eq!(packages("mix.lock", mix_lock), vec!["jason", "phoenix"]);
         assert!(parse("mix.lock", "[]").is_err());
+    }
+
+    #[test]
+    fn gemfile_lock_dependencies_include_other_platforms_gems() {
+        let gems = "GIT\n  remote: https://github.com/acme/sidekiq-cron.git\n  revision: 0123456789abcdef0123456789abcdef01234567\n  specs:\n    sidekiq-cron (2.0.0)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n    rails (7.1.3)\n\nPLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  rails (~> 7.1)\n  sidekiq-cron!\n  tzinfo-data\n\nBUNDLED WITH\n   2.5.9\n";
+        assert_eq!(
+            packages("Gemfile.lock", gems),
+            ["rails", "sidekiq-cron", "tzinfo-data"]
+        );
+    }
+
+    #[test]
+    fn pipenv_nuget_gradle_swift_locks() {
+        let pipenv = r#"{"_meta": {"hash": {"sha256": "ab"}, "pipfile-spec": 6}, "default": {"Django": {"version": "==5.0.6"}}, "develop": {"pytest": {"version": "==8.2.2"}}}"#;
+        assert_eq!(packages("Pipfile.lock", pipenv), ["django", "pytest"]);
+        assert!(parse("Pipfile.lock", r#"{"default": {}}"#).is_err());
+        let nuget = r#"{"version": 1, "dependencies": {"net8.0": {"Serilog": {"type": "Direct", "requested": "[3.1.1, )", "resolved": "3.1.1"}}, "net6.0": {"Npgsql": {"type": "Transitive", "resolved": "8.0.3"}}}}"#;
+        assert_eq!(
+            packages("src/Api/packages.lock.json", nuget),
+            ["npgsql", "serilog"]
+        );
+        assert!(parse("packages.lock.json", r#"{"version": 1}"#).is_err());
+        let gradle = "# This is a Gradle generated file for dependency locking.\ncom.google.guava:guava:33.2.1-jre=compileClasspath,runtimeClasspath\nempty=annotationProcessor\n";
+        assert_eq!(
+            packages("app/gradle.lockfile", gradle),
+            ["com.google.guava:guava"]
+        );
+        assert!(
+            parse("gradle.lockfile", "guava=runtimeClasspath\n")
+                .unwrap_err()
+                .contains("line 1")
+        );
+        let verification = "<?xml version=\"1.0\"?>\n<verification-metadata xmlns=\"https://schema.gradle.org/dependency-verification\">\n  <configuration><verify-metadata>true</verify-metadata></configuration>\n  <components>\n    <component group=\"com.google.guava\" name=\"guava\" version=\"33.2.1-jre\">\n      <artifact name=\"guava-33.2.1-jre.jar\"><sha256 value=\"ab\" origin=\"Generated by Gradle\"/></artifact>\n    </component>\n  </components>\n</verification-metadata>\n";
+        assert_eq!(
+            packages("gradle/verification-metadata.xml", verification),
+            ["com.google.guava:guava"]
+        );
+        assert!(parse("gradle/verification-metadata.xml", "<project/>").is_err());
+        let v1 = r#"{"object": {"pins": [{"package": "Vapor", "repositoryURL": "https://github.com/vapor/vapor.git", "state": {"version": "4.99.3"}}]}, "version": 1}"#;
+        assert_eq!(packages("Package.resolved", v1), ["vapor"]);
+        let v2 = r#"{"pins": [{"identity": "swift-nio", "kind": "remoteSourceControl", "location": "https://github.com/apple/swift-nio.git", "state": {"revision": "ab", "version": "2.65.0"}}], "version": 2}"#;
+        assert_eq!(packages("Package.resolved", v2), ["swift-nio"]);
+        assert!(parse("Package.resolved", r#"{"pins": []}"#).is_err());
     }
 }

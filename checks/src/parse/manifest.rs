@@ -1,5 +1,6 @@
-//! Dependency manifests: Cargo.toml, package.json, pyproject.toml, requirements*.txt, go.mod,
-//! Gemfile, composer.json.
+//! Dependency manifests: Cargo.toml, package.json, pyproject.toml, requirements*.txt (and
+//! pip-tools `.in` files), go.mod, Gemfile, composer.json, pubspec.yaml, mix.exs; the build
+//! files of Maven, Gradle, .NET, SwiftPM and Pipenv are read in [`super::build_manifest`].
 //!
 //! Only what the supply-chain checks judge is kept: the direct dependencies (with the line that
 //! declares each), whether the manifest is a workspace root, the package manager it names, and
@@ -8,6 +9,7 @@
 use serde_json::Value as Json;
 use toml::Value as Toml;
 
+use super::build_manifest;
 use crate::facts::repo::{Dependency, Ecosystem, Manifest, Requirement};
 use crate::redact::ParseError;
 
@@ -22,10 +24,26 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
         "composer.json" => composer_json(text)?,
         "pubspec.yaml" => pubspec_yaml(text)?,
         "mix.exs" => mix_exs(text),
+        "pom.xml" => build_manifest::pom(text)?,
+        "build.gradle" | "build.gradle.kts" => build_manifest::gradle(text),
+        "Package.swift" => build_manifest::swift_package(text),
+        "Pipfile" => build_manifest::pipfile(text)?,
+        _ if is_dotnet_project(name) => build_manifest::dotnet_project(text)?,
+        _ if name.ends_with(".in") => pip_tools_input(text),
         _ => requirements_txt(text),
     };
     path.clone_into(&mut manifest.path);
     Ok(manifest)
+}
+
+/// A .NET project file or the `Directory.Build.props` MSBuild imports into every project below
+/// it.
+pub fn is_dotnet_project(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name == "Directory.Build.props"
+        || [".csproj", ".fsproj", ".vbproj"]
+            .iter()
+            .any(|ext| lower.ends_with(ext) && lower.len() > ext.len())
 }
 
 /// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`.
@@ -258,35 +276,56 @@ fn pep508_name(requirement: &str) -> Option<&str> {
     (end > 0).then(|| &s[..end])
 }
 
+/// `go.mod`: the `require`d modules, single-line or in blocks. A module `replace`d by a local
+/// directory (`=> ../lib`) is built from that directory and has no `go.sum` entry, so it is
+/// left out.
 fn go_mod(text: &str) -> Manifest {
     let mut m = ecosystem_manifest(Ecosystem::Go);
-    let mut in_block = false;
+    let mut block: Option<&str> = None;
+    let mut local_replacements = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split("//").next().unwrap_or("").trim();
-        let module = if in_block {
-            if line.starts_with(')') {
-                in_block = false;
+        let (directive, spec) = match block {
+            Some(_) if line.starts_with(')') => {
+                block = None;
                 continue;
             }
-            line.split_whitespace().next()
-        } else if let Some(rest) = line.strip_prefix("require") {
-            let rest = rest.trim();
-            if rest.starts_with('(') {
-                in_block = true;
-                continue;
+            Some(directive) => (directive, line),
+            None => {
+                let Some((directive, rest)) = ["require", "replace"]
+                    .into_iter()
+                    .find_map(|d| Some((d, line.strip_prefix(d)?)))
+                else {
+                    continue;
+                };
+                let rest = rest.trim();
+                if rest.starts_with('(') {
+                    block = Some(directive);
+                    continue;
+                }
+                (directive, rest)
             }
-            rest.split_whitespace().next()
-        } else {
-            None
         };
-        if let Some(module) = module {
+        if directive == "replace" {
+            if let Some((old, new)) = spec.split_once("=>")
+                && is_local_go_path(new.trim())
+            {
+                local_replacements.extend(old.split_whitespace().next().map(str::to_owned));
+            }
+        } else if let Some(module) = spec.split_whitespace().next() {
             m.dependencies.push(Dependency {
                 name: module.to_owned(),
                 line: line_number(i),
             });
         }
     }
+    m.dependencies
+        .retain(|d| !local_replacements.contains(&d.name));
     m
+}
+
+fn is_local_go_path(target: &str) -> bool {
+    target.starts_with("./") || target.starts_with("../") || target.starts_with('/')
 }
 
 fn gemfile(text: &str) -> Manifest {
@@ -338,6 +377,22 @@ fn requirements_txt(text: &str) -> Manifest {
             m.requirements.push(req);
         }
     }
+    m
+}
+
+/// A pip-tools input (`requirements.in`): requirements like a requirements file, which are
+/// also its direct dependencies (compiled with their pins into the `.txt` of the same name).
+fn pip_tools_input(text: &str) -> Manifest {
+    let mut m = requirements_txt(text);
+    m.tool = Some("pip-tools".to_owned());
+    m.dependencies = m
+        .requirements
+        .iter()
+        .map(|r| Dependency {
+            name: r.name.clone(),
+            line: r.line,
+        })
+        .collect();
     m
 }
 
@@ -612,7 +667,7 @@ Django = "^5.0"
     fn go_gem_composer() {
         let go = parse(
             "go.mod",
-            "module x\n\ngo 1.22\n\nrequire github.com/a/b v1.0.0\nrequire (\n\tgolang.org/x/net v0.1.0 // indirect\n)\n",
+            "module x\n\ngo 1.22\n\nrequire github.com/a/b v1.0.0\nrequire (\n\tgolang.org/x/net v0.1.0 // indirect\n\texample.com/local v0.0.0\n)\nreplace example.com/local => ../local\nreplace (\n\tgolang.org/x/net => golang.org/x/net v0.2.0\n)\n",
         )
         .unwrap();
         assert_eq!(

@@ -1,5 +1,6 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
+mod build_manifest;
 pub mod dockerfile;
 pub mod kube;
 mod lines;
@@ -12,6 +13,7 @@ mod supply_chain;
 pub mod update_config;
 pub mod vuln;
 pub mod workflow;
+mod xml;
 
 pub use lines::LineIndex;
 
@@ -53,7 +55,10 @@ pub fn classify(path: &str) -> FileKind {
     }
     match name {
         "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod" | "Gemfile"
-        | "composer.json" | "pubspec.yaml" | "mix.exs" => return FileKind::Manifest,
+        | "composer.json" | "pubspec.yaml" | "mix.exs" | "Pipfile" | "pom.xml" | "build.gradle"
+        | "build.gradle.kts" | "Package.swift" => {
+            return FileKind::Manifest;
+        }
         "Cargo.lock"
         | "package-lock.json"
         | "npm-shrinkwrap.json"
@@ -71,22 +76,30 @@ pub fn classify(path: &str) -> FileKind {
         | "Gemfile.lock"
         | "composer.lock"
         | "pubspec.lock"
-        | "mix.lock" => return FileKind::Lockfile,
+        | "mix.lock"
+        | "Pipfile.lock"
+        | "packages.lock.json"
+        | "gradle.lockfile"
+        | "Package.resolved" => return FileKind::Lockfile,
         "renovate.json" | "renovate.json5" | ".renovaterc" | ".renovaterc.json" => {
             return FileKind::UpdateConfig;
         }
         _ => {}
     }
-    if lockfile::is_pylock(name) {
+    if lockfile::is_pylock(name) || lockfile::is_gradle_verification(path) {
         return FileKind::Lockfile;
     }
-    if lower.starts_with("requirements") && lower.ends_with(".txt") {
+    // .NET project files (C#, F#, Visual Basic) declare their NuGet `PackageReference`s.
+    if manifest::is_dotnet_project(name) {
+        return FileKind::Manifest;
+    }
+    // `.in` files are pip-tools inputs, compiled into the `.txt` of the same name.
+    let requirements_like = lower.ends_with(".txt") || lower.ends_with(".in");
+    if lower.starts_with("requirements") && requirements_like {
         return FileKind::Manifest;
     }
     // The `requirements/base.txt`, `requirements/prod.txt` layout.
-    if (path.starts_with("requirements/") || path.contains("/requirements/"))
-        && lower.ends_with(".txt")
-    {
+    if (path.starts_with("requirements/") || path.contains("/requirements/")) && requirements_like {
         return FileKind::Manifest;
     }
     if path == ".github/dependabot.yml" || path == ".github/dependabot.yaml" {
@@ -171,6 +184,8 @@ mod tests {
         assert_eq!(classify("docs/Dockerfile.md"), FileKind::Text);
         assert_eq!(classify("web/package.json"), FileKind::Manifest);
         assert_eq!(classify("requirements-dev.txt"), FileKind::Manifest);
+        assert_eq!(classify("requirements/base.in"), FileKind::Manifest);
+        assert_eq!(classify("src/main.in"), FileKind::Text);
         assert_eq!(classify("web/pnpm-lock.yaml"), FileKind::Lockfile);
         assert_eq!(classify("requirements.lock"), FileKind::Lockfile);
         assert_eq!(classify("api/pylock.test.toml"), FileKind::Lockfile);
@@ -179,5 +194,27 @@ mod tests {
         assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);
         assert_eq!(classify("deploy/k8s/api.yaml"), FileKind::Yaml);
+        for manifest in [
+            "Pipfile",
+            "api/pom.xml",
+            "app/build.gradle.kts",
+            "Package.swift",
+            "src/Api/Api.csproj",
+            "Directory.Build.props",
+        ] {
+            assert_eq!(classify(manifest), FileKind::Manifest, "{manifest}");
+        }
+        for lock in [
+            "Pipfile.lock",
+            "src/Api/packages.lock.json",
+            "app/gradle.lockfile",
+            "gradle/verification-metadata.xml",
+            "Package.resolved",
+        ] {
+            assert_eq!(classify(lock), FileKind::Lockfile, "{lock}");
+        }
+        // Near misses: not where Gradle reads verification metadata; no project name.
+        assert_eq!(classify("docs/verification-metadata.xml"), FileKind::Text);
+        assert_eq!(classify(".csproj"), FileKind::Text);
     }
 }

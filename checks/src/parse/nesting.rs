@@ -29,8 +29,10 @@ pub fn syntax_of(path: &str) -> Option<Syntax> {
         "json" | "json5" => Some(Syntax::Json5),
         "toml" => Some(Syntax::Toml),
         _ => match name.as_str() {
-            "cargo.lock" | "poetry.lock" | "uv.lock" | "pdm.lock" => Some(Syntax::Toml),
-            "bun.lock" | "composer.lock" | ".renovaterc" => Some(Syntax::Json5),
+            "cargo.lock" | "poetry.lock" | "uv.lock" | "pdm.lock" | "pipfile" => Some(Syntax::Toml),
+            "bun.lock" | "composer.lock" | ".renovaterc" | "pipfile.lock" | "package.resolved" => {
+                Some(Syntax::Json5)
+            }
             _ => None,
         },
     }

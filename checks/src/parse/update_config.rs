@@ -52,6 +52,10 @@ fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
         "composer" => Ecosystem::Composer,
         "pub" => Ecosystem::Pub,
         "mix" => Ecosystem::Mix,
+        "nuget" => Ecosystem::Nuget,
+        "gradle" => Ecosystem::Gradle,
+        "maven" => Ecosystem::Maven,
+        "swift" => Ecosystem::Swift,
         "docker" => Ecosystem::Docker,
         "github-actions" => Ecosystem::GithubActions,
         _ => return None,
@@ -102,6 +106,10 @@ fn renovate_manager(name: &str) -> Option<Ecosystem> {
         "composer" => Ecosystem::Composer,
         "pub" => Ecosystem::Pub,
         "mix" => Ecosystem::Mix,
+        "nuget" => Ecosystem::Nuget,
+        "gradle" => Ecosystem::Gradle,
+        "maven" => Ecosystem::Maven,
+        "swift" => Ecosystem::Swift,
         // `docker-compose` updates compose files' images, not Dockerfiles.
         "dockerfile" => Ecosystem::Docker,
         "github-actions" => Ecosystem::GithubActions,
@@ -115,9 +123,12 @@ mod tests {
 
     #[test]
     fn dependabot_maps_ecosystems() {
-        let text = "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /web\n  - package-ecosystem: github-actions\n    directory: /\n  - package-ecosystem: maven\n    directory: /\n";
+        let text = "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /web\n  - package-ecosystem: github-actions\n    directory: /\n  - package-ecosystem: maven\n    directory: /\n  - package-ecosystem: terraform\n    directory: /\n";
         let c = parse(".github/dependabot.yml", text).unwrap();
-        assert_eq!(c.ecosystems, [Ecosystem::Npm, Ecosystem::GithubActions]);
+        assert_eq!(
+            c.ecosystems,
+            [Ecosystem::Npm, Ecosystem::Maven, Ecosystem::GithubActions]
+        );
         assert!(!c.all_ecosystems);
         assert!(parse(".github/dependabot.yml", "version: 2\n").is_err());
         let compose = "version: 2\nupdates:\n  - package-ecosystem: docker-compose\n    directory: /\n  - package-ecosystem: devcontainers\n    directory: /\n";

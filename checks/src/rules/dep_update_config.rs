@@ -22,7 +22,7 @@ pinned versions (lockfiles, image digests, action SHAs) from going stale.
 
 ## What is judged
 The ecosystems found in the repository: those of its manifests and lockfiles (`cargo`, `npm`,
-`python`, `go`, `ruby`, `composer`), `docker` when it has a Dockerfile and `github-actions`
+`python`, `go`, `ruby`, `composer`, `pub`, `mix`, `nuget`, `gradle`, `maven`, `swift`), `docker` when it has a Dockerfile and `github-actions`
 when it has a workflow or composite action. The subject is each ecosystem found, by these names
 (Dependabot's `pip`/`uv`, `gomod` and `bundler` are our `python`, `go` and `ruby`). Each
 ecosystem maps to what it updates: Dependabot's `docker-compose` and `devcontainers` and
@@ -160,6 +160,34 @@ mod tests {
     use crate::facts::repo::{Dockerfile, Manifest, UpdateConfig, UpdateTool};
     use crate::model::Status;
     use crate::registry::run_one;
+
+    /// Issue 15: Dependabot's `docker-compose` updates compose files, not Dockerfiles.
+    #[test]
+    fn dependabot_docker_compose_does_not_cover_dockerfiles() {
+        let config = crate::parse::update_config::parse(
+            ".github/dependabot.yml",
+            "version: 2\nupdates:\n  - package-ecosystem: docker-compose\n    directory: /\n    schedule:\n      interval: weekly\n",
+        )
+        .unwrap();
+        let repo = RepoFacts {
+            dockerfiles: vec![Dockerfile {
+                path: "Dockerfile".to_owned(),
+                ..Dockerfile::default()
+            }],
+            update_configs: vec![config],
+            ..RepoFacts::default()
+        };
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        let f = run_one(&DepUpdateConfig, &Context::new(&facts));
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].subject.as_str(), f[0].status),
+            ("docker", Status::Fail)
+        );
+    }
 
     #[test]
     fn each_ecosystem_is_judged() {

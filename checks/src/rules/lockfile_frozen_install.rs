@@ -1,9 +1,13 @@
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use super::supply_chain::{dir_of, file_name, is_requirements, join, script_line};
 use super::unreadable_files;
-use crate::facts::repo::{FileKind, Located, RepoFacts};
+use crate::facts::repo::{Ecosystem, FileKind, Located, Manifest, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+
+mod build_tools;
 
 pub struct LockfileFrozenInstall;
 
@@ -31,7 +35,14 @@ command in them is classified:
   `pip install name==1.2.3`; `go mod download`; `go install module@v1.2.3`;
   `bundle install --frozen` or `--deployment`; `composer install` when a `composer.lock` is
   committed; `dart pub get --enforce-lockfile` / `flutter pub get --enforce-lockfile`;
-  `mix deps.get --check-locked`; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
+  `mix deps.get --check-locked`; `pipenv install --deploy` / `--ignore-pipfile`, `pipenv sync`;
+  `dotnet restore --locked-mode`, or `dotnet restore|build|test|publish|pack|run` when
+  `RestoreLockedMode` is `true` for every project that references packages (in the project or
+  the nearest `Directory.Build.props`); the maven-lockfile plugin's `validate` goal;
+  `swift build|test|run` and `swift package resolve` with `--force-resolved-versions`,
+  `--only-use-versions-from-resolved-file` or `--disable-automatic-resolution`;
+  `xcodebuild -onlyUsePackageVersionsFromResolvedFile` /
+  `-disableAutomaticPackageResolution`; global tool installs (`npm install -g`, `yarn global add`, `pnpm add -g`) whose
   every package names an exact version (`pnpm@10.16.1`, `corepack@0.34.0`);
 - loose (fail): `npm install`/`npm i`/`npm add`, `pnpm add`, `pnpm install` without
   `--frozen-lockfile`, `yarn add`, `yarn install` without `--immutable`, `bun add`, cargo
@@ -39,12 +50,21 @@ command in them is classified:
   `pip install name` (no exact pin), `pip install -r FILE` with unpinned lines, `go get`,
   `go install …@latest`, `bundle install` without `--frozen`, `composer update`/`require`,
   `dart|flutter pub get` without `--enforce-lockfile`, `pub upgrade|add|downgrade`,
-  `mix deps.get` without `--check-locked`, `mix deps.update`,
+  `mix deps.get` without `--check-locked`, `mix deps.update`, `pipenv install` without
+  `--deploy` (it re-locks a stale Pipfile.lock), `pipenv install NAME`, `pipenv
+  lock|update|upgrade`, `dotnet restore` (and the verbs that restore) without locked mode,
+  `dotnet add package`, Gradle runs with `--write-locks`, `--update-locks` or
+  `--write-verification-metadata`, Maven `versions:use-latest-*`, `use-next-*`, `update-*`
+  goals, `swift build|test|run|package resolve` without a resolved-file flag, `swift package
+  update`,
   global tool installs with a bare name, a range or a tag (`pnpm`, `turbo@^1`, `vercel@latest`);
 - unknown (error): `pip install -r FILE` where FILE is not a requirements file of the
   repository, so its pins cannot be seen.
 
-`python -m pip`, `pip3` and `uv pip install` count as pip. Local installs (`pip install .`,
+`python -m pip`, `pip3` and `uv pip install` count as pip. Other Gradle and Maven runs are
+not installs in this sense (Gradle checks resolved versions against `gradle.lockfile` on every
+build once locking is on; Maven has no lockfile). `dotnet` and `swift` commands are judged only
+in a repository whose projects declare dependencies, and a bare `xcodebuild` is not judged. Local installs (`pip install .`,
 `pip install -e .`) are not judged. pnpm defaults to `--frozen-lockfile` when the `CI`
 variable is set, but the flag is required here so Dockerfile builds and local runs behave the
 same. The subject is the workflow or Dockerfile; a file with no install command gets no
@@ -54,7 +74,8 @@ calls (`make deps`, `./ci/setup.sh`) are not seen.
 ## How to fix
 Use the strict form of the command: `npm ci`, `pnpm install --frozen-lockfile`,
 `yarn install --immutable`, `cargo build --locked`, `uv sync --locked`,
-`pip install --require-hashes -r requirements.txt`.
+`pip install --require-hashes -r requirements.txt`, `pipenv install --deploy`,
+`dotnet restore --locked-mode`, `swift build --force-resolved-versions`.
 
 ## Evidence
 Every install command of the file with its line and verdict.
@@ -94,6 +115,11 @@ struct Env<'a> {
     dir: &'a str,
     has_poetry_lock: bool,
     has_composer_lock: bool,
+    /// Ecosystems with a manifest that declares dependencies (commands that restore as a side
+    /// effect, `dotnet build`, `swift test`, are judged only where there is something to restore).
+    with_dependencies: BTreeSet<Ecosystem>,
+    /// Where `RestoreLockedMode` is on for every NuGet project that references packages.
+    nuget_locked_mode: Option<String>,
 }
 
 impl<'a> Env<'a> {
@@ -104,6 +130,13 @@ impl<'a> Env<'a> {
             dir,
             has_poetry_lock: has("poetry.lock"),
             has_composer_lock: has("composer.lock"),
+            with_dependencies: repo
+                .manifests
+                .iter()
+                .filter(|m| !m.dependencies.is_empty())
+                .map(|m| m.ecosystem)
+                .collect(),
+            nuget_locked_mode: nuget_locked_mode(repo),
         }
     }
 
@@ -136,6 +169,55 @@ impl<'a> Env<'a> {
         unpinned.dedup();
         Some(unpinned)
     }
+}
+
+/// `RestoreLockedMode=true` reaches a project from its own file or from the nearest
+/// `Directory.Build.props` at or above it (MSBuild imports only the nearest). `Some(where)` when
+/// it reaches every project that references packages.
+fn nuget_locked_mode(repo: &RepoFacts) -> Option<String> {
+    let sets_locked_mode = |m: &Manifest| {
+        m.lock_settings
+            .iter()
+            .any(|s| s.value.starts_with("RestoreLockedMode=true"))
+    };
+    let props: Vec<&Manifest> = repo
+        .manifests
+        .iter()
+        .filter(|m| {
+            m.ecosystem == Ecosystem::Nuget && file_name(&m.path) == "Directory.Build.props"
+        })
+        .collect();
+    let nearest_props = |dir: &str| {
+        let mut d = Some(dir);
+        while let Some(current) = d {
+            let path = join(current, "Directory.Build.props");
+            if let Some(p) = props.iter().find(|p| p.path == path) {
+                return Some(*p);
+            }
+            d = (!current.is_empty()).then(|| dir_of(current));
+        }
+        None
+    };
+    let mut sources = BTreeSet::new();
+    let projects = repo.manifests.iter().filter(|m| {
+        m.ecosystem == Ecosystem::Nuget
+            && file_name(&m.path) != "Directory.Build.props"
+            && !m.dependencies.is_empty()
+    });
+    for project in projects {
+        let source = if sets_locked_mode(project) {
+            project
+        } else {
+            nearest_props(dir_of(&project.path)).filter(|p| sets_locked_mode(p))?
+        };
+        let setting = source
+            .lock_settings
+            .iter()
+            .find(|s| s.value.starts_with("RestoreLockedMode=true"))?;
+        sources.insert(format!("`{}` in {}", setting.value, source.path));
+    }
+    let listed: Vec<String> = sources.into_iter().collect();
+    (!listed.is_empty()).then(|| listed.join(", "))
 }
 
 /// How one install command uses the lockfile.
@@ -305,6 +387,12 @@ fn judge(words: &[String], env: &Env<'_>) -> Option<Verdict> {
         "composer" => composer(args, env),
         "dart" | "flutter" if args.first().is_some_and(|a| a == "pub") => pub_get(&args[1..]),
         "mix" => mix(args),
+        "pipenv" => build_tools::pipenv(args),
+        "dotnet" => build_tools::dotnet(args, env),
+        "gradle" | "gradlew" | "gradlew.bat" => build_tools::gradle(args),
+        "mvn" | "mvnw" | "mvnw.cmd" => build_tools::maven(args),
+        "swift" => build_tools::swift(args, env),
+        "xcodebuild" => build_tools::xcodebuild(args),
         _ => None,
     }
 }
@@ -772,6 +860,104 @@ mod tests {
         for (cmd, want) in cases {
             assert_eq!(kind(cmd), want, "{cmd}");
         }
+    }
+
+    fn nuget_project(path: &str, locked: bool) -> Manifest {
+        Manifest {
+            path: path.to_owned(),
+            ecosystem: Ecosystem::Nuget,
+            dependencies: vec![crate::facts::repo::Dependency {
+                name: "Serilog".to_owned(),
+                line: 8,
+            }],
+            lock_settings: if locked {
+                vec![Located {
+                    value: "RestoreLockedMode=true".to_owned(),
+                    line: 5,
+                }]
+            } else {
+                Vec::new()
+            },
+            ..Manifest::default()
+        }
+    }
+
+    #[test]
+    fn classifies_pipenv_dotnet_gradle_maven_swift() {
+        let mut repo = repo();
+        repo.manifests
+            .push(nuget_project("src/Api/Api.csproj", false));
+        let mut swift = nuget_project("Package.swift", false);
+        swift.ecosystem = Ecosystem::Swift;
+        repo.manifests.push(swift);
+        let of = |cmd: &str, repo: &RepoFacts| match verdict(cmd, repo) {
+            Some(Verdict::Strict(_)) => "strict",
+            Some(Verdict::Loose(_)) => "loose",
+            Some(Verdict::Unknown(_)) => "unknown",
+            None => "none",
+        };
+        let cases = [
+            ("pipenv install --deploy --system", "strict"),
+            ("pipenv sync --dev", "strict"),
+            ("pipenv install --ignore-pipfile", "strict"),
+            ("pipenv install", "loose"),
+            ("pipenv install --dev", "loose"),
+            ("pipenv install requests", "loose"),
+            ("pipenv lock", "loose"),
+            ("pipenv run pytest", "none"),
+            ("dotnet restore --locked-mode", "strict"),
+            ("dotnet restore", "loose"),
+            ("dotnet build -c Release", "loose"),
+            ("dotnet test --no-restore", "none"),
+            ("dotnet add package Serilog", "loose"),
+            ("dotnet tool restore", "none"),
+            ("./gradlew build", "none"),
+            ("./gradlew dependencies --write-locks", "loose"),
+            (
+                "gradle build --update-locks com.google.guava:guava",
+                "loose",
+            ),
+            (
+                "./gradlew --write-verification-metadata sha256 help",
+                "loose",
+            ),
+            ("mvn -B verify", "none"),
+            ("mvn versions:use-latest-releases", "loose"),
+            (
+                "./mvnw io.github.chains-project:maven-lockfile:validate",
+                "strict",
+            ),
+            ("swift build --force-resolved-versions", "strict"),
+            (
+                "swift package resolve --only-use-versions-from-resolved-file",
+                "strict",
+            ),
+            ("swift build -c release", "loose"),
+            ("swift package update", "loose"),
+            ("swift format .", "none"),
+            (
+                "xcodebuild -scheme App -disableAutomaticPackageResolution test",
+                "strict",
+            ),
+            ("xcodebuild -scheme App test", "none"),
+        ];
+        for (cmd, want) in cases {
+            assert_eq!(of(cmd, &repo), want, "{cmd}");
+        }
+        // Locked mode set for every project (here through Directory.Build.props) is strict.
+        repo.manifests
+            .push(nuget_project("Directory.Build.props", true));
+        assert_eq!(of("dotnet build", &repo), "strict");
+        // ... but not when one project is outside its reach and does not set it.
+        repo.manifests
+            .push(nuget_project("tools/Gen/Directory.Build.props", false));
+        repo.manifests
+            .push(nuget_project("tools/Gen/Gen.csproj", false));
+        assert_eq!(of("dotnet build", &repo), "loose");
+        // Without any project referencing packages, `dotnet build` restores nothing to lock.
+        let plain = self::repo();
+        assert_eq!(of("dotnet build", &plain), "none");
+        assert_eq!(of("swift build", &plain), "none");
     }
 
     #[test]

@@ -1,8 +1,11 @@
 use serde_json::json;
 
-use super::supply_chain::{LockState, is_requirements, lock_for};
+use super::supply_chain::{
+    Compiled, LockState, compiled_requirements, is_pip_tools_input, is_requirements,
+    is_shared_build_props, lock_for,
+};
 use super::unreadable_files;
-use crate::facts::repo::{FileKind, Manifest, RepoFacts};
+use crate::facts::repo::{Ecosystem, FileKind, FloatingVersion, Manifest, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct LockfilePresent;
@@ -29,23 +32,55 @@ Each manifest, in its own directory or, for a workspace member, at its workspace
   `pylock.<env>.toml` (Hatch's `hatch env lock`, PDM, uv, pip) or rye's `requirements.lock`
   (a pyproject declaring no dependencies needs none);
 - `requirements*.txt` (and `requirements/*.txt`) → every requirement pins an exact version with
-  `==` (or a commit SHA / hash for URLs); `--hash` use is reported;
+  `==` (or a commit SHA / hash for URLs); `--hash` use is reported; a pip-tools input
+  `requirements*.in` → the `.txt` of the same name compiled from it;
 - `go.mod` with `require`s → `go.sum`; `Gemfile` → `Gemfile.lock`; `composer.json` →
   `composer.lock`; Dart/Flutter `pubspec.yaml` (`dependencies`, `dev_dependencies`) →
-  `pubspec.lock`; Elixir `mix.exs` (the `{:name, …}` tuples of `defp deps`) → `mix.lock`.
+  `pubspec.lock`; Elixir `mix.exs` (the `{:name, …}` tuples of `defp deps`) → `mix.lock`;
+- Pipenv `Pipfile` (`[packages]`, `[dev-packages]`, custom categories) → `Pipfile.lock`;
+- .NET `*.csproj`/`*.fsproj`/`*.vbproj` with `PackageReference`s → `packages.lock.json` beside
+  it (written once `RestorePackagesWithLockFile` is `true`); `Directory.Build.props` is not a
+  project and gets no finding of its own;
+- Gradle `build.gradle`/`build.gradle.kts` declaring string coordinates
+  (`implementation("g:n:v")`, `api 'g:n:v'`, the `group:/name:/version:` map form) or version
+  catalog entries (`implementation(libs.okhttp)`) →
+  `gradle.lockfile` beside it (dependency locking), or `gradle/verification-metadata.xml` in its
+  directory or above (dependency verification: an artifact not listed fails the build); a
+  failure lists the dynamic versions (`1.+`, `latest.release`, ranges, `-SNAPSHOT`) that float;
+- Swift `Package.swift` with `.package(url:)`/`.package(id:)` dependencies → `Package.resolved`;
+- Maven `pom.xml`: Maven has no standard lockfile, so the POM itself is judged. Every version of
+  its dependencies, managed dependencies, plugins and their dependencies (profiles included,
+  `${property}` substituted from the POM's own properties), the parent's version and every
+  `*version` property must name one release: a range (`[2.0,)`, `(,1.0]`; `[1.0]` is exact),
+  `LATEST`/`RELEASE`, or another group's `-SNAPSHOT` fails (a `-SNAPSHOT` of the project's own
+  groupId is a module of the same build). A passing POM says whether a maven-enforcer-plugin
+  rule (`banDynamicVersions`, `requireReleaseDeps`) or a lockfile plugin (`maven-lockfile`,
+  `dependency-lock-maven-plugin`) also guards transitive versions.
 
 A manifest that declares no dependencies and is not a workspace root passes. A missing lockfile
 is reported at the path the package manager would write (`web/package-lock.json`, line 0).
+Gradle scripts, `Package.swift` and `mix.exs` are code and are not evaluated: a dependency
+declared through a variable or a loop is not seen, and a version built from a variable
+(`"$kotlinVersion"`) is not judged. A Maven version taken from
+a parent POM's property is judged in the POM that defines it.
 
 ## How to fix
 Run the package manager's install once (`npm install`, `cargo generate-lockfile`, `uv lock`,
-`poetry lock`, `go mod tidy`, `bundle lock`, `composer update --lock`) and commit the lockfile.
+`poetry lock`, `go mod tidy`, `bundle lock`, `composer update --lock`, `pipenv lock`,
+`swift package resolve`) and commit the lockfile. .NET: set
+`<RestorePackagesWithLockFile>true</RestorePackagesWithLockFile>` (in `Directory.Build.props`
+for every project) and run `dotnet restore`. Gradle: add `dependencyLocking {
+lockAllConfigurations() }` and run `./gradlew dependencies --write-locks`, or write
+verification metadata with `./gradlew --write-verification-metadata sha256 help`. Maven:
+replace ranges and foreign snapshots with release versions and add the enforcer's
+`banDynamicVersions` rule.
 For requirements files, compile them from a `requirements.in` with `pip-compile
 --generate-hashes` or `uv pip compile --generate-hashes`.
 
 ## Evidence
 The manifest, its ecosystem, the lockfile found (or expected) and the workspace root it belongs
-to; for requirements files, each unpinned line and how many lines carry hashes.
+to; for requirements files, each unpinned line and how many lines carry hashes; for Maven and
+Gradle, each floating version with its line and, for Maven, the rules that guard versions.
 "#,
 };
 
@@ -58,9 +93,13 @@ impl Check for LockfilePresent {
         unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);
         let Some(repo) = &cx.facts.repo else { return };
         for m in &repo.manifests {
-            if is_requirements(m) {
+            if is_pip_tools_input(m) {
+                judge_pip_tools_input(repo, m, out);
+            } else if is_requirements(m) {
                 judge_requirements(m, out);
-            } else {
+            } else if m.ecosystem == Ecosystem::Maven {
+                judge_maven(m, out);
+            } else if !is_shared_build_props(m) {
                 judge_manifest(repo, m, out);
             }
         }
@@ -105,10 +144,131 @@ fn judge_manifest(repo: &RepoFacts, m: &Manifest, out: &mut Findings) {
         }
         LockState::Missing { expected } => {
             evidence["expected_lockfile"] = json!(expected);
+            if !m.floating.is_empty() {
+                evidence["floating"] = floating_evidence(&m.floating);
+            }
             out.fail(
                 subject,
                 Location::file(expected.clone(), 0),
-                format!("{} has no committed lockfile (expected {expected})", m.path),
+                format!(
+                    "{} has no committed lockfile (expected {expected}){}",
+                    m.path,
+                    floating_note(&m.floating)
+                ),
+                evidence,
+            );
+        }
+    }
+}
+
+fn floating_evidence(floating: &[FloatingVersion]) -> serde_json::Value {
+    floating
+        .iter()
+        .map(|f| json!({ "name": f.name, "version": f.version, "line": f.line }))
+        .collect()
+}
+
+/// `; dynamic versions: okhttp 4.+, postgresql latest.release` (the first few), or nothing.
+fn floating_note(floating: &[FloatingVersion]) -> String {
+    const SHOWN: usize = 3;
+    if floating.is_empty() {
+        return String::new();
+    }
+    let mut listed: Vec<String> = floating
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("{} {}", f.name, f.version))
+        .collect();
+    if floating.len() > SHOWN {
+        listed.push(format!("{} more", floating.len() - SHOWN));
+    }
+    format!("; versions that float: {}", listed.join(", "))
+}
+
+/// Maven has no standard lockfile: a POM is reproducible when every version it declares names
+/// one release. Ranges, `LATEST`/`RELEASE` and other projects' `-SNAPSHOT`s fail; an enforcer
+/// rule or a lockfile plugin that guards the transitive versions is named in the message.
+fn judge_maven(m: &Manifest, out: &mut Findings) {
+    let guards: Vec<&str> = m.lock_settings.iter().map(|s| s.value.as_str()).collect();
+    let evidence = json!({
+        "manifest": m.path,
+        "ecosystem": m.ecosystem.as_str(),
+        "dependencies": m.dependencies.len(),
+        "floating": floating_evidence(&m.floating),
+        "guarded_by": guards,
+    });
+    let subject = m.path.clone();
+    if let Some(first) = m.floating.first() {
+        out.fail(
+            subject,
+            Location::file(m.path.clone(), first.line),
+            format!(
+                "{} version(s) resolve to whatever is newest when built{}",
+                m.floating.len(),
+                floating_note(&m.floating).replacen("; versions that float", "", 1)
+            ),
+            evidence,
+        );
+        return;
+    }
+    let guard = if guards.is_empty() {
+        "; no enforcer rule (banDynamicVersions, requireReleaseDeps) or lockfile plugin guards transitive versions".to_owned()
+    } else {
+        format!("; guarded by {}", guards.join(", "))
+    };
+    out.pass(
+        subject,
+        Location::file(m.path.clone(), 0),
+        format!(
+            "no lockfile in Maven: every declared version ({} dependencies) names one release{guard}",
+            m.dependencies.len()
+        ),
+        evidence,
+    );
+}
+
+/// A pip-tools `requirements.in` is locked by the `.txt` compiled from it (whose own pins are
+/// judged as a requirements file).
+fn judge_pip_tools_input(repo: &RepoFacts, m: &Manifest, out: &mut Findings) {
+    let here = Location::file(m.path.clone(), 0);
+    let mut evidence = json!({
+        "manifest": m.path,
+        "ecosystem": m.ecosystem.as_str(),
+        "dependencies": m.dependencies.len(),
+    });
+    if m.dependencies.is_empty() {
+        out.pass(
+            m.path.clone(),
+            here,
+            "declares no dependencies: nothing to lock",
+            evidence,
+        );
+        return;
+    }
+    match compiled_requirements(repo, m) {
+        Compiled::Found(c) => {
+            evidence["lockfile"] = json!(c.path);
+            out.pass(
+                m.path.clone(),
+                here,
+                format!("compiled into {}", c.path),
+                evidence,
+            );
+        }
+        Compiled::Unreadable(u) => {
+            evidence["lockfile"] = json!(u.path);
+            let message = format!("compiled into {} (which could not be read)", u.path);
+            out.pass(m.path.clone(), here, message, evidence);
+        }
+        Compiled::Missing { expected } => {
+            evidence["expected_lockfile"] = json!(expected);
+            out.fail(
+                m.path.clone(),
+                Location::file(expected.clone(), 0),
+                format!(
+                    "{} is a pip-tools input and {expected} is not committed (run `pip-compile --generate-hashes`)",
+                    m.path
+                ),
                 evidence,
             );
         }
@@ -223,6 +383,77 @@ mod tests {
         assert_eq!(status("web/package.json"), Some(Status::Pass));
         assert_eq!(status("app/package.json"), Some(Status::Pass));
         assert_eq!(status("app/pnpm-lock.yaml"), Some(Status::Error));
+    }
+
+    #[test]
+    fn maven_poms_are_judged_by_their_versions() {
+        use crate::facts::repo::{FloatingVersion, Located};
+        let pom = |floating: Vec<FloatingVersion>, guards: Vec<Located>| Manifest {
+            path: "billing/pom.xml".to_owned(),
+            ecosystem: Ecosystem::Maven,
+            dependencies: vec![crate::facts::repo::Dependency {
+                name: "com.google.guava:guava".to_owned(),
+                line: 20,
+            }],
+            floating,
+            lock_settings: guards,
+            ..Manifest::default()
+        };
+        let run_pom = |m: Manifest| {
+            run(RepoFacts {
+                manifests: vec![m],
+                ..RepoFacts::default()
+            })
+        };
+        let f = run_pom(pom(
+            vec![FloatingVersion {
+                name: "com.google.guava:guava".to_owned(),
+                version: "[33.0,)".to_owned(),
+                line: 20,
+            }],
+            Vec::new(),
+        ));
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].location, Location::file("billing/pom.xml", 20));
+        assert!(
+            f[0].message.contains("com.google.guava:guava [33.0,)"),
+            "{}",
+            f[0].message
+        );
+        let f = run_pom(pom(Vec::new(), Vec::new()));
+        assert_eq!(f[0].status, Status::Pass);
+        assert!(
+            f[0].message.contains("no enforcer rule"),
+            "{}",
+            f[0].message
+        );
+        let guard = Located {
+            value: "maven-enforcer-plugin banDynamicVersions".to_owned(),
+            line: 40,
+        };
+        let f = run_pom(pom(Vec::new(), vec![guard]));
+        assert!(
+            f[0].message
+                .ends_with("guarded by maven-enforcer-plugin banDynamicVersions")
+        );
+    }
+
+    #[test]
+    fn directory_build_props_gets_no_finding_of_its_own() {
+        let mut props = npm("Directory.Build.props");
+        props.ecosystem = Ecosystem::Nuget;
+        let mut project = npm("src/Api/Api.csproj");
+        project.ecosystem = Ecosystem::Nuget;
+        let f = run(RepoFacts {
+            manifests: vec![props, project],
+            ..RepoFacts::default()
+        });
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(
+            f[0].location,
+            Location::file("src/Api/packages.lock.json", 0)
+        );
     }
 
     #[test]
