@@ -1,8 +1,9 @@
 use super::pg_tenant_isolation::rls_not_applicable;
 use serde_json::{Value, json};
 
+use super::pg_common::loose;
 use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, scopes, table_names};
-use super::pg_policy_semantics::{Link, Outcome, Unjudged, Vocabulary};
+use super::pg_policy_semantics::{Link, Outcome, Unjudged, UserScope, Vocabulary};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -57,8 +58,19 @@ is, `A OR B` when both are). A tenant restriction is:
   reads the parent alone, selects the referenced column, and `<cond>` restricts the parent's rows
   to the session's tenant by these same rules (chains are followed parent by parent);
 - user-scoped: `user_col = <session user or tenant value>`, where `user_col` is one of
-  `[postgres] user_columns` (default `user_id`, `owner_id`). A row owned by one user is visible
-  only to that user, which is stricter than tenant scoping, so it passes; the evidence marks it.
+  `[postgres] user_columns` (default `user_id`, `owner_id`). For reads, a row keyed on one user
+  is visible only to that user, which is stricter than tenant scoping, so it passes (the
+  evidence marks it). For writes it restricts the tenant only when the row's tenant follows its
+  user: the table has no tenant column of its own (the user column, or a tenant path, is its
+  scope); a composite foreign key covers a tenant column and the user column (`FOREIGN KEY
+  (org_id, user_id) REFERENCES memberships (org_id, user_id)`: a user writes only into tenants
+  they belong to); or `[postgres] single_tenant_users = true` declares that every user belongs
+  to one tenant and that the tenant column is set from the user (a default or trigger; the
+  evidence names the declaration). Otherwise `WITH CHECK (user_id = auth.uid())` leaves the
+  tenant column free: a user writes (or moves) a row into any tenant, whose members then read
+  it, so the policy fails. A foreign key from the users table to the tenant table is not
+  enough: it makes each user belong to one tenant, but the row's own tenant column can still
+  name another.
 
 A session value is `current_setting('<key>'[, missing_ok])` of a declared key, a call of a
 declared function, a JSON field of either (`auth.jwt() ->> 'org_id'`), wrapped in casts,
@@ -66,7 +78,12 @@ declared function, a JSON field of either (`auth.jwt() ->> 'org_id'`), wrapped i
 comparisons with constants, columns that are not the tenant's, negations, undeclared settings
 or functions fail, quoting the branch. A branch reading only session values (`current_setting
 ('app.bypass_rls', true) = 'on'`) admits every row when the session says so: it is reported as
-a bypass and fails unless declared in `[postgres] break_glass`.
+a bypass and fails unless declared in `[postgres] break_glass`. A declared switch passes but
+is never proven safe: a custom setting such as `app.bypass_rls` can be `SET` by any session
+(PostgreSQL has no privilege on placeholder settings: `REVOKE SET ON PARAMETER` and `ALTER ROLE
+… SET` do not stop it), so the verdict says "settable by the session" — the declaration accepts
+that whoever runs SQL as a runtime role can read every tenant. For a declared function
+(`is_super_admin()`) vouch does not judge who can make it true, and says so.
 
 ## Settings
 ```toml
@@ -86,6 +103,9 @@ user_settings = ["app.user_id"]
 user_functions = ["auth.uid"]
 # Accepted break-glass switches: setting keys (globs) or functions written `name()`.
 break_glass = ["app.bypass_rls"]
+# Every user belongs to one tenant and the tenant column of a row is set from its user
+# (default false): user-scoped WITH CHECKs then isolate writes.
+single_tenant_users = true
 ```
 An expression deeper than 300 levels, or one vouch cannot parse, is `error` for its table.
 
@@ -121,8 +141,10 @@ impl Check for PgRlsPolicyTenant {
                     not_applicable_without_rls(out, t, evidence);
                     continue;
                 }
-                let vocabulary = vocabulary(&scope, t, 0);
-                let verdict = judge_table(t, &principals(&scope), &vocabulary);
+                let reads = vocabulary(&scope, t, 0);
+                let writes =
+                    vocabulary(&scope, t, 0).with_user_scope(user_scope_of_writes(&scope, t));
+                let verdict = judge_table(t, &principals(&scope), [&reads, &writes]);
                 report(&scope, t, &verdict, out);
             }
         }
@@ -149,6 +171,40 @@ fn vocabulary(scope: &Scope<'_>, t: &Table, depth: usize) -> Vocabulary {
         ));
     }
     v
+}
+
+/// What a user-scoped `WITH CHECK` proves on `t` (see [`UserScope`]): nothing about the tenant
+/// when `t` has a tenant column of its own that neither a composite foreign key with the user
+/// column nor `[postgres] single_tenant_users` binds to the user.
+fn user_scope_of_writes(scope: &Scope<'_>, t: &Table) -> UserScope {
+    let tenant = scope.tenant_columns_of(t);
+    if tenant.is_empty() {
+        // The user column (or a path) is the table's only scope.
+        return UserScope::Isolates(None);
+    }
+    if scope.settings.single_tenant_users {
+        return UserScope::Isolates(Some(
+            "declared by [postgres] single_tenant_users = true".to_owned(),
+        ));
+    }
+    let users: Vec<String> = scope
+        .settings
+        .effective_user_columns()
+        .iter()
+        .map(|c| loose(c))
+        .collect();
+    let binding = t.foreign_keys.iter().find(|fk| {
+        let has = |wanted: &[String]| fk.columns.iter().any(|c| wanted.contains(&loose(c)));
+        has(&tenant.iter().map(|c| loose(c)).collect::<Vec<_>>()) && has(&users)
+    });
+    match binding {
+        Some(fk) => UserScope::Isolates(Some(format!(
+            "the foreign key ({}) -> {} binds the row's tenant to its user",
+            fk.columns.join(", "),
+            fk.references
+        ))),
+        None => UserScope::LeavesTenantFree(tenant),
+    }
 }
 
 /// The table's tenant columns; for a table included by name, the configured ones.
@@ -281,7 +337,7 @@ impl Direction {
 fn judge_table(
     t: &Table,
     principals: &[(String, Option<Vec<String>>)],
-    vocabulary: &Vocabulary,
+    [reads, writes]: [&Vocabulary; 2],
 ) -> TableVerdict {
     let mut verdict = TableVerdict::default();
     if t.policies.is_empty() && !t.rls_enabled {
@@ -298,8 +354,8 @@ fn judge_table(
         .policies
         .iter()
         .map(|p| {
-            [Direction::Reads, Direction::Writes]
-                .map(|d| d.expression(p).map(|e| vocabulary.judge(e)))
+            [(Direction::Reads, reads), (Direction::Writes, writes)]
+                .map(|(d, v)| d.expression(p).map(|e| v.judge(e)))
         })
         .collect();
     for (label, closure) in principals {
@@ -484,7 +540,11 @@ mod tests {
                 })
                 .collect()
         };
-        judge_table(&table(policies, true), &principals, &vocabulary)
+        judge_table(
+            &table(policies, true),
+            &principals,
+            [&vocabulary, &vocabulary],
+        )
     }
 
     #[test]
@@ -551,10 +611,10 @@ mod tests {
             &PostgresSettings::default(),
         );
         let any = [("any role".to_owned(), None)];
-        let deny_all = judge_table(&table(vec![], true), &any, &vocabulary);
+        let deny_all = judge_table(&table(vec![], true), &any, [&vocabulary, &vocabulary]);
         assert!(deny_all.problems.is_empty(), "{deny_all:?}");
         assert!(deny_all.notes.iter().any(|n| n.contains("denied")));
-        let no_rls = judge_table(&table(vec![], false), &any, &vocabulary);
+        let no_rls = judge_table(&table(vec![], false), &any, [&vocabulary, &vocabulary]);
         assert!(
             no_rls.problems[0].message.contains("not enabled"),
             "{no_rls:?}"
@@ -621,6 +681,62 @@ mod tests {
         let verdict = judge(vec![p], &[]);
         assert!(verdict.problems.is_empty());
         assert!(verdict.unjudged[0].1.contains("`deep_one`"), "{verdict:?}");
+    }
+
+    /// The corpus's FN1 (supabase-dump-orgs `public.organization_access_log`): a member
+    /// inserts rows with any organization_id, which that organization's admins then read.
+    fn access_log(foreign_keys: Vec<crate::facts::pg::ForeignKey>, toml: &str) -> crate::Finding {
+        let mut insert = policy("insert", None, Some("user_id = auth.uid()"));
+        insert.name = "Users can insert their own audit logs".into();
+        let read = policy(
+            "select",
+            Some("organization_id = current_setting('app.tenant_id')::uuid"),
+            None,
+        );
+        let mut t = table(vec![read, insert], true);
+        t.name = "organization_access_log".into();
+        t.columns = vec!["id".into(), "organization_id".into(), "user_id".into()];
+        t.foreign_keys = foreign_keys;
+        let settings: crate::settings::Settings = toml::from_str(&format!(
+            "[postgres]\ntenant_columns = [\"organization_id\"]\n{toml}"
+        ))
+        .unwrap();
+        let facts = crate::Facts {
+            settings,
+            postgres: vec![crate::facts::pg::Database {
+                tables: vec![t],
+                ..Default::default()
+            }],
+            ..crate::Facts::default()
+        };
+        crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0)
+    }
+
+    #[test]
+    fn a_user_scoped_write_check_fails_when_the_tenant_column_is_left_free() {
+        use crate::model::Status;
+        let f = access_log(vec![], "");
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(
+            f.message
+                .contains("`Users can insert their own audit logs`")
+                && f.message.contains("`user_id = auth.uid()`")
+                && f.message.contains("tenant column `organization_id` free"),
+            "{f:?}"
+        );
+        // Declared: every user belongs to one tenant and the tenant column follows the user.
+        let f = access_log(vec![], "single_tenant_users = true\n");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.message.contains("single_tenant_users"), "{f:?}");
+        // By construction: a composite foreign key to the memberships.
+        let fk = crate::facts::pg::ForeignKey {
+            columns: vec!["organization_id".into(), "user_id".into()],
+            references: "public.organization_memberships".into(),
+            referenced_columns: vec!["organization_id".into(), "user_id".into()],
+        };
+        let f = access_log(vec![fk], "");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.message.contains("binds the row's tenant"), "{f:?}");
     }
 
     #[test]

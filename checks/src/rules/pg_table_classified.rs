@@ -35,7 +35,10 @@ Every table of the final schema is classified:
 An unclassified table fails when a runtime role can reach it: a privilege granted to the role, a
 role it is a member of, or PUBLIC; a runtime role owns it; or (migrations) nothing at all is
 granted on it, so its privileges are granted elsewhere (Supabase grants every table to `anon` and
-`authenticated`) or the application uses it as its owner. With no runtime role known (none
+`authenticated`) or the application uses it as its owner. With `[postgres] runtime_roles`
+configured, "elsewhere" is assumed only where it can happen (see `pg-rls-policy`: Supabase's
+default privileges on `public`, or migrations that grant no table privilege at all): a complete
+pg_dump that grants nothing on a table outside `public` to them says they cannot reach it. With no runtime role known (none
 configured, none granted anything), every table counts as reachable. A statement vouch could not
 parse that may change the table's grants or owner makes an unreached unclassified table `error`.
 
@@ -196,7 +199,15 @@ fn reached_by(scope: &Scope<'_>, t: &Table) -> Option<String> {
     if let Some(owner) = t.owner.as_deref().filter(|o| roles.iter().any(|r| r == o)) {
         return Some(format!("the runtime role {owner}, which owns it"));
     }
-    if scope.db.origin == Origin::Migrations && t.grants.is_empty() && !roles.is_empty() {
+    // With configured runtime roles, a set that manages its grants (a complete pg_dump) and
+    // grants nothing on the table out of a platform's reach says they cannot use it; inferred
+    // roles say nothing about the owner, which the application may also use.
+    let elsewhere = if configured {
+        scope.grants_may_live_elsewhere(t)
+    } else {
+        scope.db.origin == Origin::Migrations && t.grants.is_empty()
+    };
+    if elsewhere && !roles.is_empty() {
         return Some(
             "the application: the migrations grant nothing on it, so its privileges are granted \
              elsewhere or it is used by its owner"
