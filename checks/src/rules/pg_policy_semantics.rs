@@ -47,14 +47,18 @@ pub(crate) struct Vocabulary {
 /// carries the session's user. Writing is different: `WITH CHECK (user_id = auth.uid())` on a
 /// table that has its own tenant column leaves that column free, so a user who belongs to
 /// several tenants (or a user of one tenant) can write a row into any tenant, which that
-/// tenant's members then read through their tenant-scoped policies.
+/// tenant's members then read when a policy reads the table by tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum UserScope {
     /// The row's tenant follows its user (reads; a table with no tenant column of its own,
     /// whose user column is its only scope; or a binding, described, for writes).
     Isolates(Option<String>),
-    /// Writes on a table whose own tenant columns nothing binds to the user.
-    LeavesTenantFree(Vec<String>),
+    /// Writes on a table whose own tenant columns nothing binds to the user, read by tenant
+    /// through the named policy.
+    LeavesTenantFree {
+        tenant_columns: Vec<String>,
+        read_by: String,
+    },
 }
 
 /// A tenant-path link: `column` references `parent` (`endpoint.app_id -> application`). A policy
@@ -873,15 +877,19 @@ impl Vocabulary {
                     "user-scoped: `{col}` is keyed on the session's user ({source}){how}"
                 )])
             }
-            UserScope::LeavesTenantFree(tenant_columns) => open(
+            UserScope::LeavesTenantFree {
+                tenant_columns,
+                read_by,
+            } => open(
                 e,
                 format!(
                     "keys `{col}` on the session's user ({source}) but leaves the tenant column \
                      `{}` free: a user can write a row into any tenant, which that tenant's \
-                     members then read (a user may belong to several tenants). Also restrict \
-                     the tenant column, bind both with a composite foreign key to the \
-                     memberships, or declare [postgres] single_tenant_users = true if every \
-                     user belongs to one tenant and the tenant column is set from the user",
+                     members then read through policy `{read_by}` (a user may belong to several \
+                     tenants). Also restrict the tenant column, bind both with a composite \
+                     foreign key to the memberships, or declare [postgres] single_tenant_users \
+                     = true if every user belongs to one tenant and the tenant column is set \
+                     from the user",
                     tenant_columns.join("`, `")
                 ),
             ),

@@ -61,8 +61,10 @@ is, `A OR B` when both are). A tenant restriction is:
   `[postgres] user_columns` (default `user_id`, `owner_id`). For reads, a row keyed on one user
   is visible only to that user, which is stricter than tenant scoping, so it passes (the
   evidence marks it). For writes it restricts the tenant only when the row's tenant follows its
-  user: the table has no tenant column of its own (the user column, or a tenant path, is its
-  scope); a composite foreign key covers a tenant column and the user column (`FOREIGN KEY
+  user, or nobody reads the row by tenant: the table has no tenant column of its own (the user
+  column, or a tenant path, is its scope); no permissive policy reads it by tenant (every read is
+  user-scoped too, so a row written with another tenant's id is seen by its user alone); a
+  composite foreign key covers a tenant column and the user column (`FOREIGN KEY
   (org_id, user_id) REFERENCES memberships (org_id, user_id)`: a user writes only into tenants
   they belong to); or `[postgres] single_tenant_users = true` declares that every user belongs
   to one tenant and that the tenant column is set from the user (a default or trigger; the
@@ -174,14 +176,19 @@ fn vocabulary(scope: &Scope<'_>, t: &Table, depth: usize) -> Vocabulary {
 }
 
 /// What a user-scoped `WITH CHECK` proves on `t` (see [`UserScope`]): nothing about the tenant
-/// when `t` has a tenant column of its own that neither a composite foreign key with the user
-/// column nor `[postgres] single_tenant_users` binds to the user.
+/// when `t` has a tenant column of its own that a policy reads by, and neither a composite
+/// foreign key with the user column nor `[postgres] single_tenant_users` binds to the user.
 fn user_scope_of_writes(scope: &Scope<'_>, t: &Table) -> UserScope {
     let tenant = scope.tenant_columns_of(t);
     if tenant.is_empty() {
         // The user column (or a path) is the table's only scope.
         return UserScope::Isolates(None);
     }
+    let Some(read_by) = tenant_read(scope, t) else {
+        return UserScope::Isolates(Some(
+            "no policy reads the table by tenant, so a row is seen only by its user".to_owned(),
+        ));
+    };
     if scope.settings.single_tenant_users {
         return UserScope::Isolates(Some(
             "declared by [postgres] single_tenant_users = true".to_owned(),
@@ -203,8 +210,31 @@ fn user_scope_of_writes(scope: &Scope<'_>, t: &Table) -> UserScope {
             fk.columns.join(", "),
             fk.references
         ))),
-        None => UserScope::LeavesTenantFree(tenant),
+        None => UserScope::LeavesTenantFree {
+            tenant_columns: tenant,
+            read_by,
+        },
     }
+}
+
+/// The first permissive policy applying to the runtime roles that reads `t` by tenant (its
+/// `USING` restricts rows to the session's tenant without counting user columns): through it,
+/// a row written into a tenant is read by that tenant's members.
+fn tenant_read(scope: &Scope<'_>, t: &Table) -> Option<String> {
+    let mut settings = scope.settings.clone();
+    settings.user_columns = Some(Vec::new());
+    let by_tenant = Vocabulary::new(&t.name, &tenant_columns(scope, t), &settings);
+    let closure = scope.runtime_closure();
+    t.policies
+        .iter()
+        .filter(|p| p.permissive && Direction::Reads.applies(p))
+        .filter(|p| policy_applies(p, closure.as_deref()))
+        .find(|p| {
+            p.using
+                .as_deref()
+                .is_some_and(|u| matches!(by_tenant.judge(u), Ok(Outcome::Restricted(_))))
+        })
+        .map(|p| p.name.clone())
 }
 
 /// The table's tenant columns; for a table included by name, the configured ones.
@@ -737,6 +767,30 @@ mod tests {
         let f = access_log(vec![fk], "");
         assert_eq!(f.status, Status::Pass, "{f:?}");
         assert!(f.message.contains("binds the row's tenant"), "{f:?}");
+    }
+
+    /// supabase-dump-orgs `public.user_organization_context`: a user's own row pointing at an
+    /// organization, read only by that user: writing another organization's id harms nobody.
+    #[test]
+    fn a_user_scoped_write_check_passes_when_nobody_reads_the_table_by_tenant() {
+        let mut own = policy(
+            "all",
+            Some("user_id = auth.uid()"),
+            Some("user_id = auth.uid()"),
+        );
+        own.name = "Users can manage their own organization context".into();
+        let mut t = table(vec![own], true);
+        t.columns = vec!["id".into(), "tenant_id".into(), "user_id".into()];
+        let facts = crate::Facts {
+            postgres: vec![crate::facts::pg::Database {
+                tables: vec![t],
+                ..Default::default()
+            }],
+            ..crate::Facts::default()
+        };
+        let f = crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0);
+        assert_eq!(f.status, crate::model::Status::Pass, "{f:?}");
+        assert!(f.message.contains("seen only by its user"), "{f:?}");
     }
 
     #[test]

@@ -198,14 +198,17 @@ fn a_user_scoped_write_check_leaves_the_tenant_column_free_unless_bound() {
         &["organization_id".to_owned()],
         &crate::settings::PostgresSettings::default(),
     )
-    .with_user_scope(UserScope::LeavesTenantFree(vec![
-        "organization_id".to_owned(),
-    ]));
+    .with_user_scope(UserScope::LeavesTenantFree {
+        tenant_columns: vec!["organization_id".to_owned()],
+        read_by: "Admins can view organization audit logs".to_owned(),
+    });
     let b = open_branch(&free, "user_id = auth.uid()");
     assert_eq!(b.text, "user_id = auth.uid()");
     assert!(
         b.why
-            .contains("leaves the tenant column `organization_id` free"),
+            .contains("leaves the tenant column `organization_id` free")
+            && b.why
+                .contains("through policy `Admins can view organization audit logs`"),
         "{b:?}"
     );
     // Restricting the tenant column too is enough.
