@@ -257,8 +257,10 @@ fn prisma_bypass_policy_defeats_tenant_isolation() {
         ("pg-rls-policy-tenant", "public.Invoice", "fail", at(18)),
         ("pg-table-classified", "public.Customer", "pass", init0(19)),
         ("pg-table-classified", "public.Invoice", "pass", init0(10)),
-        // The tenant table itself: reachable (nothing granted in the migrations), undeclared.
-        ("pg-table-classified", "public.Tenant", "fail", init0(2)),
+        // The tenant table itself: undeclared, but the migrations manage app_user's grants
+        // (on Invoice and Customer) and grant nothing on it, and no platform default applies
+        // (not Supabase): app_user cannot reach it. Before the FP1 fix it was assumed reachable.
+        ("pg-table-classified", "public.Tenant", "pass", init0(2)),
         ("pg-role-no-bypass", "app_user", "pass", at(2)),
         ("pg-role-no-ddl", "app_user", "pass", at(2)),
         ("pg-role-not-owner", "app_user", "pass", at(2)),
