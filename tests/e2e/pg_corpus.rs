@@ -27,6 +27,7 @@ const JUDGED: &[&str] = &[
     "pg-audit-append-only",
     "pg-audit-hash-chained",
     "pg-security-definer-search-path",
+    "pg-table-classified",
 ];
 
 #[derive(Deserialize)]
