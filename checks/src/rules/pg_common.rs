@@ -208,10 +208,43 @@ impl<'a> Scope<'a> {
         if self.include.is_match(&q) {
             return Some("listed in [postgres] include_tables".to_owned());
         }
+        if self.is_tenant_registry(t) {
+            let key = self.registry_key(t).unwrap_or_default();
+            return Some(format!(
+                "is the tenant table ([postgres] tenant_table): each row is a tenant, keyed by `{key}`"
+            ));
+        }
         if let Some(c) = self.tenant_columns_of(t).first() {
             return Some(format!("has tenant column `{c}`"));
         }
         None
+    }
+
+    /// Whether `t` is `[postgres] tenant_table`, the tenants themselves.
+    pub fn is_tenant_registry(&self, t: &Table) -> bool {
+        let configured = self.settings.tenant_table.trim();
+        !configured.is_empty()
+            && (t.qualified_name() == configured
+                || (!configured.contains('.') && t.name == configured))
+            && self.registry_key(t).is_some()
+    }
+
+    /// The tenant table's key: the column other tables' foreign keys reference, else `id`.
+    fn registry_key(&self, t: &Table) -> Option<String> {
+        let q = t.qualified_name();
+        let referenced = self
+            .db
+            .tables
+            .iter()
+            .flat_map(|o| &o.foreign_keys)
+            .find_map(|fk| {
+                let points_here = fk.references == q || fk.references == t.name;
+                (points_here && fk.referenced_columns.len() == 1)
+                    .then(|| fk.referenced_columns[0].clone())
+            });
+        referenced
+            .or_else(|| t.columns.iter().find(|c| loose(c) == "id").cloned())
+            .filter(|k| t.columns.contains(k))
     }
 
     /// `public.endpoint.app_id -> public.application.org_id`: the chain from `q` to a table
@@ -342,6 +375,10 @@ impl<'a> Scope<'a> {
     /// The columns of `t` that carry the tenant: configured tenant columns, and columns with a
     /// foreign key to the configured tenant table.
     pub fn tenant_columns_of(&self, t: &Table) -> Vec<String> {
+        if self.is_tenant_registry(t) {
+            // The tenant table's own key carries the tenant: `id = <session tenant>`.
+            return self.registry_key(t).into_iter().collect();
+        }
         // In the order the tenant columns are configured, so messages name the likeliest one.
         let mut cols: Vec<String> = self
             .tenant_columns

@@ -109,6 +109,10 @@ break_glass = ["app.bypass_rls"]
 # (default false): user-scoped WITH CHECKs then isolate writes.
 single_tenant_users = true
 ```
+The tenant table itself (`[postgres] tenant_table`) is judged with its key (the column the
+tenant columns reference, or `id`) as its tenant column: `USING (id = <session tenant>)`. A new
+row there is a new tenant, so its `INSERT` policies are not judged as cross-tenant writes.
+
 An expression deeper than 300 levels, or one vouch cannot parse, is `error` for its table.
 
 ## How to fix
@@ -146,7 +150,10 @@ impl Check for PgRlsPolicyTenant {
                 let reads = vocabulary(&scope, t, 0);
                 let writes =
                     vocabulary(&scope, t, 0).with_user_scope(user_scope_of_writes(&scope, t));
-                let verdict = judge_table(t, &principals(&scope), [&reads, &writes]);
+                let mut verdict = judge_table(t, &principals(&scope), [&reads, &writes]);
+                if scope.is_tenant_registry(t) {
+                    registry_inserts_create_tenants(t, &mut verdict);
+                }
                 report(&scope, t, &verdict, out);
             }
         }
@@ -488,6 +495,24 @@ fn judge_direction(
     }
 }
 
+/// On the tenant table itself a new row is a new tenant (its key is unique, and an INSERT
+/// policy gives no access to existing rows), so an `INSERT` policy's check is not a
+/// cross-tenant write: its problems are dropped, noted in the evidence.
+fn registry_inserts_create_tenants(t: &Table, verdict: &mut TableVerdict) {
+    let before = verdict.problems.len();
+    verdict.problems.retain(|p| {
+        p.policy
+            .and_then(|i| t.policies.get(i))
+            .is_none_or(|policy| !policy.command.eq_ignore_ascii_case("insert"))
+    });
+    if verdict.problems.len() < before {
+        verdict.notes.push(
+            "INSERT policies of the tenant table create new tenants, not rows of another tenant"
+                .to_owned(),
+        );
+    }
+}
+
 /// The same problem found for several roles or directions is reported once.
 fn dedup(verdict: &mut TableVerdict) {
     let mut seen = Vec::new();
@@ -791,6 +816,71 @@ mod tests {
         let f = crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0);
         assert_eq!(f.status, crate::model::Status::Pass, "{f:?}");
         assert!(f.message.contains("seen only by its user"), "{f:?}");
+    }
+
+    /// The corpus's FN3/FN4 (prisma-rls `public.Company`, supabase-dump-orgs
+    /// `public.organizations`): the tenant table itself has no tenant column and was not judged,
+    /// although its own bypass policy admits every tenant's row.
+    #[test]
+    fn the_tenant_table_itself_is_judged_by_its_key() {
+        use crate::model::Status;
+        let mut bypass = policy(
+            "all",
+            Some("current_setting('app.bypass_rls', TRUE)::text = 'on'"),
+            None,
+        );
+        bypass.name = "bypass_rls_policy".into();
+        let own = policy(
+            "select",
+            Some("id = current_setting('app.current_company_id')::int"),
+            None,
+        );
+        let mut create = policy("insert", None, Some("true"));
+        create.name = "anyone creates a company".into();
+        let company = |policies: Vec<Policy>| {
+            let mut t = table(policies, true);
+            t.name = "Company".into();
+            t.columns = vec!["id".into(), "name".into()];
+            t
+        };
+        let mut user = table(vec![policy("all", Some("true"), None)], false);
+        user.name = "User".into();
+        user.columns = vec!["id".into(), "companyId".into()];
+        user.foreign_keys = vec![crate::facts::pg::ForeignKey {
+            columns: vec!["companyId".into()],
+            references: "public.Company".into(),
+            referenced_columns: vec!["id".into()],
+        }];
+        let run = |company: Table| {
+            let settings: crate::settings::Settings = toml::from_str(
+                "[postgres]\ntenant_columns = [\"companyId\"]\ntenant_table = \"Company\"\ntenant_settings = [\"app.current_company_id\"]\n",
+            )
+            .unwrap();
+            let facts = crate::Facts {
+                settings,
+                postgres: vec![crate::facts::pg::Database {
+                    tables: vec![company, user.clone()],
+                    ..Default::default()
+                }],
+                ..crate::Facts::default()
+            };
+            crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts))
+                .into_iter()
+                .find(|f| f.subject == "public.Company")
+                .expect("the tenant table is judged")
+        };
+        let f = run(company(vec![own.clone(), bypass]));
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(
+            f.message.contains("`bypass_rls_policy`")
+                && f.message
+                    .contains("current_setting('app.bypass_rls', true)::TEXT = 'on'"),
+            "{f:?}"
+        );
+        // Its own row by key passes; creating a new row creates a new tenant.
+        let f = run(company(vec![own, create]));
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.message.contains("create new tenants"), "{f:?}");
     }
 
     #[test]

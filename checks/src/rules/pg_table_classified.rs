@@ -23,7 +23,8 @@ all its rows: countries, plans, feature flags).
 ## What is judged
 Every table of the final schema is classified:
 - **tenant**: it has a tenant column (`[postgres] tenant_columns`), a foreign key to
-  `[postgres] tenant_table`, is listed in `include_tables`, or — with `[postgres] tenant_paths`
+  `[postgres] tenant_table`, is that tenant table itself (each row is a tenant, keyed by the
+  column the foreign keys reference, or `id`), is listed in `include_tables`, or — with `[postgres] tenant_paths`
   (default on) — its foreign keys lead to a tenant table (`endpoint.app_id -> application.org_id`:
   `endpoint` is a tenant table through `application`, and its policies must follow that path, see
   `pg-rls-policy-tenant`);
