@@ -309,12 +309,28 @@ fn supabase_open_policy_and_unpinned_definer_fail() {
             "pass",
             at(init, 10),
         ),
-        // The tenant table itself: reachable (nothing granted in the migrations), undeclared.
+        // The tenant table itself (`tenant_table`) is a tenant table keyed by `id`: judged
+        // like the others (its one SELECT policy is membership-keyed; the commands no policy
+        // covers are only an informational note, Supabase granting them outside the migrations).
         (
             "pg-table-classified",
             "public.organizations",
-            "fail",
+            "pass",
             at(init, 4),
+        ),
+        (
+            "pg-rls-enabled",
+            "public.organizations",
+            "pass",
+            at(init, 26),
+        ),
+        ("pg-rls-forced", "public.organizations", "fail", at(init, 4)),
+        ("pg-rls-policy", "public.organizations", "fail", at(pol, 31)),
+        (
+            "pg-rls-policy-tenant",
+            "public.organizations",
+            "pass",
+            at(pol, 31),
         ),
         (
             "pg-table-classified",
