@@ -223,6 +223,13 @@ pub struct PostgresSettings {
     /// policy branch that admits every row when such a switch says so passes (and is reported
     /// in the evidence). Default: none, so every such bypass fails.
     pub break_glass: Vec<String>,
+    /// Declares that every user belongs to exactly one tenant and that the tenant column of a
+    /// row a user writes always holds that user's tenant (a column default or trigger sets it
+    /// from the user). A user-scoped `WITH CHECK (user_id = auth.uid())` on a table with its own
+    /// tenant column then isolates writes; without it (or a composite foreign key binding the
+    /// tenant and user columns) such a policy fails `pg-rls-policy-tenant`. Default: false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub single_tenant_users: bool,
     /// How tenants are kept apart: `rls` (default: row-level security in one database),
     /// `database` (a database per tenant) or `schema` (a schema per tenant). With `database` or
     /// `schema` the RLS checks are not applicable and `pg-tenant-isolation` judges the live

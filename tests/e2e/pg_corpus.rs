@@ -27,6 +27,7 @@ const JUDGED: &[&str] = &[
     "pg-audit-append-only",
     "pg-audit-hash-chained",
     "pg-security-definer-search-path",
+    "pg-table-classified",
 ];
 
 #[derive(Deserialize)]
@@ -75,6 +76,9 @@ struct Verdict {
 struct Tally {
     reported: u32,
     true_reports: u32,
+    /// Reports that only repeat a missing ENABLE ROW LEVEL SECURITY (`dependent` verdicts:
+    /// the informational "not applicable" notes).
+    dependent_reports: u32,
     false_reports: Vec<String>,
     false_negatives: Vec<String>,
 }
@@ -208,6 +212,9 @@ fn tally(t: &mut Tally, set: &str, v: &Verdict, got: &str) {
     let right = is_reported(&v.status) && (got == v.status || v.dependent);
     if is_reported(got) {
         t.reported += 1;
+        if v.dependent {
+            t.dependent_reports += 1;
+        }
         if right {
             t.true_reports += 1;
         } else {
@@ -283,7 +290,9 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
         "\nParse coverage (understood = parsed + skipped as irrelevant):\n{}",
         table.join("\n")
     );
-    println!("\n| check | reported | true | precision | false negatives |");
+    println!(
+        "\n| check | reported | true | precision | false negatives | of the reported: not-applicable notes |"
+    );
     for (check, t) in &tallies {
         let precision = if t.reported == 0 {
             "n/a".to_owned()
@@ -294,10 +303,11 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
             )
         };
         println!(
-            "| {check} | {} | {} | {precision} | {} |",
+            "| {check} | {} | {} | {precision} | {} | {} |",
             t.reported,
             t.true_reports,
-            t.false_negatives.len()
+            t.false_negatives.len(),
+            t.dependent_reports
         );
         for fp in &t.false_reports {
             println!("|   false report | {fp} |");

@@ -39,6 +39,11 @@ const CASES: &[(&str, &str)] = &[
     ("service-role-update", "pass"),
     ("rls-no-policy", "pass"),
     ("user-scoped", "pass"),
+    // User-scoped writes on a table read by tenant (the corpus's FN1/FN2): pass only when the
+    // row's tenant is bound to its user.
+    ("user-scoped-tenant-read", "fail"),
+    ("user-scoped-membership-key", "pass"),
+    ("user-scoped-single-tenant", "pass"),
     ("in-subselect-membership", "pass"),
     ("in-subselect-unkeyed", "fail"),
     ("exists-correlated", "pass"),
@@ -118,9 +123,35 @@ fn as_tenant(port: u16, db: &str, me: &str, flags: bool, probe: &str) -> Result<
     Ok(out.lines().last().unwrap_or_default().trim().to_owned())
 }
 
+/// The user of tenant `tenant`'s session.
+fn user_of(tenant: &str) -> &'static str {
+    if tenant == TENANT_A { USER_A } else { USER_B }
+}
+
+/// The row of `public.docs` tenant `tenant` starts with.
+fn row_of(tenant: &str) -> u32 {
+    if tenant == TENANT_A { 1 } else { 2 }
+}
+
+/// After `write` in tenant `me`'s session, tenant `other`'s session (its own settings, same
+/// transaction, rolled back) counts the rows with `id`: a write planted in another tenant
+/// counts only when that tenant reads it. No RETURNING: PostgreSQL would also apply the
+/// writer's SELECT policies to the new row.
+fn then_other_reads(write: &str, other: &str, id: u32) -> String {
+    let other_user = user_of(other);
+    format!(
+        "{write}; RESET ROLE; SELECT set_config('app.tenant_id', '{other}', true), \
+         set_config('app.user_id', '{other_user}', true), \
+         set_config('request.jwt.claim.sub', '{other_user}', true); SET LOCAL ROLE app_user; \
+         SELECT count(*) FROM public.docs WHERE id = {id}"
+    )
+}
+
 /// The probes of tenant `me`'s session against the rows of tenant `other` in `public.docs`.
-fn docs_probes(me: &str, other: &str, other_user: &str) -> [(&'static str, String); 4] {
-    [
+fn docs_probes(me: &str, other: &str, other_user: &str) -> Vec<(&'static str, String)> {
+    let my_user = user_of(me);
+    let mine = row_of(me);
+    vec![
         (
             "reads",
             format!("SELECT count(*) FROM public.docs WHERE tenant_id = '{other}'"),
@@ -146,13 +177,30 @@ fn docs_probes(me: &str, other: &str, other_user: &str) -> [(&'static str, Strin
                          WHERE tenant_id = '{me}' RETURNING 1) SELECT count(*) FROM u"
             ),
         ),
+        // A user writes "their own" row into the other tenant, which then reads it.
+        (
+            "plants a row read by",
+            then_other_reads(
+                &format!("INSERT INTO public.docs VALUES (99, '{other}', '{my_user}', 'x')"),
+                other,
+                99,
+            ),
+        ),
+        (
+            "moves its own row to be read by",
+            then_other_reads(
+                &format!("UPDATE public.docs SET tenant_id = '{other}' WHERE id = {mine}"),
+                other,
+                mine,
+            ),
+        ),
     ]
 }
 
 /// The same probes against `public.endpoints`, whose rows belong to a tenant through their app.
-fn endpoint_probes(me: &str, other: &str, _other_user: &str) -> [(&'static str, String); 4] {
+fn endpoint_probes(me: &str, other: &str, _other_user: &str) -> Vec<(&'static str, String)> {
     let (mine, theirs) = (app_of(me), app_of(other));
-    [
+    vec![
         (
             "reads",
             format!("SELECT count(*) FROM public.endpoints WHERE app_id = {theirs}"),
@@ -349,4 +397,88 @@ fn postgres_agrees_with_every_policy_verdict_static_and_live() {
     }
     eprintln!("{}", table.join("\n"));
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// A declared break-glass setting (`[postgres] break_glass = ["app.bypass_rls"]`) passes, but
+/// PostgreSQL lets the runtime role turn it on itself: a custom setting has no privilege
+/// (`REVOKE SET ON PARAMETER` and `ALTER ROLE … SET` do not stop the session's own
+/// `set_config`). vouch's verdict, static and live, must say that the switch is settable.
+#[test]
+fn a_custom_setting_is_settable_by_the_runtime_role() {
+    let pg = Cluster::start(&ServerSpec {
+        ssl: false,
+        hba: vec!["host all all 127.0.0.1/32 trust"],
+        settings: Vec::new(),
+    });
+    must(
+        pg.port,
+        "postgres",
+        "CREATE ROLE app_user NOLOGIN NOBYPASSRLS; CREATE ROLE service_role NOLOGIN",
+    );
+    must(pg.port, "postgres", "CREATE DATABASE glass");
+    let root = fixture("repos/pg-policy-semantics");
+    for file in [
+        root.join("prelude.sql"),
+        root.join("or-bypass").join("policies.sql"),
+    ] {
+        must(pg.port, "glass", &std::fs::read_to_string(&file).unwrap());
+    }
+    must(
+        pg.port,
+        "glass",
+        &format!(
+            "INSERT INTO public.docs VALUES (1, '{TENANT_A}', '{USER_A}', 'a'), (2, '{TENANT_B}', '{USER_B}', 'b');
+             REVOKE SET ON PARAMETER app.bypass_rls FROM PUBLIC;
+             ALTER ROLE app_user SET app.bypass_rls = 'off';"
+        ),
+    );
+    let other_rows = |switch: bool| {
+        let mut commands = vec![
+            "BEGIN".to_owned(),
+            format!("SELECT set_config('app.tenant_id', '{TENANT_A}', true)"),
+            "SET LOCAL ROLE app_user".to_owned(),
+        ];
+        if switch {
+            // Run as app_user, after SET ROLE: the role itself flips the switch.
+            commands.push("SELECT set_config('app.bypass_rls', 'on', true)".to_owned());
+        }
+        commands.push(format!(
+            "SELECT count(*) FROM public.docs WHERE tenant_id = '{TENANT_B}'"
+        ));
+        commands.push("ROLLBACK".to_owned());
+        let out = psql(pg.port, "glass", &commands).expect("app_user may set it");
+        out.lines().last().unwrap_or_default().trim().to_owned()
+    };
+    assert_eq!(other_rows(false), "0", "the tenant policy isolates");
+    assert_eq!(
+        other_rows(true),
+        "1",
+        "app_user turned app.bypass_rls on itself despite REVOKE SET and ALTER ROLE … SET"
+    );
+    let config = "[postgres]\nruntime_roles = [\"app_user\"]\nbreak_glass = [\"app.bypass_rls\"]\n";
+    let dsn = format!("host=127.0.0.1 port={} user=postgres dbname=glass", pg.port);
+    let stat = static_repo("or-bypass");
+    std::fs::write(stat.path().join("vouch.toml"), config).unwrap();
+    let live = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        live.path().join("vouch.toml"),
+        format!(
+            "{config}\n[[target.postgres]]\nname = \"live\"\ndsn_env = \"VOUCH_ORACLE_DSN\"\nsslmode = \"disable\"\n"
+        ),
+    )
+    .unwrap();
+    for (repo, args) in [
+        (stat.path(), &[][..]),
+        (live.path(), &["--target", "live"][..]),
+    ] {
+        let (status, finding) = verdict(repo, args, &dsn, "public.docs");
+        let message = finding["message"].as_str().unwrap_or_default();
+        assert_eq!(status, "pass", "{finding:#}");
+        assert!(
+            message.contains("accepted break-glass")
+                && message.contains("settable by the session")
+                && message.contains("`SET app.bypass_rls`"),
+            "{finding:#}"
+        );
+    }
 }

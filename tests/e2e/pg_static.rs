@@ -257,8 +257,10 @@ fn prisma_bypass_policy_defeats_tenant_isolation() {
         ("pg-rls-policy-tenant", "public.Invoice", "fail", at(18)),
         ("pg-table-classified", "public.Customer", "pass", init0(19)),
         ("pg-table-classified", "public.Invoice", "pass", init0(10)),
-        // The tenant table itself: reachable (nothing granted in the migrations), undeclared.
-        ("pg-table-classified", "public.Tenant", "fail", init0(2)),
+        // The tenant table itself: undeclared, but the migrations manage app_user's grants
+        // (on Invoice and Customer) and grant nothing on it, and no platform default applies
+        // (not Supabase): app_user cannot reach it. Before the FP1 fix it was assumed reachable.
+        ("pg-table-classified", "public.Tenant", "pass", init0(2)),
         ("pg-role-no-bypass", "app_user", "pass", at(2)),
         ("pg-role-no-ddl", "app_user", "pass", at(2)),
         ("pg-role-not-owner", "app_user", "pass", at(2)),
@@ -307,12 +309,28 @@ fn supabase_open_policy_and_unpinned_definer_fail() {
             "pass",
             at(init, 10),
         ),
-        // The tenant table itself: reachable (nothing granted in the migrations), undeclared.
+        // The tenant table itself (`tenant_table`) is a tenant table keyed by `id`: judged
+        // like the others (its one SELECT policy is membership-keyed; the commands no policy
+        // covers are only an informational note, Supabase granting them outside the migrations).
         (
             "pg-table-classified",
             "public.organizations",
-            "fail",
+            "pass",
             at(init, 4),
+        ),
+        (
+            "pg-rls-enabled",
+            "public.organizations",
+            "pass",
+            at(init, 26),
+        ),
+        ("pg-rls-forced", "public.organizations", "fail", at(init, 4)),
+        ("pg-rls-policy", "public.organizations", "fail", at(pol, 31)),
+        (
+            "pg-rls-policy-tenant",
+            "public.organizations",
+            "pass",
+            at(pol, 31),
         ),
         (
             "pg-table-classified",

@@ -44,6 +44,11 @@ pub struct Database {
     /// parse (parse coverage). Live collectors leave it at zero.
     #[serde(default, skip_serializing_if = "ParseStats::is_empty")]
     pub parse_stats: ParseStats,
+    /// Static: the tables (`schema.table`) a REVOKE of table privileges in the migrations
+    /// named, after their last CREATE. Privileges a platform grants outside the migrations
+    /// (Supabase's default privileges) may have been taken back there, so they are not assumed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_tables: Vec<String>,
 }
 
 /// Statement counts of a migration fold (static origin).

@@ -28,6 +28,12 @@ grantee, and the owner counts as a role the application may use):
 - for UPDATE and DELETE: either no grant, or a `BEFORE … FOR EACH ROW` trigger on that event
   whose function raises an exception.
 
+Privileges a platform grants outside the migrations count: on Supabase (the set grants to or
+writes policies for `anon`/`authenticated`), the platform's default privileges grant ALL on
+every new table in schema `public` to `anon`, `authenticated` and `service_role`, so an audit
+table there that the migrations never REVOKE on is truncatable by the application's roles
+(TRUNCATE is not subject to row-level security), whatever its policies say.
+
 ## How to fix
 `REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM app_user;` and, as a second line,
 `CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW
@@ -83,6 +89,9 @@ impl Check for PgAuditAppendOnly {
     }
 }
 
+/// How a privilege from a platform's defaults is named in a problem.
+const PLATFORM: &str = "by Supabase's default privileges on schema public (the migrations neither grant nor revoke on the table) ";
+
 fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
     let closure = scope.runtime_closure();
     let holds = |grantee: &str| {
@@ -115,17 +124,33 @@ fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
         }
         _ => {}
     }
-    for g in t.grants.iter().filter(|g| holds(&g.grantee)) {
+    // Privileges the platform grants outside the migrations count like granted ones.
+    let platform = scope.platform_grants(t);
+    let granted = t
+        .grants
+        .iter()
+        .map(|g| (g, ""))
+        .chain(platform.iter().map(|g| (g, PLATFORM)));
+    for (g, by) in granted.filter(|(g, _)| holds(&g.grantee)) {
+        let already = problems.iter().any(|(_, p): &(Location, String)| {
+            p.starts_with(&format!("{} granted to {} ", g.privilege, g.grantee))
+        });
+        if already {
+            continue;
+        }
         match g.privilege.as_str() {
             "TRUNCATE" => problems.push((
                 g.location.clone(),
-                format!("TRUNCATE granted to {}", g.grantee),
+                format!(
+                    "TRUNCATE granted to {} {by}(TRUNCATE ignores row-level security and row triggers)",
+                    g.grantee
+                ),
             )),
             "UPDATE" | "DELETE" if !guarded(scope, t, &g.privilege.to_ascii_lowercase()) => {
                 problems.push((
                     g.location.clone(),
                     format!(
-                        "{} granted to {} with no BEFORE {} row trigger that raises",
+                        "{} granted to {} {by}with no BEFORE {} row trigger that raises",
                         g.privilege, g.grantee, g.privilege
                     ),
                 ));
@@ -147,4 +172,91 @@ fn guarded(scope: &Scope<'_>, t: &Table, event: &str) -> bool {
                     && (format!("{}.{}", f.schema, f.name) == tr.function || f.name == tr.function)
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::pg::{Database, Grant, Policy};
+    use crate::model::Status;
+    use crate::settings::Settings;
+
+    fn audit_table(name: &str) -> Table {
+        Table {
+            schema: "public".into(),
+            name: name.into(),
+            columns: vec!["id".into(), "actor".into()],
+            owner: None,
+            rls_enabled: true,
+            rls_forced: false,
+            location: Location::file("m.sql", 3),
+            rls_location: None,
+            policies: vec![Policy {
+                name: "Super admins can view audit logs".into(),
+                command: "select".into(),
+                permissive: true,
+                roles: vec!["authenticated".into()],
+                using: Some("is_super_admin()".into()),
+                with_check: None,
+                location: Location::file("m.sql", 9),
+            }],
+            grants: vec![],
+            triggers: vec![],
+            foreign_keys: vec![],
+            force_location: None,
+            owner_location: None,
+        }
+    }
+
+    fn judged(db: Database) -> crate::Finding {
+        let settings: Settings =
+            toml::from_str("[postgres]\nruntime_roles = [\"anon\", \"authenticated\"]\n").unwrap();
+        let facts = crate::Facts {
+            settings,
+            postgres: vec![db],
+            ..crate::Facts::default()
+        };
+        crate::registry::run_one(&PgAuditAppendOnly, &Context::new(&facts)).remove(0)
+    }
+
+    /// The corpus's FN20 (supabase-dump-orgs `public.super_admin_audit`): no grant in the
+    /// migrations, but Supabase's default privileges grant ALL on new `public` tables to the
+    /// API roles, and TRUNCATE ignores row-level security.
+    #[test]
+    fn supabase_default_privileges_make_a_public_audit_table_truncatable() {
+        let mut other = audit_table("profiles");
+        other.grants.push(Grant {
+            grantee: "authenticated".into(),
+            privilege: "SELECT".into(),
+            object: None,
+            location: Location::file("m.sql", 20),
+        });
+        let db = Database {
+            tables: vec![audit_table("super_admin_audit"), other.clone()],
+            ..Database::default()
+        };
+        let f = judged(db);
+        assert_eq!(f.subject, "public.super_admin_audit");
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(
+            f.message
+                .contains("TRUNCATE granted to authenticated by Supabase's default privileges"),
+            "{f:?}"
+        );
+        // A REVOKE on the table in the migrations takes the platform's grants back.
+        let db = Database {
+            tables: vec![audit_table("super_admin_audit"), other],
+            revoked_tables: vec!["public.super_admin_audit".into()],
+            ..Database::default()
+        };
+        assert_eq!(judged(db).status, Status::Pass);
+        // Outside `public` the platform grants nothing.
+        let mut private = audit_table("super_admin_audit");
+        private.schema = "private".into();
+        let db = Database {
+            tables: vec![private],
+            ..Database::default()
+        };
+        assert_eq!(judged(db).status, Status::Pass);
+    }
 }

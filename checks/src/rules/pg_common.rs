@@ -8,7 +8,7 @@ use std::fmt::Write;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
-use crate::facts::pg::{Database, Origin, Policy, Role, Table, Unparsed};
+use crate::facts::pg::{Database, Grant, Origin, Policy, Role, Table, Unparsed};
 use crate::model::{Context, Findings, Location};
 use crate::settings::PostgresSettings;
 
@@ -112,6 +112,20 @@ pub(crate) struct TenantLink<'a> {
     pub referenced: Option<String>,
 }
 
+/// Supabase's API roles, which its default privileges grant every new `public` table to.
+const SUPABASE_API_ROLES: &[&str] = &["anon", "authenticated"];
+
+/// What `GRANT ALL ON TABLE` grants.
+const ALL_TABLE_PRIVILEGES: &[&str] = &[
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+];
+
 /// How many foreign keys a tenant path may follow.
 const MAX_PATH: usize = 8;
 
@@ -194,10 +208,43 @@ impl<'a> Scope<'a> {
         if self.include.is_match(&q) {
             return Some("listed in [postgres] include_tables".to_owned());
         }
+        if self.is_tenant_registry(t) {
+            let key = self.registry_key(t).unwrap_or_default();
+            return Some(format!(
+                "is the tenant table ([postgres] tenant_table): each row is a tenant, keyed by `{key}`"
+            ));
+        }
         if let Some(c) = self.tenant_columns_of(t).first() {
             return Some(format!("has tenant column `{c}`"));
         }
         None
+    }
+
+    /// Whether `t` is `[postgres] tenant_table`, the tenants themselves.
+    pub fn is_tenant_registry(&self, t: &Table) -> bool {
+        let configured = self.settings.tenant_table.trim();
+        !configured.is_empty()
+            && (t.qualified_name() == configured
+                || (!configured.contains('.') && t.name == configured))
+            && self.registry_key(t).is_some()
+    }
+
+    /// The tenant table's key: the column other tables' foreign keys reference, else `id`.
+    fn registry_key(&self, t: &Table) -> Option<String> {
+        let q = t.qualified_name();
+        let referenced = self
+            .db
+            .tables
+            .iter()
+            .flat_map(|o| &o.foreign_keys)
+            .find_map(|fk| {
+                let points_here = fk.references == q || fk.references == t.name;
+                (points_here && fk.referenced_columns.len() == 1)
+                    .then(|| fk.referenced_columns[0].clone())
+            });
+        referenced
+            .or_else(|| t.columns.iter().find(|c| loose(c) == "id").cloned())
+            .filter(|k| t.columns.contains(k))
     }
 
     /// `public.endpoint.app_id -> public.application.org_id`: the chain from `q` to a table
@@ -328,6 +375,10 @@ impl<'a> Scope<'a> {
     /// The columns of `t` that carry the tenant: configured tenant columns, and columns with a
     /// foreign key to the configured tenant table.
     pub fn tenant_columns_of(&self, t: &Table) -> Vec<String> {
+        if self.is_tenant_registry(t) {
+            // The tenant table's own key carries the tenant: `id = <session tenant>`.
+            return self.registry_key(t).into_iter().collect();
+        }
         // In the order the tenant columns are configured, so messages name the likeliest one.
         let mut cols: Vec<String> = self
             .tenant_columns
@@ -352,6 +403,58 @@ impl<'a> Scope<'a> {
             fresh
         });
         cols
+    }
+
+    /// Whether the set runs on Supabase: it grants to, writes policies for, or runs the
+    /// application as Supabase's API roles (`anon`, `authenticated`).
+    fn on_supabase(&self) -> bool {
+        let api = |r: &str| SUPABASE_API_ROLES.contains(&r);
+        self.runtime_roles.iter().any(|r| api(r))
+            || self.db.roles.iter().any(|r| api(&r.name))
+            || self.db.tables.iter().any(|t| {
+                t.grants.iter().any(|g| api(&g.grantee))
+                    || t.policies.iter().any(|p| p.roles.iter().any(|r| api(r)))
+            })
+    }
+
+    /// The privileges a platform grants on `t` outside the migrations. On Supabase the
+    /// platform's default privileges grant ALL on every new table in schema `public` to
+    /// `anon`, `authenticated` and `service_role`; a REVOKE in the migrations on the table
+    /// may have taken them back, so none are assumed then (its grants are what remains).
+    pub fn platform_grants(&self, t: &Table) -> Vec<Grant> {
+        let revoked = self.db.revoked_tables.contains(&t.qualified_name());
+        if self.db.origin != Origin::Migrations
+            || t.schema != "public"
+            || revoked
+            || !self.on_supabase()
+        {
+            return Vec::new();
+        }
+        let mut grants = Vec::new();
+        for role in SUPABASE_API_ROLES.iter().chain(["service_role"].iter()) {
+            for privilege in ALL_TABLE_PRIVILEGES {
+                grants.push(Grant {
+                    grantee: (*role).to_owned(),
+                    privilege: (*privilege).to_owned(),
+                    object: None,
+                    location: t.location.clone(),
+                });
+            }
+        }
+        grants
+    }
+
+    /// Whether the runtime roles' privileges on `t` may have been granted outside the
+    /// migrations: they grant nothing on it, and either they grant no table privilege at all
+    /// (the grants live elsewhere) or a platform's default privileges cover it. A set that
+    /// manages its grants (a complete pg_dump) and grants nothing on a table out of a
+    /// platform's reach says that nobody but the owner holds anything on it.
+    pub fn grants_may_live_elsewhere(&self, t: &Table) -> bool {
+        if self.db.origin != Origin::Migrations || !t.grants.is_empty() {
+            return false;
+        }
+        let manages_grants = self.db.tables.iter().any(|o| !o.grants.is_empty());
+        !manages_grants || !self.platform_grants(t).is_empty()
     }
 
     pub fn is_audit_table(&self, t: &Table) -> bool {

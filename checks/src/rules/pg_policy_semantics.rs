@@ -37,6 +37,28 @@ pub(crate) struct Vocabulary {
     break_glass_functions: Vec<String>,
     /// Tenant paths: foreign-key columns whose parent is a tenant table.
     links: Vec<Link>,
+    /// What a user-scoped key (`user_id = auth.uid()`) proves here (see [`UserScope`]).
+    user_scope: UserScope,
+}
+
+/// What keying a user column on the session's user proves about the row's tenant.
+///
+/// Reading only one's own rows never shows another tenant's data to a stranger: every row read
+/// carries the session's user. Writing is different: `WITH CHECK (user_id = auth.uid())` on a
+/// table that has its own tenant column leaves that column free, so a user who belongs to
+/// several tenants (or a user of one tenant) can write a row into any tenant, which that
+/// tenant's members then read when a policy reads the table by tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UserScope {
+    /// The row's tenant follows its user (reads; a table with no tenant column of its own,
+    /// whose user column is its only scope; or a binding, described, for writes).
+    Isolates(Option<String>),
+    /// Writes on a table whose own tenant columns nothing binds to the user, read by tenant
+    /// through the named policy.
+    LeavesTenantFree {
+        tenant_columns: Vec<String>,
+        read_by: String,
+    },
 }
 
 /// A tenant-path link: `column` references `parent` (`endpoint.app_id -> application`). A policy
@@ -340,7 +362,15 @@ impl Vocabulary {
                 .map(|f| f.trim_end_matches("()").to_owned())
                 .collect(),
             links: Vec::new(),
+            user_scope: UserScope::Isolates(None),
         }
+    }
+
+    /// What a user-scoped key proves for the expressions judged with this vocabulary (writes on
+    /// a table with its own tenant column: see [`UserScope`]).
+    pub fn with_user_scope(mut self, scope: UserScope) -> Self {
+        self.user_scope = scope;
+        self
     }
 
     /// Adds a tenant-path link (see [`Link`]).
@@ -791,11 +821,7 @@ impl Vocabulary {
             SessionValue::Declared { tenant: true, .. } if tenant_col => {
                 Outcome::Restricted(Vec::new())
             }
-            SessionValue::Declared { source, .. } if user_col => {
-                Outcome::Restricted(vec![format!(
-                    "user-scoped: `{col}` is keyed on the session's user ({source})"
-                )])
-            }
+            SessionValue::Declared { source, .. } if user_col => self.user_scoped(e, col, &source),
             SessionValue::Declared { source, .. } if tenant_col => open(
                 e,
                 format!(
@@ -836,6 +862,36 @@ impl Vocabulary {
             SessionValue::Other => open(
                 e,
                 format!("compares `{col}` with a value that is not the session's tenant"),
+            ),
+        }
+    }
+
+    /// `user_col = <session user>`: restricted when the row's tenant follows its user.
+    fn user_scoped(&self, e: &Expr, col: &str, source: &str) -> Outcome {
+        match &self.user_scope {
+            UserScope::Isolates(binding) => {
+                let how = binding.as_ref().map_or_else(String::new, |b| {
+                    format!("; the row's tenant follows its user: {b}")
+                });
+                Outcome::Restricted(vec![format!(
+                    "user-scoped: `{col}` is keyed on the session's user ({source}){how}"
+                )])
+            }
+            UserScope::LeavesTenantFree {
+                tenant_columns,
+                read_by,
+            } => open(
+                e,
+                format!(
+                    "keys `{col}` on the session's user ({source}) but leaves the tenant column \
+                     `{}` free: a user can write a row into any tenant, which that tenant's \
+                     members then read through policy `{read_by}` (a user may belong to several \
+                     tenants). Also restrict the tenant column, bind both with a composite \
+                     foreign key to the memberships, or declare [postgres] single_tenant_users \
+                     = true if every user belongs to one tenant and the tenant column is set \
+                     from the user",
+                    tenant_columns.join("`, `")
+                ),
             ),
         }
     }
@@ -1082,8 +1138,13 @@ impl Vocabulary {
             .collect::<Vec<_>>()
             .join(", ");
         if accepted {
+            let who = switches
+                .iter()
+                .map(Switch::who_can_flip)
+                .collect::<Vec<_>>()
+                .join("; ");
             return Outcome::Restricted(vec![format!(
-                "accepted break-glass: `{}` admits every row when {named} says so",
+                "accepted break-glass: `{}` admits every row when {named} says so ({who})",
                 quote(e)
             )]);
         }
@@ -1158,6 +1219,20 @@ enum Switch {
 }
 
 impl Switch {
+    /// Who can turn the switch on, as far as PostgreSQL says.
+    fn who_can_flip(&self) -> String {
+        match self {
+            // A custom (placeholder) setting is user-settable: `REVOKE SET ON PARAMETER` and
+            // `ALTER ROLE … SET` do not stop a session's own `SET`/`set_config` (tested on
+            // PostgreSQL 15, `pg_policy_oracle::a_custom_setting_is_settable_by_the_runtime_role`).
+            Switch::Setting(k) => format!(
+                "settable by the session: any role, the runtime roles included, can `SET {k}`, \
+                 so whoever runs SQL as them can read every tenant"
+            ),
+            Switch::Function(f) => format!("vouch does not judge who can make `{f}()` true"),
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Switch::Setting(k) => format!("the setting `{k}`"),

@@ -22,7 +22,9 @@ every query of a non-owner role.
 ## What is judged
 Every tenant table (a table with a tenant column from `[postgres] tenant_columns`, default
 `tenant_id`, `org_id`, `organization_id`, `account_id`, `workspace_id`, `team_id`, `firm_id`,
-`customer_id`, compared ignoring case and `_`; or a foreign key to `[postgres] tenant_table`; or,
+`customer_id`, compared ignoring case and `_`; or a foreign key to `[postgres] tenant_table`; or
+that tenant table itself, whose rows are the tenants (its key, the column the foreign keys
+reference or `id`, is its tenant column: a policy restricts it by `id = <session tenant>`); or,
 with `[postgres] tenant_paths` (default on), a foreign-key chain to a tenant table;
 `include_tables`/`exclude_tables` globs override; see `pg-table-classified`) must have `relrowsecurity` in the final state:
 from migrations, after every `ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY` in order; live,

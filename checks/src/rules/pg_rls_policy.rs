@@ -24,11 +24,17 @@ For every tenant table with RLS enabled: each of SELECT, INSERT, UPDATE, DELETE 
 roles (`[postgres] runtime_roles`, or when unset the roles the migrations grant table privileges to
 (other than table owners, `postgres` and psql variables), with the roles they are members of, and PUBLIC) are granted
 on the table must be covered by at least one permissive policy (`FOR ALL` or that command)
-applying to those roles. When the migrations grant nothing on the table at all, the grants are
-assumed to live elsewhere (Supabase grants everything to `anon` and `authenticated`): commands
-no policy covers are then reported as an informational note, not a failure, since row-level
-security without an applicable policy denies them (deny-all isolates; only the application's
-use of the command is at stake). Without configured runtime roles, any policy counts. A policy
+applying to those roles. Only commands the runtime roles are granted count: a table they hold
+nothing on may have RLS and no policy at all (deny-all), and passes. When the migrations grant
+nothing on the table, the grants are assumed to live elsewhere only where that can happen: on
+Supabase (the set grants to or writes policies for `anon`/`authenticated`), whose default
+privileges grant ALL on every new table in schema `public` to its API roles (unless the
+migrations REVOKE on the table), or when the migrations grant no table privilege at all.
+Commands no policy covers are then reported as an informational note, not a failure, since
+row-level security without an applicable policy denies them (deny-all isolates; only the
+application's use of the command is at stake). A migration set that manages its grants (a
+complete pg_dump) and grants nothing on a table outside `public` says the runtime roles cannot
+use it: pass. Without configured runtime roles, any policy counts. A policy
 covers a command only with the expression PostgreSQL needs for it: USING for SELECT, UPDATE and
 DELETE; WITH CHECK for INSERT (or USING, for `FOR ALL`). An `INSERT` policy without `WITH CHECK`
 makes PostgreSQL refuse every insert, so it does not cover INSERT.
@@ -71,12 +77,16 @@ impl Check for PgRlsPolicy {
 }
 
 /// The commands the runtime roles may run on `t`, and whether they are known: `false` when
-/// nothing on the table says (migrations that grant nothing on it, or a live database read
-/// without configured runtime roles), and all four commands are then assumed.
+/// they may be granted where vouch cannot see (migrations that grant nothing on it while a
+/// platform's default privileges cover it or the grants live outside them, see
+/// [`Scope::grants_may_live_elsewhere`]; a live database read without configured runtime
+/// roles), and all four commands are then assumed.
 fn granted(scope: &Scope<'_>, t: &Table) -> (Vec<&'static str>, bool) {
-    let known = !t.grants.is_empty()
-        || (scope.db.origin == Origin::Live && scope.settings.runtime_roles_configured());
-    if !known {
+    let unknown = match scope.db.origin {
+        Origin::Migrations => scope.grants_may_live_elsewhere(t),
+        Origin::Live => t.grants.is_empty() && !scope.settings.runtime_roles_configured(),
+    };
+    if unknown {
         return (COMMANDS.to_vec(), false);
     }
     (needed_commands(scope, t), true)
@@ -102,7 +112,9 @@ fn judge(scope: &Scope<'_>, t: &Table, out: &mut Findings) {
     });
     if missing.is_empty() {
         let message = if needed.is_empty() {
-            format!("{subject}: the runtime roles are granted no command on it")
+            format!(
+                "{subject}: the runtime roles are granted no command on it (the migrations grant table privileges, none on it, and no platform default covers it): row-level security without a policy denies nothing they could use"
+            )
         } else {
             format!("{subject} has a policy for {}", needed.join(", "))
         };
@@ -273,5 +285,73 @@ mod tests {
         assert_eq!((f.status, f.severity), (Status::Fail, Severity::Info));
         assert!(f.message.contains("INSERT, UPDATE, DELETE"), "{f:?}");
         assert_eq!(judged(deny_all_table(&["SELECT"])).status, Status::Pass);
+    }
+
+    fn run_on(tables: Vec<Table>, runtime_role: &str) -> Vec<crate::Finding> {
+        let settings: Settings = toml::from_str(&format!(
+            "[postgres]\nruntime_roles = [\"{runtime_role}\"]\n"
+        ))
+        .unwrap();
+        let facts = crate::Facts {
+            settings,
+            postgres: vec![Database {
+                tables,
+                ..Database::default()
+            }],
+            ..crate::Facts::default()
+        };
+        let mut out = Findings::new(&META);
+        PgRlsPolicy.run(&Context::new(&facts), &mut out);
+        out.into_vec()
+    }
+
+    /// The corpus's FP1 (pgdump-graphile-starter `app_public.organization_invitations`): RLS,
+    /// no policy, and no grant to the visitor role in a complete pg_dump that grants its other
+    /// tables: the role cannot use the table at all, so nothing is left unusable.
+    #[test]
+    fn a_table_a_complete_dump_grants_nothing_on_is_deny_all_and_passes() {
+        let mut granted = deny_all_table(&["SELECT"]);
+        granted.schema = "app_public".into();
+        granted.name = "organizations".into();
+        let mut invitations = deny_all_table(&[]);
+        invitations.schema = "app_public".into();
+        invitations.name = "organization_invitations".into();
+        invitations.policies.clear();
+        let findings = run_on(vec![granted, invitations.clone()], "app");
+        let f = findings
+            .iter()
+            .find(|f| f.subject == "app_public.organization_invitations")
+            .unwrap();
+        assert_eq!(
+            (f.status, f.severity),
+            (Status::Pass, Severity::High),
+            "{f:?}"
+        );
+        assert!(
+            f.message.starts_with(
+                "app_public.organization_invitations: the runtime roles are granted no command"
+            ),
+            "{f:?}"
+        );
+        // On Supabase, a `public` table the migrations grant nothing on is granted ALL by the
+        // platform's default privileges: the uncovered commands stay a note.
+        let mut supabase_granted = deny_all_table(&["SELECT"]);
+        supabase_granted.grants[0].grantee = "authenticated".into();
+        supabase_granted.name = "orgs".into();
+        invitations.schema = "public".into();
+        let findings = run_on(vec![supabase_granted, invitations], "authenticated");
+        let f = findings
+            .iter()
+            .find(|f| f.subject == "public.organization_invitations")
+            .unwrap();
+        assert_eq!(
+            (f.status, f.severity),
+            (Status::Fail, Severity::Info),
+            "{f:?}"
+        );
+        assert!(
+            f.message.contains("SELECT, INSERT, UPDATE, DELETE"),
+            "{f:?}"
+        );
     }
 }

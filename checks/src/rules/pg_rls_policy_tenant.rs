@@ -1,8 +1,9 @@
 use super::pg_tenant_isolation::rls_not_applicable;
 use serde_json::{Value, json};
 
+use super::pg_common::loose;
 use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, scopes, table_names};
-use super::pg_policy_semantics::{Link, Outcome, Unjudged, Vocabulary};
+use super::pg_policy_semantics::{Link, Outcome, Unjudged, UserScope, Vocabulary};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
@@ -57,8 +58,21 @@ is, `A OR B` when both are). A tenant restriction is:
   reads the parent alone, selects the referenced column, and `<cond>` restricts the parent's rows
   to the session's tenant by these same rules (chains are followed parent by parent);
 - user-scoped: `user_col = <session user or tenant value>`, where `user_col` is one of
-  `[postgres] user_columns` (default `user_id`, `owner_id`). A row owned by one user is visible
-  only to that user, which is stricter than tenant scoping, so it passes; the evidence marks it.
+  `[postgres] user_columns` (default `user_id`, `owner_id`). For reads, a row keyed on one user
+  is visible only to that user, which is stricter than tenant scoping, so it passes (the
+  evidence marks it). For writes it restricts the tenant only when the row's tenant follows its
+  user, or nobody reads the row by tenant: the table has no tenant column of its own (the user
+  column, or a tenant path, is its scope); no permissive policy reads it by tenant (every read is
+  user-scoped too, so a row written with another tenant's id is seen by its user alone); a
+  composite foreign key covers a tenant column and the user column (`FOREIGN KEY
+  (org_id, user_id) REFERENCES memberships (org_id, user_id)`: a user writes only into tenants
+  they belong to); or `[postgres] single_tenant_users = true` declares that every user belongs
+  to one tenant and that the tenant column is set from the user (a default or trigger; the
+  evidence names the declaration). Otherwise `WITH CHECK (user_id = auth.uid())` leaves the
+  tenant column free: a user writes (or moves) a row into any tenant, whose members then read
+  it, so the policy fails. A foreign key from the users table to the tenant table is not
+  enough: it makes each user belong to one tenant, but the row's own tenant column can still
+  name another.
 
 A session value is `current_setting('<key>'[, missing_ok])` of a declared key, a call of a
 declared function, a JSON field of either (`auth.jwt() ->> 'org_id'`), wrapped in casts,
@@ -66,7 +80,12 @@ declared function, a JSON field of either (`auth.jwt() ->> 'org_id'`), wrapped i
 comparisons with constants, columns that are not the tenant's, negations, undeclared settings
 or functions fail, quoting the branch. A branch reading only session values (`current_setting
 ('app.bypass_rls', true) = 'on'`) admits every row when the session says so: it is reported as
-a bypass and fails unless declared in `[postgres] break_glass`.
+a bypass and fails unless declared in `[postgres] break_glass`. A declared switch passes but
+is never proven safe: a custom setting such as `app.bypass_rls` can be `SET` by any session
+(PostgreSQL has no privilege on placeholder settings: `REVOKE SET ON PARAMETER` and `ALTER ROLE
+… SET` do not stop it), so the verdict says "settable by the session" — the declaration accepts
+that whoever runs SQL as a runtime role can read every tenant. For a declared function
+(`is_super_admin()`) vouch does not judge who can make it true, and says so.
 
 ## Settings
 ```toml
@@ -86,7 +105,14 @@ user_settings = ["app.user_id"]
 user_functions = ["auth.uid"]
 # Accepted break-glass switches: setting keys (globs) or functions written `name()`.
 break_glass = ["app.bypass_rls"]
+# Every user belongs to one tenant and the tenant column of a row is set from its user
+# (default false): user-scoped WITH CHECKs then isolate writes.
+single_tenant_users = true
 ```
+The tenant table itself (`[postgres] tenant_table`) is judged with its key (the column the
+tenant columns reference, or `id`) as its tenant column: `USING (id = <session tenant>)`. A new
+row there is a new tenant, so its `INSERT` policies are not judged as cross-tenant writes.
+
 An expression deeper than 300 levels, or one vouch cannot parse, is `error` for its table.
 
 ## How to fix
@@ -121,8 +147,13 @@ impl Check for PgRlsPolicyTenant {
                     not_applicable_without_rls(out, t, evidence);
                     continue;
                 }
-                let vocabulary = vocabulary(&scope, t, 0);
-                let verdict = judge_table(t, &principals(&scope), &vocabulary);
+                let reads = vocabulary(&scope, t, 0);
+                let writes =
+                    vocabulary(&scope, t, 0).with_user_scope(user_scope_of_writes(&scope, t));
+                let mut verdict = judge_table(t, &principals(&scope), [&reads, &writes]);
+                if scope.is_tenant_registry(t) {
+                    registry_inserts_create_tenants(t, &mut verdict);
+                }
                 report(&scope, t, &verdict, out);
             }
         }
@@ -149,6 +180,68 @@ fn vocabulary(scope: &Scope<'_>, t: &Table, depth: usize) -> Vocabulary {
         ));
     }
     v
+}
+
+/// What a user-scoped `WITH CHECK` proves on `t` (see [`UserScope`]): nothing about the tenant
+/// when `t` has a tenant column of its own that a policy reads by, and neither a composite
+/// foreign key with the user column nor `[postgres] single_tenant_users` binds to the user.
+fn user_scope_of_writes(scope: &Scope<'_>, t: &Table) -> UserScope {
+    let tenant = scope.tenant_columns_of(t);
+    if tenant.is_empty() {
+        // The user column (or a path) is the table's only scope.
+        return UserScope::Isolates(None);
+    }
+    let Some(read_by) = tenant_read(scope, t) else {
+        return UserScope::Isolates(Some(
+            "no policy reads the table by tenant, so a row is seen only by its user".to_owned(),
+        ));
+    };
+    if scope.settings.single_tenant_users {
+        return UserScope::Isolates(Some(
+            "declared by [postgres] single_tenant_users = true".to_owned(),
+        ));
+    }
+    let users: Vec<String> = scope
+        .settings
+        .effective_user_columns()
+        .iter()
+        .map(|c| loose(c))
+        .collect();
+    let binding = t.foreign_keys.iter().find(|fk| {
+        let has = |wanted: &[String]| fk.columns.iter().any(|c| wanted.contains(&loose(c)));
+        has(&tenant.iter().map(|c| loose(c)).collect::<Vec<_>>()) && has(&users)
+    });
+    match binding {
+        Some(fk) => UserScope::Isolates(Some(format!(
+            "the foreign key ({}) -> {} binds the row's tenant to its user",
+            fk.columns.join(", "),
+            fk.references
+        ))),
+        None => UserScope::LeavesTenantFree {
+            tenant_columns: tenant,
+            read_by,
+        },
+    }
+}
+
+/// The first permissive policy applying to the runtime roles that reads `t` by tenant (its
+/// `USING` restricts rows to the session's tenant without counting user columns): through it,
+/// a row written into a tenant is read by that tenant's members.
+fn tenant_read(scope: &Scope<'_>, t: &Table) -> Option<String> {
+    let mut settings = scope.settings.clone();
+    settings.user_columns = Some(Vec::new());
+    let by_tenant = Vocabulary::new(&t.name, &tenant_columns(scope, t), &settings);
+    let closure = scope.runtime_closure();
+    t.policies
+        .iter()
+        .filter(|p| p.permissive && Direction::Reads.applies(p))
+        .filter(|p| policy_applies(p, closure.as_deref()))
+        .find(|p| {
+            p.using
+                .as_deref()
+                .is_some_and(|u| matches!(by_tenant.judge(u), Ok(Outcome::Restricted(_))))
+        })
+        .map(|p| p.name.clone())
 }
 
 /// The table's tenant columns; for a table included by name, the configured ones.
@@ -281,7 +374,7 @@ impl Direction {
 fn judge_table(
     t: &Table,
     principals: &[(String, Option<Vec<String>>)],
-    vocabulary: &Vocabulary,
+    [reads, writes]: [&Vocabulary; 2],
 ) -> TableVerdict {
     let mut verdict = TableVerdict::default();
     if t.policies.is_empty() && !t.rls_enabled {
@@ -298,8 +391,8 @@ fn judge_table(
         .policies
         .iter()
         .map(|p| {
-            [Direction::Reads, Direction::Writes]
-                .map(|d| d.expression(p).map(|e| vocabulary.judge(e)))
+            [(Direction::Reads, reads), (Direction::Writes, writes)]
+                .map(|(d, v)| d.expression(p).map(|e| v.judge(e)))
         })
         .collect();
     for (label, closure) in principals {
@@ -402,6 +495,24 @@ fn judge_direction(
     }
 }
 
+/// On the tenant table itself a new row is a new tenant (its key is unique, and an INSERT
+/// policy gives no access to existing rows), so an `INSERT` policy's check is not a
+/// cross-tenant write: its problems are dropped, noted in the evidence.
+fn registry_inserts_create_tenants(t: &Table, verdict: &mut TableVerdict) {
+    let before = verdict.problems.len();
+    verdict.problems.retain(|p| {
+        p.policy
+            .and_then(|i| t.policies.get(i))
+            .is_none_or(|policy| !policy.command.eq_ignore_ascii_case("insert"))
+    });
+    if verdict.problems.len() < before {
+        verdict.notes.push(
+            "INSERT policies of the tenant table create new tenants, not rows of another tenant"
+                .to_owned(),
+        );
+    }
+}
+
 /// The same problem found for several roles or directions is reported once.
 fn dedup(verdict: &mut TableVerdict) {
     let mut seen = Vec::new();
@@ -484,7 +595,11 @@ mod tests {
                 })
                 .collect()
         };
-        judge_table(&table(policies, true), &principals, &vocabulary)
+        judge_table(
+            &table(policies, true),
+            &principals,
+            [&vocabulary, &vocabulary],
+        )
     }
 
     #[test]
@@ -551,10 +666,10 @@ mod tests {
             &PostgresSettings::default(),
         );
         let any = [("any role".to_owned(), None)];
-        let deny_all = judge_table(&table(vec![], true), &any, &vocabulary);
+        let deny_all = judge_table(&table(vec![], true), &any, [&vocabulary, &vocabulary]);
         assert!(deny_all.problems.is_empty(), "{deny_all:?}");
         assert!(deny_all.notes.iter().any(|n| n.contains("denied")));
-        let no_rls = judge_table(&table(vec![], false), &any, &vocabulary);
+        let no_rls = judge_table(&table(vec![], false), &any, [&vocabulary, &vocabulary]);
         assert!(
             no_rls.problems[0].message.contains("not enabled"),
             "{no_rls:?}"
@@ -621,6 +736,151 @@ mod tests {
         let verdict = judge(vec![p], &[]);
         assert!(verdict.problems.is_empty());
         assert!(verdict.unjudged[0].1.contains("`deep_one`"), "{verdict:?}");
+    }
+
+    /// The corpus's FN1 (supabase-dump-orgs `public.organization_access_log`): a member
+    /// inserts rows with any organization_id, which that organization's admins then read.
+    fn access_log(foreign_keys: Vec<crate::facts::pg::ForeignKey>, toml: &str) -> crate::Finding {
+        let mut insert = policy("insert", None, Some("user_id = auth.uid()"));
+        insert.name = "Users can insert their own audit logs".into();
+        let read = policy(
+            "select",
+            Some("organization_id = current_setting('app.tenant_id')::uuid"),
+            None,
+        );
+        let mut t = table(vec![read, insert], true);
+        t.name = "organization_access_log".into();
+        t.columns = vec!["id".into(), "organization_id".into(), "user_id".into()];
+        t.foreign_keys = foreign_keys;
+        let settings: crate::settings::Settings = toml::from_str(&format!(
+            "[postgres]\ntenant_columns = [\"organization_id\"]\n{toml}"
+        ))
+        .unwrap();
+        let facts = crate::Facts {
+            settings,
+            postgres: vec![crate::facts::pg::Database {
+                tables: vec![t],
+                ..Default::default()
+            }],
+            ..crate::Facts::default()
+        };
+        crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0)
+    }
+
+    #[test]
+    fn a_user_scoped_write_check_fails_when_the_tenant_column_is_left_free() {
+        use crate::model::Status;
+        let f = access_log(vec![], "");
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(
+            f.message
+                .contains("`Users can insert their own audit logs`")
+                && f.message.contains("`user_id = auth.uid()`")
+                && f.message.contains("tenant column `organization_id` free"),
+            "{f:?}"
+        );
+        // Declared: every user belongs to one tenant and the tenant column follows the user.
+        let f = access_log(vec![], "single_tenant_users = true\n");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.message.contains("single_tenant_users"), "{f:?}");
+        // By construction: a composite foreign key to the memberships.
+        let fk = crate::facts::pg::ForeignKey {
+            columns: vec!["organization_id".into(), "user_id".into()],
+            references: "public.organization_memberships".into(),
+            referenced_columns: vec!["organization_id".into(), "user_id".into()],
+        };
+        let f = access_log(vec![fk], "");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.message.contains("binds the row's tenant"), "{f:?}");
+    }
+
+    /// supabase-dump-orgs `public.user_organization_context`: a user's own row pointing at an
+    /// organization, read only by that user: writing another organization's id harms nobody.
+    #[test]
+    fn a_user_scoped_write_check_passes_when_nobody_reads_the_table_by_tenant() {
+        let mut own = policy(
+            "all",
+            Some("user_id = auth.uid()"),
+            Some("user_id = auth.uid()"),
+        );
+        own.name = "Users can manage their own organization context".into();
+        let mut t = table(vec![own], true);
+        t.columns = vec!["id".into(), "tenant_id".into(), "user_id".into()];
+        let facts = crate::Facts {
+            postgres: vec![crate::facts::pg::Database {
+                tables: vec![t],
+                ..Default::default()
+            }],
+            ..crate::Facts::default()
+        };
+        let f = crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0);
+        assert_eq!(f.status, crate::model::Status::Pass, "{f:?}");
+        assert!(f.message.contains("seen only by its user"), "{f:?}");
+    }
+
+    /// The corpus's FN3/FN4 (prisma-rls `public.Company`, supabase-dump-orgs
+    /// `public.organizations`): the tenant table itself has no tenant column and was not judged,
+    /// although its own bypass policy admits every tenant's row.
+    #[test]
+    fn the_tenant_table_itself_is_judged_by_its_key() {
+        use crate::model::Status;
+        let mut bypass = policy(
+            "all",
+            Some("current_setting('app.bypass_rls', TRUE)::text = 'on'"),
+            None,
+        );
+        bypass.name = "bypass_rls_policy".into();
+        let own = policy(
+            "select",
+            Some("id = current_setting('app.current_company_id')::int"),
+            None,
+        );
+        let mut create = policy("insert", None, Some("true"));
+        create.name = "anyone creates a company".into();
+        let company = |policies: Vec<Policy>| {
+            let mut t = table(policies, true);
+            t.name = "Company".into();
+            t.columns = vec!["id".into(), "name".into()];
+            t
+        };
+        let mut user = table(vec![policy("all", Some("true"), None)], false);
+        user.name = "User".into();
+        user.columns = vec!["id".into(), "companyId".into()];
+        user.foreign_keys = vec![crate::facts::pg::ForeignKey {
+            columns: vec!["companyId".into()],
+            references: "public.Company".into(),
+            referenced_columns: vec!["id".into()],
+        }];
+        let run = |company: Table| {
+            let settings: crate::settings::Settings = toml::from_str(
+                "[postgres]\ntenant_columns = [\"companyId\"]\ntenant_table = \"Company\"\ntenant_settings = [\"app.current_company_id\"]\n",
+            )
+            .unwrap();
+            let facts = crate::Facts {
+                settings,
+                postgres: vec![crate::facts::pg::Database {
+                    tables: vec![company, user.clone()],
+                    ..Default::default()
+                }],
+                ..crate::Facts::default()
+            };
+            crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts))
+                .into_iter()
+                .find(|f| f.subject == "public.Company")
+                .expect("the tenant table is judged")
+        };
+        let f = run(company(vec![own.clone(), bypass]));
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(
+            f.message.contains("`bypass_rls_policy`")
+                && f.message
+                    .contains("current_setting('app.bypass_rls', true)::TEXT = 'on'"),
+            "{f:?}"
+        );
+        // Its own row by key passes; creating a new row creates a new tenant.
+        let f = run(company(vec![own, create]));
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.message.contains("create new tenants"), "{f:?}");
     }
 
     #[test]

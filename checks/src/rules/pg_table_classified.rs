@@ -23,7 +23,8 @@ all its rows: countries, plans, feature flags).
 ## What is judged
 Every table of the final schema is classified:
 - **tenant**: it has a tenant column (`[postgres] tenant_columns`), a foreign key to
-  `[postgres] tenant_table`, is listed in `include_tables`, or — with `[postgres] tenant_paths`
+  `[postgres] tenant_table`, is that tenant table itself (each row is a tenant, keyed by the
+  column the foreign keys reference, or `id`), is listed in `include_tables`, or — with `[postgres] tenant_paths`
   (default on) — its foreign keys lead to a tenant table (`endpoint.app_id -> application.org_id`:
   `endpoint` is a tenant table through `application`, and its policies must follow that path, see
   `pg-rls-policy-tenant`);
@@ -35,7 +36,10 @@ Every table of the final schema is classified:
 An unclassified table fails when a runtime role can reach it: a privilege granted to the role, a
 role it is a member of, or PUBLIC; a runtime role owns it; or (migrations) nothing at all is
 granted on it, so its privileges are granted elsewhere (Supabase grants every table to `anon` and
-`authenticated`) or the application uses it as its owner. With no runtime role known (none
+`authenticated`) or the application uses it as its owner. With `[postgres] runtime_roles`
+configured, "elsewhere" is assumed only where it can happen (see `pg-rls-policy`: Supabase's
+default privileges on `public`, or migrations that grant no table privilege at all): a complete
+pg_dump that grants nothing on a table outside `public` to them says they cannot reach it. With no runtime role known (none
 configured, none granted anything), every table counts as reachable. A statement vouch could not
 parse that may change the table's grants or owner makes an unreached unclassified table `error`.
 
@@ -196,7 +200,15 @@ fn reached_by(scope: &Scope<'_>, t: &Table) -> Option<String> {
     if let Some(owner) = t.owner.as_deref().filter(|o| roles.iter().any(|r| r == o)) {
         return Some(format!("the runtime role {owner}, which owns it"));
     }
-    if scope.db.origin == Origin::Migrations && t.grants.is_empty() && !roles.is_empty() {
+    // With configured runtime roles, a set that manages its grants (a complete pg_dump) and
+    // grants nothing on the table out of a platform's reach says they cannot use it; inferred
+    // roles say nothing about the owner, which the application may also use.
+    let elsewhere = if configured {
+        scope.grants_may_live_elsewhere(t)
+    } else {
+        scope.db.origin == Origin::Migrations && t.grants.is_empty()
+    };
+    if elsewhere && !roles.is_empty() {
         return Some(
             "the application: the migrations grant nothing on it, so its privileges are granted \
              elsewhere or it is used by its owner"

@@ -35,6 +35,7 @@ pub fn fold<'a>(name: &str, files: impl IntoIterator<Item = &'a ParsedFile>) -> 
     db.roles = state.roles.into_values().collect();
     db.functions = state.functions.into_values().collect();
     db.schema_privileges = state.schema_privileges;
+    db.revoked_tables = state.revoked.iter().map(qualified).collect();
     db
 }
 
@@ -52,6 +53,8 @@ struct State {
     functions: BTreeMap<QName, Function>,
     schema_privileges: Vec<Grant>,
     default_grants: Vec<DefaultGrant>,
+    /// Tables a REVOKE of table privileges named since their CREATE.
+    revoked: std::collections::BTreeSet<QName>,
     /// Statements that could not be read, in order; each learns which of the properties it
     /// may have changed a later statement set again.
     unparsed: Vec<Unparsed>,
@@ -81,6 +84,7 @@ impl State {
                 for topic in TABLE_TOPICS {
                     self.decided(topic, &qualified(table));
                 }
+                self.revoked.remove(table);
                 let mut columns = columns.clone();
                 if let Some(source) = like.as_ref().and_then(|l| self.tables.get(l)) {
                     columns.splice(0..0, source.columns.iter().cloned());
@@ -446,6 +450,9 @@ impl State {
             let Some(t) = self.tables.get_mut(&q) else {
                 continue;
             };
+            if revoke {
+                self.revoked.insert(q.clone());
+            }
             for g in grantees {
                 for p in privileges {
                     if revoke {

@@ -453,3 +453,21 @@ mod fold_never_panics {
         }
     }
 }
+
+/// A REVOKE on a table is remembered (platform grants made outside the migrations may be
+/// gone), until the table is created again.
+#[test]
+fn revokes_on_tables_are_recorded_until_the_table_is_recreated() {
+    let d = db(&[(
+        "m/001.sql",
+        "CREATE TABLE public.audit_log (id int);\n\
+         CREATE TABLE public.notes (id int);\n\
+         CREATE TABLE public.gone (id int);\n\
+         REVOKE ALL ON public.audit_log FROM anon, authenticated;\n\
+         REVOKE ALL ON public.gone FROM anon;\n\
+         DROP TABLE public.gone;\n\
+         CREATE TABLE public.gone (id int);\n\
+         GRANT SELECT ON public.notes TO authenticated;\n",
+    )]);
+    assert_eq!(d.revoked_tables, vec!["public.audit_log"]);
+}

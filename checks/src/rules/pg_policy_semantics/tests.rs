@@ -165,6 +165,68 @@ fn session_switches_are_bypasses_unless_declared_break_glass() {
     restricted(&glass, "auth.role() = 'service_role'");
 }
 
+/// A declared break-glass setting is accepted but never proven safe: PostgreSQL lets any
+/// session SET a custom setting (tested live in `pg_policy_oracle`), so the verdict says so.
+#[test]
+fn an_accepted_break_glass_setting_is_reported_as_settable_by_the_session() {
+    let glass =
+        vocabulary("[postgres]\nbreak_glass = [\"app.bypass_rls\", \"is_super_admin()\"]\n");
+    let notes = restricted(
+        &glass,
+        "tenant_id = current_setting('app.tenant_id')::uuid OR current_setting('app.bypass_rls', true) = 'on'",
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("settable by the session")
+            && n.contains("`current_setting('app.bypass_rls', true) = 'on'`")),
+        "{notes:?}"
+    );
+    let notes = restricted(&glass, "is_super_admin()");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("does not judge who can make `is_super_admin()` true")),
+        "{notes:?}"
+    );
+}
+
+/// FN1/FN2 of the corpus (supabase-dump-orgs): `WITH CHECK (user_id = auth.uid())` on a table
+/// with its own tenant column lets a user write a row into any organization.
+#[test]
+fn a_user_scoped_write_check_leaves_the_tenant_column_free_unless_bound() {
+    let free = Vocabulary::new(
+        "organization_access_log",
+        &["organization_id".to_owned()],
+        &crate::settings::PostgresSettings::default(),
+    )
+    .with_user_scope(UserScope::LeavesTenantFree {
+        tenant_columns: vec!["organization_id".to_owned()],
+        read_by: "Admins can view organization audit logs".to_owned(),
+    });
+    let b = open_branch(&free, "user_id = auth.uid()");
+    assert_eq!(b.text, "user_id = auth.uid()");
+    assert!(
+        b.why
+            .contains("leaves the tenant column `organization_id` free")
+            && b.why
+                .contains("through policy `Admins can view organization audit logs`"),
+        "{b:?}"
+    );
+    // Restricting the tenant column too is enough.
+    restricted(
+        &free,
+        "user_id = auth.uid() AND organization_id = current_setting('app.tenant_id')::uuid",
+    );
+    // Bound (a composite foreign key, or declared): user-scoped, and the evidence says why.
+    let bound = defaults().with_user_scope(UserScope::Isolates(Some(
+        "declared by [postgres] single_tenant_users = true".to_owned(),
+    )));
+    let notes = restricted(&bound, "auth.uid() = user_id");
+    assert!(
+        notes.iter().any(|n| n.contains("single_tenant_users")),
+        "{notes:?}"
+    );
+}
+
 /// A 30,000-term AND chain parses into a tree 60,000 levels deep; rendering or dropping it
 /// overflowed the stack (vouch aborted, exit 134). It is refused before parsing, on a thread
 /// with a stack smaller than the scanner's worker threads.
