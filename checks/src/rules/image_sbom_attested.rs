@@ -1,6 +1,7 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::facts::image::Verified;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::settings::ImageSettings;
 
 pub struct ImageSbomAttested;
 
@@ -46,11 +47,17 @@ fn is_sbom(entry: &Verified) -> bool {
 static JUDGED: Judged = Judged {
     noun: "attestation",
     tag_suffix: "att",
-    // Keyless attestations (Rekor intoto entries) are not verified: keys only.
-    trust_configured: |settings| !settings.keys.is_empty(),
-    no_trust: "no trusted key configured ([image] keys; keyless identities verify signatures only)",
+    trust_configured: ImageSettings::has_trust,
+    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.attestations,
-    counts: is_sbom,
+    counts: |entry, _| {
+        if is_sbom(entry) {
+            Ok(())
+        } else {
+            Err(format!("{} is not an SBOM", entry.predicate_type))
+        }
+    },
+    describe: super::image_evidence::signer,
     uncounted: "attestations verify but none is a CycloneDX or SPDX SBOM",
 };
 

@@ -51,7 +51,8 @@ static JUDGED: Judged = Judged {
     trust_configured: ImageSettings::has_trust,
     no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.signatures,
-    counts: |_| true,
+    counts: |_, _| Ok(()),
+    describe: super::image_evidence::signer,
     uncounted: "no signature verifies",
 };
 
