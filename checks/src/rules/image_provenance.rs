@@ -185,22 +185,55 @@ mod tests {
     fn trusted_builder_and_source_count_in_any_spelling_of_the_repository() {
         let s = settings();
         let ok = |e: Verified| trusted_provenance(&e, &s);
-        assert_eq!(ok(entry(BUILDER, "git+https://github.com/acme/api", "refs/heads/main")), Ok(()));
-        assert_eq!(ok(entry(BUILDER, "https://GitHub.com/acme/api.git", "refs/tags/v1.4.0")), Ok(()));
+        assert_eq!(
+            ok(entry(
+                BUILDER,
+                "git+https://github.com/acme/api",
+                "refs/heads/main"
+            )),
+            Ok(())
+        );
+        assert_eq!(
+            ok(entry(
+                BUILDER,
+                "https://GitHub.com/acme/api.git",
+                "refs/tags/v1.4.0"
+            )),
+            Ok(())
+        );
     }
 
     #[test]
     fn another_builder_repository_or_ref_is_quoted() {
         let s = settings();
         let why = |e: Verified| trusted_provenance(&e, &s).unwrap_err();
-        let laptop = why(entry("https://example.com/laptop", "https://github.com/acme/api", "refs/heads/main"));
-        assert!(laptop.contains("laptop") && laptop.contains("trusted_builders"), "{laptop}");
-        let fork = why(entry(BUILDER, "https://github.com/mallory/api", "refs/heads/main"));
+        let laptop = why(entry(
+            "https://example.com/laptop",
+            "https://github.com/acme/api",
+            "refs/heads/main",
+        ));
+        assert!(
+            laptop.contains("laptop") && laptop.contains("trusted_builders"),
+            "{laptop}"
+        );
+        let fork = why(entry(
+            BUILDER,
+            "https://github.com/mallory/api",
+            "refs/heads/main",
+        ));
         assert!(fork.contains("mallory/api"), "{fork}");
-        let branch = why(entry(BUILDER, "https://github.com/acme/api", "refs/heads/feature"));
+        let branch = why(entry(
+            BUILDER,
+            "https://github.com/acme/api",
+            "refs/heads/feature",
+        ));
         assert!(branch.contains("refs/heads/feature"), "{branch}");
         // A prefix of the repository is not the repository.
-        let prefix = why(entry(BUILDER, "https://github.com/acme/api-evil", "refs/heads/main"));
+        let prefix = why(entry(
+            BUILDER,
+            "https://github.com/acme/api-evil",
+            "refs/heads/main",
+        ));
         assert!(prefix.contains("api-evil"), "{prefix}");
     }
 
@@ -217,7 +250,10 @@ mod tests {
 
     #[test]
     fn builder_patterns_match_a_prefix_only_with_a_star() {
-        assert!(glob_matches("https://b/x@refs/tags/v*", "https://b/x@refs/tags/v2"));
+        assert!(glob_matches(
+            "https://b/x@refs/tags/v*",
+            "https://b/x@refs/tags/v2"
+        ));
         assert!(!glob_matches("https://b/x", "https://b/x@refs/tags/v2"));
     }
 }

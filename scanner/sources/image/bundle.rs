@@ -70,7 +70,12 @@ pub fn is_bundle_media_type(media_type: &str) -> bool {
 }
 
 /// Verifies the bundle `bytes` (reported as `id`) for `subject`.
-pub fn verify(id: &str, bytes: &[u8], subject: &Subject<'_>, trust: &Trust<'_>) -> (Kind, Verified) {
+pub fn verify(
+    id: &str,
+    bytes: &[u8],
+    subject: &Subject<'_>,
+    trust: &Trust<'_>,
+) -> (Kind, Verified) {
     let mut verified = Verified {
         digest: id.to_owned(),
         format: "sigstore-bundle".to_owned(),
@@ -126,9 +131,9 @@ fn check(
     subject: &Subject<'_>,
     trust: &Trust<'_>,
 ) -> Result<String, String> {
-    bundle.version().ok_or_else(|| {
-        format!("unsupported bundle media type {:?}", bundle.media_type)
-    })?;
+    bundle
+        .version()
+        .ok_or_else(|| format!("unsupported bundle media type {:?}", bundle.media_type))?;
     content.binds(subject)?;
     let material = &bundle.verification_material;
     match material.leaf()? {
@@ -182,7 +187,11 @@ fn key_signer(material: &Material, content: &Content, trust: &Trust<'_>) -> Resu
             let names: Vec<&str> = trust.keys.iter().map(|k| k.name.as_str()).collect();
             format!(
                 "bundle signature does not verify against any trusted key ({})",
-                if names.is_empty() { "none configured in [image] keys".to_owned() } else { names.join(", ") }
+                if names.is_empty() {
+                    "none configured in [image] keys".to_owned()
+                } else {
+                    names.join(", ")
+                }
             )
         })?;
     // The key proves the signature; a log entry, when present and a trust root is configured,
@@ -256,7 +265,10 @@ impl Material {
             return Err("bundle certificate chain is empty".to_owned());
         }
         let leaf = ders.remove(0);
-        Ok(Some((leaf, ders.into_iter().map(CertificateDer::from).collect())))
+        Ok(Some((
+            leaf,
+            ders.into_iter().map(CertificateDer::from).collect(),
+        )))
     }
 
     fn entry(&self) -> Result<&TlogEntry, String> {
@@ -318,7 +330,9 @@ impl Content {
         match (&bundle.dsse_envelope, &bundle.message_signature) {
             (Some(envelope), _) => Content::dsse(envelope),
             (None, Some(message)) => Content::message(message),
-            (None, None) => Err("bundle has neither a DSSE envelope nor a message signature".to_owned()),
+            (None, None) => {
+                Err("bundle has neither a DSSE envelope nor a message signature".to_owned())
+            }
         }
     }
 
@@ -397,12 +411,17 @@ impl Content {
             return if names_subject {
                 Ok(())
             } else {
-                Err(format!("statement is for another subject (no sha256 {})", subject.sha256))
+                Err(format!(
+                    "statement is for another subject (no sha256 {})",
+                    subject.sha256
+                ))
             };
         }
         let claimed = self.message_digest.as_deref().map(hex).unwrap_or_default();
         if claimed != subject.sha256 {
-            return Err(format!("message signature is for another artifact (sha256 {claimed})"));
+            return Err(format!(
+                "message signature is for another artifact (sha256 {claimed})"
+            ));
         }
         Ok(())
     }
@@ -502,10 +521,17 @@ impl TlogEntry {
         let key = keys
             .iter()
             .find(|k| k.id.as_slice() == log_id.as_slice())
-            .ok_or_else(|| format!("log entry is from log {} whose key is not in trust_root", hex(&log_id)))?;
+            .ok_or_else(|| {
+                format!(
+                    "log entry is from log {} whose key is not in trust_root",
+                    hex(&log_id)
+                )
+            })?;
         let body = b64(&self.canonicalized_body, "log entry body")?;
         if self.inclusion_promise.is_none() && self.inclusion_proof.is_none() {
-            return Err("log entry has neither a signed entry timestamp nor an inclusion proof".to_owned());
+            return Err(
+                "log entry has neither a signed entry timestamp nor an inclusion proof".to_owned(),
+            );
         }
         if let Some(proof) = &self.inclusion_proof {
             proof.verify(&body, &key.key)?;
@@ -524,7 +550,10 @@ impl TlogEntry {
         let canonical = serde_json::to_vec(&signed).map_err(|e| e.to_string())?;
         key.key
             .verify_signature(Signature::Raw(&set), &canonical)
-            .map_err(|_| "the log entry's signed entry timestamp does not verify against its log key".to_owned())?;
+            .map_err(|_| {
+                "the log entry's signed entry timestamp does not verify against its log key"
+                    .to_owned()
+            })?;
         u64::try_from(self.integrated_time.0)
             .map(Some)
             .map_err(|_| "log entry has a negative integratedTime".to_owned())
@@ -537,7 +566,10 @@ impl TlogEntry {
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or("log entry body is not JSON")?;
         let kind = body.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let version = body.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+        let version = body
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if let Some(kv) = &self.kind_version {
             if kv.kind != kind || kv.version != version {
                 return Err(format!(
@@ -562,7 +594,10 @@ impl TlogEntry {
             "hashedrekord" => (
                 vec![text("/spec/signature/content").to_owned()],
                 vec![text("/spec/signature/publicKey/content").to_owned()],
-                (text("/spec/data/hash/value"), content.message_digest.as_deref().map(hex)),
+                (
+                    text("/spec/data/hash/value"),
+                    content.message_digest.as_deref().map(hex),
+                ),
             ),
             "dsse" => {
                 let list = body.pointer("/spec/signatures").and_then(Value::as_array);
@@ -575,11 +610,16 @@ impl TlogEntry {
                 (
                     field("signature"),
                     field("verifier"),
-                    (text("/spec/payloadHash/value"), content.payload.as_deref().map(sha256_hex)),
+                    (
+                        text("/spec/payloadHash/value"),
+                        content.payload.as_deref().map(sha256_hex),
+                    ),
                 )
             }
             "intoto" => {
-                let list = body.pointer("/spec/content/envelope/signatures").and_then(Value::as_array);
+                let list = body
+                    .pointer("/spec/content/envelope/signatures")
+                    .and_then(Value::as_array);
                 // intoto v0.0.2 stores each signature base64-encoded twice.
                 let field = |name: &str| -> Vec<String> {
                     list.into_iter()
@@ -592,7 +632,10 @@ impl TlogEntry {
                 (
                     field("sig"),
                     field("publicKey"),
-                    (text("/spec/content/payloadHash/value"), content.payload.as_deref().map(sha256_hex)),
+                    (
+                        text("/spec/content/payloadHash/value"),
+                        content.payload.as_deref().map(sha256_hex),
+                    ),
                 )
             }
             _ => unreachable!("kinds are filtered above"),
@@ -606,7 +649,10 @@ impl TlogEntry {
         if let Some(leaf) = leaf {
             let names_leaf = verifiers.iter().any(|v| {
                 // The verifier is a base64 PEM (or, for intoto, the PEM once decoded).
-                let pem_text = STANDARD.decode(v).ok().and_then(|b| String::from_utf8(b).ok());
+                let pem_text = STANDARD
+                    .decode(v)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok());
                 let pem_text = pem_text.as_deref().unwrap_or(v);
                 pem::parse(pem_text).is_ok_and(|p| p.contents() == leaf)
             });
@@ -632,11 +678,15 @@ impl Proof {
             .iter()
             .map(|h| b64(h, "inclusion proof hash"))
             .collect::<Result<Vec<_>, _>>()?;
-        let (Ok(index), Ok(size)) = (u64::try_from(self.log_index.0), u64::try_from(self.tree_size.0)) else {
+        let (Ok(index), Ok(size)) = (
+            u64::try_from(self.log_index.0),
+            u64::try_from(self.tree_size.0),
+        ) else {
             return Err("inclusion proof has a negative index or size".to_owned());
         };
-        let computed = root_from_proof(index, size, &leaf_hash(body), &hashes)
-            .ok_or("inclusion proof is malformed (wrong number of hashes for its index and size)")?;
+        let computed = root_from_proof(index, size, &leaf_hash(body), &hashes).ok_or(
+            "inclusion proof is malformed (wrong number of hashes for its index and size)",
+        )?;
         if computed.as_slice() != root.as_slice() {
             return Err("inclusion proof does not lead to its root hash".to_owned());
         }
@@ -646,7 +696,9 @@ impl Proof {
             .ok_or("inclusion proof has no signed checkpoint")?;
         let (note_size, note_root) = verify_checkpoint(&checkpoint.envelope, key)?;
         if note_size != size || note_root != root {
-            return Err("the signed checkpoint is for another tree than the inclusion proof".to_owned());
+            return Err(
+                "the signed checkpoint is for another tree than the inclusion proof".to_owned(),
+            );
         }
         Ok(())
     }
@@ -703,7 +755,11 @@ fn verify_checkpoint(note: &str, key: &CosignVerificationKey) -> Result<(u64, Ve
         let Some(rest) = line.strip_prefix("\u{2014} ") else {
             return false;
         };
-        let Some(sig) = rest.rsplit(' ').next().and_then(|s| STANDARD.decode(s).ok()) else {
+        let Some(sig) = rest
+            .rsplit(' ')
+            .next()
+            .and_then(|s| STANDARD.decode(s).ok())
+        else {
             return false;
         };
         sig.len() > 4
@@ -764,7 +820,10 @@ mod tests {
                 let got = root_from_proof(index as u64, size as u64, &leaves[index], &p);
                 assert_eq!(got, Some(root), "size {size} index {index}");
                 let other = leaf_hash(b"tampered");
-                assert_ne!(root_from_proof(index as u64, size as u64, &other, &p), Some(root));
+                assert_ne!(
+                    root_from_proof(index as u64, size as u64, &other, &p),
+                    Some(root)
+                );
             }
         }
         assert_eq!(root_from_proof(3, 3, &leaf_hash(b"x"), &[]), None);
@@ -786,20 +845,43 @@ mod tests {
             }
             .version()
         };
-        assert_eq!(version("application/vnd.dev.sigstore.bundle+json;version=0.1"), Some("v0.1"));
-        assert_eq!(version("application/vnd.dev.sigstore.bundle+json;version=0.2"), Some("v0.2"));
-        assert_eq!(version("application/vnd.dev.sigstore.bundle.v0.3+json"), Some("v0.3"));
-        assert_eq!(version("application/vnd.dev.sigstore.bundle+json;version=9"), None);
+        assert_eq!(
+            version("application/vnd.dev.sigstore.bundle+json;version=0.1"),
+            Some("v0.1")
+        );
+        assert_eq!(
+            version("application/vnd.dev.sigstore.bundle+json;version=0.2"),
+            Some("v0.2")
+        );
+        assert_eq!(
+            version("application/vnd.dev.sigstore.bundle.v0.3+json"),
+            Some("v0.3")
+        );
+        assert_eq!(
+            version("application/vnd.dev.sigstore.bundle+json;version=9"),
+            None
+        );
     }
 
     #[test]
     fn garbage_is_a_reason_never_a_pass_and_quotes_no_input() {
-        let subject = Subject { sha256: "ab", bytes: None };
-        let trust = Trust { keys: &[], keyless: None };
+        let subject = Subject {
+            sha256: "ab",
+            bytes: None,
+        };
+        let trust = Trust {
+            keys: &[],
+            keyless: None,
+        };
         let (_, v) = verify("f", b"{\"mediaType\": \"s3cr3t\"", &subject, &trust);
         assert!(!v.verified);
         assert!(!v.reason.contains("s3cr3t"), "{}", v.reason);
-        let (_, v) = verify("f", br#"{"mediaType":"x","verificationMaterial":{}}"#, &subject, &trust);
+        let (_, v) = verify(
+            "f",
+            br#"{"mediaType":"x","verificationMaterial":{}}"#,
+            &subject,
+            &trust,
+        );
         assert!(!v.verified);
         assert!(v.reason.contains("neither"), "{}", v.reason);
     }

@@ -244,7 +244,12 @@ mod live {
                 subject.repository.clone(),
                 subject.digest.clone(),
             );
-            let where_ = || format!("{}/{}@{}: referrers", subject.registry, subject.repository, subject.digest);
+            let where_ = || {
+                format!(
+                    "{}/{}@{}: referrers",
+                    subject.registry, subject.repository, subject.digest
+                )
+            };
             let entries = self
                 .registry
                 .referrers(&image)
@@ -252,7 +257,10 @@ mod live {
                 .map_err(|e| format!("{}: cannot read: {e}", where_()))?;
             let mut found = Vec::new();
             for entry in entries {
-                let is_bundle = entry.artifact_type.as_deref().is_some_and(bundle::is_bundle_media_type);
+                let is_bundle = entry
+                    .artifact_type
+                    .as_deref()
+                    .is_some_and(bundle::is_bundle_media_type);
                 if !is_bundle {
                     continue;
                 }
@@ -263,12 +271,32 @@ mod live {
                 );
                 let manifest = match self.registry.manifest(&referrer).await {
                     Ok(Some(m)) => m,
-                    Ok(None) => return Err(format!("{}: {} is listed but missing", where_(), entry.digest)),
-                    Err(e) => return Err(format!("{}: {}: cannot read: {e}", where_(), entry.digest)),
+                    Ok(None) => {
+                        return Err(format!(
+                            "{}: {} is listed but missing",
+                            where_(),
+                            entry.digest
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(format!("{}: {}: cannot read: {e}", where_(), entry.digest));
+                    }
                 };
-                let Some(layer) = manifest.layers.iter().find(|l| bundle::is_bundle_media_type(&l.media_type)) else {
+                let Some(layer) = manifest
+                    .layers
+                    .iter()
+                    .find(|l| bundle::is_bundle_media_type(&l.media_type))
+                else {
                     let reason = "referrer has no sigstore bundle layer".to_owned();
-                    found.push((Kind::Signature, Verified { digest: entry.digest, reason, format: "sigstore-bundle".to_owned(), ..Verified::default() }));
+                    found.push((
+                        Kind::Signature,
+                        Verified {
+                            digest: entry.digest,
+                            reason,
+                            format: "sigstore-bundle".to_owned(),
+                            ..Verified::default()
+                        },
+                    ));
                     continue;
                 };
                 let bytes = self
@@ -276,9 +304,18 @@ mod live {
                     .blob(&referrer, layer)
                     .await
                     .map_err(|e| format!("{}: {}: cannot read: {e}", where_(), entry.digest))?;
-                let hex = subject.digest.strip_prefix("sha256:").unwrap_or(&subject.digest);
-                let trust = bundle::Trust { keys: &self.keys, keyless: self.keyless.as_ref() };
-                let about = bundle::Subject { sha256: hex, bytes: None };
+                let hex = subject
+                    .digest
+                    .strip_prefix("sha256:")
+                    .unwrap_or(&subject.digest);
+                let trust = bundle::Trust {
+                    keys: &self.keys,
+                    keyless: self.keyless.as_ref(),
+                };
+                let about = bundle::Subject {
+                    sha256: hex,
+                    bytes: None,
+                };
                 found.push(bundle::verify(&entry.digest, &bytes, &about, &trust));
             }
             Ok(found)

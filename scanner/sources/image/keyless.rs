@@ -205,7 +205,8 @@ impl Keyless {
         // serde_json orders object keys, and Rekor's canonical form is sorted and compact.
         let canonical = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
         let logged = self.rekor.iter().any(|k| {
-            k.key.verify_signature(Signature::Base64Encoded(set.as_bytes()), &canonical)
+            k.key
+                .verify_signature(Signature::Base64Encoded(set.as_bytes()), &canonical)
                 .is_ok()
         });
         if !logged {

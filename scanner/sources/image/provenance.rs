@@ -34,7 +34,8 @@ fn text(value: &Value, pointer: &str) -> String {
 }
 
 fn v02(predicate: &Value) -> Provenance {
-    let (source_repository, source_ref) = split_uri(&text(predicate, "/invocation/configSource/uri"));
+    let (source_repository, source_ref) =
+        split_uri(&text(predicate, "/invocation/configSource/uri"));
     Provenance {
         builder_id: text(predicate, "/builder/id"),
         build_type: text(predicate, "/buildType"),
@@ -50,7 +51,11 @@ fn v1(predicate: &Value) -> Provenance {
     let first_dependency = predicate.pointer("/buildDefinition/resolvedDependencies/0");
     let (source_repository, source_ref) = match workflow {
         Some(w) if w.get("repository").is_some() => (text(w, "/repository"), text(w, "/ref")),
-        _ => split_uri(&first_dependency.map(|d| text(d, "/uri")).unwrap_or_default()),
+        _ => split_uri(
+            &first_dependency
+                .map(|d| text(d, "/uri"))
+                .unwrap_or_default(),
+        ),
     };
     let source_digest = first_dependency
         .map(|d| text(d, "/digest/gitCommit"))
@@ -108,7 +113,10 @@ mod tests {
             }
         });
         let p = read(&statement).unwrap();
-        assert!(p.builder_id.ends_with("generator_container_slsa3.yml@refs/tags/v1.9.0"));
+        assert!(
+            p.builder_id
+                .ends_with("generator_container_slsa3.yml@refs/tags/v1.9.0")
+        );
         assert_eq!(p.source_repository, "git+https://github.com/acme/api");
         assert_eq!(p.source_ref, "refs/heads/main");
         assert_eq!(p.source_digest, "0123abc");
@@ -134,7 +142,10 @@ mod tests {
             }
         });
         let p = read(&statement).unwrap();
-        assert_eq!(p.builder_id, "https://github.com/actions/runner/github-hosted");
+        assert_eq!(
+            p.builder_id,
+            "https://github.com/actions/runner/github-hosted"
+        );
         assert_eq!(p.source_repository, "https://github.com/acme/api");
         assert_eq!(p.source_ref, "refs/tags/v1.4.0");
         assert_eq!(p.source_digest, "feed");
@@ -149,6 +160,8 @@ mod tests {
 
     #[test]
     fn other_predicates_are_not_provenance() {
-        assert!(read(&json!({"predicateType": "https://cyclonedx.org/bom", "predicate": {}})).is_none());
+        assert!(
+            read(&json!({"predicateType": "https://cyclonedx.org/bom", "predicate": {}})).is_none()
+        );
     }
 }

@@ -105,7 +105,8 @@ impl Registry {
     /// The manifests referring to `image` (a digest reference): the OCI referrers API, or, where
     /// the registry answers 404 (registry 2.8, ghcr.io), the referrers tag schema
     /// (`sha256-<hex>` holding an OCI index), both through oci-client's `pull_referrers`. An
-    /// absent fallback tag is an empty list (the spec's rule), so "none attached".
+    /// absent fallback tag is an empty list (the spec's rule), so "none attached". Counted as
+    /// one operation; with the fallback it is two HTTP requests.
     pub async fn referrers(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
         self.count();
         self.client
