@@ -128,7 +128,11 @@ fn plan(host: &str, digests: &[(&'static str, String)]) -> Vec<Planned> {
         ("bundled/tampered", json!({"tamper": "payload"})),
         ("bundled/v01", json!({"version": "0.1"})),
         ("bundled/v02", json!({"version": "0.2"})),
-        ("bundled/set-only", json!({"proof": false})),
+        (
+            "bundled/set-only",
+            json!({"proof": false, "version": "0.1"}),
+        ),
+        ("bundled/set-only-v03", json!({"proof": false})),
         ("bundled/proof-only", json!({"set": false})),
         ("bundled/keyed", json!({"key": "release", "version": "0.2"})),
     ];
@@ -209,6 +213,7 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         "bundled/v01",
         "bundled/v02",
         "bundled/set-only",
+        "bundled/set-only-v03",
         "bundled/proof-only",
         "bundled/keyed",
     ];
@@ -295,6 +300,11 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         ("bundled/impostor", "fail", "does not chain"),
         ("bundled/tampered", "fail", "does not verify"),
         ("bundled/proof-only", "fail", "no signed entry timestamp"),
+        (
+            "bundled/set-only-v03",
+            "fail",
+            "must carry an inclusion proof",
+        ),
         ("bundled/v01", "pass", ""),
         ("bundled/v02", "pass", ""),
         ("bundled/set-only", "pass", ""),
@@ -319,9 +329,10 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
     }
     let disagreements: Vec<&(String, bool, bool, String)> =
         table.iter().filter(|(_, a, b, _)| a != b).collect();
-    // The one known difference: a bundle whose log entry has a SET but no inclusion proof (as
-    // cosign's offline bundles before v2 carried) verifies in vouch; sigstore-python requires
-    // the inclusion proof.
+    // The one known difference: a v0.1 bundle whose log entry has a SET but no inclusion proof
+    // (the bundle specification makes the proof optional in v0.1, and cosign's older offline
+    // bundles have this shape) verifies in vouch; sigstore-python's bundle model requires the
+    // inclusion proof in every version.
     assert_eq!(
         disagreements
             .iter()
@@ -331,11 +342,11 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         "vouch vs sigstore-python: {table:#?}"
     );
     assert!(
-        table.iter().filter(|(_, a, b, _)| *a && *b).count() >= 7,
+        table.iter().filter(|(_, a, b, _)| *a && *b).count() == 8,
         "{table:#?}"
     );
     assert!(
-        table.iter().filter(|(_, a, b, _)| !*a && !*b).count() >= 5,
+        table.iter().filter(|(_, a, b, _)| !*a && !*b).count() == 6,
         "{table:#?}"
     );
 }

@@ -131,9 +131,22 @@ fn check(
     subject: &Subject<'_>,
     trust: &Trust<'_>,
 ) -> Result<String, String> {
-    bundle
+    let version = bundle
         .version()
         .ok_or_else(|| format!("unsupported bundle media type {:?}", bundle.media_type))?;
+    // From v0.2 on the bundle specification requires the inclusion proof (v0.1: the SET).
+    let unproven = |e: &TlogEntry| e.inclusion_proof.is_none();
+    if version != "v0.1"
+        && bundle
+            .verification_material
+            .tlog_entries
+            .iter()
+            .any(unproven)
+    {
+        return Err(format!(
+            "a {version} bundle's log entry must carry an inclusion proof, and this one has none"
+        ));
+    }
     content.binds(subject)?;
     let material = &bundle.verification_material;
     match material.leaf()? {
