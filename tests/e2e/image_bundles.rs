@@ -43,7 +43,7 @@ fn statement(
     repo: &str,
     digest: &str,
     predicate_type: &str,
-    predicate: Value,
+    predicate: &Value,
 ) -> Value {
     json!({
         "_type": "https://in-toto.io/Statement/v1",
@@ -83,7 +83,7 @@ fn plan(host: &str, digests: &[(&'static str, String)]) -> Vec<Planned> {
             let digest = digest_of(repo);
             let mut spec = json!({
                 "name": name,
-                "statement": statement(host, repo, &digest, predicate_type, predicate),
+                "statement": statement(host, repo, &digest, predicate_type, &predicate),
                 "identity": IDENTITY,
                 "issuer": ISSUER,
             });

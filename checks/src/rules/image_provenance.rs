@@ -64,7 +64,7 @@ static JUDGED: Judged = Judged {
                [image] trusted_builders and [[image.source_repositories]]",
     evidence: |image| &image.attestations,
     counts: trusted_provenance,
-    describe: describe,
+    describe,
     uncounted: "no verified SLSA provenance from a trusted builder and source",
 };
 

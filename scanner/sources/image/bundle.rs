@@ -96,7 +96,9 @@ pub fn verify(
         }
     };
     verified.format = format!("sigstore-bundle {}", bundle.version().unwrap_or("?"));
-    verified.predicate_type = content.predicate_type().to_owned();
+    content
+        .predicate_type()
+        .clone_into(&mut verified.predicate_type);
     let kind = content.kind();
     match check(&bundle, &content, subject, trust) {
         Ok(signer) => {
@@ -257,6 +259,9 @@ struct RawBytes {
     raw_bytes: String,
 }
 
+/// The signing certificate (DER) and the rest of its chain.
+type SigningCertificate = (Vec<u8>, Vec<CertificateDer<'static>>);
+
 #[derive(Deserialize)]
 struct Chain {
     certificates: Vec<RawBytes>,
@@ -264,7 +269,7 @@ struct Chain {
 
 impl Material {
     /// The signing certificate and the rest of the chain, `None` for a key-signed bundle.
-    fn leaf(&self) -> Result<Option<(Vec<u8>, Vec<CertificateDer<'static>>)>, String> {
+    fn leaf(&self) -> Result<Option<SigningCertificate>, String> {
         let raw: Vec<&RawBytes> = match (&self.certificate, &self.x509_certificate_chain) {
             (Some(c), _) => vec![c],
             (None, Some(chain)) => chain.certificates.iter().collect(),
@@ -451,12 +456,10 @@ impl Content {
 
     /// For a message signature: attach the artifact's bytes (checked against the digest).
     fn with_artifact(mut self, bytes: Option<&[u8]>) -> Self {
-        if self.message.is_none() {
-            if let Some(bytes) = bytes {
-                if self.message_digest.as_deref() == Some(Sha256::digest(bytes).as_slice()) {
-                    self.message = Some(bytes.to_vec());
-                }
-            }
+        if let (None, Some(bytes)) = (&self.message, bytes)
+            && self.message_digest.as_deref() == Some(Sha256::digest(bytes).as_slice())
+        {
+            self.message = Some(bytes.to_vec());
         }
         self
     }
@@ -583,13 +586,13 @@ impl TlogEntry {
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if let Some(kv) = &self.kind_version {
-            if kv.kind != kind || kv.version != version {
-                return Err(format!(
-                    "log entry says {} {} but its body is {kind} {version}",
-                    kv.kind, kv.version
-                ));
-            }
+        if let Some(kv) = &self.kind_version
+            && (kv.kind != kind || kv.version != version)
+        {
+            return Err(format!(
+                "log entry says {} {} but its body is {kind} {version}",
+                kv.kind, kv.version
+            ));
         }
         // Rekor v2 bodies (hashedrekord/dsse 0.0.2) have another shape and no integrated time.
         let supported = matches!(
@@ -826,7 +829,7 @@ mod tests {
     #[test]
     fn inclusion_proofs_verify_for_every_leaf_of_uneven_trees_and_tampering_fails() {
         for size in 1..=13usize {
-            let leaves: Vec<[u8; 32]> = (0..size).map(|i| leaf_hash(&[i as u8])).collect();
+            let leaves: Vec<[u8; 32]> = (0..size).map(|i| leaf_hash(&i.to_be_bytes())).collect();
             let root = tree_root(&leaves);
             for index in 0..size {
                 let p = proof(&leaves, index);
