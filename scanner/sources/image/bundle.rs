@@ -558,7 +558,8 @@ impl TlogEntry {
         let set = b64(&promise.signed_entry_timestamp, "signed entry timestamp")?;
         // serde_json orders object keys, and Rekor's canonical form is sorted and compact.
         let signed = json!({
-            "body": self.canonicalized_body.trim(),
+            // The log signs its own base64 of the body; re-encoding normalises the bundle's.
+            "body": STANDARD.encode(&body),
             "integratedTime": self.integrated_time.0,
             "logID": hex(&log_id),
             "logIndex": self.log_index.0,
