@@ -816,6 +816,24 @@ pub struct ImageSettings {
     pub concurrency: usize,
     /// Per registry request timeout, in milliseconds.
     pub timeout_ms: u64,
+    /// SLSA builder ids (`builder.id`) trusted to produce provenance (`image-provenance`),
+    /// exactly, e.g. `https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v2.1.0`.
+    /// A trailing `*` matches any rest (`…generator_container_slsa3.yml@refs/tags/v*`).
+    pub trusted_builders: Vec<String>,
+    /// Source repositories (and refs) a release may be built from (`image-provenance`).
+    pub source_repositories: Vec<SourceRepository>,
+}
+
+/// `[[image.source_repositories]]`: a repository releases are built from, and its refs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourceRepository {
+    /// The repository, compared without `git+`, the scheme, and a trailing `.git`
+    /// (`https://github.com/acme/api` and `git+https://github.com/acme/api.git` are the same).
+    pub repository: String,
+    /// Refs it may be built from (`refs/heads/main`, `refs/tags/v*`: a trailing `*` matches any
+    /// rest). Empty: any ref.
+    pub refs: Vec<String>,
 }
 
 impl Default for ImageSettings {
@@ -831,6 +849,8 @@ impl Default for ImageSettings {
             dockerfile_images: false,
             concurrency: 16,
             timeout_ms: 10_000,
+            trusted_builders: Vec::new(),
+            source_repositories: Vec::new(),
         }
     }
 }

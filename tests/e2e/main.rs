@@ -22,6 +22,8 @@ mod formats;
 mod gate;
 mod harness;
 #[cfg(feature = "image")]
+mod image_bundles;
+#[cfg(feature = "image")]
 mod images;
 #[cfg(feature = "kube")]
 mod kube_live;

@@ -55,4 +55,32 @@ pub struct Verified {
     /// Why it did not verify (bad signature, untrusted key, subject digest mismatch…).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// How it was attached: `cosign-tag` (`.sig`/`.att` tags, the default when empty) or
+    /// `sigstore-bundle` (a referrer or artifact bundle, with its media type version).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub format: String,
+    /// A SLSA provenance statement's claims, as read from the signed payload (judged by
+    /// `image-provenance`); `None` for any other predicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// What a SLSA provenance predicate (v0.2 or v1) says about the build. Read, not judged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Provenance {
+    /// `builder.id` (v0.2) / `runDetails.builder.id` (v1).
+    pub builder_id: String,
+    /// `buildType` (v0.2) / `buildDefinition.buildType` (v1).
+    pub build_type: String,
+    /// The source repository as named in the predicate (`git+https://github.com/acme/api`).
+    pub source_repository: String,
+    /// The source ref (`refs/heads/main`, `refs/tags/v1.4.0`).
+    pub source_ref: String,
+    /// The source commit (`gitCommit` / `sha1` digest) when given.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source_digest: String,
+    /// The invocation: entry point / workflow path and invocation id when given.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub invocation: String,
 }

@@ -18,8 +18,11 @@ pub(crate) struct Judged {
     /// The error's cause when it is missing.
     pub no_trust: &'static str,
     pub evidence: fn(&Image) -> &Evidence,
-    /// An entry that verified counts only when this also holds (e.g. an SBOM predicate).
-    pub counts: fn(&Verified) -> bool,
+    /// An entry that verified counts only when this also holds (e.g. an SBOM predicate, a
+    /// trusted builder); `Err` says why it does not.
+    pub counts: fn(&Verified, &ImageSettings) -> Result<(), String>,
+    /// What a counted entry is, in the pass message (default: its signer).
+    pub describe: fn(&Verified) -> String,
     /// Said when entries verified but none counts.
     pub uncounted: &'static str,
 }
@@ -64,44 +67,79 @@ pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged
                 base,
             );
         } else {
-            judge_entries(image, evidence, judged, subject, location, base, out);
+            let verdict = Verdict {
+                subject,
+                location,
+                base,
+            };
+            judge_entries(image, evidence, judged, &cx.settings.image, verdict, out);
         }
     }
+}
+
+/// The finding's subject, location and base evidence.
+struct Verdict {
+    subject: String,
+    location: Location,
+    base: serde_json::Value,
+}
+
+/// The signer of an entry: the default [`Judged::describe`].
+pub(crate) fn signer(entry: &Verified) -> String {
+    format!("signed by {}", entry.signer)
 }
 
 fn judge_entries(
     image: &Image,
     evidence: &Evidence,
     judged: &Judged,
-    subject: String,
-    location: Location,
-    base: serde_json::Value,
+    settings: &ImageSettings,
+    verdict: Verdict,
     out: &mut Findings,
 ) {
+    let Verdict {
+        subject,
+        location,
+        base,
+    } = verdict;
     let good: Vec<&Verified> = evidence
         .entries
         .iter()
-        .filter(|e| e.verified && (judged.counts)(e))
+        .filter(|e| e.verified && (judged.counts)(e, settings).is_ok())
         .collect();
     if !good.is_empty() {
-        let mut signers: Vec<&str> = good.iter().map(|e| e.signer.as_str()).collect();
-        signers.sort_unstable();
-        signers.dedup();
-        let message = format!("{} verified, signed by {}", judged.noun, signers.join(", "));
+        let mut described: Vec<String> = good.iter().map(|e| (judged.describe)(e)).collect();
+        described.sort_unstable();
+        described.dedup();
+        let message = format!("{} verified, {}", judged.noun, described.join("; "));
         out.pass(subject, location, message, base);
         return;
     }
+    let uncounted: Vec<String> = evidence
+        .entries
+        .iter()
+        .filter(|e| e.verified)
+        .filter_map(|e| (judged.counts)(e, settings).err())
+        .collect();
     let digest = image.digest.as_deref().unwrap_or("?");
     let message = if evidence.entries.is_empty() {
         format!(
-            "{} has no cosign {} attached (no {}.{} tag)",
+            "{} has no {} attached (no {}.{} tag, no sigstore bundle referrer)",
             image.reference,
             judged.noun,
             digest.replace(':', "-"),
             judged.tag_suffix
         )
-    } else if evidence.entries.iter().any(|e| e.verified) {
-        format!("{}: {}", image.reference, judged.uncounted)
+    } else if !uncounted.is_empty() {
+        let mut reasons = uncounted;
+        reasons.sort_unstable();
+        reasons.dedup();
+        format!(
+            "{}: {} ({})",
+            image.reference,
+            judged.uncounted,
+            reasons.join("; ")
+        )
     } else {
         let reasons: Vec<String> = evidence
             .entries

@@ -1,6 +1,7 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::facts::image::Verified;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::settings::ImageSettings;
 
 pub struct ImageSbomAttested;
 
@@ -21,11 +22,13 @@ The same images as `image-signed` (workloads, `[[target.image]]`, optionally Doc
 with `--all-targets` or a selected cluster or image target). The cosign attestation manifest (`sha256-<digest>.att`) is read;
 each layer is a DSSE envelope whose signature must verify against a key in `[image] keys` over
 the DSSE pre-authentication encoding, whose payload must be an in-toto Statement with a subject
-of the image's digest. Passes when such an attestation has a CycloneDX
+of the image's digest. Attestations attached as sigstore bundles (OCI referrers or their
+fallback tag) verify the same way by key, or keyless against `[image] trust_root` and
+`[[image.identities]]` (certificate chain at the log entry's signed time, inclusion proof). Passes when such an attestation has a CycloneDX
 (`https://cyclonedx.org/bom…`) or SPDX (`https://spdx.dev/Document…`) predicate type; fails when
 none is attached, none verifies, or only other predicates (e.g. SLSA provenance) verify; `error`
-when the image or its attestations could not be read, or when no key is configured (keyless
-identities verify image signatures only, not attestations).
+when the image, its attestations or its referrers could not be read, or when no key or identity
+is configured.
 
 ## How to fix
 Generate an SBOM in the release pipeline (`syft`, `cdxgen`, `trivy sbom`) and attach it with
@@ -46,11 +49,17 @@ fn is_sbom(entry: &Verified) -> bool {
 static JUDGED: Judged = Judged {
     noun: "attestation",
     tag_suffix: "att",
-    // Keyless attestations (Rekor intoto entries) are not verified: keys only.
-    trust_configured: |settings| !settings.keys.is_empty(),
-    no_trust: "no trusted key configured ([image] keys; keyless identities verify signatures only)",
+    trust_configured: ImageSettings::has_trust,
+    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.attestations,
-    counts: is_sbom,
+    counts: |entry, _| {
+        if is_sbom(entry) {
+            Ok(())
+        } else {
+            Err(format!("{} is not an SBOM", entry.predicate_type))
+        }
+    },
+    describe: super::image_evidence::signer,
     uncounted: "attestations verify but none is a CycloneDX or SPDX SBOM",
 };
 

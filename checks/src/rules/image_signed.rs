@@ -29,9 +29,13 @@ signature (a Fulcio certificate in `dev.sigstore.cosign/certificate`) verifies o
 certificate chains to a CA of `[image] trust_root` (code-signing usage) at the time proven by
 the Rekor bundle (`dev.sigstore.cosign/bundle`, its signed entry timestamp verified against a
 Rekor key of the trust root, its entry bound to this signature and payload), and its subject and
-OIDC issuer match one of `[[image.identities]]`. Passes when one signature verifies; fails when
+OIDC issuer match one of `[[image.identities]]`. Signatures attached as sigstore bundles (v0.1 to
+v0.3, found through the OCI referrers API or its `sha256-<hex>` fallback tag; cosign v3's
+default) count too: a DSSE statement of cosign's signing predicate naming the image's digest,
+verified offline by key or keyless against the transparency log entry's signed entry timestamp
+and inclusion proof (see the images guide). Passes when one signature verifies; fails when
 none is attached or none verifies (each one's reason is given); `error` when the image or its
-signatures could not be read, or when no key or identity is configured.
+signatures or referrers could not be read, or when no key or identity is configured.
 
 ## How to fix
 Sign at release time with `cosign sign --key release.key REGISTRY/REPO@sha256:…` (or keyless in
@@ -51,7 +55,8 @@ static JUDGED: Judged = Judged {
     trust_configured: ImageSettings::has_trust,
     no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.signatures,
-    counts: |_| true,
+    counts: |_, _| Ok(()),
+    describe: super::image_evidence::signer,
     uncounted: "no signature verifies",
 };
 

@@ -23,6 +23,7 @@ pub mod http_rate_limited;
 pub mod http_security_headers;
 pub mod image_digest_pinned;
 mod image_evidence;
+pub mod image_provenance;
 pub mod image_sbom_attested;
 pub mod image_signed;
 pub mod k8s_no_privileged;

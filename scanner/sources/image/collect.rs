@@ -91,6 +91,7 @@ mod live {
     use futures_util::stream;
     use oci_client::Reference;
 
+    use super::super::bundle::{self, Kind};
     use super::super::keyless::Keyless;
     use super::super::registry::Registry;
     use super::super::verify::{self, Key};
@@ -193,7 +194,109 @@ mod live {
         async fn evidence(&self, subject: &Subject) -> (Evidence, Evidence) {
             let signatures = self.read(subject, "sig");
             let attestations = self.read(subject, "att");
-            futures_util::join!(signatures, attestations)
+            let bundles = self.referred(subject);
+            let (mut signatures, mut attestations, bundles) =
+                futures_util::join!(signatures, attestations, bundles);
+            match bundles {
+                Ok(found) => {
+                    for (kind, entry) in found {
+                        match kind {
+                            Kind::Signature => signatures.entries.push(entry),
+                            Kind::Attestation => attestations.entries.push(entry),
+                        }
+                    }
+                }
+                // Unreadable referrers hide what they would have held: both kinds are unknown.
+                Err(e) => {
+                    signatures.error.get_or_insert_with(|| e.clone());
+                    attestations.error.get_or_insert(e);
+                }
+            }
+            (signatures, attestations)
+        }
+
+        /// Every sigstore bundle attached as a referrer (API or fallback tag), verified.
+        async fn referred(&self, subject: &Subject) -> Result<Vec<(Kind, Verified)>, String> {
+            let image = Reference::with_digest(
+                subject.registry.clone(),
+                subject.repository.clone(),
+                subject.digest.clone(),
+            );
+            let where_ = || {
+                format!(
+                    "{}/{}@{}: referrers",
+                    subject.registry, subject.repository, subject.digest
+                )
+            };
+            let entries = self
+                .registry
+                .referrers(&image)
+                .await
+                .map_err(|e| format!("{}: cannot read: {e}", where_()))?;
+            let mut found = Vec::new();
+            for entry in entries {
+                let is_bundle = entry
+                    .artifact_type
+                    .as_deref()
+                    .is_some_and(bundle::is_bundle_media_type);
+                if !is_bundle {
+                    continue;
+                }
+                let referrer = Reference::with_digest(
+                    subject.registry.clone(),
+                    subject.repository.clone(),
+                    entry.digest.clone(),
+                );
+                let manifest = match self.registry.manifest(&referrer).await {
+                    Ok(Some(m)) => m,
+                    Ok(None) => {
+                        return Err(format!(
+                            "{}: {} is listed but missing",
+                            where_(),
+                            entry.digest
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(format!("{}: {}: cannot read: {e}", where_(), entry.digest));
+                    }
+                };
+                let Some(layer) = manifest
+                    .layers
+                    .iter()
+                    .find(|l| bundle::is_bundle_media_type(&l.media_type))
+                else {
+                    let reason = "referrer has no sigstore bundle layer".to_owned();
+                    found.push((
+                        Kind::Signature,
+                        Verified {
+                            digest: entry.digest,
+                            reason,
+                            format: "sigstore-bundle".to_owned(),
+                            ..Verified::default()
+                        },
+                    ));
+                    continue;
+                };
+                let bytes = self
+                    .registry
+                    .blob(&referrer, layer)
+                    .await
+                    .map_err(|e| format!("{}: {}: cannot read: {e}", where_(), entry.digest))?;
+                let hex = subject
+                    .digest
+                    .strip_prefix("sha256:")
+                    .unwrap_or(&subject.digest);
+                let trust = bundle::Trust {
+                    keys: &self.keys,
+                    keyless: self.keyless.as_ref(),
+                };
+                let about = bundle::Subject {
+                    sha256: hex,
+                    bytes: None,
+                };
+                found.push(bundle::verify(&entry.digest, &bytes, &about, &trust));
+            }
+            Ok(found)
         }
 
         /// Everything under one cosign tag, each layer verified.

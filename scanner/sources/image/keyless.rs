@@ -53,8 +53,15 @@ const ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57
 /// The trust root and the identities it vouches for.
 pub struct Keyless {
     anchors: Vec<TrustAnchor<'static>>,
-    rekor: Vec<CosignVerificationKey>,
+    rekor: Vec<LogKey>,
     identities: Vec<Identity>,
+}
+
+/// A transparency log key and its log id (the SHA-256 of its DER SubjectPublicKeyInfo, as
+/// bundles name the log that integrated an entry).
+pub struct LogKey {
+    pub id: [u8; 32],
+    pub key: CosignVerificationKey,
 }
 
 struct Identity {
@@ -77,9 +84,11 @@ impl Identity {
     }
 }
 
-/// `None` when no identity is configured; an error when the trust root cannot be used.
+/// `None` when neither an identity nor a trust root is configured; an error when the trust root
+/// cannot be used. A trust root without identities still verifies the transparency log entries
+/// of key-signed sigstore bundles.
 pub fn load(settings: &ImageSettings) -> Result<Option<Keyless>, String> {
-    if settings.identities.is_empty() {
+    if settings.identities.is_empty() && settings.trust_root.is_none() {
         return Ok(None);
     }
     let path = settings
@@ -101,11 +110,12 @@ pub fn load(settings: &ImageSettings) -> Result<Option<Keyless>, String> {
                 })?;
                 anchors.push(anchor.to_owned());
             }
-            "PUBLIC KEY" => rekor.push(
-                CosignVerificationKey::try_from_der(block.contents()).map_err(|e| {
+            "PUBLIC KEY" => rekor.push(LogKey {
+                id: Sha256::digest(block.contents()).into(),
+                key: CosignVerificationKey::try_from_der(block.contents()).map_err(|e| {
                     format!("[image] trust_root {path}: unusable Rekor public key: {e}")
                 })?,
-            ),
+            }),
             _ => {}
         }
     }
@@ -179,14 +189,7 @@ impl Keyless {
             .ok_or("certificate key is not a supported signing key")?;
         key.verify_signature(Signature::Raw(&signature), payload)
             .map_err(|_| "signature does not verify with its certificate's key".to_owned())?;
-        let (subject, issuer) = identity_of(&certificate)?;
-        if self.identities.iter().any(|i| i.matches(&subject, &issuer)) {
-            Ok(format!("{subject} ({issuer})"))
-        } else {
-            Err(format!(
-                "certificate identity {subject} ({issuer}) is not a trusted identity"
-            ))
-        }
+        self.trusted_identity(&certificate)
     }
 
     /// The entry's integrated time, once its signed entry timestamp verifies and its
@@ -202,7 +205,8 @@ impl Keyless {
         // serde_json orders object keys, and Rekor's canonical form is sorted and compact.
         let canonical = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
         let logged = self.rekor.iter().any(|k| {
-            k.verify_signature(Signature::Base64Encoded(set.as_bytes()), &canonical)
+            k.key
+                .verify_signature(Signature::Base64Encoded(set.as_bytes()), &canonical)
                 .is_ok()
         });
         if !logged {
@@ -234,6 +238,49 @@ impl Keyless {
             .ok_or_else(|| "Rekor entry has no integratedTime".to_owned())
     }
 
+    /// The transparency log keys of the trust root.
+    pub fn log_keys(&self) -> &[LogKey] {
+        &self.rekor
+    }
+
+    /// `subject (issuer)` of a certificate whose identity is trusted, or why it is not.
+    pub fn trusted_identity(&self, certificate: &Certificate) -> Result<String, String> {
+        let (subject, issuer) = identity_of(certificate)?;
+        if self.identities.iter().any(|i| i.matches(&subject, &issuer)) {
+            Ok(format!("{subject} ({issuer})"))
+        } else {
+            Err(format!(
+                "certificate identity {subject} ({issuer}) is not a trusted identity"
+            ))
+        }
+    }
+
+    /// The leaf chains to a CA of the trust root, for code signing, at `signed_at`.
+    pub fn verify_chain_der(
+        &self,
+        leaf: &[u8],
+        intermediates: &[CertificateDer<'static>],
+        signed_at: u64,
+    ) -> Result<(), String> {
+        let leaf_der = CertificateDer::from(leaf);
+        let end_entity = EndEntityCert::try_from(&leaf_der)
+            .map_err(|e| format!("certificate is not usable: {e}"))?;
+        end_entity
+            .verify_for_usage(
+                CHAIN_ALGORITHMS,
+                &self.anchors,
+                intermediates,
+                UnixTime::since_unix_epoch(Duration::from_secs(signed_at)),
+                KeyUsage::required(&CODE_SIGNING),
+                None,
+                None,
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                format!("certificate does not chain to trust_root for code signing at the logged time: {e:?}")
+            })
+    }
+
     fn verify_chain(
         &self,
         leaf: &[u8],
@@ -248,23 +295,7 @@ impl Keyless {
                 .collect(),
             None => Vec::new(),
         };
-        let leaf_der = CertificateDer::from(leaf);
-        let end_entity = EndEntityCert::try_from(&leaf_der)
-            .map_err(|e| format!("certificate is not usable: {e}"))?;
-        end_entity
-            .verify_for_usage(
-                CHAIN_ALGORITHMS,
-                &self.anchors,
-                &intermediates,
-                UnixTime::since_unix_epoch(Duration::from_secs(signed_at)),
-                KeyUsage::required(&CODE_SIGNING),
-                None,
-                None,
-            )
-            .map(|_| ())
-            .map_err(|e| {
-                format!("certificate does not chain to trust_root for code signing at the logged time: {e:?}")
-            })
+        self.verify_chain_der(leaf, &intermediates, signed_at)
     }
 }
 
@@ -301,7 +332,7 @@ fn identity_of(certificate: &Certificate) -> Result<(String, String), String> {
     Ok((san, issuer))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");

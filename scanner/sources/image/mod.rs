@@ -6,11 +6,15 @@
 //! Read-only: vouch only pulls manifests and blobs. Credentials come from the docker config and
 //! never enter the facts: errors name the image and the cause, never a header or a password.
 
+#[cfg(feature = "image")]
+mod bundle;
 mod collect;
 #[cfg(feature = "image")]
 mod docker_config;
 #[cfg(feature = "image")]
 mod keyless;
+#[cfg(feature = "image")]
+mod provenance;
 #[cfg(feature = "image")]
 mod registry;
 mod source;

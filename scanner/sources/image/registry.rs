@@ -8,7 +8,7 @@ use std::time::Duration;
 use checks::settings::ImageSettings;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
-use oci_client::manifest::{OciDescriptor, OciImageManifest, OciManifest};
+use oci_client::manifest::{ImageIndexEntry, OciDescriptor, OciImageManifest, OciManifest};
 use oci_client::{Client, Reference};
 
 use super::docker_config::Credentials;
@@ -100,6 +100,20 @@ impl Registry {
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(self.failure(reference, &e)),
         }
+    }
+
+    /// The manifests referring to `image` (a digest reference): the OCI referrers API, or, where
+    /// the registry answers 404 (registry 2.8, ghcr.io), the referrers tag schema
+    /// (`sha256-<hex>` holding an OCI index), both through oci-client's `pull_referrers`. An
+    /// absent fallback tag is an empty list (the spec's rule), so "none attached". Counted as
+    /// one operation; with the fallback it is two HTTP requests.
+    pub async fn referrers(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
+        self.count();
+        self.client
+            .pull_referrers(image, None)
+            .await
+            .map(|index| index.manifests)
+            .map_err(|e| self.failure(image, &e))
     }
 
     /// One layer's bytes (the registry's digest is checked by oci-client).

@@ -28,7 +28,7 @@ const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 /// A trusted key and the name it is reported by (its file stem).
 pub struct Key {
     pub name: String,
-    key: CosignVerificationKey,
+    pub key: CosignVerificationKey,
 }
 
 /// Loads every `[image] keys` file; any unreadable key stops image verification (fail closed).
@@ -47,7 +47,7 @@ fn load_key(path: &str) -> Result<Key, String> {
 }
 
 /// The first key the signature verifies against.
-fn signer<'k>(keys: &'k [Key], signature_b64: &[u8], message: &[u8]) -> Option<&'k Key> {
+pub fn signer<'k>(keys: &'k [Key], signature_b64: &[u8], message: &[u8]) -> Option<&'k Key> {
     keys.iter().find(|k| {
         k.key
             .verify_signature(Signature::Base64Encoded(signature_b64), message)
@@ -69,9 +69,8 @@ fn failed(layer: &str, predicate_type: String, reason: String) -> Verified {
     Verified {
         digest: layer.to_owned(),
         predicate_type,
-        verified: false,
-        signer: String::new(),
         reason,
+        ..Verified::default()
     }
 }
 
@@ -232,10 +231,11 @@ fn judge_envelope(layer: &str, envelope: &Envelope, digest: &str, keys: &[Key]) 
     }
     Verified {
         digest: layer.to_owned(),
+        provenance: super::provenance::read(&statement),
         predicate_type,
         verified: true,
         signer: key.name.clone(),
-        reason: String::new(),
+        ..Verified::default()
     }
 }
 
