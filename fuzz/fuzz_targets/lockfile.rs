@@ -18,6 +18,14 @@ const NAMES: &[&str] = &[
     "go.sum",
     "Gemfile.lock",
     "composer.lock",
+    "pubspec.lock",
+    "mix.lock",
+    "Pipfile.lock",
+    "packages.lock.json",
+    "gradle.lockfile",
+    "gradle/verification-metadata.xml",
+    "Package.resolved",
+    "requirements.lock",
 ];
 
 fuzz_target!(|data: &[u8]| {

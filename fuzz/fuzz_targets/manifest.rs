@@ -16,6 +16,16 @@ const NAMES: &[&str] = &[
     "renovate.json",
     "renovate.json5",
     ".github/dependabot.yml",
+    "pubspec.yaml",
+    "mix.exs",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Package.swift",
+    "Pipfile",
+    "App.csproj",
+    "Directory.Build.props",
+    "requirements.in",
 ];
 
 fuzz_target!(|data: &[u8]| {
