@@ -110,3 +110,23 @@ fn relative_links_of_the_readme_and_the_guides_resolve() {
     }
     assert!(missing.is_empty(), "broken links:\n{}", missing.join("\n"));
 }
+
+/// The AWS guide shows the policy `vouch iam-policy` prints; a hand-kept copy fell behind once
+/// (RDS and S3 only after issue 18 added twelve services), so the page is compared with it.
+#[test]
+fn aws_guide_shows_the_current_iam_policy() {
+    let page = std::fs::read_to_string(repo_root().join("docs/guide/aws.md")).unwrap();
+    let after = &page[page.find("**Permissions.**").expect("a Permissions paragraph")..];
+    let block = after
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a closed ```json block after **Permissions.**");
+    let out = vouch().args(["iam-policy", "--quiet"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        block.trim(),
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "docs/guide/aws.md: paste the output of `vouch iam-policy`"
+    );
+}
