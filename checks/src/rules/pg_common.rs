@@ -115,17 +115,6 @@ pub(crate) struct TenantLink<'a> {
 /// Supabase's API roles, which its default privileges grant every new `public` table to.
 const SUPABASE_API_ROLES: &[&str] = &["anon", "authenticated"];
 
-/// What `GRANT ALL ON TABLE` grants.
-const ALL_TABLE_PRIVILEGES: &[&str] = &[
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "TRUNCATE",
-    "REFERENCES",
-    "TRIGGER",
-];
-
 /// How many foreign keys a tenant path may follow.
 const MAX_PATH: usize = 8;
 
@@ -432,7 +421,7 @@ impl<'a> Scope<'a> {
         }
         let mut grants = Vec::new();
         for role in SUPABASE_API_ROLES.iter().chain(["service_role"].iter()) {
-            for privilege in ALL_TABLE_PRIVILEGES {
+            for privilege in crate::parse::sql::TABLE_PRIVILEGES {
                 grants.push(Grant {
                     grantee: (*role).to_owned(),
                     privilege: (*privilege).to_owned(),
