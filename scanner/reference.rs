@@ -132,13 +132,14 @@ fn checks_page() -> String {
 }
 
 /// The sources in the order the reference lists them.
-const SOURCES: [Source; 6] = [
+const SOURCES: [Source; 7] = [
     Source::Repo,
     Source::Postgres,
     Source::Endpoint,
     Source::Aws,
     Source::Kube,
     Source::Image,
+    Source::Artifact,
 ];
 
 fn check_section(check: &dyn Check) -> String {

@@ -161,6 +161,7 @@ pub enum Source {
     Endpoint,
     Image,
     Kube,
+    Artifact,
 }
 
 impl Source {
@@ -172,6 +173,7 @@ impl Source {
             Source::Endpoint => "endpoint",
             Source::Image => "image",
             Source::Kube => "kube",
+            Source::Artifact => "artifact",
         }
     }
 }

@@ -24,6 +24,8 @@ pub static ALL: &[&dyn Check] = &[
     &rules::image_signed::ImageSigned,
     &rules::image_sbom_attested::ImageSbomAttested,
     &rules::image_provenance::ImageProvenance,
+    &rules::artifact_signed::ArtifactSigned,
+    &rules::artifact_provenance::ArtifactProvenance,
     &rules::k8s_no_privileged::K8sNoPrivileged,
     &rules::k8s_read_only_root_fs::K8sReadOnlyRootFs,
     &rules::k8s_run_as_non_root::K8sRunAsNonRoot,

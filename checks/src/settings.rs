@@ -21,6 +21,7 @@ pub struct Settings {
     pub endpoint: EndpointSettings,
     pub aws: AwsSettings,
     pub image: ImageSettings,
+    pub artifact: ArtifactSettings,
     pub target: Targets,
     pub waiver: Vec<Waiver>,
     /// `[waivers]`: how exceptions may be granted.
@@ -534,6 +535,7 @@ pub struct Targets {
     pub aws: Vec<AwsTarget>,
     pub kube: Vec<KubeTarget>,
     pub image: Vec<ImageTarget>,
+    pub artifact: Vec<ArtifactTarget>,
 }
 
 /// `[endpoint]`: defaults for every live endpoint probe and `tls-*`/`http-*` check.
@@ -900,6 +902,134 @@ impl ImageTarget {
     }
 }
 
+/// `[artifact]`: how release artifacts (`[[target.artifact]]`) and their sigstore bundles are
+/// read. Their signatures and provenance are verified against the `[image]` trust (`keys`,
+/// `trust_root`, `[[image.identities]]`, `trusted_builders`, `[[image.source_repositories]]`):
+/// one release pipeline, one trust policy. Artifacts are live targets: read only with
+/// `--target NAME` or `--all-targets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArtifactSettings {
+    /// The largest artifact read, in bytes (a file or a download); a larger one is an error.
+    /// The whole artifact is held in memory while its digest and signatures are checked.
+    pub max_bytes: u64,
+    /// Per download timeout (the whole request, redirects included), in milliseconds.
+    pub timeout_ms: u64,
+    /// Artifacts read at the same time.
+    pub concurrency: usize,
+    /// PEM file of extra CA certificates trusted for `https://` artifacts and bundles, instead
+    /// of the system roots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+}
+
+impl Default for ArtifactSettings {
+    fn default() -> Self {
+        ArtifactSettings {
+            max_bytes: 512 * 1024 * 1024,
+            timeout_ms: 60_000,
+            concurrency: 4,
+            ca_file: None,
+        }
+    }
+}
+
+/// `[[target.artifact]]`: one release artifact (a binary, an archive) and the sigstore bundle
+/// published beside it (`artifact-signed`, `artifact-provenance`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArtifactTarget {
+    /// The name `--target` selects it by, and the findings' subject.
+    pub name: String,
+    /// A local file: relative to the configuration file's directory, or absolute. Exactly one
+    /// of `path` and `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// An `https://` URL, downloaded (redirects followed, HTTPS only) within `[artifact]
+    /// max_bytes` and `timeout_ms`. Exactly one of `path` and `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The sigstore bundle: a path (relative to the configuration file's directory) or an
+    /// `https://` URL. Default: the artifact's path or URL with `.sigstore.json` appended
+    /// (cosign `sign-blob --bundle`, sigstore-python), else with `.bundle` (cosign
+    /// `attest-blob`, GitHub artifact attestations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+}
+
+impl ArtifactTarget {
+    /// Where the artifact is read from: the path or the URL.
+    pub fn location(&self) -> &str {
+        self.path
+            .as_deref()
+            .or(self.url.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The bundle locations to try, in order: the configured one, or the two default names.
+    pub fn bundle_candidates(&self) -> Vec<String> {
+        match &self.bundle {
+            Some(bundle) => vec![bundle.clone()],
+            None => [".sigstore.json", ".bundle"]
+                .iter()
+                .map(|suffix| format!("{}{suffix}", self.location()))
+                .collect(),
+        }
+    }
+
+    /// Problems with the entry, each one line naming it.
+    fn problems(&self, index: usize) -> Vec<String> {
+        let entry = if self.name.trim().is_empty() {
+            format!("[[target.artifact]] #{index}")
+        } else {
+            format!("[[target.artifact]] `{}`", self.name)
+        };
+        let mut problems = Vec::new();
+        if self.name.trim().is_empty() {
+            problems.push(format!("{entry} has no `name`"));
+        }
+        match (&self.path, &self.url) {
+            (Some(_), Some(_)) => {
+                problems.push(format!(
+                    "{entry} has both `path` and `url`; give exactly one"
+                ));
+            }
+            (None, None) => problems.push(format!("{entry} needs a `path` or a `url`")),
+            (Some(path), None) if path.trim().is_empty() => {
+                problems.push(format!("{entry} has an empty `path`"));
+            }
+            _ => {}
+        }
+        if let Some(url) = &self.url {
+            problems.extend(https_problem(&entry, "url", url));
+        }
+        if let Some(bundle) = &self.bundle {
+            if bundle.trim().is_empty() {
+                problems.push(format!("{entry} has an empty `bundle`"));
+            } else if bundle.contains("://") {
+                problems.extend(https_problem(&entry, "bundle", bundle));
+            }
+        }
+        problems
+    }
+}
+
+/// An `https://` URL without credentials, or the one-line problem naming `entry` and `key`.
+fn https_problem(entry: &str, key: &str, url: &str) -> Option<String> {
+    let authority = url.split("://").nth(1).unwrap_or("").split('/').next();
+    if authority.is_some_and(|a| a.contains('@')) {
+        // Never echo it: the part before `@` may be a password.
+        Some(format!(
+            "{entry} {key} carries credentials (`user@`); vouch needs none and would otherwise \
+             print them"
+        ))
+    } else if !url.starts_with("https://") || authority.is_none_or(str::is_empty) {
+        Some(format!("{entry} {key} = \"{url}\" is not an https:// URL"))
+    } else {
+        None
+    }
+}
+
 /// An accepted, time-boxed exception. Applied once, when the report is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -1040,6 +1170,22 @@ impl Settings {
             if t.reference.trim().is_empty() {
                 problems.push(format!("[[target.image]] #{} has no `ref`", i + 1));
             }
+        }
+        let mut artifact_names = std::collections::BTreeSet::new();
+        for (i, t) in self.target.artifact.iter().enumerate() {
+            problems.extend(t.problems(i + 1));
+            if !t.name.trim().is_empty() && !artifact_names.insert(t.name.as_str()) {
+                problems.push(format!(
+                    "[[target.artifact]] `{}` is named twice; names select targets",
+                    t.name
+                ));
+            }
+        }
+        let a = &self.artifact;
+        if a.concurrency == 0 || a.timeout_ms == 0 || a.max_bytes == 0 {
+            problems.push(
+                "[artifact] concurrency, timeout_ms and max_bytes must be above 0".to_owned(),
+            );
         }
         for (i, id) in self.image.identities.iter().enumerate() {
             if id.subject.is_empty() == id.subject_regexp.is_empty() || id.issuer.is_empty() {

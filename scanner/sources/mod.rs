@@ -3,6 +3,7 @@
 //! [`ALL`] is the one list of sources the engine runs ([`crate::engine`]); their facts go into
 //! `Facts` in this order (the repository's folded migrations before live databases).
 
+pub mod artifact;
 pub mod aws;
 pub mod endpoint;
 pub mod image;
@@ -23,4 +24,5 @@ pub static ALL: &[&dyn Source] = &[
     &postgres::Databases,
     &kube::Clusters,
     &image::Images,
+    &artifact::Artifacts,
 ];

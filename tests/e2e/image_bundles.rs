@@ -20,7 +20,7 @@ const BUILDER: &str = "https://github.com/slsa-framework/slsa-github-generator/.
 const BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
 /// The venv's python and `sigstore` CLI, or a panic that says how to get them.
-fn venv() -> PathBuf {
+pub(crate) fn venv() -> PathBuf {
     let candidates = [
         std::env::var_os("VOUCH_TEST_VENV").map(PathBuf::from),
         std::env::var_os("VOUCH_TEST_CACHE").map(|c| PathBuf::from(c).join("venv")),

@@ -6,6 +6,8 @@
 mod action;
 mod adversarial;
 mod adversarial_redaction;
+#[cfg(feature = "artifact")]
+mod artifacts;
 #[cfg(feature = "aws")]
 mod aws;
 #[cfg(feature = "aws")]

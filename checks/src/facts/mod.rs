@@ -7,6 +7,7 @@
 //!
 //! Secrets never enter Facts: sources redact at collection (see [`crate::secrets`]).
 
+pub mod artifact;
 pub mod attestation;
 pub mod aws;
 pub mod aws_edge;
@@ -46,6 +47,8 @@ pub struct Facts {
     pub kube: Vec<kube::Cluster>,
     /// Container images resolved in their registries, with their signatures and attestations.
     pub images: Vec<image::Image>,
+    /// Release artifacts (`[[target.artifact]]`) with their sigstore bundles, verified.
+    pub artifacts: Vec<artifact::Artifact>,
     /// Vulnerability scanner outputs named in `[[evidence.vulnerabilities]]`.
     pub vulnerabilities: Vec<vuln::VulnReport>,
 }

@@ -79,14 +79,13 @@ impl Check for ImageProvenance {
 }
 
 /// A verified attestation counts when it is SLSA provenance from a trusted builder and source.
-fn trusted_provenance(entry: &Verified, settings: &ImageSettings) -> Result<(), String> {
+pub(crate) fn trusted_provenance(entry: &Verified, settings: &ImageSettings) -> Result<(), String> {
     let Some(provenance) = &entry.provenance else {
-        let kind = if entry.predicate_type.is_empty() {
-            "no predicate type"
+        return Err(if entry.predicate_type.is_empty() {
+            "a signature without an in-toto statement is not SLSA provenance".to_owned()
         } else {
-            &entry.predicate_type
-        };
-        return Err(format!("{kind} is not SLSA provenance"));
+            format!("{} is not SLSA provenance", entry.predicate_type)
+        });
     };
     if !settings
         .trusted_builders

@@ -1,6 +1,9 @@
 //! One module per check. Each holds the check's [`Meta`](crate::Meta) (with its docs) and its
 //! logic, and nothing else; shared helpers live here.
 
+mod artifact_evidence;
+pub mod artifact_provenance;
+pub mod artifact_signed;
 pub mod ci_vuln_scan;
 pub mod cloudfront_tls;
 pub mod dep_update_config;

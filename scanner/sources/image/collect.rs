@@ -54,12 +54,8 @@ pub async fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSett
         requests: 0,
         error: Some(error),
     };
-    let keys = match super::verify::load_keys(&settings.keys) {
-        Ok(keys) => keys,
-        Err(e) => return fail_all(e),
-    };
-    let keyless = match super::keyless::load(settings) {
-        Ok(keyless) => keyless,
+    let (keys, keyless) = match super::trust(settings) {
+        Ok(trust) => trust,
         Err(e) => return fail_all(e),
     };
     let registry = match super::docker_config::load(settings.docker_config.as_deref())

@@ -7,19 +7,19 @@
 //! never enter the facts: errors name the image and the cause, never a header or a password.
 
 #[cfg(feature = "image")]
-mod bundle;
+pub(crate) mod bundle;
 mod collect;
 #[cfg(feature = "image")]
 mod docker_config;
 #[cfg(feature = "image")]
-mod keyless;
+pub(crate) mod keyless;
 #[cfg(feature = "image")]
 mod provenance;
 #[cfg(feature = "image")]
 mod registry;
 mod source;
 #[cfg(feature = "image")]
-mod verify;
+pub(crate) mod verify;
 
 use std::collections::BTreeMap;
 
@@ -85,6 +85,18 @@ fn final_image(dockerfile: &checks::facts::repo::Dockerfile) -> Option<&str> {
     let base = dockerfile.final_chain().last()?.base.as_str();
     let usable = !base.eq_ignore_ascii_case("scratch") && !base.contains('$');
     usable.then_some(base)
+}
+
+/// The `[image]` trust: every key of `keys` and, when a trust root or identities are
+/// configured, the keyless verifier. Any unusable file is an error (fail closed). Shared by the
+/// release artifacts (`sources/artifact`), which are verified against the same trust.
+#[cfg(feature = "image")]
+pub(crate) fn trust(
+    settings: &checks::settings::ImageSettings,
+) -> Result<(Vec<verify::Key>, Option<keyless::Keyless>), String> {
+    let keys = verify::load_keys(&settings.keys)?;
+    let keyless = keyless::load(settings)?;
+    Ok((keys, keyless))
 }
 
 /// What one collection run produced.
