@@ -5,6 +5,7 @@ pub mod ci_vuln_scan;
 pub mod cloudfront_tls;
 pub mod dep_update_config;
 mod docker;
+mod docker_build;
 pub mod docker_base_pinned;
 pub mod docker_minimal_base;
 pub mod docker_no_secrets;
