@@ -110,7 +110,7 @@ fn line_of(text: &str, kind: &str, name: &str) -> u32 {
             words.next() == Some(kind)
                 && words
                     .next()
-                    .is_some_and(|w| w == quoted || w == name || w == format!("{quoted}{{")) 
+                    .is_some_and(|w| w == quoted || w == name || w == format!("{quoted}{{"))
         })
         .and_then(|i| u32::try_from(i + 1).ok())
         .unwrap_or(0)
@@ -125,7 +125,10 @@ fn parse_json(path: &str, text: &str) -> Result<BakeFile, String> {
     };
     let string = |v: &Value| v.as_str().map(str::to_owned);
     let strings = |v: &Value| -> Option<Vec<String>> {
-        v.as_array()?.iter().map(|x| x.as_str().map(str::to_owned)).collect()
+        v.as_array()?
+            .iter()
+            .map(|x| x.as_str().map(str::to_owned))
+            .collect()
     };
     if let Some(targets) = doc.get("target").and_then(Value::as_object) {
         for (name, t) in targets {
@@ -218,7 +221,10 @@ target "lint" {
         let t = f.targets.iter().find(|t| t.name == "govulncheck").unwrap();
         assert_eq!(t.line, 9);
         assert_eq!(t.inherits, ["_common"]);
-        assert_eq!(t.dockerfile.as_deref(), Some("./hack/dockerfiles/govulncheck.Dockerfile"));
+        assert_eq!(
+            t.dockerfile.as_deref(),
+            Some("./hack/dockerfiles/govulncheck.Dockerfile")
+        );
         assert_eq!(t.target.as_deref(), Some("output"));
         assert!(t.unresolved.is_empty(), "{:?}", t.unresolved);
         let lint = f.targets.iter().find(|t| t.name == "lint").unwrap();

@@ -42,7 +42,11 @@ pub fn parse(path: &str, text: &str) -> Result<ComposeFile, String> {
                     .unwrap_or_default()
                     .trim()
                     .replace('\n', ", ");
-                let file = if inline { None } else { Some(get("dockerfile").unwrap_or("Dockerfile")) };
+                let file = if inline {
+                    None
+                } else {
+                    Some(get("dockerfile").unwrap_or("Dockerfile"))
+                };
                 (Some(get("context").unwrap_or(".")), file, written)
             }
             _ => (None, None, String::new()),
@@ -64,7 +68,10 @@ pub fn parse(path: &str, text: &str) -> Result<ComposeFile, String> {
 /// `<compose dir>/<context>/<dockerfile>`, normalised; `None` for variables, URLs, absolute
 /// paths or paths leaving the repository.
 fn resolve(dir: &str, context: &str, dockerfile: &str) -> Option<String> {
-    if [context, dockerfile].iter().any(|p| p.contains('$') || p.contains("://")) {
+    if [context, dockerfile]
+        .iter()
+        .any(|p| p.contains('$') || p.contains("://"))
+    {
         return None;
     }
     if context.starts_with("git@") || context.contains(".git#") {

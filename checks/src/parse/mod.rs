@@ -74,7 +74,7 @@ pub fn classify(path: &str) -> FileKind {
     {
         return FileKind::Dockerfile;
     }
- if bake::is_bake_file(&lower) {
+    if bake::is_bake_file(&lower) {
         return FileKind::Bake;
     }
     if compose::is_compose_file(&lower) {

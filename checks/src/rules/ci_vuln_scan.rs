@@ -126,9 +126,7 @@ impl Check for CiVulnScan {
                     .any(|t| GATING_TRIGGERS.contains(&t.as_str()))
             })
             .collect();
-        let found = gating
-            .iter()
-            .find_map(|wf| scanner_reached_from(wf, repo));
+        let found = gating.iter().find_map(|wf| scanner_reached_from(wf, repo));
         if let Some(Reached {
             path,
             line,
@@ -281,11 +279,14 @@ fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
                 .to_owned(),
         )
     });
-    let direct = [action, command].into_iter().flatten().map(|(line, how)| Hit {
-        line,
-        how,
-        inside: None,
-    });
+    let direct = [action, command]
+        .into_iter()
+        .flatten()
+        .map(|(line, how)| Hit {
+            line,
+            how,
+            inside: None,
+        });
     let by_step = wf.action_inputs.iter().find_map(|step| {
         built_by_step(step, repo)
             .iter()
@@ -419,8 +420,7 @@ mod tests {
             repo: Some(repo),
             ..crate::Facts::default()
         };
-        let mut found =
-            crate::registry::run_one(&CiVulnScan, &crate::model::Context::new(&facts));
+        let mut found = crate::registry::run_one(&CiVulnScan, &crate::model::Context::new(&facts));
         assert_eq!(found.len(), 1);
         found.remove(0)
     }
@@ -435,13 +435,22 @@ mod tests {
         let f = verdict(&[
             (".github/workflows/build.yml", BAKE_WORKFLOW),
             ("docker-bake.hcl", BAKE),
-            ("hack/dockerfiles/govulncheck.Dockerfile", GOVULNCHECK_DOCKERFILE),
+            (
+                "hack/dockerfiles/govulncheck.Dockerfile",
+                GOVULNCHECK_DOCKERFILE,
+            ),
         ]);
         assert_eq!(f.status, crate::model::Status::Pass, "{}", f.message);
-        assert!(f.message.starts_with("`govulncheck` (a `RUN`"), "{}", f.message);
         assert!(
-            f.message.contains("hack/dockerfiles/govulncheck.Dockerfile:8")
-                && f.message.contains("bake target `govulncheck` (docker-bake.hcl:4)"),
+            f.message.starts_with("`govulncheck` (a `RUN`"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message
+                .contains("hack/dockerfiles/govulncheck.Dockerfile:8")
+                && f.message
+                    .contains("bake target `govulncheck` (docker-bake.hcl:4)"),
             "{}",
             f.message
         );
@@ -462,15 +471,24 @@ mod tests {
         // No bake file: the target is undefined and bake would fail, so nothing is credited.
         let f = verdict(&[
             (".github/workflows/build.yml", BAKE_WORKFLOW),
-            ("hack/dockerfiles/govulncheck.Dockerfile", GOVULNCHECK_DOCKERFILE),
+            (
+                "hack/dockerfiles/govulncheck.Dockerfile",
+                GOVULNCHECK_DOCKERFILE,
+            ),
         ]);
         assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
         // A computed Dockerfile path is not guessed.
-        let computed = BAKE.replace("./hack/dockerfiles/govulncheck.Dockerfile", "${DIR}/govulncheck.Dockerfile");
+        let computed = BAKE.replace(
+            "./hack/dockerfiles/govulncheck.Dockerfile",
+            "${DIR}/govulncheck.Dockerfile",
+        );
         let f = verdict(&[
             (".github/workflows/build.yml", BAKE_WORKFLOW),
             ("docker-bake.hcl", &computed),
-            ("hack/dockerfiles/govulncheck.Dockerfile", GOVULNCHECK_DOCKERFILE),
+            (
+                "hack/dockerfiles/govulncheck.Dockerfile",
+                GOVULNCHECK_DOCKERFILE,
+            ),
         ]);
         assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
     }
@@ -479,15 +497,24 @@ mod tests {
     fn docker_build_target_and_build_push_action_target_are_followed() {
         let dockerfile = "FROM node:22 AS deps\nRUN npm ci\nFROM deps AS audit\nRUN npm audit --audit-level=high\nFROM deps AS app\nCMD [\"node\"]\n";
         let run = "on: [pull_request]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: docker build --target audit .\n";
-        let f = verdict(&[(".github/workflows/ci.yml", run), ("Dockerfile", dockerfile)]);
+        let f = verdict(&[
+            (".github/workflows/ci.yml", run),
+            ("Dockerfile", dockerfile),
+        ]);
         assert_eq!(f.status, crate::model::Status::Pass, "{}", f.message);
         assert!(f.message.contains("npm audit"), "{}", f.message);
         // The app stage does not need the audit stage: no scan.
         let app = run.replace("--target audit", "--target app");
-        let f = verdict(&[(".github/workflows/ci.yml", &app), ("Dockerfile", dockerfile)]);
+        let f = verdict(&[
+            (".github/workflows/ci.yml", &app),
+            ("Dockerfile", dockerfile),
+        ]);
         assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
         let action = "on: [push]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          target: audit\n";
-        let f = verdict(&[(".github/workflows/ci.yml", action), ("Dockerfile", dockerfile)]);
+        let f = verdict(&[
+            (".github/workflows/ci.yml", action),
+            ("Dockerfile", dockerfile),
+        ]);
         assert_eq!(f.status, crate::model::Status::Pass, "{}", f.message);
     }
 }

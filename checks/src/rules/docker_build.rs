@@ -104,10 +104,11 @@ fn build_push_request(step: &ActionInputs) -> Option<BuildRequest> {
 fn lookup<'a>(repo: &'a RepoFacts, r: &BuildRequest, via: String) -> Option<Built<'a>> {
     let dockerfile = repo.dockerfiles.iter().find(|d| d.path == r.dockerfile)?;
     let stage = match &r.target {
-        Some(name) => dockerfile
-            .stages
-            .iter()
-            .position(|s| s.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name)))?,
+        Some(name) => dockerfile.stages.iter().position(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+        })?,
         None => dockerfile.stages.len().checked_sub(1)?,
     };
     Some(Built {
@@ -269,7 +270,11 @@ fn commands(script: &str) -> Vec<Vec<String>> {
     let joined = compact_expressions(&script.replace("\\\n", " "));
     joined
         .split(['\n', ';', '|', '&'])
-        .map(|c| c.split_whitespace().map(|w| unquote(w).to_owned()).collect::<Vec<_>>())
+        .map(|c| {
+            c.split_whitespace()
+                .map(|w| unquote(w).to_owned())
+                .collect::<Vec<_>>()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -291,11 +296,42 @@ fn compact_expressions(script: &str) -> String {
 
 /// Flags of `docker build` / `docker buildx bake` that take a value as the next word.
 const VALUE_FLAGS: &[&str] = &[
-    "-f", "--file", "-t", "--tag", "--target", "--build-arg", "--platform", "--label",
-    "--secret", "--ssh", "--cache-from", "--cache-to", "-o", "--output", "--progress",
-    "--network", "--iidfile", "--metadata-file", "--builder", "--build-context", "--add-host",
-    "--shm-size", "--ulimit", "--allow", "--annotation", "--attest", "--call", "--cgroup-parent",
-    "--set", "--sbom", "--provenance", "--list", "--var", "-m", "--memory", "--isolation",
+    "-f",
+    "--file",
+    "-t",
+    "--tag",
+    "--target",
+    "--build-arg",
+    "--platform",
+    "--label",
+    "--secret",
+    "--ssh",
+    "--cache-from",
+    "--cache-to",
+    "-o",
+    "--output",
+    "--progress",
+    "--network",
+    "--iidfile",
+    "--metadata-file",
+    "--builder",
+    "--build-context",
+    "--add-host",
+    "--shm-size",
+    "--ulimit",
+    "--allow",
+    "--annotation",
+    "--attest",
+    "--call",
+    "--cgroup-parent",
+    "--set",
+    "--sbom",
+    "--provenance",
+    "--list",
+    "--var",
+    "-m",
+    "--memory",
+    "--isolation",
 ];
 
 /// `docker build …` / `docker buildx build …` / `docker image build …`: the request, when
@@ -303,7 +339,11 @@ const VALUE_FLAGS: &[&str] = &[
 fn build_command(words: &[String]) -> Option<BuildRequest> {
     let args = match words {
         [d, b, rest @ ..] if d == "docker" && b == "build" => rest,
-        [d, x, b, rest @ ..] if d == "docker" && (x == "buildx" || x == "image") && b == "build" => rest,
+        [d, x, b, rest @ ..]
+            if d == "docker" && (x == "buildx" || x == "image") && b == "build" =>
+        {
+            rest
+        }
         _ => return None,
     };
     let (flags, positional) = split_args(args);
@@ -521,18 +561,28 @@ mod tests {
         ActionInputs {
             uses: uses.to_owned(),
             line: 3,
-            with: with.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            with: with
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 
     #[test]
     fn bake_targets_resolve_through_groups_and_inherits() {
         let repo = repo();
-        let built = built_by_step(&step("docker/bake-action@v6", &[("targets", "validate")]), &repo);
+        let built = built_by_step(
+            &step("docker/bake-action@v6", &[("targets", "validate")]),
+            &repo,
+        );
         assert_eq!(built.len(), 1);
         assert_eq!(built[0].dockerfile.path, "hack/govulncheck.Dockerfile");
         assert_eq!(built[0].stage, 2);
-        assert!(built[0].via.contains("docker-bake.hcl:3"), "{}", built[0].via);
+        assert!(
+            built[0].via.contains("docker-bake.hcl:3"),
+            "{}",
+            built[0].via
+        );
         assert_eq!(stages_needed(built[0].dockerfile, 2), [2, 1, 0]);
         // Undefined target, unknown file, computed name: nothing.
         for with in [
@@ -550,19 +600,31 @@ mod tests {
             targets: vec!["validate".to_owned()],
             unresolved: false,
         });
-        assert!(built_by_step(&step("docker/bake-action@v6", &[("targets", "vuln")]), &cyclic).is_empty());
+        assert!(
+            built_by_step(
+                &step("docker/bake-action@v6", &[("targets", "vuln")]),
+                &cyclic
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn build_targets_resolve_to_their_stage() {
         let repo = repo();
         let built = built_by_step(
-            &step("docker/build-push-action@v6", &[("file", "hack/govulncheck.Dockerfile"), ("target", "run")]),
+            &step(
+                "docker/build-push-action@v6",
+                &[("file", "hack/govulncheck.Dockerfile"), ("target", "run")],
+            ),
             &repo,
         );
         assert_eq!((built.len(), built[0].stage), (1, 1));
         let built = built_by_script("docker build --target lint -t x:1 .", &repo);
-        assert_eq!((built[0].dockerfile.path.as_str(), built[0].stage), ("Dockerfile", 1));
+        assert_eq!(
+            (built[0].dockerfile.path.as_str(), built[0].stage),
+            ("Dockerfile", 1)
+        );
         // No --target: the last stage.
         assert_eq!(built_by_script("docker build .", &repo)[0].stage, 2);
         assert!(built_by_script("docker build --target missing .", &repo).is_empty());
@@ -576,16 +638,26 @@ mod tests {
         repo.workflows.push(crate::facts::repo::Workflow {
             path: ".github/workflows/ci.yml".to_owned(),
             runs: vec![crate::facts::repo::Located {
-                value: "docker build -t ghcr.io/acme/api:${{ github.sha }} -t acme/api:dev .".to_owned(),
+                value: "docker build -t ghcr.io/acme/api:${{ github.sha }} -t acme/api:dev ."
+                    .to_owned(),
                 line: 4,
             }],
-            action_inputs: vec![step("docker/build-push-action@v6", &[("tags", "${{ steps.meta.outputs.tags }}")])],
+            action_inputs: vec![step(
+                "docker/build-push-action@v6",
+                &[("tags", "${{ steps.meta.outputs.tags }}")],
+            )],
             ..Default::default()
         });
         let names: Vec<String> = tagged_images(&repo).into_iter().map(|t| t.name).collect();
         assert_eq!(names, ["ghcr.io/acme/api", "acme/api"]);
-        assert_eq!(image_name("docker.io/library/nginx:1.27@sha256:abc").as_deref(), Some("nginx"));
-        assert_eq!(image_name("localhost:5000/app").as_deref(), Some("localhost:5000/app"));
+        assert_eq!(
+            image_name("docker.io/library/nginx:1.27@sha256:abc").as_deref(),
+            Some("nginx")
+        );
+        assert_eq!(
+            image_name("localhost:5000/app").as_deref(),
+            Some("localhost:5000/app")
+        );
         assert_eq!(image_name("${REGISTRY}/app:1"), None);
     }
 }

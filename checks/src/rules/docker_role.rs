@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 
 use super::docker::is_scratch;
 use super::docker_build::{image_name, tagged_images};
-use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use super::is_test_data_path;
+use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
 use crate::settings::Settings;
 
@@ -547,13 +547,24 @@ mod tests {
             ("ci/web/Dockerfile", APP),
         ]);
         let r = role_in(&repo, "docker/web/Dockerfile");
-        assert!(r.shipped && r.why.contains("compose.yaml") && r.why.contains("`web`"), "{}", r.why);
+        assert!(
+            r.shipped && r.why.contains("compose.yaml") && r.why.contains("`web`"),
+            "{}",
+            r.why
+        );
         let moved = repo_of(&[
-            ("compose.prod.yaml", &compose.replace("docker/web", "ci/web")),
+            (
+                "compose.prod.yaml",
+                &compose.replace("docker/web", "ci/web"),
+            ),
             ("ci/web/Dockerfile", APP),
         ]);
         let r = role_in(&moved, "ci/web/Dockerfile");
-        assert!(r.shipped && r.why.contains("compose.prod.yaml"), "{}", r.why);
+        assert!(
+            r.shipped && r.why.contains("compose.prod.yaml"),
+            "{}",
+            r.why
+        );
     }
 
     #[test]
@@ -570,7 +581,8 @@ mod tests {
             assert!(!r.shipped, "{name}: {}", r.why);
         }
         // A production-named compose file that builds `Dockerfile.dev` is a development one.
-        let dev = "services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n";
+        let dev =
+            "services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n";
         let repo = repo_of(&[("docker-compose.yml", dev), ("Dockerfile.dev", APP)]);
         assert!(!role_in(&repo, "Dockerfile.dev").shipped);
         // A variable names no file.
@@ -610,7 +622,11 @@ mod tests {
     #[test]
     fn test_data_manifests_and_other_images_do_not_ship_it() {
         let ci = "on: [push]\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: docker build -f e2e/Dockerfile -t ghcr.io/acme/api:dev .\n";
-        for manifest in ["tests/manifests/api.yaml", "examples/api.yaml", "deploy/api-test.yaml"] {
+        for manifest in [
+            "tests/manifests/api.yaml",
+            "examples/api.yaml",
+            "deploy/api-test.yaml",
+        ] {
             let repo = repo_of(&[
                 (".github/workflows/ci.yml", ci),
                 ("e2e/Dockerfile", APP),
