@@ -358,6 +358,8 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.sboms.extend(from.sboms);
     into.update_configs.extend(from.update_configs);
     into.workloads.extend(from.workloads);
+    into.bake_files.extend(from.bake_files);
+    into.compose_files.extend(from.compose_files);
     into.secrets.extend(from.secrets);
     into.secrets_skipped.extend(from.secrets_skipped);
     into.unreadable.extend(from.unreadable);
@@ -411,6 +413,8 @@ fn sort(f: &mut RepoFacts) {
     f.workflows.sort_by(|a, b| a.path.cmp(&b.path));
     f.sboms.sort_by(|a, b| a.path.cmp(&b.path));
     f.update_configs.sort_by(|a, b| a.path.cmp(&b.path));
+    f.bake_files.sort_by(|a, b| a.path.cmp(&b.path));
+    f.compose_files.sort_by(|a, b| a.path.cmp(&b.path));
     f.workloads
         .sort_by(|a, b| (&a.location, a.subject()).cmp(&(&b.location, b.subject())));
     f.secrets

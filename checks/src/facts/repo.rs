@@ -21,6 +21,12 @@ pub struct RepoFacts {
     /// Kubernetes workloads declared in manifests (plain YAML, multi-document, committed
     /// kustomize output).
     pub workloads: Vec<super::kube::Workload>,
+    /// Docker Buildx bake files (`docker-bake.hcl`, `docker-bake.json`, their overrides).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bake_files: Vec<BakeFile>,
+    /// Docker Compose files (`compose.yaml`, `docker-compose.prod.yml`…).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compose_files: Vec<ComposeFile>,
     /// Secret-looking values found in committed files; values are redacted at collection.
     pub secrets: Vec<SecretHit>,
     /// Files not searched for secrets because they are vendored or generated
@@ -143,6 +149,10 @@ pub enum FileKind {
     Workflow,
     Sbom,
     UpdateConfig,
+    /// A Docker Buildx bake file (`docker-bake.hcl`, `docker-bake.override.json`…).
+    Bake,
+    /// A Docker Compose file (`compose.yaml`, `docker-compose.prod.yml`…).
+    Compose,
     /// A YAML file outside CI configuration: parsed as Kubernetes manifests when it is one.
     Yaml,
     /// Any other text file: only scanned for secrets.
@@ -407,6 +417,72 @@ pub struct Stage {
     /// starts no process (an artefact-export stage such as `FROM scratch` + `COPY`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Located>,
+}
+
+/// A Docker Buildx bake file: its targets and groups. Only literal strings are kept; an
+/// attribute set to anything else (a variable, a function call, an interpolated string) is
+/// listed in the target's `unresolved`, so nothing is guessed from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BakeFile {
+    pub path: String,
+    pub targets: Vec<BakeTarget>,
+    pub groups: Vec<BakeGroup>,
+}
+
+/// One `target "name" { … }` of a bake file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BakeTarget {
+    pub name: String,
+    pub line: u32,
+    pub inherits: Vec<String>,
+    /// `context` (default `.`), relative to the bake file's working directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// `dockerfile` (default `Dockerfile`), relative to the context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// `target`: the Dockerfile stage built (default: the last stage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Attributes that decide what is built (`context`, `dockerfile`, `target`, `inherits`,
+    /// `dockerfile-inline`, `matrix`) whose value is not a literal string (or list of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
+}
+
+/// One `group "name" { targets = [...] }` of a bake file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BakeGroup {
+    pub name: String,
+    pub targets: Vec<String>,
+    /// Its `targets` is not a list of literal strings.
+    pub unresolved: bool,
+}
+
+/// A Docker Compose file and the services that build an image from a Dockerfile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComposeFile {
+    pub path: String,
+    pub services: Vec<ComposeService>,
+}
+
+/// A Compose service with a `build:` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComposeService {
+    pub name: String,
+    pub line: u32,
+    /// The Dockerfile it builds, relative to the repository root (context joined with
+    /// `dockerfile`, default `Dockerfile`); `None` when a value holds a variable, a URL or an
+    /// inline Dockerfile, so the file is not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// The `build:` section as written, for the evidence.
+    pub build: String,
 }
 
 /// A value with the line it was read from.

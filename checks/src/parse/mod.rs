@@ -1,6 +1,8 @@
 //! Repository-file parsers: file text in, facts out. Pure; the repo source does the reading.
 
+pub mod bake;
 mod build_manifest;
+pub mod compose;
 pub mod dockerfile;
 pub mod kube;
 mod lines;
@@ -34,6 +36,25 @@ fn has_source_extension(lower_name: &str) -> bool {
         .is_some_and(|(_, ext)| SOURCE.contains(&ext))
 }
 
+/// `rel` joined to the directory `base` (both relative, forward slashes), with `.` and `..`
+/// resolved; `None` for an absolute path or one that leaves the repository.
+pub fn join_relative(base: &str, rel: &str) -> Option<String> {
+    if rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// The role a file plays, from its path alone (relative, forward slashes).
 pub fn classify(path: &str) -> FileKind {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -52,6 +73,12 @@ pub fn classify(path: &str) -> FileKind {
         || lower.ends_with(".dockerfile")
     {
         return FileKind::Dockerfile;
+    }
+    if bake::is_bake_file(&lower) {
+        return FileKind::Bake;
+    }
+    if compose::is_compose_file(&lower) {
+        return FileKind::Compose;
     }
     match name {
         "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod" | "Gemfile"
@@ -150,6 +177,8 @@ pub fn parse_into(
     match kind {
         FileKind::Workflow => facts.workflows.push(workflow::parse(path, text)?),
         FileKind::Dockerfile => facts.dockerfiles.push(dockerfile::parse(path, text)?),
+        FileKind::Bake => facts.bake_files.push(bake::parse(path, text)?),
+        FileKind::Compose => facts.compose_files.push(compose::parse(path, text)?),
         FileKind::Yaml if kube::looks_like_manifest(text) => {
             facts.workloads.extend(kube::parse(path, text)?);
         }

@@ -39,7 +39,12 @@ fn parse_text(
         FileKind::Lockfile => facts.lockfiles.push(lockfile::parse(path, text)?),
         FileKind::Sbom => facts.sboms.extend(sbom::parse(path, text)?),
         FileKind::UpdateConfig => facts.update_configs.push(update_config::parse(path, text)?),
-        FileKind::Dockerfile | FileKind::Workflow | FileKind::Yaml | FileKind::Text => {}
+        FileKind::Dockerfile
+        | FileKind::Workflow
+        | FileKind::Bake
+        | FileKind::Compose
+        | FileKind::Yaml
+        | FileKind::Text => {}
     }
     Ok(())
 }

@@ -3,8 +3,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::json;
 
+use super::docker_build::{Built, built_by_script, built_by_step, stages_needed};
 use super::unreadable_files;
-use crate::facts::repo::{FileKind, Workflow, WorkflowKind};
+use crate::facts::repo::{FileKind, RepoFacts, Workflow, WorkflowKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct CiVulnScan;
@@ -37,6 +38,16 @@ scanner, either as an action —
 --scan`, the Maven plugin's `dependency-check:check|aggregate`, the Gradle plugin's
 `dependencyCheckAnalyze|Aggregate`), and `docker run` of the `owasp/dependency-check`,
 `aquasec/trivy` or `anchore/grype` images.
+
+A scanner can also run inside a Docker build the workflow starts: a `docker/bake-action` step
+(`targets:`, default `default`), `docker buildx bake TARGET`, `docker/build-push-action`
+(`target:`) or `docker build [--target STAGE]`. The target is resolved as Docker does — through
+the bake files the step reads (`files:`, else `docker-bake.json|hcl` and their `.override`
+variants), their `group`s and `inherits`, to a Dockerfile (`dockerfile` relative to `context`,
+default `Dockerfile`) and a stage (`target`, default the last) — and the scan counts when a
+`RUN` of that stage, or of a stage it is built `FROM` or copies or mounts `--from`, runs one of
+the commands above. A target that cannot be resolved (undefined, or set by a variable,
+expression or inline Dockerfile) counts for nothing, whatever its name.
 
 `github/codeql-action` does not count: CodeQL is static analysis of your own code (SAST), not
 a check of dependencies against vulnerability databases (SCA). Neither do scheduled-only
@@ -115,13 +126,12 @@ impl Check for CiVulnScan {
                     .any(|t| GATING_TRIGGERS.contains(&t.as_str()))
             })
             .collect();
-        let found = gating
-            .iter()
-            .find_map(|wf| scanner_reached_from(wf, &repo.workflows));
+        let found = gating.iter().find_map(|wf| scanner_reached_from(wf, repo));
         if let Some(Reached {
             path,
             line,
             how,
+            inside,
             via,
         }) = found
         {
@@ -131,15 +141,19 @@ impl Check for CiVulnScan {
                 .find(|w| w.path == gating_wf)
                 .map(|w| w.triggers.clone())
                 .unwrap_or_default();
-            let evidence = json!({
+            let mut evidence = json!({
                 "workflow": gating_wf, "file": path, "line": line, "scanner": how,
                 "called_through": via, "triggers": triggers,
             });
+            if let Some(b) = &inside {
+                evidence["built"] = b.evidence.clone();
+            }
+            let within = inside.map_or_else(String::new, |b| format!(" {}", b.text));
             let message = if via.is_empty() {
-                format!("`{how}` runs on {}", triggers.join(", "))
+                format!("`{how}`{within} runs on {}", triggers.join(", "))
             } else {
                 format!(
-                    "`{how}` ({path}, called from {gating_wf}) runs on {}",
+                    "`{how}`{within} ({path}, called from {gating_wf}) runs on {}",
                     triggers.join(", ")
                 )
             };
@@ -177,27 +191,44 @@ struct Reached<'a> {
     path: &'a str,
     line: u32,
     how: String,
+    /// Set when the scanner runs inside a Dockerfile stage the step builds.
+    inside: Option<InBuild>,
     via: Vec<&'a str>,
+}
+
+/// Where in a build a scanner runs: a phrase for the message and the evidence.
+struct InBuild {
+    text: String,
+    evidence: serde_json::Value,
+}
+
+/// A scanner a workflow runs directly.
+struct Hit {
+    line: u32,
+    how: String,
+    inside: Option<InBuild>,
 }
 
 /// The first scanner `wf` runs itself or through the local actions and reusable workflows it
 /// calls (depth first, each file visited once, so cycles end).
-fn scanner_reached_from<'a>(wf: &'a Workflow, all: &'a [Workflow]) -> Option<Reached<'a>> {
+fn scanner_reached_from<'a>(wf: &'a Workflow, repo: &'a RepoFacts) -> Option<Reached<'a>> {
     let mut seen = vec![wf.path.as_str()];
-    reach(wf, all, &mut seen, &mut Vec::new())
+    reach(wf, repo, &mut seen, &mut Vec::new())
 }
 
 fn reach<'a>(
     wf: &'a Workflow,
-    all: &'a [Workflow],
+    repo: &'a RepoFacts,
     seen: &mut Vec<&'a str>,
     via: &mut Vec<&'a str>,
 ) -> Option<Reached<'a>> {
-    if let Some((line, how)) = first_scanner(wf) {
+    let all = &repo.workflows;
+    if let Some(Hit { line, how, inside }) = first_scanner(wf, repo) {
         return Some(Reached {
             path: &wf.path,
             line,
             how,
+            inside,
             via: via.clone(),
         });
     }
@@ -207,7 +238,7 @@ fn reach<'a>(
         }
         seen.push(&callee.path);
         via.push(&wf.path);
-        let found = reach(callee, all, seen, via);
+        let found = reach(callee, repo, seen, via);
         via.pop();
         if found.is_some() {
             return found;
@@ -229,8 +260,10 @@ fn local_callee<'a>(uses: &str, all: &'a [Workflow]) -> Option<&'a Workflow> {
     })
 }
 
-/// The first scanner a workflow runs directly: (line, the `uses:` or command matched).
-fn first_scanner(wf: &Workflow) -> Option<(u32, String)> {
+/// The first scanner a workflow runs directly: (line, the `uses:` or command matched). A
+/// step that builds a Dockerfile stage (a bake target, a `--target`, a plain build) runs the
+/// scanners in the `RUN` lines of that stage and of the stages it needs.
+fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
     let by_action = wf.uses.iter().find(|u| is_scanner_action(&u.value));
     let by_command = wf.runs.iter().find_map(|r| {
         SCANNER_COMMANDS
@@ -246,10 +279,68 @@ fn first_scanner(wf: &Workflow) -> Option<(u32, String)> {
                 .to_owned(),
         )
     });
-    [action, command]
+    let direct = [action, command]
         .into_iter()
         .flatten()
-        .min_by_key(|(line, _)| *line)
+        .map(|(line, how)| Hit {
+            line,
+            how,
+            inside: None,
+        });
+    let by_step = wf.action_inputs.iter().find_map(|step| {
+        built_by_step(step, repo)
+            .iter()
+            .find_map(scanner_in_build)
+            .map(|(how, inside)| Hit {
+                line: step.line,
+                how,
+                inside: Some(inside),
+            })
+    });
+    let by_build = wf.runs.iter().find_map(|r| {
+        built_by_script(&r.value, repo)
+            .iter()
+            .find_map(scanner_in_build)
+            .map(|(how, inside)| Hit {
+                line: r.line,
+                how,
+                inside: Some(inside),
+            })
+    });
+    direct
+        .chain(by_step)
+        .chain(by_build)
+        .min_by_key(|hit| hit.line)
+}
+
+/// The first scanner command in the `RUN` lines a build executes (the built stage and the
+/// stages it needs), with where it runs.
+fn scanner_in_build(b: &Built<'_>) -> Option<(String, InBuild)> {
+    let df = b.dockerfile;
+    let name = |i: usize| df.stages[i].alias.clone().unwrap_or_else(|| i.to_string());
+    stages_needed(df, b.stage).into_iter().find_map(|i| {
+        df.stages[i].runs.iter().find_map(|run| {
+            let m = SCANNER_COMMANDS.find(&run.value)?;
+            let command = m
+                .as_str()
+                .trim_start_matches([';', '&', '|', '(', '`', '$'])
+                .trim()
+                .to_owned();
+            let text = format!(
+                "(a `RUN` at {}:{} in stage `{}`, built for stage `{}` by {})",
+                df.path,
+                run.line,
+                name(i),
+                name(b.stage),
+                b.via
+            );
+            let evidence = json!({
+                "dockerfile": df.path, "run_line": run.line, "stage": name(i),
+                "target_stage": name(b.stage), "requested_by": b.via,
+            });
+            Some((command, InBuild { text, evidence }))
+        })
+    })
 }
 
 fn is_scanner_action(uses: &str) -> bool {
@@ -316,5 +407,114 @@ mod tests {
         ));
         assert!(!is_scanner_action("github/codeql-action/analyze@v3"));
         assert!(!is_scanner_action("aquasecurity/trivy-action-fork@v1"));
+    }
+
+    /// Runs the check on a repository made of (path, text) files, parsed as vouch reads them.
+    fn verdict(files: &[(&str, &str)]) -> crate::Finding {
+        let mut repo = RepoFacts::default();
+        for (path, text) in files {
+            let kind = crate::parse::classify(path);
+            crate::parse::parse_into(kind, path, text.as_bytes(), &mut repo).unwrap();
+        }
+        let facts = crate::Facts {
+            repo: Some(repo),
+            ..crate::Facts::default()
+        };
+        let mut found = crate::registry::run_one(&CiVulnScan, &crate::model::Context::new(&facts));
+        assert_eq!(found.len(), 1);
+        found.remove(0)
+    }
+
+    const BAKE_WORKFLOW: &str = "on:\n  push:\n  pull_request:\njobs:\n  govulncheck:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: docker/setup-buildx-action@v3\n      - name: Run\n        uses: docker/bake-action@v7\n        with:\n          targets: govulncheck\n";
+    const BAKE: &str = "target \"_common\" {\n  args = { GO_VERSION = GO_VERSION }\n}\ntarget \"govulncheck\" {\n  inherits = [\"_common\"]\n  dockerfile = \"./hack/dockerfiles/govulncheck.Dockerfile\"\n  target = \"output\"\n}\n";
+    /// docker/buildx's `hack/dockerfiles/govulncheck.Dockerfile`, trimmed.
+    const GOVULNCHECK_DOCKERFILE: &str = "ARG GO_VERSION=1.26\nFROM golang:${GO_VERSION}-alpine AS base\nRUN --mount=type=cache,target=/go/pkg/mod \\\n    go install golang.org/x/vuln/cmd/govulncheck@v1.1.4\n\nFROM base AS run\nARG FORMAT\nRUN --mount=type=bind,target=. <<EOT\n  set -ex\n  mkdir /out\n  govulncheck -format ${FORMAT} ./... | tee /out/govulncheck.out\nEOT\n\nFROM scratch AS output\nCOPY --from=run /out /\n";
+
+    #[test]
+    fn a_bake_target_whose_stage_runs_govulncheck_is_a_scan() {
+        let f = verdict(&[
+            (".github/workflows/build.yml", BAKE_WORKFLOW),
+            ("docker-bake.hcl", BAKE),
+            (
+                "hack/dockerfiles/govulncheck.Dockerfile",
+                GOVULNCHECK_DOCKERFILE,
+            ),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Pass, "{}", f.message);
+        assert!(
+            f.message.starts_with("`govulncheck` (a `RUN`"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message
+                .contains("hack/dockerfiles/govulncheck.Dockerfile:8")
+                && f.message
+                    .contains("bake target `govulncheck` (docker-bake.hcl:4)"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.evidence["built"]["stage"], "run");
+        assert_eq!(f.evidence["built"]["target_stage"], "output");
+    }
+
+    #[test]
+    fn a_bake_target_named_govulncheck_that_runs_no_scanner_is_not() {
+        // The target's stage does not need the stage that runs govulncheck.
+        let unrelated = GOVULNCHECK_DOCKERFILE.replace("COPY --from=run /out /", "COPY go.mod /");
+        let f = verdict(&[
+            (".github/workflows/build.yml", BAKE_WORKFLOW),
+            ("docker-bake.hcl", BAKE),
+            ("hack/dockerfiles/govulncheck.Dockerfile", &unrelated),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
+        // No bake file: the target is undefined and bake would fail, so nothing is credited.
+        let f = verdict(&[
+            (".github/workflows/build.yml", BAKE_WORKFLOW),
+            (
+                "hack/dockerfiles/govulncheck.Dockerfile",
+                GOVULNCHECK_DOCKERFILE,
+            ),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
+        // A computed Dockerfile path is not guessed.
+        let computed = BAKE.replace(
+            "./hack/dockerfiles/govulncheck.Dockerfile",
+            "${DIR}/govulncheck.Dockerfile",
+        );
+        let f = verdict(&[
+            (".github/workflows/build.yml", BAKE_WORKFLOW),
+            ("docker-bake.hcl", &computed),
+            (
+                "hack/dockerfiles/govulncheck.Dockerfile",
+                GOVULNCHECK_DOCKERFILE,
+            ),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
+    }
+
+    #[test]
+    fn docker_build_target_and_build_push_action_target_are_followed() {
+        let dockerfile = "FROM node:22 AS deps\nRUN npm ci\nFROM deps AS audit\nRUN npm audit --audit-level=high\nFROM deps AS app\nCMD [\"node\"]\n";
+        let run = "on: [pull_request]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: docker build --target audit .\n";
+        let f = verdict(&[
+            (".github/workflows/ci.yml", run),
+            ("Dockerfile", dockerfile),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Pass, "{}", f.message);
+        assert!(f.message.contains("npm audit"), "{}", f.message);
+        // The app stage does not need the audit stage: no scan.
+        let app = run.replace("--target audit", "--target app");
+        let f = verdict(&[
+            (".github/workflows/ci.yml", &app),
+            ("Dockerfile", dockerfile),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Fail, "{}", f.message);
+        let action = "on: [push]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          target: audit\n";
+        let f = verdict(&[
+            (".github/workflows/ci.yml", action),
+            ("Dockerfile", dockerfile),
+        ]);
+        assert_eq!(f.status, crate::model::Status::Pass, "{}", f.message);
     }
 }

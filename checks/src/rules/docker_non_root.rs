@@ -27,7 +27,13 @@ The final stage of each Dockerfile that builds a shipped image.
 Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
 is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by
 `docker/build-push-action` (`file:`, else `context:`/Dockerfile) in a release, deploy or publish
-workflow ships; one whose path marks it as tooling (under `.devcontainer/`,
+workflow ships; so does one whose image a production Kubernetes manifest runs (a container
+`image:` equal, tag aside, to a literal tag a workflow gives it: `docker build -t`,
+`build-push-action`'s `tags:`), and one that a production Compose file builds (`build:`), unless
+its own name marks it as a development or test image (a Compose file building `Dockerfile.dev`
+is a development one). Manifests and Compose files under test-data or tooling directories, or
+named like `compose.dev.yaml`, `docker-compose.test.yml`, `docker-compose.override.yml`, are not
+production. One whose path marks it as tooling (under `.devcontainer/`,
 `test/`, `tests/`, `e2e/`, `fuzz/`, `docs/`, `examples/`, `ci/`, `hack/`, `bench/`, `codegen/`…, or
 named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci`) does not; nor
 does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT` (or one naming a package such as

@@ -9,6 +9,11 @@
 //! The rule, in order (the first that applies decides):
 //! 1. `[docker] shipped = [globs]` is set: exactly the Dockerfiles it matches ship.
 //! 2. A release, deploy or publish workflow names the Dockerfile in a `run:` step: it ships.
+//!    So does one that a production Kubernetes manifest runs (its container image is an image
+//!    a workflow builds from this Dockerfile and tags), or that a production Compose file
+//!    builds (`build:`), unless the Dockerfile's own name says it is a development or test
+//!    image. Manifests and Compose files whose path or name marks them as tooling (`e2e/`,
+//!    `testdata/`, `compose.dev.yaml`, `docker-compose.override.yml`…) are not production.
 //! 3. Its path marks it as tooling (a `.devcontainer/`, `test/`, `e2e/`, `fuzz/`, `docs/`…
 //!    directory, or a `Dockerfile.dev` / `test.Dockerfile` style name): it does not ship.
 //! 4. A final stage `FROM scratch` with no `CMD` or `ENTRYPOINT`, or one naming a package or
@@ -20,6 +25,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Value, json};
 
 use super::docker::is_scratch;
+use super::docker_build::{image_name, tagged_images};
+use super::is_test_data_path;
 use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
 use crate::settings::Settings;
@@ -168,6 +175,9 @@ pub(crate) fn classify(
             &format!("built by the release workflow {workflow}"),
         ));
     }
+    if let Some(why) = run_in_production(df, repo) {
+        return Ok(role(true, &why));
+    }
     if let Some(why) = tooling_path(&df.path) {
         return Ok(role(false, &why));
     }
@@ -190,6 +200,58 @@ fn role(shipped: bool, why: &str) -> Role {
         shipped,
         why: why.to_owned(),
     }
+}
+
+/// Why a production Kubernetes manifest or Compose file runs this Dockerfile's image, if one
+/// does.
+fn run_in_production(df: &Dockerfile, repo: &RepoFacts) -> Option<String> {
+    let production = |path: &str| tooling_path(path).is_none() && !is_test_data_path(path);
+    for image in tagged_images(repo)
+        .into_iter()
+        .filter(|t| t.dockerfile == df.path)
+    {
+        for w in &repo.workloads {
+            let Some(Location::File { path, .. }) = &w.location else {
+                continue;
+            };
+            if !production(path) {
+                continue;
+            }
+            if let Some(c) = w
+                .containers
+                .iter()
+                .find(|c| image_name(&c.image).as_deref() == Some(image.name.as_str()))
+            {
+                return Some(format!(
+                    "the Kubernetes manifest {path} runs it: {} container `{}` has image `{}`, \
+                     which {} builds from this Dockerfile (`{}`)",
+                    w.subject(),
+                    c.name,
+                    c.image,
+                    image.workflow,
+                    image.tag
+                ));
+            }
+        }
+    }
+    // A Compose file that builds a Dockerfile named as a development or test image is a
+    // development Compose file, whatever its own name.
+    if tooling_name(&df.path).is_some() {
+        return None;
+    }
+    repo.compose_files
+        .iter()
+        .filter(|f| production(&f.path) && !f.path.to_ascii_lowercase().contains("override"))
+        .find_map(|f| {
+            let s = f
+                .services
+                .iter()
+                .find(|s| s.dockerfile.as_deref() == Some(df.path.as_str()))?;
+            Some(format!(
+                "the Compose file {} builds it for service `{}` (line {}: build: {})",
+                f.path, s.name, s.line, s.build
+            ))
+        })
 }
 
 /// A release/deploy workflow whose `run:` steps name this Dockerfile (`-f path`, `--file path`).
@@ -257,16 +319,23 @@ fn names_dockerfile(script: &str, path: &str) -> bool {
     })
 }
 
-/// Why the path marks a tooling Dockerfile, if it does.
+/// Why the path marks a tooling Dockerfile (or manifest, or Compose file), if it does.
 fn tooling_path(path: &str) -> Option<String> {
     let lower = path.to_ascii_lowercase();
     let mut parts: Vec<&str> = lower.split('/').collect();
-    let file = parts.pop().unwrap_or_default();
+    parts.pop();
     if let Some(dir) = parts.iter().find(|d| TOOLING_DIRS.contains(d)) {
         return Some(format!(
             "it lives under a `{dir}/` directory: a development, test, CI or docs image"
         ));
     }
+    tooling_name(path)
+}
+
+/// Why the file name alone (`Dockerfile.dev`, `compose.test.yaml`) marks tooling, if it does.
+fn tooling_name(path: &str) -> Option<String> {
+    let lower = path.to_ascii_lowercase();
+    let file = lower.rsplit('/').next().unwrap_or_default();
     let words: Vec<&str> = file
         .split(['.', '-', '_'])
         .filter(|w| !matches!(*w, "dockerfile" | "containerfile"))
@@ -449,5 +518,129 @@ mod tests {
         assert!(!classify_text("Dockerfile", export, &repo, &none).shipped);
         let runtime = format!("{export}ENTRYPOINT [\"/app\"]\n");
         assert!(classify_text("Dockerfile", &runtime, &repo, &none).shipped);
+    }
+
+    /// A repository made of (path, text) files, parsed as vouch reads them.
+    fn repo_of(files: &[(&str, &str)]) -> RepoFacts {
+        let mut repo = RepoFacts::default();
+        for (path, text) in files {
+            let kind = crate::parse::classify(path);
+            crate::parse::parse_into(kind, path, text.as_bytes(), &mut repo).unwrap();
+        }
+        repo
+    }
+
+    fn role_in(repo: &RepoFacts, path: &str) -> Role {
+        let df = repo.dockerfiles.iter().find(|d| d.path == path).unwrap();
+        classify(df, repo, &ShippedGlobs::from_settings(&Settings::default())).unwrap()
+    }
+
+    const APP: &str = "FROM node:22\nCMD [\"node\", \"server.js\"]\n";
+
+    #[test]
+    fn a_production_compose_file_building_it_ships_it() {
+        let compose = "services:\n  web:\n    build:\n      context: .\n      dockerfile: docker/web/Dockerfile\n    ports: [\"80:80\"]\n  db:\n    image: postgres:16\n";
+        // `docker/` is not tooling, but `ci/` is: the compose file overrides the directory.
+        let repo = repo_of(&[
+            ("compose.yaml", compose),
+            ("docker/web/Dockerfile", APP),
+            ("ci/web/Dockerfile", APP),
+        ]);
+        let r = role_in(&repo, "docker/web/Dockerfile");
+        assert!(
+            r.shipped && r.why.contains("compose.yaml") && r.why.contains("`web`"),
+            "{}",
+            r.why
+        );
+        let moved = repo_of(&[
+            (
+                "compose.prod.yaml",
+                &compose.replace("docker/web", "ci/web"),
+            ),
+            ("ci/web/Dockerfile", APP),
+        ]);
+        let r = role_in(&moved, "ci/web/Dockerfile");
+        assert!(
+            r.shipped && r.why.contains("compose.prod.yaml"),
+            "{}",
+            r.why
+        );
+    }
+
+    #[test]
+    fn a_development_compose_file_does_not_ship_it() {
+        let compose = "services:\n  web:\n    build:\n      context: ./ci/web\n";
+        for name in [
+            "compose.dev.yaml",
+            "docker-compose.override.yml",
+            "docker-compose-test.yml",
+            "e2e/docker-compose.yml",
+        ] {
+            let repo = repo_of(&[(name, compose), ("ci/web/Dockerfile", APP)]);
+            let r = role_in(&repo, "ci/web/Dockerfile");
+            assert!(!r.shipped, "{name}: {}", r.why);
+        }
+        // A production-named compose file that builds `Dockerfile.dev` is a development one.
+        let dev =
+            "services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n";
+        let repo = repo_of(&[("docker-compose.yml", dev), ("Dockerfile.dev", APP)]);
+        assert!(!role_in(&repo, "Dockerfile.dev").shipped);
+        // A variable names no file.
+        let var = "services:\n  web:\n    build:\n      context: ./ci/${SVC}\n";
+        let repo = repo_of(&[("compose.yaml", var), ("ci/web/Dockerfile", APP)]);
+        assert!(!role_in(&repo, "ci/web/Dockerfile").shipped);
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.2\n";
+
+    #[test]
+    fn a_production_manifest_running_the_image_a_workflow_builds_ships_it() {
+        let ci = "on: [push]\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: docker build -f tools/api/Dockerfile -t ghcr.io/acme/api:${{ github.sha }} .\n";
+        let repo = repo_of(&[
+            (".github/workflows/ci.yml", ci),
+            ("tools/api/Dockerfile.ci", APP),
+            ("tools/api/Dockerfile", APP),
+            ("deploy/api.yaml", DEPLOYMENT),
+        ]);
+        // `ci.yml` is not a release workflow; the manifest decides.
+        let r = role_in(&repo, "tools/api/Dockerfile");
+        assert!(
+            r.shipped && r.why.contains("deploy/api.yaml") && r.why.contains("ci.yml"),
+            "{}",
+            r.why
+        );
+        assert!(!role_in(&repo, "tools/api/Dockerfile.ci").shipped);
+        let action = "on: [push]\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          file: e2e/Dockerfile\n          tags: ghcr.io/acme/api:latest\n";
+        let repo = repo_of(&[
+            (".github/workflows/ci.yml", action),
+            ("e2e/Dockerfile", APP),
+            ("deploy/api.yaml", DEPLOYMENT),
+        ]);
+        assert!(role_in(&repo, "e2e/Dockerfile").shipped);
+    }
+
+    #[test]
+    fn test_data_manifests_and_other_images_do_not_ship_it() {
+        let ci = "on: [push]\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: docker build -f e2e/Dockerfile -t ghcr.io/acme/api:dev .\n";
+        for manifest in [
+            "tests/manifests/api.yaml",
+            "examples/api.yaml",
+            "deploy/api-test.yaml",
+        ] {
+            let repo = repo_of(&[
+                (".github/workflows/ci.yml", ci),
+                ("e2e/Dockerfile", APP),
+                (manifest, DEPLOYMENT),
+            ]);
+            assert!(!role_in(&repo, "e2e/Dockerfile").shipped, "{manifest}");
+        }
+        // Another image in production does not make this one shipped.
+        let other = ci.replace("ghcr.io/acme/api", "ghcr.io/acme/api-e2e");
+        let repo = repo_of(&[
+            (".github/workflows/ci.yml", &other),
+            ("e2e/Dockerfile", APP),
+            ("deploy/api.yaml", DEPLOYMENT),
+        ]);
+        assert!(!role_in(&repo, "e2e/Dockerfile").shipped);
     }
 }

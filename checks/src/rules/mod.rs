@@ -9,6 +9,7 @@ pub mod cloudfront_tls;
 pub mod dep_update_config;
 mod docker;
 pub mod docker_base_pinned;
+mod docker_build;
 pub mod docker_minimal_base;
 pub mod docker_no_secrets;
 pub mod docker_non_root;

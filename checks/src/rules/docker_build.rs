@@ -1,0 +1,663 @@
+//! What a CI step builds: the Dockerfile stage behind a `docker/build-push-action` step, a
+//! `docker/bake-action` target, `docker buildx bake TARGET` or `docker build --target STAGE`,
+//! and the image names a workflow tags when it builds a Dockerfile.
+//!
+//! Resolution follows Docker's own rules: a bake target is looked up in the bake files the
+//! step reads (its `files:`, else bake's default `docker-bake.json|hcl` and their overrides),
+//! through `group`s and `inherits`; its `dockerfile` is relative to its `context` (defaults `.`
+//! and `Dockerfile`), its `target` is the stage (default: the last one). `docker build -f` is
+//! relative to the working directory, its default `<context>/Dockerfile`. Anything computed (a
+//! `${{ }}` expression, a shell or bake variable, an inline Dockerfile, a remote context, a
+//! target no file defines) resolves to nothing: the caller then credits nothing.
+
+use crate::facts::repo::{ActionInputs, BakeFile, BakeTarget, Dockerfile, RepoFacts};
+use crate::parse::join_relative;
+
+/// A Dockerfile stage a step builds.
+#[derive(Debug)]
+pub(crate) struct Built<'a> {
+    pub dockerfile: &'a Dockerfile,
+    pub stage: usize,
+    /// How the step names it (`bake target \`govulncheck\` (docker-bake.hcl:233)`).
+    pub via: String,
+}
+
+/// What one `build` request names before it is looked up.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct BuildRequest {
+    dockerfile: String,
+    target: Option<String>,
+    tags: Vec<String>,
+}
+
+fn computed(s: &str) -> bool {
+    s.contains('$') || s.contains("{{") || s.contains('`')
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim().trim_matches(['"', '\''])
+}
+
+/// Splits an action input list (`a,b` or one per line).
+fn input_list(value: &str) -> Vec<String> {
+    value
+        .split([',', '\n'])
+        .map(|s| unquote(s).to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The stages built by one action step (`build-push-action`, `bake-action`).
+pub(crate) fn built_by_step<'a>(step: &ActionInputs, repo: &'a RepoFacts) -> Vec<Built<'a>> {
+    if step.uses_action("docker/build-push-action") {
+        return build_push_request(step)
+            .and_then(|r| lookup(repo, &r, "docker/build-push-action".to_owned()))
+            .into_iter()
+            .collect();
+    }
+    if step.uses_action("docker/bake-action") {
+        if step
+            .input("source")
+            .is_some_and(|s| !matches!(unquote(s), "." | "{{defaultContext}}"))
+        {
+            return Vec::new();
+        }
+        let workdir = step.input("workdir").map_or(".", unquote);
+        if computed(workdir) {
+            return Vec::new();
+        }
+        let files = step.input("files").map(input_list).unwrap_or_default();
+        let targets = step
+            .input("targets")
+            .map_or_else(|| vec!["default".to_owned()], input_list);
+        return bake(repo, workdir, &files, &targets);
+    }
+    Vec::new()
+}
+
+fn build_push_request(step: &ActionInputs) -> Option<BuildRequest> {
+    let context = step.input("context").map(unquote);
+    let file = step.input("file").map(unquote);
+    let target = step.input("target").map(|t| unquote(t).to_owned());
+    if [context, file, target.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(computed)
+    {
+        return None;
+    }
+    let dockerfile = match (file, context) {
+        (Some(f), _) => join_relative("", f)?,
+        (None, Some(c)) if c.contains("://") => return None,
+        (None, Some(c)) => join_relative(c, "Dockerfile")?,
+        (None, None) => "Dockerfile".to_owned(),
+    };
+    let tags = step.input("tags").map(input_list).unwrap_or_default();
+    Some(BuildRequest {
+        dockerfile,
+        target,
+        tags,
+    })
+}
+
+/// Finds the requested stage in the repository's Dockerfiles.
+fn lookup<'a>(repo: &'a RepoFacts, r: &BuildRequest, via: String) -> Option<Built<'a>> {
+    let dockerfile = repo.dockerfiles.iter().find(|d| d.path == r.dockerfile)?;
+    let stage = match &r.target {
+        Some(name) => dockerfile.stages.iter().position(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+        })?,
+        None => dockerfile.stages.len().checked_sub(1)?,
+    };
+    Some(Built {
+        dockerfile,
+        stage,
+        via,
+    })
+}
+
+/// The stages built by `docker buildx bake` / `docker/bake-action` for `targets`.
+fn bake<'a>(
+    repo: &'a RepoFacts,
+    workdir: &str,
+    files: &[String],
+    targets: &[String],
+) -> Vec<Built<'a>> {
+    let Some(workdir) = join_relative("", workdir) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = if files.is_empty() {
+        [
+            "docker-bake.json",
+            "docker-bake.hcl",
+            "docker-bake.override.json",
+            "docker-bake.override.hcl",
+        ]
+        .iter()
+        .filter_map(|f| join_relative(&workdir, f))
+        .collect()
+    } else {
+        let Some(named) = files
+            .iter()
+            .map(|f| (!computed(f)).then(|| join_relative(&workdir, f)).flatten())
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Vec::new();
+        };
+        named
+    };
+    let read: Vec<&BakeFile> = names
+        .iter()
+        .filter_map(|n| repo.bake_files.iter().find(|b| &b.path == n))
+        .collect();
+    // A named file that is not in the repository (or could not be read) leaves the definition
+    // unknown.
+    if read.is_empty() || (!files.is_empty() && read.len() != names.len()) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for t in targets {
+        expand(&read, t, &mut seen, &mut out);
+    }
+    out.into_iter()
+        .filter_map(|name| {
+            let (t, line_of) = merged(&read, &name, &mut Vec::new())?;
+            let context = t.context.as_deref().unwrap_or(".");
+            let file = t.dockerfile.as_deref().unwrap_or("Dockerfile");
+            if context.contains(':') || file.starts_with('/') {
+                return None;
+            }
+            let dir = join_relative(&workdir, context)?;
+            let request = BuildRequest {
+                dockerfile: join_relative(&dir, file)?,
+                target: t.target.clone(),
+                tags: Vec::new(),
+            };
+            lookup(repo, &request, format!("bake target `{name}` ({line_of})"))
+        })
+        .collect()
+}
+
+/// Target names behind `name`: a group's targets (recursively), else the name itself.
+fn expand(files: &[&BakeFile], name: &str, seen: &mut Vec<String>, out: &mut Vec<String>) {
+    if computed(name) || seen.iter().any(|s| s == name) || seen.len() > 256 {
+        return;
+    }
+    seen.push(name.to_owned());
+    let groups: Vec<_> = files
+        .iter()
+        .flat_map(|f| f.groups.iter())
+        .filter(|g| g.name == name)
+        .collect();
+    if groups.is_empty() {
+        out.push(name.to_owned());
+        return;
+    }
+    if groups.iter().any(|g| g.unresolved) {
+        return;
+    }
+    // The last definition of a group wins, as in bake.
+    if let Some(g) = groups.last() {
+        for t in &g.targets {
+            expand(files, t, seen, out);
+        }
+    }
+}
+
+/// A target with its `inherits` applied and its definitions in every file merged (later
+/// files win attribute by attribute); `None` when undefined or anything deciding is computed.
+fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(BakeTarget, String)> {
+    if seen.iter().any(|s| s == name) || seen.len() > 64 {
+        return None;
+    }
+    seen.push(name.to_owned());
+    let defs: Vec<(&BakeFile, &BakeTarget)> = files
+        .iter()
+        .flat_map(|f| f.targets.iter().map(move |t| (*f, t)))
+        .filter(|(_, t)| t.name == name)
+        .collect();
+    let (first_file, first) = defs.first()?;
+    let at = format!("{}:{}", first_file.path, first.line);
+    let mut own = BakeTarget::default();
+    for (_, t) in &defs {
+        if !t.unresolved.is_empty() {
+            return None;
+        }
+        if !t.inherits.is_empty() {
+            own.inherits.clone_from(&t.inherits);
+        }
+        for (slot, value) in [
+            (&mut own.context, &t.context),
+            (&mut own.dockerfile, &t.dockerfile),
+            (&mut own.target, &t.target),
+        ] {
+            if value.is_some() {
+                slot.clone_from(value);
+            }
+        }
+    }
+    let mut result = BakeTarget::default();
+    for parent in &own.inherits {
+        let (p, _) = merged(files, parent, seen)?;
+        for (slot, value) in [
+            (&mut result.context, p.context),
+            (&mut result.dockerfile, p.dockerfile),
+            (&mut result.target, p.target),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+    }
+    for (slot, value) in [
+        (&mut result.context, own.context),
+        (&mut result.dockerfile, own.dockerfile),
+        (&mut result.target, own.target),
+    ] {
+        if value.is_some() {
+            *slot = value;
+        }
+    }
+    Some((result, at))
+}
+
+/// Shell commands of a `run:` script: continuations joined, split at `&&`, `||`, `;`, `|` and
+/// line ends, each as words with quotes removed.
+fn commands(script: &str) -> Vec<Vec<String>> {
+    let joined = compact_expressions(&script.replace("\\\n", " "));
+    joined
+        .split(['\n', ';', '|', '&'])
+        .map(|c| {
+            c.split_whitespace()
+                .map(|w| unquote(w).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// `${{ github.sha }}` → `${{github.sha}}`: an expression stays one word.
+fn compact_expressions(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut rest = script;
+    while let Some(at) = rest.find("${{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let end = after.find("}}").map_or(after.len(), |e| e + 2);
+        out.extend(after[..end].chars().filter(|c| !c.is_whitespace()));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Flags of `docker build` / `docker buildx bake` that take a value as the next word.
+const VALUE_FLAGS: &[&str] = &[
+    "-f",
+    "--file",
+    "-t",
+    "--tag",
+    "--target",
+    "--build-arg",
+    "--platform",
+    "--label",
+    "--secret",
+    "--ssh",
+    "--cache-from",
+    "--cache-to",
+    "-o",
+    "--output",
+    "--progress",
+    "--network",
+    "--iidfile",
+    "--metadata-file",
+    "--builder",
+    "--build-context",
+    "--add-host",
+    "--shm-size",
+    "--ulimit",
+    "--allow",
+    "--annotation",
+    "--attest",
+    "--call",
+    "--cgroup-parent",
+    "--set",
+    "--sbom",
+    "--provenance",
+    "--list",
+    "--var",
+    "-m",
+    "--memory",
+    "--isolation",
+];
+
+/// `docker build …` / `docker buildx build …` / `docker image build …`: the request, when
+/// its Dockerfile and context are literal.
+fn build_command(words: &[String]) -> Option<BuildRequest> {
+    let args = match words {
+        [d, b, rest @ ..] if d == "docker" && b == "build" => rest,
+        [d, x, b, rest @ ..]
+            if d == "docker" && (x == "buildx" || x == "image") && b == "build" =>
+        {
+            rest
+        }
+        _ => return None,
+    };
+    let (flags, positional) = split_args(args);
+    let value = |names: &[&str]| {
+        flags
+            .iter()
+            .rev()
+            .find(|(f, _)| names.contains(&f.as_str()))
+            .map(|(_, v)| v.clone())
+    };
+    let [context] = positional.as_slice() else {
+        return None;
+    };
+    let file = value(&["-f", "--file"]);
+    let target = value(&["--target"]);
+    if [Some(context.clone()), file.clone(), target.clone()]
+        .iter()
+        .flatten()
+        .any(|s| computed(s) || s == "-" || s.contains("://"))
+    {
+        return None;
+    }
+    let dockerfile = match file {
+        Some(f) => join_relative("", &f)?,
+        None => join_relative(context, "Dockerfile")?,
+    };
+    let tags = flags
+        .iter()
+        .filter(|(f, _)| f == "-t" || f == "--tag")
+        .map(|(_, v)| v.clone())
+        .collect();
+    Some(BuildRequest {
+        dockerfile,
+        target,
+        tags,
+    })
+}
+
+/// `(flag, value)` pairs (value empty for a boolean flag) and positional words.
+fn split_args(args: &[String]) -> (Vec<(String, String)>, Vec<String>) {
+    let (mut flags, mut positional) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < args.len() {
+        let w = &args[i];
+        if let Some((f, v)) = w.split_once('=').filter(|_| w.starts_with('-')) {
+            flags.push((f.to_owned(), v.to_owned()));
+        } else if VALUE_FLAGS.contains(&w.as_str()) {
+            flags.push((w.clone(), args.get(i + 1).cloned().unwrap_or_default()));
+            i += 1;
+        } else if w.starts_with('-') && w.len() > 1 {
+            flags.push((w.clone(), String::new()));
+        } else {
+            positional.push(w.clone());
+        }
+        i += 1;
+    }
+    (flags, positional)
+}
+
+/// The stages a `run:` script builds with `docker build` or `docker buildx bake`.
+pub(crate) fn built_by_script<'a>(script: &str, repo: &'a RepoFacts) -> Vec<Built<'a>> {
+    let mut out = Vec::new();
+    for words in commands(script) {
+        if let Some(r) = build_command(&words) {
+            let via = match &r.target {
+                Some(t) => format!("docker build --target {t} ({})", r.dockerfile),
+                None => format!("docker build ({})", r.dockerfile),
+            };
+            out.extend(lookup(repo, &r, via));
+            continue;
+        }
+        let args = match words.as_slice() {
+            [d, x, b, rest @ ..] if d == "docker" && x == "buildx" && b == "bake" => rest,
+            [d, b, rest @ ..] if d == "docker" && b == "bake" => rest,
+            _ => continue,
+        };
+        let (flags, positional) = split_args(args);
+        let files: Vec<String> = flags
+            .iter()
+            .filter(|(f, _)| f == "-f" || f == "--file")
+            .map(|(_, v)| v.clone())
+            .collect();
+        let targets = if positional.is_empty() {
+            vec!["default".to_owned()]
+        } else {
+            positional
+        };
+        out.extend(bake(repo, ".", &files, &targets));
+    }
+    out
+}
+
+/// The stages that building stage `index` runs: itself, the stage it is `FROM`, and the stages
+/// it copies or mounts `--from` (transitively). BuildKit builds exactly these.
+pub(crate) fn stages_needed(df: &Dockerfile, index: usize) -> Vec<usize> {
+    let mut needed = vec![index];
+    let mut at = 0;
+    while let Some(&i) = needed.get(at) {
+        at += 1;
+        let Some(stage) = df.stages.get(i) else {
+            continue;
+        };
+        let mut deps: Vec<usize> = df.earlier_stage(i).into_iter().collect();
+        for r in &stage.from_refs {
+            let by_index = r.value.parse::<usize>().ok().filter(|n| *n < i);
+            let by_alias = df.stages[..i].iter().rposition(|s| {
+                s.alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&r.value))
+            });
+            deps.extend(by_index.or(by_alias));
+        }
+        for d in deps {
+            if !needed.contains(&d) {
+                needed.push(d);
+            }
+        }
+    }
+    needed
+}
+
+/// An image a workflow builds from a Dockerfile of the repository and tags.
+#[derive(Debug)]
+pub(crate) struct TaggedImage<'a> {
+    /// The image name without tag or digest, normalised ([`image_name`]).
+    pub name: String,
+    pub tag: String,
+    pub dockerfile: &'a str,
+    pub workflow: &'a str,
+}
+
+/// Every literal tag a workflow gives an image it builds (`build-push-action`'s `tags:`,
+/// `docker build -t`).
+pub(crate) fn tagged_images(repo: &RepoFacts) -> Vec<TaggedImage<'_>> {
+    let mut out = Vec::new();
+    for wf in &repo.workflows {
+        let mut requests: Vec<BuildRequest> = wf
+            .action_inputs
+            .iter()
+            .filter(|s| s.uses_action("docker/build-push-action"))
+            .filter_map(build_push_request)
+            .collect();
+        for run in &wf.runs {
+            requests.extend(commands(&run.value).iter().filter_map(|w| build_command(w)));
+        }
+        for r in requests {
+            let Some(df) = repo.dockerfiles.iter().find(|d| d.path == r.dockerfile) else {
+                continue;
+            };
+            for tag in &r.tags {
+                if let Some(name) = image_name(tag) {
+                    out.push(TaggedImage {
+                        name,
+                        tag: tag.clone(),
+                        dockerfile: &df.path,
+                        workflow: &wf.path,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An image reference's repository, lowercased, without tag, digest, `docker.io/` or
+/// `library/`; `None` when the name itself is computed.
+pub(crate) fn image_name(reference: &str) -> Option<String> {
+    let r = reference.trim().to_ascii_lowercase();
+    let r = r.split('@').next().unwrap_or_default();
+    let name = match r.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => r,
+    };
+    if name.is_empty() || computed(name) {
+        return None;
+    }
+    let name = name
+        .strip_prefix("docker.io/")
+        .or_else(|| name.strip_prefix("index.docker.io/"))
+        .unwrap_or(name);
+    let name = name.strip_prefix("library/").unwrap_or(name);
+    Some(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::repo::BakeGroup;
+
+    fn df(path: &str, text: &str) -> Dockerfile {
+        crate::parse::dockerfile::parse(path, text).unwrap()
+    }
+
+    const SCAN: &str = "FROM golang:1 AS base\nRUN go install golang.org/x/vuln/cmd/govulncheck@v1\n\
+                        FROM base AS run\nRUN govulncheck ./...\nFROM scratch AS output\n\
+                        COPY --from=run /out /\n";
+
+    fn repo() -> RepoFacts {
+        RepoFacts {
+            dockerfiles: vec![
+                df("hack/govulncheck.Dockerfile", SCAN),
+                df("Dockerfile", "FROM a AS build\nRUN make\nFROM b AS lint\nRUN x\nFROM c\n"),
+            ],
+            bake_files: vec![crate::parse::bake::parse(
+                "docker-bake.hcl",
+                "group \"validate\" { targets = [\"vuln\"] }\ntarget \"_c\" { target = \"output\" }\n\
+                 target \"vuln\" {\n  inherits = [\"_c\"]\n  dockerfile = \"./hack/govulncheck.Dockerfile\"\n}\n",
+            )
+            .unwrap()],
+            ..RepoFacts::default()
+        }
+    }
+
+    fn step(uses: &str, with: &[(&str, &str)]) -> ActionInputs {
+        ActionInputs {
+            uses: uses.to_owned(),
+            line: 3,
+            with: with
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn bake_targets_resolve_through_groups_and_inherits() {
+        let repo = repo();
+        let built = built_by_step(
+            &step("docker/bake-action@v6", &[("targets", "validate")]),
+            &repo,
+        );
+        assert_eq!(built.len(), 1);
+        assert_eq!(built[0].dockerfile.path, "hack/govulncheck.Dockerfile");
+        assert_eq!(built[0].stage, 2);
+        assert!(
+            built[0].via.contains("docker-bake.hcl:3"),
+            "{}",
+            built[0].via
+        );
+        assert_eq!(stages_needed(built[0].dockerfile, 2), [2, 1, 0]);
+        // Undefined target, unknown file, computed name: nothing.
+        for with in [
+            vec![("targets", "nope")],
+            vec![("targets", "vuln"), ("files", "other.hcl")],
+            vec![("targets", "${{ matrix.t }}")],
+        ] {
+            assert!(built_by_step(&step("docker/bake-action@v6", &with), &repo).is_empty());
+        }
+        let by_script = built_by_script("docker buildx bake \\\n  --progress plain vuln", &repo);
+        assert_eq!(by_script.len(), 1);
+        let mut cyclic = repo.clone();
+        cyclic.bake_files[0].groups.push(BakeGroup {
+            name: "vuln".to_owned(),
+            targets: vec!["validate".to_owned()],
+            unresolved: false,
+        });
+        assert!(
+            built_by_step(
+                &step("docker/bake-action@v6", &[("targets", "vuln")]),
+                &cyclic
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn build_targets_resolve_to_their_stage() {
+        let repo = repo();
+        let built = built_by_step(
+            &step(
+                "docker/build-push-action@v6",
+                &[("file", "hack/govulncheck.Dockerfile"), ("target", "run")],
+            ),
+            &repo,
+        );
+        assert_eq!((built.len(), built[0].stage), (1, 1));
+        let built = built_by_script("docker build --target lint -t x:1 .", &repo);
+        assert_eq!(
+            (built[0].dockerfile.path.as_str(), built[0].stage),
+            ("Dockerfile", 1)
+        );
+        // No --target: the last stage.
+        assert_eq!(built_by_script("docker build .", &repo)[0].stage, 2);
+        assert!(built_by_script("docker build --target missing .", &repo).is_empty());
+        assert!(built_by_script("docker build --target $T .", &repo).is_empty());
+        assert!(built_by_script("docker build -f other/Dockerfile .", &repo).is_empty());
+    }
+
+    #[test]
+    fn tags_and_image_names() {
+        let mut repo = repo();
+        repo.workflows.push(crate::facts::repo::Workflow {
+            path: ".github/workflows/ci.yml".to_owned(),
+            runs: vec![crate::facts::repo::Located {
+                value: "docker build -t ghcr.io/acme/api:${{ github.sha }} -t acme/api:dev ."
+                    .to_owned(),
+                line: 4,
+            }],
+            action_inputs: vec![step(
+                "docker/build-push-action@v6",
+                &[("tags", "${{ steps.meta.outputs.tags }}")],
+            )],
+            ..Default::default()
+        });
+        let names: Vec<String> = tagged_images(&repo).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["ghcr.io/acme/api", "acme/api"]);
+        assert_eq!(
+            image_name("docker.io/library/nginx:1.27@sha256:abc").as_deref(),
+            Some("nginx")
+        );
+        assert_eq!(
+            image_name("localhost:5000/app").as_deref(),
+            Some("localhost:5000/app")
+        );
+        assert_eq!(image_name("${REGISTRY}/app:1"), None);
+    }
+}
