@@ -130,12 +130,7 @@ impl<'a> Env<'a> {
             dir,
             has_poetry_lock: has("poetry.lock"),
             has_composer_lock: has("composer.lock"),
-            with_dependencies: repo
-                .manifests
-                .iter()
-                .filter(|m| !m.dependencies.is_empty())
-                .map(|m| m.ecosystem)
-                .collect(),
+            with_dependencies: ecosystems_with_dependencies(repo, dir),
             nuget_locked_mode: nuget_locked_mode(repo),
         }
     }
@@ -169,6 +164,27 @@ impl<'a> Env<'a> {
         unpinned.dedup();
         Some(unpinned)
     }
+}
+
+/// Ecosystems whose manifests declare dependencies, as a build run from `dir` sees them. Where
+/// the directory holds manifests of an ecosystem, those decide: a .NET sample whose projects
+/// reference no packages restores nothing to lock, whatever other projects of the repository
+/// need. Where it holds none of that ecosystem, the build context is elsewhere (a Dockerfile
+/// under `docker/` built from the root), so every manifest of the repository counts.
+fn ecosystems_with_dependencies(repo: &RepoFacts, dir: &str) -> BTreeSet<Ecosystem> {
+    let inside = |m: &Manifest| dir.is_empty() || m.path.starts_with(&format!("{dir}/"));
+    let local: BTreeSet<Ecosystem> = repo
+        .manifests
+        .iter()
+        .filter(|m| inside(m))
+        .map(|m| m.ecosystem)
+        .collect();
+    repo.manifests
+        .iter()
+        .filter(|m| !m.dependencies.is_empty())
+        .filter(|m| inside(m) || !local.contains(&m.ecosystem))
+        .map(|m| m.ecosystem)
+        .collect()
 }
 
 /// `RestoreLockedMode=true` reaches a project from its own file or from the nearest
@@ -991,6 +1007,52 @@ mod tests {
         let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
         assert_eq!(status("worker/Dockerfile"), Some(Status::Fail));
         assert_eq!(status("Dockerfile"), Some(Status::Pass));
+    }
+
+    /// dotnet/dotnet-docker's samples: each sample's Dockerfile runs `dotnet restore` on a
+    /// project that references no packages, while one test project elsewhere does. Only a
+    /// build whose own directory holds a project with packages (or no project at all, so the
+    /// context is elsewhere) restores something to lock.
+    #[test]
+    fn dotnet_restore_is_judged_by_the_projects_of_the_build_context() {
+        use crate::facts::Facts;
+        use crate::facts::repo::{Dockerfile, Stage};
+        use crate::registry::run_one;
+        let mut repo = RepoFacts::default();
+        let mut plain = nuget_project("samples/aspnetapp/aspnetapp/aspnetapp.csproj", false);
+        plain.dependencies.clear();
+        repo.manifests = vec![
+            plain,
+            nuget_project("samples/complexapp/tests/tests.csproj", false),
+        ];
+        let dockerfile = |path: &str| {
+            let mut d = Dockerfile::default();
+            path.clone_into(&mut d.path);
+            d.stages = vec![Stage {
+                base: "mcr.microsoft.com/dotnet/sdk:10.0".to_owned(),
+                runs: vec![Located {
+                    value: "dotnet restore -a $TARGETARCH".to_owned(),
+                    line: 9,
+                }],
+                ..Stage::default()
+            }];
+            d
+        };
+        repo.dockerfiles = vec![
+            dockerfile("samples/aspnetapp/Dockerfile"),
+            dockerfile("samples/complexapp/Dockerfile"),
+            dockerfile("docker/Dockerfile"),
+        ];
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        let findings = run_one(&LockfileFrozenInstall, &Context::new(&facts));
+        let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
+        assert_eq!(status("samples/aspnetapp/Dockerfile"), None);
+        assert_eq!(status("samples/complexapp/Dockerfile"), Some(Status::Fail));
+        // No project beside it: built from elsewhere, so every project of the repository counts.
+        assert_eq!(status("docker/Dockerfile"), Some(Status::Fail));
     }
 
     #[test]

@@ -44,8 +44,16 @@ pub(super) fn dotnet(args: &[String], env: &Env<'_>) -> Option<Verdict> {
     if has(args, &["--locked-mode"]) {
         return strict("`--locked-mode` restores exactly packages.lock.json");
     }
+    let has_lockfile = env
+        .repo
+        .lockfiles
+        .iter()
+        .any(|l| l.ecosystem == Ecosystem::Nuget);
     match &env.nuget_locked_mode {
         Some(how) => strict(format!("restores in locked mode ({how})")),
+        None if !has_lockfile => loose(format!(
+            "`dotnet {sub}` resolves package versions afresh: no packages.lock.json is committed; set `RestorePackagesWithLockFile`, commit the lockfile and restore with `--locked-mode`"
+        )),
         None => loose(format!(
             "`dotnet {sub}` restores without locked mode and may rewrite packages.lock.json; add `--locked-mode` or set `RestoreLockedMode`"
         )),
