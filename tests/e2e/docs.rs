@@ -116,7 +116,9 @@ fn relative_links_of_the_readme_and_the_guides_resolve() {
 #[test]
 fn aws_guide_shows_the_current_iam_policy() {
     let page = std::fs::read_to_string(repo_root().join("docs/guide/aws.md")).unwrap();
-    let after = &page[page.find("**Permissions.**").expect("a Permissions paragraph")..];
+    let after = &page[page
+        .find("**Permissions.**")
+        .expect("a Permissions paragraph")..];
     let block = after
         .split("```json\n")
         .nth(1)
