@@ -134,3 +134,54 @@ fn agent(ca_file: Option<&str>, timeout: Duration) -> Result<Agent, String> {
 fn one_line(e: &ureq::Error) -> String {
     e.to_string().replace('\n', " ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(r: Result<Vec<u8>, Unread>) -> String {
+        match r {
+            Err(Unread::Failed(why)) => why,
+            Err(Unread::Absent(why)) => panic!("absent, not failed: {why}"),
+            Ok(bytes) => panic!("read {} bytes", bytes.len()),
+        }
+    }
+
+    /// A file over `[artifact] max_bytes` is an error naming the limit, never read whole.
+    #[test]
+    fn a_file_over_the_cap_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vouch-linux-amd64");
+        std::fs::write(&path, vec![0u8; 4096]).unwrap();
+        let client = Client::new(None, Duration::from_secs(5));
+        let why = failed(client.read(path.to_str().unwrap(), "app", 1024));
+        assert!(why.starts_with("app: ") && why.contains("limit"), "{why}");
+        assert_eq!(
+            client
+                .read(path.to_str().unwrap(), "app", 4096)
+                .unwrap()
+                .len(),
+            4096
+        );
+    }
+
+    /// A server that accepts the connection and never answers the TLS handshake ends at the
+    /// download deadline with an error (the test would hang without it).
+    #[test]
+    fn a_stalled_download_ends_at_the_deadline() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Holds the connection for a minute; the thread is left to end with the test binary.
+        std::thread::spawn(move || {
+            let (_socket, _) = listener.accept().unwrap();
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        let client = Client::new(None, Duration::from_millis(300));
+        let url = format!("https://127.0.0.1:{port}/vouch.tar.gz");
+        let why = failed(client.read(&url, "app", 1 << 20));
+        assert!(
+            why.starts_with("app: cannot download") && why.contains("timeout"),
+            "{why}"
+        );
+    }
+}
