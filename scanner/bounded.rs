@@ -88,6 +88,12 @@ pub fn read_file(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     read_within(path, cap)
 }
 
+/// A CA bundle named by `ca_file` (endpoints, PostgreSQL, artifact downloads), read within
+/// [`CONFIG_MAX`]: a FIFO or a huge file named there is refused, not read forever.
+pub fn read_ca_file(path: &str) -> Result<Vec<u8>, String> {
+    read_file(Path::new(path), CONFIG_MAX).map_err(|e| format!("cannot read ca_file {path}: {e}"))
+}
+
 /// [`read_file`] as UTF-8 text.
 pub fn read_text(path: &Path, cap: u64) -> Result<String, ReadError> {
     let bytes = read_file(path, cap)?;
@@ -291,6 +297,12 @@ mod tests {
         assert_eq!(
             read_file(&fifo, 10).unwrap_err().to_string(),
             "is a FIFO, not a regular file"
+        );
+        // A ca_file is read the same way (it was std::fs::read, which blocks on a FIFO).
+        let named = fifo.to_str().unwrap();
+        assert_eq!(
+            read_ca_file(named).unwrap_err(),
+            format!("cannot read ca_file {named}: is a FIFO, not a regular file")
         );
         assert!(matches!(
             read_file(&dir.path().join("none"), 10),

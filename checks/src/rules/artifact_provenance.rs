@@ -52,13 +52,8 @@ and the invocation.
 
 static JUDGED: Judged = Judged {
     noun: "provenance",
-    trust_configured: |settings| {
-        settings.has_trust()
-            && !settings.trusted_builders.is_empty()
-            && !settings.source_repositories.is_empty()
-    },
-    no_trust: "it needs a trusted key or identity ([image] keys, [[image.identities]]), \
-               [image] trusted_builders and [[image.source_repositories]]",
+    trust_configured: super::image_provenance::provenance_trust_configured,
+    no_trust: super::image_provenance::NO_PROVENANCE_TRUST,
     counts: super::image_provenance::trusted_provenance,
     describe,
     uncounted: "no verified SLSA provenance from a trusted builder and source",

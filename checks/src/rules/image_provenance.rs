@@ -55,13 +55,8 @@ and commit, and the invocation.
 static JUDGED: Judged = Judged {
     noun: "provenance attestation",
     tag_suffix: "att",
-    trust_configured: |settings| {
-        settings.has_trust()
-            && !settings.trusted_builders.is_empty()
-            && !settings.source_repositories.is_empty()
-    },
-    no_trust: "it needs a trusted key or identity ([image] keys, [[image.identities]]), \
-               [image] trusted_builders and [[image.source_repositories]]",
+    trust_configured: provenance_trust_configured,
+    no_trust: NO_PROVENANCE_TRUST,
     evidence: |image| &image.attestations,
     counts: trusted_provenance,
     describe,
@@ -77,6 +72,18 @@ impl Check for ImageProvenance {
         judge_images(cx, out, &JUDGED);
     }
 }
+
+/// Provenance is judged only with a trusted signer, trusted builders and source repositories
+/// configured (for images and release artifacts alike).
+pub(crate) fn provenance_trust_configured(settings: &ImageSettings) -> bool {
+    settings.has_trust()
+        && !settings.trusted_builders.is_empty()
+        && !settings.source_repositories.is_empty()
+}
+
+/// Why provenance cannot be judged when [`provenance_trust_configured`] is false.
+pub(crate) const NO_PROVENANCE_TRUST: &str = "it needs a trusted key or identity ([image] keys, \
+     [[image.identities]]), [image] trusted_builders and [[image.source_repositories]]";
 
 /// A verified attestation counts when it is SLSA provenance from a trusted builder and source.
 pub(crate) fn trusted_provenance(entry: &Verified, settings: &ImageSettings) -> Result<(), String> {

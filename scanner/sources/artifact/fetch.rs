@@ -3,11 +3,10 @@
 //! one deadline for the whole request; the body read within the cap).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ureq::Agent;
-use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::tls::{TlsConfig, TlsProvider};
 
 use crate::bounded::{self, ReadError};
 
@@ -96,25 +95,8 @@ fn read_file(path: &Path, shown: &str, cap: u64) -> Result<Vec<u8>, Unread> {
 /// An agent that verifies servers against `ca_file` or the system roots, refuses plain HTTP
 /// (a redirect to `http://` included), follows a few redirects and reports every status.
 fn agent(ca_file: Option<&str>, timeout: Duration) -> Result<Agent, String> {
-    let roots = match ca_file {
-        None => RootCerts::PlatformVerifier,
-        Some(path) => {
-            let pem = bounded::read_file(Path::new(path), bounded::CONFIG_MAX)
-                .map_err(|e| format!("[artifact] ca_file {path}: {e}"))?;
-            let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect();
-            if certs.is_empty() {
-                return Err(format!(
-                    "[artifact] ca_file {path} holds no PEM certificate"
-                ));
-            }
-            RootCerts::Specific(Arc::new(certs))
-        }
-    };
+    let roots =
+        crate::sources::endpoint::root_certs(ca_file).map_err(|e| format!("[artifact] {e}"))?;
     let tls = TlsConfig::builder()
         .provider(TlsProvider::NativeTls)
         .root_certs(roots)

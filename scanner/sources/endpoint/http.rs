@@ -130,28 +130,29 @@ impl Agents {
 
 /// An agent that verifies the server against `ca_file` or the system roots.
 fn https_agent(ca_file: Option<&str>, timeout: Duration) -> Result<Agent, String> {
-    let roots = match ca_file {
-        None => RootCerts::PlatformVerifier,
-        Some(path) => {
-            let pem =
-                std::fs::read(path).map_err(|e| format!("cannot read ca_file {path}: {e}"))?;
-            let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect();
-            if certs.is_empty() {
-                return Err(format!("ca_file {path} holds no PEM certificate"));
-            }
-            RootCerts::Specific(Arc::new(certs))
-        }
-    };
     let tls = TlsConfig::builder()
         .provider(TlsProvider::NativeTls)
-        .root_certs(roots)
+        .root_certs(root_certs(ca_file)?)
         .build();
     Ok(base_config(timeout).tls_config(tls).build().into())
+}
+
+/// The roots a ureq client trusts: the certificates of `ca_file`, or the system's.
+pub(crate) fn root_certs(ca_file: Option<&str>) -> Result<RootCerts, String> {
+    let Some(path) = ca_file else {
+        return Ok(RootCerts::PlatformVerifier);
+    };
+    let pem = crate::bounded::read_ca_file(path)?;
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(format!("ca_file {path} holds no PEM certificate"));
+    }
+    Ok(RootCerts::Specific(Arc::new(certs)))
 }
 
 /// The response (headers redacted) and its body, unread.

@@ -11,6 +11,8 @@ use checks::Settings;
 #[cfg(feature = "endpoint")]
 mod http;
 #[cfg(feature = "endpoint")]
+pub(crate) use http::root_certs;
+#[cfg(feature = "endpoint")]
 mod probe;
 #[cfg(feature = "endpoint")]
 mod rate_limit;

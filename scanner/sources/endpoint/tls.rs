@@ -415,7 +415,7 @@ pub fn verifier(ca_file: Option<&str>) -> Result<SslConnector, String> {
 
 /// A store trusting exactly the certificates of a PEM file.
 fn ca_store(path: &str) -> Result<openssl::x509::store::X509Store, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {path}: {e}"))?;
+    let pem = crate::bounded::read_ca_file(path)?;
     let certs = X509::stack_from_pem(&pem).map_err(|e| {
         format!(
             "ca_file {path} is not PEM certificates: {}",

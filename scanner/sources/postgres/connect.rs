@@ -441,9 +441,8 @@ fn webpki_verifier(
     provider: &Arc<CryptoProvider>,
 ) -> Result<Arc<WebPkiServerVerifier>, String> {
     let mut roots = RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(ca_file)
-        .map_err(|e| format!("cannot read ca_file {ca_file}: {e}"))?;
-    for cert in certs {
+    let pem = crate::bounded::read_ca_file(ca_file)?;
+    for cert in CertificateDer::pem_slice_iter(&pem) {
         let cert = cert.map_err(|e| format!("ca_file {ca_file} is not PEM: {e}"))?;
         roots
             .add(cert)
