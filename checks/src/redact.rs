@@ -73,6 +73,18 @@ impl ParseError {
         Self::new("YAML", line, column, strip_position(&message))
     }
 
+    /// An HCL error (`hcl-rs`): its display draws the offending source line; only the
+    /// parser's message and position are kept.
+    pub fn hcl(e: &hcl::Error) -> Self {
+        match e {
+            hcl::Error::Parse(parse) => {
+                let at = parse.location();
+                Self::new("HCL", at.line(), at.column(), parse.message())
+            }
+            other => Self::new("HCL", 0, 0, &other.to_string()),
+        }
+    }
+
     /// A JSON5 error: the `json5` crate's message is a whole pest report with the source line
     /// drawn in it; only the `= expected …` line is kept.
     pub fn json5(e: &json5::Error) -> Self {

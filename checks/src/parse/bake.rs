@@ -10,6 +10,7 @@ use hcl::{Body, Expression};
 use serde_json::Value;
 
 use crate::facts::repo::{BakeFile, BakeGroup, BakeTarget};
+use crate::redact::ParseError;
 
 /// Attributes that decide what a target builds; a non-literal value of one is unresolved.
 const DECIDING: &[&str] = &[
@@ -31,7 +32,7 @@ pub fn parse(path: &str, text: &str) -> Result<BakeFile, String> {
     if path.to_ascii_lowercase().ends_with(".json") {
         return parse_json(path, text);
     }
-    let body: Body = hcl::parse(text).map_err(|e| format!("invalid HCL: {e}"))?;
+    let body: Body = hcl::parse(text).map_err(|e| ParseError::hcl(&e).to_string())?;
     let mut file = BakeFile {
         path: path.to_owned(),
         ..BakeFile::default()
@@ -118,7 +119,7 @@ fn line_of(text: &str, kind: &str, name: &str) -> u32 {
 
 /// The JSON form: `{"target": {"name": {...}}, "group": {"name": {"targets": [...]}}}`.
 fn parse_json(path: &str, text: &str) -> Result<BakeFile, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| ParseError::json(&e).to_string())?;
     let mut file = BakeFile {
         path: path.to_owned(),
         ..BakeFile::default()
@@ -231,6 +232,30 @@ target "lint" {
         assert_eq!(lint.dockerfile, None);
         assert_eq!(lint.unresolved, ["dockerfile"]);
         assert!(parse("docker-bake.hcl", "target \"x\" {").is_err());
+        // Deep nesting is refused by the parser's own depth limit, not by overflowing the stack.
+        let deep = format!(
+            "target \"x\" {{\n  args = {}{}\n}}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(parse("docker-bake.hcl", &deep).is_err());
+        // A malformed line's value (here a password no detector knows) is never quoted.
+        for (name, text) in [
+            (
+                "docker-bake.hcl",
+                "target \"x\" {\n  args = { DB_PASSWORD = \"Wr0ngHorse_9\" \n",
+            ),
+            (
+                "docker-bake.json",
+                "{\"target\": {\"x\": {\"args\": {\"DB_PASSWORD\": Wr0ngHorse_9}}}}",
+            ),
+        ] {
+            let err = parse(name, text).unwrap_err();
+            assert!(
+                err.starts_with("invalid ") && !err.contains("Wr0ngHorse"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

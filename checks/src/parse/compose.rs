@@ -7,6 +7,7 @@ use serde_norway::Value;
 
 use super::LineIndex;
 use crate::facts::repo::{ComposeFile, ComposeService};
+use crate::redact::ParseError;
 
 /// Compose's file names: `compose.yaml`, `docker-compose.yml`, and their variants
 /// (`compose.prod.yaml`, `docker-compose-dev.yml`, `docker-compose.override.yml`).
@@ -19,7 +20,7 @@ pub fn is_compose_file(lower_name: &str) -> bool {
 }
 
 pub fn parse(path: &str, text: &str) -> Result<ComposeFile, String> {
-    let doc: Value = serde_norway::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc: Value = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     let mut file = ComposeFile {
         path: path.to_owned(),
         services: Vec::new(),
@@ -84,6 +85,17 @@ fn resolve(dir: &str, context: &str, dockerfile: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A malformed line's value is never quoted in the error (it may be a password).
+    #[test]
+    fn errors_quote_no_input() {
+        let yaml = "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: \"Wr0ngHorse_9\n    image: [postgres\n";
+        let err = parse("compose.yaml", yaml).unwrap_err();
+        assert!(
+            err.starts_with("invalid YAML") && !err.contains("Wr0ngHorse"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn services_that_build_name_their_dockerfile() {

@@ -31,8 +31,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sigstore::crypto::{CosignVerificationKey, Signature};
-use x509_cert::Certificate;
-use x509_cert::der::{Decode, Encode};
 
 use super::keyless::{Keyless, LogKey, hex};
 use super::verify::{Key, pae};
@@ -169,15 +167,7 @@ fn keyless_signer(
     chain: &[CertificateDer<'static>],
     keyless: &Keyless,
 ) -> Result<String, String> {
-    let certificate =
-        Certificate::from_der(leaf).map_err(|e| format!("certificate is not X.509: {e}"))?;
-    let key = certificate
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .ok()
-        .and_then(|spki| CosignVerificationKey::try_from_der(&spki).ok())
-        .ok_or("certificate key is not a supported signing key")?;
+    let (certificate, key) = super::keyless::leaf_key(leaf)?;
     content.verify_with(&key)?;
     let entry = material.entry()?;
     let logged = entry.verify(keyless.log_keys())?;

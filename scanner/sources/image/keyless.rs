@@ -178,15 +178,7 @@ impl Keyless {
             annotations.get(CHAIN_ANNOTATION),
             signed_at,
         )?;
-        let certificate = Certificate::from_der(leaf.contents())
-            .map_err(|e| format!("certificate is not X.509: {e}"))?;
-        let key = certificate
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .ok()
-            .and_then(|spki| CosignVerificationKey::try_from_der(&spki).ok())
-            .ok_or("certificate key is not a supported signing key")?;
+        let (certificate, key) = leaf_key(leaf.contents())?;
         key.verify_signature(Signature::Raw(&signature), payload)
             .map_err(|_| "signature does not verify with its certificate's key".to_owned())?;
         self.trusted_identity(&certificate)
@@ -300,6 +292,20 @@ impl Keyless {
 }
 
 /// The certificate's subject alternative name (e-mail or URI) and its Fulcio OIDC issuer.
+/// A signing certificate (DER) and the key it certifies, for the signature's check.
+pub(crate) fn leaf_key(der: &[u8]) -> Result<(Certificate, CosignVerificationKey), String> {
+    let certificate =
+        Certificate::from_der(der).map_err(|e| format!("certificate is not X.509: {e}"))?;
+    let key = certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .ok()
+        .and_then(|spki| CosignVerificationKey::try_from_der(&spki).ok())
+        .ok_or("certificate key is not a supported signing key")?;
+    Ok((certificate, key))
+}
+
 fn identity_of(certificate: &Certificate) -> Result<(String, String), String> {
     let tbs = certificate.tbs_certificate();
     let san = tbs
