@@ -174,14 +174,7 @@ fn explain_check(check: &dyn Check) -> String {
         m.severity,
         m.source.as_str()
     );
-    let _ = writeln!(s, "{}\n", m.docs.trim());
-    let _ = writeln!(s, "## Controls");
-    for id in m.controls {
-        if let Some(c) = catalog().control(id) {
-            let _ = writeln!(s, "- {} {}", c.id, c.title);
-            write_references(&mut s, c, "  ");
-        }
-    }
+    s.push_str(&reports::render::check_help(check));
     s
 }
 
@@ -212,16 +205,16 @@ fn explain_control(c: &Control) -> String {
         }
     }
     let _ = writeln!(s, "## Framework references");
-    write_references(&mut s, c, "");
+    write_references(&mut s, c);
     s
 }
 
-fn write_references(s: &mut String, c: &Control, indent: &str) {
+fn write_references(s: &mut String, c: &Control) {
     for (key, ids) in &c.frameworks {
         let name = catalog()
             .framework(key)
             .map_or_else(|| key.clone(), |f| format!("{} {}", f.name, f.version));
-        let _ = writeln!(s, "{indent}- {name}: {}", ids.join(", "));
+        let _ = writeln!(s, "- {name}: {}", ids.join(", "));
     }
 }
 

@@ -1,5 +1,3 @@
-use std::fmt::Write;
-
 use checks::catalog::{Catalog, Mode};
 use checks::facts::attestation::Attestation;
 use checks::settings::Waiver;
@@ -237,13 +235,7 @@ fn fingerprint(f: &Finding) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let digest = h.finalize();
-    digest[..16]
-        .iter()
-        .fold(String::with_capacity(32), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hex::encode(&h.finalize()[..16])
 }
 
 fn count(statuses: impl Iterator<Item = FindingStatus>) -> Summary {

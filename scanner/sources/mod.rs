@@ -26,3 +26,66 @@ pub static ALL: &[&dyn Source] = &[
     &image::Images,
     &artifact::Artifacts,
 ];
+
+/// An error and its causes on one line, `outer: inner: root cause`: client libraries hide the
+/// cause that says what happened ("connection refused") levels down. A cause whose text is
+/// already said is skipped (many errors repeat their source in their own message); runs of
+/// whitespace and line breaks become one space. Display forms only: the Debug forms of SDK
+/// errors carry raw responses.
+pub(crate) fn cause_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+
+    /// An error with a message and an optional source.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn cause_chain_joins_causes_once_on_one_line() {
+        let err = Layer(
+            "error sending request",
+            Some(Box::new(Layer(
+                "client error (Connect)",
+                Some(Box::new(Layer("Connection\nrefused", None))),
+            ))),
+        );
+        assert_eq!(
+            super::cause_chain(&err),
+            "error sending request: client error (Connect): Connection refused"
+        );
+        let repeats = Layer(
+            "timed out: deadline has elapsed",
+            Some(Box::new(Layer("deadline has elapsed", None))),
+        );
+        assert_eq!(
+            super::cause_chain(&repeats),
+            "timed out: deadline has elapsed"
+        );
+    }
+}

@@ -16,7 +16,7 @@ mod tenancy;
 use checks::Settings;
 use checks::facts::Collection;
 use checks::facts::pg::{Database, Origin};
-use checks::facts::pg_live::{LiveState, is_audit_table};
+use checks::facts::pg_live::{AuditTables, LiveState};
 use checks::settings::{PostgresSettings, PostgresTarget};
 use futures_util::StreamExt;
 
@@ -220,14 +220,11 @@ async fn verify_chains(
             .iter()
             .any(|p| p.table == q && p.kind == "partition")
     };
+    let audit = AuditTables::new(&pg.effective_audit_tables());
     let mut chains = Vec::new();
     for (oid, table) in &tables.by_oid {
         let qualified = table.qualified_name();
-        // An explicit `audit_tables = []` means none (is_audit_table reads [] as the defaults).
-        let audit = pg.audit_tables.as_deref();
-        let is_audit = audit.is_none_or(|a| !a.is_empty())
-            && is_audit_table(audit.unwrap_or_default(), &table.schema, &table.name);
-        if is_partition(&qualified) || !is_audit {
+        if is_partition(&qualified) || !audit.matches(&table.name, &qualified) {
             continue;
         }
         let chain = match catalog::primary_key(client, *oid).await {

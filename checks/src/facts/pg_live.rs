@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Location;
 
-use crate::settings::DEFAULT_AUDIT_TABLES;
-
 /// The live-only part of one database's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -186,28 +184,28 @@ pub struct BrokenRow {
     pub found: String,
 }
 
-/// Whether `name` (`schema.table` or bare) matches a configured audit-table glob, or the
-/// defaults when none is configured. Used by the collector to choose which chains to walk.
-pub fn is_audit_table(configured: &[String], schema: &str, name: &str) -> bool {
-    let qualified = format!("{schema}.{name}");
-    let matches = |pattern: &str| {
-        let target = if pattern.contains('.') {
-            qualified.as_str()
-        } else {
-            name
-        };
-        glob_match(pattern, target)
-    };
-    if configured.is_empty() {
-        DEFAULT_AUDIT_TABLES.iter().any(|p| matches(p))
-    } else {
-        configured.iter().any(|p| matches(p))
-    }
-}
+/// Which tables are audit tables: one rule for the collector (whose hash chains it walks) and
+/// the checks (which tables they judge as audit tables). A glob matches the bare table name or
+/// `schema.name`; patterns come from `PostgresSettings::effective_audit_tables` (unset: the
+/// defaults; an empty list: none). A pattern that does not compile matches nothing (settings
+/// validation reports it).
+#[derive(Debug, Clone)]
+pub struct AuditTables(globset::GlobSet);
 
-/// `*` matches any run of characters; everything else literally.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    globset::Glob::new(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
+impl AuditTables {
+    pub fn new(patterns: &[String]) -> AuditTables {
+        let mut set = globset::GlobSetBuilder::new();
+        for p in patterns {
+            if let Ok(glob) = globset::Glob::new(p) {
+                set.add(glob);
+            }
+        }
+        AuditTables(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+    }
+
+    pub fn matches(&self, name: &str, qualified: &str) -> bool {
+        self.0.is_match(name) || self.0.is_match(qualified)
+    }
 }
 
 #[cfg(test)]
@@ -216,12 +214,16 @@ mod tests {
 
     #[test]
     fn audit_table_matching() {
-        assert!(is_audit_table(&[], "public", "audit_events"));
-        assert!(is_audit_table(&[], "app", "billing_audit"));
-        assert!(!is_audit_table(&[], "public", "orders"));
-        let cfg = vec!["app.events".to_owned()];
-        assert!(is_audit_table(&cfg, "app", "events"));
-        assert!(!is_audit_table(&cfg, "public", "events"));
-        assert!(!is_audit_table(&cfg, "public", "audit_events"));
+        let defaults = AuditTables::new(
+            &crate::settings::PostgresSettings::default().effective_audit_tables(),
+        );
+        assert!(defaults.matches("audit_events", "public.audit_events"));
+        assert!(defaults.matches("billing_audit", "app.billing_audit"));
+        assert!(!defaults.matches("orders", "public.orders"));
+        let qualified = AuditTables::new(&["app.events".to_owned()]);
+        assert!(qualified.matches("events", "app.events"));
+        assert!(!qualified.matches("events", "public.events"));
+        assert!(!qualified.matches("audit_events", "public.audit_events"));
+        assert!(!AuditTables::new(&[]).matches("audit_events", "public.audit_events"));
     }
 }

@@ -9,6 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use crate::facts::pg::{Database, Grant, Origin, Policy, Role, Table, Unparsed};
+use crate::facts::pg_live::AuditTables;
 use crate::model::{Context, Findings, Location};
 use crate::settings::PostgresSettings;
 
@@ -21,7 +22,7 @@ pub(crate) struct Scope<'a> {
     include: GlobSet,
     exclude: GlobSet,
     global: GlobSet,
-    audit: GlobSet,
+    audit: AuditTables,
     /// Tables that are tenant tables only through a foreign-key chain (`tenant_paths`): the
     /// first link of the shortest chain, by `schema.table`.
     paths: BTreeMap<String, PathStep>,
@@ -64,7 +65,7 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
             include: globs(&settings.include_tables),
             exclude: globs(&settings.exclude_tables),
             global: globs(&settings.global_tables),
-            audit: globs(&settings.effective_audit_tables()),
+            audit: AuditTables::new(&settings.effective_audit_tables()),
             paths: BTreeMap::new(),
             settings,
         });
@@ -447,7 +448,7 @@ impl<'a> Scope<'a> {
     }
 
     pub fn is_audit_table(&self, t: &Table) -> bool {
-        self.audit.is_match(&t.name) || self.audit.is_match(t.qualified_name())
+        self.audit.matches(&t.name, &t.qualified_name())
     }
 
     pub fn audit_tables(&self) -> impl Iterator<Item = &Table> {

@@ -13,6 +13,29 @@ pub mod text;
 #[cfg(test)]
 pub(crate) mod sample;
 
+/// A check's own docs, then the controls it serves with their framework references: the body
+/// of `vouch explain CHECK` and the help of the check's SARIF rule.
+pub fn check_help(check: &dyn checks::Check) -> String {
+    use std::fmt::Write as _;
+    let catalog = checks::catalog::catalog();
+    let m = check.meta();
+    let mut s = format!("{}\n\n## Controls\n", m.docs.trim());
+    for id in m.controls {
+        let Some(c) = catalog.control(id) else {
+            let _ = writeln!(s, "- {id}");
+            continue;
+        };
+        let _ = writeln!(s, "- {} {}", c.id, c.title);
+        for (key, refs) in &c.frameworks {
+            let name = catalog
+                .framework(key)
+                .map_or_else(|| key.clone(), |f| format!("{} {}", f.name, f.version));
+            let _ = writeln!(s, "  - {name}: {}", refs.join(", "));
+        }
+    }
+    s
+}
+
 /// The repository in one line: remote, branch, commit, dirty state; or how a plain directory
 /// was read.
 pub fn repository_line(repo: &crate::RepositoryProvenance) -> String {

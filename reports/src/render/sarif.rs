@@ -11,7 +11,6 @@
 
 use std::fmt::Write;
 
-use checks::catalog::catalog;
 use checks::{Check, Location, Severity};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value, json};
@@ -209,7 +208,7 @@ fn rule_index(checks: &[&dyn Check], id: &str) -> Option<usize> {
 
 fn rule(check: &dyn Check) -> Value {
     let m = check.meta();
-    let help = help_markdown(check);
+    let help = super::check_help(check);
     let mut tags = vec!["security".to_owned(), m.source.as_str().to_owned()];
     tags.extend(m.controls.iter().map(|c| (*c).to_owned()));
     let mut rule = json!({
@@ -242,27 +241,6 @@ fn help_uri(id: &str) -> Option<String> {
             repository.trim_end_matches('/')
         )
     })
-}
-
-/// What `vouch explain` shows: the check's docs, then the controls it serves with their
-/// framework references.
-fn help_markdown(check: &dyn Check) -> String {
-    let m = check.meta();
-    let mut s = format!("{}\n\n## Controls\n", m.docs.trim());
-    for id in m.controls {
-        let Some(c) = catalog().control(id) else {
-            let _ = writeln!(s, "- {id}");
-            continue;
-        };
-        let _ = writeln!(s, "- {} {}", c.id, c.title);
-        for (key, refs) in &c.frameworks {
-            let name = catalog()
-                .framework(key)
-                .map_or_else(|| key.clone(), |f| format!("{} {}", f.name, f.version));
-            let _ = writeln!(s, "  - {name}: {}", refs.join(", "));
-        }
-    }
-    s
 }
 
 /// The first paragraph of the docs' "Why" section, or the title when there is none.

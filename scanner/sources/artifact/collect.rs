@@ -10,13 +10,13 @@ use checks::facts::image::Evidence;
 use checks::settings::ArtifactTarget;
 use futures_util::StreamExt;
 use futures_util::stream;
-use sha2::{Digest, Sha256};
 
 use super::fetch::{Client, Unread};
 use super::{BUNDLE_MAX, fetch_display, unreadable};
 use crate::engine::Progress;
+use crate::pack::sha256_hex;
 use crate::sources::image::bundle::{self, Subject, Trust};
-use crate::sources::image::keyless::{Keyless, hex};
+use crate::sources::image::keyless::Keyless;
 use crate::sources::image::verify::Key;
 
 /// What one collection run produced.
@@ -99,7 +99,7 @@ impl Run {
                 return unreadable(target, format!("{}: {why}", target.name));
             }
         };
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let sha256 = sha256_hex(&bytes);
         let candidates = target.bundle_candidates();
         let mut artifact = Artifact {
             name: target.name.clone(),

@@ -224,20 +224,10 @@ mod collector {
         }
     }
 
-    /// `outer: inner: cause`, Display only: the SDK's Debug forms carry raw responses.
+    /// The cause chain, cut: long parser messages say what happened in their first words.
     fn cause_chain(err: &(dyn StdError + 'static)) -> String {
-        /// Long parser messages are cut; the code and the first words say what happened.
         const MAX: usize = 300;
-        let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            let next = cause.to_string();
-            if !text.contains(&next) {
-                text.push_str(": ");
-                text.push_str(&next);
-            }
-            source = cause.source();
-        }
+        let mut text = crate::sources::cause_chain(err);
         if text.len() > MAX {
             let cut = (0..=MAX)
                 .rev()

@@ -32,8 +32,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sigstore::crypto::{CosignVerificationKey, Signature};
 
-use super::keyless::{Keyless, LogKey, hex};
+use super::keyless::{Keyless, LogKey};
 use super::verify::{Key, pae};
+use crate::pack::sha256_hex;
 
 /// `application/vnd.dev.sigstore.bundle+json;version=0.x` and `…bundle.v0.3+json`.
 pub const MEDIA_TYPE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
@@ -425,7 +426,11 @@ impl Content {
                 ))
             };
         }
-        let claimed = self.message_digest.as_deref().map(hex).unwrap_or_default();
+        let claimed = self
+            .message_digest
+            .as_deref()
+            .map(hex::encode)
+            .unwrap_or_default();
         if claimed != subject.sha256 {
             return Err(format!(
                 "message signature is for another artifact (sha256 {claimed})"
@@ -530,7 +535,7 @@ impl TlogEntry {
             .ok_or_else(|| {
                 format!(
                     "log entry is from log {} whose key is not in trust_root",
-                    hex(&log_id)
+                    hex::encode(&log_id)
                 )
             })?;
         let body = b64(&self.canonicalized_body, "log entry body")?;
@@ -551,7 +556,7 @@ impl TlogEntry {
             // The log signs its own base64 of the body; re-encoding normalises the bundle's.
             "body": STANDARD.encode(&body),
             "integratedTime": self.integrated_time.0,
-            "logID": hex(&log_id),
+            "logID": hex::encode(&log_id),
             "logIndex": self.log_index.0,
         });
         let canonical = serde_json::to_vec(&signed).map_err(|e| e.to_string())?;
@@ -603,7 +608,7 @@ impl TlogEntry {
                 vec![text("/spec/signature/publicKey/content").to_owned()],
                 (
                     text("/spec/data/hash/value"),
-                    content.message_digest.as_deref().map(hex),
+                    content.message_digest.as_deref().map(hex::encode),
                 ),
             ),
             "dsse" => {
@@ -669,10 +674,6 @@ impl TlogEntry {
         }
         Ok(())
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 impl Proof {

@@ -220,7 +220,7 @@ impl Keyless {
         let logged_hash = body
             .pointer("/spec/data/hash/value")
             .and_then(|v| v.as_str());
-        let payload_hash = hex(&Sha256::digest(payload));
+        let payload_hash = crate::pack::sha256_hex(payload);
         if logged_signature.as_deref() != Some(signature) || logged_hash != Some(&payload_hash) {
             return Err("Rekor entry is for another signature or payload".to_owned());
         }
@@ -336,12 +336,4 @@ fn identity_of(certificate: &Certificate) -> Result<(String, String), String> {
     });
     let issuer = issuer.ok_or("certificate has no Fulcio OIDC issuer extension")?;
     Ok((san, issuer))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }

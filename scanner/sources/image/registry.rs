@@ -12,6 +12,7 @@ use oci_client::manifest::{ImageIndexEntry, OciDescriptor, OciImageManifest, Oci
 use oci_client::{Client, Reference};
 
 use super::docker_config::Credentials;
+use crate::sources::cause_chain;
 
 /// Signature and attestation blobs above this size are not read (a signature is a few hundred
 /// bytes; a large SBOM a few MiB).
@@ -183,30 +184,11 @@ fn describe(error: &OciDistributionError) -> String {
             format!("access denied: {envelope}")
         }
         OciDistributionError::RequestError(e) if e.is_timeout() => {
-            format!("registry timed out: {}", chain(e))
+            format!("registry timed out: {}", cause_chain(e))
         }
         OciDistributionError::RequestError(e) if e.is_connect() => {
-            format!("registry unreachable: {}", chain(e))
+            format!("registry unreachable: {}", cause_chain(e))
         }
-        other => one_line(&chain(other)),
+        other => cause_chain(other),
     }
-}
-
-/// An error and its causes, joined (reqwest hides "connection refused" two levels down).
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    one_line(&text)
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,12 +1,13 @@
 //! From a `[[target.kube]]` to a working client: kubeconfig, context, timeouts, and the server
 //! version (the first request, which tells "cannot read this cluster at all" from list faults).
 
-use std::error::Error as StdError;
 use std::time::Duration;
 
 use checks::facts::kube::Cluster;
 use checks::settings::{DEFAULT_KUBE_TIMEOUT_SECS, KubeTarget};
 use kube::Client;
+
+use crate::sources::cause_chain;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 /// A client for one context, with what the facts record about it.
@@ -57,7 +58,7 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
         .map_err(|e| {
             Failure::new(
                 Some(&context),
-                format!("{origin}, context `{context}`: {}", chain(&e)),
+                format!("{origin}, context `{context}`: {}", cause_chain(&e)),
             )
         })?;
     let timeout = Duration::from_secs(target.timeout.unwrap_or(DEFAULT_KUBE_TIMEOUT_SECS));
@@ -73,7 +74,7 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
     let client = Client::try_from(config).map_err(|e| Failure {
         context: Some(context.clone()),
         server: server.clone(),
-        cause: format!("cannot build a client for {server}: {}", chain(&e)),
+        cause: format!("cannot build a client for {server}: {}", cause_chain(&e)),
     })?;
     let version = match client.apiserver_version().await {
         Ok(info) => info.git_version,
@@ -102,7 +103,7 @@ fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, String), Failure>
     match &target.kubeconfig {
         Some(path) => Kubeconfig::read_from(path)
             .map(|k| (k, format!("kubeconfig {path}")))
-            .map_err(|e| Failure::new(context, format!("kubeconfig {path}: {}", chain(&e)))),
+            .map_err(|e| Failure::new(context, format!("kubeconfig {path}: {}", cause_chain(&e)))),
         None => Kubeconfig::read()
             .map(|k| (k, "the default kubeconfig".to_owned()))
             .map_err(|e| {
@@ -110,7 +111,7 @@ fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, String), Failure>
                     context,
                     format!(
                         "no usable kubeconfig (KUBECONFIG or ~/.kube/config): {}",
-                        chain(&e)
+                        cause_chain(&e)
                     ),
                 )
             }),
@@ -165,30 +166,17 @@ pub(super) fn describe(e: &kube::Error) -> String {
                 404 => "not found",
                 _ => "refused",
             };
-            one_line(&format!("{what} ({}): {}", status.code, status.message))
+            let message = status
+                .message
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!("{what} ({}): {message}", status.code)
         }
         // The transport's own chain, without kube's "ServiceError:" wrapper.
-        kube::Error::Service(cause) => chain(&**cause),
-        other => chain(other),
+        kube::Error::Service(cause) => cause_chain(&**cause),
+        other => cause_chain(other),
     }
-}
-
-/// `error: cause: root cause`, skipping a cause whose text its parent already contains.
-pub(super) fn chain(e: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.last().is_some_and(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    one_line(&parts.join(": "))
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

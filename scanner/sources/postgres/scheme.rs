@@ -4,8 +4,6 @@
 //! A row reaches a scheme as its non-hash columns in table order (`fields`), each value as
 //! PostgreSQL's text output or NULL; the previous-hash column is one of them.
 
-use std::fmt::Write as _;
-
 use base64::Engine as _;
 use checks::settings::{AuditChainSettings, ChainAlgorithm, ChainEncoding, ChainPayload};
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -218,10 +216,7 @@ fn digest(algorithm: ChainAlgorithm, bytes: &[u8]) -> Vec<u8> {
 
 fn encode(encoding: ChainEncoding, digest: &[u8]) -> String {
     match encoding {
-        ChainEncoding::Hex => digest.iter().fold(String::new(), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        }),
+        ChainEncoding::Hex => hex::encode(digest),
         ChainEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(digest),
     }
 }
