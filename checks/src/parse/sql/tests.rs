@@ -329,7 +329,8 @@ fn rls_enabled_verdict(d: Database) -> (crate::Status, String) {
         ..crate::Facts::default()
     };
     let cx = crate::Context::new(&facts);
-    let findings = crate::registry::run_one(&crate::rules::pg_rls_enabled::PgRlsEnabled, &cx);
+    let findings =
+        crate::registry::run_one(&crate::rules::postgres::pg_rls_enabled::PgRlsEnabled, &cx);
     let f = findings
         .into_iter()
         .find(|f| f.subject == "public.orders")

@@ -1,0 +1,36 @@
+//! AWS: RDS, S3, EC2 networking, CloudTrail, GuardDuty, KMS, Secrets Manager, ELB, CloudFront, WAF, ECR, CloudWatch.
+
+pub(crate) mod aws_edge_shared;
+pub(crate) mod aws_infra_shared;
+pub(crate) mod aws_shared;
+pub mod cloudfront_tls;
+pub mod cloudtrail_enabled;
+pub mod cloudwatch_error_alarm;
+pub mod ecr_scan_on_push;
+pub mod ecr_tag_immutable;
+pub mod elb_tls_policy;
+pub mod guardduty_enabled;
+pub mod kms_key_rotation;
+pub mod logs_encrypted_retained;
+pub mod rds_backup_retention;
+pub mod rds_deletion_protection;
+pub mod rds_force_ssl;
+pub mod rds_iam_auth;
+pub mod rds_log_exports;
+pub mod rds_network_private;
+pub mod rds_not_public;
+pub mod rds_snapshot_encrypted;
+pub mod rds_snapshot_not_public;
+pub mod rds_storage_encrypted;
+pub mod s3_default_encryption;
+pub mod s3_not_public;
+pub mod s3_object_lock;
+pub mod s3_public_access_block;
+pub mod s3_secure_transport;
+pub mod s3_versioning;
+pub mod secrets_rotation;
+pub mod sg_db_ingress_restricted;
+pub mod vpc_flow_logs;
+pub mod waf_attached;
+pub mod waf_managed_rules;
+pub mod waf_rate_limit;

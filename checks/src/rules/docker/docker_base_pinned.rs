@@ -1,0 +1,192 @@
+use serde_json::json;
+
+use super::{is_scratch, is_unresolved};
+use crate::facts::repo::FileKind;
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::rules::{is_digest_pinned, unreadable_files};
+
+pub struct DockerBasePinned;
+
+static META: Meta = Meta {
+    id: "docker-base-pinned",
+    title: "Dockerfile base images are pinned by digest",
+    severity: Severity::High,
+    controls: &["SUP-04"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+`FROM node:20-alpine` names a tag, and a tag is a pointer the registry (or whoever takes over
+the publisher's account) can move: the next build silently ships a different base image, with
+different packages and possibly a backdoor. A `@sha256:` digest names the exact image bytes, so
+a build is reproducible and a compromised tag cannot reach you.
+
+## What is judged
+Every `FROM` of every Dockerfile, after `ARG` defaults are substituted: `ARG BASE=node:20` then
+`FROM ${BASE}` is judged as `node:20` (only global `ARG`s, those before the first `FROM`, are
+visible to `FROM`, as in BuildKit). `FROM scratch` passes (there is nothing to pin) and a
+`FROM` naming an earlier stage (`FROM build`, `FROM 0`) is not an image and is not judged. A
+`FROM` whose variable has no default (`ARG BASE` then `FROM $BASE`) is an `error`: the image is
+chosen at build time and cannot be proven pinned. An unreadable Dockerfile is an `error`.
+
+Images pulled without a `FROM` are judged the same way: `COPY --from=busybox:1.36 …` and
+`RUN --mount=type=bind,from=ghcr.io/acme/tools:v1,…` copy or mount files from an image, which
+reach the build's output just as a base does. A `--from` naming an earlier stage (by alias or
+index) is not an image and is not judged.
+
+## How to fix
+Pin the digest and keep the tag for readers and update tools:
+`FROM node:20-alpine@sha256:<digest>`. Get the digest with
+`docker buildx imagetools inspect node:20-alpine` (the top-level, multi-platform digest).
+Dependabot (`package-ecosystem: docker`) and Renovate keep digests up to date.
+
+## Evidence
+The image reference as resolved (the subject), the `FROM` operand as written, the Dockerfile,
+line and stage alias; other Dockerfiles using the same image are listed as related locations.
+"#,
+};
+
+impl Check for DockerBasePinned {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Dockerfile], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        for df in &repo.dockerfiles {
+            for (index, stage) in df.stages.iter().enumerate() {
+                if df.earlier_stage(index).is_none() {
+                    let written = stage.base_written.as_deref().unwrap_or(&stage.base);
+                    let evidence = json!({
+                        "dockerfile": df.path,
+                        "line": stage.line,
+                        "base": stage.base,
+                        "written": written,
+                        "stage": stage.alias,
+                    });
+                    let location = Location::file(df.path.clone(), stage.line);
+                    let instruction = format!("FROM {written}");
+                    judge_reference(&stage.base, &instruction, location, evidence, out);
+                }
+                for from in &stage.from_refs {
+                    if df.names_earlier_stage(index, &from.value) {
+                        continue;
+                    }
+                    let evidence = json!({
+                        "dockerfile": df.path,
+                        "line": from.line,
+                        "image": from.value,
+                        "used_by": "COPY --from / RUN --mount from",
+                        "stage": stage.alias,
+                    });
+                    let location = Location::file(df.path.clone(), from.line);
+                    let instruction = format!("--from={}", from.value);
+                    judge_reference(&from.value, &instruction, location, evidence, out);
+                }
+            }
+        }
+    }
+}
+
+/// One image the build pulls: a `FROM` base, or the image of a `COPY --from=` or a
+/// `RUN --mount=…,from=`, which reach the build's output just as a base does.
+fn judge_reference(
+    image: &str,
+    written: &str,
+    location: Location,
+    evidence: serde_json::Value,
+    out: &mut Findings,
+) {
+    let subject = image.to_owned();
+    if is_scratch(image) {
+        out.pass(
+            subject,
+            location,
+            "scratch is empty: nothing to pin",
+            evidence,
+        );
+    } else if is_unresolved(image) {
+        let why = format!(
+            "`{written}` uses a build argument with no default: which image is built cannot be \
+             proven, let alone that it is pinned"
+        );
+        out.error(subject, location, why, evidence);
+    } else if is_digest_pinned(image) {
+        out.pass(subject, location, "pinned by @sha256 digest", evidence);
+    } else {
+        let why = format!(
+            "`{image}` is not pinned by @sha256 digest: the tag can be moved to another image"
+        );
+        out.fail(subject, location, why, evidence);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Facts;
+    use crate::Status;
+    use crate::facts::repo::{Dockerfile, RepoFacts};
+    use crate::registry::run_one;
+
+    fn judge(text: &str) -> Vec<(String, Status)> {
+        let df = crate::parse::dockerfile::parse("Dockerfile", text).unwrap();
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                dockerfiles: vec![Dockerfile { ..df }],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        run_one(&DockerBasePinned, &Context::new(&facts))
+            .into_iter()
+            .map(|f| (f.subject, f.status))
+            .collect()
+    }
+
+    #[test]
+    fn judges_each_real_base_once() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let got = judge(&format!(
+            "ARG BASE=node:20\nFROM ${{BASE}} AS build\nFROM build AS test\nFROM alpine@{digest}\nFROM scratch\n"
+        ));
+        assert_eq!(
+            got,
+            vec![
+                (format!("alpine@{digest}"), Status::Pass),
+                ("node:20".to_owned(), Status::Fail),
+                ("scratch".to_owned(), Status::Pass),
+            ]
+        );
+    }
+
+    #[test]
+    fn images_copied_or_mounted_from_are_judged_but_stages_are_not() {
+        let digest = format!("sha256:{}", "b".repeat(64));
+        let got = judge(&format!(
+            "FROM golang@{digest} AS build\nRUN go build\nFROM scratch\n\
+             COPY --from=build /app /app\nCOPY --from=0 /x /x\n\
+             COPY --link --from=busybox:1.36 /bin/sh /bin/sh\n\
+             RUN --mount=type=bind,from=ghcr.io/acme/tools:v1,target=/t true\n\
+             COPY --from=nginx@{digest} /etc/nginx /etc/nginx\n"
+        ));
+        assert_eq!(
+            got,
+            vec![
+                ("busybox:1.36".to_owned(), Status::Fail),
+                ("ghcr.io/acme/tools:v1".to_owned(), Status::Fail),
+                (format!("golang@{digest}"), Status::Pass),
+                (format!("nginx@{digest}"), Status::Pass),
+                ("scratch".to_owned(), Status::Pass),
+            ]
+        );
+    }
+
+    #[test]
+    fn unresolvable_argument_is_an_error() {
+        assert_eq!(
+            judge("ARG BASE\nFROM $BASE\n"),
+            vec![("$BASE".to_owned(), Status::Error)]
+        );
+    }
+}

@@ -1,0 +1,239 @@
+use serde_json::json;
+
+use crate::facts::repo::{Dockerfile, FileKind, RepoFacts};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::rules::unreadable_files;
+use crate::secrets;
+
+pub struct DockerNoSecrets;
+
+static META: Meta = Meta {
+    id: "docker-no-secrets",
+    title: "Dockerfiles bake no secrets into images",
+    severity: Severity::Critical,
+    controls: &["SEC-01"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+Everything a Dockerfile puts in an image stays there: an `ENV` or `ARG` value is readable with
+`docker history` or `docker inspect` by anyone who can pull the image, and a copied key file
+survives in its layer even if a later step deletes it. Images get pushed to registries, cached
+on CI runners and shared; a secret baked into one is a leaked secret.
+
+## What is judged
+Each Dockerfile, all stages:
+- `ENV` and `ARG` values (global `ARG`s included) that match a token format (AWS, GitHub,
+  Slack, Stripe, Google, npm, PyPI, private keys) or sit under a secret-looking name
+  (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`, `*PRIVATE_KEY*`, `*ACCESS_KEY*`,
+  `*CREDENTIAL*`; not `*_FILE`, `*_PATH`, `*_URL`, `*_ARN`…) with a literal value that is not
+  empty, a `$VAR` reference or a placeholder (`changeme`, `<token>`, `xxxx`…);
+- `RUN` lines containing a token-shaped value;
+- `COPY`/`ADD` of secret files: `.env` (not `.env.example` / `.sample` / `.template`),
+  private keys (`*.key`, `*.pem` unless named like a certificate or CA bundle, `id_rsa`,
+  `id_ed25519`…), keystores (`*.p12`, `*.pfx`, `*.jks`), `credentials`, `.netrc`,
+  `.git-credentials`, `.pgpass`, and `.npmrc` / `.pypirc` when the committed file of that
+  name holds a token.
+
+Values are redacted when the repository is read: findings name the key, the kind and the
+length, never the value. Not judged: what `COPY . .` brings in (check your `.dockerignore`),
+and an `ARG NPM_TOKEN` with no default whose value is passed with `--build-arg` — it still
+lands in the image history, which BuildKit's `SecretsUsedInArgOrEnv` lint reports.
+
+## How to fix
+Pass build-time secrets as BuildKit secret mounts, which never enter a layer:
+`RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci`, and
+runtime secrets through the orchestrator (Kubernetes Secrets, a secret manager), not `ENV`.
+Then rotate the exposed credential: removing it from the Dockerfile does not remove it from
+images already pushed.
+
+## Evidence
+The Dockerfile (the subject) and each problem: the instruction, key, line and kind of secret.
+"#,
+};
+
+impl Check for DockerNoSecrets {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Dockerfile], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        for df in &repo.dockerfiles {
+            let mut problems = problems(df, repo);
+            problems.sort_by_key(|p| p.0);
+            let evidence = json!({
+                "dockerfile": df.path,
+                "problems": problems.iter().map(|(line, what)| json!({"line": line, "problem": what})).collect::<Vec<_>>(),
+            });
+            match problems.first() {
+                None => out.pass(
+                    df.path.clone(),
+                    Location::file(df.path.clone(), 0),
+                    "no secret-looking ENV/ARG values, RUN tokens or secret files copied",
+                    evidence,
+                ),
+                Some((line, first)) => {
+                    let more = match problems.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    out.fail(
+                        df.path.clone(),
+                        Location::file(df.path.clone(), *line),
+                        format!("{first}{more}"),
+                        evidence,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every secret baked into the Dockerfile: (line, one sentence without the value).
+fn problems(df: &Dockerfile, repo: &RepoFacts) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let settings = df
+        .global_args
+        .iter()
+        .chain(df.stages.iter().flat_map(|s| &s.settings));
+    for s in settings {
+        if let Some(kind) = &s.secret_kind {
+            let what = format!(
+                "{} {} holds a secret ({kind}, redacted)",
+                s.instruction, s.key
+            );
+            found.push((s.line, what));
+        }
+    }
+    for stage in &df.stages {
+        for run in &stage.runs {
+            if run.value.contains("<redacted ") {
+                found.push((run.line, "RUN embeds a token (redacted)".to_owned()));
+            }
+        }
+        for copy in &stage.copies {
+            if let Some(why) = secret_file(&copy.value, repo) {
+                found.push((copy.line, format!("COPY/ADD of `{}`: {why}", copy.value)));
+            }
+        }
+    }
+    found
+}
+
+/// Why copying this source bakes a secret into the image, if it does.
+fn secret_file(source: &str, repo: &RepoFacts) -> Option<&'static str> {
+    let trimmed = source.trim_end_matches('/');
+    let name = trimmed
+        .rsplit('/')
+        .next()
+        .unwrap_or(trimmed)
+        .to_ascii_lowercase();
+    if name.starts_with(".env") && secrets::is_dotenv_with_values(&name) {
+        return Some("a dotenv file holds environment secrets");
+    }
+    let key_ext = [".key", ".p12", ".pfx", ".jks", ".keystore"];
+    if key_ext.iter().any(|e| name.ends_with(e)) {
+        return Some("a private key or keystore");
+    }
+    let named_key = name.contains("key") || name.contains("priv");
+    if name.ends_with(".pem") && (named_key || !looks_like_certificate(&name)) {
+        return Some("a PEM file that may hold a private key");
+    }
+    if ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"].contains(&name.as_str()) {
+        return Some("an SSH private key");
+    }
+    let credential_files = [
+        "credentials",
+        "credentials.json",
+        ".git-credentials",
+        ".netrc",
+        ".pgpass",
+    ];
+    if credential_files.contains(&name.as_str()) {
+        return Some("a credentials file");
+    }
+    if (name == ".npmrc" || name == ".pypirc") && committed_with_token(&name, repo) {
+        return Some("the committed file of that name holds a token");
+    }
+    None
+}
+
+fn looks_like_certificate(name: &str) -> bool {
+    [
+        "cert", "crt", "ca.", "ca-", "chain", "bundle", "pub", "root",
+    ]
+    .iter()
+    .any(|c| name.contains(c))
+}
+
+fn committed_with_token(name: &str, repo: &RepoFacts) -> bool {
+    repo.secrets
+        .iter()
+        .any(|h| h.path.rsplit('/').next() == Some(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::repo::SecretHit;
+
+    #[test]
+    fn secret_files() {
+        let repo = RepoFacts::default();
+        for bad in [
+            ".env",
+            "config/.env.production",
+            "tls/server.key",
+            "key.pem",
+            "ca-key.pem",
+            "id_rsa",
+            "~/.aws/credentials",
+            "store.p12",
+        ] {
+            assert!(secret_file(bad, &repo).is_some(), "{bad}");
+        }
+        for ok in [
+            ".env.example",
+            "certs/ca.pem",
+            "fullchain.pem",
+            "id_rsa.pub",
+            "src/",
+            ".npmrc",
+            "package.json",
+        ] {
+            assert!(secret_file(ok, &repo).is_none(), "{ok}");
+        }
+        let with_token = RepoFacts {
+            secrets: vec![SecretHit {
+                path: "web/.npmrc".to_owned(),
+                line: 1,
+                kind: "npm-token".to_owned(),
+                preview: "npm_…(40 chars)".to_owned(),
+                ..SecretHit::default()
+            }],
+            ..RepoFacts::default()
+        };
+        assert!(secret_file(".npmrc", &with_token).is_some());
+    }
+
+    #[test]
+    fn problems_come_with_lines_and_no_values() {
+        let token = format!("ghp_{}", "FAKE".repeat(9));
+        let text = format!(
+            "ARG DB_PASSWORD=hunter2hunter2\nFROM a\nENV GH_TOKEN={token}\nENV NODE_ENV=production\nCOPY id_ed25519 /root/.ssh/\n"
+        );
+        let df = crate::parse::dockerfile::parse("Dockerfile", &text).unwrap();
+        let got = problems(&df, &RepoFacts::default());
+        let lines: Vec<u32> = got.iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![1, 3, 5]);
+        assert!(
+            got[1].1.contains("GH_TOKEN holds a secret (github-token"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .all(|(_, s)| !s.contains(&token) && !s.contains("hunter2"))
+        );
+    }
+}

@@ -1,0 +1,304 @@
+use serde_json::json;
+
+use super::docker_role::shipped_dockerfiles;
+use super::{is_chainguard, is_chiseled, is_distroless, is_unresolved, name_and_tag};
+use crate::facts::repo::{Dockerfile, FileKind};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::rules::unreadable_files;
+
+pub struct DockerNonRoot;
+
+static META: Meta = Meta {
+    id: "docker-non-root",
+    title: "Containers run as a non-root user",
+    severity: Severity::High,
+    controls: &["CNT-01"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+A process running as root inside a container is root on the container's filesystem and one
+kernel or runtime bug away from root on the node. Running as an unprivileged user is the
+cheapest container hardening there is, and Kubernetes' `runAsNonRoot` refuses images that
+do not declare one.
+
+## What is judged
+The final stage of each Dockerfile that builds a shipped image.
+
+Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
+is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by
+`docker/build-push-action` (`file:`, else `context:`/Dockerfile) in a release, deploy or publish
+workflow ships; so does one whose image a production Kubernetes manifest runs (a container
+`image:` equal, tag aside, to a literal tag a workflow gives it: `docker build -t`,
+`build-push-action`'s `tags:`), and one that a production Compose file builds (`build:`), unless
+its own name marks it as a development or test image (a Compose file building `Dockerfile.dev`
+is a development one). Manifests and Compose files under test-data or tooling directories, or
+named like `compose.dev.yaml`, `docker-compose.test.yml`, `docker-compose.override.yml`, are not
+production. One whose path marks it as tooling (under `.devcontainer/`,
+`test/`, `tests/`, `e2e/`, `fuzz/`, `docs/`, `examples/`, `ci/`, `hack/`, `bench/`, `codegen/`…, or
+named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci`) does not; nor
+does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT` (or one naming a package such as
+`/app.apk`), which only exports build artefacts;
+every other Dockerfile is judged as shipped. The finding's evidence says which rule decided.
+Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked secrets
+(`docker-no-secrets`).
+
+ Its last `USER` decides; a stage
+built `FROM` an earlier stage inherits that stage's `USER`. `root`, `0`, and `root`/`0` with
+any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. With no `USER`
+anywhere in the chain, the base image's default user applies, which vouch can only know for
+images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
+(`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
+`wolfi-base` and `-dev` variants, which are not assumed — and Microsoft's chiseled .NET images
+(`mcr.microsoft.com/dotnet/*:*-chiseled*`), which run as the `app` user (1654) by default, and
+Nano Server images (`mcr.microsoft.com/windows/nanoserver`, .NET `*-nanoserver-*` tags), which
+run as `ContainerUser`. Any other base without a `USER` fails: most images (`node`, `python`,
+`debian`…) default to root. A `USER $VAR` with no default is an `error`, except
+`USER $APP_UID` on Microsoft's .NET images, which define `APP_UID=1654` (their `app` user).
+
+## How to fix
+Add a user and switch to it at the end of the final stage:
+`RUN adduser -D -u 10001 app` then `USER 10001` (a numeric id lets Kubernetes verify
+`runAsNonRoot`), or build on `gcr.io/distroless/<runtime>:nonroot`.
+
+## Evidence
+The Dockerfile (the subject), the `USER` value and line or the final `FROM` line, and the
+stages followed.
+"#,
+};
+
+impl Check for DockerNonRoot {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Dockerfile], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        for (df, role) in shipped_dockerfiles(repo, cx.settings, out) {
+            let (status, line, message) = judge(df);
+            let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
+            let user = df.final_chain().iter().find_map(|s| s.user.clone());
+            let evidence = json!({
+                "dockerfile": df.path,
+                "user": user,
+                "stages_followed": chain,
+                "shipped": role.evidence(),
+            });
+            out.push(
+                status,
+                df.path.clone(),
+                Location::file(df.path.clone(), line),
+                message,
+                evidence,
+            );
+        }
+    }
+}
+
+/// The verdict on the final stage, the line that decided it, and why.
+fn judge(df: &Dockerfile) -> (Status, u32, String) {
+    let chain = df.final_chain();
+    let Some(last) = chain.first() else {
+        return (Status::Error, 0, "no stages".to_owned());
+    };
+    if let Some(user) = chain.iter().find_map(|s| s.user.as_ref()) {
+        let name = user.value.split(':').next().unwrap_or_default().trim();
+        let root = chain.last().unwrap_or(last);
+        if let Some(uid) = base_image_user_variable(name, &root.base) {
+            let why = format!("runs as `USER {}`: {uid}", user.value);
+            return (Status::Pass, user.line, why);
+        }
+        return if is_unresolved(&user.value) {
+            let why = format!(
+                "`USER {}` uses a build argument with no default",
+                user.value
+            );
+            (Status::Error, user.line, why)
+        } else if is_root(name) {
+            let why = format!("the final stage runs as root (`USER {}`)", user.value);
+            (Status::Fail, user.line, why)
+        } else {
+            (
+                Status::Pass,
+                user.line,
+                format!("runs as `USER {}`", user.value),
+            )
+        };
+    }
+    let root = chain.last().unwrap_or(last);
+    if is_unresolved(&root.base) {
+        let why = format!("no USER, and the base `{}` cannot be resolved", root.base);
+        return (Status::Error, root.line, why);
+    }
+    if nonroot_by_default(&root.base) {
+        let why = format!("no USER, but `{}` runs as nonroot by default", root.base);
+        return (Status::Pass, root.line, why);
+    }
+    let why = format!(
+        "the final stage sets no USER: it runs as the default user of `{}`, root for most \
+         images",
+        root.base
+    );
+    (Status::Fail, last.line, why)
+}
+
+/// A `USER $VAR` whose variable the base image itself defines as a non-root user: Microsoft's
+/// .NET images (8.0 and later) set `ENV APP_UID=1654`, the uid of their `app` user, so
+/// `USER $APP_UID` (the form their samples use) is that user. Returns the explanation.
+fn base_image_user_variable(user: &str, base: &str) -> Option<&'static str> {
+    let var = user
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    let (name, _) = name_and_tag(base);
+    (user.starts_with('$') && var == "APP_UID" && name.starts_with("mcr.microsoft.com/dotnet/"))
+        .then_some("Microsoft's .NET images define APP_UID=1654, their non-root `app` user")
+}
+
+/// `root`, uid 0, or Windows' `ContainerAdministrator`.
+fn is_root(user: &str) -> bool {
+    user.is_empty()
+        || user == "root"
+        || user == "0"
+        || user.eq_ignore_ascii_case("ContainerAdministrator")
+}
+
+/// Images documented to run as a non-root user by default.
+fn nonroot_by_default(reference: &str) -> bool {
+    let (name, tag) = name_and_tag(reference);
+    if is_distroless(reference) {
+        return tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-");
+    }
+    if name.starts_with("mcr.microsoft.com/dotnet/") && is_chiseled(reference) {
+        return true;
+    }
+    // Nano Server images run as `ContainerUser`, not `ContainerAdministrator`, by default.
+    if name == "mcr.microsoft.com/windows/nanoserver"
+        || (name.starts_with("mcr.microsoft.com/dotnet/")
+            && tag.split('-').any(|part| part == "nanoserver"))
+    {
+        return true;
+    }
+    is_chainguard(reference) && !name.ends_with("/wolfi-base") && !tag.contains("dev")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(text: &str) -> (Status, u32) {
+        let df = crate::parse::dockerfile::parse("Dockerfile", text).unwrap();
+        let (status, line, _) = judge(&df);
+        (status, line)
+    }
+
+    #[test]
+    fn users() {
+        assert_eq!(verdict("FROM a\nUSER app\n"), (Status::Pass, 2));
+        assert_eq!(verdict("FROM a\nUSER app\nUSER 0:0\n"), (Status::Fail, 3));
+        assert_eq!(verdict("FROM a\nUSER root:app\n"), (Status::Fail, 2));
+        assert_eq!(
+            verdict("FROM a\nUSER ContainerAdministrator\n"),
+            (Status::Fail, 2)
+        );
+        assert_eq!(verdict("FROM a\n"), (Status::Fail, 1));
+        assert_eq!(verdict("FROM scratch\n"), (Status::Fail, 1));
+        assert_eq!(verdict("FROM a\nUSER $U\n"), (Status::Error, 2));
+    }
+
+    #[test]
+    fn dotnet_app_uid_and_nano_server_are_non_root() {
+        let sample = "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nRUN dotnet publish\n\
+                      FROM mcr.microsoft.com/dotnet/aspnet:10.0\nCOPY --from=build /app .\n\
+                      USER $APP_UID\nENTRYPOINT [\"./app\"]\n";
+        assert_eq!(verdict(sample), (Status::Pass, 5));
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/runtime:10.0\nUSER ${APP_UID}\n"),
+            (Status::Pass, 2)
+        );
+        // Only Microsoft's .NET images define APP_UID; elsewhere it is an unknown variable.
+        assert_eq!(verdict("FROM node:22\nUSER $APP_UID\n"), (Status::Error, 2));
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0\nUSER $UID\n"),
+            (Status::Error, 2)
+        );
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022\n"),
+            (Status::Pass, 1)
+        );
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-windowsservercore-ltsc2022\n"),
+            (Status::Fail, 1)
+        );
+    }
+
+    #[test]
+    fn inherits_through_stages_and_trusts_documented_bases() {
+        assert_eq!(
+            verdict("FROM a AS b\nUSER 10001\nFROM b\nRUN x\n"),
+            (Status::Pass, 2)
+        );
+        assert_eq!(
+            verdict("FROM a AS b\nUSER app\nFROM alpine\n"),
+            (Status::Fail, 3)
+        );
+        assert_eq!(
+            verdict("FROM node AS b\nFROM gcr.io/distroless/nodejs20-debian12:nonroot\n"),
+            (Status::Pass, 2)
+        );
+        assert_eq!(
+            verdict("FROM gcr.io/distroless/static:debug-nonroot\n"),
+            (Status::Pass, 1)
+        );
+        assert_eq!(
+            verdict("FROM gcr.io/distroless/static:latest\n"),
+            (Status::Fail, 1)
+        );
+        assert_eq!(
+            verdict("FROM cgr.dev/chainguard/node:latest\n"),
+            (Status::Pass, 1)
+        );
+        assert_eq!(
+            verdict("FROM cgr.dev/chainguard/node:latest-dev\n"),
+            (Status::Fail, 1)
+        );
+        assert_eq!(
+            verdict("FROM cgr.dev/chainguard/wolfi-base\n"),
+            (Status::Fail, 1)
+        );
+        assert_eq!(
+            verdict("FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled\n"),
+            (Status::Pass, 1)
+        );
+    }
+
+    fn run(path: &str, text: &str) -> Vec<(String, Status)> {
+        use crate::Facts;
+        use crate::facts::repo::RepoFacts;
+        let df = crate::parse::dockerfile::parse(path, text).unwrap();
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                dockerfiles: vec![df],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        crate::registry::run_one(&DockerNonRoot, &Context::new(&facts))
+            .into_iter()
+            .map(|f| (f.subject, f.status))
+            .collect()
+    }
+
+    #[test]
+    fn only_shipped_dockerfiles_are_judged() {
+        assert_eq!(
+            run("Dockerfile", "FROM node:20\nCMD [\"node\"]\n"),
+            vec![("Dockerfile".to_owned(), Status::Fail)]
+        );
+        assert!(run(".devcontainer/Dockerfile", "FROM node:20\n").is_empty());
+        assert!(run("Dockerfile.test", "FROM node:20\n").is_empty());
+        // An artefact-export stage runs nothing, so it has no user to judge.
+        let export = "FROM golang AS b\nRUN go build\nFROM scratch\nCOPY --from=b /a /a\n";
+        assert!(run("Dockerfile", export).is_empty());
+    }
+}

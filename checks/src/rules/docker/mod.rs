@@ -1,0 +1,157 @@
+//! Helpers shared by the `docker-*` checks: following stage references and reading image
+//! references. Judgements stay in the checks.
+
+pub mod docker_base_pinned;
+pub(crate) mod docker_build;
+pub mod docker_minimal_base;
+pub mod docker_no_secrets;
+pub mod docker_non_root;
+pub(crate) mod docker_role;
+
+pub(crate) fn is_scratch(base: &str) -> bool {
+    base.eq_ignore_ascii_case("scratch")
+}
+
+/// A base that still holds a `$VAR` reference: which image it is cannot be proven.
+pub(crate) fn is_unresolved(base: &str) -> bool {
+    base.contains('$')
+}
+
+/// The reference without its `@digest`: `node:20@sha256:…` → `node:20`.
+pub(crate) fn without_digest(reference: &str) -> &str {
+    reference.split_once('@').map_or(reference, |(r, _)| r)
+}
+
+/// The repository name and tag of a reference (`gcr.io/distroless/static:nonroot` →
+/// (`gcr.io/distroless/static`, `nonroot`)); the tag is empty when none is given.
+pub(crate) fn name_and_tag(reference: &str) -> (&str, &str) {
+    let r = without_digest(reference);
+    let last_slash = r.rfind('/').map_or(0, |i| i + 1);
+    match r[last_slash..].rfind(':') {
+        Some(colon) => (&r[..last_slash + colon], &r[last_slash + colon + 1..]),
+        None => (r, ""),
+    }
+}
+
+pub(crate) fn is_distroless(reference: &str) -> bool {
+    reference.starts_with("gcr.io/distroless/")
+}
+
+pub(crate) fn is_chainguard(reference: &str) -> bool {
+    reference.starts_with("cgr.dev/chainguard/")
+}
+
+/// Chiseled images: Ubuntu images cut down with chisel to the runtime's own files (no shell,
+/// no package manager). Microsoft's .NET images mark them by tag
+/// (`mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled`, `runtime-deps:9.0-noble-chiseled-extra`),
+/// Canonical's by repository (`ubuntu/dotnet-aspnet`, `ubuntu/python`… with `-chiseled` tags).
+pub(crate) fn is_chiseled(reference: &str) -> bool {
+    let (_, tag) = name_and_tag(reference);
+    tag.split('-').any(|part| part == "chiseled")
+}
+
+/// Red Hat's UBI micro images: no package manager, no shell utilities beyond the minimum.
+pub(crate) fn is_ubi_micro(reference: &str) -> bool {
+    let (name, _) = name_and_tag(reference);
+    name.starts_with("registry.access.redhat.com/")
+        && name
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n == "ubi-micro" || n.ends_with("-micro"))
+}
+
+/// Microsoft's distroless images: Azure Linux (and CBL-Mariner) `distroless/*` repositories,
+/// and the .NET images built on them, marked by a `distroless` tag part
+/// (`mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0-distroless`).
+pub(crate) fn is_microsoft_distroless(reference: &str) -> bool {
+    let (name, tag) = name_and_tag(reference);
+    name.starts_with("mcr.microsoft.com/azurelinux/distroless/")
+        || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/")
+        || (name.starts_with("mcr.microsoft.com/dotnet/")
+            && tag.split('-').any(|part| part == "distroless"))
+}
+
+/// The well-known minimal bases `docker-minimal-base` accepts without configuration.
+pub(crate) fn is_known_minimal(reference: &str) -> bool {
+    is_distroless(reference)
+        || is_chainguard(reference)
+        || is_chiseled(reference)
+        || is_ubi_micro(reference)
+        || is_microsoft_distroless(reference)
+}
+
+/// A minimal base known by its repository name alone, whatever the tag: lets a reference whose
+/// tag is a build argument (`gcr.io/distroless/static:latest-${GOARCH}`) still be judged.
+pub(crate) fn is_minimal_by_name(reference: &str) -> bool {
+    let (name, _) = name_and_tag(reference);
+    !name.contains('$')
+        && (is_distroless(name)
+            || is_chainguard(name)
+            || is_ubi_micro(name)
+            || name.starts_with("mcr.microsoft.com/azurelinux/distroless/")
+            || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_minimal_bases() {
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/runtime-deps:9.0-noble-chiseled-extra@sha256:ab"
+        ));
+        assert!(is_known_minimal(
+            "ubuntu/python:3.12-24.04_chiseled"
+                .replace('_', "-")
+                .as_str()
+        ));
+        assert!(is_known_minimal(
+            "registry.access.redhat.com/ubi9/ubi-micro:9.4"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0-distroless"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/dotnet/runtime-deps:10.0-azurelinux3.0-distroless-extra"
+        ));
+        assert!(is_known_minimal(
+            "mcr.microsoft.com/azurelinux/distroless/minimal:3.0"
+        ));
+        assert!(!is_known_minimal(
+            "mcr.microsoft.com/dotnet/aspnet:10.0-azurelinux3.0"
+        ));
+        assert!(!is_known_minimal(
+            "mcr.microsoft.com/azurelinux/base/core:3.0"
+        ));
+        assert!(!is_known_minimal(
+            "example.com/dotnet/aspnet:10.0-distroless"
+        ));
+        assert!(is_minimal_by_name(
+            "gcr.io/distroless/static-debian13:latest-${GOARCH}"
+        ));
+        assert!(!is_minimal_by_name("${REGISTRY}/distroless/static:x"));
+        assert!(!is_minimal_by_name(
+            "mcr.microsoft.com/dotnet/aspnet:${TAG}"
+        ));
+        assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:8.0"));
+        assert!(!is_known_minimal("registry.access.redhat.com/ubi9/ubi:9.4"));
+        assert!(!is_known_minimal("example.com/chiseled/app:latest"));
+    }
+
+    #[test]
+    fn splits_references() {
+        assert_eq!(name_and_tag("node:20"), ("node", "20"));
+        assert_eq!(
+            name_and_tag("localhost:5000/app"),
+            ("localhost:5000/app", "")
+        );
+        assert_eq!(
+            name_and_tag("gcr.io/distroless/static:nonroot@sha256:ab"),
+            ("gcr.io/distroless/static", "nonroot")
+        );
+    }
+}

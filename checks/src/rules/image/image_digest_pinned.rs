@@ -1,0 +1,71 @@
+use serde_json::json;
+
+use crate::facts::repo::FileKind;
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::rules::{is_digest_pinned, kube_faults, unreadable_files, workloads};
+
+pub struct ImageDigestPinned;
+
+static META: Meta = Meta {
+    id: "image-digest-pinned",
+    title: "Workloads reference images by digest",
+    severity: Severity::High,
+    controls: &["SUP-04"],
+    source: Source::Kube,
+    docs: r#"
+## Why
+A tag (`api:1.4`, `latest`) can be re-pushed: the cluster may run different bytes than the ones
+that were reviewed, scanned and signed, and two nodes may run different images. A `@sha256:`
+digest names exactly one image; signature and SBOM verification are only meaningful for it.
+
+## What is judged
+Every container and init container image of every workload. Subject: the image reference as
+written; every workload using it is listed.
+
+Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
+## How to fix
+Deploy `registry/repo@sha256:…` (tools such as kustomize `images:` or your CD system resolve
+tags to digests at release time).
+
+## Evidence
+The image reference and the workloads that use it.
+"#,
+};
+
+impl Check for ImageDigestPinned {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
+        for w in workloads(cx) {
+            for c in &w.containers {
+                if c.image.is_empty() {
+                    continue;
+                }
+                let evidence =
+                    json!({ "image": c.image, "workload": w.subject(), "container": c.name });
+                let location = w.container_location(c);
+                if is_digest_pinned(&c.image) {
+                    out.pass(c.image.clone(), location, "referenced by digest", evidence);
+                } else {
+                    out.fail(
+                        c.image.clone(),
+                        location,
+                        format!(
+                            "{} (used by {}) is referenced by tag, not by @sha256 digest",
+                            c.image,
+                            w.subject()
+                        ),
+                        evidence,
+                    );
+                }
+            }
+        }
+    }
+}

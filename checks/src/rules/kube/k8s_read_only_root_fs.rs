@@ -1,0 +1,75 @@
+use serde_json::json;
+
+use crate::facts::repo::FileKind;
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::rules::{deployed_workloads, kube_faults, unreadable_files};
+
+pub struct K8sReadOnlyRootFs;
+
+static META: Meta = Meta {
+    id: "k8s-read-only-root-fs",
+    title: "Kubernetes containers have a read-only root filesystem",
+    severity: Severity::Medium,
+    controls: &["CNT-01"],
+    source: Source::Kube,
+    docs: r#"
+## Why
+A writable root filesystem lets an attacker who gets code execution drop tools, modify binaries
+or persist. A read-only root (with `emptyDir` mounts where the app must write) removes that.
+It is not part of the Pod Security Standards restricted profile; CIS Kubernetes 5.7.3 (apply
+security contexts) and AWS FSBP ECS.5 recommend it.
+
+## What is judged
+Every container and init container sets `securityContext.readOnlyRootFilesystem: true`.
+
+Workloads are read from manifests in the repository (except those under a test-data directory,
+`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
+from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
+## How to fix
+Set `readOnlyRootFilesystem: true` and mount an `emptyDir` at the paths the process writes to
+(`/tmp`, caches).
+
+## Evidence
+The containers without it, and the manifest line.
+"#,
+};
+
+impl Check for K8sReadOnlyRootFs {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
+        for w in deployed_workloads(cx) {
+            let writable: Vec<_> = w
+                .containers
+                .iter()
+                .filter(|c| c.read_only_root_filesystem != Some(true))
+                .collect();
+            let names: Vec<&str> = writable.iter().map(|c| c.name.as_str()).collect();
+            let evidence = json!({ "writable_containers": names });
+            match writable.first() {
+                None => out.pass(
+                    w.subject(),
+                    w.location_or_uri(),
+                    "every container's root filesystem is read-only",
+                    evidence,
+                ),
+                Some(first) => out.fail(
+                    w.subject(),
+                    w.container_location(first),
+                    format!(
+                        "container(s) {} have a writable root filesystem",
+                        names.join(", ")
+                    ),
+                    evidence,
+                ),
+            }
+        }
+    }
+}

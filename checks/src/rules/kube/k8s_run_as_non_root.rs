@@ -1,0 +1,89 @@
+use serde_json::json;
+
+use crate::facts::kube::{Container, Workload};
+use crate::facts::repo::FileKind;
+use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::rules::{deployed_workloads, kube_faults, unreadable_files};
+
+pub struct K8sRunAsNonRoot;
+
+static META: Meta = Meta {
+    id: "k8s-run-as-non-root",
+    title: "Kubernetes containers run as a non-root user",
+    severity: Severity::High,
+    controls: &["CNT-01"],
+    source: Source::Kube,
+    docs: r#"
+## Why
+A process running as root inside a container is root on the node's kernel: one container escape
+or a writable host mount and the attacker owns the node. The Pod Security Standards "restricted"
+profile requires `runAsNonRoot: true` (CIS Kubernetes 5.2.7).
+
+## What is judged
+Every container and init container of a workload, with the container's `securityContext`
+overriding the pod's: it passes when the effective `runAsNonRoot` is `true` or the effective
+`runAsUser` is a non-zero UID. An explicit `runAsUser: 0` fails even with `runAsNonRoot`.
+
+Workloads are read from manifests in the repository (except those under a test-data directory,
+`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
+from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+
+## How to fix
+Set `securityContext.runAsNonRoot: true` (and a `runAsUser` above 10000) on the pod, and build
+images whose `USER` is not root.
+
+## Evidence
+The workload, each offending container with its effective settings, and the manifest line.
+"#,
+};
+
+impl Check for K8sRunAsNonRoot {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Yaml], out);
+        kube_faults(cx, out);
+        for w in deployed_workloads(cx) {
+            let offenders: Vec<&Container> =
+                w.containers.iter().filter(|c| !non_root(w, c)).collect();
+            let evidence = json!({
+                "pod": {"runAsNonRoot": w.run_as_non_root, "runAsUser": w.run_as_user},
+                "containers": w.containers.iter().map(|c| json!({
+                    "name": c.name, "runAsNonRoot": c.run_as_non_root, "runAsUser": c.run_as_user
+                })).collect::<Vec<_>>(),
+            });
+            match offenders.first() {
+                None => out.pass(
+                    w.subject(),
+                    w.location_or_uri(),
+                    "every container runs as non-root",
+                    evidence,
+                ),
+                Some(first) => {
+                    let names: Vec<&str> = offenders.iter().map(|c| c.name.as_str()).collect();
+                    out.fail(
+                        w.subject(),
+                        w.container_location(first),
+                        format!(
+                            "container(s) {} may run as root: set runAsNonRoot: true",
+                            names.join(", ")
+                        ),
+                        evidence,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn non_root(w: &Workload, c: &Container) -> bool {
+    let user = c.run_as_user.or(w.run_as_user);
+    if user == Some(0) {
+        return false;
+    }
+    c.run_as_non_root.or(w.run_as_non_root) == Some(true) || user.is_some_and(|u| u > 0)
+}

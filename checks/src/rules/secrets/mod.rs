@@ -1,0 +1,3 @@
+//! Secrets committed to the repository.
+
+pub mod secrets_committed;

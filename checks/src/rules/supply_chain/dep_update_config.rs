@@ -1,0 +1,219 @@
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::facts::repo::{Ecosystem, FileKind, RepoFacts, WorkflowKind};
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::rules::unreadable_files;
+
+pub struct DepUpdateConfig;
+
+static META: Meta = Meta {
+    id: "dep-update-config",
+    title: "Dependency updates are automated for every ecosystem",
+    severity: Severity::Low,
+    controls: &["VUL-02"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+Most vulnerable dependencies in production have had a fix available for months. Dependabot or
+Renovate turn a published fix into a pull request without anyone having to look, and keep
+pinned versions (lockfiles, image digests, action SHAs) from going stale.
+
+## What is judged
+The ecosystems found in the repository: those of its manifests and lockfiles (`cargo`, `npm`,
+`python`, `go`, `ruby`, `composer`, `pub`, `mix`, `nuget`, `gradle`, `maven`, `swift`), `docker` when it has a Dockerfile and `github-actions`
+when it has a workflow or composite action. The subject is each ecosystem found, by these names
+(Dependabot's `pip`/`uv`, `gomod` and `bundler` are our `python`, `go` and `ruby`). Each
+ecosystem maps to what it updates: Dependabot's `docker-compose` and `devcontainers` and
+Renovate's `docker-compose` manager update compose or devcontainer files, not Dockerfiles, so
+they do not cover `docker`. Each must be
+covered by `.github/dependabot.yml` (a `package-ecosystem` entry for it) or by a Renovate config
+(`renovate.json`, `renovate.json5`, `.renovaterc`, `.renovaterc.json`), which covers every
+ecosystem unless `enabledManagers` limits it or `enabled` is false.
+
+When no config exists the finding points at `.github/dependabot.yml`, line 0 (where one is
+expected); when a config exists but leaves the ecosystem out, it points at that config. The
+`directory` of a Dependabot entry is not compared with where the manifests are.
+
+## How to fix
+Add an entry per ecosystem to `.github/dependabot.yml`:
+```yaml
+version: 2
+updates:
+  - package-ecosystem: npm
+    directory: /web
+    schedule: { interval: weekly }
+```
+or enable Renovate with a `renovate.json` extending `config:recommended`.
+
+## Evidence
+The ecosystem, the files it was found in, and the update configs that were read.
+"#,
+};
+
+impl Check for DepUpdateConfig {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::UpdateConfig], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        let configs: Vec<&str> = repo
+            .update_configs
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        let unreadable_config = repo
+            .unreadable
+            .iter()
+            .find(|u| u.kind == FileKind::UpdateConfig);
+        for (ecosystem, found_in) in ecosystems_found(repo) {
+            let subject = ecosystem.as_str();
+            let covering = repo
+                .update_configs
+                .iter()
+                .find(|c| c.all_ecosystems || c.ecosystems.contains(&ecosystem));
+            let evidence = json!({
+                "ecosystem": subject,
+                "found_in": found_in,
+                "configs": configs,
+                "covered_by": covering.map(|c| c.path.as_str()),
+            });
+            if let Some(config) = covering {
+                out.pass(
+                    subject,
+                    Location::file(config.path.clone(), 0),
+                    format!("{} updates {subject} dependencies", config.path),
+                    evidence,
+                );
+            } else if let Some(u) = unreadable_config {
+                out.error(
+                    subject,
+                    Location::file(u.path.clone(), 0),
+                    format!(
+                        "{} could not be read, so whether it updates {subject} is unknown",
+                        u.path
+                    ),
+                    evidence,
+                );
+            } else if let Some(first) = repo.update_configs.first() {
+                out.fail(
+                    subject,
+                    Location::file(first.path.clone(), 0),
+                    format!(
+                        "no update config covers {subject} (found in {})",
+                        found_in[0]
+                    ),
+                    evidence,
+                );
+            } else {
+                out.fail(
+                    subject,
+                    Location::file(".github/dependabot.yml", 0),
+                    format!(
+                        "no Dependabot or Renovate config: {subject} dependencies (found in {}) are never updated automatically",
+                        found_in[0]
+                    ),
+                    evidence,
+                );
+            }
+        }
+    }
+}
+
+/// Each ecosystem present, with the files (up to a few) that show it.
+fn ecosystems_found(repo: &RepoFacts) -> BTreeMap<Ecosystem, Vec<String>> {
+    const SHOWN: usize = 5;
+    let mut found: BTreeMap<Ecosystem, Vec<String>> = BTreeMap::new();
+    let mut add = |eco: Ecosystem, path: &str| {
+        let files = found.entry(eco).or_default();
+        if files.len() < SHOWN {
+            files.push(path.to_owned());
+        }
+    };
+    for m in &repo.manifests {
+        add(m.ecosystem, &m.path);
+    }
+    for l in &repo.lockfiles {
+        add(l.ecosystem, &l.path);
+    }
+    for d in &repo.dockerfiles {
+        add(Ecosystem::Docker, &d.path);
+    }
+    for w in &repo.workflows {
+        if matches!(
+            w.kind,
+            WorkflowKind::Workflow | WorkflowKind::CompositeAction
+        ) {
+            add(Ecosystem::GithubActions, &w.path);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Facts;
+    use crate::facts::repo::{Dockerfile, Manifest, UpdateConfig, UpdateTool};
+    use crate::model::Status;
+    use crate::registry::run_one;
+
+    /// Issue 15: Dependabot's `docker-compose` updates compose files, not Dockerfiles.
+    #[test]
+    fn dependabot_docker_compose_does_not_cover_dockerfiles() {
+        let config = crate::parse::update_config::parse(
+            ".github/dependabot.yml",
+            "version: 2\nupdates:\n  - package-ecosystem: docker-compose\n    directory: /\n    schedule:\n      interval: weekly\n",
+        )
+        .unwrap();
+        let repo = RepoFacts {
+            dockerfiles: vec![Dockerfile {
+                path: "Dockerfile".to_owned(),
+                ..Dockerfile::default()
+            }],
+            update_configs: vec![config],
+            ..RepoFacts::default()
+        };
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        let f = run_one(&DepUpdateConfig, &Context::new(&facts));
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].subject.as_str(), f[0].status),
+            ("docker", Status::Fail)
+        );
+    }
+
+    #[test]
+    fn each_ecosystem_is_judged() {
+        let repo = RepoFacts {
+            manifests: vec![Manifest {
+                path: "web/package.json".to_owned(),
+                ..Manifest::default()
+            }],
+            dockerfiles: vec![Dockerfile {
+                path: "Dockerfile".to_owned(),
+                ..Dockerfile::default()
+            }],
+            update_configs: vec![UpdateConfig {
+                path: ".github/dependabot.yml".to_owned(),
+                tool: UpdateTool::Dependabot,
+                ecosystems: vec![Ecosystem::Npm],
+                all_ecosystems: false,
+            }],
+            ..RepoFacts::default()
+        };
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        let f = run_one(&DepUpdateConfig, &Context::new(&facts));
+        let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
+        assert_eq!(got, [("docker", Status::Fail), ("npm", Status::Pass)]);
+    }
+}

@@ -1,0 +1,110 @@
+use serde_json::json;
+
+use crate::facts::repo::FileKind;
+use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::rules::{is_digest_pinned, unreadable_files};
+
+pub struct GhaImagePinned;
+
+static META: Meta = Meta {
+    id: "gha-image-pinned",
+    title: "CI job and service images are pinned by digest",
+    severity: Severity::High,
+    controls: &["SUP-05"],
+    source: Source::Repo,
+    docs: r#"
+## Why
+A workflow's `container:` image runs every step of the job, with the job's secrets and token;
+`services:` images run beside it on the same network. A tag (`node:20`, `postgres:16`) can be
+moved to another image by whoever controls it; a `@sha256:` digest cannot.
+
+## What is judged
+Every `container:` image and `services.<name>.image` of every job in
+`.github/workflows/*.yml`. An image given by an expression (`${{ matrix.image }}`) cannot be
+proven pinned and is an `error`, as is an unreadable workflow.
+
+## How to fix
+`container: node:20@sha256:<digest>` and `image: postgres:16@sha256:<digest>`; get the digest
+with `docker buildx imagetools inspect postgres:16`. Dependabot and Renovate update digests in
+workflows.
+
+## Evidence
+The image reference (the subject), the workflow and line, and other workflows using it.
+"#,
+};
+
+impl Check for GhaImagePinned {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        unreadable_files(cx, &[FileKind::Workflow], out);
+        let Some(repo) = &cx.facts.repo else { return };
+        for wf in &repo.workflows {
+            for image in &wf.images {
+                let reference = image.value.clone();
+                let location = Location::file(wf.path.clone(), image.line);
+                let evidence =
+                    json!({ "image": reference, "workflow": wf.path, "line": image.line });
+                if reference.contains("${{") {
+                    let why = format!(
+                        "`{reference}` is chosen by an expression: it cannot be proven pinned"
+                    );
+                    out.error(reference, location, why, evidence);
+                } else if is_digest_pinned(&reference) {
+                    out.pass(reference, location, "pinned by @sha256 digest", evidence);
+                } else {
+                    let why = format!(
+                        "`{reference}` is not pinned by @sha256 digest: the tag can be moved"
+                    );
+                    out.fail(reference, location, why, evidence);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::repo::{Located, RepoFacts, Workflow};
+    use crate::registry::run_one;
+    use crate::{Facts, Status};
+
+    #[test]
+    fn judges_each_image() {
+        let pinned = format!("postgres:16@sha256:{}", "c".repeat(64));
+        let image = |v: &str, line| Located {
+            value: v.to_owned(),
+            line,
+        };
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                workflows: vec![Workflow {
+                    path: ".github/workflows/ci.yml".to_owned(),
+                    images: vec![
+                        image("node:20", 9),
+                        image(&pinned, 12),
+                        image("${{ matrix.image }}", 15),
+                    ],
+                    ..Workflow::default()
+                }],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        let got: Vec<_> = run_one(&GhaImagePinned, &Context::new(&facts))
+            .into_iter()
+            .map(|f| (f.subject, f.status))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("${{ matrix.image }}".to_owned(), Status::Error),
+                ("node:20".to_owned(), Status::Fail),
+                (pinned, Status::Pass),
+            ]
+        );
+    }
+}
