@@ -10,6 +10,7 @@ pub mod lockfile;
 pub mod manifest;
 pub mod nesting;
 pub mod sbom;
+pub mod shell;
 pub mod sql;
 mod supply_chain;
 pub mod update_config;

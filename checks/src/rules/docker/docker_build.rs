@@ -11,7 +11,7 @@
 //! target no file defines) resolves to nothing: the caller then credits nothing.
 
 use crate::facts::repo::{ActionInputs, BakeFile, BakeTarget, Dockerfile, RepoFacts};
-use crate::parse::join_relative;
+use crate::parse::{join_relative, shell};
 
 /// A Dockerfile stage a step builds.
 #[derive(Debug)]
@@ -264,34 +264,15 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
     Some((result, at))
 }
 
-/// Shell commands of a `run:` script: continuations joined, split at `&&`, `||`, `;`, `|` and
-/// line ends, each as words with quotes removed.
+/// The commands of a `run:` script, each as the words of the program that runs ([`shell`]). A
+/// script too large or too deeply nested to read builds nothing that can be seen.
 fn commands(script: &str) -> Vec<Vec<String>> {
-    let joined = compact_expressions(&script.replace("\\\n", " "));
-    joined
-        .split(['\n', ';', '|', '&'])
-        .map(|c| {
-            c.split_whitespace()
-                .map(|w| unquote(w).to_owned())
-                .collect::<Vec<_>>()
-        })
+    shell::commands(script)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.program().to_vec())
         .filter(|w| !w.is_empty())
         .collect()
-}
-
-/// `${{ github.sha }}` → `${{github.sha}}`: an expression stays one word.
-fn compact_expressions(script: &str) -> String {
-    let mut out = String::with_capacity(script.len());
-    let mut rest = script;
-    while let Some(at) = rest.find("${{") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at..];
-        let end = after.find("}}").map_or(after.len(), |e| e + 2);
-        out.extend(after[..end].chars().filter(|c| !c.is_whitespace()));
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Flags of `docker build` / `docker buildx bake` that take a value as the next word.

@@ -28,6 +28,7 @@ use super::docker_build::{image_name, tagged_images};
 use super::is_scratch;
 use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
+use crate::parse::shell;
 use crate::rules::is_test_data_path;
 use crate::settings::Settings;
 
@@ -300,21 +301,21 @@ fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
             .any(|word| RELEASE_WORDS.contains(&word))
 }
 
-/// `docker build -f deploy/Dockerfile .`, `--file=deploy/Dockerfile`, `file: ./x` all name it.
+/// `docker build -f deploy/Dockerfile .` or `--file=deploy/Dockerfile` in a command of the
+/// script names it (commands as the shell reads them: [`shell`]).
 fn names_dockerfile(script: &str, path: &str) -> bool {
-    script.lines().any(|line| {
-        line.split_whitespace().enumerate().any(|(i, word)| {
+    let commands = shell::commands(script).unwrap_or_default();
+    commands.iter().any(|c| {
+        let words = c.program();
+        words.iter().enumerate().any(|(i, word)| {
             let operand = word
                 .strip_prefix("--file=")
                 .or_else(|| word.strip_prefix("-f="))
                 .or_else(|| {
-                    let prev = line.split_whitespace().nth(i.wrapping_sub(1));
-                    matches!(prev, Some("-f" | "--file")).then_some(word)
+                    let prev = i.checked_sub(1).and_then(|p| words.get(p));
+                    matches!(prev.map(String::as_str), Some("-f" | "--file")).then_some(word)
                 });
-            operand.is_some_and(|o| {
-                let o = o.trim_matches(['"', '\'']).trim_start_matches("./");
-                o == path
-            })
+            operand.is_some_and(|o| o.trim_start_matches("./") == path)
         })
     })
 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::{dir_of, file_name, is_requirements, join, script_line};
 use crate::facts::repo::{Ecosystem, FileKind, Located, Manifest, RepoFacts};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::parse::shell;
 use crate::rules::unreadable_files;
 
 mod build_tools;
@@ -68,8 +69,10 @@ in a repository whose projects declare dependencies, and a bare `xcodebuild` is 
 `pip install -e .`) are not judged. pnpm defaults to `--frozen-lockfile` when the `CI`
 variable is set, but the flag is required here so Dockerfile builds and local runs behave the
 same. The subject is the workflow or Dockerfile; a file with no install command gets no
-finding. Commands are read from the script text: installs hidden in scripts that the step
-calls (`make deps`, `./ci/setup.sh`) are not seen.
+finding. Commands are read as the shell reads them: quoted text, comments and heredoc bodies
+written to a file are not commands; the commands in `$(…)`, backticks, `sh -c '…'` and a
+heredoc fed to a shell are. Installs hidden in scripts that the step calls (`make deps`,
+`./ci/setup.sh`) are not seen; a script too large or too deeply nested to read is an error.
 
 ## How to fix
 Use the strict form of the command: `npm ci`, `pnpm install --frozen-lockfile`,
@@ -253,18 +256,30 @@ fn judge_file<'r>(
     let mut judged: Vec<(u32, String, Verdict)> = Vec::new();
     for (run, is_yaml_block) in runs {
         let block = is_yaml_block && run.value.contains('\n');
-        for (offset, words) in commands(&run.value) {
-            if let Some(verdict) = judge(&words, env) {
-                // A Dockerfile RUN's text starts on the RUN line itself (continuations are
-                // joined, so usually offset 0); a YAML block starts on the line after `run:`.
-                let line = if is_yaml_block {
-                    script_line(run.line, block, offset)
-                } else {
-                    script_line(run.line, false, 0)
-                        .saturating_add(u32::try_from(offset).unwrap_or(u32::MAX))
-                };
-                judged.push((line, words.join(" "), verdict));
+        // A Dockerfile RUN's text starts on the RUN line itself (continuations are joined, so
+        // usually offset 0); a YAML block starts on the line after `run:`.
+        let line_of = |offset: usize| {
+            if is_yaml_block {
+                script_line(run.line, block, offset)
+            } else {
+                script_line(run.line, false, 0)
+                    .saturating_add(u32::try_from(offset).unwrap_or(u32::MAX))
             }
+        };
+        match shell::commands(&run.value) {
+            Ok(commands) => {
+                for command in commands {
+                    let words = command.program();
+                    if let Some(verdict) = judge(words, env) {
+                        judged.push((line_of(command.line), words.join(" "), verdict));
+                    }
+                }
+            }
+            Err(e) => judged.push((
+                line_of(0),
+                "(the script)".to_owned(),
+                Verdict::Unknown(format!("{e}, so its install commands cannot be judged")),
+            )),
         }
     }
     if judged.is_empty() {
@@ -315,55 +330,6 @@ fn judge_file<'r>(
                 format!("`{command}`: {why}"),
                 evidence,
             );
-        }
-    }
-}
-
-/// Splits a shell script into simple commands: (line offset in the script, words). Joins `\`
-/// continuations, drops comments, splits on `&&`, `||`, `;` and `|`, strips quotes and the
-/// brackets of a Dockerfile exec form, and skips leading `VAR=value`, `sudo`, `time`, `exec`.
-fn commands(script: &str) -> Vec<(usize, Vec<String>)> {
-    let mut out = Vec::new();
-    let mut logical = String::new();
-    let mut start = 0;
-    for (i, line) in script.lines().enumerate() {
-        if logical.is_empty() {
-            start = i;
-        }
-        if let Some(part) = line.trim_end().strip_suffix('\\') {
-            logical.push_str(part);
-            logical.push(' ');
-        } else {
-            logical.push_str(line);
-            push_commands(start, &std::mem::take(&mut logical), &mut out);
-        }
-    }
-    push_commands(start, &logical, &mut out);
-    out
-}
-
-fn push_commands(offset: usize, logical: &str, out: &mut Vec<(usize, Vec<String>)>) {
-    for simple in logical.split(['&', '|', ';']) {
-        let mut words: Vec<String> = Vec::new();
-        for raw in simple.split_whitespace() {
-            if raw.starts_with('#') {
-                break;
-            }
-            let word = raw.trim_matches(|c| matches!(c, '"' | '\'' | '[' | ']' | ',' | '(' | ')'));
-            if !word.is_empty() {
-                words.push(word.to_owned());
-            }
-        }
-        let skip = words
-            .iter()
-            .take_while(|w| {
-                matches!(w.as_str(), "sudo" | "time" | "exec" | "env" | "then" | "do")
-                    || (w.contains('=') && !w.starts_with('-'))
-            })
-            .count();
-        words.drain(..skip);
-        if !words.is_empty() {
-            out.push((offset, words));
         }
     }
 }
@@ -757,9 +723,9 @@ mod tests {
 
     fn verdict(cmd: &str, repo: &RepoFacts) -> Option<Verdict> {
         let env = Env::of(repo, "");
-        let all = commands(cmd);
+        let all = shell::commands(cmd).unwrap();
         assert_eq!(all.len(), 1, "{all:?}");
-        judge(&all[0].1, &env)
+        judge(all[0].program(), &env)
     }
 
     fn kind(cmd: &str) -> &'static str {
@@ -1055,24 +1021,94 @@ mod tests {
         assert_eq!(status("docker/Dockerfile"), Some(Status::Fail));
     }
 
+    /// (script, [(line, command, verdict)])
+    type Case<'a> = (&'a str, &'a [(usize, &'a str, &'a str)]);
+
+    /// What the old splitter (split at every `&`, `|`, `;`, whitespace, quotes trimmed) got
+    /// wrong, judged now as the shell runs it.
     #[test]
-    fn splits_scripts_with_lines() {
-        let script = "set -eux\nnpm ci && npm run build\n# npm install\ncargo build \\\n  --locked\nFOO=1 sudo pip install x\n";
-        let got: Vec<(usize, String)> = commands(script)
-            .into_iter()
-            .map(|(o, w)| (o, w.join(" ")))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (0, "set -eux".to_owned()),
-                (1, "npm ci".to_owned()),
-                (1, "npm run build".to_owned()),
-                (3, "cargo build --locked".to_owned()),
-                (5, "pip install x".to_owned()),
-            ]
+    fn judges_what_the_shell_runs() {
+        let repo = repo();
+        let env = Env::of(&repo, "");
+        let judged = |script: &str| -> Vec<(usize, String, &'static str)> {
+            shell::commands(script)
+                .unwrap()
+                .iter()
+                .filter_map(|c| {
+                    let v = judge(c.program(), &env)?;
+                    let kind = match v {
+                        Verdict::Strict(_) => "strict",
+                        Verdict::Loose(_) => "loose",
+                        Verdict::Unknown(_) => "unknown",
+                    };
+                    Some((c.line, c.program().join(" "), kind))
+                })
+                .collect()
+        };
+        let cases: [Case<'_>; 5] = [
+            // A quoted `&&` or `;` is text: before, `npm install` here was judged loose.
+            (
+                r#"echo "run: npm ci && npm install" ; git commit -m 'x; yarn add y'"#,
+                &[],
+            ),
+            // An install inside `$(…)` runs: before, `$(npm` was the program, not judged.
+            (
+                "V=$(npm install -g pnpm)",
+                &[(0, "npm install -g pnpm", "loose")],
+            ),
+            // A heredoc written to a file is data: before, its body lines were judged.
+            (
+                "cat > Makefile <<'EOF'\ndeps:\n\tnpm install\nEOF\nnpm ci",
+                &[(4, "npm ci", "strict")],
+            ),
+            // `sh -c '…'` runs its string: before, `sh -c npm install` was not an install.
+            (
+                "su app -s /bin/sh -c true; sh -c 'npm install'",
+                &[(0, "npm install", "loose")],
+            ),
+            // A Dockerfile `RUN <<EOF` body is the script (its terminator already removed).
+            (
+                "<<EOF\nset -e\ncargo build\n",
+                &[(2, "cargo build", "loose")],
+            ),
+        ];
+        for (script, want) in cases {
+            let want: Vec<(usize, String, &str)> = want
+                .iter()
+                .map(|(l, c, k)| (*l, (*c).to_owned(), *k))
+                .collect();
+            assert_eq!(judged(script), want, "{script}");
+        }
+    }
+
+    #[test]
+    fn unreadable_script_is_an_error() {
+        use crate::facts::Facts;
+        use crate::facts::repo::{Dockerfile, Stage};
+        use crate::registry::run_one;
+        let mut d = Dockerfile::default();
+        "Dockerfile".clone_into(&mut d.path);
+        d.stages = vec![Stage {
+            runs: vec![Located {
+                value: format!("npm ci && {}x{}", "$(".repeat(64), ")".repeat(64)),
+                line: 3,
+            }],
+            ..Stage::default()
+        }];
+        let facts = Facts {
+            repo: Some(RepoFacts {
+                dockerfiles: vec![d],
+                ..RepoFacts::default()
+            }),
+            ..Facts::default()
+        };
+        let findings = run_one(&LockfileFrozenInstall, &Context::new(&facts));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].status, Status::Error);
+        assert!(
+            findings[0].message.contains("deeper than"),
+            "{}",
+            findings[0].message
         );
-        let exec_form = commands(r#"["npm", "ci"]"#);
-        assert_eq!(exec_form[0].1, ["npm", "ci"]);
     }
 }

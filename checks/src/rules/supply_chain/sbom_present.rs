@@ -6,6 +6,7 @@ use serde_json::json;
 use super::script_line;
 use crate::facts::repo::{ActionInputs, FileKind, RepoFacts, Workflow};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::parse::shell;
 use crate::rules::unreadable_files;
 
 pub struct SbomPresent;
@@ -56,7 +57,7 @@ The committed SBOMs and every producing workflow step with its line and triggers
 };
 
 /// Commands in a `run:` script that write a CycloneDX or SPDX document, one pattern per
-/// generator (matched case-insensitively on a logical line, continuations joined). Commands
+/// generator (matched case-insensitively on a command's words, joined by spaces). Commands
 /// that only read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) are not here.
 const SBOM_COMMANDS: [(&str, &str); 14] = [
     // Syft's default output is a table: only an SPDX or CycloneDX output format is an SBOM.
@@ -194,8 +195,7 @@ fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
         for run in &wf.runs {
             if let Some((offset, text)) = sbom_command(&run.value) {
                 let line = script_line(run.line, run.value.contains('\n'), offset);
-                let text: Vec<&str> = text.split_whitespace().filter(|w| *w != "\\").collect();
-                out.push((wf, line, text.join(" ")));
+                out.push((wf, line, text));
             }
         }
     }
@@ -230,8 +230,10 @@ fn runs_on_release(wf: &Workflow) -> bool {
             .any(|t| RELEASE_TRIGGERS.contains(&t.as_str()))
 }
 
-/// The script line that produces an SBOM, if any: (index in the script, text).
-fn sbom_command(script: &str) -> Option<(usize, &str)> {
+/// The command that produces an SBOM, if any: (line index in the script, its words). Commands
+/// are read as the shell reads them ([`shell`]): comments, quoted text and heredoc bodies are
+/// not commands; a script too large or too deeply nested to read produces none that can be seen.
+fn sbom_command(script: &str) -> Option<(usize, String)> {
     static PATTERNS: OnceLock<Vec<Regex>> = OnceLock::new();
     let patterns = PATTERNS.get_or_init(|| {
         SBOM_COMMANDS
@@ -239,31 +241,26 @@ fn sbom_command(script: &str) -> Option<(usize, &str)> {
             .map(|(_, p)| Regex::new(&format!("(?is){p}")).expect("valid pattern"))
             .collect()
     });
-    logical_lines(script).into_iter().find(|(_, line)| {
-        let trimmed = line.trim_start();
-        !trimmed.starts_with('#')
-            && !trimmed.contains("--sbom=false")
-            && patterns.iter().any(|p| p.is_match(trimmed))
+    let commands = shell::commands(script).unwrap_or_default();
+    commands.into_iter().find_map(|c| {
+        // A word with blanks in it is quoted text (`echo "then syft -o spdx"`), never a
+        // program or an option of one: the patterns do not look inside it.
+        let masked: Vec<&str> = c
+            .program()
+            .iter()
+            .map(|w| {
+                if w.contains(char::is_whitespace) {
+                    "_"
+                } else {
+                    w
+                }
+            })
+            .collect();
+        let masked = masked.join(" ");
+        let produces =
+            !masked.contains("--sbom=false") && patterns.iter().any(|p| p.is_match(&masked));
+        produces.then(|| (c.line, c.program().join(" ")))
     })
-}
-
-/// Script lines with `\` continuations joined: (index of the first physical line, text).
-fn logical_lines(script: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start: Option<(usize, usize)> = None;
-    let mut offset = 0;
-    for (index, line) in script.split_inclusive('\n').enumerate() {
-        let (first_index, first_byte) = *start.get_or_insert((index, offset));
-        offset += line.len();
-        if !line.trim_end().ends_with('\\') {
-            out.push((first_index, &script[first_byte..offset]));
-            start = None;
-        }
-    }
-    if let Some((index, byte)) = start {
-        out.push((index, &script[byte..]));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -309,6 +306,10 @@ mod tests {
             "echo done\n# syft . -o spdx-json later",
             "bom validate -e sbom.spdx",
             "npm run bom",
+            // Quoted or written to a file, not run (the old line match took these).
+            "echo 'next: syft . -o spdx-json'",
+            "git commit -m \"a; bom generate --dirs=.\"",
+            "cat > gen.sh <<'EOF'\nsyft . -o spdx-json\nEOF",
         ];
         for script in readers {
             assert!(sbom_command(script).is_none(), "{script}");

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::facts::repo::{FileKind, RepoFacts, Workflow, WorkflowKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::parse::shell;
 use crate::rules::docker::docker_build::{Built, built_by_script, built_by_step, stages_needed};
 use crate::rules::unreadable_files;
 
@@ -86,24 +87,25 @@ const SCANNER_ACTIONS: &[&str] = &[
     "anchore/grype-action",
 ];
 
-/// Scanner command lines; each starts at a command boundary so mentions in `echo`ed prose or
-/// install steps (`go install …/govulncheck@latest`) do not count.
+/// Scanner commands, matched against the start of each command's words as the shell reads them
+/// ([`shell`]), so mentions in `echo`ed prose, quoted text, heredocs or install steps
+/// (`go install …/govulncheck@latest`) do not count.
 static SCANNER_COMMANDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?m)(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(?:npx\s+|pnpm\s+dlx\s+|uvx\s+|pipx\s+run\s+|bundle\s+exec\s+)?(?:",
+        r"^(?:npx\s+|pnpm\s+dlx\s+|uvx\s+|pipx\s+run\s+|bundle\s+exec\s+)?(?:",
         r"trivy\s+(?:fs|filesystem|image|repo|repository|rootfs|sbom)\b",
         r"|grype\b|osv-scanner\b|govulncheck\b",
         r"|cargo\s+audit\b",
-        r"|cargo\s+deny\b[^\n;&|]*\bcheck\b(?:\s+advisories\b|\s*(?:--[^\n;&|]*)?$|\s*[;&|])",
+        r"|cargo\s+deny\b.*\bcheck\b(?:\s+advisories\b|\s*(?:--.*)?$)",
         r"|(?:npm|pnpm|bun)\s+audit\b|yarn\s+(?:npm\s+)?audit\b",
         r"|pip-audit\b|safety\s+(?:check|scan)\b",
         r"|snyk\s+(?:container\s+)?test\b|docker\s+scout\s+cves\b",
         r"|bundle(?:-|\s+)audit\b|bundler-audit\b|composer\s+audit\b",
         // OWASP dependency-check: the CLI, the Maven and Gradle plugins, the Docker image.
-        r"|(?:[\w.-]*/)*dependency-check(?:\.sh|\.bat)?\s+[^\n;&|]*--(?:scan|project)\b",
-        r"|(?:\./)?mvnw?\b[^\n;&|]*\b(?:org\.owasp:)?dependency-check(?:-maven)?(?::[\w.-]+)?:(?:check|aggregate)\b",
-        r"|(?:\./)?gradlew?\b[^\n;&|]*\bdependencyCheck(?:Analyze|Aggregate)\b",
-        r"|docker\s+run\b[^\n;&|]*\s(?:owasp/dependency-check|aquasec/trivy|anchore/grype)(?::[\w.-]+)?\s",
+        r"|(?:[\w.-]*/)*dependency-check(?:\.sh|\.bat)?\s+.*--(?:scan|project)\b",
+        r"|(?:\./)?mvnw?\b.*\b(?:org\.owasp:)?dependency-check(?:-maven)?(?::[\w.-]+)?:(?:check|aggregate)\b",
+        r"|(?:\./)?gradlew?\b.*\bdependencyCheck(?:Analyze|Aggregate)\b",
+        r"|docker\s+run\b.*\s(?:owasp/dependency-check|aquasec/trivy|anchore/grype)(?::[\w.-]+)?\s",
         r")"
     ))
     .expect("scanner regex is valid")
@@ -265,20 +267,12 @@ fn local_callee<'a>(uses: &str, all: &'a [Workflow]) -> Option<&'a Workflow> {
 /// scanners in the `RUN` lines of that stage and of the stages it needs.
 fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
     let by_action = wf.uses.iter().find(|u| is_scanner_action(&u.value));
-    let by_command = wf.runs.iter().find_map(|r| {
-        SCANNER_COMMANDS
-            .find(&r.value)
-            .map(|m| (r.line, m.as_str()))
-    });
+    let by_command = wf
+        .runs
+        .iter()
+        .find_map(|r| scanner_command(&r.value).map(|m| (r.line, m)));
     let action = by_action.map(|u| (u.line, u.value.clone()));
-    let command = by_command.map(|(line, m)| {
-        (
-            line,
-            m.trim_start_matches([';', '&', '|', '(', '`', '$'])
-                .trim()
-                .to_owned(),
-        )
-    });
+    let command = by_command;
     let direct = [action, command]
         .into_iter()
         .flatten()
@@ -313,6 +307,17 @@ fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
         .min_by_key(|hit| hit.line)
 }
 
+/// The first scanner command of a script, as matched (`trivy fs .`). A script too large or too
+/// deeply nested to read runs no scanner that can be seen.
+fn scanner_command(script: &str) -> Option<String> {
+    let commands = shell::commands(script).unwrap_or_default();
+    commands.iter().find_map(|c| {
+        let text = c.program().join(" ");
+        let m = SCANNER_COMMANDS.find(&text)?;
+        Some(m.as_str().trim().to_owned())
+    })
+}
+
 /// The first scanner command in the `RUN` lines a build executes (the built stage and the
 /// stages it needs), with where it runs.
 fn scanner_in_build(b: &Built<'_>) -> Option<(String, InBuild)> {
@@ -320,12 +325,7 @@ fn scanner_in_build(b: &Built<'_>) -> Option<(String, InBuild)> {
     let name = |i: usize| df.stages[i].alias.clone().unwrap_or_else(|| i.to_string());
     stages_needed(df, b.stage).into_iter().find_map(|i| {
         df.stages[i].runs.iter().find_map(|run| {
-            let m = SCANNER_COMMANDS.find(&run.value)?;
-            let command = m
-                .as_str()
-                .trim_start_matches([';', '&', '|', '(', '`', '$'])
-                .trim()
-                .to_owned();
+            let command = scanner_command(&run.value)?;
             let text = format!(
                 "(a `RUN` at {}:{} in stage `{}`, built for stage `{}` by {})",
                 df.path,
@@ -376,8 +376,11 @@ mod tests {
             "./gradlew dependencyCheckAnalyze --info",
             "docker run --rm -v $PWD:/src owasp/dependency-check:latest --scan /src",
             "trivy image --exit-code 1 ghcr.io/acme/api:1",
+            "sudo -E trivy fs .",
+            "out=$(grype dir:. -o json)",
+            "sh -c 'pip-audit'",
         ] {
-            assert!(SCANNER_COMMANDS.is_match(yes), "{yes}");
+            assert!(scanner_command(yes).is_some(), "{yes}");
         }
         for no in [
             "cargo deny check licenses",
@@ -389,8 +392,12 @@ mod tests {
             "mvn dependency:tree",
             "docker pull owasp/dependency-check:latest",
             "echo see dependency-check.sh --scan docs",
+            // Quoted or written to a file, not run (the old whole-text match took these).
+            "echo \"done; trivy fs .\"",
+            "git commit -m 'x && npm audit'",
+            "cat > ci.sh <<EOF\ngovulncheck ./...\nEOF",
         ] {
-            assert!(!SCANNER_COMMANDS.is_match(no), "{no}");
+            assert!(scanner_command(no).is_none(), "{no}");
         }
     }
 
