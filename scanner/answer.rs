@@ -54,6 +54,22 @@ pub struct AnswerArgs {
     review: Option<PathBuf>,
 }
 
+impl AnswerArgs {
+    /// The arguments of `vouch answer --workbook W --report R --out O` and no other option.
+    pub fn new(workbook: PathBuf, report: PathBuf, out: PathBuf) -> AnswerArgs {
+        AnswerArgs {
+            workbook,
+            report,
+            map: None,
+            out,
+            overwrite: false,
+            templates: None,
+            internal: false,
+            review: None,
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MapFile {
@@ -190,7 +206,43 @@ const CUSTOMER_TEMPLATE: &str = "answer-description.hbs";
 /// The detailed text (`--internal`): checks, subjects and failures.
 const INTERNAL_TEMPLATE: &str = "answer-description-internal.hbs";
 
+/// `vouch answer`: fills the questionnaire, writes the review sheet and prints the tally and
+/// the questions left for a person.
 pub fn run(args: &AnswerArgs) -> Result<()> {
+    let answered = fill(args)?;
+    let tally = &answered.tally;
+    crate::outln!(
+        "answered automatically {} of {} questions (Yes {}); {} need review ({}); {} human answers kept",
+        tally.yes,
+        tally.questions,
+        tally.yes,
+        tally.review,
+        answered.review_path.display(),
+        tally.kept
+    )?;
+    for r in &answered.reviews {
+        crate::outln!("{}", review_line(r))?;
+    }
+    Ok(())
+}
+
+/// What [`fill`] did: the counts, and the questions left for a person.
+pub struct Answered {
+    tally: Tally,
+    reviews: Vec<ReviewItem>,
+    review_path: PathBuf,
+}
+
+impl Answered {
+    /// Questions found in the questionnaire.
+    pub fn questions(&self) -> usize {
+        self.tally.questions
+    }
+}
+
+/// Reads the questionnaire, answers what the report proves, and writes the filled copy and the
+/// review sheet. Prints nothing (the fuzz target `questionnaire` calls it on hostile workbooks).
+pub fn fill(args: &AnswerArgs) -> Result<Answered> {
     let (report, evidence) = evidence::load_report(&args.report)?;
     let map = match &args.map {
         Some(p) => load_map(p)?,
@@ -271,19 +323,11 @@ pub fn run(args: &AnswerArgs) -> Result<()> {
     }
     crate::paths::write_atomically(&args.out, |temp| sheet.save(temp))?;
     write_review_sheet(&review_path, &reviews, &evidence)?;
-    println!(
-        "answered automatically {} of {} questions (Yes {}); {} need review ({}); {} human answers kept",
-        tally.yes,
-        tally.questions,
-        tally.yes,
-        tally.review,
-        review_path.display(),
-        tally.kept
-    );
-    for r in &reviews {
-        println!("{}", review_line(r));
-    }
-    Ok(())
+    Ok(Answered {
+        tally,
+        reviews,
+        review_path,
+    })
 }
 
 /// `needs review: ID (draft No): why; evidence…` for the printed list.

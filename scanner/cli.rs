@@ -448,7 +448,7 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         }
         Command::Gate(args) => crate::trust_page::gate(&args),
         Command::Explain { id } => {
-            print!("{}", crate::explain::explain(&id)?);
+            crate::out!("{}", crate::explain::explain(&id)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage { framework, report } => {
@@ -456,10 +456,10 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 Some(path) => Some(crate::evidence::load_report(path)?.0),
                 None => None,
             };
-            print!(
+            crate::out!(
                 "{}",
                 crate::explain::coverage_text(&framework, report.as_ref())?
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::IamPolicy { checks } => {
@@ -472,10 +472,10 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 }
             }
             let ids: Vec<&str> = checks.iter().map(String::as_str).collect();
-            print!(
+            crate::out!(
                 "{}",
                 sources::aws::calls::iam_policy((!ids.is_empty()).then_some(ids.as_slice()))
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::List { what, format } => {
@@ -492,7 +492,7 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                     crate::explain::frameworks_markdown()
                 }
             };
-            print!("{text}");
+            crate::out!("{text}")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => verify(&args),
@@ -502,10 +502,10 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                     eprintln!("vouch: {e:#}");
                     return Ok(ExitCode::from(1));
                 }
-                println!("{}: current", out.display());
+                crate::outln!("{}: current", out.display())?;
             } else {
                 crate::reference::write(&out)?;
-                println!("wrote the reference into {}", out.display());
+                crate::outln!("wrote the reference into {}", out.display())?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -515,7 +515,7 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         }
         Command::Init { path } => {
             let (written, d) = crate::init::init(&path)?;
-            println!(
+            crate::outln!(
                 "wrote {}: {} migration set(s), tenant columns [{}], runtime roles [{}], audit tables [{}], {} Dockerfile(s), {} workflow(s); review it, then run `vouch scan`",
                 written.display(),
                 d.migration_sets.len(),
@@ -527,7 +527,7 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                 d.audit_tables.join(", "),
                 d.dockerfiles.len(),
                 d.workflows.len()
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
@@ -538,7 +538,7 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
         }
         Command::Keygen { out } => {
             let (key, public) = crate::pack::sign::keygen(&out)?;
-            println!("wrote {} and {}", key.display(), public.display());
+            crate::outln!("wrote {} and {}", key.display(), public.display())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -551,23 +551,23 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         previous: args.previous.as_deref(),
     })?;
     for line in &outcome.ok {
-        println!("ok    {line}");
+        crate::outln!("ok    {line}")?;
     }
     for line in &outcome.notes {
-        println!("note  {line}");
+        crate::outln!("note  {line}")?;
     }
     for line in &outcome.problems {
-        println!("FAIL  {line}");
+        crate::outln!("FAIL  {line}")?;
     }
     if outcome.problems.is_empty() {
-        println!("verified: {}", args.dir.display());
+        crate::outln!("verified: {}", args.dir.display())?;
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        crate::outln!(
             "NOT verified: {} problem(s) in {}",
             outcome.problems.len(),
             args.dir.display()
-        );
+        )?;
         Ok(ExitCode::from(1))
     }
 }

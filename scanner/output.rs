@@ -173,18 +173,44 @@ pub fn write_all(
                     ..options
                 },
             );
-            let written = if coloured {
+            if coloured {
                 let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), color);
                 stdout
                     .write_all(text.as_bytes())
                     .and_then(|()| stdout.flush())
+                    .context("cannot write to stdout")?;
             } else {
-                std::io::stdout().lock().write_all(text.as_bytes())
-            };
-            written.context("cannot write to stdout")?;
+                write_stdout(&text)?;
+            }
         }
     }
     Ok(())
+}
+
+/// Writes to standard output. A closed output (`vouch answer … | head -1`) is an error the
+/// caller returns ("cannot write to stdout: Broken pipe"), never the panic of `print!`.
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")
+}
+
+/// `print!` through [`write_stdout`]: evaluates to `anyhow::Result<()>`.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!` through [`write_stdout`]: evaluates to `anyhow::Result<()>`.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
 }
 
 #[cfg(test)]

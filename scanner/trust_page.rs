@@ -56,7 +56,7 @@ pub fn trust(args: &TrustArgs) -> Result<()> {
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let c = &page.counts;
-    println!(
+    crate::outln!(
         "{} claims: {} verified, {} attested, {} partly verified, {} unverified, {} failing",
         page.claims.len(),
         c.verified,
@@ -64,7 +64,7 @@ pub fn trust(args: &TrustArgs) -> Result<()> {
         c.partly_verified,
         c.unverified,
         c.failing
-    );
+    )?;
     Ok(())
 }
 
@@ -84,24 +84,24 @@ pub fn gate(args: &GateArgs) -> Result<ExitCode> {
                 .filter(|v| !v.holds())
                 .map(|v| format!("{}{} is {}", v.id, scope_note(v), v.status.as_str()))
                 .collect();
-            println!(
+            crate::outln!(
                 "claim `{}` is {:?}: {}",
                 claim.id,
                 claim.state,
                 why.join(", ")
-            );
+            )?;
         }
         if args.strict && !claim.unbacked_terms.is_empty() {
             failed += 1;
-            println!(
+            crate::outln!(
                 "claim `{}` names {} but none of its checks verifies that (bind it to a check that does, or reword it)",
                 claim.id,
                 claim.unbacked_terms.join(", ")
-            );
+            )?;
         }
     }
     if failed == 0 {
-        println!("all {} published claims hold", page.claims.len());
+        crate::outln!("all {} published claims hold", page.claims.len())?;
         return Ok(ExitCode::SUCCESS);
     }
     Ok(ExitCode::from(1))

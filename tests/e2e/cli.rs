@@ -204,3 +204,69 @@ fn list_checks_as_markdown_table() {
         .success()
         .stdout(predicate::str::contains("| `gha-action-pinned` | high |"));
 }
+
+/// A reader that goes away (`vouch answer … | head -1`) makes vouch's writes to standard output
+/// fail: that is an error (exit 2, one line), never a panic (exit 101, a backtrace).
+#[test]
+fn closed_standard_output_is_an_error_never_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.json");
+    vouch()
+        .args([
+            "scan",
+            "--static-only",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+        ])
+        .arg(fixture("demo"))
+        .arg("--config")
+        .arg(fixture("demo/vouch.toml"))
+        .arg("--output")
+        .arg(&report)
+        .assert()
+        .success();
+    let questions = dir.path().join("questions.csv");
+    std::fs::write(
+        &questions,
+        "Question ID,Question,Answer\nCCC-04.1,Change protection?,\nLOG-07.1,Logging?,\n",
+    )
+    .expect("write the questionnaire");
+    let answer: Vec<std::ffi::OsString> = vec![
+        "answer".into(),
+        "--workbook".into(),
+        questions.into(),
+        "--report".into(),
+        report.into(),
+        "--out".into(),
+        dir.path().join("filled.csv").into(),
+    ];
+    let commands: [Vec<std::ffi::OsString>; 3] = [
+        answer,
+        vec!["list".into(), "checks".into()],
+        vec!["explain".into(), "pg-rls-enabled".into()],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vouch"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("vouch starts");
+        // Close the reading end before vouch writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("vouch ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && out.status.code() != Some(101),
+            "{args:?} panicked on a closed stdout: {stderr}"
+        );
+        if out.status.code() == Some(2) {
+            assert!(
+                stderr.contains("cannot write to stdout"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+}
