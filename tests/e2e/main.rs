@@ -49,6 +49,7 @@ mod pre_commit;
 mod rate_limit;
 mod repo_containers;
 mod repo_supply_chain;
+mod snapshots;
 #[cfg(feature = "endpoint")]
 mod tls_servers;
 mod trust;
