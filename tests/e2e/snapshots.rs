@@ -53,20 +53,26 @@ fn masked_text(report: &str) -> String {
         .join("\n")
 }
 
-/// `is 892 days old` → `is N days old`.
+/// `is 892 days old` → `is N days old`, `produced 690 day(s) before` → `produced N day(s) before`.
 fn mask_ages(line: &str) -> String {
-    const AGE: &str = " days old";
+    [" days old", " day(s) before"]
+        .iter()
+        .fold(line.to_owned(), |text, unit| mask_count_before(&text, unit))
+}
+
+/// Replaces the number right before each `unit` with `N`.
+fn mask_count_before(line: &str, unit: &str) -> String {
     let mut out = String::new();
     let mut rest = line;
-    while let Some(at) = rest.find(AGE) {
-        let digits = rest[..at].len()
-            - rest[..at]
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .len();
-        out.push_str(&rest[..at - digits]);
-        out.push_str(if digits > 0 { "N" } else { "" });
-        out.push_str(AGE);
-        rest = &rest[at + AGE.len()..];
+    while let Some(at) = rest.find(unit) {
+        let head = &rest[..at];
+        let number = head.trim_end_matches(|c: char| c.is_ascii_digit());
+        out.push_str(number);
+        if number.len() < head.len() {
+            out.push('N');
+        }
+        out.push_str(unit);
+        rest = &rest[at + unit.len()..];
     }
     out.push_str(rest);
     out
