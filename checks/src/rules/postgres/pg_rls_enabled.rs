@@ -1,7 +1,7 @@
-use super::pg_tenant_isolation::rls_not_applicable;
+use super::pg_tenant_isolation::rls_scopes;
 use serde_json::json;
 
-use super::pg_common::{scopes, table_names};
+use super::pg_common::table_names;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct PgRlsEnabled;
@@ -47,10 +47,7 @@ impl Check for PgRlsEnabled {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for scope in scopes(cx, out) {
-            if rls_not_applicable(&scope, out) {
-                continue;
-            }
+        for scope in rls_scopes(cx, out) {
             for u in &scope.db.unparsed {
                 if let Some(table) = &u.creates {
                     out.error(

@@ -1,7 +1,7 @@
-use super::pg_tenant_isolation::rls_not_applicable;
+use super::pg_tenant_isolation::rls_scopes;
 use serde_json::json;
 
-use super::pg_common::{not_applicable_without_rls, scopes, table_names};
+use super::pg_common::{not_applicable_without_rls, table_names};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct PgRlsForced;
@@ -39,10 +39,7 @@ impl Check for PgRlsForced {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for scope in scopes(cx, out) {
-            if rls_not_applicable(&scope, out) {
-                continue;
-            }
+        for scope in rls_scopes(cx, out) {
             for (t, reason) in scope.tenant_tables() {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);

@@ -1,7 +1,7 @@
-use super::pg_tenant_isolation::rls_not_applicable;
+use super::pg_tenant_isolation::rls_scopes;
 use serde_json::json;
 
-use super::pg_common::{Scope, policy_applies, scopes, table_names};
+use super::pg_common::{Scope, policy_applies, table_names};
 use crate::facts::pg::{Origin, Policy, Table};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
 
@@ -57,10 +57,7 @@ impl Check for PgRlsPolicy {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for scope in scopes(cx, out) {
-            if rls_not_applicable(&scope, out) {
-                continue;
-            }
+        for scope in rls_scopes(cx, out) {
             for (t, _) in scope.tenant_tables() {
                 if !t.rls_enabled {
                     continue;
@@ -216,7 +213,7 @@ mod tests {
         };
         let cx = Context::new(&facts);
         let mut out = Findings::new(&META);
-        let scope = &scopes(&cx, &mut out)[0];
+        let scope = &super::super::pg_common::scopes(&cx, &mut out)[0];
         assert!(!covers(scope, &policy("insert", None, None), "INSERT"));
         assert!(covers(scope, &policy("insert", None, Some("x")), "INSERT"));
         assert!(covers(scope, &policy("all", Some("x"), None), "INSERT"));

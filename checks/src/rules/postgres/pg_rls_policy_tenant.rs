@@ -1,8 +1,8 @@
-use super::pg_tenant_isolation::rls_not_applicable;
+use super::pg_tenant_isolation::rls_scopes;
 use serde_json::{Value, json};
 
 use super::pg_common::loose;
-use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, scopes, table_names};
+use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, table_names};
 use super::pg_policy_semantics::{Link, Outcome, Unjudged, UserScope, Vocabulary};
 use crate::facts::pg::{Policy, Table};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
@@ -132,10 +132,7 @@ impl Check for PgRlsPolicyTenant {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for scope in scopes(cx, out) {
-            if rls_not_applicable(&scope, out) {
-                continue;
-            }
+        for scope in rls_scopes(cx, out) {
             for (t, _) in scope.tenant_tables() {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::pg_common::Scope;
+use super::pg_common::{Scope, scopes};
 use super::pg_live_common::{live_databases, readable, target_location};
 use crate::facts::pg::Database;
 use crate::facts::pg_live::{RoleAccess, TenantAccess};
@@ -297,6 +297,14 @@ fn how(probe: &RoleAccess, public: bool, public_text: &str) -> String {
     } else {
         "through a grant to it or to a role it belongs to".to_owned()
     }
+}
+
+/// The scopes the row-level-security checks judge: every scope of [`scopes`] whose tenants are
+/// isolated by RLS; the others get [`rls_not_applicable`]'s notes.
+pub(crate) fn rls_scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'a>> {
+    let mut judged = scopes(cx, out);
+    judged.retain(|scope| !rls_not_applicable(scope, out));
+    judged
 }
 
 /// For the RLS checks: with database or schema isolation they do not apply. Records one
