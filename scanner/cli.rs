@@ -344,7 +344,15 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("vouch: error: {}", one_line(&e));
+            // A configuration with several errors: each on its own line, all at once.
+            match e.downcast_ref::<config::Errors>() {
+                Some(errors) => {
+                    for line in &errors.0 {
+                        eprintln!("vouch: error: {}", one_line(&anyhow::anyhow!("{line}")));
+                    }
+                }
+                None => eprintln!("vouch: error: {}", one_line(&e)),
+            }
             ExitCode::from(2)
         }
     }
@@ -590,8 +598,11 @@ async fn scan(
     let mut settings = config::load(&config_path, explicit)?;
     add_cli_endpoints(&mut settings, &args.endpoints);
     // `--endpoint` URLs get the same validation as configured ones (e.g. no credentials).
-    if let Some(problem) = settings.problems().into_iter().next() {
-        bail!("--endpoint: {problem}");
+    if let Err(errors) = settings.resolve() {
+        let lines = errors
+            .into_iter()
+            .map(|e| format!("--endpoint: {}", e.message));
+        return Err(config::Errors(lines.collect()).into());
     }
     let attestations = match &args.attestations {
         Some(p) => config::load_attestations(p, true)?,

@@ -20,6 +20,7 @@ pub mod parse;
 pub mod rate_limit;
 pub mod redact;
 pub mod registry;
+pub mod resolve;
 mod rules;
 pub mod secret_context;
 pub mod secret_jwt;

@@ -1,4 +1,6 @@
-//! The effective configuration: the shape of `vouch.toml`.
+//! The raw configuration: the shape of `vouch.toml`, documented field by field (the reference
+//! and `vouch.schema.json` are generated from these types). [`Settings::resolve`] turns it into
+//! the typed effective settings of [`crate::resolve`], or into every error with its key.
 //!
 //! It lives in the pure crate because checks read it and because it is saved inside
 //! [`crate::Facts`], so `vouch check --facts` re-judges with exactly the settings of the scan.
@@ -365,32 +367,6 @@ impl ChainPayload {
             ChainPayload::JsonSorted => "json_sorted",
             ChainPayload::Columns => "columns",
         }
-    }
-}
-
-impl AuditChainSettings {
-    /// Settings that parse but cannot describe a scheme, one sentence each.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        if self.payload == ChainPayload::Columns && self.columns.is_empty() {
-            problems.push(
-                "[postgres.audit_chain] payload = \"columns\" needs a non-empty `columns` list"
-                    .to_owned(),
-            );
-        }
-        if self.payload != ChainPayload::Columns && !self.columns.is_empty() {
-            problems.push(
-                "[postgres.audit_chain] `columns` is only read with payload = \"columns\""
-                    .to_owned(),
-            );
-        }
-        if self.prev_included.trim().is_empty() {
-            problems.push(
-                "[postgres.audit_chain] prev_included must be `prefix`, `suffix` or a column name"
-                    .to_owned(),
-            );
-        }
-        problems
     }
 }
 
@@ -978,7 +954,7 @@ impl ArtifactTarget {
     }
 
     /// Problems with the entry, each one line naming it.
-    fn problems(&self, index: usize) -> Vec<String> {
+    pub(crate) fn problems(&self, index: usize) -> Vec<(&'static str, String)> {
         let entry = if self.name.trim().is_empty() {
             format!("[[target.artifact]] #{index}")
         } else {
@@ -986,28 +962,29 @@ impl ArtifactTarget {
         };
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            problems.push(format!("{entry} has no `name`"));
+            problems.push(("name", format!("{entry} has no `name`")));
         }
         match (&self.path, &self.url) {
             (Some(_), Some(_)) => {
-                problems.push(format!(
-                    "{entry} has both `path` and `url`; give exactly one"
+                problems.push((
+                    "url",
+                    format!("{entry} has both `path` and `url`; give exactly one"),
                 ));
             }
-            (None, None) => problems.push(format!("{entry} needs a `path` or a `url`")),
+            (None, None) => problems.push(("path", format!("{entry} needs a `path` or a `url`"))),
             (Some(path), None) if path.trim().is_empty() => {
-                problems.push(format!("{entry} has an empty `path`"));
+                problems.push(("path", format!("{entry} has an empty `path`")));
             }
             _ => {}
         }
         if let Some(url) = &self.url {
-            problems.extend(https_problem(&entry, "url", url));
+            problems.extend(https_problem(&entry, "url", url).map(|p| ("url", p)));
         }
         if let Some(bundle) = &self.bundle {
             if bundle.trim().is_empty() {
-                problems.push(format!("{entry} has an empty `bundle`"));
+                problems.push(("bundle", format!("{entry} has an empty `bundle`")));
             } else if bundle.contains("://") {
-                problems.extend(https_problem(&entry, "bundle", bundle));
+                problems.extend(https_problem(&entry, "bundle", bundle).map(|p| ("bundle", p)));
             }
         }
         problems
@@ -1062,214 +1039,20 @@ impl Settings {
         self.target.endpoint.iter().find(|t| t.url == url)
     }
 
-    /// Problems that serde cannot see: unknown check ids, malformed waiver dates. Each is one
-    /// sentence naming the offending key.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems = self.glob_problems();
-        for check in self.severity.keys() {
-            if crate::find(check).is_none() {
-                problems.push(format!("[severity] names {}", crate::unknown_check(check)));
-            }
-        }
-        for check in &self.checks.disable {
-            if crate::find(check).is_none() {
-                problems.push(format!(
-                    "[checks] disable names {}",
-                    crate::unknown_check(check)
-                ));
-            }
-        }
-        if !TLS_VERSIONS.contains(&self.endpoint.tls_floor.as_str()) {
-            problems.push(format!(
-                "[endpoint] tls_floor = \"{}\" is not one of 1.0, 1.1, 1.2, 1.3",
-                self.endpoint.tls_floor
-            ));
-        }
-        if self.endpoint.concurrency == 0 || self.endpoint.timeout_ms == 0 {
-            problems.push("[endpoint] concurrency and timeout_ms must be above 0".to_owned());
-        }
-        for e in &self.evidence.vulnerabilities {
-            if e.path.trim().is_empty() {
-                problems.push("[[evidence.vulnerabilities]] needs a `path`".to_owned());
-            }
-        }
-        for severity in self.vulnerabilities.sla_days.keys() {
-            if !["critical", "high", "medium", "low"].contains(&severity.as_str()) {
-                problems.push(format!(
-                    "[vulnerabilities] sla_days names `{severity}`, not one of critical, high, medium, low"
-                ));
-            }
-        }
-        for (i, t) in self.target.endpoint.iter().enumerate() {
-            let authority = t.url.split("://").nth(1).unwrap_or("").split('/').next();
-            if authority.is_some_and(|a| a.contains('@')) {
-                // Never echo it: the part before `@` may be a password.
-                problems.push(format!(
-                    "endpoint target #{} url carries credentials (`user@`); vouch needs none and \
-                     would otherwise print them",
-                    i + 1
-                ));
-            } else if !t.url.starts_with("https://") {
-                problems.push(format!(
-                    "endpoint target #{} url = \"{}\" is not an https:// URL",
-                    i + 1,
-                    t.url
-                ));
-            }
-            if let Some(claim) = &t.rate_limit {
-                problems.extend(claim.problems(&format!("endpoint target #{}", i + 1)));
-            }
-        }
-        for (i, w) in self.waiver.iter().enumerate() {
-            let n = i + 1;
-            if crate::find(&w.check).is_none() {
-                problems.push(format!(
-                    "waiver #{n} names {}",
-                    crate::unknown_check(&w.check)
-                ));
-            }
-            if w.subject.is_empty() && w.path.is_empty() {
-                problems.push(format!(
-                    "waiver #{n} needs a `subject` or a `path` glob (use subject = \"*\" for all)"
-                ));
-            }
-            for (key, glob) in [("subject", &w.subject), ("path", &w.path)] {
-                if let Err(e) = globset::Glob::new(glob) {
-                    problems.push(format!(
-                        "waiver #{n} {key}: `{glob}` is not a valid glob: {e}"
-                    ));
-                }
-            }
-            if w.reason.trim().is_empty() || w.approved_by.trim().is_empty() {
-                problems.push(format!("waiver #{n} needs a `reason` and `approved_by`"));
-            }
-            if !is_iso_date(&w.expires) {
-                problems.push(format!(
-                    "waiver #{n} ({} `{}`) `expires = \"{}\"` is not a YYYY-MM-DD calendar date",
-                    w.check, w.subject, w.expires
-                ));
-            }
-        }
-        for (i, t) in self.target.aws.iter().enumerate() {
-            if t.name.trim().is_empty() {
-                problems.push(format!("[[target.aws]] #{} has no `name`", i + 1));
-            }
-        }
-        for (i, t) in self.target.kube.iter().enumerate() {
-            if t.name.trim().is_empty() {
-                problems.push(format!("[[target.kube]] #{} has no `name`", i + 1));
-            }
-            if t.timeout == Some(0) {
-                problems.push(format!(
-                    "[[target.kube]] `{}` timeout must be above 0",
-                    t.name
-                ));
-            }
-        }
-        for (i, t) in self.target.image.iter().enumerate() {
-            if t.reference.trim().is_empty() {
-                problems.push(format!("[[target.image]] #{} has no `ref`", i + 1));
-            }
-        }
-        let mut artifact_names = std::collections::BTreeSet::new();
-        for (i, t) in self.target.artifact.iter().enumerate() {
-            problems.extend(t.problems(i + 1));
-            if !t.name.trim().is_empty() && !artifact_names.insert(t.name.as_str()) {
-                problems.push(format!(
-                    "[[target.artifact]] `{}` is named twice; names select targets",
-                    t.name
-                ));
-            }
-        }
-        let a = &self.artifact;
-        if a.concurrency == 0 || a.timeout_ms == 0 || a.max_bytes == 0 {
-            problems.push(
-                "[artifact] concurrency, timeout_ms and max_bytes must be above 0".to_owned(),
-            );
-        }
-        for (i, id) in self.image.identities.iter().enumerate() {
-            if id.subject.is_empty() == id.subject_regexp.is_empty() || id.issuer.is_empty() {
-                problems.push(format!(
-                    "[[image.identities]] #{} needs `issuer` and one of `subject`, `subject_regexp`",
-                    i + 1
-                ));
-            }
-        }
-        if !self.image.identities.is_empty() && self.image.trust_root.is_none() {
-            problems.push("[image] identities need a `trust_root` file".to_owned());
-        }
-        if self.image.concurrency == 0 || self.image.timeout_ms == 0 {
-            problems.push("[image] concurrency and timeout_ms must be above 0".to_owned());
-        }
-        problems.extend(self.postgres.audit_chain.problems());
-        if self.postgres.isolation == Isolation::Rls
-            && let Some(t) = self.target.postgres.iter().find(|t| t.tenant.is_some())
-        {
-            // Otherwise the tenant would be silently ignored: nothing judges it under RLS.
-            problems.push(format!(
-                "[[target.postgres]] `{}` names a `tenant`, which is only read with [postgres] \
-                 isolation = \"database\" or \"schema\"",
-                t.name
-            ));
-        }
-        if self.aws.max_in_flight == 0 {
-            problems.push("[aws] `max_in_flight` must be at least 1".to_owned());
-        }
-        if self.aws.log_retention_days < 1 {
-            problems.push("[aws] `log_retention_days` must be at least 1".to_owned());
-        }
-        for id in &self.aws.app_security_groups {
-            if !id.starts_with("sg-") {
-                problems.push(format!(
-                    "[aws] app_security_groups: `{id}` is not a security group id (sg-…)"
-                ));
-            }
-        }
-        problems
+    /// Resolves the raw settings into the typed effective ones, or every error, each naming
+    /// its key (see [`crate::resolve`]).
+    pub fn resolve(&self) -> Result<crate::resolve::Resolved, Vec<crate::resolve::ConfigError>> {
+        crate::resolve::resolve(self)
     }
-}
 
-impl Settings {
-    /// Every glob setting must compile: the checks that use them skip a bad pattern, which
-    /// would silently narrow what they judge, so a bad one stops the scan here instead.
-    fn glob_problems(&self) -> Vec<String> {
-        let pg = &self.postgres;
-        let mut lists: Vec<(&str, &[String])> = vec![
-            ("[docker] minimal_bases", &self.docker.minimal_bases),
-            ("[docker] shipped", &self.docker.shipped),
-            (
-                "[postgres] audit_tables",
-                pg.audit_tables.as_deref().unwrap_or_default(),
-            ),
-            ("[postgres] migrations", &pg.migrations),
-            ("[postgres] include_tables", &pg.include_tables),
-            ("[postgres] exclude_tables", &pg.exclude_tables),
-            ("[postgres] global_tables", &pg.global_tables),
-            ("[postgres] break_glass", &pg.break_glass),
-            ("[aws] evidence_buckets", &self.aws.evidence_buckets),
-            ("[scan] exclude", &self.scan.exclude),
-        ];
-        for (what, list) in [
-            ("[postgres] tenant_settings", &pg.tenant_settings),
-            ("[postgres] user_settings", &pg.user_settings),
-        ] {
-            if let Some(list) = list {
-                lists.push((what, list));
-            }
-        }
-        for t in &self.target.postgres {
-            if let Some(tables) = &t.audit_tables {
-                lists.push(("[[target.postgres]] audit_tables", tables));
-            }
-        }
-        lists
+    /// The messages of [`Self::resolve`]'s errors: problems that serde cannot see (unknown
+    /// check ids, malformed waiver dates…), one sentence each naming the offending key.
+    pub fn problems(&self) -> Vec<String> {
+        self.resolve()
+            .err()
+            .unwrap_or_default()
             .into_iter()
-            .flat_map(|(what, globs)| globs.iter().map(move |g| (what, g)))
-            .filter_map(|(what, g)| {
-                globset::Glob::new(g)
-                    .err()
-                    .map(|e| format!("{what}: `{g}` is not a valid glob: {e}"))
-            })
+            .map(|e| e.message)
             .collect()
     }
 }
@@ -1279,30 +1062,7 @@ pub const TLS_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
 
 /// `YYYY-MM-DD` with a plausible month and day; such dates compare correctly as strings.
 pub fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let digits = |r: std::ops::Range<usize>| s[r].bytes().all(|c| c.is_ascii_digit());
-    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
-        return false;
-    }
-    let year: u32 = s[0..4].parse().unwrap_or(0);
-    let month: u32 = s[5..7].parse().unwrap_or(0);
-    let day: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
-}
-
-/// Days in a month of the proleptic Gregorian calendar (`2099-02-30` is no date).
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        _ => 31,
-    }
+    crate::resolve::Date::parse(s).is_some()
 }
 
 #[cfg(test)]

@@ -97,6 +97,52 @@ fn invalid_config_exits_2_naming_file_and_line() {
 }
 
 #[test]
+fn every_semantic_config_error_is_printed_with_its_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vouch.toml"),
+        "[severity]\nno-such-check = \"low\"\n\n[endpoint]\ntls_floor = \"1.4\"\n",
+    )
+    .unwrap();
+    let out = vouch().arg("scan").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("vouch: error: ")
+            && lines[0].ends_with("vouch.toml:2: [severity] names unknown check `no-such-check`"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].ends_with(
+            "vouch.toml:5: [endpoint] tls_floor = \"1.4\" is not one of 1.0, 1.1, 1.2, 1.3"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report for an invalid configuration"
+    );
+
+    // `--endpoint` URLs resolve like configured ones, and say where they came from.
+    std::fs::remove_file(dir.path().join("vouch.toml")).unwrap();
+    let out = vouch()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--endpoint", "https://u:s3cret@example.invalid/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr.trim_end(),
+        "vouch: error: --endpoint: endpoint target #1 url carries credentials (`user@`); vouch \
+         needs none and would otherwise print them"
+    );
+}
+
+#[test]
 fn explain_knows_checks_and_controls() {
     vouch()
         .args(["explain", "gha-action-pinned"])

@@ -30,28 +30,54 @@ pub struct AttestationFile {
 impl AttestationFile {
     /// Problems serde cannot see, one sentence each naming the entry.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        self.errors().into_iter().map(|e| e.message).collect()
+    }
+
+    /// [`Self::problems`], each with the key it is about.
+    pub fn errors(&self) -> Vec<crate::resolve::ConfigError> {
+        use crate::resolve::{Key, KeyPath};
+        let mut errors = Vec::new();
+        let mut push = |i: usize, key: &str, message: String| {
+            errors.push(crate::resolve::ConfigError {
+                at: KeyPath(vec![
+                    Key::from("attestation"),
+                    Key::Index(i),
+                    Key::from(key),
+                ]),
+                message,
+            });
+        };
         for (i, a) in self.attestation.iter().enumerate() {
             let n = i + 1;
             if crate::catalog::catalog().control(&a.control).is_none() {
-                problems.push(format!(
-                    "attestation #{n} names unknown control `{}`",
-                    a.control
-                ));
+                push(
+                    i,
+                    "control",
+                    format!("attestation #{n} names unknown control `{}`", a.control),
+                );
             }
             if a.statement.trim().is_empty() || a.attested_by.trim().is_empty() {
-                problems.push(format!(
-                    "attestation #{n} needs a `statement` and `attested_by`"
-                ));
+                let key = if a.statement.trim().is_empty() {
+                    "statement"
+                } else {
+                    "attested_by"
+                };
+                push(
+                    i,
+                    key,
+                    format!("attestation #{n} needs a `statement` and `attested_by`"),
+                );
             }
             for (key, value) in [("date", &a.date), ("expires", &a.expires)] {
                 if !crate::settings::is_iso_date(value) {
-                    problems.push(format!(
-                        "attestation #{n} `{key} = \"{value}\"` is not a YYYY-MM-DD date"
-                    ));
+                    push(
+                        i,
+                        key,
+                        format!("attestation #{n} `{key} = \"{value}\"` is not a YYYY-MM-DD date"),
+                    );
                 }
             }
         }
-        problems
+        errors
     }
 }

@@ -93,13 +93,10 @@ fn deposit(cx: &Context<'_>, repo: RepoFacts, migrations: migrations::Collected)
     })
 }
 
-/// `[scan] exclude` as one matcher (the globs were validated with the configuration).
+/// `[scan] exclude` as one matcher, from the resolved settings (the configuration was resolved
+/// when it was loaded, so no glob is dropped here; an unresolvable one excludes nothing more).
 fn excluded_paths(settings: &checks::Settings) -> GlobSet {
-    let mut set = globset::GlobSetBuilder::new();
-    for glob in &settings.scan.exclude {
-        if let Ok(g) = globset::Glob::new(glob) {
-            set.add(g);
-        }
-    }
-    set.build().unwrap_or_else(|_| GlobSet::empty())
+    settings
+        .resolve()
+        .map_or_else(|_| GlobSet::empty(), |r| r.scan_exclude)
 }
