@@ -507,7 +507,8 @@ impl Sheet {
                     .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
                 bounded::check_xlsx(&bytes)
                     .map_err(|e| anyhow::anyhow!("workbook {} {e}", path.display()))?;
-                let book = umya_spreadsheet::reader::xlsx::read(path)
+                let book = contained(|| umya_spreadsheet::reader::xlsx::read(path))
+                    .and_then(|read| read.map_err(|e| e.to_string()))
                     .map_err(|e| anyhow::anyhow!("cannot read workbook {}: {e}", path.display()))?;
                 let count = book.get_sheet_count();
                 let mut sheet = Sheet::Xlsx(Box::new(book), 0);
@@ -619,7 +620,8 @@ impl Sheet {
 
     fn save(&self, path: &Path) -> Result<()> {
         match self {
-            Sheet::Xlsx(book, _) => umya_spreadsheet::writer::xlsx::write(book, path)
+            Sheet::Xlsx(book, _) => contained(|| umya_spreadsheet::writer::xlsx::write(book, path))
+                .and_then(|written| written.map_err(|e| e.to_string()))
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
             Sheet::Csv(rows) => {
                 let mut w = csv::WriterBuilder::new()
@@ -634,6 +636,28 @@ impl Sheet {
             }
         }
     }
+}
+
+/// Runs the workbook library, which panics on some malformed workbooks (an `unwrap` on a part
+/// the relationships name but the archive lacks): the panic becomes an error naming the cause,
+/// never vouch's exit. The panic hook is silenced meanwhile (`vouch answer` runs no other
+/// thread), so no backtrace reaches the terminal.
+fn contained<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    std::panic::set_hook(hook);
+    outcome.map_err(|panic| {
+        let cause = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown cause");
+        format!(
+            "malformed workbook (the xlsx reader failed: {})",
+            checks::redact::bounded_reason(cause)
+        )
+    })
 }
 
 #[cfg(test)]

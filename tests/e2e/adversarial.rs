@@ -525,6 +525,82 @@ fn a_zip_bomb_workbook_is_refused_in_bounded_memory() {
     assert!(!out.exists());
 }
 
+/// A workbook whose relationships name `worksheets/sheet1.xml` while the archive holds
+/// `sheet0.xml`: found by the `questionnaire` fuzz target, it made umya-spreadsheet `unwrap` a
+/// missing part and `vouch answer` panic.
+fn workbook_missing_its_sheet(path: &Path) {
+    use zip::write::SimpleFileOptions;
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "[Content_Types].xml".to_owned(),
+            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"
+                .to_owned(),
+        ),
+        (
+            "_rels/.rels".to_owned(),
+            format!(
+                "<Relationships xmlns=\"{RELS}\"><Relationship Id=\"rId1\" Type=\"{DOC}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+            ),
+        ),
+        (
+            "xl/workbook.xml".to_owned(),
+            format!(
+                "<workbook xmlns=\"{MAIN}\" xmlns:r=\"{DOC}\"><sheets><sheet name=\"CAIQ\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_owned(),
+            format!(
+                "<Relationships xmlns=\"{RELS}\"><Relationship Id=\"rId1\" Type=\"{DOC}/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"{DOC}/styles\" Target=\"styles.xml\"/></Relationships>"
+            ),
+        ),
+        (
+            "xl/styles.xml".to_owned(),
+            format!("<styleSheet xmlns=\"{MAIN}\"/>"),
+        ),
+        (
+            "xl/worksheets/sheet0.xml".to_owned(),
+            format!("<worksheet xmlns=\"{MAIN}\"><sheetData/></worksheet>"),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, text) in parts {
+        zip.start_file(name, SimpleFileOptions::default()).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_workbook_missing_a_part_it_names_is_an_error_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workbook = tmp.path().join("caiq.xlsx");
+    workbook_missing_its_sheet(&workbook);
+    let report = report_json(tmp.path());
+    let out = tmp.path().join("filled.xlsx");
+    let run = run_bounded(vouch_command(&[
+        "answer",
+        "--workbook",
+        workbook.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("caiq.xlsx")
+            && run.stderr.contains("malformed workbook")
+            && !run.stderr.contains("panicked"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn a_fifo_as_workbook_is_refused_without_blocking() {
     let tmp = tempfile::tempdir().unwrap();
