@@ -33,6 +33,18 @@ pub(crate) struct Scope<'a> {
     pub runtime_roles_inferred: bool,
 }
 
+/// Where a finding about a database as a whole points: the migration set's path (line 0), or
+/// the live database's `postgres://HOST:PORT/DB` (its target name when even that is unknown),
+/// never a bare name that is neither a file nor a URI.
+fn database_location(db: &Database) -> Location {
+    match db.origin {
+        Origin::Migrations => {
+            Location::file(db.name.strip_prefix("migrations:").unwrap_or(&db.name), 0)
+        }
+        Origin::Live => super::pg_live_common::target_location(db),
+    }
+}
+
 /// Every readable database, in order. A database that could not be read is reported as one
 /// `error` finding (subject: its name) and skipped.
 pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'a>> {
@@ -41,7 +53,7 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
         if let Some(cause) = &db.error {
             out.error(
                 db.name.clone(),
-                Location::resource(db.name.clone()),
+                database_location(db),
                 format!("{} could not be read: {cause}", db.name),
                 json!({ "database": db.name, "cause": cause }),
             );
@@ -458,17 +470,7 @@ impl<'a> Scope<'a> {
     /// Where a finding about the database as a whole points: the migration set's path (line 0)
     /// or the live database's name.
     pub fn db_location(&self) -> Location {
-        match self.db.origin {
-            Origin::Migrations => {
-                let path = self
-                    .db
-                    .name
-                    .strip_prefix("migrations:")
-                    .unwrap_or(&self.db.name);
-                Location::file(path, 0)
-            }
-            Origin::Live => Location::resource(self.db.name.clone()),
-        }
+        database_location(self.db)
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {
