@@ -120,6 +120,48 @@ impl Location {
         Location::Resource { uri: uri.into() }
     }
 
+    // Typed constructors: one place per URI scheme, so every source and check writes a kind of
+    // resource the same way.
+
+    /// A Kubernetes object: `k8s://CONTEXT/NAMESPACE/KIND/NAME` (`object` is the workload's
+    /// subject, `NAMESPACE/KIND/NAME`), or the cluster itself, `k8s://CONTEXT`, when `object` is
+    /// empty.
+    pub fn k8s(context: &str, object: &str) -> Self {
+        if object.is_empty() {
+            Location::resource(format!("k8s://{context}"))
+        } else {
+            Location::resource(format!("k8s://{context}/{object}"))
+        }
+    }
+
+    /// An AWS resource, by its ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`).
+    pub fn arn(arn: impl Into<String>) -> Self {
+        Location::resource(arn)
+    }
+
+    /// A PostgreSQL database, `postgres://HOST:PORT/DB` (never a user or a password), or an
+    /// object in it, `postgres://HOST:PORT/DB/SCHEMA.NAME`.
+    pub fn postgres(database: &str, object: Option<&str>) -> Self {
+        match object {
+            Some(object) => Location::resource(format!("{database}/{object}")),
+            None => Location::resource(database),
+        }
+    }
+
+    /// A TLS service, `tls://HOST:PORT`.
+    pub fn tls(host_port: &str) -> Self {
+        Location::resource(format!("tls://{host_port}"))
+    }
+
+    /// A configured target that could not be read far enough to have an address of its own:
+    /// `vouch-target:postgres/NAME`, `aws://target/NAME`… (the configuration names it).
+    pub fn target(source: Source, name: &str) -> Self {
+        match source {
+            Source::Aws => Location::resource(format!("aws://target/{name}")),
+            other => Location::resource(format!("vouch-target:{}/{name}", other.as_str())),
+        }
+    }
+
     /// The file path or URI, without the line: the stable part used in fingerprints.
     pub fn anchor(&self) -> &str {
         match self {
@@ -432,6 +474,40 @@ mod tests {
         source: Source::Repo,
         docs: "",
     };
+
+    #[test]
+    fn typed_constructors_write_one_uri_per_scheme() {
+        let uri = |l: Location| l.anchor().to_owned();
+        assert_eq!(
+            uri(Location::k8s("prod", "prod/Deployment/api")),
+            "k8s://prod/prod/Deployment/api"
+        );
+        assert_eq!(uri(Location::k8s("prod", "")), "k8s://prod");
+        assert_eq!(
+            uri(Location::postgres(
+                "postgres://h:5432/app",
+                Some("public.orders")
+            )),
+            "postgres://h:5432/app/public.orders"
+        );
+        assert_eq!(
+            uri(Location::postgres("postgres://h:5432/app", None)),
+            "postgres://h:5432/app"
+        );
+        assert_eq!(uri(Location::tls("h:443")), "tls://h:443");
+        assert_eq!(
+            uri(Location::target(Source::Aws, "prod")),
+            "aws://target/prod"
+        );
+        assert_eq!(
+            uri(Location::target(Source::Postgres, "db")),
+            "vouch-target:postgres/db"
+        );
+        assert!(matches!(
+            Location::arn("arn:aws:s3:::b"),
+            Location::Resource { .. }
+        ));
+    }
 
     #[test]
     fn worse_status_wins_and_keeps_other_location() {

@@ -56,11 +56,6 @@ impl Endpoint {
             format!("{}:{}", self.host, self.port)
         }
     }
-
-    /// `tls://host:port`, the location of TLS findings.
-    pub fn tls_uri(&self) -> String {
-        format!("tls://{}", self.subject())
-    }
 }
 
 /// The outcome of one handshake attempt.

@@ -53,14 +53,14 @@ impl Workload {
         match &self.location {
             Some(Location::File { path, .. }) if c.line > 0 => Location::file(path.clone(), c.line),
             Some(l) => l.clone(),
-            None => Location::resource(format!("k8s://{}/{}", self.context, self.subject())),
+            None => Location::k8s(&self.context, &self.subject()),
         }
     }
 
     pub fn location_or_uri(&self) -> Location {
-        self.location.clone().unwrap_or_else(|| {
-            Location::resource(format!("k8s://{}/{}", self.context, self.subject()))
-        })
+        self.location
+            .clone()
+            .unwrap_or_else(|| Location::k8s(&self.context, &self.subject()))
     }
 }
 

@@ -139,10 +139,7 @@ pub fn live_workload(kind: &str, object: &serde_json::Value, context: &str) -> O
     let mut w = from_object(kind, &value, &no_lines, 0)?;
     w.origin = Origin::Live;
     context.clone_into(&mut w.context);
-    w.location = Some(Location::resource(format!(
-        "k8s://{context}/{}",
-        w.subject()
-    )));
+    w.location = Some(Location::k8s(context, &w.subject()));
     Some(w)
 }
 

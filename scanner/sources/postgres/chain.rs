@@ -324,7 +324,7 @@ pub fn row_hash(prev: &str, names: &[String], values: &[Option<&str>]) -> String
 pub fn missing(uri: &str, qualified: &str) -> AuditChain {
     AuditChain {
         table: qualified.to_owned(),
-        location: Location::resource(format!("{uri}/{qualified}")),
+        location: Location::postgres(uri, Some(qualified)),
         hash_column: None,
         prev_hash_column: None,
         order_by: Vec::new(),

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::facts::aws::{Account, Bucket, Call, DbCluster, DbInstance, Listing, Read, Region};
-use crate::model::{Context, Findings, Location};
+use crate::model::{Context, Findings, Location, Source};
 
 /// Every account that was read, after reporting the ones that could not be (subject: the
 /// target's name) as errors.
@@ -14,7 +14,7 @@ pub(crate) fn readable_accounts<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec
         match &account.error {
             Some(cause) => out.error(
                 account.target.clone(),
-                Location::resource(format!("aws://target/{}", account.target)),
+                Location::target(Source::Aws, &account.target),
                 format!("AWS target `{}` could not be read: {cause}", account.target),
                 json!({ "target": account.target, "error": cause }),
             ),
@@ -200,7 +200,7 @@ pub(crate) fn bucket_read<'a, T>(
         Read::Error { message, call } => {
             out.error(
                 bucket.name.clone(),
-                Location::resource(bucket.arn.clone()),
+                Location::arn(bucket.arn.clone()),
                 format!(
                     "{what} of bucket {} could not be read: {message}",
                     bucket.name
@@ -215,7 +215,7 @@ pub(crate) fn bucket_read<'a, T>(
         Read::NotRead => {
             out.error(
                 bucket.name.clone(),
-                Location::resource(bucket.arn.clone()),
+                Location::arn(bucket.arn.clone()),
                 format!("{what} of bucket {} was not collected", bucket.name),
                 json!({ "bucket": bucket.name }),
             );

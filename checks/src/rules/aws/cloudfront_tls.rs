@@ -94,7 +94,7 @@ fn judge(d: &Distribution, out: &mut Findings) {
         ));
     }
     let evidence = json!({ "distribution": d, "call": d.call });
-    let at = Location::resource(d.arn.clone());
+    let at = Location::arn(d.arn.clone());
     if problems.is_empty() {
         out.pass(
             d.id.clone(),

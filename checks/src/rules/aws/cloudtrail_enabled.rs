@@ -140,7 +140,7 @@ fn judge(account: &Account, out: &mut Findings) {
         if s.missing.is_empty() && s.unknown.is_empty() {
             return out.pass(
                 subject,
-                Location::resource(trail.arn.clone()),
+                Location::arn(trail.arn.clone()),
                 format!(
                     "trail {} is multi-region, logging all management events, with log file validation and KMS encryption",
                     trail.name

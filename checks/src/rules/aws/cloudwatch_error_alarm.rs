@@ -68,7 +68,7 @@ impl Check for CloudwatchErrorAlarm {
             match firing {
                 Some(a) => out.pass(
                     subject,
-                    Location::resource(a.arn.clone()),
+                    Location::arn(a.arn.clone()),
                     format!(
                         "alarm {} watches {} and notifies {}",
                         a.name,

@@ -53,7 +53,7 @@ impl Check for EcrScanOnPush {
 }
 
 fn judge(repo: &Repository, registry: &Read<RegistryScanning>, out: &mut Findings) {
-    let at = Location::resource(repo.arn.clone());
+    let at = Location::arn(repo.arn.clone());
     let registry_value = match registry {
         Read::Value { value, .. } => value,
         Read::Error { message, .. } => {

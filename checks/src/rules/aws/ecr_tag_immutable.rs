@@ -37,7 +37,7 @@ impl Check for EcrTagImmutable {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (repo, _) in ecr_repositories(cx, out) {
-            let at = Location::resource(repo.arn.clone());
+            let at = Location::arn(repo.arn.clone());
             let evidence = json!({ "repository": repo });
             let m = &repo.tag_mutability;
             match m.as_str() {

@@ -82,7 +82,7 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
                 Err(Problem::Unknown(cause)) => {
                     out.error(
                         lb.name.clone(),
-                        Location::resource(lb.arn.clone()),
+                        Location::arn(lb.arn.clone()),
                         format!("load balancer {}: {cause}", lb.name),
                         json!({ "load_balancer": lb.name, "listener": l }),
                     );
@@ -108,7 +108,7 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
         "listeners": listeners, "policies": policies, "call": lb.call, "listeners_call": lb.listeners.call(),
     });
     let subject = lb.name.clone();
-    let at = Location::resource(lb.arn.clone());
+    let at = Location::arn(lb.arn.clone());
     let note = if notes.is_empty() {
         String::new()
     } else {

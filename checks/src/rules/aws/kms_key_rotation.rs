@@ -62,7 +62,7 @@ impl Check for KmsKeyRotation {
 
 fn judge(key: &Key, out: &mut Findings) {
     let id = key.id.clone();
-    let at = Location::resource(key.arn.clone());
+    let at = Location::arn(key.arn.clone());
     let ev = json!({ "key_id": key.id, "metadata": key.metadata, "rotation": key.rotation,
                      "call": key.call });
     let meta = match &key.metadata {

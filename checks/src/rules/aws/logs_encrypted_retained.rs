@@ -62,7 +62,7 @@ impl Check for LogsEncryptedRetained {
 }
 
 fn judge(group: &LogGroup, min_days: i64, out: &mut Findings) {
-    let at = Location::resource(group.arn.clone());
+    let at = Location::arn(group.arn.clone());
     let ev = json!({ "log_group": group.name, "kms_key_id": group.kms_key_id,
                      "retention_days": group.retention_days, "required_days": min_days,
                      "call": group.call });

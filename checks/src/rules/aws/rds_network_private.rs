@@ -70,7 +70,7 @@ impl Check for RdsNetworkPrivate {
 
 fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
     let id = db.identifier.clone();
-    let at = Location::resource(db.arn.clone());
+    let at = Location::arn(db.arn.clone());
     let base = super::aws_shared::merged(
         json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible,
                 "vpc_id": db.vpc_id, "subnets": db.subnets }),

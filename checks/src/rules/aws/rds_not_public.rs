@@ -52,7 +52,7 @@ impl Check for RdsNotPublic {
                         json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible }),
                         Some(&db.call),
                     );
-                    let loc = Location::resource(db.arn.clone());
+                    let loc = Location::arn(db.arn.clone());
                     match db.publicly_accessible {
                         Some(false) => out.pass(db.identifier.clone(), loc, "DB instance is not publicly accessible", ev),
                         Some(true) => out.fail(db.identifier.clone(), loc, "DB instance is publicly accessible: it has an internet-reachable address", ev),

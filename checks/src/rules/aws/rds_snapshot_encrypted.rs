@@ -58,7 +58,7 @@ impl Check for RdsSnapshotEncrypted {
                         fields
                     };
                     let ev = evidence(fields, Some(&snap.call));
-                    let loc = Location::resource(snap.arn.clone());
+                    let loc = Location::arn(snap.arn.clone());
                     if snap.encrypted {
                         out.pass(
                             snap.identifier.clone(),

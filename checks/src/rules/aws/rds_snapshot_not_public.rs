@@ -52,7 +52,7 @@ impl Check for RdsSnapshotNotPublic {
                 );
                 for snap in &region.snapshots.items {
                     let id = snap.identifier.clone();
-                    let loc = Location::resource(snap.arn.clone());
+                    let loc = Location::arn(snap.arn.clone());
                     let base = json!({ "snapshot": snap.identifier, "type": snap.snapshot_type });
                     if matches!(
                         snap.kind,

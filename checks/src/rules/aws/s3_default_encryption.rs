@@ -45,7 +45,7 @@ impl Check for S3DefaultEncryption {
             else {
                 continue;
             };
-            let loc = Location::resource(bucket.arn.clone());
+            let loc = Location::arn(bucket.arn.clone());
             let ev = evidence(
                 json!({ "bucket": bucket.name, "encryption": &bucket.encryption, "required": required }),
                 None,

@@ -55,7 +55,7 @@ impl Check for S3NotPublic {
             let Some(acl) = bucket_read(bucket, "the ACL", &bucket.acl_grants, out) else {
                 continue;
             };
-            let loc = Location::resource(bucket.arn.clone());
+            let loc = Location::arn(bucket.arn.clone());
             let ev = evidence(
                 json!({ "bucket": bucket.name, "policy_is_public": &bucket.policy_is_public, "acl_grants": &bucket.acl_grants }),
                 None,

@@ -65,7 +65,7 @@ impl Check for S3ObjectLock {
             ) else {
                 continue;
             };
-            let loc = Location::resource(bucket.arn.clone());
+            let loc = Location::arn(bucket.arn.clone());
             let ev = evidence(
                 json!({ "bucket": bucket.name, "object_lock": &bucket.object_lock, "evidence_buckets": globs }),
                 None,

@@ -42,7 +42,7 @@ impl Check for S3PublicAccessBlock {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, bucket) in buckets(cx, out) {
-            let loc = Location::resource(bucket.arn.clone());
+            let loc = Location::arn(bucket.arn.clone());
             let account_pab = &account.s3.account_public_access_block;
             let ev = evidence(
                 json!({ "bucket": bucket.name, "bucket_level": &bucket.public_access_block, "account_level": account_pab }),

@@ -42,7 +42,7 @@ impl Check for S3SecureTransport {
             let Some(read) = bucket_read(bucket, "the bucket policy", &bucket.policy, out) else {
                 continue;
             };
-            let loc = Location::resource(bucket.arn.clone());
+            let loc = Location::arn(bucket.arn.clone());
             let ev = evidence(
                 json!({ "bucket": bucket.name, "policy": &bucket.policy }),
                 None,

@@ -40,7 +40,7 @@ impl Check for S3Versioning {
             else {
                 continue;
             };
-            let loc = Location::resource(bucket.arn.clone());
+            let loc = Location::arn(bucket.arn.clone());
             let ev = evidence(
                 json!({ "bucket": bucket.name, "versioning": &bucket.versioning }),
                 None,

@@ -55,7 +55,7 @@ impl Check for SecretsRotation {
                 out,
             );
             for secret in &infra.secrets.items {
-                let at = Location::resource(secret.arn.clone());
+                let at = Location::arn(secret.arn.clone());
                 let ev = json!({ "secret": secret });
                 if secret.rotation_enabled {
                     let every = secret

@@ -68,7 +68,7 @@ impl Check for SgDbIngressRestricted {
 
 fn judge(db: &DbInstance, infra: &InfraRegion, app: &[String], out: &mut Findings) {
     let id = db.identifier.clone();
-    let at = Location::resource(db.arn.clone());
+    let at = Location::arn(db.arn.clone());
     let base = json!({ "identifier": db.identifier, "port": db.port,
                        "security_groups": db.security_groups, "app_security_groups": app });
     let Some(port) = db.port else {

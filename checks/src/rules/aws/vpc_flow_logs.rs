@@ -87,7 +87,7 @@ impl Check for VpcFlowLogs {
 fn unknown_vpc(db: &DbInstance, out: &mut Findings) {
     out.error(
         db.identifier.clone(),
-        Location::resource(db.arn.clone()),
+        Location::arn(db.arn.clone()),
         "DescribeDBInstances gave no VPC for the DB instance, so its flow logs cannot be judged",
         json!({ "identifier": db.identifier, "call": db.call }),
     );

@@ -60,7 +60,7 @@ impl Check for WafAttached {
                     "load_balancer": lb.name, "scheme": lb.scheme, "web_acl": acl,
                     "call": lb.web_acl.call(),
                 });
-                let at = Location::resource(lb.arn.clone());
+                let at = Location::arn(lb.arn.clone());
                 match acl {
                     Some(arn) => out.pass(
                         lb.name.clone(),
@@ -89,7 +89,7 @@ impl Check for WafAttached {
             for d in distributions {
                 let evidence =
                     json!({ "distribution": d.id, "web_acl_id": d.web_acl_id, "call": d.call });
-                let at = Location::resource(d.arn.clone());
+                let at = Location::arn(d.arn.clone());
                 if d.web_acl_id.is_empty() {
                     out.fail(
                         d.id.clone(),

@@ -75,7 +75,7 @@ impl Check for WafManagedRules {
             } else {
                 format!(" (note: {})", overridden.join("; "))
             };
-            let at = Location::resource(acl.arn.clone());
+            let at = Location::arn(acl.arn.clone());
             if missing.is_empty() && counting.is_empty() {
                 out.pass(
                     acl.name.clone(),

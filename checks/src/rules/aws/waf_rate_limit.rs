@@ -82,7 +82,7 @@ impl Check for WafRateLimit {
                 "rate_based_rules": rate_rules.iter().map(|(r, ..)| r).collect::<Vec<_>>(),
                 "call": acl.rules.call(),
             });
-            let at = Location::resource(acl.arn.clone());
+            let at = Location::arn(acl.arn.clone());
             let enforcing: Vec<String> = rate_rules
                 .iter()
                 .filter(|x| x.0.enforces())

@@ -44,7 +44,7 @@ impl Check for TlsMinVersion {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let floor = cx.settings.endpoint.tls_floor.as_str();
         for ep in &cx.facts.endpoints {
-            let location = Location::resource(ep.tls_uri());
+            let location = Location::tls(&ep.subject());
             if report_unreachable(ep, &location, out) {
                 continue;
             }

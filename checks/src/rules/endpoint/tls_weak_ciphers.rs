@@ -50,7 +50,7 @@ impl Check for TlsWeakCiphers {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {
-            let location = Location::resource(ep.tls_uri());
+            let location = Location::tls(&ep.subject());
             if report_unreachable(ep, &location, out) {
                 continue;
             }

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::facts::pg::{Database, Origin};
 use crate::facts::pg_live::LiveState;
-use crate::model::{Context, Findings, Location};
+use crate::model::{Context, Findings, Location, Source};
 
 /// The databases read from a running server.
 pub(crate) fn live_databases<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = &'a Database> {
@@ -18,8 +18,8 @@ pub(crate) fn live_databases<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = &'
 /// could not even be read, the target's name in the configuration.
 pub(crate) fn target_location(db: &Database) -> Location {
     match &db.live {
-        Some(live) if !live.uri.is_empty() => Location::resource(live.uri.clone()),
-        _ => Location::resource(format!("vouch-target:postgres/{}", db.name)),
+        Some(live) if !live.uri.is_empty() => Location::postgres(&live.uri, None),
+        _ => Location::target(Source::Postgres, &db.name),
     }
 }
 
