@@ -4,6 +4,7 @@ pub mod bake;
 mod build_manifest;
 pub mod compose;
 pub mod dockerfile;
+pub mod image_ref;
 pub mod kube;
 mod lines;
 pub mod lockfile;

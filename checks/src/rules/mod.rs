@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings, Location};
+use crate::parse::image_ref::ImageRef;
 
 /// Reports every unreadable file of the given kinds as an `error` finding (subject: its path):
 /// a file the check could not read is never silently skipped.
@@ -119,11 +120,10 @@ pub(crate) fn is_commit_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `true` when an image reference carries a `@sha256:<64 hex>` digest.
+/// `true` when an image reference is well formed and carries a `@sha256:<64 lowercase hex>`
+/// digest ([`ImageRef`]); never for a reference that still holds a variable.
 pub(crate) fn is_digest_pinned(image: &str) -> bool {
-    image
-        .rsplit_once("@sha256:")
-        .is_some_and(|(_, hex)| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    ImageRef::parse(image).is_ok_and(|r| r.is_digest_pinned())
 }
 
 #[cfg(test)]
@@ -140,6 +140,24 @@ mod tests {
         )));
         assert!(!is_digest_pinned("node:20@sha256:abc"));
         assert!(!is_digest_pinned("node:20"));
+        // Counted as pinned before the references were parsed: uppercase hex (Docker rejects
+        // it), a variable in front of the digest, a malformed name.
+        assert!(!is_digest_pinned(&format!(
+            "node:20@sha256:{}",
+            "A".repeat(64)
+        )));
+        assert!(!is_digest_pinned(&format!(
+            "${{IMAGE}}@sha256:{}",
+            "a".repeat(64)
+        )));
+        assert!(!is_digest_pinned(&format!(
+            "Node:20@sha256:{}",
+            "a".repeat(64)
+        )));
+        assert!(is_digest_pinned(&format!(
+            "localhost:5000/app@sha256:{}",
+            "a".repeat(64)
+        )));
     }
 
     #[test]

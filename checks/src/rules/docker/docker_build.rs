@@ -11,6 +11,7 @@
 //! target no file defines) resolves to nothing: the caller then credits nothing.
 
 use crate::facts::repo::{ActionInputs, BakeFile, BakeTarget, Dockerfile, RepoFacts};
+use crate::parse::image_ref::{ImageRef, is_template};
 use crate::parse::{join_relative, shell};
 
 /// A Dockerfile stage a step builds.
@@ -31,7 +32,7 @@ struct BuildRequest {
 }
 
 fn computed(s: &str) -> bool {
-    s.contains('$') || s.contains("{{") || s.contains('`')
+    is_template(s)
 }
 
 fn unquote(s: &str) -> &str {
@@ -493,20 +494,7 @@ pub(crate) fn tagged_images(repo: &RepoFacts) -> Vec<TaggedImage<'_>> {
 /// `library/`; `None` when the name itself is computed.
 pub(crate) fn image_name(reference: &str) -> Option<String> {
     let r = reference.trim().to_ascii_lowercase();
-    let r = r.split('@').next().unwrap_or_default();
-    let name = match r.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => r,
-    };
-    if name.is_empty() || computed(name) {
-        return None;
-    }
-    let name = name
-        .strip_prefix("docker.io/")
-        .or_else(|| name.strip_prefix("index.docker.io/"))
-        .unwrap_or(name);
-    let name = name.strip_prefix("library/").unwrap_or(name);
-    Some(name.to_owned())
+    ImageRef::parse_name_of(&r).ok().map(|r| r.familiar_name())
 }
 
 #[cfg(test)]
@@ -640,5 +628,12 @@ mod tests {
             Some("localhost:5000/app")
         );
         assert_eq!(image_name("${REGISTRY}/app:1"), None);
+        assert_eq!(image_name("Acme/API:1").as_deref(), Some("acme/api"));
+        assert_eq!(
+            image_name("ghcr.io/library/app").as_deref(),
+            Some("ghcr.io/library/app")
+        );
+        // Not an image name: no image is built under it.
+        assert_eq!(image_name("acme/api!:1"), None);
     }
 }

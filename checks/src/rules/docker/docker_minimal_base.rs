@@ -2,11 +2,10 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use super::docker_role::shipped_dockerfiles;
-use super::{
-    is_known_minimal, is_minimal_by_name, is_scratch, is_unresolved, name_and_tag, without_digest,
-};
+use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_unresolved};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::parse::image_ref::ImageRef;
 use crate::rules::unreadable_files;
 
 pub struct DockerMinimalBase;
@@ -113,6 +112,13 @@ fn judge(base: &str, allowed: &Result<GlobSet, String>) -> (Status, String) {
         let why = format!("the final stage's base `{base}` cannot be resolved");
         return (Status::Error, why);
     }
+    let image = match ImageRef::parse(base) {
+        Ok(image) => image,
+        Err(e) => {
+            let why = format!("the final stage's base `{base}` is not an image reference: {e}");
+            return (Status::Error, why);
+        }
+    };
     if is_known_minimal(base) {
         return (Status::Pass, format!("`{base}` is a minimal base image"));
     }
@@ -120,7 +126,7 @@ fn judge(base: &str, allowed: &Result<GlobSet, String>) -> (Status, String) {
         Ok(set) => set,
         Err(why) => return (Status::Error, why.clone()),
     };
-    if allowed.is_match(without_digest(base)) || allowed.is_match(name_and_tag(base).0) {
+    if allowed.is_match(image.without_digest()) || allowed.is_match(image.name_without_tag()) {
         let how = format!("`{base}` is listed in [docker] minimal_bases");
         return (Status::Pass, how);
     }
@@ -159,9 +165,18 @@ mod tests {
             "registry.example.com/base/*".to_owned(),
         ]);
         assert_eq!(judge("alpine:3.20", &mine).0, Status::Pass);
+        let pinned = format!("registry.example.com/base/py/3:1@sha256:{}", "a".repeat(64));
+        assert_eq!(judge(&pinned, &mine).0, Status::Pass);
+        // A malformed reference (a short digest) names no pullable image: it passed before on
+        // its name alone, it is an error now.
         assert_eq!(
             judge("registry.example.com/base/py/3:1@sha256:ab", &mine).0,
-            Status::Pass
+            Status::Error
+        );
+        assert_eq!(judge("Alpine:3.20", &mine).0, Status::Error);
+        assert_eq!(
+            judge("gcr.io/distroless/static:nonroot@sha256:ab", &none).0,
+            Status::Error
         );
         assert_eq!(judge("ubuntu:24.04", &mine).0, Status::Fail);
         let bad = allow_list(&["a[".to_owned()]);

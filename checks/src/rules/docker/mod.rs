@@ -8,29 +8,21 @@ pub mod docker_no_secrets;
 pub mod docker_non_root;
 pub(crate) mod docker_role;
 
-pub(crate) fn is_scratch(base: &str) -> bool {
-    base.eq_ignore_ascii_case("scratch")
-}
+pub(crate) use crate::parse::image_ref::is_scratch;
+use crate::parse::image_ref::{ImageRef, Parts, is_template};
 
-/// A base that still holds a `$VAR` reference: which image it is cannot be proven.
+/// A reference (or `USER` value) that still holds a `$VAR` reference, or another template
+/// (`{{ … }}`, a backtick): which image it is cannot be proven.
 pub(crate) fn is_unresolved(base: &str) -> bool {
-    base.contains('$')
-}
-
-/// The reference without its `@digest`: `node:20@sha256:…` → `node:20`.
-pub(crate) fn without_digest(reference: &str) -> &str {
-    reference.split_once('@').map_or(reference, |(r, _)| r)
+    is_template(base)
 }
 
 /// The repository name and tag of a reference (`gcr.io/distroless/static:nonroot` →
-/// (`gcr.io/distroless/static`, `nonroot`)); the tag is empty when none is given.
+/// (`gcr.io/distroless/static`, `nonroot`)); the tag is empty when none is given. Lexical only
+/// ([`Parts`]): the name of a reference whose tag is a build argument is still read.
 pub(crate) fn name_and_tag(reference: &str) -> (&str, &str) {
-    let r = without_digest(reference);
-    let last_slash = r.rfind('/').map_or(0, |i| i + 1);
-    match r[last_slash..].rfind(':') {
-        Some(colon) => (&r[..last_slash + colon], &r[last_slash + colon + 1..]),
-        None => (r, ""),
-    }
+    let parts = Parts::split(reference);
+    (parts.name, parts.tag.unwrap_or_default())
 }
 
 pub(crate) fn is_distroless(reference: &str) -> bool {
@@ -83,13 +75,15 @@ pub(crate) fn is_known_minimal(reference: &str) -> bool {
 /// A minimal base known by its repository name alone, whatever the tag: lets a reference whose
 /// tag is a build argument (`gcr.io/distroless/static:latest-${GOARCH}`) still be judged.
 pub(crate) fn is_minimal_by_name(reference: &str) -> bool {
-    let (name, _) = name_and_tag(reference);
-    !name.contains('$')
-        && (is_distroless(name)
-            || is_chainguard(name)
-            || is_ubi_micro(name)
-            || name.starts_with("mcr.microsoft.com/azurelinux/distroless/")
-            || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/"))
+    let Ok(name) = ImageRef::parse_name_of(reference).map(|r| r.name_without_tag()) else {
+        return false;
+    };
+    let name = name.as_str();
+    is_distroless(name)
+        || is_chainguard(name)
+        || is_ubi_micro(name)
+        || name.starts_with("mcr.microsoft.com/azurelinux/distroless/")
+        || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/")
 }
 
 #[cfg(test)]
