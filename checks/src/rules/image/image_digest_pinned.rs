@@ -23,6 +23,10 @@ digest names exactly one image; signature and SBOM verification are only meaning
 Every container and init container image of every workload. Subject: the image reference as
 written; every workload using it is listed.
 
+Pinned means `@sha256:` and 64 lowercase hex digits on a valid reference. A reference still
+holding a template (`${IMAGE}`, `{{ .Values.image }}`) is an `error`: which image runs cannot
+be proven from the manifest, digest or not.
+
 Workloads are read from manifests in the repository and from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
 with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
