@@ -39,6 +39,8 @@ named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci
 does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT` (or one naming a package such as
 `/app.apk`), which only exports build artefacts;
 every other Dockerfile is judged as shipped. The finding's evidence says which rule decided.
+When a release workflow has a `run:` script too long or too deeply nested to read, a Dockerfile
+that would be tooling is an `error` (the script may build it) until `[docker] shipped` decides.
 Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked secrets
 (`docker-no-secrets`).
 

@@ -33,7 +33,9 @@ use crate::rules::is_test_data_path;
 use crate::settings::Settings;
 
 /// The Dockerfiles that build shipped images, with the reason for each. A Dockerfile whose role
-/// cannot be decided (an invalid `[docker] shipped` glob) is an `error` finding, never skipped.
+/// cannot be decided (an invalid `[docker] shipped` glob, or a tooling-looking Dockerfile while a
+/// release workflow has a `run:` script the shell reader could not read) is an `error` finding,
+/// never skipped.
 pub(crate) fn shipped_dockerfiles<'a>(
     repo: &'a RepoFacts,
     settings: &Settings,
@@ -179,7 +181,19 @@ pub(crate) fn classify(
     if let Some(why) = run_in_production(df, repo) {
         return Ok(role(true, &why));
     }
-    if let Some(why) = tooling_path(&df.path) {
+    let tooling = tooling_path(&df.path);
+    if tooling.is_some() || exports_artefacts_only(df) {
+        // Not shipped is decided only when every release workflow could be read: a script the
+        // shell reader gave up on may build this Dockerfile.
+        if let Some(unread) = unreadable_release_script(repo) {
+            return Err(format!(
+                "{}: whether it ships cannot be decided: {unread}; list shipped Dockerfiles in \
+                 [docker] shipped to decide",
+                df.path
+            ));
+        }
+    }
+    if let Some(why) = tooling {
         return Ok(role(false, &why));
     }
     if exports_artefacts_only(df) {
@@ -269,6 +283,21 @@ fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String
                     .any(|step| builds_dockerfile(step, &df.path))
         })
         .map(|w| w.path.clone())
+}
+
+/// The first `run:` script of a release workflow that the shell reader could not read (too
+/// long, nested too deep), as `WORKFLOW:LINE: cause`.
+fn unreadable_release_script(repo: &RepoFacts) -> Option<String> {
+    repo.workflows
+        .iter()
+        .filter(|w| is_release_workflow(&w.path, &w.triggers))
+        .find_map(|w| {
+            w.runs.iter().find_map(|run| {
+                shell::commands(&run.value)
+                    .err()
+                    .map(|e| format!("a run step of {}:{} cannot be read ({e})", w.path, run.line))
+            })
+        })
 }
 
 /// `docker/build-push-action` (or `bake-action` with a plain Dockerfile) building this path:
@@ -437,6 +466,39 @@ mod tests {
         ci.workflows[0].path = ".github/workflows/ci.yml".to_owned();
         let r = classify_text("test/Dockerfile", "FROM a\n", &ci, &Settings::default());
         assert!(!r.shipped);
+    }
+
+    #[test]
+    fn an_unreadable_release_script_leaves_a_tooling_path_undecided() {
+        // Over the shell reader's 256 KiB: what it builds cannot be seen, so a Dockerfile
+        // whose path says tooling is not quietly left unjudged.
+        let script = format!(
+            "echo {}\ndocker build -f test/Dockerfile .\n",
+            "x".repeat(300 * 1024)
+        );
+        let repo = RepoFacts {
+            workflows: vec![Workflow {
+                path: ".github/workflows/release.yml".to_owned(),
+                runs: vec![Located {
+                    value: script,
+                    line: 9,
+                }],
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let df = crate::parse::dockerfile::parse("test/Dockerfile", "FROM a\n").unwrap();
+        let globs = ShippedGlobs::from_settings(&Settings::default());
+        let why = classify(&df, &repo, &globs).unwrap_err();
+        assert!(
+            why.contains("release.yml:9") && why.contains("cannot be decided"),
+            "{why}"
+        );
+        // A path that ships by default is decided without the script; so is a configured list.
+        assert!(classify_text("Dockerfile", "FROM a\n", &repo, &Settings::default()).shipped);
+        let mut listed = Settings::default();
+        listed.docker.shipped = vec!["test/Dockerfile".to_owned()];
+        assert!(classify_text("test/Dockerfile", "FROM a\n", &repo, &listed).shipped);
     }
 
     #[test]
