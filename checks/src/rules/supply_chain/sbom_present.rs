@@ -166,6 +166,18 @@ impl Check for SbomPresent {
                 ),
                 evidence,
             );
+        } else if let Some((wf, line, cause)) = unreadable_release_script(repo) {
+            // A script the shell reader gave up on (too long, nested too deep) may produce one.
+            out.error(
+                ".",
+                Location::file(wf.path.clone(), line),
+                format!(
+                    "no SBOM is committed and none is seen produced, and the run step at {}:{line} \
+                     could not be read ({cause})",
+                    wf.path
+                ),
+                evidence,
+            );
         } else {
             out.fail(
                 ".",
@@ -175,6 +187,18 @@ impl Check for SbomPresent {
             );
         }
     }
+}
+
+/// The first `run:` script of a release-type workflow the shell reader could not read.
+fn unreadable_release_script(repo: &RepoFacts) -> Option<(&Workflow, u32, shell::ShellError)> {
+    repo.workflows
+        .iter()
+        .filter(|wf| runs_on_release(wf))
+        .find_map(|wf| {
+            wf.runs
+                .iter()
+                .find_map(|run| shell::commands(&run.value).err().map(|e| (wf, run.line, e)))
+        })
 }
 
 /// (workflow, line, step) for each step of a release-type workflow that produces an SBOM.
@@ -320,6 +344,41 @@ mod tests {
     fn continuation_lines_point_at_the_command_start() {
         let script = "echo hi\nsyft dir:. \\\n  -o cyclonedx-json=bom.json\n";
         assert_eq!(sbom_command(script).map(|(i, _)| i), Some(1));
+    }
+
+    #[test]
+    fn a_release_script_too_long_to_read_is_an_error_not_a_fail() {
+        use crate::facts::repo::{Dockerfile, Located};
+        let script = format!("echo {}\nsyft . -o spdx-json\n", "x".repeat(300 * 1024));
+        let facts = crate::Facts {
+            repo: Some(RepoFacts {
+                dockerfiles: vec![Dockerfile::default()],
+                workflows: vec![Workflow {
+                    path: ".github/workflows/release.yml".to_owned(),
+                    triggers: vec!["release".to_owned()],
+                    runs: vec![Located {
+                        value: script,
+                        line: 12,
+                    }],
+                    ..Workflow::default()
+                }],
+                ..RepoFacts::default()
+            }),
+            ..crate::Facts::default()
+        };
+        let findings = crate::registry::run_one(&SbomPresent, &crate::Context::new(&facts));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].status,
+            crate::Status::Error,
+            "{}",
+            findings[0].message
+        );
+        assert!(
+            findings[0].message.contains("release.yml:12"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]

@@ -171,10 +171,25 @@ impl Check for CiVulnScan {
         let examined: Vec<&str> = gating.iter().map(|w| w.path.as_str()).collect();
         let evidence = json!({ "gating_workflows": examined });
         let location = Location::file(".github/workflows", 0);
+        // A `run:` script the shell reader gave up on (too long, nested too deep) may run a
+        // scanner: that is `error`, not `fail`.
+        let unread_script = gating.iter().find_map(|w| {
+            w.runs.iter().find_map(|run| {
+                shell::commands(&run.value)
+                    .err()
+                    .map(|e| format!("{}:{} ({e})", w.path, run.line))
+            })
+        });
         if broken {
             unreadable_files(cx, &[FileKind::Workflow], out);
             let why = "no vulnerability scanner found in the readable workflows, and some \
                        workflows could not be read";
+            out.error(".", location, why, evidence);
+        } else if let Some(script) = unread_script {
+            let why = format!(
+                "no vulnerability scanner found in what could be read, and the run step at \
+                 {script} could not be read"
+            );
             out.error(".", location, why, evidence);
         } else {
             let why = format!(
@@ -353,6 +368,41 @@ fn is_scanner_action(uses: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_script_too_long_to_read_is_an_error_not_a_fail() {
+        use crate::facts::repo::Located;
+        let script = format!("echo {}\ntrivy fs .\n", "x".repeat(300 * 1024));
+        let facts = crate::Facts {
+            repo: Some(RepoFacts {
+                workflows: vec![Workflow {
+                    path: ".github/workflows/ci.yml".to_owned(),
+                    kind: WorkflowKind::Workflow,
+                    triggers: vec!["pull_request".to_owned()],
+                    runs: vec![Located {
+                        value: script,
+                        line: 7,
+                    }],
+                    ..Workflow::default()
+                }],
+                ..RepoFacts::default()
+            }),
+            ..crate::Facts::default()
+        };
+        let findings = crate::registry::run_one(&CiVulnScan, &crate::Context::new(&facts));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].status,
+            crate::Status::Error,
+            "{}",
+            findings[0].message
+        );
+        assert!(
+            findings[0].message.contains("ci.yml:7"),
+            "{}",
+            findings[0].message
+        );
+    }
 
     #[test]
     fn scanner_commands() {
