@@ -485,6 +485,23 @@ fn zip_bomb(path: &Path) {
     zip.finish().unwrap();
 }
 
+/// `vouch answer --workbook W --report R --out O`, bounded in time.
+fn answer_bounded(workbook: &Path, report: &Path, out: &Path) -> Run {
+    let arg = |p: &Path| p.to_str().unwrap().to_owned();
+    let args = [
+        "answer".to_owned(),
+        "--workbook".to_owned(),
+        arg(workbook),
+        "--report".to_owned(),
+        arg(report),
+        "--out".to_owned(),
+        arg(out),
+    ];
+    run_bounded(vouch_command(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    ))
+}
+
 fn report_json(dir: &Path) -> PathBuf {
     let out = vouch_command(&[
         "scan",
@@ -507,15 +524,7 @@ fn a_zip_bomb_workbook_is_refused_in_bounded_memory() {
     assert!(std::fs::metadata(&workbook).unwrap().len() < 2 * 1024 * 1024);
     let report = report_json(tmp.path());
     let out = tmp.path().join("filled.xlsx");
-    let run = run_bounded(vouch_command(&[
-        "answer",
-        "--workbook",
-        workbook.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    let run = answer_bounded(&workbook, &report, &out);
     assert_ne!(run.code, Some(0));
     assert!(
         run.stderr.contains("caiq.xlsx") && run.stderr.contains("over the limit of 64 MiB"),
@@ -581,15 +590,7 @@ fn a_workbook_missing_a_part_it_names_is_an_error_not_a_panic() {
     workbook_missing_its_sheet(&workbook);
     let report = report_json(tmp.path());
     let out = tmp.path().join("filled.xlsx");
-    let run = run_bounded(vouch_command(&[
-        "answer",
-        "--workbook",
-        workbook.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    let run = answer_bounded(&workbook, &report, &out);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr.contains("caiq.xlsx")
@@ -607,15 +608,7 @@ fn a_fifo_as_workbook_is_refused_without_blocking() {
     let workbook = tmp.path().join("caiq.csv");
     mkfifo(&workbook);
     let report = report_json(tmp.path());
-    let run = run_bounded(vouch_command(&[
-        "answer",
-        "--workbook",
-        workbook.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        "--out",
-        tmp.path().join("filled.csv").to_str().unwrap(),
-    ]));
+    let run = answer_bounded(&workbook, &report, &tmp.path().join("filled.csv"));
     assert_ne!(run.code, Some(0));
     assert!(run.stderr.contains("is a FIFO"), "{}", run.stderr);
 }

@@ -126,6 +126,47 @@ pub(crate) fn is_digest_pinned(image: &str) -> bool {
     ImageRef::parse(image).is_ok_and(|r| r.is_digest_pinned())
 }
 
+/// For the checks' tests: a repository whose one workflow (`path`, on `trigger`) runs a script
+/// too long for the shell reader (over 256 KiB) at `line`, then `command`; `command` is
+/// invisible to a check, which must say so rather than fail or pass.
+#[cfg(test)]
+pub(crate) fn repo_with_unreadable_script(
+    path: &str,
+    trigger: &str,
+    line: u32,
+    command: &str,
+) -> crate::Facts {
+    use crate::facts::repo::{Dockerfile, Located, RepoFacts, Workflow, WorkflowKind};
+    crate::Facts {
+        repo: Some(RepoFacts {
+            dockerfiles: vec![Dockerfile::default()],
+            workflows: vec![Workflow {
+                path: path.to_owned(),
+                kind: WorkflowKind::Workflow,
+                triggers: vec![trigger.to_owned()],
+                runs: vec![Located {
+                    value: format!("echo {}\n{command}\n", "x".repeat(300 * 1024)),
+                    line,
+                }],
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        }),
+        ..crate::Facts::default()
+    }
+}
+
+/// For the checks' tests: the one finding of `check`, which must be an `error` whose message
+/// names `expected`.
+#[cfg(test)]
+pub(crate) fn assert_one_error(check: &dyn crate::Check, facts: &crate::Facts, expected: &str) {
+    let findings = crate::registry::run_one(check, &crate::Context::new(facts));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings[0];
+    assert_eq!(f.status, crate::Status::Error, "{}", f.message);
+    assert!(f.message.contains(expected), "{}", f.message);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

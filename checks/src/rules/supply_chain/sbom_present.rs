@@ -348,37 +348,13 @@ mod tests {
 
     #[test]
     fn a_release_script_too_long_to_read_is_an_error_not_a_fail() {
-        use crate::facts::repo::{Dockerfile, Located};
-        let script = format!("echo {}\nsyft . -o spdx-json\n", "x".repeat(300 * 1024));
-        let facts = crate::Facts {
-            repo: Some(RepoFacts {
-                dockerfiles: vec![Dockerfile::default()],
-                workflows: vec![Workflow {
-                    path: ".github/workflows/release.yml".to_owned(),
-                    triggers: vec!["release".to_owned()],
-                    runs: vec![Located {
-                        value: script,
-                        line: 12,
-                    }],
-                    ..Workflow::default()
-                }],
-                ..RepoFacts::default()
-            }),
-            ..crate::Facts::default()
-        };
-        let findings = crate::registry::run_one(&SbomPresent, &crate::Context::new(&facts));
-        assert_eq!(findings.len(), 1);
-        assert_eq!(
-            findings[0].status,
-            crate::Status::Error,
-            "{}",
-            findings[0].message
+        let facts = crate::rules::repo_with_unreadable_script(
+            ".github/workflows/release.yml",
+            "release",
+            12,
+            "syft . -o spdx-json",
         );
-        assert!(
-            findings[0].message.contains("release.yml:12"),
-            "{}",
-            findings[0].message
-        );
+        crate::rules::assert_one_error(&SbomPresent, &facts, "release.yml:12");
     }
 
     #[test]

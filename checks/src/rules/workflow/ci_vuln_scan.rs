@@ -371,37 +371,13 @@ mod tests {
 
     #[test]
     fn a_run_script_too_long_to_read_is_an_error_not_a_fail() {
-        use crate::facts::repo::Located;
-        let script = format!("echo {}\ntrivy fs .\n", "x".repeat(300 * 1024));
-        let facts = crate::Facts {
-            repo: Some(RepoFacts {
-                workflows: vec![Workflow {
-                    path: ".github/workflows/ci.yml".to_owned(),
-                    kind: WorkflowKind::Workflow,
-                    triggers: vec!["pull_request".to_owned()],
-                    runs: vec![Located {
-                        value: script,
-                        line: 7,
-                    }],
-                    ..Workflow::default()
-                }],
-                ..RepoFacts::default()
-            }),
-            ..crate::Facts::default()
-        };
-        let findings = crate::registry::run_one(&CiVulnScan, &crate::Context::new(&facts));
-        assert_eq!(findings.len(), 1);
-        assert_eq!(
-            findings[0].status,
-            crate::Status::Error,
-            "{}",
-            findings[0].message
+        let facts = crate::rules::repo_with_unreadable_script(
+            ".github/workflows/ci.yml",
+            "pull_request",
+            7,
+            "trivy fs .",
         );
-        assert!(
-            findings[0].message.contains("ci.yml:7"),
-            "{}",
-            findings[0].message
-        );
+        crate::rules::assert_one_error(&CiVulnScan, &facts, "ci.yml:7");
     }
 
     #[test]
