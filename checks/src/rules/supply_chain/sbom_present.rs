@@ -44,7 +44,10 @@ default table output.
 The finding points at the first
 committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
 with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
-Whether the SBOM is then published (attached to the release, attested) is not seen.
+Whether the SBOM is then published (attached to the release, attested) is not seen. With no
+SBOM found, a release workflow whose `run:` script is too long (over 256 KiB) or too deeply
+nested for the shell reader makes the result an `error` (the script may produce one), not a
+`fail`.
 
 ## How to fix
 Generate the SBOM in the release workflow, e.g. `anchore/sbom-action` pinned by SHA, or

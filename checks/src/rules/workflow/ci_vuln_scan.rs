@@ -56,7 +56,8 @@ workflows (they do not gate changes). Local composite actions (`uses: ./path/to/
 local reusable workflows (`uses: ./.github/workflows/scan.yml`) called by a gating workflow are
 followed, transitively; remote ones are judged by name only. A scanner whose result is ignored (`|| true`,
 `continue-on-error`) still counts: vouch cannot see that. If no scanner is found and a
-workflow could not be read, the result is an `error`.
+workflow could not be read, or a gating workflow's `run:` script is too long (over 256 KiB) or
+too deeply nested for the shell reader, the result is an `error`.
 
 ## How to fix
 Add a job to a pull-request workflow, for example
