@@ -14,7 +14,7 @@ pub mod workflow;
 
 use serde_json::json;
 
-use crate::facts::repo::FileKind;
+use crate::facts::repo::{FileKind, Workflow};
 use crate::model::{Context, Findings, Location};
 use crate::parse::image_ref::ImageRef;
 
@@ -124,6 +124,21 @@ pub(crate) fn is_commit_sha(s: &str) -> bool {
 /// digest ([`ImageRef`]); never for a reference that still holds a variable.
 pub(crate) fn is_digest_pinned(image: &str) -> bool {
     ImageRef::parse(image).is_ok_and(|r| r.is_digest_pinned())
+}
+
+/// The first `run:` script among `workflows` that the shell reader could not read (longer than
+/// it reads, nested deeper): what it runs cannot be seen, so a check that found nothing in the
+/// workflows says `error`, not `fail` or `pass`. (workflow, the step's line, why.)
+pub(crate) fn unreadable_run_script<'a>(
+    workflows: impl IntoIterator<Item = &'a Workflow>,
+) -> Option<(&'a Workflow, u32, crate::parse::shell::ShellError)> {
+    workflows.into_iter().find_map(|wf| {
+        wf.runs.iter().find_map(|run| {
+            crate::parse::shell::commands(&run.value)
+                .err()
+                .map(|e| (wf, run.line, e))
+        })
+    })
 }
 
 /// For the checks' tests: a repository whose one workflow (`path`, on `trigger`) runs a script

@@ -288,16 +288,12 @@ fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String
 /// The first `run:` script of a release workflow that the shell reader could not read (too
 /// long, nested too deep), as `WORKFLOW:LINE: cause`.
 fn unreadable_release_script(repo: &RepoFacts) -> Option<String> {
-    repo.workflows
+    let release = repo
+        .workflows
         .iter()
-        .filter(|w| is_release_workflow(&w.path, &w.triggers))
-        .find_map(|w| {
-            w.runs.iter().find_map(|run| {
-                shell::commands(&run.value)
-                    .err()
-                    .map(|e| format!("a run step of {}:{} cannot be read ({e})", w.path, run.line))
-            })
-        })
+        .filter(|w| is_release_workflow(&w.path, &w.triggers));
+    crate::rules::unreadable_run_script(release)
+        .map(|(w, line, e)| format!("a run step of {}:{line} cannot be read ({e})", w.path))
 }
 
 /// `docker/build-push-action` (or `bake-action` with a plain Dockerfile) building this path:

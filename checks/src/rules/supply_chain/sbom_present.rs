@@ -169,7 +169,9 @@ impl Check for SbomPresent {
                 ),
                 evidence,
             );
-        } else if let Some((wf, line, cause)) = unreadable_release_script(repo) {
+        } else if let Some((wf, line, cause)) = crate::rules::unreadable_run_script(
+            repo.workflows.iter().filter(|wf| runs_on_release(wf)),
+        ) {
             // A script the shell reader gave up on (too long, nested too deep) may produce one.
             out.error(
                 ".",
@@ -190,18 +192,6 @@ impl Check for SbomPresent {
             );
         }
     }
-}
-
-/// The first `run:` script of a release-type workflow the shell reader could not read.
-fn unreadable_release_script(repo: &RepoFacts) -> Option<(&Workflow, u32, shell::ShellError)> {
-    repo.workflows
-        .iter()
-        .filter(|wf| runs_on_release(wf))
-        .find_map(|wf| {
-            wf.runs
-                .iter()
-                .find_map(|run| shell::commands(&run.value).err().map(|e| (wf, run.line, e)))
-        })
 }
 
 /// (workflow, line, step) for each step of a release-type workflow that produces an SBOM.

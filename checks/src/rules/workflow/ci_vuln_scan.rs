@@ -174,13 +174,8 @@ impl Check for CiVulnScan {
         let location = Location::file(".github/workflows", 0);
         // A `run:` script the shell reader gave up on (too long, nested too deep) may run a
         // scanner: that is `error`, not `fail`.
-        let unread_script = gating.iter().find_map(|w| {
-            w.runs.iter().find_map(|run| {
-                shell::commands(&run.value)
-                    .err()
-                    .map(|e| format!("{}:{} ({e})", w.path, run.line))
-            })
-        });
+        let unread_script = crate::rules::unreadable_run_script(gating.iter().copied())
+            .map(|(w, line, e)| format!("{}:{line} ({e})", w.path));
         if broken {
             unreadable_files(cx, &[FileKind::Workflow], out);
             let why = "no vulnerability scanner found in the readable workflows, and some \
