@@ -52,20 +52,7 @@ fn provenance(name: &str, bytes: &[u8], builder: &str) -> Value {
 
 /// Writes the bundles of `specs` (the generator's spec, `name` = output file stem) into `dir`.
 fn generate(dir: &Path, specs: &[Value]) {
-    let spec_path = dir.join("spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(specs).unwrap()).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/sigstore_bundles.py");
-    let out = Command::new(venv().join("bin/python"))
-        .arg(script)
-        .arg(dir)
-        .arg(&spec_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::image_bundles::generate_bundles(dir, &specs.iter().collect::<Vec<_>>());
 }
 
 fn keyless(name: &str, field: &str, value: Value) -> Value {

@@ -145,8 +145,15 @@ fn plan(host: &str, digests: &[(&'static str, String)]) -> Vec<Planned> {
 
 fn generate(dir: &Path, planned: &[Planned]) {
     let specs: Vec<&Value> = planned.iter().map(|p| &p.spec).collect();
+    generate_bundles(dir, &specs);
+}
+
+/// Writes the sigstore bundles `specs` describe into `dir` with the generator script (the
+/// venv's sigstore-python; each spec's `name` is the output file's stem). Shared with the
+/// artifact tests.
+pub(crate) fn generate_bundles(dir: &Path, specs: &[&Value]) {
     let spec_path = dir.join("spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(&specs).unwrap()).unwrap();
+    std::fs::write(&spec_path, serde_json::to_vec(specs).unwrap()).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/sigstore_bundles.py");
     let out = Command::new(venv().join("bin/python"))
         .arg(script)
