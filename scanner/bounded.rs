@@ -91,7 +91,13 @@ pub fn read_file(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
 /// A CA bundle named by `ca_file` (endpoints, PostgreSQL, artifact downloads), read within
 /// [`CONFIG_MAX`]: a FIFO or a huge file named there is refused, not read forever.
 pub fn read_ca_file(path: &str) -> Result<Vec<u8>, String> {
-    read_file(Path::new(path), CONFIG_MAX).map_err(|e| format!("cannot read ca_file {path}: {e}"))
+    read_trust_file("ca_file", path)
+}
+
+/// A trust file the configuration names (`what`: `ca_file`, `key`, `trust_root`), with the
+/// same bounds as [`read_ca_file`].
+pub fn read_trust_file(what: &str, path: &str) -> Result<Vec<u8>, String> {
+    read_file(Path::new(path), CONFIG_MAX).map_err(|e| format!("cannot read {what} {path}: {e}"))
 }
 
 /// [`read_file`] as UTF-8 text.

@@ -432,6 +432,15 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
                     facts.schema
                 );
             }
+            // The saved settings get the validation a scan gives vouch.toml: an edited facts
+            // file must not bring a waiver that never expires or a glob that matches nothing.
+            if let Err(errors) = facts.settings.resolve() {
+                let shown = args.facts.display().to_string();
+                let lines = errors
+                    .into_iter()
+                    .map(|e| format!("{shown}: settings.{}: {}", e.at, e.message));
+                return Err(config::Errors(lines.collect()).into());
+            }
             let plan = order.plan(&args.output)?;
             let baseline = read_baseline(&args.output)?;
             args.pack.preflight()?;

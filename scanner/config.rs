@@ -360,7 +360,7 @@ mod tests {
             ("path = \"a\"", "#1 has no `name`"),
             (
                 "name = \"x\"\nurl = \"http://h/a\"",
-                "`x` url = \"http://h/a\" is not an https",
+                "`x` url is not an https:// URL",
             ),
             (
                 "name = \"x\"\nurl = \"https://u:pw@h/a\"",

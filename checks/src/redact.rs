@@ -370,7 +370,7 @@ pub fn redact_url(url: &str) -> Cow<'_, str> {
     let authority = &url[after..authority_end];
     let mut changed = false;
     match authority.rfind('@') {
-        Some(at) if has_user_info(url) => {
+        Some(at) if !is_digest(&authority[at + 1..]) && has_user_info(url) => {
             out.push_str(REDACTED);
             out.push_str(&authority[at..]);
             changed = true;
@@ -391,6 +391,15 @@ pub fn redact_url(url: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(url)
     }
+}
+
+/// `sha256:<hex>` (or sha384, sha512): after an `@`, the digest of an image reference such as
+/// `docker://alpine@sha256:…`, never a host (no host has a port that is not a number).
+fn is_digest(text: &str) -> bool {
+    ["sha256:", "sha384:", "sha512:"].iter().any(|algo| {
+        text.strip_prefix(algo)
+            .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
 }
 
 /// Whether the last `@` in the authority of `url` separates user-info from the host. The

@@ -133,7 +133,17 @@ pub fn run_one(check: &dyn Check, cx: &Context<'_>) -> Vec<Finding> {
     check.run(cx, &mut out);
     let mut findings = out.into_vec();
     let severity = cx.settings.severity_of(meta.id, meta.severity);
+    // Facts are redacted before judging, but a check may rebuild text from them (the shell
+    // reader removes quotes and `\`-newlines, which can join a token split across them): what
+    // a finding says is redacted again.
+    let redactor = crate::redact::Redactor::default();
     for f in &mut findings {
+        for text in [&mut f.subject, &mut f.message] {
+            if let std::borrow::Cow::Owned(clean) = redactor.text(text) {
+                *text = clean;
+            }
+        }
+        redactor.json(&mut f.evidence);
         // An explicit per-finding severity (e.g. informational notes) is kept; the override
         // replaces only the check's default.
         if f.severity == meta.severity {

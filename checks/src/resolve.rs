@@ -351,26 +351,9 @@ fn endpoint(raw: &Settings, errors: &mut Errors) -> EndpointOptions {
     }
     for (i, t) in raw.target.endpoint.iter().enumerate() {
         let entry = at!["target", "endpoint", i];
-        let authority = t.url.split("://").nth(1).unwrap_or("").split('/').next();
-        if authority.is_some_and(|a| a.contains('@')) {
-            // Never echo it: the part before `@` may be a password.
-            errors.push(
-                entry.join("url"),
-                format!(
-                    "endpoint target #{} url carries credentials (`user@`); vouch needs none and \
-                     would otherwise print them",
-                    i + 1
-                ),
-            );
-        } else if !t.url.starts_with("https://") {
-            errors.push(
-                entry.join("url"),
-                format!(
-                    "endpoint target #{} url = \"{}\" is not an https:// URL",
-                    i + 1,
-                    t.url
-                ),
-            );
+        let name = format!("endpoint target #{}", i + 1);
+        if let Some(problem) = crate::settings::https_problem(&name, "url", &t.url) {
+            errors.push(entry.join("url"), problem);
         }
         if let Some(claim) = &t.rate_limit {
             for problem in claim.problems(&format!("endpoint target #{}", i + 1)) {

@@ -942,13 +942,20 @@ impl ArtifactTarget {
             .unwrap_or_default()
     }
 
-    /// The bundle locations to try, in order: the configured one, or the two default names.
+    /// The bundle locations to try, in order: the configured one, or the two default names:
+    /// the artifact's path with `.sigstore.json` or `.bundle` added (for a URL, to its path,
+    /// before any `?query` or `#fragment`).
     pub fn bundle_candidates(&self) -> Vec<String> {
+        let location = self.location();
+        let (base, rest) = match location.find(['?', '#']) {
+            Some(at) if location.contains("://") => location.split_at(at),
+            _ => (location, ""),
+        };
         match &self.bundle {
             Some(bundle) => vec![bundle.clone()],
             None => [".sigstore.json", ".bundle"]
                 .iter()
-                .map(|suffix| format!("{}{suffix}", self.location()))
+                .map(|suffix| format!("{base}{suffix}{rest}"))
                 .collect(),
         }
     }
@@ -992,7 +999,7 @@ impl ArtifactTarget {
 }
 
 /// An `https://` URL without credentials, or the one-line problem naming `entry` and `key`.
-fn https_problem(entry: &str, key: &str, url: &str) -> Option<String> {
+pub(crate) fn https_problem(entry: &str, key: &str, url: &str) -> Option<String> {
     let authority = url.split("://").nth(1).unwrap_or("").split('/').next();
     if authority.is_some_and(|a| a.contains('@')) {
         // Never echo it: the part before `@` may be a password.
@@ -1001,7 +1008,11 @@ fn https_problem(entry: &str, key: &str, url: &str) -> Option<String> {
              print them"
         ))
     } else if !url.starts_with("https://") || authority.is_none_or(str::is_empty) {
-        Some(format!("{entry} {key} = \"{url}\" is not an https:// URL"))
+        // Not echoed either: a query may hold a token, and a malformed URL may hide credentials
+        // where the redactor does not look for them.
+        Some(format!(
+            "{entry} {key} is not an https:// URL naming a host"
+        ))
     } else {
         None
     }

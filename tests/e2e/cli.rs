@@ -56,6 +56,38 @@ fn check_from_saved_facts_gives_identical_output() {
     assert_eq!(scan.status.code(), check.status.code());
 }
 
+/// Saved settings are validated as vouch.toml is: a waiver edited to `expires = "9999"` (which
+/// compares after every date as text, so it would never expire) is refused, not applied.
+#[test]
+fn check_refuses_saved_settings_a_scan_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.json");
+    vouch()
+        .arg("scan")
+        .arg(fixture("demo"))
+        .args(["--format", "json", "--dump-facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&facts).unwrap()).unwrap();
+    let waiver = &mut json["settings"]["waiver"][0];
+    assert!(waiver.is_object(), "the demo has a waiver: {json:#}");
+    waiver["expires"] = "9999".into();
+    std::fs::write(&facts, serde_json::to_vec(&json).unwrap()).unwrap();
+    let check = vouch()
+        .args(["check", "--facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("settings.waiver[0].expires") && stderr.contains("YYYY-MM-DD"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn fail_on_critical_passes_when_only_high_fails() {
     // The demo now holds a critical finding (a fake token in a Dockerfile); this scenario's
@@ -315,4 +347,31 @@ fn closed_standard_output_is_an_error_never_a_panic() {
             );
         }
     }
+}
+
+/// `uses: docker://alpine@sha256:…` is pinned: the redaction pass once read `alpine@` as the
+/// user-info of a URL, turned the subject into `docker://<redacted>@sha256:…`, and the action
+/// then failed as unpinned.
+#[test]
+fn a_digest_pinned_docker_action_survives_redaction_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflows = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    let image = format!("docker://alpine@sha256:{}", "beef".repeat(16));
+    std::fs::write(
+        workflows.join("ci.yml"),
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {image}\n"
+        ),
+    )
+    .unwrap();
+    let (_, report) = scan_json(dir.path(), &["--static-only", "--fail-on", "none"]);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "gha-action-pinned")
+        .expect("the action is judged");
+    assert_eq!(finding["subject"], image.as_str(), "{finding:#}");
+    assert_eq!(finding["status"], "pass", "{finding:#}");
 }

@@ -39,12 +39,25 @@ use std::fmt;
 pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
 /// Deeper nesting of substitutions, subshells and nested scripts is refused.
 pub const MAX_DEPTH: usize = 16;
+/// Bytes read again as nested scripts (`sh -c "…"`, backtick bodies, heredocs fed to a shell),
+/// all levels together: `sh -c "$(sh -c "$(…)")"` re-reads its inner text at every level, so
+/// the depth limit alone would let the work double per level.
+pub const MAX_NESTED_BYTES: usize = 4 * MAX_SCRIPT_BYTES;
+/// Commands and heredocs one script may hold: a reader that bounds its input also bounds its
+/// output and the heredoc bookkeeping done per command.
+pub const MAX_COMMANDS: usize = 20_000;
+pub const MAX_HEREDOCS_PER_LINE: usize = 64;
 
 /// Why a script was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShellError {
-    TooLong { bytes: usize },
+    TooLong {
+        bytes: usize,
+    },
     TooDeep,
+    /// Nested scripts, commands or heredocs past [`MAX_NESTED_BYTES`], [`MAX_COMMANDS`] or
+    /// [`MAX_HEREDOCS_PER_LINE`].
+    TooMuch,
 }
 
 impl fmt::Display for ShellError {
@@ -57,6 +70,11 @@ impl fmt::Display for ShellError {
             ShellError::TooDeep => write!(
                 f,
                 "the script nests substitutions or subshells deeper than {MAX_DEPTH} levels"
+            ),
+            ShellError::TooMuch => write!(
+                f,
+                "the script holds more than {MAX_COMMANDS} commands, {MAX_HEREDOCS_PER_LINE} \
+                 heredocs on a line or {MAX_NESTED_BYTES} bytes of nested scripts"
             ),
         }
     }
@@ -233,6 +251,8 @@ struct Shared {
     out: Vec<(usize, Command)>,
     seq: usize,
     error: Option<ShellError>,
+    /// Bytes handed to nested readers so far (see [`MAX_NESTED_BYTES`]).
+    nested_bytes: usize,
 }
 
 /// A command being read.
@@ -328,6 +348,13 @@ impl<'s> Parser<'s> {
         self.shared.error.is_some()
     }
 
+    /// Records that the script is over one of the work limits. Reading goes on to the end of
+    /// the input (linear: no more commands, heredocs or nested scripts are kept), and the
+    /// result is the error.
+    fn too_much(&mut self) {
+        self.shared.error.get_or_insert(ShellError::TooMuch);
+    }
+
     /// Whether one more level of nesting is allowed; records the error when not.
     fn deeper(&mut self) -> bool {
         if self.depth + 1 >= MAX_DEPTH {
@@ -342,6 +369,11 @@ impl<'s> Parser<'s> {
     /// a shell) starting on `line`.
     fn nested_script(&mut self, text: &[u8], line: usize, nesting: Nesting) {
         if !self.deeper() {
+            return;
+        }
+        self.shared.nested_bytes += text.len();
+        if self.shared.nested_bytes > MAX_NESTED_BYTES {
+            self.too_much();
             return;
         }
         let mut inner = Parser::new(text, line, self.depth + 1, nesting, self.shared);
@@ -621,6 +653,10 @@ impl<'s> Parser<'s> {
             return;
         }
         let target = self.word(&[]);
+        if heredoc && self.heredocs.len() >= MAX_HEREDOCS_PER_LINE {
+            self.too_much();
+            return;
+        }
         if heredoc {
             self.heredocs.push(Heredoc {
                 delimiter: target.text,
@@ -671,6 +707,10 @@ impl<'s> Parser<'s> {
             Some((text, done.word_lines.get(offset + i).copied()?))
         });
         if !command.words.is_empty() {
+            if self.shared.out.len() >= MAX_COMMANDS {
+                self.too_much();
+                return;
+            }
             self.shared.out.push((seq, command));
         }
         if let Some((text, line)) = inner {
@@ -1230,11 +1270,29 @@ mod tests {
     }
 
     #[test]
+    fn the_work_is_bounded_not_only_the_input() {
+        // `sh -c "$(…)"` re-reads its operand: nested 7 levels, the innermost text would be
+        // read 2^7 times. The nested-bytes budget stops it.
+        let mut amplified = ":;".repeat(60 * 1024);
+        for _ in 0..7 {
+            amplified = format!("sh -c \"$({amplified})\"");
+        }
+        assert!(amplified.len() < MAX_SCRIPT_BYTES);
+        assert_eq!(commands(&amplified), Err(ShellError::TooMuch));
+        // Commands: 120,000 `:` on one line.
+        assert_eq!(commands(&":;".repeat(60_000)), Err(ShellError::TooMuch));
+        // Heredocs on one line: each command end used to walk all of them.
+        assert_eq!(commands(&":<<a;".repeat(1_000)), Err(ShellError::TooMuch));
+        assert!(commands(&":<<a;".repeat(10)).is_ok());
+    }
+
+    #[test]
     fn depth_and_length_are_bounded() {
         let deep = format!("{}npm ci{}", "$(".repeat(100), ")".repeat(100));
         assert_eq!(commands(&deep), Err(ShellError::TooDeep));
+        // Escaped backticks outside a substitution are text: no nesting, no error.
         let backticks = format!("echo {}", "\\`".repeat(1000));
-        assert!(commands(&backticks).is_ok());
+        assert_eq!(commands(&backticks).map(|c| c.len()), Ok(1));
         let subshells = "( ".repeat(50_000);
         assert_eq!(commands(&subshells), Err(ShellError::TooDeep));
         let sh = "sh -c \"sh -c 'sh -c x'\"";

@@ -271,3 +271,14 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn an_image_digest_is_not_user_info() {
+    let pinned =
+        "docker://alpine@sha256:beefed2b6d0e6b8a1f7b6e9e8c7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d";
+    assert_eq!(redact_url(pinned), pinned);
+    assert_eq!(Redactor::default().text(pinned), pinned);
+    // A password is still removed.
+    assert!(!redact_url("https://u:hunter2@host/x").contains("hunter2"));
+    assert!(!redact_url("docker://u:hunter2@sha256x/y").contains("hunter2"));
+}

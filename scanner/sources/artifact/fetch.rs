@@ -112,9 +112,20 @@ fn agent(ca_file: Option<&str>, timeout: Duration) -> Result<Agent, String> {
     Ok(agent.into())
 }
 
-/// ureq's error on one line.
+/// ureq's error and its causes on one line, with the query of every URL in it cut (`?…`):
+/// some of ureq's errors quote the whole URI, and a query may hold a signed-URL token.
 fn one_line(e: &ureq::Error) -> String {
-    e.to_string().replace('\n', " ")
+    crate::sources::cause_chain(e)
+        .split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                super::fetch_display(word)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

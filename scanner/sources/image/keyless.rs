@@ -96,7 +96,7 @@ pub fn load(settings: &ImageSettings) -> Result<Option<Keyless>, String> {
         .as_deref()
         .ok_or("[image] identities need a `trust_root` file")?;
     let text =
-        std::fs::read(path).map_err(|e| format!("[image] trust_root {path}: cannot read: {e}"))?;
+        crate::bounded::read_trust_file("trust_root", path).map_err(|e| format!("[image] {e}"))?;
     let blocks =
         pem::parse_many(&text).map_err(|e| format!("[image] trust_root {path}: not PEM: {e}"))?;
     let mut anchors = Vec::new();
@@ -291,7 +291,6 @@ impl Keyless {
     }
 }
 
-/// The certificate's subject alternative name (e-mail or URI) and its Fulcio OIDC issuer.
 /// A signing certificate (DER) and the key it certifies, for the signature's check.
 pub(crate) fn leaf_key(der: &[u8]) -> Result<(Certificate, CosignVerificationKey), String> {
     let certificate =
@@ -306,6 +305,7 @@ pub(crate) fn leaf_key(der: &[u8]) -> Result<(Certificate, CosignVerificationKey
     Ok((certificate, key))
 }
 
+/// The certificate's subject alternative name (e-mail or URI) and its Fulcio OIDC issuer.
 fn identity_of(certificate: &Certificate) -> Result<(String, String), String> {
     let tbs = certificate.tbs_certificate();
     let san = tbs

@@ -28,8 +28,7 @@ impl Registry {
     pub fn new(settings: &ImageSettings, credentials: Credentials) -> Result<Self, String> {
         let mut extra_root_certificates = Vec::new();
         if let Some(path) = &settings.ca_file {
-            let data = std::fs::read(path)
-                .map_err(|e| format!("[image] ca_file {path}: cannot read: {e}"))?;
+            let data = crate::bounded::read_ca_file(path).map_err(|e| format!("[image] {e}"))?;
             extra_root_certificates.push(Certificate {
                 encoding: CertificateEncoding::Pem,
                 data,

@@ -37,7 +37,7 @@ pub fn load_keys(paths: &[String]) -> Result<Vec<Key>, String> {
 }
 
 fn load_key(path: &str) -> Result<Key, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("[image] key {path}: cannot read: {e}"))?;
+    let pem = crate::bounded::read_trust_file("key", path).map_err(|e| format!("[image] {e}"))?;
     let key = CosignVerificationKey::try_from_pem(&pem)
         .map_err(|e| format!("[image] key {path}: not a PEM public key: {e}"))?;
     let name = Path::new(path)
