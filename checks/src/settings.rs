@@ -1081,6 +1081,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn default_bundle_names_go_before_a_query() {
+        let target = ArtifactTarget {
+            url: Some("https://h.example/app.tgz?raw=true".to_owned()),
+            ..ArtifactTarget::default()
+        };
+        assert_eq!(
+            target.bundle_candidates(),
+            [
+                "https://h.example/app.tgz.sigstore.json?raw=true",
+                "https://h.example/app.tgz.bundle?raw=true"
+            ]
+        );
+        let file = ArtifactTarget {
+            path: Some("dist/app?.tgz".to_owned()),
+            ..ArtifactTarget::default()
+        };
+        assert_eq!(file.bundle_candidates()[0], "dist/app?.tgz.sigstore.json");
+    }
+
+    #[test]
     fn waivers_need_a_subject_or_a_path_and_unknown_ids_get_a_suggestion() {
         let settings: Settings = toml::from_str(
             "[[waiver]]\ncheck = \"docker-base-pined\"\nreason = \"r\"\napproved_by = \"a\"\n\

@@ -2,8 +2,8 @@
 //! fixture repository, as a user reads them. Any change of a verdict, a message or a rendering
 //! shows up as a snapshot diff to review (`cargo insta review`), not only the properties other
 //! tests assert. The checkout's own git state (commit, branch, modified files), which the
-//! provenance of a scan inside this repository records, is masked, and so are ages counted
-//! to the real today ("is 892 days old"), which the judging clock never pins.
+//! provenance of a scan inside this repository records, is masked, and so are vouch's version
+//! and ages counted to the real today ("is 892 days old"), which the judging clock never pins.
 
 use std::path::Path;
 
@@ -45,6 +45,8 @@ fn masked_text(report: &str) -> String {
         .map(|line| {
             if line.starts_with("repository: ") {
                 format!("repository: {MASK}")
+            } else if line == concat!("vouch ", env!("CARGO_PKG_VERSION")) {
+                "vouch <version>".to_owned()
             } else {
                 mask_ages(line)
             }
@@ -82,6 +84,9 @@ fn masked_json(report: &str) -> String {
     let mut json: serde_json::Value = serde_json::from_str(report).expect("the report is JSON");
     if let Some(git) = json.pointer_mut("/provenance/repository/git") {
         *git = serde_json::Value::String(MASK.to_owned());
+    }
+    if let Some(version) = json.pointer_mut("/tool/version") {
+        *version = serde_json::Value::String("<version>".to_owned());
     }
     serde_json::to_string_pretty(&json).expect("JSON renders")
 }

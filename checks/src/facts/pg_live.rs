@@ -185,26 +185,36 @@ pub struct BrokenRow {
 }
 
 /// Which tables are audit tables: one rule for the collector (whose hash chains it walks) and
-/// the checks (which tables they judge as audit tables). A glob matches the bare table name or
-/// `schema.name`; patterns come from `PostgresSettings::effective_audit_tables` (unset: the
-/// defaults; an empty list: none). A pattern that does not compile matches nothing (settings
-/// validation reports it).
+/// the checks (which tables they judge as audit tables). A pattern with a `.` matches
+/// `schema.name`, any other the bare table name (so `audit*` never matches every table of a
+/// schema named `audit…`); patterns come from `PostgresSettings::effective_audit_tables` (unset:
+/// the defaults; an empty list: none). A pattern that does not compile matches nothing: the
+/// configuration is refused before that (`resolve`).
 #[derive(Debug, Clone)]
-pub struct AuditTables(globset::GlobSet);
+pub struct AuditTables {
+    qualified: globset::GlobSet,
+    bare: globset::GlobSet,
+}
 
 impl AuditTables {
     pub fn new(patterns: &[String]) -> AuditTables {
-        let mut set = globset::GlobSetBuilder::new();
-        for p in patterns {
-            if let Ok(glob) = globset::Glob::new(p) {
-                set.add(glob);
+        let set = |qualified: bool| {
+            let mut set = globset::GlobSetBuilder::new();
+            for p in patterns.iter().filter(|p| p.contains('.') == qualified) {
+                if let Ok(glob) = globset::Glob::new(p) {
+                    set.add(glob);
+                }
             }
+            set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        };
+        AuditTables {
+            qualified: set(true),
+            bare: set(false),
         }
-        AuditTables(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
     }
 
     pub fn matches(&self, name: &str, qualified: &str) -> bool {
-        self.0.is_match(name) || self.0.is_match(qualified)
+        self.bare.is_match(name) || self.qualified.is_match(qualified)
     }
 }
 
@@ -225,5 +235,9 @@ mod tests {
         assert!(!qualified.matches("events", "public.events"));
         assert!(!qualified.matches("audit_events", "public.audit_events"));
         assert!(!AuditTables::new(&[]).matches("audit_events", "public.audit_events"));
+        // A bare pattern never matches through the schema's name.
+        let bare = AuditTables::new(&["audit*".to_owned()]);
+        assert!(!bare.matches("orders", "audit_schema.orders"));
+        assert!(bare.matches("audit_log", "app.audit_log"));
     }
 }
