@@ -368,7 +368,7 @@ mod tests {
             ),
             (
                 "name = \"x\"\npath = \"a\"\nbundle = \"ftp://h/a\"",
-                "`x` bundle = \"ftp://h/a\"",
+                "`x` bundle is not an https:// URL",
             ),
         ] {
             std::fs::write(&p, format!("[[target.artifact]]\n{entry}\n")).unwrap();
