@@ -1,0 +1,187 @@
+//! Real-input cases: `fixtures/cases/<check-id>/<pass|fail|error>/<case>/` is a small repository
+//! (a Dockerfile, a workflow, a lockfile, a migration set…, with a `vouch.toml` when the case
+//! needs settings), and `<case>.snap` beside it is the snapshot of what the check says about it.
+//!
+//! Each case is one test, `<check-id>::<expect>::<case>`: the tree is copied to a scratch
+//! directory outside any git work tree (so neither this repository's index nor its
+//! `.gitignore` applies), read by the same engine as `vouch scan --static-only`, and judged by
+//! the one check. The folder states the expectation, as for the facts fixtures
+//! (`checks/tests/fixtures.rs`): `pass` needs at least one finding and all of them passing,
+//! `fail` a failing finding, `error` an `error` finding.
+//!
+//! Run one family: `cargo test --test cases -- docker-`; accept new snapshots with
+//! `INSTA_UPDATE=always` (then review `git diff fixtures/cases`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use checks::{Finding, Status};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// The instant every case is collected at: printed times in snapshots stay fixed.
+const PRINTED_AT: &str = "2026-06-01T00:00:00Z";
+
+fn main() {
+    let args = Arguments::from_args();
+    libtest_mimic::run(&args, trials()).exit();
+}
+
+/// One case directory and the check and expectation its place names.
+struct Case {
+    check: String,
+    expect: String,
+    name: String,
+    dir: PathBuf,
+}
+
+fn cases_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases")
+}
+
+fn trials() -> Vec<Trial> {
+    let mut trials = vec![Trial::test("layout::every_case_is_well_placed", || {
+        layout_problems().map_or(Ok(()), |p| Err(p.into()))
+    })];
+    for case in discover() {
+        let name = format!("{}::{}::{}", case.check, case.expect, case.name);
+        trials.push(Trial::test(name, move || case.run()));
+    }
+    trials
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+fn discover() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for check_dir in sorted_dirs(&cases_root()) {
+        for expect_dir in sorted_dirs(&check_dir) {
+            for dir in sorted_dirs(&expect_dir) {
+                cases.push(Case {
+                    check: file_name(&check_dir),
+                    expect: file_name(&expect_dir),
+                    name: file_name(&dir),
+                    dir,
+                });
+            }
+        }
+    }
+    cases
+}
+
+/// A misplaced case would never run: an unknown check, an expectation other than the three, a
+/// snapshot without its case.
+fn layout_problems() -> Option<String> {
+    let mut problems = Vec::new();
+    for check_dir in sorted_dirs(&cases_root()) {
+        let check = file_name(&check_dir);
+        if checks::registry::find(&check).is_none() {
+            problems.push(format!("fixtures/cases/{check}: no such check"));
+        }
+        for expect_dir in sorted_dirs(&check_dir) {
+            let expect = file_name(&expect_dir);
+            if !["pass", "fail", "error"].contains(&expect.as_str()) {
+                problems.push(format!("fixtures/cases/{check}/{expect}: not pass, fail or error"));
+            }
+            for entry in fs::read_dir(&expect_dir).unwrap().filter_map(Result::ok) {
+                let path = entry.path();
+                if path.extension().is_some_and(|x| x == "snap") && !path.with_extension("").is_dir()
+                {
+                    problems.push(format!("{}: a snapshot without its case", path.display()));
+                }
+            }
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("\n"))
+}
+
+impl Case {
+    fn run(&self) -> Result<(), Failed> {
+        let check = checks::registry::find(&self.check)
+            .ok_or_else(|| format!("no check `{}`", self.check))?;
+        let findings = self.judge(check)?;
+        let holds = match self.expect.as_str() {
+            "pass" => !findings.is_empty() && findings.iter().all(|f| f.status == Status::Pass),
+            "fail" => findings.iter().any(|f| f.status == Status::Fail),
+            _ => findings.iter().any(|f| f.status == Status::Error),
+        };
+        if !holds {
+            let got: Vec<_> = findings
+                .iter()
+                .map(|f| format!("{:?} {}: {}", f.status, f.subject, f.message))
+                .collect();
+            return Err(format!("expected {}, got:\n  {}", self.expect, got.join("\n  ")).into());
+        }
+        self.assert_snapshot(&findings);
+        Ok(())
+    }
+
+    /// Reads a scratch copy of the case as `vouch scan --static-only` would, and runs the check.
+    fn judge(&self, check: &dyn checks::Check) -> Result<Vec<Finding>, Failed> {
+        let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
+        copy_tree(&self.dir, scratch.path()).map_err(|e| format!("copying the case: {e}"))?;
+        let config = scratch.path().join("vouch.toml");
+        let settings = vouch::config::load(&config, false).map_err(|e| format!("{e:#}"))?;
+        let selection = vouch::engine::Selection {
+            static_only: true,
+            ..Default::default()
+        };
+        let runtime = vouch::engine::runtime().map_err(|e| e.to_string())?;
+        let facts = runtime
+            .block_on(vouch::engine::collect(
+                scratch.path(),
+                settings,
+                &selection,
+                PRINTED_AT,
+            ))
+            .map_err(|e| format!("{e:#}"))?;
+        let mut findings = checks::registry::run_one(check, &checks::Context::new(&facts));
+        // Nothing of the scratch directory's name may reach the snapshot.
+        let root = scratch.path().display().to_string();
+        for f in &mut findings {
+            if f.message.contains(&root) || f.evidence.to_string().contains(&root) {
+                f.message = f.message.replace(&root, "<case>");
+                let evidence = f.evidence.to_string().replace(&root, "<case>");
+                f.evidence = serde_json::from_str(&evidence).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(findings)
+    }
+
+    fn assert_snapshot(&self, findings: &[Finding]) {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(self.dir.parent().unwrap());
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_input_file(&self.dir);
+        settings.bind(|| insta::assert_json_snapshot!(self.name.as_str(), findings));
+    }
+}
+
+/// Copies a case's files (no symlinks or special files are committed in cases).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
