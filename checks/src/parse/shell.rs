@@ -115,21 +115,19 @@ impl Command {
     }
 
     /// The words of the program that runs, after the wrappers `sudo`, `doas`, `env`, `time`,
-    /// `exec`, `nohup`, `nice` and `command` with their options (`sudo -u app npm ci` → `npm
-    /// ci`). Empty when no program runs (`command -v npm`, a bare `sudo -v`).
+    /// `exec`, `nohup`, `nice`, `timeout`, `stdbuf`, `ionice`, `setsid`, `chronic`, `runuser -u`
+    /// and `command` with their options (`sudo -u app npm ci` → `npm ci`, `timeout 300 npm
+    /// install` → `npm install`). Empty when no program runs (`command -v npm`, a bare `sudo
+    /// -v`).
     pub fn program(&self) -> &[String] {
         let mut i = 0;
         while let Some(word) = self.words.get(i) {
-            let with_value: &[&str] = match base_name(word) {
-                "sudo" | "doas" => &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"],
-                "env" => &["-u", "-C", "-S", "--unset", "--chdir"],
-                "time" | "nohup" | "command" => &[],
-                "exec" => &["-a"],
-                "nice" => &["-n", "--adjustment"],
-                _ => break,
+            let Some(wrapper) = Wrapper::of(base_name(word)) else {
+                break;
             };
             let is_command = base_name(word) == "command";
             let is_env = base_name(word) == "env";
+            let mut operands = wrapper.operands;
             i += 1;
             while let Some(w) = self.words.get(i) {
                 if is_command && (w == "-v" || w == "-V") {
@@ -139,9 +137,13 @@ impl Command {
                     i += 1;
                     break;
                 }
-                if with_value.contains(&w.as_str()) {
+                if wrapper.with_value.contains(&w.as_str()) {
                     i += 2;
                 } else if w.starts_with('-') || (is_env && is_assignment(w)) {
+                    i += 1;
+                } else if operands > 0 {
+                    // `timeout 300 CMD`: the duration comes before the program.
+                    operands -= 1;
                     i += 1;
                 } else {
                     break;
@@ -149,6 +151,59 @@ impl Command {
             }
         }
         self.words.get(i..).unwrap_or_default()
+    }
+}
+
+/// A program that runs the rest of its words as a command.
+struct Wrapper {
+    /// Options that take the next word as their value.
+    with_value: &'static [&'static str],
+    /// Operands before the program (`timeout DURATION`).
+    operands: usize,
+}
+
+impl Wrapper {
+    fn of(name: &str) -> Option<Wrapper> {
+        let (with_value, operands): (&'static [&'static str], usize) = match name {
+            "sudo" | "doas" => (
+                &[
+                    "-u",
+                    "-g",
+                    "-C",
+                    "-D",
+                    "-h",
+                    "-p",
+                    "-r",
+                    "-t",
+                    "-U",
+                    "-T",
+                    "--user",
+                    "--group",
+                    "--close-from",
+                    "--chdir",
+                    "--host",
+                    "--prompt",
+                    "--role",
+                    "--type",
+                    "--other-user",
+                    "--command-timeout",
+                ],
+                0,
+            ),
+            "env" => (&["-u", "-C", "-S", "--unset", "--chdir"], 0),
+            "time" | "nohup" | "command" | "setsid" | "chronic" => (&[], 0),
+            "exec" => (&["-a"], 0),
+            "nice" => (&["-n", "--adjustment"], 0),
+            "timeout" => (&["-s", "-k", "--signal", "--kill-after"], 1),
+            "stdbuf" => (&["-i", "-o", "-e", "--input", "--output", "--error"], 0),
+            "ionice" => (&["-c", "-n", "-p", "-P", "-u", "--class", "--classdata"], 0),
+            "runuser" => (&["-u", "-g", "-G", "--user", "--group", "--supp-group"], 0),
+            _ => return None,
+        };
+        Some(Wrapper {
+            with_value,
+            operands,
+        })
     }
 }
 
@@ -191,13 +246,20 @@ enum ScriptFrom {
 /// Where `words` (a program's) take a script from; `None` when it is not a shell or runs a
 /// script file.
 fn shell_script(words: &[String]) -> Option<ScriptFrom> {
-    if !is_shell(words.first()?) {
+    let program = base_name(words.first()?);
+    if program == "su" || program == "runuser" {
+        // `su app -c SCRIPT`, `runuser -l app -c SCRIPT`: the user comes anywhere.
+        let c = words.iter().position(|w| w == "-c" || w == "--command")?;
+        return (c + 1 < words.len()).then_some(ScriptFrom::Word(c + 1));
+    }
+    if !is_shell(program) {
         return None;
     }
     let (mut with_c, mut with_s) = (false, false);
     let mut i = 1;
     while let Some(w) = words.get(i) {
-        if w == "-o" || w == "+o" {
+        // `-o pipefail`, `-O extglob`: an option and its value.
+        if matches!(w.as_str(), "-o" | "+o" | "-O" | "+O") {
             i += 2;
             continue;
         }
@@ -224,6 +286,36 @@ fn shell_script(words: &[String]) -> Option<ScriptFrom> {
         (false, true, _) | (false, false, false) => Some(ScriptFrom::Stdin),
         // `sh -c` without its operand; `bash script.sh`, a file.
         (true, _, false) | (false, false, true) => None,
+    }
+}
+
+/// What a command writes to a pipe that a shell may read as its script.
+#[derive(Clone)]
+enum PipedText {
+    /// `cat <<EOF |`: the heredocs of the command with this order.
+    Heredocs(usize),
+    /// `echo 'npm install' |`: the words, joined by spaces, at this line.
+    Words(String, usize),
+}
+
+/// What `program` (a command's words after its wrappers) writes to standard output that could
+/// be a script: `cat` with no file (its heredoc), `echo` of literal words (no `-e`).
+fn piped_text(command: &Command, seq: usize, program: &[String], line: usize) -> Option<PipedText> {
+    let (name, args) = program.split_first()?;
+    match base_name(name) {
+        "cat" if args.iter().all(|a| a == "-") => Some(PipedText::Heredocs(seq)),
+        "echo" => {
+            let offset = command.words.len() - program.len();
+            let all_literal = (1..program.len()).all(|i| command.is_literal(offset + i));
+            let text = args
+                .iter()
+                .skip_while(|a| *a == "-n")
+                .cloned()
+                .collect::<Vec<_>>();
+            (all_literal && !text.iter().any(|a| a.starts_with('-')))
+                .then(|| PipedText::Words(text.join(" "), line))
+        }
+        _ => None,
     }
 }
 
@@ -308,6 +400,8 @@ struct Parser<'s> {
     depth: usize,
     nesting: Nesting,
     heredocs: Vec<Heredoc>,
+    /// What the command before a `|` writes, when a shell after it could run it.
+    piped: Option<PipedText>,
     shared: &'s mut Shared,
 }
 
@@ -326,6 +420,7 @@ impl<'s> Parser<'s> {
             depth,
             nesting,
             heredocs: Vec::new(),
+            piped: None,
             shared,
         }
     }
@@ -438,7 +533,10 @@ impl<'s> Parser<'s> {
                 }
                 b'&' if self.peek(1) == Some(b'>') => self.redirection(&mut cur),
                 b'&' | b'|' => {
-                    self.finish(&mut cur, &blocks);
+                    // `|` and `|&` pipe; `||` does not.
+                    let pipe = b == b'|' && self.peek(1) != Some(b'|');
+                    let piped = self.finish(&mut cur, &blocks);
+                    self.piped = piped.filter(|_| pipe);
                     self.pos += 1;
                     if matches!(self.peek(0), Some(b'&' | b'|')) && self.peek(0) != Some(b) {
                         // `|&`
@@ -676,12 +774,14 @@ impl<'s> Parser<'s> {
     }
 
     /// Ends the command being read: records it, reads a `sh -c` script in it, and marks the
-    /// heredocs it feeds to a shell.
-    fn finish(&mut self, cur: &mut Pending, blocks: &[Block]) {
+    /// heredocs it feeds to a shell. Returns what it writes that a shell after a `|` would run
+    /// (`cat <<EOF | bash`, `echo 'npm ci' | sh`).
+    fn finish(&mut self, cur: &mut Pending, blocks: &[Block]) -> Option<PipedText> {
         let done = std::mem::take(cur);
-        let Some(seq) = done.seq else { return };
+        let seq = done.seq?;
+        let piped_in = self.piped.take();
         if done.header.is_some() {
-            return;
+            return None;
         }
         let nesting = self.effective(blocks);
         let command = Command {
@@ -694,11 +794,21 @@ impl<'s> Parser<'s> {
         let program = command.program();
         let script = shell_script(program);
         let runs_stdin = command.words.is_empty() || script == Some(ScriptFrom::Stdin);
-        for h in self.heredocs.iter_mut().filter(|h| h.owner == Some(seq)) {
-            h.runs = runs_stdin;
-            h.nesting = nesting;
+        let piped_out = piped_text(&command, seq, program, done.line);
+        let fed_heredocs = match (&piped_in, runs_stdin) {
+            (Some(PipedText::Heredocs(from)), true) => Some(*from),
+            _ => None,
+        };
+        for h in self.heredocs.iter_mut() {
+            if h.owner == Some(seq) {
+                h.runs = runs_stdin;
+                h.nesting = nesting;
+            } else if h.owner.is_some() && h.owner == fed_heredocs {
+                h.runs = true;
+                h.nesting = nesting;
+            }
         }
-        let inner = script.and_then(|from| {
+        let mut inner = script.and_then(|from| {
             let ScriptFrom::Word(i) = from else {
                 return None;
             };
@@ -706,10 +816,13 @@ impl<'s> Parser<'s> {
             let text = program.get(i)?.clone();
             Some((text, done.word_lines.get(offset + i).copied()?))
         });
+        if let (Some(PipedText::Words(text, line)), true, None) = (piped_in, runs_stdin, &inner) {
+            inner = Some((text, line));
+        }
         if !command.words.is_empty() {
             if self.shared.out.len() >= MAX_COMMANDS {
                 self.too_much();
-                return;
+                return None;
             }
             self.shared.out.push((seq, command));
         }
@@ -718,6 +831,7 @@ impl<'s> Parser<'s> {
             n.nested_script = true;
             self.nested_script(text.as_bytes(), line, n);
         }
+        piped_out
     }
 
     /// Reads the bodies of the heredocs opened on the line that just ended.
@@ -1237,6 +1351,54 @@ mod tests {
         );
         assert_eq!(flat("command -v npm"), [] as [&str; 0]);
         assert_eq!(flat("exec npm start"), ["npm start"]);
+    }
+
+    #[test]
+    fn more_wrappers_and_their_operands() {
+        assert_eq!(flat("timeout 300 npm install"), ["npm install"]);
+        assert_eq!(
+            flat("timeout -k 10 --signal TERM 5m yarn install"),
+            ["yarn install"]
+        );
+        assert_eq!(flat("sudo --user app --chdir /srv npm ci"), ["npm ci"]);
+        assert_eq!(
+            flat("stdbuf -o L ionice -c 3 setsid chronic pip install x"),
+            ["pip install x"]
+        );
+        assert_eq!(flat("runuser -u app -- npm install"), ["npm install"]);
+        // `timeout` with only its duration runs nothing.
+        assert_eq!(flat("timeout 5"), [] as [&str; 0]);
+    }
+
+    #[test]
+    fn shells_read_scripts_from_su_options_and_pipes() {
+        assert_eq!(
+            flat("bash -O extglob -c 'npm install'"),
+            ["bash -O extglob -c npm install", "npm install"]
+        );
+        assert_eq!(
+            flat("su app -c 'npm install'"),
+            ["su app -c npm install", "npm install"]
+        );
+        assert_eq!(
+            flat("echo 'npm install' | sh"),
+            ["echo npm install", "sh", "npm install"]
+        );
+        // `echo -e` interprets escapes, and an expansion is unknown: not read as a script.
+        assert_eq!(flat("echo -e 'npm ci' | sh"), ["echo -e npm ci", "sh"]);
+        assert_eq!(flat("echo \"$CMD\" | sh"), ["echo $CMD", "sh"]);
+        // `||` is no pipe.
+        assert_eq!(flat("echo 'npm install' || sh"), ["echo npm install", "sh"]);
+        let heredoc = "cat <<EOF | bash\nnpm install\nEOF\nnpm ci";
+        assert_eq!(flat(heredoc), ["cat", "bash", "npm install", "npm ci"]);
+        let all = commands(heredoc).unwrap();
+        assert!(all[2].nesting.nested_script && !all[3].nesting.nested_script);
+        // A heredoc piped to anything else stays data.
+        assert_eq!(
+            flat("cat <<EOF | tee x\nnpm install\nEOF"),
+            ["cat", "tee x"]
+        );
+        assert_eq!(flat("cat <<EOF > x\nnpm install\nEOF"), ["cat"]);
     }
 
     #[test]
