@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::facts::repo::{FileKind, Workflow};
 use crate::model::{Context, Findings, Location};
-use crate::parse::image_ref::ImageRef;
+use crate::parse::image_ref::{ImageRef, ImageRefError};
 
 /// Reports every unreadable file of the given kinds as an `error` finding (subject: its path):
 /// a file the check could not read is never silently skipped.
@@ -123,7 +123,29 @@ pub(crate) fn is_commit_sha(s: &str) -> bool {
 /// `true` when an image reference is well formed and carries a `@sha256:<64 lowercase hex>`
 /// digest ([`ImageRef`]); never for a reference that still holds a variable.
 pub(crate) fn is_digest_pinned(image: &str) -> bool {
-    ImageRef::parse(image).is_ok_and(|r| r.is_digest_pinned())
+    matches!(pinning(image), Pinning::Digest)
+}
+
+/// What an image reference proves about the image it names.
+pub(crate) enum Pinning {
+    /// Well formed, with a `@sha256:` digest: one image, whatever happens to tags.
+    Digest,
+    /// Well formed, by tag (or by nothing: `latest`): the tag can be moved.
+    Movable,
+    /// A variable or expression (`${{ matrix.image }}`, `$IMAGE`, `{{ .Values.image }}`): which
+    /// image is used is unknown, so whether it is pinned cannot be proven.
+    Unresolved,
+    /// Not an image reference at all (`Node:20`, `<image>`): nothing can be proven of it; why.
+    Malformed(ImageRefError),
+}
+
+pub(crate) fn pinning(image: &str) -> Pinning {
+    match ImageRef::parse(image) {
+        Ok(r) if r.is_digest_pinned() => Pinning::Digest,
+        Ok(_) => Pinning::Movable,
+        Err(ImageRefError::Unresolved(_)) => Pinning::Unresolved,
+        Err(e) => Pinning::Malformed(e),
+    }
 }
 
 /// The first `run:` script among `workflows` that the shell reader could not read (longer than

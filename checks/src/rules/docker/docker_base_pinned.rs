@@ -1,9 +1,9 @@
 use serde_json::json;
 
-use super::{is_scratch, is_unresolved};
+use super::is_scratch;
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
-use crate::rules::{is_digest_pinned, unreadable_files};
+use crate::rules::{Pinning, pinning, unreadable_files};
 
 pub struct DockerBasePinned;
 
@@ -105,19 +105,28 @@ fn judge_reference(
             "scratch is empty: nothing to pin",
             evidence,
         );
-    } else if is_unresolved(image) {
-        let why = format!(
-            "`{written}` uses a build argument with no default: which image is built cannot be \
-             proven, let alone that it is pinned"
-        );
-        out.error(subject, location, why, evidence);
-    } else if is_digest_pinned(image) {
-        out.pass(subject, location, "pinned by @sha256 digest", evidence);
     } else {
-        let why = format!(
-            "`{image}` is not pinned by @sha256 digest: the tag can be moved to another image"
-        );
-        out.fail(subject, location, why, evidence);
+        match pinning(image) {
+            Pinning::Digest => out.pass(subject, location, "pinned by @sha256 digest", evidence),
+            Pinning::Movable => {
+                let why = format!(
+                    "`{image}` is not pinned by @sha256 digest: the tag can be moved to another \
+                     image"
+                );
+                out.fail(subject, location, why, evidence);
+            }
+            Pinning::Unresolved => {
+                let why = format!(
+                    "`{written}` uses a build argument with no default: which image is built \
+                     cannot be proven, let alone that it is pinned"
+                );
+                out.error(subject, location, why, evidence);
+            }
+            Pinning::Malformed(e) => {
+                let why = format!("`{written}`: {e}: which image is built cannot be proven");
+                out.error(subject, location, why, evidence);
+            }
+        }
     }
 }
 
@@ -187,6 +196,14 @@ mod tests {
         assert_eq!(
             judge("ARG BASE\nFROM $BASE\n"),
             vec![("$BASE".to_owned(), Status::Error)]
+        );
+    }
+
+    #[test]
+    fn a_malformed_base_is_an_error_not_a_tag() {
+        assert_eq!(
+            judge("FROM Node:20\n"),
+            vec![("Node:20".to_owned(), Status::Error)]
         );
     }
 }

@@ -2,8 +2,7 @@ use serde_json::json;
 
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::parse::image_ref::{ImageRef, ImageRefError};
-use crate::rules::{is_digest_pinned, kube_faults, unreadable_files, workloads};
+use crate::rules::{Pinning, kube_faults, pinning, unreadable_files, workloads};
 
 pub struct ImageDigestPinned;
 
@@ -56,27 +55,35 @@ impl Check for ImageDigestPinned {
                 let evidence =
                     json!({ "image": c.image, "workload": w.subject(), "container": c.name });
                 let location = w.container_location(c);
-                if is_digest_pinned(&c.image) {
-                    out.pass(c.image.clone(), location, "referenced by digest", evidence);
-                } else if let Err(ImageRefError::Unresolved(_)) = ImageRef::parse(&c.image) {
-                    let why = format!(
-                        "{} (used by {}) is a template, not an image: which image runs, and \
-                         whether it is pinned, cannot be proven",
-                        c.image,
-                        w.subject()
-                    );
-                    out.error(c.image.clone(), location, why, evidence);
-                } else {
-                    out.fail(
-                        c.image.clone(),
-                        location,
-                        format!(
+                match pinning(&c.image) {
+                    Pinning::Digest => {
+                        out.pass(c.image.clone(), location, "referenced by digest", evidence);
+                    }
+                    Pinning::Movable => {
+                        let why = format!(
                             "{} (used by {}) is referenced by tag, not by @sha256 digest",
                             c.image,
                             w.subject()
-                        ),
-                        evidence,
-                    );
+                        );
+                        out.fail(c.image.clone(), location, why, evidence);
+                    }
+                    Pinning::Unresolved => {
+                        let why = format!(
+                            "{} (used by {}) is a template, not an image: which image runs, and \
+                             whether it is pinned, cannot be proven",
+                            c.image,
+                            w.subject()
+                        );
+                        out.error(c.image.clone(), location, why, evidence);
+                    }
+                    Pinning::Malformed(e) => {
+                        let why = format!(
+                            "{e} (used by {}): which image runs, and whether it is pinned, \
+                             cannot be proven",
+                            w.subject()
+                        );
+                        out.error(c.image.clone(), location, why, evidence);
+                    }
                 }
             }
         }

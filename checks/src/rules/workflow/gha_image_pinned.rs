@@ -2,7 +2,7 @@ use serde_json::json;
 
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
-use crate::rules::{is_digest_pinned, unreadable_files};
+use crate::rules::{Pinning, pinning, unreadable_files};
 
 pub struct GhaImagePinned;
 
@@ -47,18 +47,26 @@ impl Check for GhaImagePinned {
                 let location = Location::file(wf.path.clone(), image.line);
                 let evidence =
                     json!({ "image": reference, "workflow": wf.path, "line": image.line });
-                if reference.contains("${{") {
-                    let why = format!(
-                        "`{reference}` is chosen by an expression: it cannot be proven pinned"
-                    );
-                    out.error(reference, location, why, evidence);
-                } else if is_digest_pinned(&reference) {
-                    out.pass(reference, location, "pinned by @sha256 digest", evidence);
-                } else {
-                    let why = format!(
-                        "`{reference}` is not pinned by @sha256 digest: the tag can be moved"
-                    );
-                    out.fail(reference, location, why, evidence);
+                match pinning(&reference) {
+                    Pinning::Digest => {
+                        out.pass(reference, location, "pinned by @sha256 digest", evidence);
+                    }
+                    Pinning::Movable => {
+                        let why = format!(
+                            "`{reference}` is not pinned by @sha256 digest: the tag can be moved"
+                        );
+                        out.fail(reference, location, why, evidence);
+                    }
+                    Pinning::Unresolved => {
+                        let why = format!(
+                            "`{reference}` is chosen by an expression: it cannot be proven pinned"
+                        );
+                        out.error(reference, location, why, evidence);
+                    }
+                    Pinning::Malformed(e) => {
+                        let why = format!("{e}: `{reference}` cannot be proven pinned");
+                        out.error(reference, location, why, evidence);
+                    }
                 }
             }
         }
@@ -87,6 +95,11 @@ mod tests {
                         image("node:20", 9),
                         image(&pinned, 12),
                         image("${{ matrix.image }}", 15),
+                        // A shell variable, a template, a malformed name: nothing proven, and
+                        // not "pinned by tag" either.
+                        image("$IMAGE", 18),
+                        image("{{ .image }}:1", 21),
+                        image("Node:20", 24),
                     ],
                     ..Workflow::default()
                 }],
@@ -101,9 +114,12 @@ mod tests {
         assert_eq!(
             got,
             vec![
+                ("$IMAGE".to_owned(), Status::Error),
                 ("${{ matrix.image }}".to_owned(), Status::Error),
+                ("Node:20".to_owned(), Status::Error),
                 ("node:20".to_owned(), Status::Fail),
                 (pinned, Status::Pass),
+                ("{{ .image }}:1".to_owned(), Status::Error),
             ]
         );
     }
