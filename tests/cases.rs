@@ -94,11 +94,14 @@ fn layout_problems() -> Option<String> {
         for expect_dir in sorted_dirs(&check_dir) {
             let expect = file_name(&expect_dir);
             if !["pass", "fail", "error"].contains(&expect.as_str()) {
-                problems.push(format!("fixtures/cases/{check}/{expect}: not pass, fail or error"));
+                problems.push(format!(
+                    "fixtures/cases/{check}/{expect}: not pass, fail or error"
+                ));
             }
             for entry in fs::read_dir(&expect_dir).unwrap().filter_map(Result::ok) {
                 let path = entry.path();
-                if path.extension().is_some_and(|x| x == "snap") && !path.with_extension("").is_dir()
+                if path.extension().is_some_and(|x| x == "snap")
+                    && !path.with_extension("").is_dir()
                 {
                     problems.push(format!("{}: a snapshot without its case", path.display()));
                 }

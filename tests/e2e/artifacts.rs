@@ -103,6 +103,9 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
     std::fs::create_dir_all(dist.join("a-directory")).unwrap();
     std::fs::write(dist.join("bad-bundle"), &app).unwrap();
     std::fs::create_dir_all(dist.join("bad-bundle.sigstore.json")).unwrap();
+    // The release's bytes under another name, signed twice: a signature-only bundle under the
+    // first name, the provenance under the second.
+    std::fs::write(dist.join("split"), &app).unwrap();
     std::fs::write(web.join("app"), &app).unwrap();
     std::fs::write(web.join("unsigned"), b"never signed").unwrap();
 
@@ -116,6 +119,11 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
                 "artifact",
                 json!(dist.join("plain").display().to_string()),
             ),
+            keyless(
+                "split-signature",
+                "artifact",
+                json!(dist.join("split").display().to_string()),
+            ),
         ],
     );
     let bundle = |name: &str| std::fs::read(keys.join(format!("{name}.sigstore.json"))).unwrap();
@@ -124,7 +132,11 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
     std::fs::write(dist.join("tool.bundle"), bundle("tool")).unwrap();
     std::fs::write(dist.join("plain.sigstore.json"), bundle("plain")).unwrap();
     std::fs::write(dist.join("modified.sigstore.json"), bundle("app")).unwrap();
-    std::fs::write(dist.join("bad-bundle.bundle"), bundle("app")).unwrap();
+    // Beside an unreadable first name, a bundle that does not prove anything for these bytes:
+    // what the unreadable one held decides, so `error`. (A bundle that proves it would pass.)
+    std::fs::write(dist.join("bad-bundle.bundle"), bundle("plain")).unwrap();
+    std::fs::write(dist.join("split.sigstore.json"), bundle("split-signature")).unwrap();
+    std::fs::write(dist.join("split.bundle"), bundle("app")).unwrap();
     std::fs::write(web.join("app.sigstore.json"), bundle("app")).unwrap();
 
     let pki = Pki::new();
@@ -157,6 +169,7 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
          [[target.artifact]]\nname = \"gone\"\npath = \"dist/gone\"\n\n\
          [[target.artifact]]\nname = \"a-directory\"\npath = \"dist/a-directory\"\n\n\
          [[target.artifact]]\nname = \"bad-bundle\"\npath = \"dist/bad-bundle\"\n\n\
+         [[target.artifact]]\nname = \"split\"\npath = \"dist/split\"\n\n\
          [[target.artifact]]\nname = \"named-bundle\"\npath = \"dist/modified\"\nbundle = \"dist/tool.bundle\"\n\n\
          [[target.artifact]]\nname = \"web-app\"\nurl = \"{base}/app\"\n\n\
          [[target.artifact]]\nname = \"web-unsigned\"\nurl = \"{base}/unsigned\"\n\n\
@@ -222,6 +235,10 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
         "fail",
         &["not SLSA provenance"],
     );
+    // Every bundle name is read: a signature-only bundle under the first name does not hide
+    // the provenance published under the second.
+    expect("artifact-signed", "split", "pass", &[IDENTITY]);
+    expect("artifact-provenance", "split", "pass", &[BUILDER, &app_sha]);
     // The file changed after signing: its digest is no longer the attested subject.
     let modified_sha = sha256_hex(&modified);
     for check in ["artifact-signed", "artifact-provenance"] {

@@ -1,5 +1,6 @@
-//! Reads every selected artifact, `[artifact] concurrency` at a time, off the async threads:
-//! the bytes (digest and size), then the first bundle that exists, verified for that digest.
+//! Reads every selected artifact, `[artifact] concurrency` at a time (fewer when that many
+//! files of `max_bytes` would not fit [`MEMORY_BUDGET`]), off the async threads: the bytes
+//! (digest and size), then every bundle name, each bundle found verified for that digest.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,16 @@ use crate::pack::sha256_hex;
 use crate::sources::image::bundle::{self, Subject, Trust};
 use crate::sources::image::keyless::Keyless;
 use crate::sources::image::verify::Key;
+
+/// At most this many artifact bytes are held at once: `concurrency` is lowered so that
+/// `concurrency × max_bytes` fits (the default 512 MiB cap and 4 at a time would be 2 GiB).
+const MEMORY_BUDGET: u64 = 1 << 30;
+
+/// How many artifacts are read at once: the configured number, within [`MEMORY_BUDGET`].
+fn concurrency(configured: usize, max_bytes: u64) -> usize {
+    let fits = usize::try_from(MEMORY_BUDGET / max_bytes.max(1)).unwrap_or(usize::MAX);
+    configured.min(fits).max(1)
+}
 
 /// What one collection run produced.
 pub struct Outcome {
@@ -51,6 +62,14 @@ pub async fn collect(
         }
     };
     let a = &settings.artifact;
+    let at_once = concurrency(a.concurrency, a.max_bytes);
+    if at_once < a.concurrency {
+        crate::notes::note(format_args!(
+            "[artifact] reads {at_once} artifact(s) at a time, not {}: {} of up to max_bytes \
+             each would hold more than 1 GiB",
+            a.concurrency, a.concurrency
+        ));
+    }
     let run = Arc::new(Run {
         keys,
         keyless,
@@ -75,7 +94,7 @@ pub async fn collect(
                 artifact
             }
         })
-        .buffer_unordered(a.concurrency.max(1))
+        .buffer_unordered(at_once)
         .collect()
         .await;
     artifacts.sort_by(|x, y| x.name.cmp(&y.name));
@@ -121,8 +140,10 @@ impl Run {
             sha256: &sha256,
             bytes: Some(&bytes),
         };
-        // The first bundle that exists; a later name is only asked for when an earlier one is
-        // absent (a bundle that exists but cannot be read stops here: error, never a fallback).
+        // Every name is asked for: a signature-only bundle under the first name must not hide
+        // a provenance bundle under the second. A bundle that exists but cannot be read is
+        // recorded, and the check says `error` unless another bundle proves what it asks.
+        let mut failures = Vec::new();
         for candidate in &candidates {
             let shown = fetch_display(candidate);
             match self
@@ -132,15 +153,28 @@ impl Run {
                 Ok(bundle_bytes) => {
                     let (_, verified) = bundle::verify(&shown, &bundle_bytes, &subject, &trust);
                     artifact.bundles.entries.push(verified);
-                    break;
                 }
                 Err(Unread::Absent(_)) => {}
-                Err(Unread::Failed(m)) => {
-                    artifact.bundles.error = Some(format!("{}: bundle {m}", target.name));
-                    break;
-                }
+                Err(Unread::Failed(m)) => failures.push(format!("bundle {m}")),
             }
         }
+        if !failures.is_empty() {
+            artifact.bundles.error = Some(format!("{}: {}", target.name, failures.join("; ")));
+        }
         artifact
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_fits_the_memory_budget() {
+        const MIB: u64 = 1 << 20;
+        assert_eq!(concurrency(4, 64 * MIB), 4);
+        assert_eq!(concurrency(4, 512 * MIB), 2);
+        assert_eq!(concurrency(8, 2048 * MIB), 1);
+        assert_eq!(concurrency(0, MIB), 1);
     }
 }

@@ -23,6 +23,8 @@
 //! crate's (`CosignVerificationKey`) and `rustls-webpki` (chain); the Merkle arithmetic is the
 //! RFC 6962 / RFC 9162 algorithm, whose sigstore implementation is crate-private.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use checks::facts::image::Verified;
@@ -69,10 +71,10 @@ pub fn is_bundle_media_type(media_type: &str) -> bool {
 }
 
 /// Verifies the bundle `bytes` (reported as `id`) for `subject`.
-pub fn verify(
+pub fn verify<'a>(
     id: &str,
     bytes: &[u8],
-    subject: &Subject<'_>,
+    subject: &Subject<'a>,
     trust: &Trust<'_>,
 ) -> (Kind, Verified) {
     let mut verified = Verified {
@@ -88,7 +90,7 @@ pub fn verify(
         }
     };
     let content = match Content::open(&bundle) {
-        Ok(c) => c.with_artifact(subject.bytes),
+        Ok(c) => c.with_artifact(subject),
         Err(reason) => {
             verified.reason = reason;
             return (Kind::Signature, verified);
@@ -323,10 +325,11 @@ fn b64(text: &str, what: &str) -> Result<Vec<u8>, String> {
 }
 
 /// What was signed, decoded.
-struct Content {
+struct Content<'a> {
     signature: Vec<u8>,
-    /// The bytes the signature covers (the DSSE PAE, or the artifact for a message signature).
-    message: Option<Vec<u8>>,
+    /// The bytes the signature covers: the DSSE PAE, or the artifact itself for a message
+    /// signature (borrowed: a release file can be hundreds of megabytes, never copied).
+    message: Option<Cow<'a, [u8]>>,
     /// DSSE: the payload (the in-toto statement's bytes).
     payload: Option<Vec<u8>>,
     statement: Option<Value>,
@@ -334,8 +337,8 @@ struct Content {
     message_digest: Option<Vec<u8>>,
 }
 
-impl Content {
-    fn open(bundle: &Bundle) -> Result<Content, String> {
+impl<'a> Content<'a> {
+    fn open(bundle: &Bundle) -> Result<Content<'a>, String> {
         match (&bundle.dsse_envelope, &bundle.message_signature) {
             (Some(envelope), _) => Content::dsse(envelope),
             (None, Some(message)) => Content::message(message),
@@ -345,7 +348,7 @@ impl Content {
         }
     }
 
-    fn dsse(envelope: &Envelope) -> Result<Content, String> {
+    fn dsse(envelope: &Envelope) -> Result<Content<'a>, String> {
         if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
             return Err(format!(
                 "DSSE payloadType is {:?}, not in-toto",
@@ -363,14 +366,14 @@ impl Content {
             .map_err(|_| "DSSE payload is not an in-toto statement (invalid JSON)".to_owned())?;
         Ok(Content {
             signature: b64(&signature.sig, "DSSE signature")?,
-            message: Some(pae(&envelope.payload_type, &payload)),
+            message: Some(Cow::Owned(pae(&envelope.payload_type, &payload))),
             payload: Some(payload),
             statement: Some(statement),
             message_digest: None,
         })
     }
 
-    fn message(message: &MessageSignature) -> Result<Content, String> {
+    fn message(message: &MessageSignature) -> Result<Content<'a>, String> {
         let digest = message
             .message_digest
             .as_ref()
@@ -449,12 +452,14 @@ impl Content {
             .map_err(|_| "signature does not verify with the signer's key".to_owned())
     }
 
-    /// For a message signature: attach the artifact's bytes (checked against the digest).
-    fn with_artifact(mut self, bytes: Option<&[u8]>) -> Self {
-        if let (None, Some(bytes)) = (&self.message, bytes)
-            && self.message_digest.as_deref() == Some(Sha256::digest(bytes).as_slice())
+    /// For a message signature: attach the artifact's bytes when the digest it claims is the
+    /// subject's (the subject's digest was computed from these very bytes).
+    fn with_artifact(mut self, subject: &Subject<'a>) -> Self {
+        if let (None, Some(bytes), Some(claimed)) =
+            (&self.message, subject.bytes, &self.message_digest)
+            && hex::encode(claimed) == subject.sha256
         {
-            self.message = Some(bytes.to_vec());
+            self.message = Some(Cow::Borrowed(bytes));
         }
         self
     }

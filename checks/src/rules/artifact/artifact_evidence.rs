@@ -32,14 +32,14 @@ fn location(artifact: &Artifact) -> Location {
     }
 }
 
-/// Judges every artifact: `error` when it or a bundle could not be read or no trust is
-/// configured, `pass` when a bundle verifies (and counts), else `fail` saying why.
+/// Judges every artifact: `pass` when a bundle verifies (and counts); else `error` when the
+/// artifact or a bundle could not be read or no trust is configured; else `fail` saying why.
 pub(crate) fn judge_artifacts(cx: &Context<'_>, out: &mut Findings, judged: &Judged) {
     let settings = &cx.settings.image;
     for artifact in &cx.facts.artifacts {
         let subject = artifact.name.clone();
         let location = location(artifact);
-        let base = json!({
+        let mut base = json!({
             "artifact": artifact.name,
             "location": artifact.location,
             "sha256": artifact.sha256,
@@ -48,6 +48,10 @@ pub(crate) fn judge_artifacts(cx: &Context<'_>, out: &mut Findings, judged: &Jud
             "bundles": artifact.bundles.entries,
         });
         let bundles = &artifact.bundles;
+        if let Some(unread) = &bundles.error {
+            // Kept even when another bundle passes: the evidence says what was not read.
+            base["bundles_unread"] = json!(unread);
+        }
         let what = format!("{} ({})", artifact.name, artifact.location);
         if let Some(error) = &artifact.error {
             out.error(subject, location, error.clone(), base);
@@ -57,17 +61,16 @@ pub(crate) fn judge_artifacts(cx: &Context<'_>, out: &mut Findings, judged: &Jud
                 judged.noun, judged.no_trust
             );
             out.error(subject, location, message, base);
-        } else if let Some(error) = &bundles.error {
-            out.error(subject, location, error.clone(), base);
         } else if !bundles.checked || artifact.sha256.is_none() {
             let message = format!("the bundles of {what} were not looked up");
             out.error(subject, location, message, base);
         } else {
-            let (pass, message) = verdict(artifact, &what, judged, settings);
-            if pass {
-                out.pass(subject, location, message, base);
-            } else {
-                out.fail(subject, location, message, base);
+            // A bundle that proves it passes even if another could not be read; without one,
+            // an unread bundle might have been it: `error`, never `fail` or `pass`.
+            match (verdict(artifact, &what, judged, settings), &bundles.error) {
+                ((true, message), _) => out.pass(subject, location, message, base),
+                (_, Some(error)) => out.error(subject, location, error.clone(), base),
+                ((false, message), None) => out.fail(subject, location, message, base),
             }
         }
     }
