@@ -21,6 +21,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// The instant every case is collected at: printed times in snapshots stay fixed.
 const PRINTED_AT: &str = "2026-06-01T00:00:00Z";
 
+/// The instant live evidence (scanner outputs named in `[[evidence.vulnerabilities]]`) is read
+/// and judged at, instead of the real time the binary uses: its freshness and SLA verdicts,
+/// day counts and `read_at` stay fixed whatever the calendar says.
+const JUDGED_AT: &str = PRINTED_AT;
+
 fn main() {
     let args = Arguments::from_args();
     libtest_mimic::run(&args, trials()).exit();
@@ -94,11 +99,14 @@ fn layout_problems() -> Option<String> {
         for expect_dir in sorted_dirs(&check_dir) {
             let expect = file_name(&expect_dir);
             if !["pass", "fail", "error"].contains(&expect.as_str()) {
-                problems.push(format!("fixtures/cases/{check}/{expect}: not pass, fail or error"));
+                problems.push(format!(
+                    "fixtures/cases/{check}/{expect}: not pass, fail or error"
+                ));
             }
             for entry in fs::read_dir(&expect_dir).unwrap().filter_map(Result::ok) {
                 let path = entry.path();
-                if path.extension().is_some_and(|x| x == "snap") && !path.with_extension("").is_dir()
+                if path.extension().is_some_and(|x| x == "snap")
+                    && !path.with_extension("").is_dir()
                 {
                     problems.push(format!("{}: a snapshot without its case", path.display()));
                 }
@@ -141,11 +149,13 @@ impl Case {
         };
         let runtime = vouch::engine::runtime().map_err(|e| e.to_string())?;
         let facts = runtime
-            .block_on(vouch::engine::collect(
+            .block_on(vouch::engine::collect_judged_at(
+                vouch::sources::ALL,
                 scratch.path(),
                 settings,
                 &selection,
                 PRINTED_AT,
+                JUDGED_AT,
             ))
             .map_err(|e| format!("{e:#}"))?;
         let mut findings = checks::registry::run_one(check, &checks::Context::new(&facts));
