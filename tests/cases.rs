@@ -21,6 +21,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// The instant every case is collected at: printed times in snapshots stay fixed.
 const PRINTED_AT: &str = "2026-06-01T00:00:00Z";
 
+/// The instant live evidence (scanner outputs named in `[[evidence.vulnerabilities]]`) is read
+/// and judged at, instead of the real time the binary uses: its freshness and SLA verdicts,
+/// day counts and `read_at` stay fixed whatever the calendar says.
+const JUDGED_AT: &str = PRINTED_AT;
+
 fn main() {
     let args = Arguments::from_args();
     libtest_mimic::run(&args, trials()).exit();
@@ -144,11 +149,13 @@ impl Case {
         };
         let runtime = vouch::engine::runtime().map_err(|e| e.to_string())?;
         let facts = runtime
-            .block_on(vouch::engine::collect(
+            .block_on(vouch::engine::collect_judged_at(
+                vouch::sources::ALL,
                 scratch.path(),
                 settings,
                 &selection,
                 PRINTED_AT,
+                JUDGED_AT,
             ))
             .map_err(|e| format!("{e:#}"))?;
         let mut findings = checks::registry::run_one(check, &checks::Context::new(&facts));

@@ -175,11 +175,25 @@ pub async fn collect_with(
     selection: &Selection,
     printed_at: &str,
 ) -> Result<Facts> {
-    check_names(sources, &settings, selection)?;
-    note_unselected(sources, &settings, selection);
     // Live evidence is stamped with the real time: checks judge it against that instant (a
     // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
     let live_at = crate::clock::real_now();
+    collect_judged_at(sources, root, settings, selection, printed_at, &live_at).await
+}
+
+/// [`collect_with`] with live evidence stamped and judged at `live_at` instead of the real
+/// time. For the real-input cases (`tests/cases.rs`), whose snapshots must not move with the
+/// calendar; the binary always judges at the real time.
+pub async fn collect_judged_at(
+    sources: &[&dyn Source],
+    root: &Path,
+    settings: checks::Settings,
+    selection: &Selection,
+    printed_at: &str,
+    live_at: &str,
+) -> Result<Facts> {
+    check_names(sources, &settings, selection)?;
+    note_unselected(sources, &settings, selection);
     let mut facts = Facts {
         schema: FACTS_SCHEMA.to_owned(),
         settings,
@@ -192,7 +206,7 @@ pub async fn collect_with(
             settings: &facts.settings,
             selection,
             printed_at,
-            live_at: &live_at,
+            live_at,
             earlier: &facts,
         };
         let runs = sources
