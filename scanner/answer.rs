@@ -640,13 +640,25 @@ impl Sheet {
 
 /// Runs the workbook library, which panics on some malformed workbooks (an `unwrap` on a part
 /// the relationships name but the archive lacks): the panic becomes an error naming the cause,
-/// never vouch's exit. The panic hook is silenced meanwhile (`vouch answer` runs no other
-/// thread), so no backtrace reaches the terminal.
+/// never vouch's exit. No backtrace reaches the terminal: the panic hook stays quiet for a panic
+/// on this thread while it runs the library, and only then (other threads, a runtime's idle
+/// workers, keep the hook they had).
 fn contained<T>(work: impl FnOnce() -> T) -> Result<T, String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    thread_local! {
+        static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let earlier = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CONTAINED.with(std::cell::Cell::get) {
+                earlier(info);
+            }
+        }));
+    });
+    CONTAINED.with(|c| c.set(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
-    std::panic::set_hook(hook);
+    CONTAINED.with(|c| c.set(false));
     outcome.map_err(|panic| {
         let cause = panic
             .downcast_ref::<String>()
