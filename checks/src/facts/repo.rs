@@ -534,6 +534,28 @@ pub struct Workflow {
     /// `file`, `sbom`, `provenance`…), for the checks that judge what an action is asked to do.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub action_inputs: Vec<ActionInputs>,
+    /// The `if:` conditions in effect (the job's and the step's), by the line of the `uses:` or
+    /// `run:` they guard; a step with none is absent. A scanner behind `if: false` never runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+/// The `if:` of a job and of a step, joined with `&&` as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Condition {
+    /// The line of the `uses:` or `run:` key it guards.
+    pub line: u32,
+    pub when: String,
+}
+
+impl Workflow {
+    /// The `if:` in effect for the `uses:` or `run:` at `line`.
+    pub fn condition_at(&self, line: u32) -> Option<&str> {
+        (self.conditions.iter())
+            .find(|c| c.line == line && line != 0)
+            .map(|c| c.when.as_str())
+    }
 }
 
 /// One `uses:` step and its `with:` inputs. Scalar values are kept as text (`true`, `./x`);
@@ -573,6 +595,7 @@ impl Default for Workflow {
             images: Vec::new(),
             runs: Vec::new(),
             action_inputs: Vec::new(),
+            conditions: Vec::new(),
         }
     }
 }

@@ -3,7 +3,7 @@
 use serde_norway::Value;
 
 use super::LineIndex;
-use crate::facts::repo::{ActionInputs, Located, Workflow, WorkflowKind};
+use crate::facts::repo::{ActionInputs, Condition, Located, Workflow, WorkflowKind};
 use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
@@ -30,7 +30,7 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     }
     if is_action {
         if let Some(steps) = root.get("runs").and_then(|r| r.get("steps")) {
-            collect_steps(steps, &mut wf, &mut lines);
+            collect_steps(steps, None, &mut wf, &mut lines);
         }
         return Ok(wf);
     }
@@ -38,8 +38,11 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
         return Ok(wf);
     };
     for job in jobs.values() {
+        let job_if = condition_of(job);
         if let Some(uses) = job.get("uses").and_then(Value::as_str) {
             push(&mut wf.uses, &mut lines, "uses", uses);
+            let line = wf.uses.last().map_or(0, |u| u.line);
+            guard(&mut wf, line, job_if.as_deref(), None);
             // A reusable workflow's `with:` inputs, like a step's.
             if let Some(Value::Mapping(with)) = job.get("with") {
                 let line = wf.uses.last().map_or(0, |u| u.line);
@@ -63,20 +66,48 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
             }
         }
         if let Some(steps) = job.get("steps") {
-            collect_steps(steps, &mut wf, &mut lines);
+            collect_steps(steps, job_if.as_deref(), &mut wf, &mut lines);
         }
     }
     Ok(wf)
 }
 
-fn collect_steps(steps: &Value, wf: &mut Workflow, lines: &mut LineIndex<'_>) {
+/// A job's or step's `if:` as written (`if: false` is YAML's boolean).
+fn condition_of(v: &Value) -> Option<String> {
+    match v.get("if")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Null => Some(String::new()),
+        _ => Some("<not a scalar>".to_owned()),
+    }
+}
+
+/// Records the conditions in effect for the `uses:` or `run:` at `line`.
+fn guard(wf: &mut Workflow, line: u32, job_if: Option<&str>, step_if: Option<&str>) {
+    let when = match (job_if, step_if) {
+        (Some(j), Some(s)) => format!("({j}) && ({s})"),
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (None, None) => return,
+    };
+    wf.conditions.push(Condition { line, when });
+}
+
+fn collect_steps(
+    steps: &Value,
+    job_if: Option<&str>,
+    wf: &mut Workflow,
+    lines: &mut LineIndex<'_>,
+) {
     let Value::Sequence(steps) = steps else {
         return;
     };
     for step in steps {
+        let step_if = condition_of(step);
         if let Some(uses) = step.get("uses").and_then(Value::as_str) {
             push(&mut wf.uses, lines, "uses", uses);
             let line = wf.uses.last().map_or(0, |u| u.line);
+            guard(wf, line, job_if, step_if.as_deref());
             if let Some(Value::Mapping(with)) = step.get("with") {
                 wf.action_inputs.push(ActionInputs {
                     uses: uses.to_owned(),
@@ -91,6 +122,7 @@ fn collect_steps(steps: &Value, wf: &mut Workflow, lines: &mut LineIndex<'_>) {
                 value: run.to_owned(),
                 line,
             });
+            guard(wf, line, job_if, step_if.as_deref());
         }
     }
 }

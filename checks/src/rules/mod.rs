@@ -148,6 +148,74 @@ pub(crate) fn pinning(image: &str) -> Pinning {
     }
 }
 
+/// Whether a workflow step (or job) runs, from the `if:` conditions in effect for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepRuns<'a> {
+    /// No condition, or only status functions (`always()`, `success()`, `!cancelled()`).
+    Always,
+    /// A condition that is literally false (`if: false`, `${{ false }}`, `0`, `''`): never.
+    Never,
+    /// Any other condition: it runs only when this holds, which vouch does not evaluate.
+    Only(&'a str),
+}
+
+/// How a step guarded by `when` (its job's and its own `if:`, as written) runs. The conditions
+/// are joined with `&&`: one false part disables it, and it runs always only when every part
+/// is a status function.
+pub(crate) fn step_runs(when: Option<&str>) -> StepRuns<'_> {
+    let Some(raw) = when else {
+        return StepRuns::Always;
+    };
+    let mut always = true;
+    for part in raw.split("&&") {
+        match unwrapped(part) {
+            "false" | "0" | "''" | "\"\"" | "null" => return StepRuns::Never,
+            "true" | "always()" | "success()" | "!cancelled()" => {}
+            _ => always = false,
+        }
+    }
+    if always {
+        StepRuns::Always
+    } else {
+        StepRuns::Only(raw)
+    }
+}
+
+/// An expression without the `${{ }}` and the parentheses around the whole of it.
+fn unwrapped(expression: &str) -> &str {
+    let mut e = expression.trim();
+    loop {
+        let before = e;
+        if let Some(inner) = e.strip_prefix("${{").and_then(|x| x.strip_suffix("}}")) {
+            e = inner.trim();
+        }
+        if let Some(inner) = e.strip_prefix('(').and_then(|x| x.strip_suffix(')'))
+            && encloses(inner)
+        {
+            e = inner.trim();
+        }
+        if e == before {
+            return e;
+        }
+    }
+}
+
+/// Whether `(inner)` is one group: no `)` in `inner` closes the outer `(` early.
+fn encloses(inner: &str) -> bool {
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0
+}
+
 /// The first `run:` script among `workflows` that the shell reader could not read (longer than
 /// it reads, nested deeper): what it runs cannot be seen, so a check that found nothing in the
 /// workflows says `error`, not `fail` or `pass`. (workflow, the step's line, why.)
@@ -255,6 +323,38 @@ mod tests {
             "testing.yaml",
         ] {
             assert!(!is_test_data_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn step_conditions() {
+        use StepRuns::*;
+        assert_eq!(step_runs(None), Always);
+        for never in [
+            "false",
+            "${{ false }}",
+            "(github.ref == 'x') && (false)",
+            "0",
+            "''",
+        ] {
+            assert_eq!(step_runs(Some(never)), Never, "{never}");
+        }
+        for always in [
+            "always()",
+            "${{ !cancelled() }}",
+            "(success()) && (always())",
+            "true",
+        ] {
+            assert_eq!(step_runs(Some(always)), Always, "{always}");
+        }
+        for only in [
+            "github.event_name == 'push'",
+            "(always()) && (github.actor != 'bot')",
+            "failure()",
+            "(a) || (false)",
+            "",
+        ] {
+            assert_eq!(step_runs(Some(only)), Only(only), "{only}");
         }
     }
 }

@@ -7,7 +7,7 @@ use super::script_line;
 use crate::facts::repo::{ActionInputs, FileKind, RepoFacts, Workflow};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
-use crate::rules::unreadable_files;
+use crate::rules::{StepRuns, step_runs, unreadable_files};
 
 pub struct SbomPresent;
 
@@ -40,7 +40,9 @@ task, the CycloneDX Maven plugin's `makeBom`/`makeAggregateBom`/`makePackageBom`
 with the input `sbom: true` (or `attests: type=sbom`; `provenance` alone
 attests how the image was built, not what it contains, and does not count). Commands that only
 read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's
-default table output.
+default table output. A step or job behind `if: false` never runs and does not count; one
+behind another `if:` (a tag filter) counts, and the message and the evidence (`only_when`)
+quote the condition.
 The finding points at the first
 committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
 with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
@@ -136,9 +138,16 @@ impl Check for SbomPresent {
         let producers = producing_steps(repo);
         let evidence = json!({
             "committed": committed,
-            "produced_by": producers.iter().map(|(wf, line, what)| json!({
-                "workflow": wf.path, "line": line, "step": what, "triggers": wf.triggers,
-            })).collect::<Vec<_>>(),
+            "produced_by": producers.iter().map(|p| {
+                let mut step = json!({
+                    "workflow": p.wf.path, "line": p.line, "step": p.what,
+                    "triggers": p.wf.triggers,
+                });
+                if let Some(when) = &p.only {
+                    step["only_when"] = json!(when);
+                }
+                step
+            }).collect::<Vec<_>>(),
         });
         if let Some(first) = committed.first() {
             out.pass(
@@ -147,11 +156,16 @@ impl Check for SbomPresent {
                 format!("{} SBOM(s) committed, first {first}", committed.len()),
                 evidence,
             );
-        } else if let Some((wf, line, what)) = producers.first() {
+        } else if let Some(p) = producers.first() {
+            let location = Location::file(p.wf.path.clone(), p.line);
+            let (path, what) = (&p.wf.path, &p.what);
+            // Behind an `if:` vouch does not evaluate (a tag filter, most often) it still
+            // counts, said in the message; `if: false` never counts.
+            let only = (p.only.as_ref()).map_or_else(String::new, |w| format!(" only when `{w}`"));
             out.pass(
                 ".",
-                Location::file(wf.path.clone(), *line),
-                format!("{} produces an SBOM (`{what}`)", wf.path),
+                location,
+                format!("{path} produces an SBOM (`{what}`){only}"),
                 evidence,
             );
         } else if let Some(u) = repo
@@ -194,28 +208,54 @@ impl Check for SbomPresent {
     }
 }
 
-/// (workflow, line, step) for each step of a release-type workflow that produces an SBOM.
-fn producing_steps(repo: &RepoFacts) -> Vec<(&Workflow, u32, String)> {
+/// A step of a release-type workflow that produces an SBOM.
+struct Producer<'a> {
+    wf: &'a Workflow,
+    line: u32,
+    what: String,
+    /// The step's `if:` when it does not always run.
+    only: Option<String>,
+}
+
+/// Every step of a release-type workflow that produces an SBOM and can run (a step behind
+/// `if: false` never does), those that always run first.
+fn producing_steps(repo: &RepoFacts) -> Vec<Producer<'_>> {
     let mut out = Vec::new();
     for wf in repo.workflows.iter().filter(|w| runs_on_release(w)) {
+        // (line of the guarded `uses:`/`run:` key, line of the producing step, what)
+        let mut found: Vec<(u32, u32, String)> = Vec::new();
         for used in &wf.uses {
             let lower = used.value.to_ascii_lowercase();
             if SBOM_ACTIONS.iter().any(|a| lower.starts_with(a)) {
-                out.push((wf, used.line, used.value.clone()));
+                found.push((used.line, used.line, used.value.clone()));
             }
         }
         for step in &wf.action_inputs {
             if let Some(what) = sbom_attesting_build(step) {
-                out.push((wf, step.line, what));
+                found.push((step.line, step.line, what));
             }
         }
         for run in &wf.runs {
             if let Some((offset, text)) = sbom_command(&run.value) {
                 let line = script_line(run.line, run.value.contains('\n'), offset);
-                out.push((wf, line, text));
+                found.push((run.line, line, text));
             }
         }
+        for (key_line, line, what) in found {
+            let only = match step_runs(wf.condition_at(key_line)) {
+                StepRuns::Never => continue,
+                StepRuns::Always => None,
+                StepRuns::Only(when) => Some(when.to_owned()),
+            };
+            out.push(Producer {
+                wf,
+                line,
+                what,
+                only,
+            });
+        }
     }
+    out.sort_by_key(|p| p.only.is_some());
     out
 }
 
@@ -421,7 +461,7 @@ mod tests {
         };
         let found = producing_steps(&repo);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].1, 7);
-        assert_eq!(found[0].2, "docker/build-push-action with sbom: true");
+        assert_eq!(found[0].line, 7);
+        assert_eq!(found[0].what, "docker/build-push-action with sbom: true");
     }
 }

@@ -7,7 +7,7 @@ use crate::facts::repo::{FileKind, RepoFacts, Workflow, WorkflowKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
 use crate::rules::docker::docker_build::{Built, built_by_script, built_by_step, stages_needed};
-use crate::rules::unreadable_files;
+use crate::rules::{StepRuns, step_runs, unreadable_files};
 
 pub struct CiVulnScan;
 
@@ -54,7 +54,11 @@ expression or inline Dockerfile) counts for nothing, whatever its name.
 a check of dependencies against vulnerability databases (SCA). Neither do scheduled-only
 workflows (they do not gate changes). Local composite actions (`uses: ./path/to/action`) and
 local reusable workflows (`uses: ./.github/workflows/scan.yml`) called by a gating workflow are
-followed, transitively; remote ones are judged by name only. A scanner whose result is ignored (`|| true`,
+followed, transitively; remote ones are judged by name only. A step or job behind `if: false`
+(`${{ false }}`, `0`, `''`) never runs and does not count; the `fail` names it. A step behind
+another `if:` (`github.actor != 'dependabot[bot]'`, an event filter) counts, preferring one
+without a condition, and the message and the evidence (`only_when`) quote the condition:
+vouch does not evaluate it. A scanner whose result is ignored (`|| true`,
 `continue-on-error`) still counts: vouch cannot see that. If no scanner is found and a
 workflow could not be read, or a gating workflow's `run:` script is too long (over 256 KiB) or
 too deeply nested for the shell reader, the result is an `error`.
@@ -129,13 +133,17 @@ impl Check for CiVulnScan {
                     .any(|t| GATING_TRIGGERS.contains(&t.as_str()))
             })
             .collect();
-        let found = gating.iter().find_map(|wf| scanner_reached_from(wf, repo));
+        let reached: Vec<Reached<'_>> = (gating.iter())
+            .filter_map(|wf| scanner_reached_from(wf, repo))
+            .collect();
+        let found = (reached.into_iter()).min_by_key(|r| r.only.is_some());
         if let Some(Reached {
             path,
             line,
             how,
             inside,
             via,
+            only,
         }) = found
         {
             let gating_wf = via.first().copied().unwrap_or(path);
@@ -152,11 +160,19 @@ impl Check for CiVulnScan {
                 evidence["built"] = b.evidence.clone();
             }
             let within = inside.map_or_else(String::new, |b| format!(" {}", b.text));
+            // A step behind an `if:` vouch does not evaluate (`github.actor != 'dependabot[bot]'`,
+            // an event filter) still counts: such conditions restrict when a scan runs far more
+            // often than they disable it. The message and the evidence say so; an unconditional
+            // scanner is preferred, and `if: false` never counts.
+            let only = only.map_or_else(String::new, |when| {
+                evidence["only_when"] = json!(when);
+                format!(" (only when `{when}`)")
+            });
             let message = if via.is_empty() {
-                format!("`{how}`{within} runs on {}", triggers.join(", "))
+                format!("`{how}`{within} runs on {}{only}", triggers.join(", "))
             } else {
                 format!(
-                    "`{how}`{within} ({path}, called from {gating_wf}) runs on {}",
+                    "`{how}`{within} ({path}, called from {gating_wf}) runs on {}{only}",
                     triggers.join(", ")
                 )
             };
@@ -188,11 +204,20 @@ impl Check for CiVulnScan {
             );
             out.error(".", location, why, evidence);
         } else {
-            let why = format!(
+            let disabled = disabled_scanners(&gating, repo);
+            let mut why = format!(
                 "no workflow run on pull requests or pushes ({} found) runs a dependency or \
                  image vulnerability scanner",
                 examined.len()
             );
+            let mut evidence = evidence;
+            if !disabled.is_empty() {
+                why.push_str(&format!(
+                    "; disabled by `if:` (never runs): {}",
+                    disabled.join(", ")
+                ));
+                evidence["disabled"] = json!(disabled);
+            }
             out.fail(".", location, why, evidence);
         }
     }
@@ -207,6 +232,8 @@ struct Reached<'a> {
     /// Set when the scanner runs inside a Dockerfile stage the step builds.
     inside: Option<InBuild>,
     via: Vec<&'a str>,
+    /// The `if:` the scanner's step (or a call on the way) runs under, when not always.
+    only: Option<String>,
 }
 
 /// Where in a build a scanner runs: a phrase for the message and the evidence.
@@ -220,6 +247,8 @@ struct Hit {
     line: u32,
     how: String,
     inside: Option<InBuild>,
+    /// The step's `if:` when it does not always run.
+    only: Option<String>,
 }
 
 /// The first scanner `wf` runs itself or through the local actions and reusable workflows it
@@ -229,6 +258,7 @@ fn scanner_reached_from<'a>(wf: &'a Workflow, repo: &'a RepoFacts) -> Option<Rea
     reach(wf, repo, &mut seen, &mut Vec::new())
 }
 
+/// The scanner `wf` reaches: one that runs unconditionally if any, else one behind an `if:`.
 fn reach<'a>(
     wf: &'a Workflow,
     repo: &'a RepoFacts,
@@ -236,16 +266,36 @@ fn reach<'a>(
     via: &mut Vec<&'a str>,
 ) -> Option<Reached<'a>> {
     let all = &repo.workflows;
-    if let Some(Hit { line, how, inside }) = first_scanner(wf, repo) {
-        return Some(Reached {
+    let mut conditional = None;
+    if let Some(Hit {
+        line,
+        how,
+        inside,
+        only,
+    }) = first_scanner(wf, repo)
+    {
+        let found = Reached {
             path: &wf.path,
             line,
             how,
             inside,
             via: via.clone(),
-        });
+            only,
+        };
+        if found.only.is_none() {
+            return Some(found);
+        }
+        conditional = Some(found);
     }
-    for callee in wf.uses.iter().filter_map(|u| local_callee(&u.value, all)) {
+    for call in &wf.uses {
+        let Some(callee) = local_callee(&call.value, all) else {
+            continue;
+        };
+        let call_only = match step_runs(wf.condition_at(call.line)) {
+            StepRuns::Never => continue,
+            StepRuns::Always => None,
+            StepRuns::Only(when) => Some(when.to_owned()),
+        };
         if seen.contains(&callee.path.as_str()) {
             continue;
         }
@@ -253,11 +303,15 @@ fn reach<'a>(
         via.push(&wf.path);
         let found = reach(callee, repo, seen, via);
         via.pop();
-        if found.is_some() {
-            return found;
+        if let Some(mut found) = found {
+            found.only = found.only.or(call_only);
+            if found.only.is_none() {
+                return Some(found);
+            }
+            conditional.get_or_insert(found);
         }
     }
-    None
+    conditional
 }
 
 /// The repository file a local `uses: ./…` names: a reusable workflow file itself, or the
@@ -277,45 +331,61 @@ fn local_callee<'a>(uses: &str, all: &'a [Workflow]) -> Option<&'a Workflow> {
 /// step that builds a Dockerfile stage (a bake target, a `--target`, a plain build) runs the
 /// scanners in the `RUN` lines of that stage and of the stages it needs.
 fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
-    let by_action = wf.uses.iter().find(|u| is_scanner_action(&u.value));
-    let by_command = wf
-        .runs
-        .iter()
-        .find_map(|r| scanner_command(&r.value).map(|m| (r.line, m)));
-    let action = by_action.map(|u| (u.line, u.value.clone()));
-    let command = by_command;
-    let direct = [action, command]
-        .into_iter()
-        .flatten()
-        .map(|(line, how)| Hit {
-            line,
-            how,
-            inside: None,
-        });
-    let by_step = wf.action_inputs.iter().find_map(|step| {
+    scanner_steps(wf, repo)
+        .filter_map(|(hit, runs)| match runs {
+            StepRuns::Never => None,
+            StepRuns::Always => Some(hit),
+            StepRuns::Only(when) => Some(Hit {
+                only: Some(when.to_owned()),
+                ..hit
+            }),
+        })
+        .min_by_key(|hit| (hit.only.is_some(), hit.line))
+}
+
+/// Every step of `wf` that runs a scanner, with whether it runs (`if:`).
+fn scanner_steps<'a>(
+    wf: &'a Workflow,
+    repo: &'a RepoFacts,
+) -> impl Iterator<Item = (Hit, StepRuns<'a>)> + 'a {
+    let by_action = (wf.uses.iter())
+        .filter(|u| is_scanner_action(&u.value))
+        .map(|u| (u.line, u.value.clone(), None));
+    let by_command =
+        (wf.runs.iter()).filter_map(|r| scanner_command(&r.value).map(|m| (r.line, m, None)));
+    let by_step = wf.action_inputs.iter().filter_map(|step| {
         built_by_step(step, repo)
             .iter()
             .find_map(scanner_in_build)
-            .map(|(how, inside)| Hit {
-                line: step.line,
-                how,
-                inside: Some(inside),
-            })
+            .map(|(how, inside)| (step.line, how, Some(inside)))
     });
-    let by_build = wf.runs.iter().find_map(|r| {
+    let by_build = wf.runs.iter().filter_map(|r| {
         built_by_script(&r.value, repo)
             .iter()
             .find_map(scanner_in_build)
-            .map(|(how, inside)| Hit {
-                line: r.line,
-                how,
-                inside: Some(inside),
-            })
+            .map(|(how, inside)| (r.line, how, Some(inside)))
     });
-    direct
-        .chain(by_step)
-        .chain(by_build)
-        .min_by_key(|hit| hit.line)
+    (by_action.chain(by_command).chain(by_step).chain(by_build)).map(|(line, how, inside)| {
+        let hit = Hit {
+            line,
+            how,
+            inside,
+            only: None,
+        };
+        (hit, step_runs(wf.condition_at(line)))
+    })
+}
+
+/// The scanner steps of `workflows` that never run (`if: false`), for the evidence of a `fail`:
+/// `path:line` and what they would run.
+fn disabled_scanners(workflows: &[&Workflow], repo: &RepoFacts) -> Vec<String> {
+    (workflows.iter())
+        .flat_map(|wf| {
+            scanner_steps(wf, repo)
+                .filter(|(_, runs)| *runs == StepRuns::Never)
+                .map(|(hit, _)| format!("`{}` at {}:{}", hit.how, wf.path, hit.line))
+        })
+        .collect()
 }
 
 /// The first scanner command of a script, as matched (`trivy fs .`). A script too large or too
