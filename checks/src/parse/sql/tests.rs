@@ -231,6 +231,26 @@ fn unreadable_statements_taint_only_what_they_name_and_later_statements_decide_a
 }
 
 #[test]
+fn an_unreadable_owner_change_names_the_new_owner() {
+    // PostgreSQL runs this (`SET WITHOUT CLUSTER` is what sqlparser does not read): `api` owns
+    // `notes` afterwards, so the role checks must find the statement by the role's name.
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE notes (workspace_id uuid);\nALTER TABLE notes SET WITHOUT CLUSTER, OWNER TO api;\n\
+         ALTER TABLE notes SET WITHOUT CLUSTER, OWNER TO CURRENT_USER;\n",
+    )]);
+    assert_eq!(d.unparsed.len(), 2, "{:?}", d.unparsed);
+    let named = &d.unparsed[0];
+    assert!(named.targeted);
+    assert_eq!(named.mentions, vec!["api", "notes", "public.notes"]);
+    assert_eq!(named.topics, vec!["owner"]);
+    // An owner known only when the migration runs: untargeted, every word kept.
+    let current = &d.unparsed[1];
+    assert!(!current.targeted, "{current:?}");
+    assert!(current.mentions.contains(&"notes".to_owned()));
+}
+
+#[test]
 fn a_call_of_a_function_that_changes_rls_is_recorded_at_the_call() {
     let d = db(&[
         (
