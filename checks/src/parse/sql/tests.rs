@@ -115,6 +115,54 @@ fn renames_drops_and_search_path() {
 }
 
 #[test]
+fn every_way_postgresql_removes_a_function_search_path_unpins_it() {
+    // PostgreSQL: `RESET ALL`, `SET search_path TO DEFAULT` and `RESET search_path` remove the
+    // function-local setting; `ALTER ROUTINE` alters functions as ALTER FUNCTION does.
+    let pinned = |name: &str| {
+        format!(
+            "CREATE FUNCTION {name}() RETURNS uuid LANGUAGE sql SECURITY DEFINER \
+             SET search_path = '' AS $$ SELECT NULL::uuid $$;\n"
+        )
+    };
+    let mut sql = String::new();
+    for name in ["a", "b", "c", "d", "e"] {
+        sql.push_str(&pinned(name));
+    }
+    sql.push_str(
+        "ALTER FUNCTION a() RESET ALL;\n\
+         ALTER FUNCTION b() SET search_path TO DEFAULT;\n\
+         ALTER FUNCTION c() STABLE SET search_path = DEFAULT;\n\
+         ALTER FUNCTION d() SET search_path = \"default\";\n\
+         ALTER ROUTINE e() RESET search_path;\n",
+    );
+    let d = db(&[("001.sql", &sql)]);
+    let path = |name: &str| {
+        d.functions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap()
+            .search_path
+            .clone()
+    };
+    assert_eq!(path("a"), None);
+    assert_eq!(path("b"), None);
+    assert_eq!(path("c"), None);
+    assert_eq!(
+        path("d").as_deref(),
+        Some("\"default\""),
+        "a schema named default"
+    );
+    // Not read, but kept: the function's search_path cannot be proven.
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    assert!(
+        d.unparsed[0].mentions.contains(&"e".to_owned()),
+        "{:?}",
+        d.unparsed
+    );
+    assert_eq!(d.unparsed[0].topics, vec!["function"]);
+}
+
+#[test]
 fn triggers_functions_and_unparsed() {
     let d = db(&[(
         "001.sql",
