@@ -163,6 +163,30 @@ fn every_way_postgresql_removes_a_function_search_path_unpins_it() {
 }
 
 #[test]
+fn predefined_all_data_roles_grant_every_table() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE ROLE app LOGIN;\nCREATE TABLE flags (name text);\n\
+         GRANT pg_read_all_data TO app;\nCREATE TABLE later (id int);\n",
+    )]);
+    for t in &d.tables {
+        let g: Vec<_> = t
+            .grants
+            .iter()
+            .map(|g| (g.grantee.as_str(), g.privilege.as_str()))
+            .collect();
+        assert_eq!(g, vec![("pg_read_all_data", "SELECT")], "{}", t.name);
+        assert_eq!(t.grants[0].location, Location::file("001.sql", 3));
+    }
+    let revoked = db(&[(
+        "001.sql",
+        "CREATE ROLE app LOGIN;\nCREATE TABLE flags (name text);\n\
+         GRANT pg_write_all_data TO app;\nREVOKE pg_write_all_data FROM app;\n",
+    )]);
+    assert!(revoked.tables[0].grants.is_empty());
+}
+
+#[test]
 fn triggers_functions_and_unparsed() {
     let d = db(&[(
         "001.sql",
