@@ -39,6 +39,8 @@ const JUDGED: &[&[&str]] = &[
     &["ALTER", "GROUP"],
     &["ALTER", "FUNCTION"],
     &["ALTER", "PROCEDURE"],
+    // `ALTER ROUTINE f() RESET search_path` changes a function as ALTER FUNCTION does.
+    &["ALTER", "ROUTINE"],
     &["ALTER", "SCHEMA"],
     &["ALTER", "DEFAULT", "PRIVILEGES"],
     &["DROP", "TABLE"],

@@ -528,9 +528,22 @@ fn security_in_text(text: &str) -> Option<bool> {
 /// `ALTER FUNCTION … SET search_path …` or `… RESET search_path`.
 fn search_path_in_text(text: &str) -> Option<SearchPathChange> {
     let lower = text.to_ascii_lowercase();
+    let squashed = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    // `RESET ALL` removes every setting of the function, its search_path with them.
+    if squashed.contains("reset all") {
+        return Some(SearchPathChange::Reset);
+    }
     let at = lower.find("search_path")?;
     let before = lower[..at].trim_end();
     if before.ends_with("reset") {
+        return Some(SearchPathChange::Reset);
+    }
+    // `SET search_path TO DEFAULT` (or `= DEFAULT`) removes the setting, as RESET does.
+    let after = squashed[squashed.find("search_path")? + "search_path".len()..]
+        .trim_start()
+        .trim_start_matches(['=', ' '])
+        .trim_start_matches("to ");
+    if after == "default" || after.starts_with("default ") || after.starts_with("default;") {
         return Some(SearchPathChange::Reset);
     }
     let value = text[at + "search_path".len()..]

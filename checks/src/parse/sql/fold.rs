@@ -30,6 +30,7 @@ pub fn fold<'a>(name: &str, files: impl IntoIterator<Item = &'a ParsedFile>) -> 
     if !errors.is_empty() {
         db.error = Some(errors.join("; "));
     }
+    state.grant_predefined_roles();
     db.unparsed = state.unparsed;
     db.tables = state.tables.into_values().collect();
     db.roles = state.roles.into_values().collect();
@@ -60,13 +61,53 @@ struct State {
     unparsed: Vec<Unparsed>,
     /// What each function's body may change when it runs.
     function_effects: BTreeMap<QName, Unparsed>,
+    /// Where a predefined role of [`PREDEFINED_TABLE_ROLES`] was last granted.
+    predefined_granted: BTreeMap<String, Location>,
 }
+
+/// PostgreSQL's predefined roles that hold privileges on every table (PostgreSQL 14+):
+/// membership of them is a grant on each table, present and future.
+const PREDEFINED_TABLE_ROLES: &[(&str, &[&str])] = &[
+    ("pg_read_all_data", &["SELECT"]),
+    ("pg_write_all_data", &["INSERT", "UPDATE", "DELETE"]),
+];
 
 /// The table properties a fresh `CREATE TABLE` decides whatever ran before it. Grants are not
 /// among them: default privileges apply to the new table.
 const TABLE_TOPICS: &[&str] = &["rls", "force", "policy", "owner", "trigger", "table"];
 
 impl State {
+    /// Every table is granted what a predefined role of [`PREDEFINED_TABLE_ROLES`] holds
+    /// while some role is a member of it (`GRANT pg_read_all_data TO app`): the role checks
+    /// then find the privilege through the member's closure, as for any granted role.
+    fn grant_predefined_roles(&mut self) {
+        for (name, privileges) in PREDEFINED_TABLE_ROLES {
+            let held = self
+                .roles
+                .values()
+                .any(|r| r.member_of.iter().any(|m| m == name));
+            let Some(location) = self.predefined_granted.get(*name).filter(|_| held) else {
+                continue;
+            };
+            for t in self.tables.values_mut() {
+                for p in *privileges {
+                    if !t
+                        .grants
+                        .iter()
+                        .any(|g| g.grantee == *name && g.privilege == *p)
+                    {
+                        t.grants.push(Grant {
+                            grantee: (*name).to_owned(),
+                            privilege: (*p).to_owned(),
+                            object: None,
+                            location: location.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
     fn apply(&mut self, located: &Located) {
         let at = &located.location;
         match &located.change {
@@ -262,6 +303,14 @@ impl State {
                 roles,
                 grantees,
             } => {
+                if !*revoke {
+                    for (name, _) in PREDEFINED_TABLE_ROLES {
+                        if roles.iter().any(|r| r == name) {
+                            self.predefined_granted
+                                .insert((*name).to_owned(), at.clone());
+                        }
+                    }
+                }
                 for g in grantees {
                     let role = self.role_mut(g, at);
                     if *revoke {

@@ -303,7 +303,22 @@ fn targets(words: &[String], upper: &[String], names: &Resolver) -> Option<Vec<S
         i
     };
     match (at(0), at(1)) {
-        ("ALTER", "TABLE") => table(skip_noise(2)),
+        ("ALTER", "TABLE") => {
+            let mut out = table(skip_noise(2))?;
+            // `… OWNER TO role`: the role becomes the owner, so the statement affects it too
+            // (pg-role-not-owner and pg-role-no-ddl look up unparsed statements by role name).
+            // An owner that is not a plain name (`:owner`, `CURRENT_USER`) is not targeted.
+            for i in 0..upper.len() {
+                if at(i) == "OWNER" && at(i + 1) == "TO" {
+                    let raw = words.get(i + 2).filter(|w| is_identifier(w))?;
+                    if matches!(at(i + 2), "CURRENT_USER" | "CURRENT_ROLE" | "SESSION_USER") {
+                        return None;
+                    }
+                    out.push(word(raw));
+                }
+            }
+            Some(out)
+        }
         ("CREATE" | "ALTER" | "DROP", "POLICY") | ("CREATE" | "DROP", "TRIGGER") => {
             let on = upper.iter().position(|w| w == "ON")?;
             table(skip_noise(on + 1))

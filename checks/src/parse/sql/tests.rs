@@ -115,6 +115,78 @@ fn renames_drops_and_search_path() {
 }
 
 #[test]
+fn every_way_postgresql_removes_a_function_search_path_unpins_it() {
+    // PostgreSQL: `RESET ALL`, `SET search_path TO DEFAULT` and `RESET search_path` remove the
+    // function-local setting; `ALTER ROUTINE` alters functions as ALTER FUNCTION does.
+    let pinned = |name: &str| {
+        format!(
+            "CREATE FUNCTION {name}() RETURNS uuid LANGUAGE sql SECURITY DEFINER \
+             SET search_path = '' AS $$ SELECT NULL::uuid $$;\n"
+        )
+    };
+    let mut sql = String::new();
+    for name in ["a", "b", "c", "d", "e"] {
+        sql.push_str(&pinned(name));
+    }
+    sql.push_str(
+        "ALTER FUNCTION a() RESET ALL;\n\
+         ALTER FUNCTION b() SET search_path TO DEFAULT;\n\
+         ALTER FUNCTION c() STABLE SET search_path = DEFAULT;\n\
+         ALTER FUNCTION d() SET search_path = \"default\";\n\
+         ALTER ROUTINE e() RESET search_path;\n",
+    );
+    let d = db(&[("001.sql", &sql)]);
+    let path = |name: &str| {
+        d.functions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap()
+            .search_path
+            .clone()
+    };
+    assert_eq!(path("a"), None);
+    assert_eq!(path("b"), None);
+    assert_eq!(path("c"), None);
+    assert_eq!(
+        path("d").as_deref(),
+        Some("\"default\""),
+        "a schema named default"
+    );
+    // Not read, but kept: the function's search_path cannot be proven.
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    assert!(
+        d.unparsed[0].mentions.contains(&"e".to_owned()),
+        "{:?}",
+        d.unparsed
+    );
+    assert_eq!(d.unparsed[0].topics, vec!["function"]);
+}
+
+#[test]
+fn predefined_all_data_roles_grant_every_table() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE ROLE app LOGIN;\nCREATE TABLE flags (name text);\n\
+         GRANT pg_read_all_data TO app;\nCREATE TABLE later (id int);\n",
+    )]);
+    for t in &d.tables {
+        let g: Vec<_> = t
+            .grants
+            .iter()
+            .map(|g| (g.grantee.as_str(), g.privilege.as_str()))
+            .collect();
+        assert_eq!(g, vec![("pg_read_all_data", "SELECT")], "{}", t.name);
+        assert_eq!(t.grants[0].location, Location::file("001.sql", 3));
+    }
+    let revoked = db(&[(
+        "001.sql",
+        "CREATE ROLE app LOGIN;\nCREATE TABLE flags (name text);\n\
+         GRANT pg_write_all_data TO app;\nREVOKE pg_write_all_data FROM app;\n",
+    )]);
+    assert!(revoked.tables[0].grants.is_empty());
+}
+
+#[test]
 fn triggers_functions_and_unparsed() {
     let d = db(&[(
         "001.sql",
@@ -228,6 +300,26 @@ fn unreadable_statements_taint_only_what_they_name_and_later_statements_decide_a
             .contains(&"rls:public.orders".to_owned())
     );
     assert_eq!(topics_of(&d).len(), 2);
+}
+
+#[test]
+fn an_unreadable_owner_change_names_the_new_owner() {
+    // PostgreSQL runs this (`SET WITHOUT CLUSTER` is what sqlparser does not read): `api` owns
+    // `notes` afterwards, so the role checks must find the statement by the role's name.
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE notes (workspace_id uuid);\nALTER TABLE notes SET WITHOUT CLUSTER, OWNER TO api;\n\
+         ALTER TABLE notes SET WITHOUT CLUSTER, OWNER TO CURRENT_USER;\n",
+    )]);
+    assert_eq!(d.unparsed.len(), 2, "{:?}", d.unparsed);
+    let named = &d.unparsed[0];
+    assert!(named.targeted);
+    assert_eq!(named.mentions, vec!["api", "notes", "public.notes"]);
+    assert_eq!(named.topics, vec!["owner"]);
+    // An owner known only when the migration runs: untargeted, every word kept.
+    let current = &d.unparsed[1];
+    assert!(!current.targeted, "{current:?}");
+    assert!(current.mentions.contains(&"notes".to_owned()));
 }
 
 #[test]

@@ -133,7 +133,8 @@ const MAX_PATH: usize = 8;
 
 /// When `[postgres] runtime_roles` is not set, the roles the migrations grant table
 /// privileges to are the ones the application uses: every grantee except PUBLIC, roles that own
-/// a table (the migration role), superusers, `postgres`, and psql variables (`:DATABASE_OWNER`,
+/// a table (the migration role), superusers, `postgres`, PostgreSQL's predefined `pg_*` roles
+/// (`pg_read_all_data`, whose members are what is used), and psql variables (`:DATABASE_OWNER`,
 /// whose value is unknown). A live database is not inferred from: its privileges are read only
 /// for configured roles.
 fn inferred_runtime_roles(db: &Database) -> Vec<String> {
@@ -154,6 +155,7 @@ fn inferred_runtime_roles(db: &Database) -> Vec<String> {
         .filter(|g| {
             *g != "PUBLIC"
                 && *g != "postgres"
+                && !g.starts_with("pg_")
                 && !g.starts_with(':')
                 && !owners.contains(g)
                 && !superuser(g)
