@@ -6,7 +6,7 @@
 use serde_norway::Value;
 
 use super::LineIndex;
-use super::positions::{Positions, Walk};
+use super::positions::{At, Pos, Positions, Walk};
 use crate::facts::repo::{ComposeFile, ComposeService};
 use crate::redact::ParseError;
 
@@ -61,11 +61,11 @@ pub fn parse(path: &str, text: &str) -> Result<ComposeFile, String> {
         };
         // The service's key; the text search only when the positional parser failed.
         let fallback = lines.next(name, "");
-        let pos = services_at.entry(i).map(|at| at.pos());
+        let pos = services_at.entry(i).map(At::pos);
         file.services.push(ComposeService {
             name: name.to_owned(),
             line: pos.map_or(fallback, |p| p.line),
-            column: pos.and_then(|p| p.column()),
+            column: pos.and_then(Pos::column),
             dockerfile,
             build: written,
         });

@@ -363,6 +363,20 @@ jobs:
     }
 
     #[test]
+    fn an_alias_bomb_is_refused_not_expanded() {
+        let mut text = String::from("on: push\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            let refs = vec![format!("*x{p}"); 10].join(", ");
+            text.push_str(&format!("x{i}: &x{i} [{refs}]\n"));
+        }
+        text.push_str("jobs: {a: {steps: *x9}}\n");
+        let started = std::time::Instant::now();
+        assert!(parse(".github/workflows/bomb.yml", &text).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn invalid_yaml_is_an_error_not_a_panic() {
         let err = parse(".github/workflows/x.yml", "jobs: [\n").unwrap_err();
         assert!(err.starts_with("invalid YAML"), "{err}");

@@ -249,6 +249,16 @@ mod tests {
     }
 
     #[test]
+    fn file_locations_print_the_column_when_known() {
+        let loc = serde_json::to_value(Location::file_at("ci.yml", 3, Some(9))).unwrap();
+        assert_eq!(location_text(&loc), "ci.yml:3:9");
+        let loc = serde_json::to_value(Location::file("ci.yml", 3)).unwrap();
+        assert_eq!(location_text(&loc), "ci.yml:3");
+        let loc = serde_json::to_value(Location::file("ci.yml", 0)).unwrap();
+        assert_eq!(location_text(&loc), "ci.yml");
+    }
+
+    #[test]
     fn resource_source_is_the_uri_scheme() {
         let loc = serde_json::json!({"uri": "postgres://db:5432/app/public.orders"});
         assert_eq!(source_of_location(&loc), "postgres");
