@@ -305,12 +305,12 @@ mod tests {
 
     #[test]
     fn an_alias_bomb_is_one_node_per_alias() {
+        use std::fmt::Write as _;
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..40 {
             let p = i - 1;
-            text.push_str(&format!(
-                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
-            ));
+            let refs = vec![format!("*a{p}"); 10].join(", ");
+            let _ = writeln!(text, "a{i}: &a{i} [{refs}]");
         }
         let tree = Positions::parse(&text).unwrap();
         assert!(tree.nodes.len() < 1_000, "{}", tree.nodes.len());

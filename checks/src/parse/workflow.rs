@@ -364,11 +364,12 @@ jobs:
 
     #[test]
     fn an_alias_bomb_is_refused_not_expanded() {
+        use std::fmt::Write as _;
         let mut text = String::from("on: push\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n");
         for i in 1..10 {
             let p = i - 1;
             let refs = vec![format!("*x{p}"); 10].join(", ");
-            text.push_str(&format!("x{i}: &x{i} [{refs}]\n"));
+            let _ = writeln!(text, "x{i}: &x{i} [{refs}]");
         }
         text.push_str("jobs: {a: {steps: *x9}}\n");
         let started = std::time::Instant::now();
