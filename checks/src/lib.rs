@@ -29,6 +29,8 @@ pub mod settings;
 pub mod suppress;
 
 pub use facts::Facts;
-pub use model::{Check, Context, Finding, Findings, Location, Meta, Severity, Source, Status};
+pub use model::{
+    Check, Context, Finding, Findings, Location, Meta, Related, Severity, Source, Status,
+};
 pub use registry::{ALL, did_you_mean, find, judge, unknown_check};
 pub use settings::Settings;

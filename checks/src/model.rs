@@ -102,8 +102,14 @@ impl fmt::Display for Severity {
 #[serde(untagged)]
 pub enum Location {
     /// `path` is relative to the scanned root with forward slashes; `line` is 1-based, 0 for a
-    /// finding about a whole file or a missing file (whose expected path is then given).
-    File { path: String, line: u32 },
+    /// finding about a whole file or a missing file (whose expected path is then given);
+    /// `column` is 1-based, in characters, present where the parser reports it (YAML).
+    File {
+        path: String,
+        line: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<u32>,
+    },
     /// A resource URI: `postgres://HOST:PORT/DB/public.orders`, `arn:aws:…`, `tls://host:443`…
     Resource { uri: String },
 }
@@ -113,6 +119,16 @@ impl Location {
         Location::File {
             path: path.into(),
             line,
+            column: None,
+        }
+    }
+
+    /// A line and, when the parser knows it, a 1-based column (0 is taken as unknown).
+    pub fn file_at(path: impl Into<String>, line: u32, column: Option<u32>) -> Self {
+        Location::File {
+            path: path.into(),
+            line,
+            column: column.filter(|&c| c > 0 && line > 0),
         }
     }
 
@@ -139,6 +155,26 @@ impl Location {
         Location::resource(arn)
     }
 
+    /// An AWS resource by the parts of its ARN, `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`
+    /// (`*` as `resource` for every resource of the service in the region).
+    pub fn aws(
+        partition: &str,
+        service: &str,
+        region: &str,
+        account: &str,
+        resource: &str,
+    ) -> Self {
+        Location::resource(format!(
+            "arn:{partition}:{service}:{region}:{account}:{resource}"
+        ))
+    }
+
+    /// A PostgreSQL database's URI, `postgres://HOST:PORT/DB`, the `database` of
+    /// [`Location::postgres`].
+    pub fn postgres_database(host: &str, port: u16, db: &str) -> Self {
+        Location::resource(format!("postgres://{host}:{port}/{db}"))
+    }
+
     /// A PostgreSQL database, `postgres://HOST:PORT/DB` (never a user or a password), or an
     /// object in it, `postgres://HOST:PORT/DB/SCHEMA.NAME`.
     pub fn postgres(database: &str, object: Option<&str>) -> Self {
@@ -153,12 +189,40 @@ impl Location {
         Location::resource(format!("tls://{host_port}"))
     }
 
+    /// An image in a registry, by digest: `oci://REGISTRY/REPOSITORY@DIGEST`.
+    pub fn oci(registry: &str, repository: &str, digest: &str) -> Self {
+        Location::resource(format!("oci://{registry}/{repository}@{digest}"))
+    }
+
+    /// An image in a registry, by tag: `oci://REGISTRY/REPOSITORY:TAG`.
+    pub fn oci_tag(registry: &str, repository: &str, tag: &str) -> Self {
+        Location::resource(format!("oci://{registry}/{repository}:{tag}"))
+    }
+
+    /// An image reference as written, when it does not parse into its parts: `oci://REFERENCE`.
+    pub fn oci_reference(reference: &str) -> Self {
+        Location::resource(format!("oci://{reference}"))
+    }
+
+    /// A web resource (an endpoint, a download), `https://…` or `http://…`, as given.
+    pub fn url(url: impl Into<String>) -> Self {
+        Location::resource(url)
+    }
+
     /// A configured target that could not be read far enough to have an address of its own:
     /// `vouch-target:postgres/NAME`, `aws://target/NAME`… (the configuration names it).
     pub fn target(source: Source, name: &str) -> Self {
         match source {
             Source::Aws => Location::resource(format!("aws://target/{name}")),
             other => Location::resource(format!("vouch-target:{}/{name}", other.as_str())),
+        }
+    }
+
+    /// The URI or path, owned (what a fact that keeps its location as text stores).
+    pub fn into_anchor(self) -> String {
+        match self {
+            Location::File { path, .. } => path,
+            Location::Resource { uri } => uri,
         }
     }
 
@@ -174,9 +238,45 @@ impl Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::File { path, line: 0 } => f.write_str(path),
-            Location::File { path, line } => write!(f, "{path}:{line}"),
+            Location::File { path, line: 0, .. } => f.write_str(path),
+            Location::File {
+                path,
+                line,
+                column: Some(column),
+            } => write!(f, "{path}:{line}:{column}"),
+            Location::File { path, line, .. } => write!(f, "{path}:{line}"),
             Location::Resource { uri } => f.write_str(uri),
+        }
+    }
+}
+
+/// Another place a finding points at, and why (`note`). Serialized as the location's own keys
+/// (`path`/`line`/`column` or `uri`) plus an optional `note`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Related {
+    #[serde(flatten)]
+    pub location: Location,
+    /// Why this place is related (`the same subject, also here`, `the live resource`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Related {
+    pub fn new(location: Location, note: impl Into<String>) -> Self {
+        Related {
+            location,
+            note: Some(note.into()),
+        }
+    }
+}
+
+impl From<Location> for Related {
+    fn from(location: Location) -> Self {
+        Related {
+            location,
+            note: None,
         }
     }
 }
@@ -245,9 +345,10 @@ pub struct Finding {
     pub subject: String,
     pub message: String,
     pub location: Location,
-    /// Other places the same subject was seen (the same action used in several workflows…).
+    /// Other places the same subject was seen (the same action used in several workflows…),
+    /// each with a note saying why it is listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub related: Vec<Location>,
+    pub related: Vec<Related>,
     /// The fact that was judged.
     pub evidence: serde_json::Value,
 }
@@ -282,13 +383,36 @@ pub trait Check: Sync {
 pub struct Findings {
     meta: &'static Meta,
     by_subject: BTreeMap<String, Finding>,
+    related_note: Option<&'static str>,
 }
+
+/// The note of a file location kept by a merge, unless the check says better.
+pub const SAME_SUBJECT_NOTE: &str = "the same subject, also here";
+/// The note of a resource location kept by a merge (a live copy of a declared subject).
+pub const SAME_SUBJECT_LIVE_NOTE: &str = "the same subject, as read live";
 
 impl Findings {
     pub fn new(meta: &'static Meta) -> Self {
         Findings {
             meta,
             by_subject: BTreeMap::new(),
+            related_note: None,
+        }
+    }
+
+    /// Says why the places of merged verdicts are related (`another workflow using this
+    /// action`), for the notes of the locations a merge keeps from here on.
+    pub fn relate_as(&mut self, note: &'static str) {
+        self.related_note = Some(note);
+    }
+
+    /// Adds `location` to the finding already held for `subject`, with the reason; nothing when
+    /// the subject has no finding yet or the place is its own location.
+    pub fn relate(&mut self, subject: &str, location: Location, note: &str) {
+        if let Some(f) = self.by_subject.get_mut(subject)
+            && f.location != location
+        {
+            f.related.push(Related::new(location, note));
         }
     }
 
@@ -414,6 +538,7 @@ impl Findings {
     /// live copy of a workload) cannot downgrade a critical failure (a literal secret in its
     /// manifest), whichever was pushed first.
     fn merge(&mut self, incoming: Finding) {
+        let fixed = self.related_note;
         let Some(existing) = self.by_subject.get_mut(&incoming.subject) else {
             self.by_subject.insert(incoming.subject.clone(), incoming);
             return;
@@ -423,12 +548,24 @@ impl Findings {
             .filter(|f| gates(f))
             .map(|f| f.severity)
             .max();
+        let note = |l: &Location| match fixed {
+            Some(note) => note,
+            None => match l {
+                Location::File { .. } => SAME_SUBJECT_NOTE,
+                Location::Resource { .. } => SAME_SUBJECT_LIVE_NOTE,
+            },
+        };
         if rank(&incoming) > rank(existing) {
             let demoted = std::mem::replace(existing, incoming);
-            existing.related.push(demoted.location);
+            if demoted.location != existing.location {
+                let n = note(&demoted.location);
+                existing.related.push(Related::new(demoted.location, n));
+            }
             existing.related.extend(demoted.related);
         } else if existing.location != incoming.location {
-            existing.related.push(incoming.location);
+            let n = note(&incoming.location);
+            existing.related.push(Related::new(incoming.location, n));
+            existing.related.extend(incoming.related);
         }
         if let Some(worst) = worst_gating {
             existing.severity = existing.severity.max(worst);
@@ -443,8 +580,9 @@ impl Findings {
         self.by_subject
             .into_values()
             .map(|mut f| {
+                f.related.retain(|r| r.location != f.location);
                 f.related.sort();
-                f.related.dedup();
+                f.related.dedup_by(|a, b| a.location == b.location);
                 f
             })
             .collect()
@@ -496,6 +634,24 @@ mod tests {
         );
         assert_eq!(uri(Location::tls("h:443")), "tls://h:443");
         assert_eq!(
+            uri(Location::oci("ghcr.io", "a/b", "sha256:00")),
+            "oci://ghcr.io/a/b@sha256:00"
+        );
+        assert_eq!(
+            uri(Location::oci_tag("docker.io", "library/x", "1")),
+            "oci://docker.io/library/x:1"
+        );
+        assert_eq!(uri(Location::oci_reference("x y")), "oci://x y");
+        assert_eq!(
+            uri(Location::aws("aws", "ec2", "eu-west-1", "1", "vpc/v")),
+            "arn:aws:ec2:eu-west-1:1:vpc/v"
+        );
+        assert_eq!(
+            uri(Location::postgres_database("h", 5432, "app")),
+            "postgres://h:5432/app"
+        );
+        assert_eq!(uri(Location::url("https://x/y")), "https://x/y");
+        assert_eq!(
             uri(Location::target(Source::Aws, "prod")),
             "aws://target/prod"
         );
@@ -521,7 +677,10 @@ mod tests {
         assert_eq!(v[0].location, Location::file("y", 2));
         assert_eq!(
             v[0].related,
-            vec![Location::file("x", 1), Location::file("z", 3)]
+            vec![
+                Related::new(Location::file("x", 1), SAME_SUBJECT_NOTE),
+                Related::new(Location::file("z", 3), SAME_SUBJECT_NOTE)
+            ]
         );
     }
 
@@ -568,7 +727,10 @@ mod tests {
             assert_eq!(v[0].message, "literal secret");
             assert_eq!(
                 v[0].related,
-                vec![Location::resource("k8s://prod/prod/Deployment/api")]
+                vec![Related::new(
+                    Location::resource("k8s://prod/prod/Deployment/api"),
+                    SAME_SUBJECT_LIVE_NOTE
+                )]
             );
         }
     }
@@ -600,5 +762,64 @@ mod tests {
         assert_eq!(f, r#"{"path":"a/b","line":3}"#);
         let r = serde_json::to_string(&Location::resource("tls://h:443")).unwrap();
         assert_eq!(r, r#"{"uri":"tls://h:443"}"#);
+        let c = Location::file_at("a/b", 3, Some(7));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"path":"a/b","line":3,"column":7}"#
+        );
+        assert_eq!(c.to_string(), "a/b:3:7");
+        // The column is no part of the fingerprint's anchor.
+        assert_eq!(c.anchor(), Location::file("a/b", 3).anchor());
+        // Older reports (no column) still read.
+        let old: Location = serde_json::from_str(r#"{"path":"a/b","line":3}"#).unwrap();
+        assert_eq!(old, Location::file("a/b", 3));
+        assert_eq!(Location::file_at("a", 0, Some(2)), Location::file("a", 0));
+    }
+
+    #[test]
+    fn related_locations_keep_the_location_keys_and_add_a_note() {
+        let cases = [
+            (
+                Related::new(Location::file_at("a.yml", 4, Some(9)), "why"),
+                r#"{"path":"a.yml","line":4,"column":9,"note":"why"}"#,
+            ),
+            (
+                Related::from(Location::file("a.yml", 4)),
+                r#"{"path":"a.yml","line":4}"#,
+            ),
+            (
+                Related::new(Location::tls("h:443"), "the live endpoint"),
+                r#"{"uri":"tls://h:443","note":"the live endpoint"}"#,
+            ),
+            (
+                Related::from(Location::resource("arn:aws:s3:::b")),
+                r#"{"uri":"arn:aws:s3:::b"}"#,
+            ),
+        ];
+        for (related, json) in cases {
+            assert_eq!(serde_json::to_string(&related).unwrap(), json);
+            let back: Related = serde_json::from_str(json).unwrap();
+            assert_eq!(back, related, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_check_says_why_merged_places_are_related() {
+        let mut out = Findings::new(&META);
+        out.relate_as("another workflow using this action");
+        out.fail("a", Location::file("x", 1), "bad", serde_json::Value::Null);
+        out.fail("a", Location::file("y", 2), "bad", serde_json::Value::Null);
+        out.relate("a", Location::tls("h:443"), "the live endpoint");
+        out.relate("a", Location::file("x", 1), "itself: not kept");
+        out.relate("b", Location::file("z", 1), "no finding: not kept");
+        let v = out.into_vec();
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            v[0].related,
+            vec![
+                Related::new(Location::file("y", 2), "another workflow using this action"),
+                Related::new(Location::tls("h:443"), "the live endpoint"),
+            ]
+        );
     }
 }

@@ -1240,6 +1240,7 @@ mod tests {
         wf.runs.push(crate::facts::repo::Located {
             value: format!("curl -H 'Authorization: token {gh}' https://api.github.com"),
             line: 9,
+            column: None,
         });
         redact_workflow(&mut wf);
         assert!(!wf.runs[0].value.contains(&gh));

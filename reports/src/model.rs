@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use checks::{Location, Severity};
+use checks::{Location, Related, Severity};
 use serde::{Deserialize, Serialize};
 
 pub const REPORT_SCHEMA: &str = "vouch.report/v1";
@@ -251,8 +251,9 @@ pub struct ReportFinding {
     pub subject: String,
     pub message: String,
     pub location: Location,
+    /// Other places the finding points at, each with a `note` saying why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub related: Vec<Location>,
+    pub related: Vec<Related>,
     pub evidence: serde_json::Value,
     pub waiver: Option<AppliedWaiver>,
     /// The check's own severity when `[severity]` replaced it (`severity` is the configured

@@ -55,7 +55,7 @@ fn problem_of(s: &InlineSuppression, allowed: bool) -> Option<String> {
 }
 
 fn covers(s: &InlineSuppression, f: &ReportFinding) -> bool {
-    let Location::File { path, line } = &f.location else {
+    let Location::File { path, line, .. } = &f.location else {
         return false;
     };
     f.status == FindingStatus::Fail

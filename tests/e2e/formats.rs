@@ -51,7 +51,7 @@ fn text_is_the_default_and_groups_by_control() {
     assert_eq!(code, 1);
     assert!(text.contains("FAIL SUP-05"), "{text}");
     assert!(text.contains(
-        "gha-action-pinned  actions/setup-node@v4\n         .github/workflows/ci.yml:11  "
+        "gha-action-pinned  actions/setup-node@v4\n         .github/workflows/ci.yml:11:9  "
     ));
     assert!(text.contains("waived until 2099-12-31 by security@acme.example"));
     assert!(
@@ -83,6 +83,10 @@ fn sarif_of_the_demo_validates_and_points_at_the_line() {
         ".github/workflows/ci.yml"
     );
     assert_eq!(physical["region"]["startLine"], 11);
+    assert_eq!(
+        physical["region"]["startColumn"], 9,
+        "the column of `uses:`"
+    );
     let rule = &rules[usize::try_from(setup_node["ruleIndex"].as_u64().unwrap()).unwrap()];
     assert_eq!(rule["id"], "gha-action-pinned");
     assert!(
@@ -111,7 +115,7 @@ fn markdown_lists_the_failures_and_the_waiver() {
     let dir = tempfile::tempdir().unwrap();
     let (_, md) = scan_demo(dir.path(), &["--format", "markdown"]);
     assert!(md.starts_with("## ❌ vouch: "), "{md}");
-    assert!(md.contains("| high | ❌ fail | `gha-action-pinned` | actions/setup-node@v4 | .github/workflows/ci.yml:11 |"));
+    assert!(md.contains("| high | ❌ fail | `gha-action-pinned` | actions/setup-node@v4 | .github/workflows/ci.yml:11:9 |"));
     assert!(md.contains("💤 waived"));
     assert!(md.contains("### Waivers"));
     assert!(md.contains("<details><summary>Controls: ") && md.contains("| SUP-05 | ❌ fail |"));
@@ -202,4 +206,61 @@ fn two_formats_without_outputs_is_a_usage_error() {
         .stderr(predicates::str::contains(
             "only one format can go to stdout",
         ));
+}
+
+/// A flow-style workflow (one line for a whole job) is located by line and column, in the JSON
+/// and the SARIF alike, and the second use of the same action is a related location saying why.
+#[test]
+fn flow_style_yaml_is_located_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflows = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    std::fs::write(
+        workflows.join("ci.yml"),
+        "on: push\njobs: {build: {runs-on: x, steps: [{uses: actions/checkout@v4}]},\n  test: {runs-on: x, steps: [{run: make}, {uses: actions/checkout@v4}]}}\n",
+    )
+    .unwrap();
+    let (_, report) = crate::harness::scan_json(dir.path(), &[]);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "gha-action-pinned" && f["subject"] == "actions/checkout@v4")
+        .expect("a finding for the unpinned action");
+    assert_eq!(
+        finding["location"],
+        serde_json::json!({"path": ".github/workflows/ci.yml", "line": 2, "column": 37})
+    );
+    assert_eq!(
+        finding["related"],
+        serde_json::json!([{
+            "path": ".github/workflows/ci.yml", "line": 3, "column": 44,
+            "note": "the same action, also used here"
+        }])
+    );
+    let out = crate::harness::vouch()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid_sarif(&doc);
+    let result = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "gha-action-pinned")
+        .expect("a SARIF result for the unpinned action");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(2), Some(37))
+    );
+    let related = &result["relatedLocations"][0];
+    assert_eq!(
+        related["message"]["text"],
+        "the same action, also used here"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startColumn"], 44);
 }

@@ -51,7 +51,9 @@ impl Workload {
     /// Where a container is declared: its `image:` line in a manifest, else the workload.
     pub fn container_location(&self, c: &Container) -> Location {
         match &self.location {
-            Some(Location::File { path, .. }) if c.line > 0 => Location::file(path.clone(), c.line),
+            Some(Location::File { path, .. }) if c.line > 0 => {
+                Location::file_at(path.clone(), c.line, c.column)
+            }
             Some(l) => l.clone(),
             None => Location::k8s(&self.context, &self.subject()),
         }
@@ -73,6 +75,9 @@ pub struct Container {
     pub init: bool,
     /// Manifest line of its `image:`; 0 when live or unknown.
     pub line: u32,
+    /// Manifest column of its `image:` key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     pub privileged: Option<bool>,
     pub allow_privilege_escalation: Option<bool>,
     pub run_as_non_root: Option<bool>,
@@ -98,6 +103,9 @@ pub struct EnvVar {
     pub name: String,
     pub source: EnvSource,
     pub line: u32,
+    /// Manifest column of its `name:` key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +158,6 @@ pub struct Fault {
 impl Cluster {
     /// `k8s://CONTEXT`: the subject and location of cluster-level errors.
     pub fn uri(&self) -> String {
-        format!("k8s://{}", self.context)
+        Location::k8s(&self.context, "").into_anchor()
     }
 }

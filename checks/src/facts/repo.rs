@@ -476,6 +476,9 @@ pub struct ComposeFile {
 pub struct ComposeService {
     pub name: String,
     pub line: u32,
+    /// 1-based column where the parser reports it (YAML); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// The Dockerfile it builds, relative to the repository root (context joined with
     /// `dockerfile`, default `Dockerfile`); `None` when a value holds a variable, a URL or an
     /// inline Dockerfile, so the file is not known.
@@ -491,6 +494,9 @@ pub struct ComposeService {
 pub struct Located {
     pub value: String,
     pub line: u32,
+    /// 1-based column where the parser reports it (YAML); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 /// An `ENV` or `ARG` key/value.
@@ -569,6 +575,9 @@ pub struct ActionInputs {
     pub uses: String,
     /// The line of the `uses:` key.
     pub line: u32,
+    /// 1-based column of the `uses:` key where the parser reports it (YAML); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     pub with: std::collections::BTreeMap<String, String>,
 }
 

@@ -139,6 +139,7 @@ fn guard_settings(tree: &Tree, plugin: &Element, out: &mut Vec<Located>) {
         out.push(Located {
             value: format!("lockfile plugin {artifact}"),
             line: plugin.line,
+            column: None,
         });
     }
     if artifact == "maven-enforcer-plugin" {
@@ -147,6 +148,7 @@ fn guard_settings(tree: &Tree, plugin: &Element, out: &mut Vec<Located>) {
                 out.push(Located {
                     value: format!("maven-enforcer-plugin {}", rule.name),
                     line: rule.line,
+                    column: None,
                 });
             }
         }
@@ -319,6 +321,7 @@ pub fn dotnet_project(text: &str) -> Result<Manifest, String> {
             m.lock_settings.push(Located {
                 value: format!("{}=true{condition}", group.name),
                 line: group.line,
+                column: None,
             });
         }
     }
@@ -423,6 +426,7 @@ pub fn gradle(text: &str) -> Manifest {
             m.lock_settings.push(Located {
                 value: setting.to_owned(),
                 line: line_number(i),
+                column: None,
             });
         }
         // A catalog accessor is a dependency whose coordinates live in

@@ -6,6 +6,7 @@
 use serde_norway::Value;
 
 use super::LineIndex;
+use super::positions::{At, Pos, Positions, Walk};
 use crate::facts::repo::{ComposeFile, ComposeService};
 use crate::redact::ParseError;
 
@@ -30,7 +31,9 @@ pub fn parse(path: &str, text: &str) -> Result<ComposeFile, String> {
     };
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut lines = LineIndex::new(text);
-    for (name, service) in services {
+    let positions = Positions::parse(text);
+    let services_at = positions.as_ref().and_then(|p| p.doc(0)).get("services");
+    for (i, (name, service)) in services.iter().enumerate() {
         let (Some(name), Some(build)) = (name.as_str(), service.get("build")) else {
             continue;
         };
@@ -56,9 +59,13 @@ pub fn parse(path: &str, text: &str) -> Result<ComposeFile, String> {
             (Some(c), Some(f)) => resolve(dir, c, f),
             _ => None,
         };
+        // The service's key; the text search only when the positional parser failed.
+        let fallback = lines.next(name, "");
+        let pos = services_at.entry(i).map(At::pos);
         file.services.push(ComposeService {
             name: name.to_owned(),
-            line: lines.next(name, ""),
+            line: pos.map_or(fallback, |p| p.line),
+            column: pos.and_then(Pos::column),
             dockerfile,
             build: written,
         });
@@ -115,7 +122,16 @@ mod tests {
                 ("remote", None),
             ]
         );
-        assert_eq!(f.services[0].line, 2);
+        assert_eq!((f.services[0].line, f.services[0].column), (2, Some(3)));
+        let flow = parse(
+            "compose.yaml",
+            "services: {db: {image: x},\n  api: {build: ./api}}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (flow.services[0].line, flow.services[0].column),
+            (2, Some(3))
+        );
         assert!(is_compose_file("docker-compose.prod.yml"));
         assert!(is_compose_file("compose.yaml"));
         assert!(!is_compose_file("composer.json"));

@@ -115,6 +115,7 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             stage.user = Some(Located {
                 value: user,
                 line: ins.line,
+                column: None,
             });
         }
         "RUN" => {
@@ -126,6 +127,7 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             stage.runs.push(Located {
                 value: secrets::redact(&command).0,
                 line: ins.line,
+                column: None,
             });
             record_from_refs(stage, scope, ins);
         }
@@ -134,6 +136,7 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
                 stage.copies.push(Located {
                     value: source,
                     line: ins.line,
+                    column: None,
                 });
             }
             record_from_refs(stage, scope, ins);
@@ -144,6 +147,7 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             stage.command = Some(Located {
                 value: secrets::redact(&text).0,
                 line: ins.line,
+                column: None,
             });
         }
         _ => {}
@@ -168,6 +172,7 @@ fn record_from_refs(stage: &mut Stage, scope: &Scope, ins: &Instruction) {
             stage.from_refs.push(Located {
                 value: substitute(from, &scope.vars),
                 line: ins.line,
+                column: None,
             });
         }
     }

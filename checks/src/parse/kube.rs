@@ -3,6 +3,7 @@
 
 use serde_norway::Value;
 
+use super::positions::{At, Pos, Positions, Walk};
 use crate::facts::kube::{Container, EnvSource, EnvVar, Origin, Workload};
 use crate::model::Location;
 use crate::redact::ParseError;
@@ -58,7 +59,9 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
             lines: doc.lines().collect(),
             offset: start_line - 1,
         };
-        collect(&value, &doc_lines, &mut out);
+        let positions = Positions::parse(&doc);
+        let root = positions.as_ref().and_then(|p| p.doc(0));
+        collect(&value, root, &doc_lines, &mut out);
     }
     Ok(out)
 }
@@ -108,22 +111,37 @@ impl DocLines<'_> {
             })
             .map_or(0, |(i, _)| self.offset + u32::try_from(i + 1).unwrap_or(0))
     }
+
+    /// The position of `at` in the file (the document's lines offset), or, when the positional
+    /// parser did not locate it, `fallback` (a line from [`DocLines::find`]) without a column.
+    fn pos(&self, at: Option<At<'_>>, fallback: u32) -> Pos {
+        match at {
+            Some(at) if at.pos().line > 0 => Pos {
+                line: at.pos().line.saturating_add(self.offset),
+                column: at.pos().column,
+            },
+            _ => Pos {
+                line: fallback,
+                column: 0,
+            },
+        }
+    }
 }
 
-fn collect(value: &Value, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
+fn collect(value: &Value, at: Option<At<'_>>, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
     let Some(kind) = value.get("kind").and_then(Value::as_str) else {
         return;
     };
     if kind == "List" {
         if let Some(Value::Sequence(items)) = value.get("items") {
-            for item in items {
-                collect(item, doc, out);
+            for (i, item) in items.iter().enumerate() {
+                collect(item, at.get("items").item(i), doc, out);
             }
         }
         return;
     }
-    let kind_line = doc.find("kind", kind, doc.offset + 1);
-    out.extend(from_object(kind, value, doc, kind_line));
+    let kind_pos = doc.pos(at.get("kind"), doc.find("kind", kind, doc.offset + 1));
+    out.extend(from_object(kind, value, at, doc, kind_pos));
 }
 
 /// A live object read from the Kubernetes API (JSON; list items carry no `kind`, so it is
@@ -136,7 +154,7 @@ pub fn live_workload(kind: &str, object: &serde_json::Value, context: &str) -> O
         lines: Vec::new(),
         offset: 0,
     };
-    let mut w = from_object(kind, &value, &no_lines, 0)?;
+    let mut w = from_object(kind, &value, None, &no_lines, Pos::default())?;
     w.origin = Origin::Live;
     context.clone_into(&mut w.context);
     w.location = Some(Location::k8s(context, &w.subject()));
@@ -144,9 +162,16 @@ pub fn live_workload(kind: &str, object: &serde_json::Value, context: &str) -> O
 }
 
 /// The workload of one object of a known kind, or `None` when the kind has no pod template.
-fn from_object(kind: &str, value: &Value, doc: &DocLines<'_>, kind_line: u32) -> Option<Workload> {
+fn from_object(
+    kind: &str,
+    value: &Value,
+    at: Option<At<'_>>,
+    doc: &DocLines<'_>,
+    kind_pos: Pos,
+) -> Option<Workload> {
     let (_, path) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind)?;
     let spec = path.iter().try_fold(value, |v, key| v.get(*key))?;
+    let spec_at = path.iter().fold(at, |a, key| a.get(key));
     let meta = value.get("metadata");
     let name = meta
         .and_then(|m| m.get("name"))
@@ -158,16 +183,23 @@ fn from_object(kind: &str, value: &Value, doc: &DocLines<'_>, kind_line: u32) ->
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_owned();
-    Some(workload(kind, name, namespace, spec, doc, kind_line))
+    Some(workload(
+        kind,
+        name,
+        namespace,
+        (spec, spec_at),
+        doc,
+        kind_pos,
+    ))
 }
 
 fn workload(
     kind: &str,
     name: String,
     namespace: String,
-    spec: &Value,
+    (spec, spec_at): (&Value, Option<At<'_>>),
     doc: &DocLines<'_>,
-    kind_line: u32,
+    kind_pos: Pos,
 ) -> Workload {
     let flag = |key: &str| spec.get(key).and_then(Value::as_bool).unwrap_or(false);
     let pod_ctx = spec.get("securityContext");
@@ -177,7 +209,11 @@ fn workload(
         namespace,
         kind: kind.to_owned(),
         name,
-        location: Some(Location::file(doc.path, kind_line)),
+        location: Some(Location::file_at(
+            doc.path,
+            kind_pos.line,
+            kind_pos.column(),
+        )),
         host_network: flag("hostNetwork"),
         host_pid: flag("hostPID"),
         host_ipc: flag("hostIPC"),
@@ -191,11 +227,12 @@ fn workload(
         seccomp_profile: seccomp_type(pod_ctx),
         containers: Vec::new(),
     };
-    let mut cursor = kind_line;
+    let mut cursor = kind_pos.line;
     for (key, init) in [("initContainers", true), ("containers", false)] {
         if let Some(Value::Sequence(list)) = spec.get(key) {
-            for c in list {
-                let container = container(c, init, doc, &mut cursor);
+            for (i, c) in list.iter().enumerate() {
+                let c_at = spec_at.get(key).item(i);
+                let container = container((c, c_at), init, doc, &mut cursor);
                 w.containers.push(container);
             }
         }
@@ -218,16 +255,24 @@ fn host_paths(spec: &Value) -> Vec<String> {
         .collect()
 }
 
-fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Container {
+fn container(
+    (c, c_at): (&Value, Option<At<'_>>),
+    init: bool,
+    doc: &DocLines<'_>,
+    cursor: &mut u32,
+) -> Container {
     let image = c
         .get("image")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    let line = doc.find("image", &image, *cursor);
-    if line > 0 {
-        *cursor = line;
+    let found = doc.find("image", &image, *cursor);
+    if found > 0 {
+        *cursor = found;
     }
+    // Its `image:` key, or the container's entry when it has none.
+    let pos = doc.pos(c_at.get("image").or(c_at), found);
+    let line = pos.line;
     let ctx = c.get("securityContext");
     let ctx_bool = |k: &str| ctx.and_then(|x| x.get(k)).and_then(Value::as_bool);
     let capabilities = |list: &str| {
@@ -251,6 +296,7 @@ fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Con
         image,
         init,
         line,
+        column: pos.column(),
         privileged: ctx_bool("privileged"),
         allow_privilege_escalation: ctx_bool("allowPrivilegeEscalation"),
         run_as_non_root: ctx_bool("runAsNonRoot"),
@@ -260,7 +306,7 @@ fn container(c: &Value, init: bool, doc: &DocLines<'_>, cursor: &mut u32) -> Con
         capabilities_drop: capabilities("drop"),
         seccomp_profile: seccomp_type(ctx),
         host_ports: host_ports(c),
-        env: env_vars(c, doc, line),
+        env: env_vars((c, c_at), doc, line),
     }
 }
 
@@ -284,20 +330,22 @@ fn host_ports(c: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn env_vars(c: &Value, doc: &DocLines<'_>, from: u32) -> Vec<EnvVar> {
+fn env_vars((c, c_at): (&Value, Option<At<'_>>), doc: &DocLines<'_>, from: u32) -> Vec<EnvVar> {
     let Some(Value::Sequence(env)) = c.get("env") else {
         return Vec::new();
     };
     let mut cursor = from;
     env.iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let name = e
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned();
-            let line = doc.find("name", &name, cursor);
-            cursor = cursor.max(line);
+            let found = doc.find("name", &name, cursor);
+            cursor = cursor.max(found);
+            let pos = doc.pos(c_at.get("env").item(i).get("name"), found);
             let source = if let Some(value) = e.get("value") {
                 let non_empty = value.as_str().is_none_or(|s| !s.trim().is_empty());
                 EnvSource::Literal {
@@ -312,7 +360,12 @@ fn env_vars(c: &Value, doc: &DocLines<'_>, from: u32) -> Vec<EnvVar> {
             } else {
                 EnvSource::Other
             };
-            EnvVar { name, source, line }
+            EnvVar {
+                name,
+                source,
+                line: pos.line,
+                column: pos.column(),
+            }
         })
         .collect()
 }
@@ -385,7 +438,10 @@ spec:
         assert_eq!(ws.len(), 2);
         let api = &ws[0];
         assert_eq!(api.subject(), "prod/Deployment/api");
-        assert_eq!(api.location, Some(Location::file("k8s/app.yaml", 7)));
+        assert_eq!(
+            api.location,
+            Some(Location::file_at("k8s/app.yaml", 7, Some(1)))
+        );
         assert!(api.host_network);
         assert_eq!(api.host_path_volumes, vec!["docker: /var/run/docker.sock"]);
         assert_eq!(api.run_as_non_root, Some(true));
@@ -395,15 +451,65 @@ spec:
             .map(|c| (c.name.as_str(), c.init, c.line))
             .collect();
         assert_eq!(names, vec![("migrate", true, 23), ("api", false, 26)]);
+        assert_eq!(api.containers[1].column, Some(11));
         let c = &api.containers[1];
         assert_eq!(c.privileged, Some(true));
         assert_eq!(c.capabilities_add, vec!["NET_ADMIN"]);
         assert_eq!(c.env[0].source, EnvSource::Literal { secret_like: true });
-        assert_eq!(c.env[0].line, 32);
+        assert_eq!((c.env[0].line, c.env[0].column), (32, Some(15)));
+        assert_eq!((c.env[2].line, c.env[2].column), (37, Some(15)));
         assert!(matches!(c.env[1].source, EnvSource::SecretRef { .. }));
         assert_eq!(c.env[2].source, EnvSource::Literal { secret_like: false });
         assert_eq!(ws[1].subject(), "default/CronJob/nightly");
         assert_eq!(ws[1].containers[0].image, "busybox:1.36");
+    }
+
+    #[test]
+    fn flow_style_manifests_and_lists_get_their_own_lines_and_columns() {
+        let text = "kind: ConfigMap\napiVersion: v1\n---\n# a flow-style Pod\n{apiVersion: v1, kind: Pod, metadata: {name: p},\n spec: {containers: [{name: a, image: 'x:1', env: [{name: TOKEN, value: s}]},\n   {name: b, image: y:2}]}}\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {containers: [{image: z:3}]}}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: r}\n  spec:\n    containers:\n    - image: z:3\n";
+        let ws = parse("k8s/flow.yaml", text).unwrap();
+        let at = |w: &Workload| match &w.location {
+            Some(Location::File { line, column, .. }) => (*line, *column),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(ws.len(), 3);
+        assert_eq!(at(&ws[0]), (5, Some(18)));
+        let c: Vec<_> = ws[0]
+            .containers
+            .iter()
+            .map(|c| (c.line, c.column))
+            .collect();
+        assert_eq!(c, [(6, Some(32)), (7, Some(14))]);
+        assert_eq!(
+            (
+                ws[0].containers[0].env[0].line,
+                ws[0].containers[0].env[0].column
+            ),
+            (6, Some(53))
+        );
+        // List items: each its own `kind:` (the text search found the first for both).
+        assert_eq!(at(&ws[1]), (12, Some(20)));
+        assert_eq!(
+            (ws[1].containers[0].line, ws[1].containers[0].column),
+            (12, Some(73))
+        );
+        assert_eq!(at(&ws[2]), (14, Some(3)));
+        assert_eq!(
+            (ws[2].containers[0].line, ws[2].containers[0].column),
+            (18, Some(7))
+        );
+    }
+
+    #[test]
+    fn containers_shared_through_an_anchor_point_at_the_anchored_text() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: &c\n    - name: app\n      image: x:1\n  initContainers: *c\n";
+        let ws = parse("k8s/alias.yaml", text).unwrap();
+        let c: Vec<_> = ws[0]
+            .containers
+            .iter()
+            .map(|c| (c.init, c.line, c.column))
+            .collect();
+        assert_eq!(c, [(true, 7, Some(7)), (false, 7, Some(7))]);
     }
 
     #[test]

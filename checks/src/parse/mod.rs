@@ -10,6 +10,7 @@ mod lines;
 pub mod lockfile;
 pub mod manifest;
 pub mod nesting;
+pub mod positions;
 pub mod sbom;
 pub mod shell;
 pub mod sql;

@@ -3,14 +3,34 @@
 use serde_norway::Value;
 
 use super::LineIndex;
+use super::positions::{At, Pos, Positions, Walk};
 use crate::facts::repo::{ActionInputs, Condition, Located, Workflow, WorkflowKind};
 use crate::redact::ParseError;
+
+/// Where a value was read: its key's position from the positional parser, else (when that
+/// parser rejected the file) the line the text search finds, without a column.
+struct Where<'a> {
+    lines: LineIndex<'a>,
+}
+
+impl Where<'_> {
+    fn of(&mut self, at: Option<At<'_>>, key: &str, value: &str) -> Pos {
+        // Always advanced, so the fallback keeps its document order.
+        let line = self.lines.next(key, value);
+        match at {
+            Some(at) => at.pos(),
+            None => Pos { line, column: 0 },
+        }
+    }
+}
 
 pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     let doc: Value = serde_norway::from_str(text).map_err(|e| ParseError::yaml(&e).to_string())?;
     let Value::Mapping(root) = &doc else {
         return Err("not a YAML mapping at the top level".to_owned());
     };
+    let positions = Positions::parse(text);
+    let at = positions.as_ref().and_then(|p| p.doc(0));
     // The file name, not a suffix (`release-action.yml` is a workflow), ignoring case as
     // `classify` does.
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -24,31 +44,35 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
         },
         ..Workflow::default()
     };
-    let mut lines = LineIndex::new(text);
+    let mut lines = Where {
+        lines: LineIndex::new(text),
+    };
     if let Some(on) = root.get("on") {
         wf.triggers = trigger_names(on);
     }
     if is_action {
         if let Some(steps) = root.get("runs").and_then(|r| r.get("steps")) {
-            collect_steps(steps, None, &mut wf, &mut lines);
+            let steps_at = at.get("runs").get("steps");
+            collect_steps(steps, steps_at, None, &mut wf, &mut lines);
         }
         return Ok(wf);
     }
     let Some(Value::Mapping(jobs)) = root.get("jobs") else {
         return Ok(wf);
     };
-    for job in jobs.values() {
+    let jobs_at = at.get("jobs");
+    for (i, job) in jobs.values().enumerate() {
+        let job_at = jobs_at.entry(i);
         let job_if = condition_of(job);
         if let Some(uses) = job.get("uses").and_then(Value::as_str) {
-            push(&mut wf.uses, &mut lines, "uses", uses);
-            let line = wf.uses.last().map_or(0, |u| u.line);
-            guard(&mut wf, line, job_if.as_deref(), None);
+            let pos = push(&mut wf.uses, &mut lines, job_at.get("uses"), "uses", uses);
+            guard(&mut wf, pos.line, job_if.as_deref(), None);
             // A reusable workflow's `with:` inputs, like a step's.
             if let Some(Value::Mapping(with)) = job.get("with") {
-                let line = wf.uses.last().map_or(0, |u| u.line);
                 wf.action_inputs.push(ActionInputs {
                     uses: uses.to_owned(),
-                    line,
+                    line: pos.line,
+                    column: pos.column(),
                     with: scalar_inputs(with),
                 });
             }
@@ -56,17 +80,39 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
         if let Some(container) = job.get("container")
             && let Some(image) = image_of(container)
         {
-            push(&mut wf.images, &mut lines, key_for(container), image);
+            let image_at = match container {
+                Value::String(_) => job_at.get("container"),
+                _ => job_at.get("container").get("image"),
+            };
+            push(
+                &mut wf.images,
+                &mut lines,
+                image_at,
+                key_for(container),
+                image,
+            );
         }
         if let Some(Value::Mapping(services)) = job.get("services") {
-            for service in services.values() {
+            for (j, service) in services.values().enumerate() {
                 if let Some(image) = image_of(service) {
-                    push(&mut wf.images, &mut lines, key_for(service), image);
+                    let service_at = job_at.get("services").entry(j);
+                    let image_at = match service {
+                        Value::String(_) => service_at,
+                        _ => service_at.get("image"),
+                    };
+                    push(
+                        &mut wf.images,
+                        &mut lines,
+                        image_at,
+                        key_for(service),
+                        image,
+                    );
                 }
             }
         }
         if let Some(steps) = job.get("steps") {
-            collect_steps(steps, job_if.as_deref(), &mut wf, &mut lines);
+            let steps_at = job_at.get("steps");
+            collect_steps(steps, steps_at, job_if.as_deref(), &mut wf, &mut lines);
         }
     }
     Ok(wf)
@@ -95,34 +141,37 @@ fn guard(wf: &mut Workflow, line: u32, job_if: Option<&str>, step_if: Option<&st
 
 fn collect_steps(
     steps: &Value,
+    steps_at: Option<At<'_>>,
     job_if: Option<&str>,
     wf: &mut Workflow,
-    lines: &mut LineIndex<'_>,
+    lines: &mut Where<'_>,
 ) {
     let Value::Sequence(steps) = steps else {
         return;
     };
-    for step in steps {
+    for (i, step) in steps.iter().enumerate() {
+        let step_at = steps_at.item(i);
         let step_if = condition_of(step);
         if let Some(uses) = step.get("uses").and_then(Value::as_str) {
-            push(&mut wf.uses, lines, "uses", uses);
-            let line = wf.uses.last().map_or(0, |u| u.line);
-            guard(wf, line, job_if, step_if.as_deref());
+            let pos = push(&mut wf.uses, lines, step_at.get("uses"), "uses", uses);
+            guard(wf, pos.line, job_if, step_if.as_deref());
             if let Some(Value::Mapping(with)) = step.get("with") {
                 wf.action_inputs.push(ActionInputs {
                     uses: uses.to_owned(),
-                    line,
+                    line: pos.line,
+                    column: pos.column(),
                     with: scalar_inputs(with),
                 });
             }
         }
         if let Some(run) = step.get("run").and_then(Value::as_str) {
-            let line = lines.next("run", "");
+            let pos = lines.of(step_at.get("run"), "run", "");
             wf.runs.push(Located {
                 value: run.to_owned(),
-                line,
+                line: pos.line,
+                column: pos.column(),
             });
-            guard(wf, line, job_if, step_if.as_deref());
+            guard(wf, pos.line, job_if, step_if.as_deref());
         }
     }
 }
@@ -149,12 +198,20 @@ fn scalar_inputs(with: &serde_norway::Mapping) -> std::collections::BTreeMap<Str
     out
 }
 
-fn push(into: &mut Vec<Located>, lines: &mut LineIndex<'_>, key: &str, value: &str) {
-    let line = lines.next(key, value);
+fn push(
+    into: &mut Vec<Located>,
+    lines: &mut Where<'_>,
+    at: Option<At<'_>>,
+    key: &str,
+    value: &str,
+) -> Pos {
+    let pos = lines.of(at, key, value);
     into.push(Located {
         value: value.to_owned(),
-        line,
+        line: pos.line,
+        column: pos.column(),
     });
+    pos
 }
 
 /// `container: node:20` or `container: {image: node:20}`.
@@ -288,6 +345,64 @@ jobs:
         assert_eq!(build.input("push"), Some("true"));
         assert_eq!(build.input("provenance"), Some("mode=max"));
         assert!(!serde_json::to_string(&wf).unwrap().contains("hunter2"));
+    }
+
+    #[test]
+    fn block_style_gets_the_key_columns() {
+        let wf = parse(".github/workflows/ci.yml", CI).unwrap();
+        let at: Vec<_> = wf.uses.iter().map(|u| (u.line, u.column)).collect();
+        assert_eq!(at, [(15, Some(9)), (17, Some(9)), (19, Some(5))]);
+        assert_eq!((wf.runs[0].line, wf.runs[0].column), (16, Some(9)));
+        let images: Vec<_> = wf.images.iter().map(|u| (u.line, u.column)).collect();
+        assert_eq!(images, [(10, Some(7)), (13, Some(9))]);
+    }
+
+    #[test]
+    fn flow_style_workflows_get_their_lines_and_columns() {
+        let text = "on: push\njobs: {build: {runs-on: x, container: 'node:20',\n  steps: [{uses: actions/checkout@v4}, {run: make}, {uses: docker/login-action@v3, with: {username: u}}]},\n  call: {uses: o/r/.github/workflows/w.yml@main}}\n";
+        let wf = parse(".github/workflows/flow.yml", text).unwrap();
+        let uses: Vec<_> = wf
+            .uses
+            .iter()
+            .map(|u| (u.value.as_str(), u.line, u.column))
+            .collect();
+        assert_eq!(
+            uses,
+            [
+                ("actions/checkout@v4", 3, Some(12)),
+                ("docker/login-action@v3", 3, Some(54)),
+                ("o/r/.github/workflows/w.yml@main", 4, Some(10)),
+            ]
+        );
+        assert_eq!((wf.runs[0].line, wf.runs[0].column), (3, Some(41)));
+        assert_eq!((wf.images[0].line, wf.images[0].column), (2, Some(28)));
+        assert_eq!(
+            (wf.action_inputs[0].line, wf.action_inputs[0].column),
+            (3, Some(54))
+        );
+    }
+
+    #[test]
+    fn steps_shared_through_an_anchor_point_at_the_anchored_text() {
+        let text = "on: push\njobs:\n  a:\n    steps: &s\n      - uses: actions/checkout@v4\n  b:\n    steps: *s\n";
+        let wf = parse(".github/workflows/alias.yml", text).unwrap();
+        let at: Vec<_> = wf.uses.iter().map(|u| (u.line, u.column)).collect();
+        assert_eq!(at, [(5, Some(9)), (5, Some(9))]);
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_not_expanded() {
+        use std::fmt::Write as _;
+        let mut text = String::from("on: push\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            let refs = vec![format!("*x{p}"); 10].join(", ");
+            let _ = writeln!(text, "x{i}: &x{i} [{refs}]");
+        }
+        text.push_str("jobs: {a: {steps: *x9}}\n");
+        let started = std::time::Instant::now();
+        assert!(parse(".github/workflows/bomb.yml", &text).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub(crate) fn kube_faults(cx: &Context<'_>, out: &mut Findings) {
         if let Some(cause) = &cluster.error {
             out.error(
                 uri.clone(),
-                Location::resource(uri.clone()),
+                Location::k8s(&cluster.context, ""),
                 format!(
                     "Kubernetes target `{}` ({uri}) could not be read: {cause}",
                     cluster.target
@@ -103,7 +103,7 @@ pub(crate) fn kube_faults(cx: &Context<'_>, out: &mut Findings) {
             };
             out.error(
                 subject.clone(),
-                Location::resource(subject),
+                Location::k8s(&cluster.context, &format!("{namespace}/{}", fault.kind)),
                 format!(
                     "{}s {scope} of {uri} could not be listed: {}",
                     fault.kind, fault.cause
@@ -252,6 +252,7 @@ pub(crate) fn repo_with_unreadable_script(
                 runs: vec![Located {
                     value: format!("echo {}\n{command}\n", "x".repeat(300 * 1024)),
                     line,
+                    column: None,
                 }],
                 ..Workflow::default()
             }],

@@ -70,10 +70,13 @@ fn level(severity: Severity) -> Level {
 
 fn annotation(f: &ReportFinding, level: Level) -> String {
     let mut props = Vec::new();
-    if let Location::File { path, line } = &f.location {
+    if let Location::File { path, line, column } = &f.location {
         props.push(format!("file={}", property(path)));
         if *line > 0 {
             props.push(format!("line={line}"));
+            if let Some(column) = column {
+                props.push(format!("col={column}"));
+            }
         }
     }
     let verdict = if f.status == FindingStatus::Error {
@@ -155,7 +158,7 @@ mod tests {
         assert!(lines[0].ends_with("[postgres://127.0.0.1:5432/app/public.orders]"));
         assert_eq!(
             lines[1],
-            "::error file=.github/workflows/ci.yml,line=11,title=vouch gha-action-pinned (high) failed::\
+            "::error file=.github/workflows/ci.yml,line=11,col=15,title=vouch gha-action-pinned (high) failed::\
              actions/setup-node@v4: pinned to tag `v4`, which can be moved | not a commit SHA"
         );
         assert!(

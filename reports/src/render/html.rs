@@ -8,7 +8,8 @@
 //! - `json VALUE`: VALUE as pretty-printed JSON (escaped like any other text).
 //! - `source_of LOCATION`: where a finding was judged: `repo` for a file location, otherwise
 //!   the URI scheme (`postgres`, `tls`, `oci`, `arn`…).
-//! - `location LOCATION`: `path:line` (`path` when line is 0) or the URI.
+//! - `location LOCATION`: `path:line`, `path:line:column` where the column is known (`path`
+//!   when line is 0), or the URI.
 //! - `control_count CONTROLS STATUS`: how many of CONTROLS have STATUS (the coverage summary).
 //! - `table_classes FINDINGS`: the PostgreSQL table classification read from the
 //!   `pg-table-classified` findings (see [`crate::classification`]): per database,
@@ -105,7 +106,10 @@ fn source_of_location(loc: &Value) -> String {
 fn location_text(loc: &Value) -> String {
     if let Some(path) = loc.get("path").and_then(Value::as_str) {
         return match loc.get("line").and_then(Value::as_u64) {
-            Some(line) if line > 0 => format!("{path}:{line}"),
+            Some(line) if line > 0 => match loc.get("column").and_then(Value::as_u64) {
+                Some(column) => format!("{path}:{line}:{column}"),
+                None => format!("{path}:{line}"),
+            },
             _ => path.to_owned(),
         };
     }
@@ -242,6 +246,16 @@ mod tests {
             "the omission is said"
         );
         assert!(html.contains(&format!("data-count=\"total\">{total}<")));
+    }
+
+    #[test]
+    fn file_locations_print_the_column_when_known() {
+        let loc = serde_json::to_value(Location::file_at("ci.yml", 3, Some(9))).unwrap();
+        assert_eq!(location_text(&loc), "ci.yml:3:9");
+        let loc = serde_json::to_value(Location::file("ci.yml", 3)).unwrap();
+        assert_eq!(location_text(&loc), "ci.yml:3");
+        let loc = serde_json::to_value(Location::file("ci.yml", 0)).unwrap();
+        assert_eq!(location_text(&loc), "ci.yml");
     }
 
     #[test]

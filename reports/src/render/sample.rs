@@ -79,14 +79,17 @@ pub fn sample_report() -> Report {
         "pinned to a full commit SHA",
         Location::file(".github/workflows/ci.yml", 7),
     );
-    pass.related = vec![Location::file(".github/workflows/release.yml", 12)];
+    pass.related = vec![checks::Related::new(
+        Location::file_at(".github/workflows/release.yml", 12, Some(15)),
+        "the same subject, also here",
+    )];
     let fail = finding(
         gha,
         FindingStatus::Fail,
         Severity::High,
         "actions/setup-node@v4",
         "pinned to tag `v4`, which can be moved | not a commit SHA",
-        Location::file(".github/workflows/ci.yml", 11),
+        Location::file_at(".github/workflows/ci.yml", 11, Some(15)),
     );
     let error = finding(
         gha,

@@ -320,7 +320,13 @@ fn result(f: &ReportFinding, rule_index: Option<usize>) -> Value {
             .iter()
             .take(MAX_RELATED_LOCATIONS - 1)
             .enumerate()
-            .map(|(i, l)| location(l, Some(i)))
+            .map(|(i, r)| {
+                let mut loc = location(&r.location, Some(i));
+                if let Some(note) = &r.note {
+                    loc["message"] = json!({ "text": note });
+                }
+                loc
+            })
             .collect();
         r.insert("relatedLocations".into(), json!(related));
     }
@@ -441,7 +447,7 @@ fn message_text(f: &ReportFinding) -> String {
 
 fn location(l: &Location, id: Option<usize>) -> Value {
     let mut loc = match l {
-        Location::File { path, line } => {
+        Location::File { path, line, column } => {
             let mut physical = json!({
                 "artifactLocation": {
                     "uri": utf8_percent_encode(path, PATH_ESCAPES).to_string(),
@@ -449,7 +455,10 @@ fn location(l: &Location, id: Option<usize>) -> Value {
                 },
             });
             if *line > 0 {
-                physical["region"] = json!({ "startLine": line });
+                physical["region"] = match column {
+                    Some(column) => json!({ "startLine": line, "startColumn": column }),
+                    None => json!({ "startLine": line }),
+                };
             }
             json!({ "physicalLocation": physical })
         }
@@ -536,6 +545,39 @@ mod tests {
     #[test]
     fn every_status_and_location_shape_validates_against_the_schema() {
         assert_valid_sarif(&sample_sarif());
+    }
+
+    #[test]
+    fn columns_and_related_notes_reach_the_sarif() {
+        let doc = sample_sarif();
+        let results = all_results(&doc);
+        let failed = results
+            .iter()
+            .find(|r| {
+                r["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("actions/setup-node")
+            })
+            .unwrap();
+        let region = &failed["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+            (Some(11), Some(15))
+        );
+        let related = results
+            .iter()
+            .find_map(|r| r["relatedLocations"].as_array())
+            .expect("the sample keeps a related location");
+        assert_eq!(related[0]["message"]["text"], "the same subject, also here");
+        assert_eq!(related[0]["physicalLocation"]["region"]["startColumn"], 15);
+        // Without a column, no startColumn (SARIF's default would be column 1).
+        let no_column = results
+            .iter()
+            .filter_map(|r| r["locations"][0]["physicalLocation"]["region"].as_object())
+            .find(|region| region["startLine"] == 7)
+            .unwrap();
+        assert!(!no_column.contains_key("startColumn"));
     }
 
     #[test]

@@ -27,21 +27,19 @@ pub(super) fn unresolved(reference: &str, used_by: Vec<String>, error: String) -
 fn unresolved_uri(reference: &str) -> String {
     match reference.parse::<oci_client::Reference>() {
         Ok(r) => match (r.digest(), r.tag()) {
-            (Some(digest), _) => format!("oci://{}/{}@{digest}", r.registry(), r.repository()),
-            (None, tag) => format!(
-                "oci://{}/{}:{}",
-                r.registry(),
-                r.repository(),
-                tag.unwrap_or("latest")
-            ),
+            (Some(digest), _) => checks::Location::oci(r.registry(), r.repository(), digest),
+            (None, tag) => {
+                checks::Location::oci_tag(r.registry(), r.repository(), tag.unwrap_or("latest"))
+            }
         },
-        Err(_) => format!("oci://{reference}"),
+        Err(_) => checks::Location::oci_reference(reference),
     }
+    .into_anchor()
 }
 
 #[cfg(not(feature = "image"))]
 fn unresolved_uri(reference: &str) -> String {
-    format!("oci://{reference}")
+    checks::Location::oci_reference(reference).into_anchor()
 }
 
 #[cfg(feature = "image")]
@@ -110,10 +108,7 @@ mod live {
 
     impl Subject {
         fn uri(&self) -> String {
-            format!(
-                "oci://{}/{}@{}",
-                self.registry, self.repository, self.digest
-            )
+            checks::Location::oci(&self.registry, &self.repository, &self.digest).into_anchor()
         }
 
         /// The cosign tag (`sha256-<hex>.sig`) next to the image.

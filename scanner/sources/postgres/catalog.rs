@@ -52,7 +52,7 @@ pub async fn tables(client: &Session, uri: &str) -> Res<Tables> {
     for row in rows {
         let (schema, name): (String, String) = (row.get(1), row.get(2));
         let qualified = format!("{schema}.{name}");
-        let location = Location::resource(format!("{uri}/{qualified}"));
+        let location = Location::postgres(uri, Some(&qualified));
         if row.get::<_, bool>(6) {
             partitions.push(PartitionInfo {
                 table: qualified.clone(),
@@ -252,7 +252,7 @@ pub async fn functions(client: &Session, uri: &str) -> Res<Vec<Function>> {
                 .into_iter()
                 .find_map(|c| c.strip_prefix("search_path=").map(str::to_owned));
             Function {
-                location: Location::resource(format!("{uri}/function/{schema}.{name}")),
+                location: Location::postgres(uri, Some(&format!("function/{schema}.{name}"))),
                 schema,
                 name,
                 security_definer: row.get(2),
@@ -279,7 +279,7 @@ pub async fn roles(client: &Session, uri: &str) -> Res<Vec<Role>> {
         .map(|row| {
             let name: String = row.get(0);
             Role {
-                location: Location::resource(format!("{uri}/role/{name}")),
+                location: Location::postgres(uri, Some(&format!("role/{name}"))),
                 name,
                 superuser: row.get(1),
                 bypassrls: row.get(2),
@@ -343,7 +343,7 @@ pub async fn schema_privileges(client: &Session, uri: &str, roles: &[String]) ->
             Grant {
                 grantee: row.get(1),
                 privilege: row.get(2),
-                location: Location::resource(format!("{uri}/{schema}")),
+                location: Location::postgres(uri, Some(&schema)),
                 object: Some(schema),
             }
         })
@@ -409,7 +409,7 @@ pub async fn passwords(client: &Session, uri: &str) -> Res<Vec<RolePassword>> {
         .map(|r| {
             let role: String = r.get(0);
             RolePassword {
-                location: Location::resource(format!("{uri}/role/{role}")),
+                location: Location::postgres(uri, Some(&format!("role/{role}"))),
                 role,
                 login: r.get(1),
                 method: r.get(2),

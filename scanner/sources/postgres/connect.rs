@@ -147,7 +147,7 @@ fn resource_uri(config: &Config) -> String {
         .get_dbname()
         .or(config.get_user())
         .unwrap_or("postgres");
-    format!("postgres://{host}:{port}/{db}")
+    checks::Location::postgres_database(&host, port, db).into_anchor()
 }
 
 fn after_last_at(host: &str) -> &str {

@@ -31,10 +31,13 @@ fn regions_of<'a>(account: &'a Account, out: &mut Findings) -> Vec<&'a EdgeRegio
             Some(edge) => found.push(edge),
             None => out.error(
                 format!("{}/{}/edge", account.account_id, region.name),
-                Location::resource(format!(
-                    "arn:{}:elasticloadbalancing:{}:{}:*",
-                    account.partition, region.name, account.account_id
-                )),
+                Location::aws(
+                    &account.partition,
+                    "elasticloadbalancing",
+                    &region.name,
+                    &account.account_id,
+                    "*",
+                ),
                 format!(
                     "load balancers, web ACLs and ECR repositories of {} in account {} were not collected",
                     region.name, account.account_id
@@ -82,10 +85,13 @@ pub(crate) fn listed<'a, T>(
     if let Some(cause) = listing.failure() {
         out.error(
             format!("{}/{region}/{service}", account.account_id),
-            Location::resource(format!(
-                "arn:{}:{service}:{region}:{}:*",
-                account.partition, account.account_id
-            )),
+            Location::aws(
+                &account.partition,
+                service,
+                region,
+                &account.account_id,
+                "*",
+            ),
             format!(
                 "{what}{} of account {} could not be listed: {cause}",
                 if region == "global" {
@@ -118,7 +124,7 @@ pub(crate) fn read_or_error<'a, T>(
     };
     out.error(
         subject.to_owned(),
-        Location::resource(arn.to_owned()),
+        Location::arn(arn.to_owned()),
         format!("{what} of {subject} could not be read: {cause}"),
         evidence(json!({ "subject": subject, "error": cause }), call),
     );

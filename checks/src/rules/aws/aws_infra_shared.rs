@@ -17,10 +17,13 @@ pub(crate) fn region_subject(account: &Account, region: &str) -> String {
 /// A wildcard ARN naming a service's resources in one region of the account (the location of
 /// a region-wide finding).
 pub(crate) fn region_arn(account: &Account, service: &str, region: &str, rest: &str) -> Location {
-    Location::resource(format!(
-        "arn:{}:{service}:{region}:{}:{rest}",
-        account.partition, account.account_id
-    ))
+    Location::aws(
+        &account.partition,
+        service,
+        region,
+        &account.account_id,
+        rest,
+    )
 }
 
 /// Every audited region (the regions the account was read in) of every readable account, with

@@ -39,10 +39,13 @@ pub(crate) fn listing_error<T>(
     };
     out.error(
         format!("{}/{region}", account.account_id),
-        Location::resource(format!(
-            "arn:{}:{service}:{region}:{}:*",
-            account.partition, account.account_id
-        )),
+        Location::aws(
+            &account.partition,
+            service,
+            region,
+            &account.account_id,
+            "*",
+        ),
         format!(
             "{what} in {region} of account {} could not be listed: {cause}",
             account.account_id
@@ -76,7 +79,7 @@ impl Db<'_> {
         }
     }
     pub(crate) fn location(&self) -> Location {
-        Location::resource(match self {
+        Location::arn(match self {
             Db::Instance(i) => i.arn.clone(),
             Db::Cluster(c) => c.arn.clone(),
         })
@@ -173,7 +176,7 @@ pub(crate) fn buckets<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Acco
         if let Some(cause) = account.s3.buckets.failure() {
             out.error(
                 format!("{}/s3", account.account_id),
-                Location::resource(format!("arn:{}:s3:::*", account.partition)),
+                Location::aws(&account.partition, "s3", "", "", "*"),
                 format!(
                     "the buckets of account {} could not be listed: {cause}",
                     account.account_id

@@ -108,10 +108,13 @@ pub(crate) fn all_management_events(selectors: &EventSelectors) -> bool {
 
 fn judge(account: &Account, out: &mut Findings) {
     let subject = account.account_id.clone();
-    let any_trail = Location::resource(format!(
-        "arn:{}:cloudtrail:{}:{}:trail/*",
-        account.partition, account.infra.trail_region, account.account_id
-    ));
+    let any_trail = Location::aws(
+        &account.partition,
+        "cloudtrail",
+        &account.infra.trail_region,
+        &account.account_id,
+        "trail/*",
+    );
     let trails = &account.infra.trails;
     if let Some(cause) = trails.failure() {
         return out.error(

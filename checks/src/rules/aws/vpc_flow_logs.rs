@@ -94,10 +94,13 @@ fn unknown_vpc(db: &DbInstance, out: &mut Findings) {
 }
 
 fn judge(account: &Account, infra: &InfraRegion, vpc: &str, dbs: &[&str], out: &mut Findings) {
-    let at = Location::resource(format!(
-        "arn:{}:ec2:{}:{}:vpc/{vpc}",
-        account.partition, infra.name, account.account_id
-    ));
+    let at = Location::aws(
+        &account.partition,
+        "ec2",
+        &infra.name,
+        &account.account_id,
+        &format!("vpc/{vpc}"),
+    );
     let logs: Vec<_> = infra
         .flow_logs
         .items

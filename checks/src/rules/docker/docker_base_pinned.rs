@@ -53,6 +53,7 @@ impl Check for DockerBasePinned {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
+        out.relate_as("the same image, also pulled here");
         for df in &repo.dockerfiles {
             for (index, stage) in df.stages.iter().enumerate() {
                 if df.earlier_stage(index).is_none() {

@@ -534,6 +534,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            column: None,
         }
     }
 
@@ -610,6 +611,7 @@ mod tests {
                 value: "docker build -t ghcr.io/acme/api:${{ github.sha }} -t acme/api:dev ."
                     .to_owned(),
                 line: 4,
+                column: None,
             }],
             action_inputs: vec![step(
                 "docker/build-push-action@v6",

@@ -449,6 +449,7 @@ mod tests {
                 runs: vec![Located {
                     value: "docker build -f test/Dockerfile -t x .".to_owned(),
                     line: 9,
+                    column: None,
                 }],
                 ..Workflow::default()
             }],
@@ -478,6 +479,7 @@ mod tests {
                 runs: vec![Located {
                     value: script,
                     line: 9,
+                    column: None,
                 }],
                 ..Workflow::default()
             }],
@@ -507,6 +509,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            column: None,
         };
         let repo = |inputs: Vec<ActionInputs>| RepoFacts {
             workflows: vec![Workflow {

@@ -31,7 +31,7 @@ pub(crate) fn https_response_or_error<'a>(
         Err(why) => {
             out.error(
                 ep.subject(),
-                Location::resource(ep.url.clone()),
+                Location::url(ep.url.clone()),
                 why,
                 json!({ "url": ep.url, "https": ep.https }),
             );

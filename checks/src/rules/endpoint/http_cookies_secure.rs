@@ -44,7 +44,7 @@ impl Check for HttpCookiesSecure {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {
-            let location = Location::resource(ep.url.clone());
+            let location = Location::url(ep.url.clone());
             let pages = match fetched_pages(ep) {
                 Ok(p) => p,
                 Err(why) => {

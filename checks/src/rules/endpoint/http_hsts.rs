@@ -44,7 +44,7 @@ impl Check for HttpHsts {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {
-            let location = Location::resource(ep.url.clone());
+            let location = Location::url(ep.url.clone());
             let Some(fetch) = https_response_or_error(ep, out) else {
                 continue;
             };

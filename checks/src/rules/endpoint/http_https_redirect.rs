@@ -46,7 +46,7 @@ impl Check for HttpHttpsRedirect {
                 .http_redirect
                 .as_ref()
                 .map_or_else(|| ep.url.clone(), |f| f.url.clone());
-            let location = Location::resource(url);
+            let location = Location::url(url);
             if let Some(plain) = refused_plain_http(ep) {
                 out.pass(
                     ep.subject(),

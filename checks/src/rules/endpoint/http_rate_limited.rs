@@ -90,7 +90,7 @@ fn not_probed(ep: &Endpoint, claim: &RateLimitClaim, out: &mut Findings) {
         .unwrap_or("the rate-limit probe was not run");
     out.error(
         ep.subject(),
-        Location::resource(ep.url.clone()),
+        Location::url(ep.url.clone()),
         format!(
             "the rate limit of {} on {} was not probed: {cause}",
             claim.path, ep.url
@@ -100,7 +100,7 @@ fn not_probed(ep: &Endpoint, claim: &RateLimitClaim, out: &mut Findings) {
 }
 
 fn judge(ep: &Endpoint, probe: &RateLimitProbe, out: &mut Findings) {
-    let location = Location::resource(probe.url.clone());
+    let location = Location::url(probe.url.clone());
     let evidence = json!({ "probe": probe });
     match verdict(probe) {
         Verdict::Pass(m) => out.pass(ep.subject(), location, m, evidence),

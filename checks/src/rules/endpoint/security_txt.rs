@@ -50,7 +50,7 @@ impl Check for SecurityTxtPublished {
                 .security_txt
                 .as_ref()
                 .map_or_else(|| ep.url.clone(), |s| s.fetch.url.clone());
-            let location = Location::resource(url);
+            let location = Location::url(url);
             let fetched = ep.security_txt.as_ref().map(|s| &s.fetch);
             if let Err(why) = response(ep, fetched, "GET") {
                 let evidence = json!({ "url": ep.url, "security_txt": ep.security_txt });

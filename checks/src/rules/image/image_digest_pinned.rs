@@ -47,6 +47,7 @@ impl Check for ImageDigestPinned {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
         kube_faults(cx, out);
+        out.relate_as("the same image, also used here");
         for w in workloads(cx) {
             for c in &w.containers {
                 if c.image.is_empty() {

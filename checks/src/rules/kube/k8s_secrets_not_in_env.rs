@@ -59,8 +59,10 @@ impl Check for K8sSecretsNotInEnv {
                     }
                 }
             }
-            let at = |line: u32| match w.location_or_uri() {
-                Location::File { path, .. } if line > 0 => Location::file(path, line),
+            let at = |e: &crate::facts::kube::EnvVar| match w.location_or_uri() {
+                Location::File { path, .. } if e.line > 0 => {
+                    Location::file_at(path, e.line, e.column)
+                }
                 other => other,
             };
             let names = |list: &[(_, &crate::facts::kube::EnvVar)]| {
@@ -70,7 +72,7 @@ impl Check for K8sSecretsNotInEnv {
             if let Some((c, e)) = literal.first() {
                 out.fail(
                     w.subject(),
-                    at(e.line),
+                    at(e),
                     format!(
                         "container {} sets {} as a literal value in the {} (value redacted)",
                         c.name,
@@ -84,7 +86,7 @@ impl Check for K8sSecretsNotInEnv {
                     Status::Fail,
                     Severity::Info,
                     w.subject(),
-                    at(e.line),
+                    at(e),
                     format!("container {} receives secret(s) {} as environment variables; mounting them as files is preferred", c.name, names(&referenced).join(", ")),
                     evidence,
                 );

@@ -260,5 +260,5 @@ fn report(
     });
     let at = first.decided_at.clone();
     out.fail(subject, at, msg.clone(), evidence.clone());
-    out.fail(subject, live_at.clone(), msg, evidence);
+    out.relate(subject, live_at.clone(), "the live resource that differs");
 }

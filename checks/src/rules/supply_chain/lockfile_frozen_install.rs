@@ -856,6 +856,7 @@ mod tests {
                 vec![Located {
                     value: "RestoreLockedMode=true".to_owned(),
                     line: 5,
+                    column: None,
                 }]
             } else {
                 Vec::new()
@@ -959,6 +960,7 @@ mod tests {
                 runs: vec![Located {
                     value: "pip install --no-cache-dir -r requirements.txt".to_owned(),
                     line: 4,
+                    column: None,
                 }],
                 ..Stage::default()
             }];
@@ -999,6 +1001,7 @@ mod tests {
                 runs: vec![Located {
                     value: "dotnet restore -a $TARGETARCH".to_owned(),
                     line: 9,
+                    column: None,
                 }],
                 ..Stage::default()
             }];
@@ -1092,6 +1095,7 @@ mod tests {
             runs: vec![Located {
                 value: format!("npm ci && {}x{}", "$(".repeat(64), ")".repeat(64)),
                 line: 3,
+                column: None,
             }],
             ..Stage::default()
         }];

@@ -430,6 +430,7 @@ mod tests {
         let guard = Located {
             value: "maven-enforcer-plugin banDynamicVersions".to_owned(),
             line: 40,
+            column: None,
         };
         let f = run_pom(pom(Vec::new(), vec![guard]));
         assert!(

@@ -42,9 +42,10 @@ impl Check for GhaActionPinned {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Workflow], out);
         let Some(repo) = &cx.facts.repo else { return };
+        out.relate_as("the same action, also used here");
         for wf in &repo.workflows {
             for used in &wf.uses {
-                let location = Location::file(wf.path.clone(), used.line);
+                let location = Location::file_at(wf.path.clone(), used.line, used.column);
                 let evidence =
                     json!({ "uses": used.value, "workflow": wf.path, "line": used.line });
                 match judge(&used.value) {

@@ -41,10 +41,11 @@ impl Check for GhaImagePinned {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Workflow], out);
         let Some(repo) = &cx.facts.repo else { return };
+        out.relate_as("the same image, also used here");
         for wf in &repo.workflows {
             for image in &wf.images {
                 let reference = image.value.clone();
-                let location = Location::file(wf.path.clone(), image.line);
+                let location = Location::file_at(wf.path.clone(), image.line, image.column);
                 let evidence =
                     json!({ "image": reference, "workflow": wf.path, "line": image.line });
                 match pinning(&reference) {
@@ -86,6 +87,7 @@ mod tests {
         let image = |v: &str, line| Located {
             value: v.to_owned(),
             line,
+            column: None,
         };
         let facts = Facts {
             repo: Some(RepoFacts {
