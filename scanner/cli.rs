@@ -434,19 +434,23 @@ async fn run(cli: Cli, order: &OutputOrder) -> Result<ExitCode> {
             }
             // The saved settings get the validation a scan gives vouch.toml: an edited facts
             // file must not bring a waiver that never expires or a glob that matches nothing.
-            if let Err(errors) = facts.settings.resolve() {
-                let shown = args.facts.display().to_string();
-                let lines = errors
-                    .into_iter()
-                    .map(|e| format!("{shown}: settings.{}: {}", e.at, e.message));
-                return Err(config::Errors(lines.collect()).into());
-            }
+            // Resolved once, they are what the facts are judged with.
+            let options = match facts.settings.resolve() {
+                Ok(options) => options,
+                Err(errors) => {
+                    let shown = args.facts.display().to_string();
+                    let lines = errors
+                        .into_iter()
+                        .map(|e| format!("{shown}: settings.{}: {}", e.at, e.message));
+                    return Err(config::Errors(lines.collect()).into());
+                }
+            };
             let plan = order.plan(&args.output)?;
             let baseline = read_baseline(&args.output)?;
             args.pack.preflight()?;
             let started = clock::now()?;
             judge_and_write(
-                &facts,
+                (&facts, &options),
                 &args.output,
                 &plan,
                 &args.pack,
@@ -604,15 +608,10 @@ async fn scan(
         Some(p) => (p.clone(), true),
         None => (root.join("vouch.toml"), false),
     };
-    let mut settings = config::load(&config_path, explicit)?;
-    add_cli_endpoints(&mut settings, &args.endpoints);
-    // `--endpoint` URLs get the same validation as configured ones (e.g. no credentials).
-    if let Err(errors) = settings.resolve() {
-        let lines = errors
-            .into_iter()
-            .map(|e| format!("--endpoint: {}", e.message));
-        return Err(config::Errors(lines.collect()).into());
-    }
+    // `--endpoint` URLs join the configured targets and get the same validation (e.g. no
+    // credentials); the settings are resolved once, here, for the whole scan.
+    let config::Loaded { settings, options } =
+        config::load_with_endpoints(&config_path, explicit, &args.endpoints)?;
     let attestations = match &args.attestations {
         Some(p) => config::load_attestations(p, true)?,
         None => config::load_attestations(&root.join("attestations.toml"), false)?,
@@ -630,11 +629,11 @@ async fn scan(
     };
     // The revision is read before anything live is contacted: a bad REF stops the scan early.
     let since = match &args.since {
-        Some(rev) => Some(baseline_since(root, rev, &settings, &clock).await?),
+        Some(rev) => Some(baseline_since(root, rev, &settings, &options, &clock).await?),
         None => None,
     };
     let baseline = since.or(baseline);
-    let mut facts = engine::collect(root, settings, &selection, &clock.now).await?;
+    let mut facts = engine::collect(root, settings, &options, &selection, &clock.now).await?;
     facts.attestations = attestations;
     // The one redaction pass: nothing collected reaches a dump, a report or a pack without it.
     checks::redact::Redactor::for_root(&root_spellings(root))
@@ -646,7 +645,7 @@ async fn scan(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     judge_and_write(
-        &facts,
+        (&facts, &options),
         &args.output,
         &plan,
         &args.pack,
@@ -678,6 +677,7 @@ async fn baseline_since(
     root: &Path,
     rev: &str,
     settings: &checks::Settings,
+    options: &checks::resolve::Resolved,
     clock: &reports::Clock,
 ) -> Result<SourcedBaseline> {
     let snapshot = crate::since::checkout(root, rev)?;
@@ -685,11 +685,12 @@ async fn baseline_since(
         &[&sources::repo::Repository],
         snapshot.dir.path(),
         settings.clone(),
+        options,
         &engine::Selection::default(),
         &clock.now,
     )
     .await?;
-    let report = engine::judge(&facts, clock);
+    let report = engine::judge(&facts, options, clock);
     Ok((reports::Baseline::of(&report), snapshot.label))
 }
 
@@ -706,23 +707,9 @@ fn root_spellings(root: &Path) -> Vec<String> {
     spellings
 }
 
-/// `--endpoint URL`s join the configured endpoint targets (once each).
-fn add_cli_endpoints(settings: &mut checks::Settings, urls: &[String]) {
-    for url in urls {
-        if settings.endpoint_target(url).is_none() {
-            settings
-                .target
-                .endpoint
-                .push(checks::settings::EndpointTarget {
-                    url: url.clone(),
-                    ..Default::default()
-                });
-        }
-    }
-}
-
+/// Judges the facts with their resolved settings, writes the outputs and the pack.
 fn judge_and_write(
-    facts: &Facts,
+    (facts, options): (&Facts, &checks::resolve::Resolved),
     out: &OutputArgs,
     plan: &[output::Destination],
     pack: &PackArgs,
@@ -731,7 +718,7 @@ fn judge_and_write(
     color: anstream::ColorChoice,
 ) -> Result<ExitCode> {
     let clock = clock::now()?;
-    let report = engine::judge(facts, &clock);
+    let report = engine::judge(facts, options, &clock);
     if let Some(path) = &out.write_baseline {
         std::fs::write(path, reports::Baseline::of(&report).to_json())
             .with_context(|| format!("cannot write {}", path.display()))?;

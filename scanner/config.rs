@@ -4,26 +4,73 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use checks::Settings;
-use checks::resolve::{ConfigError, Key, KeyPath};
+use checks::resolve::{ConfigError, Key, KeyPath, Resolved};
 
 use crate::bounded::{self, ReadError};
+
+/// A configuration: the raw settings (what the facts save) and the same settings resolved into
+/// their typed effective values, once, when loaded.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub options: Resolved,
+}
 
 /// Loads the configuration. A missing file at the default location means defaults; a missing
 /// file the user named, unreadable TOML or an unknown key is an error whose one line names the
 /// file, the line and the cause. The raw settings must then resolve (see [`checks::resolve`]):
 /// every semantic error is reported at once, one `file:line: problem` line each.
-pub fn load(path: &Path, explicit: bool) -> Result<Settings> {
-    let text = match bounded::read_text(path, bounded::CONFIG_MAX) {
-        Ok(t) => t,
-        Err(ReadError::NotFound) if !explicit => return Ok(Settings::default()),
+pub fn load(path: &Path, explicit: bool) -> Result<Loaded> {
+    load_with_endpoints(path, explicit, &[])
+}
+
+/// [`load`], with the `--endpoint URL`s of the command line joining the configured endpoint
+/// targets (once each) before the one resolution: they get the same validation (e.g. no
+/// credentials), and their errors are `--endpoint: problem` lines.
+pub fn load_with_endpoints(path: &Path, explicit: bool, endpoints: &[String]) -> Result<Loaded> {
+    let (mut settings, text) = match bounded::read_text(path, bounded::CONFIG_MAX) {
+        Ok(t) => (parse(path, &t)?, t),
+        Err(ReadError::NotFound) if !explicit => (Settings::default(), String::new()),
         Err(e) => bail!("cannot read config {}: it {e}", path.display()),
     };
-    let mut settings: Settings = parse(path, &text)?;
-    if let Err(errors) = settings.resolve() {
-        return Err(located(path, &text, errors).into());
-    }
+    let configured = settings.target.endpoint.len();
+    add_cli_endpoints(&mut settings, endpoints);
+    let options = match settings.resolve() {
+        Ok(options) => options,
+        Err(errors) => {
+            let (cli, file): (Vec<ConfigError>, Vec<ConfigError>) =
+                errors.into_iter().partition(|e| {
+                    matches!(
+                        e.at.0.as_slice(),
+                        [Key::Name(t), Key::Name(kind), Key::Index(i), ..]
+                            if t == "target" && kind == "endpoint" && *i >= configured
+                    )
+                });
+            let mut lines = located(path, &text, file).0;
+            lines.extend(
+                cli.into_iter()
+                    .map(|e| format!("--endpoint: {}", e.message)),
+            );
+            return Err(Errors(lines).into());
+        }
+    };
     resolve_artifact_paths(&mut settings, path.parent().unwrap_or(Path::new("")));
-    Ok(settings)
+    Ok(Loaded { settings, options })
+}
+
+/// `--endpoint URL`s join the configured endpoint targets (once each).
+fn add_cli_endpoints(settings: &mut Settings, urls: &[String]) {
+    for url in urls {
+        if settings.endpoint_target(url).is_none() {
+            settings
+                .target
+                .endpoint
+                .push(checks::settings::EndpointTarget {
+                    url: url.clone(),
+                    ..Default::default()
+                });
+        }
+    }
 }
 
 /// Deserializes a TOML file: the first syntax, type or unknown-key error, on one line with the
@@ -249,32 +296,29 @@ mod tests {
             "[severity]\nsbom-present = \"low\"\n[postgres]\nruntime_roles = [\"app\"]\n\
              tenant_functions = []\n[endpoint]\ntls_floor = \"1.3\"\n[scan]\nexclude = [\"vendor/**\"]\n",
         );
-        let settings = load(&p, true).unwrap();
-        let resolved = settings.resolve().unwrap();
-        // The raw settings (saved in the facts) are what they were before resolution existed…
+        let Loaded {
+            settings,
+            options: resolved,
+        } = load(&p, true).unwrap();
+        // The raw settings (saved in the facts) are what they were written…
+        assert_eq!(settings.severity["sbom-present"], checks::Severity::Low);
         assert_eq!(
-            settings.severity_of("sbom-present", checks::Severity::High),
-            checks::Severity::Low
-        );
-        assert_eq!(settings.postgres.configured_runtime_roles(), ["app"]);
-        assert!(settings.postgres.effective_tenant_functions().is_empty());
-        assert!(
-            settings
-                .postgres
-                .effective_tenant_columns()
-                .contains(&"tenant_id".to_owned())
+            settings.postgres.runtime_roles.as_deref(),
+            Some(["app".to_owned()].as_slice())
         );
         assert_eq!(settings.endpoint.tls_floor, "1.3");
         assert_eq!(settings.endpoint.timeout_ms, 10_000);
-        // …and the resolved ones say the same, typed.
+        // …and the resolved ones are their typed effective values, loaded once with them.
         assert_eq!(resolved.severity["sbom-present"], checks::Severity::Low);
         assert_eq!(
             resolved.postgres.runtime_roles.as_deref(),
             Some(["app".to_owned()].as_slice())
         );
-        assert_eq!(
-            resolved.postgres.tenant_columns,
-            settings.postgres.effective_tenant_columns()
+        assert!(
+            resolved
+                .postgres
+                .tenant_columns
+                .contains(&"tenant_id".to_owned())
         );
         assert!(resolved.postgres.tenant_functions.is_empty());
         assert_eq!(resolved.endpoint.tls_floor.as_str(), "1.3");
@@ -319,7 +363,7 @@ mod tests {
     fn missing_default_is_defaults_but_missing_explicit_is_error() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("vouch.toml");
-        assert_eq!(load(&p, false).unwrap(), Settings::default());
+        assert_eq!(load(&p, false).unwrap().settings, Settings::default());
         assert!(load(&p, true).is_err());
     }
 
@@ -333,7 +377,7 @@ mod tests {
              [[target.artifact]]\nname = \"web\"\nurl = \"https://example.com/cli\"\n",
         )
         .unwrap();
-        let settings = load(&p, true).unwrap();
+        let settings = load(&p, true).unwrap().settings;
         let [cli, web] = settings.target.artifact.as_slice() else {
             panic!("two artifacts");
         };

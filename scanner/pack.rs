@@ -33,20 +33,18 @@ pub use manifest::{MANIFEST, Manifest, SIGNATURE};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The one way vouch turns facts into a report; `vouch verify` re-judges through it too.
-pub fn judge(facts: &Facts, clock: &Clock) -> Report {
-    let disabled = &facts.settings.checks.disable;
-    let findings = checks::judge(facts)
-        .into_iter()
-        .filter(|f| !disabled.contains(&f.check))
-        .collect();
-    let mut report = Report::build(findings, catalog(), &facts.settings.waiver, VERSION, clock);
+/// `options` are the facts' settings, resolved: the caller refuses facts whose settings do not
+/// resolve.
+pub fn judge(facts: &Facts, options: &checks::resolve::Resolved, clock: &Clock) -> Report {
+    let findings = checks::judge(facts, options);
+    let mut report = Report::build(findings, catalog(), &options.waivers, VERSION, clock);
     let inline = facts
         .repo
         .as_ref()
         .map_or(&[][..], |r| r.suppressions.as_slice());
     report.apply_inline_suppressions(inline, facts.settings.waivers.inline, catalog());
     report.apply_attestations(&facts.attestations, &clock.today);
-    report.describe(facts);
+    report.describe(facts, options);
     report
 }
 

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Facts;
+use crate::resolve::Resolved;
 use crate::settings::Settings;
 
 /// The verdict on one subject.
@@ -353,17 +354,24 @@ pub struct Finding {
     pub evidence: serde_json::Value,
 }
 
-/// What a check reads: the facts and the effective settings.
+/// What a check reads: the facts, the raw settings saved in them, and those settings resolved
+/// into their typed effective values. A check reads an option from `options` when the resolved
+/// settings hold it, and from `settings` only for the sections that are not resolved yet.
 pub struct Context<'a> {
     pub facts: &'a Facts,
     pub settings: &'a Settings,
+    /// `facts.settings`, resolved: the caller resolved them (and refused facts whose settings do
+    /// not resolve) before judging.
+    pub options: &'a Resolved,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(facts: &'a Facts) -> Self {
+    /// The context for judging `facts` with `options`, their settings resolved.
+    pub fn new(facts: &'a Facts, options: &'a Resolved) -> Self {
         Context {
             facts,
             settings: &facts.settings,
+            options,
         }
     }
 }

@@ -114,12 +114,16 @@ pub fn unknown_check(id: &str) -> String {
     format!("unknown check `{id}`{}", did_you_mean(id))
 }
 
-/// Runs every check over the facts: findings sorted by (check, subject), severities after
-/// `[severity]` overrides.
-pub fn judge(facts: &crate::Facts) -> Vec<Finding> {
-    let cx = Context::new(facts);
+/// Runs every check over the facts, judged with `options` (their settings, resolved once by
+/// the caller): findings sorted by (check, subject), severities after `[severity]` overrides.
+/// The checks of `[checks] disable` are not run.
+pub fn judge(facts: &crate::Facts, options: &crate::resolve::Resolved) -> Vec<Finding> {
+    let cx = Context::new(facts, options);
     let mut all = Vec::new();
     for check in ALL {
+        if options.disabled.contains(check.meta().id) {
+            continue;
+        }
         all.extend(run_one(*check, &cx));
     }
     all.sort_by(|a, b| (&a.check, &a.subject).cmp(&(&b.check, &b.subject)));
@@ -132,7 +136,7 @@ pub fn run_one(check: &dyn Check, cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Findings::new(meta);
     check.run(cx, &mut out);
     let mut findings = out.into_vec();
-    let severity = cx.settings.severity_of(meta.id, meta.severity);
+    let severity = cx.options.severity_of(meta.id, meta.severity);
     // Facts are redacted before judging, but a check may rebuild text from them (the shell
     // reader removes quotes and `\`-newlines, which can join a token split across them): what
     // a finding says is redacted again.

@@ -12,12 +12,13 @@ use std::fmt;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
+use crate::facts::pg::{Database, Origin};
 use crate::model::Severity;
 use crate::settings::{
     ArtifactTarget, AuditChainSettings, ChainPayload, Isolation, PostgresSettings, Settings,
-    TLS_VERSIONS,
+    TLS_VERSIONS, TenantTarget,
 };
 
 /// One step of a key path: a table key or an index into an array (of tables).
@@ -99,29 +100,80 @@ impl Errors {
     }
 
     /// Compiles every glob of `list` (at `at`); a bad one is an error, never skipped: the
-    /// consumers would otherwise silently judge less than configured.
-    fn globs(&mut self, at: &KeyPath, label: &str, list: &[String]) -> Vec<Glob> {
-        list.iter()
-            .enumerate()
-            .filter_map(|(i, g)| match Glob::new(g) {
-                Ok(glob) => Some(glob),
-                Err(e) => {
-                    self.push(
-                        at.join(i),
-                        format!("{label}: `{g}` is not a valid glob: {e}"),
-                    );
-                    None
-                }
-            })
-            .collect()
+    /// consumers would otherwise silently judge less than configured. The list must also build
+    /// into one set: a set that does not build (a regex over globset's size limit) is an error
+    /// too, never an empty set that matches nothing.
+    fn globs(&mut self, at: &KeyPath, label: &str, list: &[String]) {
+        self.compiled(at, label, list, false);
     }
 
+    /// [`Self::globs`] for a list its consumer matches without case (`Keys` of the policy
+    /// vocabulary): that set must build too.
+    fn globs_any_case(&mut self, at: &KeyPath, label: &str, list: &[String]) {
+        self.compiled(at, label, list, true);
+    }
+
+    /// The compiled set of `list`; when it is in error (reported, so resolution fails), an
+    /// empty set that nothing uses.
     fn glob_set(&mut self, at: &KeyPath, label: &str, list: &[String]) -> GlobSet {
-        let mut set = GlobSetBuilder::new();
-        for glob in self.globs(at, label, list) {
-            set.add(glob);
+        self.compiled(at, label, list, false)
+            .unwrap_or_else(GlobSet::empty)
+    }
+
+    fn compiled(
+        &mut self,
+        at: &KeyPath,
+        label: &str,
+        list: &[String],
+        any_case: bool,
+    ) -> Option<GlobSet> {
+        let globs: Vec<Glob> = list
+            .iter()
+            .enumerate()
+            .filter_map(
+                |(i, g)| match GlobBuilder::new(g).case_insensitive(any_case).build() {
+                    Ok(glob) => Some(glob),
+                    Err(e) => {
+                        self.push(
+                            at.join(i),
+                            format!("{label}: `{g}` is not a valid glob: {e}"),
+                        );
+                        None
+                    }
+                },
+            )
+            .collect();
+        if globs.len() < list.len() {
+            return None;
         }
-        set.build().unwrap_or_else(|_| GlobSet::empty())
+        build_set(&globs)
+            .map_err(|e| {
+                self.push(
+                    at.clone(),
+                    format!("{label}: the globs do not compile: {e}"),
+                );
+            })
+            .ok()
+    }
+
+    /// One glob matched on its own (a waiver's `subject` or `path`), or an error at `at`.
+    fn pattern(&mut self, at: KeyPath, label: &str, glob: &str) -> Option<Pattern> {
+        let compiled = Glob::new(glob)
+            .map_err(|e| format!("`{glob}` is not a valid glob: {e}"))
+            .and_then(|g| {
+                build_set(std::slice::from_ref(&g))
+                    .map_err(|e| format!("`{glob}` does not compile: {e}"))
+            });
+        match compiled {
+            Ok(set) => Some(Pattern {
+                text: glob.to_owned(),
+                set,
+            }),
+            Err(e) => {
+                self.push(at, format!("{label}: {e}"));
+                None
+            }
+        }
     }
 
     /// A registered check id, or an error at `at`.
@@ -131,6 +183,33 @@ impl Errors {
             self.push(at, format!("{what} names {}", crate::unknown_check(id)));
         }
         found
+    }
+}
+
+/// A set of compiled globs; the build can fail (a regex over the size limit), which is an error
+/// of the configuration, never an empty set.
+fn build_set(globs: &[Glob]) -> Result<GlobSet, globset::Error> {
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        set.add(glob.clone());
+    }
+    set.build()
+}
+
+/// One compiled glob and its text as written.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    set: GlobSet,
+}
+
+impl Pattern {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.set.is_match(text)
     }
 }
 
@@ -148,7 +227,33 @@ pub struct Resolved {
     pub waivers: Vec<WaiverRule>,
     /// `[vulnerabilities] sla_days`, by severity.
     pub sla_days: BTreeMap<Severity, u32>,
+    /// `[postgres]`, for the migrations and every database no live target overrides.
     pub postgres: PostgresOptions,
+    /// `[postgres]` with each `[[target.postgres]]`'s own keys applied, by target name.
+    pub postgres_targets: BTreeMap<String, PostgresOptions>,
+    /// Every `[[target.postgres]]` that names its tenant, in configuration order.
+    pub tenant_targets: Vec<TenantTarget>,
+}
+
+impl Resolved {
+    /// The severity of a check after `[severity]` overrides.
+    pub fn severity_of(&self, check: &str, default: Severity) -> Severity {
+        self.severity.get(check).copied().unwrap_or(default)
+    }
+
+    /// The `[postgres]` options in force for one database: a live target's own keys override
+    /// the section. Every pg check and the live collector judge a database with these.
+    pub fn postgres_for(&self, db: &Database) -> &PostgresOptions {
+        self.postgres_target(db.origin, &db.name)
+    }
+
+    /// [`Self::postgres_for`] by origin and target name.
+    pub fn postgres_target(&self, origin: Origin, name: &str) -> &PostgresOptions {
+        match origin {
+            Origin::Live => self.postgres_targets.get(name).unwrap_or(&self.postgres),
+            Origin::Migrations => &self.postgres,
+        }
+    }
 }
 
 /// `[endpoint]`, resolved.
@@ -157,9 +262,22 @@ pub struct EndpointOptions {
     pub tls_floor: TlsVersion,
     pub expiry_warning_days: u32,
     pub require_preload: bool,
+    /// `[[target.endpoint]] require_preload`, by URL, where a target sets it.
+    pub require_preload_by_url: BTreeMap<String, bool>,
     pub cookie_paths: Vec<String>,
     pub timeout: Duration,
     pub concurrency: NonZeroUsize,
+}
+
+impl EndpointOptions {
+    /// Whether the endpoint at `url` must carry the HSTS `preload` directive: its target's
+    /// `require_preload`, else `[endpoint]`'s.
+    pub fn require_preload_for(&self, url: &str) -> bool {
+        self.require_preload_by_url
+            .get(url)
+            .copied()
+            .unwrap_or(self.require_preload)
+    }
 }
 
 /// A TLS protocol version vouch probes, oldest first.
@@ -189,6 +307,12 @@ impl TlsVersion {
             .iter()
             .position(|v| *v == s)
             .map(|i| Self::ALL[i])
+    }
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -242,20 +366,24 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 pub struct WaiverRule {
     pub check: &'static str,
     /// Over the finding's subject; `None`: any subject.
-    pub subject: Option<GlobMatcher>,
+    pub subject: Option<Pattern>,
     /// Over the path of the finding's location; `None`: any location.
-    pub path: Option<GlobMatcher>,
+    pub path: Option<Pattern>,
     pub expires: Date,
     pub reason: String,
     pub approved_by: String,
     pub ticket: String,
 }
 
-/// `[postgres]` with its defaults applied: an unset list is the built-in one, `[]` is none.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `[postgres]` with its defaults applied: an unset list is the built-in one, `[]` is none. The
+/// `effective_*` defaults of [`PostgresSettings`] are applied here and nowhere else.
+#[derive(Debug, Clone)]
 pub struct PostgresOptions {
     pub tenant_columns: Vec<String>,
     pub audit_tables: Vec<String>,
+    /// `audit_tables` was given (not the defaults): the live collector then reports each named
+    /// table it does not find.
+    pub audit_tables_given: bool,
     pub tenant_settings: Vec<String>,
     pub tenant_functions: Vec<String>,
     pub user_columns: Vec<String>,
@@ -267,15 +395,29 @@ pub struct PostgresOptions {
     pub runtime_roles: Option<Vec<String>>,
     pub tenant_paths: bool,
     pub isolation: Isolation,
+    /// `tenant_table`, trimmed; empty: none.
+    pub tenant_table: String,
+    /// `include_tables`, `exclude_tables` and `global_tables`, compiled.
+    pub include_tables: GlobSet,
+    pub exclude_tables: GlobSet,
+    pub global_tables: GlobSet,
+    pub break_glass: Vec<String>,
+    pub single_tenant_users: bool,
+    pub audit_chain: AuditChainSettings,
 }
 
 impl PostgresOptions {
-    /// The effective values of `[postgres]` (defaults applied by its `effective_*` methods, the
-    /// one place they are defined).
-    pub fn of(pg: &PostgresSettings) -> PostgresOptions {
+    /// The effective values of `[postgres]` (the one place its defaults are applied), its
+    /// table globs compiled (those that do not compile are reported to `errors`).
+    fn of(pg: &PostgresSettings, errors: &mut Errors) -> PostgresOptions {
+        let section = at!["postgres"];
+        let mut set = |key: &str, list: &[String]| {
+            errors.glob_set(&section.join(key), &format!("[postgres] {key}"), list)
+        };
         PostgresOptions {
             tenant_columns: pg.effective_tenant_columns(),
             audit_tables: pg.effective_audit_tables(),
+            audit_tables_given: pg.audit_tables.is_some(),
             tenant_settings: pg.effective_tenant_settings(),
             tenant_functions: pg.effective_tenant_functions(),
             user_columns: pg.effective_user_columns(),
@@ -284,9 +426,28 @@ impl PostgresOptions {
             audit_hash_columns: pg.effective_audit_hash_columns(),
             audit_prev_hash_columns: pg.effective_audit_prev_hash_columns(),
             runtime_roles: pg.runtime_roles.clone(),
-            tenant_paths: pg.tenant_paths_enabled(),
+            tenant_paths: pg.tenant_paths.unwrap_or(true),
             isolation: pg.isolation,
+            tenant_table: pg.tenant_table.trim().to_owned(),
+            include_tables: set("include_tables", &pg.include_tables),
+            exclude_tables: set("exclude_tables", &pg.exclude_tables),
+            global_tables: set("global_tables", &pg.global_tables),
+            break_glass: pg.break_glass.clone(),
+            single_tenant_users: pg.single_tenant_users,
+            audit_chain: pg.audit_chain.clone(),
         }
+    }
+
+    /// The configured runtime roles; empty when unset (see `runtime_roles`).
+    pub fn configured_runtime_roles(&self) -> &[String] {
+        self.runtime_roles.as_deref().unwrap_or_default()
+    }
+}
+
+impl Default for PostgresOptions {
+    /// The options of an empty `[postgres]` section (which always resolves).
+    fn default() -> Self {
+        PostgresOptions::of(&PostgresSettings::default(), &mut Errors::default())
     }
 }
 
@@ -315,7 +476,9 @@ pub fn resolve(raw: &Settings) -> Result<Resolved, Vec<ConfigError>> {
         endpoint: endpoint(raw, &mut errors),
         waivers: waivers(raw, &mut errors),
         sla_days: sla_days(raw, &mut errors),
-        postgres: postgres(raw, &mut errors),
+        postgres: PostgresOptions::of(&raw.postgres, &mut errors),
+        postgres_targets: postgres_targets(raw, &mut errors),
+        tenant_targets: tenant_targets(raw),
     };
     validate_rest(raw, &mut errors);
     if errors.0.is_empty() {
@@ -361,10 +524,21 @@ fn endpoint(raw: &Settings, errors: &mut Errors) -> EndpointOptions {
             }
         }
     }
+    let mut require_preload_by_url = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for t in &raw.target.endpoint {
+        // The first entry of a URL is its target, as `Settings::endpoint_target` finds it.
+        if seen.insert(t.url.as_str())
+            && let Some(preload) = t.require_preload
+        {
+            require_preload_by_url.insert(t.url.clone(), preload);
+        }
+    }
     EndpointOptions {
         tls_floor,
         expiry_warning_days: e.expiry_warning_days,
         require_preload: e.require_preload,
+        require_preload_by_url,
         cookie_paths: e.cookie_paths.clone(),
         timeout: Duration::from_millis(e.timeout_ms),
         concurrency: concurrency.unwrap_or(NonZeroUsize::MIN),
@@ -385,20 +559,18 @@ fn waivers(raw: &Settings, errors: &mut Errors) -> Vec<WaiverRule> {
                 ),
             );
         }
-        let mut matcher = |key: &str, glob: &str| -> Option<GlobMatcher> {
-            match Glob::new(glob) {
-                Ok(g) => Some(g.compile_matcher()),
-                Err(e) => {
-                    errors.push(
-                        entry.join(key),
-                        format!("waiver #{n} {key}: `{glob}` is not a valid glob: {e}"),
-                    );
-                    None
-                }
+        let mut matcher = |key: &str, glob: &str| -> Result<Option<Pattern>, ()> {
+            if glob.is_empty() {
+                return Ok(None);
             }
+            let label = format!("waiver #{n} {key}");
+            errors
+                .pattern(entry.join(key), &label, glob)
+                .map(Some)
+                .ok_or(())
         };
-        let subject = matcher("subject", &w.subject).filter(|_| !w.subject.is_empty());
-        let path = matcher("path", &w.path).filter(|_| !w.path.is_empty());
+        let subject = matcher("subject", &w.subject);
+        let path = matcher("path", &w.path);
         if w.reason.trim().is_empty() || w.approved_by.trim().is_empty() {
             let key = if w.reason.trim().is_empty() {
                 "reason"
@@ -420,7 +592,8 @@ fn waivers(raw: &Settings, errors: &mut Errors) -> Vec<WaiverRule> {
                 ),
             );
         }
-        if let (Some(check), Some(expires)) = (check, expires) {
+        if let (Some(check), Some(expires), Ok(subject), Ok(path)) = (check, expires, subject, path)
+        {
             rules.push(WaiverRule {
                 check,
                 subject,
@@ -461,32 +634,33 @@ fn sla_days(raw: &Settings, errors: &mut Errors) -> BTreeMap<Severity, u32> {
     sla
 }
 
-fn postgres(raw: &Settings, errors: &mut Errors) -> PostgresOptions {
+/// `[postgres]` for each `[[target.postgres]]`: the section with the target's own keys applied
+/// (validated with the section, which [`PostgresOptions::of`] compiles).
+fn postgres_targets(raw: &Settings, errors: &mut Errors) -> BTreeMap<String, PostgresOptions> {
     let pg = &raw.postgres;
     let section = at!["postgres"];
-    let lists: [(&str, &[String]); 6] = [
+    let lists: [(&str, &[String]); 2] = [
         (
             "audit_tables",
             pg.audit_tables.as_deref().unwrap_or_default(),
         ),
         ("migrations", &pg.migrations),
-        ("include_tables", &pg.include_tables),
-        ("exclude_tables", &pg.exclude_tables),
-        ("global_tables", &pg.global_tables),
-        ("break_glass", &pg.break_glass),
     ];
     for (key, list) in lists {
         errors.globs(&section.join(key), &format!("[postgres] {key}"), list);
     }
+    // Matched without case by the policy vocabulary.
     for (key, list) in [
-        ("tenant_settings", &pg.tenant_settings),
-        ("user_settings", &pg.user_settings),
+        ("tenant_settings", pg.tenant_settings.as_deref()),
+        ("user_settings", pg.user_settings.as_deref()),
+        ("break_glass", Some(pg.break_glass.as_slice())),
     ] {
         if let Some(list) = list {
-            errors.globs(&section.join(key), &format!("[postgres] {key}"), list);
+            errors.globs_any_case(&section.join(key), &format!("[postgres] {key}"), list);
         }
     }
     audit_chain(&pg.audit_chain, errors);
+    let mut targets = BTreeMap::new();
     for (i, t) in raw.target.postgres.iter().enumerate() {
         let entry = at!["target", "postgres", i];
         if let Some(tables) = &t.audit_tables {
@@ -507,8 +681,45 @@ fn postgres(raw: &Settings, errors: &mut Errors) -> PostgresOptions {
                 ),
             );
         }
+        // The first entry of a name wins, as the collector's lookup by name does.
+        targets.entry(t.name.clone()).or_insert_with(|| {
+            let mut effective = pg.clone();
+            if let Some(v) = &t.runtime_roles {
+                effective.runtime_roles = Some(v.clone());
+            }
+            if let Some(v) = &t.audit_tables {
+                effective.audit_tables = Some(v.clone());
+            }
+            if let Some(v) = &t.tenant_columns {
+                effective.tenant_columns = Some(v.clone());
+            }
+            // The section's lists were compiled (and their errors reported) once already.
+            PostgresOptions::of(&effective, &mut Errors::default())
+        });
     }
-    PostgresOptions::of(pg)
+    targets
+}
+
+/// Every target that names its tenant, in configuration order: its runtime roles are the
+/// target's `runtime_roles`, else `[postgres] runtime_roles`.
+fn tenant_targets(raw: &Settings) -> Vec<TenantTarget> {
+    let section_roles = raw.postgres.runtime_roles.as_deref().unwrap_or_default();
+    raw.target
+        .postgres
+        .iter()
+        .filter_map(|t| {
+            let tenant = t.tenant.clone()?;
+            Some(TenantTarget {
+                target: t.name.clone(),
+                runtime_roles: t
+                    .runtime_roles
+                    .clone()
+                    .unwrap_or_else(|| section_roles.to_vec()),
+                schema: t.tenant_schema.clone().unwrap_or_else(|| tenant.clone()),
+                tenant,
+            })
+        })
+        .collect()
 }
 
 fn audit_chain(chain: &AuditChainSettings, errors: &mut Errors) {
@@ -739,10 +950,86 @@ mod tests {
             BTreeMap::from([(Severity::Critical, 15), (Severity::High, 30)])
         );
         assert_eq!(
-            r.postgres,
-            PostgresOptions::of(&PostgresSettings::default())
+            r.postgres.tenant_columns,
+            PostgresOptions::default().tenant_columns
         );
         assert!(r.postgres.tenant_paths && r.postgres.runtime_roles.is_none());
+    }
+
+    /// A glob that parses but whose set does not build (its regex is over globset's 10 MiB NFA
+    /// limit; about 1 MB of text, well within a vouch.toml) used to resolve to an empty set:
+    /// `[scan] exclude` then excluded nothing and `[postgres] include_tables` included nothing,
+    /// silently. It is a configuration error, at its key, wherever a glob list is read.
+    #[test]
+    fn a_glob_list_that_does_not_build_is_an_error_not_an_empty_set() {
+        let huge = "*[\u{a1}-\u{10ffff}]".repeat(100_000);
+        assert!(Glob::new(&huge).is_ok(), "it parses");
+        let mut raw = Settings::default();
+        raw.scan.exclude = vec![huge.clone()];
+        raw.postgres.include_tables = vec![huge.clone()];
+        raw.waiver = vec![crate::settings::Waiver {
+            check: "sbom-present".into(),
+            subject: huge.clone(),
+            reason: "r".into(),
+            approved_by: "a".into(),
+            expires: "2099-01-01".into(),
+            ..Default::default()
+        }];
+        let errors = resolve(&raw).unwrap_err();
+        let at: Vec<String> = errors.iter().map(|e| e.at.to_string()).collect();
+        assert_eq!(
+            at,
+            [
+                "scan.exclude",
+                "waiver[0].subject",
+                "postgres.include_tables"
+            ],
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().all(|e| e.message.contains("not compile")),
+            "{errors:?}"
+        );
+        // The same list, small, resolves.
+        raw.scan.exclude = vec!["vendor/**".into()];
+        raw.postgres.include_tables = vec!["public.*".into()];
+        raw.waiver[0].subject = "*".into();
+        assert!(resolve(&raw).is_ok());
+    }
+
+    /// A live target's own keys override `[postgres]` for that database only; the migrations
+    /// and other targets keep the section's values, with the defaults applied once.
+    #[test]
+    fn each_live_target_resolves_its_own_postgres_options() {
+        let r = resolve(&parse(
+            "[postgres]\nruntime_roles = [\"app\"]\naudit_tables = [\"audit_log\"]\n\
+             [[target.postgres]]\nname = \"prod\"\ndsn_env = \"P\"\n\
+             runtime_roles = [\"svc\"]\ntenant_columns = [\"org_id\"]\n\
+             [[target.postgres]]\nname = \"other\"\ndsn_env = \"O\"\n",
+        ))
+        .unwrap();
+        let db = |origin, name: &str| crate::facts::pg::Database {
+            origin,
+            name: name.to_owned(),
+            ..Default::default()
+        };
+        let prod = r.postgres_for(&db(Origin::Live, "prod"));
+        assert_eq!(prod.configured_runtime_roles(), ["svc"]);
+        assert_eq!(prod.tenant_columns, ["org_id"]);
+        assert_eq!(
+            prod.audit_tables,
+            ["audit_log"],
+            "the section's, not overridden"
+        );
+        let other = r.postgres_for(&db(Origin::Live, "other"));
+        assert_eq!(other.configured_runtime_roles(), ["app"]);
+        assert!(
+            other.tenant_columns.contains(&"tenant_id".to_owned()),
+            "defaults"
+        );
+        // Migrations named like a target are not that target.
+        let migrations = r.postgres_for(&db(Origin::Migrations, "prod"));
+        assert_eq!(migrations.configured_runtime_roles(), ["app"]);
     }
 
     #[test]

@@ -447,54 +447,39 @@ impl PostgresSettings {
         }
     }
 
-    pub fn effective_tenant_columns(&self) -> Vec<String> {
+    pub(crate) fn effective_tenant_columns(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.tenant_columns.as_ref(), DEFAULT_TENANT_COLUMNS)
     }
 
-    /// `tenant_paths`, on unless set to `false`.
-    pub fn tenant_paths_enabled(&self) -> bool {
-        self.tenant_paths.unwrap_or(true)
-    }
-
-    pub fn effective_tenant_settings(&self) -> Vec<String> {
+    pub(crate) fn effective_tenant_settings(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.tenant_settings.as_ref(), DEFAULT_TENANT_SETTINGS)
     }
 
-    pub fn effective_tenant_functions(&self) -> Vec<String> {
+    pub(crate) fn effective_tenant_functions(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.tenant_functions.as_ref(), DEFAULT_TENANT_FUNCTIONS)
     }
 
-    pub fn effective_user_columns(&self) -> Vec<String> {
+    pub(crate) fn effective_user_columns(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.user_columns.as_ref(), DEFAULT_USER_COLUMNS)
     }
 
-    pub fn effective_user_settings(&self) -> Vec<String> {
+    pub(crate) fn effective_user_settings(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.user_settings.as_ref(), DEFAULT_USER_SETTINGS)
     }
 
-    pub fn effective_user_functions(&self) -> Vec<String> {
+    pub(crate) fn effective_user_functions(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.user_functions.as_ref(), DEFAULT_USER_FUNCTIONS)
     }
 
-    pub fn effective_audit_tables(&self) -> Vec<String> {
+    pub(crate) fn effective_audit_tables(&self) -> Vec<String> {
         Self::or_defaults_if_unset(self.audit_tables.as_ref(), DEFAULT_AUDIT_TABLES)
     }
 
-    /// The configured runtime roles; empty when unset (see [`Self::runtime_roles_configured`]).
-    pub fn configured_runtime_roles(&self) -> &[String] {
-        self.runtime_roles.as_deref().unwrap_or_default()
-    }
-
-    /// Whether `runtime_roles` was given (an empty list included).
-    pub fn runtime_roles_configured(&self) -> bool {
-        self.runtime_roles.is_some()
-    }
-
-    pub fn effective_audit_hash_columns(&self) -> Vec<String> {
+    pub(crate) fn effective_audit_hash_columns(&self) -> Vec<String> {
         Self::or_default(&self.audit_hash_columns, DEFAULT_AUDIT_HASH_COLUMNS)
     }
 
-    pub fn effective_audit_prev_hash_columns(&self) -> Vec<String> {
+    pub(crate) fn effective_audit_prev_hash_columns(&self) -> Vec<String> {
         Self::or_default(
             &self.audit_prev_hash_columns,
             DEFAULT_AUDIT_PREV_HASH_COLUMNS,
@@ -614,52 +599,6 @@ pub struct TenantTarget {
     pub runtime_roles: Vec<String>,
     /// The tenant's schema (`tenant_schema`, default the tenant's name).
     pub schema: String,
-}
-
-impl Settings {
-    /// Every target that names its tenant, in configuration order.
-    pub fn tenant_targets(&self) -> Vec<TenantTarget> {
-        self.target
-            .postgres
-            .iter()
-            .filter_map(|t| {
-                let tenant = t.tenant.clone()?;
-                Some(TenantTarget {
-                    target: t.name.clone(),
-                    runtime_roles: t
-                        .runtime_roles
-                        .clone()
-                        .unwrap_or_else(|| self.postgres.configured_runtime_roles().to_vec()),
-                    schema: t.tenant_schema.clone().unwrap_or_else(|| tenant.clone()),
-                    tenant,
-                })
-            })
-            .collect()
-    }
-}
-
-impl Settings {
-    /// The `[postgres]` settings in force for one database: a live target's own keys override
-    /// the section. Every pg check should judge a database with these.
-    pub fn postgres_for(&self, db: &crate::facts::pg::Database) -> PostgresSettings {
-        let mut effective = self.postgres.clone();
-        if db.origin != crate::facts::pg::Origin::Live {
-            return effective;
-        }
-        let Some(target) = self.target.postgres.iter().find(|t| t.name == db.name) else {
-            return effective;
-        };
-        if let Some(v) = &target.runtime_roles {
-            effective.runtime_roles = Some(v.clone());
-        }
-        if let Some(v) = &target.audit_tables {
-            effective.audit_tables = Some(v.clone());
-        }
-        if let Some(v) = &target.tenant_columns {
-            effective.tenant_columns = Some(v.clone());
-        }
-        effective
-    }
 }
 
 /// `[[target.aws]]`: one AWS account, read with the standard credential chain.
@@ -1040,11 +979,6 @@ pub struct Waiver {
 }
 
 impl Settings {
-    /// The severity of a check after `[severity]` overrides.
-    pub fn severity_of(&self, check: &str, default: Severity) -> Severity {
-        self.severity.get(check).copied().unwrap_or(default)
-    }
-
     /// The `[[target.endpoint]]` entry for a URL, if configured.
     pub fn endpoint_target(&self, url: &str) -> Option<&EndpointTarget> {
         self.target.endpoint.iter().find(|t| t.url == url)
@@ -1055,30 +989,24 @@ impl Settings {
     pub fn resolve(&self) -> Result<crate::resolve::Resolved, Vec<crate::resolve::ConfigError>> {
         crate::resolve::resolve(self)
     }
+}
 
-    /// The messages of [`Self::resolve`]'s errors: problems that serde cannot see (unknown
-    /// check ids, malformed waiver dates…), one sentence each naming the offending key.
-    pub fn problems(&self) -> Vec<String> {
-        self.resolve()
+/// TLS versions vouch probes, oldest first.
+pub const TLS_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages of the resolution's errors.
+    fn problems_of(settings: &Settings) -> Vec<String> {
+        crate::resolve::resolve(settings)
             .err()
             .unwrap_or_default()
             .into_iter()
             .map(|e| e.message)
             .collect()
     }
-}
-
-/// TLS versions vouch probes, oldest first.
-pub const TLS_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
-
-/// `YYYY-MM-DD` with a plausible month and day; such dates compare correctly as strings.
-pub fn is_iso_date(s: &str) -> bool {
-    crate::resolve::Date::parse(s).is_some()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn default_bundle_names_go_before_a_query() {
@@ -1109,7 +1037,7 @@ mod tests {
              [checks]\ndisable = [\"sbom-presnt\"]\n\n[severity]\nzzzz-nothing-like-it = \"low\"\n",
         )
         .unwrap();
-        let problems = settings.problems();
+        let problems = problems_of(&settings);
         assert!(
             problems.contains(&"waiver #1 names unknown check `docker-base-pined` (did you mean `docker-base-pinned`?)".to_owned()),
             "{problems:?}"
@@ -1150,20 +1078,21 @@ mod tests {
         assert!(!set.waivers.inline);
         assert_eq!(set.scan.exclude, ["vendor/**"]);
         let bad: Settings = toml::from_str("[scan]\nexclude = [\"a/[\"]\n").unwrap();
-        assert!(bad.problems()[0].starts_with("[scan] exclude: `a/[` is not a valid glob"));
+        assert!(problems_of(&bad)[0].starts_with("[scan] exclude: `a/[` is not a valid glob"));
     }
 
     #[test]
     fn iso_dates() {
-        assert!(is_iso_date("2027-03-31"));
-        assert!(!is_iso_date("2027-3-31"));
-        assert!(!is_iso_date("2027-13-01"));
-        assert!(!is_iso_date("31/03/2027"));
-        assert!(!is_iso_date("2099-02-30"));
-        assert!(!is_iso_date("2027-04-31"));
-        assert!(!is_iso_date("2100-02-29"));
-        assert!(is_iso_date("2028-02-29"));
-        assert!(is_iso_date("2000-02-29"));
+        let iso = |s: &str| crate::resolve::Date::parse(s).is_some();
+        assert!(iso("2027-03-31"));
+        assert!(!iso("2027-3-31"));
+        assert!(!iso("2027-13-01"));
+        assert!(!iso("31/03/2027"));
+        assert!(!iso("2099-02-30"));
+        assert!(!iso("2027-04-31"));
+        assert!(!iso("2100-02-29"));
+        assert!(iso("2028-02-29"));
+        assert!(iso("2000-02-29"));
     }
 
     #[test]
@@ -1173,19 +1102,20 @@ mod tests {
              dsn_env = \"PROD_DSN\"\nruntime_roles = [\"svc\"]\n",
         )
         .unwrap();
+        let resolved = settings.resolve().unwrap();
         let live = |name: &str| crate::facts::pg::Database {
             origin: crate::facts::pg::Origin::Live,
             name: name.to_owned(),
             ..Default::default()
         };
         assert_eq!(
-            settings
+            resolved
                 .postgres_for(&live("prod"))
                 .configured_runtime_roles(),
             ["svc"]
         );
         assert_eq!(
-            settings
+            resolved
                 .postgres_for(&live("other"))
                 .configured_runtime_roles(),
             ["app"]
@@ -1199,7 +1129,7 @@ mod tests {
              issuer = \"https://issuer\"\n",
         )
         .unwrap();
-        let problems = settings.problems().join("\n");
+        let problems = problems_of(&settings).join("\n");
         assert!(problems.contains("needs `issuer` and one of"), "{problems}");
         assert!(problems.contains("need a `trust_root`"), "{problems}");
         let image: ImageTarget = toml::from_str("ref = \"r/x:1\"").unwrap();
@@ -1217,7 +1147,7 @@ mod tests {
         assert_eq!(prod.context.as_deref(), Some("prod-admin"));
         assert_eq!((prod.kubeconfig.as_ref(), prod.timeout), (None, None));
         assert_eq!(prod.namespaces, ["shop"]);
-        let problems = settings.problems();
+        let problems = problems_of(&settings);
         assert!(
             problems.iter().any(|p| p.contains("#2 has no `name`")),
             "{problems:?}"
@@ -1234,7 +1164,7 @@ mod tests {
     fn a_glob_that_does_not_compile_is_a_configuration_problem() {
         let settings: Settings =
             toml::from_str("[postgres]\nexclude_tables = [\"public.[oops\"]\n").unwrap();
-        let problems = settings.problems().join("\n");
+        let problems = problems_of(&settings).join("\n");
         assert!(
             problems.contains("[postgres] exclude_tables: `public.[oops`"),
             "{problems}"
@@ -1269,7 +1199,7 @@ mod tests {
         assert_eq!(pg.break_glass, ["app.bypass_rls"]);
         let bad: Settings = toml::from_str("[postgres]\ntenant_settings = [\"app.[x\"]\n").unwrap();
         assert!(
-            bad.problems()
+            problems_of(&bad)
                 .join("\n")
                 .contains("[postgres] tenant_settings: `app.[x`")
         );
@@ -1283,7 +1213,7 @@ mod tests {
         .unwrap();
         assert!(empty.postgres.effective_tenant_columns().is_empty());
         assert!(empty.postgres.effective_audit_tables().is_empty());
-        assert!(empty.postgres.runtime_roles_configured());
+        assert!(empty.postgres.runtime_roles.is_some());
         let unset = Settings::default();
         assert!(
             unset
@@ -1297,7 +1227,7 @@ mod tests {
                 .effective_audit_tables()
                 .contains(&"audit_logs".to_owned())
         );
-        assert!(!unset.postgres.runtime_roles_configured());
+        assert!(!unset.postgres.runtime_roles.is_some());
     }
 
     #[test]
@@ -1312,7 +1242,15 @@ mod tests {
              tenant_schema = \"t_globex\"\n",
         )
         .unwrap();
-        let tenants = settings.tenant_targets();
+        let tenants = crate::resolve::resolve(&Settings {
+            postgres: PostgresSettings {
+                audit_chain: AuditChainSettings::default(),
+                ..settings.postgres.clone()
+            },
+            ..settings.clone()
+        })
+        .unwrap()
+        .tenant_targets;
         assert_eq!(
             (
                 tenants[0].schema.as_str(),
@@ -1332,7 +1270,7 @@ mod tests {
             settings.postgres.audit_chain.algorithm,
             ChainAlgorithm::Sha512
         );
-        let problems = settings.problems().join("\n");
+        let problems = problems_of(&settings).join("\n");
         assert!(
             problems.contains("needs a non-empty `columns` list"),
             "{problems}"
@@ -1340,7 +1278,7 @@ mod tests {
         let mut rls = settings.clone();
         rls.postgres.isolation = Isolation::Rls;
         assert!(
-            rls.problems()
+            problems_of(&rls)
                 .join("\n")
                 .contains("`a` names a `tenant`, which is only read with")
         );

@@ -50,7 +50,14 @@ fn every_check_has_passing_and_failing_fixtures_that_hold() {
                         continue;
                     }
                 };
-                let findings = run_one(*check, &Context::new(&facts));
+                let options = match facts.settings.resolve() {
+                    Ok(options) => options,
+                    Err(errors) => {
+                        problems.push(format!("{}: settings: {errors:?}", file.display()));
+                        continue;
+                    }
+                };
+                let findings = run_one(*check, &Context::new(&facts, &options));
                 let case = file.file_stem().unwrap().to_string_lossy().to_string();
                 let ok = match expect {
                     "pass" => {
@@ -99,7 +106,11 @@ fn every_check_reports_error_never_pass_when_its_source_is_unreadable() {
         let text = fs::read_to_string(&file)
             .unwrap_or_else(|e| panic!("{}: {e} (one per source)", file.display()));
         let facts: Facts = serde_json::from_str(&text).unwrap();
-        let findings = run_one(*check, &Context::new(&facts));
+        let options = facts
+            .settings
+            .resolve()
+            .unwrap_or_else(|e| panic!("{}: settings: {e:?}", file.display()));
+        let findings = run_one(*check, &Context::new(&facts, &options));
         let passed: Vec<&str> = findings
             .iter()
             .filter(|f| f.status == Status::Pass)

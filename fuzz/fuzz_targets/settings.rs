@@ -8,6 +8,6 @@ fuzz_target!(|data: &[u8]| {
         && checks::parse::nesting::check(text, checks::parse::nesting::Syntax::Toml).is_ok()
         && let Ok(settings) = toml::from_str::<checks::Settings>(text)
     {
-        let _ = settings.problems();
+        let _ = checks::resolve::resolve(&settings);
     }
 });

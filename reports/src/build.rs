@@ -1,8 +1,7 @@
 use checks::catalog::{Catalog, Mode};
 use checks::facts::attestation::Attestation;
-use checks::settings::Waiver;
+use checks::resolve::{Date, WaiverRule};
 use checks::{Finding, Severity, Status};
-use globset::GlobBuilder;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
@@ -24,18 +23,26 @@ pub struct Clock {
     pub today: String,
 }
 
+impl Clock {
+    /// `today` as a calendar date; `None` when it is not one (a clock read from an edited
+    /// pack manifest), and then no waiver applies.
+    pub fn date(&self) -> Option<Date> {
+        Date::parse(&self.today)
+    }
+}
+
 impl Report {
     /// Builds the report: applies waivers (once, here), derives control states, counts.
     pub fn build(
         findings: Vec<Finding>,
         catalog: &Catalog,
-        waivers: &[Waiver],
+        waivers: &[WaiverRule],
         tool_version: &str,
         clock: &Clock,
     ) -> Report {
+        let today = clock.date();
         let mut waiver_results: Vec<WaiverResult> =
-            waivers.iter().map(initial_state(clock)).collect();
-        let matchers: Vec<_> = waivers.iter().map(WaiverMatcher::of).collect();
+            waivers.iter().map(|w| initial_state(w, today)).collect();
 
         let mut out: Vec<ReportFinding> = findings
             .into_iter()
@@ -49,7 +56,7 @@ impl Report {
                 let mut waiver = None;
                 if status == FindingStatus::Fail {
                     for (i, w) in waivers.iter().enumerate() {
-                        if w.check != f.check || !matchers[i].matches(&f) {
+                        if w.check != f.check || !matches(w, &f) {
                             continue;
                         }
                         waiver_results[i].matched += 1;
@@ -58,7 +65,7 @@ impl Report {
                             waiver = Some(AppliedWaiver {
                                 reason: w.reason.clone(),
                                 approved_by: w.approved_by.clone(),
-                                expires: w.expires.clone(),
+                                expires: w.expires.to_string(),
                                 ticket: w.ticket.clone(),
                                 inline: None,
                             });
@@ -153,74 +160,34 @@ fn attestable(status: ControlStatus) -> bool {
     )
 }
 
-fn initial_state(clock: &Clock) -> impl Fn(&Waiver) -> WaiverResult + '_ {
-    |w| WaiverResult {
-        check: w.check.clone(),
-        subject: w.subject.clone(),
-        path: w.path.clone(),
+/// A waiver before any finding: active through its `expires` day (compared as dates), expired
+/// after it, and expired when the clock has no date.
+fn initial_state(w: &WaiverRule, today: Option<Date>) -> WaiverResult {
+    WaiverResult {
+        check: w.check.to_owned(),
+        subject: w.subject.as_ref().map_or("", |p| p.as_str()).to_owned(),
+        path: w.path.as_ref().map_or("", |p| p.as_str()).to_owned(),
         reason: w.reason.clone(),
-        expires: w.expires.clone(),
+        expires: w.expires.to_string(),
         approved_by: w.approved_by.clone(),
         ticket: w.ticket.clone(),
-        // ISO dates compare as strings; the waiver applies through its `expires` day.
-        state: if w.expires.as_str() < clock.today.as_str() {
-            WaiverState::Expired
-        } else {
-            WaiverState::Active
+        state: match today {
+            Some(today) if w.expires >= today => WaiverState::Active,
+            _ => WaiverState::Expired,
         },
         matched: 0,
     }
 }
 
-/// A waiver's `subject` and `path` globs: an empty one matches anything, one that does not
-/// compile matches nothing (the configuration check reports it before a scan).
-struct WaiverMatcher {
-    subject: Glob,
-    path: Glob,
-}
-
-enum Glob {
-    Any,
-    Pattern(globset::GlobMatcher),
-    Broken,
-}
-
-impl Glob {
-    fn of(pattern: &str) -> Self {
-        if pattern.is_empty() {
-            return Glob::Any;
-        }
-        GlobBuilder::new(pattern)
-            .literal_separator(false)
-            .build()
-            .map_or(Glob::Broken, |g| Glob::Pattern(g.compile_matcher()))
-    }
-
-    fn is_match(&self, text: &str) -> bool {
-        match self {
-            Glob::Any => true,
-            Glob::Pattern(m) => m.is_match(text),
-            Glob::Broken => false,
-        }
-    }
-}
-
-impl WaiverMatcher {
-    fn of(w: &Waiver) -> Self {
-        WaiverMatcher {
-            subject: Glob::of(&w.subject),
-            path: Glob::of(&w.path),
-        }
-    }
-
-    fn matches(&self, f: &Finding) -> bool {
-        let path_ok = match (&self.path, &f.location) {
-            (Glob::Any, _) => true,
-            (glob, checks::Location::File { path, .. }) => glob.is_match(path),
-            (_, checks::Location::Resource { .. }) => false,
-        };
-        path_ok && self.subject.is_match(&f.subject)
-    }
+/// Whether a waiver's `subject` and `path` globs match a finding: an absent one matches
+/// anything; a finding about a live resource has no path, so a `path` glob never matches it.
+fn matches(w: &WaiverRule, f: &Finding) -> bool {
+    let path_ok = match (&w.path, &f.location) {
+        (None, _) => true,
+        (Some(glob), checks::Location::File { path, .. }) => glob.is_match(path),
+        (Some(_), checks::Location::Resource { .. }) => false,
+    };
+    path_ok && w.subject.as_ref().is_none_or(|g| g.is_match(&f.subject))
 }
 
 fn controls_of(check: &str) -> Vec<String> {
@@ -310,6 +277,7 @@ pub fn judge_findings<'a>(findings: impl Iterator<Item = &'a ReportFinding>) -> 
 
 #[cfg(test)]
 mod tests {
+    use checks::settings::Waiver;
     use checks::{Location, Severity};
     use serde_json::Value;
 
@@ -326,6 +294,17 @@ mod tests {
             related: vec![],
             evidence: Value::Null,
         }
+    }
+
+    /// Waivers as the configuration resolves them.
+    fn rules(waivers: &[Waiver]) -> Vec<WaiverRule> {
+        checks::Settings {
+            waiver: waivers.to_vec(),
+            ..checks::Settings::default()
+        }
+        .resolve()
+        .expect("the waivers resolve")
+        .waivers
     }
 
     fn waiver(subject: &str, expires: &str) -> Waiver {
@@ -356,7 +335,7 @@ mod tests {
         let r = Report::build(
             findings,
             checks::catalog::catalog(),
-            &[waiver("acme/*", "2027-01-01")],
+            &rules(&[waiver("acme/*", "2027-01-01")]),
             "0",
             &clock(),
         );
@@ -387,7 +366,7 @@ mod tests {
         let r = Report::build(
             vec![in_tools.clone(), elsewhere, live],
             checks::catalog::catalog(),
-            std::slice::from_ref(&by_path),
+            &rules(std::slice::from_ref(&by_path)),
             "0",
             &clock(),
         );
@@ -409,7 +388,7 @@ mod tests {
         let r = Report::build(
             vec![in_tools],
             checks::catalog::catalog(),
-            &[both],
+            &rules(&[both]),
             "0",
             &clock(),
         );
@@ -422,13 +401,50 @@ mod tests {
         let r = Report::build(
             vec![finding(Status::Fail, "acme/tool@v1")],
             checks::catalog::catalog(),
-            &[waiver("acme/*", "2026-11-21")],
+            &rules(&[waiver("acme/*", "2026-11-21")]),
             "0",
             &clock(),
         );
         assert_eq!(r.summary.fail, 1);
         assert_eq!(r.waivers[0].state, WaiverState::Expired);
         assert_eq!(r.waivers[0].matched, 1);
+    }
+
+    /// Expiry is a date comparison against the clock's date: a waiver applies through its
+    /// `expires` day, not after it, and never when the clock's day is not a date (a pack
+    /// manifest's `judged_on` edited to `0`: compared as text, `"2027-01-01" < "0"` is false, so
+    /// the waiver would have stayed active).
+    #[test]
+    fn expiry_compares_dates_and_an_undated_clock_applies_no_waiver() {
+        let judge = |expires: &str, today: &str| {
+            let clock = Clock {
+                now: "2026-11-22T00:00:00Z".into(),
+                today: today.into(),
+            };
+            let r = Report::build(
+                vec![finding(Status::Fail, "acme/tool@v1")],
+                checks::catalog::catalog(),
+                &rules(&[waiver("acme/*", expires)]),
+                "0",
+                &clock,
+            );
+            (r.waivers[0].state, r.findings[0].status)
+        };
+        assert_eq!(
+            judge("2026-12-31", "2026-12-31"),
+            (WaiverState::Active, FindingStatus::Waived),
+            "the last day"
+        );
+        assert_eq!(
+            judge("2026-12-31", "2027-01-01"),
+            (WaiverState::Expired, FindingStatus::Fail),
+            "the day after, across a year"
+        );
+        assert_eq!(
+            judge("2027-01-01", "0"),
+            (WaiverState::Expired, FindingStatus::Fail),
+            "no date: no waiver"
+        );
     }
 
     #[test]

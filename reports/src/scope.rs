@@ -5,7 +5,7 @@
 
 use checks::Facts;
 use checks::facts::repo::Listing;
-use globset::{Glob, GlobSetBuilder};
+use checks::resolve::Resolved;
 
 use crate::model::{
     AuditedTarget, Narrowing, Provenance, Report, RepositoryProvenance, Scope, SeverityOverride,
@@ -13,10 +13,11 @@ use crate::model::{
 
 impl Report {
     /// Fills `provenance` and `scope` from the facts, and marks every finding whose severity a
-    /// `[severity]` setting replaced with the check's own severity.
-    pub fn describe(&mut self, facts: &Facts) {
+    /// `[severity]` setting replaced with the check's own severity. `options` are the facts'
+    /// settings, resolved (as they were judged).
+    pub fn describe(&mut self, facts: &Facts, options: &Resolved) {
         self.provenance = Some(provenance(facts));
-        self.scope = scope(facts);
+        self.scope = scope(facts, options);
         for f in &mut self.findings {
             if let Some(o) = self
                 .scope
@@ -55,7 +56,7 @@ fn provenance(facts: &Facts) -> Provenance {
     }
 }
 
-fn scope(facts: &Facts) -> Scope {
+fn scope(facts: &Facts, options: &Resolved) -> Scope {
     let statement = match facts.repo.as_ref().map(|r| r.scope.listing) {
         Some(Listing::GitIndex) => {
             "The files git tracks under the scanned path, as they are in the working tree \
@@ -74,23 +75,22 @@ fn scope(facts: &Facts) -> Scope {
             .as_ref()
             .map(|r| r.scope.excluded.clone())
             .unwrap_or_default(),
-        severity_overrides: severity_overrides(facts),
-        narrowed: excluded_tables(facts),
+        severity_overrides: severity_overrides(options),
+        narrowed: excluded_tables(facts, options),
         excluded_paths: facts.settings.scan.exclude.clone(),
         disabled_checks: facts.settings.checks.disable.clone(),
     }
 }
 
 /// Every `[severity]` setting that changes a check's severity.
-fn severity_overrides(facts: &Facts) -> Vec<SeverityOverride> {
-    facts
-        .settings
+fn severity_overrides(options: &Resolved) -> Vec<SeverityOverride> {
+    options
         .severity
         .iter()
         .filter_map(|(check, configured)| {
             let default = checks::find(check)?.meta().severity;
             (default != *configured).then(|| SeverityOverride {
-                check: check.clone(),
+                check: (*check).to_owned(),
                 default,
                 configured: *configured,
             })
@@ -100,20 +100,13 @@ fn severity_overrides(facts: &Facts) -> Vec<SeverityOverride> {
 
 /// `[postgres] exclude_tables` (global or per live target): which tables it took out of every
 /// tenant check, per database. A setting that excludes every table is said so plainly.
-fn excluded_tables(facts: &Facts) -> Vec<Narrowing> {
+fn excluded_tables(facts: &Facts, options: &Resolved) -> Vec<Narrowing> {
     let mut out = Vec::new();
     for db in &facts.postgres {
-        let settings = facts.settings.postgres_for(db);
-        if settings.exclude_tables.is_empty() {
+        let globs = &options.postgres_for(db).exclude_tables;
+        if globs.is_empty() {
             continue;
         }
-        let mut globs = GlobSetBuilder::new();
-        for p in &settings.exclude_tables {
-            if let Ok(g) = Glob::new(p) {
-                globs.add(g);
-            }
-        }
-        let Ok(globs) = globs.build() else { continue };
         let excluded: Vec<String> = (db.tables.iter())
             .map(checks::facts::pg::Table::qualified_name)
             .filter(|q| globs.is_match(q))
@@ -131,7 +124,8 @@ fn excluded_tables(facts: &Facts) -> Vec<Narrowing> {
         };
         out.push(Narrowing {
             setting: "[postgres] exclude_tables".to_owned(),
-            value: settings.exclude_tables.clone(),
+            // As written (the compiled set has no text); no target overrides this key.
+            value: facts.settings.postgres.exclude_tables.clone(),
             effect: format!(
                 "{what} of {} never judged as tenant tables (row-level security and tenant \
                  checks skip them){named}",
@@ -180,7 +174,7 @@ mod tests {
             .settings
             .severity
             .insert("secrets-committed".to_owned(), Severity::Info);
-        let overrides = severity_overrides(&facts);
+        let overrides = severity_overrides(&facts.settings.resolve().unwrap());
         assert_eq!(
             overrides,
             [SeverityOverride {
@@ -202,7 +196,7 @@ mod tests {
             ..Database::default()
         };
         facts.postgres.push(db);
-        let narrowed = excluded_tables(&facts);
+        let narrowed = excluded_tables(&facts, &facts.settings.resolve().unwrap());
         assert_eq!(narrowed.len(), 1);
         assert!(
             narrowed[0]

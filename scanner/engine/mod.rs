@@ -28,6 +28,8 @@ pub use progress::{Board, Progress};
 pub struct Context<'a> {
     pub root: &'a Path,
     pub settings: &'a checks::Settings,
+    /// `settings`, resolved once when the configuration was loaded.
+    pub options: &'a checks::resolve::Resolved,
     pub selection: &'a Selection,
     /// The printed time (`SOURCE_DATE_EPOCH` honoured): the repository's `collected_at`.
     pub printed_at: &'a str,
@@ -160,10 +162,19 @@ impl Selection {
 pub async fn collect(
     root: &Path,
     settings: checks::Settings,
+    options: &checks::resolve::Resolved,
     selection: &Selection,
     printed_at: &str,
 ) -> Result<Facts> {
-    collect_with(crate::sources::ALL, root, settings, selection, printed_at).await
+    collect_with(
+        crate::sources::ALL,
+        root,
+        settings,
+        options,
+        selection,
+        printed_at,
+    )
+    .await
 }
 
 /// [`collect`] over the given sources (`--since` reads a past revision with the repository
@@ -172,6 +183,7 @@ pub async fn collect_with(
     sources: &[&dyn Source],
     root: &Path,
     settings: checks::Settings,
+    options: &checks::resolve::Resolved,
     selection: &Selection,
     printed_at: &str,
 ) -> Result<Facts> {
@@ -204,6 +216,7 @@ pub async fn collect_judged_at(
         let cx = Context {
             root,
             settings: &facts.settings,
+            options,
             selection,
             printed_at,
             live_at,
@@ -296,8 +309,12 @@ fn note_unselected(sources: &[&dyn Source], settings: &checks::Settings, selecti
 
 /// Judges collected facts at `clock`: the checks, then the report (waivers, suppressions,
 /// attestations applied).
-pub fn judge(facts: &Facts, clock: &reports::Clock) -> reports::Report {
-    crate::pack::judge(facts, clock)
+pub fn judge(
+    facts: &Facts,
+    options: &checks::resolve::Resolved,
+    clock: &reports::Clock,
+) -> reports::Report {
+    crate::pack::judge(facts, options, clock)
 }
 
 /// The one tokio runtime of a vouch process, for the commands that collect.
@@ -398,10 +415,12 @@ mod tests {
 
     fn run(sources: &[&dyn Source], selection: &Selection) -> Result<Facts> {
         let root = Path::new(".");
+        let options = checks::Settings::default().resolve().unwrap();
         runtime()?.block_on(collect_with(
             sources,
             root,
             checks::Settings::default(),
+            &options,
             selection,
             "2023-11-14T22:13:20Z",
         ))

@@ -231,11 +231,33 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
             return;
         }
     };
+    // The saved settings are judged as `vouch check --facts` judges them: resolved, or refused.
+    let options = match facts.settings.resolve() {
+        Ok(options) => options,
+        Err(errors) => {
+            for e in errors {
+                out.problems.push(format!(
+                    "facts.json: settings.{}: {} (cannot be re-judged)",
+                    e.at, e.message
+                ));
+            }
+            return;
+        }
+    };
     let clock = match OffsetDateTime::parse(&manifest.scan.judged_at, &Rfc3339) {
         Ok(at) => {
             let mut clock = crate::clock::clock_at(at);
             if !manifest.scan.judged_on.is_empty() {
                 clock.today.clone_from(&manifest.scan.judged_on);
+            }
+            if clock.date().is_none() {
+                // Waiver expiry is judged against this day: one that is not a date would apply
+                // none of them, and the rebuilt report could not be trusted to mean anything.
+                out.problems.push(format!(
+                    "{MANIFEST}: scan.judged_on {:?} is not a YYYY-MM-DD date",
+                    manifest.scan.judged_on
+                ));
+                return;
             }
             clock
         }
@@ -247,7 +269,7 @@ fn check_rejudge(dir: &Path, manifest: &Manifest, out: &mut Outcome) {
             return;
         }
     };
-    let report = super::judge(&facts, &clock);
+    let report = super::judge(&facts, &options, &clock);
     // Packs made before provenance existed carry none; one that does must agree.
     if manifest.provenance.is_some()
         && (manifest.provenance != report.provenance || manifest.scope != report.scope)

@@ -13,11 +13,11 @@ mod scheme;
 mod source;
 mod tenancy;
 
-use checks::Settings;
 use checks::facts::Collection;
 use checks::facts::pg::{Database, Origin};
 use checks::facts::pg_live::{AuditTables, LiveState};
-use checks::settings::{PostgresSettings, PostgresTarget};
+use checks::resolve::{PostgresOptions, Resolved};
+use checks::settings::PostgresTarget;
 use futures_util::StreamExt;
 
 pub use chain::row_hash;
@@ -30,14 +30,14 @@ const CONCURRENT_TARGETS: usize = 4;
 /// Audits every target, [`CONCURRENT_TARGETS`] at a time; results in the order of `targets`.
 pub async fn collect(
     targets: &[PostgresTarget],
-    settings: &Settings,
+    options: &Resolved,
     collected_at: &str,
     progress: &crate::engine::Progress,
 ) -> Vec<(Collection, Database)> {
     // Built before streaming them: a closure in the stream would make the future's `Send`
     // bound fail on its borrowed arguments.
     let audits: Vec<_> = (targets.iter().enumerate())
-        .map(|(i, t)| numbered(i, audit_target(t, settings, collected_at), progress))
+        .map(|(i, t)| numbered(i, audit_target(t, options, collected_at), progress))
         .collect();
     let mut results: Vec<(usize, (Collection, Database))> = futures_util::stream::iter(audits)
         .buffer_unordered(CONCURRENT_TARGETS)
@@ -60,17 +60,17 @@ async fn numbered<T>(
 
 async fn audit_target(
     target: &PostgresTarget,
-    settings: &Settings,
+    options: &Resolved,
     collected_at: &str,
 ) -> (Collection, Database) {
     let dsn = std::env::var(&target.dsn_env).ok();
-    audit_with_dsn(target, dsn, settings, collected_at).await
+    audit_with_dsn(target, dsn, options, collected_at).await
 }
 
 async fn audit_with_dsn(
     target: &PostgresTarget,
     dsn: Option<String>,
-    settings: &Settings,
+    options: &Resolved,
     collected_at: &str,
 ) -> (Collection, Database) {
     let plan = match connect::plan(target, dsn) {
@@ -88,15 +88,15 @@ async fn audit_with_dsn(
         }),
         ..Database::default()
     };
-    let effective = settings.postgres_for(&db);
+    let effective = options.postgres_for(&db);
     match plan.connect().await {
         Err(cause) => db.error = Some(format!("cannot connect to {}: {cause}", plan.uri)),
         Ok(client) => {
-            if let Err(cause) = read_database(&client, &plan, &effective, &mut db).await {
+            if let Err(cause) = read_database(&client, &plan, effective, &mut db).await {
                 db.error = Some(cause);
             } else if let (Some(tenant), Some(live)) = (&target.tenant, &mut db.live) {
                 let schema = target.tenant_schema.as_deref().unwrap_or(tenant);
-                live.tenant_access = Some(tenancy::access(&client, settings, tenant, schema).await);
+                live.tenant_access = Some(tenancy::access(&client, options, tenant, schema).await);
             }
         }
     }
@@ -144,7 +144,7 @@ fn failed(
 async fn read_database(
     client: &Session,
     plan: &Plan,
-    pg: &PostgresSettings,
+    pg: &PostgresOptions,
     db: &mut Database,
 ) -> Result<(), String> {
     let uri = plan.uri.as_str();
@@ -211,7 +211,7 @@ async fn read_database(
 async fn verify_chains(
     client: &Session,
     uri: &str,
-    pg: &PostgresSettings,
+    pg: &PostgresOptions,
     tables: &catalog::Tables,
     live: &mut LiveState,
 ) {
@@ -220,7 +220,7 @@ async fn verify_chains(
             .iter()
             .any(|p| p.table == q && p.kind == "partition")
     };
-    let audit = AuditTables::new(&pg.effective_audit_tables());
+    let audit = AuditTables::new(&pg.audit_tables);
     let mut chains = Vec::new();
     for (oid, table) in &tables.by_oid {
         let qualified = table.qualified_name();
@@ -237,10 +237,8 @@ async fn verify_chains(
         };
         chains.push(chain);
     }
-    for configured in pg
-        .audit_tables
-        .iter()
-        .flatten()
+    for configured in (pg.audit_tables.iter())
+        .filter(|_| pg.audit_tables_given)
         .filter(|c| !c.contains('*') && !c.contains('?'))
     {
         let found = tables
@@ -388,7 +386,7 @@ mod tests {
         let (collection, db) = runtime.block_on(audit_with_dsn(
             &target,
             Some(dsn),
-            &Settings::default(),
+            &checks::Settings::default().resolve().unwrap(),
             "2026-01-01T00:00:00Z",
         ));
         (started.elapsed(), collection, db)

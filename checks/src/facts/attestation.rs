@@ -69,7 +69,7 @@ impl AttestationFile {
                 );
             }
             for (key, value) in [("date", &a.date), ("expires", &a.expires)] {
-                if !crate::settings::is_iso_date(value) {
+                if crate::resolve::Date::parse(value).is_none() {
                     push(
                         i,
                         key,

@@ -187,7 +187,7 @@ pub struct BrokenRow {
 /// Which tables are audit tables: one rule for the collector (whose hash chains it walks) and
 /// the checks (which tables they judge as audit tables). A pattern with a `.` matches
 /// `schema.name`, any other the bare table name (so `audit*` never matches every table of a
-/// schema named `audit…`); patterns come from `PostgresSettings::effective_audit_tables` (unset:
+/// schema named `audit…`); patterns come from `PostgresOptions::audit_tables` (unset:
 /// the defaults; an empty list: none). A pattern that does not compile matches nothing: the
 /// configuration is refused before that (`resolve`).
 #[derive(Debug, Clone)]
@@ -224,9 +224,7 @@ mod tests {
 
     #[test]
     fn audit_table_matching() {
-        let defaults = AuditTables::new(
-            &crate::settings::PostgresSettings::default().effective_audit_tables(),
-        );
+        let defaults = AuditTables::new(&crate::resolve::PostgresOptions::default().audit_tables);
         assert!(defaults.matches("audit_events", "public.audit_events"));
         assert!(defaults.matches("billing_audit", "app.billing_audit"));
         assert!(!defaults.matches("orders", "public.orders"));

@@ -266,7 +266,10 @@ pub(crate) fn repo_with_unreadable_script(
 /// names `expected`.
 #[cfg(test)]
 pub(crate) fn assert_one_error(check: &dyn crate::Check, facts: &crate::Facts, expected: &str) {
-    let findings = crate::registry::run_one(check, &crate::Context::new(facts));
+    let findings = crate::registry::run_one(
+        check,
+        &crate::Context::new(facts, &facts.settings.resolve().unwrap()),
+    );
     assert_eq!(findings.len(), 1, "{findings:?}");
     let f = &findings[0];
     assert_eq!(f.status, crate::Status::Error, "{}", f.message);

@@ -11,9 +11,8 @@
 use checks::Location;
 use checks::facts::pg::Table;
 use checks::facts::pg_live::{AuditChain, BrokenRow};
-use checks::settings::{
-    AuditChainSettings, ChainAlgorithm, ChainEncoding, ChainPayload, PostgresSettings,
-};
+use checks::resolve::PostgresOptions;
+use checks::settings::{AuditChainSettings, ChainAlgorithm, ChainEncoding, ChainPayload};
 use tokio_postgres::SimpleQueryMessage;
 
 use super::connect::Session;
@@ -44,7 +43,7 @@ pub async fn verify(
     client: &Session,
     table: &Table,
     primary_key: Vec<String>,
-    pg: &PostgresSettings,
+    pg: &PostgresOptions,
 ) -> AuditChain {
     let mut record = AuditChain {
         table: table.qualified_name(),
@@ -78,11 +77,7 @@ pub async fn verify(
     record
 }
 
-fn layout(
-    table: &Table,
-    primary_key: Vec<String>,
-    pg: &PostgresSettings,
-) -> Result<Layout, String> {
+fn layout(table: &Table, primary_key: Vec<String>, pg: &PostgresOptions) -> Result<Layout, String> {
     let cfg = &pg.audit_chain;
     let has = |c: &str| table.columns.iter().any(|x| x == c);
     // The first configured (or default) name the table has, as `pg-audit-hash-chained` does.
@@ -94,10 +89,10 @@ fn layout(
             )
         })
     };
-    let hash = pick(pg.effective_audit_hash_columns(), "hash")?;
+    let hash = pick(pg.audit_hash_columns.clone(), "hash")?;
     // `prev_included = "<column>"` names the previous-hash column itself.
     let prev = match cfg.prev_included.as_str() {
-        "prefix" | "suffix" => pick(pg.effective_audit_prev_hash_columns(), "previous-hash")?,
+        "prefix" | "suffix" => pick(pg.audit_prev_hash_columns.clone(), "previous-hash")?,
         column => pick(vec![column.to_owned()], "previous-hash (prev_included)")?,
     };
     let order_by = if cfg.order_by.is_empty() {
@@ -362,9 +357,9 @@ mod tests {
             "location": {"uri": "postgres://h:5432/db/public.audit_events"},
         }))
         .unwrap();
-        let pg = PostgresSettings {
+        let pg = PostgresOptions {
             audit_chain: toml::from_str(cfg).unwrap(),
-            ..PostgresSettings::default()
+            ..PostgresOptions::default()
         };
         layout(&table, vec!["id".into()], &pg).unwrap()
     }
@@ -481,9 +476,9 @@ mod tests {
             "location": {"uri": "postgres://h:5432/db/public.audit_events"},
         }))
         .unwrap();
-        let pg = PostgresSettings {
+        let pg = PostgresOptions {
             audit_chain: toml::from_str("prev_included = \"hash\"").unwrap(),
-            ..PostgresSettings::default()
+            ..PostgresOptions::default()
         };
         let err = layout(&table, vec!["id".into()], &pg).err().unwrap();
         assert!(err.contains("`hash` is also its hash column"), "{err}");

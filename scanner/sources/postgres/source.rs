@@ -21,7 +21,7 @@ impl Source for Databases {
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let selected = job.pick(&cx.settings.target.postgres, |t| &t.name);
-            let read = super::collect(&selected, cx.settings, cx.live_at, &job.progress).await;
+            let read = super::collect(&selected, cx.options, cx.live_at, &job.progress).await;
             deposit(read)
         }
         .boxed()

@@ -3,8 +3,8 @@
 //! answer comes from PostgreSQL's own privilege functions, so membership, PUBLIC and
 //! superusers count exactly as they do when a role connects. Judged by `pg-tenant-isolation`.
 
-use checks::Settings;
 use checks::facts::pg_live::{RoleAccess, TenantAccess};
+use checks::resolve::Resolved;
 use checks::settings::Isolation;
 
 use super::connect::Session;
@@ -12,7 +12,7 @@ use super::connect::Session;
 /// Reads the grants; a failure becomes the record's `error`, never an empty (passing) record.
 pub async fn access(
     client: &Session,
-    settings: &Settings,
+    options: &Resolved,
     tenant: &str,
     schema: &str,
 ) -> TenantAccess {
@@ -20,8 +20,8 @@ pub async fn access(
         tenant: tenant.to_owned(),
         ..TenantAccess::default()
     };
-    let schema = (settings.postgres.isolation == Isolation::Schema).then_some(schema);
-    if let Err(e) = read(client, settings, schema, &mut record).await {
+    let schema = (options.postgres.isolation == Isolation::Schema).then_some(schema);
+    if let Err(e) = read(client, options, schema, &mut record).await {
         record.error = Some(format!("cannot read the tenant's grants: {e}"));
     }
     record
@@ -29,7 +29,7 @@ pub async fn access(
 
 async fn read(
     client: &Session,
-    settings: &Settings,
+    options: &Resolved,
     schema: Option<&str>,
     record: &mut TenantAccess,
 ) -> Result<(), String> {
@@ -58,10 +58,8 @@ async fn read(
         record.schema_exists = row.get(0);
         record.public_schema_usage = row.get(1);
     }
-    let mut roles: Vec<String> = settings
-        .tenant_targets()
-        .into_iter()
-        .flat_map(|t| t.runtime_roles)
+    let mut roles: Vec<String> = (options.tenant_targets.iter())
+        .flat_map(|t| t.runtime_roles.iter().cloned())
         .collect();
     roles.sort();
     roles.dedup();

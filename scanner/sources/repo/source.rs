@@ -4,7 +4,6 @@
 use checks::facts::Collection;
 use checks::facts::repo::{FileKind, RepoFacts, Unreadable};
 use futures_util::FutureExt;
-use globset::GlobSet;
 
 use crate::engine::{Collected, Context, Job, Reading, Source};
 use crate::sources::migrations;
@@ -28,7 +27,7 @@ impl Source for Repository {
         async move {
             let root = cx.root.to_path_buf();
             let settings = cx.settings.postgres.clone();
-            let exclude = excluded_paths(cx.settings);
+            let exclude = cx.options.scan_exclude.clone();
             let read = crate::engine::blocking(move || {
                 let walked = super::walk_excluding(&root, &exclude);
                 let migrations =
@@ -91,12 +90,4 @@ fn deposit(cx: &Context<'_>, repo: RepoFacts, migrations: migrations::Collected)
         facts.repo = Some(repo);
         facts.postgres.extend(databases);
     })
-}
-
-/// `[scan] exclude` as one matcher, from the resolved settings (the configuration was resolved
-/// when it was loaded, so no glob is dropped here; an unresolvable one excludes nothing more).
-fn excluded_paths(settings: &checks::Settings) -> GlobSet {
-    settings
-        .resolve()
-        .map_or_else(|_| GlobSet::empty(), |r| r.scan_exclude)
 }

@@ -420,7 +420,8 @@ fn rls_enabled_verdict(d: Database) -> (crate::Status, String) {
         postgres: vec![d],
         ..crate::Facts::default()
     };
-    let cx = crate::Context::new(&facts);
+    let options = facts.settings.resolve().unwrap();
+    let cx = crate::Context::new(&facts, &options);
     let findings =
         crate::registry::run_one(&crate::rules::postgres::pg_rls_enabled::PgRlsEnabled, &cx);
     let f = findings

@@ -3,7 +3,7 @@ use serde_json::json;
 use super::aws_edge_shared::{edge_regions, listed, read_or_error};
 use crate::facts::aws_edge::{EdgeRegion, Listener, LoadBalancer};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
-use crate::rules::endpoint::endpoint_support::version_rank;
+use crate::resolve::TlsVersion;
 
 pub struct ElbTlsPolicy;
 
@@ -47,7 +47,7 @@ impl Check for ElbTlsPolicy {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let floor = cx.settings.endpoint.tls_floor.as_str();
+        let floor = cx.options.endpoint.tls_floor;
         for (account, region) in edge_regions(cx, out) {
             let lbs = listed(
                 account,
@@ -64,7 +64,7 @@ impl Check for ElbTlsPolicy {
     }
 }
 
-fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings) {
+fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: TlsVersion, out: &mut Findings) {
     let Some(listeners) = read_or_error(&lb.name, &lb.arn, "the listeners", &lb.listeners, out)
     else {
         return;
@@ -104,7 +104,7 @@ fn judge(lb: &LoadBalancer, region: &EdgeRegion, floor: &str, out: &mut Findings
         }
     }
     let evidence = json!({
-        "load_balancer": lb.name, "type": lb.kind, "scheme": lb.scheme, "tls_floor": floor,
+        "load_balancer": lb.name, "type": lb.kind, "scheme": lb.scheme, "tls_floor": floor.as_str(),
         "listeners": listeners, "policies": policies, "call": lb.call, "listeners_call": lb.listeners.call(),
     });
     let subject = lb.name.clone();
@@ -150,7 +150,7 @@ enum Problem {
 fn policy_floor_problem<'a>(
     l: &Listener,
     region: &'a EdgeRegion,
-    floor: &str,
+    floor: TlsVersion,
 ) -> Result<(&'a str, &'a [String]), Problem> {
     let Some(name) = l.ssl_policy.as_deref() else {
         return Err(Problem::Unknown(format!(
@@ -176,11 +176,10 @@ fn policy_floor_problem<'a>(
             )));
         }
     };
-    let floor_rank = version_rank(floor).unwrap_or(2);
     let mut below = Vec::new();
     for p in protocols {
-        match aws_rank(p) {
-            Some(rank) if rank < floor_rank => below.push(p.as_str()),
+        match aws_version(p) {
+            Some(version) if version < AwsProtocol::Tls(floor) => below.push(p.as_str()),
             Some(_) => {}
             None => {
                 return Err(Problem::Unknown(format!(
@@ -206,12 +205,22 @@ fn policy_floor_problem<'a>(
     }
 }
 
-/// `TLSv1` → 0 … `TLSv1.3` → 3 (as [`version_rank`]); SSLv3 below everything.
-fn aws_rank(protocol: &str) -> Option<usize> {
+/// A protocol an AWS TLS policy lists, oldest first: SSLv3 is below every TLS floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum AwsProtocol {
+    Ssl3,
+    Tls(TlsVersion),
+}
+
+/// `SSLv3`, `TLSv1` … `TLSv1.3`; `None` for a name not known.
+fn aws_version(protocol: &str) -> Option<AwsProtocol> {
     match protocol {
-        "SSLv3" => Some(0),
-        "TLSv1" => version_rank("1.0"),
-        other => other.strip_prefix("TLSv").and_then(version_rank),
+        "SSLv3" => Some(AwsProtocol::Ssl3),
+        "TLSv1" => Some(AwsProtocol::Tls(TlsVersion::Tls10)),
+        other => other
+            .strip_prefix("TLSv")
+            .and_then(TlsVersion::parse)
+            .map(AwsProtocol::Tls),
     }
 }
 
@@ -223,15 +232,19 @@ fn redirects_to_https(l: &Listener) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::aws_rank;
+    use super::{AwsProtocol, aws_version};
+    use crate::resolve::TlsVersion;
 
     #[test]
-    fn aws_protocol_names_rank_like_tls_versions() {
-        assert_eq!(aws_rank("TLSv1"), Some(0));
-        assert_eq!(aws_rank("TLSv1.1"), Some(1));
-        assert_eq!(aws_rank("TLSv1.2"), Some(2));
-        assert_eq!(aws_rank("TLSv1.3"), Some(3));
-        assert_eq!(aws_rank("SSLv3"), Some(0));
-        assert_eq!(aws_rank("QUIC"), None);
+    fn aws_protocol_names_order_like_tls_versions() {
+        let tls = |v| Some(AwsProtocol::Tls(v));
+        assert_eq!(aws_version("TLSv1"), tls(TlsVersion::Tls10));
+        assert_eq!(aws_version("TLSv1.1"), tls(TlsVersion::Tls11));
+        assert_eq!(aws_version("TLSv1.2"), tls(TlsVersion::Tls12));
+        assert_eq!(aws_version("TLSv1.3"), tls(TlsVersion::Tls13));
+        assert_eq!(aws_version("QUIC"), None);
+        // SSLv3 is below every floor, the lowest one included.
+        assert!(aws_version("SSLv3").unwrap() < AwsProtocol::Tls(TlsVersion::Tls10));
+        assert!(aws_version("TLSv1.1").unwrap() < AwsProtocol::Tls(TlsVersion::Tls12));
     }
 }

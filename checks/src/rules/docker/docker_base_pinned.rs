@@ -148,10 +148,13 @@ mod tests {
             }),
             ..Facts::default()
         };
-        run_one(&DockerBasePinned, &Context::new(&facts))
-            .into_iter()
-            .map(|f| (f.subject, f.status))
-            .collect()
+        run_one(
+            &DockerBasePinned,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
+        .into_iter()
+        .map(|f| (f.subject, f.status))
+        .collect()
     }
 
     #[test]

@@ -285,10 +285,13 @@ mod tests {
             }),
             ..Facts::default()
         };
-        crate::registry::run_one(&DockerNonRoot, &Context::new(&facts))
-            .into_iter()
-            .map(|f| (f.subject, f.status))
-            .collect()
+        crate::registry::run_one(
+            &DockerNonRoot,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
+        .into_iter()
+        .map(|f| (f.subject, f.status))
+        .collect()
     }
 
     #[test]

@@ -6,7 +6,6 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::facts::endpoint::{Endpoint, HttpFetch};
 use crate::model::{Findings, Location};
-use crate::settings::TLS_VERSIONS;
 
 /// Records an `error` finding when the endpoint could not be probed at all; `true` if it did.
 pub(crate) fn report_unreachable(ep: &Endpoint, location: &Location, out: &mut Findings) -> bool {
@@ -58,11 +57,6 @@ pub(crate) fn response<'a>(
         return Err(format!("{what} {} returned no status", fetch.url));
     }
     Ok(fetch)
-}
-
-/// 0 for TLS 1.0 … 3 for TLS 1.3.
-pub(crate) fn version_rank(version: &str) -> Option<usize> {
-    TLS_VERSIONS.iter().position(|v| *v == version)
 }
 
 /// An RFC 3339 timestamp.
@@ -123,6 +117,5 @@ mod tests {
         assert_eq!(url_host("/relative"), None);
         assert!(parse_time("2027-01-01T00:00:00.000Z").is_some());
         assert!(parse_time("2027-01-01").is_none());
-        assert_eq!(version_rank("1.2"), Some(2));
     }
 }

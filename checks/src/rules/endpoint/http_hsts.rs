@@ -48,11 +48,7 @@ impl Check for HttpHsts {
             let Some(fetch) = https_response_or_error(ep, out) else {
                 continue;
             };
-            let require_preload = cx
-                .settings
-                .endpoint_target(&ep.url)
-                .and_then(|t| t.require_preload)
-                .unwrap_or(cx.settings.endpoint.require_preload);
+            let require_preload = cx.options.endpoint.require_preload_for(&ep.url);
             let evidence = json!({ "response": fetch, "require_preload": require_preload });
             match judge(fetch.header("strict-transport-security"), require_preload) {
                 Ok(m) => out.pass(ep.subject(), location, format!("{}: {m}", ep.url), evidence),

@@ -45,7 +45,7 @@ impl Check for TlsCertValid {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let warning_days = i64::from(cx.settings.endpoint.expiry_warning_days);
+        let warning_days = i64::from(cx.options.endpoint.expiry_warning_days);
         for ep in &cx.facts.endpoints {
             let location = Location::tls(&ep.subject());
             if report_unreachable(ep, &location, out) {

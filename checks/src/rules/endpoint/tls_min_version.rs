@@ -1,9 +1,9 @@
 use serde_json::json;
 
-use super::endpoint_support::{report_unreachable, version_rank};
+use super::endpoint_support::report_unreachable;
 use crate::facts::endpoint::{Endpoint, Probe};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
-use crate::settings::TLS_VERSIONS;
+use crate::resolve::TlsVersion;
 
 pub struct TlsMinVersion;
 
@@ -42,13 +42,14 @@ impl Check for TlsMinVersion {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let floor = cx.settings.endpoint.tls_floor.as_str();
+        let floor = cx.options.endpoint.tls_floor;
         for ep in &cx.facts.endpoints {
             let location = Location::tls(&ep.subject());
             if report_unreachable(ep, &location, out) {
                 continue;
             }
-            let evidence = json!({ "url": ep.url, "floor": floor, "protocols": ep.protocols });
+            let evidence =
+                json!({ "url": ep.url, "floor": floor.as_str(), "protocols": ep.protocols });
             match judge(ep, floor) {
                 Verdict::Pass(m) => out.pass(ep.subject(), location, m, evidence),
                 Verdict::Fail(m) => out.fail(ep.subject(), location, m, evidence),
@@ -64,10 +65,7 @@ enum Verdict {
     Error(String),
 }
 
-fn judge(ep: &Endpoint, floor: &str) -> Verdict {
-    let Some(floor_rank) = version_rank(floor) else {
-        return Verdict::Error(format!("tls_floor {floor:?} is not a TLS version"));
-    };
+fn judge(ep: &Endpoint, floor: TlsVersion) -> Verdict {
     let probe_of = |v: &str| {
         ep.protocols
             .iter()
@@ -76,8 +74,8 @@ fn judge(ep: &Endpoint, floor: &str) -> Verdict {
     };
     let mut accepted_below = Vec::new();
     let mut unknown_below = Vec::new();
-    for version in &TLS_VERSIONS[..floor_rank] {
-        match probe_of(version) {
+    for version in TlsVersion::ALL.into_iter().filter(|v| *v < floor) {
+        match probe_of(version.as_str()) {
             Some(Probe::Accepted { .. }) => accepted_below.push(format!("TLS {version}")),
             Some(Probe::Refused { .. }) => {}
             Some(Probe::Error { cause } | Probe::Untestable { reason: cause }) => {
@@ -123,6 +121,7 @@ fn judge(ep: &Endpoint, floor: &str) -> Verdict {
 mod tests {
     use super::*;
     use crate::facts::endpoint::ProtocolProbe;
+    use crate::settings::TLS_VERSIONS;
 
     fn ep(outcomes: [bool; 4]) -> Endpoint {
         let protocols = TLS_VERSIONS
@@ -152,23 +151,26 @@ mod tests {
     #[test]
     fn judges_against_the_floor() {
         assert!(matches!(
-            judge(&ep([false, false, true, true]), "1.2"),
+            judge(&ep([false, false, true, true]), TlsVersion::Tls12),
             Verdict::Pass(_)
         ));
         assert!(matches!(
-            judge(&ep([true, true, true, true]), "1.2"),
+            judge(&ep([true, true, true, true]), TlsVersion::Tls12),
             Verdict::Fail(_)
         ));
         assert!(matches!(
-            judge(&ep([false, false, true, true]), "1.3"),
+            judge(&ep([false, false, true, true]), TlsVersion::Tls13),
             Verdict::Fail(_)
         ));
         assert!(matches!(
-            judge(&ep([false, false, false, false]), "1.2"),
+            judge(&ep([false, false, false, false]), TlsVersion::Tls12),
             Verdict::Error(_)
         ));
         let mut missing = ep([false, false, true, true]);
         missing.protocols.remove(0);
-        assert!(matches!(judge(&missing, "1.2"), Verdict::Error(_)));
+        assert!(matches!(
+            judge(&missing, TlsVersion::Tls12),
+            Verdict::Error(_)
+        ));
     }
 }

@@ -131,7 +131,10 @@ mod tests {
                     "env": [{"name": "API_TOKEN", "source": {"secret-ref": {"secret": "api", "key": "token"}}}]}]}]}]
         }))
         .unwrap();
-        let findings = run_one(&K8sSecretsNotInEnv, &Context::new(&facts));
+        let findings = run_one(
+            &K8sSecretsNotInEnv,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].status, Status::Fail);
         assert_eq!(findings[0].severity, Severity::Critical, "{findings:?}");

@@ -41,14 +41,14 @@ impl Check for PgAuditHashChained {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
             let hash: Vec<String> = scope
-                .settings
-                .effective_audit_hash_columns()
+                .options
+                .audit_hash_columns
                 .iter()
                 .map(|c| loose(c))
                 .collect();
             let prev: Vec<String> = scope
-                .settings
-                .effective_audit_prev_hash_columns()
+                .options
+                .audit_prev_hash_columns
                 .iter()
                 .map(|c| loose(c))
                 .collect();

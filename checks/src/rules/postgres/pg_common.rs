@@ -5,23 +5,19 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use crate::facts::pg::{Database, Grant, Origin, Policy, Role, Table, Unparsed};
 use crate::facts::pg_live::AuditTables;
 use crate::model::{Context, Findings, Location};
-use crate::settings::PostgresSettings;
+use crate::resolve::PostgresOptions;
 
 /// A database and the settings the checks judge it with.
 pub(crate) struct Scope<'a> {
     pub db: &'a Database,
-    /// `[postgres]` with the live target's own keys applied (`Settings::postgres_for`).
-    pub settings: PostgresSettings,
+    /// `[postgres]` with the live target's own keys applied (`Resolved::postgres_for`).
+    pub options: &'a PostgresOptions,
     tenant_columns: Vec<String>,
-    include: GlobSet,
-    exclude: GlobSet,
-    global: GlobSet,
     audit: AuditTables,
     /// Tables that are tenant tables only through a foreign-key chain (`tenant_paths`): the
     /// first link of the shortest chain, by `schema.table`.
@@ -59,30 +55,22 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
             );
             continue;
         }
-        let settings = cx.settings.postgres_for(db);
-        let (runtime_roles, runtime_roles_inferred) = if settings.runtime_roles_configured() {
-            (settings.configured_runtime_roles().to_vec(), false)
-        } else {
-            (inferred_runtime_roles(db), true)
+        let options = cx.options.postgres_for(db);
+        let (runtime_roles, runtime_roles_inferred) = match &options.runtime_roles {
+            Some(roles) => (roles.clone(), false),
+            None => (inferred_runtime_roles(db), true),
         };
         scopes.push(Scope {
             runtime_roles,
             runtime_roles_inferred,
             db,
-            tenant_columns: settings
-                .effective_tenant_columns()
-                .iter()
-                .map(|c| loose(c))
-                .collect(),
-            include: globs(&settings.include_tables),
-            exclude: globs(&settings.exclude_tables),
-            global: globs(&settings.global_tables),
-            audit: AuditTables::new(&settings.effective_audit_tables()),
+            tenant_columns: options.tenant_columns.iter().map(|c| loose(c)).collect(),
+            audit: AuditTables::new(&options.audit_tables),
             paths: BTreeMap::new(),
-            settings,
+            options,
         });
         let scope = scopes.last_mut().expect("just pushed");
-        if scope.settings.tenant_paths_enabled() {
+        if scope.options.tenant_paths {
             scope.paths = scope.tenant_paths();
         }
     }
@@ -167,16 +155,6 @@ fn inferred_runtime_roles(db: &Database) -> Vec<String> {
     roles
 }
 
-fn globs(patterns: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        if let Ok(g) = Glob::new(p) {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
 /// Identifier compared loosely: case and `_` ignored, so `tenantId` matches `tenant_id`.
 pub(crate) fn loose(name: &str) -> String {
     name.chars()
@@ -192,7 +170,7 @@ impl<'a> Scope<'a> {
             return Some(direct);
         }
         let q = t.qualified_name();
-        if self.exclude.is_match(&q) {
+        if self.options.exclude_tables.is_match(&q) {
             return None;
         }
         let step = self.paths.get(&q)?;
@@ -206,10 +184,10 @@ impl<'a> Scope<'a> {
     /// `include_tables`), or `None`.
     fn direct_tenant_reason(&self, t: &Table) -> Option<String> {
         let q = t.qualified_name();
-        if self.exclude.is_match(&q) {
+        if self.options.exclude_tables.is_match(&q) {
             return None;
         }
-        if self.include.is_match(&q) {
+        if self.options.include_tables.is_match(&q) {
             return Some("listed in [postgres] include_tables".to_owned());
         }
         if self.is_tenant_registry(t) {
@@ -226,7 +204,7 @@ impl<'a> Scope<'a> {
 
     /// Whether `t` is `[postgres] tenant_table`, the tenants themselves.
     pub fn is_tenant_registry(&self, t: &Table) -> bool {
-        let configured = self.settings.tenant_table.trim();
+        let configured = self.options.tenant_table.as_str();
         !configured.is_empty()
             && (t.qualified_name() == configured
                 || (!configured.contains('.') && t.name == configured))
@@ -288,7 +266,7 @@ impl<'a> Scope<'a> {
             let mut found = Vec::new();
             for t in &self.db.tables {
                 let q = t.qualified_name();
-                if tenant.contains(&q) || self.exclude.is_match(&q) {
+                if tenant.contains(&q) || self.options.exclude_tables.is_match(&q) {
                     continue;
                 }
                 let step = t.foreign_keys.iter().find_map(|fk| {
@@ -332,7 +310,7 @@ impl<'a> Scope<'a> {
     /// The single-column foreign keys of `t` to tenant tables (direct or through a path):
     /// the columns a policy of a tenant-path table may restrict through its parent.
     pub fn tenant_links(&self, t: &Table) -> Vec<TenantLink<'a>> {
-        if !self.settings.tenant_paths_enabled() {
+        if !self.options.tenant_paths {
             return Vec::new();
         }
         let q = t.qualified_name();
@@ -360,10 +338,10 @@ impl<'a> Scope<'a> {
         if let Some(reason) = self.tenant_reason(t) {
             return Class::Tenant(reason);
         }
-        if self.exclude.is_match(&q) {
+        if self.options.exclude_tables.is_match(&q) {
             return Class::Global("listed in [postgres] exclude_tables".to_owned());
         }
-        if self.global.is_match(&q) {
+        if self.options.global_tables.is_match(&q) {
             return Class::Global("listed in [postgres] global_tables".to_owned());
         }
         Class::Unclassified
@@ -390,7 +368,7 @@ impl<'a> Scope<'a> {
             .filter_map(|want| t.columns.iter().find(|c| loose(c) == *want))
             .cloned()
             .collect();
-        let tenant_table = self.settings.tenant_table.trim();
+        let tenant_table = self.options.tenant_table.as_str();
         if !tenant_table.is_empty() {
             for fk in &t.foreign_keys {
                 let matches = fk.references == tenant_table

@@ -21,7 +21,7 @@ use sqlparser::tokenizer::Token;
 
 use super::pg_common::loose;
 use crate::parse::sql::depth;
-use crate::settings::PostgresSettings;
+use crate::resolve::PostgresOptions;
 
 /// What the session values and columns of a table's policies are, from `[postgres]`.
 pub(crate) struct Vocabulary {
@@ -341,8 +341,8 @@ fn subquery_argument(f: &Function) -> Option<&Query> {
 impl Vocabulary {
     /// The vocabulary for one table: its tenant columns (already resolved by the caller) and
     /// the session values of `[postgres]`.
-    pub fn new(table: &str, tenant_columns: &[String], settings: &PostgresSettings) -> Self {
-        let loose_all = |v: Vec<String>| -> Vec<String> { v.iter().map(|c| loose(c)).collect() };
+    pub fn new(table: &str, tenant_columns: &[String], settings: &PostgresOptions) -> Self {
+        let loose_all = |v: &[String]| -> Vec<String> { v.iter().map(|c| loose(c)).collect() };
         let (glass_functions, glass_keys): (Vec<String>, Vec<String>) = settings
             .break_glass
             .iter()
@@ -351,11 +351,11 @@ impl Vocabulary {
         Vocabulary {
             table: table.to_lowercase(),
             tenant_columns: tenant_columns.iter().map(|c| loose(c)).collect(),
-            user_columns: loose_all(settings.effective_user_columns()),
-            tenant_settings: Keys::new(&settings.effective_tenant_settings()),
-            user_settings: Keys::new(&settings.effective_user_settings()),
-            tenant_functions: settings.effective_tenant_functions(),
-            user_functions: settings.effective_user_functions(),
+            user_columns: loose_all(&settings.user_columns),
+            tenant_settings: Keys::new(&settings.tenant_settings),
+            user_settings: Keys::new(&settings.user_settings),
+            tenant_functions: settings.tenant_functions.clone(),
+            user_functions: settings.user_functions.clone(),
             break_glass: Keys::new(&glass_keys),
             break_glass_functions: glass_functions
                 .iter()

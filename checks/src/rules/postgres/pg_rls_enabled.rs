@@ -95,3 +95,67 @@ impl Check for PgRlsEnabled {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::pg::{Database, Origin};
+
+    /// A `[[target.postgres]]`'s own `tenant_columns` decide which of ITS tables are tenant
+    /// tables; another live database and the migrations keep `[postgres]`'s (the defaults).
+    #[test]
+    fn a_targets_own_tenant_columns_are_honoured_for_its_database_only() {
+        // Each database's table at its own place, so that a verdict merged in from another
+        // database would show in `related`.
+        let db = |origin, name: &str| {
+            Database {
+            origin,
+            name: name.to_owned(),
+            tables: vec![
+                serde_json::from_value(json!({
+                    "schema": "public", "name": "cases", "columns": ["id", "firm_ref"],
+                    "location": { "uri": format!("postgres://h:5432/{name}/{origin:?}/public.cases") }
+                }))
+                .unwrap(),
+            ],
+            ..Database::default()
+        }
+        };
+        let facts = crate::Facts {
+            settings: toml::from_str(
+                "[[target.postgres]]\nname = \"prod\"\ndsn_env = \"P\"\n\
+                 tenant_columns = [\"firm_ref\"]\n\n\
+                 [[target.postgres]]\nname = \"other\"\ndsn_env = \"O\"\n",
+            )
+            .unwrap(),
+            postgres: vec![
+                db(Origin::Live, "prod"),
+                db(Origin::Live, "other"),
+                db(Origin::Migrations, "prod"),
+            ],
+            ..crate::Facts::default()
+        };
+        let options = facts.settings.resolve().unwrap();
+        let findings = crate::registry::run_one(&PgRlsEnabled, &Context::new(&facts, &options));
+        let judged: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.subject.as_str(),
+                    f.status,
+                    f.evidence["database"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            judged,
+            [("public.cases", crate::Status::Fail, Some("prod"))],
+            "only the live `prod` counts firm_ref as a tenant column: {findings:#?}"
+        );
+        assert_eq!(
+            findings[0].location,
+            crate::Location::resource("postgres://h:5432/prod/Live/public.cases")
+        );
+        assert!(findings[0].related.is_empty(), "{findings:#?}");
+    }
+}

@@ -81,7 +81,7 @@ impl Check for PgRlsPolicy {
 fn granted(scope: &Scope<'_>, t: &Table) -> (Vec<&'static str>, bool) {
     let unknown = match scope.db.origin {
         Origin::Migrations => scope.grants_may_live_elsewhere(t),
-        Origin::Live => t.grants.is_empty() && !scope.settings.runtime_roles_configured(),
+        Origin::Live => t.grants.is_empty() && scope.options.runtime_roles.is_none(),
     };
     if unknown {
         return (COMMANDS.to_vec(), false);
@@ -211,7 +211,8 @@ mod tests {
             postgres: vec![Database::default()],
             ..crate::Facts::default()
         };
-        let cx = Context::new(&facts);
+        let options = facts.settings.resolve().unwrap();
+        let cx = Context::new(&facts, &options);
         let mut out = Findings::new(&META);
         let scope = &super::super::pg_common::scopes(&cx, &mut out)[0];
         assert!(!covers(scope, &policy("insert", None, None), "INSERT"));
@@ -260,7 +261,10 @@ mod tests {
             ..crate::Facts::default()
         };
         let mut out = Findings::new(&META);
-        PgRlsPolicy.run(&Context::new(&facts), &mut out);
+        PgRlsPolicy.run(
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+            &mut out,
+        );
         out.into_vec().remove(0)
     }
 
@@ -298,7 +302,10 @@ mod tests {
             ..crate::Facts::default()
         };
         let mut out = Findings::new(&META);
-        PgRlsPolicy.run(&Context::new(&facts), &mut out);
+        PgRlsPolicy.run(
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+            &mut out,
+        );
         out.into_vec()
     }
 

@@ -163,7 +163,7 @@ const MAX_PATH_DEPTH: usize = 8;
 /// The table's vocabulary: its tenant columns and, for a table that is a tenant table only
 /// through foreign keys, the links its policies must follow (each parent judged by its own).
 fn vocabulary(scope: &Scope<'_>, t: &Table, depth: usize) -> Vocabulary {
-    let mut v = Vocabulary::new(&t.name, &tenant_columns(scope, t), &scope.settings);
+    let mut v = Vocabulary::new(&t.name, &tenant_columns(scope, t), scope.options);
     if depth >= MAX_PATH_DEPTH || !scope.tenant_columns_of(t).is_empty() {
         return v;
     }
@@ -193,14 +193,14 @@ fn user_scope_of_writes(scope: &Scope<'_>, t: &Table) -> UserScope {
             "no policy reads the table by tenant, so a row is seen only by its user".to_owned(),
         ));
     };
-    if scope.settings.single_tenant_users {
+    if scope.options.single_tenant_users {
         return UserScope::Isolates(Some(
             "declared by [postgres] single_tenant_users = true".to_owned(),
         ));
     }
     let users: Vec<String> = scope
-        .settings
-        .effective_user_columns()
+        .options
+        .user_columns
         .iter()
         .map(|c| loose(c))
         .collect();
@@ -225,9 +225,9 @@ fn user_scope_of_writes(scope: &Scope<'_>, t: &Table) -> UserScope {
 /// `USING` restricts rows to the session's tenant without counting user columns): through it,
 /// a row written into a tenant is read by that tenant's members.
 fn tenant_read(scope: &Scope<'_>, t: &Table) -> Option<String> {
-    let mut settings = scope.settings.clone();
-    settings.user_columns = Some(Vec::new());
-    let by_tenant = Vocabulary::new(&t.name, &tenant_columns(scope, t), &settings);
+    let mut options = scope.options.clone();
+    options.user_columns = Vec::new();
+    let by_tenant = Vocabulary::new(&t.name, &tenant_columns(scope, t), &options);
     let closure = scope.runtime_closure();
     t.policies
         .iter()
@@ -245,7 +245,7 @@ fn tenant_read(scope: &Scope<'_>, t: &Table) -> Option<String> {
 fn tenant_columns(scope: &Scope<'_>, t: &Table) -> Vec<String> {
     let columns = scope.tenant_columns_of(t);
     if columns.is_empty() {
-        scope.settings.effective_tenant_columns()
+        scope.options.tenant_columns.clone()
     } else {
         columns
     }
@@ -255,7 +255,7 @@ fn tenant_columns(scope: &Scope<'_>, t: &Table) -> Vec<String> {
 /// one session to which every policy may apply.
 fn principals(scope: &Scope<'_>) -> Vec<(String, Option<Vec<String>>)> {
     // An explicitly empty list names no role either: every policy may then apply, never none.
-    let roles = scope.settings.configured_runtime_roles();
+    let roles = scope.options.configured_runtime_roles();
     if roles.is_empty() {
         return vec![("any role".to_owned(), None)];
     }
@@ -538,7 +538,7 @@ fn dedup(verdict: &mut TableVerdict) {
 mod tests {
     use super::*;
     use crate::model::Location;
-    use crate::settings::PostgresSettings;
+    use crate::resolve::PostgresOptions;
 
     const GOOD: &str = "tenant_id = current_setting('app.tenant_id')::uuid";
 
@@ -577,7 +577,7 @@ mod tests {
         let vocabulary = Vocabulary::new(
             "orders",
             &["tenant_id".to_owned()],
-            &PostgresSettings::default(),
+            &PostgresOptions::default(),
         );
         let principals: Vec<(String, Option<Vec<String>>)> = if roles.is_empty() {
             vec![("any role".into(), None)]
@@ -660,7 +660,7 @@ mod tests {
         let vocabulary = Vocabulary::new(
             "orders",
             &["tenant_id".to_owned()],
-            &PostgresSettings::default(),
+            &PostgresOptions::default(),
         );
         let any = [("any role".to_owned(), None)];
         let deny_all = judge_table(&table(vec![], true), &any, [&vocabulary, &vocabulary]);
@@ -761,7 +761,11 @@ mod tests {
             }],
             ..crate::Facts::default()
         };
-        crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0)
+        crate::registry::run_one(
+            &PgRlsPolicyTenant,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
+        .remove(0)
     }
 
     #[test]
@@ -810,7 +814,11 @@ mod tests {
             }],
             ..crate::Facts::default()
         };
-        let f = crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts)).remove(0);
+        let f = crate::registry::run_one(
+            &PgRlsPolicyTenant,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
+        .remove(0);
         assert_eq!(f.status, crate::model::Status::Pass, "{f:?}");
         assert!(f.message.contains("seen only by its user"), "{f:?}");
     }
@@ -861,10 +869,13 @@ mod tests {
                 }],
                 ..crate::Facts::default()
             };
-            crate::registry::run_one(&PgRlsPolicyTenant, &Context::new(&facts))
-                .into_iter()
-                .find(|f| f.subject == "public.Company")
-                .expect("the tenant table is judged")
+            crate::registry::run_one(
+                &PgRlsPolicyTenant,
+                &Context::new(&facts, &facts.settings.resolve().unwrap()),
+            )
+            .into_iter()
+            .find(|f| f.subject == "public.Company")
+            .expect("the tenant table is judged")
         };
         let f = run(company(vec![own.clone(), bypass]));
         assert_eq!(f.status, Status::Fail, "{f:?}");
@@ -890,7 +901,8 @@ mod tests {
             }],
             ..crate::Facts::default()
         };
-        let cx = Context::new(&facts);
+        let options = facts.settings.resolve().unwrap();
+        let cx = Context::new(&facts, &options);
         let run = |check: &dyn Check| crate::registry::run_one(check, &cx);
         let enabled = run(&crate::rules::postgres::pg_rls_enabled::PgRlsEnabled);
         assert_eq!(enabled[0].status, Status::Fail);

@@ -190,7 +190,7 @@ fn root_hint(scope: &Scope<'_>, t: &Table) -> String {
 /// Who reaches `t` and how, as a phrase (`app_user (SELECT granted at m.sql:4)`), or `None`.
 fn reached_by(scope: &Scope<'_>, t: &Table) -> Option<String> {
     let roles = scope.runtime_roles();
-    let configured = scope.settings.runtime_roles_configured();
+    let configured = scope.options.runtime_roles.is_some();
     if roles.is_empty() && !configured {
         return Some(
             "whoever uses the database (no runtime role is configured or granted any table)"
@@ -283,7 +283,8 @@ mod tests {
             }],
             ..Facts::default()
         };
-        let cx = Context::new(&facts);
+        let options = facts.settings.resolve().unwrap();
+        let cx = Context::new(&facts, &options);
         let mut out = Findings::new(&META);
         PgTableClassified.run(&cx, &mut out);
         out.into_vec()

@@ -74,11 +74,11 @@ impl Check for PgTenantIsolation {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let isolation = cx.settings.postgres.isolation;
+        let isolation = cx.options.postgres.isolation;
         if isolation == Isolation::Rls {
             return;
         }
-        let tenants = cx.settings.tenant_targets();
+        let tenants = &cx.options.tenant_targets;
         let live: Vec<&Database> = live_databases(cx).collect();
         if tenants.is_empty() {
             for db in live {
@@ -112,7 +112,7 @@ impl Check for PgTenantIsolation {
                 judge(
                     isolation,
                     tenant,
-                    &tenants,
+                    tenants,
                     state.tenant_access.as_ref(),
                     &uri,
                     db,
@@ -310,7 +310,7 @@ pub(crate) fn rls_scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Sco
 /// For the RLS checks: with database or schema isolation they do not apply. Records one
 /// informational note per tenant table (never a pass) and returns `true`.
 pub(crate) fn rls_not_applicable(scope: &Scope<'_>, out: &mut Findings) -> bool {
-    let isolation = scope.settings.isolation;
+    let isolation = scope.options.isolation;
     if isolation == Isolation::Rls {
         return false;
     }
@@ -358,7 +358,10 @@ mod tests {
         for isolation in ["database", "schema"] {
             let facts = facts(isolation);
             for id in RLS_CHECKS {
-                let findings = run_one(find(id).unwrap(), &Context::new(&facts));
+                let findings = run_one(
+                    find(id).unwrap(),
+                    &Context::new(&facts, &facts.settings.resolve().unwrap()),
+                );
                 assert!(!findings.is_empty(), "{id}: the table is still reported");
                 for f in findings {
                     assert_eq!(
@@ -378,7 +381,10 @@ mod tests {
         }
         // The same table under the default (rls) still fails the critical check.
         let facts = facts("rls");
-        let rls = run_one(find("pg-rls-enabled").unwrap(), &Context::new(&facts));
+        let rls = run_one(
+            find("pg-rls-enabled").unwrap(),
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert_eq!(
             (rls[0].status, rls[0].severity),
             (Status::Fail, Severity::Critical)
@@ -388,7 +394,10 @@ mod tests {
     #[test]
     fn with_rls_isolation_pg_tenant_isolation_reports_nothing() {
         let facts = facts("rls");
-        let findings = run_one(find("pg-tenant-isolation").unwrap(), &Context::new(&facts));
+        let findings = run_one(
+            find("pg-tenant-isolation").unwrap(),
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert!(findings.is_empty());
     }
 }

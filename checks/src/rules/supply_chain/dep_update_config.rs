@@ -181,7 +181,10 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let f = run_one(&DepUpdateConfig, &Context::new(&facts));
+        let f = run_one(
+            &DepUpdateConfig,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(
             (f[0].subject.as_str(), f[0].status),
@@ -212,7 +215,10 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let f = run_one(&DepUpdateConfig, &Context::new(&facts));
+        let f = run_one(
+            &DepUpdateConfig,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
         assert_eq!(got, [("docker", Status::Fail), ("npm", Status::Pass)]);
     }

@@ -971,7 +971,10 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let findings = run_one(&LockfileFrozenInstall, &Context::new(&facts));
+        let findings = run_one(
+            &LockfileFrozenInstall,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
         assert_eq!(status("worker/Dockerfile"), Some(Status::Fail));
         assert_eq!(status("Dockerfile"), Some(Status::Pass));
@@ -1016,7 +1019,10 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let findings = run_one(&LockfileFrozenInstall, &Context::new(&facts));
+        let findings = run_one(
+            &LockfileFrozenInstall,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
         assert_eq!(status("samples/aspnetapp/Dockerfile"), None);
         assert_eq!(status("samples/complexapp/Dockerfile"), Some(Status::Fail));
@@ -1106,7 +1112,10 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let findings = run_one(&LockfileFrozenInstall, &Context::new(&facts));
+        let findings = run_one(
+            &LockfileFrozenInstall,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].status, Status::Error);
         assert!(

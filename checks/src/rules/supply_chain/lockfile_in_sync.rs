@@ -234,7 +234,10 @@ mod tests {
             }),
             ..Facts::default()
         };
-        run_one(&LockfileInSync, &Context::new(&facts))
+        run_one(
+            &LockfileInSync,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
     }
 
     fn cargo(deps: &[(&str, u32)]) -> Manifest {
@@ -382,7 +385,10 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let f = run_one(&LockfileInSync, &Context::new(&facts));
+        let f = run_one(
+            &LockfileInSync,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
         assert_eq!(
             got,

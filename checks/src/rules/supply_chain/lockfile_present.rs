@@ -339,7 +339,10 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        run_one(&LockfilePresent, &Context::new(&facts))
+        run_one(
+            &LockfilePresent,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
     }
 
     fn npm(path: &str) -> Manifest {

@@ -158,7 +158,10 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let f = run_one(&SbomValid, &Context::new(&facts));
+        let f = run_one(
+            &SbomValid,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert_eq!(f[0].subject, "bad.spdx.json");
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[1].status, Status::Pass);

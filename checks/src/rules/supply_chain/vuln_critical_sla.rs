@@ -70,10 +70,11 @@ fn judge_report(report: &VulnReport, cx: &Context<'_>, out: &mut Findings) {
         );
         return;
     }
-    let sla = &cx.settings.vulnerabilities.sla_days;
+    let sla = &cx.options.sla_days;
     let (mut within, mut no_fix, mut broken) = (0, Vec::new(), 0);
     for f in &report.findings {
-        let Some(&days) = sla.get(f.severity.as_str()) else {
+        let severity = Severity::ALL.into_iter().find(|s| s.as_str() == f.severity);
+        let Some(&days) = severity.and_then(|s| sla.get(&s)) else {
             continue;
         };
         if !f.has_fix() {
@@ -93,6 +94,8 @@ fn judge_report(report: &VulnReport, cx: &Context<'_>, out: &mut Findings) {
         }
     }
     if broken == 0 {
+        let sla_days: std::collections::BTreeMap<&str, u32> =
+            sla.iter().map(|(s, days)| (s.as_str(), *days)).collect();
         out.pass(
             report.path.clone(),
             location,
@@ -103,7 +106,7 @@ fn judge_report(report: &VulnReport, cx: &Context<'_>, out: &mut Findings) {
                 report.findings.len(),
                 report.format
             ),
-            json!({ "path": report.path, "format": report.format, "sla_days": sla, "within_sla": within, "without_fix": no_fix }),
+            json!({ "path": report.path, "format": report.format, "sla_days": sla_days, "within_sla": within, "without_fix": no_fix }),
         );
     }
 }

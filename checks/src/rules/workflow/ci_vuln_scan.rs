@@ -519,7 +519,10 @@ mod tests {
             repo: Some(repo),
             ..crate::Facts::default()
         };
-        let mut found = crate::registry::run_one(&CiVulnScan, &crate::model::Context::new(&facts));
+        let mut found = crate::registry::run_one(
+            &CiVulnScan,
+            &crate::model::Context::new(&facts, &facts.settings.resolve().unwrap()),
+        );
         assert_eq!(found.len(), 1);
         found.remove(0)
     }

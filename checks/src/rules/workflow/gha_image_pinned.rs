@@ -109,10 +109,13 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let got: Vec<_> = run_one(&GhaImagePinned, &Context::new(&facts))
-            .into_iter()
-            .map(|f| (f.subject, f.status))
-            .collect();
+        let got: Vec<_> = run_one(
+            &GhaImagePinned,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
+        .into_iter()
+        .map(|f| (f.subject, f.status))
+        .collect();
         assert_eq!(
             got,
             vec![

@@ -2,7 +2,11 @@ use super::*;
 
 fn vocabulary(toml: &str) -> Vocabulary {
     let settings: crate::settings::Settings = toml::from_str(toml).expect("settings");
-    Vocabulary::new("orders", &["tenant_id".to_owned()], &settings.postgres)
+    Vocabulary::new(
+        "orders",
+        &["tenant_id".to_owned()],
+        &settings.resolve().expect("resolves").postgres,
+    )
 }
 
 fn defaults() -> Vocabulary {
@@ -108,6 +112,8 @@ fn functions_are_recognised_by_declaration_not_by_name() {
             "[postgres]\ntenant_functions = [\"basejump.has_role_on_account\", \"app.current_tenant\"]\n",
         )
         .unwrap()
+        .resolve()
+        .unwrap()
         .postgres,
     );
     restricted(&declared, "basejump.has_role_on_account(account_id)");
@@ -196,7 +202,7 @@ fn a_user_scoped_write_check_leaves_the_tenant_column_free_unless_bound() {
     let free = Vocabulary::new(
         "organization_access_log",
         &["organization_id".to_owned()],
-        &crate::settings::PostgresSettings::default(),
+        &crate::resolve::PostgresOptions::default(),
     )
     .with_user_scope(UserScope::LeavesTenantFree {
         tenant_columns: vec!["organization_id".to_owned()],
@@ -269,7 +275,7 @@ fn unreadable_text_is_unjudged() {
 /// `endpoint.app_id -> application.org_id`: the vocabulary of `endpoint`, whose only tenant
 /// link is its parent `public.application`.
 fn endpoint() -> Vocabulary {
-    let settings = crate::settings::PostgresSettings::default();
+    let settings = crate::resolve::PostgresOptions::default();
     let application = Vocabulary::new("application", &["org_id".to_owned()], &settings);
     Vocabulary::new("endpoint", &[], &settings).with_link(Link::new(
         "app_id",
