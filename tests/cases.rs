@@ -142,7 +142,7 @@ impl Case {
         let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
         copy_tree(&self.dir, scratch.path()).map_err(|e| format!("copying the case: {e}"))?;
         let config = scratch.path().join("vouch.toml");
-        let settings = vouch::config::load(&config, false).map_err(|e| format!("{e:#}"))?;
+        let loaded = vouch::config::load(&config, false).map_err(|e| format!("{e:#}"))?;
         let selection = vouch::engine::Selection {
             static_only: true,
             ..Default::default()
@@ -152,13 +152,15 @@ impl Case {
             .block_on(vouch::engine::collect_judged_at(
                 vouch::sources::ALL,
                 scratch.path(),
-                settings,
+                loaded.settings,
+                &loaded.options,
                 &selection,
                 PRINTED_AT,
                 JUDGED_AT,
             ))
             .map_err(|e| format!("{e:#}"))?;
-        let mut findings = checks::registry::run_one(check, &checks::Context::new(&facts));
+        let cx = checks::Context::new(&facts, &loaded.options);
+        let mut findings = checks::registry::run_one(check, &cx);
         // Nothing of the scratch directory's name may reach the snapshot.
         let root = scratch.path().display().to_string();
         for f in &mut findings {

@@ -190,7 +190,10 @@ pub async fn collect_with(
     // Live evidence is stamped with the real time: checks judge it against that instant (a
     // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
     let live_at = crate::clock::real_now();
-    collect_judged_at(sources, root, settings, selection, printed_at, &live_at).await
+    collect_judged_at(
+        sources, root, settings, options, selection, printed_at, &live_at,
+    )
+    .await
 }
 
 /// [`collect_with`] with live evidence stamped and judged at `live_at` instead of the real
@@ -200,6 +203,7 @@ pub async fn collect_judged_at(
     sources: &[&dyn Source],
     root: &Path,
     settings: checks::Settings,
+    options: &checks::resolve::Resolved,
     selection: &Selection,
     printed_at: &str,
     live_at: &str,
