@@ -178,7 +178,7 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         &soon,
     ];
     let targets: Vec<Target> = servers.iter().map(|s| Target::new(s.url(), &pki)).collect();
-    let (findings, _) = scan(&targets, "");
+    let (findings, facts) = scan(&targets, "");
 
     let legacy_min = expect(&findings, "tls-min-version", legacy.port, "fail");
     let message = legacy_min["message"].as_str().unwrap_or_default();
@@ -252,6 +252,32 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         soon_f["location"]["uri"],
         format!("tls://localhost:{}", soon.port)
     );
+
+    // The protocol and weak-suite probes carry no dates or keys: their fixtures are these
+    // servers' facts. (The certificate cases stay hand-kept: their dates follow the clock.)
+    let facts: Value = serde_json::from_str(&facts).unwrap();
+    for (server, fields, case) in [
+        (
+            &legacy,
+            &["protocols"][..],
+            "tls-min-version/fail/accepts-tls10-and-11",
+        ),
+        (
+            &weak,
+            &["cipher_classes"],
+            "tls-weak-ciphers/fail/null-and-anonymous-accepted",
+        ),
+    ] {
+        Fragment::new(&facts, "endpoints")
+            .target(&server.url())
+            .port_as(server.port, 8443)
+            .replace(pki.ca_file.parent().unwrap().display(), "/tmp/vouch-pki")
+            .fields(fields)
+            .assert_fixture(
+                "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
+                case,
+            );
+    }
 }
 
 fn cert_server(pki: &Pki, leaf: Leaf<'_>) -> Server {
