@@ -271,7 +271,10 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         Fragment::new(&facts, "endpoints")
             .target(&server.url())
             .port_as(server.port, 8443)
-            .replace(pki.ca_file.parent().unwrap().display(), "/tmp/vouch-pki")
+            .replace(
+                pki.ca_file.parent().unwrap().display().to_string(),
+                "/tmp/vouch-pki",
+            )
             .fields(fields)
             .assert_fixture(
                 "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
@@ -404,7 +407,7 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
 
     // The fixtures of the endpoint checks are these two servers' facts, each cut to what its
     // check reads; security.txt's Expires (2099, 2020) is judged at a stable collection time.
-    const TEST: &str = "endpoints::http_headers_cookies_redirects_and_security_txt_of_nginx";
+    let test = "endpoints::http_headers_cookies_redirects_and_security_txt_of_nginx";
     let facts: Value = serde_json::from_str(&facts).unwrap();
     let pki_dir = pki.ca_file.parent().unwrap().display().to_string();
     let fragment = |port: u16, fields: &[&'static str]| {
@@ -456,7 +459,7 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
             "http-https-redirect/fail/serves-plain-http",
         ),
     ] {
-        fragment(port, fields).assert_fixture(TEST, case);
+        fragment(port, fields).assert_fixture(test, case);
     }
     for (port, case) in [
         (good, "security-txt/pass/contact-and-future-expiry"),
@@ -464,7 +467,7 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     ] {
         fragment(port, &["security_txt", "collected_at"])
             .set("collected_at", "2026-01-01T00:00:00Z")
-            .assert_fixture(TEST, case);
+            .assert_fixture(test, case);
     }
 }
 
@@ -547,8 +550,7 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
     let facts: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("facts.json")).unwrap())
             .unwrap();
-    const TEST: &str =
-        "endpoints::unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works";
+    let test = "endpoints::unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works";
     for (port, fields, case) in [
         (
             refused_port,
@@ -567,7 +569,7 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
             .port_as(refused_port, 8443)
             .port_as(silent_port, 9443)
             .fields(fields)
-            .assert_fixture(TEST, case);
+            .assert_fixture(test, case);
     }
 
     expect(&findings, "tls-min-version", only13.port, "pass");
@@ -613,7 +615,7 @@ fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_n
         .target(&format!("https://localhost:{good}/"))
         .port_as(good, 8443)
         .port_as(refused, 8080)
-        .replace(pki.ca_file.parent().unwrap().display(), "/tmp/vouch-pki")
+        .replace(pki.ca_file.parent().unwrap().display().to_string(), "/tmp/vouch-pki")
         .fields(&["https", "http_redirect"])
         .assert_fixture(
             "endpoints::https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_note",

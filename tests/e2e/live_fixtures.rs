@@ -12,6 +12,7 @@
 // Test helpers: a panic with the value is the clearest failure report.
 #![allow(clippy::unwrap_used)]
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
@@ -64,6 +65,7 @@ impl<'a> Fragment<'a> {
 
     /// Every `<prefix>-<hex>` resource id (an emulator's random `sg-…`, `vpc-…`) becomes
     /// `<prefix>-` and a number padded to 17 digits, by order of first appearance.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     pub fn ids(mut self, prefixes: &[&'static str]) -> Self {
         self.ids.extend_from_slice(prefixes);
         self
@@ -71,6 +73,7 @@ impl<'a> Fragment<'a> {
 
     /// Keeps, in the array at `pointer` of each record (`*` matches every element on the way),
     /// only the items whose `field` is one of `names`.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     pub fn items(mut self, pointer: &'static str, field: &'static str, names: &[&str]) -> Self {
         self.items.push((
             pointer,
@@ -82,6 +85,7 @@ impl<'a> Fragment<'a> {
 
     /// String values of this key, anywhere, are per-call noise (request ids, response times):
     /// each becomes `stable`.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     pub fn noise(mut self, key: &'static str, stable: &'static str) -> Self {
         self.noise.push((key, stable));
         self
@@ -89,6 +93,7 @@ impl<'a> Fragment<'a> {
 
     /// Every UUID (random key ids) becomes `00000000-0000-4000-8000-00000000000N`, N by order
     /// of first appearance.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     pub fn uuids(mut self) -> Self {
         self.uuids = true;
         self
@@ -114,9 +119,8 @@ impl<'a> Fragment<'a> {
     }
 
     /// Replaces `volatile` (a free port, a temp path…) by `placeholder` in every string.
-    pub fn replace(mut self, volatile: impl ToString, placeholder: &str) -> Self {
-        self.replace
-            .push((volatile.to_string(), placeholder.to_owned()));
+    pub fn replace(mut self, volatile: impl Into<String>, placeholder: &str) -> Self {
+        self.replace.push((volatile.into(), placeholder.to_owned()));
         self
     }
 
@@ -401,15 +405,14 @@ fn stable_uuids(value: &mut Value, seen: &mut Vec<String>) {
             let mut rest = s.as_str();
             while let Some(at) = find_uuid(rest) {
                 let uuid = rest[at..at + 36].to_owned();
-                let n = match seen.iter().position(|u| *u == uuid) {
-                    Some(i) => i + 1,
-                    None => {
-                        seen.push(uuid);
-                        seen.len()
-                    }
+                let n = if let Some(i) = seen.iter().position(|u| *u == uuid) {
+                    i + 1
+                } else {
+                    seen.push(uuid);
+                    seen.len()
                 };
                 out.push_str(&rest[..at]);
-                out.push_str(&format!("00000000-0000-4000-8000-{n:012}"));
+                let _ = write!(out, "00000000-0000-4000-8000-{n:012}");
                 rest = &rest[at + 36..];
             }
             out.push_str(rest);
@@ -438,14 +441,13 @@ fn stable_ids(value: &mut Value, prefix: &str, seen: &mut Vec<String>) {
                 out.push_str(&rest[..at]);
                 if boundary && (8..=17).contains(&len) {
                     let id = rest[at..start + len].to_owned();
-                    let n = match seen.iter().position(|u| *u == id) {
-                        Some(i) => i + 1,
-                        None => {
-                            seen.push(id);
-                            seen.len()
-                        }
+                    let n = if let Some(i) = seen.iter().position(|u| *u == id) {
+                        i + 1
+                    } else {
+                        seen.push(id);
+                        seen.len()
                     };
-                    out.push_str(&format!("{head}{n:017}"));
+                    let _ = write!(out, "{head}{n:017}");
                     rest = &rest[start + len..];
                 } else {
                     out.push_str(&head);
@@ -506,10 +508,10 @@ fn diff(old: &str, new: &str) -> String {
         .count();
     let mut out = format!("@@ line {} @@\n", head + 1);
     for l in &a[head..a.len() - tail] {
-        out.push_str(&format!("- {l}\n"));
+        let _ = writeln!(out, "- {l}");
     }
     for l in &b[head..b.len() - tail] {
-        out.push_str(&format!("+ {l}\n"));
+        let _ = writeln!(out, "+ {l}");
     }
     out
 }

@@ -104,7 +104,7 @@ pub(crate) fn pg_fragment<'a>(s: &'a Scan, pg: &Cluster, target: &str) -> Fragme
     Fragment::new(&s.facts, "postgres")
         .target(target)
         .port(pg.port)
-        .replace(pg.dir().display(), "/tmp/vouch-pg")
+        .replace(pg.dir().display().to_string(), "/tmp/vouch-pg")
 }
 
 fn config(target: &str, extra: &str) -> String {
@@ -167,13 +167,13 @@ fn secure_database_passes_every_live_check() {
     assert!(!s.raw.contains(AUDITOR_PASSWORD));
     assert!(!s.raw.contains("auditor@"));
 
-    const TEST: &str = "pg_live::secure_database_passes_every_live_check";
+    let test = "pg_live::secure_database_passes_every_live_check";
     for case in [
         "pg-ssl-enforced/pass/hostssl_only",
         "pg-password-scram/pass/scram_everywhere",
         "pg-audit-chain-valid/pass/intact",
     ] {
-        pg_fragment(&s, &pg, "prod").assert_fixture(TEST, case);
+        pg_fragment(&s, &pg, "prod").assert_fixture(test, case);
     }
     // One role whose password was stored as MD5 (the session's setting), the server's still
     // scram-sha-256: that role fails.
@@ -191,7 +191,7 @@ fn secure_database_passes_every_live_check() {
         md5_role.finding("pg-password-scram", "prod")["status"],
         "pass"
     );
-    pg_fragment(&md5_role, &pg, "prod").assert_fixture(TEST, "pg-password-scram/fail/md5_role");
+    pg_fragment(&md5_role, &pg, "prod").assert_fixture(test, "pg-password-scram/fail/md5_role");
     // A misspelt connection type in pg_hba.conf, not yet reloaded: PostgreSQL reports the line
     // as an error in pg_hba_file_rules, and the rules can no longer be proven.
     pg.psql("app", "DROP ROLE legacy");
@@ -202,7 +202,7 @@ fn secure_database_passes_every_live_check() {
         "error"
     );
     pg_fragment(&bad_line, &pg, "prod")
-        .assert_fixture(TEST, "pg-ssl-enforced/error/hba_line_does_not_parse");
+        .assert_fixture(test, "pg-ssl-enforced/error/hba_line_does_not_parse");
 }
 
 /// `verify-ca` trusts the CA but not the name: reaching the server under a name its certificate
@@ -553,7 +553,7 @@ fn faults_are_error_findings_and_no_secret_leaks() {
     for secret in [wrong_password, AUDITOR_PASSWORD, refused_dsn.as_str()] {
         assert!(!s.raw.contains(secret), "{secret} leaked");
     }
-    const TEST: &str = "pg_live::faults_are_error_findings_and_no_secret_leaks";
+    let test = "pg_live::faults_are_error_findings_and_no_secret_leaks";
     for (target, case) in [
         ("refused", "pg-ssl-enforced/error/unreachable"),
         ("unset", "pg-ssl-enforced/error/dsn_env_unset"),
@@ -566,7 +566,7 @@ fn faults_are_error_findings_and_no_secret_leaks() {
     ] {
         pg_fragment(&s, &pg, target)
             .port(refused_port)
-            .assert_fixture(TEST, case);
+            .assert_fixture(test, case);
     }
     for format in ["text", "sarif", "markdown", "junit"] {
         let out = vouch()
@@ -806,8 +806,6 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
 /// error. Each scan is the committed fixture of its case.
 #[test]
 fn migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures() {
-    const TEST: &str =
-        "pg_live::migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures";
     const ROLES: &str = "CREATE ROLE app_user LOGIN;\nCREATE ROLE migrator NOLOGIN;\n";
     const ORDERS: &str = "-- orders, one tenant per row\n\
         CREATE TABLE public.orders (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);\n\
@@ -817,6 +815,8 @@ fn migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures(
         ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;\n\
         ALTER TABLE public.orders FORCE ROW LEVEL SECURITY;\n\
         GRANT SELECT, INSERT ON public.orders TO app_user;\n";
+    let test =
+        "pg_live::migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures";
     let pg = Cluster::start(&ServerSpec::default());
     pg.psql("postgres", "CREATE DATABASE app");
     pg.psql("app", ROLES);
@@ -862,7 +862,7 @@ fn migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures(
         pg_fragment(s, &pg, &baseline)
             .target(target)
             .port(refused_port)
-            .assert_fixture(TEST, case);
+            .assert_fixture(test, case);
     };
 
     let s = scan(&repo, &env, &["--target", "prod"]);
