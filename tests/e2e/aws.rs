@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::harness::vouch;
+use crate::live_fixtures::Fragment;
 use crate::moto::Moto;
 
 /// (check, subject that must pass, subject that must fail), as seeded.
@@ -73,6 +74,164 @@ fn scan(repo: &std::path::Path) -> (i32, Value, Value) {
     let facts = serde_json::from_str(&std::fs::read_to_string(&facts_path).unwrap()).unwrap();
     (out.status.code().unwrap_or(-1), report, facts)
 }
+
+/// The fixture fragment of the emulator account: only the named buckets and RDS resources,
+/// the services' fields, with the per-call noise (request ids, response times) and random key
+/// ids made stable.
+fn aws_fragment<'a>(
+    facts: &'a Value,
+    port: u16,
+    fields: &[&'static str],
+    keep: &[&str],
+) -> Fragment<'a> {
+    Fragment::new(facts, "aws")
+        .target("emu")
+        .port(port)
+        .replace(format!("localhost:{port}"), "localhost:PORT")
+        .fields(fields)
+        .items("/s3/buckets/items", "name", keep)
+        .items("/regions/*/db_instances/items", "identifier", keep)
+        .items("/regions/*/db_clusters/items", "identifier", keep)
+        .items("/regions/*/snapshots/items", "identifier", keep)
+        .noise("request_id", "<request-id>")
+        // Response times and the emulator's restore point (both "now") collapse to one
+        // instant: the restore point is as recent as a real one is judged.
+        .noise("at", "2026-01-01T00:00:00Z")
+        .noise("latest_restorable_time", "2026-01-01T00:00:00Z")
+        .uuids()
+        .ids(&["sg", "vpc", "subnet"])
+}
+
+/// (case, Account fields, resources kept): the fixtures the seeded emulator produces. Cases
+/// whose scenario the seed does not have (an SSE-S3 bucket, a snapshot shared with an account,
+/// an automated snapshot) stay hand-kept: see fixtures/facts/ORIGINS.toml.
+const SEEDED_CASES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "s3-default-encryption/fail/not-configured",
+        &["s3"],
+        &["bad-bucket"],
+    ),
+    (
+        "s3-not-public/pass/private",
+        &["s3"],
+        &["good-bucket", "good-audit-bucket"],
+    ),
+    (
+        "s3-not-public/fail/public-acl",
+        &["s3"],
+        &["bad-audit-bucket"],
+    ),
+    ("s3-not-public/fail/public-policy", &["s3"], &["bad-bucket"]),
+    (
+        "s3-public-access-block/pass/bucket-level",
+        &["s3"],
+        &["good-bucket"],
+    ),
+    ("s3-public-access-block/fail/none", &["s3"], &["bad-bucket"]),
+    (
+        "s3-secure-transport/pass/deny-insecure",
+        &["s3"],
+        &["good-bucket"],
+    ),
+    (
+        "s3-secure-transport/fail/policy-without-deny",
+        &["s3"],
+        &["bad-bucket"],
+    ),
+    (
+        "s3-secure-transport/fail/no-policy",
+        &["s3"],
+        &["bad-audit-bucket"],
+    ),
+    ("s3-versioning/pass/enabled", &["s3"], &["good-bucket"]),
+    (
+        "s3-versioning/fail/never-enabled-and-suspended",
+        &["s3"],
+        &["bad-bucket", "bad-audit-bucket"],
+    ),
+    (
+        "s3-object-lock/pass/evidence-bucket-locked",
+        &["s3"],
+        &["good-audit-bucket"],
+    ),
+    (
+        "s3-object-lock/fail/evidence-bucket-unlocked",
+        &["s3"],
+        &["bad-audit-bucket"],
+    ),
+    (
+        "rds-storage-encrypted/pass/encrypted-instance-and-cluster",
+        &["regions"],
+        &["good-db", "good-cluster"],
+    ),
+    (
+        "rds-storage-encrypted/fail/unencrypted-instance",
+        &["regions"],
+        &["bad-db"],
+    ),
+    (
+        "rds-not-public/pass/private-instances",
+        &["regions"],
+        &["good-db"],
+    ),
+    (
+        "rds-not-public/fail/public-instance",
+        &["regions"],
+        &["bad-db"],
+    ),
+    (
+        "rds-backup-retention/pass/seven-days-recent-restore-point",
+        &["regions"],
+        &["good-db"],
+    ),
+    (
+        "rds-backup-retention/fail/retention-zero",
+        &["regions"],
+        &["bad-db"],
+    ),
+    (
+        "rds-deletion-protection/pass/protected",
+        &["regions"],
+        &["good-db", "good-cluster"],
+    ),
+    (
+        "rds-deletion-protection/fail/unprotected-cluster",
+        &["regions"],
+        &["bad-cluster"],
+    ),
+    (
+        "rds-force-ssl/pass/force-ssl-set",
+        &["regions"],
+        &["good-db"],
+    ),
+    (
+        "rds-force-ssl/pass/aurora-mysql-cluster-requires-tls",
+        &["regions"],
+        &["good-cluster"],
+    ),
+    (
+        "rds-force-ssl/fail/absent-on-postgres-14-uses-default-0",
+        &["regions"],
+        &["bad-db"],
+    ),
+    ("rds-iam-auth/pass/iam-auth-on", &["regions"], &["good-db"]),
+    ("rds-iam-auth/fail/iam-auth-off", &["regions"], &["bad-db"]),
+    (
+        "rds-snapshot-encrypted/pass/encrypted-snapshots",
+        &["regions"],
+        &["good-snap"],
+    ),
+    (
+        "rds-snapshot-encrypted/fail/unencrypted-cluster-snapshot",
+        &["regions"],
+        &["bad-cluster-snap"],
+    ),
+    (
+        "rds-snapshot-not-public/fail/restore-all",
+        &["regions"],
+        &["bad-snap"],
+    ),
+];
 
 fn by_check_and_subject(report: &Value) -> BTreeMap<(String, String), Value> {
     report["findings"]
@@ -207,6 +366,12 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
             "vouch sent a non-read request: {operation}"
         );
     }
+    for (case, fields, keep) in SEEDED_CASES {
+        aws_fragment(&facts, moto.port, fields, keep).assert_fixture(
+            "aws::emulator_scan_passes_secure_and_fails_insecure_resources_read_only",
+            case,
+        );
+    }
 }
 
 /// With the account-level block on, a bucket without its own block passes at account level.
@@ -235,8 +400,22 @@ fn unreachable_target_is_an_error_for_every_aws_check() {
         format!("[[target.aws]]\nname = \"emu\"\nregions = [\"us-east-1\"]\nendpoint_url = \"http://127.0.0.1:{port}\"\n"),
     )
     .unwrap();
-    let (code, report, _) = scan(dir.path());
+    let (code, report, facts) = scan(dir.path());
     assert_eq!(code, 1);
+    // Every AWS check's `account-unreadable` case is this account.
+    for check in checks::ALL.iter().map(|c| c.meta()) {
+        let case = format!("{}/error/account-unreadable", check.id);
+        // s3-object-lock judges configured evidence buckets only: none here.
+        if check.source == checks::Source::Aws
+            && check.id != "s3-object-lock"
+            && crate::harness::fixture(&format!("facts/{case}.json")).exists()
+        {
+            aws_fragment(&facts, port, &[], &[]).assert_fixture(
+                "aws::unreachable_target_is_an_error_for_every_aws_check",
+                &case,
+            );
+        }
+    }
     let aws_findings: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()

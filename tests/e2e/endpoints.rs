@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use serde_json::Value;
 
 use super::harness::{scan_json, vouch};
+use super::live_fixtures::Fragment;
 use super::tls_servers::{DAY, Leaf, Nginx, Pki, Server, epoch, free_port, s_server, wall_clock};
 
 /// One endpoint in the generated vouch.toml.
@@ -177,7 +178,7 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         &soon,
     ];
     let targets: Vec<Target> = servers.iter().map(|s| Target::new(s.url(), &pki)).collect();
-    let (findings, _) = scan(&targets, "");
+    let (findings, facts) = scan(&targets, "");
 
     let legacy_min = expect(&findings, "tls-min-version", legacy.port, "fail");
     let message = legacy_min["message"].as_str().unwrap_or_default();
@@ -251,6 +252,35 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         soon_f["location"]["uri"],
         format!("tls://localhost:{}", soon.port)
     );
+
+    // The protocol and weak-suite probes carry no dates or keys: their fixtures are these
+    // servers' facts. (The certificate cases stay hand-kept: their dates follow the clock.)
+    let facts: Value = serde_json::from_str(&facts).unwrap();
+    for (server, fields, case) in [
+        (
+            &legacy,
+            &["protocols"][..],
+            "tls-min-version/fail/accepts-tls10-and-11",
+        ),
+        (
+            &weak,
+            &["cipher_classes"],
+            "tls-weak-ciphers/fail/null-and-anonymous-accepted",
+        ),
+    ] {
+        Fragment::new(&facts, "endpoints")
+            .target(&server.url())
+            .port_as(server.port, 8443)
+            .replace(
+                pki.ca_file.parent().unwrap().display().to_string(),
+                "/tmp/vouch-pki",
+            )
+            .fields(fields)
+            .assert_fixture(
+                "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
+                case,
+            );
+    }
 }
 
 fn cert_server(pki: &Pki, leaf: Leaf<'_>) -> Server {
@@ -374,6 +404,71 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
         !facts.contains("s3cr3t"),
         "cookie values never reach the facts"
     );
+
+    // The fixtures of the endpoint checks are these two servers' facts, each cut to what its
+    // check reads; security.txt's Expires (2099, 2020) is judged at a stable collection time.
+    let test = "endpoints::http_headers_cookies_redirects_and_security_txt_of_nginx";
+    let facts: Value = serde_json::from_str(&facts).unwrap();
+    let pki_dir = pki.ca_file.parent().unwrap().display().to_string();
+    let fragment = |port: u16, fields: &[&'static str]| {
+        Fragment::new(&facts, "endpoints")
+            .target(&format!("https://localhost:{port}/"))
+            .port_as(good, 8443)
+            .port_as(bad, 9443)
+            .port_as(redirect, 8080)
+            .port_as(plain, 9080)
+            .replace(&pki_dir, "/tmp/vouch-pki")
+            .fields(fields)
+    };
+    for (port, fields, case) in [
+        (
+            good,
+            &["https"][..],
+            "http-hsts/pass/one-year-with-subdomains",
+        ),
+        (good, &["https"], "http-security-headers/pass/all-set"),
+        (
+            good,
+            &["https", "cookie_pages"],
+            "http-cookies-secure/pass/host-prefixed-session",
+        ),
+        (
+            good,
+            &["https", "http_redirect"],
+            "http-https-redirect/pass/permanent-to-https",
+        ),
+        (
+            good,
+            &["protocols"],
+            "tls-min-version/pass/tls12-and-13-only",
+        ),
+        (bad, &["https"], "http-hsts/fail/one-day-no-subdomains"),
+        (
+            bad,
+            &["https"],
+            "http-security-headers/fail/sameorigin-and-missing",
+        ),
+        (
+            bad,
+            &["https", "cookie_pages"],
+            "http-cookies-secure/fail/missing-attributes",
+        ),
+        (
+            bad,
+            &["https", "http_redirect"],
+            "http-https-redirect/fail/serves-plain-http",
+        ),
+    ] {
+        fragment(port, fields).assert_fixture(test, case);
+    }
+    for (port, case) in [
+        (good, "security-txt/pass/contact-and-future-expiry"),
+        (bad, "security-txt/fail/expired"),
+    ] {
+        fragment(port, &["security_txt", "collected_at"])
+            .set("collected_at", "2026-01-01T00:00:00Z")
+            .assert_fixture(test, case);
+    }
 }
 
 #[test]
@@ -405,7 +500,9 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
             "--format",
             "json",
             "--all-targets",
+            "--dump-facts",
         ])
+        .arg(dir.path().join("facts.json"))
         .args(["--endpoint", &only13.url()])
         // The CA comes from SSL_CERT_FILE: the "system roots" honour it.
         .env("SSL_CERT_FILE", &pki.ca_file)
@@ -450,6 +547,30 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
         silent_f["message"]
     );
     expect(&findings, "tls-cert-valid", silent_port, "error");
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("facts.json")).unwrap())
+            .unwrap();
+    let test = "endpoints::unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works";
+    for (port, fields, case) in [
+        (
+            refused_port,
+            &["protocols"][..],
+            "tls-min-version/error/unreachable",
+        ),
+        (refused_port, &["https"], "http-hsts/error/unreachable"),
+        (
+            silent_port,
+            &["protocols"],
+            "tls-min-version/error/probe-timed-out",
+        ),
+    ] {
+        Fragment::new(&facts, "endpoints")
+            .target(&format!("https://localhost:{port}/"))
+            .port_as(refused_port, 8443)
+            .port_as(silent_port, 9443)
+            .fields(fields)
+            .assert_fixture(test, case);
+    }
 
     expect(&findings, "tls-min-version", only13.port, "pass");
     let cert_f = expect(&findings, "tls-cert-valid", only13.port, "pass");
@@ -480,7 +601,7 @@ fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_n
     // Near miss: plaintext served without a redirect still fails.
     let mut plaintext = Target::new(format!("https://localhost:{bad}/"), &pki);
     plaintext.http_url = Some(format!("http://127.0.0.1:{plain}/"));
-    let (findings, _) = scan(
+    let (findings, facts) = scan(
         &[https_only, plaintext],
         "[endpoint]\nrequire_preload = false\n",
     );
@@ -489,5 +610,16 @@ fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_n
     let message = f["message"].as_str().unwrap_or_default();
     assert!(message.contains("refuses connections"), "{message}");
     assert_eq!(f["evidence"]["http"]["refused"], true, "{f:#}");
+    let facts: Value = serde_json::from_str(&facts).unwrap();
+    Fragment::new(&facts, "endpoints")
+        .target(&format!("https://localhost:{good}/"))
+        .port_as(good, 8443)
+        .port_as(refused, 8080)
+        .replace(pki.ca_file.parent().unwrap().display().to_string(), "/tmp/vouch-pki")
+        .fields(&["https", "http_redirect"])
+        .assert_fixture(
+            "endpoints::https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_note",
+            "http-https-redirect/pass/port-80-refused",
+        );
     expect(&findings, "http-https-redirect", bad, "fail");
 }

@@ -30,6 +30,7 @@ mod images;
 #[cfg(feature = "kube")]
 mod kube_live;
 mod kube_manifests;
+mod live_fixtures;
 #[cfg(all(feature = "kube", feature = "image"))]
 mod live_images;
 #[cfg(feature = "aws")]

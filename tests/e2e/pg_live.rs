@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::harness::vouch;
+use crate::live_fixtures::Fragment;
 use crate::pg_live_harness::{
     Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port, repo_with_config,
 };
@@ -97,6 +98,15 @@ impl Scan {
     }
 }
 
+/// The fixture fragment of one live target of a scan: its free port and the cluster's temp dir
+/// (the CA file) replaced by placeholders.
+pub(crate) fn pg_fragment<'a>(s: &'a Scan, pg: &Cluster, target: &str) -> Fragment<'a> {
+    Fragment::new(&s.facts, "postgres")
+        .target(target)
+        .port(pg.port)
+        .replace(pg.dir().display().to_string(), "/tmp/vouch-pg")
+}
+
 fn config(target: &str, extra: &str) -> String {
     format!(
         "[postgres]\nruntime_roles = [\"app_user\"]\n\n[[target.postgres]]\nname = \"{target}\"\n\
@@ -156,6 +166,43 @@ fn secure_database_passes_every_live_check() {
     );
     assert!(!s.raw.contains(AUDITOR_PASSWORD));
     assert!(!s.raw.contains("auditor@"));
+
+    let test = "pg_live::secure_database_passes_every_live_check";
+    for case in [
+        "pg-ssl-enforced/pass/hostssl_only",
+        "pg-password-scram/pass/scram_everywhere",
+        "pg-audit-chain-valid/pass/intact",
+    ] {
+        pg_fragment(&s, &pg, "prod").assert_fixture(test, case);
+    }
+    // One role whose password was stored as MD5 (the session's setting), the server's still
+    // scram-sha-256: that role fails.
+    pg.psql(
+        "app",
+        "SET password_encryption = 'md5'; CREATE ROLE legacy LOGIN PASSWORD 'legacy-password';",
+    );
+    let env = [env_for("prod", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))];
+    let md5_role = scan(&repo, &env, &["--target", "prod"]);
+    assert_eq!(
+        md5_role.finding("pg-password-scram", "legacy")["status"],
+        "fail"
+    );
+    assert_eq!(
+        md5_role.finding("pg-password-scram", "prod")["status"],
+        "pass"
+    );
+    pg_fragment(&md5_role, &pg, "prod").assert_fixture(test, "pg-password-scram/fail/md5_role");
+    // A misspelt connection type in pg_hba.conf, not yet reloaded: PostgreSQL reports the line
+    // as an error in pg_hba_file_rules, and the rules can no longer be proven.
+    pg.psql("app", "DROP ROLE legacy");
+    pg.append_hba("hostsssl all all 0.0.0.0/0 scram-sha-256");
+    let bad_line = scan(&repo, &env, &["--target", "prod"]);
+    assert_eq!(
+        bad_line.finding("pg-ssl-enforced", "prod")["status"],
+        "error"
+    );
+    pg_fragment(&bad_line, &pg, "prod")
+        .assert_fixture(test, "pg-ssl-enforced/error/hba_line_does_not_parse");
 }
 
 /// `verify-ca` trusts the CA but not the name: reaching the server under a name its certificate
@@ -219,6 +266,10 @@ fn ssl_off_fails_pg_ssl_enforced() {
     assert!(f["message"].as_str().unwrap().contains("ssl is `off`"));
     assert_eq!(s.database("plain")["live"]["tls_in_use"], false);
     assert_eq!(s.code, 1, "a high-severity failure gates");
+    pg_fragment(&s, &pg, "plain").assert_fixture(
+        "pg_live::ssl_off_fails_pg_ssl_enforced",
+        "pg-ssl-enforced/fail/ssl_off",
+    );
 }
 
 /// ssl on, but a `host` line still admits plain TCP: a fail naming that pg_hba line.
@@ -246,6 +297,10 @@ fn host_rule_beside_hostssl_fails_pg_ssl_enforced() {
     assert_eq!(
         f["evidence"]["rules_admitting_plain_tcp"][0]["kind"],
         "host"
+    );
+    pg_fragment(&s, &pg, "mixed").assert_fixture(
+        "pg_live::host_rule_beside_hostssl_fails_pg_ssl_enforced",
+        "pg-ssl-enforced/fail/host_line_admits_plain",
     );
 }
 
@@ -287,6 +342,10 @@ fn md5_passwords_fail_pg_password_scram() {
         !s.raw.contains(md5_hash.trim()),
         "the stored hash never reaches the output"
     );
+    pg_fragment(&s, &pg, "old").assert_fixture(
+        "pg_live::md5_passwords_fail_pg_password_scram",
+        "pg-password-scram/fail/md5_setting",
+    );
 }
 
 /// A row edited behind the trigger's back: the chain breaks at exactly that row.
@@ -317,6 +376,10 @@ fn edited_audit_row_breaks_the_chain_at_its_key() {
     assert_eq!(f["evidence"]["broken_rows"], 1);
     assert_eq!(f["evidence"]["rows_checked"], 25);
     assert!(f["message"].as_str().unwrap().contains("key 17"));
+    pg_fragment(&s, &pg, "tampered").assert_fixture(
+        "pg_live::edited_audit_row_breaks_the_chain_at_its_key",
+        "pg-audit-chain-valid/fail/edited_row",
+    );
 }
 
 /// A role with nothing but CONNECT runs the whole audit: the catalogs PUBLIC can read are
@@ -379,6 +442,16 @@ fn connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see()
             .contains("permission denied")
     );
     assert_eq!(s.code, 1, "errors gate: fail closed");
+    for case in [
+        "pg-ssl-enforced/error/hba_unreadable",
+        "pg-password-scram/error/authid_unreadable",
+        "pg-audit-chain-valid/error/no_select",
+    ] {
+        pg_fragment(&s, &pg, "min").assert_fixture(
+            "pg_live::connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see",
+            case,
+        );
+    }
 }
 
 /// Wrong password, a refused port, a server that never answers, an unset variable and a
@@ -479,6 +552,21 @@ fn faults_are_error_findings_and_no_secret_leaks() {
     assert!(message("wrongca").contains(&format!("postgres://127.0.0.1:{}/app", pg.port)));
     for secret in [wrong_password, AUDITOR_PASSWORD, refused_dsn.as_str()] {
         assert!(!s.raw.contains(secret), "{secret} leaked");
+    }
+    let test = "pg_live::faults_are_error_findings_and_no_secret_leaks";
+    for (target, case) in [
+        ("refused", "pg-ssl-enforced/error/unreachable"),
+        ("unset", "pg-ssl-enforced/error/dsn_env_unset"),
+        (
+            "refused",
+            "pg-audit-hash-chained/error/live-database-unreachable",
+        ),
+        ("refused", "pg-rls-enabled/error/live-database-unreachable"),
+        ("badpass", "pg-role-no-ddl/error/live-database-unreachable"),
+    ] {
+        pg_fragment(&s, &pg, target)
+            .port(refused_port)
+            .assert_fixture(test, case);
     }
     for format in ["text", "sarif", "markdown", "junit"] {
         let out = vouch()
@@ -710,4 +798,104 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
             .unwrap()["status"],
         "pass"
     );
+}
+
+/// pg-schema-drift on real facts: a repository's migrations applied to a real server, scanned
+/// together; then each hand change (a policy dropped, a role altered, RLS no longer forced) is
+/// made on the server and scanned again, and a live target that cannot be reached is an
+/// error. Each scan is the committed fixture of its case.
+#[test]
+fn migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures() {
+    const ROLES: &str = "CREATE ROLE app_user LOGIN;\nCREATE ROLE migrator NOLOGIN;\n";
+    const ORDERS: &str = "-- orders, one tenant per row\n\
+        CREATE TABLE public.orders (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);\n\
+        ALTER TABLE public.orders OWNER TO migrator;\n\
+        CREATE POLICY tenant_isolation ON public.orders FOR ALL\n    \
+            USING (tenant_id = current_setting('app.tenant_id')::uuid);\n\
+        ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;\n\
+        ALTER TABLE public.orders FORCE ROW LEVEL SECURITY;\n\
+        GRANT SELECT, INSERT ON public.orders TO app_user;\n";
+    let test =
+        "pg_live::migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures";
+    let pg = Cluster::start(&ServerSpec::default());
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", ROLES);
+    pg.psql("app", ORDERS);
+    pg.psql(
+        "app",
+        &auditor_sql(AUDITOR_PASSWORD)
+            .replace("GRANT SELECT ON public.audit_events TO auditor;", ""),
+    );
+    let refused_port = free_port();
+    let repo = repo_with_config(
+        "[postgres]\nruntime_roles = [\"app_user\"]\n\n\
+         [[target.postgres]]\nname = \"prod\"\ndsn_env = \"T_PROD\"\n\n\
+         [[target.postgres]]\nname = \"down\"\ndsn_env = \"T_DOWN\"\nconnect_timeout = 5\n",
+    );
+    let migrations = repo.path().join("db/migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(migrations.join("0001_roles.sql"), ROLES).unwrap();
+    std::fs::write(migrations.join("0003_orders.sql"), ORDERS).unwrap();
+    let env = [
+        ("T_PROD", pg.dsn("auditor", AUDITOR_PASSWORD, "app")),
+        (
+            "T_DOWN",
+            format!("host=127.0.0.1 port={refused_port} user=auditor dbname=app"),
+        ),
+    ];
+    let drift = |s: &Scan, subject: &str| {
+        s.finding("pg-schema-drift", subject)["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let record = |s: &Scan, target: &str, case: &str| {
+        let baseline = s.facts["postgres"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["origin"] == "migrations")
+            .expect("the migrations were folded")["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        pg_fragment(s, &pg, &baseline)
+            .target(target)
+            .port(refused_port)
+            .assert_fixture(test, case);
+    };
+
+    let s = scan(&repo, &env, &["--target", "prod"]);
+    assert_eq!(drift(&s, "public.orders"), "pass");
+    assert_eq!(drift(&s, "app_user"), "pass");
+    record(&s, "prod", "pg-schema-drift/pass/same");
+
+    pg.psql("app", "DROP POLICY tenant_isolation ON public.orders");
+    let s = scan(&repo, &env, &["--target", "prod"]);
+    assert_eq!(drift(&s, "public.orders"), "fail");
+    record(&s, "prod", "pg-schema-drift/fail/policy_dropped");
+    pg.psql(
+        "app",
+        "CREATE POLICY tenant_isolation ON public.orders FOR ALL \
+         USING (tenant_id = current_setting('app.tenant_id')::uuid)",
+    );
+
+    pg.psql("app", "ALTER ROLE app_user BYPASSRLS");
+    let s = scan(&repo, &env, &["--target", "prod"]);
+    assert_eq!(drift(&s, "app_user"), "fail");
+    assert_eq!(drift(&s, "public.orders"), "pass");
+    record(&s, "prod", "pg-schema-drift/fail/role_altered_by_hand");
+    pg.psql("app", "ALTER ROLE app_user NOBYPASSRLS");
+
+    pg.psql(
+        "app",
+        "ALTER TABLE public.orders NO FORCE ROW LEVEL SECURITY",
+    );
+    let s = scan(&repo, &env, &["--target", "prod"]);
+    assert_eq!(drift(&s, "public.orders"), "fail");
+    record(&s, "prod", "pg-schema-drift/fail/rls_not_forced_by_hand");
+
+    let s = scan(&repo, &env, &["--target", "down"]);
+    assert_eq!(drift(&s, "down"), "error");
+    record(&s, "down", "pg-schema-drift/error/live_unreachable");
 }

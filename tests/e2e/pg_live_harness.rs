@@ -137,6 +137,20 @@ impl Cluster {
         cluster
     }
 
+    /// The cluster's temp dir (certificates, sockets, data).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Appends a line to pg_hba.conf without reloading: the running server keeps its rules,
+    /// `pg_hba_file_rules` shows the file as it is now.
+    pub fn append_hba(&self, line: &str) {
+        let path = self.data().join("pg_hba.conf");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        writeln!(text, "{line}").unwrap();
+        self.write_owned("data/pg_hba.conf", &text);
+    }
+
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }

@@ -161,4 +161,8 @@ fn chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_i
         ),
         "{message}"
     );
+    crate::pg_live::pg_fragment(&s, &pg, "chains").assert_fixture(
+        "pg_live_schemes::chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_its_row",
+        "pg-audit-chain-valid/error/other_scheme",
+    );
 }

@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 use std::process::Command;
 
+use crate::live_fixtures::Fragment;
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
 use crate::pg_live_harness::{Cluster, ServerSpec, repo_with_config};
 
@@ -63,6 +64,12 @@ fn tenant_config(isolation: &str, targets: &[(&str, &str, &str)]) -> String {
         .unwrap();
     }
     toml
+}
+
+/// The fixture fragment of a scan's tenant targets (all of them: the check judges each tenant
+/// against the others).
+fn tenant_fragment<'a>(s: &'a Scan, pg: &Cluster) -> Fragment<'a> {
+    Fragment::new(&s.facts, "postgres").port(pg.port)
 }
 
 /// vouch's verdict on a tenant agrees with PostgreSQL: pass exactly when the other tenant's
@@ -138,6 +145,10 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
     );
     assert_eq!(leak["location"]["uri"], pg.uri("globex"));
     assert_eq!(s.code, 1, "a critical failure gates");
+    tenant_fragment(&s, &pg).assert_fixture(
+        "pg_tenant_isolation::database_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/fail/public_connect",
+    );
     // The RLS checks do not apply to a database per tenant: a note, never a pass.
     let rls = s.finding("pg-rls-enabled", "public.firms");
     assert_eq!(
@@ -186,6 +197,53 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         );
     }
     assert!(!s.raw.contains(AUDITOR_PASSWORD));
+    tenant_fragment(&s, &pg).assert_fixture(
+        "pg_tenant_isolation::database_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/fail/shared_role",
+    );
+
+    // Both set up correctly: each database admits its own runtime role only.
+    pg.psql(
+        "acme",
+        "REVOKE CONNECT ON DATABASE acme FROM globex_app; REVOKE SELECT ON public.firms FROM globex_app;",
+    );
+    pg.psql(
+        "globex",
+        "REVOKE CONNECT ON DATABASE globex FROM PUBLIC; GRANT CONNECT ON DATABASE globex TO globex_app, auditor;
+         REVOKE SELECT ON public.firms FROM PUBLIC;",
+    );
+    let env = [
+        ("T_ACME", pg.dsn("auditor", AUDITOR_PASSWORD, "acme")),
+        ("T_GLOBEX", pg.dsn("auditor", AUDITOR_PASSWORD, "globex")),
+    ];
+    let isolated = repo_with_config(&tenant_config(
+        "database",
+        &[
+            ("acme", "T_ACME", "acme_app"),
+            ("globex", "T_GLOBEX", "globex_app"),
+        ],
+    ));
+    let s = scan(&isolated, &env, &["--all-targets"]);
+    for tenant in ["acme", "globex"] {
+        let f = s.finding("pg-tenant-isolation", tenant);
+        assert_eq!(f["status"], "pass", "{f:#}");
+    }
+    tenant_fragment(&s, &pg).assert_fixture(
+        "pg_tenant_isolation::database_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/pass/database_per_tenant",
+    );
+    // A tenant target without runtime roles: nothing says who must be kept out, an error.
+    let no_roles = repo_with_config(
+        &(tenant_config("database", &[("acme", "T_ACME", "acme_app")])
+            + "\n[[target.postgres]]\nname = \"globex\"\ndsn_env = \"T_GLOBEX\"\ntenant = \"globex\"\nruntime_roles = []\n"),
+    );
+    let s = scan(&no_roles, &env, &["--all-targets"]);
+    let f = s.finding("pg-tenant-isolation", "globex");
+    assert_eq!(f["status"], "error", "{f:#}");
+    tenant_fragment(&s, &pg).assert_fixture(
+        "pg_tenant_isolation::database_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/error/tenant_without_runtime_roles",
+    );
 }
 
 #[test]
@@ -236,6 +294,31 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         "{message}"
     );
 
+    // Both set up correctly: each schema admits its own runtime role only.
+    pg.psql(
+        "saas",
+        "REVOKE USAGE ON SCHEMA globex FROM PUBLIC; REVOKE SELECT ON globex.firms FROM PUBLIC;
+         GRANT USAGE ON SCHEMA globex TO globex_app; GRANT SELECT ON globex.firms TO globex_app;",
+    );
+    let isolated = scan(
+        &repo,
+        &[("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))],
+        &["--all-targets"],
+    );
+    for tenant in ["acme", "globex"] {
+        let f = isolated.finding("pg-tenant-isolation", tenant);
+        assert_eq!(f["status"], "pass", "{f:#}");
+    }
+    tenant_fragment(&isolated, &pg).assert_fixture(
+        "pg_tenant_isolation::schema_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/pass/schema_per_tenant",
+    );
+    pg.psql(
+        "saas",
+        "REVOKE USAGE ON SCHEMA globex FROM globex_app; REVOKE SELECT ON globex.firms FROM globex_app;
+         GRANT USAGE ON SCHEMA globex TO PUBLIC; GRANT SELECT ON globex.firms TO PUBLIC;",
+    );
+
     // A search_path naming another tenant's schema is reported even while USAGE is refused:
     // the role is set up to resolve that tenant's objects first.
     pg.psql(
@@ -256,8 +339,13 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             .contains("`globex_app` has search_path `globex, acme` naming schema acme"),
         "{f:#}"
     );
+    tenant_fragment(&s, &pg).assert_fixture(
+        "pg_tenant_isolation::schema_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/fail/schema_usage_and_search_path",
+    );
 
     // A target that cannot be read is an error, never a pass.
+    pg.psql("saas", "ALTER ROLE globex_app RESET search_path");
     let repo = repo_with_config(&tenant_config(
         "schema",
         &[
@@ -278,5 +366,9 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             .unwrap()
             .contains("T_UNSET_GLOBEX is not set"),
         "{f:#}"
+    );
+    tenant_fragment(&s, &pg).assert_fixture(
+        "pg_tenant_isolation::schema_per_tenant_verdicts_agree_with_what_postgresql_allows",
+        "pg-tenant-isolation/error/unreadable_target",
     );
 }
