@@ -681,13 +681,14 @@ async fn baseline_since(
     clock: &reports::Clock,
 ) -> Result<SourcedBaseline> {
     let snapshot = crate::since::checkout(root, rev)?;
-    let facts = engine::collect_with(
+    let facts = engine::collect_judged_at(
         &[&sources::repo::Repository],
         snapshot.dir.path(),
         settings.clone(),
         options,
         &engine::Selection::default(),
         &clock.now,
+        &crate::clock::real_now(),
     )
     .await?;
     let report = engine::judge(&facts, options, clock);

@@ -158,7 +158,9 @@ impl Selection {
     }
 }
 
-/// Runs every registered source the selection asks for, on the caller's runtime.
+/// Runs every registered source the selection asks for, on the caller's runtime. Live
+/// evidence is stamped with the real time: checks judge it against that instant (a
+/// certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
 pub async fn collect(
     root: &Path,
     settings: checks::Settings,
@@ -166,39 +168,18 @@ pub async fn collect(
     selection: &Selection,
     printed_at: &str,
 ) -> Result<Facts> {
-    collect_with(
-        crate::sources::ALL,
-        root,
-        settings,
-        options,
-        selection,
-        printed_at,
-    )
-    .await
-}
-
-/// [`collect`] over the given sources (`--since` reads a past revision with the repository
-/// source alone).
-pub async fn collect_with(
-    sources: &[&dyn Source],
-    root: &Path,
-    settings: checks::Settings,
-    options: &checks::resolve::Resolved,
-    selection: &Selection,
-    printed_at: &str,
-) -> Result<Facts> {
-    // Live evidence is stamped with the real time: checks judge it against that instant (a
-    // certificate's validity), and `SOURCE_DATE_EPOCH` must never move a verdict.
     let live_at = crate::clock::real_now();
+    let all = crate::sources::ALL;
     collect_judged_at(
-        sources, root, settings, options, selection, printed_at, &live_at,
+        all, root, settings, options, selection, printed_at, &live_at,
     )
     .await
 }
 
-/// [`collect_with`] with live evidence stamped and judged at `live_at` instead of the real
-/// time. For the real-input cases (`tests/cases.rs`), whose snapshots must not move with the
-/// calendar; the binary always judges at the real time.
+/// Runs the given sources, live evidence stamped and judged at `live_at`: the real time in
+/// the binary ([`collect`]; `--since` reads a past revision with the repository source alone,
+/// whose facts are not live), a fixed instant for the real-input cases (`tests/cases.rs`),
+/// whose snapshots must not move with the calendar.
 pub async fn collect_judged_at(
     sources: &[&dyn Source],
     root: &Path,
@@ -420,12 +401,13 @@ mod tests {
     fn run(sources: &[&dyn Source], selection: &Selection) -> Result<Facts> {
         let root = Path::new(".");
         let options = checks::Settings::default().resolve().unwrap();
-        runtime()?.block_on(collect_with(
+        runtime()?.block_on(collect_judged_at(
             sources,
             root,
             checks::Settings::default(),
             &options,
             selection,
+            "2023-11-14T22:13:20Z",
             "2023-11-14T22:13:20Z",
         ))
     }

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::aws_shared::{evidence, readable_accounts};
+use super::aws_shared::{evidence, listing_location, readable_accounts};
 use crate::facts::aws::{Account, Listing, Read};
 use crate::facts::aws_edge::{EdgeRegion, Repository, WebAcl};
 use crate::model::{Context, Findings, Location};
@@ -85,13 +85,7 @@ pub(crate) fn listed<'a, T>(
     if let Some(cause) = listing.failure() {
         out.error(
             format!("{}/{region}/{service}", account.account_id),
-            Location::aws(
-                &account.partition,
-                service,
-                region,
-                &account.account_id,
-                "*",
-            ),
+            listing_location(account, service, region),
             format!(
                 "{what}{} of account {} could not be listed: {cause}",
                 if region == "global" {

@@ -24,6 +24,18 @@ pub(crate) fn readable_accounts<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec
     readable
 }
 
+/// Where a listing of `service` in `region` points: the ARN of every resource of the kind
+/// (`arn:aws:ecr:eu-west-1:123456789012:*`).
+pub(crate) fn listing_location(account: &Account, service: &str, region: &str) -> Location {
+    Location::aws(
+        &account.partition,
+        service,
+        region,
+        &account.account_id,
+        "*",
+    )
+}
+
 /// Reports a failed or unread listing as an error about `ACCOUNT/REGION`; true when it failed
 /// (its items may be incomplete, so nothing that needs all of them can pass).
 pub(crate) fn listing_error<T>(
@@ -39,13 +51,7 @@ pub(crate) fn listing_error<T>(
     };
     out.error(
         format!("{}/{region}", account.account_id),
-        Location::aws(
-            &account.partition,
-            service,
-            region,
-            &account.account_id,
-            "*",
-        ),
+        listing_location(account, service, region),
         format!(
             "{what} in {region} of account {} could not be listed: {cause}",
             account.account_id
