@@ -366,7 +366,7 @@ fn github_annotations_output_inference_and_completions() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("::error file=.github/workflows/ci.yml,line=11,title=vouch gha-action-pinned (high) failed::actions/setup-node@v4"),
+        text.contains("::error file=.github/workflows/ci.yml,line=11,col=9,title=vouch gha-action-pinned (high) failed::actions/setup-node@v4"),
         "{text}"
     );
     assert!(
