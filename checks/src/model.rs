@@ -252,10 +252,12 @@ pub struct Finding {
     pub evidence: serde_json::Value,
 }
 
-/// What a check reads: the facts and the effective settings.
+/// What a check reads: the facts and the effective settings, and the scripts of the facts as
+/// the shell reader reads them, each read once per judgement.
 pub struct Context<'a> {
     pub facts: &'a Facts,
     pub settings: &'a Settings,
+    pub scripts: crate::parse::shell::Scripts<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -263,6 +265,7 @@ impl<'a> Context<'a> {
         Context {
             facts,
             settings: &facts.settings,
+            scripts: crate::parse::shell::Scripts::default(),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::facts::repo::{FileKind, RepoFacts, Workflow, WorkflowKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
 use crate::rules::docker::docker_build::{Built, built_by_script, built_by_step, stages_needed};
-use crate::rules::unreadable_files;
+use crate::rules::{ScriptSearch, commands_of, unreadable_files};
 
 pub struct CiVulnScan;
 
@@ -56,8 +56,10 @@ workflows (they do not gate changes). Local composite actions (`uses: ./path/to/
 local reusable workflows (`uses: ./.github/workflows/scan.yml`) called by a gating workflow are
 followed, transitively; remote ones are judged by name only. A scanner whose result is ignored (`|| true`,
 `continue-on-error`) still counts: vouch cannot see that. If no scanner is found and a
-workflow could not be read, or a gating workflow's `run:` script is too long (over 256 KiB) or
-too deeply nested for the shell reader, the result is an `error`.
+workflow could not be read, or a script the search looked into is too long (over 256 KiB) or
+too deeply nested for the shell reader — a `run:` step of a gating workflow, of a local
+reusable workflow or composite action it calls, or a `RUN` of a Dockerfile stage it builds —
+the result is an `error`: the scanner may be in that script.
 
 ## How to fix
 Add a job to a pull-request workflow, for example
@@ -129,7 +131,13 @@ impl Check for CiVulnScan {
                     .any(|t| GATING_TRIGGERS.contains(&t.as_str()))
             })
             .collect();
-        let found = gating.iter().find_map(|wf| scanner_reached_from(wf, repo));
+        // Every script the search reads (the gating workflows', the local reusable workflows'
+        // and composite actions' they call, the `RUN` lines of the stages they build) goes
+        // through `search`, which keeps the first one that could not be read.
+        let search = ScriptSearch::new(&cx.scripts);
+        let found = gating
+            .iter()
+            .find_map(|wf| scanner_reached_from(wf, repo, &search));
         if let Some(Reached {
             path,
             line,
@@ -172,10 +180,9 @@ impl Check for CiVulnScan {
         let examined: Vec<&str> = gating.iter().map(|w| w.path.as_str()).collect();
         let evidence = json!({ "gating_workflows": examined });
         let location = Location::file(".github/workflows", 0);
-        // A `run:` script the shell reader gave up on (too long, nested too deep) may run a
-        // scanner: that is `error`, not `fail`.
-        let unread_script = crate::rules::unreadable_run_script(gating.iter().copied())
-            .map(|(w, line, e)| format!("{}:{line} ({e})", w.path));
+        // A script the search read and the shell reader gave up on (too long, nested too deep)
+        // may run a scanner: that is `error`, not `fail`.
+        let unread_script = search.unread();
         if broken {
             unreadable_files(cx, &[FileKind::Workflow], out);
             let why = "no vulnerability scanner found in the readable workflows, and some \
@@ -183,9 +190,12 @@ impl Check for CiVulnScan {
             out.error(".", location, why, evidence);
         } else if let Some(script) = unread_script {
             let why = format!(
-                "no vulnerability scanner found in what could be read, and the run step at \
-                 {script} could not be read"
+                "no vulnerability scanner found in what could be read, and {script} could not \
+                 be read"
             );
+            let location = Location::file(script.file, script.line);
+            let mut evidence = evidence;
+            evidence["unreadable_script"] = json!({ "file": script.file, "line": script.line, "cause": script.cause.to_string() });
             out.error(".", location, why, evidence);
         } else {
             let why = format!(
@@ -224,19 +234,24 @@ struct Hit {
 
 /// The first scanner `wf` runs itself or through the local actions and reusable workflows it
 /// calls (depth first, each file visited once, so cycles end).
-fn scanner_reached_from<'a>(wf: &'a Workflow, repo: &'a RepoFacts) -> Option<Reached<'a>> {
+fn scanner_reached_from<'a>(
+    wf: &'a Workflow,
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Option<Reached<'a>> {
     let mut seen = vec![wf.path.as_str()];
-    reach(wf, repo, &mut seen, &mut Vec::new())
+    reach(wf, repo, search, &mut seen, &mut Vec::new())
 }
 
 fn reach<'a>(
     wf: &'a Workflow,
     repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
     seen: &mut Vec<&'a str>,
     via: &mut Vec<&'a str>,
 ) -> Option<Reached<'a>> {
     let all = &repo.workflows;
-    if let Some(Hit { line, how, inside }) = first_scanner(wf, repo) {
+    if let Some(Hit { line, how, inside }) = first_scanner(wf, repo, search) {
         return Some(Reached {
             path: &wf.path,
             line,
@@ -251,7 +266,7 @@ fn reach<'a>(
         }
         seen.push(&callee.path);
         via.push(&wf.path);
-        let found = reach(callee, repo, seen, via);
+        let found = reach(callee, repo, search, seen, via);
         via.pop();
         if found.is_some() {
             return found;
@@ -276,12 +291,22 @@ fn local_callee<'a>(uses: &str, all: &'a [Workflow]) -> Option<&'a Workflow> {
 /// The first scanner a workflow runs directly: (line, the `uses:` or command matched). A
 /// step that builds a Dockerfile stage (a bake target, a `--target`, a plain build) runs the
 /// scanners in the `RUN` lines of that stage and of the stages it needs.
-fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
+fn first_scanner<'a>(
+    wf: &'a Workflow,
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Option<Hit> {
     let by_action = wf.uses.iter().find(|u| is_scanner_action(&u.value));
-    let by_command = wf
+    // Each script is read once here; the scanner commands and the builds come from the same
+    // reading.
+    let runs: Vec<(u32, shell::Read)> = wf
         .runs
         .iter()
-        .find_map(|r| scanner_command(&r.value).map(|m| (r.line, m)));
+        .map(|r| (r.line, search.run_step(&wf.path, r)))
+        .collect();
+    let by_command = runs
+        .iter()
+        .find_map(|(line, read)| scanner_in(commands_of(read)).map(|m| (*line, m)));
     let action = by_action.map(|u| (u.line, u.value.clone()));
     let command = by_command;
     let direct = [action, command]
@@ -295,19 +320,19 @@ fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
     let by_step = wf.action_inputs.iter().find_map(|step| {
         built_by_step(step, repo)
             .iter()
-            .find_map(scanner_in_build)
+            .find_map(|b| scanner_in_build(b, search))
             .map(|(how, inside)| Hit {
                 line: step.line,
                 how,
                 inside: Some(inside),
             })
     });
-    let by_build = wf.runs.iter().find_map(|r| {
-        built_by_script(&r.value, repo)
+    let by_build = runs.iter().find_map(|(line, read)| {
+        built_by_script(commands_of(read), repo)
             .iter()
-            .find_map(scanner_in_build)
+            .find_map(|b| scanner_in_build(b, search))
             .map(|(how, inside)| Hit {
-                line: r.line,
+                line: *line,
                 how,
                 inside: Some(inside),
             })
@@ -318,10 +343,9 @@ fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
         .min_by_key(|hit| hit.line)
 }
 
-/// The first scanner command of a script, as matched (`trivy fs .`). A script too large or too
-/// deeply nested to read runs no scanner that can be seen.
-fn scanner_command(script: &str) -> Option<String> {
-    let commands = shell::commands(script).unwrap_or_default();
+/// The first scanner command of a script (its commands as read), as matched (`trivy fs .`). A
+/// script too large or too deeply nested to read runs no scanner that can be seen.
+fn scanner_in(commands: &[shell::Command]) -> Option<String> {
     commands.iter().find_map(|c| {
         let text = c.program().join(" ");
         let m = SCANNER_COMMANDS.find(&text)?;
@@ -331,12 +355,13 @@ fn scanner_command(script: &str) -> Option<String> {
 
 /// The first scanner command in the `RUN` lines a build executes (the built stage and the
 /// stages it needs), with where it runs.
-fn scanner_in_build(b: &Built<'_>) -> Option<(String, InBuild)> {
+fn scanner_in_build<'a>(b: &Built<'a>, search: &ScriptSearch<'_, 'a>) -> Option<(String, InBuild)> {
     let df = b.dockerfile;
     let name = |i: usize| df.stages[i].alias.clone().unwrap_or_else(|| i.to_string());
     stages_needed(df, b.stage).into_iter().find_map(|i| {
         df.stages[i].runs.iter().find_map(|run| {
-            let command = scanner_command(&run.value)?;
+            let read = search.read("the RUN", &df.path, run.line, &run.value);
+            let command = scanner_in(commands_of(&read))?;
             let text = format!(
                 "(a `RUN` at {}:{} in stage `{}`, built for stage `{}` by {})",
                 df.path,
@@ -364,6 +389,10 @@ fn is_scanner_action(uses: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scanner_command(script: &str) -> Option<String> {
+        scanner_in(&shell::commands(script).unwrap_or_default())
+    }
 
     #[test]
     fn a_run_script_too_long_to_read_is_an_error_not_a_fail() {
