@@ -363,6 +363,8 @@ pub struct Context<'a> {
     /// `facts.settings`, resolved: the caller resolved them (and refused facts whose settings do
     /// not resolve) before judging.
     pub options: &'a Resolved,
+    /// The scripts of the facts as the shell reader reads them, each read once per judgement.
+    pub scripts: crate::parse::shell::Scripts<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -372,6 +374,7 @@ impl<'a> Context<'a> {
             facts,
             settings: &facts.settings,
             options,
+            scripts: crate::parse::shell::Scripts::default(),
         }
     }
 }

@@ -337,6 +337,45 @@ pub fn commands(script: &str) -> Result<Vec<Command>, ShellError> {
     Ok(out.into_iter().map(|(_, c)| c).collect())
 }
 
+/// What [`commands`] made of one script, shared by every check that reads it.
+pub type Read = std::sync::Arc<Result<Vec<Command>, ShellError>>;
+
+/// The scripts of one judgement, each read once ([`commands`]) however many checks and
+/// Dockerfiles ask: `run:` steps and `RUN` lines are read by several checks, and some helpers
+/// (which Dockerfiles ship, which images a workflow tags) read every script once per
+/// Dockerfile. Keyed by the script's text, which lives as long as the facts judged, so equal
+/// text is read once and a key never outlives its facts. Nothing of it is serialized.
+#[derive(Default)]
+pub struct Scripts<'a> {
+    read: std::sync::Mutex<std::collections::HashMap<&'a str, Read>>,
+}
+
+impl<'a> Scripts<'a> {
+    /// The commands of `script` ([`commands`]), read on the first call only.
+    pub fn read(&self, script: &'a str) -> Read {
+        let mut read = self
+            .read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::sync::Arc::clone(
+            read.entry(script)
+                .or_insert_with(|| std::sync::Arc::new(commands(script))),
+        )
+    }
+
+    /// How many distinct scripts have been read (for tests).
+    pub fn len(&self) -> usize {
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     /// (order of start, command)
@@ -799,7 +838,7 @@ impl<'s> Parser<'s> {
             (Some(PipedText::Heredocs(from)), true) => Some(*from),
             _ => None,
         };
-        for h in self.heredocs.iter_mut() {
+        for h in &mut self.heredocs {
             if h.owner == Some(seq) {
                 h.runs = runs_stdin;
                 h.nesting = nesting;

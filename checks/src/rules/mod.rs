@@ -14,7 +14,7 @@ pub mod workflow;
 
 use serde_json::json;
 
-use crate::facts::repo::{FileKind, Workflow};
+use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings, Location};
 use crate::parse::image_ref::{ImageRef, ImageRefError};
 
@@ -216,19 +216,88 @@ fn encloses(inner: &str) -> bool {
     depth == 0
 }
 
-/// The first `run:` script among `workflows` that the shell reader could not read (longer than
-/// it reads, nested deeper): what it runs cannot be seen, so a check that found nothing in the
-/// workflows says `error`, not `fail` or `pass`. (workflow, the step's line, why.)
-pub(crate) fn unreadable_run_script<'a>(
-    workflows: impl IntoIterator<Item = &'a Workflow>,
-) -> Option<(&'a Workflow, u32, crate::parse::shell::ShellError)> {
-    workflows.into_iter().find_map(|wf| {
-        wf.runs.iter().find_map(|run| {
-            crate::parse::shell::commands(&run.value)
-                .err()
-                .map(|e| (wf, run.line, e))
-        })
-    })
+/// A script a check read for evidence and the shell reader refused (longer than it reads,
+/// nested deeper): what it runs cannot be seen.
+#[derive(Debug, Clone)]
+pub(crate) struct UnreadScript<'a> {
+    /// `the run step` or `the RUN`.
+    pub what: &'static str,
+    pub file: &'a str,
+    pub line: u32,
+    pub cause: crate::parse::shell::ShellError,
+}
+
+impl std::fmt::Display for UnreadScript<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} at {}:{} ({})",
+            self.what, self.file, self.line, self.cause
+        )
+    }
+}
+
+/// Reads the scripts a check searches for evidence (through the judgement's memo,
+/// [`Context::scripts`]) and keeps the first one the shell reader refused. A check that found
+/// nothing asks [`ScriptSearch::unread`]: the search and the list of unreadable scripts then
+/// cover exactly the same scripts (every workflow, reusable workflow, composite action and
+/// Dockerfile `RUN` it looked into), so "nothing found" becomes `error`, not `fail`, whenever
+/// one of them could hold what was sought.
+pub(crate) struct ScriptSearch<'s, 'a> {
+    scripts: &'s crate::parse::shell::Scripts<'a>,
+    unread: std::cell::RefCell<Option<UnreadScript<'a>>>,
+}
+
+impl<'s, 'a> ScriptSearch<'s, 'a> {
+    pub fn new(scripts: &'s crate::parse::shell::Scripts<'a>) -> Self {
+        ScriptSearch {
+            scripts,
+            unread: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The commands of a `run:` step (`file`, `line`); none when it cannot be read, which is
+    /// remembered.
+    pub fn run_step(
+        &self,
+        file: &'a str,
+        run: &'a crate::facts::repo::Located,
+    ) -> crate::parse::shell::Read {
+        self.read("the run step", file, run.line, &run.value)
+    }
+
+    /// The commands of a script found at `file:line` (`what` names it in messages); none when
+    /// it cannot be read, which is remembered.
+    pub fn read(
+        &self,
+        what: &'static str,
+        file: &'a str,
+        line: u32,
+        script: &'a str,
+    ) -> crate::parse::shell::Read {
+        let read = self.scripts.read(script);
+        if let Err(cause) = read.as_ref() {
+            self.unread
+                .borrow_mut()
+                .get_or_insert_with(|| UnreadScript {
+                    what,
+                    file,
+                    line,
+                    cause: cause.clone(),
+                });
+        }
+        read
+    }
+
+    /// The first script searched that could not be read.
+    pub fn unread(&self) -> Option<UnreadScript<'a>> {
+        self.unread.borrow().clone()
+    }
+}
+
+/// The commands of a script as read, or none when it could not be read.
+pub(crate) fn commands_of(read: &crate::parse::shell::Read) -> &[crate::parse::shell::Command] {
+    read.as_ref().as_deref().unwrap_or_default()
 }
 
 /// For the checks' tests: a repository whose one workflow (`path`, on `trigger`) runs a script
@@ -279,6 +348,43 @@ pub(crate) fn assert_one_error(check: &dyn crate::Check, facts: &crate::Facts, e
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_judgement_reads_each_script_once_and_remembers_the_unreadable() {
+        let mut facts = repo_with_unreadable_script(
+            ".github/workflows/ci.yml",
+            "push",
+            7,
+            "npm ci && npm audit",
+        );
+        let repo = facts.repo.as_mut().unwrap();
+        let again = repo.workflows[0].runs[0].clone();
+        repo.workflows[0].runs.push(again);
+        repo.workflows[0].runs.push(crate::facts::repo::Located {
+            value: "npm ci".to_owned(),
+            line: 9,
+            column: None,
+        });
+        let options = facts.settings.resolve().unwrap();
+        let cx = Context::new(&facts, &options);
+        for check in crate::registry::ALL {
+            crate::registry::run_one(*check, &cx);
+        }
+        // Two distinct scripts, however many checks and steps read them.
+        assert_eq!(cx.scripts.len(), 2);
+        let search = ScriptSearch::new(&cx.scripts);
+        let wf = &facts.repo.as_ref().unwrap().workflows[0];
+        assert!(commands_of(&search.run_step(&wf.path, &wf.runs[2])).len() == 1);
+        assert!(search.unread().is_none());
+        assert!(commands_of(&search.run_step(&wf.path, &wf.runs[0])).is_empty());
+        let unread = search.unread().unwrap();
+        assert_eq!((unread.file, unread.line), (".github/workflows/ci.yml", 7));
+        assert!(
+            unread
+                .to_string()
+                .starts_with("the run step at .github/workflows/ci.yml:7 (")
+        );
+    }
 
     #[test]
     fn pins() {

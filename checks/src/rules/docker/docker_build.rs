@@ -267,13 +267,11 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
 
 /// The commands of a `run:` script, each as the words of the program that runs ([`shell`]). A
 /// script too large or too deeply nested to read builds nothing that can be seen.
-fn commands(script: &str) -> Vec<Vec<String>> {
-    shell::commands(script)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| c.program().to_vec())
+fn programs(commands: &[shell::Command]) -> impl Iterator<Item = &[String]> {
+    commands
+        .iter()
+        .map(shell::Command::program)
         .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// Flags of `docker build` / `docker buildx bake` that take a value as the next word.
@@ -385,11 +383,15 @@ fn split_args(args: &[String]) -> (Vec<(String, String)>, Vec<String>) {
     (flags, positional)
 }
 
-/// The stages a `run:` script builds with `docker build` or `docker buildx bake`.
-pub(crate) fn built_by_script<'a>(script: &str, repo: &'a RepoFacts) -> Vec<Built<'a>> {
+/// The stages a `run:` script (its commands as read) builds with `docker build` or `docker
+/// buildx bake`.
+pub(crate) fn built_by_script<'a>(
+    commands: &[shell::Command],
+    repo: &'a RepoFacts,
+) -> Vec<Built<'a>> {
     let mut out = Vec::new();
-    for words in commands(script) {
-        if let Some(r) = build_command(&words) {
+    for words in programs(commands) {
+        if let Some(r) = build_command(words) {
             let via = match &r.target {
                 Some(t) => format!("docker build --target {t} ({})", r.dockerfile),
                 None => format!("docker build ({})", r.dockerfile),
@@ -397,7 +399,7 @@ pub(crate) fn built_by_script<'a>(script: &str, repo: &'a RepoFacts) -> Vec<Buil
             out.extend(lookup(repo, &r, via));
             continue;
         }
-        let args = match words.as_slice() {
+        let args = match words {
             [d, x, b, rest @ ..] if d == "docker" && x == "buildx" && b == "bake" => rest,
             [d, b, rest @ ..] if d == "docker" && b == "bake" => rest,
             _ => continue,
@@ -458,8 +460,11 @@ pub(crate) struct TaggedImage<'a> {
 }
 
 /// Every literal tag a workflow gives an image it builds (`build-push-action`'s `tags:`,
-/// `docker build -t`).
-pub(crate) fn tagged_images(repo: &RepoFacts) -> Vec<TaggedImage<'_>> {
+/// `docker build -t`); the `run:` scripts are read through `search`.
+pub(crate) fn tagged_images<'a>(
+    repo: &'a RepoFacts,
+    search: &crate::rules::ScriptSearch<'_, 'a>,
+) -> Vec<TaggedImage<'a>> {
     let mut out = Vec::new();
     for wf in &repo.workflows {
         let mut requests: Vec<BuildRequest> = wf
@@ -469,7 +474,8 @@ pub(crate) fn tagged_images(repo: &RepoFacts) -> Vec<TaggedImage<'_>> {
             .filter_map(build_push_request)
             .collect();
         for run in &wf.runs {
-            requests.extend(commands(&run.value).iter().filter_map(|w| build_command(w)));
+            let read = search.run_step(&wf.path, run);
+            requests.extend(programs(crate::rules::commands_of(&read)).filter_map(build_command));
         }
         for r in requests {
             let Some(df) = repo.dockerfiles.iter().find(|d| d.path == r.dockerfile) else {
@@ -501,6 +507,10 @@ pub(crate) fn image_name(reference: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::facts::repo::BakeGroup;
+
+    fn by_script<'a>(script: &str, repo: &'a RepoFacts) -> Vec<Built<'a>> {
+        built_by_script(&shell::commands(script).unwrap(), repo)
+    }
 
     fn df(path: &str, text: &str) -> Dockerfile {
         crate::parse::dockerfile::parse(path, text).unwrap()
@@ -562,7 +572,7 @@ mod tests {
         ] {
             assert!(built_by_step(&step("docker/bake-action@v6", &with), &repo).is_empty());
         }
-        let by_script = built_by_script("docker buildx bake \\\n  --progress plain vuln", &repo);
+        let by_script = by_script("docker buildx bake \\\n  --progress plain vuln", &repo);
         assert_eq!(by_script.len(), 1);
         let mut cyclic = repo.clone();
         cyclic.bake_files[0].groups.push(BakeGroup {
@@ -590,16 +600,16 @@ mod tests {
             &repo,
         );
         assert_eq!((built.len(), built[0].stage), (1, 1));
-        let built = built_by_script("docker build --target lint -t x:1 .", &repo);
+        let built = by_script("docker build --target lint -t x:1 .", &repo);
         assert_eq!(
             (built[0].dockerfile.path.as_str(), built[0].stage),
             ("Dockerfile", 1)
         );
         // No --target: the last stage.
-        assert_eq!(built_by_script("docker build .", &repo)[0].stage, 2);
-        assert!(built_by_script("docker build --target missing .", &repo).is_empty());
-        assert!(built_by_script("docker build --target $T .", &repo).is_empty());
-        assert!(built_by_script("docker build -f other/Dockerfile .", &repo).is_empty());
+        assert_eq!(by_script("docker build .", &repo)[0].stage, 2);
+        assert!(by_script("docker build --target missing .", &repo).is_empty());
+        assert!(by_script("docker build --target $T .", &repo).is_empty());
+        assert!(by_script("docker build -f other/Dockerfile .", &repo).is_empty());
     }
 
     #[test]
@@ -619,7 +629,13 @@ mod tests {
             )],
             ..Default::default()
         });
-        let names: Vec<String> = tagged_images(&repo).into_iter().map(|t| t.name).collect();
+        let names: Vec<String> = tagged_images(
+            &repo,
+            &crate::rules::ScriptSearch::new(&shell::Scripts::default()),
+        )
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
         assert_eq!(names, ["ghcr.io/acme/api", "acme/api"]);
         assert_eq!(
             image_name("docker.io/library/nginx:1.27@sha256:abc").as_deref(),

@@ -63,7 +63,7 @@ impl Check for DockerMinimalBase {
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
         let allowed = allow_list(&cx.settings.docker.minimal_bases);
-        for (df, role) in shipped_dockerfiles(repo, cx.settings, out) {
+        for (df, role) in shipped_dockerfiles(repo, cx.settings, &cx.scripts, out) {
             let chain = df.final_chain();
             let Some(root) = chain.last() else { continue };
             let followed: Vec<&str> = chain.iter().map(|s| s.base.as_str()).collect();

@@ -39,8 +39,9 @@ named like `Dockerfile.dev`, `Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile-ci
 does a final stage `FROM scratch` with no `CMD`/`ENTRYPOINT` (or one naming a package such as
 `/app.apk`), which only exports build artefacts;
 every other Dockerfile is judged as shipped. The finding's evidence says which rule decided.
-When a release workflow has a `run:` script too long or too deeply nested to read, a Dockerfile
-that would be tooling is an `error` (the script may build it) until `[docker] shipped` decides.
+When a `run:` script read to decide this (a release workflow's, or any workflow's when a
+production manifest runs an image) is too long or too deeply nested to read, a Dockerfile that
+would be tooling is an `error` (the script may build it) until `[docker] shipped` decides.
 Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked secrets
 (`docker-no-secrets`).
 
@@ -76,7 +77,7 @@ impl Check for DockerNonRoot {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
-        for (df, role) in shipped_dockerfiles(repo, cx.settings, out) {
+        for (df, role) in shipped_dockerfiles(repo, cx.settings, &cx.scripts, out) {
             let (status, line, message) = judge(df);
             let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
             let user = df.final_chain().iter().find_map(|s| s.user.clone());

@@ -20,6 +20,11 @@
 //!    archive (`ENTRYPOINT ["/app.apk"]`), starts no process: it only exports build artefacts
 //!    (`docker build --output`), so it is not a runtime image.
 //! 5. Otherwise it ships: when in doubt, a Dockerfile is judged as the image it may well be.
+//!
+//! "Does not ship" (3, 4) is decided only when every script rule 2 read could be read (the
+//! release workflows' `run:` steps, and every workflow's when a production manifest runs an
+//! image): a script the shell reader refused may build this Dockerfile, so its role is an
+//! `error` until `[docker] shipped` decides it.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Value, json};
@@ -28,23 +33,23 @@ use super::docker_build::{image_name, tagged_images};
 use super::is_scratch;
 use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
-use crate::parse::shell;
-use crate::rules::is_test_data_path;
+use crate::parse::shell::{self, Scripts};
+use crate::rules::{ScriptSearch, commands_of, is_test_data_path};
 use crate::settings::Settings;
 
 /// The Dockerfiles that build shipped images, with the reason for each. A Dockerfile whose role
 /// cannot be decided (an invalid `[docker] shipped` glob, or a tooling-looking Dockerfile while a
-/// release workflow has a `run:` script the shell reader could not read) is an `error` finding,
-/// never skipped.
+/// script read to decide it could not be read) is an `error` finding, never skipped.
 pub(crate) fn shipped_dockerfiles<'a>(
     repo: &'a RepoFacts,
     settings: &Settings,
+    scripts: &Scripts<'a>,
     out: &mut Findings,
 ) -> Vec<(&'a Dockerfile, Role)> {
     let globs = ShippedGlobs::from_settings(settings);
     let mut shipped = Vec::new();
     for df in &repo.dockerfiles {
-        match classify(df, repo, &globs) {
+        match classify(df, repo, &globs, scripts) {
             Ok(role) if role.shipped => shipped.push((df, role)),
             Ok(_) => {}
             Err(why) => out.error(
@@ -157,12 +162,14 @@ impl ShippedGlobs {
     }
 }
 
-/// Classifies one Dockerfile; `Err` when the configured globs are invalid (the checks then
-/// report `error`, never silently narrow what they judge).
-pub(crate) fn classify(
+/// Classifies one Dockerfile; `Err` when the configured globs are invalid, or when it would
+/// not ship but a script the decision read could not be read (the checks then report `error`,
+/// never silently narrow what they judge).
+pub(crate) fn classify<'a>(
     df: &Dockerfile,
-    repo: &RepoFacts,
+    repo: &'a RepoFacts,
     shipped: &ShippedGlobs,
+    scripts: &Scripts<'a>,
 ) -> Result<Role, String> {
     if let Some(globs) = &shipped.0 {
         let globs = globs.as_ref().map_err(Clone::clone)?;
@@ -172,23 +179,26 @@ pub(crate) fn classify(
             role(false, "not listed in [docker] shipped")
         });
     }
-    if let Some(workflow) = release_workflow_building(df, repo) {
+    // Every script the decision reads (the release workflows' `run:` steps; every workflow's
+    // when a production manifest may run an image it tags) goes through `search`.
+    let search = ScriptSearch::new(scripts);
+    if let Some(workflow) = release_workflow_building(df, repo, &search) {
         return Ok(role(
             true,
             &format!("built by the release workflow {workflow}"),
         ));
     }
-    if let Some(why) = run_in_production(df, repo) {
+    if let Some(why) = run_in_production(df, repo, &search) {
         return Ok(role(true, &why));
     }
     let tooling = tooling_path(&df.path);
     if tooling.is_some() || exports_artefacts_only(df) {
-        // Not shipped is decided only when every release workflow could be read: a script the
-        // shell reader gave up on may build this Dockerfile.
-        if let Some(unread) = unreadable_release_script(repo) {
+        // Not shipped is decided only when every script read for the decision could be read:
+        // a script the shell reader gave up on may build this Dockerfile.
+        if let Some(unread) = search.unread() {
             return Err(format!(
-                "{}: whether it ships cannot be decided: {unread}; list shipped Dockerfiles in \
-                 [docker] shipped to decide",
+                "{}: whether it ships cannot be decided: {unread} cannot be read; list shipped \
+                 Dockerfiles in [docker] shipped to decide",
                 df.path
             ));
         }
@@ -219,12 +229,23 @@ fn role(shipped: bool, why: &str) -> Role {
 
 /// Why a production Kubernetes manifest or Compose file runs this Dockerfile's image, if one
 /// does.
-fn run_in_production(df: &Dockerfile, repo: &RepoFacts) -> Option<String> {
+fn run_in_production<'a>(
+    df: &Dockerfile,
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Option<String> {
     let production = |path: &str| tooling_path(path).is_none() && !is_test_data_path(path);
-    for image in tagged_images(repo)
-        .into_iter()
-        .filter(|t| t.dockerfile == df.path)
-    {
+    // The images workflows tag matter only when a production manifest may run one.
+    let manifests = repo
+        .workloads
+        .iter()
+        .any(|w| matches!(&w.location, Some(Location::File { path, .. }) if production(path)));
+    let tagged = if manifests {
+        tagged_images(repo, search)
+    } else {
+        Vec::new()
+    };
+    for image in tagged.into_iter().filter(|t| t.dockerfile == df.path) {
         for w in &repo.workloads {
             let Some(Location::File { path, .. }) = &w.location else {
                 continue;
@@ -270,30 +291,23 @@ fn run_in_production(df: &Dockerfile, repo: &RepoFacts) -> Option<String> {
 }
 
 /// A release/deploy workflow whose `run:` steps name this Dockerfile (`-f path`, `--file path`).
-fn release_workflow_building(df: &Dockerfile, repo: &RepoFacts) -> Option<String> {
+fn release_workflow_building<'a>(
+    df: &Dockerfile,
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Option<String> {
     repo.workflows
         .iter()
         .filter(|w| is_release_workflow(&w.path, &w.triggers))
         .find(|w| {
             w.runs
                 .iter()
-                .any(|run| names_dockerfile(&run.value, &df.path))
+                .any(|run| names_dockerfile(commands_of(&search.run_step(&w.path, run)), &df.path))
                 || w.action_inputs
                     .iter()
                     .any(|step| builds_dockerfile(step, &df.path))
         })
         .map(|w| w.path.clone())
-}
-
-/// The first `run:` script of a release workflow that the shell reader could not read (too
-/// long, nested too deep), as `WORKFLOW:LINE: cause`.
-fn unreadable_release_script(repo: &RepoFacts) -> Option<String> {
-    let release = repo
-        .workflows
-        .iter()
-        .filter(|w| is_release_workflow(&w.path, &w.triggers));
-    crate::rules::unreadable_run_script(release)
-        .map(|(w, line, e)| format!("a run step of {}:{line} cannot be read ({e})", w.path))
 }
 
 /// `docker/build-push-action` (or `bake-action` with a plain Dockerfile) building this path:
@@ -328,8 +342,7 @@ fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
 
 /// `docker build -f deploy/Dockerfile .` or `--file=deploy/Dockerfile` in a command of the
 /// script names it (commands as the shell reads them: [`shell`]).
-fn names_dockerfile(script: &str, path: &str) -> bool {
-    let commands = shell::commands(script).unwrap_or_default();
+fn names_dockerfile(commands: &[shell::Command], path: &str) -> bool {
     commands.iter().any(|c| {
         let words = c.program();
         words.iter().enumerate().any(|(i, word)| {
@@ -409,7 +422,13 @@ mod tests {
 
     fn classify_text(path: &str, text: &str, repo: &RepoFacts, settings: &Settings) -> Role {
         let df = crate::parse::dockerfile::parse(path, text).unwrap();
-        classify(&df, repo, &ShippedGlobs::from_settings(settings)).unwrap()
+        classify(
+            &df,
+            repo,
+            &ShippedGlobs::from_settings(settings),
+            &Scripts::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -487,7 +506,7 @@ mod tests {
         };
         let df = crate::parse::dockerfile::parse("test/Dockerfile", "FROM a\n").unwrap();
         let globs = ShippedGlobs::from_settings(&Settings::default());
-        let why = classify(&df, &repo, &globs).unwrap_err();
+        let why = classify(&df, &repo, &globs, &Scripts::default()).unwrap_err();
         assert!(
             why.contains("release.yml:9") && why.contains("cannot be decided"),
             "{why}"
@@ -569,7 +588,15 @@ mod tests {
         assert!(!classify_text("Dockerfile", "FROM a\n", &repo, &settings).shipped);
         settings.docker.shipped = vec!["a[".to_owned()];
         let df = crate::parse::dockerfile::parse("Dockerfile", "FROM a\n").unwrap();
-        assert!(classify(&df, &repo, &ShippedGlobs::from_settings(&settings)).is_err());
+        assert!(
+            classify(
+                &df,
+                &repo,
+                &ShippedGlobs::from_settings(&settings),
+                &Scripts::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -594,7 +621,13 @@ mod tests {
 
     fn role_in(repo: &RepoFacts, path: &str) -> Role {
         let df = repo.dockerfiles.iter().find(|d| d.path == path).unwrap();
-        classify(df, repo, &ShippedGlobs::from_settings(&Settings::default())).unwrap()
+        classify(
+            df,
+            repo,
+            &ShippedGlobs::from_settings(&Settings::default()),
+            &Scripts::default(),
+        )
+        .unwrap()
     }
 
     const APP: &str = "FROM node:22\nCMD [\"node\", \"server.js\"]\n";

@@ -97,7 +97,13 @@ impl Check for LockfileFrozenInstall {
         // to its own directory (the build context).
         let root = Env::of(repo, "");
         for wf in &repo.workflows {
-            judge_file(&wf.path, wf.runs.iter().map(|r| (r, true)), &root, out);
+            judge_file(
+                &wf.path,
+                wf.runs.iter().map(|r| (r, true)),
+                &root,
+                &cx.scripts,
+                out,
+            );
         }
         for df in &repo.dockerfiles {
             let env = Env::of(repo, dir_of(&df.path));
@@ -105,7 +111,7 @@ impl Check for LockfileFrozenInstall {
                 .stages
                 .iter()
                 .flat_map(|s| s.runs.iter().map(|r| (r, false)));
-            judge_file(&df.path, runs, &env, out);
+            judge_file(&df.path, runs, &env, &cx.scripts, out);
         }
     }
 }
@@ -251,6 +257,7 @@ fn judge_file<'r>(
     path: &str,
     runs: impl Iterator<Item = (&'r Located, bool)>,
     env: &Env<'_>,
+    scripts: &shell::Scripts<'r>,
     out: &mut Findings,
 ) {
     let mut judged: Vec<(u32, String, Verdict)> = Vec::new();
@@ -266,7 +273,7 @@ fn judge_file<'r>(
                     .saturating_add(u32::try_from(offset).unwrap_or(u32::MAX))
             }
         };
-        match shell::commands(&run.value) {
+        match scripts.read(&run.value).as_ref() {
             Ok(commands) => {
                 for command in commands {
                     let words = command.program();

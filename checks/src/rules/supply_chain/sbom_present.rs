@@ -7,7 +7,7 @@ use super::script_line;
 use crate::facts::repo::{ActionInputs, FileKind, RepoFacts, Workflow};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
-use crate::rules::{StepRuns, step_runs, unreadable_files};
+use crate::rules::{ScriptSearch, StepRuns, commands_of, step_runs, unreadable_files};
 
 pub struct SbomPresent;
 
@@ -47,9 +47,9 @@ The finding points at the first
 committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
 with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
 Whether the SBOM is then published (attached to the release, attested) is not seen. With no
-SBOM found, a release workflow whose `run:` script is too long (over 256 KiB) or too deeply
-nested for the shell reader makes the result an `error` (the script may produce one), not a
-`fail`.
+SBOM found, a `run:` script searched (of a release-type workflow, a reusable workflow or a
+composite action) that is too long (over 256 KiB) or too deeply nested for the shell reader
+makes the result an `error` (the script may produce one), not a `fail`.
 
 ## How to fix
 Generate the SBOM in the release workflow, e.g. `anchore/sbom-action` pinned by SHA, or
@@ -135,7 +135,11 @@ impl Check for SbomPresent {
             return;
         }
         let committed: Vec<&str> = repo.sboms.iter().map(|s| s.path.as_str()).collect();
-        let producers = producing_steps(repo);
+        // Every script searched (the `run:` steps of every release-type workflow, reusable
+        // workflow and composite action) is read through `search`, which keeps the first one
+        // that could not be read.
+        let search = ScriptSearch::new(&cx.scripts);
+        let producers = producing_steps(repo, &search);
         let evidence = json!({
             "committed": committed,
             "produced_by": producers.iter().map(|p| {
@@ -183,17 +187,18 @@ impl Check for SbomPresent {
                 ),
                 evidence,
             );
-        } else if let Some((wf, line, cause)) = crate::rules::unreadable_run_script(
-            repo.workflows.iter().filter(|wf| runs_on_release(wf)),
-        ) {
+        } else if let Some(script) = search.unread() {
             // A script the shell reader gave up on (too long, nested too deep) may produce one.
+            let mut evidence = evidence;
+            evidence["unreadable_script"] = json!({
+                "file": script.file, "line": script.line, "cause": script.cause.to_string(),
+            });
             out.error(
                 ".",
-                Location::file(wf.path.clone(), line),
+                Location::file(script.file, script.line),
                 format!(
-                    "no SBOM is committed and none is seen produced, and the run step at {}:{line} \
-                     could not be read ({cause})",
-                    wf.path
+                    "no SBOM is committed and none is seen produced, and {script} could not be \
+                     read"
                 ),
                 evidence,
             );
@@ -219,7 +224,7 @@ struct Producer<'a> {
 
 /// Every step of a release-type workflow that produces an SBOM and can run (a step behind
 /// `if: false` never does), those that always run first.
-fn producing_steps(repo: &RepoFacts) -> Vec<Producer<'_>> {
+fn producing_steps<'a>(repo: &'a RepoFacts, search: &ScriptSearch<'_, 'a>) -> Vec<Producer<'a>> {
     let mut out = Vec::new();
     for wf in repo.workflows.iter().filter(|w| runs_on_release(w)) {
         // (line of the guarded `uses:`/`run:` key, line of the producing step, what)
@@ -236,7 +241,8 @@ fn producing_steps(repo: &RepoFacts) -> Vec<Producer<'_>> {
             }
         }
         for run in &wf.runs {
-            if let Some((offset, text)) = sbom_command(&run.value) {
+            let read = search.run_step(&wf.path, run);
+            if let Some((offset, text)) = sbom_command(commands_of(&read)) {
                 let line = script_line(run.line, run.value.contains('\n'), offset);
                 found.push((run.line, line, text));
             }
@@ -290,7 +296,7 @@ fn runs_on_release(wf: &Workflow) -> bool {
 /// The command that produces an SBOM, if any: (line index in the script, its words). Commands
 /// are read as the shell reads them ([`shell`]): comments, quoted text and heredoc bodies are
 /// not commands; a script too large or too deeply nested to read produces none that can be seen.
-fn sbom_command(script: &str) -> Option<(usize, String)> {
+fn sbom_command(commands: &[shell::Command]) -> Option<(usize, String)> {
     static PATTERNS: OnceLock<Vec<Regex>> = OnceLock::new();
     let patterns = PATTERNS.get_or_init(|| {
         SBOM_COMMANDS
@@ -298,8 +304,7 @@ fn sbom_command(script: &str) -> Option<(usize, String)> {
             .map(|(_, p)| Regex::new(&format!("(?is){p}")).expect("valid pattern"))
             .collect()
     });
-    let commands = shell::commands(script).unwrap_or_default();
-    commands.into_iter().find_map(|c| {
+    commands.iter().find_map(|c| {
         // A word with blanks in it is quoted text (`echo "then syft -o spdx"`), never a
         // program or an option of one: the patterns do not look inside it.
         let masked: Vec<&str> = c
@@ -323,6 +328,10 @@ fn sbom_command(script: &str) -> Option<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sbom_command(script: &str) -> Option<(usize, String)> {
+        super::sbom_command(&shell::commands(script).unwrap_or_default())
+    }
 
     #[test]
     fn recognises_generators() {
@@ -460,7 +469,7 @@ mod tests {
             }],
             ..RepoFacts::default()
         };
-        let found = producing_steps(&repo);
+        let found = producing_steps(&repo, &ScriptSearch::new(&shell::Scripts::default()));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].line, 7);
         assert_eq!(found[0].what, "docker/build-push-action with sbom: true");

@@ -7,7 +7,7 @@ use crate::facts::repo::{FileKind, RepoFacts, Workflow, WorkflowKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
 use crate::rules::docker::docker_build::{Built, built_by_script, built_by_step, stages_needed};
-use crate::rules::{StepRuns, step_runs, unreadable_files};
+use crate::rules::{ScriptSearch, StepRuns, commands_of, step_runs, unreadable_files};
 
 pub struct CiVulnScan;
 
@@ -60,8 +60,10 @@ another `if:` (`github.actor != 'dependabot[bot]'`, an event filter) counts, pre
 without a condition, and the message and the evidence (`only_when`) quote the condition:
 vouch does not evaluate it. A scanner whose result is ignored (`|| true`,
 `continue-on-error`) still counts: vouch cannot see that. If no scanner is found and a
-workflow could not be read, or a gating workflow's `run:` script is too long (over 256 KiB) or
-too deeply nested for the shell reader, the result is an `error`.
+workflow could not be read, or a script the search looked into is too long (over 256 KiB) or
+too deeply nested for the shell reader — a `run:` step of a gating workflow, of a local
+reusable workflow or composite action it calls, or a `RUN` of a Dockerfile stage it builds —
+the result is an `error`: the scanner may be in that script.
 
 ## How to fix
 Add a job to a pull-request workflow, for example
@@ -133,8 +135,12 @@ impl Check for CiVulnScan {
                     .any(|t| GATING_TRIGGERS.contains(&t.as_str()))
             })
             .collect();
+        // Every script the search reads (the gating workflows', the local reusable workflows'
+        // and composite actions' they call, the `RUN` lines of the stages they build) goes
+        // through `search`, which keeps the first one that could not be read.
+        let search = ScriptSearch::new(&cx.scripts);
         let reached: Vec<Reached<'_>> = (gating.iter())
-            .filter_map(|wf| scanner_reached_from(wf, repo))
+            .filter_map(|wf| scanner_reached_from(wf, repo, &search))
             .collect();
         let found = (reached.into_iter()).min_by_key(|r| r.only.is_some());
         if let Some(Reached {
@@ -188,10 +194,9 @@ impl Check for CiVulnScan {
         let examined: Vec<&str> = gating.iter().map(|w| w.path.as_str()).collect();
         let evidence = json!({ "gating_workflows": examined });
         let location = Location::file(".github/workflows", 0);
-        // A `run:` script the shell reader gave up on (too long, nested too deep) may run a
-        // scanner: that is `error`, not `fail`.
-        let unread_script = crate::rules::unreadable_run_script(gating.iter().copied())
-            .map(|(w, line, e)| format!("{}:{line} ({e})", w.path));
+        // A script the search read and the shell reader gave up on (too long, nested too deep)
+        // may run a scanner: that is `error`, not `fail`.
+        let unread_script = search.unread();
         if broken {
             unreadable_files(cx, &[FileKind::Workflow], out);
             let why = "no vulnerability scanner found in the readable workflows, and some \
@@ -199,12 +204,15 @@ impl Check for CiVulnScan {
             out.error(".", location, why, evidence);
         } else if let Some(script) = unread_script {
             let why = format!(
-                "no vulnerability scanner found in what could be read, and the run step at \
-                 {script} could not be read"
+                "no vulnerability scanner found in what could be read, and {script} could not \
+                 be read"
             );
+            let location = Location::file(script.file, script.line);
+            let mut evidence = evidence;
+            evidence["unreadable_script"] = json!({ "file": script.file, "line": script.line, "cause": script.cause.to_string() });
             out.error(".", location, why, evidence);
         } else {
-            let disabled = disabled_scanners(&gating, repo);
+            let disabled = disabled_scanners(&gating, repo, &search);
             let mut why = format!(
                 "no workflow run on pull requests or pushes ({} found) runs a dependency or \
                  image vulnerability scanner",
@@ -253,15 +261,20 @@ struct Hit {
 
 /// The first scanner `wf` runs itself or through the local actions and reusable workflows it
 /// calls (depth first, each file visited once, so cycles end).
-fn scanner_reached_from<'a>(wf: &'a Workflow, repo: &'a RepoFacts) -> Option<Reached<'a>> {
+fn scanner_reached_from<'a>(
+    wf: &'a Workflow,
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Option<Reached<'a>> {
     let mut seen = vec![wf.path.as_str()];
-    reach(wf, repo, &mut seen, &mut Vec::new())
+    reach(wf, repo, search, &mut seen, &mut Vec::new())
 }
 
 /// The scanner `wf` reaches: one that runs unconditionally if any, else one behind an `if:`.
 fn reach<'a>(
     wf: &'a Workflow,
     repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
     seen: &mut Vec<&'a str>,
     via: &mut Vec<&'a str>,
 ) -> Option<Reached<'a>> {
@@ -272,7 +285,7 @@ fn reach<'a>(
         how,
         inside,
         only,
-    }) = first_scanner(wf, repo)
+    }) = first_scanner(wf, repo, search)
     {
         let found = Reached {
             path: &wf.path,
@@ -301,7 +314,7 @@ fn reach<'a>(
         }
         seen.push(&callee.path);
         via.push(&wf.path);
-        let found = reach(callee, repo, seen, via);
+        let found = reach(callee, repo, search, seen, via);
         via.pop();
         if let Some(mut found) = found {
             found.only = found.only.or(call_only);
@@ -330,8 +343,13 @@ fn local_callee<'a>(uses: &str, all: &'a [Workflow]) -> Option<&'a Workflow> {
 /// The first scanner a workflow runs directly: (line, the `uses:` or command matched). A
 /// step that builds a Dockerfile stage (a bake target, a `--target`, a plain build) runs the
 /// scanners in the `RUN` lines of that stage and of the stages it needs.
-fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
-    scanner_steps(wf, repo)
+fn first_scanner<'a>(
+    wf: &'a Workflow,
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Option<Hit> {
+    scanner_steps(wf, repo, search)
+        .into_iter()
         .filter_map(|(hit, runs)| match runs {
             StepRuns::Never => None,
             StepRuns::Always => Some(hit),
@@ -343,55 +361,70 @@ fn first_scanner(wf: &Workflow, repo: &RepoFacts) -> Option<Hit> {
         .min_by_key(|hit| (hit.only.is_some(), hit.line))
 }
 
-/// Every step of `wf` that runs a scanner, with whether it runs (`if:`).
+/// Every step of `wf` that runs a scanner, with whether it runs (`if:`). Each script is read
+/// once, through `search`: the scanner commands and the builds come from the same reading.
 fn scanner_steps<'a>(
     wf: &'a Workflow,
     repo: &'a RepoFacts,
-) -> impl Iterator<Item = (Hit, StepRuns<'a>)> + 'a {
-    let by_action = (wf.uses.iter())
-        .filter(|u| is_scanner_action(&u.value))
-        .map(|u| (u.line, u.value.clone(), None));
-    let by_command =
-        (wf.runs.iter()).filter_map(|r| scanner_command(&r.value).map(|m| (r.line, m, None)));
-    let by_step = wf.action_inputs.iter().filter_map(|step| {
-        built_by_step(step, repo)
-            .iter()
-            .find_map(scanner_in_build)
-            .map(|(how, inside)| (step.line, how, Some(inside)))
-    });
-    let by_build = wf.runs.iter().filter_map(|r| {
-        built_by_script(&r.value, repo)
-            .iter()
-            .find_map(scanner_in_build)
-            .map(|(how, inside)| (r.line, how, Some(inside)))
-    });
-    (by_action.chain(by_command).chain(by_step).chain(by_build)).map(|(line, how, inside)| {
-        let hit = Hit {
-            line,
-            how,
-            inside,
-            only: None,
-        };
-        (hit, step_runs(wf.condition_at(line)))
-    })
+    search: &ScriptSearch<'_, 'a>,
+) -> Vec<(Hit, StepRuns<'a>)> {
+    let runs: Vec<(u32, shell::Read)> = (wf.runs.iter())
+        .map(|r| (r.line, search.run_step(&wf.path, r)))
+        .collect();
+    let mut found: Vec<(u32, String, Option<InBuild>)> = Vec::new();
+    for u in wf.uses.iter().filter(|u| is_scanner_action(&u.value)) {
+        found.push((u.line, u.value.clone(), None));
+    }
+    for (line, read) in &runs {
+        if let Some(how) = scanner_in(commands_of(read)) {
+            found.push((*line, how, None));
+        }
+    }
+    for step in &wf.action_inputs {
+        let built = built_by_step(step, repo);
+        if let Some((how, inside)) = built.iter().find_map(|b| scanner_in_build(b, search)) {
+            found.push((step.line, how, Some(inside)));
+        }
+    }
+    for (line, read) in &runs {
+        let built = built_by_script(commands_of(read), repo);
+        if let Some((how, inside)) = built.iter().find_map(|b| scanner_in_build(b, search)) {
+            found.push((*line, how, Some(inside)));
+        }
+    }
+    (found.into_iter())
+        .map(|(line, how, inside)| {
+            let hit = Hit {
+                line,
+                how,
+                inside,
+                only: None,
+            };
+            (hit, step_runs(wf.condition_at(line)))
+        })
+        .collect()
 }
 
 /// The scanner steps of `workflows` that never run (`if: false`), for the evidence of a `fail`:
 /// `path:line` and what they would run.
-fn disabled_scanners(workflows: &[&Workflow], repo: &RepoFacts) -> Vec<String> {
+fn disabled_scanners<'a>(
+    workflows: &[&'a Workflow],
+    repo: &'a RepoFacts,
+    search: &ScriptSearch<'_, 'a>,
+) -> Vec<String> {
     (workflows.iter())
         .flat_map(|wf| {
-            scanner_steps(wf, repo)
+            scanner_steps(wf, repo, search)
+                .into_iter()
                 .filter(|(_, runs)| *runs == StepRuns::Never)
                 .map(|(hit, _)| format!("`{}` at {}:{}", hit.how, wf.path, hit.line))
         })
         .collect()
 }
 
-/// The first scanner command of a script, as matched (`trivy fs .`). A script too large or too
-/// deeply nested to read runs no scanner that can be seen.
-fn scanner_command(script: &str) -> Option<String> {
-    let commands = shell::commands(script).unwrap_or_default();
+/// The first scanner command of a script (its commands as read), as matched (`trivy fs .`). A
+/// script too large or too deeply nested to read runs no scanner that can be seen.
+fn scanner_in(commands: &[shell::Command]) -> Option<String> {
     commands.iter().find_map(|c| {
         let text = c.program().join(" ");
         let m = SCANNER_COMMANDS.find(&text)?;
@@ -401,12 +434,13 @@ fn scanner_command(script: &str) -> Option<String> {
 
 /// The first scanner command in the `RUN` lines a build executes (the built stage and the
 /// stages it needs), with where it runs.
-fn scanner_in_build(b: &Built<'_>) -> Option<(String, InBuild)> {
+fn scanner_in_build<'a>(b: &Built<'a>, search: &ScriptSearch<'_, 'a>) -> Option<(String, InBuild)> {
     let df = b.dockerfile;
     let name = |i: usize| df.stages[i].alias.clone().unwrap_or_else(|| i.to_string());
     stages_needed(df, b.stage).into_iter().find_map(|i| {
         df.stages[i].runs.iter().find_map(|run| {
-            let command = scanner_command(&run.value)?;
+            let read = search.read("the RUN", &df.path, run.line, &run.value);
+            let command = scanner_in(commands_of(&read))?;
             let text = format!(
                 "(a `RUN` at {}:{} in stage `{}`, built for stage `{}` by {})",
                 df.path,
@@ -434,6 +468,10 @@ fn is_scanner_action(uses: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scanner_command(script: &str) -> Option<String> {
+        scanner_in(&shell::commands(script).unwrap_or_default())
+    }
 
     #[test]
     fn a_run_script_too_long_to_read_is_an_error_not_a_fail() {
