@@ -12,6 +12,8 @@
 //! Run one family: `cargo test --test cases -- docker-`; accept new snapshots with
 //! `INSTA_UPDATE=always` (then review `git diff fixtures/cases`).
 
+#![allow(clippy::unwrap_used)] // a harness: a fixture tree it cannot list stops it loudly
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

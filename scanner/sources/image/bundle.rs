@@ -71,10 +71,10 @@ pub fn is_bundle_media_type(media_type: &str) -> bool {
 }
 
 /// Verifies the bundle `bytes` (reported as `id`) for `subject`.
-pub fn verify<'a>(
+pub fn verify(
     id: &str,
     bytes: &[u8],
-    subject: &Subject<'a>,
+    subject: &Subject<'_>,
     trust: &Trust<'_>,
 ) -> (Kind, Verified) {
     let mut verified = Verified {

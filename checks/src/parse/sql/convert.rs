@@ -486,7 +486,7 @@ fn create_function(f: &CreateFunction, text: &str, names: &Resolver) -> Change {
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
-            FunctionSetValue::FromCurrent => Some("FROM CURRENT".to_owned()),
+            FunctionSetValue::FromCurrent => Some(super::SEARCH_PATH_FROM_CURRENT.to_owned()),
             FunctionSetValue::Default => None,
         });
     Change::CreateFunction(Function {

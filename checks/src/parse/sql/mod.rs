@@ -20,6 +20,10 @@ pub mod split;
 mod targeted;
 mod trigger_args;
 
+/// The `search_path` recorded for `SET search_path FROM CURRENT`: the path of the session that
+/// ran the migration, which the migration files do not say.
+pub const SEARCH_PATH_FROM_CURRENT: &str = "FROM CURRENT";
+
 pub use fold::fold;
 
 use crate::facts::pg::{self, ForeignKey, Policy, Trigger};

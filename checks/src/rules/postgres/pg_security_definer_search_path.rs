@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::pg_common::scopes;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::parse::sql::SEARCH_PATH_FROM_CURRENT;
 
 pub struct PgSecurityDefinerSearchPath;
 
@@ -22,7 +23,11 @@ least privilege (ACC-01): the application must not be able to borrow the owner's
 ## What is judged
 Every function created with `SECURITY DEFINER` (or switched to it by `ALTER FUNCTION`) has a
 `SET search_path` clause (`pg_proc.proconfig` live). `SET search_path = ''` (fully qualified
-names) is the safest choice.
+names) is the safest choice. `SET search_path FROM CURRENT` in a migration is an `error`: it
+pins the migrating session's path, which the files do not show (a live scan reads the value).
+The check proves that a path is pinned, not that the schemas on it are safe: a path that
+names a schema every role may write to (`public` before PostgreSQL 15), or that leaves out
+`pg_temp` (then searched first for tables), still passes.
 
 ## How to fix
 `ALTER FUNCTION public.current_tenant() SET search_path = pg_catalog, pg_temp;` or add
@@ -47,6 +52,8 @@ impl Check for PgSecurityDefinerSearchPath {
                 }
                 let evidence = json!({ "database": scope.db.name, "function": subject, "security_definer": true, "search_path": f.search_path });
                 match &f.search_path {
+                    // Pinned to the migrating session's path: which one, the files do not say.
+                    Some(p) if p == SEARCH_PATH_FROM_CURRENT => out.error(subject.clone(), f.location.clone(), format!("{subject} is SECURITY DEFINER with SET search_path FROM CURRENT: the path pinned is the migrating session's, which the migrations do not show"), evidence),
                     Some(p) => out.pass(subject.clone(), f.location.clone(), format!("{subject} is SECURITY DEFINER with search_path = {p}"), evidence),
                     None => out.fail(subject.clone(), f.location.clone(), format!("{subject} is SECURITY DEFINER without SET search_path: callers can hijack name resolution"), evidence),
                 }

@@ -220,10 +220,10 @@ impl Check for CiVulnScan {
             );
             let mut evidence = evidence;
             if !disabled.is_empty() {
-                why.push_str(&format!(
-                    "; disabled by `if:` (never runs): {}",
+                why = format!(
+                    "{why}; disabled by `if:` (never runs): {}",
                     disabled.join(", ")
-                ));
+                );
                 evidence["disabled"] = json!(disabled);
             }
             out.fail(".", location, why, evidence);
