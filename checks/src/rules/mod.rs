@@ -166,8 +166,11 @@ pub(crate) fn step_runs(when: Option<&str>) -> StepRuns<'_> {
     let Some(raw) = when else {
         return StepRuns::Always;
     };
+    // An `if:` is one expression, optionally inside one `${{ }}`: without the markers, the
+    // parts joined by `&&` (the job's and the step's, and within each) can be judged alone.
+    let bare = raw.replace("${{", " ").replace("}}", " ");
     let mut always = true;
-    for part in raw.split("&&") {
+    for part in bare.split("&&") {
         match unwrapped(part) {
             "false" | "0" | "''" | "\"\"" | "null" => return StepRuns::Never,
             "true" | "always()" | "success()" | "!cancelled()" => {}
