@@ -639,13 +639,23 @@ async fn scan(
     checks::redact::Redactor::for_root(&root_spellings(root))
         .facts(&mut facts)
         .map_err(|e| anyhow::anyhow!("cannot redact the collected facts: {e}"))?;
+    // Judged with the settings as the facts hold them, redacted: what a waiver says reaches
+    // the report only through the redaction pass, and the keys that name a target (an endpoint
+    // URL with a `?key=` parameter) match the redacted targets the facts carry. `check --facts`
+    // and `verify` resolve the same settings, so they re-judge to the same report.
+    let judged = facts.settings.resolve().map_err(|errors| {
+        let lines = errors
+            .into_iter()
+            .map(|e| format!("the redacted settings: {}: {}", e.at, e.message));
+        anyhow::Error::from(config::Errors(lines.collect()))
+    })?;
     if let Some(path) = &args.dump_facts {
         let json = serde_json::to_string_pretty(&facts).context("cannot serialize facts")?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     judge_and_write(
-        (&facts, &options),
+        (&facts, &judged),
         &args.output,
         &plan,
         &args.pack,

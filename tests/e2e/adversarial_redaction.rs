@@ -315,3 +315,60 @@ fn an_impossible_waiver_date_is_a_one_line_error_naming_the_waiver() {
         "{stderr}"
     );
 }
+
+/// A waiver is judged as the facts hold it, redacted: its ticket's `?token=` never reaches a
+/// report, and `check --facts` on the scan's own dump gives the same report (the scan once
+/// judged with the settings as read, before the redaction pass).
+#[test]
+fn waiver_text_is_redacted_and_a_rejudge_of_the_dump_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("tk{}", "Xq4Vb7Nm".repeat(3));
+    write(dir.path(), "Dockerfile", "FROM alpine:3.20\nUSER 1000\n");
+    write(
+        dir.path(),
+        "vouch.toml",
+        &format!(
+            "[[waiver]]\ncheck = \"docker-base-pinned\"\nsubject = \"alpine:*\"\nreason = \"r\"\n\
+             expires = \"2099-01-01\"\napproved_by = \"a@b.example\"\n\
+             ticket = \"https://tickets.example.com/SEC-1?token={token}\"\n"
+        ),
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path();
+    let dump = out.join("facts.json");
+    let scan = vouch()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "--output"])
+        .arg(out.join("scan.json"))
+        .arg("--dump-facts")
+        .arg(&dump)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(scan.status.code().is_some_and(|c| c < 2), "{scan:?}");
+    let report = std::fs::read_to_string(out.join("scan.json")).unwrap();
+    assert!(
+        !report.contains(&token),
+        "the ticket's token reached the report"
+    );
+    assert!(
+        report.contains("\"waived\""),
+        "the waiver applied: {report}"
+    );
+    let check = vouch()
+        .arg("check")
+        .arg("--facts")
+        .arg(&dump)
+        .args(["--format", "json", "--output"])
+        .arg(out.join("check.json"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(check.status.code().is_some_and(|c| c < 2), "{check:?}");
+    let rejudged = std::fs::read_to_string(out.join("check.json")).unwrap();
+    let findings = |text: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(text).unwrap()["findings"].clone()
+    };
+    assert_eq!(findings(&report), findings(&rejudged));
+}

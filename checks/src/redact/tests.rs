@@ -109,6 +109,15 @@ fn secret_named_parameters_are_redacted_and_others_kept() {
         r.text("see https://h/x?X-Amz-Signature=f00d;sig=1#id_token=zzz, then"),
         "see https://h/x?X-Amz-Signature=<redacted>;sig=<redacted>#id_token=<redacted>, then"
     );
+    // Idempotent: a dump re-judged by `check --facts` is redacted again, unchanged.
+    let once = r
+        .text("https://tickets.example.com/SEC-1?token=abc&a=1")
+        .into_owned();
+    assert_eq!(
+        once,
+        "https://tickets.example.com/SEC-1?token=<redacted>&a=1"
+    );
+    assert_eq!(r.text(&once), once);
     for keep in [
         "https://app.example.com/login?next=/home",
         "oci://ghcr.io/acme/api@sha256:0123abcd",
