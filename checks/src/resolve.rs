@@ -681,7 +681,17 @@ fn postgres_targets(raw: &Settings, errors: &mut Errors) -> BTreeMap<String, Pos
                 ),
             );
         }
-        // The first entry of a name wins, as the collector's lookup by name does.
+        // A name selects a target and keys its options: two databases of one name would be
+        // judged with the first one's runtime roles and tenant.
+        if targets.contains_key(&t.name) {
+            errors.push(
+                entry.join("name"),
+                format!(
+                    "[[target.postgres]] `{}` is named twice; names select targets",
+                    t.name
+                ),
+            );
+        }
         targets.entry(t.name.clone()).or_insert_with(|| {
             let mut effective = pg.clone();
             if let Some(v) = &t.runtime_roles {
@@ -911,6 +921,18 @@ mod tests {
         assert_eq!(got[1].0, "endpoint.tls_floor");
         assert_eq!(got[2].0, "waiver[0].expires");
         assert!(got[2].1.contains("not a YYYY-MM-DD"), "{got:?}");
+    }
+
+    #[test]
+    fn a_postgres_target_named_twice_is_an_error() {
+        let errors = resolve(&parse(
+            "[[target.postgres]]\nname = \"prod\"\ndsn_env = \"A\"\nruntime_roles = [\"svc_a\"]\n\
+             [[target.postgres]]\nname = \"prod\"\ndsn_env = \"B\"\nruntime_roles = [\"svc_b\"]\n",
+        ))
+        .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].at.to_string(), "target.postgres[1].name");
+        assert!(errors[0].message.contains("named twice"));
     }
 
     #[test]

@@ -540,26 +540,39 @@ pub struct Workflow {
     /// `file`, `sbom`, `provenance`…), for the checks that judge what an action is asked to do.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub action_inputs: Vec<ActionInputs>,
-    /// The `if:` conditions in effect (the job's and the step's), by the line of the `uses:` or
-    /// `run:` they guard; a step with none is absent. A scanner behind `if: false` never runs.
+    /// The `if:` conditions in effect (the job's and the step's) for the entries of `uses`,
+    /// `runs` and `action_inputs` they guard, by index; an entry with none is absent. A scanner
+    /// behind `if: false` never runs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
 }
 
-/// The `if:` of a job and of a step, joined with `&&` as written.
+/// The `if:` of a job and of a step, joined with `&&` as written, and the entry it guards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Condition {
-    /// The line of the `uses:` or `run:` key it guards.
-    pub line: u32,
+    pub guards: Guarded,
+    /// The index of the guarded entry in its list.
+    pub index: u32,
     pub when: String,
 }
 
+/// Which list of a [`Workflow`] a [`Condition`]'s index is in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guarded {
+    #[default]
+    Uses,
+    Runs,
+    ActionInputs,
+}
+
 impl Workflow {
-    /// The `if:` in effect for the `uses:` or `run:` at `line`.
-    pub fn condition_at(&self, line: u32) -> Option<&str> {
+    /// The `if:` in effect for entry `index` of the list `guards` names. By index, not by line:
+    /// two steps can share a line (flow style), and a line can be unknown.
+    pub fn condition_of(&self, guards: Guarded, index: usize) -> Option<&str> {
         (self.conditions.iter())
-            .find(|c| c.line == line && line != 0)
+            .find(|c| c.guards == guards && c.index as usize == index)
             .map(|c| c.when.as_str())
     }
 }

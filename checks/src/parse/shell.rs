@@ -125,6 +125,11 @@ impl Command {
             let Some(wrapper) = Wrapper::of(base_name(word)) else {
                 break;
             };
+            // `runuser -l app -c SCRIPT` runs a script, as `su` does: read by `shell_script`.
+            let rest = &self.words[i..];
+            if base_name(word) == "runuser" && rest.iter().any(|w| w == "-c" || w == "--command") {
+                break;
+            }
             let is_command = base_name(word) == "command";
             let is_env = base_name(word) == "env";
             let mut operands = wrapper.operands;
@@ -397,6 +402,9 @@ struct Pending {
     word_lines: Vec<usize>,
     /// A `for`/`select`/`case` header or a `function` name: read, not a command.
     header: Option<Header>,
+    /// Standard output goes elsewhere than the pipe (`> file`, `&> log`): nothing it writes
+    /// reaches a shell after a `|`.
+    stdout_redirected: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -772,10 +780,17 @@ impl<'s> Parser<'s> {
     /// A redirection: the operator and its target, neither of which is a word of the command.
     fn redirection(&mut self, cur: &mut Pending) {
         self.start(cur);
+        let fd_start = self.pos;
         while self.peek(0).is_some_and(|b| b.is_ascii_digit()) {
             self.pos += 1;
         }
+        let fd = &self.src[fd_start..self.pos];
         let rest = &self.src[self.pos..];
+        // `>`, `>>`, `>|`, `1>`, `&>`, `&>>` send standard output away (`2>` and `>&2` too
+        // for the latter: what is piped is then nothing certain either).
+        let writes_out =
+            (rest.starts_with(b">") || rest.starts_with(b"&>")) && (fd.is_empty() || fd == b"1");
+        cur.stdout_redirected |= writes_out;
         let heredoc = rest.starts_with(b"<<") && !rest.starts_with(b"<<<");
         let strip_tabs = rest.starts_with(b"<<-");
         let op_len = [
@@ -833,7 +848,9 @@ impl<'s> Parser<'s> {
         let program = command.program();
         let script = shell_script(program);
         let runs_stdin = command.words.is_empty() || script == Some(ScriptFrom::Stdin);
-        let piped_out = piped_text(&command, seq, program, done.line);
+        let piped_out = (!done.stdout_redirected)
+            .then(|| piped_text(&command, seq, program, done.line))
+            .flatten();
         let fed_heredocs = match (&piped_in, runs_stdin) {
             (Some(PipedText::Heredocs(from)), true) => Some(*from),
             _ => None,
@@ -1418,6 +1435,19 @@ mod tests {
         assert_eq!(
             flat("su app -c 'npm install'"),
             ["su app -c npm install", "npm install"]
+        );
+        assert_eq!(
+            flat("runuser -l app -c 'npm install'"),
+            ["runuser -l app -c npm install", "npm install"]
+        );
+        // What is written to a file reaches no shell after the pipe.
+        assert_eq!(
+            flat("echo 'npm install' > /dev/null | sh"),
+            ["echo npm install", "sh"]
+        );
+        assert_eq!(
+            flat("cat <<EOF > /dev/null | bash\nnpm install\nEOF"),
+            ["cat", "bash"]
         );
         assert_eq!(
             flat("echo 'npm install' | sh"),

@@ -4,7 +4,7 @@ use serde_norway::Value;
 
 use super::LineIndex;
 use super::positions::{At, Pos, Positions, Walk};
-use crate::facts::repo::{ActionInputs, Condition, Located, Workflow, WorkflowKind};
+use crate::facts::repo::{ActionInputs, Condition, Guarded, Located, Workflow, WorkflowKind};
 use crate::redact::ParseError;
 
 /// Where a value was read: its key's position from the positional parser, else (when that
@@ -66,7 +66,7 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
         let job_if = condition_of(job);
         if let Some(uses) = job.get("uses").and_then(Value::as_str) {
             let pos = push(&mut wf.uses, &mut lines, job_at.get("uses"), "uses", uses);
-            guard(&mut wf, pos.line, job_if.as_deref(), None);
+            guard(&mut wf, Guarded::Uses, job_if.as_deref(), None);
             // A reusable workflow's `with:` inputs, like a step's.
             if let Some(Value::Mapping(with)) = job.get("with") {
                 wf.action_inputs.push(ActionInputs {
@@ -75,6 +75,7 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
                     column: pos.column(),
                     with: scalar_inputs(with),
                 });
+                guard(&mut wf, Guarded::ActionInputs, job_if.as_deref(), None);
             }
         }
         if let Some(container) = job.get("container")
@@ -129,14 +130,24 @@ fn condition_of(v: &Value) -> Option<String> {
     }
 }
 
-/// Records the conditions in effect for the `uses:` or `run:` at `line`.
-fn guard(wf: &mut Workflow, line: u32, job_if: Option<&str>, step_if: Option<&str>) {
+/// Records the conditions in effect for the entry just pushed to the list `guards` names.
+fn guard(wf: &mut Workflow, guards: Guarded, job_if: Option<&str>, step_if: Option<&str>) {
     let when = match (job_if, step_if) {
         (Some(j), Some(s)) => format!("({j}) && ({s})"),
         (Some(one), None) | (None, Some(one)) => one.to_owned(),
         (None, None) => return,
     };
-    wf.conditions.push(Condition { line, when });
+    let len = match guards {
+        Guarded::Uses => wf.uses.len(),
+        Guarded::Runs => wf.runs.len(),
+        Guarded::ActionInputs => wf.action_inputs.len(),
+    };
+    let index = u32::try_from(len.saturating_sub(1)).unwrap_or(u32::MAX);
+    wf.conditions.push(Condition {
+        guards,
+        index,
+        when,
+    });
 }
 
 fn collect_steps(
@@ -154,7 +165,7 @@ fn collect_steps(
         let step_if = condition_of(step);
         if let Some(uses) = step.get("uses").and_then(Value::as_str) {
             let pos = push(&mut wf.uses, lines, step_at.get("uses"), "uses", uses);
-            guard(wf, pos.line, job_if, step_if.as_deref());
+            guard(wf, Guarded::Uses, job_if, step_if.as_deref());
             if let Some(Value::Mapping(with)) = step.get("with") {
                 wf.action_inputs.push(ActionInputs {
                     uses: uses.to_owned(),
@@ -162,6 +173,7 @@ fn collect_steps(
                     column: pos.column(),
                     with: scalar_inputs(with),
                 });
+                guard(wf, Guarded::ActionInputs, job_if, step_if.as_deref());
             }
         }
         if let Some(run) = step.get("run").and_then(Value::as_str) {
@@ -171,7 +183,7 @@ fn collect_steps(
                 line: pos.line,
                 column: pos.column(),
             });
-            guard(wf, pos.line, job_if, step_if.as_deref());
+            guard(wf, Guarded::Runs, job_if, step_if.as_deref());
         }
     }
 }

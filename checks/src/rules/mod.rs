@@ -167,10 +167,14 @@ pub(crate) fn step_runs(when: Option<&str>) -> StepRuns<'_> {
         return StepRuns::Always;
     };
     // An `if:` is one expression, optionally inside one `${{ }}`: without the markers, the
-    // parts joined by `&&` (the job's and the step's, and within each) can be judged alone.
+    // parts joined by `&&` (the job's and the step's, and within each) can be judged alone;
+    // with an `||` outside quotes, no part decides alone.
     let bare = raw.replace("${{", " ").replace("}}", " ");
+    let Some(parts) = conjuncts(&bare) else {
+        return StepRuns::Only(raw);
+    };
     let mut always = true;
-    for part in bare.split("&&") {
+    for part in parts {
         match unwrapped(part) {
             "false" | "0" | "''" | "\"\"" | "null" => return StepRuns::Never,
             "true" | "always()" | "success()" | "!cancelled()" => {}
@@ -182,6 +186,29 @@ pub(crate) fn step_runs(when: Option<&str>) -> StepRuns<'_> {
     } else {
         StepRuns::Only(raw)
     }
+}
+
+/// The parts of `expression` joined by `&&` outside quoted strings; `None` when an `||` outside
+/// quotes joins any of them.
+fn conjuncts(expression: &str) -> Option<Vec<&str>> {
+    let (mut parts, mut start, mut quoted) = (Vec::new(), 0, false);
+    let bytes = expression.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'|' if !quoted && bytes.get(i + 1) == Some(&b'|') => return None,
+            b'&' if !quoted && bytes.get(i + 1) == Some(&b'&') => {
+                parts.push(&expression[start..i]);
+                start = i + 2;
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&expression[start..]);
+    Some(parts)
 }
 
 /// An expression without the `${{ }}` and the parentheses around the whole of it.
@@ -465,6 +492,8 @@ mod tests {
             "(always()) && (github.actor != 'bot')",
             "failure()",
             "(a) || (false)",
+            "github.event_name == 'pull_request' || github.actor == 'x' && false",
+            "github.ref == 'a&&false&&b'",
             "",
         ] {
             assert_eq!(step_runs(Some(only)), Only(only), "{only}");

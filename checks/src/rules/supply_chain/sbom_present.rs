@@ -4,7 +4,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::script_line;
-use crate::facts::repo::{ActionInputs, FileKind, RepoFacts, Workflow};
+use crate::facts::repo::{ActionInputs, FileKind, Guarded, RepoFacts, Workflow};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
 use crate::rules::{ScriptSearch, StepRuns, commands_of, step_runs, unreadable_files};
@@ -227,28 +227,29 @@ struct Producer<'a> {
 fn producing_steps<'a>(repo: &'a RepoFacts, search: &ScriptSearch<'_, 'a>) -> Vec<Producer<'a>> {
     let mut out = Vec::new();
     for wf in repo.workflows.iter().filter(|w| runs_on_release(w)) {
-        // (line of the guarded `uses:`/`run:` key, line of the producing step, what)
-        let mut found: Vec<(u32, u32, String)> = Vec::new();
-        for used in &wf.uses {
+        // (the `if:` of the entry, by its index in its list; line of the producing step; what)
+        let mut found: Vec<(Option<&str>, u32, String)> = Vec::new();
+        for (i, used) in wf.uses.iter().enumerate() {
             let lower = used.value.to_ascii_lowercase();
             if SBOM_ACTIONS.iter().any(|a| lower.starts_with(a)) {
-                found.push((used.line, used.line, used.value.clone()));
+                let when = wf.condition_of(Guarded::Uses, i);
+                found.push((when, used.line, used.value.clone()));
             }
         }
-        for step in &wf.action_inputs {
+        for (i, step) in wf.action_inputs.iter().enumerate() {
             if let Some(what) = sbom_attesting_build(step) {
-                found.push((step.line, step.line, what));
+                found.push((wf.condition_of(Guarded::ActionInputs, i), step.line, what));
             }
         }
-        for run in &wf.runs {
+        for (i, run) in wf.runs.iter().enumerate() {
             let read = search.run_step(&wf.path, run);
             if let Some((offset, text)) = sbom_command(commands_of(&read)) {
                 let line = script_line(run.line, run.value.contains('\n'), offset);
-                found.push((run.line, line, text));
+                found.push((wf.condition_of(Guarded::Runs, i), line, text));
             }
         }
-        for (key_line, line, what) in found {
-            let only = match step_runs(wf.condition_at(key_line)) {
+        for (when, line, what) in found {
+            let only = match step_runs(when) {
                 StepRuns::Never => continue,
                 StepRuns::Always => None,
                 StepRuns::Only(when) => Some(when.to_owned()),

@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::json;
 
-use crate::facts::repo::{FileKind, RepoFacts, Workflow, WorkflowKind};
+use crate::facts::repo::{FileKind, Guarded, RepoFacts, Workflow, WorkflowKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::parse::shell;
 use crate::rules::docker::docker_build::{Built, built_by_script, built_by_step, stages_needed};
@@ -300,11 +300,11 @@ fn reach<'a>(
         }
         conditional = Some(found);
     }
-    for call in &wf.uses {
+    for (index, call) in wf.uses.iter().enumerate() {
         let Some(callee) = local_callee(&call.value, all) else {
             continue;
         };
-        let call_only = match step_runs(wf.condition_at(call.line)) {
+        let call_only = match step_runs(wf.condition_of(Guarded::Uses, index)) {
             StepRuns::Never => continue,
             StepRuns::Always => None,
             StepRuns::Only(when) => Some(when.to_owned()),
@@ -371,36 +371,42 @@ fn scanner_steps<'a>(
     let runs: Vec<(u32, shell::Read)> = (wf.runs.iter())
         .map(|r| (r.line, search.run_step(&wf.path, r)))
         .collect();
-    let mut found: Vec<(u32, String, Option<InBuild>)> = Vec::new();
-    for u in wf.uses.iter().filter(|u| is_scanner_action(&u.value)) {
-        found.push((u.line, u.value.clone(), None));
-    }
-    for (line, read) in &runs {
-        if let Some(how) = scanner_in(commands_of(read)) {
-            found.push((*line, how, None));
+    // (line, what runs, where in a build, the `if:` of the entry: by its index in its list)
+    let mut found: Vec<(u32, String, Option<InBuild>, Option<&'a str>)> = Vec::new();
+    for (i, u) in wf.uses.iter().enumerate() {
+        if is_scanner_action(&u.value) {
+            let when = wf.condition_of(Guarded::Uses, i);
+            found.push((u.line, u.value.clone(), None, when));
         }
     }
-    for step in &wf.action_inputs {
+    for (i, (line, read)) in runs.iter().enumerate() {
+        if let Some(how) = scanner_in(commands_of(read)) {
+            found.push((*line, how, None, wf.condition_of(Guarded::Runs, i)));
+        }
+    }
+    for (i, step) in wf.action_inputs.iter().enumerate() {
         let built = built_by_step(step, repo);
         if let Some((how, inside)) = built.iter().find_map(|b| scanner_in_build(b, search)) {
-            found.push((step.line, how, Some(inside)));
+            let when = wf.condition_of(Guarded::ActionInputs, i);
+            found.push((step.line, how, Some(inside), when));
         }
     }
-    for (line, read) in &runs {
+    for (i, (line, read)) in runs.iter().enumerate() {
         let built = built_by_script(commands_of(read), repo);
         if let Some((how, inside)) = built.iter().find_map(|b| scanner_in_build(b, search)) {
-            found.push((*line, how, Some(inside)));
+            let when = wf.condition_of(Guarded::Runs, i);
+            found.push((*line, how, Some(inside), when));
         }
     }
     (found.into_iter())
-        .map(|(line, how, inside)| {
+        .map(|(line, how, inside, when)| {
             let hit = Hit {
                 line,
                 how,
                 inside,
                 only: None,
             };
-            (hit, step_runs(wf.condition_at(line)))
+            (hit, step_runs(when))
         })
         .collect()
 }
