@@ -233,6 +233,8 @@ pub struct Resolved {
     pub postgres_targets: BTreeMap<String, PostgresOptions>,
     /// Every `[[target.postgres]]` that names its tenant, in configuration order.
     pub tenant_targets: Vec<TenantTarget>,
+    /// `[aws] evidence_buckets`, compiled: the buckets that must have Object Lock.
+    pub evidence_buckets: GlobSet,
 }
 
 impl Resolved {
@@ -479,6 +481,11 @@ pub fn resolve(raw: &Settings) -> Result<Resolved, Vec<ConfigError>> {
         postgres: PostgresOptions::of(&raw.postgres, &mut errors),
         postgres_targets: postgres_targets(raw, &mut errors),
         tenant_targets: tenant_targets(raw),
+        evidence_buckets: errors.glob_set(
+            &at!["aws", "evidence_buckets"],
+            "[aws] evidence_buckets",
+            &raw.aws.evidence_buckets,
+        ),
     };
     validate_rest(raw, &mut errors);
     if errors.0.is_empty() {
@@ -762,11 +769,6 @@ fn validate_rest(raw: &Settings, errors: &mut Errors) {
     ] {
         errors.globs(&at!["docker", key], &format!("[docker] {key}"), list);
     }
-    errors.globs(
-        &at!["aws", "evidence_buckets"],
-        "[aws] evidence_buckets",
-        &raw.aws.evidence_buckets,
-    );
     for (i, e) in raw.evidence.vulnerabilities.iter().enumerate() {
         if e.path.trim().is_empty() {
             errors.push(

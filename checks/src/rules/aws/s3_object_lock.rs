@@ -1,4 +1,3 @@
-use globset::{Glob, GlobSetBuilder};
 use serde_json::json;
 
 use super::aws_shared::{bucket_read, buckets, evidence};
@@ -41,18 +40,12 @@ impl Check for S3ObjectLock {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        let set = &cx.options.evidence_buckets;
+        // The globs as written, for the evidence.
         let globs = &cx.settings.aws.evidence_buckets;
-        if globs.is_empty() {
+        if set.is_empty() {
             return; // no bucket is an evidence bucket: nothing to judge, nothing unread
         }
-        let mut builder = GlobSetBuilder::new();
-        for g in globs {
-            // An invalid glob matches nothing; settings validation reports it to the user.
-            if let Ok(glob) = Glob::new(g) {
-                builder.add(glob);
-            }
-        }
-        let Ok(set) = builder.build() else { return };
         for (_, bucket) in buckets(cx, out) {
             if !set.is_match(&bucket.name) {
                 continue;
