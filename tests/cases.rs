@@ -9,6 +9,11 @@
 //! (`checks/tests/fixtures.rs`): `pass` needs at least one finding and all of them passing,
 //! `fail` a failing finding, `error` an `error` finding.
 //!
+//! A case that is a fixture repository with a few files changed says so in a `BASE` file (one
+//! line: the repository's directory, relative to this repository's root, e.g.
+//! `fixtures/repos/pg-dump`): that tree is copied first and the case's own files over it, so a
+//! 200-line schema dump is not committed once per check that reads it.
+//!
 //! Run one family: `cargo test --test cases -- docker-`; accept new snapshots with
 //! `INSTA_UPDATE=always` (then review `git diff fixtures/cases`).
 
@@ -90,7 +95,7 @@ fn discover() -> Vec<Case> {
 }
 
 /// A misplaced case would never run: an unknown check, an expectation other than the three, a
-/// snapshot without its case.
+/// snapshot without its case, a `BASE` naming no fixture tree.
 fn layout_problems() -> Option<String> {
     let mut problems = Vec::new();
     for check_dir in sorted_dirs(&cases_root()) {
@@ -104,6 +109,11 @@ fn layout_problems() -> Option<String> {
                 problems.push(format!(
                     "fixtures/cases/{check}/{expect}: not pass, fail or error"
                 ));
+            }
+            for case in sorted_dirs(&expect_dir) {
+                if let Err(e) = base_of(&case) {
+                    problems.push(format!("{}: {e}", case.display()));
+                }
             }
             for entry in fs::read_dir(&expect_dir).unwrap().filter_map(Result::ok) {
                 let path = entry.path();
@@ -142,7 +152,12 @@ impl Case {
     /// Reads a scratch copy of the case as `vouch scan --static-only` would, and runs the check.
     fn judge(&self, check: &dyn checks::Check) -> Result<Vec<Finding>, Failed> {
         let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
+        if let Some(base) = base_of(&self.dir)? {
+            copy_tree(&base, scratch.path()).map_err(|e| format!("copying {BASE}: {e}"))?;
+        }
         copy_tree(&self.dir, scratch.path()).map_err(|e| format!("copying the case: {e}"))?;
+        // The marker is the harness's, not part of the repository the check reads.
+        let _ = fs::remove_file(scratch.path().join(BASE));
         let config = scratch.path().join("vouch.toml");
         let loaded = vouch::config::load(&config, false).map_err(|e| format!("{e:#}"))?;
         let selection = vouch::engine::Selection {
@@ -182,6 +197,25 @@ impl Case {
         settings.set_omit_expression(true);
         settings.set_input_file(&self.dir);
         settings.bind(|| insta::assert_json_snapshot!(self.name.as_str(), findings));
+    }
+}
+
+/// The file naming a case's base tree.
+const BASE: &str = "BASE";
+
+/// The directory a case's `BASE` names, if it has one; an error when it names no directory.
+fn base_of(case: &Path) -> Result<Option<PathBuf>, String> {
+    let Ok(text) = fs::read_to_string(case.join(BASE)) else {
+        return Ok(None);
+    };
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(text.trim());
+    if text.trim().starts_with("fixtures/") && base.is_dir() {
+        Ok(Some(base))
+    } else {
+        Err(format!(
+            "{BASE} names {:?}, not a directory under fixtures/",
+            text.trim()
+        ))
     }
 }
 
