@@ -98,6 +98,10 @@ fn discover() -> Vec<Case> {
 /// snapshot without its case, a `BASE` naming no fixture tree.
 fn layout_problems() -> Option<String> {
     let mut problems = Vec::new();
+    if discover().is_empty() {
+        // A moved or unreadable folder would otherwise leave nothing to run, and pass.
+        problems.push(format!("{}: no case found", cases_root().display()));
+    }
     for check_dir in sorted_dirs(&cases_root()) {
         let check = file_name(&check_dir);
         if checks::registry::find(&check).is_none() {

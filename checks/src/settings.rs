@@ -940,7 +940,10 @@ impl ArtifactTarget {
 /// An `https://` URL without credentials, or the one-line problem naming `entry` and `key`.
 pub(crate) fn https_problem(entry: &str, key: &str, url: &str) -> Option<String> {
     let authority = url.split("://").nth(1).unwrap_or("").split('/').next();
-    if authority.is_some_and(|a| a.contains('@')) {
+    // Before the query and fragment, an `@` is user-info wherever it stands: a password may
+    // hold a `/` (`https://u:pa/ss@host/`), which would end the authority above too early.
+    let before_query = url.split(['?', '#']).next().unwrap_or(url);
+    if authority.is_some_and(|a| a.contains('@')) || before_query.contains('@') {
         // Never echo it: the part before `@` may be a password.
         Some(format!(
             "{entry} {key} carries credentials (`user@`); vouch needs none and would otherwise \
@@ -997,6 +1000,25 @@ pub const TLS_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_info_is_refused_wherever_it_ends() {
+        for url in [
+            "https://user:pw@host/app.tgz",
+            "https://user:pa/ss@host/app.tgz",
+            // An `@` in the path is refused too: it cannot be told from a password with a `/`.
+            "https://host/x@y/app.tgz",
+        ] {
+            let problem = https_problem("[[target.artifact]] `a`", "url", url).unwrap();
+            assert!(problem.contains("credentials"), "{url}: {problem}");
+            assert!(
+                !problem.contains("pa/ss") && !problem.contains("pw"),
+                "{problem}"
+            );
+        }
+        // An `@` in the query is not user-info.
+        assert_eq!(https_problem("e", "url", "https://host/app?by=a@b"), None);
+    }
 
     /// The messages of the resolution's errors.
     fn problems_of(settings: &Settings) -> Vec<String> {

@@ -175,6 +175,7 @@ impl Positions {
         })
     }
 
+    #[cfg(test)]
     pub fn docs(&self) -> usize {
         self.docs.len()
     }
@@ -187,6 +188,7 @@ impl<'a> At<'a> {
     }
 
     /// The node's own position (a value's first character, a flow collection's bracket).
+    #[cfg(test)]
     pub fn value_pos(self) -> Pos {
         self.tree.nodes[self.target()].pos
     }

@@ -121,13 +121,47 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
 
 /// A job's or step's `if:` as written (`if: false` is YAML's boolean).
 fn condition_of(v: &Value) -> Option<String> {
-    match v.get("if")? {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Null => Some(String::new()),
-        _ => Some("<not a scalar>".to_owned()),
+    let text = match v.get("if")? {
+        Value::String(s) => s.as_str(),
+        Value::Bool(b) => return Some(b.to_string()),
+        Value::Number(n) => return Some(n.to_string()),
+        Value::Null => return Some(String::new()),
+        _ => return Some("<not a scalar>".to_owned()),
+    };
+    // Copied once per step it guards and quoted in findings: a longer one is kept as a marker
+    // (it then counts as a condition vouch does not evaluate, never as `false`).
+    if text.len() > MAX_CONDITION {
+        return Some(format!("<an if: of {} bytes, not read>", text.len()));
     }
+    Some(without_secret_literals(text))
+}
+
+/// The longest `if:` kept as written.
+const MAX_CONDITION: usize = 1024;
+
+/// `if:` with its quoted literals replaced by `'<redacted>'` when it names a secret
+/// (`secrets.X`, `env.DEPLOY_PASSWORD == 'hunter2'`): the condition is quoted in findings, and the
+/// value compared with a secret may be one.
+fn without_secret_literals(text: &str) -> String {
+    let names_secret = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .any(|word| word == "secrets" || crate::redact::is_secret_param(word));
+    if !names_secret {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in text.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        // Odd pieces are inside quotes (`''` escapes a quote: an empty piece, kept).
+        if i % 2 == 1 && !piece.is_empty() {
+            out.push_str(crate::redact::REDACTED);
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 /// Records the conditions in effect for the entry just pushed to the list `guards` names.
@@ -433,5 +467,26 @@ jobs:
         let wf = parse("tools/Action.YML", action).unwrap();
         assert_eq!(wf.kind, WorkflowKind::CompositeAction);
         assert_eq!(wf.runs.len(), 1);
+    }
+
+    #[test]
+    fn conditions_are_bounded_and_keep_no_compared_secret() {
+        let long = format!("github.ref == '{}'", "a".repeat(2000));
+        let text = format!(
+            "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      \
+             - if: env.DEPLOY_PASSWORD == 'hunter2' && github.ref == 'refs/heads/main'\n        \
+             run: a\n      - if: \"{long}\"\n        run: b\n      \
+             - if: github.ref == 'refs/heads/main'\n        run: c\n"
+        );
+        let wf = parse(".github/workflows/ci.yml", &text).unwrap();
+        let when: Vec<&str> = (0..3)
+            .map(|i| wf.condition_of(Guarded::Runs, i).unwrap())
+            .collect();
+        assert_eq!(
+            when[0],
+            "env.DEPLOY_PASSWORD == '<redacted>' && github.ref == '<redacted>'"
+        );
+        assert_eq!(when[1], "<an if: of 2016 bytes, not read>");
+        assert_eq!(when[2], "github.ref == 'refs/heads/main'");
     }
 }

@@ -21,12 +21,15 @@ use crate::sources::image::keyless::Keyless;
 use crate::sources::image::verify::Key;
 
 /// At most this many artifact bytes are held at once: `concurrency` is lowered so that
-/// `concurrency × max_bytes` fits (the default 512 MiB cap and 4 at a time would be 2 GiB).
-const MEMORY_BUDGET: u64 = 1 << 30;
+/// `concurrency × (max_bytes + BUNDLE_MAX)` fits (the default 512 MiB cap and 4 at a time would be
+/// over 2 GiB).
+const MEMORY_BUDGET: u64 = 2 << 30;
 
 /// How many artifacts are read at once: the configured number, within [`MEMORY_BUDGET`].
 fn concurrency(configured: usize, max_bytes: u64) -> usize {
-    let fits = usize::try_from(MEMORY_BUDGET / max_bytes.max(1)).unwrap_or(usize::MAX);
+    // An artifact's bytes are held while its bundles (up to BUNDLE_MAX each) are read.
+    let per_artifact = max_bytes.saturating_add(BUNDLE_MAX).max(1);
+    let fits = usize::try_from(MEMORY_BUDGET / per_artifact).unwrap_or(usize::MAX);
     configured.min(fits).max(1)
 }
 
@@ -64,9 +67,9 @@ pub async fn collect(
     let a = &settings.artifact;
     let at_once = concurrency(a.concurrency, a.max_bytes);
     if at_once < a.concurrency {
-        crate::notes::note(format_args!(
+        crate::notes::detail(format_args!(
             "[artifact] reads {at_once} artifact(s) at a time, not {}: {} of up to max_bytes \
-             each would hold more than 1 GiB",
+             (and a bundle) each would hold more than 2 GiB",
             a.concurrency, a.concurrency
         ));
     }
@@ -173,7 +176,8 @@ mod tests {
     fn concurrency_fits_the_memory_budget() {
         const MIB: u64 = 1 << 20;
         assert_eq!(concurrency(4, 64 * MIB), 4);
-        assert_eq!(concurrency(4, 512 * MIB), 2);
+        // The defaults: 512 MiB and a 16 MiB bundle each, 3 within 2 GiB.
+        assert_eq!(concurrency(4, 512 * MIB), 3);
         assert_eq!(concurrency(8, 2048 * MIB), 1);
         assert_eq!(concurrency(0, MIB), 1);
     }

@@ -2,7 +2,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::json;
 
 use super::docker_role::shipped_dockerfiles;
-use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_unresolved};
+use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_template};
 use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
 use crate::parse::image_ref::ImageRef;
@@ -104,11 +104,11 @@ fn judge(base: &str, allowed: &Result<GlobSet, String>) -> (Status, String) {
             "the final stage is built FROM scratch".to_owned(),
         );
     }
-    if is_unresolved(base) && is_minimal_by_name(base) {
+    if is_template(base) && is_minimal_by_name(base) {
         let why = format!("`{base}` is a minimal base image whatever its tag");
         return (Status::Pass, why);
     }
-    if is_unresolved(base) {
+    if is_template(base) {
         let why = format!("the final stage's base `{base}` cannot be resolved");
         return (Status::Error, why);
     }

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::docker_role::shipped_dockerfiles;
-use super::{is_chainguard, is_chiseled, is_distroless, is_unresolved, name_and_tag};
+use super::{is_chainguard, is_chiseled, is_distroless, is_template, name_and_tag};
 use crate::facts::repo::{Dockerfile, FileKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
 use crate::rules::unreadable_files;
@@ -111,7 +111,7 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
             let why = format!("runs as `USER {}`: {uid}", user.value);
             return (Status::Pass, user.line, why);
         }
-        return if is_unresolved(&user.value) {
+        return if is_template(&user.value) {
             let why = format!(
                 "`USER {}` uses a build argument with no default",
                 user.value
@@ -129,7 +129,7 @@ fn judge(df: &Dockerfile) -> (Status, u32, String) {
         };
     }
     let root = chain.last().unwrap_or(last);
-    if is_unresolved(&root.base) {
+    if is_template(&root.base) {
         let why = format!("no USER, and the base `{}` cannot be resolved", root.base);
         return (Status::Error, root.line, why);
     }

@@ -9,13 +9,8 @@ pub mod docker_non_root;
 pub(crate) mod docker_role;
 
 pub(crate) use crate::parse::image_ref::is_scratch;
-use crate::parse::image_ref::{ImageRef, Parts, is_template};
-
-/// A reference (or `USER` value) that still holds a `$VAR` reference, or another template
-/// (`{{ … }}`, a backtick): which image it is cannot be proven.
-pub(crate) fn is_unresolved(base: &str) -> bool {
-    is_template(base)
-}
+pub(crate) use crate::parse::image_ref::is_template;
+use crate::parse::image_ref::{ImageRef, Parts};
 
 /// The repository name and tag of a reference (`gcr.io/distroless/static:nonroot` →
 /// (`gcr.io/distroless/static`, `nonroot`)); the tag is empty when none is given. Lexical only
