@@ -17,8 +17,8 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::facts::pg::{Database, Origin};
 use crate::model::Severity;
 use crate::settings::{
-    ArtifactTarget, AuditChainSettings, ChainPayload, Isolation, PostgresSettings, Settings,
-    TLS_VERSIONS, TenantTarget,
+    ArtifactTarget, AuditChainSettings, AwsSettings, ChainPayload, Isolation, PostgresSettings,
+    S3Encryption, Settings, TLS_VERSIONS, TenantTarget,
 };
 
 /// One step of a key path: a table key or an index into an array (of tables).
@@ -111,6 +111,14 @@ impl Errors {
     /// vocabulary): that set must build too.
     fn globs_any_case(&mut self, at: &KeyPath, label: &str, list: &[String]) {
         self.compiled(at, label, list, true);
+    }
+
+    /// [`Globs`] of `list`; when in error (reported, so resolution fails), matching nothing.
+    fn globs_of(&mut self, at: &KeyPath, label: &str, list: &[String]) -> Globs {
+        Globs {
+            texts: list.to_vec(),
+            set: self.glob_set(at, label, list),
+        }
     }
 
     /// The compiled set of `list`; when it is in error (reported, so resolution fails), an
@@ -213,6 +221,43 @@ impl Pattern {
     }
 }
 
+/// A list of globs compiled into one set, and the globs as written (quoted in evidence).
+#[derive(Debug, Clone)]
+pub struct Globs {
+    texts: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    /// No globs: matches nothing.
+    pub fn empty() -> Globs {
+        Globs {
+            texts: Vec::new(),
+            set: GlobSet::empty(),
+        }
+    }
+
+    pub fn is_match(&self, text: impl AsRef<std::path::Path>) -> bool {
+        self.set.is_match(text)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// The globs as configured.
+    pub fn as_written(&self) -> &[String] {
+        &self.texts
+    }
+}
+
+impl serde::Serialize for Globs {
+    /// As written: evidence quotes the configuration, not the compiled form.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.texts.serialize(serializer)
+    }
+}
+
 /// The effective settings of the converted sections, typed.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -233,8 +278,8 @@ pub struct Resolved {
     pub postgres_targets: BTreeMap<String, PostgresOptions>,
     /// Every `[[target.postgres]]` that names its tenant, in configuration order.
     pub tenant_targets: Vec<TenantTarget>,
-    /// `[aws] evidence_buckets`, compiled: the buckets that must have Object Lock.
-    pub evidence_buckets: GlobSet,
+    pub aws: AwsOptions,
+    pub docker: DockerOptions,
 }
 
 impl Resolved {
@@ -377,6 +422,105 @@ pub struct WaiverRule {
     pub ticket: String,
 }
 
+/// `[aws]`, resolved: the minimums the AWS checks judge by, checked for range.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    pub backup_retention_days: u32,
+    pub s3_encryption: S3Encryption,
+    /// The buckets that must have Object Lock.
+    pub evidence_buckets: Globs,
+    pub max_in_flight: NonZeroUsize,
+    /// Security group ids (`sg-…`) of the application tier.
+    pub app_security_groups: Vec<String>,
+    pub log_retention_days: u32,
+    pub error_alarm_metrics: Vec<String>,
+    pub waf_required_rule_groups: Vec<String>,
+}
+
+impl Default for AwsOptions {
+    /// The options of an empty `[aws]` section (which always resolves).
+    fn default() -> Self {
+        AwsOptions::of(&AwsSettings::default(), &mut Errors::default())
+    }
+}
+
+/// The longest automated backup retention RDS allows, in days.
+const RDS_MAX_BACKUP_RETENTION_DAYS: i64 = 35;
+
+impl AwsOptions {
+    fn of(aws: &AwsSettings, errors: &mut Errors) -> AwsOptions {
+        let days = |key: &str, value: i64, max: i64, errors: &mut Errors| -> u32 {
+            match u32::try_from(value) {
+                Ok(days) if days >= 1 && value <= max => days,
+                _ => {
+                    errors.push(
+                        at!["aws", key],
+                        format!("[aws] `{key}` = {value} is not a number of days from 1 to {max}"),
+                    );
+                    1
+                }
+            }
+        };
+        let max_in_flight = NonZeroUsize::new(aws.max_in_flight).unwrap_or_else(|| {
+            errors.push(
+                at!["aws", "max_in_flight"],
+                "[aws] `max_in_flight` must be at least 1",
+            );
+            NonZeroUsize::MIN
+        });
+        for (i, id) in aws.app_security_groups.iter().enumerate() {
+            if !id.starts_with("sg-") {
+                errors.push(
+                    at!["aws", "app_security_groups", i],
+                    format!("[aws] app_security_groups: `{id}` is not a security group id (sg-…)"),
+                );
+            }
+        }
+        AwsOptions {
+            backup_retention_days: days(
+                "backup_retention_days",
+                aws.backup_retention_days,
+                RDS_MAX_BACKUP_RETENTION_DAYS,
+                errors,
+            ),
+            s3_encryption: aws.s3_encryption,
+            evidence_buckets: errors.globs_of(
+                &at!["aws", "evidence_buckets"],
+                "[aws] evidence_buckets",
+                &aws.evidence_buckets,
+            ),
+            max_in_flight,
+            app_security_groups: aws.app_security_groups.clone(),
+            log_retention_days: days(
+                "log_retention_days",
+                aws.log_retention_days,
+                i64::from(u32::MAX),
+                errors,
+            ),
+            error_alarm_metrics: aws.error_alarm_metrics.clone(),
+            waf_required_rule_groups: aws.waf_required_rule_groups.clone(),
+        }
+    }
+}
+
+/// `[docker]`, resolved: its globs compiled once.
+#[derive(Debug, Clone)]
+pub struct DockerOptions {
+    /// Bases accepted as minimal besides the built-in list.
+    pub minimal_bases: Globs,
+    /// When not empty, the Dockerfiles that build shipped images, and only them.
+    pub shipped: Globs,
+}
+
+impl Default for DockerOptions {
+    fn default() -> Self {
+        DockerOptions {
+            minimal_bases: Globs::empty(),
+            shipped: Globs::empty(),
+        }
+    }
+}
+
 /// `[postgres]` with its defaults applied: an unset list is the built-in one, `[]` is none. The
 /// `effective_*` defaults of [`PostgresSettings`] are applied here and nowhere else.
 #[derive(Debug, Clone)]
@@ -481,11 +625,19 @@ pub fn resolve(raw: &Settings) -> Result<Resolved, Vec<ConfigError>> {
         postgres: PostgresOptions::of(&raw.postgres, &mut errors),
         postgres_targets: postgres_targets(raw, &mut errors),
         tenant_targets: tenant_targets(raw),
-        evidence_buckets: errors.glob_set(
-            &at!["aws", "evidence_buckets"],
-            "[aws] evidence_buckets",
-            &raw.aws.evidence_buckets,
-        ),
+        aws: AwsOptions::of(&raw.aws, &mut errors),
+        docker: DockerOptions {
+            minimal_bases: errors.globs_of(
+                &at!["docker", "minimal_bases"],
+                "[docker] minimal_bases",
+                &raw.docker.minimal_bases,
+            ),
+            shipped: errors.globs_of(
+                &at!["docker", "shipped"],
+                "[docker] shipped",
+                &raw.docker.shipped,
+            ),
+        },
     };
     validate_rest(raw, &mut errors);
     if errors.0.is_empty() {
@@ -763,12 +915,6 @@ fn audit_chain(chain: &AuditChainSettings, errors: &mut Errors) {
 
 /// The sections not converted yet: validated (located), still read raw by their consumers.
 fn validate_rest(raw: &Settings, errors: &mut Errors) {
-    for (key, list) in [
-        ("minimal_bases", &raw.docker.minimal_bases),
-        ("shipped", &raw.docker.shipped),
-    ] {
-        errors.globs(&at!["docker", key], &format!("[docker] {key}"), list);
-    }
     for (i, e) in raw.evidence.vulnerabilities.iter().enumerate() {
         if e.path.trim().is_empty() {
             errors.push(
@@ -851,27 +997,6 @@ fn validate_rest(raw: &Settings, errors: &mut Errors) {
             "[image] concurrency and timeout_ms must be above 0",
         );
     }
-    let aws = &raw.aws;
-    if aws.max_in_flight == 0 {
-        errors.push(
-            at!["aws", "max_in_flight"],
-            "[aws] `max_in_flight` must be at least 1",
-        );
-    }
-    if aws.log_retention_days < 1 {
-        errors.push(
-            at!["aws", "log_retention_days"],
-            "[aws] `log_retention_days` must be at least 1",
-        );
-    }
-    for (i, id) in aws.app_security_groups.iter().enumerate() {
-        if !id.starts_with("sg-") {
-            errors.push(
-                at!["aws", "app_security_groups", i],
-                format!("[aws] app_security_groups: `{id}` is not a security group id (sg-…)"),
-            );
-        }
-    }
 }
 
 fn artifacts(targets: &[ArtifactTarget], errors: &mut Errors) {
@@ -923,6 +1048,45 @@ mod tests {
         assert_eq!(got[1].0, "endpoint.tls_floor");
         assert_eq!(got[2].0, "waiver[0].expires");
         assert!(got[2].1.contains("not a YYYY-MM-DD"), "{got:?}");
+    }
+
+    #[test]
+    fn aws_and_docker_sections_resolve_to_checked_values() {
+        let r = resolve(&parse(
+            "[aws]\nbackup_retention_days = 14\nevidence_buckets = [\"*-audit-*\"]\n\
+             max_in_flight = 4\n[docker]\nshipped = [\"deploy/**\"]\n",
+        ))
+        .unwrap();
+        assert_eq!(r.aws.backup_retention_days, 14);
+        assert_eq!(r.aws.log_retention_days, 365, "the default");
+        assert_eq!(r.aws.max_in_flight.get(), 4);
+        assert!(r.aws.evidence_buckets.is_match("acme-audit-logs"));
+        assert!(!r.aws.evidence_buckets.is_match("acme-assets"));
+        assert_eq!(r.aws.evidence_buckets.as_written(), ["*-audit-*"]);
+        assert!(r.docker.shipped.is_match("deploy/api/Dockerfile"));
+        assert!(r.docker.minimal_bases.is_empty());
+
+        // Out of range, not a group id, not a glob: each an error at its key, all at once.
+        let errors = resolve(&parse(
+            "[aws]\nbackup_retention_days = 0\nlog_retention_days = -1\nmax_in_flight = 0\n\
+             app_security_groups = [\"web\"]\nevidence_buckets = [\"a[\"]\n\
+             [docker]\nminimal_bases = [\"b[\"]\n",
+        ))
+        .unwrap_err();
+        let at: Vec<String> = errors.iter().map(|e| e.at.to_string()).collect();
+        assert_eq!(
+            at,
+            [
+                "aws.max_in_flight",
+                "aws.app_security_groups[0]",
+                "aws.backup_retention_days",
+                "aws.evidence_buckets[0]",
+                "aws.log_retention_days",
+                "docker.minimal_bases[0]",
+            ],
+            "{errors:?}"
+        );
+        assert!(errors[2].message.contains("from 1 to 35"), "{errors:?}");
     }
 
     #[test]

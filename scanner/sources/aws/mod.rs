@@ -40,7 +40,8 @@ mod waf;
 #[cfg(feature = "aws")]
 use checks::facts::aws::Account;
 #[cfg(feature = "aws")]
-use checks::settings::{AwsSettings, AwsTarget};
+use checks::resolve::AwsOptions;
+use checks::settings::AwsTarget;
 
 mod source;
 pub use source::Accounts;
@@ -50,10 +51,13 @@ pub use source::Accounts;
 #[cfg(feature = "aws")]
 pub async fn collect(
     targets: Vec<AwsTarget>,
-    settings: &AwsSettings,
+    options: &AwsOptions,
     progress: crate::engine::Progress,
 ) -> Vec<Account> {
-    let ctx = std::sync::Arc::new(Ctx::with_progress(settings.max_in_flight, progress.clone()));
+    let ctx = std::sync::Arc::new(Ctx::with_progress(
+        options.max_in_flight.get(),
+        progress.clone(),
+    ));
     let tasks: Vec<_> = (targets.iter())
         .map(|target| tokio::spawn(account(target.clone(), ctx.clone())))
         .collect();

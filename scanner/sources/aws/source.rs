@@ -31,7 +31,7 @@ impl Source for Accounts {
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let selected = job.pick(&cx.settings.target.aws, |t| &t.name);
-            let accounts = super::collect(selected, &cx.settings.aws, job.progress).await;
+            let accounts = super::collect(selected, &cx.options.aws, job.progress).await;
             deposit(accounts, cx.live_at)
         }
         .boxed()

@@ -41,7 +41,7 @@ impl Check for CloudwatchErrorAlarm {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let metrics = &cx.settings.aws.error_alarm_metrics;
+        let metrics = &cx.options.aws.error_alarm_metrics;
         for (account, infra) in infra_regions(cx, out, "cloudwatch") {
             if listing_error(
                 account,

@@ -44,7 +44,7 @@ impl Check for LogsEncryptedRetained {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let min_days = cx.settings.aws.log_retention_days;
+        let min_days = cx.options.aws.log_retention_days;
         for (account, infra) in infra_regions(cx, out, "logs") {
             listing_error(
                 account,
@@ -61,7 +61,7 @@ impl Check for LogsEncryptedRetained {
     }
 }
 
-fn judge(group: &LogGroup, min_days: i64, out: &mut Findings) {
+fn judge(group: &LogGroup, min_days: u32, out: &mut Findings) {
     let at = Location::arn(group.arn.clone());
     let ev = json!({ "log_group": group.name, "kms_key_id": group.kms_key_id,
                      "retention_days": group.retention_days, "required_days": min_days,
@@ -71,7 +71,7 @@ fn judge(group: &LogGroup, min_days: i64, out: &mut Findings) {
         problems.push("it is not encrypted with a KMS key".to_owned());
     }
     if let Some(days) = group.retention_days
-        && i64::from(days) < min_days
+        && i64::from(days) < i64::from(min_days)
     {
         problems.push(format!(
             "events are deleted after {days} days (required: {min_days})"

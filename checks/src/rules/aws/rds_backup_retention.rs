@@ -47,7 +47,7 @@ impl Check for RdsBackupRetention {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let min_days = cx.settings.aws.backup_retention_days;
+        let min_days = cx.options.aws.backup_retention_days;
         for (_, db) in databases(cx, out) {
             let (days, latest) = match &db {
                 Db::Instance(i) => (i.backup_retention_days, i.latest_restorable_time.as_deref()),
@@ -59,7 +59,7 @@ impl Check for RdsBackupRetention {
                 Some(db.call()),
             );
             let id = db.identifier().to_owned();
-            if days < min_days {
+            if days < i64::from(min_days) {
                 out.fail(
                     id,
                     db.location(),

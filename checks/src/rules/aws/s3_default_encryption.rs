@@ -39,7 +39,7 @@ impl Check for S3DefaultEncryption {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let required = cx.settings.aws.s3_encryption;
+        let required = cx.options.aws.s3_encryption;
         for (_, bucket) in buckets(cx, out) {
             let Some(read) = bucket_read(bucket, "the default encryption", &bucket.encryption, out)
             else {

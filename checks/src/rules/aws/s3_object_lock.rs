@@ -40,14 +40,12 @@ impl Check for S3ObjectLock {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let set = &cx.options.evidence_buckets;
-        // The globs as written, for the evidence.
-        let globs = &cx.settings.aws.evidence_buckets;
-        if set.is_empty() {
+        let globs = &cx.options.aws.evidence_buckets;
+        if globs.is_empty() {
             return; // no bucket is an evidence bucket: nothing to judge, nothing unread
         }
         for (_, bucket) in buckets(cx, out) {
-            if !set.is_match(&bucket.name) {
+            if !globs.is_match(&bucket.name) {
                 continue;
             }
             let Some(read) = bucket_read(

@@ -46,7 +46,7 @@ impl Check for SgDbIngressRestricted {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let app = &cx.settings.aws.app_security_groups;
+        let app = &cx.options.aws.app_security_groups;
         for (account, infra) in infra_regions(cx, out, "ec2") {
             let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
                 continue;

@@ -41,7 +41,7 @@ impl Check for WafManagedRules {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        let required = &cx.settings.aws.waf_required_rule_groups;
+        let required = &cx.options.aws.waf_required_rule_groups;
         for acl in web_acls(cx, out) {
             let Some(rules) = read_or_error(&acl.name, &acl.arn, "the rules", &acl.rules, out)
             else {

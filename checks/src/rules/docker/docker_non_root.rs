@@ -77,7 +77,7 @@ impl Check for DockerNonRoot {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
-        for (df, role) in shipped_dockerfiles(repo, cx.settings, &cx.scripts, out) {
+        for (df, role) in shipped_dockerfiles(repo, &cx.options.docker.shipped, &cx.scripts, out) {
             let (status, line, message) = judge(df);
             let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
             let user = df.final_chain().iter().find_map(|s| s.user.clone());

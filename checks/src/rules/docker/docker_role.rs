@@ -26,7 +26,6 @@
 //! image): a script the shell reader refused may build this Dockerfile, so its role is an
 //! `error` until `[docker] shipped` decides it.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Value, json};
 
 use super::docker_build::{image_name, tagged_images};
@@ -34,22 +33,21 @@ use super::is_scratch;
 use crate::facts::repo::{ActionInputs, Dockerfile, RepoFacts};
 use crate::model::{Findings, Location};
 use crate::parse::shell::{self, Scripts};
+use crate::resolve::Globs;
 use crate::rules::{ScriptSearch, commands_of, is_test_data_path};
-use crate::settings::Settings;
 
 /// The Dockerfiles that build shipped images, with the reason for each. A Dockerfile whose role
-/// cannot be decided (an invalid `[docker] shipped` glob, or a tooling-looking Dockerfile while a
-/// script read to decide it could not be read) is an `error` finding, never skipped.
+/// cannot be decided (a tooling-looking Dockerfile while a script read to decide it could not be
+/// read) is an `error` finding, never skipped.
 pub(crate) fn shipped_dockerfiles<'a>(
     repo: &'a RepoFacts,
-    settings: &Settings,
+    globs: &Globs,
     scripts: &Scripts<'a>,
     out: &mut Findings,
 ) -> Vec<(&'a Dockerfile, Role)> {
-    let globs = ShippedGlobs::from_settings(settings);
     let mut shipped = Vec::new();
     for df in &repo.dockerfiles {
-        match classify(df, repo, &globs, scripts) {
+        match classify(df, repo, globs, scripts) {
             Ok(role) if role.shipped => shipped.push((df, role)),
             Ok(_) => {}
             Err(why) => out.error(
@@ -137,43 +135,16 @@ impl Role {
     }
 }
 
-/// The compiled `[docker] shipped` globs; `None` when the setting is empty.
-pub(crate) struct ShippedGlobs(Option<Result<GlobSet, String>>);
-
-impl ShippedGlobs {
-    pub fn from_settings(settings: &Settings) -> Self {
-        let globs = &settings.docker.shipped;
-        if globs.is_empty() {
-            return ShippedGlobs(None);
-        }
-        let mut set = GlobSetBuilder::new();
-        for g in globs {
-            match Glob::new(g) {
-                Ok(glob) => {
-                    set.add(glob);
-                }
-                Err(e) => {
-                    let why = format!("[docker] shipped entry `{g}` is not a valid glob: {e}");
-                    return ShippedGlobs(Some(Err(why)));
-                }
-            }
-        }
-        ShippedGlobs(Some(set.build().map_err(|e| e.to_string())))
-    }
-}
-
-/// Classifies one Dockerfile; `Err` when the configured globs are invalid, or when it would
-/// not ship but a script the decision read could not be read (the checks then report `error`,
+/// Classifies one Dockerfile; `Err` when it would not ship but a script the decision read could not be read (the checks then report `error`,
 /// never silently narrow what they judge).
 pub(crate) fn classify<'a>(
     df: &Dockerfile,
     repo: &'a RepoFacts,
-    shipped: &ShippedGlobs,
+    shipped: &Globs,
     scripts: &Scripts<'a>,
 ) -> Result<Role, String> {
-    if let Some(globs) = &shipped.0 {
-        let globs = globs.as_ref().map_err(Clone::clone)?;
-        return Ok(if globs.is_match(&df.path) {
+    if !shipped.is_empty() {
+        return Ok(if shipped.is_match(&df.path) {
             role(true, "listed in [docker] shipped")
         } else {
             role(false, "not listed in [docker] shipped")
@@ -419,16 +390,16 @@ fn runs_an_artefact(command: &str) -> bool {
 mod tests {
     use super::*;
     use crate::facts::repo::{Located, Workflow};
+    use crate::settings::Settings;
+
+    /// `[docker] shipped` of these settings, resolved.
+    fn shipped_of(settings: &Settings) -> Globs {
+        crate::resolve::resolve(settings).unwrap().docker.shipped
+    }
 
     fn classify_text(path: &str, text: &str, repo: &RepoFacts, settings: &Settings) -> Role {
         let df = crate::parse::dockerfile::parse(path, text).unwrap();
-        classify(
-            &df,
-            repo,
-            &ShippedGlobs::from_settings(settings),
-            &Scripts::default(),
-        )
-        .unwrap()
+        classify(&df, repo, &shipped_of(settings), &Scripts::default()).unwrap()
     }
 
     #[test]
@@ -505,7 +476,7 @@ mod tests {
             ..RepoFacts::default()
         };
         let df = crate::parse::dockerfile::parse("test/Dockerfile", "FROM a\n").unwrap();
-        let globs = ShippedGlobs::from_settings(&Settings::default());
+        let globs = shipped_of(&Settings::default());
         let why = classify(&df, &repo, &globs, &Scripts::default()).unwrap_err();
         assert!(
             why.contains("release.yml:9") && why.contains("cannot be decided"),
@@ -586,17 +557,10 @@ mod tests {
         let repo = RepoFacts::default();
         assert!(classify_text("deploy/api/Dockerfile.dev", "FROM a\n", &repo, &settings).shipped);
         assert!(!classify_text("Dockerfile", "FROM a\n", &repo, &settings).shipped);
+        // An invalid glob is a configuration error, never a list that matches nothing.
         settings.docker.shipped = vec!["a[".to_owned()];
-        let df = crate::parse::dockerfile::parse("Dockerfile", "FROM a\n").unwrap();
-        assert!(
-            classify(
-                &df,
-                &repo,
-                &ShippedGlobs::from_settings(&settings),
-                &Scripts::default()
-            )
-            .is_err()
-        );
+        let errors = crate::resolve::resolve(&settings).unwrap_err();
+        assert_eq!(errors[0].at.to_string(), "docker.shipped[0]", "{errors:?}");
     }
 
     #[test]
@@ -624,7 +588,7 @@ mod tests {
         classify(
             df,
             repo,
-            &ShippedGlobs::from_settings(&Settings::default()),
+            &shipped_of(&Settings::default()),
             &Scripts::default(),
         )
         .unwrap()
