@@ -10,11 +10,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Duration;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::facts::pg::{Database, Origin};
+use crate::facts::pg_live::AuditTables;
 use crate::model::Severity;
 use crate::settings::{
     ArtifactTarget, AuditChainSettings, AwsSettings, ChainPayload, Isolation, PostgresSettings,
@@ -107,17 +109,20 @@ impl Errors {
         self.compiled(at, label, list, false);
     }
 
-    /// [`Self::globs`] for a list its consumer matches without case (`Keys` of the policy
-    /// vocabulary): that set must build too.
-    fn globs_any_case(&mut self, at: &KeyPath, label: &str, list: &[String]) {
-        self.compiled(at, label, list, true);
+    /// [`Self::globs_of`] matching without case (session settings in the policy vocabulary).
+    fn globs_of_any_case(&mut self, at: &KeyPath, label: &str, list: &[String]) -> Globs {
+        let set = self.compiled(at, label, list, true);
+        Globs {
+            texts: list.into(),
+            set: Arc::new(set.unwrap_or_else(GlobSet::empty)),
+        }
     }
 
     /// [`Globs`] of `list`; when in error (reported, so resolution fails), matching nothing.
     fn globs_of(&mut self, at: &KeyPath, label: &str, list: &[String]) -> Globs {
         Globs {
-            texts: list.to_vec(),
-            set: self.glob_set(at, label, list),
+            texts: list.into(),
+            set: Arc::new(self.glob_set(at, label, list)),
         }
     }
 
@@ -224,16 +229,17 @@ impl Pattern {
 /// A list of globs compiled into one set, and the globs as written (quoted in evidence).
 #[derive(Debug, Clone)]
 pub struct Globs {
-    texts: Vec<String>,
-    set: GlobSet,
+    texts: Arc<[String]>,
+    /// Shared: the policy vocabulary holds these per table.
+    set: Arc<GlobSet>,
 }
 
 impl Globs {
     /// No globs: matches nothing.
     pub fn empty() -> Globs {
         Globs {
-            texts: Vec::new(),
-            set: GlobSet::empty(),
+            texts: Arc::from([]),
+            set: Arc::new(GlobSet::empty()),
         }
     }
 
@@ -526,14 +532,18 @@ impl Default for DockerOptions {
 #[derive(Debug, Clone)]
 pub struct PostgresOptions {
     pub tenant_columns: Vec<String>,
+    /// The patterns as configured (the collector reports each exact name it does not find).
     pub audit_tables: Vec<String>,
+    /// `audit_tables`, compiled.
+    pub audit: AuditTables,
     /// `audit_tables` was given (not the defaults): the live collector then reports each named
     /// table it does not find.
     pub audit_tables_given: bool,
-    pub tenant_settings: Vec<String>,
+    /// Session settings that carry the tenant, matched without case.
+    pub tenant_settings: Globs,
     pub tenant_functions: Vec<String>,
     pub user_columns: Vec<String>,
-    pub user_settings: Vec<String>,
+    pub user_settings: Globs,
     pub user_functions: Vec<String>,
     pub audit_hash_columns: Vec<String>,
     pub audit_prev_hash_columns: Vec<String>,
@@ -547,7 +557,10 @@ pub struct PostgresOptions {
     pub include_tables: GlobSet,
     pub exclude_tables: GlobSet,
     pub global_tables: GlobSet,
-    pub break_glass: Vec<String>,
+    /// `break_glass`, matched without case against session setting keys.
+    pub break_glass_settings: Globs,
+    /// `break_glass` entries that are functions (`is_super_admin()`), without the `()`.
+    pub break_glass_functions: Vec<String>,
     pub single_tenant_users: bool,
     pub audit_chain: AuditChainSettings,
 }
@@ -557,17 +570,35 @@ impl PostgresOptions {
     /// table globs compiled (those that do not compile are reported to `errors`).
     fn of(pg: &PostgresSettings, errors: &mut Errors) -> PostgresOptions {
         let section = at!["postgres"];
+        let audit_tables = pg.effective_audit_tables();
+        let audit = AuditTables::compile(&audit_tables).unwrap_or_else(|why| {
+            errors.push(
+                section.join("audit_tables"),
+                format!("[postgres] audit_tables: {why}"),
+            );
+            AuditTables::none()
+        });
+        // Matched without case by the policy vocabulary.
+        let mut keys = |key: &str, list: &[String]| {
+            errors.globs_of_any_case(&section.join(key), &format!("[postgres] {key}"), list)
+        };
+        let tenant_settings = keys("tenant_settings", &pg.effective_tenant_settings());
+        let user_settings = keys("user_settings", &pg.effective_user_settings());
+        // Compiled whole (so an error names the entry's own index); a `name()` entry matches
+        // no setting key, which are GUC names.
+        let break_glass_settings = keys("break_glass", &pg.break_glass);
         let mut set = |key: &str, list: &[String]| {
             errors.glob_set(&section.join(key), &format!("[postgres] {key}"), list)
         };
         PostgresOptions {
             tenant_columns: pg.effective_tenant_columns(),
-            audit_tables: pg.effective_audit_tables(),
+            audit_tables,
+            audit,
             audit_tables_given: pg.audit_tables.is_some(),
-            tenant_settings: pg.effective_tenant_settings(),
+            tenant_settings,
             tenant_functions: pg.effective_tenant_functions(),
             user_columns: pg.effective_user_columns(),
-            user_settings: pg.effective_user_settings(),
+            user_settings,
             user_functions: pg.effective_user_functions(),
             audit_hash_columns: pg.effective_audit_hash_columns(),
             audit_prev_hash_columns: pg.effective_audit_prev_hash_columns(),
@@ -578,7 +609,11 @@ impl PostgresOptions {
             include_tables: set("include_tables", &pg.include_tables),
             exclude_tables: set("exclude_tables", &pg.exclude_tables),
             global_tables: set("global_tables", &pg.global_tables),
-            break_glass: pg.break_glass.clone(),
+            break_glass_settings,
+            break_glass_functions: (pg.break_glass.iter())
+                .filter_map(|b| b.strip_suffix("()"))
+                .map(str::to_owned)
+                .collect(),
             single_tenant_users: pg.single_tenant_users,
             audit_chain: pg.audit_chain.clone(),
         }
@@ -798,26 +833,12 @@ fn sla_days(raw: &Settings, errors: &mut Errors) -> BTreeMap<Severity, u32> {
 fn postgres_targets(raw: &Settings, errors: &mut Errors) -> BTreeMap<String, PostgresOptions> {
     let pg = &raw.postgres;
     let section = at!["postgres"];
-    let lists: [(&str, &[String]); 2] = [
-        (
-            "audit_tables",
-            pg.audit_tables.as_deref().unwrap_or_default(),
-        ),
-        ("migrations", &pg.migrations),
-    ];
-    for (key, list) in lists {
-        errors.globs(&section.join(key), &format!("[postgres] {key}"), list);
-    }
-    // Matched without case by the policy vocabulary.
-    for (key, list) in [
-        ("tenant_settings", pg.tenant_settings.as_deref()),
-        ("user_settings", pg.user_settings.as_deref()),
-        ("break_glass", Some(pg.break_glass.as_slice())),
-    ] {
-        if let Some(list) = list {
-            errors.globs_any_case(&section.join(key), &format!("[postgres] {key}"), list);
-        }
-    }
+    // The section's other lists are compiled (and reported) by `PostgresOptions::of`.
+    errors.globs(
+        &section.join("migrations"),
+        "[postgres] migrations",
+        &pg.migrations,
+    );
     audit_chain(&pg.audit_chain, errors);
     let mut targets = BTreeMap::new();
     for (i, t) in raw.target.postgres.iter().enumerate() {
@@ -1087,6 +1108,34 @@ mod tests {
             "{errors:?}"
         );
         assert!(errors[2].message.contains("from 1 to 35"), "{errors:?}");
+    }
+
+    #[test]
+    fn postgres_matchers_are_compiled_once_and_refused_when_invalid() {
+        let r = resolve(&parse(
+            "[postgres]\naudit_tables = [\"ops.*\"]\nbreak_glass = [\"is_admin()\", \"App.Bypass_*\"]\n",
+        ))
+        .unwrap();
+        let pg = &r.postgres;
+        assert!(
+            pg.audit.matches("events", "ops.events") && !pg.audit.matches("events", "app.events")
+        );
+        assert!(
+            pg.break_glass_settings.is_match("app.bypass_rls"),
+            "without case"
+        );
+        assert_eq!(pg.break_glass_functions, ["is_admin"]);
+        let errors = resolve(&parse(
+            "[postgres]\naudit_tables = [\"a[\"]\nbreak_glass = [\"ok()\", \"b[\"]\n",
+        ))
+        .unwrap_err();
+        let at: Vec<String> = errors.iter().map(|e| e.at.to_string()).collect();
+        assert_eq!(
+            at,
+            ["postgres.audit_tables", "postgres.break_glass[1]"],
+            "{errors:?}"
+        );
+        assert!(errors[0].message.contains("`a[`"), "{errors:?}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod tenancy;
 
 use checks::facts::Collection;
 use checks::facts::pg::{Database, Origin};
-use checks::facts::pg_live::{AuditTables, LiveState};
+use checks::facts::pg_live::LiveState;
 use checks::resolve::{PostgresOptions, Resolved};
 use checks::settings::PostgresTarget;
 use futures_util::StreamExt;
@@ -220,7 +220,7 @@ async fn verify_chains(
             .iter()
             .any(|p| p.table == q && p.kind == "partition")
     };
-    let audit = AuditTables::new(&pg.audit_tables);
+    let audit = &pg.audit;
     let mut chains = Vec::new();
     for (oid, table) in &tables.by_oid {
         let qualified = table.qualified_name();

@@ -187,9 +187,8 @@ pub struct BrokenRow {
 /// Which tables are audit tables: one rule for the collector (whose hash chains it walks) and
 /// the checks (which tables they judge as audit tables). A pattern with a `.` matches
 /// `schema.name`, any other the bare table name (so `audit*` never matches every table of a
-/// schema named `audit…`); patterns come from `PostgresOptions::audit_tables` (unset:
-/// the defaults; an empty list: none). A pattern that does not compile matches nothing: the
-/// configuration is refused before that (`resolve`).
+/// schema named `audit…`). Compiled once, when the configuration resolves
+/// (`PostgresOptions::audit`, from `audit_tables`: unset, the defaults; an empty list, none).
 #[derive(Debug, Clone)]
 pub struct AuditTables {
     qualified: globset::GlobSet,
@@ -197,20 +196,30 @@ pub struct AuditTables {
 }
 
 impl AuditTables {
-    pub fn new(patterns: &[String]) -> AuditTables {
-        let set = |qualified: bool| {
+    /// No audit table.
+    pub fn none() -> AuditTables {
+        AuditTables {
+            qualified: globset::GlobSet::empty(),
+            bare: globset::GlobSet::empty(),
+        }
+    }
+
+    /// The matcher of `patterns`, or why one does not compile (naming it).
+    pub fn compile(patterns: &[String]) -> Result<AuditTables, String> {
+        let set = |qualified: bool| -> Result<globset::GlobSet, String> {
             let mut set = globset::GlobSetBuilder::new();
             for p in patterns.iter().filter(|p| p.contains('.') == qualified) {
-                if let Ok(glob) = globset::Glob::new(p) {
-                    set.add(glob);
-                }
+                set.add(
+                    globset::Glob::new(p).map_err(|e| format!("`{p}` is not a valid glob: {e}"))?,
+                );
             }
-            set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+            set.build()
+                .map_err(|e| format!("the globs do not compile: {e}"))
         };
-        AuditTables {
-            qualified: set(true),
-            bare: set(false),
-        }
+        Ok(AuditTables {
+            qualified: set(true)?,
+            bare: set(false)?,
+        })
     }
 
     pub fn matches(&self, name: &str, qualified: &str) -> bool {
@@ -224,17 +233,23 @@ mod tests {
 
     #[test]
     fn audit_table_matching() {
-        let defaults = AuditTables::new(&crate::resolve::PostgresOptions::default().audit_tables);
+        let new = |patterns: &[String]| AuditTables::compile(patterns).unwrap();
+        let defaults = crate::resolve::PostgresOptions::default().audit;
         assert!(defaults.matches("audit_events", "public.audit_events"));
         assert!(defaults.matches("billing_audit", "app.billing_audit"));
         assert!(!defaults.matches("orders", "public.orders"));
-        let qualified = AuditTables::new(&["app.events".to_owned()]);
+        let qualified = new(&["app.events".to_owned()]);
         assert!(qualified.matches("events", "app.events"));
         assert!(!qualified.matches("events", "public.events"));
         assert!(!qualified.matches("audit_events", "public.audit_events"));
-        assert!(!AuditTables::new(&[]).matches("audit_events", "public.audit_events"));
+        assert!(!new(&[]).matches("audit_events", "public.audit_events"));
+        assert!(
+            AuditTables::compile(&["a[".to_owned()])
+                .unwrap_err()
+                .contains("`a[`")
+        );
         // A bare pattern never matches through the schema's name.
-        let bare = AuditTables::new(&["audit*".to_owned()]);
+        let bare = new(&["audit*".to_owned()]);
         assert!(!bare.matches("orders", "audit_schema.orders"));
         assert!(bare.matches("audit_log", "app.audit_log"));
     }

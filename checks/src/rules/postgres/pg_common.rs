@@ -8,7 +8,6 @@ use std::fmt::Write;
 use serde_json::json;
 
 use crate::facts::pg::{Database, Grant, Origin, Policy, Role, Table, Unparsed};
-use crate::facts::pg_live::AuditTables;
 use crate::model::{Context, Findings, Location};
 use crate::resolve::PostgresOptions;
 
@@ -18,7 +17,6 @@ pub(crate) struct Scope<'a> {
     /// `[postgres]` with the live target's own keys applied (`Resolved::postgres_for`).
     pub options: &'a PostgresOptions,
     tenant_columns: Vec<String>,
-    audit: AuditTables,
     /// Tables that are tenant tables only through a foreign-key chain (`tenant_paths`): the
     /// first link of the shortest chain, by `schema.table`.
     paths: BTreeMap<String, PathStep>,
@@ -65,7 +63,6 @@ pub(crate) fn scopes<'a>(cx: &'a Context<'_>, out: &mut Findings) -> Vec<Scope<'
             runtime_roles_inferred,
             db,
             tenant_columns: options.tenant_columns.iter().map(|c| loose(c)).collect(),
-            audit: AuditTables::new(&options.audit_tables),
             paths: BTreeMap::new(),
             options,
         });
@@ -440,7 +437,7 @@ impl<'a> Scope<'a> {
     }
 
     pub fn is_audit_table(&self, t: &Table) -> bool {
-        self.audit.matches(&t.name, &t.qualified_name())
+        self.options.audit.matches(&t.name, &t.qualified_name())
     }
 
     pub fn audit_tables(&self) -> impl Iterator<Item = &Table> {

@@ -9,7 +9,6 @@
 //! `true`, `IS NOT NULL`, comparisons with constants, keys on undeclared settings, columns that
 //! are not the tenant's — is an open branch, quoted in the verdict.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
     JoinConstraint, JoinOperator, ObjectNamePart, Query, Select, SelectItem, SetExpr, SetOperator,
@@ -21,7 +20,7 @@ use sqlparser::tokenizer::Token;
 
 use super::pg_common::loose;
 use crate::parse::sql::depth;
-use crate::resolve::PostgresOptions;
+use crate::resolve::{Globs, PostgresOptions};
 
 /// What the session values and columns of a table's policies are, from `[postgres]`.
 pub(crate) struct Vocabulary {
@@ -29,11 +28,11 @@ pub(crate) struct Vocabulary {
     table: String,
     tenant_columns: Vec<String>,
     user_columns: Vec<String>,
-    tenant_settings: Keys,
-    user_settings: Keys,
+    tenant_settings: Globs,
+    user_settings: Globs,
     tenant_functions: Vec<String>,
     user_functions: Vec<String>,
-    break_glass: Keys,
+    break_glass: Globs,
     break_glass_functions: Vec<String>,
     /// Tenant paths: foreign-key columns whose parent is a tenant table.
     links: Vec<Link>,
@@ -106,37 +105,12 @@ impl Link {
     }
 }
 
-/// A list of globs (case-insensitive) and its text, for messages.
-struct Keys {
-    set: GlobSet,
-    listed: Vec<String>,
-}
-
-impl Keys {
-    fn new(patterns: &[String]) -> Keys {
-        let mut b = GlobSetBuilder::new();
-        for p in patterns {
-            // Invalid globs are a configuration problem reported before the scan.
-            if let Ok(g) = GlobBuilder::new(p).case_insensitive(true).build() {
-                b.add(g);
-            }
-        }
-        Keys {
-            set: b.build().unwrap_or_else(|_| GlobSet::empty()),
-            listed: patterns.to_vec(),
-        }
-    }
-
-    fn matches(&self, key: &str) -> bool {
-        self.set.is_match(key)
-    }
-
-    fn describe(&self) -> String {
-        if self.listed.is_empty() {
-            "none".to_owned()
-        } else {
-            self.listed.join(", ")
-        }
+/// A list of session-setting globs as written, for messages.
+fn describe(keys: &Globs) -> String {
+    if keys.is_empty() {
+        "none".to_owned()
+    } else {
+        keys.as_written().join(", ")
     }
 }
 
@@ -343,24 +317,16 @@ impl Vocabulary {
     /// the session values of `[postgres]`.
     pub fn new(table: &str, tenant_columns: &[String], settings: &PostgresOptions) -> Self {
         let loose_all = |v: &[String]| -> Vec<String> { v.iter().map(|c| loose(c)).collect() };
-        let (glass_functions, glass_keys): (Vec<String>, Vec<String>) = settings
-            .break_glass
-            .iter()
-            .cloned()
-            .partition(|b| b.ends_with("()"));
         Vocabulary {
             table: table.to_lowercase(),
             tenant_columns: tenant_columns.iter().map(|c| loose(c)).collect(),
             user_columns: loose_all(&settings.user_columns),
-            tenant_settings: Keys::new(&settings.tenant_settings),
-            user_settings: Keys::new(&settings.user_settings),
+            tenant_settings: settings.tenant_settings.clone(),
+            user_settings: settings.user_settings.clone(),
             tenant_functions: settings.tenant_functions.clone(),
             user_functions: settings.user_functions.clone(),
-            break_glass: Keys::new(&glass_keys),
-            break_glass_functions: glass_functions
-                .iter()
-                .map(|f| f.trim_end_matches("()").to_owned())
-                .collect(),
+            break_glass: settings.break_glass_settings.clone(),
+            break_glass_functions: settings.break_glass_functions.clone(),
             links: Vec::new(),
             user_scope: UserScope::Isolates(None),
         }
@@ -827,7 +793,7 @@ impl Vocabulary {
                 format!(
                     "keys the tenant column `{col}` on {source}, which carries the session's \
                      user, not its tenant ([postgres] tenant_settings: {})",
-                    self.tenant_settings.describe()
+                    describe(&self.tenant_settings)
                 ),
             ),
             SessionValue::Declared { .. } => open(
@@ -842,7 +808,7 @@ impl Vocabulary {
                 format!(
                     "keys `{col}` on the setting `{key}`, which is not a declared tenant \
                      setting ([postgres] tenant_settings: {})",
-                    self.tenant_settings.describe()
+                    describe(&self.tenant_settings)
                 ),
             ),
             SessionValue::UndeclaredFunction(name) => open(
@@ -1003,8 +969,8 @@ impl Vocabulary {
     }
 
     fn setting_value(&self, key: &str) -> SessionValue {
-        let tenant = self.tenant_settings.matches(key);
-        let user = self.user_settings.matches(key);
+        let tenant = self.tenant_settings.is_match(key);
+        let user = self.user_settings.is_match(key);
         if tenant || user {
             SessionValue::Declared {
                 tenant,
@@ -1129,7 +1095,7 @@ impl Vocabulary {
             return open(e, otherwise);
         }
         let accepted = switches.iter().all(|s| match s {
-            Switch::Setting(k) => self.break_glass.matches(k),
+            Switch::Setting(k) => self.break_glass.is_match(k),
             Switch::Function(f) => declared(&self.break_glass_functions, f),
         });
         let named = switches
