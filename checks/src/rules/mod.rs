@@ -35,7 +35,7 @@ pub(crate) fn unreadable_files(cx: &Context<'_>, kinds: &[FileKind], out: &mut F
 /// Every Kubernetes workload collected, from manifests and live clusters alike.
 pub(crate) fn workloads<'a>(
     cx: &Context<'a>,
-) -> impl Iterator<Item = &'a crate::facts::kube::Workload> {
+) -> impl Iterator<Item = &'a crate::facts::kube::Workload> + use<'a> {
     cx.facts.workloads()
 }
 
@@ -56,7 +56,7 @@ const TEST_DATA_DIRS: &[&str] = &[
 /// those under a test-data directory (`tests/manifests/`, `internal/…/testdata/`).
 pub(crate) fn deployed_workloads<'a>(
     cx: &Context<'a>,
-) -> impl Iterator<Item = &'a crate::facts::kube::Workload> {
+) -> impl Iterator<Item = &'a crate::facts::kube::Workload> + use<'a> {
     workloads(cx).filter(|w| match &w.location {
         Some(Location::File { path, .. }) => !is_test_data_path(path),
         _ => true,

@@ -1,9 +1,8 @@
 use serde_json::json;
 
+use super::judged_workloads;
 use crate::facts::kube::{Container, Workload};
-use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::rules::{deployed_workloads, kube_faults, unreadable_files};
 
 pub struct K8sNoPrivileged;
 
@@ -58,9 +57,7 @@ impl Check for K8sNoPrivileged {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        unreadable_files(cx, &[FileKind::Yaml], out);
-        kube_faults(cx, out);
-        for w in deployed_workloads(cx) {
+        for w in judged_workloads(cx, out) {
             let reasons = reasons(w);
             let evidence = json!({ "reasons": reasons });
             if reasons.is_empty() {

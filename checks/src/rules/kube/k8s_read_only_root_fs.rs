@@ -1,8 +1,7 @@
 use serde_json::json;
 
-use crate::facts::repo::FileKind;
+use super::{judge_containers, judged_workloads};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::rules::{deployed_workloads, kube_faults, unreadable_files};
 
 pub struct K8sReadOnlyRootFs;
 
@@ -43,33 +42,20 @@ impl Check for K8sReadOnlyRootFs {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        unreadable_files(cx, &[FileKind::Yaml], out);
-        kube_faults(cx, out);
-        for w in deployed_workloads(cx) {
-            let writable: Vec<_> = w
-                .containers
-                .iter()
+        for w in judged_workloads(cx, out) {
+            let writable: Vec<_> = (w.containers.iter())
                 .filter(|c| c.read_only_root_filesystem != Some(true))
                 .collect();
             let names: Vec<&str> = writable.iter().map(|c| c.name.as_str()).collect();
             let evidence = json!({ "writable_containers": names });
-            match writable.first() {
-                None => out.pass(
-                    w.subject(),
-                    w.location_or_uri(),
-                    "every container's root filesystem is read-only",
-                    evidence,
-                ),
-                Some(first) => out.fail(
-                    w.subject(),
-                    w.container_location(first),
-                    format!(
-                        "container(s) {} have a writable root filesystem",
-                        names.join(", ")
-                    ),
-                    evidence,
-                ),
-            }
+            judge_containers(
+                out,
+                w,
+                &writable,
+                "every container's root filesystem is read-only",
+                |names| format!("container(s) {names} have a writable root filesystem"),
+                evidence,
+            );
         }
     }
 }

@@ -1,9 +1,8 @@
 use serde_json::json;
 
+use super::{judge_containers, judged_workloads};
 use crate::facts::kube::{Container, Workload};
-use crate::facts::repo::FileKind;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::rules::{deployed_workloads, kube_faults, unreadable_files};
 
 pub struct K8sRunAsNonRoot;
 
@@ -45,9 +44,7 @@ impl Check for K8sRunAsNonRoot {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        unreadable_files(cx, &[FileKind::Yaml], out);
-        kube_faults(cx, out);
-        for w in deployed_workloads(cx) {
+        for w in judged_workloads(cx, out) {
             let offenders: Vec<&Container> =
                 w.containers.iter().filter(|c| !non_root(w, c)).collect();
             let evidence = json!({
@@ -56,26 +53,14 @@ impl Check for K8sRunAsNonRoot {
                     "name": c.name, "runAsNonRoot": c.run_as_non_root, "runAsUser": c.run_as_user
                 })).collect::<Vec<_>>(),
             });
-            match offenders.first() {
-                None => out.pass(
-                    w.subject(),
-                    w.location_or_uri(),
-                    "every container runs as non-root",
-                    evidence,
-                ),
-                Some(first) => {
-                    let names: Vec<&str> = offenders.iter().map(|c| c.name.as_str()).collect();
-                    out.fail(
-                        w.subject(),
-                        w.container_location(first),
-                        format!(
-                            "container(s) {} may run as root: set runAsNonRoot: true",
-                            names.join(", ")
-                        ),
-                        evidence,
-                    );
-                }
-            }
+            judge_containers(
+                out,
+                w,
+                &offenders,
+                "every container runs as non-root",
+                |names| format!("container(s) {names} may run as root: set runAsNonRoot: true"),
+                evidence,
+            );
         }
     }
 }
