@@ -79,6 +79,17 @@ fn documents(text: &str) -> Vec<(String, u32)> {
             }
             current.clear();
             start = n + 1;
+            // `--- {kind: Pod, …}`: the next document starts on the marker's line. The marker
+            // becomes spaces so that columns stay the file's.
+            if let Some(rest) = line.strip_prefix("--- ")
+                && !rest.trim_start().starts_with('#')
+                && !rest.trim().is_empty()
+            {
+                current.push_str("    ");
+                current.push_str(rest);
+                current.push('\n');
+                start = n;
+            }
         } else {
             current.push_str(line);
             current.push('\n');
@@ -462,6 +473,26 @@ spec:
         assert_eq!(c.env[2].source, EnvSource::Literal { secret_like: false });
         assert_eq!(ws[1].subject(), "default/CronJob/nightly");
         assert_eq!(ws[1].containers[0].image, "busybox:1.36");
+    }
+
+    #[test]
+    fn a_document_on_the_marker_line_is_read_not_dropped() {
+        let text = "apiVersion: v1\nkind: ConfigMap\n--- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a, image: 'x:1'}]}}\n--- # a comment\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: b, image: 'y:2'}]}\n";
+        let ws = parse("k8s/pods.yaml", text).unwrap();
+        let found: Vec<_> = ws.iter().map(|w| (w.subject(), w.location.clone())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "default/Pod/p".to_owned(),
+                    Some(Location::file_at("k8s/pods.yaml", 3, Some(22)))
+                ),
+                (
+                    "default/Pod/q".to_owned(),
+                    Some(Location::file_at("k8s/pods.yaml", 6, Some(1)))
+                ),
+            ]
+        );
     }
 
     #[test]
