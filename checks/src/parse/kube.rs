@@ -479,7 +479,10 @@ spec:
     fn a_document_on_the_marker_line_is_read_not_dropped() {
         let text = "apiVersion: v1\nkind: ConfigMap\n--- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a, image: 'x:1'}]}}\n--- # a comment\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: b, image: 'y:2'}]}\n";
         let ws = parse("k8s/pods.yaml", text).unwrap();
-        let found: Vec<_> = ws.iter().map(|w| (w.subject(), w.location.clone())).collect();
+        let found: Vec<_> = ws
+            .iter()
+            .map(|w| (w.subject(), w.location.clone()))
+            .collect();
         assert_eq!(
             found,
             [

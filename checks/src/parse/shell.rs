@@ -127,7 +127,7 @@ impl Command {
             };
             // `runuser -l app -c SCRIPT` runs a script, as `su` does: read by `shell_script`.
             let rest = &self.words[i..];
-            if base_name(word) == "runuser" && rest.iter().any(|w| w == "-c" || w == "--command") {
+            if base_name(word) == "runuser" && rest.iter().any(|w| is_command_option(w)) {
                 break;
             }
             let is_command = base_name(word) == "command";
@@ -242,10 +242,15 @@ fn is_shell(program: &str) -> bool {
 /// Where a shell invocation takes its script from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ScriptFrom {
-    /// The word at this index (`-c SCRIPT`).
-    Word(usize),
+    /// The word at `index`, after its first `skip` bytes (`-c SCRIPT`; `--command=SCRIPT`).
+    Word { index: usize, skip: usize },
     /// Standard input (`bash`, `sh -s ARGS`): a heredoc fed to it is the script.
     Stdin,
+}
+
+/// `su`'s and `runuser`'s option that gives the script: `-c`, `--command`, `--command=SCRIPT`.
+fn is_command_option(word: &str) -> bool {
+    word == "-c" || word == "--command" || word.starts_with("--command=")
 }
 
 /// Where `words` (a program's) take a script from; `None` when it is not a shell or runs a
@@ -253,9 +258,18 @@ enum ScriptFrom {
 fn shell_script(words: &[String]) -> Option<ScriptFrom> {
     let program = base_name(words.first()?);
     if program == "su" || program == "runuser" {
-        // `su app -c SCRIPT`, `runuser -l app -c SCRIPT`: the user comes anywhere.
-        let c = words.iter().position(|w| w == "-c" || w == "--command")?;
-        return (c + 1 < words.len()).then_some(ScriptFrom::Word(c + 1));
+        // `su app -c SCRIPT`, `runuser -l app --command=SCRIPT`: the user comes anywhere.
+        let c = words.iter().position(|w| is_command_option(w))?;
+        return match words[c].strip_prefix("--command=") {
+            Some(_) => Some(ScriptFrom::Word {
+                index: c,
+                skip: "--command=".len(),
+            }),
+            None => (c + 1 < words.len()).then_some(ScriptFrom::Word {
+                index: c + 1,
+                skip: 0,
+            }),
+        };
     }
     if !is_shell(program) {
         return None;
@@ -286,7 +300,7 @@ fn shell_script(words: &[String]) -> Option<ScriptFrom> {
     }
     let operand = i < words.len();
     match (with_c, with_s, operand) {
-        (true, _, true) => Some(ScriptFrom::Word(i)),
+        (true, _, true) => Some(ScriptFrom::Word { index: i, skip: 0 }),
         // `bash -s ARGS`, `sh` alone: the script comes from standard input.
         (false, true, _) | (false, false, false) => Some(ScriptFrom::Stdin),
         // `sh -c` without its operand; `bash script.sh`, a file.
@@ -865,12 +879,12 @@ impl<'s> Parser<'s> {
             }
         }
         let mut inner = script.and_then(|from| {
-            let ScriptFrom::Word(i) = from else {
+            let ScriptFrom::Word { index, skip } = from else {
                 return None;
             };
             let offset = command.words.len() - program.len();
-            let text = program.get(i)?.clone();
-            Some((text, done.word_lines.get(offset + i).copied()?))
+            let text = program.get(index)?.get(skip..)?.to_owned();
+            Some((text, done.word_lines.get(offset + index).copied()?))
         });
         if let (Some(PipedText::Words(text, line)), true, None) = (piped_in, runs_stdin, &inner) {
             inner = Some((text, line));
@@ -1439,6 +1453,14 @@ mod tests {
         assert_eq!(
             flat("runuser -l app -c 'npm install'"),
             ["runuser -l app -c npm install", "npm install"]
+        );
+        assert_eq!(
+            flat("su app --command='npm install'"),
+            ["su app --command=npm install", "npm install"]
+        );
+        assert_eq!(
+            flat("runuser -l app --command 'npm ci'"),
+            ["runuser -l app --command npm ci", "npm ci"]
         );
         // What is written to a file reaches no shell after the pipe.
         assert_eq!(
