@@ -24,6 +24,8 @@ use crate::settings::Settings;
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::Display, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Pass,
     /// The subject could not be read or the property could not be proven. Fails closed.
@@ -33,17 +35,7 @@ pub enum Status {
 
 impl Status {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Error => "error",
-            Status::Fail => "fail",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -62,6 +54,8 @@ impl fmt::Display for Status {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::Display, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     Info,
     Low,
@@ -80,19 +74,7 @@ impl Severity {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -297,6 +279,8 @@ impl From<Location> for Related {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Source {
     Repo,
     Postgres,
@@ -309,15 +293,7 @@ pub enum Source {
 
 impl Source {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Repo => "repo",
-            Source::Postgres => "postgres",
-            Source::Aws => "aws",
-            Source::Endpoint => "endpoint",
-            Source::Image => "image",
-            Source::Kube => "kube",
-            Source::Artifact => "artifact",
-        }
+        self.into()
     }
 }
 
@@ -832,5 +808,33 @@ mod tests {
                 Related::new(Location::tls("h:443"), "the live endpoint"),
             ]
         );
+    }
+
+    /// `as_str` (strum) says what serde writes, for every variant.
+    fn assert_names_are_serde_names<T>()
+    where
+        T: strum::VariantArray + Serialize + Copy + Into<&'static str>,
+    {
+        for v in T::VARIANTS {
+            let name: &'static str = (*v).into();
+            assert_eq!(serde_json::to_value(v).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn enum_names_are_their_serde_names() {
+        use strum::VariantArray as _;
+
+        use crate::settings::{ChainAlgorithm, ChainEncoding, ChainPayload, Isolation};
+        assert_names_are_serde_names::<Status>();
+        assert_names_are_serde_names::<Severity>();
+        assert_names_are_serde_names::<Source>();
+        assert_names_are_serde_names::<Isolation>();
+        assert_names_are_serde_names::<ChainAlgorithm>();
+        assert_names_are_serde_names::<ChainEncoding>();
+        assert_names_are_serde_names::<ChainPayload>();
+        assert_names_are_serde_names::<crate::facts::repo::Ecosystem>();
+        assert_eq!(Severity::Critical.to_string(), "critical");
+        assert_eq!(Status::Error.to_string(), "error");
     }
 }

@@ -244,6 +244,8 @@ pub struct PostgresSettings {
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum Isolation {
     #[default]
     Rls,
@@ -253,11 +255,7 @@ pub enum Isolation {
 
 impl Isolation {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Isolation::Rls => "rls",
-            Isolation::Database => "database",
-            Isolation::Schema => "schema",
-        }
+        self.into()
     }
 }
 
@@ -313,6 +311,8 @@ impl Default for AuditChainSettings {
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum ChainAlgorithm {
     #[default]
     Sha256,
@@ -324,6 +324,8 @@ pub enum ChainAlgorithm {
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum ChainEncoding {
     #[default]
     Hex,
@@ -334,6 +336,8 @@ pub enum ChainEncoding {
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ChainPayload {
     #[default]
     Json,
@@ -343,30 +347,19 @@ pub enum ChainPayload {
 
 impl ChainAlgorithm {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ChainAlgorithm::Sha256 => "sha256",
-            ChainAlgorithm::Sha384 => "sha384",
-            ChainAlgorithm::Sha512 => "sha512",
-        }
+        self.into()
     }
 }
 
 impl ChainEncoding {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ChainEncoding::Hex => "hex",
-            ChainEncoding::Base64 => "base64",
-        }
+        self.into()
     }
 }
 
 impl ChainPayload {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ChainPayload::Json => "json",
-            ChainPayload::JsonSorted => "json_sorted",
-            ChainPayload::Columns => "columns",
-        }
+        self.into()
     }
 }
 

@@ -35,6 +35,8 @@ pub const BASELINE_SCHEMA: &str = "vouch.baseline/v1";
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum BaselineState {
     /// Not a known problem: this is what a pull request added.
     New,
@@ -48,12 +50,7 @@ pub enum BaselineState {
 
 impl BaselineState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            BaselineState::New => "new",
-            BaselineState::Unchanged => "unchanged",
-            BaselineState::Updated => "updated",
-            BaselineState::Absent => "absent",
-        }
+        self.into()
     }
 
     /// `unchanged` and `updated` problems were already there: they do not gate a change.

@@ -153,6 +153,8 @@ pub struct Summary {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ControlStatus {
     Pass,
     Fail,
@@ -169,15 +171,7 @@ pub enum ControlStatus {
 
 impl ControlStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ControlStatus::Pass => "pass",
-            ControlStatus::Fail => "fail",
-            ControlStatus::Error => "error",
-            ControlStatus::NotTested => "not_tested",
-            ControlStatus::Manual => "manual",
-            ControlStatus::Attested => "attested",
-            ControlStatus::Planned => "planned",
-        }
+        self.into()
     }
 }
 
@@ -222,6 +216,8 @@ fn is_zero(n: &usize) -> bool {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum FindingStatus {
     Pass,
     Fail,
@@ -231,12 +227,7 @@ pub enum FindingStatus {
 
 impl FindingStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            FindingStatus::Pass => "pass",
-            FindingStatus::Fail => "fail",
-            FindingStatus::Error => "error",
-            FindingStatus::Waived => "waived",
-        }
+        self.into()
     }
 }
 
@@ -336,4 +327,24 @@ pub struct AttestationResult {
     pub date: String,
     pub expires: String,
     pub state: AttestationState,
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    use super::*;
+
+    #[test]
+    fn enum_names_are_their_serde_names() {
+        for v in ControlStatus::VARIANTS {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        for v in FindingStatus::VARIANTS {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        for v in crate::baseline::BaselineState::VARIANTS {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+    }
 }

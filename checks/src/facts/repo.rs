@@ -170,6 +170,8 @@ pub struct Unreadable {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum Ecosystem {
     Cargo,
     Npm,
@@ -191,27 +193,13 @@ pub enum Ecosystem {
     Swift,
     Docker,
     #[serde(rename = "github-actions")]
+    #[strum(serialize = "github-actions")]
     GithubActions,
 }
 
 impl Ecosystem {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Ecosystem::Cargo => "cargo",
-            Ecosystem::Npm => "npm",
-            Ecosystem::Python => "python",
-            Ecosystem::Go => "go",
-            Ecosystem::Ruby => "ruby",
-            Ecosystem::Composer => "composer",
-            Ecosystem::Pub => "pub",
-            Ecosystem::Mix => "mix",
-            Ecosystem::Nuget => "nuget",
-            Ecosystem::Gradle => "gradle",
-            Ecosystem::Maven => "maven",
-            Ecosystem::Swift => "swift",
-            Ecosystem::Docker => "docker",
-            Ecosystem::GithubActions => "github-actions",
-        }
+        self.into()
     }
 }
 
