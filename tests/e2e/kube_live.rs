@@ -3,7 +3,8 @@
 //! API with kubectl and an admin token (test setup may write; vouch only reads), then checks that
 //! the five workload checks judge the live objects, that faults (403 in one namespace, an
 //! unreachable server, a rejected token, an unknown context) are one-line `error` findings while
-//! the rest of the scan completes, and that no secret reaches the output.
+//! the rest of the scan completes, and that no secret reaches the output. The workload checks'
+//! `cluster-unreachable` and `list-forbidden` facts fixtures are cut from the faults scan.
 //!
 //! kube-apiserver is built once by `scripts/kube-apiserver` (which `scripts/test` runs); the path
 //! comes from `VOUCH_KUBE_APISERVER` or the cache. Without it (or etcd, kubectl, openssl) the test
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::vouch;
+use crate::live_fixtures::Fragment;
 
 const ADMIN_TOKEN: &str = "vouch-e2e-admin-token-Ld83kQ7";
 const VIEWER_TOKEN: &str = "vouch-e2e-viewer-token-p2Xw7Tn";
@@ -82,6 +84,8 @@ fn which(program: &str) -> Option<PathBuf> {
 pub(crate) struct KubeServer {
     dir: tempfile::TempDir,
     port: u16,
+    /// A port nobody listens on: the `gone` cluster's.
+    gone: u16,
     etcd: Child,
     apiserver: Option<Child>,
 }
@@ -107,6 +111,7 @@ impl KubeServer {
         );
         let mut server = KubeServer {
             port: free_port(),
+            gone: free_port(),
             etcd,
             apiserver: None,
             dir,
@@ -202,7 +207,7 @@ impl KubeServer {
     fn write_kubeconfig(&self) {
         let ca = self.dir.path().join("certs/apiserver.crt");
         let ca = ca.display();
-        let (port, gone) = (self.port, free_port());
+        let (port, gone) = (self.port, self.gone);
         let text = format!(
             "apiVersion: v1\nkind: Config\ncurrent-context: admin-ctx\nclusters:\n\
              - name: live\n  cluster: {{server: 'https://127.0.0.1:{port}', certificate-authority: '{ca}'}}\n\
@@ -752,6 +757,32 @@ fn assert_faults(scan: &Scan) {
     assert_eq!(scan.code, 1, "errors and failures gate the scan");
 }
 
+/// The workload checks' `error` fixtures, cut from what the real apiserver answered: a cluster
+/// nobody listens on (`gone`), and RBAC denying the viewer every list in `vault` while `shop`
+/// is read (one of its workloads kept, so the fixture also holds what was judged).
+fn assert_fixtures(server: &KubeServer, scan: &Scan) {
+    const TEST: &str = "kube_live::live_cluster_workloads_are_judged_and_faults_are_errors";
+    let dir = server.dir.path().display().to_string();
+    let fragment = |target: &str| {
+        Fragment::new(&scan.facts, "kube")
+            .target(target)
+            .items("/workloads", "name", &["hardened"])
+            .replace(dir.as_str(), "/tmp/vouch-kube")
+            .port_as(server.port, 6443)
+            .port_as(server.gone, 6444)
+    };
+    for check in [
+        "image-digest-pinned",
+        "k8s-no-privileged",
+        "k8s-read-only-root-fs",
+        "k8s-run-as-non-root",
+        "k8s-secrets-not-in-env",
+    ] {
+        fragment("gone").assert_fixture(TEST, &format!("{check}/error/cluster-unreachable"));
+        fragment("viewer").assert_fixture(TEST, &format!("{check}/error/list-forbidden"));
+    }
+}
+
 #[test]
 fn live_cluster_workloads_are_judged_and_faults_are_errors() {
     let Some((apiserver, etcd)) = programs() else {
@@ -768,6 +799,7 @@ fn live_cluster_workloads_are_judged_and_faults_are_errors() {
     let all = scan(&repo, &["--all-targets"]);
     assert_faults(&all);
     assert_no_secrets(&all);
+    assert_fixtures(&server, &all);
 
     // The saved facts re-judge offline to the same findings.
     let rejudged = vouch()

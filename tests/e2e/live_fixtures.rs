@@ -73,7 +73,7 @@ impl<'a> Fragment<'a> {
 
     /// Keeps, in the array at `pointer` of each record (`*` matches every element on the way),
     /// only the items whose `field` is one of `names`.
-    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "aws", feature = "kube")), allow(dead_code))]
     pub fn items(mut self, pointer: &'static str, field: &'static str, names: &[&str]) -> Self {
         self.items.push((
             pointer,
