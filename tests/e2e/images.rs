@@ -742,7 +742,8 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     // layers; shared by the tag and the digest reference), unsigned 2, foreign 4, replayed 3,
     // multi 4, garbled 3, spdx 4, broken 2 (the `.sig` answered 500, the `.att` 404); plus one
     // referrers lookup per digest (8: registry 2.8 answers 404 and oci-client reads the
-    // fallback tag, a second HTTP request counted with the lookup).
+    // fallback tag, a second HTTP request counted with the lookup), and, as none lists
+    // anything, the fallback tag read again to tell absent from refused (8).
     let collection = facts["collections"]
         .as_array()
         .unwrap()
@@ -750,7 +751,7 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         .find(|c| c["source"] == "image")
         .expect("an image collection");
     assert!(
-        collection["origin"].as_str().unwrap() == "11 image reference(s), 46 registry request(s)",
+        collection["origin"].as_str().unwrap() == "11 image reference(s), 54 registry request(s)",
         "{collection}"
     );
     assert_eq!(facts["images"].as_array().unwrap().len(), 11);
@@ -1160,4 +1161,112 @@ mod keyless {
         // here, so that is a fail (it was an `error` when attestations needed a key).
         assert_eq!(status(&report, "image-sbom-attested", &good), "fail");
     }
+}
+
+/// A registry that serves one image and refuses (403 DENIED, with an OCI error body) the
+/// referrers tag schema's tag: a tiny HTTP server, since docker-registry never answers 403.
+fn denying_registry() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_IMAGE_MEDIA_TYPE,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{:x}", Sha256::digest(b"{}")), "size": 2},
+        "layers": []
+    }))
+    .unwrap();
+    let digest = format!("sha256:{:x}", Sha256::digest(&manifest));
+    let server = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            if reader.read_line(&mut first).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let mut parts = first.split_whitespace();
+            let method = parts.next().unwrap_or_default().to_owned();
+            let path = parts.next().unwrap_or_default().to_owned();
+            if path == "/quit" {
+                return;
+            }
+            let envelope = |code: &str, message: &str| {
+                format!(r#"{{"errors":[{{"code":"{code}","message":"{message}"}}]}}"#).into_bytes()
+            };
+            let (status, kind, body, extra) = if path == "/v2/" {
+                ("200 OK", "application/json", b"{}".to_vec(), String::new())
+            } else if path.ends_with("/manifests/1")
+                || path.ends_with(&format!("/manifests/{digest}"))
+            {
+                (
+                    "200 OK",
+                    OCI_IMAGE_MEDIA_TYPE,
+                    manifest.clone(),
+                    format!("Docker-Content-Digest: {digest}\r\n"),
+                )
+            } else if path.contains("/manifests/sha256-")
+                && !path.ends_with(".sig")
+                && !path.ends_with(".att")
+            {
+                (
+                    "403 Forbidden",
+                    "application/json",
+                    envelope("DENIED", "requested access to the resource is denied"),
+                    String::new(),
+                )
+            } else {
+                (
+                    "404 Not Found",
+                    "application/json",
+                    envelope("MANIFEST_UNKNOWN", "manifest unknown"),
+                    String::new(),
+                )
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            if method != "HEAD" {
+                let _ = stream.write_all(&body);
+            }
+        }
+    });
+    (host, server)
+}
+
+#[test]
+fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
+    let (host, server) = denying_registry();
+    let reference = format!("{host}/shop/denied:1");
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
+         timeout_ms = 3000\n\n[[target.image]]\nname = \"denied\"\nref = \"{reference}\"\n"
+    );
+    let ws = Workspace::new(&[], &toml);
+    ws.write("release.pub", &Key::generate().public_pem);
+    let (report, _, _) = ws.scan(&["--target", "denied"]);
+    // The `.sig` and `.att` tags are absent (404), but the referrers were refused: what they
+    // would hold is unknown, so neither check may say "none attached".
+    for check in ["image-signed", "image-sbom-attested"] {
+        assert_eq!(status(&report, check, &reference), "error", "{check}");
+        let why = message(&report, check, &reference);
+        assert!(
+            why.contains("referrers: cannot read") && why.contains("access denied"),
+            "{check}: {why}"
+        );
+    }
+    let _ = TcpStream::connect(&host).and_then(|mut s| {
+        use std::io::Write;
+        s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
+    });
+    server.join().unwrap();
 }
