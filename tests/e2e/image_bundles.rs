@@ -12,7 +12,8 @@ use std::process::Command;
 use oci_client::secrets::RegistryAuth;
 use serde_json::{Value, json};
 
-use crate::images::{Pusher, Registry, Workspace, message, status};
+use crate::images::{Pusher, Registry, Workspace, free_port, message, status};
+use crate::live_fixtures::Fragment;
 
 const IDENTITY: &str = "https://github.com/acme/api/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -54,17 +55,37 @@ fn statement(
 }
 
 fn slsa_v1(builder: &str) -> Value {
+    slsa_v1_of(builder, "https://github.com/acme/api", "refs/heads/main")
+}
+
+/// SLSA v1 provenance of a GitHub workflow run of `repository` at `git_ref`.
+fn slsa_v1_of(builder: &str, repository: &str, git_ref: &str) -> Value {
     json!({
         "buildDefinition": {
             "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
             "externalParameters": {"workflow": {
-                "ref": "refs/heads/main",
-                "repository": "https://github.com/acme/api",
+                "ref": git_ref,
+                "repository": repository,
                 "path": ".github/workflows/release.yml"
             }},
-            "resolvedDependencies": [{"uri": "git+https://github.com/acme/api@refs/heads/main", "digest": {"gitCommit": "8f3c1d2e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"}}]
+            "resolvedDependencies": [{"uri": format!("git+{repository}@{git_ref}"), "digest": {"gitCommit": "8f3c1d2e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"}}]
         },
         "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": "https://github.com/acme/api/actions/runs/42/attempts/1"}}
+    })
+}
+
+/// SLSA v0.2 provenance as slsa-github-generator's container workflow writes it.
+fn slsa_v02(builder: &str) -> Value {
+    json!({
+        "builder": {"id": builder},
+        "buildType": "https://github.com/slsa-framework/slsa-github-generator/container@v1",
+        "invocation": {"configSource": {
+            "uri": "git+https://github.com/acme/api@refs/tags/v1.4.0",
+            "digest": {"sha1": "8f3c1d2e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"},
+            "entryPoint": ".github/workflows/release.yml"
+        }},
+        "metadata": {"buildInvocationID": "42-1", "completeness": {"parameters": true}},
+        "materials": [{"uri": "git+https://github.com/acme/api@refs/tags/v1.4.0", "digest": {"sha1": "8f3c1d2e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"}}]
     })
 }
 
@@ -113,6 +134,49 @@ fn plan(host: &str, digests: &[(&'static str, String)]) -> Vec<Planned> {
         "untrusted-builder-provenance",
         provenance,
         slsa_v1("https://ci.example.com/laptop-runner"),
+        json!({}),
+    );
+    // Provenance only: of the generator's v0.2 format, of a feature branch, of a fork.
+    add(
+        "bundled/provenance-v02",
+        "provenance-v02-provenance",
+        "https://slsa.dev/provenance/v0.2",
+        slsa_v02(BUILDER),
+        json!({}),
+    );
+    add(
+        "bundled/feature-branch",
+        "feature-branch-provenance",
+        provenance,
+        slsa_v1_of(
+            BUILDER,
+            "https://github.com/acme/api",
+            "refs/heads/try-something",
+        ),
+        json!({}),
+    );
+    add(
+        "bundled/fork",
+        "fork-provenance",
+        provenance,
+        slsa_v1_of(BUILDER, "https://github.com/mallory/api", "refs/heads/main"),
+        json!({}),
+    );
+    // Provenance signed by an identity that is not trusted; an SBOM and no provenance.
+    add(
+        "bundled/stranger",
+        "stranger-provenance",
+        provenance,
+        slsa_v1(BUILDER),
+        json!({"identity": "https://github.com/mallory/api/.github/workflows/x.yml@refs/heads/main"}),
+    );
+    add("bundled/v02", "v02-sbom", sbom, bom.clone(), json!({}));
+    // Attached, but its referrers tag will answer 500.
+    add(
+        "bundled/unreadable",
+        "unreadable-sig",
+        sign,
+        json!({}),
         json!({}),
     );
     let cases = [
@@ -223,16 +287,29 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         "bundled/set-only-v03",
         "bundled/proof-only",
         "bundled/keyed",
+        "bundled/provenance-v02",
+        "bundled/feature-branch",
+        "bundled/fork",
+        "bundled/unreadable",
     ];
     let digests: Vec<(&str, String)> = repos.iter().map(|r| (*r, pusher.image(r, "1"))).collect();
     let planned = plan(&host, &digests);
 
-    let toml = format!(
-        "[image]\nkeys = [\"bundles/release.pub\"]\ntrust_root = \"bundles/trust.pem\"\n\
-         insecure_registries = [\"{host}\"]\ntrusted_builders = [\"{BUILDER}\"]\n\n\
-         [[image.identities]]\nsubject = \"{IDENTITY}\"\nissuer = \"{ISSUER}\"\n\n\
-         [[image.source_repositories]]\nrepository = \"https://github.com/acme/api\"\n\
-         refs = [\"refs/heads/main\", \"refs/tags/v*\"]\n"
+    let down = format!("127.0.0.1:{}", free_port());
+    let config = |builders: &str, targets: &str| {
+        format!(
+            "[image]\nkeys = [\"bundles/release.pub\"]\ntrust_root = \"bundles/trust.pem\"\n\
+             insecure_registries = [\"{host}\", \"{down}\"]\n{builders}\n\
+             [[image.identities]]\nsubject = \"{IDENTITY}\"\nissuer = \"{ISSUER}\"\n\n\
+             [[image.source_repositories]]\nrepository = \"https://github.com/acme/api\"\n\
+             refs = [\"refs/heads/main\", \"refs/tags/v*\"]\n\n{targets}"
+        )
+    };
+    let trusted_builders = format!("trusted_builders = [\"{BUILDER}\"]\n");
+    let down_ref = format!("{down}/bundled/good:1");
+    let toml = config(
+        &trusted_builders,
+        &format!("[[target.image]]\nname = \"down\"\nref = \"{down_ref}\"\n"),
     );
     let deployments: Vec<(String, String)> = repos
         .iter()
@@ -267,6 +344,9 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
             manifests.push((p, path, digest));
         }
     }
+    // The referrers tag schema's index of this image answers 500 (a storage fault).
+    let unreadable = digest_of(&digests, "bundled/unreadable");
+    registry.break_tag("bundled/unreadable", &unreadable.replace(':', "-"));
     let (report, facts, _) = ws.scan(&["--all-targets"]);
     let image = |repo: &str| format!("{host}/{repo}:1");
     let check = |check: &str, repo: &str, want: &str| {
@@ -325,7 +405,7 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
     // The oracle: sigstore-python on every keyless bundle (it has no key-signed verification).
     let mut table = Vec::new();
     for (p, path, manifest) in &manifests {
-        if p.spec.get("key").is_some() {
+        if p.spec.get("key").is_some() || p.repo == "bundled/unreadable" {
             continue;
         }
         let name = p.spec["name"].as_str().unwrap().to_owned();
@@ -349,12 +429,119 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         "vouch vs sigstore-python: {table:#?}"
     );
     assert!(
-        table.iter().filter(|(_, a, b, _)| *a && *b).count() == 8,
+        table.iter().filter(|(_, a, b, _)| *a && *b).count() == 12,
         "{table:#?}"
     );
     assert!(
-        table.iter().filter(|(_, a, b, _)| !*a && !*b).count() == 6,
+        table.iter().filter(|(_, a, b, _)| !*a && !*b).count() == 7,
         "{table:#?}"
+    );
+
+    for (repo, want, reason) in [
+        ("bundled/provenance-v02", "pass", "refs/tags/v1.4.0"),
+        ("bundled/feature-branch", "fail", "refs/heads/try-something"),
+        ("bundled/fork", "fail", "mallory/api"),
+        ("bundled/stranger", "fail", "not a trusted identity"),
+        ("bundled/v02", "fail", ""),
+        ("bundled/v01", "fail", ""),
+        ("bundled/unreadable", "error", "referrers: cannot read"),
+    ] {
+        check("image-provenance", repo, want);
+        let why = message(&report, "image-provenance", &image(repo));
+        assert!(why.contains(reason), "{repo}: {why}");
+    }
+    assert_eq!(status(&report, "image-provenance", &down_ref), "error");
+
+    let test = "image_bundles::referrer_bundles_verify_offline_and_sigstore_python_agrees";
+    let port = |h: &str| h.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let fixture = |facts: &Value, reference: &str, field: &'static str, case: &str| {
+        Fragment::new(facts, "images")
+            .target(reference)
+            .port_as(port(&host), 5000)
+            .port_as(port(&down), 5999)
+            .fields(&[field])
+            .entry_digests()
+            .assert_fixture(test, case);
+    };
+    let at = "attestations";
+    for (reference, field, case) in [
+        (
+            image("bundled/good"),
+            "signatures",
+            "image-signed/pass/keyless-identity",
+        ),
+        (
+            image("bundled/good"),
+            at,
+            "image-sbom-attested/pass/keyless-bundle",
+        ),
+        (
+            image("bundled/good"),
+            at,
+            "image-provenance/pass/slsa-v1-with-sbom-beside",
+        ),
+        (
+            image("bundled/provenance-v02"),
+            at,
+            "image-provenance/pass/slsa-v02-github-generator",
+        ),
+        (
+            image("bundled/untrusted-builder"),
+            at,
+            "image-provenance/fail/untrusted-builder",
+        ),
+        (
+            image("bundled/feature-branch"),
+            at,
+            "image-provenance/fail/feature-branch",
+        ),
+        (
+            image("bundled/fork"),
+            at,
+            "image-provenance/fail/fork-source",
+        ),
+        (
+            image("bundled/v01"),
+            at,
+            "image-provenance/fail/none-attached",
+        ),
+        (image("bundled/v02"), at, "image-provenance/fail/sbom-only"),
+        (
+            image("bundled/stranger"),
+            at,
+            "image-provenance/fail/unverified-provenance",
+        ),
+        (
+            image("bundled/unreadable"),
+            at,
+            "image-provenance/error/referrers-unreadable",
+        ),
+        (
+            down_ref.clone(),
+            at,
+            "image-provenance/error/registry-unreachable",
+        ),
+    ] {
+        fixture(&facts, &reference, field, case);
+    }
+
+    // The same image judged with no trusted builder configured: its provenance cannot be
+    // judged, an error.
+    let good = image("bundled/good");
+    ws.write(
+        "vouch.toml",
+        &config(
+            "",
+            &format!("[[target.image]]\nname = \"good\"\nref = \"{good}\"\n"),
+        ),
+    );
+    let (report, facts, _) = ws.scan(&["--target", "good"]);
+    assert_eq!(status(&report, "image-provenance", &good), "error");
+    fixture(
+        &facts,
+        &good,
+        at,
+        "image-provenance/error/no-trusted-builder-configured",
     );
 }
 

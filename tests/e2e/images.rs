@@ -22,11 +22,12 @@ use sigstore::crypto::{SigStoreSigner, SigningScheme};
 use tempfile::TempDir;
 
 use crate::harness::vouch;
+use crate::live_fixtures::Fragment;
 
 /// A secret that only the docker config holds: it must never be printed.
 const DOCKER_SECRET: &str = "s3cr3t-docker-pass-7f3a";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -37,7 +38,7 @@ fn free_port() -> u16 {
 pub(crate) struct Registry {
     child: Child,
     pub(crate) host: String,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Drop for Registry {
@@ -73,13 +74,24 @@ impl Registry {
             .stderr(Stdio::null())
             .spawn()
             .expect("docker-registry runs (scripts/test installs it)");
-        let mut registry = Registry {
-            child,
-            host,
-            _dir: dir,
-        };
+        let mut registry = Registry { child, host, dir };
         registry.wait_ready(port);
         registry
+    }
+
+    /// Breaks the tag `repo:tag` in the registry's storage (its link names no digest): the
+    /// registry answers 500 for it, as for a storage fault, while the rest is served.
+    pub(crate) fn break_tag(&self, repo: &str, tag: &str) {
+        let link = self
+            .dir
+            .path()
+            .join("data/docker/registry/v2/repositories")
+            .join(repo)
+            .join("_manifests/tags")
+            .join(tag)
+            .join("current/link");
+        assert!(link.exists(), "{} exists", link.display());
+        std::fs::write(&link, "not a digest").unwrap();
     }
 
     fn wait_ready(&mut self, port: u16) {
@@ -247,10 +259,48 @@ impl Pusher {
             "dev.cosignproject.cosign/signature".to_owned(),
             signature.to_owned(),
         );
+        self.push_signature_layers(repo, digest, &[(payload.to_vec(), annotations)]);
+    }
+
+    /// One `.sig` manifest holding a layer per signature of `digest`, each key signing the
+    /// same simple-signing payload (as `cosign sign` run once per key appends a layer).
+    pub(crate) fn sign_by(&self, repo: &str, digest: &str, keys: &[&Key]) {
+        let payload = self.simple_signing(repo, digest);
+        let layers: Vec<(Vec<u8>, BTreeMap<String, String>)> = keys
+            .iter()
+            .map(|key| {
+                let annotations = BTreeMap::from([(
+                    "dev.cosignproject.cosign/signature".to_owned(),
+                    key.sign_b64(&payload),
+                )]);
+                (payload.clone(), annotations)
+            })
+            .collect();
+        self.push_signature_layers(repo, digest, &layers);
+    }
+
+    /// A `.sig` manifest with these (payload, annotations) layers.
+    fn push_signature_layers(
+        &self,
+        repo: &str,
+        digest: &str,
+        layers: &[(Vec<u8>, BTreeMap<String, String>)],
+    ) {
         let tag = format!("{}.sig", digest.replace(':', "-"));
         let reference = self.reference(repo, &tag);
         let config = b"{}".to_vec();
         let described = |data: &[u8]| format!("sha256:{:x}", Sha256::digest(data));
+        let described_layers: Vec<Value> = layers
+            .iter()
+            .map(|(payload, annotations)| {
+                json!({
+                    "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                    "digest": described(payload),
+                    "size": payload.len(),
+                    "annotations": annotations
+                })
+            })
+            .collect();
         let manifest = serde_json::to_vec(&json!({
             "schemaVersion": 2,
             "mediaType": OCI_IMAGE_MEDIA_TYPE,
@@ -259,12 +309,7 @@ impl Pusher {
                 "digest": described(&config),
                 "size": config.len()
             },
-            "layers": [{
-                "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
-                "digest": described(payload),
-                "size": payload.len(),
-                "annotations": annotations
-            }]
+            "layers": described_layers
         }))
         .unwrap();
         self.runtime.block_on(async {
@@ -275,10 +320,12 @@ impl Pusher {
                 .push_blob(&reference, config.clone(), &described(&config))
                 .await
                 .unwrap();
-            self.client
-                .push_blob(&reference, payload.to_vec(), &described(payload))
-                .await
-                .unwrap();
+            for (payload, _) in layers {
+                self.client
+                    .push_blob(&reference, payload.clone(), &described(payload))
+                    .await
+                    .unwrap();
+            }
             self.client
                 .push_manifest_raw(&reference, manifest, OCI_IMAGE_MEDIA_TYPE.parse().unwrap())
                 .await
@@ -288,14 +335,20 @@ impl Pusher {
 
     /// A DSSE-enveloped in-toto Statement with a CycloneDX predicate, under `.att`.
     fn attest_sbom(&self, repo: &str, digest: &str, key: &Key) {
+        let bom = json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []});
+        self.attest(repo, digest, key, "https://cyclonedx.org/bom", &bom);
+    }
+
+    /// A DSSE-enveloped in-toto Statement of `predicate_type`, under `.att`.
+    fn attest(&self, repo: &str, digest: &str, key: &Key, predicate_type: &str, predicate: &Value) {
         let statement = serde_json::to_vec(&json!({
             "_type": "https://in-toto.io/Statement/v0.1",
-            "predicateType": "https://cyclonedx.org/bom",
+            "predicateType": predicate_type,
             "subject": [{
                 "name": format!("{}/{repo}", self.host),
                 "digest": {"sha256": digest.trim_start_matches("sha256:")}
             }],
-            "predicate": {"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}
+            "predicate": predicate
         }))
         .unwrap();
         let payload_type = "application/vnd.in-toto+json";
@@ -312,10 +365,7 @@ impl Pusher {
             "signatures": [{"keyid": "", "sig": key.sign_b64(&pae)}]
         }))
         .unwrap();
-        let annotations = BTreeMap::from([(
-            "predicateType".to_owned(),
-            "https://cyclonedx.org/bom".to_owned(),
-        )]);
+        let annotations = BTreeMap::from([("predicateType".to_owned(), predicate_type.to_owned())]);
         let layer = ImageLayer::new(
             envelope,
             "application/vnd.dsse.envelope.v1+json".to_owned(),
@@ -512,7 +562,8 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let other = Key::generate();
 
     let signed = pusher.image("shop/signed", "1");
-    pusher.sign("shop/signed", &signed, &signed, &trusted);
+    // Signed by another key first, then by the trusted one: one signature verifies.
+    pusher.sign_by("shop/signed", &signed, &[&other, &trusted]);
     pusher.attest_sbom("shop/signed", &signed, &trusted);
     pusher.image("shop/unsigned", "1");
     let foreign = pusher.image("shop/foreign", "1");
@@ -528,6 +579,28 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     pusher.image("shop/multi", "amd64");
     let multi = pusher.index("shop/multi", "1", "amd64");
     pusher.sign("shop/multi", &multi, &multi, &trusted);
+    // Build provenance attested with the trusted key, and no SBOM beside it.
+    pusher.attest(
+        "shop/multi",
+        &multi,
+        &trusted,
+        "https://slsa.dev/provenance/v1",
+        &json!({"runDetails": {"builder": {"id": "https://ci.example.com/builder"}}}),
+    );
+    // An SPDX SBOM, as `cosign attest --type spdxjson` writes it.
+    let spdx = pusher.image("shop/spdx", "1");
+    pusher.sign("shop/spdx", &spdx, &spdx, &trusted);
+    pusher.attest(
+        "shop/spdx",
+        &spdx,
+        &trusted,
+        "https://spdx.dev/Document",
+        &json!({"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "shop/spdx", "packages": []}),
+    );
+    // A signature the registry cannot serve: its tag answers 500.
+    let broken = pusher.image("shop/broken", "1");
+    pusher.sign("shop/broken", &broken, &broken, &trusted);
+    registry.break_tag("shop/broken", &format!("{}.sig", broken.replace(':', "-")));
 
     let down = format!("127.0.0.1:{}", free_port());
     let toml = format!(
@@ -546,6 +619,8 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
             ("legacy", &format!("{host}/shop/garbled:1")),
             ("batch", &format!("{host}/shop/unsigned:1")),
             ("vendor", &format!("{host}/shop/foreign:1")),
+            ("inventory", &format!("{host}/shop/spdx:1")),
+            ("billing", &format!("{host}/shop/broken:1")),
         ],
         &toml,
     );
@@ -651,11 +726,24 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     let why = message(&report, "image-sbom-attested", &down_ref);
     assert!(why.contains("registry unreachable"), "{why}");
 
-    // One collection. Each of the 9 references is resolved once (9 manifest HEADs); each of the
-    // 6 distinct digests is verified once: signed 4 (2 manifests, 2 blobs; shared by the tag and
-    // the digest reference), unsigned 2, foreign 4, replayed 3, multi 3, garbled 3; plus one
-    // referrers lookup per digest (6: registry 2.8 answers 404 and oci-client reads the
-    // fallback tag, a second HTTP request counted with the lookup).
+    let spdx_ref = format!("{host}/shop/spdx:1");
+    assert_eq!(status(&report, "image-sbom-attested", &spdx_ref), "pass");
+    // Provenance alone is not an SBOM.
+    let why = message(&report, "image-sbom-attested", &multi_ref);
+    assert!(why.contains("https://slsa.dev/provenance/v1"), "{why}");
+    // The registry's 500 on the signature tag is an error, never "unsigned".
+    let broken_ref = format!("{host}/shop/broken:1");
+    assert_eq!(status(&report, "image-signed", &broken_ref), "error");
+    let why = message(&report, "image-signed", &broken_ref);
+    assert!(why.contains(".sig: cannot read"), "{why}");
+
+    // One collection. Each of the 11 references is resolved once (11 manifest HEADs); each of
+    // the 8 distinct digests is verified once: signed 5 (2 manifests, 3 blobs: two signature
+    // layers; shared by the tag and the digest reference), unsigned 2, foreign 4, replayed 3,
+    // multi 4, garbled 3, spdx 4, broken 2 (the `.sig` answered 500, the `.att` 404); plus one
+    // referrers lookup per digest (8: registry 2.8 answers 404 and oci-client reads the
+    // fallback tag, a second HTTP request counted with the lookup), and, as none lists
+    // anything, the fallback tag read again to tell absent from refused (8).
     let collection = facts["collections"]
         .as_array()
         .unwrap()
@@ -663,10 +751,95 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
         .find(|c| c["source"] == "image")
         .expect("an image collection");
     assert!(
-        collection["origin"].as_str().unwrap() == "9 image reference(s), 34 registry request(s)",
+        collection["origin"].as_str().unwrap() == "11 image reference(s), 54 registry request(s)",
         "{collection}"
     );
-    assert_eq!(facts["images"].as_array().unwrap().len(), 9);
+    assert_eq!(facts["images"].as_array().unwrap().len(), 11);
+
+    let test = "images::signatures_and_sbom_attestations_verify_only_against_the_trusted_key";
+    let port = |h: &str| h.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let fixture = |facts: &Value, reference: &str, field: &'static str, case: &str| {
+        Fragment::new(facts, "images")
+            .target(reference)
+            .port_as(port(&host), 5000)
+            .port_as(port(&down), 5999)
+            .fields(&[field])
+            .entry_digests()
+            .assert_fixture(test, case);
+    };
+    for (reference, field, case) in [
+        (&signed_ref, "signatures", "image-signed/pass/release-key"),
+        (&unsigned_ref, "signatures", "image-signed/fail/unsigned"),
+        (
+            &foreign_ref,
+            "signatures",
+            "image-signed/fail/untrusted-key",
+        ),
+        (
+            &down_ref,
+            "signatures",
+            "image-signed/error/registry-unreachable",
+        ),
+        (
+            &broken_ref,
+            "signatures",
+            "image-signed/error/signature-lookup-failed",
+        ),
+        (
+            &signed_ref,
+            "attestations",
+            "image-sbom-attested/pass/cyclonedx",
+        ),
+        (&spdx_ref, "attestations", "image-sbom-attested/pass/spdx"),
+        (
+            &unsigned_ref,
+            "attestations",
+            "image-sbom-attested/fail/none-attached",
+        ),
+        (
+            &multi_ref,
+            "attestations",
+            "image-sbom-attested/fail/provenance-only",
+        ),
+        (
+            &foreign_ref,
+            "attestations",
+            "image-sbom-attested/fail/untrusted-key",
+        ),
+        (
+            &absent_ref,
+            "attestations",
+            "image-sbom-attested/error/manifest-not-found",
+        ),
+    ] {
+        fixture(&facts, reference, field, case);
+    }
+
+    // The same registry judged by a configuration without keys: what was found cannot be
+    // verified, an error for both checks.
+    ws.write(
+        "vouch.toml",
+        &format!(
+            "[image]\ninsecure_registries = [\"{host}\"]\n\n\
+             [[target.image]]\nname = \"api\"\nref = \"{signed_ref}\"\n"
+        ),
+    );
+    let (report, facts, _) = ws.scan(&["--target", "api"]);
+    for check in ["image-signed", "image-sbom-attested"] {
+        assert_eq!(status(&report, check, &signed_ref), "error", "{check}");
+    }
+    fixture(
+        &facts,
+        &signed_ref,
+        "signatures",
+        "image-signed/error/no-key-configured",
+    );
+    fixture(
+        &facts,
+        &signed_ref,
+        "attestations",
+        "image-sbom-attested/error/no-key-configured",
+    );
 }
 
 #[test]
@@ -988,4 +1161,112 @@ mod keyless {
         // here, so that is a fail (it was an `error` when attestations needed a key).
         assert_eq!(status(&report, "image-sbom-attested", &good), "fail");
     }
+}
+
+/// A registry that serves one image and refuses (403 DENIED, with an OCI error body) the
+/// referrers tag schema's tag: a tiny HTTP server, since docker-registry never answers 403.
+fn denying_registry() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_IMAGE_MEDIA_TYPE,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{:x}", Sha256::digest(b"{}")), "size": 2},
+        "layers": []
+    }))
+    .unwrap();
+    let digest = format!("sha256:{:x}", Sha256::digest(&manifest));
+    let server = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            if reader.read_line(&mut first).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let mut parts = first.split_whitespace();
+            let method = parts.next().unwrap_or_default().to_owned();
+            let path = parts.next().unwrap_or_default().to_owned();
+            if path == "/quit" {
+                return;
+            }
+            let envelope = |code: &str, message: &str| {
+                format!(r#"{{"errors":[{{"code":"{code}","message":"{message}"}}]}}"#).into_bytes()
+            };
+            let (status, kind, body, extra) = if path == "/v2/" {
+                ("200 OK", "application/json", b"{}".to_vec(), String::new())
+            } else if path.ends_with("/manifests/1")
+                || path.ends_with(&format!("/manifests/{digest}"))
+            {
+                (
+                    "200 OK",
+                    OCI_IMAGE_MEDIA_TYPE,
+                    manifest.clone(),
+                    format!("Docker-Content-Digest: {digest}\r\n"),
+                )
+            } else if path.contains("/manifests/sha256-")
+                && !path.ends_with(".sig")
+                && !path.ends_with(".att")
+            {
+                (
+                    "403 Forbidden",
+                    "application/json",
+                    envelope("DENIED", "requested access to the resource is denied"),
+                    String::new(),
+                )
+            } else {
+                (
+                    "404 Not Found",
+                    "application/json",
+                    envelope("MANIFEST_UNKNOWN", "manifest unknown"),
+                    String::new(),
+                )
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            if method != "HEAD" {
+                let _ = stream.write_all(&body);
+            }
+        }
+    });
+    (host, server)
+}
+
+#[test]
+fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
+    let (host, server) = denying_registry();
+    let reference = format!("{host}/shop/denied:1");
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
+         timeout_ms = 3000\n\n[[target.image]]\nname = \"denied\"\nref = \"{reference}\"\n"
+    );
+    let ws = Workspace::new(&[], &toml);
+    ws.write("release.pub", &Key::generate().public_pem);
+    let (report, _, _) = ws.scan(&["--target", "denied"]);
+    // The `.sig` and `.att` tags are absent (404), but the referrers were refused: what they
+    // would hold is unknown, so neither check may say "none attached".
+    for check in ["image-signed", "image-sbom-attested"] {
+        assert_eq!(status(&report, check, &reference), "error", "{check}");
+        let why = message(&report, check, &reference);
+        assert!(
+            why.contains("referrers: cannot read") && why.contains("access denied"),
+            "{check}: {why}"
+        );
+    }
+    let _ = TcpStream::connect(&host).and_then(|mut s| {
+        use std::io::Write;
+        s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
+    });
+    server.join().unwrap();
 }

@@ -44,6 +44,9 @@ pub struct Fragment<'a> {
     uuids: bool,
     /// Random resource ids (`sg-0386ffffe3389ce68`) by prefix, made stable the same way.
     ids: Vec<&'static str>,
+    /// Replace the digests of the signature and attestation entries (manifests and layers
+    /// holding a fresh signature) by stable ones, numbered in order of appearance.
+    entry_digests: bool,
 }
 
 impl<'a> Fragment<'a> {
@@ -60,7 +63,18 @@ impl<'a> Fragment<'a> {
             noise: Vec::new(),
             uuids: false,
             ids: Vec::new(),
+            entry_digests: false,
         }
+    }
+
+    /// Every digest of a signature or attestation entry (`signatures`/`attestations`
+    /// `entries[].digest` of an image: a manifest or layer holding a signature made in this
+    /// run) becomes `sha256:` and a number padded to 64 digits, by order of first appearance,
+    /// wherever it is written. The image digests, of content the test pushes, stay.
+    #[cfg_attr(not(feature = "image"), allow(dead_code))]
+    pub fn entry_digests(mut self) -> Self {
+        self.entry_digests = true;
+        self
     }
 
     /// Every `<prefix>-<hex>` resource id (an emulator's random `sg-…`, `vpc-…`) becomes
@@ -107,6 +121,7 @@ impl<'a> Fragment<'a> {
     }
 
     /// Sets a field of each record to a stable value.
+    #[cfg_attr(not(feature = "endpoint"), allow(dead_code))]
     pub fn set(mut self, field: &'static str, value: impl Into<Value>) -> Self {
         self.set.push((field, value.into()));
         self
@@ -139,13 +154,20 @@ impl<'a> Fragment<'a> {
         self
     }
 
-    /// A record (or a configured target) is kept by its `name`, or its `url` when it has none.
+    /// A record (or a configured target) is kept by its `name`, or its `url` when it has none
+    /// (an image record by its `reference`, an image target by its `ref`).
     fn keeps(&self, record: &Value) -> bool {
         let id = record["name"]
             .as_str()
             .or_else(|| record["url"].as_str())
-            .or_else(|| record["target"].as_str());
-        self.names.is_empty() || id.is_some_and(|n| self.names.iter().any(|k| k == n))
+            .or_else(|| record["target"].as_str())
+            .or_else(|| record["reference"].as_str());
+        let image_ref = record["ref"].as_str();
+        self.names.is_empty()
+            || [id, image_ref]
+                .into_iter()
+                .flatten()
+                .any(|n| self.names.iter().any(|k| k == n))
     }
 
     /// The record with only the kept fields, and the stable values set.
@@ -163,7 +185,14 @@ impl<'a> Fragment<'a> {
                 "account_id",
                 "partition",
             ];
-            map.retain(|k, _| IDENTITY.contains(&k.as_str()) || fields.contains(&k.as_str()));
+            // An image is the reference, who uses it, and the digest it resolved to.
+            const IMAGE: [&str; 4] = ["reference", "used_by", "digest", "uri"];
+            let image = self.field == "images";
+            map.retain(|k, _| {
+                IDENTITY.contains(&k.as_str())
+                    || (image && IMAGE.contains(&k.as_str()))
+                    || fields.contains(&k.as_str())
+            });
         }
         for (pointer, field, names) in &self.items {
             let segments: Vec<&str> = pointer.split('/').skip(1).collect();
@@ -217,6 +246,26 @@ impl<'a> Fragment<'a> {
         }
         for prefix in &self.ids {
             stable_ids(&mut value, prefix, &mut Vec::new());
+        }
+        if self.entry_digests {
+            let mut seen = Vec::new();
+            for record in value[self.field].as_array().into_iter().flatten() {
+                for kind in ["signatures", "attestations"] {
+                    for entry in record[kind]["entries"].as_array().into_iter().flatten() {
+                        if let Some(d) = entry["digest"].as_str()
+                            && !seen.iter().any(|s| s == d)
+                        {
+                            seen.push(d.to_owned());
+                        }
+                    }
+                }
+            }
+            let stable: Vec<(String, String)> = seen
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| (d, format!("sha256:{:064}", i + 1)))
+                .collect();
+            normalise(&mut value, &stable, &[]);
         }
         // What is cut must still be what was collected: the fragment re-reads as the same
         // settings and records (a pruned default is the default again).

@@ -8,7 +8,9 @@ use std::time::Duration;
 use checks::settings::ImageSettings;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
-use oci_client::manifest::{ImageIndexEntry, OciDescriptor, OciImageManifest, OciManifest};
+use oci_client::manifest::{
+    ImageIndexEntry, OCI_IMAGE_INDEX_MEDIA_TYPE, OciDescriptor, OciImageManifest, OciManifest,
+};
 use oci_client::{Client, Reference};
 
 use super::docker_config::Credentials;
@@ -109,11 +111,43 @@ impl Registry {
     /// one operation; with the fallback it is two HTTP requests.
     pub async fn referrers(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
         self.count();
-        self.client
+        let found = self
+            .client
             .pull_referrers(image, None)
             .await
             .map(|index| index.manifests)
-            .map_err(|e| self.failure(image, &e))
+            .map_err(|e| self.failure(image, &e))?;
+        if found.is_empty() {
+            self.no_referrers_tag(image).await?;
+        }
+        Ok(found)
+    }
+
+    /// An empty answer from `pull_referrers` is "none attached" only when the fallback tag is
+    /// absent: oci-client 0.18 also reads a refused tag (any 4xx with an OCI error body: 403
+    /// DENIED, 429 TOOMANYREQUESTS) as "no referrers", which would turn an unreadable registry
+    /// into a missing signature. The tag is asked for again; only "not found" or an index
+    /// (listing nothing) is none.
+    async fn no_referrers_tag(&self, image: &Reference) -> Result<(), String> {
+        let Some(digest) = image.digest() else {
+            return Ok(());
+        };
+        let tag = Reference::with_tag(
+            image.registry().to_owned(),
+            image.repository().to_owned(),
+            digest.replace(':', "-"),
+        );
+        self.count();
+        let auth = self.credentials.for_registry(&tag);
+        match self
+            .client
+            .pull_manifest_raw(&tag, &auth, &[OCI_IMAGE_INDEX_MEDIA_TYPE])
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(self.failure(&tag, &e)),
+        }
     }
 
     /// One layer's bytes (the registry's digest is checked by oci-client).
