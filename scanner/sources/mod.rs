@@ -46,6 +46,18 @@ pub(crate) fn cause_chain(err: &dyn std::error::Error) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `text` cut to `max` characters, saying how much was left out: a remote service's answer
+/// (a registry's error body) quoted in a finding stays one readable line.
+pub(crate) fn clipped(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((at, _)) => {
+            let left = text[at..].chars().count();
+            format!("{}… ({left} more characters)", &text[..at])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt;
@@ -64,6 +76,15 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             self.1.as_deref().map(|l| l as _)
         }
+    }
+
+    #[test]
+    fn clipped_keeps_short_text_and_says_what_it_cut() {
+        assert_eq!(super::clipped("short".to_owned(), 10), "short");
+        assert_eq!(
+            super::clipped("é".repeat(12), 10),
+            format!("{}… (2 more characters)", "é".repeat(10))
+        );
     }
 
     #[test]

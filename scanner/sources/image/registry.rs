@@ -200,8 +200,12 @@ fn is_not_found(error: &OciDistributionError) -> bool {
 }
 
 /// One line: what went wrong, in the terms an operator acts on.
+/// The most of a registry's answer a finding quotes: its error bodies are the registry's to
+/// choose (a 5xx can carry a whole HTML page).
+const MAX_REGISTRY_TEXT: usize = 300;
+
 fn describe(error: &OciDistributionError) -> String {
-    match error {
+    let text = match error {
         _ if is_not_found(error) => "manifest not found".to_owned(),
         OciDistributionError::AuthenticationFailure(_)
         | OciDistributionError::UnauthorizedError { .. } => {
@@ -223,5 +227,6 @@ fn describe(error: &OciDistributionError) -> String {
             format!("registry unreachable: {}", cause_chain(e))
         }
         other => cause_chain(other),
-    }
+    };
+    crate::sources::clipped(text, MAX_REGISTRY_TEXT)
 }
