@@ -823,8 +823,6 @@ mod tests {
 
     #[test]
     fn enum_names_are_their_serde_names() {
-        use strum::VariantArray as _;
-
         use crate::settings::{ChainAlgorithm, ChainEncoding, ChainPayload, Isolation};
         assert_names_are_serde_names::<Status>();
         assert_names_are_serde_names::<Severity>();

@@ -4,8 +4,9 @@
 //! is about ([`ConfigError::at`]) so that the loader can print the file and line.
 //!
 //! Resolution is the one place where globs are compiled, dates parsed, closed sets of strings
-//! turned into enums and defaults applied. A section whose consumers still read the raw
-//! [`Settings`] is validated here all the same, so nothing that resolves can surprise them.
+//! turned into enums and defaults applied. What is left raw is already its effective form (the
+//! `[report]` strings, `[waivers] inline`, the targets' own fields), validated here all the
+//! same, so nothing that resolves can surprise a consumer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -19,8 +20,9 @@ use crate::facts::pg::{Database, Origin};
 use crate::facts::pg_live::AuditTables;
 use crate::model::Severity;
 use crate::settings::{
-    ArtifactTarget, AuditChainSettings, AwsSettings, ChainPayload, Isolation, PostgresSettings,
-    S3Encryption, Settings, TLS_VERSIONS, TenantTarget,
+    ArtifactSettings, ArtifactTarget, AuditChainSettings, AwsSettings, ChainPayload, ImageIdentity,
+    ImageSettings, Isolation, PostgresSettings, S3Encryption, Settings, SourceRepository,
+    TLS_VERSIONS, TenantTarget,
 };
 
 /// One step of a key path: a table key or an index into an array (of tables).
@@ -116,6 +118,27 @@ impl Errors {
             texts: list.into(),
             set: Arc::new(set.unwrap_or_else(GlobSet::empty)),
         }
+    }
+
+    /// A section's `concurrency` and `timeout_ms`, both above 0 (else `message` at the key in
+    /// error, and 1 in its place).
+    fn limits(
+        &mut self,
+        section: &str,
+        concurrency: usize,
+        timeout_ms: u64,
+        message: &str,
+    ) -> (NonZeroUsize, Duration) {
+        let nonzero = NonZeroUsize::new(concurrency);
+        if nonzero.is_none() {
+            self.push(at![section, "concurrency"], message);
+        } else if timeout_ms == 0 {
+            self.push(at![section, "timeout_ms"], message);
+        }
+        (
+            nonzero.unwrap_or(NonZeroUsize::MIN),
+            Duration::from_millis(timeout_ms.max(1)),
+        )
     }
 
     /// [`Globs`] of `list`; when in error (reported, so resolution fails), matching nothing.
@@ -286,6 +309,9 @@ pub struct Resolved {
     pub tenant_targets: Vec<TenantTarget>,
     pub aws: AwsOptions,
     pub docker: DockerOptions,
+    /// `[image]`: how registries are read, and the trust of images and release artifacts.
+    pub image: ImageOptions,
+    pub artifact: ArtifactOptions,
 }
 
 impl Resolved {
@@ -509,6 +535,228 @@ impl AwsOptions {
     }
 }
 
+/// `[image]`, resolved. Its trust (keys, keyless identities, builders, sources) is also the
+/// trust of release artifacts: one release pipeline, one policy.
+#[derive(Debug, Clone)]
+pub struct ImageOptions {
+    /// Cosign public key files (PKIX PEM).
+    pub keys: Vec<String>,
+    pub identities: Vec<Identity>,
+    pub trust_root: Option<String>,
+    pub insecure_registries: Vec<String>,
+    pub ca_file: Option<String>,
+    pub docker_config: Option<String>,
+    pub workload_images: bool,
+    pub dockerfile_images: bool,
+    pub concurrency: NonZeroUsize,
+    /// Per registry request.
+    pub timeout: Duration,
+    pub trusted_builders: Vec<Prefixed>,
+    pub source_repositories: Vec<SourceRule>,
+}
+
+impl ImageOptions {
+    /// Some key or keyless identity is trusted: without one nothing can verify (fail closed).
+    pub fn has_trust(&self) -> bool {
+        !self.keys.is_empty() || !self.identities.is_empty()
+    }
+
+    /// Provenance can be judged: a trusted signer, trusted builders and source repositories.
+    pub fn provenance_trust_configured(&self) -> bool {
+        self.has_trust()
+            && !self.trusted_builders.is_empty()
+            && !self.source_repositories.is_empty()
+    }
+
+    fn of(image: &ImageSettings, errors: &mut Errors) -> ImageOptions {
+        let identities = (image.identities.iter().enumerate())
+            .filter_map(|(i, id)| Identity::of(id, at!["image", "identities", i], i + 1, errors))
+            .collect();
+        if !image.identities.is_empty() && image.trust_root.is_none() {
+            errors.push(
+                at!["image", "identities"],
+                "[image] identities need a `trust_root` file",
+            );
+        }
+        let (concurrency, timeout) = errors.limits(
+            "image",
+            image.concurrency,
+            image.timeout_ms,
+            "[image] concurrency and timeout_ms must be above 0",
+        );
+        ImageOptions {
+            keys: image.keys.clone(),
+            identities,
+            trust_root: image.trust_root.clone(),
+            insecure_registries: image.insecure_registries.clone(),
+            ca_file: image.ca_file.clone(),
+            docker_config: image.docker_config.clone(),
+            workload_images: image.workload_images,
+            dockerfile_images: image.dockerfile_images,
+            concurrency,
+            timeout,
+            trusted_builders: image
+                .trusted_builders
+                .iter()
+                .map(|b| Prefixed(b.clone()))
+                .collect(),
+            source_repositories: (image.source_repositories.iter())
+                .map(SourceRule::of)
+                .collect(),
+        }
+    }
+}
+
+impl Default for ImageOptions {
+    /// The options of an empty `[image]` section (which always resolves).
+    fn default() -> Self {
+        ImageOptions::of(&ImageSettings::default(), &mut Errors::default())
+    }
+}
+
+/// A keyless signer trusted (`[[image.identities]]`): its certificate's subject alternative
+/// name, exactly or by an anchored regular expression, and its OIDC issuer.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub subject: Subject,
+    pub issuer: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Exact(String),
+    /// `subject_regexp`, anchored: it must match the whole name.
+    Pattern(regex::Regex),
+}
+
+impl Identity {
+    pub fn matches(&self, subject: &str, issuer: &str) -> bool {
+        issuer == self.issuer
+            && match &self.subject {
+                Subject::Exact(s) => s == subject,
+                Subject::Pattern(p) => p.is_match(subject),
+            }
+    }
+
+    fn of(id: &ImageIdentity, at: KeyPath, n: usize, errors: &mut Errors) -> Option<Identity> {
+        if id.subject.is_empty() == id.subject_regexp.is_empty() || id.issuer.is_empty() {
+            errors.push(
+                at,
+                format!("[[image.identities]] #{n} needs `issuer` and one of `subject`, `subject_regexp`"),
+            );
+            return None;
+        }
+        let subject = if id.subject_regexp.is_empty() {
+            Subject::Exact(id.subject.clone())
+        } else {
+            let anchored = format!("^(?:{})$", id.subject_regexp);
+            match regex::Regex::new(&anchored) {
+                Ok(pattern) => Subject::Pattern(pattern),
+                Err(e) => {
+                    errors.push(
+                        at.join("subject_regexp"),
+                        format!(
+                            "[[image.identities]] #{n} subject_regexp {:?}: {e}",
+                            id.subject_regexp
+                        ),
+                    );
+                    return None;
+                }
+            }
+        };
+        Some(Identity {
+            subject,
+            issuer: id.issuer.clone(),
+        })
+    }
+}
+
+/// Text matched exactly, or by prefix when written with a trailing `*`
+/// (`…generator_container_slsa3.yml@refs/tags/v*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefixed(String);
+
+impl Prefixed {
+    pub fn matches(&self, value: &str) -> bool {
+        match self.0.strip_suffix('*') {
+            Some(prefix) => value.starts_with(prefix),
+            None => self.0 == value,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `[[image.source_repositories]]`, resolved: the repository in its compared form and the refs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRule {
+    /// Without `git+`, the scheme, a trailing `/` or `.git`, lower case.
+    pub repository: String,
+    /// Empty: any ref.
+    pub refs: Vec<Prefixed>,
+}
+
+impl SourceRule {
+    fn of(source: &SourceRepository) -> SourceRule {
+        SourceRule {
+            repository: normalise_repository(&source.repository),
+            refs: source.refs.iter().map(|r| Prefixed(r.clone())).collect(),
+        }
+    }
+
+    /// Whether a build from `repository` at `git_ref` is allowed.
+    pub fn matches(&self, repository: &str, git_ref: &str) -> bool {
+        !repository.is_empty()
+            && normalise_repository(repository) == self.repository
+            && (self.refs.is_empty() || self.refs.iter().any(|r| r.matches(git_ref)))
+    }
+}
+
+/// `git+https://GitHub.com/acme/api.git/` → `github.com/acme/api`.
+fn normalise_repository(repository: &str) -> String {
+    let text = repository.trim().trim_start_matches("git+");
+    let text = text.split_once("://").map_or(text, |(_, rest)| rest);
+    let text = text.trim_end_matches('/');
+    let text = text.strip_suffix(".git").unwrap_or(text);
+    text.to_ascii_lowercase()
+}
+
+/// `[artifact]`, resolved.
+#[derive(Debug, Clone)]
+pub struct ArtifactOptions {
+    /// The largest artifact read, in bytes (above 0).
+    pub max_bytes: u64,
+    /// Per download, redirects included.
+    pub timeout: Duration,
+    pub concurrency: NonZeroUsize,
+    pub ca_file: Option<String>,
+}
+
+impl ArtifactOptions {
+    fn of(a: &ArtifactSettings, errors: &mut Errors) -> ArtifactOptions {
+        let message = "[artifact] concurrency, timeout_ms and max_bytes must be above 0";
+        let (concurrency, timeout) =
+            errors.limits("artifact", a.concurrency, a.timeout_ms, message);
+        if a.max_bytes == 0 {
+            errors.push(at!["artifact", "max_bytes"], message);
+        }
+        ArtifactOptions {
+            max_bytes: a.max_bytes.max(1),
+            timeout,
+            concurrency,
+            ca_file: a.ca_file.clone(),
+        }
+    }
+}
+
+impl Default for ArtifactOptions {
+    fn default() -> Self {
+        ArtifactOptions::of(&ArtifactSettings::default(), &mut Errors::default())
+    }
+}
+
 /// `[docker]`, resolved: its globs compiled once.
 #[derive(Debug, Clone)]
 pub struct DockerOptions {
@@ -661,6 +909,8 @@ pub fn resolve(raw: &Settings) -> Result<Resolved, Vec<ConfigError>> {
         postgres_targets: postgres_targets(raw, &mut errors),
         tenant_targets: tenant_targets(raw),
         aws: AwsOptions::of(&raw.aws, &mut errors),
+        image: ImageOptions::of(&raw.image, &mut errors),
+        artifact: ArtifactOptions::of(&raw.artifact, &mut errors),
         docker: DockerOptions {
             minimal_bases: errors.globs_of(
                 &at!["docker", "minimal_bases"],
@@ -975,49 +1225,6 @@ fn validate_rest(raw: &Settings, errors: &mut Errors) {
         }
     }
     artifacts(&raw.target.artifact, errors);
-    let a = &raw.artifact;
-    if let Some(key) = [
-        ("concurrency", a.concurrency == 0),
-        ("timeout_ms", a.timeout_ms == 0),
-        ("max_bytes", a.max_bytes == 0),
-    ]
-    .into_iter()
-    .find_map(|(key, zero)| zero.then_some(key))
-    {
-        errors.push(
-            at!["artifact", key],
-            "[artifact] concurrency, timeout_ms and max_bytes must be above 0",
-        );
-    }
-    for (i, id) in raw.image.identities.iter().enumerate() {
-        if id.subject.is_empty() == id.subject_regexp.is_empty() || id.issuer.is_empty() {
-            errors.push(
-                at!["image", "identities", i],
-                format!(
-                    "[[image.identities]] #{} needs `issuer` and one of `subject`, `subject_regexp`",
-                    i + 1
-                ),
-            );
-        }
-    }
-    if !raw.image.identities.is_empty() && raw.image.trust_root.is_none() {
-        errors.push(
-            at!["image", "identities"],
-            "[image] identities need a `trust_root` file",
-        );
-    }
-    let image = &raw.image;
-    if image.concurrency == 0 || image.timeout_ms == 0 {
-        let key = if image.concurrency == 0 {
-            "concurrency"
-        } else {
-            "timeout_ms"
-        };
-        errors.push(
-            at!["image", key],
-            "[image] concurrency and timeout_ms must be above 0",
-        );
-    }
 }
 
 fn artifacts(targets: &[ArtifactTarget], errors: &mut Errors) {
@@ -1136,6 +1343,46 @@ mod tests {
             "{errors:?}"
         );
         assert!(errors[0].message.contains("`a[`"), "{errors:?}");
+    }
+
+    #[test]
+    fn builder_patterns_match_a_prefix_only_with_a_star() {
+        let star = Prefixed("https://b/x@refs/tags/v*".to_owned());
+        assert!(star.matches("https://b/x@refs/tags/v2"));
+        let exact = Prefixed("https://b/x".to_owned());
+        assert!(!exact.matches("https://b/x@refs/tags/v2") && exact.matches("https://b/x"));
+    }
+
+    #[test]
+    fn image_identities_are_compiled_and_their_errors_keyed() {
+        let r = resolve(&parse(
+            "[image]\ntrust_root = \"root.pem\"\nconcurrency = 2\n[[image.identities]]\n\
+             subject_regexp = \"https://github.com/acme/.*\"\nissuer = \"https://iss\"\n",
+        ))
+        .unwrap();
+        let id = &r.image.identities[0];
+        assert!(id.matches("https://github.com/acme/api", "https://iss"));
+        assert!(!id.matches("https://github.com/acme/api", "https://other"));
+        assert!(
+            !id.matches("x https://github.com/acme/api", "https://iss"),
+            "anchored"
+        );
+        assert_eq!(r.image.concurrency.get(), 2);
+        let errors = resolve(&parse(
+            "[image]\ntrust_root = \"r.pem\"\ntimeout_ms = 0\n[[image.identities]]\n\
+             subject_regexp = \"(\"\nissuer = \"i\"\n[artifact]\nmax_bytes = 0\n",
+        ))
+        .unwrap_err();
+        let at: Vec<String> = errors.iter().map(|e| e.at.to_string()).collect();
+        assert_eq!(
+            at,
+            [
+                "image.identities[0].subject_regexp",
+                "image.timeout_ms",
+                "artifact.max_bytes"
+            ],
+            "{errors:?}"
+        );
     }
 
     #[test]

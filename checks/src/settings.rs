@@ -780,13 +780,6 @@ pub struct ImageIdentity {
     pub issuer: String,
 }
 
-impl ImageSettings {
-    /// Some key or keyless identity is trusted: without one nothing can verify (fail closed).
-    pub fn has_trust(&self) -> bool {
-        !self.keys.is_empty() || !self.identities.is_empty()
-    }
-}
-
 /// `[[target.image]]`: one image verified in its registry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]

@@ -3,11 +3,10 @@
 //! (digest and size), then every bundle name, each bundle found verified for that digest.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use checks::Settings;
 use checks::facts::artifact::Artifact;
 use checks::facts::image::Evidence;
+use checks::resolve::Resolved;
 use checks::settings::ArtifactTarget;
 use futures_util::StreamExt;
 use futures_util::stream;
@@ -49,10 +48,10 @@ struct Run {
 
 pub async fn collect(
     targets: Vec<ArtifactTarget>,
-    settings: &Settings,
+    options: &Resolved,
     progress: &Progress,
 ) -> Outcome {
-    let (keys, keyless) = match crate::sources::image::trust(&settings.image) {
+    let (keys, keyless) = match crate::sources::image::trust(&options.image) {
         Ok(trust) => trust,
         Err(e) => {
             let artifacts = (targets.iter())
@@ -64,9 +63,9 @@ pub async fn collect(
             };
         }
     };
-    let a = &settings.artifact;
-    let at_once = concurrency(a.concurrency, a.max_bytes);
-    if at_once < a.concurrency {
+    let a = &options.artifact;
+    let at_once = concurrency(a.concurrency.get(), a.max_bytes);
+    if at_once < a.concurrency.get() {
         crate::notes::detail(format_args!(
             "[artifact] reads {at_once} artifact(s) at a time, not {}: {} of up to max_bytes \
              (and a bundle) each would hold more than 2 GiB",
@@ -76,7 +75,7 @@ pub async fn collect(
     let run = Arc::new(Run {
         keys,
         keyless,
-        client: Client::new(a.ca_file.as_deref(), Duration::from_millis(a.timeout_ms)),
+        client: Client::new(a.ca_file.as_deref(), a.timeout),
         max_bytes: a.max_bytes,
     });
     let mut artifacts: Vec<Artifact> = stream::iter(targets)

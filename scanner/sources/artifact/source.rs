@@ -31,7 +31,7 @@ impl Source for Artifacts {
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let targets = job.pick(&cx.settings.target.artifact, |t| &t.name);
-            let outcome = super::collect::collect(targets, cx.settings, &job.progress).await;
+            let outcome = super::collect::collect(targets, cx.options, &job.progress).await;
             deposit(outcome.artifacts, outcome.error.as_deref(), cx.live_at)
         }
         .boxed()

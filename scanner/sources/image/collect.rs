@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use checks::facts::image::Image;
 #[cfg(feature = "image")]
-use checks::settings::ImageSettings;
+use checks::resolve::ImageOptions;
 
 #[cfg(feature = "image")]
 use super::Outcome;
@@ -43,7 +43,7 @@ fn unresolved_uri(reference: &str) -> String {
 }
 
 #[cfg(feature = "image")]
-pub async fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSettings) -> Outcome {
+pub async fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageOptions) -> Outcome {
     let fail_all = |error: String| Outcome {
         images: wanted
             .iter()
@@ -66,7 +66,7 @@ pub async fn collect(wanted: BTreeMap<String, Vec<String>>, settings: &ImageSett
         registry,
         keys,
         keyless,
-        concurrency: settings.concurrency.max(1),
+        concurrency: settings.concurrency.get(),
     };
     let images = run.images(wanted).await;
     Outcome {

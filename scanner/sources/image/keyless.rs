@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use checks::settings::{ImageIdentity, ImageSettings};
+use checks::resolve::{Identity, ImageOptions};
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
 use sha2::{Digest, Sha256};
 use sigstore::crypto::{CosignVerificationKey, Signature};
@@ -64,30 +64,10 @@ pub struct LogKey {
     pub key: CosignVerificationKey,
 }
 
-struct Identity {
-    subject: Subject,
-    issuer: String,
-}
-
-enum Subject {
-    Exact(String),
-    Pattern(regex::Regex),
-}
-
-impl Identity {
-    fn matches(&self, subject: &str, issuer: &str) -> bool {
-        self.issuer == issuer
-            && match &self.subject {
-                Subject::Exact(s) => s == subject,
-                Subject::Pattern(p) => p.is_match(subject),
-            }
-    }
-}
-
 /// `None` when neither an identity nor a trust root is configured; an error when the trust root
 /// cannot be used. A trust root without identities still verifies the transparency log entries
 /// of key-signed sigstore bundles.
-pub fn load(settings: &ImageSettings) -> Result<Option<Keyless>, String> {
+pub fn load(settings: &ImageOptions) -> Result<Option<Keyless>, String> {
     if settings.identities.is_empty() && settings.trust_root.is_none() {
         return Ok(None);
     }
@@ -122,34 +102,12 @@ pub fn load(settings: &ImageSettings) -> Result<Option<Keyless>, String> {
     if anchors.is_empty() {
         return Err(format!("[image] trust_root {path}: no CA certificate"));
     }
-    let identities = settings
-        .identities
-        .iter()
-        .map(identity)
-        .collect::<Result<_, _>>()?;
+    let identities = settings.identities.clone();
     Ok(Some(Keyless {
         anchors,
         rekor,
         identities,
     }))
-}
-
-fn identity(configured: &ImageIdentity) -> Result<Identity, String> {
-    let subject = if configured.subject_regexp.is_empty() {
-        Subject::Exact(configured.subject.clone())
-    } else {
-        let anchored = format!("^(?:{})$", configured.subject_regexp);
-        Subject::Pattern(regex::Regex::new(&anchored).map_err(|e| {
-            format!(
-                "[[image.identities]] subject_regexp {:?}: {e}",
-                configured.subject_regexp
-            )
-        })?)
-    };
-    Ok(Identity {
-        subject,
-        issuer: configured.issuer.clone(),
-    })
 }
 
 impl Keyless {

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 
 use checks::Facts;
 use checks::facts::image::Image;
+use checks::resolve::ImageOptions;
 use checks::settings::ImageTarget;
 
 #[cfg(feature = "image")]
@@ -33,8 +34,11 @@ pub use source::Images;
 
 /// Every image reference the scan should verify, each once, with who refers to it (workload
 /// subjects, `target.image NAME`, Dockerfile paths), in reference order.
-pub fn wanted(facts: &Facts, targets: &[&ImageTarget]) -> BTreeMap<String, Vec<String>> {
-    let settings = &facts.settings.image;
+pub fn wanted(
+    facts: &Facts,
+    settings: &ImageOptions,
+    targets: &[&ImageTarget],
+) -> BTreeMap<String, Vec<String>> {
     let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut add = |reference: &str, user: String| {
         let users = wanted.entry(reference.trim().to_owned()).or_default();
@@ -92,7 +96,7 @@ fn final_image(dockerfile: &checks::facts::repo::Dockerfile) -> Option<&str> {
 /// release artifacts (`sources/artifact`), which are verified against the same trust.
 #[cfg(feature = "image")]
 pub(crate) fn trust(
-    settings: &checks::settings::ImageSettings,
+    settings: &ImageOptions,
 ) -> Result<(Vec<verify::Key>, Option<keyless::Keyless>), String> {
     let keys = verify::load_keys(&settings.keys)?;
     let keyless = keyless::load(settings)?;
@@ -136,7 +140,7 @@ mod tests {
             }],
             ..Workload::default()
         };
-        let mut facts = Facts {
+        let facts = Facts {
             repo: Some(RepoFacts {
                 workloads: vec![workload("a", "r/x:1"), workload("b", "r/x:1")],
                 dockerfiles: vec![Dockerfile {
@@ -148,12 +152,15 @@ mod tests {
             }),
             ..Facts::default()
         };
-        facts.settings.image.dockerfile_images = true;
+        let options = ImageOptions {
+            dockerfile_images: true,
+            ..ImageOptions::default()
+        };
         let target = ImageTarget {
             name: "api".to_owned(),
             reference: "r/x:1".to_owned(),
         };
-        let wanted = wanted(&facts, &[&target]);
+        let wanted = wanted(&facts, &options, &[&target]);
         assert_eq!(
             wanted["r/x:1"],
             ["prod/Deployment/a", "prod/Deployment/b", "target.image api"]

@@ -3,9 +3,8 @@
 //! count of the operations issued. Errors are one line naming the cause, never a credential.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use checks::settings::ImageSettings;
+use checks::resolve::ImageOptions;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::manifest::{
@@ -27,7 +26,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(settings: &ImageSettings, credentials: Credentials) -> Result<Self, String> {
+    pub fn new(settings: &ImageOptions, credentials: Credentials) -> Result<Self, String> {
         let mut extra_root_certificates = Vec::new();
         if let Some(path) = &settings.ca_file {
             let data = crate::bounded::read_ca_file(path).map_err(|e| format!("[image] {e}"))?;
@@ -36,7 +35,7 @@ impl Registry {
                 data,
             });
         }
-        let timeout = Duration::from_millis(settings.timeout_ms);
+        let timeout = settings.timeout;
         let config = ClientConfig {
             protocol: ClientProtocol::HttpsExcept(settings.insecure_registries.clone()),
             extra_root_certificates,

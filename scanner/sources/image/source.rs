@@ -57,7 +57,7 @@ impl Source for Images {
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let wanted = wanted_among(cx, &job.targets);
-            let outcome = super::collect(wanted, &cx.settings.image).await;
+            let outcome = super::collect(wanted, &cx.options.image).await;
             job.progress.count("request", outcome.requests);
             deposit(outcome.images, outcome.requests, outcome.error, cx.live_at)
         }
@@ -99,9 +99,8 @@ fn selected<'a>(cx: &'a Context<'_>) -> Vec<&'a ImageTarget> {
 /// images a target names are read then).
 fn wanted(cx: &Context<'_>) -> (BTreeMap<String, Vec<String>>, usize) {
     let targets = selected(cx);
-    let wanted = super::wanted(cx.earlier, &targets);
-    let trust = &cx.settings.image;
-    if trust.keys.is_empty() && trust.identities.is_empty() {
+    let wanted = super::wanted(cx.earlier, &cx.options.image, &targets);
+    if !cx.options.image.has_trust() {
         let named = super::wanted_targets(&targets);
         let skipped = wanted.len() - named.len();
         return (named, skipped);

@@ -6,17 +6,17 @@ use serde_json::json;
 use crate::facts::artifact::Artifact;
 use crate::facts::image::Verified;
 use crate::model::{Context, Findings, Location};
-use crate::settings::ImageSettings;
+use crate::resolve::ImageOptions;
 
 pub(crate) struct Judged {
     /// What a counted bundle is, in messages (`signature`, `provenance attestation`).
     pub noun: &'static str,
     /// Some trust that can verify this kind is configured.
-    pub trust_configured: fn(&ImageSettings) -> bool,
+    pub trust_configured: fn(&ImageOptions) -> bool,
     /// The error's cause when it is missing.
     pub no_trust: &'static str,
     /// A verified bundle counts only when this also holds; `Err` says why it does not.
-    pub counts: fn(&Verified, &ImageSettings) -> Result<(), String>,
+    pub counts: fn(&Verified, &ImageOptions) -> Result<(), String>,
     /// What a counted bundle is, in the pass message.
     pub describe: fn(&Verified) -> String,
     /// Said when bundles verified but none counts.
@@ -35,7 +35,7 @@ fn location(artifact: &Artifact) -> Location {
 /// Judges every artifact: `pass` when a bundle verifies (and counts); else `error` when the
 /// artifact or a bundle could not be read or no trust is configured; else `fail` saying why.
 pub(crate) fn judge_artifacts(cx: &Context<'_>, out: &mut Findings, judged: &Judged) {
-    let settings = &cx.settings.image;
+    let settings = &cx.options.image;
     for artifact in &cx.facts.artifacts {
         let subject = artifact.name.clone();
         let location = location(artifact);
@@ -80,7 +80,7 @@ fn verdict(
     artifact: &Artifact,
     what: &str,
     judged: &Judged,
-    settings: &ImageSettings,
+    settings: &ImageOptions,
 ) -> (bool, String) {
     let entries = &artifact.bundles.entries;
     let digest = artifact.sha256.as_deref().unwrap_or("?");

@@ -1,6 +1,6 @@
 use super::artifact_evidence::{Judged, judge_artifacts};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::settings::ImageSettings;
+use crate::resolve::ImageOptions;
 
 pub struct ArtifactSigned;
 
@@ -60,7 +60,7 @@ certificate subject and issuer) and, when it failed, the reason.
 
 static JUDGED: Judged = Judged {
     noun: "signature",
-    trust_configured: ImageSettings::has_trust,
+    trust_configured: ImageOptions::has_trust,
     no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     counts: |_, _| Ok(()),
     describe: crate::rules::image::image_evidence::signer,

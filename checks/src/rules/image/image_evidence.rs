@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::facts::image::{Evidence, Image, Verified};
 use crate::model::{Context, Findings, Location};
-use crate::settings::ImageSettings;
+use crate::resolve::ImageOptions;
 
 /// One of the two kinds of evidence attached to an image under the cosign tag scheme.
 pub(crate) struct Judged {
@@ -14,13 +14,13 @@ pub(crate) struct Judged {
     /// The cosign tag suffix it is attached under (`sig`, `att`).
     pub tag_suffix: &'static str,
     /// Some trust that can verify this kind is configured.
-    pub trust_configured: fn(&ImageSettings) -> bool,
+    pub trust_configured: fn(&ImageOptions) -> bool,
     /// The error's cause when it is missing.
     pub no_trust: &'static str,
     pub evidence: fn(&Image) -> &Evidence,
     /// An entry that verified counts only when this also holds (e.g. an SBOM predicate, a
     /// trusted builder); `Err` says why it does not.
-    pub counts: fn(&Verified, &ImageSettings) -> Result<(), String>,
+    pub counts: fn(&Verified, &ImageOptions) -> Result<(), String>,
     /// What a counted entry is, in the pass message (default: its signer).
     pub describe: fn(&Verified) -> String,
     /// Said when entries verified but none counts.
@@ -32,7 +32,7 @@ pub(crate) struct Judged {
 pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged) {
     let trusted = judged.trust_configured;
     // A cluster (or a list in it) that could not be read hides the images it runs.
-    if cx.settings.image.workload_images {
+    if cx.options.image.workload_images {
         crate::rules::kube_faults(cx, out);
     }
     for image in &cx.facts.images {
@@ -47,7 +47,7 @@ pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged
         });
         if let Some(error) = &image.error {
             out.error(subject, location, error.clone(), base);
-        } else if !trusted(&cx.settings.image) {
+        } else if !trusted(&cx.options.image) {
             out.error(
                 subject,
                 location,
@@ -72,7 +72,7 @@ pub(crate) fn judge_images(cx: &Context<'_>, out: &mut Findings, judged: &Judged
                 location,
                 base,
             };
-            judge_entries(image, evidence, judged, &cx.settings.image, verdict, out);
+            judge_entries(image, evidence, judged, &cx.options.image, verdict, out);
         }
     }
 }
@@ -93,7 +93,7 @@ fn judge_entries(
     image: &Image,
     evidence: &Evidence,
     judged: &Judged,
-    settings: &ImageSettings,
+    settings: &ImageOptions,
     verdict: Verdict,
     out: &mut Findings,
 ) {

@@ -1,7 +1,7 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::facts::image::Verified;
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::settings::ImageSettings;
+use crate::resolve::ImageOptions;
 
 pub struct ImageSbomAttested;
 
@@ -49,7 +49,7 @@ fn is_sbom(entry: &Verified) -> bool {
 static JUDGED: Judged = Judged {
     noun: "attestation",
     tag_suffix: "att",
-    trust_configured: ImageSettings::has_trust,
+    trust_configured: ImageOptions::has_trust,
     no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.attestations,
     counts: |entry, _| {

@@ -1,6 +1,6 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
-use crate::settings::ImageSettings;
+use crate::resolve::ImageOptions;
 
 pub struct ImageSigned;
 
@@ -52,7 +52,7 @@ failed, the reason.
 static JUDGED: Judged = Judged {
     noun: "signature",
     tag_suffix: "sig",
-    trust_configured: ImageSettings::has_trust,
+    trust_configured: ImageOptions::has_trust,
     no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
     evidence: |image| &image.signatures,
     counts: |_, _| Ok(()),
