@@ -9,7 +9,10 @@ use serde_json::Value;
 
 use super::harness::{scan_json, vouch};
 use super::live_fixtures::Fragment;
-use super::tls_servers::{DAY, Leaf, Nginx, Pki, Server, epoch, free_port, s_server, wall_clock};
+use super::tls_servers::{
+    CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, free_port, rfc3339, s_server,
+    wall_clock,
+};
 
 /// One endpoint in the generated vouch.toml.
 struct Target {
@@ -17,6 +20,7 @@ struct Target {
     ca_file: Option<String>,
     http_url: Option<String>,
     cookie_paths: Vec<&'static str>,
+    require_preload: Option<bool>,
 }
 
 impl Target {
@@ -26,6 +30,7 @@ impl Target {
             ca_file: Some(pki.ca_file.display().to_string()),
             http_url: None,
             cookie_paths: Vec::new(),
+            require_preload: None,
         }
     }
 }
@@ -48,6 +53,9 @@ fn scan(targets: &[Target], extra_config: &str) -> (Findings, String) {
         }
         if !t.cookie_paths.is_empty() {
             let _ = writeln!(config, "cookie_paths = {:?}", t.cookie_paths);
+        }
+        if let Some(preload) = t.require_preload {
+            let _ = writeln!(config, "require_preload = {preload}");
         }
     }
     let repo = dir.path().join("repo");
@@ -125,10 +133,10 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     let expired = cert_server(
         &pki,
         Leaf {
-            // Valid on the pinned SOURCE_DATE_EPOCH, expired in real time: vouch judges
-            // certificates against the real clock, so this must fail.
+            // Valid on the pinned SOURCE_DATE_EPOCH, expired in real time (fixed dates, ended
+            // 2026-01-31): vouch judges certificates against the real clock, so this must fail.
             not_before: epoch() - 90 * DAY,
-            not_after: wall_clock() - 30 * DAY,
+            not_after: epoch() + 30 * DAY,
             ..Leaf::good("expired")
         },
     );
@@ -148,7 +156,8 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     );
     let weak_key = {
         let (cert, key) = pki.leaf(&Leaf {
-            weak_rsa_sha1: Some(1024),
+            rsa_bits: Some(1024),
+            sha1: true,
             ..Leaf::good("weak-key")
         });
         // The server itself needs security level 0 to load a 1024-bit key.
@@ -158,13 +167,28 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
             &["-cipher", "DEFAULT@SECLEVEL=0", "-min_protocol", "TLSv1.2"],
         )
     };
+    // The one leaf whose end must follow the real clock (to expire soon live): it ends 17
+    // days after today's UTC midnight, and its fixture maps that day onto the fixture clock.
+    let today = wall_clock() - wall_clock().rem_euclid(DAY);
     let soon = cert_server(
         &pki,
         Leaf {
-            not_after: wall_clock() + 10 * DAY,
+            not_after: today + 17 * DAY,
             ..Leaf::good("soon")
         },
     );
+    // An RSA leaf with the default suites: static-RSA key exchange (no forward secrecy) is
+    // accepted, which the weak-suite check notes without failing.
+    let rsa = {
+        let (cert, key) = pki.leaf(&Leaf {
+            rsa_bits: Some(2048),
+            ..Leaf::good("rsa")
+        });
+        s_server(&cert, &key, &["-min_protocol", "TLSv1.2"])
+    };
+    // TLS 1.3 with only a suite no default client offers: every handshake is refused, so no
+    // certificate is ever seen.
+    let no_handshake = serve(&["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_8_SHA256"]);
 
     let servers = [
         &legacy,
@@ -176,6 +200,8 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         &wrong_host,
         &weak_key,
         &soon,
+        &rsa,
+        &no_handshake,
     ];
     let targets: Vec<Target> = servers.iter().map(|s| Target::new(s.url(), &pki)).collect();
     let (findings, facts) = scan(&targets, "");
@@ -253,8 +279,21 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         format!("tls://localhost:{}", soon.port)
     );
 
+    let rsa_f = expect(&findings, "tls-weak-ciphers", rsa.port, "pass");
+    let rsa_message = rsa_f["message"].as_str().unwrap_or_default();
+    assert!(rsa_message.contains("forward secrecy"), "{rsa_message}");
+    let refused = expect(&findings, "tls-cert-valid", no_handshake.port, "error");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("could not be fetched"),
+        "{}",
+        refused["message"]
+    );
+
     // The protocol and weak-suite probes carry no dates or keys: their fixtures are these
-    // servers' facts. (The certificate cases stay hand-kept: their dates follow the clock.)
+    // servers' facts.
     let facts: Value = serde_json::from_str(&facts).unwrap();
     for (server, fields, case) in [
         (
@@ -267,6 +306,11 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
             &["cipher_classes"],
             "tls-weak-ciphers/fail/null-and-anonymous-accepted",
         ),
+        (
+            &rsa,
+            &["cipher_classes"],
+            "tls-weak-ciphers/pass/only-no-forward-secrecy-noted",
+        ),
     ] {
         Fragment::new(&facts, "endpoints")
             .target(&server.url())
@@ -276,6 +320,40 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
                 "/tmp/vouch-pki",
             )
             .fields(fields)
+            .assert_fixture(
+                "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
+                case,
+            );
+    }
+    // The certificates have fixed dates (the soon-expiring one: mapped from today onto the
+    // fixture clock), judged at a fixed collection time that gives each the verdict it got
+    // live. The chain was verified live, at the real time.
+    let soon_end = rfc3339(today + 17 * DAY);
+    let fixture_clock = time::OffsetDateTime::parse(
+        CERT_FIXTURE_CLOCK,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+    .unix_timestamp();
+    for (server, case) in [
+        (&modern, "tls-cert-valid/pass/verified-ec256"),
+        (&expired, "tls-cert-valid/fail/expired"),
+        (&soon, "tls-cert-valid/fail/expires-in-17-days-low"),
+        (&weak_key, "tls-cert-valid/fail/rsa1024-sha1"),
+        (&self_signed, "tls-cert-valid/fail/self-signed"),
+        (&wrong_host, "tls-cert-valid/fail/wrong-hostname"),
+        (&no_handshake, "tls-cert-valid/error/no-handshake"),
+    ] {
+        Fragment::new(&facts, "endpoints")
+            .target(&server.url())
+            .port_as(server.port, 8443)
+            .replace(
+                pki.ca_file.parent().unwrap().display().to_string(),
+                "/tmp/vouch-pki",
+            )
+            .replace(&soon_end, &rfc3339(fixture_clock + 17 * DAY))
+            .fields(&["certificate", "collected_at"])
+            .set("collected_at", CERT_FIXTURE_CLOCK)
             .assert_fixture(
                 "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
                 case,
@@ -316,19 +394,47 @@ const GOOD_SERVER: &str = r#"
   server { listen 127.0.0.1:{plain}; location / { return 200 "plain http\n"; } }
 "#;
 
+/// An origin with a one-year HSTS policy but no preload, no cookie, no security.txt (nginx's
+/// own 404 for every path but `/`) and a temporary redirect from plain HTTP; on a second port,
+/// its `/login` drops the connection without answering (nginx's 444); and an origin whose
+/// handshake completes but which drops every request.
+const BARE_SERVER: &str = r#"
+  server { listen 127.0.0.1:{bare} ssl; listen 127.0.0.1:{broken} ssl; server_name localhost;
+    ssl_certificate {cert}; ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;
+    location = /login { return 444; }
+    location = / { return 200 "ok\n"; }
+  }
+  server { listen 127.0.0.1:{temporary}; return 302 https://localhost:{bare}$request_uri; }
+  server { listen 127.0.0.1:{dropped} ssl; server_name localhost;
+    ssl_certificate {cert}; ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { return 444; }
+  }
+"#;
+
 #[test]
 fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf(&Leaf::good("nginx"));
     let [good, bad, redirect, plain] = [free_port(), free_port(), free_port(), free_port()];
-    let servers = GOOD_SERVER
+    let [bare, broken, temporary, dropped] = [free_port(), free_port(), free_port(), free_port()];
+    let servers = (GOOD_SERVER.to_owned() + BARE_SERVER)
         .replace("{good}", &good.to_string())
         .replace("{bad}", &bad.to_string())
         .replace("{redirect}", &redirect.to_string())
         .replace("{plain}", &plain.to_string())
+        .replace("{bare}", &bare.to_string())
+        .replace("{broken}", &broken.to_string())
+        .replace("{temporary}", &temporary.to_string())
+        .replace("{dropped}", &dropped.to_string())
         .replace("{cert}", &cert.display().to_string())
         .replace("{key}", &key.display().to_string());
-    let nginx = Nginx::start(&servers, &[good, bad, redirect, plain]);
+    let nginx = Nginx::start(
+        &servers,
+        &[good, bad, redirect, plain, bare, broken, temporary, dropped],
+    );
     assert_eq!(nginx.port(), good);
 
     let mut good_target = Target::new(format!("https://localhost:{good}/"), &pki);
@@ -336,8 +442,22 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     good_target.cookie_paths = vec!["/login"];
     let mut bad_target = Target::new(format!("https://localhost:{bad}/"), &pki);
     bad_target.http_url = Some(format!("http://127.0.0.1:{plain}/"));
+    let mut bare_target = Target::new(format!("https://localhost:{bare}/"), &pki);
+    bare_target.http_url = Some(format!("http://127.0.0.1:{temporary}/"));
+    bare_target.require_preload = Some(true);
+    let mut broken_target = Target::new(format!("https://localhost:{broken}/"), &pki);
+    broken_target.http_url = Some(format!("http://127.0.0.1:{temporary}/"));
+    broken_target.cookie_paths = vec!["/login"];
+    let mut dropped_target = Target::new(format!("https://localhost:{dropped}/"), &pki);
+    dropped_target.http_url = Some(format!("http://127.0.0.1:{temporary}/"));
     let (findings, facts) = scan(
-        &[good_target, bad_target],
+        &[
+            good_target,
+            bad_target,
+            bare_target,
+            broken_target,
+            dropped_target,
+        ],
         "[endpoint]\nrequire_preload = false\n",
     );
 
@@ -396,6 +516,36 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     // weak-suite probe has nothing to report, but the probe itself must have run.
     expect(&findings, "tls-weak-ciphers", bad, "pass");
 
+    // A one-year policy with subdomains fails only because this endpoint requires preload.
+    let preload = expect(&findings, "http-hsts", bare, "fail");
+    let preload_message = preload["message"].as_str().unwrap_or_default();
+    assert!(preload_message.contains("preload"), "{preload_message}");
+    expect(&findings, "http-hsts", broken, "pass");
+    let no_cookies = expect(&findings, "http-cookies-secure", bare, "pass");
+    assert!(
+        no_cookies["evidence"]["cookies"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{no_cookies}"
+    );
+    let temporary_f = expect(&findings, "http-https-redirect", bare, "fail");
+    let temporary_message = temporary_f["message"].as_str().unwrap_or_default();
+    assert!(temporary_message.contains("302"), "{temporary_message}");
+    let missing_txt = expect(&findings, "security-txt", bare, "fail");
+    let missing_message = missing_txt["message"].as_str().unwrap_or_default();
+    assert!(missing_message.contains("404"), "{missing_message}");
+    let login = expect(&findings, "http-cookies-secure", broken, "error");
+    let login_message = login["message"].as_str().unwrap_or_default();
+    assert!(login_message.contains("/login"), "{login_message}");
+    // The handshake completes, the request is dropped: the TLS checks pass, the HTTP ones
+    // cannot judge.
+    expect(&findings, "tls-min-version", dropped, "pass");
+    for check in ["http-hsts", "http-security-headers", "security-txt"] {
+        let f = expect(&findings, check, dropped, "error");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(message.contains("failed"), "{check}: {message}");
+    }
+
     assert!(
         facts.contains("__Host-sid=<redacted>"),
         "cookie names are kept"
@@ -417,6 +567,10 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
             .port_as(bad, 9443)
             .port_as(redirect, 8080)
             .port_as(plain, 9080)
+            .port_as(bare, 8444)
+            .port_as(broken, 8445)
+            .port_as(temporary, 8081)
+            .port_as(dropped, 8446)
             .replace(&pki_dir, "/tmp/vouch-pki")
             .fields(fields)
     };
@@ -458,12 +612,36 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
             &["https", "http_redirect"],
             "http-https-redirect/fail/serves-plain-http",
         ),
+        (bare, &["https"], "http-hsts/fail/preload-required"),
+        (
+            bare,
+            &["https", "cookie_pages"],
+            "http-cookies-secure/pass/no-cookies",
+        ),
+        (
+            bare,
+            &["https", "http_redirect"],
+            "http-https-redirect/fail/temporary-redirect",
+        ),
+        (
+            broken,
+            &["https", "cookie_pages"],
+            "http-cookies-secure/error/cookie-page-failed",
+        ),
+        (dropped, &["https"], "http-hsts/error/fetch-failed"),
+        (
+            dropped,
+            &["https"],
+            "http-security-headers/error/fetch-failed",
+        ),
     ] {
         fragment(port, fields).assert_fixture(test, case);
     }
     for (port, case) in [
         (good, "security-txt/pass/contact-and-future-expiry"),
         (bad, "security-txt/fail/expired"),
+        (bare, "security-txt/fail/not-found"),
+        (dropped, "security-txt/error/fetch-failed"),
     ] {
         fragment(port, &["security_txt", "collected_at"])
             .set("collected_at", "2026-01-01T00:00:00Z")
@@ -476,10 +654,16 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf(&Leaf::good("cli"));
     let only13 = s_server(&cert, &key, &["-tls1_3"]);
+    // Its plain-HTTP side is the silent listener below.
+    let timed_http = s_server(&cert, &key, &["-tls1_3"]);
     let refused_port = free_port();
     // Accepts TCP connections (the kernel completes them) but never answers the handshake.
     let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
     let silent_port = silent.local_addr().expect("addr").port();
+    // A second silent origin whose plain-HTTP port refuses.
+    let silent2 = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent2_port = silent2.local_addr().expect("addr").port();
+    let refused2_port = free_port();
 
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("vouch.toml");
@@ -487,7 +671,10 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
         &config,
         format!(
             "[endpoint]\ntimeout_ms = 700\n\n[[target.endpoint]]\nurl = \"https://localhost:{refused_port}/\"\n\n\
-             [[target.endpoint]]\nurl = \"https://localhost:{silent_port}/\"\n"
+             [[target.endpoint]]\nurl = \"https://localhost:{silent_port}/\"\n\n\
+             [[target.endpoint]]\nurl = \"https://localhost:{}/\"\nhttp_url = \"http://127.0.0.1:{silent_port}/\"\n\n\
+             [[target.endpoint]]\nurl = \"https://localhost:{silent2_port}/\"\nhttp_url = \"http://127.0.0.1:{refused2_port}/\"\n",
+            timed_http.port
         ),
     )
     .expect("config");
@@ -547,6 +734,29 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
         silent_f["message"]
     );
     expect(&findings, "tls-cert-valid", silent_port, "error");
+    for check in [
+        "tls-weak-ciphers",
+        "http-hsts",
+        "http-security-headers",
+        "security-txt",
+    ] {
+        expect(&findings, check, silent_port, "error");
+    }
+    // The HTTPS side answers; the plain-HTTP side never does.
+    let timed = expect(&findings, "http-https-redirect", timed_http.port, "error");
+    let timed_message = timed["message"].as_str().unwrap_or_default();
+    assert!(
+        timed_message.contains("timeout") || timed_message.contains("timed out"),
+        "{timed_message}"
+    );
+    expect(&findings, "tls-min-version", timed_http.port, "pass");
+    // A refused plain port proves nothing when HTTPS does not answer either.
+    let unanswered = expect(&findings, "http-https-redirect", silent2_port, "error");
+    let unanswered_message = unanswered["message"].as_str().unwrap_or_default();
+    assert!(
+        unanswered_message.contains("refuse"),
+        "{unanswered_message}"
+    );
     let facts: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("facts.json")).unwrap())
             .unwrap();
@@ -563,11 +773,29 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
             &["protocols"],
             "tls-min-version/error/probe-timed-out",
         ),
+        (
+            silent_port,
+            &["cipher_classes"],
+            "tls-weak-ciphers/error/probe-failed",
+        ),
+        (
+            timed_http.port,
+            &["https", "http_redirect"],
+            "http-https-redirect/error/plain-http-timed-out",
+        ),
+        (
+            silent2_port,
+            &["https", "http_redirect"],
+            "http-https-redirect/error/refused-and-https-unanswered",
+        ),
     ] {
         Fragment::new(&facts, "endpoints")
             .target(&format!("https://localhost:{port}/"))
             .port_as(refused_port, 8443)
             .port_as(silent_port, 9443)
+            .port_as(timed_http.port, 8444)
+            .port_as(silent2_port, 9444)
+            .port_as(refused2_port, 8081)
             .fields(fields)
             .assert_fixture(test, case);
     }
@@ -579,6 +807,7 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
         "system"
     );
     drop(silent);
+    drop(silent2);
 }
 
 #[test]
@@ -601,9 +830,10 @@ fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_n
     // Near miss: plaintext served without a redirect still fails.
     let mut plaintext = Target::new(format!("https://localhost:{bad}/"), &pki);
     plaintext.http_url = Some(format!("http://127.0.0.1:{plain}/"));
+    // A TLS 1.3 floor: the origin's TLS 1.2 (nginx `ssl_protocols TLSv1.2 TLSv1.3`) fails it.
     let (findings, facts) = scan(
         &[https_only, plaintext],
-        "[endpoint]\nrequire_preload = false\n",
+        "[endpoint]\nrequire_preload = false\ntls_floor = \"1.3\"\n",
     );
 
     let f = expect(&findings, "http-https-redirect", good, "pass");
@@ -622,4 +852,22 @@ fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_n
             "http-https-redirect/pass/port-80-refused",
         );
     expect(&findings, "http-https-redirect", bad, "fail");
+
+    let floor = expect(&findings, "tls-min-version", good, "fail");
+    let floor_message = floor["message"].as_str().unwrap_or_default();
+    assert!(floor_message.contains("TLS 1.2"), "{floor_message}");
+    assert_eq!(
+        floor["evidence"]["protocols"][2]["result"]["version"], "TLSv1.2",
+        "TLS 1.2 really negotiated: {floor:#}"
+    );
+    Fragment::new(&facts, "endpoints")
+        .target(&format!("https://localhost:{good}/"))
+        .port_as(good, 8443)
+        .port_as(refused, 8080)
+        .replace(pki.ca_file.parent().unwrap().display().to_string(), "/tmp/vouch-pki")
+        .fields(&["protocols"])
+        .assert_fixture(
+            "endpoints::https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_note",
+            "tls-min-version/fail/floor-13-rejects-12",
+        );
 }

@@ -34,6 +34,9 @@ pub struct Fragment<'a> {
     ports: Vec<(u16, u16)>,
     /// Record fields set to a stable value (`collected_at` of a probe judged without dates).
     set: Vec<(&'static str, Value)>,
+    /// Values inside each record (a JSON pointer) set to a stable value where present: a
+    /// burst's duration.
+    set_at: Vec<(&'static str, Value)>,
     /// Arrays inside each record (a JSON pointer, `*` for every element) cut to the items
     /// whose `field` is one of the names: the case's resources among everything collected.
     items: Vec<(&'static str, &'static str, Vec<String>)>,
@@ -59,6 +62,7 @@ impl<'a> Fragment<'a> {
             fields: None,
             ports: Vec::new(),
             set: Vec::new(),
+            set_at: Vec::new(),
             items: Vec::new(),
             noise: Vec::new(),
             uuids: false,
@@ -124,6 +128,14 @@ impl<'a> Fragment<'a> {
     #[cfg_attr(not(feature = "endpoint"), allow(dead_code))]
     pub fn set(mut self, field: &'static str, value: impl Into<Value>) -> Self {
         self.set.push((field, value.into()));
+        self
+    }
+
+    /// Sets the value at `pointer` inside each record, where there is one, to a stable value
+    /// (`/rate_limit/elapsed_ms`: a duration the verdict does not depend on).
+    #[cfg_attr(not(feature = "endpoint"), allow(dead_code))]
+    pub fn set_at(mut self, pointer: &'static str, value: impl Into<Value>) -> Self {
+        self.set_at.push((pointer, value.into()));
         self
     }
 
@@ -201,6 +213,11 @@ impl<'a> Fragment<'a> {
         if let Some(map) = record.as_object_mut() {
             for (k, v) in &self.set {
                 map.insert((*k).to_owned(), v.clone());
+            }
+        }
+        for (pointer, v) in &self.set_at {
+            if let Some(slot) = record.pointer_mut(pointer) {
+                *slot = v.clone();
             }
         }
         record

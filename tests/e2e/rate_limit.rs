@@ -9,18 +9,23 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::harness::scan_json;
-use super::tls_servers::{Leaf, Nginx, Pki, free_port};
+use super::live_fixtures::Fragment;
+use super::tls_servers::{Leaf, Nginx, Pki, free_ports};
 
-/// nginx's leaky bucket drains 2 requests per second; `burst` more are served at once. With
-/// the claim "10 per 5s" the probe paces requests 25 ms apart (5 s / (20 × 10)), so `strict`
-/// (burst 9: ten served) limits at the claim and `loose` (burst 14: fifteen served) above
-/// claim + tolerance (13), with room on both sides for a slow machine.
-/// `return` would answer before `limit_req` runs, so the locations serve files. (The harness
-/// sets `access_log off` at the http level, which cancels any other log there: each server
-/// logs itself.)
+/// nginx's leaky bucket drains 1 request per minute, nothing during a burst, so the first
+/// limited request is `burst + 2` on every run and machine (the facts are fixtures): with the
+/// claim "10 per 5s" (tolerance 3), `strict` (burst 9: ten served) limits at the claim,
+/// `within` (burst 11: twelve served) above it but within the tolerance, `loose` (burst 14:
+/// fifteen served) above claim + tolerance, `default503` limits at the claim with nginx's
+/// default status 503 instead of the claimed 429, and `always` answers 429 from the first
+/// request. `return` would answer before `limit_req` runs, so the limited locations serve
+/// files. (The harness sets `access_log off` at the http level, which cancels any other log
+/// there: each server logs itself.)
 const SERVERS: &str = r#"
-  limit_req_zone $binary_remote_addr zone=strict:1m rate=2r/s;
-  limit_req_zone $binary_remote_addr zone=loose:1m rate=2r/s;
+  limit_req_zone $binary_remote_addr zone=strict:1m rate=1r/m;
+  limit_req_zone $binary_remote_addr zone=within:1m rate=1r/m;
+  limit_req_zone $binary_remote_addr zone=loose:1m rate=1r/m;
+  limit_req_zone $binary_remote_addr zone=default503:1m rate=1r/m;
   log_format probe '$server_port $request_method $uri $status "$http_user_agent"';
   server { listen 127.0.0.1:{strict} ssl; server_name localhost;
     ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
@@ -31,10 +36,25 @@ const SERVERS: &str = r#"
     ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
     access_log {dir}/access.log probe;
   }
+  server { listen 127.0.0.1:{within} ssl; server_name localhost;
+    ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
+    access_log {dir}/access.log probe;
+    location /api/ { limit_req zone=within burst=11 nodelay; limit_req_status 429; }
+  }
   server { listen 127.0.0.1:{loose} ssl; server_name localhost;
     ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
     access_log {dir}/access.log probe;
     location /api/ { limit_req zone=loose burst=14 nodelay; limit_req_status 429; }
+  }
+  server { listen 127.0.0.1:{default503} ssl; server_name localhost;
+    ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
+    access_log {dir}/access.log probe;
+    location /api/ { limit_req zone=default503 burst=9 nodelay; }
+  }
+  server { listen 127.0.0.1:{always} ssl; server_name localhost;
+    ssl_certificate {cert}; ssl_certificate_key {key}; root {www};
+    access_log {dir}/access.log probe;
+    location /api/ { return 429; }
   }
 "#;
 
@@ -50,19 +70,22 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     std::fs::create_dir(www.path().join("api")).expect("api dir");
     std::fs::write(www.path().join("api/search"), "results\n").expect("file");
     std::fs::write(www.path().join("index.html"), "home\n").expect("file");
-    let [strict, open, loose, refused] = [free_port(), free_port(), free_port(), free_port()];
+    let [strict, open, within, loose, default503, always, refused] = free_ports();
     let servers = SERVERS
         .replace("{strict}", &strict.to_string())
         .replace("{open}", &open.to_string())
+        .replace("{within}", &within.to_string())
         .replace("{loose}", &loose.to_string())
+        .replace("{default503}", &default503.to_string())
+        .replace("{always}", &always.to_string())
         .replace("{cert}", &cert.display().to_string())
         .replace("{key}", &key.display().to_string())
         .replace("{www}", &www.path().display().to_string());
-    let nginx = Nginx::start(&servers, &[strict, open, loose]);
+    let nginx = Nginx::start(&servers, &[strict, open, within, loose, default503, always]);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = String::from("[endpoint]\ntimeout_ms = 3000\n");
-    for port in [strict, open, loose, refused] {
+    for port in [strict, open, within, loose, default503, always, refused] {
         let _ = write!(
             config,
             "\n[[target.endpoint]]\nurl = \"https://localhost:{port}/\"\nca_file = {:?}\n\
@@ -74,12 +97,15 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     std::fs::write(&config_file, config).expect("config");
     let repo = dir.path().join("repo");
     std::fs::create_dir(&repo).expect("repo");
+    let facts_file = dir.path().join("facts.json");
     let (_, report) = scan_json(
         &repo,
         &[
             "--config",
             config_file.to_str().expect("utf-8"),
             "--all-targets",
+            "--dump-facts",
+            facts_file.to_str().expect("utf-8"),
         ],
     );
     let finding = |port: u16, status: &str| -> Value {
@@ -99,19 +125,33 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     let first = pass["evidence"]["probe"]["first_limited_at"]
         .as_u64()
         .expect("a limited request");
-    assert!(
-        (11..=14).contains(&first),
-        "limited at request {first}: {pass:#}"
+    assert_eq!(first, 11, "ten served, the eleventh limited: {pass:#}");
+    let tolerated = finding(within, "pass");
+    assert_eq!(
+        tolerated["evidence"]["probe"]["first_limited_at"], 13,
+        "twelve served (claim 10 + tolerance 3 allows 13): {tolerated:#}"
     );
     let never = finding(open, "fail");
     assert_eq!(never["evidence"]["probe"]["sent"], BOUND, "{never:#}");
     let message = never["message"].as_str().unwrap_or_default();
     assert!(message.contains("none of 25 requests"), "{message}");
     let late = finding(loose, "fail");
-    let late_at = late["evidence"]["probe"]["first_limited_at"]
-        .as_u64()
-        .expect("the loose limit bites within the bound");
-    assert!((15..=25).contains(&late_at), "{late:#}");
+    assert_eq!(
+        late["evidence"]["probe"]["first_limited_at"], 16,
+        "fifteen served: {late:#}"
+    );
+    let wrong_status = finding(default503, "fail");
+    let wrong_message = wrong_status["message"].as_str().unwrap_or_default();
+    assert!(
+        wrong_message.contains("200 ×10, 503 ×15") && wrong_message.contains("status = 503"),
+        "{wrong_message}"
+    );
+    let limited_at_once = finding(always, "error");
+    let once_message = limited_at_once["message"].as_str().unwrap_or_default();
+    assert!(
+        once_message.contains("very first request"),
+        "{once_message}"
+    );
     let unreachable = finding(refused, "error");
     assert!(
         unreachable["message"]
@@ -140,7 +180,14 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
             );
         }
     }
-    for (port, f) in [(strict, &pass), (open, &never), (loose, &late)] {
+    for (port, f) in [
+        (strict, &pass),
+        (within, &tolerated),
+        (open, &never),
+        (loose, &late),
+        (default503, &wrong_status),
+        (always, &limited_at_once),
+    ] {
         let seen = probe_requests.get(&port).copied().unwrap_or(0);
         assert!(
             seen <= BOUND,
@@ -156,4 +203,44 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
         probe_requests.get(&strict).copied(),
         usize::try_from(first).ok()
     );
+
+    // The limits bite at fixed requests, so each target's facts are its case's fixture (the
+    // burst's duration, which no verdict depends on, made stable).
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts_file).expect("facts")).unwrap();
+    let pki_dir = pki.ca_file.parent().unwrap().display().to_string();
+    let records = facts["endpoints"].as_array().expect("endpoint records");
+    for (port, case) in [
+        (strict, "http-rate-limited/pass/limited-at-the-claim"),
+        (within, "http-rate-limited/pass/limited-within-tolerance"),
+        (open, "http-rate-limited/fail/never-limited"),
+        (loose, "http-rate-limited/fail/limit-far-above-claim"),
+        (default503, "http-rate-limited/fail/nginx-default-503"),
+        (always, "http-rate-limited/error/always-limited"),
+        (refused, "http-rate-limited/error/unreachable"),
+    ] {
+        let url = format!("https://localhost:{port}/");
+        // The duration of a burst paced exactly: (sent - 1) × interval.
+        let probe = &records
+            .iter()
+            .find(|r| r["url"] == url.as_str())
+            .expect("record")["rate_limit"];
+        let paced = probe["interval_ms"].as_u64().unwrap_or(0)
+            * probe["sent"].as_u64().unwrap_or(1).saturating_sub(1);
+        Fragment::new(&facts, "endpoints")
+            .target(&url)
+            .port_as(port, 8443)
+            .port_as(refused, 8080)
+            .replace(&pki_dir, "/tmp/vouch-pki")
+            .replace(
+                format!("vouch/{}", env!("CARGO_PKG_VERSION")),
+                "vouch/VERSION",
+            )
+            .fields(&["rate_limit"])
+            .set_at("/rate_limit/elapsed_ms", paced)
+            .assert_fixture(
+                "rate_limit::rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound",
+                case,
+            );
+    }
 }

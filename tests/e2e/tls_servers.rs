@@ -1,6 +1,7 @@
 //! Real TLS and HTTP servers for the endpoint tests: `openssl s_server` and nginx, started on
 //! free 127.0.0.1 ports in temporary directories and killed when dropped. Certificates are made
-//! here with the openssl crate, with validity dates relative to the pinned test clock.
+//! here with the openssl crate, with fixed validity dates (so the facts fixtures cut from them
+//! do not change from run to run) around the pinned test clock.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -45,6 +46,16 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// `N` distinct free ports: all held at once before any is released, so no two are the same
+/// (one-at-a-time picks can repeat a port just released, and a target meant to be refused
+/// would then reach another target's server).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().expect("a free port").port())
+}
+
 /// A certificate authority and the leaves it issues, as PEM files in a temp dir.
 pub struct Pki {
     pub dir: TempDir,
@@ -61,24 +72,44 @@ pub struct Leaf<'a> {
     pub not_before: i64,
     pub not_after: i64,
     pub self_signed: bool,
-    /// An RSA key of this size instead of EC P-256, signed (by the EC CA) with SHA-1: a
-    /// deliberately weak leaf.
-    pub weak_rsa_sha1: Option<u32>,
+    /// An RSA key of this size instead of EC P-256.
+    pub rsa_bits: Option<u32>,
+    /// Signed (by the EC CA, or itself) with SHA-1 instead of SHA-256: a deliberately weak leaf.
+    pub sha1: bool,
 }
 
+/// 2046-01-01T00:00:00Z: the end of a good leaf, fixed so its facts are the same every run and
+/// far enough ahead that the real clock (which vouch judges by) stays before it.
+pub const GOOD_UNTIL: i64 = 2_398_377_600;
+
+/// The collection time written into the certificate fixtures (`collected_at`, which the
+/// fixtures test judges by): after the end of the expired leaf (the pinned clock plus 30 days)
+/// and long before [`GOOD_UNTIL`], so each fixed-date leaf gets the verdict it got live.
+pub const CERT_FIXTURE_CLOCK: &str = "2026-06-01T00:00:00Z";
+
 impl Leaf<'_> {
-    /// Valid for localhost/127.0.0.1 from a day before the test clock until a year after
-    /// today, so both the pinned clock and the real one (used by the HTTP client) accept it.
+    /// Valid for localhost/127.0.0.1 from a day before the pinned test clock until
+    /// [`GOOD_UNTIL`], so both the pinned clock and the real one (used by the HTTP client)
+    /// accept it.
     pub fn good(name: &str) -> Leaf<'_> {
         Leaf {
             name,
             sans_dns: &["localhost"],
             not_before: epoch() - DAY,
-            not_after: wall_clock().max(epoch()) + 365 * DAY,
+            not_after: GOOD_UNTIL,
             self_signed: false,
-            weak_rsa_sha1: None,
+            rsa_bits: None,
+            sha1: false,
         }
     }
+}
+
+/// Unix seconds as the collector writes a certificate date (RFC 3339, UTC).
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .expect("a valid time")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339")
 }
 
 static SERIAL: AtomicU32 = AtomicU32::new(1);
@@ -133,7 +164,7 @@ impl Pki {
 
     /// Issues (or self-signs) a leaf; returns (certificate file, key file).
     pub fn leaf(&self, leaf: &Leaf<'_>) -> (PathBuf, PathBuf) {
-        let key = match leaf.weak_rsa_sha1 {
+        let key = match leaf.rsa_bits {
             Some(bits) => PKey::from_rsa(Rsa::generate(bits).expect("RSA key")).expect("PKey"),
             None => ec_key(),
         };
@@ -155,7 +186,7 @@ impl Pki {
         b.append_extension(ExtendedKeyUsage::new().server_auth().build().expect("eku"))
             .expect("eku");
         let signer = if leaf.self_signed { &key } else { &self.ca_key };
-        let digest = if leaf.weak_rsa_sha1.is_some() {
+        let digest = if leaf.sha1 {
             MessageDigest::sha1()
         } else {
             MessageDigest::sha256()

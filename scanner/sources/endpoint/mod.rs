@@ -10,7 +10,8 @@ use checks::Settings;
 
 #[cfg(feature = "endpoint")]
 mod http;
-#[cfg(feature = "endpoint")]
+// The artifact source fetches over HTTPS with the same trust roots.
+#[cfg(feature = "artifact")]
 pub(crate) use http::root_certs;
 #[cfg(feature = "endpoint")]
 mod probe;
