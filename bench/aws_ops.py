@@ -4,9 +4,9 @@ method and the path's shape (REST: S3, CloudFront, GuardDuty, s3control).
 
 Usage: python aws_ops.py RECORDING.jsonl   -> one JSON object {operation: count}
 
-moto's recorder leaves out requests it has no route for: vouch's cloudwatch:DescribeAlarms (the
-Rust SDK speaks CloudWatch's CBOR protocol, which moto 5.2.5 does not serve) is in moto's
-request log, and so in bench/aws.sh's totals, but not here.
+vouch's cloudwatch:DescribeAlarms (the Rust SDK speaks CloudWatch's CBOR protocol, which moto
+5.2.5 does not serve) reaches moto translated to the query protocol by tests/e2e/moto_server.py,
+so the recorder counts it as Action=DescribeAlarms.
 """
 
 import base64

@@ -635,13 +635,20 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         trail["location"]["uri"],
         "arn:aws:cloudtrail:us-east-1:123456789012:trail/audit-trail"
     );
-    // The Rust SDK speaks CloudWatch's CBOR protocol, which moto 5.2.5 does not serve: the
-    // alarm listing fails, and the informational check says so instead of passing.
+    // CloudWatch's CBOR protocol is translated by moto_server.py: the listing is read, and
+    // this seed has no alarm on an error metric (aws_edge.rs seeds the passing one).
     let alarm = &findings[&(
         "cloudwatch-error-alarm".to_owned(),
         "123456789012/us-east-1".to_owned(),
     )];
-    assert_eq!(alarm["status"], "error", "{alarm}");
+    assert_eq!(alarm["status"], "fail", "{alarm}");
+    assert!(
+        alarm["message"]
+            .as_str()
+            .unwrap()
+            .contains("no CloudWatch alarm in us-east-1"),
+        "{alarm}"
+    );
     // The quoted evidence: the offending rule and route.
     let sg = &findings[&(
         "sg-db-ingress-restricted".to_owned(),

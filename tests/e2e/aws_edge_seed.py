@@ -1,5 +1,10 @@
 """Seeds a moto server with secure (`good-*`) and insecure (`bad-*`) load balancers, web ACLs,
-CloudFront distributions and ECR repositories for tests/e2e/aws_edge.rs.
+CloudFront distributions, ECR repositories and CloudWatch alarms for tests/e2e/aws_edge.rs, and
+the resources each regenerated facts fixture of these checks is cut from (one fault each).
+
+Regions: us-east-1 holds almost everything (a basic-scanning ECR registry, a 5xx alarm that
+notifies); us-west-2 an enhanced-scanning registry and a 5xx alarm that notifies nobody;
+eu-west-1 nothing (no alarm).
 
 Usage: python aws_edge_seed.py ENDPOINT_URL
 Prints one JSON object: the ids the test needs (CloudFront distribution ids are generated).
@@ -14,6 +19,7 @@ ENDPOINT = sys.argv[1]
 REGION = "us-east-1"
 KW = dict(endpoint_url=ENDPOINT, region_name=REGION,
           aws_access_key_id="testing", aws_secret_access_key="testing")
+WEST = dict(KW, region_name="us-west-2")
 ec2 = boto3.client("ec2", **KW)
 elb = boto3.client("elbv2", **KW)
 waf = boto3.client("wafv2", **KW)
@@ -40,6 +46,13 @@ def load_balancer(name, policy, http_actions, scheme="internet-facing"):
 
 good_lb = load_balancer("good-alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", REDIRECT)
 bad_lb = load_balancer("bad-alb", "ELBSecurityPolicy-2016-08", FORWARD)
+# One fault each: an old TLS policy (port 80 redirects), plain HTTP forwarded (TLS 1.2+ policy).
+load_balancer("old-tls-alb", "ELBSecurityPolicy-2016-08", REDIRECT)
+load_balancer("clear-http-alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", FORWARD)
+# Internal, plain HTTP only: neither failed for TLS nor required to carry a web ACL.
+internal = elb.create_load_balancer(Name="internal-api", Subnets=subnets, Scheme="internal",
+                                    Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+elb.create_listener(LoadBalancerArn=internal, Protocol="HTTP", Port=8080, DefaultActions=FORWARD)
 
 VIS = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}
 
@@ -71,10 +84,19 @@ good_cf_acl = web_acl("good-cf-acl", [rate("Block"), managed("AWSManagedRulesCom
 web_acl("claim-acl", [rate("Block"), managed("AWSManagedRulesCommonRuleSet", 1),
                       managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
                       managed("AWSManagedRulesAmazonIpReputationList", 3)])
+# One fault each: the known-bad-inputs set missing; no rate-based rule; a CloudFront ACL whose
+# common rule set only counts.
+web_acl("no-bad-inputs-acl", [rate("Block"), managed("AWSManagedRulesCommonRuleSet", 1)])
+web_acl("no-rate-acl", [managed("AWSManagedRulesCommonRuleSet", 1),
+                        managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
+                        managed("AWSManagedRulesAmazonIpReputationList", 3)])
+web_acl("counting-cf-acl", [managed("AWSManagedRulesCommonRuleSet", 1, count=True),
+                            managed("AWSManagedRulesKnownBadInputsRuleSet", 2)], scope="CLOUDFRONT")
 waf.associate_web_acl(WebACLArn=good_acl, ResourceArn=good_lb)
 
 
-def distribution(ref, viewer_policy, version, acl):
+def distribution(ref, viewer_policy, version, acl, paths=(), default_certificate=False):
+    """`paths`: extra cache behaviors (path pattern, viewer protocol policy)."""
     config = {
         "CallerReference": ref, "Comment": ref, "Enabled": True, "WebACLId": acl,
         "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "origin.example.com",
@@ -87,15 +109,57 @@ def distribution(ref, viewer_policy, version, acl):
                               "CloudFrontDefaultCertificate": False,
                               "MinimumProtocolVersion": version},
     }
+    if paths:
+        config["CacheBehaviors"] = {"Quantity": len(paths), "Items": [
+            {"PathPattern": p, "TargetOriginId": "o", "ViewerProtocolPolicy": v,
+             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"} for p, v in paths]}
+    if default_certificate:
+        # The *.cloudfront.net certificate: no ACM certificate, no minimum version chosen
+        # (CloudFront then answers TLSv1).
+        config["ViewerCertificate"] = {"CloudFrontDefaultCertificate": True}
     return cf.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
 
 
-good_dist = distribution("good-dist", "redirect-to-https", "TLSv1.2_2021", good_cf_acl)
+good_dist = distribution("good-dist", "redirect-to-https", "TLSv1.2_2021", good_cf_acl,
+                         paths=[("/api/*", "https-only")])
 bad_dist = distribution("bad-dist", "allow-all", "TLSv1", "")
+# One fault each, all behind the CloudFront web ACL.
+allow_all_dist = distribution("allow-all-path-dist", "redirect-to-https", "TLSv1.2_2021", good_cf_acl,
+                              paths=[("/p1/*", "allow-all")])
+old_policy_dist = distribution("old-policy-dist", "redirect-to-https", "TLSv1.2_2018", good_cf_acl)
+default_cert_dist = distribution("default-cert-dist", "redirect-to-https", "", good_cf_acl,
+                                 default_certificate=True)
 
 ecr.create_repository(repositoryName="good-repo", imageTagMutability="IMMUTABLE",
                       imageScanningConfiguration={"scanOnPush": True})
 ecr.create_repository(repositoryName="bad-repo", imageTagMutability="MUTABLE",
                       imageScanningConfiguration={"scanOnPush": False})
 
-print(json.dumps({"good_dist": good_dist, "bad_dist": bad_dist}))
+# Enhanced scanning in us-west-2: continuous scanning of `prod-*` covers prod-api (its own
+# scan-on-push flag off, ignored under enhanced scanning); dev-api matches no rule.
+west_ecr = boto3.client("ecr", **WEST)
+west_ecr.put_registry_scanning_configuration(scanType="ENHANCED", rules=[
+    {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "prod-*", "filterType": "WILDCARD"}]}])
+west_ecr.create_repository(repositoryName="prod-api", imageTagMutability="IMMUTABLE",
+                           imageScanningConfiguration={"scanOnPush": False})
+west_ecr.create_repository(repositoryName="dev-api", imageTagMutability="IMMUTABLE",
+                           imageScanningConfiguration={"scanOnPush": True})
+
+# CloudWatch: in us-east-1 a 5xx alarm that notifies the on-call topic; in us-west-2 one that
+# notifies nobody; eu-west-1 has none.
+sns = boto3.client("sns", **KW)
+topic = sns.create_topic(Name="oncall")["TopicArn"]
+
+
+def alarm(client, name, actions):
+    client.put_metric_alarm(AlarmName=name, Namespace="AWS/ApplicationELB",
+                            MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
+                            EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold",
+                            ActionsEnabled=True, AlarmActions=actions)
+
+
+alarm(boto3.client("cloudwatch", **KW), "api-5xx", [topic])
+alarm(boto3.client("cloudwatch", **WEST), "api-5xx", [])
+
+print(json.dumps({"good_dist": good_dist, "bad_dist": bad_dist, "allow_all_dist": allow_all_dist,
+                  "old_policy_dist": old_policy_dist, "default_cert_dist": default_cert_dist}))

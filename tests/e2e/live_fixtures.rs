@@ -158,6 +158,7 @@ impl<'a> Fragment<'a> {
 
     /// A free port written as a stable one (`localhost:8443`, `127.0.0.1:8443`, a `port`
     /// number): for records whose subject is `host:port`, so two ports stay two subjects.
+    #[cfg_attr(not(feature = "endpoint"), allow(dead_code))]
     pub fn port_as(mut self, port: u16, stable: u16) -> Self {
         for host in ["localhost", "127.0.0.1"] {
             self = self.replace(format!("{host}:{port}"), &format!("{host}:{stable}"));
