@@ -584,7 +584,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
             "vouch sent a non-read request: {operation}"
         );
     }
-    const TEST: &str = "aws::emulator_scan_passes_secure_and_fails_insecure_resources_read_only";
+    let test = "aws::emulator_scan_passes_secure_and_fails_insecure_resources_read_only";
     // moto takes an automated snapshot of every instance, named by the minute.
     let names = serde_json::json!({
         "automated_snapshot": facts["aws"][0]["regions"][0]["snapshots"]["items"]
@@ -598,11 +598,11 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     for (case, fields, keep) in SEEDED_CASES {
         let keep = resolve_all(keep, &names);
         let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-        aws_fragment(&facts, moto.port, fields, &keep).assert_fixture(TEST, case);
+        aws_fragment(&facts, moto.port, fields, &keep).assert_fixture(test, case);
     }
     // The account has no trail at all.
     infra_fragment(&facts, moto.port, &["us-east-1"], &[])
-        .assert_fixture(TEST, "cloudtrail-enabled/fail/no-trail");
+        .assert_fixture(test, "cloudtrail-enabled/fail/no-trail");
     let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
     assert_eq!(trail["status"], "fail", "{trail}");
     for (check, subject, expected) in [
@@ -640,7 +640,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     );
     assert_eq!(status(&findings, "rds-backup-retention", "good-db"), "fail");
     for (case, fields, keep) in STRICT_CASES {
-        aws_fragment(&strict_facts, moto.port, fields, keep).assert_fixture(TEST, case);
+        aws_fragment(&strict_facts, moto.port, fields, keep).assert_fixture(test, case);
     }
 
     // Denied reads: the resource each one judges is an error, except an encrypted instance
@@ -663,7 +663,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
         );
     }
     for (case, fields, keep) in DENIED_READ_CASES {
-        aws_fragment(&denied_facts, moto.port, fields, keep).assert_fixture(TEST, case);
+        aws_fragment(&denied_facts, moto.port, fields, keep).assert_fixture(test, case);
     }
     // Denied listings: no DB instance and no trail can be judged.
     moto.post("/vouch-deny/DescribeDBInstances,DescribeTrails")
@@ -671,9 +671,9 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     let (_, _, denied_facts) = scan(&repo);
     moto.post("/vouch-deny/").unwrap();
     aws_fragment(&denied_facts, moto.port, &["regions"], &[])
-        .assert_fixture(TEST, "rds-storage-encrypted/error/listing-denied");
+        .assert_fixture(test, "rds-storage-encrypted/error/listing-denied");
     infra_fragment(&denied_facts, moto.port, &["us-east-1"], &[])
-        .assert_fixture(TEST, "cloudtrail-enabled/error/describe-trails-denied");
+        .assert_fixture(test, "cloudtrail-enabled/error/describe-trails-denied");
 }
 
 /// With the account-level block on, a bucket without its own block passes at account level.
