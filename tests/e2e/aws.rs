@@ -84,7 +84,14 @@ fn aws_fragment<'a>(
     fields: &[&'static str],
     keep: &[&str],
 ) -> Fragment<'a> {
-    Fragment::new(facts, "aws")
+    let mut fragment = Fragment::new(facts, "aws");
+    for (volatile, stable) in volatile_names(facts) {
+        fragment = fragment.replace(volatile, &stable);
+    }
+    let groups = parameter_groups_of(facts, keep);
+    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+    fragment
+        .items("/regions/*/parameter_groups", "name", &groups)
         .target("emu")
         .port(port)
         .replace(format!("localhost:{port}"), "localhost:PORT")
@@ -102,9 +109,132 @@ fn aws_fragment<'a>(
         .ids(&["sg", "vpc", "subnet"])
 }
 
-/// (case, Account fields, resources kept): the fixtures the seeded emulator produces. Cases
-/// whose scenario the seed does not have (an SSE-S3 bucket, a snapshot shared with an account,
-/// an automated snapshot) stay hand-kept: see fixtures/facts/ORIGINS.toml.
+/// The parameter groups of the kept DB instances and clusters: the ones their checks read.
+fn parameter_groups_of(facts: &Value, keep: &[&str]) -> Vec<String> {
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let kept = |r: &Value| r["identifier"].as_str().is_some_and(|i| keep.contains(&i));
+    let mut groups = Vec::new();
+    for account in list(&facts["aws"]) {
+        for region in list(&account["regions"]) {
+            for db in list(&region["db_instances"]["items"])
+                .iter()
+                .filter(|r| kept(r))
+            {
+                groups.extend(
+                    list(&db["parameter_groups"])
+                        .iter()
+                        .filter_map(|g| g.as_str().map(str::to_owned)),
+                );
+            }
+            for cluster in list(&region["db_clusters"]["items"])
+                .iter()
+                .filter(|r| kept(r))
+            {
+                groups.extend(cluster["parameter_group"].as_str().map(str::to_owned));
+            }
+        }
+    }
+    groups
+}
+
+/// Names the emulator makes up on each run, and their stable stand-ins: the minute in the name
+/// of an automated snapshot (`rds:good-db-2026-12-06-05-27`), the random suffix of a secret's
+/// ARN, a GuardDuty detector id.
+fn volatile_names(facts: &Value) -> Vec<(String, String)> {
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for account in list(&facts["aws"]) {
+        let mut secret_arns = Vec::new();
+        for region in list(&account["regions"]) {
+            for db in list(&region["db_instances"]["items"])
+                .into_iter()
+                .chain(list(&region["db_clusters"]["items"]))
+            {
+                secret_arns.extend(
+                    db["master_user_secret"]["secret_arn"]
+                        .as_str()
+                        .map(str::to_owned),
+                );
+            }
+            for snapshot in list(&region["snapshots"]["items"]) {
+                let id = snapshot["identifier"].as_str().unwrap_or_default();
+                // rds:DB-YYYY-MM-DD-HH-MM
+                if let Some(db) = id
+                    .strip_prefix("rds:")
+                    .and_then(|rest| rest.get(..rest.len().checked_sub(16)?))
+                {
+                    out.push((id.to_owned(), format!("rds:{db}2026-01-01-00-00")));
+                }
+            }
+        }
+        for region in list(&account["infra"]["regions"]) {
+            let name = region["name"].as_str().unwrap_or_default();
+            for (i, detector) in list(&region["guardduty_detectors"]["items"])
+                .iter()
+                .enumerate()
+            {
+                if let Some(id) = detector["id"].as_str() {
+                    out.push((id.to_owned(), format!("detector-{name}-{}", i + 1)));
+                }
+            }
+            for secret in list(&region["secrets"]["items"]) {
+                secret_arns.extend(secret["arn"].as_str().map(str::to_owned));
+            }
+        }
+        // A secret's ARN ends in `-` and six random characters.
+        for arn in secret_arns {
+            if let Some((head, _)) = arn.rsplit_once('-') {
+                let stable = format!("{head}-SUFFIX");
+                out.push((arn, stable));
+            }
+        }
+    }
+    out
+}
+
+/// Infrastructure listings and the item field a fixture keeps them by: the kept VPCs' network,
+/// the kept trails, keys, secrets, log groups and alarms. (A region's one GuardDuty detector
+/// is kept whole.)
+const INFRA_LISTS: &[(&str, &str)] = &[
+    ("/infra/trails/items", "name"),
+    ("/infra/regions/*/subnets/items", "vpc_id"),
+    ("/infra/regions/*/route_tables/items", "vpc_id"),
+    ("/infra/regions/*/internet_gateways/items", "attached_vpcs"),
+    ("/infra/regions/*/nat_gateways/items", "vpc_id"),
+    ("/infra/regions/*/security_groups/items", "vpc_id"),
+    ("/infra/regions/*/rds_network_interfaces/items", "vpc_id"),
+    ("/infra/regions/*/flow_logs/items", "resource_id"),
+    ("/infra/regions/*/kms_keys/items", "id"),
+    ("/infra/regions/*/secrets/items", "name"),
+    ("/infra/regions/*/log_groups/items", "name"),
+    ("/infra/regions/*/alarms/items", "name"),
+];
+
+/// The fixture fragment of an account's RDS and infrastructure state in `regions`: the
+/// resources named in `keep` (DB identifiers, VPC ids, trail, secret and log group names, key
+/// ids), every random EC2 id made stable.
+fn infra_fragment<'a>(
+    facts: &'a Value,
+    port: u16,
+    regions: &[&str],
+    keep: &[&str],
+) -> Fragment<'a> {
+    let mut fragment = aws_fragment(facts, port, &["regions", "infra"], keep)
+        .items("/regions", "name", regions)
+        .items("/infra/regions", "name", regions);
+    for (pointer, field) in INFRA_LISTS {
+        fragment = fragment.items(pointer, field, keep);
+    }
+    fragment.ids(&["rtb", "igw", "nat", "eni", "fl", "eipalloc"])
+}
+
+/// `{name}` entries replaced by the named id.
+fn resolve_all(keep: &[&str], ids: &Value) -> Vec<String> {
+    keep.iter().map(|k| resolve(k, ids)).collect()
+}
+
+/// (case, Account fields, resources kept): the fixtures the seeded emulator produces; `{name}`
+/// is a name the emulator made up (see `emulator_scan_…`).
 const SEEDED_CASES: &[(&str, &[&str], &[&str])] = &[
     (
         "s3-default-encryption/fail/not-configured",
@@ -231,6 +361,92 @@ const SEEDED_CASES: &[(&str, &[&str], &[&str])] = &[
         &["regions"],
         &["bad-snap"],
     ),
+    (
+        "rds-snapshot-not-public/pass/private-shared-and-automated",
+        &["regions"],
+        &["good-snap", "shared-snap", "{automated_snapshot}"],
+    ),
+    (
+        "rds-force-ssl/pass/absent-on-postgres-16-uses-default-1",
+        &["regions"],
+        &["pg16-db"],
+    ),
+    (
+        "rds-force-ssl/fail/force-ssl-zero",
+        &["regions"],
+        &["bad-cluster"],
+    ),
+    (
+        "rds-storage-encrypted/fail/placeholder-kms-key-is-not-encryption",
+        &["regions"],
+        &["bad-cluster"],
+    ),
+    (
+        "s3-default-encryption/pass/kms-and-sse-s3",
+        &["s3"],
+        &["good-bucket", "sse-s3-bucket"],
+    ),
+    (
+        "s3-object-lock/fail/enabled-without-default-retention",
+        &["s3"],
+        &["unretained-audit-bucket"],
+    ),
+    (
+        "s3-public-access-block/fail/partial",
+        &["s3"],
+        &["partial-bucket"],
+    ),
+];
+
+/// Cases of the same account scanned under stricter settings (`[aws] s3_encryption = "kms"`,
+/// `backup_retention_days = 14`).
+const STRICT_CASES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "s3-default-encryption/fail/sse-s3-when-kms-required",
+        &["s3"],
+        &["sse-s3-bucket"],
+    ),
+    (
+        "rds-backup-retention/fail/below-configured-minimum",
+        &["regions"],
+        &["good-db"],
+    ),
+];
+
+/// Read calls denied together (one scan), and the cases that scan produces.
+const DENIED_READS: &[&str] = &[
+    "DescribeDBParameters",
+    "DescribeDBSnapshotAttributes",
+    "DescribeKey",
+    "GetBucketEncryption",
+    "GetAccountPublicAccessBlock",
+];
+const DENIED_READ_CASES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "rds-force-ssl/error/group-unreadable",
+        &["regions"],
+        &["good-db"],
+    ),
+    (
+        "rds-snapshot-not-public/error/attributes-denied",
+        &["regions"],
+        &["good-snap"],
+    ),
+    (
+        "rds-storage-encrypted/pass/describe-key-denied-is-still-encrypted",
+        &["regions"],
+        &["good-db"],
+    ),
+    (
+        "s3-default-encryption/error/access-denied",
+        &["s3"],
+        &["good-bucket"],
+    ),
+    (
+        "s3-public-access-block/error/account-level-unreadable",
+        &["s3"],
+        &["bad-bucket"],
+    ),
 ];
 
 fn by_check_and_subject(report: &Value) -> BTreeMap<(String, String), Value> {
@@ -261,7 +477,9 @@ fn status<'a>(
 
 /// The seeded emulator: every AWS check passes its secure resource and fails its insecure one,
 /// each finding located by ARN with the call's request id as evidence; and every request vouch
-/// sent was a read (moto's recorder saw no Create/Put/Modify/Delete).
+/// sent was a read (moto's recorder saw no Create/Put/Modify/Delete). Then the same account
+/// under stricter settings, and with reads and listings denied: the fixtures of
+/// `SEEDED_CASES`, `STRICT_CASES` and `DENIED_READ_CASES` come from these four scans.
 #[test]
 fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     let moto = Moto::start();
@@ -366,12 +584,96 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
             "vouch sent a non-read request: {operation}"
         );
     }
+    let test = "aws::emulator_scan_passes_secure_and_fails_insecure_resources_read_only";
+    // moto takes an automated snapshot of every instance, named by the minute.
+    let names = serde_json::json!({
+        "automated_snapshot": facts["aws"][0]["regions"][0]["snapshots"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["identifier"].as_str())
+            .find(|id| id.starts_with("rds:good-db-"))
+            .expect("moto's automated snapshot of good-db"),
+    });
     for (case, fields, keep) in SEEDED_CASES {
-        aws_fragment(&facts, moto.port, fields, keep).assert_fixture(
-            "aws::emulator_scan_passes_secure_and_fails_insecure_resources_read_only",
-            case,
+        let keep = resolve_all(keep, &names);
+        let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+        aws_fragment(&facts, moto.port, fields, &keep).assert_fixture(test, case);
+    }
+    // The account has no trail at all.
+    infra_fragment(&facts, moto.port, &["us-east-1"], &[])
+        .assert_fixture(test, "cloudtrail-enabled/fail/no-trail");
+    let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
+    assert_eq!(trail["status"], "fail", "{trail}");
+    for (check, subject, expected) in [
+        ("rds-snapshot-not-public", "shared-snap", "pass"),
+        ("rds-force-ssl", "pg16-db", "pass"),
+        ("s3-default-encryption", "sse-s3-bucket", "pass"),
+        ("s3-public-access-block", "partial-bucket", "fail"),
+        ("s3-object-lock", "unretained-audit-bucket", "fail"),
+    ] {
+        assert_eq!(
+            status(&findings, check, subject),
+            expected,
+            "{check} on {subject}"
         );
     }
+
+    // Stricter settings: SSE-S3 is not enough, 7 days of backups are too few.
+    let strict = moto.dir().join("strict");
+    std::fs::create_dir_all(&strict).unwrap();
+    std::fs::write(
+        strict.join("vouch.toml"),
+        std::fs::read_to_string(repo.join("vouch.toml"))
+            .unwrap()
+            .replace(
+                "[aws]\n",
+                "[aws]\ns3_encryption = \"kms\"\nbackup_retention_days = 14\n",
+            ),
+    )
+    .unwrap();
+    let (_, report, strict_facts) = scan(&strict);
+    let findings = by_check_and_subject(&report);
+    assert_eq!(
+        status(&findings, "s3-default-encryption", "sse-s3-bucket"),
+        "fail"
+    );
+    assert_eq!(status(&findings, "rds-backup-retention", "good-db"), "fail");
+    for (case, fields, keep) in STRICT_CASES {
+        aws_fragment(&strict_facts, moto.port, fields, keep).assert_fixture(test, case);
+    }
+
+    // Denied reads: the resource each one judges is an error, except an encrypted instance
+    // whose key could not be described, which is still encrypted.
+    moto.post(&format!("/vouch-deny/{}", DENIED_READS.join(",")))
+        .unwrap();
+    let (_, report, denied_facts) = scan(&repo);
+    let findings = by_check_and_subject(&report);
+    for (check, subject, expected) in [
+        ("rds-force-ssl", "good-db", "error"),
+        ("rds-snapshot-not-public", "good-snap", "error"),
+        ("rds-storage-encrypted", "good-db", "pass"),
+        ("s3-default-encryption", "good-bucket", "error"),
+        ("s3-public-access-block", "bad-bucket", "error"),
+    ] {
+        assert_eq!(
+            status(&findings, check, subject),
+            expected,
+            "{check} on {subject}"
+        );
+    }
+    for (case, fields, keep) in DENIED_READ_CASES {
+        aws_fragment(&denied_facts, moto.port, fields, keep).assert_fixture(test, case);
+    }
+    // Denied listings: no DB instance and no trail can be judged.
+    moto.post("/vouch-deny/DescribeDBInstances,DescribeTrails")
+        .unwrap();
+    let (_, _, denied_facts) = scan(&repo);
+    moto.post("/vouch-deny/").unwrap();
+    aws_fragment(&denied_facts, moto.port, &["regions"], &[])
+        .assert_fixture(test, "rds-storage-encrypted/error/listing-denied");
+    infra_fragment(&denied_facts, moto.port, &["us-east-1"], &[])
+        .assert_fixture(test, "cloudtrail-enabled/error/describe-trails-denied");
 }
 
 /// With the account-level block on, a bucket without its own block passes at account level.
@@ -381,11 +683,15 @@ fn account_level_block_covers_buckets_without_their_own() {
     moto.run_script("aws_seed.py", &[&moto.endpoint()]);
     moto.run_script("aws_account_block.py", &[&moto.port.to_string()]);
     let repo = write_config(&moto);
-    let (_, report, _) = scan(&repo);
+    let (_, report, facts) = scan(&repo);
     let findings = by_check_and_subject(&report);
     let f = &findings[&("s3-public-access-block".to_owned(), "bad-bucket".to_owned())];
     assert_eq!(f["status"], "pass", "{f}");
     assert!(f["message"].as_str().unwrap().contains("account level"));
+    aws_fragment(&facts, moto.port, &["s3"], &["bad-bucket"]).assert_fixture(
+        "aws::account_level_block_covers_buckets_without_their_own",
+        "s3-public-access-block/pass/account-level",
+    );
 }
 
 /// An endpoint nobody answers: every AWS check reports `error` for the target, never `pass`.
@@ -402,6 +708,21 @@ fn unreachable_target_is_an_error_for_every_aws_check() {
     .unwrap();
     let (code, report, facts) = scan(dir.path());
     assert_eq!(code, 1);
+    // With evidence buckets configured, s3-object-lock judges the account too.
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::write(
+        evidence.join("vouch.toml"),
+        format!("[aws]\nevidence_buckets = [\"*-audit-*\"]\n\n[[target.aws]]\nname = \"emu\"\nregions = [\"us-east-1\"]\nendpoint_url = \"http://127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let (_, evidence_report, evidence_facts) = scan(&evidence);
+    let lock = by_check_and_subject(&evidence_report);
+    assert_eq!(status(&lock, "s3-object-lock", "emu"), "error");
+    aws_fragment(&evidence_facts, port, &[], &[]).assert_fixture(
+        "aws::unreachable_target_is_an_error_for_every_aws_check",
+        "s3-object-lock/error/account-unreadable",
+    );
     // Every AWS check's `account-unreadable` case is this account.
     for check in checks::ALL.iter().map(|c| c.meta()) {
         let case = format!("{}/error/account-unreadable", check.id);
@@ -560,11 +881,211 @@ const INFRA_DENIED: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Runs `aws_seed_infra.py ENDPOINT MODE`; the JSON object it printed last (the seeded ids).
-fn seed_infra(moto: &Moto, mode: &str) -> Value {
+/// (case, regions, resources kept) of the infrastructure scans: `{name}` is an id the seed
+/// printed (or `rds_secret`, the secret RDS manages for `net-good-db`).
+type InfraCase = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+/// The seeded account.
+const INFRA_CASES: &[InfraCase] = &[
+    (
+        "cloudtrail-enabled/pass/multi-region-validated-kms",
+        &["us-east-1"],
+        &["audit-trail"],
+    ),
+    (
+        "guardduty-enabled/pass/detector-enabled",
+        &["us-east-1"],
+        &[],
+    ),
+    ("guardduty-enabled/fail/no-detector", &["us-west-2"], &[]),
+    (
+        "kms-key-rotation/pass/customer-key-rotates",
+        &["us-east-1"],
+        &["{good_key}"],
+    ),
+    (
+        "kms-key-rotation/fail/rotation-off",
+        &["us-east-1"],
+        &["{bad_key}"],
+    ),
+    (
+        "kms-key-rotation/fail/imported-material",
+        &["us-east-1"],
+        &["{imported_key}"],
+    ),
+    (
+        "logs-encrypted-retained/pass/kms-and-long-retention",
+        &["us-east-1"],
+        &["/app/good"],
+    ),
+    (
+        "logs-encrypted-retained/fail/unencrypted-short-retention",
+        &["us-east-1"],
+        &["/app/bad"],
+    ),
+    (
+        "rds-log-exports/pass/postgresql-exported",
+        &["us-east-1"],
+        &["net-good-db"],
+    ),
+    (
+        "rds-log-exports/fail/only-upgrade-log",
+        &["us-east-1"],
+        &["net-bad-db"],
+    ),
+    (
+        "rds-log-exports/error/unknown-engine",
+        &["us-east-1"],
+        &["graph"],
+    ),
+    (
+        "rds-network-private/pass/private-subnets-nat-egress",
+        &["us-east-1"],
+        &["net-good-db", "{good_vpc}"],
+    ),
+    (
+        "rds-network-private/fail/publicly-accessible",
+        &["us-east-1"],
+        &["net-public-db", "{good_vpc}"],
+    ),
+    (
+        "rds-network-private/fail/subnet-routes-to-igw",
+        &["us-east-1"],
+        &["net-bad-db", "{bad_vpc}"],
+    ),
+    (
+        "secrets-rotation/pass/rotating-secret-managed-master",
+        &["us-east-1"],
+        &["app/good-secret", "net-good-db", "{rds_secret}"],
+    ),
+    (
+        "secrets-rotation/fail/master-password-by-hand",
+        &["us-east-1"],
+        &["net-bad-db"],
+    ),
+    (
+        "secrets-rotation/fail/secret-not-rotating",
+        &["us-east-1"],
+        &["app/bad-secret"],
+    ),
+    (
+        "sg-db-ingress-restricted/pass/only-app-group",
+        &["us-east-1"],
+        &["net-good-db", "{good_vpc}"],
+    ),
+    (
+        "sg-db-ingress-restricted/fail/all-traffic-from-anywhere",
+        &["us-east-1"],
+        &["net-open-db", "{good_vpc}"],
+    ),
+    (
+        "sg-db-ingress-restricted/fail/cidr-besides-app-group",
+        &["us-east-1"],
+        &["net-cidr-db", "{good_vpc}"],
+    ),
+    (
+        "vpc-flow-logs/pass/vpc-flow-log-to-s3",
+        &["us-east-1"],
+        &["net-good-db", "{good_vpc}"],
+    ),
+    (
+        "vpc-flow-logs/fail/no-flow-log",
+        &["us-east-1"],
+        &["net-bad-db", "{bad_vpc}"],
+    ),
+];
+
+/// After `aws_seed_infra.py break`.
+const INFRA_BROKEN_CASES: &[InfraCase] = &[
+    (
+        "cloudtrail-enabled/fail/logging-stopped-write-only",
+        &["us-east-1"],
+        &["write-only-trail"],
+    ),
+    (
+        "cloudtrail-enabled/fail/single-region-no-kms",
+        &["us-east-1"],
+        &["region-trail"],
+    ),
+    (
+        "guardduty-enabled/fail/detector-disabled",
+        &["us-east-1"],
+        &[],
+    ),
+    (
+        "vpc-flow-logs/fail/delivery-failing",
+        &["us-east-1"],
+        &["net-bad-db", "{bad_vpc}"],
+    ),
+];
+
+/// With the calls of `INFRA_DENIED` denied.
+const INFRA_DENIED_CASES: &[InfraCase] = &[
+    (
+        "cloudtrail-enabled/error/status-denied",
+        &["us-east-1"],
+        &["audit-trail"],
+    ),
+    (
+        "guardduty-enabled/error/list-detectors-denied",
+        &["us-east-1"],
+        &[],
+    ),
+    (
+        "kms-key-rotation/error/rotation-status-denied",
+        &["us-east-1"],
+        &["{good_key}"],
+    ),
+    (
+        "logs-encrypted-retained/error/describe-log-groups-denied",
+        &["us-east-1"],
+        &[],
+    ),
+    (
+        "rds-network-private/error/route-tables-denied",
+        &["us-east-1"],
+        &["net-good-db", "{good_vpc}"],
+    ),
+    (
+        "secrets-rotation/error/list-secrets-denied",
+        &["us-east-1"],
+        &[],
+    ),
+    (
+        "sg-db-ingress-restricted/error/security-groups-denied",
+        &["us-east-1"],
+        &["net-good-db", "{good_vpc}"],
+    ),
+    (
+        "vpc-flow-logs/error/flow-logs-denied",
+        &["us-east-1"],
+        &["net-good-db", "{good_vpc}"],
+    ),
+];
+
+/// Asserts the fixtures of `cases` against one infrastructure scan's facts.
+fn assert_infra_cases(facts: &Value, port: u16, ids: &Value, cases: &[InfraCase]) {
+    for (case, regions, keep) in cases {
+        let keep = resolve_all(keep, ids);
+        let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+        infra_fragment(facts, port, regions, &keep).assert_fixture(
+            "aws::emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_denied",
+            case,
+        );
+    }
+}
+
+/// Runs `aws_seed_infra.py ENDPOINT MODE ARGS…`; the JSON object it printed last (the seeded
+/// ids).
+fn seed_infra(moto: &Moto, mode: &str, args: &[&str]) -> Value {
     let out = std::process::Command::new(crate::moto::python())
         .arg(crate::harness::repo_root().join("tests/e2e/aws_seed_infra.py"))
         .args([moto.endpoint().as_str(), mode])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -590,12 +1111,14 @@ fn resolve(subject: &str, ids: &Value) -> String {
 
 /// The network, trail, detectors, keys, secrets and log groups around two databases: every
 /// infrastructure check passes what keeps its claim and fails what breaks it; stopping the
-/// trail fails `cloudtrail-enabled`; denying each check's calls makes it an `error` naming the
-/// IAM action; no request is a write and none reads a secret value.
+/// trail (with the other faults of `aws_seed_infra.py break`) fails `cloudtrail-enabled`;
+/// denying each check's calls makes it an `error` naming the IAM action; no request is a write
+/// and none reads a secret value. Each of the three scans regenerates the infrastructure
+/// fixtures it holds (`INFRA_CASES`, `INFRA_BROKEN_CASES`, `INFRA_DENIED_CASES`).
 #[test]
 fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_denied() {
     let moto = Moto::start();
-    let ids = seed_infra(&moto, "seed");
+    let mut ids = seed_infra(&moto, "seed", &[]);
     let repo = moto.dir().join("repo");
     std::fs::create_dir_all(&repo).unwrap();
     std::fs::write(
@@ -610,9 +1133,17 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     .unwrap();
 
     moto.start_recording();
-    let (_, report, _) = scan(&repo);
+    let (_, report, facts) = scan(&repo);
     let requests = moto.stop_recording();
     let findings = by_check_and_subject(&report);
+    // The secret RDS manages for net-good-db (named by a random id).
+    ids["rds_secret"] = facts["aws"][0]["infra"]["regions"][0]["secrets"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["owning_service"] == "rds")
+        .map(|s| s["name"].clone())
+        .expect("the secret RDS manages");
     for (check, good, bad) in INFRA_EXPECTED {
         let (good, bad) = (resolve(good, &ids), resolve(bad, &ids));
         let message = |s: &str| findings[&((*check).to_owned(), s.to_owned())]["message"].clone();
@@ -697,8 +1228,23 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         );
     }
 
-    seed_infra(&moto, "stop-trail");
-    let (_, report, _) = scan(&repo);
+    for (check, subject, expected) in [
+        ("kms-key-rotation", resolve("{imported_key}", &ids), "fail"),
+        ("rds-log-exports", "graph".to_owned(), "error"),
+        ("rds-network-private", "net-public-db".to_owned(), "fail"),
+        ("sg-db-ingress-restricted", "net-open-db".to_owned(), "fail"),
+        ("sg-db-ingress-restricted", "net-cidr-db".to_owned(), "fail"),
+    ] {
+        assert_eq!(
+            status(&findings, check, &subject),
+            expected,
+            "{check} on {subject}"
+        );
+    }
+    assert_infra_cases(&facts, moto.port, &ids, INFRA_CASES);
+
+    seed_infra(&moto, "break", &[ids["bad_vpc"].as_str().unwrap()]);
+    let (_, report, facts) = scan(&repo);
     let findings = by_check_and_subject(&report);
     let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
     assert_eq!(trail["status"], "fail", "{trail}");
@@ -709,6 +1255,18 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
             .contains("logging is stopped"),
         "{trail}"
     );
+    let bad_vpc = resolve("{bad_vpc}", &ids);
+    for (check, subject) in [
+        ("guardduty-enabled", "123456789012/us-east-1"),
+        ("vpc-flow-logs", bad_vpc.as_str()),
+    ] {
+        assert_eq!(
+            status(&findings, check, subject),
+            "fail",
+            "{check} on {subject}"
+        );
+    }
+    assert_infra_cases(&facts, moto.port, &ids, INFRA_BROKEN_CASES);
 
     let denied: Vec<&str> = INFRA_DENIED
         .iter()
@@ -716,8 +1274,9 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         .collect();
     moto.post(&format!("/vouch-deny/{}", denied.join(",")))
         .unwrap();
-    let (_, report, _) = scan(&repo);
+    let (_, report, facts) = scan(&repo);
     let findings = by_check_and_subject(&report);
+    assert_infra_cases(&facts, moto.port, &ids, INFRA_DENIED_CASES);
     for (check, subject, action) in INFRA_DENIED {
         let subject = resolve(subject, &ids);
         let f = &findings[&((*check).to_owned(), subject.clone())];

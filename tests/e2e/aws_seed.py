@@ -28,6 +28,8 @@ rds.modify_db_parameter_group(DBParameterGroupName="tls-pg14", Parameters=[
     {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])
 rds.create_db_parameter_group(DBParameterGroupName="plain-pg14", DBParameterGroupFamily="postgres14",
                               Description="leaves rds.force_ssl at the engine default")
+rds.create_db_parameter_group(DBParameterGroupName="plain-pg16", DBParameterGroupFamily="postgres16",
+                              Description="leaves rds.force_ssl at the engine default (1 from 15 on)")
 
 
 def instance(name, secure, **extra):
@@ -45,6 +47,8 @@ def instance(name, secure, **extra):
 
 instance("good-db", True)
 instance("bad-db", False)
+# Secure, with rds.force_ssl absent from its group: PostgreSQL 16's default (1) forces TLS.
+instance("pg16-db", True, EngineVersion="16.3", DBParameterGroupName="plain-pg16")
 
 rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="tls-aurora-mysql",
                                      DBParameterGroupFamily="aurora-mysql8.0", Description="requires TLS")
@@ -67,6 +71,11 @@ rds.create_db_cluster(DBClusterIdentifier="bad-cluster", Engine="aurora-postgres
 rds.create_db_snapshot(DBSnapshotIdentifier="good-snap", DBInstanceIdentifier="good-db")
 rds.create_db_snapshot(DBSnapshotIdentifier="bad-snap", DBInstanceIdentifier="bad-db")
 rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="bad-snap", AttributeName="restore", ValuesToAdd=["all"])
+# A manual snapshot shared with one named account (not public); moto also takes the automated
+# `rds:good-db-<time>` snapshot every instance gets.
+rds.create_db_snapshot(DBSnapshotIdentifier="shared-snap", DBInstanceIdentifier="good-db")
+rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="shared-snap", AttributeName="restore",
+                                 ValuesToAdd=["210987654321"])
 rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="bad-cluster-snap", DBClusterIdentifier="bad-cluster")
 
 # Buckets.
@@ -96,6 +105,22 @@ s3.create_bucket(Bucket="good-audit-bucket", ObjectLockEnabledForBucket=True)
 secure("good-audit-bucket")
 s3.put_object_lock_configuration(Bucket="good-audit-bucket", ObjectLockConfiguration={
     "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 30}}})
+
+# Default encryption with S3-managed keys (SSE-S3): enough unless [aws] s3_encryption = "kms".
+s3.create_bucket(Bucket="sse-s3-bucket")
+secure("sse-s3-bucket")
+s3.put_bucket_encryption(Bucket="sse-s3-bucket", ServerSideEncryptionConfiguration={"Rules": [
+    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+
+# A bucket-level block with one of the four settings off.
+s3.create_bucket(Bucket="partial-bucket")
+secure("partial-bucket")
+s3.put_public_access_block(Bucket="partial-bucket", PublicAccessBlockConfiguration=dict(
+    PAB, RestrictPublicBuckets=False))
+
+# An evidence bucket with Object Lock enabled but no default retention.
+s3.create_bucket(Bucket="unretained-audit-bucket", ObjectLockEnabledForBucket=True)
+secure("unretained-audit-bucket")
 
 s3.create_bucket(Bucket="bad-bucket")
 s3.put_bucket_policy(Bucket="bad-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{

@@ -1,15 +1,21 @@
 """Seeds a moto server with the network, audit trail, threat detection, keys, secrets and logs
 around two databases, for the infrastructure checks of tests/e2e/aws.rs.
 
-Usage: python aws_seed_infra.py ENDPOINT_URL seed|stop-trail
+Usage: python aws_seed_infra.py ENDPOINT_URL seed | break BAD_VPC_ID
 `seed`: `net-good-db` keeps every claim (private subnets routing out through a NAT gateway,
 ingress on 5432 only from the application's security group, flow logs, PostgreSQL log export,
 master password managed by Secrets Manager) and `net-bad-db` breaks each (a subnet routing to
-an internet gateway, 5432 open to 0.0.0.0/0, no flow log, no log export, password set by hand).
+an internet gateway, 5432 open to 0.0.0.0/0, no flow log, only the upgrade log exported,
+password set by hand).
 `good-key`/`bad-key`, `app/good-secret`/`app/bad-secret`, `/app/good`/`/app/bad` likewise.
+`net-public-db`, `net-open-db` and `net-cidr-db` each break one claim in the good network; the
+key `imported-key` holds imported material; `graph` is a Neptune cluster.
 us-east-1 has an enabled GuardDuty detector and a complete multi-region trail; us-west-2 has no
 detector. Prints the ids the test needs as JSON on the last line.
-`stop-trail`: stops logging on the trail, so cloudtrail-enabled must fail.
+`break`: stops logging on the trail, so cloudtrail-enabled must fail, and adds what each fail
+case of a second scan needs: a multi-region trail logging only write events and stopped, a
+single-region trail without KMS, the us-east-1 detector disabled, and a flow log on the bad VPC
+whose delivery fails (its CloudWatch Logs group does not exist).
 """
 
 import json
@@ -27,9 +33,28 @@ kms = boto3.client("kms", **KW)
 s3 = boto3.client("s3", **KW)
 trail_client = boto3.client("cloudtrail", **KW)
 
-if MODE == "stop-trail":
+if MODE == "break":
     trail_client.stop_logging(Name="audit-trail")
-    print("stopped")
+    key_arn = trail_client.get_trail(Name="audit-trail")["Trail"]["KmsKeyId"]
+    s3.create_bucket(Bucket="vouch-trail-2")
+    trail_client.create_trail(Name="write-only-trail", S3BucketName="vouch-trail-2", IsMultiRegionTrail=True,
+                              EnableLogFileValidation=True, KmsKeyId=key_arn)
+    trail_client.put_event_selectors(TrailName="write-only-trail", EventSelectors=[
+        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+    trail_client.start_logging(Name="write-only-trail")
+    trail_client.stop_logging(Name="write-only-trail")
+    trail_client.create_trail(Name="region-trail", S3BucketName="vouch-trail-2", IsMultiRegionTrail=False,
+                              EnableLogFileValidation=True)
+    trail_client.put_event_selectors(TrailName="region-trail", EventSelectors=[
+        {"ReadWriteType": "All", "IncludeManagementEvents": True}])
+    trail_client.start_logging(Name="region-trail")
+    guardduty = boto3.client("guardduty", **KW)
+    guardduty.update_detector(DetectorId=guardduty.list_detectors()["DetectorIds"][0], Enable=False)
+    bad_vpc = sys.argv[3]
+    ec2.create_flow_logs(ResourceIds=[bad_vpc], ResourceType="VPC", TrafficType="ALL",
+                         LogDestinationType="cloud-watch-logs", LogGroupName="/vpc/missing-group",
+                         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs")
+    print("broken")
     sys.exit(0)
 
 
@@ -83,7 +108,28 @@ rds.create_db_instance(DBInstanceIdentifier="net-good-db", DBSubnetGroupName="go
                        VpcSecurityGroupIds=[good_sg], EnableCloudwatchLogsExports=["postgresql"],
                        ManageMasterUserPassword=True, **common)
 rds.create_db_instance(DBInstanceIdentifier="net-bad-db", DBSubnetGroupName="bad-subnets",
-                       VpcSecurityGroupIds=[bad_sg], MasterUserPassword="not-a-secret-1", **common)
+                       VpcSecurityGroupIds=[bad_sg], EnableCloudwatchLogsExports=["upgrade"],
+                       MasterUserPassword="not-a-secret-1", **common)
+
+# In the good network, one fault each: a public instance; a group open to all traffic from
+# anywhere beside the application's; a group admitting a CIDR beside it.
+open_sg = ec2.create_security_group(GroupName="open-db", Description="database", VpcId=good_vpc)["GroupId"]
+ec2.authorize_security_group_ingress(GroupId=open_sg, IpPermissions=[
+    {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app_sg}]},
+    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+cidr_sg = ec2.create_security_group(GroupName="cidr-db", Description="database", VpcId=good_vpc)["GroupId"]
+ec2.authorize_security_group_ingress(GroupId=cidr_sg, IpPermissions=[
+    {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app_sg}]},
+    {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
+fault = dict(common, DBSubnetGroupName="good-subnets", MasterUserPassword="not-a-secret-1")
+rds.create_db_instance(DBInstanceIdentifier="net-public-db", VpcSecurityGroupIds=[good_sg],
+                       **dict(fault, PubliclyAccessible=True))
+rds.create_db_instance(DBInstanceIdentifier="net-open-db", VpcSecurityGroupIds=[open_sg], **fault)
+rds.create_db_instance(DBInstanceIdentifier="net-cidr-db", VpcSecurityGroupIds=[cidr_sg], **fault)
+
+# A Neptune cluster: DescribeDBClusters lists it beside the RDS ones, with an engine whose main
+# log vouch does not know.
+rds.create_db_cluster(DBClusterIdentifier="graph", Engine="neptune")
 
 # The interface RDS places in a subnet of the instance (moto creates none): private only.
 ec2.create_network_interface(SubnetId=good["db-a"], Groups=[good_sg], Description="RDSNetworkInterface",
@@ -93,6 +139,8 @@ ec2.create_network_interface(SubnetId=good["db-a"], Groups=[good_sg], Descriptio
 good_key = kms.create_key(Description="good-key")["KeyMetadata"]["KeyId"]
 kms.enable_key_rotation(KeyId=good_key)
 bad_key = kms.create_key(Description="bad-key")["KeyMetadata"]["KeyId"]
+# Key material imported from outside KMS: it cannot rotate automatically.
+imported_key = kms.create_key(Description="imported-key", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
 key_arn = kms.describe_key(KeyId=good_key)["KeyMetadata"]["Arn"]
 
 # Trail: multi-region, validated, KMS-encrypted, logging all management events.
@@ -132,4 +180,4 @@ logs.create_log_group(logGroupName="/app/bad")
 logs.put_retention_policy(logGroupName="/app/bad", retentionInDays=7)
 
 print(json.dumps({"good_vpc": good_vpc, "bad_vpc": bad_vpc, "app_sg": app_sg,
-                  "good_key": good_key, "bad_key": bad_key}))
+                  "good_key": good_key, "bad_key": bad_key, "imported_key": imported_key}))

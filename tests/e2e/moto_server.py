@@ -58,6 +58,13 @@ def operation(environ, body):
         return "ListDistributions", "query"
     if environ.get("REQUEST_METHOD") == "GET" and path.startswith("/detector"):
         return ("ListDetectors" if path.rstrip("/") == "/detector" else "GetDetector"), "rest"
+    # S3 (REST: the subresource names the call) and the account-level block of s3control,
+    # named by their IAM actions.
+    if environ.get("REQUEST_METHOD") == "GET":
+        if path.startswith("/v20180820/configuration/publicAccessBlock"):
+            return "GetAccountPublicAccessBlock", "query"
+        if "encryption" in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+            return "GetBucketEncryption", "s3"
     return "", ""
 
 
@@ -75,6 +82,10 @@ def denial(op, kind):
         body = ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
                 f"<Message>{message}</Message></Error><RequestId>vouch-denied</RequestId></ErrorResponse>")
         return "403 Forbidden", [("Content-Type", "text/xml")], body
+    if kind == "s3":
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code>"
+                f"<Message>{message}</Message><RequestId>vouch-denied</RequestId></Error>")
+        return "403 Forbidden", [("Content-Type", "application/xml")], body
     body = json.dumps({"__type": "AccessDeniedException", "message": message, "Message": message})
     return "403 Forbidden", [("Content-Type", "application/x-amz-json-1.1"),
                              ("x-amzn-ErrorType", "AccessDeniedException"),
