@@ -94,6 +94,12 @@ fn judge_master_secret(db: &Db<'_>, out: &mut Findings) {
         json!({ "identifier": db.identifier(), "master_user_secret": secret }),
         Some(db.call()),
     );
+    // DescribeDBClusters lists Neptune clusters too; Neptune has no master user to rotate.
+    if db.engine().0 == "neptune" {
+        let why = "a Neptune cluster has no master password (it authenticates with IAM or not at all: see rds-iam-auth)";
+        out.not_applicable(db.identifier().to_owned(), db.location(), why, ev);
+        return;
+    }
     match secret {
         Some(s) => out.pass(
             db.identifier().to_owned(),
@@ -115,5 +121,37 @@ fn judge_master_secret(db: &Db<'_>, out: &mut Findings) {
             ),
             ev,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::aws::DbCluster;
+    use crate::model::{Severity, Status};
+
+    fn verdict(engine: &str) -> (Status, Severity, String) {
+        let cluster = DbCluster {
+            identifier: "c".to_owned(),
+            engine: engine.to_owned(),
+            ..DbCluster::default()
+        };
+        let mut out = Findings::new(&META);
+        judge_master_secret(&Db::Cluster(&cluster), &mut out);
+        let f = &out.into_vec()[0];
+        (f.status, f.severity, f.message.clone())
+    }
+
+    #[test]
+    fn a_neptune_cluster_has_no_master_password_to_rotate() {
+        let (status, severity, message) = verdict("neptune");
+        assert_eq!(
+            (status, severity),
+            (Status::Fail, Severity::Info),
+            "{message}"
+        );
+        assert!(message.contains("no master password"), "{message}");
+        let (status, severity, _) = verdict("aurora-postgresql");
+        assert_eq!((status, severity), (Status::Fail, META.severity));
     }
 }
