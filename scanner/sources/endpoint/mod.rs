@@ -7,6 +7,7 @@
 //! timeout_ms` deadline. Nothing here judges: outcomes are recorded as they were seen.
 
 use checks::Settings;
+use checks::resolve::EndpointOptions;
 
 #[cfg(feature = "endpoint")]
 mod http;
@@ -36,9 +37,9 @@ pub struct Target {
     pub rate_limit: Option<checks::rate_limit::RateLimitClaim>,
 }
 
-/// The endpoints of `settings.target.endpoint`, in order.
-pub fn targets(settings: &Settings) -> Vec<Target> {
-    let defaults = &settings.endpoint;
+/// The endpoints of `settings.target.endpoint`, in order, with `[endpoint]`'s resolved
+/// defaults.
+pub fn targets(settings: &Settings, defaults: &EndpointOptions) -> Vec<Target> {
     settings
         .target
         .endpoint
@@ -53,7 +54,7 @@ pub fn targets(settings: &Settings) -> Vec<Target> {
                 ca_file: t.ca_file.clone(),
                 cookie_paths,
                 http_url: t.http_url.clone(),
-                timeout: std::time::Duration::from_millis(defaults.timeout_ms.max(1)),
+                timeout: defaults.timeout,
                 rate_limit: t.rate_limit.clone(),
             }
         })

@@ -31,8 +31,9 @@ impl Source for Endpoints {
     #[cfg(feature = "endpoint")]
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
-            let selected = job.pick(&super::targets(cx.settings), |t| &t.url);
-            let concurrency = cx.settings.endpoint.concurrency.max(1);
+            let defaults = &cx.options.endpoint;
+            let selected = job.pick(&super::targets(cx.settings, defaults), |t| &t.url);
+            let concurrency = defaults.concurrency.get();
             deposit(super::probe::all(selected, concurrency, cx.live_at, &job.progress).await)
         }
         .boxed()
