@@ -1099,7 +1099,7 @@ fn seed_infra(moto: &Moto, mode: &str, args: &[&str]) -> Value {
 }
 
 /// `{name}` replaced by the seeded id.
-fn resolve(subject: &str, ids: &Value) -> String {
+pub(crate) fn resolve(subject: &str, ids: &Value) -> String {
     subject
         .strip_prefix('{')
         .and_then(|s| s.strip_suffix('}'))

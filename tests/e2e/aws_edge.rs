@@ -8,6 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::aws::resolve;
 use crate::harness::{repo_root, vouch};
 use crate::live_fixtures::Fragment;
 use crate::moto::{Moto, python};
@@ -285,17 +286,6 @@ const ONE_FAULT: &[(&str, &str, &str, &str)] = &[
         "no CloudWatch alarm in eu-west-1",
     ),
 ];
-
-/// `{name}` replaced by the id the seed printed.
-fn resolve(subject: &str, ids: &Value) -> String {
-    subject
-        .strip_prefix('{')
-        .and_then(|s| s.strip_suffix('}'))
-        .map_or_else(
-            || subject.to_owned(),
-            |k| ids[k].as_str().expect("a seeded id").to_owned(),
-        )
-}
 
 /// What a fixture case keeps of one account: the edge parts a check reads, or the alarms.
 #[derive(Clone, Copy)]

@@ -12,8 +12,7 @@ use std::process::Command;
 use oci_client::secrets::RegistryAuth;
 use serde_json::{Value, json};
 
-use crate::images::{Pusher, Registry, Workspace, free_port, message, status};
-use crate::live_fixtures::Fragment;
+use crate::images::{Pusher, Registry, Workspace, free_port, message, registry_fixture, status};
 
 const IDENTITY: &str = "https://github.com/acme/api/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -452,17 +451,11 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
     }
     assert_eq!(status(&report, "image-provenance", &down_ref), "error");
 
-    let test = "image_bundles::referrer_bundles_verify_offline_and_sigstore_python_agrees";
-    let port = |h: &str| h.rsplit(':').next().unwrap().parse::<u16>().unwrap();
-    let fixture = |facts: &Value, reference: &str, field: &'static str, case: &str| {
-        Fragment::new(facts, "images")
-            .target(reference)
-            .port_as(port(&host), 5000)
-            .port_as(port(&down), 5999)
-            .fields(&[field])
-            .entry_digests()
-            .assert_fixture(test, case);
-    };
+    let fixture = registry_fixture(
+        "image_bundles::referrer_bundles_verify_offline_and_sigstore_python_agrees",
+        &host,
+        &down,
+    );
     let at = "attestations";
     for (reference, field, case) in [
         (

@@ -756,17 +756,11 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     );
     assert_eq!(facts["images"].as_array().unwrap().len(), 11);
 
-    let test = "images::signatures_and_sbom_attestations_verify_only_against_the_trusted_key";
-    let port = |h: &str| h.rsplit(':').next().unwrap().parse::<u16>().unwrap();
-    let fixture = |facts: &Value, reference: &str, field: &'static str, case: &str| {
-        Fragment::new(facts, "images")
-            .target(reference)
-            .port_as(port(&host), 5000)
-            .port_as(port(&down), 5999)
-            .fields(&[field])
-            .entry_digests()
-            .assert_fixture(test, case);
-    };
+    let fixture = registry_fixture(
+        "images::signatures_and_sbom_attestations_verify_only_against_the_trusted_key",
+        &host,
+        &down,
+    );
     for (reference, field, case) in [
         (&signed_ref, "signatures", "image-signed/pass/release-key"),
         (&unsigned_ref, "signatures", "image-signed/fail/unsigned"),
@@ -1269,4 +1263,25 @@ fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
         s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
     });
     server.join().unwrap();
+}
+
+/// Asserts the fixture `case` of `test` from one image record of a scan's facts (`reference`,
+/// its `field`): the registry at `registry` and the closed port `closed` (`host:port`) become
+/// ports 5000 and 5999, signature and attestation digests are numbered.
+pub(crate) fn registry_fixture<'a>(
+    test: &'a str,
+    registry: &str,
+    closed: &str,
+) -> impl Fn(&Value, &str, &'static str, &str) + 'a {
+    let port = |h: &str| h.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let (registry, closed) = (port(registry), port(closed));
+    move |facts: &Value, reference: &str, field: &'static str, case: &str| {
+        Fragment::new(facts, "images")
+            .target(reference)
+            .port_as(registry, 5000)
+            .port_as(closed, 5999)
+            .fields(&[field])
+            .entry_digests()
+            .assert_fixture(test, case);
+    }
 }
