@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use checks::facts::pg::{Database, Origin};
 use checks::facts::repo::RepoFacts;
-use checks::settings::{DEFAULT_AUDIT_TABLES, DEFAULT_TENANT_COLUMNS, PostgresSettings};
-use globset::{Glob, GlobSetBuilder};
+use checks::settings::DEFAULT_TENANT_COLUMNS;
 
 use crate::sources;
 
@@ -55,9 +54,7 @@ pub fn init(root: &Path) -> Result<(PathBuf, Detected)> {
 /// Reads the repository as a scan with no configuration would.
 pub fn detect(root: &Path) -> Detected {
     let walked = sources::repo::walk(root);
-    let settings = PostgresSettings::default();
-    let collected =
-        sources::migrations::collect_reporting_skipped(root, &settings, &walked.sql_files);
+    let collected = sources::migrations::collect_reporting_skipped(root, &[], &walked.sql_files);
     let databases: Vec<&Database> = (collected.databases.iter())
         .filter(|db| db.origin == Origin::Migrations)
         .collect();
@@ -84,15 +81,8 @@ pub fn from_databases(databases: &[&Database]) -> Detected {
     let mut roles = Vec::new();
     let mut audit = Vec::new();
     let mut tenant_tables = Vec::new();
-    let audit_names = {
-        let mut set = GlobSetBuilder::new();
-        for pattern in DEFAULT_AUDIT_TABLES {
-            if let Ok(glob) = Glob::new(pattern) {
-                set.add(glob);
-            }
-        }
-        set.build().unwrap_or_default()
-    };
+    // The default audit tables, as a scan without configuration matches them.
+    let audit_tables = checks::resolve::PostgresOptions::default().audit;
     for db in databases {
         for table in &db.tables {
             for column in &table.columns {
@@ -104,7 +94,7 @@ pub fn from_databases(databases: &[&Database]) -> Detected {
                 }
             }
             let name = table.name.to_ascii_lowercase();
-            if audit_names.is_match(&name) || name.contains("audit") {
+            if audit_tables.matches(&name, &table.qualified_name()) || name.contains("audit") {
                 audit.push(table.qualified_name());
             }
             if [

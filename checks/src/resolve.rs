@@ -194,22 +194,9 @@ impl Errors {
 
     /// One glob matched on its own (a waiver's `subject` or `path`), or an error at `at`.
     fn pattern(&mut self, at: KeyPath, label: &str, glob: &str) -> Option<Pattern> {
-        let compiled = Glob::new(glob)
-            .map_err(|e| format!("`{glob}` is not a valid glob: {e}"))
-            .and_then(|g| {
-                build_set(std::slice::from_ref(&g))
-                    .map_err(|e| format!("`{glob}` does not compile: {e}"))
-            });
-        match compiled {
-            Ok(set) => Some(Pattern {
-                text: glob.to_owned(),
-                set,
-            }),
-            Err(e) => {
-                self.push(at, format!("{label}: {e}"));
-                None
-            }
-        }
+        Pattern::new(glob)
+            .map_err(|e| self.push(at, format!("{label}: {e}")))
+            .ok()
     }
 
     /// A registered check id, or an error at `at`.
@@ -240,6 +227,20 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// One glob compiled on its own, or why it does not compile (naming it).
+    pub fn new(glob: &str) -> Result<Pattern, String> {
+        let compiled = Glob::new(glob)
+            .map_err(|e| format!("`{glob}` is not a valid glob: {e}"))
+            .and_then(|g| {
+                build_set(std::slice::from_ref(&g))
+                    .map_err(|e| format!("`{glob}` does not compile: {e}"))
+            })?;
+        Ok(Pattern {
+            text: glob.to_owned(),
+            set: compiled,
+        })
+    }
+
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -780,6 +781,9 @@ impl Default for DockerOptions {
 #[derive(Debug, Clone)]
 pub struct PostgresOptions {
     pub tenant_columns: Vec<String>,
+    /// `migrations`, each glob compiled on its own (each is one migration set); empty: the
+    /// sets are discovered.
+    pub migrations: Vec<Pattern>,
     /// The patterns as configured (the collector reports each exact name it does not find).
     pub audit_tables: Vec<String>,
     /// `audit_tables`, compiled.
@@ -818,6 +822,15 @@ impl PostgresOptions {
     /// table globs compiled (those that do not compile are reported to `errors`).
     fn of(pg: &PostgresSettings, errors: &mut Errors) -> PostgresOptions {
         let section = at!["postgres"];
+        let migrations = (pg.migrations.iter().enumerate())
+            .filter_map(|(i, glob)| {
+                errors.pattern(
+                    section.join("migrations").join(i),
+                    "[postgres] migrations",
+                    glob,
+                )
+            })
+            .collect();
         let audit_tables = pg.effective_audit_tables();
         let audit = AuditTables::compile(&audit_tables).unwrap_or_else(|why| {
             errors.push(
@@ -840,6 +853,7 @@ impl PostgresOptions {
         };
         PostgresOptions {
             tenant_columns: pg.effective_tenant_columns(),
+            migrations,
             audit_tables,
             audit,
             audit_tables_given: pg.audit_tables.is_some(),
@@ -1082,13 +1096,7 @@ fn sla_days(raw: &Settings, errors: &mut Errors) -> BTreeMap<Severity, u32> {
 /// (validated with the section, which [`PostgresOptions::of`] compiles).
 fn postgres_targets(raw: &Settings, errors: &mut Errors) -> BTreeMap<String, PostgresOptions> {
     let pg = &raw.postgres;
-    let section = at!["postgres"];
-    // The section's other lists are compiled (and reported) by `PostgresOptions::of`.
-    errors.globs(
-        &section.join("migrations"),
-        "[postgres] migrations",
-        &pg.migrations,
-    );
+    // The section's lists are compiled (and reported) by `PostgresOptions::of`.
     audit_chain(&pg.audit_chain, errors);
     let mut targets = BTreeMap::new();
     for (i, t) in raw.target.postgres.iter().enumerate() {
@@ -1332,17 +1340,25 @@ mod tests {
             "without case"
         );
         assert_eq!(pg.break_glass_functions, ["is_admin"]);
+        let r = resolve(&parse("[postgres]\nmigrations = [\"db/*.sql\"]\n")).unwrap();
+        assert!(r.postgres.migrations[0].is_match("db/001.sql"));
+        assert_eq!(r.postgres.migrations[0].as_str(), "db/*.sql");
         let errors = resolve(&parse(
-            "[postgres]\naudit_tables = [\"a[\"]\nbreak_glass = [\"ok()\", \"b[\"]\n",
+            "[postgres]\nmigrations = [\"db/*.sql\", \"c[\"]\naudit_tables = [\"a[\"]\n\
+             break_glass = [\"ok()\", \"b[\"]\n",
         ))
         .unwrap_err();
         let at: Vec<String> = errors.iter().map(|e| e.at.to_string()).collect();
         assert_eq!(
             at,
-            ["postgres.audit_tables", "postgres.break_glass[1]"],
+            [
+                "postgres.migrations[1]",
+                "postgres.audit_tables",
+                "postgres.break_glass[1]"
+            ],
             "{errors:?}"
         );
-        assert!(errors[0].message.contains("`a[`"), "{errors:?}");
+        assert!(errors[1].message.contains("`a[`"), "{errors:?}");
     }
 
     #[test]

@@ -26,8 +26,7 @@ use std::path::Path;
 use checks::facts::pg;
 use checks::parse::sql::sections::Engine;
 use checks::parse::sql::{self, ParsedFile};
-use checks::settings::PostgresSettings;
-use globset::{Glob, GlobSetBuilder};
+use checks::resolve::Pattern;
 use rayon::prelude::*;
 
 /// Directory names whose `*.sql` files are migrations.
@@ -42,32 +41,28 @@ pub struct MigrationSet {
 }
 
 /// The migration sets under `root`, each with its files in the order they are applied.
-pub fn sets(root: &Path, settings: &PostgresSettings) -> Vec<MigrationSet> {
-    sets_among(&sql_files(root), settings)
+pub fn sets(root: &Path, globs: &[Pattern]) -> Vec<MigrationSet> {
+    sets_among(&sql_files(root), globs)
 }
 
 /// The migration sets among `sql_files` (relative paths, sorted).
-fn sets_among(sql_files: &[String], settings: &PostgresSettings) -> Vec<MigrationSet> {
-    if settings.migrations.is_empty() {
+fn sets_among(sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
+    if globs.is_empty() {
         discover(sql_files)
     } else {
-        from_globs(sql_files, &settings.migrations)
+        from_globs(sql_files, globs)
     }
 }
 
 /// Discovers, parses and folds every migration set under `root`, walking the tree itself.
-pub fn collect(root: &Path, settings: &PostgresSettings) -> Vec<pg::Database> {
-    collect_among(root, settings, &sql_files(root))
+pub fn collect(root: &Path, globs: &[Pattern]) -> Vec<pg::Database> {
+    collect_among(root, globs, &sql_files(root))
 }
 
 /// As [`collect`], over the `.sql` files the repository walk already found (sorted), so a
 /// scan walks the tree once.
-pub fn collect_among(
-    root: &Path,
-    settings: &PostgresSettings,
-    sql_files: &[String],
-) -> Vec<pg::Database> {
-    collect_reporting_skipped(root, settings, sql_files).databases
+pub fn collect_among(root: &Path, globs: &[Pattern], sql_files: &[String]) -> Vec<pg::Database> {
+    collect_reporting_skipped(root, globs, sql_files).databases
 }
 
 /// The folded PostgreSQL sets, and the discovered sets that are not PostgreSQL.
@@ -84,11 +79,11 @@ pub struct Collected {
 /// an error.
 pub fn collect_reporting_skipped(
     root: &Path,
-    settings: &PostgresSettings,
+    globs: &[Pattern],
     sql_files: &[String],
 ) -> Collected {
-    let configured = !settings.migrations.is_empty();
-    let sets = sets_among(sql_files, settings);
+    let configured = !globs.is_empty();
+    let sets = sets_among(sql_files, globs);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()
@@ -246,23 +241,20 @@ fn role(rel: &str) -> Role {
 }
 
 /// `[postgres] migrations` globs: one set per glob, natural order of path.
-fn from_globs(sql_files: &[String], globs: &[String]) -> Vec<MigrationSet> {
-    globs
-        .iter()
-        .filter_map(|g| {
-            let mut b = GlobSetBuilder::new();
-            b.add(Glob::new(g).ok()?);
-            let set = b.build().ok()?;
-            let mut files: Vec<(SortKey, String)> = sql_files
-                .iter()
-                .filter(|f| set.is_match(f.as_str()))
+/// One set per configured glob (compiled when the configuration resolved), its files in the
+/// order they apply.
+fn from_globs(sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
+    (globs.iter())
+        .map(|glob| {
+            let mut files: Vec<(SortKey, String)> = (sql_files.iter())
+                .filter(|f| glob.is_match(f))
                 .map(|f| (SortKey::natural(f), f.clone()))
                 .collect();
             files.sort();
-            Some(MigrationSet {
-                name: format!("migrations:{g}"),
+            MigrationSet {
+                name: format!("migrations:{}", glob.as_str()),
                 files: files.into_iter().map(|(_, f)| f).collect(),
-            })
+            }
         })
         .collect()
 }
@@ -363,7 +355,7 @@ mod tests {
         // Sparse: a huge file costs no disk, and must cost no memory either.
         let big = std::fs::File::create(dir.join("002_big.up.sql")).unwrap();
         big.set_len(crate::bounded::MIGRATION_MAX + 1).unwrap();
-        let dbs = collect(root.path(), &PostgresSettings::default());
+        let dbs = collect(root.path(), &[]);
         let error = dbs[0].error.clone().unwrap_or_default();
         assert!(
             error.contains(
@@ -462,7 +454,7 @@ mod tests {
         )
         .expect("write");
         std::fs::write(migrations.join("002_bad.sql"), b"ALTER TABLE a \xff;").expect("write");
-        let dbs = collect(dir.path(), &PostgresSettings::default());
+        let dbs = collect(dir.path(), &[]);
         assert_eq!(dbs.len(), 1);
         let error = dbs[0].error.as_deref().expect("an error");
         assert!(
@@ -494,7 +486,7 @@ mod tests {
             ),
         ]);
         let files = sql_files(dir.path());
-        let got = collect_reporting_skipped(dir.path(), &PostgresSettings::default(), &files);
+        let got = collect_reporting_skipped(dir.path(), &[], &files);
         assert_eq!(got.databases.len(), 1);
         assert_eq!(got.databases[0].name, "migrations:db/migrations");
         assert_eq!(got.skipped.len(), 1);
@@ -508,7 +500,7 @@ mod tests {
             "db/migrations/00001_init.sql",
             "-- +goose Up\nCREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\n-- +goose Down\nDROP TABLE orders;\n",
         )]);
-        let dbs = collect(dir.path(), &PostgresSettings::default());
+        let dbs = collect(dir.path(), &[]);
         assert_eq!(
             dbs[0].tables.len(),
             1,
@@ -524,11 +516,11 @@ mod tests {
     #[test]
     fn a_configured_set_without_tables_is_an_error() {
         let dir = repo(&[("sql/001.sql", "SELECT 1;")]);
-        let settings = PostgresSettings {
-            migrations: vec!["db/*.sql".to_owned(), "sql/*.sql".to_owned()],
-            ..PostgresSettings::default()
-        };
-        let dbs = collect(dir.path(), &settings);
+        let globs = [
+            Pattern::new("db/*.sql").unwrap(),
+            Pattern::new("sql/*.sql").unwrap(),
+        ];
+        let dbs = collect(dir.path(), &globs);
         assert_eq!(dbs.len(), 2);
         for db in &dbs {
             let e = db.error.as_deref().expect("an error");
@@ -542,7 +534,7 @@ mod tests {
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        let sets = from_globs(&files, &["x/*.sql".to_owned()]);
+        let sets = from_globs(&files, &[Pattern::new("x/*.sql").unwrap()]);
         assert_eq!(sets[0].files, vec!["x/b9.sql", "x/b10.sql"]);
     }
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use checks::facts::pg::Database;
-use checks::settings::PostgresSettings;
 use vouch::sources::migrations;
 
 use crate::harness::fixture;
@@ -55,10 +54,9 @@ const FOREIGN_SCHEMAS: &str =
 
 fn compare_repo(repo: &str) {
     let root = fixture(&format!("repos/{repo}"));
-    let settings = PostgresSettings::default();
-    let folded = migrations::collect(&root, &settings);
+    let folded = migrations::collect(&root, &[]);
     // Sets of another engine's SQL are skipped by the fold; PostgreSQL is not asked either.
-    let sets: Vec<_> = migrations::sets(&root, &settings)
+    let sets: Vec<_> = migrations::sets(&root, &[])
         .into_iter()
         .filter(|s| folded.iter().any(|db| db.name == s.name))
         .collect();
@@ -345,9 +343,8 @@ fn differences(server: &PgServer, dbname: &str, db: &Database) -> Vec<String> {
 #[test]
 fn comparison_catches_a_wrong_fold() {
     let root = fixture("repos/pg-flyway");
-    let settings = PostgresSettings::default();
-    let set = &migrations::sets(&root, &settings)[0];
-    let mut db = migrations::collect(&root, &settings).remove(0);
+    let set = &migrations::sets(&root, &[])[0];
+    let mut db = migrations::collect(&root, &[]).remove(0);
     let server = PgServer::start();
     server.exec("postgres", "CREATE DATABASE wrong");
     for file in &set.files {
@@ -433,8 +430,7 @@ fn fold_matches_postgres_fold_regressions() {
 #[test]
 fn evasions_postgres_applies_are_errors_in_the_static_verdict() {
     let root = fixture("repos/pg-fold-evasion");
-    let settings = PostgresSettings::default();
-    let set = &migrations::sets(&root, &settings)[0];
+    let set = &migrations::sets(&root, &[])[0];
     let server = PgServer::start();
     server.exec("postgres", "CREATE DATABASE evasion");
     for file in &set.files {

@@ -470,7 +470,6 @@ fn pg_dump_with_copy_data_and_dollar_bodies() {
 /// `cargo test --test e2e parse_coverage -- --nocapture` to see the table.
 #[test]
 fn parse_coverage_over_fixtures() {
-    use checks::settings::PostgresSettings;
     let repos = [
         "repos/pg-supabase",
         "repos/pg-prisma",
@@ -485,8 +484,7 @@ fn parse_coverage_over_fixtures() {
     println!("| fixture | files | statements | skipped | parsed | unparsed |");
     println!("|---|---|---|---|---|---|");
     for repo in repos {
-        for db in vouch::sources::migrations::collect(&fixture(repo), &PostgresSettings::default())
-        {
+        for db in vouch::sources::migrations::collect(&fixture(repo), &[]) {
             let s = db.parse_stats;
             assert_eq!(
                 s.statements,

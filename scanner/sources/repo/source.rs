@@ -26,12 +26,12 @@ impl Source for Repository {
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
         async move {
             let root = cx.root.to_path_buf();
-            let settings = cx.settings.postgres.clone();
+            let globs = cx.options.postgres.migrations.clone();
             let exclude = cx.options.scan_exclude.clone();
             let read = crate::engine::blocking(move || {
                 let walked = super::walk_excluding(&root, &exclude);
                 let migrations =
-                    migrations::collect_reporting_skipped(&root, &settings, &walked.sql_files);
+                    migrations::collect_reporting_skipped(&root, &globs, &walked.sql_files);
                 (walked.facts, migrations)
             })
             .await;
