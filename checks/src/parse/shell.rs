@@ -250,7 +250,48 @@ enum ScriptFrom {
 
 /// `su`'s and `runuser`'s option that gives the script: `-c`, `--command`, `--command=SCRIPT`.
 fn is_command_option(word: &str) -> bool {
-    word == "-c" || word == "--command" || word.starts_with("--command=")
+    command_option(word).is_some()
+}
+
+/// Where a `su`/`runuser` option puts its script.
+#[derive(Clone, Copy)]
+enum CommandAt {
+    /// The next word (`-c`, `-lc`, `--command`, `--session-command`).
+    NextWord,
+    /// The rest of the option's own word, after this many bytes (`--command=SCRIPT`, `-cSCRIPT`).
+    Rest(usize),
+}
+
+/// Where a `su`/`runuser` option word puts the script; `None` when it gives none.
+fn command_option(word: &str) -> Option<CommandAt> {
+    for long in ["--command", "--session-command"] {
+        if word == long {
+            return Some(CommandAt::NextWord);
+        }
+        if word
+            .strip_prefix(long)
+            .is_some_and(|rest| rest.starts_with('='))
+        {
+            return Some(CommandAt::Rest(long.len() + 1));
+        }
+    }
+    let flags = word.strip_prefix('-').filter(|f| !f.starts_with('-'))?;
+    for (i, flag) in flags.char_indices() {
+        match flag {
+            'c' => {
+                let rest = i + 2; // the leading `-`, the flags before, the `c`
+                return Some(if rest < word.len() {
+                    CommandAt::Rest(rest)
+                } else {
+                    CommandAt::NextWord
+                });
+            }
+            // Options whose value is the rest of the word or the next word.
+            's' | 'g' | 'G' | 'w' | 'u' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where `words` (a program's) take a script from; `None` when it is not a shell or runs a
@@ -258,14 +299,17 @@ fn is_command_option(word: &str) -> bool {
 fn shell_script(words: &[String]) -> Option<ScriptFrom> {
     let program = base_name(words.first()?);
     if program == "su" || program == "runuser" {
-        // `su app -c SCRIPT`, `runuser -l app --command=SCRIPT`: the user comes anywhere.
-        let c = words.iter().position(|w| is_command_option(w))?;
-        return match words[c].strip_prefix("--command=") {
-            Some(_) => Some(ScriptFrom::Word {
-                index: c,
-                skip: "--command=".len(),
-            }),
-            None => (c + 1 < words.len()).then_some(ScriptFrom::Word {
+        // `su app -c SCRIPT`, `su -lc SCRIPT app`, `runuser -l app --command=SCRIPT`: the user
+        // comes anywhere. Without a command, the login shell reads standard input (a heredoc
+        // or a pipe fed to `su app`).
+        let Some((c, at)) =
+            (words.iter().enumerate()).find_map(|(i, w)| command_option(w).map(|at| (i, at)))
+        else {
+            return Some(ScriptFrom::Stdin);
+        };
+        return match at {
+            CommandAt::Rest(skip) => Some(ScriptFrom::Word { index: c, skip }),
+            CommandAt::NextWord => (c + 1 < words.len()).then_some(ScriptFrom::Word {
                 index: c + 1,
                 skip: 0,
             }),
@@ -1461,6 +1505,23 @@ mod tests {
         assert_eq!(
             flat("runuser -l app --command 'npm ci'"),
             ["runuser -l app --command npm ci", "npm ci"]
+        );
+        assert_eq!(flat("su -lc 'npm ci' app"), ["su -lc npm ci app", "npm ci"]);
+        assert_eq!(flat("su app -c'npm ci'"), ["su app -cnpm ci", "npm ci"]);
+        assert_eq!(
+            flat("su app --session-command='npm ci'"),
+            ["su app --session-command=npm ci", "npm ci"]
+        );
+        // `-s SHELL` takes a value: its `c`-less word is no command.
+        assert_eq!(
+            flat("su -s /bin/sh app -c 'npm ci'"),
+            ["su -s /bin/sh app -c npm ci", "npm ci"]
+        );
+        // Without a command, su's shell reads what is fed to it.
+        assert_eq!(flat("su app <<'EOF'\nnpm ci\nEOF"), ["su app", "npm ci"]);
+        assert_eq!(
+            flat("echo 'npm ci' | su app"),
+            ["echo npm ci", "su app", "npm ci"]
         );
         // What is written to a file reaches no shell after the pipe.
         assert_eq!(
