@@ -120,20 +120,25 @@ impl Errors {
         }
     }
 
-    /// A section's `concurrency` and `timeout_ms`, both above 0 (else `message` at the key in
+    /// A section's `concurrency` and `timeout_ms`, both above 0 (else an error at each key in
     /// error, and 1 in its place).
     fn limits(
         &mut self,
         section: &str,
         concurrency: usize,
         timeout_ms: u64,
-        message: &str,
     ) -> (NonZeroUsize, Duration) {
         let nonzero = NonZeroUsize::new(concurrency);
-        if nonzero.is_none() {
-            self.push(at![section, "concurrency"], message);
-        } else if timeout_ms == 0 {
-            self.push(at![section, "timeout_ms"], message);
+        for (key, zero) in [
+            ("concurrency", nonzero.is_none()),
+            ("timeout_ms", timeout_ms == 0),
+        ] {
+            if zero {
+                self.push(
+                    at![section, key],
+                    format!("[{section}] {key} must be above 0"),
+                );
+            }
         }
         (
             nonzero.unwrap_or(NonZeroUsize::MIN),
@@ -477,20 +482,19 @@ impl Default for AwsOptions {
     }
 }
 
-/// The longest automated backup retention RDS allows, in days.
-const RDS_MAX_BACKUP_RETENTION_DAYS: i64 = 35;
-
 impl AwsOptions {
     fn of(aws: &AwsSettings, errors: &mut Errors) -> AwsOptions {
-        let days = |key: &str, value: i64, max: i64, errors: &mut Errors| -> u32 {
+        // A minimum retention, in days: at least `least` (a saved configuration above what
+        // AWS allows still loads: its check fails, which is the truth).
+        let days = |key: &str, value: i64, least: u32, errors: &mut Errors| -> u32 {
             match u32::try_from(value) {
-                Ok(days) if days >= 1 && value <= max => days,
+                Ok(days) if days >= least => days,
                 _ => {
                     errors.push(
                         at!["aws", key],
-                        format!("[aws] `{key}` = {value} is not a number of days from 1 to {max}"),
+                        format!("[aws] `{key}` = {value}: a number of days, at least {least}"),
                     );
-                    1
+                    least
                 }
             }
         };
@@ -513,7 +517,7 @@ impl AwsOptions {
             backup_retention_days: days(
                 "backup_retention_days",
                 aws.backup_retention_days,
-                RDS_MAX_BACKUP_RETENTION_DAYS,
+                0,
                 errors,
             ),
             s3_encryption: aws.s3_encryption,
@@ -524,12 +528,7 @@ impl AwsOptions {
             ),
             max_in_flight,
             app_security_groups: aws.app_security_groups.clone(),
-            log_retention_days: days(
-                "log_retention_days",
-                aws.log_retention_days,
-                i64::from(u32::MAX),
-                errors,
-            ),
+            log_retention_days: days("log_retention_days", aws.log_retention_days, 1, errors),
             error_alarm_metrics: aws.error_alarm_metrics.clone(),
             waf_required_rule_groups: aws.waf_required_rule_groups.clone(),
         }
@@ -579,12 +578,7 @@ impl ImageOptions {
                 "[image] identities need a `trust_root` file",
             );
         }
-        let (concurrency, timeout) = errors.limits(
-            "image",
-            image.concurrency,
-            image.timeout_ms,
-            "[image] concurrency and timeout_ms must be above 0",
-        );
+        let (concurrency, timeout) = errors.limits("image", image.concurrency, image.timeout_ms);
         ImageOptions {
             keys: image.keys.clone(),
             identities,
@@ -737,11 +731,12 @@ pub struct ArtifactOptions {
 
 impl ArtifactOptions {
     fn of(a: &ArtifactSettings, errors: &mut Errors) -> ArtifactOptions {
-        let message = "[artifact] concurrency, timeout_ms and max_bytes must be above 0";
-        let (concurrency, timeout) =
-            errors.limits("artifact", a.concurrency, a.timeout_ms, message);
+        let (concurrency, timeout) = errors.limits("artifact", a.concurrency, a.timeout_ms);
         if a.max_bytes == 0 {
-            errors.push(at!["artifact", "max_bytes"], message);
+            errors.push(
+                at!["artifact", "max_bytes"],
+                "[artifact] max_bytes must be above 0",
+            );
         }
         ArtifactOptions {
             max_bytes: a.max_bytes.max(1),
@@ -832,13 +827,24 @@ impl PostgresOptions {
             })
             .collect();
         let audit_tables = pg.effective_audit_tables();
-        let audit = AuditTables::compile(&audit_tables).unwrap_or_else(|why| {
-            errors.push(
-                section.join("audit_tables"),
-                format!("[postgres] audit_tables: {why}"),
-            );
+        // Each bad entry reported at its index; the matcher is built from a list that compiles.
+        let reported = errors.0.len();
+        errors.globs(
+            &section.join("audit_tables"),
+            "[postgres] audit_tables",
+            &audit_tables,
+        );
+        let audit = if errors.0.len() > reported {
             AuditTables::none()
-        });
+        } else {
+            AuditTables::compile(&audit_tables).unwrap_or_else(|why| {
+                errors.push(
+                    section.join("audit_tables"),
+                    format!("[postgres] audit_tables: {why}"),
+                );
+                AuditTables::none()
+            })
+        };
         // Matched without case by the policy vocabulary.
         let mut keys = |key: &str, list: &[String]| {
             errors.globs_of_any_case(&section.join(key), &format!("[postgres] {key}"), list)
@@ -1304,7 +1310,7 @@ mod tests {
 
         // Out of range, not a group id, not a glob: each an error at its key, all at once.
         let errors = resolve(&parse(
-            "[aws]\nbackup_retention_days = 0\nlog_retention_days = -1\nmax_in_flight = 0\n\
+            "[aws]\nbackup_retention_days = -1\nlog_retention_days = 0\nmax_in_flight = 0\n\
              app_security_groups = [\"web\"]\nevidence_buckets = [\"a[\"]\n\
              [docker]\nminimal_bases = [\"b[\"]\n",
         ))
@@ -1322,7 +1328,18 @@ mod tests {
             ],
             "{errors:?}"
         );
-        assert!(errors[2].message.contains("from 1 to 35"), "{errors:?}");
+        assert!(
+            errors[2]
+                .message
+                .contains("= -1: a number of days, at least 0"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[4]
+                .message
+                .contains("= 0: a number of days, at least 1"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -1353,7 +1370,7 @@ mod tests {
             at,
             [
                 "postgres.migrations[1]",
-                "postgres.audit_tables",
+                "postgres.audit_tables[0]",
                 "postgres.break_glass[1]"
             ],
             "{errors:?}"

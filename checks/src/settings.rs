@@ -636,7 +636,7 @@ pub const DEFAULT_KUBE_TIMEOUT_SECS: u64 = 30;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwsSettings {
-    /// Minimum automated backup retention, in days: 1 to 35 (the longest RDS keeps).
+    /// Minimum automated backup retention, in days (RDS keeps at most 35).
     pub backup_retention_days: i64,
     /// What `s3-default-encryption` accepts: `any` (SSE-S3 or SSE-KMS) or `kms` (SSE-KMS only).
     pub s3_encryption: S3Encryption,
