@@ -1159,7 +1159,17 @@ mod keyless {
 
 /// A registry that serves one image and refuses (403 DENIED, with an OCI error body) the
 /// referrers tag schema's tag: a tiny HTTP server, since docker-registry never answers 403.
-fn denying_registry() -> (String, std::thread::JoinHandle<()>) {
+/// How the small registry answers for the referrers of its one image.
+#[derive(Clone, Copy)]
+enum Referrers {
+    /// No referrers API (404); the `sha256-…` fallback tag is refused (403 DENIED).
+    TagRefused,
+    /// The referrers API answers an empty index, while the fallback tag (written before the
+    /// registry had the API) lists a sigstore bundle.
+    ApiEmptyTagListing,
+}
+
+fn denying_registry(referrers: Referrers) -> (String, std::thread::JoinHandle<()>) {
     use std::io::{BufRead, BufReader, Write};
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let host = listener.local_addr().unwrap().to_string();
@@ -1206,16 +1216,34 @@ fn denying_registry() -> (String, std::thread::JoinHandle<()>) {
                     manifest.clone(),
                     format!("Docker-Content-Digest: {digest}\r\n"),
                 )
+            } else if path.contains("/referrers/")
+                && matches!(referrers, Referrers::ApiEmptyTagListing)
+            {
+                let index = json!({"schemaVersion": 2, "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE, "manifests": []});
+                let body = serde_json::to_vec(&index).unwrap();
+                ("200 OK", OCI_IMAGE_INDEX_MEDIA_TYPE, body, String::new())
             } else if path.contains("/manifests/sha256-")
                 && !path.ends_with(".sig")
                 && !path.ends_with(".att")
             {
-                (
-                    "403 Forbidden",
-                    "application/json",
-                    envelope("DENIED", "requested access to the resource is denied"),
-                    String::new(),
-                )
+                match referrers {
+                    Referrers::TagRefused => (
+                        "403 Forbidden",
+                        "application/json",
+                        envelope("DENIED", "requested access to the resource is denied"),
+                        String::new(),
+                    ),
+                    Referrers::ApiEmptyTagListing => {
+                        let index = json!({"schemaVersion": 2, "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE, "manifests": [{
+                            "mediaType": OCI_IMAGE_MEDIA_TYPE,
+                            "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                            "digest": format!("sha256:{}", "ab".repeat(32)),
+                            "size": 100
+                        }]});
+                        let body = serde_json::to_vec(&index).unwrap();
+                        ("200 OK", OCI_IMAGE_INDEX_MEDIA_TYPE, body, String::new())
+                    }
+                }
             } else {
                 (
                     "404 Not Found",
@@ -1239,7 +1267,7 @@ fn denying_registry() -> (String, std::thread::JoinHandle<()>) {
 
 #[test]
 fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
-    let (host, server) = denying_registry();
+    let (host, server) = denying_registry(Referrers::TagRefused);
     let reference = format!("{host}/shop/denied:1");
     let toml = format!(
         "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
@@ -1258,6 +1286,36 @@ fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
             "{check}: {why}"
         );
     }
+    let _ = TcpStream::connect(&host).and_then(|mut s| {
+        use std::io::Write;
+        s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
+    });
+    server.join().unwrap();
+}
+
+/// A referrers API that answers empty beside a fallback tag that lists a bundle: the tag's
+/// entry is read (here it cannot be fetched, so `error`), never "none attached".
+#[test]
+fn a_referrers_tag_listing_entries_beside_an_empty_api_answer_is_read() {
+    let (host, server) = denying_registry(Referrers::ApiEmptyTagListing);
+    let reference = format!("{host}/shop/listed:1");
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
+         timeout_ms = 3000\n\n[[target.image]]\nname = \"listed\"\nref = \"{reference}\"\n"
+    );
+    let ws = Workspace::new(&[], &toml);
+    ws.write("release.pub", &Key::generate().public_pem);
+    let (report, _, _) = ws.scan(&["--target", "listed"]);
+    let why = message(&report, "image-signed", &reference);
+    assert_eq!(
+        status(&report, "image-signed", &reference),
+        "error",
+        "{why}"
+    );
+    assert!(
+        !why.contains("none attached") && !why.contains("no signature"),
+        "{why}"
+    );
     let _ = TcpStream::connect(&host).and_then(|mut s| {
         use std::io::Write;
         s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")

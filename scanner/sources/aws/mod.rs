@@ -41,6 +41,7 @@ mod waf;
 use checks::facts::aws::Account;
 #[cfg(feature = "aws")]
 use checks::resolve::AwsOptions;
+#[cfg(feature = "aws")]
 use checks::settings::AwsTarget;
 
 mod source;

@@ -8,7 +8,8 @@ use checks::resolve::ImageOptions;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::manifest::{
-    ImageIndexEntry, OCI_IMAGE_INDEX_MEDIA_TYPE, OciDescriptor, OciImageManifest, OciManifest,
+    ImageIndexEntry, OCI_IMAGE_INDEX_MEDIA_TYPE, OciDescriptor, OciImageIndex, OciImageManifest,
+    OciManifest,
 };
 use oci_client::{Client, Reference};
 
@@ -117,19 +118,20 @@ impl Registry {
             .map(|index| index.manifests)
             .map_err(|e| self.failure(image, &e))?;
         if found.is_empty() {
-            self.no_referrers_tag(image).await?;
+            return self.referrers_tag(image).await;
         }
         Ok(found)
     }
 
     /// An empty answer from `pull_referrers` is "none attached" only when the fallback tag is
-    /// absent: oci-client 0.18 also reads a refused tag (any 4xx with an OCI error body: 403
-    /// DENIED, 429 TOOMANYREQUESTS) as "no referrers", which would turn an unreadable registry
-    /// into a missing signature. The tag is asked for again; only "not found" or an index
-    /// (listing nothing) is none.
-    async fn no_referrers_tag(&self, image: &Reference) -> Result<(), String> {
+    /// absent or lists nothing: oci-client 0.18 also reads a refused tag (any 4xx with an OCI
+    /// error body: 403 DENIED, 429 TOOMANYREQUESTS) as "no referrers", which would turn an
+    /// unreadable registry into a missing signature. The tag is asked for again and read: its
+    /// entries when it lists some (a referrers API that answered empty beside a tag written
+    /// before it), none when it is absent or empty, an error otherwise.
+    async fn referrers_tag(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
         let Some(digest) = image.digest() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let tag = Reference::with_tag(
             image.registry().to_owned(),
@@ -143,8 +145,10 @@ impl Registry {
             .pull_manifest_raw(&tag, &auth, &[OCI_IMAGE_INDEX_MEDIA_TYPE])
             .await
         {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
+            Ok((body, _)) => serde_json::from_slice::<OciImageIndex>(&body)
+                .map(|index| index.manifests)
+                .map_err(|e| format!("{tag}: the referrers tag is not an image index: {e}")),
+            Err(e) if is_not_found(&e) => Ok(Vec::new()),
             Err(e) => Err(self.failure(&tag, &e)),
         }
     }

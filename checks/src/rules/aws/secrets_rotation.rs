@@ -25,7 +25,8 @@ configured, and every database's master password is kept there by RDS
   never calls `GetSecretValue`): `RotationEnabled` must be true. The subject is the secret's
   name.
 - Every standalone DB instance and Aurora cluster: `MasterUserSecret` must be present. The
-  subject is the DB identifier.
+  subject is the DB identifier. A Neptune cluster (`DescribeDBClusters` lists them too) has no
+  master password: it gets a not-applicable note (`info`), not a verdict.
 A failed listing is an `error` for its region.
 
 ## How to fix
