@@ -19,7 +19,9 @@ password copied between systems. It is informational because strong password man
 meet the same objective.
 
 ## What is judged
-`IAMDatabaseAuthenticationEnabled` of every standalone DB instance and Aurora cluster.
+`IAMDatabaseAuthenticationEnabled` of every standalone DB instance and Aurora cluster
+(`DescribeDBClusters` lists Neptune clusters too: Neptune has no passwords, so without IAM
+authentication it asks for none, and the message says so).
 
 ## How to fix
 `aws rds modify-db-instance --db-instance-identifier ID --enable-iam-database-authentication`
@@ -41,14 +43,69 @@ impl Check for RdsIamAuth {
                 Db::Instance(i) => i.iam_auth,
                 Db::Cluster(c) => c.iam_auth,
             };
+            // Neptune has no passwords: without IAM authentication it asks for none at all.
+            let off = if db.engine().0 == "neptune" {
+                "asks for no authentication (IAM database authentication is off, and Neptune has no passwords)"
+            } else {
+                "accepts only password authentication (IAM database authentication is off)"
+            };
             judge_flag(
                 out,
                 &db,
                 "iam_database_authentication_enabled",
                 on,
                 "accepts IAM database authentication",
-                "accepts only password authentication (IAM database authentication is off)",
+                off,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Facts;
+    use crate::facts::aws::{Account, DbCluster, Listing, Region};
+    use crate::model::Status;
+
+    #[test]
+    fn a_neptune_cluster_without_iam_auth_asks_for_no_authentication() {
+        let mut facts = Facts::default();
+        let cluster = |id: &str, engine: &str| DbCluster {
+            identifier: id.to_owned(),
+            engine: engine.to_owned(),
+            ..DbCluster::default()
+        };
+        facts.aws = vec![Account {
+            target: "t".to_owned(),
+            account_id: "1".to_owned(),
+            regions: vec![Region {
+                name: "us-east-1".to_owned(),
+                db_clusters: Listing {
+                    items: vec![
+                        cluster("graph", "neptune"),
+                        cluster("app", "aurora-postgresql"),
+                    ],
+                    ..Listing::default()
+                },
+                ..Region::default()
+            }],
+            ..Account::default()
+        }];
+        let options = crate::resolve::resolve(&crate::Settings::default()).unwrap();
+        let cx = Context::new(&facts, &options);
+        let mut out = Findings::new(&META);
+        RdsIamAuth.run(&cx, &mut out);
+        let findings = out.into_vec();
+        let of = |id: &str| findings.iter().find(|f| f.subject == id).unwrap();
+        assert_eq!(of("graph").status, Status::Fail);
+        assert!(
+            of("graph").message.contains("asks for no authentication"),
+            "{findings:?}"
+        );
+        assert!(
+            of("app").message.contains("only password authentication"),
+            "{findings:?}"
+        );
     }
 }
