@@ -779,9 +779,8 @@ pub struct PostgresOptions {
     /// `migrations`, each glob compiled on its own (each is one migration set); empty: the
     /// sets are discovered.
     pub migrations: Vec<Pattern>,
-    /// The patterns as configured (the collector reports each exact name it does not find).
-    pub audit_tables: Vec<String>,
-    /// `audit_tables`, compiled.
+    /// `audit_tables`, compiled, with the patterns as configured: one field, so the list and
+    /// its matcher cannot disagree.
     pub audit: AuditTables,
     /// `audit_tables` was given (not the defaults): the live collector then reports each named
     /// table it does not find.
@@ -860,7 +859,6 @@ impl PostgresOptions {
         PostgresOptions {
             tenant_columns: pg.effective_tenant_columns(),
             migrations,
-            audit_tables,
             audit,
             audit_tables_given: pg.audit_tables.is_some(),
             tenant_settings,
@@ -1534,7 +1532,7 @@ mod tests {
         assert_eq!(prod.configured_runtime_roles(), ["svc"]);
         assert_eq!(prod.tenant_columns, ["org_id"]);
         assert_eq!(
-            prod.audit_tables,
+            prod.audit.patterns(),
             ["audit_log"],
             "the section's, not overridden"
         );

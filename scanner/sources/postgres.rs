@@ -237,7 +237,7 @@ async fn verify_chains(
         };
         chains.push(chain);
     }
-    for configured in (pg.audit_tables.iter())
+    for configured in (pg.audit.patterns().iter())
         .filter(|_| pg.audit_tables_given)
         .filter(|c| !c.contains('*') && !c.contains('?'))
     {

@@ -191,6 +191,8 @@ pub struct BrokenRow {
 /// (`PostgresOptions::audit`, from `audit_tables`: unset, the defaults; an empty list, none).
 #[derive(Debug, Clone)]
 pub struct AuditTables {
+    /// The patterns as configured (the collector reports each exact name it does not find).
+    patterns: Vec<String>,
     qualified: globset::GlobSet,
     bare: globset::GlobSet,
 }
@@ -199,6 +201,7 @@ impl AuditTables {
     /// No audit table.
     pub fn none() -> AuditTables {
         AuditTables {
+            patterns: Vec::new(),
             qualified: globset::GlobSet::empty(),
             bare: globset::GlobSet::empty(),
         }
@@ -217,9 +220,15 @@ impl AuditTables {
                 .map_err(|e| format!("the globs do not compile: {e}"))
         };
         Ok(AuditTables {
+            patterns: patterns.to_vec(),
             qualified: set(true)?,
             bare: set(false)?,
         })
+    }
+
+    /// The patterns the matcher was compiled from, as configured.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
     }
 
     pub fn matches(&self, name: &str, qualified: &str) -> bool {
