@@ -231,17 +231,7 @@ mod collector {
 
     /// The cause chain, cut: long parser messages say what happened in their first words.
     fn cause_chain(err: &(dyn StdError + 'static)) -> String {
-        const MAX: usize = 300;
-        let mut text = crate::sources::cause_chain(err);
-        if text.len() > MAX {
-            let cut = (0..=MAX)
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
-            text.truncate(cut);
-            text.push('…');
-        }
-        text
+        crate::sources::clipped(crate::sources::cause_chain(err), 300)
     }
 
     impl<T> Answer<T> {

@@ -52,7 +52,7 @@ and the invocation.
 
 static JUDGED: Judged = Judged {
     noun: "provenance",
-    trust_configured: crate::rules::image::image_provenance::provenance_trust_configured,
+    trust_configured: crate::resolve::ImageOptions::provenance_trust_configured,
     no_trust: crate::rules::image::image_provenance::NO_PROVENANCE_TRUST,
     counts: crate::rules::image::image_provenance::trusted_provenance,
     describe,

@@ -55,7 +55,7 @@ and commit, and the invocation.
 static JUDGED: Judged = Judged {
     noun: "provenance attestation",
     tag_suffix: "att",
-    trust_configured: provenance_trust_configured,
+    trust_configured: ImageOptions::provenance_trust_configured,
     no_trust: NO_PROVENANCE_TRUST,
     evidence: |image| &image.attestations,
     counts: trusted_provenance,
@@ -73,13 +73,7 @@ impl Check for ImageProvenance {
     }
 }
 
-/// Provenance is judged only with a trusted signer, trusted builders and source repositories
-/// configured (for images and release artifacts alike).
-pub(crate) fn provenance_trust_configured(options: &ImageOptions) -> bool {
-    options.provenance_trust_configured()
-}
-
-/// Why provenance cannot be judged when [`provenance_trust_configured`] is false.
+/// Why provenance cannot be judged when [`ImageOptions::provenance_trust_configured`] is false.
 pub(crate) const NO_PROVENANCE_TRUST: &str = "it needs a trusted key or identity ([image] keys, \
      [[image.identities]]), [image] trusted_builders and [[image.source_repositories]]";
 
