@@ -48,6 +48,8 @@ mod pg_tenant_isolation;
 mod pre_commit;
 #[cfg(feature = "endpoint")]
 mod rate_limit;
+#[cfg(feature = "image")]
+mod registry_limits;
 mod repo_containers;
 mod repo_supply_chain;
 mod snapshots;

@@ -1,8 +1,20 @@
 //! The registry side: one `oci-client` client for the whole scan (its token cache is shared),
 //! credentials from the docker config, plain HTTP only for `[image] insecure_registries`, and a
 //! count of the operations issued. Errors are one line naming the cause, never a credential.
+//!
+//! Every operation is bounded. oci-client applies `[image] timeout_ms` to connecting and to each
+//! read, which alone would let a registry that drips its answer hold a scan for ever, and it
+//! reads manifests and error bodies whole. So each operation also has a deadline
+//! ([`OPERATION_REQUESTS`] times the request timeout, for its token exchange, its request and a
+//! fallback), and a blob is written into a buffer that refuses more bytes than its descriptor
+//! declares.
 
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use checks::resolve::ImageOptions;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
@@ -20,10 +32,16 @@ use crate::sources::cause_chain;
 /// bytes; a large SBOM a few MiB).
 const MAX_BLOB_BYTES: i64 = 64 * 1024 * 1024;
 
+/// HTTP exchanges one registry operation may need: a token exchange, the request, and the
+/// referrers fallback's second request. An operation's deadline is this many request timeouts.
+const OPERATION_REQUESTS: u32 = 3;
+
 pub struct Registry {
     client: Client,
     credentials: Credentials,
     requests: AtomicU64,
+    /// The most one operation may take, however the registry paces its answer.
+    deadline: Duration,
 }
 
 impl Registry {
@@ -50,6 +68,7 @@ impl Registry {
             client: Client::new(config),
             credentials,
             requests: AtomicU64::new(0),
+            deadline: timeout * OPERATION_REQUESTS,
         })
     }
 
@@ -60,6 +79,24 @@ impl Registry {
 
     fn count(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `operation` cut at the deadline: a registry that answers, but too slowly to finish, is
+    /// an error naming the reference, never a wait without end.
+    async fn within_deadline<T>(
+        &self,
+        reference: &Reference,
+        operation: impl Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
+        // Boxed: oci-client's request futures are large, and an image's evidence awaits several.
+        tokio::time::timeout(self.deadline, Box::pin(operation))
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "{reference}: the registry did not finish answering within {} ms",
+                    self.deadline.as_millis()
+                ))
+            })
     }
 
     /// One line for a failed request; a refusal also says when the docker config keeps this
@@ -81,10 +118,13 @@ impl Registry {
     pub async fn digest(&self, reference: &Reference) -> Result<String, String> {
         self.count();
         let auth = self.credentials.for_registry(reference);
-        self.client
-            .fetch_manifest_digest(reference, &auth)
-            .await
-            .map_err(|e| self.failure(reference, &e))
+        self.within_deadline(reference, async {
+            self.client
+                .fetch_manifest_digest(reference, &auth)
+                .await
+                .map_err(|e| self.failure(reference, &e))
+        })
+        .await
     }
 
     /// The image manifest under a tag; `None` when the tag does not exist.
@@ -94,14 +134,17 @@ impl Registry {
     ) -> Result<Option<OciImageManifest>, String> {
         self.count();
         let auth = self.credentials.for_registry(reference);
-        match self.client.pull_manifest(reference, &auth).await {
-            Ok((OciManifest::Image(manifest), _)) => Ok(Some(manifest)),
-            Ok((OciManifest::ImageIndex(_), _)) => {
-                Err("is an image index, not a cosign signature manifest".to_owned())
+        self.within_deadline(reference, async {
+            match self.client.pull_manifest(reference, &auth).await {
+                Ok((OciManifest::Image(manifest), _)) => Ok(Some(manifest)),
+                Ok((OciManifest::ImageIndex(_), _)) => {
+                    Err("is an image index, not a cosign signature manifest".to_owned())
+                }
+                Err(e) if is_not_found(&e) => Ok(None),
+                Err(e) => Err(self.failure(reference, &e)),
             }
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(self.failure(reference, &e)),
-        }
+        })
+        .await
     }
 
     /// The manifests referring to `image` (a digest reference): the OCI referrers API, or, where
@@ -112,11 +155,14 @@ impl Registry {
     pub async fn referrers(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
         self.count();
         let found = self
-            .client
-            .pull_referrers(image, None)
-            .await
-            .map(|index| index.manifests)
-            .map_err(|e| self.failure(image, &e))?;
+            .within_deadline(image, async {
+                self.client
+                    .pull_referrers(image, None)
+                    .await
+                    .map(|index| index.manifests)
+                    .map_err(|e| self.failure(image, &e))
+            })
+            .await?;
         if found.is_empty() {
             return self.referrers_tag(image).await;
         }
@@ -140,17 +186,20 @@ impl Registry {
         );
         self.count();
         let auth = self.credentials.for_registry(&tag);
-        match self
-            .client
-            .pull_manifest_raw(&tag, &auth, &[OCI_IMAGE_INDEX_MEDIA_TYPE])
-            .await
-        {
-            Ok((body, _)) => serde_json::from_slice::<OciImageIndex>(&body)
-                .map(|index| index.manifests)
-                .map_err(|e| format!("{tag}: the referrers tag is not an image index: {e}")),
-            Err(e) if is_not_found(&e) => Ok(Vec::new()),
-            Err(e) => Err(self.failure(&tag, &e)),
-        }
+        self.within_deadline(&tag, async {
+            match self
+                .client
+                .pull_manifest_raw(&tag, &auth, &[OCI_IMAGE_INDEX_MEDIA_TYPE])
+                .await
+            {
+                Ok((body, _)) => serde_json::from_slice::<OciImageIndex>(&body)
+                    .map(|index| index.manifests)
+                    .map_err(|e| format!("{tag}: the referrers tag is not an image index: {e}")),
+                Err(e) if is_not_found(&e) => Ok(Vec::new()),
+                Err(e) => Err(self.failure(&tag, &e)),
+            }
+        })
+        .await
     }
 
     /// One layer's bytes (the registry's digest is checked by oci-client).
@@ -166,12 +215,59 @@ impl Registry {
             ));
         }
         self.count();
-        let mut bytes = Vec::new();
-        self.client
-            .pull_blob(reference, layer, &mut bytes)
-            .await
-            .map_err(|e| self.failure(reference, &e))?;
-        Ok(bytes)
+        // A negative declared size is nonsense: read as zero, so any byte sent is refused.
+        let declared = usize::try_from(layer.size.max(0)).unwrap_or(0);
+        let mut blob = DeclaredSizeBuffer::new(declared);
+        self.within_deadline(reference, async {
+            self.client
+                .pull_blob(reference, layer, &mut blob)
+                .await
+                .map_err(|e| self.failure(reference, &e))
+        })
+        .await?;
+        Ok(blob.bytes)
+    }
+}
+
+/// A blob's bytes, refusing any beyond the size its descriptor declares: a registry that sends
+/// more is wrong (the digest would not match either), and without this cap it could fill memory
+/// before the digest is ever checked.
+struct DeclaredSizeBuffer {
+    bytes: Vec<u8>,
+    declared: usize,
+}
+
+impl DeclaredSizeBuffer {
+    fn new(declared: usize) -> Self {
+        DeclaredSizeBuffer {
+            bytes: Vec::with_capacity(declared.min(1024 * 1024)),
+            declared,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for DeclaredSizeBuffer {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        chunk: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.bytes.len() + chunk.len() > self.declared {
+            return Poll::Ready(Err(io::Error::other(format!(
+                "the registry sent more than the {} bytes the descriptor declares",
+                self.declared
+            ))));
+        }
+        self.bytes.extend_from_slice(chunk);
+        Poll::Ready(Ok(chunk.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 
