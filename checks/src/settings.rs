@@ -624,7 +624,8 @@ pub struct KubeTarget {
     pub kubeconfig: Option<String>,
     /// Namespaces whose workloads are read. Empty: all namespaces.
     pub namespaces: Vec<String>,
-    /// Seconds any one API request (connect and answer) may take; default 30.
+    /// Seconds for connecting and for each read of an API request; default 30. A whole request
+    /// (connect and answer) may take twice this, however slowly the server sends its answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
 }

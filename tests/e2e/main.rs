@@ -28,6 +28,8 @@ mod image_bundles;
 #[cfg(feature = "image")]
 mod images;
 #[cfg(feature = "kube")]
+mod kube_limits;
+#[cfg(feature = "kube")]
 mod kube_live;
 mod kube_manifests;
 mod live_fixtures;

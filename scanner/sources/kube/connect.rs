@@ -18,6 +18,28 @@ pub(super) struct Connection {
     pub server: String,
     /// `gitVersion`, empty when `/version` was refused (the lists then decide).
     pub version: String,
+    /// The most one API request may take in all. The client's timeouts bound connecting and
+    /// each read; a server that drips its answer needs this too.
+    pub deadline: Duration,
+}
+
+/// One API request's deadline, in request timeouts: connecting, then reading the answer.
+const REQUEST_DEADLINE_TIMEOUTS: u32 = 2;
+
+/// `request` cut at `deadline`; what it says on expiry is the caller's (as a kube error's text
+/// would be).
+pub(super) async fn within_deadline<T>(
+    deadline: Duration,
+    request: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(deadline, Box::pin(request))
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "the API server did not finish answering within {} s",
+                deadline.as_secs()
+            ))
+        })
 }
 
 /// Why a cluster could not be read at all.
@@ -76,23 +98,27 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
         server: server.clone(),
         cause: format!("cannot build a client for {server}: {}", cause_chain(&e)),
     })?;
-    let version = match client.apiserver_version().await {
-        Ok(info) => info.git_version,
-        // Some clusters hide /version; the lists show whether anything can be read.
-        Err(kube::Error::Api(status)) if status.code != 401 => String::new(),
-        Err(e) => {
-            return Err(Failure {
-                context: Some(context),
-                cause: format!("cannot read the API server {server}: {}", describe(&e)),
-                server,
-            });
+    let deadline = timeout * REQUEST_DEADLINE_TIMEOUTS;
+    let version = within_deadline(deadline, async {
+        match client.apiserver_version().await {
+            Ok(info) => Ok(info.git_version),
+            // Some clusters hide /version; the lists show whether anything can be read.
+            Err(kube::Error::Api(status)) if status.code != 401 => Ok(String::new()),
+            Err(e) => Err(describe(&e)),
         }
-    };
+    })
+    .await
+    .map_err(|cause| Failure {
+        context: Some(context.clone()),
+        cause: format!("cannot read the API server {server}: {cause}"),
+        server: server.clone(),
+    })?;
     Ok(Connection {
         client,
         context,
         server,
         version,
+        deadline,
     })
 }
 

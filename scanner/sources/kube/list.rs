@@ -7,10 +7,13 @@ use futures_util::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::core::ObjectMeta;
 
-use super::connect::{Connection, describe};
+use super::connect::{Connection, describe, within_deadline};
 
 /// Objects per LIST page (the rest follows with the continue token).
 const PAGE: u32 = 500;
+/// LIST pages read for one kind in one scope before vouch stops: a million objects. A server
+/// that keeps answering with continue tokens past it is a fault, not a scan without end.
+const MAX_PAGES: usize = 2_000;
 /// LIST requests in flight at once for one cluster.
 const IN_FLIGHT: usize = 8;
 
@@ -39,7 +42,7 @@ pub(super) async fn workloads(
             ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
         })
         .collect();
-    match cronjob_resource(&connection.client).await {
+    match cronjob_resource(connection).await {
         Ok(resource) => kinds.push(resource),
         Err(cause) => faults.push(Fault {
             kind: "CronJob".to_owned(),
@@ -83,20 +86,22 @@ pub(super) async fn workloads(
 }
 
 /// The CronJob resource at the newest version the server serves (discovery).
-async fn cronjob_resource(client: &kube::Client) -> Result<ApiResource, String> {
+async fn cronjob_resource(connection: &Connection) -> Result<ApiResource, String> {
     for version in CRONJOB_VERSIONS {
         let gvk = GroupVersionKind::gvk("batch", version, "CronJob");
-        match kube::discovery::pinned_kind(client, &gvk).await {
-            Ok((resource, _)) => return Ok(resource),
-            // Not served at this version: try the older one.
-            Err(kube::Error::Discovery(_)) => {}
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
-            Err(e) => {
-                return Err(format!(
-                    "API discovery of batch/{version} failed: {}",
-                    describe(&e)
-                ));
+        let served = within_deadline(connection.deadline, async {
+            match kube::discovery::pinned_kind(&connection.client, &gvk).await {
+                Ok((resource, _)) => Ok(Some(resource)),
+                // Not served at this version: try the older one.
+                Err(kube::Error::Discovery(_)) => Ok(None),
+                Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+                Err(e) => Err(describe(&e)),
             }
+        })
+        .await
+        .map_err(|cause| format!("API discovery of batch/{version} failed: {cause}"))?;
+        if let Some(resource) = served {
+            return Ok(resource);
         }
     }
     Err("the server serves CronJob neither at batch/v1 nor at batch/v1beta1".to_owned())
@@ -115,14 +120,26 @@ async fn list_all(
     };
     let mut params = ListParams::default().limit(PAGE);
     let mut objects = Vec::new();
-    loop {
-        let page = api.list(&params).await.map_err(|e| describe(&e))?;
+    for _ in 0..MAX_PAGES {
+        let page = within_deadline(connection.deadline, async {
+            api.list(&params).await.map_err(|e| describe(&e))
+        })
+        .await?;
         objects.extend(page.items);
         match page.metadata.continue_ {
+            Some(token) if params.continue_token.as_deref() == Some(token.as_str()) => {
+                return Err(format!(
+                    "the API server answered the same continue token twice ({} objects read)",
+                    objects.len()
+                ));
+            }
             Some(token) if !token.is_empty() => params = params.continue_token(&token),
             _ => return Ok(objects),
         }
     }
+    Err(format!(
+        "more than {MAX_PAGES} pages of {PAGE} objects; vouch stops reading there"
+    ))
 }
 
 /// The object's pod template as a live workload; `None` for an object judged through its
