@@ -3,87 +3,36 @@
 //! times out. Each list must end as a fault (`error` findings for that kind) within its
 //! deadline, and the other lists must complete. Served by a small in-test HTTP server.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::fake_http::{Answer, FakeHttp, Request};
 use crate::harness::vouch;
-
-struct FakeApiServer {
-    host: String,
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl FakeApiServer {
-    fn start() -> FakeApiServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let host = listener.local_addr().unwrap().to_string();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopping.load(Ordering::Relaxed) {
-                    return;
-                }
-                let Ok(stream) = stream else { return };
-                let stopping = Arc::clone(&stopping);
-                std::thread::spawn(move || answer(stream, &stopping));
-            }
-        });
-        FakeApiServer { host, stop, thread }
-    }
-
-    fn stop(self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect(&self.host);
-        self.thread.join().unwrap();
-    }
-}
 
 /// `/version`, batch/v1 discovery (CronJob), and empty lists, except: Deployments always answer
 /// the continue token `again`, and Pods are dripped.
-fn answer(mut stream: TcpStream, stopping: &AtomicBool) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut first = String::new();
-    if reader.read_line(&mut first).is_err() {
-        return;
-    }
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-    }
-    let path = first.split_whitespace().nth(1).unwrap_or_default();
-    let route = path.split('?').next().unwrap_or_default();
-    let body = match route {
-        "/version" => json!({
-            "major": "1", "minor": "30", "gitVersion": "v1.30.0-fake", "gitCommit": "",
-            "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.22",
-            "compiler": "gc", "platform": "linux/amd64"
-        }),
-        "/apis/batch/v1" => json!({
-            "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "batch/v1",
-            "resources": [{"name": "cronjobs", "singularName": "cronjob", "namespaced": true,
-                           "kind": "CronJob", "verbs": ["get", "list"]}]
-        }),
-        "/api/v1/pods" => return drip(&mut stream, stopping),
-        "/apis/apps/v1/deployments" => list(Some("again")),
-        _ => list(None),
-    };
-    let body = serde_json::to_vec(&body).unwrap();
-    let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
+fn api_server() -> FakeHttp {
+    FakeHttp::start(|request: &Request, answer: &mut Answer<'_>| {
+        let body = match request.route() {
+            "/version" => json!({
+                "major": "1", "minor": "30", "gitVersion": "v1.30.0-fake", "gitCommit": "",
+                "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
+                "goVersion": "go1.22", "compiler": "gc", "platform": "linux/amd64"
+            }),
+            "/apis/batch/v1" => json!({
+                "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "batch/v1",
+                "resources": [{"name": "cronjobs", "singularName": "cronjob", "namespaced": true,
+                               "kind": "CronJob", "verbs": ["get", "list"]}]
+            }),
+            // Spaces are JSON whitespace: the answer stays valid for as long as it drips.
+            "/api/v1/pods" => return answer.drip("application/json", "{"),
+            "/apis/apps/v1/deployments" => list(Some("again")),
+            _ => list(None),
+        };
+        let body = serde_json::to_vec(&body).unwrap();
+        answer.send(request, "200 OK", "application/json", "", &body);
+    })
 }
 
 fn list(continue_token: Option<&str>) -> Value {
@@ -91,30 +40,9 @@ fn list(continue_token: Option<&str>) -> Value {
            "metadata": {"resourceVersion": "1", "continue": continue_token}, "items": []})
 }
 
-/// Headers promising 100 kB, then a space every 200 ms (still valid JSON whitespace): each read
-/// completes well inside the request timeout. Stops when the client hangs up, or after a minute.
-fn drip(stream: &mut TcpStream, stopping: &AtomicBool) {
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\
-                Connection: close\r\n\r\n{";
-    if stream.write_all(head.as_bytes()).is_err() {
-        return;
-    }
-    let started = Instant::now();
-    while !stopping.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(200));
-        if stream
-            .write_all(b" ")
-            .and_then(|()| stream.flush())
-            .is_err()
-        {
-            return;
-        }
-    }
-}
-
 #[test]
 fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline() {
-    let server = FakeApiServer::start();
+    let server = api_server();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(

@@ -20,6 +20,8 @@ mod distribution;
 mod docs;
 #[cfg(feature = "endpoint")]
 mod endpoints;
+#[cfg(any(feature = "image", feature = "kube"))]
+mod fake_http;
 mod formats;
 mod gate;
 mod harness;
