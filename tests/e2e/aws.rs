@@ -938,9 +938,34 @@ const INFRA_CASES: &[InfraCase] = &[
         &["net-bad-db"],
     ),
     (
-        "rds-log-exports/error/unknown-engine",
+        "rds-log-exports/fail/neptune-audit-not-exported",
         &["us-east-1"],
         &["graph"],
+    ),
+    (
+        "rds-log-exports/pass/neptune-audit-exported-and-on",
+        &["us-east-1"],
+        &["graph-old"],
+    ),
+    (
+        "rds-log-exports/fail/neptune-audit-exported-but-off",
+        &["us-east-1"],
+        &["graph-audit-off"],
+    ),
+    (
+        "rds-log-exports/error/neptune-audit-switch-unreadable",
+        &["us-east-1"],
+        &["graph-unread"],
+    ),
+    (
+        "rds-force-ssl/pass/neptune-1-3-engine-requires-tls",
+        &["us-east-1"],
+        &["graph"],
+    ),
+    (
+        "rds-force-ssl/fail/neptune-1-0-3-enforce-ssl-off",
+        &["us-east-1"],
+        &["graph-old"],
     ),
     (
         "rds-network-private/pass/private-subnets-nat-egress",
@@ -1230,7 +1255,14 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
 
     for (check, subject, expected) in [
         ("kms-key-rotation", resolve("{imported_key}", &ids), "fail"),
-        ("rds-log-exports", "graph".to_owned(), "error"),
+        // Neptune, judged by what its documentation says (checks/src/rules/aws/engine.rs).
+        ("rds-log-exports", "graph".to_owned(), "fail"),
+        ("rds-log-exports", "graph-old".to_owned(), "pass"),
+        ("rds-log-exports", "graph-audit-off".to_owned(), "fail"),
+        ("rds-log-exports", "graph-unread".to_owned(), "error"),
+        ("rds-force-ssl", "graph".to_owned(), "pass"),
+        ("rds-force-ssl", "graph-old".to_owned(), "fail"),
+        ("rds-iam-auth", "graph".to_owned(), "fail"),
         ("rds-network-private", "net-public-db".to_owned(), "fail"),
         ("sg-db-ingress-restricted", "net-open-db".to_owned(), "fail"),
         ("sg-db-ingress-restricted", "net-cidr-db".to_owned(), "fail"),

@@ -9,7 +9,8 @@ an internet gateway, 5432 open to 0.0.0.0/0, no flow log, only the upgrade log e
 password set by hand).
 `good-key`/`bad-key`, `app/good-secret`/`app/bad-secret`, `/app/good`/`/app/bad` likewise.
 `net-public-db`, `net-open-db` and `net-cidr-db` each break one claim in the good network; the
-key `imported-key` holds imported material; `graph` is a Neptune cluster.
+key `imported-key` holds imported material; `graph`, `graph-old`, `graph-audit-off` and
+`graph-unread` are Neptune clusters.
 us-east-1 has an enabled GuardDuty detector and a complete multi-region trail; us-west-2 has no
 detector. Prints the ids the test needs as JSON on the last line.
 `break`: stops logging on the trail, so cloudtrail-enabled must fail, and adds what each fail
@@ -127,9 +128,32 @@ rds.create_db_instance(DBInstanceIdentifier="net-public-db", VpcSecurityGroupIds
 rds.create_db_instance(DBInstanceIdentifier="net-open-db", VpcSecurityGroupIds=[open_sg], **fault)
 rds.create_db_instance(DBInstanceIdentifier="net-cidr-db", VpcSecurityGroupIds=[cidr_sg], **fault)
 
-# A Neptune cluster: DescribeDBClusters lists it beside the RDS ones, with an engine whose main
-# log vouch does not know.
+# Neptune clusters: DescribeDBClusters lists them beside the RDS ones. `graph` runs moto's
+# default engine (1.3.2.1, which accepts only TLS) and exports no log; its default cluster
+# parameter group is one moto does not serve. `graph-old` runs an engine from before 1.0.4.0
+# with `neptune_enforce_ssl = 0` (clear connections accepted) and exports its audit log with
+# `neptune_enable_audit_log = 1`. `graph-audit-off` exports the audit log but its group turns
+# the log off.
 rds.create_db_cluster(DBClusterIdentifier="graph", Engine="neptune")
+rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="graph-old-params",
+                                      DBParameterGroupFamily="neptune1", Description="neptune 1.0.3")
+rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName="graph-old-params", Parameters=[
+    {"ParameterName": "neptune_enforce_ssl", "ParameterValue": "0", "ApplyMethod": "pending-reboot"},
+    {"ParameterName": "neptune_enable_audit_log", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])
+rds.create_db_cluster(DBClusterIdentifier="graph-old", Engine="neptune", EngineVersion="1.0.3.0",
+                      DBClusterParameterGroupName="graph-old-params",
+                      EnableCloudwatchLogsExports=["audit"])
+rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="graph-audit-off-params",
+                                      DBParameterGroupFamily="neptune1.3", Description="audit off")
+rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName="graph-audit-off-params", Parameters=[
+    {"ParameterName": "neptune_enable_audit_log", "ParameterValue": "0", "ApplyMethod": "pending-reboot"}])
+rds.create_db_cluster(DBClusterIdentifier="graph-audit-off", Engine="neptune",
+                      DBClusterParameterGroupName="graph-audit-off-params",
+                      EnableCloudwatchLogsExports=["audit"])
+# Exports its audit log, but its default group is one moto does not serve: whether the log is
+# on cannot be read.
+rds.create_db_cluster(DBClusterIdentifier="graph-unread", Engine="neptune",
+                      EnableCloudwatchLogsExports=["audit"])
 
 # The interface RDS places in a subnet of the instance (moto creates none): private only.
 ec2.create_network_interface(SubnetId=good["db-a"], Groups=[good_sg], Description="RDSNetworkInterface",

@@ -223,6 +223,10 @@ pub struct DbCluster {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub master_user_secret: Option<MasterUserSecret>,
     pub iam_roles: Vec<String>,
+    /// Members whose `DBClusterParameterGroupStatus` is not `in-sync` (`pending-reboot`,
+    /// `applying`), as `member: status`: on them the group's values are not yet in force.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters_not_in_sync: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,9 +268,12 @@ pub struct ParameterGroup {
     /// `db` or `cluster`.
     pub scope: String,
     pub arn: String,
-    /// `rds.force_ssl` and `require_secure_transport`, each as found; a parameter the group does
-    /// not return is recorded with `value: None` and `source: "absent"`, so the engine default
-    /// applies.
+    /// The TLS parameters (`rds.force_ssl`, `require_secure_transport`, Neptune's
+    /// `neptune_enforce_ssl`, DocumentDB's `tls`) and the audit-log switches
+    /// (`neptune_enable_audit_log`, `audit_logs`), each as found. `rds.force_ssl` and
+    /// `require_secure_transport`, when the group does not return them, are recorded with
+    /// `value: None` and `source: "absent"`, so the engine default applies; the others are
+    /// simply missing then.
     pub parameters: Read<Vec<Parameter>>,
 }
 

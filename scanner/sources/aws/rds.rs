@@ -1,5 +1,6 @@
-//! RDS in one region: instances, Aurora clusters, snapshots (with their `restore` attribute)
-//! and the TLS parameters of the parameter groups in use.
+//! RDS in one region: instances, Aurora clusters (and the Neptune and DocumentDB clusters the
+//! RDS API lists too), snapshots (with their `restore` attribute) and the TLS and audit-log
+//! parameters of the parameter groups in use.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,8 +16,22 @@ use checks::facts::aws::{
 use super::calls::Api;
 use super::collector::{Ctx, Page, spawn_all};
 
-/// The parameters `rds-force-ssl` judges, for every engine.
-const TLS_PARAMETERS: [&str; 2] = ["rds.force_ssl", "require_secure_transport"];
+/// The parameters the checks judge: the TLS ones (`rds-force-ssl`: RDS engines, Neptune's
+/// `neptune_enforce_ssl`, DocumentDB's `tls`) and the audit-log switches of Neptune and
+/// DocumentDB (`rds-log-exports`).
+const PARAMETERS: [&str; 6] = [
+    "rds.force_ssl",
+    "require_secure_transport",
+    "neptune_enforce_ssl",
+    "tls",
+    "neptune_enable_audit_log",
+    "audit_logs",
+];
+
+/// The parameters recorded as `absent` when a group does not return them, so `rds-force-ssl`
+/// applies the RDS engine's documented default and says so. The Neptune and DocumentDB ones
+/// are simply missing then (their checks know no default and answer `error`).
+const PADDED: [&str; 2] = ["rds.force_ssl", "require_secure_transport"];
 
 /// The account a region belongs to, for ARNs built by hand (parameter groups).
 #[derive(Clone)]
@@ -214,6 +229,15 @@ async fn clusters(client: Client, ctx: Arc<Ctx>) -> Listing<DbCluster> {
                 .iter()
                 .filter_map(|r| r.role_arn().map(str::to_owned))
                 .collect(),
+            parameters_not_in_sync: c
+                .db_cluster_members()
+                .iter()
+                .filter_map(|m| {
+                    let status = m.db_cluster_parameter_group_status()?;
+                    (status != "in-sync")
+                        .then(|| format!("{}: {status}", m.db_instance_identifier().unwrap_or("?")))
+                })
+                .collect(),
         })
     );
     listing
@@ -355,8 +379,8 @@ fn restore_values<'a>(
         .map(|(_, values)| values.to_vec())
 }
 
-/// The TLS parameters of every parameter group an instance or cluster uses, each group read
-/// once.
+/// The judged parameters of every parameter group an instance or cluster uses, each group
+/// read once.
 async fn parameter_groups(
     client: &Client,
     region: &str,
@@ -376,7 +400,7 @@ async fn parameter_groups(
         .iter()
         .map(|(scope, name)| {
             let (client, ctx, scope, name) = (client.clone(), ctx.clone(), *scope, name.clone());
-            async move { tls_parameters(&client, &ctx, scope, &name).await }
+            async move { judged_parameters(&client, &ctx, scope, &name).await }
         })
         .collect();
     let reads = spawn_all(tasks, |_, cause| Read::Error {
@@ -401,16 +425,16 @@ async fn parameter_groups(
         .collect()
 }
 
-/// The TLS parameters of one group, every page read; a parameter the group does not return is
-/// recorded as `absent` so the check applies the engine default and says so.
-async fn tls_parameters(
+/// The judged parameters of one group, every page read; an RDS TLS parameter the group does not
+/// return is recorded as `absent` so the check applies the engine default and says so.
+async fn judged_parameters(
     client: &Client,
     ctx: &Ctx,
     scope: &str,
     name: &str,
 ) -> Read<Vec<Parameter>> {
     let relevant = |p: &aws_sdk_rds::types::Parameter| {
-        TLS_PARAMETERS
+        PARAMETERS
             .contains(&p.parameter_name().unwrap_or_default())
             .then(|| Parameter {
                 name: s(p.parameter_name()),
@@ -452,7 +476,7 @@ async fn tls_parameters(
         return Read::Error { message, call };
     }
     let mut found = listing.items;
-    for wanted in TLS_PARAMETERS {
+    for wanted in PADDED {
         if !found.iter().any(|p| p.name == wanted) {
             found.push(Parameter {
                 name: wanted.to_owned(),

@@ -9,6 +9,7 @@ pub mod cloudwatch_error_alarm;
 pub mod ecr_scan_on_push;
 pub mod ecr_tag_immutable;
 pub mod elb_tls_policy;
+pub(crate) mod engine;
 pub mod guardduty_enabled;
 pub mod kms_key_rotation;
 pub mod logs_encrypted_retained;

@@ -1,7 +1,8 @@
 use serde_json::json;
 
 use super::aws_shared::{Db, databases, evidence};
-use crate::facts::aws::{Parameter, ParameterGroup, Read, Region};
+use super::engine::{Family, TlsRule, not_in_sync, parameter_group, value_of};
+use crate::facts::aws::{Parameter, Read};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct RdsForceSsl;
@@ -28,9 +29,19 @@ not return is judged by the engine's documented default, and the finding says so
 engine whose default vouch does not know (Aurora PostgreSQL, Oracle, Db2) an absent parameter
 is an error: set it explicitly.
 
+`DescribeDBClusters` also lists Amazon Neptune and Amazon DocumentDB clusters, judged by what
+their own documentation says. Neptune from engine version 1.0.4.0 accepts only HTTPS
+connections whatever its parameters say, so it passes on its version; an older Neptune engine
+needs `neptune_enforce_ssl = 1` in its DB cluster parameter group. DocumentDB needs its `tls`
+cluster parameter at `enabled`, `tls1.2+`, `tls1.3+` or `fips-140-3` (`disabled` fails). A
+Neptune or DocumentDB parameter that is absent, or a value vouch does not know, is an error, and
+so is one whose group is not yet in force on every cluster member (`pending-reboot`).
+
 ## How to fix
 Create a custom parameter group, set `rds.force_ssl = 1` (or `require_secure_transport = 1`),
-attach it to the instance or cluster and reboot if the parameter is static.
+attach it to the instance or cluster and reboot if the parameter is static. Neptune: upgrade to
+engine 1.0.4.0 or later (or set `neptune_enforce_ssl = 1`). DocumentDB: set `tls` to `enabled`
+(or `tls1.2+`) in a custom cluster parameter group and reboot the instances.
 
 ## Evidence
 The parameter group, the parameter's value and source (`user`, `engine-default`, or `absent`),
@@ -53,18 +64,25 @@ impl Check for RdsForceSsl {
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (region, db) in databases(cx, out) {
             let (engine, version) = db.engine();
-            let (scope, groups): (&str, Vec<&str>) = match &db {
-                Db::Instance(i) => (
-                    "db",
-                    i.parameter_groups.iter().map(String::as_str).collect(),
-                ),
-                Db::Cluster(c) => (
-                    "cluster",
-                    c.parameter_group.iter().map(String::as_str).collect(),
-                ),
-            };
+            let rule = Family::of(engine).tls(engine, version);
             let id = db.identifier().to_owned();
-            let Some(group_name) = groups.first().copied() else {
+            let attached = parameter_group(region, &db);
+            // An engine version that refuses clear connections needs no parameter group.
+            if let TlsRule::Always(why) = rule {
+                let (group_name, params) = match attached {
+                    Some((name, group)) => (Some(name), group.map(|g| &g.parameters)),
+                    None => (None, None),
+                };
+                let ev = evidence(
+                    json!({ "identifier": id, "engine": engine, "engine_version": version,
+                            "parameter_group": group_name, "parameters": params,
+                            "basis": "engine version", "describe_call": db.call() }),
+                    None,
+                );
+                out.pass(id, db.location(), why, ev);
+                continue;
+            }
+            let Some((group_name, group)) = attached else {
                 let ev = evidence(
                     json!({ "identifier": id, "engine": engine }),
                     Some(db.call()),
@@ -77,14 +95,15 @@ impl Check for RdsForceSsl {
                 );
                 continue;
             };
-            let verdict = match find_group(region, scope, group_name) {
+            let verdict = match group {
                 None => (
                     Tls::Unknown(format!("parameter group {group_name} was not collected")),
                     None,
                 ),
                 Some(group) => match &group.parameters {
                     Read::Value { value, call } => {
-                        (judge(engine, version, group_name, value), Some(call))
+                        let verdict = judge(&rule, engine, version, group_name, value);
+                        (pending(&db, verdict), Some(call))
                     }
                     Read::Error { message, call } => (
                         Tls::Unknown(format!(
@@ -104,7 +123,7 @@ impl Check for RdsForceSsl {
                     ),
                 },
             };
-            let params = find_group(region, scope, group_name).map(|g| &g.parameters);
+            let params = group.map(|g| &g.parameters);
             let ev = evidence(
                 json!({ "identifier": id, "engine": engine, "engine_version": version,
                         "parameter_group": group_name, "parameters": params,
@@ -120,67 +139,47 @@ impl Check for RdsForceSsl {
     }
 }
 
-fn find_group<'a>(region: &'a Region, scope: &str, name: &str) -> Option<&'a ParameterGroup> {
-    region
-        .parameter_groups
-        .iter()
-        .find(|g| g.scope == scope && g.name == name)
-}
-
-/// The TLS parameter of an engine family: `(name, documented default when absent)`.
-fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, Option<(bool, String)>)> {
-    let major: u32 = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    match engine {
-        "postgres" => Some((
-            "rds.force_ssl",
-            Some((
-                major >= 15,
-                format!(
-                    "the RDS for PostgreSQL {major} default ({}; it is 1 from version 15)",
-                    u8::from(major >= 15)
-                ),
-            )),
+/// A verdict read from the group is no verdict while members have not applied the group
+/// (Neptune and DocumentDB: a member not `in-sync` may still run the old value).
+fn pending(db: &Db<'_>, verdict: Tls) -> Tls {
+    let waiting = not_in_sync(db);
+    if waiting.is_empty() || !Family::of(db.engine().0).needs_parameters_in_sync() {
+        return verdict;
+    }
+    match verdict {
+        Tls::Required(why) | Tls::NotRequired(why) => Tls::Unknown(format!(
+            "{why}, but the group is not in force on every member ({}): the value they run cannot be told until they reboot",
+            waiting.join(", ")
         )),
-        "mysql" | "mariadb" | "aurora-mysql" => Some((
-            "require_secure_transport",
-            Some((false, format!("the {engine} default (OFF)"))),
-        )),
-        e if e.starts_with("sqlserver") => Some((
-            "rds.force_ssl",
-            Some((false, "the RDS for SQL Server default (0)".to_owned())),
-        )),
-        "aurora-postgresql" => Some(("rds.force_ssl", None)),
-        _ => None,
+        unknown @ Tls::Unknown(_) => unknown,
     }
 }
 
-fn judge(engine: &str, version: &str, group: &str, params: &[Parameter]) -> Tls {
-    let Some((name, default)) = tls_parameter(engine, version) else {
-        return Tls::Unknown(format!(
-            "vouch does not know how engine {engine} enforces TLS; verify it by hand"
-        ));
+fn judge(rule: &TlsRule, engine: &str, version: &str, group: &str, params: &[Parameter]) -> Tls {
+    let (name, style, default) = match rule {
+        TlsRule::Parameter {
+            name,
+            style,
+            default,
+        } => (*name, *style, default),
+        TlsRule::Always(why) => return Tls::Required(why.clone()),
+        TlsRule::Unknown => {
+            return Tls::Unknown(format!(
+                "vouch does not know how engine {engine} enforces TLS; verify it by hand"
+            ));
+        }
     };
-    let set = params
-        .iter()
-        .find(|p| p.name == name)
-        .and_then(|p| p.value.as_deref().map(|v| (v, p.source.as_str())));
-    match (set, default) {
+    match (value_of(params, name), default) {
         (Some((value, source)), _) => {
-            let on = matches!(value.to_ascii_lowercase().as_str(), "1" | "on" | "true");
-            let source = if source.is_empty() {
-                "not stated"
-            } else {
-                source
-            };
             let why = format!("{name} = {value} in parameter group {group} (source: {source})");
-            if on {
-                Tls::Required(why)
-            } else {
-                Tls::NotRequired(format!("{why}: unencrypted connections are accepted"))
+            match style.on(value) {
+                Some(true) => Tls::Required(why),
+                Some(false) => {
+                    Tls::NotRequired(format!("{why}: unencrypted connections are accepted"))
+                }
+                None => Tls::Unknown(format!(
+                    "{why}: vouch does not know whether that value refuses unencrypted connections on {engine}; verify it by hand"
+                )),
             }
         }
         (None, Some((true, basis))) => Tls::Required(format!(
@@ -197,8 +196,108 @@ fn judge(engine: &str, version: &str, group: &str, params: &[Parameter]) -> Tls 
 
 #[cfg(test)]
 mod tests {
-    use super::{Tls, judge};
+    use super::{Tls, judge as judge_rule};
     use crate::facts::aws::Parameter;
+    use crate::rules::aws::engine::Family;
+
+    fn judge(engine: &str, version: &str, group: &str, params: &[Parameter]) -> Tls {
+        let rule = Family::of(engine).tls(engine, version);
+        judge_rule(&rule, engine, version, group, params)
+    }
+
+    fn set(name: &str, value: &str) -> Vec<Parameter> {
+        vec![Parameter {
+            name: name.to_owned(),
+            value: Some(value.to_owned()),
+            source: "user".to_owned(),
+        }]
+    }
+
+    #[test]
+    fn neptune_from_1_0_4_0_requires_tls_whatever_the_group_says() {
+        assert!(matches!(
+            judge("neptune", "1.3.2.1", "g", &[]),
+            Tls::Required(m) if m.contains("1.0.4.0")
+        ));
+        assert!(matches!(
+            judge("neptune", "1.2.0.0", "g", &set("neptune_enforce_ssl", "0")),
+            Tls::Required(_)
+        ));
+    }
+
+    #[test]
+    fn older_neptune_is_judged_by_neptune_enforce_ssl() {
+        assert!(matches!(
+            judge("neptune", "1.0.3.0", "g", &set("neptune_enforce_ssl", "1")),
+            Tls::Required(_)
+        ));
+        assert!(matches!(
+            judge("neptune", "1.0.3.0", "g", &set("neptune_enforce_ssl", "0")),
+            Tls::NotRequired(m) if m.contains("neptune_enforce_ssl = 0")
+        ));
+        assert!(matches!(
+            judge("neptune", "1.0.3.0", "g", &absent("neptune_enforce_ssl")),
+            Tls::Unknown(m) if m.contains("no documented default")
+        ));
+    }
+
+    #[test]
+    fn docdb_is_judged_by_its_tls_parameter() {
+        for on in ["enabled", "tls1.2+", "tls1.3+", "fips-140-3"] {
+            assert!(
+                matches!(
+                    judge("docdb", "5.0.0", "g", &set("tls", on)),
+                    Tls::Required(_)
+                ),
+                "{on}"
+            );
+        }
+        assert!(matches!(
+            judge("docdb", "5.0.0", "g", &set("tls", "disabled")),
+            Tls::NotRequired(m) if m.contains("tls = disabled")
+        ));
+        assert!(matches!(
+            judge("docdb", "5.0.0", "g", &set("tls", "sometimes")),
+            Tls::Unknown(m) if m.contains("verify it by hand")
+        ));
+        assert!(matches!(judge("docdb", "5.0.0", "g", &[]), Tls::Unknown(_)));
+        // The MySQL parameter means nothing to DocumentDB.
+        assert!(matches!(
+            judge(
+                "docdb",
+                "5.0.0",
+                "g",
+                &set("require_secure_transport", "ON")
+            ),
+            Tls::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn a_docdb_tls_change_pending_reboot_is_no_verdict() {
+        use super::pending;
+        use crate::facts::aws::DbCluster;
+        use crate::rules::aws::aws_shared::Db;
+        let cluster = |engine: &str| DbCluster {
+            engine: engine.to_owned(),
+            parameters_not_in_sync: vec!["docs-1: pending-reboot".to_owned()],
+            ..DbCluster::default()
+        };
+        let docdb = cluster("docdb");
+        assert!(matches!(
+            pending(&Db::Cluster(&docdb), judge("docdb", "5.0.0", "g", &set("tls", "enabled"))),
+            Tls::Unknown(m) if m.contains("docs-1: pending-reboot")
+        ));
+        // The RDS engines keep their judgement.
+        let pg = cluster("aurora-postgresql");
+        assert!(matches!(
+            pending(
+                &Db::Cluster(&pg),
+                judge("aurora-postgresql", "15.4", "g", &set("rds.force_ssl", "1"))
+            ),
+            Tls::Required(_)
+        ));
+    }
 
     fn absent(name: &str) -> Vec<Parameter> {
         vec![Parameter {

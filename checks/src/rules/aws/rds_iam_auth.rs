@@ -1,4 +1,7 @@
-use super::aws_shared::{Db, databases, judge_flag};
+use serde_json::json;
+
+use super::aws_shared::{Db, databases, evidence, judge_flag};
+use super::engine::{Family, IamAuth};
 use crate::model::{Check, Context, Findings, Meta, Severity, Source};
 
 pub struct RdsIamAuth;
@@ -21,7 +24,11 @@ meet the same objective.
 ## What is judged
 `IAMDatabaseAuthenticationEnabled` of every standalone DB instance and Aurora cluster
 (`DescribeDBClusters` lists Neptune clusters too: Neptune has no passwords, so without IAM
-authentication it asks for none, and the message says so).
+authentication it asks for none, and the message says so). Amazon DocumentDB clusters, which
+`DescribeDBClusters` lists as well, have no such flag: DocumentDB authenticates IAM identities
+per database user (the `MONGODB-AWS` mechanism in the `$external` database, instance-based 5.0
+clusters only, never the primary user), which the AWS API does not show, so a DocumentDB
+cluster is an `error` that says what to verify by hand.
 
 ## How to fix
 `aws rds modify-db-instance --db-instance-identifier ID --enable-iam-database-authentication`
@@ -43,11 +50,30 @@ impl Check for RdsIamAuth {
                 Db::Instance(i) => i.iam_auth,
                 Db::Cluster(c) => c.iam_auth,
             };
-            // Neptune has no passwords: without IAM authentication it asks for none at all.
-            let off = if db.engine().0 == "neptune" {
-                "asks for no authentication (IAM database authentication is off, and Neptune has no passwords)"
-            } else {
-                "accepts only password authentication (IAM database authentication is off)"
+            let off = match Family::of(db.engine().0).iam_auth() {
+                IamAuth::Flag => {
+                    "accepts only password authentication (IAM database authentication is off)"
+                }
+                // Neptune has no passwords: without IAM authentication it asks for none at all.
+                IamAuth::FlagWithoutPasswords => {
+                    "asks for no authentication (IAM database authentication is off, and Neptune has no passwords)"
+                }
+                // DocumentDB: IAM authentication is a property of each database user, which
+                // the AWS API does not show.
+                IamAuth::PerDatabaseUser => {
+                    let ev = evidence(
+                        json!({ "identifier": db.identifier(), "engine": db.engine().0,
+                                "iam_database_authentication_enabled": on }),
+                        Some(db.call()),
+                    );
+                    out.error(
+                        db.identifier().to_owned(),
+                        db.location(),
+                        "DocumentDB authenticates IAM identities per database user (users created with the MONGODB-AWS mechanism in the $external database, on instance-based 5.0 clusters), which the AWS API does not show; verify by hand with `use $external; show users`",
+                        ev,
+                    );
+                    continue;
+                }
             };
             judge_flag(
                 out,
@@ -85,6 +111,7 @@ mod tests {
                     items: vec![
                         cluster("graph", "neptune"),
                         cluster("app", "aurora-postgresql"),
+                        cluster("docs", "docdb"),
                     ],
                     ..Listing::default()
                 },
@@ -105,6 +132,11 @@ mod tests {
         );
         assert!(
             of("app").message.contains("only password authentication"),
+            "{findings:?}"
+        );
+        assert_eq!(of("docs").status, Status::Error, "{findings:?}");
+        assert!(
+            of("docs").message.contains("verify by hand"),
             "{findings:?}"
         );
     }

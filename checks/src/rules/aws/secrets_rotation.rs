@@ -3,6 +3,7 @@ use serde_json::json;
 use super::aws_infra_shared::infra_regions;
 use super::aws_shared::listing_error;
 use super::aws_shared::{Db, databases, evidence};
+use super::engine::{Family, MasterPassword};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct SecretsRotation;
@@ -26,7 +27,9 @@ configured, and every database's master password is kept there by RDS
   name.
 - Every standalone DB instance and Aurora cluster: `MasterUserSecret` must be present. The
   subject is the DB identifier. A Neptune cluster (`DescribeDBClusters` lists them too) has no
-  master password: it gets a not-applicable note (`info`), not a verdict.
+  master password: it gets a not-applicable note (`info`), not a verdict. An Amazon DocumentDB
+  cluster (listed too) has a primary user password that DocumentDB can keep in Secrets Manager
+  and rotate, so it is judged like an RDS database.
 A failed listing is an `error` for its region.
 
 ## How to fix
@@ -96,7 +99,7 @@ fn judge_master_secret(db: &Db<'_>, out: &mut Findings) {
         Some(db.call()),
     );
     // DescribeDBClusters lists Neptune clusters too; Neptune has no master user to rotate.
-    if db.engine().0 == "neptune" {
+    if let MasterPassword::None = Family::of(db.engine().0).master_password() {
         let why = "a Neptune cluster has no master password (it authenticates with IAM or not at all: see rds-iam-auth)";
         out.not_applicable(db.identifier().to_owned(), db.location(), why, ev);
         return;
@@ -154,5 +157,12 @@ mod tests {
         assert!(message.contains("no master password"), "{message}");
         let (status, severity, _) = verdict("aurora-postgresql");
         assert_eq!((status, severity), (Status::Fail, META.severity));
+        // DocumentDB has a primary password Secrets Manager can manage: a real verdict.
+        let (status, severity, message) = verdict("docdb");
+        assert_eq!((status, severity), (Status::Fail, META.severity));
+        assert!(
+            message.contains("not managed by Secrets Manager"),
+            "{message}"
+        );
     }
 }
