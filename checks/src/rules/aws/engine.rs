@@ -110,11 +110,16 @@ impl Family {
             // connections through HTTPS to any instance or cluster endpoint"; before it, the
             // `neptune_enforce_ssl` DB cluster parameter decides
             // (https://aws.amazon.com/about-aws/whats-new/2020/10/new_amazon_neptune_engine_release_now_enforces_a_minimum_version_of_tls_1_2_and_ssl_client_connections/).
+            // But 1.0.4.0 and 1.0.4.1 shipped with a bug that let clusters whose parameters
+            // disabled enforcement keep accepting HTTP; its fix (1.0.4.0.R2, 1.0.4.1.R2) was
+            // reverted and is installed by hand only
+            // (https://docs.aws.amazon.com/neptune/latest/userguide/engine-releases-1.0.4.0.html),
+            // and the engine version does not show the patch: on those two the parameter decides.
             // Its default for an existing, older parameter group is not documented: absent is
             // unknown.
             Family::Neptune => match neptune_version(version) {
-                Some(v) if v >= [1, 0, 4, 0] => TlsRule::Always(format!(
-                    "Neptune engine version {version} accepts only TLS (HTTPS) connections: every Neptune engine from 1.0.4.0 does, whatever its parameters say"
+                Some(v) if v >= NEPTUNE_TLS_ALWAYS => TlsRule::Always(format!(
+                    "Neptune engine version {version} accepts only TLS (HTTPS) connections: every Neptune engine from 1.0.4.2 does, whatever its parameters say"
                 )),
                 _ => TlsRule::Parameter {
                     name: "neptune_enforce_ssl",
@@ -240,6 +245,10 @@ pub(crate) fn not_in_sync<'a>(db: &Db<'a>) -> &'a [String] {
         Db::Cluster(c) => &c.parameters_not_in_sync,
     }
 }
+
+/// The first Neptune engine that refuses plain HTTP whatever its parameters say: 1.0.4.0 and
+/// 1.0.4.1 still honour a parameter that disables enforcement unless patched by hand.
+const NEPTUNE_TLS_ALWAYS: [u32; 4] = [1, 0, 4, 2];
 
 /// Neptune engine versions are four numbers (`1.3.2.1`); None when the string is not.
 fn neptune_version(version: &str) -> Option<[u32; 4]> {
@@ -392,9 +401,14 @@ mod tests {
     }
 
     #[test]
-    fn neptune_enforces_tls_from_1_0_4_0_and_asks_its_parameter_before() {
+    fn neptune_enforces_tls_from_1_0_4_2_and_asks_its_parameter_before() {
         let always = |v: &str| matches!(Family::Neptune.tls("neptune", v), TlsRule::Always(_));
-        assert!(always("1.0.4.0"));
+        assert!(always("1.0.4.2"));
+        assert!(
+            !always("1.0.4.0") && !always("1.0.4.1"),
+            "1.0.4.0 and 1.0.4.1 honour a parameter that disables enforcement unless patched"
+        );
+        assert!(!always("1.0.4.1.R2"), "not four numbers: the parameter decides");
         assert!(always("1.3.2.1"));
         assert!(always("1.0.10.0"), "numeric, not lexical, comparison");
         assert!(!always("1.0.3.0"));

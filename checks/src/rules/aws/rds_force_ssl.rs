@@ -30,9 +30,11 @@ engine whose default vouch does not know (Aurora PostgreSQL, Oracle, Db2) an abs
 is an error: set it explicitly.
 
 `DescribeDBClusters` also lists Amazon Neptune and Amazon DocumentDB clusters, judged by what
-their own documentation says. Neptune from engine version 1.0.4.0 accepts only HTTPS
+their own documentation says. Neptune from engine version 1.0.4.2 accepts only HTTPS
 connections whatever its parameters say, so it passes on its version; an older Neptune engine
-needs `neptune_enforce_ssl = 1` in its DB cluster parameter group. DocumentDB needs its `tls`
+needs `neptune_enforce_ssl = 1` in its DB cluster parameter group. That includes 1.0.4.0 and
+1.0.4.1: they shipped with a bug that kept honouring a parameter that disables enforcement,
+fixed only by a patch installed by hand, which the engine version does not show. DocumentDB needs its `tls`
 cluster parameter at `enabled`, `tls1.2+`, `tls1.3+` or `fips-140-3` (`disabled` fails). A
 Neptune or DocumentDB parameter that is absent, or a value vouch does not know, is an error, and
 so is one whose group is not yet in force on every cluster member (`pending-reboot`).
@@ -40,7 +42,7 @@ so is one whose group is not yet in force on every cluster member (`pending-rebo
 ## How to fix
 Create a custom parameter group, set `rds.force_ssl = 1` (or `require_secure_transport = 1`),
 attach it to the instance or cluster and reboot if the parameter is static. Neptune: upgrade to
-engine 1.0.4.0 or later (or set `neptune_enforce_ssl = 1`). DocumentDB: set `tls` to `enabled`
+engine 1.0.4.2 or later (or set `neptune_enforce_ssl = 1`). DocumentDB: set `tls` to `enabled`
 (or `tls1.2+`) in a custom cluster parameter group and reboot the instances.
 
 ## Evidence
@@ -214,15 +216,30 @@ mod tests {
     }
 
     #[test]
-    fn neptune_from_1_0_4_0_requires_tls_whatever_the_group_says() {
+    fn neptune_from_1_0_4_2_requires_tls_whatever_the_group_says() {
         assert!(matches!(
             judge("neptune", "1.3.2.1", "g", &[]),
-            Tls::Required(m) if m.contains("1.0.4.0")
+            Tls::Required(m) if m.contains("1.0.4.2")
         ));
         assert!(matches!(
             judge("neptune", "1.2.0.0", "g", &set("neptune_enforce_ssl", "0")),
             Tls::Required(_)
         ));
+    }
+
+    #[test]
+    fn neptune_1_0_4_0_and_1_0_4_1_are_judged_by_their_parameter() {
+        // Their release bug honours `neptune_enforce_ssl = 0` unless patched by hand.
+        for version in ["1.0.4.0", "1.0.4.1"] {
+            assert!(matches!(
+                judge("neptune", version, "g", &set("neptune_enforce_ssl", "0")),
+                Tls::NotRequired(_)
+            ));
+            assert!(matches!(
+                judge("neptune", version, "g", &set("neptune_enforce_ssl", "1")),
+                Tls::Required(_)
+            ));
+        }
     }
 
     #[test]
