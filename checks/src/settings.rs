@@ -1235,7 +1235,7 @@ mod tests {
                 .effective_audit_tables()
                 .contains(&"audit_logs".to_owned())
         );
-        assert!(!unset.postgres.runtime_roles.is_some());
+        assert!(unset.postgres.runtime_roles.is_none());
     }
 
     #[test]
