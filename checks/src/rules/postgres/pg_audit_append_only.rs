@@ -100,14 +100,9 @@ fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
             .is_none_or(|c| c.iter().any(|r| r == grantee))
     };
     let mut problems = Vec::new();
-    let owner_location = || {
-        t.owner_location
-            .clone()
-            .unwrap_or_else(|| t.location.clone())
-    };
     match (&closure, &t.owner) {
         (Some(c), Some(owner)) if c.contains(owner) => {
-            problems.push((owner_location(), format!("owned by runtime role {owner}")));
+            problems.push((t.owner_set_at(), format!("owned by runtime role {owner}")));
         }
         (None, owner) => {
             // Nobody says which role the application uses: it may be the owner, who can
@@ -116,7 +111,7 @@ fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
                 .as_deref()
                 .unwrap_or("the role that runs the migrations");
             problems.push((
-                owner_location(),
+                t.owner_set_at(),
                 format!(
                     "owned by {owner}, which the application may use (no [postgres] runtime_roles set and none granted privileges)"
                 ),
