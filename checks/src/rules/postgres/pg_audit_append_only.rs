@@ -174,18 +174,13 @@ mod tests {
     use super::*;
     use crate::facts::pg::{Database, Grant, Policy};
     use crate::model::Status;
+    use crate::rules::postgres::test_facts::table;
     use crate::settings::Settings;
 
     fn audit_table(name: &str) -> Table {
         Table {
-            schema: "public".into(),
-            name: name.into(),
-            columns: vec!["id".into(), "actor".into()],
-            owner: None,
             rls_enabled: true,
-            rls_forced: false,
             location: Location::file("m.sql", 3),
-            rls_location: None,
             policies: vec![Policy {
                 name: "Super admins can view audit logs".into(),
                 command: "select".into(),
@@ -195,11 +190,7 @@ mod tests {
                 with_check: None,
                 location: Location::file("m.sql", 9),
             }],
-            grants: vec![],
-            triggers: vec![],
-            foreign_keys: vec![],
-            force_location: None,
-            owner_location: None,
+            ..table(name, &["id", "actor"])
         }
     }
 

@@ -189,19 +189,8 @@ mod tests {
     use super::*;
     use crate::facts::pg::Database;
     use crate::model::Location;
+    use crate::rules::postgres::test_facts::{policy, table};
     use crate::settings::Settings;
-
-    fn policy(command: &str, using: Option<&str>, with_check: Option<&str>) -> Policy {
-        Policy {
-            name: "p".into(),
-            command: command.into(),
-            permissive: true,
-            roles: vec![],
-            using: using.map(Into::into),
-            with_check: with_check.map(Into::into),
-            location: Location::file("m.sql", 1),
-        }
-    }
 
     #[test]
     fn a_policy_covers_a_command_only_with_the_expression_postgres_needs() {
@@ -225,14 +214,8 @@ mod tests {
 
     fn deny_all_table(grants: &[&str]) -> Table {
         Table {
-            schema: "public".into(),
-            name: "docs".into(),
-            columns: vec!["id".into(), "tenant_id".into()],
-            owner: None,
             rls_enabled: true,
             rls_forced: true,
-            location: Location::file("m.sql", 1),
-            rls_location: None,
             policies: vec![policy("select", Some("tenant_id = 1"), None)],
             grants: grants
                 .iter()
@@ -243,10 +226,7 @@ mod tests {
                     location: Location::file("m.sql", 7),
                 })
                 .collect(),
-            triggers: vec![],
-            foreign_keys: vec![],
-            force_location: None,
-            owner_location: None,
+            ..table("docs", &["id", "tenant_id"])
         }
     }
 
