@@ -230,22 +230,9 @@ mod tests {
         }
     }
 
+    /// The one finding on `t`, with `app` the runtime role.
     fn judged(t: Table) -> crate::Finding {
-        let settings: Settings = toml::from_str("[postgres]\nruntime_roles = [\"app\"]\n").unwrap();
-        let facts = crate::Facts {
-            settings,
-            postgres: vec![Database {
-                tables: vec![t],
-                ..Database::default()
-            }],
-            ..crate::Facts::default()
-        };
-        let mut out = Findings::new(&META);
-        PgRlsPolicy.run(
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-            &mut out,
-        );
-        out.into_vec().remove(0)
+        run_on(vec![t], "app").remove(0)
     }
 
     #[test]
@@ -289,6 +276,13 @@ mod tests {
         out.into_vec()
     }
 
+    fn finding_about<'a>(findings: &'a [crate::Finding], subject: &str) -> &'a crate::Finding {
+        findings
+            .iter()
+            .find(|f| f.subject == subject)
+            .unwrap_or_else(|| panic!("no finding about {subject}: {findings:?}"))
+    }
+
     /// The corpus's FP1 (pgdump-graphile-starter `app_public.organization_invitations`): RLS,
     /// no policy, and no grant to the visitor role in a complete pg_dump that grants its other
     /// tables: the role cannot use the table at all, so nothing is left unusable.
@@ -302,10 +296,7 @@ mod tests {
         invitations.name = "organization_invitations".into();
         invitations.policies.clear();
         let findings = run_on(vec![granted, invitations.clone()], "app");
-        let f = findings
-            .iter()
-            .find(|f| f.subject == "app_public.organization_invitations")
-            .unwrap();
+        let f = finding_about(&findings, "app_public.organization_invitations");
         assert_eq!(
             (f.status, f.severity),
             (Status::Pass, Severity::High),
@@ -324,10 +315,7 @@ mod tests {
         supabase_granted.name = "orgs".into();
         invitations.schema = "public".into();
         let findings = run_on(vec![supabase_granted, invitations], "authenticated");
-        let f = findings
-            .iter()
-            .find(|f| f.subject == "public.organization_invitations")
-            .unwrap();
+        let f = finding_about(&findings, "public.organization_invitations");
         assert_eq!(
             (f.status, f.severity),
             (Status::Fail, Severity::Info),
