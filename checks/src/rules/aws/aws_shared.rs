@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::facts::aws::{
     Account, Bucket, Call, DbCluster, DbInstance, Listing, Read, Region, Snapshot,
 };
-use crate::model::{Context, Findings, Location, Source};
+use crate::model::{Context, Findings, Location, Source, Status};
 
 /// Every account that was read, after reporting the ones that could not be (subject: the
 /// target's name) as errors.
@@ -70,6 +70,23 @@ pub(crate) fn evidence(fields: Value, call: Option<&Call>) -> Value {
         map.insert("call".to_owned(), json!(call));
     }
     v
+}
+
+/// Why an instance's `PubliclyAccessible` does not prove it private, as the status and message
+/// of its finding: `fail` when it is publicly accessible, `error` when the describe call did not
+/// state the flag. `None` when it is not publicly accessible.
+pub(crate) fn public_address_problem(db: &DbInstance) -> Option<(Status, &'static str)> {
+    match db.publicly_accessible {
+        Some(false) => None,
+        Some(true) => Some((
+            Status::Fail,
+            "DB instance is publicly accessible: it has an internet-reachable address",
+        )),
+        None => Some((
+            Status::Error,
+            "DescribeDBInstances did not state PubliclyAccessible, so the instance cannot be proven private",
+        )),
+    }
 }
 
 /// A database judged at its own level: a standalone instance or an Aurora cluster (whose

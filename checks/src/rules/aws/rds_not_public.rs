@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_shared::{db_instances, evidence};
+use super::aws_shared::{db_instances, evidence, public_address_problem};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct RdsNotPublic;
@@ -43,10 +43,16 @@ impl Check for RdsNotPublic {
                 Some(&db.call),
             );
             let loc = Location::arn(db.arn.clone());
-            match db.publicly_accessible {
-                Some(false) => out.pass(db.identifier.clone(), loc, "DB instance is not publicly accessible", ev),
-                Some(true) => out.fail(db.identifier.clone(), loc, "DB instance is publicly accessible: it has an internet-reachable address", ev),
-                None => out.error(db.identifier.clone(), loc, "DescribeDBInstances did not state PubliclyAccessible, so the instance cannot be proven private", ev),
+            match public_address_problem(db) {
+                None => out.pass(
+                    db.identifier.clone(),
+                    loc,
+                    "DB instance is not publicly accessible",
+                    ev,
+                ),
+                Some((status, message)) => {
+                    out.push(status, db.identifier.clone(), loc, message.to_owned(), ev);
+                }
             }
         }
     }
