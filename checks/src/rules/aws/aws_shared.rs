@@ -204,7 +204,7 @@ fn readable_regions<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Accoun
 /// region, after reporting the listings that failed as errors. The items a failed listing did
 /// return are still judged, each on its own: only a verdict that needs all of them must not
 /// pass on a partial listing.
-pub(crate) fn regional_items<'a, T>(
+fn regional_items<'a, T>(
     cx: &Context<'a>,
     out: &mut Findings,
     service: &str,
