@@ -569,23 +569,24 @@ fn strip_quotes(v: &str) -> &str {
     v
 }
 
+/// The words (upper case) by which a key or variable name says it holds a credential.
+pub(crate) const SECRET_NAME_PARTS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
 /// A key whose value is a credential by name: `DB_PASSWORD`, `STRIPE_SECRET`, `GITHUB_TOKEN`,
 /// `API_KEY`… but not a pointer to one (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_ARN`).
 pub fn is_secret_name(key: &str) -> bool {
     let k = key.to_ascii_uppercase().replace('-', "_");
-    let named = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|n| k.contains(n));
+    let named = SECRET_NAME_PARTS.iter().any(|n| k.contains(n));
     let pointer = [
         "_FILE", "_PATH", "_DIR", "_URL", "_URI", "_ARN", "_NAME", "_ID", "_REF", "_ENV", "_TTL",
         "_LENGTH",

@@ -147,6 +147,14 @@ impl Table {
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.schema, self.name)
     }
+
+    /// Where a finding about the table's owner points: where the owner was last set, else
+    /// where the table was created (the owner is then the role that ran the migrations).
+    pub fn owner_set_at(&self) -> Location {
+        self.owner_location
+            .clone()
+            .unwrap_or_else(|| self.location.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +231,16 @@ pub struct Role {
     /// the migrations, so its SUPERUSER/BYPASSRLS attributes are unknown. Live: always false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub undeclared: bool,
+}
+
+impl Role {
+    /// Where a finding about SUPERUSER/BYPASSRLS points: the `ALTER ROLE` that last set them,
+    /// else the role's creation.
+    pub fn attributes_set_at(&self) -> Location {
+        self.attributes_location
+            .clone()
+            .unwrap_or_else(|| self.location.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -624,13 +624,7 @@ pub fn pipfile(text: &str) -> Result<Manifest, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(m: &Manifest) -> Vec<(&str, u32)> {
-        m.dependencies
-            .iter()
-            .map(|d| (d.name.as_str(), d.line))
-            .collect()
-    }
+    use crate::parse::manifest::dependency_lines;
 
     fn floating(m: &Manifest) -> Vec<(&str, &str)> {
         m.floating
@@ -731,7 +725,10 @@ mod tests {
 </Project>
 "#;
         let m = dotnet_project(text).unwrap();
-        assert_eq!(names(&m), vec![("Serilog.AspNetCore", 8), ("Npgsql", 10)]);
+        assert_eq!(
+            dependency_lines(&m),
+            vec![("Serilog.AspNetCore", 8), ("Npgsql", 10)]
+        );
         let settings: Vec<_> = m.lock_settings.iter().map(|s| s.value.as_str()).collect();
         assert_eq!(
             settings,
@@ -779,7 +776,7 @@ dependencies {
 "#;
         let m = gradle(text);
         assert_eq!(
-            names(&m),
+            dependency_lines(&m),
             vec![
                 ("org.springframework.boot:spring-boot-dependencies", 10),
                 ("org.springframework.boot:spring-boot-starter-web", 11),
@@ -825,7 +822,7 @@ let package = Package(
 "#;
         let m = swift_package(text);
         assert_eq!(
-            names(&m),
+            dependency_lines(&m),
             vec![("vapor", 7), ("swift-nio", 8), ("mona.linkedlist", 13)]
         );
         assert_eq!(
@@ -852,7 +849,7 @@ let package = Package(
         let m = pipfile(text).unwrap();
         assert_eq!(m.tool.as_deref(), Some("pipenv"));
         assert_eq!(
-            names(&m),
+            dependency_lines(&m),
             vec![("django", 7), ("gunicorn", 8), ("pytest", 12)]
         );
         assert!(pipfile("[packages\n").is_err());

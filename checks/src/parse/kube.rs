@@ -23,19 +23,6 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Env var names that say they hold a secret.
-const SECRET_NAME_PARTS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
-
 /// `true` when the text looks like Kubernetes manifests worth parsing (cheap pre-check, so
 /// arbitrary YAML in a repository is not reported as unreadable).
 pub fn looks_like_manifest(text: &str) -> bool {
@@ -381,9 +368,14 @@ fn env_vars((c, c_at): (&Value, Option<At<'_>>), doc: &DocLines<'_>, from: u32) 
         .collect()
 }
 
+/// An env var name that says it holds a secret: it contains one of the credential words. Unlike
+/// [`crate::secrets::is_secret_name`], names ending like pointers (`_FILE`, `_URL`) are not
+/// excluded here.
 fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
+    crate::secrets::SECRET_NAME_PARTS
+        .iter()
+        .any(|p| upper.contains(p))
 }
 
 #[cfg(test)]

@@ -422,13 +422,7 @@ fn composer_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String>
 /// `pubspec.lock` (dart.dev/tools/pub/glossary#lockfile): YAML whose `packages` map is keyed by
 /// package name, each with its `dependency` kind, `source` and exact `version`.
 fn pubspec_lock(text: &str, names: &mut BTreeSet<String>) -> Result<(), String> {
-    let doc: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
-        format!(
-            "invalid YAML{}",
-            e.location()
-                .map_or(String::new(), |l| format!(" at line {}", l.line()))
-        )
-    })?;
+    let doc = super::yaml_value(text)?;
     let packages = doc
         .get("packages")
         .and_then(serde_norway::Value::as_mapping)

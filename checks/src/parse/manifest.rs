@@ -513,13 +513,7 @@ fn line_number(index: usize) -> u32 {
 /// `pubspec.yaml` (dart.dev/tools/pub/pubspec): `dependencies` and `dev_dependencies` maps.
 /// `dependency_overrides` are not dependencies of their own.
 fn pubspec_yaml(text: &str) -> Result<Manifest, String> {
-    let doc: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
-        format!(
-            "invalid YAML{}",
-            e.location()
-                .map_or(String::new(), |l| format!(" at line {}", l.line()))
-        )
-    })?;
+    let doc = super::yaml_value(text)?;
     let mut m = ecosystem_manifest(Ecosystem::Pub);
     for table in ["dependencies", "dev_dependencies"] {
         let Some(deps) = doc.get(table).and_then(serde_norway::Value::as_mapping) else {
@@ -565,16 +559,18 @@ fn mix_exs(text: &str) -> Manifest {
     m
 }
 
+/// For the parsers' tests: each dependency's name and line, in order.
+#[cfg(test)]
+pub(crate) fn dependency_lines(m: &Manifest) -> Vec<(&str, u32)> {
+    m.dependencies
+        .iter()
+        .map(|d| (d.name.as_str(), d.line))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(m: &Manifest) -> Vec<(&str, u32)> {
-        m.dependencies
-            .iter()
-            .map(|d| (d.name.as_str(), d.line))
-            .collect()
-    }
 
     #[test]
     fn cargo_dependencies_with_renames_and_lines() {
@@ -582,7 +578,7 @@ mod tests {
         let m = parse("api/Cargo.toml", text).unwrap();
         assert!(!m.workspace_root);
         assert_eq!(
-            names(&m),
+            dependency_lines(&m),
             vec![("tokio", 6), ("serde", 5), ("serde", 9), ("libc", 11)]
         );
         assert!(
@@ -609,7 +605,7 @@ mod tests {
         assert!(m.workspace_root);
         assert_eq!(m.tool.as_deref(), Some("pnpm"));
         assert_eq!(
-            names(&m),
+            dependency_lines(&m),
             vec![("react", 5), ("react", 7), ("typescript", 8)]
         );
         assert!(parse("package.json", "[1]").is_err());
@@ -634,7 +630,7 @@ Django = "^5.0"
         let m = parse("pyproject.toml", text).unwrap();
         assert_eq!(m.tool.as_deref(), Some("poetry"));
         assert_eq!(
-            names(&m),
+            dependency_lines(&m),
             vec![("requests", 4), ("flask", 5), ("pytest", 8), ("django", 12)]
         );
         let empty = parse("pyproject.toml", "[project]\nname = \"x\"\n").unwrap();
@@ -671,7 +667,7 @@ Django = "^5.0"
         )
         .unwrap();
         assert_eq!(
-            names(&go),
+            dependency_lines(&go),
             vec![("github.com/a/b", 5), ("golang.org/x/net", 7)]
         );
         let gem = parse(
@@ -679,13 +675,13 @@ Django = "^5.0"
             "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\ngem \"pg\"\n",
         )
         .unwrap();
-        assert_eq!(names(&gem), vec![("rails", 2), ("pg", 3)]);
+        assert_eq!(dependency_lines(&gem), vec![("rails", 2), ("pg", 3)]);
         let composer = parse(
             "composer.json",
             "{\n  \"require\": {\n    \"php\": \">=8.2\",\n    \"monolog/monolog\": \"^3\"\n  }\n}\n",
         )
         .unwrap();
-        assert_eq!(names(&composer), vec![("monolog/monolog", 4)]);
+        assert_eq!(dependency_lines(&composer), vec![("monolog/monolog", 4)]);
     }
 
     #[test]
@@ -698,11 +694,14 @@ Django = "^5.0"
         let pubspec = "name: app\ndependencies:\n  flutter:\n    sdk: flutter\n  http: ^1.2.2\ndev_dependencies:\n  lints: ^4.0.0\ndependency_overrides:\n  meta: 1.15.0\n";
         let m = parse("app/pubspec.yaml", pubspec).unwrap();
         assert_eq!(m.ecosystem, Ecosystem::Pub);
-        assert_eq!(names(&m), vec![("flutter", 3), ("http", 5), ("lints", 7)]);
+        assert_eq!(
+            dependency_lines(&m),
+            vec![("flutter", 3), ("http", 5), ("lints", 7)]
+        );
         assert!(parse("pubspec.yaml", "dependencies: [\n").is_err());
         let mix = "defmodule A.MixProject do\n  def project, do: [deps: deps()]\n\n  defp deps do\n    [\n      {:phoenix, \"~> 1.7\"},\n      {:ecto_sql, \"~> 3.12\", only: :dev}\n    ]\n  end\n\n  defp aliases do\n    [{:not_a_dep, 1}]\n  end\nend\n";
         let m = parse("mix.exs", mix).unwrap();
         assert_eq!(m.ecosystem, Ecosystem::Mix);
-        assert_eq!(names(&m), vec![("phoenix", 6), ("ecto_sql", 7)]);
+        assert_eq!(dependency_lines(&m), vec![("phoenix", 6), ("ecto_sql", 7)]);
     }
 }

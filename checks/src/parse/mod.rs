@@ -27,6 +27,18 @@ use crate::facts::repo::{FileKind, RepoFacts};
 /// Files above this size are not parsed (a judged file that large is reported as unreadable).
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
+/// The YAML document of `text`, or why not: `invalid YAML at line N`, naming the line only (not
+/// the parser's message).
+fn yaml_value(text: &str) -> Result<serde_norway::Value, String> {
+    serde_norway::from_str(text).map_err(|e| {
+        format!(
+            "invalid YAML{}",
+            e.location()
+                .map_or(String::new(), |l| format!(" at line {}", l.line()))
+        )
+    })
+}
+
 /// `dockerfile.rs`, `dockerfile.py`, `Dockerfile.md`: code or documentation about Dockerfiles
 /// (a parser, its tests, its docs), not a `Dockerfile.<variant>` such as `Dockerfile.prod`.
 fn has_source_extension(lower_name: &str) -> bool {

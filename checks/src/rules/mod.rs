@@ -361,6 +361,25 @@ pub(crate) fn repo_with_unreadable_script(
     }
 }
 
+/// For the checks' tests: a workflow step at `line` that `uses:` an action with the `with:`
+/// inputs.
+#[cfg(test)]
+pub(crate) fn action_step(
+    uses: &str,
+    line: u32,
+    with: &[(&str, &str)],
+) -> crate::facts::repo::ActionInputs {
+    crate::facts::repo::ActionInputs {
+        uses: uses.to_owned(),
+        line,
+        with: with
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        column: None,
+    }
+}
+
 /// For the checks' tests: the one finding of `check`, which must be an `error` whose message
 /// names `expected`.
 #[cfg(test)]

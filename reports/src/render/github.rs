@@ -7,7 +7,6 @@
 //! annotated. Values are escaped as the runner expects (`%`, CR, LF; plus `:` and `,` in
 //! properties), so a finding cannot end its command early or start another one.
 
-use std::cmp::Reverse;
 use std::fmt::Write;
 
 use checks::{Location, Severity};
@@ -25,7 +24,7 @@ pub fn render(report: &Report) -> String {
         .filter(|f| matches!(f.status, FindingStatus::Fail | FindingStatus::Error))
         .filter(|f| report.baseline.is_none() || f.baseline_state == Some(BaselineState::New))
         .collect();
-    problems.sort_by_key(|f| (Reverse(f.severity), f.status, &f.check, &f.subject));
+    problems.sort_by_key(|f| super::severity_order(f));
     let mut out = String::new();
     let mut shown = [0usize; 3];
     let mut left_out = 0;
@@ -141,7 +140,9 @@ fn property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::sample::sample_report;
+    use crate::render::sample::{
+        sample_report, sample_report_with_copies, sample_report_with_one_new_problem,
+    };
 
     #[test]
     fn annotates_problems_most_severe_first_and_sums_up() {
@@ -191,15 +192,7 @@ mod tests {
 
     #[test]
     fn capped_per_level_with_a_summary() {
-        let mut report = sample_report();
-        let template = report.findings[2].clone();
-        report.findings = (0..25)
-            .map(|i| {
-                let mut f = template.clone();
-                f.subject = format!("owner/action-{i:02}@v1");
-                f
-            })
-            .collect();
+        let report = sample_report_with_copies(25, |i| format!("owner/action-{i:02}@v1"));
         let out = render(&report);
         assert_eq!(out.matches("::error ").count(), MAX_PER_LEVEL);
         assert!(out.contains("15 of 25 problem(s) not annotated"), "{out}");
@@ -207,12 +200,7 @@ mod tests {
 
     #[test]
     fn with_a_baseline_only_new_problems_are_annotated() {
-        let mut report = sample_report();
-        let mut baseline = crate::Baseline::of(&report);
-        baseline
-            .findings
-            .retain(|k| k.subject != "actions/setup-node@v4");
-        report.apply_baseline(&baseline, "git HEAD~1");
+        let report = sample_report_with_one_new_problem("git HEAD~1");
         let out = render(&report);
         assert_eq!(out.matches("::error ").count(), 1, "{out}");
         assert!(out.contains("actions/setup-node@v4"));

@@ -5,7 +5,6 @@
 //! under GitHub's 65,536-character comment limit: tables are cut with a note when they would not
 //! fit.
 
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -155,16 +154,7 @@ fn attention_rows(report: &Report) -> Vec<String> {
         .iter()
         .filter(|f| f.status != FindingStatus::Pass)
         .collect();
-    // New problems first when a baseline was applied (`None` sorts first otherwise, for all).
-    shown.sort_by_key(|f| {
-        (
-            f.baseline_state,
-            Reverse(f.severity),
-            status_rank(f.status),
-            &f.check,
-            &f.subject,
-        )
-    });
+    shown.sort_by_key(|f| super::baseline_then_severity_order(f));
     shown
         .into_iter()
         .map(|f| {
@@ -214,15 +204,6 @@ fn attention_rows(report: &Report) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn status_rank(status: FindingStatus) -> u8 {
-    match status {
-        FindingStatus::Fail => 0,
-        FindingStatus::Error => 1,
-        FindingStatus::Waived => 2,
-        FindingStatus::Pass => 3,
-    }
 }
 
 fn status_label(status: FindingStatus) -> &'static str {
@@ -448,7 +429,9 @@ pub fn is_unsafe_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::sample::sample_report;
+    use crate::render::sample::{
+        sample_report, sample_report_with_copies, sample_report_with_one_new_problem,
+    };
 
     #[test]
     fn snapshot() {
@@ -496,12 +479,7 @@ mod tests {
 
     #[test]
     fn with_a_baseline_new_findings_lead_the_table() {
-        let mut report = sample_report();
-        let mut baseline = crate::Baseline::of(&report);
-        baseline
-            .findings
-            .retain(|k| k.subject != "actions/setup-node@v4");
-        report.apply_baseline(&baseline, "git HEAD~1");
+        let report = sample_report_with_one_new_problem("git HEAD~1");
         let md = render(&report);
         assert!(
             md.contains(
@@ -523,15 +501,7 @@ mod tests {
 
     #[test]
     fn stays_within_github_comment_limit() {
-        let mut report = sample_report();
-        let template = report.findings[2].clone();
-        report.findings = (0..5000)
-            .map(|i| {
-                let mut f = template.clone();
-                f.subject = format!("owner/action-{i}@v1");
-                f
-            })
-            .collect();
+        let report = sample_report_with_copies(5000, |i| format!("owner/action-{i}@v1"));
         let md = render(&report);
         assert!(md.chars().count() <= 65_536, "{} chars", md.chars().count());
         assert!(md.contains("more findings not shown"));

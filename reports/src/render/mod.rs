@@ -13,6 +13,30 @@ pub mod text;
 #[cfg(test)]
 pub(crate) mod sample;
 
+use std::cmp::Reverse;
+
+use checks::Severity;
+
+use crate::baseline::BaselineState;
+use crate::model::{FindingStatus, ReportFinding};
+
+/// The order problems are listed in: most severe first; at one severity, failures before
+/// errors before waived findings (the order of [`FindingStatus`]); then by check and subject.
+pub(crate) fn severity_order(f: &ReportFinding) -> (Reverse<Severity>, FindingStatus, &str, &str) {
+    (Reverse(f.severity), f.status, &f.check, &f.subject)
+}
+
+/// [`severity_order`], after putting a baseline's new problems before its known ones (without
+/// a baseline every state is `None` and only severity orders).
+pub(crate) fn baseline_then_severity_order(
+    f: &ReportFinding,
+) -> (
+    Option<BaselineState>,
+    (Reverse<Severity>, FindingStatus, &str, &str),
+) {
+    (f.baseline_state, severity_order(f))
+}
+
 /// A check's own docs, then the controls it serves with their framework references: the body
 /// of `vouch explain CHECK` and the help of the check's SARIF rule.
 pub fn check_help(check: &dyn checks::Check) -> String {

@@ -87,7 +87,7 @@ pub fn sample_report() -> Report {
         gha,
         FindingStatus::Fail,
         Severity::High,
-        "actions/setup-node@v4",
+        NEW_PROBLEM,
         "pinned to tag `v4`, which can be moved | not a commit SHA",
         Location::file_at(".github/workflows/ci.yml", 11, Some(15)),
     );
@@ -153,6 +153,33 @@ pub fn sample_report() -> Report {
         provenance: None,
         scope: crate::model::Scope::default(),
     }
+}
+
+/// The subject of the sample's failing `gha-action-pinned` finding.
+pub const NEW_PROBLEM: &str = "actions/setup-node@v4";
+
+/// The sample report judged against a baseline (named `source`) of itself without
+/// [`NEW_PROBLEM`], which is thus the one new problem.
+pub fn sample_report_with_one_new_problem(source: &str) -> Report {
+    let mut report = sample_report();
+    let mut baseline = crate::Baseline::of(&report);
+    baseline.findings.retain(|k| k.subject != NEW_PROBLEM);
+    report.apply_baseline(&baseline, source);
+    report
+}
+
+/// The sample report with its findings replaced by `count` copies of its failing
+/// `gha-action-pinned` finding, the i-th about `subject(i)`: for the caps on long reports.
+pub fn sample_report_with_copies(count: usize, subject: impl Fn(usize) -> String) -> Report {
+    let mut report = sample_report();
+    let template = report.findings[2].clone();
+    report.findings = (0..count)
+        .map(|i| ReportFinding {
+            subject: subject(i),
+            ..template.clone()
+        })
+        .collect();
+    report
 }
 
 fn sample_controls() -> Vec<ControlResult> {

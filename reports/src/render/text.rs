@@ -113,15 +113,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             .collect();
         // New before known problems (with a baseline); then most severe first; at one
         // severity, failures before errors before waived findings.
-        shown.sort_by_key(|f| {
-            (
-                f.baseline_state,
-                std::cmp::Reverse(f.severity),
-                f.status,
-                &f.check,
-                &f.subject,
-            )
-        });
+        shown.sort_by_key(|f| super::baseline_then_severity_order(f));
         for f in shown {
             let _ = writeln!(
                 out,
@@ -271,14 +263,7 @@ fn new_since_baseline(report: &Report, style: &Style) -> String {
         .iter()
         .filter(|f| f.baseline_state == Some(BaselineState::New))
         .collect();
-    new.sort_by_key(|f| {
-        (
-            std::cmp::Reverse(f.severity),
-            f.status,
-            &f.check,
-            &f.subject,
-        )
-    });
+    new.sort_by_key(|f| super::severity_order(f));
     let _ = writeln!(
         out,
         "New since baseline {}: {}",
@@ -420,7 +405,7 @@ fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::sample::sample_report;
+    use crate::render::sample::{NEW_PROBLEM, sample_report, sample_report_with_one_new_problem};
 
     #[test]
     fn snapshot() {
@@ -465,15 +450,11 @@ mod tests {
 
     #[test]
     fn with_a_baseline_new_problems_come_first_and_are_tagged() {
-        let mut report = sample_report();
-        let mut baseline = crate::Baseline::of(&report);
-        // Forget the high failure: it becomes the one new problem.
-        let new_subject = report.findings[2].subject.clone();
-        baseline.findings.retain(|k| k.subject != new_subject);
-        report.apply_baseline(&baseline, "file base.json");
+        // The high failure is left out of the baseline: it becomes the one new problem.
+        let report = sample_report_with_one_new_problem("file base.json");
         let text = render(&report, &Style { color: false });
         let head = text.find("New since baseline file base.json: 1").unwrap();
-        let listed = text[head..].find(&new_subject).unwrap() + head;
+        let listed = text[head..].find(NEW_PROBLEM).unwrap() + head;
         let first_control = text.find("SUP-05").unwrap();
         assert!(head < listed && listed < first_control, "{text}");
         assert!(

@@ -246,6 +246,24 @@ impl Nesting {
 /// The upper-case words of `text` at parenthesis depth 0, outside quotes (a condition's
 /// subselect may hold `CASE … END` of its own).
 fn control_words(text: &str) -> Vec<String> {
+    words_outside_quotes(text)
+        .into_iter()
+        // `EXISTS` is kept at any depth: `IF (NOT EXISTS (…))` is still a guard.
+        .filter(|w| w.depth == 0 || w.text.eq_ignore_ascii_case("EXISTS"))
+        .map(|w| w.text.to_ascii_uppercase())
+        .collect()
+}
+
+/// A word of PL/pgSQL text: where it starts (a byte offset) and its parenthesis depth.
+struct Word<'a> {
+    start: usize,
+    depth: i32,
+    text: &'a str,
+}
+
+/// Every word of `text` outside string literals, quoted identifiers, dollar-quoted strings and
+/// `--` comments, in order: what is in those is data or prose, never a keyword.
+fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
     let bytes = text.as_bytes();
     let (mut depth, mut i, mut words) = (0i32, 0usize, Vec::new());
     while i < bytes.len() {
@@ -274,10 +292,11 @@ fn control_words(text: &str) -> Vec<String> {
                 && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
             {
                 let w = first_word(&text[i..]);
-                // `EXISTS` is kept at any depth: `IF (NOT EXISTS (…))` is still a guard.
-                if depth == 0 || w.eq_ignore_ascii_case("EXISTS") {
-                    words.push(w.to_ascii_uppercase());
-                }
+                words.push(Word {
+                    start: i,
+                    depth,
+                    text: w,
+                });
                 i += w.len().max(1);
                 continue;
             }
@@ -360,41 +379,16 @@ fn peel_control(mut text: &str) -> &str {
 /// The byte offset just after the last control word (at parenthesis depth 0, outside quotes)
 /// after which a statement starts.
 fn last_statement_start(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let (mut depth, mut i, mut cut) = (0i32, 0usize, None);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'(' => depth += 1,
-            b')' => depth -= 1,
-            b'\'' => {
-                i = quote_end(bytes, i).unwrap_or(bytes.len());
-                continue;
-            }
-            b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
-                if let Some((end, _)) = dollar_end(text, i) {
-                    i = end;
-                    continue;
-                }
-            }
-            c if (c.is_ascii_alphabetic() || c == b'_')
-                && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
-            {
-                let w = first_word(&text[i..]);
-                if depth == 0
-                    && STATEMENT_STARTS_AFTER
-                        .iter()
-                        .any(|k| w.eq_ignore_ascii_case(k))
-                {
-                    cut = Some(i + w.len());
-                }
-                i += w.len().max(1);
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    cut
+    words_outside_quotes(text)
+        .into_iter()
+        .rev()
+        .find(|w| {
+            w.depth == 0
+                && STATEMENT_STARTS_AFTER
+                    .iter()
+                    .any(|k| w.text.eq_ignore_ascii_case(k))
+        })
+        .map(|w| w.start + w.text.len())
 }
 
 /// `EXECUTE expr [INTO …] [USING …]`.
@@ -478,6 +472,18 @@ mod tests {
                 .unwrap()
                 .text,
             "SELECT 1"
+        );
+    }
+
+    #[test]
+    fn control_words_inside_quoted_identifiers_and_comments_do_not_cut() {
+        assert_eq!(
+            piece("IF x THEN UPDATE \"begin\" SET a = 1"),
+            Piece::Sql("UPDATE \"begin\" SET a = 1")
+        );
+        assert_eq!(
+            piece("IF x THEN -- else\nUPDATE t SET a = 1"),
+            Piece::Sql("-- else\nUPDATE t SET a = 1")
         );
     }
 

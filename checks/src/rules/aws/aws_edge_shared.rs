@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::aws_shared::{evidence, listing_location, readable_accounts};
 use crate::facts::aws::{Account, Listing, Read};
-use crate::facts::aws_edge::{EdgeRegion, Repository, WebAcl};
+use crate::facts::aws_edge::{Distribution, EdgeRegion, LoadBalancer, Repository, WebAcl};
 use crate::model::{Context, Findings, Location};
 
 /// Every audited region of every readable account, with its edge facts.
@@ -70,6 +70,45 @@ pub(crate) fn ecr_repositories<'a>(
         }
     }
     repositories
+}
+
+/// Every listed load balancer of every readable account, with its region; a failed listing is
+/// reported as an error first.
+pub(crate) fn load_balancers<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a LoadBalancer, &'a EdgeRegion)> {
+    let mut all = Vec::new();
+    for (account, region) in edge_regions(cx, out) {
+        for lb in listed(
+            account,
+            &region.name,
+            "elasticloadbalancing",
+            "Load balancers",
+            &region.load_balancers,
+            out,
+        ) {
+            all.push((lb, region));
+        }
+    }
+    all
+}
+
+/// Every listed CloudFront distribution of every readable account (a global listing); a failed
+/// listing is reported as an error first.
+pub(crate) fn distributions<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<&'a Distribution> {
+    let mut all = Vec::new();
+    for account in readable_accounts(cx, out) {
+        all.extend(listed(
+            account,
+            "global",
+            "cloudfront",
+            "CloudFront distributions",
+            &account.edge.distributions,
+            out,
+        ));
+    }
+    all
 }
 
 /// The listing's items, after reporting a failed listing as an error about

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use super::aws_shared::readable_accounts;
-use crate::facts::aws::Account;
+use super::aws_shared::{listing_error, readable_accounts};
+use crate::facts::aws::{Account, DbInstance};
 use crate::facts::aws_infra::InfraRegion;
 use crate::model::{Context, Findings, Location};
 
@@ -50,6 +50,32 @@ pub(crate) fn infra_regions<'a>(
                 ),
             }
         }
+    }
+    all
+}
+
+/// The DB instances (Aurora members included) of every audited region, with the region's
+/// account and infrastructure facts, for the checks that judge a database by its network.
+/// Failed instance listings are reported as errors; the instances they did return are still
+/// judged, each on its own.
+pub(crate) fn db_instances_with_infra<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a Account, &'a InfraRegion, &'a [DbInstance])> {
+    let mut all = Vec::new();
+    for (account, infra) in infra_regions(cx, out, "ec2") {
+        let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
+            continue;
+        };
+        listing_error(
+            account,
+            &rds.name,
+            "rds",
+            "DB instances",
+            &rds.db_instances,
+            out,
+        );
+        all.push((account, infra, rds.db_instances.items.as_slice()));
     }
     all
 }

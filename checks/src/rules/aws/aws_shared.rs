@@ -3,8 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::facts::aws::{Account, Bucket, Call, DbCluster, DbInstance, Listing, Read, Region};
-use crate::model::{Context, Findings, Location, Source};
+use crate::facts::aws::{
+    Account, Bucket, Call, DbCluster, DbInstance, Listing, Read, Region, Snapshot,
+};
+use crate::model::{Context, Findings, Location, Source, Status};
 
 /// Every account that was read, after reporting the ones that could not be (subject: the
 /// target's name) as errors.
@@ -70,6 +72,23 @@ pub(crate) fn evidence(fields: Value, call: Option<&Call>) -> Value {
     v
 }
 
+/// Why an instance's `PubliclyAccessible` does not prove it private, as the status and message
+/// of its finding: `fail` when it is publicly accessible, `error` when the describe call did not
+/// state the flag. `None` when it is not publicly accessible.
+pub(crate) fn public_address_problem(db: &DbInstance) -> Option<(Status, &'static str)> {
+    match db.publicly_accessible {
+        Some(false) => None,
+        Some(true) => Some((
+            Status::Fail,
+            "DB instance is publicly accessible: it has an internet-reachable address",
+        )),
+        None => Some((
+            Status::Error,
+            "DescribeDBInstances did not state PubliclyAccessible, so the instance cannot be proven private",
+        )),
+    }
+}
+
 /// A database judged at its own level: a standalone instance or an Aurora cluster (whose
 /// members share its storage, backups and deletion protection).
 pub(crate) enum Db<'a> {
@@ -111,8 +130,6 @@ impl Db<'_> {
     }
 }
 
-/// Standalone instances and clusters of every readable region, after reporting failed
-/// listings as errors.
 /// Records the verdict on one boolean setting of an instance or cluster (`field` names it in
 /// the evidence): pass when on, fail when off. The flag comes straight from the describe call,
 /// so there is no unknown state here; a database that could not be described never reaches this.
@@ -136,42 +153,89 @@ pub(crate) fn judge_flag(
     }
 }
 
+/// Standalone instances and clusters of every readable region, after reporting failed
+/// listings as errors.
 pub(crate) fn databases<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Region, Db<'a>)> {
     let mut dbs = Vec::new();
-    for account in readable_accounts(cx, out) {
-        for region in &account.regions {
-            listing_error(
-                account,
-                &region.name,
-                "rds",
-                "DB instances",
-                &region.db_instances,
-                out,
-            );
-            listing_error(
-                account,
-                &region.name,
-                "rds",
-                "DB clusters",
-                &region.db_clusters,
-                out,
-            );
-            let standalone = region
-                .db_instances
+    for (account, region) in readable_regions(cx, out) {
+        listing_error(
+            account,
+            &region.name,
+            "rds",
+            "DB instances",
+            &region.db_instances,
+            out,
+        );
+        listing_error(
+            account,
+            &region.name,
+            "rds",
+            "DB clusters",
+            &region.db_clusters,
+            out,
+        );
+        let standalone = region
+            .db_instances
+            .items
+            .iter()
+            .filter(|i| i.cluster.is_none());
+        dbs.extend(standalone.map(|i| (region, Db::Instance(i))));
+        dbs.extend(
+            region
+                .db_clusters
                 .items
                 .iter()
-                .filter(|i| i.cluster.is_none());
-            dbs.extend(standalone.map(|i| (region, Db::Instance(i))));
-            dbs.extend(
-                region
-                    .db_clusters
-                    .items
-                    .iter()
-                    .map(|c| (region, Db::Cluster(c))),
-            );
-        }
+                .map(|c| (region, Db::Cluster(c))),
+        );
     }
     dbs
+}
+
+/// Every region of every readable account, with its account, after reporting the accounts
+/// that could not be read as errors.
+fn readable_regions<'a>(cx: &Context<'a>, out: &mut Findings) -> Vec<(&'a Account, &'a Region)> {
+    readable_accounts(cx, out)
+        .into_iter()
+        .flat_map(|account| account.regions.iter().map(move |region| (account, region)))
+        .collect()
+}
+
+/// Every item of one per-region listing (`what`, of `service`, picked by `listing`) with its
+/// region, after reporting the listings that failed as errors. The items a failed listing did
+/// return are still judged, each on its own: only a verdict that needs all of them must not
+/// pass on a partial listing.
+fn regional_items<'a, T>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+    service: &str,
+    what: &str,
+    listing: impl Fn(&'a Region) -> &'a Listing<T>,
+) -> Vec<(&'a Region, &'a T)> {
+    let mut all = Vec::new();
+    for (account, region) in readable_regions(cx, out) {
+        let listing = listing(region);
+        listing_error(account, &region.name, service, what, listing, out);
+        all.extend(listing.items.iter().map(|item| (region, item)));
+    }
+    all
+}
+
+/// Every DB instance (Aurora members included: some settings are per instance) of every
+/// readable region, after reporting failed listings as errors.
+pub(crate) fn db_instances<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a Region, &'a DbInstance)> {
+    regional_items(cx, out, "rds", "DB instances", |r| &r.db_instances)
+}
+
+/// Every DB snapshot and DB cluster snapshot of every readable region, after reporting failed
+/// listings as errors.
+pub(crate) fn snapshots<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a Region, &'a Snapshot)> {
+    regional_items(cx, out, "rds", "DB snapshots", |r| &r.snapshots)
 }
 
 /// Every bucket of every readable account, with its account, after reporting failed bucket

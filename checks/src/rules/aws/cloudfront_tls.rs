@@ -1,7 +1,6 @@
 use serde_json::json;
 
-use super::aws_edge_shared::listed;
-use super::aws_shared::readable_accounts;
+use super::aws_edge_shared::distributions;
 use crate::facts::aws_edge::Distribution;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -47,18 +46,8 @@ impl Check for CloudfrontTls {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for account in readable_accounts(cx, out) {
-            let distributions = listed(
-                account,
-                "global",
-                "cloudfront",
-                "CloudFront distributions",
-                &account.edge.distributions,
-                out,
-            );
-            for d in distributions {
-                judge(d, out);
-            }
+        for d in distributions(cx, out) {
+            judge(d, out);
         }
     }
 }

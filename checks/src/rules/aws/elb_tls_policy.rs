@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_edge_shared::{edge_regions, listed, read_or_error};
+use super::aws_edge_shared::{load_balancers, read_or_error};
 use crate::facts::aws_edge::{EdgeRegion, Listener, LoadBalancer};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::resolve::TlsVersion;
@@ -48,18 +48,8 @@ impl Check for ElbTlsPolicy {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let floor = cx.options.endpoint.tls_floor;
-        for (account, region) in edge_regions(cx, out) {
-            let lbs = listed(
-                account,
-                &region.name,
-                "elasticloadbalancing",
-                "Load balancers",
-                &region.load_balancers,
-                out,
-            );
-            for lb in lbs {
-                judge(lb, region, floor, out);
-            }
+        for (lb, region) in load_balancers(cx, out) {
+            judge(lb, region, floor, out);
         }
     }
 }

@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
-use super::aws_infra_shared::infra_regions;
-use super::aws_shared::{evidence, listing_error};
+use super::aws_infra_shared::db_instances_with_infra;
+use super::aws_shared::{evidence, public_address_problem};
 use crate::facts::aws::DbInstance;
 use crate::facts::aws_infra::{InfraRegion, RouteTable};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -49,19 +49,8 @@ impl Check for RdsNetworkPrivate {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, infra) in infra_regions(cx, out, "ec2") {
-            let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
-                continue;
-            };
-            listing_error(
-                account,
-                &rds.name,
-                "rds",
-                "DB instances",
-                &rds.db_instances,
-                out,
-            );
-            for db in &rds.db_instances.items {
+        for (_, infra, dbs) in db_instances_with_infra(cx, out) {
+            for db in dbs {
                 judge(db, infra, out);
             }
         }
@@ -76,24 +65,14 @@ fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
                 "vpc_id": db.vpc_id, "subnets": db.subnets }),
         interfaces(db, infra),
     );
-    match db.publicly_accessible {
-        Some(true) => {
-            return out.fail(
-                id,
-                at,
-                "DB instance is publicly accessible: it has an internet-reachable address",
-                evidence(base, Some(&db.call)),
-            );
-        }
-        None => {
-            return out.error(
-                id,
-                at,
-                "DescribeDBInstances did not state PubliclyAccessible, so the instance cannot be proven private",
-                evidence(base, Some(&db.call)),
-            );
-        }
-        Some(false) => {}
+    if let Some((status, message)) = public_address_problem(db) {
+        return out.push(
+            status,
+            id,
+            at,
+            message.to_owned(),
+            evidence(base, Some(&db.call)),
+        );
     }
     if db.subnets.is_empty() {
         return out.error(

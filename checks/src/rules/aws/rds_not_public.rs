@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_shared::{evidence, listing_error, readable_accounts};
+use super::aws_shared::{db_instances, evidence, public_address_problem};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct RdsNotPublic;
@@ -37,27 +37,21 @@ impl Check for RdsNotPublic {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for account in readable_accounts(cx, out) {
-            for region in &account.regions {
-                listing_error(
-                    account,
-                    &region.name,
-                    "rds",
-                    "DB instances",
-                    &region.db_instances,
-                    out,
-                );
-                for db in &region.db_instances.items {
-                    let ev = evidence(
-                        json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible }),
-                        Some(&db.call),
-                    );
-                    let loc = Location::arn(db.arn.clone());
-                    match db.publicly_accessible {
-                        Some(false) => out.pass(db.identifier.clone(), loc, "DB instance is not publicly accessible", ev),
-                        Some(true) => out.fail(db.identifier.clone(), loc, "DB instance is publicly accessible: it has an internet-reachable address", ev),
-                        None => out.error(db.identifier.clone(), loc, "DescribeDBInstances did not state PubliclyAccessible, so the instance cannot be proven private", ev),
-                    }
+        for (_, db) in db_instances(cx, out) {
+            let ev = evidence(
+                json!({ "identifier": db.identifier, "publicly_accessible": db.publicly_accessible }),
+                Some(&db.call),
+            );
+            let loc = Location::arn(db.arn.clone());
+            match public_address_problem(db) {
+                None => out.pass(
+                    db.identifier.clone(),
+                    loc,
+                    "DB instance is not publicly accessible",
+                    ev,
+                ),
+                Some((status, message)) => {
+                    out.push(status, db.identifier.clone(), loc, message.to_owned(), ev);
                 }
             }
         }

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_shared::{evidence, key_manager, listing_error, merged, readable_accounts};
+use super::aws_shared::{evidence, key_manager, merged, snapshots};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct RdsSnapshotEncrypted;
@@ -38,49 +38,37 @@ impl Check for RdsSnapshotEncrypted {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for account in readable_accounts(cx, out) {
-            for region in &account.regions {
-                listing_error(
-                    account,
-                    &region.name,
-                    "rds",
-                    "DB snapshots",
-                    &region.snapshots,
-                    out,
+        for (region, snap) in snapshots(cx, out) {
+            let fields = json!({ "snapshot": snap.identifier, "type": snap.snapshot_type, "source": snap.source,
+                                 "encrypted": snap.encrypted, "kms_key_id": snap.kms_key_id });
+            let (manager, phrase) = key_manager(region, snap.kms_key_id.as_deref());
+            let fields = if snap.encrypted {
+                merged(fields, manager)
+            } else {
+                fields
+            };
+            let ev = evidence(fields, Some(&snap.call));
+            let loc = Location::arn(snap.arn.clone());
+            if snap.encrypted {
+                out.pass(
+                    snap.identifier.clone(),
+                    loc,
+                    format!(
+                        "{} snapshot of {} is encrypted ({phrase})",
+                        snap.snapshot_type, snap.source
+                    ),
+                    ev,
                 );
-                for snap in &region.snapshots.items {
-                    let fields = json!({ "snapshot": snap.identifier, "type": snap.snapshot_type, "source": snap.source,
-                                         "encrypted": snap.encrypted, "kms_key_id": snap.kms_key_id });
-                    let (manager, phrase) = key_manager(region, snap.kms_key_id.as_deref());
-                    let fields = if snap.encrypted {
-                        merged(fields, manager)
-                    } else {
-                        fields
-                    };
-                    let ev = evidence(fields, Some(&snap.call));
-                    let loc = Location::arn(snap.arn.clone());
-                    if snap.encrypted {
-                        out.pass(
-                            snap.identifier.clone(),
-                            loc,
-                            format!(
-                                "{} snapshot of {} is encrypted ({phrase})",
-                                snap.snapshot_type, snap.source
-                            ),
-                            ev,
-                        );
-                    } else {
-                        out.fail(
-                            snap.identifier.clone(),
-                            loc,
-                            format!(
-                                "{} snapshot of {} is not encrypted",
-                                snap.snapshot_type, snap.source
-                            ),
-                            ev,
-                        );
-                    }
-                }
+            } else {
+                out.fail(
+                    snap.identifier.clone(),
+                    loc,
+                    format!(
+                        "{} snapshot of {} is not encrypted",
+                        snap.snapshot_type, snap.source
+                    ),
+                    ev,
+                );
             }
         }
     }

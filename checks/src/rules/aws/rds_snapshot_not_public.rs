@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::aws_shared::{evidence, listing_error, readable_accounts};
+use super::aws_shared::{evidence, snapshots};
 use crate::facts::aws::{Read, SnapshotKind};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -40,75 +40,63 @@ impl Check for RdsSnapshotNotPublic {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for account in readable_accounts(cx, out) {
-            for region in &account.regions {
-                listing_error(
-                    account,
-                    &region.name,
-                    "rds",
-                    "DB snapshots",
-                    &region.snapshots,
-                    out,
+        for (_, snap) in snapshots(cx, out) {
+            let id = snap.identifier.clone();
+            let loc = Location::arn(snap.arn.clone());
+            let base = json!({ "snapshot": snap.identifier, "type": snap.snapshot_type });
+            if matches!(
+                snap.kind,
+                SnapshotKind::Automated | SnapshotKind::ClusterAutomated
+            ) {
+                out.pass(
+                    id,
+                    loc,
+                    "automated snapshots cannot be shared or made public",
+                    evidence(base, Some(&snap.call)),
                 );
-                for snap in &region.snapshots.items {
-                    let id = snap.identifier.clone();
-                    let loc = Location::arn(snap.arn.clone());
-                    let base = json!({ "snapshot": snap.identifier, "type": snap.snapshot_type });
-                    if matches!(
-                        snap.kind,
-                        SnapshotKind::Automated | SnapshotKind::ClusterAutomated
-                    ) {
+                continue;
+            }
+            match &snap.restore {
+                Read::Value { value, call } => {
+                    let ev = evidence(
+                        json!({ "snapshot": snap.identifier, "type": snap.snapshot_type, "restore": value }),
+                        Some(call),
+                    );
+                    if value.iter().any(|v| v == "all") {
+                        out.fail(id, loc, "the snapshot is public: its restore attribute includes `all`, so any AWS account can restore it", ev);
+                    } else if value.is_empty() {
                         out.pass(
                             id,
                             loc,
-                            "automated snapshots cannot be shared or made public",
-                            evidence(base, Some(&snap.call)),
+                            "the snapshot is private (shared with no account)",
+                            ev,
                         );
-                        continue;
-                    }
-                    match &snap.restore {
-                        Read::Value { value, call } => {
-                            let ev = evidence(
-                                json!({ "snapshot": snap.identifier, "type": snap.snapshot_type, "restore": value }),
-                                Some(call),
-                            );
-                            if value.iter().any(|v| v == "all") {
-                                out.fail(id, loc, "the snapshot is public: its restore attribute includes `all`, so any AWS account can restore it", ev);
-                            } else if value.is_empty() {
-                                out.pass(
-                                    id,
-                                    loc,
-                                    "the snapshot is private (shared with no account)",
-                                    ev,
-                                );
-                            } else {
-                                out.pass(
-                                    id,
-                                    loc,
-                                    format!(
-                                        "the snapshot is not public; shared with account(s) {}",
-                                        value.join(", ")
-                                    ),
-                                    ev,
-                                );
-                            }
-                        }
-                        Read::Error { message, call } => out.error(
+                    } else {
+                        out.pass(
                             id,
                             loc,
-                            format!("the restore attribute could not be read: {message}"),
-                            evidence(base, Some(call)),
-                        ),
-                        Read::Absent { code, call } => out.error(
-                            id,
-                            loc,
-                            format!("the restore attribute was not returned ({code})"),
-                            evidence(base, Some(call)),
-                        ),
-                        Read::NotRead => {
-                            out.error(id, loc, "the restore attribute was not collected", base);
-                        }
+                            format!(
+                                "the snapshot is not public; shared with account(s) {}",
+                                value.join(", ")
+                            ),
+                            ev,
+                        );
                     }
+                }
+                Read::Error { message, call } => out.error(
+                    id,
+                    loc,
+                    format!("the restore attribute could not be read: {message}"),
+                    evidence(base, Some(call)),
+                ),
+                Read::Absent { code, call } => out.error(
+                    id,
+                    loc,
+                    format!("the restore attribute was not returned ({code})"),
+                    evidence(base, Some(call)),
+                ),
+                Read::NotRead => {
+                    out.error(id, loc, "the restore attribute was not collected", base);
                 }
             }
         }

@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use super::aws_infra_shared::infra_regions;
-use super::aws_shared::{evidence, listing_error, merged};
+use super::aws_infra_shared::db_instances_with_infra;
+use super::aws_shared::{evidence, merged};
 use crate::facts::aws::DbInstance;
 use crate::facts::aws_infra::{InfraRegion, Permission};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
@@ -47,19 +47,8 @@ impl Check for SgDbIngressRestricted {
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let app = &cx.options.aws.app_security_groups;
-        for (account, infra) in infra_regions(cx, out, "ec2") {
-            let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
-                continue;
-            };
-            listing_error(
-                account,
-                &rds.name,
-                "rds",
-                "DB instances",
-                &rds.db_instances,
-                out,
-            );
-            for db in &rds.db_instances.items {
+        for (_, infra, dbs) in db_instances_with_infra(cx, out) {
+            for db in dbs {
                 judge(db, infra, app, out);
             }
         }

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::aws_infra_shared::infra_regions;
+use super::aws_infra_shared::db_instances_with_infra;
 use super::aws_shared::listing_error;
 use crate::facts::aws::{Account, DbInstance};
 use crate::facts::aws_infra::InfraRegion;
@@ -44,20 +44,9 @@ impl Check for VpcFlowLogs {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, infra) in infra_regions(cx, out, "ec2") {
-            let Some(rds) = account.regions.iter().find(|r| r.name == infra.name) else {
-                continue;
-            };
-            listing_error(
-                account,
-                &rds.name,
-                "rds",
-                "DB instances",
-                &rds.db_instances,
-                out,
-            );
+        for (account, infra, dbs) in db_instances_with_infra(cx, out) {
             let mut vpcs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-            for db in &rds.db_instances.items {
+            for db in dbs {
                 match db.vpc_id.as_deref() {
                     Some(vpc) if !vpc.is_empty() => {
                         vpcs.entry(vpc).or_default().push(&db.identifier);

@@ -1,7 +1,6 @@
 use serde_json::json;
 
-use super::aws_edge_shared::{edge_regions, listed, read_or_error};
-use super::aws_shared::readable_accounts;
+use super::aws_edge_shared::{distributions, load_balancers, read_or_error};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct WafAttached;
@@ -39,72 +38,52 @@ impl Check for WafAttached {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, region) in edge_regions(cx, out) {
-            let lbs = listed(
-                account,
-                &region.name,
-                "elasticloadbalancing",
-                "Load balancers",
-                &region.load_balancers,
-                out,
-            );
-            for lb in lbs
-                .iter()
-                .filter(|lb| lb.kind == "application" && lb.internet_facing())
-            {
-                let Some(acl) = read_or_error(&lb.name, &lb.arn, "the web ACL", &lb.web_acl, out)
-                else {
-                    continue;
-                };
-                let evidence = json!({
-                    "load_balancer": lb.name, "scheme": lb.scheme, "web_acl": acl,
-                    "call": lb.web_acl.call(),
-                });
-                let at = Location::arn(lb.arn.clone());
-                match acl {
-                    Some(arn) => out.pass(
-                        lb.name.clone(),
-                        at,
-                        format!("internet-facing ALB {} has web ACL {arn}", lb.name),
-                        evidence,
-                    ),
-                    None => out.fail(
-                        lb.name.clone(),
-                        at,
-                        format!("internet-facing ALB {} has no web ACL", lb.name),
-                        evidence,
-                    ),
-                }
+        let internet_facing_albs = load_balancers(cx, out)
+            .into_iter()
+            .filter(|(lb, _)| lb.kind == "application" && lb.internet_facing());
+        for (lb, _) in internet_facing_albs {
+            let Some(acl) = read_or_error(&lb.name, &lb.arn, "the web ACL", &lb.web_acl, out)
+            else {
+                continue;
+            };
+            let evidence = json!({
+                "load_balancer": lb.name, "scheme": lb.scheme, "web_acl": acl,
+                "call": lb.web_acl.call(),
+            });
+            let at = Location::arn(lb.arn.clone());
+            match acl {
+                Some(arn) => out.pass(
+                    lb.name.clone(),
+                    at,
+                    format!("internet-facing ALB {} has web ACL {arn}", lb.name),
+                    evidence,
+                ),
+                None => out.fail(
+                    lb.name.clone(),
+                    at,
+                    format!("internet-facing ALB {} has no web ACL", lb.name),
+                    evidence,
+                ),
             }
         }
-        for account in readable_accounts(cx, out) {
-            let distributions = listed(
-                account,
-                "global",
-                "cloudfront",
-                "CloudFront distributions",
-                &account.edge.distributions,
-                out,
-            );
-            for d in distributions {
-                let evidence =
-                    json!({ "distribution": d.id, "web_acl_id": d.web_acl_id, "call": d.call });
-                let at = Location::arn(d.arn.clone());
-                if d.web_acl_id.is_empty() {
-                    out.fail(
-                        d.id.clone(),
-                        at,
-                        format!("distribution {} ({}) has no web ACL", d.id, d.domain_name),
-                        evidence,
-                    );
-                } else {
-                    out.pass(
-                        d.id.clone(),
-                        at,
-                        format!("distribution {} has web ACL {}", d.id, d.web_acl_id),
-                        evidence,
-                    );
-                }
+        for d in distributions(cx, out) {
+            let evidence =
+                json!({ "distribution": d.id, "web_acl_id": d.web_acl_id, "call": d.call });
+            let at = Location::arn(d.arn.clone());
+            if d.web_acl_id.is_empty() {
+                out.fail(
+                    d.id.clone(),
+                    at,
+                    format!("distribution {} ({}) has no web ACL", d.id, d.domain_name),
+                    evidence,
+                );
+            } else {
+                out.pass(
+                    d.id.clone(),
+                    at,
+                    format!("distribution {} has web ACL {}", d.id, d.web_acl_id),
+                    evidence,
+                );
             }
         }
     }

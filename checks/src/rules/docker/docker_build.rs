@@ -536,16 +536,9 @@ mod tests {
         }
     }
 
+    /// A step of the tests' workflow, at line 3.
     fn step(uses: &str, with: &[(&str, &str)]) -> ActionInputs {
-        ActionInputs {
-            uses: uses.to_owned(),
-            line: 3,
-            with: with
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            column: None,
-        }
+        crate::rules::action_step(uses, 3, with)
     }
 
     #[test]

@@ -492,14 +492,8 @@ mod tests {
     #[test]
     fn a_release_workflow_building_it_with_build_push_action_ships_it() {
         use crate::facts::repo::ActionInputs;
-        let step = |with: &[(&str, &str)]| ActionInputs {
-            uses: "docker/build-push-action@v6".to_owned(),
-            line: 12,
-            with: with
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            column: None,
+        let step = |with: &[(&str, &str)]| {
+            crate::rules::action_step("docker/build-push-action@v6", 12, with)
         };
         let repo = |inputs: Vec<ActionInputs>| RepoFacts {
             workflows: vec![Workflow {

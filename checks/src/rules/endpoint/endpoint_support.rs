@@ -1,11 +1,11 @@
 //! Helpers shared by the `tls-*`, `http-*` and `security-txt` checks.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::facts::endpoint::{Endpoint, HttpFetch};
-use crate::model::{Findings, Location};
+use crate::model::{Context, Findings, Location};
 
 /// Records an `error` finding when the endpoint could not be probed at all; `true` if it did.
 pub(crate) fn report_unreachable(ep: &Endpoint, location: &Location, out: &mut Findings) -> bool {
@@ -19,26 +19,53 @@ pub(crate) fn report_unreachable(ep: &Endpoint, location: &Location, out: &mut F
     true
 }
 
-/// The response of a fetch, or one sentence saying why there is none.
-/// The endpoint's HTTPS response, or `None` after recording as `error` why it cannot be judged.
-pub(crate) fn https_response_or_error<'a>(
-    ep: &'a Endpoint,
-    out: &mut Findings,
-) -> Option<&'a HttpFetch> {
-    match response(ep, ep.https.as_ref(), "GET") {
-        Ok(fetch) => Some(fetch),
-        Err(why) => {
-            out.error(
-                ep.subject(),
-                Location::url(ep.url.clone()),
-                why,
-                json!({ "url": ep.url, "https": ep.https }),
-            );
-            None
+/// A judged status with its message, kept apart from recording so that judging stays a pure
+/// function the tests can assert on.
+pub(crate) enum Verdict {
+    Pass(String),
+    Fail(String),
+    Error(String),
+}
+
+impl Verdict {
+    /// Records the verdict about `subject`.
+    pub(crate) fn record(
+        self,
+        out: &mut Findings,
+        subject: String,
+        location: Location,
+        evidence: Value,
+    ) {
+        match self {
+            Verdict::Pass(m) => out.pass(subject, location, m, evidence),
+            Verdict::Fail(m) => out.fail(subject, location, m, evidence),
+            Verdict::Error(m) => out.error(subject, location, m, evidence),
         }
     }
 }
 
+/// Every endpoint with its HTTPS response, after recording as `error` why an endpoint's
+/// response cannot be judged (for the checks that judge the headers of that response).
+pub(crate) fn https_responses<'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+) -> Vec<(&'a Endpoint, &'a HttpFetch)> {
+    let mut all = Vec::new();
+    for ep in &cx.facts.endpoints {
+        match response(ep, ep.https.as_ref(), "GET") {
+            Ok(fetch) => all.push((ep, fetch)),
+            Err(why) => out.error(
+                ep.subject(),
+                Location::url(ep.url.clone()),
+                why,
+                json!({ "url": ep.url, "https": ep.https }),
+            ),
+        }
+    }
+    all
+}
+
+/// The response of a fetch, or one sentence saying why there is none.
 pub(crate) fn response<'a>(
     ep: &Endpoint,
     fetch: Option<&'a HttpFetch>,

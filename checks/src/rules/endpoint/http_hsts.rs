@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::endpoint_support::{directives, https_response_or_error};
+use super::endpoint_support::{directives, https_responses};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
 pub struct HttpHsts;
@@ -43,11 +43,8 @@ impl Check for HttpHsts {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for ep in &cx.facts.endpoints {
+        for (ep, fetch) in https_responses(cx, out) {
             let location = Location::url(ep.url.clone());
-            let Some(fetch) = https_response_or_error(ep, out) else {
-                continue;
-            };
             let require_preload = cx.options.endpoint.require_preload_for(&ep.url);
             let evidence = json!({ "response": fetch, "require_preload": require_preload });
             match judge(fetch.header("strict-transport-security"), require_preload) {

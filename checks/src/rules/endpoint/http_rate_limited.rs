@@ -1,5 +1,6 @@
 use serde_json::json;
 
+use super::endpoint_support::Verdict;
 use crate::facts::endpoint::{Endpoint, RateLimitProbe};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::rate_limit::RateLimitClaim;
@@ -102,17 +103,7 @@ fn not_probed(ep: &Endpoint, claim: &RateLimitClaim, out: &mut Findings) {
 fn judge(ep: &Endpoint, probe: &RateLimitProbe, out: &mut Findings) {
     let location = Location::url(probe.url.clone());
     let evidence = json!({ "probe": probe });
-    match verdict(probe) {
-        Verdict::Pass(m) => out.pass(ep.subject(), location, m, evidence),
-        Verdict::Fail(m) => out.fail(ep.subject(), location, m, evidence),
-        Verdict::Error(m) => out.error(ep.subject(), location, m, evidence),
-    }
-}
-
-enum Verdict {
-    Pass(String),
-    Fail(String),
-    Error(String),
+    verdict(probe).record(out, ep.subject(), location, evidence);
 }
 
 fn verdict(probe: &RateLimitProbe) -> Verdict {

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::endpoint_support::https_response_or_error;
+use super::endpoint_support::https_responses;
 use crate::facts::endpoint::HttpFetch;
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -41,11 +41,8 @@ impl Check for HttpSecurityHeaders {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for ep in &cx.facts.endpoints {
+        for (ep, fetch) in https_responses(cx, out) {
             let location = Location::url(ep.url.clone());
-            let Some(fetch) = https_response_or_error(ep, out) else {
-                continue;
-            };
             let evidence = json!({ "response": fetch });
             let missing = missing_protections(fetch);
             if missing.is_empty() {

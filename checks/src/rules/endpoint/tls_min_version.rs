@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::endpoint_support::report_unreachable;
+use super::endpoint_support::{Verdict, report_unreachable};
 use crate::facts::endpoint::{Endpoint, Probe};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 use crate::resolve::TlsVersion;
@@ -50,19 +50,9 @@ impl Check for TlsMinVersion {
             }
             let evidence =
                 json!({ "url": ep.url, "floor": floor.as_str(), "protocols": ep.protocols });
-            match judge(ep, floor) {
-                Verdict::Pass(m) => out.pass(ep.subject(), location, m, evidence),
-                Verdict::Fail(m) => out.fail(ep.subject(), location, m, evidence),
-                Verdict::Error(m) => out.error(ep.subject(), location, m, evidence),
-            }
+            judge(ep, floor).record(out, ep.subject(), location, evidence);
         }
     }
-}
-
-enum Verdict {
-    Pass(String),
-    Fail(String),
-    Error(String),
 }
 
 fn judge(ep: &Endpoint, floor: TlsVersion) -> Verdict {

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::endpoint_support::report_unreachable;
+use super::endpoint_support::{Verdict, report_unreachable};
 use crate::facts::endpoint::{Endpoint, Probe};
 use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
 
@@ -56,19 +56,9 @@ impl Check for TlsWeakCiphers {
             }
             let evidence = json!({ "url": ep.url, "cipher_classes": ep.cipher_classes });
             let subject = ep.subject();
-            match judge(ep) {
-                Verdict::Pass(m) => out.pass(subject, location, m, evidence),
-                Verdict::Fail(m) => out.fail(subject, location, m, evidence),
-                Verdict::Error(m) => out.error(subject, location, m, evidence),
-            }
+            judge(ep).record(out, subject, location, evidence);
         }
     }
-}
-
-enum Verdict {
-    Pass(String),
-    Fail(String),
-    Error(String),
 }
 
 fn judge(ep: &Endpoint) -> Verdict {

@@ -19,3 +19,5 @@ pub mod pg_security_definer_search_path;
 pub mod pg_ssl_enforced;
 pub mod pg_table_classified;
 pub mod pg_tenant_isolation;
+#[cfg(test)]
+pub(crate) mod test_facts;

@@ -100,14 +100,9 @@ fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
             .is_none_or(|c| c.iter().any(|r| r == grantee))
     };
     let mut problems = Vec::new();
-    let owner_location = || {
-        t.owner_location
-            .clone()
-            .unwrap_or_else(|| t.location.clone())
-    };
     match (&closure, &t.owner) {
         (Some(c), Some(owner)) if c.contains(owner) => {
-            problems.push((owner_location(), format!("owned by runtime role {owner}")));
+            problems.push((t.owner_set_at(), format!("owned by runtime role {owner}")));
         }
         (None, owner) => {
             // Nobody says which role the application uses: it may be the owner, who can
@@ -116,7 +111,7 @@ fn problems(scope: &Scope<'_>, t: &Table) -> Vec<(Location, String)> {
                 .as_deref()
                 .unwrap_or("the role that runs the migrations");
             problems.push((
-                owner_location(),
+                t.owner_set_at(),
                 format!(
                     "owned by {owner}, which the application may use (no [postgres] runtime_roles set and none granted privileges)"
                 ),
@@ -179,18 +174,13 @@ mod tests {
     use super::*;
     use crate::facts::pg::{Database, Grant, Policy};
     use crate::model::Status;
+    use crate::rules::postgres::test_facts::table;
     use crate::settings::Settings;
 
     fn audit_table(name: &str) -> Table {
         Table {
-            schema: "public".into(),
-            name: name.into(),
-            columns: vec!["id".into(), "actor".into()],
-            owner: None,
             rls_enabled: true,
-            rls_forced: false,
             location: Location::file("m.sql", 3),
-            rls_location: None,
             policies: vec![Policy {
                 name: "Super admins can view audit logs".into(),
                 command: "select".into(),
@@ -200,11 +190,7 @@ mod tests {
                 with_check: None,
                 location: Location::file("m.sql", 9),
             }],
-            grants: vec![],
-            triggers: vec![],
-            foreign_keys: vec![],
-            force_location: None,
-            owner_location: None,
+            ..table(name, &["id", "actor"])
         }
     }
 

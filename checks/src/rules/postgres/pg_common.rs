@@ -454,6 +454,13 @@ impl<'a> Scope<'a> {
         self.db.roles.iter().find(|r| r.name == name)
     }
 
+    /// Where a finding about a role points: where it is created, else the database as a whole
+    /// (a role the migrations only reference).
+    pub fn role_location(&self, name: &str) -> Location {
+        self.role(name)
+            .map_or_else(|| self.db_location(), |r| r.location.clone())
+    }
+
     /// `role`, every role it is a member of (transitively) and `PUBLIC`: whoever's privileges
     /// and attributes it can use.
     pub fn closure(&self, role: &str) -> Vec<String> {

@@ -189,19 +189,8 @@ mod tests {
     use super::*;
     use crate::facts::pg::Database;
     use crate::model::Location;
+    use crate::rules::postgres::test_facts::{policy, table};
     use crate::settings::Settings;
-
-    fn policy(command: &str, using: Option<&str>, with_check: Option<&str>) -> Policy {
-        Policy {
-            name: "p".into(),
-            command: command.into(),
-            permissive: true,
-            roles: vec![],
-            using: using.map(Into::into),
-            with_check: with_check.map(Into::into),
-            location: Location::file("m.sql", 1),
-        }
-    }
 
     #[test]
     fn a_policy_covers_a_command_only_with_the_expression_postgres_needs() {
@@ -225,14 +214,8 @@ mod tests {
 
     fn deny_all_table(grants: &[&str]) -> Table {
         Table {
-            schema: "public".into(),
-            name: "docs".into(),
-            columns: vec!["id".into(), "tenant_id".into()],
-            owner: None,
             rls_enabled: true,
             rls_forced: true,
-            location: Location::file("m.sql", 1),
-            rls_location: None,
             policies: vec![policy("select", Some("tenant_id = 1"), None)],
             grants: grants
                 .iter()
@@ -243,29 +226,13 @@ mod tests {
                     location: Location::file("m.sql", 7),
                 })
                 .collect(),
-            triggers: vec![],
-            foreign_keys: vec![],
-            force_location: None,
-            owner_location: None,
+            ..table("docs", &["id", "tenant_id"])
         }
     }
 
+    /// The one finding on `t`, with `app` the runtime role.
     fn judged(t: Table) -> crate::Finding {
-        let settings: Settings = toml::from_str("[postgres]\nruntime_roles = [\"app\"]\n").unwrap();
-        let facts = crate::Facts {
-            settings,
-            postgres: vec![Database {
-                tables: vec![t],
-                ..Database::default()
-            }],
-            ..crate::Facts::default()
-        };
-        let mut out = Findings::new(&META);
-        PgRlsPolicy.run(
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-            &mut out,
-        );
-        out.into_vec().remove(0)
+        run_on(vec![t], "app").remove(0)
     }
 
     #[test]
@@ -309,6 +276,13 @@ mod tests {
         out.into_vec()
     }
 
+    fn finding_about<'a>(findings: &'a [crate::Finding], subject: &str) -> &'a crate::Finding {
+        findings
+            .iter()
+            .find(|f| f.subject == subject)
+            .unwrap_or_else(|| panic!("no finding about {subject}: {findings:?}"))
+    }
+
     /// The corpus's FP1 (pgdump-graphile-starter `app_public.organization_invitations`): RLS,
     /// no policy, and no grant to the visitor role in a complete pg_dump that grants its other
     /// tables: the role cannot use the table at all, so nothing is left unusable.
@@ -322,10 +296,7 @@ mod tests {
         invitations.name = "organization_invitations".into();
         invitations.policies.clear();
         let findings = run_on(vec![granted, invitations.clone()], "app");
-        let f = findings
-            .iter()
-            .find(|f| f.subject == "app_public.organization_invitations")
-            .unwrap();
+        let f = finding_about(&findings, "app_public.organization_invitations");
         assert_eq!(
             (f.status, f.severity),
             (Status::Pass, Severity::High),
@@ -344,10 +315,7 @@ mod tests {
         supabase_granted.name = "orgs".into();
         invitations.schema = "public".into();
         let findings = run_on(vec![supabase_granted, invitations], "authenticated");
-        let f = findings
-            .iter()
-            .find(|f| f.subject == "public.organization_invitations")
-            .unwrap();
+        let f = finding_about(&findings, "public.organization_invitations");
         assert_eq!(
             (f.status, f.severity),
             (Status::Fail, Severity::Info),

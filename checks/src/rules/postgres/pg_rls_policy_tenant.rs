@@ -537,39 +537,17 @@ fn dedup(verdict: &mut TableVerdict) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Location;
     use crate::resolve::PostgresOptions;
+    use crate::rules::postgres::test_facts::{policy, table};
 
     const GOOD: &str = "tenant_id = current_setting('app.tenant_id')::uuid";
 
-    fn policy(command: &str, using: Option<&str>, with_check: Option<&str>) -> Policy {
-        Policy {
-            name: "p".into(),
-            command: command.into(),
-            permissive: true,
-            roles: vec![],
-            using: using.map(Into::into),
-            with_check: with_check.map(Into::into),
-            location: Location::file("m.sql", 1),
-        }
-    }
-
-    fn table(policies: Vec<Policy>, rls_enabled: bool) -> Table {
+    fn orders(policies: Vec<Policy>, rls_enabled: bool) -> Table {
         Table {
-            schema: "public".into(),
-            name: "orders".into(),
-            columns: vec!["id".into(), "tenant_id".into()],
-            owner: None,
             rls_enabled,
             rls_forced: true,
-            location: Location::file("m.sql", 1),
-            rls_location: None,
             policies,
-            grants: vec![],
-            triggers: vec![],
-            foreign_keys: vec![],
-            force_location: None,
-            owner_location: None,
+            ..table("orders", &["id", "tenant_id"])
         }
     }
 
@@ -593,7 +571,7 @@ mod tests {
                 .collect()
         };
         judge_table(
-            &table(policies, true),
+            &orders(policies, true),
             &principals,
             [&vocabulary, &vocabulary],
         )
@@ -663,10 +641,10 @@ mod tests {
             &PostgresOptions::default(),
         );
         let any = [("any role".to_owned(), None)];
-        let deny_all = judge_table(&table(vec![], true), &any, [&vocabulary, &vocabulary]);
+        let deny_all = judge_table(&orders(vec![], true), &any, [&vocabulary, &vocabulary]);
         assert!(deny_all.problems.is_empty(), "{deny_all:?}");
         assert!(deny_all.notes.iter().any(|n| n.contains("denied")));
-        let no_rls = judge_table(&table(vec![], false), &any, [&vocabulary, &vocabulary]);
+        let no_rls = judge_table(&orders(vec![], false), &any, [&vocabulary, &vocabulary]);
         assert!(
             no_rls.problems[0].message.contains("not enabled"),
             "{no_rls:?}"
@@ -745,7 +723,7 @@ mod tests {
             Some("organization_id = current_setting('app.tenant_id')::uuid"),
             None,
         );
-        let mut t = table(vec![read, insert], true);
+        let mut t = orders(vec![read, insert], true);
         t.name = "organization_access_log".into();
         t.columns = vec!["id".into(), "organization_id".into(), "user_id".into()];
         t.foreign_keys = foreign_keys;
@@ -805,7 +783,7 @@ mod tests {
             Some("user_id = auth.uid()"),
         );
         own.name = "Users can manage their own organization context".into();
-        let mut t = table(vec![own], true);
+        let mut t = orders(vec![own], true);
         t.columns = vec!["id".into(), "tenant_id".into(), "user_id".into()];
         let facts = crate::Facts {
             postgres: vec![crate::facts::pg::Database {
@@ -843,12 +821,12 @@ mod tests {
         let mut create = policy("insert", None, Some("true"));
         create.name = "anyone creates a company".into();
         let company = |policies: Vec<Policy>| {
-            let mut t = table(policies, true);
+            let mut t = orders(policies, true);
             t.name = "Company".into();
             t.columns = vec!["id".into(), "name".into()];
             t
         };
-        let mut user = table(vec![policy("all", Some("true"), None)], false);
+        let mut user = orders(vec![policy("all", Some("true"), None)], false);
         user.name = "User".into();
         user.columns = vec!["id".into(), "companyId".into()];
         user.foreign_keys = vec![crate::facts::pg::ForeignKey {
@@ -896,7 +874,7 @@ mod tests {
         use crate::model::{Severity, Status};
         let facts = crate::Facts {
             postgres: vec![crate::facts::pg::Database {
-                tables: vec![table(vec![policy("all", Some(GOOD), None)], false)],
+                tables: vec![orders(vec![policy("all", Some(GOOD), None)], false)],
                 ..Default::default()
             }],
             ..crate::Facts::default()

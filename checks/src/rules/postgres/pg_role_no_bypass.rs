@@ -52,9 +52,7 @@ impl Check for PgRoleNoBypass {
                     continue;
                 }
                 let Some(role) = scope.role(name).filter(|r| !r.undeclared) else {
-                    let location = scope
-                        .role(name)
-                        .map_or_else(|| scope.db_location(), |r| r.location.clone());
+                    let location = scope.role_location(name);
                     out.error(
                         name.clone(),
                         location,
@@ -75,9 +73,7 @@ impl Check for PgRoleNoBypass {
                 match bypassing {
                     None => out.pass(
                         name.clone(),
-                        role.attributes_location
-                            .clone()
-                            .unwrap_or_else(|| role.location.clone()),
+                        role.attributes_set_at(),
                         format!(
                             "{name} is neither SUPERUSER nor BYPASSRLS, directly or by membership"
                         ),
@@ -94,10 +90,7 @@ impl Check for PgRoleNoBypass {
                         } else {
                             format!(" through membership of {}", r.name)
                         };
-                        let location = r
-                            .attributes_location
-                            .clone()
-                            .unwrap_or_else(|| r.location.clone());
+                        let location = r.attributes_set_at();
                         out.fail(
                             name.clone(),
                             location,

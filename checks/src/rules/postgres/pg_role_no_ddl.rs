@@ -65,12 +65,7 @@ impl Check for PgRoleNoDdl {
                 {
                     let q = t.qualified_name();
                     if let Some(owner) = t.owner.as_ref().filter(|o| closure.contains(o)) {
-                        problems.push((
-                            t.owner_location
-                                .clone()
-                                .unwrap_or_else(|| t.location.clone()),
-                            format!("owns {q} (as {owner})"),
-                        ));
+                        problems.push((t.owner_set_at(), format!("owns {q} (as {owner})")));
                     }
                     for g in t.grants.iter().filter(|g| {
                         DDL_TABLE_PRIVILEGES.contains(&g.privilege.as_str())
@@ -88,9 +83,7 @@ impl Check for PgRoleNoDdl {
                 });
                 match problems.first() {
                     None => {
-                        let location = scope
-                            .role(name)
-                            .map_or_else(|| scope.db_location(), |r| r.location.clone());
+                        let location = scope.role_location(name);
                         out.pass(
                             name.clone(),
                             location,

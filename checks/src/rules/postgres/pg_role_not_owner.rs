@@ -55,9 +55,7 @@ impl Check for PgRoleNotOwner {
                 });
                 match owned.first() {
                     None => {
-                        let location = scope
-                            .role(name)
-                            .map_or_else(|| scope.db_location(), |r| r.location.clone());
+                        let location = scope.role_location(name);
                         out.pass(
                             name.clone(),
                             location,
@@ -66,10 +64,7 @@ impl Check for PgRoleNotOwner {
                         );
                     }
                     Some(t) => {
-                        let location = t
-                            .owner_location
-                            .clone()
-                            .unwrap_or_else(|| t.location.clone());
+                        let location = t.owner_set_at();
                         let list: Vec<String> = owned.iter().map(|t| t.qualified_name()).collect();
                         out.fail(name.clone(), location, format!("runtime role {name} owns tenant tables ({}): owners bypass row-level security", list.join(", ")), evidence);
                     }

@@ -243,26 +243,8 @@ mod tests {
     use crate::Facts;
     use crate::facts::pg::{Database, ForeignKey, Grant};
     use crate::model::{Location, Status};
+    use crate::rules::postgres::test_facts::table;
     use crate::settings::Settings;
-
-    fn table(name: &str, columns: &[&str]) -> Table {
-        Table {
-            schema: "public".into(),
-            name: name.into(),
-            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
-            owner: None,
-            rls_enabled: false,
-            rls_forced: false,
-            location: Location::file("m.sql", 1),
-            rls_location: None,
-            policies: vec![],
-            grants: vec![],
-            triggers: vec![],
-            foreign_keys: vec![],
-            force_location: None,
-            owner_location: None,
-        }
-    }
 
     fn grant(role: &str, privilege: &str) -> Grant {
         Grant {

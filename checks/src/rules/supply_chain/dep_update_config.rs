@@ -162,6 +162,18 @@ mod tests {
     use crate::registry::run_one;
 
     /// Issue 15: Dependabot's `docker-compose` updates compose files, not Dockerfiles.
+    /// The findings on a repository with the default settings.
+    fn judged(repo: RepoFacts) -> Vec<crate::Finding> {
+        let facts = Facts {
+            repo: Some(repo),
+            ..Facts::default()
+        };
+        run_one(
+            &DepUpdateConfig,
+            &Context::new(&facts, &facts.settings.resolve().unwrap()),
+        )
+    }
+
     #[test]
     fn dependabot_docker_compose_does_not_cover_dockerfiles() {
         let config = crate::parse::update_config::parse(
@@ -177,14 +189,7 @@ mod tests {
             update_configs: vec![config],
             ..RepoFacts::default()
         };
-        let facts = Facts {
-            repo: Some(repo),
-            ..Facts::default()
-        };
-        let f = run_one(
-            &DepUpdateConfig,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let f = judged(repo);
         assert_eq!(f.len(), 1);
         assert_eq!(
             (f[0].subject.as_str(), f[0].status),
@@ -211,14 +216,7 @@ mod tests {
             }],
             ..RepoFacts::default()
         };
-        let facts = Facts {
-            repo: Some(repo),
-            ..Facts::default()
-        };
-        let f = run_one(
-            &DepUpdateConfig,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let f = judged(repo);
         let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
         assert_eq!(got, [("docker", Status::Fail), ("npm", Status::Pass)]);
     }

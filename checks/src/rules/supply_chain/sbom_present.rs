@@ -414,16 +414,9 @@ mod tests {
         assert!(runs_on_release(&wf));
     }
 
+    /// A step of the tests' workflow, at line 7.
     fn step(uses: &str, with: &[(&str, &str)]) -> ActionInputs {
-        ActionInputs {
-            uses: uses.to_owned(),
-            line: 7,
-            with: with
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            column: None,
-        }
+        crate::rules::action_step(uses, 7, with)
     }
 
     #[test]
