@@ -270,8 +270,17 @@ fn from_io(e: std::io::Error) -> ReadError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Makes a FIFO at `path`: a file a blocking read would wait on forever.
+    pub(crate) fn mkfifo(path: &Path) {
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo {}", path.display());
+    }
 
     #[test]
     fn refuses_links_fifos_and_oversized_files() {
@@ -293,13 +302,7 @@ mod tests {
             "is a device, not a regular file"
         );
         let fifo = dir.path().join("fifo");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        mkfifo(&fifo);
         assert_eq!(
             read_file(&fifo, 10).unwrap_err().to_string(),
             "is a FIFO, not a regular file"

@@ -2,8 +2,9 @@
 //! runs them). The first byte picks the file name.
 #![no_main]
 
-use checks::parse::nesting;
 use libfuzzer_sys::fuzz_target;
+#[path = "named.rs"]
+mod named;
 
 const NAMES: &[&str] = &[
     "Cargo.toml",
@@ -29,18 +30,9 @@ const NAMES: &[&str] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, bytes)) = data.split_first() else {
+    let Some((name, text)) = named::picked_text(NAMES, data) else {
         return;
     };
-    let name = NAMES[usize::from(pick) % NAMES.len()];
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return;
-    };
-    if let Some(syntax) = nesting::syntax_of(name)
-        && nesting::check(text, syntax).is_err()
-    {
-        return;
-    }
     if name.contains("renovate") || name.contains("dependabot") {
         let _ = checks::parse::update_config::parse(name, text);
     } else {

@@ -436,13 +436,7 @@ mod tests {
         });
         std::fs::write(dir.path().join(MANIFEST), manifest.to_string()).unwrap();
         let fifo = dir.path().join("facts.json");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::bounded::tests::mkfifo(&fifo);
         // Before the fix, opening the FIFO blocked verification forever.
         let out = verify_dir(dir.path());
         let fifo_problems = out

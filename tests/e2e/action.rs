@@ -14,8 +14,8 @@ use std::process::Command;
 use serde_norway::Value;
 use sha2::{Digest, Sha256};
 
-use crate::distribution::{actionlint, demo_git_repo, git, stripped_vouch, text};
-use crate::harness::{EPOCH, repo_root};
+use crate::distribution::{actionlint, stripped_vouch, text};
+use crate::harness::{EPOCH, demo_git_repo, git, repo_root};
 
 fn action_yml() -> Value {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();

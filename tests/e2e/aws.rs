@@ -3,11 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
-use crate::harness::vouch;
+use crate::harness::{Findings, findings_by_key, vouch};
 use crate::live_fixtures::Fragment;
 use crate::moto::Moto;
 
@@ -51,7 +49,7 @@ fn write_config(moto: &Moto) -> std::path::PathBuf {
 }
 
 /// Runs `vouch scan REPO --target emu` with fake credentials; returns (exit code, report, facts).
-fn scan(repo: &std::path::Path) -> (i32, Value, Value) {
+pub(crate) fn scan(repo: &std::path::Path) -> (i32, Value, Value) {
     let facts_path = repo.join("facts.json");
     let out = vouch()
         .arg("scan")
@@ -68,10 +66,12 @@ fn scan(repo: &std::path::Path) -> (i32, Value, Value) {
             repo.join("no-aws-credentials"),
         )
         .output()
-        .unwrap();
+        .expect("vouch runs");
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    let facts = serde_json::from_str(&std::fs::read_to_string(&facts_path).unwrap()).unwrap();
+    let facts =
+        serde_json::from_str(&std::fs::read_to_string(&facts_path).expect("the facts were dumped"))
+            .expect("facts JSON");
     (out.status.code().unwrap_or(-1), report, facts)
 }
 
@@ -449,26 +449,7 @@ const DENIED_READ_CASES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
-fn by_check_and_subject(report: &Value) -> BTreeMap<(String, String), Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let key = (
-                f["check"].as_str().unwrap().to_owned(),
-                f["subject"].as_str().unwrap().to_owned(),
-            );
-            (key, f.clone())
-        })
-        .collect()
-}
-
-fn status<'a>(
-    findings: &'a BTreeMap<(String, String), Value>,
-    check: &str,
-    subject: &str,
-) -> &'a str {
+fn status<'a>(findings: &'a Findings, check: &str, subject: &str) -> &'a str {
     findings
         .get(&(check.to_owned(), subject.to_owned()))
         .and_then(|f| f["status"].as_str())
@@ -491,7 +472,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     let requests = moto.stop_recording();
 
     assert_eq!(code, 1, "insecure resources gate the scan");
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     for (check, good, bad) in EXPECTED {
         assert_eq!(
             status(&findings, check, good),
@@ -633,7 +614,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     )
     .unwrap();
     let (_, report, strict_facts) = scan(&strict);
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     assert_eq!(
         status(&findings, "s3-default-encryption", "sse-s3-bucket"),
         "fail"
@@ -648,7 +629,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     moto.post(&format!("/vouch-deny/{}", DENIED_READS.join(",")))
         .unwrap();
     let (_, report, denied_facts) = scan(&repo);
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     for (check, subject, expected) in [
         ("rds-force-ssl", "good-db", "error"),
         ("rds-snapshot-not-public", "good-snap", "error"),
@@ -684,7 +665,7 @@ fn account_level_block_covers_buckets_without_their_own() {
     moto.run_script("aws_account_block.py", &[&moto.port.to_string()]);
     let repo = write_config(&moto);
     let (_, report, facts) = scan(&repo);
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     let f = &findings[&("s3-public-access-block".to_owned(), "bad-bucket".to_owned())];
     assert_eq!(f["status"], "pass", "{f}");
     assert!(f["message"].as_str().unwrap().contains("account level"));
@@ -717,7 +698,7 @@ fn unreachable_target_is_an_error_for_every_aws_check() {
     )
     .unwrap();
     let (_, evidence_report, evidence_facts) = scan(&evidence);
-    let lock = by_check_and_subject(&evidence_report);
+    let lock = findings_by_key(&evidence_report);
     assert_eq!(status(&lock, "s3-object-lock", "emu"), "error");
     aws_fragment(&evidence_facts, port, &[], &[]).assert_fixture(
         "aws::unreachable_target_is_an_error_for_every_aws_check",
@@ -1160,7 +1141,7 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     moto.start_recording();
     let (_, report, facts) = scan(&repo);
     let requests = moto.stop_recording();
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     // The secret RDS manages for net-good-db (named by a random id).
     ids["rds_secret"] = facts["aws"][0]["infra"]["regions"][0]["secrets"]["items"]
         .as_array()
@@ -1277,7 +1258,7 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
 
     seed_infra(&moto, "break", &[ids["bad_vpc"].as_str().unwrap()]);
     let (_, report, facts) = scan(&repo);
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
     assert_eq!(trail["status"], "fail", "{trail}");
     assert!(
@@ -1307,7 +1288,7 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     moto.post(&format!("/vouch-deny/{}", denied.join(",")))
         .unwrap();
     let (_, report, facts) = scan(&repo);
-    let findings = by_check_and_subject(&report);
+    let findings = findings_by_key(&report);
     assert_infra_cases(&facts, moto.port, &ids, INFRA_DENIED_CASES);
     for (check, subject, action) in INFRA_DENIED {
         let subject = resolve(subject, &ids);

@@ -3,13 +3,12 @@
 //! (`good-*`) and insecure (`bad-*`) load balancers, web ACLs, CloudFront distributions, ECR
 //! repositories and alarms; the scans regenerate these checks' facts fixtures (ORIGINS.toml).
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
 use serde_json::Value;
 
 use crate::aws::resolve;
-use crate::harness::{repo_root, vouch};
+use crate::harness::{Findings, findings_by_key, repo_root};
 use crate::live_fixtures::Fragment;
 use crate::moto::{Moto, python};
 
@@ -44,9 +43,6 @@ fn seed(moto: &Moto) -> Value {
     serde_json::from_slice(&out.stdout).expect("the seed prints JSON")
 }
 
-/// The findings of a scan by (check, subject).
-type Findings = BTreeMap<(String, String), Value>;
-
 /// `vouch scan --target emu` with fake credentials and `settings` as the `[aws]` table; the
 /// report's findings by (check, subject), and the facts collected (`--dump-facts`).
 fn scan(moto: &Moto, settings: &str) -> (Findings, Value) {
@@ -62,41 +58,8 @@ fn scan(moto: &Moto, settings: &str) -> (Findings, Value) {
         ),
     )
     .expect("config");
-    let facts_path = repo.join("facts.json");
-    let out = vouch()
-        .arg("scan")
-        .arg(&repo)
-        .args(["--target", "emu", "--format", "json", "--dump-facts"])
-        .arg(&facts_path)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_CONFIG_FILE", repo.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            repo.join("no-aws-credentials"),
-        )
-        .output()
-        .expect("vouch runs");
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    let facts: Value =
-        serde_json::from_str(&std::fs::read_to_string(&facts_path).expect("the facts were dumped"))
-            .expect("facts JSON");
-    let findings = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            let key = (
-                f["check"].as_str().unwrap_or_default().to_owned(),
-                f["subject"].as_str().unwrap_or_default().to_owned(),
-            );
-            (key, f.clone())
-        })
-        .collect();
-    (findings, facts)
+    let (_, report, facts) = crate::aws::scan(&repo);
+    (findings_by_key(&report), facts)
 }
 
 /// Every edge check passes its secure resource and fails its insecure one, each located by

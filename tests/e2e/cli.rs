@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::harness::{fixture, scan_json, vouch};
+use crate::harness::{fixture, repo_with_config, scan_json, scan_refused, vouch};
 
 #[test]
 fn demo_scan_gates_and_reports_waived_findings() {
@@ -113,29 +113,15 @@ fn missing_path_exits_2_with_one_line() {
 
 #[test]
 fn invalid_config_exits_2_naming_file_and_line() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("vouch.toml"),
-        "[docker]\nminimal_base = []\n",
-    )
-    .unwrap();
-    vouch()
-        .arg("scan")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("vouch.toml:2:"))
-        .stderr(predicate::str::contains("minimal_base"));
+    let dir = repo_with_config("[docker]\nminimal_base = []\n");
+    scan_refused(dir.path(), &[], "vouch.toml:2:").stderr(predicate::str::contains("minimal_base"));
 }
 
 #[test]
 fn every_semantic_config_error_is_printed_with_its_line_and_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("vouch.toml"),
+    let dir = repo_with_config(
         "[severity]\nno-such-check = \"low\"\n\n[endpoint]\ntls_floor = \"1.4\"\n",
-    )
-    .unwrap();
+    );
     let out = vouch().arg("scan").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::harness::{EPOCH, repo_root, vouch};
+use crate::harness::{EPOCH, git, repo_root, vouch};
 
 /// A tool from the Python venv `scripts/test` makes (PY_NEEDS): actionlint, pre-commit.
 pub fn venv_tool(name: &str) -> PathBuf {
@@ -49,59 +49,6 @@ pub fn stripped_vouch(dest: &Path) {
     if !stripped {
         std::fs::copy(vouch_binary(), dest).unwrap();
     }
-}
-
-/// `git ARGS` in DIR with a fixed identity and no user or system configuration.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=vouch test",
-            "-c",
-            "user.email=test@vouch.invalid",
-        ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// Copies a directory tree (regular files and directories only).
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The demo repository as a fresh git repository with one commit; returns its HEAD.
-pub fn demo_git_repo(dir: &Path) -> String {
-    copy_tree(&repo_root().join("fixtures/demo"), dir);
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "demo"]);
-    git(dir, &["rev-parse", "HEAD"])
 }
 
 pub fn text(out: &Output) -> String {

@@ -1,13 +1,12 @@
 //! Live endpoint audit against real local servers: `openssl s_server` for TLS versions,
 //! suites and certificates; nginx for headers, cookies, redirects and security.txt.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::TcpListener;
 
 use serde_json::Value;
 
-use super::harness::{scan_json, vouch};
+use super::harness::{Findings, findings_by_key, scan_json, vouch};
 use super::live_fixtures::Fragment;
 use super::tls_servers::{
     CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, free_port, rfc3339, s_server,
@@ -34,9 +33,6 @@ impl Target {
         }
     }
 }
-
-/// (check, subject) → the finding.
-type Findings = BTreeMap<(String, String), Value>;
 
 /// Runs `vouch scan` over an empty repository with these endpoints; returns the findings and
 /// the raw facts text.
@@ -75,26 +71,40 @@ fn scan(targets: &[Target], extra_config: &str) -> (Findings, String) {
         ],
     );
     let facts = std::fs::read_to_string(&facts_file).expect("facts written");
-    (index(&report), facts)
-}
-
-fn index(report: &Value) -> Findings {
-    report["findings"]
-        .as_array()
-        .expect("findings array")
-        .iter()
-        .map(|f| {
-            let key = (
-                f["check"].as_str().unwrap_or_default().to_owned(),
-                f["subject"].as_str().unwrap_or_default().to_owned(),
-            );
-            (key, f.clone())
-        })
-        .collect()
+    (findings_by_key(&report), facts)
 }
 
 fn subject(port: u16) -> String {
     format!("localhost:{port}")
+}
+
+/// Every check that judges a configured endpoint.
+const ENDPOINT_CHECKS: [&str; 8] = [
+    "tls-min-version",
+    "tls-weak-ciphers",
+    "tls-cert-valid",
+    "http-hsts",
+    "http-security-headers",
+    "http-cookies-secure",
+    "http-https-redirect",
+    "security-txt",
+];
+
+/// `expect`, and the finding's message contains `part`.
+fn expect_saying<'a>(
+    findings: &'a Findings,
+    check: &str,
+    port: u16,
+    status: &str,
+    part: &str,
+) -> &'a Value {
+    let f = expect(findings, check, port, status);
+    assert!(
+        f["message"].as_str().unwrap_or_default().contains(part),
+        "{}",
+        f["message"]
+    );
+    f
 }
 
 /// Asserts the status of (check, subject) and returns the finding.
@@ -235,32 +245,20 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         let f = expect(&findings, "tls-cert-valid", good.port, "pass");
         assert_eq!(f["evidence"]["certificate"]["chain"][0]["key_type"], "EC");
     }
-    let exp = expect(&findings, "tls-cert-valid", expired.port, "fail");
-    assert!(
-        exp["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("expired"),
-        "{}",
-        exp["message"]
+    expect_saying(&findings, "tls-cert-valid", expired.port, "fail", "expired");
+    expect_saying(
+        &findings,
+        "tls-cert-valid",
+        self_signed.port,
+        "fail",
+        "does not verify",
     );
-    let selfs = expect(&findings, "tls-cert-valid", self_signed.port, "fail");
-    assert!(
-        selfs["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("does not verify"),
-        "{}",
-        selfs["message"]
-    );
-    let wrong = expect(&findings, "tls-cert-valid", wrong_host.port, "fail");
-    assert!(
-        wrong["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("not valid for localhost"),
-        "{}",
-        wrong["message"]
+    let wrong = expect_saying(
+        &findings,
+        "tls-cert-valid",
+        wrong_host.port,
+        "fail",
+        "not valid for localhost",
     );
     assert_eq!(
         wrong["evidence"]["certificate"]["verification"]["chain_verified"],
@@ -282,14 +280,12 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     let rsa_f = expect(&findings, "tls-weak-ciphers", rsa.port, "pass");
     let rsa_message = rsa_f["message"].as_str().unwrap_or_default();
     assert!(rsa_message.contains("forward secrecy"), "{rsa_message}");
-    let refused = expect(&findings, "tls-cert-valid", no_handshake.port, "error");
-    assert!(
-        refused["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("could not be fetched"),
-        "{}",
-        refused["message"]
+    expect_saying(
+        &findings,
+        "tls-cert-valid",
+        no_handshake.port,
+        "error",
+        "could not be fetched",
     );
 
     // The protocol and weak-suite probes carry no dates or keys: their fixtures are these
@@ -461,16 +457,7 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
         "[endpoint]\nrequire_preload = false\n",
     );
 
-    for check in [
-        "tls-min-version",
-        "tls-weak-ciphers",
-        "tls-cert-valid",
-        "http-hsts",
-        "http-security-headers",
-        "http-cookies-secure",
-        "http-https-redirect",
-        "security-txt",
-    ] {
+    for check in ENDPOINT_CHECKS {
         expect(&findings, check, good, "pass");
     }
     let hsts = expect(&findings, "http-hsts", good, "pass");
@@ -494,24 +481,8 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     ] {
         expect(&findings, check, bad, "fail");
     }
-    let plain_f = expect(&findings, "http-https-redirect", bad, "fail");
-    assert!(
-        plain_f["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("answers 200"),
-        "{}",
-        plain_f["message"]
-    );
-    let txt = expect(&findings, "security-txt", bad, "fail");
-    assert!(
-        txt["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("expired"),
-        "{}",
-        txt["message"]
-    );
+    expect_saying(&findings, "http-https-redirect", bad, "fail", "answers 200");
+    expect_saying(&findings, "security-txt", bad, "fail", "expired");
     // nginx's default suites include static-RSA ones only with an RSA key; with this EC key the
     // weak-suite probe has nothing to report, but the probe itself must have run.
     expect(&findings, "tls-weak-ciphers", bad, "pass");
@@ -702,36 +673,17 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    let findings = index(&report);
+    let findings = findings_by_key(&report);
 
-    for check in [
-        "tls-min-version",
-        "tls-weak-ciphers",
-        "tls-cert-valid",
-        "http-hsts",
-        "http-security-headers",
-        "http-cookies-secure",
-        "http-https-redirect",
-        "security-txt",
-    ] {
-        let f = expect(&findings, check, refused_port, "error");
-        assert!(
-            f["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("refused"),
-            "{}",
-            f["message"]
-        );
+    for check in ENDPOINT_CHECKS {
+        expect_saying(&findings, check, refused_port, "error", "refused");
     }
-    let silent_f = expect(&findings, "tls-min-version", silent_port, "error");
-    assert!(
-        silent_f["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("timed out"),
-        "{}",
-        silent_f["message"]
+    expect_saying(
+        &findings,
+        "tls-min-version",
+        silent_port,
+        "error",
+        "timed out",
     );
     expect(&findings, "tls-cert-valid", silent_port, "error");
     for check in [

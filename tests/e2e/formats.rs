@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::harness::{fixture, vouch};
+use crate::harness::{fixture, scan_refused, vouch};
 
 /// Runs `vouch scan fixtures/demo` with these arguments in `dir`; returns (exit code, stdout).
 fn scan_demo(dir: &Path, args: &[&str]) -> (i32, String) {
@@ -184,28 +184,20 @@ fn a_lone_output_takes_the_default_text() {
 
 #[test]
 fn an_output_before_any_format_is_a_usage_error() {
-    vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .args(["--output", "r.json", "--format", "json"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "--output r.json must follow the --format it receives",
-        ));
+    scan_refused(
+        &fixture("demo"),
+        &["--output", "r.json", "--format", "json"],
+        "--output r.json must follow the --format it receives",
+    );
 }
 
 #[test]
 fn two_formats_without_outputs_is_a_usage_error() {
-    vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .args(["--format", "json", "--format", "sarif"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "only one format can go to stdout",
-        ));
+    scan_refused(
+        &fixture("demo"),
+        &["--format", "json", "--format", "sarif"],
+        "only one format can go to stdout",
+    );
 }
 
 /// A flow-style workflow (one line for a whole job) is located by line and column, in the JSON

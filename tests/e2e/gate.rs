@@ -3,49 +3,19 @@
 //! demo.
 
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
 use serde_json::Value;
 
-use crate::harness::{fixture, scan_json, vouch};
+use crate::harness::{demo_copy, demo_git_repo, fixture, git, scan_json, scan_refused, vouch};
 
 /// The step the second commit adds: one unpinned action.
 const ADDED_STEP: &str = "      - uses: evil-corp/deploy-action@v2\n";
 const ADDED_SUBJECT: &str = "evil-corp/deploy-action@v2";
 
-fn git(repo: &Path, args: &[&str]) {
-    let out = Process::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", repo)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The demo copied into a fresh git repository with one commit.
 fn demo_repo(into: &Path) -> PathBuf {
     let repo = into.join("demo");
-    let status = Process::new("cp")
-        .arg("-r")
-        .arg(fixture("demo"))
-        .arg(&repo)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "demo"]);
+    demo_git_repo(&repo);
     repo
 }
 
@@ -137,24 +107,14 @@ fn since_reads_committed_state_not_the_work_tree_and_refuses_bad_revisions() {
     assert_eq!(code, 1);
     assert_eq!(new_problems(&report).len(), 1);
 
-    vouch()
-        .arg("scan")
-        .arg(&repo)
-        .args(["--since", "no-such-branch"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "vouch: error: --since no-such-branch: no such revision",
-        ));
+    scan_refused(
+        &repo,
+        &["--since", "no-such-branch"],
+        "vouch: error: --since no-such-branch: no such revision",
+    );
     let plain = dir.path().join("plain");
     std::fs::create_dir(&plain).unwrap();
-    vouch()
-        .arg("scan")
-        .arg(&plain)
-        .args(["--since", "HEAD"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("is not in a git repository"));
+    scan_refused(&plain, &["--since", "HEAD"], "is not in a git repository");
 }
 
 #[test]
@@ -344,14 +304,11 @@ fn excluded_paths_and_disabled_checks_are_left_out_and_shown() {
         "[checks]\ndisable = [\"docker-base-pined\"]\n",
     )
     .unwrap();
-    vouch()
-        .arg("scan")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "[checks] disable names unknown check `docker-base-pined` (did you mean `docker-base-pinned`?)",
-        ));
+    scan_refused(
+        dir.path(),
+        &[],
+        "[checks] disable names unknown check `docker-base-pined` (did you mean `docker-base-pinned`?)",
+    );
 }
 
 #[test]
@@ -711,14 +668,7 @@ fn pack_key_previous_and_signed_pack_are_checked_before_scanning() {
 #[test]
 fn init_writes_a_starter_config_scan_accepts_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("demo");
-    let status = Process::new("cp")
-        .arg("-r")
-        .arg(fixture("demo"))
-        .arg(&repo)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let repo = demo_copy(dir.path());
     std::fs::remove_file(repo.join("vouch.toml")).unwrap();
 
     let out = vouch().arg("init").arg(&repo).output().unwrap();

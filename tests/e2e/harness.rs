@@ -1,8 +1,10 @@
 //! Shared helpers: running the binary with a pinned clock, fixture paths.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 /// 2026-01-01T00:00:00Z: every test run gets the same `generated_at`.
 pub const EPOCH: &str = "1767225600";
@@ -22,8 +24,19 @@ pub fn vouch() -> Command {
     cmd
 }
 
+/// `vouch scan PATH ARGS…` is refused: exit 2, and standard error contains `says`.
+pub fn scan_refused(path: &Path, args: &[&str], says: &str) -> assert_cmd::assert::Assert {
+    vouch()
+        .arg("scan")
+        .arg(path)
+        .args(args)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(says))
+}
+
 /// Runs `vouch scan PATH --format json` and returns (exit code, report JSON).
-pub fn scan_json(path: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+pub fn scan_json(path: &Path, extra: &[&str]) -> (i32, Value) {
     let out = vouch()
         .arg("scan")
         .arg(path)
@@ -39,4 +52,108 @@ pub fn scan_json(path: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
         )
     });
     (code, json)
+}
+
+/// (check, subject) → the finding.
+pub type Findings = BTreeMap<(String, String), Value>;
+
+/// A report's findings by (check, subject).
+pub fn findings_by_key(report: &Value) -> Findings {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let key = (
+                f["check"].as_str().expect("a check").to_owned(),
+                f["subject"].as_str().expect("a subject").to_owned(),
+            );
+            (key, f.clone())
+        })
+        .collect()
+}
+
+/// `git ARGS` in DIR with a fixed identity and no user or system configuration.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=vouch test",
+            "-c",
+            "user.email=test@vouch.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Copies a directory tree (regular files and directories only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The demo repository as a fresh git repository with one commit; returns its HEAD.
+pub fn demo_git_repo(dir: &Path) -> String {
+    copy_tree(&fixture("demo"), dir);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "demo"]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// A plain copy of the demo repository at INTO/demo, for a test to change.
+pub fn demo_copy(into: &Path) -> PathBuf {
+    let copy = into.join("demo");
+    copy_tree(&fixture("demo"), &copy);
+    copy
+}
+
+/// The one finding of `check` about `subject`; panics with the report's findings otherwise.
+pub fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
+    let findings = report["findings"].as_array().expect("findings array");
+    findings
+        .iter()
+        .find(|f| f["check"] == check && f["subject"] == subject)
+        .unwrap_or_else(|| {
+            let seen: Vec<String> = findings
+                .iter()
+                .map(|f| format!("{} {} {}", f["check"], f["subject"], f["status"]))
+                .collect();
+            panic!(
+                "no {check} finding for {subject}; have:\n{}",
+                seen.join("\n")
+            )
+        })
+}
+
+/// A scanned "repository" with a vouch.toml holding `toml`.
+pub fn repo_with_config(toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("vouch.toml"), toml).expect("write vouch.toml");
+    dir
 }

@@ -310,15 +310,7 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         &trusted_builders,
         &format!("[[target.image]]\nname = \"down\"\nref = \"{down_ref}\"\n"),
     );
-    let deployments: Vec<(String, String)> = repos
-        .iter()
-        .map(|r| (r.replace('/', "-"), format!("{host}/{r}:1")))
-        .collect();
-    let refs: Vec<(&str, &str)> = deployments
-        .iter()
-        .map(|(n, i)| (n.as_str(), i.as_str()))
-        .collect();
-    let ws = Workspace::new(&refs, &toml);
+    let ws = Workspace::deploying(&host, &repos, &toml);
     let dir = ws.path("bundles");
     std::fs::create_dir_all(&dir).unwrap();
     generate(&dir, &planned);

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use sigstore::crypto::{SigStoreSigner, SigningScheme};
 use tempfile::TempDir;
 
-use crate::harness::vouch;
+use crate::harness::{finding, vouch};
 use crate::live_fixtures::Fragment;
 
 /// A secret that only the docker config holds: it must never be printed.
@@ -312,25 +312,34 @@ impl Pusher {
             "layers": described_layers
         }))
         .unwrap();
-        self.runtime.block_on(async {
+        let blobs: Vec<&[u8]> = std::iter::once(&config[..])
+            .chain(layers.iter().map(|(payload, _)| &payload[..]))
+            .collect();
+        self.runtime
+            .block_on(self.push_blobs_and_manifest(&reference, &blobs, manifest));
+    }
+
+    /// Pushes `blobs`, then the OCI image `manifest`, to `reference`.
+    async fn push_blobs_and_manifest(
+        &self,
+        reference: &Reference,
+        blobs: &[&[u8]],
+        manifest: Vec<u8>,
+    ) {
+        self.client
+            .store_auth_if_needed(&self.host, &self.auth)
+            .await;
+        for data in blobs {
+            let digest = format!("sha256:{:x}", Sha256::digest(data));
             self.client
-                .store_auth_if_needed(&self.host, &self.auth)
-                .await;
-            self.client
-                .push_blob(&reference, config.clone(), &described(&config))
+                .push_blob(reference, data.to_vec(), &digest)
                 .await
                 .unwrap();
-            for (payload, _) in layers {
-                self.client
-                    .push_blob(&reference, payload.clone(), &described(payload))
-                    .await
-                    .unwrap();
-            }
-            self.client
-                .push_manifest_raw(&reference, manifest, OCI_IMAGE_MEDIA_TYPE.parse().unwrap())
-                .await
-                .unwrap();
-        });
+        }
+        self.client
+            .push_manifest_raw(reference, manifest, OCI_IMAGE_MEDIA_TYPE.parse().unwrap())
+            .await
+            .unwrap();
     }
 
     /// A DSSE-enveloped in-toto Statement with a CycloneDX predicate, under `.att`.
@@ -435,19 +444,8 @@ impl Pusher {
             Reference::with_digest(self.host.clone(), repo.to_owned(), manifest_digest.clone());
         let fallback = self.reference(repo, &subject_digest.replace(':', "-"));
         self.runtime.block_on(async {
-            self.client
-                .store_auth_if_needed(&self.host, &self.auth)
+            self.push_blobs_and_manifest(&by_digest, &[&empty[..], blob], manifest)
                 .await;
-            for data in [&empty[..], blob] {
-                self.client
-                    .push_blob(&by_digest, data.to_vec(), &described(data))
-                    .await
-                    .unwrap();
-            }
-            self.client
-                .push_manifest_raw(&by_digest, manifest, OCI_IMAGE_MEDIA_TYPE.parse().unwrap())
-                .await
-                .unwrap();
             self.client
                 .push_manifest_raw(
                     &fallback,
@@ -475,6 +473,19 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
+    /// A workspace deploying `HOST/REPO:1` of each repository (named REPO with `-` for `/`).
+    pub(crate) fn deploying(host: &str, repos: &[&str], toml: &str) -> Workspace {
+        let deployments: Vec<(String, String)> = repos
+            .iter()
+            .map(|r| (r.replace('/', "-"), format!("{host}/{r}:1")))
+            .collect();
+        let refs: Vec<(&str, &str)> = deployments
+            .iter()
+            .map(|(n, i)| (n.as_str(), i.as_str()))
+            .collect();
+        Workspace::new(&refs, toml)
+    }
+
     pub(crate) fn new(deployments: &[(&str, &str)], toml: &str) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         let mut yaml = String::new();
@@ -525,16 +536,6 @@ impl Workspace {
         );
         (report, serde_json::from_str(&facts_text).unwrap(), all)
     }
-}
-
-/// The finding of `check` for `subject`.
-pub(crate) fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| panic!("no {check} finding for {subject}"))
 }
 
 pub(crate) fn status<'a>(report: &'a Value, check: &str, subject: &str) -> &'a str {
@@ -1103,15 +1104,8 @@ mod keyless {
             "[image]\ntrust_root = \"trust.pem\"\ninsecure_registries = [\"{host}\"]\n\n\
              [[image.identities]]\nsubject = \"release@example.com\"\nissuer = \"{ISSUER}\"\n"
         );
-        let deployments: Vec<(String, String)> = cases
-            .iter()
-            .map(|(repo, ..)| (repo.replace('/', "-"), format!("{host}/{repo}:1")))
-            .collect();
-        let refs: Vec<(&str, &str)> = deployments
-            .iter()
-            .map(|(n, i)| (n.as_str(), i.as_str()))
-            .collect();
-        let ws = Workspace::new(&refs, &toml);
+        let repos: Vec<&str> = cases.iter().map(|(repo, ..)| *repo).collect();
+        let ws = Workspace::deploying(&host, &repos, &toml);
         let rekor_pem = String::from_utf8(rekor.public_key_to_pem().unwrap()).unwrap();
         let ca_pem = String::from_utf8(fulcio.cert.to_pem().unwrap()).unwrap();
         ws.write("trust.pem", &format!("{ca_pem}{rekor_pem}"));
@@ -1129,22 +1123,14 @@ mod keyless {
             format!("release@example.com ({ISSUER})")
         );
         let why = |repo: &str| message(&report, "image-signed", &format!("{host}/{repo}:1"));
-        assert!(
-            why("keyless/stranger").contains("mallory@example.com"),
-            "{}",
-            why("keyless/stranger")
-        );
-        assert!(why("keyless/stranger").contains("not a trusted identity"));
-        assert!(
-            why("keyless/late").contains("at the logged time"),
-            "{}",
-            why("keyless/late")
-        );
-        assert!(
-            why("keyless/impostor").contains("does not chain"),
-            "{}",
-            why("keyless/impostor")
-        );
+        for (repo, says) in [
+            ("keyless/stranger", "mallory@example.com"),
+            ("keyless/stranger", "not a trusted identity"),
+            ("keyless/late", "at the logged time"),
+            ("keyless/impostor", "does not chain"),
+        ] {
+            assert!(why(repo).contains(says), "{repo}: {}", why(repo));
+        }
         for repo in ["keyless/stranger", "keyless/late", "keyless/impostor"] {
             assert_eq!(
                 status(&report, "image-signed", &format!("{host}/{repo}:1")),
@@ -1265,17 +1251,29 @@ fn denying_registry(referrers: Referrers) -> (String, std::thread::JoinHandle<()
     (host, server)
 }
 
-#[test]
-fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
-    let (host, server) = denying_registry(Referrers::TagRefused);
-    let reference = format!("{host}/shop/denied:1");
+/// Scans `HOST/shop/NAME:1` (target NAME, a signing key configured) on a `denying_registry`,
+/// then stops the registry; returns the report and the image reference.
+fn scan_denying_registry(referrers: Referrers, name: &str) -> (Value, String) {
+    let (host, server) = denying_registry(referrers);
+    let reference = format!("{host}/shop/{name}:1");
     let toml = format!(
         "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
-         timeout_ms = 3000\n\n[[target.image]]\nname = \"denied\"\nref = \"{reference}\"\n"
+         timeout_ms = 3000\n\n[[target.image]]\nname = \"{name}\"\nref = \"{reference}\"\n"
     );
     let ws = Workspace::new(&[], &toml);
     ws.write("release.pub", &Key::generate().public_pem);
-    let (report, _, _) = ws.scan(&["--target", "denied"]);
+    let (report, _, _) = ws.scan(&["--target", name]);
+    let _ = TcpStream::connect(&host).and_then(|mut s| {
+        use std::io::Write;
+        s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
+    });
+    server.join().unwrap();
+    (report, reference)
+}
+
+#[test]
+fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
+    let (report, reference) = scan_denying_registry(Referrers::TagRefused, "denied");
     // The `.sig` and `.att` tags are absent (404), but the referrers were refused: what they
     // would hold is unknown, so neither check may say "none attached".
     for check in ["image-signed", "image-sbom-attested"] {
@@ -1286,26 +1284,13 @@ fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
             "{check}: {why}"
         );
     }
-    let _ = TcpStream::connect(&host).and_then(|mut s| {
-        use std::io::Write;
-        s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
-    });
-    server.join().unwrap();
 }
 
 /// A referrers API that answers empty beside a fallback tag that lists a bundle: the tag's
 /// entry is read (here it cannot be fetched, so `error`), never "none attached".
 #[test]
 fn a_referrers_tag_listing_entries_beside_an_empty_api_answer_is_read() {
-    let (host, server) = denying_registry(Referrers::ApiEmptyTagListing);
-    let reference = format!("{host}/shop/listed:1");
-    let toml = format!(
-        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{host}\"]\n\
-         timeout_ms = 3000\n\n[[target.image]]\nname = \"listed\"\nref = \"{reference}\"\n"
-    );
-    let ws = Workspace::new(&[], &toml);
-    ws.write("release.pub", &Key::generate().public_pem);
-    let (report, _, _) = ws.scan(&["--target", "listed"]);
+    let (report, reference) = scan_denying_registry(Referrers::ApiEmptyTagListing, "listed");
     let why = message(&report, "image-signed", &reference);
     assert_eq!(
         status(&report, "image-signed", &reference),
@@ -1316,11 +1301,6 @@ fn a_referrers_tag_listing_entries_beside_an_empty_api_answer_is_read() {
         !why.contains("none attached") && !why.contains("no signature"),
         "{why}"
     );
-    let _ = TcpStream::connect(&host).and_then(|mut s| {
-        use std::io::Write;
-        s.write_all(b"GET /quit HTTP/1.1\r\n\r\n")
-    });
-    server.join().unwrap();
 }
 
 /// Asserts the fixture `case` of `test` from one image record of a scan's facts (`reference`,

@@ -12,7 +12,6 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -21,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::vouch;
+use crate::harness::{findings_by_key, vouch};
 use crate::live_fixtures::Fragment;
 
 const ADMIN_TOKEN: &str = "vouch-e2e-admin-token-Ld83kQ7";
@@ -505,21 +504,6 @@ fn scan(repo: &Path, selection: &[&str]) -> Scan {
     }
 }
 
-fn findings(report: &Value) -> BTreeMap<(String, String), Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let key = (
-                f["check"].as_str().unwrap().to_owned(),
-                f["subject"].as_str().unwrap().to_owned(),
-            );
-            (key, f.clone())
-        })
-        .collect()
-}
-
 /// Every request vouch (user agent `vouch/…`) sent was a GET or LIST; returns their count.
 fn assert_vouch_only_read(server: &KubeServer) -> usize {
     let log = std::fs::read_to_string(server.dir.path().join("audit.log")).unwrap();
@@ -551,6 +535,17 @@ fn assert_no_secrets(scan: &Scan) {
         );
     }
 }
+
+/// Every workload kind the collector reads.
+const WORKLOAD_KINDS: [&str; 7] = [
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
 
 /// (check, subject that must pass, subject that must fail) on the admin's live workloads.
 const EXPECTED: &[(&str, &str, &str)] = &[
@@ -598,7 +593,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
 ];
 
 fn assert_admin_view(scan: &Scan) {
-    let by_key = findings(&scan.report);
+    let by_key = findings_by_key(&scan.report);
     for (check, pass, fail) in EXPECTED {
         for (subject, status) in [(pass, "pass"), (fail, "fail")] {
             let f = by_key
@@ -649,15 +644,7 @@ fn assert_admin_view(scan: &Scan) {
         .iter()
         .map(|w| w["kind"].as_str().unwrap())
         .collect();
-    for kind in [
-        "Deployment",
-        "ReplicaSet",
-        "StatefulSet",
-        "DaemonSet",
-        "Job",
-        "CronJob",
-        "Pod",
-    ] {
+    for kind in WORKLOAD_KINDS {
         assert!(kinds.contains(&kind), "{kind} not read: {kinds:?}");
     }
     assert!(
@@ -670,7 +657,7 @@ fn assert_admin_view(scan: &Scan) {
 }
 
 fn assert_faults(scan: &Scan) {
-    let by_key = findings(&scan.report);
+    let by_key = findings_by_key(&scan.report);
     let error = |check: &str, subject: &str| -> String {
         let f = by_key
             .get(&(check.to_owned(), subject.to_owned()))
@@ -683,15 +670,7 @@ fn assert_faults(scan: &Scan) {
     };
     let checks = EXPECTED.iter().map(|(c, _, _)| *c);
     for check in checks {
-        for kind in [
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "Pod",
-        ] {
+        for kind in WORKLOAD_KINDS {
             let message = error(check, &format!("k8s://viewer-ctx/vault/{kind}"));
             assert!(message.contains("forbidden (403)"), "{message}");
             assert!(message.contains("namespace vault"), "{message}");
@@ -808,7 +787,7 @@ fn live_cluster_workloads_are_judged_and_faults_are_errors() {
         .output()
         .unwrap();
     let rejudged: Value = serde_json::from_slice(&rejudged.stdout).unwrap();
-    assert_eq!(findings(&rejudged), findings(&all.report));
+    assert_eq!(findings_by_key(&rejudged), findings_by_key(&all.report));
 
     // 2 scans x 7 lists by the admin, 7 kinds x 2 namespaces by the viewer, plus /version and
     // discovery: every one a read.

@@ -1,17 +1,6 @@
 //! Kubernetes manifests in a repository: workload hardening and image pinning, end to end.
 
-use serde_json::Value;
-
-use crate::harness::{fixture, scan_json};
-
-fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| panic!("no {check} finding for {subject}"))
-}
+use crate::harness::{finding, fixture, scan_json};
 
 #[test]
 fn manifests_list_and_kustomize_output_are_judged_with_lines() {

@@ -5,7 +5,7 @@
 use oci_client::secrets::RegistryAuth;
 use serde_json::Value;
 
-use crate::harness::vouch;
+use crate::harness::{finding, vouch};
 use crate::images::{Key, Pusher, Registry};
 use crate::kube_live::{KubeServer, programs};
 
@@ -15,15 +15,6 @@ fn deployment(name: &str, image: &str) -> String {
          selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    \
          spec:\n      containers:\n      - {{name: main, image: '{image}'}}\n"
     )
-}
-
-fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| panic!("no {check} finding for {subject}: {report:#}"))
 }
 
 #[test]

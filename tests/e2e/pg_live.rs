@@ -7,11 +7,9 @@
 
 use serde_json::Value;
 
-use crate::harness::vouch;
+use crate::harness::{repo_with_config, vouch};
 use crate::live_fixtures::Fragment;
-use crate::pg_live_harness::{
-    Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port, repo_with_config,
-};
+use crate::pg_live_harness::{Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port};
 
 pub(crate) const AUDITOR_PASSWORD: &str = "Aud1tor-Secret-4711";
 
@@ -120,14 +118,29 @@ fn env_for(target: &str, dsn: String) -> (&'static str, String) {
     (Box::leak(var.into_boxed_str()), dsn)
 }
 
+/// A server from `spec` with database `app`: the secure schema and the auditor role.
+fn secure_app(spec: &ServerSpec) -> Cluster {
+    let pg = Cluster::start(spec);
+    pg.psql("postgres", "CREATE DATABASE app");
+    pg.psql("app", SECURE_SCHEMA);
+    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    pg
+}
+
+/// `vouch scan --target TARGET`, connecting to database `app` as the auditor.
+fn scan_as_auditor(repo: &tempfile::TempDir, pg: &Cluster, target: &str) -> Scan {
+    scan(
+        repo,
+        &[env_for(target, pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
+        &["--target", target],
+    )
+}
+
 /// A secure server: TLS verified against the test CA (verify-full), hostssl only, SCRAM, an
 /// intact audit chain. Every live-only check passes.
 #[test]
 fn secure_database_passes_every_live_check() {
-    let pg = Cluster::start(&ServerSpec::default());
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let pg = secure_app(&ServerSpec::default());
     let ca = pg.ca_file();
     let repo = repo_with_config(&config(
         "prod",
@@ -136,11 +149,7 @@ fn secure_database_passes_every_live_check() {
             ca.display()
         ),
     ));
-    let s = scan(
-        &repo,
-        &[env_for("prod", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
-        &["--target", "prod"],
-    );
+    let s = scan_as_auditor(&repo, &pg, "prod");
     let uri = pg.uri("app");
 
     let ssl = s.finding("pg-ssl-enforced", "prod");
@@ -210,10 +219,7 @@ fn secure_database_passes_every_live_check() {
 /// verify-full that names the mismatch.
 #[test]
 fn verify_ca_checks_the_chain_but_not_the_host_name() {
-    let pg = Cluster::start(&ServerSpec::default());
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let pg = secure_app(&ServerSpec::default());
     let ca = pg.ca_file().display().to_string();
     let toml = format!(
         "[postgres]\nruntime_roles = [\"app_user\"]\n\n\
@@ -247,20 +253,13 @@ fn verify_ca_checks_the_chain_but_not_the_host_name() {
 /// `ssl = off` with a plain `host` rule: pg-ssl-enforced fails and says why.
 #[test]
 fn ssl_off_fails_pg_ssl_enforced() {
-    let pg = Cluster::start(&ServerSpec {
+    let pg = secure_app(&ServerSpec {
         ssl: false,
         hba: vec!["host all all 127.0.0.1/32 scram-sha-256"],
         ..ServerSpec::default()
     });
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
     let repo = repo_with_config(&config("plain", ""));
-    let s = scan(
-        &repo,
-        &[env_for("plain", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
-        &["--target", "plain"],
-    );
+    let s = scan_as_auditor(&repo, &pg, "plain");
     let f = s.finding("pg-ssl-enforced", "plain");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert!(f["message"].as_str().unwrap().contains("ssl is `off`"));
@@ -275,22 +274,15 @@ fn ssl_off_fails_pg_ssl_enforced() {
 /// ssl on, but a `host` line still admits plain TCP: a fail naming that pg_hba line.
 #[test]
 fn host_rule_beside_hostssl_fails_pg_ssl_enforced() {
-    let pg = Cluster::start(&ServerSpec {
+    let pg = secure_app(&ServerSpec {
         hba: vec![
             "hostssl all auditor 127.0.0.1/32 scram-sha-256",
             "host all all 127.0.0.1/32 scram-sha-256",
         ],
         ..ServerSpec::default()
     });
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
     let repo = repo_with_config(&config("mixed", "sslmode = \"require\"\n"));
-    let s = scan(
-        &repo,
-        &[env_for("mixed", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
-        &["--target", "mixed"],
-    );
+    let s = scan_as_auditor(&repo, &pg, "mixed");
     let f = s.finding("pg-ssl-enforced", "mixed");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert_eq!(f["evidence"]["rules_admitting_plain_tcp"][0]["line"], 3);
@@ -308,21 +300,14 @@ fn host_rule_beside_hostssl_fails_pg_ssl_enforced() {
 /// the server.
 #[test]
 fn md5_passwords_fail_pg_password_scram() {
-    let pg = Cluster::start(&ServerSpec {
+    let pg = secure_app(&ServerSpec {
         hba: vec!["hostssl all all 127.0.0.1/32 md5"],
         settings: vec!["password_encryption=md5"],
         ..ServerSpec::default()
     });
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
     pg.psql("app", "CREATE ROLE legacy LOGIN PASSWORD 'legacy-password'");
     let repo = repo_with_config(&config("old", ""));
-    let s = scan(
-        &repo,
-        &[env_for("old", pg.dsn("auditor", AUDITOR_PASSWORD, "app"))],
-        &["--target", "old"],
-    );
+    let s = scan_as_auditor(&repo, &pg, "old");
     let setting = s.finding("pg-password-scram", "old");
     assert_eq!(setting["status"], "fail", "{setting:#}");
     assert_eq!(setting["evidence"]["password_encryption"], "md5");
@@ -351,24 +336,14 @@ fn md5_passwords_fail_pg_password_scram() {
 /// A row edited behind the trigger's back: the chain breaks at exactly that row.
 #[test]
 fn edited_audit_row_breaks_the_chain_at_its_key() {
-    let pg = Cluster::start(&ServerSpec::default());
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let pg = secure_app(&ServerSpec::default());
     pg.psql(
         "app",
         "ALTER TABLE public.audit_events DISABLE TRIGGER audit_immutable; \
          UPDATE public.audit_events SET action = 'nothing happened' WHERE id = 17;",
     );
     let repo = repo_with_config(&config("tampered", ""));
-    let s = scan(
-        &repo,
-        &[env_for(
-            "tampered",
-            pg.dsn("auditor", AUDITOR_PASSWORD, "app"),
-        )],
-        &["--target", "tampered"],
-    );
+    let s = scan_as_auditor(&repo, &pg, "tampered");
     let f = s.finding("pg-audit-chain-valid", "public.audit_events");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert_eq!(f["evidence"]["first_broken"]["key"], "17");
@@ -459,10 +434,7 @@ fn connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see()
 /// target still runs; the known password appears in no output.
 #[test]
 fn faults_are_error_findings_and_no_secret_leaks() {
-    let pg = Cluster::start(&ServerSpec::default());
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let pg = secure_app(&ServerSpec::default());
     let wrong_password = "Wr0ng-Pa55word-Leak-Canary";
     let refused_port = free_port();
     // Accepts TCP (the kernel completes the handshake) but never answers: a timeout.
@@ -595,10 +567,7 @@ fn faults_are_error_findings_and_no_secret_leaks() {
 /// that still enables RLS on the table disabled by hand.
 #[test]
 fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
-    let pg = Cluster::start(&ServerSpec::default());
-    pg.psql("postgres", "CREATE DATABASE app");
-    pg.psql("app", SECURE_SCHEMA);
-    pg.psql("app", &auditor_sql(AUDITOR_PASSWORD));
+    let pg = secure_app(&ServerSpec::default());
     pg.psql(
         "app",
         "CREATE TABLE public.documents (id int PRIMARY KEY, tenant_id uuid);

@@ -54,6 +54,13 @@ fn as_postgres(program: &str) -> Command {
     }
 }
 
+/// `psql` for scripts: no psqlrc, quiet, bare tuples, stopping at the first error.
+pub fn psql_script() -> Command {
+    let mut cmd = Command::new(format!("{BIN}/psql"));
+    cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]);
+    cmd
+}
+
 fn run(cmd: &mut Command, what: &str) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
@@ -254,18 +261,8 @@ impl Cluster {
     /// Runs SQL as the superuser over the Unix socket; panics with psql's output on error.
     pub fn psql(&self, db: &str, sql: &str) -> String {
         let out = run(
-            Command::new(format!("{BIN}/psql"))
-                .args([
-                    "-X",
-                    "-q",
-                    "-A",
-                    "-t",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-U",
-                    "postgres",
-                    "-h",
-                ])
+            psql_script()
+                .args(["-U", "postgres", "-h"])
                 .arg(self.dir.path())
                 .args(["-p", &self.port.to_string(), "-d", db, "-c", sql]),
             "psql",
@@ -356,11 +353,4 @@ pub fn auditor_sql(password: &str) -> String {
          GRANT SELECT ON pg_hba_file_rules TO auditor;
          GRANT SELECT ON public.audit_events TO auditor;"
     )
-}
-
-/// A scanned "repository" with a vouch.toml naming one or more postgres targets.
-pub fn repo_with_config(toml: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("vouch.toml"), toml).expect("write vouch.toml");
-    dir
 }

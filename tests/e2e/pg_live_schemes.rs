@@ -11,8 +11,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::harness::repo_with_config;
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
-use crate::pg_live_harness::{Cluster, ServerSpec, auditor_sql, repo_with_config};
+use crate::pg_live_harness::{Cluster, ServerSpec, auditor_sql};
 
 const ROWS: u64 = 12;
 

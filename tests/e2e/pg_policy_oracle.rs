@@ -14,12 +14,11 @@
 //! an injected statement) can set as easily as the tenant.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::harness::{fixture, vouch};
-use crate::pg_live_harness::{Cluster, ServerSpec};
+use crate::pg_live_harness::{Cluster, ServerSpec, psql_script};
 
 const TENANT_A: &str = "aaaaaaaa-0000-0000-0000-000000000001";
 const TENANT_B: &str = "bbbbbbbb-0000-0000-0000-000000000002";
@@ -72,18 +71,17 @@ fn app_of(tenant: &str) -> u32 {
 
 /// `psql` over TCP as the superuser; `Err` carries psql's message (a refused write).
 fn psql(port: u16, db: &str, commands: &[String]) -> Result<String, String> {
-    let mut cmd = Command::new("/usr/lib/postgresql/15/bin/psql");
-    cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            "-d",
-            db,
-        ]);
+    let mut cmd = psql_script();
+    cmd.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-U",
+        "postgres",
+        "-d",
+        db,
+    ]);
     for c in commands {
         cmd.args(["-c", c]);
     }
@@ -322,16 +320,8 @@ fn verdict(repo: &Path, args: &[&str], dsn: &str, subject: &str) -> (String, Val
     }
 }
 
-/// The static and the live verdict, and the findings for a failure message.
-fn verdicts(case: &str, dsn: &str) -> (String, String, Value) {
-    let table = subject(case);
-    let (stat, stat_finding) = verdict(static_repo(case).path(), &[], dsn, table);
-    let (live, live_finding) = verdict(live_repo(case).path(), &["--target", "live"], dsn, table);
-    (stat, live, Value::Array(vec![stat_finding, live_finding]))
-}
-
-#[test]
-fn postgres_agrees_with_every_policy_verdict_static_and_live() {
+/// A server that trusts logins over local TCP, with the roles the policies name.
+fn oracle_server() -> Cluster {
     let pg = Cluster::start(&ServerSpec {
         ssl: false,
         hba: vec!["host all all 127.0.0.1/32 trust"],
@@ -342,19 +332,37 @@ fn postgres_agrees_with_every_policy_verdict_static_and_live() {
         "postgres",
         "CREATE ROLE app_user NOLOGIN NOBYPASSRLS; CREATE ROLE service_role NOLOGIN",
     );
+    pg
+}
+
+/// Creates database `db` holding the prelude and `case`'s policies.
+fn case_database(port: u16, db: &str, case: &str) {
+    must(port, "postgres", &format!("CREATE DATABASE {db}"));
+    let root = fixture("repos/pg-policy-semantics");
+    for file in [
+        root.join("prelude.sql"),
+        root.join(case).join("policies.sql"),
+    ] {
+        must(port, db, &std::fs::read_to_string(&file).unwrap());
+    }
+}
+
+/// The static and the live verdict, and the findings for a failure message.
+fn verdicts(case: &str, dsn: &str) -> (String, String, Value) {
+    let table = subject(case);
+    let (stat, stat_finding) = verdict(static_repo(case).path(), &[], dsn, table);
+    let (live, live_finding) = verdict(live_repo(case).path(), &["--target", "live"], dsn, table);
+    (stat, live, Value::Array(vec![stat_finding, live_finding]))
+}
+
+#[test]
+fn postgres_agrees_with_every_policy_verdict_static_and_live() {
+    let pg = oracle_server();
     let mut table = Vec::new();
     let mut problems = Vec::new();
     for (i, (case, expected)) in CASES.iter().enumerate() {
         let db = format!("case_{i}");
-        must(pg.port, "postgres", &format!("CREATE DATABASE {db}"));
-        let root = fixture("repos/pg-policy-semantics");
-        for file in [
-            root.join("prelude.sql"),
-            root.join(case).join("policies.sql"),
-        ] {
-            let sql = std::fs::read_to_string(&file).unwrap();
-            must(pg.port, &db, &sql);
-        }
+        case_database(pg.port, &db, case);
         must(
             pg.port,
             &db,
@@ -405,24 +413,8 @@ fn postgres_agrees_with_every_policy_verdict_static_and_live() {
 /// `set_config`). vouch's verdict, static and live, must say that the switch is settable.
 #[test]
 fn a_custom_setting_is_settable_by_the_runtime_role() {
-    let pg = Cluster::start(&ServerSpec {
-        ssl: false,
-        hba: vec!["host all all 127.0.0.1/32 trust"],
-        settings: Vec::new(),
-    });
-    must(
-        pg.port,
-        "postgres",
-        "CREATE ROLE app_user NOLOGIN NOBYPASSRLS; CREATE ROLE service_role NOLOGIN",
-    );
-    must(pg.port, "postgres", "CREATE DATABASE glass");
-    let root = fixture("repos/pg-policy-semantics");
-    for file in [
-        root.join("prelude.sql"),
-        root.join("or-bypass").join("policies.sql"),
-    ] {
-        must(pg.port, "glass", &std::fs::read_to_string(&file).unwrap());
-    }
+    let pg = oracle_server();
+    case_database(pg.port, "glass", "or-bypass");
     must(
         pg.port,
         "glass",

@@ -7,11 +7,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;
-use std::process::Command;
 
+use crate::harness::repo_with_config;
 use crate::live_fixtures::Fragment;
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
-use crate::pg_live_harness::{Cluster, ServerSpec, repo_with_config};
+use crate::pg_live_harness::{Cluster, ServerSpec, psql_script};
 
 const APP_PASSWORD: &str = "Tenant-App-Pw-0815";
 
@@ -21,20 +21,7 @@ fn try_as(pg: &Cluster, user: &str, db: &str, sql: &str) -> Result<String, Strin
         "host=127.0.0.1 port={} user={user} password={APP_PASSWORD} dbname={db} sslmode=require",
         pg.port
     );
-    let out = Command::new("/usr/lib/postgresql/15/bin/psql")
-        .args([
-            "-X",
-            "-q",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            &dsn,
-            "-c",
-            sql,
-        ])
-        .output()
-        .unwrap();
+    let out = psql_script().args([&dsn, "-c", sql]).output().unwrap();
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     } else {
@@ -64,6 +51,25 @@ fn tenant_config(isolation: &str, targets: &[(&str, &str, &str)]) -> String {
         .unwrap();
     }
     toml
+}
+
+/// Database per tenant, each tenant with its own runtime role.
+const OWN_ROLES: [(&str, &str, &str); 2] = [
+    ("acme", "T_ACME", "acme_app"),
+    ("globex", "T_GLOBEX", "globex_app"),
+];
+
+/// The auditor's DSN of each tenant's database, in the variables the configs name.
+fn database_env(pg: &Cluster) -> [(&'static str, String); 2] {
+    [
+        ("T_ACME", pg.dsn("auditor", AUDITOR_PASSWORD, "acme")),
+        ("T_GLOBEX", pg.dsn("auditor", AUDITOR_PASSWORD, "globex")),
+    ]
+}
+
+/// The auditor's DSN of the shared database of schema per tenant.
+fn saas_env(pg: &Cluster) -> [(&'static str, String); 1] {
+    [("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))]
 }
 
 /// The fixture fragment of a scan's tenant targets (all of them: the check judges each tenant
@@ -120,21 +126,8 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         Ok("Acme Corp")
     );
 
-    let repo = repo_with_config(&tenant_config(
-        "database",
-        &[
-            ("acme", "T_ACME", "acme_app"),
-            ("globex", "T_GLOBEX", "globex_app"),
-        ],
-    ));
-    let s = scan(
-        &repo,
-        &[
-            ("T_ACME", pg.dsn("auditor", AUDITOR_PASSWORD, "acme")),
-            ("T_GLOBEX", pg.dsn("auditor", AUDITOR_PASSWORD, "globex")),
-        ],
-        &["--all-targets"],
-    );
+    let repo = repo_with_config(&tenant_config("database", &OWN_ROLES));
+    let s = scan(&repo, &database_env(&pg), &["--all-targets"]);
     assert_agrees(&s, "acme", &into_acme);
     assert_agrees(&s, "globex", &into_globex);
     let leak = s.finding("pg-tenant-isolation", "globex");
@@ -178,14 +171,7 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("globex", "T_GLOBEX", "globex_app"),
         ],
     ));
-    let s = scan(
-        &repo,
-        &[
-            ("T_ACME", pg.dsn("auditor", AUDITOR_PASSWORD, "acme")),
-            ("T_GLOBEX", pg.dsn("auditor", AUDITOR_PASSWORD, "globex")),
-        ],
-        &["--all-targets"],
-    );
+    let s = scan(&repo, &database_env(&pg), &["--all-targets"]);
     for tenant in ["acme", "globex"] {
         let f = s.finding("pg-tenant-isolation", tenant);
         assert_eq!(f["status"], "fail", "{f:#}");
@@ -212,17 +198,8 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         "REVOKE CONNECT ON DATABASE globex FROM PUBLIC; GRANT CONNECT ON DATABASE globex TO globex_app, auditor;
          REVOKE SELECT ON public.firms FROM PUBLIC;",
     );
-    let env = [
-        ("T_ACME", pg.dsn("auditor", AUDITOR_PASSWORD, "acme")),
-        ("T_GLOBEX", pg.dsn("auditor", AUDITOR_PASSWORD, "globex")),
-    ];
-    let isolated = repo_with_config(&tenant_config(
-        "database",
-        &[
-            ("acme", "T_ACME", "acme_app"),
-            ("globex", "T_GLOBEX", "globex_app"),
-        ],
-    ));
+    let env = database_env(&pg);
+    let isolated = repo_with_config(&tenant_config("database", &OWN_ROLES));
     let s = scan(&isolated, &env, &["--all-targets"]);
     for tenant in ["acme", "globex"] {
         let f = s.finding("pg-tenant-isolation", tenant);
@@ -278,11 +255,7 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("globex", "T_SAAS", "globex_app"),
         ],
     ));
-    let s = scan(
-        &repo,
-        &[("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))],
-        &["--all-targets"],
-    );
+    let s = scan(&repo, &saas_env(&pg), &["--all-targets"]);
     assert_agrees(&s, "acme", &into_acme);
     assert_agrees(&s, "globex", &into_globex);
     let message = s.finding("pg-tenant-isolation", "globex")["message"]
@@ -300,11 +273,7 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         "REVOKE USAGE ON SCHEMA globex FROM PUBLIC; REVOKE SELECT ON globex.firms FROM PUBLIC;
          GRANT USAGE ON SCHEMA globex TO globex_app; GRANT SELECT ON globex.firms TO globex_app;",
     );
-    let isolated = scan(
-        &repo,
-        &[("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))],
-        &["--all-targets"],
-    );
+    let isolated = scan(&repo, &saas_env(&pg), &["--all-targets"]);
     for tenant in ["acme", "globex"] {
         let f = isolated.finding("pg-tenant-isolation", tenant);
         assert_eq!(f["status"], "pass", "{f:#}");
@@ -325,11 +294,7 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         "saas",
         "ALTER ROLE globex_app SET search_path = globex, acme",
     );
-    let s = scan(
-        &repo,
-        &[("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))],
-        &["--all-targets"],
-    );
+    let s = scan(&repo, &saas_env(&pg), &["--all-targets"]);
     let f = s.finding("pg-tenant-isolation", "acme");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert!(
@@ -353,11 +318,7 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
             ("globex", "T_UNSET_GLOBEX", "globex_app"),
         ],
     ));
-    let s = scan(
-        &repo,
-        &[("T_SAAS", pg.dsn("auditor", AUDITOR_PASSWORD, "saas"))],
-        &["--all-targets"],
-    );
+    let s = scan(&repo, &saas_env(&pg), &["--all-targets"]);
     let f = s.finding("pg-tenant-isolation", "globex");
     assert_eq!(f["status"], "error", "{f:#}");
     assert!(

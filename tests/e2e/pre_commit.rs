@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::distribution::{git, text, venv_tool, vouch_binary};
-use crate::harness::{EPOCH, repo_root};
+use crate::distribution::{text, venv_tool, vouch_binary};
+use crate::harness::{EPOCH, git, repo_root};
 
 /// A git repository holding only this repository's `.pre-commit-hooks.yaml`: pre-commit clones
 /// hook repositories at a commit, and this one is exactly the hook definition being tested.

@@ -3,25 +3,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{fixture, scan_json, vouch};
-
-/// The one finding of `check` about `subject`; panics with the report's findings otherwise.
-fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
-    let findings = report["findings"].as_array().expect("findings array");
-    findings
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| {
-            let seen: Vec<String> = findings
-                .iter()
-                .map(|f| format!("{} {} {}", f["check"], f["subject"], f["status"]))
-                .collect();
-            panic!(
-                "no {check} finding for {subject}; have:\n{}",
-                seen.join("\n")
-            )
-        })
-}
+use crate::harness::{finding, fixture, scan_json, vouch};
 
 /// (status, path, line) of a finding.
 fn verdict(f: &Value) -> (&str, &str, u64) {

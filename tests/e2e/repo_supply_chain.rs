@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{fixture, scan_json};
+use crate::harness::{finding, fixture, scan_json};
 
 const SUPPLY_CHAIN_CHECKS: [&str; 6] = [
     "lockfile-present",
@@ -13,15 +13,6 @@ const SUPPLY_CHAIN_CHECKS: [&str; 6] = [
     "sbom-present",
     "sbom-valid",
 ];
-
-fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
-    report["findings"]
-        .as_array()
-        .expect("findings is an array")
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| panic!("no {check} finding for {subject}"))
-}
 
 /// Asserts (status, location path, location line) of one finding.
 fn assert_finding(report: &Value, check: &str, subject: &str, want: (&str, &str, u64)) {

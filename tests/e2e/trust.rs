@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use assert_cmd::Command;
 use umya_spreadsheet::{Spreadsheet, Worksheet};
 
 use crate::browser;
-use crate::harness::{fixture, vouch};
+use crate::harness::{demo_copy, git, vouch};
 
 const PINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n      - run: npm audit --audit-level=high\n";
 const UNPINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm audit --audit-level=high\n";
@@ -57,14 +58,56 @@ fn scanned_repo(workflow: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(root.join("attestations.toml"), ATTESTATIONS).unwrap();
     std::fs::write(dir.path().join("claims.toml"), CLAIMS).unwrap();
     let report = dir.path().join("report.json");
-    vouch()
-        .arg("scan")
-        .arg(&root)
-        .args(["--format", "json", "--output"])
-        .arg(&report)
-        .assert()
-        .code(predicates::ord::lt(2));
+    scan_to(&root, &report);
     (dir, report)
+}
+
+/// `vouch gate --claims CLAIMS --report REPORT`; the caller adds `--strict` and asserts.
+fn gate(claims: impl AsRef<Path>, report: &Path) -> Command {
+    let mut cmd = vouch();
+    cmd.arg("gate")
+        .arg("--claims")
+        .arg(claims.as_ref())
+        .arg("--report")
+        .arg(report);
+    cmd
+}
+
+/// `vouch trust --claims CLAIMS --report REPORT --out OUT`.
+fn trust(claims: impl AsRef<Path>, report: &Path, out: impl AsRef<Path>) -> Command {
+    let mut cmd = vouch();
+    cmd.arg("trust")
+        .arg("--claims")
+        .arg(claims.as_ref())
+        .arg("--report")
+        .arg(report)
+        .arg("--out")
+        .arg(out.as_ref());
+    cmd
+}
+
+/// `vouch answer --workbook WORKBOOK --report REPORT`; the caller adds the output and options.
+fn answer(workbook: &Path, report: &Path) -> Command {
+    let mut cmd = vouch();
+    cmd.arg("answer")
+        .arg("--workbook")
+        .arg(workbook)
+        .arg("--report")
+        .arg(report);
+    cmd
+}
+
+/// `vouch answer` of a CSV questionnaire with a question map; the rows it wrote to `out`.
+fn answer_with_map(input: &Path, report: &Path, map: &Path, out: &Path) -> Vec<csv::StringRecord> {
+    answer(input, report)
+        .arg("--map")
+        .arg(map)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    let mut rows = csv::Reader::from_path(out).unwrap();
+    rows.records().map(Result::unwrap).collect()
 }
 
 fn control<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
@@ -104,20 +147,12 @@ fn attestations_make_manual_controls_attested_until_they_expire() {
 fn gate_passes_when_claims_hold_and_fails_when_a_claimed_control_fails() {
     let (dir, good) = scanned_repo(PINNED);
     let claims = dir.path().join("claims.toml");
-    vouch()
-        .arg("gate")
-        .arg("--claims")
-        .arg(&claims)
-        .arg("--report")
-        .arg(&good)
+    gate(&claims, &good)
         .assert()
         .success()
         .stdout(predicates::str::contains("all 3 published claims hold"));
-    vouch()
-        .args(["gate", "--strict", "--claims"])
-        .arg(&claims)
-        .arg("--report")
-        .arg(&good)
+    gate(&claims, &good)
+        .arg("--strict")
         .assert()
         .code(1)
         .stdout(predicates::str::contains(
@@ -125,12 +160,7 @@ fn gate_passes_when_claims_hold_and_fails_when_a_claimed_control_fails() {
         ));
 
     let (bad_dir, bad) = scanned_repo(UNPINNED);
-    vouch()
-        .arg("gate")
-        .arg("--claims")
-        .arg(bad_dir.path().join("claims.toml"))
-        .arg("--report")
-        .arg(&bad)
+    gate(bad_dir.path().join("claims.toml"), &bad)
         .assert()
         .code(1)
         .stdout(predicates::str::contains(
@@ -142,14 +172,7 @@ fn gate_passes_when_claims_hold_and_fails_when_a_claimed_control_fails() {
 fn trust_page_states_each_claim_and_renders_in_a_browser() {
     let (dir, report) = scanned_repo(PINNED);
     let out = dir.path().join("trust");
-    vouch()
-        .arg("trust")
-        .arg("--claims")
-        .arg(dir.path().join("claims.toml"))
-        .arg("--report")
-        .arg(&report)
-        .arg("--out")
-        .arg(&out)
+    trust(dir.path().join("claims.toml"), &report, &out)
         .assert()
         .success()
         .stdout(predicates::str::contains(
@@ -283,12 +306,7 @@ fn caiq_workbook_is_filled_in_place_from_the_evidence() {
     let input = dir.path().join("caiq.xlsx");
     let output = dir.path().join("caiq-filled.xlsx");
     caiq_workbook(&input);
-    let assert = vouch()
-        .arg("answer")
-        .arg("--workbook")
-        .arg(&input)
-        .arg("--report")
-        .arg(&report)
+    let assert = answer(&input, &report)
         .arg("--out")
         .arg(&output)
         .assert()
@@ -402,13 +420,8 @@ fn internal_answers_keep_the_detailed_text() {
     let input = dir.path().join("caiq.xlsx");
     let output = dir.path().join("caiq-internal.xlsx");
     caiq_workbook(&input);
-    vouch()
-        .arg("answer")
+    answer(&input, &report)
         .arg("--internal")
-        .arg("--workbook")
-        .arg(&input)
-        .arg("--report")
-        .arg(&report)
         .arg("--out")
         .arg(&output)
         .arg("--review")
@@ -457,20 +470,7 @@ fn csv_questionnaire_with_a_custom_map() {
     )
     .unwrap();
     let out = dir.path().join("vendor-filled.csv");
-    vouch()
-        .arg("answer")
-        .arg("--workbook")
-        .arg(&input)
-        .arg("--report")
-        .arg(&report)
-        .arg("--map")
-        .arg(&map)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let mut rows = csv::Reader::from_path(&out).unwrap();
-    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let rows = answer_with_map(&input, &report, &map, &out);
     assert_eq!(
         &rows[0][2], "",
         "a failing control is a draft for review, never No"
@@ -549,24 +549,14 @@ fn an_info_note_and_an_unrelated_check_change_no_claim_and_no_answer() {
 
     let claims = dir.path().join("claims.toml");
     std::fs::write(&claims, NOTED_CLAIMS).unwrap();
-    vouch()
-        .arg("trust")
-        .arg("--claims")
-        .arg(&claims)
-        .arg("--report")
-        .arg(&report_path)
-        .arg("--out")
-        .arg(dir.path().join("trust"))
+    trust(&claims, &report_path, dir.path().join("trust"))
         .assert()
         .success()
         .stdout(predicates::str::contains(
             "3 claims: 3 verified, 0 attested, 0 partly verified, 0 unverified, 0 failing",
         ));
-    vouch()
-        .args(["gate", "--strict", "--claims"])
-        .arg(&claims)
-        .arg("--report")
-        .arg(&report_path)
+    gate(&claims, &report_path)
+        .arg("--strict")
         .assert()
         .success()
         .stdout(predicates::str::contains("all 3 published claims hold"));
@@ -577,11 +567,7 @@ fn an_info_note_and_an_unrelated_check_change_no_claim_and_no_answer() {
         "[[claim]]\nid = \"ci\"\ntext = \"CI is pinned.\"\ncontrols = [\"SUP-05\"]\n",
     )
     .unwrap();
-    vouch()
-        .args(["gate", "--claims"])
-        .arg(&claims)
-        .arg("--report")
-        .arg(&report_path)
+    gate(&claims, &report_path)
         .assert()
         .code(1)
         .stdout(predicates::str::contains(
@@ -598,20 +584,7 @@ fn an_info_note_and_an_unrelated_check_change_no_claim_and_no_answer() {
     )
     .unwrap();
     let out = dir.path().join("q-filled.csv");
-    vouch()
-        .arg("answer")
-        .arg("--workbook")
-        .arg(&input)
-        .arg("--report")
-        .arg(&report_path)
-        .arg("--map")
-        .arg(&map)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let mut rows = csv::Reader::from_path(&out).unwrap();
-    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let rows = answer_with_map(&input, &report_path, &map, &out);
     assert_eq!(
         &rows[0][1], "Yes",
         "the secretKeyRef note changes no answer"
@@ -635,18 +608,9 @@ fn strict_gate_flags_a_claim_naming_what_its_checks_do_not_verify() {
         "[[claim]]\nid = \"ci\"\ntext = \"Every CI action is pinned, and every response carries HSTS.\"\nchecks = [\"gha-action-pinned\"]\n",
     )
     .unwrap();
-    vouch()
-        .args(["gate", "--claims"])
-        .arg(&claims)
-        .arg("--report")
-        .arg(&report)
-        .assert()
-        .success();
-    vouch()
-        .args(["gate", "--strict", "--claims"])
-        .arg(&claims)
-        .arg("--report")
-        .arg(&report)
+    gate(&claims, &report).assert().success();
+    gate(&claims, &report)
+        .arg("--strict")
         .assert()
         .code(1)
         .stdout(predicates::str::contains(
@@ -659,12 +623,7 @@ fn unreadable_or_headerless_workbooks_exit_2() {
     let (dir, report) = scanned_repo(PINNED);
     let headerless = dir.path().join("x.csv");
     std::fs::write(&headerless, "a,b\nc,d\n").unwrap();
-    vouch()
-        .arg("answer")
-        .arg("--workbook")
-        .arg(&headerless)
-        .arg("--report")
-        .arg(&report)
+    answer(&headerless, &report)
         .arg("--out")
         .arg(dir.path().join("y.csv"))
         .assert()
@@ -672,30 +631,12 @@ fn unreadable_or_headerless_workbooks_exit_2() {
         .stderr(predicates::str::contains("has no recognisable header row"));
     let garbage = dir.path().join("x.xlsx");
     std::fs::write(&garbage, "not a zip").unwrap();
-    vouch()
-        .arg("answer")
-        .arg("--workbook")
-        .arg(&garbage)
-        .arg("--report")
-        .arg(&report)
+    answer(&garbage, &report)
         .arg("--out")
         .arg(dir.path().join("y.xlsx"))
         .assert()
         .code(2)
         .stderr(predicates::str::contains("is not an .xlsx (zip) file"));
-}
-
-/// Copies the demo repository so a test can change it.
-fn demo_copy(into: &Path) -> PathBuf {
-    let copy = into.join("demo");
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(fixture("demo"))
-        .arg(&copy)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    copy
 }
 
 fn scan_to(repo: &Path, report: &Path) {
@@ -714,14 +655,7 @@ fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
     let demo = demo_copy(dir.path());
     let report = dir.path().join("report.json");
     scan_to(&demo, &report);
-    vouch()
-        .arg("trust")
-        .arg("--claims")
-        .arg(demo.join("claims.toml"))
-        .arg("--report")
-        .arg(&report)
-        .arg("--out")
-        .arg(dir.path())
+    trust(demo.join("claims.toml"), &report, dir.path())
         .assert()
         .success()
         .stdout(predicates::str::contains(
@@ -732,14 +666,7 @@ fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
     assert_eq!(browser::count_in(&dom, "verified"), Some(4));
     assert_eq!(browser::count_in(&dom, "unverified"), Some(1));
     browser::assert_self_contained(&std::fs::read_to_string(&html).unwrap());
-    vouch()
-        .arg("gate")
-        .arg("--claims")
-        .arg(demo.join("claims.toml"))
-        .arg("--report")
-        .arg(&report)
-        .assert()
-        .success();
+    gate(demo.join("claims.toml"), &report).assert().success();
 
     // A migration lets the runtime role bypass row-level security: the published
     // "least-privilege role" claim is now contradicted, and the gate says so.
@@ -749,12 +676,7 @@ fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
     )
     .unwrap();
     scan_to(&demo, &report);
-    vouch()
-        .arg("gate")
-        .arg("--claims")
-        .arg(demo.join("claims.toml"))
-        .arg("--report")
-        .arg(&report)
+    gate(demo.join("claims.toml"), &report)
         .assert()
         .code(1)
         .stdout(predicates::str::contains(
@@ -766,7 +688,6 @@ fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
 /// credentials, branch, commit, dirty flag, live targets, vouch version and the paths left out.
 #[test]
 fn trust_page_carries_the_provenance_of_its_evidence() {
-    use crate::distribution::git;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
     std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
@@ -787,22 +708,9 @@ fn trust_page_carries_the_provenance_of_its_evidence() {
     let commit = git(&root, &["rev-parse", "HEAD"]);
     std::fs::write(dir.path().join("claims.toml"), CLAIMS).unwrap();
     let report = dir.path().join("report.json");
-    vouch()
-        .arg("scan")
-        .arg(&root)
-        .args(["--format", "json", "--output"])
-        .arg(&report)
-        .assert()
-        .code(predicates::ord::lt(2));
+    scan_to(&root, &report);
     let out = dir.path().join("trust");
-    vouch()
-        .arg("trust")
-        .arg("--claims")
-        .arg(dir.path().join("claims.toml"))
-        .arg("--report")
-        .arg(&report)
-        .arg("--out")
-        .arg(&out)
+    trust(dir.path().join("claims.toml"), &report, &out)
         .assert()
         .success();
     for name in ["trust.html", "trust.md"] {

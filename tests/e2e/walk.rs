@@ -3,12 +3,11 @@
 //! every format says what was scanned (provenance) and what was left out or re-weighted (scope).
 
 use std::path::Path;
-use std::process::Command as Process;
 
 use serde_json::Value;
 
 use crate::formats::assert_valid_sarif;
-use crate::harness::{scan_json, vouch};
+use crate::harness::{git, scan_json, vouch};
 
 /// A GitHub token shaped like a real one (no placeholder words).
 const TOKEN: &str = "ghp_R8mQ2vXk7TzL4pWn9cYb3HdJ6sFa1GeUo5Ni";
@@ -17,27 +16,6 @@ fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
-}
-
-fn git(root: &Path, args: &[&str]) -> String {
-    let out = Process::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(root)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {

@@ -9,8 +9,7 @@ use checks::facts::aws::Listing;
 use checks::facts::aws_edge::{CacheBehavior, Distribution};
 
 use super::calls::Api;
-use super::collector::Ctx;
-use super::edge::paginate;
+use super::collector::{Ctx, paginate};
 
 pub(crate) async fn distributions(conf: SdkConfig, ctx: Arc<Ctx>) -> Listing<Distribution> {
     let client = Client::new(&conf);

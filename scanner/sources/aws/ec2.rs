@@ -13,8 +13,7 @@ use checks::facts::aws_infra::{
 };
 
 use super::calls::Api;
-use super::collector::{Ctx, Page};
-use super::rds::paginate;
+use super::collector::{Ctx, paginate, s, strings_of};
 
 /// The EC2 part of one region's infrastructure facts.
 pub(crate) struct Network {
@@ -56,10 +55,6 @@ pub(crate) async fn region(client: Client, ctx: Arc<Ctx>) -> Network {
     }
 }
 
-fn s(v: Option<&str>) -> String {
-    v.unwrap_or_default().to_owned()
-}
-
 async fn subnets(client: &Client, ctx: &Ctx) -> Listing<Subnet> {
     paginate!(
         ctx,
@@ -85,11 +80,7 @@ async fn route_tables(client: &Client, ctx: &Ctx) -> Listing<RouteTable> {
             id: s(t.route_table_id()),
             vpc_id: s(t.vpc_id()),
             main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
-            subnets: t
-                .associations()
-                .iter()
-                .filter_map(|a| a.subnet_id().map(str::to_owned))
-                .collect(),
+            subnets: strings_of(t.associations(), ec2::RouteTableAssociation::subnet_id),
             routes: t.routes().iter().map(route).collect(),
             call: call.clone(),
         })
@@ -128,11 +119,7 @@ async fn internet_gateways(client: &Client, ctx: &Ctx) -> Listing<InternetGatewa
         client.describe_internet_gateways().into_paginator(),
         |out, call| out.internet_gateways().iter().map(|g| InternetGateway {
             id: s(g.internet_gateway_id()),
-            attached_vpcs: g
-                .attachments()
-                .iter()
-                .filter_map(|a| a.vpc_id().map(str::to_owned))
-                .collect(),
+            attached_vpcs: strings_of(g.attachments(), ec2::InternetGatewayAttachment::vpc_id),
             call: call.clone(),
         })
     )
@@ -176,26 +163,10 @@ fn permission(p: &ec2::IpPermission) -> Permission {
         protocol: s(p.ip_protocol()),
         from_port: p.from_port(),
         to_port: p.to_port(),
-        ipv4_ranges: p
-            .ip_ranges()
-            .iter()
-            .filter_map(|r| r.cidr_ip().map(str::to_owned))
-            .collect(),
-        ipv6_ranges: p
-            .ipv6_ranges()
-            .iter()
-            .filter_map(|r| r.cidr_ipv6().map(str::to_owned))
-            .collect(),
-        groups: p
-            .user_id_group_pairs()
-            .iter()
-            .filter_map(|g| g.group_id().map(str::to_owned))
-            .collect(),
-        prefix_lists: p
-            .prefix_list_ids()
-            .iter()
-            .filter_map(|l| l.prefix_list_id().map(str::to_owned))
-            .collect(),
+        ipv4_ranges: strings_of(p.ip_ranges(), ec2::IpRange::cidr_ip),
+        ipv6_ranges: strings_of(p.ipv6_ranges(), ec2::Ipv6Range::cidr_ipv6),
+        groups: strings_of(p.user_id_group_pairs(), ec2::UserIdGroupPair::group_id),
+        prefix_lists: strings_of(p.prefix_list_ids(), ec2::PrefixListId::prefix_list_id),
     }
 }
 
@@ -226,11 +197,7 @@ async fn rds_network_interfaces(client: &Client, ctx: &Ctx) -> Listing<NetworkIn
                 .association()
                 .and_then(ec2::NetworkInterfaceAssociation::public_ip)
                 .map(str::to_owned),
-            security_groups: n
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_owned))
-                .collect(),
+            security_groups: strings_of(n.groups(), ec2::GroupIdentifier::group_id),
             call: call.clone(),
         })
     )

@@ -9,8 +9,7 @@ use checks::facts::aws::{Listing, Read};
 use checks::facts::aws_edge::{RegistryScanning, Repository, ScanRule};
 
 use super::calls::Api;
-use super::collector::Ctx;
-use super::edge::paginate;
+use super::collector::{Ctx, paginate};
 
 pub(crate) async fn region(
     conf: SdkConfig,

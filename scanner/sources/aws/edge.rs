@@ -15,42 +15,6 @@ use super::{client, cloudfront, ecr, elb, waf};
 /// CloudFront's web ACLs are read through the us-east-1 WAFv2 endpoint, whatever the regions.
 const CLOUDFRONT_REGION: &str = "us-east-1";
 
-/// Drains a paginator, one permit per page; items keep the call of their page. Evaluates to
-/// the listing and the call of the last page. (The same shape as the RDS collector's.)
-macro_rules! paginate {
-    ($ctx:expr, $api:expr, $paginator:expr, |$out:ident, $call:ident| $each:expr) => {{
-        let mut pages = $paginator.send();
-        let mut listing = checks::facts::aws::Listing::default();
-        let mut last = None;
-        loop {
-            let answer = $ctx
-                .call($api, async {
-                    match pages.next().await {
-                        None => Ok(super::collector::Page::Done),
-                        Some(r) => r.map(super::collector::Page::Next),
-                    }
-                })
-                .await;
-            match answer.result {
-                Ok(super::collector::Page::Done) => break,
-                Ok(super::collector::Page::Next($out)) => {
-                    let $call = &answer.call;
-                    listing.items.extend($each);
-                    last = Some(answer.call);
-                }
-                Err(f) => {
-                    listing.error = Some(f.message);
-                    last = Some(answer.call);
-                    break;
-                }
-            }
-        }
-        listing.call.clone_from(&last);
-        (listing, last)
-    }};
-}
-pub(super) use paginate;
-
 pub(crate) async fn account(
     target: AwsTarget,
     regions: Vec<String>,
@@ -157,20 +121,14 @@ mod tests {
     use std::collections::VecDeque;
     use std::sync::{Arc, Mutex};
 
-    use aws_sdk_ecr::config::{Credentials, SharedCredentialsProvider};
-    use aws_smithy_runtime_api::client::http::{
-        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-        SharedHttpConnector,
-    };
+    use super::super::collector::Ctx;
+    use super::super::tests::unit_config;
+    use super::super::{ecr, waf};
+    use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture};
     use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
     use checks::facts::aws::Read;
-    use checks::settings::AwsTarget;
-
-    use super::super::collector::Ctx;
-    use super::super::{client, ecr, waf};
 
     /// Answers every request with the same JSON-protocol AccessDeniedException; records the
     /// `X-Amz-Target` of each request.
@@ -190,40 +148,11 @@ mod tests {
         }
     }
 
-    impl HttpClient for Denying {
-        fn http_connector(
-            &self,
-            _: &HttpConnectorSettings,
-            _: &RuntimeComponents,
-        ) -> SharedHttpConnector {
-            SharedHttpConnector::new(self.clone())
-        }
-    }
-
     #[test]
     fn denied_ecr_and_waf_calls_are_errors_naming_the_action() {
         let denying = Denying::default();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let target = AwsTarget {
-            name: "unit".to_owned(),
-            endpoint_url: Some("http://edge.unit.invalid".to_owned()),
-            ..AwsTarget::default()
-        };
+        let (rt, conf) = unit_config("http://edge.unit.invalid", denying.clone());
         let (repos, scanning, acls) = rt.block_on(async {
-            let conf = client::load(
-                &target,
-                Some("us-east-1"),
-                SharedHttpClient::new(denying.clone()),
-            )
-            .await
-            .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKIDUNIT", "unit", None, None, "unit",
-            )))
-            .build();
             let ctx = Arc::new(Ctx::new(4));
             let (repos, scanning) = ecr::region(conf.clone(), ctx.clone()).await;
             let acls = waf::web_acls(conf, waf::Scope::Regional, ctx).await;

@@ -10,8 +10,7 @@ use checks::facts::aws::{Call, Listing, Read};
 use checks::facts::aws_edge::{Listener, ListenerAction, LoadBalancer, SslPolicy};
 
 use super::calls::Api;
-use super::collector::{Ctx, spawn_all};
-use super::edge::paginate;
+use super::collector::{Ctx, paginate, s, spawn_all};
 
 pub(crate) async fn region(
     conf: SdkConfig,
@@ -58,10 +57,6 @@ pub(crate) async fn region(
     }
     let policies = ssl_policies(&client, &ctx, &lbs).await;
     (lbs, policies)
-}
-
-fn s(v: Option<&str>) -> String {
-    v.unwrap_or_default().to_owned()
 }
 
 async fn load_balancers(client: &Client, ctx: &Ctx) -> Listing<LoadBalancer> {

@@ -7,8 +7,7 @@ use checks::facts::aws::{Call, Listing, Read};
 use checks::facts::aws_infra::Detector;
 
 use super::calls::Api;
-use super::collector::{Ctx, Page, spawn_all};
-use super::rds::paginate;
+use super::collector::{Ctx, paginate, spawn_all};
 
 pub(crate) async fn detectors(client: Client, ctx: Arc<Ctx>) -> Listing<Detector> {
     let (mut listing, _) = paginate!(

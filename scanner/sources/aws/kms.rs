@@ -9,8 +9,7 @@ use checks::facts::aws::{Call, Listing, Read};
 use checks::facts::aws_infra::{Key, KeyMetadata, KeyRotation};
 
 use super::calls::Api;
-use super::collector::{Ctx, Page, spawn_all};
-use super::rds::paginate;
+use super::collector::{Ctx, paginate, spawn_all};
 
 pub(crate) async fn keys(client: Client, ctx: Arc<Ctx>) -> Listing<Key> {
     let (mut listing, _) = paginate!(

@@ -6,8 +6,7 @@ use checks::facts::aws::Listing;
 use checks::facts::aws_infra::{Alarm, LogGroup};
 
 use super::calls::Api;
-use super::collector::{Ctx, Page};
-use super::rds::paginate;
+use super::collector::{Ctx, paginate};
 
 pub(crate) async fn log_groups(
     client: aws_sdk_cloudwatchlogs::Client,

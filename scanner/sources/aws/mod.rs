@@ -123,6 +123,42 @@ mod collector {
         Next(O),
     }
 
+    /// Drains a paginator, one permit per page; items keep the call of their page. Evaluates to
+    /// the listing and the call of the last page (the failed one when a page fails).
+    macro_rules! paginate {
+        ($ctx:expr, $api:expr, $paginator:expr, |$out:ident, $call:ident| $each:expr) => {{
+            let mut pages = $paginator.send();
+            let mut listing = checks::facts::aws::Listing::default();
+            let mut last = None;
+            loop {
+                let answer = $ctx
+                    .call($api, async {
+                        match pages.next().await {
+                            None => Ok($crate::sources::aws::Page::Done),
+                            Some(r) => r.map($crate::sources::aws::Page::Next),
+                        }
+                    })
+                    .await;
+                match answer.result {
+                    Ok($crate::sources::aws::Page::Done) => break,
+                    Ok($crate::sources::aws::Page::Next($out)) => {
+                        let $call = &answer.call;
+                        listing.items.extend($each);
+                        last = Some(answer.call);
+                    }
+                    Err(f) => {
+                        listing.error = Some(f.message);
+                        last = Some(answer.call);
+                        break;
+                    }
+                }
+            }
+            listing.call.clone_from(&last);
+            (listing, last)
+        }};
+    }
+    pub(crate) use paginate;
+
     impl<O: RequestId> RequestId for Page<O> {
         fn request_id(&self) -> Option<&str> {
             match self {
@@ -130,6 +166,19 @@ mod collector {
                 Page::Next(out) => out.request_id(),
             }
         }
+    }
+
+    /// A string the reply may omit; empty when omitted.
+    pub(crate) fn s(v: Option<&str>) -> String {
+        v.unwrap_or_default().to_owned()
+    }
+
+    /// The string `field` of each item that carries one, in order.
+    pub(crate) fn strings_of<T>(items: &[T], field: impl Fn(&T) -> Option<&str>) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|item| field(item).map(str::to_owned))
+            .collect()
     }
 
     /// Why a call returned no output.
@@ -420,13 +469,11 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use aws_sdk_s3::config::Credentials;
+    use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
     use aws_smithy_runtime_api::client::http::{
-        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-        SharedHttpConnector,
+        HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
     };
     use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
     use checks::facts::aws::Read;
@@ -458,14 +505,31 @@ mod tests {
         }
     }
 
-    impl HttpClient for Scripted {
-        fn http_connector(
-            &self,
-            _: &HttpConnectorSettings,
-            _: &RuntimeComponents,
-        ) -> SharedHttpConnector {
-            SharedHttpConnector::new(self.clone())
-        }
+    /// A current-thread runtime, and the configuration the collector loads for a target at
+    /// `endpoint_url` in us-east-1 whose every request goes to `connector`, with fixed
+    /// credentials.
+    pub(super) fn unit_config(
+        endpoint_url: &str,
+        connector: impl HttpConnector + Clone + 'static,
+    ) -> (tokio::runtime::Runtime, aws_config::SdkConfig) {
+        let http = http_client_fn(move |_, _| SharedHttpConnector::new(connector.clone()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let target = AwsTarget {
+            name: "unit".to_owned(),
+            endpoint_url: Some(endpoint_url.to_owned()),
+            ..AwsTarget::default()
+        };
+        let conf = rt
+            .block_on(client::load(&target, Some("us-east-1"), http))
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "AKIDUNIT", "unit", None, None, "unit",
+            )))
+            .build();
+        (rt, conf)
     }
 
     const ENCRYPTION: &str = r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"#;
@@ -481,24 +545,9 @@ mod tests {
             .lock()
             .unwrap()
             .extend(replies.iter().copied());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let target = AwsTarget {
-            name: "unit".to_owned(),
-            endpoint_url: Some("http://s3.unit.invalid".to_owned()),
-            ..AwsTarget::default()
-        };
+        let (rt, conf) = unit_config("http://s3.unit.invalid", scripted.clone());
         let read = rt.block_on(async {
-            let conf = client::load(
-                &target,
-                Some("us-east-1"),
-                SharedHttpClient::new(scripted.clone()),
-            )
-            .await;
             let s3conf = aws_sdk_s3::config::Builder::from(&conf)
-                .credentials_provider(Credentials::new("AKIDUNIT", "unit", None, None, "unit"))
                 .force_path_style(true)
                 .build();
             let s3 = aws_sdk_s3::Client::from_conf(s3conf);

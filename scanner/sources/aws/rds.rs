@@ -8,13 +8,14 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use aws_sdk_rds::Client;
 use aws_sdk_rds::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_rds::types as sdk;
 use checks::facts::aws::{
     Call, DbCluster, DbInstance, KmsKey, Listing, MasterUserSecret, Parameter, ParameterGroup,
     Read, Region, Snapshot, SnapshotKind,
 };
 
 use super::calls::Api;
-use super::collector::{Ctx, Page, spawn_all};
+use super::collector::{Ctx, paginate, s, spawn_all, strings_of};
 
 /// The parameters the checks judge: the TLS ones (`rds-force-ssl`: RDS engines, Neptune's
 /// `neptune_enforce_ssl`, DocumentDB's `tls`) and the audit-log switches of Neptune and
@@ -95,46 +96,6 @@ fn time(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
 }
 
-fn s(v: Option<&str>) -> String {
-    v.unwrap_or_default().to_owned()
-}
-
-/// Drains a paginator, one permit per page; items keep the call of their page. Evaluates to
-/// the listing and the call of the last page.
-macro_rules! paginate {
-    ($ctx:expr, $api:expr, $paginator:expr, |$out:ident, $call:ident| $each:expr) => {{
-        let mut pages = $paginator.send();
-        let mut listing = Listing::default();
-        let mut last = None;
-        loop {
-            let answer = $ctx
-                .call($api, async {
-                    match pages.next().await {
-                        None => Ok(Page::Done),
-                        Some(r) => r.map(Page::Next),
-                    }
-                })
-                .await;
-            match answer.result {
-                Ok(Page::Done) => break,
-                Ok(Page::Next($out)) => {
-                    let $call = &answer.call;
-                    listing.items.extend($each);
-                    last = Some(answer.call);
-                }
-                Err(f) => {
-                    listing.error = Some(f.message);
-                    last = Some(answer.call);
-                    break;
-                }
-            }
-        }
-        listing.call.clone_from(&last);
-        (listing, last)
-    }};
-}
-pub(crate) use paginate;
-
 async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
     let (listing, _) = paginate!(
         ctx,
@@ -153,43 +114,32 @@ async fn instances(client: Client, ctx: Arc<Ctx>) -> Listing<DbInstance> {
             latest_restorable_time: time(i.latest_restorable_time()),
             deletion_protection: i.deletion_protection().unwrap_or(false),
             iam_auth: i.iam_database_authentication_enabled().unwrap_or(false),
-            parameter_groups: i
-                .db_parameter_groups()
-                .iter()
-                .filter_map(|g| g.db_parameter_group_name().map(str::to_owned))
-                .collect(),
+            parameter_groups: strings_of(
+                i.db_parameter_groups(),
+                sdk::DbParameterGroupStatus::db_parameter_group_name
+            ),
             call: call.clone(),
             vpc_id: i
                 .db_subnet_group()
                 .and_then(|g| g.vpc_id())
                 .map(str::to_owned),
-            subnets: i
-                .db_subnet_group()
-                .map(aws_sdk_rds::types::DbSubnetGroup::subnets)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|n| n.subnet_identifier().map(str::to_owned))
-                .collect(),
-            security_groups: i
-                .vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
-                .collect(),
+            subnets: strings_of(
+                i.db_subnet_group()
+                    .map(sdk::DbSubnetGroup::subnets)
+                    .unwrap_or_default(),
+                sdk::Subnet::subnet_identifier
+            ),
+            security_groups: strings_of(
+                i.vpc_security_groups(),
+                sdk::VpcSecurityGroupMembership::vpc_security_group_id
+            ),
             port: i
                 .endpoint()
-                .and_then(aws_sdk_rds::types::Endpoint::port)
+                .and_then(sdk::Endpoint::port)
                 .or(i.db_instance_port().filter(|p| *p > 0)),
             log_exports: i.enabled_cloudwatch_logs_exports().to_vec(),
-            master_user_secret: i.master_user_secret().map(|m| master_secret(
-                m.secret_arn(),
-                m.secret_status(),
-                m.kms_key_id()
-            )),
-            iam_roles: i
-                .associated_roles()
-                .iter()
-                .filter_map(|r| r.role_arn().map(str::to_owned))
-                .collect(),
+            master_user_secret: i.master_user_secret().map(master_secret),
+            iam_roles: strings_of(i.associated_roles(), sdk::DbInstanceRole::role_arn),
         })
     );
     listing
@@ -212,23 +162,14 @@ async fn clusters(client: Client, ctx: Arc<Ctx>) -> Listing<DbCluster> {
             deletion_protection: c.deletion_protection().unwrap_or(false),
             iam_auth: c.iam_database_authentication_enabled().unwrap_or(false),
             parameter_group: c.db_cluster_parameter_group().map(str::to_owned),
-            members: c
-                .db_cluster_members()
-                .iter()
-                .filter_map(|m| m.db_instance_identifier().map(str::to_owned))
-                .collect(),
+            members: strings_of(
+                c.db_cluster_members(),
+                sdk::DbClusterMember::db_instance_identifier
+            ),
             call: call.clone(),
             log_exports: c.enabled_cloudwatch_logs_exports().to_vec(),
-            master_user_secret: c.master_user_secret().map(|m| master_secret(
-                m.secret_arn(),
-                m.secret_status(),
-                m.kms_key_id()
-            )),
-            iam_roles: c
-                .associated_roles()
-                .iter()
-                .filter_map(|r| r.role_arn().map(str::to_owned))
-                .collect(),
+            master_user_secret: c.master_user_secret().map(master_secret),
+            iam_roles: strings_of(c.associated_roles(), sdk::DbClusterRole::role_arn),
             parameters_not_in_sync: c
                 .db_cluster_members()
                 .iter()
@@ -243,11 +184,11 @@ async fn clusters(client: Client, ctx: Arc<Ctx>) -> Listing<DbCluster> {
     listing
 }
 
-fn master_secret(arn: Option<&str>, status: Option<&str>, key: Option<&str>) -> MasterUserSecret {
+fn master_secret(m: &sdk::MasterUserSecret) -> MasterUserSecret {
     MasterUserSecret {
-        secret_arn: s(arn),
-        status: s(status),
-        kms_key_id: key.map(str::to_owned),
+        secret_arn: s(m.secret_arn()),
+        status: s(m.secret_status()),
+        kms_key_id: m.kms_key_id().map(str::to_owned),
     }
 }
 
@@ -433,7 +374,7 @@ async fn judged_parameters(
     scope: &str,
     name: &str,
 ) -> Read<Vec<Parameter>> {
-    let relevant = |p: &aws_sdk_rds::types::Parameter| {
+    let relevant = |p: &sdk::Parameter| {
         PARAMETERS
             .contains(&p.parameter_name().unwrap_or_default())
             .then(|| Parameter {

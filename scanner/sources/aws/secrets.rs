@@ -9,8 +9,7 @@ use checks::facts::aws::Listing;
 use checks::facts::aws_infra::Secret;
 
 use super::calls::Api;
-use super::collector::{Ctx, Page};
-use super::rds::paginate;
+use super::collector::{Ctx, paginate};
 
 pub(crate) async fn secrets(client: Client, ctx: Arc<Ctx>) -> Listing<Secret> {
     paginate!(

@@ -24,20 +24,8 @@ const BODY_LIMIT: u64 = 1024 * 1024;
 /// Sends the burst with `agent` (which verifies the endpoint's certificate as the other HTTPS
 /// requests do) to `https://{authority}{claim.path}`.
 pub fn probe(agent: &Agent, address: &Address, claim: &RateLimitClaim) -> RateLimitProbe {
-    let url = format!("https://{}{}", address.authority, claim.path);
-    let mut record = RateLimitProbe {
-        claim: claim.clone(),
-        url: url.clone(),
-        user_agent: USER_AGENT.to_owned(),
-        max_requests: claim.max_requests(),
-        interval_ms: claim.interval_ms(),
-        sent: 0,
-        first_limited_at: None,
-        statuses: Vec::new(),
-        retry_after: None,
-        elapsed_ms: 0,
-        error: None,
-    };
+    let mut record = nothing_sent(address, claim, None);
+    let url = record.url.clone();
     let interval = Duration::from_millis(record.interval_ms);
     let start = Instant::now();
     for n in 1..=record.max_requests {
@@ -68,6 +56,15 @@ pub fn probe(agent: &Agent, address: &Address, claim: &RateLimitClaim) -> RateLi
 
 /// A probe that could not be sent (the TLS probes gave up, no HTTPS client): nothing was sent.
 pub fn not_sent(address: &Address, claim: &RateLimitClaim, cause: &str) -> RateLimitProbe {
+    nothing_sent(address, claim, Some(format!("not attempted: {cause}")))
+}
+
+/// The record of `claim`'s burst to `https://{authority}{claim.path}` before any request.
+fn nothing_sent(
+    address: &Address,
+    claim: &RateLimitClaim,
+    error: Option<String>,
+) -> RateLimitProbe {
     RateLimitProbe {
         claim: claim.clone(),
         url: format!("https://{}{}", address.authority, claim.path),
@@ -79,7 +76,7 @@ pub fn not_sent(address: &Address, claim: &RateLimitClaim, cause: &str) -> RateL
         statuses: Vec::new(),
         retry_after: None,
         elapsed_ms: 0,
-        error: Some(format!("not attempted: {cause}")),
+        error,
     }
 }
 

@@ -45,19 +45,7 @@ pub async fn verify(
     primary_key: Vec<String>,
     pg: &PostgresOptions,
 ) -> AuditChain {
-    let mut record = AuditChain {
-        table: table.qualified_name(),
-        location: table.location.clone(),
-        hash_column: None,
-        prev_hash_column: None,
-        order_by: Vec::new(),
-        scheme: SCHEME.to_owned(),
-        rows_checked: 0,
-        broken_rows: 0,
-        first_broken: None,
-        verifies_as: None,
-        error: None,
-    };
+    let mut record = unread(table.qualified_name(), table.location.clone(), None);
     let layout = match layout(table, primary_key, pg) {
         Ok(l) => l,
         Err(e) => {
@@ -317,9 +305,20 @@ pub fn row_hash(prev: &str, names: &[String], values: &[Option<&str>]) -> String
 
 /// Where an audit table named in the configuration but absent from the database is reported.
 pub fn missing(uri: &str, qualified: &str) -> AuditChain {
+    unread(
+        qualified.to_owned(),
+        Location::postgres(uri, Some(qualified)),
+        Some(format!(
+            "the configured audit table {qualified} does not exist"
+        )),
+    )
+}
+
+/// The record of a table's chain before any row is read.
+fn unread(table: String, location: Location, error: Option<String>) -> AuditChain {
     AuditChain {
-        table: qualified.to_owned(),
-        location: Location::postgres(uri, Some(qualified)),
+        table,
+        location,
         hash_column: None,
         prev_hash_column: None,
         order_by: Vec::new(),
@@ -328,9 +327,7 @@ pub fn missing(uri: &str, qualified: &str) -> AuditChain {
         broken_rows: 0,
         first_broken: None,
         verifies_as: None,
-        error: Some(format!(
-            "the configured audit table {qualified} does not exist"
-        )),
+        error,
     }
 }
 

@@ -408,7 +408,10 @@ mod tests {
             !always("1.0.4.0") && !always("1.0.4.1"),
             "1.0.4.0 and 1.0.4.1 honour a parameter that disables enforcement unless patched"
         );
-        assert!(!always("1.0.4.1.R2"), "not four numbers: the parameter decides");
+        assert!(
+            !always("1.0.4.1.R2"),
+            "not four numbers: the parameter decides"
+        );
         assert!(always("1.3.2.1"));
         assert!(always("1.0.10.0"), "numeric, not lexical, comparison");
         assert!(!always("1.0.3.0"));
