@@ -48,6 +48,7 @@ pub(crate) fn cause_chain(err: &dyn std::error::Error) -> String {
 
 /// `text` cut to `max` characters, saying how much was left out: a remote service's answer
 /// (a registry's error body) quoted in a finding stays one readable line.
+#[cfg(any(feature = "aws", feature = "image"))]
 pub(crate) fn clipped(text: String, max: usize) -> String {
     match text.char_indices().nth(max) {
         None => text,
@@ -79,6 +80,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "aws", feature = "image"))]
     fn clipped_keeps_short_text_and_says_what_it_cut() {
         assert_eq!(super::clipped("short".to_owned(), 10), "short");
         assert_eq!(

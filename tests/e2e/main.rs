@@ -37,6 +37,8 @@ mod kube_manifests;
 mod live_fixtures;
 #[cfg(all(feature = "kube", feature = "image"))]
 mod live_images;
+#[cfg(feature = "image")]
+mod misbehaving_registry;
 #[cfg(feature = "aws")]
 mod moto;
 mod pack;
@@ -52,8 +54,6 @@ mod pg_tenant_isolation;
 mod pre_commit;
 #[cfg(feature = "endpoint")]
 mod rate_limit;
-#[cfg(feature = "image")]
-mod registry_limits;
 mod repo_containers;
 mod repo_supply_chain;
 mod snapshots;

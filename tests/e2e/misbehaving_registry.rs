@@ -1,0 +1,204 @@
+//! A registry that misbehaves in ways docker-registry never does: it refuses the referrers
+//! fallback tag (403), answers an empty referrers API beside a tag that lists entries, drips an
+//! answer slowly enough that no single read times out, or sends a blob larger than its
+//! descriptor declares. Each must end in an `error` naming the cause (never "none attached"),
+//! within the operation deadline and without reading the excess. Served by [`FakeHttp`].
+
+use std::time::{Duration, Instant};
+
+use oci_client::manifest::{OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::fake_http::{Answer, FakeHttp, Request};
+use crate::images::{Key, Workspace, message, status};
+
+/// How the registry misbehaves about its one image's signatures and referrers.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// No referrers API (404); the `sha256-…` fallback tag is refused (403 DENIED).
+    ReferrersTagRefused,
+    /// The referrers API answers an empty index, while the fallback tag (written before the
+    /// registry had the API) lists a sigstore bundle.
+    ReferrersApiEmptyTagListing,
+    /// The manifest dripped a byte every 200 ms, for as long as the client keeps reading.
+    DripSignatureManifest,
+    /// A signature manifest whose one layer declares 10 bytes; the blob sends a MiB.
+    OversizedSignatureBlob,
+}
+
+/// A signature layer's declared size for [`Misbehaviour::OversizedSignatureBlob`].
+const DECLARED: usize = 10;
+
+fn image_manifest(layers: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_IMAGE_MEDIA_TYPE,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": format!("sha256:{:x}", Sha256::digest(b"{}")), "size": 2},
+        "layers": layers
+    }))
+    .unwrap()
+}
+
+fn error_body(code: &str, message: &str) -> Vec<u8> {
+    format!(r#"{{"errors":[{{"code":"{code}","message":"{message}"}}]}}"#).into_bytes()
+}
+
+/// A registry holding one image `shop/NAME:1`, misbehaving as told.
+fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
+    FakeHttp::start(move |request: &Request, answer: &mut Answer<'_>| {
+        let image = image_manifest(&json!([]));
+        let digest = format!("sha256:{:x}", Sha256::digest(&image));
+        let path = request.path.as_str();
+        let manifest = |answer: &mut Answer<'_>, body: &[u8]| {
+            let header = format!(
+                "Docker-Content-Digest: sha256:{:x}\r\n",
+                Sha256::digest(body)
+            );
+            answer.send(request, "200 OK", OCI_IMAGE_MEDIA_TYPE, &header, body);
+        };
+        if path == "/v2/" {
+            answer.send(request, "200 OK", "application/json", "", b"{}");
+            return;
+        }
+        if path.ends_with("/manifests/1") || path.ends_with(&format!("/manifests/{digest}")) {
+            manifest(answer, &image);
+            return;
+        }
+        let index = |answer: &mut Answer<'_>, manifests: Value| {
+            let index = json!({"schemaVersion": 2, "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE,
+                               "manifests": manifests});
+            let body = serde_json::to_vec(&index).unwrap();
+            answer.send(request, "200 OK", OCI_IMAGE_INDEX_MEDIA_TYPE, "", &body);
+        };
+        let referrers_tag = path.contains("/manifests/sha256-")
+            && !path.ends_with(".sig")
+            && !path.ends_with(".att");
+        let signature_tag = path.ends_with(".sig") && request.method == "GET";
+        match misbehaviour {
+            Misbehaviour::ReferrersTagRefused if referrers_tag => {
+                let body = error_body("DENIED", "requested access to the resource is denied");
+                answer.send(request, "403 Forbidden", "application/json", "", &body);
+            }
+            Misbehaviour::ReferrersApiEmptyTagListing if path.contains("/referrers/") => {
+                index(answer, json!([]));
+            }
+            Misbehaviour::ReferrersApiEmptyTagListing if referrers_tag => index(
+                answer,
+                json!([{
+                    "mediaType": OCI_IMAGE_MEDIA_TYPE,
+                    "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                    "digest": format!("sha256:{}", "ab".repeat(32)),
+                    "size": 100
+                }]),
+            ),
+            Misbehaviour::DripSignatureManifest if signature_tag => {
+                answer.drip(OCI_IMAGE_MEDIA_TYPE, "{");
+            }
+            Misbehaviour::OversizedSignatureBlob if signature_tag => {
+                let layer = json!([{
+                    "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                    "digest": format!("sha256:{:x}", Sha256::digest(vec![b'x'; DECLARED])),
+                    "size": DECLARED,
+                    "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}
+                }]);
+                manifest(answer, &image_manifest(&layer));
+            }
+            Misbehaviour::OversizedSignatureBlob if path.contains("/blobs/") => {
+                let body = vec![b'x'; 1024 * 1024];
+                answer.send(request, "200 OK", "application/octet-stream", "", &body);
+            }
+            _ => {
+                let body = error_body("MANIFEST_UNKNOWN", "manifest unknown");
+                answer.send(request, "404 Not Found", "application/json", "", &body);
+            }
+        }
+    })
+}
+
+/// Scans `HOST/shop/NAME:1` (target NAME, a signing key configured, a 1 s request timeout) on
+/// a registry misbehaving as told, then stops it; returns the report and the image reference.
+fn scan(misbehaviour: Misbehaviour, name: &str) -> (Value, String) {
+    let server = registry(misbehaviour);
+    let reference = format!("{}/shop/{name}:1", server.host);
+    let toml = format!(
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{}\"]\ntimeout_ms = 1000\n\n\
+         [[target.image]]\nname = \"{name}\"\nref = \"{reference}\"\n",
+        server.host
+    );
+    let ws = Workspace::new(&[], &toml);
+    ws.write("release.pub", &Key::generate().public_pem);
+    let (report, _, _) = ws.scan(&["--target", name]);
+    server.stop();
+    (report, reference)
+}
+
+/// The `image-signed` verdict and message for the image.
+fn signed(report: &Value, reference: &str) -> (String, String) {
+    (
+        status(report, "image-signed", reference).to_owned(),
+        message(report, "image-signed", reference),
+    )
+}
+
+#[test]
+fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
+    let (report, reference) = scan(Misbehaviour::ReferrersTagRefused, "denied");
+    // The `.sig` and `.att` tags are absent (404), but the referrers were refused: what they
+    // would hold is unknown, so neither check may say "none attached".
+    for check in ["image-signed", "image-sbom-attested"] {
+        assert_eq!(status(&report, check, &reference), "error", "{check}");
+        let why = message(&report, check, &reference);
+        assert!(
+            why.contains("referrers: cannot read") && why.contains("access denied"),
+            "{check}: {why}"
+        );
+    }
+}
+
+/// A referrers API that answers empty beside a fallback tag that lists a bundle: the tag's
+/// entry is read (here it cannot be fetched, so `error`), never "none attached".
+#[test]
+fn a_referrers_tag_listing_entries_beside_an_empty_api_answer_is_read() {
+    let (report, reference) = scan(Misbehaviour::ReferrersApiEmptyTagListing, "listed");
+    let (status, why) = signed(&report, &reference);
+    assert_eq!(status, "error", "{why}");
+    assert!(
+        !why.contains("none attached") && !why.contains("no signature"),
+        "{why}"
+    );
+}
+
+/// A signature manifest dripped a byte at a time never times out a read; the operation's
+/// deadline (three request timeouts) ends it with an `error`, not a scan that never finishes.
+#[test]
+fn a_registry_dripping_its_answer_is_cut_at_the_operation_deadline() {
+    let started = Instant::now();
+    let (report, reference) = scan(Misbehaviour::DripSignatureManifest, "slow");
+    let took = started.elapsed();
+    let (status, why) = signed(&report, &reference);
+    assert_eq!(status, "error", "{why}");
+    assert!(
+        why.contains("did not finish answering within 3000 ms"),
+        "{why}"
+    );
+    // Not a timing assertion on vouch's speed: the drip lasts a minute, so a scan that ended
+    // well before it was cut by the deadline rather than by the server giving up.
+    assert!(took < Duration::from_secs(50), "the scan took {took:?}");
+}
+
+/// A blob larger than its descriptor declares is refused at the declared size, before the
+/// excess is buffered (the digest check alone would read it all first).
+#[test]
+fn a_blob_larger_than_its_descriptor_declares_is_refused_at_the_declared_size() {
+    let (report, reference) = scan(Misbehaviour::OversizedSignatureBlob, "big");
+    let (status, why) = signed(&report, &reference);
+    assert_eq!(status, "error", "{why}");
+    assert!(
+        why.contains(&format!(
+            "more than the {DECLARED} bytes the descriptor declares"
+        )),
+        "{why}"
+    );
+}
