@@ -485,9 +485,9 @@ mod tests {
 
     /// Answers each request with the next scripted (status, body); counts requests.
     #[derive(Debug, Clone, Default)]
-    struct Scripted {
-        replies: Arc<Mutex<VecDeque<(u16, &'static str)>>>,
-        requests: Arc<AtomicUsize>,
+    pub(super) struct Scripted {
+        pub(super) replies: Arc<Mutex<VecDeque<(u16, &'static str)>>>,
+        pub(super) requests: Arc<AtomicUsize>,
     }
 
     impl HttpConnector for Scripted {
@@ -535,7 +535,8 @@ mod tests {
     const ENCRYPTION: &str = r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"#;
     const SLOW_DOWN: &str =
         "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
-    const DENIED: &str = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+    pub(super) const DENIED: &str =
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
 
     /// Reads one bucket's encryption through the collector's configuration and `Ctx::call`.
     fn read_encryption(replies: &[(u16, &'static str)]) -> (Read<String>, usize) {

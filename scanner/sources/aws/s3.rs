@@ -18,7 +18,7 @@ use checks::facts::aws::{
 
 use super::calls::Api;
 use super::client;
-use super::collector::{Ctx, Page, spawn_all};
+use super::collector::{Ctx, paginate, spawn_all};
 use super::rds::Ids;
 
 const NO_PUBLIC_ACCESS_BLOCK: &str = "NoSuchPublicAccessBlockConfiguration";
@@ -63,39 +63,28 @@ pub(crate) async fn account(base: SdkConfig, home: String, ids: Ids, ctx: Arc<Ct
     }
 }
 
+/// Every bucket; a failed page records its call, as every other listing does.
 async fn list_buckets(client: &Client, ids: &Ids, ctx: &Ctx) -> Listing<Bucket> {
-    let mut pages = client.list_buckets().into_paginator().send();
-    let mut listing = Listing::default();
-    loop {
-        let answer = ctx
-            .call(Api::S3ListAllMyBuckets, async {
-                match pages.next().await {
-                    None => Ok(Page::Done),
-                    Some(r) => r.map(Page::Next),
-                }
-            })
-            .await;
-        match answer.result {
-            Ok(Page::Done) => break,
-            Ok(Page::Next(out)) => {
-                listing.call = Some(answer.call.clone());
-                listing.items.extend(out.buckets().iter().filter_map(|b| {
+    let (listing, _) = paginate!(
+        ctx,
+        Api::S3ListAllMyBuckets,
+        client.list_buckets().into_paginator(),
+        |out, call| {
+            out.buckets()
+                .iter()
+                .filter_map(|b| {
                     let name = b.name()?.to_owned();
                     Some(Bucket {
                         arn: format!("arn:{}:s3:::{name}", ids.partition),
                         name,
                         region: b.bucket_region().map(str::to_owned),
-                        call: answer.call.clone(),
+                        call: call.clone(),
                         ..Bucket::default()
                     })
-                }));
-            }
-            Err(f) => {
-                listing.error = Some(f.message);
-                break;
-            }
+                })
+                .collect::<Vec<_>>()
         }
-    }
+    );
     listing
 }
 
@@ -318,5 +307,40 @@ fn object_lock(out: &GetObjectLockConfigurationOutput) -> ObjectLock {
         default_mode: retention.and_then(|r| r.mode().map(|m| m.as_str().to_owned())),
         default_days: retention.and_then(|r| r.days().map(i64::from)),
         default_years: retention.and_then(|r| r.years().map(i64::from)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::aws::tests::{DENIED, Scripted, unit_config};
+
+    /// A refused bucket listing is an error that keeps its call (the action and request id an
+    /// auditor looks up), as every other listing's failure does.
+    #[test]
+    fn a_refused_bucket_listing_is_an_error_that_keeps_its_call() {
+        let scripted = Scripted::default();
+        scripted.replies.lock().unwrap().push_back((403, DENIED));
+        let (rt, conf) = unit_config("http://s3.unit.invalid", scripted.clone());
+        let listing = rt.block_on(async {
+            let s3conf = aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(true)
+                .build();
+            let ids = Ids {
+                account: "123456789012".to_owned(),
+                partition: "aws".to_owned(),
+            };
+            list_buckets(&Client::from_conf(s3conf), &ids, &Ctx::new(4)).await
+        });
+        let error = listing.error.expect("an error");
+        assert!(
+            error.starts_with("s3:ListAllMyBuckets was denied"),
+            "{error}"
+        );
+        assert_eq!(
+            listing.call.expect("the failed call").action,
+            "s3:ListAllMyBuckets"
+        );
+        assert!(listing.items.is_empty());
     }
 }
