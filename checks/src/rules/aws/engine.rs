@@ -292,9 +292,11 @@ pub(crate) enum Style {
 }
 
 impl Style {
-    /// Whether `value` switches the thing on; None when vouch cannot tell.
+    /// Whether `value` switches the thing on; None when vouch cannot tell. The value is read
+    /// as the API returns it, case aside: `1 ` is not `1` (the RDS engines' flags never read it
+    /// as on, and a value vouch does not know must not pass).
     pub(crate) fn on(self, value: &str) -> Option<bool> {
-        let v = value.trim().to_ascii_lowercase();
+        let v = value.to_ascii_lowercase();
         match self {
             Style::Flag => Some(matches!(v.as_str(), "1" | "on" | "true")),
             Style::Flag01 => match v.as_str() {
@@ -408,7 +410,10 @@ mod tests {
             !always("1.0.4.0") && !always("1.0.4.1"),
             "1.0.4.0 and 1.0.4.1 honour a parameter that disables enforcement unless patched"
         );
-        assert!(!always("1.0.4.1.R2"), "not four numbers: the parameter decides");
+        assert!(
+            !always("1.0.4.1.R2"),
+            "not four numbers: the parameter decides"
+        );
         assert!(always("1.3.2.1"));
         assert!(always("1.0.10.0"), "numeric, not lexical, comparison");
         assert!(!always("1.0.3.0"));
