@@ -261,8 +261,9 @@ struct Word<'a> {
     text: &'a str,
 }
 
-/// Every word of `text` outside string literals, quoted identifiers, dollar-quoted strings and
-/// `--` comments, in order: what is in those is data or prose, never a keyword.
+/// Every word of `text` outside string literals, quoted identifiers, dollar-quoted strings,
+/// `--` and (nested) `/* */` comments, in order: what is in those is data or prose, never a
+/// keyword.
 fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
     let bytes = text.as_bytes();
     let (mut depth, mut i, mut words) = (0i32, 0usize, Vec::new());
@@ -280,6 +281,10 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
             }
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
                 i += text[i..].find('\n').unwrap_or(text.len() - i);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = block_comment_end(bytes, i);
                 continue;
             }
             b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
@@ -305,6 +310,29 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
         i += 1;
     }
     words
+}
+
+/// The end of the `/* … */` comment opening at `open` (PostgreSQL nests them), or the end of
+/// the text when it is not closed.
+fn block_comment_end(bytes: &[u8], open: usize) -> usize {
+    let (mut depth, mut j) = (0usize, open);
+    while j < bytes.len() {
+        match (bytes[j], bytes.get(j + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                j += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                j += 2;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => j += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// What one statement of a body is.
@@ -484,6 +512,30 @@ mod tests {
         assert_eq!(
             piece("IF x THEN -- else\nUPDATE t SET a = 1"),
             Piece::Sql("-- else\nUPDATE t SET a = 1")
+        );
+    }
+
+    #[test]
+    fn block_comments_before_the_statement_do_not_hide_it() {
+        // `--` or a lone `"` inside `/* */` is comment text, not the start of a line comment or
+        // of a quoted identifier that would swallow the `THEN` and leave nothing to read.
+        assert_eq!(
+            piece("IF x /* see -- below */ THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        assert_eq!(
+            piece("IF x /* a 12\" pipe */ THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        // Nested, with an apostrophe and a control word inside.
+        assert_eq!(
+            piece("IF x /* outer /* don't */ then */ THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        // Control words in a block comment after the statement do not cut it either.
+        assert_eq!(
+            piece("IF x THEN GRANT admin TO app /* else */"),
+            Piece::Sql("GRANT admin TO app /* else */")
         );
     }
 
