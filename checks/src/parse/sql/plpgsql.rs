@@ -272,7 +272,15 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
             b'(' => depth += 1,
             b')' => depth -= 1,
             b'\'' => {
-                i = quote_end(bytes, i).unwrap_or(bytes.len());
+                let escape_string = i > 0
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && !(i > 1 && is_ident_byte(bytes[i - 2]));
+                let end = if escape_string {
+                    escape_string_end(bytes, i)
+                } else {
+                    quote_end(bytes, i)
+                };
+                i = end.unwrap_or(bytes.len());
                 continue;
             }
             b'"' => {
@@ -310,6 +318,21 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
         i += 1;
     }
     words
+}
+
+/// The end of the `E'…'` string whose quote opens at `open`: a backslash escapes the next
+/// byte (`\'` is a quote inside the string), `''` is a quote too.
+fn escape_string_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'\'' if bytes.get(j + 1) == Some(&b'\'') => j += 2,
+            b'\'' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
 }
 
 /// The end of the `/* … */` comment opening at `open` (PostgreSQL nests them), or the end of
@@ -536,6 +559,29 @@ mod tests {
         assert_eq!(
             piece("IF x THEN GRANT admin TO app /* else */"),
             Piece::Sql("GRANT admin TO app /* else */")
+        );
+    }
+
+    #[test]
+    fn escape_strings_before_the_statement_do_not_hide_it() {
+        // An `E'…'` string's `\'` is a quote inside the string, not its end: read as the end,
+        // the string's real closing quote opened another that ran over THEN.
+        assert_eq!(
+            piece("IF v = E'it\\'s' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        assert_eq!(
+            piece("IF v = E'\\\\' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        // A plain string keeps its rule: a backslash is a character, `''` the quote.
+        assert_eq!(
+            piece("IF v = 'C:\\' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        assert_eq!(
+            piece("IF v = 'it''s' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
         );
     }
 
