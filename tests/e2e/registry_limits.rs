@@ -3,6 +3,7 @@
 //! Both must end in an `error` naming the cause, within the operation deadline and without
 //! reading the excess; served by a small in-test HTTP server, one thread per connection.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use oci_client::manifest::OCI_IMAGE_MEDIA_TYPE;
@@ -19,7 +20,13 @@ enum Misbehaviour {
     DripSignatureManifest,
     /// A signature manifest whose one layer declares 10 bytes; the blob sends a MiB.
     OversizedSignatureBlob,
+    /// A signature blob of [`STEADY_BLOB`] bytes sent at a steady ~300 KiB/s: slower than the
+    /// operation deadline allows for a small answer, but a healthy registry on a slow link.
+    SteadyLargeSignatureBlob,
 }
+
+/// The size of [`Misbehaviour::SteadyLargeSignatureBlob`]'s blob: 2 MiB.
+const STEADY_BLOB: usize = 2 * 1024 * 1024;
 
 /// A signature layer's declared size for [`Misbehaviour::OversizedSignatureBlob`].
 const DECLARED: usize = 10;
@@ -65,6 +72,41 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
                         "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}
                     }]);
                     manifest(answer, &image_manifest(&layer));
+                }
+                Misbehaviour::SteadyLargeSignatureBlob => {
+                    let layer = json!([{
+                        "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                        "digest": format!("sha256:{:x}", Sha256::digest(vec![b'x'; STEADY_BLOB])),
+                        "size": STEADY_BLOB,
+                        "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}
+                    }]);
+                    manifest(answer, &image_manifest(&layer));
+                }
+            }
+        } else if path.contains("/blobs/")
+            && matches!(misbehaviour, Misbehaviour::SteadyLargeSignatureBlob)
+        {
+            // 8 chunks of 256 KiB, 850 ms apart: every read completes inside the 1 s request
+            // timeout, the whole blob takes about 6 s.
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                 Content-Length: {STEADY_BLOB}\r\nConnection: close\r\n\r\n"
+            );
+            if answer.stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let chunk = vec![b'x'; STEADY_BLOB / 8];
+            for i in 0..8 {
+                if i > 0 {
+                    std::thread::sleep(Duration::from_millis(850));
+                }
+                if answer
+                    .stream
+                    .write_all(&chunk)
+                    .and_then(|()| answer.stream.flush())
+                    .is_err()
+                {
+                    return;
                 }
             }
         } else if path.contains("/blobs/") {
@@ -126,4 +168,23 @@ fn a_blob_larger_than_its_descriptor_declares_is_refused_at_the_declared_size() 
         )),
         "{why}"
     );
+}
+
+/// A large blob sent steadily but slower than three request timeouts allow is still read: its
+/// deadline grows with its declared size, so a healthy registry on a slow link is not an error.
+#[test]
+fn a_large_blob_sent_steadily_is_not_cut_at_the_small_answer_deadline() {
+    let server = registry(Misbehaviour::SteadyLargeSignatureBlob);
+    let started = Instant::now();
+    let (status, why) = scan_signed(&server, "steady");
+    let took = started.elapsed();
+    server.stop();
+    assert!(
+        !why.contains("did not finish answering"),
+        "{status}: {why} (after {took:?})"
+    );
+    // The blob was read (in about 6 s, over the 3 s a small answer gets) and judged: its
+    // signature `AAAA` is no signature, so the image is not signed, which is a verdict.
+    assert_eq!(status, "fail", "{why}");
+    assert!(took > Duration::from_secs(3), "the scan took {took:?}");
 }
