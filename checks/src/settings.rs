@@ -727,7 +727,8 @@ pub struct ImageSettings {
     pub concurrency: usize,
     /// Per registry request timeout, in milliseconds: for connecting and for each read. One
     /// registry operation (its token exchange, its request and a fallback request) must also
-    /// finish within three times this, however slowly the registry sends its answer.
+    /// finish within three times this, however slowly the registry sends its answer; reading a
+    /// blob gets one more second per 256 KiB its descriptor declares.
     pub timeout_ms: u64,
     /// SLSA builder ids (`builder.id`) trusted to produce provenance (`image-provenance`),
     /// exactly, e.g. `https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v2.1.0`.

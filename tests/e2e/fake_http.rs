@@ -48,6 +48,38 @@ impl Answer<'_> {
         }
     }
 
+    /// A whole answer sent in `chunks` equal parts, `pause` apart: a healthy server on a slow
+    /// link, whose every read completes but whose whole answer takes a while.
+    pub(crate) fn send_steadily(
+        &mut self,
+        content_type: &str,
+        body: &[u8],
+        chunks: usize,
+        pause: Duration,
+    ) {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        );
+        if self.stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        for (i, chunk) in body.chunks(body.len().div_ceil(chunks)).enumerate() {
+            if i > 0 {
+                std::thread::sleep(pause);
+            }
+            if self
+                .stream
+                .write_all(chunk)
+                .and_then(|()| self.stream.flush())
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+
     /// Headers promising 100 kB, `first` at once, then a space every 200 ms: each read
     /// completes well inside any request timeout, so only a deadline on the whole request ends
     /// it. Stops when the client hangs up, the server stops, or after a minute (so a client

@@ -101,6 +101,8 @@ fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline()
         pods.contains("did not finish answering within 2 s"),
         "{pods}"
     );
+    // A slow but legitimate LIST ends the same way: the cause names the setting that bounds it.
+    assert!(pods.contains("2 times the target's `timeout`"), "{pods}");
     // The other kinds were read: only these two lists are faults.
     assert_eq!(cluster["faults"].as_array().unwrap().len(), 2, "{cluster}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -25,7 +25,13 @@ enum Misbehaviour {
     DripSignatureManifest,
     /// A signature manifest whose one layer declares 10 bytes; the blob sends a MiB.
     OversizedSignatureBlob,
+    /// A signature blob of [`STEADY_BLOB`] bytes sent at a steady ~300 KiB/s: slower than the
+    /// deadline of a small answer allows, but a healthy registry on a slow link.
+    SteadyLargeSignatureBlob,
 }
+
+/// The size of [`Misbehaviour::SteadyLargeSignatureBlob`]'s blob: 2 MiB.
+const STEADY_BLOB: usize = 2 * 1024 * 1024;
 
 /// A signature layer's declared size for [`Misbehaviour::OversizedSignatureBlob`].
 const DECLARED: usize = 10;
@@ -39,6 +45,17 @@ fn image_manifest(layers: &serde_json::Value) -> Vec<u8> {
         "layers": layers
     }))
     .unwrap()
+}
+
+/// A cosign simple-signing layer of `size` bytes of `x`, with a signature that is no
+/// signature (`AAAA`).
+fn signature_layer(size: usize) -> Value {
+    json!([{
+        "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+        "digest": format!("sha256:{:x}", Sha256::digest(vec![b'x'; size])),
+        "size": size,
+        "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}
+    }])
 }
 
 fn error_body(code: &str, message: &str) -> Vec<u8> {
@@ -97,13 +114,21 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
                 answer.drip(OCI_IMAGE_MEDIA_TYPE, "{");
             }
             Misbehaviour::OversizedSignatureBlob if signature_tag => {
-                let layer = json!([{
-                    "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
-                    "digest": format!("sha256:{:x}", Sha256::digest(vec![b'x'; DECLARED])),
-                    "size": DECLARED,
-                    "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}
-                }]);
-                manifest(answer, &image_manifest(&layer));
+                manifest(answer, &image_manifest(&signature_layer(DECLARED)));
+            }
+            Misbehaviour::SteadyLargeSignatureBlob if signature_tag => {
+                manifest(answer, &image_manifest(&signature_layer(STEADY_BLOB)));
+            }
+            // 8 parts of 256 KiB, 850 ms apart: every read completes inside the 1 s request
+            // timeout; the whole blob takes about 6 s.
+            Misbehaviour::SteadyLargeSignatureBlob if path.contains("/blobs/") => {
+                let body = vec![b'x'; STEADY_BLOB];
+                answer.send_steadily(
+                    "application/octet-stream",
+                    &body,
+                    8,
+                    Duration::from_millis(850),
+                );
             }
             Misbehaviour::OversizedSignatureBlob if path.contains("/blobs/") => {
                 let body = vec![b'x'; 1024 * 1024];
@@ -201,4 +226,22 @@ fn a_blob_larger_than_its_descriptor_declares_is_refused_at_the_declared_size() 
         )),
         "{why}"
     );
+}
+
+/// A large blob sent steadily but slower than three request timeouts allow is still read: its
+/// deadline grows with its declared size, so a healthy registry on a slow link is not an error.
+#[test]
+fn a_large_blob_sent_steadily_is_not_cut_at_the_small_answer_deadline() {
+    let started = Instant::now();
+    let (report, reference) = scan(Misbehaviour::SteadyLargeSignatureBlob, "steady");
+    let took = started.elapsed();
+    let (status, why) = signed(&report, &reference);
+    assert!(
+        !why.contains("did not finish answering"),
+        "{status}: {why} (after {took:?})"
+    );
+    // The blob was read (in about 6 s, over the 3 s a small answer gets) and judged: its
+    // signature `AAAA` is no signature, so the image is not signed, which is a verdict.
+    assert_eq!(status, "fail", "{why}");
+    assert!(took > Duration::from_secs(3), "the scan took {took:?}");
 }

@@ -224,7 +224,8 @@ pub struct DbCluster {
     pub master_user_secret: Option<MasterUserSecret>,
     pub iam_roles: Vec<String>,
     /// Members whose `DBClusterParameterGroupStatus` is not `in-sync` (`pending-reboot`,
-    /// `applying`), as `member: status`: on them the group's values are not yet in force.
+    /// `applying`, or not stated by the API), as `member: status`: on them the group's values
+    /// are not shown to be in force.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parameters_not_in_sync: Vec<String>,
 }

@@ -170,18 +170,27 @@ async fn clusters(client: Client, ctx: Arc<Ctx>) -> Listing<DbCluster> {
             log_exports: c.enabled_cloudwatch_logs_exports().to_vec(),
             master_user_secret: c.master_user_secret().map(master_secret),
             iam_roles: strings_of(c.associated_roles(), sdk::DbClusterRole::role_arn),
-            parameters_not_in_sync: c
-                .db_cluster_members()
-                .iter()
-                .filter_map(|m| {
-                    let status = m.db_cluster_parameter_group_status()?;
-                    (status != "in-sync")
-                        .then(|| format!("{}: {status}", m.db_instance_identifier().unwrap_or("?")))
-                })
-                .collect(),
+            parameters_not_in_sync: parameters_not_in_sync(c.db_cluster_members()),
         })
     );
     listing
+}
+
+/// The members on which the cluster parameter group is not shown to be in force, as
+/// `member: status`: every one whose `DBClusterParameterGroupStatus` is not `in-sync`, including
+/// one whose status the API did not state (it cannot be shown to run the group's values).
+fn parameters_not_in_sync(members: &[sdk::DbClusterMember]) -> Vec<String> {
+    members
+        .iter()
+        .filter_map(|m| {
+            let member = m.db_instance_identifier().unwrap_or("?");
+            match m.db_cluster_parameter_group_status() {
+                Some("in-sync") => None,
+                Some(status) => Some(format!("{member}: {status}")),
+                None => Some(format!("{member}: parameter group status not stated")),
+            }
+        })
+        .collect()
 }
 
 fn master_secret(m: &sdk::MasterUserSecret) -> MasterUserSecret {
@@ -490,4 +499,30 @@ async fn kms_keys(
             key_manager,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_rds::types::DbClusterMember;
+
+    use super::parameters_not_in_sync;
+
+    #[test]
+    fn a_member_whose_parameter_group_status_is_not_stated_is_not_in_sync() {
+        let member = |id: &str, status: Option<&str>| {
+            DbClusterMember::builder()
+                .db_instance_identifier(id)
+                .set_db_cluster_parameter_group_status(status.map(str::to_owned))
+                .build()
+        };
+        let members = [
+            member("a", Some("in-sync")),
+            member("b", Some("pending-reboot")),
+            member("c", None),
+        ];
+        assert_eq!(
+            parameters_not_in_sync(&members),
+            ["b: pending-reboot", "c: parameter group status not stated"]
+        );
+    }
 }

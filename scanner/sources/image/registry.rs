@@ -6,8 +6,9 @@
 //! read, which alone would let a registry that drips its answer hold a scan for ever, and it
 //! reads manifests and error bodies whole. So each operation also has a deadline
 //! ([`OPERATION_REQUESTS`] times the request timeout, for its token exchange, its request and a
-//! fallback), and a blob is written into a buffer that refuses more bytes than its descriptor
-//! declares.
+//! fallback; a blob also gets a second per [`MIN_BLOB_BYTES_PER_SEC`] bytes it declares, so a
+//! large SBOM on a slow but steady link is not cut), and a blob is written into a buffer that
+//! refuses more bytes than its descriptor declares.
 
 use std::future::Future;
 use std::io;
@@ -35,6 +36,11 @@ const MAX_BLOB_BYTES: i64 = 64 * 1024 * 1024;
 /// HTTP exchanges one registry operation may need: a token exchange, the request, and the
 /// referrers fallback's second request. An operation's deadline is this many request timeouts.
 const OPERATION_REQUESTS: u32 = 3;
+
+/// The slowest steady pace a blob is given time for, beyond its operation deadline: 256 KiB/s
+/// (a 64 MiB blob gets 256 more seconds). The declared size caps the bytes, so the deadline
+/// stays bounded however the registry paces them.
+const MIN_BLOB_BYTES_PER_SEC: u64 = 256 * 1024;
 
 pub struct Registry {
     client: Client,
@@ -89,14 +95,7 @@ impl Registry {
         operation: impl Future<Output = Result<T, String>>,
     ) -> Result<T, String> {
         // Boxed: oci-client's request futures are large, and an image's evidence awaits several.
-        tokio::time::timeout(self.deadline, Box::pin(operation))
-            .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "{reference}: the registry did not finish answering within {} ms",
-                    self.deadline.as_millis()
-                ))
-            })
+        within(self.deadline, reference, Box::pin(operation)).await
     }
 
     /// One line for a failed request; a refusal also says when the docker config keeps this
@@ -218,15 +217,44 @@ impl Registry {
         // A negative declared size is nonsense: read as zero, so any byte sent is refused.
         let declared = usize::try_from(layer.size.max(0)).unwrap_or(0);
         let mut blob = DeclaredSizeBuffer::new(declared);
-        self.within_deadline(reference, async {
-            self.client
-                .pull_blob(reference, layer, &mut blob)
-                .await
-                .map_err(|e| self.failure(reference, &e))
-        })
+        let deadline = blob_deadline(self.deadline, declared);
+        within(
+            deadline,
+            reference,
+            Box::pin(async {
+                self.client
+                    .pull_blob(reference, layer, &mut blob)
+                    .await
+                    .map_err(|e| self.failure(reference, &e))
+            }),
+        )
         .await?;
         Ok(blob.bytes)
     }
+}
+
+/// `operation` (boxed by the caller) cut at `deadline`, with an error naming the reference on
+/// expiry.
+async fn within<T>(
+    deadline: Duration,
+    reference: &Reference,
+    operation: Pin<Box<impl Future<Output = Result<T, String>>>>,
+) -> Result<T, String> {
+    tokio::time::timeout(deadline, operation)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{reference}: the registry did not finish answering within {} ms",
+                deadline.as_millis()
+            ))
+        })
+}
+
+/// A blob's deadline: the operation's, plus the time its declared size takes at
+/// [`MIN_BLOB_BYTES_PER_SEC`].
+fn blob_deadline(operation: Duration, declared: usize) -> Duration {
+    let bytes = u64::try_from(declared).unwrap_or(u64::MAX);
+    operation + Duration::from_millis(bytes.saturating_mul(1000) / MIN_BLOB_BYTES_PER_SEC)
 }
 
 /// A blob's bytes, refusing any beyond the size its descriptor declares: a registry that sends

@@ -36,7 +36,9 @@ pub(super) async fn within_deadline<T>(
         .await
         .unwrap_or_else(|_| {
             Err(format!(
-                "the API server did not finish answering within {} s",
+                "the API server did not finish answering within {} s \
+                 ({REQUEST_DEADLINE_TIMEOUTS} times the target's `timeout`: raise it for a slow \
+                 but healthy server)",
                 deadline.as_secs()
             ))
         })

@@ -261,8 +261,9 @@ struct Word<'a> {
     text: &'a str,
 }
 
-/// Every word of `text` outside string literals, quoted identifiers, dollar-quoted strings and
-/// `--` comments, in order: what is in those is data or prose, never a keyword.
+/// Every word of `text` outside string literals, quoted identifiers, dollar-quoted strings,
+/// `--` and (nested) `/* */` comments, in order: what is in those is data or prose, never a
+/// keyword.
 fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
     let bytes = text.as_bytes();
     let (mut depth, mut i, mut words) = (0i32, 0usize, Vec::new());
@@ -271,7 +272,15 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
             b'(' => depth += 1,
             b')' => depth -= 1,
             b'\'' => {
-                i = quote_end(bytes, i).unwrap_or(bytes.len());
+                let escape_string = i > 0
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && !(i > 1 && is_ident_byte(bytes[i - 2]));
+                let end = if escape_string {
+                    escape_string_end(bytes, i)
+                } else {
+                    quote_end(bytes, i)
+                };
+                i = end.unwrap_or(bytes.len());
                 continue;
             }
             b'"' => {
@@ -280,6 +289,10 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
             }
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
                 i += text[i..].find('\n').unwrap_or(text.len() - i);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = block_comment_end(bytes, i);
                 continue;
             }
             b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
@@ -305,6 +318,44 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
         i += 1;
     }
     words
+}
+
+/// The end of the `E'…'` string whose quote opens at `open`: a backslash escapes the next
+/// byte (`\'` is a quote inside the string), `''` is a quote too.
+fn escape_string_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'\'' if bytes.get(j + 1) == Some(&b'\'') => j += 2,
+            b'\'' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// The end of the `/* … */` comment opening at `open` (PostgreSQL nests them), or the end of
+/// the text when it is not closed.
+fn block_comment_end(bytes: &[u8], open: usize) -> usize {
+    let (mut depth, mut j) = (0usize, open);
+    while j < bytes.len() {
+        match (bytes[j], bytes.get(j + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                j += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                j += 2;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => j += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// What one statement of a body is.
@@ -484,6 +535,53 @@ mod tests {
         assert_eq!(
             piece("IF x THEN -- else\nUPDATE t SET a = 1"),
             Piece::Sql("-- else\nUPDATE t SET a = 1")
+        );
+    }
+
+    #[test]
+    fn block_comments_before_the_statement_do_not_hide_it() {
+        // `--` or a lone `"` inside `/* */` is comment text, not the start of a line comment or
+        // of a quoted identifier that would swallow the `THEN` and leave nothing to read.
+        assert_eq!(
+            piece("IF x /* see -- below */ THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        assert_eq!(
+            piece("IF x /* a 12\" pipe */ THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        // Nested, with an apostrophe and a control word inside.
+        assert_eq!(
+            piece("IF x /* outer /* don't */ then */ THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        // Control words in a block comment after the statement do not cut it either.
+        assert_eq!(
+            piece("IF x THEN GRANT admin TO app /* else */"),
+            Piece::Sql("GRANT admin TO app /* else */")
+        );
+    }
+
+    #[test]
+    fn escape_strings_before_the_statement_do_not_hide_it() {
+        // An `E'…'` string's `\'` is a quote inside the string, not its end: read as the end,
+        // the string's real closing quote opened another that ran over THEN.
+        assert_eq!(
+            piece("IF v = E'it\\'s' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        assert_eq!(
+            piece("IF v = E'\\\\' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        // A plain string keeps its rule: a backslash is a character, `''` the quote.
+        assert_eq!(
+            piece("IF v = 'C:\\' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
+        );
+        assert_eq!(
+            piece("IF v = 'it''s' THEN GRANT admin TO app"),
+            Piece::Sql("GRANT admin TO app")
         );
     }
 

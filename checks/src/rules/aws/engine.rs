@@ -292,9 +292,11 @@ pub(crate) enum Style {
 }
 
 impl Style {
-    /// Whether `value` switches the thing on; None when vouch cannot tell.
+    /// Whether `value` switches the thing on; None when vouch cannot tell. The value is read
+    /// as the API returns it, case aside: `1 ` is not `1` (the RDS engines' flags never read it
+    /// as on, and a value vouch does not know must not pass).
     pub(crate) fn on(self, value: &str) -> Option<bool> {
-        let v = value.trim().to_ascii_lowercase();
+        let v = value.to_ascii_lowercase();
         match self {
             Style::Flag => Some(matches!(v.as_str(), "1" | "on" | "true")),
             Style::Flag01 => match v.as_str() {

@@ -243,6 +243,40 @@ mod tests {
     }
 
     #[test]
+    fn a_value_with_spaces_is_read_as_it_was_before_the_engine_table() {
+        // The RDS engines matched the value exactly (case aside): `1 ` was not `1`, and the
+        // engine table must not turn that failure into a pass.
+        assert!(matches!(
+            judge("postgres", "14.9", "g", &set("rds.force_ssl", "1 ")),
+            Tls::NotRequired(m) if m.contains("rds.force_ssl = 1 ")
+        ));
+        assert!(matches!(
+            judge(
+                "mysql",
+                "8.0.35",
+                "g",
+                &set("require_secure_transport", " ON")
+            ),
+            Tls::NotRequired(_)
+        ));
+        // Case still does not matter (as before): MySQL's `ON`.
+        assert!(matches!(
+            judge(
+                "mysql",
+                "8.0.35",
+                "g",
+                &set("require_secure_transport", "ON")
+            ),
+            Tls::Required(_)
+        ));
+        // Neptune's 0/1 flag: a value that is not exactly `1` or `0` is unknown, not on.
+        assert!(matches!(
+            judge("neptune", "1.0.3.0", "g", &set("neptune_enforce_ssl", "1 ")),
+            Tls::Unknown(_)
+        ));
+    }
+
+    #[test]
     fn older_neptune_is_judged_by_neptune_enforce_ssl() {
         assert!(matches!(
             judge("neptune", "1.0.3.0", "g", &set("neptune_enforce_ssl", "1")),

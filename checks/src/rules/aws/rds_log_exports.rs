@@ -317,6 +317,19 @@ mod tests {
     }
 
     #[test]
+    fn a_switch_value_with_spaces_is_not_on() {
+        // Only the exact documented values turn the audit log on.
+        let (status, message) = verdict(
+            "neptune",
+            &["audit"],
+            Some(set("neptune_enable_audit_log", "1 ")),
+        );
+        assert_eq!(status, Status::Error, "{message}");
+        let (status, message) = verdict("docdb", &["audit"], Some(set("audit_logs", " enabled")));
+        assert_eq!(status, Status::Error, "{message}");
+    }
+
+    #[test]
     fn a_switch_pending_reboot_is_no_verdict() {
         let cluster = DbCluster {
             identifier: "c".to_owned(),
