@@ -176,10 +176,12 @@ impl Family {
         match self {
             // https://docs.aws.amazon.com/neptune/latest/userguide/auditing.html: "Use the
             // neptune_enable_audit_log parameter to enable (1) or disable (0) audit logs", and
-            // cloudwatch-logs.html: "audit logs must be explicitly enabled".
+            // cloudwatch-logs.html: "audit logs must be explicitly enabled"; parameters.html:
+            // "Allowed values are 0 (disabled) and 1 (enabled). The default value is 0."
             Family::Neptune => Some(Switch {
                 name: "neptune_enable_audit_log",
                 style: Style::Flag01,
+                default: "0 (the Neptune default)",
             }),
             // https://docs.aws.amazon.com/documentdb/latest/developerguide/event-auditing.html:
             // "By default, auditing is disabled"; it is turned on with the `audit_logs` cluster
@@ -188,6 +190,7 @@ impl Family {
             Family::DocDb => Some(Switch {
                 name: "audit_logs",
                 style: Style::EnabledDisabled,
+                default: "disabled (the DocumentDB default)",
             }),
             _ => None,
         }
@@ -310,7 +313,9 @@ impl Style {
                 _ => None,
             },
             Style::DocDbTls => {
-                let values: Vec<&str> = v.split(',').map(str::trim).collect();
+                // Read as returned, like every other style: a value with spaces is not a
+                // documented one, so it is unknown rather than guessed.
+                let values: Vec<&str> = v.split(',').collect();
                 if values.contains(&"disabled") {
                     Some(false)
                 } else if values
@@ -330,6 +335,8 @@ impl Style {
 pub(crate) struct Switch {
     pub name: &'static str,
     pub style: Style,
+    /// The documented value when the group does not return the parameter: off, for both.
+    pub default: &'static str,
 }
 
 pub(crate) enum IamAuth {
@@ -443,6 +450,12 @@ mod tests {
         assert_eq!(on("disabled"), Some(false));
         assert_eq!(on("Disabled"), Some(false));
         assert_eq!(on("maybe"), None);
+        assert_eq!(on(" enabled"), None, "not a documented value: unknown");
+        assert_eq!(
+            on("tls1.2+, tls1.3+"),
+            None,
+            "not a documented value: unknown"
+        );
         assert!(matches!(
             Family::DocDb.tls("docdb", "5.0.0"),
             TlsRule::Parameter {

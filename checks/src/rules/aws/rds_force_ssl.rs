@@ -150,7 +150,7 @@ fn pending(db: &Db<'_>, verdict: Tls) -> Tls {
     }
     match verdict {
         Tls::Required(why) | Tls::NotRequired(why) => Tls::Unknown(format!(
-            "{why}, but the group is not in force on every member ({}): the value they run cannot be told until they reboot",
+            "{why}, but the group is not in force on every member ({}): the value they run cannot be told until every member reports the group in-sync",
             waiting.join(", ")
         )),
         unknown @ Tls::Unknown(_) => unknown,

@@ -30,7 +30,8 @@ does not know is an `error`, not a guess.
 `audit` (DocumentDB's `profiler` log only records slow operations), and since both write that
 log only when their DB cluster parameter group turns it on, the parameter is judged too:
 `neptune_enable_audit_log = 1` for Neptune, `audit_logs = enabled` for DocumentDB. A parameter
-that is absent, unreadable, set to a value vouch does not know, or not yet in force on every
+the group does not return has its documented default, which is off for both (a `fail`). A
+group that cannot be read, a value vouch does not know, or a group not yet in force on every
 cluster member (`pending-reboot`) is an `error`.
 
 ## How to fix
@@ -173,18 +174,19 @@ fn judge(region: &Region, db: &Db<'_>, out: &mut Findings) {
             id,
             at,
             format!(
-                "{exported}, but parameter group {group_name} is not in force on every member ({}): whether {name} turns the log on cannot be told until they reboot",
+                "{exported}, but parameter group {group_name} is not in force on every member ({}): whether {name} turns the log on cannot be told until every member reports the group in-sync",
                 waiting.join(", ")
             ),
             ev,
         );
     }
     match value_of(params, name) {
-        None => out.error(
+        None => out.fail(
             id,
             at,
             format!(
-                "{exported}, but {name} is not set in parameter group {group_name} and vouch knows no documented default; verify by hand that the audit log is on"
+                "{exported}, but {name} is not set in parameter group {group_name}, so it is {}: the engine writes no audit log to export",
+                switch.default
             ),
             ev,
         ),
@@ -299,9 +301,10 @@ mod tests {
         assert!(message.contains("writes no audit log"), "{message}");
         let (status, message) = verdict("neptune", &["audit"], None);
         assert_eq!(status, Status::Error, "{message}");
+        // Not returned by the group: its documented default, 0, is off.
         let (status, message) = verdict("neptune", &["audit"], Some(Vec::new()));
-        assert_eq!(status, Status::Error, "{message}");
-        assert!(message.contains("verify by hand"), "{message}");
+        assert_eq!(status, Status::Fail, "{message}");
+        assert!(message.contains("0 (the Neptune default)"), "{message}");
     }
 
     #[test]
@@ -312,6 +315,12 @@ mod tests {
         assert_eq!(status, Status::Pass, "{message}");
         let (status, message) = verdict("docdb", &["audit"], Some(set("audit_logs", "disabled")));
         assert_eq!(status, Status::Fail, "{message}");
+        let (status, message) = verdict("docdb", &["audit"], Some(Vec::new()));
+        assert_eq!(status, Status::Fail, "{message}");
+        assert!(
+            message.contains("disabled (the DocumentDB default)"),
+            "{message}"
+        );
         let (status, message) = verdict("docdb", &["audit"], Some(set("audit_logs", "ddl")));
         assert_eq!(status, Status::Error, "{message}");
     }
