@@ -249,6 +249,16 @@ pub(crate) fn not_in_sync<'a>(db: &Db<'a>) -> &'a [String] {
     }
 }
 
+/// A parameter group's answer holding one parameter the user set (for the checks' tests).
+#[cfg(test)]
+pub(crate) fn set_by_user(name: &str, value: &str) -> Vec<crate::facts::aws::Parameter> {
+    vec![crate::facts::aws::Parameter {
+        name: name.to_owned(),
+        value: Some(value.to_owned()),
+        source: "user".to_owned(),
+    }]
+}
+
 /// The first Neptune engine that refuses plain HTTP whatever its parameters say: 1.0.4.0 and
 /// 1.0.4.1 still honour a parameter that disables enforcement unless patched by hand.
 const NEPTUNE_TLS_ALWAYS: [u32; 4] = [1, 0, 4, 2];

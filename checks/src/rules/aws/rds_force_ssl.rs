@@ -201,18 +201,11 @@ mod tests {
     use super::{Tls, judge as judge_rule};
     use crate::facts::aws::Parameter;
     use crate::rules::aws::engine::Family;
+    use crate::rules::aws::engine::set_by_user as set;
 
     fn judge(engine: &str, version: &str, group: &str, params: &[Parameter]) -> Tls {
         let rule = Family::of(engine).tls(engine, version);
         judge_rule(&rule, engine, version, group, params)
-    }
-
-    fn set(name: &str, value: &str) -> Vec<Parameter> {
-        vec![Parameter {
-            name: name.to_owned(),
-            value: Some(value.to_owned()),
-            source: "user".to_owned(),
-        }]
     }
 
     #[test]

@@ -219,6 +219,7 @@ mod tests {
     use super::*;
     use crate::facts::aws::{Call, DbCluster, Parameter, ParameterGroup};
     use crate::model::Status;
+    use crate::rules::aws::engine::set_by_user as set;
 
     fn required_log(engine: &str) -> Option<&'static str> {
         Family::of(engine).main_log()
@@ -271,14 +272,6 @@ mod tests {
         judge(&region, &Db::Cluster(&cluster), &mut out);
         let f = &out.into_vec()[0];
         (f.status, f.message.clone())
-    }
-
-    fn set(name: &str, value: &str) -> Vec<Parameter> {
-        vec![Parameter {
-            name: name.to_owned(),
-            value: Some(value.to_owned()),
-            source: "user".to_owned(),
-        }]
     }
 
     #[test]
