@@ -1,6 +1,5 @@
 //! Shared helpers: running the binary with a pinned clock, fixture paths.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -55,9 +54,11 @@ pub fn scan_json(path: &Path, extra: &[&str]) -> (i32, Value) {
 }
 
 /// (check, subject) → the finding.
-pub type Findings = BTreeMap<(String, String), Value>;
+#[cfg(any(feature = "aws", feature = "endpoint", feature = "kube"))]
+pub type Findings = std::collections::BTreeMap<(String, String), Value>;
 
 /// A report's findings by (check, subject).
+#[cfg(any(feature = "aws", feature = "endpoint", feature = "kube"))]
 pub fn findings_by_key(report: &Value) -> Findings {
     report["findings"]
         .as_array()

@@ -67,7 +67,7 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
     FakeHttp::start(move |request: &Request, answer: &mut Answer<'_>| {
         let image = image_manifest(&json!([]));
         let digest = format!("sha256:{:x}", Sha256::digest(&image));
-        let path = request.path.as_str();
+        let path = request.route();
         let manifest = |answer: &mut Answer<'_>, body: &[u8]| {
             let header = format!(
                 "Docker-Content-Digest: sha256:{:x}\r\n",
