@@ -432,6 +432,40 @@ fn rls_enabled_verdict(d: Database) -> (crate::Status, String) {
 }
 
 #[test]
+fn a_body_in_an_escape_string_is_read_whole_and_unescaped() {
+    // `E'…'`: `\'` is a quote inside the body. Read with the plain-string rule, the body was
+    // cut at the first `\'` and a longer decoy span between two escaped quotes was taken for
+    // it; and a body read with its escapes kept showed `\` to the splitter, which took it for
+    // a psql meta-command and dropped the rest of its line.
+    let decoy = "1 + ".repeat(40);
+    for body in [
+        format!(
+            "BEGIN ALTER TABLE orders DISABLE ROW LEVEL SECURITY; RAISE NOTICE \\'a\\'; PERFORM {decoy}1; RAISE NOTICE \\'b\\'; END"
+        ),
+        "BEGIN RAISE NOTICE \\'a\\'; ALTER TABLE orders DISABLE ROW LEVEL SECURITY; END".to_owned(),
+    ] {
+        for wrap in [
+            format!("DO E'{body}';\n"),
+            format!(
+                "CREATE FUNCTION open_up() RETURNS void LANGUAGE plpgsql AS E'{body}';\nSELECT open_up();\n"
+            ),
+        ] {
+            let d = db(&[(
+                "001.sql",
+                &format!(
+                    "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n{wrap}"
+                ),
+            )]);
+            let seen = !d.tables[0].rls_enabled
+                || d.unparsed
+                    .iter()
+                    .any(|u| u.topics.contains(&"rls".to_owned()));
+            assert!(seen, "{wrap}: {:?}", d.unparsed);
+        }
+    }
+}
+
+#[test]
 fn a_conditional_statement_in_a_do_block_is_not_taken_as_run() {
     let guarded = "CREATE TABLE orders (tenant_id uuid);\n\
          DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'orders' AND relrowsecurity) THEN\n\
