@@ -12,10 +12,13 @@
 //! builds SQL at run time and is summarised from its constant fragments
 //! ([`super::targeted::dynamic`]).
 
+use std::borrow::Cow;
+
 /// A quoted body and the number of lines before it in the statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body<'a> {
-    pub text: &'a str,
+    /// The body as PostgreSQL reads it: an `E'…'` body with its escapes undone.
+    pub text: Cow<'a, str>,
     pub line_offset: u32,
 }
 
@@ -58,7 +61,7 @@ const STRING_BUILDERS: &[&str] = &[
 /// The body of `DO [LANGUAGE l] <string> [LANGUAGE l]` or of `CREATE FUNCTION … AS <string>`;
 /// `None` when there is no quoted body or its language is not PL/pgSQL or SQL.
 pub fn body(statement: &str) -> Option<Body<'_>> {
-    let (start, end, inner) = longest_literal(statement)?;
+    let (start, end, inner, escaped) = longest_literal(statement)?;
     let outside = format!("{} {}", &statement[..start], &statement[end..]).to_ascii_lowercase();
     let words: Vec<&str> = outside
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -73,7 +76,11 @@ pub fn body(statement: &str) -> Option<Body<'_>> {
     let inner_start = inner.as_ptr() as usize - statement.as_ptr() as usize;
     let line_offset = count_lines(&statement[..inner_start]);
     Some(Body {
-        text: inner,
+        text: if escaped {
+            Cow::Owned(unescape(inner))
+        } else {
+            Cow::Borrowed(inner)
+        },
         line_offset,
     })
 }
@@ -82,9 +89,10 @@ fn count_lines(s: &str) -> u32 {
     u32::try_from(s.bytes().filter(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
 }
 
-/// The first string literal (`'…'`, `E'…'` or `$tag$…$tag$`) of `text`: its byte range and
-/// its inner text (escapes not undone; `''` inside a body is rare and harmless for reading).
-fn first_literal(text: &str) -> Option<(usize, usize, &str)> {
+/// The first string literal (`'…'`, `E'…'` or `$tag$…$tag$`) of `text`: its byte range, its
+/// inner text (escapes not undone; `''` inside a body is rare and harmless for reading) and
+/// whether it is an `E'…'` string, whose backslash escapes are still to undo.
+fn first_literal(text: &str) -> Option<(usize, usize, &str, bool)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -94,12 +102,13 @@ fn first_literal(text: &str) -> Option<(usize, usize, &str)> {
             }
             b'"' => i += 1 + text[i + 1..].find('"').unwrap_or(text.len() - i - 1) + 1,
             b'\'' => {
-                let end = quote_end(bytes, i)?;
-                return Some((i, end, &text[i + 1..end - 1]));
+                let escaped = opens_escape_string(bytes, i);
+                let end = string_end(bytes, i)?;
+                return Some((i, end, &text[i + 1..end - 1], escaped));
             }
             b'$' if i == 0 || !is_ident_byte(bytes[i - 1]) => {
                 if let Some((end, tag_len)) = dollar_end(text, i) {
-                    return Some((i, end, &text[i + tag_len..end - tag_len]));
+                    return Some((i, end, &text[i + tag_len..end - tag_len], false));
                 }
                 i += 1;
             }
@@ -110,12 +119,12 @@ fn first_literal(text: &str) -> Option<(usize, usize, &str)> {
 }
 
 /// The longest string literal of `text` (a function's body, not a default argument value).
-fn longest_literal(text: &str) -> Option<(usize, usize, &str)> {
-    let mut best: Option<(usize, usize, &str)> = None;
+fn longest_literal(text: &str) -> Option<(usize, usize, &str, bool)> {
+    let mut best: Option<(usize, usize, &str, bool)> = None;
     let mut offset = 0;
-    while let Some((start, end, inner)) = first_literal(&text[offset..]) {
+    while let Some((start, end, inner, escaped)) = first_literal(&text[offset..]) {
         if best.is_none_or(|b| inner.len() > b.2.len()) {
-            best = Some((offset + start, offset + end, inner));
+            best = Some((offset + start, offset + end, inner, escaped));
         }
         offset += end;
     }
@@ -126,8 +135,12 @@ fn longest_literal(text: &str) -> Option<(usize, usize, &str)> {
 pub fn literals(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some((_, end, inner)) = first_literal(rest) {
-        out.push(inner.replace("''", "'"));
+    while let Some((_, end, inner, escaped)) = first_literal(rest) {
+        out.push(if escaped {
+            unescape(inner)
+        } else {
+            inner.replace("''", "'")
+        });
         rest = &rest[end..];
     }
     out
@@ -272,15 +285,7 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
             b'(' => depth += 1,
             b')' => depth -= 1,
             b'\'' => {
-                let escape_string = i > 0
-                    && matches!(bytes[i - 1], b'e' | b'E')
-                    && !(i > 1 && is_ident_byte(bytes[i - 2]));
-                let end = if escape_string {
-                    escape_string_end(bytes, i)
-                } else {
-                    quote_end(bytes, i)
-                };
-                i = end.unwrap_or(bytes.len());
+                i = string_end(bytes, i).unwrap_or(bytes.len());
                 continue;
             }
             b'"' => {
@@ -318,6 +323,92 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
         i += 1;
     }
     words
+}
+
+/// Whether the quote at `open` opens an `E'…'` string (an `E` that is not the end of a longer
+/// word stands before it).
+fn opens_escape_string(bytes: &[u8], open: usize) -> bool {
+    open > 0
+        && matches!(bytes[open - 1], b'e' | b'E')
+        && !(open > 1 && is_ident_byte(bytes[open - 2]))
+}
+
+/// The end of the string whose quote opens at `open`, by the rule of its kind.
+fn string_end(bytes: &[u8], open: usize) -> Option<usize> {
+    if opens_escape_string(bytes, open) {
+        escape_string_end(bytes, open)
+    } else {
+        quote_end(bytes, open)
+    }
+}
+
+/// The text of an `E'…'` string's inside, as PostgreSQL reads it: `''` and `\'` are a quote,
+/// `\\` a backslash, `\n`, `\t`, `\r`, `\b`, `\f` their control characters, `\ooo`, `\xhh`,
+/// `\uXXXX` and `\UXXXXXXXX` the byte or character they name, and any other escaped character
+/// itself. A sequence that is not UTF-8 becomes U+FFFD: it can spell no keyword.
+fn unescape(inner: &str) -> String {
+    let bytes = inner.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    // Up to `max` digits of `radix` from `i`: their value and count.
+    let digits = |i: usize, radix: u32, max: usize| {
+        let n = bytes[i..]
+            .iter()
+            .take(max)
+            .take_while(|b| char::from(**b).is_digit(radix))
+            .count();
+        let value = std::str::from_utf8(&bytes[i..i + n])
+            .ok()
+            .and_then(|d| u32::from_str_radix(d, radix).ok());
+        (value, n)
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' if bytes.get(i + 1) == Some(&b'\'') => {
+                out.push(b'\'');
+                i += 2;
+            }
+            b'\\' if i + 1 < bytes.len() => {
+                let c = bytes[i + 1];
+                i += 2;
+                match c {
+                    b'b' => out.push(0x08),
+                    b'f' => out.push(0x0c),
+                    b'n' => out.push(b'\n'),
+                    b'r' => out.push(b'\r'),
+                    b't' => out.push(b'\t'),
+                    b'0'..=b'7' => {
+                        let (value, n) = digits(i - 1, 8, 3);
+                        out.push(value.and_then(|v| u8::try_from(v).ok()).unwrap_or(0xff));
+                        i += n - 1;
+                    }
+                    b'x' if bytes.get(i).is_some_and(u8::is_ascii_hexdigit) => {
+                        let (value, n) = digits(i, 16, 2);
+                        out.push(value.and_then(|v| u8::try_from(v).ok()).unwrap_or(0xff));
+                        i += n;
+                    }
+                    b'u' | b'U' => {
+                        let len = if c == b'u' { 4 } else { 8 };
+                        let (value, n) = digits(i, 16, len);
+                        let ch = value
+                            .filter(|_| n == len)
+                            .and_then(char::from_u32)
+                            .unwrap_or(char::REPLACEMENT_CHARACTER);
+                        out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                        i += n;
+                    }
+                    // Any other character (a multi-byte one too: its first byte here, the
+                    // rest copied next) stands for itself.
+                    other => out.push(other),
+                }
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The end of the `E'…'` string whose quote opens at `open`: a backslash escapes the next
@@ -446,15 +537,19 @@ fn last_statement_start(text: &str) -> Option<usize> {
 fn execute(expr: &str) -> Piece<'_> {
     let expr = cut_at_word(expr, &["INTO", "USING"]);
     let fragments = literals(expr);
-    if let Some((start, end, inner)) = first_literal(expr)
-        && start == 0
+    if let Some((start, end, inner, escaped)) = first_literal(expr)
+        && start == usize::from(escaped)
         && end == expr.trim_end().len()
     {
-        return Piece::ExecuteConstant(inner.replace("''", "'"));
+        return Piece::ExecuteConstant(if escaped {
+            unescape(inner)
+        } else {
+            inner.replace("''", "'")
+        });
     }
     let mut outside = String::new();
     let mut rest = expr;
-    while let Some((start, end, _)) = first_literal(rest) {
+    while let Some((start, end, ..)) = first_literal(rest) {
         outside.push_str(&rest[..start]);
         outside.push(' ');
         rest = &rest[end..];
@@ -483,7 +578,7 @@ fn fragments_have_placeholders_without_args(expr: &str) -> bool {
 /// comes before `INTO`/`USING`).
 fn cut_at_word<'a>(expr: &'a str, words: &[&str]) -> &'a str {
     let mut last_end = 0;
-    while let Some((_, end, _)) = first_literal(&expr[last_end..]) {
+    while let Some((_, end, ..)) = first_literal(&expr[last_end..]) {
         last_end += end;
     }
     let tail = &expr[last_end..];
@@ -560,6 +655,17 @@ mod tests {
             piece("IF x THEN GRANT admin TO app /* else */"),
             Piece::Sql("GRANT admin TO app /* else */")
         );
+    }
+
+    #[test]
+    fn escape_string_bodies_are_unescaped() {
+        assert_eq!(
+            unescape(r"a\'b''c\\d\ne\x41\101\u0041\U00000041\qz\x"),
+            "a'b'c\\d\neAAAAqzx"
+        );
+        assert_eq!(unescape(r"\xff\u12"), "\u{fffd}\u{fffd}");
+        let b = body("DO E'BEGIN RAISE NOTICE \\'a\\'; END'").unwrap();
+        assert_eq!(b.text, "BEGIN RAISE NOTICE 'a'; END");
     }
 
     #[test]

@@ -176,7 +176,7 @@ impl<'a> Reader<'a> {
     fn body(&mut self, body: plpgsql::Body<'_>, line: u32, depth: u8) {
         let first_line = line + body.line_offset;
         let mut nesting = plpgsql::Nesting::default();
-        for raw in super::split::split(body.text) {
+        for raw in super::split::split(&body.text) {
             let piece = plpgsql::piece(raw.text);
             // The line of the statement itself, after the control words peeled off.
             let start = match &piece {
