@@ -1480,6 +1480,16 @@ mod tests {
             ["pip install x"]
         );
         assert_eq!(flat("runuser -u app -- npm install"), ["npm install"]);
+        // With `-u`, the words after `--` are the command's own: its `-c` or `-czf` gives
+        // runuser no script (util-linux refuses `--command` with `--user`).
+        assert_eq!(
+            flat("runuser -u app -- pip install -c constraints.txt -r requirements.txt"),
+            ["pip install -c constraints.txt -r requirements.txt"]
+        );
+        assert_eq!(
+            flat("runuser --user=app -- tar -czf a.tgz ."),
+            ["tar -czf a.tgz ."]
+        );
         // `timeout` with only its duration runs nothing.
         assert_eq!(flat("timeout 5"), [] as [&str; 0]);
     }
