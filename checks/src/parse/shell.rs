@@ -127,7 +127,7 @@ impl Command {
             };
             // `runuser -l app -c SCRIPT` runs a script, as `su` does: read by `shell_script`.
             let rest = &self.words[i..];
-            if base_name(word) == "runuser" && rest.iter().any(|w| is_command_option(w)) {
+            if base_name(word) == "runuser" && runuser_runs_script(rest) {
                 break;
             }
             let is_command = base_name(word) == "command";
@@ -246,6 +246,17 @@ enum ScriptFrom {
     Word { index: usize, skip: usize },
     /// Standard input (`bash`, `sh -s ARGS`): a heredoc fed to it is the script.
     Stdin,
+}
+
+/// Whether `runuser …` (its words) hands a script to a shell: it has a command option and no
+/// `-u`/`--user` before `--`. util-linux refuses `--command` with `--user`, so with `-u` the
+/// words after `--` are the command and its own options (`pip install -c FILE`, `tar -czf`).
+fn runuser_runs_script(words: &[String]) -> bool {
+    let options = || words.iter().skip(1).take_while(|w| *w != "--");
+    let user = options().any(|w| {
+        w == "--user" || w.starts_with("--user=") || (w.starts_with("-u") && !w.starts_with("--"))
+    });
+    !user && words.iter().any(|w| is_command_option(w))
 }
 
 /// `su`'s and `runuser`'s option that gives the script: `-c`, `--command`, `--command=SCRIPT`.
