@@ -14,6 +14,8 @@
 
 use std::borrow::Cow;
 
+use super::split::{is_ident_byte, opens_escape_string};
+
 /// A quoted body and the number of lines before it in the statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body<'a> {
@@ -179,10 +181,6 @@ fn dollar_end(text: &str, at: usize) -> Option<(usize, usize)> {
     Some((body_start + close + delimiter.len(), delimiter.len()))
 }
 
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
-
 /// The control structure around the statements of a body, followed piece by piece, so a
 /// statement under `IF`, `CASE`, a loop or an exception handler is known to be conditional.
 #[derive(Debug, Default)]
@@ -323,14 +321,6 @@ fn words_outside_quotes(text: &str) -> Vec<Word<'_>> {
         i += 1;
     }
     words
-}
-
-/// Whether the quote at `open` opens an `E'…'` string (an `E` that is not the end of a longer
-/// word stands before it).
-fn opens_escape_string(bytes: &[u8], open: usize) -> bool {
-    open > 0
-        && matches!(bytes[open - 1], b'e' | b'E')
-        && !(open > 1 && is_ident_byte(bytes[open - 2]))
 }
 
 /// The end of the string whose quote opens at `open`, by the rule of its kind.

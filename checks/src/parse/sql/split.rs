@@ -111,9 +111,7 @@ impl Splitter<'_> {
                     self.pos += 1;
                 }
                 b'\'' => {
-                    let escape_string = self.pos > 0
-                        && matches!(self.src[self.pos - 1], b'e' | b'E')
-                        && !(self.pos > 1 && is_ident_byte(self.src[self.pos - 2]));
+                    let escape_string = opens_escape_string(self.src, self.pos);
                     self.skip_quoted(b'\'', escape_string || !self.standard_strings);
                 }
                 b'"' => self.skip_quoted(b'"', false),
@@ -262,8 +260,16 @@ impl Splitter<'_> {
     }
 }
 
-fn is_ident_byte(b: u8) -> bool {
+pub(super) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// Whether the quote at `open` opens an `E'…'` string (an `E` that is not the end of a longer
+/// word stands before it).
+pub(super) fn opens_escape_string(bytes: &[u8], open: usize) -> bool {
+    open > 0
+        && matches!(bytes[open - 1], b'e' | b'E')
+        && !(open > 1 && is_ident_byte(bytes[open - 2]))
 }
 
 fn is_copy_from_stdin(statement: &str) -> bool {
