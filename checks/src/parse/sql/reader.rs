@@ -166,14 +166,14 @@ impl<'a> Reader<'a> {
             self.push(line, Change::Unparsed(u));
             return Outcome::Unread;
         };
-        self.body(body, line, depth + 1);
+        self.body(&body, line, depth + 1);
         Outcome::Read
     }
 
     /// Reads every statement of a procedural body as if it ran here; a statement under a
     /// condition (see [`plpgsql::Nesting::certain`]) is read too, but what it may change is
     /// also recorded as uncertain.
-    fn body(&mut self, body: plpgsql::Body<'_>, line: u32, depth: u8) {
+    fn body(&mut self, body: &plpgsql::Body<'_>, line: u32, depth: u8) {
         let first_line = line + body.line_offset;
         let mut nesting = plpgsql::Nesting::default();
         for raw in super::split::split(&body.text) {
@@ -298,7 +298,7 @@ impl<'a> Reader<'a> {
         };
         let mut inner = Reader::new(self.path);
         inner.names = self.names.clone();
-        inner.body(body, line, depth + 1);
+        inner.body(&body, line, depth + 1);
         if let Some(effects) = summarise(&inner.changes, Location::file(self.path, line), text) {
             self.push(line, Change::FunctionEffects { function, effects });
         }
