@@ -11,7 +11,7 @@ use checks::facts::aws_infra::{
 };
 
 use super::calls::Api;
-use super::collector::{Ctx, spawn_all};
+use super::collector::{Ctx, s, spawn_all};
 
 pub(crate) async fn trails(client: Client, ctx: Arc<Ctx>) -> Listing<Trail> {
     let answer = ctx
@@ -58,7 +58,6 @@ pub(crate) async fn trails(client: Client, ctx: Arc<Ctx>) -> Listing<Trail> {
 }
 
 fn trail(t: &ct::Trail, call: &Call) -> Trail {
-    let s = |v: Option<&str>| v.unwrap_or_default().to_owned();
     Trail {
         name: s(t.name()),
         arn: s(t.trail_arn()),

@@ -123,13 +123,23 @@ mod collector {
         Next(O),
     }
 
+    /// Pages one listing may take (a million items at the services' smallest pages of 100,
+    /// 500 000 at CloudWatch Logs' 50): a listing that keeps handing back tokens past it is
+    /// a fault, and an error, not a scan without end.
+    pub(crate) const MAX_PAGES: usize = 10_000;
+
     /// Drains a paginator, one permit per page; items keep the call of their page. Evaluates to
     /// the listing and the call of the last page (the failed one when a page fails).
+    ///
+    /// The SDK's paginators end quietly when a service repeats the token they sent, which would
+    /// read as a complete listing; here they go on, and [`MAX_PAGES`] makes a listing without
+    /// end an error.
     macro_rules! paginate {
         ($ctx:expr, $api:expr, $paginator:expr, |$out:ident, $call:ident| $each:expr) => {{
-            let mut pages = $paginator.send();
+            let mut pages = $paginator.stop_on_duplicate_token(false).send();
             let mut listing = checks::facts::aws::Listing::default();
             let mut last = None;
+            let mut read = 0_usize;
             loop {
                 let answer = $ctx
                     .call($api, async {
@@ -141,7 +151,19 @@ mod collector {
                     .await;
                 match answer.result {
                     Ok($crate::sources::aws::Page::Done) => break,
+                    Ok($crate::sources::aws::Page::Next(_))
+                        if read == $crate::sources::aws::MAX_PAGES =>
+                    {
+                        listing.error = Some(format!(
+                            "{} returned more than {} pages",
+                            $api.action(),
+                            $crate::sources::aws::MAX_PAGES
+                        ));
+                        last = Some(answer.call);
+                        break;
+                    }
                     Ok($crate::sources::aws::Page::Next($out)) => {
+                        read += 1;
                         let $call = &answer.call;
                         listing.items.extend($each);
                         last = Some(answer.call);

@@ -503,9 +503,65 @@ async fn kms_keys(
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_rds::types::DbClusterMember;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use super::parameters_not_in_sync;
+    use aws_sdk_rds::types::DbClusterMember;
+    use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture};
+    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use checks::facts::aws::Read;
+
+    use super::super::collector::Ctx;
+    use super::super::tests::unit_config;
+    use super::{Client, judged_parameters, parameters_not_in_sync};
+
+    /// A page of a parameter group that names no judged parameter and hands back the marker it
+    /// was asked with: a listing that never ends.
+    const SAME_MARKER_AGAIN: &str = r#"<DescribeDBParametersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBParametersResult><Parameters><Parameter><ParameterName>max_connections</ParameterName><ParameterValue>100</ParameterValue><Source>user</Source></Parameter></Parameters><Marker>again</Marker></DescribeDBParametersResult><ResponseMetadata><RequestId>unit</RequestId></ResponseMetadata></DescribeDBParametersResponse>"#;
+
+    /// Answers every request with [`SAME_MARKER_AGAIN`]; counts requests.
+    #[derive(Debug, Clone, Default)]
+    struct Repeating {
+        requests: Arc<AtomicUsize>,
+    }
+
+    impl HttpConnector for Repeating {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.requests.fetch_add(1, Ordering::SeqCst);
+            HttpConnectorFuture::ready(Ok(HttpResponse::new(
+                StatusCode::try_from(200).unwrap(),
+                SdkBody::from(SAME_MARKER_AGAIN),
+            )))
+        }
+    }
+
+    /// The SDK's paginator ends quietly when a service repeats its marker, as if the listing
+    /// were complete: the parameters not yet listed would be padded `absent` and judged by the
+    /// engine default. A listing that does not end is an error, not a short listing.
+    #[test]
+    fn a_parameter_listing_that_repeats_its_marker_is_an_error_not_a_short_listing() {
+        let repeating = Repeating::default();
+        let (rt, conf) = unit_config("http://rds.unit.invalid", repeating.clone());
+        let read = rt.block_on(judged_parameters(
+            &Client::new(&conf),
+            &Ctx::new(4),
+            "db",
+            "group",
+        ));
+        match read {
+            Read::Error { message, call } => {
+                assert!(
+                    message.contains("rds:DescribeDBParameters returned more than"),
+                    "{message}"
+                );
+                assert_eq!(call.action, "rds:DescribeDBParameters");
+            }
+            other => panic!("a listing without end read as {other:?}"),
+        }
+        assert!(repeating.requests.load(Ordering::SeqCst) > 2);
+    }
 
     #[test]
     fn a_member_whose_parameter_group_status_is_not_stated_is_not_in_sync() {

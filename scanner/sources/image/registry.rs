@@ -326,11 +326,12 @@ fn is_not_found(error: &OciDistributionError) -> bool {
     }
 }
 
-/// One line: what went wrong, in the terms an operator acts on.
 /// The most of a registry's answer a finding quotes: its error bodies are the registry's to
 /// choose (a 5xx can carry a whole HTML page).
 const MAX_REGISTRY_TEXT: usize = 300;
 
+/// One line: what went wrong, in the terms an operator acts on. (URLs in it, presigned blob
+/// URLs included, are cleaned by the one redaction pass over the facts.)
 fn describe(error: &OciDistributionError) -> String {
     let text = match error {
         _ if is_not_found(error) => "manifest not found".to_owned(),
