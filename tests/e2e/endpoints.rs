@@ -490,7 +490,10 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     // A one-year policy with subdomains fails only because this endpoint requires preload.
     let preload = expect(&findings, "http-hsts", bare, "fail");
     let preload_message = preload["message"].as_str().unwrap_or_default();
-    assert!(preload_message.contains("preload"), "{preload_message}");
+    assert!(
+        preload_message.ends_with("\": preload is required but missing"),
+        "{preload_message}"
+    );
     expect(&findings, "http-hsts", broken, "pass");
     let no_cookies = expect(&findings, "http-cookies-secure", bare, "pass");
     assert!(
@@ -514,7 +517,12 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     for check in ["http-hsts", "http-security-headers", "security-txt"] {
         let f = expect(&findings, check, dropped, "error");
         let message = f["message"].as_str().unwrap_or_default();
-        assert!(message.contains("failed"), "{check}: {message}");
+        // `GET URL failed: CAUSE`: the request, not the handshake (`could not be probed`).
+        assert!(
+            message.starts_with(&format!("GET https://localhost:{dropped}/"))
+                && message.contains(" failed: "),
+            "{check}: {message}"
+        );
     }
 
     assert!(
