@@ -112,7 +112,8 @@ pub(crate) struct FakeHttp {
     /// `127.0.0.1:PORT`.
     pub(crate) host: String,
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
+    /// The accepting thread; taken by [`FakeHttp::stop`] or the drop.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeHttp {
@@ -144,13 +145,36 @@ impl FakeHttp {
                 });
             }
         });
-        FakeHttp { host, stop, thread }
+        FakeHttp {
+            host,
+            stop,
+            thread: Some(thread),
+        }
     }
 
-    pub(crate) fn stop(self) {
+    /// Stops accepting and ends the answers that last (a drip); panics if the server did.
+    pub(crate) fn stop(mut self) {
+        if let Some(thread) = self.halt() {
+            thread.join().unwrap();
+        }
+    }
+
+    fn halt(&mut self) -> Option<std::thread::JoinHandle<()>> {
         self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.take()?;
+        // Wakes the accepting thread, which then sees `stop`.
         let _ = TcpStream::connect(&self.host);
-        self.thread.join().unwrap();
+        Some(thread)
+    }
+}
+
+/// A test that panics before [`FakeHttp::stop`] still stops its server: no thread is left
+/// accepting, nor dripping for a minute, while the other tests run.
+impl Drop for FakeHttp {
+    fn drop(&mut self) {
+        if let Some(thread) = self.halt() {
+            let _ = thread.join();
+        }
     }
 }
 
