@@ -179,6 +179,10 @@ impl Drop for FakeHttp {
 }
 
 fn read_request(stream: &TcpStream) -> Option<Request> {
+    // A client that connects and never finishes its request must not hold the thread for ever.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut first = String::new();
     reader.read_line(&mut first).ok()?;
