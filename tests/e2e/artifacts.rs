@@ -417,7 +417,13 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
     );
     // A good statement signed by a workflow nobody trusts.
     expect("artifact-signed", "mallory", "fail", &[MALLORY]);
-    expect("artifact-provenance", "mallory", "fail", &[]);
+    // Its provenance is not counted because its signer is not trusted, not for its content.
+    expect(
+        "artifact-provenance",
+        "mallory",
+        "fail",
+        &[MALLORY, "is not a trusted identity"],
+    );
     // Signed with the release key (sign-blob --key): signed, no provenance.
     expect("artifact-signed", "keyed", "pass", &["release"]);
     expect(

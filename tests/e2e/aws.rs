@@ -449,6 +449,17 @@ const DENIED_READ_CASES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
+/// Each (check, subject) has the expected status.
+fn assert_statuses(findings: &Findings, expected: &[(&str, &str, &str)]) {
+    for (check, subject, expected) in expected {
+        assert_eq!(
+            status(findings, check, subject),
+            *expected,
+            "{check} on {subject}"
+        );
+    }
+}
+
 fn status<'a>(findings: &'a Findings, check: &str, subject: &str) -> &'a str {
     findings
         .get(&(check.to_owned(), subject.to_owned()))
@@ -586,19 +597,16 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
         .assert_fixture(test, "cloudtrail-enabled/fail/no-trail");
     let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
     assert_eq!(trail["status"], "fail", "{trail}");
-    for (check, subject, expected) in [
-        ("rds-snapshot-not-public", "shared-snap", "pass"),
-        ("rds-force-ssl", "pg16-db", "pass"),
-        ("s3-default-encryption", "sse-s3-bucket", "pass"),
-        ("s3-public-access-block", "partial-bucket", "fail"),
-        ("s3-object-lock", "unretained-audit-bucket", "fail"),
-    ] {
-        assert_eq!(
-            status(&findings, check, subject),
-            expected,
-            "{check} on {subject}"
-        );
-    }
+    assert_statuses(
+        &findings,
+        &[
+            ("rds-snapshot-not-public", "shared-snap", "pass"),
+            ("rds-force-ssl", "pg16-db", "pass"),
+            ("s3-default-encryption", "sse-s3-bucket", "pass"),
+            ("s3-public-access-block", "partial-bucket", "fail"),
+            ("s3-object-lock", "unretained-audit-bucket", "fail"),
+        ],
+    );
 
     // Stricter settings: SSE-S3 is not enough, 7 days of backups are too few.
     let strict = moto.dir().join("strict");
@@ -630,19 +638,16 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
         .unwrap();
     let (_, report, denied_facts) = scan(&repo);
     let findings = findings_by_key(&report);
-    for (check, subject, expected) in [
-        ("rds-force-ssl", "good-db", "error"),
-        ("rds-snapshot-not-public", "good-snap", "error"),
-        ("rds-storage-encrypted", "good-db", "pass"),
-        ("s3-default-encryption", "good-bucket", "error"),
-        ("s3-public-access-block", "bad-bucket", "error"),
-    ] {
-        assert_eq!(
-            status(&findings, check, subject),
-            expected,
-            "{check} on {subject}"
-        );
-    }
+    assert_statuses(
+        &findings,
+        &[
+            ("rds-force-ssl", "good-db", "error"),
+            ("rds-snapshot-not-public", "good-snap", "error"),
+            ("rds-storage-encrypted", "good-db", "pass"),
+            ("s3-default-encryption", "good-bucket", "error"),
+            ("s3-public-access-block", "bad-bucket", "error"),
+        ],
+    );
     for (case, fields, keep) in DENIED_READ_CASES {
         aws_fragment(&denied_facts, moto.port, fields, keep).assert_fixture(test, case);
     }
@@ -1234,26 +1239,24 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         );
     }
 
-    for (check, subject, expected) in [
-        ("kms-key-rotation", resolve("{imported_key}", &ids), "fail"),
-        // Neptune, judged by what its documentation says (checks/src/rules/aws/engine.rs).
-        ("rds-log-exports", "graph".to_owned(), "fail"),
-        ("rds-log-exports", "graph-old".to_owned(), "pass"),
-        ("rds-log-exports", "graph-audit-off".to_owned(), "fail"),
-        ("rds-log-exports", "graph-unread".to_owned(), "error"),
-        ("rds-force-ssl", "graph".to_owned(), "pass"),
-        ("rds-force-ssl", "graph-old".to_owned(), "fail"),
-        ("rds-iam-auth", "graph".to_owned(), "fail"),
-        ("rds-network-private", "net-public-db".to_owned(), "fail"),
-        ("sg-db-ingress-restricted", "net-open-db".to_owned(), "fail"),
-        ("sg-db-ingress-restricted", "net-cidr-db".to_owned(), "fail"),
-    ] {
-        assert_eq!(
-            status(&findings, check, &subject),
-            expected,
-            "{check} on {subject}"
-        );
-    }
+    let imported_key = resolve("{imported_key}", &ids);
+    assert_statuses(
+        &findings,
+        &[
+            ("kms-key-rotation", &imported_key, "fail"),
+            // Neptune, judged by what its documentation says (checks/src/rules/aws/engine.rs).
+            ("rds-log-exports", "graph", "fail"),
+            ("rds-log-exports", "graph-old", "pass"),
+            ("rds-log-exports", "graph-audit-off", "fail"),
+            ("rds-log-exports", "graph-unread", "error"),
+            ("rds-force-ssl", "graph", "pass"),
+            ("rds-force-ssl", "graph-old", "fail"),
+            ("rds-iam-auth", "graph", "fail"),
+            ("rds-network-private", "net-public-db", "fail"),
+            ("sg-db-ingress-restricted", "net-open-db", "fail"),
+            ("sg-db-ingress-restricted", "net-cidr-db", "fail"),
+        ],
+    );
     assert_infra_cases(&facts, moto.port, &ids, INFRA_CASES);
 
     seed_infra(&moto, "break", &[ids["bad_vpc"].as_str().unwrap()]);
@@ -1269,16 +1272,13 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         "{trail}"
     );
     let bad_vpc = resolve("{bad_vpc}", &ids);
-    for (check, subject) in [
-        ("guardduty-enabled", "123456789012/us-east-1"),
-        ("vpc-flow-logs", bad_vpc.as_str()),
-    ] {
-        assert_eq!(
-            status(&findings, check, subject),
-            "fail",
-            "{check} on {subject}"
-        );
-    }
+    assert_statuses(
+        &findings,
+        &[
+            ("guardduty-enabled", "123456789012/us-east-1", "fail"),
+            ("vpc-flow-logs", &bad_vpc, "fail"),
+        ],
+    );
     assert_infra_cases(&facts, moto.port, &ids, INFRA_BROKEN_CASES);
 
     let denied: Vec<&str> = INFRA_DENIED

@@ -34,21 +34,23 @@ kms = boto3.client("kms", **KW)
 s3 = boto3.client("s3", **KW)
 trail_client = boto3.client("cloudtrail", **KW)
 
+
+def trail(name, bucket, multi_region, read_write, kms_key=None):
+    """A validated trail into `bucket` logging `read_write` management events, logging on."""
+    kms = {"KmsKeyId": kms_key} if kms_key else {}
+    trail_client.create_trail(Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region,
+                              EnableLogFileValidation=True, **kms)
+    trail_client.put_event_selectors(TrailName=name, EventSelectors=[
+        {"ReadWriteType": read_write, "IncludeManagementEvents": True}])
+    trail_client.start_logging(Name=name)
+
 if MODE == "break":
     trail_client.stop_logging(Name="audit-trail")
     key_arn = trail_client.get_trail(Name="audit-trail")["Trail"]["KmsKeyId"]
     s3.create_bucket(Bucket="vouch-trail-2")
-    trail_client.create_trail(Name="write-only-trail", S3BucketName="vouch-trail-2", IsMultiRegionTrail=True,
-                              EnableLogFileValidation=True, KmsKeyId=key_arn)
-    trail_client.put_event_selectors(TrailName="write-only-trail", EventSelectors=[
-        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
-    trail_client.start_logging(Name="write-only-trail")
+    trail("write-only-trail", "vouch-trail-2", True, "WriteOnly", key_arn)
     trail_client.stop_logging(Name="write-only-trail")
-    trail_client.create_trail(Name="region-trail", S3BucketName="vouch-trail-2", IsMultiRegionTrail=False,
-                              EnableLogFileValidation=True)
-    trail_client.put_event_selectors(TrailName="region-trail", EventSelectors=[
-        {"ReadWriteType": "All", "IncludeManagementEvents": True}])
-    trail_client.start_logging(Name="region-trail")
+    trail("region-trail", "vouch-trail-2", False, "All")
     guardduty = boto3.client("guardduty", **KW)
     guardduty.update_detector(DetectorId=guardduty.list_detectors()["DetectorIds"][0], Enable=False)
     bad_vpc = sys.argv[3]
@@ -169,11 +171,7 @@ key_arn = kms.describe_key(KeyId=good_key)["KeyMetadata"]["Arn"]
 
 # Trail: multi-region, validated, KMS-encrypted, logging all management events.
 s3.create_bucket(Bucket="vouch-trail")
-trail_client.create_trail(Name="audit-trail", S3BucketName="vouch-trail", IsMultiRegionTrail=True,
-                          EnableLogFileValidation=True, KmsKeyId=key_arn)
-trail_client.put_event_selectors(TrailName="audit-trail", EventSelectors=[
-    {"ReadWriteType": "All", "IncludeManagementEvents": True}])
-trail_client.start_logging(Name="audit-trail")
+trail("audit-trail", "vouch-trail", True, "All", key_arn)
 
 # GuardDuty only in us-east-1 (us-west-2 is audited too and has none).
 boto3.client("guardduty", **KW).create_detector(Enable=True)

@@ -291,6 +291,15 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
     // The protocol and weak-suite probes carry no dates or keys: their fixtures are these
     // servers' facts.
     let facts: Value = serde_json::from_str(&facts).unwrap();
+    let test = "endpoints::tls_versions_suites_and_certificates_of_openssl_servers";
+    // A server's record, its port written as 8443 and the test CA's directory as /tmp/vouch-pki.
+    let pki_dir = pki.ca_file.parent().unwrap().display().to_string();
+    let fragment = |server: &Server| {
+        Fragment::new(&facts, "endpoints")
+            .target(&server.url())
+            .port_as(server.port, 8443)
+            .replace(&pki_dir, "/tmp/vouch-pki")
+    };
     for (server, fields, case) in [
         (
             &legacy,
@@ -308,18 +317,7 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
             "tls-weak-ciphers/pass/only-no-forward-secrecy-noted",
         ),
     ] {
-        Fragment::new(&facts, "endpoints")
-            .target(&server.url())
-            .port_as(server.port, 8443)
-            .replace(
-                pki.ca_file.parent().unwrap().display().to_string(),
-                "/tmp/vouch-pki",
-            )
-            .fields(fields)
-            .assert_fixture(
-                "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
-                case,
-            );
+        fragment(server).fields(fields).assert_fixture(test, case);
     }
     // The certificates have fixed dates (the soon-expiring one: mapped from today onto the
     // fixture clock), judged at a fixed collection time that gives each the verdict it got
@@ -340,20 +338,11 @@ fn tls_versions_suites_and_certificates_of_openssl_servers() {
         (&wrong_host, "tls-cert-valid/fail/wrong-hostname"),
         (&no_handshake, "tls-cert-valid/error/no-handshake"),
     ] {
-        Fragment::new(&facts, "endpoints")
-            .target(&server.url())
-            .port_as(server.port, 8443)
-            .replace(
-                pki.ca_file.parent().unwrap().display().to_string(),
-                "/tmp/vouch-pki",
-            )
+        fragment(server)
             .replace(&soon_end, &rfc3339(fixture_clock + 17 * DAY))
             .fields(&["certificate", "collected_at"])
             .set("collected_at", CERT_FIXTURE_CLOCK)
-            .assert_fixture(
-                "endpoints::tls_versions_suites_and_certificates_of_openssl_servers",
-                case,
-            );
+            .assert_fixture(test, case);
     }
 }
 
@@ -490,7 +479,10 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     // A one-year policy with subdomains fails only because this endpoint requires preload.
     let preload = expect(&findings, "http-hsts", bare, "fail");
     let preload_message = preload["message"].as_str().unwrap_or_default();
-    assert!(preload_message.contains("preload"), "{preload_message}");
+    assert!(
+        preload_message.ends_with("\": preload is required but missing"),
+        "{preload_message}"
+    );
     expect(&findings, "http-hsts", broken, "pass");
     let no_cookies = expect(&findings, "http-cookies-secure", bare, "pass");
     assert!(
@@ -514,7 +506,12 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     for check in ["http-hsts", "http-security-headers", "security-txt"] {
         let f = expect(&findings, check, dropped, "error");
         let message = f["message"].as_str().unwrap_or_default();
-        assert!(message.contains("failed"), "{check}: {message}");
+        // `GET URL failed: CAUSE`: the request, not the handshake (`could not be probed`).
+        assert!(
+            message.starts_with(&format!("GET https://localhost:{dropped}/"))
+                && message.contains(" failed: "),
+            "{check}: {message}"
+        );
     }
 
     assert!(

@@ -112,7 +112,8 @@ pub(crate) struct FakeHttp {
     /// `127.0.0.1:PORT`.
     pub(crate) host: String,
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
+    /// The accepting thread; taken by [`FakeHttp::stop`] or the drop.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeHttp {
@@ -144,17 +145,44 @@ impl FakeHttp {
                 });
             }
         });
-        FakeHttp { host, stop, thread }
+        FakeHttp {
+            host,
+            stop,
+            thread: Some(thread),
+        }
     }
 
-    pub(crate) fn stop(self) {
+    /// Stops accepting and ends the answers that last (a drip); panics if the server did.
+    pub(crate) fn stop(mut self) {
+        if let Some(thread) = self.halt() {
+            thread.join().unwrap();
+        }
+    }
+
+    fn halt(&mut self) -> Option<std::thread::JoinHandle<()>> {
         self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.take()?;
+        // Wakes the accepting thread, which then sees `stop`.
         let _ = TcpStream::connect(&self.host);
-        self.thread.join().unwrap();
+        Some(thread)
+    }
+}
+
+/// A test that panics before [`FakeHttp::stop`] still stops its server: no thread is left
+/// accepting, nor dripping for a minute, while the other tests run.
+impl Drop for FakeHttp {
+    fn drop(&mut self) {
+        if let Some(thread) = self.halt() {
+            let _ = thread.join();
+        }
     }
 }
 
 fn read_request(stream: &TcpStream) -> Option<Request> {
+    // A client that connects and never finishes its request must not hold the thread for ever.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut first = String::new();
     reader.read_line(&mut first).ok()?;

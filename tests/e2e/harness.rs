@@ -23,6 +23,12 @@ pub fn vouch() -> Command {
     cmd
 }
 
+/// Whether this run is CI (`CI` set, and not `0` or `false`): a test that cannot run its
+/// service fails there instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
 /// `vouch scan PATH ARGS…` is refused: exit 2, and standard error contains `says`.
 pub fn scan_refused(path: &Path, args: &[&str], says: &str) -> assert_cmd::assert::Assert {
     vouch()

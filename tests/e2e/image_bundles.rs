@@ -433,8 +433,16 @@ fn referrer_bundles_verify_offline_and_sigstore_python_agrees() {
         ("bundled/feature-branch", "fail", "refs/heads/try-something"),
         ("bundled/fork", "fail", "mallory/api"),
         ("bundled/stranger", "fail", "not a trusted identity"),
-        ("bundled/v02", "fail", ""),
-        ("bundled/v01", "fail", ""),
+        (
+            "bundled/v02",
+            "fail",
+            "https://cyclonedx.org/bom is not SLSA provenance",
+        ),
+        (
+            "bundled/v01",
+            "fail",
+            "has no provenance attestation attached",
+        ),
         ("bundled/unreadable", "error", "referrers: cannot read"),
     ] {
         check("image-provenance", repo, want);

@@ -187,12 +187,20 @@ fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
 #[test]
 fn a_referrers_tag_listing_entries_beside_an_empty_api_answer_is_read() {
     let (report, reference) = scan(Misbehaviour::ReferrersApiEmptyTagListing, "listed");
-    let (status, why) = signed(&report, &reference);
-    assert_eq!(status, "error", "{why}");
-    assert!(
-        !why.contains("none attached") && !why.contains("no signature"),
-        "{why}"
-    );
+    // The error names the entry the tag listed: the tag was read, not only the empty API.
+    let listed = format!("sha256:{}", "ab".repeat(32));
+    for check in ["image-signed", "image-sbom-attested"] {
+        assert_eq!(status(&report, check, &reference), "error", "{check}");
+        let why = message(&report, check, &reference);
+        assert!(
+            why.contains("referrers: ") && why.contains(&listed),
+            "{check}: {why}"
+        );
+        assert!(
+            !why.contains("none attached") && !why.contains("no signature"),
+            "{check}: {why}"
+        );
+    }
 }
 
 /// A signature manifest dripped a byte at a time never times out a read; the operation's
