@@ -30,7 +30,7 @@ pub mod suppress;
 
 pub use facts::Facts;
 pub use model::{
-    Check, Context, Finding, Findings, Location, Meta, Related, Severity, Source, Status,
+    Check, Context, Finding, Findings, Location, Meta, Related, Rule, Severity, Source, Status,
 };
 pub use registry::{ALL, did_you_mean, find, judge, unknown_check};
 pub use settings::Settings;

@@ -355,10 +355,28 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A check: pure judgement over [`Facts`].
+/// A check as the registry and the renderers hold it: pure judgement over [`Facts`], with its
+/// [`Meta`]. Implemented for every [`Rule`]; a check is written as a `Rule`.
 pub trait Check: Sync {
     fn meta(&self) -> &'static Meta;
     fn run(&self, cx: &Context<'_>, out: &mut Findings);
+}
+
+/// How a check is written: its [`Meta`] beside its logic, in one `impl` (see `rules/`).
+pub trait Rule: Sync {
+    const META: Meta;
+    fn run(&self, cx: &Context<'_>, out: &mut Findings);
+}
+
+impl<R: Rule> Check for R {
+    fn meta(&self) -> &'static Meta {
+        // `Meta` holds only `'static` data, so the constant can be borrowed for ever.
+        const { &R::META }
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Findings) {
+        Rule::run(self, cx, out);
+    }
 }
 
 /// The findings of one check, one per subject.

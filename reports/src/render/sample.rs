@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use checks::{Check, Context, Findings, Location, Meta, Severity, Source};
+use checks::{Check, Context, Findings, Location, Meta, Rule, Severity, Source};
 use serde_json::json;
 
 use crate::model::{
@@ -15,19 +15,16 @@ use crate::model::{
 /// A resource-judging check that exists only for these tests.
 pub struct SampleLiveCheck;
 
-static LIVE_META: Meta = Meta {
-    id: "pg-rls-forced",
-    title: "Row-level security is enabled and forced on tenant tables",
-    severity: Severity::Critical,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: "\n## Why\nA table without forced RLS leaks rows across tenants.\n\n## How to fix\n`ALTER TABLE t FORCE ROW LEVEL SECURITY;`\n",
-};
+impl Rule for SampleLiveCheck {
+    const META: Meta = Meta {
+        id: "pg-rls-forced",
+        title: "Row-level security is enabled and forced on tenant tables",
+        severity: Severity::Critical,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: "\n## Why\nA table without forced RLS leaks rows across tenants.\n\n## How to fix\n`ALTER TABLE t FORCE ROW LEVEL SECURITY;`\n",
+    };
 
-impl Check for SampleLiveCheck {
-    fn meta(&self) -> &'static Meta {
-        &LIVE_META
-    }
     fn run(&self, _cx: &Context<'_>, _out: &mut Findings) {}
 }
 

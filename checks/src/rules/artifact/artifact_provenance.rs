@@ -1,16 +1,26 @@
 use super::artifact_evidence::{Judged, judge_artifacts};
 use crate::facts::image::Verified;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct ArtifactProvenance;
 
-static META: Meta = Meta {
-    id: "artifact-provenance",
-    title: "Release artifacts carry signed SLSA provenance from a trusted builder and source",
-    severity: Severity::High,
-    controls: &["SUP-07"],
-    source: Source::Artifact,
-    docs: r#"
+static JUDGED: Judged = Judged {
+    noun: "provenance",
+    trust_configured: crate::resolve::ImageOptions::provenance_trust_configured,
+    no_trust: crate::rules::image::image_provenance::NO_PROVENANCE_TRUST,
+    counts: crate::rules::image::image_provenance::trusted_provenance,
+    describe,
+    uncounted: "no verified SLSA provenance from a trusted builder and source",
+};
+
+impl Rule for ArtifactProvenance {
+    const META: Meta = Meta {
+        id: "artifact-provenance",
+        title: "Release artifacts carry signed SLSA provenance from a trusted builder and source",
+        severity: Severity::High,
+        controls: &["SUP-07"],
+        source: Source::Artifact,
+        docs: r#"
 ## Why
 A signature says who released a binary, not how it was made. SLSA provenance, signed by the
 build platform, records which builder produced these exact bytes from which source repository
@@ -48,21 +58,7 @@ The artifact's name, where it was read, its SHA-256 and size, and every bundle w
 type, signer, and for provenance the builder id, build type, source repository, ref and commit,
 and the invocation.
 "#,
-};
-
-static JUDGED: Judged = Judged {
-    noun: "provenance",
-    trust_configured: crate::resolve::ImageOptions::provenance_trust_configured,
-    no_trust: crate::rules::image::image_provenance::NO_PROVENANCE_TRUST,
-    counts: crate::rules::image::image_provenance::trusted_provenance,
-    describe,
-    uncounted: "no verified SLSA provenance from a trusted builder and source",
-};
-
-impl Check for ArtifactProvenance {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         judge_artifacts(cx, out, &JUDGED);

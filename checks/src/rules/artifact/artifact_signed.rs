@@ -1,16 +1,26 @@
 use super::artifact_evidence::{Judged, judge_artifacts};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::resolve::ImageOptions;
 
 pub struct ArtifactSigned;
 
-static META: Meta = Meta {
-    id: "artifact-signed",
-    title: "Release artifacts carry a sigstore signature by a trusted key or identity",
-    severity: Severity::High,
-    controls: &["SUP-01"],
-    source: Source::Artifact,
-    docs: r#"
+static JUDGED: Judged = Judged {
+    noun: "signature",
+    trust_configured: ImageOptions::has_trust,
+    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
+    counts: |_, _| Ok(()),
+    describe: crate::rules::image::image_evidence::signer,
+    uncounted: "no bundle verifies",
+};
+
+impl Rule for ArtifactSigned {
+    const META: Meta = Meta {
+        id: "artifact-signed",
+        title: "Release artifacts carry a sigstore signature by a trusted key or identity",
+        severity: Severity::High,
+        controls: &["SUP-01"],
+        source: Source::Artifact,
+        docs: r#"
 ## Why
 A release binary or archive downloaded by customers, installers or deploy jobs is only as
 trustworthy as the pipeline that produced it. A sigstore signature over the artifact's exact
@@ -56,21 +66,7 @@ The artifact's name, where it was read, its SHA-256 and size, the bundle locatio
 and every bundle found with its format, predicate type, signer (the key's name, or the
 certificate subject and issuer) and, when it failed, the reason.
 "#,
-};
-
-static JUDGED: Judged = Judged {
-    noun: "signature",
-    trust_configured: ImageOptions::has_trust,
-    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
-    counts: |_, _| Ok(()),
-    describe: crate::rules::image::image_evidence::signer,
-    uncounted: "no bundle verifies",
-};
-
-impl Check for ArtifactSigned {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         judge_artifacts(cx, out, &JUDGED);

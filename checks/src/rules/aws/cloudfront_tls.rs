@@ -2,17 +2,21 @@ use serde_json::json;
 
 use super::aws_edge_shared::distributions;
 use crate::facts::aws_edge::Distribution;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct CloudfrontTls;
 
-static META: Meta = Meta {
-    id: "cloudfront-tls",
-    title: "CloudFront serves viewers HTTPS only, with TLSv1.2_2021 or newer",
-    severity: Severity::High,
-    controls: &["TLS-01", "APP-01"],
-    source: Source::Aws,
-    docs: r#"
+/// Security policies that meet the bar, oldest first; anything else (older or unknown) fails.
+const MODERN: &[&str] = &["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"];
+
+impl Rule for CloudfrontTls {
+    const META: Meta = Meta {
+        id: "cloudfront-tls",
+        title: "CloudFront serves viewers HTTPS only, with TLSv1.2_2021 or newer",
+        severity: Severity::High,
+        controls: &["TLS-01", "APP-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 A CloudFront distribution decides per cache behavior whether viewers may use plain HTTP, and
 per distribution which TLS versions and suites it accepts. `allow-all` serves content in clear
@@ -35,15 +39,7 @@ for your domain and choose the security policy `TLSv1.2_2021` (Terraform:
 The distribution id, domain, the behaviors' policies, the certificate settings and the
 `ListDistributions` call.
 "#,
-};
-
-/// Security policies that meet the bar, oldest first; anything else (older or unknown) fails.
-const MODERN: &[&str] = &["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"];
-
-impl Check for CloudfrontTls {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for d in distributions(cx, out) {

@@ -3,17 +3,18 @@ use serde_json::json;
 use super::aws_shared::{evidence, readable_accounts};
 use crate::facts::aws::{Account, Read};
 use crate::facts::aws_infra::{EventSelectors, Trail};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct CloudtrailEnabled;
 
-static META: Meta = Meta {
-    id: "cloudtrail-enabled",
-    title: "A multi-region CloudTrail trail logs management events, validated and KMS-encrypted",
-    severity: Severity::High,
-    controls: &["LOG-02"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for CloudtrailEnabled {
+    const META: Meta = Meta {
+        id: "cloudtrail-enabled",
+        title: "A multi-region CloudTrail trail logs management events, validated and KMS-encrypted",
+        severity: Severity::High,
+        controls: &["LOG-02"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Management-plane activity is captured" means every API call that changes the account (IAM,
 security groups, databases, keys) is recorded in every region, in files whose integrity can be
@@ -38,12 +39,7 @@ verdict is `error`.
 Each trail's settings and what it lacks, with the request ids of `DescribeTrails`,
 `GetTrailStatus` and `GetEventSelectors`.
 "#,
-};
-
-impl Check for CloudtrailEnabled {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for account in readable_accounts(cx, out) {

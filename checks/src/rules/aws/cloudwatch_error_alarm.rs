@@ -3,17 +3,18 @@ use serde_json::json;
 use super::aws_infra_shared::{infra_regions, region_arn, region_subject};
 use super::aws_shared::listing_error;
 use crate::facts::aws_infra::Alarm;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct CloudwatchErrorAlarm;
 
-static META: Meta = Meta {
-    id: "cloudwatch-error-alarm",
-    title: "A CloudWatch alarm with an action watches the error rate (informational)",
-    severity: Severity::Info,
-    controls: &["THR-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for CloudwatchErrorAlarm {
+    const META: Meta = Meta {
+        id: "cloudwatch-error-alarm",
+        title: "A CloudWatch alarm with an action watches the error rate (informational)",
+        severity: Severity::Info,
+        controls: &["THR-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "An alarm fires when the error rate crosses a threshold" needs an alarm on an error metric
 that notifies someone. It is informational: which metric reflects errors depends on the
@@ -33,12 +34,7 @@ AWS/ApplicationELB ... --alarm-actions SNS_TOPIC_ARN`.
 ## Evidence
 The matching alarms (metric, actions), with the request id of `DescribeAlarms`.
 "#,
-};
-
-impl Check for CloudwatchErrorAlarm {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let metrics = &cx.options.aws.error_alarm_metrics;

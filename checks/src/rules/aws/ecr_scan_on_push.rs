@@ -3,17 +3,18 @@ use serde_json::json;
 use super::aws_edge_shared::ecr_repositories;
 use crate::facts::aws::Read;
 use crate::facts::aws_edge::{RegistryScanning, Repository};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct EcrScanOnPush;
 
-static META: Meta = Meta {
-    id: "ecr-scan-on-push",
-    title: "ECR scans every pushed image for vulnerabilities",
-    severity: Severity::Medium,
-    controls: &["VUL-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for EcrScanOnPush {
+    const META: Meta = Meta {
+        id: "ecr-scan-on-push",
+        title: "ECR scans every pushed image for vulnerabilities",
+        severity: Severity::Medium,
+        controls: &["VUL-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Image vulnerability scanning runs on every build" holds for an ECR repository only if the
 registry scans new images automatically. Which setting counts depends on the registry's
@@ -38,12 +39,7 @@ ENHANCED --rules '[{"scanFrequency":"SCAN_ON_PUSH","repositoryFilters":[{"filter
 ## Evidence
 The repository, its `scanOnPush`, the registry's scanning type and rules, and the calls.
 "#,
-};
-
-impl Check for EcrScanOnPush {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (repo, region) in ecr_repositories(cx, out) {

@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_edge_shared::ecr_repositories;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct EcrTagImmutable;
 
-static META: Meta = Meta {
-    id: "ecr-tag-immutable",
-    title: "ECR repositories make image tags immutable",
-    severity: Severity::Medium,
-    controls: &["SUP-06"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for EcrTagImmutable {
+    const META: Meta = Meta {
+        id: "ecr-tag-immutable",
+        title: "ECR repositories make image tags immutable",
+        severity: Severity::Medium,
+        controls: &["SUP-06"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 With mutable tags anyone who can push can replace `api:1.4.2` with another image; every
 deployment, scan result and signature that names the tag then describes something else.
@@ -28,12 +29,7 @@ listing that failed is an `error`.
 ## Evidence
 The repository, its tag mutability and encryption, and the `DescribeRepositories` call.
 "#,
-};
-
-impl Check for EcrTagImmutable {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (repo, _) in ecr_repositories(cx, out) {

@@ -2,18 +2,19 @@ use serde_json::json;
 
 use super::aws_edge_shared::{load_balancers, read_or_error};
 use crate::facts::aws_edge::{EdgeRegion, Listener, LoadBalancer};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::resolve::TlsVersion;
 
 pub struct ElbTlsPolicy;
 
-static META: Meta = Meta {
-    id: "elb-tls-policy",
-    title: "Load balancers negotiate TLS at the floor or above, and redirect HTTP to HTTPS",
-    severity: Severity::High,
-    controls: &["TLS-01", "APP-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for ElbTlsPolicy {
+    const META: Meta = Meta {
+        id: "elb-tls-policy",
+        title: "Load balancers negotiate TLS at the floor or above, and redirect HTTP to HTTPS",
+        severity: Severity::High,
+        controls: &["TLS-01", "APP-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 The TLS policy of an ELBv2 listener decides which protocol versions the load balancer
 accepts. The default `ELBSecurityPolicy-2016-08` still accepts TLS 1.0 and 1.1, so a page that
@@ -39,12 +40,7 @@ an HTTP listener's default action `{"Type":"redirect","RedirectConfig":{"Protoco
 The load balancer's type and scheme, each listener (port, protocol, policy, default actions),
 the policies' protocols, and the describe calls.
 "#,
-};
-
-impl Check for ElbTlsPolicy {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let floor = cx.options.endpoint.tls_floor;

@@ -3,17 +3,18 @@ use serde_json::json;
 use super::aws_infra_shared::{infra_regions, region_arn, region_subject};
 use super::aws_shared::listing_error;
 use crate::facts::aws::Read;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct GuarddutyEnabled;
 
-static META: Meta = Meta {
-    id: "guardduty-enabled",
-    title: "GuardDuty threat detection is enabled in every audited region",
-    severity: Severity::High,
-    controls: &["THR-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for GuarddutyEnabled {
+    const META: Meta = Meta {
+        id: "guardduty-enabled",
+        title: "GuardDuty threat detection is enabled in every audited region",
+        severity: Severity::High,
+        controls: &["THR-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Continuous threat detection is enabled" is a per-region fact: GuardDuty analyses CloudTrail,
 VPC flow and DNS logs of the region its detector lives in. A region without an enabled detector
@@ -32,12 +33,7 @@ from the delegated administrator).
 ## Evidence
 The detectors and their statuses, with the request ids of `ListDetectors` and `GetDetector`.
 "#,
-};
-
-impl Check for GuarddutyEnabled {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, infra) in infra_regions(cx, out, "guardduty") {

@@ -4,17 +4,18 @@ use super::aws_infra_shared::infra_regions;
 use super::aws_shared::listing_error;
 use crate::facts::aws::Read;
 use crate::facts::aws_infra::Key;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct KmsKeyRotation;
 
-static META: Meta = Meta {
-    id: "kms-key-rotation",
-    title: "Customer-managed KMS keys rotate automatically",
-    severity: Severity::Medium,
-    controls: &["KEY-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for KmsKeyRotation {
+    const META: Meta = Meta {
+        id: "kms-key-rotation",
+        title: "Customer-managed KMS keys rotate automatically",
+        severity: Severity::Medium,
+        controls: &["KEY-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Key rotation runs on a managed schedule" holds only for keys KMS rotates itself: automatic
 rotation replaces the key material every year (or the configured period) while old ciphertext
@@ -36,12 +37,7 @@ imported key material, rotate manually by creating a new key and moving the alia
 The key's manager, spec, state and origin, and the rotation status and period, with the
 request ids of `ListKeys`, `DescribeKey` and `GetKeyRotationStatus`.
 "#,
-};
-
-impl Check for KmsKeyRotation {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, infra) in infra_regions(cx, out, "kms") {

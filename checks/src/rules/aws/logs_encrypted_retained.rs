@@ -3,17 +3,18 @@ use serde_json::json;
 use super::aws_infra_shared::infra_regions;
 use super::aws_shared::listing_error;
 use crate::facts::aws_infra::LogGroup;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct LogsEncryptedRetained;
 
-static META: Meta = Meta {
-    id: "logs-encrypted-retained",
-    title: "CloudWatch log groups are KMS-encrypted and retained long enough",
-    severity: Severity::Medium,
-    controls: &["LOG-02"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for LogsEncryptedRetained {
+    const META: Meta = Meta {
+        id: "logs-encrypted-retained",
+        title: "CloudWatch log groups are KMS-encrypted and retained long enough",
+        severity: Severity::Medium,
+        controls: &["LOG-02"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Log streams are encrypted with managed keys" and kept long enough to investigate an incident:
 application, database and flow logs carry personal data and security evidence. CloudWatch Logs
@@ -36,12 +37,7 @@ allow the logs service principal) and `aws logs put-retention-policy --log-group
 The log group's KMS key and retention, the required minimum, and the request id of
 `DescribeLogGroups`.
 "#,
-};
-
-impl Check for LogsEncryptedRetained {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let min_days = cx.options.aws.log_retention_days;

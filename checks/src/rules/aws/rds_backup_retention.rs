@@ -3,7 +3,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::aws_shared::{Db, databases, evidence};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct RdsBackupRetention;
 
@@ -11,13 +11,14 @@ pub struct RdsBackupRetention;
 /// point-in-time recovery has stopped working.
 const MAX_RESTORE_LAG_MINUTES: i64 = 60;
 
-static META: Meta = Meta {
-    id: "rds-backup-retention",
-    title: "RDS databases keep automated backups with working point-in-time recovery",
-    severity: Severity::High,
-    controls: &["BCK-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsBackupRetention {
+    const META: Meta = Meta {
+        id: "rds-backup-retention",
+        title: "RDS databases keep automated backups with working point-in-time recovery",
+        severity: Severity::High,
+        controls: &["BCK-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Automated backups are what point-in-time recovery restores from. A retention of 0 disables them;
 a short retention means a corruption noticed a week later cannot be undone. A retention that is
@@ -39,12 +40,7 @@ instance, a storage-full event or a failed log upload in the RDS events.
 The identifier, the retention, the latest restorable time, the call time and the configured
 minimum.
 "#,
-};
-
-impl Check for RdsBackupRetention {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let min_days = cx.options.aws.backup_retention_days;

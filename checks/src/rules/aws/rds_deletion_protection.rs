@@ -1,15 +1,16 @@
 use super::aws_shared::{Db, databases, judge_flag};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct RdsDeletionProtection;
 
-static META: Meta = Meta {
-    id: "rds-deletion-protection",
-    title: "RDS databases have deletion protection",
-    severity: Severity::Medium,
-    controls: &["BCK-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsDeletionProtection {
+    const META: Meta = Meta {
+        id: "rds-deletion-protection",
+        title: "RDS databases have deletion protection",
+        severity: Severity::Medium,
+        controls: &["BCK-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Without deletion protection one API call (a wrong Terraform plan, a compromised automation
 key) deletes the database; automated backups go with it unless a final snapshot was taken.
@@ -26,12 +27,7 @@ cluster's flag is the one that counts).
 ## Evidence
 The identifier, `DeletionProtection`, and the request id and time of the describe call.
 "#,
-};
-
-impl Check for RdsDeletionProtection {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, db) in databases(cx, out) {

@@ -3,17 +3,25 @@ use serde_json::json;
 use super::aws_shared::{Db, databases, evidence};
 use super::engine::{Family, TlsRule, not_in_sync, parameter_group, value_of};
 use crate::facts::aws::{Parameter, Read};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct RdsForceSsl;
 
-static META: Meta = Meta {
-    id: "rds-force-ssl",
-    title: "RDS databases refuse unencrypted connections",
-    severity: Severity::High,
-    controls: &["TLS-02"],
-    source: Source::Aws,
-    docs: r#"
+/// What the engine's TLS parameter says, or why it cannot be told.
+enum Tls {
+    Required(String),
+    NotRequired(String),
+    Unknown(String),
+}
+
+impl Rule for RdsForceSsl {
+    const META: Meta = Meta {
+        id: "rds-force-ssl",
+        title: "RDS databases refuse unencrypted connections",
+        severity: Severity::High,
+        controls: &["TLS-02"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 RDS offers TLS, but unless the engine is told to require it a client that does not ask for TLS
 (a misconfigured driver, `sslmode=prefer` downgraded by an attacker) sends credentials and data
@@ -49,19 +57,7 @@ engine 1.0.4.2 or later (or set `neptune_enforce_ssl = 1`). DocumentDB: set `tls
 The parameter group, the parameter's value and source (`user`, `engine-default`, or `absent`),
 the engine and version, the basis of the verdict, and the describe call.
 "#,
-};
-
-/// What the engine's TLS parameter says, or why it cannot be told.
-enum Tls {
-    Required(String),
-    NotRequired(String),
-    Unknown(String),
-}
-
-impl Check for RdsForceSsl {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (region, db) in databases(cx, out) {

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::aws_shared::{Db, databases, evidence, judge_flag};
 use super::engine::{Family, IamAuth};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct RdsIamAuth;
 
-static META: Meta = Meta {
-    id: "rds-iam-auth",
-    title: "RDS databases accept IAM authentication (informational)",
-    severity: Severity::Info,
-    controls: &["ACC-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsIamAuth {
+    const META: Meta = Meta {
+        id: "rds-iam-auth",
+        title: "RDS databases accept IAM authentication (informational)",
+        severity: Severity::Info,
+        controls: &["ACC-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 With IAM database authentication, people and services connect with 15-minute tokens issued to
 their IAM identity instead of long-lived shared passwords, so database access is granted,
@@ -37,12 +38,7 @@ cluster is an `error` that says what to verify by hand.
 ## Evidence
 The identifier, the flag, and the request id and time of the describe call.
 "#,
-};
-
-impl Check for RdsIamAuth {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, db) in databases(cx, out) {
@@ -121,7 +117,7 @@ mod tests {
         }];
         let options = crate::resolve::resolve(&crate::Settings::default()).unwrap();
         let cx = Context::new(&facts, &options);
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&RdsIamAuth::META);
         RdsIamAuth.run(&cx, &mut out);
         let findings = out.into_vec();
         let of = |id: &str| findings.iter().find(|f| f.subject == id).unwrap();

@@ -3,17 +3,18 @@ use serde_json::json;
 use super::aws_shared::{Db, databases, evidence, merged};
 use super::engine::{Family, not_in_sync, parameter_group, value_of};
 use crate::facts::aws::{Read, Region};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct RdsLogExports;
 
-static META: Meta = Meta {
-    id: "rds-log-exports",
-    title: "RDS databases export their engine log to CloudWatch Logs",
-    severity: Severity::Medium,
-    controls: &["LOG-02"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsLogExports {
+    const META: Meta = Meta {
+        id: "rds-log-exports",
+        title: "RDS databases export their engine log to CloudWatch Logs",
+        severity: Severity::Medium,
+        controls: &["LOG-02"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Database logs are captured" means the engine's log (connections, errors, slow or audited
 statements) leaves the instance: logs kept only on the instance rotate away within days and
@@ -47,12 +48,7 @@ group.
 The engine, the required log type and the exported ones, with the request id of the describe
 call; for Neptune and DocumentDB, also the parameter group and its collected parameters.
 "#,
-};
-
-impl Check for RdsLogExports {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (region, db) in databases(cx, out) {
@@ -268,7 +264,7 @@ mod tests {
             }],
             ..Region::default()
         };
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&RdsLogExports::META);
         judge(&region, &Db::Cluster(&cluster), &mut out);
         let f = &out.into_vec()[0];
         (f.status, f.message.clone())
@@ -353,7 +349,7 @@ mod tests {
             }],
             ..Region::default()
         };
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&RdsLogExports::META);
         judge(&region, &Db::Cluster(&cluster), &mut out);
         let f = &out.into_vec()[0];
         assert_eq!(f.status, Status::Error, "{}", f.message);

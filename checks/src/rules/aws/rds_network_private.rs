@@ -4,17 +4,18 @@ use super::aws_infra_shared::db_instances_with_infra;
 use super::aws_shared::{evidence, public_address_problem};
 use crate::facts::aws::DbInstance;
 use crate::facts::aws_infra::{InfraRegion, RouteTable};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct RdsNetworkPrivate;
 
-static META: Meta = Meta {
-    id: "rds-network-private",
-    title: "RDS instances sit in private subnets and have no public address",
-    severity: Severity::High,
-    controls: &["NET-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsNetworkPrivate {
+    const META: Meta = Meta {
+        id: "rds-network-private",
+        title: "RDS instances sit in private subnets and have no public address",
+        severity: Severity::High,
+        controls: &["NET-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "The database is in a private subnet with no public IP" is two facts: the instance has no
 public address, and no subnet it can be placed in routes to an internet gateway. A private
@@ -41,12 +42,7 @@ groups, with their private and any public address: where the instance's addresse
 live. They are evidence, not the verdict: RDS does not name the instance on its interfaces,
 so another instance sharing the subnets and groups could not be told apart.
 "#,
-};
-
-impl Check for RdsNetworkPrivate {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, infra, dbs) in db_instances_with_infra(cx, out) {

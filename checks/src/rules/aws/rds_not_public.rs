@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_shared::{db_instances, evidence, public_address_problem};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct RdsNotPublic;
 
-static META: Meta = Meta {
-    id: "rds-not-public",
-    title: "RDS instances have no public address",
-    severity: Severity::Critical,
-    controls: &["NET-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsNotPublic {
+    const META: Meta = Meta {
+        id: "rds-not-public",
+        title: "RDS instances have no public address",
+        severity: Severity::Critical,
+        controls: &["NET-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 A publicly accessible DB instance gets an address reachable from the internet; only its
 security group stands between the database port and every scanner on the internet. Databases
@@ -29,12 +30,7 @@ an error.
 ## Evidence
 The identifier, `PubliclyAccessible`, and the request id and time of `DescribeDBInstances`.
 "#,
-};
-
-impl Check for RdsNotPublic {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, db) in db_instances(cx, out) {

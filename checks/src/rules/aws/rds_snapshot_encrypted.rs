@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_shared::{evidence, key_manager, merged, snapshots};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct RdsSnapshotEncrypted;
 
-static META: Meta = Meta {
-    id: "rds-snapshot-encrypted",
-    title: "RDS snapshots are encrypted",
-    severity: Severity::High,
-    controls: &["ENC-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsSnapshotEncrypted {
+    const META: Meta = Meta {
+        id: "rds-snapshot-encrypted",
+        title: "RDS snapshots are encrypted",
+        severity: Severity::High,
+        controls: &["ENC-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 A snapshot is a full copy of the database. An unencrypted snapshot can be copied, shared or
 restored without any KMS permission, so it escapes the key policy that guards the live data.
@@ -30,12 +31,7 @@ so new snapshots are encrypted.
 The snapshot identifier, type, source database, `Encrypted`, `KmsKeyId`, the key manager (for
 encrypted snapshots) and the describe call.
 "#,
-};
-
-impl Check for RdsSnapshotEncrypted {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (region, snap) in snapshots(cx, out) {

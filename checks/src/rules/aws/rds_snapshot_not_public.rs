@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::aws_shared::{evidence, snapshots};
 use crate::facts::aws::{Read, SnapshotKind};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct RdsSnapshotNotPublic;
 
-static META: Meta = Meta {
-    id: "rds-snapshot-not-public",
-    title: "RDS snapshots are not public",
-    severity: Severity::Critical,
-    controls: &["NET-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsSnapshotNotPublic {
+    const META: Meta = Meta {
+        id: "rds-snapshot-not-public",
+        title: "RDS snapshots are not public",
+        severity: Severity::Critical,
+        controls: &["NET-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 A snapshot whose `restore` attribute is `all` can be restored by every AWS account in the
 world: the whole database is exposed to the internet, exactly what a public instance would do,
@@ -32,12 +33,7 @@ listed in the evidence.
 ## Evidence
 The snapshot identifier and type, the `restore` attribute's values and the call that read them.
 "#,
-};
-
-impl Check for RdsSnapshotNotPublic {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, snap) in snapshots(cx, out) {

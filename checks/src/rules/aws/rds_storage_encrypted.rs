@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_shared::{Db, databases, evidence, key_manager, merged};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct RdsStorageEncrypted;
 
-static META: Meta = Meta {
-    id: "rds-storage-encrypted",
-    title: "RDS databases encrypt their storage at rest",
-    severity: Severity::High,
-    controls: &["ENC-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for RdsStorageEncrypted {
+    const META: Meta = Meta {
+        id: "rds-storage-encrypted",
+        title: "RDS databases encrypt their storage at rest",
+        severity: Severity::High,
+        controls: &["ENC-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 An unencrypted RDS volume exposes every row to anyone who obtains the underlying storage, a
 snapshot copy or a backup. Encryption at rest with KMS is the baseline every security page
@@ -34,12 +35,7 @@ The identifier, engine, `StorageEncrypted`, `KmsKeyId`, the key manager (with th
 `DescribeKey` call, or why it is unknown), and the request id and time of the
 `DescribeDBInstances`/`DescribeDBClusters` call.
 "#,
-};
-
-impl Check for RdsStorageEncrypted {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (region, db) in databases(cx, out) {

@@ -1,18 +1,19 @@
 use serde_json::json;
 
 use super::aws_shared::{bucket_read, buckets, evidence};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::settings::S3Encryption;
 
 pub struct S3DefaultEncryption;
 
-static META: Meta = Meta {
-    id: "s3-default-encryption",
-    title: "S3 buckets encrypt new objects by default",
-    severity: Severity::High,
-    controls: &["STO-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for S3DefaultEncryption {
+    const META: Meta = Meta {
+        id: "s3-default-encryption",
+        title: "S3 buckets encrypt new objects by default",
+        severity: Severity::High,
+        controls: &["STO-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Default encryption makes every new object encrypted at rest without relying on each uploader to
 ask for it. SSE-KMS adds a key policy and CloudTrail record for every decrypt, which many
@@ -31,12 +32,7 @@ Error`, as on buckets created before 2023 or on emulators) fails.
 ## Evidence
 The rules (algorithm, KMS key, bucket key) or the "not found" code, and the call.
 "#,
-};
-
-impl Check for S3DefaultEncryption {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let required = cx.options.aws.s3_encryption;

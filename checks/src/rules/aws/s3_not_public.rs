@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::aws_shared::{bucket_read, buckets, evidence};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct S3NotPublic;
 
@@ -11,13 +11,14 @@ const PUBLIC_GROUPS: [&str; 2] = [
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 ];
 
-static META: Meta = Meta {
-    id: "s3-not-public",
-    title: "S3 buckets grant no public access",
-    severity: Severity::Critical,
-    controls: &["STO-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for S3NotPublic {
+    const META: Meta = Meta {
+        id: "s3-not-public",
+        title: "S3 buckets grant no public access",
+        severity: Severity::Critical,
+        controls: &["STO-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 A bucket policy or ACL that grants access to everyone publishes the bucket's objects. Most
 large data leaks from S3 were a single public grant.
@@ -38,12 +39,7 @@ CloudFront with origin access control instead.
 ## Evidence
 `IsPublic`, the ACL grants, and the calls that returned them.
 "#,
-};
-
-impl Check for S3NotPublic {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, bucket) in buckets(cx, out) {

@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_shared::{bucket_read, buckets, evidence};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct S3ObjectLock;
 
-static META: Meta = Meta {
-    id: "s3-object-lock",
-    title: "Evidence and audit buckets lock their objects",
-    severity: Severity::High,
-    controls: &["STO-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for S3ObjectLock {
+    const META: Meta = Meta {
+        id: "s3-object-lock",
+        title: "Evidence and audit buckets lock their objects",
+        severity: Severity::High,
+        controls: &["STO-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Audit logs and compliance evidence are only worth something if nobody, including an attacker
 with administrator keys, can delete or rewrite them. S3 Object Lock with a default retention
@@ -32,12 +33,7 @@ Object Lock can be enabled on existing buckets (versioning is required):
 ## Evidence
 The configuration as read (or the "not found" code), the matching glob list, and the call.
 "#,
-};
-
-impl Check for S3ObjectLock {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let globs = &cx.options.aws.evidence_buckets;

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::aws_shared::{buckets, evidence};
 use crate::facts::aws::{PublicAccessBlock, Read};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct S3PublicAccessBlock;
 
-static META: Meta = Meta {
-    id: "s3-public-access-block",
-    title: "S3 Block Public Access is fully on for every bucket",
-    severity: Severity::High,
-    controls: &["STO-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for S3PublicAccessBlock {
+    const META: Meta = Meta {
+        id: "s3-public-access-block",
+        title: "S3 Block Public Access is fully on for every bucket",
+        severity: Severity::High,
+        controls: &["STO-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Block Public Access is the guard rail that overrides a mistaken public ACL or bucket policy.
 With all four settings on, nobody can make the bucket public by accident, whatever its policy
@@ -33,12 +34,7 @@ At the account level: `aws s3control put-public-access-block --account-id ACCOUN
 ## Evidence
 The bucket-level and account-level blocks as read (or their "not configured" codes), the calls.
 "#,
-};
-
-impl Check for S3PublicAccessBlock {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, bucket) in buckets(cx, out) {

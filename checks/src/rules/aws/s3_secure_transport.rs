@@ -1,17 +1,18 @@
 use serde_json::{Value, json};
 
 use super::aws_shared::{bucket_read, buckets, evidence};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct S3SecureTransport;
 
-static META: Meta = Meta {
-    id: "s3-secure-transport",
-    title: "S3 bucket policies deny requests without TLS",
-    severity: Severity::Medium,
-    controls: &["STO-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for S3SecureTransport {
+    const META: Meta = Meta {
+        id: "s3-secure-transport",
+        title: "S3 bucket policies deny requests without TLS",
+        severity: Severity::Medium,
+        controls: &["STO-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 S3 still answers plain-HTTP requests. Only a bucket policy statement that denies requests with
 `aws:SecureTransport = false` guarantees that no client, SDK default or misconfigured proxy
@@ -30,12 +31,7 @@ Add to the bucket policy:
 ## Evidence
 The policy document (or the "no policy" code) and the call.
 "#,
-};
-
-impl Check for S3SecureTransport {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, bucket) in buckets(cx, out) {

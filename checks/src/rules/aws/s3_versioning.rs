@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_shared::{bucket_read, buckets, evidence};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct S3Versioning;
 
-static META: Meta = Meta {
-    id: "s3-versioning",
-    title: "S3 buckets keep object versions",
-    severity: Severity::Medium,
-    controls: &["STO-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for S3Versioning {
+    const META: Meta = Meta {
+        id: "s3-versioning",
+        title: "S3 buckets keep object versions",
+        severity: Severity::Medium,
+        controls: &["STO-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Without versioning, an overwrite or delete (a bug, ransomware with stolen keys, a wrong sync)
 destroys the data for good. Versioning keeps the previous versions so they can be restored.
@@ -27,12 +28,7 @@ lifecycle rule expiring noncurrent versions after the retention you need.
 ## Evidence
 The versioning status as returned, and the call.
 "#,
-};
-
-impl Check for S3Versioning {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (_, bucket) in buckets(cx, out) {

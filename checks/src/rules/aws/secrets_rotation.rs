@@ -4,17 +4,18 @@ use super::aws_infra_shared::infra_regions;
 use super::aws_shared::listing_error;
 use super::aws_shared::{Db, databases, evidence};
 use super::engine::{Family, MasterPassword};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct SecretsRotation;
 
-static META: Meta = Meta {
-    id: "secrets-rotation",
-    title: "Secrets rotate, and RDS master passwords are managed by Secrets Manager",
-    severity: Severity::Medium,
-    controls: &["KEY-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for SecretsRotation {
+    const META: Meta = Meta {
+        id: "secrets-rotation",
+        title: "Secrets rotate, and RDS master passwords are managed by Secrets Manager",
+        severity: Severity::Medium,
+        controls: &["KEY-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Credentials live in a managed secret store and are rotatable" and "the database master
 credential auto-rotates" are two facts: every secret in Secrets Manager has rotation
@@ -41,12 +42,7 @@ A failed listing is an `error` for its region.
 The secret's rotation settings, last rotation and KMS key, or the database's master user secret
 ARN and status, with the request ids of `ListSecrets` and the RDS describe call.
 "#,
-};
-
-impl Check for SecretsRotation {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, infra) in infra_regions(cx, out, "secretsmanager") {
@@ -140,7 +136,7 @@ mod tests {
             engine: engine.to_owned(),
             ..DbCluster::default()
         };
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&SecretsRotation::META);
         judge_master_secret(&Db::Cluster(&cluster), &mut out);
         let f = &out.into_vec()[0];
         (f.status, f.severity, f.message.clone())
@@ -156,10 +152,16 @@ mod tests {
         );
         assert!(message.contains("no master password"), "{message}");
         let (status, severity, _) = verdict("aurora-postgresql");
-        assert_eq!((status, severity), (Status::Fail, META.severity));
+        assert_eq!(
+            (status, severity),
+            (Status::Fail, SecretsRotation::META.severity)
+        );
         // DocumentDB has a primary password Secrets Manager can manage: a real verdict.
         let (status, severity, message) = verdict("docdb");
-        assert_eq!((status, severity), (Status::Fail, META.severity));
+        assert_eq!(
+            (status, severity),
+            (Status::Fail, SecretsRotation::META.severity)
+        );
         assert!(
             message.contains("not managed by Secrets Manager"),
             "{message}"

@@ -4,17 +4,18 @@ use super::aws_infra_shared::db_instances_with_infra;
 use super::aws_shared::{evidence, merged};
 use crate::facts::aws::DbInstance;
 use crate::facts::aws_infra::{InfraRegion, Permission};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct SgDbIngressRestricted;
 
-static META: Meta = Meta {
-    id: "sg-db-ingress-restricted",
-    title: "Database security groups admit the database port only from the application",
-    severity: Severity::High,
-    controls: &["NET-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for SgDbIngressRestricted {
+    const META: Meta = Meta {
+        id: "sg-db-ingress-restricted",
+        title: "Database security groups admit the database port only from the application",
+        severity: Severity::High,
+        controls: &["NET-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "The database is reachable only from the application's security group on the database port"
 is a statement about the inbound rules of the database's security groups. A rule admitting
@@ -38,12 +39,7 @@ application's security group only (`--source-group sg-…`).
 The port, each security group and the offending rules, with the request ids of
 `ec2:DescribeSecurityGroups` and `rds:DescribeDBInstances`.
 "#,
-};
-
-impl Check for SgDbIngressRestricted {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let app = &cx.options.aws.app_security_groups;

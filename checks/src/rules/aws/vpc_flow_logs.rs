@@ -6,17 +6,18 @@ use super::aws_infra_shared::db_instances_with_infra;
 use super::aws_shared::listing_error;
 use crate::facts::aws::{Account, DbInstance};
 use crate::facts::aws_infra::InfraRegion;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct VpcFlowLogs;
 
-static META: Meta = Meta {
-    id: "vpc-flow-logs",
-    title: "Every VPC with a database records flow logs",
-    severity: Severity::Medium,
-    controls: &["LOG-02"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for VpcFlowLogs {
+    const META: Meta = Meta {
+        id: "vpc-flow-logs",
+        title: "Every VPC with a database records flow logs",
+        severity: Severity::Medium,
+        controls: &["LOG-02"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 Flow logs record which addresses talked to which on which port, accepted or rejected. After an
 incident they are the record of who reached the database network; without them "network flow
@@ -36,12 +37,7 @@ VPC id. A DB instance whose VPC is unknown, or a failed flow-log listing, is an 
 The VPC, the databases in it, and its flow logs (traffic type, destination, status), with the
 request id of `ec2:DescribeFlowLogs`.
 "#,
-};
-
-impl Check for VpcFlowLogs {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (account, infra, dbs) in db_instances_with_infra(cx, out) {

@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::aws_edge_shared::{distributions, load_balancers, read_or_error};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct WafAttached;
 
-static META: Meta = Meta {
-    id: "waf-attached",
-    title: "Every internet-facing ALB and CloudFront distribution has a web ACL",
-    severity: Severity::High,
-    controls: &["WAF-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for WafAttached {
+    const META: Meta = Meta {
+        id: "waf-attached",
+        title: "Every internet-facing ALB and CloudFront distribution has a web ACL",
+        severity: Severity::High,
+        controls: &["WAF-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "Behind a managed WAF" holds only for the entry points that actually have a web ACL
 associated. One internet-facing load balancer without it (a new service, a forgotten staging
@@ -30,12 +31,7 @@ CloudFront set the distribution's `WebACLId` to a web ACL of scope `CLOUDFRONT`.
 ## Evidence
 The resource, its scheme, the associated web ACL's ARN (or none) and the calls.
 "#,
-};
-
-impl Check for WafAttached {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let internet_facing_albs = load_balancers(cx, out)

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::aws_edge_shared::{read_or_error, web_acls};
 use crate::facts::aws_edge::{WafRule, WafStatement};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct WafManagedRules;
 
-static META: Meta = Meta {
-    id: "waf-managed-rules",
-    title: "Web ACLs enforce the required AWS managed rule groups",
-    severity: Severity::Medium,
-    controls: &["WAF-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for WafManagedRules {
+    const META: Meta = Meta {
+        id: "waf-managed-rules",
+        title: "Web ACLs enforce the required AWS managed rule groups",
+        severity: Severity::Medium,
+        controls: &["WAF-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "A managed WAF with the OWASP core and known-bad-inputs rule sets" is a claim about the rules
 a web ACL enforces. A web ACL can list a managed group and still only count its matches
@@ -33,12 +34,7 @@ or name the groups you really require in `[aws] waf_required_rule_groups`.
 ## Evidence
 The web ACL, its rules (name, priority, action, statement) and the calls.
 "#,
-};
-
-impl Check for WafManagedRules {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let required = &cx.options.aws.waf_required_rule_groups;

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::aws_edge_shared::{read_or_error, web_acls};
 use crate::facts::aws_edge::WafStatement;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct WafRateLimit;
 
-static META: Meta = Meta {
-    id: "waf-rate-limit",
-    title: "Web ACLs have an enforcing rate-based rule",
-    severity: Severity::Medium,
-    controls: &["NET-02", "WAF-01"],
-    source: Source::Aws,
-    docs: r#"
+impl Rule for WafRateLimit {
+    const META: Meta = Meta {
+        id: "waf-rate-limit",
+        title: "Web ACLs have an enforcing rate-based rule",
+        severity: Severity::Medium,
+        controls: &["NET-02", "WAF-01"],
+        source: Source::Aws,
+        docs: r#"
 ## Why
 "A per-IP rate-limit rule caps abusive traffic" is true only if a rate-based rule exists in
 the web ACL in front of the application and blocks (or challenges) when the limit is crossed;
@@ -32,12 +33,7 @@ Add a rule `{"Name":"per-ip","Priority":0,"Action":{"Block":{}},"Statement":{"Ra
 ## Evidence
 The web ACL, its rate-based rules with limit, window, key and action, and the calls.
 "#,
-};
-
-impl Check for WafRateLimit {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for acl in web_acls(cx, out) {

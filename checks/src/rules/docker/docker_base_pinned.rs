@@ -2,18 +2,19 @@ use serde_json::json;
 
 use super::is_scratch;
 use crate::facts::repo::FileKind;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::{Pinning, pinning, unreadable_files};
 
 pub struct DockerBasePinned;
 
-static META: Meta = Meta {
-    id: "docker-base-pinned",
-    title: "Dockerfile base images are pinned by digest",
-    severity: Severity::High,
-    controls: &["SUP-04"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for DockerBasePinned {
+    const META: Meta = Meta {
+        id: "docker-base-pinned",
+        title: "Dockerfile base images are pinned by digest",
+        severity: Severity::High,
+        controls: &["SUP-04"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 `FROM node:20-alpine` names a tag, and a tag is a pointer the registry (or whoever takes over
 the publisher's account) can move: the next build silently ships a different base image, with
@@ -43,12 +44,7 @@ Dependabot (`package-ecosystem: docker`) and Renovate keep digests up to date.
 The image reference as resolved (the subject), the `FROM` operand as written, the Dockerfile,
 line and stage alias; other Dockerfiles using the same image are listed as related locations.
 "#,
-};
-
-impl Check for DockerBasePinned {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);

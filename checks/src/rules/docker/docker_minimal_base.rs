@@ -3,20 +3,21 @@ use serde_json::json;
 use super::docker_role::shipped_dockerfiles;
 use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_template};
 use crate::facts::repo::FileKind;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::parse::image_ref::ImageRef;
 use crate::resolve::Globs;
 use crate::rules::unreadable_files;
 
 pub struct DockerMinimalBase;
 
-static META: Meta = Meta {
-    id: "docker-minimal-base",
-    title: "The shipped image builds on a minimal base",
-    severity: Severity::Low,
-    controls: &["SUP-04"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for DockerMinimalBase {
+    const META: Meta = Meta {
+        id: "docker-minimal-base",
+        title: "The shipped image builds on a minimal base",
+        severity: Severity::Low,
+        controls: &["SUP-04"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 Every package in an image is attack surface and scanner noise: a shell, a package manager and
 hundreds of libraries the application never calls. Minimal bases (distroless, Chainguard,
@@ -52,12 +53,7 @@ them in `[docker] minimal_bases`.
 The Dockerfile (the subject), the final stage's real base and its `FROM` line, and the stages
 followed.
 "#,
-};
-
-impl Check for DockerMinimalBase {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);

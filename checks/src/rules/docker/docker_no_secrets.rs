@@ -1,19 +1,20 @@
 use serde_json::json;
 
 use crate::facts::repo::{Dockerfile, FileKind, RepoFacts};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::unreadable_files;
 use crate::secrets;
 
 pub struct DockerNoSecrets;
 
-static META: Meta = Meta {
-    id: "docker-no-secrets",
-    title: "Dockerfiles bake no secrets into images",
-    severity: Severity::Critical,
-    controls: &["SEC-01"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for DockerNoSecrets {
+    const META: Meta = Meta {
+        id: "docker-no-secrets",
+        title: "Dockerfiles bake no secrets into images",
+        severity: Severity::Critical,
+        controls: &["SEC-01"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 Everything a Dockerfile puts in an image stays there: an `ENV` or `ARG` value is readable with
 `docker history` or `docker inspect` by anyone who can pull the image, and a copied key file
@@ -49,12 +50,7 @@ images already pushed.
 ## Evidence
 The Dockerfile (the subject) and each problem: the instruction, key, line and kind of secret.
 "#,
-};
-
-impl Check for DockerNoSecrets {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);

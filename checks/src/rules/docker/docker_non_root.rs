@@ -3,18 +3,19 @@ use serde_json::json;
 use super::docker_role::shipped_dockerfiles;
 use super::{is_chainguard, is_chiseled, is_distroless, is_template, name_and_tag};
 use crate::facts::repo::{Dockerfile, FileKind};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::rules::unreadable_files;
 
 pub struct DockerNonRoot;
 
-static META: Meta = Meta {
-    id: "docker-non-root",
-    title: "Containers run as a non-root user",
-    severity: Severity::High,
-    controls: &["CNT-01"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for DockerNonRoot {
+    const META: Meta = Meta {
+        id: "docker-non-root",
+        title: "Containers run as a non-root user",
+        severity: Severity::High,
+        controls: &["CNT-01"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A process running as root inside a container is root on the container's filesystem and one
 kernel or runtime bug away from root on the node. Running as an unprivileged user is the
@@ -67,12 +68,7 @@ Add a user and switch to it at the end of the final stage:
 The Dockerfile (the subject), the `USER` value and line or the final `FROM` line, and the
 stages followed.
 "#,
-};
-
-impl Check for DockerNonRoot {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Dockerfile], out);

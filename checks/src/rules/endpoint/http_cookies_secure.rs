@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::endpoint_support::{directives, response};
 use crate::facts::endpoint::{Endpoint, HttpFetch};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct HttpCookiesSecure;
 
-static META: Meta = Meta {
-    id: "http-cookies-secure",
-    title: "Cookies are Secure, HttpOnly and SameSite",
-    severity: Severity::Medium,
-    controls: &["APP-02"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for HttpCookiesSecure {
+    const META: Meta = Meta {
+        id: "http-cookies-secure",
+        title: "Cookies are Secure, HttpOnly and SameSite",
+        severity: Severity::Medium,
+        controls: &["APP-02"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 A cookie without `Secure` is sent over plain HTTP, where anyone on the path reads the session.
 Without `HttpOnly`, any injected script can steal it. Without `SameSite=Lax` or `Strict`, it is
@@ -35,12 +36,7 @@ Set the attributes where the session is created, e.g. Express
 ## Evidence
 Per cookie: the page, its name and attributes (values are redacted at collection).
 "#,
-};
-
-impl Check for HttpCookiesSecure {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {

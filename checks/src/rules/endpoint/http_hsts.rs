@@ -1,17 +1,21 @@
 use serde_json::json;
 
 use super::endpoint_support::{directives, https_responses};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct HttpHsts;
 
-static META: Meta = Meta {
-    id: "http-hsts",
-    title: "HTTPS responses set Strict-Transport-Security for a year, including subdomains",
-    severity: Severity::Medium,
-    controls: &["APP-01"],
-    source: Source::Endpoint,
-    docs: r#"
+/// One year, the minimum browsers' preload lists and most baselines accept.
+const MIN_MAX_AGE: u64 = 31_536_000;
+
+impl Rule for HttpHsts {
+    const META: Meta = Meta {
+        id: "http-hsts",
+        title: "HTTPS responses set Strict-Transport-Security for a year, including subdomains",
+        severity: Severity::Medium,
+        controls: &["APP-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 Without HSTS, the first request a browser makes to `http://` (a typed address, an old link) can
 be intercepted and kept on plain HTTP by an attacker (SSL stripping). HSTS tells the browser to
@@ -32,15 +36,7 @@ nginx: `add_header Strict-Transport-Security "max-age=63072000; includeSubDomain
 ## Evidence
 The response status and every header as received (cookie values redacted).
 "#,
-};
-
-/// One year, the minimum browsers' preload lists and most baselines accept.
-const MIN_MAX_AGE: u64 = 31_536_000;
-
-impl Check for HttpHsts {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (ep, fetch) in https_responses(cx, out) {

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::endpoint_support::{response, url_host};
 use crate::facts::endpoint::{Endpoint, HttpFetch};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct HttpHttpsRedirect;
 
-static META: Meta = Meta {
-    id: "http-https-redirect",
-    title: "Plain HTTP permanently redirects to HTTPS on the same host",
-    severity: Severity::Medium,
-    controls: &["APP-01"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for HttpHttpsRedirect {
+    const META: Meta = Meta {
+        id: "http-https-redirect",
+        title: "Plain HTTP permanently redirects to HTTPS on the same host",
+        severity: Severity::Medium,
+        controls: &["APP-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 Users and old links still reach `http://`. If that answers with content, or with a temporary
 or cross-host redirect, the first request travels in clear text and can be rewritten. A
@@ -33,12 +34,7 @@ AWS ALB: a listener on port 80 with a `redirect` action to HTTPS, status `HTTP_3
 ## Evidence
 The request URL, the response status and headers as received.
 "#,
-};
-
-impl Check for HttpHttpsRedirect {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {

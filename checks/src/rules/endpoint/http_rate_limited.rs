@@ -2,18 +2,19 @@ use serde_json::json;
 
 use super::endpoint_support::Verdict;
 use crate::facts::endpoint::{Endpoint, RateLimitProbe};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rate_limit::RateLimitClaim;
 
 pub struct HttpRateLimited;
 
-static META: Meta = Meta {
-    id: "http-rate-limited",
-    title: "A claimed rate limit is enforced, proven by a bounded live burst",
-    severity: Severity::Medium,
-    controls: &["NET-02"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for HttpRateLimited {
+    const META: Meta = Meta {
+        id: "http-rate-limited",
+        title: "A claimed rate limit is enforced, proven by a bounded live burst",
+        severity: Severity::Medium,
+        controls: &["NET-02"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 "Per-IP rate limiting", "60 requests per minute": security pages claim rate limits that
 nobody checks. A limiter that was never deployed, is mounted on another path, or allows ten
@@ -61,12 +62,7 @@ WAF rate-based rule, or the API gateway's throttling; or correct the claim.
 The claim, the URL, the User-Agent, the bound and pace, the statuses in order, the number of
 the first limited request, its `Retry-After`, and the burst's duration.
 "#,
-};
-
-impl Check for HttpRateLimited {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::endpoint_support::https_responses;
 use crate::facts::endpoint::HttpFetch;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct HttpSecurityHeaders;
 
-static META: Meta = Meta {
-    id: "http-security-headers",
-    title: "HTTPS responses carry CSP, framing, MIME-sniffing and referrer protections",
-    severity: Severity::Medium,
-    controls: &["APP-01"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for HttpSecurityHeaders {
+    const META: Meta = Meta {
+        id: "http-security-headers",
+        title: "HTTPS responses carry CSP, framing, MIME-sniffing and referrer protections",
+        severity: Severity::Medium,
+        controls: &["APP-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 A Content-Security-Policy limits what an injected script can load and run (XSS damage).
 Denying framing stops clickjacking. `X-Content-Type-Options: nosniff` stops browsers from
@@ -33,12 +34,7 @@ nginx, in the `server` block: `add_header Content-Security-Policy "default-src '
 ## Evidence
 The response status and every header as received (cookie values redacted).
 "#,
-};
-
-impl Check for HttpSecurityHeaders {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for (ep, fetch) in https_responses(cx, out) {

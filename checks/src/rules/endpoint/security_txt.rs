@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::endpoint_support::{parse_time, response};
 use crate::facts::endpoint::SecurityTxt;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct SecurityTxtPublished;
 
-static META: Meta = Meta {
-    id: "security-txt",
-    title: "A current security.txt names a contact (RFC 9116)",
-    severity: Severity::Low,
-    controls: &["DIS-01"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for SecurityTxtPublished {
+    const META: Meta = Meta {
+        id: "security-txt",
+        title: "A current security.txt names a contact (RFC 9116)",
+        severity: Severity::Low,
+        controls: &["DIS-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 A researcher who finds a vulnerability needs to know whom to tell. RFC 9116's
 `/.well-known/security.txt` is where they look; without it reports go to support queues, social
@@ -37,12 +38,7 @@ and renew `Expires` (at most a year ahead) as part of a recurring task.
 The request URL, status and headers, the Contact values and the Expires value, and the
 collection time.
 "#,
-};
-
-impl Check for SecurityTxtPublished {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {

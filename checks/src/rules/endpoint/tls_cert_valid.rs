@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::endpoint_support::{parse_time, report_unreachable};
 use crate::facts::endpoint::{CertSummary, Certificate, Endpoint};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 
 pub struct TlsCertValid;
 
-static META: Meta = Meta {
-    id: "tls-cert-valid",
-    title: "Endpoints present a valid, strong certificate for their host name",
-    severity: Severity::High,
-    controls: &["TLS-01"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for TlsCertValid {
+    const META: Meta = Meta {
+        id: "tls-cert-valid",
+        title: "Endpoints present a valid, strong certificate for their host name",
+        severity: Severity::High,
+        controls: &["TLS-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 A certificate that does not chain to a trusted root, names another host or has expired makes
 browsers refuse the site, and teaches users and API clients to click through (or disable)
@@ -37,12 +38,7 @@ chain (leaf and intermediates).
 The negotiated version and cipher, the chain summary (subject, issuer, SANs, validity, key,
 signature algorithm), the verifier's result and errors, and the collection time.
 "#,
-};
-
-impl Check for TlsCertValid {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let warning_days = i64::from(cx.options.endpoint.expiry_warning_days);
@@ -57,10 +53,10 @@ impl Check for TlsCertValid {
                 "certificate": ep.certificate,
             });
             let (status, severity, message) = match judge(ep, warning_days) {
-                Ok(Judged::Valid(m)) => (Status::Pass, META.severity, m),
+                Ok(Judged::Valid(m)) => (Status::Pass, TlsCertValid::META.severity, m),
                 Ok(Judged::ExpiresSoon(m)) => (Status::Fail, Severity::Low, m),
-                Ok(Judged::Invalid(m)) => (Status::Fail, META.severity, m),
-                Err(m) => (Status::Error, META.severity, m),
+                Ok(Judged::Invalid(m)) => (Status::Fail, TlsCertValid::META.severity, m),
+                Err(m) => (Status::Error, TlsCertValid::META.severity, m),
             };
             out.push_with_severity(status, severity, ep.subject(), location, message, evidence);
         }

@@ -2,18 +2,19 @@ use serde_json::json;
 
 use super::endpoint_support::{Verdict, report_unreachable};
 use crate::facts::endpoint::{Endpoint, Probe};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::resolve::TlsVersion;
 
 pub struct TlsMinVersion;
 
-static META: Meta = Meta {
-    id: "tls-min-version",
-    title: "Endpoints refuse TLS versions below the floor",
-    severity: Severity::High,
-    controls: &["TLS-01"],
-    source: Source::Endpoint,
-    docs: r#"
+impl Rule for TlsMinVersion {
+    const META: Meta = Meta {
+        id: "tls-min-version",
+        title: "Endpoints refuse TLS versions below the floor",
+        severity: Severity::High,
+        controls: &["TLS-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 TLS 1.0 and 1.1 are deprecated (RFC 8996): they rely on SHA-1 and MD5 in the handshake, allow
 CBC constructions behind BEAST and Lucky13, and PCI DSS has forbidden them since 2018. A server
@@ -34,12 +35,7 @@ AWS ALB/CloudFront: choose a security policy such as `ELBSecurityPolicy-TLS13-1-
 ## Evidence
 The floor and every probe: version, outcome, and the negotiated cipher or the server's alert.
 "#,
-};
-
-impl Check for TlsMinVersion {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let floor = cx.options.endpoint.tls_floor;

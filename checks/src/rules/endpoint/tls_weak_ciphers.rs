@@ -2,17 +2,23 @@ use serde_json::json;
 
 use super::endpoint_support::{Verdict, report_unreachable};
 use crate::facts::endpoint::{Endpoint, Probe};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct TlsWeakCiphers;
 
-static META: Meta = Meta {
-    id: "tls-weak-ciphers",
-    title: "Endpoints accept no NULL, anonymous, EXPORT, RC4 or 3DES cipher suites",
-    severity: Severity::High,
-    controls: &["TLS-01"],
-    source: Source::Endpoint,
-    docs: r#"
+/// The class whose acceptance is reported but does not fail.
+const NO_FORWARD_SECRECY: &str = "no-forward-secrecy";
+/// The classes a pass claims are refused: each must have been offered and refused.
+const MUST_BE_REFUSED: [&str; 2] = ["NULL", "anonymous"];
+
+impl Rule for TlsWeakCiphers {
+    const META: Meta = Meta {
+        id: "tls-weak-ciphers",
+        title: "Endpoints accept no NULL, anonymous, EXPORT, RC4 or 3DES cipher suites",
+        severity: Severity::High,
+        controls: &["TLS-01"],
+        source: Source::Endpoint,
+        docs: r#"
 ## Why
 NULL suites do not encrypt; anonymous suites do not authenticate the server, so anyone in the
 path can impersonate it; EXPORT suites are breakable in hours (FREAK, Logjam); RC4 has biases
@@ -36,17 +42,7 @@ ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM
 ## Evidence
 Each class probed: the OpenSSL cipher string offered, the outcome, and the negotiated suite.
 "#,
-};
-
-/// The class whose acceptance is reported but does not fail.
-const NO_FORWARD_SECRECY: &str = "no-forward-secrecy";
-/// The classes a pass claims are refused: each must have been offered and refused.
-const MUST_BE_REFUSED: [&str; 2] = ["NULL", "anonymous"];
-
-impl Check for TlsWeakCiphers {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for ep in &cx.facts.endpoints {

@@ -1,18 +1,19 @@
 use serde_json::json;
 
 use crate::facts::repo::FileKind;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::rules::{Pinning, kube_faults, pinning, unreadable_files, workloads};
 
 pub struct ImageDigestPinned;
 
-static META: Meta = Meta {
-    id: "image-digest-pinned",
-    title: "Workloads reference images by digest",
-    severity: Severity::High,
-    controls: &["SUP-04"],
-    source: Source::Kube,
-    docs: r#"
+impl Rule for ImageDigestPinned {
+    const META: Meta = Meta {
+        id: "image-digest-pinned",
+        title: "Workloads reference images by digest",
+        severity: Severity::High,
+        controls: &["SUP-04"],
+        source: Source::Kube,
+        docs: r#"
 ## Why
 A tag (`api:1.4`, `latest`) can be re-pushed: the cluster may run different bytes than the ones
 that were reviewed, scanned and signed, and two nodes may run different images. A `@sha256:`
@@ -37,12 +38,7 @@ tags to digests at release time).
 ## Evidence
 The image reference and the workloads that use it.
 "#,
-};
-
-impl Check for ImageDigestPinned {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);

@@ -1,17 +1,29 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::facts::image::Verified;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::resolve::ImageOptions;
 
 pub struct ImageProvenance;
 
-static META: Meta = Meta {
-    id: "image-provenance",
-    title: "Container images carry signed SLSA provenance from a trusted builder and source",
-    severity: Severity::High,
-    controls: &["SUP-07"],
-    source: Source::Image,
-    docs: r#"
+static JUDGED: Judged = Judged {
+    noun: "provenance attestation",
+    tag_suffix: "att",
+    trust_configured: ImageOptions::provenance_trust_configured,
+    no_trust: NO_PROVENANCE_TRUST,
+    evidence: |image| &image.attestations,
+    counts: trusted_provenance,
+    describe,
+    uncounted: "no verified SLSA provenance from a trusted builder and source",
+};
+
+impl Rule for ImageProvenance {
+    const META: Meta = Meta {
+        id: "image-provenance",
+        title: "Container images carry signed SLSA provenance from a trusted builder and source",
+        severity: Severity::High,
+        controls: &["SUP-07"],
+        source: Source::Image,
+        docs: r#"
 ## Why
 A signature says who released an image, not how it was made. SLSA provenance, signed by the
 build platform, records which builder produced these exact bytes from which source repository
@@ -50,23 +62,7 @@ The image reference, its digest, the workloads using it, and every attestation w
 predicate type, signer, and for provenance the builder id, build type, source repository, ref
 and commit, and the invocation.
 "#,
-};
-
-static JUDGED: Judged = Judged {
-    noun: "provenance attestation",
-    tag_suffix: "att",
-    trust_configured: ImageOptions::provenance_trust_configured,
-    no_trust: NO_PROVENANCE_TRUST,
-    evidence: |image| &image.attestations,
-    counts: trusted_provenance,
-    describe,
-    uncounted: "no verified SLSA provenance from a trusted builder and source",
-};
-
-impl Check for ImageProvenance {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         judge_images(cx, out, &JUDGED);

@@ -1,17 +1,41 @@
 use super::image_evidence::{Judged, judge_images};
 use crate::facts::image::Verified;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::resolve::ImageOptions;
 
 pub struct ImageSbomAttested;
 
-static META: Meta = Meta {
-    id: "image-sbom-attested",
-    title: "Container images carry a signed SBOM attestation",
-    severity: Severity::Medium,
-    controls: &["SUP-02"],
-    source: Source::Image,
-    docs: r#"
+/// An in-toto predicate type that is an SBOM (any CycloneDX or SPDX version).
+fn is_sbom(entry: &Verified) -> bool {
+    let t = entry.predicate_type.as_str();
+    t.starts_with("https://cyclonedx.org/bom") || t.starts_with("https://spdx.dev/Document")
+}
+
+static JUDGED: Judged = Judged {
+    noun: "attestation",
+    tag_suffix: "att",
+    trust_configured: ImageOptions::has_trust,
+    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
+    evidence: |image| &image.attestations,
+    counts: |entry, _| {
+        if is_sbom(entry) {
+            Ok(())
+        } else {
+            Err(format!("{} is not an SBOM", entry.predicate_type))
+        }
+    },
+    describe: super::image_evidence::signer,
+    uncounted: "attestations verify but none is a CycloneDX or SPDX SBOM",
+};
+
+impl Rule for ImageSbomAttested {
+    const META: Meta = Meta {
+        id: "image-sbom-attested",
+        title: "Container images carry a signed SBOM attestation",
+        severity: Severity::Medium,
+        controls: &["SUP-02"],
+        source: Source::Image,
+        docs: r#"
 ## Why
 An SBOM lets you answer "are we running the vulnerable library?" for what is actually deployed,
 not for what a repository says today. Attached to the image's digest as a signed in-toto
@@ -38,35 +62,7 @@ Generate an SBOM in the release pipeline (`syft`, `cdxgen`, `trivy sbom`) and at
 The image reference, its digest, the workloads using it, and every attestation found with its
 layer digest, predicate type, signer and, when it failed, the reason.
 "#,
-};
-
-/// An in-toto predicate type that is an SBOM (any CycloneDX or SPDX version).
-fn is_sbom(entry: &Verified) -> bool {
-    let t = entry.predicate_type.as_str();
-    t.starts_with("https://cyclonedx.org/bom") || t.starts_with("https://spdx.dev/Document")
-}
-
-static JUDGED: Judged = Judged {
-    noun: "attestation",
-    tag_suffix: "att",
-    trust_configured: ImageOptions::has_trust,
-    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
-    evidence: |image| &image.attestations,
-    counts: |entry, _| {
-        if is_sbom(entry) {
-            Ok(())
-        } else {
-            Err(format!("{} is not an SBOM", entry.predicate_type))
-        }
-    },
-    describe: super::image_evidence::signer,
-    uncounted: "attestations verify but none is a CycloneDX or SPDX SBOM",
-};
-
-impl Check for ImageSbomAttested {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         judge_images(cx, out, &JUDGED);

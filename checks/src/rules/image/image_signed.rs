@@ -1,16 +1,28 @@
 use super::image_evidence::{Judged, judge_images};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::resolve::ImageOptions;
 
 pub struct ImageSigned;
 
-static META: Meta = Meta {
-    id: "image-signed",
-    title: "Container images are cosign-signed by a trusted key",
-    severity: Severity::High,
-    controls: &["SUP-01"],
-    source: Source::Image,
-    docs: r#"
+static JUDGED: Judged = Judged {
+    noun: "signature",
+    tag_suffix: "sig",
+    trust_configured: ImageOptions::has_trust,
+    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
+    evidence: |image| &image.signatures,
+    counts: |_, _| Ok(()),
+    describe: super::image_evidence::signer,
+    uncounted: "no signature verifies",
+};
+
+impl Rule for ImageSigned {
+    const META: Meta = Meta {
+        id: "image-signed",
+        title: "Container images are cosign-signed by a trusted key",
+        severity: Severity::High,
+        controls: &["SUP-01"],
+        source: Source::Image,
+        docs: r#"
 ## Why
 An image that is not signed by the release identity may have been built anywhere: pushed by a
 compromised CI job, a developer laptop or an attacker holding registry credentials. A cosign
@@ -47,23 +59,7 @@ The image reference, its digest, the workloads using it, and every signature fou
 layer digest, signer (the key's name, or the certificate subject and issuer) and, when it
 failed, the reason.
 "#,
-};
-
-static JUDGED: Judged = Judged {
-    noun: "signature",
-    tag_suffix: "sig",
-    trust_configured: ImageOptions::has_trust,
-    no_trust: "no trusted key or identity configured ([image] keys, [[image.identities]])",
-    evidence: |image| &image.signatures,
-    counts: |_, _| Ok(()),
-    describe: super::image_evidence::signer,
-    uncounted: "no signature verifies",
-};
-
-impl Check for ImageSigned {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         judge_images(cx, out, &JUDGED);

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::judged_workloads;
 use crate::facts::kube::{Container, Workload};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct K8sNoPrivileged;
 
-static META: Meta = Meta {
-    id: "k8s-no-privileged",
-    title: "Kubernetes workloads meet the restricted Pod Security profile",
-    severity: Severity::High,
-    controls: &["CNT-01"],
-    source: Source::Kube,
-    docs: r#"
+impl Rule for K8sNoPrivileged {
+    const META: Meta = Meta {
+        id: "k8s-no-privileged",
+        title: "Kubernetes workloads meet the restricted Pod Security profile",
+        severity: Severity::High,
+        controls: &["CNT-01"],
+        source: Source::Kube,
+        docs: r#"
 ## Why
 Privileged containers, privilege escalation, extra Linux capabilities, the host's network, PID or
 IPC namespaces and hostPath volumes each hand a compromised container a path to the node and to
@@ -49,12 +50,7 @@ and add back only `NET_BIND_SERVICE` when binding ports below 1024; set
 ## Evidence
 Every reason found, per container, and the manifest line.
 "#,
-};
-
-impl Check for K8sNoPrivileged {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for w in judged_workloads(cx, out) {

@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::{judge_containers, judged_workloads};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct K8sReadOnlyRootFs;
 
-static META: Meta = Meta {
-    id: "k8s-read-only-root-fs",
-    title: "Kubernetes containers have a read-only root filesystem",
-    severity: Severity::Medium,
-    controls: &["CNT-01"],
-    source: Source::Kube,
-    docs: r#"
+impl Rule for K8sReadOnlyRootFs {
+    const META: Meta = Meta {
+        id: "k8s-read-only-root-fs",
+        title: "Kubernetes containers have a read-only root filesystem",
+        severity: Severity::Medium,
+        controls: &["CNT-01"],
+        source: Source::Kube,
+        docs: r#"
 ## Why
 A writable root filesystem lets an attacker who gets code execution drop tools, modify binaries
 or persist. A read-only root (with `emptyDir` mounts where the app must write) removes that.
@@ -34,12 +35,7 @@ Set `readOnlyRootFilesystem: true` and mount an `emptyDir` at the paths the proc
 ## Evidence
 The containers without it, and the manifest line.
 "#,
-};
-
-impl Check for K8sReadOnlyRootFs {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for w in judged_workloads(cx, out) {

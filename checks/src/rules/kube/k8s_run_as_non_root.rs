@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::{judge_containers, judged_workloads};
 use crate::facts::kube::{Container, Workload};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct K8sRunAsNonRoot;
 
-static META: Meta = Meta {
-    id: "k8s-run-as-non-root",
-    title: "Kubernetes containers run as a non-root user",
-    severity: Severity::High,
-    controls: &["CNT-01"],
-    source: Source::Kube,
-    docs: r#"
+impl Rule for K8sRunAsNonRoot {
+    const META: Meta = Meta {
+        id: "k8s-run-as-non-root",
+        title: "Kubernetes containers run as a non-root user",
+        severity: Severity::High,
+        controls: &["CNT-01"],
+        source: Source::Kube,
+        docs: r#"
 ## Why
 A process running as root inside a container is root on the node's kernel: one container escape
 or a writable host mount and the attacker owns the node. The Pod Security Standards "restricted"
@@ -36,12 +37,7 @@ images whose `USER` is not root.
 ## Evidence
 The workload, each offending container with its effective settings, and the manifest line.
 "#,
-};
-
-impl Check for K8sRunAsNonRoot {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for w in judged_workloads(cx, out) {

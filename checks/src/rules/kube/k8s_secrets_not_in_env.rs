@@ -2,18 +2,19 @@ use serde_json::json;
 
 use crate::facts::kube::{EnvSource, Origin};
 use crate::facts::repo::FileKind;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::rules::{kube_faults, unreadable_files, workloads};
 
 pub struct K8sSecretsNotInEnv;
 
-static META: Meta = Meta {
-    id: "k8s-secrets-not-in-env",
-    title: "Secrets are not written into Kubernetes manifests as environment values",
-    severity: Severity::Critical,
-    controls: &["SEC-01"],
-    source: Source::Kube,
-    docs: r#"
+impl Rule for K8sSecretsNotInEnv {
+    const META: Meta = Meta {
+        id: "k8s-secrets-not-in-env",
+        title: "Secrets are not written into Kubernetes manifests as environment values",
+        severity: Severity::Critical,
+        controls: &["SEC-01"],
+        source: Source::Kube,
+        docs: r#"
 ## Why
 A password or token written as an `env` `value:` lives in the manifest, in git history, in the
 API server and in every `kubectl get -o yaml`. Secrets belong in a Secret (better: an external
@@ -37,12 +38,7 @@ Move the value into a Secret (or an external secret store) and mount it as a fil
 ## Evidence
 The variable names, their source, and the manifest line — never the value.
 "#,
-};
-
-impl Check for K8sSecretsNotInEnv {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);

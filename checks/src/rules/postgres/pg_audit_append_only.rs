@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::pg_common::{Scope, scopes, table_names};
 use crate::facts::pg::Table;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct PgAuditAppendOnly;
 
-static META: Meta = Meta {
-    id: "pg-audit-append-only",
-    title: "Audit tables cannot be changed by the application's roles",
-    severity: Severity::High,
-    controls: &["AUD-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgAuditAppendOnly {
+    const META: Meta = Meta {
+        id: "pg-audit-append-only",
+        title: "Audit tables cannot be changed by the application's roles",
+        severity: Severity::High,
+        controls: &["AUD-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 An audit log the application can update, delete from or truncate proves nothing: whoever
 compromises the application can erase their tracks. "Append-only" must be enforced by the
@@ -42,12 +43,7 @@ EXECUTE FUNCTION forbid_change();` with a function that `RAISE EXCEPTION`s.
 ## Evidence
 The grants to the runtime roles, the guarding triggers found, and what is missing.
 "#,
-};
-
-impl Check for PgAuditAppendOnly {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {

@@ -2,17 +2,18 @@ use serde_json::json;
 
 use super::pg_live_common::{live_databases, readable};
 use crate::facts::pg_live::AuditChain;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgAuditChainValid;
 
-static META: Meta = Meta {
-    id: "pg-audit-chain-valid",
-    title: "The live audit log's hash chain verifies end to end",
-    severity: Severity::High,
-    controls: &["AUD-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgAuditChainValid {
+    const META: Meta = Meta {
+        id: "pg-audit-chain-valid",
+        title: "The live audit log's hash chain verifies end to end",
+        severity: Severity::High,
+        controls: &["AUD-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 A hash chain makes an audit log tamper-evident only if someone verifies it. A row edited,
 deleted or inserted out of order by a superuser, a restore or an attacker breaks the chain at
@@ -77,12 +78,7 @@ Rows checked, rows whose link or hash did not verify, and the first broken row: 
 key, which link failed, the expected and found values; at the table's
 `postgres://HOST:PORT/DB/SCHEMA.TABLE` URI.
 "#,
-};
-
-impl Check for PgAuditChainValid {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for db in live_databases(cx) {

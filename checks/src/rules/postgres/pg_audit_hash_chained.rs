@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::pg_common::{loose, scopes};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgAuditHashChained;
 
-static META: Meta = Meta {
-    id: "pg-audit-hash-chained",
-    title: "Audit tables carry a hash chain",
-    severity: Severity::Medium,
-    controls: &["AUD-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgAuditHashChained {
+    const META: Meta = Meta {
+        id: "pg-audit-hash-chained",
+        title: "Audit tables carry a hash chain",
+        severity: Severity::Medium,
+        controls: &["AUD-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 Append-only grants stop the application; they do not stop a database administrator or an
 attacker with the owner's credentials. Chaining each record to the previous one by hash makes
@@ -31,12 +32,7 @@ by a BEFORE INSERT trigger (`hash = sha256(prev_hash || row data)`).
 ## Evidence
 The table's columns and which of the two chain columns were found.
 "#,
-};
-
-impl Check for PgAuditHashChained {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {

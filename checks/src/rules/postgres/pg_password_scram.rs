@@ -3,17 +3,18 @@ use serde_json::json;
 use super::pg_live_common::{live_databases, readable, target_location};
 use crate::facts::pg::Database;
 use crate::facts::pg_live::LiveState;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgPasswordScram;
 
-static META: Meta = Meta {
-    id: "pg-password-scram",
-    title: "Database passwords are hashed with SCRAM-SHA-256, never MD5",
-    severity: Severity::High,
-    controls: &["ACC-02"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgPasswordScram {
+    const META: Meta = Meta {
+        id: "pg-password-scram",
+        title: "Database passwords are hashed with SCRAM-SHA-256, never MD5",
+        severity: Severity::High,
+        controls: &["ACC-02"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 An MD5 password hash in PostgreSQL is `md5(password || username)`: it is fast to brute-force,
 and the hash itself is enough to log in with the MD5 challenge. Anyone who reads `pg_authid`
@@ -39,12 +40,7 @@ lines of `pg_hba.conf` to `scram-sha-256`.
 The `password_encryption` setting, and for each role the method its password is stored with
 (`scram-sha-256`, `md5`, `other`), at `postgres://HOST:PORT/DB/role/NAME`.
 "#,
-};
-
-impl Check for PgPasswordScram {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for db in live_databases(cx) {

@@ -2,17 +2,18 @@ use super::pg_tenant_isolation::rls_scopes;
 use serde_json::json;
 
 use super::pg_common::table_names;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgRlsEnabled;
 
-static META: Meta = Meta {
-    id: "pg-rls-enabled",
-    title: "Every tenant table has row-level security enabled",
-    severity: Severity::Critical,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgRlsEnabled {
+    const META: Meta = Meta {
+        id: "pg-rls-enabled",
+        title: "Every tenant table has row-level security enabled",
+        severity: Severity::Critical,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 Without row-level security a tenant table is guarded only by the application's `WHERE
 tenant_id = …`: one forgotten filter, one ORM default, one SQL injection, and a customer reads
@@ -39,12 +40,7 @@ policies that let the application see its tenant's rows (see `pg-rls-policy-tena
 ## Evidence
 The table, why it counts as a tenant table, `rls_enabled`, and the deciding statement's location.
 "#,
-};
-
-impl Check for PgRlsEnabled {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in rls_scopes(cx, out) {

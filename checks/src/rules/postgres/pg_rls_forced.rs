@@ -2,17 +2,18 @@ use super::pg_tenant_isolation::rls_scopes;
 use serde_json::json;
 
 use super::pg_common::{not_applicable_without_rls, table_names};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgRlsForced;
 
-static META: Meta = Meta {
-    id: "pg-rls-forced",
-    title: "Every tenant table forces row-level security on its owner",
-    severity: Severity::High,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgRlsForced {
+    const META: Meta = Meta {
+        id: "pg-rls-forced",
+        title: "Every tenant table forces row-level security on its owner",
+        severity: Severity::High,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 PostgreSQL does not apply row-level security to a table's owner unless the table is marked
 `FORCE ROW LEVEL SECURITY`. Applications often connect as the role that ran the migrations and
@@ -31,12 +32,7 @@ the tables (see `pg-role-not-owner`).
 ## Evidence
 The table, `rls_forced`, and the location of the statement that decided it.
 "#,
-};
-
-impl Check for PgRlsForced {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in rls_scopes(cx, out) {

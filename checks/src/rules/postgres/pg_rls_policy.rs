@@ -3,17 +3,20 @@ use serde_json::json;
 
 use super::pg_common::{Scope, policy_applies, table_names};
 use crate::facts::pg::{Origin, Policy, Table};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 
 pub struct PgRlsPolicy;
 
-static META: Meta = Meta {
-    id: "pg-rls-policy",
-    title: "Every tenant table with RLS has a policy for each command the application may run",
-    severity: Severity::High,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: r#"
+const COMMANDS: &[&str] = &["SELECT", "INSERT", "UPDATE", "DELETE"];
+
+impl Rule for PgRlsPolicy {
+    const META: Meta = Meta {
+        id: "pg-rls-policy",
+        title: "Every tenant table with RLS has a policy for each command the application may run",
+        severity: Severity::High,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 With row-level security enabled and no policy for a command, PostgreSQL denies that command
 outright. Teams then "fix" the outage with a blanket policy or by turning RLS off. A policy per
@@ -47,14 +50,7 @@ or revoke the command from the runtime role if the application never needs it.
 ## Evidence
 The table, the commands granted, the policies found and the commands left uncovered.
 "#,
-};
-
-const COMMANDS: &[&str] = &["SELECT", "INSERT", "UPDATE", "DELETE"];
-
-impl Check for PgRlsPolicy {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in rls_scopes(cx, out) {
@@ -202,7 +198,7 @@ mod tests {
         };
         let options = facts.settings.resolve().unwrap();
         let cx = Context::new(&facts, &options);
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&PgRlsPolicy::META);
         let scope = &super::super::pg_common::scopes(&cx, &mut out)[0];
         assert!(!covers(scope, &policy("insert", None, None), "INSERT"));
         assert!(covers(scope, &policy("insert", None, Some("x")), "INSERT"));
@@ -268,7 +264,7 @@ mod tests {
             }],
             ..crate::Facts::default()
         };
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&PgRlsPolicy::META);
         PgRlsPolicy.run(
             &Context::new(&facts, &facts.settings.resolve().unwrap()),
             &mut out,

@@ -5,17 +5,18 @@ use super::pg_common::loose;
 use super::pg_common::{Scope, not_applicable_without_rls, policy_applies, table_names};
 use super::pg_policy_semantics::{Link, Outcome, Unjudged, UserScope, Vocabulary};
 use crate::facts::pg::{Policy, Table};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgRlsPolicyTenant;
 
-static META: Meta = Meta {
-    id: "pg-rls-policy-tenant",
-    title: "Tenant table policies restrict rows to the session's tenant, for reads and writes",
-    severity: Severity::Critical,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgRlsPolicyTenant {
+    const META: Meta = Meta {
+        id: "pg-rls-policy-tenant",
+        title: "Tenant table policies restrict rows to the session's tenant, for reads and writes",
+        severity: Severity::Critical,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 Enabling RLS proves nothing if the policy is `USING (true)`, compares the wrong column, is keyed
 on the wrong session setting, or ORs the tenant test with a branch every row passes. An `INSERT`
@@ -124,12 +125,7 @@ functions in `tenant_functions`.
 Each policy's command, roles, USING and WITH CHECK; the open branches (quoted) with the role,
 direction and reason; notes (deny-all directions, user-scoped keys, accepted break-glass).
 "#,
-};
-
-impl Check for PgRlsPolicyTenant {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in rls_scopes(cx, out) {
@@ -881,7 +877,7 @@ mod tests {
         };
         let options = facts.settings.resolve().unwrap();
         let cx = Context::new(&facts, &options);
-        let run = |check: &dyn Check| crate::registry::run_one(check, &cx);
+        let run = |check: &dyn crate::model::Check| crate::registry::run_one(check, &cx);
         let enabled = run(&crate::rules::postgres::pg_rls_enabled::PgRlsEnabled);
         assert_eq!(enabled[0].status, Status::Fail);
         for dependent in [

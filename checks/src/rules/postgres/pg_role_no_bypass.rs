@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::pg_common::scopes;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgRoleNoBypass;
 
-static META: Meta = Meta {
-    id: "pg-role-no-bypass",
-    title: "Runtime database roles cannot bypass row-level security",
-    severity: Severity::Critical,
-    controls: &["ACC-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgRoleNoBypass {
+    const META: Meta = Meta {
+        id: "pg-role-no-bypass",
+        title: "Runtime database roles cannot bypass row-level security",
+        severity: Severity::Critical,
+        controls: &["ACC-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 A SUPERUSER or a role with BYPASSRLS ignores every row-level security policy: if the
 application connects as one, tenant isolation is switched off for every query, however good the
@@ -32,12 +33,7 @@ as a separate owner role.
 ## Evidence
 The role, its attributes, its memberships and which role confers the bypass.
 "#,
-};
-
-impl Check for PgRoleNoBypass {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {

@@ -1,17 +1,20 @@
 use serde_json::json;
 
 use super::pg_common::scopes;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct PgRoleNoDdl;
 
-static META: Meta = Meta {
-    id: "pg-role-no-ddl",
-    title: "Runtime database roles cannot change the schema",
-    severity: Severity::High,
-    controls: &["ACC-01"],
-    source: Source::Postgres,
-    docs: r#"
+const DDL_TABLE_PRIVILEGES: &[&str] = &["TRUNCATE", "REFERENCES", "TRIGGER"];
+
+impl Rule for PgRoleNoDdl {
+    const META: Meta = Meta {
+        id: "pg-role-no-ddl",
+        title: "Runtime database roles cannot change the schema",
+        severity: Severity::High,
+        controls: &["ACC-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 A role that can create objects, own tables, or hold TRUNCATE, REFERENCES or TRIGGER on tenant
 and audit tables can undo isolation from inside the application: truncate an audit log, attach
@@ -31,14 +34,7 @@ uses: `GRANT SELECT, INSERT, UPDATE, DELETE ON orders TO app_user;`.
 ## Evidence
 The role and each privilege that lets it change the schema, with where it was granted.
 "#,
-};
-
-const DDL_TABLE_PRIVILEGES: &[&str] = &["TRUNCATE", "REFERENCES", "TRIGGER"];
-
-impl Check for PgRoleNoDdl {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {

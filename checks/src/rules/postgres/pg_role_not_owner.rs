@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use super::pg_common::scopes;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgRoleNotOwner;
 
-static META: Meta = Meta {
-    id: "pg-role-not-owner",
-    title: "Runtime database roles own no tenant table",
-    severity: Severity::High,
-    controls: &["ACC-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgRoleNotOwner {
+    const META: Meta = Meta {
+        id: "pg-role-not-owner",
+        title: "Runtime database roles own no tenant table",
+        severity: Severity::High,
+        controls: &["ACC-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 A table's owner bypasses its row-level security (unless the table forces it) and can always
 disable RLS, drop policies or drop the table. The application's role must not own what it is
@@ -30,12 +31,7 @@ judged here.
 ## Evidence
 The role and the tenant tables it owns, with the OWNER TO statements.
 "#,
-};
-
-impl Check for PgRoleNotOwner {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {

@@ -4,17 +4,18 @@ use serde_json::{Value, json};
 
 use super::pg_live_common::{live_databases, readable};
 use crate::facts::pg::{Database, Origin, Role, Table};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct PgSchemaDrift;
 
-static META: Meta = Meta {
-    id: "pg-schema-drift",
-    title: "The live database matches its migrations",
-    severity: Severity::Medium,
-    controls: &["CHG-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgSchemaDrift {
+    const META: Meta = Meta {
+        id: "pg-schema-drift",
+        title: "The live database matches its migrations",
+        severity: Severity::Medium,
+        controls: &["CHG-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 Migrations are what was reviewed; the running database is what protects the data. A hotfix
 typed into `psql` ("just disable RLS on this table for the import"), a role altered by hand or
@@ -42,12 +43,7 @@ reviewed; otherwise re-apply the migrations (or revert the manual change) in the
 Each differing property with its value in the migrations and in the live database, the
 migration file and line, and the live `postgres://…` URI.
 "#,
-};
-
-impl Check for PgSchemaDrift {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let baselines: Vec<&Database> = cx

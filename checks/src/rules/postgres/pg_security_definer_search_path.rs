@@ -1,18 +1,19 @@
 use serde_json::json;
 
 use super::pg_common::scopes;
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::parse::sql::SEARCH_PATH_FROM_CURRENT;
 
 pub struct PgSecurityDefinerSearchPath;
 
-static META: Meta = Meta {
-    id: "pg-security-definer-search-path",
-    title: "SECURITY DEFINER functions pin their search_path",
-    severity: Severity::Medium,
-    controls: &["ACC-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgSecurityDefinerSearchPath {
+    const META: Meta = Meta {
+        id: "pg-security-definer-search-path",
+        title: "SECURITY DEFINER functions pin their search_path",
+        severity: Severity::Medium,
+        controls: &["ACC-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 A SECURITY DEFINER function runs with its owner's privileges (often the table owner, who
 bypasses RLS). If it resolves names through the caller's `search_path`, a caller who can create
@@ -36,12 +37,7 @@ names a schema every role may write to (`public` before PostgreSQL 15), or that 
 ## Evidence
 The function, `security_definer` and its `search_path`.
 "#,
-};
-
-impl Check for PgSecurityDefinerSearchPath {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {

@@ -3,17 +3,18 @@ use serde_json::json;
 use super::pg_live_common::{live_databases, readable, target_location};
 use crate::facts::pg::Database;
 use crate::facts::pg_live::{HbaRule, LiveState};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgSslEnforced;
 
-static META: Meta = Meta {
-    id: "pg-ssl-enforced",
-    title: "The database server refuses unencrypted connections",
-    severity: Severity::High,
-    controls: &["TLS-02"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgSslEnforced {
+    const META: Meta = Meta {
+        id: "pg-ssl-enforced",
+        title: "The database server refuses unencrypted connections",
+        severity: Severity::High,
+        controls: &["TLS-02"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 A client that connects without TLS sends its password exchange and every row in clear. Turning
 `ssl = on` only offers encryption: as long as `pg_hba.conf` has a `host` line (which matches
@@ -38,12 +39,7 @@ provider's switch (`rds.force_ssl = 1`, `require_secure_transport`).
 The `ssl` setting and each `pg_hba.conf` rule that admits non-TLS connections (line, type,
 databases, users, address, method), at the target's `postgres://HOST:PORT/DB` URI.
 "#,
-};
-
-impl Check for PgSslEnforced {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for db in live_databases(cx) {

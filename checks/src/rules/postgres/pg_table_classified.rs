@@ -2,17 +2,38 @@ use serde_json::json;
 
 use super::pg_common::{Class, Scope, scopes, table_names};
 use crate::facts::pg::{Origin, Table};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct PgTableClassified;
 
-static META: Meta = Meta {
-    id: "pg-table-classified",
-    title: "Every table the application can reach is classified as tenant or global",
-    severity: Severity::Medium,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: r#"
+/// Tables migration tools create for their own bookkeeping: global by construction.
+const TOOL_TABLES: &[&str] = &[
+    "schema_migrations",
+    "ar_internal_metadata",
+    "_prisma_migrations",
+    "goose_db_version",
+    "flyway_schema_history",
+    "schema_version",
+    "__diesel_schema_migrations",
+    "_sqlx_migrations",
+    "knex_migrations",
+    "knex_migrations_lock",
+    "__efmigrationshistory",
+    "gorp_migrations",
+    "seaql_migrations",
+];
+
+/// Privileges that read or change rows.
+const ROW_PRIVILEGES: &[&str] = &["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"];
+
+impl Rule for PgTableClassified {
+    const META: Meta = Meta {
+        id: "pg-table-classified",
+        title: "Every table the application can reach is classified as tenant or global",
+        severity: Severity::Medium,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 "Every tenant table is isolated" is only as true as the list of tenant tables. A table whose
 tenant column vouch does not recognise (or that has none) is not judged by the RLS checks, so
@@ -57,32 +78,7 @@ The table, its class and why, and for an unclassified table who reaches it (the 
 where it was given). The text and HTML reports list the classification (counts and names per
 class) from these findings.
 "#,
-};
-
-/// Tables migration tools create for their own bookkeeping: global by construction.
-const TOOL_TABLES: &[&str] = &[
-    "schema_migrations",
-    "ar_internal_metadata",
-    "_prisma_migrations",
-    "goose_db_version",
-    "flyway_schema_history",
-    "schema_version",
-    "__diesel_schema_migrations",
-    "_sqlx_migrations",
-    "knex_migrations",
-    "knex_migrations_lock",
-    "__efmigrationshistory",
-    "gorp_migrations",
-    "seaql_migrations",
-];
-
-/// Privileges that read or change rows.
-const ROW_PRIVILEGES: &[&str] = &["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"];
-
-impl Check for PgTableClassified {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
@@ -267,7 +263,7 @@ mod tests {
         };
         let options = facts.settings.resolve().unwrap();
         let cx = Context::new(&facts, &options);
-        let mut out = Findings::new(&META);
+        let mut out = Findings::new(&PgTableClassified::META);
         PgTableClassified.run(&cx, &mut out);
         out.into_vec()
             .into_iter()

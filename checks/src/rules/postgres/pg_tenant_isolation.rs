@@ -4,18 +4,19 @@ use super::pg_common::{Scope, scopes};
 use super::pg_live_common::{live_databases, readable, target_location};
 use crate::facts::pg::Database;
 use crate::facts::pg_live::{RoleAccess, TenantAccess};
-use crate::model::{Check, Context, Findings, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source, Status};
 use crate::settings::{Isolation, TenantTarget};
 
 pub struct PgTenantIsolation;
 
-static META: Meta = Meta {
-    id: "pg-tenant-isolation",
-    title: "Each tenant's database or schema refuses every other tenant's runtime role",
-    severity: Severity::Critical,
-    controls: &["TEN-01"],
-    source: Source::Postgres,
-    docs: r#"
+impl Rule for PgTenantIsolation {
+    const META: Meta = Meta {
+        id: "pg-tenant-isolation",
+        title: "Each tenant's database or schema refuses every other tenant's runtime role",
+        severity: Severity::Critical,
+        controls: &["TEN-01"],
+        source: Source::Postgres,
+        docs: r#"
 ## Why
 With a database (or a schema) per tenant, isolation no longer lives in row-level security
 policies: it lives in who may connect to which database and who may use which schema. One
@@ -66,12 +67,7 @@ The tenant's database (and schema), whether PUBLIC holds CONNECT (USAGE), and fo
 runtime role of every tenant what PostgreSQL answers: exists, superuser, may connect, schema
 usage, search_path; at the target's `postgres://HOST:PORT/DB` URI.
 "#,
-};
-
-impl Check for PgTenantIsolation {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let isolation = cx.options.postgres.isolation;

@@ -3,17 +3,18 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::facts::repo::{FileKind, HitClass, RepoFacts, SecretHit};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 
 pub struct SecretsCommitted;
 
-static META: Meta = Meta {
-    id: "secrets-committed",
-    title: "No secrets are committed to the repository",
-    severity: Severity::Critical,
-    controls: &["SEC-01"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for SecretsCommitted {
+    const META: Meta = Meta {
+        id: "secrets-committed",
+        title: "No secrets are committed to the repository",
+        severity: Severity::Critical,
+        controls: &["SEC-01"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A credential in a repository is readable by everyone with access to it, now and in every clone
 and fork, forever: deleting the line does not remove it from history. Leaked keys are found by
@@ -91,12 +92,7 @@ history (`git filter-repo`) limits further spread but does not un-leak it.
 Per file: each hit's line, detector kind, redacted preview and class (`secret`, `test-fixture`,
 `example`); for the repository, the files not searched.
 "#,
-};
-
-impl Check for SecretsCommitted {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(repo) = &cx.facts.repo else { return };

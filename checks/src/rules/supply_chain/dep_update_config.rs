@@ -3,18 +3,19 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::facts::repo::{Ecosystem, FileKind, RepoFacts, WorkflowKind};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::unreadable_files;
 
 pub struct DepUpdateConfig;
 
-static META: Meta = Meta {
-    id: "dep-update-config",
-    title: "Dependency updates are automated for every ecosystem",
-    severity: Severity::Low,
-    controls: &["VUL-02"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for DepUpdateConfig {
+    const META: Meta = Meta {
+        id: "dep-update-config",
+        title: "Dependency updates are automated for every ecosystem",
+        severity: Severity::Low,
+        controls: &["VUL-02"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 Most vulnerable dependencies in production have had a fix available for months. Dependabot or
 Renovate turn a published fix into a pull request without anyone having to look, and keep
@@ -50,12 +51,7 @@ or enable Renovate with a `renovate.json` extending `config:recommended`.
 ## Evidence
 The ecosystem, the files it was found in, and the update configs that were read.
 "#,
-};
-
-impl Check for DepUpdateConfig {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::UpdateConfig], out);

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{dir_of, file_name, is_requirements, join, script_line};
 use crate::facts::repo::{Ecosystem, FileKind, Located, Manifest, RepoFacts};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source, Status};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::parse::shell;
 use crate::rules::unreadable_files;
 
@@ -12,13 +12,14 @@ mod build_tools;
 
 pub struct LockfileFrozenInstall;
 
-static META: Meta = Meta {
-    id: "lockfile-frozen-install",
-    title: "CI and image builds install exactly what the lockfile says",
-    severity: Severity::Medium,
-    controls: &["SUP-03"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for LockfileFrozenInstall {
+    const META: Meta = Meta {
+        id: "lockfile-frozen-install",
+        title: "CI and image builds install exactly what the lockfile says",
+        severity: Severity::Medium,
+        controls: &["SUP-03"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A committed lockfile only protects the build if the build honours it. `npm install`, `yarn add`
 or a bare `pip install flask` resolve versions again at build time and may silently update the
@@ -83,12 +84,7 @@ Use the strict form of the command: `npm ci`, `pnpm install --frozen-lockfile`,
 ## Evidence
 Every install command of the file with its line and verdict.
 "#,
-};
-
-impl Check for LockfileFrozenInstall {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Workflow, FileKind::Dockerfile], out);

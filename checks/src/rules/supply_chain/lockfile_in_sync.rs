@@ -7,19 +7,20 @@ use super::{
     is_shared_build_props, lock_for,
 };
 use crate::facts::repo::{Ecosystem, FileKind, Lockfile, Manifest};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::parse::lockfile::is_opaque;
 use crate::rules::unreadable_files;
 
 pub struct LockfileInSync;
 
-static META: Meta = Meta {
-    id: "lockfile-in-sync",
-    title: "Lockfiles resolve every declared dependency",
-    severity: Severity::High,
-    controls: &["SUP-03"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for LockfileInSync {
+    const META: Meta = Meta {
+        id: "lockfile-in-sync",
+        title: "Lockfiles resolve every declared dependency",
+        severity: Severity::High,
+        controls: &["SUP-03"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A lockfile that does not list a dependency the manifest declares is stale: the next install
 resolves that dependency freshly (whatever version is newest), or a strict install (`npm ci`,
@@ -70,12 +71,7 @@ Run the package manager's lock command (`npm install`, `pnpm install`, `cargo up
 The manifest, its lockfile, how many dependencies were compared, and each missing dependency
 with the line that declares it.
 "#,
-};
-
-impl Check for LockfileInSync {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);

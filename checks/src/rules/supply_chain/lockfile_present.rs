@@ -5,18 +5,19 @@ use super::{
     is_shared_build_props, lock_for,
 };
 use crate::facts::repo::{Ecosystem, FileKind, FloatingVersion, Manifest, RepoFacts};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::unreadable_files;
 
 pub struct LockfilePresent;
 
-static META: Meta = Meta {
-    id: "lockfile-present",
-    title: "Every dependency manifest has a committed lockfile",
-    severity: Severity::High,
-    controls: &["SUP-03"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for LockfilePresent {
+    const META: Meta = Meta {
+        id: "lockfile-present",
+        title: "Every dependency manifest has a committed lockfile",
+        severity: Severity::High,
+        controls: &["SUP-03"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A manifest names version ranges (`^18.3.1`, `>=2`, `1.0`); without a lockfile every install
 resolves them again and can pick up a version published minutes ago, including a malicious one
@@ -82,12 +83,7 @@ The manifest, its ecosystem, the lockfile found (or expected) and the workspace 
 to; for requirements files, each unpinned line and how many lines carry hashes; for Maven and
 Gradle, each floating version with its line and, for Maven, the rules that guard versions.
 "#,
-};
-
-impl Check for LockfilePresent {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Manifest, FileKind::Lockfile], out);

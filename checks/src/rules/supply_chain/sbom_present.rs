@@ -5,61 +5,11 @@ use serde_json::json;
 
 use super::script_line;
 use crate::facts::repo::{ActionInputs, FileKind, Guarded, RepoFacts, Workflow};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::parse::shell;
 use crate::rules::{ScriptSearch, StepRuns, commands_of, step_runs, unreadable_files};
 
 pub struct SbomPresent;
-
-static META: Meta = Meta {
-    id: "sbom-present",
-    title: "An SBOM is committed or produced by a release workflow",
-    severity: Severity::Medium,
-    controls: &["SUP-02"],
-    source: Source::Repo,
-    docs: r#"
-## Why
-When the next Log4Shell is announced, the question is "do we ship it, and where?". A software
-bill of materials (CycloneDX or SPDX) answers it in minutes instead of days, and customers and
-regulations (US EO 14028, the EU Cyber Resilience Act) increasingly ask for one per release.
-
-## What is judged
-The repository as a whole (subject `.`): it passes when it commits an SBOM (`*.cdx.json`,
-`*.spdx.json`, `bom.json`, `sbom*.json` that declare themselves CycloneDX or SPDX JSON) or when a
-workflow that runs on a release, a push, a schedule, by hand or as a reusable workflow (not
-only on pull requests) produces one: `syft` with an SPDX or CycloneDX output format,
-`trivy fs|image|…` with `--format cyclonedx|spdx|spdx-json`, `cdxgen`, the CycloneDX generators
-(`cyclonedx-npm`, `cyclonedx-py`, `cyclonedx-gomod`, `cargo cyclonedx`, `dotnet CycloneDX`,
-`composer CycloneDX:make-sbom`), the CycloneDX Gradle plugin's `cyclonedxBom`/`cyclonedxDirectBom`
-task, the CycloneDX Maven plugin's `makeBom`/`makeAggregateBom`/`makePackageBom` goals,
-`docker buildx build --sbom=true` or `--attest type=sbom`, `docker sbom`, `sbom-tool generate`,
-`spdx-sbom-generator`, Kubernetes' `bom generate`, and the `anchore/sbom-action`,
-`CycloneDX/gh-*-generate-sbom` and
-`advanced-security/sbom-generator-action` actions, and `docker/build-push-action` or
-`docker/bake-action` (or Docker's reusable `docker/github-builder` build and bake workflows)
-with the input `sbom: true` (or `attests: type=sbom`; `provenance` alone
-attests how the image was built, not what it contains, and does not count). Commands that only
-read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's
-default table output. A step or job behind `if: false` never runs and does not count; one
-behind another `if:` (a tag filter) counts, and the message and the evidence (`only_when`)
-quote the condition.
-The finding points at the first
-committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
-with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
-Whether the SBOM is then published (attached to the release, attested) is not seen. With no
-SBOM found, a `run:` script searched (of a release-type workflow, a reusable workflow or a
-composite action) that is too long (over 256 KiB) or too deeply nested for the shell reader
-makes the result an `error` (the script may produce one), not a `fail`.
-
-## How to fix
-Generate the SBOM in the release workflow, e.g. `anchore/sbom-action` pinned by SHA, or
-`syft . -o cyclonedx-json=sbom.cdx.json`, and attach it to the release; or commit one per
-deliverable (`sbom/web.cdx.json`) and keep it current with `sbom-valid`.
-
-## Evidence
-The committed SBOMs and every producing workflow step with its line and triggers.
-"#,
-};
 
 /// Commands in a `run:` script that write a CycloneDX or SPDX document, one pattern per
 /// generator (matched case-insensitively on a command's words, joined by spaces). Commands
@@ -120,10 +70,56 @@ const RELEASE_TRIGGERS: [&str; 6] = [
     "create",
 ];
 
-impl Check for SbomPresent {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+impl Rule for SbomPresent {
+    const META: Meta = Meta {
+        id: "sbom-present",
+        title: "An SBOM is committed or produced by a release workflow",
+        severity: Severity::Medium,
+        controls: &["SUP-02"],
+        source: Source::Repo,
+        docs: r#"
+## Why
+When the next Log4Shell is announced, the question is "do we ship it, and where?". A software
+bill of materials (CycloneDX or SPDX) answers it in minutes instead of days, and customers and
+regulations (US EO 14028, the EU Cyber Resilience Act) increasingly ask for one per release.
+
+## What is judged
+The repository as a whole (subject `.`): it passes when it commits an SBOM (`*.cdx.json`,
+`*.spdx.json`, `bom.json`, `sbom*.json` that declare themselves CycloneDX or SPDX JSON) or when a
+workflow that runs on a release, a push, a schedule, by hand or as a reusable workflow (not
+only on pull requests) produces one: `syft` with an SPDX or CycloneDX output format,
+`trivy fs|image|…` with `--format cyclonedx|spdx|spdx-json`, `cdxgen`, the CycloneDX generators
+(`cyclonedx-npm`, `cyclonedx-py`, `cyclonedx-gomod`, `cargo cyclonedx`, `dotnet CycloneDX`,
+`composer CycloneDX:make-sbom`), the CycloneDX Gradle plugin's `cyclonedxBom`/`cyclonedxDirectBom`
+task, the CycloneDX Maven plugin's `makeBom`/`makeAggregateBom`/`makePackageBom` goals,
+`docker buildx build --sbom=true` or `--attest type=sbom`, `docker sbom`, `sbom-tool generate`,
+`spdx-sbom-generator`, Kubernetes' `bom generate`, and the `anchore/sbom-action`,
+`CycloneDX/gh-*-generate-sbom` and
+`advanced-security/sbom-generator-action` actions, and `docker/build-push-action` or
+`docker/bake-action` (or Docker's reusable `docker/github-builder` build and bake workflows)
+with the input `sbom: true` (or `attests: type=sbom`; `provenance` alone
+attests how the image was built, not what it contains, and does not count). Commands that only
+read an SBOM (`trivy sbom`, `grype sbom:`, `cyclonedx validate`) do not count, nor does Syft's
+default table output. A step or job behind `if: false` never runs and does not count; one
+behind another `if:` (a tag filter) counts, and the message and the evidence (`only_when`)
+quote the condition.
+The finding points at the first
+committed SBOM, else at the workflow line that produces one, else at `.` (line 0). A repository
+with no manifest, lockfile or Dockerfile ships nothing to describe and gets no finding.
+Whether the SBOM is then published (attached to the release, attested) is not seen. With no
+SBOM found, a `run:` script searched (of a release-type workflow, a reusable workflow or a
+composite action) that is too long (over 256 KiB) or too deeply nested for the shell reader
+makes the result an `error` (the script may produce one), not a `fail`.
+
+## How to fix
+Generate the SBOM in the release workflow, e.g. `anchore/sbom-action` pinned by SHA, or
+`syft . -o cyclonedx-json=sbom.cdx.json`, and attach it to the release; or commit one per
+deliverable (`sbom/web.cdx.json`) and keep it current with `sbom-valid`.
+
+## Evidence
+The committed SBOMs and every producing workflow step with its line and triggers.
+"#,
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Sbom, FileKind::Workflow], out);

@@ -3,19 +3,20 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::facts::repo::{FileKind, RepoFacts, Sbom, SbomFormat};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::parse::lockfile::is_opaque;
 use crate::rules::unreadable_files;
 
 pub struct SbomValid;
 
-static META: Meta = Meta {
-    id: "sbom-valid",
-    title: "Committed SBOMs are valid CycloneDX or SPDX documents",
-    severity: Severity::Medium,
-    controls: &["SUP-02"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for SbomValid {
+    const META: Meta = Meta {
+        id: "sbom-valid",
+        title: "Committed SBOMs are valid CycloneDX or SPDX documents",
+        severity: Severity::Medium,
+        controls: &["SUP-02"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 An SBOM that does not follow its specification is rejected by the tools that consume it
 (Dependency-Track, GUAC, vulnerability scanners, customers' procurement portals), so it proves
@@ -43,12 +44,7 @@ Regenerate the SBOM with a maintained generator (`syft`, `cyclonedx-npm`, `cargo
 The format and spec version, the number of components, each validation problem (the first 20, each cut
 to 240 characters), and per lockfile how many of its packages the SBOM lists.
 "#,
-};
-
-impl Check for SbomValid {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Sbom], out);

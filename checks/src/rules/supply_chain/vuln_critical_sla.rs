@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use crate::facts::vuln::{VulnFinding, VulnReport, days_between};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct VulnCriticalSla;
 
-static META: Meta = Meta {
-    id: "vuln-critical-sla",
-    title: "No fixable critical or high vulnerability is older than the remediation SLA",
-    severity: Severity::High,
-    controls: &["VUL-03"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for VulnCriticalSla {
+    const META: Meta = Meta {
+        id: "vuln-critical-sla",
+        title: "No fixable critical or high vulnerability is older than the remediation SLA",
+        severity: Severity::High,
+        controls: &["VUL-03"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 Security pages promise "critical vulnerabilities are patched within N days". That promise is
 kept or broken in the scanner results CI already produces: a critical with a fix available,
@@ -42,12 +43,7 @@ vulnerable code is not reachable, record a waiver with its reason and an expiry.
 Per overdue vulnerability: the package, installed and fixed versions, severity, the date
 measured from and the age; per file: the counts judged, within the window, and without a fix.
 "#,
-};
-
-impl Check for VulnCriticalSla {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for report in &cx.facts.vulnerabilities {

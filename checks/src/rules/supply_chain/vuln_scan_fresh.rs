@@ -1,17 +1,18 @@
 use serde_json::json;
 
 use crate::facts::vuln::{VulnReport, days_between};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct VulnScanFresh;
 
-static META: Meta = Meta {
-    id: "vuln-scan-fresh",
-    title: "Vulnerability scan results are of the scanned commit or recent",
-    severity: Severity::Medium,
-    controls: &["VUL-03"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for VulnScanFresh {
+    const META: Meta = Meta {
+        id: "vuln-scan-fresh",
+        title: "Vulnerability scan results are of the scanned commit or recent",
+        severity: Severity::Medium,
+        controls: &["VUL-03"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A clean scanner report from last quarter proves nothing about today's code: new
 vulnerabilities are published daily against unchanged dependencies. Evidence must be current.
@@ -32,12 +33,7 @@ as often as `max_age_days`.
 ## Evidence
 The file, its format, the commit or time it carries, and what it was compared with.
 "#,
-};
-
-impl Check for VulnScanFresh {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let head = cx

@@ -4,20 +4,63 @@ use regex::Regex;
 use serde_json::json;
 
 use crate::facts::repo::{FileKind, Guarded, RepoFacts, Workflow, WorkflowKind};
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::parse::shell;
 use crate::rules::docker::docker_build::{Built, built_by_script, built_by_step, stages_needed};
 use crate::rules::{ScriptSearch, StepRuns, commands_of, step_runs, unreadable_files};
 
 pub struct CiVulnScan;
 
-static META: Meta = Meta {
-    id: "ci-vuln-scan",
-    title: "CI scans dependencies or images for known vulnerabilities",
-    severity: Severity::Medium,
-    controls: &["VUL-01"],
-    source: Source::Repo,
-    docs: r#"
+const GATING_TRIGGERS: &[&str] = &["pull_request", "pull_request_target", "push", "merge_group"];
+
+const SCANNER_ACTIONS: &[&str] = &[
+    "aquasecurity/trivy-action",
+    "anchore/scan-action",
+    "google/osv-scanner-action",
+    "snyk/actions",
+    "actions/dependency-review-action",
+    "golang/govulncheck-action",
+    "rustsec/audit-check",
+    "actions-rs/audit-check",
+    "embarkstudios/cargo-deny-action",
+    "pypa/gh-action-pip-audit",
+    "docker/scout-action",
+    "dependency-check/dependency-check_action",
+    "anchore/grype-action",
+];
+
+/// Scanner commands, matched against the start of each command's words as the shell reads them
+/// ([`shell`]), so mentions in `echo`ed prose, quoted text, heredocs or install steps
+/// (`go install …/govulncheck@latest`) do not count.
+static SCANNER_COMMANDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:npx\s+|pnpm\s+dlx\s+|uvx\s+|pipx\s+run\s+|bundle\s+exec\s+)?(?:",
+        r"trivy\s+(?:fs|filesystem|image|repo|repository|rootfs|sbom)\b",
+        r"|grype\b|osv-scanner\b|govulncheck\b",
+        r"|cargo\s+audit\b",
+        r"|cargo\s+deny\b.*\bcheck\b(?:\s+advisories\b|\s*(?:--.*)?$)",
+        r"|(?:npm|pnpm|bun)\s+audit\b|yarn\s+(?:npm\s+)?audit\b",
+        r"|pip-audit\b|safety\s+(?:check|scan)\b",
+        r"|snyk\s+(?:container\s+)?test\b|docker\s+scout\s+cves\b",
+        r"|bundle(?:-|\s+)audit\b|bundler-audit\b|composer\s+audit\b",
+        // OWASP dependency-check: the CLI, the Maven and Gradle plugins, the Docker image.
+        r"|(?:[\w.-]*/)*dependency-check(?:\.sh|\.bat)?\s+.*--(?:scan|project)\b",
+        r"|(?:\./)?mvnw?\b.*\b(?:org\.owasp:)?dependency-check(?:-maven)?(?::[\w.-]+)?:(?:check|aggregate)\b",
+        r"|(?:\./)?gradlew?\b.*\bdependencyCheck(?:Analyze|Aggregate)\b",
+        r"|docker\s+run\b.*\s(?:owasp/dependency-check|aquasec/trivy|anchore/grype)(?::[\w.-]+)?\s",
+        r")"
+    ))
+    .expect("scanner regex is valid")
+});
+
+impl Rule for CiVulnScan {
+    const META: Meta = Meta {
+        id: "ci-vuln-scan",
+        title: "CI scans dependencies or images for known vulnerabilities",
+        severity: Severity::Medium,
+        controls: &["VUL-01"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 Most exploited vulnerabilities are in dependencies and base images, and fixes are usually
 published long before they are exploited. A scanner that runs on every pull request or push
@@ -74,54 +117,7 @@ advisories` or `run: npm audit --audit-level=high`.
 ## Evidence
 The workflow, line and step that runs the scanner, and its triggers; or the workflows examined.
 "#,
-};
-
-const GATING_TRIGGERS: &[&str] = &["pull_request", "pull_request_target", "push", "merge_group"];
-
-const SCANNER_ACTIONS: &[&str] = &[
-    "aquasecurity/trivy-action",
-    "anchore/scan-action",
-    "google/osv-scanner-action",
-    "snyk/actions",
-    "actions/dependency-review-action",
-    "golang/govulncheck-action",
-    "rustsec/audit-check",
-    "actions-rs/audit-check",
-    "embarkstudios/cargo-deny-action",
-    "pypa/gh-action-pip-audit",
-    "docker/scout-action",
-    "dependency-check/dependency-check_action",
-    "anchore/grype-action",
-];
-
-/// Scanner commands, matched against the start of each command's words as the shell reads them
-/// ([`shell`]), so mentions in `echo`ed prose, quoted text, heredocs or install steps
-/// (`go install …/govulncheck@latest`) do not count.
-static SCANNER_COMMANDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"^(?:npx\s+|pnpm\s+dlx\s+|uvx\s+|pipx\s+run\s+|bundle\s+exec\s+)?(?:",
-        r"trivy\s+(?:fs|filesystem|image|repo|repository|rootfs|sbom)\b",
-        r"|grype\b|osv-scanner\b|govulncheck\b",
-        r"|cargo\s+audit\b",
-        r"|cargo\s+deny\b.*\bcheck\b(?:\s+advisories\b|\s*(?:--.*)?$)",
-        r"|(?:npm|pnpm|bun)\s+audit\b|yarn\s+(?:npm\s+)?audit\b",
-        r"|pip-audit\b|safety\s+(?:check|scan)\b",
-        r"|snyk\s+(?:container\s+)?test\b|docker\s+scout\s+cves\b",
-        r"|bundle(?:-|\s+)audit\b|bundler-audit\b|composer\s+audit\b",
-        // OWASP dependency-check: the CLI, the Maven and Gradle plugins, the Docker image.
-        r"|(?:[\w.-]*/)*dependency-check(?:\.sh|\.bat)?\s+.*--(?:scan|project)\b",
-        r"|(?:\./)?mvnw?\b.*\b(?:org\.owasp:)?dependency-check(?:-maven)?(?::[\w.-]+)?:(?:check|aggregate)\b",
-        r"|(?:\./)?gradlew?\b.*\bdependencyCheck(?:Analyze|Aggregate)\b",
-        r"|docker\s+run\b.*\s(?:owasp/dependency-check|aquasec/trivy|anchore/grype)(?::[\w.-]+)?\s",
-        r")"
-    ))
-    .expect("scanner regex is valid")
-});
-
-impl Check for CiVulnScan {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(repo) = &cx.facts.repo else { return };

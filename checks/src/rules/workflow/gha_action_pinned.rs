@@ -1,18 +1,19 @@
 use serde_json::json;
 
 use crate::facts::repo::FileKind;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::{is_commit_sha, is_digest_pinned, unreadable_files};
 
 pub struct GhaActionPinned;
 
-static META: Meta = Meta {
-    id: "gha-action-pinned",
-    title: "GitHub Actions are pinned to a full commit SHA",
-    severity: Severity::High,
-    controls: &["SUP-05"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for GhaActionPinned {
+    const META: Meta = Meta {
+        id: "gha-action-pinned",
+        title: "GitHub Actions are pinned to a full commit SHA",
+        severity: Severity::High,
+        controls: &["SUP-05"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A tag such as `actions/checkout@v4` is a moving pointer: whoever controls the action's
 repository (or steals a maintainer's token) can move it to new code, which then runs in your CI
@@ -32,12 +33,7 @@ Dependabot and Renovate both update SHA pins.
 ## Evidence
 The `uses:` value, its ref, and every workflow and line where it appears.
 "#,
-};
-
-impl Check for GhaActionPinned {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Workflow], out);

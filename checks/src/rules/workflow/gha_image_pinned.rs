@@ -1,18 +1,19 @@
 use serde_json::json;
 
 use crate::facts::repo::FileKind;
-use crate::model::{Check, Context, Findings, Location, Meta, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::{Pinning, pinning, unreadable_files};
 
 pub struct GhaImagePinned;
 
-static META: Meta = Meta {
-    id: "gha-image-pinned",
-    title: "CI job and service images are pinned by digest",
-    severity: Severity::High,
-    controls: &["SUP-05"],
-    source: Source::Repo,
-    docs: r#"
+impl Rule for GhaImagePinned {
+    const META: Meta = Meta {
+        id: "gha-image-pinned",
+        title: "CI job and service images are pinned by digest",
+        severity: Severity::High,
+        controls: &["SUP-05"],
+        source: Source::Repo,
+        docs: r#"
 ## Why
 A workflow's `container:` image runs every step of the job, with the job's secrets and token;
 `services:` images run beside it on the same network. A tag (`node:20`, `postgres:16`) can be
@@ -31,12 +32,7 @@ workflows.
 ## Evidence
 The image reference (the subject), the workflow and line, and other workflows using it.
 "#,
-};
-
-impl Check for GhaImagePinned {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
+    };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Workflow], out);
