@@ -1,4 +1,5 @@
-//! The real-world regression corpus (`fixtures/corpus/<name>/`, see docs/precision.md): each
+//! The real-world regression corpus (`fixtures/corpus/<name>/`, written for vouch, and
+//! `fixtures/third_party/<name>/`, trimmed copies of other projects; see docs/precision.md): each
 //! case holds an `expected.toml` of verdicts written by reading the files, and vouch must agree.
 
 use std::path::{Path, PathBuf};
@@ -47,11 +48,14 @@ fn copy_tree(from: &Path, to: &Path, top: bool) {
     }
 }
 
+/// The cases: the trees written for vouch (`corpus/`) and the trimmed copies of other
+/// projects (`third_party/`, under their own licences).
 fn cases() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(fixture("corpus"))
-        .unwrap()
+    let mut out: Vec<PathBuf> = ["corpus", "third_party"]
+        .into_iter()
+        .flat_map(|root| std::fs::read_dir(fixture(root)).unwrap())
         .map(|e| e.unwrap().path())
-        // `migrations/` holds the PostgreSQL migration sets, judged by `pg_corpus`.
+        // `third_party/migrations/` holds the PostgreSQL migration sets, judged by `pg_corpus`.
         .filter(|p| p.is_dir() && !p.ends_with("migrations"))
         .collect();
     out.sort();
@@ -69,7 +73,7 @@ fn find<'a>(report: &'a Value, check: &str, subject: &str) -> Option<&'a Value> 
 #[test]
 fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
     let cases = cases();
-    assert!(cases.len() >= 5, "the corpus is in fixtures/corpus");
+    assert!(cases.len() >= 5, "the corpus is in fixtures/corpus and fixtures/third_party");
     let mut disagreements = Vec::new();
     let mut compared = 0;
     // Per check: (reported fail/error findings the corpus lists, of which the verdict says

@@ -1,4 +1,4 @@
-//! The real-world PostgreSQL migration corpus (`fixtures/corpus/migrations/<set>/`, see
+//! The real-world PostgreSQL migration corpus (`fixtures/third_party/migrations/<set>/`, see
 //! docs/precision.md): trimmed copies of public repositories' migration sets, each with its
 //! `ORIGIN.md`, the `vouch.toml` an honest user would write, and an `expected.toml` of verdicts
 //! per table and per check written by reading the SQL. vouch must agree, except where a verdict
@@ -84,7 +84,7 @@ struct Tally {
 }
 
 fn sets() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(fixture("corpus/migrations"))
+    let mut out: Vec<PathBuf> = std::fs::read_dir(fixture("third_party/migrations"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
@@ -350,6 +350,6 @@ fn fold_matches_postgres_on_the_migration_corpus() {
         "supabase-basejump",
         "pgdump-graphile-starter",
     ] {
-        crate::pg_fold_vs_server::compare_repo_at(&format!("corpus/migrations/{set}"));
+        crate::pg_fold_vs_server::compare_repo_at(&format!("third_party/migrations/{set}"));
     }
 }

@@ -19,11 +19,11 @@ fn prelude_roles(repo: &str) -> &'static str {
     match repo {
         "pg-supabase" => "CREATE ROLE authenticated; CREATE ROLE anon;",
         "pg-dump" => "CREATE ROLE helpdesk_owner; CREATE ROLE helpdesk_app;",
-        "../corpus/migrations/dbmate-radler" => "CREATE ROLE saas_user;",
-        "../corpus/migrations/pgdump-graphile-starter" => {
+        "../third_party/migrations/dbmate-radler" => "CREATE ROLE saas_user;",
+        "../third_party/migrations/pgdump-graphile-starter" => {
             "CREATE ROLE graphile_starter; CREATE ROLE graphile_starter_visitor;"
         }
-        "../corpus/migrations/supabase-basejump" => {
+        "../third_party/migrations/supabase-basejump" => {
             "CREATE ROLE authenticated; CREATE ROLE anon; CREATE ROLE service_role;"
         }
         _ => "",
@@ -38,7 +38,7 @@ fn prelude_objects(repo: &str) -> &'static str {
              CREATE TABLE auth.users (id uuid PRIMARY KEY); \
              CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid';"
         }
-        "../corpus/migrations/supabase-basejump" => {
+        "../third_party/migrations/supabase-basejump" => {
             "CREATE SCHEMA auth; CREATE SCHEMA extensions; \
              CREATE EXTENSION \"uuid-ossp\" SCHEMA extensions; CREATE EXTENSION pgcrypto; \
              CREATE TABLE auth.users (id uuid PRIMARY KEY); \

@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn long_identifiers_are_cut_to_63_bytes_like_postgres() {
-        // basejump's policy name (fixtures/corpus/migrations/supabase-basejump), as
+        // basejump's policy name (fixtures/third_party/migrations/supabase-basejump), as
         // PostgreSQL 15 stores it in pg_policies.
         let long = "\"Account users can be deleted by owners except primary account owner\"";
         assert_eq!(

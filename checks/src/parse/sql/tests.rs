@@ -397,7 +397,7 @@ fn truncated_input_never_panics() {
 #[test]
 fn after_triggers_with_literal_arguments_are_read_and_before_ones_stay_unparsed() {
     // Graphile Starter's and Supabase's dumps pass literal arguments to trigger functions;
-    // sqlparser 0.63 cannot read them (fixtures/corpus/migrations, parse coverage).
+    // sqlparser 0.63 cannot read them (fixtures/third_party/migrations, parse coverage).
     let d = db(&[(
         "001.sql",
         "CREATE TABLE user_emails (id int, user_id int);\n\

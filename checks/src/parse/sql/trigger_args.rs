@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn after_triggers_lose_only_their_literal_arguments() {
-        // Graphile Starter's pg_dump (fixtures/corpus/migrations/pgdump-graphile-starter).
+        // Graphile Starter's pg_dump (fixtures/third_party/migrations/pgdump-graphile-starter).
         assert_eq!(
             strip("CREATE TRIGGER _500_audit_added AFTER INSERT ON app_public.user_emails FOR EACH ROW EXECUTE FUNCTION app_private.tg__add_audit_job('added_email', 'user_id', 'id', 'email')").as_deref(),
             Some("CREATE TRIGGER _500_audit_added AFTER INSERT ON app_public.user_emails FOR EACH ROW EXECUTE FUNCTION app_private.tg__add_audit_job()")
