@@ -37,6 +37,7 @@ pub enum Mode {
     Planned,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
@@ -47,7 +48,7 @@ pub struct Control {
     #[serde(default)]
     pub mode: Mode,
     /// The crosswalk row this control comes from, when it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub row: Option<u32>,
     /// Framework key → reference ids in that framework.
     pub frameworks: BTreeMap<String, Vec<String>>,

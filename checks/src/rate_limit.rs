@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// "At most `limit` requests per `per` reach `path`; the next one is answered `status`."
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitClaim {
@@ -22,7 +23,7 @@ pub struct RateLimitClaim {
     pub status: u16,
     /// Requests above `limit` still accepted without failing the claim; default a tenth of
     /// `limit`, rounded up (a token bucket refills a little while the burst is sent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub tolerance: Option<u32>,
 }
 

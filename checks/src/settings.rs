@@ -159,19 +159,17 @@ pub struct DockerSettings {
 }
 
 /// `[postgres]`: settings for every `pg-*` check, static or live.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresSettings {
     /// Columns that mark a table as tenant-scoped; unset means the built-in defaults, `[]`
     /// means none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_columns: Option<Vec<String>>,
     /// Roles the application connects as. Unset: inferred from the migrations' table grants;
     /// `[]`: none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_roles: Option<Vec<String>>,
     /// Append-only audit tables; unset means the built-in defaults, `[]` means none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_tables: Option<Vec<String>>,
     /// Globs overriding migration discovery (relative to the scanned root). Each glob is one
     /// migration set, applied in natural order of path (`V2` before `V10`).
@@ -194,7 +192,6 @@ pub struct PostgresSettings {
     /// A table whose only tenant link is a foreign-key chain (`endpoint.app_id ->
     /// application.org_id`) is a tenant table through that path, and its policies must follow
     /// it. Absent: on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_paths: Option<bool>,
     /// Column names carrying an audit row's own hash; empty means `hash`, `row_hash`,
     /// `entry_hash`.
@@ -204,23 +201,18 @@ pub struct PostgresSettings {
     pub audit_prev_hash_columns: Vec<String>,
     /// `current_setting` keys (globs, case-insensitive) that carry the session's tenant, for
     /// `pg-rls-policy-tenant`. Absent: [`DEFAULT_TENANT_SETTINGS`]; `[]`: none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_settings: Option<Vec<String>>,
     /// Functions (`schema.name`, or a bare name matching any schema) that return the session's
     /// tenant, or decide membership when given a tenant column (`basejump.has_role_on_account`).
     /// Absent: [`DEFAULT_TENANT_FUNCTIONS`]; `[]`: none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_functions: Option<Vec<String>>,
     /// Columns naming the one user a row belongs to: a policy keying them on the session's user
     /// is user-scoped, stricter than tenant-scoped. Absent: [`DEFAULT_USER_COLUMNS`]; `[]`: none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_columns: Option<Vec<String>>,
     /// `current_setting` keys (globs) that carry the session's user. Absent:
     /// [`DEFAULT_USER_SETTINGS`]; `[]`: none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_settings: Option<Vec<String>>,
     /// Functions returning the session's user. Absent: [`DEFAULT_USER_FUNCTIONS`]; `[]`: none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_functions: Option<Vec<String>>,
     /// Accepted break-glass switches: `current_setting` keys (globs) or function names. A
     /// policy branch that admits every row when such a switch says so passes (and is reported
@@ -263,6 +255,7 @@ impl Isolation {
 /// each row's `hash` is the lower-case hex SHA-256 of its `prev_hash` (empty when NULL)
 /// followed by the compact JSON object of every other column in column order, values as
 /// PostgreSQL text; the keys below describe the other common schemes.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditChainSettings {
@@ -287,7 +280,6 @@ pub struct AuditChainSettings {
     pub prev_included: String,
     /// The first row's previous-hash value: `empty` (NULL or ''), `null`, or a literal.
     /// Unset: NULL, '' or 64 zeros.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub genesis: Option<String>,
 }
 
@@ -524,28 +516,26 @@ impl Default for EndpointSettings {
 }
 
 /// `[[target.endpoint]]`: one live HTTPS endpoint.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EndpointTarget {
     /// `https://host[:port][/path]`.
     pub url: String,
     /// PEM file of the CA(s) to trust instead of the system roots.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
     /// Extra paths whose cookies are judged, added to `[endpoint] cookie_paths`.
     pub cookie_paths: Vec<String>,
     /// Overrides `[endpoint] require_preload` for this endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_preload: Option<bool>,
     /// The plain-HTTP URL expected to redirect (default: `http://host/path`, port 80).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_url: Option<String>,
     /// A rate limit to prove live (`http-rate-limited`): vouch then SENDS a bounded burst of
     /// requests to that path. Never probed unless set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<crate::rate_limit::RateLimitClaim>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresTarget {
@@ -554,30 +544,21 @@ pub struct PostgresTarget {
     pub dsn_env: String,
     /// `disable`, `prefer`, `require`, `verify-ca` or `verify-full`; overrides the DSN's
     /// `sslmode`; default `prefer` as in libpq.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sslmode: Option<String>,
     /// PEM file of the CA that signed the server certificate (verify-ca / verify-full).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
     /// Seconds to wait for the connection (TCP, TLS and authentication); default 10.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_timeout: Option<u64>,
     /// Seconds any one statement may run; default 60.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_timeout: Option<u64>,
     /// Override `[postgres]` for this target when given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_roles: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_tables: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_columns: Option<Vec<String>>,
     /// The tenant whose database (or schema) this target is, for `[postgres] isolation =
     /// "database"` or `"schema"`: it must refuse every other tenant's runtime roles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
     /// With `isolation = "schema"`: the tenant's schema (default: the tenant's name).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_schema: Option<String>,
 }
 
@@ -595,38 +576,35 @@ pub struct TenantTarget {
 }
 
 /// `[[target.aws]]`: one AWS account, read with the standard credential chain.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwsTarget {
     pub name: String,
     /// A profile of `~/.aws/config` (default: the standard chain: env, profile, IMDS…).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// Regions whose RDS resources are audited (S3 is global). Empty: the chain's region.
     pub regions: Vec<String>,
     /// An emulator or VPC endpoint (`AWS_ENDPOINT_URL` also works); S3 then uses path-style.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
 }
 
 /// `[[target.kube]]`: one Kubernetes cluster, read through its API with a kubeconfig context.
 /// Read-only: vouch only lists workloads and asks for discovery and the server version.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KubeTarget {
     pub name: String,
     /// The kubeconfig context (default: the kubeconfig's `current-context`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// The kubeconfig file (default: `KUBECONFIG`, else `~/.kube/config`, as kubectl does).
     /// Credentials stay in that file; only its path is recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kubeconfig: Option<String>,
     /// Namespaces whose workloads are read. Empty: all namespaces.
     pub namespaces: Vec<String>,
     /// Seconds for connecting and for each read of an API request; default 30. A whole request
     /// (connect and answer) may take twice this, however slowly the server sends its answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
 }
 
@@ -695,6 +673,7 @@ pub enum S3Encryption {
 /// `[image]`: how registry images are resolved and their cosign signatures and attestations
 /// verified (`image-signed`, `image-sbom-attested`). Image collection is live work: it runs only
 /// with `--all-targets` or when `--target` selects a `[[target.kube]]` or `[[target.image]]`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageSettings {
@@ -706,17 +685,14 @@ pub struct ImageSettings {
     pub identities: Vec<ImageIdentity>,
     /// PEM file with the Fulcio CA certificate(s) keyless certificates must chain to and the
     /// Rekor public key(s) whose signed entry timestamps prove when they signed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_root: Option<String>,
     /// Registries (`host:port`) spoken to over plain HTTP instead of HTTPS.
     pub insecure_registries: Vec<String>,
     /// PEM file of extra CA certificates trusted for HTTPS registries.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
     /// Docker `config.json` whose `auths` give registry credentials (default:
     /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`). Credentials are used, never
     /// recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_config: Option<String>,
     /// Verify the images of every collected Kubernetes workload (manifests and live clusters).
     pub workload_images: bool,
@@ -812,6 +788,7 @@ impl ImageTarget {
 /// `trust_root`, `[[image.identities]]`, `trusted_builders`, `[[image.source_repositories]]`):
 /// one release pipeline, one trust policy. Artifacts are live targets: read only with
 /// `--target NAME` or `--all-targets`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArtifactSettings {
@@ -824,7 +801,6 @@ pub struct ArtifactSettings {
     pub concurrency: usize,
     /// PEM file of extra CA certificates trusted for `https://` artifacts and bundles, instead
     /// of the system roots.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
 }
 
@@ -841,6 +817,7 @@ impl Default for ArtifactSettings {
 
 /// `[[target.artifact]]`: one release artifact (a binary, an archive) and the sigstore bundle
 /// published beside it (`artifact-signed`, `artifact-provenance`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArtifactTarget {
@@ -848,17 +825,14 @@ pub struct ArtifactTarget {
     pub name: String,
     /// A local file: relative to the configuration file's directory, or absolute. Exactly one
     /// of `path` and `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// An `https://` URL, downloaded (redirects followed, HTTPS only) within `[artifact]
     /// max_bytes` and `timeout_ms`. Exactly one of `path` and `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The sigstore bundle: a path (relative to the configuration file's directory) or an
     /// `https://` URL. Default: the artifact's path or URL with `.sigstore.json` appended
     /// (cosign `sign-blob --bundle`, sigstore-python), else with `.bundle` (cosign
     /// `attest-blob`, GitHub artifact attestations).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::model::{ControlStatus, Report};
 
 /// One vouch control mapped to a requirement.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 pub struct MappedControl {
     pub id: String,
@@ -21,7 +22,6 @@ pub struct MappedControl {
     /// The checks serving the control.
     pub checks: Vec<String>,
     /// Its state in the report, when one was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ControlStatus>,
 }
 
@@ -55,6 +55,7 @@ impl Coverage {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 pub struct Requirement {
     /// The framework key (`soc2-2017`).
@@ -63,7 +64,6 @@ pub struct Requirement {
     pub id: String,
     pub controls: Vec<MappedControl>,
     /// Set when judged against a report.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Coverage>,
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const REPORT_SCHEMA: &str = "vouch.report/v1";
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: String,
@@ -23,20 +24,21 @@ pub struct Report {
     #[serde(default)]
     pub attestations: Vec<AttestationResult>,
     /// How this scan compares to a baseline (`--baseline`, `--since`); absent without one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub baseline: Option<crate::baseline::BaselineResult>,
     /// Every `vouch:ignore[...]` comment found and what became of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<crate::suppress::SuppressionResult>,
     /// Where the evidence came from: who it is for, the repository and commit, the live
     /// targets read. Absent when the report was built without facts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub provenance: Option<Provenance>,
     /// What the scan covered and what it left out, and settings that changed verdicts.
     #[serde(default, skip_serializing_if = "Scope::is_empty")]
     pub scope: Scope,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Provenance {
     /// `[report] organisation`.
@@ -46,17 +48,18 @@ pub struct Provenance {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub system: String,
     /// The scanned repository: how its files were listed and its git state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub repository: Option<RepositoryProvenance>,
     /// The live targets audited (databases, clusters, accounts, endpoints, registries).
     #[serde(default)]
     pub targets: Vec<AuditedTarget>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RepositoryProvenance {
     pub listing: checks::facts::repo::Listing,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub git: Option<checks::facts::repo::GitState>,
 }
 
@@ -175,6 +178,7 @@ impl ControlStatus {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlResult {
     pub id: String,
@@ -193,7 +197,7 @@ pub struct ControlResult {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub notes: usize,
     /// The human attestation that made this control `attested`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attestation: Option<checks::facts::attestation::Attestation>,
 }
 
@@ -257,6 +261,7 @@ pub struct ReportFinding {
 }
 
 /// The waiver that turned a failure into `waived`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppliedWaiver {
     pub reason: String,
@@ -265,7 +270,7 @@ pub struct AppliedWaiver {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ticket: String,
     /// For a `vouch:ignore[...]` comment: where it is (then `approved_by` and `expires` are empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub inline: Option<Location>,
 }
 

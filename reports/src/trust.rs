@@ -376,6 +376,7 @@ pub struct ClaimCounts {
 }
 
 /// Everything the trust templates see.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 pub struct TrustPage {
     pub title: String,
@@ -387,7 +388,6 @@ pub struct TrustPage {
     pub claims: Vec<ClaimResult>,
     /// What the evidence is about (organisation, system, repository, commit, branch, dirty
     /// flag, live targets), copied from the report so the page says what was scanned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<crate::Provenance>,
     /// What the scan covered and what it left out (excluded paths and why).
     pub scope: crate::Scope,

@@ -9,6 +9,7 @@ use crate::model::{ControlStatus, FindingStatus, Report, ReportFinding};
 /// How many subjects a citation lists before summarising the rest.
 const SUBJECTS_SHOWN: usize = 5;
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlView {
     pub id: String,
@@ -22,7 +23,6 @@ pub struct ControlView {
     /// Judged without these checks (a claim bound to a control minus named checks).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attestation: Option<checks::facts::attestation::Attestation>,
 }
 

@@ -11,6 +11,7 @@ pub const MANIFEST_SCHEMA: &str = "vouch.manifest/v1";
 pub const MANIFEST: &str = "MANIFEST.json";
 pub const SIGNATURE: &str = "MANIFEST.json.sig";
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -21,13 +22,13 @@ pub struct Manifest {
     pub targets: Vec<Collection>,
     /// What the pack is about: organisation, system, repository, commit, live targets (the
     /// report's provenance; `vouch verify` checks they agree).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub provenance: Option<reports::Provenance>,
     /// What was judged and what was left out (the report's scope).
     #[serde(default, skip_serializing_if = "reports::Scope::is_empty")]
     pub scope: reports::Scope,
     /// sha256 of the previous pack's MANIFEST.json: packs over time form a hash chain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub previous_manifest_sha256: Option<String>,
     /// Every file in the pack except the manifest and its signature, sorted by path.
     pub files: Vec<FileEntry>,

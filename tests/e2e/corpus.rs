@@ -73,7 +73,10 @@ fn find<'a>(report: &'a Value, check: &str, subject: &str) -> Option<&'a Value> 
 #[test]
 fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
     let cases = cases();
-    assert!(cases.len() >= 5, "the corpus is in fixtures/corpus and fixtures/third_party");
+    assert!(
+        cases.len() >= 5,
+        "the corpus is in fixtures/corpus and fixtures/third_party"
+    );
     let mut disagreements = Vec::new();
     let mut compared = 0;
     // Per check: (reported fail/error findings the corpus lists, of which the verdict says

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::image::Evidence;
 
 /// One configured artifact as read.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Artifact {
@@ -15,14 +16,11 @@ pub struct Artifact {
     /// Where it was read: the file's path or the URL as configured.
     pub location: String,
     /// Lower-case hex SHA-256 of the bytes read; `None` when they could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     /// Size in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     /// The artifact could not be read (missing file, HTTP error, over `[artifact] max_bytes`,
     /// timeout): every artifact check reports `error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The bundle locations looked for, in order (the configured one, or the default names).
     pub looked_for: Vec<String>,

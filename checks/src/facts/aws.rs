@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One audited account (one `[[target.aws]]`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Account {
@@ -19,7 +20,6 @@ pub struct Account {
     pub partition: String,
     /// Why the account could not be read at all (no credentials, STS denied…): every AWS check
     /// reports `error` for this target.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub regions: Vec<Region>,
     pub s3: S3,
@@ -30,12 +30,12 @@ pub struct Account {
 }
 
 /// The action, request id and time of the API call a record came from.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Call {
     /// The IAM action, e.g. `rds:DescribeDBInstances`.
     pub action: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// RFC 3339: when the response arrived.
     pub at: String,
@@ -142,6 +142,7 @@ pub struct KmsKey {
     pub key_manager: Read<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DbInstance {
@@ -151,17 +152,13 @@ pub struct DbInstance {
     pub engine_version: String,
     /// Set for an Aurora cluster member: storage, backups and deletion protection are then the
     /// cluster's.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub storage_encrypted: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     /// `None` when the API did not say (treated as unknown).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<bool>,
     pub backup_retention_days: i64,
     /// RFC 3339.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_restorable_time: Option<String>,
     pub deletion_protection: bool,
     pub iam_auth: bool,
@@ -169,35 +166,33 @@ pub struct DbInstance {
     pub parameter_groups: Vec<String>,
     pub call: Call,
     /// The VPC of its DB subnet group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
     /// The subnets of its DB subnet group: RDS may place (or fail over) the instance in any.
     pub subnets: Vec<String>,
     /// Its VPC security group ids.
     pub security_groups: Vec<String>,
     /// The port it listens on (`Endpoint.Port`, else `DbInstancePort`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
     /// The log types exported to CloudWatch Logs (`postgresql`, `upgrade`, `error`…).
     pub log_exports: Vec<String>,
     /// The master password kept by Secrets Manager (`ManageMasterUserPassword`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub master_user_secret: Option<MasterUserSecret>,
     /// ARNs of the IAM roles associated with the instance.
     pub iam_roles: Vec<String>,
 }
 
 /// The Secrets Manager secret holding an RDS master password (`MasterUserSecret`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MasterUserSecret {
     pub secret_arn: String,
     /// `creating`, `active`, `rotating`, `impaired`.
     pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DbCluster {
@@ -206,21 +201,17 @@ pub struct DbCluster {
     pub engine: String,
     pub engine_version: String,
     pub storage_encrypted: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     pub backup_retention_days: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_restorable_time: Option<String>,
     pub deletion_protection: bool,
     pub iam_auth: bool,
     /// The DB cluster parameter group name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter_group: Option<String>,
     pub members: Vec<String>,
     pub call: Call,
     /// The log types exported to CloudWatch Logs.
     pub log_exports: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub master_user_secret: Option<MasterUserSecret>,
     pub iam_roles: Vec<String>,
     /// Members whose `DBClusterParameterGroupStatus` is not `in-sync` (`pending-reboot`,
@@ -242,6 +233,7 @@ pub enum SnapshotKind {
     Other,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Snapshot {
@@ -253,7 +245,6 @@ pub struct Snapshot {
     /// The instance or cluster it was taken from.
     pub source: String,
     pub encrypted: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     pub call: Call,
     /// The `restore` attribute: the account ids allowed to restore it (`all` means public).
@@ -278,11 +269,11 @@ pub struct ParameterGroup {
     pub parameters: Read<Vec<Parameter>>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Parameter {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The API's `Source` (`user`, `engine-default`, `system`) or `absent`.
     pub source: String,
@@ -315,12 +306,12 @@ impl PublicAccessBlock {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Bucket {
     pub name: String,
     pub arn: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// ListBuckets.
     pub call: Call,
@@ -337,12 +328,12 @@ pub struct Bucket {
     pub object_lock: Read<ObjectLock>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EncryptionRule {
     /// `AES256`, `aws:kms`, `aws:kms:dsse`.
     pub algorithm: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     pub bucket_key_enabled: bool,
 }
@@ -355,16 +346,14 @@ pub struct Grant {
     pub permission: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ObjectLock {
     pub enabled: bool,
     /// `GOVERNANCE` or `COMPLIANCE`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_mode: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_days: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_years: Option<i64>,
 }
 

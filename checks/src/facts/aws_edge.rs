@@ -57,6 +57,7 @@ impl LoadBalancer {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Listener {
@@ -64,12 +65,12 @@ pub struct Listener {
     pub port: i32,
     /// `HTTP`, `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`, `GENEVE`.
     pub protocol: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssl_policy: Option<String>,
     /// The default actions, in order.
     pub default_actions: Vec<ListenerAction>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ListenerAction {
@@ -77,10 +78,8 @@ pub struct ListenerAction {
     #[serde(rename = "type")]
     pub kind: String,
     /// For a redirect: the target protocol (`HTTPS`, `HTTP`, or `#{protocol}`: unchanged).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_protocol: Option<String>,
     /// For a redirect: `HTTP_301` or `HTTP_302`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_status: Option<String>,
 }
 
@@ -92,6 +91,7 @@ pub struct SslPolicy {
     pub protocols: Read<Vec<String>>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Distribution {
@@ -102,7 +102,6 @@ pub struct Distribution {
     /// `WebACLId`: a WAFv2 web ACL ARN (or a WAF Classic id); empty when none.
     pub web_acl_id: String,
     /// The viewer certificate's `MinimumProtocolVersion` (`TLSv1.2_2021`…).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_protocol_version: Option<String>,
     /// The `*.cloudfront.net` certificate: then CloudFront accepts TLSv1 whatever the setting.
     pub cloudfront_default_certificate: bool,
@@ -188,6 +187,7 @@ impl Default for WafStatement {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Repository {
@@ -200,7 +200,6 @@ pub struct Repository {
     pub tag_mutability: String,
     /// `AES256` or `KMS` (`KMS_DSSE`).
     pub encryption_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
     pub call: Call,
 }

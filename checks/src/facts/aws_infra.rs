@@ -105,14 +105,13 @@ pub struct SecurityGroup {
 }
 
 /// One inbound rule: a protocol and port range, and the sources it admits.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Permission {
     /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` (all traffic, all ports).
     pub protocol: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_port: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_port: Option<i32>,
     pub ipv4_ranges: Vec<String>,
     pub ipv6_ranges: Vec<String>,
@@ -124,6 +123,7 @@ pub struct Permission {
 /// An elastic network interface (DescribeNetworkInterfaces): where an instance's addresses
 /// actually live. RDS does not name the instance on its interfaces; an instance's are the ones
 /// in its DB subnet group's subnets carrying one of its security groups.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NetworkInterface {
@@ -132,17 +132,15 @@ pub struct NetworkInterface {
     pub vpc_id: String,
     pub description: String,
     /// `amazon-rds` for the interfaces RDS manages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_ip: Option<String>,
     /// The public IPv4 address associated with the interface, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<String>,
     pub security_groups: Vec<String>,
     pub call: Call,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FlowLog {
@@ -152,16 +150,15 @@ pub struct FlowLog {
     /// `ACTIVE` when it is capturing.
     pub status: String,
     /// `SUCCESS` or `FAILED` (delivery to the destination).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deliver_status: Option<String>,
     /// `ALL`, `ACCEPT` or `REJECT`.
     pub traffic_type: String,
     pub destination_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
     pub call: Call,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Trail {
@@ -171,7 +168,6 @@ pub struct Trail {
     pub multi_region: bool,
     pub organization: bool,
     pub log_file_validation: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     /// DescribeTrails.
     pub call: Call,
@@ -196,10 +192,10 @@ pub struct BasicSelector {
     pub include_management_events: bool,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdvancedSelector {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub fields: Vec<FieldSelector>,
 }
@@ -254,59 +250,53 @@ pub struct KeyMetadata {
     pub origin: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KeyRotation {
     pub enabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_days: Option<i32>,
 }
 
 /// A Secrets Manager secret's metadata (ListSecrets). The value is never read.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Secret {
     pub name: String,
     pub arn: String,
     pub rotation_enabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_days: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_schedule: Option<String>,
     /// RFC 3339.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_rotated: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     /// The service managing the secret (`rds` for an RDS-managed master password).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owning_service: Option<String>,
     pub call: Call,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogGroup {
     pub name: String,
     pub arn: String,
     /// `None`: the events never expire.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     pub call: Call,
 }
 
 /// A CloudWatch metric alarm (DescribeAlarms).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Alarm {
     pub name: String,
     pub arn: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// The metric of a single-metric alarm.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<String>,
     /// The metrics of a metric-math alarm.
     pub metrics: Vec<String>,

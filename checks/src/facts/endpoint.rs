@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Endpoint {
@@ -18,28 +19,22 @@ pub struct Endpoint {
     /// RFC 3339 time of collection; checks compare expiry dates against it, never the clock.
     pub collected_at: String,
     /// A failure that prevented any probe (malformed URL, DNS failure, connection refused…).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// One probe per protocol version, TLS 1.0 to 1.3.
     pub protocols: Vec<ProtocolProbe>,
     /// TLS 1.2 handshakes offering only one class of weak suites each.
     pub cipher_classes: Vec<CipherClassProbe>,
     /// The certificate chain from a handshake at the best version, and its verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
     /// `GET` of the https URL (redirects not followed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub https: Option<HttpFetch>,
     /// `GET` of each configured cookie path other than the URL's own.
     pub cookie_pages: Vec<HttpFetch>,
     /// `GET` of the plain http:// URL (redirects not followed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_redirect: Option<HttpFetch>,
     /// `GET /.well-known/security.txt` over HTTPS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub security_txt: Option<SecurityTxt>,
     /// The burst sent to prove a configured rate limit (only when `rate_limit` is set).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimitProbe>,
 }
 
@@ -96,6 +91,7 @@ pub struct CipherClassProbe {
     pub result: Probe,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Certificate {
@@ -106,7 +102,6 @@ pub struct Certificate {
     pub chain: Vec<CertSummary>,
     pub verification: Verification,
     /// Set when no handshake could fetch a certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -140,15 +135,14 @@ pub struct Verification {
     pub errors: Vec<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpFetch {
     pub url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// As received, in order; names lower-cased; Set-Cookie values redacted.
     pub headers: Vec<Header>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The connection was actively refused (nothing listens on the port), as opposed to a
     /// timeout, a reset or a TLS failure: `error` is then set too.
@@ -177,6 +171,7 @@ pub struct Header {
     pub value: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityTxt {
@@ -184,12 +179,12 @@ pub struct SecurityTxt {
     /// Every `Contact:` value.
     pub contact: Vec<String>,
     /// The first `Expires:` value, as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
 }
 
 /// What a rate-limit burst saw: the requests were sent one at a time, at most `max_requests`,
 /// at least `interval_ms` apart, and stopped at the first response with the claim's status.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitProbe {
@@ -204,17 +199,14 @@ pub struct RateLimitProbe {
     /// Requests sent (answered or not).
     pub sent: u32,
     /// The 1-based number of the first request answered with the claim's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_limited_at: Option<u32>,
     /// The statuses in the order received, consecutive equal ones counted together.
     pub statuses: Vec<StatusRun>,
     /// `Retry-After` of the limited response, as sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<String>,
     /// Wall time of the burst.
     pub elapsed_ms: u64,
     /// Why the burst stopped without an answer (connection reset, timeout, TLS failure…).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 

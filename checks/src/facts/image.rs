@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One distinct image reference (as written in a workload, `[[target.image]]` or Dockerfile).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Image {
@@ -14,31 +15,30 @@ pub struct Image {
     /// paths.
     pub used_by: Vec<String>,
     /// `sha256:…` the reference resolved to in its registry; `None` when it could not be.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// `oci://REGISTRY/REPO@sha256:…` once resolved, else `oci://REGISTRY/REPO:TAG`.
     pub uri: String,
     /// The image could not be read (registry unreachable, authentication failed, manifest not
     /// found): every image check reports `error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub signatures: Evidence,
     pub attestations: Evidence,
 }
 
 /// What was found under one cosign tag (`sha256-<digest>.sig` or `.att`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Evidence {
     /// The tag or artifact was looked up (a `None` error and no entries means none attached).
     pub checked: bool,
     /// The lookup itself failed (not "absent": absent is an empty `entries`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub entries: Vec<Verified>,
 }
 
 /// One signature or attestation and the outcome of verifying it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Verified {
@@ -61,7 +61,6 @@ pub struct Verified {
     pub format: String,
     /// A SLSA provenance statement's claims, as read from the signed payload (judged by
     /// `image-provenance`); `None` for any other predicate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
 }
 

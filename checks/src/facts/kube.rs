@@ -97,6 +97,7 @@ pub struct Container {
 }
 
 /// An environment variable; literal values are never kept, only whether the name looks secret.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EnvVar {
@@ -104,7 +105,7 @@ pub struct EnvVar {
     pub source: EnvSource,
     pub line: u32,
     /// Manifest column of its `name:` key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub column: Option<u32>,
 }
 
@@ -122,6 +123,7 @@ pub enum EnvSource {
 }
 
 /// One live cluster (`[[target.kube]]`), read through the Kubernetes API.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Cluster {
@@ -137,7 +139,6 @@ pub struct Cluster {
     pub namespaces: Vec<String>,
     /// The cluster could not be read at all (unreachable, bad kubeconfig, 401): every
     /// Kubernetes check reports `error` for it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Lists that failed while others succeeded (forbidden namespace, missing API group).
     pub faults: Vec<Fault>,

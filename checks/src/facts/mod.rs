@@ -62,6 +62,7 @@ impl Facts {
 }
 
 /// One source's run over one target.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Collection {
@@ -74,6 +75,5 @@ pub struct Collection {
     /// RFC 3339; from the injected clock (SOURCE_DATE_EPOCH honoured).
     pub collected_at: String,
     /// A source-level failure (unreachable, denied…); the checks turn it into `error` findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Location;
 
 /// One database's state.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Database {
@@ -34,11 +35,9 @@ pub struct Database {
     /// checks report `error` for the tables or roles they mention.
     pub unparsed: Vec<Unparsed>,
     /// Why the state could not be read at all (connection refused…): every check errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// What only a running server can tell (settings, pg_hba, password methods, audit-chain
     /// verification). `None` for migrations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<super::pg_live::LiveState>,
     /// Static origin only: how many statements the fold saw, parsed, skipped and could not
     /// parse (parse coverage). Live collectors leave it at zero.
@@ -202,6 +201,7 @@ pub struct Grant {
     pub location: Location,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
@@ -225,7 +225,7 @@ pub struct Role {
     /// Where the role was created (static: CREATE ROLE; live: the URI).
     pub location: Location,
     /// Where SUPERUSER/BYPASSRLS were last set when a later `ALTER ROLE` changed them (static).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attributes_location: Option<Location>,
     /// Static only: the role is referenced (`GRANT … TO`, `ALTER ROLE`) but never created by
     /// the migrations, so its SUPERUSER/BYPASSRLS attributes are unknown. Live: always false.
@@ -280,6 +280,7 @@ pub struct Function {
 }
 
 /// A statement kept with its location because it could not be parsed.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unparsed {
@@ -298,7 +299,7 @@ pub struct Unparsed {
     pub topics: Vec<String>,
     /// For an unparsed CREATE TABLE: the `schema.table` it would have created (that table's
     /// checks then report `error`, since nothing is known about it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub creates: Option<String>,
     /// The statement's shape names the objects it acts on (`ALTER TABLE t …`, `GRANT … ON t TO
     /// r`): `mentions` are exactly those, and it affects nothing else even when none of them

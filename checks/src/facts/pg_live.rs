@@ -44,6 +44,7 @@ pub struct LiveState {
 }
 
 /// What one tenant's database (or schema) grants the runtime roles of every declared tenant.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TenantAccess {
@@ -54,19 +55,18 @@ pub struct TenantAccess {
     pub public_connect: bool,
     /// With schema isolation: the tenant's schema, whether it exists, and whether PUBLIC holds
     /// USAGE on it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     pub schema_exists: bool,
     pub public_schema_usage: bool,
     /// One entry per runtime role of any tenant target.
     pub roles: Vec<RoleAccess>,
     /// Why the grants could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// What PostgreSQL itself answers for one role (`has_database_privilege`,
 /// `has_schema_privilege`: membership, PUBLIC and superuser included).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RoleAccess {
@@ -76,7 +76,6 @@ pub struct RoleAccess {
     pub superuser: bool,
     pub can_connect: bool,
     /// USAGE on the tenant's schema (schema isolation only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schema_usage: Option<bool>,
     /// The role's `search_path` settings (`ALTER ROLE … SET search_path`), for every database
     /// and this one.

@@ -43,12 +43,12 @@ pub struct RepoFacts {
 }
 
 /// How the repository walk chose its files, the git state it saw, and every path it left out.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RepoScope {
     pub listing: Listing,
     /// The git work tree's state, when the files came from its index.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<GitState>,
     /// Paths not judged, each with its reason, sorted by path.
     pub excluded: Vec<Excluded>,
@@ -70,17 +70,15 @@ pub enum Listing {
 }
 
 /// What the git work tree was at scan time. No credentials: the remote URL loses its userinfo.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct GitState {
     /// The default remote's URL, without user, password or query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<String>,
     /// HEAD's commit id (none in a repository without commits).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// The checked-out branch (none when HEAD is detached).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
     /// Tracked content differs from HEAD: a file modified, staged or deleted in the work tree.
     pub dirty: bool,
@@ -206,6 +204,7 @@ impl Ecosystem {
 /// A dependency manifest: Cargo.toml, package.json, pyproject.toml, requirements*.txt (and
 /// pip-tools `.in` files), Pipfile, go.mod, Gemfile, composer.json, pubspec.yaml, mix.exs,
 /// pom.xml, build.gradle(.kts), Package.swift, .NET project files and Directory.Build.props.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Manifest {
@@ -220,7 +219,6 @@ pub struct Manifest {
     /// The package manager the manifest names (`poetry`, `pdm`, `uv` from pyproject `[tool.*]`;
     /// `pnpm`, `yarn`, `bun` from package.json `packageManager`): decides which lockfile is
     /// expected when none is committed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
     /// Build settings about the lockfile, with their line: NuGet `RestoreLockedMode` /
     /// `RestorePackagesWithLockFile` (value `true`), Gradle `dependencyLocking`, Maven enforcer
@@ -376,6 +374,7 @@ fn with_container_os(base: &str) -> Option<String> {
 }
 
 /// One `FROM` stage of a Dockerfile.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Stage {
@@ -383,13 +382,10 @@ pub struct Stage {
     /// alias).
     pub base: String,
     /// The `FROM` operand as written, when it differs from `base` (`${BASE}`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_written: Option<String>,
     pub line: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// The last `USER` of the stage and its line.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<Located>,
     /// `RUN` commands (continuations joined), with the line each starts on.
     pub runs: Vec<Located>,
@@ -403,7 +399,6 @@ pub struct Stage {
     pub from_refs: Vec<Located>,
     /// The last `CMD` or `ENTRYPOINT` of the stage: a stage with none in its whole chain
     /// starts no process (an artefact-export stage such as `FROM scratch` + `COPY`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Located>,
 }
 
@@ -419,6 +414,7 @@ pub struct BakeFile {
 }
 
 /// One `target "name" { … }` of a bake file.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BakeTarget {
@@ -426,13 +422,10 @@ pub struct BakeTarget {
     pub line: u32,
     pub inherits: Vec<String>,
     /// `context` (default `.`), relative to the bake file's working directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// `dockerfile` (default `Dockerfile`), relative to the context.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<String>,
     /// `target`: the Dockerfile stage built (default: the last stage).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Attributes that decide what is built (`context`, `dockerfile`, `target`, `inherits`,
     /// `dockerfile-inline`, `matrix`) whose value is not a literal string (or list of them).
@@ -459,35 +452,37 @@ pub struct ComposeFile {
 }
 
 /// A Compose service with a `build:` section.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ComposeService {
     pub name: String,
     pub line: u32,
     /// 1-based column where the parser reports it (YAML); absent otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub column: Option<u32>,
     /// The Dockerfile it builds, relative to the repository root (context joined with
     /// `dockerfile`, default `Dockerfile`); `None` when a value holds a variable, a URL or an
     /// inline Dockerfile, so the file is not known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<String>,
     /// The `build:` section as written, for the evidence.
     pub build: String,
 }
 
 /// A value with the line it was read from.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Located {
     pub value: String,
     pub line: u32,
     /// 1-based column where the parser reports it (YAML); absent otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub column: Option<u32>,
 }
 
 /// An `ENV` or `ARG` key/value.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Setting {
@@ -496,7 +491,6 @@ pub struct Setting {
     /// The value, or a redaction such as `<redacted aws-access-key-id, 20 chars>`.
     pub value: String,
     /// Set when the value looked like a secret (it was redacted).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_kind: Option<String>,
     pub line: u32,
 }
@@ -569,6 +563,7 @@ impl Workflow {
 /// sequences and mappings are not kept. The value of an input whose name says it holds a
 /// credential (`password`, `token`, `*_key`…) is replaced by `<redacted>` unless it is a
 /// `${{ … }}` expression, so no literal secret enters the facts.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ActionInputs {
@@ -577,7 +572,7 @@ pub struct ActionInputs {
     /// The line of the `uses:` key.
     pub line: u32,
     /// 1-based column of the `uses:` key where the parser reports it (YAML); absent otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub column: Option<u32>,
     pub with: std::collections::BTreeMap<String, String>,
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One scanner output file, as read.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VulnReport {
@@ -15,20 +16,18 @@ pub struct VulnReport {
     /// When vouch read it (the real clock, RFC 3339): what ages are measured against.
     pub collected_at: String,
     /// When the scanner ran, if the output says (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
     /// The commit the scanner scanned, if the output says.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanned_commit: Option<String>,
     /// `[[evidence.vulnerabilities]] max_age_days`.
     pub max_age_days: u32,
     pub findings: Vec<VulnFinding>,
     /// Why the file could not be read or parsed; the findings are then empty and meaningless.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// One vulnerability in one package, as the scanner reported it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VulnFinding {
@@ -42,10 +41,8 @@ pub struct VulnFinding {
     pub fixed_version: String,
     /// The day the fix became available, when the format carries it (Grype's
     /// `fix.available[].date`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fix_date: Option<String>,
     /// The day the vulnerability was published (Trivy's `PublishedDate`, OSV's `published`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
 }
 
