@@ -105,7 +105,7 @@ impl<'a> Reader<'a> {
                 Outcome::Read
             }
             classify::Kind::Parse if starts_with_word(text, "DO") => {
-                self.do_block(text, line, depth)
+                self.do_block(text, line, backslash_strings, depth)
             }
             classify::Kind::Parse => self.parse(text, line, backslash_strings, depth),
         }
@@ -151,9 +151,13 @@ impl<'a> Reader<'a> {
     }
 
     /// `DO [LANGUAGE plpgsql] $$ … $$`: its statements, read in order.
-    fn do_block(&mut self, text: &str, line: u32, depth: u8) -> Outcome {
-        let Some(body) = plpgsql::body(text).filter(|_| depth < MAX_DEPTH) else {
-            // Code vouch cannot read (another language, nested too deep) may do anything.
+    fn do_block(&mut self, text: &str, line: u32, backslash_strings: bool, depth: u8) -> Outcome {
+        // With standard_conforming_strings off, a `'…'` body's `\'` is a quote inside it; the body
+        // reader would end the body there and could read a fragment instead of the code.
+        let misread = backslash_strings && text.contains('\\');
+        let Some(body) = plpgsql::body(text).filter(|_| depth < MAX_DEPTH && !misread) else {
+            // Code vouch cannot read (another language, nested too deep, quoting it cannot
+            // undo) may do anything.
             let u = Unparsed {
                 location: Location::file(self.path, line),
                 excerpt: targeted::excerpt(text),

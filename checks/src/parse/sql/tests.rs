@@ -362,6 +362,22 @@ fn gexec_and_standard_conforming_strings_are_not_blind_spots() {
 }
 
 #[test]
+fn a_do_body_quoted_with_standard_conforming_strings_off_is_not_misread() {
+    // PostgreSQL reads the body as `BEGIN ALTER TABLE … ; RAISE NOTICE '%', 1; RAISE NOTICE
+    // '…'; END`. Read without backslash escapes, the body would end at `\'` and the longest
+    // fragment, which holds no ALTER, would stand for it: RLS would look enabled.
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+         SET standard_conforming_strings = off;\n\
+         DO 'BEGIN ALTER TABLE orders DISABLE ROW LEVEL SECURITY; RAISE NOTICE \\'%\\', 1; \
+         RAISE NOTICE ''a notice long enough to be the longest fragment of this statement, by far''; END';\n",
+    )]);
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    assert_eq!(d.unparsed[0].location, Location::file("001.sql", 4));
+}
+
+#[test]
 fn an_unterminated_comment_makes_the_set_an_error() {
     let d = db(&[(
         "m/001.sql",
