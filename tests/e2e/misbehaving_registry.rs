@@ -39,6 +39,8 @@ enum Misbehaviour {
     ReferrersNextOffHost(&'static str),
     /// Page 2 of the referrers answer links back to page 1.
     ReferrersNextRepeats,
+    /// Every page of the referrers answer links to a new one (`?page=N+1`).
+    ReferrersEndless,
 }
 
 /// The digest of the sigstore bundle [`Misbehaviour::ReferrersPaged`] lists on page 2 (its
@@ -112,6 +114,7 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
             Misbehaviour::ReferrersPaged
             | Misbehaviour::ReferrersNextOffHost(_)
             | Misbehaviour::ReferrersNextRepeats
+            | Misbehaviour::ReferrersEndless
                 if path.contains("/referrers/") =>
             {
                 referrers_page(request, answer, misbehaviour);
@@ -165,16 +168,19 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
 }
 
 /// One page of a paged referrers answer: page 1 (no query) lists an unrelated artifact and
-/// links to page 2 (`?page=2`), which lists the bundle [`PAGED`]; where the links lead is the
-/// misbehaviour's.
+/// links to page 2 (`?page=2`), which lists the bundle [`PAGED`] (endless: every page lists the
+/// unrelated artifact and links to the next); where the links lead is the misbehaviour's.
 fn referrers_page(request: &Request, answer: &mut Answer<'_>, misbehaviour: Misbehaviour) {
     let path = request.route();
-    let second = request.path.ends_with("?page=2");
-    let (listed, next) = if second {
+    let number: u32 = request
+        .path
+        .split_once("?page=")
+        .map_or(1, |(_, n)| n.parse().unwrap());
+    let (listed, next) = if number == 2 && !matches!(misbehaviour, Misbehaviour::ReferrersEndless) {
         let entry = json!({"mediaType": OCI_IMAGE_MEDIA_TYPE, "digest": PAGED, "size": 100,
                            "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"});
-        let next = matches!(misbehaviour, Misbehaviour::ReferrersNextRepeats)
-            .then(|| path.to_owned());
+        let next =
+            matches!(misbehaviour, Misbehaviour::ReferrersNextRepeats).then(|| path.to_owned());
         (entry, next)
     } else {
         let entry = json!({"mediaType": OCI_IMAGE_MEDIA_TYPE, "size": 100,
@@ -182,11 +188,13 @@ fn referrers_page(request: &Request, answer: &mut Answer<'_>, misbehaviour: Misb
                            "artifactType": "application/vnd.example.readme"});
         let next = match misbehaviour {
             Misbehaviour::ReferrersNextOffHost(other) => format!("http://{other}{path}?page=2"),
-            _ => format!("{path}?page=2"),
+            _ => format!("{path}?page={}", number + 1),
         };
         (entry, Some(next))
     };
-    let link = next.map_or_else(String::new, |next| format!("Link: <{next}>; rel=\"next\"\r\n"));
+    let link = next.map_or_else(String::new, |next| {
+        format!("Link: <{next}>; rel=\"next\"\r\n")
+    });
     let index = json!({"schemaVersion": 2, "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE,
                        "manifests": [listed]});
     let body = serde_json::to_vec(&index).unwrap();
@@ -196,10 +204,15 @@ fn referrers_page(request: &Request, answer: &mut Answer<'_>, misbehaviour: Misb
 /// Scans `HOST/shop/NAME:1` (target NAME, a signing key configured, a 1 s request timeout) on
 /// a registry misbehaving as told, then stops it; returns the report and the image reference.
 fn scan(misbehaviour: Misbehaviour, name: &str) -> (Value, String) {
+    scan_with_timeout(misbehaviour, name, 1000)
+}
+
+/// [`scan`] with a request timeout of `timeout_ms`.
+fn scan_with_timeout(misbehaviour: Misbehaviour, name: &str, timeout_ms: u32) -> (Value, String) {
     let server = registry(misbehaviour);
     let reference = format!("{}/shop/{name}:1", server.host);
     let toml = format!(
-        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{}\"]\ntimeout_ms = 1000\n\n\
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{}\"]\ntimeout_ms = {timeout_ms}\n\n\
          [[target.image]]\nname = \"{name}\"\nref = \"{reference}\"\n",
         server.host
     );
@@ -312,7 +325,11 @@ fn a_referrer_on_the_second_referrers_page_is_read() {
     let (report, reference) = scan(Misbehaviour::ReferrersPaged, "paged");
     for check in ["image-signed", "image-sbom-attested"] {
         let why = message(&report, check, &reference);
-        assert_eq!(status(&report, check, &reference), "error", "{check}: {why}");
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
         assert!(
             why.contains(&format!("{PAGED} is listed but missing")),
             "{check}: {why}"
@@ -335,7 +352,11 @@ fn a_next_referrers_page_on_another_host_is_refused() {
     other.stop();
     for check in ["image-signed", "image-sbom-attested"] {
         let why = message(&report, check, &reference);
-        assert_eq!(status(&report, check, &reference), "error", "{check}: {why}");
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
         assert!(
             why.contains("referrers: cannot read") && why.contains(other_host),
             "{check}: {why}"
@@ -350,9 +371,34 @@ fn a_repeated_next_referrers_page_is_an_error() {
     let (report, reference) = scan(Misbehaviour::ReferrersNextRepeats, "looping");
     for check in ["image-signed", "image-sbom-attested"] {
         let why = message(&report, check, &reference);
-        assert_eq!(status(&report, check, &reference), "error", "{check}: {why}");
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
         assert!(
             why.contains("referrers: cannot read") && why.contains("already read"),
+            "{check}: {why}"
+        );
+    }
+}
+
+/// An answer of more pages than vouch reads (100) is an error naming the registry and image,
+/// not the pages read so far.
+#[test]
+fn a_referrers_answer_of_too_many_pages_is_an_error() {
+    // 100 pages take about a second here; a 5 s request timeout (15 s deadline) keeps a loaded
+    // machine from ending the walk at the deadline instead of the page cap.
+    let (report, reference) = scan_with_timeout(Misbehaviour::ReferrersEndless, "endless", 5000);
+    for check in ["image-signed", "image-sbom-attested"] {
+        let why = message(&report, check, &reference);
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
+        assert!(
+            why.contains("referrers: cannot read") && why.contains("more than 100 pages"),
             "{check}: {why}"
         );
     }
