@@ -3,6 +3,10 @@
 //! answer slowly enough that no single read times out, or sends a blob larger than its
 //! descriptor declares. Each must end in an `error` naming the cause (never "none attached"),
 //! within the operation deadline and without reading the excess. Served by [`FakeHttp`].
+//!
+//! It also pages its referrers answer (`Link: <…>; rel="next"`, which docker-registry 2.8,
+//! having no referrers API, never sends): a referrer on page 2 is read, and a next page on
+//! another host, or one already read, is an error.
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +32,20 @@ enum Misbehaviour {
     /// A signature blob of [`STEADY_BLOB`] bytes sent at a steady ~300 KiB/s: slower than the
     /// deadline of a small answer allows, but a healthy registry on a slow link.
     SteadyLargeSignatureBlob,
+    /// The referrers API answers in two pages: page 1 lists an unrelated artifact and links
+    /// (relative URL) to page 2, which lists [`PAGED`], a sigstore bundle.
+    ReferrersPaged,
+    /// Page 1 of the referrers answer links its next page to another server (this host).
+    ReferrersNextOffHost(&'static str),
+    /// Page 2 of the referrers answer links back to page 1.
+    ReferrersNextRepeats,
+    /// Every page of the referrers answer links to a new one (`?page=N+1`).
+    ReferrersEndless,
 }
+
+/// The digest of the sigstore bundle [`Misbehaviour::ReferrersPaged`] lists on page 2 (its
+/// manifest is absent, so reading it is an error that names it).
+const PAGED: &str = "sha256:abababababababababababababababababababababababababababababababab";
 
 /// The size of [`Misbehaviour::SteadyLargeSignatureBlob`]'s blob: 2 MiB.
 const STEADY_BLOB: usize = 2 * 1024 * 1024;
@@ -94,6 +111,14 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
             && !path.ends_with(".att");
         let signature_tag = path.ends_with(".sig") && request.method == "GET";
         match misbehaviour {
+            Misbehaviour::ReferrersPaged
+            | Misbehaviour::ReferrersNextOffHost(_)
+            | Misbehaviour::ReferrersNextRepeats
+            | Misbehaviour::ReferrersEndless
+                if path.contains("/referrers/") =>
+            {
+                referrers_page(request, answer, misbehaviour);
+            }
             Misbehaviour::ReferrersTagRefused if referrers_tag => {
                 let body = error_body("DENIED", "requested access to the resource is denied");
                 answer.send(request, "403 Forbidden", "application/json", "", &body);
@@ -142,13 +167,52 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
     })
 }
 
+/// One page of a paged referrers answer: page 1 (no query) lists an unrelated artifact and
+/// links to page 2 (`?page=2`), which lists the bundle [`PAGED`] (endless: every page lists the
+/// unrelated artifact and links to the next); where the links lead is the misbehaviour's.
+fn referrers_page(request: &Request, answer: &mut Answer<'_>, misbehaviour: Misbehaviour) {
+    let path = request.route();
+    let number: u32 = request
+        .path
+        .split_once("?page=")
+        .map_or(1, |(_, n)| n.parse().unwrap());
+    let (listed, next) = if number == 2 && !matches!(misbehaviour, Misbehaviour::ReferrersEndless) {
+        let entry = json!({"mediaType": OCI_IMAGE_MEDIA_TYPE, "digest": PAGED, "size": 100,
+                           "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"});
+        let next =
+            matches!(misbehaviour, Misbehaviour::ReferrersNextRepeats).then(|| path.to_owned());
+        (entry, next)
+    } else {
+        let entry = json!({"mediaType": OCI_IMAGE_MEDIA_TYPE, "size": 100,
+                           "digest": format!("sha256:{}", "cd".repeat(32)),
+                           "artifactType": "application/vnd.example.readme"});
+        let next = match misbehaviour {
+            Misbehaviour::ReferrersNextOffHost(other) => format!("http://{other}{path}?page=2"),
+            _ => format!("{path}?page={}", number + 1),
+        };
+        (entry, Some(next))
+    };
+    let link = next.map_or_else(String::new, |next| {
+        format!("Link: <{next}>; rel=\"next\"\r\n")
+    });
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_IMAGE_INDEX_MEDIA_TYPE,
+                       "manifests": [listed]});
+    let body = serde_json::to_vec(&index).unwrap();
+    answer.send(request, "200 OK", OCI_IMAGE_INDEX_MEDIA_TYPE, &link, &body);
+}
+
 /// Scans `HOST/shop/NAME:1` (target NAME, a signing key configured, a 1 s request timeout) on
 /// a registry misbehaving as told, then stops it; returns the report and the image reference.
 fn scan(misbehaviour: Misbehaviour, name: &str) -> (Value, String) {
+    scan_with_timeout(misbehaviour, name, 1000)
+}
+
+/// [`scan`] with a request timeout of `timeout_ms`.
+fn scan_with_timeout(misbehaviour: Misbehaviour, name: &str, timeout_ms: u32) -> (Value, String) {
     let server = registry(misbehaviour);
     let reference = format!("{}/shop/{name}:1", server.host);
     let toml = format!(
-        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{}\"]\ntimeout_ms = 1000\n\n\
+        "[image]\nkeys = [\"release.pub\"]\ninsecure_registries = [\"{}\"]\ntimeout_ms = {timeout_ms}\n\n\
          [[target.image]]\nname = \"{name}\"\nref = \"{reference}\"\n",
         server.host
     );
@@ -252,4 +316,90 @@ fn a_large_blob_sent_steadily_is_not_cut_at_the_small_answer_deadline() {
     // signature `AAAA` is no signature, so the image is not signed, which is a verdict.
     assert_eq!(status, "fail", "{why}");
     assert!(took > Duration::from_secs(3), "the scan took {took:?}");
+}
+
+/// A referrer listed on page 2 of the referrers answer is read: the error names it (its
+/// manifest is absent), where reading page 1 alone would find no signature at all.
+#[test]
+fn a_referrer_on_the_second_referrers_page_is_read() {
+    let (report, reference) = scan(Misbehaviour::ReferrersPaged, "paged");
+    for check in ["image-signed", "image-sbom-attested"] {
+        let why = message(&report, check, &reference);
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
+        assert!(
+            why.contains(&format!("{PAGED} is listed but missing")),
+            "{check}: {why}"
+        );
+    }
+}
+
+/// A next page on another host is not asked for (no request reaches it): the referrers are
+/// unreadable, an `error`, never the first page's "none attached".
+#[test]
+fn a_next_referrers_page_on_another_host_is_refused() {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&hits);
+    let other = FakeHttp::start(move |request: &Request, answer: &mut Answer<'_>| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        answer.send(request, "404 Not Found", "application/json", "", b"{}");
+    });
+    let other_host: &'static str = Box::leak(other.host.clone().into_boxed_str());
+    let (report, reference) = scan(Misbehaviour::ReferrersNextOffHost(other_host), "offhost");
+    other.stop();
+    for check in ["image-signed", "image-sbom-attested"] {
+        let why = message(&report, check, &reference);
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
+        assert!(
+            why.contains("referrers: cannot read") && why.contains(other_host),
+            "{check}: {why}"
+        );
+    }
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// A next link back to a page already read is an error, not a loop nor a shorter list.
+#[test]
+fn a_repeated_next_referrers_page_is_an_error() {
+    let (report, reference) = scan(Misbehaviour::ReferrersNextRepeats, "looping");
+    for check in ["image-signed", "image-sbom-attested"] {
+        let why = message(&report, check, &reference);
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
+        assert!(
+            why.contains("referrers: cannot read") && why.contains("already read"),
+            "{check}: {why}"
+        );
+    }
+}
+
+/// An answer of more pages than vouch reads (100) is an error naming the registry and image,
+/// not the pages read so far.
+#[test]
+fn a_referrers_answer_of_too_many_pages_is_an_error() {
+    // 100 pages take about a second here; a 5 s request timeout (15 s deadline) keeps a loaded
+    // machine from ending the walk at the deadline instead of the page cap.
+    let (report, reference) = scan_with_timeout(Misbehaviour::ReferrersEndless, "endless", 5000);
+    for check in ["image-signed", "image-sbom-attested"] {
+        let why = message(&report, check, &reference);
+        assert_eq!(
+            status(&report, check, &reference),
+            "error",
+            "{check}: {why}"
+        );
+        assert!(
+            why.contains("referrers: cannot read") && why.contains("more than 100 pages"),
+            "{check}: {why}"
+        );
+    }
 }

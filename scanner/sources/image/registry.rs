@@ -9,7 +9,15 @@
 //! fallback; a blob also gets a second per [`MIN_BLOB_BYTES_PER_SEC`] bytes it declares, so a
 //! large SBOM on a slow but steady link is not cut), and a blob is written into a buffer that
 //! refuses more bytes than its descriptor declares.
+//!
+//! The referrers API is read here rather than by oci-client, which ignores the `Link:
+//! <…>; rel="next"` header a registry may truncate its answer with (OCI distribution spec,
+//! "Listing Referrers"): a referrer on a later page would go unseen. The pages are asked for
+//! with the same TLS settings, timeouts and credentials as oci-client's requests, within the
+//! one operation deadline; a next page on another scheme, host or port, one already read, or
+//! one past [`MAX_REFERRERS_PAGES`] is an error, as is any page that fails.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -24,7 +32,10 @@ use oci_client::manifest::{
     ImageIndexEntry, OCI_IMAGE_INDEX_MEDIA_TYPE, OciDescriptor, OciImageIndex, OciImageManifest,
     OciManifest,
 };
-use oci_client::{Client, Reference};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference, RegistryOperation};
+use reqwest::header::{ACCEPT, HeaderMap, LINK};
+use reqwest::{StatusCode, Url};
 
 use super::docker_config::Credentials;
 use crate::sources::cause_chain;
@@ -37,6 +48,12 @@ const MAX_BLOB_BYTES: i64 = 64 * 1024 * 1024;
 /// referrers fallback's second request. An operation's deadline is this many request timeouts.
 const OPERATION_REQUESTS: u32 = 3;
 
+/// Pages of one referrers answer read at most: past them the list is unknown, an error.
+const MAX_REFERRERS_PAGES: usize = 100;
+
+/// The most one referrers page may hold (an index entry is a few hundred bytes).
+const MAX_REFERRERS_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// The slowest steady pace a blob is given time for, beyond its operation deadline: 256 KiB/s
 /// (a 64 MiB blob gets 256 more seconds). The declared size caps the bytes, so the deadline
 /// stays bounded however the registry paces them.
@@ -44,6 +61,10 @@ const MIN_BLOB_BYTES_PER_SEC: u64 = 256 * 1024;
 
 pub struct Registry {
     client: Client,
+    /// For the referrers pages: built as oci-client builds its own, without redirects.
+    http: reqwest::Client,
+    /// The registries asked over plain HTTP, as oci-client's `ClientProtocol::HttpsExcept`.
+    insecure_registries: Vec<String>,
     credentials: Credentials,
     requests: AtomicU64,
     /// The most one operation may take, however the registry paces its answer.
@@ -61,6 +82,25 @@ impl Registry {
             });
         }
         let timeout = settings.timeout;
+        let http = reqwest::Client::builder()
+            .tls_certs_merge(
+                extra_root_certificates
+                    .iter()
+                    .map(reqwest::Certificate::try_from)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("[image] ca_file: {}", cause_chain(&e)))?,
+            )
+            .read_timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(ClientConfig::default().user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                format!(
+                    "[image] cannot set up the registry client: {}",
+                    cause_chain(&e)
+                )
+            })?;
         let config = ClientConfig {
             protocol: ClientProtocol::HttpsExcept(settings.insecure_registries.clone()),
             extra_root_certificates,
@@ -72,6 +112,8 @@ impl Registry {
         };
         Ok(Registry {
             client: Client::new(config),
+            http,
+            insecure_registries: settings.insecure_registries.clone(),
             credentials,
             requests: AtomicU64::new(0),
             deadline: timeout * OPERATION_REQUESTS,
@@ -146,34 +188,106 @@ impl Registry {
         .await
     }
 
-    /// The manifests referring to `image` (a digest reference): the OCI referrers API, or, where
-    /// the registry answers 404 (registry 2.8, ghcr.io), the referrers tag schema
-    /// (`sha256-<hex>` holding an OCI index), both through oci-client's `pull_referrers`. An
-    /// absent fallback tag is an empty list (the spec's rule), so "none attached". Counted as
-    /// one operation; with the fallback it is two HTTP requests.
+    /// The manifests referring to `image` (a digest reference): the OCI referrers API, every
+    /// page of it, or, where the registry answers 404 (registry 2.8, ghcr.io) or lists none,
+    /// the referrers tag schema (`sha256-<hex>` holding an OCI index). An absent fallback tag
+    /// is an empty list (the spec's rule), so "none attached". Counted as one operation, plus
+    /// one per further page and one for the fallback.
     pub async fn referrers(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
         self.count();
-        let found = self
-            .within_deadline(image, async {
-                self.client
-                    .pull_referrers(image, None)
-                    .await
-                    .map(|index| index.manifests)
-                    .map_err(|e| self.failure(image, &e))
-            })
+        let listed = self
+            .within_deadline(image, self.referrers_pages(image))
             .await?;
-        if found.is_empty() {
-            return self.referrers_tag(image).await;
+        match listed {
+            Some(entries) if !entries.is_empty() => Ok(entries),
+            _ => self.referrers_tag(image).await,
         }
-        Ok(found)
     }
 
-    /// An empty answer from `pull_referrers` is "none attached" only when the fallback tag is
-    /// absent or lists nothing: oci-client 0.18 also reads a refused tag (any 4xx with an OCI
-    /// error body: 403 DENIED, 429 TOOMANYREQUESTS) as "no referrers", which would turn an
-    /// unreadable registry into a missing signature. The tag is asked for again and read: its
-    /// entries when it lists some (a referrers API that answered empty beside a tag written
-    /// before it), none when it is absent or empty, an error otherwise.
+    /// Every page of the referrers API's answer, following `Link: <…>; rel="next"`; `None`
+    /// when the first page is 404 (no referrers API).
+    async fn referrers_pages(
+        &self,
+        image: &Reference,
+    ) -> Result<Option<Vec<ImageIndexEntry>>, String> {
+        let digest = image
+            .digest()
+            .ok_or_else(|| format!("{image}: referrers are listed for a digest, not a tag"))?;
+        let registry = image.resolve_registry();
+        let scheme = if self.insecure_registries.iter().any(|r| r == registry) {
+            "http"
+        } else {
+            "https"
+        };
+        let first = format!(
+            "{scheme}://{registry}/v2/{}/referrers/{digest}",
+            image.repository()
+        );
+        let mut page = Url::parse(&first).map_err(|e| format!("{first}: not a URL: {e}"))?;
+        let auth = self.credentials.for_registry(image);
+        // The bearer token oci-client exchanged for `auth` (None: basic or anonymous).
+        let token = self
+            .client
+            .auth(image, &auth, RegistryOperation::Pull)
+            .await
+            .map_err(|e| self.failure(image, &e))?;
+        let mut read = HashSet::new();
+        let mut entries = Vec::new();
+        loop {
+            if read.len() == MAX_REFERRERS_PAGES {
+                return Err(format!(
+                    "{registry} lists the referrers of {image} over more than \
+                     {MAX_REFERRERS_PAGES} pages; not read further"
+                ));
+            }
+            if !read.insert(page.clone()) {
+                return Err(format!(
+                    "the next referrers page {page} was already read (the pages loop)"
+                ));
+            }
+            if read.len() > 1 {
+                self.count();
+            }
+            let mut request = self
+                .http
+                .get(page.clone())
+                .header(ACCEPT, OCI_IMAGE_INDEX_MEDIA_TYPE);
+            request = match (&token, &auth) {
+                (Some(token), _) => request.bearer_auth(token),
+                (None, RegistryAuth::Basic(user, password)) => {
+                    request.basic_auth(user, Some(password))
+                }
+                _ => request,
+            };
+            let response = request
+                .send()
+                .await
+                .map_err(|e| self.failure(image, &e.into()))?;
+            let status = response.status();
+            let next = next_link(response.headers());
+            let body = bounded_body(response).await?;
+            match status {
+                StatusCode::OK => {}
+                StatusCode::NOT_FOUND if read.len() == 1 => return Ok(None),
+                StatusCode::NOT_FOUND => {
+                    return Err(format!("the next referrers page {page} is not found (404)"));
+                }
+                _ => return Err(self.failure(image, &page_error(status, &body, &page))),
+            }
+            let index: OciImageIndex = serde_json::from_slice(&body)
+                .map_err(|e| format!("{page}: the referrers page is not an image index: {e}"))?;
+            entries.extend(index.manifests);
+            let Some(next) = next? else {
+                return Ok(Some(entries));
+            };
+            page = next_page(&page, &next)?;
+        }
+    }
+
+    /// The referrers tag's entries (a referrers API that answered empty beside a tag written
+    /// before it, or no API), none when it is absent or empty, an error otherwise: a refused
+    /// tag (403 DENIED, 429 TOOMANYREQUESTS) is no "none attached", as oci-client 0.18's own
+    /// fallback would read it.
     async fn referrers_tag(&self, image: &Reference) -> Result<Vec<ImageIndexEntry>, String> {
         let Some(digest) = image.digest() else {
             return Ok(Vec::new());
@@ -230,6 +344,93 @@ impl Registry {
         )
         .await?;
         Ok(blob.bytes)
+    }
+}
+
+/// The target of the `rel="next"` link among `Link` headers (RFC 8288), if any; a `Link`
+/// header that is not text is an error, not an answer without a next page.
+fn next_link(headers: &HeaderMap) -> Result<Option<String>, String> {
+    for value in headers.get_all(LINK) {
+        let mut rest = value
+            .to_str()
+            .map_err(|_| "the registry's Link header is not text".to_owned())?;
+        while let Some((_, after)) = rest.split_once('<') {
+            let Some((target, after)) = after.split_once('>') else {
+                break;
+            };
+            // This link's parameters: up to the next link, less the comma between them.
+            let params = after.split('<').next().unwrap_or_default();
+            let params = params.trim_end().trim_end_matches(',');
+            let is_next = params.split(';').any(|param| {
+                param.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("rel")
+                        && value
+                            .trim()
+                            .trim_matches('"')
+                            .split_ascii_whitespace()
+                            .any(|rel| rel.eq_ignore_ascii_case("next"))
+                })
+            });
+            if is_next {
+                return Ok(Some(target.to_owned()));
+            }
+            rest = after;
+        }
+    }
+    Ok(None)
+}
+
+/// The next page's URL, `next` resolved against the current `page`; refused unless on the
+/// same scheme, host and port (every page is on the registry's, the first being built from
+/// it): a registry's answer does not send vouch, or its credentials, elsewhere.
+fn next_page(page: &Url, next: &str) -> Result<Url, String> {
+    let url = page
+        .join(next)
+        .map_err(|e| format!("{page}: the next referrers page `{next}` is not a URL: {e}"))?;
+    let same_origin = url.scheme() == page.scheme()
+        && url.host_str() == page.host_str()
+        && url.port_or_known_default() == page.port_or_known_default();
+    if !same_origin {
+        return Err(format!(
+            "the next referrers page {url} is not on the registry ({}://{}), so it was not \
+             asked for",
+            page.scheme(),
+            page.authority()
+        ));
+    }
+    Ok(url)
+}
+
+/// A response's body, refused past [`MAX_REFERRERS_PAGE_BYTES`].
+async fn bounded_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e.into()))? {
+        if body.len() + chunk.len() > MAX_REFERRERS_PAGE_BYTES {
+            return Err(format!(
+                "a referrers page is larger than {MAX_REFERRERS_PAGE_BYTES} bytes"
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A page's refusal as oci-client reports one: 401, an OCI error envelope, or the status and
+/// body.
+fn page_error(status: StatusCode, body: &[u8], page: &Url) -> OciDistributionError {
+    let url = page.to_string();
+    if status == StatusCode::UNAUTHORIZED {
+        return OciDistributionError::UnauthorizedError { url };
+    }
+    match serde_json::from_slice(body) {
+        Ok(envelope) if status.is_client_error() => {
+            OciDistributionError::RegistryError { envelope, url }
+        }
+        _ => OciDistributionError::ServerError {
+            code: status.as_u16(),
+            url,
+            message: String::from_utf8_lossy(body).into_owned(),
+        },
     }
 }
 
@@ -357,4 +558,71 @@ fn describe(error: &OciDistributionError) -> String {
         other => cause_chain(other),
     };
     crate::sources::clipped(text, MAX_REGISTRY_TEXT)
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::Url;
+    use reqwest::header::{HeaderMap, HeaderValue, LINK};
+
+    use super::{next_link, next_page};
+
+    fn links(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(LINK, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_next_link_is_found_among_other_links_and_headers() {
+        let next = |values: &[&str]| next_link(&links(values)).unwrap();
+        assert_eq!(next(&[]), None);
+        assert_eq!(next(&[r#"</v2/a/referrers/x?last=b>; rel="prev""#]), None);
+        assert_eq!(
+            next(&[r#"</p?a=1,2>; rel="prev", </p?n=2>; type="x"; rel="next""#]),
+            Some("/p?n=2".to_owned())
+        );
+        assert_eq!(
+            next(&[
+                "<https://r.example/p1>; rel=first",
+                "<p3>; REL=\"last next\""
+            ]),
+            Some("p3".to_owned())
+        );
+        assert_eq!(
+            next(&["<p2>; rel=next, <p9>; rel=last"]),
+            Some("p2".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_next_page_stays_on_the_registry_s_scheme_host_and_port() {
+        let page = Url::parse("https://r.example/v2/a/referrers/sha256:1").unwrap();
+        assert_eq!(
+            next_page(&page, "/v2/a/referrers/sha256:1?n=2")
+                .unwrap()
+                .as_str(),
+            "https://r.example/v2/a/referrers/sha256:1?n=2"
+        );
+        assert_eq!(
+            next_page(&page, "https://r.example:443/x")
+                .unwrap()
+                .as_str(),
+            "https://r.example/x"
+        );
+        for elsewhere in [
+            "https://other.example/v2/a/referrers/sha256:1?n=2",
+            "http://r.example/v2/a/referrers/sha256:1?n=2",
+            "https://r.example:8443/v2/a/referrers/sha256:1?n=2",
+            "//other.example/x",
+        ] {
+            let error = next_page(&page, elsewhere).unwrap_err();
+            assert!(
+                error.contains("is not on the registry"),
+                "{elsewhere}: {error}"
+            );
+        }
+    }
 }

@@ -32,7 +32,7 @@ one built by the release workflow from `main` or a release tag.
 
 ## What is judged
 The same images as `image-signed`. Every in-toto attestation attached to the image's digest (the
-cosign `.att` tag, or a sigstore bundle found through the OCI referrers API or its fallback
+cosign `.att` tag, or a sigstore bundle found through the OCI referrers API, every page of its answer, or its fallback
 `sha256-<hex>` tag) is verified as for `image-sbom-attested`: a DSSE signature by a key of
 `[image] keys`, or keyless (a Fulcio certificate chaining to `[image] trust_root` at the time its
 transparency log entry proves, an identity of `[[image.identities]]`), and a statement whose

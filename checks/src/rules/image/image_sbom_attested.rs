@@ -46,8 +46,8 @@ The same images as `image-signed` (workloads, `[[target.image]]`, optionally Doc
 with `--all-targets` or a selected cluster or image target). The cosign attestation manifest (`sha256-<digest>.att`) is read;
 each layer is a DSSE envelope whose signature must verify against a key in `[image] keys` over
 the DSSE pre-authentication encoding, whose payload must be an in-toto Statement with a subject
-of the image's digest. Attestations attached as sigstore bundles (OCI referrers or their
-fallback tag) verify the same way by key, or keyless against `[image] trust_root` and
+of the image's digest. Attestations attached as sigstore bundles (OCI referrers, every page
+of the registry's answer, or their fallback tag) verify the same way by key, or keyless against `[image] trust_root` and
 `[[image.identities]]` (certificate chain at the log entry's signed time, inclusion proof). Passes when such an attestation has a CycloneDX
 (`https://cyclonedx.org/bom…`) or SPDX (`https://spdx.dev/Document…`) predicate type; fails when
 none is attached, none verifies, or only other predicates (e.g. SLSA provenance) verify; `error`

@@ -42,7 +42,7 @@ certificate chains to a CA of `[image] trust_root` (code-signing usage) at the t
 the Rekor bundle (`dev.sigstore.cosign/bundle`, its signed entry timestamp verified against a
 Rekor key of the trust root, its entry bound to this signature and payload), and its subject and
 OIDC issuer match one of `[[image.identities]]`. Signatures attached as sigstore bundles (v0.1 to
-v0.3, found through the OCI referrers API or its `sha256-<hex>` fallback tag; cosign v3's
+v0.3, found through the OCI referrers API, every page of its answer, or its `sha256-<hex>` fallback tag; cosign v3's
 default) count too: a DSSE statement of cosign's signing predicate naming the image's digest,
 verified offline by key or keyless against the transparency log entry's signed entry timestamp
 and inclusion proof (see the images guide). Passes when one signature verifies; fails when
