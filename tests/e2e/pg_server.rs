@@ -34,6 +34,9 @@ fn pg_bin() -> PathBuf {
     )
 }
 
+/// Ports tried before a server start gives up (see [`PgServer::start`]).
+const PORT_ATTEMPTS: usize = 3;
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -76,7 +79,7 @@ impl PgServer {
                 .expect("chown runs");
             check("chown to postgres", &out);
         }
-        let server = PgServer {
+        let mut server = PgServer {
             data: dir.path().join("data"),
             socket_dir: dir.path().to_path_buf(),
             port: free_port(),
@@ -92,19 +95,36 @@ impl PgServer {
             .output()
             .expect("initdb runs");
         check("initdb", &out);
+        // The free port is only free when asked: another test's server may take it before this
+        // one binds. That failure is retried on a new port; any other is the test's failure.
+        for _ in 0..PORT_ATTEMPTS {
+            let _ = std::fs::remove_file(server.log());
+            let out = server.pg_ctl_start(&data);
+            let log = std::fs::read_to_string(server.log()).unwrap_or_default();
+            if out.status.success() || !log.contains("Address already in use") {
+                check("pg_ctl start", &out);
+                return server;
+            }
+            server.port = free_port();
+        }
+        panic!("pg_ctl start: every port tried ({PORT_ATTEMPTS}) was taken");
+    }
+
+    fn log(&self) -> PathBuf {
+        self.socket_dir.join("server.log")
+    }
+
+    fn pg_ctl_start(&self, data: &str) -> Output {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            server.port,
-            server.socket_dir.display()
+            self.port,
+            self.socket_dir.display()
         );
-        let log = server.socket_dir.join("server.log").display().to_string();
-        let out = server
-            .server_command("pg_ctl")
-            .args(["-D", &data, "-l", &log, "-w", "-o", &options, "start"])
+        let log = self.log().display().to_string();
+        self.server_command("pg_ctl")
+            .args(["-D", data, "-l", &log, "-w", "-o", &options, "start"])
             .output()
-            .expect("pg_ctl runs");
-        check("pg_ctl start", &out);
-        server
+            .expect("pg_ctl runs")
     }
 
     /// A server binary, run as `postgres` when we are root.
