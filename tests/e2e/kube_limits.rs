@@ -331,9 +331,8 @@ fn an_oversized_list_answer_is_a_fault_naming_the_limit() {
         }
         let json = serde_json::to_vec(&list(None)).unwrap();
         let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n",
-            OVERSIZED_LIST_BYTES
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {OVERSIZED_LIST_BYTES}\r\n\
+             Connection: close\r\n\r\n"
         );
         let spaces = vec![b' '; 1024 * 1024];
         let mut sent = json.len();

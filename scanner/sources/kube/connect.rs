@@ -409,14 +409,16 @@ mod tests {
     use super::*;
 
     fn kubeconfig(current: &str, clusters: &[(&str, &str)], extra: &str) -> String {
-        let mut text =
-            format!("apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n");
-        for (name, server) in clusters {
-            text.push_str(&format!(
-                "- name: {name}\n  cluster: {{server: '{server}'}}\n"
-            ));
-        }
-        text + extra
+        use std::fmt::Write as _;
+        let clusters = clusters
+            .iter()
+            .fold(String::new(), |mut text, (name, server)| {
+                let _ = writeln!(text, "- name: {name}\n  cluster: {{server: '{server}'}}");
+                text
+            });
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n{clusters}{extra}"
+        )
     }
 
     #[test]
@@ -580,6 +582,14 @@ mod tests {
                 .unwrap(),
             b"CA PEM"
         );
+    }
+
+    #[test]
+    fn the_bounds_are_those_the_docs_state() {
+        // docs/guide/kubernetes.md and the `[[target.kube]]` setting docs give these numbers.
+        assert_eq!(bounded::cap_text(bounded::KUBECONFIG_MAX), "16 MiB");
+        assert_eq!(bounded::cap_text(bounded::CONFIG_MAX), "4 MiB");
+        assert_eq!(bounded::cap_text(RESPONSE_MAX), "64 MiB");
     }
 
     #[test]
