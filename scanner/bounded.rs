@@ -11,6 +11,9 @@ const MIB: u64 = 1024 * 1024;
 
 /// vouch.toml, attestations.toml, claims, a questionnaire map, a template.
 pub const CONFIG_MAX: u64 = 4 * MIB;
+/// A kubeconfig file (`[[target.kube]] kubeconfig`, each `KUBECONFIG` file, `~/.kube/config`):
+/// a few KiB per context with embedded certificates, so thousands of contexts fit.
+pub const KUBECONFIG_MAX: u64 = 16 * MIB;
 /// A report/v1 or facts file given to `check`, `answer`, `trust`.
 pub const REPORT_MAX: u64 = 256 * MIB;
 /// MANIFEST.json of an evidence pack (it lists a handful of files).

@@ -599,12 +599,15 @@ pub struct KubeTarget {
     /// The kubeconfig context (default: the kubeconfig's `current-context`).
     pub context: Option<String>,
     /// The kubeconfig file (default: `KUBECONFIG`, else `~/.kube/config`, as kubectl does).
-    /// Credentials stay in that file; only its path is recorded.
+    /// Credentials stay in that file; only its path is recorded. Each kubeconfig file is read
+    /// only if it is a regular file of at most 16 MiB, and the certificate and key files its
+    /// context names of at most 4 MiB: anything else is an error for the target.
     pub kubeconfig: Option<String>,
     /// Namespaces whose workloads are read. Empty: all namespaces.
     pub namespaces: Vec<String>,
     /// Seconds for connecting and for each read of an API request; default 30. A whole request
-    /// (connect and answer) may take twice this, however slowly the server sends its answer.
+    /// (connect and answer) may take twice this, however slowly the server sends its answer,
+    /// and its answer may hold at most 64 MiB (a LIST page of 500 objects is far smaller).
     pub timeout: Option<u64>,
 }
 

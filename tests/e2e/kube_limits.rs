@@ -3,6 +3,7 @@
 //! times out. Each list must end as a fault (`error` findings for that kind) within its
 //! deadline, and the other lists must complete. Served by a small in-test HTTP server.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -10,10 +11,15 @@ use serde_json::{Value, json};
 use crate::fake_http::{Answer, FakeHttp, Request};
 use crate::harness::vouch;
 
-/// `/version`, batch/v1 discovery (CronJob), and empty lists, except: Deployments always answer
-/// the continue token `again`, and Pods are dripped.
-fn api_server() -> FakeHttp {
-    FakeHttp::start(|request: &Request, answer: &mut Answer<'_>| {
+/// `/version`, batch/v1 discovery (CronJob), and empty lists, except the routes `special`
+/// answers itself (it returns whether it did).
+fn fake_api(
+    special: impl Fn(&Request, &mut Answer<'_>) -> bool + Send + Sync + 'static,
+) -> FakeHttp {
+    FakeHttp::start(move |request: &Request, answer: &mut Answer<'_>| {
+        if special(request, answer) {
+            return;
+        }
         let body = match request.route() {
             "/version" => json!({
                 "major": "1", "minor": "30", "gitVersion": "v1.30.0-fake", "gitCommit": "",
@@ -25,9 +31,6 @@ fn api_server() -> FakeHttp {
                 "resources": [{"name": "cronjobs", "singularName": "cronjob", "namespaced": true,
                                "kind": "CronJob", "verbs": ["get", "list"]}]
             }),
-            // Spaces are JSON whitespace: the answer stays valid for as long as it drips.
-            "/api/v1/pods" => return answer.drip("application/json", "{"),
-            "/apis/apps/v1/deployments" => list(Some("again")),
             _ => list(None),
         };
         let body = serde_json::to_vec(&body).unwrap();
@@ -35,9 +38,80 @@ fn api_server() -> FakeHttp {
     })
 }
 
+/// Deployments always answer the continue token `again`, and Pods are dripped.
+fn api_server() -> FakeHttp {
+    fake_api(|request, answer| match request.route() {
+        // Spaces are JSON whitespace: the answer stays valid for as long as it drips.
+        "/api/v1/pods" => {
+            answer.drip("application/json", "{");
+            true
+        }
+        "/apis/apps/v1/deployments" => {
+            let body = serde_json::to_vec(&list(Some("again"))).unwrap();
+            answer.send(request, "200 OK", "application/json", "", &body);
+            true
+        }
+        _ => false,
+    })
+}
+
 fn list(continue_token: Option<&str>) -> Value {
     json!({"kind": "List", "apiVersion": "v1",
            "metadata": {"resourceVersion": "1", "continue": continue_token}, "items": []})
+}
+
+/// A kubeconfig whose current context `fake` reaches the server at `host`, without credentials.
+fn kubeconfig_for(host: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  \
+         cluster:\n    server: http://{host}\ncontexts:\n- name: fake\n  context:\n    \
+         cluster: fake\n    user: nobody\nusers:\n- name: nobody\n  user: {{}}\n"
+    )
+}
+
+/// `vouch scan DIR --target T…` with `targets` (TOML) as the configuration, cut after two
+/// minutes: the facts, the report, and how long it took.
+fn scan(dir: &std::path::Path, targets: &str, names: &[&str]) -> (Value, Value, Duration) {
+    std::fs::write(
+        dir.join("vouch.toml"),
+        format!("[image]\nworkload_images = false\n\n{targets}"),
+    )
+    .unwrap();
+    let facts_path = dir.join("facts.json");
+    let started = Instant::now();
+    let out = vouch()
+        .arg("scan")
+        .arg(dir)
+        .args(names.iter().flat_map(|n| ["--target", n]))
+        .args(["--format", "json", "--dump-facts"])
+        .arg(&facts_path)
+        .env_remove("KUBECONFIG")
+        // A vouch without its bounds would read for ever: end the test instead.
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let facts: Value = serde_json::from_str(&std::fs::read_to_string(&facts_path).unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (facts, report, took)
+}
+
+/// The statuses of the findings on `subject`, by check.
+fn statuses(report: &Value, subject: &str) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["subject"] == subject)
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -123,4 +197,175 @@ fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline()
     }
     // The drip lasts a minute: a scan that ended well before was cut by the deadline.
     assert!(took < Duration::from_secs(50), "the scan took {took:?}");
+}
+
+/// Asserts `subject` has one `error` finding per k8s check, and more than one check.
+fn one_error_per_check(report: &Value, subject: &str) {
+    let found = statuses(report, subject);
+    assert!(found.len() > 1, "{subject}: {found:?}");
+    assert!(
+        found.iter().all(|(_, s)| s == "error"),
+        "{subject}: {found:?}"
+    );
+    let mut checks: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+    checks.sort_unstable();
+    checks.dedup();
+    assert_eq!(checks.len(), found.len(), "{subject}: {found:?}");
+}
+
+#[test]
+fn a_kubeconfig_that_is_a_fifo_or_oversized_is_an_error_and_the_scan_goes_on() {
+    let server = fake_api(|_, _| false);
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("kubeconfig");
+    std::fs::write(&good, kubeconfig_for(&server.host)).unwrap();
+    // A blocking read of a FIFO waits for a writer for ever.
+    let fifo = dir.path().join("kubeconfig.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A valid kubeconfig for the same server, padded with comments past the 16 MiB limit: read
+    // whole, it would be a working cluster.
+    let big = dir.path().join("kubeconfig.big");
+    let mut text = kubeconfig_for(&server.host);
+    let comment = format!("# {}\n", "x".repeat(1021));
+    text.push_str(&comment.repeat(17 * 1024));
+    std::fs::write(&big, text).unwrap();
+    // A kubeconfig whose cluster's certificate authority is a FIFO (kube-rs reads it whole).
+    let ca = dir.path().join("kubeconfig.ca");
+    let text = kubeconfig_for(&server.host).replace("fake", "ca").replace(
+        "    server:",
+        "    certificate-authority: ca.fifo\n    server:",
+    );
+    std::fs::write(&ca, text).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("ca.fifo"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let targets = format!(
+        "[[target.kube]]\nname = \"good\"\nkubeconfig = \"{}\"\ntimeout = 5\n\n\
+         [[target.kube]]\nname = \"fifo\"\nkubeconfig = \"{}\"\ntimeout = 5\n\n\
+         [[target.kube]]\nname = \"big\"\nkubeconfig = \"{}\"\ntimeout = 5\n\n\
+         [[target.kube]]\nname = \"ca\"\nkubeconfig = \"{}\"\ntimeout = 5\n",
+        good.display(),
+        fifo.display(),
+        big.display(),
+        ca.display()
+    );
+    let (facts, report, took) = scan(dir.path(), &targets, &["good", "fifo", "big", "ca"]);
+    server.stop();
+    let clusters = facts["kube"].as_array().unwrap();
+    let cluster = |name: &str| {
+        clusters
+            .iter()
+            .find(|c| c["target"] == name)
+            .unwrap_or_else(|| panic!("no cluster {name}: {facts}"))
+    };
+    // The working kubeconfig still works, next to the two refused ones.
+    assert_eq!(cluster("good")["error"], Value::Null, "{}", cluster("good"));
+    assert_eq!(cluster("good")["version"], "v1.30.0-fake");
+    let error = |name: &str| {
+        cluster(name)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The facts name files below the scanned directory relative to it.
+    let fifo_error = error("fifo");
+    assert_eq!(
+        fifo_error,
+        "kubeconfig kubeconfig.fifo: is a FIFO, not a regular file"
+    );
+    let big_error = error("big");
+    assert!(
+        big_error.starts_with("kubeconfig kubeconfig.big: is ")
+            && big_error.ends_with("bytes or more, over the limit of 16 MiB"),
+        "{big_error}"
+    );
+    let ca_error = error("ca");
+    assert!(
+        ca_error.starts_with(
+            "kubeconfig kubeconfig.ca, context `ca`: cannot read certificate-authority "
+        ) && ca_error.ends_with("ca.fifo: is a FIFO, not a regular file"),
+        "{ca_error}"
+    );
+    // Each finding says why, naming the file.
+    for (subject, says) in [
+        ("k8s://fifo", fifo_error.as_str()),
+        ("k8s://big", "kubeconfig.big: is "),
+        ("k8s://ca", "ca.fifo: is a FIFO"),
+    ] {
+        for finding in report["findings"].as_array().unwrap() {
+            if finding["subject"] == subject {
+                assert!(finding.to_string().contains(says), "{finding}");
+            }
+        }
+    }
+    // A cluster that cannot be read is one `error` per k8s check on `k8s://TARGET`.
+    one_error_per_check(&report, "k8s://fifo");
+    one_error_per_check(&report, "k8s://big");
+    one_error_per_check(&report, "k8s://ca");
+    // The working cluster (context `fake`, no workloads) has no `error` finding.
+    for finding in report["findings"].as_array().unwrap() {
+        let on_good = finding["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("k8s://fake");
+        assert!(!(on_good && finding["status"] == "error"), "{finding}");
+    }
+    assert!(took < Duration::from_secs(60), "the scan took {took:?}");
+}
+
+/// More than the 64 MiB a response may have: a valid, empty Pod list padded with JSON
+/// whitespace, sent as fast as the client reads it.
+const OVERSIZED_LIST_BYTES: usize = 65 * 1024 * 1024;
+
+#[test]
+fn an_oversized_list_answer_is_a_fault_naming_the_limit() {
+    let server = fake_api(|request, answer| {
+        if request.route() != "/api/v1/pods" {
+            return false;
+        }
+        let json = serde_json::to_vec(&list(None)).unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {OVERSIZED_LIST_BYTES}\r\n\
+             Connection: close\r\n\r\n"
+        );
+        let spaces = vec![b' '; 1024 * 1024];
+        let mut sent = json.len();
+        let mut write = |bytes: &[u8]| answer.stream.write_all(bytes).is_ok();
+        if write(head.as_bytes()) && write(&json) {
+            while sent < OVERSIZED_LIST_BYTES {
+                let n = spaces.len().min(OVERSIZED_LIST_BYTES - sent);
+                if !write(&spaces[..n]) {
+                    break;
+                }
+                sent += n;
+            }
+        }
+        true
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, kubeconfig_for(&server.host)).unwrap();
+    // A deadline long enough that only the size bound can end the Pod list.
+    let targets = format!(
+        "[[target.kube]]\nname = \"fake\"\nkubeconfig = \"{}\"\ntimeout = 15\n",
+        kubeconfig.display()
+    );
+    let (facts, report, took) = scan(dir.path(), &targets, &["fake"]);
+    server.stop();
+    let cluster = &facts["kube"][0];
+    assert_eq!(cluster["error"], Value::Null, "{cluster}");
+    let faults = cluster["faults"].as_array().unwrap();
+    assert_eq!(faults.len(), 1, "{cluster}");
+    assert_eq!(faults[0]["kind"], "Pod", "{cluster}");
+    let cause = faults[0]["cause"].as_str().unwrap();
+    assert!(cause.contains("over the limit of 64 MiB"), "{cause}");
+    assert!(!cause.contains("did not finish answering"), "{cause}");
+    one_error_per_check(&report, "k8s://fake/*/Pod");
+    assert!(took < Duration::from_secs(30), "the scan took {took:?}");
 }

@@ -329,6 +329,8 @@ impl Plan {
     }
 
     fn tls(&self) -> Result<MakeRustlsConnect, String> {
+        // Deprecated since rustls 0.23.48, with no replacement for ring (see cli.rs `main`).
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
