@@ -50,6 +50,7 @@ impl Answer<'_> {
 
     /// A whole answer sent in `chunks` equal parts, `pause` apart: a healthy server on a slow
     /// link, whose every read completes but whose whole answer takes a while.
+    #[cfg(feature = "image")]
     pub(crate) fn send_steadily(
         &mut self,
         content_type: &str,

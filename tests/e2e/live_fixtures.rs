@@ -119,6 +119,7 @@ impl<'a> Fragment<'a> {
 
     /// Keeps only these fields of each record, besides its identity (`name`, `url`, `host`,
     /// `port`, `origin`, `error`): what the case's check reads.
+    #[cfg(any(feature = "aws", feature = "endpoint", feature = "image"))]
     pub fn fields(mut self, fields: &[&'static str]) -> Self {
         self.fields = Some(fields.to_vec());
         self
