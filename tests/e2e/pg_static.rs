@@ -35,11 +35,11 @@ fn pg_findings(report: &Value) -> Vec<(String, String, String, String)> {
 fn expect(repo: &str, exit: i32, files: &[(&str, &str)], table: &str) -> Value {
     let (code, report) = scan_json(&fixture(&format!("repos/{repo}")), &[]);
     let path = |name: &str| {
-        files
+        let (_, path) = files
             .iter()
             .find(|(short, _)| *short == name)
-            .map(|(_, path)| *path)
-            .unwrap_or_else(|| panic!("{repo}: no file named {name}"))
+            .unwrap_or_else(|| panic!("{repo}: no file named {name}"));
+        *path
     };
     let mut want: Vec<(String, String, String, String)> = table
         .lines()
