@@ -15,7 +15,7 @@ use serde_norway::Value;
 use sha2::{Digest, Sha256};
 
 use crate::distribution::{actionlint, stripped_vouch, text};
-use crate::harness::{EPOCH, demo_git_repo, git, repo_root};
+use crate::harness::{EPOCH, demo_git_repo, findings, git, repo_root};
 
 fn action_yml() -> Value {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
@@ -338,9 +338,7 @@ fn readme_workflow_gates_only_the_action_the_pull_request_adds() {
     let report_path = &run.action_outputs["report"];
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report_path).unwrap()).unwrap();
-    let problems: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
+    let problems: Vec<&serde_json::Value> = findings(&report)
         .iter()
         .filter(|f| f["status"] == "fail" || f["status"] == "error")
         .collect();

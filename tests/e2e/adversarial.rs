@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{EPOCH, fixture};
+use crate::harness::{EPOCH, find_finding, finding_of, findings, findings_of, fixture, message};
 
 const WALL_LIMIT: Duration = Duration::from_secs(30);
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
@@ -115,10 +115,6 @@ fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-fn findings(report: &Value) -> &Vec<Value> {
-    report["findings"].as_array().expect("findings")
-}
-
 /// The error findings located at `path`.
 fn errors_at<'a>(report: &'a Value, path: &str) -> Vec<&'a Value> {
     findings(report)
@@ -158,10 +154,7 @@ fn thousands_of_manifests_make_a_pack_with_a_bounded_page() {
         pack.to_str().unwrap(),
     ]));
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    let workloads_judged = findings(&run.report())
-        .iter()
-        .filter(|f| f["check"] == "k8s-no-privileged")
-        .count();
+    let workloads_judged = findings_of(&run.report(), "k8s-no-privileged").len();
     assert_eq!(
         workloads_judged, WORKLOADS,
         "report.json keeps every finding"
@@ -313,15 +306,13 @@ fn a_postgres_server_that_stalls_after_authentication_ends_in_a_bounded_error() 
     let run = run_bounded(cmd);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let report = run.report();
-    let error = findings(&report)
-        .iter()
-        .find(|f| f["check"] == "pg-ssl-enforced" && f["subject"] == "stall")
+    let error = find_finding(&report, "pg-ssl-enforced", "stall")
         .expect("a finding for the stalled target");
     assert_eq!(error["status"], "error");
-    let message = error["message"].as_str().unwrap();
-    assert!(message.contains("target stall"), "{message}");
-    assert!(message.contains("timed out after 3 s"), "{message}");
-    assert!(!message.contains('\n'));
+    let says = message(error);
+    assert!(says.contains("target stall"), "{says}");
+    assert!(says.contains("timed out after 3 s"), "{says}");
+    assert!(!says.contains('\n'));
     assert!(!run.all_output().contains("Adv-Pg-Secret-77"));
 }
 
@@ -380,19 +371,13 @@ mod servers_of_endpoints {
         // its own. Far below the 590 s the trickle used to last.
         assert!(run.wall < Duration::from_secs(15), "took {:?}", run.wall);
         let report = run.report();
-        let tls_finding = findings(&report)
-            .iter()
-            .find(|f| f["check"] == "tls-min-version")
-            .expect("a tls-min-version finding");
+        let tls_finding = finding_of(&report, "tls-min-version");
         assert_eq!(tls_finding["status"], "error");
         assert!(
             tls_finding.to_string().contains("timed out after 1500 ms"),
             "{tls_finding}"
         );
-        let redirect = findings(&report)
-            .iter()
-            .find(|f| f["check"] == "http-https-redirect")
-            .expect("an http-https-redirect finding");
+        let redirect = finding_of(&report, "http-https-redirect");
         assert_eq!(redirect["status"], "error", "{redirect}");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::harness::vouch;
+use crate::harness::{finding, vouch};
 
 /// Token-shaped values built at run time, so no file of this repository holds one.
 fn planted() -> Vec<(&'static str, String)> {
@@ -354,13 +354,7 @@ fn waiver_text_is_redacted_and_a_rejudge_of_the_dump_agrees() {
     );
     let waived = |text: &str| -> serde_json::Value {
         let report: serde_json::Value = serde_json::from_str(text).unwrap();
-        let finding = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == "docker-base-pinned" && f["subject"] == "alpine:3.20")
-            .cloned()
-            .unwrap();
+        let finding = finding(&report, "docker-base-pinned", "alpine:3.20").clone();
         assert_eq!(finding["status"], "waived", "{finding}");
         assert_eq!(report["summary"]["waived"], 1, "{report}");
         finding["waiver"]["ticket"].clone()

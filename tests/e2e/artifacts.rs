@@ -11,6 +11,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::harness::{array, findings_of};
 use crate::image_bundles::venv;
 use crate::images::{Workspace, message, status};
 use crate::live_fixtures::Fragment;
@@ -293,11 +294,7 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
         "{facts}"
     );
     assert!(
-        !report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["check"] == "artifact-signed"),
+        findings_of(&report, "artifact-signed").is_empty(),
         "{report}"
     );
 
@@ -442,9 +439,7 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
 
     // Facts: digest, size and where each was read.
     let fact = |name: &str| {
-        facts["artifacts"]
-            .as_array()
-            .unwrap()
+        array(&facts, "artifacts")
             .iter()
             .find(|a| a["name"] == name)
             .unwrap_or_else(|| panic!("no artifact {name} in {facts}"))

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Findings, findings_by_key, vouch};
+use crate::harness::{Findings, findings, findings_by_key, keyed, message, text, vouch};
 use crate::live_fixtures::Fragment;
 use crate::moto::Moto;
 
@@ -461,10 +461,7 @@ fn assert_statuses(findings: &Findings, expected: &[(&str, &str, &str)]) {
 }
 
 fn status<'a>(findings: &'a Findings, check: &str, subject: &str) -> &'a str {
-    findings
-        .get(&(check.to_owned(), subject.to_owned()))
-        .and_then(|f| f["status"].as_str())
-        .unwrap_or_else(|| panic!("no {check} finding for {subject}"))
+    text(keyed(findings, check, subject), "status")
 }
 
 /// The seeded emulator: every AWS check passes its secure resource and fails its insecure one,
@@ -489,13 +486,13 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
             status(&findings, check, good),
             "pass",
             "{check} on {good}: {:?}",
-            findings[&((*check).to_owned(), (*good).to_owned())]["message"]
+            keyed(&findings, check, good)["message"]
         );
         assert_eq!(
             status(&findings, check, bad),
             "fail",
             "{check} on {bad}: {:?}",
-            findings[&((*check).to_owned(), (*bad).to_owned())]["message"]
+            keyed(&findings, check, bad)["message"]
         );
     }
     for checks_meta in checks::ALL.iter().map(|c| c.meta()) {
@@ -513,7 +510,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
         }
     }
     // Evidence: ARN locations and the request id of the answering call.
-    let db = &findings[&("rds-storage-encrypted".to_owned(), "bad-db".to_owned())];
+    let db = keyed(&findings, "rds-storage-encrypted", "bad-db");
     assert_eq!(
         db["location"]["uri"],
         "arn:aws:rds:us-east-1:123456789012:db:bad-db"
@@ -524,34 +521,22 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
             .is_some_and(|r| !r.is_empty())
     );
     // The seeded key was made with KMS CreateKey: DescribeKey says the customer manages it.
-    let good = &findings[&("rds-storage-encrypted".to_owned(), "good-db".to_owned())];
+    let good = keyed(&findings, "rds-storage-encrypted", "good-db");
     assert_eq!(good["evidence"]["key_manager"], "CUSTOMER", "{good}");
     assert_eq!(
         good["evidence"]["key_manager_call"]["action"],
         "kms:DescribeKey"
     );
-    assert!(
-        good["message"]
-            .as_str()
-            .unwrap()
-            .contains("key manager CUSTOMER"),
-        "{good}"
-    );
-    let bucket = &findings[&("s3-versioning".to_owned(), "bad-bucket".to_owned())];
+    assert!(message(good).contains("key manager CUSTOMER"), "{good}");
+    let bucket = keyed(&findings, "s3-versioning", "bad-bucket");
     assert_eq!(bucket["location"]["uri"], "arn:aws:s3:::bad-bucket");
     assert_eq!(
         bucket["evidence"]["versioning"]["value"]["value"],
         "Suspended"
     );
     // The engine default is the stated basis when rds.force_ssl is absent from the group.
-    let ssl = &findings[&("rds-force-ssl".to_owned(), "bad-db".to_owned())];
-    assert!(
-        ssl["message"]
-            .as_str()
-            .unwrap()
-            .contains("PostgreSQL 14 default"),
-        "{ssl}"
-    );
+    let ssl = keyed(&findings, "rds-force-ssl", "bad-db");
+    assert!(message(ssl).contains("PostgreSQL 14 default"), "{ssl}");
     // "No account-level block" is a fact read through s3control, not an error.
     let account = &facts["aws"][0];
     assert_eq!(account["account_id"], "123456789012");
@@ -595,7 +580,7 @@ fn emulator_scan_passes_secure_and_fails_insecure_resources_read_only() {
     // The account has no trail at all.
     infra_fragment(&facts, moto.port, &["us-east-1"], &[])
         .assert_fixture(test, "cloudtrail-enabled/fail/no-trail");
-    let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
+    let trail = keyed(&findings, "cloudtrail-enabled", "123456789012");
     assert_eq!(trail["status"], "fail", "{trail}");
     assert_statuses(
         &findings,
@@ -671,9 +656,9 @@ fn account_level_block_covers_buckets_without_their_own() {
     let repo = write_config(&moto);
     let (_, report, facts) = scan(&repo);
     let findings = findings_by_key(&report);
-    let f = &findings[&("s3-public-access-block".to_owned(), "bad-bucket".to_owned())];
+    let f = keyed(&findings, "s3-public-access-block", "bad-bucket");
     assert_eq!(f["status"], "pass", "{f}");
-    assert!(f["message"].as_str().unwrap().contains("account level"));
+    assert!(message(f).contains("account level"));
     aws_fragment(&facts, moto.port, &["s3"], &["bad-bucket"]).assert_fixture(
         "aws::account_level_block_covers_buckets_without_their_own",
         "s3-public-access-block/pass/account-level",
@@ -723,9 +708,7 @@ fn unreachable_target_is_an_error_for_every_aws_check() {
             );
         }
     }
-    let aws_findings: Vec<&Value> = report["findings"]
-        .as_array()
-        .unwrap()
+    let aws_findings: Vec<&Value> = findings(&report)
         .iter()
         .filter(|f| f["subject"] == "emu")
         .collect();
@@ -736,13 +719,7 @@ fn unreachable_target_is_an_error_for_every_aws_check() {
     assert_eq!(aws_findings.len(), aws_checks, "{aws_findings:?}");
     for f in aws_findings {
         assert_eq!(f["status"], "error");
-        assert!(
-            f["message"]
-                .as_str()
-                .unwrap()
-                .contains("sts:GetCallerIdentity"),
-            "{f}"
-        );
+        assert!(message(f).contains("sts:GetCallerIdentity"), "{f}");
     }
 }
 
@@ -1157,21 +1134,21 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
         .expect("the secret RDS manages");
     for (check, good, bad) in INFRA_EXPECTED {
         let (good, bad) = (resolve(good, &ids), resolve(bad, &ids));
-        let message = |s: &str| findings[&((*check).to_owned(), s.to_owned())]["message"].clone();
+        let said = |s: &str| keyed(&findings, check, s)["message"].clone();
         assert_eq!(
             status(&findings, check, &good),
             "pass",
             "{check} on {good}: {}",
-            message(&good)
+            said(&good)
         );
         assert_eq!(
             status(&findings, check, &bad),
             "fail",
             "{check} on {bad}: {}",
-            message(&bad)
+            said(&bad)
         );
     }
-    let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
+    let trail = keyed(&findings, "cloudtrail-enabled", "123456789012");
     assert_eq!(trail["status"], "pass", "{trail}");
     assert_eq!(
         trail["location"]["uri"],
@@ -1179,45 +1156,31 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     );
     // CloudWatch's CBOR protocol is translated by moto_server.py: the listing is read, and
     // this seed has no alarm on an error metric (aws_edge.rs seeds the passing one).
-    let alarm = &findings[&(
-        "cloudwatch-error-alarm".to_owned(),
-        "123456789012/us-east-1".to_owned(),
-    )];
+    let alarm = keyed(
+        &findings,
+        "cloudwatch-error-alarm",
+        "123456789012/us-east-1",
+    );
     assert_eq!(alarm["status"], "fail", "{alarm}");
     assert!(
-        alarm["message"]
-            .as_str()
-            .unwrap()
-            .contains("no CloudWatch alarm in us-east-1"),
+        message(alarm).contains("no CloudWatch alarm in us-east-1"),
         "{alarm}"
     );
     // The quoted evidence: the offending rule and route.
-    let sg = &findings[&(
-        "sg-db-ingress-restricted".to_owned(),
-        "net-bad-db".to_owned(),
-    )];
+    let sg = keyed(&findings, "sg-db-ingress-restricted", "net-bad-db");
     assert!(
-        sg["message"]
-            .as_str()
-            .unwrap()
-            .contains("admits port 5432 from 0.0.0.0/0"),
+        message(sg).contains("admits port 5432 from 0.0.0.0/0"),
         "{sg}"
     );
     // The RDS network interface in the good instance's subnet and security group is evidence.
-    let good_net = &findings[&("rds-network-private".to_owned(), "net-good-db".to_owned())];
+    let good_net = keyed(&findings, "rds-network-private", "net-good-db");
     assert_eq!(
         good_net["evidence"]["network_interfaces"][0]["private_ip"], "10.10.1.25",
         "{good_net}"
     );
     assert!(good_net["evidence"]["network_interfaces"][0]["public_ip"].is_null());
-    let net = &findings[&("rds-network-private".to_owned(), "net-bad-db".to_owned())];
-    assert!(
-        net["message"]
-            .as_str()
-            .unwrap()
-            .contains("0.0.0.0/0 -> igw-"),
-        "{net}"
-    );
+    let net = keyed(&findings, "rds-network-private", "net-bad-db");
+    assert!(message(net).contains("0.0.0.0/0 -> igw-"), "{net}");
     for request in &requests {
         let operation = operation_of(request);
         assert!(
@@ -1262,15 +1225,9 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     seed_infra(&moto, "break", &[ids["bad_vpc"].as_str().unwrap()]);
     let (_, report, facts) = scan(&repo);
     let findings = findings_by_key(&report);
-    let trail = &findings[&("cloudtrail-enabled".to_owned(), "123456789012".to_owned())];
+    let trail = keyed(&findings, "cloudtrail-enabled", "123456789012");
     assert_eq!(trail["status"], "fail", "{trail}");
-    assert!(
-        trail["message"]
-            .as_str()
-            .unwrap()
-            .contains("logging is stopped"),
-        "{trail}"
-    );
+    assert!(message(trail).contains("logging is stopped"), "{trail}");
     let bad_vpc = resolve("{bad_vpc}", &ids);
     assert_statuses(
         &findings,
@@ -1292,13 +1249,10 @@ fn emulator_infra_scan_passes_kept_claims_fails_broken_ones_and_errors_when_deni
     assert_infra_cases(&facts, moto.port, &ids, INFRA_DENIED_CASES);
     for (check, subject, action) in INFRA_DENIED {
         let subject = resolve(subject, &ids);
-        let f = &findings[&((*check).to_owned(), subject.clone())];
+        let f = keyed(&findings, check, &subject);
         assert_eq!(f["status"], "error", "{check} on {subject}: {f}");
         assert!(
-            f["message"]
-                .as_str()
-                .unwrap()
-                .contains(&format!("{action} was denied")),
+            message(f).contains(&format!("{action} was denied")),
             "{check} on {subject}: {f}"
         );
     }

@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::aws::resolve;
-use crate::harness::{Findings, findings_by_key, repo_root};
+use crate::harness::{Findings, findings_by_key, keyed, repo_root};
 use crate::live_fixtures::Fragment;
 use crate::moto::{Moto, python};
 
@@ -84,16 +84,7 @@ fn emulator_edge_checks_pass_secure_and_fail_insecure_resources() {
         ("ecr-scan-on-push", "good-repo", "bad-repo"),
         ("ecr-tag-immutable", "good-repo", "bad-repo"),
     ];
-    let get = |check: &str, subject: &str| -> &Value {
-        findings
-            .get(&(check.to_owned(), subject.to_owned()))
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {check} finding for {subject}; have {:?}",
-                    findings.keys()
-                )
-            })
-    };
+    let get = |check: &str, subject: &str| -> &Value { keyed(&findings, check, subject) };
     for check in CHECKS {
         assert!(
             expected.iter().any(|(c, ..)| c == check),
@@ -817,11 +808,7 @@ fn emulator_waf_claim_with_ip_reputation_passes_full_acl_and_fails_partial_one()
         "waf_required_rule_groups = [\"AWSManagedRulesCommonRuleSet\", \
          \"AWSManagedRulesKnownBadInputsRuleSet\", \"AWSManagedRulesAmazonIpReputationList\"]",
     );
-    let get = |subject: &str| {
-        findings
-            .get(&("waf-managed-rules".to_owned(), subject.to_owned()))
-            .unwrap_or_else(|| panic!("no waf-managed-rules finding for {subject}"))
-    };
+    let get = |subject: &str| keyed(&findings, "waf-managed-rules", subject);
     assert_eq!(get("claim-acl")["status"], "pass", "{}", get("claim-acl"));
     let partial = get("good-acl");
     assert_eq!(partial["status"], "fail", "{partial}");

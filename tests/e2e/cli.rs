@@ -2,18 +2,22 @@
 
 use predicates::prelude::*;
 
-use crate::harness::{fixture, repo_with_config, scan_json, scan_refused, vouch};
+use crate::harness::{
+    finding_about, finding_of, fixture, repo_with_config, scan_json, scan_refused, vouch,
+};
 
 #[test]
 fn demo_scan_gates_and_reports_waived_findings() {
     let (code, report) = scan_json(&fixture("demo"), &[]);
     assert_eq!(code, 1, "the demo has high-severity failures");
     assert_eq!(report["schema"], "vouch.report/v1");
-    let findings = report["findings"].as_array().unwrap();
-    let by_subject = |s: &str| findings.iter().find(|f| f["subject"] == s).unwrap();
-    assert_eq!(by_subject("actions/setup-node@v4")["status"], "fail");
-    assert_eq!(by_subject("actions/setup-node@v4")["location"]["line"], 11);
-    let waived = by_subject("acme-corp/platform/.github/workflows/deploy.yml@main");
+    let setup_node = finding_about(&report, "actions/setup-node@v4");
+    assert_eq!(setup_node["status"], "fail");
+    assert_eq!(setup_node["location"]["line"], 11);
+    let waived = finding_about(
+        &report,
+        "acme-corp/platform/.github/workflows/deploy.yml@main",
+    );
     assert_eq!(waived["status"], "waived");
     assert_eq!(waived["waiver"]["ticket"], "SEC-142");
 }
@@ -34,17 +38,22 @@ fn two_scans_are_byte_identical() {
     assert_eq!(a, b);
 }
 
+/// `vouch scan DEMO --format json --dump-facts FACTS`.
+fn scan_demo_dumping_facts(facts: &std::path::Path) -> std::process::Output {
+    vouch()
+        .arg("scan")
+        .arg(fixture("demo"))
+        .args(["--format", "json", "--dump-facts"])
+        .arg(facts)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn check_from_saved_facts_gives_identical_output() {
     let dir = tempfile::tempdir().unwrap();
     let facts = dir.path().join("facts.json");
-    let scan = vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .args(["--format", "json", "--dump-facts"])
-        .arg(&facts)
-        .output()
-        .unwrap();
+    let scan = scan_demo_dumping_facts(&facts);
     let check = vouch()
         .args(["check", "--facts"])
         .arg(&facts)
@@ -62,13 +71,7 @@ fn check_from_saved_facts_gives_identical_output() {
 fn check_refuses_saved_settings_a_scan_would_refuse() {
     let dir = tempfile::tempdir().unwrap();
     let facts = dir.path().join("facts.json");
-    vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .args(["--format", "json", "--dump-facts"])
-        .arg(&facts)
-        .output()
-        .unwrap();
+    scan_demo_dumping_facts(&facts);
     let mut json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&facts).unwrap()).unwrap();
     let waiver = &mut json["settings"]["waiver"][0];
@@ -160,52 +163,43 @@ fn every_semantic_config_error_is_printed_with_its_line_and_exits_2() {
     );
 }
 
+/// `vouch ARGS` succeeds and its standard output contains each of `says`.
+fn prints(args: &[&str], says: &[&str]) {
+    let mut assert = vouch().args(args).assert().success();
+    for part in says {
+        assert = assert.stdout(predicate::str::contains(*part));
+    }
+}
+
 #[test]
 fn explain_knows_checks_and_controls() {
-    vouch()
-        .args(["explain", "gha-action-pinned"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("## How to fix"))
-        .stdout(predicate::str::contains("SUP-05"));
-    vouch()
-        .args(["explain", "SUP-05"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("CCC-04"));
+    prints(
+        &["explain", "gha-action-pinned"],
+        &["## How to fix", "SUP-05"],
+    );
+    prints(&["explain", "SUP-05"], &["CCC-04"]);
     vouch().args(["explain", "no-such-check"]).assert().code(2);
 }
 
 #[test]
 fn explain_a_framework_id_lists_the_controls_and_checks_mapped_to_it() {
-    vouch()
-        .args(["explain", "CC6.1"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
+    prints(
+        &["explain", "CC6.1"],
+        &[
             "# CC6.1 — AICPA SOC 2 Trust Services Criteria",
-        ))
-        .stdout(predicate::str::contains(
             "- TEN-01 Tenant data is isolated by row-level security (supports it; checked)",
-        ))
-        .stdout(predicate::str::contains("  - pg-rls-enabled (critical): "));
-    vouch()
-        .args(["explain", "IVS-06"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "- TEN-01 Tenant data is isolated by row-level security (verifies it; checked)",
-        ));
+            "  - pg-rls-enabled (critical): ",
+        ],
+    );
+    prints(
+        &["explain", "IVS-06"],
+        &["- TEN-01 Tenant data is isolated by row-level security (verifies it; checked)"],
+    );
 }
 
 #[test]
 fn frameworks_are_listed_and_coverage_is_shown_per_requirement() {
-    vouch()
-        .args(["list", "frameworks"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("soc2-2017"))
-        .stdout(predicate::str::contains("nist-800-53-r5"));
+    prints(&["list", "frameworks"], &["soc2-2017", "nist-800-53-r5"]);
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     vouch()
@@ -262,11 +256,10 @@ fn frameworks_are_listed_and_coverage_is_shown_per_requirement() {
 
 #[test]
 fn list_checks_as_markdown_table() {
-    vouch()
-        .args(["list", "checks", "--format", "markdown"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("| `gha-action-pinned` | high |"));
+    prints(
+        &["list", "checks", "--format", "markdown"],
+        &["| `gha-action-pinned` | high |"],
+    );
 }
 
 /// A reader that goes away (`vouch answer … | head -1`) makes vouch's writes to standard output
@@ -346,12 +339,7 @@ fn a_digest_pinned_docker_action_survives_redaction_and_passes() {
     )
     .unwrap();
     let (_, report) = scan_json(dir.path(), &["--static-only", "--fail-on", "none"]);
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "gha-action-pinned")
-        .expect("the action is judged");
+    let finding = finding_of(&report, "gha-action-pinned");
     assert_eq!(finding["subject"], image.as_str(), "{finding:#}");
     assert_eq!(finding["status"], "pass", "{finding:#}");
 }

@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_json::Value;
 
-use crate::harness::{fixture, scan_json};
+use crate::harness::{find_finding, fixture, scan_json};
 
 #[derive(Deserialize)]
 struct Expected {
@@ -62,14 +61,6 @@ fn cases() -> Vec<PathBuf> {
     out
 }
 
-fn find<'a>(report: &'a Value, check: &str, subject: &str) -> Option<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-}
-
 #[test]
 fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
     let cases = cases();
@@ -91,7 +82,7 @@ fn vouch_agrees_with_the_verdicts_written_for_the_corpus() {
         let (_, report) = scan_json(dir.path(), &[]);
         for e in &expected.expect {
             compared += 1;
-            let got = find(&report, &e.check, &e.subject);
+            let got = find_finding(&report, &e.check, &e.subject);
             let (status, severity) = got.map_or(("absent", None), |f| {
                 (f["status"].as_str().unwrap(), f["severity"].as_str())
             });

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::harness::{EPOCH, git, in_ci, repo_root, vouch};
+use crate::harness::{EPOCH, findings, git, in_ci, repo_root, vouch};
 
 /// A tool from the Python venv `scripts/test` makes (PY_NEEDS): actionlint, pre-commit.
 pub fn venv_tool(name: &str) -> PathBuf {
@@ -89,9 +89,8 @@ fn self_scan_has_no_failures_at_high_or_above() {
     // The root vouch.toml was used: the fixtures (deliberately failing inputs) are out of scope,
     // and the release workflow and Dockerfile were judged.
     let (_, report) = crate::harness::scan_json(&repo_root(), &["--fail-on", "high"]);
-    let findings = report["findings"].as_array().unwrap();
     let judged = |path: &str, check: &str| {
-        findings
+        findings(&report)
             .iter()
             .any(|f| f["check"] == check && f["location"]["path"] == path && f["status"] == "pass")
     };
@@ -108,7 +107,7 @@ fn self_scan_has_no_failures_at_high_or_above() {
         "action.yml was not judged"
     );
     assert!(
-        !findings.iter().any(|f| {
+        !findings(&report).iter().any(|f| {
             f["location"]["path"]
                 .as_str()
                 .is_some_and(|p| p.starts_with("fixtures/"))

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 
 use serde_json::Value;
 
-use super::harness::{Findings, findings_by_key, scan_json, vouch};
+use super::harness::{Findings, findings_by_key, scan_targets, vouch};
 use super::live_fixtures::Fragment;
 use super::tls_servers::{
     CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, free_port, rfc3339, s_server,
@@ -54,22 +54,7 @@ fn scan(targets: &[Target], extra_config: &str) -> (Findings, String) {
             let _ = writeln!(config, "require_preload = {preload}");
         }
     }
-    let repo = dir.path().join("repo");
-    std::fs::create_dir(&repo).expect("repo dir");
-    let config_file = dir.path().join("vouch.toml");
-    std::fs::write(&config_file, config).expect("write config");
-    let facts_file = dir.path().join("facts.json");
-    let (_, report) = scan_json(
-        &repo,
-        &[
-            "--config",
-            config_file.to_str().expect("utf-8 path"),
-            // Configured endpoints are probed only when selected.
-            "--all-targets",
-            "--dump-facts",
-            facts_file.to_str().expect("utf-8 path"),
-        ],
-    );
+    let (report, facts_file) = scan_targets(dir.path(), &config);
     let facts = std::fs::read_to_string(&facts_file).expect("facts written");
     (findings_by_key(&report), facts)
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::harness::{fixture, scan_refused, vouch};
+use crate::harness::{array, find_finding, findings, fixture, scan_refused, vouch};
 
 /// Runs `vouch scan fixtures/demo` with these arguments in `dir`; returns (exit code, stdout).
 fn scan_demo(dir: &Path, args: &[&str]) -> (i32, String) {
@@ -68,9 +68,9 @@ fn sarif_of_the_demo_validates_and_points_at_the_line() {
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_valid_sarif(&doc);
     let run = &doc["runs"][0];
-    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = array(&run["tool"]["driver"], "rules");
     assert_eq!(rules.len(), checks::ALL.len());
-    let results = run["results"].as_array().unwrap();
+    let results = array(run, "results");
     let setup_node = results
         .iter()
         .find(|r| r["properties"]["subject"] == "actions/setup-node@v4")
@@ -96,9 +96,7 @@ fn sarif_of_the_demo_validates_and_points_at_the_line() {
     let (_, with_passes) = scan_demo(dir.path(), &["--format", "sarif", "--sarif-passes"]);
     let with_passes: Value = serde_json::from_str(&with_passes).unwrap();
     assert!(
-        with_passes["runs"][0]["results"]
-            .as_array()
-            .unwrap()
+        array(&with_passes["runs"][0], "results")
             .iter()
             .any(|r| r["kind"] == "pass"),
         "--sarif-passes keeps them"
@@ -170,7 +168,7 @@ fn text_on_stdout_and_json_in_the_file_that_follows_it() {
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "vouch.report/v1");
-    assert!(!json["findings"].as_array().unwrap().is_empty());
+    assert!(!findings(&json).is_empty());
 }
 
 #[test]
@@ -213,11 +211,7 @@ fn flow_style_yaml_is_located_by_line_and_column() {
     )
     .unwrap();
     let (_, report) = crate::harness::scan_json(dir.path(), &[]);
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "gha-action-pinned" && f["subject"] == "actions/checkout@v4")
+    let finding = find_finding(&report, "gha-action-pinned", "actions/checkout@v4")
         .expect("a finding for the unpinned action");
     assert_eq!(
         finding["location"],
@@ -238,9 +232,7 @@ fn flow_style_yaml_is_located_by_line_and_column() {
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid_sarif(&doc);
-    let result = doc["runs"][0]["results"]
-        .as_array()
-        .unwrap()
+    let result = array(&doc["runs"][0], "results")
         .iter()
         .find(|r| r["ruleId"] == "gha-action-pinned")
         .expect("a SARIF result for the unpinned action");

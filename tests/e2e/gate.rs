@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::harness::{demo_copy, demo_git_repo, fixture, git, scan_json, scan_refused, vouch};
+use crate::harness::{
+    array, demo_copy, demo_git_repo, finding_about, findings, findings_of, fixture, git, scan_json,
+    scan_refused, vouch,
+};
 
 /// The step the second commit adds: one unpinned action.
 const ADDED_STEP: &str = "      - uses: evil-corp/deploy-action@v2\n";
@@ -26,10 +29,6 @@ fn add_after_setup_node(repo: &Path, lines: &str) {
     let anchor = "      - uses: actions/setup-node@v4\n";
     assert!(text.contains(anchor));
     std::fs::write(&path, text.replace(anchor, &format!("{anchor}{lines}"))).unwrap();
-}
-
-fn findings(report: &Value) -> &Vec<Value> {
-    report["findings"].as_array().unwrap()
 }
 
 fn new_problems(report: &Value) -> Vec<(String, String)> {
@@ -70,10 +69,7 @@ fn since_head_1_gates_only_the_one_action_the_commit_added() {
         new_problems(&report),
         [("gha-action-pinned".to_owned(), ADDED_SUBJECT.to_owned())]
     );
-    let setup_node = findings(&report)
-        .iter()
-        .find(|f| f["subject"] == "actions/setup-node@v4")
-        .unwrap();
+    let setup_node = finding_about(&report, "actions/setup-node@v4");
     assert_eq!(setup_node["status"], "fail");
     assert_eq!(setup_node["baseline_state"], "unchanged");
     // Every other problem the demo already had is existing, whatever its status.
@@ -170,14 +166,11 @@ fn baseline_file_and_report_json_give_the_same_split_as_since() {
 
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"schema\": \"something/v9\"}").unwrap();
-    vouch()
-        .arg("scan")
-        .arg(&repo)
-        .arg("--baseline")
-        .arg(&bad)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("is neither a vouch report"));
+    scan_refused(
+        &repo,
+        &["--baseline", bad.to_str().unwrap()],
+        "is neither a vouch report",
+    );
 }
 
 #[test]
@@ -219,10 +212,7 @@ fn an_inline_suppression_with_a_reason_waives_the_new_action() {
     );
     let (code, report) = scan_json(&repo, &["--since", "HEAD"]);
     assert_eq!(code, 0, "{}", report["suppressions"]);
-    let added = findings(&report)
-        .iter()
-        .find(|f| f["subject"] == ADDED_SUBJECT)
-        .unwrap();
+    let added = finding_about(&report, ADDED_SUBJECT);
     assert_eq!(added["status"], "waived");
     assert_eq!(
         added["waiver"]["reason"],
@@ -286,11 +276,7 @@ fn excluded_paths_and_disabled_checks_are_left_out_and_shown() {
         !paths.iter().any(|p| p.starts_with("third_party")),
         "{paths:?}"
     );
-    assert!(
-        !findings(&report)
-            .iter()
-            .any(|f| f["check"] == "docker-minimal-base")
-    );
+    assert!(findings_of(&report, "docker-minimal-base").is_empty());
     assert_eq!(report["scope"]["excluded_paths"][0], "third_party/**");
     assert_eq!(
         report["scope"]["excluded"],
@@ -345,16 +331,11 @@ fn github_annotations_output_inference_and_completions() {
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["schema"], "vouch.report/v1");
     let html = dir.path().join("r.html");
-    vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .arg("--output")
-        .arg(&html)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "cannot tell the format from the file name",
-        ));
+    scan_refused(
+        &fixture("demo"),
+        &["--output", html.to_str().unwrap()],
+        "cannot tell the format from the file name",
+    );
     assert!(!html.exists());
 
     for (shell, marker) in [
@@ -417,9 +398,7 @@ fn static_only_probes_no_configured_endpoint_and_refuses_live_targets() {
     assert!(!wire.touched(), "--static-only connected to the endpoint");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
-        findings(&report)
-            .iter()
-            .any(|f| f["check"] == "docker-base-pinned"),
+        !findings_of(&report, "docker-base-pinned").is_empty(),
         "the repository is judged"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -455,15 +434,11 @@ fn static_only_probes_no_configured_endpoint_and_refuses_live_targets() {
     assert!(wire.touched(), "the control scan probes the endpoint");
 
     for live in [["--all-targets", ""], ["--target", "db"]] {
-        let args: Vec<&str> = live.iter().copied().filter(|a| !a.is_empty()).collect();
-        vouch()
-            .arg("scan")
-            .arg(&repo)
-            .arg("--static-only")
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicates::str::contains("cannot be used with"));
+        let args: Vec<&str> = ["--static-only"]
+            .into_iter()
+            .chain(live.into_iter().filter(|a| !a.is_empty()))
+            .collect();
+        scan_refused(&repo, &args, "cannot be used with");
     }
 }
 
@@ -742,14 +717,14 @@ fn sarif_puts_live_results_in_their_own_run_or_leaves_them_out() {
     };
     let doc = sarif(&[]);
     crate::formats::assert_valid_sarif(&doc);
-    let runs = doc["runs"].as_array().unwrap();
+    let runs = array(&doc, "runs");
     assert_eq!(runs.len(), 2, "{doc}");
     assert_eq!(runs[0]["automationDetails"]["id"], "vouch/files/");
     assert_eq!(runs[1]["automationDetails"]["id"], "vouch/live/");
-    let files = runs[0]["results"].as_array().unwrap();
+    let files = array(&runs[0], "results");
     assert!(files.iter().any(|r| uri(r) == "Dockerfile"), "{files:?}");
     assert!(files.iter().all(|r| !uri(r).contains("127.0.0.1")));
-    let live = runs[1]["results"].as_array().unwrap();
+    let live = array(&runs[1], "results");
     assert!(!live.is_empty());
     assert!(
         live.iter().all(|r| uri(r).contains("127.0.0.1")),
@@ -757,9 +732,6 @@ fn sarif_puts_live_results_in_their_own_run_or_leaves_them_out() {
     );
 
     let doc = sarif(&["--sarif-files-only"]);
-    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        doc["runs"][0]["results"].as_array().unwrap().len(),
-        files.len()
-    );
+    assert_eq!(array(&doc, "runs").len(), 1);
+    assert_eq!(array(&doc["runs"][0], "results").len(), files.len());
 }

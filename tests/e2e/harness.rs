@@ -59,6 +59,29 @@ pub fn scan_json(path: &Path, extra: &[&str]) -> (i32, Value) {
     (code, json)
 }
 
+/// Scans an empty repository under DIR with `config` as its configuration, every configured
+/// target selected and the facts dumped; returns (report JSON, the facts file).
+#[cfg(feature = "endpoint")]
+pub fn scan_targets(dir: &Path, config: &str) -> (Value, PathBuf) {
+    let repo = dir.join("repo");
+    std::fs::create_dir(&repo).expect("repo dir");
+    let config_file = dir.join("vouch.toml");
+    std::fs::write(&config_file, config).expect("write config");
+    let facts_file = dir.join("facts.json");
+    let (_, report) = scan_json(
+        &repo,
+        &[
+            "--config",
+            config_file.to_str().expect("utf-8 path"),
+            // Configured live targets are read only when selected.
+            "--all-targets",
+            "--dump-facts",
+            facts_file.to_str().expect("utf-8 path"),
+        ],
+    );
+    (report, facts_file)
+}
+
 /// (check, subject) → the finding.
 #[cfg(any(feature = "aws", feature = "endpoint", feature = "kube"))]
 pub type Findings = std::collections::BTreeMap<(String, String), Value>;
@@ -66,9 +89,7 @@ pub type Findings = std::collections::BTreeMap<(String, String), Value>;
 /// A report's findings by (check, subject).
 #[cfg(any(feature = "aws", feature = "endpoint", feature = "kube"))]
 pub fn findings_by_key(report: &Value) -> Findings {
-    report["findings"]
-        .as_array()
-        .expect("findings array")
+    findings(report)
         .iter()
         .map(|f| {
             let key = (
@@ -78,6 +99,19 @@ pub fn findings_by_key(report: &Value) -> Findings {
             (key, f.clone())
         })
         .collect()
+}
+
+/// The finding of `check` about `subject` in `findings`; panics naming them when there is none.
+#[cfg(any(feature = "aws", feature = "endpoint", feature = "kube"))]
+pub fn keyed<'a>(findings: &'a Findings, check: &str, subject: &str) -> &'a Value {
+    findings
+        .get(&(check.to_owned(), subject.to_owned()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {check} finding for {subject}; have {:?}",
+                findings.keys()
+            )
+        })
 }
 
 /// `git ARGS` in DIR with a fixed identity and no user or system configuration.
@@ -140,22 +174,94 @@ pub fn demo_copy(into: &Path) -> PathBuf {
     copy
 }
 
-/// The one finding of `check` about `subject`; panics with the report's findings otherwise.
-pub fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
-    let findings = report["findings"].as_array().expect("findings array");
-    findings
+/// The array `value[key]`; panics naming `key` when it is missing or not an array.
+pub fn array<'a>(value: &'a Value, key: &str) -> &'a Vec<Value> {
+    value[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{key}` array"))
+}
+
+/// `value[key][…][field]`: the string `field` of every element of the array `value[key]`;
+/// panics when the array is missing or an element has no string `field`.
+pub fn strings<'a>(value: &'a Value, key: &str, field: &str) -> Vec<&'a str> {
+    array(value, key).iter().map(|v| text(v, field)).collect()
+}
+
+/// The string `value[key]`; panics naming `key` when it is missing or not a string.
+pub fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string `{key}` in {value}"))
+}
+
+/// A finding's `message`; panics when it has none.
+pub fn message(finding: &Value) -> &str {
+    text(finding, "message")
+}
+
+/// A report's findings; panics when the report has no `findings` array.
+pub fn findings(report: &Value) -> &Vec<Value> {
+    array(report, "findings")
+}
+
+/// The findings of `check`, in the report's order.
+pub fn findings_of<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    findings(report)
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+/// The first finding of `check`; panics when there is none.
+pub fn finding_of<'a>(report: &'a Value, check: &str) -> &'a Value {
+    findings(report)
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} finding"))
+}
+
+/// The first finding about `subject`, of any check; panics when there is none.
+pub fn finding_about<'a>(report: &'a Value, subject: &str) -> &'a Value {
+    findings(report)
+        .iter()
+        .find(|f| f["subject"] == subject)
+        .unwrap_or_else(|| panic!("no finding about {subject}"))
+}
+
+/// The first finding of `check` about `subject`, if there is one.
+pub fn find_finding<'a>(report: &'a Value, check: &str, subject: &str) -> Option<&'a Value> {
+    findings(report)
         .iter()
         .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| {
-            let seen: Vec<String> = findings
-                .iter()
-                .map(|f| format!("{} {} {}", f["check"], f["subject"], f["status"]))
-                .collect();
-            panic!(
-                "no {check} finding for {subject}; have:\n{}",
-                seen.join("\n")
-            )
-        })
+}
+
+/// The one finding of `check` about `subject`; panics with the report's findings otherwise.
+pub fn finding<'a>(report: &'a Value, check: &str, subject: &str) -> &'a Value {
+    find_finding(report, check, subject).unwrap_or_else(|| {
+        let seen: Vec<String> = findings(report)
+            .iter()
+            .map(|f| format!("{} {} {}", f["check"], f["subject"], f["status"]))
+            .collect();
+        panic!(
+            "no {check} finding for {subject}; have:\n{}",
+            seen.join("\n")
+        )
+    })
+}
+
+/// (status, location path, location line) of a finding; `""`, `""` and `u64::MAX` where absent.
+pub fn verdict(finding: &Value) -> (&str, &str, u64) {
+    (
+        finding["status"].as_str().unwrap_or_default(),
+        finding["location"]["path"].as_str().unwrap_or_default(),
+        finding["location"]["line"].as_u64().unwrap_or(u64::MAX),
+    )
+}
+
+/// Asserts the (status, location path, location line) of the finding of `check` about `subject`.
+pub fn assert_finding(report: &Value, check: &str, subject: &str, want: (&str, &str, u64)) {
+    let f = finding(report, check, subject);
+    assert_eq!(verdict(f), want, "{check} {subject}: {}", f["message"]);
 }
 
 /// A scanned "repository" with a vouch.toml holding `toml`.

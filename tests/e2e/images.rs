@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use sigstore::crypto::{SigStoreSigner, SigningScheme};
 use tempfile::TempDir;
 
-use crate::harness::{finding, vouch};
+use crate::harness::{array, finding, findings_of, text, vouch};
 use crate::live_fixtures::Fragment;
 
 /// A secret that only the docker config holds: it must never be printed.
@@ -539,14 +539,11 @@ impl Workspace {
 }
 
 pub(crate) fn status<'a>(report: &'a Value, check: &str, subject: &str) -> &'a str {
-    finding(report, check, subject)["status"].as_str().unwrap()
+    text(finding(report, check, subject), "status")
 }
 
 pub(crate) fn message(report: &Value, check: &str, subject: &str) -> String {
-    finding(report, check, subject)["message"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    crate::harness::message(finding(report, check, subject)).to_owned()
 }
 
 fn docker_config(host: &str, user: &str, password: &str) -> String {
@@ -745,17 +742,15 @@ fn signatures_and_sbom_attestations_verify_only_against_the_trusted_key() {
     // referrers lookup per digest (8: registry 2.8 answers 404 and oci-client reads the
     // fallback tag, a second HTTP request counted with the lookup), and, as none lists
     // anything, the fallback tag read again to tell absent from refused (8).
-    let collection = facts["collections"]
-        .as_array()
-        .unwrap()
+    let collection = array(&facts, "collections")
         .iter()
         .find(|c| c["source"] == "image")
         .expect("an image collection");
     assert!(
-        collection["origin"].as_str().unwrap() == "11 image reference(s), 54 registry request(s)",
+        text(collection, "origin") == "11 image reference(s), 54 registry request(s)",
         "{collection}"
     );
-    assert_eq!(facts["images"].as_array().unwrap().len(), 11);
+    assert_eq!(array(&facts, "images").len(), 11);
 
     let fixture = registry_fixture(
         "images::signatures_and_sbom_attestations_verify_only_against_the_trusted_key",
@@ -849,12 +844,7 @@ fn a_scan_without_cluster_or_image_targets_contacts_no_registry() {
     // No target, then only a database target: neither sends the scan to a registry.
     for selection in [&[][..], &["--target", "db"][..]] {
         let (report, facts, _) = ws.scan(selection);
-        let judged = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["check"] == "image-signed")
-            .count();
+        let judged = findings_of(&report, "image-signed").len();
         assert_eq!(judged, 0, "{selection:?}");
         assert_eq!(facts["images"], json!([]), "{selection:?}");
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::fake_http::{Answer, FakeHttp, Request};
-use crate::harness::vouch;
+use crate::harness::{array, findings, text, vouch};
 
 /// `/version`, batch/v1 discovery (CronJob), and empty lists, except the routes `special`
 /// answers itself (it returns whether it did).
@@ -158,12 +158,11 @@ fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline()
     assert_eq!(cluster["error"], Value::Null, "{cluster}");
     assert_eq!(cluster["version"], "v1.30.0-fake", "{cluster}");
     let cause = |kind: &str| -> String {
-        let faults = cluster["faults"].as_array().unwrap();
-        let fault = faults
+        let fault = array(cluster, "faults")
             .iter()
             .find(|f| f["kind"] == kind)
             .unwrap_or_else(|| panic!("no {kind} fault: {cluster}"));
-        fault["cause"].as_str().unwrap().to_owned()
+        text(fault, "cause").to_owned()
     };
     let deployments = cause("Deployment");
     assert!(
@@ -178,13 +177,12 @@ fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline()
     // A slow but legitimate LIST ends the same way: the cause names the setting that bounds it.
     assert!(pods.contains("2 times the target's `timeout`"), "{pods}");
     // The other kinds were read: only these two lists are faults.
-    assert_eq!(cluster["faults"].as_array().unwrap().len(), 2, "{cluster}");
+    assert_eq!(array(cluster, "faults").len(), 2, "{cluster}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = report["findings"].as_array().unwrap();
     // All namespaces were listed: each fault is one `error` per k8s check on `k8s://fake/*/KIND`.
     for kind in ["Deployment", "Pod"] {
         let subject = format!("k8s://fake/*/{kind}");
-        let statuses: Vec<&Value> = findings
+        let statuses: Vec<&Value> = findings(&report)
             .iter()
             .filter(|f| f["subject"] == subject.as_str())
             .map(|f| &f["status"])

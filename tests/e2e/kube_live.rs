@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{findings_by_key, vouch};
+use crate::harness::{array, findings_by_key, keyed, message, strings, text, vouch};
 use crate::live_fixtures::Fragment;
 
 const ADMIN_TOKEN: &str = "vouch-e2e-admin-token-Ld83kQ7";
@@ -595,9 +595,7 @@ fn assert_admin_view(scan: &Scan) {
     let by_key = findings_by_key(&scan.report);
     for (check, pass, fail) in EXPECTED {
         for (subject, status) in [(pass, "pass"), (fail, "fail")] {
-            let f = by_key
-                .get(&((*check).to_owned(), (*subject).to_owned()))
-                .unwrap_or_else(|| panic!("no {check} finding for {subject}"));
+            let f = keyed(&by_key, check, subject);
             assert_eq!(f["status"], status, "{check} {subject}: {f}");
             let uri = f["location"]["uri"].as_str().unwrap_or_default();
             assert!(
@@ -607,19 +605,13 @@ fn assert_admin_view(scan: &Scan) {
         }
     }
     assert_eq!(
-        by_key[&(
-            "k8s-no-privileged".to_owned(),
-            "shop/Deployment/hardened".to_owned()
-        )]["location"]["uri"],
+        keyed(&by_key, "k8s-no-privileged", "shop/Deployment/hardened")["location"]["uri"],
         "k8s://admin-ctx/shop/Deployment/hardened"
     );
     // The controller-owned Pod and the Deployment's ReplicaSet are judged on their owner only;
     // the ReplicaSet made without a Deployment is judged itself.
     assert!(!by_key.keys().any(|(_, s)| s.contains("hardened-7d9f")));
-    let standalone = &by_key[&(
-        "k8s-no-privileged".to_owned(),
-        "shop/ReplicaSet/standalone".to_owned(),
-    )];
+    let standalone = keyed(&by_key, "k8s-no-privileged", "shop/ReplicaSet/standalone");
     assert_eq!(standalone["status"], "fail", "{standalone}");
     // All namespaces: the admin also sees `vault`.
     assert!(by_key.contains_key(&(
@@ -633,23 +625,13 @@ fn assert_admin_view(scan: &Scan) {
     let cluster = &scan.facts["kube"][0];
     assert_eq!(cluster["version"], "v1.20.2");
     assert_eq!(cluster["context"], "admin-ctx");
-    assert!(
-        cluster["faults"].as_array().unwrap().is_empty(),
-        "{cluster}"
-    );
-    let kinds: Vec<&str> = cluster["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap())
-        .collect();
+    assert!(array(cluster, "faults").is_empty(), "{cluster}");
+    let kinds = strings(cluster, "workloads", "kind");
     for kind in WORKLOAD_KINDS {
         assert!(kinds.contains(&kind), "{kind} not read: {kinds:?}");
     }
     assert!(
-        scan.facts["collections"]
-            .as_array()
-            .unwrap()
+        array(&scan.facts, "collections")
             .iter()
             .any(|c| c["source"] == "kube" && c["target"] == "admin" && c.get("error").is_none())
     );
@@ -658,14 +640,12 @@ fn assert_admin_view(scan: &Scan) {
 fn assert_faults(scan: &Scan) {
     let by_key = findings_by_key(&scan.report);
     let error = |check: &str, subject: &str| -> String {
-        let f = by_key
-            .get(&(check.to_owned(), subject.to_owned()))
-            .unwrap_or_else(|| panic!("no {check} finding for {subject}"));
+        let f = keyed(&by_key, check, subject);
         assert_eq!(f["status"], "error", "{f}");
         assert_eq!(f["location"]["uri"], subject, "{f}");
-        let message = f["message"].as_str().unwrap().to_owned();
-        assert!(!message.contains('\n'), "one line: {message}");
-        message
+        let said = message(f).to_owned();
+        assert!(!said.contains('\n'), "one line: {said}");
+        said
     };
     let checks = EXPECTED.iter().map(|(c, _, _)| *c);
     for check in checks {
@@ -689,22 +669,18 @@ fn assert_faults(scan: &Scan) {
         )));
     }
     // The viewer's readable namespace completed.
-    let viewer = scan.facts["kube"]
-        .as_array()
-        .unwrap()
+    let viewer = array(&scan.facts, "kube")
         .iter()
         .find(|c| c["target"] == "viewer")
         .unwrap();
-    let subjects: Vec<String> = viewer["workloads"]
-        .as_array()
-        .unwrap()
+    let subjects: Vec<String> = array(viewer, "workloads")
         .iter()
         .map(|w| {
             format!(
                 "{}/{}/{}",
-                w["namespace"].as_str().unwrap(),
-                w["kind"].as_str().unwrap(),
-                w["name"].as_str().unwrap()
+                text(w, "namespace"),
+                text(w, "kind"),
+                text(w, "name")
             )
         })
         .collect();
@@ -722,10 +698,7 @@ fn assert_faults(scan: &Scan) {
     );
     // The rest of the scan completed: the admin's findings and the repository's are there.
     assert_eq!(
-        by_key[&(
-            "k8s-no-privileged".to_owned(),
-            "shop/Deployment/privileged".to_owned()
-        )]["status"],
+        keyed(&by_key, "k8s-no-privileged", "shop/Deployment/privileged")["status"],
         "fail"
     );
     assert!(

@@ -1,6 +1,6 @@
 //! Kubernetes manifests in a repository: workload hardening and image pinning, end to end.
 
-use crate::harness::{finding, fixture, scan_json};
+use crate::harness::{finding, fixture, message, scan_json};
 
 #[test]
 fn manifests_list_and_kustomize_output_are_judged_with_lines() {
@@ -27,7 +27,7 @@ fn manifests_list_and_kustomize_output_are_judged_with_lines() {
     assert_eq!(privileged["status"], "fail");
     assert_eq!(privileged["location"]["path"], "rendered/all.yaml");
     assert_eq!(privileged["location"]["line"], 6);
-    let msg = privileged["message"].as_str().unwrap();
+    let msg = message(privileged);
     for reason in [
         "hostPID",
         "hostNetwork",
@@ -91,5 +91,5 @@ fn a_broken_manifest_is_an_error_not_a_pass() {
     assert_eq!(code, 1);
     let f = finding(&report, "k8s-no-privileged", "deploy.yaml");
     assert_eq!(f["status"], "error");
-    assert!(f["message"].as_str().unwrap().contains("invalid YAML"));
+    assert!(message(f).contains("invalid YAML"));
 }

@@ -12,7 +12,7 @@ use std::process::Command as Process;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::harness::{fixture, vouch};
+use crate::harness::{array, findings, fixture, scan_refused, strings, text, vouch};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -118,12 +118,7 @@ fn pack_lists_exactly_its_files_and_verifies() {
 
     // The manifest lists every file but itself (unsigned: no signature), sorted, hashes right.
     let on_disk = files(&dir);
-    let listed: Vec<&str> = manifest["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let listed = strings(&manifest, "files", "path");
     let mut expected: Vec<&str> = on_disk
         .keys()
         .map(String::as_str)
@@ -139,8 +134,8 @@ fn pack_lists_exactly_its_files_and_verifies() {
     ] {
         assert!(listed.contains(&core), "{core} missing from {listed:?}");
     }
-    for entry in manifest["files"].as_array().unwrap() {
-        let bytes = &on_disk[entry["path"].as_str().unwrap()];
+    for entry in array(&manifest, "files") {
+        let bytes = &on_disk[text(entry, "path")];
         assert_eq!(entry["size"], bytes.len());
         assert_eq!(entry["sha256"], sha256_hex(bytes));
     }
@@ -461,7 +456,7 @@ fn templates_dir_replaces_the_bundled_html_template() {
         format!(
             "<p>{} failing of {}; by vouch</p>\n",
             report["summary"]["fail"],
-            report["findings"].as_array().unwrap().len()
+            findings(&report).len()
         )
     );
     let (code, out) = verify(&pack, &[]);
@@ -474,16 +469,16 @@ fn templates_dir_replaces_the_bundled_html_template() {
     // A broken template is an error naming it, and nothing is written.
     std::fs::write(templates.join("report.html.hbs"), "{{#each findings}}").unwrap();
     let broken = tmp.path().join("broken");
-    vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .arg("--pack")
-        .arg(&broken)
-        .arg("--templates")
-        .arg(&templates)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("template report.html"));
+    scan_refused(
+        &fixture("demo"),
+        &[
+            "--pack",
+            broken.to_str().unwrap(),
+            "--templates",
+            templates.to_str().unwrap(),
+        ],
+        "template report.html",
+    );
     assert!(!broken.exists());
 }
 
@@ -550,13 +545,11 @@ fn oscal_assessment_results_parse_with_compliance_trestle() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = json_file(&pack.join("report.json"));
-    let observations = report["findings"].as_array().unwrap().len();
+    let observations = findings(&report).len();
     let fields: Vec<&str> = stdout.split_whitespace().collect();
     assert_eq!(fields[0], "1.1.3", "{stdout}");
     assert_eq!(fields[1], observations.to_string(), "{stdout}");
-    let failing_controls = report["controls"]
-        .as_array()
-        .unwrap()
+    let failing_controls = array(&report, "controls")
         .iter()
         .filter(|c| c["status"] == "fail")
         .count();
@@ -657,7 +650,7 @@ fn html_report_in_headless_chromium_counts_right_and_requests_nothing() {
         );
     }
     // The coverage summary is counted in controls, and every control is listed and visible.
-    let controls = report["controls"].as_array().unwrap();
+    let controls = array(&report, "controls");
     for status in [
         "pass",
         "fail",
@@ -687,7 +680,7 @@ fn html_report_in_headless_chromium_counts_right_and_requests_nothing() {
     // demo attests both manual controls, so the statuses without a check are these two.)
     assert!(controls.iter().any(|c| c["status"] == "attested"));
     assert!(controls.iter().any(|c| c["status"] == "not_tested"));
-    let total = report["findings"].as_array().unwrap().len() as u64;
+    let total = findings(&report).len() as u64;
     assert!(total > 0);
     assert_eq!(number_after(&dom, "data-count=\"total\">"), total);
     assert_eq!(number_after(&dom, "id=\"shown\">"), total);
@@ -754,14 +747,11 @@ fn rerunning_into_the_same_pack_dir_replaces_the_pack_but_never_foreign_files() 
     let foreign = tmp.path().join("notes");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("todo.txt"), "mine").unwrap();
-    vouch()
-        .arg("scan")
-        .arg(fixture("demo"))
-        .arg("--pack")
-        .arg(&foreign)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("holds no vouch pack"));
+    scan_refused(
+        &fixture("demo"),
+        &["--pack", foreign.to_str().unwrap()],
+        "holds no vouch pack",
+    );
     assert_eq!(
         std::fs::read_to_string(foreign.join("todo.txt")).unwrap(),
         "mine"

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::corpus::staged;
-use crate::harness::{fixture, vouch};
+use crate::harness::{array, findings, fixture, text, vouch};
 
 /// The static PostgreSQL checks this corpus judges. Findings of other checks (added later) are
 /// printed, not compared.
@@ -117,7 +117,7 @@ fn scan_with_facts(dir: &Path) -> (Value, Value) {
 /// decide a judged property (those a later statement did not decide again are marked open).
 fn coverage(name: &str, style: &str, facts: &Value) -> Vec<String> {
     let mut lines = Vec::new();
-    for db in facts["postgres"].as_array().unwrap() {
+    for db in array(facts, "postgres") {
         let s = &db["parse_stats"];
         let n = |k: &str| s[k].as_u64().unwrap_or(0);
         let unparsed = db["unparsed"].as_array().cloned().unwrap_or_default();
@@ -155,19 +155,15 @@ fn coverage(name: &str, style: &str, facts: &Value) -> Vec<String> {
     lines
 }
 
-fn findings(report: &Value) -> BTreeMap<(String, String), String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
+/// The status of every `pg-*` finding, by (check, subject).
+fn pg_statuses(report: &Value) -> BTreeMap<(String, String), String> {
+    findings(report)
         .iter()
-        .filter(|f| f["check"].as_str().unwrap().starts_with("pg-"))
+        .filter(|f| text(f, "check").starts_with("pg-"))
         .map(|f| {
             (
-                (
-                    f["check"].as_str().unwrap().to_owned(),
-                    f["subject"].as_str().unwrap().to_owned(),
-                ),
-                f["status"].as_str().unwrap().to_owned(),
+                (text(f, "check").to_owned(), text(f, "subject").to_owned()),
+                text(f, "status").to_owned(),
             )
         })
         .collect()
@@ -252,7 +248,7 @@ fn vouch_agrees_with_the_verdicts_written_for_the_migration_corpus() {
         let dir = staged(set);
         let (report, facts) = scan_with_facts(dir.path());
         table.extend(coverage(&name, &expected.style, &facts));
-        let mut got = findings(&report);
+        let mut got = pg_statuses(&report);
         for v in &expected.expect {
             compared += 1;
             let status = got

@@ -10,7 +10,7 @@ use std::path::Path;
 use checks::facts::pg::Database;
 use vouch::sources::migrations;
 
-use crate::harness::fixture;
+use crate::harness::{finding, fixture};
 use crate::pg_server::PgServer;
 
 /// Roles a fixture's platform creates outside the migrations (Supabase's API roles; the roles
@@ -443,23 +443,16 @@ fn evasions_postgres_applies_are_errors_in_the_static_verdict() {
     let disabled: Vec<&str> = live.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(disabled, ["credits", "invoices", "payments", "refunds"]);
     let (_, report) = crate::harness::scan_json(&root, &[]);
-    let findings = report["findings"].as_array().expect("findings");
     for table in [
         "public.credits",
         "public.invoices",
         "public.payments",
         "public.refunds",
     ] {
-        let f = findings
-            .iter()
-            .find(|f| f["check"] == "pg-rls-enabled" && f["subject"] == table)
-            .unwrap_or_else(|| panic!("no pg-rls-enabled finding for {table}"));
+        let f = finding(&report, "pg-rls-enabled", table);
         assert_eq!(f["status"], "error", "{table}: {f}");
     }
-    let invoices = findings
-        .iter()
-        .find(|f| f["check"] == "pg-rls-enabled" && f["subject"] == "public.invoices")
-        .expect("invoices");
+    let invoices = finding(&report, "pg-rls-enabled", "public.invoices");
     let message = invoices["message"].as_str().unwrap_or("");
     assert!(message.contains("maintenance"), "{message}");
 }

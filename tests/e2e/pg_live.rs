@@ -7,7 +7,9 @@
 
 use serde_json::Value;
 
-use crate::harness::{repo_with_config, vouch};
+use crate::harness::{
+    array, find_finding, findings_of, message, repo_with_config, strings, text, vouch,
+};
 use crate::live_fixtures::Fragment;
 use crate::pg_live_harness::{Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port};
 
@@ -49,47 +51,30 @@ pub(crate) fn scan(repo: &tempfile::TempDir, env: &[(&str, String)], args: &[&st
 
 impl Scan {
     pub(crate) fn finding(&self, check: &str, subject: &str) -> &Value {
-        self.report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == check && f["subject"] == subject)
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {check} finding for {subject}: {:#}",
-                    self.report["findings"]
-                )
-            })
+        find_finding(&self.report, check, subject).unwrap_or_else(|| {
+            panic!(
+                "no {check} finding for {subject}: {:#}",
+                self.report["findings"]
+            )
+        })
     }
 
     pub(crate) fn database(&self, target: &str) -> &Value {
-        self.facts["postgres"]
-            .as_array()
-            .unwrap()
+        array(&self.facts, "postgres")
             .iter()
             .find(|d| d["name"] == target && d["origin"] == "live")
             .unwrap_or_else(|| panic!("no live database {target}"))
     }
 
     fn table(&self, target: &str, qualified: &str) -> &Value {
-        self.database(target)["tables"]
-            .as_array()
-            .unwrap()
+        array(self.database(target), "tables")
             .iter()
-            .find(|t| {
-                format!(
-                    "{}.{}",
-                    t["schema"].as_str().unwrap(),
-                    t["name"].as_str().unwrap()
-                ) == qualified
-            })
+            .find(|t| format!("{}.{}", text(t, "schema"), text(t, "name")) == qualified)
             .unwrap_or_else(|| panic!("no table {qualified}"))
     }
 
     fn role(&self, target: &str, name: &str) -> &Value {
-        self.database(target)["roles"]
-            .as_array()
-            .unwrap()
+        array(self.database(target), "roles")
             .iter()
             .find(|r| r["name"] == name)
             .unwrap()
@@ -241,11 +226,11 @@ fn verify_ca_checks_the_chain_but_not_the_host_name() {
     assert_eq!(s.database("ca")["live"]["tls_in_use"], true);
     let full = s.finding("pg-ssl-enforced", "full");
     assert_eq!(full["status"], "error", "{full:#}");
-    let message = full["message"].as_str().unwrap();
-    assert!(message.contains("target full"), "{message}");
+    let said = message(full);
+    assert!(said.contains("target full"), "{said}");
     assert!(
-        message.contains("db.not-in-the-cert.example") || message.contains("NotValidForName"),
-        "the cause names the host-name mismatch: {message}"
+        said.contains("db.not-in-the-cert.example") || said.contains("NotValidForName"),
+        "the cause names the host-name mismatch: {said}"
     );
     assert!(!s.raw.contains(AUDITOR_PASSWORD));
 }
@@ -262,7 +247,7 @@ fn ssl_off_fails_pg_ssl_enforced() {
     let s = scan_as_auditor(&repo, &pg, "plain");
     let f = s.finding("pg-ssl-enforced", "plain");
     assert_eq!(f["status"], "fail", "{f:#}");
-    assert!(f["message"].as_str().unwrap().contains("ssl is `off`"));
+    assert!(message(f).contains("ssl is `off`"));
     assert_eq!(s.database("plain")["live"]["tls_in_use"], false);
     assert_eq!(s.code, 1, "a high-severity failure gates");
     pg_fragment(&s, &pg, "plain").assert_fixture(
@@ -350,7 +335,7 @@ fn edited_audit_row_breaks_the_chain_at_its_key() {
     assert_eq!(f["evidence"]["first_broken"]["reason"], "hash");
     assert_eq!(f["evidence"]["broken_rows"], 1);
     assert_eq!(f["evidence"]["rows_checked"], 25);
-    assert!(f["message"].as_str().unwrap().contains("key 17"));
+    assert!(message(f).contains("key 17"));
     pg_fragment(&s, &pg, "tampered").assert_fixture(
         "pg_live::edited_audit_row_breaks_the_chain_at_its_key",
         "pg-audit-chain-valid/fail/edited_row",
@@ -386,13 +371,10 @@ fn connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see()
     assert_eq!(orders["rls_enabled"], true);
     assert_eq!(orders["rls_forced"], true);
     assert_eq!(orders["policies"][0]["name"], "tenant_isolation");
-    let grants: Vec<&str> = orders["grants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["privilege"].as_str().unwrap())
-        .collect();
-    assert_eq!(grants, ["INSERT", "SELECT", "UPDATE"]);
+    assert_eq!(
+        strings(orders, "grants", "privilege"),
+        ["INSERT", "SELECT", "UPDATE"]
+    );
     assert_eq!(s.role("min", "app_user")["login"], true);
     assert!(
         db["live"]["hba_error"]
@@ -410,12 +392,7 @@ fn connect_only_role_runs_the_whole_audit_and_fails_closed_where_it_cannot_see()
     assert_eq!(s.finding("pg-password-scram", "min")["status"], "error");
     let chain = s.finding("pg-audit-chain-valid", "public.audit_events");
     assert_eq!(chain["status"], "error");
-    assert!(
-        chain["message"]
-            .as_str()
-            .unwrap()
-            .contains("permission denied")
-    );
+    assert!(message(chain).contains("permission denied"));
     assert_eq!(s.code, 1, "errors gate: fail closed");
     for case in [
         "pg-ssl-enforced/error/hba_unreadable",
@@ -486,42 +463,33 @@ fn faults_are_error_findings_and_no_secret_leaks() {
         "pass",
         "the good target still ran"
     );
-    let message = |t: &str| {
-        s.finding("pg-ssl-enforced", t)["message"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let said = |t: &str| message(s.finding("pg-ssl-enforced", t)).to_owned();
     for t in ["badpass", "refused", "silent", "unset", "wrongca"] {
         assert_eq!(s.finding("pg-ssl-enforced", t)["status"], "error", "{t}");
-        assert!(
-            message(t).contains(&format!("target {t}")),
-            "{}",
-            message(t)
-        );
-        assert!(!message(t).contains('\n'));
+        assert!(said(t).contains(&format!("target {t}")), "{}", said(t));
+        assert!(!said(t).contains('\n'));
     }
     assert!(
-        message("badpass").contains("password authentication failed"),
+        said("badpass").contains("password authentication failed"),
         "{}",
-        message("badpass")
+        said("badpass")
     );
     assert!(
-        message("refused").to_lowercase().contains("refused"),
+        said("refused").to_lowercase().contains("refused"),
         "{}",
-        message("refused")
+        said("refused")
     );
     assert!(
-        message("unset").contains("T_UNSET_VARIABLE is not set"),
+        said("unset").contains("T_UNSET_VARIABLE is not set"),
         "{}",
-        message("unset")
+        said("unset")
     );
     assert!(
-        message("wrongca").to_lowercase().contains("certificate"),
+        said("wrongca").to_lowercase().contains("certificate"),
         "{}",
-        message("wrongca")
+        said("wrongca")
     );
-    assert!(message("wrongca").contains(&format!("postgres://127.0.0.1:{}/app", pg.port)));
+    assert!(said("wrongca").contains(&format!("postgres://127.0.0.1:{}/app", pg.port)));
     for secret in [wrong_password, AUDITOR_PASSWORD, refused_dsn.as_str()] {
         assert!(!s.raw.contains(secret), "{secret} leaked");
     }
@@ -605,7 +573,7 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
         documents["location"]["uri"],
         format!("{uri}/public.documents")
     );
-    let public_select = documents["grants"].as_array().unwrap();
+    let public_select = array(documents, "grants");
     assert!(
         public_select
             .iter()
@@ -633,33 +601,29 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
         serde_json::json!(["admins"])
     );
     assert_eq!(s.table("facts", "public.invoices")["owner"], "app_user");
-    let schema_grants = s.database("facts")["schema_privileges"].as_array().unwrap();
+    let schema_grants = array(s.database("facts"), "schema_privileges");
     assert!(schema_grants.iter().any(|g| g["grantee"] == "app_user"
         && g["privilege"] == "CREATE"
         && g["object"] == "public"));
     let billing = s.table("facts", "public.billing_audit");
-    let billing_grants: Vec<&str> = billing["grants"]
-        .as_array()
-        .unwrap()
+    let billing_grants: Vec<&str> = array(billing, "grants")
         .iter()
         .filter(|g| g["grantee"] == "app_user")
-        .map(|g| g["privilege"].as_str().unwrap())
+        .map(|g| text(g, "privilege"))
         .collect();
     assert_eq!(
         billing_grants,
         ["DELETE", "INSERT", "SELECT", "TRUNCATE", "UPDATE"]
     );
     let audit = s.table("facts", "public.audit_events");
-    let immutable = audit["triggers"]
-        .as_array()
-        .unwrap()
+    let immutable = array(audit, "triggers")
         .iter()
         .find(|t| t["name"] == "audit_immutable")
         .unwrap();
     assert_eq!(immutable["timing"], "before");
     assert_eq!(immutable["events"], serde_json::json!(["update", "delete"]));
     assert_eq!(immutable["for_each_row"], true);
-    let functions = s.database("facts")["functions"].as_array().unwrap();
+    let functions = array(s.database("facts"), "functions");
     let function = |n: &str| functions.iter().find(|f| f["name"] == n).unwrap();
     assert_eq!(function("audit_immutable")["raises"], true);
     assert_eq!(function("audit_chain")["raises"], false);
@@ -670,18 +634,13 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
             .is_none_or(Value::is_null)
     );
     assert_eq!(function("safe")["search_path"], "pg_catalog");
-    let partitions = &s.database("facts")["live"]["partitions"];
     assert!(
-        partitions
-            .as_array()
-            .unwrap()
+        array(&s.database("facts")["live"], "partitions")
             .iter()
             .any(|p| p["table"] == "public.events_t1" && p["parent"] == "public.events")
     );
     assert!(
-        s.facts["postgres"][0]["tables"]
-            .as_array()
-            .unwrap()
+        array(&s.facts["postgres"][0], "tables")
             .iter()
             .any(|t| t["name"] == "events_t1")
     );
@@ -743,12 +702,7 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let drift: Vec<&Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == "pg-schema-drift")
-        .collect();
+    let drift = findings_of(&report, "pg-schema-drift");
     let documents = drift
         .iter()
         .find(|f| f["subject"] == "public.documents")
@@ -812,22 +766,14 @@ fn migrations_applied_by_hand_and_changed_by_hand_regenerate_the_drift_fixtures(
             format!("host=127.0.0.1 port={refused_port} user=auditor dbname=app"),
         ),
     ];
-    let drift = |s: &Scan, subject: &str| {
-        s.finding("pg-schema-drift", subject)["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let drift =
+        |s: &Scan, subject: &str| text(s.finding("pg-schema-drift", subject), "status").to_owned();
     let record = |s: &Scan, target: &str, case: &str| {
-        let baseline = s.facts["postgres"]
-            .as_array()
-            .unwrap()
+        let baseline = array(&s.facts, "postgres")
             .iter()
             .find(|d| d["origin"] == "migrations")
-            .expect("the migrations were folded")["name"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+            .expect("the migrations were folded");
+        let baseline = text(baseline, "name").to_owned();
         pg_fragment(s, &pg, &baseline)
             .target(target)
             .port(refused_port)

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::harness::repo_with_config;
+use crate::harness::{message, repo_with_config};
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
 use crate::pg_live_harness::{Cluster, ServerSpec, auditor_sql};
 
@@ -134,10 +134,7 @@ fn chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_i
         assert_eq!(edit["evidence"]["first_broken"]["key"], edited.to_string());
         assert_eq!(edit["evidence"]["first_broken"]["reason"], "hash");
         assert!(
-            edit["message"]
-                .as_str()
-                .unwrap()
-                .contains(&format!("key {edited} ")),
+            message(edit).contains(&format!("key {edited} ")),
             "{edit:#}"
         );
         let del = s.finding("pg-audit-chain-valid", &format!("public.{name}_del"));
@@ -154,13 +151,13 @@ fn chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_i
     let s = scan_tables(&pg, &["sorted512_ok".to_owned()], "");
     let f = s.finding("pg-audit-chain-valid", "public.sorted512_ok");
     assert_eq!(f["status"], "error", "{f:#}");
-    let message = f["message"].as_str().unwrap();
+    let said = message(f);
     assert!(
-        message.contains(
+        said.contains(
             "verifies as sha512/base64, payload json_sorted, previous hash as suffix: check \
              [postgres.audit_chain]"
         ),
-        "{message}"
+        "{said}"
     );
     crate::pg_live::pg_fragment(&s, &pg, "chains").assert_fixture(
         "pg_live_schemes::chains_built_by_python_verify_under_their_scheme_and_tampering_is_caught_at_its_row",

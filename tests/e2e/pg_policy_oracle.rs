@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::harness::{fixture, vouch};
+use crate::harness::{find_finding, fixture, text, vouch};
 use crate::pg_live_harness::{Cluster, ServerSpec, psql_script};
 
 const TENANT_A: &str = "aaaaaaaa-0000-0000-0000-000000000001";
@@ -308,14 +308,8 @@ fn verdict(repo: &Path, args: &[&str], dsn: &str, subject: &str) -> (String, Val
         .expect("vouch runs");
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "pg-rls-policy-tenant" && f["subject"] == subject)
-        .cloned();
-    match finding {
-        Some(f) => (f["status"].as_str().unwrap().to_owned(), f),
+    match find_finding(&report, "pg-rls-policy-tenant", subject) {
+        Some(f) => (text(f, "status").to_owned(), f.clone()),
         None => ("missing".to_owned(), report["findings"].clone()),
     }
 }

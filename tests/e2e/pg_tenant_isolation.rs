@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::harness::repo_with_config;
+use crate::harness::{message, repo_with_config};
 use crate::live_fixtures::Fragment;
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
 use crate::pg_live_harness::{Cluster, ServerSpec, psql_script};
@@ -131,10 +131,10 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
     assert_agrees(&s, "acme", &into_acme);
     assert_agrees(&s, "globex", &into_globex);
     let leak = s.finding("pg-tenant-isolation", "globex");
-    let message = leak["message"].as_str().unwrap();
+    let said = message(leak);
     assert!(
-        message.contains("`acme_app` may CONNECT to database globex through PUBLIC's CONNECT"),
-        "{message}"
+        said.contains("`acme_app` may CONNECT to database globex through PUBLIC's CONNECT"),
+        "{said}"
     );
     assert_eq!(leak["location"]["uri"], pg.uri("globex"));
     assert_eq!(s.code, 1, "a critical failure gates");
@@ -148,13 +148,7 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
         (rls["status"].as_str(), rls["severity"].as_str()),
         (Some("fail"), Some("info"))
     );
-    assert!(
-        rls["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("not applicable"),
-        "{rls:#}"
-    );
+    assert!(message(rls).starts_with("not applicable"), "{rls:#}");
 
     // The same databases, with one login role shared by both tenants: both fail, and the
     // shared role does read both tenants' rows.
@@ -175,12 +169,7 @@ fn database_per_tenant_verdicts_agree_with_what_postgresql_allows() {
     for tenant in ["acme", "globex"] {
         let f = s.finding("pg-tenant-isolation", tenant);
         assert_eq!(f["status"], "fail", "{f:#}");
-        assert!(
-            f["message"]
-                .as_str()
-                .unwrap()
-                .contains("`globex_app` is shared with tenant")
-        );
+        assert!(message(f).contains("`globex_app` is shared with tenant"));
     }
     assert!(!s.raw.contains(AUDITOR_PASSWORD));
     tenant_fragment(&s, &pg).assert_fixture(
@@ -258,13 +247,10 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
     let s = scan(&repo, &saas_env(&pg), &["--all-targets"]);
     assert_agrees(&s, "acme", &into_acme);
     assert_agrees(&s, "globex", &into_globex);
-    let message = s.finding("pg-tenant-isolation", "globex")["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let said = message(s.finding("pg-tenant-isolation", "globex")).to_owned();
     assert!(
-        message.contains("`acme_app` has USAGE on schema globex through PUBLIC's USAGE"),
-        "{message}"
+        said.contains("`acme_app` has USAGE on schema globex through PUBLIC's USAGE"),
+        "{said}"
     );
 
     // Both set up correctly: each schema admits its own runtime role only.
@@ -298,10 +284,7 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
     let f = s.finding("pg-tenant-isolation", "acme");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("`globex_app` has search_path `globex, acme` naming schema acme"),
+        message(f).contains("`globex_app` has search_path `globex, acme` naming schema acme"),
         "{f:#}"
     );
     tenant_fragment(&s, &pg).assert_fixture(
@@ -321,13 +304,7 @@ fn schema_per_tenant_verdicts_agree_with_what_postgresql_allows() {
     let s = scan(&repo, &saas_env(&pg), &["--all-targets"]);
     let f = s.finding("pg-tenant-isolation", "globex");
     assert_eq!(f["status"], "error", "{f:#}");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("T_UNSET_GLOBEX is not set"),
-        "{f:#}"
-    );
+    assert!(message(f).contains("T_UNSET_GLOBEX is not set"), "{f:#}");
     tenant_fragment(&s, &pg).assert_fixture(
         "pg_tenant_isolation::schema_per_tenant_verdicts_agree_with_what_postgresql_allows",
         "pg-tenant-isolation/error/unreadable_target",

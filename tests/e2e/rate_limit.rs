@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::harness::scan_json;
+use super::harness::{find_finding, scan_targets};
 use super::live_fixtures::Fragment;
 use super::tls_servers::{Leaf, Nginx, Pki, free_ports};
 
@@ -93,28 +93,10 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
             pki.ca_file.display().to_string()
         );
     }
-    let config_file = dir.path().join("vouch.toml");
-    std::fs::write(&config_file, config).expect("config");
-    let repo = dir.path().join("repo");
-    std::fs::create_dir(&repo).expect("repo");
-    let facts_file = dir.path().join("facts.json");
-    let (_, report) = scan_json(
-        &repo,
-        &[
-            "--config",
-            config_file.to_str().expect("utf-8"),
-            "--all-targets",
-            "--dump-facts",
-            facts_file.to_str().expect("utf-8"),
-        ],
-    );
+    let (report, facts_file) = scan_targets(dir.path(), &config);
     let finding = |port: u16, status: &str| -> Value {
         let subject = format!("localhost:{port}");
-        let f = report["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["check"] == "http-rate-limited" && f["subject"] == subject)
+        let f = find_finding(&report, "http-rate-limited", &subject)
             .unwrap_or_else(|| panic!("no http-rate-limited finding for {subject}"))
             .clone();
         assert_eq!(f["status"], status, "{subject}: {}", f["message"]);

@@ -3,23 +3,13 @@
 
 use serde_json::Value;
 
-use crate::harness::{finding, fixture, scan_json, vouch};
-
-/// (status, path, line) of a finding.
-fn verdict(f: &Value) -> (&str, &str, u64) {
-    (
-        f["status"].as_str().unwrap_or_default(),
-        f["location"]["path"].as_str().unwrap_or_default(),
-        f["location"]["line"].as_u64().unwrap_or(u64::MAX),
-    )
-}
+use crate::harness::{
+    assert_finding, finding, findings_of, fixture, message, scan_json, verdict, vouch,
+};
 
 fn subjects_of<'a>(report: &'a Value, check: &str) -> Vec<&'a str> {
-    report["findings"]
-        .as_array()
-        .expect("findings array")
-        .iter()
-        .filter(|f| f["check"] == check)
+    findings_of(report, check)
+        .into_iter()
         .filter_map(|f| f["subject"].as_str())
         .collect()
 }
@@ -34,13 +24,17 @@ fn multistage_dockerfile_with_pinned_bases_passes_every_container_check() {
     assert_eq!(base["evidence"]["written"], "${BUILDER}");
     // `FROM build AS test` names a stage, not an image: no finding for it.
     assert!(!subjects_of(&report, "docker-base-pinned").contains(&"build"));
-    assert_eq!(
-        verdict(finding(&report, "docker-non-root", "Dockerfile")),
-        ("pass", "Dockerfile", 24)
+    assert_finding(
+        &report,
+        "docker-non-root",
+        "Dockerfile",
+        ("pass", "Dockerfile", 24),
     );
-    assert_eq!(
-        verdict(finding(&report, "docker-minimal-base", "Dockerfile")),
-        ("pass", "Dockerfile", 20)
+    assert_finding(
+        &report,
+        "docker-minimal-base",
+        "Dockerfile",
+        ("pass", "Dockerfile", 20),
     );
     assert_eq!(
         finding(&report, "docker-no-secrets", "Dockerfile")["status"],
@@ -50,9 +44,11 @@ fn multistage_dockerfile_with_pinned_bases_passes_every_container_check() {
     assert_eq!(verdict(scan), ("pass", ".github/workflows/ci.yml", 17));
     assert_eq!(scan["evidence"]["scanner"], "cargo deny check advisories");
     let db = "postgres:16@sha256:0d1c2b3a49586776a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f00f1e";
-    assert_eq!(
-        verdict(finding(&report, "gha-image-pinned", db)),
-        ("pass", ".github/workflows/ci.yml", 13)
+    assert_finding(
+        &report,
+        "gha-image-pinned",
+        db,
+        ("pass", ".github/workflows/ci.yml", 13),
     );
     assert_eq!(finding(&report, "secrets-committed", ".")["status"], "pass");
 }
@@ -61,26 +57,36 @@ fn multistage_dockerfile_with_pinned_bases_passes_every_container_check() {
 fn tag_pinned_root_image_and_unpinned_service_fail_with_lines() {
     let (code, report) = scan_json(&fixture("repos/docker-root-unpinned"), &[]);
     assert_eq!(code, 1);
-    assert_eq!(
-        verdict(finding(&report, "docker-base-pinned", "python:3.12-slim")),
-        ("fail", "Dockerfile", 1)
+    assert_finding(
+        &report,
+        "docker-base-pinned",
+        "python:3.12-slim",
+        ("fail", "Dockerfile", 1),
     );
-    assert_eq!(
-        verdict(finding(&report, "docker-non-root", "Dockerfile")),
-        ("fail", "Dockerfile", 6)
+    assert_finding(
+        &report,
+        "docker-non-root",
+        "Dockerfile",
+        ("fail", "Dockerfile", 6),
     );
-    assert_eq!(
-        verdict(finding(&report, "docker-minimal-base", "Dockerfile")),
-        ("fail", "Dockerfile", 1)
+    assert_finding(
+        &report,
+        "docker-minimal-base",
+        "Dockerfile",
+        ("fail", "Dockerfile", 1),
     );
-    assert_eq!(
-        verdict(finding(&report, "gha-image-pinned", "postgres:16")),
-        ("fail", ".github/workflows/integration.yml", 8)
+    assert_finding(
+        &report,
+        "gha-image-pinned",
+        "postgres:16",
+        ("fail", ".github/workflows/integration.yml", 8),
     );
     // CodeQL is SAST and an `echo` mentioning npm audit runs nothing: no scanner.
-    assert_eq!(
-        verdict(finding(&report, "ci-vuln-scan", ".")),
-        ("fail", ".github/workflows", 0)
+    assert_finding(
+        &report,
+        "ci-vuln-scan",
+        ".",
+        ("fail", ".github/workflows", 0),
     );
     // Only high (and lower) failures here: a critical threshold does not gate.
     let (code, _) = scan_json(
@@ -94,25 +100,26 @@ fn tag_pinned_root_image_and_unpinned_service_fail_with_lines() {
 fn unresolvable_and_unparsable_dockerfiles_are_errors_not_passes() {
     let (code, report) = scan_json(&fixture("repos/docker-unresolvable"), &[]);
     assert_eq!(code, 1, "errors fail closed");
-    assert_eq!(
-        verdict(finding(&report, "docker-base-pinned", "${BASE}")),
-        ("error", "Dockerfile", 2)
+    assert_finding(
+        &report,
+        "docker-base-pinned",
+        "${BASE}",
+        ("error", "Dockerfile", 2),
     );
-    assert_eq!(
-        verdict(finding(&report, "docker-minimal-base", "Dockerfile")),
-        ("error", "Dockerfile", 2)
+    assert_finding(
+        &report,
+        "docker-minimal-base",
+        "Dockerfile",
+        ("error", "Dockerfile", 2),
     );
     let broken = finding(&report, "docker-base-pinned", "broken/Dockerfile");
     assert_eq!(verdict(broken), ("error", "broken/Dockerfile", 0));
     assert!(
-        broken["message"]
-            .as_str()
-            .unwrap()
-            .contains("heredoc `EOF` opened at line 2 is never closed"),
+        message(broken).contains("heredoc `EOF` opened at line 2 is never closed"),
         "{broken:#}"
     );
     let notes = finding(&report, "docker-non-root", "notes/Dockerfile");
-    assert!(notes["message"].as_str().unwrap().contains("no FROM"));
+    assert!(message(notes).contains("no FROM"));
 }
 
 #[test]
@@ -136,9 +143,11 @@ fn secrets_baked_into_a_dockerfile_fail_without_showing_the_value() {
     // `ENV DB_PASSWORD=${DB_PASSWORD}` is a reference, and the committed .npmrc holds none.
     assert!(!text.contains("DB_PASSWORD"));
     assert!(!text.contains(".npmrc"));
-    assert_eq!(
-        verdict(finding(&report, "docker-non-root", "Dockerfile")),
-        ("pass", "Dockerfile", 15)
+    assert_finding(
+        &report,
+        "docker-non-root",
+        "Dockerfile",
+        ("pass", "Dockerfile", 15),
     );
 }
 
@@ -172,10 +181,7 @@ fn committed_secrets_are_found_per_file_with_lines_and_templates_are_not() {
 
     let (code, clean) = scan_json(&fixture("repos/secrets-clean"), &["--fail-on", "critical"]);
     assert_eq!(code, 0);
-    assert_eq!(
-        verdict(finding(&clean, "secrets-committed", ".")),
-        ("pass", ".", 0)
-    );
+    assert_finding(&clean, "secrets-committed", ".", ("pass", ".", 0));
 }
 
 /// The fake secrets planted in the fixtures; each must be in a fixture file (so this test
@@ -267,48 +273,46 @@ fn no_secret_value_reaches_any_output_format_or_the_facts() {
 #[test]
 fn demo_services_and_integration_workflow() {
     let (_, report) = scan_json(&fixture("demo"), &[]);
-    assert_eq!(
-        verdict(finding(
-            &report,
-            "docker-non-root",
-            "services/api/Dockerfile"
-        )),
-        ("pass", "services/api/Dockerfile", 16)
+    assert_finding(
+        &report,
+        "docker-non-root",
+        "services/api/Dockerfile",
+        ("pass", "services/api/Dockerfile", 16),
     );
-    assert_eq!(
-        verdict(finding(
-            &report,
-            "docker-non-root",
-            "services/worker/Dockerfile"
-        )),
-        ("fail", "services/worker/Dockerfile", 1)
+    assert_finding(
+        &report,
+        "docker-non-root",
+        "services/worker/Dockerfile",
+        ("fail", "services/worker/Dockerfile", 1),
     );
-    assert_eq!(
-        verdict(finding(&report, "docker-base-pinned", "python:3.12-slim")),
-        ("fail", "services/worker/Dockerfile", 1)
+    assert_finding(
+        &report,
+        "docker-base-pinned",
+        "python:3.12-slim",
+        ("fail", "services/worker/Dockerfile", 1),
     );
-    assert_eq!(
-        verdict(finding(
-            &report,
-            "docker-no-secrets",
-            "services/worker/Dockerfile"
-        )),
-        ("fail", "services/worker/Dockerfile", 7)
+    assert_finding(
+        &report,
+        "docker-no-secrets",
+        "services/worker/Dockerfile",
+        ("fail", "services/worker/Dockerfile", 7),
     );
-    assert_eq!(
-        verdict(finding(
-            &report,
-            "secrets-committed",
-            "services/worker/Dockerfile"
-        )),
-        ("fail", "services/worker/Dockerfile", 7)
+    assert_finding(
+        &report,
+        "secrets-committed",
+        "services/worker/Dockerfile",
+        ("fail", "services/worker/Dockerfile", 7),
     );
-    assert_eq!(
-        verdict(finding(&report, "gha-image-pinned", "postgres:16")),
-        ("fail", ".github/workflows/integration.yml", 9)
+    assert_finding(
+        &report,
+        "gha-image-pinned",
+        "postgres:16",
+        ("fail", ".github/workflows/integration.yml", 9),
     );
-    assert_eq!(
-        verdict(finding(&report, "ci-vuln-scan", ".")),
-        ("pass", ".github/workflows/integration.yml", 16)
+    assert_finding(
+        &report,
+        "ci-vuln-scan",
+        ".",
+        ("pass", ".github/workflows/integration.yml", 16),
     );
 }

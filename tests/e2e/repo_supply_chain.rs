@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{finding, fixture, scan_json};
+use crate::harness::{assert_finding, finding, findings, fixture, scan_json};
 
 const SUPPLY_CHAIN_CHECKS: [&str; 6] = [
     "lockfile-present",
@@ -14,23 +14,10 @@ const SUPPLY_CHAIN_CHECKS: [&str; 6] = [
     "sbom-valid",
 ];
 
-/// Asserts (status, location path, location line) of one finding.
-fn assert_finding(report: &Value, check: &str, subject: &str, want: (&str, &str, u64)) {
-    let f = finding(report, check, subject);
-    let got = (
-        f["status"].as_str().unwrap_or_default(),
-        f["location"]["path"].as_str().unwrap_or_default(),
-        f["location"]["line"].as_u64().unwrap_or(u64::MAX),
-    );
-    assert_eq!(got, want, "{check} {subject}: {}", f["message"]);
-}
-
 #[test]
 fn locked_monorepo_passes_every_supply_chain_check() {
     let (_, report) = scan_json(&fixture("repos/supply-chain-locked"), &[]);
-    let ours: Vec<&Value> = report["findings"]
-        .as_array()
-        .expect("findings")
+    let ours: Vec<&Value> = findings(&report)
         .iter()
         .filter(|f| SUPPLY_CHAIN_CHECKS.contains(&f["check"].as_str().unwrap_or_default()))
         .collect();

@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use umya_spreadsheet::{Spreadsheet, Worksheet};
 
 use crate::browser;
-use crate::harness::{demo_copy, git, vouch};
+use crate::harness::{array, demo_copy, finding_of, git, strings, vouch};
 
 const PINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n      - run: npm audit --audit-level=high\n";
 const UNPINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm audit --audit-level=high\n";
@@ -111,9 +111,7 @@ fn answer_with_map(input: &Path, report: &Path, map: &Path, out: &Path) -> Vec<c
 }
 
 fn control<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["controls"]
-        .as_array()
-        .unwrap()
+    array(report, "controls")
         .iter()
         .find(|c| c["id"] == id)
         .unwrap()
@@ -134,13 +132,10 @@ fn attestations_make_manual_controls_attested_until_they_expire() {
         "manual",
         "expired attestation is missing"
     );
-    let states: Vec<&str> = report["attestations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["state"].as_str().unwrap())
-        .collect();
-    assert_eq!(states, ["applied", "expired"]);
+    assert_eq!(
+        strings(&report, "attestations", "state"),
+        ["applied", "expired"]
+    );
 }
 
 #[test]
@@ -532,12 +527,7 @@ fn an_info_note_and_an_unrelated_check_change_no_claim_and_no_answer() {
     let (dir, report_path) = noted_repo();
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
-    let note = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "k8s-secrets-not-in-env")
-        .unwrap();
+    let note = finding_of(&report, "k8s-secrets-not-in-env");
     assert_eq!(note["severity"], "info", "{note}");
     assert_eq!(control(&report, "SEC-01")["status"], "pass");
     assert_eq!(control(&report, "SEC-01")["notes"], 1);

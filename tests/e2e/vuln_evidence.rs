@@ -3,19 +3,11 @@
 
 use serde_json::Value;
 
-use crate::harness::{fixture, scan_json};
+use crate::harness::{finding, findings_of, fixture, message, scan_json, text};
 
 fn status<'a>(report: &'a Value, check: &str, subject: &str) -> (&'a str, &'a str) {
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == check && f["subject"] == subject)
-        .unwrap_or_else(|| panic!("no {check} finding for {subject}"));
-    (
-        f["status"].as_str().unwrap(),
-        f["message"].as_str().unwrap(),
-    )
+    let f = finding(report, check, subject);
+    (text(f, "status"), message(f))
 }
 
 #[test]
@@ -40,12 +32,9 @@ fn overdue_fixable_criticals_fail_a_waived_one_does_not_and_unknown_ages_are_err
     let (s, m) = status(&report, sla, "CVE-2024-6119:openssl");
     assert_eq!(s, "error", "{m}");
     // A high without a fix is not judged; a medium is outside the SLA table.
-    let subjects: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == sla)
-        .map(|f| f["subject"].as_str().unwrap())
+    let subjects: Vec<&str> = findings_of(&report, sla)
+        .into_iter()
+        .map(|f| text(f, "subject"))
         .collect();
     assert!(
         !subjects.contains(&"CVE-2023-50495:libtinfo6"),

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::formats::assert_valid_sarif;
-use crate::harness::vouch;
+use crate::harness::{array, finding_about, text, vouch};
 
 const PINNED: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683";
 
@@ -73,12 +73,7 @@ fn a_waived_failure_does_not_gate() {
     repo(dir.path(), &[PINNED, "vendor/tool@v1"]);
     let (code, out) = scan(dir.path(), "json");
     let report: Value = serde_json::from_str(&out).unwrap();
-    let waived = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["subject"] == "vendor/tool@v1")
-        .unwrap();
+    let waived = finding_about(&report, "vendor/tool@v1");
     assert_eq!(waived["status"], "waived");
     assert_eq!(code, 0, "the only high failure is waived");
 }
@@ -90,30 +85,21 @@ fn an_expired_waiver_no_longer_applies_and_gates() {
     let (code, out) = scan(dir.path(), "json");
     assert_eq!(code, 1, "legacy/old@v2 fails: its waiver expired");
     let report: Value = serde_json::from_str(&out).unwrap();
-    let finding = |s: &str| {
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["subject"] == s)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(finding("vendor/tool@v1")["status"], "waived");
+    let vendor = finding_about(&report, "vendor/tool@v1");
+    assert_eq!(vendor["status"], "waived");
     assert_eq!(
-        finding("vendor/tool@v1")["waiver"]["reason"],
+        vendor["waiver"]["reason"],
         "vendor action reviewed line by line"
     );
-    assert_eq!(finding("legacy/old@v2")["status"], "fail");
-    assert!(finding("legacy/old@v2")["waiver"].is_null());
-    let states: Vec<(&str, &str, u64)> = report["waivers"]
-        .as_array()
-        .unwrap()
+    let legacy = finding_about(&report, "legacy/old@v2");
+    assert_eq!(legacy["status"], "fail");
+    assert!(legacy["waiver"].is_null());
+    let states: Vec<(&str, &str, u64)> = array(&report, "waivers")
         .iter()
         .map(|w| {
             (
-                w["subject"].as_str().unwrap(),
-                w["state"].as_str().unwrap(),
+                text(w, "subject"),
+                text(w, "state"),
                 w["matched"].as_u64().unwrap(),
             )
         })
@@ -159,9 +145,7 @@ fn every_format_shows_the_waived_finding_and_the_stale_waivers() {
     let doc: Value = serde_json::from_str(&sarif).unwrap();
     assert_valid_sarif(&doc);
     let run = &doc["runs"][0];
-    let waived = run["results"]
-        .as_array()
-        .unwrap()
+    let waived = array(run, "results")
         .iter()
         .find(|r| r["properties"]["subject"] == "vendor/tool@v1")
         .unwrap();
@@ -172,9 +156,7 @@ fn every_format_shows_the_waived_finding_and_the_stale_waivers() {
             .unwrap()
             .starts_with(reason)
     );
-    let notes: Vec<&str> = run["invocations"][0]["toolConfigurationNotifications"]
-        .as_array()
-        .unwrap()
+    let notes: Vec<&str> = array(&run["invocations"][0], "toolConfigurationNotifications")
         .iter()
         .map(|n| n["message"]["text"].as_str().unwrap())
         .collect();

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::formats::assert_valid_sarif;
-use crate::harness::{git, scan_json, vouch};
+use crate::harness::{findings_of, git, scan_json, vouch};
 
 /// A GitHub token shaped like a real one (no placeholder words).
 const TOKEN: &str = "ghp_R8mQ2vXk7TzL4pWn9cYb3HdJ6sFa1GeUo5Ni";
@@ -18,17 +18,8 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
-
 fn statuses(report: &Value, check: &str) -> Vec<(String, String)> {
-    findings(report, check)
+    findings_of(report, check)
         .iter()
         .map(|f| {
             (
@@ -282,7 +273,7 @@ fn severity_overrides_and_narrowing_settings_are_shown_in_every_format() {
         "[severity]\nsecrets-committed = \"info\"\n\n[postgres]\nexclude_tables = [\"*\"]\n",
     );
     let (_, report) = scan_json(root, &[]);
-    let secret = findings(&report, "secrets-committed")[0];
+    let secret = findings_of(&report, "secrets-committed")[0];
     assert_eq!(secret["severity"], "info");
     assert_eq!(secret["severity_overridden_from"], "critical");
     assert_eq!(
