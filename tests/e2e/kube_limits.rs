@@ -119,41 +119,14 @@ fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline()
     let server = api_server();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  \
-             cluster:\n    server: http://{}\ncontexts:\n- name: fake\n  context:\n    \
-             cluster: fake\n    user: nobody\nusers:\n- name: nobody\n  user: {{}}\n",
-            server.host
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("vouch.toml"),
-        format!(
-            "[image]\nworkload_images = false\n\n[[target.kube]]\nname = \"fake\"\n\
-             kubeconfig = \"{}\"\ntimeout = 1\n",
-            kubeconfig.display()
-        ),
-    )
-    .unwrap();
-    let facts_path = dir.path().join("facts.json");
-    let started = Instant::now();
-    let out = vouch()
-        .arg("scan")
-        .arg(dir.path())
-        .args(["--target", "fake", "--format", "json", "--dump-facts"])
-        .arg(&facts_path)
-        .env_remove("KUBECONFIG")
-        // A vouch without the deadlines would list Deployments for ever: end the test instead.
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let took = started.elapsed();
+    std::fs::write(&kubeconfig, kubeconfig_for(&server.host)).unwrap();
+    let target = format!(
+        "[[target.kube]]\nname = \"fake\"\nkubeconfig = \"{}\"\ntimeout = 1\n",
+        kubeconfig.display()
+    );
+    // Without the deadlines vouch would list Deployments for ever: `scan` ends the test instead.
+    let (facts, report, took) = scan(dir.path(), &target, &["fake"]);
     server.stop();
-    let facts: Value = serde_json::from_str(&std::fs::read_to_string(&facts_path).unwrap())
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let cluster = &facts["kube"][0];
     assert_eq!(cluster["error"], Value::Null, "{cluster}");
     assert_eq!(cluster["version"], "v1.30.0-fake", "{cluster}");
@@ -178,7 +151,6 @@ fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline()
     assert!(pods.contains("2 times the target's `timeout`"), "{pods}");
     // The other kinds were read: only these two lists are faults.
     assert_eq!(array(cluster, "faults").len(), 2, "{cluster}");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     // All namespaces were listed: each fault is one `error` per k8s check on `k8s://fake/*/KIND`.
     for kind in ["Deployment", "Pod"] {
         let subject = format!("k8s://fake/*/{kind}");

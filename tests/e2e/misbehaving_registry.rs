@@ -223,6 +223,16 @@ fn scan_with_timeout(misbehaviour: Misbehaviour, name: &str, timeout_ms: u32) ->
     (report, reference)
 }
 
+/// Both checks that read referrers report `error` for `reference`, with a message `says`
+/// accepts: what the referrers hold is unknown, never "none attached".
+fn assert_referrers_unreadable(report: &Value, reference: &str, says: impl Fn(&str) -> bool) {
+    for check in ["image-signed", "image-sbom-attested"] {
+        let why = message(report, check, reference);
+        assert_eq!(status(report, check, reference), "error", "{check}: {why}");
+        assert!(says(&why), "{check}: {why}");
+    }
+}
+
 /// The `image-signed` verdict and message for the image.
 fn signed(report: &Value, reference: &str) -> (String, String) {
     (
@@ -236,14 +246,9 @@ fn a_referrers_tag_the_registry_refuses_is_an_error_not_none_attached() {
     let (report, reference) = scan(Misbehaviour::ReferrersTagRefused, "denied");
     // The `.sig` and `.att` tags are absent (404), but the referrers were refused: what they
     // would hold is unknown, so neither check may say "none attached".
-    for check in ["image-signed", "image-sbom-attested"] {
-        assert_eq!(status(&report, check, &reference), "error", "{check}");
-        let why = message(&report, check, &reference);
-        assert!(
-            why.contains("referrers: cannot read") && why.contains("access denied"),
-            "{check}: {why}"
-        );
-    }
+    assert_referrers_unreadable(&report, &reference, |why| {
+        why.contains("referrers: cannot read") && why.contains("access denied")
+    });
 }
 
 /// A referrers API that answers empty beside a fallback tag that lists a bundle: the tag's
@@ -253,18 +258,12 @@ fn a_referrers_tag_listing_entries_beside_an_empty_api_answer_is_read() {
     let (report, reference) = scan(Misbehaviour::ReferrersApiEmptyTagListing, "listed");
     // The error names the entry the tag listed: the tag was read, not only the empty API.
     let listed = format!("sha256:{}", "ab".repeat(32));
-    for check in ["image-signed", "image-sbom-attested"] {
-        assert_eq!(status(&report, check, &reference), "error", "{check}");
-        let why = message(&report, check, &reference);
-        assert!(
-            why.contains("referrers: ") && why.contains(&listed),
-            "{check}: {why}"
-        );
-        assert!(
-            !why.contains("none attached") && !why.contains("no signature"),
-            "{check}: {why}"
-        );
-    }
+    assert_referrers_unreadable(&report, &reference, |why| {
+        why.contains("referrers: ")
+            && why.contains(&listed)
+            && !why.contains("none attached")
+            && !why.contains("no signature")
+    });
 }
 
 /// A signature manifest dripped a byte at a time never times out a read; the operation's
@@ -323,18 +322,9 @@ fn a_large_blob_sent_steadily_is_not_cut_at_the_small_answer_deadline() {
 #[test]
 fn a_referrer_on_the_second_referrers_page_is_read() {
     let (report, reference) = scan(Misbehaviour::ReferrersPaged, "paged");
-    for check in ["image-signed", "image-sbom-attested"] {
-        let why = message(&report, check, &reference);
-        assert_eq!(
-            status(&report, check, &reference),
-            "error",
-            "{check}: {why}"
-        );
-        assert!(
-            why.contains(&format!("{PAGED} is listed but missing")),
-            "{check}: {why}"
-        );
-    }
+    assert_referrers_unreadable(&report, &reference, |why| {
+        why.contains(&format!("{PAGED} is listed but missing"))
+    });
 }
 
 /// A next page on another host is not asked for (no request reaches it): the referrers are
@@ -350,18 +340,9 @@ fn a_next_referrers_page_on_another_host_is_refused() {
     let other_host: &'static str = Box::leak(other.host.clone().into_boxed_str());
     let (report, reference) = scan(Misbehaviour::ReferrersNextOffHost(other_host), "offhost");
     other.stop();
-    for check in ["image-signed", "image-sbom-attested"] {
-        let why = message(&report, check, &reference);
-        assert_eq!(
-            status(&report, check, &reference),
-            "error",
-            "{check}: {why}"
-        );
-        assert!(
-            why.contains("referrers: cannot read") && why.contains(other_host),
-            "{check}: {why}"
-        );
-    }
+    assert_referrers_unreadable(&report, &reference, |why| {
+        why.contains("referrers: cannot read") && why.contains(other_host)
+    });
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
@@ -369,18 +350,9 @@ fn a_next_referrers_page_on_another_host_is_refused() {
 #[test]
 fn a_repeated_next_referrers_page_is_an_error() {
     let (report, reference) = scan(Misbehaviour::ReferrersNextRepeats, "looping");
-    for check in ["image-signed", "image-sbom-attested"] {
-        let why = message(&report, check, &reference);
-        assert_eq!(
-            status(&report, check, &reference),
-            "error",
-            "{check}: {why}"
-        );
-        assert!(
-            why.contains("referrers: cannot read") && why.contains("already read"),
-            "{check}: {why}"
-        );
-    }
+    assert_referrers_unreadable(&report, &reference, |why| {
+        why.contains("referrers: cannot read") && why.contains("already read")
+    });
 }
 
 /// An answer of more pages than vouch reads (100) is an error naming the registry and image,
@@ -390,16 +362,7 @@ fn a_referrers_answer_of_too_many_pages_is_an_error() {
     // 100 pages take about a second here; a 5 s request timeout (15 s deadline) keeps a loaded
     // machine from ending the walk at the deadline instead of the page cap.
     let (report, reference) = scan_with_timeout(Misbehaviour::ReferrersEndless, "endless", 5000);
-    for check in ["image-signed", "image-sbom-attested"] {
-        let why = message(&report, check, &reference);
-        assert_eq!(
-            status(&report, check, &reference),
-            "error",
-            "{check}: {why}"
-        );
-        assert!(
-            why.contains("referrers: cannot read") && why.contains("more than 100 pages"),
-            "{check}: {why}"
-        );
-    }
+    assert_referrers_unreadable(&report, &reference, |why| {
+        why.contains("referrers: cannot read") && why.contains("more than 100 pages")
+    });
 }
