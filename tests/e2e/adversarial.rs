@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{EPOCH, find_finding, finding_of, findings, findings_of, fixture, message};
+use crate::harness::{EPOCH, find_finding, findings, findings_of, fixture, message};
 
 const WALL_LIMIT: Duration = Duration::from_secs(30);
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
@@ -319,6 +319,7 @@ fn a_postgres_server_that_stalls_after_authentication_ends_in_a_bounded_error() 
 #[cfg(feature = "endpoint")]
 mod servers_of_endpoints {
     use super::*;
+    use crate::harness::finding_of;
 
     /// A TLS record header announcing 16 KiB, then one byte every 100 ms, for ever.
     fn tls_trickle(mut s: TcpStream) {
