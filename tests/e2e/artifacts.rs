@@ -11,11 +11,12 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::harness::free_port;
 use crate::harness::{array, findings_of};
 use crate::image_bundles::venv;
 use crate::images::{Workspace, message, status};
 use crate::live_fixtures::Fragment;
-use crate::tls_servers::{Leaf, Nginx, Pki, free_port};
+use crate::tls_servers::{Leaf, Nginx, Pki};
 
 const IDENTITY: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.4.0";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";

@@ -9,9 +9,9 @@ use serde_json::Value;
 use super::harness::{Findings, findings_by_key, scan_targets, vouch};
 use super::live_fixtures::Fragment;
 use super::tls_servers::{
-    CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, free_port, rfc3339, s_server,
-    wall_clock,
+    CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, rfc3339, s_server, wall_clock,
 };
+use crate::harness::free_port;
 
 /// One endpoint in the generated vouch.toml.
 struct Target {

@@ -270,3 +270,21 @@ pub fn repo_with_config(toml: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("vouch.toml"), toml).expect("write vouch.toml");
     dir
 }
+
+/// A port of 127.0.0.1 free when asked (a server started on it later may find it taken; the
+/// PostgreSQL harness retries that case).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `N` distinct free ports: all held while they are chosen, so none is chosen twice.
+#[cfg(feature = "endpoint")]
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<std::net::TcpListener> = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().expect("a free port").port())
+}

@@ -12,7 +12,8 @@ use std::process::Command;
 use oci_client::secrets::RegistryAuth;
 use serde_json::{Value, json};
 
-use crate::images::{Pusher, Registry, Workspace, free_port, message, registry_fixture, status};
+use crate::harness::free_port;
+use crate::images::{Pusher, Registry, Workspace, message, registry_fixture, status};
 
 const IDENTITY: &str = "https://github.com/acme/api/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,18 +21,12 @@ use sha2::{Digest, Sha256};
 use sigstore::crypto::{SigStoreSigner, SigningScheme};
 use tempfile::TempDir;
 
+use crate::harness::free_port;
 use crate::harness::{array, finding, findings_of, text, vouch};
 use crate::live_fixtures::Fragment;
 
 /// A secret that only the docker config holds: it must never be printed.
 const DOCKER_SECRET: &str = "s3cr3t-docker-pass-7f3a";
-
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// `docker-registry serve` on a free port with storage in a temp dir; killed on drop.
 pub(crate) struct Registry {

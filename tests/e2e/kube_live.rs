@@ -13,13 +13,14 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::harness::free_port;
 use crate::harness::{array, findings_by_key, keyed, message, strings, text, vouch};
 use crate::live_fixtures::Fragment;
 
@@ -32,13 +33,6 @@ const PINNED: &str = "registry.example/acme/api@sha256:4b1f3c2d9e8a7b6c5d4e3f2a1
 
 /// How long etcd and the apiserver may take to become ready (5–6 s idle for the apiserver).
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 /// The programs the test needs, or `None` after a loud message (a panic under CI).
 pub(crate) fn programs() -> Option<(PathBuf, PathBuf)> {

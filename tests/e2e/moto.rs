@@ -5,11 +5,12 @@
 //! test fails with a message saying how to get it: an AWS test never passes by skipping.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::harness::free_port;
 use crate::harness::repo_root;
 
 /// How long moto may take to answer its first request (1.4–1.7 s idle; more under load).
@@ -37,13 +38,6 @@ pub fn python() -> PathBuf {
         "no Python venv with moto[server] and boto3: run the tests with scripts/test (it builds \
          the venv), or set VOUCH_TEST_VENV to a venv where `pip install 'moto[server]' boto3` ran"
     );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 impl Moto {

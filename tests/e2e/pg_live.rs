@@ -7,11 +7,12 @@
 
 use serde_json::Value;
 
+use crate::harness::free_port;
 use crate::harness::{
     array, find_finding, findings_of, message, repo_with_config, strings, text, vouch,
 };
 use crate::live_fixtures::Fragment;
-use crate::pg_live_harness::{Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql, free_port};
+use crate::pg_live_harness::{Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql};
 
 pub(crate) const AUDITOR_PASSWORD: &str = "Aud1tor-Secret-4711";
 

@@ -5,12 +5,22 @@
 // Test helpers: a panic with the value is the clearest failure report.
 #![allow(clippy::unwrap_used)]
 
+use crate::harness::free_port;
 use std::fmt::Write as _;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const BIN: &str = "/usr/lib/postgresql/15/bin";
+/// Debian's PostgreSQL 15 binaries, or the directory in `VOUCH_PG_BIN`; `scripts/test`
+/// installs them when missing.
+pub fn pg_bin() -> PathBuf {
+    std::env::var_os("VOUCH_PG_BIN").map_or_else(
+        || PathBuf::from("/usr/lib/postgresql/15/bin"),
+        PathBuf::from,
+    )
+}
+
+/// Ports tried before a cluster start gives up (see [`Cluster::start`]).
+const PORT_ATTEMPTS: usize = 3;
 
 /// How a scenario wants its server.
 pub struct ServerSpec {
@@ -45,18 +55,19 @@ fn is_root() -> bool {
 
 /// Runs a PostgreSQL program as the `postgres` user when we are root (initdb refuses root).
 fn as_postgres(program: &str) -> Command {
+    let path = pg_bin().join(program);
     if is_root() {
         let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", &format!("{BIN}/{program}")]);
+        c.args(["-u", "postgres", "--"]).arg(path);
         c
     } else {
-        Command::new(format!("{BIN}/{program}"))
+        Command::new(path)
     }
 }
 
 /// `psql` for scripts: no psqlrc, quiet, bare tuples, stopping at the first error.
 pub fn psql_script() -> Command {
-    let mut cmd = Command::new(format!("{BIN}/psql"));
+    let mut cmd = Command::new(pg_bin().join("psql"));
     cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]);
     cmd
 }
@@ -72,20 +83,18 @@ fn run(cmd: &mut Command, what: &str) -> Output {
     out
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 impl Cluster {
     pub fn start(spec: &ServerSpec) -> Cluster {
+        assert!(
+            pg_bin().join("initdb").exists(),
+            "PostgreSQL binaries not found in {} (run scripts/test, which installs postgresql-15)",
+            pg_bin().display()
+        );
         let dir = tempfile::Builder::new()
             .prefix("vouch-pg")
             .tempdir()
             .expect("temp dir");
-        let cluster = Cluster {
+        let mut cluster = Cluster {
             dir,
             port: free_port(),
         };
@@ -116,8 +125,7 @@ impl Cluster {
         }
         cluster.write_owned("data/pg_hba.conf", &hba);
         let mut opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC",
-            cluster.port,
+            "-k {} -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC",
             cluster.dir.path().display()
         );
         if spec.ssl {
@@ -132,16 +140,32 @@ impl Cluster {
         for s in &spec.settings {
             write!(opts, " -c {s}").unwrap();
         }
-        run(
-            as_postgres("pg_ctl")
+        // The free port is only free when asked: another test's server may bind it first. That
+        // failure is retried on a new port; any other is the test's failure.
+        for _ in 0..PORT_ATTEMPTS {
+            let log = cluster.dir.path().join("server.log");
+            let _ = std::fs::remove_file(&log);
+            let out = as_postgres("pg_ctl")
                 .arg("-D")
                 .arg(cluster.data())
                 .arg("-l")
-                .arg(cluster.dir.path().join("server.log"))
-                .args(["-w", "-o", &opts, "start"]),
-            "pg_ctl start",
-        );
-        cluster
+                .arg(&log)
+                .args(["-w", "-o", &format!("-p {} {opts}", cluster.port), "start"])
+                .output()
+                .unwrap_or_else(|e| panic!("pg_ctl start: {e}"));
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            if out.status.success() || !said.contains("Address already in use") {
+                assert!(
+                    out.status.success(),
+                    "pg_ctl start failed: {}{}{said}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                return cluster;
+            }
+            cluster.port = free_port();
+        }
+        panic!("pg_ctl start: every port tried ({PORT_ATTEMPTS}) was taken");
     }
 
     /// The cluster's temp dir (certificates, sockets, data).

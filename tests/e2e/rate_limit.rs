@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::harness::{find_finding, scan_targets};
 use super::live_fixtures::Fragment;
-use super::tls_servers::{Leaf, Nginx, Pki, free_ports};
+use super::tls_servers::{Leaf, Nginx, Pki};
+use crate::harness::free_ports;
 
 /// nginx's leaky bucket drains 1 request per minute, nothing during a burst, so the first
 /// limited request is `burst + 2` on every run and machine (the facts are fixtures): with the

@@ -3,7 +3,7 @@
 //! here with the openssl crate, with fixed validity dates (so the facts fixtures cut from them
 //! do not change from run to run) around the pinned test clock.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,6 +21,7 @@ use openssl::x509::{X509, X509Builder, X509NameBuilder};
 use tempfile::TempDir;
 
 use super::harness::EPOCH;
+use crate::harness::free_port;
 
 pub const DAY: i64 = 86_400;
 
@@ -36,24 +37,6 @@ pub fn wall_clock() -> i64 {
         .expect("the clock is after 1970")
         .as_secs();
     i64::try_from(secs).expect("the clock fits in i64")
-}
-
-/// A free TCP port on 127.0.0.1 (bound, then released for the server to take).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// `N` distinct free ports: all held at once before any is released, so no two are the same
-/// (one-at-a-time picks can repeat a port just released, and a target meant to be refused
-/// would then reach another target's server).
-pub fn free_ports<const N: usize>() -> [u16; N] {
-    let held: Vec<TcpListener> = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"))
-        .collect();
-    std::array::from_fn(|i| held[i].local_addr().expect("a free port").port())
 }
 
 /// A certificate authority and the leaves it issues, as PEM files in a temp dir.
