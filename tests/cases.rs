@@ -9,10 +9,11 @@
 //! (`checks/tests/fixtures.rs`): `pass` needs at least one finding and all of them passing,
 //! `fail` a failing finding, `error` an `error` finding.
 //!
-//! A case that is a fixture repository with a few files changed says so in a `BASE` file (one
-//! line: the repository's directory, relative to this repository's root, e.g.
-//! `fixtures/repos/pg-dump`): that tree is copied first and the case's own files over it, so a
-//! 200-line schema dump is not committed once per check that reads it.
+//! A case that is a fixture repository with a few files changed says so in a `BASE` file: its
+//! first line is the repository's directory, relative to this repository's root (e.g.
+//! `fixtures/repos/pg-dump`), and each further line `without PATH` names a file of it the case
+//! leaves out. That tree is copied first, less those files, and the case's own files over it,
+//! so a 200-line schema dump is not committed once per check that reads it.
 //!
 //! Run one family: `cargo test --test cases -- docker-`; accept new snapshots with
 //! `INSTA_UPDATE=always` (then review `git diff fixtures/cases`).
@@ -157,7 +158,11 @@ impl Case {
     fn judge(&self, check: &dyn checks::Check) -> Result<Vec<Finding>, Failed> {
         let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
         if let Some(base) = base_of(&self.dir)? {
-            copy_tree(&base, scratch.path()).map_err(|e| format!("copying {BASE}: {e}"))?;
+            copy_tree(&base.dir, scratch.path()).map_err(|e| format!("copying {BASE}: {e}"))?;
+            for left_out in &base.without {
+                fs::remove_file(scratch.path().join(left_out))
+                    .map_err(|e| format!("{BASE}: without {left_out}: {e}"))?;
+            }
         }
         copy_tree(&self.dir, scratch.path()).map_err(|e| format!("copying the case: {e}"))?;
         // The marker is the harness's, not part of the repository the check reads.
@@ -207,20 +212,34 @@ impl Case {
 /// The file naming a case's base tree.
 const BASE: &str = "BASE";
 
-/// The directory a case's `BASE` names, if it has one; an error when it names no directory.
-fn base_of(case: &Path) -> Result<Option<PathBuf>, String> {
+/// A case's base tree: the fixture repository it starts from, less the files it leaves out.
+struct Base {
+    dir: PathBuf,
+    without: Vec<String>,
+}
+
+/// The base a case's `BASE` names, if it has one; an error when it names no directory under
+/// `fixtures/` or holds a line that is not `without PATH`.
+fn base_of(case: &Path) -> Result<Option<Base>, String> {
     let Ok(text) = fs::read_to_string(case.join(BASE)) else {
         return Ok(None);
     };
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(text.trim());
-    if text.trim().starts_with("fixtures/") && base.is_dir() {
-        Ok(Some(base))
-    } else {
-        Err(format!(
-            "{BASE} names {:?}, not a directory under fixtures/",
-            text.trim()
-        ))
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let named = lines.next().unwrap_or_default();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(named);
+    if !(named.starts_with("fixtures/") && dir.is_dir()) {
+        return Err(format!(
+            "{BASE} names {named:?}, not a directory under fixtures/"
+        ));
     }
+    let without = lines
+        .map(|line| {
+            line.strip_prefix("without ")
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{BASE}: {line:?} is not `without PATH`"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Base { dir, without }))
 }
 
 /// Copies a case's files (no symlinks or special files are committed in cases).
