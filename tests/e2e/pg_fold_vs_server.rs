@@ -441,10 +441,14 @@ fn evasions_postgres_applies_are_errors_in_the_static_verdict() {
         "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND NOT c.relrowsecurity ORDER BY 1",
     );
     let disabled: Vec<&str> = live.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(disabled, ["credits", "invoices", "payments", "refunds"]);
+    assert_eq!(
+        disabled,
+        ["credits", "debits", "invoices", "payments", "refunds"]
+    );
     let (_, report) = crate::harness::scan_json(&root, &[]);
     for table in [
         "public.credits",
+        "public.debits",
         "public.invoices",
         "public.payments",
         "public.refunds",

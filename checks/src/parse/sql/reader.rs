@@ -4,7 +4,7 @@
 
 use super::names::Resolver;
 use super::plpgsql::{self, Piece};
-use super::split::RawStatement;
+use super::split::{self, RawStatement};
 use super::{Change, Located, ParsedFile, QName, classify, convert, targeted, trigger_args};
 use crate::facts::pg::{self, Unparsed};
 use crate::model::Location;
@@ -91,6 +91,12 @@ impl<'a> Reader<'a> {
             self.dynamic(&plpgsql::literals(text), true, text, line);
             return Outcome::Unread;
         }
+        if changes_string_syntax_unseen(text) {
+            // `set_config('standard_conforming_strings', …)`, `ALTER DATABASE|ROLE … SET
+            // standard_conforming_strings`: how every later `'…'` string ends may change, in
+            // this session or the next migration's, and the splitter follows only SET/RESET.
+            return self.may_do_anything(text, line);
+        }
         match classify::classify(text) {
             classify::Kind::Skip => {
                 self.calls(text, line);
@@ -158,20 +164,25 @@ impl<'a> Reader<'a> {
         let Some(body) = plpgsql::body(text).filter(|_| depth < MAX_DEPTH && !misread) else {
             // Code vouch cannot read (another language, nested too deep, quoting it cannot
             // undo) may do anything.
-            let u = Unparsed {
-                location: Location::file(self.path, line),
-                excerpt: targeted::excerpt(text),
-                mentions: Vec::new(),
-                topics: Vec::new(),
-                creates: None,
-                targeted: false,
-                decided_later: Vec::new(),
-            };
-            self.push(line, Change::Unparsed(u));
-            return Outcome::Unread;
+            return self.may_do_anything(text, line);
         };
         self.body(&body, line, depth + 1);
         Outcome::Read
+    }
+
+    /// Records `text` as a statement vouch cannot read that may change anything after it.
+    fn may_do_anything(&mut self, text: &str, line: u32) -> Outcome {
+        let u = Unparsed {
+            location: Location::file(self.path, line),
+            excerpt: targeted::excerpt(text),
+            mentions: Vec::new(),
+            topics: Vec::new(),
+            creates: None,
+            targeted: false,
+            decided_later: Vec::new(),
+        };
+        self.push(line, Change::Unparsed(u));
+        Outcome::Unread
     }
 
     /// Reads every statement of a procedural body as if it ran here; a statement under a
@@ -326,6 +337,14 @@ fn offset_in(whole: &str, part: &str) -> usize {
 
 fn newlines(s: &str) -> u32 {
     u32::try_from(s.bytes().filter(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
+}
+
+/// A statement that names `standard_conforming_strings` other than as the `SET`/`RESET` the
+/// splitter follows (see [`split::standard_conforming_strings`]).
+fn changes_string_syntax_unseen(text: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains("standard_conforming_strings")
+        && split::standard_conforming_strings(text).is_none()
 }
 
 fn starts_with_word(text: &str, word: &str) -> bool {

@@ -283,7 +283,7 @@ fn is_copy_from_stdin(statement: &str) -> bool {
 
 /// `SET [SESSION | LOCAL] standard_conforming_strings {= | TO} on|off`, `RESET …`/`RESET ALL`:
 /// the new setting, or `None` for any other statement.
-fn standard_conforming_strings(statement: &str) -> Option<bool> {
+pub(super) fn standard_conforming_strings(statement: &str) -> Option<bool> {
     let lower = statement.to_ascii_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| c.is_whitespace() || c == '=' || c == '\'' || c == '"')

@@ -378,6 +378,37 @@ fn a_do_body_quoted_with_standard_conforming_strings_off_is_not_misread() {
 }
 
 #[test]
+fn standard_conforming_strings_changed_other_than_by_set_is_unread() {
+    // After set_config() turns the setting off, PostgreSQL ends `'x\''` after `x'` and runs the
+    // ALTER; read with the setting on, the ALTER sits inside one string to `'y\''`.
+    for changed in [
+        "SELECT set_config('standard_conforming_strings', 'off', false);",
+        "ALTER DATABASE app SET standard_conforming_strings = off;",
+        "ALTER ROLE migrator SET standard_conforming_strings TO off;",
+    ] {
+        let d = db(&[(
+            "001.sql",
+            &format!(
+                "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+                 {changed}\nSELECT 'x\\''; ALTER TABLE orders DISABLE ROW LEVEL SECURITY; SELECT 'y\\'';\n"
+            ),
+        )]);
+        assert_eq!(d.unparsed.len(), 1, "{changed}: {:?}", d.unparsed);
+        assert_eq!(
+            d.unparsed[0].location,
+            Location::file("001.sql", 3),
+            "{changed}"
+        );
+    }
+    // The SET the splitter follows is no unread statement.
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\nSET standard_conforming_strings = on;\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+}
+
+#[test]
 fn an_unterminated_comment_makes_the_set_an_error() {
     let d = db(&[(
         "m/001.sql",
