@@ -601,7 +601,8 @@ pub struct KubeTarget {
     /// The kubeconfig file (default: `KUBECONFIG`, else `~/.kube/config`, as kubectl does).
     /// Credentials stay in that file; only its path is recorded. Each kubeconfig file is read
     /// only if it is a regular file of at most 16 MiB, and the certificate and key files its
-    /// context names of at most 4 MiB: anything else is an error for the target.
+    /// context names of at most 4 MiB: anything else is an error for the target. An `exec`
+    /// credential plugin runs without a terminal and is stopped after twice `timeout`.
     pub kubeconfig: Option<String>,
     /// Namespaces whose workloads are read. Empty: all namespaces.
     pub namespaces: Vec<String>,

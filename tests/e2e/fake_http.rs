@@ -8,10 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// A request's method and path (with its query); the headers are read and dropped.
+/// A request's method and path (with its query), and its `Authorization` header; the other
+/// headers are read and dropped.
 pub(crate) struct Request {
     pub(crate) method: String,
     pub(crate) path: String,
+    #[cfg_attr(not(feature = "kube"), allow(dead_code))]
+    pub(crate) authorization: Option<String>,
 }
 
 impl Request {
@@ -187,15 +190,22 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut first = String::new();
     reader.read_line(&mut first).ok()?;
+    let mut authorization = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            authorization = Some(value.trim().to_owned());
         }
     }
     let mut parts = first.split_whitespace();
     Some(Request {
         method: parts.next()?.to_owned(),
         path: parts.next()?.to_owned(),
+        authorization,
     })
 }

@@ -339,3 +339,115 @@ fn an_oversized_list_answer_is_a_fault_naming_the_limit() {
     one_error_per_check(&report, "k8s://fake/*/Pod");
     assert!(took < Duration::from_secs(30), "the scan took {took:?}");
 }
+
+/// A kubeconfig whose context `context` reaches `host` as a user that gets its credential
+/// from the exec plugin `plugin` (a script).
+fn kubeconfig_with_exec(context: &str, host: &str, plugin: &std::path::Path) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: {context}\nclusters:\n- name: fake\n  \
+         cluster:\n    server: http://{host}\ncontexts:\n- name: {context}\n  context:\n    \
+         cluster: fake\n    user: plugin\nusers:\n- name: plugin\n  user:\n    exec:\n      \
+         apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      \
+         interactiveMode: Never\n",
+        plugin.display()
+    )
+}
+
+/// Writes an executable shell script.
+fn script(path: &std::path::Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn an_exec_credential_plugin_is_run_within_the_deadline_and_its_token_never_shown() {
+    const TOKEN: &str = "vouch-exec-token-3f9a7c";
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let recorded = std::sync::Arc::clone(&seen);
+    let server = fake_api(move |request, _| {
+        if let Some(value) = &request.authorization {
+            recorded.lock().unwrap().push(value.clone());
+        }
+        false
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // A plugin that answers, and one that waits for ever (a login nobody completes), its pid
+    // written down so the test can see it was stopped.
+    let answers = dir.path().join("answers.sh");
+    script(
+        &answers,
+        &format!(
+            "echo '{{\"apiVersion\": \"client.authentication.k8s.io/v1\", \
+             \"kind\": \"ExecCredential\", \"status\": {{\"token\": \"{TOKEN}\"}}}}'"
+        ),
+    );
+    let waits = dir.path().join("waits.sh");
+    let pid_file = dir.path().join("waits.pid");
+    script(
+        &waits,
+        &format!("echo $$ > {}\nexec sleep 600", pid_file.display()),
+    );
+    for (name, plugin) in [("answers", &answers), ("waits", &waits)] {
+        std::fs::write(
+            dir.path().join(format!("{name}.kubeconfig")),
+            kubeconfig_with_exec(name, &server.host, plugin),
+        )
+        .unwrap();
+    }
+    let targets = ["answers", "waits"]
+        .iter()
+        .map(|name| {
+            format!(
+                "[[target.kube]]\nname = \"{name}\"\nkubeconfig = \"{}\"\ntimeout = 1\n",
+                dir.path().join(format!("{name}.kubeconfig")).display()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (facts, report, took) = scan(dir.path(), &targets, &["answers", "waits"]);
+    server.stop();
+    // The plugin's token was sent to the API server, and the cluster was read.
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|v| v == &format!("Bearer {TOKEN}")),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    let by_context = |context: &str| {
+        array(&facts, "kube")
+            .iter()
+            .find(|c| c["context"] == context)
+            .unwrap_or_else(|| panic!("no cluster {context}: {facts}"))
+            .clone()
+    };
+    let answered = by_context("answers");
+    assert_eq!(answered["error"], Value::Null, "{answered}");
+    assert_eq!(answered["version"], "v1.30.0-fake", "{answered}");
+    // The waiting plugin is stopped at the deadline (2 × timeout): an error naming it.
+    let waited = by_context("waits");
+    let cause = text(&waited, "error");
+    assert!(
+        cause.contains("waits.sh") && cause.contains("did not answer within 2 s"),
+        "{cause}"
+    );
+    one_error_per_check(&report, "k8s://waits");
+    assert!(took < Duration::from_secs(60), "the scan took {took:?}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let alive = std::process::Command::new("kill")
+        .args(["-0", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(!alive.success(), "the plugin (pid {pid}) still runs");
+    // The token is in neither the facts nor the report.
+    assert!(
+        !facts.to_string().contains(TOKEN),
+        "the facts carry the token"
+    );
+    assert!(
+        !report.to_string().contains(TOKEN),
+        "the report carries the token"
+    );
+}

@@ -99,6 +99,16 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
             format!("{origin}, context `{context}`: {cause}"),
         )
     })?;
+    let timeout = Duration::from_secs(target.timeout.unwrap_or(DEFAULT_KUBE_TIMEOUT_SECS));
+    let deadline = timeout * REQUEST_DEADLINE_TIMEOUTS;
+    super::exec::inline_credential(&mut kubeconfig, &context, deadline)
+        .await
+        .map_err(|cause| {
+            Failure::new(
+                Some(&context),
+                format!("{origin}, context `{context}`: {cause}"),
+            )
+        })?;
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
@@ -111,7 +121,6 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
                 format!("{origin}, context `{context}`: {}", cause_chain(&e)),
             )
         })?;
-    let timeout = Duration::from_secs(target.timeout.unwrap_or(DEFAULT_KUBE_TIMEOUT_SECS));
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);
@@ -132,7 +141,6 @@ pub(super) async fn connect(target: &KubeTarget) -> Result<Connection, Failure> 
             server: server.clone(),
             cause: format!("cannot build a client for {server}: {}", cause_chain(&e)),
         })?;
-    let deadline = timeout * REQUEST_DEADLINE_TIMEOUTS;
     let version = within_deadline(deadline, async {
         match client.apiserver_version().await {
             Ok(info) => Ok(info.git_version),

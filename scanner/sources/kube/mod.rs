@@ -11,6 +11,8 @@
 #[cfg(feature = "kube")]
 mod connect;
 #[cfg(feature = "kube")]
+mod exec;
+#[cfg(feature = "kube")]
 mod list;
 mod source;
 

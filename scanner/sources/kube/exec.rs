@@ -1,0 +1,180 @@
+//! A kubeconfig's `exec` credential plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`,
+//! `kubelogin`…), run by vouch within the target's request deadline, its credential then
+//! written into the kubeconfig so that kube-rs never runs the plugin itself.
+//!
+//! kube-rs runs the plugin with no bound, on the thread that builds the client: a plugin that
+//! waits (for a browser login, a hung network call, a terminal) would hold the scan for ever.
+//! Here it gets no terminal (vouch runs unattended), a deadline after which it is killed, and
+//! at most [`MAX_CREDENTIAL_BYTES`] of output. Its stderr is not read: plugins may print
+//! secrets there, and nothing vouch prints may carry one.
+//!
+//! The credential is not refreshed: a token that expires during the scan makes the requests
+//! after it fail (401), each an `error`, never a pass.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use base64::Engine as _;
+use kube::config::{AuthInfo, ExecAuthCluster, ExecInteractiveMode, Kubeconfig};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::io::AsyncReadExt as _;
+
+use crate::sources::cause_chain;
+
+/// The most a plugin may print: an ExecCredential is a token or a certificate and its key.
+const MAX_CREDENTIAL_BYTES: u64 = 1024 * 1024;
+
+/// The part of the plugin's `ExecCredential` vouch reads.
+#[derive(Deserialize)]
+struct ExecCredential {
+    status: Option<CredentialStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CredentialStatus {
+    token: Option<String>,
+    /// PEM, not base64 (unlike the kubeconfig's `client-certificate-data`).
+    client_certificate_data: Option<String>,
+    client_key_data: Option<String>,
+}
+
+/// Runs the exec plugin of `context`'s user, if it has one and no inline credential, and puts
+/// what it prints in place of it.
+pub(super) async fn inline_credential(
+    kubeconfig: &mut Kubeconfig,
+    context: &str,
+    deadline: Duration,
+) -> Result<(), String> {
+    let Some(chosen) = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.clone())
+    else {
+        return Ok(());
+    };
+    let cluster = kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == chosen.cluster)
+        .and_then(|c| c.cluster.clone());
+    let Some(user) = chosen.user.as_deref().and_then(|name| {
+        kubeconfig
+            .auth_infos
+            .iter_mut()
+            .find(|u| u.name == name)
+            .and_then(|u| u.auth_info.as_mut())
+    }) else {
+        return Ok(());
+    };
+    if user.token.is_some() || user.exec.is_none() {
+        return Ok(());
+    }
+    let status = run_plugin(user, cluster.as_ref(), deadline).await?;
+    match status {
+        CredentialStatus {
+            client_certificate_data: Some(certificate),
+            client_key_data: Some(key),
+            ..
+        } => {
+            let base64 = base64::engine::general_purpose::STANDARD;
+            user.client_certificate_data = Some(base64.encode(certificate));
+            user.client_key_data = Some(base64.encode(key).into());
+        }
+        CredentialStatus {
+            token: Some(token), ..
+        } => user.token = Some(token.into()),
+        _ => return Err("the exec credential plugin printed no token or certificate".into()),
+    }
+    user.exec = None;
+    Ok(())
+}
+
+/// The plugin's `ExecCredential` status, as client-go asks for it (`KUBERNETES_EXEC_INFO`),
+/// within `deadline`.
+async fn run_plugin(
+    user: &AuthInfo,
+    cluster: Option<&kube::config::Cluster>,
+    deadline: Duration,
+) -> Result<CredentialStatus, String> {
+    let exec = user.exec.as_ref().ok_or("no exec plugin")?;
+    let program = exec
+        .command
+        .as_deref()
+        .ok_or("the exec credential plugin names no command")?;
+    let named = |what: String| format!("the exec credential plugin `{program}` {what}");
+    if exec.interactive_mode == Some(ExecInteractiveMode::Always) {
+        return Err(named(
+            "needs a terminal (interactiveMode: Always); vouch runs unattended".into(),
+        ));
+    }
+    let cluster_info = match cluster.filter(|_| exec.provide_cluster_info) {
+        Some(cluster) => Some(
+            ExecAuthCluster::try_from(cluster)
+                .map_err(|e| named(format!("cannot be given the cluster: {}", cause_chain(&e))))?,
+        ),
+        None => None,
+    };
+    let exec_info = json!({
+        "apiVersion": exec.api_version,
+        "kind": "ExecCredential",
+        "spec": {"interactive": false, "cluster": cluster_info},
+    });
+    let mut command = tokio::process::Command::new(program);
+    command
+        .args(exec.args.iter().flatten())
+        .envs(
+            exec.env
+                .iter()
+                .flatten()
+                .filter_map(|pair| Some((pair.get("name")?, pair.get("value")?))),
+        )
+        .env("KUBERNETES_EXEC_INFO", exec_info.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    for dropped in exec.drop_env.iter().flatten() {
+        command.env_remove(dropped);
+    }
+    let run = async {
+        let mut child = command
+            .spawn()
+            .map_err(|e| named(format!("cannot be started: {e}")))?;
+        let mut printed = Vec::new();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| named("has no output".into()))?;
+        stdout
+            .take(MAX_CREDENTIAL_BYTES + 1)
+            .read_to_end(&mut printed)
+            .await
+            .map_err(|e| named(format!("could not be read: {e}")))?;
+        if printed.len() as u64 > MAX_CREDENTIAL_BYTES {
+            return Err(named("printed more than 1 MiB".into()));
+        }
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| named(format!("could not be waited for: {e}")))?;
+        if !status.success() {
+            return Err(named(format!("failed ({status})")));
+        }
+        Ok(printed)
+    };
+    let printed = tokio::time::timeout(deadline, run).await.map_err(|_| {
+        named(format!(
+            "did not answer within {} s (it was stopped)",
+            deadline.as_secs()
+        ))
+    })??;
+    // client-go reads the answer with a YAML-tolerant decoder; YAML is a superset of JSON.
+    let credential: ExecCredential = serde_norway::from_slice(&printed)
+        .map_err(|e| named(format!("printed no ExecCredential: {e}")))?;
+    credential
+        .status
+        .ok_or_else(|| named("printed an ExecCredential without a status".into()))
+}
