@@ -438,6 +438,7 @@ fn an_exec_credential_plugin_is_run_within_the_deadline_and_its_token_never_show
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     let alive = std::process::Command::new("kill")
         .args(["-0", pid.trim()])
+        .stderr(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(!alive.success(), "the plugin (pid {pid}) still runs");

@@ -277,42 +277,59 @@ fn decode_kubeconfig(bytes: Vec<u8>) -> Result<String, String> {
     }
 }
 
+/// The cluster and user entries `context` names in `kubeconfig`, to complete before kube-rs
+/// reads it (each `None` when the kubeconfig lacks it: kube-rs then says what is missing).
+pub(super) struct Chosen<'a> {
+    pub cluster: Option<&'a mut kube::config::Cluster>,
+    pub user: Option<&'a mut kube::config::AuthInfo>,
+}
+
+pub(super) fn chosen<'a>(kubeconfig: &'a mut Kubeconfig, context: &str) -> Chosen<'a> {
+    let Some(named) = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.clone())
+    else {
+        return Chosen {
+            cluster: None,
+            user: None,
+        };
+    };
+    let cluster = kubeconfig
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == named.cluster)
+        .and_then(|c| c.cluster.as_mut());
+    let user = named.user.as_deref().and_then(|name| {
+        kubeconfig
+            .auth_infos
+            .iter_mut()
+            .find(|u| u.name == name)
+            .and_then(|u| u.auth_info.as_mut())
+    });
+    Chosen { cluster, user }
+}
+
 /// The files the chosen context's cluster and user name (certificate authority, client
 /// certificate and key), read within [`bounded::CONFIG_MAX`] into the kubeconfig as their
 /// `-data` fields, so kube-rs, which would read them whole, never opens them. The token file
 /// is only checked (a regular file within the cap): kube-rs re-reads it as it rotates.
 fn read_referenced_files(kubeconfig: &mut Kubeconfig, context: &str) -> Result<(), String> {
     use base64::Engine as _;
-    let Some(chosen) = kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == context)
-        .and_then(|c| c.context.clone())
-    else {
-        return Ok(());
-    };
     let read = |what: &str, file: &str| {
         bounded::read_file(Path::new(file), bounded::CONFIG_MAX)
             .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes))
             .map_err(|e| format!("cannot read {what} {file}: {e}"))
     };
-    if let Some(cluster) = kubeconfig
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == chosen.cluster)
-        .and_then(|c| c.cluster.as_mut())
+    let Chosen { cluster, user } = chosen(kubeconfig, context);
+    if let Some(cluster) = cluster
         && cluster.certificate_authority_data.is_none()
         && let Some(file) = cluster.certificate_authority.take()
     {
         cluster.certificate_authority_data = Some(read("certificate-authority", &file)?);
     }
-    let Some(user) = chosen.user.as_deref().and_then(|name| {
-        kubeconfig
-            .auth_infos
-            .iter_mut()
-            .find(|u| u.name == name)
-            .and_then(|u| u.auth_info.as_mut())
-    }) else {
+    let Some(user) = user else {
         return Ok(());
     };
     if user.client_certificate_data.is_none()

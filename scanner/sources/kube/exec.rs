@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::io::AsyncReadExt as _;
 
+use super::connect::{Chosen, chosen};
 use crate::sources::cause_chain;
 
 /// The most a plugin may print: an ExecCredential is a token or a certificate and its key.
@@ -47,32 +48,14 @@ pub(super) async fn inline_credential(
     context: &str,
     deadline: Duration,
 ) -> Result<(), String> {
-    let Some(chosen) = kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == context)
-        .and_then(|c| c.context.clone())
-    else {
-        return Ok(());
-    };
-    let cluster = kubeconfig
-        .clusters
-        .iter()
-        .find(|c| c.name == chosen.cluster)
-        .and_then(|c| c.cluster.clone());
-    let Some(user) = chosen.user.as_deref().and_then(|name| {
-        kubeconfig
-            .auth_infos
-            .iter_mut()
-            .find(|u| u.name == name)
-            .and_then(|u| u.auth_info.as_mut())
-    }) else {
+    let Chosen { cluster, user } = chosen(kubeconfig, context);
+    let Some(user) = user else {
         return Ok(());
     };
     if user.token.is_some() || user.exec.is_none() {
         return Ok(());
     }
-    let status = run_plugin(user, cluster.as_ref(), deadline).await?;
+    let status = run_plugin(user, cluster.as_deref(), deadline).await?;
     match status {
         CredentialStatus {
             client_certificate_data: Some(certificate),
