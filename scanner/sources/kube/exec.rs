@@ -52,6 +52,16 @@ pub(super) async fn inline_credential(
     let Some(user) = user else {
         return Ok(());
     };
+    if let Some(provider) = &user.auth_provider
+        && provider.config.contains_key("cmd-path")
+    {
+        // kube-rs would run the command with no bound, as it runs exec plugins.
+        return Err(format!(
+            "the `{}` auth-provider runs its `cmd-path` with no time limit, which vouch does not \
+             do: use an exec credential plugin (gke-gcloud-auth-plugin), as kubectl has since 1.26",
+            provider.name
+        ));
+    }
     if user.token.is_some() || user.exec.is_none() {
         return Ok(());
     }
@@ -160,4 +170,62 @@ async fn run_plugin(
     credential
         .status
         .ok_or_else(|| named("printed an ExecCredential without a status".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kubeconfig(user: &str) -> Kubeconfig {
+        Kubeconfig::from_yaml(&format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  \
+             cluster: {{server: 'https://127.0.0.1:1'}}\ncontexts:\n- name: c\n  context: \
+             {{cluster: k, user: u}}\nusers:\n- name: u\n  user:\n{user}"
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_legacy_auth_provider_command_is_refused_not_run() {
+        let marker = tempfile::tempdir().unwrap();
+        let ran = marker.path().join("ran");
+        let mut config = kubeconfig(&format!(
+            "    auth-provider:\n      name: gcp\n      config:\n        cmd-path: touch\n        \
+             cmd-args: {}\n",
+            ran.display()
+        ));
+        let refused = inline_credential(&mut config, "c", Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(refused.contains("`gcp` auth-provider"), "{refused}");
+        assert!(!ran.exists(), "the command ran");
+    }
+
+    #[tokio::test]
+    async fn a_plugin_that_needs_a_terminal_is_not_run() {
+        let mut config = kubeconfig(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
+             command: /bin/false\n      interactiveMode: Always\n",
+        );
+        let refused = inline_credential(&mut config, "c", Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(refused.contains("needs a terminal"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_plugin_printing_a_certificate_becomes_client_certificate_data() {
+        let mut config = kubeconfig(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
+             command: /bin/echo\n      args: ['{\"status\": {\"clientCertificateData\": \"CERT\", \
+             \"clientKeyData\": \"KEY\"}}']\n      interactiveMode: Never\n",
+        );
+        inline_credential(&mut config, "c", Duration::from_secs(5))
+            .await
+            .unwrap();
+        let user = config.auth_infos[0].auth_info.as_ref().unwrap();
+        assert!(user.exec.is_none());
+        // The kubeconfig's `-data` fields hold base64 of the PEM the plugin printed.
+        assert_eq!(user.client_certificate_data.as_deref(), Some("Q0VSVA=="));
+    }
 }
