@@ -378,6 +378,22 @@ fn a_do_body_quoted_with_standard_conforming_strings_off_is_not_misread() {
 }
 
 #[test]
+fn a_dollar_quoted_do_body_under_standard_conforming_strings_off_is_unread_too() {
+    // PL/pgSQL reads the body's own strings with the session's setting: on PostgreSQL 15 this
+    // body disables RLS (`'x\''` is `x'`), while a reader with the setting on sees the ALTER
+    // inside a string.
+    let d = db(&[(
+        "001.sql",
+        "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+         SET standard_conforming_strings = off;\n\
+         DO $$ BEGIN RAISE NOTICE 'x\\''; ALTER TABLE orders DISABLE ROW LEVEL SECURITY; \
+         RAISE NOTICE 'y\\''; END $$;\n",
+    )]);
+    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
+    assert_eq!(d.unparsed[0].location, Location::file("001.sql", 4));
+}
+
+#[test]
 fn standard_conforming_strings_changed_other_than_by_set_is_unread() {
     // After set_config() turns the setting off, PostgreSQL ends `'x\''` after `x'` and runs the
     // ALTER; read with the setting on, the ALTER sits inside one string to `'y\''`.
