@@ -362,35 +362,33 @@ fn gexec_and_standard_conforming_strings_are_not_blind_spots() {
 }
 
 #[test]
-fn a_do_body_quoted_with_standard_conforming_strings_off_is_not_misread() {
-    // PostgreSQL reads the body as `BEGIN ALTER TABLE … ; RAISE NOTICE '%', 1; RAISE NOTICE
-    // '…'; END`. Read without backslash escapes, the body would end at `\'` and the longest
-    // fragment, which holds no ALTER, would stand for it: RLS would look enabled.
-    let d = db(&[(
-        "001.sql",
-        "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
-         SET standard_conforming_strings = off;\n\
-         DO 'BEGIN ALTER TABLE orders DISABLE ROW LEVEL SECURITY; RAISE NOTICE \\'%\\', 1; \
-         RAISE NOTICE ''a notice long enough to be the longest fragment of this statement, by far''; END';\n",
-    )]);
-    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
-    assert_eq!(d.unparsed[0].location, Location::file("001.sql", 4));
-}
-
-#[test]
-fn a_dollar_quoted_do_body_under_standard_conforming_strings_off_is_unread_too() {
-    // PL/pgSQL reads the body's own strings with the session's setting: on PostgreSQL 15 this
-    // body disables RLS (`'x\''` is `x'`), while a reader with the setting on sees the ALTER
-    // inside a string.
-    let d = db(&[(
-        "001.sql",
-        "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
-         SET standard_conforming_strings = off;\n\
-         DO $$ BEGIN RAISE NOTICE 'x\\''; ALTER TABLE orders DISABLE ROW LEVEL SECURITY; \
-         RAISE NOTICE 'y\\''; END $$;\n",
-    )]);
-    assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
-    assert_eq!(d.unparsed[0].location, Location::file("001.sql", 4));
+fn a_do_body_under_standard_conforming_strings_off_is_unread_however_quoted() {
+    // On PostgreSQL 15 each body disables RLS while a reader with the setting on would miss it:
+    // - quoted with `'…'`: the body is `BEGIN ALTER TABLE … ; RAISE NOTICE '%', 1; …`, but read
+    //   without backslash escapes it ends at `\'`, and the longest fragment (no ALTER) stands
+    //   for it;
+    // - quoted with `$$`: PL/pgSQL reads the body's own strings with the session's setting, so
+    //   `'x\''` is `x'` and the ALTER runs, where a reader with it on sees it inside a string.
+    for body in [
+        "'BEGIN ALTER TABLE orders DISABLE ROW LEVEL SECURITY; RAISE NOTICE \\'%\\', 1; \
+         RAISE NOTICE ''a notice long enough to be the longest fragment of this statement, by far''; END'",
+        "$$ BEGIN RAISE NOTICE 'x\\''; ALTER TABLE orders DISABLE ROW LEVEL SECURITY; \
+         RAISE NOTICE 'y\\''; END $$",
+    ] {
+        let d = db(&[(
+            "001.sql",
+            &format!(
+                "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+                 SET standard_conforming_strings = off;\nDO {body};\n"
+            ),
+        )]);
+        assert_eq!(d.unparsed.len(), 1, "{body}: {:?}", d.unparsed);
+        assert_eq!(
+            d.unparsed[0].location,
+            Location::file("001.sql", 4),
+            "{body}"
+        );
+    }
 }
 
 #[test]
