@@ -69,6 +69,17 @@ fn kubeconfig_for(host: &str) -> String {
     )
 }
 
+/// The `[[target.kube]]` named `fake`, with `timeout` seconds, whose kubeconfig (written into
+/// `dir`) reaches the fake server at `host`.
+fn fake_target(dir: &std::path::Path, host: &str, timeout: u64) -> String {
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, kubeconfig_for(host)).unwrap();
+    format!(
+        "[[target.kube]]\nname = \"fake\"\nkubeconfig = \"{}\"\ntimeout = {timeout}\n",
+        kubeconfig.display()
+    )
+}
+
 /// `vouch scan DIR --target T…` with `targets` (TOML) as the configuration, cut after two
 /// minutes: the facts, the report, and how long it took.
 fn scan(dir: &std::path::Path, targets: &str, names: &[&str]) -> (Value, Value, Duration) {
@@ -118,12 +129,7 @@ fn statuses(report: &Value, subject: &str) -> Vec<(String, String)> {
 fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline() {
     let server = api_server();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(&kubeconfig, kubeconfig_for(&server.host)).unwrap();
-    let target = format!(
-        "[[target.kube]]\nname = \"fake\"\nkubeconfig = \"{}\"\ntimeout = 1\n",
-        kubeconfig.display()
-    );
+    let target = fake_target(dir.path(), &server.host, 1);
     // Without the deadlines vouch would list Deployments for ever: `scan` ends the test instead.
     let (facts, report, took) = scan(dir.path(), &target, &["fake"]);
     server.stop();
@@ -319,14 +325,9 @@ fn an_oversized_list_answer_is_a_fault_naming_the_limit() {
         true
     });
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(&kubeconfig, kubeconfig_for(&server.host)).unwrap();
     // A deadline long enough that only the size bound can end the Pod list.
-    let targets = format!(
-        "[[target.kube]]\nname = \"fake\"\nkubeconfig = \"{}\"\ntimeout = 15\n",
-        kubeconfig.display()
-    );
-    let (facts, report, took) = scan(dir.path(), &targets, &["fake"]);
+    let target = fake_target(dir.path(), &server.host, 15);
+    let (facts, report, took) = scan(dir.path(), &target, &["fake"]);
     server.stop();
     let cluster = &facts["kube"][0];
     assert_eq!(cluster["error"], Value::Null, "{cluster}");
