@@ -293,7 +293,10 @@ fn relativise(text: &str, root: &str) -> String {
 /// `PASSWORD '…'` in SQL (`CREATE ROLE app LOGIN PASSWORD 'x'`, quoted in the excerpt of a
 /// statement the fold could not parse), the literal possibly cut off by the excerpt's length.
 static SQL_PASSWORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\bpassword(\s+|\s*=\s*)[eE]?'(?:[^']|'')*'?")
+    // The literal may itself sit in a quoted body: opened by `''` or `\'` (a `DO '…'` body),
+    // so the opening and closing quotes may be doubled or escaped; a body of `''`s and `\x`
+    // escapes is skipped whole. Over-redacting a little is the safe side.
+    regex::Regex::new(r"(?i)\bpassword(\s+|\s*=\s*)[eE]?(?:\\?')+(?:[^'\\]|\\.|'')*(?:\\?')*")
         .expect("the SQL password regex is valid")
 });
 

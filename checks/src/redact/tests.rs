@@ -161,6 +161,15 @@ fn sql_password_literals_are_redacted_even_when_cut_off() {
         r.text("password_encryption = 'scram-sha-256'"),
         "password_encryption = 'scram-sha-256'"
     );
+    // Inside a `DO '…'` body the literal's quotes are doubled or escaped.
+    for quoted in [
+        "DO 'BEGIN CREATE ROLE app PASSWORD ''hunter2x''; END'",
+        "DO 'BEGIN CREATE ROLE app PASSWORD \\'hunter2x\\'; END'",
+    ] {
+        let clean = r.text(quoted);
+        assert!(!clean.contains("hunter2x"), "{clean}");
+        assert!(clean.contains("<redacted>"), "{clean}");
+    }
 }
 
 #[test]

@@ -20,6 +20,11 @@ pub struct Reader<'a> {
     stats: pg::ParseStats,
     /// Set when a statement produced an unparsed record (used to count a `DO` block).
     saw_unparsed: bool,
+    /// `standard_conforming_strings` as the file's last top-level SET/RESET left it, once one
+    /// was seen: a ROLLBACK may undo it, and a migration tool may carry it into the next file.
+    strings_setting: Option<bool>,
+    /// Where that SET/RESET was.
+    strings_setting_line: u32,
 }
 
 impl<'a> Reader<'a> {
@@ -34,10 +39,21 @@ impl<'a> Reader<'a> {
             changes: Vec::new(),
             stats,
             saw_unparsed: false,
+            strings_setting: None,
+            strings_setting_line: 0,
         }
     }
 
-    pub fn finish(self) -> ParsedFile {
+    pub fn finish(mut self) -> ParsedFile {
+        if self.strings_setting == Some(false) {
+            // The session may run the next migration with the setting off (golang-migrate,
+            // `psql -f a -f b`), which this reader of one file cannot follow.
+            let line = self.strings_setting_line;
+            self.may_do_anything(
+                "SET standard_conforming_strings = off (to the end of the file)",
+                line,
+            );
+        }
         ParsedFile {
             path: self.path.to_owned(),
             changes: self.changes,
@@ -51,7 +67,20 @@ impl<'a> Reader<'a> {
     pub fn top_level(&mut self, s: &RawStatement<'_>) {
         self.stats.statements += 1;
         self.saw_unparsed = false;
-        let counted = self.statement(s.text, s.line, s.backslash_strings, s.gexec, 0);
+        let counted = if let Some(on) = split::standard_conforming_strings(s.text) {
+            self.strings_setting = Some(on);
+            self.strings_setting_line = s.line;
+            Outcome::Skipped
+        } else if self.strings_setting.is_some() && starts_with_word(s.text, "ROLLBACK")
+            || self.strings_setting.is_some() && starts_with_word(s.text, "ABORT")
+        {
+            // A rolled-back SET of the setting is undone: the splitter kept the new value, and
+            // from here what the setting is, is unknown (said once, here).
+            self.strings_setting = None;
+            self.may_do_anything(s.text, s.line)
+        } else {
+            self.statement(s.text, s.line, s.backslash_strings, s.gexec, 0)
+        };
         let bucket = match counted {
             Outcome::Skipped => &mut self.stats.skipped,
             Outcome::Read if self.saw_unparsed => &mut self.stats.unparsed,
@@ -91,10 +120,11 @@ impl<'a> Reader<'a> {
             self.dynamic(&plpgsql::literals(text), true, text, line);
             return Outcome::Unread;
         }
-        if changes_string_syntax_unseen(text) {
+        if changes_string_syntax_unseen(text, depth) {
             // `set_config('standard_conforming_strings', …)`, `ALTER DATABASE|ROLE … SET
-            // standard_conforming_strings`: how every later `'…'` string ends may change, in
-            // this session or the next migration's, and the splitter follows only SET/RESET.
+            // standard_conforming_strings`, a SET inside a body: how every later `'…'` string
+            // ends may change, in this session or the next migration's, and the splitter
+            // follows only a top-level SET/RESET.
             return self.may_do_anything(text, line);
         }
         match classify::classify(text) {
@@ -254,6 +284,9 @@ impl<'a> Reader<'a> {
                 Piece::Sql(sql) => {
                     self.statement(sql, at, false, false, depth);
                 }
+                Piece::Perform(sql) if changes_string_syntax_unseen(sql, depth) => {
+                    self.may_do_anything(sql, at);
+                }
                 Piece::Perform(sql) => self.calls(sql, at),
                 Piece::ExecuteConstant(sql) => {
                     if depth < MAX_DEPTH {
@@ -339,12 +372,41 @@ fn newlines(s: &str) -> u32 {
     u32::try_from(s.bytes().filter(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
 }
 
-/// A statement that names `standard_conforming_strings` other than as the `SET`/`RESET` the
-/// splitter follows (see [`split::standard_conforming_strings`]).
-fn changes_string_syntax_unseen(text: &str) -> bool {
-    text.to_ascii_lowercase()
-        .contains("standard_conforming_strings")
-        && split::standard_conforming_strings(text).is_none()
+/// A statement that may change `standard_conforming_strings` other than as the top-level
+/// `SET`/`RESET` the splitter follows (see [`split::standard_conforming_strings`]): one that
+/// names it (in a body, `SET LOCAL`, `set_config()`, `ALTER DATABASE|ROLE … SET`), a
+/// `set_config()` whose setting is not a plain literal, or a `U&"…"` name that could spell it.
+/// `SHOW` only reads it.
+fn changes_string_syntax_unseen(text: &str, depth: u8) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if starts_with_word(text, "SHOW") {
+        return false;
+    }
+    let names_it = lower.contains("standard_conforming_strings")
+        && (depth > 0 || split::standard_conforming_strings(text).is_none());
+    let hidden_setting = lower
+        .match_indices("set_config(")
+        .any(|(at, call)| !starts_with_plain_argument(&lower[at + call.len()..]))
+        || lower.contains("u&\"");
+    names_it || hidden_setting
+}
+
+/// Whether `args` starts with a plain `'…'` literal that is the whole first argument.
+fn starts_with_plain_argument(args: &str) -> bool {
+    let Some(rest) = args.trim_start().strip_prefix('\'') else {
+        return false;
+    };
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.peek().is_some_and(|(_, next)| *next == '\'') {
+                chars.next();
+                continue;
+            }
+            return rest[i + 1..].trim_start().starts_with(',');
+        }
+    }
+    false
 }
 
 fn starts_with_word(text: &str, word: &str) -> bool {

@@ -281,7 +281,7 @@ fn is_copy_from_stdin(statement: &str) -> bool {
     lower.contains("from stdin")
 }
 
-/// `SET [SESSION | LOCAL] standard_conforming_strings {= | TO} on|off`, `RESET …`/`RESET ALL`:
+/// `SET [SESSION] standard_conforming_strings {= | TO} on|off`, `RESET …`/`RESET ALL`:
 /// the new setting, or `None` for any other statement.
 pub(super) fn standard_conforming_strings(statement: &str) -> Option<bool> {
     let lower = statement.to_ascii_lowercase();
@@ -292,18 +292,37 @@ pub(super) fn standard_conforming_strings(statement: &str) -> Option<bool> {
     match words.as_slice() {
         ["reset", "all" | "standard_conforming_strings"] => Some(true),
         ["set", rest @ ..] => {
-            let rest = if let ["session" | "local", r @ ..] = rest {
+            // `SET LOCAL` lasts until the transaction ends, which the splitter does not
+            // follow: not a setting it knows (the reader makes it a change it cannot follow).
+            if let ["local", ..] = rest {
+                return None;
+            }
+            let rest = if let ["session", r @ ..] = rest {
                 r
             } else {
                 rest
             };
             match rest {
                 ["standard_conforming_strings", "to", v] | ["standard_conforming_strings", v] => {
-                    Some(!matches!(*v, "off" | "false" | "0" | "no"))
+                    boolean(v)
                 }
                 _ => None,
             }
         }
+        _ => None,
+    }
+}
+
+/// A boolean setting's value as PostgreSQL's `parse_bool` reads it (any unambiguous prefix of
+/// `true`, `false`, `yes`, `no`; `on`, `of[f]`; `1`, `0`) or `DEFAULT` (on); `None` for
+/// anything else, which the reader then treats as a change it cannot follow.
+fn boolean(value: &str) -> Option<bool> {
+    let prefix_of = |word: &str| !value.is_empty() && word.starts_with(value);
+    match value {
+        "on" | "1" | "default" => Some(true),
+        "of" | "off" | "0" => Some(false),
+        v if v.len() >= 1 && (prefix_of("true") || prefix_of("yes")) => Some(true),
+        v if v.len() >= 1 && (prefix_of("false") || prefix_of("no")) => Some(false),
         _ => None,
     }
 }

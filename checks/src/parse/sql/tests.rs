@@ -354,7 +354,8 @@ fn gexec_and_standard_conforming_strings_are_not_blind_spots() {
         "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
          SELECT format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', tablename) FROM pg_tables \\gexec\n\
          SET standard_conforming_strings = off;\n\
-         SELECT 'x\\'';\nALTER TABLE orders FORCE ROW LEVEL SECURITY;\nSELECT '';\n",
+         SELECT 'x\\'';\nALTER TABLE orders FORCE ROW LEVEL SECURITY;\nSELECT '';\n\
+         RESET standard_conforming_strings;\n",
     )]);
     assert_eq!(d.unparsed.len(), 1, "{:?}", d.unparsed);
     assert_eq!(d.unparsed[0].location, Location::file("001.sql", 3));
@@ -379,7 +380,8 @@ fn a_do_body_under_standard_conforming_strings_off_is_unread_however_quoted() {
             "001.sql",
             &format!(
                 "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
-                 SET standard_conforming_strings = off;\nDO {body};\n"
+                 SET standard_conforming_strings = off;\nDO {body};\n\
+                 RESET standard_conforming_strings;\n"
             ),
         )]);
         assert_eq!(d.unparsed.len(), 1, "{body}: {:?}", d.unparsed);
@@ -399,6 +401,15 @@ fn standard_conforming_strings_changed_other_than_by_set_is_unread() {
         "SELECT set_config('standard_conforming_strings', 'off', false);",
         "ALTER DATABASE app SET standard_conforming_strings = off;",
         "ALTER ROLE migrator SET standard_conforming_strings TO off;",
+        // Spelled so that no text search finds the name.
+        "SELECT set_config('standard_' || 'conforming_strings', 'off', false);",
+        "SET U&\"standard\\005fconforming_strings\" TO off;",
+        // Inside a body, which the splitter does not follow.
+        "DO $$ BEGIN SET standard_conforming_strings = off; END $$;",
+        "DO $$ BEGIN PERFORM set_config('standard_conforming_strings', 'off', false); END $$;",
+        "DO $$ BEGIN EXECUTE 'SET standard_conforming_strings TO off'; END $$;",
+        // Until the transaction ends, which the splitter does not follow either.
+        "BEGIN; SET LOCAL standard_conforming_strings = off;",
     ] {
         let d = db(&[(
             "001.sql",
@@ -414,10 +425,39 @@ fn standard_conforming_strings_changed_other_than_by_set_is_unread() {
             "{changed}"
         );
     }
-    // The SET the splitter follows is no unread statement.
+    // The SET the splitter follows is no unread statement, nor is SHOW.
     let d = db(&[(
         "001.sql",
-        "CREATE TABLE orders (tenant_id uuid);\nSET standard_conforming_strings = on;\n",
+        "CREATE TABLE orders (tenant_id uuid);\nSET standard_conforming_strings = on;\n\
+         SHOW standard_conforming_strings;\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+}
+
+#[test]
+fn a_setting_the_splitter_cannot_carry_on_is_unread() {
+    // A ROLLBACK undoes the SET (the splitter keeps `off`); a file that ends with it off may
+    // hand it to the next migration in the same session.
+    for (sql, line) in [
+        (
+            "BEGIN;\nSET standard_conforming_strings = off;\nROLLBACK;\nSELECT 1;\n",
+            3,
+        ),
+        ("SET standard_conforming_strings = of;\nSELECT 1;\n", 1),
+        ("SET standard_conforming_strings TO f;\nSELECT 1;\n", 1),
+    ] {
+        let d = db(&[("001.sql", sql)]);
+        assert_eq!(d.unparsed.len(), 1, "{sql}: {:?}", d.unparsed);
+        assert_eq!(
+            d.unparsed[0].location,
+            Location::file("001.sql", line),
+            "{sql}"
+        );
+    }
+    // Set back on before the end: nothing unread.
+    let d = db(&[(
+        "001.sql",
+        "SET standard_conforming_strings = no;\nSET standard_conforming_strings = t;\n",
     )]);
     assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
 }
