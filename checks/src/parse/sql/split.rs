@@ -321,8 +321,8 @@ fn boolean(value: &str) -> Option<bool> {
     match value {
         "on" | "1" | "default" => Some(true),
         "of" | "off" | "0" => Some(false),
-        v if v.len() >= 1 && (prefix_of("true") || prefix_of("yes")) => Some(true),
-        v if v.len() >= 1 && (prefix_of("false") || prefix_of("no")) => Some(false),
+        _ if prefix_of("true") || prefix_of("yes") => Some(true),
+        _ if prefix_of("false") || prefix_of("no") => Some(false),
         _ => None,
     }
 }
