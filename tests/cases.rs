@@ -227,7 +227,12 @@ fn base_of(case: &Path) -> Result<Option<Base>, String> {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let named = lines.next().unwrap_or_default();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(named);
-    if !(named.starts_with("fixtures/") && dir.is_dir()) {
+    let climbs = |path: &str| {
+        Path::new(path)
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    };
+    if !(named.starts_with("fixtures/") && !climbs(named) && dir.is_dir()) {
         return Err(format!(
             "{BASE} names {named:?}, not a directory under fixtures/"
         ));
@@ -235,8 +240,9 @@ fn base_of(case: &Path) -> Result<Option<Base>, String> {
     let without = lines
         .map(|line| {
             line.strip_prefix("without ")
+                .filter(|path| !climbs(path) && Path::new(path).is_relative())
                 .map(str::to_owned)
-                .ok_or_else(|| format!("{BASE}: {line:?} is not `without PATH`"))
+                .ok_or_else(|| format!("{BASE}: {line:?} is not `without PATH` inside the base"))
         })
         .collect::<Result<_, _>>()?;
     Ok(Some(Base { dir, without }))

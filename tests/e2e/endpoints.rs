@@ -11,7 +11,7 @@ use super::live_fixtures::Fragment;
 use super::tls_servers::{
     CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, rfc3339, s_server, wall_clock,
 };
-use crate::harness::free_port;
+use crate::harness::{free_port, free_ports};
 
 /// One endpoint in the generated vouch.toml.
 struct Target {
@@ -388,8 +388,8 @@ const BARE_SERVER: &str = r#"
 fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf(&Leaf::good("nginx"));
-    let [good, bad, redirect, plain] = [free_port(), free_port(), free_port(), free_port()];
-    let [bare, broken, temporary, dropped] = [free_port(), free_port(), free_port(), free_port()];
+    // Held while chosen: eight distinct ports.
+    let [good, bad, redirect, plain, bare, broken, temporary, dropped] = free_ports();
     let servers = (GOOD_SERVER.to_owned() + BARE_SERVER)
         .replace("{good}", &good.to_string())
         .replace("{bad}", &bad.to_string())
@@ -748,7 +748,7 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
 fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_note() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf(&Leaf::good("nginx"));
-    let [good, bad, redirect, plain] = [free_port(), free_port(), free_port(), free_port()];
+    let [good, bad, redirect, plain] = free_ports();
     let servers = GOOD_SERVER
         .replace("{good}", &good.to_string())
         .replace("{bad}", &bad.to_string())

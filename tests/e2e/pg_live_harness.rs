@@ -72,7 +72,7 @@ pub fn psql_script() -> Command {
     cmd
 }
 
-fn run(cmd: &mut Command, what: &str) -> Output {
+pub(crate) fn run(cmd: &mut Command, what: &str) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         out.status.success(),

@@ -4,9 +4,9 @@
 //! `psql -At` (unaligned, tuples only).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::pg_live_harness::{Cluster, ServerSpec, pg_bin, psql_script};
+use crate::pg_live_harness::{Cluster, ServerSpec, pg_bin, psql_script, run};
 
 /// A running server. `Drop` stops it.
 pub struct PgServer {
@@ -18,15 +18,6 @@ pub struct PgServer {
 /// `psql` of the same installation.
 pub fn psql_path() -> PathBuf {
     pg_bin().join("psql")
-}
-
-fn check(what: &str, out: &Output) {
-    assert!(
-        out.status.success(),
-        "{what} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl PgServer {
@@ -53,25 +44,23 @@ impl PgServer {
 
     /// Runs SQL (several statements allowed); panics with psql's message on error.
     pub fn exec(&self, db: &str, sql: &str) {
-        let out = self.psql(db).args(["-c", sql]).output().expect("psql runs");
-        check(&format!("psql -c {sql:?}"), &out);
+        run(self.psql(db).args(["-c", sql]), &format!("psql -c {sql:?}"));
     }
 
     /// Applies a SQL file as psql would (so `COPY … FROM stdin` data works).
     pub fn apply_file(&self, db: &str, file: &Path) {
-        let out = self
-            .psql(db)
-            .arg("-f")
-            .arg(file)
-            .output()
-            .expect("psql runs");
-        check(&format!("psql -f {}", file.display()), &out);
+        run(
+            self.psql(db).arg("-f").arg(file),
+            &format!("psql -f {}", file.display()),
+        );
     }
 
     /// Rows of a query, each a vector of columns (`-At -F '|'`).
     pub fn query(&self, db: &str, sql: &str) -> Vec<Vec<String>> {
-        let out = self.psql(db).args(["-c", sql]).output().expect("psql runs");
-        check(&format!("psql query {sql:?}"), &out);
+        let out = run(
+            self.psql(db).args(["-c", sql]),
+            &format!("psql query {sql:?}"),
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|l| !l.is_empty())

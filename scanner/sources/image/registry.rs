@@ -61,7 +61,9 @@ const MIN_BLOB_BYTES_PER_SEC: u64 = 256 * 1024;
 
 pub struct Registry {
     client: Client,
-    /// For the referrers pages: built as oci-client builds its own, without redirects.
+    /// For the referrers pages: with oci-client's TLS settings, timeouts and user agent, but
+    /// following no redirect (oci-client follows reqwest's default of ten): a page is asked for
+    /// only where the registry itself, or its `Link`, says.
     http: reqwest::Client,
     /// The registries asked over plain HTTP, as oci-client's `ClientProtocol::HttpsExcept`.
     insecure_registries: Vec<String>,
@@ -407,7 +409,8 @@ async fn bounded_body(mut response: reqwest::Response) -> Result<Vec<u8>, String
     while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e.into()))? {
         if body.len() + chunk.len() > MAX_REFERRERS_PAGE_BYTES {
             return Err(format!(
-                "a referrers page is larger than {MAX_REFERRERS_PAGE_BYTES} bytes"
+                "a referrers page is larger than {}",
+                crate::bounded::cap_text(MAX_REFERRERS_PAGE_BYTES as u64)
             ));
         }
         body.extend_from_slice(&chunk);

@@ -223,7 +223,11 @@ fn read_kubeconfig_file(path: &Path) -> Result<Kubeconfig, String> {
     let bytes =
         bounded::read_file(path, bounded::KUBECONFIG_MAX).map_err(|e| named(e.to_string()))?;
     let text = decode_kubeconfig(bytes).map_err(named)?;
-    let mut kubeconfig = Kubeconfig::from_yaml(&text).map_err(|e| named(cause_chain(&e)))?;
+    // The YAML parser's message quotes the lines around the error, which may hold a token or
+    // a key: it is not shown.
+    let mut kubeconfig = Kubeconfig::from_yaml(&text).map_err(|_| {
+        named("is not a kubeconfig: its YAML does not parse (the parser's message is not shown, as it quotes the file)".to_owned())
+    })?;
     if let Some(dir) = path.parent() {
         let absolute = |file: &mut Option<String>| {
             if let Some(name) = file.as_deref()
@@ -539,6 +543,11 @@ mod tests {
                 && !parse.contains('\n'),
             "{parse}"
         );
+        // The parser's message quotes the lines around the error: a token there stays out.
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "users:\n- name: u\n  user: {token: s3cretT0ken\n").unwrap();
+        let parse = error(&secret);
+        assert!(!parse.contains("s3cretT0ken"), "{parse}");
     }
 
     #[test]

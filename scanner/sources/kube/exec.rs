@@ -15,7 +15,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine as _;
-use kube::config::{AuthInfo, ExecAuthCluster, ExecInteractiveMode, Kubeconfig};
+use kube::config::{ExecAuthCluster, ExecConfig, ExecInteractiveMode, Kubeconfig};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::io::AsyncReadExt as _;
@@ -62,10 +62,16 @@ pub(super) async fn inline_credential(
             provider.name
         ));
     }
-    if user.token.is_some() || user.exec.is_none() {
+    // kube-rs's order: an auth-provider, then username and password, a token, a token file,
+    // and only then the exec plugin. Where an earlier one serves, the plugin never runs.
+    let served_otherwise = user.auth_provider.is_some()
+        || (user.username.is_some() && user.password.is_some())
+        || user.token.is_some()
+        || user.token_file.is_some();
+    let Some(exec) = user.exec.as_ref().filter(|_| !served_otherwise) else {
         return Ok(());
-    }
-    let status = run_plugin(user, cluster.as_deref(), deadline).await?;
+    };
+    let status = run_plugin(exec, cluster.as_deref(), deadline).await?;
     match status {
         CredentialStatus {
             client_certificate_data: Some(certificate),
@@ -88,11 +94,10 @@ pub(super) async fn inline_credential(
 /// The plugin's `ExecCredential` status, as client-go asks for it (`KUBERNETES_EXEC_INFO`),
 /// within `deadline`.
 async fn run_plugin(
-    user: &AuthInfo,
+    exec: &ExecConfig,
     cluster: Option<&kube::config::Cluster>,
     deadline: Duration,
 ) -> Result<CredentialStatus, String> {
-    let exec = user.exec.as_ref().ok_or("no exec plugin")?;
     let program = exec
         .command
         .as_deref()
@@ -103,17 +108,20 @@ async fn run_plugin(
             "needs a terminal (interactiveMode: Always); vouch runs unattended".into(),
         ));
     }
-    let cluster_info = match cluster.filter(|_| exec.provide_cluster_info) {
-        Some(cluster) => Some(
-            ExecAuthCluster::try_from(cluster)
-                .map_err(|e| named(format!("cannot be given the cluster: {}", cause_chain(&e))))?,
-        ),
-        None => None,
-    };
+    let mut spec = json!({"interactive": false});
+    if exec.provide_cluster_info {
+        // As kube-rs: asked for and not there is an error, not a plugin run without it.
+        let cluster =
+            cluster.ok_or_else(|| named("asks for the cluster, which has none".into()))?;
+        let info = ExecAuthCluster::try_from(cluster)
+            .map_err(|e| named(format!("cannot be given the cluster: {}", cause_chain(&e))))?;
+        spec["cluster"] = serde_json::to_value(info)
+            .map_err(|e| named(format!("cannot be given the cluster: {e}")))?;
+    }
     let exec_info = json!({
         "apiVersion": exec.api_version,
         "kind": "ExecCredential",
-        "spec": {"interactive": false, "cluster": cluster_info},
+        "spec": spec,
     });
     let mut command = tokio::process::Command::new(program);
     command
@@ -147,7 +155,10 @@ async fn run_plugin(
             .await
             .map_err(|e| named(format!("could not be read: {e}")))?;
         if printed.len() as u64 > MAX_CREDENTIAL_BYTES {
-            return Err(named("printed more than 1 MiB".into()));
+            return Err(named(format!(
+                "printed more than {}",
+                crate::bounded::cap_text(MAX_CREDENTIAL_BYTES)
+            )));
         }
         let status = child
             .wait()
@@ -165,8 +176,15 @@ async fn run_plugin(
         ))
     })??;
     // client-go reads the answer with a YAML-tolerant decoder; YAML is a superset of JSON.
-    let credential: ExecCredential = serde_norway::from_slice(&printed)
-        .map_err(|e| named(format!("printed no ExecCredential: {e}")))?;
+    // The parser's message quotes what it could not use, which may be a bare token: only
+    // where it failed is said.
+    let credential: ExecCredential = serde_norway::from_slice(&printed).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+            .unwrap_or_default();
+        named(format!("printed no ExecCredential{at}"))
+    })?;
     credential
         .status
         .ok_or_else(|| named("printed an ExecCredential without a status".into()))
@@ -199,6 +217,44 @@ mod tests {
             .unwrap_err();
         assert!(refused.contains("`gcp` auth-provider"), "{refused}");
         assert!(!ran.exists(), "the command ran");
+    }
+
+    #[tokio::test]
+    async fn a_plugin_printing_a_bare_token_is_an_error_that_does_not_quote_it() {
+        let mut config = kubeconfig(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
+             command: /bin/echo\n      args: ['eyJhbGciOiJIUzI1NiJ9.s3cret']\n      \
+             interactiveMode: Never\n",
+        );
+        let refused = inline_credential(&mut config, "c", Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(refused.contains("printed no ExecCredential"), "{refused}");
+        assert!(!refused.contains("s3cret"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_token_file_serves_before_the_plugin_as_in_kube_rs() {
+        let marker = tempfile::tempdir().unwrap();
+        let ran = marker.path().join("ran");
+        let mut config = kubeconfig(&format!(
+            "    tokenFile: /nonexistent\n    exec:\n      \
+             apiVersion: client.authentication.k8s.io/v1\n      command: touch\n      \
+             args: ['{}']\n      interactiveMode: Never\n",
+            ran.display()
+        ));
+        inline_credential(&mut config, "c", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(!ran.exists(), "the plugin ran");
+        assert!(
+            config.auth_infos[0]
+                .auth_info
+                .as_ref()
+                .unwrap()
+                .exec
+                .is_some()
+        );
     }
 
     #[tokio::test]
