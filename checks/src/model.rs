@@ -9,59 +9,63 @@ use crate::facts::Facts;
 use crate::resolve::Resolved;
 use crate::settings::Settings;
 
-/// The verdict on one subject.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum Status {
-    Pass,
-    /// The subject could not be read or the property could not be proven. Fails closed.
-    Error,
-    Fail,
+/// Declares a closed set of words of the report contract (`pass`, `high`, `not_tested`…): a
+/// fieldless enum that serializes, parses, prints and is described in the JSON schemas as its
+/// variants' snake_case names, ordered as declared, with `as_str` and the list of its variants.
+/// One declaration keeps every such set spelt the same way in reports, SARIF and the schemas.
+#[macro_export]
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$variant_meta:meta])* $variant:ident,)+ }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            schemars::JsonSchema,
+            strum::IntoStaticStr,
+            strum::Display,
+            strum::VariantArray,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+keyword_enum! {
+    /// The verdict on one subject.
+    pub enum Status {
+        Pass,
+        /// The subject could not be read or the property could not be proven. Fails closed.
+        Error,
+        Fail,
     }
 }
 
-/// How much a failure matters. `Info` never gates.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
+keyword_enum! {
+    /// How much a failure matters. `Info` never gates.
+    pub enum Severity {
+        Info,
+        Low,
+        Medium,
+        High,
+        Critical,
+    }
 }
 
 impl Severity {
@@ -72,10 +76,6 @@ impl Severity {
         Severity::High,
         Severity::Critical,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
 }
 
 /// Where a finding points: a line of a file in the scanned tree, or a live resource.
@@ -264,36 +264,16 @@ impl From<Location> for Related {
     }
 }
 
-/// Which kind of source a check judges; used to filter and to explain what must be scanned.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::IntoStaticStr, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum Source {
-    Repo,
-    Postgres,
-    Aws,
-    Endpoint,
-    Image,
-    Kube,
-    Artifact,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+keyword_enum! {
+    /// Which kind of source a check judges; used to filter and to explain what must be scanned.
+    pub enum Source {
+        Repo,
+        Postgres,
+        Aws,
+        Endpoint,
+        Image,
+        Kube,
+        Artifact,
     }
 }
 

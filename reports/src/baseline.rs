@@ -21,38 +21,20 @@ use crate::model::{FindingStatus, REPORT_SCHEMA, Report, ReportFinding};
 
 pub const BASELINE_SCHEMA: &str = "vouch.baseline/v1";
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::IntoStaticStr, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum BaselineState {
-    /// Not a known problem: this is what a pull request added.
-    New,
-    /// A known problem, as it was.
-    Unchanged,
-    /// A known problem whose status, severity or message changed.
-    Updated,
-    /// A known problem that is no longer reported (fixed, or its subject is gone).
-    Absent,
+checks::keyword_enum! {
+    pub enum BaselineState {
+        /// Not a known problem: this is what a pull request added.
+        New,
+        /// A known problem, as it was.
+        Unchanged,
+        /// A known problem whose status, severity or message changed.
+        Updated,
+        /// A known problem that is no longer reported (fixed, or its subject is gone).
+        Absent,
+    }
 }
 
 impl BaselineState {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// `unchanged` and `updated` problems were already there: they do not gate a change.
     pub fn is_existing(self) -> bool {
         matches!(self, BaselineState::Unchanged | BaselineState::Updated)

@@ -142,39 +142,19 @@ pub struct Summary {
     pub waived: usize,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::IntoStaticStr, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum ControlStatus {
-    Pass,
-    Fail,
-    Error,
-    /// A check serves it, but nothing it judges was found or scanned.
-    NotTested,
-    /// Verified by people, not by vouch.
-    Manual,
-    /// Human-attested (statement, by whom, until when).
-    Attested,
-    /// No check yet.
-    Planned,
-}
-
-impl ControlStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+checks::keyword_enum! {
+    pub enum ControlStatus {
+        Pass,
+        Fail,
+        Error,
+        /// A check serves it, but nothing it judges was found or scanned.
+        NotTested,
+        /// Verified by people, not by vouch.
+        Manual,
+        /// Human-attested (statement, by whom, until when).
+        Attested,
+        /// No check yet.
+        Planned,
     }
 }
 
@@ -206,32 +186,12 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::IntoStaticStr, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum FindingStatus {
-    Pass,
-    Fail,
-    Error,
-    Waived,
-}
-
-impl FindingStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+checks::keyword_enum! {
+    pub enum FindingStatus {
+        Pass,
+        Fail,
+        Error,
+        Waived,
     }
 }
 
