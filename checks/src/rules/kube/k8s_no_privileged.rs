@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::judged_workloads;
+use super::{judged_workloads, workloads_read_from};
 use crate::facts::kube::{Container, Workload};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
@@ -13,7 +13,8 @@ impl Rule for K8sNoPrivileged {
         severity: Severity::High,
         controls: &["CNT-01"],
         source: Source::Kube,
-        docs: r#"
+        docs: concat!(
+            r#"
 ## Why
 Privileged containers, privilege escalation, extra Linux capabilities, the host's network, PID or
 IPC namespaces and hostPath volumes each hand a compromised container a path to the node and to
@@ -35,12 +36,9 @@ The Kubernetes Pod Security Standards' **restricted** profile, item by item, on 
 
 Running as non-root, the last restricted item, is judged by `k8s-run-as-non-root`.
 
-Workloads are read from manifests in the repository (except those under a test-data directory,
-`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
-from live clusters
-(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
-with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
-
+"#,
+            workloads_read_from!(),
+            r#"
 ## How to fix
 Remove the host namespaces and hostPath volumes; set on every container
 `securityContext: {allowPrivilegeEscalation: false, privileged: false, capabilities: {drop: [ALL]}}`
@@ -49,7 +47,8 @@ and add back only `NET_BIND_SERVICE` when binding ports below 1024; set
 
 ## Evidence
 Every reason found, per container, and the manifest line.
-"#,
+"#
+        ),
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {

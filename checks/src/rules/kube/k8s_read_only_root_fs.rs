@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{judge_containers, judged_workloads};
+use super::{judge_containers, judged_workloads, workloads_read_from};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct K8sReadOnlyRootFs;
@@ -12,7 +12,8 @@ impl Rule for K8sReadOnlyRootFs {
         severity: Severity::Medium,
         controls: &["CNT-01"],
         source: Source::Kube,
-        docs: r#"
+        docs: concat!(
+            r#"
 ## Why
 A writable root filesystem lets an attacker who gets code execution drop tools, modify binaries
 or persist. A read-only root (with `emptyDir` mounts where the app must write) removes that.
@@ -22,19 +23,17 @@ security contexts) and AWS FSBP ECS.5 recommend it.
 ## What is judged
 Every container and init container sets `securityContext.readOnlyRootFilesystem: true`.
 
-Workloads are read from manifests in the repository (except those under a test-data directory,
-`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
-from live clusters
-(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
-with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
-
+"#,
+            workloads_read_from!(),
+            r#"
 ## How to fix
 Set `readOnlyRootFilesystem: true` and mount an `emptyDir` at the paths the process writes to
 (`/tmp`, caches).
 
 ## Evidence
 The containers without it, and the manifest line.
-"#,
+"#
+        ),
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{judge_containers, judged_workloads};
+use super::{judge_containers, judged_workloads, workloads_read_from};
 use crate::facts::kube::{Container, Workload};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
@@ -13,7 +13,8 @@ impl Rule for K8sRunAsNonRoot {
         severity: Severity::High,
         controls: &["CNT-01"],
         source: Source::Kube,
-        docs: r#"
+        docs: concat!(
+            r#"
 ## Why
 A process running as root inside a container is root on the node's kernel: one container escape
 or a writable host mount and the attacker owns the node. The Pod Security Standards "restricted"
@@ -24,19 +25,17 @@ Every container and init container of a workload, with the container's `security
 overriding the pod's: it passes when the effective `runAsNonRoot` is `true` or the effective
 `runAsUser` is a non-zero UID. An explicit `runAsUser: 0` fails even with `runAsNonRoot`.
 
-Workloads are read from manifests in the repository (except those under a test-data directory,
-`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
-from live clusters
-(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
-with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
-
+"#,
+            workloads_read_from!(),
+            r#"
 ## How to fix
 Set `securityContext.runAsNonRoot: true` (and a `runAsUser` above 10000) on the pod, and build
 images whose `USER` is not root.
 
 ## Evidence
 The workload, each offending container with its effective settings, and the manifest line.
-"#,
+"#
+        ),
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {

@@ -7,6 +7,20 @@ pub mod k8s_secrets_not_in_env;
 
 use serde_json::Value;
 
+/// What every workload check's docs say about where its workloads come from (a macro: `concat!`
+/// takes only literals, and a check's docs are a constant).
+macro_rules! workloads_read_from {
+    () => {
+        r#"Workloads are read from manifests in the repository (except those under a test-data directory,
+`test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
+from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+"#
+    };
+}
+pub(crate) use workloads_read_from;
+
 use crate::facts::kube::{Container, Workload};
 use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings};
