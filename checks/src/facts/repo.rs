@@ -654,6 +654,19 @@ pub struct UpdateConfig {
     pub ecosystems: Vec<Ecosystem>,
     /// Renovate updates every ecosystem it detects unless told otherwise.
     pub all_ecosystems: bool,
+    /// Ecosystems it turns off whatever else it says: a Renovate `packageRules` entry with
+    /// `enabled: false` for whole managers or categories, a Dependabot entry with
+    /// `open-pull-requests-limit: 0` (no version updates).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<Ecosystem>,
+}
+
+impl UpdateConfig {
+    /// Whether it keeps `ecosystem`'s dependencies updated.
+    pub fn covers(&self, ecosystem: Ecosystem) -> bool {
+        (self.all_ecosystems || self.ecosystems.contains(&ecosystem))
+            && !self.disabled.contains(&ecosystem)
+    }
 }
 
 impl Default for UpdateConfig {
@@ -663,6 +676,7 @@ impl Default for UpdateConfig {
             tool: UpdateTool::Dependabot,
             ecosystems: Vec::new(),
             all_ecosystems: false,
+            disabled: Vec::new(),
         }
     }
 }

@@ -74,9 +74,12 @@ pub fn join_relative(base: &str, rel: &str) -> Option<String> {
 pub fn classify(path: &str) -> FileKind {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    let in_workflows =
-        path.starts_with(".github/workflows/") || path.contains("/.github/workflows/");
-    if in_workflows && (lower.ends_with(".yml") || lower.ends_with(".yaml")) {
+    // GitHub runs only the files directly in the repository's own `.github/workflows/`: one in
+    // a subdirectory of it, or in a vendored project's `.github/`, never runs.
+    let is_workflow = path
+        .strip_prefix(".github/workflows/")
+        .is_some_and(|rest| !rest.contains('/'));
+    if is_workflow && (lower.ends_with(".yml") || lower.ends_with(".yaml")) {
         return FileKind::Workflow;
     }
     if lower == "action.yml" || lower == "action.yaml" {
@@ -123,9 +126,6 @@ pub fn classify(path: &str) -> FileKind {
         | "packages.lock.json"
         | "gradle.lockfile"
         | "Package.resolved" => return FileKind::Lockfile,
-        "renovate.json" | "renovate.json5" | ".renovaterc" | ".renovaterc.json" => {
-            return FileKind::UpdateConfig;
-        }
         _ => {}
     }
     if lockfile::is_pylock(name) || lockfile::is_gradle_verification(path) {
@@ -144,20 +144,37 @@ pub fn classify(path: &str) -> FileKind {
     if (path.starts_with("requirements/") || path.contains("/requirements/")) && requirements_like {
         return FileKind::Manifest;
     }
-    if path == ".github/dependabot.yml" || path == ".github/dependabot.yaml" {
+    if update_config::is_update_config(path) {
         return FileKind::UpdateConfig;
     }
-    if lower.ends_with(".cdx.json")
+    // A vendored project's SBOM describes that project, not this repository.
+    let is_sbom_name = lower.ends_with(".cdx.json")
         || lower.ends_with(".spdx.json")
         || lower == "bom.json"
-        || (lower.starts_with("sbom") && lower.ends_with(".json"))
-    {
+        || (lower.starts_with("sbom") && lower.ends_with(".json"));
+    if is_sbom_name && !is_vendored(path) {
         return FileKind::Sbom;
     }
     if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         return FileKind::Yaml;
     }
     FileKind::Text
+}
+
+/// Directories that hold other projects' code, copied in (`vendor/`, `third_party/`,
+/// `node_modules/`…): their SBOMs and configuration describe those projects.
+const VENDORED_DIRS: [&str; 5] = [
+    "vendor",
+    "third_party",
+    "third-party",
+    "node_modules",
+    "bower_components",
+];
+
+/// Whether `path` lies under a vendored directory, at any depth.
+fn is_vendored(path: &str) -> bool {
+    let mut dirs = path.split('/').rev().skip(1);
+    dirs.any(|dir| VENDORED_DIRS.contains(&dir))
 }
 
 /// Refuses a YAML, JSON(5) or TOML file nested too deeply for its parser to read in bounded
@@ -236,6 +253,14 @@ mod tests {
         assert_eq!(classify("pylock..toml"), FileKind::Text);
         assert_eq!(classify(".github/dependabot.yml"), FileKind::UpdateConfig);
         assert_eq!(classify("sbom/api.cdx.json"), FileKind::Sbom);
+        // What GitHub and Renovate never read, and a vendored project's own SBOM.
+        assert_eq!(classify(".github/workflows/old/audit.yml"), FileKind::Yaml);
+        assert_eq!(classify("lib/x/.github/workflows/ci.yml"), FileKind::Yaml);
+        assert_eq!(classify("lib/x/renovate.json"), FileKind::Text);
+        assert_eq!(classify(".github/renovate.json5"), FileKind::UpdateConfig);
+        assert_eq!(classify("third_party/x/bom.json"), FileKind::Text);
+        assert_eq!(classify("web/node_modules/x/sbom.json"), FileKind::Text);
+        assert_eq!(classify("vendor-docs/bom.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);
         assert_eq!(classify("deploy/k8s/api.yaml"), FileKind::Yaml);
         for manifest in [

@@ -35,7 +35,12 @@ fn parse_text(
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     match kind {
-        FileKind::Manifest => facts.manifests.push(manifest::parse(path, text)?),
+        FileKind::Manifest => {
+            facts.manifests.push(manifest::parse(path, text)?);
+            if let Some(config) = update_config::renovate_in_package_json(path, text) {
+                facts.update_configs.push(config);
+            }
+        }
         FileKind::Lockfile => facts.lockfiles.push(lockfile::parse(path, text)?),
         FileKind::Sbom => facts.sboms.extend(sbom::parse(path, text)?),
         FileKind::UpdateConfig => facts.update_configs.push(update_config::parse(path, text)?),

@@ -1,11 +1,38 @@
-//! Dependency-update configuration: Dependabot (`.github/dependabot.yml`) and Renovate
-//! (`renovate.json`, `renovate.json5`, `.renovaterc`, `.renovaterc.json`).
+//! Dependency-update configuration: Dependabot (`.github/dependabot.yml`) and Renovate (its
+//! repository config files, [`RENOVATE_FILES`]).
 
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
 use crate::facts::repo::{Ecosystem, UpdateConfig, UpdateTool};
 use crate::redact::ParseError;
+
+/// Where Renovate looks for a repository's config, in its order (docs.renovatebot.com,
+/// "Configuration options"): only at these paths from the repository root. A `renovate.json`
+/// anywhere else (a vendored project's, a monorepo package's) is not read by Renovate.
+pub const RENOVATE_FILES: [&str; 13] = [
+    "renovate.json",
+    "renovate.json5",
+    ".github/renovate.json",
+    ".github/renovate.json5",
+    ".gitlab/renovate.json",
+    ".gitlab/renovate.json5",
+    ".forgejo/renovate.json",
+    ".forgejo/renovate.json5",
+    ".gitea/renovate.json",
+    ".gitea/renovate.json5",
+    ".renovaterc",
+    ".renovaterc.json",
+    ".renovaterc.json5",
+];
+
+/// Whether Dependabot or Renovate reads `path` (relative to the repository root) as its
+/// config. Renovate's `renovate` key in the root `package.json` is read with the manifest.
+pub fn is_update_config(path: &str) -> bool {
+    path == ".github/dependabot.yml"
+        || path == ".github/dependabot.yaml"
+        || RENOVATE_FILES.contains(&path)
+}
 
 pub fn parse(path: &str, text: &str) -> Result<UpdateConfig, String> {
     if path.ends_with("dependabot.yml") || path.ends_with("dependabot.yaml") {
@@ -21,20 +48,35 @@ fn dependabot(path: &str, text: &str) -> Result<UpdateConfig, String> {
         return Err("no `updates` list: Dependabot would reject it".to_owned());
     };
     let mut ecosystems = Vec::new();
+    let mut disabled = Vec::new();
     for update in updates {
         let name = update
             .get("package-ecosystem")
             .and_then(Yaml::as_str)
             .ok_or("an `updates` entry has no `package-ecosystem`")?;
-        ecosystems.extend(dependabot_ecosystem(name));
+        // `open-pull-requests-limit: 0` stops version updates for the entry (Dependabot docs).
+        let no_pull_requests = update
+            .get("open-pull-requests-limit")
+            .and_then(Yaml::as_u64)
+            == Some(0);
+        let list = if no_pull_requests {
+            &mut disabled
+        } else {
+            &mut ecosystems
+        };
+        list.extend(dependabot_ecosystem(name));
     }
     ecosystems.sort();
     ecosystems.dedup();
+    disabled.retain(|e| !ecosystems.contains(e));
+    disabled.sort();
+    disabled.dedup();
     Ok(UpdateConfig {
         path: path.to_owned(),
         tool: UpdateTool::Dependabot,
         ecosystems,
         all_ecosystems: false,
+        disabled,
     })
 }
 
@@ -65,6 +107,28 @@ fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
 fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
     // Renovate reads JSON5 for every config file name; JSON is a subset of it.
     let doc: Json = json5::from_str(text).map_err(|e| ParseError::json5(&e).to_string())?;
+    renovate_config(path, &doc)
+}
+
+/// The `renovate` key of the root `package.json`, which Renovate reads as its config when no
+/// config file exists; `None` for any other `package.json` or one without the key.
+/// (A `renovate` value that is not an object is no config: Renovate would refuse it.)
+pub fn renovate_in_package_json(path: &str, text: &str) -> Option<UpdateConfig> {
+    if path != "package.json" {
+        return None;
+    }
+    let doc: Json = serde_json::from_str(text).ok()?;
+    renovate_config(path, doc.get("renovate")?).ok()
+}
+
+/// Where `path` stands in Renovate's search order (the first config found is the one it
+/// uses; the root `package.json` comes last); `None` for a path that is no Renovate config.
+pub fn renovate_precedence(path: &str) -> Option<usize> {
+    (RENOVATE_FILES.iter().position(|f| *f == path))
+        .or((path == "package.json").then_some(RENOVATE_FILES.len()))
+}
+
+fn renovate_config(path: &str, doc: &Json) -> Result<UpdateConfig, String> {
     if !doc.is_object() {
         return Err("not an object at the top level".to_owned());
     }
@@ -74,10 +138,25 @@ fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
         ecosystems: Vec::new(),
         // Renovate updates every manager it detects unless limited by `enabledManagers`.
         all_ecosystems: true,
+        disabled: Vec::new(),
     };
     if doc.get("enabled").and_then(Json::as_bool) == Some(false) {
         config.all_ecosystems = false;
         return Ok(config);
+    }
+    if let Some(Json::Array(rules)) = doc.get("packageRules") {
+        for rule in rules {
+            match turned_off_by(rule) {
+                Some(TurnedOff::Everything) => {
+                    config.all_ecosystems = false;
+                    return Ok(config);
+                }
+                Some(TurnedOff::Only(ecosystems)) => config.disabled.extend(ecosystems),
+                None => {}
+            }
+        }
+        config.disabled.sort();
+        config.disabled.dedup();
     }
     if let Some(Json::Array(managers)) = doc.get("enabledManagers") {
         config.all_ecosystems = false;
@@ -91,6 +170,69 @@ fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
         config.ecosystems = ecosystems;
     }
     Ok(config)
+}
+
+/// What a Renovate `packageRules` entry turns off for every package.
+enum TurnedOff {
+    Everything,
+    Only(Vec<Ecosystem>),
+}
+
+/// `Some` for an entry with `enabled: false` whose conditions are only whole managers or
+/// categories (or none at all); an entry with any other condition (package names, paths, update
+/// types, dependency types…) turns off only part of an ecosystem: `None`.
+fn turned_off_by(rule: &Json) -> Option<TurnedOff> {
+    if rule.get("enabled").and_then(Json::as_bool) != Some(false) {
+        return None;
+    }
+    let rule = rule.as_object()?;
+    let conditions: Vec<&String> = (rule.keys())
+        .filter(|k| k.starts_with("match") || k.starts_with("exclude"))
+        .collect();
+    if conditions.is_empty() {
+        return Some(TurnedOff::Everything);
+    }
+    if conditions
+        .iter()
+        .any(|k| *k != "matchManagers" && *k != "matchCategories")
+    {
+        return None;
+    }
+    let names = |key: &str| -> Vec<&str> {
+        (rule.get(key).and_then(Json::as_array).into_iter().flatten())
+            .filter_map(Json::as_str)
+            .collect()
+    };
+    let mut ecosystems: Vec<Ecosystem> = (names("matchManagers").into_iter())
+        .filter_map(renovate_manager)
+        .collect();
+    ecosystems.extend(
+        names("matchCategories")
+            .into_iter()
+            .flat_map(renovate_category),
+    );
+    Some(TurnedOff::Only(ecosystems))
+}
+
+/// Renovate's manager categories (docs.renovatebot.com, "Managers") for the ecosystems vouch
+/// recognises.
+fn renovate_category(name: &str) -> Vec<Ecosystem> {
+    match name {
+        "rust" => vec![Ecosystem::Cargo],
+        "js" => vec![Ecosystem::Npm],
+        "python" => vec![Ecosystem::Python],
+        "golang" => vec![Ecosystem::Go],
+        "ruby" => vec![Ecosystem::Ruby],
+        "php" => vec![Ecosystem::Composer],
+        "dart" => vec![Ecosystem::Pub],
+        "elixir" => vec![Ecosystem::Mix],
+        "dotnet" => vec![Ecosystem::Nuget],
+        "java" => vec![Ecosystem::Gradle, Ecosystem::Maven],
+        "swift" => vec![Ecosystem::Swift],
+        "docker" => vec![Ecosystem::Docker],
+        "ci" => vec![Ecosystem::GithubActions],
+        _ => Vec::new(),
+    }
 }
 
 /// Renovate manager names for the ecosystems vouch recognises.
@@ -160,5 +302,65 @@ mod tests {
         let off = parse(".renovaterc", "{\"enabled\": false}").unwrap();
         assert!(!off.all_ecosystems && off.ecosystems.is_empty());
         assert!(parse("renovate.json", "[1]").is_err());
+    }
+
+    #[test]
+    fn dependabot_without_pull_requests_turns_the_ecosystem_off() {
+        let text = "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    open-pull-requests-limit: 0\n  - package-ecosystem: docker\n    directory: /\n    open-pull-requests-limit: 0\n  - package-ecosystem: docker\n    directory: /worker\n    open-pull-requests-limit: 5\n";
+        let c = parse(".github/dependabot.yml", text).unwrap();
+        assert_eq!(c.ecosystems, [Ecosystem::Docker]);
+        assert_eq!(c.disabled, [Ecosystem::Npm]);
+        assert!(c.covers(Ecosystem::Docker) && !c.covers(Ecosystem::Npm));
+    }
+
+    #[test]
+    fn renovate_package_rules_turn_off_whole_managers_only() {
+        let c = parse(
+            "renovate.json",
+            r#"{"packageRules": [
+                {"matchManagers": ["npm"], "enabled": false},
+                {"matchCategories": ["java"], "enabled": false},
+                {"matchManagers": ["cargo"], "matchPackageNames": ["serde"], "enabled": false},
+                {"matchManagers": ["gomod"], "automerge": true}
+            ]}"#,
+        )
+        .unwrap();
+        assert!(c.all_ecosystems);
+        assert_eq!(
+            c.disabled,
+            [Ecosystem::Npm, Ecosystem::Gradle, Ecosystem::Maven]
+        );
+        assert!(c.covers(Ecosystem::Cargo) && c.covers(Ecosystem::Go));
+        assert!(!c.covers(Ecosystem::Npm) && !c.covers(Ecosystem::Maven));
+        let everything = parse("renovate.json", r#"{"packageRules": [{"enabled": false}]}"#);
+        assert!(!everything.unwrap().covers(Ecosystem::Cargo));
+    }
+
+    #[test]
+    fn renovate_is_read_only_where_renovate_looks() {
+        for path in [
+            "renovate.json",
+            ".github/renovate.json5",
+            ".renovaterc.json5",
+        ] {
+            assert!(is_update_config(path), "{path}");
+        }
+        for path in [
+            "third_party/x/renovate.json",
+            "web/.renovaterc",
+            "docs/renovate.json5",
+        ] {
+            assert!(!is_update_config(path), "{path}");
+        }
+        let key = r#"{"name": "api", "renovate": {"enabledManagers": ["npm"]}}"#;
+        let c = renovate_in_package_json("package.json", key).unwrap();
+        assert_eq!(
+            (c.path.as_str(), c.ecosystems.as_slice()),
+            ("package.json", &[Ecosystem::Npm][..])
+        );
+        assert!(renovate_in_package_json("web/package.json", key).is_none());
+        assert!(renovate_in_package_json("package.json", r#"{"renovate": true}"#).is_none());
+        assert!(renovate_precedence("renovate.json") < renovate_precedence(".renovaterc"));
+        assert!(renovate_precedence(".renovaterc.json5") < renovate_precedence("package.json"));
     }
 }

@@ -2,8 +2,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::facts::repo::{Ecosystem, FileKind, RepoFacts, WorkflowKind};
+use crate::facts::repo::{Ecosystem, FileKind, RepoFacts, UpdateConfig, UpdateTool, WorkflowKind};
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
+use crate::parse::update_config::renovate_precedence;
 use crate::rules::unreadable_files;
 
 pub struct DepUpdateConfig;
@@ -30,8 +31,19 @@ ecosystem maps to what it updates: Dependabot's `docker-compose` and `devcontain
 Renovate's `docker-compose` manager update compose or devcontainer files, not Dockerfiles, so
 they do not cover `docker`. Each must be
 covered by `.github/dependabot.yml` (a `package-ecosystem` entry for it) or by a Renovate config
-(`renovate.json`, `renovate.json5`, `.renovaterc`, `.renovaterc.json`), which covers every
-ecosystem unless `enabledManagers` limits it or `enabled` is false.
+(`renovate.json`, `renovate.json5`, `.renovaterc`, `.renovaterc.json(5)`, the same names under
+`.github/`, `.gitlab/`, `.forgejo/` or `.gitea/`, or a `renovate` key in the root
+`package.json`), which covers every ecosystem unless `enabledManagers` limits it or `enabled` is
+false. Only those paths count: Renovate and Dependabot read no config elsewhere, so a vendored
+project's `renovate.json` covers nothing.
+
+An ecosystem is turned off, whatever else the config says, by a Renovate `packageRules` entry
+with `enabled: false` whose only conditions are `matchManagers` or `matchCategories` naming it
+(any of its managers: turning off `poetry` turns off `python`), or with no condition at all; and
+by a Dependabot entry with `open-pull-requests-limit: 0` (Dependabot's way to stop version
+updates), unless another entry for the ecosystem allows pull requests. A rule with other
+conditions (package names, paths, update types) turns off only part of an ecosystem and is not
+judged. Presets named in `extends` are not fetched.
 
 When no config exists the finding points at `.github/dependabot.yml`, line 0 (where one is
 expected); when a config exists but leaves the ecosystem out, it points at that config. The
@@ -67,10 +79,8 @@ The ecosystem, the files it was found in, and the update configs that were read.
             .find(|u| u.kind == FileKind::UpdateConfig);
         for (ecosystem, found_in) in ecosystems_found(repo) {
             let subject = ecosystem.as_str();
-            let covering = repo
-                .update_configs
-                .iter()
-                .find(|c| c.all_ecosystems || c.ecosystems.contains(&ecosystem));
+            let covering = read_configs(repo).find(|c| c.covers(ecosystem));
+            let turned_off = read_configs(repo).find(|c| c.disabled.contains(&ecosystem));
             let evidence = json!({
                 "ecosystem": subject,
                 "found_in": found_in,
@@ -91,6 +101,16 @@ The ecosystem, the files it was found in, and the update configs that were read.
                     format!(
                         "{} could not be read, so whether it updates {subject} is unknown",
                         u.path
+                    ),
+                    evidence,
+                );
+            } else if let Some(config) = turned_off {
+                out.fail(
+                    subject,
+                    Location::file(config.path.clone(), 0),
+                    format!(
+                        "{} turns {subject} updates off (found in {})",
+                        config.path, found_in[0]
                     ),
                     evidence,
                 );
@@ -117,6 +137,17 @@ The ecosystem, the files it was found in, and the update configs that were read.
             }
         }
     }
+}
+
+/// The configs the tools read: every Dependabot config, and the first Renovate config in
+/// Renovate's search order (it reads no other).
+fn read_configs(repo: &RepoFacts) -> impl Iterator<Item = &UpdateConfig> {
+    let renovate = (repo.update_configs.iter())
+        .filter(|c| c.tool == UpdateTool::Renovate)
+        .min_by_key(|c| renovate_precedence(&c.path).unwrap_or(usize::MAX));
+    (repo.update_configs.iter())
+        .filter(|c| c.tool == UpdateTool::Dependabot)
+        .chain(renovate)
 }
 
 /// Each ecosystem present, with the files (up to a few) that show it.
@@ -208,7 +239,7 @@ mod tests {
                 path: ".github/dependabot.yml".to_owned(),
                 tool: UpdateTool::Dependabot,
                 ecosystems: vec![Ecosystem::Npm],
-                all_ecosystems: false,
+                ..UpdateConfig::default()
             }],
             ..RepoFacts::default()
         };
