@@ -432,11 +432,19 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `apply_patch` applies a diff, and says which hunk does not apply or why a text is no diff.
+/// `apply_patch` applies a diff (also with `git diff`'s preamble), and says which hunk does not apply or why a text is no diff.
 fn harness_patches() -> Result<(), Failed> {
     let diff = "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n";
     let checks = [
         (apply_patch("a\nb\nc\n", diff), Ok("a\nB\nc\n")),
+        // As `git diff --no-index` prints it: the preamble is skipped.
+        (
+            apply_patch(
+                "a\nb\nc\n",
+                &format!("diff --git a/f b/f\nindex de98044..7be73ce 100644\n{diff}"),
+            ),
+            Ok("a\nB\nc\n"),
+        ),
         (
             apply_patch("a\nx\nc\n", diff),
             Err("does not apply: error applying hunk #1"),
