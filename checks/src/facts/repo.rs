@@ -216,6 +216,10 @@ pub struct Manifest {
     pub dependencies: Vec<Dependency>,
     /// requirements*.txt only: each requirement line.
     pub requirements: Vec<Requirement>,
+    /// requirements*.txt only: the files its `-r`/`--requirement` lines include, as written
+    /// (pip reads them relative to this file's directory).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub includes: Vec<Located>,
     /// The package manager the manifest names (`poetry`, `pdm`, `uv` from pyproject `[tool.*]`;
     /// `pnpm`, `yarn`, `bun` from package.json `packageManager`): decides which lockfile is
     /// expected when none is committed.
@@ -250,6 +254,7 @@ impl Default for Manifest {
             workspace_root: false,
             dependencies: Vec::new(),
             requirements: Vec::new(),
+            includes: Vec::new(),
             tool: None,
             lock_settings: Vec::new(),
             floating: Vec::new(),

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use toml::Value as Toml;
 
 use super::build_manifest;
-use crate::facts::repo::{Dependency, Ecosystem, Manifest, Requirement};
+use crate::facts::repo::{Dependency, Ecosystem, Located, Manifest, Requirement};
 use crate::redact::ParseError;
 
 pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
@@ -373,11 +373,31 @@ fn composer_json(text: &str) -> Result<Manifest, String> {
 fn requirements_txt(text: &str) -> Manifest {
     let mut m = ecosystem_manifest(Ecosystem::Python);
     for (line, logical) in logical_lines(text) {
-        if let Some(req) = requirement(&logical, line) {
+        if let Some(file) = included_file(&logical) {
+            m.includes.push(Located {
+                value: file.to_owned(),
+                line,
+                column: None,
+            });
+        } else if let Some(req) = requirement(&logical, line) {
             m.requirements.push(req);
         }
     }
     m
+}
+
+/// The file a `-r FILE` / `--requirement FILE` (or `=FILE`) line includes: its requirements are
+/// installed as if written here. (`-c` constraints files only narrow versions; they add none.)
+fn included_file(logical: &str) -> Option<&str> {
+    let rest = (logical.strip_prefix("--requirement")).or_else(|| logical.strip_prefix("-r"))?;
+    let file = rest.trim_start_matches(['=', ' ', '\t']).trim();
+    (!file.is_empty()).then_some(file)
+}
+
+/// Whether a requirement as a command line gives it (`django==4.2.1`, `"celery[redis]==5.4.0"`)
+/// pins one exact version, as a requirements file line would have to.
+pub(crate) fn operand_is_pinned(operand: &str) -> bool {
+    requirement(operand.trim_matches(['"', '\'']), 0).is_some_and(|r| r.pinned)
 }
 
 /// A pip-tools input (`requirements.in`): requirements like a requirements file, which are
@@ -570,6 +590,27 @@ pub(crate) fn dependency_lines(m: &Manifest) -> Vec<(&str, u32)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn requirements_files_record_what_they_include() {
+        let text = "-r base.txt\n--requirement=../shared/common.txt\n-rlocal.txt\n-c constraints.txt\ngunicorn==22.0.0\n";
+        let m = requirements_txt(text);
+        let included: Vec<(&str, u32)> = (m.includes.iter())
+            .map(|l| (l.value.as_str(), l.line))
+            .collect();
+        assert_eq!(
+            included,
+            [
+                ("base.txt", 1),
+                ("../shared/common.txt", 2),
+                ("local.txt", 3)
+            ]
+        );
+        assert_eq!(m.requirements.len(), 1);
+        assert!(operand_is_pinned("\"celery[redis]==5.4.0\""));
+        assert!(!operand_is_pinned("django==4.2.*"));
+        assert!(!operand_is_pinned("celery>=5"));
+    }
+
     use super::*;
 
     #[test]

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::{dir_of, file_name, is_requirements, join, script_line};
 use crate::facts::repo::{Ecosystem, FileKind, Located, Manifest, RepoFacts};
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
-use crate::parse::shell;
+use crate::parse::{manifest, shell};
 use crate::rules::unreadable_files;
 
 mod build_tools;
@@ -33,8 +33,9 @@ command in them is classified:
   `--frozen-lockfile` (also bare `yarn` with them); `bun install --frozen-lockfile`;
   `cargo build|test|run|check|clippy|doc|bench|fetch|install|nextest … --locked` or `--frozen`;
   `uv sync --locked` or `--frozen`; `poetry install` when a `poetry.lock` is committed;
-  `pip install --require-hashes`, `pip install -r FILE` whose requirements all pin `==`, or
-  `pip install name==1.2.3`; `go mod download`; `go install module@v1.2.3`;
+  `pip install --require-hashes`, `pip install -r FILE` whose requirements all pin one
+  version with `==` (with those of every file it includes with `-r`, read relative to the
+  including file, as pip does), or `pip install name==1.2.3` (a wildcard `==4.2.*` pins none); `go mod download`; `go install module@v1.2.3`;
   `bundle install --frozen` or `--deployment`; `composer install` when a `composer.lock` is
   committed; `dart pub get --enforce-lockfile` / `flutter pub get --enforce-lockfile`;
   `mix deps.get --check-locked`; `pipenv install --deploy` / `--ignore-pipfile`, `pipenv sync`;
@@ -60,8 +61,8 @@ command in them is classified:
   goals, `swift build|test|run|package resolve` without a resolved-file flag, `swift package
   update`,
   global tool installs with a bare name, a range or a tag (`pnpm`, `turbo@^1`, `vercel@latest`);
-- unknown (error): `pip install -r FILE` where FILE is not a requirements file of the
-  repository, so its pins cannot be seen.
+- unknown (error): `pip install -r FILE` where FILE, or a file it includes, is not a
+  requirements file of the repository, so its pins cannot be seen.
 
 `python -m pip`, `pip3` and `uv pip install` count as pip. Other Gradle and Maven runs are
 not installs in this sense (Gradle checks resolved versions against `gradle.lockfile` on every
@@ -140,34 +141,60 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// Whether a requirements file named in `pip install -r FILE` pins every line:
-    /// `Some(unpinned names)`, or `None` when no such file is in the repository. The file is
-    /// looked up relative to `dir`, then to the root, then as any file ending with that path
-    /// (a Docker build copies files around); in the last case every candidate must be pinned.
-    fn unpinned_in(&self, file: &str) -> Option<Vec<String>> {
+    /// Whether a requirements file named in `pip install -r FILE` pins every line, its own and
+    /// those of the files it includes with `-r`: `Ok(unpinned names)`, or `Err(path)` naming a
+    /// file that is not in the repository. The file is looked up relative to `dir`, then to the
+    /// root, then as any file ending with that path (a Docker build copies files around); in
+    /// the last case every candidate must be pinned.
+    fn unpinned_in(&self, file: &str) -> Result<Vec<String>, String> {
         let file = file.trim_start_matches("./");
-        let requirements = || self.repo.manifests.iter().filter(|m| is_requirements(m));
         let exact = [join(self.dir, file), file.to_owned()];
-        let candidates: Vec<_> = match exact
-            .iter()
-            .find_map(|p| requirements().find(|m| &m.path == p))
-        {
+        let candidates: Vec<&Manifest> = match exact.iter().find_map(|p| self.requirements(p)) {
             Some(m) => vec![m],
-            None => requirements()
-                .filter(|m| m.path.ends_with(&format!("/{file}")))
+            None => (self.repo.manifests.iter())
+                .filter(|m| is_requirements(m) && m.path.ends_with(&format!("/{file}")))
                 .collect(),
         };
         if candidates.is_empty() {
-            return None;
+            return Err(file.to_owned());
         }
-        let mut unpinned: Vec<String> = candidates
-            .iter()
-            .flat_map(|m| m.requirements.iter().filter(|r| !r.pinned))
-            .map(|r| r.name.clone())
-            .collect();
+        let mut unpinned = Vec::new();
+        let mut read: BTreeSet<&str> = BTreeSet::new();
+        for m in candidates {
+            self.unpinned_with_includes(m, &mut read, &mut unpinned)?;
+        }
         unpinned.sort();
         unpinned.dedup();
-        Some(unpinned)
+        Ok(unpinned)
+    }
+
+    /// The requirements file at `path`, if the repository has one.
+    fn requirements(&self, path: &str) -> Option<&'a Manifest> {
+        (self.repo.manifests.iter()).find(|m| is_requirements(m) && m.path == path)
+    }
+
+    /// Adds `m`'s unpinned names and, once each, those of the files it includes (pip reads an
+    /// included path relative to the including file).
+    fn unpinned_with_includes(
+        &self,
+        m: &'a Manifest,
+        read: &mut BTreeSet<&'a str>,
+        unpinned: &mut Vec<String>,
+    ) -> Result<(), String> {
+        if !read.insert(&m.path) {
+            return Ok(());
+        }
+        unpinned.extend((m.requirements.iter().filter(|r| !r.pinned)).map(|r| r.name.clone()));
+        let dir = m.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        for include in &m.includes {
+            let path = crate::parse::join_relative(dir, &include.value)
+                .ok_or_else(|| format!("{} (included by {})", include.value, m.path))?;
+            let included = self
+                .requirements(&path)
+                .ok_or_else(|| format!("{path} (included by {})", m.path))?;
+            self.unpinned_with_includes(included, read, unpinned)?;
+        }
+        Ok(())
     }
 }
 
@@ -587,7 +614,9 @@ fn pip(args: &[String], env: &Env<'_>) -> Option<Verdict> {
     if files.is_empty() && packages.is_empty() {
         return None;
     }
-    let unpinned: Vec<&String> = packages.iter().filter(|p| !p.contains("==")).collect();
+    let unpinned: Vec<&String> = (packages.iter())
+        .filter(|p| !manifest::operand_is_pinned(p))
+        .collect();
     if let Some(first) = unpinned.first() {
         return loose(format!(
             "`{first}` is installed at whatever version is newest"
@@ -595,15 +624,15 @@ fn pip(args: &[String], env: &Env<'_>) -> Option<Verdict> {
     }
     for file in &files {
         match env.unpinned_in(file) {
-            None => {
+            Err(missing) => {
                 return Some(Verdict::Unknown(format!(
-                    "{file} is not a requirements file of the repository, so its pins cannot be checked"
+                    "{missing} is not a requirements file of the repository, so its pins cannot be checked"
                 )));
             }
-            Some(names) if !names.is_empty() => {
+            Ok(names) if !names.is_empty() => {
                 return loose(format!("{file} does not pin {}", names.join(", ")));
             }
-            Some(_) => {}
+            Ok(_) => {}
         }
     }
     strict("every requirement pins an exact version")
@@ -760,6 +789,37 @@ mod tests {
                     ecosystem: Ecosystem::Python,
                     ..Manifest::default()
                 },
+                // `-r base.txt` (unpinned celery, through worker/) and `-r missing.txt`.
+                Manifest {
+                    path: "requirements/prod.txt".to_owned(),
+                    ecosystem: Ecosystem::Python,
+                    includes: vec![Located {
+                        value: "../worker/requirements.txt".to_owned(),
+                        line: 1,
+                        column: None,
+                    }],
+                    ..Manifest::default()
+                },
+                Manifest {
+                    path: "requirements/ci.txt".to_owned(),
+                    ecosystem: Ecosystem::Python,
+                    includes: vec![Located {
+                        value: "missing.txt".to_owned(),
+                        line: 1,
+                        column: None,
+                    }],
+                    ..Manifest::default()
+                },
+                Manifest {
+                    path: "requirements/loop.txt".to_owned(),
+                    ecosystem: Ecosystem::Python,
+                    includes: vec![Located {
+                        value: "./loop.txt".to_owned(),
+                        line: 1,
+                        column: None,
+                    }],
+                    ..Manifest::default()
+                },
             ],
             lockfiles: vec![Lockfile {
                 path: "poetry.lock".to_owned(),
@@ -815,6 +875,14 @@ mod tests {
             ("pip install -r worker/requirements.txt", "loose"),
             ("pip install -r ./requirements-lock.txt", "strict"),
             ("pip install -r missing.txt", "unknown"),
+            ("pip install -r requirements/prod.txt", "loose"),
+            ("pip install -r requirements/ci.txt", "unknown"),
+            ("pip install -r requirements/loop.txt", "strict"),
+            ("pip install 'django==4.2.*' celery==5.4.0", "loose"),
+            (
+                "pip install \"celery[redis]==5.4.0\" 'django===4.2.1'",
+                "strict",
+            ),
             ("python -m pip install --upgrade pip", "loose"),
             ("pip3 install flask==3.0.0", "strict"),
             ("pip install -e .", "none"),
