@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::facts::repo::{Ecosystem, FileKind, RepoFacts, UpdateConfig, UpdateTool, WorkflowKind};
-use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::parse::update_config::renovate_precedence;
 use crate::rules::unreadable_files;
 
@@ -87,54 +87,33 @@ The ecosystem, the files it was found in, and the update configs that were read.
                 "configs": configs,
                 "covered_by": covering.map(|c| c.path.as_str()),
             });
-            if let Some(config) = covering {
-                out.pass(
-                    subject,
-                    Location::file(config.path.clone(), 0),
-                    format!("{} updates {subject} dependencies", config.path),
-                    evidence,
-                );
+            let found = &found_in[0];
+            let (status, path, message) = if let Some(config) = covering {
+                let message = format!("{} updates {subject} dependencies", config.path);
+                (Status::Pass, config.path.as_str(), message)
             } else if let Some(u) = unreadable_config {
-                out.error(
-                    subject,
-                    Location::file(u.path.clone(), 0),
-                    format!(
-                        "{} could not be read, so whether it updates {subject} is unknown",
-                        u.path
-                    ),
-                    evidence,
+                let message = format!(
+                    "{} could not be read, so whether it updates {subject} is unknown",
+                    u.path
                 );
+                (Status::Error, u.path.as_str(), message)
             } else if let Some(config) = turned_off {
-                out.fail(
-                    subject,
-                    Location::file(config.path.clone(), 0),
-                    format!(
-                        "{} turns {subject} updates off (found in {})",
-                        config.path, found_in[0]
-                    ),
-                    evidence,
+                let message = format!(
+                    "{} turns {subject} updates off (found in {found})",
+                    config.path
                 );
+                (Status::Fail, config.path.as_str(), message)
             } else if let Some(first) = repo.update_configs.first() {
-                out.fail(
-                    subject,
-                    Location::file(first.path.clone(), 0),
-                    format!(
-                        "no update config covers {subject} (found in {})",
-                        found_in[0]
-                    ),
-                    evidence,
-                );
+                let message = format!("no update config covers {subject} (found in {found})");
+                (Status::Fail, first.path.as_str(), message)
             } else {
-                out.fail(
-                    subject,
-                    Location::file(".github/dependabot.yml", 0),
-                    format!(
-                        "no Dependabot or Renovate config: {subject} dependencies (found in {}) are never updated automatically",
-                        found_in[0]
-                    ),
-                    evidence,
+                let message = format!(
+                    "no Dependabot or Renovate config: {subject} dependencies (found in {found}) are never updated automatically"
                 );
-            }
+                (Status::Fail, ".github/dependabot.yml", message)
+            };
+            let location = Location::file(path.to_owned(), 0);
+            out.push(status, subject.to_owned(), location, message, evidence);
         }
     }
 }
