@@ -80,30 +80,6 @@ fn dependabot(path: &str, text: &str) -> Result<UpdateConfig, String> {
     })
 }
 
-/// Dependabot's `package-ecosystem` values for the ecosystems vouch recognises, mapped to what
-/// each updates: `docker` updates Dockerfiles, while `docker-compose` (compose files) and
-/// `devcontainers` do not, so neither covers vouch's `docker`. `pip` also covers Pipenv and
-/// Poetry; `pipenv` and `poetry` are not Dependabot values and cover nothing.
-fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
-    Some(match name {
-        "cargo" => Ecosystem::Cargo,
-        "npm" | "bun" => Ecosystem::Npm,
-        "pip" | "uv" => Ecosystem::Python,
-        "gomod" => Ecosystem::Go,
-        "bundler" => Ecosystem::Ruby,
-        "composer" => Ecosystem::Composer,
-        "pub" => Ecosystem::Pub,
-        "mix" => Ecosystem::Mix,
-        "nuget" => Ecosystem::Nuget,
-        "gradle" => Ecosystem::Gradle,
-        "maven" => Ecosystem::Maven,
-        "swift" => Ecosystem::Swift,
-        "docker" => Ecosystem::Docker,
-        "github-actions" => Ecosystem::GithubActions,
-        _ => return None,
-    })
-}
-
 fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
     // Renovate reads JSON5 for every config file name; JSON is a subset of it.
     let doc: Json = json5::from_str(text).map_err(|e| ParseError::json5(&e).to_string())?;
@@ -214,49 +190,101 @@ fn turned_off_by(rule: &Json) -> Option<TurnedOff> {
     Some(TurnedOff::Only(ecosystems))
 }
 
-/// Renovate's manager categories (docs.renovatebot.com, "Managers") for the ecosystems vouch
-/// recognises.
-fn renovate_category(name: &str) -> Vec<Ecosystem> {
-    match name {
-        "rust" => vec![Ecosystem::Cargo],
-        "js" => vec![Ecosystem::Npm],
-        "python" => vec![Ecosystem::Python],
-        "golang" => vec![Ecosystem::Go],
-        "ruby" => vec![Ecosystem::Ruby],
-        "php" => vec![Ecosystem::Composer],
-        "dart" => vec![Ecosystem::Pub],
-        "elixir" => vec![Ecosystem::Mix],
-        "dotnet" => vec![Ecosystem::Nuget],
-        "java" => vec![Ecosystem::Gradle, Ecosystem::Maven],
-        "swift" => vec![Ecosystem::Swift],
-        "docker" => vec![Ecosystem::Docker],
-        "ci" => vec![Ecosystem::GithubActions],
-        _ => Vec::new(),
+/// What each tool calls the ecosystems vouch recognises, mapped by what it updates.
+///
+/// Dependabot's `package-ecosystem`: `docker` updates Dockerfiles, while `docker-compose`
+/// (compose files) and `devcontainers` do not, so neither covers vouch's `docker`; `pip` also
+/// covers Pipenv and Poetry (`pipenv` and `poetry` are not Dependabot values). Renovate's
+/// managers: `docker-compose` updates compose files' images, not Dockerfiles. Renovate's manager
+/// categories (docs.renovatebot.com, "Managers") are used by `matchCategories`.
+const VOCABULARY: [(Ecosystem, ToolNames); 14] = [
+    (Ecosystem::Cargo, names(&["cargo"], &["cargo"], &["rust"])),
+    (
+        Ecosystem::Npm,
+        names(&["npm", "bun"], &["npm", "bun"], &["js"]),
+    ),
+    (
+        Ecosystem::Python,
+        names(
+            &["pip", "uv"],
+            &[
+                "pip_requirements",
+                "pip-compile",
+                "pep621",
+                "poetry",
+                "pipenv",
+                "setup-cfg",
+            ],
+            &["python"],
+        ),
+    ),
+    (Ecosystem::Go, names(&["gomod"], &["gomod"], &["golang"])),
+    (
+        Ecosystem::Ruby,
+        names(&["bundler"], &["bundler"], &["ruby"]),
+    ),
+    (
+        Ecosystem::Composer,
+        names(&["composer"], &["composer"], &["php"]),
+    ),
+    (Ecosystem::Pub, names(&["pub"], &["pub"], &["dart"])),
+    (Ecosystem::Mix, names(&["mix"], &["mix"], &["elixir"])),
+    (Ecosystem::Nuget, names(&["nuget"], &["nuget"], &["dotnet"])),
+    (
+        Ecosystem::Gradle,
+        names(&["gradle"], &["gradle"], &["java"]),
+    ),
+    (Ecosystem::Maven, names(&["maven"], &["maven"], &["java"])),
+    (Ecosystem::Swift, names(&["swift"], &["swift"], &["swift"])),
+    (
+        Ecosystem::Docker,
+        names(&["docker"], &["dockerfile"], &["docker"]),
+    ),
+    (
+        Ecosystem::GithubActions,
+        names(&["github-actions"], &["github-actions"], &["ci"]),
+    ),
+];
+
+/// One ecosystem's names in Dependabot and Renovate.
+struct ToolNames {
+    dependabot: &'static [&'static str],
+    renovate_managers: &'static [&'static str],
+    renovate_categories: &'static [&'static str],
+}
+
+const fn names(
+    dependabot: &'static [&'static str],
+    renovate_managers: &'static [&'static str],
+    renovate_categories: &'static [&'static str],
+) -> ToolNames {
+    ToolNames {
+        dependabot,
+        renovate_managers,
+        renovate_categories,
     }
 }
 
-/// Renovate manager names for the ecosystems vouch recognises.
+/// The ecosystems whose names `pick` lists `name` among.
+fn ecosystems_named(
+    name: &str,
+    pick: impl Fn(&ToolNames) -> &'static [&'static str],
+) -> impl Iterator<Item = Ecosystem> {
+    (VOCABULARY.iter())
+        .filter(move |(_, names)| pick(names).contains(&name))
+        .map(|(ecosystem, _)| *ecosystem)
+}
+
+fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
+    ecosystems_named(name, |n| n.dependabot).next()
+}
+
 fn renovate_manager(name: &str) -> Option<Ecosystem> {
-    Some(match name {
-        "cargo" => Ecosystem::Cargo,
-        "npm" | "bun" => Ecosystem::Npm,
-        "pip_requirements" | "pip-compile" | "pep621" | "poetry" | "pipenv" | "setup-cfg" => {
-            Ecosystem::Python
-        }
-        "gomod" => Ecosystem::Go,
-        "bundler" => Ecosystem::Ruby,
-        "composer" => Ecosystem::Composer,
-        "pub" => Ecosystem::Pub,
-        "mix" => Ecosystem::Mix,
-        "nuget" => Ecosystem::Nuget,
-        "gradle" => Ecosystem::Gradle,
-        "maven" => Ecosystem::Maven,
-        "swift" => Ecosystem::Swift,
-        // `docker-compose` updates compose files' images, not Dockerfiles.
-        "dockerfile" => Ecosystem::Docker,
-        "github-actions" => Ecosystem::GithubActions,
-        _ => return None,
-    })
+    ecosystems_named(name, |n| n.renovate_managers).next()
+}
+
+fn renovate_category(name: &str) -> Vec<Ecosystem> {
+    ecosystems_named(name, |n| n.renovate_categories).collect()
 }
 
 #[cfg(test)]
