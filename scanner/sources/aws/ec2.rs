@@ -2,8 +2,6 @@
 //! groups (inbound rules), the network interfaces of RDS instances and VPC flow logs. Seven
 //! listings, side by side.
 
-use std::sync::Arc;
-
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types as ec2;
 use checks::facts::aws::Listing;
@@ -15,47 +13,7 @@ use checks::facts::aws_infra::{
 use super::calls::Api;
 use super::collector::{Ctx, paginate, s, strings_of};
 
-/// The EC2 part of one region's infrastructure facts.
-pub(crate) struct Network {
-    pub subnets: Listing<Subnet>,
-    pub route_tables: Listing<RouteTable>,
-    pub internet_gateways: Listing<InternetGateway>,
-    pub nat_gateways: Listing<NatGateway>,
-    pub security_groups: Listing<SecurityGroup>,
-    pub rds_network_interfaces: Listing<NetworkInterface>,
-    pub flow_logs: Listing<FlowLog>,
-}
-
-pub(crate) async fn region(client: Client, ctx: Arc<Ctx>) -> Network {
-    let (
-        subnets,
-        route_tables,
-        internet_gateways,
-        nat_gateways,
-        security_groups,
-        rds_network_interfaces,
-        flow_logs,
-    ) = tokio::join!(
-        subnets(&client, &ctx),
-        route_tables(&client, &ctx),
-        internet_gateways(&client, &ctx),
-        nat_gateways(&client, &ctx),
-        security_groups(&client, &ctx),
-        rds_network_interfaces(&client, &ctx),
-        flow_logs(&client, &ctx),
-    );
-    Network {
-        subnets,
-        route_tables,
-        internet_gateways,
-        nat_gateways,
-        security_groups,
-        rds_network_interfaces,
-        flow_logs,
-    }
-}
-
-async fn subnets(client: &Client, ctx: &Ctx) -> Listing<Subnet> {
+pub(crate) async fn subnets(client: &Client, ctx: &Ctx) -> Listing<Subnet> {
     paginate!(
         ctx,
         Api::Ec2DescribeSubnets,
@@ -71,7 +29,7 @@ async fn subnets(client: &Client, ctx: &Ctx) -> Listing<Subnet> {
     .0
 }
 
-async fn route_tables(client: &Client, ctx: &Ctx) -> Listing<RouteTable> {
+pub(crate) async fn route_tables(client: &Client, ctx: &Ctx) -> Listing<RouteTable> {
     paginate!(
         ctx,
         Api::Ec2DescribeRouteTables,
@@ -112,7 +70,7 @@ fn route(r: &ec2::Route) -> Route {
     }
 }
 
-async fn internet_gateways(client: &Client, ctx: &Ctx) -> Listing<InternetGateway> {
+pub(crate) async fn internet_gateways(client: &Client, ctx: &Ctx) -> Listing<InternetGateway> {
     paginate!(
         ctx,
         Api::Ec2DescribeInternetGateways,
@@ -126,7 +84,7 @@ async fn internet_gateways(client: &Client, ctx: &Ctx) -> Listing<InternetGatewa
     .0
 }
 
-async fn nat_gateways(client: &Client, ctx: &Ctx) -> Listing<NatGateway> {
+pub(crate) async fn nat_gateways(client: &Client, ctx: &Ctx) -> Listing<NatGateway> {
     paginate!(
         ctx,
         Api::Ec2DescribeNatGateways,
@@ -142,7 +100,7 @@ async fn nat_gateways(client: &Client, ctx: &Ctx) -> Listing<NatGateway> {
     .0
 }
 
-async fn security_groups(client: &Client, ctx: &Ctx) -> Listing<SecurityGroup> {
+pub(crate) async fn security_groups(client: &Client, ctx: &Ctx) -> Listing<SecurityGroup> {
     paginate!(
         ctx,
         Api::Ec2DescribeSecurityGroups,
@@ -174,7 +132,10 @@ fn permission(p: &ec2::IpPermission) -> Permission {
 /// `amazon-rds`, which not every EC2 endpoint can filter on).
 const RDS_INTERFACE: &str = "RDSNetworkInterface";
 
-async fn rds_network_interfaces(client: &Client, ctx: &Ctx) -> Listing<NetworkInterface> {
+pub(crate) async fn rds_network_interfaces(
+    client: &Client,
+    ctx: &Ctx,
+) -> Listing<NetworkInterface> {
     let only_rds = ec2::Filter::builder()
         .name("description")
         .values(RDS_INTERFACE)
@@ -204,7 +165,7 @@ async fn rds_network_interfaces(client: &Client, ctx: &Ctx) -> Listing<NetworkIn
     .0
 }
 
-async fn flow_logs(client: &Client, ctx: &Ctx) -> Listing<FlowLog> {
+pub(crate) async fn flow_logs(client: &Client, ctx: &Ctx) -> Listing<FlowLog> {
     paginate!(
         ctx,
         Api::Ec2DescribeFlowLogs,

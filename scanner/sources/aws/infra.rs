@@ -49,8 +49,29 @@ pub(crate) async fn account(
 
 async fn region(conf: SdkConfig, name: String, ctx: Arc<Ctx>) -> InfraRegion {
     ctx.note(format!("network, keys and logs {name}"));
-    let (network, guardduty_detectors, kms_keys, secrets, log_groups, alarms) = tokio::join!(
-        ec2::region(aws_sdk_ec2::Client::new(&conf), ctx.clone()),
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    // One join: every listing of the region is asked for at once.
+    let (
+        subnets,
+        route_tables,
+        internet_gateways,
+        nat_gateways,
+        security_groups,
+        rds_network_interfaces,
+        flow_logs,
+        guardduty_detectors,
+        kms_keys,
+        secrets,
+        log_groups,
+        alarms,
+    ) = tokio::join!(
+        ec2::subnets(&ec2, &ctx),
+        ec2::route_tables(&ec2, &ctx),
+        ec2::internet_gateways(&ec2, &ctx),
+        ec2::nat_gateways(&ec2, &ctx),
+        ec2::security_groups(&ec2, &ctx),
+        ec2::rds_network_interfaces(&ec2, &ctx),
+        ec2::flow_logs(&ec2, &ctx),
         guardduty::detectors(aws_sdk_guardduty::Client::new(&conf), ctx.clone()),
         kms::keys(aws_sdk_kms::Client::new(&conf), ctx.clone()),
         secrets::secrets(aws_sdk_secretsmanager::Client::new(&conf), ctx.clone()),
@@ -59,13 +80,13 @@ async fn region(conf: SdkConfig, name: String, ctx: Arc<Ctx>) -> InfraRegion {
     );
     InfraRegion {
         name,
-        subnets: network.subnets,
-        route_tables: network.route_tables,
-        internet_gateways: network.internet_gateways,
-        nat_gateways: network.nat_gateways,
-        security_groups: network.security_groups,
-        rds_network_interfaces: network.rds_network_interfaces,
-        flow_logs: network.flow_logs,
+        subnets,
+        route_tables,
+        internet_gateways,
+        nat_gateways,
+        security_groups,
+        rds_network_interfaces,
+        flow_logs,
         guardduty_detectors,
         kms_keys,
         secrets,
