@@ -276,8 +276,11 @@ impl Registry {
                 }
                 _ => return Err(self.failure(image, &page_error(status, &body, &page))),
             }
-            let index: OciImageIndex = serde_json::from_slice(&body)
-                .map_err(|e| format!("{page}: the referrers page is not an image index: {e}"))?;
+            let index: OciImageIndex = serde_json::from_slice(&body).map_err(|e| {
+                // serde's message may quote a value of the answer: where and why only.
+                let cause = checks::redact::ParseError::json(&e);
+                format!("{page}: the referrers page is not an image index: {cause}")
+            })?;
             entries.extend(index.manifests);
             let Some(next) = next? else {
                 return Ok(Some(entries));
@@ -309,7 +312,10 @@ impl Registry {
             {
                 Ok((body, _)) => serde_json::from_slice::<OciImageIndex>(&body)
                     .map(|index| index.manifests)
-                    .map_err(|e| format!("{tag}: the referrers tag is not an image index: {e}")),
+                    .map_err(|e| {
+                        let cause = checks::redact::ParseError::json(&e);
+                        format!("{tag}: the referrers tag is not an image index: {cause}")
+                    }),
                 Err(e) if is_not_found(&e) => Ok(Vec::new()),
                 Err(e) => Err(self.failure(&tag, &e)),
             }
