@@ -73,6 +73,13 @@ fn reasons_are_bounded_and_drop_long_quotes() {
     assert_eq!(bounded_reason("unterminated \"abc"), "unterminated \"…");
 }
 
+/// A typed document, for serde's `invalid type` message.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Doc {
+    port: u16,
+}
+
 #[test]
 fn double_quoted_input_is_dropped_however_short_and_grammar_tokens_kept() {
     // serde quotes a value, serde_norway a duplicate key: input, even when short.
@@ -90,11 +97,6 @@ fn double_quoted_input_is_dropped_however_short_and_grammar_tokens_kept() {
     assert!(!msg.contains("hunter2"), "{msg}");
     assert!(msg.starts_with("invalid YAML at line "), "{msg}");
     // A mistyped value in a typed document.
-    #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Doc {
-        port: u16,
-    }
     let e = serde_norway::from_str::<Doc>("port: hunter2\n").unwrap_err();
     assert!(
         e.to_string().contains("hunter2"),

@@ -34,7 +34,7 @@ impl Link<'_> {
             .find(|(name, _)| name == "rel")
             .and_then(|(_, value)| value.as_deref())
             .is_some_and(|rels| {
-                rels.split(|b| b.is_ascii_whitespace())
+                rels.split(u8::is_ascii_whitespace)
                     .any(|rel| rel.eq_ignore_ascii_case(relation.as_bytes()))
             })
     }
