@@ -203,7 +203,8 @@ async fn run_plugin(
 }
 
 /// The plugin's process group, killed (SIGKILL, every process in it) when dropped unless
-/// released: on the deadline, an early error, or the scan's future being dropped.
+/// released: on the deadline, an early error, or the scan's future being dropped; and when
+/// vouch is interrupted while it runs (see [`interrupt`]).
 struct ProcessGroup(#[cfg(unix)] Option<rustix::process::Pid>);
 
 impl ProcessGroup {
@@ -211,20 +212,26 @@ impl ProcessGroup {
     fn of(child: &tokio::process::Child) -> Self {
         #[cfg(not(unix))]
         let _ = child;
+        #[cfg(unix)]
+        let group = child
+            .id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .filter(|&pid| pid > 0)
+            .and_then(rustix::process::Pid::from_raw);
+        #[cfg(unix)]
+        if let Some(group) = group {
+            interrupt::running(group);
+        }
         ProcessGroup(
             #[cfg(unix)]
-            child
-                .id()
-                .and_then(|pid| i32::try_from(pid).ok())
-                .filter(|&pid| pid > 0)
-                .and_then(rustix::process::Pid::from_raw),
+            group,
         )
     }
 
     fn release(&mut self) {
         #[cfg(unix)]
-        {
-            self.0 = None;
+        if let Some(group) = self.0.take() {
+            interrupt::ended(group);
         }
     }
 }
@@ -235,7 +242,68 @@ impl Drop for ProcessGroup {
         if let Some(group) = self.0.take() {
             // An error (ESRCH: nothing is left in the group) leaves nothing to do.
             let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            interrupt::ended(group);
         }
+    }
+}
+
+/// In a group of its own, a plugin no longer gets the terminal's Ctrl-C (nor a signal sent to
+/// vouch's group) with vouch, and vouch, killed by it, would drop no [`ProcessGroup`]: from the
+/// first plugin run on, SIGINT, SIGTERM and SIGHUP kill the plugin groups still running, then
+/// end vouch as the signal would have (exit status 128 + its number).
+#[cfg(unix)]
+mod interrupt {
+    use std::sync::{Mutex, Once, PoisonError};
+
+    use rustix::process::{Pid, Signal, kill_process_group};
+    use tokio::signal::unix::{SignalKind, signal};
+
+    static RUNNING: Mutex<Vec<Pid>> = Mutex::new(Vec::new());
+    static WATCHED: Once = Once::new();
+
+    pub(super) fn running(group: Pid) {
+        watch();
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(group);
+    }
+
+    pub(super) fn ended(group: Pid) {
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|&running| running != group);
+    }
+
+    /// Once per process, on its one runtime (the caller's). Not in unit tests: each has a
+    /// runtime of its own, and after the first one ended the signals would go unanswered.
+    fn watch() {
+        if cfg!(test) {
+            return;
+        }
+        WATCHED.call_once(|| {
+            for (kind, number) in [
+                (SignalKind::interrupt(), 2),
+                (SignalKind::terminate(), 15),
+                (SignalKind::hangup(), 1),
+            ] {
+                // Not watched (no signal driver): the signal keeps its default action.
+                let Ok(mut received) = signal(kind) else {
+                    continue;
+                };
+                tokio::spawn(async move {
+                    if received.recv().await.is_some() {
+                        // Held until the exit: no plugin group is added meanwhile.
+                        let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+                        for &group in running.iter() {
+                            let _ = kill_process_group(group, Signal::KILL);
+                        }
+                        std::process::exit(128 + number);
+                    }
+                });
+            }
+        });
     }
 }
 
