@@ -23,9 +23,13 @@ pub const REDACTED: &str = "<redacted>";
 /// Longest reason kept from a parser's message; the rest is cut.
 const MAX_REASON_CHARS: usize = 300;
 
-/// Longest quoted span a reason may keep (a grammar token such as `` `=` ``, a key name);
-/// longer spans are input, and are dropped.
+/// Longest `` `…` `` span a reason may keep: serde, `toml` and `quick-xml` put grammar tokens
+/// (`` `=` ``), key names and element names there; longer spans are input, and are dropped.
 const MAX_QUOTED_CHARS: usize = 24;
+
+/// Longest `'…'` span a reason may keep: libyaml's grammar tokens (`did not find expected ','
+/// or ']'`); anything longer is input.
+const MAX_SINGLE_QUOTED_CHARS: usize = 2;
 
 /// A parser error reduced to where it happened and why, without any of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +75,17 @@ impl ParseError {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
         let message = e.to_string();
         Self::new("YAML", line, column, strip_position(&message))
+    }
+
+    /// An XML error (`quick-xml`): its message names tags and entities of the input in
+    /// `` `…` ``, which are all dropped (`expected `…`, but `…` was found`).
+    pub fn xml(line: usize, e: &dyn fmt::Display) -> Self {
+        ParseError {
+            format: "XML",
+            line,
+            column: 0,
+            reason: reason_without(&e.to_string(), 0),
+        }
     }
 
     /// An HCL error (`hcl-rs`): its display draws the offending source line; only the
@@ -135,8 +150,13 @@ fn strip_position(message: &str) -> &str {
 
 /// The first line of a parser's message, quoted input dropped, secrets redacted, bounded.
 pub fn bounded_reason(message: &str) -> String {
+    reason_without(message, MAX_QUOTED_CHARS)
+}
+
+/// [`bounded_reason`], keeping `` `…` `` spans of at most `backtick_chars` characters.
+fn reason_without(message: &str, backtick_chars: usize) -> String {
     let first = message.lines().next().unwrap_or_default();
-    let unquoted = drop_long_quotes(first);
+    let unquoted = drop_long_quotes(first, backtick_chars);
     let clean = Redactor::default().text(&unquoted).into_owned();
     let mut out: String = clean
         .chars()
@@ -149,9 +169,12 @@ pub fn bounded_reason(message: &str) -> String {
     out
 }
 
-/// Replaces the content of every quoted span (`"…"`, `'…'`, `` `…` ``) longer than a grammar
-/// token by `…`; an unterminated quote drops the rest of the message.
-fn drop_long_quotes(s: &str) -> String {
+/// Replaces the content of quoted spans that may be input by `…`: every `"…"` (serde quotes
+/// values there, `invalid type: string "hunter2"`, and `serde_norway` keys, `duplicate entry
+/// with key "…"`: input, however short), a `'…'` longer than a grammar token and a `` `…` ``
+/// longer than `backtick_chars` (a key name). An unterminated quote drops the rest of the
+/// message.
+fn drop_long_quotes(s: &str, backtick_chars: usize) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(open) = rest.find(['"', '\'', '`']) {
@@ -163,7 +186,12 @@ fn drop_long_quotes(s: &str) -> String {
             return out;
         };
         let inner = &after[..close];
-        if inner.chars().count() <= MAX_QUOTED_CHARS {
+        let kept = match quote {
+            '`' => backtick_chars,
+            '\'' => MAX_SINGLE_QUOTED_CHARS,
+            _ => 0,
+        };
+        if inner.chars().count() <= kept {
             out.push_str(inner);
         } else {
             out.push('…');

@@ -35,6 +35,9 @@ const DSN_PASSWORD: &str = "Wr@ngPw_Secret42";
 const TOML_PASSWORD: &str = "Tq9Unk_nownPass77";
 const JSON5_PASSWORD: &str = "Jv5Hidden_Renov8";
 const QUERY_SIG: &str = "SigNotADetector99";
+/// Short enough that a parser message's quote of it used to be kept.
+const YAML_PASSWORD: &str = "Yk7DupKey31";
+const XML_PASSWORD: &str = "XmlEntPw55";
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -117,6 +120,23 @@ fn hostile_repo(root: &Path, t: &[(&str, String)]) {
             tok("aws")
         ),
     );
+    // serde_norway quotes a duplicate key; quick-xml the entity it cannot expand.
+    write(
+        root,
+        ".github/workflows/dup.yml",
+        &format!(
+            "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    env:\n      \
+             {YAML_PASSWORD}: 1\n      {YAML_PASSWORD}: 2\n    steps: []\n"
+        ),
+    );
+    write(
+        root,
+        "java/pom.xml",
+        &format!(
+            "<project>\n  <servers>\n    <server password=\"p&{XML_PASSWORD};\"/>\n  \
+             </servers>\n</project>\n"
+        ),
+    );
     let workflow = "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
     // A newline in a committed file name, and Markdown/HTML/mention in another.
     write(
@@ -192,6 +212,8 @@ fn no_planted_secret_or_runner_path_reaches_any_output() {
             TOML_PASSWORD,
             JSON5_PASSWORD,
             QUERY_SIG,
+            YAML_PASSWORD,
+            XML_PASSWORD,
         ]
         .map(str::to_owned),
     );
@@ -219,7 +241,12 @@ fn no_planted_secret_or_runner_path_reaches_any_output() {
 
     // The malformed lines were reported (with a position), not silently dropped.
     let facts = &outputs.iter().find(|(n, _)| n == "facts.json").unwrap().1;
-    for cause in ["invalid TOML at line 3", "invalid JSON5 at line 3"] {
+    for cause in [
+        "invalid TOML at line 3",
+        "invalid JSON5 at line 3",
+        "duplicate entry with key",
+        "invalid XML attribute value at line 3",
+    ] {
         assert!(facts.contains(cause), "{cause} missing from the facts");
     }
     // A 400 KB source line is not copied into messages.

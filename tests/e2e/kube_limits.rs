@@ -453,3 +453,91 @@ fn an_exec_credential_plugin_is_run_within_the_deadline_and_its_token_never_show
         "the report carries the token"
     );
 }
+
+/// Whether process `pid` still runs (a zombie waiting to be reaped does not).
+fn runs(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+#[test]
+fn an_interrupted_scan_stops_the_plugin_and_what_it_started() {
+    // The plugin runs in a process group of its own, so the terminal's Ctrl-C (or a signal to
+    // vouch's group) no longer reaches it: vouch kills its group before ending.
+    let server = fake_api(|_, _| false);
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("hangs.sh");
+    let pid_file = dir.path().join("pids");
+    // Its own pid and its child's, written at once.
+    script(
+        &plugin,
+        &format!(
+            "sleep 300 & echo $$ $! > {0}.tmp; mv {0}.tmp {0}\nsleep 300",
+            pid_file.display()
+        ),
+    );
+    let kubeconfig = dir.path().join("hangs.kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        kubeconfig_with_exec("hangs", &server.host, &plugin),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("vouch.toml"),
+        format!(
+            "[image]\nworkload_images = false\n\n[[target.kube]]\nname = \"hangs\"\n\
+             kubeconfig = \"{}\"\ntimeout = 60\n",
+            kubeconfig.display()
+        ),
+    )
+    .unwrap();
+    let mut scan = std::process::Command::new(assert_cmd::cargo::cargo_bin("vouch"))
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--target", "hangs", "--format", "json"])
+        .env_remove("KUBECONFIG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !pid_file.exists() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pids = std::fs::read_to_string(&pid_file).expect("the plugin started its child");
+    let (plugin_pid, child) = pids.trim().split_once(' ').unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &scan.id().to_string()])
+        .status()
+        .unwrap();
+    let ended = Instant::now();
+    let status = loop {
+        if let Some(status) = scan.try_wait().unwrap() {
+            break Some(status);
+        }
+        if ended.elapsed() > Duration::from_secs(20) {
+            let _ = scan.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    while runs(child) && ended.elapsed() < Duration::from_secs(25) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let still_runs = runs(child);
+    // Whatever is left (on a failure) is not left to the machine: the plugin's group and child.
+    let _ = std::process::Command::new("kill")
+        .args(["-9", "--", &format!("-{plugin_pid}"), plugin_pid, child])
+        .stderr(std::process::Stdio::null())
+        .status();
+    server.stop();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "vouch ends as SIGINT would"
+    );
+    assert!(!still_runs, "the plugin's child (pid {child}) still runs");
+}

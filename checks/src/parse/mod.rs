@@ -20,6 +20,9 @@ pub mod vuln;
 pub mod workflow;
 mod xml;
 
+#[cfg(test)]
+mod error_tests;
+
 pub use lines::LineIndex;
 
 use crate::facts::repo::{FileKind, RepoFacts};

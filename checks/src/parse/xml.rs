@@ -106,10 +106,10 @@ pub fn parse(text: &str) -> Result<Tree, String> {
     loop {
         let before = reader.buffer_position();
         let event = reader.read_event().map_err(|e| {
-            format!(
-                "invalid XML at line {}: {e}",
-                line_at(reader.error_position())
-            )
+            // quick-xml's message names tags and entities from the input: bounded, quotes of
+            // input dropped, as every parser's.
+            let line = line_at(reader.error_position()) as usize;
+            crate::redact::ParseError::xml(line, &e).to_string()
         })?;
         match event {
             Event::Start(_) | Event::Empty(_) if stack.is_empty() && !nodes.is_empty() => {
@@ -173,10 +173,20 @@ fn open(
 ) -> Result<usize, String> {
     let mut attrs = Vec::new();
     for attr in start.attributes() {
-        let attr = attr.map_err(|e| format!("invalid XML attribute at line {line}: {e}"))?;
+        let attr = attr.map_err(|e| {
+            let reason = crate::redact::ParseError::xml(line as usize, &e).reason;
+            format!("invalid XML attribute at line {line}: {reason}")
+        })?;
+        // The error names the entity it could not expand, a part of the value (a password in
+        // a NuGet.Config or a Maven settings file): not shown.
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| format!("invalid XML attribute value at line {line}: {e}"))?;
+            .map_err(|_| {
+                format!(
+                    "invalid XML attribute value at line {line}: an `&` escape (entity or \
+                     character reference) does not parse"
+                )
+            })?;
         let key = attr.key.local_name();
         attrs.push((key.as_ref().to_owned(), value.into_owned()));
     }

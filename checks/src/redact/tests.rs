@@ -73,6 +73,45 @@ fn reasons_are_bounded_and_drop_long_quotes() {
     assert_eq!(bounded_reason("unterminated \"abc"), "unterminated \"…");
 }
 
+/// A typed document, for serde's `invalid type` message.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Doc {
+    port: u16,
+}
+
+#[test]
+fn double_quoted_input_is_dropped_however_short_and_grammar_tokens_kept() {
+    // serde quotes a value, serde_norway a duplicate key: input, even when short.
+    assert_eq!(
+        bounded_reason("invalid type: string \"hunter2\", expected a map"),
+        "invalid type: string \"…\", expected a map"
+    );
+    let e = serde_norway::from_str::<serde_norway::Value>("env:\n  hunter2: 1\n  hunter2: 2\n")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("hunter2"),
+        "the raw error quotes the key"
+    );
+    let msg = ParseError::yaml(&e).to_string();
+    assert!(!msg.contains("hunter2"), "{msg}");
+    assert!(msg.starts_with("invalid YAML at line "), "{msg}");
+    // A mistyped value in a typed document.
+    let e = serde_norway::from_str::<Doc>("port: hunter2\n").unwrap_err();
+    assert!(
+        e.to_string().contains("hunter2"),
+        "the raw error quotes the value"
+    );
+    assert!(!ParseError::yaml(&e).to_string().contains("hunter2"));
+    // libyaml's grammar tokens in single quotes, serde's and toml's in backticks, stay.
+    assert_eq!(
+        bounded_reason("did not find expected ',' or ']'"),
+        "did not find expected ',' or ']'"
+    );
+    assert_eq!(bounded_reason("expected `.`, `=`"), "expected `.`, `=`");
+    assert_eq!(bounded_reason("found 'hunter2' here"), "found '…' here");
+}
+
 #[test]
 fn dsn_user_info_is_removed_wholly_even_with_an_unencoded_at() {
     let r = Redactor::default();

@@ -14,6 +14,8 @@ mod docker_config;
 #[cfg(feature = "image")]
 pub(crate) mod keyless;
 #[cfg(feature = "image")]
+mod link_header;
+#[cfg(feature = "image")]
 mod provenance;
 #[cfg(feature = "image")]
 mod registry;

@@ -276,8 +276,11 @@ impl Registry {
                 }
                 _ => return Err(self.failure(image, &page_error(status, &body, &page))),
             }
-            let index: OciImageIndex = serde_json::from_slice(&body)
-                .map_err(|e| format!("{page}: the referrers page is not an image index: {e}"))?;
+            let index: OciImageIndex = serde_json::from_slice(&body).map_err(|e| {
+                // serde's message may quote a value of the answer: where and why only.
+                let cause = checks::redact::ParseError::json(&e);
+                format!("{page}: the referrers page is not an image index: {cause}")
+            })?;
             entries.extend(index.manifests);
             let Some(next) = next? else {
                 return Ok(Some(entries));
@@ -309,7 +312,10 @@ impl Registry {
             {
                 Ok((body, _)) => serde_json::from_slice::<OciImageIndex>(&body)
                     .map(|index| index.manifests)
-                    .map_err(|e| format!("{tag}: the referrers tag is not an image index: {e}")),
+                    .map_err(|e| {
+                        let cause = checks::redact::ParseError::json(&e);
+                        format!("{tag}: the referrers tag is not an image index: {cause}")
+                    }),
                 Err(e) if is_not_found(&e) => Ok(Vec::new()),
                 Err(e) => Err(self.failure(&tag, &e)),
             }
@@ -349,34 +355,16 @@ impl Registry {
     }
 }
 
-/// The target of the `rel="next"` link among `Link` headers (RFC 8288), if any; a `Link`
-/// header that is not text is an error, not an answer without a next page.
+/// The target of the first `rel="next"` link among the `Link` headers (RFC 8288, read by
+/// [`super::link_header`]), if any. A `Link` header that does not parse is an error, not an
+/// answer without a next page: the referrers left unread could be the signatures asked for.
 fn next_link(headers: &HeaderMap) -> Result<Option<String>, String> {
     for value in headers.get_all(LINK) {
-        let mut rest = value
-            .to_str()
-            .map_err(|_| "the registry's Link header is not text".to_owned())?;
-        while let Some((_, after)) = rest.split_once('<') {
-            let Some((target, after)) = after.split_once('>') else {
-                break;
-            };
-            // This link's parameters: up to the next link, less the comma between them.
-            let params = after.split('<').next().unwrap_or_default();
-            let params = params.trim_end().trim_end_matches(',');
-            let is_next = params.split(';').any(|param| {
-                param.split_once('=').is_some_and(|(name, value)| {
-                    name.trim().eq_ignore_ascii_case("rel")
-                        && value
-                            .trim()
-                            .trim_matches('"')
-                            .split_ascii_whitespace()
-                            .any(|rel| rel.eq_ignore_ascii_case("next"))
-                })
-            });
-            if is_next {
-                return Ok(Some(target.to_owned()));
-            }
-            rest = after;
+        let links = super::link_header::parse(value.as_bytes())
+            .map_err(|e| format!("the registry's Link header does not parse: {e}"))?;
+        if let Some(next) = links.into_iter().find(|link| link.has_rel("next")) {
+            // The parser accepts only visible ASCII in a target.
+            return Ok(Some(String::from_utf8_lossy(next.target).into_owned()));
         }
     }
     Ok(None)
@@ -598,6 +586,25 @@ mod tests {
             next(&["<p2>; rel=next, <p9>; rel=last"]),
             Some("p2".to_owned())
         );
+    }
+
+    #[test]
+    fn quoted_parameters_do_not_make_a_next_link_and_malformed_headers_are_errors() {
+        let next = |values: &[&str]| next_link(&links(values)).unwrap();
+        assert_eq!(
+            next(&[r#"<p1>; title="x; rel=next"; rel=prev"#, "<p2>; rel=next"]),
+            Some("p2".to_owned())
+        );
+        assert_eq!(next(&[r#"<p1>; title="a <p9>; rel=next c""#]), None);
+        // obs-text in a title is not read, and is no reason to stop.
+        let mut headers = HeaderMap::new();
+        headers.append(
+            LINK,
+            HeaderValue::from_bytes(b"<p1>; title=\"caf\xe9\"; rel=next").unwrap(),
+        );
+        assert_eq!(next_link(&headers).unwrap(), Some("p1".to_owned()));
+        let error = next_link(&links(&["<p1>; rel=prev", "<p2; rel=next"])).unwrap_err();
+        assert!(error.contains("Link header does not parse"), "{error}");
     }
 
     #[test]

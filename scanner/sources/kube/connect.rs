@@ -213,6 +213,27 @@ fn merge_kubeconfigs(paths: &[PathBuf]) -> Result<Kubeconfig, String> {
         })
 }
 
+/// Where kube-rs's parser failed, and no more: its message quotes the lines around the error
+/// (and a mistyped value), which may hold a token or a key.
+fn kubeconfig_parse_error(e: &kube::config::KubeconfigError) -> checks::redact::ParseError {
+    let at = match e {
+        kube::config::KubeconfigError::Parse(e) => e.location(),
+        _ => None,
+    };
+    let (line, column) = at.map_or((0, 0), |at| {
+        (
+            usize::try_from(at.line()).unwrap_or(0),
+            usize::try_from(at.column()).unwrap_or(0),
+        )
+    });
+    checks::redact::ParseError::new(
+        "YAML",
+        line,
+        column,
+        "the parser's message is not shown, as it quotes the file",
+    )
+}
+
 /// One kubeconfig file read within [`bounded::KUBECONFIG_MAX`] (kube-rs's own reader reads any
 /// file whole: a FIFO or `/dev/zero` would hang the scan or exhaust memory), then parsed as
 /// kube-rs's `Kubeconfig::read_from` does: a UTF-8 or UTF-16 byte-order mark, several YAML
@@ -223,10 +244,11 @@ fn read_kubeconfig_file(path: &Path) -> Result<Kubeconfig, String> {
     let bytes =
         bounded::read_file(path, bounded::KUBECONFIG_MAX).map_err(|e| named(e.to_string()))?;
     let text = decode_kubeconfig(bytes).map_err(named)?;
-    // The YAML parser's message quotes the lines around the error, which may hold a token or
-    // a key: it is not shown.
-    let mut kubeconfig = Kubeconfig::from_yaml(&text).map_err(|_| {
-        named("is not a kubeconfig: its YAML does not parse (the parser's message is not shown, as it quotes the file)".to_owned())
+    let mut kubeconfig = Kubeconfig::from_yaml(&text).map_err(|e| {
+        named(format!(
+            "is not a kubeconfig: {}",
+            kubeconfig_parse_error(&e)
+        ))
     })?;
     if let Some(dir) = path.parent() {
         let absolute = |file: &mut Option<String>| {
@@ -548,6 +570,13 @@ mod tests {
         std::fs::write(&secret, "users:\n- name: u\n  user: {token: s3cretT0ken\n").unwrap();
         let parse = error(&secret);
         assert!(!parse.contains("s3cretT0ken"), "{parse}");
+        // Only where: line and column.
+        assert!(parse.contains(": invalid YAML at line "), "{parse}");
+        // A value of the wrong type, quoted by the parser's message: not shown either.
+        std::fs::write(&secret, "users:\n- name: u\n  user: s3cretT0ken\n").unwrap();
+        let parse = error(&secret);
+        assert!(!parse.contains("s3cretT0ken"), "{parse}");
+        assert!(parse.contains("invalid YAML at line 3, column "), "{parse}");
     }
 
     #[test]

@@ -137,6 +137,11 @@ async fn run_plugin(
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true);
+    // A group of its own, so that what the plugin starts (`gke-gcloud-auth-plugin` runs
+    // `gcloud`; a wrapper script runs its tool) is stopped with it: killing the plugin alone
+    // would leave its children running after the scan.
+    #[cfg(unix)]
+    command.process_group(0);
     for dropped in exec.drop_env.iter().flatten() {
         command.env_remove(dropped);
     }
@@ -144,6 +149,10 @@ async fn run_plugin(
         let mut child = command
             .spawn()
             .map_err(|e| named(format!("cannot be started: {e}")))?;
+        // Declared after `child`, so dropped before it: on the deadline or an error before
+        // the plugin exited, the group is killed while its leader is not yet reaped. After a
+        // failed exit it is killed too: its id is not reused while anything is left in it.
+        let mut group = ProcessGroup::of(&child);
         let mut printed = Vec::new();
         let stdout = child
             .stdout
@@ -167,6 +176,9 @@ async fn run_plugin(
         if !status.success() {
             return Err(named(format!("failed ({status})")));
         }
+        // The plugin answered: what it left running is its own (a credential cache, as
+        // kubectl would leave it too).
+        group.release();
         Ok(printed)
     };
     let printed = tokio::time::timeout(deadline, run).await.map_err(|_| {
@@ -190,6 +202,111 @@ async fn run_plugin(
         .ok_or_else(|| named("printed an ExecCredential without a status".into()))
 }
 
+/// The plugin's process group, killed (SIGKILL, every process in it) when dropped unless
+/// released: on the deadline, an early error, or the scan's future being dropped; and when
+/// vouch is interrupted while it runs (see [`interrupt`]).
+struct ProcessGroup(#[cfg(unix)] Option<rustix::process::Pid>);
+
+impl ProcessGroup {
+    /// The group `child` leads (`process_group(0)`: the group's id is its pid).
+    fn of(child: &tokio::process::Child) -> Self {
+        #[cfg(not(unix))]
+        let _ = child;
+        #[cfg(unix)]
+        let group = child
+            .id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .filter(|&pid| pid > 0)
+            .and_then(rustix::process::Pid::from_raw);
+        #[cfg(unix)]
+        if let Some(group) = group {
+            interrupt::running(group);
+        }
+        ProcessGroup(
+            #[cfg(unix)]
+            group,
+        )
+    }
+
+    fn release(&mut self) {
+        #[cfg(unix)]
+        if let Some(group) = self.0.take() {
+            interrupt::ended(group);
+        }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(group) = self.0.take() {
+            // An error (ESRCH: nothing is left in the group) leaves nothing to do.
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            interrupt::ended(group);
+        }
+    }
+}
+
+/// In a group of its own, a plugin no longer gets the terminal's Ctrl-C (nor a signal sent to
+/// vouch's group) with vouch, and vouch, killed by it, would drop no [`ProcessGroup`]: from the
+/// first plugin run on, SIGINT, SIGTERM and SIGHUP kill the plugin groups still running, then
+/// end vouch as the signal would have (exit status 128 + its number).
+#[cfg(unix)]
+mod interrupt {
+    use std::sync::{Mutex, Once, PoisonError};
+
+    use rustix::process::{Pid, Signal, kill_process_group};
+    use tokio::signal::unix::{SignalKind, signal};
+
+    static RUNNING: Mutex<Vec<Pid>> = Mutex::new(Vec::new());
+    static WATCHED: Once = Once::new();
+
+    pub(super) fn running(group: Pid) {
+        watch();
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(group);
+    }
+
+    pub(super) fn ended(group: Pid) {
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|&running| running != group);
+    }
+
+    /// Once per process, on its one runtime (the caller's). Not in unit tests: each has a
+    /// runtime of its own, and after the first one ended the signals would go unanswered.
+    fn watch() {
+        if cfg!(test) {
+            return;
+        }
+        WATCHED.call_once(|| {
+            for (kind, number) in [
+                (SignalKind::interrupt(), 2),
+                (SignalKind::terminate(), 15),
+                (SignalKind::hangup(), 1),
+            ] {
+                // Not watched (no signal driver): the signal keeps its default action.
+                let Ok(mut received) = signal(kind) else {
+                    continue;
+                };
+                tokio::spawn(async move {
+                    if received.recv().await.is_some() {
+                        // Held until the exit: no plugin group is added meanwhile.
+                        let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+                        for &group in running.iter() {
+                            let _ = kill_process_group(group, Signal::KILL);
+                        }
+                        std::process::exit(128 + number);
+                    }
+                });
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +318,68 @@ mod tests {
              {{cluster: k, user: u}}\nusers:\n- name: u\n  user:\n{user}"
         ))
         .unwrap()
+    }
+
+    /// A kubeconfig whose plugin is `sh -c script`.
+    fn shell_plugin(script: &str) -> Kubeconfig {
+        kubeconfig(&format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
+             command: /bin/sh\n      args: ['-c', '{script}']\n      interactiveMode: Never\n"
+        ))
+    }
+
+    /// Whether `pid` is a process that still runs (a zombie, killed and waiting for its new
+    /// parent to reap it, does not), waiting up to 5 s for it to go; then killed regardless.
+    fn still_runs(pid_file: &std::path::Path) -> bool {
+        let pid = std::fs::read_to_string(pid_file).expect("the plugin wrote its child's pid");
+        let pid = pid.trim();
+        let runs = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // `pid (comm) STATE …`: the state follows the last `)`.
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while runs() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let running = runs();
+        let _ = std::process::Command::new("kill")
+            .args(["-9", pid])
+            .status();
+        running
+    }
+
+    #[tokio::test]
+    async fn what_a_plugin_started_is_stopped_with_it_at_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("grandchild.pid");
+        // A wrapper whose tool (here `sleep`) runs in the background, holding the output open.
+        let mut config = shell_plugin(&format!(
+            "sleep 60 & echo $! > {}; sleep 60",
+            pid_file.display()
+        ));
+        let stopped = inline_credential(&mut config, "c", Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(stopped.contains("did not answer within 1 s"), "{stopped}");
+        assert!(!still_runs(&pid_file), "the plugin's child still runs");
+    }
+
+    #[tokio::test]
+    async fn what_a_failed_plugin_started_is_stopped_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("grandchild.pid");
+        let mut config = shell_plugin(&format!(
+            "sleep 60 > /dev/null & echo $! > {}; exit 3",
+            pid_file.display()
+        ));
+        let failed = inline_credential(&mut config, "c", Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        assert!(failed.contains("failed (exit status: 3)"), "{failed}");
+        assert!(!still_runs(&pid_file), "the plugin's child still runs");
     }
 
     #[tokio::test]
