@@ -51,19 +51,23 @@ async fn region(conf: SdkConfig, name: String, ctx: Arc<Ctx>) -> InfraRegion {
     ctx.note(format!("network, keys and logs {name}"));
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     // One join: every listing of the region is asked for at once.
-    let (
-        subnets,
-        route_tables,
-        internet_gateways,
-        nat_gateways,
-        security_groups,
-        rds_network_interfaces,
-        flow_logs,
-        guardduty_detectors,
-        kms_keys,
-        secrets,
-        log_groups,
-        alarms,
+    let mut region = InfraRegion {
+        name,
+        ..InfraRegion::default()
+    };
+    (
+        region.subnets,
+        region.route_tables,
+        region.internet_gateways,
+        region.nat_gateways,
+        region.security_groups,
+        region.rds_network_interfaces,
+        region.flow_logs,
+        region.guardduty_detectors,
+        region.kms_keys,
+        region.secrets,
+        region.log_groups,
+        region.alarms,
     ) = tokio::join!(
         ec2::subnets(&ec2, &ctx),
         ec2::route_tables(&ec2, &ctx),
@@ -78,21 +82,7 @@ async fn region(conf: SdkConfig, name: String, ctx: Arc<Ctx>) -> InfraRegion {
         logs::log_groups(aws_sdk_cloudwatchlogs::Client::new(&conf), ctx.clone()),
         logs::alarms(aws_sdk_cloudwatch::Client::new(&conf), ctx.clone()),
     );
-    InfraRegion {
-        name,
-        subnets,
-        route_tables,
-        internet_gateways,
-        nat_gateways,
-        security_groups,
-        rds_network_interfaces,
-        flow_logs,
-        guardduty_detectors,
-        kms_keys,
-        secrets,
-        log_groups,
-        alarms,
-    }
+    region
 }
 
 /// A region whose collector task died: every listing is an error, so nothing passes.
