@@ -41,6 +41,9 @@ enum Misbehaviour {
     ReferrersNextRepeats,
     /// Every page of the referrers answer links to a new one (`?page=N+1`).
     ReferrersEndless,
+    /// A signature manifest of 5 MiB (a valid manifest, padded with an annotation): past the
+    /// 4 MiB the OCI distribution spec asks registries to accept.
+    OversizedSignatureManifest,
 }
 
 /// The digest of the sigstore bundle [`Misbehaviour::ReferrersPaged`] lists on page 2 (its
@@ -137,6 +140,12 @@ fn registry(misbehaviour: Misbehaviour) -> FakeHttp {
             ),
             Misbehaviour::DripSignatureManifest if signature_tag => {
                 answer.drip(OCI_IMAGE_MEDIA_TYPE, "{");
+            }
+            Misbehaviour::OversizedSignatureManifest if signature_tag => {
+                let mut padded: Value =
+                    serde_json::from_slice(&image_manifest(&json!([]))).unwrap();
+                padded["annotations"] = json!({"padding": "x".repeat(5 * 1024 * 1024)});
+                manifest(answer, &serde_json::to_vec(&padded).unwrap());
             }
             Misbehaviour::OversizedSignatureBlob if signature_tag => {
                 manifest(answer, &image_manifest(&signature_layer(DECLARED)));
@@ -297,6 +306,16 @@ fn a_blob_larger_than_its_descriptor_declares_is_refused_at_the_declared_size() 
         )),
         "{why}"
     );
+}
+
+/// A manifest larger than the 4 MiB a registry needs to accept is refused at that size, not
+/// read whole (oci-client reads a manifest answer whole, however large).
+#[test]
+fn a_manifest_larger_than_the_distribution_spec_limit_is_refused() {
+    let (report, reference) = scan(Misbehaviour::OversizedSignatureManifest, "huge");
+    let (status, why) = signed(&report, &reference);
+    assert_eq!(status, "error", "{why}");
+    assert!(why.contains("larger than 4 MiB, not read"), "{why}");
 }
 
 /// A large blob sent steadily but slower than three request timeouts allow is still read: its

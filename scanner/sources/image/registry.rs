@@ -4,7 +4,9 @@
 //!
 //! Every operation is bounded. oci-client applies `[image] timeout_ms` to connecting and to each
 //! read, which alone would let a registry that drips its answer hold a scan for ever, and it
-//! reads manifests and error bodies whole. So each operation also has a deadline
+//! reads manifests and error bodies whole. So manifests are asked for here, read up to
+//! [`MAX_MANIFEST_BYTES`] and checked against the digest they are asked by; each operation also
+//! has a deadline
 //! ([`OPERATION_REQUESTS`] times the request timeout, for its token exchange, its request and a
 //! fallback; a blob also gets a second per [`MIN_BLOB_BYTES_PER_SEC`] bytes it declares, so a
 //! large SBOM on a slow but steady link is not cut), and a blob is written into a buffer that
@@ -35,7 +37,8 @@ use oci_client::manifest::{
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 use reqwest::header::{ACCEPT, HeaderMap, LINK};
-use reqwest::{StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
+use sha2::{Digest, Sha256};
 
 use super::docker_config::Credentials;
 use crate::sources::cause_chain;
@@ -51,8 +54,15 @@ const OPERATION_REQUESTS: u32 = 3;
 /// Pages of one referrers answer read at most: past them the list is unknown, an error.
 const MAX_REFERRERS_PAGES: usize = 100;
 
-/// The most one referrers page may hold (an index entry is a few hundred bytes).
-const MAX_REFERRERS_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// The most a manifest, index or error answer may hold: the size the OCI distribution spec
+/// says registries should accept at least (4 MiB), so no registry vouch reads needs more.
+const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// What a manifest is asked for as: an image manifest or an index, OCI or Docker.
+const MANIFEST_MEDIA_TYPES: &str = "application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.oci.image.index.v1+json, \
+     application/vnd.docker.distribution.manifest.v2+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// The slowest steady pace a blob is given time for, beyond its operation deadline: 256 KiB/s
 /// (a 64 MiB blob gets 256 more seconds). The declared size caps the bytes, so the deadline
@@ -157,37 +167,148 @@ impl Registry {
         }
     }
 
-    /// The digest a reference names (a tag's manifest or index digest, as the registry says).
+    /// The digest a reference names (a tag's manifest or index digest, as the registry says):
+    /// its `Docker-Content-Digest` from a HEAD request (which Docker Hub does not count as a
+    /// pull), else the digest of the manifest itself.
     pub async fn digest(&self, reference: &Reference) -> Result<String, String> {
         self.count();
-        let auth = self.credentials.for_registry(reference);
         self.within_deadline(reference, async {
-            self.client
-                .fetch_manifest_digest(reference, &auth)
-                .await
-                .map_err(|e| self.failure(reference, &e))
+            let head = self
+                .ask(
+                    reference,
+                    Method::HEAD,
+                    &self.manifest_url(reference)?,
+                    MANIFEST_MEDIA_TYPES,
+                )
+                .await?;
+            if head.status.is_success()
+                && let Some(digest) = content_digest(&head.headers)
+            {
+                return checked_header_digest(reference, digest);
+            }
+            if head.status == StatusCode::NOT_FOUND {
+                return Err("manifest not found".to_owned());
+            }
+            // No digest header, or a refusal whose reason only a GET's body gives.
+            match self.manifest_bytes(reference, MANIFEST_MEDIA_TYPES).await? {
+                Some((_, digest)) => Ok(digest),
+                None => Err("manifest not found".to_owned()),
+            }
         })
         .await
     }
 
-    /// The image manifest under a tag; `None` when the tag does not exist.
+    /// The image manifest under a tag or digest; `None` when it does not exist.
     pub async fn manifest(
         &self,
         reference: &Reference,
     ) -> Result<Option<OciImageManifest>, String> {
         self.count();
-        let auth = self.credentials.for_registry(reference);
         self.within_deadline(reference, async {
-            match self.client.pull_manifest(reference, &auth).await {
-                Ok((OciManifest::Image(manifest), _)) => Ok(Some(manifest)),
-                Ok((OciManifest::ImageIndex(_), _)) => {
+            let Some((body, _)) = self.manifest_bytes(reference, MANIFEST_MEDIA_TYPES).await?
+            else {
+                return Ok(None);
+            };
+            match serde_json::from_slice::<OciManifest>(&body) {
+                Ok(OciManifest::Image(manifest)) => Ok(Some(manifest)),
+                Ok(OciManifest::ImageIndex(_)) => {
                     Err("is an image index, not a cosign signature manifest".to_owned())
                 }
-                Err(e) if is_not_found(&e) => Ok(None),
-                Err(e) => Err(self.failure(reference, &e)),
+                Err(e) => Err(format!(
+                    "{reference}: the manifest does not parse: {}",
+                    checks::redact::ParseError::json(&e)
+                )),
             }
         })
         .await
+    }
+
+    /// `reference`'s manifest as the registry sends it, at most [`MAX_MANIFEST_BYTES`], and its
+    /// digest, checked against the one `reference` names (a registry that answers a digest
+    /// with other bytes is an error); `None` when the registry has no such manifest.
+    async fn manifest_bytes(
+        &self,
+        reference: &Reference,
+        accept: &str,
+    ) -> Result<Option<(Vec<u8>, String)>, String> {
+        let url = self.manifest_url(reference)?;
+        let answer = self.ask(reference, Method::GET, &url, accept).await?;
+        if !answer.status.is_success() {
+            let error = page_error(answer.status, &answer.body, &url);
+            return if is_not_found(&error) {
+                Ok(None)
+            } else {
+                Err(self.failure(reference, &error))
+            };
+        }
+        let computed = format!("sha256:{}", hex::encode(Sha256::digest(&answer.body)));
+        match reference.digest() {
+            Some(named) if named.starts_with("sha256:") && named != computed => Err(format!(
+                "{reference}: the registry sent a manifest whose digest is {computed}"
+            )),
+            Some(named) if !named.starts_with("sha256:") => {
+                Err(format!("{reference}: only sha256 digests are verified"))
+            }
+            _ => Ok(Some((answer.body, computed))),
+        }
+    }
+
+    /// `https://REGISTRY/v2/REPOSITORY/manifests/TAG-OR-DIGEST` (plain HTTP for an insecure
+    /// registry).
+    fn manifest_url(&self, reference: &Reference) -> Result<Url, String> {
+        let tag_or_digest = (reference.digest()).or(reference.tag()).unwrap_or("latest");
+        self.url(reference, &format!("manifests/{tag_or_digest}"))
+    }
+
+    /// `SCHEME://REGISTRY/v2/REPOSITORY/PATH`.
+    fn url(&self, reference: &Reference, path: &str) -> Result<Url, String> {
+        let registry = reference.resolve_registry();
+        let scheme = if self.insecure_registries.iter().any(|r| r == registry) {
+            "http"
+        } else {
+            "https"
+        };
+        let url = format!("{scheme}://{registry}/v2/{}/{path}", reference.repository());
+        Url::parse(&url).map_err(|e| format!("{url}: not a URL: {e}"))
+    }
+
+    /// One request to the registry with the credentials for `reference` (the bearer token
+    /// oci-client exchanged for them, or basic auth), no redirect followed, and its answer's
+    /// body read up to [`MAX_MANIFEST_BYTES`].
+    async fn ask(
+        &self,
+        reference: &Reference,
+        method: Method,
+        url: &Url,
+        accept: &str,
+    ) -> Result<Answer, String> {
+        let auth = self.credentials.for_registry(reference);
+        let token = self
+            .client
+            .auth(reference, &auth, RegistryOperation::Pull)
+            .await
+            .map_err(|e| self.failure(reference, &e))?;
+        let mut request = self
+            .http
+            .request(method, url.clone())
+            .header(ACCEPT, accept);
+        request = match (&token, &auth) {
+            (Some(token), _) => request.bearer_auth(token),
+            (None, RegistryAuth::Basic(user, password)) => request.basic_auth(user, Some(password)),
+            _ => request,
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.failure(reference, &e.into()))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = bounded_body(response, url).await?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// The manifests referring to `image` (a digest reference): the OCI referrers API, every
@@ -216,23 +337,7 @@ impl Registry {
             .digest()
             .ok_or_else(|| format!("{image}: referrers are listed for a digest, not a tag"))?;
         let registry = image.resolve_registry();
-        let scheme = if self.insecure_registries.iter().any(|r| r == registry) {
-            "http"
-        } else {
-            "https"
-        };
-        let first = format!(
-            "{scheme}://{registry}/v2/{}/referrers/{digest}",
-            image.repository()
-        );
-        let mut page = Url::parse(&first).map_err(|e| format!("{first}: not a URL: {e}"))?;
-        let auth = self.credentials.for_registry(image);
-        // The bearer token oci-client exchanged for `auth` (None: basic or anonymous).
-        let token = self
-            .client
-            .auth(image, &auth, RegistryOperation::Pull)
-            .await
-            .map_err(|e| self.failure(image, &e))?;
+        let mut page = self.url(image, &format!("referrers/{digest}"))?;
         let mut read = HashSet::new();
         let mut entries = Vec::new();
         loop {
@@ -250,24 +355,11 @@ impl Registry {
             if read.len() > 1 {
                 self.count();
             }
-            let mut request = self
-                .http
-                .get(page.clone())
-                .header(ACCEPT, OCI_IMAGE_INDEX_MEDIA_TYPE);
-            request = match (&token, &auth) {
-                (Some(token), _) => request.bearer_auth(token),
-                (None, RegistryAuth::Basic(user, password)) => {
-                    request.basic_auth(user, Some(password))
-                }
-                _ => request,
-            };
-            let response = request
-                .send()
-                .await
-                .map_err(|e| self.failure(image, &e.into()))?;
-            let status = response.status();
-            let next = next_link(response.headers());
-            let body = bounded_body(response).await?;
+            let answer = self
+                .ask(image, Method::GET, &page, OCI_IMAGE_INDEX_MEDIA_TYPE)
+                .await?;
+            let (status, body) = (answer.status, answer.body);
+            let next = next_link(&answer.headers);
             match status {
                 StatusCode::OK => {}
                 StatusCode::NOT_FOUND if read.len() == 1 => return Ok(None),
@@ -303,22 +395,19 @@ impl Registry {
             digest.replace(':', "-"),
         );
         self.count();
-        let auth = self.credentials.for_registry(&tag);
         self.within_deadline(&tag, async {
-            match self
-                .client
-                .pull_manifest_raw(&tag, &auth, &[OCI_IMAGE_INDEX_MEDIA_TYPE])
-                .await
-            {
-                Ok((body, _)) => serde_json::from_slice::<OciImageIndex>(&body)
-                    .map(|index| index.manifests)
-                    .map_err(|e| {
-                        let cause = checks::redact::ParseError::json(&e);
-                        format!("{tag}: the referrers tag is not an image index: {cause}")
-                    }),
-                Err(e) if is_not_found(&e) => Ok(Vec::new()),
-                Err(e) => Err(self.failure(&tag, &e)),
-            }
+            let Some((body, _)) = self
+                .manifest_bytes(&tag, OCI_IMAGE_INDEX_MEDIA_TYPE)
+                .await?
+            else {
+                return Ok(Vec::new());
+            };
+            serde_json::from_slice::<OciImageIndex>(&body)
+                .map(|index| index.manifests)
+                .map_err(|e| {
+                    let cause = checks::redact::ParseError::json(&e);
+                    format!("{tag}: the referrers tag is not an image index: {cause}")
+                })
         })
         .await
     }
@@ -391,19 +480,44 @@ fn next_page(page: &Url, next: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-/// A response's body, refused past [`MAX_REFERRERS_PAGE_BYTES`].
-async fn bounded_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+/// A response's body, refused past [`MAX_MANIFEST_BYTES`].
+async fn bounded_body(mut response: reqwest::Response, url: &Url) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e.into()))? {
-        if body.len() + chunk.len() > MAX_REFERRERS_PAGE_BYTES {
+        if body.len() + chunk.len() > MAX_MANIFEST_BYTES {
             return Err(format!(
-                "a referrers page is larger than {}",
-                crate::bounded::cap_text(MAX_REFERRERS_PAGE_BYTES as u64)
+                "{url}: the registry's answer is larger than {}, not read",
+                crate::bounded::cap_text(MAX_MANIFEST_BYTES as u64)
             ));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A registry's answer, its body bounded.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// The `Docker-Content-Digest` header, if the registry sent one.
+fn content_digest(headers: &HeaderMap) -> Option<&str> {
+    headers.get("docker-content-digest")?.to_str().ok()
+}
+
+/// The digest a HEAD answer names, refused when `reference` names another of the same
+/// algorithm (as oci-client refuses it).
+fn checked_header_digest(reference: &Reference, digest: &str) -> Result<String, String> {
+    match reference.digest() {
+        Some(named) if named.split(':').next() == digest.split(':').next() && named != digest => {
+            Err(format!(
+                "{reference}: the registry names its manifest {digest}"
+            ))
+        }
+        _ => Ok(digest.to_owned()),
+    }
 }
 
 /// A page's refusal as oci-client reports one: 401, an OCI error envelope, or the status and
@@ -556,7 +670,7 @@ mod tests {
     use reqwest::Url;
     use reqwest::header::{HeaderMap, HeaderValue, LINK};
 
-    use super::{next_link, next_page};
+    use super::{checked_header_digest, next_link, next_page};
 
     fn links(values: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -634,5 +748,16 @@ mod tests {
                 "{elsewhere}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn a_head_digest_must_be_the_one_a_digest_reference_names() {
+        let a = format!("sha256:{}", "a".repeat(64));
+        let b = format!("sha256:{}", "b".repeat(64));
+        let by_digest: oci_client::Reference = format!("r.example/x@{a}").parse().unwrap();
+        let by_tag: oci_client::Reference = "r.example/x:1".parse().unwrap();
+        assert_eq!(checked_header_digest(&by_digest, &a), Ok(a.clone()));
+        assert!(checked_header_digest(&by_digest, &b).is_err());
+        assert_eq!(checked_header_digest(&by_tag, &b), Ok(b.clone()));
     }
 }
