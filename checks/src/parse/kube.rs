@@ -122,7 +122,7 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
         };
         let positions = Positions::parse(&doc);
         let root = positions.as_ref().and_then(|p| p.doc(0));
-        collect(&value, root, &doc_lines, &mut out);
+        collect(&value, root, &doc_lines, &mut out)?;
     }
     Ok(out)
 }
@@ -200,20 +200,98 @@ impl DocLines<'_> {
     }
 }
 
-fn collect(value: &Value, at: Option<At<'_>>, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
+fn collect(
+    value: &Value,
+    at: Option<At<'_>>,
+    doc: &DocLines<'_>,
+    out: &mut Vec<Workload>,
+) -> Result<(), String> {
     let Some(kind) = value.get("kind").and_then(Value::as_str) else {
-        return;
+        return Ok(());
     };
     if kind == "List" {
         if let Some(Value::Sequence(items)) = value.get("items") {
             for (i, item) in items.iter().enumerate() {
-                collect(item, at.get("items").item(i), doc, out);
+                collect(item, at.get("items").item(i), doc, out)?;
             }
         }
-        return;
+        return Ok(());
+    }
+    if let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind)
+        && let Some(spec) = path.iter().try_fold(value, |v, key| v.get(*key))
+        && let Some((field, found)) = mistyped_field(spec)
+    {
+        let name = value
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(format!(
+            "{kind} {name}: `{}.{field}` holds {found}, which the API server rejects: a \
+             template vouch does not render, or a mistake; its settings cannot be judged",
+            path.join(".")
+        ));
     }
     let kind_pos = doc.pos(at.get("kind"), doc.find("kind", kind, doc.offset + 1));
     out.extend(from_object(kind, value, at, doc, kind_pos));
+    Ok(())
+}
+
+/// Pod-spec fields the checks judge that the API server reads as booleans.
+const POD_BOOLEANS: [&str; 3] = ["hostNetwork", "hostPID", "hostIPC"];
+/// `securityContext` fields the checks judge that are booleans (pod or container).
+const CONTEXT_BOOLEANS: [&str; 4] = [
+    "privileged",
+    "allowPrivilegeEscalation",
+    "runAsNonRoot",
+    "readOnlyRootFilesystem",
+];
+
+/// The first judged field of a pod spec holding a value of the wrong type (a template's
+/// `"{{ .Values.hostNetwork }}"`, the string `"true"`), with that value quoted: the API server
+/// rejects it, and reading it as unset would judge settings nobody wrote.
+fn mistyped_field(spec: &Value) -> Option<(String, String)> {
+    let quote = |v: &Value| match v {
+        Value::String(s) => {
+            let short: String = s.chars().take(60).collect();
+            format!("the string {short:?}")
+        }
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Sequence(_) => "a list".to_owned(),
+        _ => "a mapping".to_owned(),
+    };
+    let not_bool = |v: &Value| !(v.is_bool() || v.is_null());
+    let not_int = |v: &Value| !(v.is_i64() || v.is_u64() || v.is_null());
+    let check_ctx = |prefix: &str, ctx: Option<&Value>| -> Option<(String, String)> {
+        let ctx = ctx?;
+        for key in CONTEXT_BOOLEANS {
+            if let Some(v) = ctx.get(key).filter(|v| not_bool(v)) {
+                return Some((format!("{prefix}securityContext.{key}"), quote(v)));
+            }
+        }
+        let v = ctx.get("runAsUser").filter(|v| not_int(v))?;
+        Some((format!("{prefix}securityContext.runAsUser"), quote(v)))
+    };
+    for key in POD_BOOLEANS {
+        if let Some(v) = spec.get(key).filter(|v| not_bool(v)) {
+            return Some((key.to_owned(), quote(v)));
+        }
+    }
+    if let Some(found) = check_ctx("", spec.get("securityContext")) {
+        return Some(found);
+    }
+    for list in ["initContainers", "containers"] {
+        let Some(Value::Sequence(containers)) = spec.get(list) else {
+            continue;
+        };
+        for (i, c) in containers.iter().enumerate() {
+            if let Some(found) = check_ctx(&format!("{list}[{i}]."), c.get("securityContext")) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }
 
 /// A live object read from the Kubernetes API (JSON; list items carry no `kind`, so it is
@@ -731,6 +809,42 @@ spec:
             ["charts/api"]
         );
         assert_eq!(chart_dirs_of("templates/deploy.yaml"), ["."]);
+    }
+
+    /// A judged field holding a string where the API server wants a boolean or an integer is
+    /// a template (or a mistake), never read as unset.
+    #[test]
+    fn a_mistyped_judged_field_is_an_error_quoting_it() {
+        let pod =
+            |spec: &str| format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}");
+        let e = parse(
+            "k8s/p.yaml",
+            &pod("  hostNetwork: \"{{ .Values.hostNetwork }}\"\n  containers: [{name: a, image: x:1}]\n"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "Pod p: `spec.hostNetwork` holds the string \"{{ .Values.hostNetwork }}\", which the \
+             API server rejects: a template vouch does not render, or a mistake; its settings \
+             cannot be judged"
+        );
+        let e = parse(
+            "k8s/p.yaml",
+            &pod("  containers:\n    - name: a\n      image: x:1\n      securityContext: {privileged: 'true'}\n"),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`spec.containers[0].securityContext.privileged` holds the string \"true\""),
+            "{e}"
+        );
+        let e = parse(
+            "k8s/p.yaml",
+            &pod("  securityContext: {runAsUser: '{{ .Values.uid }}'}\n  containers: []\n"),
+        )
+        .unwrap_err();
+        assert!(e.contains("`spec.securityContext.runAsUser`"), "{e}");
+        // Null is unset, as the API server reads it.
+        assert!(parse("k8s/p.yaml", &pod("  hostNetwork:\n  containers: []\n")).is_ok());
     }
 
     /// kubectl applies YAML 1.1 merge keys; the merged keys are judged, the container's own

@@ -28,9 +28,12 @@ macro_rules! overlays_and_templates {
 
 Templates and overlays are not rendered. A `{{ … }}` inside a YAML string is data (an alert's
 `summary`); a manifest that is a template (invalid YAML, or YAML only because `{{ .x }}` reads as
-a mapping) is an `error` naming the file. Helm chart templates (a `templates/` directory beside
-a `Chart.yaml`) are skipped: judge the rendered output (`helm template … > rendered.yaml`,
-committed or scanned in CI); one under `templates/` with no `Chart.yaml` is an `error`.
+a mapping) is an `error` naming the file, and so is one whose judged field holds a string where
+the API server wants a boolean or a number (`hostNetwork: "{{ .Values.hostNetwork }}"`): such a
+field is never read as unset. Helm chart templates (files holding `{{` in a `templates/`
+directory beside a `Chart.yaml`) are skipped: judge the rendered output
+(`helm template … > rendered.yaml`, committed or scanned in CI); such a file with no
+`Chart.yaml` is an `error`.
 
 A workload whose file a kustomization reaches (through `resources`, `bases` or `components`,
 directory by directory) and changes is an `error` naming the kustomization and the entry:
