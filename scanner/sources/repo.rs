@@ -358,6 +358,9 @@ fn merge(into: &mut RepoFacts, from: RepoFacts) {
     into.sboms.extend(from.sboms);
     into.update_configs.extend(from.update_configs);
     into.workloads.extend(from.workloads);
+    into.kustomizations.extend(from.kustomizations);
+    into.helm_templates.extend(from.helm_templates);
+    into.helm_charts.extend(from.helm_charts);
     into.bake_files.extend(from.bake_files);
     into.compose_files.extend(from.compose_files);
     into.secrets.extend(from.secrets);
@@ -420,6 +423,9 @@ fn sort(f: &mut RepoFacts) {
     f.secrets
         .sort_by(|a, b| (&a.path, a.line, &a.kind).cmp(&(&b.path, b.line, &b.kind)));
     f.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    f.kustomizations.sort_by(|a, b| a.path.cmp(&b.path));
+    f.helm_templates.sort();
+    f.helm_charts.sort();
     f.secrets_skipped.sort();
     f.suppressions
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));

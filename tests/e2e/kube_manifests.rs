@@ -51,8 +51,8 @@ fn manifests_list_and_kustomize_output_are_judged_with_lines() {
         "literal env values never reach the report"
     );
     assert!(
-        !text.contains("chart-template.yaml"),
-        "Helm templates are skipped, not reported"
+        !text.contains("charts/agent/templates/deployment.yaml"),
+        "Helm chart templates are skipped, not reported"
     );
 }
 

@@ -113,8 +113,16 @@ pub struct EnvVar {
 #[serde(rename_all = "kebab-case")]
 pub enum EnvSource {
     /// `value:` written in the manifest. `secret_like` when the name says it holds a secret
-    /// (`…PASSWORD`, `…TOKEN`, `…SECRET`, `…API_KEY`…) and the value is not empty.
-    Literal { secret_like: bool },
+    /// (`…PASSWORD`, `…TOKEN`, `…SECRET`, `…API_KEY`…) and the value is not empty, or when the
+    /// value holds a credential a secret detector recognises (a URL's password, a token).
+    Literal {
+        secret_like: bool,
+        /// The value with the credential it holds redacted
+        /// (`postgres://app:<redacted url-password, 16 chars>@db/app`), when a detector found
+        /// one; any other value is never kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        redacted: Option<String>,
+    },
     /// `valueFrom.secretKeyRef`.
     SecretRef { secret: String, key: String },
     /// Anything else (`configMapKeyRef`, `fieldRef`, …).
@@ -161,4 +169,66 @@ impl Cluster {
     pub fn uri(&self) -> String {
         Location::k8s(&self.context, "").into_anchor()
     }
+}
+
+/// A kustomization (`kustomization.yaml`, `kustomization.yml`, `Kustomization`): which files and
+/// directories it builds on, and what it changes in the objects it reaches. vouch does not
+/// render overlays; a workload a kustomization changes is not judged as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Kustomization {
+    /// The kustomization file.
+    pub path: String,
+    /// `resources` and `bases` entries, resolved against its directory (files or directories;
+    /// remote ones are left out).
+    pub resources: Vec<String>,
+    /// `components` directories, resolved: their changes apply to this kustomization's objects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// Each entry that may change what a workload check judges.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<KustomizeChange>,
+}
+
+/// One `patches`, `patchesStrategicMerge`, `patchesJson6902`, `replacements`, `transformers`
+/// or `images` entry.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KustomizeChange {
+    /// The kustomization field (`patches`, `images`…).
+    pub field: String,
+    /// The entry's line in the kustomization.
+    pub line: u32,
+    /// What it does, as written (`target: Deployment/api`, `name: api, newTag: latest`).
+    pub detail: String,
+    /// `images` only: the image name the entry re-points; such an entry changes images only.
+    pub image: Option<String>,
+    /// The one kind a patch targets, when its `target` names it; none means any kind.
+    pub kind: Option<String>,
+}
+
+impl KustomizeChange {
+    /// Whether it may change a workload of `kind` beyond its images.
+    pub fn changes_spec_of(&self, kind: &str) -> bool {
+        self.image.is_none() && self.kind.as_deref().is_none_or(|k| k == kind)
+    }
+
+    /// Whether it may change the image a container of a workload of `kind` runs, `name` being
+    /// the image's name as written (without tag or digest).
+    pub fn changes_image(&self, kind: &str, name: &str) -> bool {
+        match &self.image {
+            Some(image) => image == name,
+            None => self.changes_spec_of(kind),
+        }
+    }
+}
+
+/// A Kubernetes-looking file holding template actions, set aside unread.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Template {
+    pub path: String,
+    /// The line of its first template action (`{{`).
+    pub line: u32,
 }

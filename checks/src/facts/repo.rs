@@ -21,6 +21,16 @@ pub struct RepoFacts {
     /// Kubernetes workloads declared in manifests (plain YAML, multi-document, committed
     /// kustomize output).
     pub workloads: Vec<super::kube::Workload>,
+    /// Kustomizations: what they build on and what they change (not rendered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kustomizations: Vec<super::kube::Kustomization>,
+    /// Kubernetes-looking YAML files under a `templates/` directory that hold Helm template
+    /// actions (`{{ … }}`), not read: skipped when the chart's `Chart.yaml` is there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub helm_templates: Vec<super::kube::Template>,
+    /// The directories holding a Helm `Chart.yaml` (`.` for the root).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub helm_charts: Vec<String>,
     /// Docker Buildx bake files (`docker-bake.hcl`, `docker-bake.json`, their overrides).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bake_files: Vec<BakeFile>,

@@ -1,5 +1,13 @@
 //! Kubernetes manifests: multi-document YAML with `apiVersion` and `kind`, including `List`s
-//! and committed kustomize output. Helm templates (`{{ … }}`) are not rendered and are skipped.
+//! and committed kustomize output. YAML merge keys (`<<: *anchor`) are applied, as kubectl's
+//! YAML reader does.
+//!
+//! Templates are not rendered. A `{{` inside a YAML string is data (an alert's
+//! `summary: "{{ $labels.instance }} is down"`); a file whose template actions make it invalid
+//! YAML, or that YAML reads only as mappings keyed by mappings (`name: {{ .Release.Name }}`), is
+//! a template, not a manifest: an error naming the first action. Helm chart templates (under a
+//! `templates/` directory, holding `{{`) are set aside here; the checks skip those of a chart
+//! whose `Chart.yaml` is there and report the others.
 
 use serde_norway::Value;
 
@@ -26,20 +34,86 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
 /// `true` when the text looks like Kubernetes manifests worth parsing (cheap pre-check, so
 /// arbitrary YAML in a repository is not reported as unreadable).
 pub fn looks_like_manifest(text: &str) -> bool {
-    text.contains("apiVersion:") && text.contains("kind:") && !text.contains("{{")
+    text.contains("apiVersion:") && text.contains("kind:")
+}
+
+/// A Helm chart template: a file under a `templates/` directory holding template actions.
+/// Whether its chart's `Chart.yaml` is there is for the checks to see (they know every file).
+pub fn is_helm_template(path: &str, text: &str) -> bool {
+    let mut dirs: Vec<&str> = path.split('/').collect();
+    dirs.pop();
+    dirs.contains(&"templates") && text.contains("{{")
+}
+
+/// The chart directories a Helm template may belong to: the parent of each `templates`
+/// directory on its path (`.` for the root).
+pub fn chart_dirs_of(path: &str) -> Vec<String> {
+    let dirs: Vec<&str> = path.split('/').collect();
+    (0..dirs.len().saturating_sub(1))
+        .filter(|&i| dirs[i] == "templates")
+        .map(|i| {
+            if i == 0 {
+                ".".to_owned()
+            } else {
+                dirs[..i].join("/")
+            }
+        })
+        .collect()
+}
+
+/// The 1-based line of the first `{{` in `text`, 0 when there is none.
+pub fn first_action_line(text: &str) -> u32 {
+    (text.lines().position(|l| l.contains("{{")))
+        .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX))
+}
+
+/// Whether YAML read a template action as structure: a mapping key that is itself a mapping
+/// or a sequence (`{{ .Values.x }}` is a flow mapping keyed by a flow mapping). No Kubernetes
+/// object has such a key.
+fn has_collection_key(v: &Value) -> bool {
+    match v {
+        Value::Mapping(m) => m
+            .iter()
+            .any(|(k, v)| k.is_mapping() || k.is_sequence() || has_collection_key(v)),
+        Value::Sequence(s) => s.iter().any(has_collection_key),
+        Value::Tagged(t) => has_collection_key(&t.value),
+        _ => false,
+    }
 }
 
 /// Parses every document; returns the workloads found (none for non-workload kinds).
 pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
     let mut out = Vec::new();
     for (doc, start_line) in documents(text) {
-        let value: Value = serde_norway::from_str(doc.as_str()).map_err(|e| {
+        let template = |doc: &str| match first_action_line(doc) {
+            0 => String::new(),
+            n => format!(
+                "; it holds a template action ({{{{ … }}}}) at line {}: a template, which vouch \
+                 does not render, not a manifest",
+                n + start_line - 1
+            ),
+        };
+        let mut value: Value = serde_norway::from_str(doc.as_str()).map_err(|e| {
             // Positions count from the document's first line; the message names the file's.
             let mut error = ParseError::yaml(&e);
             if error.line > 0 {
                 error.line += start_line as usize - 1;
             }
-            format!("{error} (in the document starting at line {start_line})")
+            format!(
+                "{error} (in the document starting at line {start_line}){}",
+                template(&doc)
+            )
+        })?;
+        if has_collection_key(&value) {
+            let why = template(&doc);
+            let why = why.strip_prefix("; it").unwrap_or(
+                " has a mapping key that is a collection, which no Kubernetes object has",
+            );
+            return Err(format!("the document starting at line {start_line}{why}"));
+        }
+        // `<<: *anchor` merges, as kubectl's YAML reader (go-yaml) applies them.
+        value.apply_merge().map_err(|e| {
+            format!("invalid YAML merge key in the document starting at line {start_line}: {e}")
         })?;
         let doc_lines = DocLines {
             path,
@@ -48,7 +122,7 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Workload>, String> {
         };
         let positions = Positions::parse(&doc);
         let root = positions.as_ref().and_then(|p| p.doc(0));
-        collect(&value, root, &doc_lines, &mut out);
+        collect(&value, root, &doc_lines, &mut out)?;
     }
     Ok(out)
 }
@@ -126,20 +200,98 @@ impl DocLines<'_> {
     }
 }
 
-fn collect(value: &Value, at: Option<At<'_>>, doc: &DocLines<'_>, out: &mut Vec<Workload>) {
+fn collect(
+    value: &Value,
+    at: Option<At<'_>>,
+    doc: &DocLines<'_>,
+    out: &mut Vec<Workload>,
+) -> Result<(), String> {
     let Some(kind) = value.get("kind").and_then(Value::as_str) else {
-        return;
+        return Ok(());
     };
     if kind == "List" {
         if let Some(Value::Sequence(items)) = value.get("items") {
             for (i, item) in items.iter().enumerate() {
-                collect(item, at.get("items").item(i), doc, out);
+                collect(item, at.get("items").item(i), doc, out)?;
             }
         }
-        return;
+        return Ok(());
+    }
+    if let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind)
+        && let Some(spec) = path.iter().try_fold(value, |v, key| v.get(*key))
+        && let Some((field, found)) = mistyped_field(spec)
+    {
+        let name = value
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(format!(
+            "{kind} {name}: `{}.{field}` holds {found}, which the API server rejects: a \
+             template vouch does not render, or a mistake; its settings cannot be judged",
+            path.join(".")
+        ));
     }
     let kind_pos = doc.pos(at.get("kind"), doc.find("kind", kind, doc.offset + 1));
     out.extend(from_object(kind, value, at, doc, kind_pos));
+    Ok(())
+}
+
+/// Pod-spec fields the checks judge that the API server reads as booleans.
+const POD_BOOLEANS: [&str; 3] = ["hostNetwork", "hostPID", "hostIPC"];
+/// `securityContext` fields the checks judge that are booleans (pod or container).
+const CONTEXT_BOOLEANS: [&str; 4] = [
+    "privileged",
+    "allowPrivilegeEscalation",
+    "runAsNonRoot",
+    "readOnlyRootFilesystem",
+];
+
+/// The first judged field of a pod spec holding a value of the wrong type (a template's
+/// `"{{ .Values.hostNetwork }}"`, the string `"true"`), with that value quoted: the API server
+/// rejects it, and reading it as unset would judge settings nobody wrote.
+fn mistyped_field(spec: &Value) -> Option<(String, String)> {
+    let quote = |v: &Value| match v {
+        Value::String(s) => {
+            let short: String = s.chars().take(60).collect();
+            format!("the string {short:?}")
+        }
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Sequence(_) => "a list".to_owned(),
+        _ => "a mapping".to_owned(),
+    };
+    let not_bool = |v: &Value| !(v.is_bool() || v.is_null());
+    let not_int = |v: &Value| !(v.is_i64() || v.is_u64() || v.is_null());
+    let check_ctx = |prefix: &str, ctx: Option<&Value>| -> Option<(String, String)> {
+        let ctx = ctx?;
+        for key in CONTEXT_BOOLEANS {
+            if let Some(v) = ctx.get(key).filter(|v| not_bool(v)) {
+                return Some((format!("{prefix}securityContext.{key}"), quote(v)));
+            }
+        }
+        let v = ctx.get("runAsUser").filter(|v| not_int(v))?;
+        Some((format!("{prefix}securityContext.runAsUser"), quote(v)))
+    };
+    for key in POD_BOOLEANS {
+        if let Some(v) = spec.get(key).filter(|v| not_bool(v)) {
+            return Some((key.to_owned(), quote(v)));
+        }
+    }
+    if let Some(found) = check_ctx("", spec.get("securityContext")) {
+        return Some(found);
+    }
+    for list in ["initContainers", "containers"] {
+        let Some(Value::Sequence(containers)) = spec.get(list) else {
+            continue;
+        };
+        for (i, c) in containers.iter().enumerate() {
+            if let Some(found) = check_ctx(&format!("{list}[{i}]."), c.get("securityContext")) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }
 
 /// A live object read from the Kubernetes API (JSON; list items carry no `kind`, so it is
@@ -346,8 +498,10 @@ fn env_vars((c, c_at): (&Value, Option<At<'_>>), doc: &DocLines<'_>, from: u32) 
             let pos = doc.pos(c_at.get("env").item(i).get("name"), found);
             let source = if let Some(value) = e.get("value") {
                 let non_empty = value.as_str().is_none_or(|s| !s.trim().is_empty());
+                let redacted = value.as_str().and_then(redacted_secret);
                 EnvSource::Literal {
-                    secret_like: non_empty && secret_name(&name),
+                    secret_like: (non_empty && secret_name(&name)) || redacted.is_some(),
+                    redacted,
                 }
             } else if let Some(r) = e.get("valueFrom").and_then(|v| v.get("secretKeyRef")) {
                 let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
@@ -366,6 +520,25 @@ fn env_vars((c, c_at): (&Value, Option<At<'_>>), doc: &DocLines<'_>, from: u32) 
             }
         })
         .collect()
+}
+
+/// `value` with the credentials in it redacted, when it holds any: token formats the secret
+/// detectors recognise, and the password of a `scheme://user:password@host` URL (the same
+/// detectors as for Dockerfile `ENV`). `None` when it holds none.
+fn redacted_secret(value: &str) -> Option<String> {
+    let (mut out, found) = crate::secrets::redact(value);
+    let mut any = !found.is_empty();
+    if let Some(password) = crate::secrets::url_password(&out)
+        && !crate::secrets::is_placeholder(password)
+        && !password.starts_with("<redacted ")
+    {
+        let start = password.as_ptr() as usize - out.as_ptr() as usize;
+        let end = start + password.len();
+        let replacement = crate::secrets::redaction(super::dockerfile::URL_PASSWORD, password);
+        out.replace_range(start..end, &replacement);
+        any = true;
+    }
+    any.then_some(out)
 }
 
 /// An env var name that says it holds a secret: it contains one of the credential words. Unlike
@@ -458,11 +631,23 @@ spec:
         let c = &api.containers[1];
         assert_eq!(c.privileged, Some(true));
         assert_eq!(c.capabilities_add, vec!["NET_ADMIN"]);
-        assert_eq!(c.env[0].source, EnvSource::Literal { secret_like: true });
+        assert_eq!(
+            c.env[0].source,
+            EnvSource::Literal {
+                secret_like: true,
+                redacted: None
+            }
+        );
         assert_eq!((c.env[0].line, c.env[0].column), (32, Some(15)));
         assert_eq!((c.env[2].line, c.env[2].column), (37, Some(15)));
         assert!(matches!(c.env[1].source, EnvSource::SecretRef { .. }));
-        assert_eq!(c.env[2].source, EnvSource::Literal { secret_like: false });
+        assert_eq!(
+            c.env[2].source,
+            EnvSource::Literal {
+                secret_like: false,
+                redacted: None
+            }
+        );
         assert_eq!(ws[1].subject(), "default/CronJob/nightly");
         assert_eq!(ws[1].containers[0].image, "busybox:1.36");
     }
@@ -570,17 +755,153 @@ spec:
         let c = &w.containers[0];
         assert_eq!((c.line, c.privileged), (0, Some(true)));
         assert_eq!(c.read_only_root_filesystem, Some(true));
-        assert_eq!(c.env[0].source, EnvSource::Literal { secret_like: true });
+        assert_eq!(
+            c.env[0].source,
+            EnvSource::Literal {
+                secret_like: true,
+                redacted: None
+            }
+        );
         assert!(!serde_json::to_string(&w).unwrap().contains("hunter2"));
         assert!(live_workload("Service", &object, "prod-ctx").is_none());
     }
 
     #[test]
-    fn helm_templates_and_other_yaml_are_not_manifests() {
-        assert!(!looks_like_manifest(
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: {{ .Values.x }}}\n"
-        ));
+    fn other_yaml_is_not_a_manifest() {
         assert!(!looks_like_manifest("foo: bar\n"));
         assert!(parse("x.yaml", "apiVersion: v1\nkind: [\n").is_err());
+    }
+
+    /// A `{{` in a string is data: the workloads beside it are read.
+    #[test]
+    fn a_template_string_in_another_document_hides_nothing() {
+        let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ne}\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers: [{name: ne, image: 'x:1', securityContext: {privileged: true}}]\n---\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec: {groups: [{name: n, rules: [{alert: Down, annotations: {summary: \"Node {{ $labels.instance }} is down\"}}]}]}\n";
+        assert!(looks_like_manifest(text));
+        assert!(!is_helm_template("deploy/node-exporter.yaml", text));
+        let ws = parse("deploy/node-exporter.yaml", text).unwrap();
+        assert_eq!(ws.len(), 1);
+        assert!(ws[0].host_pid);
+        assert_eq!(ws[0].containers[0].privileged, Some(true));
+    }
+
+    #[test]
+    fn a_template_is_an_error_naming_its_first_action() {
+        // YAML reads `{{ .Release.Name }}` as a mapping keyed by a mapping.
+        let flow = "# deployed with envsubst\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec: {hostNetwork: {{ .Values.host }}}\n";
+        let e = parse("deploy/pod.yaml", flow).unwrap_err();
+        assert!(
+            e.contains("holds a template action ({{ … }}) at line 5"),
+            "{e}"
+        );
+        // Not YAML at all because of the action.
+        let broken = "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: Pod\nspec:\n{{ include \"x\" . }}\n";
+        let e = parse("deploy/pod.yaml", broken).unwrap_err();
+        assert!(e.contains("at line 7: a template"), "{e}");
+        // Helm's layout: set aside, for the checks to match with a Chart.yaml.
+        assert!(is_helm_template("charts/api/templates/deploy.yaml", flow));
+        assert!(!is_helm_template(
+            "charts/api/templates/deploy.yaml",
+            "kind: Pod\n"
+        ));
+        assert!(!is_helm_template("templates.yaml", flow));
+        assert_eq!(
+            chart_dirs_of("charts/api/templates/sub/deploy.yaml"),
+            ["charts/api"]
+        );
+        assert_eq!(chart_dirs_of("templates/deploy.yaml"), ["."]);
+    }
+
+    /// A judged field holding a string where the API server wants a boolean or an integer is
+    /// a template (or a mistake), never read as unset.
+    #[test]
+    fn a_mistyped_judged_field_is_an_error_quoting_it() {
+        let pod =
+            |spec: &str| format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}");
+        let e = parse(
+            "k8s/p.yaml",
+            &pod("  hostNetwork: \"{{ .Values.hostNetwork }}\"\n  containers: [{name: a, image: x:1}]\n"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "Pod p: `spec.hostNetwork` holds the string \"{{ .Values.hostNetwork }}\", which the \
+             API server rejects: a template vouch does not render, or a mistake; its settings \
+             cannot be judged"
+        );
+        let e = parse(
+            "k8s/p.yaml",
+            &pod("  containers:\n    - name: a\n      image: x:1\n      securityContext: {privileged: 'true'}\n"),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`spec.containers[0].securityContext.privileged` holds the string \"true\""),
+            "{e}"
+        );
+        let e = parse(
+            "k8s/p.yaml",
+            &pod("  securityContext: {runAsUser: '{{ .Values.uid }}'}\n  containers: []\n"),
+        )
+        .unwrap_err();
+        assert!(e.contains("`spec.securityContext.runAsUser`"), "{e}");
+        // Null is unset, as the API server reads it.
+        assert!(parse("k8s/p.yaml", &pod("  hostNetwork:\n  containers: []\n")).is_ok());
+    }
+
+    /// kubectl applies YAML 1.1 merge keys; the merged keys are judged, the container's own
+    /// keys win.
+    #[test]
+    fn merge_keys_are_applied() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n    - name: init\n      image: x:1\n      securityContext: &hardened\n        privileged: false\n        readOnlyRootFilesystem: true\n        runAsUser: 0\n  containers:\n    - name: app\n      image: y:2\n      securityContext:\n        <<: *hardened\n        runAsUser: 10001\n";
+        let ws = parse("k8s/pod.yaml", text).unwrap();
+        let app = &ws[0].containers[1];
+        assert_eq!(app.name, "app");
+        assert_eq!(app.privileged, Some(false));
+        assert_eq!(app.read_only_root_filesystem, Some(true));
+        assert_eq!(app.run_as_user, Some(10001));
+        assert_eq!((app.line, app.column), (14, Some(7)));
+        let e = parse(
+            "k8s/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nspec:\n  <<: 3\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("merge key"), "{e}");
+    }
+
+    /// A credential in the value (a URL's password, a token) is a secret whatever the name;
+    /// the value is kept only with the credential redacted.
+    #[test]
+    fn credentials_in_env_values_are_found_and_redacted() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: y:2\n      env:\n        - {name: DATABASE_URL, value: 'postgres://app:Xk9mQ2vL8pR4tW7z@db.internal:5432/app'}\n        - {name: CACHE_URL, value: 'redis://cache:6379/0'}\n        - {name: TEMPLATE_URL, value: 'postgres://app:${DB_PASSWORD}@db/app'}\n        - {name: GH, value: 'ghp_R8mQ2vXk7TzL4pWn9cYb3HdJ6sFa1GeUo5Ni'}\n";
+        let ws = parse("k8s/pod.yaml", text).unwrap();
+        let sources: Vec<_> = ws[0].containers[0]
+            .env
+            .iter()
+            .map(|e| e.source.clone())
+            .collect();
+        assert_eq!(
+            sources[0],
+            EnvSource::Literal {
+                secret_like: true,
+                redacted: Some(
+                    "postgres://app:<redacted database-url-password, 16 chars>@db.internal:5432/app"
+                        .to_owned()
+                ),
+            }
+        );
+        for plain in &sources[1..3] {
+            assert_eq!(
+                *plain,
+                EnvSource::Literal {
+                    secret_like: false,
+                    redacted: None
+                }
+            );
+        }
+        assert!(matches!(
+            &sources[3],
+            EnvSource::Literal { secret_like: true, redacted: Some(r) } if r.starts_with("<redacted ")
+        ));
+        let json = serde_json::to_string(&ws).unwrap();
+        assert!(!json.contains("Xk9mQ2vL8pR4tW7z") && !json.contains("R8mQ2vXk7TzL4pWn9cYb3"));
     }
 }

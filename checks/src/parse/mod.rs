@@ -6,6 +6,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod image_ref;
 pub mod kube;
+pub mod kustomize;
 mod lines;
 pub mod lockfile;
 pub mod manifest;
@@ -158,7 +159,8 @@ pub fn classify(path: &str) -> FileKind {
     if is_sbom_name && !is_vendored(path) {
         return FileKind::Sbom;
     }
-    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+    // A kustomization without an extension is YAML too.
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") || name == "Kustomization" {
         return FileKind::Yaml;
     }
     FileKind::Text
@@ -186,7 +188,13 @@ fn is_vendored(path: &str) -> bool {
 fn check_nesting(kind: FileKind, path: &str, bytes: &[u8]) -> Result<(), String> {
     match (nesting::syntax_of(path), std::str::from_utf8(bytes)) {
         // Other YAML files are not parsed at all.
-        (Some(_), Ok(text)) if kind == FileKind::Yaml && !kube::looks_like_manifest(text) => Ok(()),
+        (Some(_), Ok(text))
+            if kind == FileKind::Yaml
+                && !kube::looks_like_manifest(text)
+                && !kustomize::is_kustomization(path) =>
+        {
+            Ok(())
+        }
         (Some(syntax), Ok(text)) => nesting::check(text, syntax),
         _ => Ok(()),
     }
@@ -214,8 +222,25 @@ pub fn parse_into(
         FileKind::Dockerfile => facts.dockerfiles.push(dockerfile::parse(path, text)?),
         FileKind::Bake => facts.bake_files.push(bake::parse(path, text)?),
         FileKind::Compose => facts.compose_files.push(compose::parse(path, text)?),
+        FileKind::Yaml if kustomize::is_kustomization(path) => {
+            facts.kustomizations.push(kustomize::parse(path, text)?);
+        }
+        FileKind::Yaml if path == "Chart.yaml" || path.ends_with("/Chart.yaml") => {
+            let dir = path.strip_suffix("Chart.yaml").unwrap_or("");
+            let dir = dir.trim_end_matches('/');
+            facts
+                .helm_charts
+                .push(if dir.is_empty() { "." } else { dir }.to_owned());
+        }
         FileKind::Yaml if kube::looks_like_manifest(text) => {
-            facts.workloads.extend(kube::parse(path, text)?);
+            if kube::is_helm_template(path, text) {
+                facts.helm_templates.push(crate::facts::kube::Template {
+                    path: path.to_owned(),
+                    line: kube::first_action_line(text),
+                });
+            } else {
+                facts.workloads.extend(kube::parse(path, text)?);
+            }
         }
         FileKind::Manifest
         | FileKind::Lockfile
@@ -266,6 +291,7 @@ mod tests {
         assert_eq!(classify("vendor-docs/bom.json"), FileKind::Sbom);
         assert_eq!(classify("src/main.rs"), FileKind::Text);
         assert_eq!(classify("deploy/k8s/api.yaml"), FileKind::Yaml);
+        assert_eq!(classify("deploy/prod/Kustomization"), FileKind::Yaml);
         for manifest in [
             "Pipfile",
             "api/pom.xml",

@@ -2,6 +2,11 @@ use serde_json::json;
 
 use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
+use crate::parse::image_ref::Parts;
+use crate::rules::kube::{
+    kustomize_changes, overlay_evidence, overlay_message, overlays_and_templates,
+    unrendered_templates,
+};
 use crate::rules::{Pinning, kube_faults, pinning, unreadable_files, workloads};
 
 pub struct ImageDigestPinned;
@@ -13,7 +18,8 @@ impl Rule for ImageDigestPinned {
         severity: Severity::High,
         controls: &["SUP-04"],
         source: Source::Kube,
-        docs: r#"
+        docs: concat!(
+            r#"
 ## Why
 A tag (`api:1.4`, `latest`) can be re-pushed: the cluster may run different bytes than the ones
 that were reviewed, scanned and signed, and two nodes may run different images. A `@sha256:`
@@ -31,20 +37,26 @@ Workloads are read from manifests in the repository and from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
 with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
 
+"#,
+            overlays_and_templates!(),
+            r#"
 ## How to fix
 Deploy `registry/repo@sha256:…` (tools such as kustomize `images:` or your CD system resolve
 tags to digests at release time).
 
 ## Evidence
 The image reference and the workloads that use it.
-"#,
+"#
+        ),
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         unreadable_files(cx, &[FileKind::Yaml], out);
         kube_faults(cx, out);
+        unrendered_templates(cx, out);
         out.relate_as("the same image, also used here");
         for w in workloads(cx) {
+            let overlays = kustomize_changes(cx, w);
             for c in &w.containers {
                 if c.image.is_empty() {
                     continue;
@@ -52,6 +64,25 @@ The image reference and the workloads that use it.
                 let evidence =
                     json!({ "image": c.image, "workload": w.subject(), "container": c.name });
                 let location = w.container_location(c);
+                let name = Parts::split(&c.image).name;
+                let mut changes: Vec<_> = (overlays.iter().copied())
+                    .filter(|(_, k)| k.changes_image(&w.kind, name))
+                    .collect();
+                // An `images` entry, which names this image, says most: first.
+                changes.sort_by_key(|(_, k)| k.image.is_none());
+                if !changes.is_empty() {
+                    let mut evidence = evidence;
+                    evidence["kustomize_changes"] =
+                        overlay_evidence(&changes)["kustomize_changes"].take();
+                    let what = format!("the image of container {} of {}", c.name, w.subject());
+                    out.error(
+                        c.image.clone(),
+                        location,
+                        overlay_message(&changes, &what),
+                        evidence,
+                    );
+                    continue;
+                }
                 match pinning(&c.image) {
                     Pinning::Digest => {
                         out.pass(c.image.clone(), location, "referenced by digest", evidence);

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{judge_containers, judged_workloads, workloads_read_from};
+use super::{judge_containers, judged_workloads, overlays_and_templates, workloads_read_from};
 use crate::facts::kube::{Container, Workload};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
@@ -27,6 +27,8 @@ overriding the pod's: it passes when the effective `runAsNonRoot` is `true` or t
 
 "#,
             workloads_read_from!(),
+            "\n",
+            overlays_and_templates!(),
             r#"
 ## How to fix
 Set `securityContext.runAsNonRoot: true` (and a `runAsUser` above 10000) on the pod, and build

@@ -1,9 +1,9 @@
 use serde_json::json;
 
+use super::{overlays_and_templates, unjudgeable};
 use crate::facts::kube::{EnvSource, Origin};
-use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
-use crate::rules::{kube_faults, unreadable_files, workloads};
+use crate::rules::workloads;
 
 pub struct K8sSecretsNotInEnv;
 
@@ -14,7 +14,8 @@ impl Rule for K8sSecretsNotInEnv {
         severity: Severity::Critical,
         controls: &["SEC-01"],
         source: Source::Kube,
-        docs: r#"
+        docs: concat!(
+            r#"
 ## Why
 A password or token written as an `env` `value:` lives in the manifest, in git history, in the
 API server and in every `kubectl get -o yaml`. Secrets belong in a Secret (better: an external
@@ -22,34 +23,44 @@ store) and are best mounted as files rather than environment variables, which le
 dumps and child processes (CIS Kubernetes 5.4.1, 5.4.2).
 
 ## What is judged
-A literal `value:` for an environment variable whose name says it holds a secret
-(`…PASSWORD`, `…TOKEN`, `…SECRET`, `…API_KEY`, `…PRIVATE_KEY`, `…ACCESS_KEY`, `…CREDENTIAL`)
-fails. A `secretKeyRef` is reported as informational (never gates): it is the accepted pattern,
-but files are preferred. The value itself is never recorded.
+A literal `value:` fails when the variable's name says it holds a secret (`…PASSWORD`,
+`…TOKEN`, `…SECRET`, `…API_KEY`, `…PRIVATE_KEY`, `…ACCESS_KEY`, `…CREDENTIAL`), or when the
+value holds a credential whatever the name: the password of a `scheme://user:password@host`
+URL (`DATABASE_URL: postgres://app:…@db/app`) or a token the secret detectors recognise (the
+same detectors as for Dockerfile `ENV`; placeholders such as `changeme` or `${DB_PASS}` are
+not credentials). A `secretKeyRef` is reported as informational (never gates): it is the
+accepted pattern, but files are preferred. A secret value is never recorded: the evidence
+quotes the variable's name and, for a value holding a credential, the value with the
+credential redacted.
 
 Workloads are read from manifests in the repository and from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
 with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
 
+"#,
+            overlays_and_templates!(),
+            r#"
 ## How to fix
 Move the value into a Secret (or an external secret store) and mount it as a file; at least use
 `valueFrom.secretKeyRef`.
 
 ## Evidence
-The variable names, their source, and the manifest line — never the value.
-"#,
+The variable names, their source, and the manifest line — never the value (a value holding a
+credential is quoted with the credential redacted).
+"#
+        ),
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        unreadable_files(cx, &[FileKind::Yaml], out);
-        kube_faults(cx, out);
-        for w in workloads(cx) {
+        for w in unjudgeable(cx, out, workloads(cx)) {
             let mut literal = Vec::new();
             let mut referenced = Vec::new();
             for c in &w.containers {
                 for e in &c.env {
                     match &e.source {
-                        EnvSource::Literal { secret_like: true } => literal.push((c, e)),
+                        EnvSource::Literal {
+                            secret_like: true, ..
+                        } => literal.push((c, e)),
                         EnvSource::SecretRef { .. } => referenced.push((c, e)),
                         _ => {}
                     }
@@ -64,7 +75,27 @@ The variable names, their source, and the manifest line — never the value.
             let names = |list: &[(_, &crate::facts::kube::EnvVar)]| {
                 list.iter().map(|(_, e)| e.name.clone()).collect::<Vec<_>>()
             };
-            let evidence = json!({ "literal_secret_env": names(&literal), "secret_key_ref_env": names(&referenced) });
+            // A value holding a credential is quoted with the credential redacted.
+            let redacted: serde_json::Map<String, serde_json::Value> = (literal.iter())
+                .filter_map(|(_, e)| match &e.source {
+                    EnvSource::Literal {
+                        redacted: Some(r), ..
+                    } => Some((e.name.clone(), r.clone().into())),
+                    _ => None,
+                })
+                .collect();
+            let quoted: Vec<String> = (literal.iter())
+                .map(
+                    |(_, e)| match redacted.get(&e.name).and_then(|v| v.as_str()) {
+                        Some(r) => format!("{}={r}", e.name),
+                        None => e.name.clone(),
+                    },
+                )
+                .collect();
+            let mut evidence = json!({ "literal_secret_env": names(&literal), "secret_key_ref_env": names(&referenced) });
+            if !redacted.is_empty() {
+                evidence["redacted_values"] = redacted.into();
+            }
             if let Some((c, e)) = literal.first() {
                 out.fail(
                     w.subject(),
@@ -72,7 +103,7 @@ The variable names, their source, and the manifest line — never the value.
                     format!(
                         "container {} sets {} as a literal value in the {} (value redacted)",
                         c.name,
-                        names(&literal).join(", "),
+                        quoted.join(", "),
                         declared_in(w),
                     ),
                     evidence,
