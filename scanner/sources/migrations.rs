@@ -5,7 +5,15 @@
 //!
 //! Layouts recognised (without configuration):
 //! - Flyway `V<version>__<desc>.sql` (version order: `V1_1` after `V1`, before `V2`), then
-//!   repeatable `R__<desc>.sql` by description;
+//!   repeatable `R__<desc>.sql` by description; the SQL callbacks `migrate` fires
+//!   (`beforeMigrate[__desc].sql`, `beforeEachMigrate…` before the first migration,
+//!   `afterMigrate…`, `afterEachMigrate…` after the repeatables, as on a fresh database; the
+//!   other events' never). Undo migrations `U<version>__` are down migrations: never applied.
+//!   A baseline migration `B<version>__` (Flyway Teams) replaces the versioned migrations up
+//!   to its version on a fresh database only: with those versioned migrations present, the
+//!   set is judged twice, as the full history and as a fresh database from the latest
+//!   baseline. Any other `.sql` file beside Flyway migrations makes the set an error (Flyway
+//!   skips it; another tool may not);
 //! - golang-migrate / sqlx `<version>_<name>.up.sql` (`.down.sql` never);
 //! - diesel `migrations/<version_name>/up.sql` (never `down.sql`);
 //! - prisma `prisma/migrations/<timestamp_name>/migration.sql`;
@@ -38,6 +46,10 @@ pub struct MigrationSet {
     pub name: String,
     /// Paths relative to the scanned root, forward slashes.
     pub files: Vec<String>,
+    /// Files of the set whose part in it is unclear (a file among Flyway migrations that
+    /// Flyway's naming does not recognise: Flyway skips it, another tool may run it). The set
+    /// is then an error: neither applying nor skipping such a file is safe to judge.
+    pub unclear: Vec<String>,
 }
 
 /// The migration sets under `root`, each with its files in the order they are applied.
@@ -107,7 +119,12 @@ pub fn collect_reporting_skipped(
             continue;
         }
         let mut db = sql::fold(&set.name, files.iter().copied());
-        if !errors.is_empty() {
+        if !set.unclear.is_empty() {
+            db.error = Some(format!(
+                "{} sit(s) among Flyway migrations without a Flyway name (V<version>__, R__, a callback): Flyway's migrate skips such a file, another tool may run it, so which schema results is unclear; rename it, move it out, or list the files that apply in [postgres] migrations",
+                set.unclear.join(", ")
+            ));
+        } else if !errors.is_empty() {
             db.error = Some(format!(
                 "migration files could not be read ({})",
                 errors.join("; ")
@@ -171,6 +188,11 @@ enum Role {
         dir: String,
         key: SortKey,
     },
+    /// A Flyway baseline migration `B<version>__<desc>.sql` of the set rooted at `dir`.
+    Baseline {
+        dir: String,
+        version: Vec<u128>,
+    },
     /// A whole schema in one file.
     Single,
     Ignored,
@@ -178,27 +200,92 @@ enum Role {
 
 pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
     let mut sets: BTreeMap<String, Vec<(SortKey, String)>> = BTreeMap::new();
+    let mut baselines: BTreeMap<String, Vec<(Vec<u128>, String)>> = BTreeMap::new();
     let mut singles = Vec::new();
     for rel in sql_files {
         match role(rel) {
             Role::Member { dir, key } => sets.entry(dir).or_default().push((key, rel.clone())),
+            Role::Baseline { dir, version } => {
+                sets.entry(dir.clone()).or_default();
+                baselines
+                    .entry(dir)
+                    .or_default()
+                    .push((version, rel.clone()));
+            }
             Role::Single => singles.push(rel.clone()),
             Role::Ignored => {}
         }
     }
-    let mut out: Vec<MigrationSet> = sets
-        .into_iter()
-        .map(|(dir, mut files)| {
-            files.sort();
-            MigrationSet {
-                name: format!("migrations:{dir}"),
+    let mut out: Vec<MigrationSet> = Vec::new();
+    for (dir, mut files) in sets {
+        files.sort();
+        let name = format!("migrations:{dir}");
+        let is_flyway = baselines.contains_key(&dir)
+            || (files.iter())
+                .any(|(k, _)| k.flyway_version.is_some() || k.phase != Phase::Versioned);
+        let unclear: Vec<String> = if is_flyway {
+            let (unclear, flyway): (Vec<_>, Vec<_>) = files
+                .into_iter()
+                .partition(|(k, _)| k.phase == Phase::Versioned && k.flyway_version.is_none());
+            files = flyway;
+            unclear.into_iter().map(|(_, f)| f).collect()
+        } else {
+            Vec::new()
+        };
+        let Some(latest) = baselines
+            .remove(&dir)
+            .and_then(|b| b.into_iter().max_by(|a, b| flyway_version_cmp(&a.0, &b.0)))
+        else {
+            out.push(MigrationSet {
+                name,
                 files: files.into_iter().map(|(_, f)| f).collect(),
-            }
-        })
-        .collect();
+                unclear,
+            });
+            continue;
+        };
+        // Flyway (Teams) applies the latest baseline migration `B<v>` to a fresh database
+        // instead of the versioned migrations up to `v`, and ignores it on a database that
+        // already ran them: two histories, each a database vouch judges. Without versioned
+        // migrations up to `v` in the repository, the baseline is the only history.
+        let covered = |k: &SortKey| {
+            k.phase == Phase::Versioned
+                && k.flyway_version
+                    .as_ref()
+                    .is_some_and(|v| flyway_version_cmp(v, &latest.0) != Ordering::Greater)
+        };
+        let fresh: Vec<String> = (files.iter())
+            .filter(|(k, _)| k.phase < Phase::Versioned)
+            .map(|(_, f)| f.clone())
+            .chain(std::iter::once(latest.1.clone()))
+            .chain(
+                (files.iter())
+                    .filter(|(k, _)| k.phase >= Phase::Versioned && !covered(k))
+                    .map(|(_, f)| f.clone()),
+            )
+            .collect();
+        if files.iter().any(|(k, _)| covered(k)) {
+            out.push(MigrationSet {
+                name: name.clone(),
+                files: files.into_iter().map(|(_, f)| f).collect(),
+                unclear: unclear.clone(),
+            });
+            out.push(MigrationSet {
+                name: format!("{name} (fresh database from baseline {})", latest.1),
+                files: fresh,
+                unclear,
+            });
+        } else {
+            out.push(MigrationSet {
+                name,
+                files: fresh,
+                unclear,
+            });
+        }
+    }
     out.extend(singles.into_iter().map(|f| MigrationSet {
         name: format!("migrations:{f}"),
         files: vec![f],
+        unclear: Vec::new(),
     }));
     out
 }
@@ -222,11 +309,21 @@ fn role(rel: &str) -> Role {
             key: SortKey::natural(parent.unwrap_or("")),
         };
     }
-    if let Some(key) = SortKey::flyway(name) {
-        return Role::Member {
-            dir: dir_of(1),
-            key,
-        };
+    match flyway(name) {
+        Some(Flyway::Undo | Flyway::NotOnMigrate) => return Role::Ignored,
+        Some(Flyway::Baseline(version)) => {
+            return Role::Baseline {
+                dir: dir_of(1),
+                version,
+            };
+        }
+        Some(Flyway::Ordered(key)) => {
+            return Role::Member {
+                dir: dir_of(1),
+                key,
+            };
+        }
+        None => {}
     }
     let in_migration_dir = parts[..parts.len() - 1]
         .iter()
@@ -238,6 +335,136 @@ fn role(rel: &str) -> Role {
         };
     }
     Role::Ignored
+}
+
+/// What Flyway makes of a file name (default prefixes `V`, `U`, `R`, `B`, separator `__`,
+/// suffix `.sql`; SQL callbacks `<event>.sql` and `<event>__<desc>.sql`).
+#[derive(Debug, PartialEq, Eq)]
+enum Flyway {
+    /// Applied by `migrate`, at the place `key` says.
+    Ordered(SortKey),
+    /// `U<version>__`: an undo migration, run only by `flyway undo` (a down migration).
+    Undo,
+    /// `B<version>__`: a baseline migration (Flyway Teams), see [`discover`].
+    Baseline(Vec<u128>),
+    /// A callback of an event that a successful `migrate` does not fire (`beforeClean`,
+    /// `afterUndo`, `afterMigrateError`…).
+    NotOnMigrate,
+}
+
+/// Callback events `migrate` fires before the migrations (`validateOnMigrate` and connecting
+/// included): applied before the first versioned migration, as on a fresh database.
+const CALLBACKS_BEFORE: &[&str] = &[
+    "beforeConnect",
+    "afterConnect",
+    "createSchema",
+    "beforeValidate",
+    "afterValidate",
+    "beforeBaseline",
+    "afterBaseline",
+    "beforeMigrate",
+    "beforeEachMigrate",
+    "beforeEachMigrateStatement",
+    "beforeVersioned",
+    "beforeRepeatables",
+];
+
+/// Callback events `migrate` fires after (or between) the migrations: applied after the
+/// repeatable migrations, as their last run leaves the database.
+const CALLBACKS_AFTER: &[&str] = &[
+    "afterEachMigrateStatement",
+    "afterEachMigrate",
+    "afterVersioned",
+    "afterMigrate",
+    "afterMigrateApplied",
+];
+
+/// Every other Flyway callback event: fired by other commands (or on failure) only.
+const CALLBACKS_OTHER: &[&str] = &[
+    "afterEachMigrateStatementError",
+    "afterEachMigrateError",
+    "afterMigrateError",
+    "beforeUndo",
+    "beforeEachUndo",
+    "beforeEachUndoStatement",
+    "afterEachUndoStatement",
+    "afterEachUndoStatementError",
+    "afterEachUndo",
+    "afterEachUndoError",
+    "afterUndo",
+    "afterUndoError",
+    "afterValidateError",
+    "afterBaselineError",
+    "beforeClean",
+    "afterClean",
+    "afterCleanError",
+    "beforeInfo",
+    "afterInfo",
+    "afterInfoError",
+    "beforeRepair",
+    "afterRepair",
+    "afterRepairError",
+    "afterConnectError",
+];
+
+fn flyway(name: &str) -> Option<Flyway> {
+    let stem = name
+        .strip_suffix(".sql")
+        .or_else(|| name.strip_suffix(".SQL"))?;
+    let event = stem.split_once("__").map_or(stem, |(event, _)| event);
+    let callback = |phase| SortKey {
+        phase,
+        flyway_version: None,
+        chunks: SortKey::natural(name).chunks,
+    };
+    if CALLBACKS_BEFORE.contains(&event) {
+        return Some(Flyway::Ordered(callback(Phase::CallbackBefore)));
+    }
+    if CALLBACKS_AFTER.contains(&event) {
+        return Some(Flyway::Ordered(callback(Phase::CallbackAfter)));
+    }
+    if CALLBACKS_OTHER.contains(&event) {
+        return Some(Flyway::NotOnMigrate);
+    }
+    let (head, desc) = stem.split_once("__")?;
+    if head == "R" || head == "r" {
+        return Some(Flyway::Ordered(SortKey {
+            phase: Phase::Repeatable,
+            flyway_version: None,
+            chunks: vec![Chunk::Text(desc.to_owned())],
+        }));
+    }
+    let mut chars = head.chars();
+    let prefix = chars.next()?.to_ascii_uppercase();
+    let version: Option<Vec<u128>> = chars
+        .as_str()
+        .split(['.', '_'])
+        .map(|n| n.parse().ok())
+        .collect();
+    let version = version?;
+    match prefix {
+        'V' => Some(Flyway::Ordered(SortKey {
+            phase: Phase::Versioned,
+            chunks: version.iter().copied().map(Chunk::Number).collect(),
+            flyway_version: Some(version),
+        })),
+        'U' => Some(Flyway::Undo),
+        'B' => Some(Flyway::Baseline(version)),
+        _ => None,
+    }
+}
+
+/// Flyway's version order: numerically part by part, trailing zeros ignored (`1.0` = `1`).
+fn flyway_version_cmp(a: &[u128], b: &[u128]) -> Ordering {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| {
+            let x = a.get(i).copied().unwrap_or(0);
+            let y = b.get(i).copied().unwrap_or(0);
+            x.cmp(&y)
+        })
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
 }
 
 /// `[postgres] migrations` globs: one set per glob, natural order of path.
@@ -254,17 +481,31 @@ fn from_globs(sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
             MigrationSet {
                 name: format!("migrations:{}", glob.as_str()),
                 files: files.into_iter().map(|(_, f)| f).collect(),
+                unclear: Vec::new(),
             }
         })
         .collect()
 }
 
-/// Orders migration files: Flyway versions numerically (repeatables last), everything else in
-/// natural order (digit runs compared as numbers).
+/// Orders migration files: Flyway's `before…` callbacks first, versions numerically,
+/// repeatables, then the `after…` callbacks; everything else in natural order (digit runs
+/// compared as numbers).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SortKey {
-    repeatable: bool,
+    phase: Phase,
     chunks: Vec<Chunk>,
+    /// A Flyway versioned migration's version.
+    flyway_version: Option<Vec<u128>>,
+}
+
+/// Where Flyway runs a file in one `migrate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    CallbackBefore,
+    /// Versioned migrations, and every file of the other tools.
+    Versioned,
+    Repeatable,
+    CallbackAfter,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,29 +557,19 @@ impl SortKey {
             chunks.push(Chunk::Text(text));
         }
         SortKey {
-            repeatable: false,
+            phase: Phase::Versioned,
             chunks,
+            flyway_version: None,
         }
     }
 
-    /// `V1_2__x.sql` → version 1.2; `R__x.sql` → after every version. `None` if not Flyway.
+    /// `V1_2__x.sql` → version 1.2; `R__x.sql` → after every version; a callback of
+    /// `migrate` before or after them. `None` if not a file Flyway's `migrate` runs.
     pub fn flyway(name: &str) -> Option<SortKey> {
-        let (head, desc) = name.split_once("__")?;
-        if head == "R" {
-            return Some(SortKey {
-                repeatable: true,
-                chunks: vec![Chunk::Text(desc.to_owned())],
-            });
+        match flyway(name)? {
+            Flyway::Ordered(key) => Some(key),
+            _ => None,
         }
-        let version = head.strip_prefix('V').or_else(|| head.strip_prefix('v'))?;
-        let numbers: Option<Vec<Chunk>> = version
-            .split(['.', '_'])
-            .map(|n| n.parse().ok().map(Chunk::Number))
-            .collect();
-        Some(SortKey {
-            repeatable: false,
-            chunks: numbers?,
-        })
     }
 }
 
@@ -441,6 +672,123 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn flyway_undo_migrations_are_never_applied_and_callbacks_run_where_migrate_runs_them() {
+        let got = names(&[
+            "db/migration/U2__bulk_import.sql",
+            "db/migration/V2__bulk_import.sql",
+            "db/migration/V1__init.sql",
+            "db/migration/R__views.sql",
+            "db/migration/afterMigrate__grants.sql",
+            "db/migration/afterMigrate.sql",
+            "db/migration/beforeMigrate.sql",
+            "db/migration/beforeClean.sql",
+            "db/migration/afterUndo__x.sql",
+            "db/migration/afterMigrateError.sql",
+        ]);
+        assert_eq!(
+            got,
+            vec![(
+                "migrations:db/migration".to_owned(),
+                [
+                    "db/migration/beforeMigrate.sql",
+                    "db/migration/V1__init.sql",
+                    "db/migration/V2__bulk_import.sql",
+                    "db/migration/R__views.sql",
+                    "db/migration/afterMigrate.sql",
+                    "db/migration/afterMigrate__grants.sql",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_flyway_baseline_is_judged_as_a_fresh_database_beside_the_full_history() {
+        let files: Vec<String> = [
+            "sql/V1__init.sql",
+            "sql/V2__disable.sql",
+            "sql/B2__baseline.sql",
+            "sql/B1__older.sql",
+            "sql/V3__more.sql",
+            "sql/R__views.sql",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let sets = discover(&files);
+        assert_eq!(sets.len(), 2, "{sets:?}");
+        assert_eq!(sets[0].name, "migrations:sql");
+        assert_eq!(
+            sets[0].files,
+            [
+                "sql/V1__init.sql",
+                "sql/V2__disable.sql",
+                "sql/V3__more.sql",
+                "sql/R__views.sql"
+            ]
+        );
+        assert_eq!(
+            sets[1].name,
+            "migrations:sql (fresh database from baseline sql/B2__baseline.sql)"
+        );
+        assert_eq!(
+            sets[1].files,
+            [
+                "sql/B2__baseline.sql",
+                "sql/V3__more.sql",
+                "sql/R__views.sql"
+            ]
+        );
+        // Squashed history: only the baseline and what follows it.
+        let squashed: Vec<String> = ["sql/B2__baseline.sql", "sql/V3__more.sql"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let sets = discover(&squashed);
+        assert_eq!(sets.len(), 1);
+        assert_eq!(sets[0].name, "migrations:sql");
+        assert_eq!(sets[0].files, ["sql/B2__baseline.sql", "sql/V3__more.sql"]);
+    }
+
+    #[test]
+    fn an_unnamed_file_among_flyway_migrations_makes_the_set_an_error() {
+        let dir = repo(&[
+            (
+                "db/migration/V1__init.sql",
+                "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders DISABLE ROW LEVEL SECURITY;",
+            ),
+            (
+                "db/migration/rollback_1.sql",
+                "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;",
+            ),
+        ]);
+        let files = sql_files(dir.path());
+        let sets = discover(&files);
+        assert_eq!(sets[0].files, ["db/migration/V1__init.sql"]);
+        assert_eq!(sets[0].unclear, ["db/migration/rollback_1.sql"]);
+        let dbs = collect(dir.path(), &[]);
+        let e = dbs[0].error.as_deref().expect("an error");
+        assert!(
+            e.contains("db/migration/rollback_1.sql sit(s) among Flyway migrations"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn flyway_versions_ignore_trailing_zeros() {
+        assert_eq!(flyway_version_cmp(&[1, 0], &[1]), Ordering::Equal);
+        assert_eq!(flyway_version_cmp(&[1, 1], &[1]), Ordering::Greater);
+        assert_eq!(flyway_version_cmp(&[2], &[10]), Ordering::Less);
+        assert_eq!(flyway("U2__x.sql"), Some(Flyway::Undo));
+        assert_eq!(flyway("B3_1__x.sql"), Some(Flyway::Baseline(vec![3, 1])));
+        assert_eq!(flyway("afterClean.sql"), Some(Flyway::NotOnMigrate));
+        assert_eq!(flyway("Vx__x.sql"), None);
+        assert_eq!(flyway("notes.sql"), None);
     }
 
     #[test]
