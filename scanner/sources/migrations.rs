@@ -455,13 +455,13 @@ fn flyway(name: &str) -> Option<Flyway> {
 }
 
 /// Flyway's version order: numerically part by part, trailing zeros ignored (`1.0` = `1`).
-fn flyway_version_cmp(a: &[u128], b: &[u128]) -> Ordering {
-    let n = a.len().max(b.len());
-    (0..n)
+fn flyway_version_cmp(left: &[u128], right: &[u128]) -> Ordering {
+    let parts = left.len().max(right.len());
+    (0..parts)
         .map(|i| {
-            let x = a.get(i).copied().unwrap_or(0);
-            let y = b.get(i).copied().unwrap_or(0);
-            x.cmp(&y)
+            let l = left.get(i).copied().unwrap_or(0);
+            let r = right.get(i).copied().unwrap_or(0);
+            l.cmp(&r)
         })
         .find(|o| *o != Ordering::Equal)
         .unwrap_or(Ordering::Equal)

@@ -560,7 +560,7 @@ impl<'a> Scope<'a> {
         names: &[&str],
     ) -> bool {
         let affecting = self.unparsed_affecting(topics, names);
-        self.report_unparsed(out, subject, &affecting)
+        Self::report_unparsed(out, subject, &affecting)
     }
 
     /// As [`Self::error_if_unparsed`] for a role, when unparsed statements may affect it or
@@ -580,10 +580,10 @@ impl<'a> Scope<'a> {
                 }
             }
         }
-        self.report_unparsed(out, subject, &affecting)
+        Self::report_unparsed(out, subject, &affecting)
     }
 
-    fn report_unparsed(&self, out: &mut Findings, subject: &str, affecting: &[&Unparsed]) -> bool {
+    fn report_unparsed(out: &mut Findings, subject: &str, affecting: &[&Unparsed]) -> bool {
         let Some(first) = affecting.first() else {
             return false;
         };
