@@ -232,6 +232,33 @@ pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
         } else {
             Vec::new()
         };
+        // Flyway runs `beforeMigrate` (and the other before-callbacks) on every migrate, also
+        // when nothing is pending: then they run after the last migration. That state is
+        // judged too, beside the fresh database's order.
+        let later_set = if files.iter().any(|(k, _)| k.phase == Phase::CallbackBefore) {
+            let mut later: Vec<&(SortKey, String)> = files
+                .iter()
+                .filter(|(k, _)| k.phase != Phase::CallbackAfter)
+                .filter(|(k, _)| k.phase != Phase::CallbackBefore)
+                .collect();
+            later.extend(
+                files
+                    .iter()
+                    .filter(|(k, _)| k.phase == Phase::CallbackBefore),
+            );
+            later.extend(
+                files
+                    .iter()
+                    .filter(|(k, _)| k.phase == Phase::CallbackAfter),
+            );
+            Some(MigrationSet {
+                name: format!("{name} (a later migrate: before-callbacks after the migrations)"),
+                files: later.into_iter().map(|(_, f)| f.clone()).collect(),
+                unclear: unclear.clone(),
+            })
+        } else {
+            None
+        };
         let Some(latest) = baselines
             .remove(&dir)
             .and_then(|b| b.into_iter().max_by(|a, b| flyway_version_cmp(&a.0, &b.0)))
@@ -241,6 +268,7 @@ pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
                 files: files.into_iter().map(|(_, f)| f).collect(),
                 unclear,
             });
+            out.extend(later_set);
             continue;
         };
         // Flyway (Teams) applies the latest baseline migration `B<v>` to a fresh database
@@ -281,6 +309,7 @@ pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
                 unclear,
             });
         }
+        out.extend(later_set);
     }
     out.extend(singles.into_iter().map(|f| MigrationSet {
         name: format!("migrations:{f}"),
@@ -337,8 +366,10 @@ fn role(rel: &str) -> Role {
     Role::Ignored
 }
 
-/// What Flyway makes of a file name (default prefixes `V`, `U`, `R`, `B`, separator `__`,
-/// suffix `.sql`; SQL callbacks `<event>.sql` and `<event>__<desc>.sql`).
+/// What Flyway makes of a file name (default prefixes `V`, `U`, `R`, `B`, case-sensitive,
+/// separator `__`, suffix `.sql`; SQL callbacks `<event>.sql` and `<event>__<desc>.sql`). A
+/// name Flyway does not recognise (`v2__x.sql`) is `None`: among Flyway migrations it makes
+/// the set an error (see [`MigrationSet::unclear`]).
 #[derive(Debug, PartialEq, Eq)]
 enum Flyway {
     /// Applied by `migrate`, at the place `key` says.
@@ -408,9 +439,7 @@ const CALLBACKS_OTHER: &[&str] = &[
 ];
 
 fn flyway(name: &str) -> Option<Flyway> {
-    let stem = name
-        .strip_suffix(".sql")
-        .or_else(|| name.strip_suffix(".SQL"))?;
+    let stem = name.strip_suffix(".sql")?;
     let event = stem.split_once("__").map_or(stem, |(event, _)| event);
     let callback = |phase| SortKey {
         phase,
@@ -427,15 +456,16 @@ fn flyway(name: &str) -> Option<Flyway> {
         return Some(Flyway::NotOnMigrate);
     }
     let (head, desc) = stem.split_once("__")?;
-    if head == "R" || head == "r" {
+    if head == "R" {
         return Some(Flyway::Ordered(SortKey {
             phase: Phase::Repeatable,
             flyway_version: None,
             chunks: vec![Chunk::Text(desc.to_owned())],
         }));
     }
+    // Flyway's prefixes are case-sensitive: it skips `v2__x.sql` (flyway/flyway#2056).
     let mut chars = head.chars();
-    let prefix = chars.next()?.to_ascii_uppercase();
+    let prefix = chars.next()?;
     let version: Option<Vec<u128>> = chars
         .as_str()
         .split(['.', '_'])
@@ -703,6 +733,21 @@ mod tests {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect()
+            ),
+            (
+                "migrations:db/migration (a later migrate: before-callbacks after the migrations)"
+                    .to_owned(),
+                [
+                    "db/migration/V1__init.sql",
+                    "db/migration/V2__bulk_import.sql",
+                    "db/migration/R__views.sql",
+                    "db/migration/beforeMigrate.sql",
+                    "db/migration/afterMigrate.sql",
+                    "db/migration/afterMigrate__grants.sql",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
             )]
         );
     }
@@ -788,6 +833,9 @@ mod tests {
         assert_eq!(flyway("B3_1__x.sql"), Some(Flyway::Baseline(vec![3, 1])));
         assert_eq!(flyway("afterClean.sql"), Some(Flyway::NotOnMigrate));
         assert_eq!(flyway("Vx__x.sql"), None);
+        // Flyway's prefixes are case-sensitive: a lower-case one is not run.
+        assert_eq!(flyway("v2__x.sql"), None);
+        assert_eq!(flyway("r__x.sql"), None);
         assert_eq!(flyway("notes.sql"), None);
     }
 
