@@ -12,8 +12,10 @@
 //!   A baseline migration `B<version>__` (Flyway Teams) replaces the versioned migrations up
 //!   to its version on a fresh database only: with those versioned migrations present, the
 //!   set is judged twice, as the full history and as a fresh database from the latest
-//!   baseline. Any other `.sql` file beside Flyway migrations makes the set an error (Flyway
-//!   skips it; another tool may not);
+//!   baseline. Prefixes are case-sensitive, as Flyway's. A location is read recursively: the
+//!   nearest enclosing `migration(s)` directory, or a per-database directory under it
+//!   (`db/migration/postgres`). Any other `.sql` file in a Flyway location makes the set an
+//!   error (Flyway skips it; another tool may not);
 //! - golang-migrate / sqlx `<version>_<name>.up.sql` (`.down.sql` never);
 //! - diesel `migrations/<version_name>/up.sql` (never `down.sql`);
 //! - prisma `prisma/migrations/<timestamp_name>/migration.sql`;
@@ -216,6 +218,26 @@ pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
             Role::Ignored => {}
         }
     }
+    // A file under a Flyway location that Flyway does not name (`db/migration/old/x.sql`,
+    // `db/migration/2024_x/up.sql`) belongs to that location: it makes the set an error below.
+    let locations: Vec<String> = (sets.iter())
+        .filter(|(dir, files)| {
+            baselines.contains_key(*dir)
+                || (files.iter())
+                    .any(|(k, _)| k.flyway_version.is_some() || k.phase != Phase::Versioned)
+        })
+        .map(|(dir, _)| dir.clone())
+        .collect();
+    for location in &locations {
+        let nested: Vec<String> = (sets.keys())
+            .filter(|d| d.starts_with(&format!("{location}/")) && !locations.contains(d))
+            .cloned()
+            .collect();
+        for d in nested {
+            let moved = sets.remove(&d).unwrap_or_default();
+            sets.entry(location.clone()).or_default().extend(moved);
+        }
+    }
     let mut out: Vec<MigrationSet> = Vec::new();
     for (dir, mut files) in sets {
         files.sort();
@@ -342,13 +364,13 @@ fn role(rel: &str) -> Role {
         Some(Flyway::Undo | Flyway::NotOnMigrate) => return Role::Ignored,
         Some(Flyway::Baseline(version)) => {
             return Role::Baseline {
-                dir: dir_of(1),
+                dir: flyway_location(&parts),
                 version,
             };
         }
         Some(Flyway::Ordered(key)) => {
             return Role::Member {
-                dir: dir_of(1),
+                dir: flyway_location(&parts),
                 key,
             };
         }
@@ -364,6 +386,44 @@ fn role(rel: &str) -> Role {
         };
     }
     Role::Ignored
+}
+
+/// Directory names of Flyway's per-database locations (`db/migration/{vendor}`): a set each.
+const VENDOR_DIRS: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "pg",
+    "mysql",
+    "mariadb",
+    "h2",
+    "hsqldb",
+    "sqlite",
+    "sqlserver",
+    "mssql",
+    "oracle",
+    "db2",
+    "derby",
+    "cockroachdb",
+    "redshift",
+    "snowflake",
+];
+
+/// The location a Flyway file belongs to. Flyway reads a location recursively
+/// (`db/migration/v2/V2__x.sql` runs with `db/migration/V1__y.sql`): the nearest enclosing
+/// directory named like a migration directory, unless a per-database directory
+/// (`db/migration/postgres/…`) lies between, which is then the location; without such a
+/// directory, the file's own directory.
+fn flyway_location(parts: &[&str]) -> String {
+    let dirs = &parts[..parts.len() - 1];
+    let lower = |p: &&str| p.to_ascii_lowercase();
+    let Some(root) = dirs
+        .iter()
+        .rposition(|p| MIGRATION_DIRS.contains(&lower(p).as_str()))
+    else {
+        return dirs.join("/");
+    };
+    let vendor = (root + 1..dirs.len()).find(|&i| VENDOR_DIRS.contains(&lower(&dirs[i]).as_str()));
+    dirs[..=vendor.unwrap_or(root)].join("/")
 }
 
 /// What Flyway makes of a file name (default prefixes `V`, `U`, `R`, `B`, case-sensitive,
@@ -821,6 +881,41 @@ mod tests {
         assert!(
             e.contains("db/migration/rollback_1.sql sit(s) among Flyway migrations"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_flyway_location_is_read_recursively_except_per_database_directories() {
+        let got = names(&[
+            "src/main/resources/db/migration/V1__init.sql",
+            "src/main/resources/db/migration/v2/V2__disable.sql",
+            "src/main/resources/db/migration/v2/notes.sql",
+            "other/db/migration/postgres/V1__a.sql",
+            "other/db/migration/mysql/V1__a.sql",
+            "sql/V1__a.sql",
+        ]);
+        let sets: Vec<(&str, usize)> = got.iter().map(|(n, f)| (n.as_str(), f.len())).collect();
+        assert_eq!(
+            sets,
+            [
+                ("migrations:other/db/migration/mysql", 1),
+                ("migrations:other/db/migration/postgres", 1),
+                ("migrations:sql", 1),
+                ("migrations:src/main/resources/db/migration", 2),
+            ]
+        );
+        let files: Vec<String> = [
+            "src/main/resources/db/migration/V1__init.sql",
+            "src/main/resources/db/migration/v2/V2__disable.sql",
+            "src/main/resources/db/migration/v2/notes.sql",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let set = &discover(&files)[0];
+        assert_eq!(
+            set.unclear,
+            ["src/main/resources/db/migration/v2/notes.sql"]
         );
     }
 
