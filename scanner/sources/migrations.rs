@@ -5,7 +5,17 @@
 //!
 //! Layouts recognised (without configuration):
 //! - Flyway `V<version>__<desc>.sql` (version order: `V1_1` after `V1`, before `V2`), then
-//!   repeatable `R__<desc>.sql` by description;
+//!   repeatable `R__<desc>.sql` by description; the SQL callbacks `migrate` fires
+//!   (`beforeMigrate[__desc].sql`, `beforeEachMigrate…` before the first migration,
+//!   `afterMigrate…`, `afterEachMigrate…` after the repeatables, as on a fresh database; the
+//!   other events' never). Undo migrations `U<version>__` are down migrations: never applied.
+//!   A baseline migration `B<version>__` (Flyway Teams) replaces the versioned migrations up
+//!   to its version on a fresh database only: with those versioned migrations present, the
+//!   set is judged twice, as the full history and as a fresh database from the latest
+//!   baseline. Prefixes are case-sensitive, as Flyway's. A location is read recursively: the
+//!   nearest enclosing `migration(s)` directory, or a per-database directory under it
+//!   (`db/migration/postgres`). Any other `.sql` file in a Flyway location makes the set an
+//!   error (Flyway skips it; another tool may not);
 //! - golang-migrate / sqlx `<version>_<name>.up.sql` (`.down.sql` never);
 //! - diesel `migrations/<version_name>/up.sql` (never `down.sql`);
 //! - prisma `prisma/migrations/<timestamp_name>/migration.sql`;
@@ -38,6 +48,10 @@ pub struct MigrationSet {
     pub name: String,
     /// Paths relative to the scanned root, forward slashes.
     pub files: Vec<String>,
+    /// Files of the set whose part in it is unclear (a file among Flyway migrations that
+    /// Flyway's naming does not recognise: Flyway skips it, another tool may run it). The set
+    /// is then an error: neither applying nor skipping such a file is safe to judge.
+    pub unclear: Vec<String>,
 }
 
 /// The migration sets under `root`, each with its files in the order they are applied.
@@ -107,7 +121,12 @@ pub fn collect_reporting_skipped(
             continue;
         }
         let mut db = sql::fold(&set.name, files.iter().copied());
-        if !errors.is_empty() {
+        if !set.unclear.is_empty() {
+            db.error = Some(format!(
+                "{} sit(s) among Flyway migrations without a Flyway name (V<version>__, R__, a callback): Flyway's migrate skips such a file, another tool may run it, so which schema results is unclear; rename it, move it out, or list the files that apply in [postgres] migrations",
+                set.unclear.join(", ")
+            ));
+        } else if !errors.is_empty() {
             db.error = Some(format!(
                 "migration files could not be read ({})",
                 errors.join("; ")
@@ -171,6 +190,11 @@ enum Role {
         dir: String,
         key: SortKey,
     },
+    /// A Flyway baseline migration `B<version>__<desc>.sql` of the set rooted at `dir`.
+    Baseline {
+        dir: String,
+        version: Vec<u128>,
+    },
     /// A whole schema in one file.
     Single,
     Ignored,
@@ -178,27 +202,141 @@ enum Role {
 
 pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
     let mut sets: BTreeMap<String, Vec<(SortKey, String)>> = BTreeMap::new();
+    let mut baselines: BTreeMap<String, Vec<(Vec<u128>, String)>> = BTreeMap::new();
     let mut singles = Vec::new();
     for rel in sql_files {
         match role(rel) {
             Role::Member { dir, key } => sets.entry(dir).or_default().push((key, rel.clone())),
+            Role::Baseline { dir, version } => {
+                sets.entry(dir.clone()).or_default();
+                baselines
+                    .entry(dir)
+                    .or_default()
+                    .push((version, rel.clone()));
+            }
             Role::Single => singles.push(rel.clone()),
             Role::Ignored => {}
         }
     }
-    let mut out: Vec<MigrationSet> = sets
-        .into_iter()
-        .map(|(dir, mut files)| {
-            files.sort();
-            MigrationSet {
-                name: format!("migrations:{dir}"),
-                files: files.into_iter().map(|(_, f)| f).collect(),
-            }
+    // A file under a Flyway location that Flyway does not name (`db/migration/old/x.sql`,
+    // `db/migration/2024_x/up.sql`) belongs to that location: it makes the set an error below.
+    let locations: Vec<String> = (sets.iter())
+        .filter(|(dir, files)| {
+            baselines.contains_key(*dir)
+                || (files.iter())
+                    .any(|(k, _)| k.flyway_version.is_some() || k.phase != Phase::Versioned)
         })
+        .map(|(dir, _)| dir.clone())
         .collect();
+    for location in &locations {
+        let nested: Vec<String> = (sets.keys())
+            .filter(|d| d.starts_with(&format!("{location}/")) && !locations.contains(d))
+            .cloned()
+            .collect();
+        for d in nested {
+            let moved = sets.remove(&d).unwrap_or_default();
+            sets.entry(location.clone()).or_default().extend(moved);
+        }
+    }
+    let mut out: Vec<MigrationSet> = Vec::new();
+    for (dir, mut files) in sets {
+        files.sort();
+        let name = format!("migrations:{dir}");
+        let is_flyway = baselines.contains_key(&dir)
+            || (files.iter())
+                .any(|(k, _)| k.flyway_version.is_some() || k.phase != Phase::Versioned);
+        let unclear: Vec<String> = if is_flyway {
+            let (unclear, flyway): (Vec<_>, Vec<_>) = files
+                .into_iter()
+                .partition(|(k, _)| k.phase == Phase::Versioned && k.flyway_version.is_none());
+            files = flyway;
+            unclear.into_iter().map(|(_, f)| f).collect()
+        } else {
+            Vec::new()
+        };
+        // Flyway runs `beforeMigrate` (and the other before-callbacks) on every migrate, also
+        // when nothing is pending: then they run after the last migration. That state is
+        // judged too, beside the fresh database's order.
+        let later_set = if files.iter().any(|(k, _)| k.phase == Phase::CallbackBefore) {
+            let mut later: Vec<&(SortKey, String)> = files
+                .iter()
+                .filter(|(k, _)| k.phase != Phase::CallbackAfter)
+                .filter(|(k, _)| k.phase != Phase::CallbackBefore)
+                .collect();
+            later.extend(
+                files
+                    .iter()
+                    .filter(|(k, _)| k.phase == Phase::CallbackBefore),
+            );
+            later.extend(
+                files
+                    .iter()
+                    .filter(|(k, _)| k.phase == Phase::CallbackAfter),
+            );
+            Some(MigrationSet {
+                name: format!("{name} (a later migrate: before-callbacks after the migrations)"),
+                files: later.into_iter().map(|(_, f)| f.clone()).collect(),
+                unclear: unclear.clone(),
+            })
+        } else {
+            None
+        };
+        let Some(latest) = baselines
+            .remove(&dir)
+            .and_then(|b| b.into_iter().max_by(|a, b| flyway_version_cmp(&a.0, &b.0)))
+        else {
+            out.push(MigrationSet {
+                name,
+                files: files.into_iter().map(|(_, f)| f).collect(),
+                unclear,
+            });
+            out.extend(later_set);
+            continue;
+        };
+        // Flyway (Teams) applies the latest baseline migration `B<v>` to a fresh database
+        // instead of the versioned migrations up to `v`, and ignores it on a database that
+        // already ran them: two histories, each a database vouch judges. Without versioned
+        // migrations up to `v` in the repository, the baseline is the only history.
+        let covered = |k: &SortKey| {
+            k.phase == Phase::Versioned
+                && k.flyway_version
+                    .as_ref()
+                    .is_some_and(|v| flyway_version_cmp(v, &latest.0) != Ordering::Greater)
+        };
+        let fresh: Vec<String> = (files.iter())
+            .filter(|(k, _)| k.phase < Phase::Versioned)
+            .map(|(_, f)| f.clone())
+            .chain(std::iter::once(latest.1.clone()))
+            .chain(
+                (files.iter())
+                    .filter(|(k, _)| k.phase >= Phase::Versioned && !covered(k))
+                    .map(|(_, f)| f.clone()),
+            )
+            .collect();
+        if files.iter().any(|(k, _)| covered(k)) {
+            out.push(MigrationSet {
+                name: name.clone(),
+                files: files.into_iter().map(|(_, f)| f).collect(),
+                unclear: unclear.clone(),
+            });
+            out.push(MigrationSet {
+                name: format!("{name} (fresh database from baseline {})", latest.1),
+                files: fresh,
+                unclear,
+            });
+        } else {
+            out.push(MigrationSet {
+                name,
+                files: fresh,
+                unclear,
+            });
+        }
+        out.extend(later_set);
+    }
     out.extend(singles.into_iter().map(|f| MigrationSet {
         name: format!("migrations:{f}"),
         files: vec![f],
+        unclear: Vec::new(),
     }));
     out
 }
@@ -222,11 +360,21 @@ fn role(rel: &str) -> Role {
             key: SortKey::natural(parent.unwrap_or("")),
         };
     }
-    if let Some(key) = SortKey::flyway(name) {
-        return Role::Member {
-            dir: dir_of(1),
-            key,
-        };
+    match flyway(name) {
+        Some(Flyway::Undo | Flyway::NotOnMigrate) => return Role::Ignored,
+        Some(Flyway::Baseline(version)) => {
+            return Role::Baseline {
+                dir: flyway_location(&parts),
+                version,
+            };
+        }
+        Some(Flyway::Ordered(key)) => {
+            return Role::Member {
+                dir: flyway_location(&parts),
+                key,
+            };
+        }
+        None => {}
     }
     let in_migration_dir = parts[..parts.len() - 1]
         .iter()
@@ -238,6 +386,175 @@ fn role(rel: &str) -> Role {
         };
     }
     Role::Ignored
+}
+
+/// Directory names of Flyway's per-database locations (`db/migration/{vendor}`): a set each.
+const VENDOR_DIRS: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "pg",
+    "mysql",
+    "mariadb",
+    "h2",
+    "hsqldb",
+    "sqlite",
+    "sqlserver",
+    "mssql",
+    "oracle",
+    "db2",
+    "derby",
+    "cockroachdb",
+    "redshift",
+    "snowflake",
+];
+
+/// The location a Flyway file belongs to. Flyway reads a location recursively
+/// (`db/migration/v2/V2__x.sql` runs with `db/migration/V1__y.sql`): the nearest enclosing
+/// directory named like a migration directory, unless a per-database directory
+/// (`db/migration/postgres/…`) lies between, which is then the location; without such a
+/// directory, the file's own directory.
+fn flyway_location(parts: &[&str]) -> String {
+    let dirs = &parts[..parts.len() - 1];
+    let lower = |p: &&str| p.to_ascii_lowercase();
+    let Some(root) = dirs
+        .iter()
+        .rposition(|p| MIGRATION_DIRS.contains(&lower(p).as_str()))
+    else {
+        return dirs.join("/");
+    };
+    let vendor = (root + 1..dirs.len()).find(|&i| VENDOR_DIRS.contains(&lower(&dirs[i]).as_str()));
+    dirs[..=vendor.unwrap_or(root)].join("/")
+}
+
+/// What Flyway makes of a file name (default prefixes `V`, `U`, `R`, `B`, case-sensitive,
+/// separator `__`, suffix `.sql`; SQL callbacks `<event>.sql` and `<event>__<desc>.sql`). A
+/// name Flyway does not recognise (`v2__x.sql`) is `None`: among Flyway migrations it makes
+/// the set an error (see [`MigrationSet::unclear`]).
+#[derive(Debug, PartialEq, Eq)]
+enum Flyway {
+    /// Applied by `migrate`, at the place `key` says.
+    Ordered(SortKey),
+    /// `U<version>__`: an undo migration, run only by `flyway undo` (a down migration).
+    Undo,
+    /// `B<version>__`: a baseline migration (Flyway Teams), see [`discover`].
+    Baseline(Vec<u128>),
+    /// A callback of an event that a successful `migrate` does not fire (`beforeClean`,
+    /// `afterUndo`, `afterMigrateError`…).
+    NotOnMigrate,
+}
+
+/// Callback events `migrate` fires before the migrations (`validateOnMigrate` and connecting
+/// included): applied before the first versioned migration, as on a fresh database.
+const CALLBACKS_BEFORE: &[&str] = &[
+    "beforeConnect",
+    "afterConnect",
+    "createSchema",
+    "beforeValidate",
+    "afterValidate",
+    "beforeBaseline",
+    "afterBaseline",
+    "beforeMigrate",
+    "beforeEachMigrate",
+    "beforeEachMigrateStatement",
+    "beforeVersioned",
+    "beforeRepeatables",
+];
+
+/// Callback events `migrate` fires after (or between) the migrations: applied after the
+/// repeatable migrations, as their last run leaves the database.
+const CALLBACKS_AFTER: &[&str] = &[
+    "afterEachMigrateStatement",
+    "afterEachMigrate",
+    "afterVersioned",
+    "afterMigrate",
+    "afterMigrateApplied",
+];
+
+/// Every other Flyway callback event: fired by other commands (or on failure) only.
+const CALLBACKS_OTHER: &[&str] = &[
+    "afterEachMigrateStatementError",
+    "afterEachMigrateError",
+    "afterMigrateError",
+    "beforeUndo",
+    "beforeEachUndo",
+    "beforeEachUndoStatement",
+    "afterEachUndoStatement",
+    "afterEachUndoStatementError",
+    "afterEachUndo",
+    "afterEachUndoError",
+    "afterUndo",
+    "afterUndoError",
+    "afterValidateError",
+    "afterBaselineError",
+    "beforeClean",
+    "afterClean",
+    "afterCleanError",
+    "beforeInfo",
+    "afterInfo",
+    "afterInfoError",
+    "beforeRepair",
+    "afterRepair",
+    "afterRepairError",
+    "afterConnectError",
+];
+
+fn flyway(name: &str) -> Option<Flyway> {
+    let stem = name.strip_suffix(".sql")?;
+    let event = stem.split_once("__").map_or(stem, |(event, _)| event);
+    let callback = |phase| SortKey {
+        phase,
+        flyway_version: None,
+        chunks: SortKey::natural(name).chunks,
+    };
+    if CALLBACKS_BEFORE.contains(&event) {
+        return Some(Flyway::Ordered(callback(Phase::CallbackBefore)));
+    }
+    if CALLBACKS_AFTER.contains(&event) {
+        return Some(Flyway::Ordered(callback(Phase::CallbackAfter)));
+    }
+    if CALLBACKS_OTHER.contains(&event) {
+        return Some(Flyway::NotOnMigrate);
+    }
+    let (head, desc) = stem.split_once("__")?;
+    if head == "R" {
+        return Some(Flyway::Ordered(SortKey {
+            phase: Phase::Repeatable,
+            flyway_version: None,
+            chunks: vec![Chunk::Text(desc.to_owned())],
+        }));
+    }
+    // Flyway's prefixes are case-sensitive: it skips `v2__x.sql` (flyway/flyway#2056).
+    let mut chars = head.chars();
+    let prefix = chars.next()?;
+    let version: Option<Vec<u128>> = chars
+        .as_str()
+        .split(['.', '_'])
+        .map(|n| n.parse().ok())
+        .collect();
+    let version = version?;
+    match prefix {
+        'V' => Some(Flyway::Ordered(SortKey {
+            phase: Phase::Versioned,
+            chunks: version.iter().copied().map(Chunk::Number).collect(),
+            flyway_version: Some(version),
+        })),
+        'U' => Some(Flyway::Undo),
+        'B' => Some(Flyway::Baseline(version)),
+        _ => None,
+    }
+}
+
+/// Flyway's version order: numerically part by part, trailing zeros ignored (`1.0` = `1`).
+fn flyway_version_cmp(left: &[u128], right: &[u128]) -> Ordering {
+    let parts = left.len().max(right.len());
+    (0..parts)
+        .map(|i| {
+            let l = left.get(i).copied().unwrap_or(0);
+            let r = right.get(i).copied().unwrap_or(0);
+            l.cmp(&r)
+        })
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
 }
 
 /// `[postgres] migrations` globs: one set per glob, natural order of path.
@@ -254,17 +571,31 @@ fn from_globs(sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
             MigrationSet {
                 name: format!("migrations:{}", glob.as_str()),
                 files: files.into_iter().map(|(_, f)| f).collect(),
+                unclear: Vec::new(),
             }
         })
         .collect()
 }
 
-/// Orders migration files: Flyway versions numerically (repeatables last), everything else in
-/// natural order (digit runs compared as numbers).
+/// Orders migration files: Flyway's `before…` callbacks first, versions numerically,
+/// repeatables, then the `after…` callbacks; everything else in natural order (digit runs
+/// compared as numbers).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SortKey {
-    repeatable: bool,
+    phase: Phase,
     chunks: Vec<Chunk>,
+    /// A Flyway versioned migration's version.
+    flyway_version: Option<Vec<u128>>,
+}
+
+/// Where Flyway runs a file in one `migrate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    CallbackBefore,
+    /// Versioned migrations, and every file of the other tools.
+    Versioned,
+    Repeatable,
+    CallbackAfter,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,29 +647,19 @@ impl SortKey {
             chunks.push(Chunk::Text(text));
         }
         SortKey {
-            repeatable: false,
+            phase: Phase::Versioned,
             chunks,
+            flyway_version: None,
         }
     }
 
-    /// `V1_2__x.sql` → version 1.2; `R__x.sql` → after every version. `None` if not Flyway.
+    /// `V1_2__x.sql` → version 1.2; `R__x.sql` → after every version; a callback of
+    /// `migrate` before or after them. `None` if not a file Flyway's `migrate` runs.
     pub fn flyway(name: &str) -> Option<SortKey> {
-        let (head, desc) = name.split_once("__")?;
-        if head == "R" {
-            return Some(SortKey {
-                repeatable: true,
-                chunks: vec![Chunk::Text(desc.to_owned())],
-            });
+        match flyway(name)? {
+            Flyway::Ordered(key) => Some(key),
+            _ => None,
         }
-        let version = head.strip_prefix('V').or_else(|| head.strip_prefix('v'))?;
-        let numbers: Option<Vec<Chunk>> = version
-            .split(['.', '_'])
-            .map(|n| n.parse().ok().map(Chunk::Number))
-            .collect();
-        Some(SortKey {
-            repeatable: false,
-            chunks: numbers?,
-        })
     }
 }
 
@@ -441,6 +762,176 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn flyway_undo_migrations_are_never_applied_and_callbacks_run_where_migrate_runs_them() {
+        let got = names(&[
+            "db/migration/U2__bulk_import.sql",
+            "db/migration/V2__bulk_import.sql",
+            "db/migration/V1__init.sql",
+            "db/migration/R__views.sql",
+            "db/migration/afterMigrate__grants.sql",
+            "db/migration/afterMigrate.sql",
+            "db/migration/beforeMigrate.sql",
+            "db/migration/beforeClean.sql",
+            "db/migration/afterUndo__x.sql",
+            "db/migration/afterMigrateError.sql",
+        ]);
+        assert_eq!(
+            got,
+            vec![(
+                "migrations:db/migration".to_owned(),
+                [
+                    "db/migration/beforeMigrate.sql",
+                    "db/migration/V1__init.sql",
+                    "db/migration/V2__bulk_import.sql",
+                    "db/migration/R__views.sql",
+                    "db/migration/afterMigrate.sql",
+                    "db/migration/afterMigrate__grants.sql",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+            ),
+            (
+                "migrations:db/migration (a later migrate: before-callbacks after the migrations)"
+                    .to_owned(),
+                [
+                    "db/migration/V1__init.sql",
+                    "db/migration/V2__bulk_import.sql",
+                    "db/migration/R__views.sql",
+                    "db/migration/beforeMigrate.sql",
+                    "db/migration/afterMigrate.sql",
+                    "db/migration/afterMigrate__grants.sql",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_flyway_baseline_is_judged_as_a_fresh_database_beside_the_full_history() {
+        let files: Vec<String> = [
+            "sql/V1__init.sql",
+            "sql/V2__disable.sql",
+            "sql/B2__baseline.sql",
+            "sql/B1__older.sql",
+            "sql/V3__more.sql",
+            "sql/R__views.sql",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let sets = discover(&files);
+        assert_eq!(sets.len(), 2, "{sets:?}");
+        assert_eq!(sets[0].name, "migrations:sql");
+        assert_eq!(
+            sets[0].files,
+            [
+                "sql/V1__init.sql",
+                "sql/V2__disable.sql",
+                "sql/V3__more.sql",
+                "sql/R__views.sql"
+            ]
+        );
+        assert_eq!(
+            sets[1].name,
+            "migrations:sql (fresh database from baseline sql/B2__baseline.sql)"
+        );
+        assert_eq!(
+            sets[1].files,
+            [
+                "sql/B2__baseline.sql",
+                "sql/V3__more.sql",
+                "sql/R__views.sql"
+            ]
+        );
+        // Squashed history: only the baseline and what follows it.
+        let squashed: Vec<String> = ["sql/B2__baseline.sql", "sql/V3__more.sql"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let sets = discover(&squashed);
+        assert_eq!(sets.len(), 1);
+        assert_eq!(sets[0].name, "migrations:sql");
+        assert_eq!(sets[0].files, ["sql/B2__baseline.sql", "sql/V3__more.sql"]);
+    }
+
+    #[test]
+    fn an_unnamed_file_among_flyway_migrations_makes_the_set_an_error() {
+        let dir = repo(&[
+            (
+                "db/migration/V1__init.sql",
+                "CREATE TABLE orders (tenant_id uuid);\nALTER TABLE orders DISABLE ROW LEVEL SECURITY;",
+            ),
+            (
+                "db/migration/rollback_1.sql",
+                "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;",
+            ),
+        ]);
+        let files = sql_files(dir.path());
+        let sets = discover(&files);
+        assert_eq!(sets[0].files, ["db/migration/V1__init.sql"]);
+        assert_eq!(sets[0].unclear, ["db/migration/rollback_1.sql"]);
+        let dbs = collect(dir.path(), &[]);
+        let e = dbs[0].error.as_deref().expect("an error");
+        assert!(
+            e.contains("db/migration/rollback_1.sql sit(s) among Flyway migrations"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_flyway_location_is_read_recursively_except_per_database_directories() {
+        let got = names(&[
+            "src/main/resources/db/migration/V1__init.sql",
+            "src/main/resources/db/migration/v2/V2__disable.sql",
+            "src/main/resources/db/migration/v2/notes.sql",
+            "other/db/migration/postgres/V1__a.sql",
+            "other/db/migration/mysql/V1__a.sql",
+            "sql/V1__a.sql",
+        ]);
+        let sets: Vec<(&str, usize)> = got.iter().map(|(n, f)| (n.as_str(), f.len())).collect();
+        assert_eq!(
+            sets,
+            [
+                ("migrations:other/db/migration/mysql", 1),
+                ("migrations:other/db/migration/postgres", 1),
+                ("migrations:sql", 1),
+                ("migrations:src/main/resources/db/migration", 2),
+            ]
+        );
+        let files: Vec<String> = [
+            "src/main/resources/db/migration/V1__init.sql",
+            "src/main/resources/db/migration/v2/V2__disable.sql",
+            "src/main/resources/db/migration/v2/notes.sql",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let set = &discover(&files)[0];
+        assert_eq!(
+            set.unclear,
+            ["src/main/resources/db/migration/v2/notes.sql"]
+        );
+    }
+
+    #[test]
+    fn flyway_versions_ignore_trailing_zeros() {
+        assert_eq!(flyway_version_cmp(&[1, 0], &[1]), Ordering::Equal);
+        assert_eq!(flyway_version_cmp(&[1, 1], &[1]), Ordering::Greater);
+        assert_eq!(flyway_version_cmp(&[2], &[10]), Ordering::Less);
+        assert_eq!(flyway("U2__x.sql"), Some(Flyway::Undo));
+        assert_eq!(flyway("B3_1__x.sql"), Some(Flyway::Baseline(vec![3, 1])));
+        assert_eq!(flyway("afterClean.sql"), Some(Flyway::NotOnMigrate));
+        assert_eq!(flyway("Vx__x.sql"), None);
+        // Flyway's prefixes are case-sensitive: a lower-case one is not run.
+        assert_eq!(flyway("v2__x.sql"), None);
+        assert_eq!(flyway("r__x.sql"), None);
+        assert_eq!(flyway("notes.sql"), None);
     }
 
     #[test]

@@ -53,7 +53,11 @@ const FOREIGN_SCHEMAS: &str =
     "('pg_catalog', 'information_schema', 'auth', 'extensions', 'pg_toast')";
 
 fn compare_repo(repo: &str) {
-    let root = fixture(&format!("repos/{repo}"));
+    compare_root(repo, &fixture(&format!("repos/{repo}")));
+}
+
+fn compare_root(repo: &str, root: &Path) {
+    let root = root.to_path_buf();
     let folded = migrations::collect(&root, &[]);
     // Sets of another engine's SQL are skipped by the fold; PostgreSQL is not asked either.
     let sets: Vec<_> = migrations::sets(&root, &[])
@@ -423,6 +427,66 @@ fn fold_matches_postgres_fold_regressions() {
     // goose Up/Down, DO blocks, RLS decided after a DO block, standard_conforming_strings off;
     // its ClickHouse set is skipped.
     compare_repo("pg-fold-regressions");
+}
+
+/// PostgreSQL's older role spellings and the membership clauses of CREATE ROLE, as PostgreSQL
+/// applies them: `CREATE USER` (LOGIN), `CREATE GROUP … USER`, `ALTER GROUP … ADD|DROP USER`,
+/// `ALTER USER`, `DROP GROUP`, `IN ROLE`/`IN GROUP`/`ROLE`/`ADMIN`, `ENCRYPTED PASSWORD`, and a
+/// REVOKE of the admin option that leaves the membership.
+#[test]
+fn fold_matches_postgres_role_synonyms_and_membership_clauses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrations = dir.path().join("db/migrations");
+    std::fs::create_dir_all(&migrations).expect("dirs");
+    std::fs::write(
+        migrations.join("001_roles.up.sql"),
+        "CREATE USER app BYPASSRLS;\n\
+         CREATE USER admin WITH SUPERUSER ENCRYPTED PASSWORD 'x';\n\
+         CREATE USER batch NOLOGIN CREATEDB;\n\
+         CREATE GROUP maint WITH BYPASSRLS USER batch, app;\n\
+         CREATE ROLE ops LOGIN;\n\
+         CREATE ROLE reporting NOLOGIN;\n\
+         ALTER GROUP reporting ADD USER ops, batch;\n\
+         ALTER GROUP reporting DROP USER batch;\n\
+         ALTER USER ops WITH CREATEROLE;\n\
+         CREATE ROLE a LOGIN IN ROLE maint;\n\
+         CREATE ROLE b LOGIN IN GROUP reporting;\n\
+         CREATE ROLE grp NOLOGIN ROLE app ADMIN ops;\n\
+         GRANT maint TO ops WITH ADMIN OPTION;\n\
+         REVOKE ADMIN OPTION FOR maint FROM ops;\n\
+         CREATE GROUP gone;\n\
+         DROP GROUP IF EXISTS gone;\n\
+         CREATE TABLE public.orders (id uuid, tenant_id uuid);\n\
+         GRANT SELECT ON public.orders TO app, ops;\n",
+    )
+    .expect("write");
+    let db = migrations::collect(dir.path(), &[]).remove(0);
+    assert!(db.unparsed.is_empty(), "{:?}", db.unparsed);
+    // The comparison looks only at the roles the fold declares: each must be there.
+    let declared: Vec<&str> = (db.roles.iter())
+        .filter(|r| !r.undeclared)
+        .map(|r| r.name.as_str())
+        .collect();
+    for name in [
+        "app",
+        "admin",
+        "batch",
+        "maint",
+        "ops",
+        "reporting",
+        "a",
+        "b",
+        "grp",
+    ] {
+        assert!(
+            declared.contains(&name),
+            "{name} not declared: {declared:?}"
+        );
+    }
+    assert!(!declared.contains(&"gone"), "{declared:?}");
+    let app = db.roles.iter().find(|r| r.name == "app").expect("app");
+    assert!(app.bypassrls && app.login, "{app:?}");
+    compare_root("role synonyms", dir.path());
 }
 
 /// Evasions the fold cannot follow: PostgreSQL really disables RLS on each table, and vouch

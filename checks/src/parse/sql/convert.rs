@@ -21,6 +21,22 @@ use crate::model::Location;
 /// The changes one statement makes; `None` when neither sqlparser nor the targeted parser
 /// understood it.
 pub fn statement(text: &str, names: &Resolver) -> Option<Vec<Change>> {
+    // `CREATE USER`/`CREATE GROUP` are `CREATE ROLE` (a user logs in unless told NOLOGIN).
+    if let Some((rewritten, login)) = targeted::role_statement_rewrite(text) {
+        let mut changes = parsed(&rewritten, names)?;
+        for c in &mut changes {
+            if let Change::CreateRole { attributes, .. } = c
+                && login
+            {
+                attributes.login.get_or_insert(true);
+            }
+        }
+        return Some(changes);
+    }
+    parsed(text, names)
+}
+
+fn parsed(text: &str, names: &Resolver) -> Option<Vec<Change>> {
     if let Some(changes) = targeted::parse(text, names) {
         return Some(changes);
     }

@@ -23,6 +23,23 @@ pub fn parse(text: &str, names: &Resolver) -> Option<Vec<Change>> {
         "GRANT" | "REVOKE" if !upper.iter().any(|w| w == "ON") => {
             membership(first == "REVOKE", &words, &upper)
         }
+        // Mappings of users to foreign servers: no role attribute or membership.
+        "CREATE" | "ALTER" | "DROP"
+            if upper.get(1).is_some_and(|w| w == "USER")
+                && upper.get(2).is_some_and(|w| w == "MAPPING") =>
+        {
+            Some(Vec::new())
+        }
+        "ALTER" if upper.get(1).is_some_and(|w| w == "GROUP") => alter_group(&words, &upper),
+        "DROP" if upper.get(1).is_some_and(|w| w == "GROUP") => {
+            let start = if upper.get(2).is_some_and(|w| w == "IF") {
+                4
+            } else {
+                2
+            };
+            let dropped = list(words.get(start..).unwrap_or_default());
+            (!dropped.is_empty()).then_some(vec![Change::DropRoles(dropped)])
+        }
         "ALTER"
             if upper.get(1).map(String::as_str) == Some("DEFAULT")
                 && upper.get(2).map(String::as_str) == Some("PRIVILEGES") =>
@@ -33,14 +50,90 @@ pub fn parse(text: &str, names: &Resolver) -> Option<Vec<Change>> {
     }
 }
 
-/// `GRANT r1, r2 TO g1, g2 [WITH …] [GRANTED BY …]`, `REVOKE [ADMIN OPTION FOR] r FROM g`.
+/// `ALTER GROUP g ADD USER u1, u2` (= `GRANT g TO u1, u2`), `ALTER GROUP g DROP USER u`
+/// (= `REVOKE g FROM u`), `ALTER GROUP g RENAME TO h`. A group written as `CURRENT_USER`,
+/// `CURRENT_ROLE` or `SESSION_USER` is not known here: `None` (unparsed).
+fn alter_group(words: &[String], upper: &[String]) -> Option<Vec<Change>> {
+    let group = words.get(2)?;
+    if matches!(
+        upper[2].as_str(),
+        "CURRENT_USER" | "CURRENT_ROLE" | "SESSION_USER"
+    ) {
+        return None;
+    }
+    let group = word(group);
+    match (upper.get(3)?.as_str(), upper.get(4)?.as_str()) {
+        (verb @ ("ADD" | "DROP"), "USER") => {
+            let grantees = list(&words[5..]);
+            if grantees.is_empty() {
+                return None;
+            }
+            Some(vec![Change::Membership {
+                revoke: verb == "DROP",
+                roles: vec![group],
+                grantees,
+            }])
+        }
+        ("RENAME", "TO") if words.len() == 6 => Some(vec![Change::RenameRole {
+            name: group,
+            to: word(&words[5]),
+        }]),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's older spellings of `CREATE ROLE`, as `CREATE ROLE` text sqlparser reads:
+/// `CREATE USER` (a role with LOGIN unless it says NOLOGIN: the `bool`) and `CREATE GROUP`
+/// (NOLOGIN, as `CREATE ROLE`). The noise word `ENCRYPTED` before `PASSWORD` is dropped in
+/// these and in `CREATE ROLE`, `ALTER ROLE`/`ALTER USER` (sqlparser does not know it).
+/// `None`: nothing to rewrite.
+pub fn role_statement_rewrite(text: &str) -> Option<(String, bool)> {
+    let spans = token_spans(text);
+    let upper: Vec<String> = (spans.iter())
+        .map(|&(a, b)| text[a..b].to_ascii_uppercase())
+        .collect();
+    let at = |i: usize| upper.get(i).map_or("", String::as_str);
+    let (rename, login) = match (at(0), at(1)) {
+        ("CREATE", "USER") if at(2) != "MAPPING" => (true, true),
+        ("CREATE", "GROUP") => (true, false),
+        ("CREATE" | "ALTER", "ROLE") | ("ALTER", "USER") => (false, false),
+        _ => return None,
+    };
+    let encrypted: Vec<usize> = (0..upper.len())
+        .filter(|&i| at(i) == "ENCRYPTED" && at(i + 1) == "PASSWORD")
+        .collect();
+    if !rename && encrypted.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (i, &(a, b)) in spans.iter().enumerate() {
+        let replacement = if rename && i == 1 {
+            "ROLE"
+        } else if encrypted.contains(&i) {
+            ""
+        } else {
+            continue;
+        };
+        out.push_str(&text[from..a]);
+        out.push_str(replacement);
+        from = b;
+    }
+    out.push_str(&text[from..]);
+    Some((out, login))
+}
+
+/// `GRANT r1, r2 TO g1, g2 [WITH …] [GRANTED BY …]`, `REVOKE r FROM g`. `REVOKE ADMIN OPTION
+/// FOR r FROM g` (also `INHERIT`/`SET OPTION FOR`, PostgreSQL 16) takes an option away and
+/// leaves the membership: it changes nothing judged here.
 fn membership(revoke: bool, words: &[String], upper: &[String]) -> Option<Vec<Change>> {
     let split = if revoke { "FROM" } else { "TO" };
     let at = upper.iter().position(|w| w == split)?;
-    let admin_option_for =
-        upper.get(1).is_some_and(|w| w == "ADMIN") && upper.get(2).is_some_and(|w| w == "OPTION");
-    let start = if admin_option_for { 4 } else { 1 };
-    let roles = list(&words[start.min(at)..at]);
+    let option_for = upper.get(2).is_some_and(|w| w == "OPTION");
+    if revoke && option_for {
+        return Some(Vec::new());
+    }
+    let roles = list(&words[1.min(at)..at]);
     let end = upper[at..]
         .iter()
         .position(|w| w == "WITH" || w == "GRANTED" || w == "CASCADE" || w == "RESTRICT")
@@ -145,6 +238,14 @@ fn skip_block_comment(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>
 /// Words of a statement: identifiers (dotted, quoted parts kept) and single punctuation
 /// characters; string literals are dropped.
 pub fn tokens(text: &str) -> Vec<String> {
+    token_spans(text)
+        .into_iter()
+        .map(|(a, b)| text[a..b].to_owned())
+        .collect()
+}
+
+/// The byte ranges of [`tokens`] in `text`.
+fn token_spans(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -187,9 +288,9 @@ pub fn tokens(text: &str) -> Vec<String> {
                 end = j + d.len_utf8();
                 chars.next();
             }
-            out.push(text[i..end].to_owned());
+            out.push((i, end));
         } else if !c.is_whitespace() {
-            out.push(c.to_string());
+            out.push((i, i + c.len_utf8()));
         }
     }
     out

@@ -700,3 +700,177 @@ fn revokes_on_tables_are_recorded_until_the_table_is_recreated() {
     )]);
     assert_eq!(d.revoked_tables, vec!["public.audit_log"]);
 }
+
+fn role<'a>(d: &'a Database, name: &str) -> &'a crate::facts::pg::Role {
+    d.roles
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("role {name} in {:?}", d.roles))
+}
+
+#[test]
+fn create_user_and_create_group_are_create_role() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE USER app BYPASSRLS;\n\
+         CREATE USER admin WITH SUPERUSER ENCRYPTED PASSWORD 'x';\n\
+         CREATE USER batch NOLOGIN;\n\
+         CREATE GROUP maint WITH BYPASSRLS USER batch, app;\n\
+         CREATE USER MAPPING FOR app SERVER remote OPTIONS (user 'x');\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    let app = role(&d, "app");
+    assert!(app.bypassrls && app.login && !app.undeclared);
+    assert_eq!(app.member_of, vec!["maint"]);
+    let admin = role(&d, "admin");
+    assert!(admin.superuser && admin.login);
+    assert!(!role(&d, "batch").login);
+    let maint = role(&d, "maint");
+    assert!(maint.bypassrls && !maint.login);
+    assert_eq!(role(&d, "batch").member_of, vec!["maint"]);
+}
+
+#[test]
+fn alter_group_adds_and_drops_members_as_grant_and_revoke_do() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE ROLE maint NOLOGIN BYPASSRLS;\n\
+         CREATE ROLE app LOGIN;\n\
+         CREATE ROLE other LOGIN;\n\
+         ALTER GROUP maint ADD USER app, other;\n\
+         ALTER GROUP maint DROP USER other;\n\
+         ALTER USER other WITH BYPASSRLS;\n\
+         ALTER GROUP maint RENAME TO maintenance;\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    assert_eq!(role(&d, "app").member_of, vec!["maint"]);
+    assert!(role(&d, "other").member_of.is_empty());
+    assert!(role(&d, "other").bypassrls);
+    assert!(role(&d, "maintenance").bypassrls);
+    let dropped = db(&[(
+        "001.sql",
+        "CREATE GROUP g;\nCREATE ROLE h;\nDROP GROUP IF EXISTS g, h;\n",
+    )]);
+    assert!(dropped.roles.is_empty(), "{:?}", dropped.roles);
+}
+
+#[test]
+fn create_role_membership_clauses_fold_as_postgresql_applies_them() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE ROLE maint NOLOGIN BYPASSRLS;\n\
+         CREATE ROLE app LOGIN;\n\
+         CREATE ROLE ops LOGIN;\n\
+         CREATE ROLE a LOGIN IN ROLE maint;\n\
+         CREATE ROLE b LOGIN IN GROUP maint;\n\
+         CREATE ROLE grp NOLOGIN ROLE app ADMIN ops;\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    assert_eq!(role(&d, "a").member_of, vec!["maint"]);
+    assert_eq!(role(&d, "b").member_of, vec!["maint"]);
+    assert_eq!(role(&d, "app").member_of, vec!["grp"]);
+    assert_eq!(role(&d, "ops").member_of, vec!["grp"]);
+}
+
+#[test]
+fn revoking_an_option_of_a_membership_keeps_the_membership() {
+    let d = db(&[(
+        "001.sql",
+        "CREATE ROLE maint NOLOGIN BYPASSRLS;\nCREATE ROLE app LOGIN;\nGRANT maint TO app WITH ADMIN OPTION;\n\
+         REVOKE ADMIN OPTION FOR maint FROM app;\nREVOKE INHERIT OPTION FOR maint FROM app;\n",
+    )]);
+    assert!(d.unparsed.is_empty(), "{:?}", d.unparsed);
+    assert_eq!(role(&d, "app").member_of, vec!["maint"]);
+}
+
+/// `pg-role-no-bypass`'s verdicts (subject, status) on a folded database, with
+/// `runtime_roles` when given.
+fn no_bypass_verdicts(d: Database, runtime_roles: Option<&[&str]>) -> Vec<(String, crate::Status)> {
+    let mut facts = crate::Facts {
+        postgres: vec![d],
+        ..crate::Facts::default()
+    };
+    if let Some(roles) = runtime_roles {
+        facts.settings.postgres.runtime_roles =
+            Some(roles.iter().map(|r| (*r).to_owned()).collect());
+    }
+    let options = facts.settings.resolve().unwrap();
+    let cx = crate::Context::new(&facts, &options);
+    crate::registry::run_one(
+        &crate::rules::postgres::pg_role_no_bypass::PgRoleNoBypass,
+        &cx,
+    )
+    .into_iter()
+    .map(|f| (f.subject, f.status))
+    .collect()
+}
+
+const TENANT_TABLE: &str = "CREATE TABLE public.orders (id uuid, tenant_id uuid);\n\
+     ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;\n\
+     ALTER TABLE public.orders FORCE ROW LEVEL SECURITY;\n\
+     CREATE POLICY iso ON public.orders USING (tenant_id = current_setting('app.tenant')::uuid);\n\
+     GRANT SELECT ON public.orders TO app;\n";
+
+#[test]
+fn a_runtime_role_created_by_create_user_with_bypassrls_fails_inferred_or_configured() {
+    for attribute in ["BYPASSRLS", "SUPERUSER"] {
+        for roles in [None, Some(&["app"][..])] {
+            let d = db(&[(
+                "001.sql",
+                &format!("CREATE USER app {attribute};\n{TENANT_TABLE}"),
+            )]);
+            assert_eq!(
+                no_bypass_verdicts(d, roles),
+                vec![("app".to_owned(), crate::Status::Fail)],
+                "{attribute} {roles:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_runtime_role_in_a_bypassrls_group_fails() {
+    for setup in [
+        "CREATE ROLE maint NOLOGIN BYPASSRLS;\nCREATE ROLE app LOGIN;\nALTER GROUP maint ADD USER app;\n",
+        "CREATE ROLE app LOGIN;\nCREATE GROUP maint WITH BYPASSRLS USER app;\n",
+    ] {
+        for roles in [None, Some(&["app"][..])] {
+            let d = db(&[("001.sql", &format!("{setup}{TENANT_TABLE}"))]);
+            assert_eq!(
+                no_bypass_verdicts(d, roles),
+                vec![("app".to_owned(), crate::Status::Fail)],
+                "{setup} {roles:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unread_statement_about_an_inferred_role_or_its_groups_is_an_error() {
+    // `SYSID` is not read: the statement stays unparsed, and it names the role.
+    let d = db(&[(
+        "001.sql",
+        &format!("CREATE ROLE app LOGIN SYSID 7 BYPASSRLS;\n{TENANT_TABLE}"),
+    )]);
+    assert!(!d.unparsed.is_empty());
+    assert_eq!(
+        no_bypass_verdicts(d, None),
+        vec![("app".to_owned(), crate::Status::Error)]
+    );
+    // An unread statement about a group the role is a member of.
+    let d = db(&[(
+        "001.sql",
+        &format!(
+            "CREATE ROLE app LOGIN;\nCREATE ROLE maint NOLOGIN SYSID 7 BYPASSRLS;\n\
+             GRANT maint TO app;\n{TENANT_TABLE}"
+        ),
+    )]);
+    assert!(!d.unparsed.is_empty());
+    for roles in [None, Some(&["app"][..])] {
+        assert_eq!(
+            no_bypass_verdicts(d.clone(), roles),
+            vec![("app".to_owned(), crate::Status::Error)],
+            "{roles:?}"
+        );
+    }
+}

@@ -118,10 +118,12 @@ const MAX_PATH: usize = 8;
 
 /// When `[postgres] runtime_roles` is not set, the roles the migrations grant table
 /// privileges to are the ones the application uses: every grantee except PUBLIC, roles that own
-/// a table (the migration role), superusers, `postgres`, PostgreSQL's predefined `pg_*` roles
+/// a table (the migration role), `postgres`, PostgreSQL's predefined `pg_*` roles
 /// (`pg_read_all_data`, whose members are what is used), and psql variables (`:DATABASE_OWNER`,
-/// whose value is unknown). A live database is not inferred from: its privileges are read only
-/// for configured roles.
+/// whose value is unknown). A superuser granted table privileges is inferred like any role
+/// (`CREATE USER app SUPERUSER; GRANT SELECT ON orders TO app`): left out, the one role
+/// `pg-role-no-bypass` must fail would not be judged at all. A live database is not inferred
+/// from: its privileges are read only for configured roles.
 fn inferred_runtime_roles(db: &Database) -> Vec<String> {
     if db.origin != Origin::Migrations {
         return Vec::new();
@@ -131,7 +133,6 @@ fn inferred_runtime_roles(db: &Database) -> Vec<String> {
         .iter()
         .filter_map(|t| t.owner.as_deref())
         .collect();
-    let superuser = |name: &str| db.roles.iter().any(|r| r.name == name && r.superuser);
     let mut roles: Vec<String> = db
         .tables
         .iter()
@@ -143,7 +144,6 @@ fn inferred_runtime_roles(db: &Database) -> Vec<String> {
                 && !g.starts_with("pg_")
                 && !g.starts_with(':')
                 && !owners.contains(g)
-                && !superuser(g)
         })
         .map(str::to_owned)
         .collect();
@@ -560,6 +560,30 @@ impl<'a> Scope<'a> {
         names: &[&str],
     ) -> bool {
         let affecting = self.unparsed_affecting(topics, names);
+        Self::report_unparsed(out, subject, &affecting)
+    }
+
+    /// As [`Self::error_if_unparsed`] for a role, when unparsed statements may affect it or
+    /// any role of its closure (`roles`, PUBLIC aside), each judged under its own name.
+    pub fn error_if_unparsed_in_closure(
+        &self,
+        out: &mut Findings,
+        subject: &str,
+        topics: &[&str],
+        roles: &[String],
+    ) -> bool {
+        let mut affecting: Vec<&Unparsed> = Vec::new();
+        for r in roles.iter().filter(|r| *r != "PUBLIC") {
+            for u in self.unparsed_affecting(topics, &[r]) {
+                if !affecting.iter().any(|a| std::ptr::eq(*a, u)) {
+                    affecting.push(u);
+                }
+            }
+        }
+        Self::report_unparsed(out, subject, &affecting)
+    }
+
+    fn report_unparsed(out: &mut Findings, subject: &str, affecting: &[&Unparsed]) -> bool {
         let Some(first) = affecting.first() else {
             return false;
         };

@@ -22,9 +22,12 @@ policies are. Membership counts: a role that is a member of such a role can `SET
 Each role in `[postgres] runtime_roles` (when unset: each role the migrations create and grant
 table privileges to, other than table owners; the evidence says the roles were inferred): neither it nor any role it is a member of
 (transitively) is SUPERUSER or BYPASSRLS, after every CREATE/ALTER ROLE and GRANT/REVOKE of
-membership in the migrations (or `pg_roles`/`pg_auth_members` live). A runtime role the
-migrations never create has unknown attributes: `error`. Nothing is judged when no runtime role
-is configured.
+membership in the migrations (or `pg_roles`/`pg_auth_members` live). `CREATE USER` (a role that
+logs in), `CREATE GROUP`, `ALTER GROUP … ADD|DROP USER` and the `IN ROLE`/`ROLE`/`USER`/`ADMIN`
+clauses of `CREATE ROLE` count as PostgreSQL applies them. A runtime role the migrations never
+create has unknown attributes: `error`; so does a role about which, or about a role it is a
+member of, some statement could not be read, configured or inferred. Nothing is judged when no
+runtime role is configured.
 
 ## How to fix
 `ALTER ROLE app_user NOSUPERUSER NOBYPASSRLS;` and `REVOKE admin FROM app_user;`. Run migrations
@@ -38,13 +41,17 @@ The role, its attributes, its memberships and which role confers the bypass.
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
             for name in scope.runtime_roles() {
+                // A statement vouch could not read that may set the attributes or memberships
+                // of the role or of a role it is a member of: nothing below is proven, whether
+                // the role was configured or inferred.
+                let closure = scope.closure(name);
+                if scope.error_if_unparsed_in_closure(out, name, &["role"], &closure) {
+                    continue;
+                }
                 let platform_role = scope.role(name).is_none_or(|r| r.undeclared);
                 if scope.runtime_roles_inferred && platform_role {
                     // Inferred from a GRANT and created outside the migrations (Supabase's
                     // `anon`): no statement here sets its attributes; the live audit judges it.
-                    continue;
-                }
-                if scope.error_if_unparsed(out, name, &["role"], &[name]) {
                     continue;
                 }
                 let Some(role) = scope.role(name).filter(|r| !r.undeclared) else {
@@ -57,7 +64,6 @@ The role, its attributes, its memberships and which role confers the bypass.
                     );
                     continue;
                 };
-                let closure = scope.closure(name);
                 let bypassing = closure
                     .iter()
                     .filter_map(|r| scope.role(r))
