@@ -81,6 +81,73 @@ pub(crate) fn is_minimal_by_name(reference: &str) -> bool {
         || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/")
 }
 
+/// One Dockerfile judged as each build of the repository builds it
+/// ([`docker_build::built_variants`]): the stage a workflow targets, with its `--build-arg`
+/// overrides, or the Dockerfile's default build when no workflow builds it.
+pub(crate) struct BuildVerdict {
+    /// The worst verdict over the builds: a fail, else an error, else a pass.
+    pub status: crate::model::Status,
+    pub line: u32,
+    pub message: String,
+    /// The Dockerfile as the build behind the verdict builds it (`None` when it cannot be known).
+    pub built: Option<crate::facts::repo::Dockerfile>,
+    /// Every build judged: how it is built, its verdict and why; `Null` when no workflow
+    /// builds the Dockerfile (its default build was judged).
+    pub builds: serde_json::Value,
+}
+
+pub(crate) fn judge_builds<'a>(
+    df: &crate::facts::repo::Dockerfile,
+    repo: &'a crate::facts::repo::RepoFacts,
+    scripts: &crate::parse::shell::Scripts<'a>,
+    judge: impl Fn(&crate::facts::repo::Dockerfile) -> (crate::model::Status, u32, String),
+) -> BuildVerdict {
+    use crate::model::Status;
+    let search = crate::rules::ScriptSearch::new(scripts);
+    let mut worst: Option<BuildVerdict> = None;
+    let mut builds = Vec::new();
+    for (build, built) in docker_build::built_variants(df, repo, &search) {
+        let (status, line, message, built) = match built {
+            Ok(built) => {
+                let (status, line, why) = judge(&built);
+                let message = match &build {
+                    Some(b) => format!("as built by {}: {why}", b.via),
+                    None => why,
+                };
+                (status, line, message, Some(built))
+            }
+            Err(why) => (Status::Error, 0, why, None),
+        };
+        builds.push(serde_json::json!({
+            "build": build.as_ref().map_or("the Dockerfile's default (no workflow builds it)", |b| b.via.as_str()),
+            "status": status,
+            "message": message,
+        }));
+        if worst.as_ref().is_none_or(|w| status > w.status) {
+            worst = Some(BuildVerdict {
+                status,
+                line,
+                message,
+                built,
+                builds: serde_json::Value::Null,
+            });
+        }
+    }
+    // The default build alone adds nothing to say.
+    let default_only = builds.len() == 1 && docker_build::builds_of(df, repo, &search).is_empty();
+    let mut verdict = worst.unwrap_or(BuildVerdict {
+        status: Status::Error,
+        line: 0,
+        message: "no build of the Dockerfile to judge".to_owned(),
+        built: None,
+        builds: serde_json::Value::Null,
+    });
+    if !default_only {
+        verdict.builds = serde_json::Value::Array(builds);
+    }
+    verdict
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
