@@ -58,10 +58,10 @@ Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked
 built `FROM` an earlier stage inherits that stage's `USER`. `root`, `0`, and `root`/`0` with
 any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. The `USER`
 operand is read as BuildKit reads it: one shell word, quotes removed and build arguments
-expanded (`USER "root"`, `USER ${UID}` after `ARG UID=0`), and a uid is a number (`00` is 0). With no `USER`
-anywhere in the chain, the base image's default user applies, which vouch can only know for
-images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
-(`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
+expanded (`USER "root"`, `USER ${UID}` after `ARG UID=0`), and a uid is a number (`00` is 0).
+With no `USER` anywhere in the chain, the base image's default user applies, which vouch can
+only know for images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard
+images (`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
 `wolfi-base` and `-dev` variants, which are not assumed — and Microsoft's chiseled .NET images
 (`mcr.microsoft.com/dotnet/*:*-chiseled*`), which run as the `app` user (1654) by default, and
 Nano Server images (`mcr.microsoft.com/windows/nanoserver`, .NET `*-nanoserver-*` tags), which
