@@ -453,6 +453,13 @@ pub struct BakeTarget {
     /// `dockerfile-inline`, `matrix`) whose value is not a literal string (or list of them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unresolved: Vec<String>,
+    /// The names of the build arguments its `args` sets (values are not kept: they may be
+    /// secrets, and a build argument vouch does not read is judged unknown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Its `args` is not an object whose keys can be listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub args_unresolved: bool,
 }
 
 /// One `group "name" { targets = [...] }` of a bake file.

@@ -21,6 +21,11 @@ pub(crate) struct Built<'a> {
     pub stage: usize,
     /// How the step names it (`bake target \`govulncheck\` (docker-bake.hcl:233)`).
     pub via: String,
+    /// Build arguments the build sets whose values vouch does not read (a bake target's
+    /// `args`, names only).
+    pub args: Vec<String>,
+    /// The build sets arguments that cannot be listed (`args` not an object, `--set *.args…`).
+    pub args_unknown: bool,
 }
 
 /// What one `build` request names before it is looked up.
@@ -92,7 +97,14 @@ pub(crate) fn built_by_step<'a>(step: &ActionInputs, repo: &'a RepoFacts) -> Vec
         let targets = step
             .input("targets")
             .map_or_else(|| vec!["default".to_owned()], input_list);
-        return bake(repo, workdir, &files, &targets);
+        let mut built = bake(repo, workdir, &files, &targets);
+        // `set: *.args.X=…` overrides arguments in ways not read.
+        if step.input("set").is_some_and(|s| s.contains("args")) {
+            for b in &mut built {
+                b.args_unknown = true;
+            }
+        }
+        return built;
     }
     Vec::new()
 }
@@ -136,6 +148,8 @@ fn lookup<'a>(repo: &'a RepoFacts, r: &BuildRequest, via: String) -> Option<Buil
         dockerfile,
         stage,
         via,
+        args: Vec::new(),
+        args_unknown: false,
     })
 }
 
@@ -211,7 +225,10 @@ fn bake<'a>(
                 target: t.target.clone(),
                 ..BuildRequest::default()
             };
-            lookup(repo, &request, format!("bake target `{name}` ({line_of})"))
+            let mut built = lookup(repo, &request, format!("bake target `{name}` ({line_of})"))?;
+            built.args = t.args;
+            built.args_unknown = t.args_unresolved;
+            Some(built)
         })
         .collect()
 }
@@ -261,6 +278,8 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
         if !t.unresolved.is_empty() {
             return None;
         }
+        own.args.extend(t.args.iter().cloned());
+        own.args_unresolved |= t.args_unresolved;
         if !t.inherits.is_empty() {
             own.inherits.clone_from(&t.inherits);
         }
@@ -277,6 +296,8 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
     let mut result = BakeTarget::default();
     for parent in &own.inherits {
         let (p, _) = merged(files, parent, seen)?;
+        result.args.extend(p.args);
+        result.args_unresolved |= p.args_unresolved;
         for (slot, value) in [
             (&mut result.context, p.context),
             (&mut result.dockerfile, p.dockerfile),
@@ -296,6 +317,10 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
             *slot = value;
         }
     }
+    result.args.extend(own.args);
+    result.args.sort();
+    result.args.dedup();
+    result.args_unresolved |= own.args_unresolved;
     Some((result, at))
 }
 
@@ -463,7 +488,17 @@ fn bake_command<'a>(words: &[String], repo: &'a RepoFacts) -> Vec<Built<'a>> {
     } else {
         positional
     };
-    bake(repo, ".", &files, &targets)
+    let mut built = bake(repo, ".", &files, &targets);
+    // `--set *.args.X=…` overrides arguments in ways not read.
+    if flags
+        .iter()
+        .any(|(f, v)| f == "--set" && v.contains("args"))
+    {
+        for b in &mut built {
+            b.args_unknown = true;
+        }
+    }
+    built
 }
 
 /// A build of one Dockerfile that a workflow of the repository runs.
@@ -512,8 +547,8 @@ pub(crate) fn builds_of<'a>(
     let from_built = |b: &Built<'_>, at: &str| Build {
         stage: Some(b.stage),
         target: df.stages.get(b.stage).and_then(|s| s.alias.clone()),
-        args: Vec::new(),
-        args_unknown: false,
+        args: b.args.iter().map(|a| (a.clone(), None)).collect(),
+        args_unknown: b.args_unknown,
         via: format!("{} in {at}", b.via),
     };
     for wf in &repo.workflows {
@@ -1034,6 +1069,48 @@ mod tests {
                 .unwrap()
                 .value,
             "0"
+        );
+    }
+
+    #[test]
+    fn bake_args_are_names_whose_values_are_not_read() {
+        let text = "ARG RUNTIME=gcr.io/distroless/static:nonroot@sha256:ab\nFROM ${RUNTIME}\n";
+        let repo = |bake: &str| RepoFacts {
+            dockerfiles: vec![df("Dockerfile", text)],
+            bake_files: vec![crate::parse::bake::parse("docker-bake.hcl", bake).unwrap()],
+            workflows: vec![crate::facts::repo::Workflow {
+                path: ".github/workflows/release.yml".to_owned(),
+                runs: vec![crate::facts::repo::Located {
+                    value: "docker buildx bake app".to_owned(),
+                    line: 9,
+                    column: None,
+                }],
+                ..Default::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let judged = |bake: &str| {
+            let repo = repo(bake);
+            let scripts = shell::Scripts::default();
+            let search = crate::rules::ScriptSearch::new(&scripts);
+            let got = built_variants(&repo.dockerfiles[0], &repo, &search);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].0.is_some(), "the bake target builds it");
+            got[0].1.clone()
+        };
+        // Through `inherits`: the argument a FROM uses is set to a value not read.
+        let err = judged(
+            "target \"base\" {\n  args = { RUNTIME = \"node:20\" }\n}\n\
+             target \"app\" {\n  inherits = [\"base\"]\n}\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("`RUNTIME`"), "{err}");
+        assert!(judged("target \"app\" {\n  args = var.ARGS\n}\n").is_err());
+        // An argument no FROM or USER uses changes nothing.
+        let built = judged("target \"app\" {\n  args = { VERSION = \"1\" }\n}\n").unwrap();
+        assert_eq!(
+            built.stages[0].base,
+            "gcr.io/distroless/static:nonroot@sha256:ab"
         );
     }
 

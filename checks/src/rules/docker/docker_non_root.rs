@@ -30,8 +30,10 @@ When a workflow builds the Dockerfile (`docker build`/`docker buildx build` in a
 (`build-args:`) values in place of the `ARG` defaults in `FROM` and `USER`, and the worst
 verdict stands; the evidence lists every build. A target that is computed or names no stage, a
 build argument whose value cannot be read (`${{ … }}`, a shell variable) used by a `FROM` or
-`USER`, or build arguments that cannot be listed are an `error` naming the build. With no
-workflow building it, the Dockerfile's own default (its final stage) is judged.
+`USER`, or build arguments that cannot be listed are an `error` naming the build; so is a bake
+target's `args` entry (or `--set …args…`) for an argument a `FROM` or `USER` uses: bake argument
+values are not read. With no workflow building it, the Dockerfile's own default (its final stage)
+is judged.
 
 Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
 is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by
