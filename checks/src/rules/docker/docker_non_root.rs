@@ -32,8 +32,10 @@ verdict stands; the evidence lists every build. A target that is computed or nam
 build argument whose value cannot be read (`${{ … }}`, a shell variable) used by a `FROM` or
 `USER`, or build arguments that cannot be listed are an `error` naming the build; so is a bake
 target's `args` entry (or `--set …args…`) for an argument a `FROM` or `USER` uses: bake argument
-values are not read. With no workflow building it, the Dockerfile's own default (its final stage)
-is judged.
+values are not read. A build of a stage that only exports artefacts (`FROM scratch` with no
+command, as `--target binaries -o out` builds) makes no image that runs and is left out. With no
+workflow building it (or only such exports), the Dockerfile's own default (its final stage) is
+judged.
 
 Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
 is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by

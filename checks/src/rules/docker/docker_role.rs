@@ -362,7 +362,7 @@ const ARTEFACT_EXTENSIONS: &[&str] = &[
     ".apk", ".aab", ".ipa", ".zip", ".tar", ".tgz", ".gz", ".deb", ".rpm", ".msi", ".dmg",
 ];
 
-fn exports_artefacts_only(df: &Dockerfile) -> bool {
+pub(crate) fn exports_artefacts_only(df: &Dockerfile) -> bool {
     let chain = df.final_chain();
     let command = chain.iter().find_map(|s| s.command.as_ref());
     chain.last().is_some_and(|root| is_scratch(&root.base))

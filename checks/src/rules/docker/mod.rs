@@ -106,7 +106,23 @@ pub(crate) fn judge_builds<'a>(
     let search = crate::rules::ScriptSearch::new(scripts);
     let mut worst: Option<BuildVerdict> = None;
     let mut builds = Vec::new();
-    for (build, built) in docker_build::built_variants(df, repo, &search) {
+    // A build of a stage that only exports artefacts (`FROM scratch`, no command: `--target
+    // binaries`) makes no image that runs; when every build is one, the default is judged.
+    let mut variants: Vec<_> = docker_build::built_variants(df, repo, &search)
+        .into_iter()
+        .filter(|(build, built)| {
+            build.is_none()
+                || !built
+                    .as_ref()
+                    .is_ok_and(docker_role::exports_artefacts_only)
+        })
+        .collect();
+    if variants.is_empty() {
+        variants.push((None, Ok(df.clone())));
+    }
+    // The default build alone adds nothing to say.
+    let default_only = variants.len() == 1 && variants[0].0.is_none();
+    for (build, built) in variants {
         let (status, line, message, built) = match built {
             Ok(built) => {
                 let (status, line, why) = judge(&built);
@@ -133,8 +149,6 @@ pub(crate) fn judge_builds<'a>(
             });
         }
     }
-    // The default build alone adds nothing to say.
-    let default_only = builds.len() == 1 && docker_build::builds_of(df, repo, &search).is_empty();
     let mut verdict = worst.unwrap_or(BuildVerdict {
         status: Status::Error,
         line: 0,
@@ -196,6 +210,59 @@ mod tests {
         assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:8.0"));
         assert!(!is_known_minimal("registry.access.redhat.com/ubi9/ubi:9.4"));
         assert!(!is_known_minimal("example.com/chiseled/app:latest"));
+    }
+
+    #[test]
+    fn builds_of_export_stages_are_not_runtime_images() {
+        use crate::facts::repo::{Located, RepoFacts, Workflow};
+        use crate::model::Status;
+        let text = "FROM golang:1 AS build\nRUN go build -o /out/app\n\
+                    FROM scratch AS binaries\nCOPY --from=build /out/app /app\n\
+                    FROM node:20 AS release\nCMD [\"node\"]\n\
+                    FROM gcr.io/distroless/static:nonroot\nCOPY --from=build /out/app /app\n";
+        let repo = |script: &str| RepoFacts {
+            dockerfiles: vec![crate::parse::dockerfile::parse("Dockerfile", text).unwrap()],
+            workflows: vec![Workflow {
+                path: ".github/workflows/ci.yml".to_owned(),
+                runs: vec![Located {
+                    value: script.to_owned(),
+                    line: 5,
+                    column: None,
+                }],
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let judge = |df: &crate::facts::repo::Dockerfile| {
+            let root = df
+                .final_chain()
+                .last()
+                .map(|s| s.base.clone())
+                .unwrap_or_default();
+            let status = if root.starts_with("gcr.io/distroless/") {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            (status, 0, root)
+        };
+        let verdict = |script: &str| {
+            let repo = repo(script);
+            let scripts = crate::parse::shell::Scripts::default();
+            let v = judge_builds(&repo.dockerfiles[0], &repo, &scripts, judge);
+            (v.status, v.builds.is_null())
+        };
+        // Only an export is built: the default (final stage) is judged, as with no build.
+        assert_eq!(
+            verdict("docker build --target binaries -o out ."),
+            (Status::Pass, true)
+        );
+        // An export and a runtime stage: the runtime one counts, the worst verdict stands.
+        assert_eq!(
+            verdict("docker build --target binaries -o out .\ndocker build --target release ."),
+            (Status::Fail, false)
+        );
+        assert_eq!(verdict("docker build -t app ."), (Status::Pass, false));
     }
 
     #[test]
