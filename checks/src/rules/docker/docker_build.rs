@@ -514,6 +514,9 @@ pub(crate) struct Build {
     pub args_unknown: bool,
     /// How and where (`docker build --target release … in .github/workflows/release.yml:12`).
     pub via: String,
+    /// In a release, deploy or publish workflow, or pushing what it builds (`--push`,
+    /// `push: true`): a build of what ships rather than a CI test or lint build.
+    pub release: bool,
 }
 
 /// Every build of `df` that the repository's workflows run: `docker build` / `buildx bake`
@@ -533,39 +536,45 @@ pub(crate) fn builds_of<'a>(
                 && o.args == b.args
                 && o.args_unknown == b.args_unknown
         };
-        if !out.iter().any(same) {
-            out.push(b);
+        match out.iter_mut().find(|o| same(o)) {
+            Some(o) => o.release |= b.release,
+            None => out.push(b),
         }
     };
-    let from_request = |r: &BuildRequest, via: String| Build {
+    let from_request = |r: &BuildRequest, via: String, release: bool| Build {
         stage: target_stage(df, r.target.as_deref()),
         target: r.target.clone(),
         args: r.args.clone(),
         args_unknown: r.args_unknown,
         via,
+        release,
     };
-    let from_built = |b: &Built<'_>, at: &str| Build {
+    let from_built = |b: &Built<'_>, at: &str, release: bool| Build {
         stage: Some(b.stage),
         target: df.stages.get(b.stage).and_then(|s| s.alias.clone()),
         args: b.args.iter().map(|a| (a.clone(), None)).collect(),
         args_unknown: b.args_unknown,
         via: format!("{} in {at}", b.via),
+        release,
     };
     for wf in &repo.workflows {
+        let release_workflow = super::docker_role::is_release_workflow(&wf.path, &wf.triggers);
         for step in &wf.action_inputs {
             let at = format!("{}:{}", wf.path, step.line);
+            let pushes = release_workflow
+                || step
+                    .input("push")
+                    .is_some_and(|p| unquote(p).eq_ignore_ascii_case("true"));
             if step.uses_action("docker/build-push-action") {
                 if let Some(r) = build_push_request(step).filter(|r| r.dockerfile == df.path) {
-                    push(from_request(
-                        &r,
-                        format!("docker/build-push-action at {at}"),
-                    ));
+                    let via = format!("docker/build-push-action at {at}");
+                    push(from_request(&r, via, pushes));
                 }
                 continue;
             }
             for b in built_by_step(step, repo) {
                 if b.dockerfile.path == df.path {
-                    push(from_built(&b, &at));
+                    push(from_built(&b, &at, pushes));
                 }
             }
         }
@@ -573,16 +582,17 @@ pub(crate) fn builds_of<'a>(
             let read = search.run_step(&wf.path, run);
             let at = format!("{}:{}", wf.path, run.line);
             for words in programs(crate::rules::commands_of(&read)) {
+                let pushes = release_workflow || words.iter().any(|w| w == "--push");
                 if let Some(r) = build_command(words) {
                     if r.dockerfile == df.path {
                         let shown = shell_words(words);
-                        push(from_request(&r, format!("`{shown}` at {at}")));
+                        push(from_request(&r, format!("`{shown}` at {at}"), pushes));
                     }
                     continue;
                 }
                 for b in bake_command(words, repo) {
                     if b.dockerfile.path == df.path {
-                        push(from_built(&b, &at));
+                        push(from_built(&b, &at, pushes));
                     }
                 }
             }

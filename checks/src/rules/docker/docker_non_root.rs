@@ -28,7 +28,9 @@ When a workflow builds the Dockerfile (`docker build`/`docker buildx build` in a
 `docker/build-push-action`, a bake target), each such build is judged: the stage it targets
 (`--target release`, `target:`; the final stage when it names none), with its `--build-arg`
 (`build-args:`) values in place of the `ARG` defaults in `FROM` and `USER`, and the worst
-verdict stands; the evidence lists every build. A target that is computed or names no stage, a
+verdict stands; the evidence lists every build. When some of them are in a release, deploy or
+publish workflow or push (`--push`, `push: true`), only those are judged: a CI build of a
+`test` stage is not the image that ships. A target that is computed or names no stage, a
 build argument whose value cannot be read (`${{ … }}`, a shell variable) used by a `FROM` or
 `USER`, or build arguments that cannot be listed are an `error` naming the build; so is a bake
 target's `args` entry (or `--set …args…`) for an argument a `FROM` or `USER` uses: bake argument

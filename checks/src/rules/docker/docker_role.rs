@@ -302,7 +302,7 @@ fn builds_dockerfile(step: &ActionInputs, path: &str) -> bool {
     file == path
 }
 
-fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
+pub(crate) fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let stem = name.split('.').next().unwrap_or(&name);
     triggers.iter().any(|t| t == "release")

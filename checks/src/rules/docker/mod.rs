@@ -117,6 +117,14 @@ pub(crate) fn judge_builds<'a>(
                     .is_ok_and(docker_role::exports_artefacts_only)
         })
         .collect();
+    // Builds of what ships (a release workflow's, or pushed) decide when there are any: a CI
+    // build of a `test` or `lint` stage is not the image that runs in production.
+    if variants
+        .iter()
+        .any(|(b, _)| b.as_ref().is_some_and(|b| b.release))
+    {
+        variants.retain(|(b, _)| b.as_ref().is_some_and(|b| b.release));
+    }
     if variants.is_empty() {
         variants.push((None, Ok(df.clone())));
     }
@@ -263,6 +271,25 @@ mod tests {
             (Status::Fail, false)
         );
         assert_eq!(verdict("docker build -t app ."), (Status::Pass, false));
+        // A pushed build ships: the CI build of another stage beside it is not judged.
+        assert_eq!(
+            verdict("docker build --target release .\ndocker build --push -t app ."),
+            (Status::Pass, false)
+        );
+        let mut with_release = repo("docker build --target release .");
+        with_release.workflows.push(Workflow {
+            path: ".github/workflows/release.yml".to_owned(),
+            runs: vec![Located {
+                value: "docker build -t ghcr.io/acme/app:1 .".to_owned(),
+                line: 7,
+                column: None,
+            }],
+            ..Workflow::default()
+        });
+        let scripts = crate::parse::shell::Scripts::default();
+        let v = judge_builds(&with_release.dockerfiles[0], &with_release, &scripts, judge);
+        assert_eq!(v.status, Status::Pass, "{}", v.builds);
+        assert_eq!(v.builds.as_array().map(Vec::len), Some(1), "{}", v.builds);
     }
 
     #[test]
