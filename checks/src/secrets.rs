@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::facts::repo::{RepoFacts, SecretHit, Workflow};
+use crate::facts::repo::{HitClass, RepoFacts, SecretHit, Workflow};
 use crate::secret_context::{
     MIN_KEY_BODY_CHARS, classify, is_local_default_dsn, is_vendored_or_generated, key_body_chars,
 };
@@ -479,8 +479,36 @@ pub fn search_file(path: &str, text: &str, facts: &mut RepoFacts) {
     if is_vendored_or_generated(path) {
         facts.secrets_skipped.push(path.to_owned());
     } else {
-        facts.secrets.extend(scan_text(path, text));
+        let mut hits = scan_text(path, text);
+        if crate::parse::classify(path) == crate::facts::repo::FileKind::Dockerfile {
+            hits.extend(heredoc_file_hits(path, text, &hits));
+            hits.sort_by_key(|h| h.line);
+        }
+        facts.secrets.extend(hits);
     }
+}
+
+/// Hits in the files a Dockerfile's `COPY`/`ADD` heredocs write (`COPY <<EOF /app/.env`):
+/// each body is searched as a file at its destination path (so a `.env` destination's
+/// `KEY=value` lines count), and reported at its line of the Dockerfile. Lines `found` already
+/// has a hit on are not repeated.
+fn heredoc_file_hits(path: &str, text: &str, found: &[SecretHit]) -> Vec<SecretHit> {
+    let in_tests = crate::secret_context::is_test_path(path);
+    let mut hits = Vec::new();
+    for file in crate::parse::dockerfile::inline_files(text) {
+        for mut hit in scan_text(&file.destination, &file.body) {
+            hit.line = file.first_line.saturating_add(hit.line.saturating_sub(1));
+            if found.iter().any(|h| h.line == hit.line) {
+                continue;
+            }
+            path.clone_into(&mut hit.path);
+            if in_tests && hit.class == HitClass::Secret {
+                hit.class = HitClass::TestFixture;
+            }
+            hits.push(hit);
+        }
+    }
+    hits
 }
 
 /// The whole line around byte `offset`.
@@ -694,7 +722,6 @@ fn shannon_entropy(s: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::repo::HitClass;
 
     // Obviously fake values of the right shape, built at run time so this file itself holds no
     // token-shaped literal.
@@ -803,6 +830,24 @@ mod tests {
         assert_eq!(scan_text(".env", remote).len(), 1);
         let random = "DATABASE_URL=postgres://app:Xk9fQ2mL7pW4@localhost/app\n";
         assert_eq!(scan_text(".env", random).len(), 1);
+    }
+
+    #[test]
+    fn dockerfile_heredoc_files_are_searched_at_their_destination() {
+        let text = "FROM node:20\nCOPY <<EOF /app/.env\nNODE_ENV=production\nDATABASE_PASSWORD=Xk9mQ2vL8pR4tW7zY1qa\nEOF\nRUN echo \"<<EOF\"\nUSER node\n";
+        let mut facts = RepoFacts::default();
+        search_file("Dockerfile", text, &mut facts);
+        let got: Vec<_> = facts
+            .secrets
+            .iter()
+            .map(|h| (h.path.as_str(), h.line, h.kind.as_str()))
+            .collect();
+        assert_eq!(got, vec![("Dockerfile", 4, "dotenv-value")]);
+        assert!(!facts.secrets[0].preview.contains("Xk9mQ2"));
+        // The same text in a file that is not a Dockerfile is not read as one.
+        let mut facts = RepoFacts::default();
+        search_file("notes.txt", text, &mut facts);
+        assert!(facts.secrets.is_empty());
     }
 
     #[test]

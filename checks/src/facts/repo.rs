@@ -400,8 +400,11 @@ pub struct Stage {
     pub base_written: Option<String>,
     pub line: u32,
     pub alias: Option<String>,
-    /// The last `USER` of the stage and its line.
+    /// The last `USER` of the stage and its line, as BuildKit reads it (quotes removed,
+    /// variables the stage defines substituted).
     pub user: Option<Located>,
+    /// The last `USER`'s operand as written, when it differs from `user` (`${UID}`).
+    pub user_written: Option<String>,
     /// `RUN` commands (continuations joined), with the line each starts on.
     pub runs: Vec<Located>,
     /// `ENV` and `ARG` settings; secret-looking values are redacted at collection.
@@ -415,6 +418,25 @@ pub struct Stage {
     /// The last `CMD` or `ENTRYPOINT` of the stage: a stage with none in its whole chain
     /// starts no process (an artefact-export stage such as `FROM scratch` + `COPY`).
     pub command: Option<Located>,
+    /// Secret-looking values in files a `COPY`/`ADD` heredoc writes into the image
+    /// (`COPY <<EOF /app/.env`), each body judged as a file at its destination path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub heredoc_secrets: Vec<HeredocSecret>,
+}
+
+/// A secret-looking value in the body of a `COPY`/`ADD` heredoc. The value is never kept.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HeredocSecret {
+    /// The path the heredoc writes in the image (`/app/.env`).
+    pub destination: String,
+    /// The Dockerfile line of the value.
+    pub line: u32,
+    /// The detector that matched (`dotenv-value`, `github-token`…).
+    pub kind: String,
+    /// The key the value is assigned to on its line (`DATABASE_PASSWORD`), when there is one.
+    pub key: Option<String>,
 }
 
 /// A Docker Buildx bake file: its targets and groups. Only literal strings are kept; an
@@ -446,6 +468,13 @@ pub struct BakeTarget {
     /// `dockerfile-inline`, `matrix`) whose value is not a literal string (or list of them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unresolved: Vec<String>,
+    /// The names of the build arguments its `args` sets (values are not kept: they may be
+    /// secrets, and a build argument vouch does not read is judged unknown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Its `args` is not an object whose keys can be listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub args_unresolved: bool,
 }
 
 /// One `group "name" { targets = [...] }` of a bake file.
@@ -508,6 +537,10 @@ pub struct Setting {
     /// Set when the value looked like a secret (it was redacted).
     pub secret_kind: Option<String>,
     pub line: u32,
+    /// For an `ARG` whose default refers to other variables (`ARG IMG=node:${TAG}`): their
+    /// names. A build that overrides one of them changes this value in ways not recorded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

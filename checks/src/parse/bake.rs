@@ -56,6 +56,15 @@ pub fn parse(path: &str, text: &str) -> Result<BakeFile, String> {
                         "dockerfile" => t.dockerfile = literal(value),
                         "target" => t.target = literal(value),
                         "inherits" => t.inherits = literal_list(value).unwrap_or_default(),
+                        "args" => match value {
+                            Expression::Object(args) => {
+                                let keys: Vec<Option<String>> =
+                                    args.keys().map(object_key).collect();
+                                t.args_unresolved = keys.iter().any(Option::is_none);
+                                t.args = keys.into_iter().flatten().collect();
+                            }
+                            _ => t.args_unresolved = true,
+                        },
                         _ => {}
                     }
                     let resolved = match key {
@@ -86,6 +95,15 @@ pub fn parse(path: &str, text: &str) -> Result<BakeFile, String> {
         }
     }
     Ok(file)
+}
+
+/// An HCL object key as written (`RUNTIME` or `"RUNTIME"`); `None` when computed.
+fn object_key(key: &hcl::ObjectKey) -> Option<String> {
+    match key {
+        hcl::ObjectKey::Identifier(id) => Some(id.as_str().to_owned()),
+        hcl::ObjectKey::Expression(e) => literal(e),
+        _ => None,
+    }
 }
 
 fn literal(e: &Expression) -> Option<String> {
@@ -161,6 +179,13 @@ fn parse_json(path: &str, text: &str) -> Result<BakeFile, String> {
                         target.inherits = strings(value).unwrap_or_default();
                         strings(value).is_some()
                     }
+                    "args" => {
+                        match value.as_object() {
+                            Some(args) => target.args = args.keys().cloned().collect(),
+                            None => target.args_unresolved = true,
+                        }
+                        true
+                    }
                     _ => false,
                 };
                 // JSON values are literal, but `${VAR}` is still interpolated by bake.
@@ -196,6 +221,22 @@ fn line_of_json(text: &str, name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn args_are_kept_by_name_only() {
+        let hcl = "target \"a\" {\n  args = { RUNTIME = \"node:20\", \"DB_PASSWORD\" = \"Wr0ngHorse_9\" }\n}\n\
+                   target \"b\" {\n  args = var.ARGS\n}\n";
+        let file = parse("docker-bake.hcl", hcl).unwrap();
+        assert_eq!(file.targets[0].args, ["RUNTIME", "DB_PASSWORD"]);
+        assert!(!file.targets[0].args_unresolved);
+        assert!(file.targets[1].args_unresolved);
+        assert!(!format!("{file:?}").contains("Wr0ngHorse"));
+        let json =
+            "{\"target\": {\"a\": {\"args\": {\"RUNTIME\": \"node:20\"}}, \"b\": {\"args\": 1}}}";
+        let file = parse("docker-bake.json", json).unwrap();
+        assert_eq!(file.targets[0].args, ["RUNTIME"]);
+        assert!(file.targets[1].args_unresolved);
+    }
 
     #[test]
     fn targets_groups_and_what_stays_unresolved() {

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::facts::repo::{Dockerfile, Located, Setting, Stage};
+use crate::facts::repo::{Dockerfile, HeredocSecret, Located, Setting, Stage};
 use crate::secrets;
 
 /// The `secret_kind` of a value redacted because of its key's name (`DB_PASSWORD=…`).
@@ -38,12 +38,14 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
             }
             "ARG" => {
                 for (key, default) in key_values(&ins.args, false) {
+                    let raw_default = default.clone();
                     let Some(stage) = df.stages.last_mut() else {
                         // A default may use earlier ARGs: `ARG BASE=node:${NODE}-alpine`.
                         let default = default
                             .map(|d| substitute(&d, &global_args))
                             .filter(|d| !is_placeholder(d));
-                        let recorded = setting("ARG", &key, default.as_deref(), ins.line);
+                        let mut recorded = setting("ARG", &key, default.as_deref(), ins.line);
+                        recorded.uses = raw_default.as_deref().map(variables).unwrap_or_default();
                         // Later `${KEY}`s see the redacted value, never the secret.
                         global_args.insert(key, default.map(|_| recorded.value.clone()));
                         df.global_args.push(recorded);
@@ -54,7 +56,8 @@ pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
                         .map(|d| substitute(&d, &scope.vars))
                         .filter(|d| !is_placeholder(d))
                         .or_else(|| global_args.get(&key).cloned().flatten());
-                    let recorded = setting("ARG", &key, value.as_deref(), ins.line);
+                    let mut recorded = setting("ARG", &key, value.as_deref(), ins.line);
+                    recorded.uses = raw_default.as_deref().map(variables).unwrap_or_default();
                     scope.set(key, value.map(|_| recorded.value.clone()));
                     stage.settings.push(recorded);
                 }
@@ -111,7 +114,11 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             }
         }
         "USER" => {
-            let user = substitute(ins.args.trim(), &scope.vars);
+            // BuildKit reads the operand as one shell word: quotes are removed
+            // (`USER "root"` is root), variables expanded.
+            let written = ins.args.trim();
+            let user = unquote(&substitute(written, &scope.vars));
+            stage.user_written = (user != written).then(|| written.to_owned());
             stage.user = Some(Located {
                 value: user,
                 line: ins.line,
@@ -120,9 +127,9 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
         }
         "RUN" => {
             let mut command = command_text(&ins.args);
-            for body in &ins.heredocs {
+            for doc in &ins.heredocs {
                 command.push('\n');
-                command.push_str(body);
+                command.push_str(&doc.body);
             }
             stage.runs.push(Located {
                 value: secrets::redact(&command).0,
@@ -132,6 +139,9 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             record_from_refs(stage, scope, ins);
         }
         "COPY" | "ADD" => {
+            for file in inline_files_of(ins) {
+                stage.heredoc_secrets.extend(heredoc_secrets(&file));
+            }
             for source in copy_sources(&ins.args) {
                 stage.copies.push(Located {
                     value: source,
@@ -227,6 +237,7 @@ fn setting(instruction: &str, key: &str, value: Option<&str>, line: u32) -> Sett
         },
         secret_kind: kind.map(str::to_owned),
         line,
+        uses: Vec::new(),
     }
 }
 
@@ -237,8 +248,91 @@ struct Instruction {
     args: String,
     /// 1-based line where the instruction starts.
     line: u32,
-    /// Bodies of `<<EOF` heredocs that follow the instruction, in order.
-    heredocs: Vec<String>,
+    /// The `<<EOF` heredocs that follow the instruction, in order.
+    heredocs: Vec<Heredoc>,
+}
+
+/// One heredoc: its name (`EOF`), its body and the 1-based line the body starts on.
+#[derive(Debug)]
+struct Heredoc {
+    name: String,
+    body: String,
+    first_line: u32,
+}
+
+/// A file a `COPY`/`ADD` heredoc writes into the image: its destination path (the heredoc's
+/// name under a directory destination, as BuildKit names it), its content and the Dockerfile
+/// line the content starts on. Not redacted: only [`crate::secrets`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineFile {
+    pub destination: String,
+    pub body: String,
+    pub first_line: u32,
+}
+
+/// Every file written into an image by a `COPY <<EOF …`/`ADD <<EOF …` heredoc, in order; none
+/// when the text is not a readable Dockerfile (the parse reports that).
+pub fn inline_files(text: &str) -> Vec<InlineFile> {
+    instructions(text)
+        .map(|all| all.iter().flat_map(inline_files_of).collect())
+        .unwrap_or_default()
+}
+
+fn inline_files_of(ins: &Instruction) -> Vec<InlineFile> {
+    if !matches!(ins.keyword.as_str(), "COPY" | "ADD") || ins.heredocs.is_empty() {
+        return Vec::new();
+    }
+    let words = raw_words(strip_flags(&ins.args));
+    let Some((dest, sources)) = words.split_last() else {
+        return Vec::new();
+    };
+    let dest = unquote(dest);
+    let into_dir = dest.ends_with('/') || sources.len() > 1;
+    ins.heredocs
+        .iter()
+        .map(|doc| InlineFile {
+            destination: if into_dir {
+                format!("{}/{}", dest.trim_end_matches('/'), doc.name)
+            } else {
+                dest.clone()
+            },
+            body: doc.body.clone(),
+            first_line: doc.first_line,
+        })
+        .collect()
+}
+
+/// The secret-looking values of an inline file, judged as the file at its destination by the
+/// detectors committed files go through (a `.env` destination's `KEY=value` lines included);
+/// documented examples are left out.
+fn heredoc_secrets(file: &InlineFile) -> Vec<HeredocSecret> {
+    let lines: Vec<&str> = file.body.lines().collect();
+    secrets::scan_text(&file.destination, &file.body)
+        .into_iter()
+        .filter(|hit| hit.class != crate::facts::repo::HitClass::Example)
+        .map(|hit| {
+            let index = usize::try_from(hit.line.saturating_sub(1)).unwrap_or(usize::MAX);
+            HeredocSecret {
+                destination: file.destination.clone(),
+                line: file.first_line.saturating_add(hit.line.saturating_sub(1)),
+                kind: hit.kind,
+                key: lines.get(index).and_then(|l| assigned_key(l)),
+            }
+        })
+        .collect()
+}
+
+/// `KEY` of a `KEY=value`, `export KEY=value` or `key: value` line, when it is a plain name.
+fn assigned_key(line: &str) -> Option<String> {
+    let line = line.trim();
+    let line = line.strip_prefix("export ").unwrap_or(line);
+    let end = line.find(['=', ':'])?;
+    let key = line[..end].trim().trim_matches(|c| c == '"' || c == '\'');
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    plain.then(|| key.to_owned())
 }
 
 /// Splits the text into logical instructions: parser directives read, comments dropped,
@@ -283,7 +377,11 @@ fn instructions(text: &str) -> Result<Vec<Instruction>, String> {
                         marker.word
                     )
                 })?;
-                heredocs.push(body);
+                heredocs.push(Heredoc {
+                    name: marker.word,
+                    body,
+                    first_line: line_number(i),
+                });
                 i = next;
             }
         }
@@ -334,33 +432,69 @@ struct HeredocMarker {
     strip_tabs: bool,
 }
 
-/// `<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"` in an instruction's arguments (not `<<<`).
+/// The heredocs an instruction's arguments open, by BuildKit's rule
+/// (`frontend/dockerfile/parser`, `heredocsFromLine`): the arguments are split into shell
+/// words with their quotes kept, and a heredoc is a whole word `[fd]<<[-]NAME` whose `NAME`
+/// holds no `<` and unquotes to one word (`<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'`, several on
+/// one line). A quoted `"<<EOF"`, `cat<<EOF` or `["<<EOF"]` opens none.
 fn heredoc_markers(args: &str) -> Vec<HeredocMarker> {
-    let mut markers = Vec::new();
-    let mut rest = args;
-    while let Some(at) = rest.find("<<") {
-        let after = &rest[at + 2..];
-        rest = after;
-        if after.starts_with('<') {
-            rest = after.trim_start_matches('<');
-            continue;
+    raw_words(args)
+        .iter()
+        .filter_map(|word| {
+            let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+            let rest = rest.strip_prefix("<<")?;
+            let (strip_tabs, rest) = match rest.strip_prefix('-') {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            if rest.is_empty() || rest.contains('<') {
+                return None;
+            }
+            let mut names = split_words(rest);
+            (names.len() == 1).then(|| HeredocMarker {
+                word: names.remove(0),
+                strip_tabs,
+            })
+        })
+        .filter(|m| !m.word.is_empty())
+        .collect()
+}
+
+/// Shell words with their quotes and escapes kept as written (BuildKit's `RawQuotes`,
+/// `RawEscapes`): whitespace outside quotes separates words.
+fn raw_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                word.push(c);
+            }
+            (Some('"') | None, '\\') => {
+                word.push(c);
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+            }
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                word.push(c);
+            }
+            (None, c) if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            (_, c) => word.push(c),
         }
-        let (strip_tabs, after) = match after.strip_prefix('-') {
-            Some(a) => (true, a),
-            None => (false, after),
-        };
-        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
-        let after = quote.map_or(after, |q| &after[q.len_utf8()..]);
-        let word: String = after
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.' || *c == '-')
-            .collect();
-        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
-            continue;
-        }
-        markers.push(HeredocMarker { word, strip_tabs });
     }
-    markers
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
 }
 
 /// The body of a heredoc starting at line index `from`, and the index after its terminator.
@@ -449,7 +583,8 @@ fn key_values(args: &str, is_env: bool) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-fn unquote(value: &str) -> String {
+/// A value read as shell words, quotes removed (`"root"` → `root`).
+pub(crate) fn unquote(value: &str) -> String {
     split_words(value).join(" ")
 }
 
@@ -496,7 +631,7 @@ fn split_words(s: &str) -> Vec<String> {
 /// Substitutes `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from `vars` (a
 /// variable declared without a value counts as unset). An unresolved reference is left exactly
 /// as written, so the checks can see it and report the value as unprovable.
-fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> String {
+pub(crate) fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> String {
     let lookup = |name: &str| vars.get(name).cloned().flatten();
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -530,6 +665,25 @@ fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The names of the variables `s` refers to (`$A`, `${B}`, `${C:-x}`), in order.
+pub(crate) fn variables(s: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        let after = after.strip_prefix('{').unwrap_or(after);
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..len];
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+        rest = &after[len..];
+    }
+    names
 }
 
 fn expand_braced(expr: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
@@ -640,6 +794,15 @@ mod tests {
     }
 
     #[test]
+    fn user_is_read_as_a_shell_word() {
+        let user = |text: &str| stages(text)[0].user.clone().unwrap().value;
+        assert_eq!(user("FROM a\nUSER \"root\"\n"), "root");
+        assert_eq!(user("FROM a\nUSER '0'\n"), "0");
+        assert_eq!(user("FROM a\nARG UID=0\nUSER \"${UID}:${UID}\"\n"), "0:0");
+        assert_eq!(user("FROM a\nUSER app\n"), "app");
+    }
+
+    #[test]
     fn stage_args_do_not_reach_from_but_reach_user() {
         let s = stages("FROM alpine\nARG UID=10001\nUSER ${UID}:${UID}\n");
         assert_eq!(s[0].user.as_ref().unwrap().value, "10001:10001");
@@ -674,6 +837,64 @@ mod tests {
         assert_eq!(s[0].user.as_ref().unwrap().value, "app");
         let err = parse("Dockerfile", "FROM a\nRUN <<EOF\necho\n").unwrap_err();
         assert!(err.contains("never closed"), "{err}");
+    }
+
+    #[test]
+    fn heredoc_markers_follow_buildkit_words() {
+        let names = |args: &str| -> Vec<(String, bool)> {
+            heredoc_markers(args)
+                .into_iter()
+                .map(|m| (m.word, m.strip_tabs))
+                .collect()
+        };
+        let one = |w: &str, t: bool| vec![(w.to_owned(), t)];
+        assert_eq!(names("<<EOF /app/x"), one("EOF", false));
+        assert_eq!(names("<<-EOF /x"), one("EOF", true));
+        assert_eq!(names("<<\"EOF\" /x"), one("EOF", false));
+        assert_eq!(names("<<'E O' /x"), one("E O", false));
+        assert_eq!(names("3<<EOF cat"), one("EOF", false));
+        assert_eq!(names("<<a <<b /d/").len(), 2);
+        for none in [
+            "echo \"<<EOF\"",
+            "echo '<<EOF' x",
+            "cat<<EOF",
+            "[\"<<EOF\"]",
+            "cat <<<EOF",
+            "<<",
+            "<<-",
+            "<<a<<b",
+        ] {
+            assert!(names(none).is_empty(), "{none}");
+        }
+        // A quoted marker inside RUN does not swallow the instructions after it.
+        let s = stages("FROM a\nRUN echo \"<<WORD\"\nUSER app\nWORD\n");
+        assert_eq!(s[0].user.as_ref().unwrap().value, "app");
+    }
+
+    #[test]
+    fn copy_heredocs_are_files_at_their_destination() {
+        let text = "FROM a\nCOPY <<EOF /app/.env\nK=1\nEOF\nADD --chmod=600 <<one <<two /etc/\nx\none\ny\ntwo\nCOPY <<EOF notes.txt /d\nz\nEOF\n";
+        let files = inline_files(text);
+        let got: Vec<_> = files
+            .iter()
+            .map(|f| (f.destination.as_str(), f.body.as_str(), f.first_line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/app/.env", "K=1", 3),
+                ("/etc/one", "x", 6),
+                ("/etc/two", "y", 8),
+                ("/d/EOF", "z", 11),
+            ]
+        );
+        assert!(inline_files("FROM a\nRUN <<EOF\nK=1\nEOF\n").is_empty());
+        assert_eq!(
+            assigned_key("export DB_PASSWORD=\"x\""),
+            Some("DB_PASSWORD".into())
+        );
+        assert_eq!(assigned_key("password: x"), Some("password".into()));
+        assert_eq!(assigned_key("no key here"), None);
     }
 
     #[test]

@@ -55,6 +55,19 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
             let steps_at = at.get("runs").get("steps");
             collect_steps(steps, steps_at, None, &mut wf, &mut lines);
         }
+        // A Docker container action (`runs: {using: docker, image: docker://…}`) runs that image
+        // wherever it is used: recorded as the `uses: docker://…` it amounts to. An `image:`
+        // naming a Dockerfile is built from the repository itself.
+        if let Some(image) = root
+            .get("runs")
+            .and_then(|r| r.get("image"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|i| i.starts_with("docker://"))
+        {
+            let image_at = at.get("runs").get("image");
+            push(&mut wf.uses, &mut lines, image_at, "image", image);
+        }
         return Ok(wf);
     }
     let Some(Value::Mapping(jobs)) = root.get("jobs") else {
@@ -318,6 +331,26 @@ jobs:
   reuse:
     uses: acme/shared/.github/workflows/build.yml@main
 "#;
+
+    #[test]
+    fn docker_container_actions_use_their_image() {
+        let text =
+            "name: lint\nruns:\n  using: docker\n  image: docker://ghcr.io/acme/linter:latest\n";
+        let wf = parse(".github/actions/lint/action.yml", text).unwrap();
+        let uses: Vec<_> = wf.uses.iter().map(|u| (u.value.as_str(), u.line)).collect();
+        assert_eq!(uses, [("docker://ghcr.io/acme/linter:latest", 4)]);
+        // Built from the repository: nothing pulled.
+        let text = "runs:\n  using: docker\n  image: Dockerfile\n";
+        assert!(parse("a/action.yaml", text).unwrap().uses.is_empty());
+        // Only actions have `runs.image`.
+        let text = "on: push\nruns:\n  image: docker://x:1\njobs: {}\n";
+        assert!(
+            parse(".github/workflows/x.yml", text)
+                .unwrap()
+                .uses
+                .is_empty()
+        );
+    }
 
     #[test]
     fn extracts_uses_images_runs_and_triggers_with_lines() {

@@ -1,7 +1,8 @@
 use serde_json::json;
 
+use super::docker_build::{Build, as_built, builds_of};
 use super::is_scratch;
-use crate::facts::repo::FileKind;
+use crate::facts::repo::{Dockerfile, FileKind, RepoFacts};
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::{Pinning, pinning, unreadable_files};
 
@@ -29,6 +30,13 @@ visible to `FROM`, as in BuildKit). `FROM scratch` passes (there is nothing to p
 `FROM` whose variable has no default (`ARG BASE` then `FROM $BASE`) is an `error`: the image is
 chosen at build time and cannot be proven pinned. An unreadable Dockerfile is an `error`.
 
+A workflow that builds the Dockerfile with other values (`docker build --build-arg
+BASE=node:20`, `docker/build-push-action`'s `build-args:`) pulls other images: each `FROM` it
+changes is judged again as that build resolves it, the build named in the evidence. A build
+argument whose value vouch cannot read (`${{ … }}`, a shell variable) that a `FROM` uses,
+directly or through another `ARG`'s default, is an `error`, as are build arguments that cannot
+be listed.
+
 Images pulled without a `FROM` are judged the same way: `COPY --from=busybox:1.36 …` and
 `RUN --mount=type=bind,from=ghcr.io/acme/tools:v1,…` copy or mount files from an image, which
 reach the build's output just as a base does. A `--from` naming an earlier stage (by alias or
@@ -50,6 +58,7 @@ line and stage alias; other Dockerfiles using the same image are listed as relat
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
         out.relate_as("the same image, also pulled here");
+        let search = crate::rules::ScriptSearch::new(&cx.scripts);
         for df in &repo.dockerfiles {
             for (index, stage) in df.stages.iter().enumerate() {
                 if df.earlier_stage(index).is_none() {
@@ -63,7 +72,7 @@ line and stage alias; other Dockerfiles using the same image are listed as relat
                     });
                     let location = Location::file(df.path.clone(), stage.line);
                     let instruction = format!("FROM {written}");
-                    judge_reference(&stage.base, &instruction, location, evidence, out);
+                    judge_reference(&stage.base, &instruction, "", location, evidence, out);
                 }
                 for from in &stage.from_refs {
                     if df.names_earlier_stage(index, &from.value) {
@@ -78,9 +87,64 @@ line and stage alias; other Dockerfiles using the same image are listed as relat
                     });
                     let location = Location::file(df.path.clone(), from.line);
                     let instruction = format!("--from={}", from.value);
-                    judge_reference(&from.value, &instruction, location, evidence, out);
+                    judge_reference(&from.value, &instruction, "", location, evidence, out);
                 }
             }
+            overridden_bases(df, repo, &search, out);
+        }
+    }
+}
+
+/// The `FROM` images a workflow's build picks with `--build-arg` (`build-args:`) instead of the
+/// defaults judged above: `ARG RUNTIME=…@sha256:…` then `FROM ${RUNTIME}` built with
+/// `--build-arg RUNTIME=node:20` pulls `node:20`. A build whose arguments cannot be read is an
+/// `error`.
+fn overridden_bases<'a>(
+    df: &Dockerfile,
+    repo: &'a RepoFacts,
+    search: &crate::rules::ScriptSearch<'_, 'a>,
+    out: &mut Findings,
+) {
+    let last = df.stages.len().saturating_sub(1);
+    for build in builds_of(df, repo, search) {
+        if build.args.is_empty() && !build.args_unknown {
+            continue;
+        }
+        // Every stage, as the default judgement covers every stage.
+        let every = Build {
+            stage: Some(last),
+            ..build.clone()
+        };
+        let built = match as_built(df, &every) {
+            Ok(built) => built,
+            Err(why) => {
+                let evidence = json!({ "dockerfile": df.path, "build": build.via });
+                out.error(
+                    df.path.clone(),
+                    Location::file(df.path.clone(), 0),
+                    why,
+                    evidence,
+                );
+                continue;
+            }
+        };
+        for (index, (stage, default)) in built.stages.iter().zip(&df.stages).enumerate() {
+            if stage.base == default.base || built.earlier_stage(index).is_some() {
+                continue;
+            }
+            let written = stage.base_written.as_deref().unwrap_or(&stage.base);
+            let evidence = json!({
+                "dockerfile": df.path,
+                "line": stage.line,
+                "base": stage.base,
+                "written": written,
+                "stage": stage.alias,
+                "build": build.via,
+            });
+            let location = Location::file(df.path.clone(), stage.line);
+            let instruction = format!("FROM {written}");
+            let by = format!("as built by {}: ", build.via);
+            judge_reference(&stage.base, &instruction, &by, location, evidence, out);
         }
     }
 }
@@ -90,37 +154,37 @@ line and stage alias; other Dockerfiles using the same image are listed as relat
 fn judge_reference(
     image: &str,
     written: &str,
+    by: &str,
     location: Location,
     evidence: serde_json::Value,
     out: &mut Findings,
 ) {
     let subject = image.to_owned();
     if is_scratch(image) {
-        out.pass(
-            subject,
-            location,
-            "scratch is empty: nothing to pin",
-            evidence,
-        );
+        let how = format!("{by}scratch is empty: nothing to pin");
+        out.pass(subject, location, how, evidence);
     } else {
         match pinning(image) {
-            Pinning::Digest => out.pass(subject, location, "pinned by @sha256 digest", evidence),
+            Pinning::Digest => {
+                let how = format!("{by}pinned by @sha256 digest");
+                out.pass(subject, location, how, evidence);
+            }
             Pinning::Movable => {
                 let why = format!(
-                    "`{image}` is not pinned by @sha256 digest: the tag can be moved to another \
-                     image"
+                    "{by}`{image}` is not pinned by @sha256 digest: the tag can be moved to \
+                     another image"
                 );
                 out.fail(subject, location, why, evidence);
             }
             Pinning::Unresolved => {
                 let why = format!(
-                    "`{written}` uses a build argument with no default: which image is built \
+                    "{by}`{written}` uses a build argument with no default: which image is built \
                      cannot be proven, let alone that it is pinned"
                 );
                 out.error(subject, location, why, evidence);
             }
             Pinning::Malformed(e) => {
-                let why = format!("`{written}`: {e}: which image is built cannot be proven");
+                let why = format!("{by}`{written}`: {e}: which image is built cannot be proven");
                 out.error(subject, location, why, evidence);
             }
         }

@@ -21,14 +21,40 @@ pub(crate) struct Built<'a> {
     pub stage: usize,
     /// How the step names it (`bake target \`govulncheck\` (docker-bake.hcl:233)`).
     pub via: String,
+    /// Build arguments the build sets whose values vouch does not read (a bake target's
+    /// `args`, names only).
+    pub args: Vec<String>,
+    /// The build sets arguments that cannot be listed (`args` not an object, `--set *.args…`).
+    pub args_unknown: bool,
 }
 
 /// What one `build` request names before it is looked up.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct BuildRequest {
     dockerfile: String,
+    /// The stage named (`--target`, `target:`), as written: may be computed.
     target: Option<String>,
     tags: Vec<String>,
+    /// `--build-arg K=V` / `build-args:` overrides, in order; `None` for a value that is
+    /// computed (`${{ … }}`, `$VAR`) or taken from the environment (`--build-arg K`).
+    args: Vec<(String, Option<String>)>,
+    /// The build arguments cannot be listed (`build-args: ${{ steps.x.outputs.args }}`).
+    args_unknown: bool,
+}
+
+/// One `K=V` build argument as passed; a computed or absent value is `None`.
+fn build_arg(arg: &str) -> Option<(String, Option<String>)> {
+    let arg = unquote(arg);
+    if arg.is_empty() {
+        return None;
+    }
+    Some(match arg.split_once('=') {
+        Some((k, v)) => {
+            let v = unquote(v);
+            (k.trim().to_owned(), (!computed(v)).then(|| v.to_owned()))
+        }
+        None => (arg.to_owned(), None),
+    })
 }
 
 fn computed(s: &str) -> bool {
@@ -71,7 +97,14 @@ pub(crate) fn built_by_step<'a>(step: &ActionInputs, repo: &'a RepoFacts) -> Vec
         let targets = step
             .input("targets")
             .map_or_else(|| vec!["default".to_owned()], input_list);
-        return bake(repo, workdir, &files, &targets);
+        let mut built = bake(repo, workdir, &files, &targets);
+        // `set: *.args.X=…` overrides arguments in ways not read.
+        if step.input("set").is_some_and(|s| s.contains("args")) {
+            for b in &mut built {
+                b.args_unknown = true;
+            }
+        }
+        return built;
     }
     Vec::new()
 }
@@ -80,11 +113,7 @@ fn build_push_request(step: &ActionInputs) -> Option<BuildRequest> {
     let context = step.input("context").map(unquote);
     let file = step.input("file").map(unquote);
     let target = step.input("target").map(|t| unquote(t).to_owned());
-    if [context, file, target.as_deref()]
-        .into_iter()
-        .flatten()
-        .any(computed)
-    {
+    if [context, file].into_iter().flatten().any(computed) {
         return None;
     }
     let dockerfile = match (file, context) {
@@ -94,29 +123,48 @@ fn build_push_request(step: &ActionInputs) -> Option<BuildRequest> {
         (None, None) => "Dockerfile".to_owned(),
     };
     let tags = step.input("tags").map(input_list).unwrap_or_default();
+    // `build-args` is a newline-delimited list (commas belong to values).
+    let raw_args = step.input("build-args").unwrap_or_default();
+    let lines: Vec<&str> = raw_args
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let args_unknown = lines.iter().any(|l| !l.contains('=') && computed(l));
     Some(BuildRequest {
         dockerfile,
         target,
         tags,
+        args: lines.into_iter().filter_map(build_arg).collect(),
+        args_unknown,
     })
 }
 
 /// Finds the requested stage in the repository's Dockerfiles.
 fn lookup<'a>(repo: &'a RepoFacts, r: &BuildRequest, via: String) -> Option<Built<'a>> {
     let dockerfile = repo.dockerfiles.iter().find(|d| d.path == r.dockerfile)?;
-    let stage = match &r.target {
-        Some(name) => dockerfile.stages.iter().position(|s| {
-            s.alias
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(name))
-        })?,
-        None => dockerfile.stages.len().checked_sub(1)?,
-    };
+    let stage = target_stage(dockerfile, r.target.as_deref())?;
     Some(Built {
         dockerfile,
         stage,
         via,
+        args: Vec::new(),
+        args_unknown: false,
     })
+}
+
+/// The stage a build of `df` with `target` builds: the named one (by alias,
+/// case-insensitively), else the last; `None` when the name is computed or no stage has it.
+fn target_stage(df: &Dockerfile, target: Option<&str>) -> Option<usize> {
+    match target {
+        Some(name) if computed(name) => None,
+        Some(name) => df.stages.iter().position(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+        }),
+        None => df.stages.len().checked_sub(1),
+    }
 }
 
 /// The stages built by `docker buildx bake` / `docker/bake-action` for `targets`.
@@ -175,9 +223,12 @@ fn bake<'a>(
             let request = BuildRequest {
                 dockerfile: join_relative(&dir, file)?,
                 target: t.target.clone(),
-                tags: Vec::new(),
+                ..BuildRequest::default()
             };
-            lookup(repo, &request, format!("bake target `{name}` ({line_of})"))
+            let mut built = lookup(repo, &request, format!("bake target `{name}` ({line_of})"))?;
+            built.args = t.args;
+            built.args_unknown = t.args_unresolved;
+            Some(built)
         })
         .collect()
 }
@@ -227,6 +278,8 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
         if !t.unresolved.is_empty() {
             return None;
         }
+        own.args.extend(t.args.iter().cloned());
+        own.args_unresolved |= t.args_unresolved;
         if !t.inherits.is_empty() {
             own.inherits.clone_from(&t.inherits);
         }
@@ -243,6 +296,8 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
     let mut result = BakeTarget::default();
     for parent in &own.inherits {
         let (p, _) = merged(files, parent, seen)?;
+        result.args.extend(p.args);
+        result.args_unresolved |= p.args_unresolved;
         for (slot, value) in [
             (&mut result.context, p.context),
             (&mut result.dockerfile, p.dockerfile),
@@ -262,6 +317,10 @@ fn merged(files: &[&BakeFile], name: &str, seen: &mut Vec<String>) -> Option<(Ba
             *slot = value;
         }
     }
+    result.args.extend(own.args);
+    result.args.sort();
+    result.args.dedup();
+    result.args_unresolved |= own.args_unresolved;
     Some((result, at))
 }
 
@@ -339,7 +398,7 @@ fn build_command(words: &[String]) -> Option<BuildRequest> {
     };
     let file = value(&["-f", "--file"]);
     let target = value(&["--target"]);
-    if [Some(context.clone()), file.clone(), target.clone()]
+    if [Some(context.clone()), file.clone()]
         .iter()
         .flatten()
         .any(|s| computed(s) || s == "-" || s.contains("://"))
@@ -355,10 +414,17 @@ fn build_command(words: &[String]) -> Option<BuildRequest> {
         .filter(|(f, _)| f == "-t" || f == "--tag")
         .map(|(_, v)| v.clone())
         .collect();
+    let args = flags
+        .iter()
+        .filter(|(f, _)| f == "--build-arg")
+        .filter_map(|(_, v)| build_arg(v))
+        .collect();
     Some(BuildRequest {
         dockerfile,
         target,
         tags,
+        args,
+        args_unknown: false,
     })
 }
 
@@ -399,25 +465,295 @@ pub(crate) fn built_by_script<'a>(
             out.extend(lookup(repo, &r, via));
             continue;
         }
-        let args = match words {
-            [d, x, b, rest @ ..] if d == "docker" && x == "buildx" && b == "bake" => rest,
-            [d, b, rest @ ..] if d == "docker" && b == "bake" => rest,
-            _ => continue,
-        };
-        let (flags, positional) = split_args(args);
-        let files: Vec<String> = flags
-            .iter()
-            .filter(|(f, _)| f == "-f" || f == "--file")
-            .map(|(_, v)| v.clone())
-            .collect();
-        let targets = if positional.is_empty() {
-            vec!["default".to_owned()]
-        } else {
-            positional
-        };
-        out.extend(bake(repo, ".", &files, &targets));
+        out.extend(bake_command(words, repo));
     }
     out
+}
+
+/// The stages `docker buildx bake …` (or `docker bake …`) builds; none for another command.
+fn bake_command<'a>(words: &[String], repo: &'a RepoFacts) -> Vec<Built<'a>> {
+    let args = match words {
+        [d, x, b, rest @ ..] if d == "docker" && x == "buildx" && b == "bake" => rest,
+        [d, b, rest @ ..] if d == "docker" && b == "bake" => rest,
+        _ => return Vec::new(),
+    };
+    let (flags, positional) = split_args(args);
+    let files: Vec<String> = flags
+        .iter()
+        .filter(|(f, _)| f == "-f" || f == "--file")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let targets = if positional.is_empty() {
+        vec!["default".to_owned()]
+    } else {
+        positional
+    };
+    let mut built = bake(repo, ".", &files, &targets);
+    // `--set *.args.X=…` overrides arguments in ways not read.
+    if flags
+        .iter()
+        .any(|(f, v)| f == "--set" && v.contains("args"))
+    {
+        for b in &mut built {
+            b.args_unknown = true;
+        }
+    }
+    built
+}
+
+/// A build of one Dockerfile that a workflow of the repository runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Build {
+    /// The stage built; `None` when the build names a target no stage has, or a computed one.
+    pub stage: Option<usize>,
+    /// The target as the build names it, for messages.
+    pub target: Option<String>,
+    /// Build-argument overrides (`None`: a value vouch cannot read).
+    pub args: Vec<(String, Option<String>)>,
+    /// The build passes arguments that cannot be listed.
+    pub args_unknown: bool,
+    /// How and where (`docker build --target release … in .github/workflows/release.yml:12`).
+    pub via: String,
+    /// In a release, deploy or publish workflow, or pushing what it builds (`--push`,
+    /// `push: true`): a build of what ships rather than a CI test or lint build.
+    pub release: bool,
+}
+
+/// Every build of `df` that the repository's workflows run: `docker build` / `buildx bake`
+/// commands in `run:` steps (read through `search`), `docker/build-push-action` and
+/// `docker/bake-action` steps. Duplicates (same stage and arguments) are kept once. Empty when
+/// no workflow names the Dockerfile: then what is judged is its default build.
+pub(crate) fn builds_of<'a>(
+    df: &Dockerfile,
+    repo: &'a RepoFacts,
+    search: &crate::rules::ScriptSearch<'_, 'a>,
+) -> Vec<Build> {
+    let mut out: Vec<Build> = Vec::new();
+    let mut push = |b: Build| {
+        let same = |o: &Build| {
+            o.stage == b.stage
+                && o.target == b.target
+                && o.args == b.args
+                && o.args_unknown == b.args_unknown
+        };
+        match out.iter_mut().find(|o| same(o)) {
+            Some(o) => o.release |= b.release,
+            None => out.push(b),
+        }
+    };
+    let from_request = |r: &BuildRequest, via: String, release: bool| Build {
+        stage: target_stage(df, r.target.as_deref()),
+        target: r.target.clone(),
+        args: r.args.clone(),
+        args_unknown: r.args_unknown,
+        via,
+        release,
+    };
+    let from_built = |b: &Built<'_>, at: &str, release: bool| Build {
+        stage: Some(b.stage),
+        target: df.stages.get(b.stage).and_then(|s| s.alias.clone()),
+        args: b.args.iter().map(|a| (a.clone(), None)).collect(),
+        args_unknown: b.args_unknown,
+        via: format!("{} in {at}", b.via),
+        release,
+    };
+    for wf in &repo.workflows {
+        let release_workflow = super::docker_role::is_release_workflow(&wf.path, &wf.triggers);
+        for step in &wf.action_inputs {
+            let at = format!("{}:{}", wf.path, step.line);
+            let pushes = release_workflow
+                || step
+                    .input("push")
+                    .is_some_and(|p| unquote(p).eq_ignore_ascii_case("true"));
+            if step.uses_action("docker/build-push-action") {
+                if let Some(r) = build_push_request(step).filter(|r| r.dockerfile == df.path) {
+                    let via = format!("docker/build-push-action at {at}");
+                    push(from_request(&r, via, pushes));
+                }
+                continue;
+            }
+            for b in built_by_step(step, repo) {
+                if b.dockerfile.path == df.path {
+                    push(from_built(&b, &at, pushes));
+                }
+            }
+        }
+        for run in &wf.runs {
+            let read = search.run_step(&wf.path, run);
+            let at = format!("{}:{}", wf.path, run.line);
+            for words in programs(crate::rules::commands_of(&read)) {
+                let pushes = release_workflow || words.iter().any(|w| w == "--push");
+                if let Some(r) = build_command(words) {
+                    if r.dockerfile == df.path {
+                        let shown = shell_words(words);
+                        push(from_request(&r, format!("`{shown}` at {at}"), pushes));
+                    }
+                    continue;
+                }
+                for b in bake_command(words, repo) {
+                    if b.dockerfile.path == df.path {
+                        push(from_built(&b, &at, pushes));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A command's words joined for a message, long ones cut.
+fn shell_words(words: &[String]) -> String {
+    let joined = words.join(" ");
+    match joined.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &joined[..at]),
+        None => joined,
+    }
+}
+
+/// The Dockerfile as `build` builds it: its stages up to the one built (later stages are not
+/// built), with the build's `--build-arg` overrides applied to `FROM` lines and `USER`.
+/// `Err` (one sentence naming the build) when what is built cannot be known: a target no stage
+/// has, arguments that cannot be listed, or an overridden argument whose value is computed, or
+/// that reaches a `FROM`/`USER` through another argument's default.
+pub(crate) fn as_built(df: &Dockerfile, build: &Build) -> Result<Dockerfile, String> {
+    let Some(stage) = build.stage else {
+        let target = build.target.as_deref().unwrap_or_default();
+        return Err(format!(
+            "{} builds target `{target}`, which is computed or names no stage of {}: what it \
+             builds cannot be judged",
+            build.via, df.path
+        ));
+    };
+    if build.args_unknown {
+        return Err(format!(
+            "{} passes build arguments vouch cannot read: what it builds cannot be judged",
+            build.via
+        ));
+    }
+    let mut out = df.clone();
+    out.stages.truncate(stage + 1);
+    if build.args.is_empty() {
+        return Ok(out);
+    }
+    let overrides: std::collections::BTreeMap<&str, Option<&str>> = build
+        .args
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_deref()))
+        .collect();
+    // Global ARGs as this build sets them; `unknown` are those whose value vouch cannot give
+    // (computed overrides, defaults built from an overridden argument).
+    let mut globals: std::collections::BTreeMap<String, Option<String>> =
+        std::collections::BTreeMap::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for a in &df.global_args {
+        let value = match overrides.get(a.key.as_str()) {
+            Some(Some(v)) => Some((*v).to_owned()),
+            Some(None) => {
+                unknown.push(a.key.clone());
+                None
+            }
+            None if a
+                .uses
+                .iter()
+                .any(|u| overrides.contains_key(u.as_str()) || unknown.contains(u)) =>
+            {
+                unknown.push(a.key.clone());
+                None
+            }
+            None => Some(a.value.clone()).filter(|v| !v.is_empty()),
+        };
+        globals.insert(a.key.clone(), value);
+    }
+    let cannot = |what: &str, written: &str, var: &str| {
+        format!(
+            "{} sets build argument `{var}`, which `{what} {written}` uses, to a value vouch \
+             cannot read (or that reaches it through another argument): what it builds cannot \
+             be judged",
+            build.via
+        )
+    };
+    for s in &mut out.stages {
+        let written = s.base_written.clone().unwrap_or_else(|| s.base.clone());
+        let vars = crate::parse::dockerfile::variables(&written);
+        if vars
+            .iter()
+            .any(|v| overrides.contains_key(v.as_str()) || unknown.contains(v))
+        {
+            if let Some(v) = vars.iter().find(|v| unknown.contains(v)) {
+                return Err(cannot("FROM", &written, v));
+            }
+            s.base = crate::parse::dockerfile::substitute(&written, &globals);
+            s.base_written = (s.base != written).then_some(written);
+        }
+        let Some(user) = s.user.as_mut() else {
+            continue;
+        };
+        let user_written = s.user_written.clone().unwrap_or_else(|| user.value.clone());
+        let vars = crate::parse::dockerfile::variables(&user_written);
+        if vars.is_empty() {
+            continue;
+        }
+        // The stage's variables before its USER, as this build sets them.
+        let mut scope: std::collections::BTreeMap<String, Option<String>> =
+            std::collections::BTreeMap::new();
+        let mut stage_unknown: Vec<String> = Vec::new();
+        let mut env_set: Vec<String> = Vec::new();
+        for x in s.settings.iter().filter(|x| x.line < user.line) {
+            let is_env = x.instruction == "ENV";
+            if !is_env && env_set.contains(&x.key) {
+                continue; // an ENV of the same name wins over an ARG
+            }
+            let depends = x
+                .uses
+                .iter()
+                .chain(crate::parse::dockerfile::variables(&x.value).iter())
+                .any(|u| {
+                    stage_unknown.contains(u) || (!is_env && overrides.contains_key(u.as_str()))
+                });
+            let value = match (is_env, overrides.get(x.key.as_str())) {
+                (false, Some(Some(v))) => Some((*v).to_owned()),
+                (false, Some(None)) => None,
+                _ if depends || (!is_env && unknown.contains(&x.key)) => None,
+                (true, _) => Some(crate::parse::dockerfile::substitute(&x.value, &scope)),
+                (false, None) => Some(x.value.clone()).filter(|v| !v.is_empty()),
+            };
+            if value.is_none() {
+                stage_unknown.push(x.key.clone());
+            } else {
+                stage_unknown.retain(|k| k != &x.key);
+            }
+            if is_env {
+                env_set.push(x.key.clone());
+            }
+            scope.insert(x.key.clone(), value);
+        }
+        if let Some(v) = vars.iter().find(|v| stage_unknown.contains(v)) {
+            return Err(cannot("USER", &user_written, v));
+        }
+        let value = crate::parse::dockerfile::substitute(&user_written, &scope);
+        user.value = crate::parse::dockerfile::unquote(&value);
+    }
+    Ok(out)
+}
+
+/// The Dockerfiles as the repository's builds build them, each with how it is built (`None`:
+/// the Dockerfile's own default, when no workflow builds it), or why that cannot be known.
+pub(crate) fn built_variants<'a>(
+    df: &Dockerfile,
+    repo: &'a RepoFacts,
+    search: &crate::rules::ScriptSearch<'_, 'a>,
+) -> Vec<(Option<Build>, Result<Dockerfile, String>)> {
+    let builds = builds_of(df, repo, search);
+    if builds.is_empty() {
+        return vec![(None, Ok(df.clone()))];
+    }
+    builds
+        .into_iter()
+        .map(|b| {
+            let built = as_built(df, &b);
+            (Some(b), built)
+        })
+        .collect()
 }
 
 /// The stages that building stage `index` runs: itself, the stage it is `FROM`, and the stages
@@ -603,6 +939,189 @@ mod tests {
         assert!(by_script("docker build --target missing .", &repo).is_empty());
         assert!(by_script("docker build --target $T .", &repo).is_empty());
         assert!(by_script("docker build -f other/Dockerfile .", &repo).is_empty());
+    }
+
+    /// The builds of `Dockerfile` in a repository whose one workflow runs `script` and the
+    /// action `steps`.
+    fn builds(
+        text: &str,
+        script: &str,
+        steps: Vec<ActionInputs>,
+    ) -> Vec<(Build, Result<Dockerfile, String>)> {
+        let repo = RepoFacts {
+            dockerfiles: vec![df("Dockerfile", text)],
+            workflows: vec![crate::facts::repo::Workflow {
+                path: ".github/workflows/release.yml".to_owned(),
+                runs: vec![crate::facts::repo::Located {
+                    value: script.to_owned(),
+                    line: 9,
+                    column: None,
+                }],
+                action_inputs: steps,
+                ..Default::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let scripts = shell::Scripts::default();
+        let search = crate::rules::ScriptSearch::new(&scripts);
+        built_variants(&repo.dockerfiles[0], &repo, &search)
+            .into_iter()
+            .filter_map(|(b, d)| Some((b?, d)))
+            .collect()
+    }
+
+    const TWO_STAGES: &str = "FROM node:20-bookworm-slim AS release\nCMD [\"node\"]\n\
+                              FROM gcr.io/distroless/nodejs20-debian12:nonroot AS distroless\n";
+
+    #[test]
+    fn a_build_is_judged_at_the_stage_it_targets() {
+        let got = builds(
+            TWO_STAGES,
+            "docker build -f Dockerfile --target release -t x:1 .",
+            vec![],
+        );
+        assert_eq!(got.len(), 1);
+        let built = got[0].1.as_ref().unwrap();
+        assert_eq!(built.stages.len(), 1, "later stages are not built");
+        assert_eq!(built.final_chain()[0].base, "node:20-bookworm-slim");
+        assert!(
+            got[0].0.via.contains("--target release"),
+            "{}",
+            got[0].0.via
+        );
+        assert!(got[0].0.via.contains("release.yml:9"), "{}", got[0].0.via);
+        // No workflow builds it: the default build alone, judged as written.
+        let none = builds(TWO_STAGES, "echo hi", vec![]);
+        assert!(none.is_empty());
+        // A target no stage has, or a computed one, cannot be judged.
+        for script in [
+            "docker build --target missing .",
+            "docker build --target \"$T\" .",
+        ] {
+            let got = builds(TWO_STAGES, script, vec![]);
+            assert!(
+                got[0].1.as_ref().unwrap_err().contains("names no stage"),
+                "{script}"
+            );
+        }
+        let step = crate::rules::action_step(
+            "docker/build-push-action@v6",
+            3,
+            &[("target", "release"), ("push", "true")],
+        );
+        let got = builds(TWO_STAGES, "", vec![step]);
+        assert_eq!(got[0].1.as_ref().unwrap().stages.len(), 1);
+    }
+
+    #[test]
+    fn build_arguments_override_from_and_user() {
+        let text = "ARG RUNTIME=gcr.io/distroless/nodejs20-debian12:nonroot@sha256:ab\n\
+                    FROM ${RUNTIME}\nARG UID=10001\nUSER ${UID}\nCMD [\"node\"]\n";
+        let got = builds(
+            text,
+            "docker build --build-arg RUNTIME=node:20-bookworm-slim --build-arg UID=0 .",
+            vec![],
+        );
+        let built = got[0].1.as_ref().unwrap();
+        assert_eq!(built.stages[0].base, "node:20-bookworm-slim");
+        assert_eq!(built.stages[0].user.as_ref().unwrap().value, "0");
+        // build-push-action's newline-separated `build-args:`.
+        let step = crate::rules::action_step(
+            "docker/build-push-action@v6",
+            3,
+            &[("build-args", "RUNTIME=node:22\nOTHER=a,b\n")],
+        );
+        let got = builds(text, "", vec![step]);
+        let built = got[0].1.as_ref().unwrap();
+        assert_eq!(built.stages[0].base, "node:22");
+        assert_eq!(built.stages[0].user.as_ref().unwrap().value, "10001");
+        // A value that cannot be read, or arguments that cannot be listed: an error naming the
+        // build. An argument nothing uses changes nothing.
+        for (script, steps) in [
+            (
+                "docker build --build-arg RUNTIME=${{ inputs.base }} .",
+                vec![],
+            ),
+            ("docker build --build-arg UID .", vec![]),
+            (
+                "",
+                vec![crate::rules::action_step(
+                    "docker/build-push-action@v6",
+                    3,
+                    &[("build-args", "${{ steps.args.outputs.list }}")],
+                )],
+            ),
+        ] {
+            let got = builds(text, script, steps);
+            let err = got[0].1.as_ref().unwrap_err();
+            assert!(err.contains("cannot read"), "{err}");
+        }
+        let got = builds(
+            text,
+            "docker build --build-arg VERSION=${{ github.sha }} .",
+            vec![],
+        );
+        assert_eq!(
+            got[0].1.as_ref().unwrap().stages[0].base,
+            df("D", text).stages[0].base
+        );
+        // An argument reaching FROM through another ARG's default is not recomputed.
+        let chained = "ARG TAG=nonroot\nARG IMG=gcr.io/distroless/static:${TAG}\nFROM ${IMG}\n";
+        let got = builds(chained, "docker build --build-arg TAG=latest .", vec![]);
+        assert!(got[0].1.is_err());
+        // ENV built from an overridden ARG follows it.
+        let env = "FROM a\nARG UID=10001\nENV APP_UID=${UID}\nUSER $APP_UID\n";
+        let got = builds(env, "docker build --build-arg UID=0 .", vec![]);
+        assert_eq!(
+            got[0].1.as_ref().unwrap().stages[0]
+                .user
+                .as_ref()
+                .unwrap()
+                .value,
+            "0"
+        );
+    }
+
+    #[test]
+    fn bake_args_are_names_whose_values_are_not_read() {
+        let text = "ARG RUNTIME=gcr.io/distroless/static:nonroot@sha256:ab\nFROM ${RUNTIME}\n";
+        let repo = |bake: &str| RepoFacts {
+            dockerfiles: vec![df("Dockerfile", text)],
+            bake_files: vec![crate::parse::bake::parse("docker-bake.hcl", bake).unwrap()],
+            workflows: vec![crate::facts::repo::Workflow {
+                path: ".github/workflows/release.yml".to_owned(),
+                runs: vec![crate::facts::repo::Located {
+                    value: "docker buildx bake app".to_owned(),
+                    line: 9,
+                    column: None,
+                }],
+                ..Default::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let judged = |bake: &str| {
+            let repo = repo(bake);
+            let scripts = shell::Scripts::default();
+            let search = crate::rules::ScriptSearch::new(&scripts);
+            let got = built_variants(&repo.dockerfiles[0], &repo, &search);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].0.is_some(), "the bake target builds it");
+            got[0].1.clone()
+        };
+        // Through `inherits`: the argument a FROM uses is set to a value not read.
+        let err = judged(
+            "target \"base\" {\n  args = { RUNTIME = \"node:20\" }\n}\n\
+             target \"app\" {\n  inherits = [\"base\"]\n}\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("`RUNTIME`"), "{err}");
+        assert!(judged("target \"app\" {\n  args = var.ARGS\n}\n").is_err());
+        // An argument no FROM or USER uses changes nothing.
+        let built = judged("target \"app\" {\n  args = { VERSION = \"1\" }\n}\n").unwrap();
+        assert_eq!(
+            built.stages[0].base,
+            "gcr.io/distroless/static:nonroot@sha256:ab"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::docker_role::shipped_dockerfiles;
-use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_template};
+use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_template, judge_builds};
 use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::parse::image_ref::ImageRef;
@@ -26,7 +26,9 @@ hundreds of libraries the application never calls. Minimal bases (distroless, Ch
 ## What is judged
 The base of the final stage of each Dockerfile that builds a shipped image (see
 `docker-non-root` for how vouch tells shipped images from development, test and docs ones),
-following `FROM <earlier stage>` links to the image the chain really starts from. Minimal:
+following `FROM <earlier stage>` links to the image the chain really starts from. A Dockerfile a
+workflow builds is judged as each such build builds it: the stage it targets and its
+`--build-arg` values, as `docker-non-root` describes, the worst verdict standing. Minimal:
 `scratch`, `gcr.io/distroless/*`, `cgr.dev/chainguard/*`, chiseled images (a tag with a
 `chiseled` part, such as `mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled` or Canonical's
 `ubuntu/*:*-chiseled`), Microsoft's distroless images (`mcr.microsoft.com/azurelinux/distroless/*`
@@ -60,23 +62,41 @@ followed.
         let Some(repo) = &cx.facts.repo else { return };
         let allowed = &cx.options.docker.minimal_bases;
         for (df, role) in shipped_dockerfiles(repo, &cx.options.docker.shipped, &cx.scripts, out) {
-            let chain = df.final_chain();
-            let Some(root) = chain.last() else { continue };
+            if df.final_chain().last().is_none() {
+                continue;
+            }
+            let verdict = judge_builds(df, repo, &cx.scripts, |built| {
+                let chain = built.final_chain();
+                let Some(root) = chain.last() else {
+                    return (Status::Error, 0, "no stages".to_owned());
+                };
+                let (status, message) = judge(&root.base, allowed);
+                (status, root.line, message)
+            });
+            let chain = verdict
+                .built
+                .as_ref()
+                .map(|b| b.final_chain())
+                .unwrap_or_default();
+            let root = chain.last();
             let followed: Vec<&str> = chain.iter().map(|s| s.base.as_str()).collect();
             let evidence = json!({
                 "dockerfile": df.path,
-                "base": root.base,
-                "line": root.line,
+                "base": root.map(|r| &r.base),
+                "line": root.map(|r| r.line),
                 "stages_followed": followed,
                 "minimal_bases": allowed,
                 "shipped": role.evidence(),
             });
-            let (status, message) = judge(&root.base, allowed);
+            let mut evidence = evidence;
+            if !verdict.builds.is_null() {
+                evidence["builds"] = verdict.builds;
+            }
             out.push(
-                status,
+                verdict.status,
                 df.path.clone(),
-                Location::file(df.path.clone(), root.line),
-                message,
+                Location::file(df.path.clone(), verdict.line),
+                verdict.message,
                 evidence,
             );
         }

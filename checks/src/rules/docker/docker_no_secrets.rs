@@ -29,6 +29,9 @@ Each Dockerfile, all stages:
   `*CREDENTIAL*`; not `*_FILE`, `*_PATH`, `*_URL`, `*_ARN`…) with a literal value that is not
   empty, a `$VAR` reference or a placeholder (`changeme`, `<token>`, `xxxx`…);
 - `RUN` lines containing a token-shaped value;
+- files written by `COPY`/`ADD` heredocs (`COPY <<EOF /app/.env`): each body is judged as a
+  committed file at its destination path would be by `secrets-committed` — token formats
+  anywhere, and a `.env`-style destination's `KEY=value` lines under a secret-looking name;
 - `COPY`/`ADD` of secret files: `.env` (not `.env.example` / `.sample` / `.template`),
   private keys (`*.key`, `*.pem` unless named like a certificate or CA bundle, `id_rsa`,
   `id_ed25519`…), keystores (`*.p12`, `*.pfx`, `*.jks`), `credentials`, `.netrc`,
@@ -107,6 +110,19 @@ fn problems(df: &Dockerfile, repo: &RepoFacts) -> Vec<(u32, String)> {
             if run.value.contains("<redacted ") {
                 found.push((run.line, "RUN embeds a token (redacted)".to_owned()));
             }
+        }
+        for hit in &stage.heredoc_secrets {
+            let what = match &hit.key {
+                Some(key) => format!("`{key}=…`"),
+                None => "a value".to_owned(),
+            };
+            found.push((
+                hit.line,
+                format!(
+                    "COPY/ADD heredoc writes {what} into `{}` in the image ({}, redacted)",
+                    hit.destination, hit.kind
+                ),
+            ));
         }
         for copy in &stage.copies {
             if let Some(why) = secret_file(&copy.value, repo) {
@@ -211,6 +227,30 @@ mod tests {
             ..RepoFacts::default()
         };
         assert!(secret_file(".npmrc", &with_token).is_some());
+    }
+
+    #[test]
+    fn heredoc_files_are_judged_at_their_destination() {
+        let text = "FROM node:20\nCOPY <<EOF /app/.env\nNODE_ENV=production\nDATABASE_PASSWORD=Xk9mQ2vL8pR4tW7zY1qa\nEOF\n\
+                    COPY <<-\"CONF\" <<app.env /etc/app/\n\tport=8080\n\tCONF\nSESSION_SECRET=f3a9c2e17b4d8e6a0c5f9b2d7e1a4c8f\napp.env\n\
+                    COPY <<EOF /app/.env.example\nDATABASE_PASSWORD=Xk9mQ2vL8pR4tW7zY1qa\nEOF\nUSER node\n";
+        let df = crate::parse::dockerfile::parse("Dockerfile", text).unwrap();
+        let got = problems(&df, &RepoFacts::default());
+        let lines: Vec<u32> = got.iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![4, 9], "{got:?}");
+        assert!(
+            got[0].1.contains("`DATABASE_PASSWORD=…` into `/app/.env`"),
+            "{got:?}"
+        );
+        assert!(got[1].1.contains("`/etc/app/app.env`"), "{got:?}");
+        assert!(got.iter().all(|(_, s)| !s.contains("Xk9mQ2")));
+        // A quoted `"<<EOF"` is an argument, not a heredoc: the lines after it are read.
+        let df = crate::parse::dockerfile::parse(
+            "Dockerfile",
+            "FROM a\nRUN echo \"<<EOF\"\nENV DB_PASSWORD=hunter2hunter2\n",
+        )
+        .unwrap();
+        assert_eq!(problems(&df, &RepoFacts::default()).len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::docker_role::shipped_dockerfiles;
-use super::{is_chainguard, is_chiseled, is_distroless, is_template, name_and_tag};
+use super::{is_chainguard, is_chiseled, is_distroless, is_template, judge_builds, name_and_tag};
 use crate::facts::repo::{Dockerfile, FileKind};
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::rules::unreadable_files;
@@ -23,7 +23,21 @@ cheapest container hardening there is, and Kubernetes' `runAsNonRoot` refuses im
 do not declare one.
 
 ## What is judged
-The final stage of each Dockerfile that builds a shipped image.
+The final stage of each Dockerfile that builds a shipped image — as the repository builds it.
+When a workflow builds the Dockerfile (`docker build`/`docker buildx build` in a `run:` step,
+`docker/build-push-action`, a bake target), each such build is judged: the stage it targets
+(`--target release`, `target:`; the final stage when it names none), with its `--build-arg`
+(`build-args:`) values in place of the `ARG` defaults in `FROM` and `USER`, and the worst
+verdict stands; the evidence lists every build. When some of them are in a release, deploy or
+publish workflow or push (`--push`, `push: true`), only those are judged: a CI build of a
+`test` stage is not the image that ships. A target that is computed or names no stage, a
+build argument whose value cannot be read (`${{ … }}`, a shell variable) used by a `FROM` or
+`USER`, or build arguments that cannot be listed are an `error` naming the build; so is a bake
+target's `args` entry (or `--set …args…`) for an argument a `FROM` or `USER` uses: bake argument
+values are not read. A build of a stage that only exports artefacts (`FROM scratch` with no
+command, as `--target binaries -o out` builds) makes no image that runs and is left out. With no
+workflow building it (or only such exports), the Dockerfile's own default (its final stage) is
+judged.
 
 Which Dockerfiles ship: when `[docker] shipped = ["deploy/**"]` (globs over Dockerfile paths)
 is set, exactly those. Otherwise a Dockerfile named in a `run:` step (`-f PATH`) or built by
@@ -48,10 +62,12 @@ Tooling Dockerfiles are still judged on pinning (`docker-base-pinned`) and baked
 
  Its last `USER` decides; a stage
 built `FROM` an earlier stage inherits that stage's `USER`. `root`, `0`, and `root`/`0` with
-any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. With no `USER`
-anywhere in the chain, the base image's default user applies, which vouch can only know for
-images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard images
-(`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
+any group (`0:0`, `root:root`) fail, as does Windows' `ContainerAdministrator`. The `USER`
+operand is read as BuildKit reads it: one shell word, quotes removed and build arguments
+expanded (`USER "root"`, `USER ${UID}` after `ARG UID=0`), and a uid is a number (`00` is 0).
+With no `USER` anywhere in the chain, the base image's default user applies, which vouch can
+only know for images that document it: distroless `:nonroot` / `-nonroot` tags, and Chainguard
+images (`cgr.dev/chainguard/*`), which run as the `nonroot` user (65532) by default — except
 `wolfi-base` and `-dev` variants, which are not assumed — and Microsoft's chiseled .NET images
 (`mcr.microsoft.com/dotnet/*:*-chiseled*`), which run as the `app` user (1654) by default, and
 Nano Server images (`mcr.microsoft.com/windows/nanoserver`, .NET `*-nanoserver-*` tags), which
@@ -74,20 +90,27 @@ stages followed.
         unreadable_files(cx, &[FileKind::Dockerfile], out);
         let Some(repo) = &cx.facts.repo else { return };
         for (df, role) in shipped_dockerfiles(repo, &cx.options.docker.shipped, &cx.scripts, out) {
-            let (status, line, message) = judge(df);
-            let chain: Vec<&str> = df.final_chain().iter().map(|s| s.base.as_str()).collect();
-            let user = df.final_chain().iter().find_map(|s| s.user.clone());
+            let verdict = judge_builds(df, repo, &cx.scripts, judge);
+            let built = verdict.built.as_ref();
+            let chain: Vec<&str> = built
+                .map(|b| b.final_chain().iter().map(|s| s.base.as_str()).collect())
+                .unwrap_or_default();
+            let user = built.and_then(|b| b.final_chain().iter().find_map(|s| s.user.clone()));
             let evidence = json!({
                 "dockerfile": df.path,
                 "user": user,
                 "stages_followed": chain,
                 "shipped": role.evidence(),
             });
+            let mut evidence = evidence;
+            if !verdict.builds.is_null() {
+                evidence["builds"] = verdict.builds;
+            }
             out.push(
-                status,
+                verdict.status,
                 df.path.clone(),
-                Location::file(df.path.clone(), line),
-                message,
+                Location::file(df.path.clone(), verdict.line),
+                verdict.message,
                 evidence,
             );
         }
@@ -154,11 +177,12 @@ fn base_image_user_variable(user: &str, base: &str) -> Option<&'static str> {
         .then_some("Microsoft's .NET images define APP_UID=1654, their non-root `app` user")
 }
 
-/// `root`, uid 0, or Windows' `ContainerAdministrator`.
+/// `root`, uid 0 however written (`0`, `00`), or Windows' `ContainerAdministrator`.
 fn is_root(user: &str) -> bool {
+    let numeric = user.strip_prefix('+').unwrap_or(user);
     user.is_empty()
         || user == "root"
-        || user == "0"
+        || (!numeric.is_empty() && numeric.bytes().all(|b| b == b'0'))
         || user.eq_ignore_ascii_case("ContainerAdministrator")
 }
 
@@ -203,6 +227,22 @@ mod tests {
         assert_eq!(verdict("FROM a\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM scratch\n"), (Status::Fail, 1));
         assert_eq!(verdict("FROM a\nUSER $U\n"), (Status::Error, 2));
+        // Quotes are removed and a uid is a number: all of these are root.
+        for root in [
+            "\"root\"",
+            "'0'",
+            "00",
+            "\"root:root\"",
+            "000:0",
+            "+0",
+            "${UID}",
+            "\"${UID}\":${UID}",
+        ] {
+            let text = format!("FROM a\nARG UID=0\nUSER {root}\n");
+            assert_eq!(verdict(&text), (Status::Fail, 3), "{root}");
+        }
+        assert_eq!(verdict("FROM a\nUSER 10\n"), (Status::Pass, 2));
+        assert_eq!(verdict("FROM a\nUSER \"app\"\n"), (Status::Pass, 2));
     }
 
     #[test]

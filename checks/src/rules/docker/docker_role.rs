@@ -302,7 +302,7 @@ fn builds_dockerfile(step: &ActionInputs, path: &str) -> bool {
     file == path
 }
 
-fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
+pub(crate) fn is_release_workflow(path: &str, triggers: &[String]) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let stem = name.split('.').next().unwrap_or(&name);
     triggers.iter().any(|t| t == "release")
@@ -362,7 +362,7 @@ const ARTEFACT_EXTENSIONS: &[&str] = &[
     ".apk", ".aab", ".ipa", ".zip", ".tar", ".tgz", ".gz", ".deb", ".rpm", ".msi", ".dmg",
 ];
 
-fn exports_artefacts_only(df: &Dockerfile) -> bool {
+pub(crate) fn exports_artefacts_only(df: &Dockerfile) -> bool {
     let chain = df.final_chain();
     let command = chain.iter().find_map(|s| s.command.as_ref());
     chain.last().is_some_and(|root| is_scratch(&root.base))

@@ -81,6 +81,95 @@ pub(crate) fn is_minimal_by_name(reference: &str) -> bool {
         || name.starts_with("mcr.microsoft.com/cbl-mariner/distroless/")
 }
 
+/// One Dockerfile judged as each build of the repository builds it
+/// ([`docker_build::built_variants`]): the stage a workflow targets, with its `--build-arg`
+/// overrides, or the Dockerfile's default build when no workflow builds it.
+pub(crate) struct BuildVerdict {
+    /// The worst verdict over the builds: a fail, else an error, else a pass.
+    pub status: crate::model::Status,
+    pub line: u32,
+    pub message: String,
+    /// The Dockerfile as the build behind the verdict builds it (`None` when it cannot be known).
+    pub built: Option<crate::facts::repo::Dockerfile>,
+    /// Every build judged: how it is built, its verdict and why; `Null` when no workflow
+    /// builds the Dockerfile (its default build was judged).
+    pub builds: serde_json::Value,
+}
+
+pub(crate) fn judge_builds<'a>(
+    df: &crate::facts::repo::Dockerfile,
+    repo: &'a crate::facts::repo::RepoFacts,
+    scripts: &crate::parse::shell::Scripts<'a>,
+    judge: impl Fn(&crate::facts::repo::Dockerfile) -> (crate::model::Status, u32, String),
+) -> BuildVerdict {
+    use crate::model::Status;
+    let search = crate::rules::ScriptSearch::new(scripts);
+    let mut worst: Option<BuildVerdict> = None;
+    let mut builds = Vec::new();
+    // A build of a stage that only exports artefacts (`FROM scratch`, no command: `--target
+    // binaries`) makes no image that runs; when every build is one, the default is judged.
+    let mut variants: Vec<_> = docker_build::built_variants(df, repo, &search)
+        .into_iter()
+        .filter(|(build, built)| {
+            build.is_none()
+                || !built
+                    .as_ref()
+                    .is_ok_and(docker_role::exports_artefacts_only)
+        })
+        .collect();
+    // Builds of what ships (a release workflow's, or pushed) decide when there are any: a CI
+    // build of a `test` or `lint` stage is not the image that runs in production.
+    if variants
+        .iter()
+        .any(|(b, _)| b.as_ref().is_some_and(|b| b.release))
+    {
+        variants.retain(|(b, _)| b.as_ref().is_some_and(|b| b.release));
+    }
+    if variants.is_empty() {
+        variants.push((None, Ok(df.clone())));
+    }
+    // The default build alone adds nothing to say.
+    let default_only = variants.len() == 1 && variants[0].0.is_none();
+    for (build, built) in variants {
+        let (status, line, message, built) = match built {
+            Ok(built) => {
+                let (status, line, why) = judge(&built);
+                let message = match &build {
+                    Some(b) => format!("as built by {}: {why}", b.via),
+                    None => why,
+                };
+                (status, line, message, Some(built))
+            }
+            Err(why) => (Status::Error, 0, why, None),
+        };
+        builds.push(serde_json::json!({
+            "build": build.as_ref().map_or("the Dockerfile's default (no workflow builds it)", |b| b.via.as_str()),
+            "status": status,
+            "message": message,
+        }));
+        if worst.as_ref().is_none_or(|w| status > w.status) {
+            worst = Some(BuildVerdict {
+                status,
+                line,
+                message,
+                built,
+                builds: serde_json::Value::Null,
+            });
+        }
+    }
+    let mut verdict = worst.unwrap_or(BuildVerdict {
+        status: Status::Error,
+        line: 0,
+        message: "no build of the Dockerfile to judge".to_owned(),
+        built: None,
+        builds: serde_json::Value::Null,
+    });
+    if !default_only {
+        verdict.builds = serde_json::Value::Array(builds);
+    }
+    verdict
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +218,78 @@ mod tests {
         assert!(!is_known_minimal("mcr.microsoft.com/dotnet/aspnet:8.0"));
         assert!(!is_known_minimal("registry.access.redhat.com/ubi9/ubi:9.4"));
         assert!(!is_known_minimal("example.com/chiseled/app:latest"));
+    }
+
+    #[test]
+    fn builds_of_export_stages_are_not_runtime_images() {
+        use crate::facts::repo::{Located, RepoFacts, Workflow};
+        use crate::model::Status;
+        let text = "FROM golang:1 AS build\nRUN go build -o /out/app\n\
+                    FROM scratch AS binaries\nCOPY --from=build /out/app /app\n\
+                    FROM node:20 AS release\nCMD [\"node\"]\n\
+                    FROM gcr.io/distroless/static:nonroot\nCOPY --from=build /out/app /app\n";
+        let repo = |script: &str| RepoFacts {
+            dockerfiles: vec![crate::parse::dockerfile::parse("Dockerfile", text).unwrap()],
+            workflows: vec![Workflow {
+                path: ".github/workflows/ci.yml".to_owned(),
+                runs: vec![Located {
+                    value: script.to_owned(),
+                    line: 5,
+                    column: None,
+                }],
+                ..Workflow::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let judge = |df: &crate::facts::repo::Dockerfile| {
+            let root = df
+                .final_chain()
+                .last()
+                .map(|s| s.base.clone())
+                .unwrap_or_default();
+            let status = if root.starts_with("gcr.io/distroless/") {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            (status, 0, root)
+        };
+        let verdict = |script: &str| {
+            let repo = repo(script);
+            let scripts = crate::parse::shell::Scripts::default();
+            let v = judge_builds(&repo.dockerfiles[0], &repo, &scripts, judge);
+            (v.status, v.builds.is_null())
+        };
+        // Only an export is built: the default (final stage) is judged, as with no build.
+        assert_eq!(
+            verdict("docker build --target binaries -o out ."),
+            (Status::Pass, true)
+        );
+        // An export and a runtime stage: the runtime one counts, the worst verdict stands.
+        assert_eq!(
+            verdict("docker build --target binaries -o out .\ndocker build --target release ."),
+            (Status::Fail, false)
+        );
+        assert_eq!(verdict("docker build -t app ."), (Status::Pass, false));
+        // A pushed build ships: the CI build of another stage beside it is not judged.
+        assert_eq!(
+            verdict("docker build --target release .\ndocker build --push -t app ."),
+            (Status::Pass, false)
+        );
+        let mut with_release = repo("docker build --target release .");
+        with_release.workflows.push(Workflow {
+            path: ".github/workflows/release.yml".to_owned(),
+            runs: vec![Located {
+                value: "docker build -t ghcr.io/acme/app:1 .".to_owned(),
+                line: 7,
+                column: None,
+            }],
+            ..Workflow::default()
+        });
+        let scripts = crate::parse::shell::Scripts::default();
+        let v = judge_builds(&with_release.dockerfiles[0], &with_release, &scripts, judge);
+        assert_eq!(v.status, Status::Pass, "{}", v.builds);
+        assert_eq!(v.builds.as_array().map(Vec::len), Some(1), "{}", v.builds);
     }
 
     #[test]

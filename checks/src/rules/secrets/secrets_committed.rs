@@ -52,7 +52,10 @@ Every text file the scan reads (honouring `.gitignore`, skipping vendored trees)
   secret-looking key (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`…) or a URL with a
   password (`DATABASE_URL=postgres://app:…@db/app`). Templates committed on purpose — `.env.example`, `.env.sample`, `.env.template`, `.env.dist`, `.env.defaults` — are
   only searched for token formats, and values such as `changeme`, `<token>`, `${VAR}` or empty
-  never count.
+  never count;
+- files a Dockerfile writes with a `COPY`/`ADD` heredoc (`COPY <<EOF /app/.env`): each body is
+  searched as a file at its destination path (a `.env` destination's assignments count as in a
+  committed `.env`), and reported at its line of the Dockerfile.
 
 Not secrets: a PEM header with no key material after it (comments, JSON-schema descriptions,
 docs placeholders such as `-----BEGIN RSA PRIVATE KEY-----\n...`), quoted values in another

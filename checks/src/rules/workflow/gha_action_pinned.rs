@@ -23,7 +23,11 @@ compromise of 2025 reached thousands of pipelines.
 ## What is judged
 Every remote `uses:` in `.github/workflows/*.yml` and in composite actions (`action.yml`),
 including reusable workflows (`owner/repo/.github/workflows/x.yml@ref`). Local actions
-(`./path`) pass. `docker://` actions must be pinned by `@sha256:` digest.
+(`./path`) pass: their code is versioned with the repository, and their own `action.yml` is
+judged in turn — its composite steps' `uses:`, and the image of a Docker container action
+(`runs: {using: docker, image: docker://…}`), which runs wherever the action is used, exactly
+as a `uses: docker://…` step would (an `image:` naming a Dockerfile is built from the
+repository). `docker://` actions must be pinned by `@sha256:` digest.
 
 ## How to fix
 Replace the tag with the commit it points to and keep the tag as a comment so update tools can
