@@ -6,11 +6,16 @@ use std::path::Path;
 use crate::harness::vouch;
 
 /// A tree big enough for the parallel walk to finish in varying orders: many workflows with
-/// pinned, unpinned and broken files, in nested directories.
+/// pinned, unpinned and broken files (GitHub runs only those directly in
+/// `.github/workflows/`), and Dockerfiles in nested directories.
 fn busy_repo(dir: &Path) {
+    let wf_dir = dir.join(".github/workflows");
+    std::fs::create_dir_all(&wf_dir).expect("temp dir is writable");
     for i in 0..150 {
-        let wf_dir = dir.join(format!("svc{}/.github/workflows", i % 15));
-        std::fs::create_dir_all(&wf_dir).expect("temp dir is writable");
+        let svc = dir.join(format!("svc{}/img{i}", i % 15));
+        std::fs::create_dir_all(&svc).expect("temp dir is writable");
+        let dockerfile = format!("FROM alpine:3.{}\nUSER 10001\nCMD [\"true\"]\n", i % 9);
+        std::fs::write(svc.join("Dockerfile"), dockerfile).expect("temp dir is writable");
         let body = format!(
             "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v{}\n      - uses: org{}/tool@11bd71901bbe5b1630ceea73d27597364c9af683\n",
             i % 7,
@@ -18,7 +23,6 @@ fn busy_repo(dir: &Path) {
         );
         std::fs::write(wf_dir.join(format!("w{i}.yml")), body).expect("temp dir is writable");
     }
-    std::fs::create_dir_all(dir.join(".github/workflows")).expect("temp dir is writable");
     std::fs::write(dir.join(".github/workflows/broken.yml"), "jobs: [\n")
         .expect("temp dir is writable");
 }
@@ -50,7 +54,8 @@ fn json_is_byte_identical_with_a_pinned_clock() {
     busy_repo(dir.path());
     let a = scan(dir.path(), "json", true);
     assert!(a.contains("\"status\": \"fail\""), "the tree has failures");
-    assert!(a.contains("svc14/.github/workflows/w149.yml"));
+    assert!(a.contains(".github/workflows/w149.yml"));
+    assert!(a.contains("svc14/img149/Dockerfile"));
     assert_eq!(a, scan(dir.path(), "json", true));
 }
 
