@@ -566,6 +566,11 @@ pub struct Workflow {
     pub images: Vec<Located>,
     /// `run:` scripts with the line of their `run:` key.
     pub runs: Vec<Located>,
+    /// The working directory of the `runs` that do not run at the repository root (the step's
+    /// `working-directory`, else the job's or the workflow's `defaults.run`), by the line of
+    /// their `run:` key: a relative path in such a script is relative to it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub run_directories: Vec<Located>,
     /// The `with:` inputs of each step that uses an action (`docker/build-push-action`'s
     /// `file`, `sbom`, `provenance`…), for the checks that judge what an action is asked to do.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -647,6 +652,7 @@ impl Default for Workflow {
             uses: Vec::new(),
             images: Vec::new(),
             runs: Vec::new(),
+            run_directories: Vec::new(),
             action_inputs: Vec::new(),
             conditions: Vec::new(),
         }

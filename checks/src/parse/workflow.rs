@@ -53,7 +53,7 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     if is_action {
         if let Some(steps) = root.get("runs").and_then(|r| r.get("steps")) {
             let steps_at = at.get("runs").get("steps");
-            collect_steps(steps, steps_at, None, &mut wf, &mut lines);
+            collect_steps(steps, steps_at, None, None, &mut wf, &mut lines);
         }
         // A Docker container action (`runs: {using: docker, image: docker://…}`) runs that image
         // wherever it is used: recorded as the `uses: docker://…` it amounts to. An `image:`
@@ -126,7 +126,16 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
         }
         if let Some(steps) = job.get("steps") {
             let steps_at = job_at.get("steps");
-            collect_steps(steps, steps_at, job_if.as_deref(), &mut wf, &mut lines);
+            let run_dir = default_run_directory(job.get("defaults"))
+                .or_else(|| default_run_directory(root.get("defaults")));
+            collect_steps(
+                steps,
+                steps_at,
+                job_if.as_deref(),
+                run_dir,
+                &mut wf,
+                &mut lines,
+            );
         }
     }
     Ok(wf)
@@ -197,10 +206,16 @@ fn guard(wf: &mut Workflow, guards: Guarded, job_if: Option<&str>, step_if: Opti
     });
 }
 
+/// `defaults: {run: {working-directory: DIR}}` of a job or of the workflow (its `defaults`).
+fn default_run_directory(defaults: Option<&Value>) -> Option<&str> {
+    defaults?.get("run")?.get("working-directory")?.as_str()
+}
+
 fn collect_steps(
     steps: &Value,
     steps_at: Option<At<'_>>,
     job_if: Option<&str>,
+    run_dir: Option<&str>,
     wf: &mut Workflow,
     lines: &mut Where<'_>,
 ) {
@@ -230,6 +245,14 @@ fn collect_steps(
                 line: pos.line,
                 column: pos.column(),
             });
+            let dir = (step.get("working-directory").and_then(Value::as_str)).or(run_dir);
+            if let Some(dir) = dir.filter(|d| !matches!(d.trim_end_matches('/'), "" | "." | "./")) {
+                wf.run_directories.push(Located {
+                    value: dir.to_owned(),
+                    line: pos.line,
+                    column: None,
+                });
+            }
             guard(wf, Guarded::Runs, job_if, step_if.as_deref());
         }
     }

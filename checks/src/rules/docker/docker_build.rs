@@ -561,10 +561,13 @@ pub(crate) fn builds_of<'a>(
         let release_workflow = super::docker_role::is_release_workflow(&wf.path, &wf.triggers);
         for step in &wf.action_inputs {
             let at = format!("{}:{}", wf.path, step.line);
+            // A computed `push:` (`${{ github.event_name != 'pull_request' }}`, the starter
+            // workflow's) pushes on some runs: it counts as pushing.
             let pushes = release_workflow
-                || step
-                    .input("push")
-                    .is_some_and(|p| unquote(p).eq_ignore_ascii_case("true"));
+                || step.input("push").is_some_and(|p| {
+                    let p = unquote(p);
+                    p.eq_ignore_ascii_case("true") || p.contains("${{")
+                });
             if step.uses_action("docker/build-push-action") {
                 if let Some(r) = build_push_request(step).filter(|r| r.dockerfile == df.path) {
                     let via = format!("docker/build-push-action at {at}");
@@ -579,9 +582,17 @@ pub(crate) fn builds_of<'a>(
             }
         }
         for run in &wf.runs {
+            // Paths in a script that runs elsewhere, or after a `cd`, are relative to a
+            // directory not followed here: its builds are not attributed to any Dockerfile
+            // (the Dockerfile's default build is then judged).
+            if wf.run_directories.iter().any(|d| d.line == run.line) {
+                continue;
+            }
             let read = search.run_step(&wf.path, run);
             let at = format!("{}:{}", wf.path, run.line);
-            for words in programs(crate::rules::commands_of(&read)) {
+            for words in programs(crate::rules::commands_of(&read))
+                .take_while(|words| !matches!(words[0].as_str(), "cd" | "pushd"))
+            {
                 let pushes = release_workflow || words.iter().any(|w| w == "--push");
                 if let Some(r) = build_command(words) {
                     if r.dockerfile == df.path {

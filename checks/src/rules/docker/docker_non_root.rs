@@ -29,8 +29,12 @@ When a workflow builds the Dockerfile (`docker build`/`docker buildx build` in a
 (`--target release`, `target:`; the final stage when it names none), with its `--build-arg`
 (`build-args:`) values in place of the `ARG` defaults in `FROM` and `USER`, and the worst
 verdict stands; the evidence lists every build. When some of them are in a release, deploy or
-publish workflow or push (`--push`, `push: true`), only those are judged: a CI build of a
-`test` stage is not the image that ships. A target that is computed or names no stage, a
+publish workflow or push (`--push`, `push: true`, or a computed `push:` such as
+`${{ github.event_name != 'pull_request' }}`), only those are judged: a CI build of a `test`
+stage is not the image that ships. When none is, the Dockerfile's default build (its final
+stage) is judged beside them: what ships is then built where the workflows do not show. A
+`run:` step with a `working-directory` (its own or a `defaults.run` one), and the commands after a
+`cd`, build from a directory not followed, so their builds are attributed to no Dockerfile. A target that is computed or names no stage, a
 build argument whose value cannot be read (`${{ … }}`, a shell variable) used by a `FROM` or
 `USER`, or build arguments that cannot be listed are an `error` naming the build; so is a bake
 target's `args` entry (or `--set …args…`) for an argument a `FROM` or `USER` uses: bake argument

@@ -118,14 +118,15 @@ pub(crate) fn judge_builds<'a>(
         })
         .collect();
     // Builds of what ships (a release workflow's, or pushed) decide when there are any: a CI
-    // build of a `test` or `lint` stage is not the image that runs in production.
+    // build of a `test` or `lint` stage is not the image that runs in production. Without one,
+    // what ships is built somewhere the workflows do not show (a Makefile, a platform), most
+    // likely by default: the default build is judged beside the CI builds.
     if variants
         .iter()
         .any(|(b, _)| b.as_ref().is_some_and(|b| b.release))
     {
         variants.retain(|(b, _)| b.as_ref().is_some_and(|b| b.release));
-    }
-    if variants.is_empty() {
+    } else if variants.iter().all(|(b, _)| b.is_some()) {
         variants.push((None, Ok(df.clone())));
     }
     // The default build alone adds nothing to say.
