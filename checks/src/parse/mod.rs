@@ -233,7 +233,10 @@ pub fn parse_into(
                 .push(if dir.is_empty() { "." } else { dir }.to_owned());
         }
         FileKind::Yaml if kube::looks_like_manifest(text) => {
-            if kube::is_helm_template(path, text) {
+            // A file under `templates/` that reads as YAML holding no workload (a Backstage
+            // software template, an Argo `WorkflowTemplate`) is nothing to judge, template or not.
+            let no_workload = || kube::parse(path, text).is_ok_and(|w| w.is_empty());
+            if kube::is_helm_template(path, text) && !no_workload() {
                 facts.helm_templates.push(crate::facts::kube::Template {
                     path: path.to_owned(),
                     line: kube::first_action_line(text),
