@@ -54,11 +54,21 @@ fn dependabot(path: &str, text: &str) -> Result<UpdateConfig, String> {
             .get("package-ecosystem")
             .and_then(Yaml::as_str)
             .ok_or("an `updates` entry has no `package-ecosystem`")?;
-        // `open-pull-requests-limit: 0` stops version updates for the entry (Dependabot docs).
-        let no_pull_requests = update
-            .get("open-pull-requests-limit")
-            .and_then(Yaml::as_u64)
-            == Some(0);
+        // `open-pull-requests-limit: 0` stops version updates for the entry (Dependabot docs),
+        // and so does ignoring every dependency (`dependency-name: "*"` with no version or
+        // update-type limit).
+        let ignores_all = (update.get("ignore").and_then(Yaml::as_sequence).into_iter())
+            .flatten()
+            .any(|rule| {
+                rule.get("dependency-name").and_then(Yaml::as_str) == Some("*")
+                    && rule.get("versions").is_none()
+                    && rule.get("update-types").is_none()
+            });
+        let no_pull_requests = ignores_all
+            || update
+                .get("open-pull-requests-limit")
+                .and_then(Yaml::as_u64)
+                == Some(0);
         let list = if no_pull_requests {
             &mut disabled
         } else {
@@ -116,9 +126,24 @@ fn renovate_config(path: &str, doc: &Json) -> Result<UpdateConfig, String> {
         all_ecosystems: true,
         disabled: Vec::new(),
     };
-    if doc.get("enabled").and_then(Json::as_bool) == Some(false) {
+    let strings = |key: &str| -> Vec<&str> {
+        (doc.get(key).and_then(Json::as_array).into_iter().flatten())
+            .filter_map(Json::as_str)
+            .collect()
+    };
+    // `enabled: false`, the `:disableRenovate` preset, or every path ignored: nothing updates.
+    let off = doc.get("enabled").and_then(Json::as_bool) == Some(false)
+        || strings("extends").contains(&":disableRenovate")
+        || (strings("ignorePaths").iter()).any(|p| matches!(*p, "**" | "**/*" | "*"));
+    if off {
         config.all_ecosystems = false;
         return Ok(config);
+    }
+    // A manager's own block (`"npm": {"enabled": false}`).
+    for (key, block) in doc.as_object().into_iter().flatten() {
+        if block.get("enabled").and_then(Json::as_bool) == Some(false) {
+            config.disabled.extend(renovate_manager(key));
+        }
     }
     if let Some(Json::Array(rules)) = doc.get("packageRules") {
         for rule in rules {
@@ -162,23 +187,28 @@ fn turned_off_by(rule: &Json) -> Option<TurnedOff> {
         return None;
     }
     let rule = rule.as_object()?;
-    let conditions: Vec<&String> = (rule.keys())
-        .filter(|k| k.starts_with("match") || k.starts_with("exclude"))
-        .collect();
-    if conditions.is_empty() {
-        return Some(TurnedOff::Everything);
-    }
-    if conditions
-        .iter()
-        .any(|k| *k != "matchManagers" && *k != "matchCategories")
-    {
-        return None;
-    }
     let names = |key: &str| -> Vec<&str> {
         (rule.get(key).and_then(Json::as_array).into_iter().flatten())
             .filter_map(Json::as_str)
             .collect()
     };
+    // A package condition that matches every package is no condition.
+    let matches_all = |key: &str| match key {
+        "matchPackageNames" => (names(key).iter()).any(|n| matches!(*n, "*" | "/.*/" | "/.+/")),
+        "matchPackagePatterns" => (names(key).iter()).any(|n| matches!(*n, ".*" | ".+" | "*")),
+        _ => false,
+    };
+    let conditions: Vec<&String> = (rule.keys())
+        .filter(|k| k.starts_with("match") || k.starts_with("exclude"))
+        .filter(|k| !matches_all(k))
+        .collect();
+    if conditions.is_empty() {
+        return Some(TurnedOff::Everything);
+    }
+    let whole_ecosystems = ["matchManagers", "matchCategories", "matchDatasources"];
+    if (conditions.iter()).any(|k| !whole_ecosystems.contains(&k.as_str())) {
+        return None;
+    }
     let mut ecosystems: Vec<Ecosystem> = (names("matchManagers").into_iter())
         .filter_map(renovate_manager)
         .collect();
@@ -187,6 +217,11 @@ fn turned_off_by(rule: &Json) -> Option<TurnedOff> {
             .into_iter()
             .flat_map(renovate_category),
     );
+    ecosystems.extend((names("matchDatasources").into_iter()).flat_map(|name| {
+        (RENOVATE_DATASOURCES.iter())
+            .filter(move |(_, sources)| sources.contains(&name))
+            .map(|(ecosystem, _)| *ecosystem)
+    }));
     Some(TurnedOff::Only(ecosystems))
 }
 
@@ -244,6 +279,22 @@ const VOCABULARY: [(Ecosystem, ToolNames); 14] = [
         Ecosystem::GithubActions,
         names(&["github-actions"], &["github-actions"], &["ci"]),
     ),
+];
+
+/// The Renovate datasources each ecosystem's packages come from (`matchDatasources`).
+const RENOVATE_DATASOURCES: [(Ecosystem, &[&str]); 12] = [
+    (Ecosystem::Cargo, &["crate"]),
+    (Ecosystem::Npm, &["npm"]),
+    (Ecosystem::Python, &["pypi"]),
+    (Ecosystem::Go, &["go"]),
+    (Ecosystem::Ruby, &["rubygems"]),
+    (Ecosystem::Composer, &["packagist"]),
+    (Ecosystem::Pub, &["dart"]),
+    (Ecosystem::Mix, &["hex"]),
+    (Ecosystem::Nuget, &["nuget"]),
+    (Ecosystem::Gradle, &["maven"]),
+    (Ecosystem::Maven, &["maven"]),
+    (Ecosystem::Docker, &["docker"]),
 ];
 
 /// One ecosystem's names in Dependabot and Renovate.
@@ -390,5 +441,36 @@ mod tests {
         assert!(renovate_in_package_json("package.json", r#"{"renovate": true}"#).is_none());
         assert!(renovate_precedence("renovate.json") < renovate_precedence(".renovaterc"));
         assert!(renovate_precedence(".renovaterc.json5") < renovate_precedence("package.json"));
+    }
+
+    #[test]
+    fn other_ways_to_turn_updates_off_are_read() {
+        let npm_off = |text: &str| {
+            let c = parse("renovate.json", text).unwrap();
+            !c.covers(Ecosystem::Npm)
+        };
+        assert!(npm_off(r#"{"npm": {"enabled": false}}"#));
+        assert!(npm_off(r#"{"extends": [":disableRenovate"]}"#));
+        assert!(npm_off(r#"{"ignorePaths": ["**"]}"#));
+        assert!(npm_off(
+            r#"{"packageRules": [{"matchPackageNames": ["*"], "enabled": false}]}"#
+        ));
+        assert!(npm_off(
+            r#"{"packageRules": [{"matchDatasources": ["npm"], "enabled": false}]}"#
+        ));
+        assert!(!npm_off(
+            r#"{"packageRules": [{"matchPackageNames": ["react"], "enabled": false}]}"#
+        ));
+        assert!(!npm_off(r#"{"cargo": {"enabled": false}}"#));
+        let ignored = "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    ignore:\n      - dependency-name: \"*\"\n";
+        let c = parse(".github/dependabot.yml", ignored).unwrap();
+        assert!(!c.covers(Ecosystem::Npm));
+        let majors =
+            ignored.to_owned() + "        update-types: [\"version-update:semver-major\"]\n";
+        assert!(
+            parse(".github/dependabot.yml", &majors)
+                .unwrap()
+                .covers(Ecosystem::Npm)
+        );
     }
 }

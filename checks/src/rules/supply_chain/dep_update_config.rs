@@ -38,10 +38,13 @@ false. Only those paths count: Renovate and Dependabot read no config elsewhere,
 project's `renovate.json` covers nothing.
 
 An ecosystem is turned off, whatever else the config says, by a Renovate `packageRules` entry
-with `enabled: false` whose only conditions are `matchManagers` or `matchCategories` naming it
-(any of its managers: turning off `poetry` turns off `python`), or with no condition at all; and
-by a Dependabot entry with `open-pull-requests-limit: 0` (Dependabot's way to stop version
-updates), unless another entry for the ecosystem allows pull requests. A rule with other
+with `enabled: false` whose only conditions are `matchManagers`, `matchCategories` or
+`matchDatasources` naming it (any of its managers: turning off `poetry` turns off `python`), or
+with no condition at all (a `matchPackageNames: ["*"]` matches every package, so is none); by a
+manager's own block (`"npm": {"enabled": false}`); every ecosystem by the `:disableRenovate`
+preset or `ignorePaths: ["**"]`; and by a Dependabot entry with `open-pull-requests-limit: 0`
+(Dependabot's way to stop version updates) or an `ignore` of `dependency-name: "*"` without
+versions or update types, unless another entry for the ecosystem allows pull requests. A rule with other
 conditions (package names, paths, update types) turns off only part of an ecosystem and is not
 judged. Presets named in `extends` are not fetched.
 
