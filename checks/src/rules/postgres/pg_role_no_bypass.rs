@@ -25,8 +25,10 @@ table privileges to, other than table owners; the evidence says the roles were i
 membership in the migrations (or `pg_roles`/`pg_auth_members` live). `CREATE USER` (a role that
 logs in), `CREATE GROUP`, `ALTER GROUP … ADD|DROP USER` and the `IN ROLE`/`ROLE`/`USER`/`ADMIN`
 clauses of `CREATE ROLE` count as PostgreSQL applies them. A runtime role the migrations never
-create has unknown attributes: `error`; so does a role about which, or about a role it is a
-member of, some statement could not be read, configured or inferred. Nothing is judged when no
+create has unknown attributes: `error`; so does one that is a member of a role the migrations
+never create (`GRANT postgres TO app`; PostgreSQL's predefined `pg_*` roles excepted), and a
+role about which, or about a role it is a member of, some statement could not be read,
+configured or inferred. Nothing is judged when no
 runtime role is configured.
 
 ## How to fix
@@ -72,8 +74,25 @@ The role, its attributes, its memberships and which role confers the bypass.
                     "database": scope.db.name, "runtime_roles": scope.runtime_roles_evidence(), "role": name, "superuser": role.superuser,
                     "bypassrls": role.bypassrls, "member_of": closure.iter().filter(|r| *r != name && *r != "PUBLIC").collect::<Vec<_>>(),
                 });
-                match bypassing {
-                    None => out.pass(
+                // A role it is a member of that the migrations never create (`GRANT postgres TO
+                // app`, Supabase's `service_role`): its attributes are unknown. PostgreSQL's
+                // predefined `pg_*` roles bypass nothing.
+                let unknown = (closure.iter()).find(|r| {
+                    *r != name
+                        && *r != "PUBLIC"
+                        && !r.starts_with("pg_")
+                        && scope.role(r).is_none_or(|x| x.undeclared)
+                });
+                match (bypassing, unknown) {
+                    (None, Some(other)) => out.error(
+                        name.clone(),
+                        role.attributes_set_at(),
+                        format!(
+                            "runtime role {name} is a member of {other}, which the migrations never create: whether it bypasses row-level security cannot be proven"
+                        ),
+                        evidence,
+                    ),
+                    (None, None) => out.pass(
                         name.clone(),
                         role.attributes_set_at(),
                         format!(
@@ -81,7 +100,7 @@ The role, its attributes, its memberships and which role confers the bypass.
                         ),
                         evidence,
                     ),
-                    Some(r) => {
+                    (Some(r), _) => {
                         let what = if r.superuser {
                             "SUPERUSER"
                         } else {
