@@ -188,6 +188,10 @@ pub struct Kustomization {
     /// Each entry that may change what a workload check judges.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<KustomizeChange>,
+    /// The patch files its `patches`, `patchesStrategicMerge` and `patchesJson6902` name,
+    /// resolved: partial objects, not workloads of their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub patch_files: Vec<String>,
 }
 
 /// One `patches`, `patchesStrategicMerge`, `patchesJson6902`, `replacements`, `transformers`

@@ -61,6 +61,15 @@ pub fn parse(path: &str, text: &str) -> Result<Kustomization, String> {
     k.resources = resolved("resources");
     k.resources.extend(resolved("bases"));
     k.components = resolved("components");
+    // `patches: [{path: x.yaml}]`, `patchesJson6902: [{path: …}]`, `patchesStrategicMerge:
+    // [x.yaml]` (an entry may also be an inline patch, which names no file).
+    k.patch_files = ["patches", "patchesStrategicMerge", "patchesJson6902"]
+        .into_iter()
+        .flat_map(|field| entries(field))
+        .filter_map(|entry| entry.get("path").and_then(Value::as_str).or(entry.as_str()))
+        .filter(|f| !f.contains('\n') && !is_remote(f))
+        .filter_map(|f| join_relative(dir, f))
+        .collect();
     let lines = text.lines().collect::<Vec<_>>();
     for field in SPEC_CHANGING {
         let from = field_line(&lines, field);

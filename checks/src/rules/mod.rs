@@ -57,8 +57,16 @@ const TEST_DATA_DIRS: &[&str] = &[
 pub(crate) fn deployed_workloads<'a>(
     cx: &Context<'a>,
 ) -> impl Iterator<Item = &'a crate::facts::kube::Workload> + use<'a> {
-    workloads(cx).filter(|w| match &w.location {
-        Some(Location::File { path, .. }) => !is_test_data_path(path),
+    // A kustomize patch file holds a partial object (only the fields it changes): the
+    // workload it patches is judged, with the overlay, where its base is.
+    let patch_files: Vec<&str> = (cx.facts.repo.iter())
+        .flat_map(|r| &r.kustomizations)
+        .flat_map(|k| k.patch_files.iter().map(String::as_str))
+        .collect();
+    workloads(cx).filter(move |w| match &w.location {
+        Some(Location::File { path, .. }) => {
+            !is_test_data_path(path) && !patch_files.contains(&path.as_str())
+        }
         _ => true,
     })
 }

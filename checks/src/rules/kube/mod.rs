@@ -40,7 +40,10 @@ directory by directory) and changes is an `error` naming the kustomization and t
 `patches`, `patchesStrategicMerge`, `patchesJson6902`, `replacements` and `transformers` may
 change anything judged (a patch whose `target` names another kind excepted); an `images` entry
 changes only the image checks' verdict, and only when it does not set a `digest`. Renaming,
-labels, namespaces, replicas and generated ConfigMaps or Secrets change nothing judged.
+labels, namespaces, replicas and generated ConfigMaps or Secrets change nothing judged. The
+patch files a kustomization names hold partial objects: they are not judged as workloads.
+Flux's `Kustomization` (`kustomize.toolkit.fluxcd.io`) and Argo CD's `kustomize` source options
+are not read.
 "#
     };
 }
