@@ -65,7 +65,7 @@ pub fn parse(path: &str, text: &str) -> Result<Kustomization, String> {
     // [x.yaml]` (an entry may also be an inline patch, which names no file).
     k.patch_files = ["patches", "patchesStrategicMerge", "patchesJson6902"]
         .into_iter()
-        .flat_map(|field| entries(field))
+        .flat_map(&entries)
         .filter_map(|entry| entry.get("path").and_then(Value::as_str).or(entry.as_str()))
         .filter(|f| !f.contains('\n') && !is_remote(f))
         .filter_map(|f| join_relative(dir, f))
