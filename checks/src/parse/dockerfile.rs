@@ -136,6 +136,9 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
                 line: ins.line,
                 column: None,
             });
+            for file in inline_files_of(ins) {
+                stage.heredoc_secrets.extend(heredoc_secrets(&file));
+            }
             record_from_refs(stage, scope, ins);
         }
         "COPY" | "ADD" => {
@@ -279,6 +282,9 @@ pub fn inline_files(text: &str) -> Vec<InlineFile> {
 }
 
 fn inline_files_of(ins: &Instruction) -> Vec<InlineFile> {
+    if ins.keyword == "RUN" {
+        return run_heredoc_file(ins).into_iter().collect();
+    }
     if !matches!(ins.keyword.as_str(), "COPY" | "ADD") || ins.heredocs.is_empty() {
         return Vec::new();
     }
@@ -300,6 +306,38 @@ fn inline_files_of(ins: &Instruction) -> Vec<InlineFile> {
             first_line: doc.first_line,
         })
         .collect()
+}
+
+/// The file a `RUN` writes its one heredoc into: `RUN cat > /app/.env <<EOT`, `cat <<EOT >>
+/// FILE`, `tee FILE <<EOT` (a command whose standard input is the heredoc and whose output goes
+/// to one file). A heredoc that is the script itself (`RUN <<EOF`) writes no file here.
+fn run_heredoc_file(ins: &Instruction) -> Option<InlineFile> {
+    let [doc] = ins.heredocs.as_slice() else {
+        return None;
+    };
+    let words = split_words(&ins.args);
+    let mut targets = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let next = words
+            .get(i + 1)
+            .filter(|w| !w.starts_with('<') && !w.starts_with('-'));
+        match word.as_str() {
+            ">" | ">>" => targets.extend(next.cloned()),
+            "tee" => targets.extend(next.cloned()),
+            w if w.starts_with('>') && !w.starts_with(">&") => {
+                targets.push(w.trim_start_matches('>').to_owned());
+            }
+            _ => {}
+        }
+    }
+    let [destination] = targets.as_slice() else {
+        return None;
+    };
+    (!destination.is_empty() && !destination.starts_with("/dev/")).then(|| InlineFile {
+        destination: destination.clone(),
+        body: doc.body.clone(),
+        first_line: doc.first_line,
+    })
 }
 
 /// The secret-looking values of an inline file, judged as the file at its destination by the
@@ -889,6 +927,19 @@ mod tests {
             ]
         );
         assert!(inline_files("FROM a\nRUN <<EOF\nK=1\nEOF\n").is_empty());
+        // A RUN that writes its heredoc into one file writes that file.
+        for run in [
+            "cat > /app/.env <<EOT",
+            "cat <<EOT >>/app/.env",
+            "tee /app/.env <<EOT",
+        ] {
+            let files = inline_files(&format!("FROM a\nRUN {run}\nK=1\nEOT\n"));
+            let got: Vec<(&str, &str)> = (files.iter())
+                .map(|f| (f.destination.as_str(), f.body.as_str()))
+                .collect();
+            assert_eq!(got, [("/app/.env", "K=1")], "{run}");
+        }
+        assert!(inline_files("FROM a\nRUN cat <<EOT > /dev/null\nK=1\nEOT\n").is_empty());
         assert_eq!(
             assigned_key("export DB_PASSWORD=\"x\""),
             Some("DB_PASSWORD".into())

@@ -29,7 +29,8 @@ Each Dockerfile, all stages:
   `*CREDENTIAL*`; not `*_FILE`, `*_PATH`, `*_URL`, `*_ARN`…) with a literal value that is not
   empty, a `$VAR` reference or a placeholder (`changeme`, `<token>`, `xxxx`…);
 - `RUN` lines containing a token-shaped value;
-- files written by `COPY`/`ADD` heredocs (`COPY <<EOF /app/.env`): each body is judged as a
+- files written by `COPY`/`ADD` heredocs (`COPY <<EOF /app/.env`), and by a `RUN` whose one
+  heredoc goes into one file (`RUN cat > /app/.env <<EOF`, `tee FILE <<EOF`): each body is judged as a
   committed file at its destination path would be by `secrets-committed` — token formats
   anywhere, and a `.env`-style destination's `KEY=value` lines under a secret-looking name;
 - `COPY`/`ADD` of secret files: `.env` (not `.env.example` / `.sample` / `.template`),
@@ -119,7 +120,7 @@ fn problems(df: &Dockerfile, repo: &RepoFacts) -> Vec<(u32, String)> {
             found.push((
                 hit.line,
                 format!(
-                    "COPY/ADD heredoc writes {what} into `{}` in the image ({}, redacted)",
+                    "a heredoc writes {what} into `{}` in the image ({}, redacted)",
                     hit.destination, hit.kind
                 ),
             ));

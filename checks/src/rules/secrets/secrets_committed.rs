@@ -53,7 +53,8 @@ Every text file the scan reads (honouring `.gitignore`, skipping vendored trees)
   password (`DATABASE_URL=postgres://app:…@db/app`). Templates committed on purpose — `.env.example`, `.env.sample`, `.env.template`, `.env.dist`, `.env.defaults` — are
   only searched for token formats, and values such as `changeme`, `<token>`, `${VAR}` or empty
   never count;
-- files a Dockerfile writes with a `COPY`/`ADD` heredoc (`COPY <<EOF /app/.env`): each body is
+- files a Dockerfile writes with a `COPY`/`ADD` heredoc (`COPY <<EOF /app/.env`) or a `RUN`
+  that sends its one heredoc into one file (`RUN cat > /app/.env <<EOF`): each body is
   searched as a file at its destination path (a `.env` destination's assignments count as in a
   committed `.env`), and reported at its line of the Dockerfile.
 
