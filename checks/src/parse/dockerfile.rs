@@ -322,8 +322,7 @@ fn run_heredoc_file(ins: &Instruction) -> Option<InlineFile> {
             .get(i + 1)
             .filter(|w| !w.starts_with('<') && !w.starts_with('-'));
         match word.as_str() {
-            ">" | ">>" => targets.extend(next.cloned()),
-            "tee" => targets.extend(next.cloned()),
+            ">" | ">>" | "tee" => targets.extend(next.cloned()),
             w if w.starts_with('>') && !w.starts_with(">&") => {
                 targets.push(w.trim_start_matches('>').to_owned());
             }
