@@ -2,7 +2,7 @@ use serde_json::json;
 
 use super::docker_build::{Build, as_built, builds_of};
 use super::is_scratch;
-use crate::facts::repo::{Dockerfile, FileKind, RepoFacts};
+use crate::facts::repo::{Dockerfile, FileKind, RepoFacts, Stage};
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 use crate::rules::{Pinning, pinning, unreadable_files};
 
@@ -62,17 +62,7 @@ line and stage alias; other Dockerfiles using the same image are listed as relat
         for df in &repo.dockerfiles {
             for (index, stage) in df.stages.iter().enumerate() {
                 if df.earlier_stage(index).is_none() {
-                    let written = stage.base_written.as_deref().unwrap_or(&stage.base);
-                    let evidence = json!({
-                        "dockerfile": df.path,
-                        "line": stage.line,
-                        "base": stage.base,
-                        "written": written,
-                        "stage": stage.alias,
-                    });
-                    let location = Location::file(df.path.clone(), stage.line);
-                    let instruction = format!("FROM {written}");
-                    judge_reference(&stage.base, &instruction, "", location, evidence, out);
+                    judge_base(df, stage, None, out);
                 }
                 for from in &stage.from_refs {
                     if df.names_earlier_stage(index, &from.value) {
@@ -132,21 +122,34 @@ fn overridden_bases<'a>(
             if stage.base == default.base || built.earlier_stage(index).is_some() {
                 continue;
             }
-            let written = stage.base_written.as_deref().unwrap_or(&stage.base);
-            let evidence = json!({
-                "dockerfile": df.path,
-                "line": stage.line,
-                "base": stage.base,
-                "written": written,
-                "stage": stage.alias,
-                "build": build.via,
-            });
-            let location = Location::file(df.path.clone(), stage.line);
-            let instruction = format!("FROM {written}");
-            let by = format!("as built by {}: ", build.via);
-            judge_reference(&stage.base, &instruction, &by, location, evidence, out);
+            judge_base(df, stage, Some(&build), out);
         }
     }
+}
+
+/// The base a stage's `FROM` pulls, as `build` builds it (`None`: as the Dockerfile writes it).
+fn judge_base(df: &Dockerfile, stage: &Stage, build: Option<&Build>, out: &mut Findings) {
+    let written = stage.base_written.as_deref().unwrap_or(&stage.base);
+    let mut evidence = json!({
+        "dockerfile": df.path,
+        "line": stage.line,
+        "base": stage.base,
+        "written": written,
+        "stage": stage.alias,
+    });
+    let by = build.map_or_else(String::new, |build| {
+        evidence["build"] = json!(build.via);
+        format!("as built by {}: ", build.via)
+    });
+    let location = Location::file(df.path.clone(), stage.line);
+    judge_reference(
+        &stage.base,
+        &format!("FROM {written}"),
+        &by,
+        location,
+        evidence,
+        out,
+    );
 }
 
 /// One image the build pulls: a `FROM` base, or the image of a `COPY --from=` or a
