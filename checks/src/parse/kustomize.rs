@@ -117,6 +117,78 @@ pub fn parse(path: &str, text: &str) -> Result<Kustomization, String> {
     Ok(k)
 }
 
+/// Flux's `Kustomization` objects (`kustomize.toolkit.fluxcd.io`) in a manifest file: each
+/// applies the directory `spec.path` (from the repository root) with its `spec.patches` and
+/// `spec.images`, as a kustomization's `resources`, `patches` and `images` would. Documents that
+/// are not one, or do not parse, give none (the manifest parse reports those).
+pub fn flux(path: &str, text: &str) -> Vec<Kustomization> {
+    use serde::Deserialize;
+    let lines: Vec<&str> = text.lines().collect();
+    // The fields sit under `spec:`, indented (the first such line of the file).
+    let nested_line = |field: &str| {
+        let probe = format!("{field}:");
+        (lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(&probe)))
+        .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX))
+    };
+    let mut out = Vec::new();
+    for document in serde_norway::Deserializer::from_str(text) {
+        let Ok(doc) = Value::deserialize(document) else {
+            break;
+        };
+        let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        if !api.starts_with("kustomize.toolkit.fluxcd.io/") || kind != "Kustomization" {
+            continue;
+        }
+        let Some(spec) = doc.get("spec") else {
+            continue;
+        };
+        let mut k = Kustomization {
+            path: path.to_owned(),
+            ..Kustomization::default()
+        };
+        let dir = spec.get("path").and_then(Value::as_str).unwrap_or(".");
+        k.resources.extend(join_relative("", dir));
+        let entries = |field: &str| -> Vec<&Value> {
+            (spec
+                .get(field)
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten())
+            .collect()
+        };
+        let from = nested_line("patches");
+        for (i, entry) in entries("patches").into_iter().enumerate() {
+            k.changes.push(KustomizeChange {
+                field: "spec.patches".to_owned(),
+                line: entry_line(&lines, from, i),
+                detail: describe(entry),
+                image: None,
+                kind: target_kind(entry),
+            });
+        }
+        let from = nested_line("images");
+        for (i, entry) in entries("images").into_iter().enumerate() {
+            let digest = entry.get("digest").and_then(Value::as_str);
+            if digest.is_some_and(is_sha256_digest) {
+                continue;
+            }
+            let name = entry.get("name").and_then(Value::as_str).unwrap_or("");
+            k.changes.push(KustomizeChange {
+                field: "spec.images".to_owned(),
+                line: entry_line(&lines, from, i),
+                detail: describe(entry),
+                image: Some(name.to_owned()),
+                kind: None,
+            });
+        }
+        out.push(k);
+    }
+    out
+}
+
 /// `sha256:` and 64 lowercase hex digits.
 fn is_sha256_digest(d: &str) -> bool {
     d.strip_prefix("sha256:")
@@ -306,5 +378,21 @@ patchesStrategicMerge:
         assert!(parse("kustomization.yaml", "resources: [\n").is_err());
         assert!(parse("kustomization.yaml", "- a\n").is_err());
         assert!(is_kustomization("a/Kustomization") && !is_kustomization("a/kustomize.yaml"));
+    }
+
+    #[test]
+    fn flux_kustomizations_name_their_directory_and_changes() {
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps}\nspec:\n  path: ./apps/base\n  images:\n    - {name: ghcr.io/acme/api, newTag: latest}\n    - {name: ghcr.io/acme/web, digest: \"sha256:0000000000000000000000000000000000000000000000000000000000000000\"}\n  patches:\n    - target: {kind: Deployment}\n      patch: x\n";
+        let found = flux("clusters/prod/apps.yaml", text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].resources, ["apps/base"]);
+        let changes: Vec<(&str, Option<&str>)> = (found[0].changes.iter())
+            .map(|c| (c.field.as_str(), c.kind.as_deref()))
+            .collect();
+        assert_eq!(
+            changes,
+            [("spec.patches", Some("Deployment")), ("spec.images", None)]
+        );
+        assert!(flux("a.yaml", "apiVersion: apps/v1\nkind: Deployment\n").is_empty());
     }
 }

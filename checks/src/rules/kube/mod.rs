@@ -42,8 +42,9 @@ change anything judged (a patch whose `target` names another kind excepted); an 
 changes only the image checks' verdict, and only when it does not set a `digest`. Renaming,
 labels, namespaces, replicas and generated ConfigMaps or Secrets change nothing judged. The
 patch files a kustomization names hold partial objects: they are not judged as workloads.
-Flux's `Kustomization` (`kustomize.toolkit.fluxcd.io`) and Argo CD's `kustomize` source options
-are not read.
+Flux's `Kustomization` objects (`kustomize.toolkit.fluxcd.io`) count as kustomizations of the
+directory their `spec.path` names (every manifest beneath it, or its kustomization), with their
+`spec.patches` and `spec.images`. Argo CD's `kustomize` source options are not read.
 "#
     };
 }
@@ -159,9 +160,15 @@ fn reaches<'a>(
         return false;
     }
     seen.push(&k.path);
-    k.resources.iter().chain(&k.components).any(|r| {
-        r == file || kustomization_in(all, r).is_some_and(|sub| reaches(all, sub, file, seen))
-    })
+    // A directory with no kustomization of its own stands for every manifest beneath it (what
+    // Flux applies; kustomize itself refuses such a directory).
+    k.resources
+        .iter()
+        .chain(&k.components)
+        .any(|r| match kustomization_in(all, r) {
+            Some(sub) => reaches(all, sub, file, seen),
+            None => r == file || r.is_empty() || file.starts_with(&format!("{r}/")),
+        })
 }
 
 fn with_components<'a>(
