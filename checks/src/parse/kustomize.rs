@@ -215,7 +215,8 @@ fn target_kind(entry: &Value) -> Option<String> {
 /// patch body.
 fn describe(entry: &Value) -> String {
     match entry {
-        Value::String(s) if !s.contains('\n') => s.clone(),
+        // A file name; a one-line inline patch (JSON, `{…}`) is not quoted: it may hold a value.
+        Value::String(s) if !s.contains(['\n', '{', '[', ' ']) => s.clone(),
         Value::String(_) => "an inline patch".to_owned(),
         Value::Mapping(m) => {
             let mut parts = Vec::new();

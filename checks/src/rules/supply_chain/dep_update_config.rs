@@ -122,11 +122,17 @@ The ecosystem, the files it was found in, and the update configs that were read.
 }
 
 /// The configs the tools read: every Dependabot config, and the first Renovate config in
-/// Renovate's search order (it reads no other).
+/// Renovate's search order (it reads no other). When a Renovate config that comes first could
+/// not be read, none is taken: Renovate uses that one, so what it updates is unknown.
 fn read_configs(repo: &RepoFacts) -> impl Iterator<Item = &UpdateConfig> {
+    let first_unreadable = (repo.unreadable.iter())
+        .filter(|u| u.kind == FileKind::UpdateConfig)
+        .filter_map(|u| renovate_precedence(&u.path))
+        .min();
     let renovate = (repo.update_configs.iter())
         .filter(|c| c.tool == UpdateTool::Renovate)
-        .min_by_key(|c| renovate_precedence(&c.path).unwrap_or(usize::MAX));
+        .min_by_key(|c| renovate_precedence(&c.path).unwrap_or(usize::MAX))
+        .filter(|c| first_unreadable.is_none_or(|u| renovate_precedence(&c.path) < Some(u)));
     (repo.update_configs.iter())
         .filter(|c| c.tool == UpdateTool::Dependabot)
         .chain(renovate)
@@ -228,5 +234,39 @@ mod tests {
         let f = judged(repo);
         let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
         assert_eq!(got, [("docker", Status::Fail), ("npm", Status::Pass)]);
+    }
+
+    /// Renovate reads `renovate.json` before the `renovate` key of `package.json`: when that
+    /// file cannot be read, the key does not decide.
+    #[test]
+    fn an_unreadable_renovate_config_ahead_of_a_readable_one_is_an_error() {
+        let key = r#"{"name": "web", "renovate": {"extends": ["config:recommended"]}}"#;
+        let config = crate::parse::update_config::renovate_in_package_json("package.json", key);
+        let repo = |unreadable: &str| RepoFacts {
+            manifests: vec![Manifest {
+                path: "package.json".to_owned(),
+                ..Manifest::default()
+            }],
+            update_configs: config.clone().into_iter().collect(),
+            unreadable: vec![crate::facts::repo::Unreadable {
+                path: unreadable.to_owned(),
+                kind: FileKind::UpdateConfig,
+                cause: "does not parse".to_owned(),
+            }],
+            ..RepoFacts::default()
+        };
+        let f = judged(repo("renovate.json"));
+        assert!(
+            f.iter()
+                .any(|x| x.subject == "npm" && x.status == Status::Error),
+            "{f:?}"
+        );
+        // An unreadable Dependabot config does not stand in Renovate's way.
+        let f = judged(repo(".github/dependabot.yml"));
+        assert!(
+            f.iter()
+                .any(|x| x.subject == "npm" && x.status == Status::Pass),
+            "{f:?}"
+        );
     }
 }
