@@ -17,6 +17,8 @@
 //! - `without PATH`: a file of that tree the case leaves out;
 //! - `from DIR PATH`: the file or folder `PATH` of another fixture tree `DIR`, copied to the
 //!   same `PATH` (a case made of pieces of two corpus trees; no first line is needed then);
+//!   `from DIR PATH as DEST` copies it to `DEST` instead (a corpus manifest placed where the
+//!   case's layout wants it);
 //! - `patch PATH`: the case holds `PATH.diff`, a unified diff of that one file (as
 //!   `diff -u --label a/PATH --label b/PATH base/PATH case/PATH` or `git diff --no-index` prints
 //!   it), applied to the base's `PATH`.
@@ -179,8 +181,8 @@ impl Case {
                     .map_err(|e| format!("{BASE}: without {left_out}: {e}"))?;
             }
         }
-        for (dir, path) in &base.from {
-            let (from, to) = (dir.join(path), scratch.path().join(path));
+        for copied in &base.from {
+            let (from, to) = (&copied.source, scratch.path().join(&copied.to));
             let copied = if from.is_dir() {
                 fs::create_dir_all(&to).and_then(|()| copy_tree(&from, &to))
             } else {
@@ -275,24 +277,36 @@ struct Base {
     dir: Option<PathBuf>,
     /// Files of that tree the case leaves out (`without PATH`).
     without: Vec<String>,
-    /// Files or folders copied from another fixture tree to the same place (`from DIR PATH`).
-    from: Vec<(PathBuf, String)>,
+    /// Files or folders copied from another fixture tree (`from DIR PATH [as DEST]`).
+    from: Vec<Copied>,
     /// Files the case changes with the unified diff it holds as `PATH.diff` (`patch PATH`).
     patches: Vec<String>,
+}
+
+/// One `from DIR PATH [as DEST]` line: the file or folder `DIR/PATH`, copied to `DEST`.
+#[derive(Debug)]
+struct Copied {
+    source: PathBuf,
+    to: String,
+}
+
+impl Copied {
+    /// The file of the source that lands at `path` of the scratch tree, if this copy covers it.
+    fn source_of(&self, path: &str) -> Option<PathBuf> {
+        if path == self.to {
+            return Some(self.source.clone());
+        }
+        let rest = path.strip_prefix(&self.to)?.strip_prefix('/')?;
+        Some(self.source.join(rest))
+    }
 }
 
 impl Base {
     /// The fixture file the scratch tree holds at `path` before the case's own files are
     /// copied: the last `from` copy that covers it, else the base tree's unless left out.
     fn source_of(&self, path: &str) -> Option<PathBuf> {
-        let covers = |copied: &str| {
-            path == copied
-                || path
-                    .strip_prefix(copied)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        };
-        if let Some((dir, _)) = self.from.iter().rev().find(|(_, copied)| covers(copied)) {
-            return Some(dir.join(path));
+        if let Some(source) = self.from.iter().rev().find_map(|c| c.source_of(path)) {
+            return Some(source);
         }
         if self.without.iter().any(|w| w == path) {
             return None;
@@ -354,11 +368,16 @@ fn base_of(case: &Path) -> Result<Option<Base>, String> {
             }
             Some(("from", rest)) => {
                 let (dir, path) = rest.split_once(' ').unwrap_or((rest, ""));
+                let (path, to) = path.split_once(" as ").unwrap_or((path, path));
                 let dir = fixture_tree(dir)?;
                 if !(inside(path) && dir.join(path).exists()) {
                     return Err(format!("{BASE}: {line:?} names nothing of that tree"));
                 }
-                base.from.push((dir, path.to_owned()));
+                if !inside(to) {
+                    return Err(not_a_path());
+                }
+                let (source, to) = (dir.join(path), to.to_owned());
+                base.from.push(Copied { source, to });
             }
             _ if n == 0 => base.dir = Some(fixture_tree(line)?),
             _ => {
@@ -484,7 +503,8 @@ fn problems_with(files: &[(&str, &str)]) -> Vec<String> {
 fn harness_base_lines() -> Result<(), Failed> {
     let diff = "--- a/vouch.toml\n+++ b/vouch.toml\n@@ -1 +1 @@\n-x\n+y\n";
     let pg_dump = "fixtures/repos/pg-dump\n";
-    let checks: [(&[(&str, &str)], &str); 7] = [
+    let conf_diff = diff.replace("vouch.toml", "conf/vouch.toml");
+    let checks: [(&[(&str, &str)], &str); 9] = [
         (
             &[("BASE", "fixtures/repos/pg-dump\npatch vouch.toml\n")],
             "vouch.toml.diff: ",
@@ -522,9 +542,27 @@ fn harness_base_lines() -> Result<(), Failed> {
             "names nothing",
         ),
         (
+            &[(
+                "BASE",
+                "fixtures/repos/pg-dump\nfrom fixtures/repos/pg-flyway vouch.toml as ../vouch.toml\n",
+            )],
+            "names no path inside",
+        ),
+        (
             &[
                 ("BASE", "fixtures/repos/pg-dump\npatch vouch.toml\n"),
                 ("vouch.toml.diff", diff),
+            ],
+            "",
+        ),
+        // A patch of a file a `from … as DEST` line put there.
+        (
+            &[
+                (
+                    "BASE",
+                    "from fixtures/repos/pg-dump vouch.toml as conf/vouch.toml\npatch conf/vouch.toml\n",
+                ),
+                ("conf/vouch.toml.diff", &conf_diff),
             ],
             "",
         ),

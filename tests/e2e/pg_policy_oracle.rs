@@ -55,9 +55,27 @@ const CASES: &[(&str, &str)] = &[
     ("path-unrestricted-parent", "fail"),
 ];
 
+/// A tenant-path case: `public.endpoints` (from `path-prelude.sql`) belongs to a tenant only
+/// through its app.
+fn is_tenant_path(case: &str) -> bool {
+    case.starts_with("path-")
+}
+
+/// The SQL files of a case, in the order they are applied: the shared prelude, the tenant-path
+/// tables for a tenant-path case, then the case's own policies.
+fn sql_files(case: &str) -> Vec<std::path::PathBuf> {
+    let root = fixture("repos/pg-policy-semantics");
+    let mut files = vec![root.join("prelude.sql")];
+    if is_tenant_path(case) {
+        files.push(root.join("path-prelude.sql"));
+    }
+    files.push(root.join(case).join("policies.sql"));
+    files
+}
+
 /// The table a case judges: `public.docs`, or for a tenant-path case `public.endpoints`.
 fn subject(case: &str) -> &'static str {
-    if case.starts_with("path-") {
+    if is_tenant_path(case) {
         "public.endpoints"
     } else {
         "public.docs"
@@ -232,7 +250,7 @@ fn leaks(port: u16, db: &str, case: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (me, other, other_user) in [(TENANT_A, TENANT_B, USER_B), (TENANT_B, TENANT_A, USER_A)] {
         for flags in [false, true] {
-            let counted = if case.starts_with("path-") {
+            let counted = if is_tenant_path(case) {
                 endpoint_probes(me, other, other_user)
             } else {
                 docs_probes(me, other, other_user)
@@ -263,22 +281,15 @@ fn postgres_section(case: &str) -> String {
     format!("[postgres]\nruntime_roles = [\"app_user\"]\n{keys}\n")
 }
 
-/// The statically scanned repository: prelude and case as migrations, the case's settings.
+/// The statically scanned repository: the case's SQL files as migrations, its settings.
 fn static_repo(case: &str) -> tempfile::TempDir {
-    let root = fixture("repos/pg-policy-semantics");
     let dir = tempfile::tempdir().expect("temp dir");
     let migrations = dir.path().join("migrations");
     std::fs::create_dir(&migrations).unwrap();
-    std::fs::copy(
-        root.join("prelude.sql"),
-        migrations.join("0001_prelude.sql"),
-    )
-    .unwrap();
-    std::fs::copy(
-        root.join(case).join("policies.sql"),
-        migrations.join("0002_policies.sql"),
-    )
-    .unwrap();
+    for (n, file) in sql_files(case).iter().enumerate() {
+        let name = file.file_name().unwrap().to_string_lossy();
+        std::fs::copy(file, migrations.join(format!("{:04}_{name}", n + 1))).unwrap();
+    }
     std::fs::write(dir.path().join("vouch.toml"), postgres_section(case)).unwrap();
     dir
 }
@@ -329,14 +340,10 @@ fn oracle_server() -> Cluster {
     pg
 }
 
-/// Creates database `db` holding the prelude and `case`'s policies.
+/// Creates database `db` holding `case`'s SQL files.
 fn case_database(port: u16, db: &str, case: &str) {
     must(port, "postgres", &format!("CREATE DATABASE {db}"));
-    let root = fixture("repos/pg-policy-semantics");
-    for file in [
-        root.join("prelude.sql"),
-        root.join(case).join("policies.sql"),
-    ] {
+    for file in sql_files(case) {
         must(port, db, &std::fs::read_to_string(&file).unwrap());
     }
 }
@@ -365,7 +372,7 @@ fn postgres_agrees_with_every_policy_verdict_static_and_live() {
                  INSERT INTO public.docs VALUES (1, '{TENANT_A}', '{USER_A}', 'a'), (2, '{TENANT_B}', '{USER_B}', 'b');"
             ),
         );
-        if case.starts_with("path-") {
+        if is_tenant_path(case) {
             must(
                 pg.port,
                 &db,
