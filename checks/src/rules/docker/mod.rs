@@ -208,13 +208,10 @@ pub(crate) fn findings_on_dockerfile(
         }),
         ..Default::default()
     };
-    crate::registry::run_one(
-        check,
-        &crate::Context::new(&facts, &facts.settings.resolve().unwrap()),
-    )
-    .into_iter()
-    .map(|f| (f.subject, f.status))
-    .collect()
+    crate::registry::run_on(check, &facts)
+        .into_iter()
+        .map(|f| (f.subject, f.status))
+        .collect()
 }
 
 #[cfg(test)]

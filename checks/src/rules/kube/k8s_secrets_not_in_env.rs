@@ -137,7 +137,7 @@ fn declared_in(w: &crate::facts::kube::Workload) -> &'static str {
 mod tests {
     use super::*;
     use crate::facts::Facts;
-    use crate::registry::run_one;
+    use crate::registry::run_on;
 
     /// The same workload declared in the repository with a literal secret and running live with
     /// a `secretKeyRef`: one finding, and it keeps the literal secret's critical severity.
@@ -154,10 +154,7 @@ mod tests {
                     "env": [{"name": "API_TOKEN", "source": {"secret-ref": {"secret": "api", "key": "token"}}}]}]}]}]
         }))
         .unwrap();
-        let findings = run_one(
-            &K8sSecretsNotInEnv,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let findings = run_on(&K8sSecretsNotInEnv, &facts);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].status, Status::Fail);
         assert_eq!(findings[0].severity, Severity::Critical, "{findings:?}");
