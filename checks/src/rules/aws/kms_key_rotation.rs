@@ -1,7 +1,6 @@
 use serde_json::json;
 
-use super::aws_infra_shared::infra_regions;
-use super::aws_shared::listing_error;
+use super::aws_infra_shared::judge_listed;
 use crate::facts::aws::Read;
 use crate::facts::aws_infra::Key;
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
@@ -40,19 +39,7 @@ request ids of `ListKeys`, `DescribeKey` and `GetKeyRotationStatus`.
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, infra) in infra_regions(cx, out, "kms") {
-            listing_error(
-                account,
-                &infra.name,
-                "kms",
-                "KMS keys",
-                &infra.kms_keys,
-                out,
-            );
-            for key in &infra.kms_keys.items {
-                judge(key, out);
-            }
-        }
+        judge_listed(cx, out, "kms", "KMS keys", |r| &r.kms_keys, judge);
     }
 }
 
