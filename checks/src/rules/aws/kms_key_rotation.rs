@@ -50,21 +50,8 @@ fn judge(key: &Key, out: &mut Findings) {
                      "call": key.call });
     let meta = match &key.metadata {
         Read::Value { value, .. } => value,
-        Read::Error { message, .. } => {
-            return out.error(
-                id,
-                at,
-                format!("the key could not be described: {message}"),
-                ev,
-            );
-        }
-        Read::Absent { code, .. } => {
-            return out.error(
-                id,
-                at,
-                format!("the key could not be described: {code}"),
-                ev,
-            );
+        Read::Error { message: why, .. } | Read::Absent { code: why, .. } => {
+            return out.error(id, at, format!("the key could not be described: {why}"), ev);
         }
         Read::NotRead => return out.error(id, at, "the key was not described", ev),
     };
@@ -100,16 +87,10 @@ fn judge(key: &Key, out: &mut Findings) {
             "automatic rotation is off: the key material never changes",
             ev,
         ),
-        Read::Error { message, .. } => out.error(
+        Read::Error { message: why, .. } | Read::Absent { code: why, .. } => out.error(
             id,
             at,
-            format!("the rotation status could not be read: {message}"),
-            ev,
-        ),
-        Read::Absent { code, .. } => out.error(
-            id,
-            at,
-            format!("the rotation status could not be read: {code}"),
+            format!("the rotation status could not be read: {why}"),
             ev,
         ),
         Read::NotRead => out.error(id, at, "the rotation status was not read", ev),
