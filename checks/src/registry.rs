@@ -157,6 +157,15 @@ pub fn run_one(check: &dyn Check, cx: &Context<'_>) -> Vec<Finding> {
     findings
 }
 
+/// For the checks' tests: runs one check on `facts` under the settings they carry.
+#[cfg(test)]
+pub(crate) fn run_on(check: &dyn Check, facts: &crate::Facts) -> Vec<Finding> {
+    run_one(
+        check,
+        &Context::new(facts, &facts.settings.resolve().unwrap()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

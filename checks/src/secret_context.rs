@@ -53,11 +53,17 @@ const DOWNGRADED_IN_TESTS: [&str; 7] = [
     "jwt-hmac-secret",
 ];
 
+/// The directories of a `/`-separated path, outermost first, and its file name.
+fn dirs_and_name(path: &str) -> (Vec<&str>, &str) {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    (parts, name)
+}
+
 /// `true` for a path under a test/fixture/example directory or a file named as one.
 pub fn is_test_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    let mut parts: Vec<&str> = lower.split('/').collect();
-    let name = parts.pop().unwrap_or_default();
+    let (parts, name) = dirs_and_name(&lower);
     // Directory names count whole (`__mocks__`) or by their words (`unit_test`, `sample_keys`).
     let test_word = |word: &str| TEST_DIRS.contains(&word) || TEST_NAME_WORDS.contains(&word);
     if parts
@@ -87,8 +93,7 @@ const LOCAL_DEV_DIRS: [&str; 7] = [
 /// `config/environments/development.rb`, ASP.NET's `appsettings.Development.json`.
 pub fn is_local_development_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    let mut parts: Vec<&str> = lower.split('/').collect();
-    let name = parts.pop().unwrap_or_default();
+    let (parts, name) = dirs_and_name(&lower);
     if parts.iter().any(|dir| LOCAL_DEV_DIRS.contains(dir)) {
         return true;
     }
@@ -457,44 +462,21 @@ mod tests {
 
     #[test]
     fn comments_in_docs_and_default_configs_are_examples() {
+        let secret = "whsec_8fG2kLmN0pQrStUvWx";
         let line = "# webhook_secret = \"whsec_8fG2kLmN0pQrStUvWx\"";
-        assert_eq!(
-            classify(
-                "config.default.toml",
-                line,
-                "password-assignment",
-                "whsec_8fG2kLmN0pQrStUvWx"
-            ),
-            HitClass::Example
-        );
-        assert_eq!(
-            classify(
-                "docs/webhooks.md",
-                line,
-                "password-assignment",
-                "whsec_8fG2kLmN0pQrStUvWx"
-            ),
-            HitClass::Example
-        );
-        // Near misses: the same commented line in a real config, the line uncommented in docs.
-        assert_eq!(
-            classify(
-                "config.toml",
-                line,
-                "password-assignment",
-                "whsec_8fG2kLmN0pQrStUvWx"
-            ),
-            HitClass::Secret
-        );
-        assert_eq!(
-            classify(
-                "config.default.toml",
-                &line[2..],
-                "password-assignment",
-                "x"
-            ),
-            HitClass::Secret
-        );
+        for (path, text, value, class) in [
+            ("config.default.toml", line, secret, HitClass::Example),
+            ("docs/webhooks.md", line, secret, HitClass::Example),
+            // Near misses: the same commented line in a real config, the line uncommented in docs.
+            ("config.toml", line, secret, HitClass::Secret),
+            ("config.default.toml", &line[2..], "x", HitClass::Secret),
+        ] {
+            assert_eq!(
+                classify(path, text, "password-assignment", value),
+                class,
+                "{path}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -43,6 +43,18 @@ fn shown(version: &str) -> String {
     }
 }
 
+/// The document element of `tree`, which must be `<name>`; else why the document is not `what`.
+fn document_element<'t>(tree: &'t Tree, name: &str, what: &str) -> Result<&'t Element, String> {
+    let root = tree.root();
+    if root.name != name {
+        return Err(format!(
+            "the document element is <{}>, not <{name}>: not {what}",
+            root.name.chars().take(40).collect::<String>()
+        ));
+    }
+    Ok(root)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Maven
 
@@ -56,13 +68,7 @@ const LOCKFILE_PLUGINS: [&str; 2] = ["maven-lockfile", "dependency-lock-maven-pl
 /// enforcer rules or lockfile plugins that guard versions.
 pub fn pom(text: &str) -> Result<Manifest, String> {
     let tree = xml::parse(text)?;
-    let project = tree.root();
-    if project.name != "project" {
-        return Err(format!(
-            "the document element is <{}>, not <project>: not a Maven POM",
-            project.name.chars().take(40).collect::<String>()
-        ));
-    }
+    let project = document_element(&tree, "project", "a Maven POM")?;
     let pom = Pom::read(&tree, project);
     let mut m = manifest(Ecosystem::Maven);
     m.workspace_root = !tree.at(project, &["modules", "module"]).is_empty();
@@ -293,13 +299,7 @@ const NUGET_LOCK_PROPERTIES: [&str; 2] = ["RestorePackagesWithLockFile", "Restor
 /// lock properties set to `true` (with their `Condition`, when one applies).
 pub fn dotnet_project(text: &str) -> Result<Manifest, String> {
     let tree = xml::parse(text)?;
-    let project = tree.root();
-    if project.name != "Project" {
-        return Err(format!(
-            "the document element is <{}>, not <Project>: not an MSBuild project",
-            project.name.chars().take(40).collect::<String>()
-        ));
-    }
+    let project = document_element(&tree, "Project", "an MSBuild project")?;
     let mut m = manifest(Ecosystem::Nuget);
     for group in tree.descendants(project) {
         if group.name == "PackageReference" {

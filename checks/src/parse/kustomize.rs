@@ -98,22 +98,8 @@ pub fn parse(path: &str, text: &str) -> Result<Kustomization, String> {
         }
     }
     let from = field_line(&lines, "images");
-    for (i, entry) in entries("images").into_iter().enumerate() {
-        let name = entry.get("name").and_then(Value::as_str).unwrap_or("");
-        let digest = entry.get("digest").and_then(Value::as_str);
-        // An entry that sets a digest pins the image, whatever it names: pinning is not made
-        // worse. Any other entry (newTag, newName, tag suffix) changes which image runs.
-        if digest.is_some_and(is_sha256_digest) {
-            continue;
-        }
-        k.changes.push(KustomizeChange {
-            field: "images".to_owned(),
-            line: entry_line(&lines, from, i),
-            detail: describe(entry),
-            image: Some(name.to_owned()),
-            kind: None,
-        });
-    }
+    k.changes
+        .extend(image_changes("images", entries("images"), &lines, from));
     Ok(k)
 }
 
@@ -170,20 +156,12 @@ pub fn flux(path: &str, text: &str) -> Vec<Kustomization> {
             });
         }
         let from = nested_line("images");
-        for (i, entry) in entries("images").into_iter().enumerate() {
-            let digest = entry.get("digest").and_then(Value::as_str);
-            if digest.is_some_and(is_sha256_digest) {
-                continue;
-            }
-            let name = entry.get("name").and_then(Value::as_str).unwrap_or("");
-            k.changes.push(KustomizeChange {
-                field: "spec.images".to_owned(),
-                line: entry_line(&lines, from, i),
-                detail: describe(entry),
-                image: Some(name.to_owned()),
-                kind: None,
-            });
-        }
+        k.changes.extend(image_changes(
+            "spec.images",
+            entries("images"),
+            &lines,
+            from,
+        ));
         out.push(k);
     }
     out
@@ -213,6 +191,37 @@ fn target_kind(entry: &Value) -> Option<String> {
 
 /// A short account of an entry: its scalar fields as written (`target` flattened), never a
 /// patch body.
+/// The changes the entries of an `images` list (`field`, its line `from`) make. An entry that
+/// sets a digest pins the image, whatever it names: pinning is not made worse. Any other entry
+/// (newTag, newName, tag suffix) changes which image runs.
+fn image_changes(
+    field: &str,
+    images: Vec<&Value>,
+    lines: &[&str],
+    from: u32,
+) -> impl Iterator<Item = KustomizeChange> {
+    images
+        .into_iter()
+        .enumerate()
+        .filter(|(_, entry)| {
+            let digest = entry.get("digest").and_then(Value::as_str);
+            !digest.is_some_and(is_sha256_digest)
+        })
+        .map(move |(i, entry)| KustomizeChange {
+            field: field.to_owned(),
+            line: entry_line(lines, from, i),
+            detail: describe(entry),
+            image: Some(
+                entry
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+            ),
+            kind: None,
+        })
+}
+
 fn describe(entry: &Value) -> String {
     match entry {
         // A file name; a one-line inline patch (JSON, `{…}`) is not quoted: it may hold a value.

@@ -29,81 +29,47 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, String> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut names = BTreeSet::new();
     let mut members = BTreeSet::new();
-    let ecosystem = match name {
-        "Cargo.lock" => {
-            toml_packages(text, &mut names, "package", str::to_owned)?;
-            Ecosystem::Cargo
-        }
-        "poetry.lock" | "uv.lock" | "pdm.lock" => {
-            toml_packages(text, &mut names, "package", normalize_python)?;
-            Ecosystem::Python
-        }
-        _ if is_pylock(name) => {
-            toml_packages(text, &mut names, "packages", normalize_python)?;
-            Ecosystem::Python
-        }
+    let (ecosystem, read) = match name {
+        "Cargo.lock" => (
+            Ecosystem::Cargo,
+            toml_packages(text, &mut names, "package", str::to_owned),
+        ),
+        "poetry.lock" | "uv.lock" | "pdm.lock" => (
+            Ecosystem::Python,
+            toml_packages(text, &mut names, "package", normalize_python),
+        ),
+        _ if is_pylock(name) => (
+            Ecosystem::Python,
+            toml_packages(text, &mut names, "packages", normalize_python),
+        ),
         "requirements.lock" | "requirements-dev.lock" => {
             rye_lock(text, &mut names);
-            Ecosystem::Python
+            (Ecosystem::Python, Ok(()))
         }
         "package-lock.json" | "npm-shrinkwrap.json" => {
-            package_lock(text, &mut names, &mut members)?;
-            Ecosystem::Npm
+            (Ecosystem::Npm, package_lock(text, &mut names, &mut members))
         }
-        "pnpm-lock.yaml" => {
-            pnpm_lock(text, &mut names, &mut members)?;
-            Ecosystem::Npm
-        }
-        "yarn.lock" => {
-            yarn_lock(text, &mut names, &mut members)?;
-            Ecosystem::Npm
-        }
-        "bun.lock" => {
-            bun_lock(text, &mut names, &mut members)?;
-            Ecosystem::Npm
-        }
-        "go.sum" => {
-            go_sum(text, &mut names)?;
-            Ecosystem::Go
-        }
+        "pnpm-lock.yaml" => (Ecosystem::Npm, pnpm_lock(text, &mut names, &mut members)),
+        "yarn.lock" => (Ecosystem::Npm, yarn_lock(text, &mut names, &mut members)),
+        "bun.lock" => (Ecosystem::Npm, bun_lock(text, &mut names, &mut members)),
+        "go.sum" => (Ecosystem::Go, go_sum(text, &mut names)),
         "Gemfile.lock" => {
             gemfile_lock(text, &mut names);
-            Ecosystem::Ruby
+            (Ecosystem::Ruby, Ok(()))
         }
-        "composer.lock" => {
-            composer_lock(text, &mut names)?;
-            Ecosystem::Composer
-        }
-        "pubspec.lock" => {
-            pubspec_lock(text, &mut names)?;
-            Ecosystem::Pub
-        }
-        "mix.lock" => {
-            mix_lock(text, &mut names)?;
-            Ecosystem::Mix
-        }
-        "Pipfile.lock" => {
-            pipfile_lock(text, &mut names)?;
-            Ecosystem::Python
-        }
-        "packages.lock.json" => {
-            nuget_lock(text, &mut names)?;
-            Ecosystem::Nuget
-        }
-        "gradle.lockfile" => {
-            gradle_lockfile(text, &mut names)?;
-            Ecosystem::Gradle
-        }
+        "composer.lock" => (Ecosystem::Composer, composer_lock(text, &mut names)),
+        "pubspec.lock" => (Ecosystem::Pub, pubspec_lock(text, &mut names)),
+        "mix.lock" => (Ecosystem::Mix, mix_lock(text, &mut names)),
+        "Pipfile.lock" => (Ecosystem::Python, pipfile_lock(text, &mut names)),
+        "packages.lock.json" => (Ecosystem::Nuget, nuget_lock(text, &mut names)),
+        "gradle.lockfile" => (Ecosystem::Gradle, gradle_lockfile(text, &mut names)),
         "verification-metadata.xml" if is_gradle_verification(path) => {
-            gradle_verification(text, &mut names)?;
-            Ecosystem::Gradle
+            (Ecosystem::Gradle, gradle_verification(text, &mut names))
         }
-        "Package.resolved" => {
-            swift_resolved(text, &mut names)?;
-            Ecosystem::Swift
-        }
+        "Package.resolved" => (Ecosystem::Swift, swift_resolved(text, &mut names)),
         other => return Err(format!("`{other}` is not a known lockfile")),
     };
+    read?;
     Ok(Lockfile {
         path: path.to_owned(),
         ecosystem,

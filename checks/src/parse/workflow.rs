@@ -77,20 +77,8 @@ pub fn parse(path: &str, text: &str) -> Result<Workflow, String> {
     for (i, job) in jobs.values().enumerate() {
         let job_at = jobs_at.entry(i);
         let job_if = condition_of(job);
-        if let Some(uses) = job.get("uses").and_then(Value::as_str) {
-            let pos = push(&mut wf.uses, &mut lines, job_at.get("uses"), "uses", uses);
-            guard(&mut wf, Guarded::Uses, job_if.as_deref(), None);
-            // A reusable workflow's `with:` inputs, like a step's.
-            if let Some(Value::Mapping(with)) = job.get("with") {
-                wf.action_inputs.push(ActionInputs {
-                    uses: uses.to_owned(),
-                    line: pos.line,
-                    column: pos.column(),
-                    with: scalar_inputs(with),
-                });
-                guard(&mut wf, Guarded::ActionInputs, job_if.as_deref(), None);
-            }
-        }
+        // A reusable workflow, with its `with:` inputs like a step's.
+        collect_uses(job, job_at, job_if.as_deref(), None, &mut wf, &mut lines);
         if let Some(container) = job.get("container")
             && let Some(image) = image_of(container)
         {
@@ -211,6 +199,32 @@ fn default_run_directory(defaults: Option<&Value>) -> Option<&str> {
     defaults?.get("run")?.get("working-directory")?.as_str()
 }
 
+/// Records the `uses:` of a step (an action) or of a job (a reusable workflow) and its `with:`
+/// inputs, each guarded by the conditions it runs under.
+fn collect_uses(
+    node: &Value,
+    node_at: Option<At<'_>>,
+    job_if: Option<&str>,
+    step_if: Option<&str>,
+    wf: &mut Workflow,
+    lines: &mut Where<'_>,
+) {
+    let Some(uses) = node.get("uses").and_then(Value::as_str) else {
+        return;
+    };
+    let pos = push(&mut wf.uses, lines, node_at.get("uses"), "uses", uses);
+    guard(wf, Guarded::Uses, job_if, step_if);
+    if let Some(Value::Mapping(with)) = node.get("with") {
+        wf.action_inputs.push(ActionInputs {
+            uses: uses.to_owned(),
+            line: pos.line,
+            column: pos.column(),
+            with: scalar_inputs(with),
+        });
+        guard(wf, Guarded::ActionInputs, job_if, step_if);
+    }
+}
+
 fn collect_steps(
     steps: &Value,
     steps_at: Option<At<'_>>,
@@ -225,19 +239,7 @@ fn collect_steps(
     for (i, step) in steps.iter().enumerate() {
         let step_at = steps_at.item(i);
         let step_if = condition_of(step);
-        if let Some(uses) = step.get("uses").and_then(Value::as_str) {
-            let pos = push(&mut wf.uses, lines, step_at.get("uses"), "uses", uses);
-            guard(wf, Guarded::Uses, job_if, step_if.as_deref());
-            if let Some(Value::Mapping(with)) = step.get("with") {
-                wf.action_inputs.push(ActionInputs {
-                    uses: uses.to_owned(),
-                    line: pos.line,
-                    column: pos.column(),
-                    with: scalar_inputs(with),
-                });
-                guard(wf, Guarded::ActionInputs, job_if, step_if.as_deref());
-            }
-        }
+        collect_uses(step, step_at, job_if, step_if.as_deref(), wf, lines);
         if let Some(run) = step.get("run").and_then(Value::as_str) {
             let pos = lines.of(step_at.get("run"), "run", "");
             wf.runs.push(Located {

@@ -392,10 +392,7 @@ pub(crate) fn action_step(
 /// names `expected`.
 #[cfg(test)]
 pub(crate) fn assert_one_error(check: &dyn crate::Check, facts: &crate::Facts, expected: &str) {
-    let findings = crate::registry::run_one(
-        check,
-        &crate::Context::new(facts, &facts.settings.resolve().unwrap()),
-    );
+    let findings = crate::registry::run_on(check, facts);
     assert_eq!(findings.len(), 1, "{findings:?}");
     let f = &findings[0];
     assert_eq!(f.status, crate::Status::Error, "{}", f.message);

@@ -55,21 +55,7 @@ pub(crate) fn ecr_repositories<'a>(
     cx: &Context<'a>,
     out: &mut Findings,
 ) -> Vec<(&'a Repository, &'a EdgeRegion)> {
-    let mut repositories = Vec::new();
-    for (account, region) in edge_regions(cx, out) {
-        let listing = &region.repositories;
-        for repo in listed(
-            account,
-            &region.name,
-            "ecr",
-            "ECR repositories",
-            listing,
-            out,
-        ) {
-            repositories.push((repo, region));
-        }
-    }
-    repositories
+    regional(cx, out, "ecr", "ECR repositories", |r| &r.repositories)
 }
 
 /// Every listed load balancer of every readable account, with its region; a failed listing is
@@ -78,17 +64,25 @@ pub(crate) fn load_balancers<'a>(
     cx: &Context<'a>,
     out: &mut Findings,
 ) -> Vec<(&'a LoadBalancer, &'a EdgeRegion)> {
+    regional(cx, out, "elasticloadbalancing", "Load balancers", |r| {
+        &r.load_balancers
+    })
+}
+
+/// The items of one regional listing (`listing` picks it from a region's edge facts) in every
+/// audited region of every readable account, each with its region; a failed listing is reported
+/// as an error first.
+fn regional<'a, T>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+    service: &str,
+    what: &str,
+    listing: impl Fn(&'a EdgeRegion) -> &'a Listing<T>,
+) -> Vec<(&'a T, &'a EdgeRegion)> {
     let mut all = Vec::new();
     for (account, region) in edge_regions(cx, out) {
-        for lb in listed(
-            account,
-            &region.name,
-            "elasticloadbalancing",
-            "Load balancers",
-            &region.load_balancers,
-            out,
-        ) {
-            all.push((lb, region));
+        for item in listed(account, &region.name, service, what, listing(region), out) {
+            all.push((item, region));
         }
     }
     all

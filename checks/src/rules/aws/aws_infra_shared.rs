@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::aws_shared::{listing_error, readable_accounts};
-use crate::facts::aws::{Account, DbInstance};
+use crate::facts::aws::{Account, DbInstance, Listing};
 use crate::facts::aws_infra::InfraRegion;
 use crate::model::{Context, Findings, Location};
 
@@ -52,6 +52,26 @@ pub(crate) fn infra_regions<'a>(
         }
     }
     all
+}
+
+/// Judges every item of one per-region listing (`what`, of `service`, picked by `listing`) of
+/// every audited region, after reporting the region's failed listing as an error: the items a
+/// failed listing did return are still judged, each on its own.
+pub(crate) fn judge_listed<'a, T: 'a>(
+    cx: &Context<'a>,
+    out: &mut Findings,
+    service: &str,
+    what: &str,
+    listing: impl Fn(&'a InfraRegion) -> &'a Listing<T>,
+    mut judge: impl FnMut(&'a T, &mut Findings),
+) {
+    for (account, infra) in infra_regions(cx, out, service) {
+        let listing = listing(infra);
+        listing_error(account, &infra.name, service, what, listing, out);
+        for item in &listing.items {
+            judge(item, out);
+        }
+    }
 }
 
 /// The DB instances (Aurora members included) of every audited region, with the region's

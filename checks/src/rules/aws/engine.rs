@@ -396,6 +396,19 @@ pub(crate) fn value_of<'a>(params: &'a [Parameter], name: &str) -> Option<(&'a s
 mod tests {
     use super::*;
 
+    /// The parameter TLS enforcement depends on for the engine version, with whether its
+    /// documented default enforces it; `None` when no parameter decides.
+    fn tls_parameter(
+        family: Family,
+        engine: &str,
+        version: &str,
+    ) -> Option<(&'static str, Option<bool>)> {
+        match family.tls(engine, version) {
+            TlsRule::Parameter { name, default, .. } => Some((name, default.map(|d| d.0))),
+            _ => None,
+        }
+    }
+
     #[test]
     fn engine_names_map_to_families() {
         for (engine, family) in [
@@ -439,14 +452,10 @@ mod tests {
             !always("1.3"),
             "not a Neptune version: the parameter decides"
         );
-        assert!(matches!(
-            Family::Neptune.tls("neptune", "1.0.3.0"),
-            TlsRule::Parameter {
-                name: "neptune_enforce_ssl",
-                default: None,
-                ..
-            }
-        ));
+        assert_eq!(
+            tls_parameter(Family::Neptune, "neptune", "1.0.3.0"),
+            Some(("neptune_enforce_ssl", None))
+        );
     }
 
     #[test]
@@ -466,14 +475,10 @@ mod tests {
             None,
             "not a documented value: unknown"
         );
-        assert!(matches!(
-            Family::DocDb.tls("docdb", "5.0.0"),
-            TlsRule::Parameter {
-                name: "tls",
-                default: None,
-                ..
-            }
-        ));
+        assert_eq!(
+            tls_parameter(Family::DocDb, "docdb", "5.0.0"),
+            Some(("tls", None))
+        );
     }
 
     #[test]
@@ -512,27 +517,23 @@ mod tests {
 
     #[test]
     fn rds_engines_keep_their_tls_parameters() {
-        let name = |f: Family, e: &str, v: &str| match f.tls(e, v) {
-            TlsRule::Parameter { name, default, .. } => Some((name, default.map(|d| d.0))),
-            _ => None,
-        };
         assert_eq!(
-            name(Family::Postgres, "postgres", "16.3"),
+            tls_parameter(Family::Postgres, "postgres", "16.3"),
             Some(("rds.force_ssl", Some(true)))
         );
         assert_eq!(
-            name(Family::Postgres, "postgres", "14.9"),
+            tls_parameter(Family::Postgres, "postgres", "14.9"),
             Some(("rds.force_ssl", Some(false)))
         );
         assert_eq!(
-            name(Family::AuroraMysql, "aurora-mysql", "3.05"),
+            tls_parameter(Family::AuroraMysql, "aurora-mysql", "3.05"),
             Some(("require_secure_transport", Some(false)))
         );
         assert_eq!(
-            name(Family::AuroraPostgres, "aurora-postgresql", "15.4"),
+            tls_parameter(Family::AuroraPostgres, "aurora-postgresql", "15.4"),
             Some(("rds.force_ssl", None))
         );
-        assert_eq!(name(Family::Oracle, "oracle-ee", "19"), None);
-        assert_eq!(name(Family::AuroraMysql1, "aurora", "5.6"), None);
+        assert_eq!(tls_parameter(Family::Oracle, "oracle-ee", "19"), None);
+        assert_eq!(tls_parameter(Family::AuroraMysql1, "aurora", "5.6"), None);
     }
 }

@@ -1,7 +1,6 @@
 use serde_json::json;
 
-use super::aws_infra_shared::infra_regions;
-use super::aws_shared::listing_error;
+use super::aws_infra_shared::judge_listed;
 use crate::facts::aws::Read;
 use crate::facts::aws_infra::Key;
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
@@ -40,19 +39,7 @@ request ids of `ListKeys`, `DescribeKey` and `GetKeyRotationStatus`.
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, infra) in infra_regions(cx, out, "kms") {
-            listing_error(
-                account,
-                &infra.name,
-                "kms",
-                "KMS keys",
-                &infra.kms_keys,
-                out,
-            );
-            for key in &infra.kms_keys.items {
-                judge(key, out);
-            }
-        }
+        judge_listed(cx, out, "kms", "KMS keys", |r| &r.kms_keys, judge);
     }
 }
 
@@ -63,21 +50,8 @@ fn judge(key: &Key, out: &mut Findings) {
                      "call": key.call });
     let meta = match &key.metadata {
         Read::Value { value, .. } => value,
-        Read::Error { message, .. } => {
-            return out.error(
-                id,
-                at,
-                format!("the key could not be described: {message}"),
-                ev,
-            );
-        }
-        Read::Absent { code, .. } => {
-            return out.error(
-                id,
-                at,
-                format!("the key could not be described: {code}"),
-                ev,
-            );
+        Read::Error { message: why, .. } | Read::Absent { code: why, .. } => {
+            return out.error(id, at, format!("the key could not be described: {why}"), ev);
         }
         Read::NotRead => return out.error(id, at, "the key was not described", ev),
     };
@@ -113,16 +87,10 @@ fn judge(key: &Key, out: &mut Findings) {
             "automatic rotation is off: the key material never changes",
             ev,
         ),
-        Read::Error { message, .. } => out.error(
+        Read::Error { message: why, .. } | Read::Absent { code: why, .. } => out.error(
             id,
             at,
-            format!("the rotation status could not be read: {message}"),
-            ev,
-        ),
-        Read::Absent { code, .. } => out.error(
-            id,
-            at,
-            format!("the rotation status could not be read: {code}"),
+            format!("the rotation status could not be read: {why}"),
             ev,
         ),
         Read::NotRead => out.error(id, at, "the rotation status was not read", ev),

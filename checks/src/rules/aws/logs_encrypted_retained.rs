@@ -1,7 +1,6 @@
 use serde_json::json;
 
-use super::aws_infra_shared::infra_regions;
-use super::aws_shared::listing_error;
+use super::aws_infra_shared::judge_listed;
 use crate::facts::aws_infra::LogGroup;
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
@@ -41,19 +40,14 @@ The log group's KMS key and retention, the required minimum, and the request id 
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         let min_days = cx.options.aws.log_retention_days;
-        for (account, infra) in infra_regions(cx, out, "logs") {
-            listing_error(
-                account,
-                &infra.name,
-                "logs",
-                "log groups",
-                &infra.log_groups,
-                out,
-            );
-            for group in &infra.log_groups.items {
-                judge(group, min_days, out);
-            }
-        }
+        judge_listed(
+            cx,
+            out,
+            "logs",
+            "log groups",
+            |r| &r.log_groups,
+            |group, out| judge(group, min_days, out),
+        );
     }
 }
 

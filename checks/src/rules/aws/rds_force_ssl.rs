@@ -370,31 +370,28 @@ mod tests {
         ));
     }
 
+    /// The parameter as a user set it in the parameter group.
+    fn user_set(name: &str, value: &str) -> Vec<Parameter> {
+        vec![Parameter {
+            name: name.to_owned(),
+            value: Some(value.to_owned()),
+            source: "user".to_owned(),
+        }]
+    }
+
     #[test]
     fn explicit_value_wins() {
-        let on = vec![Parameter {
-            name: "rds.force_ssl".to_owned(),
-            value: Some("1".to_owned()),
-            source: "user".to_owned(),
-        }];
+        let on = user_set("rds.force_ssl", "1");
         assert!(matches!(
             judge("postgres", "13.1", "g", &on),
             Tls::Required(_)
         ));
-        let off = vec![Parameter {
-            name: "rds.force_ssl".to_owned(),
-            value: Some("0".to_owned()),
-            source: "user".to_owned(),
-        }];
+        let off = user_set("rds.force_ssl", "0");
         assert!(matches!(
             judge("postgres", "16.1", "g", &off),
             Tls::NotRequired(_)
         ));
-        let mysql = vec![Parameter {
-            name: "require_secure_transport".to_owned(),
-            value: Some("ON".to_owned()),
-            source: "user".to_owned(),
-        }];
+        let mysql = user_set("require_secure_transport", "ON");
         assert!(matches!(
             judge("mysql", "8.0", "g", &mysql),
             Tls::Required(_)

@@ -4,7 +4,7 @@ use super::aws_infra_shared::db_instances_with_infra;
 use super::aws_shared::{evidence, public_address_problem};
 use crate::facts::aws::DbInstance;
 use crate::facts::aws_infra::{InfraRegion, RouteTable};
-use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
+use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 
 pub struct RdsNetworkPrivate;
 
@@ -53,6 +53,26 @@ so another instance sharing the subnets and groups could not be told apart.
     }
 }
 
+/// Why the instance is not judged by its subnets' routes, as the status and message of its
+/// finding: a public address, or subnets or route tables that were not read.
+fn unjudgeable(db: &DbInstance, infra: &InfraRegion) -> Option<(Status, String)> {
+    if let Some((status, message)) = public_address_problem(db) {
+        return Some((status, message.to_owned()));
+    }
+    if db.subnets.is_empty() {
+        return Some((
+            Status::Error,
+            "DescribeDBInstances gave no DB subnet group subnets, so the network cannot be judged"
+                .to_owned(),
+        ));
+    }
+    let cause = infra.route_tables.failure()?;
+    Some((
+        Status::Error,
+        format!("route tables could not be listed: {cause}"),
+    ))
+}
+
 fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
     let id = db.identifier.clone();
     let at = Location::arn(db.arn.clone());
@@ -61,30 +81,8 @@ fn judge(db: &DbInstance, infra: &InfraRegion, out: &mut Findings) {
                 "vpc_id": db.vpc_id, "subnets": db.subnets }),
         interfaces(db, infra),
     );
-    if let Some((status, message)) = public_address_problem(db) {
-        return out.push(
-            status,
-            id,
-            at,
-            message.to_owned(),
-            evidence(base, Some(&db.call)),
-        );
-    }
-    if db.subnets.is_empty() {
-        return out.error(
-            id,
-            at,
-            "DescribeDBInstances gave no DB subnet group subnets, so the network cannot be judged",
-            evidence(base, Some(&db.call)),
-        );
-    }
-    if let Some(cause) = infra.route_tables.failure() {
-        return out.error(
-            id,
-            at,
-            format!("route tables could not be listed: {cause}"),
-            evidence(base, Some(&db.call)),
-        );
+    if let Some((status, message)) = unjudgeable(db, infra) {
+        return out.push(status, id, at, message, evidence(base, Some(&db.call)));
     }
     let mut public = Vec::new();
     let mut unknown = Vec::new();

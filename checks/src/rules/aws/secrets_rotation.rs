@@ -1,9 +1,9 @@
 use serde_json::json;
 
-use super::aws_infra_shared::infra_regions;
-use super::aws_shared::listing_error;
+use super::aws_infra_shared::judge_listed;
 use super::aws_shared::{Db, databases, evidence};
 use super::engine::{Family, MasterPassword};
+use crate::facts::aws_infra::Secret;
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source};
 
 pub struct SecretsRotation;
@@ -45,43 +45,42 @@ ARN and status, with the request ids of `ListSecrets` and the RDS describe call.
     };
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
-        for (account, infra) in infra_regions(cx, out, "secretsmanager") {
-            listing_error(
-                account,
-                &infra.name,
-                "secretsmanager",
-                "Secrets Manager secrets",
-                &infra.secrets,
-                out,
-            );
-            for secret in &infra.secrets.items {
-                let at = Location::arn(secret.arn.clone());
-                let ev = json!({ "secret": secret });
-                if secret.rotation_enabled {
-                    let every = secret
-                        .rotation_days
-                        .map(|d| format!("every {d} days"))
-                        .or_else(|| secret.rotation_schedule.clone())
-                        .unwrap_or_else(|| "on its schedule".to_owned());
-                    out.pass(
-                        secret.name.clone(),
-                        at,
-                        format!("rotation is on ({every})"),
-                        ev,
-                    );
-                } else {
-                    out.fail(
-                        secret.name.clone(),
-                        at,
-                        "rotation is off: the secret never changes unless someone changes it",
-                        ev,
-                    );
-                }
-            }
-        }
+        judge_listed(
+            cx,
+            out,
+            "secretsmanager",
+            "Secrets Manager secrets",
+            |r| &r.secrets,
+            judge_secret,
+        );
         for (_, db) in databases(cx, out) {
             judge_master_secret(&db, out);
         }
+    }
+}
+
+fn judge_secret(secret: &Secret, out: &mut Findings) {
+    let at = Location::arn(secret.arn.clone());
+    let ev = json!({ "secret": secret });
+    if secret.rotation_enabled {
+        let every = secret
+            .rotation_days
+            .map(|d| format!("every {d} days"))
+            .or_else(|| secret.rotation_schedule.clone())
+            .unwrap_or_else(|| "on its schedule".to_owned());
+        out.pass(
+            secret.name.clone(),
+            at,
+            format!("rotation is on ({every})"),
+            ev,
+        );
+    } else {
+        out.fail(
+            secret.name.clone(),
+            at,
+            "rotation is off: the secret never changes unless someone changes it",
+            ev,
+        );
     }
 }
 

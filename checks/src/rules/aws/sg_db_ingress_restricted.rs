@@ -51,35 +51,29 @@ The port, each security group and the offending rules, with the request ids of
     }
 }
 
+/// The database's port, once its security groups can be judged; else why they cannot.
+fn judged_port(db: &DbInstance, infra: &InfraRegion) -> Result<i32, String> {
+    let Some(port) = db.port else {
+        return Err("DescribeDBInstances gave no port, so the rules cannot be judged".to_owned());
+    };
+    if db.security_groups.is_empty() {
+        return Err("DescribeDBInstances gave no VPC security group".to_owned());
+    }
+    if let Some(cause) = infra.security_groups.failure() {
+        return Err(format!("security groups could not be listed: {cause}"));
+    }
+    Ok(port)
+}
+
 fn judge(db: &DbInstance, infra: &InfraRegion, app: &[String], out: &mut Findings) {
     let id = db.identifier.clone();
     let at = Location::arn(db.arn.clone());
     let base = json!({ "identifier": db.identifier, "port": db.port,
                        "security_groups": db.security_groups, "app_security_groups": app });
-    let Some(port) = db.port else {
-        return out.error(
-            id,
-            at,
-            "DescribeDBInstances gave no port, so the rules cannot be judged",
-            evidence(base, Some(&db.call)),
-        );
+    let port = match judged_port(db, infra) {
+        Ok(port) => port,
+        Err(why) => return out.error(id, at, why, evidence(base, Some(&db.call))),
     };
-    if db.security_groups.is_empty() {
-        return out.error(
-            id,
-            at,
-            "DescribeDBInstances gave no VPC security group",
-            evidence(base, Some(&db.call)),
-        );
-    }
-    if let Some(cause) = infra.security_groups.failure() {
-        return out.error(
-            id,
-            at,
-            format!("security groups could not be listed: {cause}"),
-            evidence(base, Some(&db.call)),
-        );
-    }
     let mut offending = Vec::new();
     let mut judged = Vec::new();
     for sg_id in &db.security_groups {

@@ -197,27 +197,11 @@ fn judge_reference(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Facts;
     use crate::Status;
-    use crate::facts::repo::{Dockerfile, RepoFacts};
-    use crate::registry::run_one;
+    use crate::rules::docker::findings_on_dockerfile;
 
     fn judge(text: &str) -> Vec<(String, Status)> {
-        let df = crate::parse::dockerfile::parse("Dockerfile", text).unwrap();
-        let facts = Facts {
-            repo: Some(RepoFacts {
-                dockerfiles: vec![Dockerfile { ..df }],
-                ..RepoFacts::default()
-            }),
-            ..Facts::default()
-        };
-        run_one(
-            &DockerBasePinned,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
-        .into_iter()
-        .map(|f| (f.subject, f.status))
-        .collect()
+        findings_on_dockerfile(&DockerBasePinned, "Dockerfile", text)
     }
 
     #[test]

@@ -3,7 +3,7 @@ use serde_json::json;
 use super::docker_role::shipped_dockerfiles;
 use super::{is_known_minimal, is_minimal_by_name, is_scratch, is_template, judge_builds};
 use crate::facts::repo::FileKind;
-use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source, Status};
 use crate::parse::image_ref::ImageRef;
 use crate::resolve::Globs;
 use crate::rules::unreadable_files;
@@ -88,17 +88,7 @@ followed.
                 "minimal_bases": allowed,
                 "shipped": role.evidence(),
             });
-            let mut evidence = evidence;
-            if !verdict.builds.is_null() {
-                evidence["builds"] = verdict.builds;
-            }
-            out.push(
-                verdict.status,
-                df.path.clone(),
-                Location::file(df.path.clone(), verdict.line),
-                verdict.message,
-                evidence,
-            );
+            verdict.record(&df.path, evidence, out);
         }
     }
 }

@@ -3,7 +3,7 @@ use serde_json::json;
 use super::docker_role::shipped_dockerfiles;
 use super::{is_chainguard, is_chiseled, is_distroless, is_template, judge_builds, name_and_tag};
 use crate::facts::repo::{Dockerfile, FileKind};
-use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
+use crate::model::{Context, Findings, Meta, Rule, Severity, Source, Status};
 use crate::rules::unreadable_files;
 
 pub struct DockerNonRoot;
@@ -106,17 +106,7 @@ stages followed.
                 "stages_followed": chain,
                 "shipped": role.evidence(),
             });
-            let mut evidence = evidence;
-            if !verdict.builds.is_null() {
-                evidence["builds"] = verdict.builds;
-            }
-            out.push(
-                verdict.status,
-                df.path.clone(),
-                Location::file(df.path.clone(), verdict.line),
-                verdict.message,
-                evidence,
-            );
+            verdict.record(&df.path, evidence, out);
         }
     }
 }
@@ -212,11 +202,19 @@ fn nonroot_by_default(reference: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::docker::findings_on_dockerfile;
 
     fn verdict(text: &str) -> (Status, u32) {
         let df = crate::parse::dockerfile::parse("Dockerfile", text).unwrap();
         let (status, line, _) = judge(&df);
         (status, line)
+    }
+
+    /// Each Dockerfile's verdict and the line that decided it.
+    fn assert_verdicts(cases: &[(&str, (Status, u32))]) {
+        for (text, expected) in cases {
+            assert_eq!(verdict(text), *expected, "{text}");
+        }
     }
 
     #[test]
@@ -254,85 +252,59 @@ mod tests {
         let sample = "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nRUN dotnet publish\n\
                       FROM mcr.microsoft.com/dotnet/aspnet:10.0\nCOPY --from=build /app .\n\
                       USER $APP_UID\nENTRYPOINT [\"./app\"]\n";
-        assert_eq!(verdict(sample), (Status::Pass, 5));
-        assert_eq!(
-            verdict("FROM mcr.microsoft.com/dotnet/runtime:10.0\nUSER ${APP_UID}\n"),
-            (Status::Pass, 2)
-        );
-        // Only Microsoft's .NET images define APP_UID; elsewhere it is an unknown variable.
-        assert_eq!(verdict("FROM node:22\nUSER $APP_UID\n"), (Status::Error, 2));
-        assert_eq!(
-            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0\nUSER $UID\n"),
-            (Status::Error, 2)
-        );
-        assert_eq!(
-            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022\n"),
-            (Status::Pass, 1)
-        );
-        assert_eq!(
-            verdict("FROM mcr.microsoft.com/dotnet/aspnet:10.0-windowsservercore-ltsc2022\n"),
-            (Status::Fail, 1)
-        );
+        assert_verdicts(&[
+            (sample, (Status::Pass, 5)),
+            (
+                "FROM mcr.microsoft.com/dotnet/runtime:10.0\nUSER ${APP_UID}\n",
+                (Status::Pass, 2),
+            ),
+            // Only Microsoft's .NET images define APP_UID; elsewhere it is an unknown variable.
+            ("FROM node:22\nUSER $APP_UID\n", (Status::Error, 2)),
+            (
+                "FROM mcr.microsoft.com/dotnet/aspnet:10.0\nUSER $UID\n",
+                (Status::Error, 2),
+            ),
+            (
+                "FROM mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022\n",
+                (Status::Pass, 1),
+            ),
+            (
+                "FROM mcr.microsoft.com/dotnet/aspnet:10.0-windowsservercore-ltsc2022\n",
+                (Status::Fail, 1),
+            ),
+        ]);
     }
 
     #[test]
     fn inherits_through_stages_and_trusts_documented_bases() {
-        assert_eq!(
-            verdict("FROM a AS b\nUSER 10001\nFROM b\nRUN x\n"),
-            (Status::Pass, 2)
-        );
-        assert_eq!(
-            verdict("FROM a AS b\nUSER app\nFROM alpine\n"),
-            (Status::Fail, 3)
-        );
-        assert_eq!(
-            verdict("FROM node AS b\nFROM gcr.io/distroless/nodejs20-debian12:nonroot\n"),
-            (Status::Pass, 2)
-        );
-        assert_eq!(
-            verdict("FROM gcr.io/distroless/static:debug-nonroot\n"),
-            (Status::Pass, 1)
-        );
-        assert_eq!(
-            verdict("FROM gcr.io/distroless/static:latest\n"),
-            (Status::Fail, 1)
-        );
-        assert_eq!(
-            verdict("FROM cgr.dev/chainguard/node:latest\n"),
-            (Status::Pass, 1)
-        );
-        assert_eq!(
-            verdict("FROM cgr.dev/chainguard/node:latest-dev\n"),
-            (Status::Fail, 1)
-        );
-        assert_eq!(
-            verdict("FROM cgr.dev/chainguard/wolfi-base\n"),
-            (Status::Fail, 1)
-        );
-        assert_eq!(
-            verdict("FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled\n"),
-            (Status::Pass, 1)
-        );
+        assert_verdicts(&[
+            (
+                "FROM a AS b\nUSER 10001\nFROM b\nRUN x\n",
+                (Status::Pass, 2),
+            ),
+            ("FROM a AS b\nUSER app\nFROM alpine\n", (Status::Fail, 3)),
+            (
+                "FROM node AS b\nFROM gcr.io/distroless/nodejs20-debian12:nonroot\n",
+                (Status::Pass, 2),
+            ),
+        ]);
+        for (base, status) in [
+            ("gcr.io/distroless/static:debug-nonroot", Status::Pass),
+            ("gcr.io/distroless/static:latest", Status::Fail),
+            ("cgr.dev/chainguard/node:latest", Status::Pass),
+            ("cgr.dev/chainguard/node:latest-dev", Status::Fail),
+            ("cgr.dev/chainguard/wolfi-base", Status::Fail),
+            (
+                "mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled",
+                Status::Pass,
+            ),
+        ] {
+            assert_eq!(verdict(&format!("FROM {base}\n")), (status, 1), "{base}");
+        }
     }
 
     fn run(path: &str, text: &str) -> Vec<(String, Status)> {
-        use crate::Facts;
-        use crate::facts::repo::RepoFacts;
-        let df = crate::parse::dockerfile::parse(path, text).unwrap();
-        let facts = Facts {
-            repo: Some(RepoFacts {
-                dockerfiles: vec![df],
-                ..RepoFacts::default()
-            }),
-            ..Facts::default()
-        };
-        crate::registry::run_one(
-            &DockerNonRoot,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
-        .into_iter()
-        .map(|f| (f.subject, f.status))
-        .collect()
+        findings_on_dockerfile(&DockerNonRoot, path, text)
     }
 
     #[test]

@@ -96,6 +96,28 @@ pub(crate) struct BuildVerdict {
     pub builds: serde_json::Value,
 }
 
+impl BuildVerdict {
+    /// Records the verdict on the Dockerfile at `path`, at the line that decided it; the builds
+    /// judged join `evidence` when there was more than the default build.
+    pub(crate) fn record(
+        self,
+        path: &str,
+        mut evidence: serde_json::Value,
+        out: &mut crate::model::Findings,
+    ) {
+        if !self.builds.is_null() {
+            evidence["builds"] = self.builds;
+        }
+        out.push(
+            self.status,
+            path.to_owned(),
+            crate::model::Location::file(path, self.line),
+            self.message,
+            evidence,
+        );
+    }
+}
+
 pub(crate) fn judge_builds<'a>(
     df: &crate::facts::repo::Dockerfile,
     repo: &'a crate::facts::repo::RepoFacts,
@@ -169,6 +191,27 @@ pub(crate) fn judge_builds<'a>(
         verdict.builds = serde_json::Value::Array(builds);
     }
     verdict
+}
+
+/// For the Dockerfile checks' tests: the subject and status of each finding of `check` on a
+/// repository holding only the Dockerfile `text` at `path`.
+#[cfg(test)]
+pub(crate) fn findings_on_dockerfile(
+    check: &dyn crate::Check,
+    path: &str,
+    text: &str,
+) -> Vec<(String, crate::Status)> {
+    let facts = crate::Facts {
+        repo: Some(crate::facts::repo::RepoFacts {
+            dockerfiles: vec![crate::parse::dockerfile::parse(path, text).unwrap()],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    crate::registry::run_on(check, &facts)
+        .into_iter()
+        .map(|f| (f.subject, f.status))
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@ use crate::facts::repo::FileKind;
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 use crate::parse::image_ref::Parts;
 use crate::rules::kube::{
-    kustomize_changes, overlay_evidence, overlay_message, overlays_and_templates,
-    unrendered_templates,
+    kustomize_changes, overlay_evidence, overlay_message, unrendered_templates, workloads_read_from,
 };
 use crate::rules::{Pinning, kube_faults, pinning, unreadable_files, workloads};
 
@@ -33,12 +32,8 @@ Pinned means `@sha256:` and 64 lowercase hex digits on a valid reference. A refe
 holding a template (`${IMAGE}`, `{{ .Values.image }}`) is an `error`: which image runs cannot
 be proven from the manifest, digest or not.
 
-Workloads are read from manifests in the repository and from live clusters
-(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
-with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
-
 "#,
-            overlays_and_templates!(),
+            workloads_read_from!(all),
             r#"
 ## How to fix
 Deploy `registry/repo@sha256:…` (tools such as kustomize `images:` or your CD system resolve

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{judged_workloads, overlays_and_templates, workloads_read_from};
+use super::{judged_workloads, workloads_read_from};
 use crate::facts::kube::{Container, Workload};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
@@ -37,9 +37,7 @@ The Kubernetes Pod Security Standards' **restricted** profile, item by item, on 
 Running as non-root, the last restricted item, is judged by `k8s-run-as-non-root`.
 
 "#,
-            workloads_read_from!(),
-            "\n",
-            overlays_and_templates!(),
+            workloads_read_from!(deployed),
             r#"
 ## How to fix
 Remove the host namespaces and hostPath volumes; set on every container

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{judge_containers, judged_workloads, overlays_and_templates, workloads_read_from};
+use super::{judge_containers, judged_workloads, workloads_read_from};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
 pub struct K8sReadOnlyRootFs;
@@ -24,9 +24,7 @@ security contexts) and AWS FSBP ECS.5 recommend it.
 Every container and init container sets `securityContext.readOnlyRootFilesystem: true`.
 
 "#,
-            workloads_read_from!(),
-            "\n",
-            overlays_and_templates!(),
+            workloads_read_from!(deployed),
             r#"
 ## How to fix
 Set `readOnlyRootFilesystem: true` and mount an `emptyDir` at the paths the process writes to

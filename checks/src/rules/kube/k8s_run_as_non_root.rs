@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{judge_containers, judged_workloads, overlays_and_templates, workloads_read_from};
+use super::{judge_containers, judged_workloads, workloads_read_from};
 use crate::facts::kube::{Container, Workload};
 use crate::model::{Context, Findings, Meta, Rule, Severity, Source};
 
@@ -26,9 +26,7 @@ overriding the pod's: it passes when the effective `runAsNonRoot` is `true` or t
 `runAsUser` is a non-zero UID. An explicit `runAsUser: 0` fails even with `runAsNonRoot`.
 
 "#,
-            workloads_read_from!(),
-            "\n",
-            overlays_and_templates!(),
+            workloads_read_from!(deployed),
             r#"
 ## How to fix
 Set `securityContext.runAsNonRoot: true` (and a `runAsUser` above 10000) on the pod, and build

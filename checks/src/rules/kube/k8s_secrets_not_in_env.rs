@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{overlays_and_templates, unjudgeable};
+use super::{unjudgeable, workloads_read_from};
 use crate::facts::kube::{EnvSource, Origin};
 use crate::model::{Context, Findings, Location, Meta, Rule, Severity, Source, Status};
 use crate::rules::workloads;
@@ -33,12 +33,8 @@ accepted pattern, but files are preferred. A secret value is never recorded: the
 quotes the variable's name and, for a value holding a credential, the value with the
 credential redacted.
 
-Workloads are read from manifests in the repository and from live clusters
-(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
-with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
-
 "#,
-            overlays_and_templates!(),
+            workloads_read_from!(all),
             r#"
 ## How to fix
 Move the value into a Secret (or an external secret store) and mount it as a file; at least use
@@ -141,7 +137,7 @@ fn declared_in(w: &crate::facts::kube::Workload) -> &'static str {
 mod tests {
     use super::*;
     use crate::facts::Facts;
-    use crate::registry::run_one;
+    use crate::registry::run_on;
 
     /// The same workload declared in the repository with a literal secret and running live with
     /// a `secretKeyRef`: one finding, and it keeps the literal secret's critical severity.
@@ -158,10 +154,7 @@ mod tests {
                     "env": [{"name": "API_TOKEN", "source": {"secret-ref": {"secret": "api", "key": "token"}}}]}]}]}]
         }))
         .unwrap();
-        let findings = run_one(
-            &K8sSecretsNotInEnv,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let findings = run_on(&K8sSecretsNotInEnv, &facts);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].status, Status::Fail);
         assert_eq!(findings[0].severity, Severity::Critical, "{findings:?}");

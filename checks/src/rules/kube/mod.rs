@@ -7,21 +7,38 @@ pub mod k8s_secrets_not_in_env;
 
 use serde_json::Value;
 
-/// What every workload check's docs say about where its workloads come from (a macro: `concat!`
-/// takes only literals, and a check's docs are a constant).
+/// What a workload check's docs say about where its workloads come from, then about templates
+/// and kustomize overlays: `deployed` for the checks over [`deployed_workloads`] (test data
+/// skipped), `all` for those over every workload. A macro: `concat!` takes only literals, and a
+/// check's docs are a constant.
 macro_rules! workloads_read_from {
-    () => {
-        r#"Workloads are read from manifests in the repository (except those under a test-data directory,
+    (deployed) => {
+        concat!(
+            r#"Workloads are read from manifests in the repository (except those under a test-data directory,
 `test/`, `tests/`, `testdata/`, `e2e/`, `fixtures/`: objects tests create, not deployments) and
 from live clusters
 (`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
 with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
-"#
+"#,
+            "\n",
+            $crate::rules::kube::overlays_and_templates!()
+        )
+    };
+    (all) => {
+        concat!(
+            r#"Workloads are read from manifests in the repository and from live clusters
+(`[[target.kube]]`) alike; a cluster, or a list within it, that could not be read is an `error`
+with subject `k8s://CONTEXT[/NAMESPACE/KIND]`, never a silent pass.
+"#,
+            "\n",
+            $crate::rules::kube::overlays_and_templates!()
+        )
     };
 }
 pub(crate) use workloads_read_from;
 
-/// What every workload check's docs say about templates and kustomize overlays.
+/// What every workload check's docs say about templates and kustomize overlays (after
+/// [`workloads_read_from`]).
 macro_rules! overlays_and_templates {
     () => {
         r#"YAML merge keys (`<<: *anchor`) are applied, as kubectl applies them.

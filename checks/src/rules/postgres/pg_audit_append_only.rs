@@ -198,11 +198,7 @@ mod tests {
             postgres: vec![db],
             ..crate::Facts::default()
         };
-        crate::registry::run_one(
-            &PgAuditAppendOnly,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
-        .remove(0)
+        crate::registry::run_on(&PgAuditAppendOnly, &facts).remove(0)
     }
 
     /// The corpus's FN20 (supabase-dump-orgs `public.super_admin_audit`): no grant in the

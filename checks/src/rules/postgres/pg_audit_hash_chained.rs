@@ -36,18 +36,10 @@ The table's columns and which of the two chain columns were found.
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
-            let hash: Vec<String> = scope
-                .options
-                .audit_hash_columns
-                .iter()
-                .map(|c| loose(c))
-                .collect();
-            let prev: Vec<String> = scope
-                .options
-                .audit_prev_hash_columns
-                .iter()
-                .map(|c| loose(c))
-                .collect();
+            let loosened =
+                |names: &[String]| -> Vec<String> { names.iter().map(|c| loose(c)).collect() };
+            let hash = loosened(&scope.options.audit_hash_columns);
+            let prev = loosened(&scope.options.audit_prev_hash_columns);
             for t in scope.audit_tables() {
                 let subject = t.qualified_name();
                 let find = |names: &[String]| {

@@ -551,6 +551,21 @@ impl<'a> Scope<'a> {
         })
     }
 
+    /// Reports as `error` every table whose `CREATE TABLE` could not be parsed: the check
+    /// cannot `verb` it (`judge`, `classify`).
+    pub fn error_on_unparsed_tables(&self, out: &mut Findings, verb: &str) {
+        for u in &self.db.unparsed {
+            if let Some(table) = &u.creates {
+                out.error(
+                    table.clone(),
+                    u.location.clone(),
+                    format!("cannot {verb} {table}: its CREATE TABLE could not be parsed"),
+                    json!({ "unparsed": u }),
+                );
+            }
+        }
+    }
+
     /// Reports an `error` for `subject` when unparsed statements may affect it; `true` if so.
     pub fn error_if_unparsed(
         &self,

@@ -44,16 +44,7 @@ The table, why it counts as a tenant table, `rls_enabled`, and the deciding stat
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in rls_scopes(cx, out) {
-            for u in &scope.db.unparsed {
-                if let Some(table) = &u.creates {
-                    out.error(
-                        table.clone(),
-                        u.location.clone(),
-                        format!("cannot judge {table}: its CREATE TABLE could not be parsed"),
-                        json!({ "unparsed": u }),
-                    );
-                }
-            }
+            scope.error_on_unparsed_tables(out, "judge");
             for (t, reason) in scope.tenant_tables() {
                 let subject = t.qualified_name();
                 let [q, n] = table_names(t);

@@ -735,11 +735,7 @@ mod tests {
             }],
             ..crate::Facts::default()
         };
-        crate::registry::run_one(
-            &PgRlsPolicyTenant,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
-        .remove(0)
+        crate::registry::run_on(&PgRlsPolicyTenant, &facts).remove(0)
     }
 
     #[test]
@@ -788,11 +784,7 @@ mod tests {
             }],
             ..crate::Facts::default()
         };
-        let f = crate::registry::run_one(
-            &PgRlsPolicyTenant,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
-        .remove(0);
+        let f = crate::registry::run_on(&PgRlsPolicyTenant, &facts).remove(0);
         assert_eq!(f.status, crate::model::Status::Pass, "{f:?}");
         assert!(f.message.contains("seen only by its user"), "{f:?}");
     }
@@ -843,13 +835,10 @@ mod tests {
                 }],
                 ..crate::Facts::default()
             };
-            crate::registry::run_one(
-                &PgRlsPolicyTenant,
-                &Context::new(&facts, &facts.settings.resolve().unwrap()),
-            )
-            .into_iter()
-            .find(|f| f.subject == "public.Company")
-            .expect("the tenant table is judged")
+            crate::registry::run_on(&PgRlsPolicyTenant, &facts)
+                .into_iter()
+                .find(|f| f.subject == "public.Company")
+                .expect("the tenant table is judged")
         };
         let f = run(company(vec![own.clone(), bypass]));
         assert_eq!(f.status, Status::Fail, "{f:?}");

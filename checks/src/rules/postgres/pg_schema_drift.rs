@@ -127,21 +127,13 @@ fn compare_tables(baseline: &Database, live: &Database, out: &mut Findings) {
 fn table_differences(want: &Table, have: &Table) -> Vec<Difference> {
     let rls_at = want.rls_location.as_ref().unwrap_or(&want.location);
     let mut diffs = Vec::new();
-    if want.rls_enabled != have.rls_enabled {
-        diffs.push(Difference::new(
-            "rls_enabled",
-            json!(want.rls_enabled),
-            json!(have.rls_enabled),
-            rls_at,
-        ));
-    }
-    if want.rls_forced != have.rls_forced {
-        diffs.push(Difference::new(
-            "rls_forced",
-            json!(want.rls_forced),
-            json!(have.rls_forced),
-            rls_at,
-        ));
+    for (field, w, h) in [
+        ("rls_enabled", want.rls_enabled, have.rls_enabled),
+        ("rls_forced", want.rls_forced, have.rls_forced),
+    ] {
+        if w != h {
+            diffs.push(Difference::new(field, json!(w), json!(h), rls_at));
+        }
     }
     if let (Some(w), Some(h)) = (&want.owner, &have.owner)
         && w != h

@@ -82,16 +82,7 @@ class) from these findings.
 
     fn run(&self, cx: &Context<'_>, out: &mut Findings) {
         for scope in scopes(cx, out) {
-            for u in &scope.db.unparsed {
-                if let Some(table) = &u.creates {
-                    out.error(
-                        table.clone(),
-                        u.location.clone(),
-                        format!("cannot classify {table}: its CREATE TABLE could not be parsed"),
-                        json!({ "unparsed": u }),
-                    );
-                }
-            }
+            scope.error_on_unparsed_tables(out, "classify");
             for t in &scope.db.tables {
                 judge(&scope, t, out);
             }

@@ -326,8 +326,8 @@ pub(crate) fn rls_not_applicable(scope: &Scope<'_>, out: &mut Findings) -> bool 
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Context, Severity, Status};
-    use crate::registry::{find, run_one};
+    use crate::model::{Severity, Status};
+    use crate::registry::{find, run_on};
 
     /// A firm-per-database product: `orders` has a `firm_id` column and no RLS.
     fn facts(isolation: &str) -> crate::Facts {
@@ -354,10 +354,7 @@ mod tests {
         for isolation in ["database", "schema"] {
             let facts = facts(isolation);
             for id in RLS_CHECKS {
-                let findings = run_one(
-                    find(id).unwrap(),
-                    &Context::new(&facts, &facts.settings.resolve().unwrap()),
-                );
+                let findings = run_on(find(id).unwrap(), &facts);
                 assert!(!findings.is_empty(), "{id}: the table is still reported");
                 for f in findings {
                     assert_eq!(
@@ -377,10 +374,7 @@ mod tests {
         }
         // The same table under the default (rls) still fails the critical check.
         let facts = facts("rls");
-        let rls = run_one(
-            find("pg-rls-enabled").unwrap(),
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let rls = run_on(find("pg-rls-enabled").unwrap(), &facts);
         assert_eq!(
             (rls[0].status, rls[0].severity),
             (Status::Fail, Severity::Critical)
@@ -390,10 +384,7 @@ mod tests {
     #[test]
     fn with_rls_isolation_pg_tenant_isolation_reports_nothing() {
         let facts = facts("rls");
-        let findings = run_one(
-            find("pg-tenant-isolation").unwrap(),
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let findings = run_on(find("pg-tenant-isolation").unwrap(), &facts);
         assert!(findings.is_empty());
     }
 }

@@ -174,7 +174,7 @@ mod tests {
     use crate::facts::Facts;
     use crate::facts::repo::{Dockerfile, Manifest, UpdateConfig, UpdateTool};
     use crate::model::Status;
-    use crate::registry::run_one;
+    use crate::registry::run_on;
 
     /// Issue 15: Dependabot's `docker-compose` updates compose files, not Dockerfiles.
     /// The findings on a repository with the default settings.
@@ -183,10 +183,7 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        run_one(
-            &DepUpdateConfig,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
+        run_on(&DepUpdateConfig, &facts)
     }
 
     #[test]

@@ -1018,7 +1018,7 @@ mod tests {
     fn dockerfile_requirements_resolve_from_the_build_context() {
         use crate::facts::Facts;
         use crate::facts::repo::{Dockerfile, Stage};
-        use crate::registry::run_one;
+        use crate::registry::run_on;
         let mut repo = repo();
         repo.manifests[1].path = "requirements.txt".to_owned();
         repo.manifests[0].path = "worker/requirements.txt".to_owned();
@@ -1042,10 +1042,7 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let findings = run_one(
-            &LockfileFrozenInstall,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let findings = run_on(&LockfileFrozenInstall, &facts);
         let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
         assert_eq!(status("worker/Dockerfile"), Some(Status::Fail));
         assert_eq!(status("Dockerfile"), Some(Status::Pass));
@@ -1059,7 +1056,7 @@ mod tests {
     fn dotnet_restore_is_judged_by_the_projects_of_the_build_context() {
         use crate::facts::Facts;
         use crate::facts::repo::{Dockerfile, Stage};
-        use crate::registry::run_one;
+        use crate::registry::run_on;
         let mut repo = RepoFacts::default();
         let mut plain = nuget_project("samples/aspnetapp/aspnetapp/aspnetapp.csproj", false);
         plain.dependencies.clear();
@@ -1090,10 +1087,7 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let findings = run_one(
-            &LockfileFrozenInstall,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let findings = run_on(&LockfileFrozenInstall, &facts);
         let status = |p: &str| findings.iter().find(|f| f.subject == p).map(|f| f.status);
         assert_eq!(status("samples/aspnetapp/Dockerfile"), None);
         assert_eq!(status("samples/complexapp/Dockerfile"), Some(Status::Fail));
@@ -1165,7 +1159,7 @@ mod tests {
     fn unreadable_script_is_an_error() {
         use crate::facts::Facts;
         use crate::facts::repo::{Dockerfile, Stage};
-        use crate::registry::run_one;
+        use crate::registry::run_on;
         let mut d = Dockerfile::default();
         "Dockerfile".clone_into(&mut d.path);
         d.stages = vec![Stage {
@@ -1183,10 +1177,7 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let findings = run_one(
-            &LockfileFrozenInstall,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let findings = run_on(&LockfileFrozenInstall, &facts);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].status, Status::Error);
         assert!(

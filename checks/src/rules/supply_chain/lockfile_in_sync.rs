@@ -219,7 +219,7 @@ mod tests {
     use crate::facts::Facts;
     use crate::facts::repo::{Dependency, RepoFacts};
     use crate::model::{Finding, Status};
-    use crate::registry::run_one;
+    use crate::registry::run_on;
 
     fn run(m: Manifest, lock: Lockfile) -> Vec<Finding> {
         let facts = Facts {
@@ -230,10 +230,7 @@ mod tests {
             }),
             ..Facts::default()
         };
-        run_one(
-            &LockfileInSync,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
+        run_on(&LockfileInSync, &facts)
     }
 
     fn cargo(deps: &[(&str, u32)]) -> Manifest {
@@ -381,10 +378,7 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let f = run_one(
-            &LockfileInSync,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let f = run_on(&LockfileInSync, &facts);
         let got: Vec<(&str, Status)> = f.iter().map(|x| (x.subject.as_str(), x.status)).collect();
         assert_eq!(
             got,

@@ -328,17 +328,14 @@ mod tests {
     use crate::facts::Facts;
     use crate::facts::repo::{Ecosystem, Lockfile, Requirement, Unreadable};
     use crate::model::{Finding, Status};
-    use crate::registry::run_one;
+    use crate::registry::run_on;
 
     fn run(repo: RepoFacts) -> Vec<Finding> {
         let facts = Facts {
             repo: Some(repo),
             ..Facts::default()
         };
-        run_one(
-            &LockfilePresent,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
+        run_on(&LockfilePresent, &facts)
     }
 
     fn npm(path: &str) -> Manifest {

@@ -284,6 +284,16 @@ mod tests {
         }
     }
 
+    /// The lockfile [`lock_for`] finds for the repository's `i`th manifest, or what it says
+    /// instead.
+    fn lock_found(repo: &RepoFacts, i: usize) -> String {
+        match lock_for(repo, &repo.manifests[i]).state {
+            LockState::Found(l) => l.path.clone(),
+            LockState::Missing { expected } => format!("missing {expected}"),
+            LockState::Unreadable(u) => format!("unreadable {}", u.path),
+        }
+    }
+
     fn lock(path: &str, ecosystem: Ecosystem, members: &[&str]) -> Lockfile {
         Lockfile {
             path: path.to_owned(),
@@ -309,11 +319,7 @@ mod tests {
             ],
             ..RepoFacts::default()
         };
-        let found = |i: usize| match lock_for(&repo, &repo.manifests[i]).state {
-            LockState::Found(l) => l.path.clone(),
-            LockState::Missing { expected } => format!("missing {expected}"),
-            LockState::Unreadable(u) => format!("unreadable {}", u.path),
-        };
+        let found = |i: usize| lock_found(&repo, i);
         assert_eq!(found(1), "Cargo.lock");
         assert_eq!(found(3), "web/pnpm-lock.yaml");
         assert_eq!(found(4), "missing tools/package-lock.json");
@@ -341,11 +347,7 @@ mod tests {
             ],
             ..RepoFacts::default()
         };
-        let found = |i: usize| match lock_for(&repo, &repo.manifests[i]).state {
-            LockState::Found(l) => l.path.clone(),
-            LockState::Missing { expected } => format!("missing {expected}"),
-            LockState::Unreadable(u) => format!("unreadable {}", u.path),
-        };
+        let found = |i: usize| lock_found(&repo, i);
         assert_eq!(found(0), "svc/requirements.lock");
         assert_eq!(found(1), "tools/pylock.dev.toml");
         assert_eq!(found(2), "missing lib/uv.lock");
@@ -383,11 +385,7 @@ mod tests {
             ],
             ..RepoFacts::default()
         };
-        let found = |i: usize| match lock_for(&repo, &repo.manifests[i]).state {
-            LockState::Found(l) => l.path.clone(),
-            LockState::Missing { expected } => format!("missing {expected}"),
-            LockState::Unreadable(u) => format!("unreadable {}", u.path),
-        };
+        let found = |i: usize| lock_found(&repo, i);
         assert_eq!(found(0), "Pipfile.lock");
         assert_eq!(found(1), "missing uv.lock");
         assert_eq!(found(2), "app/gradle.lockfile");

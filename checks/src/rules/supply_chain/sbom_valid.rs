@@ -120,7 +120,7 @@ mod tests {
     use crate::facts::Facts;
     use crate::facts::repo::{Ecosystem, Lockfile};
     use crate::model::Status;
-    use crate::registry::run_one;
+    use crate::registry::run_on;
 
     #[test]
     fn reports_problems_and_coverage() {
@@ -154,10 +154,7 @@ mod tests {
             repo: Some(repo),
             ..Facts::default()
         };
-        let f = run_one(
-            &SbomValid,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let f = run_on(&SbomValid, &facts);
         assert_eq!(f[0].subject, "bad.spdx.json");
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[1].status, Status::Pass);

@@ -559,10 +559,7 @@ mod tests {
             repo: Some(repo),
             ..crate::Facts::default()
         };
-        let mut found = crate::registry::run_one(
-            &CiVulnScan,
-            &crate::model::Context::new(&facts, &facts.settings.resolve().unwrap()),
-        );
+        let mut found = crate::registry::run_on(&CiVulnScan, &facts);
         assert_eq!(found.len(), 1);
         found.remove(0)
     }

@@ -74,7 +74,7 @@ The image reference (the subject), the workflow and line, and other workflows us
 mod tests {
     use super::*;
     use crate::facts::repo::{Located, RepoFacts, Workflow};
-    use crate::registry::run_one;
+    use crate::registry::run_on;
     use crate::{Facts, Status};
 
     #[test]
@@ -105,13 +105,10 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let got: Vec<_> = run_one(
-            &GhaImagePinned,
-            &Context::new(&facts, &facts.settings.resolve().unwrap()),
-        )
-        .into_iter()
-        .map(|f| (f.subject, f.status))
-        .collect();
+        let got: Vec<_> = run_on(&GhaImagePinned, &facts)
+            .into_iter()
+            .map(|f| (f.subject, f.status))
+            .collect();
         assert_eq!(
             got,
             vec![
