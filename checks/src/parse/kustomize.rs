@@ -14,6 +14,9 @@ use serde_norway::Value;
 use super::join_relative;
 use crate::facts::kube::{Kustomization, KustomizeChange};
 
+mod gitops;
+pub use gitops::overlays as gitops_overlays;
+
 /// The file names kustomize reads as a kustomization in a directory.
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -103,70 +106,6 @@ pub fn parse(path: &str, text: &str) -> Result<Kustomization, String> {
     Ok(k)
 }
 
-/// Flux's `Kustomization` objects (`kustomize.toolkit.fluxcd.io`) in a manifest file: each
-/// applies the directory `spec.path` (from the repository root) with its `spec.patches` and
-/// `spec.images`, as a kustomization's `resources`, `patches` and `images` would. Documents that
-/// are not one, or do not parse, give none (the manifest parse reports those).
-pub fn flux(path: &str, text: &str) -> Vec<Kustomization> {
-    use serde::Deserialize;
-    let lines: Vec<&str> = text.lines().collect();
-    // The fields sit under `spec:`, indented (the first such line of the file).
-    let nested_line = |field: &str| {
-        let probe = format!("{field}:");
-        (lines
-            .iter()
-            .position(|l| l.trim_start().starts_with(&probe)))
-        .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX))
-    };
-    let mut out = Vec::new();
-    for document in serde_norway::Deserializer::from_str(text) {
-        let Ok(doc) = Value::deserialize(document) else {
-            break;
-        };
-        let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
-        if !api.starts_with("kustomize.toolkit.fluxcd.io/") || kind != "Kustomization" {
-            continue;
-        }
-        let Some(spec) = doc.get("spec") else {
-            continue;
-        };
-        let mut k = Kustomization {
-            path: path.to_owned(),
-            ..Kustomization::default()
-        };
-        let dir = spec.get("path").and_then(Value::as_str).unwrap_or(".");
-        k.resources.extend(join_relative("", dir));
-        let entries = |field: &str| -> Vec<&Value> {
-            (spec
-                .get(field)
-                .and_then(Value::as_sequence)
-                .into_iter()
-                .flatten())
-            .collect()
-        };
-        let from = nested_line("patches");
-        for (i, entry) in entries("patches").into_iter().enumerate() {
-            k.changes.push(KustomizeChange {
-                field: "spec.patches".to_owned(),
-                line: entry_line(&lines, from, i),
-                detail: describe(entry),
-                image: None,
-                kind: target_kind(entry),
-            });
-        }
-        let from = nested_line("images");
-        k.changes.extend(image_changes(
-            "spec.images",
-            entries("images"),
-            &lines,
-            from,
-        ));
-        out.push(k);
-    }
-    out
-}
-
 /// `sha256:` and 64 lowercase hex digits.
 fn is_sha256_digest(d: &str) -> bool {
     d.strip_prefix("sha256:")
@@ -189,39 +128,58 @@ fn target_kind(entry: &Value) -> Option<String> {
     (!kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| kind.to_owned())
 }
 
-/// A short account of an entry: its scalar fields as written (`target` flattened), never a
-/// patch body.
-/// The changes the entries of an `images` list (`field`, its line `from`) make. An entry that
-/// sets a digest pins the image, whatever it names: pinning is not made worse. Any other entry
-/// (newTag, newName, tag suffix) changes which image runs.
-fn image_changes(
+/// The changes the entries of an `images` list (`field`, its line `from`) make: one per entry
+/// that re-points an image (see [`repointed_image`]).
+fn image_changes<'v>(
     field: &str,
-    images: Vec<&Value>,
+    images: Vec<&'v Value>,
     lines: &[&str],
     from: u32,
 ) -> impl Iterator<Item = KustomizeChange> {
+    let field = field.to_owned();
+    let lines: Vec<u32> = (0..images.len())
+        .map(|i| entry_line(lines, from, i))
+        .collect();
     images
         .into_iter()
-        .enumerate()
-        .filter(|(_, entry)| {
-            let digest = entry.get("digest").and_then(Value::as_str);
-            !digest.is_some_and(is_sha256_digest)
-        })
-        .map(move |(i, entry)| KustomizeChange {
-            field: field.to_owned(),
-            line: entry_line(lines, from, i),
-            detail: describe(entry),
-            image: Some(
-                entry
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-            ),
-            kind: None,
+        .zip(lines)
+        .filter_map(move |(entry, line)| {
+            Some(KustomizeChange {
+                field: field.clone(),
+                line,
+                image: Some(repointed_image(entry)?),
+                detail: describe(entry),
+                kind: None,
+            })
         })
 }
 
+/// The image name an `images` entry re-points, or `None` when the entry sets a digest: it pins
+/// the image, whatever it names, and pinning is not made worse. Any other entry (newTag,
+/// newName, a tag suffix) changes which image runs. The entry is kustomize's mapping
+/// (`{name, newName, newTag, digest}`) or Argo CD's string (`[name=]image[:tag|@digest]`).
+fn repointed_image(entry: &Value) -> Option<String> {
+    if let Some(written) = entry.as_str() {
+        let (name, new) = written.split_once('=').unwrap_or((written, written));
+        let digest = new.split_once('@').map(|(_, d)| d);
+        return (!digest.is_some_and(is_sha256_digest)).then(|| without_tag(name).to_owned());
+    }
+    let digest = entry.get("digest").and_then(Value::as_str);
+    let name = entry.get("name").and_then(Value::as_str).unwrap_or("");
+    (!digest.is_some_and(is_sha256_digest)).then(|| name.to_owned())
+}
+
+/// An image reference without its digest and tag (`registry:5000/app:1` -> `registry:5000/app`).
+fn without_tag(image: &str) -> &str {
+    let image = image.split_once('@').map_or(image, |(name, _)| name);
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => image,
+    }
+}
+
+/// A short account of an entry: its scalar fields as written (`target` flattened), never a
+/// patch body.
 fn describe(entry: &Value) -> String {
     match entry {
         // A file name; a one-line inline patch (JSON, `{…}`) is not quoted: it may hold a value.
@@ -391,18 +349,13 @@ patchesStrategicMerge:
     }
 
     #[test]
-    fn flux_kustomizations_name_their_directory_and_changes() {
-        let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps}\nspec:\n  path: ./apps/base\n  images:\n    - {name: ghcr.io/acme/api, newTag: latest}\n    - {name: ghcr.io/acme/web, digest: \"sha256:0000000000000000000000000000000000000000000000000000000000000000\"}\n  patches:\n    - target: {kind: Deployment}\n      patch: x\n";
-        let found = flux("clusters/prod/apps.yaml", text);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].resources, ["apps/base"]);
-        let changes: Vec<(&str, Option<&str>)> = (found[0].changes.iter())
-            .map(|c| (c.field.as_str(), c.kind.as_deref()))
-            .collect();
-        assert_eq!(
-            changes,
-            [("spec.patches", Some("Deployment")), ("spec.images", None)]
-        );
-        assert!(flux("a.yaml", "apiVersion: apps/v1\nkind: Deployment\n").is_empty());
+    fn an_image_entry_names_the_image_without_tag_or_digest() {
+        assert_eq!(without_tag("registry:5000/app:1"), "registry:5000/app");
+        assert_eq!(without_tag("registry:5000/app"), "registry:5000/app");
+        assert_eq!(without_tag("app@sha256:00"), "app");
+        let pinned = Value::String(format!("app=app@sha256:{}", "a".repeat(64)));
+        assert_eq!(repointed_image(&pinned), None);
+        let short = Value::String("app=app@sha256:abc".to_owned());
+        assert_eq!(repointed_image(&short).as_deref(), Some("app"));
     }
 }

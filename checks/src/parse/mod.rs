@@ -233,7 +233,9 @@ pub fn parse_into(
                 .push(if dir.is_empty() { "." } else { dir }.to_owned());
         }
         FileKind::Yaml if kube::looks_like_manifest(text) => {
-            facts.kustomizations.extend(kustomize::flux(path, text));
+            facts
+                .kustomizations
+                .extend(kustomize::gitops_overlays(path, text));
             // A file under `templates/` that reads as YAML holding no workload (a Backstage
             // software template, an Argo `WorkflowTemplate`) is nothing to judge, template or not.
             let no_workload = || kube::parse(path, text).is_ok_and(|w| w.is_empty());
