@@ -33,11 +33,14 @@ Each Dockerfile, all stages:
   heredoc goes into one file (`RUN cat > /app/.env <<EOF`, `tee FILE <<EOF`): each body is judged as a
   committed file at its destination path would be by `secrets-committed` — token formats
   anywhere, and a `.env`-style destination's `KEY=value` lines under a secret-looking name;
-- `COPY`/`ADD` of secret files: `.env` (not `.env.example` / `.sample` / `.template`),
+- `COPY`/`ADD` of secret files: `.env`, `.env.production`, `production.env` (not
+  `.env.example` / `.sample` / `.template`),
   private keys (`*.key`, `*.pem` unless named like a certificate or CA bundle, `id_rsa`,
   `id_ed25519`…), keystores (`*.p12`, `*.pfx`, `*.jks`), `credentials`, `.netrc`,
   `.git-credentials`, `.pgpass`, and `.npmrc` / `.pypirc` when the committed file of that
-  name holds a token.
+  name holds a token; and a glob source (`COPY .env* ./`, `ADD keys/*.key /etc/app/`) that
+  matches such a name but no ordinary source file (`*` and `*.json` are left to
+  `.dockerignore`).
 
 Values are redacted when the repository is read: findings name the key, the kind and the
 length, never the value. Not judged: what `COPY . .` brings in (check your `.dockerignore`),
@@ -126,7 +129,12 @@ fn problems(df: &Dockerfile, repo: &RepoFacts) -> Vec<(u32, String)> {
             ));
         }
         for copy in &stage.copies {
-            if let Some(why) = secret_file(&copy.value, repo) {
+            let why = match glob_of(&copy.value) {
+                Some(glob) => secret_glob(&glob, repo)
+                    .map(|(name, why)| format!("the pattern matches `{name}`: {why}")),
+                None => secret_file(&copy.value, repo).map(str::to_owned),
+            };
+            if let Some(why) = why {
                 found.push((copy.line, format!("COPY/ADD of `{}`: {why}", copy.value)));
             }
         }
@@ -142,7 +150,7 @@ fn secret_file(source: &str, repo: &RepoFacts) -> Option<&'static str> {
         .next()
         .unwrap_or(trimmed)
         .to_ascii_lowercase();
-    if name.starts_with(".env") && secrets::is_dotenv_with_values(&name) {
+    if secrets::is_dotenv_with_values(&name) {
         return Some("a dotenv file holds environment secrets");
     }
     let key_ext = [".key", ".p12", ".pfx", ".jks", ".keystore"];
@@ -172,6 +180,68 @@ fn secret_file(source: &str, repo: &RepoFacts) -> Option<&'static str> {
     None
 }
 
+/// Names of secret files, one or two of each kind [`secret_file`] knows, that a glob source is
+/// tried against.
+const SECRET_NAMES: [&str; 13] = [
+    ".env",
+    ".env.production",
+    "production.env",
+    "id_rsa",
+    "id_ed25519",
+    "server.key",
+    "keystore.jks",
+    "store.p12",
+    "credentials",
+    "credentials.json",
+    ".netrc",
+    ".pgpass",
+    ".git-credentials",
+];
+
+/// Names of ordinary sources: a glob that matches one of them copies sources in general
+/// (`*`, `*.json`), and what it brings in is for `.dockerignore` to decide, as for `COPY . .`.
+const ORDINARY_NAMES: [&str; 8] = [
+    "main.go",
+    "app.py",
+    "index.js",
+    "package.json",
+    "README.md",
+    "Dockerfile",
+    "config.yaml",
+    "server.crt",
+];
+
+/// The last path component of a `COPY`/`ADD` source as a glob (Docker matches sources with Go's
+/// `filepath.Match`: `*`, `?`, `[…]`), when it is one.
+fn glob_of(source: &str) -> Option<globset::GlobMatcher> {
+    let trimmed = source.trim_end_matches('/');
+    let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
+    if !name.contains(['*', '?', '[']) {
+        return None;
+    }
+    let glob = globset::GlobBuilder::new(name)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .ok()?;
+    Some(glob.compile_matcher())
+}
+
+/// The secret file a glob source copies when one is in the build context (`COPY .env* ./`,
+/// `ADD keys/*.key /etc/app/`), and why that bakes a secret in; none for a glob that copies
+/// ordinary sources too.
+fn secret_glob(
+    glob: &globset::GlobMatcher,
+    repo: &RepoFacts,
+) -> Option<(&'static str, &'static str)> {
+    if ORDINARY_NAMES.iter().any(|name| glob.is_match(name)) {
+        return None;
+    }
+    (SECRET_NAMES.iter())
+        .filter(|name| glob.is_match(name))
+        .find_map(|name| Some((*name, secret_file(name, repo)?)))
+}
+
 fn looks_like_certificate(name: &str) -> bool {
     [
         "cert", "crt", "ca.", "ca-", "chain", "bundle", "pub", "root",
@@ -197,6 +267,7 @@ mod tests {
         for bad in [
             ".env",
             "config/.env.production",
+            "deploy/production.env",
             "tls/server.key",
             "key.pem",
             "ca-key.pem",
@@ -228,6 +299,34 @@ mod tests {
             ..RepoFacts::default()
         };
         assert!(secret_file(".npmrc", &with_token).is_some());
+    }
+
+    #[test]
+    fn glob_sources_that_match_secret_files() {
+        let repo = RepoFacts::default();
+        let matched = |source: &str| secret_glob(&glob_of(source)?, &repo).map(|(name, _)| name);
+        for (source, name) in [
+            (".env*", ".env"),
+            ("config/.env.*", ".env.production"),
+            ("*.env", ".env"),
+            ("*[a-z].env", "production.env"),
+            ("keys/*.key", "server.key"),
+            ("id_*", "id_rsa"),
+            (".[en]*", ".env"),
+        ] {
+            assert_eq!(matched(source), Some(name), "{source}");
+        }
+        for source in [
+            "*",
+            "*.json",
+            "src/*",
+            "*.crt",
+            ".env",
+            "docs/*.md",
+            "*.p[0-9]",
+        ] {
+            assert_eq!(matched(source), None, "{source}");
+        }
     }
 
     #[test]
