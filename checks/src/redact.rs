@@ -460,8 +460,11 @@ fn redact_params(params: &str) -> Cow<'_, str> {
         }
         let piece = &params[piece_start..i];
         match piece.split_once('=') {
-            // Already redacted (a dump re-judged): left as it is, so redaction is idempotent.
-            Some((_, value)) if value.starts_with(REDACTED) => out.push_str(piece),
+            // Already redacted (a dump re-judged, or a value the collection redacted as
+            // `<redacted KIND, N chars>`, cut at its space): left as it is.
+            Some((_, value)) if value.starts_with(REDACTED.trim_end_matches('>')) => {
+                out.push_str(piece);
+            }
             Some((key, value)) if !value.is_empty() && is_secret_param(key) => {
                 // Prose punctuation after a URL (`…?sig=abc),`) is not part of the value.
                 let value_end = value.find([',', ')', ']', '}', '>']).unwrap_or(value.len());

@@ -457,7 +457,7 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
             let local_default = is_local_default_dsn(value);
             let secret = !local_default
                 && ((is_secret_name(key) && !is_placeholder(value))
-                    || url_password(value).is_some_and(|p| !is_placeholder(p)));
+                    || connection_password(value).is_some_and(|(_, p)| !is_placeholder(p)));
             if secret {
                 hits.push(SecretHit {
                     path: path.to_owned(),
@@ -577,6 +577,47 @@ fn dotenv_assignments(text: &str) -> impl Iterator<Item = (u32, &str, &str)> {
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
         Some((n, key.trim(), value))
     })
+}
+
+/// Detector kind of a value that is a URL with a password (`postgres://app:pw@db/app`).
+pub const URL_PASSWORD: &str = "url-password";
+/// Detector kind of a connection string with a `password=` keyword (libpq, JDBC, ADO.NET).
+pub const KEYWORD_PASSWORD: &str = "connection-string-password";
+
+/// The password a connection string spells out, with its detector kind: a URL's
+/// `user:password@` ([`URL_PASSWORD`]), or a `password=` (or `pwd=`) keyword
+/// ([`KEYWORD_PASSWORD`]): libpq's `host=db user=app password=…`, a JDBC URL's
+/// `?user=app&password=…`, ADO.NET's `Server=db;User Id=app;Password=…;`.
+pub fn connection_password(value: &str) -> Option<(&'static str, &str)> {
+    if let Some(password) = url_password(value) {
+        return Some((URL_PASSWORD, password));
+    }
+    keyword_password(value).map(|password| (KEYWORD_PASSWORD, password))
+}
+
+/// The value of the first `password=` or `pwd=` keyword (any case) that starts the text or
+/// follows a space, `?`, `&` or `;`: up to the next of those, or inside its quotes.
+fn keyword_password(value: &str) -> Option<&str> {
+    // ASCII lower-casing keeps every byte offset.
+    let lower = value.to_ascii_lowercase();
+    for key in ["password=", "pwd="] {
+        for (i, _) in lower.match_indices(key) {
+            let starts =
+                i == 0 || matches!(lower.as_bytes()[i - 1], b' ' | b'\t' | b'?' | b'&' | b';');
+            if !starts {
+                continue;
+            }
+            let rest = &value[i + key.len()..];
+            let password = match rest.chars().next() {
+                Some(q @ ('\'' | '"')) => rest[1..].split(q).next().unwrap_or(""),
+                _ => rest.split([' ', '\t', '&', ';']).next().unwrap_or(""),
+            };
+            if !password.is_empty() {
+                return Some(password);
+            }
+        }
+    }
+    None
 }
 
 /// The password of a `scheme://user:password@host` URL (`DATABASE_URL=postgres://…`).
@@ -1070,6 +1111,39 @@ mod tests {
             "deploy.sh",
             "curl 'https://acme.blob.core.windows.net/c?sv=2022-11-02&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA%3D%3D'\n",
         );
+    }
+
+    #[test]
+    fn connection_strings_spell_out_passwords() {
+        for (value, want) in [
+            (
+                "postgres://app:Xk9fQ2@db/app",
+                Some((URL_PASSWORD, "Xk9fQ2")),
+            ),
+            (
+                "jdbc:postgresql://db:5432/app?user=app&password=Xk9fQ2&ssl=true",
+                Some((KEYWORD_PASSWORD, "Xk9fQ2")),
+            ),
+            (
+                "host=db port=5432 user=app password='Xk 9fQ2' dbname=app",
+                Some((KEYWORD_PASSWORD, "Xk 9fQ2")),
+            ),
+            (
+                "Server=db;Database=app;User Id=app;Password=Xk9fQ2;",
+                Some((KEYWORD_PASSWORD, "Xk9fQ2")),
+            ),
+            (
+                "Server=db;Uid=app;Pwd=Xk9fQ2",
+                Some((KEYWORD_PASSWORD, "Xk9fQ2")),
+            ),
+            // Not a keyword of its own, or no value.
+            ("-Dspring.datasource.password=Xk9fQ2", None),
+            ("user_password=x", None),
+            ("host=db password= dbname=app", None),
+            ("jdbc:postgresql://db:5432/app?user=app", None),
+        ] {
+            assert_eq!(connection_password(value), want, "{value}");
+        }
     }
 
     #[test]

@@ -19,8 +19,6 @@ use crate::secrets;
 
 /// The `secret_kind` of a value redacted because of its key's name (`DB_PASSWORD=…`).
 pub const NAMED_SECRET: &str = "named-secret";
-/// Detector kind of a value that is a URL with a password (`postgres://app:pw@db/app`).
-pub const URL_PASSWORD: &str = "url-password";
 
 pub fn parse(path: &str, text: &str) -> Result<Dockerfile, String> {
     let mut df = Dockerfile {
@@ -227,9 +225,9 @@ fn setting(instruction: &str, key: &str, value: Option<&str>, line: u32) -> Sett
                 .then_some(NAMED_SECRET)
         })
         .or_else(|| {
-            secrets::url_password(value)
-                .is_some_and(|p| !secrets::is_placeholder(p))
-                .then_some(URL_PASSWORD)
+            secrets::connection_password(value)
+                .filter(|(_, p)| !secrets::is_placeholder(p))
+                .map(|(kind, _)| kind)
         });
     Setting {
         instruction: instruction.to_owned(),
@@ -1069,12 +1067,21 @@ mod tests {
             "Dockerfile",
             "ARG DB_PASSWORD=Xk93mfP2qLw9\nFROM debian:12\nARG DB_PASSWORD\n\
              ARG DSN=postgres://app:${DB_PASSWORD}@db/app\n\
-             ENV DATABASE_URL=postgres://app:Zq81LmPw7Rt2@db/app\n",
+             ENV DATABASE_URL=postgres://app:Zq81LmPw7Rt2@db/app\n\
+             ENV SPRING_DATASOURCE_URL=jdbc:postgresql://db/app?user=app&password=Wt4Kp9Lm2Qx7\n",
         )
         .unwrap();
         let dumped = format!("{df:?}");
         assert!(!dumped.contains("Xk93mfP2qLw9"), "{dumped}");
         assert!(!dumped.contains("Zq81LmPw7Rt2"), "{dumped}");
+        assert!(!dumped.contains("Wt4Kp9Lm2Qx7"), "{dumped}");
+        let jdbc = (df.stages[0].settings.iter())
+            .find(|s| s.key == "SPRING_DATASOURCE_URL")
+            .unwrap();
+        assert_eq!(
+            jdbc.secret_kind.as_deref(),
+            Some(crate::secrets::KEYWORD_PASSWORD)
+        );
         let url = df.stages[0]
             .settings
             .iter()

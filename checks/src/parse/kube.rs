@@ -523,18 +523,18 @@ fn env_vars((c, c_at): (&Value, Option<At<'_>>), doc: &DocLines<'_>, from: u32) 
 }
 
 /// `value` with the credentials in it redacted, when it holds any: token formats the secret
-/// detectors recognise, and the password of a `scheme://user:password@host` URL (the same
-/// detectors as for Dockerfile `ENV`). `None` when it holds none.
+/// detectors recognise, and the password of a connection string (`scheme://user:password@host`,
+/// `password=…`: the same detectors as for Dockerfile `ENV`). `None` when it holds none.
 fn redacted_secret(value: &str) -> Option<String> {
     let (mut out, found) = crate::secrets::redact(value);
     let mut any = !found.is_empty();
-    if let Some(password) = crate::secrets::url_password(&out)
+    if let Some((kind, password)) = crate::secrets::connection_password(&out)
         && !crate::secrets::is_placeholder(password)
-        && !password.starts_with("<redacted ")
+        && !password.starts_with("<redacted")
     {
         let start = password.as_ptr() as usize - out.as_ptr() as usize;
         let end = start + password.len();
-        let replacement = crate::secrets::redaction(super::dockerfile::URL_PASSWORD, password);
+        let replacement = crate::secrets::redaction(kind, password);
         out.replace_range(start..end, &replacement);
         any = true;
     }

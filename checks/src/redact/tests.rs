@@ -157,6 +157,9 @@ fn secret_named_parameters_are_redacted_and_others_kept() {
         "https://tickets.example.com/SEC-1?token=<redacted>&a=1"
     );
     assert_eq!(r.text(&once), once);
+    // A value the collection already redacted keeps its kind and length.
+    let collected = "jdbc:postgresql://db/app?user=app&password=<redacted connection-string-password, 16 chars>&ssl=true";
+    assert_eq!(r.text(collected), collected);
     for keep in [
         "https://app.example.com/login?next=/home",
         "oci://ghcr.io/acme/api@sha256:0123abcd",

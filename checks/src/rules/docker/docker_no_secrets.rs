@@ -27,7 +27,9 @@ Each Dockerfile, all stages:
   Slack, Stripe, Google, npm, PyPI, private keys) or sit under a secret-looking name
   (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`, `*PRIVATE_KEY*`, `*ACCESS_KEY*`,
   `*CREDENTIAL*`; not `*_FILE`, `*_PATH`, `*_URL`, `*_ARN`…) with a literal value that is not
-  empty, a `$VAR` reference or a placeholder (`changeme`, `<token>`, `xxxx`…);
+  empty, a `$VAR` reference or a placeholder (`changeme`, `<token>`, `xxxx`…), or that spell
+  out a connection string's password (`postgres://app:…@db`, JDBC `?password=…`, libpq
+  `password=…`);
 - `RUN` lines containing a token-shaped value;
 - files written by `COPY`/`ADD` heredocs (`COPY <<EOF /app/.env`), and by a `RUN` whose one
   heredoc goes into one file (`RUN cat > /app/.env <<EOF`, `tee FILE <<EOF`): each body is judged as a

@@ -26,7 +26,9 @@ dumps and child processes (CIS Kubernetes 5.4.1, 5.4.2).
 A literal `value:` fails when the variable's name says it holds a secret (`…PASSWORD`,
 `…TOKEN`, `…SECRET`, `…API_KEY`, `…PRIVATE_KEY`, `…ACCESS_KEY`, `…CREDENTIAL`), or when the
 value holds a credential whatever the name: the password of a `scheme://user:password@host`
-URL (`DATABASE_URL: postgres://app:…@db/app`) or a token the secret detectors recognise (the
+URL (`DATABASE_URL: postgres://app:…@db/app`), of a connection string's `password=` keyword
+(JDBC `?user=app&password=…`, libpq `host=db password=…`, ADO.NET `Password=…;`) or a token
+the secret detectors recognise (the
 same detectors as for Dockerfile `ENV`; placeholders such as `changeme` or `${DB_PASS}` are
 not credentials). A `secretKeyRef` is reported as informational (never gates): it is the
 accepted pattern, but files are preferred. A secret value is never recorded: the evidence
