@@ -281,7 +281,7 @@ pub fn inline_files(text: &str) -> Vec<InlineFile> {
 
 fn inline_files_of(ins: &Instruction) -> Vec<InlineFile> {
     if ins.keyword == "RUN" {
-        return run_heredoc_file(ins).into_iter().collect();
+        return run_heredoc_files(ins);
     }
     if !matches!(ins.keyword.as_str(), "COPY" | "ADD") || ins.heredocs.is_empty() {
         return Vec::new();
@@ -304,6 +304,52 @@ fn inline_files_of(ins: &Instruction) -> Vec<InlineFile> {
             first_line: doc.first_line,
         })
         .collect()
+}
+
+/// The files a `RUN` writes with heredocs: its one heredoc when its command writes that into a
+/// file ([`run_heredoc_file`]); else, when the heredoc is the script itself (`RUN <<EOF`), the
+/// heredocs that the script's own lines write into files (`cat > /app/.env <<EOT` … `EOT`),
+/// read the same way, at their lines in the Dockerfile.
+fn run_heredoc_files(ins: &Instruction) -> Vec<InlineFile> {
+    if let Some(file) = run_heredoc_file(ins) {
+        return vec![file];
+    }
+    let [script] = ins.heredocs.as_slice() else {
+        return Vec::new();
+    };
+    let lines: Vec<&str> = script.body.lines().collect();
+    let line_of = |index: usize| {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        script.first_line.saturating_add(index)
+    };
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut next = i + 1;
+        let mut heredocs = Vec::new();
+        for marker in heredoc_markers(lines[i]) {
+            // An inner heredoc left open fails the build; nothing of it is written.
+            let Some((body, after)) = heredoc_body(&lines, next, &marker) else {
+                break;
+            };
+            let first_line = line_of(next);
+            heredocs.push(Heredoc {
+                name: marker.word,
+                body,
+                first_line,
+            });
+            next = after;
+        }
+        let inner = Instruction {
+            keyword: "RUN".to_owned(),
+            args: lines[i].to_owned(),
+            line: line_of(i),
+            heredocs,
+        };
+        files.extend(run_heredoc_files(&inner));
+        i = next;
+    }
+    files
 }
 
 /// The file a `RUN` writes its one heredoc into: `RUN cat > /app/.env <<EOT`, `cat <<EOT >>
@@ -937,6 +983,19 @@ mod tests {
             assert_eq!(got, [("/app/.env", "K=1")], "{run}");
         }
         assert!(inline_files("FROM a\nRUN cat <<EOT > /dev/null\nK=1\nEOT\n").is_empty());
+        // A script heredoc whose lines write heredocs into files writes those files.
+        let script = "FROM a\nRUN <<EOF\nset -eu\nmkdir -p /app\ncat > /app/.env <<'EOT'\nK=1\nEOT\n\
+                      bash <<SH\ntee /etc/x.conf <<-IN\n\tdeep\n\tIN\nSH\necho done\nEOF\n";
+        let got: Vec<(String, String, u32)> = (inline_files(script).into_iter())
+            .map(|f| (f.destination, f.body, f.first_line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/app/.env".to_owned(), "K=1".to_owned(), 6),
+                ("/etc/x.conf".to_owned(), "deep".to_owned(), 10),
+            ]
+        );
         assert_eq!(
             assigned_key("export DB_PASSWORD=\"x\""),
             Some("DB_PASSWORD".into())

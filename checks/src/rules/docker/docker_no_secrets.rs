@@ -32,7 +32,8 @@ Each Dockerfile, all stages:
   `password=…`);
 - `RUN` lines containing a token-shaped value;
 - files written by `COPY`/`ADD` heredocs (`COPY <<EOF /app/.env`), and by a `RUN` whose one
-  heredoc goes into one file (`RUN cat > /app/.env <<EOF`, `tee FILE <<EOF`): each body is judged as a
+  heredoc goes into one file (`RUN cat > /app/.env <<EOF`, `tee FILE <<EOF`), or whose script
+  heredoc (`RUN <<EOF`) has such a line: each body is judged as a
   committed file at its destination path would be by `secrets-committed` — token formats
   anywhere, and a `.env`-style destination's `KEY=value` lines under a secret-looking name;
 - `COPY`/`ADD` of secret files: `.env`, `.env.production`, `production.env` (not
