@@ -14,7 +14,7 @@ use std::process::Command;
 use serde_norway::Value;
 use sha2::{Digest, Sha256};
 
-use crate::distribution::{actionlint, stripped_vouch, text};
+use crate::distribution::{actionlint, assert_actionlint_rejects, stripped_vouch, text};
 use crate::harness::{EPOCH, demo_git_repo, findings, git, repo_root};
 
 fn action_yml() -> Value {
@@ -451,15 +451,11 @@ fn readme_workflow_and_action_pass_actionlint() {
 
     let misspelt = local.replace("since:", "sinse:");
     std::fs::write(workflows.join("local.yml"), misspelt).unwrap();
-    let out = actionlint(dir.path(), &[".github/workflows/local.yml"]);
-    assert!(
-        !out.status.success(),
-        "actionlint did not read action.yml's inputs"
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("sinse"),
-        "{}",
-        text(&out)
+    assert_actionlint_rejects(
+        dir.path(),
+        ".github/workflows/local.yml",
+        "sinse",
+        "actionlint did not read action.yml's inputs",
     );
 }
 

@@ -12,8 +12,8 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::harness::free_port;
-use crate::harness::{array, findings_of};
-use crate::image_bundles::venv;
+use crate::harness::{element, findings_of, printed};
+use crate::image_bundles::{github_workflow_slsa_v1, venv};
 use crate::images::{Workspace, message, status};
 use crate::live_fixtures::Fragment;
 use crate::tls_servers::{Leaf, Nginx, Pki};
@@ -63,18 +63,13 @@ fn provenance_from(
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": name, "digest": {"sha256": sha256_hex(bytes)}}],
         "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {
-                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
-                "externalParameters": {"workflow": {
-                    "ref": git_ref,
-                    "repository": repository,
-                    "path": ".github/workflows/release.yml"
-                }},
-                "resolvedDependencies": [{"uri": format!("git+{repository}@{git_ref}"), "digest": {"gitCommit": "8f3c1d2e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"}}]
-            },
-            "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": "https://github.com/acme/app/actions/runs/42/attempts/1"}}
-        }
+        "predicate": github_workflow_slsa_v1(
+            "https://actions.github.io/buildtypes/workflow/v1",
+            builder,
+            repository,
+            git_ref,
+            "https://github.com/acme/app/actions/runs/42/attempts/1",
+        )
     })
 }
 
@@ -119,12 +114,7 @@ fn sigstore_python_verifies(trust: &Path, bundle: &Path, file: &Path) -> (bool, 
         .arg(file)
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    (out.status.success(), printed(&out))
 }
 
 #[test]
@@ -439,13 +429,7 @@ fn release_artifacts_signatures_and_provenance_verify_offline_from_files_and_htt
     );
 
     // Facts: digest, size and where each was read.
-    let fact = |name: &str| {
-        array(&facts, "artifacts")
-            .iter()
-            .find(|a| a["name"] == name)
-            .unwrap_or_else(|| panic!("no artifact {name} in {facts}"))
-            .clone()
-    };
+    let fact = |name: &str| element(&facts, "artifacts", "name", name).clone();
     assert_eq!(fact("app")["sha256"], app_sha.as_str());
     assert_eq!(fact("app")["size"], app.len());
     assert_eq!(fact("app")["location"], "dist/app");

@@ -1070,19 +1070,12 @@ fn assert_infra_cases(facts: &Value, port: u16, ids: &Value, cases: &[InfraCase]
 /// Runs `aws_seed_infra.py ENDPOINT MODE ARGS…`; the JSON object it printed last (the seeded
 /// ids).
 fn seed_infra(moto: &Moto, mode: &str, args: &[&str]) -> Value {
-    let out = std::process::Command::new(crate::moto::python())
-        .arg(crate::harness::repo_root().join("tests/e2e/aws_seed_infra.py"))
-        .args([moto.endpoint().as_str(), mode])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "aws_seed_infra.py {mode} failed: {}\nmoto log: {}",
-        String::from_utf8_lossy(&out.stderr),
-        moto.log()
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let endpoint = moto.endpoint();
+    let script_args: Vec<&str> = [endpoint.as_str(), mode]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    let stdout = moto.run_script("aws_seed_infra.py", &script_args);
     serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap_or(Value::Null)
 }
 

@@ -3,14 +3,12 @@
 //! (`good-*`) and insecure (`bad-*`) load balancers, web ACLs, CloudFront distributions, ECR
 //! repositories and alarms; the scans regenerate these checks' facts fixtures (ORIGINS.toml).
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::aws::resolve;
-use crate::harness::{Findings, findings_by_key, keyed, repo_root};
+use crate::harness::{Findings, findings_by_key, keyed};
 use crate::live_fixtures::Fragment;
-use crate::moto::{Moto, python};
+use crate::moto::Moto;
 
 /// The audited regions: us-east-1 holds most of the seed; us-west-2 an enhanced-scanning ECR
 /// registry and an alarm that notifies nobody; eu-west-1 nothing.
@@ -29,18 +27,8 @@ pub const CHECKS: &[&str] = &[
 
 /// Seeds the emulator; returns the generated CloudFront ids (`good_dist`, `bad_dist`…).
 fn seed(moto: &Moto) -> Value {
-    let out = Command::new(python())
-        .arg(repo_root().join("tests/e2e/aws_edge_seed.py"))
-        .arg(moto.endpoint())
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "aws_edge_seed.py failed: {}\nmoto log: {}",
-        String::from_utf8_lossy(&out.stderr),
-        moto.log()
-    );
-    serde_json::from_slice(&out.stdout).expect("the seed prints JSON")
+    let ids = moto.run_script("aws_edge_seed.py", &[&moto.endpoint()]);
+    serde_json::from_str(&ids).expect("the seed prints JSON")
 }
 
 /// `vouch scan --target emu` with fake credentials and `settings` as the `[aws]` table; the

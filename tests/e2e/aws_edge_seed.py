@@ -13,19 +13,16 @@ Prints one JSON object: the ids the test needs (CloudFront distribution ids are 
 import json
 import sys
 
-import boto3
+from moto_client import REGION, connect
 
-ENDPOINT = sys.argv[1]
-REGION = "us-east-1"
-KW = dict(endpoint_url=ENDPOINT, region_name=REGION,
-          aws_access_key_id="testing", aws_secret_access_key="testing")
-WEST = dict(KW, region_name="us-west-2")
-ec2 = boto3.client("ec2", **KW)
-elb = boto3.client("elbv2", **KW)
-waf = boto3.client("wafv2", **KW)
-cf = boto3.client("cloudfront", **KW)
-ecr = boto3.client("ecr", **KW)
-acm = boto3.client("acm", **KW)
+client = connect(sys.argv[1])
+WEST = "us-west-2"
+ec2 = client("ec2")
+elb = client("elbv2")
+waf = client("wafv2")
+cf = client("cloudfront")
+ecr = client("ecr")
+acm = client("acm")
 
 vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
 subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
@@ -137,7 +134,7 @@ ecr.create_repository(repositoryName="bad-repo", imageTagMutability="MUTABLE",
 
 # Enhanced scanning in us-west-2: continuous scanning of `prod-*` covers prod-api (its own
 # scan-on-push flag off, ignored under enhanced scanning); dev-api matches no rule.
-west_ecr = boto3.client("ecr", **WEST)
+west_ecr = client("ecr", WEST)
 west_ecr.put_registry_scanning_configuration(scanType="ENHANCED", rules=[
     {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "prod-*", "filterType": "WILDCARD"}]}])
 west_ecr.create_repository(repositoryName="prod-api", imageTagMutability="IMMUTABLE",
@@ -147,19 +144,19 @@ west_ecr.create_repository(repositoryName="dev-api", imageTagMutability="IMMUTAB
 
 # CloudWatch: in us-east-1 a 5xx alarm that notifies the on-call topic; in us-west-2 one that
 # notifies nobody; eu-west-1 has none.
-sns = boto3.client("sns", **KW)
+sns = client("sns")
 topic = sns.create_topic(Name="oncall")["TopicArn"]
 
 
-def alarm(client, name, actions):
-    client.put_metric_alarm(AlarmName=name, Namespace="AWS/ApplicationELB",
-                            MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
-                            EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold",
-                            ActionsEnabled=True, AlarmActions=actions)
+def alarm(cloudwatch, name, actions):
+    cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/ApplicationELB",
+                                MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
+                                EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold",
+                                ActionsEnabled=True, AlarmActions=actions)
 
 
-alarm(boto3.client("cloudwatch", **KW), "api-5xx", [topic])
-alarm(boto3.client("cloudwatch", **WEST), "api-5xx", [])
+alarm(client("cloudwatch"), "api-5xx", [topic])
+alarm(client("cloudwatch", WEST), "api-5xx", [])
 
 print(json.dumps({"good_dist": good_dist, "bad_dist": bad_dist, "allow_all_dist": allow_all_dist,
                   "old_policy_dist": old_policy_dist, "default_cert_dist": default_cert_dist}))

@@ -9,15 +9,12 @@ unset, so each bucket is judged on its own block.
 import json
 import sys
 
-import boto3
+from moto_client import connect
 
-ENDPOINT = sys.argv[1]
-REGION = "us-east-1"
-KW = dict(endpoint_url=ENDPOINT, region_name=REGION,
-          aws_access_key_id="testing", aws_secret_access_key="testing")
-rds = boto3.client("rds", **KW)
-s3 = boto3.client("s3", **KW)
-kms = boto3.client("kms", **KW)
+client = connect(sys.argv[1])
+rds = client("rds")
+s3 = client("s3")
+kms = client("kms")
 
 key = kms.create_key(Description="vouch test key")["KeyMetadata"]["Arn"]
 

@@ -22,17 +22,15 @@ whose delivery fails (its CloudWatch Logs group does not exist).
 import json
 import sys
 
-import boto3
+from moto_client import REGION, connect
 
 ENDPOINT, MODE = sys.argv[1], sys.argv[2]
-REGION = "us-east-1"
-KW = dict(endpoint_url=ENDPOINT, region_name=REGION,
-          aws_access_key_id="testing", aws_secret_access_key="testing")
-ec2 = boto3.client("ec2", **KW)
-rds = boto3.client("rds", **KW)
-kms = boto3.client("kms", **KW)
-s3 = boto3.client("s3", **KW)
-trail_client = boto3.client("cloudtrail", **KW)
+client = connect(ENDPOINT)
+ec2 = client("ec2")
+rds = client("rds")
+kms = client("kms")
+s3 = client("s3")
+trail_client = client("cloudtrail")
 
 
 def trail(name, bucket, multi_region, read_write, kms_key=None):
@@ -51,7 +49,7 @@ if MODE == "break":
     trail("write-only-trail", "vouch-trail-2", True, "WriteOnly", key_arn)
     trail_client.stop_logging(Name="write-only-trail")
     trail("region-trail", "vouch-trail-2", False, "All")
-    guardduty = boto3.client("guardduty", **KW)
+    guardduty = client("guardduty")
     guardduty.update_detector(DetectorId=guardduty.list_detectors()["DetectorIds"][0], Enable=False)
     bad_vpc = sys.argv[3]
     ec2.create_flow_logs(ResourceIds=[bad_vpc], ResourceType="VPC", TrafficType="ALL",
@@ -174,12 +172,12 @@ s3.create_bucket(Bucket="vouch-trail")
 trail("audit-trail", "vouch-trail", True, "All", key_arn)
 
 # GuardDuty only in us-east-1 (us-west-2 is audited too and has none).
-boto3.client("guardduty", **KW).create_detector(Enable=True)
+client("guardduty").create_detector(Enable=True)
 
 # Secrets. moto stores the rotation configuration before it fails to invoke the (absent)
 # rotation Lambda, which is all ListSecrets reports; the RDS-managed secret of net-good-db is
 # given the 7-day schedule RDS configures on real accounts, which moto leaves out.
-sm = boto3.client("secretsmanager", **KW)
+sm = client("secretsmanager")
 sm.create_secret(Name="app/good-secret", SecretString="not-a-secret-value")
 sm.create_secret(Name="app/bad-secret", SecretString="not-a-secret-value")
 lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
@@ -195,7 +193,7 @@ assert rotating["app/good-secret"] and not rotating["app/bad-secret"], rotating
 assert all(v for k, v in rotating.items() if k.startswith("rds!")), rotating
 
 # Log groups.
-logs = boto3.client("logs", **KW)
+logs = client("logs")
 logs.create_log_group(logGroupName="/app/good", kmsKeyId=key_arn)
 logs.put_retention_policy(logGroupName="/app/good", retentionInDays=400)
 logs.create_log_group(logGroupName="/app/bad")

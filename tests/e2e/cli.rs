@@ -3,7 +3,8 @@
 use predicates::prelude::*;
 
 use crate::harness::{
-    finding_about, finding_of, fixture, repo_with_config, scan_json, scan_refused, vouch,
+    check_facts, finding_about, finding_of, fixture, repo_with_config, scan_json, scan_refused,
+    static_scan, vouch,
 };
 
 #[test]
@@ -54,12 +55,7 @@ fn check_from_saved_facts_gives_identical_output() {
     let dir = tempfile::tempdir().unwrap();
     let facts = dir.path().join("facts.json");
     let scan = scan_demo_dumping_facts(&facts);
-    let check = vouch()
-        .args(["check", "--facts"])
-        .arg(&facts)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let check = check_facts(&facts, "json");
     assert!(!scan.stdout.is_empty());
     assert_eq!(scan.stdout, check.stdout);
     assert_eq!(scan.status.code(), check.status.code());
@@ -268,15 +264,8 @@ fn list_checks_as_markdown_table() {
 fn closed_standard_output_is_an_error_never_a_panic() {
     let dir = tempfile::tempdir().expect("temp dir");
     let report = dir.path().join("report.json");
-    vouch()
-        .args([
-            "scan",
-            "--static-only",
-            "--fail-on",
-            "none",
-            "--format",
-            "json",
-        ])
+    static_scan()
+        .args(["--format", "json"])
         .arg(fixture("demo"))
         .arg("--config")
         .arg(fixture("demo/vouch.toml"))

@@ -5,20 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::harness::{EPOCH, findings, git, in_ci, repo_root, vouch};
+use crate::harness::{EPOCH, findings, git, in_ci, repo_root, venv_candidates, vouch};
 
 /// A tool from the Python venv `scripts/test` makes (PY_NEEDS): actionlint, pre-commit.
 pub fn venv_tool(name: &str) -> PathBuf {
-    let mut venvs: Vec<PathBuf> = Vec::new();
-    if let Some(v) = std::env::var_os("VOUCH_TEST_VENV") {
-        venvs.push(PathBuf::from(v));
-    }
-    if let Some(c) = std::env::var_os("VOUCH_TEST_CACHE") {
-        venvs.push(PathBuf::from(c).join("venv"));
-    }
-    if let Some(h) = std::env::var_os("HOME") {
-        venvs.push(PathBuf::from(h).join(".cache/vouch/venv"));
-    }
+    let venvs = venv_candidates();
     venvs
         .iter()
         .map(|v| v.join("bin").join(name))
@@ -69,6 +60,18 @@ pub fn actionlint(dir: &Path, files: &[&str]) -> Output {
         .args(files)
         .output()
         .unwrap()
+}
+
+/// A negative control: actionlint fails on `file` of DIR and names `word` in its findings, so
+/// its passes are not a linter that accepts anything; `accepted` says what a pass would mean.
+pub fn assert_actionlint_rejects(dir: &Path, file: &str, word: &str, accepted: &str) {
+    let out = actionlint(dir, &[file]);
+    assert!(!out.status.success(), "{accepted}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(word),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -132,15 +135,11 @@ fn release_workflow_passes_actionlint() {
     assert!(release.contains("${{ matrix.target }}"));
     let broken = release.replacen("${{ matrix.target }}", "${{ matrix.targett }}", 1);
     std::fs::write(workflows.join("release.yml"), broken).unwrap();
-    let out = actionlint(dir.path(), &[".github/workflows/release.yml"]);
-    assert!(
-        !out.status.success(),
-        "actionlint accepted a broken workflow"
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("targett"),
-        "{}",
-        text(&out)
+    assert_actionlint_rejects(
+        dir.path(),
+        ".github/workflows/release.yml",
+        "targett",
+        "actionlint accepted a broken workflow",
     );
 }
 

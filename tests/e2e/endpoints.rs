@@ -10,6 +10,7 @@ use super::harness::{Findings, findings_by_key, scan_targets, vouch};
 use super::live_fixtures::Fragment;
 use super::tls_servers::{
     CERT_FIXTURE_CLOCK, DAY, Leaf, Nginx, Pki, Server, epoch, rfc3339, s_server, wall_clock,
+    with_ports,
 };
 use crate::harness::{free_port, free_ports};
 
@@ -389,22 +390,22 @@ fn http_headers_cookies_redirects_and_security_txt_of_nginx() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf(&Leaf::good("nginx"));
     // Held while chosen: eight distinct ports.
-    let [good, bad, redirect, plain, bare, broken, temporary, dropped] = free_ports();
-    let servers = (GOOD_SERVER.to_owned() + BARE_SERVER)
-        .replace("{good}", &good.to_string())
-        .replace("{bad}", &bad.to_string())
-        .replace("{redirect}", &redirect.to_string())
-        .replace("{plain}", &plain.to_string())
-        .replace("{bare}", &bare.to_string())
-        .replace("{broken}", &broken.to_string())
-        .replace("{temporary}", &temporary.to_string())
-        .replace("{dropped}", &dropped.to_string())
+    let ports = free_ports();
+    let [good, bad, redirect, plain, bare, broken, temporary, dropped] = ports;
+    let names = [
+        "good",
+        "bad",
+        "redirect",
+        "plain",
+        "bare",
+        "broken",
+        "temporary",
+        "dropped",
+    ];
+    let servers = with_ports(&(GOOD_SERVER.to_owned() + BARE_SERVER), names, ports)
         .replace("{cert}", &cert.display().to_string())
         .replace("{key}", &key.display().to_string());
-    let nginx = Nginx::start(
-        &servers,
-        &[good, bad, redirect, plain, bare, broken, temporary, dropped],
-    );
+    let nginx = Nginx::start(&servers, &ports);
     assert_eq!(nginx.port(), good);
 
     let mut good_target = Target::new(format!("https://localhost:{good}/"), &pki);
@@ -748,15 +749,12 @@ fn unreachable_and_silent_endpoints_are_errors_and_cli_endpoint_works() {
 fn https_only_origin_whose_plain_port_refuses_passes_the_redirect_check_with_a_note() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf(&Leaf::good("nginx"));
-    let [good, bad, redirect, plain] = free_ports();
-    let servers = GOOD_SERVER
-        .replace("{good}", &good.to_string())
-        .replace("{bad}", &bad.to_string())
-        .replace("{redirect}", &redirect.to_string())
-        .replace("{plain}", &plain.to_string())
+    let ports = free_ports();
+    let [good, bad, _, plain] = ports;
+    let servers = with_ports(GOOD_SERVER, ["good", "bad", "redirect", "plain"], ports)
         .replace("{cert}", &cert.display().to_string())
         .replace("{key}", &key.display().to_string());
-    let _nginx = Nginx::start(&servers, &[good, bad, redirect, plain]);
+    let _nginx = Nginx::start(&servers, &ports);
     // Nothing listens on this port: the kernel refuses the connection.
     let refused = free_port();
     let mut https_only = Target::new(format!("https://localhost:{good}/"), &pki);

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::harness::{
     array, demo_copy, demo_git_repo, finding_about, findings, findings_of, fixture, git, scan_json,
-    scan_refused, vouch,
+    scan_refused, text_pair, vouch,
 };
 
 /// The step the second commit adds: one unpinned action.
@@ -35,12 +35,7 @@ fn new_problems(report: &Value) -> Vec<(String, String)> {
     findings(report)
         .iter()
         .filter(|f| f["baseline_state"] == "new")
-        .map(|f| {
-            (
-                f["check"].as_str().unwrap().to_owned(),
-                f["subject"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|f| text_pair(f, "check", "subject"))
         .collect()
 }
 

@@ -23,10 +23,31 @@ pub fn vouch() -> Command {
     cmd
 }
 
+/// `vouch scan --static-only --fail-on none`: the repository alone, never gating; the caller
+/// adds the format, the path and any other argument.
+pub fn static_scan() -> Command {
+    let mut cmd = vouch();
+    cmd.args(["scan", "--static-only", "--fail-on", "none"]);
+    cmd
+}
+
 /// Whether this run is CI (`CI` set, and not `0` or `false`): a test that cannot run its
 /// service fails there instead of skipping.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// The venvs where `scripts/test` may have installed its Python tools (PY_NEEDS), in the order
+/// they are tried: `VOUCH_TEST_VENV`, `$VOUCH_TEST_CACHE/venv`, `~/.cache/vouch/venv`.
+pub fn venv_candidates() -> Vec<PathBuf> {
+    [
+        std::env::var_os("VOUCH_TEST_VENV").map(PathBuf::from),
+        std::env::var_os("VOUCH_TEST_CACHE").map(|c| PathBuf::from(c).join("venv")),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vouch/venv")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// `vouch scan PATH ARGS…` is refused: exit 2, and standard error contains `says`.
@@ -38,6 +59,37 @@ pub fn scan_refused(path: &Path, args: &[&str], says: &str) -> assert_cmd::asser
         .assert()
         .code(2)
         .stderr(predicates::str::contains(says))
+}
+
+/// `vouch check --facts FACTS --format FORMAT`: the report of saved facts.
+pub fn check_facts(facts: &Path, format: &str) -> std::process::Output {
+    vouch()
+        .args(["check", "--facts"])
+        .arg(facts)
+        .args(["--format", format])
+        .output()
+        .expect("vouch runs")
+}
+
+/// What a process printed: its standard output, then its standard error.
+pub fn printed(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `cmd` (a tool the tests use, named `what`); panics with the command and what it printed
+/// unless it succeeded.
+pub fn run(cmd: &mut std::process::Command, what: &str) -> std::process::Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({cmd:?}): {}",
+        printed(&out)
+    );
+    out
 }
 
 /// Runs `vouch scan PATH --format json` and returns (exit code, report JSON).
@@ -91,13 +143,7 @@ pub type Findings = std::collections::BTreeMap<(String, String), Value>;
 pub fn findings_by_key(report: &Value) -> Findings {
     findings(report)
         .iter()
-        .map(|f| {
-            let key = (
-                f["check"].as_str().expect("a check").to_owned(),
-                f["subject"].as_str().expect("a subject").to_owned(),
-            );
-            (key, f.clone())
-        })
+        .map(|f| (text_pair(f, "check", "subject"), f.clone()))
         .collect()
 }
 
@@ -116,8 +162,8 @@ pub fn keyed<'a>(findings: &'a Findings, check: &str, subject: &str) -> &'a Valu
 
 /// `git ARGS` in DIR with a fixed identity and no user or system configuration.
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(dir)
         .args([
             "-c",
             "user.name=vouch test",
@@ -132,14 +178,8 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         ])
         .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    let out = run(&mut cmd, &format!("git {args:?}"));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -181,6 +221,15 @@ pub fn array<'a>(value: &'a Value, key: &str) -> &'a Vec<Value> {
         .unwrap_or_else(|| panic!("no `{key}` array"))
 }
 
+/// The element of the array `value[key]` whose `field` is `want`; panics naming them when there
+/// is none.
+pub fn element<'a>(value: &'a Value, key: &str, field: &str, want: &str) -> &'a Value {
+    array(value, key)
+        .iter()
+        .find(|e| e[field] == want)
+        .unwrap_or_else(|| panic!("no `{key}` element with {field} = {want:?} in {value}"))
+}
+
 /// `value[key][…][field]`: the string `field` of every element of the array `value[key]`;
 /// panics when the array is missing or an element has no string `field`.
 pub fn strings<'a>(value: &'a Value, key: &str, field: &str) -> Vec<&'a str> {
@@ -192,6 +241,11 @@ pub fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value[key]
         .as_str()
         .unwrap_or_else(|| panic!("no string `{key}` in {value}"))
+}
+
+/// The strings `value[a]` and `value[b]`, owned; panics naming the one that is missing.
+pub fn text_pair(value: &Value, a: &str, b: &str) -> (String, String) {
+    (text(value, a).to_owned(), text(value, b).to_owned())
 }
 
 /// A finding's `message`; panics when it has none.
@@ -269,6 +323,18 @@ pub fn repo_with_config(toml: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("vouch.toml"), toml).expect("write vouch.toml");
     dir
+}
+
+/// A server process a test started: killed, and waited for, when dropped.
+#[cfg(any(feature = "aws", feature = "endpoint", feature = "image"))]
+pub struct KillOnDrop(pub std::process::Child);
+
+#[cfg(any(feature = "aws", feature = "endpoint", feature = "image"))]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A port of 127.0.0.1 free when asked (a server started on it later may find it taken; the

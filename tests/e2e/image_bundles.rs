@@ -12,7 +12,7 @@ use std::process::Command;
 use oci_client::secrets::RegistryAuth;
 use serde_json::{Value, json};
 
-use crate::harness::free_port;
+use crate::harness::{free_port, run, venv_candidates};
 use crate::images::{Pusher, Registry, Workspace, message, registry_fixture, status};
 
 const IDENTITY: &str = "https://github.com/acme/api/.github/workflows/release.yml@refs/heads/main";
@@ -22,14 +22,8 @@ const BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
 /// The venv's python and `sigstore` CLI, or a panic that says how to get them.
 pub(crate) fn venv() -> PathBuf {
-    let candidates = [
-        std::env::var_os("VOUCH_TEST_VENV").map(PathBuf::from),
-        std::env::var_os("VOUCH_TEST_CACHE").map(|c| PathBuf::from(c).join("venv")),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vouch/venv")),
-    ];
-    candidates
+    venv_candidates()
         .into_iter()
-        .flatten()
         .find(|v| v.join("bin/sigstore").exists())
         .unwrap_or_else(|| {
             panic!(
@@ -60,9 +54,27 @@ fn slsa_v1(builder: &str) -> Value {
 
 /// SLSA v1 provenance of a GitHub workflow run of `repository` at `git_ref`.
 fn slsa_v1_of(builder: &str, repository: &str, git_ref: &str) -> Value {
+    github_workflow_slsa_v1(
+        "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+        builder,
+        repository,
+        git_ref,
+        "https://github.com/acme/api/actions/runs/42/attempts/1",
+    )
+}
+
+/// A SLSA v1 predicate of `build_type`: `.github/workflows/release.yml` of `repository` at
+/// `git_ref`, run by `builder` as `invocation`. Shared with the artifact tests.
+pub(crate) fn github_workflow_slsa_v1(
+    build_type: &str,
+    builder: &str,
+    repository: &str,
+    git_ref: &str,
+    invocation: &str,
+) -> Value {
     json!({
         "buildDefinition": {
-            "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+            "buildType": build_type,
             "externalParameters": {"workflow": {
                 "ref": git_ref,
                 "repository": repository,
@@ -70,7 +82,7 @@ fn slsa_v1_of(builder: &str, repository: &str, git_ref: &str) -> Value {
             }},
             "resolvedDependencies": [{"uri": format!("git+{repository}@{git_ref}"), "digest": {"gitCommit": "8f3c1d2e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"}}]
         },
-        "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": "https://github.com/acme/api/actions/runs/42/attempts/1"}}
+        "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": invocation}}
     })
 }
 
@@ -219,16 +231,12 @@ pub(crate) fn generate_bundles(dir: &Path, specs: &[&Value]) {
     let spec_path = dir.join("spec.json");
     std::fs::write(&spec_path, serde_json::to_vec(specs).unwrap()).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/sigstore_bundles.py");
-    let out = Command::new(venv().join("bin/python"))
-        .arg(script)
-        .arg(dir)
-        .arg(&spec_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run(
+        Command::new(venv().join("bin/python"))
+            .arg(script)
+            .arg(dir)
+            .arg(&spec_path),
+        "sigstore_bundles.py",
     );
 }
 

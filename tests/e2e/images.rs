@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -21,8 +21,8 @@ use sha2::{Digest, Sha256};
 use sigstore::crypto::{SigStoreSigner, SigningScheme};
 use tempfile::TempDir;
 
-use crate::harness::free_port;
-use crate::harness::{array, finding, findings_of, text, vouch};
+use crate::harness::{KillOnDrop, free_port};
+use crate::harness::{array, finding, findings_of, printed, text, vouch};
 use crate::live_fixtures::Fragment;
 
 /// A secret that only the docker config holds: it must never be printed.
@@ -30,16 +30,9 @@ const DOCKER_SECRET: &str = "s3cr3t-docker-pass-7f3a";
 
 /// `docker-registry serve` on a free port with storage in a temp dir; killed on drop.
 pub(crate) struct Registry {
-    child: Child,
+    child: KillOnDrop,
     pub(crate) host: String,
     dir: TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Registry {
@@ -67,6 +60,7 @@ impl Registry {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
+            .map(KillOnDrop)
             .expect("docker-registry runs (scripts/test installs it)");
         let mut registry = Registry { child, host, dir };
         registry.wait_ready(port);
@@ -91,7 +85,7 @@ impl Registry {
     fn wait_ready(&mut self, port: u16) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.child.0.try_wait() {
                 panic!("docker-registry exited ({status}) before listening");
             }
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -192,25 +186,26 @@ impl Pusher {
                 .push_manifest_list(&reference, &self.auth, index)
                 .await
                 .unwrap();
-            self.client
-                .fetch_manifest_digest(&reference, &self.auth)
-                .await
-                .unwrap()
-        })
+        });
+        self.digest(&reference)
     }
 
     fn push(&self, repo: &str, tag: &str, layers: &[ImageLayer], config: Config) -> String {
         let reference = self.reference(repo, tag);
-        self.runtime.block_on(async {
-            self.client
-                .push(&reference, layers, config, &self.auth, None)
-                .await
-                .unwrap();
-            self.client
-                .fetch_manifest_digest(&reference, &self.auth)
-                .await
-                .unwrap()
-        })
+        self.runtime
+            .block_on(
+                self.client
+                    .push(&reference, layers, config, &self.auth, None),
+            )
+            .unwrap();
+        self.digest(&reference)
+    }
+
+    /// The digest of the manifest the registry serves for `reference`.
+    fn digest(&self, reference: &Reference) -> String {
+        self.runtime
+            .block_on(self.client.fetch_manifest_digest(reference, &self.auth))
+            .unwrap()
     }
 
     /// A cosign signature of `signed_digest` (normally `digest` itself) under `digest`'s tag.
@@ -523,11 +518,7 @@ impl Workspace {
         let report: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
         let facts_text = std::fs::read_to_string(&facts_path).unwrap();
-        let all = format!(
-            "{}{}{facts_text}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = printed(&out) + &facts_text;
         (report, serde_json::from_str(&facts_text).unwrap(), all)
     }
 }

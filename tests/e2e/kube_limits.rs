@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::fake_http::{Answer, FakeHttp, Request};
-use crate::harness::{array, findings, text, vouch};
+use crate::harness::{array, element, findings, text, text_pair, vouch};
 
 /// `/version`, batch/v1 discovery (CronJob), and empty lists, except the routes `special`
 /// answers itself (it returns whether it did).
@@ -109,6 +109,16 @@ fn scan(dir: &std::path::Path, targets: &str, names: &[&str]) -> (Value, Value, 
     (facts, report, took)
 }
 
+/// Scans the one target `fake` (the fake `server`, with `timeout` seconds) from a fresh
+/// directory, then stops the server: the facts, the report, and how long the scan took.
+fn scan_fake(server: FakeHttp, timeout: u64) -> (Value, Value, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = fake_target(dir.path(), &server.host, timeout);
+    let scanned = scan(dir.path(), &target, &["fake"]);
+    server.stop();
+    scanned
+}
+
 /// The statuses of the findings on `subject`, by check.
 fn statuses(report: &Value, subject: &str) -> Vec<(String, String)> {
     report["findings"]
@@ -116,23 +126,14 @@ fn statuses(report: &Value, subject: &str) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|f| f["subject"] == subject)
-        .map(|f| {
-            (
-                f["check"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|f| text_pair(f, "check", "status"))
         .collect()
 }
 
 #[test]
 fn an_endless_continue_token_and_a_dripped_list_are_faults_within_the_deadline() {
-    let server = api_server();
-    let dir = tempfile::tempdir().unwrap();
-    let target = fake_target(dir.path(), &server.host, 1);
     // Without the deadlines vouch would list Deployments for ever: `scan` ends the test instead.
-    let (facts, report, took) = scan(dir.path(), &target, &["fake"]);
-    server.stop();
+    let (facts, report, took) = scan_fake(api_server(), 1);
     let cluster = &facts["kube"][0];
     assert_eq!(cluster["error"], Value::Null, "{cluster}");
     assert_eq!(cluster["version"], "v1.30.0-fake", "{cluster}");
@@ -233,13 +234,7 @@ fn a_kubeconfig_that_is_a_fifo_or_oversized_is_an_error_and_the_scan_goes_on() {
     );
     let (facts, report, took) = scan(dir.path(), &targets, &["good", "fifo", "big", "ca"]);
     server.stop();
-    let clusters = facts["kube"].as_array().unwrap();
-    let cluster = |name: &str| {
-        clusters
-            .iter()
-            .find(|c| c["target"] == name)
-            .unwrap_or_else(|| panic!("no cluster {name}: {facts}"))
-    };
+    let cluster = |name: &str| element(&facts, "kube", "target", name);
     // The working kubeconfig still works, next to the two refused ones.
     assert_eq!(cluster("good")["error"], Value::Null, "{}", cluster("good"));
     assert_eq!(cluster("good")["version"], "v1.30.0-fake");
@@ -324,11 +319,8 @@ fn an_oversized_list_answer_is_a_fault_naming_the_limit() {
         }
         true
     });
-    let dir = tempfile::tempdir().unwrap();
     // A deadline long enough that only the size bound can end the Pod list.
-    let target = fake_target(dir.path(), &server.host, 15);
-    let (facts, report, took) = scan(dir.path(), &target, &["fake"]);
-    server.stop();
+    let (facts, report, took) = scan_fake(server, 15);
     let cluster = &facts["kube"][0];
     assert_eq!(cluster["error"], Value::Null, "{cluster}");
     let faults = cluster["faults"].as_array().unwrap();
@@ -417,13 +409,7 @@ fn an_exec_credential_plugin_is_run_within_the_deadline_and_its_token_never_show
         "{:?}",
         seen.lock().unwrap()
     );
-    let by_context = |context: &str| {
-        array(&facts, "kube")
-            .iter()
-            .find(|c| c["context"] == context)
-            .unwrap_or_else(|| panic!("no cluster {context}: {facts}"))
-            .clone()
-    };
+    let by_context = |context: &str| element(&facts, "kube", "context", context).clone();
     let answered = by_context("answers");
     assert_eq!(answered["error"], Value::Null, "{answered}");
     assert_eq!(answered["version"], "v1.30.0-fake", "{answered}");

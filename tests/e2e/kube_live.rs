@@ -20,8 +20,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::free_port;
-use crate::harness::{array, findings_by_key, keyed, message, strings, text, vouch};
+use crate::harness::{
+    array, element, findings_by_key, keyed, message, printed, strings, text, vouch,
+};
+use crate::harness::{free_port, run};
 use crate::live_fixtures::Fragment;
 
 const ADMIN_TOKEN: &str = "vouch-e2e-admin-token-Ld83kQ7";
@@ -173,15 +175,21 @@ impl KubeServer {
     /// viewer whose rights the test grants with RBAC.
     fn write_credentials(&self) {
         let d = self.dir.path();
-        run(Command::new("openssl")
-            .args(["genrsa", "-out"])
-            .arg(d.join("sa.key"))
-            .arg("2048"));
-        run(Command::new("openssl")
-            .args(["rsa", "-in"])
-            .arg(d.join("sa.key"))
-            .args(["-pubout", "-out"])
-            .arg(d.join("sa.pub")));
+        run(
+            Command::new("openssl")
+                .args(["genrsa", "-out"])
+                .arg(d.join("sa.key"))
+                .arg("2048"),
+            "openssl genrsa",
+        );
+        run(
+            Command::new("openssl")
+                .args(["rsa", "-in"])
+                .arg(d.join("sa.key"))
+                .args(["-pubout", "-out"])
+                .arg(d.join("sa.pub")),
+            "openssl rsa",
+        );
         // Every request is logged with its verb and user agent: the proof that vouch only reads.
         std::fs::write(
             d.join("audit-policy.yaml"),
@@ -265,15 +273,6 @@ fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
         .stderr(file)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `true` when `GET path` on 127.0.0.1:port answers 200 (plain HTTP; etcd's /health).
@@ -489,11 +488,7 @@ fn scan(repo: &Path, selection: &[&str]) -> Scan {
         code: out.status.code().unwrap_or(-1),
         report,
         facts: serde_json::from_str(&facts_text).unwrap(),
-        everything: format!(
-            "{}{}{facts_text}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        everything: printed(&out) + &facts_text,
     }
 }
 
@@ -663,10 +658,7 @@ fn assert_faults(scan: &Scan) {
         )));
     }
     // The viewer's readable namespace completed.
-    let viewer = array(&scan.facts, "kube")
-        .iter()
-        .find(|c| c["target"] == "viewer")
-        .unwrap();
+    let viewer = element(&scan.facts, "kube", "target", "viewer");
     let subjects: Vec<String> = array(viewer, "workloads")
         .iter()
         .map(|w| {

@@ -7,29 +7,24 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::free_port;
-use crate::harness::repo_root;
+use crate::harness::{KillOnDrop, free_port, repo_root, venv_candidates};
 
 /// How long moto may take to answer its first request (1.4–1.7 s idle; more under load).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Moto {
-    child: Child,
+    /// Held for its drop, which stops moto.
+    _child: KillOnDrop,
     pub port: u16,
     dir: tempfile::TempDir,
 }
 
 /// The venv's python, or a panic that says how to get one.
 pub fn python() -> PathBuf {
-    let candidates = [
-        std::env::var_os("VOUCH_TEST_VENV").map(PathBuf::from),
-        std::env::var_os("VOUCH_TEST_CACHE").map(|c| PathBuf::from(c).join("venv")),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vouch/venv")),
-    ];
-    for venv in candidates.into_iter().flatten() {
+    for venv in venv_candidates() {
         if venv.join("bin/moto_server").exists() {
             return venv.join("bin/python");
         }
@@ -55,8 +50,13 @@ impl Moto {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
+            .map(KillOnDrop)
             .expect("moto starts");
-        let moto = Moto { child, port, dir };
+        let moto = Moto {
+            _child: child,
+            port,
+            dir,
+        };
         let start = Instant::now();
         while moto.post("/moto-api/reset").is_err() {
             assert!(
@@ -79,8 +79,9 @@ impl Moto {
         std::fs::read_to_string(self.dir.path().join("moto.log")).unwrap_or_default()
     }
 
-    /// Runs a Python script of tests/e2e with the venv, with the port as its argument.
-    pub fn run_script(&self, script: &str, args: &[&str]) {
+    /// Runs a Python script of tests/e2e with the venv and `args` (the endpoint or the port
+    /// among them); returns what it printed.
+    pub fn run_script(&self, script: &str, args: &[&str]) -> String {
         let out = Command::new(python())
             .arg(repo_root().join("tests/e2e").join(script))
             .args(args)
@@ -88,10 +89,12 @@ impl Moto {
             .expect("python runs");
         assert!(
             out.status.success(),
-            "{script} failed: {}\nmoto log: {}",
+            "{script} {} failed: {}\nmoto log: {}",
+            args.join(" "),
             String::from_utf8_lossy(&out.stderr),
             self.log()
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// POSTs to a moto control path (`/moto-api/...`) and returns the body; `Err` until the
@@ -141,12 +144,5 @@ impl Moto {
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -12,7 +12,9 @@ use std::process::Command as Process;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::harness::{array, findings, fixture, scan_refused, strings, text, vouch};
+use crate::harness::{
+    array, findings, fixture, scan_refused, strings, text, venv_candidates, vouch,
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -484,16 +486,7 @@ fn templates_dir_replaces_the_bundled_html_template() {
 
 /// The Python of the venv `scripts/test` makes, with compliance-trestle installed.
 fn trestle_python() -> PathBuf {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(v) = std::env::var_os("VOUCH_TEST_VENV") {
-        candidates.push(PathBuf::from(v));
-    }
-    if let Some(c) = std::env::var_os("VOUCH_TEST_CACHE") {
-        candidates.push(PathBuf::from(c).join("venv"));
-    }
-    if let Some(h) = std::env::var_os("HOME") {
-        candidates.push(PathBuf::from(h).join(".cache/vouch/venv"));
-    }
+    let candidates = venv_candidates();
     for venv in &candidates {
         let python = venv.join("bin/python");
         let has_trestle = Process::new(&python)

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::corpus::staged;
-use crate::harness::{array, findings, fixture, text, vouch};
+use crate::harness::{array, findings, fixture, text, text_pair, vouch};
 
 /// The static PostgreSQL checks this corpus judges. Findings of other checks (added later) are
 /// printed, not compared.
@@ -162,7 +162,7 @@ fn pg_statuses(report: &Value) -> BTreeMap<(String, String), String> {
         .filter(|f| text(f, "check").starts_with("pg-"))
         .map(|f| {
             (
-                (text(f, "check").to_owned(), text(f, "subject").to_owned()),
+                text_pair(f, "check", "subject"),
                 text(f, "status").to_owned(),
             )
         })

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::harness::free_port;
 use crate::harness::{
-    array, find_finding, findings_of, message, repo_with_config, strings, text, vouch,
+    array, check_facts, element, find_finding, findings_of, message, printed, repo_with_config,
+    strings, text, vouch,
 };
 use crate::live_fixtures::Fragment;
 use crate::pg_live_harness::{Cluster, SECURE_SCHEMA, ServerSpec, auditor_sql};
@@ -75,10 +76,7 @@ impl Scan {
     }
 
     fn role(&self, target: &str, name: &str) -> &Value {
-        array(self.database(target), "roles")
-            .iter()
-            .find(|r| r["name"] == name)
-            .unwrap()
+        element(self.database(target), "roles", "name", name)
     }
 }
 
@@ -510,17 +508,7 @@ fn faults_are_error_findings_and_no_secret_leaks() {
             .assert_fixture(test, case);
     }
     for format in ["text", "sarif", "markdown", "junit"] {
-        let out = vouch()
-            .args(["check", "--facts"])
-            .arg(repo.path().join("facts.json"))
-            .args(["--format", format])
-            .output()
-            .unwrap();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = printed(&check_facts(&repo.path().join("facts.json"), format));
         assert!(!all.trim().is_empty(), "{format} output is written");
         assert!(
             !all.contains(wrong_password) && !all.contains(AUDITOR_PASSWORD),
@@ -696,12 +684,7 @@ fn violations_are_collected_as_facts_and_hand_changes_show_as_drift() {
     facts["postgres"].as_array_mut().unwrap().push(baseline);
     let facts_path = repo.path().join("with-migrations.json");
     std::fs::write(&facts_path, serde_json::to_string(&facts).unwrap()).unwrap();
-    let out = vouch()
-        .args(["check", "--facts"])
-        .arg(&facts_path)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = check_facts(&facts_path, "json");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let drift = findings_of(&report, "pg-schema-drift");
     let documents = drift

@@ -5,10 +5,10 @@
 // Test helpers: a panic with the value is the clearest failure report.
 #![allow(clippy::unwrap_used)]
 
-use crate::harness::free_port;
+use crate::harness::{free_port, printed, run};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// Debian's PostgreSQL 15 binaries, or the directory in `VOUCH_PG_BIN`; `scripts/test`
 /// installs them when missing.
@@ -70,17 +70,6 @@ pub fn psql_script() -> Command {
     let mut cmd = Command::new(pg_bin().join("psql"));
     cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]);
     cmd
-}
-
-pub(crate) fn run(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 impl Cluster {
@@ -157,9 +146,8 @@ impl Cluster {
             if out.status.success() || !said.contains("Address already in use") {
                 assert!(
                     out.status.success(),
-                    "pg_ctl start failed: {}{}{said}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
+                    "pg_ctl start failed: {}{said}",
+                    printed(&out)
                 );
                 return cluster;
             }

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::harness::{message, repo_with_config};
+use crate::harness::{message, repo_with_config, run};
 use crate::pg_live::{AUDITOR_PASSWORD, Scan, scan};
 use crate::pg_live_harness::{Cluster, ServerSpec, auditor_sql};
 
@@ -24,15 +24,9 @@ fn build_chain(pg: &Cluster, table: &str, scheme: &Value, tamper: Value) {
     spec["rows"] = ROWS.into();
     spec["tamper"] = tamper;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/audit_chain.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(spec.to_string())
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        Command::new("python3").arg(script).arg(spec.to_string()),
+        "audit_chain.py",
     );
     pg.psql("app", &String::from_utf8(out.stdout).unwrap());
 }

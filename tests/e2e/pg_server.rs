@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::pg_live_harness::{Cluster, ServerSpec, pg_bin, psql_script, run};
+use crate::harness::run;
+use crate::pg_live_harness::{Cluster, ServerSpec, pg_bin, psql_script};
 
 /// A running server. `Drop` stops it.
 pub struct PgServer {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::harness::{find_finding, scan_targets};
 use super::live_fixtures::Fragment;
-use super::tls_servers::{Leaf, Nginx, Pki};
+use super::tls_servers::{Leaf, Nginx, Pki, with_ports};
 use crate::harness::free_ports;
 
 /// nginx's leaky bucket drains 1 request per minute, nothing during a burst, so the first
@@ -72,17 +72,13 @@ fn rate_limit_probe_judges_nginx_limits_and_stays_within_its_bound() {
     std::fs::write(www.path().join("api/search"), "results\n").expect("file");
     std::fs::write(www.path().join("index.html"), "home\n").expect("file");
     let [strict, open, within, loose, default503, always, refused] = free_ports();
-    let servers = SERVERS
-        .replace("{strict}", &strict.to_string())
-        .replace("{open}", &open.to_string())
-        .replace("{within}", &within.to_string())
-        .replace("{loose}", &loose.to_string())
-        .replace("{default503}", &default503.to_string())
-        .replace("{always}", &always.to_string())
+    let served = [strict, open, within, loose, default503, always];
+    let names = ["strict", "open", "within", "loose", "default503", "always"];
+    let servers = with_ports(SERVERS, names, served)
         .replace("{cert}", &cert.display().to_string())
         .replace("{key}", &key.display().to_string())
         .replace("{www}", &www.path().display().to_string());
-    let nginx = Nginx::start(&servers, &[strict, open, within, loose, default503, always]);
+    let nginx = Nginx::start(&servers, &served);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = String::from("[endpoint]\ntimeout_ms = 3000\n");

@@ -7,23 +7,14 @@
 
 use std::path::Path;
 
-use crate::harness::{fixture, vouch};
+use crate::harness::{fixture, static_scan};
 
 const MASK: &str = "<this checkout>";
 
 /// `vouch scan DIR --static-only` in `format`, with the repository's own vouch.toml if any.
 fn scan(dir: &Path, format: &str) -> String {
-    let mut cmd = vouch();
-    cmd.current_dir(dir)
-        .args([
-            "scan",
-            "--static-only",
-            "--fail-on",
-            "none",
-            "--format",
-            format,
-        ])
-        .arg(dir);
+    let mut cmd = static_scan();
+    cmd.current_dir(dir).args(["--format", format]).arg(dir);
     let config = dir.join("vouch.toml");
     if config.is_file() {
         cmd.arg("--config").arg(config);

@@ -5,7 +5,7 @@
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,7 +21,7 @@ use openssl::x509::{X509, X509Builder, X509NameBuilder};
 use tempfile::TempDir;
 
 use super::harness::EPOCH;
-use crate::harness::free_port;
+use crate::harness::{KillOnDrop, free_port};
 
 pub const DAY: i64 = 86_400;
 
@@ -185,26 +185,35 @@ impl Pki {
 
 /// A server process, killed on drop.
 pub struct Server {
-    child: Child,
+    child: KillOnDrop,
     pub port: u16,
     what: String,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Server {
+    /// Spawns `cmd` (`tool`, which `scripts/test` installs) as the server named `what`, its
+    /// standard error kept for [`Server::ready`] to show.
+    fn spawn(cmd: &mut Command, tool: &str, port: u16, what: String) -> Server {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{tool} is installed (scripts/test installs it): {e:?}"));
+        Server {
+            child: KillOnDrop(child),
+            port,
+            what,
+        }
+    }
+
     /// Waits until `port` accepts connections; panics with the server's output if it died.
     fn ready(mut self, port: u16) -> Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.child.0.try_wait() {
                 let mut err = String::new();
-                if let Some(mut e) = self.child.stderr.take() {
+                if let Some(mut e) = self.child.0.stderr.take() {
                     let _ = std::io::Read::read_to_string(&mut e, &mut err);
                 }
                 panic!("{} exited ({status}) before listening: {err}", self.what);
@@ -225,25 +234,26 @@ impl Server {
 /// `openssl s_server -www` with a certificate and extra flags (`-min_protocol TLSv1.2`…).
 pub fn s_server(cert: &Path, key: &Path, flags: &[&str]) -> Server {
     let port = free_port();
-    let child = Command::new("openssl")
-        .args(["s_server", "-quiet", "-www", "-accept"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-quiet", "-www", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("-cert")
         .arg(cert)
         .arg("-key")
         .arg(key)
-        .args(flags)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl is installed (scripts/test installs it)");
-    Server {
-        child,
-        port,
-        what: format!("openssl s_server {}", flags.join(" ")),
-    }
-    .ready(port)
+        .args(flags);
+    let what = format!("openssl s_server {}", flags.join(" "));
+    Server::spawn(&mut cmd, "openssl", port, what).ready(port)
+}
+
+/// `template` with each `{NAME}` of `names` replaced by the port at the same place in `ports`.
+pub fn with_ports<const N: usize>(template: &str, names: [&str; N], ports: [u16; N]) -> String {
+    names
+        .iter()
+        .zip(ports)
+        .fold(template.to_owned(), |text, (name, port)| {
+            text.replace(&format!("{{{name}}}"), &port.to_string())
+        })
 }
 
 /// One nginx process (no master, no daemon) serving `servers` (the `server { … }` blocks,
@@ -268,23 +278,14 @@ impl Nginx {
         );
         let conf_file = dir.path().join("nginx.conf");
         std::fs::write(&conf_file, conf).expect("write nginx.conf");
-        let child = Command::new(nginx_binary())
-            .arg("-p")
+        let mut cmd = Command::new(nginx_binary());
+        cmd.arg("-p")
             .arg(dir.path())
             .arg("-e")
             .arg(dir.path().join("error.log"))
             .arg("-c")
-            .arg(&conf_file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nginx is installed (scripts/test installs it)");
-        let mut server = Server {
-            child,
-            port: ports[0],
-            what: "nginx".to_owned(),
-        };
+            .arg(&conf_file);
+        let mut server = Server::spawn(&mut cmd, "nginx", ports[0], "nginx".to_owned());
         for port in ports {
             server = server.ready(*port);
         }

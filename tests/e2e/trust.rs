@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use umya_spreadsheet::{Spreadsheet, Worksheet};
 
 use crate::browser;
-use crate::harness::{array, demo_copy, finding_of, git, strings, vouch};
+use crate::harness::{demo_copy, element, finding_of, git, strings, vouch};
 
 const PINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n      - run: npm audit --audit-level=high\n";
 const UNPINNED: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm audit --audit-level=high\n";
@@ -73,6 +73,11 @@ fn gate(claims: impl AsRef<Path>, report: &Path) -> Command {
     cmd
 }
 
+/// Runs the gate `cmd` and asserts that it fails (exit 1) saying `says`.
+fn assert_gate_fails(cmd: &mut Command, says: &str) {
+    cmd.assert().code(1).stdout(predicates::str::contains(says));
+}
+
 /// `vouch trust --claims CLAIMS --report REPORT --out OUT`.
 fn trust(claims: impl AsRef<Path>, report: &Path, out: impl AsRef<Path>) -> Command {
     let mut cmd = vouch();
@@ -97,13 +102,25 @@ fn answer(workbook: &Path, report: &Path) -> Command {
     cmd
 }
 
-/// `vouch answer` of a CSV questionnaire with a question map; the rows it wrote to `out`.
-fn answer_with_map(input: &Path, report: &Path, map: &Path, out: &Path) -> Vec<csv::StringRecord> {
-    answer(input, report)
+/// `vouch answer` of the CSV questionnaire `questions` (written to DIR/NAME.csv) with the
+/// question map `map` (DIR/map.toml); the rows it wrote to DIR/NAME-filled.csv.
+fn answer_with_map(
+    dir: &Path,
+    name: &str,
+    report: &Path,
+    questions: &str,
+    map: &str,
+) -> Vec<csv::StringRecord> {
+    let input = dir.join(format!("{name}.csv"));
+    std::fs::write(&input, questions).unwrap();
+    let map_file = dir.join("map.toml");
+    std::fs::write(&map_file, map).unwrap();
+    let out = dir.join(format!("{name}-filled.csv"));
+    answer(&input, report)
         .arg("--map")
-        .arg(map)
+        .arg(map_file)
         .arg("--out")
-        .arg(out)
+        .arg(&out)
         .assert()
         .success();
     let mut rows = csv::Reader::from_path(out).unwrap();
@@ -111,10 +128,7 @@ fn answer_with_map(input: &Path, report: &Path, map: &Path, out: &Path) -> Vec<c
 }
 
 fn control<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    array(report, "controls")
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
+    element(report, "controls", "id", id)
 }
 
 #[test]
@@ -146,21 +160,16 @@ fn gate_passes_when_claims_hold_and_fails_when_a_claimed_control_fails() {
         .assert()
         .success()
         .stdout(predicates::str::contains("all 3 published claims hold"));
-    gate(&claims, &good)
-        .arg("--strict")
-        .assert()
-        .code(1)
-        .stdout(predicates::str::contains(
-            "claim `isolation` is PartlyVerified: TEN-01 is ",
-        ));
+    assert_gate_fails(
+        gate(&claims, &good).arg("--strict"),
+        "claim `isolation` is PartlyVerified: TEN-01 is ",
+    );
 
     let (bad_dir, bad) = scanned_repo(UNPINNED);
-    gate(bad_dir.path().join("claims.toml"), &bad)
-        .assert()
-        .code(1)
-        .stdout(predicates::str::contains(
-            "claim `pinned-ci` is Failing: SUP-05 is fail",
-        ));
+    assert_gate_fails(
+        &mut gate(bad_dir.path().join("claims.toml"), &bad),
+        "claim `pinned-ci` is Failing: SUP-05 is fail",
+    );
 }
 
 #[test]
@@ -448,24 +457,17 @@ fn internal_answers_keep_the_detailed_text() {
 #[test]
 fn csv_questionnaire_with_a_custom_map() {
     let (dir, report) = scanned_repo(UNPINNED);
-    let input = dir.path().join("vendor.csv");
-    std::fs::write(
-        &input,
+    let rows = answer_with_map(
+        dir.path(),
+        "vendor",
+        &report,
         "Ques Num,Question Text,Response,Additional Information\n\
          A.1,\"Placeholder: are CI dependencies pinned?\",,\n\
          A.2,\"Placeholder: are logs structured?\",,\n\
          A.3,\"Placeholder: unmapped\",,\n\
          A.4,\"Placeholder: is there a logging policy?\",,\n",
-    )
-    .unwrap();
-    let map = dir.path().join("map.toml");
-    std::fs::write(
-        &map,
         "[columns]\nid = \"Ques Num\"\nanswer = \"Response\"\ndescription = \"Additional Information\"\n\n[questions]\n\"A.1\" = [\"SUP-05\"]\n\"A.2\" = [\"LOG-01\"]\n\"A.4\" = { controls = [\"LOG-01\"], policy = true }\n",
-    )
-    .unwrap();
-    let out = dir.path().join("vendor-filled.csv");
-    let rows = answer_with_map(&input, &report, &map, &out);
+    );
     assert_eq!(
         &rows[0][2], "",
         "a failing control is a draft for review, never No"
@@ -557,24 +559,19 @@ fn an_info_note_and_an_unrelated_check_change_no_claim_and_no_answer() {
         "[[claim]]\nid = \"ci\"\ntext = \"CI is pinned.\"\ncontrols = [\"SUP-05\"]\n",
     )
     .unwrap();
-    gate(&claims, &report_path)
-        .assert()
-        .code(1)
-        .stdout(predicates::str::contains(
-            "claim `ci` is Failing: SUP-05 is fail",
-        ));
+    assert_gate_fails(
+        &mut gate(&claims, &report_path),
+        "claim `ci` is Failing: SUP-05 is fail",
+    );
 
     // The same for answers: the note and the container change neither.
-    let input = dir.path().join("q.csv");
-    std::fs::write(&input, "Question ID,Answer,Comment\nS.1,,\nS.2,,\nS.3,,\n").unwrap();
-    let map = dir.path().join("map.toml");
-    std::fs::write(
-        &map,
+    let rows = answer_with_map(
+        dir.path(),
+        "q",
+        &report_path,
+        "Question ID,Answer,Comment\nS.1,,\nS.2,,\nS.3,,\n",
         "[questions]\n\"S.1\" = [\"SEC-01\"]\n\"S.2\" = { checks = [\"gha-action-pinned\"] }\n\"S.3\" = [\"SUP-05\"]\n",
-    )
-    .unwrap();
-    let out = dir.path().join("q-filled.csv");
-    let rows = answer_with_map(&input, &report_path, &map, &out);
+    );
     assert_eq!(
         &rows[0][1], "Yes",
         "the secretKeyRef note changes no answer"
@@ -599,13 +596,10 @@ fn strict_gate_flags_a_claim_naming_what_its_checks_do_not_verify() {
     )
     .unwrap();
     gate(&claims, &report).assert().success();
-    gate(&claims, &report)
-        .arg("--strict")
-        .assert()
-        .code(1)
-        .stdout(predicates::str::contains(
-            "claim `ci` names HSTS but none of its checks verifies that",
-        ));
+    assert_gate_fails(
+        gate(&claims, &report).arg("--strict"),
+        "claim `ci` names HSTS but none of its checks verifies that",
+    );
 }
 
 #[test]
@@ -666,12 +660,10 @@ fn demo_trust_page_renders_and_the_gate_fails_when_a_claimed_control_fails() {
     )
     .unwrap();
     scan_to(&demo, &report);
-    gate(demo.join("claims.toml"), &report)
-        .assert()
-        .code(1)
-        .stdout(predicates::str::contains(
-            "claim `db-role` is Failing: ACC-01 is fail",
-        ));
+    assert_gate_fails(
+        &mut gate(demo.join("claims.toml"), &report),
+        "claim `db-role` is Failing: ACC-01 is fail",
+    );
 }
 
 /// The trust page says what its evidence is about: organisation, system, repository without

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::formats::assert_valid_sarif;
-use crate::harness::{findings_of, git, scan_json, vouch};
+use crate::harness::{findings_of, git, scan_json, text_pair, vouch};
 
 /// A GitHub token shaped like a real one (no placeholder words).
 const TOKEN: &str = "ghp_R8mQ2vXk7TzL4pWn9cYb3HdJ6sFa1GeUo5Ni";
@@ -21,12 +21,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn statuses(report: &Value, check: &str) -> Vec<(String, String)> {
     findings_of(report, check)
         .iter()
-        .map(|f| {
-            (
-                f["subject"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|f| text_pair(f, "subject", "status"))
         .collect()
 }
 
