@@ -279,21 +279,18 @@ pub fn judge_findings<'a>(findings: impl Iterator<Item = &'a ReportFinding>) -> 
 mod tests {
     use checks::settings::Waiver;
     use checks::{Location, Severity};
-    use serde_json::Value;
 
     use super::*;
 
     fn finding(status: Status, subject: &str) -> Finding {
-        Finding {
-            check: "gha-action-pinned".into(),
+        let location = Location::file(".github/workflows/ci.yml", 3);
+        crate::testing::finding(
+            "gha-action-pinned",
             status,
-            severity: Severity::High,
-            subject: subject.into(),
-            message: "m".into(),
-            location: Location::file(".github/workflows/ci.yml", 3),
-            related: vec![],
-            evidence: Value::Null,
-        }
+            Severity::High,
+            subject,
+            location,
+        )
     }
 
     /// Waivers as the configuration resolves them.
@@ -320,10 +317,7 @@ mod tests {
     }
 
     fn clock() -> Clock {
-        Clock {
-            now: "2026-11-22T00:00:00Z".into(),
-            today: "2026-11-22".into(),
-        }
+        crate::testing::clock("2026-11-22")
     }
 
     #[test]

@@ -217,25 +217,18 @@ fn natural_key(id: &str) -> Vec<(String, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Clock;
-    use checks::{Finding, Location, Severity, Status};
+    use crate::testing::{finding, report_of};
+    use checks::{Location, Severity, Status};
 
     fn report() -> Report {
-        let f = Finding {
-            check: "pg-rls-enabled".into(),
-            status: Status::Pass,
-            severity: Severity::Critical,
-            subject: "public.orders".into(),
-            message: "m".into(),
-            location: Location::file("db/0001.sql", 1),
-            related: vec![],
-            evidence: serde_json::Value::Null,
-        };
-        let clock = Clock {
-            now: "2026-01-01T00:00:00Z".into(),
-            today: "2026-01-01".into(),
-        };
-        Report::build(vec![f], checks::catalog::catalog(), &[], "0", &clock)
+        let f = finding(
+            "pg-rls-enabled",
+            Status::Pass,
+            Severity::Critical,
+            "public.orders",
+            Location::file("db/0001.sql", 1),
+        );
+        report_of(vec![f], "0", "2026-01-01")
     }
 
     #[test]

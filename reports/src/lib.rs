@@ -12,6 +12,8 @@ pub mod questionnaire;
 pub mod render;
 pub mod scope;
 mod suppress;
+#[cfg(test)]
+mod testing;
 pub mod trust;
 pub mod view;
 

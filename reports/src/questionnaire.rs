@@ -290,24 +290,21 @@ mod tests {
     }
 
     fn built(findings: Vec<checks::Finding>) -> Report {
-        let clock = crate::Clock {
-            now: "2026-01-01T00:00:00Z".into(),
-            today: "2026-01-01".into(),
-        };
-        Report::build(findings, checks::catalog::catalog(), &[], "0", &clock)
+        crate::testing::report_of(findings, "0", "2026-01-01")
     }
 
     fn finding(check: &str, status: checks::Status, severity: checks::Severity) -> checks::Finding {
-        checks::Finding {
-            check: check.into(),
-            status,
-            severity,
-            subject: "app.example.com:443".into(),
-            message: "m".into(),
-            location: checks::Location::resource("https://app.example.com/"),
-            related: vec![],
-            evidence: serde_json::Value::Null,
-        }
+        let location = checks::Location::resource("https://app.example.com/");
+        crate::testing::finding(check, status, severity, "app.example.com:443", location)
+    }
+
+    /// The secret scan passing: SEC-01 verified.
+    fn no_secrets() -> checks::Finding {
+        finding(
+            "secrets-committed",
+            checks::Status::Pass,
+            checks::Severity::Critical,
+        )
     }
 
     #[test]
@@ -334,13 +331,9 @@ mod tests {
     #[test]
     fn an_info_finding_changes_no_answer() {
         use checks::{Severity, Status};
-        let clean = built(vec![finding(
-            "secrets-committed",
-            Status::Pass,
-            Severity::Critical,
-        )]);
+        let clean = built(vec![no_secrets()]);
         let noted = built(vec![
-            finding("secrets-committed", Status::Pass, Severity::Critical),
+            no_secrets(),
             finding("k8s-secrets-not-in-env", Status::Fail, Severity::Info),
         ]);
         let q = map(&[("SEC-01", Strength::Verifies)]);
@@ -350,12 +343,7 @@ mod tests {
 
     #[test]
     fn policy_questions_and_supporting_mappings_are_drafts() {
-        use checks::{Severity, Status};
-        let report = built(vec![finding(
-            "secrets-committed",
-            Status::Pass,
-            Severity::Critical,
-        )]);
+        let report = built(vec![no_secrets()]);
         let supports = decide(&map(&[("SEC-01", Strength::Supports)]), &report);
         assert_eq!((supports.answer, supports.draft), (None, Some(Answer::Yes)));
         let mut policy = map(&[("SEC-01", Strength::Verifies)]);

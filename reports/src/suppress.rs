@@ -115,32 +115,33 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use checks::{Finding, Severity, Status};
-    use serde_json::Value;
 
     use super::*;
-    use crate::Clock;
+    use crate::testing::report_of;
 
     fn report() -> Report {
-        let finding = |path: &str, line: u32| Finding {
-            check: "docker-base-pinned".into(),
-            status: Status::Fail,
-            severity: Severity::High,
-            subject: format!("node:20 in {path}"),
+        let unpinned = |path: &str, line: u32| Finding {
             message: "not pinned".into(),
-            location: Location::file(path, line),
-            related: vec![],
-            evidence: Value::Null,
+            ..crate::testing::finding(
+                "docker-base-pinned",
+                Status::Fail,
+                Severity::High,
+                &format!("node:20 in {path}"),
+                Location::file(path, line),
+            )
         };
-        Report::build(
-            vec![finding("Dockerfile", 3), finding("Dockerfile", 9)],
-            checks::catalog::catalog(),
-            &[],
+        report_of(
+            vec![unpinned("Dockerfile", 3), unpinned("Dockerfile", 9)],
             "0",
-            &Clock {
-                now: "2026-11-22T00:00:00Z".into(),
-                today: "2026-11-22".into(),
-            },
+            "2026-11-22",
         )
+    }
+
+    /// The report after `comments`, with inline suppressions `allowed` by the configuration.
+    fn suppressed(comments: &[InlineSuppression], allowed: bool) -> Report {
+        let mut r = report();
+        r.apply_inline_suppressions(comments, allowed, checks::catalog::catalog());
+        r
     }
 
     fn comment(line: u32, checks: &[&str], reason: &str) -> InlineSuppression {
@@ -154,14 +155,12 @@ mod tests {
 
     #[test]
     fn a_comment_waives_its_line_or_the_next_and_names_itself() {
-        let mut r = report();
-        r.apply_inline_suppressions(
+        let r = suppressed(
             &[
                 comment(2, &["docker-base-pinned"], "builder stage only"),
                 comment(20, &["docker-base-pinned"], "stale"),
             ],
             true,
-            checks::catalog::catalog(),
         );
         let line3 = r
             .findings
@@ -180,15 +179,13 @@ mod tests {
 
     #[test]
     fn invalid_comments_waive_nothing_and_say_why() {
-        let mut r = report();
-        r.apply_inline_suppressions(
+        let r = suppressed(
             &[
                 comment(3, &["docker-base-pinned"], ""),
                 comment(3, &["docker-base-pined"], "typo"),
                 comment(9, &[], "nothing named"),
             ],
             true,
-            checks::catalog::catalog(),
         );
         assert_eq!(r.summary.waived, 0);
         let problems: Vec<_> = r
@@ -217,12 +214,7 @@ mod tests {
 
     #[test]
     fn disabled_inline_suppressions_are_invalid() {
-        let mut r = report();
-        r.apply_inline_suppressions(
-            &[comment(3, &["docker-base-pinned"], "ok")],
-            false,
-            checks::catalog::catalog(),
-        );
+        let r = suppressed(&[comment(3, &["docker-base-pinned"], "ok")], false);
         assert_eq!(r.summary.fail, 2);
         assert_eq!(r.suppressions[0].state, SuppressionState::Invalid);
         assert!(r.suppressions[0].problem.contains("inline = false"));

@@ -468,29 +468,17 @@ mod tests {
     use checks::{Finding, Location, Severity, Status};
 
     use super::*;
-    use crate::Clock;
+    use crate::testing::report_of;
 
     fn finding(check: &str, status: Status, severity: Severity, subject: &str) -> Finding {
-        Finding {
-            check: check.into(),
-            status,
-            severity,
-            subject: subject.into(),
-            message: "m".into(),
-            location: Location::resource(format!("https://{subject}/")),
-            related: vec![],
-            evidence: serde_json::Value::Null,
-        }
+        let location = Location::resource(format!("https://{subject}/"));
+        crate::testing::finding(check, status, severity, subject, location)
     }
 
     /// HSTS is right, the Referrer-Policy header (same control, APP-01) is missing, and a
     /// secretKeyRef note sits beside a clean repository in SEC-01.
     fn report() -> Report {
-        let clock = Clock {
-            now: "2026-01-01T00:00:00Z".into(),
-            today: "2026-01-01".into(),
-        };
-        Report::build(
+        report_of(
             vec![
                 finding(
                     "http-hsts",
@@ -512,10 +500,8 @@ mod tests {
                     "prod/Deployment/api",
                 ),
             ],
-            checks::catalog::catalog(),
-            &[],
             "0",
-            &clock,
+            "2026-01-01",
         )
     }
 

@@ -79,11 +79,6 @@ pub trait Source: Sync {
         true
     }
 
-    /// The cargo feature this build lacks to read it (`Some("aws")`), if any.
-    fn compiled_out(&self) -> Option<&'static str> {
-        None
-    }
-
     fn stage(&self) -> Stage {
         Stage::First
     }
@@ -103,9 +98,11 @@ pub trait Source: Sync {
 
     /// Reads the job's targets (never none), each at most once, concurrently within the
     /// source's configured limit, showing its progress. Every target ends up in the facts, read
-    /// or marked unreadable. The default is for a build without the source's feature.
+    /// or marked unreadable. The default is for a build without the source's cargo feature,
+    /// which is named like the source: a source behind a feature overrides `collect` under
+    /// `#[cfg(feature = "<kind>")]` and nothing else.
     fn collect<'a>(&'a self, cx: &'a Context<'a>, job: Job) -> Reading<'a> {
-        let cause = built_without(self.compiled_out().unwrap_or(self.kind()));
+        let cause = built_without(self.kind());
         async move { self.unreadable(cx, &job.targets, &cause) }.boxed()
     }
 
@@ -221,15 +218,12 @@ pub async fn collect_judged_at(
     Ok(facts)
 }
 
-/// One source over its selected targets; `None` when it has none. Compiled out or panicked,
-/// its targets are recorded as unreadable.
+/// One source over its selected targets; `None` when it has none. Compiled out (the default
+/// [`Source::collect`]) or panicked, its targets are recorded as unreadable.
 async fn run_source(source: &dyn Source, cx: &Context<'_>, board: &Board) -> Option<Collected> {
     let targets = source.targets(cx);
     if targets.is_empty() {
         return None;
-    }
-    if let Some(feature) = source.compiled_out() {
-        return Some(source.unreadable(cx, &targets, &built_without(feature)));
     }
     let progress = board.add(source.kind(), targets.len());
     let job = Job {
@@ -333,7 +327,6 @@ mod tests {
     struct Fake {
         kind: &'static str,
         names: &'static [&'static str],
-        without: Option<&'static str>,
         delay: Duration,
         panics: bool,
         reads: AtomicUsize,
@@ -344,7 +337,6 @@ mod tests {
             Fake {
                 kind,
                 names,
-                without: None,
                 delay: Duration::ZERO,
                 panics: false,
                 reads: AtomicUsize::new(0),
@@ -375,9 +367,6 @@ mod tests {
         fn kind(&self) -> &'static str {
             self.kind
         }
-        fn compiled_out(&self) -> Option<&'static str> {
-            self.without
-        }
         fn configured(&self, _: &checks::Settings) -> Vec<String> {
             self.names.iter().map(ToString::to_string).collect()
         }
@@ -395,6 +384,21 @@ mod tests {
         }
         fn unreadable(&self, _cx: &Context<'_>, targets: &[String], cause: &str) -> Collected {
             record(self.kind, targets, Some(cause))
+        }
+    }
+
+    /// A source whose cargo feature this build lacks: it keeps the default `collect`.
+    struct CompiledOut(Fake);
+
+    impl Source for CompiledOut {
+        fn kind(&self) -> &'static str {
+            self.0.kind()
+        }
+        fn configured(&self, settings: &checks::Settings) -> Vec<String> {
+            self.0.configured(settings)
+        }
+        fn unreadable(&self, cx: &Context<'_>, targets: &[String], cause: &str) -> Collected {
+            self.0.unreadable(cx, targets, cause)
         }
     }
 
@@ -427,10 +431,7 @@ mod tests {
 
     #[test]
     fn a_compiled_out_source_records_each_selected_target_unreadable_once() {
-        let source = Fake {
-            without: Some("cloud"),
-            ..Fake::new("cloud", &["a", "b", "c"])
-        };
+        let source = CompiledOut(Fake::new("cloud", &["a", "b", "c"]));
         let facts = run(&[&source], &named(&["a", "c"])).unwrap();
         let cause = built_without("cloud");
         assert_eq!(
@@ -441,7 +442,7 @@ mod tests {
             ]
         );
         assert_eq!(facts.endpoints.len(), 2, "the facts say it too");
-        assert_eq!(source.reads.load(Ordering::SeqCst), 0, "nothing was read");
+        assert_eq!(source.0.reads.load(Ordering::SeqCst), 0, "nothing was read");
     }
 
     #[test]

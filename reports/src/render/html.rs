@@ -143,31 +143,22 @@ pub fn render(report: &Report, templates: &BTreeMap<String, String>) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Clock;
+    use crate::testing::{finding, report_of};
     use checks::{Finding, Location, Severity, Status};
 
     fn report() -> Report {
-        let finding = Finding {
-            check: "gha-action-pinned".into(),
-            status: Status::Fail,
-            severity: Severity::High,
-            subject: "acme/<tool>@v1".into(),
+        let unpinned = Finding {
             message: "not pinned".into(),
-            location: Location::file(".github/workflows/ci.yml", 7),
-            related: vec![],
             evidence: serde_json::json!({"uses": "acme/<tool>@v1"}),
+            ..finding(
+                "gha-action-pinned",
+                Status::Fail,
+                Severity::High,
+                "acme/<tool>@v1",
+                Location::file(".github/workflows/ci.yml", 7),
+            )
         };
-        let clock = Clock {
-            now: "2026-01-01T00:00:00Z".into(),
-            today: "2026-01-01".into(),
-        };
-        Report::build(
-            vec![finding],
-            checks::catalog::catalog(),
-            &[],
-            "0.1.0",
-            &clock,
-        )
+        report_of(vec![unpinned], "0.1.0", "2026-01-01")
     }
 
     fn templates(entry: &str) -> BTreeMap<String, String> {

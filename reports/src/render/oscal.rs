@@ -323,29 +323,24 @@ fn reviewed(report: &Report) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Clock;
-    use checks::{Finding, Location, Severity, Status};
+    use crate::testing::{finding, report_of};
+    use checks::{Location, Severity, Status};
 
     fn report(statuses: &[Status]) -> Report {
         let findings = statuses
             .iter()
             .enumerate()
-            .map(|(i, s)| Finding {
-                check: "gha-action-pinned".into(),
-                status: *s,
-                severity: Severity::High,
-                subject: format!("acme/tool{i}@v1"),
-                message: "m".into(),
-                location: Location::file(".github/workflows/ci.yml", 3),
-                related: vec![],
-                evidence: Value::Null,
+            .map(|(i, s)| {
+                finding(
+                    "gha-action-pinned",
+                    *s,
+                    Severity::High,
+                    &format!("acme/tool{i}@v1"),
+                    Location::file(".github/workflows/ci.yml", 3),
+                )
             })
             .collect();
-        let clock = Clock {
-            now: "2026-01-01T00:00:00Z".into(),
-            today: "2026-01-01".into(),
-        };
-        Report::build(findings, checks::catalog::catalog(), &[], "0.1.0", &clock)
+        report_of(findings, "0.1.0", "2026-01-01")
     }
 
     fn pack() -> PackContext<'static> {

@@ -16,11 +16,6 @@ impl Source for Artifacts {
         "artifact"
     }
 
-    #[cfg(not(feature = "artifact"))]
-    fn compiled_out(&self) -> Option<&'static str> {
-        Some("artifact")
-    }
-
     fn configured(&self, settings: &checks::Settings) -> Vec<String> {
         (settings.target.artifact.iter())
             .map(|t| t.name.clone())

@@ -11,7 +11,7 @@ use checks::facts::aws_infra::{
 };
 
 use super::calls::Api;
-use super::collector::{Ctx, paginate, s, strings_of};
+use super::collector::{Ctx, name, paginate, s, strings_of};
 
 pub(crate) async fn subnets(client: &Client, ctx: &Ctx) -> Listing<Subnet> {
     paginate!(
@@ -66,7 +66,7 @@ fn route(r: &ec2::Route) -> Route {
     Route {
         destination: s(destination),
         target: s(target),
-        state: r.state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+        state: name(r.state()),
     }
 }
 
@@ -93,7 +93,7 @@ pub(crate) async fn nat_gateways(client: &Client, ctx: &Ctx) -> Listing<NatGatew
             id: s(g.nat_gateway_id()),
             vpc_id: s(g.vpc_id()),
             subnet_id: s(g.subnet_id()),
-            state: g.state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+            state: name(g.state()),
             call: call.clone(),
         })
     )
@@ -175,14 +175,8 @@ pub(crate) async fn flow_logs(client: &Client, ctx: &Ctx) -> Listing<FlowLog> {
             resource_id: s(f.resource_id()),
             status: s(f.flow_log_status()),
             deliver_status: f.deliver_logs_status().map(str::to_owned),
-            traffic_type: f
-                .traffic_type()
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
-            destination_type: f
-                .log_destination_type()
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
+            traffic_type: name(f.traffic_type()),
+            destination_type: name(f.log_destination_type()),
             destination: f
                 .log_destination()
                 .or(f.log_group_name())

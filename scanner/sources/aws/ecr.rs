@@ -9,7 +9,7 @@ use checks::facts::aws::{Listing, Read};
 use checks::facts::aws_edge::{RegistryScanning, Repository, ScanRule};
 
 use super::calls::Api;
-use super::collector::{Ctx, paginate};
+use super::collector::{Ctx, name, paginate};
 
 pub(crate) async fn region(
     conf: SdkConfig,
@@ -25,10 +25,7 @@ pub(crate) async fn region(
         .await
         .read_some(&[], "scanning configuration", |out| {
             out.scanning_configuration().map(|c| RegistryScanning {
-                scan_type: c
-                    .scan_type()
-                    .map(|t| t.as_str().to_owned())
-                    .unwrap_or_default(),
+                scan_type: name(c.scan_type()),
                 rules: c
                     .rules()
                     .iter()
@@ -57,10 +54,7 @@ async fn repositories(client: &Client, ctx: &Ctx) -> Listing<Repository> {
             scan_on_push: r
                 .image_scanning_configuration()
                 .is_some_and(aws_sdk_ecr::types::ImageScanningConfiguration::scan_on_push),
-            tag_mutability: r
-                .image_tag_mutability()
-                .map(|m| m.as_str().to_owned())
-                .unwrap_or_default(),
+            tag_mutability: name(r.image_tag_mutability()),
             encryption_type: r
                 .encryption_configuration()
                 .map(|e| e.encryption_type().as_str().to_owned())

@@ -10,7 +10,7 @@ use checks::facts::aws::{Call, Listing, Read};
 use checks::facts::aws_edge::{Listener, ListenerAction, LoadBalancer, SslPolicy};
 
 use super::calls::Api;
-use super::collector::{Ctx, paginate, s, spawn_all};
+use super::collector::{Ctx, name, paginate, s, spawn_all};
 
 pub(crate) async fn region(
     conf: SdkConfig,
@@ -67,14 +67,8 @@ async fn load_balancers(client: &Client, ctx: &Ctx) -> Listing<LoadBalancer> {
         |out, call| out.load_balancers().iter().map(|lb| LoadBalancer {
             name: s(lb.load_balancer_name()),
             arn: s(lb.load_balancer_arn()),
-            kind: lb
-                .r#type()
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
-            scheme: lb
-                .scheme()
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
+            kind: name(lb.r#type()),
+            scheme: name(lb.scheme()),
             call: call.clone(),
             listeners: Read::NotRead,
             web_acl: Read::NotRead,
@@ -97,10 +91,7 @@ async fn listeners(client: &Client, ctx: &Ctx, arn: &str) -> Read<Vec<Listener>>
             .map(|l| Listener {
                 arn: s(l.listener_arn()),
                 port: l.port().unwrap_or_default(),
-                protocol: l
-                    .protocol()
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_default(),
+                protocol: name(l.protocol()),
                 ssl_policy: l.ssl_policy().map(str::to_owned),
                 default_actions: actions(l.default_actions()),
             })
@@ -123,10 +114,7 @@ fn actions(raw: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<Listene
     sorted
         .into_iter()
         .map(|a| ListenerAction {
-            kind: a
-                .r#type()
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
+            kind: name(a.r#type()),
             redirect_protocol: a
                 .redirect_config()
                 .and_then(|r| r.protocol())

@@ -9,7 +9,7 @@ use checks::facts::aws::{Call, Listing, Read};
 use checks::facts::aws_infra::{Key, KeyMetadata, KeyRotation};
 
 use super::calls::Api;
-use super::collector::{Ctx, paginate, spawn_all};
+use super::collector::{Ctx, name, paginate, spawn_all};
 
 pub(crate) async fn keys(client: Client, ctx: Arc<Ctx>) -> Listing<Key> {
     let (mut listing, _) = paginate!(
@@ -57,22 +57,10 @@ async fn describe(client: &Client, ctx: &Ctx, id: &str) -> (Read<KeyMetadata>, R
         .await
         .read_some(&[], "KeyMetadata", |out| {
             out.key_metadata().map(|m| KeyMetadata {
-                manager: m
-                    .key_manager()
-                    .map(|x| x.as_str().to_owned())
-                    .unwrap_or_default(),
-                spec: m
-                    .key_spec()
-                    .map(|x| x.as_str().to_owned())
-                    .unwrap_or_default(),
-                state: m
-                    .key_state()
-                    .map(|x| x.as_str().to_owned())
-                    .unwrap_or_default(),
-                origin: m
-                    .origin()
-                    .map(|x| x.as_str().to_owned())
-                    .unwrap_or_default(),
+                manager: name(m.key_manager()),
+                spec: name(m.key_spec()),
+                state: name(m.key_state()),
+                origin: name(m.origin()),
             })
         });
     let rotates_automatically = matches!(&metadata, Read::Value { value: m, .. }

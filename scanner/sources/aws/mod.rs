@@ -195,6 +195,12 @@ mod collector {
         v.unwrap_or_default().to_owned()
     }
 
+    /// The name of an enum value the reply may omit (`KeyState`, `LoadBalancerTypeEnum`…), as
+    /// the API spells it; empty when omitted.
+    pub(crate) fn name<T: AsRef<str>>(v: Option<&T>) -> String {
+        v.map_or_else(String::new, |v| v.as_ref().to_owned())
+    }
+
     /// The string `field` of each item that carries one, in order.
     pub(crate) fn strings_of<T>(items: &[T], field: impl Fn(&T) -> Option<&str>) -> Vec<String> {
         items

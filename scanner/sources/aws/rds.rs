@@ -15,7 +15,7 @@ use checks::facts::aws::{
 };
 
 use super::calls::Api;
-use super::collector::{Ctx, paginate, s, spawn_all, strings_of};
+use super::collector::{Ctx, name, paginate, s, spawn_all, strings_of};
 
 /// The parameters the checks judge: the TLS ones (`rds-force-ssl`: RDS engines, Neptune's
 /// `neptune_enforce_ssl`, DocumentDB's `tls`) and the audit-log switches of Neptune and
@@ -479,9 +479,7 @@ async fn kms_keys(
                 ctx.call(Api::KmsDescribeKey, kms.describe_key().key_id(key).send())
                     .await
                     .read(&[], |out| {
-                        out.key_metadata()
-                            .and_then(|m| m.key_manager())
-                            .map_or_else(String::new, |m| m.as_str().to_owned())
+                        name(out.key_metadata().and_then(|m| m.key_manager()))
                     })
             }
         })

@@ -16,11 +16,6 @@ impl Source for Accounts {
         "aws"
     }
 
-    #[cfg(not(feature = "aws"))]
-    fn compiled_out(&self) -> Option<&'static str> {
-        Some("aws")
-    }
-
     fn configured(&self, settings: &checks::Settings) -> Vec<String> {
         (settings.target.aws.iter())
             .map(|t| t.name.clone())

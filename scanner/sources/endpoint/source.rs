@@ -17,11 +17,6 @@ impl Source for Endpoints {
         "endpoint"
     }
 
-    #[cfg(not(feature = "endpoint"))]
-    fn compiled_out(&self) -> Option<&'static str> {
-        Some("endpoint")
-    }
-
     fn configured(&self, settings: &checks::Settings) -> Vec<String> {
         (settings.target.endpoint.iter())
             .map(|t| t.url.clone())

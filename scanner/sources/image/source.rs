@@ -22,11 +22,6 @@ impl Source for Images {
         "image"
     }
 
-    #[cfg(not(feature = "image"))]
-    fn compiled_out(&self) -> Option<&'static str> {
-        Some("image")
-    }
-
     fn stage(&self) -> Stage {
         Stage::AfterOthers
     }

@@ -351,35 +351,33 @@ mod tests {
         running
     }
 
-    #[tokio::test]
-    async fn what_a_plugin_started_is_stopped_with_it_at_the_deadline() {
+    /// The error of a shell plugin whose `script` starts a child in the background and writes
+    /// its pid to `{pid_file}`, given `deadline`; the child must be stopped with the plugin.
+    async fn failing_plugin_with_a_child(script: &str, deadline: Duration) -> String {
         let dir = tempfile::tempdir().unwrap();
         let pid_file = dir.path().join("grandchild.pid");
-        // A wrapper whose tool (here `sleep`) runs in the background, holding the output open.
-        let mut config = shell_plugin(&format!(
-            "sleep 60 & echo $! > {}; sleep 60",
-            pid_file.display()
-        ));
-        let stopped = inline_credential(&mut config, "c", Duration::from_secs(1))
+        let script = script.replace("{pid_file}", &pid_file.display().to_string());
+        let mut config = shell_plugin(&script);
+        let error = inline_credential(&mut config, "c", deadline)
             .await
             .unwrap_err();
-        assert!(stopped.contains("did not answer within 1 s"), "{stopped}");
         assert!(!still_runs(&pid_file), "the plugin's child still runs");
+        error
+    }
+
+    #[tokio::test]
+    async fn what_a_plugin_started_is_stopped_with_it_at_the_deadline() {
+        // A wrapper whose tool (here `sleep`) runs in the background, holding the output open.
+        let script = "sleep 60 & echo $! > {pid_file}; sleep 60";
+        let stopped = failing_plugin_with_a_child(script, Duration::from_secs(1)).await;
+        assert!(stopped.contains("did not answer within 1 s"), "{stopped}");
     }
 
     #[tokio::test]
     async fn what_a_failed_plugin_started_is_stopped_with_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let pid_file = dir.path().join("grandchild.pid");
-        let mut config = shell_plugin(&format!(
-            "sleep 60 > /dev/null & echo $! > {}; exit 3",
-            pid_file.display()
-        ));
-        let failed = inline_credential(&mut config, "c", Duration::from_secs(10))
-            .await
-            .unwrap_err();
+        let script = "sleep 60 > /dev/null & echo $! > {pid_file}; exit 3";
+        let failed = failing_plugin_with_a_child(script, Duration::from_secs(10)).await;
         assert!(failed.contains("failed (exit status: 3)"), "{failed}");
-        assert!(!still_runs(&pid_file), "the plugin's child still runs");
     }
 
     #[tokio::test]

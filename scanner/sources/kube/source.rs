@@ -17,11 +17,6 @@ impl Source for Clusters {
         "kube"
     }
 
-    #[cfg(not(feature = "kube"))]
-    fn compiled_out(&self) -> Option<&'static str> {
-        Some("kube")
-    }
-
     fn configured(&self, settings: &checks::Settings) -> Vec<String> {
         (settings.target.kube.iter())
             .map(|t| t.name.clone())
