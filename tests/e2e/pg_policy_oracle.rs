@@ -62,14 +62,22 @@ fn is_tenant_path(case: &str) -> bool {
 }
 
 /// The SQL files of a case, in the order they are applied: the shared prelude, the tenant-path
-/// tables for a tenant-path case, then the case's own policies.
+/// tables for a tenant-path case, the schema the case adds (`setup.sql`, when it has one), then
+/// its `policies.sql`, or the policies of the case its `BASE` file names (a case that is
+/// another's policies over more schema: a constraint, a trigger).
 fn sql_files(case: &str) -> Vec<std::path::PathBuf> {
     let root = fixture("repos/pg-policy-semantics");
+    let dir = root.join(case);
     let mut files = vec![root.join("prelude.sql")];
     if is_tenant_path(case) {
         files.push(root.join("path-prelude.sql"));
     }
-    files.push(root.join(case).join("policies.sql"));
+    files.extend(Some(dir.join("setup.sql")).filter(|f| f.exists()));
+    let policies_of = match std::fs::read_to_string(dir.join("BASE")) {
+        Ok(base) => root.join(base.trim()),
+        Err(_) => dir,
+    };
+    files.push(policies_of.join("policies.sql"));
     files
 }
 
