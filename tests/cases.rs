@@ -184,10 +184,10 @@ impl Case {
         for copied in &base.from {
             let (from, to) = (&copied.source, scratch.path().join(&copied.to));
             let copied = if from.is_dir() {
-                fs::create_dir_all(&to).and_then(|()| copy_tree(&from, &to))
+                fs::create_dir_all(&to).and_then(|()| copy_tree(from, &to))
             } else {
                 fs::create_dir_all(to.parent().unwrap())
-                    .and_then(|()| fs::copy(&from, &to).map(drop))
+                    .and_then(|()| fs::copy(from, &to).map(drop))
             };
             copied.map_err(|e| format!("{BASE}: from {}: {e}", from.display()))?;
         }

@@ -130,9 +130,9 @@ fn target_kind(entry: &Value) -> Option<String> {
 
 /// The changes the entries of an `images` list (`field`, its line `from`) make: one per entry
 /// that re-points an image (see [`repointed_image`]).
-fn image_changes<'v>(
+fn image_changes(
     field: &str,
-    images: Vec<&'v Value>,
+    images: Vec<&Value>,
     lines: &[&str],
     from: u32,
 ) -> impl Iterator<Item = KustomizeChange> {

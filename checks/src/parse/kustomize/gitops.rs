@@ -139,7 +139,11 @@ fn entries<'v>(options: &'v Value, field: &str) -> Vec<&'v Value> {
 mod tests {
     use super::*;
 
-    fn summary(found: &[Kustomization]) -> Vec<(String, Vec<(String, Option<String>)>)> {
+    /// A change's field, and the image it re-points or the kind it targets.
+    type Change = (String, Option<String>);
+
+    /// Each overlay's directory and changes.
+    fn summary(found: &[Kustomization]) -> Vec<(String, Vec<Change>)> {
         (found.iter())
             .map(|k| {
                 let changes = (k.changes.iter())
