@@ -14,8 +14,9 @@
 //!   set is judged twice, as the full history and as a fresh database from the latest
 //!   baseline. Prefixes are case-sensitive, as Flyway's. A location is read recursively: the
 //!   nearest enclosing `migration(s)` directory, or a per-database directory under it
-//!   (`db/migration/postgres`). Any other `.sql` file in a Flyway location makes the set an
-//!   error (Flyway skips it; another tool may not);
+//!   (`db/migration/postgres`); a location the repository's Flyway configuration names is
+//!   one set with every directory beneath it (`flyway_config`). Any other `.sql` file in a
+//!   Flyway location makes the set an error (Flyway skips it; another tool may not);
 //! - golang-migrate / sqlx `<version>_<name>.up.sql` (`.down.sql` never);
 //! - diesel `migrations/<version_name>/up.sql` (never `down.sql`);
 //! - prisma `prisma/migrations/<timestamp_name>/migration.sql`;
@@ -54,15 +55,18 @@ pub struct MigrationSet {
     pub unclear: Vec<String>,
 }
 
+mod flyway_config;
+
 /// The migration sets under `root`, each with its files in the order they are applied.
 pub fn sets(root: &Path, globs: &[Pattern]) -> Vec<MigrationSet> {
-    sets_among(&sql_files(root), globs)
+    sets_among(root, &sql_files(root), globs)
 }
 
-/// The migration sets among `sql_files` (relative paths, sorted).
-fn sets_among(sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
+/// The migration sets among `sql_files` (relative paths, sorted) of the tree at `root`.
+fn sets_among(root: &Path, sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
     if globs.is_empty() {
-        discover(sql_files)
+        let configured = flyway_config::configured_locations(root, sql_files);
+        discover_in(sql_files, &configured)
     } else {
         from_globs(sql_files, globs)
     }
@@ -97,7 +101,7 @@ pub fn collect_reporting_skipped(
     sql_files: &[String],
 ) -> Collected {
     let configured = !globs.is_empty();
-    let sets = sets_among(sql_files, globs);
+    let sets = sets_among(root, sql_files, globs);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()
@@ -200,7 +204,14 @@ enum Role {
     Ignored,
 }
 
+/// The migration sets among `sql_files`, by their paths alone (no Flyway configuration read).
 pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
+    discover_in(sql_files, &[])
+}
+
+/// The migration sets among `sql_files`, each configured Flyway location list (`configured`,
+/// see [`flyway_config`]) one set with every directory beneath its locations.
+fn discover_in(sql_files: &[String], configured: &[Vec<String>]) -> Vec<MigrationSet> {
     let mut sets: BTreeMap<String, Vec<(SortKey, String)>> = BTreeMap::new();
     let mut baselines: BTreeMap<String, Vec<(Vec<u128>, String)>> = BTreeMap::new();
     let mut singles = Vec::new();
@@ -217,6 +228,9 @@ pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
             Role::Single => singles.push(rel.clone()),
             Role::Ignored => {}
         }
+    }
+    for places in configured {
+        merge_configured(places, &mut sets, &mut baselines);
     }
     // A file under a Flyway location that Flyway does not name (`db/migration/old/x.sql`,
     // `db/migration/2024_x/up.sql`) belongs to that location: it makes the set an error below.
@@ -339,6 +353,25 @@ pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
         unclear: Vec::new(),
     }));
     out
+}
+
+/// Moves every set (and baseline) at or beneath one of `places` into the set of the first:
+/// Flyway reads a configuration's locations recursively, as one history.
+fn merge_configured(
+    places: &[String],
+    sets: &mut BTreeMap<String, Vec<(SortKey, String)>>,
+    baselines: &mut BTreeMap<String, Vec<(Vec<u128>, String)>>,
+) {
+    let under = |dir: &str| (places.iter()).any(|p| dir == p || dir.starts_with(&format!("{p}/")));
+    let key = &places[0];
+    let moved: Vec<String> = sets.keys().filter(|d| under(d)).cloned().collect();
+    for dir in moved {
+        let files = sets.remove(&dir).unwrap_or_default();
+        sets.entry(key.clone()).or_default().extend(files);
+        if let Some(found) = baselines.remove(&dir) {
+            baselines.entry(key.clone()).or_default().extend(found);
+        }
+    }
 }
 
 fn role(rel: &str) -> Role {

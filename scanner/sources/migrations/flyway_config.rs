@@ -1,0 +1,222 @@
+//! The `locations` a repository's Flyway configuration names. Flyway reads every location of
+//! a configuration recursively, as one migration history: `filesystem:sql` holding `sql/v1/`
+//! and `sql/v2/` is one set, which discovery alone would judge as two (and pass a table that
+//! `sql/v2` turns row-level security off for).
+//!
+//! Read: `flyway.locations` in a `flyway.conf` (also `conf/flyway.conf`), `locations` of the
+//! `[flyway]` table of a `flyway.toml`, both in a directory holding migrations or above one; and
+//! `spring.flyway.locations` in Spring Boot's `application*.properties` / `application*.yml`
+//! beside classpath migrations (`src/main/resources`). A location vouch cannot place (a
+//! placeholder other than Spring's `{vendor}`, a wildcard, a cloud bucket) is left out: its
+//! files are discovered as without configuration.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use checks::parse::join_relative;
+use serde_norway::Value;
+
+/// Where classpath resources live in a Maven or Gradle module.
+const RESOURCES: &str = "src/main/resources";
+
+/// Every configured location list, each as directories relative to the repository root (the
+/// first one names the set). Configurations that name no location vouch can place give none.
+pub(super) fn configured_locations(root: &Path, sql_files: &[String]) -> Vec<Vec<String>> {
+    candidates(root, sql_files)
+        .into_iter()
+        .filter_map(|config| {
+            let bytes = crate::bounded::read_file(&root.join(&config), crate::bounded::CONFIG_MAX);
+            let text = String::from_utf8(bytes.ok()?).ok()?;
+            let places: Vec<String> = (written_locations(&config, &text).iter())
+                .filter_map(|written| place(&config, written))
+                .collect();
+            (!places.is_empty()).then_some(places)
+        })
+        .collect()
+}
+
+/// The configuration files that may name the locations of these `.sql` files.
+fn candidates(root: &Path, sql_files: &[String]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for file in sql_files {
+        let mut dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        loop {
+            for name in ["flyway.conf", "conf/flyway.conf", "flyway.toml"] {
+                out.insert(join_relative(dir, name).unwrap_or_default());
+            }
+            if dir.is_empty() {
+                break;
+            }
+            dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+        }
+        if let Some((module, _)) = file.split_once(&format!("{RESOURCES}/")) {
+            let resources = format!("{module}{RESOURCES}");
+            let Ok(entries) = std::fs::read_dir(root.join(&resources)) else {
+                continue;
+            };
+            out.extend(entries.filter_map(Result::ok).filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let spring = name.starts_with("application")
+                    && [".properties", ".yml", ".yaml"]
+                        .iter()
+                        .any(|x| name.ends_with(x));
+                spring.then(|| format!("{resources}/{name}"))
+            }));
+        }
+    }
+    // A symlink is not followed: it may lead out of the scanned tree.
+    out.retain(|config| std::fs::symlink_metadata(root.join(config)).is_ok_and(|m| m.is_file()));
+    out
+}
+
+/// The locations a configuration file writes, as written (comma-separated lists split).
+fn written_locations(config: &str, text: &str) -> Vec<String> {
+    let name = config.rsplit('/').next().unwrap_or(config);
+    let listed: Vec<String> = if name == "flyway.toml" {
+        let table: Option<toml::Table> = toml::from_str(text).ok();
+        let value = table
+            .as_ref()
+            .and_then(|t| t.get("flyway")?.get("locations"));
+        match value {
+            Some(toml::Value::Array(items)) => (items.iter())
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(toml::Value::String(s)) => vec![s.clone()],
+            _ => Vec::new(),
+        }
+    } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+        yaml_locations(text)
+    } else {
+        let key = if name == "flyway.conf" {
+            "flyway.locations"
+        } else {
+            "spring.flyway.locations"
+        };
+        property(text, key).into_iter().collect()
+    };
+    (listed.iter())
+        .flat_map(|l| l.split(','))
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// `spring.flyway.locations` of every document of a Spring Boot YAML file.
+fn yaml_locations(text: &str) -> Vec<String> {
+    use serde::Deserialize;
+    let mut out = Vec::new();
+    for document in serde_norway::Deserializer::from_str(text) {
+        let Ok(doc) = Value::deserialize(document) else {
+            break;
+        };
+        let nested = doc
+            .get("spring")
+            .and_then(|s| s.get("flyway")?.get("locations"));
+        let value = nested.or_else(|| doc.get("spring.flyway.locations"));
+        match value {
+            Some(Value::String(s)) => out.push(s.clone()),
+            Some(Value::Sequence(items)) => {
+                out.extend(items.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The value of `key` in a properties text (`key=value` or `key: value`; the last one wins).
+fn property(text: &str, key: &str) -> Option<String> {
+    (text.lines()).rev().find_map(|line| {
+        let rest = line.trim().strip_prefix(key)?.trim_start();
+        let value = rest.strip_prefix(['=', ':'])?;
+        Some(value.trim().to_owned())
+    })
+}
+
+/// The repository directory a written location names, from the configuration at `config`:
+/// `filesystem:` paths are relative to the configuration's directory (the project directory
+/// for `conf/flyway.conf`); `classpath:` ones (and unprefixed ones, Flyway's default) are under
+/// the module's `src/main/resources`. `None` for what cannot be placed.
+fn place(config: &str, written: &str) -> Option<String> {
+    let written = written.replace("{vendor}", "postgresql");
+    if written.contains(['{', '$', '*', '?']) || written.starts_with('/') {
+        return None;
+    }
+    let dir = config.rsplit_once('/').map_or("", |(d, _)| d);
+    let project = dir
+        .strip_suffix("conf")
+        .map_or(dir, |d| d.trim_end_matches('/'));
+    if let Some(path) = written.strip_prefix("filesystem:") {
+        return join_relative(project, path).filter(|p| !p.is_empty());
+    }
+    let path = written.strip_prefix("classpath:").unwrap_or(&written);
+    if written.contains(':') && !written.starts_with("classpath:") {
+        return None;
+    }
+    let resources = if dir.ends_with(RESOURCES) {
+        dir.to_owned()
+    } else {
+        join_relative(project, RESOURCES)?
+    };
+    join_relative(&resources, path).filter(|p| !p.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_read_where_each_tool_writes_them() {
+        let conf = "# flyway\nflyway.url=jdbc:postgresql://db/app\nflyway.locations=filesystem:sql,classpath:db/extra\n";
+        assert_eq!(
+            written_locations("flyway.conf", conf),
+            ["filesystem:sql", "classpath:db/extra"]
+        );
+        let toml =
+            "[environments.prod]\nurl = \"x\"\n[flyway]\nlocations = [\"filesystem:db/schema\"]\n";
+        assert_eq!(
+            written_locations("flyway.toml", toml),
+            ["filesystem:db/schema"]
+        );
+        let yml = "server:\n  port: 8080\nspring:\n  flyway:\n    locations:\n      - classpath:db/changes\n";
+        assert_eq!(
+            written_locations("api/src/main/resources/application.yml", yml),
+            ["classpath:db/changes"]
+        );
+        let properties =
+            "spring.flyway.enabled=true\nspring.flyway.locations = classpath:db/{vendor}\n";
+        assert_eq!(
+            written_locations("src/main/resources/application-prod.properties", properties),
+            ["classpath:db/{vendor}"]
+        );
+    }
+
+    #[test]
+    fn locations_are_placed_in_the_repository() {
+        let cases = [
+            ("flyway.conf", "filesystem:sql", Some("sql")),
+            ("conf/flyway.conf", "filesystem:./db/sql", Some("db/sql")),
+            (
+                "svc/flyway.toml",
+                "db/migration",
+                Some("svc/src/main/resources/db/migration"),
+            ),
+            (
+                "api/src/main/resources/application.properties",
+                "classpath:db/{vendor}",
+                Some("api/src/main/resources/db/postgresql"),
+            ),
+            ("flyway.conf", "filesystem:${SQL_DIR}", None),
+            ("flyway.conf", "s3:bucket/sql", None),
+            ("flyway.conf", "filesystem:/opt/sql", None),
+            ("flyway.conf", "filesystem:../outside", None),
+        ];
+        for (config, written, want) in cases {
+            assert_eq!(
+                place(config, written).as_deref(),
+                want,
+                "{config}: {written}"
+            );
+        }
+    }
+}
