@@ -59,7 +59,7 @@ pub fn detect(root: &Path) -> Detected {
         .filter(|db| db.origin == Origin::Migrations)
         .collect();
     let mut detected = from_databases(&databases);
-    detected.migration_sets = sources::migrations::discover(&walked.sql_files)
+    detected.migration_sets = sources::migrations::discovered(root, &walked.sql_files)
         .into_iter()
         .map(|set| {
             let name = set.name.trim_start_matches("migrations:").to_owned();

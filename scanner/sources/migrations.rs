@@ -62,6 +62,12 @@ pub fn sets(root: &Path, globs: &[Pattern]) -> Vec<MigrationSet> {
     sets_among(root, &sql_files(root), globs)
 }
 
+/// The sets a scan with no `[postgres] migrations` finds among `sql_files` (relative paths,
+/// sorted) of the tree at `root`: discovery, with the repository's Flyway locations read.
+pub fn discovered(root: &Path, sql_files: &[String]) -> Vec<MigrationSet> {
+    sets_among(root, sql_files, &[])
+}
+
 /// The migration sets among `sql_files` (relative paths, sorted) of the tree at `root`.
 fn sets_among(root: &Path, sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
     if globs.is_empty() {
@@ -205,7 +211,8 @@ enum Role {
 }
 
 /// The migration sets among `sql_files`, by their paths alone (no Flyway configuration read).
-pub fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
+#[cfg(test)]
+fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
     discover_in(sql_files, &[])
 }
 

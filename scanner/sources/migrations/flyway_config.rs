@@ -192,6 +192,42 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_location_is_one_set_with_its_subdirectories() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = root.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        let files = [
+            "database/changes/2024-01/V1__init.sql",
+            "database/changes/2024-03/V2__off.sql",
+        ];
+        for file in files {
+            write(file, "SELECT 1;\n");
+        }
+        let sql_files: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
+        let names = |sets: Vec<super::super::MigrationSet>| -> Vec<String> {
+            sets.into_iter().map(|s| s.name).collect()
+        };
+        assert_eq!(
+            names(super::super::discovered(root.path(), &sql_files)),
+            [
+                "migrations:database/changes/2024-01",
+                "migrations:database/changes/2024-03"
+            ]
+        );
+        write(
+            "flyway.conf",
+            "flyway.locations=filesystem:database/changes\n",
+        );
+        assert_eq!(
+            names(super::super::discovered(root.path(), &sql_files)),
+            ["migrations:database/changes"]
+        );
+    }
+
+    #[test]
     fn locations_are_placed_in_the_repository() {
         let cases = [
             ("flyway.conf", "filesystem:sql", Some("sql")),
