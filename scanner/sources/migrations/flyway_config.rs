@@ -4,9 +4,10 @@
 //! `sql/v2` turns row-level security off for).
 //!
 //! Read: `flyway.locations` in a `flyway.conf` (also `conf/flyway.conf`), `locations` of the
-//! `[flyway]` table of a `flyway.toml`, both in a directory holding migrations or above one; and
-//! `spring.flyway.locations` in Spring Boot's `application*.properties` / `application*.yml`
-//! beside classpath migrations (`src/main/resources`). A location vouch cannot place (a
+//! `[flyway]` and `[environments.NAME.flyway]` tables of a `flyway.toml`, both in a directory
+//! holding migrations or above one; and `spring.flyway.locations` in Spring Boot's
+//! `application*.properties` / `application*.yml` (each profile document) beside classpath
+//! migrations (`src/main/resources`). Each list is a set of its own. A location vouch cannot place (a
 //! placeholder other than Spring's `{vendor}`, a wildcard, a cloud bucket) is left out: its
 //! files are discovered as without configuration.
 
@@ -22,17 +23,20 @@ const RESOURCES: &str = "src/main/resources";
 /// Every configured location list, each as directories relative to the repository root (the
 /// first one names the set). Configurations that name no location vouch can place give none.
 pub(super) fn configured_locations(root: &Path, sql_files: &[String]) -> Vec<Vec<String>> {
-    candidates(root, sql_files)
-        .into_iter()
-        .filter_map(|config| {
-            let bytes = crate::bounded::read_file(&root.join(&config), crate::bounded::CONFIG_MAX);
-            let text = String::from_utf8(bytes.ok()?).ok()?;
-            let places: Vec<String> = (written_locations(&config, &text).iter())
-                .filter_map(|written| place(&config, written))
-                .collect();
-            (!places.is_empty()).then_some(places)
-        })
-        .collect()
+    let mut out = Vec::new();
+    for config in candidates(root, sql_files) {
+        let bytes = crate::bounded::read_file(&root.join(&config), crate::bounded::CONFIG_MAX);
+        let Some(text) = bytes.ok().and_then(|b| String::from_utf8(b).ok()) else {
+            continue;
+        };
+        for written in written_locations(&config, &text) {
+            let places: Vec<String> = (written.iter()).filter_map(|w| place(&config, w)).collect();
+            if !places.is_empty() {
+                out.push(places);
+            }
+        }
+    }
+    out
 }
 
 /// The configuration files that may name the locations of these `.sql` files.
@@ -69,21 +73,13 @@ fn candidates(root: &Path, sql_files: &[String]) -> BTreeSet<String> {
     out
 }
 
-/// The locations a configuration file writes, as written (comma-separated lists split).
-fn written_locations(config: &str, text: &str) -> Vec<String> {
+/// The location lists a configuration file writes, as written (comma-separated lists split):
+/// one per Flyway TOML `[flyway]` or `[environments.NAME.flyway]` table, per Spring YAML
+/// document (a profile each), or the one property of a `.conf`/`.properties` file.
+fn written_locations(config: &str, text: &str) -> Vec<Vec<String>> {
     let name = config.rsplit('/').next().unwrap_or(config);
-    let listed: Vec<String> = if name == "flyway.toml" {
-        let table: Option<toml::Table> = toml::from_str(text).ok();
-        let value = table
-            .as_ref()
-            .and_then(|t| t.get("flyway")?.get("locations"));
-        match value {
-            Some(toml::Value::Array(items)) => (items.iter())
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            Some(toml::Value::String(s)) => vec![s.clone()],
-            _ => Vec::new(),
-        }
+    let lists: Vec<Vec<String>> = if name == "flyway.toml" {
+        toml_locations(text)
     } else if name.ends_with(".yml") || name.ends_with(".yaml") {
         yaml_locations(text)
     } else {
@@ -92,36 +88,75 @@ fn written_locations(config: &str, text: &str) -> Vec<String> {
         } else {
             "spring.flyway.locations"
         };
-        property(text, key).into_iter().collect()
+        property(text, key).into_iter().map(|l| vec![l]).collect()
     };
-    (listed.iter())
-        .flat_map(|l| l.split(','))
-        .map(|l| l.trim().to_owned())
+    let split = |list: Vec<String>| -> Vec<String> {
+        (list.iter())
+            .flat_map(|l| l.split(','))
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    lists
+        .into_iter()
+        .map(split)
         .filter(|l| !l.is_empty())
         .collect()
 }
 
-/// `spring.flyway.locations` of every document of a Spring Boot YAML file.
-fn yaml_locations(text: &str) -> Vec<String> {
+/// `locations` of the `[flyway]` table and of each `[environments.NAME.flyway]` table.
+fn toml_locations(text: &str) -> Vec<Vec<String>> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    let environments = (table.get("environments").and_then(toml::Value::as_table))
+        .into_iter()
+        .flat_map(|envs| envs.values())
+        .filter_map(|env| env.get("flyway"));
+    (table.get("flyway").into_iter().chain(environments))
+        .filter_map(|flyway| match flyway.get("locations")? {
+            toml::Value::Array(items) => Some(
+                (items.iter())
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            ),
+            toml::Value::String(s) => Some(vec![s.clone()]),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `spring.flyway.locations` of each document of a Spring Boot YAML file.
+fn yaml_locations(text: &str) -> Vec<Vec<String>> {
     use serde::Deserialize;
     let mut out = Vec::new();
     for document in serde_norway::Deserializer::from_str(text) {
         let Ok(doc) = Value::deserialize(document) else {
             break;
         };
-        let nested = doc
-            .get("spring")
-            .and_then(|s| s.get("flyway")?.get("locations"));
-        let value = nested.or_else(|| doc.get("spring.flyway.locations"));
-        match value {
-            Some(Value::String(s)) => out.push(s.clone()),
+        match dotted(&doc, &["spring", "flyway", "locations"]) {
+            Some(Value::String(s)) => out.push(vec![s.clone()]),
             Some(Value::Sequence(items)) => {
-                out.extend(items.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                out.push(
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect(),
+                );
             }
             _ => {}
         }
     }
     out
+}
+
+/// The value at `path` in a YAML mapping, each level's key written alone or joined with the
+/// next ones by dots (`spring:` `flyway.locations:`), as Spring's relaxed binding reads it.
+fn dotted<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    (1..=path.len()).find_map(|n| dotted(value.get(path[..n].join("."))?, &path[n..]))
 }
 
 /// The value of `key` in a properties text (`key=value` or `key: value`; the last one wins).
@@ -170,24 +205,27 @@ mod tests {
         let conf = "# flyway\nflyway.url=jdbc:postgresql://db/app\nflyway.locations=filesystem:sql,classpath:db/extra\n";
         assert_eq!(
             written_locations("flyway.conf", conf),
-            ["filesystem:sql", "classpath:db/extra"]
+            [["filesystem:sql", "classpath:db/extra"]]
         );
-        let toml =
-            "[environments.prod]\nurl = \"x\"\n[flyway]\nlocations = [\"filesystem:db/schema\"]\n";
+        let toml = "[environments.prod]\nurl = \"x\"\n[environments.prod.flyway]\n\
+                    locations = [\"filesystem:db/prod\"]\n[flyway]\nlocations = [\"filesystem:db/schema\"]\n";
         assert_eq!(
             written_locations("flyway.toml", toml),
-            ["filesystem:db/schema"]
+            [["filesystem:db/schema"], ["filesystem:db/prod"]]
         );
         let yml = "server:\n  port: 8080\nspring:\n  flyway:\n    locations:\n      - classpath:db/changes\n";
+        let profiles = format!(
+            "{yml}---\nspring:\n  config.activate.on-profile: it\n  flyway.locations: classpath:db/it\n"
+        );
         assert_eq!(
-            written_locations("api/src/main/resources/application.yml", yml),
-            ["classpath:db/changes"]
+            written_locations("api/src/main/resources/application.yml", &profiles),
+            [["classpath:db/changes"], ["classpath:db/it"]]
         );
         let properties =
             "spring.flyway.enabled=true\nspring.flyway.locations = classpath:db/{vendor}\n";
         assert_eq!(
             written_locations("src/main/resources/application-prod.properties", properties),
-            ["classpath:db/{vendor}"]
+            [["classpath:db/{vendor}"]]
         );
     }
 
