@@ -293,6 +293,47 @@ pub fn is_local_default_dsn(url: &str) -> bool {
     is_local_host(&host.to_ascii_lowercase()) && default
 }
 
+/// A connection string in keyword form pointing at a local database with its image's default
+/// password (`host=localhost user=postgres password=postgres`, JDBC
+/// `//localhost:5432/app?user=postgres&password=postgres`, `Server=localhost;Uid=root;Pwd=root`):
+/// as [`is_local_default_dsn`] judges a URL's user-info.
+pub fn is_local_default_keywords(value: &str, password: &str) -> bool {
+    let host = match value.split_once("://") {
+        Some((_, rest)) => {
+            let authority = rest.split(['/', '?', '#', ';']).next().unwrap_or_default();
+            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            hostport.split(':').next().unwrap_or_default().to_owned()
+        }
+        None => keyword(value, &["host", "server", "data source", "addr", "address"])
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let host = host.trim_start_matches("tcp:");
+    let host = host.split([',', '\\']).next().unwrap_or_default();
+    let user = keyword(value, &["user", "uid", "user id", "username", "userid"]).unwrap_or("");
+    let default = DEFAULT_PASSWORDS.contains(&password.to_ascii_lowercase().as_str())
+        || (!user.is_empty() && password == user);
+    is_local_host(&host.to_ascii_lowercase()) && default
+}
+
+/// The value of the first of `keys` (any case) written as `key=value` at the start of the text
+/// or after a space, `?`, `&` or `;`: up to the next of those.
+fn keyword<'v>(value: &'v str, keys: &[&str]) -> Option<&'v str> {
+    let lower = value.to_ascii_lowercase();
+    keys.iter().find_map(|key| {
+        let probe = format!("{key}=");
+        lower.match_indices(&probe).find_map(|(i, _)| {
+            let before = i.checked_sub(1).map(|b| lower.as_bytes()[b]);
+            if !matches!(before, None | Some(b' ' | b'?' | b'&' | b';')) {
+                return None;
+            }
+            let rest = &value[i + probe.len()..];
+            let end = rest.find([' ', '&', ';']).unwrap_or(rest.len());
+            Some(rest[..end].trim_matches(['\'', '"']))
+        })
+    })
+}
+
 /// How many characters of key material follow a PEM `-----BEGIN … PRIVATE KEY-----` header:
 /// base64 runs of at least 20 characters up to the `-----END` line, after optional RFC 1421
 /// headers (`Proc-Type:`, `DEK-Info:`). Escaped newlines (`\n` in JSON and code), comment
@@ -525,6 +566,40 @@ mod tests {
             "postgres://app:Xk9fQ2mL7pW4@localhost/app"
         ));
         assert!(!is_local_default_dsn("postgres://localhost/app"));
+        for (value, password, local) in [
+            (
+                "host=localhost port=5432 user=postgres password=postgres dbname=app",
+                "postgres",
+                true,
+            ),
+            (
+                "jdbc:postgresql://localhost:5432/app?user=postgres&password=postgres",
+                "postgres",
+                true,
+            ),
+            (
+                "Server=localhost;Database=app;Uid=root;Pwd=root;",
+                "root",
+                true,
+            ),
+            (
+                "Server=tcp:127.0.0.1,1433;User ID=app;Password=app;",
+                "app",
+                true,
+            ),
+            (
+                "host=db.prod.internal user=postgres password=postgres",
+                "postgres",
+                false,
+            ),
+            (
+                "host=localhost user=app password=Xk9fQ2mL7pW4",
+                "Xk9fQ2mL7pW4",
+                false,
+            ),
+        ] {
+            assert_eq!(is_local_default_keywords(value, password), local, "{value}");
+        }
     }
 
     #[test]

@@ -18,7 +18,8 @@ use regex::Regex;
 
 use crate::facts::repo::{HitClass, RepoFacts, SecretHit, Workflow};
 use crate::secret_context::{
-    MIN_KEY_BODY_CHARS, classify, is_local_default_dsn, is_vendored_or_generated, key_body_chars,
+    MIN_KEY_BODY_CHARS, classify, is_local_default_dsn, is_local_default_keywords,
+    is_vendored_or_generated, key_body_chars,
 };
 
 /// One token format.
@@ -454,7 +455,9 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
                 continue;
             }
             // A local development database with its image's default password is not a secret.
-            let local_default = is_local_default_dsn(value);
+            let local_default = is_local_default_dsn(value)
+                || connection_password(value)
+                    .is_some_and(|(_, p)| is_local_default_keywords(value, p));
             let secret = !local_default
                 && ((is_secret_name(key) && !is_placeholder(value))
                     || connection_password(value).is_some_and(|(_, p)| !is_placeholder(p)));
@@ -584,46 +587,111 @@ pub const URL_PASSWORD: &str = "url-password";
 /// Detector kind of a connection string with a `password=` keyword (libpq, JDBC, ADO.NET).
 pub const KEYWORD_PASSWORD: &str = "connection-string-password";
 
-/// The password a connection string spells out, with its detector kind: a URL's
-/// `user:password@` ([`URL_PASSWORD`]), or a `password=` (or `pwd=`) keyword
-/// ([`KEYWORD_PASSWORD`]): libpq's `host=db user=app password=…`, a JDBC URL's
-/// `?user=app&password=…`, ADO.NET's `Server=db;User Id=app;Password=…;`.
+/// The password a connection string spells out, with its detector kind: the first of
+/// [`connection_passwords`].
 pub fn connection_password(value: &str) -> Option<(&'static str, &str)> {
-    if let Some(password) = url_password(value) {
-        return Some((URL_PASSWORD, password));
-    }
-    keyword_password(value).map(|password| (KEYWORD_PASSWORD, password))
+    (connection_passwords(value).into_iter())
+        .next()
+        .map(|(kind, span)| (kind, &value[span]))
 }
 
-/// The value of the first `password=` or `pwd=` keyword (any case) that starts the text or
-/// follows a space, `?`, `&` or `;`: up to the next of those, or inside its quotes.
-fn keyword_password(value: &str) -> Option<&str> {
+/// Every password a connection string spells out, with its detector kind and its byte range:
+/// a URL's `user:password@` ([`URL_PASSWORD`]), and each `password=` or `pwd=` keyword (any
+/// case; [`KEYWORD_PASSWORD`]) that starts the text or follows a space, `?`, `&` or `;`. A
+/// keyword's value runs as its format says: inside `{…}` (ODBC) or quotes; to the next `;` in
+/// a `;`-separated string (ADO.NET, ODBC, JDBC properties: spaces included); to the next `&`,
+/// `;` or space in a URL query; to the next space in a libpq `key=value` list.
+pub fn connection_passwords(value: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    if let Some(password) = url_password(value) {
+        let start = password.as_ptr() as usize - value.as_ptr() as usize;
+        out.push((URL_PASSWORD, start..start + password.len()));
+    }
     // ASCII lower-casing keeps every byte offset.
     let lower = value.to_ascii_lowercase();
     for key in ["password=", "pwd="] {
         for (i, _) in lower.match_indices(key) {
-            let starts =
-                i == 0 || matches!(lower.as_bytes()[i - 1], b' ' | b'\t' | b'?' | b'&' | b';');
-            if !starts {
+            let before = i.checked_sub(1).map(|b| lower.as_bytes()[b]);
+            if !matches!(before, None | Some(b' ' | b'\t' | b'?' | b'&' | b';')) {
                 continue;
             }
-            let rest = &value[i + key.len()..];
-            let password = match rest.chars().next() {
-                Some(q @ ('\'' | '"')) => rest[1..].split(q).next().unwrap_or(""),
-                _ => rest.split([' ', '\t', '&', ';']).next().unwrap_or(""),
-            };
-            if !password.is_empty() {
-                return Some(password);
+            let from = i + key.len();
+            let separated = before == Some(b';') || (before.is_none() && value.contains(';'));
+            let span = keyword_value(value, from, separated, matches!(before, Some(b'?' | b'&')));
+            if !span.is_empty() && !is_password_slot(&value[span.clone()]) {
+                out.push((KEYWORD_PASSWORD, span));
             }
         }
     }
-    None
+    out.sort_by_key(|(_, span)| span.start);
+    out
+}
+
+/// A keyword value that only stands in for a password: a placeholder ([`is_placeholder`]) or a
+/// format slot (`%s`, `{pwd}`, `#{DbPass}#`, `__DB_PASS__`, `%DB_PASS%`).
+fn is_password_slot(password: &str) -> bool {
+    let p = password.trim();
+    let wrapped = |open: &str, close: &str| {
+        p.len() > open.len() + close.len() && p.starts_with(open) && p.ends_with(close)
+    };
+    is_placeholder(p)
+        || ["%s", "%v", "%d"].contains(&p)
+        || wrapped("{", "}")
+        || wrapped("#{", "}#")
+        || wrapped("__", "__")
+        || wrapped("%", "%")
+}
+
+/// The byte range of the keyword value starting at `from` (see [`connection_passwords`]).
+fn keyword_value(value: &str, from: usize, separated: bool, query: bool) -> std::ops::Range<usize> {
+    let rest = &value[from..];
+    let inner = |open: usize, close: Option<usize>| from + open..from + close.unwrap_or(rest.len());
+    match rest.as_bytes().first() {
+        // ODBC: `{…}`, a `}}` inside standing for `}`.
+        Some(b'{') if separated => {
+            let bytes = rest.as_bytes();
+            let mut i = 1;
+            while i < bytes.len() {
+                if bytes[i] == b'}' {
+                    if bytes.get(i + 1) == Some(&b'}') {
+                        i += 2;
+                        continue;
+                    }
+                    return inner(1, Some(i));
+                }
+                i += 1;
+            }
+            inner(1, None)
+        }
+        Some(&q @ (b'\'' | b'"')) => inner(1, rest[1..].find(char::from(q)).map(|e| e + 1)),
+        _ => {
+            let end = if separated {
+                rest.find(';')
+            } else if query {
+                rest.find(['&', ';', '#', ' ', '\t'])
+            } else {
+                rest.find([' ', '\t'])
+            };
+            let span = inner(0, end);
+            let trimmed = value[span.clone()].trim_end().len();
+            span.start..span.start + trimmed
+        }
+    }
 }
 
 /// The password of a `scheme://user:password@host` URL (`DATABASE_URL=postgres://…`).
 pub fn url_password(value: &str) -> Option<&str> {
     let (_, rest) = value.split_once("://")?;
-    let authority = rest.split('/').next()?;
+    let mut authority = rest.split(['/', '?', '#']).next()?;
+    // JDBC (SQL Server) properties follow the host: `host:1433;user=app@server;password=…`.
+    // A `;` inside a password is followed by no `key=`.
+    if let Some((host, properties)) = authority.split_once(';')
+        && properties.split_once('=').is_some_and(|(key, _)| {
+            !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        })
+    {
+        authority = host;
+    }
     let (userinfo, _) = authority.rsplit_once('@')?;
     let (_, password) = userinfo.split_once(':')?;
     Some(password)
@@ -1136,14 +1204,38 @@ mod tests {
                 "Server=db;Uid=app;Pwd=Xk9fQ2",
                 Some((KEYWORD_PASSWORD, "Xk9fQ2")),
             ),
+            // ADO.NET runs a value to the `;`, spaces included; ODBC quotes with braces.
+            (
+                "Server=tcp:db,1433;User ID=app;Password=Leak two Words9;Encrypt=True;",
+                Some((KEYWORD_PASSWORD, "Leak two Words9")),
+            ),
+            (
+                "Driver={ODBC Driver 18};Server=db;UID=sa;PWD={Lk3;Brace}}Leak}",
+                Some((KEYWORD_PASSWORD, "Lk3;Brace}}Leak")),
+            ),
+            // Azure SQL's `user=name@server` is no URL user-info.
+            (
+                "jdbc:sqlserver://srv.database.windows.net:1433;database=db;user=adm@srv;password=Qz7Leak9;encrypt=true",
+                Some((KEYWORD_PASSWORD, "Qz7Leak9")),
+            ),
+            ("postgres://u:p;w@db/app", Some((URL_PASSWORD, "p;w"))),
             // Not a keyword of its own, or no value.
             ("-Dspring.datasource.password=Xk9fQ2", None),
             ("user_password=x", None),
             ("host=db password= dbname=app", None),
+            ("host=%s user=%s password=%s", None),
+            ("host=db password={pwd}", None),
+            ("host=db password=#{DbPass}# dbname=app", None),
             ("jdbc:postgresql://db:5432/app?user=app", None),
         ] {
             assert_eq!(connection_password(value), want, "{value}");
         }
+        // Every password of a string is found, not only the first.
+        let both = "postgres://u:Ab9xQ2@db/app?sslmode=require&password=Ur9LeakTen";
+        let spans: Vec<&str> = (connection_passwords(both).into_iter())
+            .map(|(_, span)| &both[span])
+            .collect();
+        assert_eq!(spans, ["Ab9xQ2", "Ur9LeakTen"]);
     }
 
     #[test]

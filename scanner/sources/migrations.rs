@@ -218,7 +218,10 @@ fn discover(sql_files: &[String]) -> Vec<MigrationSet> {
 
 /// The migration sets among `sql_files`, each configured Flyway location list (`configured`,
 /// see [`flyway_config`]) one set with every directory beneath its locations.
-fn discover_in(sql_files: &[String], configured: &[Vec<String>]) -> Vec<MigrationSet> {
+fn discover_in(
+    sql_files: &[String],
+    configured: &[flyway_config::Configured],
+) -> Vec<MigrationSet> {
     let mut sets: BTreeMap<String, Vec<(SortKey, String)>> = BTreeMap::new();
     let mut baselines: BTreeMap<String, Vec<(Vec<u128>, String)>> = BTreeMap::new();
     let mut singles = Vec::new();
@@ -236,9 +239,7 @@ fn discover_in(sql_files: &[String], configured: &[Vec<String>]) -> Vec<Migratio
             Role::Ignored => {}
         }
     }
-    for places in configured {
-        merge_configured(places, &mut sets, &mut baselines);
-    }
+    apply_configured(configured, &mut sets, &mut baselines);
     // A file under a Flyway location that Flyway does not name (`db/migration/old/x.sql`,
     // `db/migration/2024_x/up.sql`) belongs to that location: it makes the set an error below.
     let locations: Vec<String> = (sets.iter())
@@ -362,22 +363,42 @@ fn discover_in(sql_files: &[String], configured: &[Vec<String>]) -> Vec<Migratio
     out
 }
 
-/// Moves every set (and baseline) at or beneath one of `places` into the set of the first:
-/// Flyway reads a configuration's locations recursively, as one history.
-fn merge_configured(
-    places: &[String],
+/// Adds one set per configured Flyway location list, named after its locations
+/// (`db/migration,db/rls`): Flyway reads a configuration's locations recursively, as one
+/// history, and each list (a Spring profile, a `flyway.toml` environment) is a history of its
+/// own, sharing files with the others. The sets discovered at or beneath a list every run uses
+/// are replaced by it; beside a profile's or an environment's list, the discovered sets stay (a
+/// run without that profile still applies them, by Flyway's default location).
+fn apply_configured(
+    configured: &[flyway_config::Configured],
     sets: &mut BTreeMap<String, Vec<(SortKey, String)>>,
     baselines: &mut BTreeMap<String, Vec<(Vec<u128>, String)>>,
 ) {
-    let under = |dir: &str| (places.iter()).any(|p| dir == p || dir.starts_with(&format!("{p}/")));
-    let key = &places[0];
-    let moved: Vec<String> = sets.keys().filter(|d| under(d)).cloned().collect();
-    for dir in moved {
-        let files = sets.remove(&dir).unwrap_or_default();
-        sets.entry(key.clone()).or_default().extend(files);
-        if let Some(found) = baselines.remove(&dir) {
-            baselines.entry(key.clone()).or_default().extend(found);
+    fn under(places: &[String], dir: &str) -> bool {
+        (places.iter()).any(|p| dir == p || dir.starts_with(&format!("{p}/")))
+    }
+    fn gather<T: Clone>(map: &BTreeMap<String, Vec<T>>, places: &[String]) -> Vec<T> {
+        (map.iter())
+            .filter(|(dir, _)| under(places, dir))
+            .flat_map(|(_, found)| found.iter().cloned())
+            .collect()
+    }
+    let mut lists = BTreeMap::new();
+    for flyway_config::Configured { places, .. } in configured {
+        let (files, found) = (gather(sets, places), gather(baselines, places));
+        if !(files.is_empty() && found.is_empty()) {
+            lists.entry(places.join(",")).or_insert((files, found));
         }
+    }
+    let configured_dir =
+        |dir: &String| (configured.iter()).any(|list| list.by_default && under(&list.places, dir));
+    sets.retain(|dir, _| !configured_dir(dir));
+    baselines.retain(|dir, _| !configured_dir(dir));
+    for (name, (files, found)) in lists {
+        if !found.is_empty() {
+            baselines.insert(name.clone(), found);
+        }
+        sets.insert(name, files);
     }
 }
 

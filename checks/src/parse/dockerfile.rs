@@ -306,17 +306,29 @@ fn inline_files_of(ins: &Instruction) -> Vec<InlineFile> {
         .collect()
 }
 
+/// How deep scripts nest in scripts (`RUN <<EOF` running `bash <<SH` …) before the inner ones
+/// are not read for files: real Dockerfiles nest once or twice, and every level re-reads its
+/// body.
+const SCRIPT_DEPTH: usize = 4;
+
 /// The files a `RUN` writes with heredocs: its one heredoc when its command writes that into a
 /// file ([`run_heredoc_file`]); else, when the heredoc is the script itself (`RUN <<EOF`), the
 /// heredocs that the script's own lines write into files (`cat > /app/.env <<EOT` … `EOT`),
 /// read the same way, at their lines in the Dockerfile.
 fn run_heredoc_files(ins: &Instruction) -> Vec<InlineFile> {
+    script_files(ins, 0)
+}
+
+fn script_files(ins: &Instruction, depth: usize) -> Vec<InlineFile> {
     if let Some(file) = run_heredoc_file(ins) {
         return vec![file];
     }
     let [script] = ins.heredocs.as_slice() else {
         return Vec::new();
     };
+    if depth >= SCRIPT_DEPTH {
+        return Vec::new();
+    }
     let lines: Vec<&str> = script.body.lines().collect();
     let line_of = |index: usize| {
         let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -325,14 +337,15 @@ fn run_heredoc_files(ins: &Instruction) -> Vec<InlineFile> {
     let mut files = Vec::new();
     let mut i = 0;
     while i < lines.len() {
+        let command = shell_heredoc_words(lines[i]);
         let mut next = i + 1;
         let mut heredocs = Vec::new();
-        for marker in heredoc_markers(lines[i]) {
-            // An inner heredoc left open fails the build; nothing of it is written.
-            let Some((body, after)) = heredoc_body(&lines, next, &marker) else {
-                break;
-            };
+        for marker in heredoc_markers(&command) {
             let first_line = line_of(next);
+            // Left open, a heredoc runs to the script's end (the shell warns and goes on), so
+            // nothing follows it: the rest of the script is not scanned again.
+            let (body, after) = heredoc_body(&lines, next, &marker)
+                .unwrap_or_else(|| (lines[next.min(lines.len())..].join("\n"), lines.len()));
             heredocs.push(Heredoc {
                 name: marker.word,
                 body,
@@ -342,14 +355,42 @@ fn run_heredoc_files(ins: &Instruction) -> Vec<InlineFile> {
         }
         let inner = Instruction {
             keyword: "RUN".to_owned(),
-            args: lines[i].to_owned(),
+            args: command,
             line: line_of(i),
             heredocs,
         };
-        files.extend(run_heredoc_files(&inner));
+        files.extend(script_files(&inner, depth + 1));
         i = next;
     }
     files
+}
+
+/// A script line with its heredocs written as BuildKit's word rules read them: the shell also
+/// takes `cat<<EOT` and `cat << EOT`, which BuildKit's rule (a whole word `<<NAME`) does not.
+fn shell_heredoc_words(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 2);
+    let mut rest = line;
+    while let Some(at) = rest.find("<<") {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        if !before.is_empty() && !before.ends_with([' ', '\t']) {
+            out.push(' ');
+        }
+        out.push_str("<<");
+        let mut after = &after[2..];
+        if let Some(here_string) = after.strip_prefix('<') {
+            out.push('<');
+            rest = here_string;
+            continue;
+        }
+        if let Some(tabs) = after.strip_prefix('-') {
+            out.push('-');
+            after = tabs;
+        }
+        rest = after.trim_start_matches([' ', '\t']);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The file a `RUN` writes its one heredoc into: `RUN cat > /app/.env <<EOT`, `cat <<EOT >>
@@ -366,17 +407,26 @@ fn run_heredoc_file(ins: &Instruction) -> Option<InlineFile> {
             .get(i + 1)
             .filter(|w| !w.starts_with('<') && !w.starts_with('-'));
         match word.as_str() {
-            ">" | ">>" | "tee" => targets.extend(next.cloned()),
+            ">" | ">>" => targets.extend(next.cloned()),
+            // `tee -a FILE`: the first word that is no option.
+            "tee" => targets.extend(
+                (words[i + 1..].iter())
+                    .take_while(|w| !w.starts_with(['<', '>', '|', '&', ';']))
+                    .find(|w| !w.starts_with('-'))
+                    .cloned(),
+            ),
             w if w.starts_with('>') && !w.starts_with(">&") => {
                 targets.push(w.trim_start_matches('>').to_owned());
             }
             _ => {}
         }
     }
+    // `tee FILE > /dev/null`: what goes to a device is written to no file.
+    targets.retain(|t| !t.starts_with("/dev/"));
     let [destination] = targets.as_slice() else {
         return None;
     };
-    (!destination.is_empty() && !destination.starts_with("/dev/")).then(|| InlineFile {
+    (!destination.is_empty()).then(|| InlineFile {
         destination: destination.clone(),
         body: doc.body.clone(),
         first_line: doc.first_line,
@@ -954,6 +1004,7 @@ mod tests {
 
     #[test]
     fn copy_heredocs_are_files_at_their_destination() {
+        use std::fmt::Write as _;
         let text = "FROM a\nCOPY <<EOF /app/.env\nK=1\nEOF\nADD --chmod=600 <<one <<two /etc/\nx\none\ny\ntwo\nCOPY <<EOF notes.txt /d\nz\nEOF\n";
         let files = inline_files(text);
         let got: Vec<_> = files
@@ -996,6 +1047,28 @@ mod tests {
                 ("/etc/x.conf".to_owned(), "deep".to_owned(), 10),
             ]
         );
+        // The shell's other spellings, `tee` options and a copy to a device.
+        for line in [
+            "cat << EOT > /app/.env",
+            "cat<<EOT >/app/.env",
+            "tee /app/.env > /dev/null <<EOT",
+            "sudo tee -a /app/.env >/dev/null <<'EOT'",
+        ] {
+            let files = inline_files(&format!("FROM a\nRUN <<EOF\n{line}\nK=1\nEOT\nEOF\n"));
+            let got: Vec<&str> = files.iter().map(|f| f.destination.as_str()).collect();
+            assert_eq!(got, ["/app/.env"], "{line}");
+        }
+        // A heredoc left open runs to the script's end; deep nesting is read to a bound.
+        let open = format!("FROM a\nRUN <<EOF\n{}EOF\n", "cat <<U\n".repeat(20_000));
+        assert!(inline_files(&open).is_empty());
+        let mut nested = String::new();
+        for i in 0..3000 {
+            let _ = writeln!(nested, "cat <<L{i}");
+        }
+        for i in (0..3000).rev() {
+            let _ = writeln!(nested, "L{i}");
+        }
+        assert!(inline_files(&format!("FROM a\nRUN <<EOF\n{nested}EOF\n")).is_empty());
         assert_eq!(
             assigned_key("export DB_PASSWORD=\"x\""),
             Some("DB_PASSWORD".into())

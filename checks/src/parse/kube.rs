@@ -528,14 +528,14 @@ fn env_vars((c, c_at): (&Value, Option<At<'_>>), doc: &DocLines<'_>, from: u32) 
 fn redacted_secret(value: &str) -> Option<String> {
     let (mut out, found) = crate::secrets::redact(value);
     let mut any = !found.is_empty();
-    if let Some((kind, password)) = crate::secrets::connection_password(&out)
-        && !crate::secrets::is_placeholder(password)
-        && !password.starts_with("<redacted")
-    {
-        let start = password.as_ptr() as usize - out.as_ptr() as usize;
-        let end = start + password.len();
+    // From the last to the first, so the ranges before each stay valid.
+    for (kind, span) in crate::secrets::connection_passwords(&out).into_iter().rev() {
+        let password = &out[span.clone()];
+        if crate::secrets::is_placeholder(password) || password.starts_with("<redacted") {
+            continue;
+        }
         let replacement = crate::secrets::redaction(kind, password);
-        out.replace_range(start..end, &replacement);
+        out.replace_range(span, &replacement);
         any = true;
     }
     any.then_some(out)

@@ -7,7 +7,8 @@
 //! `[flyway]` and `[environments.NAME.flyway]` tables of a `flyway.toml`, both in a directory
 //! holding migrations or above one; and `spring.flyway.locations` in Spring Boot's
 //! `application*.properties` / `application*.yml` (each profile document) beside classpath
-//! migrations (`src/main/resources`). Each list is a set of its own. A location vouch cannot place (a
+//! migrations (`src/main/resources`). Each list is a set of its own; one that every run uses
+//! replaces the sets discovered beneath it, one of a profile or an environment does not. A location vouch cannot place (a
 //! placeholder other than Spring's `{vendor}`, a wildcard, a cloud bucket) is left out: its
 //! files are discovered as without configuration.
 
@@ -20,19 +21,28 @@ use serde_norway::Value;
 /// Where classpath resources live in a Maven or Gradle module.
 const RESOURCES: &str = "src/main/resources";
 
-/// Every configured location list, each as directories relative to the repository root (the
-/// first one names the set). Configurations that name no location vouch can place give none.
-pub(super) fn configured_locations(root: &Path, sql_files: &[String]) -> Vec<Vec<String>> {
+/// One configured location list, as directories relative to the repository root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Configured {
+    pub places: Vec<String>,
+    /// Whether every run uses it (a `flyway.conf`, `[flyway]`, Spring's default profile), or
+    /// only runs of one environment or profile, beside which Flyway's default still runs.
+    pub by_default: bool,
+}
+
+/// Every configured location list. Configurations that name no location vouch can place give
+/// none.
+pub(super) fn configured_locations(root: &Path, sql_files: &[String]) -> Vec<Configured> {
     let mut out = Vec::new();
     for config in candidates(root, sql_files) {
         let bytes = crate::bounded::read_file(&root.join(&config), crate::bounded::CONFIG_MAX);
         let Some(text) = bytes.ok().and_then(|b| String::from_utf8(b).ok()) else {
             continue;
         };
-        for written in written_locations(&config, &text) {
+        for (by_default, written) in written_locations(&config, &text) {
             let places: Vec<String> = (written.iter()).filter_map(|w| place(&config, w)).collect();
             if !places.is_empty() {
-                out.push(places);
+                out.push(Configured { places, by_default });
             }
         }
     }
@@ -73,22 +83,29 @@ fn candidates(root: &Path, sql_files: &[String]) -> BTreeSet<String> {
     out
 }
 
-/// The location lists a configuration file writes, as written (comma-separated lists split):
-/// one per Flyway TOML `[flyway]` or `[environments.NAME.flyway]` table, per Spring YAML
-/// document (a profile each), or the one property of a `.conf`/`.properties` file.
-fn written_locations(config: &str, text: &str) -> Vec<Vec<String>> {
+/// The location lists a configuration file writes, as written (comma-separated lists split),
+/// each with whether every run uses it: one per Flyway TOML `[flyway]` or
+/// `[environments.NAME.flyway]` table, per Spring YAML document (a profile each), or the one
+/// property of a `.conf`/`.properties` file (`application-PROFILE.*` is a profile's).
+fn written_locations(config: &str, text: &str) -> Vec<(bool, Vec<String>)> {
     let name = config.rsplit('/').next().unwrap_or(config);
-    let lists: Vec<Vec<String>> = if name == "flyway.toml" {
+    let profile_file = name.starts_with("application-");
+    let lists: Vec<(bool, Vec<String>)> = if name == "flyway.toml" {
         toml_locations(text)
     } else if name.ends_with(".yml") || name.ends_with(".yaml") {
-        yaml_locations(text)
+        let documents = yaml_locations(text);
+        (documents.into_iter())
+            .map(|(by_default, list)| (by_default && !profile_file, list))
+            .collect()
     } else {
         let key = if name == "flyway.conf" {
             "flyway.locations"
         } else {
             "spring.flyway.locations"
         };
-        property(text, key).into_iter().map(|l| vec![l]).collect()
+        (property(text, key).into_iter())
+            .map(|l| (!profile_file, vec![l]))
+            .collect()
     };
     let split = |list: Vec<String>| -> Vec<String> {
         (list.iter())
@@ -97,15 +114,14 @@ fn written_locations(config: &str, text: &str) -> Vec<Vec<String>> {
             .filter(|l| !l.is_empty())
             .collect()
     };
-    lists
-        .into_iter()
-        .map(split)
-        .filter(|l| !l.is_empty())
+    (lists.into_iter())
+        .map(|(by_default, list)| (by_default, split(list)))
+        .filter(|(_, list)| !list.is_empty())
         .collect()
 }
 
 /// `locations` of the `[flyway]` table and of each `[environments.NAME.flyway]` table.
-fn toml_locations(text: &str) -> Vec<Vec<String>> {
+fn toml_locations(text: &str) -> Vec<(bool, Vec<String>)> {
     let Ok(table) = toml::from_str::<toml::Table>(text) else {
         return Vec::new();
     };
@@ -113,36 +129,38 @@ fn toml_locations(text: &str) -> Vec<Vec<String>> {
         .into_iter()
         .flat_map(|envs| envs.values())
         .filter_map(|env| env.get("flyway"));
-    (table.get("flyway").into_iter().chain(environments))
-        .filter_map(|flyway| match flyway.get("locations")? {
-            toml::Value::Array(items) => Some(
+    let tables = (table.get("flyway").map(|t| (true, t)).into_iter())
+        .chain(environments.map(|t| (false, t)));
+    tables
+        .filter_map(|(by_default, flyway)| match flyway.get("locations")? {
+            toml::Value::Array(items) => Some((
+                by_default,
                 (items.iter())
                     .filter_map(|v| v.as_str().map(str::to_owned))
                     .collect(),
-            ),
-            toml::Value::String(s) => Some(vec![s.clone()]),
+            )),
+            toml::Value::String(s) => Some((by_default, vec![s.clone()])),
             _ => None,
         })
         .collect()
 }
 
-/// `spring.flyway.locations` of each document of a Spring Boot YAML file.
-fn yaml_locations(text: &str) -> Vec<Vec<String>> {
+/// `spring.flyway.locations` of each document of a Spring Boot YAML file, and whether the
+/// document applies without a profile.
+fn yaml_locations(text: &str) -> Vec<(bool, Vec<String>)> {
     use serde::Deserialize;
     let mut out = Vec::new();
     for document in serde_norway::Deserializer::from_str(text) {
         let Ok(doc) = Value::deserialize(document) else {
             break;
         };
+        let profiled = dotted(&doc, &["spring", "config", "activate", "on-profile"]).is_some()
+            || dotted(&doc, &["spring", "profiles"]).is_some();
         match dotted(&doc, &["spring", "flyway", "locations"]) {
-            Some(Value::String(s)) => out.push(vec![s.clone()]),
+            Some(Value::String(s)) => out.push((!profiled, vec![s.clone()])),
             Some(Value::Sequence(items)) => {
-                out.push(
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect(),
-                );
+                let list = (items.iter()).filter_map(|v| v.as_str().map(str::to_owned));
+                out.push((!profiled, list.collect()));
             }
             _ => {}
         }
@@ -200,32 +218,45 @@ fn place(config: &str, written: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A file's location lists, each as `default: a,b` or `profile: a`.
+    fn lists(config: &str, text: &str) -> Vec<String> {
+        (written_locations(config, text).into_iter())
+            .map(|(by_default, list)| {
+                let applies = if by_default { "default" } else { "profile" };
+                format!("{applies}: {}", list.join(","))
+            })
+            .collect()
+    }
+
     #[test]
     fn locations_are_read_where_each_tool_writes_them() {
         let conf = "# flyway\nflyway.url=jdbc:postgresql://db/app\nflyway.locations=filesystem:sql,classpath:db/extra\n";
         assert_eq!(
-            written_locations("flyway.conf", conf),
-            [["filesystem:sql", "classpath:db/extra"]]
+            lists("flyway.conf", conf),
+            ["default: filesystem:sql,classpath:db/extra"]
         );
         let toml = "[environments.prod]\nurl = \"x\"\n[environments.prod.flyway]\n\
                     locations = [\"filesystem:db/prod\"]\n[flyway]\nlocations = [\"filesystem:db/schema\"]\n";
         assert_eq!(
-            written_locations("flyway.toml", toml),
-            [["filesystem:db/schema"], ["filesystem:db/prod"]]
+            lists("flyway.toml", toml),
+            [
+                "default: filesystem:db/schema",
+                "profile: filesystem:db/prod"
+            ]
         );
         let yml = "server:\n  port: 8080\nspring:\n  flyway:\n    locations:\n      - classpath:db/changes\n";
         let profiles = format!(
             "{yml}---\nspring:\n  config.activate.on-profile: it\n  flyway.locations: classpath:db/it\n"
         );
         assert_eq!(
-            written_locations("api/src/main/resources/application.yml", &profiles),
-            [["classpath:db/changes"], ["classpath:db/it"]]
+            lists("api/src/main/resources/application.yml", &profiles),
+            ["default: classpath:db/changes", "profile: classpath:db/it"]
         );
         let properties =
             "spring.flyway.enabled=true\nspring.flyway.locations = classpath:db/{vendor}\n";
         assert_eq!(
-            written_locations("src/main/resources/application-prod.properties", properties),
-            [["classpath:db/{vendor}"]]
+            lists("src/main/resources/application-prod.properties", properties),
+            ["profile: classpath:db/{vendor}"]
         );
     }
 
@@ -262,6 +293,33 @@ mod tests {
         assert_eq!(
             names(super::super::discovered(root.path(), &sql_files)),
             ["migrations:database/changes"]
+        );
+    }
+
+    #[test]
+    fn each_configured_list_is_a_history_of_its_own() {
+        let files: Vec<String> = ["db/migration/V1__init.sql", "db/rls/V2__rls.sql"]
+            .map(str::to_owned)
+            .into();
+        let configured = |places: &[&str], by_default| Configured {
+            places: places.iter().map(|p| (*p).to_owned()).collect(),
+            by_default,
+        };
+        let lists = [
+            configured(&["db/migration"], true),
+            configured(&["db/migration", "db/rls"], false),
+        ];
+        let sets: Vec<(String, usize)> = (super::super::discover_in(&files, &lists).into_iter())
+            .map(|set| (set.name, set.files.len()))
+            .collect();
+        assert_eq!(
+            sets,
+            [
+                ("migrations:db/migration".to_owned(), 1),
+                ("migrations:db/migration,db/rls".to_owned(), 2),
+                // Only a profile's list covers it: discovered as without configuration.
+                ("migrations:db/rls".to_owned(), 1),
+            ]
         );
     }
 

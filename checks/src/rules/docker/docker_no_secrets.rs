@@ -132,11 +132,13 @@ fn problems(df: &Dockerfile, repo: &RepoFacts) -> Vec<(u32, String)> {
             ));
         }
         for copy in &stage.copies {
-            let why = match glob_of(&copy.value) {
-                Some(glob) => secret_glob(&glob, repo)
-                    .map(|(name, why)| format!("the pattern matches `{name}`: {why}")),
-                None => secret_file(&copy.value, repo).map(str::to_owned),
-            };
+            // A glob is judged as written too (`*.pem`, `*.pfx` name key files themselves).
+            let why = secret_file(&copy.value, repo)
+                .map(str::to_owned)
+                .or_else(|| {
+                    let (name, why) = secret_glob(&glob_of(&copy.value)?, repo)?;
+                    Some(format!("the pattern matches `{name}`: {why}"))
+                });
             if let Some(why) = why {
                 found.push((copy.line, format!("COPY/ADD of `{}`: {why}", copy.value)));
             }
@@ -185,7 +187,7 @@ fn secret_file(source: &str, repo: &RepoFacts) -> Option<&'static str> {
 
 /// Names of secret files, one or two of each kind [`secret_file`] knows, that a glob source is
 /// tried against.
-const SECRET_NAMES: [&str; 13] = [
+const SECRET_NAMES: [&str; 15] = [
     ".env",
     ".env.production",
     "production.env",
@@ -199,6 +201,8 @@ const SECRET_NAMES: [&str; 13] = [
     ".netrc",
     ".pgpass",
     ".git-credentials",
+    ".npmrc",
+    ".pypirc",
 ];
 
 /// Names of ordinary sources: a glob that matches one of them copies sources in general
@@ -329,6 +333,23 @@ mod tests {
             "*.p[0-9]",
         ] {
             assert_eq!(matched(source), None, "{source}");
+        }
+        // `.npmrc*` copies a committed `.npmrc` holding a token.
+        let with_token = RepoFacts {
+            secrets: vec![SecretHit {
+                path: ".npmrc".to_owned(),
+                kind: "npm-token".to_owned(),
+                ..SecretHit::default()
+            }],
+            ..RepoFacts::default()
+        };
+        let npmrc = glob_of(".npmrc*").unwrap();
+        assert_eq!(secret_glob(&npmrc, &repo), None);
+        let found = secret_glob(&npmrc, &with_token).map(|(name, _)| name);
+        assert_eq!(found, Some(".npmrc"));
+        // A glob naming key files is judged as written, as before globs were matched.
+        for source in ["certs/*-key.pem", "*.pfx", "*.keystore"] {
+            assert!(secret_file(source, &repo).is_some(), "{source}");
         }
     }
 
