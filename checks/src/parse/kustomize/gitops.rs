@@ -88,15 +88,24 @@ impl Overlaid<'_> {
             .filter_map(Value::as_str)
             .filter_map(|c| join_relative(dir, c))
             .collect();
-        let from = self.nested_line("patches");
-        for (i, entry) in entries(options, "patches").into_iter().enumerate() {
-            k.changes.push(KustomizeChange {
-                field: format!("{prefix}.patches"),
-                line: entry_line(self.lines, from, i),
-                detail: describe(entry),
-                image: None,
-                kind: target_kind(entry),
-            });
+        // Flux `v1beta2` still takes the two older patch fields beside `patches`.
+        for field in ["patches", "patchesStrategicMerge", "patchesJson6902"] {
+            let from = self.nested_line(field);
+            for (i, entry) in entries(options, field).into_iter().enumerate() {
+                // A strategic-merge patch is a partial object: its own `kind` is the kind it
+                // patches.
+                let kind = match field {
+                    "patchesStrategicMerge" => plain_kind(entry.get("kind")),
+                    _ => target_kind(entry),
+                };
+                k.changes.push(KustomizeChange {
+                    field: format!("{prefix}.{field}"),
+                    line: entry_line(self.lines, from, i),
+                    detail: describe(entry),
+                    image: None,
+                    kind,
+                });
+            }
         }
         let from = self.nested_line("images");
         let images = entries(options, "images");
@@ -126,6 +135,12 @@ fn literal_dir(path: &str) -> &str {
         Some((literal, _)) => literal.rsplit_once('/').map_or("", |(dir, _)| dir),
         None => path,
     }
+}
+
+/// A kind written as one plain name (anything else may select any kind).
+fn plain_kind(kind: Option<&Value>) -> Option<String> {
+    let kind = kind?.as_str()?;
+    (!kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| kind.to_owned())
 }
 
 /// The entries of the list `field` of `options` (none when it is absent or not a list).
@@ -173,6 +188,24 @@ mod tests {
         );
         assert_eq!(found[0].changes[0].line, 14);
         assert!(overlays("a.yaml", "apiVersion: apps/v1\nkind: Deployment\n").is_empty());
+        // `v1beta2`'s older patch fields are read too.
+        let beta = "apiVersion: kustomize.toolkit.fluxcd.io/v1beta2\nkind: Kustomization\nspec:\n  path: ./apps/a\n  patchesStrategicMerge:\n    - apiVersion: apps/v1\n      kind: Deployment\n      metadata: {name: a}\n      spec: {template: {spec: {containers: [{name: a, image: 'ghcr.io/acme/a:latest'}]}}}\n  patchesJson6902:\n    - target: {kind: CronJob, name: b}\n      patch: []\n";
+        assert_eq!(
+            summary(&overlays("clusters/a.yaml", beta)),
+            [(
+                "apps/a".to_owned(),
+                vec![
+                    (
+                        "spec.patchesStrategicMerge".to_owned(),
+                        Some("Deployment".to_owned())
+                    ),
+                    (
+                        "spec.patchesJson6902".to_owned(),
+                        Some("CronJob".to_owned())
+                    ),
+                ]
+            )]
+        );
     }
 
     #[test]

@@ -61,7 +61,8 @@ labels, namespaces, replicas and generated ConfigMaps or Secrets change nothing 
 patch files a kustomization names hold partial objects: they are not judged as workloads.
 Flux's `Kustomization` objects (`kustomize.toolkit.fluxcd.io`) count as kustomizations of the
 directory their `spec.path` names (every manifest beneath it, or its kustomization), with their
-`spec.patches` and `spec.images`; so do Argo CD's `Application` sources (and an
+`spec.patches` and `spec.images` (and `v1beta2`'s `patchesStrategicMerge` and
+`patchesJson6902`); so do Argo CD's `Application` sources (and an
 `ApplicationSet`'s template) with a `path` and a `kustomize` block, with its `patches`, `images`
 and `components`. A templated source path (`deploy/{{path.basename}}`) stands for the directory
 all its values lie under (`deploy`). These controllers' sources are taken to be this repository.
