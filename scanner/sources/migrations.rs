@@ -59,22 +59,27 @@ mod flyway_config;
 
 /// The migration sets under `root`, each with its files in the order they are applied.
 pub fn sets(root: &Path, globs: &[Pattern]) -> Vec<MigrationSet> {
-    sets_among(root, &sql_files(root), globs)
+    sets_among(root, &sql_files(root), globs).0
 }
 
 /// The sets a scan with no `[postgres] migrations` finds among `sql_files` (relative paths,
 /// sorted) of the tree at `root`: discovery, with the repository's Flyway locations read.
 pub fn discovered(root: &Path, sql_files: &[String]) -> Vec<MigrationSet> {
-    sets_among(root, sql_files, &[])
+    sets_among(root, sql_files, &[]).0
 }
 
-/// The migration sets among `sql_files` (relative paths, sorted) of the tree at `root`.
-fn sets_among(root: &Path, sql_files: &[String], globs: &[Pattern]) -> Vec<MigrationSet> {
+/// The migration sets among `sql_files` (relative paths, sorted) of the tree at `root`, and
+/// the Flyway configurations that could not be read.
+fn sets_among(
+    root: &Path,
+    sql_files: &[String],
+    globs: &[Pattern],
+) -> (Vec<MigrationSet>, Vec<flyway_config::Unread>) {
     if globs.is_empty() {
-        let configured = flyway_config::configured_locations(root, sql_files);
-        discover_in(sql_files, &configured)
+        let (configured, unread) = flyway_config::configured_locations(root, sql_files);
+        (discover_in(sql_files, &configured), unread)
     } else {
-        from_globs(sql_files, globs)
+        (from_globs(sql_files, globs), Vec::new())
     }
 }
 
@@ -107,7 +112,7 @@ pub fn collect_reporting_skipped(
     sql_files: &[String],
 ) -> Collected {
     let configured = !globs.is_empty();
-    let sets = sets_among(root, sql_files, globs);
+    let (sets, unread_configs) = sets_among(root, sql_files, globs);
     let all: Vec<&String> = sets.iter().flat_map(|s| &s.files).collect();
     let parsed: BTreeMap<&String, Result<ParsedFile, String>> = all
         .par_iter()
@@ -131,7 +136,14 @@ pub fn collect_reporting_skipped(
             continue;
         }
         let mut db = sql::fold(&set.name, files.iter().copied());
-        if !set.unclear.is_empty() {
+        let unread_config =
+            (unread_configs.iter()).find(|u| set.files.iter().any(|f| u.governs(f)));
+        if let Some(config) = unread_config {
+            db.error = Some(format!(
+                "the Flyway configuration {} could not be read ({}): which locations Flyway applies together is unknown",
+                config.path, config.cause
+            ));
+        } else if !set.unclear.is_empty() {
             db.error = Some(format!(
                 "{} sit(s) among Flyway migrations without a Flyway name (V<version>__, R__, a callback): Flyway's migrate skips such a file, another tool may run it, so which schema results is unclear; rename it, move it out, or list the files that apply in [postgres] migrations",
                 set.unclear.join(", ")
@@ -168,8 +180,15 @@ fn other_engine(files: &[&ParsedFile]) -> Option<String> {
 }
 
 fn read_and_parse(root: &Path, rel: &str) -> Result<ParsedFile, String> {
+    // Capped: the fold holds every statement in memory (a 300 MB file took 633 MB).
+    let text = read_text_inside(root, rel, crate::bounded::MIGRATION_MAX)?;
+    Ok(sql::parse_file(rel, &text))
+}
+
+/// The UTF-8 text of the file `rel` of the tree at `root`, at most `cap` bytes, read only when
+/// it stays inside the tree (a symlink may lead out of it).
+fn read_text_inside(root: &Path, rel: &str, cap: u64) -> Result<String, String> {
     let path = root.join(rel);
-    // A symlinked migration is read only when it stays inside the scanned tree.
     let inside = match (std::fs::canonicalize(root), std::fs::canonicalize(&path)) {
         (Ok(root), Ok(target)) => target.starts_with(root),
         (_, Err(e)) => return Err(e.to_string()),
@@ -178,12 +197,9 @@ fn read_and_parse(root: &Path, rel: &str) -> Result<ParsedFile, String> {
     if !inside {
         return Err("a symlink leading outside the scanned tree: not read".to_owned());
     }
-    // Capped: the fold holds every statement in memory (a 300 MB file took 633 MB).
-    let bytes = crate::bounded::read_file(&path, crate::bounded::MIGRATION_MAX)
-        .map_err(|e| e.to_string())?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
-    Ok(sql::parse_file(rel, text))
+    let bytes = crate::bounded::read_file(&path, cap).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Every `*.sql` file (relative, forward slashes) the repository walk judges: git's tracked

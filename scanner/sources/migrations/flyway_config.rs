@@ -30,23 +30,61 @@ pub(super) struct Configured {
     pub by_default: bool,
 }
 
-/// Every configured location list. Configurations that name no location vouch can place give
-/// none.
-pub(super) fn configured_locations(root: &Path, sql_files: &[String]) -> Vec<Configured> {
+/// A Flyway configuration that exists but could not be read or parsed: the sets beneath its
+/// project are an error, since which locations Flyway reads together is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Unread {
+    pub path: String,
+    pub cause: String,
+}
+
+impl Unread {
+    /// Whether the configuration governs the `.sql` file `file`: it lies beneath the project
+    /// the configuration belongs to.
+    pub fn governs(&self, file: &str) -> bool {
+        let project = project_of(&self.path);
+        project.is_empty() || file.starts_with(&format!("{project}/"))
+    }
+}
+
+/// The project directory a configuration belongs to: its own directory, the one above
+/// `conf/`, or the module of a `src/main/resources` file.
+fn project_of(config: &str) -> &str {
+    let dir = config.rsplit_once('/').map_or("", |(d, _)| d);
+    let dir = dir.strip_suffix(RESOURCES).unwrap_or(dir);
+    let dir = dir.strip_suffix("conf").unwrap_or(dir);
+    dir.trim_end_matches('/')
+}
+
+/// Every configured location list, and the configurations that could not be read. Lists
+/// that name no location vouch can place give none.
+pub(super) fn configured_locations(
+    root: &Path,
+    sql_files: &[String],
+) -> (Vec<Configured>, Vec<Unread>) {
     let mut out = Vec::new();
+    let mut unread = Vec::new();
     for config in candidates(root, sql_files) {
-        let bytes = crate::bounded::read_file(&root.join(&config), crate::bounded::CONFIG_MAX);
-        let Some(text) = bytes.ok().and_then(|b| String::from_utf8(b).ok()) else {
-            continue;
+        let read = super::read_text_inside(root, &config, crate::bounded::CONFIG_MAX)
+            .and_then(|text| written_locations(&config, &text));
+        let lists = match read {
+            Ok(lists) => lists,
+            Err(cause) => {
+                unread.push(Unread {
+                    path: config,
+                    cause,
+                });
+                continue;
+            }
         };
-        for (by_default, written) in written_locations(&config, &text) {
+        for (by_default, written) in lists {
             let places: Vec<String> = (written.iter()).filter_map(|w| place(&config, w)).collect();
             if !places.is_empty() {
                 out.push(Configured { places, by_default });
             }
         }
     }
-    out
+    (out, unread)
 }
 
 /// The configuration files that may name the locations of these `.sql` files.
@@ -78,8 +116,8 @@ fn candidates(root: &Path, sql_files: &[String]) -> BTreeSet<String> {
             }));
         }
     }
-    // A symlink is not followed: it may lead out of the scanned tree.
-    out.retain(|config| std::fs::symlink_metadata(root.join(config)).is_ok_and(|m| m.is_file()));
+    // A symlink is kept: reading it checks that it stays inside the scanned tree.
+    out.retain(|config| std::fs::symlink_metadata(root.join(config)).is_ok_and(|m| !m.is_dir()));
     out
 }
 
@@ -87,13 +125,13 @@ fn candidates(root: &Path, sql_files: &[String]) -> BTreeSet<String> {
 /// each with whether every run uses it: one per Flyway TOML `[flyway]` or
 /// `[environments.NAME.flyway]` table, per Spring YAML document (a profile each), or the one
 /// property of a `.conf`/`.properties` file (`application-PROFILE.*` is a profile's).
-fn written_locations(config: &str, text: &str) -> Vec<(bool, Vec<String>)> {
+fn written_locations(config: &str, text: &str) -> Result<Vec<(bool, Vec<String>)>, String> {
     let name = config.rsplit('/').next().unwrap_or(config);
     let profile_file = name.starts_with("application-");
     let lists: Vec<(bool, Vec<String>)> = if name == "flyway.toml" {
-        toml_locations(text)
+        toml_locations(text)?
     } else if name.ends_with(".yml") || name.ends_with(".yaml") {
-        let documents = yaml_locations(text);
+        let documents = yaml_locations(text)?;
         (documents.into_iter())
             .map(|(by_default, list)| (by_default && !profile_file, list))
             .collect()
@@ -114,24 +152,23 @@ fn written_locations(config: &str, text: &str) -> Vec<(bool, Vec<String>)> {
             .filter(|l| !l.is_empty())
             .collect()
     };
-    (lists.into_iter())
+    Ok((lists.into_iter())
         .map(|(by_default, list)| (by_default, split(list)))
         .filter(|(_, list)| !list.is_empty())
-        .collect()
+        .collect())
 }
 
 /// `locations` of the `[flyway]` table and of each `[environments.NAME.flyway]` table.
-fn toml_locations(text: &str) -> Vec<(bool, Vec<String>)> {
-    let Ok(table) = toml::from_str::<toml::Table>(text) else {
-        return Vec::new();
-    };
+fn toml_locations(text: &str) -> Result<Vec<(bool, Vec<String>)>, String> {
+    let table = toml::from_str::<toml::Table>(text)
+        .map_err(|e| checks::redact::ParseError::toml(&e, text).to_string())?;
     let environments = (table.get("environments").and_then(toml::Value::as_table))
         .into_iter()
         .flat_map(|envs| envs.values())
         .filter_map(|env| env.get("flyway"));
     let tables = (table.get("flyway").map(|t| (true, t)).into_iter())
         .chain(environments.map(|t| (false, t)));
-    tables
+    Ok(tables
         .filter_map(|(by_default, flyway)| match flyway.get("locations")? {
             toml::Value::Array(items) => Some((
                 by_default,
@@ -142,18 +179,17 @@ fn toml_locations(text: &str) -> Vec<(bool, Vec<String>)> {
             toml::Value::String(s) => Some((by_default, vec![s.clone()])),
             _ => None,
         })
-        .collect()
+        .collect())
 }
 
 /// `spring.flyway.locations` of each document of a Spring Boot YAML file, and whether the
 /// document applies without a profile.
-fn yaml_locations(text: &str) -> Vec<(bool, Vec<String>)> {
+fn yaml_locations(text: &str) -> Result<Vec<(bool, Vec<String>)>, String> {
     use serde::Deserialize;
     let mut out = Vec::new();
     for document in serde_norway::Deserializer::from_str(text) {
-        let Ok(doc) = Value::deserialize(document) else {
-            break;
-        };
+        let doc = Value::deserialize(document)
+            .map_err(|e| checks::redact::ParseError::yaml(&e).to_string())?;
         let profiled = dotted(&doc, &["spring", "config", "activate", "on-profile"]).is_some()
             || dotted(&doc, &["spring", "profiles"]).is_some();
         match dotted(&doc, &["spring", "flyway", "locations"]) {
@@ -165,7 +201,7 @@ fn yaml_locations(text: &str) -> Vec<(bool, Vec<String>)> {
             _ => {}
         }
     }
-    out
+    Ok(out)
 }
 
 /// The value at `path` in a YAML mapping, each level's key written alone or joined with the
@@ -220,7 +256,7 @@ mod tests {
 
     /// A file's location lists, each as `default: a,b` or `profile: a`.
     fn lists(config: &str, text: &str) -> Vec<String> {
-        (written_locations(config, text).into_iter())
+        (written_locations(config, text).unwrap().into_iter())
             .map(|(by_default, list)| {
                 let applies = if by_default { "default" } else { "profile" };
                 format!("{applies}: {}", list.join(","))
@@ -293,6 +329,44 @@ mod tests {
         assert_eq!(
             names(super::super::discovered(root.path(), &sql_files)),
             ["migrations:database/changes"]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_configuration_makes_the_sets_beneath_it_an_error() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = root.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "svc/sql/V1__init.sql",
+            "CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid);\n",
+        );
+        write("other/db/migration/V1__x.sql", "CREATE TABLE u (id int);\n");
+        // Not TOML; the value after `password` must not be quoted back.
+        write("svc/flyway.toml", "[flyway\npassword = \"hunter2-Zq81\"\n");
+        let files = ["other/db/migration/V1__x.sql", "svc/sql/V1__init.sql"].map(str::to_owned);
+        let (_, unread) = configured_locations(root.path(), &files);
+        assert_eq!(unread.len(), 1, "{unread:?}");
+        assert!(!unread[0].cause.contains("hunter2"), "{unread:?}");
+        let errors: Vec<(String, bool)> =
+            (super::super::collect_reporting_skipped(root.path(), &[], &files).databases)
+                .into_iter()
+                .map(|db| {
+                    (
+                        db.name,
+                        db.error.is_some_and(|e| e.contains("svc/flyway.toml")),
+                    )
+                })
+                .collect();
+        assert_eq!(
+            errors,
+            [
+                ("migrations:other/db/migration".to_owned(), false),
+                ("migrations:svc/sql".to_owned(), true),
+            ]
         );
     }
 
