@@ -462,7 +462,9 @@ fn redact_params(params: &str) -> Cow<'_, str> {
         match piece.split_once('=') {
             // Already redacted (a dump re-judged, or a value the collection redacted as
             // `<redacted KIND, N chars>`, cut at its space): left as it is.
-            Some((_, value)) if value.starts_with(REDACTED.trim_end_matches('>')) => {
+            Some((_, value))
+                if value.starts_with(REDACTED) || value == REDACTED.trim_end_matches('>') =>
+            {
                 out.push_str(piece);
             }
             Some((key, value)) if !value.is_empty() && is_secret_param(key) => {

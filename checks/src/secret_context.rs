@@ -298,7 +298,14 @@ pub fn is_local_default_dsn(url: &str) -> bool {
 /// `//localhost:5432/app?user=postgres&password=postgres`, `Server=localhost;Uid=root;Pwd=root`):
 /// as [`is_local_default_dsn`] judges a URL's user-info.
 pub fn is_local_default_keywords(value: &str, password: &str) -> bool {
-    let host = match value.split_once("://") {
+    // The URL form only when the value is one (`jdbc:postgresql://…`), not when a URL sits in
+    // some keyword's value (`Application Name=http://localhost`).
+    let url = value.split_once("://").filter(|(scheme, _)| {
+        scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-' | b':'))
+    });
+    let host = match url {
         Some((_, rest)) => {
             let authority = rest.split(['/', '?', '#', ';']).next().unwrap_or_default();
             let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -309,11 +316,16 @@ pub fn is_local_default_keywords(value: &str, password: &str) -> bool {
             .to_owned(),
     };
     let host = host.trim_start_matches("tcp:");
-    let host = host.split([',', '\\']).next().unwrap_or_default();
+    // Every host of a list (`host=a,b`) must be local; a named instance (`srv\\sql`) is its
+    // host's.
+    // (`Server=tcp:db,1433` gives a port after the comma).
+    let mut hosts = (host.split(','))
+        .filter(|h| !h.bytes().all(|b| b.is_ascii_digit()))
+        .map(|h| h.split('\\').next().unwrap_or_default());
     let user = keyword(value, &["user", "uid", "user id", "username", "userid"]).unwrap_or("");
     let default = DEFAULT_PASSWORDS.contains(&password.to_ascii_lowercase().as_str())
         || (!user.is_empty() && password == user);
-    is_local_host(&host.to_ascii_lowercase()) && default
+    hosts.all(|h| is_local_host(&h.to_ascii_lowercase())) && default
 }
 
 /// The value of the first of `keys` (any case) written as `key=value` at the start of the text
@@ -595,6 +607,16 @@ mod tests {
             (
                 "host=localhost user=app password=Xk9fQ2mL7pW4",
                 "Xk9fQ2mL7pW4",
+                false,
+            ),
+            (
+                "host=localhost,db.prod.internal user=postgres password=postgres",
+                "postgres",
+                false,
+            ),
+            (
+                "Server=prod;Application Name=http://localhost;Uid=root;Pwd=root",
+                "root",
                 false,
             ),
         ] {

@@ -624,6 +624,13 @@ pub fn connection_passwords(value: &str) -> Vec<(&'static str, std::ops::Range<u
         }
     }
     out.sort_by_key(|(_, span)| span.start);
+    // A keyword inside another password's value (`u:x password=y@h`) is part of it.
+    let mut end = 0;
+    out.retain(|(_, span)| {
+        let apart = span.start >= end;
+        end = end.max(span.end);
+        apart
+    });
     out
 }
 
@@ -661,7 +668,8 @@ fn keyword_value(value: &str, from: usize, separated: bool, query: bool) -> std:
                 }
                 i += 1;
             }
-            inner(1, None)
+            // Never closed: the value is not quoted after all; it runs to the next `;`.
+            inner(0, rest.find(';'))
         }
         Some(&q @ (b'\'' | b'"')) => inner(1, rest[1..].find(char::from(q)).map(|e| e + 1)),
         _ => {
@@ -1225,6 +1233,10 @@ mod tests {
             ("host=db password= dbname=app", None),
             ("host=%s user=%s password=%s", None),
             ("host=db password={pwd}", None),
+            (
+                "Server=db;PWD={Xk9fQ2;Uid=a",
+                Some((KEYWORD_PASSWORD, "{Xk9fQ2")),
+            ),
             ("host=db password=#{DbPass}# dbname=app", None),
             ("jdbc:postgresql://db:5432/app?user=app", None),
         ] {
@@ -1236,6 +1248,13 @@ mod tests {
             .map(|(_, span)| &both[span])
             .collect();
         assert_eq!(spans, ["Ab9xQ2", "Ur9LeakTen"]);
+        // Spans never overlap, so they can be replaced one after another.
+        let nested = ";pwd={a;pwd={b;pwd={c";
+        let spans = connection_passwords(nested);
+        assert!(
+            spans.windows(2).all(|w| w[0].1.end <= w[1].1.start),
+            "{spans:?}"
+        );
     }
 
     #[test]

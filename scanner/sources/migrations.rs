@@ -729,15 +729,6 @@ impl SortKey {
             flyway_version: None,
         }
     }
-
-    /// `V1_2__x.sql` → version 1.2; `R__x.sql` → after every version; a callback of
-    /// `migrate` before or after them. `None` if not a file Flyway's `migrate` runs.
-    pub fn flyway(name: &str) -> Option<SortKey> {
-        match flyway(name)? {
-            Flyway::Ordered(key) => Some(key),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

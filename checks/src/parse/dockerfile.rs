@@ -124,19 +124,21 @@ fn stage_instruction(stage: &mut Stage, scope: &mut Scope, ins: &Instruction) {
             });
         }
         "RUN" => {
+            let found: Vec<HeredocSecret> = inline_files_of(ins)
+                .iter()
+                .flat_map(heredoc_secrets)
+                .collect();
             let mut command = command_text(&ins.args);
             for doc in &ins.heredocs {
                 command.push('\n');
-                command.push_str(&doc.body);
+                command.push_str(&without_secret_lines(doc, &found));
             }
             stage.runs.push(Located {
                 value: secrets::redact(&command).0,
                 line: ins.line,
                 column: None,
             });
-            for file in inline_files_of(ins) {
-                stage.heredoc_secrets.extend(heredoc_secrets(&file));
-            }
+            stage.heredoc_secrets.extend(found);
             record_from_refs(stage, scope, ins);
         }
         "COPY" | "ADD" => {
@@ -431,6 +433,25 @@ fn run_heredoc_file(ins: &Instruction) -> Option<InlineFile> {
         body: doc.body.clone(),
         first_line: doc.first_line,
     })
+}
+
+/// A heredoc's body with each line that holds one of `found` replaced by its redaction (the
+/// key kept): the body is kept in the facts as part of the `RUN` text, which the token
+/// redaction alone would leave a `.env` line's value in.
+fn without_secret_lines(doc: &Heredoc, found: &[HeredocSecret]) -> String {
+    let lines = doc.body.lines().enumerate().map(|(i, line)| {
+        let at = doc
+            .first_line
+            .saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+        match found.iter().find(|hit| hit.line == at) {
+            Some(hit) => match &hit.key {
+                Some(key) => format!("{key}=<redacted {}>", hit.kind),
+                None => format!("<redacted {}>", hit.kind),
+            },
+            None => line.to_owned(),
+        }
+    });
+    lines.collect::<Vec<_>>().join("\n")
 }
 
 /// The secret-looking values of an inline file, judged as the file at its destination by the
@@ -1191,6 +1212,21 @@ mod tests {
         ] {
             let _ = parse("Dockerfile", odd);
         }
+    }
+
+    #[test]
+    fn a_heredoc_secret_is_not_kept_in_the_run_text() {
+        let df = parse(
+            "Dockerfile",
+            "FROM a\nRUN <<EOF\ncat > /app/.env <<EOT\nDB_PASSWORD=Xk9mQ2vL8pR4tW7zY1qa\nEOT\nEOF\n",
+        )
+        .unwrap();
+        let dumped = format!("{df:?}");
+        assert!(!dumped.contains("Xk9mQ2vL8pR4tW7zY1qa"), "{dumped}");
+        assert!(
+            dumped.contains("DB_PASSWORD=<redacted dotenv-value>"),
+            "{dumped}"
+        );
     }
 
     #[test]

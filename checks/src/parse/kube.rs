@@ -531,7 +531,8 @@ fn redacted_secret(value: &str) -> Option<String> {
     // From the last to the first, so the ranges before each stay valid.
     for (kind, span) in crate::secrets::connection_passwords(&out).into_iter().rev() {
         let password = &out[span.clone()];
-        if crate::secrets::is_placeholder(password) || password.starts_with("<redacted") {
+        let redacted = password == "<redacted" || password.starts_with("<redacted ");
+        if crate::secrets::is_placeholder(password) || redacted {
             continue;
         }
         let replacement = crate::secrets::redaction(kind, password);

@@ -52,8 +52,16 @@ impl Unread {
 fn project_of(config: &str) -> &str {
     let dir = config.rsplit_once('/').map_or("", |(d, _)| d);
     let dir = dir.strip_suffix(RESOURCES).unwrap_or(dir);
-    let dir = dir.strip_suffix("conf").unwrap_or(dir);
-    dir.trim_end_matches('/')
+    without_conf(dir.trim_end_matches('/'))
+}
+
+/// A directory without a last component named `conf` (`conf/flyway.conf` configures the
+/// directory above it); `appconf` is kept.
+fn without_conf(dir: &str) -> &str {
+    if dir == "conf" {
+        return "";
+    }
+    dir.strip_suffix("/conf").unwrap_or(dir)
 }
 
 /// Every configured location list, and the configurations that could not be read. Lists
@@ -77,11 +85,28 @@ pub(super) fn configured_locations(
                 continue;
             }
         };
-        for (by_default, written) in lists {
-            let places: Vec<String> = (written.iter()).filter_map(|w| place(&config, w)).collect();
-            if !places.is_empty() {
-                out.push(Configured { places, by_default });
-            }
+        // A location vouch cannot place (a placeholder, a wildcard, a bucket) may join any
+        // sets: the configuration's sets are an error rather than judged apart.
+        let placed: Result<Vec<(bool, Vec<String>)>, String> = (lists.into_iter())
+            .map(|(by_default, written)| {
+                let places = (written.iter())
+                    .map(|w| {
+                        place(&config, w).ok_or_else(|| {
+                            format!("its location `{w}` cannot be placed in the repository")
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((by_default, places))
+            })
+            .collect();
+        match placed {
+            Ok(lists) => out.extend(
+                (lists.into_iter()).map(|(by_default, places)| Configured { places, by_default }),
+            ),
+            Err(cause) => unread.push(Unread {
+                path: config,
+                cause,
+            }),
         }
     }
     (out, unread)
@@ -141,7 +166,7 @@ fn written_locations(config: &str, text: &str) -> Result<Vec<(bool, Vec<String>)
         } else {
             "spring.flyway.locations"
         };
-        (property(text, key).into_iter())
+        (property(text, key)?.into_iter())
             .map(|l| (!profile_file, vec![l]))
             .collect()
     };
@@ -214,12 +239,22 @@ fn dotted<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
 }
 
 /// The value of `key` in a properties text (`key=value` or `key: value`; the last one wins).
-fn property(text: &str, key: &str) -> Option<String> {
-    (text.lines()).rev().find_map(|line| {
-        let rest = line.trim().strip_prefix(key)?.trim_start();
-        let value = rest.strip_prefix(['=', ':'])?;
-        Some(value.trim().to_owned())
-    })
+fn property(text: &str, key: &str) -> Result<Option<String>, String> {
+    let values = (text.lines())
+        .rev()
+        .filter_map(|line| line.trim().strip_prefix(key));
+    for rest in values {
+        let rest = rest.trim_start();
+        if rest.starts_with('[') || rest.ends_with('\\') {
+            return Err(format!(
+                "`{key}` is written as an indexed list or continued on the next line, which is not read"
+            ));
+        }
+        if let Some(value) = rest.strip_prefix(['=', ':']) {
+            return Ok(Some(value.trim().to_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// The repository directory a written location names, from the configuration at `config`:
@@ -232,9 +267,7 @@ fn place(config: &str, written: &str) -> Option<String> {
         return None;
     }
     let dir = config.rsplit_once('/').map_or("", |(d, _)| d);
-    let project = dir
-        .strip_suffix("conf")
-        .map_or(dir, |d| d.trim_end_matches('/'));
+    let project = without_conf(dir);
     if let Some(path) = written.strip_prefix("filesystem:") {
         return join_relative(project, path).filter(|p| !p.is_empty());
     }
@@ -371,6 +404,25 @@ mod tests {
     }
 
     #[test]
+    fn a_location_vouch_cannot_place_or_read_is_an_unread_configuration() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("sql")).unwrap();
+        std::fs::write(root.path().join("sql/V1__a.sql"), "SELECT 1;\n").unwrap();
+        let files = ["sql/V1__a.sql".to_owned()];
+        for conf in [
+            "flyway.locations=filesystem:${SQL_DIR}\n",
+            "flyway.locations=filesystem:sql,\\\n  filesystem:more\n",
+        ] {
+            std::fs::write(root.path().join("flyway.conf"), conf).unwrap();
+            let (lists, unread) = configured_locations(root.path(), &files);
+            assert!(
+                lists.is_empty() && unread.len() == 1,
+                "{conf}: {lists:?} {unread:?}"
+            );
+        }
+    }
+
+    #[test]
     fn each_configured_list_is_a_history_of_its_own() {
         let files: Vec<String> = ["db/migration/V1__init.sql", "db/rls/V2__rls.sql"]
             .map(str::to_owned)
@@ -416,6 +468,7 @@ mod tests {
             ("flyway.conf", "s3:bucket/sql", None),
             ("flyway.conf", "filesystem:/opt/sql", None),
             ("flyway.conf", "filesystem:../outside", None),
+            ("appconf/flyway.conf", "filesystem:sql", Some("appconf/sql")),
         ];
         for (config, written, want) in cases {
             assert_eq!(

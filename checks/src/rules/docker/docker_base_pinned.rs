@@ -125,6 +125,21 @@ fn overridden_bases<'a>(
             judge_base(df, stage, Some(&build), out);
         }
     }
+    // A `FROM` that takes a build argument pulls what an unreadable script may pass.
+    if df.stages.iter().any(|stage| stage.base_written.is_some())
+        && let Some(unread) = search.unread()
+    {
+        let evidence = json!({ "dockerfile": df.path });
+        let why = format!(
+            "{unread} cannot be read: a build it runs may set the build arguments this Dockerfile's FROM lines use"
+        );
+        out.error(
+            df.path.clone(),
+            Location::file(df.path.clone(), 0),
+            why,
+            evidence,
+        );
+    }
 }
 
 /// The base a stage's `FROM` pulls, as `build` builds it (`None`: as the Dockerfile writes it).

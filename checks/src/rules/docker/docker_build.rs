@@ -612,9 +612,33 @@ pub(crate) fn builds_of<'a>(
     out
 }
 
-/// A command's words joined for a message, long ones cut.
+/// A build command's words joined for a message, long ones cut. Values that may be secrets
+/// are never shown: a `--build-arg` keeps only its name (`DB_PASSWORD=…`), a `--secret` only
+/// the option, and token formats anywhere are redacted.
 fn shell_words(words: &[String]) -> String {
-    let joined = words.join(" ");
+    let name_only = |arg: &str| match arg.split_once('=') {
+        Some((name, _)) => format!("{name}=…"),
+        None => arg.to_owned(),
+    };
+    let mut shown = Vec::with_capacity(words.len());
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match word.split_once('=') {
+            Some(("--build-arg", arg)) => shown.push(format!("--build-arg={}", name_only(arg))),
+            Some(("--secret", _)) => shown.push("--secret=…".to_owned()),
+            _ if word == "--build-arg" || word == "--secret" => {
+                shown.push(word.clone());
+                let value = rest.next().map(|v| name_only(v));
+                shown.push(if word == "--secret" {
+                    "…".to_owned()
+                } else {
+                    value.unwrap_or_default()
+                });
+            }
+            _ => shown.push(word.clone()),
+        }
+    }
+    let joined = crate::secrets::redact(&shown.join(" ")).0;
     match joined.char_indices().nth(160) {
         Some((at, _)) => format!("{}…", &joined[..at]),
         None => joined,
@@ -852,6 +876,29 @@ pub(crate) fn image_name(reference: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_build_command_is_shown_without_its_argument_values() {
+        let words: Vec<String> = [
+            "docker",
+            "build",
+            "--build-arg",
+            "DB_PASSWORD=hunter2hunter2",
+            "--build-arg=API_KEY=abc123",
+            "--secret",
+            "id=npm,src=/home/ci/.npmrc",
+            "-t",
+            "api",
+            ".",
+        ]
+        .map(str::to_owned)
+        .into();
+        let shown = shell_words(&words);
+        assert_eq!(
+            shown,
+            "docker build --build-arg DB_PASSWORD=… --build-arg=API_KEY=… --secret … -t api ."
+        );
+    }
     use super::*;
     use crate::facts::repo::BakeGroup;
 

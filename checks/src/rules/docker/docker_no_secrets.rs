@@ -187,12 +187,14 @@ fn secret_file(source: &str, repo: &RepoFacts) -> Option<&'static str> {
 
 /// Names of secret files, one or two of each kind [`secret_file`] knows, that a glob source is
 /// tried against.
-const SECRET_NAMES: [&str; 15] = [
+const SECRET_NAMES: [&str; 17] = [
     ".env",
     ".env.production",
     "production.env",
     "id_rsa",
     "id_ed25519",
+    "id_dsa",
+    "id_ecdsa",
     "server.key",
     "keystore.jks",
     "store.p12",

@@ -190,6 +190,16 @@ pub(crate) fn judge_builds<'a>(
     if !default_only {
         verdict.builds = serde_json::Value::Array(builds);
     }
+    // A script the shell reader gave up on may build this Dockerfile another way (a target,
+    // build arguments): no pass stands beside a build that cannot be seen.
+    if verdict.status == Status::Pass
+        && let Some(unread) = search.unread()
+    {
+        verdict.status = Status::Error;
+        verdict.line = 0;
+        verdict.message =
+            format!("{unread} cannot be read: a build it runs may build this Dockerfile otherwise");
+    }
     verdict
 }
 
