@@ -143,10 +143,8 @@ pub(crate) fn judge_builds<'a>(
     // build of a `test` or `lint` stage is not the image that runs in production. Without one,
     // what ships is built somewhere the workflows do not show (a Makefile, a platform), most
     // likely by default: the default build is judged beside the CI builds.
-    if variants
-        .iter()
-        .any(|(b, _)| b.as_ref().is_some_and(|b| b.release))
-    {
+    let shipping_found = (variants.iter()).any(|(b, _)| b.as_ref().is_some_and(|b| b.release));
+    if shipping_found {
         variants.retain(|(b, _)| b.as_ref().is_some_and(|b| b.release));
     } else if variants.iter().all(|(b, _)| b.is_some()) {
         variants.push((None, Ok(df.clone())));
@@ -190,9 +188,10 @@ pub(crate) fn judge_builds<'a>(
     if !default_only {
         verdict.builds = serde_json::Value::Array(builds);
     }
-    // A script the shell reader gave up on may build this Dockerfile another way (a target,
-    // build arguments): no pass stands beside a build that cannot be seen.
+    // Without a shipping build in sight, a script the shell reader gave up on may be the one
+    // that builds what ships, another way (a target, build arguments): no pass stands then.
     if verdict.status == Status::Pass
+        && !shipping_found
         && let Some(unread) = search.unread()
     {
         verdict.status = Status::Error;
