@@ -287,6 +287,13 @@ fn place(config: &str, written: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Writes `text` at `rel` under `root`, making its directories.
+    fn write_file(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     /// A file's location lists, each as `default: a,b` or `profile: a`.
     fn lists(config: &str, text: &str) -> Vec<String> {
         (written_locations(config, text).unwrap().into_iter())
@@ -332,11 +339,7 @@ mod tests {
     #[test]
     fn a_configured_location_is_one_set_with_its_subdirectories() {
         let root = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let path = root.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |rel: &str, text: &str| write_file(root.path(), rel, text);
         let files = [
             "database/changes/2024-01/V1__init.sql",
             "database/changes/2024-03/V2__off.sql",
@@ -368,11 +371,7 @@ mod tests {
     #[test]
     fn an_unreadable_configuration_makes_the_sets_beneath_it_an_error() {
         let root = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let path = root.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |rel: &str, text: &str| write_file(root.path(), rel, text);
         write(
             "svc/sql/V1__init.sql",
             "CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid);\n",
@@ -406,8 +405,7 @@ mod tests {
     #[test]
     fn a_location_vouch_cannot_place_or_read_is_an_unread_configuration() {
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(root.path().join("sql")).unwrap();
-        std::fs::write(root.path().join("sql/V1__a.sql"), "SELECT 1;\n").unwrap();
+        write_file(root.path(), "sql/V1__a.sql", "SELECT 1;\n");
         let files = ["sql/V1__a.sql".to_owned()];
         for conf in [
             "flyway.locations=filesystem:${SQL_DIR}\n",
